@@ -1,0 +1,56 @@
+#include "apps/command.h"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
+
+namespace cb {
+
+void AddOutputOptions(CLI::App* app, OutputOptions* o, bool with_output_file) {
+  if (with_output_file) {
+    app->add_option("-o,--output", o->output, "append this run to an HDF5 results file (created if missing)")
+        ->type_name("FILE.h5");
+  }
+  app->add_option("--format", o->format, "terminal output: table for people, json for machines")
+      ->check(CLI::IsMember({"table", "json"}))
+      ->capture_default_str();
+  auto* q = app->add_flag("-q,--quiet", o->quiet, "print only results (and warnings)");
+  auto* v = app->add_flag("-v,--verbose", o->verbose, "print progress and diagnostics");
+  q->excludes(v);
+}
+
+void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets) {
+  app->add_option("--set", *sets, "override a configuration value: key.path=value (repeatable)")
+      ->type_name("KEY=VALUE")
+      ->allow_extra_args(false);
+}
+
+std::vector<Override> ParseOverrides(const std::vector<std::string>& sets) {
+  std::vector<Override> out;
+  for (const auto& s : sets) out.push_back(ParseOverride(s));
+  return out;
+}
+
+void CheckOutputWritable(const std::string& path) {
+  if (path.empty()) return;
+  fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) throw IoError(fmt::format("{}: output is a directory, not a file", path));
+  fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (!fs::is_directory(dir, ec)) {
+    throw IoError(fmt::format("{}: output directory '{}' does not exist", path, dir.string()));
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    throw IoError(fmt::format("{}: output directory '{}' is not writable", path, dir.string()));
+  }
+  if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0) {
+    throw IoError(fmt::format("{}: output file is not writable", path));
+  }
+}
+
+}  // namespace cb

@@ -1,0 +1,55 @@
+// Shared plumbing for subcommands: common flags, output checks, and the
+// registration signature. Each apps/<name>.cc registers one subcommand.
+#ifndef CLUSTERBENCH_APPS_COMMAND_H_
+#define CLUSTERBENCH_APPS_COMMAND_H_
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/backends.h"
+#include "core/config.h"
+#include "core/log.h"
+
+namespace cb {
+
+// Everything a subcommand may need from the process.
+struct AppContext {
+  Backends backends;
+  std::string command_line;
+};
+
+// The action run after parsing; returns the process exit code.
+using Action = std::function<int()>;
+
+// Flags every result-producing subcommand takes.
+struct OutputOptions {
+  std::string output;          // -o/--output FILE.h5
+  std::string format = "table";
+  bool quiet = false;
+  bool verbose = false;
+  Logger logger() const {
+    return Logger(quiet ? Verbosity::kQuiet : (verbose ? Verbosity::kVerbose : Verbosity::kNormal));
+  }
+};
+
+void AddOutputOptions(CLI::App* app, OutputOptions* o, bool with_output_file = true);
+// --set key.path=value (repeatable)
+void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets);
+std::vector<Override> ParseOverrides(const std::vector<std::string>& sets);
+
+// Fails early (IoError) if `path` cannot be written: its directory is missing
+// or not writable, or it is a directory. Nothing is measured in vain.
+void CheckOutputWritable(const std::string& path);
+
+// Registration functions, one per apps/<name>.cc.
+void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterConfigCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterReportCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action);
+
+}  // namespace cb
+
+#endif  // CLUSTERBENCH_APPS_COMMAND_H_

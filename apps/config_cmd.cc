@@ -1,0 +1,68 @@
+// `clusterbench config describe|list|check|show`: the configuration language.
+#include <fmt/format.h>
+
+#include <iostream>
+
+#include "apps/command.h"
+#include "core/config.h"
+
+namespace cb {
+namespace {
+
+std::string KindsText() {
+  std::string s;
+  for (const auto& k : SchemaKinds()) s += (s.empty() ? "" : ", ") + k;
+  return s;
+}
+
+}  // namespace
+
+void RegisterConfigCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
+  auto* cmd = app.add_subcommand("config", "describe, list, check and show configuration documents");
+  cmd->require_subcommand(1);
+  struct State {
+    std::string kind, file, format = "yaml";
+    std::vector<std::string> sets;
+    CLI::App *describe, *list, *check, *show;
+  };
+  auto st = std::make_shared<State>();
+  auto kinds = CLI::IsMember(SchemaKinds());
+
+  st->describe = cmd->add_subcommand("describe", "print every key of a document kind: type, unit, default, meaning");
+  st->describe->add_option("KIND", st->kind, "one of: " + KindsText())->required()->check(kinds);
+
+  st->list = cmd->add_subcommand("list", "list the shipped documents of a kind");
+  st->list->add_option("KIND", st->kind, "one of: " + KindsText())->required()->check(kinds);
+
+  st->check = cmd->add_subcommand("check", "validate a document (exit 3 with file:line:column if it is wrong)");
+  st->check->add_option("KIND", st->kind, "one of: " + KindsText())->required()->check(kinds);
+  st->check->add_option("FILE", st->file, "a path or a shipped name")->required();
+  AddOverrideOption(st->check, &st->sets);
+
+  st->show = cmd->add_subcommand("show", "print the effective document (references resolved, defaults filled, SI units)");
+  st->show->add_option("KIND", st->kind, "one of: " + KindsText())->required()->check(kinds);
+  st->show->add_option("FILE", st->file, "a path or a shipped name")->required();
+  st->show->add_option("--format", st->format, "yaml or json")->check(CLI::IsMember({"yaml", "json"}));
+  AddOverrideOption(st->show, &st->sets);
+
+  *action = [st]() {
+    if (st->describe->parsed()) {
+      std::cout << DescribeSchema(st->kind);
+      return 0;
+    }
+    ConfigLoader loader;
+    if (st->list->parsed()) {
+      for (const auto& n : loader.Available(st->kind)) std::cout << n << "\n";
+      return 0;
+    }
+    ConfigNode node = loader.Load(st->kind, st->file, ParseOverrides(st->sets));
+    if (st->check->parsed()) {
+      std::cout << fmt::format("{}: valid {}\n", node.source_file(), st->kind);
+      return 0;
+    }
+    std::cout << node.ToYaml();
+    return 0;
+  };
+}
+
+}  // namespace cb

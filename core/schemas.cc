@@ -1,0 +1,258 @@
+// The schema of every configuration document kind. One place, so that
+// `config describe`, validation and docs agree. Units are SI after loading.
+#include <fmt/format.h>
+
+#include "core/config.h"
+#include "core/error.h"
+
+namespace cb {
+namespace {
+
+// Small builders keep the tables below readable.
+Field Int(std::string key, std::string desc, std::string def = "", std::optional<double> min = std::nullopt,
+          std::optional<double> max = std::nullopt) {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kInt;
+  f.description = std::move(desc);
+  f.default_value = std::move(def);
+  f.min = min;
+  f.max = max;
+  return f;
+}
+Field Float(std::string key, std::string desc, std::string def = "", std::optional<double> min = std::nullopt,
+            std::optional<double> max = std::nullopt) {
+  Field f = Int(std::move(key), std::move(desc), std::move(def), min, max);
+  f.type = FieldType::kFloat;
+  return f;
+}
+Field Bool(std::string key, std::string desc, std::string def) {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kBool;
+  f.description = std::move(desc);
+  f.default_value = std::move(def);
+  return f;
+}
+Field Str(std::string key, std::string desc, std::string def = "") {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kString;
+  f.description = std::move(desc);
+  f.default_value = std::move(def);
+  return f;
+}
+Field Enum(std::string key, std::vector<std::string> choices, std::string desc, std::string def = "") {
+  Field f = Str(std::move(key), std::move(desc), std::move(def));
+  f.type = FieldType::kEnum;
+  f.choices = std::move(choices);
+  return f;
+}
+// Quantities are non-negative unless a caller says otherwise.
+Field Qty(std::string key, Dimension d, std::string desc, std::string def = "", double min = 0,
+          bool min_exclusive = false) {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kQuantity;
+  f.dimension = d;
+  f.description = std::move(desc);
+  f.default_value = std::move(def);
+  f.min = min;
+  f.min_exclusive = min_exclusive;
+  return f;
+}
+Field Obj(std::string key, std::string desc, std::vector<Field> children) {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kObject;
+  f.description = std::move(desc);
+  f.children = std::move(children);
+  return f;
+}
+Field ListOf(std::string key, std::string desc, Field item) {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kList;
+  f.description = std::move(desc);
+  f.children = {std::move(item)};
+  return f;
+}
+Field Ref(std::string key, std::string kind, std::string desc) {
+  Field f;
+  f.key = std::move(key);
+  f.type = FieldType::kRef;
+  f.ref_kind = std::move(kind);
+  f.description = std::move(desc);
+  return f;
+}
+Field Required(Field f) {
+  f.required = true;
+  return f;
+}
+
+Schema GpuSchema() {
+  auto peak = [](std::string key, std::string what) {
+    return Qty(std::move(key), Dimension::kFlopRate, "dense peak, " + what + " (no structured sparsity)");
+  };
+  return {"gpu", "gpus", "an accelerator's datasheet figures (dense peaks, memory, scale-up, power)",
+          {
+              Required(Str("name", "display name, e.g. 'H100 SXM5 80GB'")),
+              ListOf("match", "substrings of the driver's device name that select this spec (case-insensitive)",
+                     Str("item", "substring")),
+              Enum("vendor", {"nvidia", "amd", "huawei", "other"}, "vendor", "nvidia"),
+              Obj("peak", "dense peak arithmetic per precision",
+                  {peak("fp64", "FP64 vector"), peak("fp64_tensor", "FP64 tensor core"), peak("fp32", "FP32 vector"),
+                   peak("tf32", "TF32 tensor core"), peak("bf16", "BF16 tensor core"),
+                   peak("fp16", "FP16 tensor core"), peak("fp8", "FP8 tensor core"), peak("int8", "INT8 tensor core")}),
+              Required(Qty("memory", Dimension::kBytes, "device memory capacity", "", 0, true)),
+              Str("memory_type", "HBM generation, e.g. HBM3"),
+              Required(Qty("memory_bandwidth", Dimension::kBandwidth, "peak device memory bandwidth", "", 0, true)),
+              Qty("scale_up_bandwidth", Dimension::kBandwidth,
+                  "scale-up (NVLink, Infinity Fabric, HCCS) bandwidth per GPU, both directions together"),
+              Str("scale_up_technology", "e.g. NVLink4"),
+              Qty("tdp", Dimension::kPower, "board power limit (TDP)"),
+              Int("sm_count", "streaming multiprocessors (or compute units)", "", 1),
+              Qty("l2_cache", Dimension::kBytes, "last-level on-chip cache"),
+              ListOf("unverified", "keys whose values were not read from a primary datasheet",
+                     Str("item", "key path")),
+              Str("source", "where the figures come from"),
+              Str("notes", "anything a reader should know"),
+          }};
+}
+
+Schema ClusterSchema() {
+  return {"cluster", "clusters", "a buildout: GPUs, nodes, scale-up domains and the scale-out network",
+          {
+              Required(Str("name", "display name")),
+              Required(Ref("gpu", "gpu", "the accelerator")),
+              Required(Int("gpus", "GPUs in the cluster", "", 1)),
+              Int("gpus_per_node", "GPUs per node (server)", "8", 1),
+              Obj("scale_up", "the scale-up domain (NVLink/NVSwitch)",
+                  {Int("domain_gpus", "GPUs in one scale-up domain (8 for a DGX node, 72 for NVL72)", "8", 1),
+                   Qty("bandwidth", Dimension::kBandwidth,
+                       "per-GPU bandwidth into the domain, one direction (NVLink4: 450GB/s)", "450GB/s", 0, true),
+                   Qty("latency", Dimension::kTime, "one-hop latency inside the domain", "3us")}),
+              Obj("scale_out", "the scale-out network (InfiniBand, RoCE)",
+                  {Int("nics_per_node", "scale-out NICs per node", "8", 0),
+                   Qty("nic_bandwidth", Dimension::kBandwidth, "per-NIC bandwidth, one direction", "400Gb/s", 0, true),
+                   Qty("latency", Dimension::kTime, "end-to-end latency across the fabric", "5us"),
+                   Enum("topology", {"fat-tree", "rail-optimized", "torus", "dragonfly"}, "network topology",
+                        "rail-optimized"),
+                   Float("oversubscription", "oversubscription ratio above the leaf (1 = non-blocking)", "1", 1)}),
+              Obj("power", "facility figures for energy estimates",
+                  {Qty("node_overhead", Dimension::kPower, "per-node power beyond the GPUs (CPUs, NICs, fans)", "2kW"),
+                   Float("pue", "power usage effectiveness", "1.2", 1)}),
+              Obj("price", "what the GPUs cost",
+                  {Qty("gpu_hour", Dimension::kMoney, "rental price per GPU-hour (USD)"),
+                   Qty("capex_per_gpu", Dimension::kMoney, "capital cost per GPU, all-in (USD)"),
+                   Float("amortization_years", "years over which capital is amortised", "4", 0)}),
+              ListOf("unverified", "keys whose values are not from a primary source", Str("item", "key path")),
+              Str("source", "where the figures come from"),
+              Str("notes", "anything a reader should know"),
+          }};
+}
+
+Schema ModelSchema() {
+  return {"model", "models", "a transformer's shape (dense or mixture-of-experts)",
+          {
+              Required(Str("name", "model name")),
+              Required(Int("layers", "transformer layers", "", 1)),
+              Required(Int("hidden", "hidden size (model dimension)", "", 1)),
+              Required(Int("heads", "attention heads", "", 1)),
+              Int("kv_heads", "key/value heads (grouped-query attention); = heads when omitted", "", 1),
+              Required(Int("ffn_hidden", "feed-forward inner size", "", 1)),
+              Required(Int("vocab", "vocabulary size", "", 1)),
+              Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
+              Bool("tied_embeddings", "input and output embeddings share weights", "false"),
+              Obj("moe", "mixture of experts (omit for a dense model)",
+                  {Required(Int("experts", "routed experts per MoE layer", "", 1)),
+                   Required(Int("top_k", "experts each token is routed to", "", 1)),
+                   Required(Int("expert_ffn_hidden", "feed-forward inner size of one expert", "", 1)),
+                   Int("shared_experts", "always-active shared experts", "0", 0),
+                   Int("first_dense_layers", "leading layers that are dense", "0", 0)}),
+              Float("params_b", "published parameter count in billions (informational; computed counts are used)",
+                    "", 0),
+              Str("source", "where the shape comes from"),
+          }};
+}
+
+Schema ScenarioSchema() {
+  return {"scenario", "scenarios", "one training job: a model on a cluster with a parallel layout",
+          {
+              Required(Ref("model", "model", "the model")),
+              Required(Ref("cluster", "cluster", "the cluster")),
+              Obj("parallelism", "how the job is split",
+                  {Int("tp", "tensor parallel degree", "1", 1), Int("pp", "pipeline parallel degree", "1", 1),
+                   Int("dp", "data parallel degree; derived from the cluster's GPUs when omitted", "", 1),
+                   Int("cp", "context parallel degree", "1", 1), Int("ep", "expert parallel degree", "1", 1),
+                   Int("vpp", "virtual pipeline stages per pipeline rank (interleaved 1F1B)", "1", 1),
+                   Bool("sequence_parallel", "sequence parallelism alongside tensor parallelism", "true"),
+                   Int("zero", "ZeRO stage: 0 none, 1 optimizer states, 2 + gradients, 3 + parameters", "1", 0, 3)}),
+              Obj("training", "the step",
+                  {Required(Int("seq_len", "sequence length in tokens", "", 1)),
+                   Required(Int("global_batch", "global batch in sequences", "", 1)),
+                   Int("micro_batch", "micro-batch in sequences", "1", 1),
+                   Enum("recompute", {"none", "selective", "full"}, "activation recomputation", "none"),
+                   Enum("precision", {"bf16", "fp16", "fp8"}, "compute precision of the GEMMs", "bf16"),
+                   Float("tokens", "tokens to train on (for time to train)", "", 0)}),
+              Str("name", "scenario name"),
+              Str("notes", "anything a reader should know"),
+          }};
+}
+
+Schema SuiteSchema() {
+  Field threshold = Obj("threshold", "when a measurement passes",
+                        {Float("absolute", "pass at or above this value, in the metric's SI unit", "", 0),
+                         Float("fraction_of_spec", "pass at or above this fraction of the spec figure", "", 0, 1),
+                         Float("relative", "fail when below the node's best device by more than this fraction", "0.1",
+                               0, 1),
+                         Float("outlier_mads", "fleet outlier: more than this many MADs below the fleet median",
+                               "5", 0)});
+  Field check = Obj("item", "one check",
+                    {Required(Str("name", "check name, unique in the suite")),
+                     Required(Enum("benchmark",
+                                   {"gemm", "peak", "stream", "copy", "all_reduce", "all_gather", "reduce_scatter",
+                                    "broadcast", "reduce", "alltoall", "sendrecv", "p2p"},
+                                   "what to measure")),
+                     Enum("scope", {"device", "node", "fabric"}, "device or node-local, or across nodes", "device"),
+                     Str("dtype", "data type (bf16, fp32, float, ...)"),
+                     Qty("bytes", Dimension::kBytes, "message or buffer size"),
+                     Int("size", "GEMM m = n = k", "", 1),
+                     Str("split", "collective groups: intra, inter or MOD:k"),
+                     threshold,
+                     Int("repeats", "measurements that must fail before the check fails", "1", 1),
+                     Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
+  return {"suite", "suites", "an acceptance suite: checks with thresholds",
+          {
+              Required(Str("name", "suite name")),
+              Str("description", "what this suite accepts"),
+              Ref("gpu", "gpu", "expected accelerator (for fraction_of_spec thresholds)"),
+              Qty("time_budget", Dimension::kTime, "time allowed per measurement", "10s", 0, true),
+              Required(ListOf("checks", "the checks, run in order", check)),
+          }};
+}
+
+const std::vector<Schema>& AllSchemas() {
+  static const std::vector<Schema> kSchemas = {GpuSchema(), ClusterSchema(), ModelSchema(), ScenarioSchema(),
+                                               SuiteSchema()};
+  return kSchemas;
+}
+
+}  // namespace
+
+std::vector<std::string> SchemaKinds() {
+  std::vector<std::string> kinds;
+  for (const auto& s : AllSchemas()) kinds.push_back(s.kind);
+  return kinds;
+}
+
+const Schema& GetSchema(const std::string& kind) {
+  for (const auto& s : AllSchemas()) {
+    if (s.kind == kind) return s;
+  }
+  std::string known;
+  for (const auto& k : SchemaKinds()) known += (known.empty() ? "" : ", ") + k;
+  throw ConfigError(fmt::format("unknown document kind '{}'; known kinds: {}", kind, known));
+}
+
+}  // namespace cb

@@ -1,0 +1,120 @@
+#include "core/table.h"
+
+#include <unistd.h>
+
+#include <chrono>
+#include <cctype>
+#include <cstdlib>
+#include <ctime>
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "core/version.h"
+
+extern char** environ;
+
+namespace cb {
+
+Table::Table(std::string name, std::string description, std::vector<Column> columns)
+    : name_(std::move(name)), description_(std::move(description)), columns_(std::move(columns)) {}
+
+void Table::AddRow(std::vector<Cell> row) {
+  if (row.size() != columns_.size()) {
+    throw RuntimeError(fmt::format("table '{}': row has {} cells, table has {} columns", name_,
+                                   row.size(), columns_.size()));
+  }
+  for (size_t i = 0; i < row.size(); ++i) {
+    const Column& c = columns_[i];
+    Cell& cell = row[i];
+    bool ok = false;
+    switch (c.type) {
+      case ColumnType::kInt64: ok = std::holds_alternative<int64_t>(cell); break;
+      case ColumnType::kFloat64:
+        if (std::holds_alternative<int64_t>(cell)) cell = static_cast<double>(std::get<int64_t>(cell));
+        ok = std::holds_alternative<double>(cell);
+        break;
+      case ColumnType::kString: ok = std::holds_alternative<std::string>(cell); break;
+    }
+    if (!ok) {
+      throw RuntimeError(fmt::format("table '{}': column '{}' got a value of the wrong type", name_, c.name));
+    }
+  }
+  rows_.push_back(std::move(row));
+}
+
+int Table::ColumnIndex(const std::string& name) const {
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    if (columns_[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const char* RunStatusName(RunStatus s) {
+  switch (s) {
+    case RunStatus::kRunning: return "running";
+    case RunStatus::kComplete: return "complete";
+    case RunStatus::kInterrupted: return "interrupted";
+    case RunStatus::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
+RunStatus ParseRunStatus(const std::string& s) {
+  for (RunStatus r : {RunStatus::kRunning, RunStatus::kComplete, RunStatus::kInterrupted, RunStatus::kFailed}) {
+    if (s == RunStatusName(r)) return r;
+  }
+  throw RuntimeError(fmt::format("unknown run status '{}'", s));
+}
+
+std::string NowIso8601() {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms));
+}
+
+std::string MakeRunId(const std::string& host) {
+  auto now = std::chrono::system_clock::now();
+  std::time_t t = std::chrono::system_clock::to_time_t(now);
+  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
+  std::string h;
+  for (char c : host) h += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
+  return fmt::format("{}.{:06d}Z-{}-{}", buf, static_cast<int>(us), h, getpid());
+}
+
+RunInfo MakeRunInfo(const std::string& kind, const std::string& command_line) {
+  RunInfo info;
+  char host[256] = {0};
+  gethostname(host, sizeof host - 1);
+  info.id = MakeRunId(host);
+  info.kind = kind;
+  info.start_time = NowIso8601();
+  info.tool_version = kVersion;
+  info.git_revision = kGitRevision;
+  info.command_line = command_line;
+  info.hosts = {host};
+  static const char* kPrefixes[] = {"NCCL_", "CUDA_", "OMPI_", "PMIX_", "SLURM_", "CB_", "HDF5_", "OMP_", "UCX_"};
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq == std::string::npos) continue;
+    std::string key = kv.substr(0, eq);
+    for (const char* p : kPrefixes) {
+      if (key.rfind(p, 0) == 0) {
+        info.environment[key] = kv.substr(eq + 1);
+        break;
+      }
+    }
+  }
+  return info;
+}
+
+}  // namespace cb

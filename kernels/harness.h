@@ -1,0 +1,42 @@
+// The measurement harness: it owns timing; a benchmark supplies only the
+// operation. Host operations are timed with the monotonic clock.
+//
+// Procedure: `warmup` untimed calls, then timed calls until either at least
+// `min_reps` samples have a relative spread under `target_spread`, or the time
+// budget is spent (then at least `min_reps` samples, budget permitting at least
+// one). Relative spread is the interquartile range over the median, robust to
+// the occasional preempted sample on a shared machine; max and min are
+// reported as well. Stops early, keeping its samples, when interrupted.
+#ifndef CLUSTERBENCH_KERNELS_HARNESS_H_
+#define CLUSTERBENCH_KERNELS_HARNESS_H_
+
+#include <functional>
+#include <vector>
+
+#include "core/stats.h"
+
+namespace cb {
+
+struct MeasureOptions {
+  double time_budget_s = 1.0;
+  double target_spread = 0.005;
+  int warmup = 2;
+  int min_reps = 5;
+  int max_reps = 100000;
+};
+
+struct Measurement {
+  std::vector<double> samples_s;
+  Summary summary;
+  double iqr_spread = 0;
+  bool converged = false;    // reached target_spread
+  bool interrupted = false;  // SIGINT/SIGTERM arrived
+};
+
+double RelativeIqr(const std::vector<double>& samples);
+
+Measurement MeasureHost(const std::function<void()>& op, const MeasureOptions& options);
+
+}  // namespace cb
+
+#endif  // CLUSTERBENCH_KERNELS_HARNESS_H_

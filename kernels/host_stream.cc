@@ -1,0 +1,98 @@
+#include "kernels/host_stream.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <memory>
+#include <thread>
+
+#include "core/interrupt.h"
+
+namespace cb {
+namespace {
+
+constexpr double kScalar = 3.0;
+
+// Runs fn(begin, end) over [0, n) split across `threads` threads. Each
+// thread touches the same range every call, so first-touch placement holds.
+template <typename Fn>
+void ParallelFor(int64_t n, int threads, Fn fn) {
+  if (threads <= 1) {
+    fn(int64_t{0}, n);
+    return;
+  }
+  std::vector<std::thread> pool;
+  pool.reserve(static_cast<size_t>(threads));
+  for (int t = 0; t < threads; ++t) {
+    int64_t b = n * t / threads, e = n * (t + 1) / threads;
+    pool.emplace_back([=] { fn(b, e); });
+  }
+  for (auto& th : pool) th.join();
+}
+
+}  // namespace
+
+int64_t DefaultStreamArrayBytes() {
+  long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  int64_t llc = std::max<int64_t>(std::max<long>(l3, 0), std::max<long>(l2, 0));
+  return std::max<int64_t>(4 * llc, int64_t{64} << 20);
+}
+
+std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const MeasureOptions& options) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  const int64_t n = std::max<int64_t>(array_bytes / static_cast<int64_t>(sizeof(double)), 1);
+  std::unique_ptr<double[]> a(new double[static_cast<size_t>(n)]);
+  std::unique_ptr<double[]> b(new double[static_cast<size_t>(n)]);
+  std::unique_ptr<double[]> c(new double[static_cast<size_t>(n)]);
+  double* pa = a.get();
+  double* pb = b.get();
+  double* pc = c.get();
+  // Small integers and halves: every result below is exact in double.
+  auto init_a = [](int64_t i) { return 1.0 + static_cast<double>(i % 1024) * 0.5; };
+  ParallelFor(n, threads, [&](int64_t lo, int64_t hi) {
+    for (int64_t i = lo; i < hi; ++i) {
+      pa[i] = init_a(i);
+      pb[i] = 2.0;
+      pc[i] = 0.0;
+    }
+  });
+
+  struct Kernel {
+    const char* name;
+    int arrays;
+    std::function<void(int64_t, int64_t)> body;
+    std::function<bool(int64_t)> check;
+  };
+  // Expected values follow from running copy, scale, add, triad in order.
+  std::vector<Kernel> kernels = {
+      {"copy", 2, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i]; },
+       [=](int64_t i) { return pc[i] == init_a(i); }},
+      {"scale", 2, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pb[i] = kScalar * pc[i]; },
+       [=](int64_t i) { return pb[i] == kScalar * init_a(i); }},
+      {"add", 3, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i] + pb[i]; },
+       [=](int64_t i) { return pc[i] == init_a(i) + kScalar * init_a(i); }},
+      {"triad", 3, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + kScalar * pc[i]; },
+       [=](int64_t i) {
+         double a0 = 1.0 + static_cast<double>(i % 1024) * 0.5;
+         return pa[i] == kScalar * a0 + kScalar * (a0 + kScalar * a0);
+       }},
+  };
+  std::vector<StreamResult> results;
+  for (const auto& k : kernels) {
+    if (Interrupted()) break;
+    StreamResult r;
+    r.kernel = k.name;
+    r.array_bytes = n * static_cast<int64_t>(sizeof(double));
+    r.bytes_moved = k.arrays * r.array_bytes;
+    r.threads = threads;
+    r.measurement = MeasureHost([&] { ParallelFor(n, threads, k.body); }, options);
+    if (r.measurement.samples_s.empty()) break;  // interrupted before one sample
+    r.bandwidth_Bps = static_cast<double>(r.bytes_moved) / r.measurement.summary.median;
+    for (int64_t i = 0; i < n; ++i) r.wrong += !k.check(i);
+    results.push_back(std::move(r));
+  }
+  return results;
+}
+
+}  // namespace cb

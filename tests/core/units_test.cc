@@ -1,0 +1,78 @@
+#include "core/units.h"
+
+#include <gtest/gtest.h>
+
+#include "core/error.h"
+
+namespace cb {
+namespace {
+
+double Q(const char* text, Dimension d) {
+  std::string why;
+  auto v = ParseQuantity(text, d, &why);
+  EXPECT_TRUE(v.has_value()) << text << ": " << why;
+  return v.value_or(-1);
+}
+
+// Every example the configuration language promises, in SI base units.
+TEST(Units, ParsesDocumentedExamples) {
+  EXPECT_DOUBLE_EQ(Q("400Gb/s", Dimension::kBandwidth), 50e9);  // bits / 8
+  EXPECT_DOUBLE_EQ(Q("50GB/s", Dimension::kBandwidth), 50e9);
+  EXPECT_DOUBLE_EQ(Q("80GiB", Dimension::kBytes), 80.0 * 1024 * 1024 * 1024);
+  EXPECT_DOUBLE_EQ(Q("141GB", Dimension::kBytes), 141e9);
+  EXPECT_DOUBLE_EQ(Q("989TFLOPS", Dimension::kFlopRate), 989e12);
+  EXPECT_DOUBLE_EQ(Q("5us", Dimension::kTime), 5e-6);
+  EXPECT_DOUBLE_EQ(Q("1.5ms", Dimension::kTime), 1.5e-3);
+  EXPECT_DOUBLE_EQ(Q("700W", Dimension::kPower), 700);
+}
+
+TEST(Units, AcceptsSpacesAndAlternativeSpellings) {
+  EXPECT_DOUBLE_EQ(Q(" 400 Gbps ", Dimension::kBandwidth), 50e9);
+  EXPECT_DOUBLE_EQ(Q("989 TFLOP/s", Dimension::kFlopRate), 989e12);
+  EXPECT_DOUBLE_EQ(Q("2kW", Dimension::kPower), 2000);
+  EXPECT_DOUBLE_EQ(Q("1.98GHz", Dimension::kFrequency), 1.98e9);
+  EXPECT_DOUBLE_EQ(Q("1kWh", Dimension::kEnergy), 3.6e6);
+  EXPECT_DOUBLE_EQ(Q("$2.50", Dimension::kMoney), 2.5);
+  EXPECT_DOUBLE_EQ(Q("50%", Dimension::kDimensionless), 0.5);
+  EXPECT_DOUBLE_EQ(Q("2h", Dimension::kTime), 7200);
+}
+
+TEST(Units, BareNumberIsSi) {
+  EXPECT_DOUBLE_EQ(Q("1024", Dimension::kBytes), 1024);
+  EXPECT_DOUBLE_EQ(Q("1e-6", Dimension::kTime), 1e-6);
+}
+
+TEST(Units, RejectsWrongDimensionAndGarbage) {
+  std::string why;
+  EXPECT_FALSE(ParseQuantity("5us", Dimension::kBandwidth, &why));
+  EXPECT_NE(why.find("unknown unit 'us'"), std::string::npos) << why;
+  EXPECT_FALSE(ParseQuantity("fast", Dimension::kTime, &why));
+  EXPECT_NE(why.find("'fast' is not a time"), std::string::npos) << why;
+  EXPECT_FALSE(ParseQuantity("", Dimension::kBytes, &why));
+  EXPECT_FALSE(ParseQuantity("nanGB", Dimension::kBytes, &why));
+  EXPECT_FALSE(ParseQuantity("10 GFLOPS", Dimension::kBytes, &why));
+  EXPECT_THROW(ParseQuantityOrThrow("3 parsecs", Dimension::kTime, "x.yaml:1:2"), ConfigError);
+}
+
+TEST(Units, NcclTestsSizesAreBinary) {
+  std::string why;
+  EXPECT_DOUBLE_EQ(*ParseSize("8", &why), 8);
+  EXPECT_DOUBLE_EQ(*ParseSize("1K", &why), 1024);
+  EXPECT_DOUBLE_EQ(*ParseSize("64M", &why), 64.0 * 1048576);
+  EXPECT_DOUBLE_EQ(*ParseSize("1G", &why), 1073741824.0);
+  EXPECT_DOUBLE_EQ(*ParseSize("1GB", &why), 1e9);
+  EXPECT_FALSE(ParseSize("-5M", &why));
+  EXPECT_NE(why.find("negative"), std::string::npos);
+  EXPECT_FALSE(ParseSize("5X", &why));
+}
+
+TEST(Units, FormatsForHumans) {
+  EXPECT_EQ(FormatQuantity(50e9, Dimension::kBandwidth), "50 GB/s");
+  EXPECT_EQ(FormatQuantity(989e12, Dimension::kFlopRate), "989 TFLOP/s");
+  EXPECT_EQ(FormatQuantity(5e-6, Dimension::kTime), "5 us");
+  EXPECT_EQ(FormatBytes(80.0 * 1024 * 1024 * 1024), "80 GiB");
+  EXPECT_EQ(FormatBytes(512), "512 B");
+}
+
+}  // namespace
+}  // namespace cb
