@@ -2,8 +2,8 @@
 
 #include <unistd.h>
 
-#include <filesystem>
 #include <fmt/format.h>
+#include <filesystem>
 
 #include "core/error.h"
 

@@ -26,7 +26,7 @@ using Action = std::function<int()>;
 
 // Flags every result-producing subcommand takes.
 struct OutputOptions {
-  std::string output;          // -o/--output FILE.h5
+  std::string output;  // -o/--output FILE.h5
   std::string format = "table";
   bool quiet = false;
   bool verbose = false;

@@ -39,7 +39,8 @@ void RegisterConfigCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
   st->check->add_option("FILE", st->file, "a path or a shipped name")->required();
   AddOverrideOption(st->check, &st->sets);
 
-  st->show = cmd->add_subcommand("show", "print the effective document (references resolved, defaults filled, SI units)");
+  st->show =
+      cmd->add_subcommand("show", "print the effective document (references resolved, defaults filled, SI units)");
   st->show->add_option("KIND", st->kind, "one of: " + KindsText())->required()->check(kinds);
   st->show->add_option("FILE", st->file, "a path or a shipped name")->required();
   st->show->add_option("--format", st->format, "yaml or json")->check(CLI::IsMember({"yaml", "json"}));

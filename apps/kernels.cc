@@ -26,6 +26,7 @@ struct KernelsOptions {
   std::vector<std::string> benches = {"all"};
   std::string bytes;
   double time_budget_s = 2.0;
+  int min_reps = 5;
   int threads = 0;
 };
 
@@ -56,7 +57,8 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   Logger log = o.out.logger();
   CheckOutputWritable(o.out.output);
   std::string device = o.device;
-  bool has_cuda = std::find(ctx.backends.enabled.begin(), ctx.backends.enabled.end(), "cuda") != ctx.backends.enabled.end();
+  bool has_cuda =
+      std::find(ctx.backends.enabled.begin(), ctx.backends.enabled.end(), "cuda") != ctx.backends.enabled.end();
   if (device == "auto") device = "host";  // CUDA kernels are not built yet: see issue "Kernels"
   if (device == "cuda") {
     throw UsageError(has_cuda ? "--device cuda: the CUDA kernels are not implemented yet; use --device host"
@@ -83,15 +85,17 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   RunInfo run = MakeRunInfo("kernels", ctx.command_line);
   if (!o.out.output.empty()) {
     writer = std::make_unique<Hdf5Writer>(o.out.output);
-    run.config_yaml = fmt::format("device: {}\nbench: stream\nbytes: {}\ntime_budget: {}\nthreads: {}\n", device,
-                                  bytes, o.time_budget_s, o.threads);
+    run.config_yaml = fmt::format("device: {}\nbench: stream\nbytes: {}\ntime_budget: {}\nthreads: {}\n", device, bytes,
+                                  o.time_budget_s, o.threads);
     writer->BeginRun(run);
   }
   MeasureOptions mo;
   mo.time_budget_s = o.time_budget_s;
+  mo.min_reps = o.min_reps;
   std::vector<StreamResult> results;
   if (want_stream) {
-    log.Info("host STREAM: {} per array, {} thread(s), up to {:g} s per kernel", FormatBytes(static_cast<double>(bytes)),
+    log.Info("host STREAM: {} per array, {} thread(s), up to {:g} s per kernel",
+             FormatBytes(static_cast<double>(bytes)),
              o.threads > 0 ? o.threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), o.time_budget_s);
     results = RunHostStream(bytes, o.threads, mo);
   }
@@ -103,28 +107,34 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   if (o.out.format == "json") {
     nlohmann::json j = {{"results", nlohmann::json::array()}};
     for (const auto& r : results) {
-      j["results"].push_back({{"benchmark", "stream_" + r.kernel}, {"device", "host"}, {"dtype", "float64"},
-                              {"bytes", r.bytes_moved}, {"time_s", r.measurement.summary.median},
-                              {"gbps", r.bandwidth_Bps / 1e9}, {"pct_of_peak", nullptr}, {"verified", r.wrong == 0}});
+      j["results"].push_back({{"benchmark", "stream_" + r.kernel},
+                              {"device", "host"},
+                              {"dtype", "float64"},
+                              {"bytes", r.bytes_moved},
+                              {"time_s", r.measurement.summary.median},
+                              {"gbps", r.bandwidth_Bps / 1e9},
+                              {"pct_of_peak", nullptr},
+                              {"verified", r.wrong == 0}});
     }
     if (interrupted) j["status"] = "interrupted";
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n", "kernel", "bytes/call",
-                             "median", "min", "max", "spread", "bandwidth", "wrong");
+    std::cout << fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n", "kernel", "bytes/call", "median",
+                             "min", "max", "spread", "bandwidth", "wrong");
     for (const auto& r : results) {
       const auto& s = r.measurement.summary;
       std::cout << fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>7}\n", r.kernel,
-                               FormatBytes(static_cast<double>(r.bytes_moved)), FormatQuantity(s.median, Dimension::kTime),
-                               FormatQuantity(s.min, Dimension::kTime), FormatQuantity(s.max, Dimension::kTime),
-                               100 * r.measurement.iqr_spread, FormatQuantity(r.bandwidth_Bps, Dimension::kBandwidth),
-                               r.wrong);
+                               FormatBytes(static_cast<double>(r.bytes_moved)),
+                               FormatQuantity(s.median, Dimension::kTime), FormatQuantity(s.min, Dimension::kTime),
+                               FormatQuantity(s.max, Dimension::kTime), 100 * r.measurement.iqr_spread,
+                               FormatQuantity(r.bandwidth_Bps, Dimension::kBandwidth), r.wrong);
     }
   }
   if (writer) {
     writer->WriteTable(table);
     RunStatus status = interrupted ? RunStatus::kInterrupted : RunStatus::kComplete;
-    writer->EndRun(status, interrupted ? "interrupted by signal" : (wrong ? fmt::format("{} wrong elements", wrong) : ""));
+    writer->EndRun(status,
+                   interrupted ? "interrupted by signal" : (wrong ? fmt::format("{} wrong elements", wrong) : ""));
     log.Info("results: {} (run {})", o.out.output, run.id);
   }
   if (interrupted) {
@@ -150,6 +160,9 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--bench", o->benches, "comma-separated benchmarks: stream (host); all")->delimiter(',');
   cmd->add_option("--bytes", o->bytes, "bytes per array for memory benchmarks (K/M/G suffixes)");
   cmd->add_option("--time-budget", o->time_budget_s, "seconds allowed per measurement")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--min-reps", o->min_reps, "timed calls at least, whatever the spread or budget")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
   cmd->add_option("--threads", o->threads, "host threads (default: all CPUs)")->check(CLI::NonNegativeNumber);

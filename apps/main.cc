@@ -3,8 +3,8 @@
 // its documented exit code (docs/cli.md); nothing else escapes.
 #include <CLI/CLI.hpp>
 
-#include <cstdio>
 #include <fmt/format.h>
+#include <cstdio>
 #include <map>
 
 #include "apps/command.h"
@@ -29,16 +29,17 @@ int Run(int argc, char** argv) {
   cb::RegisterBackends(ctx.backends);
   ctx.command_line = JoinArgs(argc, argv);
 
-  CLI::App app{"clusterbench: measure GPU compute and interconnect, simulate large-scale training, and judge "
-               "clusters against their specifications."};
+  CLI::App app{
+      "clusterbench: measure GPU compute and interconnect, simulate large-scale training, and judge "
+      "clusters against their specifications."};
   app.name("clusterbench");
   app.require_subcommand(1);
   app.fallthrough();
   std::string backends;
   for (const auto& b : ctx.backends.enabled) backends += (backends.empty() ? "" : ", ") + b;
-  app.set_version_flag("--version",
-                       fmt::format("clusterbench {} (git {}, {} build)\nbackends: host{}{}", cb::kVersion,
-                                   cb::kGitRevision, cb::kBuildType, backends.empty() ? "" : ", ", backends));
+  app.set_version_flag(
+      "--version", fmt::format("clusterbench {} (git {}, {} build)\nbackends: host{}{}", cb::kVersion, cb::kGitRevision,
+                               cb::kBuildType, backends.empty() ? "" : ", ", backends));
 
   std::map<CLI::App*, cb::Action> actions;
   auto add = [&](void (*reg)(CLI::App&, cb::AppContext&, cb::Action*)) {
@@ -53,6 +54,19 @@ int Run(int argc, char** argv) {
   add(cb::RegisterReportCommand);
   add(cb::RegisterKernelsCommand);
 
+  // CLI11 reports a stray first word as "a subcommand is required"; name it.
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (auto* sub : app.get_subcommands({})) {
+      found |= sub->check_name(argv[1]);
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::fprintf(stderr, "clusterbench: error: unknown subcommand '%s'; known: %s\n", argv[1], known.c_str());
+      return static_cast<int>(cb::ExitCode::kUsage);
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

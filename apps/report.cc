@@ -30,14 +30,16 @@ int RunReport(const ReportOptions& o) {
   if (!o.run.empty() && selected.empty()) {
     std::string known;
     for (const auto& r : runs) known += "\n  " + r.id;
-    throw UsageError(fmt::format("{}: no run '{}'; runs in this file:{}", o.file, o.run, known.empty() ? " none" : known));
+    throw UsageError(
+        fmt::format("{}: no run '{}'; runs in this file:{}", o.file, o.run, known.empty() ? " none" : known));
   }
   if (!o.table.empty() && selected.size() != 1) {
     throw UsageError("--table needs one run: give --run ID (or --run latest)");
   }
 
   if (o.format == "json") {
-    nlohmann::json j = {{"file", o.file}, {"schema_version", reader.SchemaVersion()}, {"runs", nlohmann::json::array()}};
+    nlohmann::json j = {
+        {"file", o.file}, {"schema_version", reader.SchemaVersion()}, {"runs", nlohmann::json::array()}};
     for (const auto& r : selected) {
       nlohmann::json jr = RunInfoToJson(r);
       jr["tables"] = nlohmann::json::object();

@@ -3,11 +3,11 @@
 #include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fmt/format.h>
 #include <set>
 #include <sstream>
 
@@ -27,10 +27,18 @@ ConfigNode ConfigNode::Scalar(Kind k, std::string text, std::string path, std::s
   n.where_ = std::move(where);
   n.text_ = std::move(text);
   switch (k) {
-    case Kind::kInt: n.int_ = std::stoll(n.text_); n.double_ = static_cast<double>(n.int_); break;
-    case Kind::kFloat: n.double_ = std::stod(n.text_); break;
-    case Kind::kBool: n.bool_ = (n.text_ == "true"); break;
-    default: break;
+    case Kind::kInt:
+      n.int_ = std::stoll(n.text_);
+      n.double_ = static_cast<double>(n.int_);
+      break;
+    case Kind::kFloat:
+      n.double_ = std::stod(n.text_);
+      break;
+    case Kind::kBool:
+      n.bool_ = (n.text_ == "true");
+      break;
+    default:
+      break;
   }
   return n;
 }
@@ -143,11 +151,21 @@ namespace {
 
 void EmitNode(YAML::Emitter& out, const ConfigNode& n) {
   switch (n.kind()) {
-    case ConfigNode::Kind::kNull: out << YAML::Null; break;
-    case ConfigNode::Kind::kInt: out << n.AsInt(); break;
-    case ConfigNode::Kind::kFloat: out << YAML::Precision(17) << n.AsDouble(); break;
-    case ConfigNode::Kind::kBool: out << n.AsBool(); break;
-    case ConfigNode::Kind::kString: out << n.AsString(); break;
+    case ConfigNode::Kind::kNull:
+      out << YAML::Null;
+      break;
+    case ConfigNode::Kind::kInt:
+      out << n.AsInt();
+      break;
+    case ConfigNode::Kind::kFloat:
+      out << YAML::Precision(17) << n.AsDouble();
+      break;
+    case ConfigNode::Kind::kBool:
+      out << n.AsBool();
+      break;
+    case ConfigNode::Kind::kString:
+      out << n.AsString();
+      break;
     case ConfigNode::Kind::kObject:
       out << YAML::BeginMap;
       for (const auto& k : n.keys()) {
@@ -180,19 +198,27 @@ namespace {
 
 std::string TypeText(const Field& f) {
   switch (f.type) {
-    case FieldType::kInt: return "int";
-    case FieldType::kFloat: return "float";
-    case FieldType::kBool: return "bool";
-    case FieldType::kString: return "string";
+    case FieldType::kInt:
+      return "int";
+    case FieldType::kFloat:
+      return "float";
+    case FieldType::kBool:
+      return "bool";
+    case FieldType::kString:
+      return "string";
     case FieldType::kEnum: {
       std::string s;
       for (const auto& c : f.choices) s += (s.empty() ? "" : "|") + c;
       return s;
     }
-    case FieldType::kQuantity: return fmt::format("{} [{}]", DimensionName(f.dimension), SiUnit(f.dimension));
-    case FieldType::kObject: return "map";
-    case FieldType::kList: return "list";
-    case FieldType::kRef: return fmt::format("{} (name, path or inline)", f.ref_kind);
+    case FieldType::kQuantity:
+      return fmt::format("{} [{}]", DimensionName(f.dimension), SiUnit(f.dimension));
+    case FieldType::kObject:
+      return "map";
+    case FieldType::kList:
+      return "list";
+    case FieldType::kRef:
+      return fmt::format("{} (name, path or inline)", f.ref_kind);
   }
   return "?";
 }
@@ -207,7 +233,8 @@ std::string RangeText(const Field& f) {
   return "";
 }
 
-void DescribeFields(const std::vector<Field>& fields, const std::string& prefix, std::vector<std::vector<std::string>>* rows) {
+void DescribeFields(const std::vector<Field>& fields, const std::string& prefix,
+                    std::vector<std::vector<std::string>>* rows) {
   for (const Field& f : fields) {
     std::string path = prefix.empty() ? f.key : prefix + "." + f.key;
     std::string def = f.required ? "(required)" : (f.default_value.empty() ? "-" : f.default_value);
@@ -318,8 +345,8 @@ class Validator {
   ConfigNode Document(const Schema& schema, const YAML::Node& root, const std::string& origin,
                       const std::string& prefix, const std::string& dir) {
     if (root && !root.IsNull() && !root.IsMap()) {
-      throw ConfigError(fmt::format("{}: a {} document must be a map of keys, got {}", Where(origin, root),
-                                    schema.kind, NodeTypeName(root)));
+      throw ConfigError(fmt::format("{}: a {} document must be a map of keys, got {}", Where(origin, root), schema.kind,
+                                    NodeTypeName(root)));
     }
     Field top;
     top.key = prefix;
@@ -333,11 +360,16 @@ class Validator {
  private:
   static const char* NodeTypeName(const YAML::Node& n) {
     switch (n.Type()) {
-      case YAML::NodeType::Map: return "a map";
-      case YAML::NodeType::Sequence: return "a list";
-      case YAML::NodeType::Scalar: return "a scalar";
-      case YAML::NodeType::Null: return "nothing";
-      default: return "an undefined node";
+      case YAML::NodeType::Map:
+        return "a map";
+      case YAML::NodeType::Sequence:
+        return "a list";
+      case YAML::NodeType::Scalar:
+        return "a scalar";
+      case YAML::NodeType::Null:
+        return "nothing";
+      default:
+        return "an undefined node";
     }
   }
 
@@ -362,8 +394,8 @@ class Validator {
                     const std::string& dir, const std::string& kind) {
     std::string where = Where(origin, node);
     if (!node.IsMap()) {
-      throw ConfigError(fmt::format("{}: key '{}': expected a map, got {}", where, path.empty() ? kind : path,
-                                    NodeTypeName(node)));
+      throw ConfigError(
+          fmt::format("{}: key '{}': expected a map, got {}", where, path.empty() ? kind : path, NodeTypeName(node)));
     }
     std::vector<std::string> known;
     for (const Field& c : f.children) known.push_back(c.key);
@@ -371,8 +403,8 @@ class Validator {
       std::string key = it->first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         throw ConfigError(fmt::format("{}: unknown key '{}' in {}{}; known keys: {}", Where(origin, it->first),
-                                      Join2(path, key), path.empty() ? kind : "'" + path + "'",
-                                      Suggest(key, known), Join(known, ", ")));
+                                      Join2(path, key), path.empty() ? kind : "'" + path + "'", Suggest(key, known),
+                                      Join(known, ", ")));
       }
     }
     // Overrides addressing keys that do not exist in this object.
@@ -382,9 +414,8 @@ class Validator {
       std::string rest = opath.substr(pre.size());
       std::string head = rest.substr(0, rest.find('.'));
       if (std::find(known.begin(), known.end(), head) == known.end()) {
-        throw ConfigError(fmt::format("--set {}={}: unknown key '{}' in {}{}; known keys: {}", o.path, o.value,
-                                      opath, path.empty() ? kind : "'" + path + "'", Suggest(head, known),
-                                      Join(known, ", ")));
+        throw ConfigError(fmt::format("--set {}={}: unknown key '{}' in {}{}; known keys: {}", o.path, o.value, opath,
+                                      path.empty() ? kind : "'" + path + "'", Suggest(head, known), Join(known, ", ")));
       }
     }
     ConfigNode out = ConfigNode::Object(path, where);
@@ -402,8 +433,8 @@ class Validator {
           YAML::Node d = YAML::Load(c.default_value);
           out.Set(c.key, Value(c, d, "default", cpath, dir));
         } else if (c.required) {
-          throw ConfigError(fmt::format("{}: missing required key '{}' ({}: {})", where, cpath, TypeText(c),
-                                        c.description));
+          throw ConfigError(
+              fmt::format("{}: missing required key '{}' ({}: {})", where, cpath, TypeText(c), c.description));
         } else if (c.type == FieldType::kObject) {
           // An absent optional section still gets its defaults and overrides.
           bool any = false;
@@ -415,7 +446,8 @@ class Validator {
             defaults |= !g.default_value.empty();
             required |= g.required;
           }
-          if (any || (defaults && !required)) out.Set(c.key, Object(c, YAML::Node(YAML::NodeType::Map), corigin, cpath, dir, kind));
+          if (any || (defaults && !required))
+            out.Set(c.key, Object(c, YAML::Node(YAML::NodeType::Map), corigin, cpath, dir, kind));
         }
         continue;
       }
@@ -526,7 +558,8 @@ class Validator {
   ConfigNode LoadFile(const Schema& schema, const std::string& file, const std::string& prefix) {
     std::string canonical = fs::weakly_canonical(file).string();
     if (std::find(ctx_->file_stack.begin(), ctx_->file_stack.end(), canonical) != ctx_->file_stack.end()) {
-      throw ConfigError(fmt::format("{}: reference cycle: {} refers back to itself", file, Join(ctx_->file_stack, " -> ")));
+      throw ConfigError(
+          fmt::format("{}: reference cycle: {} refers back to itself", file, Join(ctx_->file_stack, " -> ")));
     }
     ctx_->file_stack.push_back(canonical);
     YAML::Node root;
@@ -550,9 +583,10 @@ class Validator {
 void CheckAllOverridesUsed(const Context& ctx, const std::string& kind) {
   for (const auto& [path, o] : ctx.overrides) {
     if (!ctx.used.count(path)) {
-      throw ConfigError(fmt::format("--set {}={}: key '{}' is not a value in this {} (it names a section or a list "
-                                    "item that does not exist)",
-                                    o.path, o.value, path, kind));
+      throw ConfigError(
+          fmt::format("--set {}={}: key '{}' is not a value in this {} (it names a section or a list "
+                      "item that does not exist)",
+                      o.path, o.value, path, kind));
     }
   }
 }

@@ -38,7 +38,7 @@ struct Field {
   std::string default_value;  // YAML text; empty = no default
   bool required = false;
   Dimension dimension = Dimension::kDimensionless;  // kQuantity
-  std::optional<double> min;  // SI units; inclusive unless min_exclusive
+  std::optional<double> min;                        // SI units; inclusive unless min_exclusive
   bool min_exclusive = false;
   std::optional<double> max;
   std::vector<std::string> choices;  // kEnum
@@ -47,8 +47,8 @@ struct Field {
 };
 
 struct Schema {
-  std::string kind;         // gpu, cluster, model, scenario, suite
-  std::string directory;    // under a config dir: gpus, clusters, ...
+  std::string kind;       // gpu, cluster, model, scenario, suite
+  std::string directory;  // under a config dir: gpus, clusters, ...
   std::string description;
   std::vector<Field> fields;
 };

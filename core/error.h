@@ -14,13 +14,13 @@ namespace cb {
 // Process exit codes. Stable: scripts depend on them (docs/cli.md).
 enum class ExitCode : int {
   kOk = 0,
-  kCheckFailed = 1,   // ran, but a result was wrong (wrong elements, failed verdict)
-  kUsage = 2,         // bad command line: unknown flag or subcommand, conflicting flags
-  kConfig = 3,        // bad configuration: YAML, key, type, unit, range, unknown name
-  kIo = 4,            // file missing, unreadable, unwritable, not HDF5, truncated, locked
-  kRuntime = 5,       // a backend call failed (CUDA, NCCL, MPI, BLAS) or an internal error
-  kTimeout = 6,       // a watchdog fired
-  kInterrupted = 130, // SIGINT/SIGTERM: results so far are kept, run marked interrupted
+  kCheckFailed = 1,    // ran, but a result was wrong (wrong elements, failed verdict)
+  kUsage = 2,          // bad command line: unknown flag or subcommand, conflicting flags
+  kConfig = 3,         // bad configuration: YAML, key, type, unit, range, unknown name
+  kIo = 4,             // file missing, unreadable, unwritable, not HDF5, truncated, locked
+  kRuntime = 5,        // a backend call failed (CUDA, NCCL, MPI, BLAS) or an internal error
+  kTimeout = 6,        // a watchdog fired
+  kInterrupted = 130,  // SIGINT/SIGTERM: results so far are kept, run marked interrupted
 };
 
 class Error : public std::runtime_error {

@@ -1,9 +1,9 @@
 #include "core/interrupt.h"
 
+#include <fmt/format.h>
 #include <atomic>
 #include <csignal>
 #include <cstring>
-#include <fmt/format.h>
 
 #include "core/error.h"
 

@@ -71,27 +71,31 @@ NodeInfo CollectHostInfo() {
 nlohmann::json NodeInfoToJson(const NodeInfo& info) {
   nlohmann::json gpus = nlohmann::json::array();
   for (const auto& g : info.gpus) {
-    gpus.push_back({{"index", g.index},
-                    {"name", g.name},
-                    {"uuid", g.uuid},
-                    {"pci_bus_id", g.pci_bus_id},
-                    {"serial", g.serial},
-                    {"compute_capability", fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor)},
-                    {"sm_count", g.sm_count},
-                    {"memory_bytes", g.memory_bytes},
-                    {"l2_cache_bytes", g.l2_cache_bytes},
-                    {"sm_clock_max_hz", g.sm_clock_max_hz},
-                    {"memory_clock_max_hz", g.memory_clock_max_hz},
-                    {"sm_clock_hz", g.sm_clock_hz},
-                    {"temperature_c", g.temperature_c},
-                    {"power_w", g.power_w},
-                    {"power_limit_w", g.power_limit_w}});
+    gpus.push_back(
+        {{"index", g.index},
+         {"name", g.name},
+         {"uuid", g.uuid},
+         {"pci_bus_id", g.pci_bus_id},
+         {"serial", g.serial},
+         {"compute_capability", fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor)},
+         {"sm_count", g.sm_count},
+         {"memory_bytes", g.memory_bytes},
+         {"l2_cache_bytes", g.l2_cache_bytes},
+         {"sm_clock_max_hz", g.sm_clock_max_hz},
+         {"memory_clock_max_hz", g.memory_clock_max_hz},
+         {"sm_clock_hz", g.sm_clock_hz},
+         {"temperature_c", g.temperature_c},
+         {"power_w", g.power_w},
+         {"power_limit_w", g.power_limit_w}});
   }
   return {{"hostname", info.hostname},
           {"os", info.os},
           {"kernel", info.kernel},
-          {"cpu", {{"model", info.cpu_model}, {"sockets", info.cpu_sockets}, {"cores", info.cpu_cores},
-                   {"threads", info.cpu_threads}}},
+          {"cpu",
+           {{"model", info.cpu_model},
+            {"sockets", info.cpu_sockets},
+            {"cores", info.cpu_cores},
+            {"threads", info.cpu_threads}}},
           {"memory_bytes", info.memory_bytes},
           {"gpus", gpus},
           {"gpu_note", info.gpu_note},
@@ -114,7 +118,8 @@ std::string FormatNodeInfo(const NodeInfo& info) {
     out += fmt::format("          pci {}  SMs {}  memory {}  L2 {}\n", g.pci_bus_id, g.sm_count,
                        FormatBytes(static_cast<double>(g.memory_bytes)),
                        FormatBytes(static_cast<double>(g.l2_cache_bytes)));
-    out += fmt::format("          clocks: SM max {}  memory max {}", FormatQuantity(g.sm_clock_max_hz, Dimension::kFrequency),
+    out += fmt::format("          clocks: SM max {}  memory max {}",
+                       FormatQuantity(g.sm_clock_max_hz, Dimension::kFrequency),
                        FormatQuantity(g.memory_clock_max_hz, Dimension::kFrequency));
     if (g.sm_clock_hz > 0) out += fmt::format("  SM now {}", FormatQuantity(g.sm_clock_hz, Dimension::kFrequency));
     out += "\n";

@@ -15,9 +15,9 @@ namespace cb {
 struct GpuInfo {
   int index = 0;
   std::string name;
-  std::string uuid;          // "GPU-xxxxxxxx-..."
-  std::string pci_bus_id;    // "0000:18:00.0"
-  std::string serial;        // from NVML where the board reports it
+  std::string uuid;        // "GPU-xxxxxxxx-..."
+  std::string pci_bus_id;  // "0000:18:00.0"
+  std::string serial;      // from NVML where the board reports it
   int compute_capability_major = 0, compute_capability_minor = 0;
   int sm_count = 0;
   int64_t memory_bytes = 0;
@@ -32,15 +32,15 @@ struct GpuInfo {
 
 struct NodeInfo {
   std::string hostname;
-  std::string os;           // PRETTY_NAME from /etc/os-release
+  std::string os;  // PRETTY_NAME from /etc/os-release
   std::string kernel;
   std::string cpu_model;
   int cpu_sockets = 0;
-  int cpu_cores = 0;        // physical cores
-  int cpu_threads = 0;      // logical CPUs online
+  int cpu_cores = 0;    // physical cores
+  int cpu_threads = 0;  // logical CPUs online
   int64_t memory_bytes = 0;
   std::vector<GpuInfo> gpus;
-  std::string gpu_note;     // why there are no GPUs ("CUDA backend not built", "no CUDA driver", ...)
+  std::string gpu_note;  // why there are no GPUs ("CUDA backend not built", "no CUDA driver", ...)
   // Library and driver versions: "driver", "cuda_driver", "cuda_runtime",
   // "nccl", "mpi", "hdf5", ... Missing keys mean "not available".
   std::map<std::string, std::string> versions;

@@ -94,7 +94,9 @@ Schema GpuSchema() {
   auto peak = [](std::string key, std::string what) {
     return Qty(std::move(key), Dimension::kFlopRate, "dense peak, " + what + " (no structured sparsity)");
   };
-  return {"gpu", "gpus", "an accelerator's datasheet figures (dense peaks, memory, scale-up, power)",
+  return {"gpu",
+          "gpus",
+          "an accelerator's datasheet figures (dense peaks, memory, scale-up, power)",
           {
               Required(Str("name", "display name, e.g. 'H100 SXM5 80GB'")),
               ListOf("match", "substrings of the driver's device name that select this spec (case-insensitive)",
@@ -102,8 +104,8 @@ Schema GpuSchema() {
               Enum("vendor", {"nvidia", "amd", "huawei", "other"}, "vendor", "nvidia"),
               Obj("peak", "dense peak arithmetic per precision",
                   {peak("fp64", "FP64 vector"), peak("fp64_tensor", "FP64 tensor core"), peak("fp32", "FP32 vector"),
-                   peak("tf32", "TF32 tensor core"), peak("bf16", "BF16 tensor core"),
-                   peak("fp16", "FP16 tensor core"), peak("fp8", "FP8 tensor core"), peak("int8", "INT8 tensor core")}),
+                   peak("tf32", "TF32 tensor core"), peak("bf16", "BF16 tensor core"), peak("fp16", "FP16 tensor core"),
+                   peak("fp8", "FP8 tensor core"), peak("int8", "INT8 tensor core")}),
               Required(Qty("memory", Dimension::kBytes, "device memory capacity", "", 0, true)),
               Str("memory_type", "HBM generation, e.g. HBM3"),
               Required(Qty("memory_bandwidth", Dimension::kBandwidth, "peak device memory bandwidth", "", 0, true)),
@@ -113,15 +115,16 @@ Schema GpuSchema() {
               Qty("tdp", Dimension::kPower, "board power limit (TDP)"),
               Int("sm_count", "streaming multiprocessors (or compute units)", "", 1),
               Qty("l2_cache", Dimension::kBytes, "last-level on-chip cache"),
-              ListOf("unverified", "keys whose values were not read from a primary datasheet",
-                     Str("item", "key path")),
+              ListOf("unverified", "keys whose values were not read from a primary datasheet", Str("item", "key path")),
               Str("source", "where the figures come from"),
               Str("notes", "anything a reader should know"),
           }};
 }
 
 Schema ClusterSchema() {
-  return {"cluster", "clusters", "a buildout: GPUs, nodes, scale-up domains and the scale-out network",
+  return {"cluster",
+          "clusters",
+          "a buildout: GPUs, nodes, scale-up domains and the scale-out network",
           {
               Required(Str("name", "display name")),
               Required(Ref("gpu", "gpu", "the accelerator")),
@@ -153,31 +156,35 @@ Schema ClusterSchema() {
 }
 
 Schema ModelSchema() {
-  return {"model", "models", "a transformer's shape (dense or mixture-of-experts)",
-          {
-              Required(Str("name", "model name")),
-              Required(Int("layers", "transformer layers", "", 1)),
-              Required(Int("hidden", "hidden size (model dimension)", "", 1)),
-              Required(Int("heads", "attention heads", "", 1)),
-              Int("kv_heads", "key/value heads (grouped-query attention); = heads when omitted", "", 1),
-              Required(Int("ffn_hidden", "feed-forward inner size", "", 1)),
-              Required(Int("vocab", "vocabulary size", "", 1)),
-              Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
-              Bool("tied_embeddings", "input and output embeddings share weights", "false"),
-              Obj("moe", "mixture of experts (omit for a dense model)",
-                  {Required(Int("experts", "routed experts per MoE layer", "", 1)),
-                   Required(Int("top_k", "experts each token is routed to", "", 1)),
-                   Required(Int("expert_ffn_hidden", "feed-forward inner size of one expert", "", 1)),
-                   Int("shared_experts", "always-active shared experts", "0", 0),
-                   Int("first_dense_layers", "leading layers that are dense", "0", 0)}),
-              Float("params_b", "published parameter count in billions (informational; computed counts are used)",
-                    "", 0),
-              Str("source", "where the shape comes from"),
-          }};
+  return {
+      "model",
+      "models",
+      "a transformer's shape (dense or mixture-of-experts)",
+      {
+          Required(Str("name", "model name")),
+          Required(Int("layers", "transformer layers", "", 1)),
+          Required(Int("hidden", "hidden size (model dimension)", "", 1)),
+          Required(Int("heads", "attention heads", "", 1)),
+          Int("kv_heads", "key/value heads (grouped-query attention); = heads when omitted", "", 1),
+          Required(Int("ffn_hidden", "feed-forward inner size", "", 1)),
+          Required(Int("vocab", "vocabulary size", "", 1)),
+          Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
+          Bool("tied_embeddings", "input and output embeddings share weights", "false"),
+          Obj("moe", "mixture of experts (omit for a dense model)",
+              {Required(Int("experts", "routed experts per MoE layer", "", 1)),
+               Required(Int("top_k", "experts each token is routed to", "", 1)),
+               Required(Int("expert_ffn_hidden", "feed-forward inner size of one expert", "", 1)),
+               Int("shared_experts", "always-active shared experts", "0", 0),
+               Int("first_dense_layers", "leading layers that are dense", "0", 0)}),
+          Float("params_b", "published parameter count in billions (informational; computed counts are used)", "", 0),
+          Str("source", "where the shape comes from"),
+      }};
 }
 
 Schema ScenarioSchema() {
-  return {"scenario", "scenarios", "one training job: a model on a cluster with a parallel layout",
+  return {"scenario",
+          "scenarios",
+          "one training job: a model on a cluster with a parallel layout",
           {
               Required(Ref("model", "model", "the model")),
               Required(Ref("cluster", "cluster", "the cluster")),
@@ -201,28 +208,27 @@ Schema ScenarioSchema() {
 }
 
 Schema SuiteSchema() {
-  Field threshold = Obj("threshold", "when a measurement passes",
-                        {Float("absolute", "pass at or above this value, in the metric's SI unit", "", 0),
-                         Float("fraction_of_spec", "pass at or above this fraction of the spec figure", "", 0, 1),
-                         Float("relative", "fail when below the node's best device by more than this fraction", "0.1",
-                               0, 1),
-                         Float("outlier_mads", "fleet outlier: more than this many MADs below the fleet median",
-                               "5", 0)});
-  Field check = Obj("item", "one check",
-                    {Required(Str("name", "check name, unique in the suite")),
-                     Required(Enum("benchmark",
-                                   {"gemm", "peak", "stream", "copy", "all_reduce", "all_gather", "reduce_scatter",
-                                    "broadcast", "reduce", "alltoall", "sendrecv", "p2p"},
-                                   "what to measure")),
-                     Enum("scope", {"device", "node", "fabric"}, "device or node-local, or across nodes", "device"),
-                     Str("dtype", "data type (bf16, fp32, float, ...)"),
-                     Qty("bytes", Dimension::kBytes, "message or buffer size"),
-                     Int("size", "GEMM m = n = k", "", 1),
-                     Str("split", "collective groups: intra, inter or MOD:k"),
-                     threshold,
-                     Int("repeats", "measurements that must fail before the check fails", "1", 1),
-                     Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
-  return {"suite", "suites", "an acceptance suite: checks with thresholds",
+  Field threshold =
+      Obj("threshold", "when a measurement passes",
+          {Float("absolute", "pass at or above this value, in the metric's SI unit", "", 0),
+           Float("fraction_of_spec", "pass at or above this fraction of the spec figure", "", 0, 1),
+           Float("relative", "fail when below the node's best device by more than this fraction", "0.1", 0, 1),
+           Float("outlier_mads", "fleet outlier: more than this many MADs below the fleet median", "5", 0)});
+  Field check = Obj(
+      "item", "one check",
+      {Required(Str("name", "check name, unique in the suite")),
+       Required(Enum("benchmark",
+                     {"gemm", "peak", "stream", "copy", "all_reduce", "all_gather", "reduce_scatter", "broadcast",
+                      "reduce", "alltoall", "sendrecv", "p2p"},
+                     "what to measure")),
+       Enum("scope", {"device", "node", "fabric"}, "device or node-local, or across nodes", "device"),
+       Str("dtype", "data type (bf16, fp32, float, ...)"), Qty("bytes", Dimension::kBytes, "message or buffer size"),
+       Int("size", "GEMM m = n = k", "", 1), Str("split", "collective groups: intra, inter or MOD:k"), threshold,
+       Int("repeats", "measurements that must fail before the check fails", "1", 1),
+       Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
+  return {"suite",
+          "suites",
+          "an acceptance suite: checks with thresholds",
           {
               Required(Str("name", "suite name")),
               Str("description", "what this suite accepts"),

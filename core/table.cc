@@ -2,11 +2,11 @@
 
 #include <unistd.h>
 
-#include <chrono>
+#include <fmt/format.h>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <ctime>
-#include <fmt/format.h>
 
 #include "core/error.h"
 #include "core/version.h"
@@ -20,20 +20,24 @@ Table::Table(std::string name, std::string description, std::vector<Column> colu
 
 void Table::AddRow(std::vector<Cell> row) {
   if (row.size() != columns_.size()) {
-    throw RuntimeError(fmt::format("table '{}': row has {} cells, table has {} columns", name_,
-                                   row.size(), columns_.size()));
+    throw RuntimeError(
+        fmt::format("table '{}': row has {} cells, table has {} columns", name_, row.size(), columns_.size()));
   }
   for (size_t i = 0; i < row.size(); ++i) {
     const Column& c = columns_[i];
     Cell& cell = row[i];
     bool ok = false;
     switch (c.type) {
-      case ColumnType::kInt64: ok = std::holds_alternative<int64_t>(cell); break;
+      case ColumnType::kInt64:
+        ok = std::holds_alternative<int64_t>(cell);
+        break;
       case ColumnType::kFloat64:
         if (std::holds_alternative<int64_t>(cell)) cell = static_cast<double>(std::get<int64_t>(cell));
         ok = std::holds_alternative<double>(cell);
         break;
-      case ColumnType::kString: ok = std::holds_alternative<std::string>(cell); break;
+      case ColumnType::kString:
+        ok = std::holds_alternative<std::string>(cell);
+        break;
     }
     if (!ok) {
       throw RuntimeError(fmt::format("table '{}': column '{}' got a value of the wrong type", name_, c.name));
@@ -51,10 +55,14 @@ int Table::ColumnIndex(const std::string& name) const {
 
 const char* RunStatusName(RunStatus s) {
   switch (s) {
-    case RunStatus::kRunning: return "running";
-    case RunStatus::kComplete: return "complete";
-    case RunStatus::kInterrupted: return "interrupted";
-    case RunStatus::kFailed: return "failed";
+    case RunStatus::kRunning:
+      return "running";
+    case RunStatus::kComplete:
+      return "complete";
+    case RunStatus::kInterrupted:
+      return "interrupted";
+    case RunStatus::kFailed:
+      return "failed";
   }
   return "unknown";
 }

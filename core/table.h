@@ -19,7 +19,7 @@ namespace cb {
 enum class ColumnType { kInt64, kFloat64, kString };
 
 struct Column {
-  std::string name;         // snake_case, unique in the table
+  std::string name;  // snake_case, unique in the table
   ColumnType type;
   std::string units;        // SI base units ("s", "B", "B/s", "FLOP/s", "W") or "" / "1"
   std::string description;  // one line
@@ -57,19 +57,19 @@ RunStatus ParseRunStatus(const std::string& s);  // throws on unknown text
 
 // What a results file records about one run (attributes of /runs/<id>).
 struct RunInfo {
-  std::string id;            // unique in the file; MakeRunId() by default
-  std::string kind;          // subcommand: kernels, collectives, simulate, validate, ...
+  std::string id;    // unique in the file; MakeRunId() by default
+  std::string kind;  // subcommand: kernels, collectives, simulate, validate, ...
   RunStatus status = RunStatus::kRunning;
-  std::string start_time;    // ISO 8601 UTC
-  std::string end_time;      // ISO 8601 UTC, empty while running
+  std::string start_time;  // ISO 8601 UTC
+  std::string end_time;    // ISO 8601 UTC, empty while running
   std::string tool_version;
   std::string git_revision;
   std::string command_line;
   std::vector<std::string> hosts;
   int64_t rank_count = 1;
-  std::string config_yaml;   // effective configuration
+  std::string config_yaml;                         // effective configuration
   std::map<std::string, std::string> environment;  // NCCL_*, CUDA_*, OMPI_*, ...
-  std::string message;       // why it failed or was interrupted; empty otherwise
+  std::string message;                             // why it failed or was interrupted; empty otherwise
 };
 
 // A run id that sorts by time and does not collide across hosts/processes:

@@ -1,9 +1,9 @@
 #include "core/units.h"
 
+#include <fmt/format.h>
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <fmt/format.h>
 #include <utility>
 #include <vector>
 
@@ -18,10 +18,10 @@ struct Prefix {
 };
 
 // Longest first so "Ki" wins over "K".
-constexpr Prefix kBinaryPrefixes[] = {{"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0},
-                                      {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0},
-                                      {"Ei", 1152921504606846976.0}};
-constexpr Prefix kDecimalPrefixes[] = {{"k", 1e3}, {"K", 1e3}, {"M", 1e6}, {"G", 1e9},
+constexpr Prefix kBinaryPrefixes[] = {
+    {"Ki", 1024.0},          {"Mi", 1048576.0},          {"Gi", 1073741824.0},
+    {"Ti", 1099511627776.0}, {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0}};
+constexpr Prefix kDecimalPrefixes[] = {{"k", 1e3},  {"K", 1e3},  {"M", 1e6}, {"G", 1e9},
                                        {"T", 1e12}, {"P", 1e15}, {"E", 1e18}};
 
 std::string_view Trim(std::string_view s) {
@@ -102,15 +102,24 @@ std::optional<double> UnitFactor(std::string_view unit, Dimension d) {
 
 const char* UnitExamples(Dimension d) {
   switch (d) {
-    case Dimension::kDimensionless: return "a plain number or a percentage such as 50%";
-    case Dimension::kBytes: return "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, or bits (Gb)";
-    case Dimension::kBandwidth: return "B/s, GB/s, GiB/s, Gb/s, Gbps";
-    case Dimension::kFlopRate: return "FLOPS, GFLOPS, TFLOPS, PFLOPS (or TFLOP/s)";
-    case Dimension::kTime: return "s, ms, us, ns, min, h, d";
-    case Dimension::kPower: return "W, kW, MW";
-    case Dimension::kFrequency: return "Hz, MHz, GHz";
-    case Dimension::kEnergy: return "J, kJ, Wh, kWh, MWh";
-    case Dimension::kMoney: return "a number in USD, optionally with a leading $";
+    case Dimension::kDimensionless:
+      return "a plain number or a percentage such as 50%";
+    case Dimension::kBytes:
+      return "B, KB, MB, GB, TB, KiB, MiB, GiB, TiB, or bits (Gb)";
+    case Dimension::kBandwidth:
+      return "B/s, GB/s, GiB/s, Gb/s, Gbps";
+    case Dimension::kFlopRate:
+      return "FLOPS, GFLOPS, TFLOPS, PFLOPS (or TFLOP/s)";
+    case Dimension::kTime:
+      return "s, ms, us, ns, min, h, d";
+    case Dimension::kPower:
+      return "W, kW, MW";
+    case Dimension::kFrequency:
+      return "Hz, MHz, GHz";
+    case Dimension::kEnergy:
+      return "J, kJ, Wh, kWh, MWh";
+    case Dimension::kMoney:
+      return "a number in USD, optionally with a leading $";
   }
   return "";
 }
@@ -119,30 +128,48 @@ const char* UnitExamples(Dimension d) {
 
 const char* DimensionName(Dimension d) {
   switch (d) {
-    case Dimension::kDimensionless: return "number";
-    case Dimension::kBytes: return "bytes";
-    case Dimension::kBandwidth: return "bandwidth";
-    case Dimension::kFlopRate: return "flop-rate";
-    case Dimension::kTime: return "time";
-    case Dimension::kPower: return "power";
-    case Dimension::kFrequency: return "frequency";
-    case Dimension::kEnergy: return "energy";
-    case Dimension::kMoney: return "money";
+    case Dimension::kDimensionless:
+      return "number";
+    case Dimension::kBytes:
+      return "bytes";
+    case Dimension::kBandwidth:
+      return "bandwidth";
+    case Dimension::kFlopRate:
+      return "flop-rate";
+    case Dimension::kTime:
+      return "time";
+    case Dimension::kPower:
+      return "power";
+    case Dimension::kFrequency:
+      return "frequency";
+    case Dimension::kEnergy:
+      return "energy";
+    case Dimension::kMoney:
+      return "money";
   }
   return "?";
 }
 
 const char* SiUnit(Dimension d) {
   switch (d) {
-    case Dimension::kDimensionless: return "1";
-    case Dimension::kBytes: return "B";
-    case Dimension::kBandwidth: return "B/s";
-    case Dimension::kFlopRate: return "FLOP/s";
-    case Dimension::kTime: return "s";
-    case Dimension::kPower: return "W";
-    case Dimension::kFrequency: return "Hz";
-    case Dimension::kEnergy: return "J";
-    case Dimension::kMoney: return "USD";
+    case Dimension::kDimensionless:
+      return "1";
+    case Dimension::kBytes:
+      return "B";
+    case Dimension::kBandwidth:
+      return "B/s";
+    case Dimension::kFlopRate:
+      return "FLOP/s";
+    case Dimension::kTime:
+      return "s";
+    case Dimension::kPower:
+      return "W";
+    case Dimension::kFrequency:
+      return "Hz";
+    case Dimension::kEnergy:
+      return "J";
+    case Dimension::kMoney:
+      return "USD";
   }
   return "?";
 }
@@ -153,13 +180,17 @@ std::optional<double> ParseQuantity(std::string_view text, Dimension d, std::str
   double number = 0;
   std::string_view unit;
   if (s.empty() || !SplitNumber(s, &number, &unit)) {
-    if (why) *why = fmt::format("'{}' is not a {} (expected a number with a unit: {})", text, DimensionName(d), UnitExamples(d));
+    if (why)
+      *why =
+          fmt::format("'{}' is not a {} (expected a number with a unit: {})", text, DimensionName(d), UnitExamples(d));
     return std::nullopt;
   }
   if (unit.empty()) return number;
   auto factor = UnitFactor(unit, d);
   if (!factor) {
-    if (why) *why = fmt::format("unknown unit '{}' in '{}' for a {} (expected {})", unit, text, DimensionName(d), UnitExamples(d));
+    if (why)
+      *why = fmt::format("unknown unit '{}' in '{}' for a {} (expected {})", unit, text, DimensionName(d),
+                         UnitExamples(d));
     return std::nullopt;
   }
   return number * *factor;
@@ -217,8 +248,8 @@ std::string FormatQuantity(double value, Dimension d, int significant) {
   std::string unit = SiUnit(d);
   if (d == Dimension::kDimensionless) return fmt::format("{:.{}g}", value, significant);
   if (d == Dimension::kMoney) return fmt::format("${:.2f}", value);
-  static const std::pair<double, const char*> kScales[] = {{1e18, "E"}, {1e15, "P"}, {1e12, "T"}, {1e9, "G"},
-                                                           {1e6, "M"}, {1e3, "k"}};
+  static const std::pair<double, const char*> kScales[] = {{1e18, "E"}, {1e15, "P"}, {1e12, "T"},
+                                                           {1e9, "G"},  {1e6, "M"},  {1e3, "k"}};
   for (const auto& [scale, prefix] : kScales) {
     if (std::fabs(value) >= scale) return fmt::format("{:.{}g} {}{}", value / scale, significant, prefix, unit);
   }

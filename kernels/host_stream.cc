@@ -66,13 +66,25 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
   };
   // Expected values follow from running copy, scale, add, triad in order.
   std::vector<Kernel> kernels = {
-      {"copy", 2, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i]; },
+      {"copy", 2,
+       [=](int64_t lo, int64_t hi) {
+         for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i];
+       },
        [=](int64_t i) { return pc[i] == init_a(i); }},
-      {"scale", 2, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pb[i] = kScalar * pc[i]; },
+      {"scale", 2,
+       [=](int64_t lo, int64_t hi) {
+         for (int64_t i = lo; i < hi; ++i) pb[i] = kScalar * pc[i];
+       },
        [=](int64_t i) { return pb[i] == kScalar * init_a(i); }},
-      {"add", 3, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i] + pb[i]; },
+      {"add", 3,
+       [=](int64_t lo, int64_t hi) {
+         for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i] + pb[i];
+       },
        [=](int64_t i) { return pc[i] == init_a(i) + kScalar * init_a(i); }},
-      {"triad", 3, [=](int64_t lo, int64_t hi) { for (int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + kScalar * pc[i]; },
+      {"triad", 3,
+       [=](int64_t lo, int64_t hi) {
+         for (int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + kScalar * pc[i];
+       },
        [=](int64_t i) {
          double a0 = 1.0 + static_cast<double>(i % 1024) * 0.5;
          return pa[i] == kScalar * a0 + kScalar * (a0 + kScalar * a0);

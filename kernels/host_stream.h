@@ -19,7 +19,7 @@
 namespace cb {
 
 struct StreamResult {
-  std::string kernel;      // copy, scale, add, triad
+  std::string kernel;  // copy, scale, add, triad
   int64_t array_bytes = 0;
   int64_t bytes_moved = 0;  // per call, STREAM counting
   int threads = 0;

@@ -46,16 +46,18 @@ class Hdf5Writer : public ResultSink {
  public:
   // Checks up front what can be checked before a benchmark runs, so that a bad
   // -o fails in seconds and not after an hour of measuring: `path` must not be
-  // a directory; if it exists it must be a clusterbench results file of a
-  // schema version this build writes (anything else is never overwritten);
-  // its directory must exist and be writable (the lock file is created there).
+  // a directory; if it exists it must be a writable clusterbench results file
+  // of a schema version this build writes (anything else is never
+  // overwritten); its directory must exist and be writable (the lock file
+  // "<path>.lock" is created there).
   // `lock_timeout` bounds how long each commit waits for other writers.
   // Throws cb::IoError.
   explicit Hdf5Writer(const std::string& path, std::chrono::milliseconds lock_timeout = kDefaultLockTimeout);
   Hdf5Writer(const Hdf5Writer&) = delete;
   Hdf5Writer& operator=(const Hdf5Writer&) = delete;
   // If a run is still in progress (EndRun never called, e.g. an exception
-  // unwound past the writer), marks it failed; never throws.
+  // unwound past the writer), marks it failed (a commit: it may wait for the
+  // lock like any other); never throws.
   ~Hdf5Writer() override;
 
   // Creates /runs/<info.id> with status "running" (info.status and end_time

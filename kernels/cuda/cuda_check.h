@@ -13,8 +13,8 @@ namespace cb {
 
 inline void CudaCheck(cudaError_t err, const char* call, const char* file, int line) {
   if (err != cudaSuccess) {
-    throw RuntimeError(fmt::format("{}:{}: {} failed: {} ({})", file, line, call, cudaGetErrorName(err),
-                                   cudaGetErrorString(err)));
+    throw RuntimeError(
+        fmt::format("{}:{}: {} failed: {} ({})", file, line, call, cudaGetErrorName(err), cudaGetErrorString(err)));
   }
 }
 

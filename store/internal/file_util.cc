@@ -7,14 +7,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <array>
-#include <cerrno>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <filesystem>
 #include <thread>
-#include <fmt/format.h>
 
 #include "core/error.h"
 
@@ -33,9 +33,18 @@ std::string SanitizedHostName() {
   return out.empty() ? "unknown-host" : out;
 }
 
-std::string BaseNameOf(const std::string& path) {
-  return std::filesystem::path(path).filename().string();
+// Opens (creating if needed) a lock file. flock() needs no write access, so a
+// lock file another user created read-only for us still serves.
+int OpenLockFile(const std::string& lock_path) {
+  int fd = open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0 && errno == EACCES) {
+    fd = open(lock_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) errno = EACCES;  // report why it could not be created, not "no such file"
+  }
+  return fd;
 }
+
+std::string BaseNameOf(const std::string& path) { return std::filesystem::path(path).filename().string(); }
 
 // Reads the "<host> pid <pid>" note the last holder left in the lock file.
 std::string LastHolder(int fd) {
@@ -82,33 +91,32 @@ std::string TempPathFor(const std::string& target) {
 }
 
 void TouchLockFile(const std::string& lock_path, const std::string& target) {
-  UniqueFd fd(open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+  UniqueFd fd(OpenLockFile(lock_path));
   if (!fd.valid()) {
     const int err = errno;
-    throw IoError(fmt::format("cannot write results to '{}': cannot create lock file '{}': {}", target,
-                              lock_path, ErrnoText(err)));
+    throw IoError(fmt::format("cannot write results to '{}': cannot create lock file '{}': {}", target, lock_path,
+                              ErrnoText(err)));
   }
 }
 
-FileLock::FileLock(const std::string& lock_path, const std::string& target,
-                   std::chrono::milliseconds timeout) {
+FileLock::FileLock(const std::string& lock_path, const std::string& target, std::chrono::milliseconds timeout) {
   using Clock = std::chrono::steady_clock;
   const auto deadline = Clock::now() + timeout;
   auto pause = std::chrono::milliseconds(1);
   while (true) {
-    UniqueFd fd(open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666));
+    UniqueFd fd(OpenLockFile(lock_path));
     if (!fd.valid()) {
       const int err = errno;
-      throw IoError(fmt::format("cannot lock results file '{}': cannot open lock file '{}': {}", target,
-                                lock_path, ErrnoText(err)));
+      throw IoError(fmt::format("cannot lock results file '{}': cannot open lock file '{}': {}", target, lock_path,
+                                ErrnoText(err)));
     }
     if (flock(fd.get(), LOCK_EX | LOCK_NB) == 0) {
       // The lock file may have been deleted (and maybe recreated) between our
       // open() and flock(): then we hold a lock nobody else will look at.
       struct stat held {};
       struct stat named {};
-      if (fstat(fd.get(), &held) == 0 && stat(lock_path.c_str(), &named) == 0 &&
-          held.st_dev == named.st_dev && held.st_ino == named.st_ino) {
+      if (fstat(fd.get(), &held) == 0 && stat(lock_path.c_str(), &named) == 0 && held.st_dev == named.st_dev &&
+          held.st_ino == named.st_ino) {
         // Diagnostics only: lets a waiting writer say who holds the file.
         const std::string note = fmt::format("{} pid {}\n", SanitizedHostName(), getpid());
         if (ftruncate(fd.get(), 0) == 0) {
@@ -121,20 +129,20 @@ FileLock::FileLock(const std::string& lock_path, const std::string& target,
     }
     const int err = errno;
     if (err != EWOULDBLOCK && err != EINTR) {
-      throw IoError(fmt::format("cannot lock results file '{}': flock('{}') failed: {}", target, lock_path,
-                                ErrnoText(err)));
+      throw IoError(
+          fmt::format("cannot lock results file '{}': flock('{}') failed: {}", target, lock_path, ErrnoText(err)));
     }
     if (err == EWOULDBLOCK && Clock::now() >= deadline) {
       const std::string holder = LastHolder(fd.get());
-      throw IoError(fmt::format(
-          "results file '{}' is locked by another writer{} (gave up after {:.1f} s waiting for '{}')", target,
-          holder.empty() ? "" : fmt::format(" ({})", holder),
-          std::chrono::duration<double>(timeout).count(), lock_path));
+      throw IoError(
+          fmt::format("results file '{}' is locked by another writer{} (gave up after {:.1f} s waiting for '{}')",
+                      target, holder.empty() ? "" : fmt::format(" (last taken by {})", holder),
+                      std::chrono::duration<double>(timeout).count(), lock_path));
     }
     // Commits take milliseconds, so poll quickly at first and back off.
     std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(
-        pause, std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()) +
-                   std::chrono::milliseconds(1)));
+        pause,
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()) + std::chrono::milliseconds(1)));
     pause = std::min(pause * 2, std::chrono::milliseconds(50));
   }
 }
@@ -190,8 +198,7 @@ bool CopyFileIfExists(const std::string& from, const std::string& to) {
   }
   const auto fail = [&](const char* what, int err) {
     unlink(to.c_str());
-    throw IoError(fmt::format("cannot copy results file '{}' to '{}': {} failed: {}", from, to, what,
-                              ErrnoText(err)));
+    throw IoError(fmt::format("cannot copy results file '{}' to '{}': {} failed: {}", from, to, what, ErrnoText(err)));
   };
   // Keep the original's permissions (the umask would otherwise apply).
   if (fchmod(out.get(), st.st_mode & 07777) != 0) fail("fchmod", errno);

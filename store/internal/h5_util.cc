@@ -1,7 +1,7 @@
 #include "store/internal/h5_util.h"
 
-#include <cstring>
 #include <fmt/format.h>
+#include <cstring>
 
 #include "core/error.h"
 #include "store/internal/utf8.h"
@@ -49,8 +49,7 @@ void DeleteAttributeIfPresent(hid_t obj, const char* name, const std::string& pa
 
 // Creates attribute `name` on `obj` (replacing any old one) with a 1-D space
 // of `count` elements, or a scalar space when `count` is empty.
-H5Id CreateAttribute(hid_t obj, const char* name, hid_t type, std::optional<hsize_t> count,
-                     const std::string& path) {
+H5Id CreateAttribute(hid_t obj, const char* name, hid_t type, std::optional<hsize_t> count, const std::string& path) {
   DeleteAttributeIfPresent(obj, name, path);
   const std::string what = fmt::format("create attribute '{}' of '{}'", name, ObjectName(obj));
   H5Id space;
@@ -95,15 +94,33 @@ herr_t H5Id::Close() {
   if (id_ < 0) return 0;
   herr_t status = -1;
   switch (H5Iget_type(id_)) {
-    case H5I_FILE: status = H5Fclose(id_); break;
-    case H5I_GROUP: status = H5Gclose(id_); break;
-    case H5I_DATATYPE: status = H5Tclose(id_); break;
-    case H5I_DATASPACE: status = H5Sclose(id_); break;
-    case H5I_DATASET: status = H5Dclose(id_); break;
-    case H5I_ATTR: status = H5Aclose(id_); break;
-    case H5I_GENPROP_LST: status = H5Pclose(id_); break;
-    case H5I_ERROR_STACK: status = H5Eclose_stack(id_); break;
-    default: status = H5Idec_ref(id_) < 0 ? -1 : 0; break;
+    case H5I_FILE:
+      status = H5Fclose(id_);
+      break;
+    case H5I_GROUP:
+      status = H5Gclose(id_);
+      break;
+    case H5I_DATATYPE:
+      status = H5Tclose(id_);
+      break;
+    case H5I_DATASPACE:
+      status = H5Sclose(id_);
+      break;
+    case H5I_DATASET:
+      status = H5Dclose(id_);
+      break;
+    case H5I_ATTR:
+      status = H5Aclose(id_);
+      break;
+    case H5I_GENPROP_LST:
+      status = H5Pclose(id_);
+      break;
+    case H5I_ERROR_STACK:
+      status = H5Eclose_stack(id_);
+      break;
+    default:
+      status = H5Idec_ref(id_) < 0 ? -1 : 0;
+      break;
   }
   id_ = H5I_INVALID_HID;
   return status;
@@ -135,8 +152,8 @@ H5Id MakeUtf8StringType(const std::string& path) {
 }
 
 bool HasLink(hid_t loc, const std::string& name, const std::string& path) {
-  return H5Check(H5Lexists(loc, name.c_str(), H5P_DEFAULT),
-                 fmt::format("look up '{}' in '{}'", name, ObjectName(loc)), path) > 0;
+  return H5Check(H5Lexists(loc, name.c_str(), H5P_DEFAULT), fmt::format("look up '{}' in '{}'", name, ObjectName(loc)),
+                 path) > 0;
 }
 
 std::vector<std::string> LinkNames(hid_t group, const std::string& path) {
@@ -152,11 +169,10 @@ std::vector<std::string> LinkNames(hid_t group, const std::string& path) {
   std::vector<std::string> names;
   names.reserve(info.nlinks);
   for (hsize_t i = 0; i < info.nlinks; ++i) {
-    const ssize_t len = H5Check(H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT),
-                                what, path);
+    const ssize_t len =
+        H5Check(H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, nullptr, 0, H5P_DEFAULT), what, path);
     std::string name(static_cast<size_t>(len) + 1, '\0');
-    H5Check(H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT), what,
-            path);
+    H5Check(H5Lget_name_by_idx(group, ".", index, H5_ITER_INC, i, name.data(), name.size(), H5P_DEFAULT), what, path);
     name.resize(static_cast<size_t>(len));
     names.push_back(std::move(name));
   }
@@ -197,8 +213,7 @@ void WriteInt32Attribute(hid_t obj, const char* name, int32_t value, const std::
   H5Check(H5Awrite(attr.get(), H5T_NATIVE_INT32, &value), fmt::format("write attribute '{}'", name), path);
 }
 
-std::optional<std::vector<std::string>> ReadStringArrayAttribute(hid_t obj, const char* name,
-                                                                 const std::string& path) {
+std::optional<std::vector<std::string>> ReadStringArrayAttribute(hid_t obj, const char* name, const std::string& path) {
   const std::string what = fmt::format("read attribute '{}' of '{}'", name, ObjectName(obj));
   if (H5Check(H5Aexists(obj, name), what, path) == 0) return std::nullopt;
   H5Id attr(H5Check(H5Aopen(obj, name, H5P_DEFAULT), what, path));

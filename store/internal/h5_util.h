@@ -84,8 +84,7 @@ void WriteInt32Attribute(hid_t obj, const char* name, int32_t value, const std::
 // Attribute readers: std::nullopt when the attribute is absent. Strings may be
 // variable-length or fixed-length (files written by other tools); a scalar
 // reads as a one-element array.
-std::optional<std::vector<std::string>> ReadStringArrayAttribute(hid_t obj, const char* name,
-                                                                 const std::string& path);
+std::optional<std::vector<std::string>> ReadStringArrayAttribute(hid_t obj, const char* name, const std::string& path);
 std::optional<std::string> ReadStringAttribute(hid_t obj, const char* name, const std::string& path);
 std::optional<int64_t> ReadInt64Attribute(hid_t obj, const char* name, const std::string& path);
 

@@ -34,8 +34,8 @@ size_t ValidSequenceLength(std::string_view s, size_t i) {
     cp = (cp << 6) | (byte(i + k) & 0x3F);
   }
   static constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMinForLength[len]) return 0;         // overlong
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;    // UTF-16 surrogate
+  if (cp < kMinForLength[len]) return 0;       // overlong
+  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;  // UTF-16 surrogate
   if (cp > 0x10FFFF) return 0;
   return len;
 }

@@ -78,7 +78,8 @@ TEST(Config, ReferencesByNameResolveAndOverridesReachThem) {
 }
 
 TEST(Config, DefaultsAreFilled) {
-  ConfigNode m = Shipped().LoadString("model", "name: t\nlayers: 2\nhidden: 64\nheads: 4\nffn_hidden: 256\nvocab: 100\n", "t.yaml");
+  ConfigNode m = Shipped().LoadString(
+      "model", "name: t\nlayers: 2\nhidden: 64\nheads: 4\nffn_hidden: 256\nvocab: 100\n", "t.yaml");
   EXPECT_EQ(m.at("activation").AsString(), "swiglu");
   EXPECT_EQ(m.at("activation").where(), "default");
   EXPECT_FALSE(m.Has("moe"));
@@ -93,7 +94,9 @@ TEST_F(TempDir, UnknownKeyNamesFileLineColumnAndSuggests) {
 }
 
 TEST_F(TempDir, WrongTypeNamesKeyPath) {
-  std::string f = Write("s.yaml", "model: llama3-8b\ncluster: dgx-h100-ndr\nparallelism:\n  tp: eight\ntraining: {seq_len: 8, global_batch: 8}\n");
+  std::string f = Write(
+      "s.yaml",
+      "model: llama3-8b\ncluster: dgx-h100-ndr\nparallelism:\n  tp: eight\ntraining: {seq_len: 8, global_batch: 8}\n");
   std::string e = ErrorOf([&] { Shipped().Load("scenario", f); });
   EXPECT_NE(e.find(f + ":4:7: key 'parallelism.tp': expected an integer, got 'eight'"), std::string::npos) << e;
 }

@@ -10,8 +10,9 @@ namespace cb {
 namespace {
 
 TEST(Table, RowsAreTypeChecked) {
-  Table t("t", "d", {{"a", ColumnType::kInt64, "1", ""}, {"b", ColumnType::kFloat64, "s", ""},
-                     {"c", ColumnType::kString, "", ""}});
+  Table t(
+      "t", "d",
+      {{"a", ColumnType::kInt64, "1", ""}, {"b", ColumnType::kFloat64, "s", ""}, {"c", ColumnType::kString, "", ""}});
   t.AddRow({int64_t{1}, 2.5, std::string("x")});
   t.AddRow({int64_t{1}, int64_t{3}, std::string("y")});  // int promoted to float
   EXPECT_DOUBLE_EQ(std::get<double>(t.rows()[1][1]), 3.0);

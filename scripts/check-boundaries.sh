@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# core/, store/ and simulator/ must never include CUDA, NCCL or MPI headers
+# (ARCHITECTURE.md, "Dependency direction"). Exits 1 naming each offence.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+pattern='^\s*#\s*include\s*[<"](cuda[^">]*|cublas[^">]*|nccl[^">]*|mpi[^">]*|nvml[^">]*|curand[^">]*)[">]'
+dirs=()
+for d in core store simulator; do [[ -d $d ]] && dirs+=("$d"); done
+if hits=$(grep -rnE "$pattern" "${dirs[@]}" --include='*.h' --include='*.cc' --include='*.cu' --include='*.cuh'); then
+  echo "module boundary violated: CUDA/NCCL/MPI header in core/, store/ or simulator/:" >&2
+  echo "$hits" >&2
+  exit 1
+fi
+echo "module boundaries OK"

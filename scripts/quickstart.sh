@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up this machine (Debian 12), builds clusterbench with every backend it
+# can find, and runs the main job: a description of this node and a short
+# measurement of it (GPU when there is one and its benchmarks are built, else
+# the host CPU), written to results/quickstart.h5 and summarised.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/install-deps.sh
+cmake --preset default >/dev/null
+cmake --build --preset default
+cb=build/default/apps/clusterbench
+
+echo "== clusterbench --version"; $cb --version
+echo "== this node";             $cb info
+mkdir -p build/quickstart
+out=build/quickstart/quickstart.h5
+echo "== a short measurement of this node -> $out"
+$cb kernels --device auto --time-budget 0.5 -o "$out"
+echo "== what the results file holds"
+$cb report "$out" --run latest

@@ -1,0 +1,241 @@
+"""End-to-end tests of the clusterbench command line: exit codes, messages,
+results files. Each bad input of docs/cli.md has a test here, and none of them
+may crash (a negative return code means a signal)."""
+import json
+import os
+import signal
+import subprocess
+import time
+
+import h5py
+import pandas as pd
+import pytest
+
+CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "configs")
+
+
+def assert_clean_error(p, code, *phrases):
+    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
+    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
+    for phrase in phrases:
+        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
+    assert "internal error" not in p.stderr
+    assert "core dumped" not in p.stderr
+
+
+def test_version_names_revision_and_backends(run):
+    p = run("--version")
+    assert p.returncode == 0
+    assert p.stdout.startswith("clusterbench 0.")
+    assert "git " in p.stdout and "backends: host" in p.stdout
+
+
+def test_info_json_has_node_and_versions(run):
+    p = run("info", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["cpu"]["threads"] >= 1 and j["memory_bytes"] > 0
+    assert j["versions"]["hdf5"].startswith("1.")
+    assert isinstance(j["gpus"], list)
+    if not j["gpus"]:
+        assert j["gpu_note"], "no GPUs must come with a reason"
+
+
+def test_info_table(run):
+    p = run("info")
+    assert p.returncode == 0
+    for word in ("host", "cpu", "memory", "versions"):
+        assert word in p.stdout
+
+
+def test_config_describe_every_kind(run):
+    for kind in ("gpu", "cluster", "model", "scenario", "suite"):
+        p = run("config", "describe", kind)
+        assert p.returncode == 0, p.stderr
+        assert "default" in p.stdout and "description" in p.stdout
+    p = run("config", "describe", "cluster")
+    assert "scale_out.nic_bandwidth" in p.stdout and "[B/s]" in p.stdout
+
+
+def test_config_show_applies_overrides_in_si(run):
+    p = run("config", "show", "scenario", "llama3-405b-16k", "--set", "cluster.gpus=1024",
+            "--set", "cluster.scale_out.nic_bandwidth=200Gb/s")
+    assert p.returncode == 0, p.stderr
+    assert "gpus: 1024" in p.stdout
+    assert "nic_bandwidth: 25000000000" in p.stdout
+
+
+# ---------------------------------------------------------------- bad inputs (docs/cli.md)
+
+def write(tmp_path, name, text):
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+def test_bad_broken_yaml(run, tmp_path):
+    f = write(tmp_path, "m.yaml", "name: x\nlayers: [1, 2\n")
+    assert_clean_error(run("config", "check", "model", f), 3, f + ":", "invalid YAML")
+
+
+def test_bad_unknown_key(run, tmp_path):
+    f = write(tmp_path, "m.yaml", "name: t\nlayers: 2\nhiden: 64\n")
+    assert_clean_error(run("config", "check", "model", f), 3, f"{f}:3:1: unknown key 'hiden'", "did you mean 'hidden'")
+
+
+def test_bad_wrong_type(run, tmp_path):
+    f = write(tmp_path, "s.yaml", "model: llama3-8b\ncluster: dgx-h100-ndr\nparallelism:\n  tp: eight\n"
+                                  "training: {seq_len: 8, global_batch: 8}\n")
+    assert_clean_error(run("config", "check", "scenario", f), 3,
+                       f"{f}:4:7: key 'parallelism.tp': expected an integer, got 'eight'")
+
+
+def test_bad_unit(run, tmp_path):
+    f = write(tmp_path, "g.yaml", "name: x\nmemory: 80GiB\nmemory_bandwidth: 3 parsecs\n")
+    assert_clean_error(run("config", "check", "gpu", f), 3, f"{f}:3:19: key 'memory_bandwidth': unknown unit 'parsecs'")
+
+
+def test_bad_negative_size_in_config(run, tmp_path):
+    f = write(tmp_path, "g.yaml", "name: x\nmemory: -80GiB\nmemory_bandwidth: 3TB/s\n")
+    assert_clean_error(run("config", "check", "gpu", f), 3, f"{f}:2:9: key 'memory': value -80GiB is out of range")
+
+
+def test_bad_negative_size_on_command_line(run):
+    assert_clean_error(run("kernels", "--device", "host", "--bytes", "-5M"), 2, "--bytes", "negative")
+
+
+def test_bad_missing_config_file(run, tmp_path):
+    assert_clean_error(run("config", "check", "model", str(tmp_path / "nope.yaml")), 3, "nope.yaml: no such model file")
+
+
+def test_bad_missing_results_file(run, tmp_path):
+    assert_clean_error(run("report", str(tmp_path / "nope.h5")), 4, "nope.h5", "no such file")
+
+
+def test_bad_unwritable_output_directory(run, tmp_path):
+    out = tmp_path / "no" / "such" / "dir" / "x.h5"
+    assert_clean_error(run("kernels", "--device", "host", "--bytes", "1M", "-o", out), 4, "does not exist")
+    # the parent is a regular file: not a directory either
+    f = write(tmp_path, "afile", "x")
+    assert_clean_error(run("kernels", "--device", "host", "--bytes", "1M", "-o", f + "/x.h5"), 4, "does not exist")
+
+
+def test_bad_output_is_not_hdf5_and_is_left_alone(run, tmp_path):
+    f = write(tmp_path, "notes.h5", "precious notes\n")
+    assert_clean_error(run("kernels", "--device", "host", "--bytes", "1M", "--time-budget", "0.05", "-o", f),
+                       4, "not an HDF5 file")
+    assert open(f).read() == "precious notes\n"
+
+
+def test_bad_non_hdf5_file(run, tmp_path):
+    f = write(tmp_path, "x.h5", "this is text\n" * 100)
+    assert_clean_error(run("report", f), 4, "not an HDF5 file")
+
+
+def test_bad_truncated_hdf5(run, tmp_path):
+    out = str(tmp_path / "r.h5")
+    p = run("kernels", "--device", "host", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out)
+    assert p.returncode == 0, p.stderr
+    data = open(out, "rb").read()
+    cut = str(tmp_path / "cut.h5")
+    open(cut, "wb").write(data[: len(data) // 2])
+    assert_clean_error(run("report", cut), 4, "truncated or corrupt")
+
+
+def test_bad_unknown_subcommand(run):
+    assert_clean_error(run("frobnicate"), 2, "frobnicate")
+
+
+def test_bad_unknown_gpu_name(run, tmp_path):
+    f = write(tmp_path, "c.yaml", "name: c\ngpu: h100-sxn\ngpus: 16\n")
+    assert_clean_error(run("config", "check", "cluster", f), 3, "unknown gpu 'h100-sxn'", "did you mean 'h100-sxm'")
+
+
+def test_bad_conflicting_flags(run):
+    assert_clean_error(run("kernels", "-q", "-v", "--device", "host"), 2, "excludes")
+
+
+def test_bad_unknown_override_key(run):
+    assert_clean_error(run("config", "check", "scenario", "llama3-405b-16k", "--set", "parallelism.tpp=4"), 3,
+                       "--set parallelism.tpp=4", "did you mean 'tp'")
+
+
+def test_bad_unknown_document_kind(run):
+    assert_clean_error(run("config", "describe", "gpuu"), 2, "gpuu")
+
+
+def test_bad_unknown_option_value(run):
+    assert_clean_error(run("kernels", "--device", "tpu"), 2, "tpu")
+
+
+# ---------------------------------------------------------------- results files
+
+def test_kernels_host_writes_results_that_pandas_loads(run, tmp_path):
+    out = str(tmp_path / "r.h5")
+    p = run("kernels", "--device", "host", "--bytes", "4M", "--time-budget", "0.1", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    kernels = [r["benchmark"] for r in j["results"]]
+    assert kernels == ["stream_copy", "stream_scale", "stream_add", "stream_triad"]
+    assert all(r["verified"] and r["gbps"] > 0 for r in j["results"])
+    with h5py.File(out, "r") as f:
+        assert f.attrs["schema_version"] == 1
+        (rid,) = list(f["runs"])
+        run_group = f["runs"][rid]
+        assert run_group.attrs["status"] == "complete"
+        assert run_group.attrs["kind"] == "kernels"
+        df = pd.DataFrame(f[f"/runs/{rid}/memory"][()])
+    assert len(df) == 4
+    assert (df["wrong"] == 0).all()
+    # STREAM counting: add and triad move 3 arrays, copy and scale 2.
+    assert list(df["bytes"] // df["array_bytes"]) == [2, 2, 3, 3]
+
+
+def test_report_lists_runs_and_exports(run, tmp_path):
+    out = str(tmp_path / "r.h5")
+    for _ in range(2):
+        assert run("kernels", "--device", "host", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out).returncode == 0
+    p = run("report", out)
+    assert p.returncode == 0, p.stderr
+    assert "2 run(s)" in p.stdout and "memory" in p.stdout
+    p = run("report", out, "--format", "json")
+    j = json.loads(p.stdout)
+    assert len(j["runs"]) == 2
+    assert j["runs"][0]["tables"]["memory"]["rows"][0]["benchmark"] == "copy"
+    p = run("report", out, "--run", "latest", "--table", "memory", "--format", "csv")
+    assert p.returncode == 0 and p.stdout.splitlines()[0].startswith("benchmark,")
+
+
+def test_sigint_marks_run_interrupted_and_keeps_results(cb_bin, tmp_path):
+    out = str(tmp_path / "r.h5")
+    # --min-reps keeps it measuring until the signal arrives.
+    proc = subprocess.Popen([cb_bin, "kernels", "--device", "host", "--bytes", "8M", "--min-reps", "1000000",
+                             "--time-budget", "60", "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while time.time() < deadline and not os.path.exists(out):
+        time.sleep(0.05)
+    time.sleep(0.5)  # some samples of the first kernel
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert f["runs"][rid].attrs["status"] == "interrupted"
+        df = pd.DataFrame(f[f"/runs/{rid}/memory"][()])
+    assert len(df) >= 1 and (df["samples"] >= 1).all()
+
+
+def test_sigterm_also_interrupts(cb_bin, tmp_path):
+    out = str(tmp_path / "r.h5")
+    proc = subprocess.Popen([cb_bin, "kernels", "--device", "host", "--bytes", "8M", "--min-reps", "1000000",
+                             "--time-budget", "60", "-q", "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 30
+    while time.time() < deadline and not os.path.exists(out):
+        time.sleep(0.05)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert f["runs"][rid].attrs["status"] == "interrupted"
