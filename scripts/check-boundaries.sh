@@ -2,7 +2,7 @@
 # core/, store/ and simulator/ must never include CUDA, NCCL or MPI headers
 # (ARCHITECTURE.md, "Dependency direction"). Exits 1 naming each offence.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cd "${CB_CHECK_ROOT:-$(dirname "${BASH_SOURCE[0]}")/..}"
 pattern='^\s*#\s*include\s*[<"](cuda[^">]*|cublas[^">]*|nccl[^">]*|mpi[^">]*|nvml[^">]*|curand[^">]*)[">]'
 dirs=()
 for d in core store simulator; do [[ -d $d ]] && dirs+=("$d"); done
