@@ -49,6 +49,7 @@ void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterConfigCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterReportCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action);
 
 }  // namespace cb
 

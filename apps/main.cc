@@ -53,6 +53,7 @@ int Run(int argc, char** argv) {
   add(cb::RegisterConfigCommand);
   add(cb::RegisterReportCommand);
   add(cb::RegisterKernelsCommand);
+  add(cb::RegisterSimulateCommand);
 
   // CLI11 reports a stray first word as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {

@@ -1,0 +1,203 @@
+// `clusterbench simulate SCENARIO.yaml`: one training step of a transformer
+// on a cluster — time, throughput, utilisation, memory, and where time goes.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "apps/command.h"
+#include "core/error.h"
+#include "core/table.h"
+#include "core/units.h"
+#include "simulator/simulate.h"
+#include "store/hdf5_store.h"
+
+namespace cb {
+namespace {
+
+struct SimulateOptions {
+  OutputOptions out;
+  std::string scenario;
+  std::vector<std::string> sets;
+  std::string timeline;
+};
+
+nlohmann::json BreakdownJson(const sim::Breakdown& b) {
+  return {{"compute_s", b.compute_s},           {"tp_comm_exposed_s", b.tp_comm_exposed_s},
+          {"cp_comm_exposed_s", b.cp_comm_exposed_s}, {"ep_comm_exposed_s", b.ep_comm_exposed_s},
+          {"pp_bubble_s", b.pp_bubble_s},       {"pp_comm_exposed_s", b.pp_comm_exposed_s},
+          {"dp_comm_exposed_s", b.dp_comm_exposed_s}, {"optimizer_s", b.optimizer_s}};
+}
+
+nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
+  const auto& m = r.memory;
+  return {
+      {"scenario", s.effective_yaml},
+      {"model", s.model.name},
+      {"cluster", s.cluster.name},
+      {"gpu", s.gpu.name},
+      {"gpus", r.gpus_used},
+      {"parallelism",
+       {{"tp", s.par.tp}, {"pp", s.par.pp}, {"dp", s.par.dp}, {"cp", s.par.cp}, {"ep", s.par.ep}, {"vpp", s.par.vpp},
+        {"sequence_parallel", s.par.sequence_parallel}, {"zero", s.par.zero}}},
+      {"training",
+       {{"seq_len", s.train.seq_len}, {"global_batch", s.train.global_batch}, {"micro_batch", s.train.micro_batch},
+        {"micro_batches_per_pipeline", r.micro_batches}, {"recompute", s.train.recompute},
+        {"precision", s.train.precision_name}}},
+      {"layers_per_virtual_stage", r.layers_per_virtual_stage},
+      {"params_total", r.params_total},
+      {"params_active", r.params_active},
+      {"step_time_s", r.step_time_s},
+      {"tokens_per_s", r.tokens_per_s},
+      {"tokens_per_s_per_gpu", r.tokens_per_s_per_gpu},
+      {"model_flops_per_step", r.model_flops_per_step},
+      {"hardware_flops_per_step", r.hardware_flops_per_step},
+      {"model_tflops_per_gpu", r.model_tflops_per_gpu},
+      {"hardware_tflops_per_gpu", r.hardware_tflops_per_gpu},
+      {"mfu", r.mfu},
+      {"memory_gib_per_gpu", r.memory_gib_per_gpu},
+      {"fits_in_memory", r.fits_in_memory},
+      {"memory_breakdown_gib",
+       {{"weights", m.weights / (1 << 30)}, {"gradients", m.gradients / (1 << 30)},
+        {"optimizer", m.optimizer / (1 << 30)}, {"activations", m.activations / (1 << 30)},
+        {"logits", m.logits / (1 << 30)}, {"runtime", m.runtime / (1 << 30)}, {"stage", r.memory_stage}}},
+      {"breakdown", BreakdownJson(r.breakdown)},
+      {"critical_stage", r.critical_stage},
+      {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
+      {"events", r.events},
+      {"notes", r.notes},
+  };
+}
+
+std::string Bar(double part, double total, int width) {
+  int n = total > 0 ? static_cast<int>(part / total * width + 0.5) : 0;
+  return std::string(static_cast<size_t>(std::clamp(n, 0, width)), '#');
+}
+
+void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
+  std::cout << fmt::format("{} on {} ({} x {}): TP{} PP{} DP{} CP{} EP{} VPP{}{}, ZeRO-{}\n", s.model.name,
+                           s.cluster.name, r.gpus_used, s.gpu.name, s.par.tp, s.par.pp, s.par.dp, s.par.cp, s.par.ep,
+                           s.par.vpp, s.par.sequence_parallel ? " +SP" : "", s.par.zero);
+  std::cout << fmt::format("  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
+                           "recompute {}, {}\n",
+                           r.params_total / 1e9, r.params_active / 1e9, s.train.global_batch, s.train.seq_len,
+                           s.train.micro_batch, r.micro_batches, s.train.recompute, s.train.precision_name);
+  std::cout << fmt::format("\n  step time          {}\n", FormatQuantity(r.step_time_s, Dimension::kTime));
+  std::cout << fmt::format("  tokens/s           {:.4g} ({:.1f} per GPU)\n", r.tokens_per_s, r.tokens_per_s_per_gpu);
+  std::cout << fmt::format("  model TFLOP/s/GPU  {:.1f}   MFU {:.1f}%   (hardware {:.1f} TFLOP/s/GPU)\n",
+                           r.model_tflops_per_gpu, 100 * r.mfu, r.hardware_tflops_per_gpu);
+  std::cout << fmt::format("  memory per GPU     {:.1f} GiB of {:.1f} GiB: {}  (weights {:.1f}, grads {:.1f}, optimizer "
+                           "{:.1f}, activations {:.1f}, logits {:.1f}, runtime {:.1f})\n",
+                           r.memory_gib_per_gpu, s.gpu.memory_bytes / (1 << 30),
+                           r.fits_in_memory ? "fits" : "DOES NOT FIT", r.memory.weights / (1 << 30),
+                           r.memory.gradients / (1 << 30), r.memory.optimizer / (1 << 30),
+                           r.memory.activations / (1 << 30), r.memory.logits / (1 << 30), r.memory.runtime / (1 << 30));
+  if (r.time_to_train_s > 0) {
+    std::cout << fmt::format("  time to train      {:.1f} days for {:.3g} tokens\n", r.time_to_train_s / 86400,
+                             s.train.tokens);
+  }
+  const auto& b = r.breakdown;
+  std::cout << fmt::format("\n  where the step goes (pipeline stage {}):\n", r.critical_stage);
+  std::pair<const char*, double> parts[] = {{"compute", b.compute_s},
+                                            {"TP comm (exposed)", b.tp_comm_exposed_s},
+                                            {"CP comm (exposed)", b.cp_comm_exposed_s},
+                                            {"EP comm (exposed)", b.ep_comm_exposed_s},
+                                            {"PP bubble", b.pp_bubble_s},
+                                            {"PP comm (exposed)", b.pp_comm_exposed_s},
+                                            {"DP comm (exposed)", b.dp_comm_exposed_s},
+                                            {"optimizer", b.optimizer_s}};
+  for (const auto& [name, v] : parts) {
+    std::cout << fmt::format("    {:<18} {:>10} {:>6.1f}%  {}\n", name, FormatQuantity(v, Dimension::kTime),
+                             100 * v / r.step_time_s, Bar(v, r.step_time_s, 40));
+  }
+  for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+}
+
+void WriteTimeline(const std::string& path, const sim::SimResult& r) {
+  nlohmann::json events = nlohmann::json::array();
+  for (int st = 0; st < 1 + (r.trace.empty() ? 0 : r.trace.back().stage); ++st) {
+    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", st}, {"args", {{"name", fmt::format("stage {}", st)}}}});
+  }
+  for (const auto& e : r.trace) {
+    int tid = e.stream == "compute" ? 0 : (e.stream == "dp-comm" ? 1 : 2);
+    events.push_back({{"name", e.name}, {"cat", e.stream}, {"ph", "X"}, {"pid", e.stage}, {"tid", tid},
+                      {"ts", e.start_s * 1e6}, {"dur", e.duration_s * 1e6}});
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", e.stage}, {"tid", tid}, {"args", {{"name", e.stream}}}});
+  }
+  std::ofstream f(path);
+  if (!f) throw IoError(fmt::format("{}: cannot write the timeline", path));
+  f << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() << "\n";
+  if (!f) throw IoError(fmt::format("{}: write failed", path));
+}
+
+Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
+  Table t("step", "one simulated training step",
+          {{"model", ColumnType::kString, "", "model name"},
+           {"cluster", ColumnType::kString, "", "cluster name"},
+           {"gpus", ColumnType::kInt64, "1", "GPUs used by the job"},
+           {"tp", ColumnType::kInt64, "1", ""}, {"pp", ColumnType::kInt64, "1", ""},
+           {"dp", ColumnType::kInt64, "1", ""}, {"cp", ColumnType::kInt64, "1", ""},
+           {"ep", ColumnType::kInt64, "1", ""}, {"vpp", ColumnType::kInt64, "1", ""},
+           {"step_time", ColumnType::kFloat64, "s", "simulated step time"},
+           {"tokens_per_s", ColumnType::kFloat64, "1/s", "tokens per second, whole job"},
+           {"model_flops_per_step", ColumnType::kFloat64, "FLOP", "model FLOPs (no recompute)"},
+           {"mfu", ColumnType::kFloat64, "1", "model FLOPs utilisation"},
+           {"memory_per_gpu", ColumnType::kFloat64, "B", "memory of the most loaded GPU"},
+           {"fits_in_memory", ColumnType::kInt64, "1", "1 when it fits"},
+           {"compute", ColumnType::kFloat64, "s", "breakdown: compute"},
+           {"tp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
+           {"cp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
+           {"ep_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
+           {"pp_bubble", ColumnType::kFloat64, "s", "breakdown"},
+           {"pp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
+           {"dp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
+           {"optimizer", ColumnType::kFloat64, "s", "breakdown"}});
+  const auto& b = r.breakdown;
+  t.AddRow({s.model.name, s.cluster.name, r.gpus_used, s.par.tp, s.par.pp, s.par.dp, s.par.cp, s.par.ep, s.par.vpp,
+            r.step_time_s, r.tokens_per_s, r.model_flops_per_step, r.mfu, r.memory.Total(),
+            int64_t{r.fits_in_memory ? 1 : 0}, b.compute_s, b.tp_comm_exposed_s, b.cp_comm_exposed_s,
+            b.ep_comm_exposed_s, b.pp_bubble_s, b.pp_comm_exposed_s, b.dp_comm_exposed_s, b.optimizer_s});
+  return t;
+}
+
+int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
+  CheckOutputWritable(o.out.output);
+  ConfigLoader loader;
+  ConfigNode cfg = loader.Load("scenario", o.scenario, ParseOverrides(o.sets));
+  sim::Scenario s = sim::ScenarioFromConfig(cfg);
+  sim::SimOptions so;
+  so.trace = !o.timeline.empty();
+  sim::SimResult r = sim::Simulate(s, so);
+  if (o.out.format == "json") {
+    std::cout << ResultJson(s, r).dump(2) << "\n";
+  } else {
+    PrintTable(s, r);
+  }
+  if (!o.timeline.empty()) WriteTimeline(o.timeline, r);
+  if (!o.out.output.empty()) {
+    Hdf5Writer writer(o.out.output);
+    RunInfo run = MakeRunInfo("simulate", ctx.command_line);
+    run.config_yaml = s.effective_yaml;
+    writer.BeginRun(run);
+    writer.WriteTable(ResultTable(s, r));
+    writer.EndRun(RunStatus::kComplete, "");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
+  auto* cmd = app.add_subcommand("simulate", "simulate one training step of a model on a cluster");
+  auto o = std::make_shared<SimulateOptions>();
+  cmd->add_option("SCENARIO", o->scenario, "a scenario file, or the name of a shipped one")->required();
+  AddOverrideOption(cmd, &o->sets);
+  AddOutputOptions(cmd, &o->out);
+  cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")
+      ->type_name("FILE.json");
+  *action = [o, &ctx]() { return RunSimulate(*o, ctx); };
+}
+
+}  // namespace cb

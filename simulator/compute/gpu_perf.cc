@@ -1,0 +1,110 @@
+#include "simulator/compute/gpu_perf.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace cb::sim {
+
+Precision ParsePrecision(const std::string& s) {
+  if (s == "bf16") return Precision::kBf16;
+  if (s == "fp16") return Precision::kFp16;
+  if (s == "fp8") return Precision::kFp8;
+  if (s == "tf32") return Precision::kTf32;
+  if (s == "fp32") return Precision::kFp32;
+  throw ConfigError(fmt::format("unknown precision '{}'", s));
+}
+
+double BytesPerElement(Precision p) {
+  switch (p) {
+    case Precision::kFp8: return 1;
+    case Precision::kBf16:
+    case Precision::kFp16: return 2;
+    default: return 4;
+  }
+}
+
+Efficiencies DefaultEfficiencies(const std::string& arch) {
+  Efficiencies e;
+  if (arch == "ampere") {
+    // A100: cuBLAS reaches ~260-280 of 312 TFLOP/s on large bf16 GEMMs;
+    // NCCL all-reduce bus bandwidth ~230 of 300 GB/s per direction.
+    e.gemm_bf16 = 0.78;
+    e.gemm_fp8 = 0;  // no fp8
+    e.attention = 0.55;
+    e.tile_m = 128;
+    e.tile_n = 128;
+    e.scale_up = 0.78;
+  } else if (arch == "hopper") {
+    // H100/H200: ~750-800 of 989 TFLOP/s bf16 (../shared/specs: 788 measured
+    // on H200 at 8192^3); fp8 ~1250-1400 of 1979; NCCL ring bus bandwidth
+    // ~370 of 450 GB/s per direction.
+    e.gemm_bf16 = 0.70;
+    e.gemm_fp8 = 0.52;
+    e.attention = 0.38;  // causal FA2/cuDNN-class kernels, forward and backward
+    e.scale_up = 0.82;
+  } else if (arch == "blackwell") {
+    e.gemm_bf16 = 0.75;
+    e.gemm_fp8 = 0.68;
+    e.attention = 0.5;
+    e.scale_up = 0.82;
+  }
+  return e;
+}
+
+GpuSpec GpuFromConfig(const ConfigNode& gpu) {
+  GpuSpec g;
+  g.name = gpu.at("name").AsString();
+  g.architecture = gpu.GetString("architecture", "other");
+  g.peak_bf16 = gpu.GetDouble("peak.bf16", 0);
+  g.peak_fp16 = gpu.GetDouble("peak.fp16", g.peak_bf16);
+  g.peak_fp8 = gpu.GetDouble("peak.fp8", 0);
+  g.peak_tf32 = gpu.GetDouble("peak.tf32", 0);
+  g.peak_fp32 = gpu.GetDouble("peak.fp32", 0);
+  g.memory_bytes = gpu.at("memory").AsDouble();
+  g.memory_bandwidth = gpu.at("memory_bandwidth").AsDouble();
+  g.tdp_w = gpu.GetDouble("tdp", 0);
+  g.sm_count = static_cast<int>(gpu.GetInt("sm_count", 132));
+  return g;
+}
+
+double GpuPerf::Peak(Precision p) const {
+  switch (p) {
+    case Precision::kBf16: return spec_.peak_bf16;
+    case Precision::kFp16: return spec_.peak_fp16;
+    case Precision::kFp8: return spec_.peak_fp8;
+    case Precision::kTf32: return spec_.peak_tf32;
+    case Precision::kFp32: return spec_.peak_fp32;
+  }
+  return 0;
+}
+
+double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
+  if (m <= 0 || n <= 0 || k <= 0) return 0;
+  double eff = (p == Precision::kFp8) ? eff_.gemm_fp8 : eff_.gemm_bf16;
+  double tiles = std::ceil(m / eff_.tile_m) * std::ceil(n / eff_.tile_n);
+  double sms = std::max(1, spec_.sm_count);
+  double waves = std::ceil(tiles / sms);
+  double wave_eff = tiles / (waves * sms);
+  double depth_eff = k / (k + eff_.k_half);
+  double compute = 2 * m * n * k / (Peak(p) * eff * wave_eff * depth_eff);
+  double bytes = BytesPerElement(p) * (m * k + k * n) + 2 * m * n;  // output in bf16
+  double memory = bytes / (spec_.memory_bandwidth * eff_.memory);
+  // Each wave of tiles pays its prologue (first k-blocks in flight) and
+  // epilogue (output written back) outside the steady main loop.
+  return std::max(compute + waves * eff_.wave_s, memory) + eff_.launch_s;
+}
+
+double GpuPerf::AttentionTime(double flops) const {
+  if (flops <= 0) return 0;
+  return flops / (spec_.peak_bf16 * eff_.attention) + eff_.launch_s;
+}
+
+double GpuPerf::MemoryTime(double bytes, int kernels) const {
+  if (bytes <= 0) return 0;
+  return bytes / (spec_.memory_bandwidth * eff_.memory) + kernels * eff_.launch_s;
+}
+
+}  // namespace cb::sim

@@ -1,0 +1,77 @@
+// Time of one operation on one GPU, from the GPU's spec and efficiencies.
+//
+// GEMM (m x k) * (k x n), FLOPs = 2mnk. Time is the larger of the
+// compute-bound and the memory-bound time, plus a launch overhead:
+//   t = max(2mnk / (P · e_max · w · k/(k + k_half)) + waves · t_wave,  bytes / (B_mem · e_mem)) + t_launch
+// with P the dense peak for the precision, e_max the largest fraction of
+// peak a library GEMM reaches on this architecture, w the wave-quantisation
+// efficiency (output tiles spread over the SMs: tiles / (waves · SMs)),
+// k_half the depth at which the main loop's prologue/epilogue cost half
+// the time (small-k GEMMs are slow), bytes = e·(mk + kn + mn).
+// Core attention with a fused (flash) kernel runs at e_attn of the peak;
+// memory-bound operations (norms, activations, residuals, optimizer) move
+// their bytes at B_mem · e_mem. Sources: the roofline model (Williams et al.,
+// CACM 2009); wave quantisation as in NVIDIA's "Matrix Multiplication
+// Background" guide. Efficiencies are per-architecture defaults
+// (docs/simulator-model.md), never tuned per validation row; a calibration
+// profile replaces them with measured values.
+#ifndef CLUSTERBENCH_SIMULATOR_COMPUTE_GPU_PERF_H_
+#define CLUSTERBENCH_SIMULATOR_COMPUTE_GPU_PERF_H_
+
+#include <string>
+
+#include "core/config.h"
+
+namespace cb::sim {
+
+enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32 };
+Precision ParsePrecision(const std::string& s);
+double BytesPerElement(Precision p);
+
+struct Efficiencies {
+  double gemm_bf16 = 0.75;   // e_max for bf16/fp16 GEMMs
+  double gemm_fp8 = 0.6;     // e_max for fp8 GEMMs
+  double attention = 0.45;   // fused attention, fraction of bf16 peak
+  double memory = 0.85;      // e_mem
+  double k_half = 64;        // GEMM depth at half efficiency
+  int tile_m = 128, tile_n = 256;
+  double wave_s = 2.5e-6;   // per wave of output tiles: prologue and epilogue
+  double launch_s = 8e-6;    // per kernel: launch, prologue/epilogue and tail
+  double scale_up = 0.8;     // achievable / nominal scale-up bandwidth (NCCL bus bandwidth)
+  double scale_out = 0.92;   // achievable / nominal NIC bandwidth
+};
+
+// Defaults for an architecture (gpu config key `architecture`).
+Efficiencies DefaultEfficiencies(const std::string& architecture);
+
+struct GpuSpec {
+  std::string name, architecture;
+  double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_tf32 = 0, peak_fp32 = 0;
+  double memory_bytes = 0, memory_bandwidth = 0;
+  double tdp_w = 0;
+  int sm_count = 0;
+};
+GpuSpec GpuFromConfig(const ConfigNode& gpu);
+
+class GpuPerf {
+ public:
+  GpuPerf(GpuSpec spec, Efficiencies eff) : spec_(std::move(spec)), eff_(eff) {}
+  const GpuSpec& spec() const { return spec_; }
+  const Efficiencies& eff() const { return eff_; }
+
+  double Peak(Precision p) const;
+  // Seconds for a GEMM of this shape; m, n, k may be fractional averages.
+  double GemmTime(double m, double n, double k, Precision p) const;
+  // Seconds for fused attention of `flops` executed FLOPs.
+  double AttentionTime(double flops) const;
+  // Seconds to move `bytes` through HBM (one or more memory-bound kernels).
+  double MemoryTime(double bytes, int kernels = 1) const;
+
+ private:
+  GpuSpec spec_;
+  Efficiencies eff_;
+};
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_COMPUTE_GPU_PERF_H_

@@ -1,0 +1,49 @@
+#include "simulator/network/collective_model.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace cb::sim {
+
+double GroupBusBandwidth(const Group& g, const FabricTiers& f) {
+  if (g.per_domain >= g.size) return f.up_bandwidth;
+  return std::min(f.up_bandwidth, static_cast<double>(g.per_domain) * f.nic_bandwidth);
+}
+
+namespace {
+
+double AllReduceLatency(const Group& g, const FabricTiers& f) {
+  const double n = static_cast<double>(g.size);
+  if (g.per_domain >= g.size) return 2 * (n - 1) * f.up_latency;
+  const double k = static_cast<double>(g.per_domain);
+  const double domains = n / k;
+  double ring = 2 * (domains - 1) * f.out_latency + 2 * (n - domains) * f.up_latency;
+  double tree = 2 * (std::log2(domains) * f.out_latency + (k - 1) * f.up_latency);
+  return std::min(ring, tree);
+}
+
+}  // namespace
+
+double CollectiveTime(Collective op, double bytes, const Group& g, const FabricTiers& f) {
+  if (g.size <= 1 || bytes <= 0) return 0;
+  const double n = static_cast<double>(g.size);
+  const double bw = GroupBusBandwidth(g, f);
+  const bool inside = g.per_domain >= g.size;
+  switch (op) {
+    case Collective::kAllReduce: return 2 * (n - 1) / n * bytes / bw + AllReduceLatency(g, f);
+    case Collective::kAllGather:
+    case Collective::kReduceScatter: return (n - 1) / n * bytes / bw + AllReduceLatency(g, f) / 2;
+    case Collective::kAllToAll: {
+      if (inside) return (n - 1) / n * bytes / f.up_bandwidth + f.up_latency;
+      const double k = static_cast<double>(g.per_domain);
+      double out = (n - k) / n * bytes / f.nic_bandwidth;
+      double in = (k - 1) / n * bytes / f.up_bandwidth;
+      return std::max(out, in) + f.out_latency;
+    }
+    case Collective::kSendRecv:
+      return inside ? bytes / f.up_bandwidth + f.up_latency : bytes / f.nic_bandwidth + f.out_latency;
+  }
+  return 0;
+}
+
+}  // namespace cb::sim

@@ -1,0 +1,50 @@
+// Collective communication time, alpha-beta model per tier (Hockney 1994;
+// Thakur, Rabenseifner & Gropp, "Optimization of Collective Communication
+// Operations in MPICH", IJHPCA 2005; bus-bandwidth factors as in nccl-tests
+// doc/PERFORMANCE.md).
+//
+// A group of n ranks has k ranks in each scale-up domain (k = n when it fits
+// in one). S is the message size (the full buffer, as nccl-tests counts it).
+//   all-reduce      t = 2(n-1)/n · S / B + lat_AR
+//   all-gather,
+//   reduce-scatter  t =  (n-1)/n · S / B + lat_AR / 2
+//   all-to-all      t = (n-1)/n · S / B_a2a + alpha
+//   send/recv       t = S / B + alpha
+// B, the bus bandwidth: inside a domain B_up (scale-up bandwidth per GPU per
+// direction times its efficiency); across domains the ring enters and leaves
+// each domain once per channel, so the domain's k NIC shares carry it:
+//   B = min(B_up, k · B_nic)    with B_nic = NICs per node · NIC bandwidth /
+//   GPUs per node · efficiency (hierarchical ring, as NCCL builds it).
+// Latency: ring 2(n-1)·alpha, or a double binary tree across domains,
+// 2·(log2(n/k)·alpha_out + (k-1)·alpha_up); NCCL picks the faster, so do we.
+// All-to-all across domains: the share (n-k)/n of the data that leaves the
+// domain goes through the NIC share, the rest through scale-up.
+#ifndef CLUSTERBENCH_SIMULATOR_NETWORK_COLLECTIVE_MODEL_H_
+#define CLUSTERBENCH_SIMULATOR_NETWORK_COLLECTIVE_MODEL_H_
+
+#include <cstdint>
+
+namespace cb::sim {
+
+struct FabricTiers {
+  double up_bandwidth = 0;   // per GPU per direction, achievable (after efficiency)
+  double up_latency = 0;
+  double nic_bandwidth = 0;  // per GPU share of the node's NICs, achievable
+  double out_latency = 0;
+  int64_t domain_gpus = 8;
+};
+
+struct Group {
+  int64_t size = 1;        // n
+  int64_t per_domain = 1;  // k: members sharing one scale-up domain
+};
+
+enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kSendRecv };
+
+double CollectiveTime(Collective op, double bytes, const Group& g, const FabricTiers& f);
+// Bus bandwidth the model uses for this group (B above).
+double GroupBusBandwidth(const Group& g, const FabricTiers& f);
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_NETWORK_COLLECTIVE_MODEL_H_

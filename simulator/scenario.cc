@@ -1,0 +1,121 @@
+// Scenario loading and validation: everything that can be wrong with a job
+// is reported here, naming the key, before any simulation runs.
+#include <fmt/format.h>
+
+#include "core/error.h"
+#include "simulator/simulate.h"
+
+namespace cb::sim {
+namespace {
+
+[[noreturn]] void Bad(const ConfigNode& node, const std::string& msg) {
+  throw ConfigError(fmt::format("{}: key '{}': {}", node.where(), node.path(), msg));
+}
+
+}  // namespace
+
+Scenario ScenarioFromConfig(const ConfigNode& cfg) {
+  Scenario s;
+  s.effective_yaml = cfg.ToYaml();
+  s.model = ModelFromConfig(cfg.at("model"));
+  const ConfigNode& cluster = cfg.at("cluster");
+  s.gpu = GpuFromConfig(cluster.at("gpu"));
+  ClusterSpec& c = s.cluster;
+  c.name = cluster.at("name").AsString();
+  c.gpus = cluster.at("gpus").AsInt();
+  c.gpus_per_node = cluster.at("gpus_per_node").AsInt();
+  c.domain_gpus = cluster.at("scale_up.domain_gpus").AsInt();
+  c.up_bandwidth = cluster.at("scale_up.bandwidth").AsDouble();
+  c.up_latency = cluster.at("scale_up.latency").AsDouble();
+  c.nics_per_node = cluster.at("scale_out.nics_per_node").AsInt();
+  c.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
+  c.out_latency = cluster.at("scale_out.latency").AsDouble();
+
+  Parallelism& p = s.par;
+  p.tp = cfg.GetInt("parallelism.tp", 1);
+  p.pp = cfg.GetInt("parallelism.pp", 1);
+  p.cp = cfg.GetInt("parallelism.cp", 1);
+  p.ep = cfg.GetInt("parallelism.ep", 1);
+  p.vpp = cfg.GetInt("parallelism.vpp", 1);
+  p.sequence_parallel = cfg.GetBool("parallelism.sequence_parallel", true) && p.tp > 1;
+  p.zero = static_cast<int>(cfg.GetInt("parallelism.zero", 1));
+  const int64_t model_parallel = p.tp * p.pp * p.cp;
+  if (const ConfigNode* dp = cfg.Find("parallelism.dp")) {
+    p.dp = dp->AsInt();
+  } else {
+    p.dp = c.gpus / model_parallel;
+    if (p.dp < 1) {
+      Bad(cfg.at("cluster.gpus"), fmt::format("the cluster's {} GPUs cannot hold one replica of tp*pp*cp = {} GPUs",
+                                              c.gpus, model_parallel));
+    }
+  }
+  const int64_t job = model_parallel * p.dp;
+  if (job > c.gpus) {
+    Bad(cfg.at("cluster.gpus"), fmt::format("the job needs tp*pp*cp*dp = {}*{}*{}*{} = {} GPUs but cluster '{}' has {}",
+                                            p.tp, p.pp, p.cp, p.dp, job, c.name, c.gpus));
+  }
+
+  const ModelSpec& m = s.model;
+  if (m.hidden % m.heads != 0) Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
+  if (m.heads % p.tp != 0) {
+    Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} does not divide the model's {} attention heads", p.tp, m.heads));
+  }
+  if (m.kv_heads % p.tp != 0 && p.tp % m.kv_heads != 0) {
+    Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} does not divide the model's {} kv heads", p.tp, m.kv_heads));
+  }
+  if (m.ffn_hidden % p.tp != 0) {
+    Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} does not divide ffn_hidden = {}", p.tp, m.ffn_hidden));
+  }
+  if (m.moe) {
+    if (m.moe->experts % p.ep != 0) {
+      Bad(cfg.at("parallelism.ep"), fmt::format("ep = {} does not divide the model's {} experts", p.ep, m.moe->experts));
+    }
+    if ((p.dp * p.cp) % p.ep != 0) {
+      Bad(cfg.at("parallelism.ep"), fmt::format("ep = {} must divide dp*cp = {} (experts are spread over data-parallel ranks)",
+                                                p.ep, p.dp * p.cp));
+    }
+    if (m.moe->top_k > m.moe->experts) Bad(cfg.at("model.moe.top_k"), "top_k exceeds the number of experts");
+  } else if (p.ep > 1) {
+    Bad(cfg.at("parallelism.ep"), "ep > 1 needs a mixture-of-experts model (model.moe)");
+  }
+
+  Training& t = s.train;
+  t.seq_len = cfg.at("training.seq_len").AsInt();
+  t.global_batch = cfg.at("training.global_batch").AsInt();
+  t.micro_batch = cfg.at("training.micro_batch").AsInt();
+  t.recompute = cfg.at("training.recompute").AsString();
+  t.precision_name = cfg.at("training.precision").AsString();
+  t.precision = ParsePrecision(t.precision_name);
+  t.tokens = cfg.GetDouble("training.tokens", 0);
+  if (t.global_batch % (p.dp * t.micro_batch) != 0) {
+    Bad(cfg.at("training.global_batch"),
+        fmt::format("global_batch = {} is not divisible by dp x micro_batch = {} x {}", t.global_batch, p.dp, t.micro_batch));
+  }
+  if (t.seq_len % p.cp != 0) {
+    Bad(cfg.at("parallelism.cp"), fmt::format("cp = {} does not divide seq_len = {}", p.cp, t.seq_len));
+  }
+  const int64_t micro_batches = t.global_batch / (p.dp * t.micro_batch);
+  if (p.vpp > 1 && micro_batches % p.pp != 0) {
+    Bad(cfg.at("parallelism.vpp"), fmt::format("interleaved 1F1B needs micro-batches per pipeline ({}) divisible by pp ({})",
+                                               micro_batches, p.pp));
+  }
+  if (m.layers < p.pp * p.vpp) {
+    Bad(cfg.at("parallelism.pp"), fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp));
+  }
+  if (t.precision == Precision::kFp8 && s.gpu.peak_fp8 <= 0) {
+    Bad(cfg.at("training.precision"), fmt::format("fp8 needs a GPU with fp8 tensor cores; {} has none (no peak.fp8)", s.gpu.name));
+  }
+  if (s.gpu.peak_bf16 <= 0) {
+    Bad(cfg.at("cluster.gpu"), fmt::format("GPU '{}' has no peak.bf16: the simulator needs it", s.gpu.name));
+  }
+
+  Framework& f = s.fw;
+  f.flash_attention = cfg.GetBool("framework.flash_attention", true);
+  f.tp_comm_overlap = cfg.GetBool("framework.tp_comm_overlap", true);
+  f.overlap_grad_reduce = cfg.GetBool("framework.overlap_grad_reduce", true);
+  f.overlap_param_gather = cfg.GetBool("framework.overlap_param_gather", true);
+  f.moe_imbalance = cfg.GetDouble("framework.moe_imbalance", 1.1);
+  return s;
+}
+
+}  // namespace cb::sim

@@ -1,0 +1,588 @@
+// The step simulator. Costs per layer come from compute/gpu_perf (GEMMs,
+// attention, memory-bound work) and network/collective_model (TP, CP, EP,
+// PP, DP traffic); the schedule is a discrete-event simulation of one
+// pipeline. docs/simulator-model.md derives every term.
+#include "simulator/simulate.h"
+
+#include <algorithm>
+#include <cmath>
+#include <fmt/format.h>
+#include <numeric>
+
+#include "core/error.h"
+#include "simulator/engine/event_queue.h"
+#include "simulator/network/collective_model.h"
+
+namespace cb::sim {
+namespace {
+
+// Cost of one pass (forward or backward) of one layer, one micro-batch, one GPU.
+struct PassCost {
+  double compute = 0, tp = 0, cp = 0, ep = 0, dp = 0;
+  double Total() const { return compute + tp + cp + ep + dp; }
+  PassCost& operator+=(const PassCost& o) {
+    compute += o.compute;
+    tp += o.tp;
+    cp += o.cp;
+    ep += o.ep;
+    dp += o.dp;
+    return *this;
+  }
+  PassCost Scaled(double f) const { return {compute * f, tp * f, cp * f, ep * f, dp * f}; }
+};
+
+struct LayerCost {
+  PassCost fwd, bwd;  // bwd includes recomputation
+  double params_per_gpu = 0;
+};
+
+int64_t MembersPerDomain(int64_t group, int64_t stride, int64_t domain) {
+  if (stride >= domain) return 1;
+  return std::max<int64_t>(1, std::min(group, domain / stride));
+}
+
+class CostModel {
+ public:
+  explicit CostModel(const Scenario& s)
+      : s_(s), gpu_(s.gpu, DefaultEfficiencies(s.gpu.architecture)), params_(CountParams(s.model)) {
+    const Efficiencies& e = gpu_.eff();
+    fabric_.up_bandwidth = s.cluster.up_bandwidth * e.scale_up;
+    fabric_.up_latency = s.cluster.up_latency;
+    fabric_.nic_bandwidth = s.cluster.nic_bandwidth * static_cast<double>(s.cluster.nics_per_node) /
+                            static_cast<double>(s.cluster.gpus_per_node) * e.scale_out;
+    fabric_.out_latency = s.cluster.out_latency;
+    fabric_.domain_gpus = s.cluster.domain_gpus;
+    const Parallelism& p = s.par;
+    const int64_t d = s.cluster.domain_gpus;
+    // Rank order, innermost first: tp, cp, dp, pp (Megatron's tp-cp-ep-dp-pp).
+    tp_group_ = {p.tp, MembersPerDomain(p.tp, 1, d)};
+    cp_group_ = {p.cp, MembersPerDomain(p.cp, p.tp, d)};
+    dp_group_ = {p.dp * p.cp, MembersPerDomain(p.dp * p.cp, p.tp, d)};
+    ep_group_ = {p.ep, MembersPerDomain(p.ep, p.tp * p.cp, d)};
+    pp_group_ = {2, MembersPerDomain(2, p.tp * p.cp * p.dp, d)};
+    tokens_ = static_cast<double>(s.train.micro_batch * s.train.seq_len / p.cp);
+  }
+
+  const GpuPerf& gpu() const { return gpu_; }
+  const FabricTiers& fabric() const { return fabric_; }
+  const ParamCounts& params() const { return params_; }
+
+  double Gemm(double m, double n, double k) const { return gpu_.GemmTime(m, n, k, s_.train.precision); }
+
+  // TP traffic of one pass around attention or the MLP: with sequence
+  // parallelism an all-gather before and a reduce-scatter after; without it
+  // an all-reduce after. Bytes are the full activation, b·s/c·h in bf16.
+  double TpBlockComm() const {
+    if (s_.par.tp <= 1) return 0;
+    double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
+    if (s_.par.sequence_parallel) {
+      return CollectiveTime(Collective::kAllGather, bytes, tp_group_, fabric_) +
+             CollectiveTime(Collective::kReduceScatter, bytes, tp_group_, fabric_);
+    }
+    return CollectiveTime(Collective::kAllReduce, bytes, tp_group_, fabric_);
+  }
+
+  // Exposed part of TP communication next to `gemm` seconds of GEMMs: with
+  // overlap the collective hides behind the GEMMs it feeds, except a twentieth
+  // that serialises (chunk boundaries); without it, all of it.
+  double TpExposed(double comm, double gemm) const {
+    if (!s_.fw.tp_comm_overlap) return comm;
+    return std::max(comm - gemm, 0.0) + 0.05 * std::min(comm, gemm);
+  }
+
+  LayerCost Layer(bool moe) const {
+    const ModelSpec& m = s_.model;
+    const Parallelism& p = s_.par;
+    const double t = static_cast<double>(p.tp);
+    const double h = static_cast<double>(m.hidden), dh = static_cast<double>(m.head_dim());
+    const double a = static_cast<double>(m.heads), g = static_cast<double>(m.kv_heads);
+    const double T = tokens_;
+    const double T_sp = p.sequence_parallel ? T / t : T;
+    const double b = static_cast<double>(s_.train.micro_batch);
+    const double sq = static_cast<double>(s_.train.seq_len);
+    const double sq_local = sq / static_cast<double>(p.cp);
+    const double kv_heads_local = std::max(1.0, g / t);
+    LayerCost c;
+
+    // --- attention block
+    double qkv = Gemm(T, (a / t + 2 * kv_heads_local) * dh, h);
+    double proj = Gemm(T, h, a * dh / t);
+    double attn_fwd = 0, attn_bwd = 0;
+    if (s_.fw.flash_attention) {
+      // Causal: the kernel skips the upper triangle, half the square.
+      double flops = 4 * b * sq_local * sq * (a / t) * dh * 0.5;
+      attn_fwd = gpu_.AttentionTime(flops);
+      attn_bwd = 2.5 * attn_fwd;  // backward recomputes S and does 2.5x the matmuls
+    } else {
+      // Unfused: batched QK^T and AV GEMMs over the full square, and the
+      // scale/mask/softmax/dropout pass over b·a/t·s_local·s elements.
+      double rows = b * (a / t) * sq_local;
+      double gemms = Gemm(rows, sq, dh) + Gemm(rows, dh, sq);
+      double softmax_bytes = rows * sq * 9;  // 2B read + 2B write, twice, + 1B dropout mask
+      attn_fwd = gemms + gpu_.MemoryTime(softmax_bytes, 2);
+      attn_bwd = 2 * gemms + gpu_.MemoryTime(2 * softmax_bytes, 2);
+    }
+    const double attn_params = params_.attention_per_layer / t;
+
+    // --- MLP block
+    double mlp_gemm = 0, ep_comm = 0, mlp_params = 0;
+    const double mult = static_cast<double>(m.MlpMatrices());
+    if (moe) {
+      const MoeSpec& e = *m.moe;
+      const double ep = static_cast<double>(p.ep);
+      const double local_experts = static_cast<double>(e.experts) / ep;
+      const double fe = static_cast<double>(e.expert_ffn_hidden);
+      // Tokens reaching this rank's experts: T·top_k on average, times the
+      // busiest expert's imbalance; spread over the local experts.
+      const double per_expert = T * static_cast<double>(e.top_k) * s_.fw.moe_imbalance / local_experts;
+      mlp_gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
+      mlp_gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / t, h) + Gemm(per_expert, h, fe / t));
+      if (e.shared_experts > 0) {
+        const double fs = fe * static_cast<double>(e.shared_experts);
+        mlp_gemm += Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
+      }
+      if (p.ep > 1) {
+        // Dispatch and combine: each token's hidden state to top_k experts.
+        double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
+        ep_comm = 2 * CollectiveTime(Collective::kAllToAll, bytes, ep_group_, fabric_);
+      }
+      mlp_params = params_.moe_mlp_per_layer / (t * ep) + params_.dense_mlp_per_layer * 0;
+    } else {
+      const double f = static_cast<double>(m.ffn_hidden);
+      mlp_gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
+      mlp_params = params_.dense_mlp_per_layer / t;
+    }
+
+    // --- memory-bound work: 2 norms (read + write), 2 residual adds with
+    // dropout (3 tensors + 1-byte mask), the activation function.
+    const double f_act = moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
+    double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * T * f_act / t;
+    double elem_fwd = gpu_.MemoryTime(elementwise, 6);
+
+    // --- communication
+    double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
+    double gemm_fwd = qkv + proj + mlp_gemm;
+    double cp_fwd = 0, cp_bwd = 0;
+    if (p.cp > 1) {
+      // Ring attention: c-1 steps each passing this rank's K and V chunk,
+      // hidden behind the attention kernels of the previous step.
+      double kv_bytes = 2 * b * sq_local * kv_heads_local * dh * 2;
+      double comm = static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, fabric_);
+      cp_fwd = std::max(comm - attn_fwd, 0.0);
+      cp_bwd = std::max(2 * comm - attn_bwd, 0.0);
+    }
+
+    c.fwd.compute = gemm_fwd + attn_fwd + elem_fwd;
+    c.fwd.tp = TpExposed(tp_comm, gemm_fwd);
+    c.fwd.cp = cp_fwd;
+    c.fwd.ep = ep_comm;
+    c.bwd.compute = 2 * gemm_fwd + attn_bwd + 2 * elem_fwd;
+    c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
+    c.bwd.cp = cp_bwd;
+    c.bwd.ep = ep_comm;
+    if (s_.train.recompute == "full") {
+      c.bwd += c.fwd;  // the whole forward again, its communication included
+    } else if (s_.train.recompute == "selective") {
+      c.bwd.compute += attn_fwd;  // core attention recomputed (Korthikanti et al.)
+    }
+    c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
+    if (s_.par.zero >= 3) {
+      // Parameters gathered before use in forward and again in backward.
+      double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2 * static_cast<double>(dp_group_.size),
+                                 dp_group_, fabric_);
+      double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
+      c.fwd.dp = std::max(ag - hide * c.fwd.compute, 0.0);
+      c.bwd.dp = std::max(ag - hide * c.bwd.compute, 0.0);
+    }
+    return c;
+  }
+
+  // Embedding lookup on the first virtual stage; LM head and loss on the last.
+  PassCost EmbeddingFwd() const {
+    const double h = static_cast<double>(s_.model.hidden);
+    PassCost c;
+    c.compute = gpu_.MemoryTime(tokens_ * h * 2 * 2, 2);
+    c.tp = s_.par.tp > 1 ? TpBlockComm() / 2 : 0;
+    return c;
+  }
+  PassCost HeadFwd() const {
+    const double h = static_cast<double>(s_.model.hidden), v = static_cast<double>(s_.model.vocab);
+    const double t = static_cast<double>(s_.par.tp);
+    PassCost c;
+    // The LM head stays in bf16 even in fp8 training.
+    double gemm = gpu_.GemmTime(tokens_, v / t, h, Precision::kBf16);
+    c.compute = gemm + gpu_.MemoryTime(tokens_ * v / t * 4 * 3, 3);  // fp32 logits: softmax, loss
+    c.tp = s_.par.tp > 1 ? TpExposed(TpBlockComm() / 2, gemm) : 0;
+    return c;
+  }
+
+  double P2pTime() const {
+    if (s_.par.pp <= 1) return 0;
+    double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
+    if (s_.par.sequence_parallel) bytes /= static_cast<double>(s_.par.tp);  // scatter-gather optimisation
+    return CollectiveTime(Collective::kSendRecv, bytes, pp_group_, fabric_);
+  }
+
+  // Gradient reduction of `params` parameters (per GPU) over the DP group.
+  double GradReduce(double params) const {
+    const double grad_bytes = s_.train.precision == Precision::kFp16 ? 2 : 4;  // bf16 reduces fp32 grads (Megatron)
+    double full = params * grad_bytes * 1.0;
+    if (s_.par.zero == 0) return CollectiveTime(Collective::kAllReduce, full, dp_group_, fabric_);
+    return CollectiveTime(Collective::kReduceScatter, full, dp_group_, fabric_);
+  }
+  double ParamGather(double params) const {
+    if (s_.par.zero == 0) return 0;
+    return CollectiveTime(Collective::kAllGather, params * 2, dp_group_, fabric_);
+  }
+  double OptimizerTime(double params) const {
+    // Adam in fp32: read master, m, v, grad; write master, m, v and the bf16 copy.
+    double shard = s_.par.zero >= 1 ? static_cast<double>(dp_group_.size) : 1.0;
+    return gpu_.MemoryTime(params / shard * 30, 4);
+  }
+
+  const Group& dp_group() const { return dp_group_; }
+
+ private:
+  const Scenario& s_;
+  GpuPerf gpu_;
+  ParamCounts params_;
+  FabricTiers fabric_;
+  Group tp_group_, cp_group_, dp_group_, ep_group_, pp_group_;
+  double tokens_ = 0;
+};
+
+// Layers over pp·vpp virtual stages as evenly as possible; when they do not
+// divide, the first and last stages get one layer fewer first (they carry the
+// embedding and the LM head), as Llama 3 405B did (126 layers on 16 stages:
+// 7, 8 x 14, 7).
+std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages) {
+  int64_t hi = (layers + stages - 1) / stages;
+  std::vector<int64_t> out(static_cast<size_t>(stages), hi);
+  int64_t extra = hi * stages - layers;
+  for (int64_t i = 0; extra > 0; ++i, --extra) {
+    size_t idx = (i % 2 == 0) ? static_cast<size_t>(i / 2) : static_cast<size_t>(stages - 1 - i / 2);
+    out[idx] -= 1;
+  }
+  return out;
+}
+
+struct Op {
+  bool forward;
+  int64_t micro_batch;
+  int64_t vstage;
+};
+
+// Megatron-LM's 1F1B and interleaved 1F1B orders for one pipeline rank.
+std::vector<Op> StageSchedule(int64_t stage, int64_t pp, int64_t vpp, int64_t m) {
+  std::vector<Op> ops;
+  const int64_t total = m * vpp;
+  auto unit = [&](int64_t k, bool fwd) {
+    int64_t chunk = (k / pp) % vpp;
+    if (!fwd) chunk = vpp - 1 - chunk;
+    int64_t mb = (k / (pp * vpp)) * pp + k % pp;
+    return Op{fwd, mb, chunk * pp + stage};
+  };
+  int64_t warmup = vpp == 1 ? std::min(pp - stage - 1, m) : std::min((pp - stage - 1) * 2 + (vpp - 1) * pp, total);
+  int64_t f = 0, bk = 0;
+  for (; f < warmup; ++f) ops.push_back(unit(f, true));
+  while (f < total) {
+    ops.push_back(unit(f++, true));
+    ops.push_back(unit(bk++, false));
+  }
+  while (bk < total) ops.push_back(unit(bk++, false));
+  return ops;
+}
+
+struct PipelineRun {
+  std::vector<SimTime> stage_end;
+  std::vector<std::vector<std::pair<SimTime, SimTime>>> spans;  // per stage, per op: start, end
+  std::vector<std::vector<Op>> orders;
+  // Last backward of each virtual stage: start and end.
+  std::vector<SimTime> last_bwd_start, last_bwd_end;
+  uint64_t events = 0;
+};
+
+PipelineRun RunPipeline(int64_t pp, int64_t vpp, int64_t m, const std::vector<SimTime>& fwd_cost,
+                        const std::vector<SimTime>& bwd_cost, SimTime p2p) {
+  const int64_t vs = pp * vpp;
+  EventQueue q;
+  PipelineRun run;
+  run.stage_end.assign(static_cast<size_t>(pp), 0);
+  run.spans.resize(static_cast<size_t>(pp));
+  run.orders.resize(static_cast<size_t>(pp));
+  run.last_bwd_start.assign(static_cast<size_t>(vs), 0);
+  run.last_bwd_end.assign(static_cast<size_t>(vs), 0);
+  const SimTime kNever = -1;
+  // ready[fwd][mb * vs + j]: when the inputs of that pass are on its GPU.
+  std::vector<SimTime> ready_f(static_cast<size_t>(m * vs), kNever), ready_b(static_cast<size_t>(m * vs), kNever);
+  std::vector<size_t> next(static_cast<size_t>(pp), 0);
+  std::vector<bool> busy(static_cast<size_t>(pp), false);
+  for (int64_t s = 0; s < pp; ++s) run.orders[static_cast<size_t>(s)] = StageSchedule(s, pp, vpp, m);
+  for (int64_t mb = 0; mb < m; ++mb) ready_f[static_cast<size_t>(mb * vs)] = 0;
+
+  std::function<void(int64_t)> try_start = [&](int64_t s) {
+    auto su = static_cast<size_t>(s);
+    if (busy[su] || next[su] >= run.orders[su].size()) return;
+    const Op op = run.orders[su][next[su]];
+    size_t key = static_cast<size_t>(op.micro_batch * vs + op.vstage);
+    SimTime ready = op.forward ? ready_f[key] : ready_b[key];
+    if (ready == kNever || ready > q.now()) return;  // an arrival event will retry
+    busy[su] = true;
+    ++next[su];
+    SimTime start = q.now();
+    SimTime dur = op.forward ? fwd_cost[static_cast<size_t>(op.vstage)] : bwd_cost[static_cast<size_t>(op.vstage)];
+    q.After(dur, [&, s, su, op, start, key] {
+      SimTime now = q.now();
+      busy[su] = false;
+      run.spans[su].push_back({start, now});
+      run.stage_end[su] = now;
+      if (op.forward) {
+        if (op.vstage + 1 < vs) {
+          size_t k2 = key + 1;
+          int64_t dst = (op.vstage + 1) % pp;
+          ready_f[k2] = now + p2p;
+          q.At(now + p2p, [&, dst] { try_start(dst); }, 1);
+        } else {
+          ready_b[key] = now;  // the last stage turns around at once
+        }
+      } else {
+        run.last_bwd_start[static_cast<size_t>(op.vstage)] = start;
+        run.last_bwd_end[static_cast<size_t>(op.vstage)] = now;
+        if (op.vstage > 0) {
+          size_t k2 = key - 1;
+          int64_t dst = (op.vstage - 1) % pp;
+          ready_b[k2] = now + p2p;
+          q.At(now + p2p, [&, dst] { try_start(dst); }, 1);
+        }
+      }
+      try_start(s);
+    });
+  };
+  for (int64_t s = 0; s < pp; ++s) q.At(0, [&, s] { try_start(s); });
+  q.Run();
+  for (int64_t s = 0; s < pp; ++s) {
+    if (next[static_cast<size_t>(s)] != run.orders[static_cast<size_t>(s)].size()) {
+      throw RuntimeError(fmt::format("simulator: pipeline schedule deadlocked at stage {} (pp={}, vpp={}, m={})", s,
+                                     pp, vpp, m));
+    }
+  }
+  run.events = q.events_processed();
+  return run;
+}
+
+}  // namespace
+
+SimResult Simulate(const Scenario& s, const SimOptions& options) {
+  const Parallelism& p = s.par;
+  CostModel cost(s);
+  SimResult r;
+  r.gpus_used = p.tp * p.pp * p.cp * p.dp;
+  r.micro_batches = s.train.global_batch / (p.dp * s.train.micro_batch);
+  const int64_t vs = p.pp * p.vpp;
+  r.layers_per_virtual_stage = SplitLayers(s.model.layers, vs);
+  {
+    bool even = s.model.layers % vs == 0;
+    std::string list;
+    for (auto n : r.layers_per_virtual_stage) list += (list.empty() ? "" : ",") + std::to_string(n);
+    r.layer_split_note = even ? fmt::format("{} layers, {} per virtual stage", s.model.layers, s.model.layers / vs)
+                              : fmt::format("{} layers do not divide over {} virtual stages: split as evenly as "
+                                            "possible, first and last stages lighter (as Llama 3): {}",
+                                            s.model.layers, vs, list);
+    if (!even) r.notes.push_back(r.layer_split_note);
+  }
+
+  // Per virtual stage: forward and backward cost of one micro-batch.
+  std::vector<PassCost> fwd(static_cast<size_t>(vs)), bwd(static_cast<size_t>(vs));
+  std::vector<double> stage_params(static_cast<size_t>(vs), 0);
+  LayerCost dense = cost.Layer(false);
+  LayerCost moe = s.model.moe ? cost.Layer(true) : dense;
+  int64_t layer = 0;
+  for (int64_t j = 0; j < vs; ++j) {
+    auto ju = static_cast<size_t>(j);
+    for (int64_t i = 0; i < r.layers_per_virtual_stage[ju]; ++i, ++layer) {
+      const LayerCost& lc = s.model.IsMoeLayer(layer) ? moe : dense;
+      fwd[ju] += lc.fwd;
+      bwd[ju] += lc.bwd;
+      stage_params[ju] += lc.params_per_gpu;
+    }
+  }
+  const double t = static_cast<double>(p.tp);
+  fwd.front() += cost.EmbeddingFwd();
+  bwd.front() += cost.EmbeddingFwd();
+  stage_params.front() += cost.params().embedding / t;
+  PassCost head = cost.HeadFwd();
+  fwd.back() += head;
+  bwd.back() += head.Scaled(2);
+  if (s.train.recompute == "full") bwd.back() += head;  // (conservative: Megatron keeps logits)
+  stage_params.back() += cost.params().lm_head / t;
+
+  std::vector<SimTime> fwd_t, bwd_t;
+  for (int64_t j = 0; j < vs; ++j) {
+    fwd_t.push_back(FromSeconds(fwd[static_cast<size_t>(j)].Total()));
+    bwd_t.push_back(FromSeconds(bwd[static_cast<size_t>(j)].Total()));
+  }
+  SimTime p2p = FromSeconds(cost.P2pTime());
+  PipelineRun run = RunPipeline(p.pp, p.vpp, r.micro_batches, fwd_t, bwd_t, p2p);
+  PipelineRun run_no_p2p = p2p > 0 ? RunPipeline(p.pp, p.vpp, r.micro_batches, fwd_t, bwd_t, 0) : run;
+  r.events = run.events + (p2p > 0 ? run_no_p2p.events : 0);
+
+  // Data-parallel reduction, optimizer and parameter gather, per stage.
+  double step = 0;
+  std::vector<double> dp_end_s(static_cast<size_t>(p.pp), 0), opt_s(static_cast<size_t>(p.pp), 0),
+      ag_exposed_s(static_cast<size_t>(p.pp), 0);
+  for (int64_t st = 0; st < p.pp; ++st) {
+    auto su = static_cast<size_t>(st);
+    double pipe_end = ToSeconds(run.stage_end[su]);
+    double stream_free = 0, params_on_stage = 0;
+    // Model chunks in the order their last backward finishes.
+    std::vector<int64_t> chunks;
+    for (int64_t c = 0; c < p.vpp; ++c) chunks.push_back(c * p.pp + st);
+    std::sort(chunks.begin(), chunks.end(), [&](int64_t a, int64_t b) {
+      return run.last_bwd_end[static_cast<size_t>(a)] < run.last_bwd_end[static_cast<size_t>(b)];
+    });
+    for (int64_t j : chunks) {
+      auto ju = static_cast<size_t>(j);
+      params_on_stage += stage_params[ju];
+      double comm = cost.GradReduce(stage_params[ju]);
+      double b_start = ToSeconds(run.last_bwd_start[ju]), b_end = ToSeconds(run.last_bwd_end[ju]);
+      double buckets = std::max<double>(1, static_cast<double>(r.layers_per_virtual_stage[ju]));
+      double end;
+      if (s.fw.overlap_grad_reduce) {
+        // Buckets leave as the last backward produces them: the first after
+        // one layer's worth of backward, the last after the pass ends.
+        double first = b_start + (b_end - b_start) / buckets;
+        end = std::max({std::max(stream_free, first) + comm, b_end + comm / buckets});
+      } else {
+        end = std::max(stream_free, pipe_end) + comm;
+      }
+      stream_free = end;
+    }
+    dp_end_s[su] = std::max(stream_free, pipe_end);
+    opt_s[su] = cost.OptimizerTime(params_on_stage);
+    double ag = cost.ParamGather(params_on_stage);
+    ag_exposed_s[su] = s.fw.overlap_param_gather ? ag / std::max<double>(1, static_cast<double>(s.model.layers) /
+                                                                                   static_cast<double>(p.pp))
+                                                 : ag;
+    double end = dp_end_s[su] + opt_s[su] + ag_exposed_s[su];
+    if (end > step) {
+      step = end;
+      r.critical_stage = static_cast<int>(st);
+    }
+  }
+  r.step_time_s = step;
+
+  // Breakdown on the critical stage: its passes' parts, then idle time split
+  // into bubble and exposed point-to-point transfers (the difference between
+  // runs with and without transfer time).
+  {
+    auto su = static_cast<size_t>(r.critical_stage);
+    Breakdown& b = r.breakdown;
+    double busy = 0;
+    for (const Op& op : run.orders[su]) {
+      const PassCost& c = op.forward ? fwd[static_cast<size_t>(op.vstage)] : bwd[static_cast<size_t>(op.vstage)];
+      b.compute_s += c.compute;
+      b.tp_comm_exposed_s += c.tp;
+      b.cp_comm_exposed_s += c.cp;
+      b.ep_comm_exposed_s += c.ep;
+      b.dp_comm_exposed_s += c.dp;
+      busy += c.Total();
+    }
+    double pipe_end = ToSeconds(run.stage_end[su]);
+    double idle = std::max(0.0, pipe_end - busy);
+    double p2p_exposed = std::clamp(pipe_end - ToSeconds(run_no_p2p.stage_end[su]), 0.0, idle);
+    b.pp_comm_exposed_s = p2p_exposed;
+    b.pp_bubble_s = idle - p2p_exposed;
+    b.dp_comm_exposed_s += (dp_end_s[su] - pipe_end) + ag_exposed_s[su];
+    b.optimizer_s = opt_s[su];
+  }
+
+  // Throughput and FLOPs.
+  const double tokens = static_cast<double>(s.train.global_batch * s.train.seq_len);
+  const double fwd_flops = ForwardFlopsPerToken(s.model, s.train.seq_len) * tokens;
+  r.params_total = cost.params().total;
+  r.params_active = cost.params().active;
+  r.model_flops_per_step = 3 * fwd_flops;
+  double recompute_extra = 0;
+  if (s.train.recompute == "full") {
+    recompute_extra = fwd_flops;
+  } else if (s.train.recompute == "selective") {
+    double attn = 4.0 * static_cast<double>(s.train.seq_len * s.model.heads * s.model.head_dim()) * tokens *
+                  static_cast<double>(s.model.layers);
+    recompute_extra = attn;
+  }
+  r.hardware_flops_per_step = r.model_flops_per_step + recompute_extra;
+  const double gpus = static_cast<double>(r.gpus_used);
+  r.tokens_per_s = tokens / step;
+  r.tokens_per_s_per_gpu = r.tokens_per_s / gpus;
+  r.model_tflops_per_gpu = r.model_flops_per_step / step / gpus / 1e12;
+  r.hardware_tflops_per_gpu = r.hardware_flops_per_step / step / gpus / 1e12;
+  const double peak = cost.gpu().Peak(s.train.precision);
+  r.mfu = r.model_flops_per_step / step / gpus / peak;
+  if (s.train.tokens > 0) r.time_to_train_s = s.train.tokens / r.tokens_per_s;
+
+  // Memory of the most loaded GPU (docs/simulator-model.md, "Memory").
+  {
+    const ModelSpec& m = s.model;
+    const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
+    const double sq = static_cast<double>(s.train.seq_len) / static_cast<double>(p.cp);
+    const double b = static_cast<double>(s.train.micro_batch);
+    const double dpg = static_cast<double>(cost.dp_group().size);
+    double f_eff = static_cast<double>(m.ffn_hidden);
+    double mlp_units = (m.swiglu ? 6.0 : 4.0) * f_eff / h;  // bytes per s·b·h from the MLP's inner tensors
+    // Korthikanti et al. 2022, eq. (2)-(6), generalised: attention 11 sbh
+    // (+5·a·s²·b unless fused or selectively recomputed), MLP 3 sbh + inner,
+    // norms 4 sbh. Sequence parallelism divides everything by t.
+    double per_layer_units = 11 + 3 + mlp_units + 4;
+    double sp_div = p.sequence_parallel ? t : 1.0;
+    double act_layer = sq * b * h * per_layer_units / (p.sequence_parallel ? t : 1.0);
+    if (!p.sequence_parallel && t > 1) act_layer = sq * b * h * (10 + (per_layer_units - 10) / t);
+    if (!s.fw.flash_attention && s.train.recompute == "none") act_layer += 5 * a * sq * sq * b / t;
+    if (s.train.recompute == "full") act_layer = 2 * sq * b * h / sp_div;
+    double best = -1;
+    for (int64_t st = 0; st < p.pp; ++st) {
+      MemoryBreakdown mem;
+      double params = 0, layers = 0;
+      for (int64_t c = 0; c < p.vpp; ++c) {
+        params += stage_params[static_cast<size_t>(c * p.pp + st)];
+        layers += static_cast<double>(r.layers_per_virtual_stage[static_cast<size_t>(c * p.pp + st)]);
+      }
+      mem.weights = params * 2 / (p.zero >= 3 ? dpg : 1.0);
+      mem.gradients = params * 4 / (p.zero >= 2 ? dpg : 1.0);
+      mem.optimizer = params * 12 / (p.zero >= 1 ? dpg : 1.0);
+      // 1F1B keeps up to pp - stage micro-batches in flight on a stage;
+      // interleaving adds (pp-1)/(pp·vpp) of a stage's worth (Korthikanti).
+      double in_flight = std::min<double>(static_cast<double>(p.pp - st), static_cast<double>(r.micro_batches));
+      double interleave = p.vpp > 1 ? 1 + static_cast<double>(p.pp - 1) / static_cast<double>(p.pp * p.vpp) : 1;
+      mem.activations = act_layer * layers * in_flight * interleave;
+      if (st == p.pp - 1) mem.logits = b * sq * static_cast<double>(m.vocab) / t * 4 * 2;  // fp32 logits + grad
+      mem.runtime = 2.0 * (1 << 30);  // CUDA context, NCCL buffers, allocator slack
+      if (mem.Total() > best) {
+        best = mem.Total();
+        r.memory = mem;
+        r.memory_stage = static_cast<int>(st);
+      }
+    }
+    r.memory_gib_per_gpu = r.memory.Total() / (1 << 30);
+    r.fits_in_memory = r.memory.Total() <= s.gpu.memory_bytes;
+  }
+
+  if (options.trace) {
+    for (int64_t st = 0; st < p.pp; ++st) {
+      auto su = static_cast<size_t>(st);
+      for (size_t i = 0; i < run.orders[su].size(); ++i) {
+        const Op& op = run.orders[su][i];
+        auto [a, e] = run.spans[su][i];
+        r.trace.push_back({static_cast<int>(st), "compute",
+                           fmt::format("{} mb{} chunk{}", op.forward ? "F" : "B", op.micro_batch, op.vstage / p.pp),
+                           ToSeconds(a), ToSeconds(e - a)});
+      }
+      double pe = ToSeconds(run.stage_end[su]);
+      if (dp_end_s[su] > pe) r.trace.push_back({static_cast<int>(st), "dp-comm", "gradient reduce (exposed)", pe, dp_end_s[su] - pe});
+      r.trace.push_back({static_cast<int>(st), "optimizer", "optimizer step", dp_end_s[su], opt_s[su]});
+    }
+  }
+  (void)options.full;
+  return r;
+}
+
+}  // namespace cb::sim

@@ -1,0 +1,111 @@
+// Simulation of one training step of a transformer on a cluster: the public
+// entry point of the simulator (docs/simulator-model.md has the maths).
+//
+// Symmetric mode (the default): ranks that do identical work are simulated
+// once — one pipeline of pp stages, each stage standing for its TP, CP and DP
+// peers — with a discrete-event schedule of every forward and backward pass
+// of every micro-batch (1F1B or interleaved 1F1B), compute and communication
+// on separate streams, and the data-parallel gradient reduction and optimizer
+// step after it.
+#ifndef CLUSTERBENCH_SIMULATOR_SIMULATE_H_
+#define CLUSTERBENCH_SIMULATOR_SIMULATE_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+#include "simulator/compute/gpu_perf.h"
+#include "simulator/workload/transformer.h"
+
+namespace cb::sim {
+
+struct Parallelism {
+  int64_t tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, vpp = 1;
+  bool sequence_parallel = true;
+  int zero = 1;
+};
+
+struct Training {
+  int64_t seq_len = 0, global_batch = 0, micro_batch = 1;
+  std::string recompute = "none";  // none | selective | full
+  Precision precision = Precision::kBf16;
+  std::string precision_name = "bf16";
+  double tokens = 0;  // to train on, 0 = not given
+};
+
+struct Framework {
+  bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
+  double moe_imbalance = 1.1;
+};
+
+struct ClusterSpec {
+  std::string name;
+  int64_t gpus = 0, gpus_per_node = 8, domain_gpus = 8, nics_per_node = 8;
+  double up_bandwidth = 0, up_latency = 0, nic_bandwidth = 0, out_latency = 0;
+};
+
+struct Scenario {
+  ModelSpec model;
+  GpuSpec gpu;
+  ClusterSpec cluster;
+  Parallelism par;
+  Training train;
+  Framework fw;
+  std::string effective_yaml;  // the resolved scenario document
+};
+
+// Validates and derives (dp from the cluster when omitted). Throws ConfigError
+// naming the key for: tp not dividing heads or kv_heads, ep not dividing
+// experts, global batch not divisible by dp x micro_batch, a job larger than
+// the cluster, fp8 on a GPU without it, and similar.
+Scenario ScenarioFromConfig(const ConfigNode& scenario);
+
+struct Breakdown {
+  double compute_s = 0, tp_comm_exposed_s = 0, cp_comm_exposed_s = 0, ep_comm_exposed_s = 0, pp_bubble_s = 0,
+         pp_comm_exposed_s = 0, dp_comm_exposed_s = 0, optimizer_s = 0;
+};
+
+struct MemoryBreakdown {
+  double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0, runtime = 0;
+  double Total() const { return weights + gradients + optimizer + activations + logits + runtime; }
+};
+
+struct TraceEvent {  // one interval on one track, for the Chrome trace
+  int stage = 0;
+  std::string stream;  // compute | dp-comm | optimizer
+  std::string name;
+  double start_s = 0, duration_s = 0;
+};
+
+struct SimResult {
+  int64_t gpus_used = 0;
+  int64_t micro_batches = 0;  // per pipeline per step
+  std::vector<int64_t> layers_per_virtual_stage;
+  std::string layer_split_note;
+  double step_time_s = 0, tokens_per_s = 0, tokens_per_s_per_gpu = 0;
+  double model_flops_per_step = 0, hardware_flops_per_step = 0;
+  double model_tflops_per_gpu = 0, hardware_tflops_per_gpu = 0, mfu = 0;
+  double params_total = 0, params_active = 0;
+  MemoryBreakdown memory;  // the most loaded GPU
+  int memory_stage = 0;
+  double memory_gib_per_gpu = 0;
+  bool fits_in_memory = true;
+  Breakdown breakdown;  // of the stage that finishes last
+  int critical_stage = 0;
+  double time_to_train_s = 0;  // when training.tokens is given
+  uint64_t events = 0;
+  std::vector<TraceEvent> trace;
+  std::vector<std::string> notes;
+};
+
+struct SimOptions {
+  bool full = false;    // every rank: reserved for the at-scale simulator
+  bool trace = false;   // record TraceEvents
+};
+
+SimResult Simulate(const Scenario& s, const SimOptions& options = {});
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_SIMULATE_H_

@@ -1,0 +1,67 @@
+#include "simulator/workload/transformer.h"
+
+namespace cb::sim {
+
+ModelSpec ModelFromConfig(const ConfigNode& model) {
+  ModelSpec m;
+  m.name = model.at("name").AsString();
+  m.layers = model.at("layers").AsInt();
+  m.hidden = model.at("hidden").AsInt();
+  m.heads = model.at("heads").AsInt();
+  m.kv_heads = model.GetInt("kv_heads", m.heads);
+  m.ffn_hidden = model.at("ffn_hidden").AsInt();
+  m.vocab = model.at("vocab").AsInt();
+  m.swiglu = model.at("activation").AsString() == "swiglu";
+  m.tied_embeddings = model.GetBool("tied_embeddings", false);
+  if (model.Has("moe")) {
+    MoeSpec e;
+    e.experts = model.at("moe.experts").AsInt();
+    e.top_k = model.at("moe.top_k").AsInt();
+    e.expert_ffn_hidden = model.at("moe.expert_ffn_hidden").AsInt();
+    e.shared_experts = model.GetInt("moe.shared_experts", 0);
+    e.first_dense_layers = model.GetInt("moe.first_dense_layers", 0);
+    m.moe = e;
+  }
+  return m;
+}
+
+ParamCounts CountParams(const ModelSpec& m) {
+  ParamCounts p;
+  const double h = static_cast<double>(m.hidden);
+  const double d = static_cast<double>(m.head_dim());
+  const double a = static_cast<double>(m.heads), g = static_cast<double>(m.kv_heads);
+  p.attention_per_layer = h * (a + 2 * g) * d + a * d * h;
+  p.dense_mlp_per_layer = static_cast<double>(m.MlpMatrices()) * h * static_cast<double>(m.ffn_hidden);
+  p.norms_per_layer = 2 * h;
+  if (m.moe) {
+    const double one_expert = static_cast<double>(m.MlpMatrices()) * h * static_cast<double>(m.moe->expert_ffn_hidden);
+    const double router = h * static_cast<double>(m.moe->experts);
+    const double shared = static_cast<double>(m.moe->shared_experts) * one_expert;
+    p.moe_mlp_per_layer = static_cast<double>(m.moe->experts) * one_expert + shared + router;
+    p.moe_active_mlp_per_layer = static_cast<double>(m.moe->top_k) * one_expert + shared + router;
+  }
+  p.embedding = static_cast<double>(m.vocab) * h;
+  p.lm_head = m.tied_embeddings ? 0 : p.embedding;
+  double total = p.embedding + p.lm_head, active = total;
+  for (int64_t l = 0; l < m.layers; ++l) {
+    double base = p.attention_per_layer + p.norms_per_layer;
+    total += base + (m.IsMoeLayer(l) ? p.moe_mlp_per_layer : p.dense_mlp_per_layer);
+    active += base + (m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer);
+  }
+  p.total = total + h;  // final norm
+  p.active = active + h;
+  return p;
+}
+
+double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
+  ParamCounts p = CountParams(m);
+  const double attn_core = 4.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * m.head_dim());
+  double flops = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
+  for (int64_t l = 0; l < m.layers; ++l) {
+    double mlp = m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
+    flops += 2.0 * (p.attention_per_layer + mlp) + attn_core;
+  }
+  return flops;
+}
+
+}  // namespace cb::sim

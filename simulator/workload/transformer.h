@@ -1,0 +1,64 @@
+// Transformer workload: parameters, FLOPs and per-GPU operation shapes.
+//
+// Notation (Narayanan et al. SC'21; Korthikanti et al. 2022): b micro-batch,
+// s sequence, h hidden, a heads, g kv heads, d = h/a head size, f FFN size,
+// V vocabulary, L layers; t TP, c CP, e EP degrees. Per layer and token the
+// forward matmul FLOPs are 2 x (weights touched): QKV 2h(a+2g)d, projection
+// 2adh, MLP 2·h·f·(3 for SwiGLU, 2 for GeLU); core attention 4·s·a·d
+// (QK^T and AV, counted over the full s x s square as Megatron and
+// Korthikanti do; a causal flash kernel executes half of it). For GPT
+// (f = 4h, g = a, GeLU) this gives the published model-FLOP formula
+//   3 x fwd = 72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)) per iteration.
+// MoE layers replace the MLP with top_k routed experts plus shared experts
+// and a router (h·E); experts are counted at their active size.
+#ifndef CLUSTERBENCH_SIMULATOR_WORKLOAD_TRANSFORMER_H_
+#define CLUSTERBENCH_SIMULATOR_WORKLOAD_TRANSFORMER_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/config.h"
+
+namespace cb::sim {
+
+struct MoeSpec {
+  int64_t experts = 0, top_k = 0, expert_ffn_hidden = 0, shared_experts = 0, first_dense_layers = 0;
+};
+
+struct ModelSpec {
+  std::string name;
+  int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, ffn_hidden = 0, vocab = 0;
+  bool swiglu = true;
+  bool tied_embeddings = false;
+  std::optional<MoeSpec> moe;
+
+  int64_t head_dim() const { return hidden / heads; }
+  bool IsMoeLayer(int64_t layer) const { return moe && layer >= moe->first_dense_layers; }
+  int64_t MlpMatrices() const { return swiglu ? 3 : 2; }
+};
+
+// From a validated `model` document (core/config.h schema "model").
+ModelSpec ModelFromConfig(const ConfigNode& model);
+
+struct ParamCounts {
+  double attention_per_layer = 0;  // QKV + projection weights
+  double dense_mlp_per_layer = 0;
+  double moe_mlp_per_layer = 0;         // all experts + shared + router
+  double moe_active_mlp_per_layer = 0;  // top_k experts + shared + router
+  double norms_per_layer = 0;
+  double embedding = 0;  // V·h
+  double lm_head = 0;    // V·h, 0 when tied
+  double total = 0;
+  double active = 0;  // per token (MoE: routed experts at top_k)
+};
+ParamCounts CountParams(const ModelSpec& m);
+
+// Model FLOPs of one forward pass of one token at sequence length s
+// (matmuls incl. LM head; attention over the full square; no recompute).
+double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len);
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_WORKLOAD_TRANSFORMER_H_

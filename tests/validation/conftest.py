@@ -1,0 +1,14 @@
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+
+
+@pytest.fixture(scope="session")
+def cb_bin():
+    path = os.environ.get("CB_BIN")
+    if not path or not os.access(path, os.X_OK):
+        pytest.fail("CB_BIN must name the clusterbench executable (CTest sets it)")
+    return path
