@@ -25,10 +25,14 @@ struct SimulateOptions {
 };
 
 nlohmann::json BreakdownJson(const sim::Breakdown& b) {
-  return {{"compute_s", b.compute_s},           {"tp_comm_exposed_s", b.tp_comm_exposed_s},
-          {"cp_comm_exposed_s", b.cp_comm_exposed_s}, {"ep_comm_exposed_s", b.ep_comm_exposed_s},
-          {"pp_bubble_s", b.pp_bubble_s},       {"pp_comm_exposed_s", b.pp_comm_exposed_s},
-          {"dp_comm_exposed_s", b.dp_comm_exposed_s}, {"optimizer_s", b.optimizer_s}};
+  return {{"compute_s", b.compute_s},
+          {"tp_comm_exposed_s", b.tp_comm_exposed_s},
+          {"cp_comm_exposed_s", b.cp_comm_exposed_s},
+          {"ep_comm_exposed_s", b.ep_comm_exposed_s},
+          {"pp_bubble_s", b.pp_bubble_s},
+          {"pp_comm_exposed_s", b.pp_comm_exposed_s},
+          {"dp_comm_exposed_s", b.dp_comm_exposed_s},
+          {"optimizer_s", b.optimizer_s}};
 }
 
 nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
@@ -40,11 +44,20 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
       {"gpu", s.gpu.name},
       {"gpus", r.gpus_used},
       {"parallelism",
-       {{"tp", s.par.tp}, {"pp", s.par.pp}, {"dp", s.par.dp}, {"cp", s.par.cp}, {"ep", s.par.ep}, {"vpp", s.par.vpp},
-        {"sequence_parallel", s.par.sequence_parallel}, {"zero", s.par.zero}}},
+       {{"tp", s.par.tp},
+        {"pp", s.par.pp},
+        {"dp", s.par.dp},
+        {"cp", s.par.cp},
+        {"ep", s.par.ep},
+        {"vpp", s.par.vpp},
+        {"sequence_parallel", s.par.sequence_parallel},
+        {"zero", s.par.zero}}},
       {"training",
-       {{"seq_len", s.train.seq_len}, {"global_batch", s.train.global_batch}, {"micro_batch", s.train.micro_batch},
-        {"micro_batches_per_pipeline", r.micro_batches}, {"recompute", s.train.recompute},
+       {{"seq_len", s.train.seq_len},
+        {"global_batch", s.train.global_batch},
+        {"micro_batch", s.train.micro_batch},
+        {"micro_batches_per_pipeline", r.micro_batches},
+        {"recompute", s.train.recompute},
         {"precision", s.train.precision_name}}},
       {"layers_per_virtual_stage", r.layers_per_virtual_stage},
       {"params_total", r.params_total},
@@ -60,9 +73,13 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
       {"memory_gib_per_gpu", r.memory_gib_per_gpu},
       {"fits_in_memory", r.fits_in_memory},
       {"memory_breakdown_gib",
-       {{"weights", m.weights / (1 << 30)}, {"gradients", m.gradients / (1 << 30)},
-        {"optimizer", m.optimizer / (1 << 30)}, {"activations", m.activations / (1 << 30)},
-        {"logits", m.logits / (1 << 30)}, {"runtime", m.runtime / (1 << 30)}, {"stage", r.memory_stage}}},
+       {{"weights", m.weights / (1 << 30)},
+        {"gradients", m.gradients / (1 << 30)},
+        {"optimizer", m.optimizer / (1 << 30)},
+        {"activations", m.activations / (1 << 30)},
+        {"logits", m.logits / (1 << 30)},
+        {"runtime", m.runtime / (1 << 30)},
+        {"stage", r.memory_stage}}},
       {"breakdown", BreakdownJson(r.breakdown)},
       {"critical_stage", r.critical_stage},
       {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
@@ -80,20 +97,21 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
   std::cout << fmt::format("{} on {} ({} x {}): TP{} PP{} DP{} CP{} EP{} VPP{}{}, ZeRO-{}\n", s.model.name,
                            s.cluster.name, r.gpus_used, s.gpu.name, s.par.tp, s.par.pp, s.par.dp, s.par.cp, s.par.ep,
                            s.par.vpp, s.par.sequence_parallel ? " +SP" : "", s.par.zero);
-  std::cout << fmt::format("  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
-                           "recompute {}, {}\n",
-                           r.params_total / 1e9, r.params_active / 1e9, s.train.global_batch, s.train.seq_len,
-                           s.train.micro_batch, r.micro_batches, s.train.recompute, s.train.precision_name);
+  std::cout << fmt::format(
+      "  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
+      "recompute {}, {}\n",
+      r.params_total / 1e9, r.params_active / 1e9, s.train.global_batch, s.train.seq_len, s.train.micro_batch,
+      r.micro_batches, s.train.recompute, s.train.precision_name);
   std::cout << fmt::format("\n  step time          {}\n", FormatQuantity(r.step_time_s, Dimension::kTime));
   std::cout << fmt::format("  tokens/s           {:.4g} ({:.1f} per GPU)\n", r.tokens_per_s, r.tokens_per_s_per_gpu);
   std::cout << fmt::format("  model TFLOP/s/GPU  {:.1f}   MFU {:.1f}%   (hardware {:.1f} TFLOP/s/GPU)\n",
                            r.model_tflops_per_gpu, 100 * r.mfu, r.hardware_tflops_per_gpu);
-  std::cout << fmt::format("  memory per GPU     {:.1f} GiB of {:.1f} GiB: {}  (weights {:.1f}, grads {:.1f}, optimizer "
-                           "{:.1f}, activations {:.1f}, logits {:.1f}, runtime {:.1f})\n",
-                           r.memory_gib_per_gpu, s.gpu.memory_bytes / (1 << 30),
-                           r.fits_in_memory ? "fits" : "DOES NOT FIT", r.memory.weights / (1 << 30),
-                           r.memory.gradients / (1 << 30), r.memory.optimizer / (1 << 30),
-                           r.memory.activations / (1 << 30), r.memory.logits / (1 << 30), r.memory.runtime / (1 << 30));
+  std::cout << fmt::format(
+      "  memory per GPU     {:.1f} GiB of {:.1f} GiB: {}  (weights {:.1f}, grads {:.1f}, optimizer "
+      "{:.1f}, activations {:.1f}, logits {:.1f}, runtime {:.1f})\n",
+      r.memory_gib_per_gpu, s.gpu.memory_bytes / (1 << 30), r.fits_in_memory ? "fits" : "DOES NOT FIT",
+      r.memory.weights / (1 << 30), r.memory.gradients / (1 << 30), r.memory.optimizer / (1 << 30),
+      r.memory.activations / (1 << 30), r.memory.logits / (1 << 30), r.memory.runtime / (1 << 30));
   if (r.time_to_train_s > 0) {
     std::cout << fmt::format("  time to train      {:.1f} days for {:.3g} tokens\n", r.time_to_train_s / 86400,
                              s.train.tokens);
@@ -118,13 +136,20 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
 void WriteTimeline(const std::string& path, const sim::SimResult& r) {
   nlohmann::json events = nlohmann::json::array();
   for (int st = 0; st < 1 + (r.trace.empty() ? 0 : r.trace.back().stage); ++st) {
-    events.push_back({{"name", "process_name"}, {"ph", "M"}, {"pid", st}, {"args", {{"name", fmt::format("stage {}", st)}}}});
+    events.push_back(
+        {{"name", "process_name"}, {"ph", "M"}, {"pid", st}, {"args", {{"name", fmt::format("stage {}", st)}}}});
   }
   for (const auto& e : r.trace) {
     int tid = e.stream == "compute" ? 0 : (e.stream == "dp-comm" ? 1 : 2);
-    events.push_back({{"name", e.name}, {"cat", e.stream}, {"ph", "X"}, {"pid", e.stage}, {"tid", tid},
-                      {"ts", e.start_s * 1e6}, {"dur", e.duration_s * 1e6}});
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", e.stage}, {"tid", tid}, {"args", {{"name", e.stream}}}});
+    events.push_back({{"name", e.name},
+                      {"cat", e.stream},
+                      {"ph", "X"},
+                      {"pid", e.stage},
+                      {"tid", tid},
+                      {"ts", e.start_s * 1e6},
+                      {"dur", e.duration_s * 1e6}});
+    events.push_back(
+        {{"name", "thread_name"}, {"ph", "M"}, {"pid", e.stage}, {"tid", tid}, {"args", {{"name", e.stream}}}});
   }
   std::ofstream f(path);
   if (!f) throw IoError(fmt::format("{}: cannot write the timeline", path));
@@ -137,9 +162,12 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
           {{"model", ColumnType::kString, "", "model name"},
            {"cluster", ColumnType::kString, "", "cluster name"},
            {"gpus", ColumnType::kInt64, "1", "GPUs used by the job"},
-           {"tp", ColumnType::kInt64, "1", ""}, {"pp", ColumnType::kInt64, "1", ""},
-           {"dp", ColumnType::kInt64, "1", ""}, {"cp", ColumnType::kInt64, "1", ""},
-           {"ep", ColumnType::kInt64, "1", ""}, {"vpp", ColumnType::kInt64, "1", ""},
+           {"tp", ColumnType::kInt64, "1", ""},
+           {"pp", ColumnType::kInt64, "1", ""},
+           {"dp", ColumnType::kInt64, "1", ""},
+           {"cp", ColumnType::kInt64, "1", ""},
+           {"ep", ColumnType::kInt64, "1", ""},
+           {"vpp", ColumnType::kInt64, "1", ""},
            {"step_time", ColumnType::kFloat64, "s", "simulated step time"},
            {"tokens_per_s", ColumnType::kFloat64, "1/s", "tokens per second, whole job"},
            {"model_flops_per_step", ColumnType::kFloat64, "FLOP", "model FLOPs (no recompute)"},
@@ -155,10 +183,29 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
            {"dp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
            {"optimizer", ColumnType::kFloat64, "s", "breakdown"}});
   const auto& b = r.breakdown;
-  t.AddRow({s.model.name, s.cluster.name, r.gpus_used, s.par.tp, s.par.pp, s.par.dp, s.par.cp, s.par.ep, s.par.vpp,
-            r.step_time_s, r.tokens_per_s, r.model_flops_per_step, r.mfu, r.memory.Total(),
-            int64_t{r.fits_in_memory ? 1 : 0}, b.compute_s, b.tp_comm_exposed_s, b.cp_comm_exposed_s,
-            b.ep_comm_exposed_s, b.pp_bubble_s, b.pp_comm_exposed_s, b.dp_comm_exposed_s, b.optimizer_s});
+  t.AddRow({s.model.name,
+            s.cluster.name,
+            r.gpus_used,
+            s.par.tp,
+            s.par.pp,
+            s.par.dp,
+            s.par.cp,
+            s.par.ep,
+            s.par.vpp,
+            r.step_time_s,
+            r.tokens_per_s,
+            r.model_flops_per_step,
+            r.mfu,
+            r.memory.Total(),
+            int64_t{r.fits_in_memory ? 1 : 0},
+            b.compute_s,
+            b.tp_comm_exposed_s,
+            b.cp_comm_exposed_s,
+            b.ep_comm_exposed_s,
+            b.pp_bubble_s,
+            b.pp_comm_exposed_s,
+            b.dp_comm_exposed_s,
+            b.optimizer_s});
   return t;
 }
 

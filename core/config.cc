@@ -421,11 +421,14 @@ class Validator {
     ConfigNode out = ConfigNode::Object(path, where);
     for (const Field& c : f.children) {
       std::string cpath = Join2(path, c.key);
-      YAML::Node child = node[c.key];
+      // A missing key yields an invalid node that cannot be assigned to:
+      // start from an empty one and rebind.
+      YAML::Node child;
+      if (const YAML::Node found = node[c.key]) child.reset(found);
       std::string cwhere;
       std::string corigin = origin;
       if (auto o = TakeOverride(cpath, &cwhere)) {
-        child = *o;
+        child.reset(*o);
         corigin = cwhere;
       }
       if (!child || child.IsNull()) {
@@ -529,7 +532,7 @@ class Validator {
           std::string iorigin = origin;
           std::string iwhere;
           if (auto o = TakeOverride(ipath, &iwhere)) {
-            in = *o;
+            in.reset(*o);
             iorigin = iwhere;
           }
           out.Append(Value(item, in, iorigin, ipath, dir));

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up this machine (Debian 12), builds clusterbench with every backend it
-# can find, and runs the main job: a description of this node and a short
+# can find, and runs the main job: a sample simulation (Llama 3 405B on
+# 16,384 H100, as published), a description of this node and a short
 # measurement of it (GPU when there is one and its benchmarks are built, else
-# the host CPU), written to results/quickstart.h5 and summarised.
+# the host CPU), written to build/quickstart/quickstart.h5 and summarised.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -12,9 +13,11 @@ cmake --build --preset default
 cb=build/default/apps/clusterbench
 
 echo "== clusterbench --version"; $cb --version
-echo "== this node";             $cb info
 mkdir -p build/quickstart
 out=build/quickstart/quickstart.h5
+echo "== sample simulation: Llama 3 405B on 16,384 H100 (TP8 PP16 DP128)"
+$cb simulate llama3-405b-16k -o "$out" --timeline build/quickstart/llama3-405b-16k.trace.json
+echo "== this node";             $cb info
 echo "== a short measurement of this node -> $out"
 $cb kernels --device auto --time-budget 0.5 -o "$out"
 echo "== what the results file holds"

@@ -45,8 +45,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   } else {
     p.dp = c.gpus / model_parallel;
     if (p.dp < 1) {
-      Bad(cfg.at("cluster.gpus"), fmt::format("the cluster's {} GPUs cannot hold one replica of tp*pp*cp = {} GPUs",
-                                              c.gpus, model_parallel));
+      Bad(cfg.at("cluster.gpus"),
+          fmt::format("the cluster's {} GPUs cannot hold one replica of tp*pp*cp = {} GPUs", c.gpus, model_parallel));
     }
   }
   const int64_t job = model_parallel * p.dp;
@@ -56,7 +56,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   }
 
   const ModelSpec& m = s.model;
-  if (m.hidden % m.heads != 0) Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
+  if (m.hidden % m.heads != 0)
+    Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
   if (m.heads % p.tp != 0) {
     Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} does not divide the model's {} attention heads", p.tp, m.heads));
   }
@@ -68,11 +69,13 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   }
   if (m.moe) {
     if (m.moe->experts % p.ep != 0) {
-      Bad(cfg.at("parallelism.ep"), fmt::format("ep = {} does not divide the model's {} experts", p.ep, m.moe->experts));
+      Bad(cfg.at("parallelism.ep"),
+          fmt::format("ep = {} does not divide the model's {} experts", p.ep, m.moe->experts));
     }
     if ((p.dp * p.cp) % p.ep != 0) {
-      Bad(cfg.at("parallelism.ep"), fmt::format("ep = {} must divide dp*cp = {} (experts are spread over data-parallel ranks)",
-                                                p.ep, p.dp * p.cp));
+      Bad(cfg.at("parallelism.ep"),
+          fmt::format("ep = {} must divide dp*cp = {} (experts are spread over data-parallel ranks)", p.ep,
+                      p.dp * p.cp));
     }
     if (m.moe->top_k > m.moe->experts) Bad(cfg.at("model.moe.top_k"), "top_k exceeds the number of experts");
   } else if (p.ep > 1) {
@@ -88,22 +91,25 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   t.precision = ParsePrecision(t.precision_name);
   t.tokens = cfg.GetDouble("training.tokens", 0);
   if (t.global_batch % (p.dp * t.micro_batch) != 0) {
-    Bad(cfg.at("training.global_batch"),
-        fmt::format("global_batch = {} is not divisible by dp x micro_batch = {} x {}", t.global_batch, p.dp, t.micro_batch));
+    Bad(cfg.at("training.global_batch"), fmt::format("global_batch = {} is not divisible by dp x micro_batch = {} x {}",
+                                                     t.global_batch, p.dp, t.micro_batch));
   }
   if (t.seq_len % p.cp != 0) {
     Bad(cfg.at("parallelism.cp"), fmt::format("cp = {} does not divide seq_len = {}", p.cp, t.seq_len));
   }
   const int64_t micro_batches = t.global_batch / (p.dp * t.micro_batch);
   if (p.vpp > 1 && micro_batches % p.pp != 0) {
-    Bad(cfg.at("parallelism.vpp"), fmt::format("interleaved 1F1B needs micro-batches per pipeline ({}) divisible by pp ({})",
-                                               micro_batches, p.pp));
+    Bad(cfg.at("parallelism.vpp"),
+        fmt::format("interleaved 1F1B needs micro-batches per pipeline ({}) divisible by pp ({})", micro_batches,
+                    p.pp));
   }
   if (m.layers < p.pp * p.vpp) {
-    Bad(cfg.at("parallelism.pp"), fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp));
+    Bad(cfg.at("parallelism.pp"),
+        fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp));
   }
   if (t.precision == Precision::kFp8 && s.gpu.peak_fp8 <= 0) {
-    Bad(cfg.at("training.precision"), fmt::format("fp8 needs a GPU with fp8 tensor cores; {} has none (no peak.fp8)", s.gpu.name));
+    Bad(cfg.at("training.precision"),
+        fmt::format("fp8 needs a GPU with fp8 tensor cores; {} has none (no peak.fp8)", s.gpu.name));
   }
   if (s.gpu.peak_bf16 <= 0) {
     Bad(cfg.at("cluster.gpu"), fmt::format("GPU '{}' has no peak.bf16: the simulator needs it", s.gpu.name));

@@ -4,14 +4,15 @@
 // pipeline. docs/simulator-model.md derives every term.
 #include "simulator/simulate.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 #include <numeric>
 
 #include "core/error.h"
 #include "simulator/engine/event_queue.h"
 #include "simulator/network/collective_model.h"
+#include "simulator/training/pipeline.h"
 
 namespace cb::sim {
 namespace {
@@ -155,7 +156,8 @@ class CostModel {
 
     // --- memory-bound work: 2 norms (read + write), 2 residual adds with
     // dropout (3 tensors + 1-byte mask), the activation function.
-    const double f_act = moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
+    const double f_act =
+        moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
     double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * T * f_act / t;
     double elem_fwd = gpu_.MemoryTime(elementwise, 6);
 
@@ -251,125 +253,6 @@ class CostModel {
   double tokens_ = 0;
 };
 
-// Layers over pp·vpp virtual stages as evenly as possible; when they do not
-// divide, the first and last stages get one layer fewer first (they carry the
-// embedding and the LM head), as Llama 3 405B did (126 layers on 16 stages:
-// 7, 8 x 14, 7).
-std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages) {
-  int64_t hi = (layers + stages - 1) / stages;
-  std::vector<int64_t> out(static_cast<size_t>(stages), hi);
-  int64_t extra = hi * stages - layers;
-  for (int64_t i = 0; extra > 0; ++i, --extra) {
-    size_t idx = (i % 2 == 0) ? static_cast<size_t>(i / 2) : static_cast<size_t>(stages - 1 - i / 2);
-    out[idx] -= 1;
-  }
-  return out;
-}
-
-struct Op {
-  bool forward;
-  int64_t micro_batch;
-  int64_t vstage;
-};
-
-// Megatron-LM's 1F1B and interleaved 1F1B orders for one pipeline rank.
-std::vector<Op> StageSchedule(int64_t stage, int64_t pp, int64_t vpp, int64_t m) {
-  std::vector<Op> ops;
-  const int64_t total = m * vpp;
-  auto unit = [&](int64_t k, bool fwd) {
-    int64_t chunk = (k / pp) % vpp;
-    if (!fwd) chunk = vpp - 1 - chunk;
-    int64_t mb = (k / (pp * vpp)) * pp + k % pp;
-    return Op{fwd, mb, chunk * pp + stage};
-  };
-  int64_t warmup = vpp == 1 ? std::min(pp - stage - 1, m) : std::min((pp - stage - 1) * 2 + (vpp - 1) * pp, total);
-  int64_t f = 0, bk = 0;
-  for (; f < warmup; ++f) ops.push_back(unit(f, true));
-  while (f < total) {
-    ops.push_back(unit(f++, true));
-    ops.push_back(unit(bk++, false));
-  }
-  while (bk < total) ops.push_back(unit(bk++, false));
-  return ops;
-}
-
-struct PipelineRun {
-  std::vector<SimTime> stage_end;
-  std::vector<std::vector<std::pair<SimTime, SimTime>>> spans;  // per stage, per op: start, end
-  std::vector<std::vector<Op>> orders;
-  // Last backward of each virtual stage: start and end.
-  std::vector<SimTime> last_bwd_start, last_bwd_end;
-  uint64_t events = 0;
-};
-
-PipelineRun RunPipeline(int64_t pp, int64_t vpp, int64_t m, const std::vector<SimTime>& fwd_cost,
-                        const std::vector<SimTime>& bwd_cost, SimTime p2p) {
-  const int64_t vs = pp * vpp;
-  EventQueue q;
-  PipelineRun run;
-  run.stage_end.assign(static_cast<size_t>(pp), 0);
-  run.spans.resize(static_cast<size_t>(pp));
-  run.orders.resize(static_cast<size_t>(pp));
-  run.last_bwd_start.assign(static_cast<size_t>(vs), 0);
-  run.last_bwd_end.assign(static_cast<size_t>(vs), 0);
-  const SimTime kNever = -1;
-  // ready[fwd][mb * vs + j]: when the inputs of that pass are on its GPU.
-  std::vector<SimTime> ready_f(static_cast<size_t>(m * vs), kNever), ready_b(static_cast<size_t>(m * vs), kNever);
-  std::vector<size_t> next(static_cast<size_t>(pp), 0);
-  std::vector<bool> busy(static_cast<size_t>(pp), false);
-  for (int64_t s = 0; s < pp; ++s) run.orders[static_cast<size_t>(s)] = StageSchedule(s, pp, vpp, m);
-  for (int64_t mb = 0; mb < m; ++mb) ready_f[static_cast<size_t>(mb * vs)] = 0;
-
-  std::function<void(int64_t)> try_start = [&](int64_t s) {
-    auto su = static_cast<size_t>(s);
-    if (busy[su] || next[su] >= run.orders[su].size()) return;
-    const Op op = run.orders[su][next[su]];
-    size_t key = static_cast<size_t>(op.micro_batch * vs + op.vstage);
-    SimTime ready = op.forward ? ready_f[key] : ready_b[key];
-    if (ready == kNever || ready > q.now()) return;  // an arrival event will retry
-    busy[su] = true;
-    ++next[su];
-    SimTime start = q.now();
-    SimTime dur = op.forward ? fwd_cost[static_cast<size_t>(op.vstage)] : bwd_cost[static_cast<size_t>(op.vstage)];
-    q.After(dur, [&, s, su, op, start, key] {
-      SimTime now = q.now();
-      busy[su] = false;
-      run.spans[su].push_back({start, now});
-      run.stage_end[su] = now;
-      if (op.forward) {
-        if (op.vstage + 1 < vs) {
-          size_t k2 = key + 1;
-          int64_t dst = (op.vstage + 1) % pp;
-          ready_f[k2] = now + p2p;
-          q.At(now + p2p, [&, dst] { try_start(dst); }, 1);
-        } else {
-          ready_b[key] = now;  // the last stage turns around at once
-        }
-      } else {
-        run.last_bwd_start[static_cast<size_t>(op.vstage)] = start;
-        run.last_bwd_end[static_cast<size_t>(op.vstage)] = now;
-        if (op.vstage > 0) {
-          size_t k2 = key - 1;
-          int64_t dst = (op.vstage - 1) % pp;
-          ready_b[k2] = now + p2p;
-          q.At(now + p2p, [&, dst] { try_start(dst); }, 1);
-        }
-      }
-      try_start(s);
-    });
-  };
-  for (int64_t s = 0; s < pp; ++s) q.At(0, [&, s] { try_start(s); });
-  q.Run();
-  for (int64_t s = 0; s < pp; ++s) {
-    if (next[static_cast<size_t>(s)] != run.orders[static_cast<size_t>(s)].size()) {
-      throw RuntimeError(fmt::format("simulator: pipeline schedule deadlocked at stage {} (pp={}, vpp={}, m={})", s,
-                                     pp, vpp, m));
-    }
-  }
-  run.events = q.events_processed();
-  return run;
-}
-
 }  // namespace
 
 SimResult Simulate(const Scenario& s, const SimOptions& options) {
@@ -385,9 +268,10 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     std::string list;
     for (auto n : r.layers_per_virtual_stage) list += (list.empty() ? "" : ",") + std::to_string(n);
     r.layer_split_note = even ? fmt::format("{} layers, {} per virtual stage", s.model.layers, s.model.layers / vs)
-                              : fmt::format("{} layers do not divide over {} virtual stages: split as evenly as "
-                                            "possible, first and last stages lighter (as Llama 3): {}",
-                                            s.model.layers, vs, list);
+                              : fmt::format(
+                                    "{} layers do not divide over {} virtual stages: split as evenly as "
+                                    "possible, first and last stages lighter (as Llama 3): {}",
+                                    s.model.layers, vs, list);
     if (!even) r.notes.push_back(r.layer_split_note);
   }
 
@@ -460,9 +344,9 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     dp_end_s[su] = std::max(stream_free, pipe_end);
     opt_s[su] = cost.OptimizerTime(params_on_stage);
     double ag = cost.ParamGather(params_on_stage);
-    ag_exposed_s[su] = s.fw.overlap_param_gather ? ag / std::max<double>(1, static_cast<double>(s.model.layers) /
-                                                                                   static_cast<double>(p.pp))
-                                                 : ag;
+    ag_exposed_s[su] = s.fw.overlap_param_gather
+                           ? ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp))
+                           : ag;
     double end = dp_end_s[su] + opt_s[su] + ag_exposed_s[su];
     if (end > step) {
       step = end;
@@ -577,7 +461,8 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
                            ToSeconds(a), ToSeconds(e - a)});
       }
       double pe = ToSeconds(run.stage_end[su]);
-      if (dp_end_s[su] > pe) r.trace.push_back({static_cast<int>(st), "dp-comm", "gradient reduce (exposed)", pe, dp_end_s[su] - pe});
+      if (dp_end_s[su] > pe)
+        r.trace.push_back({static_cast<int>(st), "dp-comm", "gradient reduce (exposed)", pe, dp_end_s[su] - pe});
       r.trace.push_back({static_cast<int>(st), "optimizer", "optimizer step", dp_end_s[su], opt_s[su]});
     }
   }

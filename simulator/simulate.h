@@ -100,8 +100,8 @@ struct SimResult {
 };
 
 struct SimOptions {
-  bool full = false;    // every rank: reserved for the at-scale simulator
-  bool trace = false;   // record TraceEvents
+  bool full = false;   // every rank: reserved for the at-scale simulator
+  bool trace = false;  // record TraceEvents
 };
 
 SimResult Simulate(const Scenario& s, const SimOptions& options = {});

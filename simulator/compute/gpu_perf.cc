@@ -1,8 +1,8 @@
 #include "simulator/compute/gpu_perf.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <fmt/format.h>
 
 #include "core/error.h"
 
@@ -19,10 +19,13 @@ Precision ParsePrecision(const std::string& s) {
 
 double BytesPerElement(Precision p) {
   switch (p) {
-    case Precision::kFp8: return 1;
+    case Precision::kFp8:
+      return 1;
     case Precision::kBf16:
-    case Precision::kFp16: return 2;
-    default: return 4;
+    case Precision::kFp16:
+      return 2;
+    default:
+      return 4;
   }
 }
 
@@ -72,11 +75,16 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
 
 double GpuPerf::Peak(Precision p) const {
   switch (p) {
-    case Precision::kBf16: return spec_.peak_bf16;
-    case Precision::kFp16: return spec_.peak_fp16;
-    case Precision::kFp8: return spec_.peak_fp8;
-    case Precision::kTf32: return spec_.peak_tf32;
-    case Precision::kFp32: return spec_.peak_fp32;
+    case Precision::kBf16:
+      return spec_.peak_bf16;
+    case Precision::kFp16:
+      return spec_.peak_fp16;
+    case Precision::kFp8:
+      return spec_.peak_fp8;
+    case Precision::kTf32:
+      return spec_.peak_tf32;
+    case Precision::kFp32:
+      return spec_.peak_fp32;
   }
   return 0;
 }

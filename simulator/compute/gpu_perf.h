@@ -29,16 +29,16 @@ Precision ParsePrecision(const std::string& s);
 double BytesPerElement(Precision p);
 
 struct Efficiencies {
-  double gemm_bf16 = 0.75;   // e_max for bf16/fp16 GEMMs
-  double gemm_fp8 = 0.6;     // e_max for fp8 GEMMs
-  double attention = 0.45;   // fused attention, fraction of bf16 peak
-  double memory = 0.85;      // e_mem
-  double k_half = 64;        // GEMM depth at half efficiency
+  double gemm_bf16 = 0.75;  // e_max for bf16/fp16 GEMMs
+  double gemm_fp8 = 0.6;    // e_max for fp8 GEMMs
+  double attention = 0.45;  // fused attention, fraction of bf16 peak
+  double memory = 0.85;     // e_mem
+  double k_half = 64;       // GEMM depth at half efficiency
   int tile_m = 128, tile_n = 256;
   double wave_s = 2.5e-6;   // per wave of output tiles: prologue and epilogue
-  double launch_s = 8e-6;    // per kernel: launch, prologue/epilogue and tail
-  double scale_up = 0.8;     // achievable / nominal scale-up bandwidth (NCCL bus bandwidth)
-  double scale_out = 0.92;   // achievable / nominal NIC bandwidth
+  double launch_s = 8e-6;   // per kernel: launch, prologue/epilogue and tail
+  double scale_up = 0.8;    // achievable / nominal scale-up bandwidth (NCCL bus bandwidth)
+  double scale_out = 0.92;  // achievable / nominal NIC bandwidth
 };
 
 // Defaults for an architecture (gpu config key `architecture`).

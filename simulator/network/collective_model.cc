@@ -30,9 +30,11 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
   const double bw = GroupBusBandwidth(g, f);
   const bool inside = g.per_domain >= g.size;
   switch (op) {
-    case Collective::kAllReduce: return 2 * (n - 1) / n * bytes / bw + AllReduceLatency(g, f);
+    case Collective::kAllReduce:
+      return 2 * (n - 1) / n * bytes / bw + AllReduceLatency(g, f);
     case Collective::kAllGather:
-    case Collective::kReduceScatter: return (n - 1) / n * bytes / bw + AllReduceLatency(g, f) / 2;
+    case Collective::kReduceScatter:
+      return (n - 1) / n * bytes / bw + AllReduceLatency(g, f) / 2;
     case Collective::kAllToAll: {
       if (inside) return (n - 1) / n * bytes / f.up_bandwidth + f.up_latency;
       const double k = static_cast<double>(g.per_domain);

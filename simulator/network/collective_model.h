@@ -27,7 +27,7 @@
 namespace cb::sim {
 
 struct FabricTiers {
-  double up_bandwidth = 0;   // per GPU per direction, achievable (after efficiency)
+  double up_bandwidth = 0;  // per GPU per direction, achievable (after efficiency)
   double up_latency = 0;
   double nic_bandwidth = 0;  // per GPU share of the node's NICs, achievable
   double out_latency = 0;

@@ -239,3 +239,71 @@ def test_sigterm_also_interrupts(cb_bin, tmp_path):
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         assert f["runs"][rid].attrs["status"] == "interrupted"
+
+
+# ---------------------------------------------------------------- simulate
+
+SIM_KEYS = ["step_time_s", "tokens_per_s", "tokens_per_s_per_gpu", "model_flops_per_step", "model_tflops_per_gpu",
+            "mfu", "hardware_tflops_per_gpu", "memory_gib_per_gpu", "fits_in_memory", "breakdown"]
+BREAKDOWN_KEYS = ["compute_s", "tp_comm_exposed_s", "cp_comm_exposed_s", "ep_comm_exposed_s", "pp_bubble_s",
+                  "pp_comm_exposed_s", "dp_comm_exposed_s", "optimizer_s"]
+
+
+def test_simulate_json_has_documented_keys(run):
+    p = run("simulate", "llama3-405b-16k", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    for k in SIM_KEYS:
+        assert k in j, k
+    for k in BREAKDOWN_KEYS:
+        assert k in j["breakdown"], k
+    assert sum(j["breakdown"].values()) == pytest.approx(j["step_time_s"], rel=1e-6)
+    assert j["gpus"] == 16384 and j["parallelism"]["tp"] == 8 and j["parallelism"]["dp"] == 128
+    assert j["layers_per_virtual_stage"][0] == 7 and j["layers_per_virtual_stage"][1] == 8
+    assert "model:" in j["scenario"]  # the resolved inputs
+    assert 0 < j["mfu"] < 1
+
+
+def test_simulate_table_shows_breakdown_bars(run):
+    p = run("simulate", "llama3-405b-16k")
+    assert p.returncode == 0, p.stderr
+    for phrase in ("step time", "MFU", "memory per GPU", "PP bubble", "#", "first and last stages lighter"):
+        assert phrase in p.stdout, phrase
+
+
+def test_simulate_set_overrides_and_timeline(run, tmp_path):
+    tl = tmp_path / "step.json"
+    p = run("simulate", "llama3-405b-16k", "--set", "parallelism.vpp=2", "--timeline", tl, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["parallelism"]["vpp"] == 2
+    trace = json.loads(tl.read_text())
+    spans = [e for e in trace["traceEvents"] if e["ph"] == "X"]
+    stages = {e["pid"] for e in spans}
+    assert stages == set(range(16))
+    # every stage runs 2 x micro-batches x chunks passes
+    assert sum(1 for e in spans if e["pid"] == 0 and e["cat"] == "compute") == 2 * 16 * 2
+
+
+def test_simulate_writes_hdf5(run, tmp_path):
+    out = str(tmp_path / "sim.h5")
+    p = run("simulate", "gpt3-175b-128", "-q", "-o", out)
+    assert p.returncode == 0, p.stderr
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert f["runs"][rid].attrs["kind"] == "simulate"
+        df = pd.DataFrame(f[f"/runs/{rid}/step"][()])
+    assert df["step_time"][0] > 0 and df["gpus"][0] == 128
+
+
+def test_simulate_bad_inputs_name_the_key(run):
+    cases = [
+        (["--set", "parallelism.tp=3"], "key 'parallelism.tp'"),
+        (["--set", "training.global_batch=2000"], "key 'training.global_batch'"),
+        (["--set", "cluster.gpus=1024"], "key 'cluster.gpus': the job needs"),
+        (["--set", "training.seq_len=-1"], "key 'training.seq_len'"),
+    ]
+    for args, phrase in cases:
+        assert_clean_error(run("simulate", "llama3-405b-16k", *args), 3, phrase)
+    assert_clean_error(run("simulate", "gpt-22b-8", "--set", "training.precision=fp8"), 3, "fp8 needs")
+    assert_clean_error(run("simulate", "mixtral-8x7b-64", "--set", "parallelism.ep=3"), 3, "key 'parallelism.ep'")
+    assert_clean_error(run("simulate", "no-such-scenario"), 3, "unknown scenario 'no-such-scenario'")

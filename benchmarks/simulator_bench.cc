@@ -1,0 +1,117 @@
+// Micro-benchmarks of the simulator: the event queue alone, and whole-step
+// simulations of two published layouts. The speed targets (one core) are
+// printed in the benchmark context; they are a comparison, not an assertion:
+//   Llama 3 405B on 16,384 GPUs  < 0.5 s per Simulate
+//   GPT-3 175B on 1,024 GPUs     < 0.2 s per Simulate
+// BM_PriorityQueueBaseline runs the same (time, sequence) ordering on a bare
+// std::priority_queue in the same run, so BM_EventQueue reads as a ratio.
+#include <benchmark/benchmark.h>
+
+#include <cstdint>
+#include <functional>
+#include <queue>
+#include <random>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.h"
+#include "simulator/engine/event_queue.h"
+#include "simulator/simulate.h"
+
+namespace {
+
+[[maybe_unused]] const bool kTargets = [] {
+  benchmark::AddCustomContext("target BM_SimulateLlama405B16k", "< 0.5 s per iteration on one core");
+  benchmark::AddCustomContext("target BM_SimulateGpt3_175B_1024", "< 0.2 s per iteration on one core");
+  return true;
+}();
+
+// Event times drawn once, uniformly over one simulated second, fixed seed.
+std::vector<cb::sim::SimTime> RandomTimes(int64_t n) {
+  std::mt19937_64 rng(20240601);
+  std::uniform_int_distribution<cb::sim::SimTime> dist(0, 1'000'000'000);
+  std::vector<cb::sim::SimTime> times(static_cast<size_t>(n));
+  for (auto& t : times) t = dist(rng);
+  return times;
+}
+
+void BM_EventQueue(benchmark::State& state) {
+  const std::vector<cb::sim::SimTime> times = RandomTimes(state.range(0));
+  uint64_t fired = 0;
+  for (auto _ : state) {
+    cb::sim::EventQueue q;
+    for (cb::sim::SimTime t : times) q.At(t, [&fired] { ++fired; });
+    benchmark::DoNotOptimize(q.Run());
+  }
+  benchmark::DoNotOptimize(fired);
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_EventQueue)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
+// Baseline: the same ordering key (time, sequence) in a std::priority_queue
+// of plain structs, no handlers. The gap to BM_EventQueue is the cost of
+// std::function and the larger element.
+void BM_PriorityQueueBaseline(benchmark::State& state) {
+  const std::vector<cb::sim::SimTime> times = RandomTimes(state.range(0));
+  using Item = std::pair<cb::sim::SimTime, uint64_t>;
+  for (auto _ : state) {
+    std::priority_queue<Item, std::vector<Item>, std::greater<>> q;
+    uint64_t seq = 0;
+    for (cb::sim::SimTime t : times) q.push({t, seq++});
+    cb::sim::SimTime last = 0;
+    while (!q.empty()) {
+      last = q.top().first;
+      q.pop();
+    }
+    benchmark::DoNotOptimize(last);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_PriorityQueueBaseline)->Arg(10'000)->Arg(100'000)->Arg(1'000'000)->Unit(benchmark::kMillisecond);
+
+cb::ConfigLoader ShippedConfigs() { return cb::ConfigLoader({std::string(CB_SOURCE_DIR) + "/configs"}); }
+
+// Times Simulate alone: loading and validating the scenario happen once.
+void RunSimulate(benchmark::State& state, const cb::sim::Scenario& scenario) {
+  uint64_t events = 0, total_events = 0;
+  double step_time = 0;
+  for (auto _ : state) {
+    cb::sim::SimResult r = cb::sim::Simulate(scenario);
+    events = r.events;
+    total_events += r.events;
+    step_time = r.step_time_s;
+    benchmark::DoNotOptimize(r);
+  }
+  state.counters["events"] = benchmark::Counter(static_cast<double>(events));
+  state.counters["events_per_second"] =
+      benchmark::Counter(static_cast<double>(total_events), benchmark::Counter::kIsRate);
+  state.counters["simulated_step_s"] = benchmark::Counter(step_time);
+}
+
+void BM_SimulateLlama405B16k(benchmark::State& state) {
+  const cb::ConfigNode cfg = ShippedConfigs().Load("scenario", "llama3-405b-16k");
+  const cb::sim::Scenario scenario = cb::sim::ScenarioFromConfig(cfg);
+  RunSimulate(state, scenario);
+}
+BENCHMARK(BM_SimulateLlama405B16k)->Unit(benchmark::kMillisecond);
+
+void BM_SimulateGpt3_175B_1024(benchmark::State& state) {
+  const std::string yaml = R"(name: gpt3-175b-1024-bench
+model: gpt3-175b
+cluster: dgx-a100-hdr
+parallelism: {tp: 8, pp: 8, dp: 16}
+training:
+  seq_len: 2048
+  global_batch: 1536
+  micro_batch: 1
+  recompute: full
+  precision: bf16
+)";
+  const cb::ConfigNode cfg = ShippedConfigs().LoadString("scenario", yaml, "BM_SimulateGpt3_175B_1024");
+  const cb::sim::Scenario scenario = cb::sim::ScenarioFromConfig(cfg);
+  RunSimulate(state, scenario);
+}
+BENCHMARK(BM_SimulateGpt3_175B_1024)->Unit(benchmark::kMillisecond);
+
+}  // namespace

@@ -1,0 +1,53 @@
+// Pipeline schedules and their discrete-event execution.
+//
+// One pipeline of pp ranks, each holding vpp model chunks (virtual stage
+// j = chunk·pp + rank, Megatron-LM's interleaved assignment). Each rank runs
+// its passes in a fixed order — 1F1B (Narayanan et al. SC'21, after PipeDream-
+// Flush) or interleaved 1F1B — and a pass starts when the rank is free and its
+// input has arrived: F(mb, j) needs F(mb, j-1) plus the point-to-point time,
+// B(mb, j) needs B(mb, j+1) plus the transfer, and B(mb, last) needs
+// F(mb, last). With uniform passes of f (forward) and b (backward) and no
+// transfer time this reproduces the closed forms: 1F1B takes (m + p - 1)(f + b),
+// interleaving with v chunks of f/v and b/v takes (m + (p-1)/v)(f + b).
+#ifndef CLUSTERBENCH_SIMULATOR_TRAINING_PIPELINE_H_
+#define CLUSTERBENCH_SIMULATOR_TRAINING_PIPELINE_H_
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "simulator/engine/event_queue.h"
+
+namespace cb::sim {
+
+// Layers over `stages` virtual stages as evenly as possible; when they do not
+// divide, the first and last stages get one layer fewer first (they carry the
+// embedding and the LM head), as Llama 3 405B did (126 layers on 16 stages:
+// 7, 8 x 14, 7).
+std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages);
+
+struct Op {
+  bool forward;
+  int64_t micro_batch;
+  int64_t vstage;
+};
+
+// Megatron-LM's order of passes for pipeline rank `stage` (1F1B when vpp = 1).
+std::vector<Op> StageSchedule(int64_t stage, int64_t pp, int64_t vpp, int64_t micro_batches);
+
+struct PipelineRun {
+  std::vector<SimTime> stage_end;
+  std::vector<std::vector<std::pair<SimTime, SimTime>>> spans;  // per rank, per pass: start, end
+  std::vector<std::vector<Op>> orders;
+  std::vector<SimTime> last_bwd_start, last_bwd_end;  // per virtual stage
+  uint64_t events = 0;
+};
+
+// Runs the schedule; fwd_cost/bwd_cost per virtual stage, p2p per transfer.
+// Throws RuntimeError if the schedule deadlocks (a bug, never bad input).
+PipelineRun RunPipeline(int64_t pp, int64_t vpp, int64_t micro_batches, const std::vector<SimTime>& fwd_cost,
+                        const std::vector<SimTime>& bwd_cost, SimTime p2p);
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_TRAINING_PIPELINE_H_

@@ -1,0 +1,262 @@
+// Simulator unit tests. Each states the scenario and the closed form it checks.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "simulator/engine/event_queue.h"
+#include "simulator/network/collective_model.h"
+#include "simulator/simulate.h"
+#include "simulator/training/pipeline.h"
+#include "simulator/workload/transformer.h"
+
+namespace cb::sim {
+namespace {
+
+ConfigLoader Shipped() { return ConfigLoader({std::string(CB_SOURCE_DIR) + "/configs"}); }
+
+Scenario Load(const std::string& name, const std::vector<Override>& o = {}) {
+  return ScenarioFromConfig(Shipped().Load("scenario", name, o));
+}
+
+std::string ErrorOf(const std::string& name, const std::vector<Override>& o) {
+  try {
+    Load(name, o);
+  } catch (const ConfigError& e) {
+    return e.what();
+  }
+  return "<no error>";
+}
+
+// --------------------------------------------------------------- engine
+
+TEST(EventQueue, OrdersByTimeThenPriorityThenInsertion) {
+  EventQueue q;
+  std::vector<int> order;
+  q.At(10, [&] { order.push_back(3); });
+  q.At(
+      5, [&] { order.push_back(2); }, /*priority=*/1);
+  q.At(
+      5, [&] { order.push_back(1); }, /*priority=*/0);
+  q.At(10, [&] { order.push_back(4); });
+  q.At(
+      5, [&] { q.After(5, [&] { order.push_back(5); }); }, 2);  // lands at 10, after 3 and 4
+  EXPECT_EQ(q.Run(), 10);
+  EXPECT_EQ(order, (std::vector<int>{1, 2, 3, 4, 5}));
+  EXPECT_EQ(q.events_processed(), 6u);
+  EXPECT_THROW(q.At(1, [] {}), RuntimeError);  // the past
+}
+
+// --------------------------------------------------------------- pipeline
+
+// Llama 3 405B: 126 layers over 16 stages -> first and last get 7, the rest 8.
+TEST(Pipeline, UnevenLayersLikeLlama3) {
+  auto s = SplitLayers(126, 16);
+  EXPECT_EQ(s.front(), 7);
+  EXPECT_EQ(s.back(), 7);
+  EXPECT_EQ(std::count(s.begin(), s.end(), 8), 14);
+  EXPECT_EQ(SplitLayers(96, 8), std::vector<int64_t>(8, 12));
+  auto t = SplitLayers(61, 16);  // DeepSeek-V3: 3 lighter stages
+  EXPECT_EQ(std::accumulate(t.begin(), t.end(), int64_t{0}), 61);
+  EXPECT_EQ(*std::max_element(t.begin(), t.end()) - *std::min_element(t.begin(), t.end()), 1);
+}
+
+// Uniform passes f = 1 ms, b = 2 ms, no transfer time. 1F1B over p = 4
+// stages and m = 8 micro-batches: (m + p - 1)(f + b) = 11 x 3 ms = 33 ms.
+TEST(Pipeline, OneF1BMatchesClosedForm) {
+  const SimTime f = 1000000, b = 2000000;
+  PipelineRun r = RunPipeline(4, 1, 8, std::vector<SimTime>(4, f), std::vector<SimTime>(4, b), 0);
+  EXPECT_EQ(*std::max_element(r.stage_end.begin(), r.stage_end.end()), 11 * (f + b));
+  // every stage runs every pass once
+  for (const auto& o : r.orders) EXPECT_EQ(o.size(), 16u);
+}
+
+// Interleaved with v = 2 chunks of f/2 and b/2: (m + (p-1)/v)(f + b)
+// = (8 + 1.5) x 3 ms = 28.5 ms.
+TEST(Pipeline, InterleavedMatchesClosedForm) {
+  const SimTime f = 1000000, b = 2000000;
+  PipelineRun r = RunPipeline(4, 2, 8, std::vector<SimTime>(8, f / 2), std::vector<SimTime>(8, b / 2), 0);
+  EXPECT_EQ(*std::max_element(r.stage_end.begin(), r.stage_end.end()), 28500000);
+}
+
+// A transfer time delays the pipeline but never deadlocks it; with one
+// stage there is nothing to transfer: m(f + b).
+TEST(Pipeline, TransfersAndSingleStage) {
+  PipelineRun a = RunPipeline(4, 1, 8, std::vector<SimTime>(4, 1000), std::vector<SimTime>(4, 2000), 0);
+  PipelineRun c = RunPipeline(4, 1, 8, std::vector<SimTime>(4, 1000), std::vector<SimTime>(4, 2000), 100);
+  EXPECT_GT(c.stage_end[0], a.stage_end[0]);
+  PipelineRun one = RunPipeline(1, 1, 5, {1000}, {2000}, 0);
+  EXPECT_EQ(one.stage_end[0], 5 * 3000);
+}
+
+// --------------------------------------------------------------- collectives
+
+// Ring all-reduce inside one NVLink domain of 8: 2(n-1)/n·S/B + 2(n-1)·alpha.
+TEST(Collectives, RingAllReduceInsideDomain) {
+  FabricTiers f{
+      .up_bandwidth = 400e9, .up_latency = 2e-6, .nic_bandwidth = 40e9, .out_latency = 5e-6, .domain_gpus = 8};
+  double S = 1e9;
+  EXPECT_NEAR(CollectiveTime(Collective::kAllReduce, S, {8, 8}, f), 2.0 * 7 / 8 * S / 400e9 + 14 * 2e-6, 1e-12);
+  EXPECT_NEAR(CollectiveTime(Collective::kAllGather, S, {8, 8}, f), 7.0 / 8 * S / 400e9 + 7 * 2e-6, 1e-12);
+  EXPECT_EQ(CollectiveTime(Collective::kAllReduce, S, {1, 1}, f), 0);
+}
+
+// Across domains the bus bandwidth is the domain's NIC share: one member per
+// node uses one NIC (40 GB/s); four members per node use four (160 GB/s).
+TEST(Collectives, CrossDomainBandwidthIsTheNicShare) {
+  FabricTiers f{
+      .up_bandwidth = 400e9, .up_latency = 2e-6, .nic_bandwidth = 40e9, .out_latency = 5e-6, .domain_gpus = 8};
+  EXPECT_DOUBLE_EQ(GroupBusBandwidth({128, 1}, f), 40e9);
+  EXPECT_DOUBLE_EQ(GroupBusBandwidth({128, 4}, f), 160e9);
+  EXPECT_DOUBLE_EQ(GroupBusBandwidth({128, 8}, f), 320e9);
+  // Large group: the tree latency, 2 log2(n)·alpha, beats the ring's 2(n-1)·alpha.
+  double t = CollectiveTime(Collective::kAllReduce, 8, {1024, 1}, f);
+  EXPECT_NEAR(t, 2.0 * 1023 / 1024 * 8 / 40e9 + 2 * 10 * 5e-6, 1e-9);
+}
+
+// --------------------------------------------------------------- workload
+
+// GPT-shaped model (f = 4h, MHA, GeLU): 3 x forward FLOPs equals the published
+// model-FLOP formula 72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)) exactly.
+TEST(Workload, ModelFlopsMatchKorthikantiFormula) {
+  ModelSpec m = ModelFromConfig(Shipped().Load("model", "gpt3-175b"));
+  const double s = 2048, B = 1, L = 96, h = 12288, V = 51200;
+  double ours = 3 * ForwardFlopsPerToken(m, 2048) * B * s;
+  double published = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h));
+  EXPECT_NEAR(ours / published, 1.0, 1e-12);
+}
+
+TEST(Workload, ParameterCountsMatchPublishedSizes) {
+  auto billions = [](const std::string& name) {
+    return CountParams(ModelFromConfig(Shipped().Load("model", name))).total / 1e9;
+  };
+  EXPECT_NEAR(billions("llama3-405b"), 405, 405 * 0.01);
+  EXPECT_NEAR(billions("llama3-70b"), 70.6, 70.6 * 0.01);
+  EXPECT_NEAR(billions("llama3-8b"), 8.0, 8.0 * 0.02);
+  ParamCounts dsv3 = CountParams(ModelFromConfig(Shipped().Load("model", "deepseek-v3")));
+  EXPECT_NEAR(dsv3.total / 1e9, 671, 671 * 0.05);  // MLA approximated as MHA
+  EXPECT_LT(dsv3.active, dsv3.total / 10);         // ~37B active
+}
+
+// --------------------------------------------------------------- simulation
+
+TEST(Simulate, DeterministicAndBreakdownSumsToStepTime) {
+  Scenario s = Load("llama3-405b-16k");
+  SimResult a = Simulate(s), b = Simulate(s);
+  EXPECT_EQ(a.step_time_s, b.step_time_s);
+  const Breakdown& d = a.breakdown;
+  double sum = d.compute_s + d.tp_comm_exposed_s + d.cp_comm_exposed_s + d.ep_comm_exposed_s + d.pp_bubble_s +
+               d.pp_comm_exposed_s + d.dp_comm_exposed_s + d.optimizer_s;
+  EXPECT_NEAR(sum / a.step_time_s, 1.0, 1e-6);
+  EXPECT_EQ(a.gpus_used, 16384);
+  EXPECT_EQ(a.micro_batches, 16);
+  EXPECT_GT(a.mfu, 0.2);
+  EXPECT_LT(a.mfu, 0.6);
+  EXPECT_NEAR(a.tokens_per_s * a.step_time_s, 2048.0 * 8192, 1);
+}
+
+// Interleaving shrinks the bubble: (p-1)/v instead of p-1 passes.
+TEST(Simulate, InterleavingReducesBubble) {
+  SimResult plain = Simulate(Load("llama3-405b-16k"));
+  SimResult inter = Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "2"}}));
+  EXPECT_LT(inter.breakdown.pp_bubble_s, plain.breakdown.pp_bubble_s * 0.6);
+  EXPECT_LT(inter.step_time_s, plain.step_time_s);
+}
+
+// Korthikanti et al. eq. (5): with TP and SP, no recompute, unfused attention,
+// activations per layer are s·b·h·(34/t + 5·a·s/(h·t)) bytes for a GPT layer.
+// With pp = 1 one micro-batch is in flight, so the total is L times that.
+TEST(Simulate, ActivationMemoryMatchesKorthikanti) {
+  Scenario s = Load("gpt-22b-8", {{"training.recompute", "none"}, {"framework.flash_attention", "false"}});
+  ASSERT_EQ(s.par.pp, 1);
+  ASSERT_TRUE(s.par.sequence_parallel);
+  SimResult r = Simulate(s);
+  const double sq = 2048, b = static_cast<double>(s.train.micro_batch), h = 6144, a = 64, t = 8, L = 48;
+  double expected = L * sq * b * h * (34 / t + 5 * a * sq / (h * t));
+  EXPECT_NEAR(r.memory.activations / expected, 1.0, 1e-9);
+}
+
+// ZeRO-1 shards the optimizer states (12 bytes/param) over data parallelism.
+TEST(Simulate, ZeroShardsOptimizerStates) {
+  SimResult z0 = Simulate(Load("llama3-405b-16k", {{"parallelism.zero", "0"}}));
+  SimResult z1 = Simulate(Load("llama3-405b-16k", {{"parallelism.zero", "1"}}));
+  SimResult z3 = Simulate(Load("llama3-405b-16k", {{"parallelism.zero", "3"}}));
+  EXPECT_NEAR(z0.memory.optimizer / z1.memory.optimizer, 128.0, 1e-6);
+  EXPECT_NEAR(z0.memory.weights / z3.memory.weights, 128.0, 1e-6);
+  EXPECT_DOUBLE_EQ(z0.memory.gradients, z1.memory.gradients);
+}
+
+TEST(Simulate, NotFittingIsAResultNotAnError) {
+  SimResult r = Simulate(Load("llama3-405b-16k", {{"parallelism.tp", "1"}, {"parallelism.dp", "16"}}));
+  EXPECT_FALSE(r.fits_in_memory);
+  EXPECT_GT(r.memory_gib_per_gpu, 80);
+}
+
+TEST(Simulate, MoeModelRunsWithExpertParallelism) {
+  SimResult r = Simulate(Load("mixtral-8x7b-64"));
+  EXPECT_GT(r.step_time_s, 0);
+  EXPECT_LT(r.params_active, r.params_total);
+  EXPECT_GT(r.breakdown.ep_comm_exposed_s, 0);
+}
+
+TEST(Simulate, Fp8IsFasterThanBf16OnHopper) {
+  SimResult bf = Simulate(Load("gpt3-175b-128", {{"training.precision", "bf16"}}));
+  SimResult f8 = Simulate(Load("gpt3-175b-128"));
+  EXPECT_LT(f8.step_time_s, bf.step_time_s);
+}
+
+// --------------------------------------------------------------- bad input
+
+TEST(Simulate, BadInputNamesTheKey) {
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"parallelism.tp", "3"}}).find("key 'parallelism.tp': tp = 3 does not divide"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("mixtral-8x7b-64", {{"parallelism.ep", "3"}}).find("key 'parallelism.ep'"), std::string::npos);
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"training.global_batch", "2000"}})
+                .find("key 'training.global_batch': global_batch = 2000 is not divisible by dp x micro_batch"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"cluster.gpus", "8192"}}).find("key 'cluster.gpus': the job needs"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("gpt-22b-8", {{"training.precision", "fp8"}}).find("key 'training.precision': fp8 needs"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("llama3-405b-16k", {{"training.seq_len", "0"}}).find("key 'training.seq_len': value 0 is out of range"),
+      std::string::npos);
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"parallelism.pp", "-2"}}).find("key 'parallelism.pp'"), std::string::npos);
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"parallelism.ep", "2"}}).find("needs a mixture-of-experts"),
+            std::string::npos);
+}
+
+TEST(Simulate, DpDerivedFromClusterWhenOmitted) {
+  ConfigNode cfg = Shipped().LoadString(
+      "scenario",
+      "model: llama3-8b\ncluster: dgx-h100-ndr\nparallelism: {tp: 2}\ntraining: {seq_len: 8192, global_batch: 8192}\n",
+      "inline.yaml", {{"cluster.gpus", "64"}});
+  Scenario s = ScenarioFromConfig(cfg);
+  EXPECT_EQ(s.par.dp, 32);
+}
+
+}  // namespace
+}  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// Every shipped scenario simulates (configs/ is loaded by a test, always).
+TEST(Simulate, EveryShippedScenarioRuns) {
+  ConfigLoader loader = Shipped();
+  auto names = loader.Available("scenario");
+  ASSERT_GE(names.size(), 30u);
+  for (const auto& name : names) {
+    SCOPED_TRACE(name);
+    SimResult r = Simulate(ScenarioFromConfig(loader.Load("scenario", name)));
+    EXPECT_GT(r.step_time_s, 0);
+    EXPECT_GT(r.mfu, 0.05);
+    EXPECT_LT(r.mfu, 0.85);
+  }
+}
+
+}  // namespace
+}  // namespace cb::sim
