@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <sstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -22,7 +23,29 @@ struct SimulateOptions {
   std::string scenario;
   std::vector<std::string> sets;
   std::string timeline;
+  bool full = false;
+  std::vector<std::string> stragglers;
 };
+
+sim::Straggler ParseStraggler(const std::string& text, const sim::Scenario& s) {
+  // DP_RANK:PP_STAGE:FRACTION, e.g. 3:0:0.2 = replica 3, stage 0, 20% slower.
+  sim::Straggler g;
+  char c1 = 0, c2 = 0;
+  std::istringstream in(text);
+  if (!(in >> g.replica >> c1 >> g.stage >> c2 >> g.slowdown) || c1 != ':' || c2 != ':' || !in.eof()) {
+    throw UsageError(fmt::format("--straggler '{}': expected DP_RANK:PP_STAGE:FRACTION, e.g. 3:0:0.2", text));
+  }
+  if (g.replica < 0 || g.replica >= s.par.dp) {
+    throw UsageError(fmt::format("--straggler '{}': data-parallel rank must be in 0..{}", text, s.par.dp - 1));
+  }
+  if (g.stage < 0 || g.stage >= s.par.pp) {
+    throw UsageError(fmt::format("--straggler '{}': pipeline stage must be in 0..{}", text, s.par.pp - 1));
+  }
+  if (!(g.slowdown >= 0) || g.slowdown > 100) {
+    throw UsageError(fmt::format("--straggler '{}': FRACTION must be in 0..100 (0.2 = 20% slower)", text));
+  }
+  return g;
+}
 
 nlohmann::json BreakdownJson(const sim::Breakdown& b) {
   return {{"compute_s", b.compute_s},
@@ -84,6 +107,9 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
       {"critical_stage", r.critical_stage},
       {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
       {"events", r.events},
+      {"mode", r.replicas_simulated > 1 || s.par.dp == 1 ? "full" : "symmetric"},
+      {"pipelines_simulated", r.replicas_simulated},
+      {"critical_replica", r.critical_replica},
       {"notes", r.notes},
   };
 }
@@ -216,6 +242,9 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   sim::Scenario s = sim::ScenarioFromConfig(cfg);
   sim::SimOptions so;
   so.trace = !o.timeline.empty();
+  so.full = o.full;
+  for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
+  if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
   sim::SimResult r = sim::Simulate(s, so);
   if (o.out.format == "json") {
     std::cout << ResultJson(s, r).dump(2) << "\n";
@@ -242,6 +271,10 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("SCENARIO", o->scenario, "a scenario file, or the name of a shipped one")->required();
   AddOverrideOption(cmd, &o->sets);
   AddOutputOptions(cmd, &o->out);
+  cmd->add_flag("--full", o->full,
+                "simulate every data-parallel replica's pipeline (TP/CP peers of a stage move in lockstep)");
+  cmd->add_option("--straggler", o->stragglers,
+                  "with --full: make one replica's pipeline stage slower, DP_RANK:PP_STAGE:FRACTION (repeatable)");
   cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")
       ->type_name("FILE.json");
   *action = [o, &ctx]() { return RunSimulate(*o, ctx); };

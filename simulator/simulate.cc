@@ -306,35 +306,70 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     bwd_t.push_back(FromSeconds(bwd[static_cast<size_t>(j)].Total()));
   }
   SimTime p2p = FromSeconds(cost.P2pTime());
-  PipelineRun run = RunPipeline(p.pp, p.vpp, r.micro_batches, fwd_t, bwd_t, p2p);
-  PipelineRun run_no_p2p = p2p > 0 ? RunPipeline(p.pp, p.vpp, r.micro_batches, fwd_t, bwd_t, 0) : run;
-  r.events = run.events + (p2p > 0 ? run_no_p2p.events : 0);
+  // Symmetric mode: one pipeline stands for every data-parallel replica.
+  // Full mode: every replica's pipeline is simulated on its own (with its own
+  // stragglers), and the data-parallel collectives of a stage start when the
+  // last replica is ready — a collective waits for its slowest member.
+  const int64_t replicas = options.full ? p.dp : 1;
+  std::vector<PipelineRun> runs;
+  std::vector<PipelineRun> runs_no_p2p;
+  runs.reserve(static_cast<size_t>(replicas));
+  for (int64_t rep = 0; rep < replicas; ++rep) {
+    std::vector<SimTime> f = fwd_t, bk = bwd_t;
+    for (const Straggler& sg : options.stragglers) {
+      if (sg.replica != rep || !options.full) continue;
+      for (int64_t j = sg.stage; j < vs; j += p.pp) {
+        f[static_cast<size_t>(j)] = FromSeconds(ToSeconds(f[static_cast<size_t>(j)]) * (1 + sg.slowdown));
+        bk[static_cast<size_t>(j)] = FromSeconds(ToSeconds(bk[static_cast<size_t>(j)]) * (1 + sg.slowdown));
+      }
+    }
+    runs.push_back(RunPipeline(p.pp, p.vpp, r.micro_batches, f, bk, p2p));
+    r.events += runs.back().events;
+    if (rep == 0 || !options.stragglers.empty()) {
+      runs_no_p2p.push_back(p2p > 0 ? RunPipeline(p.pp, p.vpp, r.micro_batches, f, bk, 0) : runs.back());
+      r.events += p2p > 0 ? runs_no_p2p.back().events : 0;
+    }
+  }
+  r.replicas_simulated = replicas;
 
   // Data-parallel reduction, optimizer and parameter gather, per stage.
   double step = 0;
   std::vector<double> dp_end_s(static_cast<size_t>(p.pp), 0), opt_s(static_cast<size_t>(p.pp), 0),
       ag_exposed_s(static_cast<size_t>(p.pp), 0);
+  std::vector<size_t> slowest(static_cast<size_t>(p.pp), 0);  // replica finishing last, per stage
   for (int64_t st = 0; st < p.pp; ++st) {
     auto su = static_cast<size_t>(st);
-    double pipe_end = ToSeconds(run.stage_end[su]);
+    double pipe_end = 0;
+    for (size_t rep = 0; rep < runs.size(); ++rep) {
+      double e = ToSeconds(runs[rep].stage_end[su]);
+      if (e > pipe_end) {
+        pipe_end = e;
+        slowest[su] = rep;
+      }
+    }
     double stream_free = 0, params_on_stage = 0;
     // Model chunks in the order their last backward finishes.
+    const PipelineRun& ref = runs[slowest[su]];
     std::vector<int64_t> chunks;
     for (int64_t c = 0; c < p.vpp; ++c) chunks.push_back(c * p.pp + st);
     std::sort(chunks.begin(), chunks.end(), [&](int64_t a, int64_t b) {
-      return run.last_bwd_end[static_cast<size_t>(a)] < run.last_bwd_end[static_cast<size_t>(b)];
+      return ref.last_bwd_end[static_cast<size_t>(a)] < ref.last_bwd_end[static_cast<size_t>(b)];
     });
     for (int64_t j : chunks) {
       auto ju = static_cast<size_t>(j);
       params_on_stage += stage_params[ju];
       double comm = cost.GradReduce(stage_params[ju]);
-      double b_start = ToSeconds(run.last_bwd_start[ju]), b_end = ToSeconds(run.last_bwd_end[ju]);
       double buckets = std::max<double>(1, static_cast<double>(r.layers_per_virtual_stage[ju]));
+      double first = 0, b_end = 0;
+      for (const PipelineRun& run : runs) {
+        double bs = ToSeconds(run.last_bwd_start[ju]), be = ToSeconds(run.last_bwd_end[ju]);
+        first = std::max(first, bs + (be - bs) / buckets);
+        b_end = std::max(b_end, be);
+      }
       double end;
       if (s.fw.overlap_grad_reduce) {
         // Buckets leave as the last backward produces them: the first after
         // one layer's worth of backward, the last after the pass ends.
-        double first = b_start + (b_end - b_start) / buckets;
         end = std::max({std::max(stream_free, first) + comm, b_end + comm / buckets});
       } else {
         end = std::max(stream_free, pipe_end) + comm;
@@ -354,6 +389,10 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     }
   }
   r.step_time_s = step;
+  const size_t crit_rep = slowest[static_cast<size_t>(r.critical_stage)];
+  r.critical_replica = static_cast<int64_t>(crit_rep);
+  const PipelineRun& run = runs[crit_rep];
+  const PipelineRun& run_no_p2p = runs_no_p2p[std::min(crit_rep, runs_no_p2p.size() - 1)];
 
   // Breakdown on the critical stage: its passes' parts, then idle time split
   // into bubble and exposed point-to-point transfers (the difference between
@@ -466,7 +505,6 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
       r.trace.push_back({static_cast<int>(st), "optimizer", "optimizer step", dp_end_s[su], opt_s[su]});
     }
   }
-  (void)options.full;
   return r;
 }
 

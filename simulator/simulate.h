@@ -95,13 +95,25 @@ struct SimResult {
   int critical_stage = 0;
   double time_to_train_s = 0;  // when training.tokens is given
   uint64_t events = 0;
+  int64_t replicas_simulated = 1;  // pipelines simulated: 1 (symmetric) or dp (full)
+  int64_t critical_replica = 0;
   std::vector<TraceEvent> trace;
   std::vector<std::string> notes;
 };
 
+// One slow pipeline stage of one data-parallel replica (full mode): its
+// passes take (1 + slowdown) times as long — a slow GPU holds back its TP
+// peers, which wait for it in every collective.
+struct Straggler {
+  int64_t replica = 0;  // data-parallel rank
+  int64_t stage = 0;    // pipeline stage
+  double slowdown = 0;  // 0.1 = 10% slower
+};
+
 struct SimOptions {
-  bool full = false;   // every rank: reserved for the at-scale simulator
+  bool full = false;   // simulate every data-parallel replica's pipeline
   bool trace = false;  // record TraceEvents
+  std::vector<Straggler> stragglers;
 };
 
 SimResult Simulate(const Scenario& s, const SimOptions& options = {});

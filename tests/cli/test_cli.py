@@ -307,3 +307,15 @@ def test_simulate_bad_inputs_name_the_key(run):
     assert_clean_error(run("simulate", "gpt-22b-8", "--set", "training.precision=fp8"), 3, "fp8 needs")
     assert_clean_error(run("simulate", "mixtral-8x7b-64", "--set", "parallelism.ep=3"), 3, "key 'parallelism.ep'")
     assert_clean_error(run("simulate", "no-such-scenario"), 3, "unknown scenario 'no-such-scenario'")
+
+
+def test_simulate_full_mode_and_straggler(run):
+    sym = json.loads(run("simulate", "gpt3-175b-128", "--format", "json").stdout)
+    full = json.loads(run("simulate", "gpt3-175b-128", "--full", "--format", "json").stdout)
+    assert full["mode"] == "full" and full["pipelines_simulated"] == 4
+    assert full["step_time_s"] == pytest.approx(sym["step_time_s"], rel=1e-12)
+    slow = json.loads(run("simulate", "gpt3-175b-128", "--full", "--straggler", "2:3:0.5", "--format", "json").stdout)
+    assert slow["step_time_s"] > full["step_time_s"] and slow["critical_replica"] == 2
+    assert_clean_error(run("simulate", "gpt3-175b-128", "--straggler", "2:3:0.5"), 2, "needs --full")
+    assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "9:0:0.5"), 2, "0..3")
+    assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "x"), 2, "DP_RANK:PP_STAGE:FRACTION")

@@ -260,3 +260,40 @@ TEST(Simulate, EveryShippedScenarioRuns) {
 
 }  // namespace
 }  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// With every replica healthy, simulating each data-parallel replica's
+// pipeline gives exactly the symmetric answer.
+TEST(FullMode, HealthyEqualsSymmetric) {
+  Scenario s = Load("gpt3-175b-128");
+  SimResult sym = Simulate(s);
+  SimOptions full;
+  full.full = true;
+  SimResult all = Simulate(s, full);
+  EXPECT_EQ(all.replicas_simulated, s.par.dp);
+  EXPECT_DOUBLE_EQ(all.step_time_s, sym.step_time_s);
+  EXPECT_GT(all.events, sym.events);
+}
+
+// A straggler of x on one replica (pp = 1): its micro-batches take (1 + x)
+// as long, the gradient reduction waits for it, so the step grows by
+// x times the compute-and-TP part of the step (closed form, no overlap).
+TEST(FullMode, StragglerSlowsStepByExpectedAmount) {
+  Scenario s = Load("gpt-22b-8", {{"parallelism.dp", "2"}, {"cluster.gpus", "16"},
+                                  {"training.global_batch", "8"}});
+  ASSERT_EQ(s.par.pp, 1);
+  ASSERT_FALSE(s.fw.overlap_grad_reduce);
+  SimOptions o;
+  o.full = true;
+  SimResult healthy = Simulate(s, o);
+  o.stragglers = {{1, 0, 0.2}};
+  SimResult slow = Simulate(s, o);
+  double busy = healthy.breakdown.compute_s + healthy.breakdown.tp_comm_exposed_s;
+  EXPECT_NEAR(slow.step_time_s - healthy.step_time_s, 0.2 * busy, 1e-6 * healthy.step_time_s);
+  EXPECT_EQ(slow.critical_replica, 1);
+}
+
+}  // namespace
+}  // namespace cb::sim
