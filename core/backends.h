@@ -7,7 +7,9 @@
 #ifndef CLUSTERBENCH_CORE_BACKENDS_H_
 #define CLUSTERBENCH_CORE_BACKENDS_H_
 
+#include <any>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,10 @@ struct Backends {
   // Each fills its part of a NodeInfo (GPUs, versions). Must not throw for
   // "no GPU here": record the reason in NodeInfo::gpu_note instead.
   std::vector<std::function<void(NodeInfo&)>> node_info;
+  // Factories by "<module>:<name>", typed by the module that consumes them
+  // (e.g. "collectives:mpi" holds a cb::coll::BackendFactory), so core need
+  // not know the module's types.
+  std::map<std::string, std::any> factories;
 };
 
 // Defined in the generated apps/backends_generated.cc.

@@ -147,7 +147,10 @@ class CostModel {
         double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
         ep_comm = 2 * CollectiveTime(Collective::kAllToAll, bytes, ep_group_, fabric_);
       }
-      mlp_params = params_.moe_mlp_per_layer / (t * ep) + params_.dense_mlp_per_layer * 0;
+      const double one_expert = mult * h * fe;
+      const double routed = static_cast<double>(e.experts) * one_expert;
+      mlp_params =
+          routed / (t * ep) + (params_.moe_mlp_per_layer - routed) / t;  // router, shared experts on every EP rank
     } else {
       const double f = static_cast<double>(m.ffn_hidden);
       mlp_gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
@@ -190,8 +193,7 @@ class CostModel {
     c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
     if (s_.par.zero >= 3) {
       // Parameters gathered before use in forward and again in backward.
-      double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2 * static_cast<double>(dp_group_.size),
-                                 dp_group_, fabric_);
+      double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2, dp_group_, fabric_);
       double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
       c.fwd.dp = std::max(ag - hide * c.fwd.compute, 0.0);
       c.bwd.dp = std::max(ag - hide * c.bwd.compute, 0.0);
@@ -221,7 +223,10 @@ class CostModel {
   double P2pTime() const {
     if (s_.par.pp <= 1) return 0;
     double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
-    if (s_.par.sequence_parallel) bytes /= static_cast<double>(s_.par.tp);  // scatter-gather optimisation
+    // Scatter/gather optimisation (Narayanan et al. SC'21, sec. 4.1): each TP
+    // rank sends 1/t of the activation and the receivers all-gather it over
+    // the (fast) scale-up domain; with sequence parallelism it is already split.
+    bytes /= static_cast<double>(s_.par.tp);
     return CollectiveTime(Collective::kSendRecv, bytes, pp_group_, fabric_);
   }
 
@@ -233,7 +238,9 @@ class CostModel {
     return CollectiveTime(Collective::kReduceScatter, full, dp_group_, fabric_);
   }
   double ParamGather(double params) const {
-    if (s_.par.zero == 0) return 0;
+    // ZeRO-1/2 gather the updated parameters once per step; ZeRO-3 keeps them
+    // sharded and gathers per layer instead (in Layer()).
+    if (s_.par.zero == 0 || s_.par.zero >= 3) return 0;
     return CollectiveTime(Collective::kAllGather, params * 2, dp_group_, fabric_);
   }
   double OptimizerTime(double params) const {
@@ -401,8 +408,15 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     auto su = static_cast<size_t>(r.critical_stage);
     Breakdown& b = r.breakdown;
     double busy = 0;
+    // A straggler's passes took (1 + slowdown) times their cost: charge it to
+    // the components, not to the bubble.
+    double slow = 1;
+    for (const Straggler& sg : options.stragglers) {
+      if (options.full && sg.replica == r.critical_replica && sg.stage == r.critical_stage) slow *= 1 + sg.slowdown;
+    }
     for (const Op& op : run.orders[su]) {
-      const PassCost& c = op.forward ? fwd[static_cast<size_t>(op.vstage)] : bwd[static_cast<size_t>(op.vstage)];
+      const PassCost c =
+          (op.forward ? fwd[static_cast<size_t>(op.vstage)] : bwd[static_cast<size_t>(op.vstage)]).Scaled(slow);
       b.compute_s += c.compute;
       b.tp_comm_exposed_s += c.tp;
       b.cp_comm_exposed_s += c.cp;

@@ -281,8 +281,7 @@ TEST(FullMode, HealthyEqualsSymmetric) {
 // as long, the gradient reduction waits for it, so the step grows by
 // x times the compute-and-TP part of the step (closed form, no overlap).
 TEST(FullMode, StragglerSlowsStepByExpectedAmount) {
-  Scenario s = Load("gpt-22b-8", {{"parallelism.dp", "2"}, {"cluster.gpus", "16"},
-                                  {"training.global_batch", "8"}});
+  Scenario s = Load("gpt-22b-8", {{"parallelism.dp", "2"}, {"cluster.gpus", "16"}, {"training.global_batch", "8"}});
   ASSERT_EQ(s.par.pp, 1);
   ASSERT_FALSE(s.fw.overlap_grad_reduce);
   SimOptions o;

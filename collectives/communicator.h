@@ -1,0 +1,87 @@
+// The communicator interface every collectives backend implements (loopback,
+// MPI, NCCL). Plain C++: no MPI or NCCL type appears here, so the harness and
+// the app compile the same whatever is enabled.
+//
+// One Communicator object is one rank. A process may hold several (loopback
+// threads; NCCL driving every local GPU with -g N), each used by its own
+// thread. Two planes:
+//  - the data plane (Alloc, Start, SendRecv, Wait) moves the benchmarked
+//    bytes, on the device for NCCL;
+//  - the control plane (Barrier, Gather, AllReduce*, Broadcast) carries the
+//    harness's small host values: results, errors, arrival for the watchdog.
+#ifndef CLUSTERBENCH_COLLECTIVES_COMMUNICATOR_H_
+#define CLUSTERBENCH_COLLECTIVES_COMMUNICATOR_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collectives/datatype.h"
+#include "collectives/op.h"
+
+namespace cb::coll {
+
+struct RankInfo {
+  int rank = 0;
+  std::string host;
+  std::string device;  // "cpu" for host buffers, else the GPU's name and index
+};
+
+class Communicator {
+ public:
+  virtual ~Communicator() = default;
+
+  virtual std::string backend() const = 0;  // "loopback", "mpi", "nccl"
+  virtual int rank() const = 0;
+  virtual int size() const = 0;
+  // Every rank's host and device, identical on all ranks (gathered at init).
+  virtual const std::vector<RankInfo>& ranks() const = 0;
+  // Seconds spent creating the communicator (NCCL init, MPI_Init excluded).
+  virtual double init_seconds() const { return 0; }
+  // Bytes a rank may allocate for buffers (device memory for NCCL).
+  virtual size_t memory_limit() const = 0;
+
+  // Whether this backend can run op on t with redop; *why says why not.
+  virtual bool Supports(OpKind op, DataType t, RedOp redop, std::string* why) const = 0;
+
+  // ---- data plane
+  virtual void* Alloc(size_t bytes) = 0;
+  virtual void Free(void* p) = 0;
+  virtual void Upload(void* dst, const void* host_src, size_t bytes) = 0;
+  virtual void Download(void* host_dst, const void* src, size_t bytes) = 0;
+  // Starts one collective. recv == send (or inside it, as nccl-tests lays
+  // out in-place all_gather/reduce_scatter) means in place. Blocking backends
+  // complete it here; NCCL enqueues it on the rank's stream.
+  virtual void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root) = 0;
+  // Point to point: send `bytes` to `to` and receive `bytes` from `from`
+  // concurrently; either peer may be -1 (none).
+  virtual void SendRecv(const void* send, int to, void* recv, int from, size_t bytes) = 0;
+  // Returns when everything started on this rank has completed.
+  virtual void Wait() = 0;
+  // True when Start returns only after the op completed on this rank (MPI,
+  // loopback): then the harness also times every iteration on its own.
+  virtual bool synchronous() const { return true; }
+
+  // ---- control plane (blocking, small, host values)
+  virtual void Barrier() = 0;
+  // Rank 0 receives every rank's vector concatenated in rank order (all the
+  // same length); other ranks receive an empty vector. O(N) memory on rank 0.
+  virtual std::vector<double> Gather(const std::vector<double>& mine) = 0;
+  virtual double AllReduceMax(double v) = 0;
+  virtual int64_t AllReduceSum(int64_t v) = 0;
+  virtual double Broadcast(double v) = 0;  // rank 0's value to all
+
+  // Arrival check for the watchdog: every rank calls it; returns true when
+  // all ranks arrived within timeout_s. On timeout rank 0 gets false and the
+  // ranks that did not arrive in *missing; other ranks get false too once
+  // rank 0 gives up, or stay blocked until Abort.
+  virtual bool ArriveWithin(double timeout_s, std::vector<int>* missing) = 0;
+  // Ends every rank of the job with `code` (MPI_Abort for MPI).
+  [[noreturn]] virtual void Abort(int code) = 0;
+};
+
+}  // namespace cb::coll
+
+#endif  // CLUSTERBENCH_COLLECTIVES_COMMUNICATOR_H_

@@ -1,0 +1,42 @@
+// Element types and reductions of collective benchmarks, named as nccl-tests
+// names them (-d float, half, bfloat16, ...; --redop sum, prod, min, max, avg),
+// and exactly predictable test data.
+//
+// Verifiable data (after nccl-tests' verifiable/ idea, with simpler values):
+// rank r contributes element i = Value(op, r, i, n), small integers that every
+// type represents exactly, chosen so each reduction's result is exact too:
+//   sum:  (r + i) mod 3            result <= 2n   (exact in half/bfloat16 up
+//                                                   to n = 128, int8 up to 63)
+//   prod: 2 if i mod n == r else 1  result = 2
+//   min, max: (r + i) mod n        result 0 or n-1 (capped at 100 for int8)
+//   avg:  (r + i) mod 3 scaled: sum / n, checked with tolerance
+// Non-reducing ops (gather, broadcast, alltoall, sendrecv) move
+// (r·131 + i) mod 97 + 1 so every element reveals where it came from.
+#ifndef CLUSTERBENCH_COLLECTIVES_DATATYPE_H_
+#define CLUSTERBENCH_COLLECTIVES_DATATYPE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cb::coll {
+
+enum class DataType { kInt8, kUint8, kInt32, kUint32, kInt64, kUint64, kHalf, kBfloat16, kFloat, kDouble };
+enum class RedOp { kSum, kProd, kMin, kMax, kAvg };
+
+size_t SizeOf(DataType t);
+const char* Name(DataType t);                  // nccl-tests spelling: int8, half, bfloat16, float, ...
+const char* Name(RedOp op);                    // sum, prod, min, max, avg
+DataType ParseDataType(const std::string& s);  // also fp16, bf16, fp32, fp64, float32, ...; throws UsageError
+RedOp ParseRedOp(const std::string& s);        // throws UsageError
+std::vector<DataType> AllDataTypes();
+bool IsFloating(DataType t);
+
+// Writes/reads element i of a typed buffer as a double (exact for the values used).
+void Store(void* buf, DataType t, size_t i, double v);
+double Load(const void* buf, DataType t, size_t i);
+
+}  // namespace cb::coll
+
+#endif  // CLUSTERBENCH_COLLECTIVES_DATATYPE_H_

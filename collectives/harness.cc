@@ -1,0 +1,376 @@
+#include "collectives/harness.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "core/error.h"
+#include "core/units.h"
+
+namespace cb::coll {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
+
+// Exit code when a rank never arrives (docs/cli.md: watchdog).
+constexpr int kTimeoutExit = 6;
+
+void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where) {
+  std::vector<int> missing;
+  if (comm.ArriveWithin(o.timeout_s, &missing)) return;
+  if (comm.rank() == 0) {
+    std::string who;
+    for (int r : missing) {
+      const RankInfo& ri = comm.ranks()[static_cast<size_t>(r)];
+      who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", r, ri.host, ri.device);
+    }
+    std::fprintf(stderr, "clusterbench: error: watchdog: %s: %zu rank(s) did not arrive within %g s: %s\n",
+                 where.c_str(), missing.size(), o.timeout_s, who.c_str());
+    std::fflush(stderr);
+  }
+  comm.Abort(kTimeoutExit);
+}
+
+// Pointers into the two buffers for one op, size and placement, laid out as
+// nccl-tests lays out in-place operations.
+struct Layout {
+  void* send;
+  void* recv;
+};
+Layout Place(OpKind op, bool in_place, void* send_buf, void* recv_buf, const Counts& c, DataType t, int rank) {
+  if (!in_place) return {send_buf, recv_buf};
+  const size_t es = SizeOf(t);
+  char* r = static_cast<char*>(recv_buf);
+  switch (op) {
+    case OpKind::kAllGather:
+      return {r + static_cast<size_t>(rank) * c.send_count * es, r};
+    case OpKind::kReduceScatter:
+      return {r, r + static_cast<size_t>(rank) * c.recv_count * es};
+    default:
+      return {r, r};
+  }
+}
+
+struct RankStats {  // one rank's view of one measurement
+  double elapsed_per_iter = 0;
+  Summary iterations;
+  int64_t wrong = 0;
+};
+
+Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine, OpKind op, size_t size, bool in_place,
+               std::vector<PerRankRow>* per_rank) {
+  // O(N) on rank 0: six numbers per rank.
+  std::vector<double> v = {mine.elapsed_per_iter, mine.iterations.min, mine.iterations.median,
+                           mine.iterations.max,   mine.iterations.p99, static_cast<double>(mine.wrong)};
+  std::vector<double> all = comm.Gather(v);
+  Timing t;
+  t.wrong = comm.AllReduceSum(mine.wrong);
+  if (comm.rank() != 0) return t;
+  const int n = comm.size();
+  std::vector<double> elapsed, medians;
+  double mn = 1e300, mx = 0, p99 = 0;
+  for (int r = 0; r < n; ++r) {
+    const double* x = &all[static_cast<size_t>(r) * 6];
+    elapsed.push_back(x[0]);
+    medians.push_back(x[2]);
+    mn = std::min(mn, x[1]);
+    mx = std::max(mx, x[3]);
+    p99 = std::max(p99, x[4]);
+    if (x[5] > 0) t.wrong_ranks.push_back(r);
+    per_rank->push_back({op, size, in_place, r, x[0], static_cast<int64_t>(x[5])});
+  }
+  switch (o.average) {
+    case 0:
+      t.time_s = elapsed[0];
+      break;
+    case 2:
+      t.time_s = *std::min_element(elapsed.begin(), elapsed.end());
+      break;
+    case 3:
+      t.time_s = *std::max_element(elapsed.begin(), elapsed.end());
+      break;
+    default: {
+      double s = 0;
+      for (double e : elapsed) s += e;
+      t.time_s = s / n;
+    }
+  }
+  t.rank_time.count = static_cast<size_t>(n);
+  t.rank_time.min = mn;
+  t.rank_time.max = mx;
+  t.rank_time.median = Median(medians);
+  t.rank_time.p99 = p99;
+  // Late ranks: the others waited for them, so their own time inside the op
+  // is clearly the shortest (a quarter below the job's median).
+  double job = Median(medians);
+  std::vector<std::pair<double, int>> order;
+  for (int r = 0; r < n; ++r) {
+    if (n > 1 && medians[static_cast<size_t>(r)] < 0.75 * job) order.push_back({medians[static_cast<size_t>(r)], r});
+  }
+  std::sort(order.begin(), order.end());
+  for (size_t i = 0; i < order.size() && i < 3; ++i) t.late_ranks.push_back(order[i].second);
+  const double bytes = static_cast<double>(size);
+  t.algbw = t.time_s > 0 ? bytes / t.time_s : 0;
+  t.busbw = t.algbw * BusBandwidthFactor(op, n);
+  return t;
+}
+
+RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t size, bool in_place, void* send_buf,
+                  void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
+  const int rank = comm.rank(), n = comm.size();
+  const DataType t = o.dtype;
+  const Counts c = CountsFor(op, size, t, n);
+  const size_t es = SizeOf(t);
+  const int root = HasRoot(op) ? o.root : -1;
+  Layout l = Place(op, in_place, send_buf, recv_buf, c, t, rank);
+  auto fill = [&] {
+    host.assign(std::max<size_t>(c.send_count * es, 1), 0);
+    FillSend(op, o.redop, t, rank, n, o.root, host.data(), c, rank == o.corrupt_rank);
+    if (c.send_count) comm.Upload(l.send, host.data(), c.send_count * es);
+  };
+  fill();
+  for (int i = 0; i < o.warmup; ++i) comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+  comm.Wait();
+
+  // Slow injection: the slow rank enters each op late by a fraction of the
+  // op's own time (measured once, agreed across ranks).
+  double sleep_s = 0;
+  if (o.slow_rank >= 0) {
+    if (*slow_sleep_s < 0) {
+      double t0 = Now();
+      comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+      comm.Wait();
+      *slow_sleep_s = comm.AllReduceMax(Now() - t0) * o.slow_fraction;
+    }
+    if (rank == o.slow_rank) sleep_s = *slow_sleep_s;
+  }
+
+  comm.Barrier();
+  RankStats s;
+  std::vector<double> iters;
+  iters.reserve(static_cast<size_t>(o.iters));
+  const double start = Now();
+  for (int i = 0; i < o.iters; ++i) {
+    if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
+    double t0 = Now();
+    comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+    if (comm.synchronous()) iters.push_back(Now() - t0);
+  }
+  comm.Wait();
+  s.elapsed_per_iter = o.iters > 0 ? (Now() - start) / o.iters : 0;
+  if (iters.empty()) iters.push_back(s.elapsed_per_iter);
+  s.iterations = Summarize(iters);
+
+  // Checks: fresh input, one op, every element compared with the exact result.
+  for (int k = 0; k < o.checks; ++k) {
+    fill();
+    if (!in_place && c.recv_count) {
+      std::vector<char> poison(c.recv_count * es, static_cast<char>(0x7f));
+      comm.Upload(l.recv, poison.data(), poison.size());
+    }
+    comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+    comm.Wait();
+    std::vector<char> out(std::max<size_t>(c.recv_count * es, 1));
+    if (c.recv_count) comm.Download(out.data(), l.recv, c.recv_count * es);
+    s.wrong += CountWrong(op, o.redop, t, rank, n, o.root, out.data(), c);
+  }
+  return s;
+}
+
+std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
+  const int n = comm.size(), rank = comm.rank();
+  const auto& infos = comm.ranks();
+  // Pairs, identical on every rank: ring neighbours, every pair inside a
+  // host, and O(hosts) sampled pairs across hosts (all of them if asked).
+  std::vector<std::pair<std::pair<int, int>, std::string>> pairs;
+  std::set<std::pair<int, int>> seen;
+  auto add = [&](int a, int b, const char* kind) {
+    if (a == b || !seen.insert({a, b}).second) return;
+    pairs.push_back({{a, b}, kind});
+  };
+  for (int r = 0; r < n && n > 1; ++r) add(r, (r + 1) % n, "ring");
+  std::map<std::string, std::vector<int>> by_host;
+  for (const auto& ri : infos) by_host[ri.host].push_back(ri.rank);
+  for (const auto& [h, rs] : by_host) {
+    for (size_t i = 0; i < rs.size(); ++i) {
+      for (size_t j = 0; j < rs.size(); ++j) {
+        if (i != j) add(rs[i], rs[j], "intra");
+      }
+    }
+  }
+  std::vector<int> leaders;
+  for (const auto& [h, rs] : by_host) leaders.push_back(rs.front());
+  const size_t hosts = leaders.size();
+  for (size_t i = 0; i < hosts && hosts > 1; ++i) {
+    if (o.p2p_all_pairs) {
+      for (size_t j = 0; j < hosts; ++j) {
+        if (i != j) add(leaders[i], leaders[j], "inter");
+      }
+    } else {
+      add(leaders[i], leaders[(i + 1) % hosts], "inter");
+      add(leaders[i], leaders[(i + hosts / 2) % hosts], "inter");
+    }
+  }
+  const size_t bytes = std::min<size_t>(o.max_bytes, size_t{64} << 20);
+  void* buf = comm.Alloc(std::max<size_t>(bytes, 8));
+  void* small = comm.Alloc(8);
+  std::vector<P2pResult> out;
+  for (const auto& [pr, kind] : pairs) {
+    const auto [a, b] = pr;
+    Arrive(comm, o, fmt::format("p2p {} -> {}", a, b));
+    double bw = 0, lat = 0;
+    const int iters = std::max(1, o.iters);
+    if (rank == a || rank == b) {
+      for (int i = 0; i < o.warmup; ++i) {
+        if (rank == a)
+          comm.SendRecv(buf, b, nullptr, -1, bytes);
+        else
+          comm.SendRecv(nullptr, -1, buf, a, bytes);
+      }
+      double t0 = Now();
+      for (int i = 0; i < iters; ++i) {
+        if (rank == a)
+          comm.SendRecv(buf, b, nullptr, -1, bytes);
+        else
+          comm.SendRecv(nullptr, -1, buf, a, bytes);
+      }
+      if (rank == a)
+        comm.SendRecv(nullptr, -1, small, b, 8);  // the receiver's ack ends the clock
+      else
+        comm.SendRecv(small, a, nullptr, -1, 8);
+      comm.Wait();
+      if (rank == a) bw = static_cast<double>(bytes) * iters / (Now() - t0);
+      t0 = Now();
+      for (int i = 0; i < iters; ++i) {
+        if (rank == a) {
+          comm.SendRecv(small, b, nullptr, -1, 8);
+          comm.SendRecv(nullptr, -1, small, b, 8);
+        } else {
+          comm.SendRecv(nullptr, -1, small, a, 8);
+          comm.SendRecv(small, a, nullptr, -1, 8);
+        }
+      }
+      comm.Wait();
+      if (rank == a) lat = (Now() - t0) / (2.0 * iters);
+      if (o.slow_rank >= 0 && (a == o.slow_rank || b == o.slow_rank) && rank == a) {
+        bw /= (1 + o.slow_fraction);  // self-test: a slow rank's links carry less
+        lat *= (1 + o.slow_fraction);
+      }
+    }
+    // O(1) per pair on every rank: the sender's figures, shared by max.
+    P2pResult res{a, b, kind, comm.AllReduceMax(bw), comm.AllReduceMax(lat), false};
+    out.push_back(res);
+  }
+  comm.Free(buf);
+  comm.Free(small);
+  std::map<std::string, std::vector<double>> bws;
+  for (const auto& r : out) bws[r.kind].push_back(r.bandwidth);
+  for (auto& r : out) r.flagged = r.bandwidth < 0.5 * Median(bws[r.kind]);
+  return out;
+}
+
+}  // namespace
+
+std::vector<size_t> SizeSweep(const BenchOptions& o) {
+  std::vector<size_t> sizes;
+  for (size_t s = o.min_bytes; s <= o.max_bytes;) {
+    sizes.push_back(s);
+    size_t next = o.increment > 0 ? s + o.increment : static_cast<size_t>(std::ceil(static_cast<double>(s) * o.factor));
+    if (next <= s) break;
+    s = next;
+  }
+  return sizes;
+}
+
+std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
+  if (o->min_bytes > o->max_bytes) {
+    throw UsageError(fmt::format("-b {} is larger than -e {}: sizes out of order", o->min_bytes, o->max_bytes));
+  }
+  if (o->increment == 0 && !(o->factor > 1)) throw UsageError(fmt::format("-f {}: the factor must be > 1", o->factor));
+  if (o->iters < 1) throw UsageError("-n must be at least 1");
+  if (o->warmup < 0 || o->checks < 0) throw UsageError("-w and -c must not be negative");
+  if (o->average < 0 || o->average > 3) throw UsageError(fmt::format("-a {}: must be 0..3", o->average));
+  if (o->root < 0 || o->root >= comm.size()) {
+    throw UsageError(fmt::format("--root {}: the job has ranks 0..{}", o->root, comm.size() - 1));
+  }
+  for (int r : {o->corrupt_rank, o->slow_rank, o->hang_rank}) {
+    if (r >= comm.size())
+      throw UsageError(fmt::format("--inject: rank {} is outside the job (0..{})", r, comm.size() - 1));
+  }
+  for (OpKind op : o->ops) {
+    std::string why;
+    if (!comm.Supports(op, o->dtype, o->redop, &why)) {
+      throw UsageError(fmt::format("{} backend cannot run {} on {}{}: {}", comm.backend(), Name(op), Name(o->dtype),
+                                   IsReduction(op) ? fmt::format(" with {}", Name(o->redop)) : "", why));
+    }
+  }
+  // Two buffers of max_bytes per rank must fit (nccl-tests caps the same way).
+  std::string note;
+  size_t limit = comm.memory_limit() / 2;
+  if (o->max_bytes > limit) {
+    note = fmt::format("reducing the largest size from {} to {} to fit the memory of one rank",
+                       FormatBytes(static_cast<double>(o->max_bytes)), FormatBytes(static_cast<double>(limit)));
+    o->max_bytes = limit;
+    if (o->min_bytes > o->max_bytes) o->min_bytes = o->max_bytes;
+  }
+  return note;
+}
+
+BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const ProgressFn& progress) {
+  BenchReport report;
+  if (o.hang_rank == comm.rank()) {
+    // Self-test: this rank never joins; the watchdog must name it.
+    std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
+  }
+  const std::vector<size_t> sizes = SizeSweep(o);
+  const size_t buf_bytes = std::max<size_t>(o.max_bytes, 64);
+  void* send = comm.Alloc(buf_bytes);
+  void* recv = comm.Alloc(buf_bytes);
+  std::vector<char> host;
+  double busbw_sum = 0;
+  int busbw_n = 0;
+  for (OpKind op : o.ops) {
+    double slow_sleep = -1;
+    for (size_t raw : sizes) {
+      size_t size = AlignSize(op, raw, o.dtype, comm.size());
+      SizeResult r;
+      r.op = op;
+      r.size = size;
+      r.count = CountsFor(op, size, o.dtype, comm.size()).count;
+      r.dtype = o.dtype;
+      r.redop = o.redop;
+      r.root = HasRoot(op) ? o.root : -1;
+      for (bool in_place : {false, true}) {
+        if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
+        Arrive(comm, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
+        RankStats s = Measure(comm, o, op, size, in_place, send, recv, host, &slow_sleep);
+        Timing t = Combine(comm, o, s, op, size, in_place, &report.per_rank);
+        report.total_wrong += t.wrong;
+        (in_place ? r.in_place : r.out_of_place) = t;
+        (in_place ? r.has_in_place : r.has_out_of_place) = true;
+      }
+      if (comm.rank() == 0) {
+        if (r.has_out_of_place) {
+          busbw_sum += r.out_of_place.busbw;
+          ++busbw_n;
+        }
+        if (progress) progress(r);
+        report.results.push_back(r);
+      }
+    }
+  }
+  comm.Free(send);
+  comm.Free(recv);
+  if (o.p2p) report.p2p = RunP2p(comm, o);
+  report.avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
+  return report;
+}
+
+}  // namespace cb::coll

@@ -1,0 +1,108 @@
+// The collectives benchmark harness: sizes, warm-up, timing, checks,
+// injections, watchdog and result gathering. Backends supply only the
+// operations (Communicator); this file owns measurement, as nccl-tests'
+// common.cu does, without its globals.
+//
+// Timing (as nccl-tests): `iters` back-to-back ops between two clock reads on
+// each rank, time = elapsed / iters; across ranks the table shows the average
+// (-a 1, default), rank 0's (-a 0), the minimum (-a 2) or the maximum (-a 3).
+// Synchronous backends also time every iteration: the per-rank distribution
+// (min, median, max, p99 over ranks and iterations) and the ranks everybody
+// waited for (the "late" ranks: their own time inside the op is the shortest).
+#ifndef CLUSTERBENCH_COLLECTIVES_HARNESS_H_
+#define CLUSTERBENCH_COLLECTIVES_HARNESS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "collectives/communicator.h"
+#include "core/stats.h"
+
+namespace cb::coll {
+
+struct BenchOptions {
+  std::vector<OpKind> ops;
+  bool p2p = false;
+  bool p2p_all_pairs = false;  // O(N^2) across nodes: only when asked
+  size_t min_bytes = 8, max_bytes = 8 << 20;
+  double factor = 2;     // -f: multiply the size by this each step
+  size_t increment = 0;  // -i: or add this (nccl-tests' stepbytes), when > 0
+  int iters = 20, warmup = 5, checks = 1;
+  DataType dtype = DataType::kFloat;
+  RedOp redop = RedOp::kSum;
+  int root = 0;
+  int average = 1;  // -a: 0 rank 0, 1 average, 2 min, 3 max
+  double timeout_s = 300;
+  bool out_of_place = true, in_place = true;
+  // Self-test injections.
+  int corrupt_rank = -1;
+  int slow_rank = -1;
+  double slow_fraction = 0;
+  int hang_rank = -1;
+};
+
+struct Timing {
+  double time_s = 0;            // the figure the table prints
+  double algbw = 0, busbw = 0;  // bytes/s
+  int64_t wrong = 0;
+  std::vector<int> wrong_ranks;
+  Summary rank_time;  // per rank and iteration (or per rank when asynchronous)
+  std::vector<int> late_ranks;
+};
+
+struct SizeResult {
+  OpKind op = OpKind::kAllReduce;
+  size_t size = 0, count = 0;
+  DataType dtype = DataType::kFloat;
+  RedOp redop = RedOp::kSum;
+  int root = -1;
+  Timing out_of_place, in_place;
+  bool has_out_of_place = false, has_in_place = false;
+};
+
+struct PerRankRow {
+  OpKind op;
+  size_t size;
+  bool in_place;
+  int rank;
+  double time_s;  // this rank's elapsed / iters
+  int64_t wrong;
+};
+
+struct P2pResult {
+  int src = 0, dst = 0;
+  std::string kind;      // ring, intra, inter
+  double bandwidth = 0;  // bytes/s, one direction, max size
+  double latency_s = 0;  // half round trip of 8 bytes
+  bool flagged = false;  // far below the median of its kind
+};
+
+struct BenchReport {
+  std::vector<SizeResult> results;
+  std::vector<PerRankRow> per_rank;
+  std::vector<P2pResult> p2p;
+  int64_t total_wrong = 0;
+  double avg_busbw = 0;  // nccl-tests' "Avg bus bandwidth" over sizes, out of place
+};
+
+// Called on rank 0 after each size, for streaming output.
+using ProgressFn = std::function<void(const SizeResult&)>;
+
+// Sizes the run visits: min, min·f, ... <= max (or min + k·increment).
+std::vector<size_t> SizeSweep(const BenchOptions& o);
+
+// Validates options against the communicator (same decision on every rank):
+// throws UsageError for sizes out of order, ops the backend cannot do, a root
+// outside the job. Caps max_bytes to the backend's memory (returns a note).
+std::string ValidateOptions(BenchOptions* o, const Communicator& comm);
+
+// Runs the benchmark on this rank; the report is complete on rank 0 only.
+// A rank that does not arrive within timeout_s makes rank 0 print the missing
+// ranks (host, device) and Abort(6).
+BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const ProgressFn& progress);
+
+}  // namespace cb::coll
+
+#endif  // CLUSTERBENCH_COLLECTIVES_HARNESS_H_

@@ -1,0 +1,336 @@
+// The loopback backend: ranks are threads of this process, buffers are host
+// memory, and every op is computed from the ranks' inputs with the exact
+// semantics NCCL and MPI give it. It exists so the harness (sizes, timing,
+// checks, injections, watchdog, output) is tested anywhere; its bandwidth
+// numbers mean nothing.
+#include <fmt/format.h>
+#include <unistd.h>
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "collectives/backend.h"
+#include "core/error.h"
+
+namespace cb::coll {
+namespace {
+
+// Shared state of the job: a reusable barrier and per-rank slots.
+class Shared {
+ public:
+  explicit Shared(int n) : n_(n), slots_(static_cast<size_t>(n)), values_(static_cast<size_t>(n)) {
+    char host[256] = {0};
+    gethostname(host, sizeof host - 1);
+    for (int r = 0; r < n; ++r) infos_.push_back({r, host, fmt::format("cpu (thread {})", r)});
+  }
+
+  void Barrier() {
+    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t gen = generation_;
+    if (++waiting_ == n_) {
+      waiting_ = 0;
+      ++generation_;
+      cv_.notify_all();
+    } else {
+      cv_.wait(lock, [&] { return generation_ != gen; });
+    }
+  }
+
+  struct Slot {
+    std::vector<char> staged;  // copy of the rank's input (in-place safe)
+    void* recv = nullptr;
+    const void* send = nullptr;
+    size_t bytes = 0;
+  };
+  Slot& slot(int r) { return slots_[static_cast<size_t>(r)]; }
+  std::vector<double>& values(int r) { return values_[static_cast<size_t>(r)]; }
+  const std::vector<RankInfo>& infos() const { return infos_; }
+  int n() const { return n_; }
+
+  // Arrival for the watchdog.
+  bool Arrive(int rank, double timeout_s, std::vector<int>* missing) {
+    std::unique_lock<std::mutex> lock(mu_);
+    uint64_t round = arrive_round_;
+    arrived_.resize(static_cast<size_t>(n_), false);
+    arrived_[static_cast<size_t>(rank)] = true;
+    if (++arrive_count_ == n_) {
+      arrive_count_ = 0;
+      arrived_.assign(static_cast<size_t>(n_), false);
+      ++arrive_round_;
+      arrive_ok_ = true;
+      cv_.notify_all();
+      return true;
+    }
+    bool done = cv_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] { return arrive_round_ != round; });
+    if (done) return arrive_ok_;
+    if (rank == 0 && missing) {
+      missing->clear();
+      for (int r = 0; r < n_; ++r) {
+        if (!arrived_[static_cast<size_t>(r)]) missing->push_back(r);
+      }
+    }
+    return false;
+  }
+
+ private:
+  int n_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  int waiting_ = 0;
+  uint64_t generation_ = 0;
+  std::vector<Slot> slots_;
+  std::vector<std::vector<double>> values_;
+  std::vector<RankInfo> infos_;
+  std::vector<bool> arrived_;
+  int arrive_count_ = 0;
+  uint64_t arrive_round_ = 0;
+  bool arrive_ok_ = true;
+};
+
+double Combine(RedOp r, double a, double b) {
+  switch (r) {
+    case RedOp::kSum:
+    case RedOp::kAvg:
+      return a + b;
+    case RedOp::kProd:
+      return a * b;
+    case RedOp::kMin:
+      return std::min(a, b);
+    case RedOp::kMax:
+      return std::max(a, b);
+  }
+  return a;
+}
+
+class LoopbackCommunicator : public Communicator {
+ public:
+  LoopbackCommunicator(Shared* shared, int rank) : s_(shared), rank_(rank) {}
+
+  std::string backend() const override { return "loopback"; }
+  int rank() const override { return rank_; }
+  int size() const override { return s_->n(); }
+  const std::vector<RankInfo>& ranks() const override { return s_->infos(); }
+  size_t memory_limit() const override {
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return static_cast<size_t>(pages) * static_cast<size_t>(page) / 8 / static_cast<size_t>(s_->n());
+  }
+  bool Supports(OpKind, DataType, RedOp, std::string*) const override { return true; }
+
+  void* Alloc(size_t bytes) override { return std::calloc(std::max<size_t>(bytes, 1), 1); }
+  void Free(void* p) override { std::free(p); }
+  void Upload(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+  void Download(void* dst, const void* src, size_t bytes) override { std::memcpy(dst, src, bytes); }
+
+  void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root) override {
+    const size_t es = SizeOf(t);
+    const int n = s_->n();
+    Shared::Slot& me = s_->slot(rank_);
+    me.staged.assign(static_cast<const char*>(send), static_cast<const char*>(send) + c.send_count * es);
+    s_->Barrier();  // every input staged
+    auto in = [&](int r) { return static_cast<const void*>(s_->slot(r).staged.data()); };
+    switch (op) {
+      case OpKind::kAllReduce:
+      case OpKind::kReduce:
+        if (op == OpKind::kAllReduce || rank_ == root) {
+          for (size_t i = 0; i < c.recv_count; ++i) {
+            double acc = Load(in(0), t, i);
+            for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
+            if (redop == RedOp::kAvg) acc /= n;
+            Store(recv, t, i, Wrap(acc, t));
+          }
+        }
+        break;
+      case OpKind::kReduceScatter:
+        for (size_t j = 0; j < c.recv_count; ++j) {
+          size_t i = static_cast<size_t>(rank_) * c.recv_count + j;
+          double acc = Load(in(0), t, i);
+          for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
+          if (redop == RedOp::kAvg) acc /= n;
+          Store(recv, t, j, Wrap(acc, t));
+        }
+        break;
+      case OpKind::kAllGather:
+        for (int r = 0; r < n; ++r) {
+          std::memcpy(static_cast<char*>(recv) + static_cast<size_t>(r) * c.send_count * es, in(r), c.send_count * es);
+        }
+        break;
+      case OpKind::kBroadcast:
+        std::memcpy(recv, in(root), c.recv_count * es);
+        break;
+      case OpKind::kAllToAll: {
+        size_t chunk = c.send_count / static_cast<size_t>(n) * es;
+        for (int q = 0; q < n; ++q) {
+          std::memcpy(static_cast<char*>(recv) + static_cast<size_t>(q) * chunk,
+                      static_cast<const char*>(in(q)) + static_cast<size_t>(rank_) * chunk, chunk);
+        }
+        break;
+      }
+      case OpKind::kSendRecv:
+        std::memcpy(recv, in(RecvPeer(rank_, n)), c.recv_count * es);
+        break;
+    }
+    s_->Barrier();  // nobody restages before everyone has read
+  }
+
+  void SendRecv(const void* send, int to, void* recv, int from, size_t bytes) override {
+    // Pairwise exchange through the slots; the harness calls it on both
+    // ends of a pair and nowhere else, with the others waiting at a barrier.
+    Shared::Slot& me = s_->slot(rank_);
+    me.send = send;
+    me.bytes = bytes;
+    {
+      std::unique_lock<std::mutex> lock(p2p_mu());
+      posted()[{rank_, to}] = true;
+      p2p_cv().notify_all();
+      if (from >= 0) {
+        p2p_cv().wait(lock, [&] { return posted()[{from, rank_}]; });
+        posted()[{from, rank_}] = false;
+      }
+    }
+    if (from >= 0) std::memcpy(recv, s_->slot(from).send, bytes);
+    // Tell the sender its buffer may be reused.
+    std::unique_lock<std::mutex> lock(p2p_mu());
+    if (from >= 0) {
+      consumed()[{from, rank_}] = true;
+      p2p_cv().notify_all();
+    }
+    if (to >= 0) {
+      p2p_cv().wait(lock, [&] { return consumed()[{rank_, to}]; });
+      consumed()[{rank_, to}] = false;
+    }
+  }
+
+  void Wait() override {}
+
+  void Barrier() override { s_->Barrier(); }
+  std::vector<double> Gather(const std::vector<double>& mine) override {
+    s_->values(rank_) = mine;
+    s_->Barrier();
+    std::vector<double> out;
+    if (rank_ == 0) {
+      for (int r = 0; r < s_->n(); ++r) out.insert(out.end(), s_->values(r).begin(), s_->values(r).end());
+    }
+    s_->Barrier();
+    return out;
+  }
+  double AllReduceMax(double v) override {
+    s_->values(rank_) = {v};
+    s_->Barrier();
+    double m = v;
+    for (int r = 0; r < s_->n(); ++r) m = std::max(m, s_->values(r)[0]);
+    s_->Barrier();
+    return m;
+  }
+  int64_t AllReduceSum(int64_t v) override {
+    s_->values(rank_) = {static_cast<double>(v)};
+    s_->Barrier();
+    double sum = 0;
+    for (int r = 0; r < s_->n(); ++r) sum += s_->values(r)[0];
+    s_->Barrier();
+    return static_cast<int64_t>(sum);
+  }
+  double Broadcast(double v) override {
+    if (rank_ == 0) s_->values(0) = {v};
+    s_->Barrier();
+    double out = s_->values(0)[0];
+    s_->Barrier();
+    return out;
+  }
+  bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
+    return s_->Arrive(rank_, timeout_s, missing);
+  }
+  [[noreturn]] void Abort(int code) override {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+
+ private:
+  static double Wrap(double v, DataType t) {
+    if (IsFloating(t)) return v;
+    int64_t x = static_cast<int64_t>(v);
+    switch (t) {
+      case DataType::kInt8:
+        return static_cast<int8_t>(x);
+      case DataType::kUint8:
+        return static_cast<uint8_t>(x);
+      case DataType::kInt32:
+        return static_cast<int32_t>(x);
+      case DataType::kUint32:
+        return static_cast<uint32_t>(x);
+      default:
+        return static_cast<double>(x);
+    }
+  }
+  // Point-to-point rendezvous state, shared by the job's threads.
+  std::mutex& p2p_mu() { return p2p_->mu; }
+  std::condition_variable& p2p_cv() { return p2p_->cv; }
+  std::map<std::pair<int, int>, bool>& posted() { return p2p_->posted; }
+  std::map<std::pair<int, int>, bool>& consumed() { return p2p_->consumed; }
+
+ public:
+  struct P2p {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::map<std::pair<int, int>, bool> posted, consumed;
+  };
+  P2p* p2p_ = nullptr;
+
+ private:
+  Shared* s_;
+  int rank_;
+};
+
+class LoopbackBackend : public Backend {
+ public:
+  explicit LoopbackBackend(const BackendOptions& o) : n_(o.loopback_ranks) {
+    if (n_ < 1) throw UsageError(fmt::format("loopback: {} ranks; need at least 1", n_));
+  }
+  std::string name() const override { return "loopback"; }
+  int world_size() const override { return n_; }
+  int local_ranks() const override { return n_; }
+  bool holds_rank0() const override { return true; }
+
+  void Run(const std::function<void(Communicator&)>& body) override {
+    Shared shared(n_);
+    LoopbackCommunicator::P2p p2p;
+    std::vector<std::unique_ptr<LoopbackCommunicator>> comms;
+    for (int r = 0; r < n_; ++r) {
+      comms.push_back(std::make_unique<LoopbackCommunicator>(&shared, r));
+      comms.back()->p2p_ = &p2p;
+    }
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(n_));
+    std::vector<std::thread> threads;
+    for (int r = 0; r < n_; ++r) {
+      threads.emplace_back([&, r] {
+        try {
+          body(*comms[static_cast<size_t>(r)]);
+        } catch (...) {
+          errors[static_cast<size_t>(r)] = std::current_exception();
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    for (auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+  }
+
+ private:
+  int n_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> MakeLoopbackBackend(const BackendOptions& options) {
+  return std::make_unique<LoopbackBackend>(options);
+}
+
+}  // namespace cb::coll

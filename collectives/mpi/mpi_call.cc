@@ -1,0 +1,26 @@
+#include "collectives/mpi/mpi_call.h"
+
+#include <mpi.h>
+
+#include <fmt/format.h>
+#include <string_view>
+
+#include "core/error.h"
+
+namespace cb::coll::mpi_detail {
+
+std::string MpiErrorString(int rc) {
+  char text[MPI_MAX_ERROR_STRING] = {0};
+  int len = 0;
+  if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS) return fmt::format("MPI error {}", rc);
+  return std::string(text, static_cast<size_t>(len));
+}
+
+void CheckMpi(int rc, const char* call, const std::string& who, std::source_location where) {
+  if (rc == MPI_SUCCESS) return;
+  std::string_view file = where.file_name();
+  if (size_t p = file.rfind("collectives/"); p != std::string_view::npos) file.remove_prefix(p);
+  throw RuntimeError(fmt::format("{} failed ({}:{}): {} ({})", call, file, where.line(), MpiErrorString(rc), who));
+}
+
+}  // namespace cb::coll::mpi_detail

@@ -1,0 +1,24 @@
+// The one check helper for MPI calls in this folder: a failed call becomes a
+// cb::RuntimeError naming the call, where it was made, MPI's own error string
+// and the rank and host that saw it. Only works where the communicator's
+// error handler is MPI_ERRORS_RETURN (the default, MPI_ERRORS_ARE_FATAL,
+// aborts the job inside the call instead).
+#ifndef CLUSTERBENCH_COLLECTIVES_MPI_MPI_CALL_H_
+#define CLUSTERBENCH_COLLECTIVES_MPI_MPI_CALL_H_
+
+#include <source_location>
+#include <string>
+
+namespace cb::coll::mpi_detail {
+
+// Throws cb::RuntimeError unless rc == MPI_SUCCESS. `call` is the function's
+// name ("MPI_Allreduce"); `who` says which rank ("rank 3 of 8 on host n7").
+void CheckMpi(int rc, const char* call, const std::string& who,
+              std::source_location where = std::source_location::current());
+
+// MPI's text for an error code ("MPI_ERR_TRUNCATE: message truncated").
+std::string MpiErrorString(int rc);
+
+}  // namespace cb::coll::mpi_detail
+
+#endif  // CLUSTERBENCH_COLLECTIVES_MPI_MPI_CALL_H_

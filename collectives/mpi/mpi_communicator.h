@@ -1,0 +1,106 @@
+// One MPI rank as a cb::coll::Communicator: host buffers, blocking MPI
+// collectives, and a control plane on its own communicator.
+//
+// Two duplicates of the parent communicator (MPI_COMM_WORLD for the
+// backend): `data_` carries the benchmarked collectives and point-to-point
+// bytes, `control_` the harness's small values and the watchdog's arrival
+// messages, so a control message can never match a data receive. Both use
+// MPI_ERRORS_RETURN; every failure is a cb::RuntimeError naming the call,
+// MPI's error string, the rank and the host.
+//
+// In place, as nccl-tests lays it out (see Start): the MPI mapping is
+//   all_reduce, alltoall     recv == send            -> MPI_IN_PLACE
+//   reduce                   recv == send            -> MPI_IN_PLACE on the root only
+//   broadcast                recv == send            -> MPI_Bcast(recv); out of place
+//                                                       the root copies send to recv first
+//   all_gather               send == recv + r·count  -> MPI_IN_PLACE (block already in place)
+//   reduce_scatter           recv == send + r·count  -> MPI_IN_PLACE on the whole buffer,
+//                                                       then move block 0 to the rank's block
+//   sendrecv                 recv == send            -> MPI_Sendrecv_replace
+#ifndef CLUSTERBENCH_COLLECTIVES_MPI_MPI_COMMUNICATOR_H_
+#define CLUSTERBENCH_COLLECTIVES_MPI_MPI_COMMUNICATOR_H_
+
+#include <mpi.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "collectives/communicator.h"
+
+namespace cb::coll {
+
+class MpiCommunicator : public Communicator {
+ public:
+  // Collective over `parent`: every rank of it must construct one. MPI must
+  // be initialised. Does not take ownership of `parent`.
+  explicit MpiCommunicator(MPI_Comm parent);
+  ~MpiCommunicator() override;
+  MpiCommunicator(const MpiCommunicator&) = delete;
+  MpiCommunicator& operator=(const MpiCommunicator&) = delete;
+
+  std::string backend() const override { return "mpi"; }
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+  const std::vector<RankInfo>& ranks() const override { return ranks_; }
+  double init_seconds() const override { return init_seconds_; }
+  // Physical memory of the host / ranks on the host / 4.
+  size_t memory_limit() const override { return memory_limit_; }
+
+  bool Supports(OpKind op, DataType t, RedOp redop, std::string* why) const override;
+
+  void* Alloc(size_t bytes) override;
+  void Free(void* p) override;
+  void Upload(void* dst, const void* host_src, size_t bytes) override;
+  void Download(void* host_dst, const void* src, size_t bytes) override;
+  // Throws cb::RuntimeError for what Supports() rejects, for element counts
+  // above INT_MAX, and for send and receive buffers that overlap other than
+  // in the in-place layouts above.
+  void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root) override;
+  // Messages above max_message_bytes() go as several MPI messages.
+  void SendRecv(const void* send, int to, void* recv, int from, size_t bytes) override;
+  void Wait() override {}  // every MPI call here is blocking
+
+  void Barrier() override;
+  std::vector<double> Gather(const std::vector<double>& mine) override;
+  double AllReduceMax(double v) override;
+  int64_t AllReduceSum(int64_t v) override;
+  double Broadcast(double v) override;
+  // Non-root ranks send "arrived" (tag kArriveTag) to rank 0 and wait for
+  // rank 0's verdict (a non-blocking broadcast, polled). Rank 0 polls its
+  // receives until all arrived or timeout_s passed, then broadcasts the
+  // verdict. A non-root rank waits for the verdict without a deadline.
+  bool ArriveWithin(double timeout_s, std::vector<int>* missing) override;
+  [[noreturn]] void Abort(int code) override;
+
+  // The largest single MPI message SendRecv sends (the rest follows in
+  // further messages). Lowered by tests to exercise the chunking; must be
+  // the same on every rank.
+  size_t max_message_bytes() const { return max_message_bytes_; }
+  void set_max_message_bytes(size_t bytes) { max_message_bytes_ = bytes; }
+
+  static constexpr int kArriveTag = 901;
+  static constexpr int kSendRecvTag = 902;
+
+ private:
+  void Check(int rc, const char* call) const;
+  std::string Who() const;  // "rank 3 of 8 on host n7"
+
+  std::string host_;  // MPI_Get_processor_name
+  MPI_Comm data_ = MPI_COMM_NULL;
+  MPI_Comm control_ = MPI_COMM_NULL;
+  int rank_ = 0;
+  int size_ = 1;
+  std::vector<RankInfo> ranks_;
+  double init_seconds_ = 0;
+  size_t memory_limit_ = 0;
+  size_t max_message_bytes_ = size_t{1} << 30;
+  int arrive_sequence_ = 0;  // ArriveWithin calls so far; the payload of "arrived"
+  int arrive_payload_ = 0;   // outlives a non-root's Isend of it
+  int verdict_ = 0;          // outlives rank 0's Ibcast of it
+};
+
+}  // namespace cb::coll
+
+#endif  // CLUSTERBENCH_COLLECTIVES_MPI_MPI_COMMUNICATOR_H_

@@ -1,0 +1,267 @@
+#include "collectives/op.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+
+namespace cb::coll {
+
+const char* Name(OpKind op) {
+  switch (op) {
+    case OpKind::kAllReduce:
+      return "all_reduce";
+    case OpKind::kAllGather:
+      return "all_gather";
+    case OpKind::kReduceScatter:
+      return "reduce_scatter";
+    case OpKind::kBroadcast:
+      return "broadcast";
+    case OpKind::kReduce:
+      return "reduce";
+    case OpKind::kAllToAll:
+      return "alltoall";
+    case OpKind::kSendRecv:
+      return "sendrecv";
+  }
+  return "?";
+}
+
+std::vector<OpKind> AllOps() {
+  return {OpKind::kAllReduce, OpKind::kAllGather, OpKind::kReduceScatter, OpKind::kBroadcast,
+          OpKind::kReduce,    OpKind::kAllToAll,  OpKind::kSendRecv};
+}
+
+OpKind ParseOp(const std::string& s) {
+  std::string k;
+  for (char c : s) {
+    if (c != '_' && c != '-') k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (OpKind op : AllOps()) {
+    std::string n;
+    for (const char* p = Name(op); *p; ++p) {
+      if (*p != '_') n += *p;
+    }
+    if (k == n) return op;
+  }
+  throw UsageError(
+      fmt::format("--op {}: unknown operation (all_reduce, all_gather, reduce_scatter, broadcast, "
+                  "reduce, alltoall, sendrecv, p2p, all)",
+                  s));
+}
+
+bool IsReduction(OpKind op) {
+  return op == OpKind::kAllReduce || op == OpKind::kReduceScatter || op == OpKind::kReduce;
+}
+bool HasRoot(OpKind op) { return op == OpKind::kBroadcast || op == OpKind::kReduce; }
+
+double BusBandwidthFactor(OpKind op, int nranks) {
+  const double n = nranks;
+  switch (op) {
+    case OpKind::kAllReduce:
+      return 2 * (n - 1) / n;
+    case OpKind::kAllGather:
+    case OpKind::kReduceScatter:
+    case OpKind::kAllToAll:
+      return (n - 1) / n;
+    case OpKind::kBroadcast:
+    case OpKind::kReduce:
+    case OpKind::kSendRecv:
+      return 1;
+  }
+  return 1;
+}
+
+size_t AlignSize(OpKind op, size_t size_bytes, DataType t, int nranks) {
+  size_t unit = SizeOf(t);
+  if (op == OpKind::kAllGather || op == OpKind::kReduceScatter || op == OpKind::kAllToAll) {
+    unit *= static_cast<size_t>(nranks);
+  }
+  return size_bytes / unit * unit;
+}
+
+Counts CountsFor(OpKind op, size_t size_bytes, DataType t, int nranks) {
+  const size_t n = static_cast<size_t>(nranks);
+  const size_t elems = AlignSize(op, size_bytes, t, nranks) / SizeOf(t);
+  Counts c;
+  switch (op) {
+    case OpKind::kAllGather:
+      c.send_count = elems / n;
+      c.recv_count = elems;
+      c.count = c.send_count;
+      break;
+    case OpKind::kReduceScatter:
+      c.send_count = elems;
+      c.recv_count = elems / n;
+      c.count = c.recv_count;
+      break;
+    case OpKind::kAllToAll:
+      c.send_count = c.recv_count = elems;
+      c.count = elems / n;
+      break;
+    default:
+      c.count = c.send_count = c.recv_count = elems;
+  }
+  return c;
+}
+
+int SendPeer(int rank, int nranks) { return (rank + 1) % nranks; }
+int RecvPeer(int rank, int nranks) { return (rank - 1 + nranks) % nranks; }
+
+namespace {
+
+double ReduceIn(RedOp r, int rank, size_t i, int n) {
+  switch (r) {
+    case RedOp::kSum:
+    case RedOp::kAvg:
+      return static_cast<double>((static_cast<size_t>(rank) + i) % 3);
+    case RedOp::kProd:
+      return (i % static_cast<size_t>(n) == static_cast<size_t>(rank)) ? 2 : 1;
+    case RedOp::kMin:
+    case RedOp::kMax:
+      return static_cast<double>((static_cast<size_t>(rank) + i) % static_cast<size_t>(std::min(n, 100)));
+  }
+  return 0;
+}
+
+double MoveIn(int rank, size_t i) { return static_cast<double>((static_cast<size_t>(rank) * 131 + i) % 97 + 1); }
+
+double Reduced(RedOp r, size_t i, int n) {
+  double acc = ReduceIn(r, 0, i, n);
+  for (int k = 1; k < n; ++k) {
+    double v = ReduceIn(r, k, i, n);
+    switch (r) {
+      case RedOp::kSum:
+      case RedOp::kAvg:
+        acc += v;
+        break;
+      case RedOp::kProd:
+        acc *= v;
+        break;
+      case RedOp::kMin:
+        acc = std::min(acc, v);
+        break;
+      case RedOp::kMax:
+        acc = std::max(acc, v);
+        break;
+    }
+  }
+  if (r == RedOp::kAvg) acc /= n;
+  return acc;
+}
+
+// What a buffer of type t holds after the exact result `v` is computed in
+// that type: integers wrap modulo 2^bits, as NCCL and MPI sums do.
+double AsType(double v, DataType t) {
+  if (IsFloating(t)) return v;
+  int64_t x = static_cast<int64_t>(std::llround(v));
+  switch (t) {
+    case DataType::kInt8:
+      return static_cast<int8_t>(x);
+    case DataType::kUint8:
+      return static_cast<uint8_t>(x);
+    case DataType::kInt32:
+      return static_cast<int32_t>(x);
+    case DataType::kUint32:
+      return static_cast<uint32_t>(x);
+    default:
+      return static_cast<double>(x);
+  }
+}
+
+bool Same(double got, double want, DataType t, RedOp r, int n) {
+  if (!IsFloating(t)) return got == want;
+  // Integer-valued inputs are exact until the sum outgrows the mantissa;
+  // avg divides. Tolerate what the type cannot represent.
+  double eps = t == DataType::kHalf       ? 1.0 / 1024
+               : t == DataType::kBfloat16 ? 1.0 / 128
+               : t == DataType::kFloat    ? 1.0 / (1 << 23)
+                                          : 1e-15;
+  double tol = (r == RedOp::kAvg || std::fabs(want) * eps >= 0.5) ? std::fabs(want) * eps * 2 + eps * n : 0;
+  return std::fabs(got - want) <= tol;
+}
+
+void Put(void* buf, DataType t, size_t i, double v) { Store(buf, t, i, AsType(v, t)); }
+
+}  // namespace
+
+void FillSend(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root, void* send, const Counts& c,
+              bool corrupt) {
+  const size_t n = static_cast<size_t>(nranks);
+  switch (op) {
+    case OpKind::kAllReduce:
+    case OpKind::kReduce:
+    case OpKind::kReduceScatter:
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, ReduceIn(redop, rank, i, nranks));
+      if (corrupt) {
+        size_t stride = op == OpKind::kReduceScatter ? c.recv_count : c.send_count;
+        for (size_t i = 0; stride > 0 && i < c.send_count; i += stride) Put(send, t, i, Load(send, t, i) + 1);
+      }
+      break;
+    case OpKind::kAllGather:
+    case OpKind::kSendRecv:
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(rank, i));
+      if (corrupt && c.send_count) Put(send, t, 0, MoveIn(rank, 0) + 1);
+      break;
+    case OpKind::kBroadcast:
+      if (rank == root) {
+        for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(root, i));
+      }
+      if (corrupt && rank == root && c.send_count) Put(send, t, 0, MoveIn(root, 0) + 1);
+      break;
+    case OpKind::kAllToAll: {
+      size_t chunk = c.send_count / n;
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(rank, i));
+      if (corrupt) {
+        for (size_t p = 0; chunk > 0 && p < n; ++p) Put(send, t, p * chunk, MoveIn(rank, p * chunk) + 1);
+      }
+      break;
+    }
+  }
+}
+
+int64_t CountWrong(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root, const void* recv,
+                   const Counts& c) {
+  const size_t n = static_cast<size_t>(nranks);
+  int64_t wrong = 0;
+  auto check = [&](size_t i, double want) { wrong += !Same(Load(recv, t, i), AsType(want, t), t, redop, nranks); };
+  switch (op) {
+    case OpKind::kAllReduce:
+      for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks));
+      break;
+    case OpKind::kReduce:
+      if (rank == root) {
+        for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks));
+      }
+      break;
+    case OpKind::kReduceScatter:
+      for (size_t j = 0; j < c.recv_count; ++j) {
+        check(j, Reduced(redop, static_cast<size_t>(rank) * c.recv_count + j, nranks));
+      }
+      break;
+    case OpKind::kAllGather:
+      for (size_t r = 0; r < n; ++r) {
+        for (size_t j = 0; j < c.send_count; ++j) check(r * c.send_count + j, MoveIn(static_cast<int>(r), j));
+      }
+      break;
+    case OpKind::kBroadcast:
+      for (size_t i = 0; i < c.recv_count; ++i) check(i, MoveIn(root, i));
+      break;
+    case OpKind::kAllToAll: {
+      size_t chunk = c.recv_count / n;
+      for (size_t q = 0; q < n; ++q) {
+        for (size_t j = 0; j < chunk; ++j) {
+          check(q * chunk + j, MoveIn(static_cast<int>(q), static_cast<size_t>(rank) * chunk + j));
+        }
+      }
+      break;
+    }
+    case OpKind::kSendRecv:
+      for (size_t i = 0; i < c.recv_count; ++i) check(i, MoveIn(RecvPeer(rank, nranks), i));
+      break;
+  }
+  return wrong;
+}
+
+}  // namespace cb::coll

@@ -1,0 +1,59 @@
+// The operation catalogue: what each collective moves, how nccl-tests counts
+// its size and bus bandwidth, and what each rank must end up with.
+//
+// Sizes follow nccl-tests (doc/PERFORMANCE.md): `size` is the byte count of
+// the larger of the send and receive buffers of one rank —
+//   all_reduce, broadcast, reduce, sendrecv: count elements in and out
+//   all_gather: count elements out (size/n in)      reduce_scatter: count in (size/n out)
+//   alltoall:   count elements in and out, size/n to each peer
+// algbw = size / time. busbw = algbw x factor, the factor making busbw
+// comparable to the link bandwidth for a ring algorithm (derived in
+// docs/collectives.md):
+//   all_reduce 2(n-1)/n   all_gather, reduce_scatter, alltoall (n-1)/n
+//   broadcast, reduce, sendrecv 1
+#ifndef CLUSTERBENCH_COLLECTIVES_OP_H_
+#define CLUSTERBENCH_COLLECTIVES_OP_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "collectives/datatype.h"
+
+namespace cb::coll {
+
+enum class OpKind { kAllReduce, kAllGather, kReduceScatter, kBroadcast, kReduce, kAllToAll, kSendRecv };
+
+const char* Name(OpKind op);           // all_reduce, all_gather, ...
+OpKind ParseOp(const std::string& s);  // also allreduce, all-reduce, alltoall; throws UsageError
+std::vector<OpKind> AllOps();
+bool IsReduction(OpKind op);  // takes a redop
+bool HasRoot(OpKind op);      // broadcast, reduce
+double BusBandwidthFactor(OpKind op, int nranks);
+
+// Element counts of one rank's buffers for a given `size` in bytes.
+struct Counts {
+  size_t count = 0;       // the count column nccl-tests prints
+  size_t send_count = 0;  // elements in the send buffer
+  size_t recv_count = 0;  // elements in the receive buffer
+};
+Counts CountsFor(OpKind op, size_t size_bytes, DataType t, int nranks);
+// Sizes rounded down to whole elements that divide evenly among ranks.
+size_t AlignSize(OpKind op, size_t size_bytes, DataType t, int nranks);
+
+// sendrecv pairs ranks in a ring: rank r sends to r+1 and receives from r-1.
+int SendPeer(int rank, int nranks);
+int RecvPeer(int rank, int nranks);
+
+// Verifiable data. FillSend writes rank `rank`'s input; (a corrupting rank
+// adds 1 to element 0 of every chunk so every receiver sees a wrong element).
+void FillSend(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root, void* send, const Counts& c,
+              bool corrupt);
+// Counts elements of `recv` that differ from the exact expected result.
+int64_t CountWrong(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root, const void* recv,
+                   const Counts& c);
+
+}  // namespace cb::coll
+
+#endif  // CLUSTERBENCH_COLLECTIVES_OP_H_
