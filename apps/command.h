@@ -50,6 +50,7 @@ void RegisterConfigCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterReportCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action);
 
 }  // namespace cb
 

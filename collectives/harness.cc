@@ -34,6 +34,9 @@ void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where)
     std::fprintf(stderr, "clusterbench: error: watchdog: %s: %zu rank(s) did not arrive within %g s: %s\n",
                  where.c_str(), missing.size(), o.timeout_s, who.c_str());
     std::fflush(stderr);
+  } else {
+    // Rank 0 names the missing ranks and ends the job; give it the time.
+    std::this_thread::sleep_for(std::chrono::seconds(5));
   }
   comm.Abort(kTimeoutExit);
 }
@@ -340,6 +343,7 @@ BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const Progre
     double slow_sleep = -1;
     for (size_t raw : sizes) {
       size_t size = AlignSize(op, raw, o.dtype, comm.size());
+      if (size == 0 && raw > 0) continue;  // smaller than one element per rank
       SizeResult r;
       r.op = op;
       r.size = size;

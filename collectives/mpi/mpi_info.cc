@@ -1,9 +1,13 @@
-// MPI backend registration: library version for `info` (MPI_Get_library_version
-// may be called before MPI_Init). Collectives come later.
+// MPI backend registration: the library version for `info`
+// (MPI_Get_library_version may be called before MPI_Init) and the
+// collectives backend factory "collectives:mpi".
 #include <mpi.h>
 
+#include <memory>
 #include <string>
 
+#include "collectives/backend.h"
+#include "collectives/mpi/mpi_backend.h"
 #include "core/backends.h"
 
 namespace cb {
@@ -18,6 +22,11 @@ void RegisterMpiBackend(Backends& backends) {
       info.versions["mpi"] = s.substr(0, s.find_first_of(",\n"));
     }
   });
+  // The std::any holds exactly a cb::coll::BackendFactory: the app any_casts to it.
+  backends.factories["collectives:mpi"] =
+      coll::BackendFactory([](const coll::BackendOptions& options) -> std::unique_ptr<coll::Backend> {
+        return std::make_unique<coll::MpiBackend>(options);
+      });
 }
 
 }  // namespace cb

@@ -319,3 +319,72 @@ def test_simulate_full_mode_and_straggler(run):
     assert_clean_error(run("simulate", "gpt3-175b-128", "--straggler", "2:3:0.5"), 2, "needs --full")
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "9:0:0.5"), 2, "0..3")
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "x"), 2, "DP_RANK:PP_STAGE:FRACTION")
+
+
+# ---------------------------------------------------------------- collectives (loopback: threads as ranks)
+
+def coll(run, *args, timeout=120):
+    return run("collectives", "--backend", "loopback", "-b", "64", "-e", "64K", "-f", "16", "-n", "3", "-w", "1",
+               *args, timeout=timeout)
+
+
+def test_collectives_table_has_nccl_tests_columns(run):
+    p = coll(run, "--ranks", "4", "--op", "all_reduce")
+    assert p.returncode == 0, p.stderr
+    header = [l for l in p.stdout.splitlines() if l.startswith("#") and "algbw" in l][0]
+    for col in ("size", "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong"):
+        assert col in header
+    assert header.count("algbw") == 2  # out of place and in place
+    assert "# Avg bus bandwidth" in p.stdout and "Out of bounds values : 0 OK" in p.stdout
+
+
+def test_collectives_json_and_hdf5(run, tmp_path):
+    out = str(tmp_path / "c.h5")
+    p = coll(run, "--ranks", "3", "--op", "all", "-d", "double", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    ops = {r["op"] for r in j["results"]}
+    assert ops == {"all_reduce", "all_gather", "reduce_scatter", "broadcast", "reduce", "alltoall", "sendrecv"}
+    for r in j["results"]:
+        for k in ("op", "size_bytes", "count", "dtype", "redop", "in_place", "time_s", "algbw_gbps", "busbw_gbps",
+                  "wrong", "rank_time_s"):
+            assert k in r
+        assert set(r["rank_time_s"]) == {"min", "median", "max", "p99"}
+        assert r["wrong"] == 0 and r["dtype"] == "double"
+        assert r["algbw_gbps"] == pytest.approx(r["size_bytes"] / r["time_s"] / 1e9, rel=1e-9)
+    assert j["p2p"], "op all includes point to point"
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert f["runs"][rid].attrs["kind"] == "collectives"
+        agg = pd.DataFrame(f[f"/runs/{rid}/collectives"][()])
+        per = pd.DataFrame(f[f"/runs/{rid}/collectives_per_rank"][()])
+        p2p = pd.DataFrame(f[f"/runs/{rid}/p2p"][()])
+    assert len(per) == 3 * len(agg)
+    assert set(per["rank"]) == {0, 1, 2}
+    assert len(p2p) >= 3
+
+
+def test_collectives_corrupt_is_detected_and_named(run):
+    p = coll(run, "--ranks", "4", "--op", "all_reduce", "--inject", "corrupt:2")
+    assert p.returncode == 1, p.stderr
+    assert "wrong element(s); seen by rank" in p.stderr
+    assert "FAILED" in p.stdout
+
+
+def test_collectives_watchdog_names_rank_that_never_joins(run):
+    t0 = time.time()
+    p = coll(run, "--ranks", "4", "--op", "all_reduce", "--inject", "hang:3", "--timeout", "1", timeout=60)
+    assert p.returncode == 6, p.stderr
+    assert "did not arrive within 1 s: rank 3" in p.stderr
+    assert time.time() - t0 < 30
+
+
+def test_collectives_bad_inputs(run):
+    assert_clean_error(coll(run, "-b", "1M", "-e", "1K"), 2, "sizes out of order")
+    assert_clean_error(coll(run, "--op", "allfoo"), 2, "unknown operation")
+    assert_clean_error(coll(run, "-d", "quad"), 2, "unknown data type")
+    assert_clean_error(coll(run, "-g", "2"), 2, "-g applies to the nccl backend only")
+    assert_clean_error(coll(run, "--split", "intra"), 2, "not implemented yet")
+    assert_clean_error(coll(run, "--inject", "slow:1"), 2, "FRACTION")
+    assert_clean_error(coll(run, "--ranks", "2", "--inject", "corrupt:7"), 2, "outside the job")
+    assert_clean_error(coll(run, "--ranks", "2", "--op", "broadcast", "-r", "5"), 2, "--root 5")

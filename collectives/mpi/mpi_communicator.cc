@@ -1,0 +1,444 @@
+#include "collectives/mpi/mpi_communicator.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <chrono>
+#include <climits>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "collectives/mpi/mpi_call.h"
+#include "core/error.h"
+
+namespace cb::coll {
+namespace {
+
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// Sleeps between polls: short at first (the common case is that everybody
+// is already there), then 200 us so waiting ranks leave the CPU to others.
+class Backoff {
+ public:
+  void Sleep() {
+    std::this_thread::sleep_for(std::chrono::microseconds(us_));
+    us_ = std::min(us_ * 2, 200);
+  }
+
+ private:
+  int us_ = 10;
+};
+
+// MPI datatype of t, or MPI_DATATYPE_NULL where MPI has none.
+MPI_Datatype ToMpi(DataType t) {
+  switch (t) {
+    case DataType::kInt8:
+      return MPI_INT8_T;
+    case DataType::kUint8:
+      return MPI_UINT8_T;
+    case DataType::kInt32:
+      return MPI_INT32_T;
+    case DataType::kUint32:
+      return MPI_UINT32_T;
+    case DataType::kInt64:
+      return MPI_INT64_T;
+    case DataType::kUint64:
+      return MPI_UINT64_T;
+    case DataType::kFloat:
+      return MPI_FLOAT;
+    case DataType::kDouble:
+      return MPI_DOUBLE;
+    case DataType::kHalf:
+    case DataType::kBfloat16:
+      return MPI_DATATYPE_NULL;
+  }
+  return MPI_DATATYPE_NULL;
+}
+
+// MPI reduction of r, or MPI_OP_NULL where MPI has none.
+MPI_Op ToMpi(RedOp r) {
+  switch (r) {
+    case RedOp::kSum:
+      return MPI_SUM;
+    case RedOp::kProd:
+      return MPI_PROD;
+    case RedOp::kMin:
+      return MPI_MIN;
+    case RedOp::kMax:
+      return MPI_MAX;
+    case RedOp::kAvg:
+      return MPI_OP_NULL;
+  }
+  return MPI_OP_NULL;
+}
+
+bool Overlap(const void* a, size_t a_bytes, const void* b, size_t b_bytes) {
+  if (a_bytes == 0 || b_bytes == 0) return false;
+  const auto x = reinterpret_cast<uintptr_t>(a);
+  const auto y = reinterpret_cast<uintptr_t>(b);
+  return x < y + b_bytes && y < x + a_bytes;
+}
+
+}  // namespace
+
+MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
+  const double t0 = Now();
+  using mpi_detail::CheckMpi;
+  CheckMpi(MPI_Comm_rank(parent, &rank_), "MPI_Comm_rank", "constructing the MPI communicator");
+  CheckMpi(MPI_Comm_size(parent, &size_), "MPI_Comm_size", "constructing the MPI communicator");
+  char name[MPI_MAX_PROCESSOR_NAME + 1] = {0};
+  int len = 0;
+  CheckMpi(MPI_Get_processor_name(name, &len), "MPI_Get_processor_name", fmt::format("rank {}", rank_));
+  host_.assign(name, static_cast<size_t>(std::clamp(len, 0, MPI_MAX_PROCESSOR_NAME)));
+  try {
+    Check(MPI_Comm_dup(parent, &data_), "MPI_Comm_dup");
+    Check(MPI_Comm_set_errhandler(data_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    Check(MPI_Comm_dup(parent, &control_), "MPI_Comm_dup");
+    Check(MPI_Comm_set_errhandler(control_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+
+    // Every rank's host name in a fixed-size slot.
+    std::vector<char> all(static_cast<size_t>(size_) * MPI_MAX_PROCESSOR_NAME);
+    Check(MPI_Allgather(name, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, all.data(), MPI_MAX_PROCESSOR_NAME, MPI_CHAR, control_),
+          "MPI_Allgather");
+    int on_my_host = 0;
+    for (int r = 0; r < size_; ++r) {
+      const char* slot = all.data() + static_cast<size_t>(r) * MPI_MAX_PROCESSOR_NAME;
+      RankInfo info;
+      info.rank = r;
+      info.host.assign(slot, strnlen(slot, MPI_MAX_PROCESSOR_NAME));
+      info.device = "cpu";
+      on_my_host += info.host == host_;
+      ranks_.push_back(std::move(info));
+    }
+    const long pages = sysconf(_SC_PHYS_PAGES);
+    const long page_size = sysconf(_SC_PAGESIZE);
+    const size_t physical =
+        pages > 0 && page_size > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page_size) : 0;
+    memory_limit_ = physical / static_cast<size_t>(std::max(on_my_host, 1)) / 4;
+  } catch (...) {
+    if (data_ != MPI_COMM_NULL) MPI_Comm_free(&data_);
+    if (control_ != MPI_COMM_NULL) MPI_Comm_free(&control_);
+    throw;
+  }
+  init_seconds_ = Now() - t0;
+}
+
+MpiCommunicator::~MpiCommunicator() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (finalized) return;
+  if (data_ != MPI_COMM_NULL) MPI_Comm_free(&data_);
+  if (control_ != MPI_COMM_NULL) MPI_Comm_free(&control_);
+}
+
+std::string MpiCommunicator::Who() const { return fmt::format("rank {} of {} on host {}", rank_, size_, host_); }
+
+void MpiCommunicator::Check(int rc, const char* call) const {
+  if (rc != MPI_SUCCESS) mpi_detail::CheckMpi(rc, call, Who());
+}
+
+bool MpiCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string* why) const {
+  std::string reason;
+  if (ToMpi(t) == MPI_DATATYPE_NULL) {
+    reason = "MPI has no half/bfloat16 type; use the NCCL backend";
+  } else if (IsReduction(op) && ToMpi(redop) == MPI_OP_NULL) {
+    reason = "MPI has no average reduction";
+  }
+  if (why) *why = reason;
+  return reason.empty();
+}
+
+void* MpiCommunicator::Alloc(size_t bytes) {
+  constexpr size_t kAlign = 64;
+  const size_t rounded = std::max(kAlign, (bytes + kAlign - 1) / kAlign * kAlign);
+  void* p = std::aligned_alloc(kAlign, rounded);
+  if (p == nullptr) {
+    throw RuntimeError(fmt::format("mpi: cannot allocate {} bytes of host memory ({})", bytes, Who()));
+  }
+  return p;
+}
+
+void MpiCommunicator::Free(void* p) { std::free(p); }
+
+void MpiCommunicator::Upload(void* dst, const void* host_src, size_t bytes) {
+  if (bytes) std::memcpy(dst, host_src, bytes);
+}
+
+void MpiCommunicator::Download(void* host_dst, const void* src, size_t bytes) {
+  if (bytes) std::memcpy(host_dst, src, bytes);
+}
+
+void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
+                            int root) {
+  std::string why;
+  if (!Supports(op, t, redop, &why)) {
+    throw RuntimeError(
+        fmt::format("mpi {} {}{}: {}", Name(op), Name(t), IsReduction(op) ? fmt::format(" {}", Name(redop)) : "", why));
+  }
+  if (HasRoot(op) && (root < 0 || root >= size_)) {
+    throw RuntimeError(fmt::format("mpi {}: root {} is not a rank of this job of {} ranks", Name(op), root, size_));
+  }
+  const MPI_Datatype type = ToMpi(t);
+  const MPI_Op mpi_op = ToMpi(redop);
+  const size_t elem = SizeOf(t);
+  const size_t n = static_cast<size_t>(size_);
+  const size_t r = static_cast<size_t>(rank_);
+  // MPI counts are int: larger calls would need derived datatypes.
+  auto count = [&](size_t elements) {
+    if (elements > static_cast<size_t>(INT_MAX)) {
+      throw RuntimeError(
+          fmt::format("mpi {}: {} elements of {} in one call exceed MPI's int count limit ({}); "
+                      "use a smaller size or a larger data type",
+                      Name(op), elements, Name(t), INT_MAX));
+    }
+    return static_cast<int>(elements);
+  };
+  auto no_overlap = [&](const char* layout) {
+    if (Overlap(send, c.send_count * elem, recv, c.recv_count * elem)) {
+      throw RuntimeError(fmt::format("mpi {}: send and receive buffers overlap but are not the in-place layout ({})",
+                                     Name(op), layout));
+    }
+  };
+  auto divides = [&](size_t whole, size_t part, const char* what) {
+    if (whole != part * n) {
+      throw RuntimeError(fmt::format("mpi {}: {} ({}) is not {} ranks x {}", Name(op), what, whole, n, part));
+    }
+  };
+  char* const recv_bytes = static_cast<char*>(recv);
+
+  switch (op) {
+    case OpKind::kAllReduce: {
+      const bool in_place = send == recv;
+      if (!in_place) no_overlap("recv == send");
+      Check(MPI_Allreduce(in_place ? MPI_IN_PLACE : send, recv, count(c.recv_count), type, mpi_op, data_),
+            "MPI_Allreduce");
+      break;
+    }
+    case OpKind::kAllGather: {
+      // In place: this rank's block already sits at its offset in recv.
+      divides(c.recv_count, c.send_count, "receive count");
+      const bool in_place = send == recv_bytes + r * c.send_count * elem;
+      if (!in_place) no_overlap("send == recv + rank x send_count");
+      const int per_rank = count(c.send_count);
+      count(c.recv_count);
+      Check(MPI_Allgather(in_place ? MPI_IN_PLACE : send, per_rank, type, recv, per_rank, type, data_),
+            "MPI_Allgather");
+      break;
+    }
+    case OpKind::kReduceScatter: {
+      divides(c.send_count, c.recv_count, "send count");
+      const size_t block = c.recv_count * elem;
+      const bool in_place = recv == static_cast<const char*>(send) + r * block;
+      if (!in_place) no_overlap("recv == send + rank x recv_count");
+      const int per_rank = count(c.recv_count);
+      count(c.send_count);
+      if (in_place) {
+        // MPI_IN_PLACE reduces the whole buffer and leaves this rank's block
+        // at its start; nccl-tests expects it at the rank's offset.
+        char* whole = recv_bytes - r * block;
+        Check(MPI_Reduce_scatter_block(MPI_IN_PLACE, whole, per_rank, type, mpi_op, data_), "MPI_Reduce_scatter_block");
+        if (r != 0 && block) std::memmove(recv, whole, block);
+      } else {
+        Check(MPI_Reduce_scatter_block(send, recv, per_rank, type, mpi_op, data_), "MPI_Reduce_scatter_block");
+      }
+      break;
+    }
+    case OpKind::kBroadcast: {
+      // The root's recv gets the data too (NCCL writes it): out of place the
+      // root copies send to recv and broadcasts from recv.
+      const int elements = count(c.recv_count);
+      if (send != recv && rank_ == root) {
+        no_overlap("recv == send");
+        if (c.recv_count) std::memcpy(recv, send, c.recv_count * elem);
+      }
+      Check(MPI_Bcast(recv, elements, type, root, data_), "MPI_Bcast");
+      break;
+    }
+    case OpKind::kReduce: {
+      // recv matters on the root only; MPI_IN_PLACE is valid on the root only.
+      const bool in_place = send == recv;
+      if (!in_place && rank_ == root) no_overlap("recv == send");
+      const void* from = in_place && rank_ == root ? MPI_IN_PLACE : send;
+      Check(MPI_Reduce(from, recv, count(c.recv_count), type, mpi_op, root, data_), "MPI_Reduce");
+      break;
+    }
+    case OpKind::kAllToAll: {
+      divides(c.send_count, c.send_count / n, "send count");
+      const bool in_place = send == recv;
+      if (!in_place) no_overlap("recv == send");
+      const int per_peer = count(c.send_count / n);
+      count(c.send_count);
+      Check(MPI_Alltoall(in_place ? MPI_IN_PLACE : send, per_peer, type, recv, per_peer, type, data_), "MPI_Alltoall");
+      break;
+    }
+    case OpKind::kSendRecv: {
+      if (send != recv) no_overlap("recv == send");
+      SendRecv(send, SendPeer(rank_, size_), recv, RecvPeer(rank_, size_), c.send_count * elem);
+      break;
+    }
+  }
+}
+
+void MpiCommunicator::SendRecv(const void* send, int to, void* recv, int from, size_t bytes) {
+  if (to < -1 || to >= size_ || from < -1 || from >= size_) {
+    throw RuntimeError(
+        fmt::format("mpi sendrecv: peer out of range (to {}, from {}, {} ranks; {})", to, from, size_, Who()));
+  }
+  const size_t chunk = std::clamp<size_t>(max_message_bytes_, 1, static_cast<size_t>(INT_MAX));
+  const char* s = static_cast<const char*>(send);
+  char* d = static_cast<char*>(recv);
+  for (size_t off = 0; off < bytes; off += chunk) {
+    const int m = static_cast<int>(std::min(chunk, bytes - off));
+    if (to >= 0 && from >= 0) {
+      if (send == recv) {
+        Check(
+            MPI_Sendrecv_replace(d + off, m, MPI_BYTE, to, kSendRecvTag, from, kSendRecvTag, data_, MPI_STATUS_IGNORE),
+            "MPI_Sendrecv_replace");
+      } else {
+        Check(MPI_Sendrecv(s + off, m, MPI_BYTE, to, kSendRecvTag, d + off, m, MPI_BYTE, from, kSendRecvTag, data_,
+                           MPI_STATUS_IGNORE),
+              "MPI_Sendrecv");
+      }
+    } else if (to >= 0) {
+      Check(MPI_Send(s + off, m, MPI_BYTE, to, kSendRecvTag, data_), "MPI_Send");
+    } else if (from >= 0) {
+      Check(MPI_Recv(d + off, m, MPI_BYTE, from, kSendRecvTag, data_, MPI_STATUS_IGNORE), "MPI_Recv");
+    }
+  }
+}
+
+void MpiCommunicator::Barrier() { Check(MPI_Barrier(control_), "MPI_Barrier"); }
+
+std::vector<double> MpiCommunicator::Gather(const std::vector<double>& mine) {
+  if (mine.size() > static_cast<size_t>(INT_MAX) / static_cast<size_t>(size_)) {
+    throw RuntimeError(fmt::format("mpi Gather: {} values per rank is too many ({})", mine.size(), Who()));
+  }
+  const int m = static_cast<int>(mine.size());
+  std::vector<double> all;
+  if (rank_ == 0) all.resize(mine.size() * static_cast<size_t>(size_));
+  Check(MPI_Gather(mine.data(), m, MPI_DOUBLE, rank_ == 0 ? all.data() : nullptr, m, MPI_DOUBLE, 0, control_),
+        "MPI_Gather");
+  return all;
+}
+
+double MpiCommunicator::AllReduceMax(double v) {
+  double out = 0;
+  Check(MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MAX, control_), "MPI_Allreduce");
+  return out;
+}
+
+int64_t MpiCommunicator::AllReduceSum(int64_t v) {
+  int64_t out = 0;
+  Check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_SUM, control_), "MPI_Allreduce");
+  return out;
+}
+
+double MpiCommunicator::Broadcast(double v) {
+  Check(MPI_Bcast(&v, 1, MPI_DOUBLE, 0, control_), "MPI_Bcast");
+  return v;
+}
+
+bool MpiCommunicator::ArriveWithin(double timeout_s, std::vector<int>* missing) {
+  if (missing) missing->clear();
+  // The payload names the call, so a late "arrived" from an earlier call that
+  // timed out is not taken for this one.
+  const int sequence = ++arrive_sequence_;
+  if (size_ == 1) return true;
+  const double deadline = Now() + std::max(timeout_s, 0.0);
+
+  // Polls *request until it completes (true) or, with a deadline, until the
+  // deadline passes (false; the request stays active).
+  auto poll = [&](MPI_Request* request, const char* call, double until) {
+    Backoff backoff;
+    for (;;) {
+      int done = 0;
+      Check(MPI_Test(request, &done, MPI_STATUS_IGNORE), call);
+      if (done) return true;
+      if (until > 0 && Now() >= until) return false;
+      backoff.Sleep();
+    }
+  };
+
+  if (rank_ != 0) {
+    arrive_payload_ = sequence;
+    MPI_Request sent = MPI_REQUEST_NULL, verdict = MPI_REQUEST_NULL;
+    Check(MPI_Isend(&arrive_payload_, 1, MPI_INT, 0, kArriveTag, control_, &sent), "MPI_Isend");
+    Check(MPI_Ibcast(&verdict_, 1, MPI_INT, 0, control_, &verdict), "MPI_Ibcast");
+    poll(&verdict, "MPI_Test(MPI_Ibcast)", 0);
+    if (verdict_) {
+      Check(MPI_Wait(&sent, MPI_STATUS_IGNORE), "MPI_Wait(MPI_Isend)");
+    } else {
+      // Rank 0 may have given up before our message came; let MPI finish it.
+      Check(MPI_Request_free(&sent), "MPI_Request_free");
+    }
+    return verdict_ != 0;
+  }
+
+  const size_t others = static_cast<size_t>(size_ - 1);
+  std::vector<MPI_Request> received(others, MPI_REQUEST_NULL);
+  std::vector<int> payload(others, 0);
+  std::vector<char> arrived(others, 0);
+  auto post = [&](size_t i) {
+    Check(MPI_Irecv(&payload[i], 1, MPI_INT, static_cast<int>(i) + 1, kArriveTag, control_, &received[i]), "MPI_Irecv");
+  };
+  for (size_t i = 0; i < others; ++i) post(i);
+  std::vector<int> indices(others);
+  size_t pending = others;
+  Backoff backoff;
+  while (pending > 0) {
+    int completed = 0;
+    Check(MPI_Testsome(static_cast<int>(others), received.data(), &completed, indices.data(), MPI_STATUSES_IGNORE),
+          "MPI_Testsome");
+    for (int k = 0; k < completed && completed != MPI_UNDEFINED; ++k) {
+      const size_t i = static_cast<size_t>(indices[static_cast<size_t>(k)]);
+      if (payload[i] == sequence) {
+        arrived[i] = 1;
+        --pending;
+      } else {
+        post(i);  // stale: from a call this rank already gave up on
+      }
+    }
+    if (pending == 0 || Now() >= deadline) break;
+    backoff.Sleep();
+  }
+  // Withdraw the receives still open. One that matched meanwhile counts.
+  for (size_t i = 0; i < others; ++i) {
+    if (received[i] == MPI_REQUEST_NULL) continue;
+    Check(MPI_Cancel(&received[i]), "MPI_Cancel");
+    MPI_Status status;
+    Check(MPI_Wait(&received[i], &status), "MPI_Wait(MPI_Irecv)");
+    int cancelled = 0;
+    Check(MPI_Test_cancelled(&status, &cancelled), "MPI_Test_cancelled");
+    if (!cancelled && payload[i] == sequence && !arrived[i]) {
+      arrived[i] = 1;
+      --pending;
+    }
+  }
+
+  verdict_ = pending == 0 ? 1 : 0;
+  MPI_Request verdict = MPI_REQUEST_NULL;
+  Check(MPI_Ibcast(&verdict_, 1, MPI_INT, 0, control_, &verdict), "MPI_Ibcast");
+  if (verdict_) {
+    poll(&verdict, "MPI_Test(MPI_Ibcast)", 0);  // everybody is there: it completes
+    return true;
+  }
+  // A missing rank may hold up the broadcast's tree; give it a moment, then
+  // leave the request active (the caller aborts the job).
+  poll(&verdict, "MPI_Test(MPI_Ibcast)", Now() + 1.0);
+  if (missing) {
+    for (size_t i = 0; i < others; ++i) {
+      if (!arrived[i]) missing->push_back(static_cast<int>(i) + 1);
+    }
+  }
+  return false;
+}
+
+void MpiCommunicator::Abort(int code) {
+  MPI_Abort(MPI_COMM_WORLD, code);
+  std::abort();  // MPI_Abort does not return; in case an implementation does
+}
+
+}  // namespace cb::coll

@@ -1,0 +1,178 @@
+// The collectives harness on the loopback backend: every op, several types,
+// in and out of place, exact checks, injections and nccl-tests arithmetic.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "collectives/backend.h"
+#include "collectives/harness.h"
+#include "core/error.h"
+
+namespace cb::coll {
+namespace {
+
+BenchReport RunLoopback(int ranks, BenchOptions o) {
+  BackendOptions bo;
+  bo.loopback_ranks = ranks;
+  auto backend = MakeLoopbackBackend(bo);
+  BenchReport report;
+  backend->Run([&](Communicator& comm) {
+    BenchOptions mine = o;
+    ValidateOptions(&mine, comm);
+    BenchReport r = RunBenchmark(comm, mine, nullptr);
+    if (comm.rank() == 0) report = r;
+  });
+  return report;
+}
+
+BenchOptions Small(std::vector<OpKind> ops) {
+  BenchOptions o;
+  o.ops = std::move(ops);
+  o.min_bytes = 64;
+  o.max_bytes = 4096;
+  o.factor = 8;
+  o.iters = 3;
+  o.warmup = 1;
+  return o;
+}
+
+// Every op x type x reduction, in and out of place, on 1..5 ranks: no wrong
+// element anywhere (the data are exact by construction, op.h).
+TEST(Harness, EveryOpTypeAndPlacementIsExact) {
+  for (int ranks : {1, 2, 3, 5}) {
+    for (DataType t : {DataType::kInt8, DataType::kInt32, DataType::kHalf, DataType::kBfloat16, DataType::kFloat,
+                       DataType::kDouble, DataType::kUint64}) {
+      for (RedOp r : {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax}) {
+        BenchOptions o = Small(AllOps());
+        o.dtype = t;
+        o.redop = r;
+        o.root = ranks - 1;
+        BenchReport rep = RunLoopback(ranks, o);
+        SCOPED_TRACE(::testing::Message() << ranks << " ranks " << Name(t) << " " << Name(r));
+        EXPECT_EQ(rep.total_wrong, 0);
+        EXPECT_FALSE(rep.results.empty());
+        for (const auto& s : rep.results) {
+          EXPECT_TRUE(s.has_in_place && s.has_out_of_place);
+        }
+      }
+    }
+  }
+}
+
+// nccl-tests arithmetic: algbw = size / time, busbw = algbw x factor with
+// all_reduce 2(n-1)/n, all_gather (n-1)/n, broadcast 1.
+TEST(Harness, BandwidthArithmetic) {
+  BenchReport rep = RunLoopback(4, Small({OpKind::kAllReduce, OpKind::kAllGather, OpKind::kBroadcast}));
+  for (const auto& s : rep.results) {
+    const Timing& t = s.out_of_place;
+    ASSERT_GT(t.time_s, 0);
+    EXPECT_DOUBLE_EQ(t.algbw, static_cast<double>(s.size) / t.time_s);
+    double factor = s.op == OpKind::kAllReduce ? 1.5 : s.op == OpKind::kAllGather ? 0.75 : 1.0;
+    EXPECT_DOUBLE_EQ(t.busbw, t.algbw * factor);
+  }
+  EXPECT_DOUBLE_EQ(BusBandwidthFactor(OpKind::kAllReduce, 8), 1.75);
+  EXPECT_DOUBLE_EQ(BusBandwidthFactor(OpKind::kReduceScatter, 8), 0.875);
+  EXPECT_DOUBLE_EQ(BusBandwidthFactor(OpKind::kSendRecv, 8), 1.0);
+}
+
+// nccl-tests counts: all_gather prints the per-rank count, size is the
+// gathered buffer; reduce_scatter prints the received count.
+TEST(Harness, CountsFollowNcclTests) {
+  Counts ag = CountsFor(OpKind::kAllGather, 1024, DataType::kFloat, 4);
+  EXPECT_EQ(ag.recv_count, 256u);
+  EXPECT_EQ(ag.send_count, 64u);
+  EXPECT_EQ(ag.count, 64u);
+  Counts rs = CountsFor(OpKind::kReduceScatter, 1024, DataType::kFloat, 4);
+  EXPECT_EQ(rs.send_count, 256u);
+  EXPECT_EQ(rs.count, 64u);
+  EXPECT_EQ(AlignSize(OpKind::kAllToAll, 1000, DataType::kDouble, 3), 984u);
+}
+
+// A corrupted contribution is found by every rank that receives it, and the
+// wrong ranks are named.
+TEST(Harness, CorruptInjectionIsDetected) {
+  for (OpKind op : AllOps()) {
+    BenchOptions o = Small({op});
+    o.corrupt_rank = op == OpKind::kBroadcast ? 0 : 2;  // only the root's data reach others in broadcast
+    BenchReport rep = RunLoopback(4, o);
+    SCOPED_TRACE(Name(op));
+    EXPECT_GT(rep.total_wrong, 0);
+    EXPECT_FALSE(rep.results.front().out_of_place.wrong_ranks.empty());
+  }
+}
+
+// A slow rank enters every op late: the others wait for it, so it is named
+// late (its own time inside the op is the shortest), and the op slows down.
+TEST(Harness, SlowInjectionNamesTheLateRank) {
+  BenchOptions o = Small({OpKind::kAllReduce});
+  o.min_bytes = o.max_bytes = 1 << 20;
+  o.iters = 10;
+  BenchReport base = RunLoopback(4, o);
+  o.slow_rank = 1;
+  o.slow_fraction = 3.0;
+  BenchReport slow = RunLoopback(4, o);
+  const Timing& t = slow.results.front().out_of_place;
+  ASSERT_FALSE(t.late_ranks.empty());
+  EXPECT_EQ(t.late_ranks.front(), 1);
+  EXPECT_GT(t.time_s, 1.5 * base.results.front().out_of_place.time_s);
+}
+
+TEST(Harness, SizeSweepAndValidation) {
+  BenchOptions o;
+  o.min_bytes = 8;
+  o.max_bytes = 64;
+  EXPECT_EQ(SizeSweep(o), (std::vector<size_t>{8, 16, 32, 64}));
+  o.increment = 20;
+  EXPECT_EQ(SizeSweep(o), (std::vector<size_t>{8, 28, 48}));
+  BackendOptions bo;
+  bo.loopback_ranks = 2;
+  auto backend = MakeLoopbackBackend(bo);
+  backend->Run([](Communicator& comm) {
+    BenchOptions bad;
+    bad.ops = {OpKind::kAllReduce};
+    bad.min_bytes = 100;
+    bad.max_bytes = 10;
+    EXPECT_THROW(ValidateOptions(&bad, comm), UsageError);
+    BenchOptions root;
+    root.ops = {OpKind::kBroadcast};
+    root.root = 5;
+    EXPECT_THROW(ValidateOptions(&root, comm), UsageError);
+    BenchOptions huge;
+    huge.ops = {OpKind::kAllReduce};
+    huge.max_bytes = size_t{1} << 50;
+    std::string note = ValidateOptions(&huge, comm);
+    EXPECT_NE(note.find("reducing the largest size"), std::string::npos);
+    EXPECT_LT(huge.max_bytes, size_t{1} << 50);
+  });
+}
+
+TEST(Harness, PointToPointPairsAreLinearAndFlagged) {
+  BenchOptions o = Small({});
+  o.p2p = true;
+  o.max_bytes = 1 << 16;
+  BenchReport rep = RunLoopback(6, o);
+  // One host: 6 ring pairs, then every ordered pair inside the host (30).
+  int ring = 0, intra = 0;
+  for (const auto& p : rep.p2p) {
+    ring += p.kind == "ring";
+    intra += p.kind == "intra";
+    EXPECT_GT(p.bandwidth, 0);
+    EXPECT_GT(p.latency_s, 0);
+  }
+  EXPECT_EQ(ring, 6);
+  EXPECT_EQ(intra, 30 - 6);
+  o.slow_rank = 3;
+  o.slow_fraction = 9;  // a rank whose links carry a tenth
+  BenchReport slow = RunLoopback(6, o);
+  bool flagged_slow = false, flagged_other = false;
+  for (const auto& p : slow.p2p) {
+    bool involves = p.src == 3 || p.dst == 3;
+    if (p.flagged && involves) flagged_slow = true;
+    if (p.flagged && !involves) flagged_other = true;
+  }
+  EXPECT_TRUE(flagged_slow);
+  EXPECT_FALSE(flagged_other);
+}
+
+}  // namespace
+}  // namespace cb::coll
