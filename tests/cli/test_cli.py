@@ -5,6 +5,7 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import h5py
@@ -388,3 +389,13 @@ def test_collectives_bad_inputs(run):
     assert_clean_error(coll(run, "--inject", "slow:1"), 2, "FRACTION")
     assert_clean_error(coll(run, "--ranks", "2", "--inject", "corrupt:7"), 2, "outside the job")
     assert_clean_error(coll(run, "--ranks", "2", "--op", "broadcast", "-r", "5"), 2, "--root 5")
+
+
+def test_plot_busbw_script(run, tmp_path):
+    out = str(tmp_path / "c.h5")
+    assert coll(run, "--ranks", "2", "--op", "all_reduce,all_gather", "-q", "-o", out).returncode == 0
+    png = tmp_path / "b.png"
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "plot_busbw.py")
+    p = subprocess.run([sys.executable, script, out, "-o", str(png)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert png.stat().st_size > 1000
