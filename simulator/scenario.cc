@@ -27,6 +27,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   c.domain_gpus = cluster.at("scale_up.domain_gpus").AsInt();
   c.up_bandwidth = cluster.at("scale_up.bandwidth").AsDouble();
   c.up_latency = cluster.at("scale_up.latency").AsDouble();
+  c.sharp = cluster.GetBool("scale_up.sharp", false);
   c.nics_per_node = cluster.at("scale_out.nics_per_node").AsInt();
   c.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
   c.out_latency = cluster.at("scale_out.latency").AsDouble();

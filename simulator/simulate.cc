@@ -53,6 +53,9 @@ class CostModel {
                             static_cast<double>(s.cluster.gpus_per_node) * e.scale_out;
     fabric_.out_latency = s.cluster.out_latency;
     fabric_.domain_gpus = s.cluster.domain_gpus;
+    // NVLS reaches ~0.61 of the per-direction link bandwidth as algbw (see
+    // network/collective_model.h).
+    if (s.cluster.sharp) fabric_.sharp_bandwidth = s.cluster.up_bandwidth * 0.61;
     const Parallelism& p = s.par;
     const int64_t d = s.cluster.domain_gpus;
     // Rank order, innermost first: tp, cp, dp, pp (Megatron's tp-cp-ep-dp-pp).

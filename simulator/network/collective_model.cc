@@ -30,8 +30,11 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
   const double bw = GroupBusBandwidth(g, f);
   const bool inside = g.per_domain >= g.size;
   switch (op) {
-    case Collective::kAllReduce:
-      return 2 * (n - 1) / n * bytes / bw + AllReduceLatency(g, f);
+    case Collective::kAllReduce: {
+      double ring = 2 * (n - 1) / n * bytes / bw + AllReduceLatency(g, f);
+      if (inside && f.sharp_bandwidth > 0) return std::min(ring, bytes / f.sharp_bandwidth + 2 * f.up_latency);
+      return ring;
+    }
     case Collective::kAllGather:
     case Collective::kReduceScatter:
       return (n - 1) / n * bytes / bw + AllReduceLatency(g, f) / 2;

@@ -19,6 +19,13 @@
 // 2·(log2(n/k)·alpha_out + (k-1)·alpha_up); NCCL picks the faster, so do we.
 // All-to-all across domains: the share (n-k)/n of the data that leaves the
 // domain goes through the NIC share, the rest through scale-up.
+// In-switch reduction (NVLink SHARP): an all-reduce inside the domain sends
+// each byte into the switch once and receives the result once,
+//   t = S / B_sharp + 2·alpha_up,
+// B_sharp being the achievable algorithm bandwidth (8 x H100 NVLS: ~480 GB/s
+// bus bandwidth = 274 GB/s algbw, 0.61 of the 450 GB/s per direction, vs
+// ~370 GB/s bus bandwidth for the ring; ../shared/specs/accelerators.md);
+// the faster of ring and SHARP is used.
 #ifndef CLUSTERBENCH_SIMULATOR_NETWORK_COLLECTIVE_MODEL_H_
 #define CLUSTERBENCH_SIMULATOR_NETWORK_COLLECTIVE_MODEL_H_
 
@@ -32,6 +39,7 @@ struct FabricTiers {
   double nic_bandwidth = 0;  // per GPU share of the node's NICs, achievable
   double out_latency = 0;
   int64_t domain_gpus = 8;
+  double sharp_bandwidth = 0;  // algbw of an in-switch all-reduce; 0 = none
 };
 
 struct Group {

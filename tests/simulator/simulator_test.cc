@@ -296,3 +296,28 @@ TEST(FullMode, StragglerSlowsStepByExpectedAmount) {
 
 }  // namespace
 }  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// NVLink SHARP inside an 8-GPU domain: S / B_sharp + 2 alpha when faster
+// than the ring; never used across domains.
+TEST(Collectives, SharpAllReduceInsideDomain) {
+  FabricTiers f{.up_bandwidth = 369e9,
+                .up_latency = 2e-6,
+                .nic_bandwidth = 46e9,
+                .out_latency = 5e-6,
+                .domain_gpus = 8,
+                .sharp_bandwidth = 274e9};
+  const double S = 1e9;
+  EXPECT_NEAR(CollectiveTime(Collective::kAllReduce, S, {8, 8}, f), S / 274e9 + 4e-6, 1e-12);
+  FabricTiers ring = f;
+  ring.sharp_bandwidth = 0;
+  EXPECT_GT(CollectiveTime(Collective::kAllReduce, S, {8, 8}, ring),
+            CollectiveTime(Collective::kAllReduce, S, {8, 8}, f));
+  EXPECT_DOUBLE_EQ(CollectiveTime(Collective::kAllReduce, S, {16, 8}, f),
+                   CollectiveTime(Collective::kAllReduce, S, {16, 8}, ring));
+}
+
+}  // namespace
+}  // namespace cb::sim
