@@ -239,6 +239,9 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
   return out;
 }
 
+void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend,
+                std::mutex& mu, int& exit_code);
+
 int RunCollectives(const CollOptions& o, const AppContext& ctx) {
   if (!o.split.empty() && o.split != "none") {
     throw UsageError("--split: sub-communicator groups are not implemented yet (tracked in the collectives issue)");
@@ -246,9 +249,23 @@ int RunCollectives(const CollOptions& o, const AppContext& ctx) {
   coll::BenchOptions bench = ToBench(o);
   std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
   const bool root_process = backend->holds_rank0();
-  if (root_process) CheckOutputWritable(o.out.output);
   int exit_code = 0;
   std::mutex mu;
+  try {
+    if (root_process) CheckOutputWritable(o.out.output);
+    RunOnRanks(o, ctx, bench, *backend, mu, exit_code);
+  } catch (const Error& e) {
+    // Every rank reaches the same decision (validation is deterministic);
+    // only the process holding rank 0 says it, all exit with the same code.
+    if (root_process) throw;
+    return static_cast<int>(e.code());
+  }
+  return exit_code;
+}
+
+void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend_ref,
+                std::mutex& mu, int& exit_code) {
+  coll::Backend* backend = &backend_ref;
   backend->Run([&](coll::Communicator& comm) {
     coll::BenchOptions b = bench;
     std::string note = coll::ValidateOptions(&b, comm);
@@ -336,7 +353,6 @@ int RunCollectives(const CollOptions& o, const AppContext& ctx) {
     std::lock_guard<std::mutex> lock(mu);
     exit_code = std::max(exit_code, code);
   });
-  return exit_code;
 }
 
 }  // namespace

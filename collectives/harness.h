@@ -6,9 +6,11 @@
 // Timing (as nccl-tests): `iters` back-to-back ops between two clock reads on
 // each rank, time = elapsed / iters; across ranks the table shows the average
 // (-a 1, default), rank 0's (-a 0), the minimum (-a 2) or the maximum (-a 3).
-// Synchronous backends also time every iteration: the per-rank distribution
-// (min, median, max, p99 over ranks and iterations) and the ranks everybody
-// waited for (the "late" ranks: their own time inside the op is the shortest).
+// Synchronous backends then run a second, shorter pass (up to 50 ops) timing
+// every op on its own: the per-rank distribution (min, median, max, p99 over
+// ranks and iterations) and the ranks everybody waited for (the "late" ranks:
+// their own time inside the op is the shortest). Keeping the clock reads out
+// of the main loop keeps its figure equal to a bare loop of the call.
 #ifndef CLUSTERBENCH_COLLECTIVES_HARNESS_H_
 #define CLUSTERBENCH_COLLECTIVES_HARNESS_H_
 

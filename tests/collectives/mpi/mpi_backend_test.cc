@@ -7,7 +7,11 @@
 //   mpi_backend_test --arrive-timeout  the watchdog scenario: rank n-1 never
 //       arrives; rank 0 must see ArriveWithin(1 s) fail within a few seconds
 //       with missing == {n-1}, print "arrive-timeout: OK missing=[n-1]" and
-//       Abort(6) (checked by arrive_timeout_test.sh).
+//       Abort(6).
+//   mpi_backend_test --throw           rank n-1 throws from its body while
+//       the others wait in a Barrier: the job must end (exit status 1, the
+//       error printed), not hang in MPI_Finalize or the Barrier.
+// expect_exit.sh checks how the last two end.
 //
 // The backend comes from the registered "collectives:mpi" factory, as the app
 // gets it, so the registration is tested too.
@@ -346,14 +350,20 @@ void CheckArrival(Communicator& comm, Checker& check) {
 }
 
 int Main(int argc, char** argv) {
-  const bool arrive_timeout = argc > 1 && std::string(argv[1]) == "--arrive-timeout";
+  const std::string mode = argc > 1 ? argv[1] : "";
   Backends backends;
   RegisterMpiBackend(backends);
   const auto& factory = std::any_cast<const BackendFactory&>(backends.factories.at("collectives:mpi"));
   std::unique_ptr<Backend> backend = factory(BackendOptions{});
   int failures = 0;
   backend->Run([&](Communicator& comm) {
-    if (arrive_timeout) ArriveTimeout(comm);
+    if (mode == "--arrive-timeout") ArriveTimeout(comm);
+    if (mode == "--throw") {
+      if (comm.rank() == comm.size() - 1) throw RuntimeError(fmt::format("injected failure on rank {}", comm.rank()));
+      comm.Barrier();  // never completes: the failing rank is not coming
+      std::fprintf(stderr, "rank %d: FAIL passed a Barrier without rank %d\n", comm.rank(), comm.size() - 1);
+      return;
+    }
     Checker check(comm);
     CheckIdentity(*backend, comm, check);
     CheckControlPlane(comm, check);

@@ -1,0 +1,93 @@
+"""`clusterbench collectives --backend mpi` under mpirun (label mpi): every op
+and several types, in and out of place, with 2, 4 and an oversubscribed 8
+ranks; injections; watchdog; bad input gives the same exit code on every
+rank, printed once."""
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+CB = os.environ["CB_BIN"]
+MPIRUN = os.environ.get("CB_MPIEXEC", "mpirun")
+
+
+def mpirun(np, *args, timeout=240, tmp=None):
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    if tmp is not None:
+        env["OMPI_MCA_orte_tmpdir_base"] = str(tmp)
+    return subprocess.run([MPIRUN, "-np", str(np), CB, "collectives", "--backend", "mpi", *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+@pytest.mark.parametrize("np", [2, 4, 8])
+def test_every_op_exact(np, tmp_path):
+    for dtype in ("int8", "int32", "float", "double"):
+        p = mpirun(np, "--op", "all", "-d", dtype, "-b", "8", "-e", "256K", "-f", "8", "-n", "3", "-w", "1",
+                   "--format", "json", tmp=tmp_path)
+        assert p.returncode == 0, p.stderr
+        j = json.loads(p.stdout)
+        assert j["ranks"] == np and j["wrong"] == 0
+        assert {r["op"] for r in j["results"]} == {"all_reduce", "all_gather", "reduce_scatter", "broadcast",
+                                                   "reduce", "alltoall", "sendrecv"}
+        assert {r["in_place"] for r in j["results"]} == {True, False}
+        for r in j["results"]:
+            factor = {"all_reduce": 2 * (np - 1) / np, "all_gather": (np - 1) / np, "reduce_scatter": (np - 1) / np,
+                      "alltoall": (np - 1) / np}.get(r["op"], 1.0)
+            assert r["busbw_gbps"] == pytest.approx(r["algbw_gbps"] * factor, rel=1e-9)
+        assert j["p2p"]
+
+
+@pytest.mark.parametrize("redop", ["prod", "min", "max"])
+def test_reductions(redop, tmp_path):
+    p = mpirun(4, "--op", "all_reduce,reduce_scatter,reduce", "--redop", redop, "-d", "int32", "-b", "64", "-e",
+               "64K", "-f", "32", "-n", "2", "--format", "json", tmp=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert json.loads(p.stdout)["wrong"] == 0
+
+
+def test_corrupt_detected_on_every_rank(tmp_path):
+    p = mpirun(4, "--op", "all_reduce", "-b", "1K", "-e", "1K", "--inject", "corrupt:1", tmp=tmp_path)
+    assert p.returncode == 1, p.stderr
+    assert p.stderr.count("wrong element(s); seen by rank") == 1  # said once, by rank 0
+
+
+def test_slow_rank_named_late(tmp_path):
+    p = mpirun(4, "--op", "all_reduce", "-b", "1M", "-e", "1M", "-n", "10", "--inject", "slow:2:3", "--format",
+               "json", tmp=tmp_path)
+    assert p.returncode == 0, p.stderr
+    r = json.loads(p.stdout)["results"][0]
+    assert r["late_ranks"][:1] == [2]
+
+
+def test_watchdog_names_rank_that_never_joins(tmp_path):
+    t0 = time.time()
+    p = mpirun(4, "--op", "all_reduce", "-b", "8", "-e", "8", "--inject", "hang:3", "--timeout", "2",
+               timeout=120, tmp=tmp_path)
+    assert p.returncode == 6, p.stderr
+    assert "rank 3" in p.stderr and "did not arrive" in p.stderr
+    assert time.time() - t0 < 60
+
+
+def test_bad_input_same_exit_code_said_once(tmp_path):
+    p = mpirun(4, "-b", "1M", "-e", "1K", tmp=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.count("sizes out of order") == 1
+    p = mpirun(2, "-d", "half", tmp=tmp_path)
+    assert p.returncode == 2
+    assert p.stderr.count("MPI has no half") == 1
+
+
+def test_writes_hdf5_with_environment(tmp_path):
+    import h5py
+    out = tmp_path / "c.h5"
+    env_p = mpirun(2, "--op", "all_reduce", "-b", "8", "-e", "1K", "-f", "4", "-q", "-o", out, tmp=tmp_path)
+    assert env_p.returncode == 0, env_p.stderr
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        run = f["runs"][rid]
+        assert run.attrs["rank_count"] == 2
+        env = dict(e.split("=", 1) for e in run.attrs["environment"])
+        assert any(k.startswith("OMPI_") for k in env)
