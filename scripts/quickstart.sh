@@ -19,6 +19,6 @@ echo "== sample simulation: Llama 3 405B on 16,384 H100 (TP8 PP16 DP128)"
 $cb simulate llama3-405b-16k -o "$out" --timeline build/quickstart/llama3-405b-16k.trace.json
 echo "== this node";             $cb info
 echo "== a short measurement of this node -> $out"
-$cb kernels --device auto --time-budget 0.5 -o "$out"
+$cb kernels --device auto --sizes 1024,2048 --time-budget 0.5 -o "$out"
 echo "== what the results file holds"
 $cb report "$out" --run latest

@@ -123,7 +123,7 @@ def test_bad_unwritable_output_directory(run, tmp_path):
 
 def test_bad_output_is_not_hdf5_and_is_left_alone(run, tmp_path):
     f = write(tmp_path, "notes.h5", "precious notes\n")
-    assert_clean_error(run("kernels", "--device", "host", "--bytes", "1M", "--time-budget", "0.05", "-o", f),
+    assert_clean_error(run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "-o", f),
                        4, "not an HDF5 file")
     assert open(f).read() == "precious notes\n"
 
@@ -135,7 +135,7 @@ def test_bad_non_hdf5_file(run, tmp_path):
 
 def test_bad_truncated_hdf5(run, tmp_path):
     out = str(tmp_path / "r.h5")
-    p = run("kernels", "--device", "host", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out)
+    p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out)
     assert p.returncode == 0, p.stderr
     data = open(out, "rb").read()
     cut = str(tmp_path / "cut.h5")
@@ -173,7 +173,7 @@ def test_bad_unknown_option_value(run):
 
 def test_kernels_host_writes_results_that_pandas_loads(run, tmp_path):
     out = str(tmp_path / "r.h5")
-    p = run("kernels", "--device", "host", "--bytes", "4M", "--time-budget", "0.1", "--format", "json", "-o", out)
+    p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "4M", "--time-budget", "0.1", "--format", "json", "-o", out)
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     kernels = [r["benchmark"] for r in j["results"]]
@@ -195,7 +195,7 @@ def test_kernels_host_writes_results_that_pandas_loads(run, tmp_path):
 def test_report_lists_runs_and_exports(run, tmp_path):
     out = str(tmp_path / "r.h5")
     for _ in range(2):
-        assert run("kernels", "--device", "host", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out).returncode == 0
+        assert run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out).returncode == 0
     p = run("report", out)
     assert p.returncode == 0, p.stderr
     assert "2 run(s)" in p.stdout and "memory" in p.stdout
@@ -210,7 +210,7 @@ def test_report_lists_runs_and_exports(run, tmp_path):
 def test_sigint_marks_run_interrupted_and_keeps_results(cb_bin, tmp_path):
     out = str(tmp_path / "r.h5")
     # --min-reps keeps it measuring until the signal arrives.
-    proc = subprocess.Popen([cb_bin, "kernels", "--device", "host", "--bytes", "8M", "--min-reps", "1000000",
+    proc = subprocess.Popen([cb_bin, "kernels", "--device", "host", "--bench", "stream", "--bytes", "8M", "--min-reps", "1000000",
                              "--time-budget", "60", "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 30
     while time.time() < deadline and not os.path.exists(out):
@@ -228,7 +228,7 @@ def test_sigint_marks_run_interrupted_and_keeps_results(cb_bin, tmp_path):
 
 def test_sigterm_also_interrupts(cb_bin, tmp_path):
     out = str(tmp_path / "r.h5")
-    proc = subprocess.Popen([cb_bin, "kernels", "--device", "host", "--bytes", "8M", "--min-reps", "1000000",
+    proc = subprocess.Popen([cb_bin, "kernels", "--device", "host", "--bench", "stream", "--bytes", "8M", "--min-reps", "1000000",
                              "--time-budget", "60", "-q", "-o", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.time() + 30
     while time.time() < deadline and not os.path.exists(out):
@@ -399,3 +399,36 @@ def test_plot_busbw_script(run, tmp_path):
     p = subprocess.run([sys.executable, script, out, "-o", str(png)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert png.stat().st_size > 1000
+
+
+def test_kernels_host_gemm_verified(run, tmp_path):
+    out = str(tmp_path / "g.h5")
+    p = run("kernels", "--device", "host", "--bench", "gemm", "--sizes", "64,256", "--dtype", "fp64,fp32",
+            "--time-budget", "0.1", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)["results"]
+    assert [(r["dtype"], r["m"]) for r in rows] == [("fp64", 64), ("fp64", 256), ("fp32", 64), ("fp32", 256)]
+    assert all(r["verified"] and r["tflops"] > 0 and r["k"] == r["m"] for r in rows)
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        df = pd.DataFrame(f[f"/runs/{rid}/gemm"][()])
+    assert (df["wrong"] == 0).all() and (df["max_error_ratio"] < 1).all()
+    assert ((df["flop_rate"] - 2 * df["m"] ** 3 / df["time_s"]).abs() <= 1e-9 * df["flop_rate"]).all()
+    assert_clean_error(run("kernels", "--device", "host", "--bench", "gemm", "--dtype", "bf16"), 2, "fp64 and fp32")
+    assert_clean_error(run("kernels", "--device", "host", "--bench", "gemm", "--sizes", "0"), 2, "--sizes 0")
+
+
+def test_nccl_backend_without_gpu_is_a_clear_error(run):
+    if "nccl" not in run("--version").stdout:
+        pytest.skip("this build has no nccl backend")
+    try:
+        gpu = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        gpu = False
+    if gpu:
+        pytest.skip("a GPU is present: the nccl backend runs (tests/gpu/nccl_backend_test)")
+    # One process, no launcher: the backend looks for GPUs before anything else.
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_NTASKS")}
+    p = run("collectives", "--backend", "nccl", "-b", "8", "-e", "64", env=env)
+    assert_clean_error(p, 2, "no GPU")
