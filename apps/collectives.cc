@@ -263,8 +263,8 @@ int RunCollectives(const CollOptions& o, const AppContext& ctx) {
   return exit_code;
 }
 
-void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend_ref,
-                std::mutex& mu, int& exit_code) {
+void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench,
+                coll::Backend& backend_ref, std::mutex& mu, int& exit_code) {
   coll::Backend* backend = &backend_ref;
   backend->Run([&](coll::Communicator& comm) {
     coll::BenchOptions b = bench;
