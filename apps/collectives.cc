@@ -113,7 +113,18 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
   bo.timeout_s = o.timeout;
   std::string name = o.backend;
   auto has = [&](const std::string& n) { return ctx.backends.factories.count("collectives:" + n) > 0; };
-  if (name == "auto") name = has("mpi") ? "mpi" : "loopback";
+  if (name == "auto") {
+    // A GPU job when NCCL is built and GPUs answer; else MPI; else threads.
+    if (has("nccl")) {
+      try {
+        auto factory = std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:nccl"));
+        return factory(bo);
+      } catch (const UsageError&) {
+        // no GPU here (or -g too large): fall through to MPI
+      }
+    }
+    name = has("mpi") ? "mpi" : "loopback";
+  }
   if (name == "loopback") {
     if (o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
     return coll::MakeLoopbackBackend(bo);
@@ -364,7 +375,8 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
       "Differences from nccl-tests: -o is --output (an HDF5 file), the reduction is --redop (nccl-tests' -o).");
   auto o = std::make_shared<CollOptions>();
   AddOutputOptions(cmd, &o->out);
-  cmd->add_option("--backend", o->backend, "nccl, mpi, loopback (threads as ranks), or auto (mpi if built)")
+  cmd->add_option("--backend", o->backend,
+                  "nccl, mpi, loopback (threads as ranks), or auto (nccl when GPUs answer, else mpi, else loopback)")
       ->check(CLI::IsMember({"auto", "nccl", "mpi", "loopback"}))
       ->capture_default_str();
   cmd->add_option("--op", o->ops,

@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 #include <unistd.h>
 #include <algorithm>
-#include <chrono>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -17,31 +16,24 @@
 #include <thread>
 
 #include "collectives/backend.h"
+#include "collectives/thread_group.h"
 #include "core/error.h"
 
 namespace cb::coll {
 namespace {
 
-// Shared state of the job: a reusable barrier and per-rank slots.
+// Shared state of the job: the control plane (barriers, small collectives,
+// arrival; collectives/thread_group.h) and per-rank slots for the data.
 class Shared {
  public:
-  explicit Shared(int n) : n_(n), slots_(static_cast<size_t>(n)), values_(static_cast<size_t>(n)) {
+  explicit Shared(int n) : group_(n), slots_(static_cast<size_t>(n)) {
     char host[256] = {0};
     gethostname(host, sizeof host - 1);
     for (int r = 0; r < n; ++r) infos_.push_back({r, host, fmt::format("cpu (thread {})", r)});
   }
 
-  void Barrier() {
-    std::unique_lock<std::mutex> lock(mu_);
-    uint64_t gen = generation_;
-    if (++waiting_ == n_) {
-      waiting_ = 0;
-      ++generation_;
-      cv_.notify_all();
-    } else {
-      cv_.wait(lock, [&] { return generation_ != gen; });
-    }
-  }
+  void Barrier() { group_.Barrier(); }
+  ThreadGroup& group() { return group_; }
 
   struct Slot {
     std::vector<char> staged;  // copy of the rank's input (in-place safe)
@@ -50,48 +42,13 @@ class Shared {
     size_t bytes = 0;
   };
   Slot& slot(int r) { return slots_[static_cast<size_t>(r)]; }
-  std::vector<double>& values(int r) { return values_[static_cast<size_t>(r)]; }
   const std::vector<RankInfo>& infos() const { return infos_; }
-  int n() const { return n_; }
-
-  // Arrival for the watchdog.
-  bool Arrive(int rank, double timeout_s, std::vector<int>* missing) {
-    std::unique_lock<std::mutex> lock(mu_);
-    uint64_t round = arrive_round_;
-    arrived_.resize(static_cast<size_t>(n_), false);
-    arrived_[static_cast<size_t>(rank)] = true;
-    if (++arrive_count_ == n_) {
-      arrive_count_ = 0;
-      arrived_.assign(static_cast<size_t>(n_), false);
-      ++arrive_round_;
-      arrive_ok_ = true;
-      cv_.notify_all();
-      return true;
-    }
-    bool done = cv_.wait_for(lock, std::chrono::duration<double>(timeout_s), [&] { return arrive_round_ != round; });
-    if (done) return arrive_ok_;
-    if (rank == 0 && missing) {
-      missing->clear();
-      for (int r = 0; r < n_; ++r) {
-        if (!arrived_[static_cast<size_t>(r)]) missing->push_back(r);
-      }
-    }
-    return false;
-  }
+  int n() const { return group_.size(); }
 
  private:
-  int n_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int waiting_ = 0;
-  uint64_t generation_ = 0;
+  ThreadGroup group_;
   std::vector<Slot> slots_;
-  std::vector<std::vector<double>> values_;
   std::vector<RankInfo> infos_;
-  std::vector<bool> arrived_;
-  int arrive_count_ = 0;
-  uint64_t arrive_round_ = 0;
-  bool arrive_ok_ = true;
 };
 
 double Combine(RedOp r, double a, double b) {
@@ -210,41 +167,12 @@ class LoopbackCommunicator : public Communicator {
   void Wait() override {}
 
   void Barrier() override { s_->Barrier(); }
-  std::vector<double> Gather(const std::vector<double>& mine) override {
-    s_->values(rank_) = mine;
-    s_->Barrier();
-    std::vector<double> out;
-    if (rank_ == 0) {
-      for (int r = 0; r < s_->n(); ++r) out.insert(out.end(), s_->values(r).begin(), s_->values(r).end());
-    }
-    s_->Barrier();
-    return out;
-  }
-  double AllReduceMax(double v) override {
-    s_->values(rank_) = {v};
-    s_->Barrier();
-    double m = v;
-    for (int r = 0; r < s_->n(); ++r) m = std::max(m, s_->values(r)[0]);
-    s_->Barrier();
-    return m;
-  }
-  int64_t AllReduceSum(int64_t v) override {
-    s_->values(rank_) = {static_cast<double>(v)};
-    s_->Barrier();
-    double sum = 0;
-    for (int r = 0; r < s_->n(); ++r) sum += s_->values(r)[0];
-    s_->Barrier();
-    return static_cast<int64_t>(sum);
-  }
-  double Broadcast(double v) override {
-    if (rank_ == 0) s_->values(0) = {v};
-    s_->Barrier();
-    double out = s_->values(0)[0];
-    s_->Barrier();
-    return out;
-  }
+  std::vector<double> Gather(const std::vector<double>& mine) override { return s_->group().Gather(rank_, mine); }
+  double AllReduceMax(double v) override { return s_->group().AllReduceMax(rank_, v); }
+  int64_t AllReduceSum(int64_t v) override { return s_->group().AllReduceSum(rank_, v); }
+  double Broadcast(double v) override { return s_->group().Broadcast(rank_, v); }
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
-    return s_->Arrive(rank_, timeout_s, missing);
+    return s_->group().ArriveWithin(rank_, timeout_s, missing);
   }
   [[noreturn]] void Abort(int code) override {
     std::fflush(stdout);
@@ -312,15 +240,31 @@ class LoopbackBackend : public Backend {
       threads.emplace_back([&, r] {
         try {
           body(*comms[static_cast<size_t>(r)]);
+        } catch (const std::exception& e) {
+          errors[static_cast<size_t>(r)] = std::current_exception();
+          // Ranks waiting for this one in the control plane give up too.
+          shared.group().Break(fmt::format("rank {} failed: {}", r, e.what()));
         } catch (...) {
           errors[static_cast<size_t>(r)] = std::current_exception();
+          shared.group().Break(fmt::format("rank {} failed", r));
         }
       });
     }
     for (auto& t : threads) t.join();
+    // The first failing rank's error is the cause; ranks woken by Break report
+    // only that the group broke, so rethrow in rank order but prefer causes.
+    std::exception_ptr first;
     for (auto& e : errors) {
-      if (e) std::rethrow_exception(e);
+      if (!e) continue;
+      if (!first) first = e;
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& x) {
+        if (std::string(x.what()).rfind("stopped waiting for the other ranks", 0) != 0) std::rethrow_exception(e);
+      } catch (...) {
+      }
     }
+    if (first) std::rethrow_exception(first);
   }
 
  private:

@@ -1,8 +1,12 @@
-// NCCL backend registration: version for `info`. Collectives come later.
+// NCCL backend registration: the library version for `info` and the
+// collectives backend factory "collectives:nccl" (nccl_backend.h).
 #include <nccl.h>
 
 #include <fmt/format.h>
+#include <memory>
 
+#include "collectives/backend.h"
+#include "collectives/nccl/nccl_backend.h"
 #include "core/backends.h"
 
 namespace cb {
@@ -16,6 +20,11 @@ void RegisterNcclBackend(Backends& backends) {
       info.versions["nccl"] = fmt::format("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100);
     }
   });
+  // The std::any holds exactly a cb::coll::BackendFactory: the app any_casts to it.
+  backends.factories["collectives:nccl"] =
+      coll::BackendFactory([](const coll::BackendOptions& options) -> std::unique_ptr<coll::Backend> {
+        return coll::MakeNcclBackend(options);
+      });
 }
 
 }  // namespace cb

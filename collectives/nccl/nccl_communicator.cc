@@ -1,0 +1,307 @@
+#include "collectives/nccl/nccl_communicator.h"
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <future>
+#include <thread>
+
+#include "collectives/nccl/nccl_check.h"
+#include "core/error.h"
+
+namespace cb::coll::nccl_detail {
+namespace {
+
+// How long Abort waits for ncclCommAbort before ending the job regardless.
+constexpr auto kAbortGrace = std::chrono::seconds(10);
+
+[[noreturn]] void Park() {
+  for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
+}
+
+bool Overlap(const void* a, const void* b, size_t bytes) {
+  if (bytes == 0) return false;
+  const auto x = reinterpret_cast<uintptr_t>(a);
+  const auto y = reinterpret_cast<uintptr_t>(b);
+  return x < y + bytes && y < x + bytes;
+}
+
+// ncclGroupStart .. ncclGroupEnd. A group left by an exception is still
+// ended (its error is the one already being thrown).
+class Group {
+ public:
+  explicit Group(const NcclCommunicator& c) : c_(c) {
+    CB_NCCL_CHECK(ncclGroupStart(), c_.Who());
+    open_ = true;
+  }
+  ~Group() {
+    if (open_) ncclGroupEnd();
+  }
+  Group(const Group&) = delete;
+  Group& operator=(const Group&) = delete;
+  void End() {
+    open_ = false;
+    CB_NCCL_CHECK(ncclGroupEnd(), c_.Who());
+  }
+
+ private:
+  const NcclCommunicator& c_;
+  bool open_ = false;
+};
+
+}  // namespace
+
+ncclDataType_t ToNccl(DataType t) {
+  switch (t) {
+    case DataType::kInt8:
+      return ncclInt8;
+    case DataType::kUint8:
+      return ncclUint8;
+    case DataType::kInt32:
+      return ncclInt32;
+    case DataType::kUint32:
+      return ncclUint32;
+    case DataType::kInt64:
+      return ncclInt64;
+    case DataType::kUint64:
+      return ncclUint64;
+    case DataType::kHalf:
+      return ncclFloat16;
+    case DataType::kBfloat16:
+      return ncclBfloat16;
+    case DataType::kFloat:
+      return ncclFloat32;
+    case DataType::kDouble:
+      return ncclFloat64;
+  }
+  throw RuntimeError(fmt::format("nccl: no NCCL type for data type {}", static_cast<int>(t)));
+}
+
+ncclRedOp_t ToNccl(RedOp r) {
+  switch (r) {
+    case RedOp::kSum:
+      return ncclSum;
+    case RedOp::kProd:
+      return ncclProd;
+    case RedOp::kMin:
+      return ncclMin;
+    case RedOp::kMax:
+      return ncclMax;
+    case RedOp::kAvg:
+      return ncclAvg;
+  }
+  throw RuntimeError(fmt::format("nccl: no NCCL reduction for {}", static_cast<int>(r)));
+}
+
+NcclCommunicator::NcclCommunicator(const Setup& s)
+    : rank_(s.rank),
+      size_(s.size),
+      device_(s.device),
+      comm_(s.comm),
+      ranks_(s.ranks),
+      init_seconds_(s.init_seconds),
+      memory_limit_(s.memory_limit),
+      control_(s.control),
+      job_(s.job) {
+  if (!comm_ || !ranks_ || ranks_->size() != static_cast<size_t>(size_) || !control_ || !job_) {
+    throw RuntimeError(fmt::format("nccl: incomplete setup of rank {} of {}", rank_, size_));
+  }
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  // Non-blocking: no implicit ordering with the legacy default stream, which
+  // another thread may use for its own device.
+  CB_NCCL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), Who());
+}
+
+NcclCommunicator::~NcclCommunicator() {
+  cudaSetDevice(device_);
+  if (scratch_) cudaFree(scratch_);
+  if (stream_) cudaStreamDestroy(stream_);
+}
+
+std::string NcclCommunicator::Who() const {
+  return fmt::format("rank {} of {} on host {}, GPU {}", rank_, size_, (*ranks_)[static_cast<size_t>(rank_)].host,
+                     device_);
+}
+
+bool NcclCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string* why) const {
+  std::string reason;
+  if (IsReduction(op) && redop == RedOp::kAvg && !IsFloating(t)) {
+    reason = "NCCL averages integers by integer division, which the exact check does not model; use a floating type";
+  }
+  if (why) *why = reason;
+  return reason.empty();
+}
+
+void* NcclCommunicator::Alloc(size_t bytes) {
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  void* p = nullptr;
+  const cudaError_t e = cudaMalloc(&p, std::max<size_t>(bytes, 1));
+  if (e != cudaSuccess) {
+    size_t free = 0, total = 0;
+    cudaMemGetInfo(&free, &total);
+    throw RuntimeError(fmt::format("nccl: cannot allocate {} bytes of device memory ({}: {} of {} bytes free; {})",
+                                   bytes, cudaGetErrorName(e), free, total, Who()));
+  }
+  return p;
+}
+
+void NcclCommunicator::Free(void* p) {
+  if (!p) return;
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  CB_NCCL_CUDA_CHECK(cudaFree(p), Who());
+}
+
+void NcclCommunicator::Upload(void* dst, const void* host_src, size_t bytes) {
+  if (bytes == 0) return;
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  CB_NCCL_CUDA_CHECK(cudaMemcpyAsync(dst, host_src, bytes, cudaMemcpyHostToDevice, stream_), Who());
+  Wait();
+}
+
+void NcclCommunicator::Download(void* host_dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  CB_NCCL_CUDA_CHECK(cudaMemcpyAsync(host_dst, src, bytes, cudaMemcpyDeviceToHost, stream_), Who());
+  Wait();
+}
+
+const void* NcclCommunicator::Unalias(const void* send, const void* recv, size_t bytes) {
+  if (!Overlap(send, recv, bytes)) return send;
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  if (scratch_bytes_ < bytes) {
+    // Grows with the size sweep, on every rank at the same op (the harness
+    // lays out every rank alike). cudaFree and cudaMalloc may synchronise
+    // more than this rank's stream; with GPUs driven by threads of one
+    // process, a kernel of another rank waiting for this one would then never
+    // end. So nobody has NCCL work in flight while the buffer changes.
+    Wait();
+    control_->Barrier();
+    if (scratch_) CB_NCCL_CUDA_CHECK(cudaFree(scratch_), Who());
+    scratch_ = nullptr;
+    scratch_bytes_ = 0;
+    const cudaError_t e = cudaMalloc(&scratch_, bytes);
+    if (e != cudaSuccess) {
+      scratch_ = nullptr;
+      throw RuntimeError(
+          fmt::format("nccl: in-place send and receive need a {}-byte staging buffer, and cudaMalloc failed ({}); "
+                      "use a smaller -e ({})",
+                      bytes, cudaGetErrorName(e), Who()));
+    }
+    scratch_bytes_ = bytes;
+    control_->Barrier();
+  }
+  CB_NCCL_CUDA_CHECK(cudaMemcpyAsync(scratch_, send, bytes, cudaMemcpyDeviceToDevice, stream_), Who());
+  return scratch_;
+}
+
+void NcclCommunicator::Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
+                             int root) {
+  std::string why;
+  if (!Supports(op, t, redop, &why)) {
+    throw RuntimeError(fmt::format("nccl {} {}{}: {}", Name(op), Name(t),
+                                   IsReduction(op) ? fmt::format(" {}", Name(redop)) : "", why));
+  }
+  const ncclDataType_t type = ToNccl(t);
+  const ncclRedOp_t red = ToNccl(redop);
+  switch (op) {
+    case OpKind::kAllReduce:
+      CB_NCCL_CHECK(ncclAllReduce(send, recv, c.recv_count, type, red, comm_, stream_), Who());
+      break;
+    case OpKind::kAllGather:
+      CB_NCCL_CHECK(ncclAllGather(send, recv, c.send_count, type, comm_, stream_), Who());
+      break;
+    case OpKind::kReduceScatter:
+      CB_NCCL_CHECK(ncclReduceScatter(send, recv, c.recv_count, type, red, comm_, stream_), Who());
+      break;
+    case OpKind::kBroadcast:
+      CB_NCCL_CHECK(ncclBroadcast(send, recv, c.recv_count, type, root, comm_, stream_), Who());
+      break;
+    case OpKind::kReduce:
+      CB_NCCL_CHECK(ncclReduce(send, recv, c.recv_count, type, red, root, comm_, stream_), Who());
+      break;
+    case OpKind::kAllToAll: {
+      const size_t per_peer = c.send_count / static_cast<size_t>(size_);
+      const size_t chunk = per_peer * SizeOf(t);
+      const char* from = static_cast<const char*>(Unalias(send, recv, c.send_count * SizeOf(t)));
+      char* to = static_cast<char*>(recv);
+      Group group(*this);
+      for (int p = 0; p < size_; ++p) {
+        const size_t off = static_cast<size_t>(p) * chunk;
+        CB_NCCL_CHECK(ncclSend(from + off, per_peer, type, p, comm_, stream_), Who());
+        CB_NCCL_CHECK(ncclRecv(to + off, per_peer, type, p, comm_, stream_), Who());
+      }
+      group.End();
+      break;
+    }
+    case OpKind::kSendRecv: {
+      const void* from = Unalias(send, recv, c.send_count * SizeOf(t));
+      Group group(*this);
+      CB_NCCL_CHECK(ncclSend(from, c.send_count, type, SendPeer(rank_, size_), comm_, stream_), Who());
+      CB_NCCL_CHECK(ncclRecv(recv, c.recv_count, type, RecvPeer(rank_, size_), comm_, stream_), Who());
+      group.End();
+      break;
+    }
+  }
+}
+
+void NcclCommunicator::SendRecv(const void* send, int to, void* recv, int from, size_t bytes) {
+  if (to < -1 || to >= size_ || from < -1 || from >= size_) {
+    throw RuntimeError(
+        fmt::format("nccl sendrecv: peer out of range (to {}, from {}, {} ranks; {})", to, from, size_, Who()));
+  }
+  if (to < 0 && from < 0) return;
+  if (to >= 0 && from >= 0 && Overlap(send, recv, bytes)) {
+    // Staging would be collective (see Unalias); the harness never asks.
+    throw RuntimeError(fmt::format("nccl sendrecv: the send and receive buffers overlap ({})", Who()));
+  }
+  Group group(*this);
+  if (to >= 0) CB_NCCL_CHECK(ncclSend(send, bytes, ncclInt8, to, comm_, stream_), Who());
+  if (from >= 0) CB_NCCL_CHECK(ncclRecv(recv, bytes, ncclInt8, from, comm_, stream_), Who());
+  group.End();
+}
+
+void NcclCommunicator::Wait() {
+  // As nccl-tests' testStreamSynchronize: poll the stream, and between polls
+  // ask NCCL for asynchronous errors (a peer that died, a network error).
+  for (;;) {
+    const cudaError_t e = cudaStreamQuery(stream_);
+    if (e == cudaSuccess) return;
+    if (e != cudaErrorNotReady) ThrowCudaError(e, "cudaStreamQuery(stream)", Who(), __FILE__, __LINE__);
+    if (job_->aborting.load()) Park();  // another local rank ends the job
+    ncclResult_t async = ncclSuccess;
+    CB_NCCL_CHECK(ncclCommGetAsyncError(comm_, &async), Who());
+    if (async != ncclSuccess) {
+      ThrowNcclError(async, "an enqueued NCCL operation (ncclCommGetAsyncError)", Who(), __FILE__, __LINE__);
+    }
+    if (job_->failed.load()) {
+      throw RuntimeError(
+          fmt::format("nccl: {} stopped waiting for its stream: another rank of this process failed", Who()));
+    }
+    std::this_thread::yield();
+  }
+}
+
+void NcclCommunicator::Abort(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  if (job_->aborting.exchange(true)) Park();  // the first caller ends the job
+  // ncclCommAbort stops kernels still waiting for peers, so that the GPUs
+  // are free at once; it may itself wait on a broken peer, so bound it.
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> finished = done->get_future();
+  std::thread([job = job_, done] {
+    for (NcclCommunicator* r : job->ranks) {
+      cudaSetDevice(r->device());
+      ncclCommAbort(r->comm());
+    }
+    done->set_value();
+  }).detach();
+  finished.wait_for(kAbortGrace);
+  control_->EndJob(code);
+  std::abort();  // EndJob does not return (g++ does not see [[noreturn]] through the virtual call)
+}
+
+}  // namespace cb::coll::nccl_detail

@@ -1,0 +1,258 @@
+// The NCCL backend under mpirun/srun: one GPU per process. Compiled only
+// when the build has MPI (CB_NCCL_WITH_MPI).
+//
+// Creation, every step collective over MPI_COMM_WORLD:
+//   1. MPI_Init_thread (FUNNELED: only the thread that runs the benchmark
+//      calls MPI) unless already initialised; the control plane, an
+//      MpiCommunicator (its own duplicated communicators);
+//   2. the device: the local rank (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID,
+//      MPI_LOCALRANKID, else the rank in MPI_Comm_split_type(SHARED)) modulo
+//      the visible devices, so launchers that hand each rank one device
+//      through CUDA_VISIBLE_DEVICES work too;
+//   3. an arrival check within the --timeout (a rank stuck creating its CUDA
+//      context is named, and the job ends with exit code 6);
+//   4. every rank's GPU (name and PCI bus id) gathered: two ranks on one GPU
+//      is a cb::UsageError on every rank, before NCCL would fail on it;
+//   5. rank 0's ncclUniqueId by MPI_Bcast, then ncclCommInitRank (timed).
+// Lifetime as the MPI backend's: after a failure neither ncclCommDestroy nor
+// MPI_Finalize (both collective) is called; the process exits and mpirun
+// ends the job.
+#include <mpi.h>
+
+#include <fmt/format.h>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <map>
+#include <thread>
+#include <utility>
+
+#include "collectives/mpi/mpi_call.h"
+#include "collectives/mpi/mpi_communicator.h"
+#include "collectives/nccl/nccl_check.h"
+#include "collectives/nccl/nccl_communicator.h"
+#include "core/error.h"
+
+namespace cb::coll::nccl_detail {
+namespace {
+
+constexpr int kTimeoutExit = 6;       // docs/cli.md: a watchdog fired
+constexpr size_t kDeviceChars = 256;  // one rank's GPU description, gathered
+
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
+
+// The control plane over MPI: the MPI backend's communicator.
+class MpiControl : public ControlPlane {
+ public:
+  explicit MpiControl(MPI_Comm parent) : comm_(parent) {}
+  const MpiCommunicator& mpi() const { return comm_; }
+  void Barrier() override { comm_.Barrier(); }
+  std::vector<double> Gather(const std::vector<double>& mine) override { return comm_.Gather(mine); }
+  double AllReduceMax(double v) override { return comm_.AllReduceMax(v); }
+  int64_t AllReduceSum(int64_t v) override { return comm_.AllReduceSum(v); }
+  double Broadcast(double v) override { return comm_.Broadcast(v); }
+  bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
+    return comm_.ArriveWithin(timeout_s, missing);
+  }
+  [[noreturn]] void EndJob(int code) override {
+    std::fflush(stdout);
+    std::fflush(stderr);
+    comm_.Abort(code);
+  }
+
+ private:
+  MpiCommunicator comm_;
+};
+
+int LocalRankFromEnvironment() {
+  for (const char* name : {"OMPI_COMM_WORLD_LOCAL_RANK", "SLURM_LOCALID", "MPI_LOCALRANKID"}) {
+    const char* v = std::getenv(name);
+    if (!v) continue;
+    char* end = nullptr;
+    const long r = std::strtol(v, &end, 10);
+    if (end != v && *end == '\0' && r >= 0) return static_cast<int>(r);
+  }
+  return -1;
+}
+
+class NcclMpiBackend : public Backend {
+ public:
+  explicit NcclMpiBackend(const BackendOptions& o) {
+    const char* where = "starting the nccl backend under MPI";
+    int initialized = 0, finalized = 0;
+    mpi_detail::CheckMpi(MPI_Initialized(&initialized), "MPI_Initialized", where);
+    mpi_detail::CheckMpi(MPI_Finalized(&finalized), "MPI_Finalized", where);
+    if (finalized) throw RuntimeError("nccl backend: MPI was already finalised in this process; it cannot start again");
+    if (!initialized) {
+      int provided = 0;
+      mpi_detail::CheckMpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread", where);
+      finalize_ = true;
+    }
+    try {
+      Create(o);
+    } catch (...) {
+      // Leave MPI and NCCL as they are: freeing either is collective, and the
+      // other ranks may be elsewhere. The process exits; mpirun ends the job.
+      comm_.reset();
+      if (nccl_) ncclCommAbort(nccl_);
+      nccl_ = nullptr;
+      (void)control_.release();
+      throw;
+    }
+  }
+
+  ~NcclMpiBackend() override {
+    comm_.reset();
+    if (failed_ || std::uncaught_exceptions() > 0) {
+      if (nccl_) ncclCommAbort(nccl_);  // local; see the file comment
+      (void)control_.release();
+      return;
+    }
+    if (nccl_) ncclCommDestroy(nccl_);
+    if (boot_ != MPI_COMM_NULL) MPI_Comm_free(&boot_);
+    control_.reset();
+    if (finalize_) {
+      int finalized = 0;
+      MPI_Finalized(&finalized);
+      if (!finalized) MPI_Finalize();
+    }
+  }
+
+  NcclMpiBackend(const NcclMpiBackend&) = delete;
+  NcclMpiBackend& operator=(const NcclMpiBackend&) = delete;
+
+  std::string name() const override { return "nccl"; }
+  int world_size() const override { return size_; }
+  int local_ranks() const override { return 1; }
+  bool holds_rank0() const override { return rank_ == 0; }
+
+  // Runs body on the calling thread (the one that initialised MPI).
+  void Run(const std::function<void(Communicator&)>& body) override {
+    try {
+      body(*comm_);
+    } catch (...) {
+      failed_ = true;
+      job_.failed = true;
+      throw;
+    }
+  }
+
+ private:
+  std::string Who() const { return fmt::format("rank {} of {} on host {}", rank_, size_, host_); }
+  void Check(int rc, const char* call) const {
+    if (rc != MPI_SUCCESS) mpi_detail::CheckMpi(rc, call, Who());
+  }
+
+  void Create(const BackendOptions& o) {
+    control_ = std::make_unique<MpiControl>(MPI_COMM_WORLD);
+    rank_ = control_->mpi().rank();
+    size_ = control_->mpi().size();
+    host_ = control_->mpi().ranks()[static_cast<size_t>(rank_)].host;
+    Check(MPI_Comm_dup(MPI_COMM_WORLD, &boot_), "MPI_Comm_dup");
+    Check(MPI_Comm_set_errhandler(boot_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+
+    // 2. The device.
+    MPI_Comm node = MPI_COMM_NULL;
+    Check(MPI_Comm_split_type(boot_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
+    int node_rank = 0;
+    const int rc = MPI_Comm_rank(node, &node_rank);
+    MPI_Comm_free(&node);
+    Check(rc, "MPI_Comm_rank");
+    int local = LocalRankFromEnvironment();
+    if (local < 0) local = node_rank;
+    const int gpus = CountGpus(host_);
+    device_ = local % gpus;
+    CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+    CB_NCCL_CUDA_CHECK(cudaFree(nullptr), Who());  // creates the context: slow or stuck here shows in step 3
+
+    // 3. Everybody has a GPU context within the timeout.
+    std::vector<int> missing;
+    if (!control_->ArriveWithin(o.timeout_s, &missing)) {
+      if (rank_ == 0) {
+        std::string who;
+        for (int r : missing) {
+          who += fmt::format("{}rank {} ({})", who.empty() ? "" : ", ", r,
+                             control_->mpi().ranks()[static_cast<size_t>(r)].host);
+        }
+        std::fprintf(stderr,
+                     "clusterbench: error: watchdog: nccl communicator creation: %zu rank(s) did not arrive within "
+                     "%g s: %s\n",
+                     missing.size(), o.timeout_s, who.c_str());
+      } else {
+        std::this_thread::sleep_for(std::chrono::seconds(5));  // rank 0 names them and ends the job
+      }
+      control_->EndJob(kTimeoutExit);
+    }
+
+    // 4. Every rank's GPU; no GPU twice.
+    std::string mine = DescribeGpu(device_, Who());
+    mine.resize(kDeviceChars - 1);
+    std::vector<char> all(kDeviceChars * static_cast<size_t>(size_), '\0');
+    Check(MPI_Allgather(mine.c_str(), static_cast<int>(kDeviceChars), MPI_CHAR, all.data(),
+                        static_cast<int>(kDeviceChars), MPI_CHAR, boot_),
+          "MPI_Allgather");
+    auto infos = std::make_shared<std::vector<RankInfo>>();
+    std::map<std::pair<std::string, std::string>, int> owner;  // (host, bus id) -> first rank
+    for (int r = 0; r < size_; ++r) {
+      const char* slot = all.data() + static_cast<size_t>(r) * kDeviceChars;
+      RankInfo info;
+      info.rank = r;
+      info.host = control_->mpi().ranks()[static_cast<size_t>(r)].host;
+      info.device.assign(slot, strnlen(slot, kDeviceChars));
+      const std::string bus = info.device.substr(info.device.find_last_of(' ') + 1);
+      auto [it, fresh] = owner.insert({{info.host, bus}, r});
+      if (!fresh) {
+        throw UsageError(fmt::format(
+            "nccl backend: ranks {} and {} on host {} both use {} ({} visible GPU(s) per process); start at most one "
+            "rank per GPU",
+            it->second, r, info.host, info.device, gpus));
+      }
+      infos->push_back(std::move(info));
+    }
+
+    // 5. The NCCL communicator.
+    ncclUniqueId id{};
+    if (rank_ == 0) CB_NCCL_CHECK(ncclGetUniqueId(&id), Who());
+    Check(MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, boot_), "MPI_Bcast");
+    const double t0 = Now();
+    CB_NCCL_CHECK(ncclCommInitRank(&nccl_, size_, id, rank_), Who());
+    double init_s = Now() - t0;
+    Check(MPI_Allreduce(MPI_IN_PLACE, &init_s, 1, MPI_DOUBLE, MPI_MAX, boot_), "MPI_Allreduce");
+    uint64_t limit = MemoryLimitOf(device_, Who());
+    Check(MPI_Allreduce(MPI_IN_PLACE, &limit, 1, MPI_UINT64_T, MPI_MIN, boot_), "MPI_Allreduce");
+
+    NcclCommunicator::Setup s;
+    s.rank = rank_;
+    s.size = size_;
+    s.device = device_;
+    s.comm = nccl_;
+    s.ranks = infos;
+    s.init_seconds = init_s;
+    s.memory_limit = static_cast<size_t>(limit);
+    s.control = control_.get();
+    s.job = &job_;
+    comm_ = std::make_unique<NcclCommunicator>(s);
+    job_.ranks.push_back(comm_.get());
+  }
+
+  bool finalize_ = false;  // this object initialised MPI
+  bool failed_ = false;    // an exception escaped Run
+  int rank_ = 0, size_ = 1, device_ = 0;
+  std::string host_;
+  std::unique_ptr<MpiControl> control_;
+  MPI_Comm boot_ = MPI_COMM_NULL;  // creation's own messages
+  ncclComm_t nccl_ = nullptr;
+  LocalJob job_;
+  std::unique_ptr<NcclCommunicator> comm_;
+};
+
+}  // namespace
+
+std::unique_ptr<Backend> MakeNcclMpiBackend(const BackendOptions& options) {
+  return std::make_unique<NcclMpiBackend>(options);
+}
+
+}  // namespace cb::coll::nccl_detail
