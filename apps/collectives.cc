@@ -72,6 +72,10 @@ coll::BenchOptions ToBench(const CollOptions& o) {
   b.root = o.root;
   b.average = o.average;
   b.timeout_s = o.timeout;
+  if (!o.split.empty() && o.split != "none") {
+    b.split = o.split;
+    coll::SplitColor(b.split, {coll::RankInfo{0, "", ""}}, 0);  // rejects an unknown mode before any rank starts
+  }
   for (const auto& inj : o.injects) {
     std::istringstream in(inj);
     std::string kind, rank, frac;
@@ -230,6 +234,24 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
                 int64_t{p.rank}, ri.host, ri.device, p.time_s, p.wrong});
   }
   std::vector<Table> out = {agg, per};
+  if (!rep.groups.empty()) {
+    Table groups("collectives_groups", "--split: every group's figures per op, size and placement",
+                 {{"op", ColumnType::kString, "", "collective"},
+                  {"size", ColumnType::kInt64, "B", "bytes"},
+                  {"in_place", ColumnType::kInt64, "1", "1 in place"},
+                  {"group", ColumnType::kInt64, "1", "host index (intra), rail (inter) or rank mod k"},
+                  {"members", ColumnType::kInt64, "1", "ranks in the group"},
+                  {"first_rank", ColumnType::kInt64, "1", "the group's lowest job rank"},
+                  {"time", ColumnType::kFloat64, "s", "time per op in this group"},
+                  {"algbw", ColumnType::kFloat64, "B/s", ""},
+                  {"busbw", ColumnType::kFloat64, "B/s", ""},
+                  {"wrong", ColumnType::kInt64, "1", "wrong elements in this group"}});
+    for (const auto& g : rep.groups) {
+      groups.AddRow({std::string(coll::Name(g.op)), static_cast<int64_t>(g.size), int64_t{g.in_place ? 1 : 0},
+                     int64_t{g.group}, int64_t{g.members}, int64_t{g.first_rank}, g.time_s, g.algbw, g.busbw, g.wrong});
+    }
+    out.push_back(groups);
+  }
   if (!rep.p2p.empty()) {
     Table p2p("p2p", "point-to-point bandwidth matrix (coordinate form: one row per measured pair)",
               {{"src", ColumnType::kInt64, "1", "sending rank"},
@@ -254,9 +276,6 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                 std::mutex& mu, int& exit_code);
 
 int RunCollectives(const CollOptions& o, const AppContext& ctx) {
-  if (!o.split.empty() && o.split != "none") {
-    throw UsageError("--split: sub-communicator groups are not implemented yet (tracked in the collectives issue)");
-  }
   coll::BenchOptions bench = ToBench(o);
   std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
   const bool root_process = backend->holds_rank0();
@@ -307,6 +326,17 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                         late.empty() ? "" : "  late:", late.c_str());
           }
         }
+        if (!rep.groups.empty()) {
+          std::printf(
+              "# %d concurrent groups (--split %s); per group, out of place: op size group members first-rank time(us) "
+              "busbw(GB/s) #wrong\n",
+              rep.group_count, b.split.c_str());
+          for (const auto& g : rep.groups) {
+            if (g.in_place) continue;
+            std::printf("#   %-14s %12zu %5d %5d %6d %10s %8s %6lld\n", coll::Name(g.op), g.size, g.group, g.members,
+                        g.first_rank, Us(g.time_s).c_str(), Gbps(g.busbw).c_str(), static_cast<long long>(g.wrong));
+          }
+        }
         for (const auto& p : rep.p2p) {
           std::printf("# p2p %-5s %4d -> %-4d %10s GB/s %10s us%s\n", p.kind.c_str(), p.src, p.dst,
                       Gbps(p.bandwidth).c_str(), Us(p.latency_s).c_str(),
@@ -320,6 +350,18 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         for (const auto& r : rep.results) {
           if (r.has_out_of_place) j["results"].push_back(TimingJson(r, false));
           if (r.has_in_place) j["results"].push_back(TimingJson(r, true));
+        }
+        j["groups"] = nlohmann::json::array();
+        for (const auto& g : rep.groups) {
+          j["groups"].push_back({{"op", coll::Name(g.op)},
+                                 {"size_bytes", g.size},
+                                 {"in_place", g.in_place},
+                                 {"group", g.group},
+                                 {"members", g.members},
+                                 {"first_rank", g.first_rank},
+                                 {"time_s", g.time_s},
+                                 {"busbw_gbps", g.busbw / 1e9},
+                                 {"wrong", g.wrong}});
         }
         for (const auto& p : rep.p2p) {
           j["p2p"].push_back({{"src", p.src},
@@ -403,7 +445,9 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("--timeout", o->timeout, "watchdog: abort when a rank does not arrive within this many seconds")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--split", o->split, "groups: intra, inter or MOD:k (not implemented yet)");
+  cmd->add_option("--split", o->split,
+                  "concurrent groups: intra (each host), inter (each rail: same local index on every host), MOD:k "
+                  "(rank mod k); the table shows the slowest group");
   cmd->add_flag("--all-pairs", o->all_pairs, "p2p: every pair across hosts (O(N^2)); default samples O(N)");
   cmd->add_option("--inject", o->injects,
                   "self-test: corrupt:RANK (wrong input), slow:RANK:FRACTION (late by FRACTION of an op), "

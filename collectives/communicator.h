@@ -78,6 +78,12 @@ class Communicator {
   // ranks that did not arrive in *missing; other ranks get false too once
   // rank 0 gives up, or stay blocked until Abort.
   virtual bool ArriveWithin(double timeout_s, std::vector<int>* missing) = 0;
+  // Splits the job into groups (every rank calls it, as MPI_Comm_split):
+  // ranks with the same color form a group, ordered by key. Returns this
+  // rank's group; its ranks() are the members' infos in group order, each
+  // with its rank in the job. Backends that cannot split throw UsageError.
+  virtual std::unique_ptr<Communicator> Split(int color, int key);
+
   // Ends every rank of the job with `code` (MPI_Abort for MPI).
   [[noreturn]] virtual void Abort(int code) = 0;
 };

@@ -293,6 +293,33 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
 
 }  // namespace
 
+int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank) {
+  const RankInfo& me = ranks[static_cast<size_t>(rank)];
+  if (split == "intra" || split == "inter") {
+    std::vector<std::string> hosts;
+    int local = 0;
+    for (const auto& ri : ranks) {
+      if (std::find(hosts.begin(), hosts.end(), ri.host) == hosts.end()) hosts.push_back(ri.host);
+      if (ri.host == me.host && ri.rank < me.rank) ++local;
+    }
+    if (split == "inter") return local;
+    return static_cast<int>(std::find(hosts.begin(), hosts.end(), me.host) - hosts.begin());
+  }
+  if (split.rfind("MOD:", 0) == 0) {
+    int k = 0;
+    try {
+      size_t pos = 0;
+      k = std::stoi(split.substr(4), &pos);
+      if (pos != split.size() - 4) k = 0;
+    } catch (const std::exception&) {
+      k = 0;
+    }
+    if (k < 1) throw UsageError(fmt::format("--split {}: MOD:k needs a positive k", split));
+    return rank % k;
+  }
+  throw UsageError(fmt::format("--split {}: expected intra, inter or MOD:k", split));
+}
+
 std::vector<size_t> SizeSweep(const BenchOptions& o) {
   std::vector<size_t> sizes;
   for (size_t s = o.min_bytes; s <= o.max_bytes;) {
@@ -338,12 +365,28 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   return note;
 }
 
-BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const ProgressFn& progress) {
+BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const ProgressFn& progress) {
   BenchReport report;
-  if (o.hang_rank == comm.rank()) {
+  if (o.hang_rank == world.rank()) {
     // Self-test: this rank never joins; the watchdog must name it.
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
   }
+  std::unique_ptr<Communicator> group;
+  if (!o.split.empty()) {
+    int color = SplitColor(o.split, world.ranks(), world.rank());
+    group = world.Split(color, world.rank());
+    report.group_count = static_cast<int>(world.AllReduceSum(group->rank() == 0 ? 1 : 0));
+    // The same decision on every rank: the smallest group bounds the root.
+    const int smallest = static_cast<int>(-world.AllReduceMax(-static_cast<double>(group->size())));
+    bool rooted = false;
+    for (OpKind op : o.ops) rooted |= HasRoot(op);
+    if (rooted && o.root >= smallest) {
+      throw UsageError(
+          fmt::format("--root {}: with --split {} the smallest group has {} rank(s)", o.root, o.split, smallest));
+    }
+  }
+  Communicator& comm = group ? *group : world;
+  const int color = group ? SplitColor(o.split, world.ranks(), world.rank()) : 0;
   const std::vector<size_t> sizes = SizeSweep(o);
   const size_t buf_bytes = std::max<size_t>(o.max_bytes, 64);
   void* send = comm.Alloc(buf_bytes);
@@ -354,7 +397,11 @@ BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const Progre
   for (OpKind op : o.ops) {
     double slow_sleep = -1;
     for (size_t raw : sizes) {
+      // Groups may differ in size: align to the largest so every group runs
+      // the same size; a group's own figures use its own rank count.
       size_t size = AlignSize(op, raw, o.dtype, comm.size());
+      if (group) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
+      if (group) size = AlignSize(op, size, o.dtype, comm.size());
       if (size == 0 && raw > 0) continue;  // smaller than one element per rank
       SizeResult r;
       r.op = op;
@@ -365,14 +412,56 @@ BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const Progre
       r.root = HasRoot(op) ? o.root : -1;
       for (bool in_place : {false, true}) {
         if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
-        Arrive(comm, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
-        RankStats s = Measure(comm, o, op, size, in_place, send, recv, host, &slow_sleep);
-        Timing t = Combine(comm, o, s, op, size, in_place, &report.per_rank);
+        Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
+        RankStats st = Measure(comm, o, op, size, in_place, send, recv, host, &slow_sleep);
+        std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
+        std::vector<PerRankRow> discard;
+        Timing t = Combine(comm, o, st, op, size, in_place, per_rank ? per_rank : &discard);
+        if (group) {
+          // Every group root reports its figures; the job's rank 0 keeps them
+          // all and shows the slowest group. O(N) on rank 0.
+          const bool root = comm.rank() == 0;
+          std::vector<double> mine = {root ? 1.0 : 0.0,
+                                      static_cast<double>(color),
+                                      static_cast<double>(comm.size()),
+                                      static_cast<double>(comm.ranks()[0].rank),
+                                      t.time_s,
+                                      t.algbw,
+                                      t.busbw,
+                                      static_cast<double>(root ? t.wrong : 0)};
+          std::vector<double> all = world.Gather(mine);
+          t.wrong = world.AllReduceSum(root ? t.wrong : 0);
+          if (world.rank() == 0) {
+            Timing slowest = t;
+            slowest.wrong = t.wrong;
+            for (size_t i = 0; i + 8 <= all.size(); i += 8) {
+              if (all[i] == 0) continue;
+              GroupRow g{op,
+                         size,
+                         in_place,
+                         static_cast<int>(all[i + 1]),
+                         static_cast<int>(all[i + 2]),
+                         static_cast<int>(all[i + 3]),
+                         all[i + 4],
+                         all[i + 5],
+                         all[i + 6],
+                         static_cast<int64_t>(all[i + 7])};
+              report.groups.push_back(g);
+              if (g.time_s > slowest.time_s) {
+                slowest.time_s = g.time_s;
+                slowest.algbw = g.algbw;
+                slowest.busbw = g.busbw;
+              }
+              if (g.wrong > 0) slowest.wrong_ranks.push_back(g.first_rank);
+            }
+            t = slowest;
+          }
+        }
         report.total_wrong += t.wrong;
         (in_place ? r.in_place : r.out_of_place) = t;
         (in_place ? r.has_in_place : r.has_out_of_place) = true;
       }
-      if (comm.rank() == 0) {
+      if (world.rank() == 0) {
         if (r.has_out_of_place) {
           busbw_sum += r.out_of_place.busbw;
           ++busbw_n;
@@ -384,7 +473,7 @@ BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const Progre
   }
   comm.Free(send);
   comm.Free(recv);
-  if (o.p2p) report.p2p = RunP2p(comm, o);
+  if (o.p2p) report.p2p = RunP2p(world, o);
   report.avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
   return report;
 }

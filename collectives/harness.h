@@ -38,6 +38,10 @@ struct BenchOptions {
   int average = 1;  // -a: 0 rank 0, 1 average, 2 min, 3 max
   double timeout_s = 300;
   bool out_of_place = true, in_place = true;
+  // Concurrent groups (--split): "" (the whole job), "intra" (ranks of one
+  // host), "inter" (ranks with the same index on their hosts: one rail) or
+  // "MOD:k" (rank mod k). Every group runs the same sweep at the same time.
+  std::string split;
   // Self-test injections.
   int corrupt_rank = -1;
   int slow_rank = -1;
@@ -73,6 +77,17 @@ struct PerRankRow {
   int64_t wrong;
 };
 
+struct GroupRow {  // one group's figures for one op, size and placement (--split)
+  OpKind op;
+  size_t size;
+  bool in_place;
+  int group;  // the color: host index, rail index or rank mod k
+  int members;
+  int first_rank;  // the group's lowest job rank
+  double time_s, algbw, busbw;
+  int64_t wrong;
+};
+
 struct P2pResult {
   int src = 0, dst = 0;
   std::string kind;      // ring, intra, inter
@@ -83,7 +98,9 @@ struct P2pResult {
 
 struct BenchReport {
   std::vector<SizeResult> results;
-  std::vector<PerRankRow> per_rank;
+  std::vector<PerRankRow> per_rank;  // the whole job, or the first group with --split
+  std::vector<GroupRow> groups;      // --split: every group
+  int group_count = 0;
   std::vector<P2pResult> p2p;
   int64_t total_wrong = 0;
   double avg_busbw = 0;  // nccl-tests' "Avg bus bandwidth" over sizes, out of place
@@ -91,6 +108,10 @@ struct BenchReport {
 
 // Called on rank 0 after each size, for streaming output.
 using ProgressFn = std::function<void(const SizeResult&)>;
+
+// The color of `rank` for a split mode (see BenchOptions::split); throws
+// UsageError for an unknown mode.
+int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank);
 
 // Sizes the run visits: min, min·f, ... <= max (or min + k·increment).
 std::vector<size_t> SizeSweep(const BenchOptions& o);
@@ -101,6 +122,9 @@ std::vector<size_t> SizeSweep(const BenchOptions& o);
 std::string ValidateOptions(BenchOptions* o, const Communicator& comm);
 
 // Runs the benchmark on this rank; the report is complete on rank 0 only.
+// With o.split the job is split into groups that run concurrently: the table
+// shows, per size, the slowest group (max time, min bandwidth); every group's
+// figures are in report.groups.
 // A rank that does not arrive within timeout_s makes rank 0 print the missing
 // ranks (host, device) and Abort(6).
 BenchReport RunBenchmark(Communicator& comm, const BenchOptions& o, const ProgressFn& progress);

@@ -31,6 +31,14 @@ class Shared {
     gethostname(host, sizeof host - 1);
     for (int r = 0; r < n; ++r) infos_.push_back({r, host, fmt::format("cpu (thread {})", r)});
   }
+  explicit Shared(std::vector<RankInfo> infos)
+      : group_(static_cast<int>(infos.size())), slots_(infos.size()), infos_(std::move(infos)) {}
+
+  // Groups made by Split live as long as the job's state. Written by the
+  // lowest rank between two barriers, read by all after the second.
+  struct Child;
+  std::vector<std::unique_ptr<Child>> children;
+  std::vector<std::pair<Child*, int>> assignment;  // per rank: its group and rank in it
 
   void Barrier() { group_.Barrier(); }
   ThreadGroup& group() { return group_; }
@@ -49,6 +57,18 @@ class Shared {
   ThreadGroup group_;
   std::vector<Slot> slots_;
   std::vector<RankInfo> infos_;
+};
+
+struct P2pState {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::map<std::pair<int, int>, bool> posted, consumed;
+};
+
+struct Shared::Child {
+  explicit Child(std::vector<RankInfo> infos) : shared(std::move(infos)) {}
+  Shared shared;
+  P2pState p2p;
 };
 
 double Combine(RedOp r, double a, double b) {
@@ -204,12 +224,37 @@ class LoopbackCommunicator : public Communicator {
   std::map<std::pair<int, int>, bool>& consumed() { return p2p_->consumed; }
 
  public:
-  struct P2p {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::map<std::pair<int, int>, bool> posted, consumed;
-  };
+  using P2p = P2pState;
   P2p* p2p_ = nullptr;
+
+  std::unique_ptr<Communicator> Split(int color, int key) override {
+    // Every rank posts (color, key); the job's rank 0 forms the groups.
+    std::vector<double> all = s_->group().Gather(rank_, {static_cast<double>(color), static_cast<double>(key)});
+    if (rank_ == 0) {
+      s_->children.clear();
+      s_->assignment.assign(static_cast<size_t>(s_->n()), {nullptr, 0});
+      std::map<int, std::vector<std::pair<int, int>>> groups;  // color -> (key, rank)
+      for (int r = 0; r < s_->n(); ++r) {
+        groups[static_cast<int>(all[static_cast<size_t>(2 * r)])].push_back(
+            {static_cast<int>(all[static_cast<size_t>(2 * r + 1)]), r});
+      }
+      for (auto& [c, members] : groups) {
+        std::sort(members.begin(), members.end());
+        std::vector<RankInfo> infos;
+        for (const auto& m : members) infos.push_back(s_->infos()[static_cast<size_t>(m.second)]);
+        s_->children.push_back(std::make_unique<Shared::Child>(std::move(infos)));
+        for (size_t i = 0; i < members.size(); ++i) {
+          s_->assignment[static_cast<size_t>(members[i].second)] = {s_->children.back().get(), static_cast<int>(i)};
+        }
+      }
+    }
+    s_->Barrier();
+    auto [child, sub_rank] = s_->assignment[static_cast<size_t>(rank_)];
+    s_->Barrier();
+    auto comm = std::make_unique<LoopbackCommunicator>(&child->shared, sub_rank);
+    comm->p2p_ = &child->p2p;
+    return comm;
+  }
 
  private:
   Shared* s_;
@@ -228,7 +273,7 @@ class LoopbackBackend : public Backend {
 
   void Run(const std::function<void(Communicator&)>& body) override {
     Shared shared(n_);
-    LoopbackCommunicator::P2p p2p;
+    P2pState p2p;
     std::vector<std::unique_ptr<LoopbackCommunicator>> comms;
     for (int r = 0; r < n_; ++r) {
       comms.push_back(std::make_unique<LoopbackCommunicator>(&shared, r));

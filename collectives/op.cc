@@ -4,9 +4,14 @@
 #include <algorithm>
 #include <cmath>
 
+#include "collectives/communicator.h"
 #include "core/error.h"
 
 namespace cb::coll {
+
+std::unique_ptr<Communicator> Communicator::Split(int, int) {
+  throw UsageError(fmt::format("the {} backend cannot split the job into groups (--split)", backend()));
+}
 
 const char* Name(OpKind op) {
   switch (op) {

@@ -37,7 +37,7 @@ label_args=()
 echo "== CI build (warnings as errors)"
 cmake --preset ci >/dev/null
 cmake --build --preset ci -j "$jobs"
-ctest --preset default --test-dir build/ci "${label_args[@]}" -j "$jobs" --timeout 600
+ctest --preset ci "${label_args[@]}" -j "$jobs"
 
 if ((! quick)); then
   echo "== ASan + UBSan build, unit tests"

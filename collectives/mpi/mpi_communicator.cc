@@ -84,6 +84,26 @@ bool Overlap(const void* a, size_t a_bytes, const void* b, size_t b_bytes) {
 
 }  // namespace
 
+std::unique_ptr<Communicator> MpiCommunicator::Split(int color, int key) {
+  MPI_Comm sub = MPI_COMM_NULL;
+  Check(MPI_Comm_split(control_, color, key, &sub), "MPI_Comm_split");
+  std::unique_ptr<MpiCommunicator> c;
+  try {
+    c = std::make_unique<MpiCommunicator>(sub);
+  } catch (...) {
+    MPI_Comm_free(&sub);
+    throw;
+  }
+  MPI_Comm_free(&sub);
+  // Keep each member's rank in this (parent) job in its RankInfo.
+  int me = ranks_[static_cast<size_t>(rank_)].rank;
+  std::vector<int> job(static_cast<size_t>(c->size_));
+  Check(MPI_Allgather(&me, 1, MPI_INT, job.data(), 1, MPI_INT, c->control_), "MPI_Allgather");
+  for (int i = 0; i < c->size_; ++i) c->ranks_[static_cast<size_t>(i)].rank = job[static_cast<size_t>(i)];
+  c->max_message_bytes_ = max_message_bytes_;
+  return c;
+}
+
 MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
   const double t0 = Now();
   using mpi_detail::CheckMpi;

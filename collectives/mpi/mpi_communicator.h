@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,8 @@ class MpiCommunicator : public Communicator {
   // verdict. A non-root rank waits for the verdict without a deadline.
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override;
   [[noreturn]] void Abort(int code) override;
+  // MPI_Comm_split of the control communicator; infos keep job ranks.
+  std::unique_ptr<Communicator> Split(int color, int key) override;
 
   // The largest single MPI message SendRecv sends (the rest follows in
   // further messages). Lowered by tests to exercise the chunking; must be

@@ -385,7 +385,10 @@ def test_collectives_bad_inputs(run):
     assert_clean_error(coll(run, "--op", "allfoo"), 2, "unknown operation")
     assert_clean_error(coll(run, "-d", "quad"), 2, "unknown data type")
     assert_clean_error(coll(run, "-g", "2"), 2, "-g applies to the nccl backend only")
-    assert_clean_error(coll(run, "--split", "intra"), 2, "not implemented yet")
+    assert_clean_error(coll(run, "--split", "rails"), 2, "expected intra, inter or MOD:k")
+    assert_clean_error(coll(run, "--split", "MOD:0"), 2, "positive k")
+    assert_clean_error(coll(run, "--ranks", "4", "--split", "MOD:2", "--op", "broadcast", "-r", "2"), 2,
+                       "smallest group has 2")
     assert_clean_error(coll(run, "--inject", "slow:1"), 2, "FRACTION")
     assert_clean_error(coll(run, "--ranks", "2", "--inject", "corrupt:7"), 2, "outside the job")
     assert_clean_error(coll(run, "--ranks", "2", "--op", "broadcast", "-r", "5"), 2, "--root 5")
@@ -432,3 +435,28 @@ def test_nccl_backend_without_gpu_is_a_clear_error(run):
            if k not in ("OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK", "SLURM_NTASKS")}
     p = run("collectives", "--backend", "nccl", "-b", "8", "-e", "64", env=env)
     assert_clean_error(p, 2, "no GPU")
+
+
+
+def test_collectives_split_runs_groups_concurrently(run, tmp_path):
+    out = str(tmp_path / "s.h5")
+    p = coll(run, "--ranks", "6", "--split", "MOD:3", "--op", "all_reduce,all_gather", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["wrong"] == 0
+    groups = j["groups"]
+    assert {g["group"] for g in groups} == {0, 1, 2}
+    assert all(g["members"] == 2 for g in groups)
+    # the table's figure is the slowest group's
+    for r in j["results"]:
+        same = [g for g in groups if g["op"] == r["op"] and g["size_bytes"] == r["size_bytes"]
+                and g["in_place"] == r["in_place"]]
+        assert r["time_s"] == pytest.approx(max(g["time_s"] for g in same), rel=1e-12)
+        # busbw uses the group's rank count (2): all_reduce factor 2(n-1)/n = 1
+        if r["op"] == "all_reduce":
+            assert r["busbw_gbps"] == pytest.approx(r["algbw_gbps"], rel=1e-9)
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert len(f[f"/runs/{rid}/collectives_groups"][()]) == len(groups)
+    p = coll(run, "--ranks", "4", "--split", "intra", "--op", "all_reduce", "--inject", "corrupt:3")
+    assert p.returncode == 1 and "seen by rank" in p.stderr

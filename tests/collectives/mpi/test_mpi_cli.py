@@ -91,3 +91,13 @@ def test_writes_hdf5_with_environment(tmp_path):
         assert run.attrs["rank_count"] == 2
         env = dict(e.split("=", 1) for e in run.attrs["environment"])
         assert any(k.startswith("OMPI_") for k in env)
+
+
+@pytest.mark.parametrize("split,groups", [("MOD:2", 2), ("intra", 1), ("inter", 4)])
+def test_split_groups(split, groups, tmp_path):
+    p = mpirun(4, "--split", split, "--op", "all_reduce,alltoall", "-b", "64", "-e", "64K", "-f", "32", "-n", "3",
+               "--format", "json", tmp=tmp_path)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["wrong"] == 0
+    assert len({g["group"] for g in j["groups"]}) == groups
