@@ -18,6 +18,7 @@
 
 #include "core/config.h"
 #include "simulator/engine/event_queue.h"
+#include "simulator/network/maxmin.h"
 #include "simulator/simulate.h"
 
 namespace {
@@ -125,5 +126,29 @@ BENCHMARK(BM_SimulateLlama405B16kFull)->Unit(benchmark::kMillisecond);
 
 void BM_SimulateGpt3_175B_1024Full(benchmark::State& state) { RunSimulate(state, Gpt3_175B_1024(), true); }
 BENCHMARK(BM_SimulateGpt3_175B_1024Full)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+namespace {
+
+// The max-min fair solver at the size issue 6 names: 1e5 flows over 1e5
+// links, each flow crossing 4 random links (a 3-tier fat tree's up-down path
+// has 4 to 6 links). Reported with flows per second.
+void BM_MaxMinSolver(benchmark::State& state) {
+  const int n = static_cast<int>(state.range(0));
+  std::mt19937 rng(42);
+  cb::sim::MaxMinSolver solver;
+  for (int l = 0; l < n; ++l) solver.AddLink(50e9 * (1 + static_cast<double>(rng() % 4)));
+  for (int f = 0; f < n; ++f) {
+    std::vector<int> route;
+    for (int k = 0; k < 4; ++k) route.push_back(static_cast<int>(rng() % static_cast<unsigned>(n)));
+    solver.AddFlow(route);
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(solver.Solve().data());
+  state.counters["flows"] = n;
+  state.counters["flows_per_s"] =
+      benchmark::Counter(static_cast<double>(n), benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK(BM_MaxMinSolver)->Arg(1000)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
