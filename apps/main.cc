@@ -55,6 +55,7 @@ int Run(int argc, char** argv) {
   add(cb::RegisterKernelsCommand);
   add(cb::RegisterSimulateCommand);
   add(cb::RegisterCollectivesCommand);
+  add(cb::RegisterTopologyCommand);
 
   // CLI11 reports a stray first word as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {

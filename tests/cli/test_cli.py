@@ -460,3 +460,22 @@ def test_collectives_split_runs_groups_concurrently(run, tmp_path):
         assert len(f[f"/runs/{rid}/collectives_groups"][()]) == len(groups)
     p = coll(run, "--ranks", "4", "--split", "intra", "--op", "all_reduce", "--inject", "corrupt:3")
     assert p.returncode == 1 and "seen by rank" in p.stderr
+
+
+def test_topology_command(run, tmp_path):
+    p = run("topology", "h100-131k-rail", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["nics"] == 131072 and [t["switches"] for t in j["tiers"]] == [2048, 2048, 4096]
+    assert j["bisection_bandwidth_Bps"] == pytest.approx(j["full_bisection_Bps"])
+    out = str(tmp_path / "t.h5")
+    assert run("topology", "dgx-h100-ndr", "-q", "-o", out).returncode == 0
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        links = pd.DataFrame(f[f"/runs/{rid}/links"][()])
+    assert len(links) == 16384 + 512 * 32 + 512 * 32
+    assert set(links["tier"]) == {0, 1, 2}
+    p = run("topology", "h100-131k-rail", "--set", "scale_out.tiers.0.radix=64", "--set", "scale_out.tiers.1.radix=64",
+            "--set", "scale_out.tiers.2.radix=64")
+    assert_clean_error(p, 3, "need core switches of radix 128")
+    assert_clean_error(run("topology", "dgx-a100-hdr"), 3, "scale_out.tiers")

@@ -1,0 +1,141 @@
+// Fabric graphs and the flow model: closed forms in the comments.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "simulator/network/collective_model.h"
+#include "simulator/network/flow_model.h"
+#include "simulator/topology/fat_tree.h"
+
+namespace cb::sim {
+namespace {
+
+ConfigLoader Shipped() { return ConfigLoader({std::string(CB_SOURCE_DIR) + "/configs"}); }
+
+FabricSpec Spec(int64_t gpus, std::vector<TierSpec> tiers, bool rail = true, int64_t planes = 1) {
+  FabricSpec f;
+  f.name = "test";
+  f.gpus = gpus;
+  f.gpus_per_node = 8;
+  f.nics_per_node = 8;
+  f.planes = planes;
+  f.nic_bandwidth = 50e9;
+  f.rail_optimized = rail;
+  f.tiers = std::move(tiers);
+  for (auto& t : f.tiers) {
+    if (t.bandwidth == 0) t.bandwidth = 50e9;
+  }
+  return f;
+}
+
+// 131,072 NICs on radix-128, 3 tiers, non-blocking: 64 down / 64 up.
+// Leaves 131072/64 = 2048; pods 2048/64 = 32; spines 32·64 = 2048;
+// cores 64·64 = 4096, each using 32 ports (one per pod). Full bisection.
+TEST(FatTree, H100_131kCountsAndBisection) {
+  FatTree t = FatTree::Build(FabricFromConfig(Shipped().Load("cluster", "h100-131k-rail")));
+  ASSERT_EQ(t.tiers().size(), 3u);
+  EXPECT_EQ(t.endpoints(), 131072);
+  EXPECT_EQ(t.tiers()[0].switches, 2048);
+  EXPECT_EQ(t.tiers()[1].switches, 2048);
+  EXPECT_EQ(t.tiers()[2].switches, 4096);
+  EXPECT_EQ(t.tiers()[2].ports_used_down, 32);
+  EXPECT_EQ(t.physical_links(), 131072 + 2048 * 64 + 2048 * 64);
+  EXPECT_DOUBLE_EQ(t.bisection_bandwidth(), 131072 * 50e9 / 2);
+  EXPECT_DOUBLE_EQ(t.tiers()[0].oversubscription, 1.0);
+}
+
+// 2:1 at the leaf (radix 48: 32 down, 16 up) halves the bisection:
+// min(E·b, L1·u1·b)/2 = min(1024, 32·16)·b/2.
+TEST(FatTree, OversubscriptionHalvesBisection) {
+  FatTree t = FatTree::Build(Spec(1024, {{48, 2, 0, 0}, {64, 1, 0, 0}}));
+  EXPECT_EQ(t.tiers()[0].down_ports, 32);
+  EXPECT_EQ(t.tiers()[0].up_ports, 16);
+  EXPECT_DOUBLE_EQ(t.tiers()[0].oversubscription, 2.0);
+  EXPECT_DOUBLE_EQ(t.bisection_bandwidth(), 512 * 50e9 / 2);
+}
+
+// A 3-tier fat tree of radix k holds k³/4 hosts: 131,072 NICs on radix 64
+// need 128 pods, so cores of radix 128 — the error says so.
+TEST(FatTree, TooFewPortsNamesTheRadixNeeded) {
+  try {
+    FatTree::Build(Spec(131072, {{64, 1, 0, 0}, {64, 1, 0, 0}, {64, 1, 0, 0}}));
+    FAIL() << "expected ConfigError";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("need core switches of radix 128"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(FatTree::Build(Spec(4096, {{64, 1, 0, 0}, {64, 1, 0, 0}})), ConfigError);  // 2 tiers: 64²/2 = 2048
+  EXPECT_NO_THROW(FatTree::Build(Spec(2048, {{64, 1, 0, 0}, {64, 1, 0, 0}})));
+}
+
+// Routes: up to the lowest common tier and down again, 2, 4 or 6 links.
+TEST(FatTree, RoutesClimbOnlyAsFarAsNeeded) {
+  FatTree t = FatTree::Build(FabricFromConfig(Shipped().Load("cluster", "dgx-h100-ndr")));
+  // Rail 0 of nodes 0 and 1 share a leaf (32 NICs of rail 0 per leaf).
+  EXPECT_EQ(t.Route(t.NicOfGpu(0), t.NicOfGpu(8)).size(), 2u);
+  // Nodes 0 and 32: next leaf, same pod.
+  EXPECT_EQ(t.Route(t.NicOfGpu(0), t.NicOfGpu(32 * 8)).size(), 4u);
+  // Node 0 and node 1024 (32 leaves of 32 nodes later): another pod.
+  EXPECT_EQ(t.Route(t.NicOfGpu(0), t.NicOfGpu(1024 * 8)).size(), 6u);
+  // Deterministic ECMP: the same flow always takes the same path.
+  EXPECT_EQ(t.Route(5, 9000, 3), t.Route(5, 9000, 3));
+  for (int l : t.Route(t.NicOfGpu(0), t.NicOfGpu(1024 * 8))) EXPECT_GT(t.links()[static_cast<size_t>(l)].capacity, 0);
+}
+
+// Ring all-reduce on a non-blocking fat tree (one GPU per node, rail 0):
+// 2(n-1)/n·S/B + 2(n-1)·alpha, the analytical model's answer exactly.
+TEST(FlowModel, RingAllReduceOnNonBlockingTreeMatchesClosedForm) {
+  FatTree t = FatTree::Build(FabricFromConfig(Shipped().Load("cluster", "dgx-h100-ndr")));
+  std::vector<int64_t> ring;
+  const int n = 64;
+  for (int i = 0; i < n; ++i) ring.push_back(static_cast<int64_t>(i) * 8);  // GPU 0 of nodes 0..63
+  const double S = 1e9, alpha = 5e-6, B = 50e9;
+  RingResult r = ConcurrentRingAllReduce(t, {ring}, S, alpha);
+  EXPECT_NEAR(r.slowest_s, 2.0 * (n - 1) / n * S / B + 2 * (n - 1) * alpha, 1e-12);
+  // The analytical model (one member per domain, ring latency) agrees.
+  FabricTiers f{.up_bandwidth = 400e9, .up_latency = 0, .nic_bandwidth = B, .out_latency = alpha, .domain_gpus = 8};
+  double analytic_bw = CollectiveTime(Collective::kAllReduce, S, {n, 1}, f) - 0;  // includes its latency term
+  EXPECT_NEAR(r.slowest_s - 2 * (n - 1) * alpha,
+              analytic_bw - std::min(2.0 * (n - 1) * alpha, 2 * std::log2(n) * alpha), 1e-12);
+}
+
+// 2:1 oversubscription at the leaf and every flow crossing it: 32 NICs send
+// through 16 uplinks, so each flow gets half its NIC (closed form with the
+// flows spread over the uplinks); ECMP hashing can only do worse.
+TEST(FlowModel, OversubscribedCrossLeafTrafficHalves) {
+  FatTree t = FatTree::Build(Spec(512, {{48, 2, 0, 0}, {64, 1, 0, 0}}));
+  // Rail 0 of nodes 0..31 sits on leaf 0, nodes 32..63 on leaf 1: 32 rings
+  // of two, each pairing node i with node 32 + i, every flow crossing.
+  std::vector<std::vector<int64_t>> rings;
+  for (int64_t i = 0; i < 32; ++i) rings.push_back({i * 8, (32 + i) * 8});
+  const double S = 1e9;
+  RingResult spread = ConcurrentRingAllReduce(t, rings, S, 0, Routing::kSpread);
+  for (double g : spread.time_s) EXPECT_NEAR(g, 2.0 * 1 / 2 * S / 25e9, 1e-12);  // n = 2, B_eff = b/2
+  RingResult hashed = ConcurrentRingAllReduce(t, rings, S, 0, Routing::kEcmpHash);
+  EXPECT_GE(hashed.slowest_s, spread.slowest_s * (1 - 1e-12));
+}
+
+// Incast on one NIC: k senders into one receiver share its link evenly.
+TEST(FlowModel, LinkLoadsNeverExceedCapacity) {
+  FatTree t = FatTree::Build(FabricFromConfig(Shipped().Load("cluster", "dgx-h100-ndr")));
+  std::vector<std::vector<int64_t>> rings;
+  for (int64_t g = 0; g < 64; ++g) rings.push_back({g * 8, (g + 512) * 8, (g + 1024) * 8});
+  RingResult r = ConcurrentRingAllReduce(t, rings, 1e8, 0);
+  for (size_t l = 0; l < t.links().size(); ++l) EXPECT_LE(r.link_load[l], t.links()[l].capacity * (1 + 1e-9));
+}
+
+TEST(FatTree, BadInputNamesTheKey) {
+  ConfigLoader loader = Shipped();
+  try {
+    FabricFromConfig(loader.Load("cluster", "dgx-a100-hdr"));  // no tiers
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("scale_out.tiers"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(loader.Load("cluster", "h100-131k-rail", {{"scale_out.tiers.0.radix", "0"}}), ConfigError);
+  EXPECT_THROW(loader.Load("cluster", "h100-131k-rail", {{"scale_out.tiers.0.bandwidth", "0Gb/s"}}), ConfigError);
+}
+
+}  // namespace
+}  // namespace cb::sim
