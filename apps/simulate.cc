@@ -24,6 +24,7 @@ struct SimulateOptions {
   std::vector<std::string> sets;
   std::string timeline;
   bool full = false;
+  std::string network = "analytical";
   std::vector<std::string> stragglers;
 };
 
@@ -109,6 +110,7 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
       {"events", r.events},
       {"mode", r.replicas_simulated > 1 || s.par.dp == 1 ? "full" : "symmetric"},
       {"pipelines_simulated", r.replicas_simulated},
+      {"network", {{"model", r.network_model}, {"dp_contention", r.dp_contention}}},
       {"critical_replica", r.critical_replica},
       {"notes", r.notes},
   };
@@ -243,6 +245,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   sim::SimOptions so;
   so.trace = !o.timeline.empty();
   so.full = o.full;
+  so.flow_network = o.network == "flow";
   for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
   if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
   sim::SimResult r = sim::Simulate(s, so);
@@ -275,6 +278,11 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
                 "simulate every data-parallel replica's pipeline (TP/CP peers of a stage move in lockstep)");
   cmd->add_option("--straggler", o->stragglers,
                   "with --full: make one replica's pipeline stage slower, DP_RANK:PP_STAGE:FRACTION (repeatable)");
+  cmd->add_option("--network", o->network,
+                  "data-parallel traffic: analytical (formula) or flow (every DP group's ring on the fabric graph, "
+                  "max-min shared; needs scale_out.tiers)")
+      ->check(CLI::IsMember({"analytical", "flow"}))
+      ->capture_default_str();
   cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")
       ->type_name("FILE.json");
   *action = [o, &ctx]() { return RunSimulate(*o, ctx); };

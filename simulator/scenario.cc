@@ -32,6 +32,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   c.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
   c.out_latency = cluster.at("scale_out.latency").AsDouble();
 
+  if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
   Parallelism& p = s.par;
   p.tp = cfg.GetInt("parallelism.tp", 1);
   p.pp = cfg.GetInt("parallelism.pp", 1);

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "simulator/engine/event_queue.h"
 #include "simulator/network/collective_model.h"
+#include "simulator/network/flow_model.h"
 #include "simulator/training/pipeline.h"
 
 namespace cb::sim {
@@ -53,6 +54,7 @@ class CostModel {
                             static_cast<double>(s.cluster.gpus_per_node) * e.scale_out;
     fabric_.out_latency = s.cluster.out_latency;
     fabric_.domain_gpus = s.cluster.domain_gpus;
+    dp_fabric_ = fabric_;
     // NVLS reaches ~0.61 of the per-direction link bandwidth as algbw (see
     // network/collective_model.h).
     if (s.cluster.sharp) fabric_.sharp_bandwidth = s.cluster.up_bandwidth * 0.61;
@@ -237,14 +239,20 @@ class CostModel {
   double GradReduce(double params) const {
     const double grad_bytes = s_.train.precision == Precision::kFp16 ? 2 : 4;  // bf16 reduces fp32 grads (Megatron)
     double full = params * grad_bytes * 1.0;
-    if (s_.par.zero == 0) return CollectiveTime(Collective::kAllReduce, full, dp_group_, fabric_);
-    return CollectiveTime(Collective::kReduceScatter, full, dp_group_, fabric_);
+    if (s_.par.zero == 0) return CollectiveTime(Collective::kAllReduce, full, dp_group_, dp_fabric_);
+    return CollectiveTime(Collective::kReduceScatter, full, dp_group_, dp_fabric_);
+  }
+  // Flow model: the DP groups' slowest fabric flow runs at `factor` of a
+  // GPU's NIC share while all groups reduce at once.
+  void SetDpContention(double factor) {
+    dp_fabric_ = fabric_;
+    dp_fabric_.nic_bandwidth = fabric_.nic_bandwidth * factor;
   }
   double ParamGather(double params) const {
     // ZeRO-1/2 gather the updated parameters once per step; ZeRO-3 keeps them
     // sharded and gathers per layer instead (in Layer()).
     if (s_.par.zero == 0 || s_.par.zero >= 3) return 0;
-    return CollectiveTime(Collective::kAllGather, params * 2, dp_group_, fabric_);
+    return CollectiveTime(Collective::kAllGather, params * 2, dp_group_, dp_fabric_);
   }
   double OptimizerTime(double params) const {
     // Adam in fp32: read master, m, v, grad; write master, m, v and the bf16 copy.
@@ -258,7 +266,7 @@ class CostModel {
   const Scenario& s_;
   GpuPerf gpu_;
   ParamCounts params_;
-  FabricTiers fabric_;
+  FabricTiers fabric_, dp_fabric_;
   Group tp_group_, cp_group_, dp_group_, ep_group_, pp_group_;
   double tokens_ = 0;
 };
@@ -269,6 +277,34 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   const Parallelism& p = s.par;
   CostModel cost(s);
   SimResult r;
+  if (options.flow_network) {
+    if (!s.fabric) {
+      throw ConfigError(
+          fmt::format("cluster '{}': the flow network model needs scale_out.tiers (the switch tiers)", s.cluster.name));
+    }
+    FatTree tree = FatTree::Build(*s.fabric);
+    // Every data-parallel group (one per TP rank, CP-inclusive, per pipeline
+    // stage) reduces at the same time at the end of the step.
+    std::vector<std::vector<int64_t>> groups;
+    for (int64_t st = 0; st < p.pp; ++st) {
+      for (int64_t tr = 0; tr < p.tp; ++tr) {
+        std::vector<int64_t> g;
+        for (int64_t d = 0; d < p.dp; ++d) {
+          for (int64_t c = 0; c < p.cp; ++c) g.push_back(tr + p.tp * (c + p.cp * (d + p.dp * st)));
+        }
+        groups.push_back(std::move(g));
+      }
+    }
+    r.dp_contention = RingContentionFactor(tree, groups);
+    r.network_model = "flow";
+    cost.SetDpContention(r.dp_contention);
+    if (r.dp_contention < 0.999) {
+      r.notes.push_back(
+          fmt::format("flow model: the {} data-parallel groups contend on the fabric; their slowest flow "
+                      "gets {:.0f}% of a GPU's NIC share",
+                      groups.size(), 100 * r.dp_contention));
+    }
+  }
   r.gpus_used = p.tp * p.pp * p.cp * p.dp;
   r.micro_batches = s.train.global_batch / (p.dp * s.train.micro_batch);
   const int64_t vs = p.pp * p.vpp;

@@ -14,8 +14,11 @@
 #include <string>
 #include <vector>
 
+#include <optional>
 #include "core/config.h"
+
 #include "simulator/compute/gpu_perf.h"
+#include "simulator/topology/fat_tree.h"
 #include "simulator/workload/transformer.h"
 
 namespace cb::sim {
@@ -53,7 +56,8 @@ struct Scenario {
   Parallelism par;
   Training train;
   Framework fw;
-  std::string effective_yaml;  // the resolved scenario document
+  std::optional<FabricSpec> fabric;  // when the cluster has scale_out.tiers
+  std::string effective_yaml;        // the resolved scenario document
 };
 
 // Validates and derives (dp from the cluster when omitted). Throws ConfigError
@@ -97,6 +101,8 @@ struct SimResult {
   double time_to_train_s = 0;  // when training.tokens is given
   uint64_t events = 0;
   int64_t replicas_simulated = 1;  // pipelines simulated: 1 (symmetric) or dp (full)
+  std::string network_model = "analytical";
+  double dp_contention = 1;  // flow model: slowest DP flow / uncontended NIC share
   int64_t critical_replica = 0;
   std::vector<TraceEvent> trace;
   std::vector<std::string> notes;
@@ -115,6 +121,10 @@ struct SimOptions {
   bool full = false;   // simulate every data-parallel replica's pipeline
   bool trace = false;  // record TraceEvents
   std::vector<Straggler> stragglers;
+  // Network model of the data-parallel reduction: the analytical formula
+  // (default), or every DP group's ring as flows on the fabric graph at once,
+  // max-min shared (needs the cluster's scale_out.tiers).
+  bool flow_network = false;
 };
 
 SimResult Simulate(const Scenario& s, const SimOptions& options = {});

@@ -25,7 +25,7 @@ RingResult ConcurrentRingAllReduce(const FatTree& tree, const std::vector<std::v
       std::vector<int> path;
       if (routing == Routing::kSpread) {
         uint64_t k = next_port[{tree.PlaneOfNic(na), tree.LeafOfNic(na)}]++;
-        path = tree.RouteVia(na, nb, k, k);
+        path = tree.RouteVia(na, nb, k, k + static_cast<uint64_t>(tree.LeafOfNic(na)));
       } else {
         path = tree.Route(na, nb, g);
       }
@@ -45,6 +45,38 @@ RingResult ConcurrentRingAllReduce(const FatTree& tree, const std::vector<std::v
   }
   r.link_load = solver.LinkLoads();
   return r;
+}
+
+double RingContentionFactor(const FatTree& tree, const std::vector<std::vector<int64_t>>& groups, Routing routing) {
+  const FabricSpec& f = tree.spec();
+  const double share =
+      f.nic_bandwidth * std::min(1.0, static_cast<double>(f.nics_per_node) / static_cast<double>(f.gpus_per_node));
+  // One step of S = n bytes per group: a flow's time is 1/x_f, so the
+  // slowest step gives the smallest rate.
+  MaxMinSolver solver;
+  for (const auto& l : tree.links()) solver.AddLink(l.capacity);
+  std::map<std::pair<int64_t, int64_t>, uint64_t> next_port;
+  size_t flows = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const auto& ring = groups[g];
+    for (size_t i = 0; i < ring.size() && ring.size() > 1; ++i) {
+      int64_t a = ring[i], b = ring[(i + 1) % ring.size()];
+      if (a / f.gpus_per_node == b / f.gpus_per_node) continue;
+      int64_t na = tree.NicOfGpu(a), nb = tree.NicOfGpu(b);
+      if (routing == Routing::kSpread) {
+        uint64_t k = next_port[{tree.PlaneOfNic(na), tree.LeafOfNic(na)}]++;
+        solver.AddFlow(tree.RouteVia(na, nb, k, k + static_cast<uint64_t>(tree.LeafOfNic(na))));
+      } else {
+        solver.AddFlow(tree.Route(na, nb, g));
+      }
+      ++flows;
+    }
+  }
+  if (flows == 0) return 1.0;
+  solver.Solve();
+  double slowest = share;
+  for (double x : solver.rates()) slowest = std::min(slowest, x);
+  return std::min(1.0, slowest / share);
 }
 
 }  // namespace cb::sim

@@ -35,6 +35,12 @@ struct RingResult {
 RingResult ConcurrentRingAllReduce(const FatTree& tree, const std::vector<std::vector<int64_t>>& groups, double bytes,
                                    double alpha, Routing routing = Routing::kEcmpHash);
 
+// How much the slowest fabric flow of concurrent rings is slowed by
+// contention: min_f x_f / b_gpu, where b_gpu is one GPU's uncontended share of
+// its node's NICs. 1 when no flow is slowed (or no flow crosses the fabric).
+double RingContentionFactor(const FatTree& tree, const std::vector<std::vector<int64_t>>& groups,
+                            Routing routing = Routing::kEcmpHash);
+
 }  // namespace cb::sim
 
 #endif  // CLUSTERBENCH_SIMULATOR_NETWORK_FLOW_MODEL_H_

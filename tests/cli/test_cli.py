@@ -479,3 +479,13 @@ def test_topology_command(run, tmp_path):
             "--set", "scale_out.tiers.2.radix=64")
     assert_clean_error(p, 3, "need core switches of radix 128")
     assert_clean_error(run("topology", "dgx-a100-hdr"), 3, "scale_out.tiers")
+
+
+def test_simulate_flow_network(run):
+    a = json.loads(run("simulate", "llama3-405b-16k", "--format", "json").stdout)
+    f = run("simulate", "llama3-405b-16k", "--network", "flow", "--format", "json")
+    assert f.returncode == 0, f.stderr
+    f = json.loads(f.stdout)
+    assert f["network"]["model"] == "flow" and f["network"]["dp_contention"] == 1.0
+    assert f["step_time_s"] == pytest.approx(a["step_time_s"], rel=1e-12)
+    assert_clean_error(run("simulate", "gpt-22b-8", "--network", "flow"), 3, "needs scale_out.tiers")

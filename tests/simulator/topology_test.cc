@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "simulator/network/collective_model.h"
 #include "simulator/network/flow_model.h"
+#include "simulator/simulate.h"
 #include "simulator/topology/fat_tree.h"
 
 namespace cb::sim {
@@ -135,6 +136,47 @@ TEST(FatTree, BadInputNamesTheKey) {
   }
   EXPECT_THROW(loader.Load("cluster", "h100-131k-rail", {{"scale_out.tiers.0.radix", "0"}}), ConfigError);
   EXPECT_THROW(loader.Load("cluster", "h100-131k-rail", {{"scale_out.tiers.0.bandwidth", "0Gb/s"}}), ConfigError);
+}
+
+}  // namespace
+}  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// Where contention is impossible (non-blocking tree; ring neighbours share a
+// leaf except at leaf boundaries, one flow per up-link), the flow model gives
+// exactly the analytical answer.
+TEST(FlowModel, SimulateFlowEqualsAnalyticalWithoutContention) {
+  ConfigLoader loader({std::string(CB_SOURCE_DIR) + "/configs"});
+  Scenario s = ScenarioFromConfig(loader.Load("scenario", "llama3-405b-16k"));
+  SimOptions flow;
+  flow.flow_network = true;
+  SimResult a = Simulate(s), f = Simulate(s, flow);
+  EXPECT_EQ(f.network_model, "flow");
+  EXPECT_DOUBLE_EQ(f.dp_contention, 1.0);
+  EXPECT_DOUBLE_EQ(f.step_time_s, a.step_time_s);
+}
+
+// With the DP reduction's flows squeezed through a 4:1 oversubscribed leaf
+// tier the contention factor drops and the step cannot get faster.
+TEST(FlowModel, SimulateFlowSeesOversubscription) {
+  ConfigLoader loader({std::string(CB_SOURCE_DIR) + "/configs"});
+  ConfigNode cfg = loader.Load("scenario", "llama3-8b-64",
+                               {{"cluster.scale_out.topology", "fat-tree"},
+                                {"cluster.scale_out.tiers.0.radix", "10"},
+                                {"cluster.scale_out.tiers.0.oversubscription", "4"},
+                                {"cluster.scale_out.tiers.1.radix", "64"},
+                                {"cluster.scale_out.tiers.2.radix", "64"}});
+  Scenario s = ScenarioFromConfig(cfg);
+  SimOptions flow;
+  flow.flow_network = true;
+  SimResult a = Simulate(s), f = Simulate(s, flow);
+  EXPECT_LT(f.dp_contention, 1.0);
+  EXPECT_GE(f.step_time_s, a.step_time_s);
+  // Without tiers there is no graph to put flows on.
+  Scenario plain = ScenarioFromConfig(loader.Load("scenario", "gpt-22b-8"));
+  EXPECT_THROW(Simulate(plain, flow), ConfigError);
 }
 
 }  // namespace
