@@ -306,7 +306,9 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
       if (o.out.format == "table") PrintRow(r);
     };
     coll::BenchReport rep = coll::RunBenchmark(comm, b, progress);
-    int code = rep.total_wrong > 0 ? static_cast<int>(ExitCode::kCheckFailed) : 0;
+    int code = rep.interrupted       ? static_cast<int>(ExitCode::kInterrupted)
+               : rep.total_wrong > 0 ? static_cast<int>(ExitCode::kCheckFailed)
+                                     : 0;
     if (r0) {
       if (o.out.format == "table") {
         std::printf("# Out of bounds values : %lld %s\n", static_cast<long long>(rep.total_wrong),
@@ -373,6 +375,8 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         }
         std::cout << j.dump(2) << "\n";
       }
+      if (rep.interrupted)
+        std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s)\n", rep.results.size());
       if (rep.total_wrong > 0) {
         std::set<int> ranks;
         for (const auto& r : rep.results) {
@@ -399,8 +403,12 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                         coll::Name(b.dtype), coll::Name(b.redop), b.min_bytes, b.max_bytes, b.iters);
         writer.BeginRun(run);
         for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
-        writer.EndRun(rep.total_wrong ? RunStatus::kFailed : RunStatus::kComplete,
-                      rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong) : "");
+        writer.EndRun(rep.interrupted   ? RunStatus::kInterrupted
+                      : rep.total_wrong ? RunStatus::kFailed
+                                        : RunStatus::kComplete,
+                      rep.interrupted   ? "interrupted by signal; results so far kept"
+                      : rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong)
+                                        : "");
       }
     }
     std::lock_guard<std::mutex> lock(mu);

@@ -87,7 +87,8 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   for (const auto& text : o.sizes.empty() ? std::vector<std::string>{"1024", "2048", "4096"} : o.sizes) {
     std::string why;
     auto v = ParseSize(text, &why);
-    if (!v || *v < 1 || *v > 65536) throw UsageError(fmt::format("--sizes {}: expected a matrix size 1..65536", text));
+    // m·k must fit a BLAS int: n <= 46340 (46340² < 2^31).
+    if (!v || *v < 1 || *v > 46340) throw UsageError(fmt::format("--sizes {}: expected a matrix size 1..46340", text));
     gemm_sizes.push_back(static_cast<int64_t>(*v));
   }
   int64_t bytes = DefaultStreamArrayBytes();
@@ -114,6 +115,7 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   if (want_gemm) {
     log.Info("host GEMM through {}", BlasInfo());
     for (const auto& d : dtypes) {
+      if (Interrupted()) break;
       for (int64_t n : gemm_sizes) {
         if (Interrupted()) break;
         GemmResult g = RunHostGemm(d, n, n, n, mo);

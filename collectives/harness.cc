@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 #include "core/units.h"
 
 namespace cb::coll {
@@ -25,19 +26,29 @@ constexpr int kTimeoutExit = 6;
 void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where) {
   std::vector<int> missing;
   if (comm.ArriveWithin(o.timeout_s, &missing)) return;
+  auto name = [&](int r) {
+    const RankInfo& ri = comm.ranks()[static_cast<size_t>(r)];
+    return fmt::format("rank {} ({}, {})", ri.rank, ri.host, ri.device);
+  };
   if (comm.rank() == 0) {
     std::string who;
-    for (int r : missing) {
-      const RankInfo& ri = comm.ranks()[static_cast<size_t>(r)];
-      who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", r, ri.host, ri.device);
-    }
+    for (int r : missing) who += (who.empty() ? "" : ", ") + name(r);
     std::fprintf(stderr, "clusterbench: error: watchdog: %s: %zu rank(s) did not arrive within %g s: %s\n",
                  where.c_str(), missing.size(), o.timeout_s, who.c_str());
-    std::fflush(stderr);
+  } else if (!missing.empty()) {
+    // Rank 0 itself never answered: this rank reports it.
+    std::fprintf(stderr, "clusterbench: error: watchdog: %s: %s did not answer within %g s (seen from %s)\n",
+                 where.c_str(), name(missing.front()).c_str(), o.timeout_s, name(comm.rank()).c_str());
   } else {
-    // Rank 0 names the missing ranks and ends the job; give it the time.
+    // Rank 0 names the missing ranks and ends the job; give it the time,
+    // then speak up in case rank 0 is the one that is stuck.
     std::this_thread::sleep_for(std::chrono::seconds(5));
+    std::fprintf(stderr,
+                 "clusterbench: error: watchdog: %s: some rank did not arrive within %g s and rank 0 did not end the "
+                 "job (seen from %s)\n",
+                 where.c_str(), o.timeout_s, name(comm.rank()).c_str());
   }
+  std::fflush(stderr);
   comm.Abort(kTimeoutExit);
 }
 
@@ -86,8 +97,9 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
     mn = std::min(mn, x[1]);
     mx = std::max(mx, x[3]);
     p99 = std::max(p99, x[4]);
-    if (x[5] > 0) t.wrong_ranks.push_back(r);
-    per_rank->push_back({op, size, in_place, r, x[0], static_cast<int64_t>(x[5])});
+    const int job_rank = comm.ranks()[static_cast<size_t>(r)].rank;  // differs from r inside a --split group
+    if (x[5] > 0) t.wrong_ranks.push_back(job_rank);
+    per_rank->push_back({op, size, in_place, job_rank, x[0], static_cast<int64_t>(x[5])});
   }
   switch (o.average) {
     case 0:
@@ -118,7 +130,9 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
     if (n > 1 && medians[static_cast<size_t>(r)] < 0.75 * job) order.push_back({medians[static_cast<size_t>(r)], r});
   }
   std::sort(order.begin(), order.end());
-  for (size_t i = 0; i < order.size() && i < 3; ++i) t.late_ranks.push_back(order[i].second);
+  for (size_t i = 0; i < order.size() && i < 3; ++i) {
+    t.late_ranks.push_back(comm.ranks()[static_cast<size_t>(order[i].second)].rank);
+  }
   const double bytes = static_cast<double>(size);
   t.algbw = t.time_s > 0 ? bytes / t.time_s : 0;
   t.busbw = t.algbw * BusBandwidthFactor(op, n);
@@ -128,6 +142,7 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
 RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t size, bool in_place, void* send_buf,
                   void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
   const int rank = comm.rank(), n = comm.size();
+  const int job_rank = comm.ranks()[static_cast<size_t>(rank)].rank;  // injections name job ranks
   const DataType t = o.dtype;
   const Counts c = CountsFor(op, size, t, n);
   const size_t es = SizeOf(t);
@@ -135,7 +150,7 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
   Layout l = Place(op, in_place, send_buf, recv_buf, c, t, rank);
   auto fill = [&] {
     host.assign(std::max<size_t>(c.send_count * es, 1), 0);
-    FillSend(op, o.redop, t, rank, n, o.root, host.data(), c, rank == o.corrupt_rank);
+    FillSend(op, o.redop, t, rank, n, o.root, host.data(), c, job_rank == o.corrupt_rank);
     if (c.send_count) comm.Upload(l.send, host.data(), c.send_count * es);
   };
   fill();
@@ -152,7 +167,7 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
       comm.Wait();
       *slow_sleep_s = comm.AllReduceMax(Now() - t0) * o.slow_fraction;
     }
-    if (rank == o.slow_rank) sleep_s = *slow_sleep_s;
+    if (job_rank == o.slow_rank) sleep_s = *slow_sleep_s;
   }
 
   comm.Barrier();
@@ -185,11 +200,14 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
 
   // Checks: fresh input, one op, every element compared with the exact result.
   for (int k = 0; k < o.checks; ++k) {
-    fill();
-    if (!in_place && c.recv_count) {
-      std::vector<char> poison(c.recv_count * es, static_cast<char>(0x7f));
-      comm.Upload(l.recv, poison.data(), poison.size());
+    // Poison the whole receive buffer first (in place too: the input is then
+    // written into it), so stale results from the timed loop cannot pass.
+    const size_t recv_bytes = std::max(c.recv_count * es, in_place ? c.send_count * es : 0);
+    if (recv_bytes) {
+      std::vector<char> poison(recv_bytes, static_cast<char>(0x7f));
+      comm.Upload(in_place ? recv_buf : l.recv, poison.data(), poison.size());
     }
+    fill();
     comm.Start(op, l.send, l.recv, c, t, o.redop, root);
     comm.Wait();
     std::vector<char> out(std::max<size_t>(c.recv_count * es, 1));
@@ -373,6 +391,7 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   }
   std::unique_ptr<Communicator> group;
   if (!o.split.empty()) {
+    Arrive(world, o, "splitting into groups");
     int color = SplitColor(o.split, world.ranks(), world.rank());
     group = world.Split(color, world.rank());
     report.group_count = static_cast<int>(world.AllReduceSum(group->rank() == 0 ? 1 : 0));
@@ -395,14 +414,26 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   double busbw_sum = 0;
   int busbw_n = 0;
   for (OpKind op : o.ops) {
-    double slow_sleep = -1;
+    if (report.interrupted) break;
     for (size_t raw : sizes) {
+      // The slow rank's delay is a fraction of this size's op time.
+      double slow_sleep = -1;
+      // Everyone here (the watchdog names who is not) before any blocking
+      // agreement; then SIGINT/SIGTERM on any rank stops every rank here,
+      // together, and the results so far are reported (status interrupted).
+      Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw));
+      if (world.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0) {
+        report.interrupted = true;
+        break;
+      }
       // Groups may differ in size: align to the largest so every group runs
       // the same size; a group's own figures use its own rank count.
       size_t size = AlignSize(op, raw, o.dtype, comm.size());
       if (group) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
       if (group) size = AlignSize(op, size, o.dtype, comm.size());
-      if (size == 0 && raw > 0) continue;  // smaller than one element per rank
+      // Smaller than one element per rank (in any group): skipped everywhere.
+      const bool skip = size == 0 && raw > 0;
+      if (group ? world.AllReduceMax(skip ? 1.0 : 0.0) > 0 : skip) continue;
       SizeResult r;
       r.op = op;
       r.size = size;
@@ -462,8 +493,13 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
         (in_place ? r.has_in_place : r.has_out_of_place) = true;
       }
       if (world.rank() == 0) {
+        // nccl-tests averages the bus bandwidth of every row, in and out of place.
         if (r.has_out_of_place) {
           busbw_sum += r.out_of_place.busbw;
+          ++busbw_n;
+        }
+        if (r.has_in_place) {
+          busbw_sum += r.in_place.busbw;
           ++busbw_n;
         }
         if (progress) progress(r);
@@ -473,7 +509,7 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   }
   comm.Free(send);
   comm.Free(recv);
-  if (o.p2p) report.p2p = RunP2p(world, o);
+  if (o.p2p && !report.interrupted) report.p2p = RunP2p(world, o);
   report.avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
   return report;
 }

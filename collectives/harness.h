@@ -103,7 +103,8 @@ struct BenchReport {
   int group_count = 0;
   std::vector<P2pResult> p2p;
   int64_t total_wrong = 0;
-  double avg_busbw = 0;  // nccl-tests' "Avg bus bandwidth" over sizes, out of place
+  bool interrupted = false;  // SIGINT/SIGTERM: the sweep stopped early on every rank
+  double avg_busbw = 0;      // nccl-tests' "Avg bus bandwidth": every row, in and out of place
 };
 
 // Called on rank 0 after each size, for streaming output.

@@ -98,7 +98,14 @@ class LoopbackCommunicator : public Communicator {
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
     return static_cast<size_t>(pages) * static_cast<size_t>(page) / 8 / static_cast<size_t>(s_->n());
   }
-  bool Supports(OpKind, DataType, RedOp, std::string*) const override { return true; }
+  bool Supports(OpKind, DataType t, RedOp redop, std::string* why) const override {
+    // As NCCL: integer avg would divide with truncation, which no check models.
+    if (redop == RedOp::kAvg && !IsFloating(t)) {
+      if (why) *why = "avg is defined for floating-point types only";
+      return false;
+    }
+    return true;
+  }
 
   void* Alloc(size_t bytes) override { return std::calloc(std::max<size_t>(bytes, 1), 1); }
   void Free(void* p) override { std::free(p); }

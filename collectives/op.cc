@@ -200,8 +200,15 @@ void FillSend(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root
     case OpKind::kReduceScatter:
       for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, ReduceIn(redop, rank, i, nranks));
       if (corrupt) {
+        // A value the reduction cannot hide: beyond every input for max, below
+        // for min (not possible for unsigned types, whose minimum input is 0).
         size_t stride = op == OpKind::kReduceScatter ? c.recv_count : c.send_count;
-        for (size_t i = 0; stride > 0 && i < c.send_count; i += stride) Put(send, t, i, Load(send, t, i) + 1);
+        for (size_t i = 0; stride > 0 && i < c.send_count; i += stride) {
+          double v = redop == RedOp::kMax   ? static_cast<double>(std::min(nranks, 100) + 1)
+                     : redop == RedOp::kMin ? -1.0
+                                            : Load(send, t, i) + 1;
+          Put(send, t, i, v);
+        }
       }
       break;
     case OpKind::kAllGather:

@@ -399,8 +399,14 @@ class Validator {
     }
     std::vector<std::string> known;
     for (const Field& c : f.children) known.push_back(c.key);
+    std::map<std::string, std::string> seen;  // key -> where it first appeared
     for (auto it = node.begin(); it != node.end(); ++it) {
       std::string key = it->first.as<std::string>();
+      auto [first, inserted] = seen.emplace(key, Where(origin, it->first));
+      if (!inserted) {
+        throw ConfigError(fmt::format("{}: duplicate key '{}' (first at {})", Where(origin, it->first),
+                                      Join2(path, key), first->second));
+      }
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         throw ConfigError(fmt::format("{}: unknown key '{}' in {}{}; known keys: {}", Where(origin, it->first),
                                       Join2(path, key), path.empty() ? kind : "'" + path + "'", Suggest(key, known),

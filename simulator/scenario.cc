@@ -57,6 +57,11 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
                                             p.tp, p.pp, p.cp, p.dp, job, c.name, c.gpus));
   }
 
+  if (job > c.domain_gpus && (c.nics_per_node < 1 || c.nic_bandwidth <= 0)) {
+    Bad(cfg.at("cluster.scale_out.nics_per_node"),
+        fmt::format("the job's {} GPUs span several scale-up domains of {}, so it needs scale-out NICs", job,
+                    c.domain_gpus));
+  }
   const ModelSpec& m = s.model;
   if (m.hidden % m.heads != 0)
     Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));

@@ -387,7 +387,12 @@ bool MpiCommunicator::ArriveWithin(double timeout_s, std::vector<int>* missing) 
     MPI_Request sent = MPI_REQUEST_NULL, verdict = MPI_REQUEST_NULL;
     Check(MPI_Isend(&arrive_payload_, 1, MPI_INT, 0, kArriveTag, control_, &sent), "MPI_Isend");
     Check(MPI_Ibcast(&verdict_, 1, MPI_INT, 0, control_, &verdict), "MPI_Ibcast");
-    poll(&verdict, "MPI_Test(MPI_Ibcast)", 0);
+    // Rank 0 answers within its timeout; if it does not (it is the rank that
+    // hangs), give up after a grace period and say so.
+    if (!poll(&verdict, "MPI_Test(MPI_Ibcast)", deadline + 10.0)) {
+      if (missing) *missing = {0};
+      return false;
+    }
     if (verdict_) {
       Check(MPI_Wait(&sent, MPI_STATUS_IGNORE), "MPI_Wait(MPI_Isend)");
     } else {

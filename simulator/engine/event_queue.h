@@ -21,7 +21,9 @@ using SimTime = int64_t;  // nanoseconds
 inline constexpr SimTime kNanosecond = 1;
 inline constexpr double kSecondsPerTick = 1e-9;
 
-inline SimTime FromSeconds(double s) { return static_cast<SimTime>(std::llround(s * 1e9)); }
+// Durations come from the cost models; a non-finite or absurd one (over 292
+// years) is a modelling error, never silently wrapped.
+SimTime FromSeconds(double s);
 inline double ToSeconds(SimTime t) { return static_cast<double>(t) * kSecondsPerTick; }
 
 class EventQueue {

@@ -489,3 +489,25 @@ def test_simulate_flow_network(run):
     assert f["network"]["model"] == "flow" and f["network"]["dp_contention"] == 1.0
     assert f["step_time_s"] == pytest.approx(a["step_time_s"], rel=1e-12)
     assert_clean_error(run("simulate", "gpt-22b-8", "--network", "flow"), 3, "needs scale_out.tiers")
+
+
+
+def test_collectives_sigint_keeps_results(cb_bin, tmp_path):
+    out = str(tmp_path / "c.h5")
+    proc = subprocess.Popen([cb_bin, "collectives", "--backend", "loopback", "--ranks", "2", "-b", "1M", "-e", "1G",
+                             "-f", "1.01", "-n", "5", "-w", "1", "-q", "-o", out], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    time.sleep(1.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert f["runs"][rid].attrs["status"] == "interrupted"
+        assert len(f[f"/runs/{rid}/collectives"][()]) >= 1
+
+
+def test_collectives_watchdog_when_rank0_hangs(run):
+    p = coll(run, "--ranks", "3", "--op", "all_reduce", "--inject", "hang:0", "--timeout", "1", timeout=60)
+    assert p.returncode == 6
+    assert "watchdog" in p.stderr

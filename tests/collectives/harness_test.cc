@@ -91,14 +91,17 @@ TEST(Harness, CountsFollowNcclTests) {
 // A corrupted contribution is found by every rank that receives it, and the
 // wrong ranks are named.
 TEST(Harness, CorruptInjectionIsDetected) {
-  for (OpKind op : AllOps()) {
-    BenchOptions o = Small({op});
-    o.corrupt_rank = op == OpKind::kBroadcast ? 0 : 2;  // only the root's data reach others in broadcast
-    BenchReport rep = RunLoopback(4, o);
-    SCOPED_TRACE(Name(op));
-    EXPECT_GT(rep.total_wrong, 0);
-    EXPECT_FALSE(rep.results.front().out_of_place.wrong_ranks.empty());
-  }
+  for (RedOp redop : {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax})
+    for (OpKind op : AllOps()) {
+      BenchOptions o = Small({op});
+      o.redop = redop;
+      o.dtype = DataType::kInt32;
+      o.corrupt_rank = op == OpKind::kBroadcast ? 0 : 2;  // only the root's data reach others in broadcast
+      BenchReport rep = RunLoopback(4, o);
+      SCOPED_TRACE(::testing::Message() << Name(op) << " " << Name(redop));
+      EXPECT_GT(rep.total_wrong, 0);
+      EXPECT_FALSE(rep.results.front().out_of_place.wrong_ranks.empty());
+    }
 }
 
 // A slow rank enters every op late: the others wait for it, so it is named
@@ -174,6 +177,84 @@ TEST(Harness, PointToPointPairsAreLinearAndFlagged) {
   // machine may flag the odd other pair, never most of them.
   EXPECT_EQ(flagged_slow, slow_pairs);
   EXPECT_LT(flagged_other, other_pairs / 2);
+}
+
+}  // namespace
+}  // namespace cb::coll
+
+namespace cb::coll {
+namespace {
+
+// Groups of unequal size (8 ranks mod 3: 3, 3, 2) agree on every size to
+// run or skip, so the job neither hangs nor disagrees; ranks are named by
+// their job rank.
+TEST(Harness, SplitWithUnequalGroups) {
+  BenchOptions o = Small({OpKind::kAllGather, OpKind::kReduceScatter, OpKind::kAllReduce});
+  o.min_bytes = 8;
+  o.split = "MOD:3";
+  o.corrupt_rank = 7;
+  BenchReport rep = RunLoopback(8, o);
+  EXPECT_EQ(rep.group_count, 3);
+  EXPECT_GT(rep.total_wrong, 0);
+  for (const auto& r : rep.results) {
+    for (int w : r.out_of_place.wrong_ranks) EXPECT_EQ(w % 3, 7 % 3);  // the corrupt rank's group: 1, 4, 7
+  }
+}
+
+// The in-place check must not pass on what the timed loop left behind: a
+// backend that stops working in place is caught (nccl-tests memsets too).
+class LazyInPlace : public Communicator {
+ public:
+  explicit LazyInPlace(Communicator& inner) : in_(inner) {}
+  std::string backend() const override { return "lazy"; }
+  int rank() const override { return in_.rank(); }
+  int size() const override { return in_.size(); }
+  const std::vector<RankInfo>& ranks() const override { return in_.ranks(); }
+  size_t memory_limit() const override { return in_.memory_limit(); }
+  bool Supports(OpKind op, DataType t, RedOp r, std::string* why) const override { return in_.Supports(op, t, r, why); }
+  void* Alloc(size_t b) override { return in_.Alloc(b); }
+  void Free(void* p) override { in_.Free(p); }
+  void Upload(void* d, const void* s, size_t b) override { in_.Upload(d, s, b); }
+  void Download(void* d, const void* s, size_t b) override { in_.Download(d, s, b); }
+  void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp r, int root) override {
+    calls_++;
+    // Correct for the warm-up and timed loop, then does nothing in place.
+    if (send == recv && calls_ > 6) {
+      in_.Barrier();
+      in_.Barrier();
+      return;
+    }
+    in_.Start(op, send, recv, c, t, r, root);
+  }
+  void SendRecv(const void* s, int to, void* r, int from, size_t b) override { in_.SendRecv(s, to, r, from, b); }
+  void Wait() override { in_.Wait(); }
+  void Barrier() override { in_.Barrier(); }
+  std::vector<double> Gather(const std::vector<double>& m) override { return in_.Gather(m); }
+  double AllReduceMax(double v) override { return in_.AllReduceMax(v); }
+  int64_t AllReduceSum(int64_t v) override { return in_.AllReduceSum(v); }
+  double Broadcast(double v) override { return in_.Broadcast(v); }
+  bool ArriveWithin(double t, std::vector<int>* m) override { return in_.ArriveWithin(t, m); }
+  [[noreturn]] void Abort(int code) override { in_.Abort(code); }
+
+ private:
+  Communicator& in_;
+  int calls_ = 0;
+};
+
+TEST(Harness, InPlaceCheckDoesNotPassOnStaleData) {
+  BackendOptions bo;
+  bo.loopback_ranks = 2;
+  auto backend = MakeLoopbackBackend(bo);
+  int64_t wrong = 0;
+  backend->Run([&](Communicator& comm) {
+    LazyInPlace lazy(comm);
+    BenchOptions o = Small({OpKind::kAllGather});
+    o.min_bytes = o.max_bytes = 1024;
+    o.out_of_place = false;  // in place only: warm-up 1 + timed 3 + distribution 3 are correct
+    BenchReport r = RunBenchmark(lazy, o, nullptr);
+    if (comm.rank() == 0) wrong = r.total_wrong;
+  });
+  EXPECT_GT(wrong, 0);
 }
 
 }  // namespace

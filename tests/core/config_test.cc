@@ -110,6 +110,12 @@ TEST_F(TempDir, BadUnitAndOutOfRange) {
   EXPECT_NE(e.find(":2:9: key 'memory': value -80GiB is out of range"), std::string::npos) << e;
 }
 
+TEST_F(TempDir, DuplicateKeyIsAnError) {
+  std::string f = Write("g.yaml", "name: x\nmemory: 80GB\nmemory_bandwidth: 2TB/s\nmemory_bandwidth: 3TB/s\n");
+  std::string e = ErrorOf([&] { Shipped().Load("gpu", f); });
+  EXPECT_NE(e.find(f + ":4:1: duplicate key 'memory_bandwidth' (first at " + f + ":3:1)"), std::string::npos) << e;
+}
+
 TEST_F(TempDir, BrokenYamlNamesLine) {
   std::string f = Write("b.yaml", "name: x\nlayers: [1, 2\n");
   std::string e = ErrorOf([&] { Shipped().Load("model", f); });
