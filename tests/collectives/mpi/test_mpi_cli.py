@@ -101,3 +101,12 @@ def test_split_groups(split, groups, tmp_path):
     j = json.loads(p.stdout)
     assert j["wrong"] == 0
     assert len({g["group"] for g in j["groups"]}) == groups
+
+
+def test_watchdog_when_rank0_never_joins(tmp_path):
+    t0 = time.time()
+    p = mpirun(3, "--op", "all_reduce", "-b", "8", "-e", "8", "--inject", "hang:0", "--timeout", "2", timeout=120,
+               tmp=tmp_path)
+    assert p.returncode == 6, p.stderr
+    assert "rank 0" in p.stderr and "did not answer" in p.stderr
+    assert time.time() - t0 < 90
