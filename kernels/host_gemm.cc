@@ -47,12 +47,25 @@ GemmResult Run(const char* name, int64_t m, int64_t n, int64_t k, const MeasureO
     r.flop_rate =
         2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) / r.measurement.summary.median;
   }
-  // Sampled check: 256 elements (or all), reference in long double.
+  // Check: one element in every 64x64 output tile (BLAS kernels fail by tile:
+  // a wrong micro-kernel or a race corrupts whole blocks), plus random ones to
+  // reach 256; all of C when it is small. Reference dot products in long
+  // double, bound 2·k·eps·Σ|a_ip||b_pj| (see the header).
   const double eps = std::numeric_limits<T>::epsilon();
-  const int64_t samples = std::min<int64_t>(256, m * n);
-  std::uniform_int_distribution<int64_t> pick(0, m * n - 1);
-  for (int64_t s = 0; s < samples; ++s) {
-    int64_t idx = samples == m * n ? s : pick(rng);
+  std::vector<int64_t> picks;
+  if (m * n <= 4096) {
+    for (int64_t idx = 0; idx < m * n; ++idx) picks.push_back(idx);
+  } else {
+    for (int64_t ti = 0; ti < m; ti += 64) {
+      for (int64_t tj = 0; tj < n; tj += 64) {
+        std::uniform_int_distribution<int64_t> di(ti, std::min(m, ti + 64) - 1), dj(tj, std::min(n, tj + 64) - 1);
+        picks.push_back(di(rng) * n + dj(rng));
+      }
+    }
+    std::uniform_int_distribution<int64_t> pick(0, m * n - 1);
+    while (picks.size() < 256) picks.push_back(pick(rng));
+  }
+  for (int64_t idx : picks) {
     int64_t i = idx / n, j = idx % n;
     long double ref = 0, mag = 0;
     for (int64_t p = 0; p < k; ++p) {

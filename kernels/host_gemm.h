@@ -1,6 +1,7 @@
 // Host GEMM through OpenBLAS (all cores): C = A·B for square or given shapes,
-// fp64 and fp32, timed by the harness. FLOPs = 2mnk. Checked on sampled
-// elements against a compensated dot product: |c - ref| must stay within the
+// fp64 and fp32, timed by the harness. FLOPs = 2mnk. Checked on one element
+// of every 64x64 output tile (and at least 256, or all of a small C) against
+// a long-double dot product: |c - ref| must stay within the
 // forward error bound of a length-k dot product, 2·k·eps·Σ|a_ip||b_pj|
 // (Higham, "Accuracy and Stability of Numerical Algorithms", 2nd ed., §3.1).
 #ifndef CLUSTERBENCH_KERNELS_HOST_GEMM_H_

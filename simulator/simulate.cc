@@ -36,6 +36,7 @@ struct PassCost {
 struct LayerCost {
   PassCost fwd, bwd;  // bwd includes recomputation
   double params_per_gpu = 0;
+  double expert_params_per_gpu = 0;  // routed experts: replicated over dp·cp/ep ranks only
 };
 
 int64_t MembersPerDomain(int64_t group, int64_t stride, int64_t domain) {
@@ -64,6 +65,7 @@ class CostModel {
     tp_group_ = {p.tp, MembersPerDomain(p.tp, 1, d)};
     cp_group_ = {p.cp, MembersPerDomain(p.cp, p.tp, d)};
     dp_group_ = {p.dp * p.cp, MembersPerDomain(p.dp * p.cp, p.tp, d)};
+    edp_group_ = {p.dp * p.cp / p.ep, MembersPerDomain(p.dp * p.cp / p.ep, p.tp * p.ep, d)};
     ep_group_ = {p.ep, MembersPerDomain(p.ep, p.tp * p.cp, d)};
     pp_group_ = {2, MembersPerDomain(2, p.tp * p.cp * p.dp, d)};
     tokens_ = static_cast<double>(s.train.micro_batch * s.train.seq_len / p.cp);
@@ -131,7 +133,7 @@ class CostModel {
     const double attn_params = params_.attention_per_layer / t;
 
     // --- MLP block
-    double mlp_gemm = 0, ep_comm = 0, mlp_params = 0;
+    double mlp_gemm = 0, ep_comm = 0, mlp_params = 0, expert_params = 0;
     const double mult = static_cast<double>(m.MlpMatrices());
     if (moe) {
       const MoeSpec& e = *m.moe;
@@ -156,6 +158,7 @@ class CostModel {
       const double routed = static_cast<double>(e.experts) * one_expert;
       mlp_params =
           routed / (t * ep) + (params_.moe_mlp_per_layer - routed) / t;  // router, shared experts on every EP rank
+      expert_params = routed / (t * ep);
     } else {
       const double f = static_cast<double>(m.ffn_hidden);
       mlp_gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
@@ -196,6 +199,7 @@ class CostModel {
       c.bwd.compute += attn_fwd;  // core attention recomputed (Korthikanti et al.)
     }
     c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
+    c.expert_params_per_gpu = expert_params;
     if (s_.par.zero >= 3) {
       // Parameters gathered before use in forward and again in backward.
       double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2, dp_group_, fabric_);
@@ -236,11 +240,15 @@ class CostModel {
   }
 
   // Gradient reduction of `params` parameters (per GPU) over the DP group.
-  double GradReduce(double params) const {
+  // Gradient reduction of `params` parameters per GPU, of which `expert`
+  // belong to routed experts: those are replicated only over the expert
+  // data-parallel group (dp·cp/ep ranks) and reduced there.
+  double GradReduce(double params, double expert = 0) const {
     const double grad_bytes = s_.train.precision == Precision::kFp16 ? 2 : 4;  // bf16 reduces fp32 grads (Megatron)
-    double full = params * grad_bytes * 1.0;
-    if (s_.par.zero == 0) return CollectiveTime(Collective::kAllReduce, full, dp_group_, dp_fabric_);
-    return CollectiveTime(Collective::kReduceScatter, full, dp_group_, dp_fabric_);
+    const Collective op = s_.par.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
+    double t = CollectiveTime(op, (params - expert) * grad_bytes, dp_group_, dp_fabric_);
+    if (expert > 0) t += CollectiveTime(op, expert * grad_bytes, edp_group_, dp_fabric_);
+    return t;
   }
   // Flow model: the DP groups' slowest fabric flow runs at `factor` of a
   // GPU's NIC share while all groups reduce at once.
@@ -254,20 +262,24 @@ class CostModel {
     if (s_.par.zero == 0 || s_.par.zero >= 3) return 0;
     return CollectiveTime(Collective::kAllGather, params * 2, dp_group_, dp_fabric_);
   }
-  double OptimizerTime(double params) const {
-    // Adam in fp32: read master, m, v, grad; write master, m, v and the bf16 copy.
-    double shard = s_.par.zero >= 1 ? static_cast<double>(dp_group_.size) : 1.0;
-    return gpu_.MemoryTime(params / shard * 30, 4);
+  double OptimizerTime(double params, double expert = 0) const {
+    // Adam in fp32: read master, m, v, grad; write master, m, v and the bf16
+    // copy. ZeRO shards dense state over dp·cp, expert state over dp·cp/ep.
+    const bool z = s_.par.zero >= 1;
+    double shard = z ? static_cast<double>(dp_group_.size) : 1.0;
+    double eshard = z ? static_cast<double>(edp_group_.size) : 1.0;
+    return gpu_.MemoryTime(((params - expert) / shard + expert / eshard) * 30, 4);
   }
 
   const Group& dp_group() const { return dp_group_; }
+  const Group& edp_group() const { return edp_group_; }
 
  private:
   const Scenario& s_;
   GpuPerf gpu_;
   ParamCounts params_;
   FabricTiers fabric_, dp_fabric_;
-  Group tp_group_, cp_group_, dp_group_, ep_group_, pp_group_;
+  Group tp_group_, cp_group_, dp_group_, edp_group_, ep_group_, pp_group_;
   double tokens_ = 0;
 };
 
@@ -323,7 +335,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
 
   // Per virtual stage: forward and backward cost of one micro-batch.
   std::vector<PassCost> fwd(static_cast<size_t>(vs)), bwd(static_cast<size_t>(vs));
-  std::vector<double> stage_params(static_cast<size_t>(vs), 0);
+  std::vector<double> stage_params(static_cast<size_t>(vs), 0), stage_expert(static_cast<size_t>(vs), 0);
   LayerCost dense = cost.Layer(false);
   LayerCost moe = s.model.moe ? cost.Layer(true) : dense;
   int64_t layer = 0;
@@ -334,6 +346,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
       fwd[ju] += lc.fwd;
       bwd[ju] += lc.bwd;
       stage_params[ju] += lc.params_per_gpu;
+      stage_expert[ju] += lc.expert_params_per_gpu;
     }
   }
   const double t = static_cast<double>(p.tp);
@@ -404,7 +417,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     for (int64_t j : chunks) {
       auto ju = static_cast<size_t>(j);
       params_on_stage += stage_params[ju];
-      double comm = cost.GradReduce(stage_params[ju]);
+      double comm = cost.GradReduce(stage_params[ju], stage_expert[ju]);
       double buckets = std::max<double>(1, static_cast<double>(r.layers_per_virtual_stage[ju]));
       double first = 0, b_end = 0;
       for (const PipelineRun& run : runs) {
@@ -423,7 +436,9 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
       stream_free = end;
     }
     dp_end_s[su] = std::max(stream_free, pipe_end);
-    opt_s[su] = cost.OptimizerTime(params_on_stage);
+    double expert_on_stage = 0;
+    for (int64_t c = 0; c < p.vpp; ++c) expert_on_stage += stage_expert[static_cast<size_t>(c * p.pp + st)];
+    opt_s[su] = cost.OptimizerTime(params_on_stage, expert_on_stage);
     double ag = cost.ParamGather(params_on_stage);
     ag_exposed_s[su] = s.fw.overlap_param_gather
                            ? ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp))
@@ -503,33 +518,54 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     const double sq = static_cast<double>(s.train.seq_len) / static_cast<double>(p.cp);
     const double b = static_cast<double>(s.train.micro_batch);
     const double dpg = static_cast<double>(cost.dp_group().size);
-    double f_eff = static_cast<double>(m.ffn_hidden);
-    double mlp_units = (m.swiglu ? 6.0 : 4.0) * f_eff / h;  // bytes per s·b·h from the MLP's inner tensors
+    const double edpg = static_cast<double>(cost.edp_group().size);
     // Korthikanti et al. 2022, eq. (2)-(6), generalised: attention 11 sbh
     // (+5·a·s²·b unless fused or selectively recomputed), MLP 3 sbh + inner,
-    // norms 4 sbh. Sequence parallelism divides everything by t.
-    double per_layer_units = 11 + 3 + mlp_units + 4;
-    double sp_div = p.sequence_parallel ? t : 1.0;
-    double act_layer = sq * b * h * per_layer_units / (p.sequence_parallel ? t : 1.0);
-    if (!p.sequence_parallel && t > 1) act_layer = sq * b * h * (10 + (per_layer_units - 10) / t);
-    if (!s.fw.flash_attention && s.train.recompute == "none") act_layer += 5 * a * sq * sq * b / t;
-    if (s.train.recompute == "full") act_layer = 2 * sq * b * h / sp_div;
+    // norms 4 sbh. Sequence parallelism divides everything by t. An MoE
+    // layer's inner tensors are those of the top_k routed experts (times the
+    // imbalance) and the shared experts.
+    auto activation = [&](double f_eff) {
+      double mlp_units = (m.swiglu ? 6.0 : 4.0) * f_eff / h;  // bytes per s·b·h from the MLP's inner tensors
+      double per_layer_units = 11 + 3 + mlp_units + 4;
+      double act = sq * b * h * per_layer_units / (p.sequence_parallel ? t : 1.0);
+      if (!p.sequence_parallel && t > 1) act = sq * b * h * (10 + (per_layer_units - 10) / t);
+      if (!s.fw.flash_attention && s.train.recompute == "none") act += 5 * a * sq * sq * b / t;
+      if (s.train.recompute == "full") act = 2 * sq * b * h / (p.sequence_parallel ? t : 1.0);
+      return act;
+    };
+    const double act_dense = activation(static_cast<double>(m.ffn_hidden));
+    const double act_moe = m.moe ? activation(static_cast<double>(m.moe->expert_ffn_hidden) *
+                                              (static_cast<double>(m.moe->top_k) * s.fw.moe_imbalance +
+                                               static_cast<double>(m.moe->shared_experts)))
+                                 : act_dense;
     double best = -1;
     for (int64_t st = 0; st < p.pp; ++st) {
       MemoryBreakdown mem;
-      double params = 0, layers = 0;
+      double params = 0, expert = 0, act_layers = 0;
       for (int64_t c = 0; c < p.vpp; ++c) {
-        params += stage_params[static_cast<size_t>(c * p.pp + st)];
-        layers += static_cast<double>(r.layers_per_virtual_stage[static_cast<size_t>(c * p.pp + st)]);
+        const int64_t j = c * p.pp + st;
+        params += stage_params[static_cast<size_t>(j)];
+        expert += stage_expert[static_cast<size_t>(j)];
+        int64_t first = 0;
+        for (int64_t q = 0; q < j; ++q) first += r.layers_per_virtual_stage[static_cast<size_t>(q)];
+        for (int64_t l = first; l < first + r.layers_per_virtual_stage[static_cast<size_t>(j)]; ++l) {
+          act_layers += m.IsMoeLayer(l) ? act_moe : act_dense;
+        }
       }
-      mem.weights = params * 2 / (p.zero >= 3 ? dpg : 1.0);
-      mem.gradients = params * 4 / (p.zero >= 2 ? dpg : 1.0);
-      mem.optimizer = params * 12 / (p.zero >= 1 ? dpg : 1.0);
+      // ZeRO shards dense state over dp·cp ranks, expert state over the
+      // expert data-parallel group (dp·cp/ep).
+      auto sharded = [&](double bytes_per_param, bool shard) {
+        return (params - expert) * bytes_per_param / (shard ? dpg : 1.0) +
+               expert * bytes_per_param / (shard ? edpg : 1.0);
+      };
+      mem.weights = sharded(2, p.zero >= 3);
+      mem.gradients = sharded(4, p.zero >= 2);
+      mem.optimizer = sharded(12, p.zero >= 1);
       // 1F1B keeps up to pp - stage micro-batches in flight on a stage;
       // interleaving adds (pp-1)/(pp·vpp) of a stage's worth (Korthikanti).
       double in_flight = std::min<double>(static_cast<double>(p.pp - st), static_cast<double>(r.micro_batches));
       double interleave = p.vpp > 1 ? 1 + static_cast<double>(p.pp - 1) / static_cast<double>(p.pp * p.vpp) : 1;
-      mem.activations = act_layer * layers * in_flight * interleave;
+      mem.activations = act_layers * in_flight * interleave;
       if (st == p.pp - 1) mem.logits = b * sq * static_cast<double>(m.vocab) / t * 4 * 2;  // fp32 logits + grad
       mem.runtime = 2.0 * (1 << 30);  // CUDA context, NCCL buffers, allocator slack
       if (mem.Total() > best) {

@@ -321,3 +321,21 @@ TEST(Collectives, SharpAllReduceInsideDomain) {
 
 }  // namespace
 }  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// Expert state: EP divides the routed experts' weights by ep, and ZeRO-1
+// shards their optimizer state over the expert data-parallel group dp·cp/ep,
+// so per GPU it is routed·12/(t·ep·dp·cp/ep) = routed·12/(t·dp·cp) — the same
+// as without EP. Weights (not sharded by ZeRO-1) do shrink with ep.
+TEST(Simulate, ExpertStateShardsOverExpertDataParallelGroup) {
+  SimResult ep8 = Simulate(Load("mixtral-8x7b-64"));
+  SimResult ep1 = Simulate(Load("mixtral-8x7b-64", {{"parallelism.ep", "1"}}));
+  ASSERT_EQ(Load("mixtral-8x7b-64").par.ep, 8);
+  EXPECT_NEAR(ep8.memory.optimizer / ep1.memory.optimizer, 1.0, 1e-9);
+  EXPECT_LT(ep8.memory.weights, ep1.memory.weights / 4);
+}
+
+}  // namespace
+}  // namespace cb::sim
