@@ -2,6 +2,7 @@
 // on a cluster — time, throughput, utilisation, memory, and where time goes.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -248,11 +249,19 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   so.flow_network = o.network == "flow";
   for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
   if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
+  const auto t0 = std::chrono::steady_clock::now();
   sim::SimResult r = sim::Simulate(s, so);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (o.out.format == "json") {
-    std::cout << ResultJson(s, r).dump(2) << "\n";
+    nlohmann::json j = ResultJson(s, r);
+    j["simulation_wall_s"] = wall;
+    j["events_per_s"] = wall > 0 ? static_cast<double>(r.events) / wall : 0;
+    std::cout << j.dump(2) << "\n";
   } else {
     PrintTable(s, r);
+    std::cout << fmt::format("\n  simulated {} pipeline(s), {} events in {} ({:.3g} events/s)\n", r.replicas_simulated,
+                             r.events, FormatQuantity(wall, Dimension::kTime),
+                             wall > 0 ? static_cast<double>(r.events) / wall : 0.0);
   }
   if (!o.timeline.empty()) WriteTimeline(o.timeline, r);
   if (!o.out.output.empty()) {

@@ -511,3 +511,13 @@ def test_collectives_watchdog_when_rank0_hangs(run):
     p = coll(run, "--ranks", "3", "--op", "all_reduce", "--inject", "hang:0", "--timeout", "1", timeout=60)
     assert p.returncode == 6
     assert "watchdog" in p.stderr
+
+
+def test_simulate_131k_full_mode_agrees_with_symmetric(run):
+    sym = json.loads(run("simulate", "llama3-405b-131k", "--format", "json").stdout)
+    full = run("simulate", "llama3-405b-131k", "--full", "--format", "json")
+    assert full.returncode == 0, full.stderr
+    full = json.loads(full.stdout)
+    assert full["gpus"] == 131072 and full["pipelines_simulated"] == 1024
+    assert full["step_time_s"] == pytest.approx(sym["step_time_s"], rel=1e-12)
+    assert full["events"] > 1_000_000 and full["events_per_s"] > 0
