@@ -73,6 +73,8 @@ FabricSpec FabricFromConfig(const ConfigNode& cluster) {
 int FatTree::AddLinkPair(int64_t a, int64_t b, int tier, double capacity) {
   links_.push_back({a, b, tier, true, capacity});
   links_.push_back({b, a, tier, false, capacity});
+  failed_.push_back(false);
+  failed_.push_back(false);
   return static_cast<int>(links_.size() - 2);
 }
 
@@ -225,6 +227,25 @@ FatTree FatTree::Build(const FabricSpec& spec) {
   return t;
 }
 
+void FatTree::DegradeLink(int up, double fraction) {
+  if (up < 0 || static_cast<size_t>(up) + 1 >= links_.size() || !links_[static_cast<size_t>(up)].up) {
+    throw RuntimeError(fmt::format("fabric: {} is not the up direction of a link", up));
+  }
+  if (!(fraction > 0) || fraction > 1) {
+    throw RuntimeError(
+        fmt::format("fabric: a degraded link keeps a fraction in (0, 1] of its bandwidth, not {}", fraction));
+  }
+  links_[static_cast<size_t>(up)].capacity *= fraction;
+  links_[static_cast<size_t>(up) + 1].capacity *= fraction;
+}
+
+void FatTree::FailLink(int up) {
+  if (up < 0 || static_cast<size_t>(up) + 1 >= links_.size() || !links_[static_cast<size_t>(up)].up) {
+    throw RuntimeError(fmt::format("fabric: {} is not the up direction of a link", up));
+  }
+  failed_[static_cast<size_t>(up)] = failed_[static_cast<size_t>(up) + 1] = true;
+}
+
 int64_t FatTree::NicOfGpu(int64_t gpu) const {
   int64_t node = gpu / spec_.gpus_per_node, local = gpu % spec_.gpus_per_node;
   return node * spec_.nics_per_node + local % spec_.nics_per_node;
@@ -251,18 +272,39 @@ std::vector<int> FatTree::RouteVia(int64_t src, int64_t dst, uint64_t jj, uint64
   }
   const Plane& p = planes_[static_cast<size_t>(ps)];
   const int64_t ls = nic_pos_[static_cast<size_t>(src)] / p.d1, ld = nic_pos_[static_cast<size_t>(dst)] / p.d1;
+  if (failed_[static_cast<size_t>(nic_up_[static_cast<size_t>(src)])] ||
+      failed_[static_cast<size_t>(nic_up_[static_cast<size_t>(dst)])]) {
+    throw RuntimeError(fmt::format("fabric: NIC {} or NIC {} has lost its link", src, dst));
+  }
   path.push_back(nic_up_[static_cast<size_t>(src)]);
   if (ls != ld) {
     const int64_t pod_s = levels_ == 3 ? ls / p.d2 : 0, pod_d = levels_ == 3 ? ld / p.d2 : 0;
-    const int64_t j = static_cast<int64_t>(jj % static_cast<uint64_t>(p.u1));
-    path.push_back(p.leaf_up[static_cast<size_t>(ls * p.u1 + j)]);
-    if (pod_s != pod_d) {
-      const int64_t m = static_cast<int64_t>(mm % static_cast<uint64_t>(p.u2));
+    // The hashed port first, then the next ones: a failed link drops out of
+    // the ECMP group and its flows move on.
+    for (int64_t tj = 0; tj < p.u1; ++tj) {
+      const int64_t j = static_cast<int64_t>((jj + static_cast<uint64_t>(tj)) % static_cast<uint64_t>(p.u1));
+      const int up1 = p.leaf_up[static_cast<size_t>(ls * p.u1 + j)];
+      const int down1 = p.leaf_up[static_cast<size_t>(ld * p.u1 + j)] + 1;  // spine -> leaf
+      if (failed_[static_cast<size_t>(up1)] || failed_[static_cast<size_t>(down1)]) continue;
+      if (pod_s == pod_d) {
+        path.push_back(up1);
+        path.push_back(down1);
+        break;
+      }
       const int64_t spine_s = pod_s * p.spines_per_pod + j, spine_d = pod_d * p.spines_per_pod + j;
-      path.push_back(p.spine_up[static_cast<size_t>(spine_s * p.u2 + m)]);
-      path.push_back(p.spine_up[static_cast<size_t>(spine_d * p.u2 + m)] + 1);  // core -> spine
+      for (int64_t tm = 0; tm < p.u2; ++tm) {
+        const int64_t m = static_cast<int64_t>((mm + static_cast<uint64_t>(tm)) % static_cast<uint64_t>(p.u2));
+        const int up2 = p.spine_up[static_cast<size_t>(spine_s * p.u2 + m)];
+        const int down2 = p.spine_up[static_cast<size_t>(spine_d * p.u2 + m)] + 1;  // core -> spine
+        if (failed_[static_cast<size_t>(up2)] || failed_[static_cast<size_t>(down2)]) continue;
+        path.insert(path.end(), {up1, up2, down2, down1});
+        break;
+      }
+      if (path.size() > 1) break;
     }
-    path.push_back(p.leaf_up[static_cast<size_t>(ld * p.u1 + j)] + 1);  // spine -> leaf
+    if (path.size() == 1) {
+      throw RuntimeError(fmt::format("fabric: no healthy path from NIC {} to NIC {} (failed links)", src, dst));
+    }
   }
   path.push_back(nic_up_[static_cast<size_t>(dst)] + 1);  // leaf -> NIC
   return path;

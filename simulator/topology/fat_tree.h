@@ -84,6 +84,16 @@ class FatTree {
   // The NIC a GPU uses: its node's NIC of rail (local index mod NICs).
   int64_t NicOfGpu(int64_t gpu) const;
   int64_t PlaneOfNic(int64_t nic) const;
+  // Heterogeneity. A degraded link carries `fraction` of its capacity (both
+  // directions of the physical link whose up direction is `up_link`); a
+  // failed link carries nothing and routes avoid it: the next healthy up
+  // port (j+1, j+2, ... at the leaf; m+1, ... at the spine) takes its flows,
+  // as ECMP does once the link drops out of the group. Throws RuntimeError
+  // when no healthy path is left.
+  void DegradeLink(int up_link, double fraction);
+  void FailLink(int up_link);
+  bool failed(int link) const { return failed_[static_cast<size_t>(link)]; }
+
   // The leaf switch (index within its plane) a NIC hangs off.
   int64_t LeafOfNic(int64_t nic) const;
   // Directed link ids from src NIC to dst NIC (empty when src == dst);
@@ -111,6 +121,7 @@ class FatTree {
   std::vector<int64_t> nic_plane_, nic_pos_;  // per NIC
   std::vector<int> nic_up_;                   // per NIC: its up link (down = +1)
   std::vector<DirectedLink> links_;
+  std::vector<bool> failed_;  // per directed link
   std::vector<TierSummary> tiers_;
   double bisection_ = 0;
   int levels_ = 0;

@@ -1,12 +1,14 @@
 // Fabric graphs and the flow model: closed forms in the comments.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/config.h"
 #include "core/error.h"
 #include "simulator/network/collective_model.h"
 #include "simulator/network/flow_model.h"
+#include "simulator/network/maxmin.h"
 #include "simulator/simulate.h"
 #include "simulator/topology/fat_tree.h"
 
@@ -177,6 +179,56 @@ TEST(FlowModel, SimulateFlowSeesOversubscription) {
   // Without tiers there is no graph to put flows on.
   Scenario plain = ScenarioFromConfig(loader.Load("scenario", "gpt-22b-8"));
   EXPECT_THROW(Simulate(plain, flow), ConfigError);
+}
+
+}  // namespace
+}  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// One flow between two leaves of a non-blocking 2-tier tree runs at the NIC
+// rate b. Degrading the leaf uplink it uses to half halves it (the uplink is
+// now its bottleneck: b/2); failing that uplink reroutes it through the next
+// spine and it runs at b again; failing every uplink of the leaf leaves no path.
+TEST(FatTree, DegradedAndFailedLinks) {
+  FatTree t = FatTree::Build(Spec(1024, {{64, 1, 0, 0}, {64, 1, 0, 0}}));
+  const int64_t a = t.NicOfGpu(0), b = t.NicOfGpu(64 * 8);  // rail 0 of nodes 0 and 64: leaves 0 and 2
+  auto rate = [&](const FatTree& tree) {
+    MaxMinSolver s;
+    for (const auto& l : tree.links()) s.AddLink(l.capacity);
+    s.AddFlow(tree.Route(a, b, 1));
+    return s.Solve()[0];
+  };
+  EXPECT_DOUBLE_EQ(rate(t), 50e9);
+  const std::vector<int> path = t.Route(a, b, 1);
+  ASSERT_EQ(path.size(), 4u);
+  const int uplink = path[1];
+  t.DegradeLink(uplink, 0.5);
+  EXPECT_DOUBLE_EQ(rate(t), 25e9);
+  t.FailLink(uplink);
+  const std::vector<int> rerouted = t.Route(a, b, 1);
+  EXPECT_EQ(std::find(rerouted.begin(), rerouted.end(), uplink), rerouted.end());
+  EXPECT_DOUBLE_EQ(rate(t), 50e9);
+  // Every uplink of the source leaf down: no path, and the error says so.
+  for (int tries = 0; tries < 64; ++tries) {
+    try {
+      const std::vector<int> p = t.Route(a, b, static_cast<uint64_t>(tries) * 7919);
+      t.FailLink(p[1]);
+    } catch (const RuntimeError& e) {
+      EXPECT_NE(std::string(e.what()).find("no healthy path"), std::string::npos) << e.what();
+      return;
+    }
+  }
+  FAIL() << "expected the leaf to run out of uplinks";
+}
+
+TEST(FatTree, HeterogeneityBadInput) {
+  FatTree t = FatTree::Build(Spec(64, {{64, 1, 0, 0}, {64, 1, 0, 0}}));
+  EXPECT_THROW(t.DegradeLink(0, 0), RuntimeError);
+  EXPECT_THROW(t.DegradeLink(0, 1.5), RuntimeError);
+  EXPECT_THROW(t.DegradeLink(1, 0.5), RuntimeError);  // a down direction
+  EXPECT_THROW(t.FailLink(-1), RuntimeError);
 }
 
 }  // namespace
