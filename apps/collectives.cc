@@ -74,7 +74,7 @@ coll::BenchOptions ToBench(const CollOptions& o) {
   b.timeout_s = o.timeout;
   if (!o.split.empty() && o.split != "none") {
     b.split = o.split;
-    coll::SplitColor(b.split, {coll::RankInfo{0, "", ""}}, 0);  // rejects an unknown mode before any rank starts
+    coll::ParseSplitModulus(b.split);  // rejects an unknown mode before any rank starts
   }
   for (const auto& inj : o.injects) {
     std::istringstream in(inj);
@@ -293,10 +293,9 @@ int RunCollectives(const CollOptions& o, const AppContext& ctx) {
   return exit_code;
 }
 
-void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench,
-                coll::Backend& backend_ref, std::mutex& mu, int& exit_code) {
-  coll::Backend* backend = &backend_ref;
-  backend->Run([&](coll::Communicator& comm) {
+void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend,
+                std::mutex& mu, int& exit_code) {
+  backend.Run([&](coll::Communicator& comm) {
     coll::BenchOptions b = bench;
     std::string note = coll::ValidateOptions(&b, comm);
     const bool r0 = comm.rank() == 0;

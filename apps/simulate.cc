@@ -109,7 +109,7 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
       {"critical_stage", r.critical_stage},
       {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
       {"events", r.events},
-      {"mode", r.replicas_simulated > 1 || s.par.dp == 1 ? "full" : "symmetric"},
+      {"mode", r.mode},
       {"pipelines_simulated", r.replicas_simulated},
       {"network", {{"model", r.network_model}, {"dp_contention", r.dp_contention}}},
       {"critical_replica", r.critical_replica},

@@ -1,6 +1,8 @@
 #include "collectives/datatype.h"
 
 #include <fmt/format.h>
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "core/error.h"
@@ -179,6 +181,38 @@ RedOp ParseRedOp(const std::string& s) {
     if (s == Name(r)) return r;
   }
   throw UsageError(fmt::format("--redop {}: unknown reduction (sum, prod, min, max, avg)", s));
+}
+
+double Combine(RedOp op, double a, double b) {
+  switch (op) {
+    case RedOp::kSum:
+    case RedOp::kAvg:
+      return a + b;
+    case RedOp::kProd:
+      return a * b;
+    case RedOp::kMin:
+      return std::min(a, b);
+    case RedOp::kMax:
+      return std::max(a, b);
+  }
+  return a;
+}
+
+double WrapToType(double v, DataType t) {
+  if (IsFloating(t)) return v;
+  const int64_t x = static_cast<int64_t>(std::llround(v));
+  switch (t) {
+    case DataType::kInt8:
+      return static_cast<int8_t>(x);
+    case DataType::kUint8:
+      return static_cast<uint8_t>(x);
+    case DataType::kInt32:
+      return static_cast<int32_t>(x);
+    case DataType::kUint32:
+      return static_cast<uint32_t>(x);
+    default:
+      return static_cast<double>(x);
+  }
 }
 
 void Store(void* buf, DataType t, size_t i, double v) {

@@ -33,6 +33,11 @@ RedOp ParseRedOp(const std::string& s);        // throws UsageError
 std::vector<DataType> AllDataTypes();
 bool IsFloating(DataType t);
 
+// The reduction of two values, and what a buffer of type t holds for the
+// exact value v: integers wrap modulo 2^bits (as NCCL and MPI sums do).
+double Combine(RedOp op, double a, double b);
+double WrapToType(double v, DataType t);
+
 // Writes/reads element i of a typed buffer as a double (exact for the values used).
 void Store(void* buf, DataType t, size_t i, double v);
 double Load(const void* buf, DataType t, size_t i);

@@ -311,18 +311,8 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
 
 }  // namespace
 
-int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank) {
-  const RankInfo& me = ranks[static_cast<size_t>(rank)];
-  if (split == "intra" || split == "inter") {
-    std::vector<std::string> hosts;
-    int local = 0;
-    for (const auto& ri : ranks) {
-      if (std::find(hosts.begin(), hosts.end(), ri.host) == hosts.end()) hosts.push_back(ri.host);
-      if (ri.host == me.host && ri.rank < me.rank) ++local;
-    }
-    if (split == "inter") return local;
-    return static_cast<int>(std::find(hosts.begin(), hosts.end(), me.host) - hosts.begin());
-  }
+int ParseSplitModulus(const std::string& split) {
+  if (split == "intra" || split == "inter") return 0;
   if (split.rfind("MOD:", 0) == 0) {
     int k = 0;
     try {
@@ -333,9 +323,25 @@ int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int
       k = 0;
     }
     if (k < 1) throw UsageError(fmt::format("--split {}: MOD:k needs a positive k", split));
-    return rank % k;
+    return k;
   }
   throw UsageError(fmt::format("--split {}: expected intra, inter or MOD:k", split));
+}
+
+int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank) {
+  const int k = ParseSplitModulus(split);
+  if (k > 0) return rank % k;
+  const RankInfo& me = ranks[static_cast<size_t>(rank)];
+  {
+    std::vector<std::string> hosts;
+    int local = 0;
+    for (const auto& ri : ranks) {
+      if (std::find(hosts.begin(), hosts.end(), ri.host) == hosts.end()) hosts.push_back(ri.host);
+      if (ri.host == me.host && ri.rank < me.rank) ++local;
+    }
+    if (split == "inter") return local;
+    return static_cast<int>(std::find(hosts.begin(), hosts.end(), me.host) - hosts.begin());
+  }
 }
 
 std::vector<size_t> SizeSweep(const BenchOptions& o) {
@@ -390,9 +396,9 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
   }
   std::unique_ptr<Communicator> group;
+  const int color = o.split.empty() ? 0 : SplitColor(o.split, world.ranks(), world.rank());
   if (!o.split.empty()) {
     Arrive(world, o, "splitting into groups");
-    int color = SplitColor(o.split, world.ranks(), world.rank());
     group = world.Split(color, world.rank());
     report.group_count = static_cast<int>(world.AllReduceSum(group->rank() == 0 ? 1 : 0));
     // The same decision on every rank: the smallest group bounds the root.
@@ -405,7 +411,6 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     }
   }
   Communicator& comm = group ? *group : world;
-  const int color = group ? SplitColor(o.split, world.ranks(), world.rank()) : 0;
   const std::vector<size_t> sizes = SizeSweep(o);
   const size_t buf_bytes = std::max<size_t>(o.max_bytes, 64);
   void* send = comm.Alloc(buf_bytes);

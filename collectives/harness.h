@@ -110,6 +110,9 @@ struct BenchReport {
 // Called on rank 0 after each size, for streaming output.
 using ProgressFn = std::function<void(const SizeResult&)>;
 
+// Validates a split mode: k for "MOD:k", 0 for intra and inter; throws
+// UsageError for anything else.
+int ParseSplitModulus(const std::string& split);
 // The color of `rank` for a split mode (see BenchOptions::split); throws
 // UsageError for an unknown mode.
 int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank);

@@ -71,21 +71,6 @@ struct Shared::Child {
   P2pState p2p;
 };
 
-double Combine(RedOp r, double a, double b) {
-  switch (r) {
-    case RedOp::kSum:
-    case RedOp::kAvg:
-      return a + b;
-    case RedOp::kProd:
-      return a * b;
-    case RedOp::kMin:
-      return std::min(a, b);
-    case RedOp::kMax:
-      return std::max(a, b);
-  }
-  return a;
-}
-
 class LoopbackCommunicator : public Communicator {
  public:
   LoopbackCommunicator(Shared* shared, int rank) : s_(shared), rank_(rank) {}
@@ -127,7 +112,7 @@ class LoopbackCommunicator : public Communicator {
             double acc = Load(in(0), t, i);
             for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
             if (redop == RedOp::kAvg) acc /= n;
-            Store(recv, t, i, Wrap(acc, t));
+            Store(recv, t, i, WrapToType(acc, t));
           }
         }
         break;
@@ -137,7 +122,7 @@ class LoopbackCommunicator : public Communicator {
           double acc = Load(in(0), t, i);
           for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
           if (redop == RedOp::kAvg) acc /= n;
-          Store(recv, t, j, Wrap(acc, t));
+          Store(recv, t, j, WrapToType(acc, t));
         }
         break;
       case OpKind::kAllGather:
@@ -208,22 +193,6 @@ class LoopbackCommunicator : public Communicator {
   }
 
  private:
-  static double Wrap(double v, DataType t) {
-    if (IsFloating(t)) return v;
-    int64_t x = static_cast<int64_t>(v);
-    switch (t) {
-      case DataType::kInt8:
-        return static_cast<int8_t>(x);
-      case DataType::kUint8:
-        return static_cast<uint8_t>(x);
-      case DataType::kInt32:
-        return static_cast<int32_t>(x);
-      case DataType::kUint32:
-        return static_cast<uint32_t>(x);
-      default:
-        return static_cast<double>(x);
-    }
-  }
   // Point-to-point rendezvous state, shared by the job's threads.
   std::mutex& p2p_mu() { return p2p_->mu; }
   std::condition_variable& p2p_cv() { return p2p_->cv; }

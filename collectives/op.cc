@@ -135,44 +135,10 @@ double MoveIn(int rank, size_t i) { return static_cast<double>((static_cast<size
 double Reduced(RedOp r, size_t i, int n) {
   double acc = ReduceIn(r, 0, i, n);
   for (int k = 1; k < n; ++k) {
-    double v = ReduceIn(r, k, i, n);
-    switch (r) {
-      case RedOp::kSum:
-      case RedOp::kAvg:
-        acc += v;
-        break;
-      case RedOp::kProd:
-        acc *= v;
-        break;
-      case RedOp::kMin:
-        acc = std::min(acc, v);
-        break;
-      case RedOp::kMax:
-        acc = std::max(acc, v);
-        break;
-    }
+    acc = Combine(r, acc, ReduceIn(r, k, i, n));
   }
   if (r == RedOp::kAvg) acc /= n;
   return acc;
-}
-
-// What a buffer of type t holds after the exact result `v` is computed in
-// that type: integers wrap modulo 2^bits, as NCCL and MPI sums do.
-double AsType(double v, DataType t) {
-  if (IsFloating(t)) return v;
-  int64_t x = static_cast<int64_t>(std::llround(v));
-  switch (t) {
-    case DataType::kInt8:
-      return static_cast<int8_t>(x);
-    case DataType::kUint8:
-      return static_cast<uint8_t>(x);
-    case DataType::kInt32:
-      return static_cast<int32_t>(x);
-    case DataType::kUint32:
-      return static_cast<uint32_t>(x);
-    default:
-      return static_cast<double>(x);
-  }
 }
 
 bool Same(double got, double want, DataType t, RedOp r, int n) {
@@ -187,7 +153,7 @@ bool Same(double got, double want, DataType t, RedOp r, int n) {
   return std::fabs(got - want) <= tol;
 }
 
-void Put(void* buf, DataType t, size_t i, double v) { Store(buf, t, i, AsType(v, t)); }
+void Put(void* buf, DataType t, size_t i, double v) { Store(buf, t, i, WrapToType(v, t)); }
 
 }  // namespace
 
@@ -237,7 +203,7 @@ int64_t CountWrong(OpKind op, RedOp redop, DataType t, int rank, int nranks, int
                    const Counts& c) {
   const size_t n = static_cast<size_t>(nranks);
   int64_t wrong = 0;
-  auto check = [&](size_t i, double want) { wrong += !Same(Load(recv, t, i), AsType(want, t), t, redop, nranks); };
+  auto check = [&](size_t i, double want) { wrong += !Same(Load(recv, t, i), WrapToType(want, t), t, redop, nranks); };
   switch (op) {
     case OpKind::kAllReduce:
       for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks));

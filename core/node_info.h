@@ -15,7 +15,7 @@ namespace cb {
 struct GpuInfo {
   int index = 0;
   std::string name;
-  std::string uuid;        // "GPU-xxxxxxxx-..."
+  std::string uuid;        // as nvidia-smi prints it: "GPU-" and 32 hex digits in 8-4-4-4-12 groups
   std::string pci_bus_id;  // "0000:18:00.0"
   std::string serial;      // from NVML where the board reports it
   int compute_capability_major = 0, compute_capability_minor = 0;

@@ -390,6 +390,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     }
   }
   r.replicas_simulated = replicas;
+  r.mode = options.full ? "full" : "symmetric";
 
   // Data-parallel reduction, optimizer and parameter gather, per stage.
   double step = 0;

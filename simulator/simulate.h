@@ -100,6 +100,7 @@ struct SimResult {
   int critical_stage = 0;
   double time_to_train_s = 0;  // when training.tokens is given
   uint64_t events = 0;
+  std::string mode = "symmetric";  // or "full"
   int64_t replicas_simulated = 1;  // pipelines simulated: 1 (symmetric) or dp (full)
   std::string network_model = "analytical";
   double dp_contention = 1;  // flow model: slowest DP flow / uncontended NIC share

@@ -1,16 +1,7 @@
-"""Shared fixtures for end-to-end CLI tests: the binary under test and a runner."""
-import os
+"""A runner for end-to-end CLI tests (cb_bin comes from tests/conftest.py)."""
 import subprocess
 
 import pytest
-
-
-@pytest.fixture(scope="session")
-def cb_bin():
-    path = os.environ.get("CB_BIN")
-    if not path or not os.access(path, os.X_OK):
-        pytest.fail("CB_BIN must name the clusterbench executable (CTest sets it)")
-    return path
 
 
 @pytest.fixture

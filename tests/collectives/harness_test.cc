@@ -180,12 +180,6 @@ TEST(Harness, PointToPointPairsAreLinearAndFlagged) {
   EXPECT_LT(flagged_other, other_pairs / 2);
 }
 
-}  // namespace
-}  // namespace cb::coll
-
-namespace cb::coll {
-namespace {
-
 // Groups of unequal size (8 ranks mod 3: 3, 3, 2) agree on every size to
 // run or skip, so the job neither hangs nor disagrees; ranks are named by
 // their job rank.

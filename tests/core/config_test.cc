@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "core/error.h"
+#include "tests/scratch_dir.h"
 
 namespace fs = std::filesystem;
 
@@ -24,22 +25,7 @@ std::string ErrorOf(const std::function<void()>& f) {
   return "<no error>";
 }
 
-class TempDir : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("cb_config_test_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-  std::string Write(const std::string& name, const std::string& text) {
-    fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-  fs::path dir_;
-};
+using TempDir = cb::testing::ScratchDirTest;
 
 // Every shipped document validates against its kind's schema (the directory
 // names the kind), so a broken config never ships.

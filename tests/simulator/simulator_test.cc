@@ -238,12 +238,6 @@ TEST(Simulate, DpDerivedFromClusterWhenOmitted) {
   EXPECT_EQ(s.par.dp, 32);
 }
 
-}  // namespace
-}  // namespace cb::sim
-
-namespace cb::sim {
-namespace {
-
 // Every shipped scenario simulates (configs/ is loaded by a test, always).
 TEST(Simulate, EveryShippedScenarioRuns) {
   ConfigLoader loader = Shipped();
@@ -257,12 +251,6 @@ TEST(Simulate, EveryShippedScenarioRuns) {
     EXPECT_LT(r.mfu, 0.85);
   }
 }
-
-}  // namespace
-}  // namespace cb::sim
-
-namespace cb::sim {
-namespace {
 
 // With every replica healthy, simulating each data-parallel replica's
 // pipeline gives exactly the symmetric answer.
@@ -294,12 +282,6 @@ TEST(FullMode, StragglerSlowsStepByExpectedAmount) {
   EXPECT_EQ(slow.critical_replica, 1);
 }
 
-}  // namespace
-}  // namespace cb::sim
-
-namespace cb::sim {
-namespace {
-
 // NVLink SHARP inside an 8-GPU domain: S / B_sharp + 2 alpha when faster
 // than the ring; never used across domains.
 TEST(Collectives, SharpAllReduceInsideDomain) {
@@ -318,12 +300,6 @@ TEST(Collectives, SharpAllReduceInsideDomain) {
   EXPECT_DOUBLE_EQ(CollectiveTime(Collective::kAllReduce, S, {16, 8}, f),
                    CollectiveTime(Collective::kAllReduce, S, {16, 8}, ring));
 }
-
-}  // namespace
-}  // namespace cb::sim
-
-namespace cb::sim {
-namespace {
 
 // Expert state: EP divides the routed experts' weights by ep, and ZeRO-1
 // shards their optimizer state over the expert data-parallel group dp·cp/ep,

@@ -140,12 +140,6 @@ TEST(FatTree, BadInputNamesTheKey) {
   EXPECT_THROW(loader.Load("cluster", "h100-131k-rail", {{"scale_out.tiers.0.bandwidth", "0Gb/s"}}), ConfigError);
 }
 
-}  // namespace
-}  // namespace cb::sim
-
-namespace cb::sim {
-namespace {
-
 // Where contention is impossible (non-blocking tree; ring neighbours share a
 // leaf except at leaf boundaries, one flow per up-link), the flow model gives
 // exactly the analytical answer.
@@ -180,12 +174,6 @@ TEST(FlowModel, SimulateFlowSeesOversubscription) {
   Scenario plain = ScenarioFromConfig(loader.Load("scenario", "gpt-22b-8"));
   EXPECT_THROW(Simulate(plain, flow), ConfigError);
 }
-
-}  // namespace
-}  // namespace cb::sim
-
-namespace cb::sim {
-namespace {
 
 // One flow between two leaves of a non-blocking 2-tier tree runs at the NIC
 // rate b. Degrading the leaf uplink it uses to half halves it (the uplink is

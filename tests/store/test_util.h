@@ -9,25 +9,9 @@
 #include <string>
 
 #include "core/table.h"
+#include "tests/scratch_dir.h"
 
 namespace cb::testing {
-
-// A fresh directory under the system temp dir, removed after the test.
-class ScratchDirTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    std::string pattern = (std::filesystem::temp_directory_path() / "cb_store_test.XXXXXX").string();
-    ASSERT_NE(mkdtemp(pattern.data()), nullptr);
-    dir_ = pattern;
-  }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::string PathIn(const std::string& name) const { return (dir_ / name).string(); }
-
-  std::filesystem::path dir_;
-};
 
 // A run with every RunInfo field set to something recognisable.
 inline RunInfo SampleRun(const std::string& id, const std::string& start_time = "2026-01-02T03:04:05.678Z") {

@@ -1,9 +1,7 @@
+"""Fixtures shared by every pytest suite under tests/: the binary under test."""
 import os
-import sys
 
 import pytest
-
-sys.path.insert(0, os.path.dirname(__file__))
 
 
 @pytest.fixture(scope="session")

@@ -3,8 +3,8 @@
 Each shipped scenario that reproduces a row names the row's id in its `notes`
 ("CSV <id>"). The published figure is turned into a step time with the
 source's own FLOP convention (../shared/validation/README.md), then compared
-with the simulated step time. Run directly for the table:
-    CB_BIN=build/dev/apps/clusterbench python3 tests/validation/published.py
+with the simulated step time. Run directly for the table (tests/validation/test_published.py gates on it):
+    CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py
 """
 import csv
 import glob
@@ -16,11 +16,11 @@ import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+ROOT = os.path.normpath(os.path.join(HERE, ".."))
 CSV = os.environ.get("CB_VALIDATION_CSV", os.path.join(ROOT, "..", "shared", "validation", "published-training.csv"))
 # A copy travels with the repository so CI on a bare checkout can run it.
 if not os.path.exists(CSV):
-    CSV = os.path.join(HERE, "published-training.csv")
+    CSV = os.path.join(ROOT, "tests", "validation", "published-training.csv")
 
 PEAK = {"A100": 312e12, "H100": 989e12}
 
@@ -102,12 +102,12 @@ def compare(cb_bin):
 
 
 def main():
-    cb_bin = os.environ.get("CB_BIN", os.path.join(ROOT, "build", "dev", "apps", "clusterbench"))
+    cb_bin = os.environ.get("CB_BIN", os.path.join(ROOT, "build", "default", "apps", "clusterbench"))
     results, skipped = compare(cb_bin)
     print(f"{'id':<28} {'published s':>12} {'simulated s':>12} {'error':>8}  convention")
     for rid, pub, sim, err, how, _ in results:
         print(f"{rid:<28} {pub:>12.3f} {sim:>12.3f} {100*err:>7.1f}%  {how}")
-    errs = [abs(e) for *_, e, _, _ in [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in results]]
+    errs = [abs(r[3]) for r in results]
     if errs:
         print(f"\n{len(results)} rows: median |error| {100*statistics.median(errs):.1f}%, "
               f"mean {100*statistics.mean(errs):.1f}%, max {100*max(errs):.1f}%")
