@@ -2,11 +2,13 @@
 // on a cluster — time, throughput, utilisation, memory, and where time goes.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 
 #include "apps/command.h"
@@ -27,15 +29,35 @@ struct SimulateOptions {
   bool full = false;
   std::string network = "analytical";
   std::vector<std::string> stragglers;
+  std::vector<std::string> degraded_links;
+  std::vector<int64_t> failed_links;
 };
 
 sim::Straggler ParseStraggler(const std::string& text, const sim::Scenario& s) {
-  // DP_RANK:PP_STAGE:FRACTION, e.g. 3:0:0.2 = replica 3, stage 0, 20% slower.
+  // RANK:FRACTION (a GPU's global rank), or DP_RANK:PP_STAGE:FRACTION, e.g.
+  // 3:0:0.2 = replica 3, stage 0, 20% slower.
   sim::Straggler g;
+  const auto colons = std::count(text.begin(), text.end(), ':');
   char c1 = 0, c2 = 0;
   std::istringstream in(text);
-  if (!(in >> g.replica >> c1 >> g.stage >> c2 >> g.slowdown) || c1 != ':' || c2 != ':' || !in.eof()) {
-    throw UsageError(fmt::format("--straggler '{}': expected DP_RANK:PP_STAGE:FRACTION, e.g. 3:0:0.2", text));
+  if (colons == 1) {
+    int64_t rank = -1;
+    if (!(in >> rank >> c1 >> g.slowdown) || c1 != ':' || !in.eof()) {
+      throw UsageError(fmt::format("--straggler '{}': expected RANK:FRACTION, e.g. 1234:0.2", text));
+    }
+    const int64_t gpus = s.par.tp * s.par.cp * s.par.dp * s.par.pp;
+    if (rank < 0 || rank >= gpus) {
+      throw UsageError(
+          fmt::format("--straggler '{}': rank {} does not exist; the job has ranks 0..{}", text, rank, gpus - 1));
+    }
+    // rank = tp_r + tp·(cp_r + cp·(dp_r + dp·stage)): its TP and CP peers
+    // wait for it in every collective, so its (replica, stage) slows down.
+    const int64_t inner = rank / (s.par.tp * s.par.cp);
+    g.replica = inner % s.par.dp;
+    g.stage = inner / s.par.dp;
+  } else if (!(in >> g.replica >> c1 >> g.stage >> c2 >> g.slowdown) || c1 != ':' || c2 != ':' || !in.eof()) {
+    throw UsageError(
+        fmt::format("--straggler '{}': expected RANK:FRACTION or DP_RANK:PP_STAGE:FRACTION, e.g. 3:0:0.2", text));
   }
   if (g.replica < 0 || g.replica >= s.par.dp) {
     throw UsageError(fmt::format("--straggler '{}': data-parallel rank must be in 0..{}", text, s.par.dp - 1));
@@ -49,6 +71,21 @@ sim::Straggler ParseStraggler(const std::string& text, const sim::Scenario& s) {
   return g;
 }
 
+sim::LinkFault ParseDegradedLink(const std::string& text) {
+  // LINK:FRACTION, e.g. 1234:0.5 = link 1234 at half its bandwidth.
+  sim::LinkFault f;
+  char c = 0;
+  std::istringstream in(text);
+  if (!(in >> f.physical >> c >> f.fraction) || c != ':' || !in.eof()) {
+    throw UsageError(fmt::format("--degrade-link '{}': expected LINK:FRACTION, e.g. 1234:0.5", text));
+  }
+  if (!(f.fraction > 0) || f.fraction > 1) {
+    throw UsageError(fmt::format(
+        "--degrade-link '{}': FRACTION is the bandwidth left, in (0, 1]; a link with none is --fail-link", text));
+  }
+  return f;
+}
+
 nlohmann::json BreakdownJson(const sim::Breakdown& b) {
   return {{"compute_s", b.compute_s},
           {"tp_comm_exposed_s", b.tp_comm_exposed_s},
@@ -58,6 +95,32 @@ nlohmann::json BreakdownJson(const sim::Breakdown& b) {
           {"pp_comm_exposed_s", b.pp_comm_exposed_s},
           {"dp_comm_exposed_s", b.dp_comm_exposed_s},
           {"optimizer_s", b.optimizer_s}};
+}
+
+nlohmann::json NetworkJson(const sim::SimResult& r) {
+  nlohmann::json traffic = nlohmann::json::array();
+  for (const auto& t : r.traffic) {
+    traffic.push_back({{"kind", t.kind},
+                       {"pattern", t.pattern},
+                       {"groups", t.groups},
+                       {"fabric_flows", t.fabric_flows},
+                       {"factor", t.factor},
+                       {"slowest_gpu", t.slowest_gpu},
+                       {"bottleneck", t.bottleneck},
+                       {"bottleneck_utilisation", t.bottleneck_utilisation}});
+  }
+  return {{"model", r.network_model}, {"dp_contention", r.dp_contention}, {"traffic", traffic}};
+}
+
+// The GPUs that set the step: the critical stage of the critical replica.
+nlohmann::json CriticalRanksJson(const sim::Scenario& s, const sim::SimResult& r) {
+  const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
+  const int64_t per_node = s.cluster.gpus_per_node;
+  return {{"first", first},
+          {"last", last},
+          {"nodes", {first / per_node, last / per_node}},
+          {"replica", r.critical_replica},
+          {"stage", r.critical_stage}};
 }
 
 nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
@@ -111,8 +174,9 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
       {"events", r.events},
       {"mode", r.mode},
       {"pipelines_simulated", r.replicas_simulated},
-      {"network", {{"model", r.network_model}, {"dp_contention", r.dp_contention}}},
+      {"network", NetworkJson(r)},
       {"critical_replica", r.critical_replica},
+      {"critical_ranks", CriticalRanksJson(s, r)},
       {"notes", r.notes},
   };
 }
@@ -158,6 +222,18 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
   for (const auto& [name, v] : parts) {
     std::cout << fmt::format("    {:<18} {:>10} {:>6.1f}%  {}\n", name, FormatQuantity(v, Dimension::kTime),
                              100 * v / r.step_time_s, Bar(v, r.step_time_s, 40));
+  }
+  if (!r.traffic.empty()) {
+    std::cout << "\n  scale-out traffic (flow model, every group at once):\n";
+    std::cout << fmt::format("    {:<4} {:<11} {:>8} {:>10} {:>8}  {}\n", "kind", "pattern", "groups", "flows",
+                             "factor", "bottleneck of the slowest GPU");
+    for (const auto& t : r.traffic) {
+      std::cout << fmt::format("    {:<4} {:<11} {:>8} {:>10} {:>7.0f}%  {}\n", t.kind, t.pattern, t.groups,
+                               t.fabric_flows, 100 * t.factor,
+                               t.factor < 0.999 ? fmt::format("GPU {}: {} ({:.0f}% utilised)", t.slowest_gpu,
+                                                              t.bottleneck, 100 * t.bottleneck_utilisation)
+                                                : std::string("-"));
+    }
   }
   for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
 }
@@ -248,17 +324,55 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   so.full = o.full;
   so.flow_network = o.network == "flow";
   for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
+  for (const auto& t : o.degraded_links) so.link_faults.push_back(ParseDegradedLink(t));
+  for (int64_t l : o.failed_links) so.link_faults.push_back({l, 0.0});
+  if (!so.link_faults.empty() && !so.flow_network) {
+    throw UsageError("--degrade-link and --fail-link need --network flow (links exist only in the fabric graph)");
+  }
   if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
   const auto t0 = std::chrono::steady_clock::now();
   sim::SimResult r = sim::Simulate(s, so);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  // With stragglers or link faults, the same step on healthy hardware: the
+  // difference is what they cost.
+  std::optional<double> healthy;
+  if (!so.stragglers.empty() || !so.link_faults.empty()) {
+    sim::SimOptions h = so;
+    h.stragglers.clear();
+    h.link_faults.clear();
+    h.trace = false;
+    healthy = sim::Simulate(s, h).step_time_s;
+  }
   if (o.out.format == "json") {
     nlohmann::json j = ResultJson(s, r);
+    if (healthy) {
+      j["heterogeneity"] = {{"healthy_step_time_s", *healthy},
+                            {"cost_s", r.step_time_s - *healthy},
+                            {"cost_fraction", (r.step_time_s - *healthy) / *healthy},
+                            {"stragglers", o.stragglers},
+                            {"degraded_links", o.degraded_links},
+                            {"failed_links", o.failed_links}};
+    }
     j["simulation_wall_s"] = wall;
     j["events_per_s"] = wall > 0 ? static_cast<double>(r.events) / wall : 0;
     std::cout << j.dump(2) << "\n";
   } else {
     PrintTable(s, r);
+    if (healthy) {
+      const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
+      std::cout << fmt::format(
+          "\n  heterogeneity costs {} per step ({:+.2f}%; healthy {}); the step is set by replica {} stage {} "
+          "(ranks {}..{}, nodes {}..{})\n",
+          FormatQuantity(r.step_time_s - *healthy, Dimension::kTime), 100 * (r.step_time_s - *healthy) / *healthy,
+          FormatQuantity(*healthy, Dimension::kTime), r.critical_replica, r.critical_stage, first, last,
+          first / s.cluster.gpus_per_node, last / s.cluster.gpus_per_node);
+      for (const auto& g : so.stragglers) {
+        if (g.replica != r.critical_replica) continue;
+        const int64_t a = sim::RankOf(s.par, 0, 0, g.replica, g.stage);
+        std::cout << fmt::format("  on that replica: stage {} (ranks {}..{}) runs {:.0f}% slower\n", g.stage, a,
+                                 a + s.par.tp * s.par.cp - 1, 100 * g.slowdown);
+      }
+    }
     std::cout << fmt::format("\n  simulated {} pipeline(s), {} events in {} ({:.3g} events/s)\n", r.replicas_simulated,
                              r.events, FormatQuantity(wall, Dimension::kTime),
                              wall > 0 ? static_cast<double>(r.events) / wall : 0.0);
@@ -286,10 +400,17 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_flag("--full", o->full,
                 "simulate every data-parallel replica's pipeline (TP/CP peers of a stage move in lockstep)");
   cmd->add_option("--straggler", o->stragglers,
-                  "with --full: make one replica's pipeline stage slower, DP_RANK:PP_STAGE:FRACTION (repeatable)");
+                  "with --full: one GPU slower, RANK:FRACTION (its TP/CP peers wait for it), or one replica's "
+                  "pipeline stage, DP_RANK:PP_STAGE:FRACTION (repeatable; 0.2 = 20% slower)");
+  cmd->add_option("--degrade-link", o->degraded_links,
+                  "with --network flow: a fabric link at a fraction of its bandwidth, LINK:FRACTION (LINK: row of "
+                  "`clusterbench topology -o`'s links table; repeatable)");
+  cmd->add_option("--fail-link", o->failed_links,
+                  "with --network flow: a failed fabric link (routes avoid it, as ECMP does; repeatable)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--network", o->network,
-                  "data-parallel traffic: analytical (formula) or flow (every DP group's ring on the fabric graph, "
-                  "max-min shared; needs scale_out.tiers)")
+                  "scale-out traffic: analytical (formulas) or flow (every group's TP, CP, EP, PP and DP traffic on "
+                  "the fabric graph at once, max-min shared; needs scale_out.tiers)")
       ->check(CLI::IsMember({"analytical", "flow"}))
       ->capture_default_str();
   cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")

@@ -83,13 +83,14 @@ int RunTopology(const TopologyOptions& o, const AppContext& ctx) {
     }
     writer.WriteTable(tiers);
     Table links("links", "the graph: one row per physical link (vertices: NICs 0..nics-1, then switches)",
-                {{"a", ColumnType::kInt64, "1", "lower vertex (NIC or switch)"},
+                {{"link", ColumnType::kInt64, "1", "link id, as simulate --degrade-link/--fail-link take it"},
+                 {"a", ColumnType::kInt64, "1", "lower vertex (NIC or switch)"},
                  {"b", ColumnType::kInt64, "1", "upper vertex (switch)"},
                  {"tier", ColumnType::kInt64, "1", "0 NIC-leaf, 1 leaf-spine, 2 spine-core"},
                  {"capacity", ColumnType::kFloat64, "B/s", "per direction"}});
     for (size_t i = 0; i < tree.links().size(); i += 2) {
       const auto& l = tree.links()[i];
-      links.AddRow({l.from, l.to, int64_t{l.tier}, l.capacity});
+      links.AddRow({static_cast<int64_t>(i / 2), l.from, l.to, int64_t{l.tier}, l.capacity});
     }
     writer.WriteTable(links);
     writer.EndRun(RunStatus::kComplete, "");

@@ -158,7 +158,12 @@ Schema ClusterSchema() {
                                "bandwidth of this tier's links to the tier above (default: the NIC bandwidth)", "", 0,
                                true),
                            Qty("latency", Dimension::kTime, "switch traversal latency of this tier", "600ns")})),
-               Int("planes", "identical, independent fabrics; NIC rail r attaches to plane r mod planes", "1", 1)}),
+               Int("planes", "identical, independent fabrics; NIC rail r attaches to plane r mod planes", "1", 1),
+               Enum("routing", {"ecmp", "balanced"},
+                    "how flows pick among equal-cost up ports: ecmp (per-flow hash, as Ethernet/RoCE switches; "
+                    "flows can collide) or balanced (each leaf spreads its flows over its up ports in turn, as "
+                    "InfiniBand fat-tree routing or adaptive routing do)",
+                    "ecmp")}),
           Obj("power", "facility figures for energy estimates",
               {Qty("node_overhead", Dimension::kPower, "per-node power beyond the GPUs (CPUs, NICs, fans)", "2kW"),
                Float("pue", "power usage effectiveness", "1.2", 1)}),
@@ -235,8 +240,15 @@ Schema SuiteSchema() {
       Obj("threshold", "when a measurement passes",
           {Float("absolute", "pass at or above this value, in the metric's SI unit", "", 0),
            Float("fraction_of_spec", "pass at or above this fraction of the spec figure", "", 0, 1),
-           Float("relative", "fail when below the node's best device by more than this fraction", "0.1", 0, 1),
-           Float("outlier_mads", "fleet outlier: more than this many MADs below the fleet median", "5", 0)});
+           Float("relative",
+                 "fail when below the best of its peers (devices of its node; nodes or groups of the fleet) by more "
+                 "than this fraction",
+                 "0.1", 0, 1),
+           Float("outlier_mads",
+                 "fleet outlier: more than this many scaled MADs (1.4826 MAD) below the fleet median; 0 off", "5", 0),
+           Float("outlier_min_deviation",
+                 "fleet outlier: and more than this fraction below the median (keeps a tight fleet's noise in)", "0.05",
+                 0, 1)});
   Field check = Obj(
       "item", "one check",
       {Required(Str("name", "check name, unique in the suite")),
@@ -246,7 +258,11 @@ Schema SuiteSchema() {
                      "what to measure")),
        Enum("scope", {"device", "node", "fabric"}, "device or node-local, or across nodes", "device"),
        Str("dtype", "data type (bf16, fp32, float, ...)"), Qty("bytes", Dimension::kBytes, "message or buffer size"),
-       Int("size", "GEMM m = n = k", "", 1), Str("split", "collective groups: intra, inter or MOD:k"), threshold,
+       Int("size", "GEMM m = n = k", "", 1), Str("split", "collective groups: intra, inter or MOD:k"),
+       Enum("kernel", {"copy", "scale", "add", "triad"}, "stream kernel judged", "triad"),
+       Int("threads", "host threads of a host measurement (fixed, so co-located ranks do not contend)", "1", 1),
+       Enum("backend", {"auto", "mpi", "nccl"}, "collectives backend (nccl: device buffers)", "auto"),
+       Int("iters", "collectives: timed iterations per measurement", "20", 1), threshold,
        Int("repeats", "measurements that must fail before the check fails", "1", 1),
        Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
   return {"suite",

@@ -59,6 +59,7 @@ class CostModel {
     // NVLS reaches ~0.61 of the per-direction link bandwidth as algbw (see
     // network/collective_model.h).
     if (s.cluster.sharp) fabric_.sharp_bandwidth = s.cluster.up_bandwidth * 0.61;
+    tp_fabric_ = cp_fabric_ = ep_fabric_ = pp_fabric_ = fabric_;
     const Parallelism& p = s.par;
     const int64_t d = s.cluster.domain_gpus;
     // Rank order, innermost first: tp, cp, dp, pp (Megatron's tp-cp-ep-dp-pp).
@@ -84,10 +85,10 @@ class CostModel {
     if (s_.par.tp <= 1) return 0;
     double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
     if (s_.par.sequence_parallel) {
-      return CollectiveTime(Collective::kAllGather, bytes, tp_group_, fabric_) +
-             CollectiveTime(Collective::kReduceScatter, bytes, tp_group_, fabric_);
+      return CollectiveTime(Collective::kAllGather, bytes, tp_group_, tp_fabric_) +
+             CollectiveTime(Collective::kReduceScatter, bytes, tp_group_, tp_fabric_);
     }
-    return CollectiveTime(Collective::kAllReduce, bytes, tp_group_, fabric_);
+    return CollectiveTime(Collective::kAllReduce, bytes, tp_group_, tp_fabric_);
   }
 
   // Exposed part of TP communication next to `gemm` seconds of GEMMs: with
@@ -152,7 +153,7 @@ class CostModel {
       if (p.ep > 1) {
         // Dispatch and combine: each token's hidden state to top_k experts.
         double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
-        ep_comm = 2 * CollectiveTime(Collective::kAllToAll, bytes, ep_group_, fabric_);
+        ep_comm = 2 * CollectiveTime(Collective::kAllToAll, bytes, ep_group_, ep_fabric_);
       }
       const double one_expert = mult * h * fe;
       const double routed = static_cast<double>(e.experts) * one_expert;
@@ -180,7 +181,8 @@ class CostModel {
       // Ring attention: c-1 steps each passing this rank's K and V chunk,
       // hidden behind the attention kernels of the previous step.
       double kv_bytes = 2 * b * sq_local * kv_heads_local * dh * 2;
-      double comm = static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, fabric_);
+      double comm =
+          static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, cp_fabric_);
       cp_fwd = std::max(comm - attn_fwd, 0.0);
       cp_bwd = std::max(2 * comm - attn_bwd, 0.0);
     }
@@ -202,7 +204,7 @@ class CostModel {
     c.expert_params_per_gpu = expert_params;
     if (s_.par.zero >= 3) {
       // Parameters gathered before use in forward and again in backward.
-      double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2, dp_group_, fabric_);
+      double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2, dp_group_, dp_fabric_);
       double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
       c.fwd.dp = std::max(ag - hide * c.fwd.compute, 0.0);
       c.bwd.dp = std::max(ag - hide * c.bwd.compute, 0.0);
@@ -236,7 +238,7 @@ class CostModel {
     // rank sends 1/t of the activation and the receivers all-gather it over
     // the (fast) scale-up domain; with sequence parallelism it is already split.
     bytes /= static_cast<double>(s_.par.tp);
-    return CollectiveTime(Collective::kSendRecv, bytes, pp_group_, fabric_);
+    return CollectiveTime(Collective::kSendRecv, bytes, pp_group_, pp_fabric_);
   }
 
   // Gradient reduction of `params` parameters (per GPU) over the DP group.
@@ -250,11 +252,15 @@ class CostModel {
     if (expert > 0) t += CollectiveTime(op, expert * grad_bytes, edp_group_, dp_fabric_);
     return t;
   }
-  // Flow model: the DP groups' slowest fabric flow runs at `factor` of a
-  // GPU's NIC share while all groups reduce at once.
-  void SetDpContention(double factor) {
-    dp_fabric_ = fabric_;
-    dp_fabric_.nic_bandwidth = fabric_.nic_bandwidth * factor;
+  // Flow model: the traffic of one dimension (tp, cp, ep, pp, dp) crosses the
+  // fabric at `factor` of a GPU's NIC share while all its groups run at once.
+  void SetContention(const std::string& kind, double factor) {
+    FabricTiers* f = kind == "tp"   ? &tp_fabric_
+                     : kind == "cp" ? &cp_fabric_
+                     : kind == "ep" ? &ep_fabric_
+                     : kind == "pp" ? &pp_fabric_
+                                    : &dp_fabric_;
+    f->nic_bandwidth *= factor;
   }
   double ParamGather(double params) const {
     // ZeRO-1/2 gather the updated parameters once per step; ZeRO-3 keeps them
@@ -278,12 +284,102 @@ class CostModel {
   const Scenario& s_;
   GpuPerf gpu_;
   ParamCounts params_;
-  FabricTiers fabric_, dp_fabric_;
+  FabricTiers fabric_, dp_fabric_, tp_fabric_, cp_fabric_, ep_fabric_, pp_fabric_;
   Group tp_group_, cp_group_, dp_group_, edp_group_, ep_group_, pp_group_;
   double tokens_ = 0;
 };
 
+// The groups of each parallelism dimension as GPU ids (RankOf) and the
+// traffic pattern of its collective; each pattern's contention on the fabric
+// graph (with `faults` applied) scales that dimension's scale-out bandwidth.
+void ApplyFlowModel(const Scenario& s, const std::vector<LinkFault>& faults, CostModel* cost, SimResult* r) {
+  const Parallelism& p = s.par;
+  FatTree tree = FatTree::Build(*s.fabric);
+  for (const LinkFault& f : faults) {
+    if (f.physical < 0 || f.physical >= tree.physical_links()) {
+      throw UsageError(fmt::format("link {}: the fabric of cluster '{}' has links 0..{} (see `clusterbench topology`)",
+                                   f.physical, s.cluster.name, tree.physical_links() - 1));
+    }
+    if (f.fraction > 0) {
+      tree.DegradeLink(FatTree::UpLinkOf(f.physical), f.fraction);
+    } else {
+      tree.FailLink(FatTree::UpLinkOf(f.physical));
+    }
+  }
+  using Groups = std::vector<std::vector<int64_t>>;
+  Groups tp, cp, dp, ep, pp_pairs;
+  for (int64_t st = 0; st < p.pp; ++st) {
+    for (int64_t d = 0; d < p.dp; ++d) {
+      for (int64_t c = 0; c < p.cp; ++c) {
+        std::vector<int64_t> g;
+        for (int64_t t = 0; t < p.tp; ++t) g.push_back(RankOf(p, t, c, d, st));
+        if (p.tp > 1) tp.push_back(std::move(g));
+      }
+      for (int64_t t = 0; t < p.tp && p.cp > 1; ++t) {
+        std::vector<int64_t> g;
+        for (int64_t c = 0; c < p.cp; ++c) g.push_back(RankOf(p, t, c, d, st));
+        cp.push_back(std::move(g));
+      }
+    }
+    for (int64_t t = 0; t < p.tp; ++t) {
+      std::vector<int64_t> g;  // CP-inclusive data-parallel group
+      for (int64_t d = 0; d < p.dp; ++d) {
+        for (int64_t c = 0; c < p.cp; ++c) g.push_back(RankOf(p, t, c, d, st));
+      }
+      if (p.dp * p.cp > 1) dp.push_back(std::move(g));
+      for (int64_t c = 0; c < p.cp && p.ep > 1; ++c) {
+        for (int64_t block = 0; block < p.dp / p.ep; ++block) {
+          std::vector<int64_t> e;
+          for (int64_t k = 0; k < p.ep; ++k) e.push_back(RankOf(p, t, c, block * p.ep + k, st));
+          ep.push_back(std::move(e));
+        }
+      }
+    }
+  }
+  std::vector<GpuPair> pp;
+  for (int64_t st = 0; st + 1 < p.pp; ++st) {
+    for (int64_t d = 0; d < p.dp; ++d) {
+      for (int64_t c = 0; c < p.cp; ++c) {
+        for (int64_t t = 0; t < p.tp; ++t) {
+          pp.push_back({RankOf(p, t, c, d, st), RankOf(p, t, c, d, st + 1), static_cast<uint64_t>(d)});
+        }
+      }
+    }
+  }
+  struct Kind {
+    const char* name;
+    const char* pattern;
+    int64_t groups;
+    std::vector<GpuPair> pairs;
+  };
+  Kind kinds[] = {{"tp", "ring", static_cast<int64_t>(tp.size()), RingPairs(tp)},
+                  {"cp", "ring", static_cast<int64_t>(cp.size()), RingPairs(cp)},
+                  {"ep", "all-to-all", static_cast<int64_t>(ep.size()), AllToAllPairs(ep)},
+                  {"pp", "send-recv", p.pp > 1 ? p.dp * p.cp * p.tp * (p.pp - 1) : 0, std::move(pp)},
+                  {"dp", "ring", static_cast<int64_t>(dp.size()), RingPairs(dp)}};
+  r->network_model = "flow";
+  for (Kind& k : kinds) {
+    if (k.pairs.empty()) continue;
+    Contention c = PatternContention(tree, k.pairs, s.fabric->balanced_routing ? Routing::kSpread : Routing::kEcmpHash);
+    SimResult::Traffic t{k.name,   k.pattern,     k.groups,     c.fabric_flows,
+                         c.factor, c.slowest_gpu, c.bottleneck, c.bottleneck_utilisation};
+    if (c.fabric_flows > 0) cost->SetContention(k.name, c.factor);
+    if (std::string(k.name) == "dp") r->dp_contention = c.factor;
+    if (c.factor < 0.999) {
+      r->notes.push_back(fmt::format(
+          "flow model: {} traffic ({} {} groups at once) is held back by {} ({:.0f}% utilised); the slowest GPU, "
+          "{}, gets {:.0f}% of its NIC share",
+          k.name, k.groups, k.pattern, c.bottleneck, 100 * c.bottleneck_utilisation, c.slowest_gpu, 100 * c.factor));
+    }
+    r->traffic.push_back(std::move(t));
+  }
+}
+
 }  // namespace
+
+int64_t RankOf(const Parallelism& p, int64_t tp_r, int64_t cp_r, int64_t dp_r, int64_t stage) {
+  return tp_r + p.tp * (cp_r + p.cp * (dp_r + p.dp * stage));
+}
 
 SimResult Simulate(const Scenario& s, const SimOptions& options) {
   const Parallelism& p = s.par;
@@ -294,28 +390,9 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
       throw ConfigError(
           fmt::format("cluster '{}': the flow network model needs scale_out.tiers (the switch tiers)", s.cluster.name));
     }
-    FatTree tree = FatTree::Build(*s.fabric);
-    // Every data-parallel group (one per TP rank, CP-inclusive, per pipeline
-    // stage) reduces at the same time at the end of the step.
-    std::vector<std::vector<int64_t>> groups;
-    for (int64_t st = 0; st < p.pp; ++st) {
-      for (int64_t tr = 0; tr < p.tp; ++tr) {
-        std::vector<int64_t> g;
-        for (int64_t d = 0; d < p.dp; ++d) {
-          for (int64_t c = 0; c < p.cp; ++c) g.push_back(tr + p.tp * (c + p.cp * (d + p.dp * st)));
-        }
-        groups.push_back(std::move(g));
-      }
-    }
-    r.dp_contention = RingContentionFactor(tree, groups);
-    r.network_model = "flow";
-    cost.SetDpContention(r.dp_contention);
-    if (r.dp_contention < 0.999) {
-      r.notes.push_back(
-          fmt::format("flow model: the {} data-parallel groups contend on the fabric; their slowest flow "
-                      "gets {:.0f}% of a GPU's NIC share",
-                      groups.size(), 100 * r.dp_contention));
-    }
+    ApplyFlowModel(s, options.link_faults, &cost, &r);
+  } else if (!options.link_faults.empty()) {
+    throw UsageError("degraded or failed links need the flow network model (--network flow)");
   }
   r.gpus_used = p.tp * p.pp * p.cp * p.dp;
   r.micro_batches = s.train.global_batch / (p.dp * s.train.micro_batch);
@@ -453,6 +530,8 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   r.step_time_s = step;
   const size_t crit_rep = slowest[static_cast<size_t>(r.critical_stage)];
   r.critical_replica = static_cast<int64_t>(crit_rep);
+  r.critical_first_rank = RankOf(p, 0, 0, r.critical_replica, r.critical_stage);
+  r.critical_ranks = p.tp * p.cp;
   const PipelineRun& run = runs[crit_rep];
   const PipelineRun& run_no_p2p = runs_no_p2p[std::min(crit_rep, runs_no_p2p.size() - 1)];
 

@@ -104,7 +104,21 @@ struct SimResult {
   int64_t replicas_simulated = 1;  // pipelines simulated: 1 (symmetric) or dp (full)
   std::string network_model = "analytical";
   double dp_contention = 1;  // flow model: slowest DP flow / uncontended NIC share
+  // Flow model: each parallelism dimension's traffic as concurrent flows.
+  struct Traffic {
+    std::string kind;     // tp, cp, ep, pp, dp
+    std::string pattern;  // ring, all-to-all, send-recv
+    int64_t groups = 0, fabric_flows = 0;
+    double factor = 1;         // scale-out bandwidth multiplier (network/flow_model.h)
+    int64_t slowest_gpu = -1;  // the GPU whose transfers finish last
+    std::string bottleneck;    // the link that holds it back
+    double bottleneck_utilisation = 0;
+  };
+  std::vector<Traffic> traffic;
   int64_t critical_replica = 0;
+  // The GPUs of the critical replica's critical stage (its TP x CP peers) and
+  // their nodes: who set the step.
+  int64_t critical_first_rank = 0, critical_ranks = 1;
   std::vector<TraceEvent> trace;
   std::vector<std::string> notes;
 };
@@ -118,6 +132,13 @@ struct Straggler {
   double slowdown = 0;  // 0.1 = 10% slower
 };
 
+// A scale-out link (row `physical` of `clusterbench topology`'s links table)
+// at `fraction` of its bandwidth; 0 = failed (routes avoid it).
+struct LinkFault {
+  int64_t physical = 0;
+  double fraction = 0;
+};
+
 struct SimOptions {
   bool full = false;   // simulate every data-parallel replica's pipeline
   bool trace = false;  // record TraceEvents
@@ -126,7 +147,12 @@ struct SimOptions {
   // (default), or every DP group's ring as flows on the fabric graph at once,
   // max-min shared (needs the cluster's scale_out.tiers).
   bool flow_network = false;
+  std::vector<LinkFault> link_faults;  // needs flow_network
 };
+
+// Rank layout, innermost first: tp, cp, dp, pp (Megatron's order):
+//   rank = tp_r + tp·(cp_r + cp·(dp_r + dp·stage)).
+int64_t RankOf(const Parallelism& p, int64_t tp_r, int64_t cp_r, int64_t dp_r, int64_t stage);
 
 SimResult Simulate(const Scenario& s, const SimOptions& options = {});
 

@@ -39,6 +39,7 @@ class MaxMinSolver {
   std::vector<double> LinkLoads() const;
   size_t links() const { return capacity_.size(); }
   size_t flows() const { return routes_.size(); }
+  const std::vector<int>& route(int flow) const { return routes_[static_cast<size_t>(flow)]; }
   int rounds() const { return rounds_; }  // distinct bottleneck levels of the last solve
 
  private:

@@ -34,6 +34,7 @@ FabricSpec FabricFromConfig(const ConfigNode& cluster) {
   f.nic_latency = cluster.at("scale_out.latency").AsDouble();
   f.rail_optimized = cluster.at("scale_out.topology").AsString() == "rail-optimized";
   f.planes = cluster.GetInt("scale_out.planes", 1);
+  f.balanced_routing = cluster.GetString("scale_out.routing", "ecmp") == "balanced";
   const ConfigNode* tiers = cluster.Find("scale_out.tiers");
   if (!tiers || tiers->items().empty()) {
     throw ConfigError(
@@ -244,6 +245,25 @@ void FatTree::FailLink(int up) {
     throw RuntimeError(fmt::format("fabric: {} is not the up direction of a link", up));
   }
   failed_[static_cast<size_t>(up)] = failed_[static_cast<size_t>(up) + 1] = true;
+}
+
+std::string FatTree::DescribeLink(int link) const {
+  if (link < 0 || static_cast<size_t>(link) >= links_.size()) return fmt::format("link {} (none such)", link);
+  auto vertex = [&](int64_t v) -> std::string {
+    if (v < endpoints_) return fmt::format("NIC {} (node {})", v, v / spec_.nics_per_node);
+    for (size_t pi = 0; pi < planes_.size(); ++pi) {
+      const Plane& p = planes_[pi];
+      if (v >= p.leaf_base && v < p.leaf_base + p.leaves) return fmt::format("plane {} leaf {}", pi, v - p.leaf_base);
+      if (v >= p.spine_base && v < p.spine_base + p.pods * p.spines_per_pod)
+        return fmt::format("plane {} spine {}", pi, v - p.spine_base);
+      if (v >= p.core_base && v < p.core_base + p.spines_per_pod * p.cores_per_spine)
+        return fmt::format("plane {} core {}", pi, v - p.core_base);
+    }
+    return fmt::format("vertex {}", v);
+  };
+  const DirectedLink& l = links_[static_cast<size_t>(link)];
+  return fmt::format("link {} {} -> {}{}", link / 2, vertex(l.from), vertex(l.to),
+                     failed_[static_cast<size_t>(link)] ? " (failed)" : "");
 }
 
 int64_t FatTree::NicOfGpu(int64_t gpu) const {

@@ -49,6 +49,7 @@ struct FabricSpec {
   int64_t gpus = 0, gpus_per_node = 8, nics_per_node = 8, planes = 1;
   double nic_bandwidth = 0, nic_latency = 0;
   bool rail_optimized = true;
+  bool balanced_routing = false;  // scale_out.routing: balanced (else ecmp hashing)
   std::vector<TierSpec> tiers;
 };
 
@@ -93,6 +94,12 @@ class FatTree {
   void DegradeLink(int up_link, double fraction);
   void FailLink(int up_link);
   bool failed(int link) const { return failed_[static_cast<size_t>(link)]; }
+  // Physical link p (row p of `clusterbench topology`'s links table) is the
+  // directed pair (2p up, 2p + 1 down).
+  static int UpLinkOf(int64_t physical) { return static_cast<int>(2 * physical); }
+  // "leaf 17 -> spine 3 (plane 0, tier 1 up)": what a directed link joins,
+  // in the words of the topology report.
+  std::string DescribeLink(int link) const;
 
   // The leaf switch (index within its plane) a NIC hangs off.
   int64_t LeafOfNic(int64_t nic) const;

@@ -320,6 +320,15 @@ def test_simulate_full_mode_and_straggler(run):
     assert_clean_error(run("simulate", "gpt3-175b-128", "--straggler", "2:3:0.5"), 2, "needs --full")
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "9:0:0.5"), 2, "0..3")
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "x"), 2, "DP_RANK:PP_STAGE:FRACTION")
+    # A straggler named by its global rank: rank = tp_r + tp*(cp_r + cp*(dp_r + dp*stage)) with
+    # TP4 DP4, so rank 4*(2 + 4*3) + 1 = 57 is replica 2, stage 3 — the same step as 2:3:0.5.
+    by_rank = json.loads(run("simulate", "gpt3-175b-128", "--full", "--straggler", "57:0.5", "--format", "json").stdout)
+    assert by_rank["step_time_s"] == slow["step_time_s"]
+    assert by_rank["heterogeneity"]["cost_s"] == pytest.approx(slow["step_time_s"] - full["step_time_s"])
+    crit = by_rank["critical_ranks"]
+    assert crit["replica"] == 2 and crit["last"] - crit["first"] == 3
+    assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "128:0.1"), 2,
+                       "rank 128 does not exist; the job has ranks 0..127")
 
 
 # ---------------------------------------------------------------- collectives (loopback: threads as ranks)
@@ -475,6 +484,9 @@ def test_topology_command(run, tmp_path):
         links = pd.DataFrame(f[f"/runs/{rid}/links"][()])
     assert len(links) == 16384 + 512 * 32 + 512 * 32
     assert set(links["tier"]) == {0, 1, 2}
+    # The id simulate --fail-link takes: link 16384 is the first leaf-spine link (leaf 0 up).
+    assert list(links["link"]) == list(range(len(links)))
+    assert links["tier"][16384] == 1 and links["tier"][16383] == 0
     p = run("topology", "h100-131k-rail", "--set", "scale_out.tiers.0.radix=64", "--set", "scale_out.tiers.1.radix=64",
             "--set", "scale_out.tiers.2.radix=64")
     assert_clean_error(p, 3, "need core switches of radix 128")
@@ -489,6 +501,29 @@ def test_simulate_flow_network(run):
     assert f["network"]["model"] == "flow" and f["network"]["dp_contention"] == 1.0
     assert f["step_time_s"] == pytest.approx(a["step_time_s"], rel=1e-12)
     assert_clean_error(run("simulate", "gpt-22b-8", "--network", "flow"), 3, "needs scale_out.tiers")
+    # Every dimension's traffic is reported; on this non-blocking, balanced fabric none is slowed.
+    assert {t["kind"] for t in f["network"]["traffic"]} == {"tp", "pp", "dp"}
+    assert all(t["factor"] == 1.0 for t in f["network"]["traffic"])
+
+
+def test_simulate_degraded_and_failed_links(run):
+    # Physical link 16384 is the first leaf-spine link (links 0..16383 attach the NICs), which
+    # pipeline sends from node 0 use. Failed, its flows move to the leaf's next uplink, which
+    # then carries two: the slowest pipeline transfer gets half a NIC. Degraded to half, the same.
+    base = ["simulate", "llama3-405b-16k", "--network", "flow", "--format", "json"]
+    for extra in (["--fail-link", "16384"], ["--degrade-link", "16384:0.5"]):
+        p = run(*base, *extra)
+        assert p.returncode == 0, p.stderr
+        j = json.loads(p.stdout)
+        pp = next(t for t in j["network"]["traffic"] if t["kind"] == "pp")
+        assert pp["factor"] == pytest.approx(0.5), extra
+        assert "leaf 0" in pp["bottleneck"] and pp["bottleneck_utilisation"] == pytest.approx(1.0)
+        h = j["heterogeneity"]
+        assert h["cost_s"] > 0 and h["healthy_step_time_s"] + h["cost_s"] == pytest.approx(j["step_time_s"])
+    assert_clean_error(run(*base, "--fail-link", "99999999"), 2, "has links 0..")
+    assert_clean_error(run("simulate", "llama3-405b-16k", "--fail-link", "3"), 2, "need --network flow")
+    assert_clean_error(run(*base, "--degrade-link", "3:0"), 2, "--fail-link")
+    assert_clean_error(run(*base, "--degrade-link", "3"), 2, "LINK:FRACTION")
 
 
 

@@ -154,22 +154,47 @@ TEST(FlowModel, SimulateFlowEqualsAnalyticalWithoutContention) {
   EXPECT_DOUBLE_EQ(f.step_time_s, a.step_time_s);
 }
 
-// With the DP reduction's flows squeezed through a 4:1 oversubscribed leaf
-// tier the contention factor drops and the step cannot get faster.
+// A 4:1 oversubscribed leaf (radix 10: 8 ports down, 2 up) holding one
+// node's 8 NICs (fat-tree, node-major). TP2 DP32 has two DP rings, each
+// leaving every node once: 2 flows for 2 uplinks. Hashed (ECMP) they can
+// share one uplink (factor 1/2 here); spread evenly (balanced) each gets its
+// own and nothing is slowed. TP8 DP8: 8 rings, 8 flows per node through 2
+// uplinks of the NIC's bandwidth: spread evenly every flow gets 2/8, factor
+// 1/4; hashed, an uplink can take more than 4 and the slowest flow less.
+// Contention can only make the step slower.
 TEST(FlowModel, SimulateFlowSeesOversubscription) {
   ConfigLoader loader({std::string(CB_SOURCE_DIR) + "/configs"});
-  ConfigNode cfg = loader.Load("scenario", "llama3-8b-64",
-                               {{"cluster.scale_out.topology", "fat-tree"},
-                                {"cluster.scale_out.tiers.0.radix", "10"},
-                                {"cluster.scale_out.tiers.0.oversubscription", "4"},
-                                {"cluster.scale_out.tiers.1.radix", "64"},
-                                {"cluster.scale_out.tiers.2.radix", "64"}});
-  Scenario s = ScenarioFromConfig(cfg);
+  auto scenario = [&](const std::string& routing, const std::string& tp, const std::string& dp) {
+    return ScenarioFromConfig(loader.Load("scenario", "llama3-8b-64",
+                                          {{"cluster.scale_out.topology", "fat-tree"},
+                                           {"cluster.scale_out.routing", routing},
+                                           {"cluster.scale_out.tiers.0.radix", "10"},
+                                           {"cluster.scale_out.tiers.0.oversubscription", "4"},
+                                           {"cluster.scale_out.tiers.1.radix", "64"},
+                                           {"cluster.scale_out.tiers.2.radix", "64"},
+                                           {"parallelism.tp", tp},
+                                           {"parallelism.dp", dp}}));
+  };
   SimOptions flow;
   flow.flow_network = true;
+  Scenario s = scenario("ecmp", "2", "32");
   SimResult a = Simulate(s), f = Simulate(s, flow);
-  EXPECT_LT(f.dp_contention, 1.0);
-  EXPECT_GE(f.step_time_s, a.step_time_s);
+  EXPECT_DOUBLE_EQ(f.dp_contention, 0.5);
+  EXPECT_GT(f.step_time_s, a.step_time_s);
+  EXPECT_DOUBLE_EQ(Simulate(scenario("balanced", "2", "32"), flow).dp_contention, 1.0);
+  for (const char* routing : {"ecmp", "balanced"}) {
+    Scenario wide = scenario(routing, "8", "8");
+    SimResult w = Simulate(wide, flow);
+    if (std::string(routing) == "balanced") {
+      EXPECT_DOUBLE_EQ(w.dp_contention, 0.25);
+    } else {
+      EXPECT_LE(w.dp_contention, 0.25);
+    }
+    ASSERT_FALSE(w.traffic.empty());
+    EXPECT_EQ(w.traffic.back().kind, "dp");
+    EXPECT_NE(w.traffic.back().bottleneck.find("leaf"), std::string::npos) << w.traffic.back().bottleneck;
+    EXPECT_GT(w.step_time_s, Simulate(wide).step_time_s);
+  }
   // Without tiers there is no graph to put flows on.
   Scenario plain = ScenarioFromConfig(loader.Load("scenario", "gpt-22b-8"));
   EXPECT_THROW(Simulate(plain, flow), ConfigError);
@@ -217,6 +242,53 @@ TEST(FatTree, HeterogeneityBadInput) {
   EXPECT_THROW(t.DegradeLink(0, 1.5), RuntimeError);
   EXPECT_THROW(t.DegradeLink(1, 0.5), RuntimeError);  // a down direction
   EXPECT_THROW(t.FailLink(-1), RuntimeError);
+}
+
+}  // namespace
+}  // namespace cb::sim
+
+namespace cb::sim {
+namespace {
+
+// All-to-all between the 16 GPUs of two nodes, each node alone on its leaf
+// (node-major fat tree). Every GPU sends to the 8 GPUs of the other node
+// through that node's NIC of the destination's rail (PXN), so each NIC link
+// carries 8 flows at b/8: a GPU's 8 transfers take 8·m/b, as uncontended —
+// factor 1. With a 2:1 leaf (radix 12: 8 down, 4 up) the 64 flows leaving a
+// leaf share 4 uplinks of b: b/16 each, a GPU's 8 transfers take 16·m/b,
+// factor 1/2 (balanced spreading; hashing can only do worse).
+TEST(FlowModel, AllToAllContentionClosedForm) {
+  const std::vector<std::vector<int64_t>> group = {{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}};
+  const auto pairs = AllToAllPairs(group);
+  ASSERT_EQ(pairs.size(), 16u * 15u);
+  FatTree open = FatTree::Build(Spec(16, {{16, 1, 0, 0}, {16, 1, 0, 0}}, /*rail=*/false));
+  Contention c = PatternContention(open, pairs, Routing::kSpread);
+  EXPECT_EQ(c.fabric_flows, 128);  // 16 GPUs x 8 remote peers; same-node pairs use NVLink
+  EXPECT_DOUBLE_EQ(c.factor, 1.0);
+  FatTree thin = FatTree::Build(Spec(16, {{12, 2, 0, 0}, {16, 1, 0, 0}}, /*rail=*/false));
+  ASSERT_EQ(thin.tiers()[0].up_ports, 4);
+  Contention t = PatternContention(thin, pairs, Routing::kSpread);
+  EXPECT_DOUBLE_EQ(t.factor, 0.5);
+  EXPECT_NE(t.bottleneck.find("leaf"), std::string::npos) << t.bottleneck;
+  EXPECT_DOUBLE_EQ(t.bottleneck_utilisation, 1.0);
+  EXPECT_LE(PatternContention(thin, pairs, Routing::kEcmpHash).factor, 0.5);
+}
+
+// Pipeline sends between stages on different nodes: each GPU one transfer,
+// to the same-rail GPU of the next stage's node. On a non-blocking,
+// balanced fabric nothing is slowed; failing one leaf uplink moves its flow
+// onto the next port, which then carries two flows: factor 1/2, and the
+// report names that port's link.
+TEST(FlowModel, PipelineSendsAndAFailedUplink) {
+  FatTree tree = FatTree::Build(Spec(1024, {{64, 1, 0, 0}, {64, 1, 0, 0}}));
+  std::vector<GpuPair> pairs;
+  for (int64_t g = 0; g < 512; ++g) pairs.push_back({g, g + 512, 0});  // stage 0 -> stage 1
+  EXPECT_DOUBLE_EQ(PatternContention(tree, pairs, Routing::kSpread).factor, 1.0);
+  const std::vector<int> path = tree.RouteVia(tree.NicOfGpu(0), tree.NicOfGpu(512), 0, 0);
+  tree.FailLink(path[1]);
+  Contention c = PatternContention(tree, pairs, Routing::kSpread);
+  EXPECT_DOUBLE_EQ(c.factor, 0.5);
+  EXPECT_EQ(c.bottleneck.rfind("link ", 0), 0u) << c.bottleneck;
 }
 
 }  // namespace
