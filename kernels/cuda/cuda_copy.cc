@@ -1,0 +1,227 @@
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "core/error.h"
+#include "core/units.h"
+#include "kernels/cuda/cuda_benches.h"
+#include "kernels/cuda/cuda_raii.h"
+#include "kernels/cuda/device_info.h"
+#include "kernels/cuda/launch.h"
+#include "kernels/sample_loop.h"
+
+namespace cb::cuda {
+namespace {
+
+constexpr uint32_t kSeedH2d = 11, kSeedD2h = 22, kSeedD2d = 33, kSeedPeer = 44;
+
+void FillHost(uint32_t* data, int64_t words, uint32_t seed) {
+  for (int64_t i = 0; i < words; ++i) data[i] = static_cast<uint32_t>(i) * 2654435761u + seed;
+}
+
+int64_t CountWrongHost(const uint32_t* data, int64_t words, uint32_t seed) {
+  int64_t bad = 0;
+  for (int64_t i = 0; i < words; ++i) bad += data[i] != static_cast<uint32_t>(i) * 2654435761u + seed;
+  return bad;
+}
+
+// Wrong words in a device buffer (the buffer's device must be current).
+int64_t CountWrongDevice(const DeviceBuffer& buf, int64_t words, uint32_t seed, cudaStream_t s) {
+  DeviceBuffer wrong(sizeof(unsigned long long));
+  CB_CUDA_CHECK(cudaMemsetAsync(wrong.get(), 0, wrong.bytes(), s));
+  CB_CUDA_CHECK(LaunchCheckWords(buf.as<uint32_t>(), words, seed, wrong.as<unsigned long long>(), s));
+  unsigned long long w = 0;
+  CB_CUDA_CHECK(cudaMemcpyAsync(&w, wrong.get(), sizeof w, cudaMemcpyDeviceToHost, s));
+  CB_CUDA_CHECK(cudaStreamSynchronize(s));
+  return static_cast<int64_t>(w);
+}
+
+// A synchronous copy from pageable memory, timed by the host clock: the
+// runtime stages it through pinned buffers and returns when it is done, so it
+// cannot sit behind the blocking kernel.
+Measurement MeasureSync(const std::function<void()>& copy, const MeasureOptions& options) {
+  return MeasureSampled(
+      [&] {
+        const auto t0 = std::chrono::steady_clock::now();
+        copy();
+        return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      },
+      options);
+}
+
+GpuCopyResult Make(const char* kind, int src, int dst, std::string link, int64_t bytes, Measurement m) {
+  GpuCopyResult r;
+  r.kind = kind;
+  r.src = src;
+  r.dst = dst;
+  r.link = std::move(link);
+  r.bytes = bytes;
+  r.measurement = std::move(m);
+  if (!r.measurement.samples_s.empty()) r.bandwidth_Bps = static_cast<double>(bytes) / r.measurement.summary.median;
+  return r;
+}
+
+void RequireFree(int device, int64_t need, int64_t bytes) {
+  size_t free_b = 0, total_b = 0;
+  CB_CUDA_CHECK(cudaMemGetInfo(&free_b, &total_b));
+  const int64_t reserve = int64_t{256} << 20;
+  if (need > static_cast<int64_t>(free_b) - reserve) {
+    throw UsageError(
+        fmt::format("--bytes {}: the copy benchmark needs {} on GPU {}, which has {} free ({} kept in reserve)",
+                    FormatBytes(static_cast<double>(bytes)), FormatBytes(static_cast<double>(need)), device,
+                    FormatBytes(static_cast<double>(free_b)), FormatBytes(static_cast<double>(reserve))));
+  }
+}
+
+}  // namespace
+
+std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t bytes, const MeasureOptions& options) {
+  bytes -= bytes % 4;
+  if (bytes < 4) throw UsageError(fmt::format("--bytes {}: too small for the copy benchmark", bytes));
+  const int64_t words = bytes / 4;
+  std::vector<GpuCopyResult> out;
+  DeviceTimingOptions timing;
+  timing.measure = options;
+
+  PinnedBuffer pinned(static_cast<size_t>(bytes), cudaHostAllocPortable);
+  std::unique_ptr<uint32_t[]> pageable(new uint32_t[static_cast<size_t>(words)]);
+
+  for (const GpuIdentity& g : gpus) {
+    DeviceGuard guard(g.index);
+    RequireFree(g.index, 2 * bytes, bytes);
+    DeviceTimer timer;
+    cudaStream_t s = timer.stream();
+    DeviceBuffer d1(static_cast<size_t>(bytes)), d2(static_cast<size_t>(bytes));
+
+    // Host to device, pinned: a copy engine DMA from page-locked memory.
+    FillHost(pinned.as<uint32_t>(), words, kSeedH2d);
+    CB_CUDA_CHECK(cudaMemsetAsync(d1.get(), 0, d1.bytes(), s));
+    {
+      GpuCopyResult r =
+          Make("h2d_pinned", -1, g.index, "PCIe", bytes,
+               timer.Measure(
+                   [&](cudaStream_t st, int64_t) {
+                     CB_CUDA_CHECK(cudaMemcpyAsync(d1.get(), pinned.get(), bytes, cudaMemcpyHostToDevice, st));
+                   },
+                   timing));
+      r.checked = words;
+      r.wrong = CountWrongDevice(d1, words, kSeedH2d, s);
+      out.push_back(std::move(r));
+    }
+    // Device to host, pinned.
+    CB_CUDA_CHECK(LaunchFillWords(d1.as<uint32_t>(), words, kSeedD2h, s));
+    CB_CUDA_CHECK(cudaStreamSynchronize(s));
+    std::memset(pinned.get(), 0, static_cast<size_t>(bytes));
+    {
+      GpuCopyResult r =
+          Make("d2h_pinned", g.index, -1, "PCIe", bytes,
+               timer.Measure(
+                   [&](cudaStream_t st, int64_t) {
+                     CB_CUDA_CHECK(cudaMemcpyAsync(pinned.get(), d1.get(), bytes, cudaMemcpyDeviceToHost, st));
+                   },
+                   timing));
+      r.checked = words;
+      r.wrong = CountWrongHost(pinned.as<uint32_t>(), words, kSeedD2h);
+      out.push_back(std::move(r));
+    }
+    // Pageable: what an application that never pins memory gets.
+    FillHost(pageable.get(), words, kSeedH2d);
+    CB_CUDA_CHECK(cudaMemsetAsync(d1.get(), 0, d1.bytes(), s));
+    CB_CUDA_CHECK(cudaStreamSynchronize(s));
+    {
+      GpuCopyResult r =
+          Make("h2d_pageable", -1, g.index, "PCIe", bytes,
+               MeasureSync([&] { CB_CUDA_CHECK(cudaMemcpy(d1.get(), pageable.get(), bytes, cudaMemcpyHostToDevice)); },
+                           options));
+      r.checked = words;
+      r.wrong = CountWrongDevice(d1, words, kSeedH2d, s);
+      out.push_back(std::move(r));
+    }
+    CB_CUDA_CHECK(LaunchFillWords(d1.as<uint32_t>(), words, kSeedD2h, s));
+    CB_CUDA_CHECK(cudaStreamSynchronize(s));
+    std::memset(pageable.get(), 0, static_cast<size_t>(bytes));
+    {
+      GpuCopyResult r =
+          Make("d2h_pageable", g.index, -1, "PCIe", bytes,
+               MeasureSync([&] { CB_CUDA_CHECK(cudaMemcpy(pageable.get(), d1.get(), bytes, cudaMemcpyDeviceToHost)); },
+                           options));
+      r.checked = words;
+      r.wrong = CountWrongHost(pageable.get(), words, kSeedD2h);
+      out.push_back(std::move(r));
+    }
+    // Device to device on one GPU (each byte read once and written once).
+    CB_CUDA_CHECK(LaunchFillWords(d1.as<uint32_t>(), words, kSeedD2d, s));
+    CB_CUDA_CHECK(cudaMemsetAsync(d2.get(), 0, d2.bytes(), s));
+    {
+      GpuCopyResult r =
+          Make("d2d", g.index, g.index, "local", bytes,
+               timer.Measure(
+                   [&](cudaStream_t st, int64_t) {
+                     CB_CUDA_CHECK(cudaMemcpyAsync(d2.get(), d1.get(), bytes, cudaMemcpyDeviceToDevice, st));
+                   },
+                   timing));
+      r.checked = words;
+      r.wrong = CountWrongDevice(d2, words, kSeedD2d, s);
+      out.push_back(std::move(r));
+    }
+  }
+
+  // Peer copies, every ordered pair.
+  for (const GpuIdentity& src : gpus) {
+    for (const GpuIdentity& dst : gpus) {
+      if (src.index == dst.index) continue;
+      int can = 0;
+      CB_CUDA_CHECK(cudaDeviceCanAccessPeer(&can, src.index, dst.index));
+      const std::string link = PeerLinkLabel(can != 0, NvlinkP2pStatus(src.index, dst.index));
+      DeviceBuffer dst_buf;
+      {
+        DeviceGuard guard(dst.index);
+        RequireFree(dst.index, bytes, bytes);
+        dst_buf = DeviceBuffer(static_cast<size_t>(bytes));
+        CB_CUDA_CHECK(cudaMemset(dst_buf.get(), 0, dst_buf.bytes()));
+      }
+      DeviceGuard guard(src.index);
+      if (can) {
+        cudaError_t e = cudaDeviceEnablePeerAccess(dst.index, 0);
+        if (e == cudaErrorPeerAccessAlreadyEnabled) {
+          cudaGetLastError();  // clear it: already enabled is what we want
+        } else {
+          CB_CUDA_CHECK(e);
+        }
+      }
+      RequireFree(src.index, bytes, bytes);
+      DeviceTimer timer;
+      cudaStream_t s = timer.stream();
+      DeviceBuffer src_buf(static_cast<size_t>(bytes));
+      CB_CUDA_CHECK(LaunchFillWords(src_buf.as<uint32_t>(), words, kSeedPeer, s));
+      CB_CUDA_CHECK(cudaStreamSynchronize(s));
+      DeviceTimingOptions peer_timing = timing;
+      // Without peer access the runtime stages through host memory, which may
+      // wait for the host: not timed behind the blocking kernel.
+      peer_timing.block = can != 0;
+      GpuCopyResult r =
+          Make("peer", src.index, dst.index, link, bytes,
+               timer.Measure(
+                   [&](cudaStream_t st, int64_t) {
+                     CB_CUDA_CHECK(cudaMemcpyPeerAsync(dst_buf.get(), dst.index, src_buf.get(), src.index, bytes, st));
+                   },
+                   peer_timing));
+      CB_CUDA_CHECK(cudaStreamSynchronize(s));
+      {
+        DeviceGuard dst_guard(dst.index);
+        Stream check_stream;
+        r.checked = words;
+        r.wrong = CountWrongDevice(dst_buf, words, kSeedPeer, check_stream.get());
+        // Free on its own device before leaving the guard.
+        dst_buf = DeviceBuffer();
+      }
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+}  // namespace cb::cuda

@@ -1,0 +1,173 @@
+// The GPU benchmark interface: what `clusterbench kernels --device cuda`
+// asks of a GPU backend, in plain C++ (no CUDA type appears here), so apps/
+// and tests compile the same with or without CUDA.
+//
+// The CUDA backend (kernels/cuda/cuda_bench.cc) registers a GpuBenchFactory
+// under kCudaKernelsFactory in cb::Backends::factories (core/backends.h); the
+// app any_casts it. docs/kernels.md says what each benchmark measures, how it
+// counts bytes and FLOPs, and how each result is checked.
+#ifndef CLUSTERBENCH_KERNELS_GPU_BENCH_H_
+#define CLUSTERBENCH_KERNELS_GPU_BENCH_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kernels/harness.h"
+
+namespace cb {
+
+inline constexpr const char* kCudaKernelsFactory = "kernels:cuda";
+
+// One GEMM D = op(A)·op(B): m x k times k x n. `name` says where the shape
+// comes from: "square" or a transformer layer's GEMM ("qkv", "mlp_down", ...).
+struct GemmShape {
+  std::string name = "square";
+  int64_t m = 0, n = 0, k = 0;
+  double flops() const { return 2.0 * static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k); }
+};
+
+// What the driver says a GPU is. Conditions change during a run; identity does not.
+struct GpuIdentity {
+  int index = 0;
+  std::string name;        // "NVIDIA H200"
+  std::string uuid;        // "GPU-xxxxxxxx-..."
+  std::string pci_bus_id;  // "00000000:18:00.0"
+  std::string serial;      // empty when the board does not report it
+  int cc_major = 0, cc_minor = 0;
+  int sm_count = 0;
+  int64_t memory_bytes = 0;
+  int64_t l2_cache_bytes = 0;
+  double sm_clock_max_hz = 0;
+};
+
+struct GpuConditions {
+  double sm_clock_hz = 0;     // current SM clock (NVML); 0 when unknown
+  double temperature_c = -1;  // -1 when unknown
+  double power_w = -1;        // -1 when unknown
+  double power_limit_w = -1;  // -1 when unknown
+  int64_t free_memory_bytes = 0;
+};
+
+struct GpuGemmOptions {
+  int algo_candidates = 16;          // cuBLASLt heuristic candidates to time
+  double candidate_budget_s = 0.05;  // time allowed per candidate in the search
+  int64_t workspace_bytes = int64_t{64} << 20;
+  MeasureOptions measure;  // for the best candidate
+};
+
+struct GpuGemmResult {
+  std::string dtype;
+  GemmShape shape;
+  std::string skipped;  // why it did not run; empty when it ran
+  Measurement measurement;
+  double flop_rate = 0;  // 2mnk / median
+  // Algorithm search: candidates the heuristic returned, how many ran, which
+  // one (0 = the heuristic's first choice) won, and the search's rates.
+  int algos_returned = 0;
+  int algos_tried = 0;
+  int best_algo = 0;
+  double heuristic_flop_rate = 0;    // first choice, in the search
+  double best_search_flop_rate = 0;  // winner, in the search
+  int64_t checked = 0;               // sampled elements compared with the host reference
+  int64_t wrong = 0;                 // beyond the tolerance
+  double max_error_ratio = 0;        // max |d - ref| / tolerance (< 1 passes)
+};
+
+// Peak arithmetic: "fma" (fp32, fp64) and "mma" (bf16 tensor cores).
+struct GpuPeakResult {
+  std::string kernel;  // fma | mma
+  std::string dtype;   // fp32 | fp64 | bf16
+  std::string skipped;
+  Measurement measurement;
+  double flops_per_call = 0;
+  double flop_rate = 0;           // flops_per_call / median
+  double clock_hz = 0;            // SM clock measured inside the kernel (clock64 / globaltimer)
+  double flops_per_clock_sm = 0;  // the architecture's rate per SM (0 when unknown)
+  double clock_peak = 0;          // SMs x rate x measured clock (0 when the rate is unknown)
+  int64_t checked = 0;
+  int64_t wrong = 0;
+};
+
+// Device memory, STREAM counting: read 1 array, write 1, copy 2, triad 3.
+struct GpuMemoryResult {
+  std::string kernel;  // read | write | copy | triad
+  int64_t array_bytes = 0;
+  int64_t bytes_moved = 0;
+  int64_t threads = 0;  // threads per launch
+  Measurement measurement;
+  double bandwidth_Bps = 0;
+  int64_t checked = 0;
+  int64_t wrong = 0;
+};
+
+// Copy engines. src/dst are GPU indices, -1 for the host.
+struct GpuCopyResult {
+  std::string kind;  // h2d_pinned | d2h_pinned | h2d_pageable | d2h_pageable | d2d | peer
+  int src = -1, dst = -1;
+  std::string link;  // peer: NVLink | PCIe | unknown | host-staged; others: PCIe (host) or local
+  std::string skipped;
+  int64_t bytes = 0;  // bytes copied per call
+  Measurement measurement;
+  double bandwidth_Bps = 0;  // bytes / median
+  int64_t checked = 0;
+  int64_t wrong = 0;
+};
+
+class GpuBench {
+ public:
+  virtual ~GpuBench() = default;
+  // GPUs this process sees; 0 with `why` set ("cudaErrorNoDevice ...") when none.
+  virtual int DeviceCount(std::string* why) = 0;
+  virtual GpuIdentity Identify(int device) = 0;
+  virtual GpuConditions Conditions(int device) = 0;
+  // One GEMM shape in one precision. Unsupported here (fp8 before compute
+  // capability 8.9, not enough memory, no cuBLASLt algorithm) is a result
+  // with `skipped` set, never an exception. Throws UsageError for an unknown dtype.
+  virtual GpuGemmResult Gemm(int device, const std::string& dtype, const GemmShape& shape,
+                             const GpuGemmOptions& options) = 0;
+  virtual std::vector<GpuPeakResult> Peak(int device, const MeasureOptions& options) = 0;
+  // read, write, copy, triad over arrays of `array_bytes` each. Throws
+  // UsageError naming both numbers when three arrays do not fit in free memory.
+  virtual std::vector<GpuMemoryResult> Memory(int device, int64_t array_bytes, const MeasureOptions& options) = 0;
+  // Host<->device, device<->device on each of `devices`, and peer copies
+  // between every ordered pair of them.
+  virtual std::vector<GpuCopyResult> Copy(const std::vector<int>& devices, int64_t bytes,
+                                          const MeasureOptions& options) = 0;
+};
+
+using GpuBenchFactory = std::function<std::unique_ptr<GpuBench>()>;
+
+// ------------------------------------------------ plain helpers (unit-tested)
+
+// GEMM precisions of the GPU backend, in run order: fp64 fp32 tf32 bf16 fp16 fp8.
+const std::vector<std::string>& GpuGemmDtypes();
+bool IsGpuGemmDtype(const std::string& dtype);
+// Why `dtype` cannot run on compute capability major.minor; empty when it can
+// (tf32, bf16 need 8.0; fp8 e4m3 needs 8.9).
+std::string GemmDtypeUnsupportedReason(const std::string& dtype, int cc_major, int cc_minor);
+// The gpu-config `peak.*` key a GEMM precision is compared with (fp64 GEMMs
+// run on FP64 tensor cores from compute capability 8.0: fp64_tensor).
+std::string PeakKeyForGemm(const std::string& dtype);
+
+// Arithmetic rate of one SM per clock, FLOP (an FMA counts 2), for the peak
+// kernels: kind "fma" with dtype fp32|fp64, or "mma" with bf16 (dense).
+// 0 when this project does not know the architecture. Sources in gpu_bench.cc.
+double FlopsPerClockPerSm(const std::string& kind, const std::string& dtype, int cc_major, int cc_minor);
+
+// The label of a peer copy's path. `nvml_nvlink`: NVML's P2P status for the
+// NVLink capability (0 = OK), or -1 when NVML could not say.
+std::string PeerLinkLabel(bool can_access_peer, int nvml_nvlink);
+
+// Tolerance of one GEMM output element computed from the integer-valued
+// inputs of GemmInputValue (kernels/cuda/gemm_values.h): the exact result
+// `ref` rounded to the output type, plus for fp8 the error of an accumulator
+// that keeps fewer bits than fp32, over `sum_abs` = Σ|a_ip·b_pj|. See
+// docs/kernels.md, "Verification".
+double GemmTolerance(const std::string& dtype, double ref, double sum_abs);
+
+}  // namespace cb
+
+#endif  // CLUSTERBENCH_KERNELS_GPU_BENCH_H_

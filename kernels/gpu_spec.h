@@ -1,0 +1,46 @@
+// Which datasheet (configs/gpus/*.yaml) a GPU is: its driver name is matched
+// against each document's `match:` substrings, case-insensitively. The
+// longest matching substring wins, so "NVIDIA GB200" is gb200 (match "GB200")
+// and not b200 (match "B200"); two documents matching with equally long
+// substrings is ambiguous and matches neither, with a note. A GPU that
+// matches nothing gets no spec and a note, and its pct_of_peak stays null.
+#ifndef CLUSTERBENCH_KERNELS_GPU_SPEC_H_
+#define CLUSTERBENCH_KERNELS_GPU_SPEC_H_
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/config.h"
+
+namespace cb {
+
+struct GpuSpec {
+  std::string id;                      // document name (file stem): "h200-sxm"
+  std::string name;                    // display name: "H200 SXM 141GB"
+  std::map<std::string, double> peak;  // peak.* in FLOP/s: fp64, fp64_tensor, fp32, tf32, bf16, fp16, fp8
+  double memory_bandwidth = 0;         // B/s
+  double scale_up_bandwidth = 0;       // B/s, both directions together; 0 when absent
+  int64_t sm_count = 0;
+
+  // A peak figure, or 0 when the datasheet does not give it.
+  double Peak(const std::string& key) const;
+};
+
+// Pure matching: candidates are (document name, its match substrings).
+// Returns the winning document name, or nullopt with `note` saying why.
+std::optional<std::string> MatchGpuName(const std::string& device_name,
+                                        const std::vector<std::pair<std::string, std::vector<std::string>>>& candidates,
+                                        std::string* note);
+
+// Loads every gpu document the loader can see and matches `device_name`.
+std::optional<GpuSpec> FindGpuSpec(const std::string& device_name, const ConfigLoader& loader, std::string* note);
+
+// value / peak as a percentage; NaN when peak <= 0 (unknown).
+double PercentOf(double value, double peak);
+
+}  // namespace cb
+
+#endif  // CLUSTERBENCH_KERNELS_GPU_SPEC_H_

@@ -1,0 +1,22 @@
+// The harness's stopping rule for operations that time themselves (a GPU
+// operation timed with device events, a copy timed by the host around a
+// synchronous call): `sample()` runs the operation once and returns its
+// duration in seconds. The same procedure as MeasureHost (kernels/harness.h):
+// `warmup` untimed samples, then samples until at least `min_reps` have a
+// relative interquartile spread under `target_spread`, or the time budget (a
+// monotonic host clock, counted from the first timed sample) is spent, or
+// `max_reps` is reached; stops early, keeping its samples, when interrupted.
+#ifndef CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_
+#define CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_
+
+#include <functional>
+
+#include "kernels/harness.h"
+
+namespace cb {
+
+Measurement MeasureSampled(const std::function<double()>& sample, const MeasureOptions& options);
+
+}  // namespace cb
+
+#endif  // CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_
