@@ -1,25 +1,39 @@
 // `clusterbench kernels`: compute and memory benchmarks of this node.
-// Host STREAM runs everywhere; CUDA benchmarks attach with the CUDA backend.
+// The host backend (OpenBLAS GEMM, threaded STREAM) runs everywhere; the GPU
+// benchmarks come from the "kernels:cuda" factory when the CUDA backend is
+// built (kernels/gpu_bench.h), so this file compiles the same without it.
+// What each benchmark measures and how: docs/kernels.md.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <algorithm>
-
+#include <any>
+#include <cmath>
 #include <iostream>
+#include <limits>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "apps/command.h"
+#include "core/config.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/table.h"
 #include "core/units.h"
+#include "kernels/gpu_bench.h"
+#include "kernels/gpu_spec.h"
 #include "kernels/host_gemm.h"
 #include "kernels/host_stream.h"
+#include "kernels/model_shapes.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
 namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 struct KernelsOptions {
   OutputOptions out;
@@ -29,198 +43,775 @@ struct KernelsOptions {
   double time_budget_s = 2.0;
   std::vector<std::string> dtypes;
   std::vector<std::string> sizes;
+  std::string model;
+  int64_t tp = 0;
+  int64_t tokens = 0;
+  int64_t seq_len = 4096;
+  int64_t micro_batch = 1;
+  std::string gpus = "0";
+  int algos = 16;
   int min_reps = 5;
   int threads = 0;
 };
 
-Table StreamTable(const std::vector<StreamResult>& results, const std::string& device) {
-  Table t("memory", "memory bandwidth, STREAM counting (copy/scale 2 arrays, add/triad 3)",
-          {{"benchmark", ColumnType::kString, "", "copy, scale, add or triad"},
-           {"device", ColumnType::kString, "", "host or the GPU's name"},
-           {"dtype", ColumnType::kString, "", "element type"},
-           {"array_bytes", ColumnType::kInt64, "B", "size of each array"},
-           {"bytes", ColumnType::kInt64, "B", "bytes moved per call (STREAM counting)"},
-           {"threads", ColumnType::kInt64, "1", "host threads"},
-           {"time_s", ColumnType::kFloat64, "s", "median time per call"},
-           {"time_min_s", ColumnType::kFloat64, "s", "fastest call"},
-           {"time_max_s", ColumnType::kFloat64, "s", "slowest call"},
-           {"spread", ColumnType::kFloat64, "1", "interquartile range / median of the call times"},
-           {"samples", ColumnType::kInt64, "1", "timed calls"},
-           {"bandwidth", ColumnType::kFloat64, "B/s", "bytes / median time"},
-           {"wrong", ColumnType::kInt64, "1", "elements that failed the exact check"}});
-  for (const auto& r : results) {
-    const auto& s = r.measurement.summary;
-    t.AddRow({r.kernel, device, std::string("float64"), r.array_bytes, r.bytes_moved, int64_t{r.threads}, s.median,
-              s.min, s.max, r.measurement.iqr_spread, static_cast<int64_t>(s.count), r.bandwidth_Bps, r.wrong});
+// Where a result was measured: the host, or one GPU and its datasheet.
+struct Where {
+  std::string device = "host";  // "host" or the GPU's name
+  int gpu = -1;
+  std::string uuid, pci_bus_id, serial;
+  std::optional<GpuSpec> spec;
+};
+
+struct GemmRow {
+  Where at;
+  GpuGemmResult r;
+  int64_t threads = 0;
+};
+struct StreamRow {
+  Where at;
+  std::string kernel;
+  int64_t array_bytes = 0, bytes = 0, threads = 0;
+  Measurement m;
+  double bandwidth = 0;
+  int64_t wrong = 0;
+};
+struct PeakRow {
+  Where at;
+  GpuPeakResult r;
+};
+struct CopyRow {
+  Where at;
+  GpuCopyResult r;
+};
+struct DeviceRow {
+  Where at;
+  GpuIdentity id;
+  GpuConditions before, after;
+  std::string spec_note;
+};
+
+struct Results {
+  std::vector<GemmRow> gemm;
+  std::vector<StreamRow> stream;
+  std::vector<PeakRow> peak;
+  std::vector<CopyRow> copy;
+  std::vector<DeviceRow> devices;
+  int64_t wrong() const {
+    int64_t w = 0;
+    for (const auto& g : gemm) w += g.r.wrong;
+    for (const auto& s : stream) w += s.wrong;
+    for (const auto& p : peak) w += p.r.wrong;
+    for (const auto& c : copy) w += c.r.wrong;
+    return w;
+  }
+};
+
+std::string HostName() {
+  char buf[256] = {0};
+  if (gethostname(buf, sizeof buf - 1) != 0) return "this host";
+  return buf;
+}
+
+// ------------------------------------------------------------ spec figures
+
+double GemmPeak(const Where& at, const std::string& dtype) {
+  if (!at.spec) return 0;
+  double p = at.spec->Peak(PeakKeyForGemm(dtype));
+  if (p <= 0 && dtype == "fp64") p = at.spec->Peak("fp64");
+  return p;
+}
+double ArithmeticPeak(const Where& at, const GpuPeakResult& r) {
+  if (!at.spec) return 0;
+  return at.spec->Peak(r.dtype);  // fma fp32 -> fp32, fma fp64 -> fp64 (vector), mma bf16 -> bf16
+}
+double MemoryPeak(const Where& at) { return at.spec ? at.spec->memory_bandwidth : 0; }
+// What a copy's bandwidth is compared with: a peer copy over NVLink with one
+// direction of the scale-up bandwidth; a device-to-device copy, which reads
+// and writes each byte, with half the HBM bandwidth. Host links: unknown.
+double CopyPeak(const Where& at, const GpuCopyResult& r) {
+  if (!at.spec) return 0;
+  if (r.kind == "peer" && r.link == "NVLink") return at.spec->scale_up_bandwidth / 2;
+  if (r.kind == "d2d") return at.spec->memory_bandwidth / 2;
+  return 0;
+}
+
+nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+// ------------------------------------------------------------ tables
+
+std::vector<Column> IdentityColumns() {
+  return {{"device", ColumnType::kString, "", "host or the GPU's name"},
+          {"gpu", ColumnType::kInt64, "1", "GPU index (-1: host)"},
+          {"uuid", ColumnType::kString, "", "GPU UUID"},
+          {"pci_bus_id", ColumnType::kString, "", "GPU PCI bus id"},
+          {"serial", ColumnType::kString, "", "board serial number where the driver gives it"}};
+}
+std::vector<Cell> IdentityCells(const Where& at) {
+  return {at.device, int64_t{at.gpu}, at.uuid, at.pci_bus_id, at.serial};
+}
+std::vector<Column> TimeColumns(const std::string& what) {
+  return {{"time_s", ColumnType::kFloat64, "s", "median time per " + what},
+          {"time_min_s", ColumnType::kFloat64, "s", "fastest"},
+          {"time_max_s", ColumnType::kFloat64, "s", "slowest"},
+          {"spread", ColumnType::kFloat64, "1", "interquartile range / median"},
+          {"samples", ColumnType::kInt64, "1", "timed samples"}};
+}
+std::vector<Cell> TimeCells(const Measurement& m) {
+  if (m.samples_s.empty()) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}};
+  return {m.summary.median, m.summary.min, m.summary.max, m.iqr_spread, static_cast<int64_t>(m.summary.count)};
+}
+Table Build(std::string name, std::string description, std::vector<std::vector<Column>> parts) {
+  std::vector<Column> cols;
+  for (auto& p : parts) cols.insert(cols.end(), p.begin(), p.end());
+  return Table(std::move(name), std::move(description), std::move(cols));
+}
+void Add(Table& t, std::vector<std::vector<Cell>> parts) {
+  std::vector<Cell> row;
+  for (auto& p : parts) row.insert(row.end(), p.begin(), p.end());
+  t.AddRow(std::move(row));
+}
+
+Table GemmTable(const std::vector<GemmRow>& rows) {
+  Table t = Build("gemm", "GEMM D = A·B, FLOPs = 2mnk",
+                  {{{"benchmark", ColumnType::kString, "", "gemm"}},
+                   IdentityColumns(),
+                   {{"dtype", ColumnType::kString, "", "fp64, fp32, tf32, bf16, fp16, fp8"},
+                    {"shape", ColumnType::kString, "", "square, or the transformer GEMM (qkv, attn_out, mlp_...)"},
+                    {"m", ColumnType::kInt64, "1", ""},
+                    {"n", ColumnType::kInt64, "1", ""},
+                    {"k", ColumnType::kInt64, "1", ""},
+                    {"threads", ColumnType::kInt64, "1", "BLAS threads (host)"}},
+                   TimeColumns("GEMM"),
+                   {{"flop_rate", ColumnType::kFloat64, "FLOP/s", "2mnk / median time"},
+                    {"peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "datasheet peak of this precision (NaN: none)"},
+                    {"pct_of_peak", ColumnType::kFloat64, "%", "flop_rate / peak_flop_rate"},
+                    {"algos_returned", ColumnType::kInt64, "1", "cuBLASLt heuristic candidates"},
+                    {"algos_tried", ColumnType::kInt64, "1", "candidates timed in the search"},
+                    {"best_algo", ColumnType::kInt64, "1", "winning candidate (0 = heuristic's first choice)"},
+                    {"heuristic_flop_rate", ColumnType::kFloat64, "FLOP/s", "first choice's rate in the search"},
+                    {"best_search_flop_rate", ColumnType::kFloat64, "FLOP/s", "winner's rate in the search"},
+                    {"checked", ColumnType::kInt64, "1", "sampled elements compared with the reference"},
+                    {"wrong", ColumnType::kInt64, "1", "samples beyond the error bound"},
+                    {"max_error_ratio", ColumnType::kFloat64, "1", "max error / bound (< 1 passes)"},
+                    {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  for (const auto& g : rows) {
+    const auto& r = g.r;
+    const double peak = GemmPeak(g.at, r.dtype);
+    const bool gpu = g.at.gpu >= 0;
+    Add(t, {{std::string("gemm")},
+            IdentityCells(g.at),
+            {r.dtype, r.shape.name, r.shape.m, r.shape.n, r.shape.k, g.threads},
+            TimeCells(r.measurement),
+            {r.skipped.empty() ? r.flop_rate : kNaN, peak > 0 ? peak : kNaN,
+             r.skipped.empty() ? PercentOf(r.flop_rate, peak) : kNaN, int64_t{r.algos_returned}, int64_t{r.algos_tried},
+             int64_t{r.best_algo}, gpu ? r.heuristic_flop_rate : kNaN, gpu ? r.best_search_flop_rate : kNaN, r.checked,
+             r.wrong, r.max_error_ratio, r.skipped}});
   }
   return t;
+}
+
+Table StreamTable(const std::vector<StreamRow>& rows) {
+  Table t = Build("memory",
+                  "memory bandwidth, STREAM counting (read/write 1 array, copy/scale 2, add/triad 3); GPU kernels "
+                  "use 16-byte accesses",
+                  {{{"benchmark", ColumnType::kString, "", "read, write, copy, scale, add or triad"}},
+                   IdentityColumns(),
+                   {{"dtype", ColumnType::kString, "", "element type"},
+                    {"array_bytes", ColumnType::kInt64, "B", "size of each array"},
+                    {"bytes", ColumnType::kInt64, "B", "bytes moved per call (STREAM counting)"},
+                    {"threads", ColumnType::kInt64, "1", "host threads, or GPU threads per launch"}},
+                   TimeColumns("call"),
+                   {{"bandwidth", ColumnType::kFloat64, "B/s", "bytes / median time"},
+                    {"peak_bandwidth", ColumnType::kFloat64, "B/s", "datasheet memory bandwidth (NaN: none)"},
+                    {"pct_of_peak", ColumnType::kFloat64, "%", "bandwidth / peak_bandwidth"},
+                    {"wrong", ColumnType::kInt64, "1", "elements that failed the exact check"}}});
+  for (const auto& s : rows) {
+    const double peak = MemoryPeak(s.at);
+    Add(t, {{s.kernel},
+            IdentityCells(s.at),
+            {std::string("float64"), s.array_bytes, s.bytes, s.threads},
+            TimeCells(s.m),
+            {s.bandwidth, peak > 0 ? peak : kNaN, PercentOf(s.bandwidth, peak), s.wrong}});
+  }
+  return t;
+}
+
+Table PeakTable(const std::vector<PeakRow>& rows) {
+  Table t =
+      Build("peak", "peak arithmetic: FMA chains (fp32, fp64) and bf16 tensor-core mma.sync",
+            {{{"benchmark", ColumnType::kString, "", "fma or mma"}},
+             IdentityColumns(),
+             {{"dtype", ColumnType::kString, "", "fp32, fp64, bf16"},
+              {"flops", ColumnType::kFloat64, "FLOP", "per call (an FMA counts 2)"}},
+             TimeColumns("call"),
+             {{"flop_rate", ColumnType::kFloat64, "FLOP/s", "flops / median time"},
+              {"clock_hz", ColumnType::kFloat64, "Hz", "SM clock measured in the kernel (clock64/globaltimer)"},
+              {"flops_per_clock_sm", ColumnType::kFloat64, "FLOP", "architecture rate per SM and clock (0: unknown)"},
+              {"clock_peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "SMs x rate x measured clock"},
+              {"pct_of_clock_peak", ColumnType::kFloat64, "%", "flop_rate / clock_peak_flop_rate"},
+              {"peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "datasheet peak (NaN: none)"},
+              {"pct_of_peak", ColumnType::kFloat64, "%", "flop_rate / peak_flop_rate"},
+              {"checked", ColumnType::kInt64, "1", "values compared with the exact result"},
+              {"wrong", ColumnType::kInt64, "1", "values that differ"},
+              {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  for (const auto& p : rows) {
+    const auto& r = p.r;
+    const double peak = ArithmeticPeak(p.at, r);
+    Add(t, {{r.kernel},
+            IdentityCells(p.at),
+            {r.dtype, r.flops_per_call},
+            TimeCells(r.measurement),
+            {r.flop_rate, r.clock_hz, r.flops_per_clock_sm, r.clock_peak > 0 ? r.clock_peak : kNaN,
+             PercentOf(r.flop_rate, r.clock_peak), peak > 0 ? peak : kNaN, PercentOf(r.flop_rate, peak), r.checked,
+             r.wrong, r.skipped}});
+  }
+  return t;
+}
+
+Table CopyTable(const std::vector<CopyRow>& rows) {
+  Table t =
+      Build("copy", "copy engines: host<->device (pinned, pageable), device<->device, GPU peers; bytes copied",
+            {{{"benchmark", ColumnType::kString, "", "h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer"}},
+             IdentityColumns(),
+             {{"src", ColumnType::kInt64, "1", "source GPU (-1: host)"},
+              {"dst", ColumnType::kInt64, "1", "destination GPU (-1: host)"},
+              {"link", ColumnType::kString, "", "NVLink, PCIe, local, host-staged or unknown"},
+              {"bytes", ColumnType::kInt64, "B", "bytes copied per call"}},
+             TimeColumns("copy"),
+             {{"bandwidth", ColumnType::kFloat64, "B/s", "bytes / median time"},
+              {"peak_bandwidth", ColumnType::kFloat64, "B/s",
+               "datasheet figure compared with: NVLink one direction, d2d half of HBM (NaN: none)"},
+              {"pct_of_peak", ColumnType::kFloat64, "%", "bandwidth / peak_bandwidth"},
+              {"checked", ColumnType::kInt64, "1", "32-bit words compared"},
+              {"wrong", ColumnType::kInt64, "1", "words that differ"},
+              {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  for (const auto& c : rows) {
+    const auto& r = c.r;
+    const double peak = CopyPeak(c.at, r);
+    Add(t,
+        {{r.kind},
+         IdentityCells(c.at),
+         {int64_t{r.src}, int64_t{r.dst}, r.link, r.bytes},
+         TimeCells(r.measurement),
+         {r.bandwidth_Bps, peak > 0 ? peak : kNaN, PercentOf(r.bandwidth_Bps, peak), r.checked, r.wrong, r.skipped}});
+  }
+  return t;
+}
+
+Table DevicesTable(const std::vector<DeviceRow>& rows) {
+  Table t = Build("devices", "each GPU measured: identity, datasheet matched, conditions before and after",
+                  {IdentityColumns(),
+                   {{"compute_capability", ColumnType::kString, "", "major.minor"},
+                    {"sm_count", ColumnType::kInt64, "1", "streaming multiprocessors"},
+                    {"memory_bytes", ColumnType::kInt64, "B", "device memory"},
+                    {"l2_cache_bytes", ColumnType::kInt64, "B", "L2 cache"},
+                    {"sm_clock_max_hz", ColumnType::kFloat64, "Hz", "maximum SM clock (cudaDevAttrClockRate)"},
+                    {"spec", ColumnType::kString, "", "configs/gpus document matched (empty: none)"},
+                    {"spec_note", ColumnType::kString, "", "why none matched"},
+                    {"sm_clock_before_hz", ColumnType::kFloat64, "Hz", "SM clock before (NVML; 0 unknown)"},
+                    {"sm_clock_after_hz", ColumnType::kFloat64, "Hz", "SM clock after"},
+                    {"temperature_before_c", ColumnType::kFloat64, "degC", "GPU temperature before (-1 unknown)"},
+                    {"temperature_after_c", ColumnType::kFloat64, "degC", "after"},
+                    {"power_before_w", ColumnType::kFloat64, "W", "board power before (-1 unknown)"},
+                    {"power_after_w", ColumnType::kFloat64, "W", "after"},
+                    {"power_limit_w", ColumnType::kFloat64, "W", "enforced power limit (-1 unknown)"},
+                    {"free_memory_bytes", ColumnType::kInt64, "B", "free device memory before"}}});
+  for (const auto& d : rows) {
+    Add(t, {IdentityCells(d.at),
+            {fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor), int64_t{d.id.sm_count}, d.id.memory_bytes,
+             d.id.l2_cache_bytes, d.id.sm_clock_max_hz, d.at.spec ? d.at.spec->id : std::string(), d.spec_note,
+             d.before.sm_clock_hz, d.after.sm_clock_hz, d.before.temperature_c, d.after.temperature_c, d.before.power_w,
+             d.after.power_w, d.before.power_limit_w, d.before.free_memory_bytes}});
+  }
+  return t;
+}
+
+// ------------------------------------------------------------ JSON
+
+nlohmann::json ToJson(const Results& res, bool interrupted) {
+  nlohmann::json j = {{"results", nlohmann::json::array()}};
+  auto base = [](const Where& at, const std::string& bench) {
+    nlohmann::json e = {{"benchmark", bench}, {"device", at.device}};
+    if (at.gpu >= 0) e["gpu"] = at.gpu;
+    return e;
+  };
+  auto time_or_null = [](const Measurement& m) {
+    return m.samples_s.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
+  };
+  for (const auto& g : res.gemm) {
+    const auto& r = g.r;
+    nlohmann::json e = base(g.at, "gemm");
+    e["dtype"] = r.dtype;
+    e["shape"] = r.shape.name;
+    e["m"] = r.shape.m;
+    e["n"] = r.shape.n;
+    e["k"] = r.shape.k;
+    if (!r.skipped.empty()) {
+      e["time_s"] = nullptr;
+      e["tflops"] = nullptr;
+      e["pct_of_peak"] = nullptr;
+      e["verified"] = nullptr;
+      e["skipped"] = r.skipped;
+    } else {
+      e["time_s"] = time_or_null(r.measurement);
+      e["tflops"] = r.flop_rate / 1e12;
+      e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
+      e["verified"] = r.checked > 0 && r.wrong == 0;
+    }
+    j["results"].push_back(e);
+  }
+  for (const auto& p : res.peak) {
+    const auto& r = p.r;
+    nlohmann::json e = base(p.at, "peak_" + r.kernel);
+    e["dtype"] = r.dtype;
+    if (!r.skipped.empty()) {
+      e["time_s"] = nullptr;
+      e["tflops"] = nullptr;
+      e["pct_of_peak"] = nullptr;
+      e["verified"] = nullptr;
+      e["skipped"] = r.skipped;
+    } else {
+      e["time_s"] = time_or_null(r.measurement);
+      e["tflops"] = r.flop_rate / 1e12;
+      e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r)));
+      e["verified"] = r.checked > 0 && r.wrong == 0;
+      e["clock_hz"] = r.clock_hz;
+      e["pct_of_clock_peak"] = NumberOrNull(PercentOf(r.flop_rate, r.clock_peak));
+    }
+    j["results"].push_back(e);
+  }
+  for (const auto& s : res.stream) {
+    nlohmann::json e = base(s.at, "stream_" + s.kernel);
+    e["dtype"] = "float64";
+    e["bytes"] = s.bytes;
+    e["time_s"] = time_or_null(s.m);
+    e["gbps"] = s.bandwidth / 1e9;
+    e["pct_of_peak"] = NumberOrNull(PercentOf(s.bandwidth, MemoryPeak(s.at)));
+    e["verified"] = s.wrong == 0;
+    j["results"].push_back(e);
+  }
+  for (const auto& c : res.copy) {
+    const auto& r = c.r;
+    nlohmann::json e = base(c.at, "copy_" + r.kind);
+    e["dtype"] = "bytes";
+    e["src"] = r.src;
+    e["dst"] = r.dst;
+    e["link"] = r.link;
+    e["bytes"] = r.bytes;
+    e["time_s"] = time_or_null(r.measurement);
+    e["gbps"] = r.bandwidth_Bps / 1e9;
+    e["pct_of_peak"] = NumberOrNull(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r)));
+    e["verified"] = r.checked > 0 && r.wrong == 0;
+    j["results"].push_back(e);
+  }
+  if (!res.devices.empty()) {
+    j["devices"] = nlohmann::json::array();
+    for (const auto& d : res.devices) {
+      j["devices"].push_back({{"gpu", d.at.gpu},
+                              {"name", d.at.device},
+                              {"uuid", d.at.uuid},
+                              {"pci_bus_id", d.at.pci_bus_id},
+                              {"serial", d.at.serial},
+                              {"compute_capability", fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor)},
+                              {"sm_count", d.id.sm_count},
+                              {"spec", d.at.spec ? nlohmann::json(d.at.spec->id) : nlohmann::json(nullptr)},
+                              {"spec_note", d.spec_note},
+                              {"before",
+                               {{"sm_clock_hz", d.before.sm_clock_hz},
+                                {"temperature_c", d.before.temperature_c},
+                                {"power_w", d.before.power_w}}},
+                              {"after",
+                               {{"sm_clock_hz", d.after.sm_clock_hz},
+                                {"temperature_c", d.after.temperature_c},
+                                {"power_w", d.after.power_w}}}});
+    }
+  }
+  if (interrupted) j["status"] = "interrupted";
+  return j;
+}
+
+// ------------------------------------------------------------ terminal
+
+std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", v) : std::string("-"); }
+
+void PrintTables(const Results& res) {
+  if (!res.devices.empty()) {
+    for (const auto& d : res.devices) {
+      std::cout << fmt::format("GPU {}: {} ({}, {}, CC {}.{}, {} SMs), spec {}\n", d.at.gpu, d.at.device, d.at.uuid,
+                               d.at.pci_bus_id, d.id.cc_major, d.id.cc_minor, d.id.sm_count,
+                               d.at.spec ? d.at.spec->id : "none (" + d.spec_note + ")");
+      auto cond = [](const GpuConditions& c) {
+        return fmt::format("{:.0f} MHz, {:.0f} C, {:.0f} W", c.sm_clock_hz / 1e6, c.temperature_c, c.power_w);
+      };
+      std::cout << fmt::format("  before: {}; after: {}\n", cond(d.before), cond(d.after));
+    }
+    std::cout << "\n";
+  }
+  if (!res.gemm.empty()) {
+    std::cout << fmt::format("{:<4} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>8} {:>14} {:>7} {:>6} {:>9}\n", "gpu",
+                             "gemm", "shape", "m", "n", "k", "median", "spread", "rate", "of peak", "algos",
+                             "verified");
+    for (const auto& g : res.gemm) {
+      const auto& r = g.r;
+      const std::string gpu = g.at.gpu >= 0 ? std::to_string(g.at.gpu) : "host";
+      if (!r.skipped.empty()) {
+        std::cout << fmt::format("{:<4} {:<6} {:<12} {:>6} {:>6} {:>6}  skipped: {}\n", gpu, r.dtype, r.shape.name,
+                                 r.shape.m, r.shape.n, r.shape.k, r.skipped);
+        continue;
+      }
+      const auto& m = r.measurement.summary;
+      std::cout << fmt::format(
+          "{:<4} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>7.2f}% {:>14} {:>7} {:>6} {:>9}\n", gpu, r.dtype,
+          r.shape.name, r.shape.m, r.shape.n, r.shape.k, FormatQuantity(m.median, Dimension::kTime),
+          100 * r.measurement.iqr_spread, FormatQuantity(r.flop_rate, Dimension::kFlopRate),
+          Pct(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype))),
+          g.at.gpu >= 0 ? fmt::format("{}/{}", r.best_algo, r.algos_tried) : std::string("-"), r.wrong ? "NO" : "yes");
+    }
+    std::cout << "\n";
+  }
+  if (!res.peak.empty()) {
+    std::cout << fmt::format("{:<4} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", "gpu", "peak",
+                             "dtype", "median", "rate", "clock", "clock peak", "of clock", "of spec", "verified");
+    for (const auto& p : res.peak) {
+      const auto& r = p.r;
+      if (!r.skipped.empty()) {
+        std::cout << fmt::format("{:<4} {:<5} {:<5}  skipped: {}\n", p.at.gpu, r.kernel, r.dtype, r.skipped);
+        continue;
+      }
+      std::cout << fmt::format("{:<4} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", p.at.gpu, r.kernel,
+                               r.dtype, FormatQuantity(r.measurement.summary.median, Dimension::kTime),
+                               FormatQuantity(r.flop_rate, Dimension::kFlopRate),
+                               fmt::format("{:.0f} MHz", r.clock_hz / 1e6),
+                               r.clock_peak > 0 ? FormatQuantity(r.clock_peak, Dimension::kFlopRate) : "-",
+                               Pct(PercentOf(r.flop_rate, r.clock_peak)),
+                               Pct(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r))), r.wrong ? "NO" : "yes");
+    }
+    std::cout << "\n";
+  }
+  if (!res.stream.empty()) {
+    std::cout << fmt::format("{:<4} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7}\n", "gpu", "kernel",
+                             "bytes/call", "median", "min", "max", "spread", "bandwidth", "of peak", "wrong");
+    for (const auto& s : res.stream) {
+      const auto& m = s.m.summary;
+      std::cout << fmt::format("{:<4} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7}\n",
+                               s.at.gpu >= 0 ? std::to_string(s.at.gpu) : "host", s.kernel,
+                               FormatBytes(static_cast<double>(s.bytes)), FormatQuantity(m.median, Dimension::kTime),
+                               FormatQuantity(m.min, Dimension::kTime), FormatQuantity(m.max, Dimension::kTime),
+                               100 * s.m.iqr_spread, FormatQuantity(s.bandwidth, Dimension::kBandwidth),
+                               Pct(PercentOf(s.bandwidth, MemoryPeak(s.at))), s.wrong);
+    }
+    std::cout << "\n";
+  }
+  if (!res.copy.empty()) {
+    std::cout << fmt::format("{:<13} {:>4} {:>4} {:<12} {:>12} {:>10} {:>12} {:>8} {:>7}\n", "copy", "src", "dst",
+                             "link", "bytes", "median", "bandwidth", "of peak", "wrong");
+    for (const auto& c : res.copy) {
+      const auto& r = c.r;
+      auto side = [](int d) { return d < 0 ? std::string("host") : std::to_string(d); };
+      std::cout << fmt::format("{:<13} {:>4} {:>4} {:<12} {:>12} {:>10} {:>12} {:>8} {:>7}\n", r.kind, side(r.src),
+                               side(r.dst), r.link, FormatBytes(static_cast<double>(r.bytes)),
+                               FormatQuantity(r.measurement.summary.median, Dimension::kTime),
+                               FormatQuantity(r.bandwidth_Bps, Dimension::kBandwidth),
+                               Pct(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r))), r.wrong);
+    }
+  }
+}
+
+// ------------------------------------------------------------ options
+
+struct Plan {
+  bool gemm = false, peak = false, stream = false, copy = false;
+};
+
+Plan ParseBenches(const std::vector<std::string>& benches, bool gpu) {
+  Plan p;
+  for (const auto& b : benches) {
+    if (b == "all") {
+      p.gemm = p.stream = true;
+      p.peak = p.copy = gpu;
+    } else if (b == "gemm") {
+      p.gemm = true;
+    } else if (b == "stream" || b == "memory") {
+      p.stream = true;
+    } else if (b == "peak" || b == "copy") {
+      if (!gpu)
+        throw UsageError(fmt::format("--bench {}: needs a GPU (--device cuda); the host runs gemm and stream", b));
+      (b == "peak" ? p.peak : p.copy) = true;
+    } else {
+      throw UsageError(fmt::format("--bench {}: unknown (known: gemm, peak, stream, copy, all)", b));
+    }
+  }
+  return p;
+}
+
+std::vector<std::string> ParseDtypes(const std::vector<std::string>& given, bool gpu) {
+  if (given.empty()) return gpu ? GpuGemmDtypes() : std::vector<std::string>{"fp64", "fp32"};
+  for (const auto& d : given) {
+    if (!IsGpuGemmDtype(d)) {
+      throw UsageError(fmt::format("--dtype {}: unknown precision (known: fp64, fp32, tf32, bf16, fp16, fp8)", d));
+    }
+    if (!gpu && d != "fp64" && d != "fp32") {
+      throw UsageError(fmt::format("--dtype {}: the host backend runs fp64 and fp32", d));
+    }
+  }
+  return given;
+}
+
+std::vector<GemmShape> ParseShapes(const KernelsOptions& o, bool gpu, Logger& log) {
+  std::vector<GemmShape> shapes;
+  if (!o.model.empty()) {
+    const int64_t tp = o.tp > 0 ? o.tp : 1;
+    const int64_t tokens = o.tokens > 0 ? o.tokens : o.seq_len * o.micro_batch;
+    TransformerDims dims = DimsFromModel(ConfigLoader().Load("model", o.model));
+    shapes = LayerGemms(dims, tp, tokens);
+    log.Info("--model {}: {} GEMMs per layer and GPU at tp {}, {} tokens", dims.name, shapes.size(), tp, tokens);
+  } else if (o.tp > 0) {
+    throw UsageError("--tp: needs --model");
+  }
+  if (o.model.empty() || !o.sizes.empty()) {
+    std::vector<std::string> sizes = o.sizes;
+    if (sizes.empty()) {
+      sizes = gpu ? std::vector<std::string>{"1024", "2048", "4096", "8192", "16384"}
+                  : std::vector<std::string>{"1024", "2048", "4096"};
+    }
+    // Host: m·k must fit a BLAS int, n <= 46340 (46340² < 2^31).
+    const int64_t max = gpu ? 65536 : 46340;
+    for (const auto& text : sizes) {
+      std::string why;
+      auto v = ParseSize(text, &why);
+      if (!v || *v < 1 || *v > static_cast<double>(max)) {
+        throw UsageError(fmt::format("--sizes {}: expected a matrix size 1..{}", text, max));
+      }
+      const auto n = static_cast<int64_t>(*v);
+      shapes.push_back({"square", n, n, n});
+    }
+  }
+  return shapes;
+}
+
+std::vector<int> ParseGpus(const std::string& text, int count) {
+  std::vector<int> out;
+  if (text == "all") {
+    for (int i = 0; i < count; ++i) out.push_back(i);
+    return out;
+  }
+  size_t start = 0;
+  while (start <= text.size()) {
+    const size_t comma = std::min(text.find(',', start), text.size());
+    const std::string item = text.substr(start, comma - start);
+    char* end = nullptr;
+    const long v = std::strtol(item.c_str(), &end, 10);
+    if (item.empty() || *end != '\0' || v < 0) {
+      throw UsageError(fmt::format("--gpu {}: expected all, or GPU indices such as 0 or 0,2", text));
+    }
+    if (v >= count) throw UsageError(fmt::format("--gpu {}: this machine has {} GPU(s), 0..{}", v, count, count - 1));
+    if (std::find(out.begin(), out.end(), static_cast<int>(v)) == out.end()) out.push_back(static_cast<int>(v));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::optional<int64_t> ParseBytes(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  std::string why;
+  auto v = ParseSize(text, &why);
+  if (!v) throw UsageError(fmt::format("--bytes: {}", why));
+  if (*v < 1024) throw UsageError(fmt::format("--bytes {}: must be at least 1K", text));
+  return static_cast<int64_t>(*v);
+}
+
+// ------------------------------------------------------------ runs
+
+void RunHost(const KernelsOptions& o, const Plan& plan, const std::vector<std::string>& dtypes,
+             const std::vector<GemmShape>& shapes, int64_t bytes, const MeasureOptions& mo, Logger& log, Results* res) {
+  if (plan.gemm) {
+    log.Info("host GEMM through {}", BlasInfo());
+    for (const auto& d : dtypes) {
+      for (const auto& s : shapes) {
+        if (Interrupted()) return;
+        GemmResult g = RunHostGemm(d, s.m, s.n, s.k, mo);
+        if (g.measurement.samples_s.empty()) return;
+        GemmRow row;
+        row.threads = g.threads;
+        row.r.dtype = g.dtype;
+        row.r.shape = s;
+        row.r.measurement = g.measurement;
+        row.r.flop_rate = g.flop_rate;
+        row.r.checked = g.checked;
+        row.r.wrong = g.wrong;
+        row.r.max_error_ratio = g.max_error_ratio;
+        res->gemm.push_back(std::move(row));
+      }
+    }
+  }
+  if (plan.stream && !Interrupted()) {
+    log.Info("host STREAM: {} per array, {} thread(s), up to {:g} s per kernel",
+             FormatBytes(static_cast<double>(bytes)),
+             o.threads > 0 ? o.threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), o.time_budget_s);
+    for (const auto& r : RunHostStream(bytes, o.threads, mo)) {
+      res->stream.push_back({Where{}, r.kernel, r.array_bytes, r.bytes_moved, int64_t{r.threads}, r.measurement,
+                             r.bandwidth_Bps, r.wrong});
+    }
+  }
+}
+
+void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const Plan& plan, const std::vector<std::string>& dtypes,
+            const std::vector<GemmShape>& shapes, std::optional<int64_t> bytes, const KernelsOptions& o,
+            const MeasureOptions& mo, Logger& log, Results* res) {
+  ConfigLoader loader;
+  std::map<int, Where> where;
+  for (int g : gpus) {
+    DeviceRow d;
+    d.id = gpu.Identify(g);
+    d.at.device = d.id.name;
+    d.at.gpu = g;
+    d.at.uuid = d.id.uuid;
+    d.at.pci_bus_id = d.id.pci_bus_id;
+    d.at.serial = d.id.serial;
+    d.at.spec = FindGpuSpec(d.id.name, loader, &d.spec_note);
+    if (!d.at.spec) log.Warn("GPU {}: {}", g, d.spec_note);
+    where[g] = d.at;
+    res->devices.push_back(std::move(d));
+  }
+  GpuGemmOptions go;
+  go.algo_candidates = o.algos;
+  go.measure = mo;
+  go.candidate_budget_s = std::min(0.05, o.time_budget_s / 4);
+  const int64_t memory_bytes = bytes.value_or(int64_t{1} << 30);
+  const int64_t copy_bytes = bytes.value_or(int64_t{256} << 20);
+  for (auto& d : res->devices) {
+    const int g = d.at.gpu;
+    d.before = gpu.Conditions(g);
+    log.Info("GPU {}: {} ({}), CC {}.{}, {} SMs, {}; spec {}", g, d.id.name, d.id.pci_bus_id, d.id.cc_major,
+             d.id.cc_minor, d.id.sm_count, FormatBytes(static_cast<double>(d.id.memory_bytes)),
+             d.at.spec ? d.at.spec->id : "none");
+    if (plan.gemm) {
+      for (const auto& dt : dtypes) {
+        for (const auto& s : shapes) {
+          if (Interrupted()) break;
+          GemmRow row{where[g], gpu.Gemm(g, dt, s, go), 0};
+          if (!row.r.skipped.empty()) {
+            log.Warn("GPU {} {} {} {}x{}x{}: skipped: {}", g, dt, s.name, s.m, s.n, s.k, row.r.skipped);
+          } else {
+            log.Debug("GPU {} {} {} {}x{}x{}: {} (algorithm {} of {} tried)", g, dt, s.name, s.m, s.n, s.k,
+                      FormatQuantity(row.r.flop_rate, Dimension::kFlopRate), row.r.best_algo, row.r.algos_tried);
+          }
+          if (row.r.skipped.empty() && row.r.measurement.samples_s.empty()) break;  // interrupted
+          res->gemm.push_back(std::move(row));
+        }
+      }
+    }
+    if (plan.peak && !Interrupted()) {
+      for (auto& r : gpu.Peak(g, mo)) res->peak.push_back({where[g], std::move(r)});
+    }
+    if (plan.stream && !Interrupted()) {
+      log.Info("GPU {} memory: {} per array", g, FormatBytes(static_cast<double>(memory_bytes)));
+      for (auto& r : gpu.Memory(g, memory_bytes, mo)) {
+        res->stream.push_back(
+            {where[g], r.kernel, r.array_bytes, r.bytes_moved, r.threads, r.measurement, r.bandwidth_Bps, r.wrong});
+      }
+    }
+    d.after = gpu.Conditions(g);
+  }
+  if (plan.copy && !Interrupted()) {
+    log.Info("copies: {} per call over {} GPU(s)", FormatBytes(static_cast<double>(copy_bytes)), gpus.size());
+    for (auto& r : gpu.Copy(gpus, copy_bytes, mo)) {
+      const int side = r.src >= 0 ? r.src : r.dst;
+      res->copy.push_back({where[side], std::move(r)});
+    }
+  }
+}
+
+void WriteTables(Hdf5Writer& writer, const Results& res, const Plan& plan, bool gpu) {
+  if (!res.gemm.empty()) writer.WriteTable(GemmTable(res.gemm));
+  if (!res.stream.empty() || (plan.stream && !gpu)) writer.WriteTable(StreamTable(res.stream));
+  if (!res.peak.empty()) writer.WriteTable(PeakTable(res.peak));
+  if (!res.copy.empty()) writer.WriteTable(CopyTable(res.copy));
+  if (!res.devices.empty()) writer.WriteTable(DevicesTable(res.devices));
 }
 
 int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   Logger log = o.out.logger();
   CheckOutputWritable(o.out.output);
+
+  // Which device: a GPU through the CUDA backend's factory, or the host.
+  std::unique_ptr<GpuBench> gpu;
+  int gpu_count = 0;
+  std::string why;
+  auto factory_it = ctx.backends.factories.find(kCudaKernelsFactory);
+  const bool have_cuda = factory_it != ctx.backends.factories.end();
   std::string device = o.device;
-  bool has_cuda =
-      std::find(ctx.backends.enabled.begin(), ctx.backends.enabled.end(), "cuda") != ctx.backends.enabled.end();
-  if (device == "auto") device = "host";  // CUDA kernels are not built yet: see issue "Kernels"
-  if (device == "cuda") {
-    throw UsageError(has_cuda ? "--device cuda: the CUDA kernels are not implemented yet; use --device host"
-                              : "--device cuda: this build has no CUDA backend; use --device host");
-  }
-  bool want_stream = false, want_gemm = false;
-  for (const auto& b : o.benches) {
-    if (b == "all") {
-      want_stream = want_gemm = true;
-    } else if (b == "stream") {
-      want_stream = true;
-    } else if (b == "gemm") {
-      want_gemm = true;
+  if (device != "host") {
+    if (have_cuda) {
+      gpu = std::any_cast<GpuBenchFactory>(factory_it->second)();
+      gpu_count = gpu->DeviceCount(&why);
     } else {
-      throw UsageError(fmt::format("--bench {}: not available on the host (available: gemm, stream, all)", b));
+      why = "this build has no CUDA backend";
+    }
+    if (device == "cuda" && gpu_count == 0) {
+      throw UsageError(
+          fmt::format("--device cuda: no GPU on {} ({}); use --device host or --device auto", HostName(), why));
+    }
+    if (device == "auto") {
+      device = gpu_count > 0 ? "cuda" : "host";
+      if (gpu_count == 0) log.Info("--device auto: no GPU ({}); running on the host", why);
     }
   }
-  std::vector<std::string> dtypes = o.dtypes.empty() ? std::vector<std::string>{"fp64", "fp32"} : o.dtypes;
-  for (const auto& d : dtypes) {
-    if (d != "fp64" && d != "fp32") throw UsageError(fmt::format("--dtype {}: the host backend runs fp64 and fp32", d));
-  }
-  std::vector<int64_t> gemm_sizes;
-  for (const auto& text : o.sizes.empty() ? std::vector<std::string>{"1024", "2048", "4096"} : o.sizes) {
-    std::string why;
-    auto v = ParseSize(text, &why);
-    // m·k must fit a BLAS int: n <= 46340 (46340² < 2^31).
-    if (!v || *v < 1 || *v > 46340) throw UsageError(fmt::format("--sizes {}: expected a matrix size 1..46340", text));
-    gemm_sizes.push_back(static_cast<int64_t>(*v));
-  }
-  int64_t bytes = DefaultStreamArrayBytes();
-  if (!o.bytes.empty()) {
-    std::string why;
-    auto v = ParseSize(o.bytes, &why);
-    if (!v) throw UsageError(fmt::format("--bytes: {}", why));
-    if (*v < 1024) throw UsageError(fmt::format("--bytes {}: must be at least 1K", o.bytes));
-    bytes = static_cast<int64_t>(*v);
-  }
+  const bool on_gpu = device == "cuda";
+  const Plan plan = ParseBenches(o.benches, on_gpu);
+  const std::vector<std::string> dtypes = ParseDtypes(o.dtypes, on_gpu);
+  const std::vector<GemmShape> shapes = plan.gemm ? ParseShapes(o, on_gpu, log) : std::vector<GemmShape>{};
+  const std::optional<int64_t> bytes = ParseBytes(o.bytes);
+  const std::vector<int> gpus = on_gpu ? ParseGpus(o.gpus, gpu_count) : std::vector<int>{};
 
   std::unique_ptr<Hdf5Writer> writer;
   RunInfo run = MakeRunInfo("kernels", ctx.command_line);
   if (!o.out.output.empty()) {
     writer = std::make_unique<Hdf5Writer>(o.out.output);
-    run.config_yaml = fmt::format("device: {}\nbench: [gemm, stream]\nbytes: {}\ntime_budget: {}\nthreads: {}\n",
-                                  device, bytes, o.time_budget_s, o.threads);
+    run.config_yaml = fmt::format(
+        "device: {}\nbench: [{}{}{}{}]\ndtypes: [{}]\nbytes: {}\ntime_budget: {}\nthreads: {}\n"
+        "gpus: \"{}\"\nmodel: \"{}\"\ntp: {}\nalgos: {}\n",
+        device, plan.gemm ? "gemm, " : "", plan.peak ? "peak, " : "", plan.stream ? "stream, " : "",
+        plan.copy ? "copy" : "", fmt::join(dtypes, ", "), bytes ? std::to_string(*bytes) : "default", o.time_budget_s,
+        o.threads, o.gpus, o.model, o.tp, o.algos);
     writer->BeginRun(run);
   }
   MeasureOptions mo;
   mo.time_budget_s = o.time_budget_s;
   mo.min_reps = o.min_reps;
-  std::vector<GemmResult> gemms;
-  if (want_gemm) {
-    log.Info("host GEMM through {}", BlasInfo());
-    for (const auto& d : dtypes) {
-      if (Interrupted()) break;
-      for (int64_t n : gemm_sizes) {
-        if (Interrupted()) break;
-        GemmResult g = RunHostGemm(d, n, n, n, mo);
-        if (g.measurement.samples_s.empty()) break;
-        gemms.push_back(g);
-      }
+
+  Results res;
+  try {
+    if (on_gpu) {
+      RunGpu(*gpu, gpus, plan, dtypes, shapes, bytes, o, mo, log, &res);
+    } else {
+      RunHost(o, plan, dtypes, shapes, bytes.value_or(DefaultStreamArrayBytes()), mo, log, &res);
     }
+  } catch (const Error& e) {
+    // Keep what was measured before the failure.
+    if (writer) {
+      WriteTables(*writer, res, plan, on_gpu);
+      writer->EndRun(RunStatus::kFailed, e.what());
+    }
+    throw;
   }
-  std::vector<StreamResult> results;
-  if (want_stream && !Interrupted()) {
-    log.Info("host STREAM: {} per array, {} thread(s), up to {:g} s per kernel",
-             FormatBytes(static_cast<double>(bytes)),
-             o.threads > 0 ? o.threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), o.time_budget_s);
-    results = RunHostStream(bytes, o.threads, mo);
-  }
-  Table table = StreamTable(results, "host");
-  int64_t wrong = 0;
-  for (const auto& r : results) wrong += r.wrong;
-  for (const auto& g : gemms) wrong += g.wrong;
-  Table gemm_table("gemm", "GEMM C = A·B, FLOPs = 2mnk",
-                   {{"benchmark", ColumnType::kString, "", "gemm"},
-                    {"device", ColumnType::kString, "", "host or the GPU's name"},
-                    {"dtype", ColumnType::kString, "", "fp64, fp32, ..."},
-                    {"m", ColumnType::kInt64, "1", ""},
-                    {"n", ColumnType::kInt64, "1", ""},
-                    {"k", ColumnType::kInt64, "1", ""},
-                    {"threads", ColumnType::kInt64, "1", "BLAS threads"},
-                    {"time_s", ColumnType::kFloat64, "s", "median time per GEMM"},
-                    {"time_min_s", ColumnType::kFloat64, "s", "fastest"},
-                    {"time_max_s", ColumnType::kFloat64, "s", "slowest"},
-                    {"spread", ColumnType::kFloat64, "1", "interquartile range / median"},
-                    {"samples", ColumnType::kInt64, "1", "timed calls"},
-                    {"flop_rate", ColumnType::kFloat64, "FLOP/s", "2mnk / median time"},
-                    {"checked", ColumnType::kInt64, "1", "sampled elements compared with the reference"},
-                    {"wrong", ColumnType::kInt64, "1", "samples beyond the error bound"},
-                    {"max_error_ratio", ColumnType::kFloat64, "1", "max error / bound (< 1 passes)"}});
-  for (const auto& g : gemms) {
-    const auto& m = g.measurement.summary;
-    gemm_table.AddRow({std::string("gemm"), std::string("host"), g.dtype, g.m, g.n, g.k, int64_t{g.threads}, m.median,
-                       m.min, m.max, g.measurement.iqr_spread, static_cast<int64_t>(m.count), g.flop_rate, g.checked,
-                       g.wrong, g.max_error_ratio});
-  }
-  bool interrupted = Interrupted();
+  const bool interrupted = Interrupted();
+  const int64_t wrong = res.wrong();
 
   if (o.out.format == "json") {
-    nlohmann::json j = {{"results", nlohmann::json::array()}};
-    for (const auto& g : gemms) {
-      j["results"].push_back({{"benchmark", "gemm"},
-                              {"device", "host"},
-                              {"dtype", g.dtype},
-                              {"m", g.m},
-                              {"n", g.n},
-                              {"k", g.k},
-                              {"time_s", g.measurement.summary.median},
-                              {"tflops", g.flop_rate / 1e12},
-                              {"pct_of_peak", nullptr},
-                              {"verified", g.wrong == 0}});
-    }
-    for (const auto& r : results) {
-      j["results"].push_back({{"benchmark", "stream_" + r.kernel},
-                              {"device", "host"},
-                              {"dtype", "float64"},
-                              {"bytes", r.bytes_moved},
-                              {"time_s", r.measurement.summary.median},
-                              {"gbps", r.bandwidth_Bps / 1e9},
-                              {"pct_of_peak", nullptr},
-                              {"verified", r.wrong == 0}});
-    }
-    if (interrupted) j["status"] = "interrupted";
-    std::cout << j.dump(2) << "\n";
+    std::cout << ToJson(res, interrupted).dump(2) << "\n";
   } else {
-    if (!gemms.empty()) {
-      std::cout << fmt::format("{:<6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>8} {:>14} {:>9}\n", "gemm", "m", "n", "k",
-                               "median", "min", "spread", "rate", "verified");
-      for (const auto& g : gemms) {
-        const auto& m = g.measurement.summary;
-        std::cout << fmt::format("{:<6} {:>6} {:>6} {:>6} {:>10} {:>10} {:>7.2f}% {:>14} {:>9}\n", g.dtype, g.m, g.n,
-                                 g.k, FormatQuantity(m.median, Dimension::kTime),
-                                 FormatQuantity(m.min, Dimension::kTime), 100 * g.measurement.iqr_spread,
-                                 FormatQuantity(g.flop_rate, Dimension::kFlopRate), g.wrong ? "NO" : "yes");
-      }
-      std::cout << "\n";
-    }
-    if (want_stream)
-      std::cout << fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>7}\n", "kernel", "bytes/call",
-                               "median", "min", "max", "spread", "bandwidth", "wrong");
-    for (const auto& r : results) {
-      const auto& s = r.measurement.summary;
-      std::cout << fmt::format("{:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>7}\n", r.kernel,
-                               FormatBytes(static_cast<double>(r.bytes_moved)),
-                               FormatQuantity(s.median, Dimension::kTime), FormatQuantity(s.min, Dimension::kTime),
-                               FormatQuantity(s.max, Dimension::kTime), 100 * r.measurement.iqr_spread,
-                               FormatQuantity(r.bandwidth_Bps, Dimension::kBandwidth), r.wrong);
-    }
+    PrintTables(res);
   }
   if (writer) {
-    if (!gemms.empty()) writer->WriteTable(gemm_table);
-    if (!results.empty() || want_stream) writer->WriteTable(table);
+    WriteTables(*writer, res, plan, on_gpu);
     RunStatus status = interrupted ? RunStatus::kInterrupted : RunStatus::kComplete;
     writer->EndRun(status,
                    interrupted ? "interrupted by signal" : (wrong ? fmt::format("{} wrong elements", wrong) : ""));
     log.Info("results: {} (run {})", o.out.output, run.id);
   }
   if (interrupted) {
-    log.Warn("interrupted: kept {} result(s)", results.size());
+    log.Warn("interrupted: kept {} result(s)", res.gemm.size() + res.stream.size() + res.peak.size() + res.copy.size());
     return static_cast<int>(ExitCode::kInterrupted);
   }
   if (wrong) {
@@ -239,11 +830,31 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--device", o->device, "cuda, host, or auto (a GPU when there is one)")
       ->check(CLI::IsMember({"auto", "cuda", "host"}))
       ->capture_default_str();
-  cmd->add_option("--bench", o->benches, "comma-separated benchmarks: gemm, stream (host); all")->delimiter(',');
-  cmd->add_option("--dtype", o->dtypes, "GEMM precisions, comma-separated (host: fp64, fp32)")->delimiter(',');
-  cmd->add_option("--sizes", o->sizes, "GEMM sizes m = n = k, comma-separated (default 1024,2048,4096)")
+  cmd->add_option("--bench", o->benches, "comma-separated benchmarks: gemm, peak (GPU), stream, copy (GPU), all")
       ->delimiter(',');
-  cmd->add_option("--bytes", o->bytes, "bytes per array for memory benchmarks (K/M/G suffixes)");
+  cmd->add_option("--dtype", o->dtypes,
+                  "GEMM precisions, comma-separated: fp64, fp32, tf32, bf16, fp16, fp8 (host: fp64, fp32)")
+      ->delimiter(',');
+  cmd->add_option("--sizes", o->sizes,
+                  "GEMM sizes m = n = k, comma-separated (default host 1024,2048,4096; GPU 1024..16384 doubling)")
+      ->delimiter(',');
+  cmd->add_option("--model", o->model, "GEMMs of one transformer layer of this model (name or YAML path)");
+  cmd->add_option("--tp", o->tp, "tensor-parallel degree for --model (default 1)")->check(CLI::PositiveNumber);
+  cmd->add_option("--tokens", o->tokens, "tokens per micro-batch for --model (default: --micro-batch x --seq-len)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--seq-len", o->seq_len, "sequence length for --model")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--micro-batch", o->micro_batch, "micro-batch in sequences for --model")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--bytes", o->bytes,
+                  "bytes per array for memory benchmarks and per copy (K/M/G suffixes; GPU default 1G per array, "
+                  "256M per copy)");
+  cmd->add_option("--gpu", o->gpus, "GPUs to measure: an index, a comma list, or all")->capture_default_str();
+  cmd->add_option("--algos", o->algos, "cuBLASLt heuristic candidates timed per GEMM")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
   cmd->add_option("--time-budget", o->time_budget_s, "seconds allowed per measurement")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();

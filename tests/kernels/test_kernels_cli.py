@@ -1,0 +1,83 @@
+"""End-to-end tests of `clusterbench kernels` that need no GPU: the device
+choice and its errors, --model shapes on the host backend, bad input."""
+import json
+import socket
+import subprocess
+
+import h5py
+import pandas as pd
+import pytest
+
+
+@pytest.fixture
+def run(cb_bin):
+    def _run(*args, timeout=300):
+        return subprocess.run([cb_bin, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+    return _run
+
+
+@pytest.fixture
+def gpus(run):
+    return json.loads(run("info", "--format", "json").stdout)["gpus"]
+
+
+def test_device_cuda_without_a_gpu_is_a_usage_error_naming_the_host(run, gpus):
+    if gpus:
+        pytest.skip(f"{len(gpus)} GPU(s) present")
+    p = run("kernels", "--device", "cuda")
+    assert p.returncode == 2, p.stderr
+    assert f"--device cuda: no GPU on {socket.gethostname()}" in p.stderr
+    assert "--device host" in p.stderr
+    assert "Traceback" not in p.stderr and p.stdout == ""
+
+
+def test_device_auto_falls_back_to_the_host_and_says_so(run, gpus):
+    if gpus:
+        pytest.skip(f"{len(gpus)} GPU(s) present")
+    p = run("kernels", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    assert "--device auto: no GPU" in p.stderr and "running on the host" in p.stderr
+    rows = json.loads(p.stdout)["results"]
+    assert {r["device"] for r in rows} == {"host"}
+    assert all(r["pct_of_peak"] is None for r in rows)
+
+
+def test_model_shapes_run_on_the_host_and_land_in_the_gemm_table(run, tmp_path):
+    # Llama 3 70B at tp 8, 64 tokens: qkv 64x1280x8192, attn_out 64x8192x1024,
+    # mlp_up_gate 64x7168x8192, mlp_down 64x8192x3584 (kernels/model_shapes.h).
+    out = str(tmp_path / "m.h5")
+    p = run("kernels", "--device", "host", "--bench", "gemm", "--model", "llama3-70b", "--tp", "8", "--tokens", "64",
+            "--dtype", "fp32", "--time-budget", "0.05", "--min-reps", "2", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)["results"]
+    assert [(r["shape"], r["m"], r["n"], r["k"]) for r in rows] == [
+        ("qkv", 64, 1280, 8192), ("attn_out", 64, 8192, 1024), ("mlp_up_gate", 64, 7168, 8192),
+        ("mlp_down", 64, 8192, 3584)]
+    assert all(r["verified"] and r["pct_of_peak"] is None for r in rows)
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        df = pd.DataFrame(f[f"/runs/{rid}/gemm"][()])
+    assert list(df["shape"].str.decode("utf-8")) == ["qkv", "attn_out", "mlp_up_gate", "mlp_down"]
+    assert (df["gpu"] == -1).all() and df["pct_of_peak"].isna().all()
+    assert (df["wrong"] == 0).all()
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--device", "host", "--dtype", "fp7"], "--dtype fp7: unknown precision"),
+    (["--device", "host", "--bench", "gemm", "--dtype", "bf16"], "fp64 and fp32"),
+    (["--device", "host", "--bench", "peak"], "--bench peak: needs a GPU"),
+    (["--device", "host", "--bench", "gemm", "--tp", "8"], "--tp: needs --model"),
+    (["--device", "host", "--bench", "gemm", "--model", "llama3-70b", "--tp", "3"], "--tp 3: does not divide heads (64)"),
+    (["--device", "host", "--bench", "flops"], "--bench flops: unknown"),
+])
+def test_bad_input_is_a_usage_error(run, args, message):
+    p = run("kernels", *args)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert message in p.stderr
+
+
+def test_unknown_model_is_a_config_error(run):
+    p = run("kernels", "--device", "host", "--bench", "gemm", "--model", "no-such-model")
+    assert p.returncode == 3, p.stderr
+    assert "no-such-model" in p.stderr
