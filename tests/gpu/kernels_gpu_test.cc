@@ -1,0 +1,188 @@
+// Runs only where a GPU is present (CTest label gpu): what a user of
+// `clusterbench kernels --device cuda` relies on, on GPU 0 (copies: every GPU).
+//
+// - GEMM in every precision is verified against the host reference on sampled
+//   elements (inputs are small integers: the exact result is known, and the
+//   only error allowed is the rounding of the output type, GemmTolerance);
+//   fp8 on a chip older than compute capability 8.9 is skipped with the reason.
+// - Memory kernels' results are exact, and bytes are counted as STREAM does.
+// - Copies arrive intact, with bandwidth > 0, in every direction and pair.
+// - Peak kernels compute their closed-form results and stay within physical
+//   bounds: < 105% of SMs x per-SM rate x the clock measured during the run.
+// - Too large is skipped or refused with the numbers, never a crash.
+#include <gtest/gtest.h>
+
+#include <any>
+#include <cmath>
+#include <map>
+#include <memory>
+
+#include "core/backends.h"
+#include "core/error.h"
+#include "kernels/gpu_bench.h"
+#include "kernels/gpu_spec.h"
+
+namespace cb {
+void RegisterCudaBackend(Backends&);
+namespace {
+
+class KernelsGpu : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Backends b;
+    RegisterCudaBackend(b);
+    ASSERT_TRUE(b.factories.count(kCudaKernelsFactory)) << "the CUDA backend registers no kernels factory";
+    bench_ = std::any_cast<GpuBenchFactory>(b.factories.at(kCudaKernelsFactory))();
+    std::string why;
+    count_ = bench_->DeviceCount(&why);
+    // Label gpu: CTest runs this only where a GPU is present, so none is a failure.
+    ASSERT_GT(count_, 0) << "no GPU visible to CUDA: " << why;
+    id_ = bench_->Identify(0);
+    options_.time_budget_s = 0.2;
+    options_.min_reps = 3;
+  }
+
+  std::unique_ptr<GpuBench> bench_;
+  int count_ = 0;
+  GpuIdentity id_;
+  MeasureOptions options_;
+};
+
+TEST_F(KernelsGpu, IdentifiesTheDevice) {
+  EXPECT_FALSE(id_.name.empty());
+  EXPECT_EQ(id_.uuid.rfind("GPU-", 0), 0u) << id_.uuid;
+  EXPECT_EQ(id_.pci_bus_id.size(), 16u) << id_.pci_bus_id;  // 00000000:18:00.0
+  EXPECT_GT(id_.sm_count, 0);
+  EXPECT_GT(id_.l2_cache_bytes, 0);
+  GpuConditions c = bench_->Conditions(0);
+  EXPECT_GT(c.free_memory_bytes, int64_t{1} << 30);
+}
+
+TEST_F(KernelsGpu, GemmIsVerifiedInEveryPrecision) {
+  GpuGemmOptions o;
+  o.measure = options_;
+  o.algo_candidates = 4;
+  // A square and a transformer-like rectangle (m tokens, n and k multiples of 16).
+  const std::vector<GemmShape> shapes = {{"square", 512, 512, 512}, {"qkv", 256, 1280, 1024}};
+  const double mma_rate = FlopsPerClockPerSm("mma", "bf16", id_.cc_major, id_.cc_minor);
+  for (const auto& dtype : GpuGemmDtypes()) {
+    for (const auto& s : shapes) {
+      SCOPED_TRACE(dtype + " " + s.name);
+      GpuGemmResult r = bench_->Gemm(0, dtype, s, o);
+      const std::string unsupported = GemmDtypeUnsupportedReason(dtype, id_.cc_major, id_.cc_minor);
+      if (!unsupported.empty()) {
+        EXPECT_EQ(r.skipped, unsupported);
+        continue;
+      }
+      ASSERT_EQ(r.skipped, "");
+      EXPECT_GT(r.checked, 0);
+      EXPECT_EQ(r.wrong, 0);
+      EXPECT_LT(r.max_error_ratio, 1.0);
+      EXPECT_GT(r.flop_rate, 0);
+      EXPECT_GE(r.algos_tried, 1);
+      EXPECT_LE(r.algos_tried, r.algos_returned);
+      EXPECT_GE(r.measurement.samples_s.size(), 3u);
+      EXPECT_NEAR(r.flop_rate, s.flops() / r.measurement.summary.median, 1e-9 * r.flop_rate);
+      // Physical bound for the 16-bit tensor-core precisions: SMs x rate x max clock.
+      if ((dtype == "bf16" || dtype == "fp16") && mma_rate > 0) {
+        EXPECT_LT(r.flop_rate, 1.05 * id_.sm_count * mma_rate * id_.sm_clock_max_hz);
+      }
+    }
+  }
+}
+
+TEST_F(KernelsGpu, Fp8ShapesThatAreNotMultiplesOf16AreSkippedWithTheReason) {
+  GpuGemmOptions o;
+  o.measure = options_;
+  GpuGemmResult r = bench_->Gemm(0, "fp8", {"odd", 100, 100, 100}, o);
+  EXPECT_FALSE(r.skipped.empty());
+  EXPECT_EQ(r.checked, 0);
+}
+
+TEST_F(KernelsGpu, UnknownDtypeIsAUsageError) {
+  EXPECT_THROW(bench_->Gemm(0, "fp4", {"square", 256, 256, 256}, GpuGemmOptions{}), UsageError);
+}
+
+TEST_F(KernelsGpu, GemmLargerThanMemoryIsSkippedWithTheNumbers) {
+  // 3 x 200000² doubles = 960 GB: more than any GPU's memory.
+  GpuGemmResult r = bench_->Gemm(0, "fp64", {"square", 200000, 200000, 200000}, GpuGemmOptions{});
+  EXPECT_NE(r.skipped.find("free on GPU 0"), std::string::npos) << r.skipped;
+}
+
+TEST_F(KernelsGpu, MemoryKernelsAreExactAndCountedAsStream) {
+  const int64_t bytes = std::max<int64_t>(4 * id_.l2_cache_bytes, int64_t{64} << 20);
+  auto results = bench_->Memory(0, bytes, options_);
+  ASSERT_EQ(results.size(), 4u);
+  const std::map<std::string, int64_t> arrays = {{"read", 1}, {"write", 1}, {"copy", 2}, {"triad", 3}};
+  ConfigLoader loader;
+  std::string note;
+  auto spec = FindGpuSpec(id_.name, loader, &note);
+  for (const auto& r : results) {
+    SCOPED_TRACE(r.kernel);
+    ASSERT_TRUE(arrays.count(r.kernel));
+    EXPECT_EQ(r.bytes_moved, arrays.at(r.kernel) * r.array_bytes);
+    EXPECT_GT(r.checked, 0);
+    EXPECT_EQ(r.wrong, 0);
+    EXPECT_GT(r.bandwidth_Bps, 0);
+    if (spec) {
+      EXPECT_LT(r.bandwidth_Bps, 1.05 * spec->memory_bandwidth) << "faster than the datasheet";
+    }
+  }
+}
+
+TEST_F(KernelsGpu, MemoryLargerThanFreeIsRefusedWithTheNumbers) {
+  try {
+    bench_->Memory(0, id_.memory_bytes, options_);
+    FAIL() << "expected a UsageError";
+  } catch (const UsageError& e) {
+    EXPECT_NE(std::string(e.what()).find("free"), std::string::npos) << e.what();
+  }
+}
+
+TEST_F(KernelsGpu, PeakKernelsAreCheckedAndWithinPhysicalBounds) {
+  auto results = bench_->Peak(0, options_);
+  ASSERT_EQ(results.size(), 3u);
+  for (const auto& r : results) {
+    SCOPED_TRACE(r.kernel + " " + r.dtype);
+    if (!r.skipped.empty()) {
+      EXPECT_LT(id_.cc_major, 8);
+      continue;
+    }
+    EXPECT_GT(r.checked, 0);
+    EXPECT_EQ(r.wrong, 0);
+    EXPECT_GT(r.flop_rate, 0);
+    EXPECT_GT(r.clock_hz, 1e8);
+    EXPECT_LT(r.clock_hz, 1.05 * id_.sm_clock_max_hz);
+    if (r.clock_peak > 0) {
+      EXPECT_LT(r.flop_rate, 1.05 * r.clock_peak);
+    }
+  }
+}
+
+TEST_F(KernelsGpu, CopiesArriveIntactInEveryDirectionAndPair) {
+  std::vector<int> all;
+  for (int i = 0; i < count_; ++i) all.push_back(i);
+  auto results = bench_->Copy(all, int64_t{64} << 20, options_);
+  int peers = 0;
+  std::map<std::string, int> kinds;
+  for (const auto& r : results) {
+    SCOPED_TRACE(r.kind + " " + std::to_string(r.src) + "->" + std::to_string(r.dst));
+    ++kinds[r.kind];
+    EXPECT_TRUE(r.skipped.empty()) << r.skipped;
+    EXPECT_EQ(r.checked, r.bytes / 4);
+    EXPECT_EQ(r.wrong, 0);
+    EXPECT_GT(r.bandwidth_Bps, 0);
+    if (r.kind == "peer") {
+      ++peers;
+      EXPECT_NE(r.src, r.dst);
+      EXPECT_FALSE(r.link.empty());
+    }
+  }
+  for (const char* k : {"h2d_pinned", "d2h_pinned", "h2d_pageable", "d2h_pageable", "d2d"}) {
+    EXPECT_EQ(kinds[k], count_) << k;
+  }
+  EXPECT_EQ(peers, count_ * (count_ - 1));
+}
+
+}  // namespace
+}  // namespace cb
