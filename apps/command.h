@@ -52,6 +52,7 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterTopologyCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action);
 
 }  // namespace cb
 

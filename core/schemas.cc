@@ -262,7 +262,12 @@ Schema SuiteSchema() {
        Enum("kernel", {"copy", "scale", "add", "triad"}, "stream kernel judged", "triad"),
        Int("threads", "host threads of a host measurement (fixed, so co-located ranks do not contend)", "1", 1),
        Enum("backend", {"auto", "mpi", "nccl"}, "collectives backend (nccl: device buffers)", "auto"),
-       Int("iters", "collectives: timed iterations per measurement", "20", 1), threshold,
+       Int("iters", "collectives: timed iterations per measurement", "20", 1),
+       Int("rounds", "measurement passes over every unit, interleaved (a unit's value is the median of its rounds)",
+           "1", 1),
+       Enum("statistic", {"median", "best"},
+            "host and device figures from the median or the fastest (STREAM's convention) timed call", "median"),
+       threshold,
        Int("repeats", "measurements that must fail before the check fails", "1", 1),
        Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
   return {"suite",

@@ -1,6 +1,7 @@
 #include "kernels/harness.h"
 
 #include <chrono>
+#include <thread>
 
 #include "core/interrupt.h"
 
@@ -25,6 +26,10 @@ Measurement MeasureHost(const std::function<void()>& op, const MeasureOptions& o
     }
     auto t0 = Clock::now();
     op();
+    if (options.throttle > 0) {
+      const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+      std::this_thread::sleep_for(std::chrono::duration<double>(took * options.throttle / (1 - options.throttle)));
+    }
     m.samples_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
     if (static_cast<int>(m.samples_s.size()) >= options.min_reps) {
       m.iqr_spread = RelativeIqr(m.samples_s);

@@ -23,6 +23,15 @@ struct MeasureOptions {
   int warmup = 2;
   int min_reps = 5;
   int max_reps = 100000;
+  // Self-test injections (`validate --inject`), off by default.
+  // throttle in [0, 1): every timed call is followed, inside the timed
+  // region, by a sleep of throttle / (1 - throttle) times its own duration,
+  // so the measured throughput really drops to (1 - throttle) of what the
+  // operation delivers.
+  double throttle = 0;
+  // The benchmark perturbs one element of its output after timing and
+  // before its check, so the check must report it wrong.
+  bool corrupt_output = false;
 };
 
 struct Measurement {

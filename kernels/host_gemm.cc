@@ -1,6 +1,7 @@
 #include "kernels/host_gemm.h"
 
 #include <cblas.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <cmath>
@@ -12,6 +13,7 @@
 // OpenBLAS extensions (declared in its cblas.h; repeated for other BLASes).
 extern "C" {
 int openblas_get_num_threads(void);
+void openblas_set_num_threads(int);
 char* openblas_get_config(void);
 }
 
@@ -65,6 +67,7 @@ GemmResult Run(const char* name, int64_t m, int64_t n, int64_t k, const MeasureO
     std::uniform_int_distribution<int64_t> pick(0, m * n - 1);
     while (picks.size() < 256) picks.push_back(pick(rng));
   }
+  if (options.corrupt_output) c[static_cast<size_t>(picks.front())] += static_cast<T>(1);  // self-test
   for (int64_t idx : picks) {
     int64_t i = idx / n, j = idx % n;
     long double ref = 0, mag = 0;
@@ -92,6 +95,11 @@ GemmResult RunHostGemm(const std::string& dtype, int64_t m, int64_t n, int64_t k
   if (dtype == "fp64") return Run<double>("fp64", m, n, k, options);
   if (dtype == "fp32") return Run<float>("fp32", m, n, k, options);
   throw UsageError(fmt::format("--dtype {}: the host backend runs fp64 and fp32 GEMM", dtype));
+}
+
+void SetHostGemmThreads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1L, sysconf(_SC_NPROCESSORS_ONLN)));
+  openblas_set_num_threads(threads);
 }
 
 std::string BlasInfo() { return fmt::format("{} ({} threads)", openblas_get_config(), openblas_get_num_threads()); }

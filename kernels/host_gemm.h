@@ -28,7 +28,9 @@ struct GemmResult {
 
 // Runs one GEMM shape. dtype "fp64" or "fp32"; throws UsageError otherwise.
 GemmResult RunHostGemm(const std::string& dtype, int64_t m, int64_t n, int64_t k, const MeasureOptions& options);
-std::string BlasInfo();  // "OpenBLAS 0.3.21 ... (N threads)"
+std::string BlasInfo();
+// Sets the threads OpenBLAS uses from now on (<= 0: one per online CPU).
+void SetHostGemmThreads(int threads);  // "OpenBLAS 0.3.21 ... (N threads)"
 
 }  // namespace cb
 

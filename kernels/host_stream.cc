@@ -107,6 +107,7 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
     int arrays;
     std::function<void(int64_t, int64_t)> body;
     std::function<bool(int64_t)> check;
+    double* out;  // the array the kernel writes
   };
   // Expected values follow from running copy, scale, add, triad in order.
   std::vector<Kernel> kernels = {
@@ -114,17 +115,17 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i];
        },
-       [=](int64_t i) { return pc[i] == init_a(i); }},
+       [=](int64_t i) { return pc[i] == init_a(i); }, pc},
       {"scale", 2,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pb[i] = kScalar * pc[i];
        },
-       [=](int64_t i) { return pb[i] == kScalar * init_a(i); }},
+       [=](int64_t i) { return pb[i] == kScalar * init_a(i); }, pb},
       {"add", 3,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i] + pb[i];
        },
-       [=](int64_t i) { return pc[i] == init_a(i) + kScalar * init_a(i); }},
+       [=](int64_t i) { return pc[i] == init_a(i) + kScalar * init_a(i); }, pc},
       {"triad", 3,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + kScalar * pc[i];
@@ -132,7 +133,8 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
        [=](int64_t i) {
          double a0 = 1.0 + static_cast<double>(i % 1024) * 0.5;
          return pa[i] == kScalar * a0 + kScalar * (a0 + kScalar * a0);
-       }},
+       },
+       pa},
   };
   std::vector<StreamResult> results;
   for (const auto& k : kernels) {
@@ -145,6 +147,7 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
     r.measurement = MeasureHost([&] { ParallelFor(team, n, k.body); }, options);
     if (r.measurement.samples_s.empty()) break;  // interrupted before one sample
     r.bandwidth_Bps = static_cast<double>(r.bytes_moved) / r.measurement.summary.median;
+    if (options.corrupt_output) k.out[0] += 1;  // self-test: the check below must see it
     for (int64_t i = 0; i < n; ++i) r.wrong += !k.check(i);
     results.push_back(std::move(r));
   }

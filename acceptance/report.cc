@@ -1,0 +1,514 @@
+#include "acceptance/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include "core/units.h"
+
+namespace cb::acc {
+namespace {
+
+std::string Q(double v, Dimension d) { return FormatQuantity(v, d, 4); }
+Dimension DimOf(const std::string& units) {
+  return units == "FLOP/s" ? Dimension::kFlopRate : units == "B/s" ? Dimension::kBandwidth : Dimension::kDimensionless;
+}
+std::string Fig(const SummaryFigure& f) {
+  return f.units == "1" ? fmt::format("{:g}", f.value) : Q(f.value, DimOf(f.units));
+}
+std::string Plate(const SummaryFigure& f) {
+  if (f.nameplate <= 0) return "";
+  return f.units == "1" ? fmt::format("{:g}", f.nameplate) : Q(f.nameplate, DimOf(f.units));
+}
+std::string SectionKey(const std::string& s) {
+  std::string k = s;
+  std::replace(k.begin(), k.end(), ' ', '_');
+  return k;
+}
+
+std::string Html(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
+    }
+  }
+  return o;
+}
+
+std::string Md(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '|')
+      o += "\\|";
+    else if (c == '\n')
+      o += ' ';
+    else
+      o += c;
+  }
+  return o;
+}
+
+const char* Color(Verdict v) {
+  switch (v) {
+    case Verdict::kPass:
+      return "#2e7d32";
+    case Verdict::kWarn:
+      return "#f9a825";
+    case Verdict::kFail:
+      return "#c62828";
+    case Verdict::kSkipped:
+      break;
+  }
+  return "#9e9e9e";
+}
+
+std::string Headline(const ValidationReport& r) {
+  return fmt::format("{}{}: {} of {} device(s) pass, {} of {} node(s) pass", r.status.name,
+                     r.partial ? " (PARTIAL)" : "", r.devices_passing, r.devices_total, r.nodes_passing, r.nodes_total);
+}
+
+std::string LabelPromValue(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    if (c == '\\' || c == '"') o += '\\';
+    if (c == '\n') {
+      o += "\\n";
+      continue;
+    }
+    o += c;
+  }
+  return o;
+}
+
+}  // namespace
+
+nlohmann::json ReportToJson(const ValidationReport& r) {
+  nlohmann::json j;
+  Verdict worst = Verdict::kSkipped;
+  for (const auto& u : r.units) worst = Worst(worst, u.verdict.verdict);
+  j["verdict"] = r.status.exit_code == 3 ? "UNKNOWN" : VerdictName(worst);
+  j["status"] = r.status.name;
+  j["exit_code"] = r.status.exit_code;
+  j["partial"] = r.partial;
+  if (r.partial) j["partial_reason"] = r.partial_reason;
+  j["suite"] = {{"name", r.suite.name}, {"file", r.suite.file}, {"gpu", r.suite.gpu_name}};
+  j["elapsed_s"] = r.elapsed_s;
+  j["ranks"] = nlohmann::json::array();
+  for (const auto& x : r.ranks) {
+    j["ranks"].push_back({{"rank", x.rank},
+                          {"host", x.host},
+                          {"node", x.node},
+                          {"device", x.device},
+                          {"verdict", VerdictName(x.verdict)},
+                          {"reasons", x.reasons}});
+  }
+  j["nodes"] = nlohmann::json::array();
+  for (const auto& n : r.nodes) {
+    j["nodes"].push_back({{"node", n.node},
+                          {"host", n.host},
+                          {"ranks", n.ranks},
+                          {"verdict", VerdictName(n.verdict)},
+                          {"reasons", n.reasons}});
+  }
+  j["checks"] = nlohmann::json::array();
+  for (const auto& u : r.units) {
+    const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+    nlohmann::json values = nlohmann::json::array();
+    for (double v : u.data.values) values.push_back(v);
+    j["checks"].push_back({{"check", c.name},
+                           {"benchmark", c.benchmark},
+                           {"scope", ScopeName(c.scope)},
+                           {"unit", u.label},
+                           {"ranks", u.ranks},
+                           {"node", u.node},
+                           {"device", u.device},
+                           {"verdict", VerdictName(u.verdict.verdict)},
+                           {"severity", SeverityName(c.judge.severity)},
+                           {"value", u.verdict.value},
+                           {"values", values},
+                           {"expected", u.verdict.expected},
+                           {"bound", u.verdict.bound},
+                           {"units", c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s"},
+                           {"wrong", u.data.wrong},
+                           {"reason", u.verdict.reason}});
+  }
+  nlohmann::json s = nlohmann::json::object();
+  for (const auto& f : r.summary) {
+    if (f.section == "availability") continue;
+    s[SectionKey(f.section)].push_back({{"name", f.name},
+                                        {"value", f.value},
+                                        {"units", f.units},
+                                        {"nameplate", f.nameplate},
+                                        {"fraction_of_nameplate", f.nameplate > 0 ? f.value / f.nameplate : 0.0},
+                                        {"description", f.description}});
+  }
+  s["availability"] = {{"devices_passing", r.devices_passing},
+                       {"devices_total", r.devices_total},
+                       {"nodes_passing", r.nodes_passing},
+                       {"nodes_total", r.nodes_total},
+                       {"fraction", r.devices_total ? double(r.devices_passing) / r.devices_total : 0.0}};
+  j["summary"] = s;
+  return j;
+}
+
+std::string FormatReportText(const ValidationReport& r) {
+  std::string o = fmt::format("# clusterbench validate: suite {} ({}), {} rank(s), {} node(s), {:.1f} s\n",
+                              r.suite.name, r.suite.file, r.ranks.size(), r.nodes.size(), r.elapsed_s);
+  if (r.partial) o += fmt::format("# PARTIAL: {}\n", r.partial_reason);
+  o += fmt::format("{:<18} {:<34} {:>14} {:>14} {:>9}  {}\n", "check", "unit", "measured", "expected", "verdict",
+                   "reason");
+  for (const auto& u : r.units) {
+    const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+    const Dimension d = c.judge.dimension;
+    bool skipped = u.verdict.verdict == Verdict::kSkipped;
+    o += fmt::format("{:<18} {:<34} {:>14} {:>14} {:>9}  {}\n", c.name, u.label, skipped ? "-" : Q(u.verdict.value, d),
+                     u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", VerdictName(u.verdict.verdict),
+                     u.verdict.reason);
+  }
+  o += "\n";
+  o += fmt::format("{:>5} {:<24} {:<24} {:<28} {:>8}\n", "rank", "host", "node", "device", "verdict");
+  for (const auto& x : r.ranks) {
+    o += fmt::format("{:>5} {:<24} {:<24} {:<28} {:>8}\n", x.rank, x.host, x.node, x.device, VerdictName(x.verdict));
+    for (const auto& why : x.reasons) o += fmt::format("        - {}\n", why);
+  }
+  o += "\n";
+  std::string section;
+  for (const auto& f : r.summary) {
+    if (f.section != section) {
+      section = f.section;
+      o += fmt::format("## {}\n", section);
+    }
+    std::string plate = Plate(f);
+    o += fmt::format("   {:<64} {:>14}{}\n", f.name, Fig(f),
+                     plate.empty() ? "" : fmt::format(" of {} ({:.1f}%)", plate, 100 * f.value / f.nameplate));
+  }
+  o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), r.status.exit_code);
+  return o;
+}
+
+std::string ReportMarkdown(const ValidationReport& r) {
+  std::string o = fmt::format("# Acceptance report: {}\n\n", r.suite.name);
+  if (r.partial)
+    o += fmt::format("> **PARTIAL**: {}. The verdicts below cover what was measured.\n\n", r.partial_reason);
+  o += fmt::format("**Verdict: {}** (exit code {})\n\n", Headline(r), r.status.exit_code);
+  o += fmt::format("Suite `{}` ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", r.suite.name, r.suite.file,
+                   r.suite.has_gpu ? ", GPU " + r.suite.gpu_name : "", r.ranks.size(), r.nodes.size(), r.elapsed_s);
+  std::string section;
+  for (const auto& f : r.summary) {
+    if (f.section != section) {
+      section = f.section;
+      o += fmt::format("\n## {}\n\n| figure | measured | nameplate | % | how |\n| --- | ---: | ---: | ---: | --- |\n",
+                       section);
+    }
+    std::string plate = Plate(f);
+    o += fmt::format("| {} | {} | {} | {} | {} |\n", Md(f.name), Fig(f), plate,
+                     plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate), Md(f.description));
+  }
+  o += "\n## Nodes\n\n| node | host | ranks | verdict | reasons |\n| --- | --- | --- | --- | --- |\n";
+  for (const auto& n : r.nodes) {
+    std::string ranks, why;
+    for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
+    for (const auto& w : n.reasons) why += (why.empty() ? "" : "<br>") + Md(w);
+    o += fmt::format("| {} | {} | {} | **{}** | {} |\n", Md(n.node), Md(n.host), ranks, VerdictName(n.verdict), why);
+  }
+  o += "\n## Ranks\n\n| rank | host | device | verdict | reasons |\n| ---: | --- | --- | --- | --- |\n";
+  for (const auto& x : r.ranks) {
+    std::string why;
+    for (const auto& w : x.reasons) why += (why.empty() ? "" : "<br>") + Md(w);
+    o += fmt::format("| {} | {} | {} | **{}** | {} |\n", x.rank, Md(x.host), Md(x.device), VerdictName(x.verdict), why);
+  }
+  o += "\n## Checks\n\n| check | unit | measured | expected | bound | verdict | reason |\n"
+       "| --- | --- | ---: | ---: | --- | --- | --- |\n";
+  for (const auto& u : r.units) {
+    const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+    const Dimension d = c.judge.dimension;
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", Md(c.name), Md(u.label),
+                     u.verdict.verdict == Verdict::kSkipped ? "-" : Q(u.verdict.value, d),
+                     u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", u.verdict.bound,
+                     VerdictName(u.verdict.verdict), Md(u.verdict.reason));
+  }
+  return o;
+}
+
+std::string ReportHtml(const ValidationReport& r) {
+  std::string o = R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>)" +
+                  Html("Acceptance report: " + r.suite.name) + R"(</title>
+<style>
+body{font-family:sans-serif;margin:24px;color:#212121;background:#fff}
+table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}
+.v-PASS{color:#2e7d32;font-weight:bold}.v-WARN{color:#b28704;font-weight:bold}.v-FAIL{color:#c62828;font-weight:bold}
+.v-SKIPPED{color:#757575}.banner{padding:12px 16px;font-size:20px;color:#fff;border-radius:4px}
+.partial{background:#fff3e0;border:1px solid #ef6c00;padding:8px;margin:8px 0}
+</style></head><body>
+)";
+  const char* banner = r.status.exit_code == 0   ? "#2e7d32"
+                       : r.status.exit_code == 1 ? "#f9a825"
+                       : r.status.exit_code == 2 ? "#c62828"
+                                                 : "#616161";
+  o += fmt::format("<h1>Acceptance report: {}</h1>\n<div class=\"banner\" style=\"background:{}\">{}</div>\n",
+                   Html(r.suite.name), banner, Html(Headline(r)));
+  if (r.partial) o += fmt::format("<div class=\"partial\"><b>PARTIAL</b>: {}</div>\n", Html(r.partial_reason));
+  o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", Html(r.suite.name),
+                   Html(r.suite.file), r.suite.has_gpu ? ", GPU " + Html(r.suite.gpu_name) : "", r.ranks.size(),
+                   r.nodes.size(), r.elapsed_s);
+  std::string section;
+  for (const auto& f : r.summary) {
+    if (f.section != section) {
+      if (!section.empty()) o += "</table>\n";
+      section = f.section;
+      o += fmt::format(
+          "<h2>{}</h2>\n<table><tr><th>figure</th><th>measured</th><th>nameplate</th><th>%</th><th>how</th></tr>\n",
+          Html(section));
+    }
+    std::string plate = Plate(f);
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", Html(f.name), Html(Fig(f)),
+                     Html(plate), plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate),
+                     Html(f.description));
+  }
+  if (!section.empty()) o += "</table>\n";
+
+  // One bar chart per check: each unit's best value, the expected value as a dashed line.
+  o += "<h2>Checks</h2>\n";
+  for (size_t ci = 0; ci < r.suite.checks.size(); ++ci) {
+    const Check& c = r.suite.checks[ci];
+    std::vector<const UnitResult*> us;
+    for (const auto& u : r.units) {
+      if (u.check == static_cast<int>(ci)) us.push_back(&u);
+    }
+    if (us.empty()) continue;
+    double top = 0;
+    for (const auto* u : us) top = std::max({top, u->verdict.value, u->verdict.expected});
+    if (top <= 0) top = 1;
+    const int bar_h = 22, label_w = 260, plot_w = 420, w = label_w + plot_w + 120;
+    const int h = 30 + bar_h * static_cast<int>(us.size()) + 10;
+    o += fmt::format("<h3>{} <small>({})</small></h3>\n", Html(c.name), Html(c.Describe()));
+    o += fmt::format(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
+        Html(c.name));
+    o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
+    for (size_t i = 0; i < us.size(); ++i) {
+      const UnitResult& u = *us[i];
+      const int y = 20 + bar_h * static_cast<int>(i);
+      const double len = u.verdict.verdict == Verdict::kSkipped ? 0 : plot_w * u.verdict.value / top;
+      o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 15, Html(u.label));
+      o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
+                       label_w, y + 3, len, bar_h - 6, Color(u.verdict.verdict),
+                       Html(u.verdict.reason.empty() ? VerdictName(u.verdict.verdict) : u.verdict.reason));
+      o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{} {}</text>\n", label_w + len + 4, y + 15,
+                       u.verdict.verdict == Verdict::kSkipped ? "" : Html(Q(u.verdict.value, c.judge.dimension)),
+                       VerdictName(u.verdict.verdict));
+      if (u.verdict.expected > 0) {
+        const double x = label_w + plot_w * u.verdict.expected / top;
+        o += fmt::format(
+            "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke=\"#212121\" stroke-dasharray=\"3,2\"/>\n", x,
+            x, y + 1, y + bar_h - 1);
+      }
+    }
+    o += "</svg>\n";
+  }
+
+  o += "<h2>Nodes</h2>\n<table><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";
+  for (const auto& n : r.nodes) {
+    std::string ranks, why;
+    for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
+    for (const auto& wy : n.reasons) why += (why.empty() ? "" : "<br>") + Html(wy);
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", Html(n.node),
+                     Html(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
+  }
+  o += "</table>\n<h2>Ranks</h2>\n<table><tr><th>rank</th><th>host</th><th>device</th><th>verdict</th><th>reasons</"
+       "th></tr>\n";
+  for (const auto& x : r.ranks) {
+    std::string why;
+    for (const auto& wy : x.reasons) why += (why.empty() ? "" : "<br>") + Html(wy);
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", x.rank,
+                     Html(x.host), Html(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
+  }
+  o += "</table>\n</body></html>\n";
+  return o;
+}
+
+std::map<std::string, std::string> PrometheusFiles(const ValidationReport& r) {
+  std::map<std::string, std::string> files;
+  const double now = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  auto verdict_code = [](Verdict v) {
+    // 0 PASS, 1 WARN, 2 FAIL, 3 SKIPPED (nothing judged): the exit-code scale.
+    return v == Verdict::kPass ? 0 : v == Verdict::kWarn ? 1 : v == Verdict::kFail ? 2 : 3;
+  };
+  for (const auto& n : r.nodes) {
+    std::string name = "clusterbench_validate_";
+    for (char c : n.node)
+      name += (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-') ? c : '_';
+    name += ".prom";
+    const std::string base = fmt::format("suite=\"{}\",node=\"{}\",host=\"{}\"", LabelPromValue(r.suite.name),
+                                         LabelPromValue(n.node), LabelPromValue(n.host));
+    std::string o;
+    o += "# HELP clusterbench_validate_verdict Node verdict of the last acceptance run: 0 PASS, 1 WARN, 2 FAIL, 3 "
+         "SKIPPED.\n# TYPE clusterbench_validate_verdict gauge\n";
+    o += fmt::format("clusterbench_validate_verdict{{{},partial=\"{}\"}} {}\n", base, r.partial ? "true" : "false",
+                     verdict_code(n.verdict));
+    o += "# HELP clusterbench_validate_check_value Best measured value of a check on this node (SI units: FLOP/s or "
+         "B/s).\n# TYPE clusterbench_validate_check_value gauge\n";
+    std::string expected =
+        "# HELP clusterbench_validate_check_expected The value the check had to reach (SI units).\n"
+        "# TYPE clusterbench_validate_check_expected gauge\n";
+    std::string pass =
+        "# HELP clusterbench_validate_check_pass 1 when the check passed on this unit, 0 when it did "
+        "not (skipped units are absent).\n# TYPE clusterbench_validate_check_pass gauge\n";
+    for (const auto& u : r.units) {
+      bool mine = u.node == n.node;
+      for (int x : u.ranks) mine |= std::find(n.ranks.begin(), n.ranks.end(), x) != n.ranks.end();
+      if (!mine || u.verdict.verdict == Verdict::kSkipped) continue;
+      const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+      std::string labels =
+          fmt::format("{},check=\"{}\",benchmark=\"{}\",unit=\"{}\",device=\"{}\"", base, LabelPromValue(c.name),
+                      c.benchmark, LabelPromValue(u.label), LabelPromValue(u.device));
+      o += fmt::format("clusterbench_validate_check_value{{{}}} {:.6g}\n", labels, u.verdict.value);
+      expected += fmt::format("clusterbench_validate_check_expected{{{}}} {:.6g}\n", labels, u.verdict.expected);
+      pass += fmt::format("clusterbench_validate_check_pass{{{}}} {}\n", labels,
+                          u.verdict.verdict == Verdict::kPass ? 1 : 0);
+    }
+    o += expected + pass;
+    o += "# HELP clusterbench_validate_timestamp_seconds When the acceptance run ended (Unix time).\n"
+         "# TYPE clusterbench_validate_timestamp_seconds gauge\n";
+    o += fmt::format("clusterbench_validate_timestamp_seconds{{{}}} {:.0f}\n", base, now);
+    files[name] = o;
+  }
+  return files;
+}
+
+std::vector<Table> EvidenceTables(const ValidationReport& r) {
+  using CT = ColumnType;
+  Table meas("validate_measurements", "every measurement: one row per check, unit and round",
+             {{"check", CT::kString, "", "check name"},
+              {"benchmark", CT::kString, "", "gemm, stream, all_reduce, ..."},
+              {"scope", CT::kString, "", "device, node or fabric"},
+              {"unit", CT::kString, "", "what was measured: device, node or group"},
+              {"ranks", CT::kString, "", "ranks of the unit"},
+              {"host", CT::kString, "", "host name(s)"},
+              {"node", CT::kString, "", "node (host, or host:rank)"},
+              {"device", CT::kString, "", "device"},
+              {"round", CT::kInt64, "1", "measurement round (repeats)"},
+              {"value", CT::kFloat64, "", "measured figure; units in the units column"},
+              {"units", CT::kString, "", "FLOP/s or B/s"},
+              {"median_time", CT::kFloat64, "s", "median time of one operation"},
+              {"min_time", CT::kFloat64, "s", "fastest operation"},
+              {"max_time", CT::kFloat64, "s", "slowest operation"},
+              {"iqr_spread", CT::kFloat64, "1", "interquartile range / median of the samples"},
+              {"samples", CT::kInt64, "1", "timed operations (collectives: iterations)"},
+              {"checked", CT::kInt64, "1", "elements verified"},
+              {"wrong", CT::kInt64, "1", "elements that failed verification"},
+              {"interrupted", CT::kInt64, "1", "1 when a signal cut the measurement short"}});
+  Table verd("validate_verdicts", "one row per check and unit: the verdict and why",
+             {{"check", CT::kString, "", "check name"},
+              {"unit", CT::kString, "", "device, node or group"},
+              {"ranks", CT::kString, "", "ranks of the unit"},
+              {"node", CT::kString, "", "node"},
+              {"device", CT::kString, "", "device"},
+              {"verdict", CT::kString, "", "PASS, WARN, FAIL or SKIPPED"},
+              {"severity", CT::kString, "", "warn or critical"},
+              {"value", CT::kFloat64, "", "best round (units column)"},
+              {"expected", CT::kFloat64, "", "highest bound the unit had to reach (0: none)"},
+              {"bound", CT::kString, "", "absolute, spec, relative or outlier"},
+              {"units", CT::kString, "", "FLOP/s or B/s"},
+              {"rounds", CT::kInt64, "1", "measurement rounds"},
+              {"missed_rounds", CT::kInt64, "1", "rounds below a bound"},
+              {"reason", CT::kString, "", "measured against expected, or why skipped"}});
+  auto join = [](const std::vector<int>& v) {
+    std::string s;
+    for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+    return s;
+  };
+  for (const auto& u : r.units) {
+    const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+    const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+    for (size_t i = 0; i < u.rounds.size(); ++i) {
+      const Round& x = u.rounds[i];
+      meas.AddRow({c.name, c.benchmark, std::string(ScopeName(c.scope)), u.label, join(u.ranks), u.host, u.node,
+                   u.device, static_cast<int64_t>(i), x.value, units, x.median_s, x.min_s, x.max_s, x.iqr_spread,
+                   x.samples, x.checked, x.wrong, int64_t{x.interrupted ? 1 : 0}});
+    }
+    verd.AddRow({c.name, u.label, join(u.ranks), u.node, u.device, std::string(VerdictName(u.verdict.verdict)),
+                 std::string(SeverityName(c.judge.severity)), u.verdict.value, u.verdict.expected, u.verdict.bound,
+                 units, int64_t{u.verdict.rounds}, int64_t{u.verdict.missed_rounds}, u.verdict.reason});
+  }
+  Table ranks("validate_ranks", "one row per rank: identity and verdict",
+              {{"rank", CT::kInt64, "1", "rank"},
+               {"host", CT::kString, "", "host name"},
+               {"node", CT::kString, "", "node"},
+               {"device", CT::kString, "", "device(s)"},
+               {"cpu_model", CT::kString, "", "host CPU"},
+               {"verdict", CT::kString, "", "PASS, WARN, FAIL or SKIPPED"},
+               {"reasons", CT::kString, "", "one per line"}});
+  Table devs("validate_devices", "device identities: one row per GPU each rank reported",
+             {{"rank", CT::kInt64, "1", "rank that reported it"},
+              {"host", CT::kString, "", "host name"},
+              {"index", CT::kInt64, "1", "index on the node"},
+              {"name", CT::kString, "", "driver's device name"},
+              {"uuid", CT::kString, "", "GPU UUID"},
+              {"pci_bus_id", CT::kString, "", "PCI bus id"},
+              {"serial", CT::kString, "", "board serial"}});
+  Table vers("validate_versions", "library and driver versions per rank",
+             {{"rank", CT::kInt64, "1", "rank"},
+              {"host", CT::kString, "", "host name"},
+              {"key", CT::kString, "", "blas, mpi, driver, cuda, nccl, hdf5, ..."},
+              {"value", CT::kString, "", "version"}});
+  for (const auto& x : r.ranks) {
+    std::string why;
+    for (const auto& w : x.reasons) why += (why.empty() ? "" : "\n") + w;
+    ranks.AddRow({int64_t{x.rank}, x.host, x.node, x.device, x.cpu_model, std::string(VerdictName(x.verdict)), why});
+    for (const auto& d : x.devices) {
+      devs.AddRow({int64_t{x.rank}, x.host, int64_t{d.index}, d.name, d.uuid, d.pci_bus_id, d.serial});
+    }
+    for (const auto& [k, v] : x.versions) vers.AddRow({int64_t{x.rank}, x.host, k, v});
+  }
+  Table nodes("validate_nodes", "one row per node: verdict",
+              {{"node", CT::kString, "", "node"},
+               {"host", CT::kString, "", "host name"},
+               {"ranks", CT::kString, "", "its ranks"},
+               {"verdict", CT::kString, "", "PASS, WARN, FAIL or SKIPPED"},
+               {"reasons", CT::kString, "", "one per line"}});
+  for (const auto& n : r.nodes) {
+    std::string why;
+    for (const auto& w : n.reasons) why += (why.empty() ? "" : "\n") + w;
+    nodes.AddRow({n.node, n.host, join(n.ranks), std::string(VerdictName(n.verdict)), why});
+  }
+  Table sum("validate_summary", "cluster figures by section (compute scale, memory, communication, availability)",
+            {{"section", CT::kString, "", "compute scale, memory, communication performance, availability"},
+             {"name", CT::kString, "", "figure"},
+             {"value", CT::kFloat64, "", "measured (units column)"},
+             {"units", CT::kString, "", "FLOP/s, B/s or 1"},
+             {"nameplate", CT::kFloat64, "", "what the datasheet promises for the same units (0: unknown)"},
+             {"description", CT::kString, "", "how it is obtained"}});
+  for (const auto& f : r.summary) sum.AddRow({f.section, f.name, f.value, f.units, f.nameplate, f.description});
+  Table status("validate_status", "the run's verdict",
+               {{"status", CT::kString, "", "OK, WARN, CRITICAL or UNKNOWN"},
+                {"exit_code", CT::kInt64, "1", "0, 1, 2 or 3"},
+                {"partial", CT::kInt64, "1", "1 when interrupted"},
+                {"devices_passing", CT::kInt64, "1", ""},
+                {"devices_total", CT::kInt64, "1", ""},
+                {"nodes_passing", CT::kInt64, "1", ""},
+                {"nodes_total", CT::kInt64, "1", ""}});
+  status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
+                 int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
+  return {status, verd, meas, ranks, nodes, devs, vers, sum};
+}
+
+}  // namespace cb::acc

@@ -1,0 +1,752 @@
+#include "acceptance/runner.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <limits>
+#include <set>
+#include <sstream>
+
+#include "collectives/harness.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/stats.h"
+#include "kernels/host_gemm.h"
+#include "kernels/host_stream.h"
+
+namespace cb::acc {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+// ---------------------------------------------------------------- control plane helpers
+
+// Rank 0 receives every rank's string (others get an empty vector). Strings
+// travel as one double per byte through Gather (the control plane carries
+// doubles): small metadata only.
+std::vector<std::string> GatherStrings(coll::Communicator& comm, const std::string& mine) {
+  const size_t len = static_cast<size_t>(comm.AllReduceMax(static_cast<double>(mine.size())));
+  std::vector<double> buf(len + 1, 0.0);
+  for (size_t i = 0; i < mine.size(); ++i) buf[i] = static_cast<unsigned char>(mine[i]);
+  std::vector<double> all = comm.Gather(buf);
+  std::vector<std::string> out;
+  for (size_t r = 0; r * (len + 1) < all.size(); ++r) {
+    std::string s;
+    for (size_t i = 0; i < len; ++i) {
+      double c = all[r * (len + 1) + i];
+      if (c == 0) break;
+      s.push_back(static_cast<char>(static_cast<unsigned char>(c)));
+    }
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+// Rank 0's list of ints to every rank (O(size) broadcasts: lists are short).
+std::vector<int> BroadcastInts(coll::Communicator& comm, const std::vector<int>& mine) {
+  const int n = static_cast<int>(comm.Broadcast(static_cast<double>(mine.size())));
+  std::vector<int> out(static_cast<size_t>(n));
+  for (int i = 0; i < n; ++i) {
+    out[static_cast<size_t>(i)] =
+        static_cast<int>(comm.Broadcast(comm.rank() == 0 ? static_cast<double>(mine[static_cast<size_t>(i)]) : 0.0));
+  }
+  return out;
+}
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  return out;
+}
+
+constexpr char kFieldSep = '\x1f';
+constexpr char kRecordSep = '\x1e';
+
+// A quiet barrier: waiting ranks sleep (ArriveWithin polls with back-off)
+// instead of spinning in MPI_Barrier, so the rank measuring has the CPU.
+void QuietBarrier(coll::Communicator& comm, double timeout_s, const std::string& what) {
+  std::vector<int> missing;
+  if (comm.ArriveWithin(timeout_s, &missing)) return;
+  if (comm.rank() == 0) {
+    std::string who;
+    for (int r : missing) {
+      const auto& ri = comm.ranks()[static_cast<size_t>(r)];
+      who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", r, ri.host, ri.device);
+    }
+    std::fprintf(stderr, "clusterbench: error: watchdog: %s did not arrive within %.0f s during %s\n", who.c_str(),
+                 timeout_s, what.c_str());
+    std::fflush(stderr);
+  }
+  comm.Abort(static_cast<int>(ExitCode::kTimeout));
+}
+
+bool AnyInterrupted(coll::Communicator& comm) { return comm.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0; }
+
+// ---------------------------------------------------------------- measuring
+
+// One unit this rank measures in a node-local check.
+struct LocalUnit {
+  int device = -1;  // GPU index, -1 for the host
+  std::string device_name;
+  std::string skipped;
+};
+
+constexpr size_t kRecord = 10;  // value, median, min, max, iqr, samples, checked, wrong, interrupted, measured
+
+Round MeasureHost(const Check& c, const MeasureOptions& mo) {
+  Round r;
+  Measurement m;
+  if (c.benchmark == "gemm") {
+    SetHostGemmThreads(c.threads);
+    GemmResult g = RunHostGemm(c.dtype, c.size, c.size, c.size, mo);
+    r.value = g.flop_rate;
+    if (c.best_statistic && g.measurement.summary.min > 0)
+      r.value = g.flop_rate * g.measurement.summary.median / g.measurement.summary.min;
+    r.checked = g.checked;
+    r.wrong = g.wrong;
+    m = g.measurement;
+  } else if (c.benchmark == "stream") {
+    std::vector<StreamResult> all = RunHostStream(c.bytes, c.threads, mo);
+    const StreamResult* s = nullptr;
+    int64_t wrong = 0;
+    for (const auto& x : all) {
+      wrong += x.wrong;
+      if (x.kernel == c.kernel) s = &x;
+    }
+    if (s) {
+      r.value = s->bandwidth_Bps;
+      m = s->measurement;
+      if (c.best_statistic && m.summary.min > 0) r.value = static_cast<double>(s->bytes_moved) / m.summary.min;
+    } else {
+      m.interrupted = true;  // stopped before the judged kernel
+    }
+    r.checked = static_cast<int64_t>(all.size()) * (c.bytes / static_cast<int64_t>(sizeof(double)));
+    r.wrong = wrong;
+  } else {
+    throw RuntimeError(fmt::format("check '{}': {} has no host implementation", c.name, c.benchmark));
+  }
+  r.median_s = m.summary.median;
+  r.min_s = m.summary.min;
+  r.max_s = m.summary.max;
+  r.iqr_spread = m.iqr_spread;
+  r.samples = static_cast<int64_t>(m.samples_s.size());
+  r.interrupted = m.interrupted || Interrupted();
+  return r;
+}
+
+Round MeasureDevice(DeviceKernels& dk, int device, const Check& c, const MeasureOptions& mo, std::string* skipped) {
+  DeviceRequest req{c.benchmark, c.dtype, c.size, c.bytes};
+  DeviceResult d = dk.Run(device, req, mo);
+  Round r;
+  if (!d.skipped.empty()) {
+    *skipped = d.skipped;
+    return r;
+  }
+  r.value = d.value;
+  if (c.best_statistic && d.measurement.summary.min > 0)
+    r.value = d.value * d.measurement.summary.median / d.measurement.summary.min;
+  r.checked = d.checked;
+  r.wrong = d.wrong;
+  r.median_s = d.measurement.summary.median;
+  r.min_s = d.measurement.summary.min;
+  r.max_s = d.measurement.summary.max;
+  r.iqr_spread = d.measurement.iqr_spread;
+  r.samples = static_cast<int64_t>(d.measurement.samples_s.size());
+  r.interrupted = d.measurement.interrupted || Interrupted();
+  return r;
+}
+
+void Append(std::vector<double>* rec, const Round& r, bool measured) {
+  rec->insert(rec->end(), {r.value, r.median_s, r.min_s, r.max_s, r.iqr_spread, static_cast<double>(r.samples),
+                           static_cast<double>(r.checked), static_cast<double>(r.wrong), r.interrupted ? 1.0 : 0.0,
+                           measured ? 1.0 : 0.0});
+}
+
+Round FromRecord(const double* p) {
+  Round r;
+  r.value = p[0];
+  r.median_s = p[1];
+  r.min_s = p[2];
+  r.max_s = p[3];
+  r.iqr_spread = p[4];
+  r.samples = static_cast<int64_t>(p[5]);
+  r.checked = static_cast<int64_t>(p[6]);
+  r.wrong = static_cast<int64_t>(p[7]);
+  r.interrupted = p[8] != 0;
+  return r;
+}
+
+// Adds a round to a unit's data (values for the verdict, checks summed).
+void AddRound(UnitResult* u, const Round& r) {
+  u->rounds.push_back(r);
+  if (r.samples > 0) u->data.values.push_back(r.value);
+  u->data.checked += r.checked;
+  u->data.wrong += r.wrong;
+}
+
+class Runner {
+ public:
+  Runner(coll::Communicator& comm, const Suite& suite, const RunOptions& o) : comm_(comm), suite_(suite), o_(o) {}
+
+  ValidationReport Run();
+
+ private:
+  void Identify();
+  void RunLocalCheck(int index);
+  void RunFabricCheck(int index);
+  void SkipCheck(int index, const std::string& why);
+  void Progress(int index, double took);
+  double Planned(const Check& c) const;
+  MeasureOptions Options() const;
+
+  coll::Communicator& comm_;
+  const Suite& suite_;
+  const RunOptions& o_;
+  ValidationReport rep_;
+  std::vector<std::string> node_of_;   // per rank
+  std::vector<int> local_index_;       // per rank: index among ranks on its host
+  std::vector<int> ranks_on_host_;     // per rank
+  std::unique_ptr<DeviceKernels> dk_;  // this rank's GPU kernels, if any
+  std::vector<DeviceIdentity> my_devices_;
+  std::string why_no_devices_;
+  bool stop_ = false;
+  double timeout_s_ = 0;
+  Clock::time_point start_ = Clock::now();
+  double planned_done_ = 0, planned_total_ = 0;
+};
+
+MeasureOptions Runner::Options() const {
+  MeasureOptions mo;
+  mo.time_budget_s = suite_.time_budget_s;
+  mo.warmup = 1;
+  mo.min_reps = 5;
+  if (comm_.rank() == o_.slow_rank) mo.throttle = o_.slow_fraction;
+  mo.corrupt_output = comm_.rank() == o_.corrupt_rank;
+  return mo;
+}
+
+double Runner::Planned(const Check& c) const {
+  // Rough cost for the time-left estimate: budget x kernels x slots.
+  if (c.collective()) return 1.0;
+  int slots = 1;
+  if (!c.on_gpu) {
+    std::map<std::string, std::set<std::string>> nodes_on_host;
+    for (size_t r = 0; r < node_of_.size(); ++r) nodes_on_host[comm_.ranks()[r].host].insert(node_of_[r]);
+    for (const auto& [h, nodes] : nodes_on_host) slots = std::max(slots, static_cast<int>(nodes.size()));
+  }
+  double per = suite_.time_budget_s * (c.benchmark == "stream" && !c.on_gpu ? 4 : 1);
+  return per * slots + 0.2;
+}
+
+void Runner::Progress(int index, double took) {
+  if (comm_.rank() != 0 || !o_.progress) return;
+  planned_done_ += Planned(suite_.checks[static_cast<size_t>(index)]);
+  const double elapsed = Since(start_);
+  const double rate = planned_done_ > 0 ? elapsed / planned_done_ : 1;
+  const double left = std::max(0.0, (planned_total_ - planned_done_) * rate);
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  o_.progress(fmt::format("[{}/{}] {} ({}) done in {:.1f} s; elapsed {:.1f} s, about {:.0f} s left", index + 1,
+                          suite_.checks.size(), c.name, c.Describe(), took, elapsed, left));
+}
+
+void Runner::Identify() {
+  const auto& infos = comm_.ranks();
+  const int n = comm_.size();
+  std::set<std::string> hosts;
+  for (const auto& ri : infos) hosts.insert(ri.host);
+  NodeMode mode = o_.node_mode;
+  if (mode == NodeMode::kAuto) mode = (hosts.size() == 1 && n > 1) ? NodeMode::kRank : NodeMode::kHost;
+  node_of_.resize(static_cast<size_t>(n));
+  local_index_.resize(static_cast<size_t>(n));
+  ranks_on_host_.resize(static_cast<size_t>(n));
+  std::map<std::string, int> count;
+  for (int r = 0; r < n; ++r) {
+    const auto& h = infos[static_cast<size_t>(r)].host;
+    node_of_[static_cast<size_t>(r)] = mode == NodeMode::kRank ? fmt::format("{}:{}", h, r) : h;
+    local_index_[static_cast<size_t>(r)] = count[h]++;
+  }
+  for (int r = 0; r < n; ++r) ranks_on_host_[static_cast<size_t>(r)] = count[infos[static_cast<size_t>(r)].host];
+
+  // GPU kernels, when the suite measures a GPU.
+  bool wants_gpu = std::any_of(suite_.checks.begin(), suite_.checks.end(), [](const Check& c) { return c.on_gpu; });
+  why_no_devices_ = o_.why_no_devices;
+  if (wants_gpu && o_.device_kernels) {
+    try {
+      dk_ = o_.device_kernels();
+      if (dk_) my_devices_ = dk_->Devices();
+      if (my_devices_.empty()) why_no_devices_ = "no GPU on this node";
+    } catch (const Error& e) {
+      dk_.reset();
+      why_no_devices_ = e.what();
+    }
+  }
+  std::string mine = o_.cpu_model;
+  mine += kFieldSep;
+  for (const auto& [k, v] : o_.versions) mine += k + "=" + v + ";";
+  mine += kFieldSep;
+  for (const auto& d : my_devices_) {
+    mine += fmt::format("{}{}{}{}{}{}{}{}{}{}", d.index, kFieldSep, d.name, kFieldSep, d.uuid, kFieldSep, d.pci_bus_id,
+                        kFieldSep, d.serial, kRecordSep);
+  }
+  std::vector<std::string> all = GatherStrings(comm_, mine);
+  if (comm_.rank() != 0) return;
+  for (int r = 0; r < n; ++r) {
+    RankResult rr;
+    rr.rank = r;
+    rr.host = infos[static_cast<size_t>(r)].host;
+    rr.node = node_of_[static_cast<size_t>(r)];
+    std::string text = all[static_cast<size_t>(r)];
+    size_t a = text.find(kFieldSep), b = text.find(kFieldSep, a + 1);
+    rr.cpu_model = text.substr(0, a);
+    for (const auto& kv : Split(text.substr(a + 1, b - a - 1), ';')) {
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) rr.versions[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    for (const auto& recd : Split(text.substr(b + 1), kRecordSep)) {
+      auto f = Split(recd, kFieldSep);
+      if (f.size() < 5) continue;
+      rr.devices.push_back({std::stoi(f[0]), f[1], f[2], f[3], f[4]});
+    }
+    rr.device = wants_gpu && !rr.devices.empty() ? "" : "cpu";
+    rep_.ranks.push_back(std::move(rr));
+  }
+}
+
+void Runner::SkipCheck(int index, const std::string& why) {
+  if (comm_.rank() != 0) return;
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  UnitResult u;
+  u.check = index;
+  u.label = "all ranks";
+  for (int r = 0; r < comm_.size(); ++r) u.ranks.push_back(r);
+  u.host = "*";
+  u.node = "*";
+  u.device = "*";
+  u.data.label = u.label;
+  u.data.skipped = why;
+  u.verdict = Judge(c.judge, {u.data}).front();
+  rep_.units.push_back(std::move(u));
+}
+
+void Runner::RunLocalCheck(int index) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const int me = comm_.rank();
+  const size_t ume = static_cast<size_t>(me);
+
+  // This rank's units and its slot among the ranks of its host.
+  std::vector<LocalUnit> units;
+  int slot = 0;
+  if (!c.on_gpu) {
+    // The host is one unit per node, measured by the node's first rank.
+    bool first_of_node = true;
+    for (int r = 0; r < me; ++r) first_of_node &= node_of_[static_cast<size_t>(r)] != node_of_[ume];
+    if (first_of_node) {
+      units.push_back({-1, "cpu", ""});
+      // Nodes sharing a host take turns: slot = index among the host's measuring ranks.
+      for (int r = 0; r < me; ++r) {
+        bool other_first = true;
+        for (int q = 0; q < r; ++q) other_first &= node_of_[static_cast<size_t>(q)] != node_of_[static_cast<size_t>(r)];
+        slot += other_first && comm_.ranks()[static_cast<size_t>(r)].host == comm_.ranks()[ume].host;
+      }
+    }
+  } else if (!dk_ || my_devices_.empty()) {
+    units.push_back({-1, "gpu", why_no_devices_});
+  } else {
+    // One rank per node drives every GPU; several ranks per node split them.
+    const int share = ranks_on_host_[ume], mine = local_index_[ume];
+    for (const auto& d : my_devices_) {
+      if (share > 1 && d.index % share != mine) continue;
+      LocalUnit u{d.index, fmt::format("{} {}", d.index, d.name), ""};
+      if (!MatchesGpu(suite_, d.name)) {
+        u.skipped = fmt::format("the suite is for {}; this device is '{}'", suite_.gpu_name, d.name);
+      }
+      units.push_back(u);
+    }
+    if (units.empty()) units.push_back({-1, "gpu", fmt::format("no GPU left for local rank {} of {}", mine, share)});
+  }
+
+  const size_t max_units = static_cast<size_t>(comm_.AllReduceMax(static_cast<double>(units.size())));
+  const int slots = static_cast<int>(comm_.AllReduceMax(static_cast<double>(slot + 1)));
+  // Labels and skip reasons, once.
+  std::string desc;
+  for (const auto& u : units) desc += u.device_name + kFieldSep + u.skipped + kRecordSep;
+  std::vector<std::string> descs = GatherStrings(comm_, desc);
+
+  std::vector<UnitResult> results;            // rank 0
+  std::vector<std::pair<int, size_t>> owner;  // (rank, unit index on that rank) per result
+  if (me == 0) {
+    for (int r = 0; r < comm_.size(); ++r) {
+      size_t k = 0;
+      for (const auto& recd : Split(descs[static_cast<size_t>(r)], kRecordSep)) {
+        auto f = Split(recd, kFieldSep);
+        UnitResult u;
+        u.check = index;
+        u.host = comm_.ranks()[static_cast<size_t>(r)].host;
+        u.node = node_of_[static_cast<size_t>(r)];
+        u.device = f.empty() ? "" : f[0];
+        u.data.skipped = f.size() > 1 ? f[1] : "";
+        if (c.on_gpu || c.scope == Scope::kDevice) {
+          u.ranks = {r};
+        } else {
+          for (int q = 0; q < comm_.size(); ++q) {
+            if (node_of_[static_cast<size_t>(q)] == u.node) u.ranks.push_back(q);
+          }
+        }
+        u.label = c.on_gpu ? fmt::format("rank {} ({}, GPU {})", r, u.host, u.device)
+                           : fmt::format("node {} (rank {})", u.node, r);
+        u.data.label = u.label;
+        u.data.peer_group = c.on_gpu && c.scope == Scope::kDevice ? u.node : "";
+        results.push_back(std::move(u));
+        owner.emplace_back(r, k++);
+      }
+    }
+  }
+
+  const MeasureOptions mo = Options();
+  std::set<int> measure;  // ranks measuring in this round (all in the first)
+  for (int r = 0; r < comm_.size(); ++r) measure.insert(r);
+  // `rounds` interleaved passes over every unit, then passes over the units
+  // whose latest round missed, until they pass or have `repeats` misses.
+  const int max_rounds = c.rounds + c.judge.repeats - 1;
+  for (int round = 0; round < max_rounds && !stop_; ++round) {
+    std::vector<Round> mine(units.size());
+    std::vector<bool> measured(units.size(), false);
+    for (int s = 0; s < slots; ++s) {
+      if (s == slot && measure.count(me) && !Interrupted()) {
+        for (size_t i = 0; i < units.size(); ++i) {
+          if (!units[i].skipped.empty()) continue;
+          if (c.on_gpu) {
+            mine[i] = MeasureDevice(*dk_, units[i].device, c, mo, &units[i].skipped);
+          } else {
+            mine[i] = MeasureHost(c, mo);
+          }
+          measured[i] = units[i].skipped.empty() && mine[i].samples > 0;
+        }
+      }
+      if (slots > 1) QuietBarrier(comm_, timeout_s_, fmt::format("check '{}' slot {}", c.name, s));
+    }
+    std::vector<double> rec;
+    for (size_t i = 0; i < max_units; ++i) {
+      Append(&rec, i < units.size() ? mine[i] : Round{}, i < units.size() && measured[i]);
+    }
+    std::vector<double> all = comm_.Gather(rec);
+    std::vector<int> again;
+    if (me == 0) {
+      for (size_t k = 0; k < results.size(); ++k) {
+        const auto [r, i] = owner[k];
+        const double* p = &all[(static_cast<size_t>(r) * max_units + i) * kRecord];
+        if (p[9] != 0) AddRound(&results[k], FromRecord(p));
+      }
+      std::vector<UnitData> data;
+      for (const auto& u : results) data.push_back(u.data);
+      std::vector<UnitVerdict> v = Judge(c.judge, data);
+      std::set<int> ranks;
+      for (size_t k = 0; k < results.size(); ++k) {
+        results[k].verdict = v[k];
+        if (v[k].needs_more) ranks.insert(owner[k].first);
+      }
+      again.assign(ranks.begin(), ranks.end());
+    }
+    stop_ = AnyInterrupted(comm_);
+    if (round + 1 >= max_rounds || stop_) break;
+    if (round + 1 < c.rounds) continue;  // every unit again
+    again = BroadcastInts(comm_, again);
+    if (again.empty()) break;
+    measure = std::set<int>(again.begin(), again.end());
+  }
+  // Units skipped at run time (a device that cannot run the dtype) say why.
+  std::string late;
+  for (const auto& u : units) late += u.skipped + kRecordSep;
+  std::vector<std::string> lates = GatherStrings(comm_, late);
+  if (me == 0) {
+    for (size_t k = 0; k < results.size(); ++k) {
+      auto f = Split(lates[static_cast<size_t>(owner[k].first)], kRecordSep);
+      if (owner[k].second < f.size() && !f[owner[k].second].empty()) results[k].data.skipped = f[owner[k].second];
+    }
+    std::vector<UnitData> data;
+    for (const auto& u : results) data.push_back(u.data);
+    std::vector<UnitVerdict> v = Judge(c.judge, data);
+    for (size_t k = 0; k < results.size(); ++k) {
+      results[k].verdict = v[k];
+      rep_.units.push_back(std::move(results[k]));
+    }
+  }
+}
+
+void Runner::RunFabricCheck(int index) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const int n = comm_.size();
+  if (n < 2) return SkipCheck(index, fmt::format("{} needs at least 2 ranks; the job has {}", c.benchmark, n));
+  if (c.backend == "nccl") {
+    return SkipCheck(index,
+                     "NCCL collectives (device buffers) are not yet run by validate; this build measures "
+                     "collectives over the job's MPI communicator");
+  }
+  // Groups: colors as --split assigns them (identical on every rank).
+  std::map<int, std::vector<int>> groups;
+  for (int r = 0; r < n; ++r) groups[c.split.empty() ? 0 : coll::SplitColor(c.split, comm_.ranks(), r)].push_back(r);
+  for (const auto& [color, members] : groups) {
+    if (members.size() < 2) {
+      return SkipCheck(index, fmt::format("split {} gives group {} a single rank (rank {}); nothing to measure",
+                                          c.split, color, members.front()));
+    }
+  }
+  coll::BenchOptions b;
+  b.ops = {coll::ParseOp(c.benchmark)};
+  b.min_bytes = b.max_bytes = static_cast<size_t>(c.bytes);
+  b.iters = c.iters;
+  b.warmup = 2;
+  b.checks = 1;
+  b.dtype = coll::ParseDataType(c.dtype);
+  b.in_place = false;
+  b.split = c.split;
+  b.timeout_s = timeout_s_;
+  b.slow_rank = o_.slow_rank;
+  b.slow_fraction = o_.slow_fraction;  // the slow rank enters each op late
+  coll::ValidateOptions(&b, comm_);
+
+  std::vector<UnitResult> results;
+  std::vector<int> colors;
+  if (comm_.rank() == 0) {
+    for (const auto& [color, members] : groups) {
+      UnitResult u;
+      u.check = index;
+      u.ranks = members;
+      std::set<std::string> hs;
+      for (int r : members) hs.insert(comm_.ranks()[static_cast<size_t>(r)].host);
+      for (const auto& h : hs) u.host += (u.host.empty() ? "" : ",") + h;
+      u.node = groups.size() == 1 ? "job" : fmt::format("group {}", color);
+      u.device = "";
+      std::string list;
+      for (int r : members) list += (list.empty() ? "" : ",") + std::to_string(r);
+      u.label = fmt::format("{} (ranks {})", u.node, list);
+      u.data.label = u.label;
+      results.push_back(std::move(u));
+      colors.push_back(color);
+    }
+  }
+  const int max_rounds = c.rounds + c.judge.repeats - 1;
+  for (int round = 0; round < max_rounds && !stop_; ++round) {
+    coll::BenchReport rep = coll::RunBenchmark(comm_, b, nullptr);
+    int more = 0;
+    if (comm_.rank() == 0) {
+      for (size_t k = 0; k < results.size(); ++k) {
+        Round r;
+        r.samples = c.iters;
+        if (!b.split.empty()) {
+          for (const auto& g : rep.groups) {
+            if (g.in_place || g.group != colors[k]) continue;
+            r.value = g.busbw;
+            r.median_s = r.min_s = r.max_s = g.time_s;
+            r.wrong = g.wrong;
+          }
+        } else if (!rep.results.empty()) {
+          const auto& t = rep.results.front().out_of_place;
+          r.value = t.busbw;
+          r.median_s = t.time_s;
+          r.min_s = t.rank_time.min;
+          r.max_s = t.rank_time.max;
+          r.wrong = t.wrong;
+        } else {
+          r.samples = 0;
+        }
+        r.checked = static_cast<int64_t>(c.bytes);
+        r.interrupted = rep.interrupted;
+        AddRound(&results[k], r);
+      }
+      std::vector<UnitData> data;
+      for (const auto& u : results) data.push_back(u.data);
+      std::vector<UnitVerdict> v = Judge(c.judge, data);
+      for (size_t k = 0; k < results.size(); ++k) {
+        results[k].verdict = v[k];
+        more |= v[k].needs_more;
+      }
+    }
+    stop_ = rep.interrupted || AnyInterrupted(comm_);
+    if (stop_ || round + 1 >= max_rounds) break;
+    if (round + 1 < c.rounds) continue;
+    if (comm_.Broadcast(more) == 0) break;
+  }
+  for (auto& u : results) rep_.units.push_back(std::move(u));
+}
+
+ValidationReport Runner::Run() {
+  if (o_.slow_rank >= comm_.size() || o_.corrupt_rank >= comm_.size()) {
+    throw UsageError(fmt::format("--inject: rank {} is outside the job ({} rank(s))",
+                                 std::max(o_.slow_rank, o_.corrupt_rank), comm_.size()));
+  }
+  timeout_s_ = o_.timeout_s > 0 ? o_.timeout_s : 60 + 20 * suite_.time_budget_s;
+  rep_.suite = suite_;
+  rep_.backend = comm_.backend();
+  Identify();
+  for (const auto& c : suite_.checks) planned_total_ += Planned(c);
+  for (size_t i = 0; i < suite_.checks.size(); ++i) {
+    const int idx = static_cast<int>(i);
+    const Check& c = suite_.checks[i];
+    if (stop_) {
+      SkipCheck(idx, "not run: interrupted");
+      continue;
+    }
+    if (comm_.rank() == 0 && o_.progress) {
+      o_.progress(fmt::format("[{}/{}] {}: {} ...", i + 1, suite_.checks.size(), c.name, c.Describe()));
+    }
+    auto t0 = Clock::now();
+    if (c.collective()) {
+      RunFabricCheck(idx);
+    } else {
+      RunLocalCheck(idx);
+    }
+    Progress(idx, Since(t0));
+    if (!stop_) stop_ = AnyInterrupted(comm_);
+  }
+  if (comm_.rank() != 0) return {};
+  rep_.partial = stop_;
+  if (stop_)
+    rep_.partial_reason = fmt::format("interrupted by signal {}; checks not run are SKIPPED", InterruptSignal());
+  rep_.elapsed_s = Since(start_);
+  RollUp(&rep_);
+  return rep_;
+}
+
+}  // namespace
+
+void RollUp(ValidationReport* rep) {
+  const Suite& suite = rep->suite;
+  std::map<int, RankResult*> by_rank;
+  for (auto& r : rep->ranks) {
+    r.verdict = Verdict::kSkipped;
+    r.reasons.clear();
+    by_rank[r.rank] = &r;
+  }
+  // Devices: (node, device) pairs of node-local units.
+  std::map<std::pair<std::string, std::string>, Verdict> devices;
+  std::vector<Verdict> all;
+  for (const auto& u : rep->units) {
+    all.push_back(u.verdict.verdict);
+    const Check& c = suite.checks[static_cast<size_t>(u.check)];
+    if (!c.collective() && u.node != "*") {
+      auto key = std::make_pair(u.node, u.device);
+      auto it = devices.find(key);
+      devices[key] = it == devices.end() ? u.verdict.verdict : Worst(it->second, u.verdict.verdict);
+    }
+    for (int r : u.ranks) {
+      auto it = by_rank.find(r);
+      if (it == by_rank.end()) continue;
+      RankResult& rr = *it->second;
+      rr.verdict = Worst(rr.verdict, u.verdict.verdict);
+      if (u.verdict.verdict != Verdict::kPass && !u.verdict.reason.empty()) {
+        if (std::find(rr.reasons.begin(), rr.reasons.end(), u.verdict.reason) == rr.reasons.end())
+          rr.reasons.push_back(u.verdict.reason);
+      }
+      if (!c.collective() && c.on_gpu && !u.device.empty() && u.device != "gpu") {
+        rr.device += (rr.device.empty() ? "" : ";") + u.device;
+      }
+    }
+  }
+  for (auto& r : rep->ranks) {
+    // Keep each device once.
+    auto parts = Split(r.device, ';');
+    std::set<std::string> seen;
+    std::string d;
+    for (const auto& p : parts) {
+      if (!p.empty() && seen.insert(p).second) d += (d.empty() ? "" : ";") + p;
+    }
+    r.device = d.empty() ? (r.devices.empty() ? "cpu" : "gpu") : d;
+  }
+  // Nodes.
+  rep->nodes.clear();
+  std::map<std::string, size_t> node_index;
+  for (const auto& r : rep->ranks) {
+    auto [it, fresh] = node_index.emplace(r.node, rep->nodes.size());
+    if (fresh) {
+      NodeResult nr;
+      nr.node = r.node;
+      nr.host = r.host;
+      rep->nodes.push_back(nr);
+    }
+    NodeResult& nr = rep->nodes[it->second];
+    nr.ranks.push_back(r.rank);
+    nr.verdict = Worst(nr.verdict, r.verdict);
+    for (const auto& why : r.reasons) {
+      std::string line = fmt::format("rank {}: {}", r.rank, why);
+      nr.reasons.push_back(line);
+    }
+  }
+  rep->status = ClusterStatus(all);
+  if (rep->partial && rep->status.exit_code == 0) rep->status = {"UNKNOWN", 3};
+
+  // Availability.
+  rep->devices_total = rep->devices_passing = 0;
+  int devices_warn = 0;
+  for (const auto& [key, v] : devices) {
+    if (v == Verdict::kSkipped) continue;
+    ++rep->devices_total;
+    rep->devices_passing += v == Verdict::kPass;
+    devices_warn += v == Verdict::kWarn;
+  }
+  rep->nodes_total = rep->nodes_passing = 0;
+  for (const auto& nr : rep->nodes) {
+    if (nr.verdict == Verdict::kSkipped) continue;
+    ++rep->nodes_total;
+    rep->nodes_passing += nr.verdict == Verdict::kPass;
+  }
+
+  // Summary figures.
+  rep->summary.clear();
+  for (size_t ci = 0; ci < suite.checks.size(); ++ci) {
+    const Check& c = suite.checks[ci];
+    std::vector<double> bests;
+    for (const auto& u : rep->units) {
+      if (u.check == static_cast<int>(ci) && u.verdict.verdict != Verdict::kSkipped) bests.push_back(u.verdict.value);
+    }
+    if (bests.empty()) continue;
+    double sum = 0;
+    for (double b : bests) sum += b;
+    const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+    if (c.benchmark == "gemm" || c.benchmark == "peak") {
+      rep->summary.push_back(
+          {"compute scale", fmt::format("{} {} delivered ({})", c.benchmark, c.dtype, c.name), sum, units,
+           c.judge.spec ? *c.judge.spec * static_cast<double>(bests.size()) : 0,
+           fmt::format("sum over {} unit(s) of the measured {} (median of its rounds each); nameplate = "
+                       "spec x units",
+                       bests.size(), c.benchmark)});
+    } else if (c.benchmark == "stream" || c.benchmark == "copy") {
+      rep->summary.push_back({"memory", fmt::format("{} median per unit ({})", c.benchmark, c.name), Median(bests),
+                              units, c.judge.spec.value_or(0),
+                              fmt::format("median over {} unit(s); aggregate {}", bests.size(),
+                                          FormatQuantity(sum, Dimension::kBandwidth))});
+    } else {
+      std::set<std::string> hosts;
+      for (const auto& r : rep->ranks) hosts.insert(r.host);
+      std::string kind = c.split == "intra"   ? "intra-node"
+                         : c.split == "inter" ? "inter-node"
+                         : hosts.size() > 1   ? "inter-node (whole job)"
+                                              : "intra-node (whole job)";
+      rep->summary.push_back(
+          {"communication performance",
+           fmt::format("{} {} bus bandwidth, slowest group ({})", kind, c.benchmark, c.name),
+           *std::min_element(bests.begin(), bests.end()), units, 0,
+           fmt::format("{} at {}; {} group(s), median {}", c.benchmark, FormatBytes(static_cast<double>(c.bytes)),
+                       bests.size(), FormatQuantity(Median(bests), Dimension::kBandwidth))});
+    }
+  }
+  rep->summary.push_back({"availability", "devices passing", static_cast<double>(rep->devices_passing), "1",
+                          static_cast<double>(rep->devices_total),
+                          fmt::format("devices (GPUs, or a host's CPU) with every check PASS, of those judged; {} "
+                                      "with warnings",
+                                      devices_warn)});
+  rep->summary.push_back({"availability", "nodes passing", static_cast<double>(rep->nodes_passing), "1",
+                          static_cast<double>(rep->nodes_total), "nodes whose every rank passes, of those judged"});
+}
+
+ValidationReport RunSuite(coll::Communicator& comm, const Suite& suite, const RunOptions& options) {
+  Runner runner(comm, suite, options);
+  return runner.Run();
+}
+
+}  // namespace cb::acc

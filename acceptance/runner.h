@@ -1,0 +1,124 @@
+// Runs a suite on every rank of a job and judges it (verdict.h).
+//
+// Every rank calls RunSuite with its communicator (MPI: one rank per node for
+// host checks, or one per GPU; a single rank without MPI). Per check:
+//  - node-local checks (device, node scope) are measured by the ranks that
+//    own a unit: a node's first rank for node scope, each rank's devices for
+//    device scope. Ranks on the same physical host measure host resources one
+//    at a time (slots separated by a quiet barrier), with a fixed thread count,
+//    so they do not contend; different hosts measure at the same time;
+//  - fabric checks run the collective over the job or its --split groups;
+//  - rank 0 gathers the figures and judges them; units whose latest round
+//    missed a bound are measured again until they pass or have `repeats`
+//    misses.
+// Nodes: by default a node is a host name. With NodeMode::kRank (or kAuto
+// when every rank runs on one host, as in CI's `mpirun -np 4` on one machine)
+// each rank is its own node, named "host:rank", so one machine can act as a
+// fleet.
+#ifndef CLUSTERBENCH_ACCEPTANCE_RUNNER_H_
+#define CLUSTERBENCH_ACCEPTANCE_RUNNER_H_
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "acceptance/device_kernels.h"
+#include "acceptance/suite.h"
+#include "acceptance/verdict.h"
+#include "collectives/communicator.h"
+
+namespace cb::acc {
+
+enum class NodeMode { kAuto, kHost, kRank };
+
+struct RunOptions {
+  int slow_rank = -1;  // --inject slow:R:F: rank R's measured figures drop to (1 - F)
+  double slow_fraction = 0;
+  int corrupt_rank = -1;  // --inject corrupt:R: rank R's outputs fail verification
+  NodeMode node_mode = NodeMode::kAuto;
+  double timeout_s = 0;  // watchdog per slot; 0: 60 s + 20 x the suite's time budget
+  // GPU kernels (null: none in this build); why_no_devices says why.
+  DeviceKernelsFactory device_kernels;
+  std::string why_no_devices = "no GPU kernels backend in this build";
+  // Host facts of this rank: CPU model, versions (collected by the caller).
+  std::string cpu_model;
+  std::map<std::string, std::string> versions;
+  // Rank 0: one line per phase (check), with the time left.
+  std::function<void(const std::string&)> progress;
+};
+
+// One measurement round of one unit, for the evidence file.
+struct Round {
+  double value = 0;  // SI
+  double median_s = 0, min_s = 0, max_s = 0, iqr_spread = 0;
+  int64_t samples = 0;
+  int64_t checked = 0, wrong = 0;
+  bool interrupted = false;
+};
+
+// One unit of one check: a device, a node, or a collective group.
+struct UnitResult {
+  int check = 0;  // index into Suite::checks
+  std::string label;
+  std::vector<int> ranks;  // the rank that measured it, or the group's members
+  std::string host, node, device;
+  std::vector<Round> rounds;
+  UnitData data;
+  UnitVerdict verdict;
+};
+
+struct RankResult {
+  int rank = 0;
+  std::string host, node, device;  // device: "cpu" or the GPU(s) it drives
+  std::string cpu_model;
+  std::vector<DeviceIdentity> devices;
+  std::map<std::string, std::string> versions;
+  Verdict verdict = Verdict::kSkipped;
+  std::vector<std::string> reasons;  // every non-PASS unit verdict touching the rank
+};
+
+struct NodeResult {
+  std::string node, host;
+  std::vector<int> ranks;
+  Verdict verdict = Verdict::kSkipped;
+  std::vector<std::string> reasons;
+};
+
+// Cluster figures in the sections buyers use.
+struct SummaryFigure {
+  std::string section;  // compute scale, memory, communication performance, availability
+  std::string name;     // e.g. "gemm fp64 delivered"
+  double value = 0;
+  std::string units;        // SI
+  double nameplate = 0;     // 0 when unknown
+  std::string description;  // how it is obtained
+};
+
+struct ValidationReport {
+  Suite suite;
+  std::vector<RankResult> ranks;
+  std::vector<NodeResult> nodes;
+  std::vector<UnitResult> units;
+  std::vector<SummaryFigure> summary;
+  Status status;
+  bool partial = false;  // interrupted: checks not run are SKIPPED
+  std::string partial_reason;
+  double elapsed_s = 0;
+  int devices_total = 0, devices_passing = 0;
+  int nodes_total = 0, nodes_passing = 0;
+  std::string backend;  // of the control plane
+};
+
+// Runs the suite on this rank. The report is complete on rank 0 only (other
+// ranks get an empty one). Throws ConfigError/UsageError the same way on
+// every rank for what cannot run (an injection naming a rank outside the job).
+ValidationReport RunSuite(coll::Communicator& comm, const Suite& suite, const RunOptions& options);
+
+// Rolls unit verdicts up to ranks, nodes, the summary and the status (used by
+// RunSuite; exposed for tests). `report.units`, `ranks` and `suite` must be set.
+void RollUp(ValidationReport* report);
+
+}  // namespace cb::acc
+
+#endif  // CLUSTERBENCH_ACCEPTANCE_RUNNER_H_

@@ -1,0 +1,177 @@
+#include "acceptance/suite.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "collectives/harness.h"
+#include "collectives/op.h"
+#include "core/error.h"
+
+namespace cb::acc {
+
+const char* ScopeName(Scope s) {
+  switch (s) {
+    case Scope::kDevice:
+      return "device";
+    case Scope::kNode:
+      return "node";
+    case Scope::kFabric:
+      return "fabric";
+  }
+  return "?";
+}
+
+bool Check::collective() const {
+  return benchmark != "gemm" && benchmark != "peak" && benchmark != "stream" && benchmark != "copy";
+}
+
+std::string Check::Describe() const {
+  if (benchmark == "gemm" || benchmark == "peak") {
+    return fmt::format("{} {}{}, {}", benchmark, dtype, size ? fmt::format(" {}^3", size) : "", ScopeName(scope));
+  }
+  if (benchmark == "stream")
+    return fmt::format("stream {}, {} arrays, {}", kernel, FormatBytes(double(bytes)), ScopeName(scope));
+  if (benchmark == "copy") return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
+  return fmt::format("{} {}, {}{}", benchmark, FormatBytes(double(bytes)), ScopeName(scope),
+                     split.empty() ? "" : " split " + split);
+}
+
+namespace {
+
+std::string Lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// The nameplate figure a fraction_of_spec threshold refers to, if any.
+std::optional<double> SpecFigure(const ConfigNode& gpu, const Check& c, std::string* key) {
+  if (c.benchmark == "gemm" || c.benchmark == "peak") {
+    std::string k = c.dtype;
+    if (c.benchmark == "gemm" && k == "fp64") k = "fp64_tensor";
+    *key = "peak." + k;
+  } else if (c.benchmark == "stream") {
+    *key = "memory_bandwidth";
+  } else {
+    *key = "";
+    return std::nullopt;
+  }
+  const ConfigNode* n = gpu.Find(*key);
+  if (!n) return std::nullopt;
+  return n->AsDouble();
+}
+
+}  // namespace
+
+Suite SuiteFromConfig(const ConfigNode& doc) {
+  Suite s;
+  s.name = doc.at("name").AsString();
+  s.description = doc.GetString("description", "");
+  s.file = doc.source_file();
+  s.time_budget_s = doc.GetDouble("time_budget", 10);
+  s.yaml = doc.ToYaml();
+  const ConfigNode* gpu = doc.Find("gpu");
+  if (gpu) {
+    s.has_gpu = true;
+    s.gpu_name = gpu->at("name").AsString();
+    if (const ConfigNode* m = gpu->Find("match")) {
+      for (const auto& item : m->items()) s.gpu_match.push_back(item.AsString());
+    }
+    if (s.gpu_match.empty()) s.gpu_match.push_back(s.gpu_name);
+  }
+  std::set<std::string> names;
+  for (const auto& item : doc.at("checks").items()) {
+    Check c;
+    c.where = item.where();
+    c.name = item.at("name").AsString();
+    if (!names.insert(c.name).second) {
+      throw ConfigError(fmt::format("{}: key 'checks': duplicate check name '{}'", c.where, c.name));
+    }
+    c.benchmark = item.at("benchmark").AsString();
+    std::string scope = item.GetString("scope", "device");
+    c.scope = scope == "node" ? Scope::kNode : scope == "fabric" ? Scope::kFabric : Scope::kDevice;
+    c.dtype = item.GetString("dtype", "");
+    c.bytes = static_cast<int64_t>(item.GetDouble("bytes", 0));
+    c.size = item.GetInt("size", 0);
+    c.split = item.GetString("split", "");
+    c.kernel = item.GetString("kernel", "triad");
+    c.threads = static_cast<int>(item.GetInt("threads", 1));
+    c.backend = item.GetString("backend", "auto");
+    c.iters = static_cast<int>(item.GetInt("iters", 20));
+    c.rounds = static_cast<int>(item.GetInt("rounds", 1));
+    c.best_statistic = item.GetString("statistic", "median") == "best";
+    c.on_gpu = s.has_gpu && !c.collective();
+    auto fail = [&](const std::string& what) {
+      throw ConfigError(fmt::format("{}: check '{}': {}", c.where, c.name, what));
+    };
+
+    CheckSpec& j = c.judge;
+    j.name = c.name;
+    j.dimension = (c.benchmark == "gemm" || c.benchmark == "peak") ? Dimension::kFlopRate : Dimension::kBandwidth;
+    j.repeats = static_cast<int>(item.GetInt("repeats", 1));
+    j.severity = item.GetString("severity", "critical") == "warn" ? Severity::kWarn : Severity::kCritical;
+    if (const ConfigNode* t = item.Find("threshold")) {
+      if (t->Has("absolute")) j.thresholds.absolute = t->at("absolute").AsDouble();
+      if (t->Has("fraction_of_spec")) j.thresholds.fraction_of_spec = t->at("fraction_of_spec").AsDouble();
+      j.thresholds.relative = t->GetDouble("relative", 0.1);
+      j.thresholds.outlier_mads = t->GetDouble("outlier_mads", 5);
+      j.thresholds.outlier_min_deviation = t->GetDouble("outlier_min_deviation", 0.05);
+    }
+    std::string spec_key;
+    if (gpu) j.spec = SpecFigure(*gpu, c, &spec_key);
+    if (j.thresholds.fraction_of_spec && !j.spec) {
+      if (!gpu) fail("threshold.fraction_of_spec needs a nameplate figure: the suite names no gpu");
+      if (spec_key.empty())
+        fail(fmt::format("threshold.fraction_of_spec: {} has no nameplate figure; use absolute", c.benchmark));
+      fail(fmt::format("threshold.fraction_of_spec: the gpu '{}' has no {}", s.gpu_name, spec_key));
+    }
+    ValidateThresholds(j, c.where);
+
+    // Settings that must fit the benchmark.
+    if (c.collective()) {
+      if (c.scope != Scope::kFabric) fail(fmt::format("{} is a collective: scope must be fabric", c.benchmark));
+      if (c.bytes <= 0) fail("a collective needs bytes (the message size)");
+      if (c.dtype.empty()) c.dtype = "float";
+      try {
+        coll::ParseDataType(c.dtype);
+        if (!c.split.empty()) coll::ParseSplitModulus(c.split);
+      } catch (const Error& e) {
+        fail(e.what());
+      }
+    } else {
+      if (c.scope == Scope::kFabric) fail(fmt::format("{} is node-local: scope must be device or node", c.benchmark));
+      if (!c.split.empty()) fail("split applies to collectives only");
+      if (c.benchmark == "gemm" || c.benchmark == "peak") {
+        if (c.dtype.empty()) fail(fmt::format("{} needs a dtype", c.benchmark));
+        if (!c.on_gpu && c.dtype != "fp64" && c.dtype != "fp32") {
+          fail(fmt::format("dtype {}: the host runs fp64 and fp32 GEMM (name a gpu for {})", c.dtype, c.dtype));
+        }
+        if (c.size <= 0) c.size = c.on_gpu ? 8192 : 512;
+      }
+      if ((c.benchmark == "peak" || c.benchmark == "copy") && !s.has_gpu) {
+        fail(fmt::format("{} measures a GPU: the suite names no gpu", c.benchmark));
+      }
+      if (c.benchmark == "stream" && c.bytes <= 0) c.bytes = c.on_gpu ? (int64_t{1} << 30) : (int64_t{64} << 20);
+      if (c.benchmark == "copy" && c.bytes <= 0) c.bytes = int64_t{1} << 30;
+    }
+    s.checks.push_back(std::move(c));
+  }
+  if (s.checks.empty()) throw ConfigError(fmt::format("{}: key 'checks': a suite needs at least one check", s.file));
+  return s;
+}
+
+Suite LoadSuite(const ConfigLoader& loader, const std::string& name_or_path, const std::vector<Override>& overrides) {
+  return SuiteFromConfig(loader.Load("suite", name_or_path, overrides));
+}
+
+bool MatchesGpu(const Suite& suite, const std::string& device_name) {
+  const std::string d = Lower(device_name);
+  for (const auto& m : suite.gpu_match) {
+    if (!m.empty() && d.find(Lower(m)) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace cb::acc

@@ -1,0 +1,77 @@
+// Acceptance suites: the checks a cluster must pass, read from a suite
+// document (configs/suites/*.yaml, schema: `clusterbench config describe
+// suite`). Loading validates what the schema cannot: thresholds that
+// contradict each other, a fraction of spec without a GPU, options that do
+// not apply to the benchmark.
+#ifndef CLUSTERBENCH_ACCEPTANCE_SUITE_H_
+#define CLUSTERBENCH_ACCEPTANCE_SUITE_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "acceptance/verdict.h"
+#include "core/config.h"
+
+namespace cb::acc {
+
+// What a check measures and where:
+//  device  one figure per device (GPU; "cpu" on a host suite), relative to
+//          the best device of its node;
+//  node    one figure per node, relative to the fleet's best node;
+//  fabric  a collective over the job (or over each --split group), one
+//          figure per group, relative to the best group.
+enum class Scope { kDevice, kNode, kFabric };
+const char* ScopeName(Scope s);
+
+struct Check {
+  std::string name;
+  std::string benchmark;  // gemm, peak, stream, copy, or a collective (all_reduce, ...)
+  Scope scope = Scope::kDevice;
+  std::string dtype;            // gemm: fp64/fp32 (host), bf16/fp8/... (GPU); collectives: float, ...
+  int64_t bytes = 0;            // stream: per array; collectives: message size; copy: buffer
+  int64_t size = 0;             // gemm m = n = k
+  std::string split;            // collectives: "", intra, inter, MOD:k
+  std::string kernel;           // stream: copy, scale, add, triad
+  int threads = 1;              // host measurements
+  std::string backend;          // collectives: auto, mpi, nccl
+  int iters = 20;               // collectives
+  int rounds = 1;               // interleaved passes over every unit before judging
+  bool best_statistic = false;  // figure from the fastest call, not the median
+  CheckSpec judge;              // name, dimension, thresholds, spec, repeats, severity
+  std::string where;            // file:line:column of the check, for messages
+  bool on_gpu = false;          // measured on the suite's GPU (the suite names one)
+
+  bool collective() const;
+  std::string Describe() const;  // "stream triad, 64 MiB arrays, node"
+};
+
+struct Suite {
+  std::string name;
+  std::string description;
+  std::string file;
+  double time_budget_s = 10;
+  // The expected GPU (absent for host suites).
+  bool has_gpu = false;
+  std::string gpu_name;
+  std::vector<std::string> gpu_match;  // substrings of the driver's device name
+  std::vector<Check> checks;
+  std::string yaml;  // effective document, for the evidence file
+};
+
+// Builds a Suite from a loaded suite document. Throws ConfigError naming
+// file:line:column and the check for contradictions (see ValidateThresholds)
+// and for settings that do not apply (fraction_of_spec on a collective,
+// GEMM dtypes the host cannot run, a split mode that does not exist).
+Suite SuiteFromConfig(const ConfigNode& doc);
+
+// Loads and builds (file path or shipped suite name).
+Suite LoadSuite(const ConfigLoader& loader, const std::string& name_or_path,
+                const std::vector<Override>& overrides = {});
+
+// Whether `device_name` is the suite's GPU (case-insensitive substring match).
+bool MatchesGpu(const Suite& suite, const std::string& device_name);
+
+}  // namespace cb::acc
+
+#endif  // CLUSTERBENCH_ACCEPTANCE_SUITE_H_

@@ -1,0 +1,197 @@
+#include "acceptance/verdict.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <map>
+
+#include "core/error.h"
+#include "core/stats.h"
+
+namespace cb::acc {
+
+const char* VerdictName(Verdict v) {
+  switch (v) {
+    case Verdict::kSkipped:
+      return "SKIPPED";
+    case Verdict::kPass:
+      return "PASS";
+    case Verdict::kWarn:
+      return "WARN";
+    case Verdict::kFail:
+      return "FAIL";
+  }
+  return "?";
+}
+
+Verdict Worst(Verdict a, Verdict b) { return static_cast<int>(a) >= static_cast<int>(b) ? a : b; }
+
+const char* SeverityName(Severity s) { return s == Severity::kWarn ? "warn" : "critical"; }
+
+Status ClusterStatus(const std::vector<Verdict>& verdicts) {
+  Verdict worst = Verdict::kSkipped;
+  for (Verdict v : verdicts) worst = Worst(worst, v);
+  switch (worst) {
+    case Verdict::kPass:
+      return {"OK", 0};
+    case Verdict::kWarn:
+      return {"WARN", 1};
+    case Verdict::kFail:
+      return {"CRITICAL", 2};
+    case Verdict::kSkipped:
+      break;
+  }
+  return {"UNKNOWN", 3};
+}
+
+FleetStats ComputeFleetStats(const std::vector<double>& values, const Thresholds& t) {
+  FleetStats s;
+  s.count = static_cast<int>(values.size());
+  s.outlier_floor = -std::numeric_limits<double>::infinity();
+  if (values.empty()) return s;
+  s.median = Median(values);
+  std::vector<double> dev;
+  for (double v : values) dev.push_back(std::fabs(v - s.median));
+  s.mad = Median(dev);
+  s.best = *std::max_element(values.begin(), values.end());
+  if (s.count >= 3 && t.outlier_mads > 0) {
+    s.outlier_floor = s.median - std::max(t.outlier_mads * kMadToSigma * s.mad, t.outlier_min_deviation * s.median);
+  }
+  return s;
+}
+
+namespace {
+
+std::string Q(double v, Dimension d) { return FormatQuantity(v, d, 4); }
+
+struct Bound {
+  std::string kind;
+  double value;
+  std::string why;  // how the bound was obtained
+};
+
+}  // namespace
+
+std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitData>& units) {
+  const Thresholds& t = check.thresholds;
+  const Dimension d = check.dimension;
+  std::vector<UnitVerdict> out(units.size());
+
+  // The fleet and each peer group, from every measured unit's value (median of its rounds).
+  std::vector<double> bests;
+  std::map<std::string, double> group_best;
+  std::map<std::string, int> group_count;
+  for (const auto& u : units) {
+    if (!u.skipped.empty() || u.values.empty()) continue;
+    double b = Median(u.values);
+    bests.push_back(b);
+    auto [it, fresh] = group_best.emplace(u.peer_group, b);
+    if (!fresh) it->second = std::max(it->second, b);
+    ++group_count[u.peer_group];
+  }
+  const FleetStats fleet = ComputeFleetStats(bests, t);
+
+  for (size_t i = 0; i < units.size(); ++i) {
+    const UnitData& u = units[i];
+    UnitVerdict& v = out[i];
+    if (!u.skipped.empty() || u.values.empty()) {
+      v.verdict = Verdict::kSkipped;
+      v.reason = fmt::format("{}: skipped: {}", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
+      continue;
+    }
+    v.rounds = static_cast<int>(u.values.size());
+    v.value = Median(u.values);
+    if (u.wrong > 0) {
+      v.verdict = Verdict::kFail;
+      v.reason = fmt::format("{}: wrong results: {} of {} checked elements failed verification", check.name, u.wrong,
+                             u.checked);
+      continue;
+    }
+    std::vector<Bound> bounds;
+    if (t.absolute) bounds.push_back({"absolute", *t.absolute, fmt::format("absolute minimum {}", Q(*t.absolute, d))});
+    if (t.fraction_of_spec && check.spec) {
+      bounds.push_back({"spec", *t.fraction_of_spec * *check.spec,
+                        fmt::format("{:.0f}% of the nameplate {}", *t.fraction_of_spec * 100, Q(*check.spec, d))});
+    }
+    if (group_count[u.peer_group] >= 2) {
+      double ref = group_best[u.peer_group];
+      bounds.push_back({"relative", (1 - t.relative) * ref,
+                        fmt::format("within {:.0f}% of the best{} {}", t.relative * 100,
+                                    u.peer_group.empty() ? " in the fleet" : " on " + u.peer_group, Q(ref, d))});
+    }
+    if (std::isfinite(fleet.outlier_floor)) {
+      bounds.push_back(
+          {"outlier", fleet.outlier_floor,
+           fmt::format("fleet outlier floor: median {} - max({} x 1.4826 x MAD {}, {:.0f}%)", Q(fleet.median, d),
+                       t.outlier_mads, Q(fleet.mad, d), t.outlier_min_deviation * 100)});
+    }
+    const Bound* binding = nullptr;
+    for (const auto& b : bounds) {
+      if (!binding || b.value > binding->value) binding = &b;
+    }
+    if (binding) {
+      v.expected = binding->value;
+      v.bound = binding->kind;
+    }
+    // Rounds that miss any bound, and the bounds they miss.
+    std::vector<const Bound*> missed_bounds;
+    for (double x : u.values) {
+      bool missed = false;
+      for (const auto& b : bounds) {
+        if (x < b.value) {
+          missed = true;
+          if (std::find(missed_bounds.begin(), missed_bounds.end(), &b) == missed_bounds.end())
+            missed_bounds.push_back(&b);
+        }
+      }
+      v.missed_rounds += missed;
+    }
+    if (v.missed_rounds == 0) {
+      v.verdict = Verdict::kPass;
+      continue;
+    }
+    std::string values;
+    for (double x : u.values) values += (values.empty() ? "" : ", ") + Q(x, d);
+    if (v.missed_rounds < check.repeats) {
+      // Not (yet) a failure. While the latest round missed, the runner
+      // measures again; when it cannot, the misses do not count.
+      v.verdict = Verdict::kPass;
+      v.needs_more = !bounds.empty() && u.values.back() < binding->value;
+      v.reason = fmt::format("{}: {} of {} measurement(s) [{}] below {}, fewer than the {} needed to fail", check.name,
+                             v.missed_rounds, v.rounds, values, Q(v.expected, d), check.repeats);
+      continue;
+    }
+    v.verdict = check.severity == Severity::kCritical ? Verdict::kFail : Verdict::kWarn;
+    std::string why;
+    for (const Bound* b : missed_bounds) {
+      why += fmt::format("{}{} {} ({})", why.empty() ? "" : "; ", b->kind, Q(b->value, d), b->why);
+    }
+    v.reason = fmt::format("{}: measured {} (median) < expected {}; {} of {} measurement(s) missed [{}]: {}",
+                           check.name, Q(v.value, d), Q(v.expected, d), v.missed_rounds, v.rounds, values, why);
+  }
+  return out;
+}
+
+void ValidateThresholds(const CheckSpec& check, const std::string& where) {
+  const Thresholds& t = check.thresholds;
+  auto fail = [&](const std::string& what) {
+    throw ConfigError(fmt::format("{}: check '{}': contradictory thresholds: {}", where, check.name, what));
+  };
+  if (t.relative >= 1) {
+    fail(fmt::format("threshold.relative {} >= 1 accepts a device that delivers nothing", t.relative));
+  }
+  if (t.fraction_of_spec) {
+    if (!check.spec) fail("threshold.fraction_of_spec needs a nameplate figure: set the suite's gpu");
+    if (*t.fraction_of_spec > 1)
+      fail(fmt::format("threshold.fraction_of_spec {} > 1 exceeds the nameplate", *t.fraction_of_spec));
+  }
+  if (t.absolute && check.spec && *t.absolute > *check.spec) {
+    fail(fmt::format("threshold.absolute {} is above the nameplate {}: no device can pass",
+                     FormatQuantity(*t.absolute, check.dimension), FormatQuantity(*check.spec, check.dimension)));
+  }
+  if (check.repeats < 1) fail("repeats must be at least 1");
+}
+
+}  // namespace cb::acc

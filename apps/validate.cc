@@ -1,0 +1,271 @@
+// `clusterbench validate`: runs an acceptance suite on every rank of a job and
+// judges each device, rank and node (docs/acceptance.md). Exit codes follow
+// monitoring plugins: 0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN (nothing could be
+// checked, or validate itself could not run: bad suite, bad flag, unwritable
+// output), 130 interrupted (evidence kept, report marked partial), 6 watchdog.
+#include <fmt/format.h>
+
+#include <any>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <sstream>
+
+#include "acceptance/device_kernels.h"
+#include "acceptance/report.h"
+#include "acceptance/runner.h"
+#include "acceptance/suite.h"
+#include "apps/command.h"
+#include "collectives/backend.h"
+#include "core/error.h"
+#include "core/interrupt.h"
+#include "core/node_info.h"
+#include "kernels/host_gemm.h"
+#include "store/hdf5_store.h"
+
+namespace fs = std::filesystem;
+
+namespace cb {
+namespace {
+
+struct ValidateOptions {
+  OutputOptions out;
+  std::string suite;
+  std::vector<std::string> reports;
+  std::string prometheus;
+  std::vector<std::string> injects;
+  std::vector<std::string> sets;
+  std::string nodes = "auto";
+  std::string backend = "auto";
+  int ranks = 1;
+  double timeout = 0;
+};
+
+void ParseInjections(const std::vector<std::string>& injects, acc::RunOptions* ro) {
+  for (const auto& inj : injects) {
+    std::istringstream in(inj);
+    std::string kind, rank, frac;
+    std::getline(in, kind, ':');
+    std::getline(in, rank, ':');
+    std::getline(in, frac, ':');
+    int r = -1;
+    try {
+      size_t pos = 0;
+      r = std::stoi(rank, &pos);
+      if (pos != rank.size() || r < 0) throw std::invalid_argument("rank");
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("--inject {}: expected slow:RANK:FRACTION or corrupt:RANK", inj));
+    }
+    if (kind == "corrupt") {
+      ro->corrupt_rank = r;
+    } else if (kind == "slow") {
+      double f = 0;
+      try {
+        f = std::stod(frac);
+      } catch (const std::exception&) {
+        throw UsageError(fmt::format("--inject {}: slow needs a FRACTION in (0, 1) (slow:RANK:0.5)", inj));
+      }
+      if (!(f > 0 && f < 1)) {
+        throw UsageError(
+            fmt::format("--inject {}: FRACTION must be in (0, 1): the share of throughput taken away", inj));
+      }
+      ro->slow_rank = r;
+      ro->slow_fraction = f;
+    } else {
+      throw UsageError(fmt::format("--inject {}: unknown injection '{}' (slow, corrupt)", inj, kind));
+    }
+  }
+}
+
+std::unique_ptr<coll::Backend> MakeBackend(const ValidateOptions& o, const AppContext& ctx) {
+  coll::BackendOptions bo;
+  bo.loopback_ranks = o.ranks;
+  bo.timeout_s = o.timeout > 0 ? o.timeout : 300;
+  const bool has_mpi = ctx.backends.factories.count("collectives:mpi") > 0;
+  std::string name = o.backend == "auto" ? (has_mpi ? "mpi" : "loopback") : o.backend;
+  if (name == "mpi") {
+    if (!has_mpi) throw UsageError("--backend mpi: this build has no MPI backend");
+    return std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:mpi"))(bo);
+  }
+  return coll::MakeLoopbackBackend(bo);
+}
+
+// Writes `text` to `path` through a temporary file and a rename, so a reader
+// (node_exporter, a browser) never sees half a file.
+void WriteFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::binary);
+    if (!f) throw IoError(fmt::format("{}: cannot write", tmp));
+    f << text;
+    if (!f.flush()) throw IoError(fmt::format("{}: write failed", tmp));
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+  if (ec) throw IoError(fmt::format("{}: cannot rename into place: {}", path, ec.message()));
+}
+
+void CheckReportPaths(const ValidateOptions& o) {
+  for (const auto& r : o.reports) {
+    std::string ext = fs::path(r).extension().string();
+    if (ext != ".html" && ext != ".htm" && ext != ".md") {
+      throw UsageError(fmt::format("--report {}: the report is .html or .md", r));
+    }
+    CheckOutputWritable(r);
+  }
+  if (!o.prometheus.empty()) {
+    std::error_code ec;
+    if (!fs::is_directory(o.prometheus, ec)) {
+      throw IoError(fmt::format("{}: --prometheus directory does not exist", o.prometheus));
+    }
+  }
+  CheckOutputWritable(o.out.output);
+}
+
+void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::ValidationReport& rep,
+                  Hdf5Writer* writer) {
+  if (o.out.format == "json") {
+    std::cout << acc::ReportToJson(rep).dump(2) << "\n";
+  } else {
+    std::cout << acc::FormatReportText(rep);
+  }
+  std::cout.flush();
+  for (const auto& path : o.reports) {
+    std::string ext = fs::path(path).extension().string();
+    WriteFileAtomically(path, ext == ".md" ? acc::ReportMarkdown(rep) : acc::ReportHtml(rep));
+  }
+  if (!o.prometheus.empty()) {
+    for (const auto& [name, text] : acc::PrometheusFiles(rep)) {
+      WriteFileAtomically((fs::path(o.prometheus) / name).string(), text);
+    }
+  }
+  if (writer) {
+    for (const auto& t : acc::EvidenceTables(rep)) writer->WriteTable(t);
+    writer->EndRun(rep.partial ? RunStatus::kInterrupted : RunStatus::kComplete,
+                   rep.partial ? rep.partial_reason : fmt::format("verdict {}", rep.status.name));
+  }
+  (void)ctx;
+}
+
+int RunValidate(const ValidateOptions& o, AppContext& ctx) {
+  acc::RunOptions ro;
+  ParseInjections(o.injects, &ro);
+  ro.node_mode = o.nodes == "host"   ? acc::NodeMode::kHost
+                 : o.nodes == "rank" ? acc::NodeMode::kRank
+                                     : acc::NodeMode::kAuto;
+  ro.timeout_s = o.timeout;
+  ConfigLoader loader;
+  acc::Suite suite = acc::LoadSuite(loader, o.suite, ParseOverrides(o.sets));
+
+  // GPU kernels: an adapter registered under acceptance:device_kernels.
+  auto& f = ctx.backends.factories;
+  if (auto it = f.find(acc::kDeviceKernelsKey); it != f.end()) {
+    ro.device_kernels = std::any_cast<acc::DeviceKernelsFactory>(it->second);
+  } else if (f.count("kernels:cuda")) {
+    ro.why_no_devices =
+        "the CUDA kernels backend is built but not yet attached to validate (no acceptance:device_kernels adapter)";
+  } else {
+    ro.why_no_devices = "this build has no GPU kernels backend (configure with CB_ENABLE_CUDA)";
+  }
+  NodeInfo info = CollectHostInfo();
+  for (const auto& fill : ctx.backends.node_info) fill(info);
+  ro.cpu_model = info.cpu_model;
+  ro.versions = info.versions;
+  ro.versions["blas"] = BlasInfo();
+  ro.versions["hdf5"] = Hdf5LibraryVersion();
+  if (!info.gpu_note.empty() && !ro.device_kernels) ro.why_no_devices += "; " + info.gpu_note;
+
+  std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
+  const bool root_process = backend->holds_rank0();
+  if (root_process) CheckReportPaths(o);
+  const Logger log = o.out.logger();
+  if (root_process && !o.out.quiet) {
+    ro.progress = [](const std::string& line) {
+      std::fprintf(stderr, "validate: %s\n", line.c_str());
+      std::fflush(stderr);
+    };
+  }
+  int exit_code = 0;
+  std::mutex mu;
+  try {
+    backend->Run([&](coll::Communicator& comm) {
+      std::unique_ptr<Hdf5Writer> writer;
+      if (comm.rank() == 0 && !o.out.output.empty()) {
+        // The run is recorded as "running" before anything is measured: a
+        // kill leaves a run that says so, never a corrupt file.
+        writer = std::make_unique<Hdf5Writer>(o.out.output);
+        RunInfo run = MakeRunInfo("validate", ctx.command_line);
+        run.rank_count = comm.size();
+        std::set<std::string> hosts;
+        for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
+        run.hosts.assign(hosts.begin(), hosts.end());
+        run.config_yaml = suite.yaml;
+        writer->BeginRun(run);
+      }
+      acc::ValidationReport rep = acc::RunSuite(comm, suite, ro);
+      int code = 0;
+      if (comm.rank() == 0) {
+        WriteOutputs(o, ctx, rep, writer.get());
+        code = rep.partial ? static_cast<int>(ExitCode::kInterrupted) : rep.status.exit_code;
+        if (rep.partial) log.Warn("interrupted: the evidence so far is kept and the report says PARTIAL");
+      }
+      code = static_cast<int>(comm.Broadcast(static_cast<double>(code)));
+      std::lock_guard<std::mutex> lock(mu);
+      exit_code = std::max(exit_code, code);
+    });
+  } catch (const Error& e) {
+    if (root_process) throw;
+    return static_cast<int>(e.code());
+  }
+  return exit_code;
+}
+
+}  // namespace
+
+void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
+  auto* cmd = app.add_subcommand(
+      "validate",
+      "Acceptance: run a suite of compute, memory and collective checks on every rank (under mpirun/srun, or one "
+      "rank without) and give each device, rank and node a verdict (PASS, WARN, FAIL, SKIPPED) with reasons.\n"
+      "Exit codes: 0 OK, 1 WARN, 2 CRITICAL, 3 UNKNOWN (nothing checked, or bad input), 130 interrupted.");
+  auto o = std::make_shared<ValidateOptions>();
+  AddOutputOptions(cmd, &o->out);
+  cmd->add_option("--suite", o->suite, "suite file or shipped name (configs/suites: host-cpu, h100-sxm-node, ...)")
+      ->required();
+  cmd->add_option("--report", o->reports, "write a report: FILE.html (plots) or FILE.md (repeatable)");
+  cmd->add_option("--prometheus", o->prometheus,
+                  "write one node_exporter textfile per node into this directory (clusterbench_validate_<node>.prom)");
+  cmd->add_option("--inject", o->injects,
+                  "self-test: slow:RANK:FRACTION (the rank's measured throughput drops by FRACTION), corrupt:RANK "
+                  "(its outputs fail verification)");
+  cmd->add_option("--nodes", o->nodes,
+                  "what a node is: host (host name), rank (each rank is a node, host:rank), auto (rank when every "
+                  "rank runs on one host, else host)")
+      ->check(CLI::IsMember({"auto", "host", "rank"}))
+      ->capture_default_str();
+  cmd->add_option("--backend", o->backend, "control plane: mpi, loopback (threads as ranks), auto (mpi when built)")
+      ->check(CLI::IsMember({"auto", "mpi", "loopback"}))
+      ->capture_default_str();
+  cmd->add_option("--ranks", o->ranks, "ranks (threads) of the loopback backend")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--timeout", o->timeout, "watchdog per phase in seconds (default: 60 + 20 x the suite's time budget)")
+      ->check(CLI::NonNegativeNumber);
+  AddOverrideOption(cmd, &o->sets);
+  *action = [o, &ctx]() {
+    try {
+      return RunValidate(*o, ctx);
+    } catch (const Error& e) {
+      // Whatever kept validate from judging is UNKNOWN (3) to a monitor;
+      // interruption and the watchdog keep their own codes.
+      if (e.code() == ExitCode::kInterrupted || e.code() == ExitCode::kTimeout) throw;
+      throw Error(ExitCode::kConfig, e.what());
+    }
+  };
+}
+
+}  // namespace cb
