@@ -81,3 +81,16 @@ def test_unknown_model_is_a_config_error(run):
     p = run("kernels", "--device", "host", "--bench", "gemm", "--model", "no-such-model")
     assert p.returncode == 3, p.stderr
     assert "no-such-model" in p.stderr
+
+
+def test_plot_script_draws_the_gemm_table(run, tmp_path):
+    import os
+    import sys
+    out = str(tmp_path / "g.h5")
+    assert run("kernels", "--device", "host", "--bench", "gemm", "--sizes", "64,128", "--dtype", "fp64",
+               "--time-budget", "0.05", "-q", "-o", out).returncode == 0
+    png = tmp_path / "g.png"
+    script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "plot_gemm.py")
+    p = subprocess.run([sys.executable, script, out, "-o", str(png)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stderr
+    assert png.stat().st_size > 1000
