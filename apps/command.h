@@ -53,6 +53,7 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterTopologyCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterCalibrateCommand(CLI::App& app, AppContext& ctx, Action* action);
 
 }  // namespace cb
 

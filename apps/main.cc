@@ -57,6 +57,7 @@ int Run(int argc, char** argv) {
   add(cb::RegisterCollectivesCommand);
   add(cb::RegisterTopologyCommand);
   add(cb::RegisterValidateCommand);
+  add(cb::RegisterCalibrateCommand);
 
   // CLI11 reports a stray first word as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {

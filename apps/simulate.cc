@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "apps/command.h"
+#include "calibrate/profile.h"
 #include "core/error.h"
 #include "core/table.h"
 #include "core/units.h"
@@ -31,7 +32,64 @@ struct SimulateOptions {
   std::vector<std::string> stragglers;
   std::vector<std::string> degraded_links;
   std::vector<int64_t> failed_links;
+  std::string calibration;
+  std::string collective;  // predict one collective from the profile
+  int64_t ranks = 0;
+  std::string bytes;
+  std::string gemm;  // predict one GEMM from the profile: MxNxK
+  std::string dtype = "bf16";
 };
+
+// `simulate --calibration P --collective OP --ranks N --bytes B` and
+// `--gemm MxNxK --dtype D`: one operation predicted from the profile, so the
+// measure -> calibrate -> predict loop can be checked directly.
+int RunPrediction(const SimulateOptions& o) {
+  if (o.calibration.empty()) throw UsageError("--collective and --gemm predict from a profile: give --calibration");
+  calib::Profile p = calib::LoadProfile(o.calibration);
+  nlohmann::json j;
+  if (!o.collective.empty()) {
+    if (o.ranks < 2) throw UsageError("--collective needs --ranks N (N >= 2)");
+    std::string why;
+    auto bytes = ParseSize(o.bytes, &why);
+    if (o.bytes.empty() || !bytes || *bytes <= 0) {
+      throw UsageError(fmt::format("--bytes '{}': expected a size in bytes (K/M/G suffixes), > 0", o.bytes));
+    }
+    calib::CollectivePrediction c = calib::PredictCollective(p, o.collective, o.ranks, *bytes);
+    j = {{"op", o.collective},
+         {"ranks", o.ranks},
+         {"size_bytes", *bytes},
+         {"time_s", c.time_s},
+         {"algbw_gbps", c.algbw / 1e9},
+         {"busbw_gbps", c.busbw / 1e9},
+         {"tier", c.tier},
+         {"measured_ranks", c.measured_ranks},
+         {"notes", c.notes}};
+    if (o.out.format != "json") {
+      std::cout << fmt::format(
+          "{} of {} over {} ranks ({}, measured on {}): {}  algbw {}  busbw {}\n", o.collective, FormatBytes(*bytes),
+          o.ranks, c.tier, c.measured_ranks, FormatQuantity(c.time_s, Dimension::kTime),
+          FormatQuantity(c.algbw, Dimension::kBandwidth), FormatQuantity(c.busbw, Dimension::kBandwidth));
+      for (const auto& n : c.notes) std::cout << "  note: " << n << "\n";
+    }
+  } else {
+    double m = 0, n = 0, k = 0;
+    char x1 = 0, x2 = 0;
+    std::istringstream in(o.gemm);
+    if (!(in >> m >> x1 >> n >> x2 >> k) || x1 != 'x' || x2 != 'x' || !in.eof() || m < 1 || n < 1 || k < 1) {
+      throw UsageError(fmt::format("--gemm '{}': expected MxNxK, e.g. 8192x8192x8192", o.gemm));
+    }
+    const double t = calib::PredictGemm(p, o.dtype, m, n, k);
+    j = {{"m", m}, {"n", n}, {"k", k}, {"dtype", o.dtype}, {"time_s", t}, {"tflops", 2 * m * n * k / t / 1e12}};
+    if (o.out.format != "json") {
+      std::cout << fmt::format("{} GEMM {}: {}  {}\n", o.dtype, o.gemm, FormatQuantity(t, Dimension::kTime),
+                               FormatQuantity(2 * m * n * k / t, Dimension::kFlopRate));
+    }
+  }
+  j["calibration"] = o.calibration;
+  j["device"] = p.device;
+  if (o.out.format == "json") std::cout << j.dump(2) << "\n";
+  return 0;
+}
 
 sim::Straggler ParseStraggler(const std::string& text, const sim::Scenario& s) {
   // RANK:FRACTION (a GPU's global rank), or DP_RANK:PP_STAGE:FRACTION, e.g.
@@ -315,10 +373,17 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
 }
 
 int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
+  if (!o.collective.empty() || !o.gemm.empty()) {
+    if (!o.scenario.empty()) throw UsageError("--collective and --gemm predict one operation: give no SCENARIO");
+    if (!o.collective.empty() && !o.gemm.empty()) throw UsageError("give --collective or --gemm, not both");
+    return RunPrediction(o);
+  }
+  if (o.scenario.empty()) throw UsageError("simulate: give a SCENARIO (or --collective/--gemm with --calibration)");
   CheckOutputWritable(o.out.output);
   ConfigLoader loader;
   ConfigNode cfg = loader.Load("scenario", o.scenario, ParseOverrides(o.sets));
   sim::Scenario s = sim::ScenarioFromConfig(cfg);
+  if (!o.calibration.empty()) calib::ApplyProfile(calib::LoadProfile(o.calibration), o.calibration, &s);
   sim::SimOptions so;
   so.trace = !o.timeline.empty();
   so.full = o.full;
@@ -394,7 +459,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
 void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
   auto* cmd = app.add_subcommand("simulate", "simulate one training step of a model on a cluster");
   auto o = std::make_shared<SimulateOptions>();
-  cmd->add_option("SCENARIO", o->scenario, "a scenario file, or the name of a shipped one")->required();
+  cmd->add_option("SCENARIO", o->scenario, "a scenario file, or the name of a shipped one");
   AddOverrideOption(cmd, &o->sets);
   AddOutputOptions(cmd, &o->out);
   cmd->add_flag("--full", o->full,
@@ -413,6 +478,16 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "the fabric graph at once, max-min shared; needs scale_out.tiers)")
       ->check(CLI::IsMember({"analytical", "flow"}))
       ->capture_default_str();
+  cmd->add_option("--calibration", o->calibration,
+                  "a profile from `clusterbench calibrate`: measured GEMM, memory and collective figures in place "
+                  "of the defaults")
+      ->type_name("PROFILE.yaml");
+  cmd->add_option("--collective", o->collective,
+                  "with --calibration, no SCENARIO: predict one collective (all_reduce, all_gather, ...)");
+  cmd->add_option("--ranks", o->ranks, "ranks of the predicted collective");
+  cmd->add_option("--bytes", o->bytes, "size of the predicted collective (K/M/G suffixes, as nccl-tests)");
+  cmd->add_option("--gemm", o->gemm, "with --calibration, no SCENARIO: predict one GEMM, MxNxK");
+  cmd->add_option("--dtype", o->dtype, "precision of the predicted GEMM")->capture_default_str();
   cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")
       ->type_name("FILE.json");
   *action = [o, &ctx]() { return RunSimulate(*o, ctx); };

@@ -267,8 +267,7 @@ Schema SuiteSchema() {
            "1", 1),
        Enum("statistic", {"median", "best"},
             "host and device figures from the median or the fastest (STREAM's convention) timed call", "median"),
-       threshold,
-       Int("repeats", "measurements that must fail before the check fails", "1", 1),
+       threshold, Int("repeats", "measurements that must fail before the check fails", "1", 1),
        Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
   return {"suite",
           "suites",
@@ -282,9 +281,60 @@ Schema SuiteSchema() {
           }};
 }
 
+Schema ProfileSchema() {
+  auto error = [](std::string what) {
+    return Obj("error", "relative error of the fit on its own points, " + std::move(what),
+               {Float("median", "median |predicted - measured| / measured", "0", 0),
+                Float("max", "largest |predicted - measured| / measured", "0", 0)});
+  };
+  Field source = Obj("item", "one measured run the profile was fitted from",
+                     {Str("file", "results file"), Str("run", "run id in the file"),
+                      Str("kind", "kernels or collectives"), Str("hosts", "hosts of the run, comma-separated"),
+                      Str("devices", "devices measured"), Str("date", "when the run started (ISO 8601, UTC)")});
+  Field gemm = Obj(
+      "item", "a GEMM model for one precision: t = 2mnk / (rate · w · k/(k + k_half)) + overhead",
+      {Required(Str("dtype", "precision: fp64, fp32, tf32, bf16, fp16, fp8")),
+       Required(Qty("rate", Dimension::kFlopRate, "asymptotic rate R", "", 0, true)),
+       Float("k_half", "depth at which a GEMM runs at half of R", "0", 0),
+       Qty("overhead", Dimension::kTime, "fixed cost per call", "0s", 0), Int("points", "measurements fitted", "0", 0),
+       Str("shapes", "smallest and largest shape measured"), error("over the measured shapes")});
+  Field collective = Obj(
+      "item", "an alpha-beta model of one collective on one tier: t = latency + S · f_op(n) / bandwidth",
+      {Required(Str("op", "all_reduce, all_gather, reduce_scatter, alltoall, broadcast, reduce, sendrecv")),
+       Required(Enum("tier", {"intra", "inter"}, "inside one node (scale-up) or across nodes")),
+       Required(Int("ranks", "ranks measured", "", 2)), Int("ranks_per_node", "ranks per node measured", "1", 1),
+       Qty("latency", Dimension::kTime, "alpha: time of an empty collective at `ranks`", "0s", 0),
+       Required(Qty("bandwidth", Dimension::kBandwidth, "bus bandwidth B (nccl-tests' busbw)", "", 0, true)),
+       Qty("min_bytes", Dimension::kBytes, "smallest size measured", "0B", 0),
+       Qty("max_bytes", Dimension::kBytes, "largest size measured", "0B", 0), Int("points", "sizes fitted", "0", 0),
+       error("over the measured sizes"),
+       ListOf("segments", "piecewise fit by size regime (protocols): each segment's own latency and bandwidth",
+              Obj("item", "one size regime",
+                  {Float("min_x", "smallest size x f_op covered (B)", "0", 0),
+                   Float("max_x", "largest size x f_op covered (B)", "0", 0),
+                   Qty("latency", Dimension::kTime, "alpha of the segment", "0s", 0),
+                   Qty("bandwidth", Dimension::kBandwidth, "bus bandwidth of the segment (0: flat)", "0B/s", 0)}))});
+  return {"profile",
+          "profiles",
+          "a calibration profile: performance models fitted to measurements (clusterbench calibrate)",
+          {
+              Required(Str("device", "the device measured: host, or the GPU's name as the driver reports it")),
+              Str("gpu", "the gpu config the device matched (for simulate --calibration)"),
+              Int("sm_count", "SMs of the device (wave quantisation); 0 on a CPU", "0", 0),
+              Str("architecture", "the matched gpu config's architecture (GEMM tile sizes)"),
+              Str("created", "when the profile was written (ISO 8601, UTC)"),
+              ListOf("sources", "the runs it was fitted from", source),
+              ListOf("gemm", "GEMM models per precision", gemm),
+              Obj("memory", "memory bandwidth",
+                  {Qty("bandwidth", Dimension::kBandwidth, "sustained bandwidth (STREAM counting)", "", 0, true),
+                   Str("kernel", "the kernel it comes from"), Qty("bytes", Dimension::kBytes, "bytes per call", "0B")}),
+              ListOf("collectives", "collective models per operation and tier", collective),
+          }};
+}
+
 const std::vector<Schema>& AllSchemas() {
-  static const std::vector<Schema> kSchemas = {GpuSchema(), ClusterSchema(), ModelSchema(), ScenarioSchema(),
-                                               SuiteSchema()};
+  static const std::vector<Schema> kSchemas = {GpuSchema(),      ClusterSchema(), ModelSchema(),
+                                               ScenarioSchema(), SuiteSchema(),   ProfileSchema()};
   return kSchemas;
 }
 

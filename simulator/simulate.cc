@@ -47,7 +47,9 @@ int64_t MembersPerDomain(int64_t group, int64_t stride, int64_t domain) {
 class CostModel {
  public:
   explicit CostModel(const Scenario& s)
-      : s_(s), gpu_(s.gpu, DefaultEfficiencies(s.gpu.architecture)), params_(CountParams(s.model)) {
+      : s_(s),
+        gpu_(s.gpu, s.efficiencies ? *s.efficiencies : DefaultEfficiencies(s.gpu.architecture)),
+        params_(CountParams(s.model)) {
     const Efficiencies& e = gpu_.eff();
     fabric_.up_bandwidth = s.cluster.up_bandwidth * e.scale_up;
     fabric_.up_latency = s.cluster.up_latency;
@@ -394,6 +396,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   } else if (!options.link_faults.empty()) {
     throw UsageError("degraded or failed links need the flow network model (--network flow)");
   }
+  r.notes.insert(r.notes.end(), s.calibration_notes.begin(), s.calibration_notes.end());
   r.gpus_used = p.tp * p.pp * p.cp * p.dp;
   r.micro_batches = s.train.global_batch / (p.dp * s.train.micro_batch);
   const int64_t vs = p.pp * p.vpp;

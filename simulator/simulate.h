@@ -57,7 +57,11 @@ struct Scenario {
   Training train;
   Framework fw;
   std::optional<FabricSpec> fabric;  // when the cluster has scale_out.tiers
-  std::string effective_yaml;        // the resolved scenario document
+  // Measured efficiencies (a calibration profile) in place of the
+  // architecture's defaults; the cluster's latencies may be replaced too.
+  std::optional<Efficiencies> efficiencies;
+  std::vector<std::string> calibration_notes;
+  std::string effective_yaml;  // the resolved scenario document
 };
 
 // Validates and derives (dp from the cluster when omitted). Throws ConfigError

@@ -14,7 +14,26 @@ Precision ParsePrecision(const std::string& s) {
   if (s == "fp8") return Precision::kFp8;
   if (s == "tf32") return Precision::kTf32;
   if (s == "fp32") return Precision::kFp32;
+  if (s == "fp64") return Precision::kFp64;
   throw ConfigError(fmt::format("unknown precision '{}'", s));
+}
+
+const char* PrecisionName(Precision p) {
+  switch (p) {
+    case Precision::kBf16:
+      return "bf16";
+    case Precision::kFp16:
+      return "fp16";
+    case Precision::kFp8:
+      return "fp8";
+    case Precision::kTf32:
+      return "tf32";
+    case Precision::kFp32:
+      return "fp32";
+    case Precision::kFp64:
+      return "fp64";
+  }
+  return "?";
 }
 
 double BytesPerElement(Precision p) {
@@ -24,6 +43,8 @@ double BytesPerElement(Precision p) {
     case Precision::kBf16:
     case Precision::kFp16:
       return 2;
+    case Precision::kFp64:
+      return 8;
     default:
       return 4;
   }
@@ -66,6 +87,7 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.peak_fp8 = gpu.GetDouble("peak.fp8", 0);
   g.peak_tf32 = gpu.GetDouble("peak.tf32", 0);
   g.peak_fp32 = gpu.GetDouble("peak.fp32", 0);
+  g.peak_fp64 = gpu.GetDouble("peak.fp64_tensor", gpu.GetDouble("peak.fp64", 0));
   g.memory_bytes = gpu.at("memory").AsDouble();
   g.memory_bandwidth = gpu.at("memory_bandwidth").AsDouble();
   g.tdp_w = gpu.GetDouble("tdp", 0);
@@ -85,21 +107,38 @@ double GpuPerf::Peak(Precision p) const {
       return spec_.peak_tf32;
     case Precision::kFp32:
       return spec_.peak_fp32;
+    case Precision::kFp64:
+      return spec_.peak_fp64;
   }
   return 0;
 }
 
+double GpuPerf::WaveEfficiency(double m, double n, double* waves) const {
+  if (spec_.sm_count <= 0) {
+    if (waves) *waves = 0;
+    return 1;
+  }
+  const double tiles = std::ceil(m / eff_.tile_m) * std::ceil(n / eff_.tile_n);
+  const double sms = spec_.sm_count;
+  const double w = std::ceil(tiles / sms);
+  if (waves) *waves = w;
+  return tiles / (w * sms);
+}
+
 double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
   if (m <= 0 || n <= 0 || k <= 0) return 0;
-  double eff = (p == Precision::kFp8) ? eff_.gemm_fp8 : eff_.gemm_bf16;
-  double tiles = std::ceil(m / eff_.tile_m) * std::ceil(n / eff_.tile_n);
-  double sms = std::max(1, spec_.sm_count);
-  double waves = std::ceil(tiles / sms);
-  double wave_eff = tiles / (waves * sms);
-  double depth_eff = k / (k + eff_.k_half);
-  double compute = 2 * m * n * k / (Peak(p) * eff * wave_eff * depth_eff);
+  double waves = 0;
+  const double wave_eff = WaveEfficiency(m, n, &waves);
   double bytes = BytesPerElement(p) * (m * k + k * n) + 2 * m * n;  // output in bf16
   double memory = bytes / (spec_.memory_bandwidth * eff_.memory);
+  if (auto fit = eff_.gemm_fits.find(PrecisionName(p)); fit != eff_.gemm_fits.end()) {
+    const GemmFit& g = fit->second;
+    const double compute = 2 * m * n * k / (g.rate * wave_eff * k / (k + g.k_half));
+    return std::max(compute, memory) + g.overhead_s;
+  }
+  double eff = (p == Precision::kFp8) ? eff_.gemm_fp8 : eff_.gemm_bf16;
+  double depth_eff = k / (k + eff_.k_half);
+  double compute = 2 * m * n * k / (Peak(p) * eff * wave_eff * depth_eff);
   // Each wave of tiles pays its prologue (first k-blocks in flight) and
   // epilogue (output written back) outside the steady main loop.
   return std::max(compute + waves * eff_.wave_s, memory) + eff_.launch_s;

@@ -18,15 +18,25 @@
 #ifndef CLUSTERBENCH_SIMULATOR_COMPUTE_GPU_PERF_H_
 #define CLUSTERBENCH_SIMULATOR_COMPUTE_GPU_PERF_H_
 
+#include <map>
 #include <string>
 
 #include "core/config.h"
 
 namespace cb::sim {
 
-enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32 };
+enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32, kFp64 };
 Precision ParsePrecision(const std::string& s);
+const char* PrecisionName(Precision p);  // "bf16", ..., as ParsePrecision reads them
 double BytesPerElement(Precision p);
+
+// A GEMM model fitted to measurements (calibrate/): asymptotic rate R, depth
+// at half speed k_half and a fixed cost per call, so that
+//   t = 2mnk / (R · w · k/(k + k_half)) + overhead
+// with w the wave-quantisation efficiency (1 where the device has no SMs).
+struct GemmFit {
+  double rate = 0, k_half = 0, overhead_s = 0;
+};
 
 struct Efficiencies {
   double gemm_bf16 = 0.75;  // e_max for bf16/fp16 GEMMs
@@ -39,6 +49,9 @@ struct Efficiencies {
   double launch_s = 8e-6;   // per kernel: launch, prologue/epilogue and tail
   double scale_up = 0.8;    // achievable / nominal scale-up bandwidth (NCCL bus bandwidth)
   double scale_out = 0.92;  // achievable / nominal NIC bandwidth
+  // Measured GEMM models by precision name (calibration profile): used in
+  // place of peak x gemm efficiency where present.
+  std::map<std::string, GemmFit> gemm_fits;
 };
 
 // Defaults for an architecture (gpu config key `architecture`).
@@ -46,10 +59,10 @@ Efficiencies DefaultEfficiencies(const std::string& architecture);
 
 struct GpuSpec {
   std::string name, architecture;
-  double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_tf32 = 0, peak_fp32 = 0;
+  double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_tf32 = 0, peak_fp32 = 0, peak_fp64 = 0;
   double memory_bytes = 0, memory_bandwidth = 0;
   double tdp_w = 0;
-  int sm_count = 0;
+  int sm_count = 0;  // 0: no wave quantisation (a CPU)
 };
 GpuSpec GpuFromConfig(const ConfigNode& gpu);
 
@@ -62,6 +75,8 @@ class GpuPerf {
   double Peak(Precision p) const;
   // Seconds for a GEMM of this shape; m, n, k may be fractional averages.
   double GemmTime(double m, double n, double k, Precision p) const;
+  // Output tiles spread over the SMs: tiles / (waves · SMs), and the waves.
+  double WaveEfficiency(double m, double n, double* waves = nullptr) const;
   // Seconds for fused attention of `flops` executed FLOPs.
   double AttentionTime(double flops) const;
   // Seconds to move `bytes` through HBM (one or more memory-bound kernels).

@@ -1,0 +1,533 @@
+#include "calibrate/profile.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/table.h"
+#include "core/units.h"
+#include "simulator/compute/gpu_perf.h"
+#include "store/hdf5_store.h"
+
+namespace cb::calib {
+namespace {
+
+// Cell access by column name; missing columns read as absent.
+struct Rows {
+  const Table& t;
+  std::optional<double> Num(size_t row, const std::string& col) const {
+    const int i = t.ColumnIndex(col);
+    if (i < 0) return std::nullopt;
+    const Cell& c = t.rows()[row][static_cast<size_t>(i)];
+    if (const auto* v = std::get_if<double>(&c)) return *v;
+    if (const auto* v = std::get_if<int64_t>(&c)) return static_cast<double>(*v);
+    return std::nullopt;
+  }
+  std::string Str(size_t row, const std::string& col) const {
+    const int i = t.ColumnIndex(col);
+    if (i < 0) return "";
+    const Cell& c = t.rows()[row][static_cast<size_t>(i)];
+    if (const auto* v = std::get_if<std::string>(&c)) return *v;
+    return "";
+  }
+  std::optional<double> Time(size_t row) const {
+    auto v = Num(row, "time_s");
+    return v ? v : Num(row, "time");
+  }
+};
+
+std::string Lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string Join(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
+  return out;
+}
+
+std::string Join(const std::set<std::string>& v) { return Join(std::vector<std::string>(v.begin(), v.end())); }
+
+// The shipped gpu config whose `match` strings occur in the device name.
+void MatchGpu(Profile* p) {
+  if (p->device == "host") return;
+  ConfigLoader loader;
+  for (const auto& name : loader.Available("gpu")) {
+    ConfigNode g = loader.Load("gpu", name);
+    const ConfigNode* match = g.Find("match");
+    if (!match) continue;
+    for (const ConfigNode& m : match->items()) {
+      if (Lower(p->device).find(Lower(m.AsString())) != std::string::npos) {
+        p->gpu = g.at("name").AsString();
+        p->sm_count = static_cast<int>(g.GetInt("sm_count", 0));
+        p->architecture = g.GetString("architecture", "");
+        return;
+      }
+    }
+  }
+}
+
+struct GemmKey {
+  std::string dtype;
+  bool operator<(const GemmKey& o) const { return dtype < o.dtype; }
+};
+
+struct CollKey {
+  std::string op, tier;
+  int64_t ranks, per_node;
+  bool operator<(const CollKey& o) const {
+    return std::tie(op, tier, ranks, per_node) < std::tie(o.op, o.tier, o.ranks, o.per_node);
+  }
+};
+
+struct CollPoint {
+  double x, t, size;
+};
+
+std::string Shape(double m, double n, double k) { return fmt::format("{:g}x{:g}x{:g}", m, n, k); }
+
+sim::GpuPerf PerfOf(const Profile& p) {
+  sim::GpuSpec spec;
+  spec.name = p.device;
+  spec.architecture = p.architecture;
+  spec.sm_count = p.sm_count;
+  spec.memory_bandwidth = p.memory ? p.memory->bandwidth : 1e18;  // no memory bound when unmeasured
+  sim::Efficiencies e = sim::DefaultEfficiencies(p.architecture);
+  e.memory = 1;
+  for (const auto& g : p.gemm) e.gemm_fits[g.dtype] = {g.model.rate, g.model.k_half, g.model.overhead_s};
+  return sim::GpuPerf(spec, e);
+}
+
+}  // namespace
+
+int64_t Profile::LargestRanks() const {
+  int64_t n = 1;
+  for (const auto& c : collectives) n = std::max(n, c.ranks);
+  return n;
+}
+
+double BusFactor(const std::string& op, int64_t n) {
+  const double d = static_cast<double>(n);
+  if (op == "all_reduce") return 2 * (d - 1) / d;
+  if (op == "all_gather" || op == "reduce_scatter" || op == "alltoall") return (d - 1) / d;
+  return 1;  // broadcast, reduce, sendrecv
+}
+
+Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions& options,
+                  std::vector<std::string>* warnings) {
+  Profile p;
+  p.created = NowIso8601();
+  struct GemmRow {
+    std::string device;
+    GemmPoint point;
+  };
+  std::vector<GemmRow> gemm_rows;
+  std::map<std::string, std::vector<std::pair<MemoryEntry, std::string>>> memory_rows;  // device -> entries
+  std::map<CollKey, std::vector<CollPoint>> coll;
+  std::set<std::string> devices;
+  for (const auto& file : files) {
+    Hdf5Reader reader(file);
+    bool used = false;
+    for (const RunInfo& run : reader.Runs()) {
+      if (run.kind != "kernels" && run.kind != "collectives") continue;
+      if (run.status != RunStatus::kComplete) {
+        warnings->push_back(fmt::format("{}: run {} is {}; not used", file, run.id, RunStatusName(run.status)));
+        continue;
+      }
+      const auto tables = reader.TableNames(run.id);
+      auto has = [&](const std::string& t) { return std::find(tables.begin(), tables.end(), t) != tables.end(); };
+      Source src{file, run.id, run.kind, Join(run.hosts), "", run.start_time};
+      std::set<std::string> run_devices;
+      if (run.kind == "kernels" && has("gemm")) {
+        Table t = reader.ReadTable(run.id, "gemm");
+        Rows r{t};
+        for (size_t i = 0; i < t.size(); ++i) {
+          if (r.Num(i, "wrong").value_or(0) > 0) {
+            warnings->push_back(
+                fmt::format("{}: run {}: a {} GEMM with wrong elements is not used", file, run.id, r.Str(i, "dtype")));
+            continue;
+          }
+          auto time = r.Time(i);
+          if (!time || !(*time > 0)) continue;
+          GemmRow g{r.Str(i, "device"), {}};
+          g.point.m = r.Num(i, "m").value_or(0);
+          g.point.n = r.Num(i, "n").value_or(0);
+          g.point.k = r.Num(i, "k").value_or(0);
+          g.point.time_s = *time;
+          if (g.point.m <= 0 || g.point.n <= 0 || g.point.k <= 0) continue;
+          // dtype travels in the device slot's neighbour: keep it with the point.
+          gemm_rows.push_back(g);
+          gemm_rows.back().device += "\x1f" + r.Str(i, "dtype");
+          run_devices.insert(g.device);
+        }
+      }
+      if (run.kind == "kernels" && has("memory")) {
+        Table t = reader.ReadTable(run.id, "memory");
+        Rows r{t};
+        for (size_t i = 0; i < t.size(); ++i) {
+          const std::string kernel = r.Str(i, "benchmark");
+          if (r.Num(i, "wrong").value_or(0) > 0 || (kernel != "copy" && kernel != "triad")) continue;
+          auto bw = r.Num(i, "bandwidth");
+          if (!bw || !(*bw > 0)) continue;
+          const std::string dev = r.Str(i, "device");
+          memory_rows[dev].push_back({{*bw, kernel, r.Num(i, "bytes").value_or(0)}, file});
+          run_devices.insert(dev);
+        }
+      }
+      if (run.kind == "collectives" && has("collectives")) {
+        if (has("collectives_groups")) {
+          warnings->push_back(
+              fmt::format("{}: run {} ran split groups (--split); calibration uses whole-job runs, so it is not used",
+                          file, run.id));
+          continue;
+        }
+        Table t = reader.ReadTable(run.id, "collectives");
+        Rows r{t};
+        const int64_t hosts = std::max<int64_t>(1, static_cast<int64_t>(run.hosts.size()));
+        const int64_t ranks = run.rank_count;
+        if (ranks < 2) {
+          warnings->push_back(
+              fmt::format("{}: run {} has one rank; a collective needs two to calibrate", file, run.id));
+          continue;
+        }
+        const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts)};
+        for (size_t i = 0; i < t.size(); ++i) {
+          if (r.Num(i, "in_place").value_or(0) != 0 || r.Num(i, "wrong").value_or(0) > 0) continue;
+          const double size = r.Num(i, "size").value_or(0);
+          const double algbw = r.Num(i, "algbw").value_or(0), busbw = r.Num(i, "busbw").value_or(0);
+          // The median call over ranks and iterations, where the run has it:
+          // one preempted iteration moves a mean by its whole delay.
+          auto time = r.Num(i, "rank_time_median");
+          if (!time || !(*time > 0)) time = r.Time(i);
+          if (size <= 0 || !time || !(*time > 0) || algbw <= 0) continue;
+          CollKey key = base;
+          key.op = r.Str(i, "op");
+          coll[key].push_back({size * busbw / algbw, *time, size});
+        }
+        src.devices = "(collectives)";
+        used = true;
+      }
+      if (!run_devices.empty()) {
+        src.devices = Join(run_devices);
+        devices.insert(run_devices.begin(), run_devices.end());
+        used = true;
+      }
+      if (used) p.sources.push_back(src);
+    }
+    if (!used) warnings->push_back(fmt::format("{}: no complete kernels or collectives run with measurements", file));
+  }
+
+  // One device per profile.
+  if (!options.device.empty()) {
+    if (!devices.count(options.device) && !devices.empty()) {
+      throw ConfigError(fmt::format("--device '{}': the files measured {}", options.device, Join(devices)));
+    }
+    p.device = options.device;
+  } else if (devices.size() > 1) {
+    throw ConfigError(fmt::format(
+        "the files mix measurements of different devices ({}); say which one to calibrate with --device NAME",
+        Join(devices)));
+  } else {
+    p.device = devices.empty() ? "host" : *devices.begin();
+  }
+  MatchGpu(&p);
+  sim::GpuSpec spec;
+  spec.architecture = p.architecture;
+  spec.sm_count = p.sm_count;
+  const sim::GpuPerf waves(spec, sim::DefaultEfficiencies(p.architecture));
+
+  std::map<std::string, std::vector<GemmPoint>> by_dtype;
+  for (const auto& g : gemm_rows) {
+    const auto sep = g.device.find('\x1f');
+    if (g.device.substr(0, sep) != p.device) continue;
+    GemmPoint pt = g.point;
+    pt.wave_efficiency = waves.WaveEfficiency(pt.m, pt.n);
+    by_dtype[g.device.substr(sep + 1)].push_back(pt);
+  }
+  for (auto& [dtype, pts] : by_dtype) {
+    GemmEntry e;
+    e.dtype = dtype;
+    e.model = FitGemm(pts);
+    e.points = static_cast<int64_t>(pts.size());
+    auto by_flops = [](const GemmPoint& a, const GemmPoint& b) { return a.m * a.n * a.k < b.m * b.n * b.k; };
+    auto [lo, hi] = std::minmax_element(pts.begin(), pts.end(), by_flops);
+    e.shapes = lo == hi ? Shape(lo->m, lo->n, lo->k) : Shape(lo->m, lo->n, lo->k) + " .. " + Shape(hi->m, hi->n, hi->k);
+    p.gemm.push_back(e);
+  }
+  if (auto it = memory_rows.find(p.device); it != memory_rows.end()) {
+    auto best = std::max_element(it->second.begin(), it->second.end(),
+                                 [](const auto& a, const auto& b) { return a.first.bandwidth < b.first.bandwidth; });
+    p.memory = best->first;
+  }
+  for (auto& [key, pts] : coll) {
+    std::vector<double> x, t;
+    double lo = pts.front().size, hi = lo;
+    for (const auto& c : pts) {
+      x.push_back(c.x);
+      t.push_back(c.t);
+      lo = std::min(lo, c.size);
+      hi = std::max(hi, c.size);
+    }
+    CollectiveEntry e;
+    e.op = key.op;
+    e.tier = key.tier;
+    e.ranks = key.ranks;
+    e.ranks_per_node = key.per_node;
+    e.curve = FitPiecewise(x, t);
+    e.fit.alpha_s = e.curve.segments.front().fit.alpha_s;
+    e.fit.bandwidth = e.curve.segments.back().fit.bandwidth;
+    e.fit.error = e.curve.error;
+    e.points = static_cast<int64_t>(pts.size());
+    e.min_bytes = lo;
+    e.max_bytes = hi;
+    if (e.fit.bandwidth <= 0 && e.curve.segments.size() == 1) {
+      warnings->push_back(fmt::format("{} ({} ranks, {}): time does not grow with size up to {}; no bandwidth fitted",
+                                      e.op, e.ranks, e.tier, FormatBytes(hi)));
+      continue;
+    }
+    p.collectives.push_back(e);
+  }
+  if (p.gemm.empty() && !p.memory && p.collectives.empty()) {
+    throw ConfigError(fmt::format("{}: no usable measurements (GEMM, memory or collectives)", Join(files)));
+  }
+  return p;
+}
+
+std::string ProfileYaml(const Profile& p) {
+  std::string y;
+  y += "# Calibration profile written by `clusterbench calibrate`: performance models fitted to\n";
+  y += "# measurements (docs/calibration.md). Values in SI units: s, B/s, FLOP/s, B.\n";
+  y += fmt::format("device: \"{}\"\n", p.device);
+  if (!p.gpu.empty()) y += fmt::format("gpu: \"{}\"\narchitecture: {}\n", p.gpu, p.architecture);
+  y += fmt::format("sm_count: {}\ncreated: \"{}\"\n", p.sm_count, p.created);
+  y += "sources:\n";
+  for (const auto& s : p.sources) {
+    y += fmt::format("  - {{file: \"{}\", run: \"{}\", kind: {}, hosts: \"{}\", devices: \"{}\", date: \"{}\"}}\n",
+                     s.file, s.run, s.kind, s.hosts, s.devices, s.date);
+  }
+  if (!p.gemm.empty()) y += "gemm:\n";
+  for (const auto& g : p.gemm) {
+    y += fmt::format(
+        "  - {{dtype: {}, rate: {:.6g}, k_half: {:.4g}, overhead: {:.6g}, points: {}, shapes: \"{}\", error: "
+        "{{median: {:.4f}, max: {:.4f}}}}}  # {}\n",
+        g.dtype, g.model.rate, g.model.k_half, g.model.overhead_s, g.points, g.shapes, g.model.error.median,
+        g.model.error.max, FormatQuantity(g.model.rate, Dimension::kFlopRate));
+  }
+  if (p.memory) {
+    y += fmt::format("memory: {{bandwidth: {:.6g}, kernel: {}, bytes: {:.0f}}}  # {}\n", p.memory->bandwidth,
+                     p.memory->kernel, p.memory->bytes, FormatQuantity(p.memory->bandwidth, Dimension::kBandwidth));
+  }
+  if (!p.collectives.empty()) y += "collectives:\n";
+  for (const auto& c : p.collectives) {
+    y += fmt::format(
+        "  - op: {}\n    tier: {}\n    ranks: {}\n    ranks_per_node: {}\n    latency: {:.6g}  # {}\n"
+        "    bandwidth: {:.6g}  # {} bus bandwidth\n    min_bytes: {:.0f}\n    max_bytes: {:.0f}\n    points: {}\n"
+        "    error: {{median: {:.4f}, max: {:.4f}}}\n",
+        c.op, c.tier, c.ranks, c.ranks_per_node, c.fit.alpha_s, FormatQuantity(c.fit.alpha_s, Dimension::kTime),
+        c.fit.bandwidth, FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth), c.min_bytes, c.max_bytes, c.points,
+        c.fit.error.median, c.fit.error.max);
+    y += "    segments:\n";
+    for (const auto& s : c.curve.segments) {
+      y += fmt::format("      - {{min_x: {:.0f}, max_x: {:.0f}, latency: {:.6g}, bandwidth: {:.6g}}}\n", s.min_x,
+                       s.max_x, s.fit.alpha_s, s.fit.bandwidth);
+    }
+  }
+  return y;
+}
+
+Profile LoadProfile(const std::string& path) {
+  ConfigLoader loader;
+  ConfigNode n = loader.Load("profile", path);
+  Profile p;
+  p.device = n.at("device").AsString();
+  p.gpu = n.GetString("gpu", "");
+  p.sm_count = static_cast<int>(n.GetInt("sm_count", 0));
+  p.architecture = n.GetString("architecture", "");
+  p.created = n.GetString("created", "");
+  if (const ConfigNode* s = n.Find("sources")) {
+    for (const ConfigNode& i : s->items()) {
+      p.sources.push_back({i.GetString("file", ""), i.GetString("run", ""), i.GetString("kind", ""),
+                           i.GetString("hosts", ""), i.GetString("devices", ""), i.GetString("date", "")});
+    }
+  }
+  if (const ConfigNode* g = n.Find("gemm")) {
+    for (const ConfigNode& i : g->items()) {
+      GemmEntry e;
+      e.dtype = i.at("dtype").AsString();
+      try {
+        sim::ParsePrecision(e.dtype);
+      } catch (const ConfigError&) {
+        throw ConfigError(fmt::format("{}: key '{}': unknown precision '{}' (fp64, fp32, tf32, bf16, fp16, fp8)",
+                                      i.at("dtype").where(), i.at("dtype").path(), e.dtype));
+      }
+      e.model.rate = i.at("rate").AsDouble();
+      e.model.k_half = i.GetDouble("k_half", 0);
+      e.model.overhead_s = i.GetDouble("overhead", 0);
+      e.model.error = {i.GetDouble("error.median", 0), i.GetDouble("error.max", 0)};
+      e.points = i.GetInt("points", 0);
+      e.shapes = i.GetString("shapes", "");
+      p.gemm.push_back(e);
+    }
+  }
+  if (n.Find("memory.bandwidth")) {
+    p.memory = MemoryEntry{n.at("memory.bandwidth").AsDouble(), n.GetString("memory.kernel", ""),
+                           n.GetDouble("memory.bytes", 0)};
+  }
+  if (const ConfigNode* c = n.Find("collectives")) {
+    for (const ConfigNode& i : c->items()) {
+      CollectiveEntry e;
+      e.op = i.at("op").AsString();
+      e.tier = i.at("tier").AsString();
+      e.ranks = i.at("ranks").AsInt();
+      e.ranks_per_node = i.GetInt("ranks_per_node", 1);
+      e.fit.alpha_s = i.GetDouble("latency", 0);
+      e.fit.bandwidth = i.at("bandwidth").AsDouble();
+      e.fit.error = {i.GetDouble("error.median", 0), i.GetDouble("error.max", 0)};
+      e.points = i.GetInt("points", 0);
+      e.min_bytes = i.GetDouble("min_bytes", 0);
+      e.max_bytes = i.GetDouble("max_bytes", 0);
+      if (const ConfigNode* segs = i.Find("segments")) {
+        for (const ConfigNode& g : segs->items()) {
+          Segment s;
+          s.min_x = g.GetDouble("min_x", 0);
+          s.max_x = g.GetDouble("max_x", 0);
+          s.fit.alpha_s = g.GetDouble("latency", 0);
+          s.fit.bandwidth = g.GetDouble("bandwidth", 0);
+          e.curve.segments.push_back(s);
+        }
+      }
+      if (e.curve.segments.empty()) e.curve.segments.push_back({0, e.max_bytes, e.fit});
+      e.curve.error = e.fit.error;
+      p.collectives.push_back(e);
+    }
+  }
+  return p;
+}
+
+CollectivePrediction PredictCollective(const Profile& p, const std::string& op, int64_t ranks, double bytes) {
+  if (ranks < 2) throw UsageError(fmt::format("--ranks {}: a collective needs at least 2 ranks", ranks));
+  std::vector<const CollectiveEntry*> have;
+  for (const auto& c : p.collectives) {
+    if (c.op == op) have.push_back(&c);
+  }
+  if (have.empty()) {
+    std::set<std::string> ops;
+    for (const auto& c : p.collectives) ops.insert(c.op);
+    throw ConfigError(fmt::format("the profile has no model of {} (it has: {})", op,
+                                  ops.empty() ? std::string("no collectives") : Join(ops)));
+  }
+  CollectivePrediction out;
+  // Inside one node when the measured node held that many ranks; across nodes otherwise.
+  const CollectiveEntry* use = nullptr;
+  for (const CollectiveEntry* c : have) {
+    const bool fits = c->tier == "intra" ? ranks <= c->ranks : ranks > c->ranks_per_node;
+    if (!fits) continue;
+    if (!use || std::abs(c->ranks - ranks) < std::abs(use->ranks - ranks)) use = c;
+  }
+  if (!use) {
+    // Nothing measured at this scale: the largest run, extrapolated.
+    use = *std::max_element(have.begin(), have.end(), [](auto* a, auto* b) { return a->ranks < b->ranks; });
+    if (use->tier == "intra") {
+      out.notes.push_back(fmt::format(
+          "extrapolates: {} was measured inside one node ({} ranks) only; {} ranks may span nodes, whose links "
+          "were not measured",
+          op, use->ranks, ranks));
+    }
+  }
+  if (ranks > use->ranks) {
+    out.notes.push_back(fmt::format("extrapolates: measured on {} ranks, predicting {}", use->ranks, ranks));
+  }
+  if (bytes > use->max_bytes * 1.0001 || bytes < use->min_bytes * 0.9999) {
+    out.notes.push_back(fmt::format("extrapolates: sizes measured {} .. {}, predicting {}", FormatBytes(use->min_bytes),
+                                    FormatBytes(use->max_bytes), FormatBytes(bytes)));
+  }
+  const double steps = op == "sendrecv" ? 1.0 : static_cast<double>(ranks - 1) / static_cast<double>(use->ranks - 1);
+  // The size regime (protocol) is that of the same message at the measured scale.
+  const Segment& seg = use->curve.For(bytes * BusFactor(op, use->ranks));
+  out.time_s = seg.fit.alpha_s * steps + (seg.fit.bandwidth > 0 ? bytes * BusFactor(op, ranks) / seg.fit.bandwidth : 0);
+  out.algbw = bytes / out.time_s;
+  out.busbw = out.algbw * BusFactor(op, ranks);
+  out.tier = use->tier;
+  out.measured_ranks = use->ranks;
+  return out;
+}
+
+double PredictGemm(const Profile& p, const std::string& dtype, double m, double n, double k) {
+  if (std::none_of(p.gemm.begin(), p.gemm.end(), [&](const GemmEntry& g) { return g.dtype == dtype; })) {
+    std::vector<std::string> have;
+    for (const auto& g : p.gemm) have.push_back(g.dtype);
+    throw ConfigError(fmt::format("the profile has no {} GEMM model (it has: {})", dtype,
+                                  have.empty() ? std::string("none") : Join(have)));
+  }
+  return PerfOf(p).GemmTime(m, n, k, sim::ParsePrecision(dtype));
+}
+
+void ApplyProfile(const Profile& p, const std::string& path, sim::Scenario* s) {
+  if (p.device == "host") {
+    throw ConfigError(
+        fmt::format("{}: the profile was measured on the host CPU, not on a GPU; it cannot calibrate '{}' "
+                    "on {} (calibrate from GPU measurements)",
+                    path, s->model.name, s->gpu.name));
+  }
+  if (!p.gpu.empty() && p.gpu != s->gpu.name) {
+    throw ConfigError(
+        fmt::format("{}: the profile is for {} ('{}'); the scenario's GPU is {}", path, p.gpu, p.device, s->gpu.name));
+  }
+  auto& notes = s->calibration_notes;
+  if (p.gpu.empty()) {
+    notes.push_back(fmt::format("calibration: device '{}' matches no gpu config; assuming it is the scenario's {}",
+                                p.device, s->gpu.name));
+  }
+  sim::Efficiencies e = sim::DefaultEfficiencies(s->gpu.architecture);
+  std::vector<std::string> replaced;
+  for (const auto& g : p.gemm) {
+    e.gemm_fits[g.dtype] = {g.model.rate, g.model.k_half, g.model.overhead_s};
+    replaced.push_back(g.dtype + " GEMM");
+  }
+  if (p.memory && s->gpu.memory_bandwidth > 0) {
+    e.memory = p.memory->bandwidth / s->gpu.memory_bandwidth;
+    replaced.push_back("memory bandwidth");
+  }
+  // All-reduce fits set the tiers (the collective the step leans on most).
+  const CollectiveEntry* intra = nullptr;
+  const CollectiveEntry* inter = nullptr;
+  for (const auto& c : p.collectives) {
+    if (c.op != "all_reduce") continue;
+    auto*& slot = c.tier == "intra" ? intra : inter;
+    if (!slot || c.ranks > slot->ranks) slot = &c;
+  }
+  if (intra && s->cluster.up_bandwidth > 0) {
+    e.scale_up = intra->fit.bandwidth / s->cluster.up_bandwidth;
+    s->cluster.up_latency = intra->fit.alpha_s / (2.0 * static_cast<double>(intra->ranks - 1));
+    replaced.push_back("scale-up bandwidth and latency");
+  }
+  if (inter && s->cluster.nic_bandwidth > 0) {
+    // Bus bandwidth of a group with k ranks per node: min(B_up, k·B_nic).
+    const double share = s->cluster.nic_bandwidth * static_cast<double>(s->cluster.nics_per_node) /
+                         static_cast<double>(s->cluster.gpus_per_node);
+    e.scale_out = inter->fit.bandwidth / static_cast<double>(inter->ranks_per_node) / share;
+    s->cluster.out_latency = inter->fit.alpha_s / (2.0 * static_cast<double>(inter->ranks - 1));
+    replaced.push_back("scale-out bandwidth and latency");
+  }
+  s->efficiencies = e;
+  notes.push_back(fmt::format("calibration {}: {} measured on {}", path,
+                              replaced.empty() ? std::string("nothing replaced") : Join(replaced) + " replaced",
+                              p.device));
+  const int64_t gpus = s->par.tp * s->par.pp * s->par.dp * s->par.cp;
+  if (!p.collectives.empty() && gpus > p.LargestRanks()) {
+    notes.push_back(fmt::format("calibration extrapolates: collectives measured on up to {} ranks, predicting {} GPUs",
+                                p.LargestRanks(), gpus));
+  }
+  if (!inter)
+    notes.push_back("calibration: no measurement across nodes; scale-out figures stay the cluster's defaults");
+}
+
+}  // namespace cb::calib

@@ -1,0 +1,254 @@
+// Calibration: each fit recovers the parameters of synthetic data generated
+// from its own model (the closed form in each comment); profiles round-trip
+// through YAML, replace what they measured in a scenario, and refuse
+// hardware they were not measured on.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "calibrate/fit.h"
+#include "calibrate/profile.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "core/table.h"
+#include "simulator/simulate.h"
+#include "store/hdf5_store.h"
+#include "tests/scratch_dir.h"
+
+namespace cb::calib {
+namespace {
+
+// t = 20 us + x / 10 GB/s at sizes 1 KiB .. 64 MiB: the fit returns α and B
+// exactly (relative least squares of a model that holds).
+TEST(Fit, AlphaBetaRecoversExactParameters) {
+  std::vector<double> x, t;
+  for (double s = 1024; s <= 64 << 20; s *= 4) {
+    x.push_back(s);
+    t.push_back(20e-6 + s / 10e9);
+  }
+  AlphaBeta f = FitAlphaBeta(x, t);
+  EXPECT_NEAR(f.alpha_s, 20e-6, 1e-12);
+  EXPECT_NEAR(f.bandwidth, 10e9, 1e-3 * 10e9 * 1e-6);
+  EXPECT_LT(f.error.max, 1e-9);
+}
+
+// Times flat in size: no bandwidth can be fitted; α is their level.
+TEST(Fit, AlphaBetaFlatTimesHaveNoBandwidth) {
+  AlphaBeta f = FitAlphaBeta({1e3, 1e4, 1e5}, {5e-6, 5e-6, 5e-6});
+  EXPECT_EQ(f.bandwidth, 0);
+  EXPECT_NEAR(f.alpha_s, 5e-6, 1e-15);
+}
+
+// Two protocols: eager t = 2 us + x / 1 GB/s below 64 KiB, rendezvous
+// t = 30 us + x / 8 GB/s above. No single (α, B) fits both within 5%; the
+// piecewise fit cuts at 64 KiB and recovers both pairs.
+TEST(Fit, PiecewiseFindsTheProtocolSwitch) {
+  std::vector<double> x, t;
+  for (double s = 256; s <= 16 << 20; s *= 2) {
+    x.push_back(s);
+    t.push_back(s <= 65536 ? 2e-6 + s / 1e9 : 30e-6 + s / 8e9);
+  }
+  EXPECT_GT(FitAlphaBeta(x, t).error.max, 0.05);
+  Piecewise p = FitPiecewise(x, t);
+  ASSERT_EQ(p.segments.size(), 2u);
+  EXPECT_EQ(p.segments[0].max_x, 65536);
+  EXPECT_NEAR(p.segments[0].fit.alpha_s, 2e-6, 1e-12);
+  EXPECT_NEAR(p.segments[0].fit.bandwidth, 1e9, 1);
+  EXPECT_NEAR(p.segments[1].fit.alpha_s, 30e-6, 1e-12);
+  EXPECT_NEAR(p.segments[1].fit.bandwidth, 8e9, 8);
+  EXPECT_LT(p.error.max, 1e-9);
+  for (size_t i = 0; i < x.size(); ++i) EXPECT_NEAR(p.Predict(x[i]) / t[i], 1, 1e-9);
+}
+
+// One model that holds everywhere stays one segment; segments never have
+// fewer than three sizes (two would fit exactly and hide the error).
+TEST(Fit, PiecewiseKeepsOneSegmentWhenOneFitsAndNeverFitsPairs) {
+  std::vector<double> x, t;
+  for (double s = 256; s <= 1 << 20; s *= 2) {
+    x.push_back(s);
+    t.push_back(3e-6 + s / 2e9);
+  }
+  EXPECT_EQ(FitPiecewise(x, t).segments.size(), 1u);
+  // Noise-like zigzag: whatever the cuts, each segment spans >= 3 sizes.
+  std::vector<double> z;
+  for (size_t i = 0; i < x.size(); ++i) z.push_back(t[i] * (i % 2 ? 1.3 : 0.8));
+  for (const Segment& s : FitPiecewise(x, z).segments) {
+    int n = 0;
+    for (double v : x) n += v >= s.min_x && v <= s.max_x;
+    EXPECT_GE(n, 3);
+  }
+}
+
+// t = 2mnk / (R · k/(k + k_half)) + c with R = 500 GFLOP/s, k_half = 128,
+// c = 10 us, over squares and a thin-k shape: the grid search finds k_half
+// (it is on the grid: 128 = 8·2^4) and the linear solve R and c.
+TEST(Fit, GemmRecoversRateDepthAndOverhead) {
+  std::vector<GemmPoint> pts;
+  auto model = [](double m, double n, double k) { return 2 * m * n * k / (500e9 * k / (k + 128)) + 10e-6; };
+  for (double s : {256.0, 512.0, 1024.0, 2048.0}) pts.push_back({s, s, s, model(s, s, s)});
+  pts.push_back({4096, 4096, 64, model(4096, 4096, 64)});
+  GemmModel g = FitGemm(pts);
+  EXPECT_DOUBLE_EQ(g.k_half, 128);
+  EXPECT_NEAR(g.rate / 500e9, 1, 1e-9);
+  EXPECT_NEAR(g.overhead_s, 10e-6, 1e-12);
+  EXPECT_LT(g.error.max, 1e-9);
+}
+
+// A collective fitted at n = 4 ranks predicts N = 8 with the bus factor of
+// 8 and a ring's latency scaled by (N-1)/(n-1):
+//   all_reduce, α = 12 us, B = 2 GB/s, S = 1 MiB:
+//   t(8) = 12 us · 7/3 + 2·7/8 · S / B.
+TEST(Profile, CollectivePredictionScalesWithRanks) {
+  Profile p;
+  p.device = "host";
+  CollectiveEntry e;
+  e.op = "all_reduce";
+  e.tier = "intra";
+  e.ranks = 4;
+  e.ranks_per_node = 4;
+  e.fit = {12e-6, 2e9, {}};
+  e.curve.segments = {{0, 1e12, e.fit}};
+  e.min_bytes = 1024;
+  e.max_bytes = 1 << 20;
+  p.collectives = {e};
+  const double S = 1 << 20;
+  CollectivePrediction at4 = PredictCollective(p, "all_reduce", 4, S);
+  EXPECT_DOUBLE_EQ(at4.time_s, 12e-6 + 1.5 * S / 2e9);
+  EXPECT_TRUE(at4.notes.empty());
+  EXPECT_NEAR(at4.busbw, 1.5 * S / at4.time_s, 1e-6);
+  CollectivePrediction at8 = PredictCollective(p, "all_reduce", 8, S);
+  EXPECT_DOUBLE_EQ(at8.time_s, 12e-6 * 7 / 3 + 1.75 * S / 2e9);
+  ASSERT_FALSE(at8.notes.empty());
+  EXPECT_NE(at8.notes.back().find("measured on 4 ranks, predicting 8"), std::string::npos);
+  EXPECT_THROW(PredictCollective(p, "alltoall", 4, S), ConfigError);
+  EXPECT_THROW(PredictCollective(p, "all_reduce", 1, S), UsageError);
+}
+
+class ProfileFiles : public cb::testing::ScratchDirTest {
+ protected:
+  // A kernels run with GEMM rows of `device` (times from a 100 GFLOP/s model).
+  std::string KernelsFile(const std::string& name, const std::vector<std::string>& devices) {
+    const std::string path = PathIn(name);
+    Hdf5Writer w(path);
+    RunInfo run = MakeRunInfo("kernels", "test");
+    w.BeginRun(run);
+    Table t("gemm", "GEMM",
+            {{"dtype", ColumnType::kString, "", ""},
+             {"device", ColumnType::kString, "", ""},
+             {"m", ColumnType::kInt64, "1", ""},
+             {"n", ColumnType::kInt64, "1", ""},
+             {"k", ColumnType::kInt64, "1", ""},
+             {"time_s", ColumnType::kFloat64, "s", ""},
+             {"wrong", ColumnType::kInt64, "1", ""}});
+    for (const auto& d : devices) {
+      for (int64_t s : {256, 512, 1024}) {
+        const double f = 2.0 * static_cast<double>(s * s * s);
+        t.AddRow({std::string("fp64"), d, s, s, s, f / 100e9 + 5e-6, int64_t{0}});
+      }
+    }
+    w.WriteTable(t);
+    w.EndRun(RunStatus::kComplete, "");
+    return path;
+  }
+};
+
+TEST_F(ProfileFiles, YamlRoundTripAndGemmPrediction) {
+  std::vector<std::string> warnings;
+  Profile p = Calibrate({KernelsFile("k.h5", {"host"})}, {}, &warnings);
+  EXPECT_EQ(p.device, "host");
+  ASSERT_EQ(p.gemm.size(), 1u);
+  EXPECT_NEAR(p.gemm[0].model.rate / 100e9, 1, 1e-6);
+  const std::string path = Write("p.yaml", ProfileYaml(p));
+  Profile q = LoadProfile(path);
+  ASSERT_EQ(q.gemm.size(), 1u);
+  EXPECT_NEAR(q.gemm[0].model.rate / p.gemm[0].model.rate, 1, 1e-5);
+  // Through the simulator's GEMM model: the measured time back.
+  EXPECT_NEAR(PredictGemm(q, "fp64", 512, 512, 512) / (2.0 * 512 * 512 * 512 / 100e9 + 5e-6), 1, 1e-4);
+  EXPECT_THROW(PredictGemm(q, "bf16", 512, 512, 512), ConfigError);
+}
+
+// Measurements of two devices without saying which: an error naming both.
+TEST_F(ProfileFiles, MixedDevicesNeedAChoice) {
+  const std::string f = KernelsFile("mixed.h5", {"NVIDIA H200", "NVIDIA H100 80GB HBM3"});
+  std::vector<std::string> warnings;
+  try {
+    Calibrate({f}, {}, &warnings);
+    FAIL() << "mixed devices accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("NVIDIA H200"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("--device"), std::string::npos) << e.what();
+  }
+  Profile p = Calibrate({f}, {"NVIDIA H200"}, &warnings);
+  EXPECT_EQ(p.gpu, "H200 SXM 141GB");  // matched configs/gpus/h200-sxm.yaml
+  EXPECT_EQ(p.sm_count, 132);
+}
+
+// A file without measurements: an error naming it.
+TEST_F(ProfileFiles, NoUsableMeasurementsIsAnError) {
+  const std::string path = PathIn("empty.h5");
+  {
+    Hdf5Writer w(path);
+    w.BeginRun(MakeRunInfo("simulate", "test"));
+    w.EndRun(RunStatus::kComplete, "");
+  }
+  std::vector<std::string> warnings;
+  try {
+    Calibrate({path}, {}, &warnings);
+    FAIL();
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("empty.h5"), std::string::npos) << e.what();
+  }
+}
+
+sim::Scenario Shipped(const std::string& name) {
+  ConfigLoader loader({std::string(CB_SOURCE_DIR) + "/configs"});
+  return sim::ScenarioFromConfig(loader.Load("scenario", name));
+}
+
+// A profile replaces the GEMM model of the scenario's precision: an H100
+// measured at half the default bf16 rate slows the step; the notes say what
+// was replaced and that 16,384 GPUs extrapolate from 8 measured ranks.
+// A host profile, or one for another GPU, is refused.
+TEST(Profile, AppliesToAScenarioOfItsGpuOnly) {
+  sim::Scenario base = Shipped("llama3-405b-16k");
+  const double defaults = sim::Simulate(base).step_time_s;
+  Profile p;
+  p.device = "NVIDIA H100 80GB HBM3";
+  p.gpu = base.gpu.name;
+  p.architecture = "hopper";
+  p.sm_count = 132;
+  GemmEntry g;
+  g.dtype = "bf16";
+  g.model = {0.5 * 0.70 * base.gpu.peak_bf16, 64, 8e-6, {}};
+  p.gemm = {g};
+  CollectiveEntry c;
+  c.op = "all_reduce";
+  c.tier = "intra";
+  c.ranks = 8;
+  c.ranks_per_node = 8;
+  c.fit = {20e-6, 360e9, {}};
+  c.curve.segments = {{0, 1e12, c.fit}};
+  p.collectives = {c};
+  sim::Scenario s = base;
+  ApplyProfile(p, "p.yaml", &s);
+  ASSERT_TRUE(s.efficiencies.has_value());
+  EXPECT_DOUBLE_EQ(s.efficiencies->scale_up, 360e9 / base.cluster.up_bandwidth);
+  EXPECT_DOUBLE_EQ(s.cluster.up_latency, 20e-6 / 14);
+  sim::SimResult r = sim::Simulate(s);
+  EXPECT_GT(r.step_time_s, 1.3 * defaults);
+  bool extrapolates = false;
+  for (const auto& n : r.notes)
+    extrapolates |= n.find("measured on up to 8 ranks, predicting 16384") != std::string::npos;
+  EXPECT_TRUE(extrapolates);
+
+  sim::Scenario other = Shipped("llama3-405b-16k");
+  Profile h200 = p;
+  h200.gpu = "H200 SXM 141GB";
+  EXPECT_THROW(ApplyProfile(h200, "h200.yaml", &other), ConfigError);
+  Profile host = p;
+  host.device = "host";
+  EXPECT_THROW(ApplyProfile(host, "host.yaml", &other), ConfigError);
+}
+
+}  // namespace
+}  // namespace cb::calib
