@@ -218,8 +218,9 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
       exit_code = std::max(exit_code, code);
     });
   } catch (const Error& e) {
+    // Every rank reaches the same decision; rank 0 says it, all exit alike.
     if (root_process) throw;
-    return static_cast<int>(e.code());
+    return e.code() == ExitCode::kInterrupted || e.code() == ExitCode::kTimeout ? static_cast<int>(e.code()) : 3;
   }
   return exit_code;
 }

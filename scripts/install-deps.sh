@@ -15,6 +15,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libopenblas-dev
   python3 python3-pip python3-venv
+  chromium  # renders validate's HTML report in tests/acceptance (skipped with the reason when absent)
 )
 
 sudo_cmd=()

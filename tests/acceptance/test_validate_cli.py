@@ -1,0 +1,127 @@
+"""`clusterbench validate` without mpirun (label unit): one rank, loopback
+ranks acting as nodes, the H100 suite on a machine without one, bad input,
+and the reports (Markdown, HTML rendered in headless Chromium, Prometheus)."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+CB = os.environ["CB_BIN"]
+SRC = os.environ.get("CB_SOURCE_DIR", ".")
+SUITES = os.path.join(SRC, "configs", "suites")
+HOST = os.path.join(SUITES, "host-cpu.yaml")
+
+
+def validate(*args, timeout=240, cwd=None):
+    return subprocess.run([CB, "validate", *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
+
+
+def test_one_rank_passes_and_skips_the_collective():
+    p = validate("--suite", HOST, "--backend", "loopback", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["status"] == "OK" and len(j["ranks"]) == 1
+    skipped = [c for c in j["checks"] if c["verdict"] == "SKIPPED"]
+    assert [c["check"] for c in skipped] == ["allreduce-job"]
+    assert "at least 2 ranks" in skipped[0]["reason"]
+
+
+def test_loopback_ranks_act_as_nodes_and_slow_one_fails():
+    # Three ranks as threads of one process: each is its own node (--nodes auto).
+    p = validate("--suite", HOST, "--backend", "loopback", "--ranks", "3", "--inject", "slow:1:0.5", "--format", "json")
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert [r["verdict"] for r in j["ranks"]] == ["PASS", "FAIL", "PASS"]
+    assert [n["node"] for n in j["nodes"]] == [f"{j['ranks'][0]['host']}:{r}" for r in range(3)]
+
+
+def test_h100_suite_without_a_gpu_is_unknown_with_reasons():
+    p = validate("--suite", os.path.join(SUITES, "h100-sxm-node.yaml"), "--backend", "loopback", "--format", "json")
+    assert p.returncode == 3, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert j["status"] == "UNKNOWN"
+    assert all(c["verdict"] == "SKIPPED" and c["reason"] for c in j["checks"])
+    gemm = [c for c in j["checks"] if c["check"] == "gemm-bf16"][0]
+    assert "GPU" in gemm["reason"]
+
+
+@pytest.mark.parametrize("yaml,needle", [
+    ("name: x\nchecks:\n  - name: a\n    benchmark: gemmm\n", "bad.yaml:4"),
+    ("name: x\ngpu: h100-sxn\nchecks:\n  - name: a\n    benchmark: stream\n", "h100-sxn"),
+    ("name: x\nchecks:\n  - name: a\n    benchmark: stream\n    threshold:\n      relative: 1\n", "contradictory"),
+    ("name: x\ngpu: h100-sxm\nchecks:\n  - name: a\n    benchmark: gemm\n    dtype: bf16\n    threshold:\n"
+     "      absolute: 2.0e15\n", "no device can pass"),
+])
+def test_bad_suite_is_unknown_naming_the_place(tmp_path, yaml, needle):
+    (tmp_path / "bad.yaml").write_text(yaml)
+    p = validate("--suite", "bad.yaml", "--backend", "loopback", cwd=tmp_path)
+    assert p.returncode == 3, p.stderr
+    assert needle in p.stderr and p.stderr.count("error") == 1
+
+
+def test_bad_flags_are_unknown_not_critical():
+    assert validate("--suite", HOST, "--inject", "slow:1:2").returncode == 3
+    assert validate("--suite", HOST, "--frobnicate").returncode == 3
+    assert validate("--suite", HOST, "--report", "x.pdf").returncode == 3
+
+
+def test_reports_and_prometheus(tmp_path):
+    p = validate("--suite", HOST, "--backend", "loopback", "--ranks", "2", "--inject", "corrupt:1", "--report",
+                 tmp_path / "r.html", "--report", tmp_path / "r.md", "--prometheus", tmp_path, "-q")
+    assert p.returncode == 2, p.stderr
+    md = (tmp_path / "r.md").read_text()
+    for section in ("## compute scale", "## memory", "## availability", "## Ranks"):
+        assert section in md
+    assert "**FAIL**" in md and "failed verification" in md
+    html = (tmp_path / "r.html").read_text()
+    assert html.count("<svg") == 3 and "CRITICAL" in html
+    proms = sorted(f for f in os.listdir(tmp_path) if f.endswith(".prom"))
+    assert len(proms) == 2
+    text = (tmp_path / proms[1]).read_text()
+    assert "# HELP clusterbench_validate_verdict" in text and "# TYPE clusterbench_validate_verdict gauge" in text
+    lines = [l for l in text.splitlines() if l.startswith("clusterbench_validate_verdict{")]
+    assert len(lines) == 1 and lines[0].endswith(" 2")  # rank 1's node: FAIL
+    for l in text.splitlines():
+        if not l.startswith("#"):
+            name_labels, value = l.rsplit(" ", 1)
+            float(value)
+            assert name_labels.endswith("}") and "{" in name_labels
+
+
+def chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome", "headless_shell"):
+        if shutil.which(name):
+            return shutil.which(name)
+    return None
+
+
+@pytest.mark.skipif(chromium() is None, reason="no Chromium on this machine (scripts/install-deps.sh installs "
+                    "Debian's chromium); the HTML report is then checked as text only")
+def test_html_report_renders_in_headless_chromium(tmp_path):
+    p = validate("--suite", HOST, "--backend", "loopback", "--ranks", "2", "--inject", "slow:0:0.5", "--report",
+                 tmp_path / "r.html", "-q")
+    assert p.returncode == 2, p.stderr
+    shot = tmp_path / "shot.png"
+    r = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+                        f"--screenshot={shot}", "--window-size=1000,1400", f"file://{tmp_path / 'r.html'}"],
+                       capture_output=True, text=True, timeout=120)
+    assert shot.exists(), r.stderr
+    # PNG: width and height from the IHDR chunk; count distinct colours in the
+    # raw data as a crude non-blank test (a blank page compresses to a few hundred bytes).
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (1000, 1400)
+    assert len(data) > 20000, f"screenshot of {len(data)} bytes looks blank"
+    try:
+        import matplotlib.image as mpimg
+        import numpy as np
+        img = mpimg.imread(shot)
+        colours = np.unique((img[..., :3] * 255).astype(np.uint8).reshape(-1, 3), axis=0)
+        assert len(colours) > 20  # text, green and red bars, not a blank page
+        red = ((img[..., 0] > 0.7) & (img[..., 1] < 0.3) & (img[..., 2] < 0.3)).sum()
+        assert red > 500  # the FAIL banner and bar are drawn
+    except ImportError:
+        pass

@@ -1,0 +1,84 @@
+"""`clusterbench validate` under `mpirun -np 4` with the host-cpu suite, one
+machine acting as four nodes (label mpi): a clean run passes everywhere; a
+slowed rank and a corrupted rank fail, alone, with the check and the numbers;
+the evidence file loads in h5py."""
+import json
+import os
+import subprocess
+
+import h5py
+import pandas as pd
+import pytest
+
+CB = os.environ["CB_BIN"]
+MPIRUN = os.environ.get("CB_MPIEXEC", "mpirun")
+SUITE = os.path.join(os.environ.get("CB_SOURCE_DIR", "."), "configs", "suites", "host-cpu.yaml")
+
+
+def validate(*args, np=4, tmp=None, timeout=300):
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    if tmp is not None:
+        env["OMPI_MCA_orte_tmpdir_base"] = str(tmp)
+    return subprocess.run([MPIRUN, "-np", str(np), CB, "validate", "--suite", SUITE, *map(str, args)],
+                          capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_clean_run_all_pass_and_evidence_loads(tmp_path):
+    h5 = tmp_path / "evidence.h5"
+    p = validate("--format", "json", "-o", h5, tmp=tmp_path)
+    assert p.returncode == 0, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert j["verdict"] == "PASS" and j["status"] == "OK"
+    assert [r["rank"] for r in j["ranks"]] == [0, 1, 2, 3]
+    assert all(r["verdict"] == "PASS" for r in j["ranks"]), j["ranks"]
+    assert len(j["nodes"]) == 4 and all(n["verdict"] == "PASS" for n in j["nodes"])
+    assert j["summary"]["availability"]["devices_passing"] == 4
+    assert {"compute_scale", "memory", "communication_performance"} <= set(j["summary"])
+    # Progress on rank 0's stderr, once per phase, with the time left.
+    assert p.stderr.count("about") >= 3 and "[3/3]" in p.stderr
+
+    with h5py.File(h5, "r") as f:
+        (run,) = list(f["runs"])
+        g = f["runs"][run]
+        assert g.attrs["kind"] == "validate" and g.attrs["status"] == "complete"
+        assert "host-cpu" in g.attrs["config_yaml"]
+        meas = pd.DataFrame(g["validate_measurements"][()])
+        # Every measurement: 4 nodes x 2 host checks x >= 3 rounds, and the collective.
+        assert (meas["check"] == b"stream-triad").sum() >= 12
+        assert (meas["wrong"] == 0).all()
+        ranks = pd.DataFrame(g["validate_ranks"][()])
+        assert list(ranks["verdict"]) == [b"PASS"] * 4
+        versions = pd.DataFrame(g["validate_versions"][()])
+        assert {b"blas", b"hdf5"} <= set(versions["key"])
+
+
+def test_slow_rank_fails_alone_with_numbers(tmp_path):
+    p = validate("--inject", "slow:2:0.5", "--format", "json", tmp=tmp_path)
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert j["status"] == "CRITICAL"
+    failed = [r["rank"] for r in j["ranks"] if r["verdict"] == "FAIL"]
+    assert failed == [2], j["ranks"]
+    reasons = " ".join(j["ranks"][2]["reasons"])
+    assert "gemm-fp64" in reasons or "stream-triad" in reasons
+    assert "measured" in reasons and "expected" in reasons and ("GB/s" in reasons or "GFLOP/s" in reasons)
+    assert [n["verdict"] for n in j["nodes"]].count("FAIL") == 1
+
+
+def test_corrupt_rank_fails(tmp_path):
+    p = validate("--inject", "corrupt:2", tmp=tmp_path)
+    assert p.returncode == 2, p.stdout + p.stderr
+    # The table on rank 0: rank 2 FAIL with the verification failure.
+    lines = [l for l in p.stdout.splitlines() if l.split()[:1] == ["2"]]
+    assert lines and lines[0].split()[-1] == "FAIL", p.stdout
+    assert "failed verification" in p.stdout
+    for r in ("0", "1", "3"):
+        row = [l for l in p.stdout.splitlines() if l.split()[:1] == [r]]
+        assert row and row[0].split()[-1] == "PASS", p.stdout
+
+
+def test_injection_outside_the_job_is_unknown(tmp_path):
+    p = validate("--inject", "slow:9:0.5", tmp=tmp_path)
+    assert p.returncode == 3
+    assert p.stderr.count("outside the job") == 1
