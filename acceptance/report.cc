@@ -84,6 +84,9 @@ std::string Headline(const ValidationReport& r) {
                      r.partial ? " (PARTIAL)" : "", r.devices_passing, r.devices_total, r.nodes_passing, r.nodes_total);
 }
 
+// The process's exit code: the status's, or 130 when a signal cut the run short.
+int ExitCodeOf(const ValidationReport& r) { return r.partial ? 130 : r.status.exit_code; }
+
 std::string LabelPromValue(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -199,7 +202,7 @@ std::string FormatReportText(const ValidationReport& r) {
     o += fmt::format("   {:<64} {:>14}{}\n", f.name, Fig(f),
                      plate.empty() ? "" : fmt::format(" of {} ({:.1f}%)", plate, 100 * f.value / f.nameplate));
   }
-  o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), r.status.exit_code);
+  o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), ExitCodeOf(r));
   return o;
 }
 
@@ -207,7 +210,7 @@ std::string ReportMarkdown(const ValidationReport& r) {
   std::string o = fmt::format("# Acceptance report: {}\n\n", r.suite.name);
   if (r.partial)
     o += fmt::format("> **PARTIAL**: {}. The verdicts below cover what was measured.\n\n", r.partial_reason);
-  o += fmt::format("**Verdict: {}** (exit code {})\n\n", Headline(r), r.status.exit_code);
+  o += fmt::format("**Verdict: {}** (exit code {})\n\n", Headline(r), ExitCodeOf(r));
   o += fmt::format("Suite `{}` ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", r.suite.name, r.suite.file,
                    r.suite.has_gpu ? ", GPU " + r.suite.gpu_name : "", r.ranks.size(), r.nodes.size(), r.elapsed_s);
   std::string section;

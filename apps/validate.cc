@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "acceptance/device_kernels.h"
+#include "acceptance/gpu_adapter.h"
 #include "acceptance/report.h"
 #include "acceptance/runner.h"
 #include "acceptance/suite.h"
@@ -165,9 +166,8 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   auto& f = ctx.backends.factories;
   if (auto it = f.find(acc::kDeviceKernelsKey); it != f.end()) {
     ro.device_kernels = std::any_cast<acc::DeviceKernelsFactory>(it->second);
-  } else if (f.count("kernels:cuda")) {
-    ro.why_no_devices =
-        "the CUDA kernels backend is built but not yet attached to validate (no acceptance:device_kernels adapter)";
+  } else if (auto cuda = f.find(kCudaKernelsFactory); cuda != f.end()) {
+    ro.device_kernels = acc::AdaptGpuBench(std::any_cast<GpuBenchFactory>(cuda->second));
   } else {
     ro.why_no_devices = "this build has no GPU kernels backend (configure with CB_ENABLE_CUDA)";
   }
