@@ -3,6 +3,7 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -22,14 +23,17 @@ void FillHost(uint32_t* data, int64_t words, uint32_t seed) {
   for (int64_t i = 0; i < words; ++i) data[i] = static_cast<uint32_t>(i) * 2654435761u + seed;
 }
 
-int64_t CountWrongHost(const uint32_t* data, int64_t words, uint32_t seed) {
+int64_t CountWrongHost(uint32_t* data, int64_t words, uint32_t seed, bool corrupt) {
+  if (corrupt) data[0] ^= 1u;  // self-test (validate --inject)
   int64_t bad = 0;
   for (int64_t i = 0; i < words; ++i) bad += data[i] != static_cast<uint32_t>(i) * 2654435761u + seed;
   return bad;
 }
 
 // Wrong words in a device buffer (the buffer's device must be current).
-int64_t CountWrongDevice(const DeviceBuffer& buf, int64_t words, uint32_t seed, cudaStream_t s) {
+// `corrupt`: the self-test (validate --inject) overwrites word 0 first.
+int64_t CountWrongDevice(const DeviceBuffer& buf, int64_t words, uint32_t seed, cudaStream_t s, bool corrupt) {
+  if (corrupt) CB_CUDA_CHECK(cudaMemsetAsync(buf.get(), 0x7f, sizeof(uint32_t), s));
   DeviceBuffer wrong(sizeof(unsigned long long));
   CB_CUDA_CHECK(cudaMemsetAsync(wrong.get(), 0, wrong.bytes(), s));
   CB_CUDA_CHECK(LaunchCheckWords(buf.as<uint32_t>(), words, seed, wrong.as<unsigned long long>(), s));
@@ -47,6 +51,10 @@ Measurement MeasureSync(const std::function<void()>& copy, const MeasureOptions&
       [&] {
         const auto t0 = std::chrono::steady_clock::now();
         copy();
+        if (options.throttle > 0 && options.throttle < 1) {  // self-test, as MeasureHost does it
+          const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          std::this_thread::sleep_for(std::chrono::duration<double>(took * options.throttle / (1 - options.throttle)));
+        }
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       },
       options);
@@ -108,7 +116,7 @@ std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t
                    },
                    timing));
       r.checked = words;
-      r.wrong = CountWrongDevice(d1, words, kSeedH2d, s);
+      r.wrong = CountWrongDevice(d1, words, kSeedH2d, s, options.corrupt_output);
       out.push_back(std::move(r));
     }
     // Device to host, pinned.
@@ -124,7 +132,7 @@ std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t
                    },
                    timing));
       r.checked = words;
-      r.wrong = CountWrongHost(pinned.as<uint32_t>(), words, kSeedD2h);
+      r.wrong = CountWrongHost(pinned.as<uint32_t>(), words, kSeedD2h, options.corrupt_output);
       out.push_back(std::move(r));
     }
     // Pageable: what an application that never pins memory gets.
@@ -137,7 +145,7 @@ std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t
                MeasureSync([&] { CB_CUDA_CHECK(cudaMemcpy(d1.get(), pageable.get(), bytes, cudaMemcpyHostToDevice)); },
                            options));
       r.checked = words;
-      r.wrong = CountWrongDevice(d1, words, kSeedH2d, s);
+      r.wrong = CountWrongDevice(d1, words, kSeedH2d, s, options.corrupt_output);
       out.push_back(std::move(r));
     }
     CB_CUDA_CHECK(LaunchFillWords(d1.as<uint32_t>(), words, kSeedD2h, s));
@@ -149,7 +157,7 @@ std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t
                MeasureSync([&] { CB_CUDA_CHECK(cudaMemcpy(pageable.get(), d1.get(), bytes, cudaMemcpyDeviceToHost)); },
                            options));
       r.checked = words;
-      r.wrong = CountWrongHost(pageable.get(), words, kSeedD2h);
+      r.wrong = CountWrongHost(pageable.get(), words, kSeedD2h, options.corrupt_output);
       out.push_back(std::move(r));
     }
     // Device to device on one GPU (each byte read once and written once).
@@ -164,7 +172,7 @@ std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t
                    },
                    timing));
       r.checked = words;
-      r.wrong = CountWrongDevice(d2, words, kSeedD2d, s);
+      r.wrong = CountWrongDevice(d2, words, kSeedD2d, s, options.corrupt_output);
       out.push_back(std::move(r));
     }
   }
@@ -214,7 +222,7 @@ std::vector<GpuCopyResult> RunCopy(const std::vector<GpuIdentity>& gpus, int64_t
         DeviceGuard dst_guard(dst.index);
         Stream check_stream;
         r.checked = words;
-        r.wrong = CountWrongDevice(dst_buf, words, kSeedPeer, check_stream.get());
+        r.wrong = CountWrongDevice(dst_buf, words, kSeedPeer, check_stream.get(), options.corrupt_output);
         // Free on its own device before leaving the guard.
         dst_buf = DeviceBuffer();
       }

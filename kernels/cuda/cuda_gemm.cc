@@ -254,6 +254,11 @@ GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, c
   // Check set 0 after one more call on it.
   CB_CUDA_CHECK(cudaMemsetAsync(d[0].get(), 0, d[0].bytes(), s));
   matmul(algo, s, 0);
+  if (options.measure.corrupt_output) {
+    // Self-test (validate --inject): element 0, always sampled, becomes 0x7f
+    // bytes, far from any exact result (or NaN): the check must see it.
+    CB_CUDA_CHECK(cudaMemsetAsync(d[0].get(), 0x7f, t.cd_size, s));
+  }
   const std::vector<int64_t> picks = PickSamples(m, n);
   DeviceBuffer idx(picks.size() * sizeof(int64_t)), vals(picks.size() * sizeof(double));
   CB_CUDA_CHECK(cudaMemcpyAsync(idx.get(), picks.data(), idx.bytes(), cudaMemcpyHostToDevice, s));

@@ -48,7 +48,13 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
   DeviceTimingOptions timing;
   timing.measure = options;
 
+  // Self-test (validate --inject corrupt): element 0 of an output becomes 0x7f
+  // bytes before its check, which must then see it.
+  auto corrupt = [&](const DeviceBuffer& buf) {
+    if (options.corrupt_output) CB_CUDA_CHECK(cudaMemsetAsync(buf.get(), 0x7f, sizeof(double), s));
+  };
   auto count_wrong = [&](const DeviceBuffer& buf, Pattern p) -> int64_t {
+    corrupt(buf);
     CB_CUDA_CHECK(cudaMemsetAsync(wrong.get(), 0, wrong.bytes(), s));
     CB_CUDA_CHECK(LaunchCheckPattern(buf.as<double>(), n, p, wrong.as<unsigned long long>(), s));
     unsigned long long w = 0;
@@ -80,6 +86,7 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
                      CB_CUDA_CHECK(LaunchRead(a.as<double>(), n, partial.as<double>(), blocks, threads, st));
                    },
                    timing));
+    corrupt(partial);
     std::vector<double> parts(static_cast<size_t>(blocks));
     CB_CUDA_CHECK(cudaMemcpyAsync(parts.data(), partial.get(), partial.bytes(), cudaMemcpyDeviceToHost, s));
     CB_CUDA_CHECK(cudaStreamSynchronize(s));

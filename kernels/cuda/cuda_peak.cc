@@ -82,6 +82,8 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
     r.flop_rate = r.flops_per_call / r.measurement.summary.median;
     r.clock_hz = MeasuredClockHz(clocks, blocks, s);
     r.clock_peak = r.flops_per_clock_sm * id.sm_count * r.clock_hz;
+    if (options.corrupt_output) CB_CUDA_CHECK(cudaMemsetAsync(result.get(), 0x7f, f32 ? 4 : 8, s));  // self-test
+    CB_CUDA_CHECK(cudaStreamSynchronize(s));
     const double expect = kFmaChains * (kFmaChains - 1) / 2.0 + kFmaChains * static_cast<double>(iters);
     r.checked = all_threads;
     if (f32) {
@@ -128,6 +130,11 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
     r.flop_rate = r.flops_per_call / r.measurement.summary.median;
     r.clock_hz = MeasuredClockHz(clocks, blocks, s);
     r.clock_peak = r.flops_per_clock_sm * id.sm_count * r.clock_hz;
+    if (options.corrupt_output) {  // self-test: thread 0 reports one wrong accumulator
+      const float one = 1.0f;
+      CB_CUDA_CHECK(cudaMemcpyAsync(bad.get(), &one, sizeof one, cudaMemcpyHostToDevice, s));
+    }
+    CB_CUDA_CHECK(cudaStreamSynchronize(s));
     std::vector<float> v(static_cast<size_t>(all_threads));
     CB_CUDA_CHECK(cudaMemcpy(v.data(), bad.get(), bad.bytes(), cudaMemcpyDeviceToHost));
     r.checked = all_threads * 4 * kMmaChains;

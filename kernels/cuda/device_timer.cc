@@ -39,7 +39,7 @@ DeviceTimer::DeviceTimer() : flag_(2 * sizeof(int), cudaHostAllocMapped | cudaHo
 }
 
 double DeviceTimer::Sample(const std::function<void(cudaStream_t, int64_t)>& op, int batch,
-                           const DeviceTimingOptions& options) {
+                           const DeviceTimingOptions& options, double sleep_s) {
   volatile int* flag = flag_.as<int>();
   flag[0] = 0;
   flag[1] = 0;
@@ -61,6 +61,7 @@ double DeviceTimer::Sample(const std::function<void(cudaStream_t, int64_t)>& op,
     }
     CB_CUDA_CHECK(cudaEventRecord(start_.get(), s));
     for (int b = 0; b < batch; ++b) op(s, calls_++);
+    if (sleep_s > 0) CB_CUDA_CHECK(LaunchSleep(static_cast<uint64_t>(sleep_s * 1e9), s));
     CB_CUDA_CHECK(cudaEventRecord(stop_.get(), s));
   }  // released here
   CB_CUDA_CHECK(cudaEventSynchronize(stop_.get()));
@@ -78,13 +79,15 @@ double DeviceTimer::Sample(const std::function<void(cudaStream_t, int64_t)>& op,
 Measurement DeviceTimer::Measure(const std::function<void(cudaStream_t, int64_t)>& op,
                                  const DeviceTimingOptions& options) {
   // One probe call sizes the batch.
-  const double probe = Sample(op, 1, options);
+  const double probe = Sample(op, 1, options, 0);
   int batch = 1;
   if (probe > 0 && probe < options.min_sample_s) {
     batch = static_cast<int>(std::min<double>(options.max_batch, std::ceil(options.min_sample_s / probe)));
   }
   last_batch_ = std::max(1, batch);
-  return MeasureSampled([&] { return Sample(op, last_batch_, options); }, options.measure);
+  const double throttle = options.measure.throttle;
+  const double sleep_s = throttle > 0 && throttle < 1 ? probe * last_batch_ * throttle / (1 - throttle) : 0;
+  return MeasureSampled([&] { return Sample(op, last_batch_, options, sleep_s); }, options.measure);
 }
 
 }  // namespace cb::cuda

@@ -10,7 +10,10 @@
 // back to back in a batch (at most `max_batch`, which keeps the launches
 // queued behind the blocking kernel well under the driver's queue depth) and
 // the sample is the batch time / batch. The stopping rule is MeasureSampled's
-// (kernels/sample_loop.h).
+// (kernels/sample_loop.h). The throttle self-test (MeasureOptions::throttle,
+// `validate --inject`) appends to each timed batch a GPU sleep of
+// throttle / (1 - throttle) times the batch's duration measured unthrottled, so
+// the measured rate really drops to (1 - throttle).
 #ifndef CLUSTERBENCH_KERNELS_CUDA_DEVICE_TIMER_H_
 #define CLUSTERBENCH_KERNELS_CUDA_DEVICE_TIMER_H_
 
@@ -48,7 +51,8 @@ class DeviceTimer {
   int last_batch() const { return last_batch_; }
 
  private:
-  double Sample(const std::function<void(cudaStream_t, int64_t)>& op, int batch, const DeviceTimingOptions& options);
+  double Sample(const std::function<void(cudaStream_t, int64_t)>& op, int batch, const DeviceTimingOptions& options,
+                double sleep_s);
 
   Stream stream_;
   Event start_, stop_;

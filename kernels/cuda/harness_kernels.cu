@@ -26,7 +26,17 @@ __global__ void SpinKernel(const volatile int* flag, int* timed_out, uint64_t ti
   }
 }
 
+__global__ void SleepKernel(uint64_t ns) {
+  const uint64_t start = GlobalTimerNs();
+  while (GlobalTimerNs() - start < ns) __nanosleep(1000);
+}
+
 }  // namespace
+
+cudaError_t LaunchSleep(uint64_t ns, cudaStream_t stream) {
+  SleepKernel<<<1, 1, 0, stream>>>(ns);
+  return cudaGetLastError();
+}
 
 cudaError_t LaunchSpin(const volatile int* flag, int* timed_out, uint64_t timeout_ns, cudaStream_t stream) {
   SpinKernel<<<1, 1, 0, stream>>>(flag, timed_out, timeout_ns);

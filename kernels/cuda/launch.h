@@ -16,6 +16,8 @@ namespace cb::cuda {
 // have passed; then sets *timed_out = 1. Holds the stream while the host
 // enqueues the timed work, so launch latency is not timed.
 cudaError_t LaunchSpin(const volatile int* flag, int* timed_out, uint64_t timeout_ns, cudaStream_t stream);
+// Keeps the stream busy for `ns` nanoseconds of GPU time (the throttle self-test).
+cudaError_t LaunchSleep(uint64_t ns, cudaStream_t stream);
 
 // ---------------------------------------------------------------- GEMM
 // Element types of the GEMM buffers.

@@ -184,5 +184,32 @@ TEST_F(KernelsGpu, CopiesArriveIntactInEveryDirectionAndPair) {
   EXPECT_EQ(peers, count_ * (count_ - 1));
 }
 
+// The self-test injections validate relies on (MeasureOptions): a corrupted
+// output is seen by every check, and throttle 0.5 really halves the rate.
+TEST_F(KernelsGpu, CorruptOutputIsSeenByEveryCheck) {
+  MeasureOptions o = options_;
+  o.corrupt_output = true;
+  GpuGemmOptions g;
+  g.measure = o;
+  g.algo_candidates = 2;
+  EXPECT_GE(bench_->Gemm(0, "bf16", {"square", 512, 512, 512}, g).wrong, 1);
+  for (const auto& r : bench_->Memory(0, int64_t{64} << 20, o)) EXPECT_GE(r.wrong, 1) << r.kernel;
+  for (const auto& r : bench_->Peak(0, o)) {
+    if (r.skipped.empty()) {
+      EXPECT_GE(r.wrong, 1) << r.kernel << " " << r.dtype;
+    }
+  }
+  for (const auto& r : bench_->Copy({0}, int64_t{16} << 20, o)) EXPECT_GE(r.wrong, 1) << r.kind;
+}
+
+TEST_F(KernelsGpu, ThrottleHalvesTheMeasuredRate) {
+  const int64_t bytes = std::max<int64_t>(4 * id_.l2_cache_bytes, int64_t{256} << 20);
+  const double plain = bench_->Memory(0, bytes, options_)[2].bandwidth_Bps;  // copy
+  MeasureOptions o = options_;
+  o.throttle = 0.5;
+  const double throttled = bench_->Memory(0, bytes, o)[2].bandwidth_Bps;
+  EXPECT_NEAR(throttled / plain, 0.5, 0.1);
+}
+
 }  // namespace
 }  // namespace cb
