@@ -36,6 +36,15 @@ DeviceTimer::DeviceTimer() : flag_(2 * sizeof(int), cudaHostAllocMapped | cudaHo
   void* dev = nullptr;
   CB_CUDA_CHECK(cudaHostGetDevicePointer(&dev, flag_.get(), 0));
   flag_device_ = static_cast<int*>(dev);
+  // Load the spin and sleep kernels now: with lazy module loading (the
+  // default since CUDA 12.2) a first launch may wait for the context to go
+  // idle, which it never does behind a spinning kernel.
+  int* flag = flag_.as<int>();
+  flag[0] = 1;
+  flag[1] = 0;
+  CB_CUDA_CHECK(LaunchSpin(flag_device_, flag_device_ + 1, 0, stream_.get()));
+  CB_CUDA_CHECK(LaunchSleep(0, stream_.get()));
+  CB_CUDA_CHECK(cudaStreamSynchronize(stream_.get()));
 }
 
 double DeviceTimer::Sample(const std::function<void(cudaStream_t, int64_t)>& op, int batch,
@@ -78,6 +87,12 @@ double DeviceTimer::Sample(const std::function<void(cudaStream_t, int64_t)>& op,
 
 Measurement DeviceTimer::Measure(const std::function<void(cudaStream_t, int64_t)>& op,
                                  const DeviceTimingOptions& options) {
+  // One unblocked call first: it loads the operation's kernels (lazy loading,
+  // see the constructor) and touches the flush buffer before any sample is
+  // taken behind the blocking kernel.
+  DeviceTimingOptions unblocked = options;
+  unblocked.block = false;
+  Sample(op, 1, unblocked, 0);
   // One probe call sizes the batch.
   const double probe = Sample(op, 1, options, 0);
   int batch = 1;

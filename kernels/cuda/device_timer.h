@@ -9,7 +9,10 @@
 // nvbench/blocking_kernel.cuh). Operations shorter than `min_sample_s` run
 // back to back in a batch (at most `max_batch`, which keeps the launches
 // queued behind the blocking kernel well under the driver's queue depth) and
-// the sample is the batch time / batch. The stopping rule is MeasureSampled's
+// the sample is the batch time / batch. Before its first blocked sample the
+// timer runs the operation once unblocked: with lazy module loading a kernel's
+// first launch may wait for the GPU to go idle, which it never does behind the
+// blocking kernel. The stopping rule is MeasureSampled's
 // (kernels/sample_loop.h). The throttle self-test (MeasureOptions::throttle,
 // `validate --inject`) appends to each timed batch a GPU sleep of
 // throttle / (1 - throttle) times the batch's duration measured unthrottled, so
