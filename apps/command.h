@@ -54,6 +54,7 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterTopologyCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterCalibrateCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterPlanCommand(CLI::App& app, AppContext& ctx, Action* action);
 
 }  // namespace cb
 

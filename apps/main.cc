@@ -58,6 +58,7 @@ int Run(int argc, char** argv) {
   add(cb::RegisterTopologyCommand);
   add(cb::RegisterValidateCommand);
   add(cb::RegisterCalibrateCommand);
+  add(cb::RegisterPlanCommand);
 
   // CLI11 reports a stray first word as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {

@@ -462,15 +462,16 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
         bk[static_cast<size_t>(j)] = FromSeconds(ToSeconds(bk[static_cast<size_t>(j)]) * (1 + sg.slowdown));
       }
     }
-    runs.push_back(RunPipeline(p.pp, p.vpp, r.micro_batches, f, bk, p2p));
+    auto pipeline = options.estimate ? EstimatePipeline : RunPipeline;
+    runs.push_back(pipeline(p.pp, p.vpp, r.micro_batches, f, bk, p2p));
     r.events += runs.back().events;
     if (rep == 0 || !options.stragglers.empty()) {
-      runs_no_p2p.push_back(p2p > 0 ? RunPipeline(p.pp, p.vpp, r.micro_batches, f, bk, 0) : runs.back());
+      runs_no_p2p.push_back(p2p > 0 ? pipeline(p.pp, p.vpp, r.micro_batches, f, bk, 0) : runs.back());
       r.events += p2p > 0 ? runs_no_p2p.back().events : 0;
     }
   }
   r.replicas_simulated = replicas;
-  r.mode = options.full ? "full" : "symmetric";
+  r.mode = options.estimate ? "estimate" : (options.full ? "full" : "symmetric");
 
   // Data-parallel reduction, optimizer and parameter gather, per stage.
   double step = 0;
@@ -551,15 +552,23 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     for (const Straggler& sg : options.stragglers) {
       if (options.full && sg.replica == r.critical_replica && sg.stage == r.critical_stage) slow *= 1 + sg.slowdown;
     }
-    for (const Op& op : run.orders[su]) {
-      const PassCost c =
-          (op.forward ? fwd[static_cast<size_t>(op.vstage)] : bwd[static_cast<size_t>(op.vstage)]).Scaled(slow);
+    auto charge = [&](const PassCost& c) {
       b.compute_s += c.compute;
       b.tp_comm_exposed_s += c.tp;
       b.cp_comm_exposed_s += c.cp;
       b.ep_comm_exposed_s += c.ep;
       b.dp_comm_exposed_s += c.dp;
       busy += c.Total();
+    };
+    for (const Op& op : run.orders[su]) {
+      charge((op.forward ? fwd[static_cast<size_t>(op.vstage)] : bwd[static_cast<size_t>(op.vstage)]).Scaled(slow));
+    }
+    if (options.estimate) {  // no orders: every micro-batch through each of the stage's chunks
+      for (int64_t c = 0; c < p.vpp; ++c) {
+        const auto j = static_cast<size_t>(c * p.pp + r.critical_stage);
+        charge(fwd[j].Scaled(static_cast<double>(r.micro_batches) * slow));
+        charge(bwd[j].Scaled(static_cast<double>(r.micro_batches) * slow));
+      }
     }
     double pipe_end = ToSeconds(run.stage_end[su]);
     double idle = std::max(0.0, pipe_end - busy);

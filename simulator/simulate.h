@@ -144,7 +144,10 @@ struct LinkFault {
 };
 
 struct SimOptions {
-  bool full = false;   // simulate every data-parallel replica's pipeline
+  bool full = false;  // simulate every data-parallel replica's pipeline
+  // Closed-form pipeline (training/pipeline.h EstimatePipeline) instead of
+  // the discrete-event schedule: the planner's screen. No trace, no events.
+  bool estimate = false;
   bool trace = false;  // record TraceEvents
   std::vector<Straggler> stragglers;
   // Network model of the data-parallel reduction: the analytical formula

@@ -109,4 +109,41 @@ PipelineRun RunPipeline(int64_t pp, int64_t vpp, int64_t m, const std::vector<Si
   return run;
 }
 
+PipelineRun EstimatePipeline(int64_t pp, int64_t vpp, int64_t micro_batches, const std::vector<SimTime>& fwd_cost,
+                             const std::vector<SimTime>& bwd_cost, SimTime p2p) {
+  const auto P = static_cast<size_t>(pp);
+  const double v = static_cast<double>(vpp), m = static_cast<double>(micro_batches);
+  std::vector<double> C(P, 0), B(P, 0);
+  for (size_t j = 0; j < fwd_cost.size(); ++j) {
+    C[j % P] += ToSeconds(fwd_cost[j]) + ToSeconds(bwd_cost[j]);
+    B[j % P] += ToSeconds(bwd_cost[j]);
+  }
+  double sum_c = 0, max_c = 0, sum_b = 0;
+  for (size_t s = 0; s < P; ++s) {
+    sum_c += C[s];
+    max_c = std::max(max_c, C[s]);
+    sum_b += B[s];
+  }
+  const double t2 = ToSeconds(p2p);
+  const double end0 = sum_c / v + (m - 1 / v) * max_c + 2 * (static_cast<double>(pp) * v - 1) * t2;
+  PipelineRun r;
+  r.stage_end.assign(P, 0);
+  r.orders.resize(P);
+  r.spans.resize(P);
+  r.last_bwd_start.assign(fwd_cost.size(), 0);
+  r.last_bwd_end.assign(fwd_cost.size(), 0);
+  double drained = 0;
+  for (size_t s = 0; s < P; ++s) {
+    r.stage_end[s] = FromSeconds(end0 - drained);
+    drained += B[s] / v + t2;
+  }
+  for (size_t j = 0; j < fwd_cost.size(); ++j) {
+    const double chunk = static_cast<double>(j / P);
+    const double end = ToSeconds(r.stage_end[j % P]) - chunk * sum_b / v;
+    r.last_bwd_end[j] = FromSeconds(end);
+    r.last_bwd_start[j] = FromSeconds(end - ToSeconds(bwd_cost[j]));
+  }
+  return r;
+}
+
 }  // namespace cb::sim

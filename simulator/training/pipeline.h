@@ -43,6 +43,19 @@ struct PipelineRun {
   uint64_t events = 0;
 };
 
+// The planner's screen: the same quantities from closed forms, no events.
+// Per pipeline rank s: C_s = Σ over its chunks of (f + b). Rank 0 ends at
+//   T = Σ_s C_s / v + (m − 1/v) · max_s C_s + 2 (p·v − 1) · p2p
+// (fill and drain through every rank once, at 1/v of a rank's work per
+// chunk; the steady state at the pace of the slowest rank; one transfer per
+// chunk boundary on the way in and out). With uniform ranks and no transfer
+// time this is exactly the schedule's (m + (p−1)/v)(f + b). Rank s ends
+// earlier by the drain of the ranks before it, Σ_{q<s} (B_q/v + p2p), and its
+// chunk c's last backward one traversal Σ_q B_q / v per chunk before that.
+// `orders` and `spans` stay empty.
+PipelineRun EstimatePipeline(int64_t pp, int64_t vpp, int64_t micro_batches, const std::vector<SimTime>& fwd_cost,
+                             const std::vector<SimTime>& bwd_cost, SimTime p2p);
+
 // Runs the schedule; fwd_cost/bwd_cost per virtual stage, p2p per transfer.
 // Throws RuntimeError if the schedule deadlocks (a bug, never bad input).
 PipelineRun RunPipeline(int64_t pp, int64_t vpp, int64_t micro_batches, const std::vector<SimTime>& fwd_cost,

@@ -1,0 +1,262 @@
+// `clusterbench plan SCENARIO.yaml`: the best parallelism layouts of the
+// scenario's model and training on its cluster (simulator/plan/search.h).
+// Under mpirun/srun the candidates are screened across ranks (and threads in
+// each), and rank 0 merges, simulates the best and prints — the same plans
+// as one process.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <any>
+#include <cmath>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "apps/command.h"
+#include "collectives/backend.h"
+#include "core/error.h"
+#include "core/table.h"
+#include "core/units.h"
+#include "simulator/plan/search.h"
+#include "store/hdf5_store.h"
+
+namespace cb {
+namespace {
+
+struct PlanOptions {
+  OutputOptions out;
+  std::string scenario;
+  std::vector<std::string> sets;
+  int64_t gpus = -1;  // -1: the scenario's job size
+  std::string objective = "throughput";
+  int top = 10;
+  int simulate_top = 32;
+  int threads = 0;
+};
+
+bool UnderLauncher() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
+    if (std::getenv(v)) return true;
+  }
+  return false;
+}
+
+nlohmann::json PlanJson(const sim::Plan& p) {
+  const sim::SimResult& r = p.result;
+  return {{"parallelism",
+           {{"tp", p.par.tp},
+            {"pp", p.par.pp},
+            {"dp", p.par.dp},
+            {"cp", p.par.cp},
+            {"ep", p.par.ep},
+            {"vpp", p.par.vpp},
+            {"sequence_parallel", p.par.sequence_parallel},
+            {"zero", p.par.zero}}},
+          {"training",
+           {{"micro_batch", p.train.micro_batch},
+            {"global_batch", p.train.global_batch},
+            {"seq_len", p.train.seq_len},
+            {"recompute", p.train.recompute},
+            {"precision", p.train.precision_name}}},
+          {"step_time_s", r.step_time_s},
+          {"estimate_step_s", p.estimate_step_s},
+          {"mfu", r.mfu},
+          {"tokens_per_s", r.tokens_per_s},
+          {"memory_gib_per_gpu", r.memory_gib_per_gpu},
+          {"fits_in_memory", r.fits_in_memory},
+          {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
+          {"candidate", p.index}};
+}
+
+std::string Layout(const sim::Parallelism& p, const sim::Training& t) {
+  return fmt::format("TP{} PP{} DP{} CP{}{}{} mb{} {} ZeRO-{}", p.tp, p.pp, p.dp, p.cp,
+                     p.ep > 1 ? fmt::format(" EP{}", p.ep) : "", p.vpp > 1 ? fmt::format(" VPP{}", p.vpp) : "",
+                     t.micro_batch, t.recompute == "none" ? "no-recompute" : t.recompute + "-recompute", p.zero);
+}
+
+// Screens this process's share; under a launcher, merges every rank's best
+// estimates and counts on rank 0. Returns nullopt on ranks other than 0.
+std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSearchOptions so, const AppContext& ctx,
+                                            int* processes) {
+  *processes = 1;
+  const bool mpi = UnderLauncher() && ctx.backends.factories.count("collectives:mpi");
+  if (!mpi) return sim::SearchPlans(s, so);
+  auto backend =
+      std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:mpi"))(coll::BackendOptions{});
+  std::optional<sim::PlanSearchResult> out;
+  backend->Run([&](coll::Communicator& comm) {
+    *processes = comm.size();
+    sim::PlanSearchOptions mine = so;
+    mine.shard = comm.rank();
+    mine.shards = comm.size();
+    if (so.threads <= 0) mine.threads = 1;  // one process per core is the launcher's job
+    sim::PlanSearchResult r = sim::SearchPlans(s, mine);
+    // Fixed-size records: (index, estimate) for the best K, -1 padded; then
+    // the counts, so every rank sends the same length.
+    const size_t K = static_cast<size_t>(std::max(so.simulate_top, so.top));
+    const auto& reasons = sim::RejectionReasons();
+    std::vector<double> rec(2 * K + 3 + reasons.size(), -1);
+    for (size_t i = 0; i < r.plans.size() && i < K; ++i) {
+      rec[2 * i] = static_cast<double>(r.plans[i].index);
+      rec[2 * i + 1] = r.plans[i].estimate_step_s;
+    }
+    rec[2 * K] = static_cast<double>(r.candidates);
+    rec[2 * K + 1] = static_cast<double>(r.valid);
+    rec[2 * K + 2] = static_cast<double>(r.fit);
+    for (size_t q = 0; q < reasons.size(); ++q) {
+      auto it = r.rejected.find(reasons[q]);
+      rec[2 * K + 3 + q] = it == r.rejected.end() ? 0 : static_cast<double>(it->second);
+    }
+    const std::vector<double> all = comm.Gather(rec);
+    if (comm.rank() != 0) return;
+    sim::PlanSearchResult merged;
+    merged.screen_wall_s = r.screen_wall_s;
+    const int64_t gpus = so.gpus > 0 ? so.gpus : s.par.tp * s.par.pp * s.par.dp * s.par.cp;
+    for (size_t off = 0; off < all.size(); off += rec.size()) {
+      for (size_t i = 0; i < K; ++i) {
+        if (all[off + 2 * i] < 0) break;
+        sim::Plan p = sim::PlanAt(s, gpus, static_cast<int64_t>(all[off + 2 * i]));
+        p.estimate_step_s = all[off + 2 * i + 1];
+        merged.plans.push_back(p);
+      }
+      merged.candidates += static_cast<int64_t>(all[off + 2 * K]);
+      merged.valid += static_cast<int64_t>(all[off + 2 * K + 1]);
+      merged.fit += static_cast<int64_t>(all[off + 2 * K + 2]);
+      for (size_t q = 0; q < reasons.size(); ++q) {
+        if (all[off + 2 * K + 3 + q] > 0) merged.rejected[reasons[q]] += static_cast<int64_t>(all[off + 2 * K + 3 + q]);
+      }
+    }
+    out = sim::FinishPlans(s, so, std::move(merged));
+  });
+  return out;
+}
+
+int RunPlan(const PlanOptions& o, const AppContext& ctx) {
+  CheckOutputWritable(o.out.output);
+  if (o.gpus == 0 || o.gpus < -1) throw UsageError(fmt::format("--gpus {}: must be at least 1", o.gpus));
+  ConfigLoader loader;
+  sim::Scenario s = sim::ScenarioFromConfig(loader.Load("scenario", o.scenario, ParseOverrides(o.sets)));
+  sim::PlanSearchOptions so;
+  so.gpus = std::max<int64_t>(o.gpus, 0);
+  so.objective = o.objective;
+  so.top = o.top;
+  so.simulate_top = o.simulate_top;
+  so.threads = o.threads;
+  const int threads = o.threads > 0 ? o.threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
+  int processes = 1;
+  std::optional<sim::PlanSearchResult> found = Search(s, so, ctx, &processes);
+  if (!found) return 0;  // not rank 0
+  const sim::PlanSearchResult& r = *found;
+  // The scenario's own layout, for comparison, when it uses the same GPUs.
+  std::optional<sim::SimResult> given;
+  const int64_t gpus = so.gpus > 0 ? so.gpus : s.par.tp * s.par.pp * s.par.dp * s.par.cp;
+  if (s.par.tp * s.par.pp * s.par.dp * s.par.cp == gpus) given = sim::Simulate(s);
+  const double per_s = r.screen_wall_s > 0 ? static_cast<double>(r.candidates) / r.screen_wall_s : 0;
+
+  if (o.out.format == "json") {
+    nlohmann::json j = {{"scenario", o.scenario}, {"model", s.model.name},    {"cluster", s.cluster.name},
+                        {"gpus", gpus},           {"objective", o.objective}, {"plans", nlohmann::json::array()}};
+    for (const auto& p : r.plans) j["plans"].push_back(PlanJson(p));
+    j["search"] = {{"candidates", r.candidates},
+                   {"valid", r.valid},
+                   {"fit_in_memory", r.fit},
+                   {"rejected", r.rejected},
+                   {"screen_wall_s", r.screen_wall_s},
+                   {"simulate_wall_s", r.simulate_wall_s},
+                   {"candidates_per_s", per_s},
+                   {"processes", processes},
+                   {"threads_per_process", processes > 1 && o.threads <= 0 ? 1 : threads}};
+    if (given) {
+      j["scenario_layout"] = {{"layout", Layout(s.par, s.train)},
+                              {"step_time_s", given->step_time_s},
+                              {"mfu", given->mfu},
+                              {"fits_in_memory", given->fits_in_memory}};
+    }
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << fmt::format(
+        "{} on {} GPUs of {} ({}): {} candidates, {} valid, {} fit in memory; screened in {} "
+        "({:.3g} candidates/s, {} process(es)), best {} simulated in {}\n\n",
+        s.model.name, gpus, s.cluster.name, s.gpu.name, r.candidates, r.valid, r.fit,
+        FormatQuantity(r.screen_wall_s, Dimension::kTime), per_s, processes, r.plans.size(),
+        FormatQuantity(r.simulate_wall_s, Dimension::kTime));
+    std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>10} {:>6} {:>9}\n", "#", "layout", "step", "estimate", "MFU",
+                             "memory");
+    for (size_t i = 0; i < r.plans.size(); ++i) {
+      const auto& p = r.plans[i];
+      std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>10} {:>5.1f}% {:>6.1f} GiB\n", i + 1, Layout(p.par, p.train),
+                               FormatQuantity(p.result.step_time_s, Dimension::kTime),
+                               FormatQuantity(p.estimate_step_s, Dimension::kTime), 100 * p.result.mfu,
+                               p.result.memory_gib_per_gpu);
+    }
+    if (given) {
+      std::cout << fmt::format("\n  the scenario's layout, {}: {} per step, MFU {:.1f}%, {:.1f} GiB{}\n",
+                               Layout(s.par, s.train), FormatQuantity(given->step_time_s, Dimension::kTime),
+                               100 * given->mfu, given->memory_gib_per_gpu,
+                               given->fits_in_memory ? "" : " (does not fit)");
+    }
+    if (!r.rejected.empty()) {
+      std::cout << "\n  rejected:";
+      for (const auto& [why, n] : r.rejected) std::cout << fmt::format(" {} ({});", why, n);
+      std::cout << "\n";
+    }
+  }
+  if (!o.out.output.empty()) {
+    Hdf5Writer writer(o.out.output);
+    RunInfo run = MakeRunInfo("plan", ctx.command_line);
+    run.config_yaml = s.effective_yaml;
+    run.rank_count = processes;
+    writer.BeginRun(run);
+    Table t("plans", "best layouts, best first",
+            {{"tp", ColumnType::kInt64, "1", ""},
+             {"pp", ColumnType::kInt64, "1", ""},
+             {"dp", ColumnType::kInt64, "1", ""},
+             {"cp", ColumnType::kInt64, "1", ""},
+             {"ep", ColumnType::kInt64, "1", ""},
+             {"vpp", ColumnType::kInt64, "1", ""},
+             {"micro_batch", ColumnType::kInt64, "1", ""},
+             {"recompute", ColumnType::kString, "", "none, selective or full"},
+             {"zero", ColumnType::kInt64, "1", "ZeRO stage"},
+             {"step_time", ColumnType::kFloat64, "s", "discrete-event simulation"},
+             {"estimate_step_time", ColumnType::kFloat64, "s", "closed-form screen"},
+             {"mfu", ColumnType::kFloat64, "1", ""},
+             {"memory_per_gpu", ColumnType::kFloat64, "B", "most loaded GPU"}});
+    for (const auto& p : r.plans) {
+      t.AddRow({p.par.tp, p.par.pp, p.par.dp, p.par.cp, p.par.ep, p.par.vpp, p.train.micro_batch, p.train.recompute,
+                int64_t{p.par.zero}, p.result.step_time_s, p.estimate_step_s, p.result.mfu, p.result.memory.Total()});
+    }
+    writer.WriteTable(t);
+    writer.EndRun(RunStatus::kComplete, "");
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterPlanCommand(CLI::App& app, AppContext& ctx, Action* action) {
+  auto* cmd = app.add_subcommand("plan",
+                                 "search parallelism layouts (TP, PP, DP, CP, EP, VPP, micro-batch, "
+                                 "recompute, ZeRO) and rank those that fit");
+  auto o = std::make_shared<PlanOptions>();
+  cmd->add_option("SCENARIO", o->scenario, "a scenario (model, cluster, training); its layout is the baseline")
+      ->required();
+  AddOverrideOption(cmd, &o->sets);
+  AddOutputOptions(cmd, &o->out);
+  cmd->add_option("--gpus", o->gpus, "GPUs to plan for (default: the scenario's job size)");
+  cmd->add_option("--objective", o->objective,
+                  "throughput, cost or time-to-train (with a fixed GPU count all three rank by step time)")
+      ->check(CLI::IsMember({"throughput", "cost", "time-to-train"}))
+      ->capture_default_str();
+  cmd->add_option("--top", o->top, "plans to show")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--simulate-top", o->simulate_top,
+                  "best estimates re-simulated with the discrete-event schedule before ranking")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--threads", o->threads, "threads screening candidates (default: all CPUs; 1 per rank under mpirun)")
+      ->check(CLI::NonNegativeNumber);
+  *action = [o, &ctx]() { return RunPlan(*o, ctx); };
+}
+
+}  // namespace cb

@@ -1,0 +1,59 @@
+"""`clusterbench plan` end to end: JSON as documented, the published Llama 3 layout beaten, the
+search under `mpirun -np 4` returning the same plans as one process, and bad input."""
+import json
+import os
+import shutil
+import subprocess
+
+import pytest
+
+CB = os.environ["CB_BIN"]
+MPIRUN = os.environ.get("CB_MPIEXEC") or shutil.which("mpiexec") or "mpiexec"
+
+
+def plan(*args, launcher=(), timeout=300, tmp=None):
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    if tmp is not None:
+        env["OMPI_MCA_orte_tmpdir_base"] = str(tmp)
+    return subprocess.run([*launcher, CB, "plan", *args], capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def test_plan_json_beats_the_published_layout():
+    p = plan("llama3-405b-16k", "--top", "5", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert len(j["plans"]) == 5 and j["gpus"] == 16384
+    best = j["plans"][0]
+    for key in ("parallelism", "training", "step_time_s", "mfu", "memory_gib_per_gpu", "estimate_step_s"):
+        assert key in best
+    assert best["fits_in_memory"] and best["step_time_s"] <= j["scenario_layout"]["step_time_s"]
+    steps = [x["step_time_s"] for x in j["plans"]]
+    assert steps == sorted(steps)
+    s = j["search"]
+    assert s["candidates"] >= s["valid"] >= s["fit_in_memory"] > 0 and s["candidates_per_s"] > 0
+
+
+@pytest.mark.skipif(not shutil.which(MPIRUN), reason="no mpiexec")
+def test_distributed_search_equals_one_process(tmp_path):
+    one = plan("deepseek-v3-2048", "--top", "8", "--format", "json")
+    assert one.returncode == 0, one.stderr
+    four = plan("deepseek-v3-2048", "--top", "8", "--format", "json", launcher=(MPIRUN, "-np", "4"), tmp=tmp_path)
+    assert four.returncode == 0, four.stderr
+    a, b = json.loads(one.stdout), json.loads(four.stdout)  # only rank 0 prints
+    assert b["search"]["processes"] == 4
+    assert [p["candidate"] for p in a["plans"]] == [p["candidate"] for p in b["plans"]]
+    assert [p["step_time_s"] for p in a["plans"]] == [p["step_time_s"] for p in b["plans"]]
+    for key in ("candidates", "valid", "fit_in_memory", "rejected"):
+        assert a["search"][key] == b["search"][key], key
+
+
+def test_plan_bad_input():
+    p = plan("llama3-405b-16k", "--gpus", "0")
+    assert p.returncode == 2 and "must be at least 1" in p.stderr, p.stderr
+    p = plan("llama3-405b-16k", "--gpus", "65536")
+    assert p.returncode == 3 and "has 16384" in p.stderr, p.stderr
+    p = plan("llama3-405b-16k", "--gpus", "64")
+    assert p.returncode == 3 and "none fits in" in p.stderr, p.stderr
+    p = plan("llama3-405b-16k", "--objective", "speed")
+    assert p.returncode == 2, p.stderr
