@@ -33,10 +33,10 @@ class CudaBench : public GpuBench {
     cudaError_t e = cudaGetDeviceCount(&n);
     if (e != cudaSuccess) {
       cudaGetLastError();  // leave no error behind for later calls
-      if (why) *why = fmt::format("{}: {}", cudaGetErrorName(e), cudaGetErrorString(e));
+      if (why) *why = fmt::format("no usable GPU: {}: {}", cudaGetErrorName(e), cudaGetErrorString(e));
       return 0;
     }
-    if (n == 0 && why) *why = "the CUDA runtime sees no device";
+    if (n == 0 && why) *why = "no GPU: the CUDA runtime sees no device";
     return n;
   }
 
