@@ -55,6 +55,7 @@ void RegisterTopologyCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterCalibrateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterPlanCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterCompareCommand(CLI::App& app, AppContext& ctx, Action* action);
 
 }  // namespace cb
 

@@ -59,6 +59,7 @@ int Run(int argc, char** argv) {
   add(cb::RegisterValidateCommand);
   add(cb::RegisterCalibrateCommand);
   add(cb::RegisterPlanCommand);
+  add(cb::RegisterCompareCommand);
 
   // CLI11 reports a stray first word as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {

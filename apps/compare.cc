@@ -1,0 +1,612 @@
+// `clusterbench compare A.yaml B.yaml ... --model MODEL --tokens 15T`: buildouts
+// side by side. For each cluster: the best parallel layout the planner finds,
+// its step time and MFU, time to train, GPU-hours, energy, cost, and goodput
+// under failures giving the effective time to train (simulator/plan/cost.h,
+// reliability.h; docs/simulator-model.md "Cost, energy and failures").
+// Reports in Markdown or HTML (inline SVG plots, no script, no network — the
+// approach of `validate`'s report).
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+
+#include "apps/command.h"
+#include "core/error.h"
+#include "core/units.h"
+#include "simulator/plan/cost.h"
+#include "simulator/plan/reliability.h"
+#include "simulator/plan/search.h"
+#include "simulator/simulate.h"
+
+namespace cb {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CompareOptions {
+  OutputOptions out;
+  std::vector<std::string> clusters;
+  std::string model;
+  std::string tokens;
+  int64_t seq_len = 8192;
+  int64_t global_batch = 2048;
+  int64_t gpus = -1;  // -1: chosen per cluster
+  std::string precision = "bf16";
+  std::string objective = "time-to-train";
+  std::string report;
+  std::vector<std::string> sets;
+};
+
+struct Buildout {
+  std::string name, file, gpu;
+  int64_t cluster_gpus = 0, gpus = 0, gpus_per_node = 8;
+  sim::Plan plan;
+  double ideal_s = 0, gpu_hours = 0;
+  std::optional<sim::GoodputEstimate> goodput;
+  std::optional<sim::EnergyEstimate> energy;  // whole run, wall clock
+  double busy_fraction = 0, gpu_power_w = 0, facility_power_w = 0;
+  std::optional<sim::CostEstimate> cost;
+  std::vector<std::string> notes;            // compare's own: what is missing, what was assumed
+  std::vector<std::string> simulator_notes;  // the simulation's of the chosen plan
+  double effective_s() const { return goodput ? goodput->effective_s : ideal_s; }
+};
+
+// "15T", "1.5e13", "500B" (billion), "2G": a positive token count.
+double ParseTokens(const std::string& text) {
+  std::string s = text;
+  double mult = 1;
+  if (!s.empty()) {
+    switch (s.back()) {
+      case 'K':
+      case 'k':
+        mult = 1e3;
+        break;
+      case 'M':
+        mult = 1e6;
+        break;
+      case 'G':
+      case 'B':
+        mult = 1e9;
+        break;
+      case 'T':
+        mult = 1e12;
+        break;
+      case 'P':
+        mult = 1e15;
+        break;
+      default:
+        break;
+    }
+    if (mult != 1) s.pop_back();
+  }
+  size_t used = 0;
+  double v = 0;
+  try {
+    v = std::stod(s, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != s.size() || !std::isfinite(v)) {
+    throw UsageError(fmt::format("--tokens '{}': expected a token count such as 15T, 500B or 1.5e13", text));
+  }
+  if (v * mult <= 0) throw UsageError(fmt::format("--tokens '{}': the token count must be positive", text));
+  return v * mult;
+}
+
+// A document named on the command line: a path (made absolute, so the
+// scenario text built below resolves it from anywhere) or a shipped name.
+std::string DocumentRef(const std::string& name_or_path) {
+  const bool path =
+      name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
+  return path ? fs::absolute(name_or_path).lexically_normal().string() : name_or_path;
+}
+
+// Job sizes to try, largest first: multiples of the node size of the form
+// q·2^a with q odd and at most 63, no larger than the cluster. Power-of-two
+// batches and head counts then leave layouts to find (100,000 GPUs → 98,304).
+std::vector<int64_t> JobSizes(int64_t cluster_gpus, int64_t gpus_per_node) {
+  std::vector<int64_t> sizes;
+  for (int64_t q = 1; q <= 63; q += 2) {
+    for (int64_t n = q; n <= cluster_gpus; n *= 2) {
+      if (n * 2 > cluster_gpus && n % gpus_per_node == 0) sizes.push_back(n);
+    }
+  }
+  std::sort(sizes.rbegin(), sizes.rend());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  if (sizes.size() > 3) sizes.resize(3);
+  return sizes;
+}
+
+std::string Layout(const sim::Parallelism& p, const sim::Training& t) {
+  return fmt::format("TP{} PP{} DP{} CP{}{}{} mb{} {} ZeRO-{}", p.tp, p.pp, p.dp, p.cp,
+                     p.ep > 1 ? fmt::format(" EP{}", p.ep) : "", p.vpp > 1 ? fmt::format(" VPP{}", p.vpp) : "",
+                     t.micro_batch, t.recompute == "none" ? "no-recompute" : t.recompute + "-recompute", p.zero);
+}
+
+Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, double tokens, const Logger& log) {
+  // The base scenario as YAML text, loaded like a file so every key is validated; the
+  // planner replaces its (one-GPU) layout.
+  const std::string yaml = fmt::format(
+      "name: compare\nmodel: {}\ncluster: {}\nparallelism: {{tp: 1, pp: 1, dp: 1}}\n"
+      "training: {{seq_len: {}, global_batch: {}, micro_batch: 1, precision: {}, tokens: {}}}\n",
+      nlohmann::json(DocumentRef(o.model)).dump(), nlohmann::json(DocumentRef(cluster_arg)).dump(), o.seq_len,
+      o.global_batch, nlohmann::json(o.precision).dump(), tokens);
+  ConfigLoader loader;
+  const ConfigNode cfg = loader.LoadString("scenario", yaml, "compare " + cluster_arg, ParseOverrides(o.sets));
+  const sim::Scenario base = sim::ScenarioFromConfig(cfg);
+  const ConfigNode& cluster = cfg.at("cluster");
+
+  Buildout b;
+  b.name = base.cluster.name;
+  b.file = cluster.source_file();
+  b.gpu = base.gpu.name;
+  b.cluster_gpus = base.cluster.gpus;
+  b.gpus_per_node = base.cluster.gpus_per_node;
+
+  sim::PlanSearchOptions so;
+  so.objective = o.objective;
+  so.top = 1;
+  std::vector<int64_t> sizes = o.gpus >= 0 ? std::vector<int64_t>{o.gpus} : JobSizes(b.cluster_gpus, b.gpus_per_node);
+  if (sizes.empty()) sizes.push_back(b.cluster_gpus);
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    so.gpus = sizes[i];
+    if (so.gpus < 1) throw UsageError(fmt::format("--gpus {}: the GPU count must be at least 1", so.gpus));
+    try {
+      log.Info("{}: searching layouts of {} on {} GPUs", b.name, base.model.name, so.gpus);
+      sim::PlanSearchResult r = sim::SearchPlans(base, so);
+      if (r.plans.empty() || !r.plans.front().result.fits_in_memory) continue;
+      b.plan = r.plans.front();
+      b.gpus = so.gpus;
+      break;
+    } catch (const ConfigError&) {
+      if (i + 1 == sizes.size()) throw;  // the last size's reason is the user's
+    }
+  }
+  if (b.gpus == 0) throw ConfigError(fmt::format("compare: no layout of {} fits on '{}'", base.model.name, b.name));
+  if (b.gpus < b.cluster_gpus) {
+    b.notes.push_back(
+        fmt::format("uses {} of the cluster's {} GPUs (the largest job size with layouts that divide "
+                    "the batch and the model)",
+                    b.gpus, b.cluster_gpus));
+  }
+  const sim::SimResult& r = b.plan.result;
+  b.ideal_s = tokens / r.tokens_per_s;
+
+  // Goodput: failures stretch the run to T_w.
+  try {
+    b.goodput =
+        sim::EstimateGoodput(sim::ReliabilityFromConfig(cluster), b.gpus, b.gpus_per_node, base.model, b.ideal_s);
+  } catch (const ConfigError& e) {
+    if (o.objective == "cost") throw;  // a cost over the wall clock needs the failure rates
+    b.notes.push_back(fmt::format("no goodput: {}", e.what()));
+  }
+  b.gpu_hours = static_cast<double>(b.gpus) * b.effective_s() / 3600;
+
+  // Energy: the training math and the work redone after failures at the step's busy fraction u;
+  // checkpoints and restarts with the GPUs waiting (u = 0).
+  const sim::PowerSpec power = sim::PowerFromConfig(cluster);
+  b.busy_fraction = sim::BusyFraction(r);
+  try {
+    const double busy_s = b.ideal_s + (b.goodput ? b.goodput->lost_work_s : 0);
+    const double idle_s = b.goodput ? b.goodput->checkpoint_total_s + b.goodput->restart_total_s : 0;
+    sim::EnergyEstimate run = sim::EstimateEnergy(power, b.gpus, b.gpus_per_node, b.busy_fraction, busy_s);
+    const sim::EnergyEstimate wait = sim::EstimateEnergy(power, b.gpus, b.gpus_per_node, 0, idle_s);
+    b.gpu_power_w = run.gpu_power_w;
+    b.facility_power_w = run.facility_power_w;
+    run.energy_j += wait.energy_j;
+    run.seconds += wait.seconds;
+    b.energy = run;
+  } catch (const ConfigError& e) {
+    b.notes.push_back(fmt::format("no energy: {}", e.what()));
+  }
+
+  // Cost over the wall clock: the GPUs are held through failures too.
+  try {
+    const sim::PriceSpec price = sim::PriceFromConfig(cluster);
+    sim::PowerSpec priced = power;
+    if (!b.energy) priced.electricity_usd_per_kwh.reset();
+    b.cost = sim::EstimateCost(price, priced, b.gpus, b.effective_s(), b.energy.value_or(sim::EnergyEstimate{}));
+    if (!b.energy && power.electricity_usd_per_kwh) b.notes.push_back("cost leaves out electricity (no energy)");
+  } catch (const ConfigError& e) {
+    if (o.objective == "cost") throw;  // cost was asked for: prices are required
+    b.notes.push_back(fmt::format("no cost: {}", e.what()));
+  }
+  b.simulator_notes = r.notes;
+  return b;
+}
+
+// ------------------------------------------------------------------ output
+
+std::string Days(double s) { return fmt::format("{:.1f} days", s / 86400); }
+std::string Usd(double v) {
+  if (std::abs(v) >= 1e9) return fmt::format("${:.2f}B", v / 1e9);
+  if (std::abs(v) >= 1e6) return fmt::format("${:.1f}M", v / 1e6);
+  if (std::abs(v) >= 1e3) return fmt::format("${:.1f}k", v / 1e3);
+  return fmt::format("${:.2f}", v);
+}
+std::string Gwh(double j) { return fmt::format("{:.2f} GWh", j / sim::kJoulesPerKwh / 1e6); }
+std::string Na() { return "n/a"; }
+
+// Rows of the side-by-side table: metric, then one cell per buildout.
+std::vector<std::pair<std::string, std::vector<std::string>>> Rows(const std::vector<Buildout>& bs) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> rows;
+  auto row = [&](std::string name, auto cell) {
+    std::vector<std::string> cells;
+    for (const auto& b : bs) cells.push_back(cell(b));
+    rows.emplace_back(std::move(name), std::move(cells));
+  };
+  row("GPU", [](const Buildout& b) { return b.gpu; });
+  row("GPUs used", [](const Buildout& b) { return fmt::format("{} of {}", b.gpus, b.cluster_gpus); });
+  row("best plan", [](const Buildout& b) { return Layout(b.plan.par, b.plan.train); });
+  row("step time", [](const Buildout& b) { return fmt::format("{:.3f} s", b.plan.result.step_time_s); });
+  row("MFU", [](const Buildout& b) { return fmt::format("{:.1f}%", 100 * b.plan.result.mfu); });
+  row("memory per GPU", [](const Buildout& b) { return fmt::format("{:.1f} GiB", b.plan.result.memory_gib_per_gpu); });
+  row("time to train (ideal)", [](const Buildout& b) { return Days(b.ideal_s); });
+  row("job MTBF",
+      [](const Buildout& b) { return b.goodput ? fmt::format("{:.2f} h", b.goodput->mtbf_s / 3600) : Na(); });
+  row("checkpoint (size, save, every)", [](const Buildout& b) {
+    return b.goodput ? fmt::format("{}, {:.0f} s, {:.0f} min", FormatBytes(b.goodput->checkpoint_bytes),
+                                   b.goodput->checkpoint_s, b.goodput->interval_s / 60)
+                     : Na();
+  });
+  row("expected failures",
+      [](const Buildout& b) { return b.goodput ? fmt::format("{:.0f}", b.goodput->expected_failures) : Na(); });
+  row("goodput", [](const Buildout& b) { return b.goodput ? fmt::format("{:.1f}%", 100 * b.goodput->goodput) : Na(); });
+  row("effective time to train", [](const Buildout& b) { return b.goodput ? Days(b.effective_s()) : Na(); });
+  row("GPU-hours", [](const Buildout& b) { return fmt::format("{:.3g}M", b.gpu_hours / 1e6); });
+  row("GPU power (busy share)", [](const Buildout& b) {
+    return b.energy ? fmt::format("{:.0f} W ({:.0f}%)", b.gpu_power_w, 100 * b.busy_fraction) : Na();
+  });
+  row("facility power",
+      [](const Buildout& b) { return b.energy ? fmt::format("{:.1f} MW", b.facility_power_w / 1e6) : Na(); });
+  row("energy", [](const Buildout& b) { return b.energy ? Gwh(b.energy->energy_j) : Na(); });
+  row("cost", [](const Buildout& b) {
+    if (!b.cost) return Na();
+    std::string s =
+        fmt::format("{} ({} ${:.2f}/GPU-h", Usd(b.cost->total_usd), b.cost->basis, b.cost->rate_usd_per_gpu_hour);
+    if (b.cost->subsidy_usd > 0) s += fmt::format(", −{} subsidy", Usd(b.cost->subsidy_usd));
+    if (b.cost->energy_priced) s += fmt::format(", {} power", Usd(b.cost->energy_usd));
+    return s + ")";
+  });
+  return rows;
+}
+
+nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<Buildout>& bs, size_t best) {
+  auto opt = [](bool has, double v) { return has ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json arr = nlohmann::json::array();
+  for (const auto& b : bs) {
+    const sim::SimResult& r = b.plan.result;
+    const auto& p = b.plan.par;
+    const auto& t = b.plan.train;
+    nlohmann::json j = {
+        {"cluster", b.name},
+        {"file", b.file},
+        {"gpu", b.gpu},
+        {"cluster_gpus", b.cluster_gpus},
+        {"gpus", b.gpus},
+        {"plan",
+         {{"layout", Layout(p, t)},
+          {"parallelism",
+           {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp}, {"zero", p.zero}}},
+          {"training", {{"micro_batch", t.micro_batch}, {"recompute", t.recompute}}}}},
+        {"step_time_s", r.step_time_s},
+        {"tokens_per_s", r.tokens_per_s},
+        {"mfu", r.mfu},
+        {"memory_gib_per_gpu", r.memory_gib_per_gpu},
+        {"time_to_train_s", b.ideal_s},
+        {"gpu_hours", b.gpu_hours},
+        {"busy_fraction", b.busy_fraction},
+        {"gpu_power_w", opt(b.energy.has_value(), b.gpu_power_w)},
+        {"facility_power_w", opt(b.energy.has_value(), b.facility_power_w)},
+        {"energy_j", opt(b.energy.has_value(), b.energy ? b.energy->energy_j : 0)},
+        {"energy_mwh", opt(b.energy.has_value(), b.energy ? b.energy->energy_kwh() / 1e3 : 0)},
+        {"goodput", opt(b.goodput.has_value(), b.goodput ? b.goodput->goodput : 0)},
+        {"effective_time_to_train_s", opt(b.goodput.has_value(), b.effective_s())},
+        {"notes", b.notes},
+        {"simulator_notes", b.simulator_notes}};
+    if (b.goodput) {
+      const auto& g = *b.goodput;
+      j["reliability"] = {{"mtbf_s", g.mtbf_s},
+                          {"checkpoint_bytes", g.checkpoint_bytes},
+                          {"checkpoint_s", g.checkpoint_s},
+                          {"restart_s", g.restart_s},
+                          {"interval_s", g.interval_s},
+                          {"young_interval_s", g.young_interval_s},
+                          {"expected_failures", g.expected_failures},
+                          {"checkpoint_total_s", g.checkpoint_total_s},
+                          {"lost_work_s", g.lost_work_s},
+                          {"restart_total_s", g.restart_total_s}};
+    } else {
+      j["reliability"] = nullptr;
+    }
+    if (b.cost) {
+      const auto& c = *b.cost;
+      j["cost"] = {{"usd", c.total_usd},
+                   {"basis", c.basis},
+                   {"rate_usd_per_gpu_hour", c.rate_usd_per_gpu_hour},
+                   {"gpu_usd", c.gpu_usd},
+                   {"subsidy_usd", c.subsidy_usd},
+                   {"energy_usd", c.energy_priced ? nlohmann::json(c.energy_usd) : nlohmann::json(nullptr)}};
+      j["cost_usd"] = c.total_usd;
+    } else {
+      j["cost"] = nullptr;
+      j["cost_usd"] = nullptr;
+    }
+    arr.push_back(j);
+  }
+  return {{"model", o.model},         {"tokens", tokens},      {"seq_len", o.seq_len}, {"global_batch", o.global_batch},
+          {"objective", o.objective}, {"best", bs[best].name}, {"buildouts", arr}};
+}
+
+std::string Html(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '&':
+        o += "&amp;";
+        break;
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
+    }
+  }
+  return o;
+}
+
+// A horizontal bar chart in inline SVG, as validate's report draws them.
+std::string SvgBars(const std::string& title, const std::vector<std::string>& labels, const std::vector<double>& values,
+                    const std::vector<std::string>& texts) {
+  double top = 0;
+  for (double v : values) top = std::max(top, v);
+  if (top <= 0) top = 1;
+  const int bar_h = 24, label_w = 240, plot_w = 420, w = label_w + plot_w + 260;
+  const int h = 30 + bar_h * static_cast<int>(labels.size()) + 10;
+  std::string o = fmt::format("<h3>{}</h3>\n", Html(title));
+  o += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
+      Html(title));
+  o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const int y = 20 + bar_h * static_cast<int>(i);
+    const double len = values[i] > 0 ? plot_w * values[i] / top : 0;
+    o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 16, Html(labels[i]));
+    o += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#1565c0\"><title>{}</title></rect>\n", label_w,
+        y + 3, len, bar_h - 6, Html(texts[i]));
+    o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{}</text>\n", label_w + len + 4, y + 16,
+                     Html(texts[i]));
+  }
+  return o + "</svg>\n";
+}
+
+// MFU against GPU count: one labelled point per buildout, log-scaled x.
+std::string SvgMfuScatter(const std::vector<Buildout>& bs) {
+  const int w = 720, h = 360, l = 60, r = 200, t = 20, b = 50;
+  double lo = 1e300, hi = 0, mfu_top = 0;
+  for (const auto& x : bs) {
+    lo = std::min(lo, static_cast<double>(x.gpus));
+    hi = std::max(hi, static_cast<double>(x.gpus));
+    mfu_top = std::max(mfu_top, x.plan.result.mfu);
+  }
+  const double x0 = std::log10(lo) - 0.1, x1 = std::log10(hi) + 0.1;
+  const double y1 = std::max(0.1, std::ceil(mfu_top * 10 + 0.5) / 10);
+  auto px = [&](double g) { return l + (w - l - r) * (std::log10(g) - x0) / (x1 - x0); };
+  auto py = [&](double m) { return h - b - (h - t - b) * m / y1; };
+  std::string o = "<h3>MFU against GPU count</h3>\n";
+  o += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"MFU against GPU "
+      "count\">\n<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n",
+      w, h, w, h);
+  o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#212121\"/>\n", l, h - b, w - r, h - b);
+  o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#212121\"/>\n", l, t, l, h - b);
+  for (int k = 0; k <= static_cast<int>(std::lround(y1 * 10)); ++k) {
+    const double m = k / 10.0;
+    o += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.0f}%</text>\n", l - 4,
+                     py(m) + 4, 100 * m);
+  }
+  for (double g = std::pow(10, std::floor(x0)); g <= std::pow(10, x1); g *= 10) {
+    if (std::log10(g) < x0) continue;
+    o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{:.0f}</text>\n", px(g),
+                     h - b + 16, g);
+  }
+  o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">GPUs (log scale)</text>\n",
+                   (l + w - r) / 2, h - 12);
+  for (const auto& x : bs) {
+    const double cx = px(static_cast<double>(x.gpus)), cy = py(x.plan.result.mfu);
+    o += fmt::format(
+        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#c62828\"><title>{}: {} GPUs, MFU "
+        "{:.1f}%</title></circle>\n",
+        cx, cy, Html(x.name), x.gpus, 100 * x.plan.result.mfu);
+    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\">{}</text>\n", cx + 8, cy + 4, Html(x.name));
+  }
+  return o + "</svg>\n";
+}
+
+std::string Method() {
+  return "Each buildout's layout is the best the planner (clusterbench plan) finds for the model on the GPUs used. "
+         "Time to train = tokens / simulated tokens per second. Goodput: failures at the cluster's per-GPU and "
+         "per-node rates, checkpoints of 14 bytes per parameter at the storage bandwidth, every Daly-optimal interval; "
+         "effective time = ideal time / goodput. Energy: GPUs at idle + (TDP − idle) × the step's compute share, plus "
+         "node overhead, times PUE, over the wall clock (waiting GPUs during checkpoints and restarts). Cost: rental "
+         "or amortised capital per GPU-hour over the wall clock, less any subsidy, plus electricity where priced. "
+         "docs/simulator-model.md, \"Cost, energy and failures\", has the maths and sources.";
+}
+
+std::string Markdown(const CompareOptions& o, double tokens, const std::vector<Buildout>& bs, size_t best) {
+  std::string s = fmt::format("# Buildouts compared: {} on {:.3g}T tokens\n\n", o.model, tokens / 1e12);
+  s += fmt::format("Sequence {} tokens, global batch {} sequences, {}; objective {}: best **{}**.\n\n", o.seq_len,
+                   o.global_batch, o.precision, o.objective, bs[best].name);
+  s += "| |";
+  for (const auto& b : bs) s += " " + b.name + " |";
+  s += "\n|---|";
+  for (size_t i = 0; i < bs.size(); ++i) s += "---|";
+  s += "\n";
+  for (const auto& [name, cells] : Rows(bs)) {
+    s += "| " + name + " |";
+    for (const auto& c : cells) s += " " + c + " |";
+    s += "\n";
+  }
+  s += "\n## Notes\n\n";
+  for (const auto& b : bs) {
+    for (const auto& n : b.notes) s += fmt::format("- {}: {}\n", b.name, n);
+    for (const auto& n : b.simulator_notes) s += fmt::format("- {} (simulator): {}\n", b.name, n);
+  }
+  s += "\n## Method\n\n" + Method() + "\n";
+  return s;
+}
+
+std::string HtmlReport(const CompareOptions& o, double tokens, const std::vector<Buildout>& bs, size_t best) {
+  std::string s = R"(<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Buildouts compared</title>
+<style>
+body{font-family:sans-serif;margin:24px;color:#212121;background:#fff}
+table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}
+th.best{background:#e8f5e9}
+</style></head><body>
+)";
+  s += fmt::format("<h1>Buildouts compared: {} on {:.3g}T tokens</h1>\n", Html(o.model), tokens / 1e12);
+  s += fmt::format("<p>Sequence {} tokens, global batch {} sequences, {}; objective {}: best <b>{}</b>.</p>\n",
+                   o.seq_len, o.global_batch, Html(o.precision), Html(o.objective), Html(bs[best].name));
+  s += "<table><tr><th></th>";
+  for (size_t i = 0; i < bs.size(); ++i) {
+    s += fmt::format("<th{}>{}</th>", i == best ? " class=\"best\"" : "", Html(bs[i].name));
+  }
+  s += "</tr>\n";
+  for (const auto& [name, cells] : Rows(bs)) {
+    s += "<tr><th>" + Html(name) + "</th>";
+    for (const auto& c : cells) s += "<td>" + Html(c) + "</td>";
+    s += "</tr>\n";
+  }
+  s += "</table>\n<h2>Plots</h2>\n";
+  std::vector<std::string> labels;
+  std::vector<double> days, usd;
+  std::vector<std::string> day_text, usd_text;
+  for (const auto& b : bs) {
+    labels.push_back(b.name);
+    days.push_back(b.effective_s() / 86400);
+    day_text.push_back(b.goodput ? fmt::format("{} ({} ideal)", Days(b.effective_s()), Days(b.ideal_s))
+                                 : Days(b.ideal_s) + " (ideal; no failure rates)");
+    usd.push_back(b.cost ? b.cost->total_usd : 0);
+    usd_text.push_back(b.cost ? Usd(b.cost->total_usd) : "n/a (no prices)");
+  }
+  s += SvgBars("Effective time to train", labels, days, day_text);
+  s += SvgBars("Cost of the run", labels, usd, usd_text);
+  s += SvgMfuScatter(bs);
+  s += "<h2>Notes</h2>\n<ul>\n";
+  for (const auto& b : bs) {
+    for (const auto& n : b.notes) s += fmt::format("<li>{}: {}</li>\n", Html(b.name), Html(n));
+    for (const auto& n : b.simulator_notes) s += fmt::format("<li>{} (simulator): {}</li>\n", Html(b.name), Html(n));
+  }
+  s += "</ul>\n<h2>Method</h2>\n<p>" + Html(Method()) + "</p>\n</body></html>\n";
+  return s;
+}
+
+int RunCompare(const CompareOptions& o) {
+  const double tokens = ParseTokens(o.tokens);
+  if (o.gpus == 0) throw UsageError("--gpus 0: the GPU count must be at least 1");
+  if (o.seq_len < 1) throw UsageError(fmt::format("--seq-len {}: must be at least 1", o.seq_len));
+  if (o.global_batch < 1) throw UsageError(fmt::format("--global-batch {}: must be at least 1", o.global_batch));
+  std::string report_kind;
+  if (!o.report.empty()) {
+    const std::string ext = fs::path(o.report).extension().string();
+    if (ext == ".html" || ext == ".htm") {
+      report_kind = "html";
+    } else if (ext == ".md" || ext == ".markdown") {
+      report_kind = "md";
+    } else {
+      throw UsageError(fmt::format("--report {}: expected a file ending in .html or .md", o.report));
+    }
+    CheckOutputWritable(o.report);
+  }
+  const Logger log = o.out.logger();
+  std::vector<Buildout> bs;
+  for (const auto& c : o.clusters) bs.push_back(Evaluate(o, c, tokens, log));
+
+  // The best buildout by the objective.
+  auto key = [&](const Buildout& b) {
+    if (o.objective == "throughput") return -b.plan.result.tokens_per_s;
+    if (o.objective == "cost") return b.cost ? b.cost->total_usd : HUGE_VAL;
+    return b.effective_s();
+  };
+  size_t best = 0;
+  for (size_t i = 1; i < bs.size(); ++i) {
+    if (key(bs[i]) < key(bs[best])) best = i;
+  }
+
+  if (o.out.format == "json") {
+    std::cout << ToJson(o, tokens, bs, best).dump(2) << "\n";
+  } else {
+    std::cout << fmt::format("{} on {:.3g}T tokens (seq {}, batch {}, {}); objective {}\n\n", o.model, tokens / 1e12,
+                             o.seq_len, o.global_batch, o.precision, o.objective);
+    const auto rows = Rows(bs);
+    std::vector<size_t> width(bs.size() + 1, 0);
+    width[0] = 30;
+    for (size_t i = 0; i < bs.size(); ++i) {
+      width[i + 1] = bs[i].name.size();
+      for (const auto& [n, cells] : rows) width[i + 1] = std::max(width[i + 1], cells[i].size());
+    }
+    std::cout << fmt::format("{:<{}}", "", width[0]);
+    for (size_t i = 0; i < bs.size(); ++i) {
+      std::cout << fmt::format("  {:<{}}", bs[i].name + (i == best ? " *" : ""), width[i + 1]);
+    }
+    std::cout << "\n";
+    for (const auto& [n, cells] : rows) {
+      std::cout << fmt::format("{:<{}}", n, width[0]);
+      for (size_t i = 0; i < cells.size(); ++i) std::cout << fmt::format("  {:<{}}", cells[i], width[i + 1]);
+      std::cout << "\n";
+    }
+    std::cout << fmt::format("\n* best by {}\n", o.objective);
+    for (const auto& b : bs) {
+      for (const auto& n : b.notes) std::cout << fmt::format("  note: {}: {}\n", b.name, n);
+    }
+  }
+  if (!o.report.empty()) {
+    std::ofstream f(o.report);
+    f << (report_kind == "html" ? HtmlReport(o, tokens, bs, best) : Markdown(o, tokens, bs, best));
+    if (!f) throw IoError(fmt::format("{}: could not write the report", o.report));
+    log.Info("report written to {}", o.report);
+  }
+  return 0;
+}
+
+}  // namespace
+
+void RegisterCompareCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
+  auto* cmd = app.add_subcommand(
+      "compare", "buildouts side by side: best plan, time to train, energy, cost and goodput under failures");
+  auto o = std::make_shared<CompareOptions>();
+  cmd->add_option("CLUSTERS", o->clusters, "cluster files or names of shipped ones")->required();
+  cmd->add_option("--model", o->model, "the model: a file or the name of a shipped one")->required();
+  cmd->add_option("--tokens", o->tokens, "tokens to train on: 15T, 500B, 1.5e13")->required();
+  cmd->add_option("--seq-len", o->seq_len, "sequence length")->capture_default_str();
+  cmd->add_option("--global-batch", o->global_batch, "global batch in sequences")->capture_default_str();
+  cmd->add_option("--gpus", o->gpus,
+                  "GPUs per buildout (default: the largest job size up to the cluster's that layouts can use)");
+  cmd->add_option("--precision", o->precision, "GEMM precision")
+      ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
+      ->capture_default_str();
+  cmd->add_option("--objective", o->objective,
+                  "what 'best' means: throughput, cost (needs every cluster's prices) or time-to-train (effective)")
+      ->check(CLI::IsMember({"throughput", "cost", "time-to-train"}))
+      ->capture_default_str();
+  cmd->add_option("--report", o->report, "also write a report: FILE.html (with plots) or FILE.md");
+  AddOverrideOption(cmd, &o->sets);
+  AddOutputOptions(cmd, &o->out, false);
+  *action = [o]() { return RunCompare(*o); };
+}
+
+}  // namespace cb
