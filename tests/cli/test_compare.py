@@ -1,0 +1,127 @@
+"""End-to-end tests of `clusterbench compare`: buildouts side by side, the
+arithmetic that ties the reported figures together, reports, and bad input."""
+import json
+import math
+import re
+
+import pytest
+
+BUILDOUTS = ["h100-16k-roce", "b200-50k", "ascend-910b-10k"]
+
+
+def assert_clean_error(p, code, *phrases):
+    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
+    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
+    for phrase in phrases:
+        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
+    assert "internal error" not in p.stderr
+
+
+@pytest.fixture(scope="module")
+def compared(cb_bin):
+    import subprocess
+
+    p = subprocess.run([cb_bin, "compare", *BUILDOUTS, "--model", "llama3-405b", "--tokens", "15T", "--format",
+                        "json", "-q"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def test_compare_json_has_every_figure(compared):
+    assert compared["tokens"] == 15e12
+    assert [b["cluster"] for b in compared["buildouts"]] == [
+        "H100 16k RoCE (Llama 3-like)", "B200 50k", "Ascend 910B 10k centre"]
+    for b in compared["buildouts"]:
+        for key in ("plan", "step_time_s", "mfu", "time_to_train_s", "gpu_hours", "energy_j", "cost_usd", "goodput",
+                    "effective_time_to_train_s", "reliability", "cost", "gpus", "cluster_gpus"):
+            assert b[key] is not None, key
+        assert 0 < b["mfu"] < 1
+        assert 0 < b["goodput"] < 1
+        assert b["gpus"] <= b["cluster_gpus"]
+        assert re.match(r"TP\d+ PP\d+ DP\d+ CP\d+", b["plan"]["layout"])
+
+
+def test_compare_figures_are_consistent(compared):
+    for b in compared["buildouts"]:
+        # time to train = tokens / throughput; effective = ideal / goodput
+        assert b["time_to_train_s"] == pytest.approx(15e12 / b["tokens_per_s"], rel=1e-9)
+        assert b["effective_time_to_train_s"] == pytest.approx(b["time_to_train_s"] / b["goodput"], rel=1e-9)
+        # GPU-hours over the wall clock; cost = GPU-hours x rate x (1 - subsidy) + electricity
+        assert b["gpu_hours"] == pytest.approx(b["gpus"] * b["effective_time_to_train_s"] / 3600, rel=1e-9)
+        c = b["cost"]
+        assert c["gpu_usd"] == pytest.approx(b["gpu_hours"] * c["rate_usd_per_gpu_hour"], rel=1e-9)
+        assert c["usd"] == pytest.approx(c["gpu_usd"] - c["subsidy_usd"] + (c["energy_usd"] or 0), rel=1e-9)
+        # Energy lies between all GPUs idle and all at TDP over the wall clock (facility power x time).
+        assert b["energy_j"] <= b["facility_power_w"] * b["effective_time_to_train_s"] * (1 + 1e-9)
+    h100, b200, ascend = compared["buildouts"]
+    # Llama 3's cluster: one interruption every 54 d / 419 = 3.09 h; over the ~50-day run, about 400 failures.
+    assert h100["reliability"]["mtbf_s"] / 3600 == pytest.approx(54 * 24 / 419, rel=0.01)
+    assert h100["reliability"]["expected_failures"] == pytest.approx(
+        h100["effective_time_to_train_s"] / h100["reliability"]["mtbf_s"], rel=0.02)
+    # Capital basis: $40,000 over 4 years of 8,766 h; electricity at $0.08/kWh.
+    assert h100["cost"]["basis"] == "capital"
+    assert h100["cost"]["rate_usd_per_gpu_hour"] == pytest.approx(40000 / (4 * 8766), rel=1e-9)
+    assert h100["cost"]["energy_usd"] == pytest.approx(h100["energy_j"] / 3.6e6 * 0.08, rel=1e-9)
+    # The rented centre: $1.20 per card-hour, 30% paid by a voucher, power included.
+    assert ascend["cost"]["basis"] == "rental"
+    assert ascend["cost"]["subsidy_usd"] == pytest.approx(0.3 * ascend["cost"]["gpu_usd"], rel=1e-9)
+    assert ascend["cost"]["energy_usd"] is None
+    # B200 uses the largest power-of-two-friendly job that fits its 50,000 GPUs.
+    assert b200["gpus"] == 49152
+    # Best by (effective) time to train.
+    best = min(compared["buildouts"], key=lambda b: b["effective_time_to_train_s"])
+    assert compared["best"] == best["cluster"]
+
+
+def test_compare_table_side_by_side(run):
+    p = run("compare", "h100-16k-roce", "ascend-910b-10k", "--model", "llama3-70b", "--tokens", "2T", "-q")
+    assert p.returncode == 0, p.stderr
+    header = p.stdout.splitlines()[2]
+    assert "H100 16k RoCE" in header and "Ascend 910B 10k centre" in header and "*" in header
+    for row in ("best plan", "step time", "MFU", "time to train", "GPU-hours", "energy", "cost", "goodput",
+                "effective time to train"):
+        assert re.search(rf"^{re.escape(row)}\s", p.stdout, re.M), row
+
+
+def test_compare_reports(run, tmp_path):
+    html, md = tmp_path / "c.html", tmp_path / "c.md"
+    p = run("compare", "h100-16k-roce", "gb200-nvl72-72k", "--model", "llama3-405b", "--tokens", "15T", "--report",
+            html, "-q")
+    assert p.returncode == 0, p.stderr
+    text = html.read_text()
+    assert text.count("<svg") == 3
+    for title in ("Effective time to train", "Cost of the run", "MFU against GPU count"):
+        assert title in text
+    assert "<script" not in text
+    p = run("compare", "h100-16k-roce", "--model", "llama3-405b", "--tokens", "15T", "--report", md, "-q")
+    assert p.returncode == 0, p.stderr
+    text = md.read_text()
+    assert "| | H100 16k RoCE (Llama 3-like) |" in text
+    assert "| goodput |" in text and "## Method" in text
+
+
+def test_compare_without_prices_or_rates_says_so(run):
+    p = run("compare", "dgx-h100-ndr", "--model", "llama3-8b", "--tokens", "1T", "--format", "json", "-q")
+    assert p.returncode == 0, p.stderr
+    b = json.loads(p.stdout)["buildouts"][0]
+    assert b["cost"] is None and b["goodput"] is None
+    notes = " ".join(b["notes"])
+    assert "price.gpu_hour" in notes and "reliability.gpu_mtbf" in notes
+
+
+def test_bad_compare_inputs(run, tmp_path):
+    base = ["compare", "h100-16k-roce", "--model", "llama3-8b"]
+    assert_clean_error(run(*base, "--tokens", "0"), 2, "--tokens", "positive")
+    assert_clean_error(run(*base, "--tokens", "lots"), 2, "--tokens")
+    assert_clean_error(run(*base, "--tokens", "1T", "--gpus", "0"), 2, "--gpus 0")
+    assert_clean_error(run(*base, "--tokens", "1T", "--set", "cluster.gpus=0"), 3, "cluster.gpus")
+    assert_clean_error(run(*base, "--tokens", "1T", "--report", tmp_path / "r.pdf"), 2, "--report")
+    assert_clean_error(run(*base, "--tokens", "1T", "--gpus", "20000"), 3, "20000")
+    # Cost asked for: prices and failure rates are required, and the missing key is named.
+    assert_clean_error(run("compare", "dgx-h100-ndr", "--model", "llama3-8b", "--tokens", "1T", "--objective", "cost",
+                           "--set", "cluster.reliability.gpu_mtbf=80000h", "--set",
+                           "cluster.reliability.checkpoint_bandwidth=1TB/s"), 3, "price.gpu_hour", "dgx-h100-ndr.yaml")
+    assert_clean_error(run("compare", "dgx-h100-ndr", "--model", "llama3-8b", "--tokens", "1T", "--objective", "cost",
+                           "--set", "cluster.price.gpu_hour=2"), 3, "reliability.gpu_mtbf")
+    assert_clean_error(run("compare", "h100-16k-roce", "--model", "llama3-8b", "--tokens", "1T", "--objective", "cost",
+                           "--set", "cluster.reliability.checkpoint_bandwidth=0"), 3, "checkpoint_bandwidth")
