@@ -3,7 +3,9 @@
 # and this project's Debian dependencies) and packs what a GPU machine needs to
 # run it: the binaries and the shared libraries they load that a bare CUDA
 # image lacks (yaml-cpp, fmt, HDF5 and its codecs, OpenBLAS, libstdc++, ...).
-# glibc, the CUDA driver and cuBLASLt are taken from the GPU machine.
+# The CUDA driver and cuBLASLt are taken from the GPU machine; so is glibc
+# when it is new enough (GLIBC_REQUIRED), otherwise kernels-check.sh starts
+# the binaries with the bundled glibc's loader (glibc/).
 #
 #   scripts/gpu/kernels-bundle.sh [OUT_DIR]       (default: .gpubundle)
 #
@@ -23,7 +25,7 @@ ninja -C "$build" -j"$jobs" clusterbench kernels_gpu_test cuda_smoke_test
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
-mkdir -p "$stage/bin" "$stage/lib"
+mkdir -p "$stage/bin" "$stage/lib" "$stage/glibc"
 bins=("$build/apps/clusterbench" "$build/tests/gpu/kernels_gpu_test" "$build/tests/gpu/cuda_smoke_test")
 for b in "${bins[@]}"; do
   cp "$b" "$stage/bin/"
@@ -32,13 +34,16 @@ done
 # Every library the binaries load, except glibc's own, the driver's and CUDA's.
 for b in "${bins[@]}"; do ldd "$b"; done | awk '/=> \// {print $3}' | sort -u | while read -r lib; do
   case "$(basename "$lib")" in
-    libc.so* | libm.so* | libdl.so* | libpthread.so* | librt.so* | libresolv.so* | libutil.so* | ld-linux*) ;;
+    libc.so* | libm.so* | libdl.so* | libpthread.so* | librt.so* | libresolv.so* | libutil.so* | ld-linux*)
+      cp -L "$lib" "$stage/glibc/" ;;
     libcuda.so* | libnvidia-* | libcublas* | libcudart*) ;;
     *) cp -L "$lib" "$stage/lib/" ;;
   esac
 done
+cp -L /lib64/ld-linux-x86-64.so.2 "$stage/glibc/"
 strip --strip-debug "$stage"/lib/*.so* 2>/dev/null || true
-glibc=$(for b in "${bins[@]}"; do objdump -T "$b"; done | grep -o 'GLIBC_[0-9.]*' | sort -Vu | tail -1)
+glibc=$(for f in "${bins[@]}" "$stage"/lib/*; do objdump -T "$f" 2>/dev/null; done | grep -o 'GLIBC_[0-9.]*' |
+  sort -Vu | tail -1)
 echo "$glibc" >"$stage/GLIBC_REQUIRED"
 mkdir -p "$out"
 tar -C "$stage" -cJf "$out/bundle.tar.xz" .

@@ -36,7 +36,20 @@ if [ -f "$bundle" ]; then
   bin=$dir/bin
   tests=$dir/bin
   export LD_LIBRARY_PATH="$dir/lib:$LD_LIBRARY_PATH"
-  echo "bundle $bundle (needs $(cat "$dir/GLIBC_REQUIRED"); here: $(ldd --version | head -1))" | tee "$out/build.log"
+  need=$(sed 's/GLIBC_//' "$dir/GLIBC_REQUIRED")
+  have=$(getconf GNU_LIBC_VERSION | awk '{print $2}')
+  echo "bundle $bundle: needs glibc $need, this machine has $have" | tee "$out/build.log"
+  if [ "$(printf '%s\n%s\n' "$need" "$have" | sort -V | head -1)" != "$need" ]; then
+    # Older glibc here: start every binary with the bundled loader and glibc.
+    # (The driver's libcuda and the toolkit's cuBLASLt need far older ones.)
+    for b in "$dir"/bin/*; do
+      mv "$b" "$b.real"
+      printf '#!/bin/sh\nexec "%s" --library-path "%s:$LD_LIBRARY_PATH" "%s" "$@"\n' \
+        "$dir/glibc/ld-linux-x86-64.so.2" "$dir/glibc" "$b.real" >"$b"
+      chmod +x "$b"
+    done
+    echo "using the bundled glibc loader" | tee -a "$out/build.log"
+  fi
 elif [ -n "${CB_DEPS_ROOT:-}" ]; then
   deps=$CB_DEPS_ROOT/usr
   export LD_LIBRARY_PATH="$deps/lib/x86_64-linux-gnu:$deps/lib/x86_64-linux-gnu/hdf5/serial:$deps/lib/x86_64-linux-gnu/openblas-pthread:$LD_LIBRARY_PATH"
