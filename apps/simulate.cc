@@ -165,6 +165,7 @@ nlohmann::json NetworkJson(const sim::SimResult& r) {
                        {"factor", t.factor},
                        {"slowest_gpu", t.slowest_gpu},
                        {"bottleneck", t.bottleneck},
+                       {"bottleneck_link", t.bottleneck_link},
                        {"bottleneck_utilisation", t.bottleneck_utilisation}});
   }
   return {{"model", r.network_model}, {"dp_contention", r.dp_contention}, {"traffic", traffic}};
@@ -425,12 +426,22 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     PrintTable(s, r);
     if (healthy) {
       const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
-      std::cout << fmt::format(
-          "\n  heterogeneity costs {} per step ({:+.2f}%; healthy {}); the step is set by replica {} stage {} "
-          "(ranks {}..{}, nodes {}..{})\n",
-          FormatQuantity(r.step_time_s - *healthy, Dimension::kTime), 100 * (r.step_time_s - *healthy) / *healthy,
-          FormatQuantity(*healthy, Dimension::kTime), r.critical_replica, r.critical_stage, first, last,
-          first / s.cluster.gpus_per_node, last / s.cluster.gpus_per_node);
+      std::cout << fmt::format("\n  heterogeneity costs {} per step ({:+.2f}%; healthy {})\n",
+                               FormatQuantity(r.step_time_s - *healthy, Dimension::kTime),
+                               100 * (r.step_time_s - *healthy) / *healthy, FormatQuantity(*healthy, Dimension::kTime));
+      if (so.full) {
+        std::cout << fmt::format("  the step is set by replica {} stage {} (ranks {}..{}, nodes {}..{})\n",
+                                 r.critical_replica, r.critical_stage, first, last, first / s.cluster.gpus_per_node,
+                                 last / s.cluster.gpus_per_node);
+      }
+      // Link faults act on every replica alike: what they slow is in the
+      // traffic table; name it here too.
+      for (const auto& t : r.traffic) {
+        if (!so.link_faults.empty() && t.factor < 0.999) {
+          std::cout << fmt::format("  {} traffic: GPU {} (node {}) held back by {}\n", t.kind, t.slowest_gpu,
+                                   t.slowest_gpu / s.cluster.gpus_per_node, t.bottleneck);
+        }
+      }
       for (const auto& g : so.stragglers) {
         if (g.replica != r.critical_replica) continue;
         const int64_t a = sim::RankOf(s.par, 0, 0, g.replica, g.stage);

@@ -83,10 +83,22 @@ struct GemmKey {
 struct CollKey {
   std::string op, tier;
   int64_t ranks, per_node;
+  std::string backend;
   bool operator<(const CollKey& o) const {
-    return std::tie(op, tier, ranks, per_node) < std::tie(o.op, o.tier, o.ranks, o.per_node);
+    return std::tie(op, tier, ranks, per_node, backend) < std::tie(o.op, o.tier, o.ranks, o.per_node, o.backend);
   }
 };
+
+// "backend: nccl" from a collectives run's effective configuration.
+std::string BackendOf(const RunInfo& run) {
+  const auto at = run.config_yaml.find("backend:");
+  if (at == std::string::npos) return "";
+  auto end = run.config_yaml.find('\n', at);
+  std::string v = run.config_yaml.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
+  v.erase(0, v.find_first_not_of(' '));
+  v.erase(v.find_last_not_of(" \r") + 1);
+  return v;
+}
 
 struct CollPoint {
   double x, t, size;
@@ -198,7 +210,8 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
               fmt::format("{}: run {} has one rank; a collective needs two to calibrate", file, run.id));
           continue;
         }
-        const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts)};
+        const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts),
+                           BackendOf(run)};
         for (size_t i = 0; i < t.size(); ++i) {
           if (r.Num(i, "in_place").value_or(0) != 0 || r.Num(i, "wrong").value_or(0) > 0) continue;
           const double size = r.Num(i, "size").value_or(0);
@@ -268,6 +281,16 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
     p.memory = best->first;
   }
   for (auto& [key, pts] : coll) {
+    // A GPU's NVLink and NICs are measured by NCCL on device buffers; MPI or
+    // loopback runs move host memory and say nothing about them (and NCCL
+    // says nothing about a host profile).
+    const bool gpu = p.device != "host";
+    if (gpu != (key.backend == "nccl")) {
+      warnings->push_back(fmt::format("{} ({} ranks, {}) measured with the {} backend: not used for a {} profile",
+                                      key.op, key.ranks, key.tier, key.backend.empty() ? "unknown" : key.backend,
+                                      gpu ? "GPU" : "host"));
+      continue;
+    }
     std::vector<double> x, t;
     double lo = pts.front().size, hi = lo;
     for (const auto& c : pts) {
@@ -281,6 +304,7 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
     e.tier = key.tier;
     e.ranks = key.ranks;
     e.ranks_per_node = key.per_node;
+    e.backend = key.backend;
     e.curve = FitPiecewise(x, t);
     e.fit.alpha_s = e.curve.segments.front().fit.alpha_s;
     e.fit.bandwidth = e.curve.segments.back().fit.bandwidth;
@@ -328,12 +352,13 @@ std::string ProfileYaml(const Profile& p) {
   if (!p.collectives.empty()) y += "collectives:\n";
   for (const auto& c : p.collectives) {
     y += fmt::format(
-        "  - op: {}\n    tier: {}\n    ranks: {}\n    ranks_per_node: {}\n    latency: {:.6g}  # {}\n"
+        "  - op: {}\n    backend: {}\n    tier: {}\n    ranks: {}\n    ranks_per_node: {}\n    latency: {:.6g}  # {}\n"
         "    bandwidth: {:.6g}  # {} bus bandwidth\n    min_bytes: {:.0f}\n    max_bytes: {:.0f}\n    points: {}\n"
         "    error: {{median: {:.4f}, max: {:.4f}}}\n",
-        c.op, c.tier, c.ranks, c.ranks_per_node, c.fit.alpha_s, FormatQuantity(c.fit.alpha_s, Dimension::kTime),
-        c.fit.bandwidth, FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth), c.min_bytes, c.max_bytes, c.points,
-        c.fit.error.median, c.fit.error.max);
+        c.op, c.backend.empty() ? "unknown" : c.backend, c.tier, c.ranks, c.ranks_per_node, c.fit.alpha_s,
+        FormatQuantity(c.fit.alpha_s, Dimension::kTime), c.fit.bandwidth,
+        FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth), c.min_bytes, c.max_bytes, c.points, c.fit.error.median,
+        c.fit.error.max);
     y += "    segments:\n";
     for (const auto& s : c.curve.segments) {
       y += fmt::format("      - {{min_x: {:.0f}, max_x: {:.0f}, latency: {:.6g}, bandwidth: {:.6g}}}\n", s.min_x,
@@ -386,6 +411,7 @@ Profile LoadProfile(const std::string& path) {
       CollectiveEntry e;
       e.op = i.at("op").AsString();
       e.tier = i.at("tier").AsString();
+      e.backend = i.GetString("backend", "");
       e.ranks = i.at("ranks").AsInt();
       e.ranks_per_node = i.GetInt("ranks_per_node", 1);
       e.fit.alpha_s = i.GetDouble("latency", 0);
@@ -514,7 +540,13 @@ void ApplyProfile(const Profile& p, const std::string& path, sim::Scenario* s) {
     const double share = s->cluster.nic_bandwidth * static_cast<double>(s->cluster.nics_per_node) /
                          static_cast<double>(s->cluster.gpus_per_node);
     e.scale_out = inter->fit.bandwidth / static_cast<double>(inter->ranks_per_node) / share;
-    s->cluster.out_latency = inter->fit.alpha_s / (2.0 * static_cast<double>(inter->ranks - 1));
+    // The ring's latency over n ranks on D nodes: 2(D−1) hops over the NICs
+    // and 2(n−D) inside nodes (network/collective_model.h), so
+    //   α = 2(D−1)·out + 2(n−D)·up  →  out = (α − 2(n−D)·up) / (2(D−1)).
+    const double n = static_cast<double>(inter->ranks);
+    const double nodes = std::max(2.0, n / static_cast<double>(inter->ranks_per_node));
+    s->cluster.out_latency =
+        std::max(0.0, inter->fit.alpha_s - 2 * (n - nodes) * s->cluster.up_latency) / (2 * (nodes - 1));
     replaced.push_back("scale-out bandwidth and latency");
   }
   s->efficiencies = e;

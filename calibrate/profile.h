@@ -48,6 +48,7 @@ struct MemoryEntry {
 
 struct CollectiveEntry {
   std::string op, tier;  // tier: intra | inter
+  std::string backend;   // nccl, mpi, loopback: what measured it
   int64_t ranks = 0, ranks_per_node = 1;
   AlphaBeta fit;    // summary: latency of the smallest sizes, bandwidth of the largest
   Piecewise curve;  // the segments (x = size · f_op(ranks))

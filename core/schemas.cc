@@ -320,6 +320,7 @@ Schema ProfileSchema() {
       "item", "an alpha-beta model of one collective on one tier: t = latency + S · f_op(n) / bandwidth",
       {Required(Str("op", "all_reduce, all_gather, reduce_scatter, alltoall, broadcast, reduce, sendrecv")),
        Required(Enum("tier", {"intra", "inter"}, "inside one node (scale-up) or across nodes")),
+       Str("backend", "what measured it: nccl (GPU), mpi or loopback (host memory)"),
        Required(Int("ranks", "ranks measured", "", 2)), Int("ranks_per_node", "ranks per node measured", "1", 1),
        Qty("latency", Dimension::kTime, "alpha: time of an empty collective at `ranks`", "0s", 0),
        Required(Qty("bandwidth", Dimension::kBandwidth, "bus bandwidth B (nccl-tests' busbw)", "", 0, true)),

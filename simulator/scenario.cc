@@ -79,10 +79,12 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
       Bad(cfg.at("parallelism.ep"),
           fmt::format("ep = {} does not divide the model's {} experts", p.ep, m.moe->experts));
     }
-    if ((p.dp * p.cp) % p.ep != 0) {
+    // An expert-parallel group is ep consecutive data-parallel ranks of one
+    // TP and CP rank (stride tp·cp), the layout the cost model and the flow
+    // model both use; so ep must divide dp.
+    if (p.dp % p.ep != 0) {
       Bad(cfg.at("parallelism.ep"),
-          fmt::format("ep = {} must divide dp*cp = {} (experts are spread over data-parallel ranks)", p.ep,
-                      p.dp * p.cp));
+          fmt::format("ep = {} must divide dp = {} (an expert-parallel group is ep data-parallel ranks)", p.ep, p.dp));
     }
     if (m.moe->top_k > m.moe->experts) Bad(cfg.at("model.moe.top_k"), "top_k exceeds the number of experts");
   } else if (p.ep > 1) {

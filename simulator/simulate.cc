@@ -68,7 +68,10 @@ class CostModel {
     tp_group_ = {p.tp, MembersPerDomain(p.tp, 1, d)};
     cp_group_ = {p.cp, MembersPerDomain(p.cp, p.tp, d)};
     dp_group_ = {p.dp * p.cp, MembersPerDomain(p.dp * p.cp, p.tp, d)};
-    edp_group_ = {p.dp * p.cp / p.ep, MembersPerDomain(p.dp * p.cp / p.ep, p.tp * p.ep, d)};
+    // Expert data-parallel group: every (cp rank, EP block) of one (tp rank,
+    // position in the EP group); consecutive members are tp apart across CP
+    // ranks, tp·ep apart across EP blocks.
+    edp_group_ = {p.dp * p.cp / p.ep, MembersPerDomain(p.dp * p.cp / p.ep, p.cp > 1 ? p.tp : p.tp * p.ep, d)};
     ep_group_ = {p.ep, MembersPerDomain(p.ep, p.tp * p.cp, d)};
     pp_group_ = {2, MembersPerDomain(2, p.tp * p.cp * p.dp, d)};
     tokens_ = static_cast<double>(s.train.micro_batch * s.train.seq_len / p.cp);
@@ -363,8 +366,15 @@ void ApplyFlowModel(const Scenario& s, const std::vector<LinkFault>& faults, Cos
   for (Kind& k : kinds) {
     if (k.pairs.empty()) continue;
     Contention c = PatternContention(tree, k.pairs, s.fabric->balanced_routing ? Routing::kSpread : Routing::kEcmpHash);
-    SimResult::Traffic t{k.name,   k.pattern,     k.groups,     c.fabric_flows,
-                         c.factor, c.slowest_gpu, c.bottleneck, c.bottleneck_utilisation};
+    SimResult::Traffic t{k.name,
+                         k.pattern,
+                         k.groups,
+                         c.fabric_flows,
+                         c.factor,
+                         c.slowest_gpu,
+                         c.bottleneck,
+                         c.bottleneck_utilisation,
+                         c.bottleneck_link >= 0 ? int64_t{c.bottleneck_link / 2} : -1};
     if (c.fabric_flows > 0) cost->SetContention(k.name, c.factor);
     if (std::string(k.name) == "dp") r->dp_contention = c.factor;
     if (c.factor < 0.999) {

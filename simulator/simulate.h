@@ -117,6 +117,7 @@ struct SimResult {
     int64_t slowest_gpu = -1;  // the GPU whose transfers finish last
     std::string bottleneck;    // the link that holds it back
     double bottleneck_utilisation = 0;
+    int64_t bottleneck_link = -1;  // its physical id (row of the topology links table), -1 when none
   };
   std::vector<Traffic> traffic;
   int64_t critical_replica = 0;

@@ -24,9 +24,10 @@ Flows AddPairFlows(const FatTree& tree, const std::vector<GpuPair>& pairs, Routi
   std::map<std::pair<int64_t, int64_t>, uint64_t> next_port;
   const FabricSpec& f = tree.spec();
   const int64_t per_node = f.gpus_per_node;
+  const int64_t domain = std::max(f.domain_gpus, per_node);
   for (size_t i = 0; i < pairs.size(); ++i) {
     const int64_t a = pairs[i].src, b = pairs[i].dst;
-    if (a / per_node == b / per_node) continue;
+    if (a / domain == b / domain) continue;  // NVLink (a domain can span nodes: NVL72)
     // PXN: leave through this node's NIC of the destination's rail.
     const int64_t nb = tree.NicOfGpu(b);
     const int64_t na = (a / per_node) * f.nics_per_node + nb % f.nics_per_node;

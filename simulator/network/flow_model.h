@@ -22,8 +22,8 @@
 //   F = min_g  n_g · min_{f from g} x_f / b_g      (1 = no contention),
 // by which the analytical model's scale-out bandwidth is multiplied. For a
 // ring n_g = 1 and F = min_f x_f / b_g.
-// Transfers between GPUs of one node use the scale-up domain and are left
-// out. A transfer to another rail goes through the sending node's NIC of the
+// Transfers between GPUs of one scale-up domain (a node, or a rack of nodes
+// for NVL72) use NVLink and are left out. A transfer to another rail goes through the sending node's NIC of the
 // destination's rail (NCCL's PXN: NVLink to the local GPU of that rail
 // first), so rail-optimised planes never need a cross-plane path.
 #ifndef CLUSTERBENCH_SIMULATOR_NETWORK_FLOW_MODEL_H_

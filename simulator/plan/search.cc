@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <limits>
 #include <mutex>
 #include <thread>
@@ -50,7 +51,7 @@ std::vector<Candidate> Enumerate(const Scenario& s, int64_t gpus) {
       for (int64_t pp : Divisors(gpus / (tp * cp), std::min<int64_t>(m.layers, 128))) {
         const int64_t dp = gpus / (tp * cp * pp);
         std::vector<int64_t> eps = {1};
-        if (m.moe) eps = PowersOfTwoUpTo(std::min<int64_t>(m.moe->experts, dp * cp));
+        if (m.moe) eps = PowersOfTwoUpTo(std::min<int64_t>(m.moe->experts, dp));
         for (int64_t ep : eps) {
           for (int64_t vpp : {1, 2, 3, 4, 6, 8}) {
             if (vpp > 1 && pp == 1) continue;
@@ -71,7 +72,7 @@ const char* const kTpHeads = "tp does not divide the attention heads";
 const char* const kTpKv = "tp does not divide the kv heads";
 const char* const kTpFfn = "tp does not divide ffn_hidden";
 const char* const kCp = "cp leaves fewer than 256 tokens per rank";
-const char* const kEp = "ep does not divide experts and dp*cp";
+const char* const kEp = "ep does not divide experts and dp";
 const char* const kBatch = "global batch not divisible by dp x micro-batch";
 const char* const kInterleave = "interleaving needs micro-batches divisible by pp";
 const char* const kLayers = "fewer layers than pp x vpp stages";
@@ -86,7 +87,7 @@ const char* Invalid(const Scenario& s, const Candidate& c) {
   if (m.kv_heads % c.tp != 0 && c.tp % m.kv_heads != 0) return kTpKv;
   if (m.ffn_hidden % c.tp != 0) return kTpFfn;
   if (s.train.seq_len % c.cp != 0 || s.train.seq_len / c.cp < 256) return kCp;
-  if (m.moe && (m.moe->experts % c.ep != 0 || (c.dp * c.cp) % c.ep != 0)) return kEp;
+  if (m.moe && (m.moe->experts % c.ep != 0 || c.dp % c.ep != 0)) return kEp;
   if (s.train.global_batch % (c.dp * c.mb) != 0) return kBatch;
   const int64_t micro_batches = s.train.global_batch / (c.dp * c.mb);
   if (c.vpp > 1 && micro_batches % c.pp != 0) return kInterleave;
@@ -110,10 +111,8 @@ Scenario With(const Scenario& base, const Candidate& c) {
   return s;
 }
 
-// Ranking key: lower is better. With a fixed GPU count every objective orders
-// plans by step time (cost and time to train are step time times constants);
-// ties go to the simpler layout (fewer model-parallel ranks, then the lower
-// candidate index), so every process ranks alike.
+// Screening key: estimated step time, lower is better; ties go to the lower
+// candidate index, so every process ranks alike.
 struct Scored {
   double key;
   int64_t index;
@@ -162,7 +161,8 @@ PlanSearchResult SearchPlans(const Scenario& base, const PlanSearchOptions& opti
   const int threads =
       options.threads > 0 ? options.threads : std::max(1, static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)));
   std::atomic<size_t> next{0};
-  auto worker = [&]() {
+  std::exception_ptr failure;
+  auto work = [&]() {
     std::vector<Scored> local;
     std::map<std::string, int64_t> local_rejected;
     int64_t local_valid = 0, local_fit = 0, local_mine = 0;
@@ -192,9 +192,21 @@ PlanSearchResult SearchPlans(const Scenario& base, const PlanSearchOptions& opti
     fit += local_fit;
     mine += local_mine;
   };
+  auto worker = [&]() {
+    try {
+      work();
+    } catch (...) {
+      // A failing candidate must not std::terminate the process: keep the
+      // first error, stop the others, rethrow it on the calling thread.
+      std::lock_guard<std::mutex> lock(mu);
+      if (!failure) failure = std::current_exception();
+      next = all.size();
+    }
+  };
   std::vector<std::thread> pool;
   for (int t = 0; t < threads; ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
   result.candidates = mine;
   result.valid = valid;
   result.fit = fit;
@@ -245,12 +257,12 @@ PlanSearchResult FinishPlans(const Scenario& base, const PlanSearchOptions& opti
     s.train = p.train;
     p.result = Simulate(s);
     p.simulated = true;
+    p.objective_value = options.objective_value ? options.objective_value(p.result) : p.result.step_time_s;
   }
   std::stable_sort(screened.plans.begin(), screened.plans.end(), [](const Plan& a, const Plan& b) {
     const bool fa = a.result.fits_in_memory, fb = b.result.fits_in_memory;
     if (fa != fb) return fa;
-    return a.result.step_time_s != b.result.step_time_s ? a.result.step_time_s < b.result.step_time_s
-                                                        : a.index < b.index;
+    return a.objective_value != b.objective_value ? a.objective_value < b.objective_value : a.index < b.index;
   });
   if (screened.plans.size() > static_cast<size_t>(options.top)) screened.plans.resize(static_cast<size_t>(options.top));
   screened.simulate_wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

@@ -7,6 +7,7 @@
 #define CLUSTERBENCH_SIMULATOR_PLAN_SEARCH_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -22,6 +23,10 @@ struct PlanSearchOptions {
   int simulate_top = 32;                 // best estimates re-simulated with the full schedule
   int threads = 0;                       // 0: every online CPU
   int64_t shard = 0, shards = 1;         // this process screens candidates i with i % shards == shard
+  // What the simulated plans are ranked by (lower is better): the objective's
+  // value of a plan, e.g. cost per step from plan/cost.h. Default: step time.
+  // The screen always ranks by estimated step time.
+  std::function<double(const SimResult&)> objective_value;
 };
 
 struct Plan {
@@ -30,7 +35,8 @@ struct Plan {
   double estimate_step_s = 0;  // fast estimate
   SimResult result;            // discrete-event simulation (when simulated)
   bool simulated = false;
-  int64_t index = 0;  // position in the enumeration (the same in every process)
+  double objective_value = 0;  // options.objective_value of result (step time by default)
+  int64_t index = 0;           // position in the enumeration (the same in every process)
 };
 
 struct PlanSearchResult {

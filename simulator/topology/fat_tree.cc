@@ -29,6 +29,7 @@ FabricSpec FabricFromConfig(const ConfigNode& cluster) {
   f.name = cluster.at("name").AsString();
   f.gpus = cluster.at("gpus").AsInt();
   f.gpus_per_node = cluster.at("gpus_per_node").AsInt();
+  f.domain_gpus = cluster.GetInt("scale_up.domain_gpus", f.gpus_per_node);
   f.nics_per_node = cluster.at("scale_out.nics_per_node").AsInt();
   f.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
   f.nic_latency = cluster.at("scale_out.latency").AsDouble();

@@ -47,6 +47,7 @@ struct TierSpec {
 struct FabricSpec {
   std::string name;
   int64_t gpus = 0, gpus_per_node = 8, nics_per_node = 8, planes = 1;
+  int64_t domain_gpus = 8;  // scale-up domain (NVLink): GPUs that talk without the fabric
   double nic_bandwidth = 0, nic_latency = 0;
   bool rail_optimized = true;
   bool balanced_routing = false;  // scale_out.routing: balanced (else ecmp hashing)
@@ -97,8 +98,8 @@ class FatTree {
   // Physical link p (row p of `clusterbench topology`'s links table) is the
   // directed pair (2p up, 2p + 1 down).
   static int UpLinkOf(int64_t physical) { return static_cast<int>(2 * physical); }
-  // "leaf 17 -> spine 3 (plane 0, tier 1 up)": what a directed link joins,
-  // in the words of the topology report.
+  // "link 8200 plane 0 leaf 17 -> plane 0 spine 3": the physical link's id
+  // and what its direction joins, in the words of the topology report.
   std::string DescribeLink(int link) const;
 
   // The leaf switch (index within its plane) a NIC hangs off.

@@ -65,12 +65,28 @@ TEST(PlanSearch, FindsTheBruteForceOptimumOnASmallCase) {
 }
 
 // Llama 3 405B on 16,384 H100 (the published TP8 PP16 DP128 layout in the
-// scenario): the search's best fits in memory and is at least as fast; each
+// scenario, which does not fit in 80 GB in our memory model as given): the
+// search's best fits in memory and is at least as fast as the fastest
+// variant of the published layout that fits (any ZeRO stage, recompute and
+// virtual stages with TP8 PP16 DP128); each
 // of its top plans' closed-form estimate is within 5% of the discrete-event
 // step time; threads and shards do not change the answer.
 TEST(PlanSearch, Llama405BOn16kAndTheScreensAccuracy) {
   Scenario base = ScenarioFromConfig(Shipped().Load("scenario", "llama3-405b-16k"));
-  const double published = Simulate(base).step_time_s;
+  double published = std::numeric_limits<double>::infinity();
+  for (const char* rc : {"none", "selective", "full"}) {
+    for (int zero = 0; zero <= 3; ++zero) {
+      for (int64_t vpp : {1, 2, 4}) {
+        Scenario v = base;
+        v.train.recompute = rc;
+        v.par.zero = zero;
+        v.par.vpp = vpp;
+        SimResult r = Simulate(v);
+        if (r.fits_in_memory) published = std::min(published, r.step_time_s);
+      }
+    }
+  }
+  ASSERT_LT(published, std::numeric_limits<double>::infinity());
   PlanSearchOptions o;
   o.top = 10;
   o.threads = 2;

@@ -57,3 +57,24 @@ def test_plan_bad_input():
     assert p.returncode == 3 and "none fits in" in p.stderr, p.stderr
     p = plan("llama3-405b-16k", "--objective", "speed")
     assert p.returncode == 2, p.stderr
+
+
+def test_plan_objectives():
+    # Cost per step from the cluster's prices and power: plans ranked by it.
+    p = plan("llama3-405b-16k", "--set", "cluster=h100-16k-roce", "--objective", "cost", "--top", "5",
+             "--format", "json")
+    assert p.returncode == 0, p.stderr
+    costs = [x["objective_value"] for x in json.loads(p.stdout)["plans"]]
+    assert costs == sorted(costs) and costs[0] > 0
+    # A cluster without prices: the error names the key.
+    p = plan("llama3-405b-16k", "--objective", "cost")
+    assert p.returncode == 3 and "price.gpu_hour" in p.stderr, p.stderr
+    # Time to train needs the tokens; with them, the effective time (failures included) in seconds.
+    p = plan("gpt3-175b-128", "--objective", "time-to-train")
+    assert p.returncode == 3 and "training.tokens" in p.stderr, p.stderr
+    p = plan("llama3-405b-16k", "--set", "cluster=h100-16k-roce", "--set", "training.tokens=15e12", "--objective",
+             "time-to-train", "--top", "2", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    best = json.loads(p.stdout)["plans"][0]
+    ideal = 15e12 / best["tokens_per_s"]
+    assert best["objective_value"] > ideal  # failures and checkpoints cost time

@@ -286,9 +286,13 @@ TEST(FlowModel, PipelineSendsAndAFailedUplink) {
   EXPECT_DOUBLE_EQ(PatternContention(tree, pairs, Routing::kSpread).factor, 1.0);
   const std::vector<int> path = tree.RouteVia(tree.NicOfGpu(0), tree.NicOfGpu(512), 0, 0);
   tree.FailLink(path[1]);
+  // Leaf 0's flows that used port 0 now take port 1: that uplink is the bottleneck.
+  const int next_port = tree.RouteVia(tree.NicOfGpu(0), tree.NicOfGpu(512), 1, 0)[1];
   Contention c = PatternContention(tree, pairs, Routing::kSpread);
   EXPECT_DOUBLE_EQ(c.factor, 0.5);
-  EXPECT_EQ(c.bottleneck.rfind("link ", 0), 0u) << c.bottleneck;
+  EXPECT_EQ(c.bottleneck_link, next_port);
+  EXPECT_EQ(c.bottleneck.rfind("link " + std::to_string(next_port / 2) + " plane 0 leaf 0 -> plane 0 spine", 0), 0u)
+      << c.bottleneck;
 }
 
 }  // namespace
