@@ -110,12 +110,19 @@ void WriteFileAtomically(const std::string& path, const std::string& text) {
   if (ec) throw IoError(fmt::format("{}: cannot rename into place: {}", path, ec.message()));
 }
 
-void CheckReportPaths(const ValidateOptions& o) {
+// The report names alone: every rank checks them before MPI starts, so a bad
+// name ends every rank alike (and no MPI state is left behind).
+void CheckReportNames(const ValidateOptions& o) {
   for (const auto& r : o.reports) {
     std::string ext = fs::path(r).extension().string();
     if (ext != ".html" && ext != ".htm" && ext != ".md") {
       throw UsageError(fmt::format("--report {}: the report is .html or .md", r));
     }
+  }
+}
+
+void CheckReportPaths(const ValidateOptions& o) {
+  for (const auto& r : o.reports) {
     CheckOutputWritable(r);
   }
   if (!o.prometheus.empty()) {
@@ -155,6 +162,7 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
 int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   acc::RunOptions ro;
   ParseInjections(o.injects, &ro);
+  CheckReportNames(o);
   ro.node_mode = o.nodes == "host"   ? acc::NodeMode::kHost
                  : o.nodes == "rank" ? acc::NodeMode::kRank
                                      : acc::NodeMode::kAuto;

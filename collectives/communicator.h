@@ -55,6 +55,13 @@ class Communicator {
   // out in-place all_gather/reduce_scatter) means in place. Blocking backends
   // complete it here; NCCL enqueues it on the rank's stream.
   virtual void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root) = 0;
+  // `iterations` back-to-back Starts with the same arguments: the harness's
+  // timed loop. A backend may check the arguments once and then loop on the
+  // bare call, so that the loop costs what a bare loop of the call costs.
+  virtual void StartRepeated(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
+                             int root, int iterations) {
+    for (int i = 0; i < iterations; ++i) Start(op, send, recv, c, t, redop, root);
+  }
   // Point to point: send `bytes` to `to` and receive `bytes` from `from`
   // concurrently; either peer may be -1 (none).
   virtual void SendRecv(const void* send, int to, void* recv, int from, size_t bytes) = 0;

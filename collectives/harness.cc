@@ -175,9 +175,13 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
   // The figure nccl-tests reports: n back-to-back ops between two clock
   // reads, nothing else in the loop (so it matches a bare loop of the call).
   const double start = Now();
-  for (int i = 0; i < o.iters; ++i) {
-    if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
-    comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+  if (sleep_s > 0) {
+    for (int i = 0; i < o.iters; ++i) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
+      comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+    }
+  } else {
+    comm.StartRepeated(op, l.send, l.recv, c, t, o.redop, root, o.iters);
   }
   comm.Wait();
   s.elapsed_per_iter = o.iters > 0 ? (Now() - start) / o.iters : 0;

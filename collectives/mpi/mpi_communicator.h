@@ -59,6 +59,8 @@ class MpiCommunicator : public Communicator {
   // above INT_MAX, and for send and receive buffers that overlap other than
   // in the in-place layouts above.
   void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root) override;
+  void StartRepeated(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root,
+                     int iterations) override;
   // Messages above max_message_bytes() go as several MPI messages.
   void SendRecv(const void* send, int to, void* recv, int from, size_t bytes) override;
   void Wait() override {}  // every MPI call here is blocking
