@@ -18,11 +18,13 @@
 
 #include "apps/command.h"
 #include "core/error.h"
+#include "core/table.h"
 #include "core/units.h"
 #include "simulator/plan/cost.h"
 #include "simulator/plan/reliability.h"
 #include "simulator/plan/search.h"
 #include "simulator/simulate.h"
+#include "store/hdf5_store.h"
 
 namespace cb {
 namespace {
@@ -515,8 +517,41 @@ th.best{background:#e8f5e9}
   return s;
 }
 
-int RunCompare(const CompareOptions& o) {
+// One row per buildout, in SI units; NaN where a figure needs what the
+// cluster does not give (prices, failure rates).
+Table CompareTable(const std::vector<Buildout>& bs, size_t best) {
+  Table t("compare", "buildouts side by side: best plan, time to train, energy, cost, goodput",
+          {{"cluster", ColumnType::kString, "", "cluster name"},
+           {"gpus", ColumnType::kInt64, "1", "GPUs used"},
+           {"tp", ColumnType::kInt64, "1", ""},
+           {"pp", ColumnType::kInt64, "1", ""},
+           {"dp", ColumnType::kInt64, "1", ""},
+           {"cp", ColumnType::kInt64, "1", ""},
+           {"ep", ColumnType::kInt64, "1", ""},
+           {"vpp", ColumnType::kInt64, "1", ""},
+           {"step_time", ColumnType::kFloat64, "s", "simulated step of the best plan"},
+           {"mfu", ColumnType::kFloat64, "1", "model FLOPs utilisation"},
+           {"ideal_time", ColumnType::kFloat64, "s", "time to train without failures"},
+           {"goodput", ColumnType::kFloat64, "1", "ideal / effective time (NaN: no failure rates)"},
+           {"effective_time", ColumnType::kFloat64, "s", "time to train with failures, checkpoints and restarts"},
+           {"gpu_hours", ColumnType::kFloat64, "1", "GPUs x effective time in hours"},
+           {"energy", ColumnType::kFloat64, "J", "facility energy (NaN: no GPU TDP)"},
+           {"cost", ColumnType::kFloat64, "USD", "total cost (NaN: no prices)"},
+           {"best", ColumnType::kInt64, "1", "1 for the best buildout by the objective"}});
+  const double nan = std::nan("");
+  for (size_t i = 0; i < bs.size(); ++i) {
+    const Buildout& b = bs[i];
+    const sim::Parallelism& p = b.plan.par;
+    t.AddRow({b.name, b.gpus, p.tp, p.pp, p.dp, p.cp, p.ep, p.vpp, b.plan.result.step_time_s, b.plan.result.mfu,
+              b.ideal_s, b.goodput ? b.goodput->goodput : nan, b.effective_s(), b.gpu_hours,
+              b.energy ? b.energy->energy_j : nan, b.cost ? b.cost->total_usd : nan, int64_t{i == best ? 1 : 0}});
+  }
+  return t;
+}
+
+int RunCompare(const CompareOptions& o, const AppContext& ctx) {
   const double tokens = ParseTokens(o.tokens);
+  CheckOutputWritable(o.out.output);
   if (o.gpus == 0) throw UsageError("--gpus 0: the GPU count must be at least 1");
   if (o.seq_len < 1) throw UsageError(fmt::format("--seq-len {}: must be at least 1", o.seq_len));
   if (o.global_batch < 1) throw UsageError(fmt::format("--global-batch {}: must be at least 1", o.global_batch));
@@ -580,12 +615,23 @@ int RunCompare(const CompareOptions& o) {
     if (!f) throw IoError(fmt::format("{}: could not write the report", o.report));
     log.Info("report written to {}", o.report);
   }
+  if (!o.out.output.empty()) {
+    Hdf5Writer writer(o.out.output);
+    RunInfo run = MakeRunInfo("compare", ctx.command_line);
+    run.config_yaml =
+        fmt::format("model: {}\ntokens: {}\nseq_len: {}\nglobal_batch: {}\nprecision: {}\nobjective: {}\n", o.model,
+                    tokens, o.seq_len, o.global_batch, o.precision, o.objective);
+    writer.BeginRun(run);
+    writer.WriteTable(CompareTable(bs, best));
+    writer.EndRun(RunStatus::kComplete, "");
+    log.Info("results: {} (run {})", o.out.output, run.id);
+  }
   return 0;
 }
 
 }  // namespace
 
-void RegisterCompareCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
+void RegisterCompareCommand(CLI::App& app, AppContext& ctx, Action* action) {
   auto* cmd = app.add_subcommand(
       "compare", "buildouts side by side: best plan, time to train, energy, cost and goodput under failures");
   auto o = std::make_shared<CompareOptions>();
@@ -605,8 +651,8 @@ void RegisterCompareCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) 
       ->capture_default_str();
   cmd->add_option("--report", o->report, "also write a report: FILE.html (with plots) or FILE.md");
   AddOverrideOption(cmd, &o->sets);
-  AddOutputOptions(cmd, &o->out, false);
-  *action = [o]() { return RunCompare(*o); };
+  AddOutputOptions(cmd, &o->out);
+  *action = [o, &ctx]() { return RunCompare(*o, ctx); };
 }
 
 }  // namespace cb

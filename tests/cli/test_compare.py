@@ -125,3 +125,23 @@ def test_bad_compare_inputs(run, tmp_path):
                            "--set", "cluster.price.gpu_hour=2"), 3, "reliability.gpu_mtbf")
     assert_clean_error(run("compare", "h100-16k-roce", "--model", "llama3-8b", "--tokens", "1T", "--objective", "cost",
                            "--set", "cluster.reliability.checkpoint_bandwidth=0"), 3, "checkpoint_bandwidth")
+
+
+def test_compare_writes_hdf5(run, tmp_path):
+    import h5py
+    import pandas as pd
+
+    out = tmp_path / "c.h5"
+    p = run("compare", "h100-16k-roce", "dgx-h100-ndr", "--model", "llama3-405b", "--tokens", "15T", "-o", out, "-q",
+            "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert f["runs"][rid].attrs["kind"] == "compare"
+        d = pd.DataFrame(f[f"/runs/{rid}/compare"][()])
+    assert len(d) == 2 and d["best"].sum() == 1
+    # dgx-h100-ndr has no prices: NaN, not a made-up number.
+    assert math.isnan(d["cost"][1]) and d["cost"][0] > 0
+    assert d["effective_time"][0] >= d["ideal_time"][0] > 0
+    assert d["gpus"][0] == j["buildouts"][0]["gpus"]
