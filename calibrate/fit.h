@@ -51,7 +51,8 @@ struct Segment {
 struct Piecewise {
   std::vector<Segment> segments;  // by increasing size
   FitError error;
-  // The segment for x: the one containing it, else the nearest.
+  // The segment for x: the one containing it; between two segments the
+  // upper one; beyond the last, the last.
   const Segment& For(double x) const;
   double Predict(double x) const;
 };
