@@ -29,29 +29,6 @@ std::string SectionKey(const std::string& s) {
   return k;
 }
 
-std::string Html(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '&':
-        o += "&amp;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
-
 std::string Md(const std::string& s) {
   std::string o;
   for (char c : s) {
@@ -253,7 +230,7 @@ std::string ReportMarkdown(const ValidationReport& r) {
 std::string ReportHtml(const ValidationReport& r) {
   std::string o = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>)" +
-                  Html("Acceptance report: " + r.suite.name) + R"(</title>
+                  HtmlEscape("Acceptance report: " + r.suite.name) + R"(</title>
 <style>
 body{font-family:sans-serif;margin:24px;color:#212121;background:#fff}
 table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}
@@ -267,11 +244,11 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
                        : r.status.exit_code == 2 ? "#c62828"
                                                  : "#616161";
   o += fmt::format("<h1>Acceptance report: {}</h1>\n<div class=\"banner\" style=\"background:{}\">{}</div>\n",
-                   Html(r.suite.name), banner, Html(Headline(r)));
-  if (r.partial) o += fmt::format("<div class=\"partial\"><b>PARTIAL</b>: {}</div>\n", Html(r.partial_reason));
-  o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", Html(r.suite.name),
-                   Html(r.suite.file), r.suite.has_gpu ? ", GPU " + Html(r.suite.gpu_name) : "", r.ranks.size(),
-                   r.nodes.size(), r.elapsed_s);
+                   HtmlEscape(r.suite.name), banner, HtmlEscape(Headline(r)));
+  if (r.partial) o += fmt::format("<div class=\"partial\"><b>PARTIAL</b>: {}</div>\n", HtmlEscape(r.partial_reason));
+  o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", HtmlEscape(r.suite.name),
+                   HtmlEscape(r.suite.file), r.suite.has_gpu ? ", GPU " + HtmlEscape(r.suite.gpu_name) : "",
+                   r.ranks.size(), r.nodes.size(), r.elapsed_s);
   std::string section;
   for (const auto& f : r.summary) {
     if (f.section != section) {
@@ -279,12 +256,13 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
       section = f.section;
       o += fmt::format(
           "<h2>{}</h2>\n<table><tr><th>figure</th><th>measured</th><th>nameplate</th><th>%</th><th>how</th></tr>\n",
-          Html(section));
+          HtmlEscape(section));
     }
     std::string plate = Plate(f);
-    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", Html(f.name), Html(Fig(f)),
-                     Html(plate), plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate),
-                     Html(f.description));
+    o +=
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", HtmlEscape(f.name),
+                    HtmlEscape(Fig(f)), HtmlEscape(plate),
+                    plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate), HtmlEscape(f.description));
   }
   if (!section.empty()) o += "</table>\n";
 
@@ -302,21 +280,21 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     if (top <= 0) top = 1;
     const int bar_h = 22, label_w = 260, plot_w = 420, w = label_w + plot_w + 120;
     const int h = 30 + bar_h * static_cast<int>(us.size()) + 10;
-    o += fmt::format("<h3>{} <small>({})</small></h3>\n", Html(c.name), Html(c.Describe()));
+    o += fmt::format("<h3>{} <small>({})</small></h3>\n", HtmlEscape(c.name), HtmlEscape(c.Describe()));
     o += fmt::format(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
-        Html(c.name));
+        HtmlEscape(c.name));
     o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
     for (size_t i = 0; i < us.size(); ++i) {
       const UnitResult& u = *us[i];
       const int y = 20 + bar_h * static_cast<int>(i);
       const double len = u.verdict.verdict == Verdict::kSkipped ? 0 : plot_w * u.verdict.value / top;
-      o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 15, Html(u.label));
+      o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 15, HtmlEscape(u.label));
       o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
                        label_w, y + 3, len, bar_h - 6, Color(u.verdict.verdict),
-                       Html(u.verdict.reason.empty() ? VerdictName(u.verdict.verdict) : u.verdict.reason));
+                       HtmlEscape(u.verdict.reason.empty() ? VerdictName(u.verdict.verdict) : u.verdict.reason));
       o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{} {}</text>\n", label_w + len + 4, y + 15,
-                       u.verdict.verdict == Verdict::kSkipped ? "" : Html(Q(u.verdict.value, c.judge.dimension)),
+                       u.verdict.verdict == Verdict::kSkipped ? "" : HtmlEscape(Q(u.verdict.value, c.judge.dimension)),
                        VerdictName(u.verdict.verdict));
       if (u.verdict.expected > 0) {
         const double x = label_w + plot_w * u.verdict.expected / top;
@@ -332,17 +310,18 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
   for (const auto& n : r.nodes) {
     std::string ranks, why;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
-    for (const auto& wy : n.reasons) why += (why.empty() ? "" : "<br>") + Html(wy);
-    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", Html(n.node),
-                     Html(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
+    for (const auto& wy : n.reasons) why += (why.empty() ? "" : "<br>") + HtmlEscape(wy);
+    o +=
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n",
+                    HtmlEscape(n.node), HtmlEscape(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
   }
   o += "</table>\n<h2>Ranks</h2>\n<table><tr><th>rank</th><th>host</th><th>device</th><th>verdict</th><th>reasons</"
        "th></tr>\n";
   for (const auto& x : r.ranks) {
     std::string why;
-    for (const auto& wy : x.reasons) why += (why.empty() ? "" : "<br>") + Html(wy);
+    for (const auto& wy : x.reasons) why += (why.empty() ? "" : "<br>") + HtmlEscape(wy);
     o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", x.rank,
-                     Html(x.host), Html(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
+                     HtmlEscape(x.host), HtmlEscape(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
   }
   o += "</table>\n</body></html>\n";
   return o;
@@ -512,6 +491,29 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
   status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
                  int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
   return {status, verd, meas, ranks, nodes, devs, vers, sum};
+}
+
+std::string HtmlEscape(const std::string& s) {
+  std::string o;
+  for (char c : s) {
+    switch (c) {
+      case '<':
+        o += "&lt;";
+        break;
+      case '>':
+        o += "&gt;";
+        break;
+      case '&':
+        o += "&amp;";
+        break;
+      case '"':
+        o += "&quot;";
+        break;
+      default:
+        o += c;
+    }
+  }
+  return o;
 }
 
 }  // namespace cb::acc

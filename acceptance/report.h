@@ -31,6 +31,8 @@ std::string ReportMarkdown(const ValidationReport& report);
 // unit's best value, coloured by verdict, with the expected value as a line),
 // the rank and node tables with reasons.
 std::string ReportHtml(const ValidationReport& report);
+// Text for HTML element content and attribute values: & < > and " escaped.
+std::string HtmlEscape(const std::string& s);
 
 // node_exporter textfile collector: one file per node, name -> contents
 // ("clusterbench_validate_<node>.prom"; the node's characters outside

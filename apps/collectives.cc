@@ -76,34 +76,15 @@ coll::BenchOptions ToBench(const CollOptions& o) {
     b.split = o.split;
     coll::ParseSplitModulus(b.split);  // rejects an unknown mode before any rank starts
   }
-  for (const auto& inj : o.injects) {
-    std::istringstream in(inj);
-    std::string kind, rank, frac;
-    std::getline(in, kind, ':');
-    std::getline(in, rank, ':');
-    std::getline(in, frac, ':');
-    int r = -1;
-    try {
-      size_t pos = 0;
-      r = std::stoi(rank, &pos);
-      if (pos != rank.size() || r < 0) throw std::invalid_argument("rank");
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("--inject {}: expected corrupt:RANK, slow:RANK:FRACTION or hang:RANK", inj));
-    }
-    if (kind == "corrupt") {
-      b.corrupt_rank = r;
-    } else if (kind == "hang") {
-      b.hang_rank = r;
-    } else if (kind == "slow") {
-      try {
-        b.slow_fraction = std::stod(frac);
-      } catch (const std::exception&) {
-        throw UsageError(fmt::format("--inject {}: slow needs a FRACTION (slow:RANK:0.5)", inj));
-      }
-      if (!(b.slow_fraction > 0)) throw UsageError(fmt::format("--inject {}: FRACTION must be > 0", inj));
-      b.slow_rank = r;
+  for (const auto& text : o.injects) {
+    const Injection inj = ParseInjection(text, {"corrupt", "slow", "hang"}, /*fraction_below_one=*/false);
+    if (inj.kind == "corrupt") {
+      b.corrupt_rank = inj.rank;
+    } else if (inj.kind == "hang") {
+      b.hang_rank = inj.rank;
     } else {
-      throw UsageError(fmt::format("--inject {}: unknown injection '{}' (corrupt, slow, hang)", inj, kind));
+      b.slow_rank = inj.rank;
+      b.slow_fraction = inj.fraction;
     }
   }
   if (b.ops.empty() && !b.p2p) throw UsageError("--op: nothing to run");

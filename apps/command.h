@@ -40,6 +40,16 @@ void AddOutputOptions(CLI::App* app, OutputOptions* o, bool with_output_file = t
 void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets);
 std::vector<Override> ParseOverrides(const std::vector<std::string>& sets);
 
+// A self-test injection, --inject KIND:RANK[:FRACTION] (collectives, validate).
+struct Injection {
+  std::string kind;
+  int rank = -1;
+  double fraction = 0;  // slow: the share of throughput taken away
+};
+// `kinds`: the kinds the command accepts ("slow" needs FRACTION > 0, and < 1
+// when `fraction_below_one`). Throws UsageError naming the text and the kinds.
+Injection ParseInjection(const std::string& text, const std::vector<std::string>& kinds, bool fraction_below_one);
+
 // Fails early (IoError) if `path` cannot be written: its directory is missing
 // or not writable, or it is a directory. Nothing is measured in vain.
 void CheckOutputWritable(const std::string& path);

@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "acceptance/report.h"
 #include "apps/command.h"
 #include "core/error.h"
 #include "core/table.h"
@@ -123,12 +124,6 @@ std::vector<int64_t> JobSizes(int64_t cluster_gpus, int64_t gpus_per_node) {
   sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
   if (sizes.size() > 3) sizes.resize(3);
   return sizes;
-}
-
-std::string Layout(const sim::Parallelism& p, const sim::Training& t) {
-  return fmt::format("TP{} PP{} DP{} CP{}{}{} mb{} {} ZeRO-{}", p.tp, p.pp, p.dp, p.cp,
-                     p.ep > 1 ? fmt::format(" EP{}", p.ep) : "", p.vpp > 1 ? fmt::format(" VPP{}", p.vpp) : "",
-                     t.micro_batch, t.recompute == "none" ? "no-recompute" : t.recompute + "-recompute", p.zero);
 }
 
 Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, double tokens, const Logger& log) {
@@ -245,7 +240,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Rows(const std::ve
   };
   row("GPU", [](const Buildout& b) { return b.gpu; });
   row("GPUs used", [](const Buildout& b) { return fmt::format("{} of {}", b.gpus, b.cluster_gpus); });
-  row("best plan", [](const Buildout& b) { return Layout(b.plan.par, b.plan.train); });
+  row("best plan", [](const Buildout& b) { return sim::DescribeLayout(b.plan.par, b.plan.train); });
   row("step time", [](const Buildout& b) { return fmt::format("{:.3f} s", b.plan.result.step_time_s); });
   row("MFU", [](const Buildout& b) { return fmt::format("{:.1f}%", 100 * b.plan.result.mfu); });
   row("memory per GPU", [](const Buildout& b) { return fmt::format("{:.1f} GiB", b.plan.result.memory_gib_per_gpu); });
@@ -293,7 +288,7 @@ nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<
         {"cluster_gpus", b.cluster_gpus},
         {"gpus", b.gpus},
         {"plan",
-         {{"layout", Layout(p, t)},
+         {{"layout", sim::DescribeLayout(p, t)},
           {"parallelism",
            {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp}, {"zero", p.zero}}},
           {"training", {{"micro_batch", t.micro_batch}, {"recompute", t.recompute}}}}},
@@ -346,29 +341,6 @@ nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<
           {"objective", o.objective}, {"best", bs[best].name}, {"buildouts", arr}};
 }
 
-std::string Html(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '&':
-        o += "&amp;";
-        break;
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
-}
-
 // A horizontal bar chart in inline SVG, as validate's report draws them.
 std::string SvgBars(const std::string& title, const std::vector<std::string>& labels, const std::vector<double>& values,
                     const std::vector<std::string>& texts) {
@@ -377,20 +349,20 @@ std::string SvgBars(const std::string& title, const std::vector<std::string>& la
   if (top <= 0) top = 1;
   const int bar_h = 24, label_w = 240, plot_w = 420, w = label_w + plot_w + 260;
   const int h = 30 + bar_h * static_cast<int>(labels.size()) + 10;
-  std::string o = fmt::format("<h3>{}</h3>\n", Html(title));
+  std::string o = fmt::format("<h3>{}</h3>\n", acc::HtmlEscape(title));
   o += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
-      Html(title));
+      acc::HtmlEscape(title));
   o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
   for (size_t i = 0; i < labels.size(); ++i) {
     const int y = 20 + bar_h * static_cast<int>(i);
     const double len = values[i] > 0 ? plot_w * values[i] / top : 0;
-    o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 16, Html(labels[i]));
+    o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 16, acc::HtmlEscape(labels[i]));
     o += fmt::format(
         "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#1565c0\"><title>{}</title></rect>\n", label_w,
-        y + 3, len, bar_h - 6, Html(texts[i]));
+        y + 3, len, bar_h - 6, acc::HtmlEscape(texts[i]));
     o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{}</text>\n", label_w + len + 4, y + 16,
-                     Html(texts[i]));
+                     acc::HtmlEscape(texts[i]));
   }
   return o + "</svg>\n";
 }
@@ -432,8 +404,9 @@ std::string SvgMfuScatter(const std::vector<Buildout>& bs) {
     o += fmt::format(
         "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#c62828\"><title>{}: {} GPUs, MFU "
         "{:.1f}%</title></circle>\n",
-        cx, cy, Html(x.name), x.gpus, 100 * x.plan.result.mfu);
-    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\">{}</text>\n", cx + 8, cy + 4, Html(x.name));
+        cx, cy, acc::HtmlEscape(x.name), x.gpus, 100 * x.plan.result.mfu);
+    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\">{}</text>\n", cx + 8, cy + 4,
+                     acc::HtmlEscape(x.name));
   }
   return o + "</svg>\n";
 }
@@ -480,17 +453,18 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
 th.best{background:#e8f5e9}
 </style></head><body>
 )";
-  s += fmt::format("<h1>Buildouts compared: {} on {:.3g}T tokens</h1>\n", Html(o.model), tokens / 1e12);
+  s += fmt::format("<h1>Buildouts compared: {} on {:.3g}T tokens</h1>\n", acc::HtmlEscape(o.model), tokens / 1e12);
   s += fmt::format("<p>Sequence {} tokens, global batch {} sequences, {}; objective {}: best <b>{}</b>.</p>\n",
-                   o.seq_len, o.global_batch, Html(o.precision), Html(o.objective), Html(bs[best].name));
+                   o.seq_len, o.global_batch, acc::HtmlEscape(o.precision), acc::HtmlEscape(o.objective),
+                   acc::HtmlEscape(bs[best].name));
   s += "<table><tr><th></th>";
   for (size_t i = 0; i < bs.size(); ++i) {
-    s += fmt::format("<th{}>{}</th>", i == best ? " class=\"best\"" : "", Html(bs[i].name));
+    s += fmt::format("<th{}>{}</th>", i == best ? " class=\"best\"" : "", acc::HtmlEscape(bs[i].name));
   }
   s += "</tr>\n";
   for (const auto& [name, cells] : Rows(bs)) {
-    s += "<tr><th>" + Html(name) + "</th>";
-    for (const auto& c : cells) s += "<td>" + Html(c) + "</td>";
+    s += "<tr><th>" + acc::HtmlEscape(name) + "</th>";
+    for (const auto& c : cells) s += "<td>" + acc::HtmlEscape(c) + "</td>";
     s += "</tr>\n";
   }
   s += "</table>\n<h2>Plots</h2>\n";
@@ -510,10 +484,11 @@ th.best{background:#e8f5e9}
   s += SvgMfuScatter(bs);
   s += "<h2>Notes</h2>\n<ul>\n";
   for (const auto& b : bs) {
-    for (const auto& n : b.notes) s += fmt::format("<li>{}: {}</li>\n", Html(b.name), Html(n));
-    for (const auto& n : b.simulator_notes) s += fmt::format("<li>{} (simulator): {}</li>\n", Html(b.name), Html(n));
+    for (const auto& n : b.notes) s += fmt::format("<li>{}: {}</li>\n", acc::HtmlEscape(b.name), acc::HtmlEscape(n));
+    for (const auto& n : b.simulator_notes)
+      s += fmt::format("<li>{} (simulator): {}</li>\n", acc::HtmlEscape(b.name), acc::HtmlEscape(n));
   }
-  s += "</ul>\n<h2>Method</h2>\n<p>" + Html(Method()) + "</p>\n</body></html>\n";
+  s += "</ul>\n<h2>Method</h2>\n<p>" + acc::HtmlEscape(Method()) + "</p>\n</body></html>\n";
   return s;
 }
 

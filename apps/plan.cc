@@ -73,12 +73,6 @@ nlohmann::json PlanJson(const sim::Plan& p) {
           {"candidate", p.index}};
 }
 
-std::string Layout(const sim::Parallelism& p, const sim::Training& t) {
-  return fmt::format("TP{} PP{} DP{} CP{}{}{} mb{} {} ZeRO-{}", p.tp, p.pp, p.dp, p.cp,
-                     p.ep > 1 ? fmt::format(" EP{}", p.ep) : "", p.vpp > 1 ? fmt::format(" VPP{}", p.vpp) : "",
-                     t.micro_batch, t.recompute == "none" ? "no-recompute" : t.recompute + "-recompute", p.zero);
-}
-
 // Screens this process's share; under a launcher, merges every rank's best
 // estimates and counts on rank 0. Returns nullopt on ranks other than 0.
 std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSearchOptions so, const AppContext& ctx,
@@ -212,7 +206,7 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
                    {"processes", processes},
                    {"threads_per_process", processes > 1 && o.threads <= 0 ? 1 : threads}};
     if (given) {
-      j["scenario_layout"] = {{"layout", Layout(s.par, s.train)},
+      j["scenario_layout"] = {{"layout", sim::DescribeLayout(s.par, s.train)},
                               {"step_time_s", given->step_time_s},
                               {"mfu", given->mfu},
                               {"fits_in_memory", given->fits_in_memory}};
@@ -229,16 +223,16 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
                              "memory");
     for (size_t i = 0; i < r.plans.size(); ++i) {
       const auto& p = r.plans[i];
-      std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>10} {:>5.1f}% {:>6.1f} GiB\n", i + 1, Layout(p.par, p.train),
-                               FormatQuantity(p.result.step_time_s, Dimension::kTime),
-                               FormatQuantity(p.estimate_step_s, Dimension::kTime), 100 * p.result.mfu,
-                               p.result.memory_gib_per_gpu);
+      std::cout << fmt::format(
+          "  {:>3}  {:<44} {:>10} {:>10} {:>5.1f}% {:>6.1f} GiB\n", i + 1, sim::DescribeLayout(p.par, p.train),
+          FormatQuantity(p.result.step_time_s, Dimension::kTime), FormatQuantity(p.estimate_step_s, Dimension::kTime),
+          100 * p.result.mfu, p.result.memory_gib_per_gpu);
     }
     if (given) {
       std::cout << fmt::format("\n  the scenario's layout, {}: {} per step, MFU {:.1f}%, {:.1f} GiB{}\n",
-                               Layout(s.par, s.train), FormatQuantity(given->step_time_s, Dimension::kTime),
-                               100 * given->mfu, given->memory_gib_per_gpu,
-                               given->fits_in_memory ? "" : " (does not fit)");
+                               sim::DescribeLayout(s.par, s.train),
+                               FormatQuantity(given->step_time_s, Dimension::kTime), 100 * given->mfu,
+                               given->memory_gib_per_gpu, given->fits_in_memory ? "" : " (does not fit)");
     }
     if (!r.rejected.empty()) {
       std::cout << "\n  rejected:";

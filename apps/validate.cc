@@ -47,37 +47,13 @@ struct ValidateOptions {
 };
 
 void ParseInjections(const std::vector<std::string>& injects, acc::RunOptions* ro) {
-  for (const auto& inj : injects) {
-    std::istringstream in(inj);
-    std::string kind, rank, frac;
-    std::getline(in, kind, ':');
-    std::getline(in, rank, ':');
-    std::getline(in, frac, ':');
-    int r = -1;
-    try {
-      size_t pos = 0;
-      r = std::stoi(rank, &pos);
-      if (pos != rank.size() || r < 0) throw std::invalid_argument("rank");
-    } catch (const std::exception&) {
-      throw UsageError(fmt::format("--inject {}: expected slow:RANK:FRACTION or corrupt:RANK", inj));
-    }
-    if (kind == "corrupt") {
-      ro->corrupt_rank = r;
-    } else if (kind == "slow") {
-      double f = 0;
-      try {
-        f = std::stod(frac);
-      } catch (const std::exception&) {
-        throw UsageError(fmt::format("--inject {}: slow needs a FRACTION in (0, 1) (slow:RANK:0.5)", inj));
-      }
-      if (!(f > 0 && f < 1)) {
-        throw UsageError(
-            fmt::format("--inject {}: FRACTION must be in (0, 1): the share of throughput taken away", inj));
-      }
-      ro->slow_rank = r;
-      ro->slow_fraction = f;
+  for (const auto& text : injects) {
+    const Injection inj = ParseInjection(text, {"slow", "corrupt"}, /*fraction_below_one=*/true);
+    if (inj.kind == "corrupt") {
+      ro->corrupt_rank = inj.rank;
     } else {
-      throw UsageError(fmt::format("--inject {}: unknown injection '{}' (slow, corrupt)", inj, kind));
+      ro->slow_rank = inj.rank;
+      ro->slow_fraction = inj.fraction;
     }
   }
 }

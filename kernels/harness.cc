@@ -3,7 +3,7 @@
 #include <chrono>
 #include <thread>
 
-#include "core/interrupt.h"
+#include "kernels/sample_loop.h"
 
 namespace cb {
 
@@ -13,36 +13,22 @@ double RelativeIqr(const std::vector<double>& samples) {
   return (Quantile(samples, 0.75) - Quantile(samples, 0.25)) / med;
 }
 
+// The sampling loop is MeasureSampled's (kernels/sample_loop.h); a host
+// sample is the monotonic time of one call, a throttled one (self-test) made
+// slower by sleeping throttle/(1 - throttle) of the call inside the sample.
 Measurement MeasureHost(const std::function<void()>& op, const MeasureOptions& options) {
   using Clock = std::chrono::steady_clock;
-  Measurement m;
-  auto start = Clock::now();
-  auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
-  for (int i = 0; i < options.warmup && !Interrupted(); ++i) op();
-  while (static_cast<int>(m.samples_s.size()) < options.max_reps) {
-    if (Interrupted()) {
-      m.interrupted = true;
-      break;
-    }
-    auto t0 = Clock::now();
-    op();
-    if (options.throttle > 0) {
-      const double took = std::chrono::duration<double>(Clock::now() - t0).count();
-      std::this_thread::sleep_for(std::chrono::duration<double>(took * options.throttle / (1 - options.throttle)));
-    }
-    m.samples_s.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-    if (static_cast<int>(m.samples_s.size()) >= options.min_reps) {
-      m.iqr_spread = RelativeIqr(m.samples_s);
-      if (m.iqr_spread < options.target_spread) {
-        m.converged = true;
-        break;
-      }
-      if (elapsed() > options.time_budget_s) break;
-    }
-  }
-  m.iqr_spread = RelativeIqr(m.samples_s);
-  m.summary = Summarize(m.samples_s);
-  return m;
+  return MeasureSampled(
+      [&] {
+        const auto t0 = Clock::now();
+        op();
+        if (options.throttle > 0) {
+          const double took = std::chrono::duration<double>(Clock::now() - t0).count();
+          std::this_thread::sleep_for(std::chrono::duration<double>(took * options.throttle / (1 - options.throttle)));
+        }
+        return std::chrono::duration<double>(Clock::now() - t0).count();
+      },
+      options);
 }
 
 }  // namespace cb

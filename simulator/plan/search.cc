@@ -122,6 +122,12 @@ struct Scored {
 
 }  // namespace
 
+std::string DescribeLayout(const Parallelism& p, const Training& t) {
+  return fmt::format("TP{} PP{} DP{} CP{}{}{} mb{} {} ZeRO-{}", p.tp, p.pp, p.dp, p.cp,
+                     p.ep > 1 ? fmt::format(" EP{}", p.ep) : "", p.vpp > 1 ? fmt::format(" VPP{}", p.vpp) : "",
+                     t.micro_batch, t.recompute == "none" ? "no-recompute" : t.recompute + "-recompute", p.zero);
+}
+
 const std::vector<std::string>& RejectionReasons() {
   static const std::vector<std::string> kAll = {kTpHeads, kTpKv,       kTpFfn,  kCp,   kEp,
                                                 kBatch,   kInterleave, kLayers, kZero, kMemory};
