@@ -51,11 +51,25 @@ struct GpuConditions {
   int64_t free_memory_bytes = 0;
 };
 
+// Algorithm search (docs/kernels.md, "Algorithm search"):
+//  - "heuristic": time up to `algo_candidates` of cuBLASLt's heuristic list;
+//  - "exhaustive": the heuristic's candidates first, then every configuration
+//    that cuBLASLt accepts for this matmul (each algorithm id of
+//    cublasLtMatmulAlgoGetIds x its tiles, stages, split-K and reduction
+//    schemes, CTA swizzles, custom options and, on compute capability 9.0 and
+//    newer, cluster shapes; kept when cublasLtMatmulAlgoCheck accepts it with
+//    the workspace), each screened with one sample and timed like a heuristic
+//    candidate when within 5% of the best so far. At most
+//    `exhaustive_max_configs` are timed and the whole search stops after
+//    `exhaustive_time_cap_s`; the result says so when a cap cut it short.
 struct GpuGemmOptions {
   int algo_candidates = 16;          // cuBLASLt heuristic candidates to time
   double candidate_budget_s = 0.05;  // time allowed per candidate in the search
   int64_t workspace_bytes = int64_t{64} << 20;
-  MeasureOptions measure;  // for the best candidate
+  std::string search = "heuristic";    // heuristic | exhaustive (anything else: UsageError)
+  int exhaustive_max_configs = 4096;   // configurations timed, heuristic candidates included
+  double exhaustive_time_cap_s = 300;  // wall clock for enumeration + timing
+  MeasureOptions measure;              // for the best candidate
 };
 
 struct GpuGemmResult {
@@ -66,19 +80,29 @@ struct GpuGemmResult {
   double flop_rate = 0;  // 2mnk / median
   // Algorithm search: candidates the heuristic returned, how many ran, which
   // one (0 = the heuristic's first choice) won, and the search's rates.
+  // In an exhaustive search `algos_tried` counts every configuration timed
+  // (screened at least), heuristic candidates included, and `best_algo`
+  // indexes that list: < algos_returned is a heuristic candidate.
   int algos_returned = 0;
   int algos_tried = 0;
   int best_algo = 0;
   double heuristic_flop_rate = 0;    // first choice, in the search
   double best_search_flop_rate = 0;  // winner, in the search
-  int64_t checked = 0;               // sampled elements compared with the host reference
-  int64_t wrong = 0;                 // beyond the tolerance
-  double max_error_ratio = 0;        // max |d - ref| / tolerance (< 1 passes)
+  std::string search;                // how the best was found: heuristic | exhaustive
+  std::string best_source;           // heuristic | enumerated: where the winner came from
+  std::string best_config;  // the winner's cuBLASLt configuration, e.g. "algo 66 tile 128x256 stages 64x4 splitk 1 ..."
+  int64_t configs_enumerated = 0;  // exhaustive: configurations cublasLtMatmulAlgoCheck accepted (0 for heuristic)
+  int64_t configs_checked = 0;     // exhaustive: configurations offered to cublasLtMatmulAlgoCheck
+  std::string search_capped;       // empty, or why the exhaustive search stopped early (a cap, with the numbers)
+  int64_t checked = 0;             // sampled elements compared with the host reference
+  int64_t wrong = 0;               // beyond the tolerance
+  double max_error_ratio = 0;      // max |d - ref| / tolerance (< 1 passes)
 };
 
-// Peak arithmetic: "fma" (fp32, fp64) and "mma" (bf16 tensor cores).
+// Peak arithmetic: "fma" (fp32, fp64), "mma" (bf16 tensor cores through
+// mma.sync) and "wgmma" (bf16, Hopper warpgroup MMA; compute capability 9.0 only).
 struct GpuPeakResult {
-  std::string kernel;  // fma | mma
+  std::string kernel;  // fma | mma | wgmma
   std::string dtype;   // fp32 | fp64 | bf16
   std::string skipped;
   Measurement measurement;
@@ -153,7 +177,7 @@ std::string GemmDtypeUnsupportedReason(const std::string& dtype, int cc_major, i
 std::string PeakKeyForGemm(const std::string& dtype);
 
 // Arithmetic rate of one SM per clock, FLOP (an FMA counts 2), for the peak
-// kernels: kind "fma" with dtype fp32|fp64, or "mma" with bf16 (dense).
+// kernels: kind "fma" with dtype fp32|fp64, "mma" or "wgmma" with bf16 (dense).
 // 0 when this project does not know the architecture. Sources in gpu_bench.cc.
 double FlopsPerClockPerSm(const std::string& kind, const std::string& dtype, int cc_major, int cc_minor);
 

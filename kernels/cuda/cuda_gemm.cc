@@ -1,8 +1,10 @@
 #include "kernels/cuda/cuda_gemm.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <vector>
@@ -91,6 +93,242 @@ std::vector<int64_t> PickSamples(int64_t m, int64_t n) {
   return picks;
 }
 
+// The descriptors of one matmul, what cublasLtMatmulAlgoCheck needs.
+struct MatmulDescs {
+  cublasLtHandle_t handle;
+  cublasLtMatmulDesc_t op;
+  cublasLtMatrixLayout_t a, b, c, d;
+};
+
+using SteadyClock = std::chrono::steady_clock;
+
+double SecondsSince(SteadyClock::time_point t0) {
+  return std::chrono::duration<double>(SteadyClock::now() - t0).count();
+}
+
+// Split-K reductions whose result keeps the precision contract of
+// GemmTolerance: partial sums held in the compute type. "In place" and
+// "output type" reductions round each partial sum to the output type, which
+// for 16-bit and fp8 (bf16 output) GEMMs adds errors beyond the output's own
+// rounding, so a configuration using them could win on speed and then fail
+// the check; for fp32 and fp64 outputs every scheme is exact on our inputs.
+uint32_t PreciseReductionMask(const Traits& t) {
+  const bool narrow_output = t.cd_size < 4;
+  return narrow_output ? static_cast<uint32_t>(CUBLASLT_REDUCTION_SCHEME_COMPUTE_TYPE)
+                       : static_cast<uint32_t>(CUBLASLT_REDUCTION_SCHEME_MASK);
+}
+
+// An array-valued capability (tile ids, stages ids): `fallback` when the
+// algorithm reports none, as cuBLASLt's documentation asks.
+std::vector<uint32_t> CapIds(const cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoCapAttributes_t attr,
+                             uint32_t fallback) {
+  size_t bytes = 0;
+  std::vector<uint32_t> ids;
+  if (cublasLtMatmulAlgoCapGetAttribute(&algo, attr, nullptr, 0, &bytes) == CUBLAS_STATUS_SUCCESS && bytes > 0) {
+    ids.resize(bytes / sizeof(uint32_t));
+    size_t written = 0;
+    if (cublasLtMatmulAlgoCapGetAttribute(&algo, attr, ids.data(), ids.size() * sizeof(uint32_t), &written) !=
+        CUBLAS_STATUS_SUCCESS) {
+      ids.clear();
+    } else {
+      ids.resize(written / sizeof(uint32_t));
+    }
+  }
+  if (ids.empty()) ids.push_back(fallback);
+  return ids;
+}
+
+// A 32-bit scalar capability (split-K support, reduction mask, swizzle
+// support, custom option maximum); `fallback` when the query fails.
+template <typename T>
+T CapScalar(const cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoCapAttributes_t attr, T fallback) {
+  T v{};
+  size_t written = 0;
+  if (cublasLtMatmulAlgoCapGetAttribute(&algo, attr, &v, sizeof v, &written) != CUBLAS_STATUS_SUCCESS) return fallback;
+  return v;
+}
+
+template <typename T>
+bool SetConfig(cublasLtMatmulAlgo_t* algo, cublasLtMatmulAlgoConfigAttributes_t attr, T value) {
+  return cublasLtMatmulAlgoConfigSetAttribute(algo, attr, &value, sizeof value) == CUBLAS_STATUS_SUCCESS;
+}
+
+template <typename T>
+T GetConfig(const cublasLtMatmulAlgo_t& algo, cublasLtMatmulAlgoConfigAttributes_t attr) {
+  T v{};
+  size_t written = 0;
+  cublasLtMatmulAlgoConfigGetAttribute(&algo, attr, &v, sizeof v, &written);
+  return v;
+}
+
+// A configuration in words, for the result and the logs. The numbers are
+// cuBLASLt's enum values (cublasLtMatmulTile_t, cublasLtMatmulStages_t,
+// cublasLtReductionScheme_t, cublasLtClusterShape_t; cublasLt.h names them).
+std::string DescribeAlgo(const cublasLtMatmulAlgo_t& algo) {
+  return fmt::format("algo {} tile {} stages {} splitk {} reduction {} swizzle {} custom {} cluster {}",
+                     GetConfig<int32_t>(algo, CUBLASLT_ALGO_CONFIG_ID),
+                     GetConfig<uint32_t>(algo, CUBLASLT_ALGO_CONFIG_TILE_ID),
+                     GetConfig<uint32_t>(algo, CUBLASLT_ALGO_CONFIG_STAGES_ID),
+                     GetConfig<int32_t>(algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM),
+                     GetConfig<uint32_t>(algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME),
+                     GetConfig<uint32_t>(algo, CUBLASLT_ALGO_CONFIG_CTA_SWIZZLING),
+                     GetConfig<uint32_t>(algo, CUBLASLT_ALGO_CONFIG_CUSTOM_OPTION),
+                     GetConfig<uint16_t>(algo, CUBLASLT_ALGO_CONFIG_CLUSTER_SHAPE_ID));
+}
+
+struct Enumeration {
+  std::vector<cublasLtMatmulAlgo_t> configs;  // accepted, in timing order
+  int64_t checked = 0;                        // offered to cublasLtMatmulAlgoCheck
+  std::string capped;                         // why enumeration stopped early; empty when complete
+};
+
+// Every configuration of every algorithm id that cublasLtMatmulAlgoCheck
+// accepts for this matmul with `workspace` bytes, in tiers so that a cap on
+// the number timed (or on time) keeps the likeliest first:
+//   0. each tile x stages with no split-K, default swizzle, option and cluster;
+//   1. the same with the other CTA swizzles and custom options;
+//   2. (compute capability 9.0 and newer) explicit thread-block cluster
+//      shapes: cuBLASLt has no capability query for them, so a fixed set of
+//      small clusters is offered and AlgoCheck rejects what the algorithm lacks;
+//   3. split-K (2 to 32 parts) with each allowed reduction scheme.
+// Within a tier, algorithm ids take turns, so a cap cuts every id alike.
+// Enumeration stops at `deadline` seconds after `t0`, saying so.
+Enumeration EnumerateConfigs(const MatmulDescs& m, const Traits& t, uint64_t workspace, int cc_major,
+                             uint32_t reduction_mask, SteadyClock::time_point t0, double deadline) {
+  Enumeration e;
+  std::vector<int> ids(4096);
+  int n_ids = 0;
+  CB_CUBLAS_CHECK(cublasLtMatmulAlgoGetIds(m.handle, t.compute, t.scale_type, t.ab_type, t.ab_type, t.cd_type,
+                                           t.cd_type, static_cast<int>(ids.size()), ids.data(), &n_ids));
+  ids.resize(static_cast<size_t>(std::max(0, n_ids)));
+
+  struct AlgoCaps {
+    cublasLtMatmulAlgo_t base;
+    std::vector<uint32_t> tiles, stages;
+    int32_t splitk = 0;
+    uint32_t reductions = 0;
+    uint32_t swizzle_max = 0;
+    int32_t custom_max = 0;
+  };
+  std::vector<AlgoCaps> algos;
+  for (int id : ids) {
+    AlgoCaps a;
+    if (cublasLtMatmulAlgoInit(m.handle, t.compute, t.scale_type, t.ab_type, t.ab_type, t.cd_type, t.cd_type, id,
+                               &a.base) != CUBLAS_STATUS_SUCCESS) {
+      continue;  // not supported for these types after all
+    }
+    a.tiles = CapIds(a.base, CUBLASLT_ALGO_CAP_TILE_IDS, CUBLASLT_MATMUL_TILE_UNDEFINED);
+    a.stages = CapIds(a.base, CUBLASLT_ALGO_CAP_STAGES_IDS, CUBLASLT_MATMUL_STAGES_UNDEFINED);
+    a.splitk = CapScalar<int32_t>(a.base, CUBLASLT_ALGO_CAP_SPLITK_SUPPORT, 0);
+    a.reductions = CapScalar<uint32_t>(a.base, CUBLASLT_ALGO_CAP_REDUCTION_SCHEME_MASK, 0) & reduction_mask;
+    a.swizzle_max = std::min<uint32_t>(CapScalar<uint32_t>(a.base, CUBLASLT_ALGO_CAP_CTA_SWIZZLING_SUPPORT, 0), 1);
+    a.custom_max = std::max<int32_t>(0, CapScalar<int32_t>(a.base, CUBLASLT_ALGO_CAP_CUSTOM_OPTION_MAX, 0));
+    algos.push_back(std::move(a));
+  }
+
+  // One point of the space; `splitk` 1 means none (reduction NONE).
+  struct Point {
+    uint32_t tile, stages, swizzle, custom;
+    uint16_t cluster;
+    int32_t splitk;
+    uint32_t reduction;
+  };
+  bool out_of_time = false;
+  // Offers `p` of algorithm `a` to AlgoCheck; appends it to `bucket` when accepted.
+  auto offer = [&](const AlgoCaps& a, const Point& p, std::vector<cublasLtMatmulAlgo_t>& bucket) {
+    if (out_of_time) return;
+    if ((e.checked & 255) == 0 && SecondsSince(t0) > deadline) {
+      out_of_time = true;
+      return;
+    }
+    cublasLtMatmulAlgo_t algo = a.base;
+    const bool set = SetConfig<uint32_t>(&algo, CUBLASLT_ALGO_CONFIG_TILE_ID, p.tile) &&
+                     SetConfig<uint32_t>(&algo, CUBLASLT_ALGO_CONFIG_STAGES_ID, p.stages) &&
+                     SetConfig<int32_t>(&algo, CUBLASLT_ALGO_CONFIG_SPLITK_NUM, p.splitk) &&
+                     SetConfig<uint32_t>(&algo, CUBLASLT_ALGO_CONFIG_REDUCTION_SCHEME, p.reduction) &&
+                     SetConfig<uint32_t>(&algo, CUBLASLT_ALGO_CONFIG_CTA_SWIZZLING, p.swizzle) &&
+                     SetConfig<uint32_t>(&algo, CUBLASLT_ALGO_CONFIG_CUSTOM_OPTION, p.custom) &&
+                     (p.cluster == CUBLASLT_CLUSTER_SHAPE_AUTO ||
+                      SetConfig<uint16_t>(&algo, CUBLASLT_ALGO_CONFIG_CLUSTER_SHAPE_ID, p.cluster));
+    if (!set) return;
+    ++e.checked;
+    cublasLtMatmulHeuristicResult_t check{};
+    if (cublasLtMatmulAlgoCheck(m.handle, m.op, m.a, m.b, m.c, m.d, &algo, &check) != CUBLAS_STATUS_SUCCESS) return;
+    if (check.workspaceSize > workspace) return;
+    bucket.push_back(algo);
+  };
+  // Runs `tier(a, bucket)` for every algorithm, then appends the accepted
+  // configurations to e.configs taking one from each algorithm in turn.
+  auto tier = [&](const auto& fill) {
+    std::vector<std::vector<cublasLtMatmulAlgo_t>> per_algo(algos.size());
+    for (size_t i = 0; i < algos.size() && !out_of_time; ++i) fill(algos[i], per_algo[i]);
+    for (size_t round = 0;; ++round) {
+      bool any = false;
+      for (const auto& bucket : per_algo) {
+        if (round < bucket.size()) {
+          e.configs.push_back(bucket[round]);
+          any = true;
+        }
+      }
+      if (!any) break;
+    }
+  };
+  const uint16_t kAuto = CUBLASLT_CLUSTER_SHAPE_AUTO;
+  const uint32_t kNone = CUBLASLT_REDUCTION_SCHEME_NONE;
+  tier([&](const AlgoCaps& a, std::vector<cublasLtMatmulAlgo_t>& bucket) {
+    for (uint32_t tile : a.tiles) {
+      for (uint32_t st : a.stages) offer(a, {tile, st, 0, 0, kAuto, 1, kNone}, bucket);
+    }
+  });
+  tier([&](const AlgoCaps& a, std::vector<cublasLtMatmulAlgo_t>& bucket) {
+    for (uint32_t tile : a.tiles) {
+      for (uint32_t st : a.stages) {
+        for (uint32_t sw = 0; sw <= a.swizzle_max; ++sw) {
+          for (int32_t c = 0; c <= a.custom_max; ++c) {
+            if (sw == 0 && c == 0) continue;  // tier 0
+            offer(a, {tile, st, sw, static_cast<uint32_t>(c), kAuto, 1, kNone}, bucket);
+          }
+        }
+      }
+    }
+  });
+  if (cc_major >= 9) {
+    const uint16_t clusters[] = {CUBLASLT_CLUSTER_SHAPE_1x1x1, CUBLASLT_CLUSTER_SHAPE_2x1x1,
+                                 CUBLASLT_CLUSTER_SHAPE_1x2x1, CUBLASLT_CLUSTER_SHAPE_2x2x1,
+                                 CUBLASLT_CLUSTER_SHAPE_4x1x1, CUBLASLT_CLUSTER_SHAPE_1x4x1};
+    tier([&](const AlgoCaps& a, std::vector<cublasLtMatmulAlgo_t>& bucket) {
+      for (uint16_t cl : clusters) {
+        for (uint32_t tile : a.tiles) {
+          for (uint32_t st : a.stages) {
+            for (uint32_t sw = 0; sw <= a.swizzle_max; ++sw) offer(a, {tile, st, sw, 0, cl, 1, kNone}, bucket);
+          }
+        }
+      }
+    });
+  }
+  tier([&](const AlgoCaps& a, std::vector<cublasLtMatmulAlgo_t>& bucket) {
+    if (a.splitk == 0) return;
+    // The split counts of NVIDIA's cuBLASLt auto-tuning sample.
+    for (int32_t parts : {2, 3, 4, 5, 6, 8, 12, 16, 32}) {
+      for (uint32_t red = 1; red <= CUBLASLT_REDUCTION_SCHEME_MASK; red <<= 1) {
+        if (!(a.reductions & red)) continue;
+        for (uint32_t tile : a.tiles) {
+          for (uint32_t st : a.stages) {
+            for (uint32_t sw = 0; sw <= a.swizzle_max; ++sw) offer(a, {tile, st, sw, 0, kAuto, parts, red}, bucket);
+          }
+        }
+      }
+    }
+  });
+  if (out_of_time) {
+    e.capped = fmt::format(
+        "enumeration stopped after {:.0f} s (a quarter of the time cap) with {} configurations checked and {} "
+        "accepted; the rest of the space was not offered",
+        SecondsSince(t0), e.checked, e.configs.size());
+  }
+  return e;
+}
+
 }  // namespace
 
 GemmBench::GemmBench(const GpuIdentity& id) : id_(id) { CB_CUBLAS_CHECK(cublasLtCreate(&handle_)); }
@@ -101,9 +339,14 @@ GemmBench::~GemmBench() {
 
 GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, const GpuGemmOptions& options) {
   const Traits t = TraitsFor(dtype);
+  if (options.search != "heuristic" && options.search != "exhaustive") {
+    throw UsageError(fmt::format("algorithm search '{}': unknown (known: heuristic, exhaustive)", options.search));
+  }
+  const bool exhaustive = options.search == "exhaustive";
   GpuGemmResult r;
   r.dtype = dtype;
   r.shape = shape;
+  r.search = options.search;
   const int64_t m = shape.m, n = shape.n, k = shape.k;
   if (m < 1 || n < 1 || k < 1) throw UsageError(fmt::format("GEMM shape {}x{}x{}: sizes must be positive", m, n, k));
   r.skipped = GemmDtypeUnsupportedReason(dtype, id_.cc_major, id_.cc_minor);
@@ -182,6 +425,11 @@ GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, c
   const uint64_t ws = workspace_.bytes();
   CB_CUBLAS_CHECK(
       cublasLtMatmulPreferenceSetAttribute(pref.get(), CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws));
+  // Only split-K reductions that keep the precision the check expects, in
+  // both searches (PreciseReductionMask says why).
+  const uint32_t reduction_mask = PreciseReductionMask(t);
+  CB_CUBLAS_CHECK(cublasLtMatmulPreferenceSetAttribute(pref.get(), CUBLASLT_MATMUL_PREF_REDUCTION_SCHEME_MASK,
+                                                       &reduction_mask, sizeof reduction_mask));
 
   std::vector<cublasLtMatmulHeuristicResult_t> heuristics(static_cast<size_t>(std::max(1, options.algo_candidates)));
   int returned = 0;
@@ -209,44 +457,122 @@ GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, c
   // With a flush per sample, batching would time warm-L2 repeats: one call per sample.
   if (flush) timing.max_batch = 1;
 
-  // Search: a short measurement of each candidate.
+  // The candidates, in timing order: the heuristic's (usable ones), then in
+  // an exhaustive search every configuration cuBLASLt accepts that the
+  // heuristic did not already offer.
+  const auto search_start = SteadyClock::now();
+  std::vector<cublasLtMatmulAlgo_t> candidates;
+  std::vector<int> heuristic_rank;  // heuristic index of candidates[c], -1 for enumerated
+  for (int c = 0; c < returned; ++c) {
+    if (heuristics[static_cast<size_t>(c)].state != CUBLAS_STATUS_SUCCESS) continue;
+    candidates.push_back(heuristics[static_cast<size_t>(c)].algo);
+    heuristic_rank.push_back(c);
+  }
+  const size_t from_heuristic = candidates.size();
+  if (exhaustive) {
+    const MatmulDescs descs{handle_, op.get(), la.get(), lb.get(), lc.get(), ld.get()};
+    Enumeration e =
+        EnumerateConfigs(descs, t, ws, id_.cc_major, reduction_mask, search_start, options.exhaustive_time_cap_s / 4);
+    r.configs_checked = e.checked;
+    r.configs_enumerated = static_cast<int64_t>(e.configs.size());
+    r.search_capped = e.capped;
+    for (const auto& algo : e.configs) {
+      const bool seen =
+          std::any_of(candidates.begin(), candidates.begin() + static_cast<std::ptrdiff_t>(from_heuristic),
+                      [&](const cublasLtMatmulAlgo_t& h) { return std::memcmp(&h, &algo, sizeof h) == 0; });
+      if (seen) continue;
+      candidates.push_back(algo);
+      heuristic_rank.push_back(-1);
+    }
+  }
+
+  // Search: a short measurement of each candidate. An exhaustive search
+  // first screens each with one sample and measures it like this only when
+  // that sample is within 5% of the best so far, which keeps thousands of
+  // configurations affordable: most are far slower than the best.
   DeviceTimingOptions brief = timing;
   brief.measure.time_budget_s = options.candidate_budget_s;
   brief.measure.warmup = 1;
   brief.measure.min_reps = 3;
   brief.measure.max_reps = 50;
   brief.measure.target_spread = 0.01;
+  DeviceTimingOptions screen = timing;
+  screen.measure.time_budget_s = options.candidate_budget_s;
+  screen.measure.warmup = 0;
+  screen.measure.min_reps = 1;
+  screen.measure.max_reps = 1;
+  const size_t max_timed =
+      exhaustive ? static_cast<size_t>(std::max(1, options.exhaustive_max_configs)) : candidates.size();
   double best_time = std::numeric_limits<double>::infinity();
   int best = -1;
-  for (int c = 0; c < returned; ++c) {
-    if (heuristics[static_cast<size_t>(c)].state != CUBLAS_STATUS_SUCCESS) continue;
-    const cublasLtMatmulAlgo_t* algo = &heuristics[static_cast<size_t>(c)].algo;
-    Measurement mc;
+  bool interrupted = false;
+  // Measures candidate c; false when it does not run (a candidate offered
+  // but that fails is not counted as tried).
+  auto measure = [&](size_t c, const DeviceTimingOptions& how, Measurement* out) {
+    const cublasLtMatmulAlgo_t* algo = &candidates[c];
     try {
-      mc = timer_.Measure([&](cudaStream_t stream, int64_t call) { matmul(algo, stream, call); }, brief);
+      *out = timer_.Measure([&](cudaStream_t stream, int64_t call) { matmul(algo, stream, call); }, how);
     } catch (const RuntimeError&) {
-      continue;  // a candidate the heuristic offered but that does not run: not counted as tried
+      (void)cudaGetLastError();  // clear a launch error the failed configuration left behind
+      return false;
     }
-    if (mc.samples_s.empty()) break;  // interrupted
-    ++r.algos_tried;
+    return true;
+  };
+  for (size_t c = 0; c < candidates.size(); ++c) {
+    if (exhaustive && c >= max_timed) {
+      r.search_capped =
+          fmt::format("timed {} of {} candidates (exhaustive_max_configs {}){}", max_timed, candidates.size(),
+                      options.exhaustive_max_configs, r.search_capped.empty() ? "" : "; " + r.search_capped);
+      break;
+    }
+    if (exhaustive && SecondsSince(search_start) > options.exhaustive_time_cap_s) {
+      r.search_capped =
+          fmt::format("stopped after {:.0f} s (exhaustive_time_cap_s {:g}) with {} of {} candidates timed{}",
+                      SecondsSince(search_start), options.exhaustive_time_cap_s, c, candidates.size(),
+                      r.search_capped.empty() ? "" : "; " + r.search_capped);
+      break;
+    }
+    Measurement mc;
+    if (exhaustive && best >= 0) {
+      if (!measure(c, screen, &mc)) continue;
+      if (mc.samples_s.empty()) {
+        interrupted = true;
+        break;
+      }
+      ++r.algos_tried;
+      if (mc.summary.median > 1.05 * best_time) continue;
+      if (!measure(c, brief, &mc)) continue;
+    } else {
+      if (!measure(c, brief, &mc)) continue;
+      if (!mc.samples_s.empty()) ++r.algos_tried;
+    }
+    if (mc.samples_s.empty()) {
+      interrupted = true;
+      break;
+    }
     const double tm = mc.summary.median;
-    if (c == 0) r.heuristic_flop_rate = shape.flops() / tm;
+    if (heuristic_rank[c] == 0) r.heuristic_flop_rate = shape.flops() / tm;
     if (tm < best_time) {
       best_time = tm;
-      best = c;
+      best = static_cast<int>(c);
     }
   }
   if (best < 0) {
-    r.skipped =
-        r.algos_tried == 0 && returned > 0
-            ? fmt::format("none of the {} cuBLASLt algorithm(s) offered for {} {}x{}x{} ran", returned, dtype, m, n, k)
-            : "interrupted";
+    r.skipped = !interrupted && r.algos_tried == 0 && returned > 0
+                    ? fmt::format("none of the {} cuBLASLt algorithm(s) offered for {} {}x{}x{} ran", candidates.size(),
+                                  dtype, m, n, k)
+                    : "interrupted";
     return r;
   }
-  r.best_algo = best;
+  // best_algo: the heuristic's index for a heuristic candidate (0 = its
+  // first choice), the place in the candidate list for an enumerated one.
+  const int rank = heuristic_rank[static_cast<size_t>(best)];
+  r.best_algo = rank >= 0 ? rank : best;
+  r.best_source = rank >= 0 ? "heuristic" : "enumerated";
   r.best_search_flop_rate = shape.flops() / best_time;
 
-  const cublasLtMatmulAlgo_t* algo = &heuristics[static_cast<size_t>(best)].algo;
+  const cublasLtMatmulAlgo_t* algo = &candidates[static_cast<size_t>(best)];
+  r.best_config = DescribeAlgo(*algo);
   timing.measure = options.measure;
   r.measurement = timer_.Measure([&](cudaStream_t stream, int64_t call) { matmul(algo, stream, call); }, timing);
   if (!r.measurement.samples_s.empty()) r.flop_rate = shape.flops() / r.measurement.summary.median;
