@@ -18,9 +18,12 @@
 #include <optional>
 
 #include "apps/command.h"
+#include "collectives/backend.h"
+#include "collectives/gather_text.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/stats.h"
 #include "core/table.h"
 #include "core/units.h"
 #include "kernels/gpu_bench.h"
@@ -31,6 +34,36 @@
 #include "store/hdf5_store.h"
 
 namespace cb {
+
+// ---------------------------------------- per-rank results as JSON text
+// Under mpirun every rank measures its own device and sends its results to
+// rank 0 as JSON text (collectives/gather_text.h). The raw samples stay on
+// the rank: rank 0 prints and stores summaries only, and a thousand samples
+// per figure times thousands of ranks would not fit on it.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Summary, count, min, max, mean, median, p99, mad, spread)
+inline void to_json(nlohmann::json& j, const Measurement& m) {
+  j = {{"summary", m.summary}, {"iqr_spread", m.iqr_spread}, {"converged", m.converged},
+       {"interrupted", m.interrupted}};
+}
+inline void from_json(const nlohmann::json& j, Measurement& m) {
+  j.at("summary").get_to(m.summary);
+  j.at("iqr_spread").get_to(m.iqr_spread);
+  j.at("converged").get_to(m.converged);
+  j.at("interrupted").get_to(m.interrupted);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmShape, name, m, n, k)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major,
+                                                cc_minor, sm_count, memory_bytes, l2_cache_bytes, sm_clock_max_hz)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuConditions, sm_clock_hz, temperature_c, power_w, power_limit_w,
+                                                free_memory_bytes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuGemmResult, dtype, shape, skipped, measurement, flop_rate,
+                                                algos_returned, algos_tried, best_algo, heuristic_flop_rate,
+                                                best_search_flop_rate, checked, wrong, max_error_ratio)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuPeakResult, kernel, dtype, skipped, measurement, flops_per_call,
+                                                flop_rate, clock_hz, flops_per_clock_sm, clock_peak, checked, wrong)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuCopyResult, kind, src, dst, link, skipped, bytes, measurement,
+                                                bandwidth_Bps, checked, wrong)
+
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -48,14 +81,17 @@ struct KernelsOptions {
   int64_t tokens = 0;
   int64_t seq_len = 4096;
   int64_t micro_batch = 1;
-  std::string gpus = "0";
+  std::string gpus;  // empty: GPU 0 alone; under mpirun the rank's local index modulo the GPUs
   int algos = 16;
   int min_reps = 5;
   int threads = 0;
 };
 
-// Where a result was measured: the host, or one GPU and its datasheet.
+// Where a result was measured: the host, or one GPU and its datasheet, and
+// by which rank on which host (rank 0 without a launcher).
 struct Where {
+  int rank = 0;
+  std::string host;
   std::string device = "host";  // "host" or the GPU's name
   int gpu = -1;
   std::string uuid, pci_bus_id, serial;
@@ -106,6 +142,29 @@ struct Results {
   }
 };
 
+// The datasheet is not sent: rank 0 looks it up again from the device name.
+void to_json(nlohmann::json& j, const Where& w) {
+  j = {{"rank", w.rank}, {"host", w.host},           {"device", w.device},
+       {"gpu", w.gpu},   {"uuid", w.uuid},           {"pci_bus_id", w.pci_bus_id},
+       {"serial", w.serial}};
+}
+void from_json(const nlohmann::json& j, Where& w) {
+  j.at("rank").get_to(w.rank);
+  j.at("host").get_to(w.host);
+  j.at("device").get_to(w.device);
+  j.at("gpu").get_to(w.gpu);
+  j.at("uuid").get_to(w.uuid);
+  j.at("pci_bus_id").get_to(w.pci_bus_id);
+  j.at("serial").get_to(w.serial);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmRow, at, r, threads)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StreamRow, at, kernel, array_bytes, bytes, threads, m, bandwidth,
+                                                wrong)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeakRow, at, r)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CopyRow, at, r)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceRow, at, id, before, after, spec_note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Results, gemm, stream, peak, copy, devices)
+
 std::string HostName() {
   char buf[256] = {0};
   if (gethostname(buf, sizeof buf - 1) != 0) return "this host";
@@ -140,14 +199,16 @@ nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json
 // ------------------------------------------------------------ tables
 
 std::vector<Column> IdentityColumns() {
-  return {{"device", ColumnType::kString, "", "host or the GPU's name"},
+  return {{"rank", ColumnType::kInt64, "1", "MPI rank that measured it (0 without a launcher)"},
+          {"host", ColumnType::kString, "", "host name of that rank"},
+          {"device", ColumnType::kString, "", "host or the GPU's name"},
           {"gpu", ColumnType::kInt64, "1", "GPU index (-1: host)"},
           {"uuid", ColumnType::kString, "", "GPU UUID"},
           {"pci_bus_id", ColumnType::kString, "", "GPU PCI bus id"},
           {"serial", ColumnType::kString, "", "board serial number where the driver gives it"}};
 }
 std::vector<Cell> IdentityCells(const Where& at) {
-  return {at.device, int64_t{at.gpu}, at.uuid, at.pci_bus_id, at.serial};
+  return {int64_t{at.rank}, at.host, at.device, int64_t{at.gpu}, at.uuid, at.pci_bus_id, at.serial};
 }
 std::vector<Column> TimeColumns(const std::string& what) {
   return {{"time_s", ColumnType::kFloat64, "s", "median time per " + what},
@@ -157,7 +218,7 @@ std::vector<Column> TimeColumns(const std::string& what) {
           {"samples", ColumnType::kInt64, "1", "timed samples"}};
 }
 std::vector<Cell> TimeCells(const Measurement& m) {
-  if (m.samples_s.empty()) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}};
+  if (m.summary.count == 0) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}};
   return {m.summary.median, m.summary.min, m.summary.max, m.iqr_spread, static_cast<int64_t>(m.summary.count)};
 }
 Table Build(std::string name, std::string description, std::vector<std::vector<Column>> parts) {
@@ -331,12 +392,12 @@ Table DevicesTable(const std::vector<DeviceRow>& rows) {
 nlohmann::json ToJson(const Results& res, bool interrupted) {
   nlohmann::json j = {{"results", nlohmann::json::array()}};
   auto base = [](const Where& at, const std::string& bench) {
-    nlohmann::json e = {{"benchmark", bench}, {"device", at.device}};
+    nlohmann::json e = {{"benchmark", bench}, {"rank", at.rank}, {"host", at.host}, {"device", at.device}};
     if (at.gpu >= 0) e["gpu"] = at.gpu;
     return e;
   };
   auto time_or_null = [](const Measurement& m) {
-    return m.samples_s.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
+    return m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
   };
   for (const auto& g : res.gemm) {
     const auto& r = g.r;
@@ -407,7 +468,9 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
   if (!res.devices.empty()) {
     j["devices"] = nlohmann::json::array();
     for (const auto& d : res.devices) {
-      j["devices"].push_back({{"gpu", d.at.gpu},
+      j["devices"].push_back({{"rank", d.at.rank},
+                              {"host", d.at.host},
+                              {"gpu", d.at.gpu},
                               {"name", d.at.device},
                               {"uuid", d.at.uuid},
                               {"pci_bus_id", d.at.pci_bus_id},
@@ -434,10 +497,26 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
 
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", v) : std::string("-"); }
 
-void PrintTables(const Results& res) {
+// The first column: the GPU index or "host", prefixed by the rank when the
+// job has several ("3:0" is rank 3's GPU 0).
+std::string Label(const Where& at, bool ranks) {
+  const std::string dev = at.gpu >= 0 ? std::to_string(at.gpu) : "host";
+  return ranks ? fmt::format("{}:{}", at.rank, dev) : dev;
+}
+
+void PrintTables(const Results& res, bool ranks) {
+  if (ranks) {
+    // Which host each rank ran on, once, so the rank-prefixed rows can be traced.
+    std::map<int, std::string> hosts;
+    for (const auto& g : res.gemm) hosts[g.at.rank] = g.at.host;
+    for (const auto& s : res.stream) hosts[s.at.rank] = s.at.host;
+    for (const auto& d : res.devices) hosts[d.at.rank] = d.at.host;
+    for (const auto& [r, h] : hosts) std::cout << fmt::format("rank {}: {}\n", r, h);
+    std::cout << "\n";
+  }
   if (!res.devices.empty()) {
     for (const auto& d : res.devices) {
-      std::cout << fmt::format("GPU {}: {} ({}, {}, CC {}.{}, {} SMs), spec {}\n", d.at.gpu, d.at.device, d.at.uuid,
+      std::cout << fmt::format("GPU {}: {} ({}, {}, CC {}.{}, {} SMs), spec {}\n", Label(d.at, ranks), d.at.device, d.at.uuid,
                                d.at.pci_bus_id, d.id.cc_major, d.id.cc_minor, d.id.sm_count,
                                d.at.spec ? d.at.spec->id : "none (" + d.spec_note + ")");
       auto cond = [](const GpuConditions& c) {
@@ -448,20 +527,20 @@ void PrintTables(const Results& res) {
     std::cout << "\n";
   }
   if (!res.gemm.empty()) {
-    std::cout << fmt::format("{:<4} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>8} {:>14} {:>7} {:>6} {:>9}\n", "gpu",
+    std::cout << fmt::format("{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>8} {:>14} {:>7} {:>6} {:>9}\n", "gpu",
                              "gemm", "shape", "m", "n", "k", "median", "spread", "rate", "of peak", "algos",
                              "verified");
     for (const auto& g : res.gemm) {
       const auto& r = g.r;
-      const std::string gpu = g.at.gpu >= 0 ? std::to_string(g.at.gpu) : "host";
+      const std::string gpu = Label(g.at, ranks);
       if (!r.skipped.empty()) {
-        std::cout << fmt::format("{:<4} {:<6} {:<12} {:>6} {:>6} {:>6}  skipped: {}\n", gpu, r.dtype, r.shape.name,
+        std::cout << fmt::format("{:<6} {:<6} {:<12} {:>6} {:>6} {:>6}  skipped: {}\n", gpu, r.dtype, r.shape.name,
                                  r.shape.m, r.shape.n, r.shape.k, r.skipped);
         continue;
       }
       const auto& m = r.measurement.summary;
       std::cout << fmt::format(
-          "{:<4} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>7.2f}% {:>14} {:>7} {:>6} {:>9}\n", gpu, r.dtype,
+          "{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>7.2f}% {:>14} {:>7} {:>6} {:>9}\n", gpu, r.dtype,
           r.shape.name, r.shape.m, r.shape.n, r.shape.k, FormatQuantity(m.median, Dimension::kTime),
           100 * r.measurement.iqr_spread, FormatQuantity(r.flop_rate, Dimension::kFlopRate),
           Pct(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype))),
@@ -470,15 +549,15 @@ void PrintTables(const Results& res) {
     std::cout << "\n";
   }
   if (!res.peak.empty()) {
-    std::cout << fmt::format("{:<4} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", "gpu", "peak",
+    std::cout << fmt::format("{:<6} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", "gpu", "peak",
                              "dtype", "median", "rate", "clock", "clock peak", "of clock", "of spec", "verified");
     for (const auto& p : res.peak) {
       const auto& r = p.r;
       if (!r.skipped.empty()) {
-        std::cout << fmt::format("{:<4} {:<5} {:<5}  skipped: {}\n", p.at.gpu, r.kernel, r.dtype, r.skipped);
+        std::cout << fmt::format("{:<6} {:<5} {:<5}  skipped: {}\n", Label(p.at, ranks), r.kernel, r.dtype, r.skipped);
         continue;
       }
-      std::cout << fmt::format("{:<4} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", p.at.gpu, r.kernel,
+      std::cout << fmt::format("{:<6} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", Label(p.at, ranks), r.kernel,
                                r.dtype, FormatQuantity(r.measurement.summary.median, Dimension::kTime),
                                FormatQuantity(r.flop_rate, Dimension::kFlopRate),
                                fmt::format("{:.0f} MHz", r.clock_hz / 1e6),
@@ -489,12 +568,12 @@ void PrintTables(const Results& res) {
     std::cout << "\n";
   }
   if (!res.stream.empty()) {
-    std::cout << fmt::format("{:<4} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7}\n", "gpu", "kernel",
+    std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7}\n", "gpu", "kernel",
                              "bytes/call", "median", "min", "max", "spread", "bandwidth", "of peak", "wrong");
     for (const auto& s : res.stream) {
       const auto& m = s.m.summary;
-      std::cout << fmt::format("{:<4} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7}\n",
-                               s.at.gpu >= 0 ? std::to_string(s.at.gpu) : "host", s.kernel,
+      std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7}\n",
+                               Label(s.at, ranks), s.kernel,
                                FormatBytes(static_cast<double>(s.bytes)), FormatQuantity(m.median, Dimension::kTime),
                                FormatQuantity(m.min, Dimension::kTime), FormatQuantity(m.max, Dimension::kTime),
                                100 * s.m.iqr_spread, FormatQuantity(s.bandwidth, Dimension::kBandwidth),
@@ -503,12 +582,15 @@ void PrintTables(const Results& res) {
     std::cout << "\n";
   }
   if (!res.copy.empty()) {
-    std::cout << fmt::format("{:<13} {:>4} {:>4} {:<12} {:>12} {:>10} {:>12} {:>8} {:>7}\n", "copy", "src", "dst",
+    std::cout << fmt::format("{:<13} {:>6} {:>6} {:<12} {:>12} {:>10} {:>12} {:>8} {:>7}\n", "copy", "src", "dst",
                              "link", "bytes", "median", "bandwidth", "of peak", "wrong");
     for (const auto& c : res.copy) {
       const auto& r = c.r;
-      auto side = [](int d) { return d < 0 ? std::string("host") : std::to_string(d); };
-      std::cout << fmt::format("{:<13} {:>4} {:>4} {:<12} {:>12} {:>10} {:>12} {:>8} {:>7}\n", r.kind, side(r.src),
+      auto side = [&](int d) {
+        const std::string dev = d < 0 ? std::string("host") : std::to_string(d);
+        return ranks ? fmt::format("{}:{}", c.at.rank, dev) : dev;
+      };
+      std::cout << fmt::format("{:<13} {:>6} {:>6} {:<12} {:>12} {:>10} {:>12} {:>8} {:>7}\n", r.kind, side(r.src),
                                side(r.dst), r.link, FormatBytes(static_cast<double>(r.bytes)),
                                FormatQuantity(r.measurement.summary.median, Dimension::kTime),
                                FormatQuantity(r.bandwidth_Bps, Dimension::kBandwidth),
@@ -722,96 +804,248 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const Plan& plan, const
   }
 }
 
-void WriteTables(Hdf5Writer& writer, const Results& res, const Plan& plan, bool gpu) {
-  if (!res.gemm.empty()) writer.WriteTable(GemmTable(res.gemm));
-  if (!res.stream.empty() || (plan.stream && !gpu)) writer.WriteTable(StreamTable(res.stream));
-  if (!res.peak.empty()) writer.WriteTable(PeakTable(res.peak));
-  if (!res.copy.empty()) writer.WriteTable(CopyTable(res.copy));
-  if (!res.devices.empty()) writer.WriteTable(DevicesTable(res.devices));
+// This process's place in the job: alone, or one rank under mpirun/srun.
+struct Job {
+  coll::Communicator* comm = nullptr;  // null without a launcher
+  int rank = 0, size = 1;
+  int local_rank = 0, local_size = 1;  // among the ranks on this host
+  std::string host;
+};
+
+Job MakeJob(coll::Communicator* comm) {
+  Job job;
+  job.comm = comm;
+  job.host = HostName();
+  if (!comm) return job;
+  job.rank = comm->rank();
+  job.size = comm->size();
+  job.local_size = 0;
+  // Ranks sharing this host, counted from the hosts the backend gathered at
+  // init: works under any launcher, whatever variables it sets.
+  const auto& ranks = comm->ranks();
+  for (const auto& r : ranks) {
+    if (r.host != ranks[static_cast<size_t>(job.rank)].host) continue;
+    if (r.rank < job.rank) ++job.local_rank;
+    ++job.local_size;
+  }
+  job.host = ranks[static_cast<size_t>(job.rank)].host;
+  return job;
 }
 
-int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
-  Logger log = o.out.logger();
-  CheckOutputWritable(o.out.output);
-
-  // Which device: a GPU through the CUDA backend's factory, or the host.
-  std::unique_ptr<GpuBench> gpu;
-  int gpu_count = 0;
-  std::string why;
-  auto factory_it = ctx.backends.factories.find(kCudaKernelsFactory);
-  const bool have_cuda = factory_it != ctx.backends.factories.end();
-  std::string device = o.device;
-  if (device != "host") {
-    if (have_cuda) {
-      gpu = std::any_cast<GpuBenchFactory>(factory_it->second)();
-      gpu_count = gpu->DeviceCount(&why);
-    } else {
-      why = "this build has no CUDA backend";
-    }
-    if (device == "cuda" && gpu_count == 0) {
-      throw UsageError(
-          fmt::format("--device cuda: no GPU on {} ({}); use --device host or --device auto", HostName(), why));
-    }
-    if (device == "auto") {
-      device = gpu_count > 0 ? "cuda" : "host";
-      if (gpu_count == 0) log.Info("--device auto: no GPU ({}); running on the host", why);
-    }
-  }
-  const bool on_gpu = device == "cuda";
-  const Plan plan = ParseBenches(o.benches, on_gpu);
-  const std::vector<std::string> dtypes = ParseDtypes(o.dtypes, on_gpu);
-  const std::vector<GemmShape> shapes = plan.gemm ? ParseShapes(o, on_gpu, log) : std::vector<GemmShape>{};
-  const std::optional<int64_t> bytes = ParseBytes(o.bytes);
-  const std::vector<int> gpus = on_gpu ? ParseGpus(o.gpus, gpu_count) : std::vector<int>{};
-
-  std::unique_ptr<Hdf5Writer> writer;
-  RunInfo run = MakeRunInfo("kernels", ctx.command_line);
-  if (!o.out.output.empty()) {
-    writer = std::make_unique<Hdf5Writer>(o.out.output);
-    run.config_yaml = fmt::format(
-        "device: {}\nbench: [{}{}{}{}]\ndtypes: [{}]\nbytes: {}\ntime_budget: {}\nthreads: {}\n"
-        "gpus: \"{}\"\nmodel: \"{}\"\ntp: {}\nalgos: {}\n",
-        device, plan.gemm ? "gemm, " : "", plan.peak ? "peak, " : "", plan.stream ? "stream, " : "",
-        plan.copy ? "copy" : "", fmt::join(dtypes, ", "), bytes ? std::to_string(*bytes) : "default", o.time_budget_s,
-        o.threads, o.gpus, o.model, o.tp, o.algos);
-    writer->BeginRun(run);
-  }
-  MeasureOptions mo;
-  mo.time_budget_s = o.time_budget_s;
-  mo.min_reps = o.min_reps;
-
+// What one rank sends to rank 0.
+struct RankOutcome {
   Results res;
+  std::string device = "host";  // where it ran: cuda or host
+  bool stream_planned = false;  // host runs write an empty stream table even when interrupted
+  bool interrupted = false;
+  int code = 0;  // an error's exit code; 0 when it measured
+  std::string error;
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(RankOutcome, res, device, stream_planned, interrupted, code, error)
+
+// Measures this rank's device. Errors become the outcome's code and message:
+// every rank must reach the gather, or the others would wait there forever.
+RankOutcome MeasureHere(const KernelsOptions& o, const AppContext& ctx, const Job& job, Logger& log) {
+  RankOutcome out;
   try {
+    // Which device: a GPU through the CUDA backend's factory, or the host.
+    std::unique_ptr<GpuBench> gpu;
+    int gpu_count = 0;
+    std::string why;
+    auto factory_it = ctx.backends.factories.find(kCudaKernelsFactory);
+    const bool have_cuda = factory_it != ctx.backends.factories.end();
+    std::string device = o.device;
+    if (device != "host") {
+      if (have_cuda) {
+        gpu = std::any_cast<GpuBenchFactory>(factory_it->second)();
+        gpu_count = gpu->DeviceCount(&why);
+      } else {
+        why = "this build has no CUDA backend";
+      }
+      if (device == "cuda" && gpu_count == 0) {
+        throw UsageError(
+            fmt::format("--device cuda: no GPU on {} ({}); use --device host or --device auto", job.host, why));
+      }
+      if (device == "auto") {
+        device = gpu_count > 0 ? "cuda" : "host";
+        if (gpu_count == 0) log.Info("--device auto: no GPU ({}); running on the host", why);
+      }
+    }
+    out.device = device;
+    const bool on_gpu = device == "cuda";
+    const Plan plan = ParseBenches(o.benches, on_gpu);
+    out.stream_planned = plan.stream;
+    const std::vector<std::string> dtypes = ParseDtypes(o.dtypes, on_gpu);
+    const std::vector<GemmShape> shapes = plan.gemm ? ParseShapes(o, on_gpu, log) : std::vector<GemmShape>{};
+    const std::optional<int64_t> bytes = ParseBytes(o.bytes);
+    // One GPU per rank by default: the rank's place on its host, modulo the
+    // GPUs it sees (so 8 ranks on an 8-GPU node take one each).
+    std::string gpus_text = o.gpus;
+    if (gpus_text.empty()) gpus_text = std::to_string(gpu_count > 0 ? job.local_rank % gpu_count : 0);
+    const std::vector<int> gpus = on_gpu ? ParseGpus(gpus_text, gpu_count) : std::vector<int>{};
+
+    MeasureOptions mo;
+    mo.time_budget_s = o.time_budget_s;
+    mo.min_reps = o.min_reps;
     if (on_gpu) {
-      RunGpu(*gpu, gpus, plan, dtypes, shapes, bytes, o, mo, log, &res);
+      RunGpu(*gpu, gpus, plan, dtypes, shapes, bytes, o, mo, log, &out.res);
     } else {
-      RunHost(o, plan, dtypes, shapes, bytes.value_or(DefaultStreamArrayBytes()), mo, log, &res);
+      KernelsOptions mine = o;
+      if (mine.threads <= 0 && job.local_size > 1) {
+        // Ranks sharing a host share its cores: each gets its part, or they
+        // would measure each other's contention.
+        const long cpus = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+        mine.threads = static_cast<int>(std::max(1L, cpus / job.local_size));
+        log.Debug("{} ranks on {}: {} thread(s) each", job.local_size, job.host, mine.threads);
+      }
+      if (mine.threads > 0) SetHostGemmThreads(mine.threads);
+      RunHost(mine, plan, dtypes, shapes, bytes.value_or(DefaultStreamArrayBytes()), mo, log, &out.res);
     }
   } catch (const Error& e) {
-    // Keep what was measured before the failure.
-    if (writer) {
-      WriteTables(*writer, res, plan, on_gpu);
-      writer->EndRun(RunStatus::kFailed, e.what());
-    }
-    throw;
+    out.code = static_cast<int>(e.code());
+    out.error = e.what();
+  } catch (const std::bad_alloc&) {
+    out.code = static_cast<int>(ExitCode::kRuntime);
+    out.error = "out of memory";
+  } catch (const std::exception& e) {
+    out.code = static_cast<int>(ExitCode::kRuntime);
+    out.error = fmt::format("internal error: {}", e.what());
   }
-  const bool interrupted = Interrupted();
-  const int64_t wrong = res.wrong();
+  out.interrupted = Interrupted();
+  auto stamp = [&](Where& at) {
+    at.rank = job.rank;
+    at.host = job.host;
+  };
+  for (auto& r : out.res.gemm) stamp(r.at);
+  for (auto& r : out.res.stream) stamp(r.at);
+  for (auto& r : out.res.peak) stamp(r.at);
+  for (auto& r : out.res.copy) stamp(r.at);
+  for (auto& r : out.res.devices) stamp(r.at);
+  return out;
+}
 
-  if (o.out.format == "json") {
-    std::cout << ToJson(res, interrupted).dump(2) << "\n";
+// Rank 0: every rank's outcome, datasheets looked up again, in rank order.
+std::vector<RankOutcome> Collect(const Job& job, RankOutcome mine) {
+  std::vector<RankOutcome> all;
+  if (!job.comm) {
+    all.push_back(std::move(mine));
+    return all;
+  }
+  const std::vector<std::string> texts = coll::GatherText(*job.comm, nlohmann::json(mine).dump());
+  if (job.rank != 0) return all;
+  ConfigLoader loader;
+  std::map<std::string, std::pair<std::optional<GpuSpec>, std::string>> specs;  // by device name
+  for (size_t r = 0; r < texts.size(); ++r) {
+    RankOutcome o;
+    try {
+      o = nlohmann::json::parse(texts[r]).get<RankOutcome>();
+    } catch (const nlohmann::json::exception& e) {
+      // A rank built from other sources than rank 0 sends what this one cannot read.
+      o.code = static_cast<int>(ExitCode::kRuntime);
+      o.error = fmt::format("its results could not be read on rank 0 ({}): is every rank the same clusterbench?",
+                            e.what());
+    }
+    auto lookup = [&](Where& at) {
+      if (at.gpu < 0) return;
+      auto it = specs.find(at.device);
+      if (it == specs.end()) {
+        std::string note;
+        auto spec = FindGpuSpec(at.device, loader, &note);
+        it = specs.emplace(at.device, std::make_pair(spec, note)).first;
+      }
+      at.spec = it->second.first;
+    };
+    for (auto& x : o.res.gemm) lookup(x.at);
+    for (auto& x : o.res.stream) lookup(x.at);
+    for (auto& x : o.res.peak) lookup(x.at);
+    for (auto& x : o.res.copy) lookup(x.at);
+    for (auto& x : o.res.devices) lookup(x.at);
+    all.push_back(std::move(o));
+  }
+  return all;
+}
+
+// A GPU that two ranks measured at once (two ranks given the same --gpu on
+// one host): both figures are shares of one GPU.
+void WarnSharedGpus(const Results& res, Logger& log) {
+  std::map<std::pair<std::string, std::string>, std::vector<int>> by_gpu;  // (host, bus id) -> ranks
+  for (const auto& d : res.devices) by_gpu[{d.at.host, d.at.pci_bus_id}].push_back(d.at.rank);
+  for (const auto& [gpu, ranks] : by_gpu) {
+    if (ranks.size() < 2) continue;
+    log.Warn("GPU {} on {} was measured by ranks {} at the same time: each figure is a share of it",
+             gpu.second, gpu.first, fmt::join(ranks, ", "));
+  }
+}
+
+int Finish(const KernelsOptions& o, const Job& job, std::vector<RankOutcome> all, Hdf5Writer* writer,
+           const RunInfo& run, Logger& log) {
+  Results res;
+  bool interrupted = false, stream_planned = false, any_host = false;
+  int error_code = 0;
+  std::vector<std::string> errors;
+  for (size_t r = 0; r < all.size(); ++r) {
+    auto& x = all[r];
+    auto move_in = [](auto& to, auto& from) { std::move(from.begin(), from.end(), std::back_inserter(to)); };
+    move_in(res.gemm, x.res.gemm);
+    move_in(res.stream, x.res.stream);
+    move_in(res.peak, x.res.peak);
+    move_in(res.copy, x.res.copy);
+    move_in(res.devices, x.res.devices);
+    interrupted = interrupted || x.interrupted;
+    stream_planned = stream_planned || x.stream_planned;
+    any_host = any_host || x.device == "host";
+    if (x.code != 0) {
+      error_code = std::max(error_code, x.code);
+      errors.push_back(x.error);
+    }
+  }
+  const bool all_same_error = !errors.empty() && errors.size() == all.size() &&
+                              std::all_of(errors.begin(), errors.end(), [&](const auto& e) { return e == errors[0]; });
+  if (all_same_error) {
+    // A bad command line fails alike everywhere: say it once, as alone.
+    std::fprintf(stderr, "clusterbench: error: %s\n", errors[0].c_str());
   } else {
-    PrintTables(res);
+    for (size_t r = 0; r < all.size(); ++r) {
+      if (all[r].code == 0) continue;
+      std::fprintf(stderr, "clusterbench: error: rank %zu (%s): %s\n", r,
+                   job.comm ? job.comm->ranks()[r].host.c_str() : job.host.c_str(), all[r].error.c_str());
+    }
+  }
+  if (job.size > 1) WarnSharedGpus(res, log);
+  const int64_t wrong = res.wrong();
+  const size_t kept = res.gemm.size() + res.stream.size() + res.peak.size() + res.copy.size();
+
+  if (!all_same_error || kept > 0) {
+    if (o.out.format == "json") {
+      std::cout << ToJson(res, interrupted).dump(2) << "\n";
+    } else {
+      PrintTables(res, job.size > 1);
+    }
   }
   if (writer) {
-    WriteTables(*writer, res, plan, on_gpu);
-    RunStatus status = interrupted ? RunStatus::kInterrupted : RunStatus::kComplete;
-    writer->EndRun(status,
-                   interrupted ? "interrupted by signal" : (wrong ? fmt::format("{} wrong elements", wrong) : ""));
+    // Keep what was measured, whatever failed elsewhere.
+    if (!res.gemm.empty()) writer->WriteTable(GemmTable(res.gemm));
+    if (!res.stream.empty() || (stream_planned && any_host)) writer->WriteTable(StreamTable(res.stream));
+    if (!res.peak.empty()) writer->WriteTable(PeakTable(res.peak));
+    if (!res.copy.empty()) writer->WriteTable(CopyTable(res.copy));
+    if (!res.devices.empty()) writer->WriteTable(DevicesTable(res.devices));
+    RunStatus status = RunStatus::kComplete;
+    std::string message;
+    if (error_code != 0) {
+      status = RunStatus::kFailed;
+      message = errors.size() == 1 || all_same_error ? errors[0] : fmt::format("{} ranks failed", errors.size());
+    } else if (interrupted) {
+      status = RunStatus::kInterrupted;
+      message = "interrupted by signal";
+    } else if (wrong) {
+      message = fmt::format("{} wrong elements", wrong);
+    }
+    writer->EndRun(status, message);
     log.Info("results: {} (run {})", o.out.output, run.id);
   }
+  if (error_code != 0) return error_code;
   if (interrupted) {
-    log.Warn("interrupted: kept {} result(s)", res.gemm.size() + res.stream.size() + res.peak.size() + res.copy.size());
+    log.Warn("interrupted: kept {} result(s)", kept);
     return static_cast<int>(ExitCode::kInterrupted);
   }
   if (wrong) {
@@ -819,6 +1053,76 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
     return static_cast<int>(ExitCode::kCheckFailed);
   }
   return 0;
+}
+
+// One rank's whole run (the only one without a launcher). Returns the exit
+// code, the same on every rank.
+int RunKernelsJob(const KernelsOptions& o, const AppContext& ctx, coll::Communicator* comm) {
+  const Job job = MakeJob(comm);
+  // Rank 0 prints; the others only warn, saying who they are.
+  Logger log = job.rank == 0 ? o.out.logger()
+                             : Logger(Verbosity::kQuiet, fmt::format("clusterbench: rank {} ({}): ", job.rank, job.host));
+
+  // Only rank 0 writes: its output must be writable before anyone measures.
+  std::unique_ptr<Hdf5Writer> writer;
+  RunInfo run = MakeRunInfo("kernels", ctx.command_line);
+  int code = 0;
+  if (job.rank == 0) {
+    try {
+      CheckOutputWritable(o.out.output);
+      if (!o.out.output.empty()) {
+        writer = std::make_unique<Hdf5Writer>(o.out.output);
+        run.rank_count = job.size;
+        if (comm) {
+          std::vector<std::string> hosts;
+          for (const auto& r : comm->ranks()) {
+            if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
+          }
+          run.hosts = hosts;
+        }
+        run.config_yaml = fmt::format(
+            "device: {}\nbench: [{}]\ndtypes: [{}]\nsizes: [{}]\nbytes: \"{}\"\ntime_budget: {}\nthreads: {}\n"
+            "gpus: \"{}\"\nmodel: \"{}\"\ntp: {}\nalgos: {}\nranks: {}\n",
+            o.device, fmt::join(o.benches, ", "), fmt::join(o.dtypes, ", "), fmt::join(o.sizes, ", "), o.bytes,
+            o.time_budget_s, o.threads, o.gpus, o.model, o.tp, o.algos, job.size);
+        writer->BeginRun(run);
+      }
+    } catch (const Error& e) {
+      if (!comm) throw;
+      std::fprintf(stderr, "clusterbench: error: %s\n", e.what());
+      code = static_cast<int>(e.code());
+    }
+  }
+  if (comm) code = static_cast<int>(comm->Broadcast(code));
+  if (code != 0) return code;
+
+  RankOutcome mine = MeasureHere(o, ctx, job, log);
+  std::vector<RankOutcome> all = Collect(job, std::move(mine));
+  if (job.rank == 0) code = Finish(o, job, std::move(all), writer.get(), run, log);
+  if (comm) code = static_cast<int>(comm->Broadcast(code));
+  return code;
+}
+
+int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
+  const char* launcher = nullptr;
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
+    if (std::getenv(v)) {
+      launcher = v;
+      break;
+    }
+  }
+  if (!launcher) return RunKernelsJob(o, ctx, nullptr);
+  auto it = ctx.backends.factories.find("collectives:mpi");
+  if (it == ctx.backends.factories.end()) {
+    // Without MPI every process would measure, print and write alone.
+    throw UsageError(fmt::format(
+        "started by a launcher ({} is set) but this build has no MPI: run one process, or build with MPI", launcher));
+  }
+  coll::BackendOptions bo;
+  auto backend = std::any_cast<coll::BackendFactory>(it->second)(bo);
+  int code = 0;
+  backend->Run([&](coll::Communicator& comm) { code = RunKernelsJob(o, ctx, &comm); });
+  return code;
 }
 
 }  // namespace
@@ -851,7 +1155,9 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--bytes", o->bytes,
                   "bytes per array for memory benchmarks and per copy (K/M/G suffixes; GPU default 1G per array, "
                   "256M per copy)");
-  cmd->add_option("--gpu", o->gpus, "GPUs to measure: an index, a comma list, or all")->capture_default_str();
+  cmd->add_option("--gpu", o->gpus,
+                  "GPUs to measure: an index, a comma list, or all (default 0; under mpirun one per rank: its "
+                  "index among the ranks on its host, modulo the GPUs)");
   cmd->add_option("--algos", o->algos, "cuBLASLt heuristic candidates timed per GEMM")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
