@@ -42,6 +42,8 @@ std::string PeakKeyForGemm(const std::string& dtype) { return dtype == "fp64" ? 
 //    (A100 312 TFLOPS = 108 x 2048 x 1.41 GHz), 2048 on 9.0 (H100 SXM 989 TFLOPS
 //    = 132 x 4096 x 1.83 GHz). On 9.0 that rate needs wgmma; the mma.sync
 //    kernel here reaches a fraction of it (docs/kernels.md).
+//  - "wgmma" (Hopper warpgroup MMA, bf16, dense): the same 4096 FLOP/clk/SM,
+//    on 9.0 only (sm_90a code runs on no other architecture).
 double FlopsPerClockPerSm(const std::string& kind, const std::string& dtype, int cc_major, int cc_minor) {
   const int cc = cc_major * 10 + cc_minor;
   if (kind == "fma" && dtype == "fp32") {
@@ -60,6 +62,7 @@ double FlopsPerClockPerSm(const std::string& kind, const std::string& dtype, int
     if (cc == 90) return 2 * 2048;
     return 0;
   }
+  if (kind == "wgmma" && dtype == "bf16") return cc == 90 ? 2 * 2048 : 0;
   return 0;
 }
 

@@ -10,7 +10,8 @@
 
 namespace cb::cuda {
 
-// fp32 and fp64 FMA chains, bf16 mma.sync; the device of `id` must be current.
+// fp32 and fp64 FMA chains, bf16 mma.sync, bf16 wgmma (a skipped row except on
+// compute capability 9.0), in that order; the device of `id` must be current.
 std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, const MeasureOptions& options);
 
 // read, write, copy, triad over three arrays of `array_bytes` (rounded down to

@@ -41,6 +41,60 @@ int64_t ItersFor(const GpuIdentity& id, double rate, double fallback_rate, doubl
   return std::clamp<int64_t>(iters, multiple, max_iters - max_iters % multiple);
 }
 
+// Tensor cores through Hopper's warpgroup MMA: bf16 wgmma m64n256k16, one
+// warpgroup per block, 2 blocks per SM (128 accumulators per thread leave
+// room for two), so one block issues while the other waits for its group.
+GpuPeakResult RunWgmma(const GpuIdentity& id, DeviceTimer& timer, const MeasureOptions& options) {
+  GpuPeakResult r;
+  r.kernel = "wgmma";
+  r.dtype = "bf16";
+  if (!WgmmaCompiled()) {
+    r.skipped = "the wgmma kernel is not in this build: CB_CUDA_ARCHITECTURES has no 9.0 architecture (90)";
+    return r;
+  }
+  if (id.cc_major != 9 || id.cc_minor != 0) {
+    r.skipped = fmt::format("wgmma is sm_90a code, which runs on compute capability 9.0 only (this GPU: {}.{})",
+                            id.cc_major, id.cc_minor);
+    return r;
+  }
+  cudaStream_t s = timer.stream();
+  DeviceTimingOptions timing;
+  timing.measure = options;
+  const int blocks = id.sm_count * 2;
+  const int64_t all_threads = static_cast<int64_t>(blocks) * kWgmmaThreads;
+  const double flops_per_wgmma = 2.0 * 64 * 256 * 16;
+  const double flops_per_iter_all = flops_per_wgmma * kWgmmaPerIter * blocks;
+  r.flops_per_clock_sm = FlopsPerClockPerSm("wgmma", "bf16", id.cc_major, id.cc_minor);
+  // Accumulators reach 16 per wgmma: exact in fp32 while iters x kWgmmaPerIter < 2^20.
+  const int64_t iters =
+      ItersFor(id, r.flops_per_clock_sm, 4096, flops_per_iter_all, 1, ((int64_t{1} << 20) - 1) / kWgmmaPerIter);
+  r.flops_per_call = flops_per_iter_all * static_cast<double>(iters);
+  DeviceBuffer bad(static_cast<size_t>(all_threads) * sizeof(float));
+  DeviceBuffer clocks(2 * static_cast<size_t>(blocks) * sizeof(unsigned long long));
+  r.measurement = timer.Measure(
+      [&](cudaStream_t st, int64_t) {
+        CB_CUDA_CHECK(LaunchWgmmaBf16(bad.as<float>(), iters, clocks.as<unsigned long long>(), blocks, st));
+      },
+      timing);
+  if (r.measurement.samples_s.empty()) {
+    r.skipped = "interrupted";  // as a GEMM interrupted in its search
+    return r;
+  }
+  r.flop_rate = r.flops_per_call / r.measurement.summary.median;
+  r.clock_hz = MeasuredClockHz(clocks, blocks, s);
+  r.clock_peak = r.flops_per_clock_sm * id.sm_count * r.clock_hz;
+  if (options.corrupt_output) {  // self-test: thread 0 reports one wrong accumulator
+    const float one = 1.0f;
+    CB_CUDA_CHECK(cudaMemcpyAsync(bad.get(), &one, sizeof one, cudaMemcpyHostToDevice, s));
+  }
+  CB_CUDA_CHECK(cudaStreamSynchronize(s));
+  std::vector<float> v(static_cast<size_t>(all_threads));
+  CB_CUDA_CHECK(cudaMemcpy(v.data(), bad.get(), bad.bytes(), cudaMemcpyDeviceToHost));
+  r.checked = all_threads * kWgmmaAccumulators;
+  for (float x : v) r.wrong += static_cast<int64_t>(x);
+  return r;
+}
+
 }  // namespace
 
 std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, const MeasureOptions& options) {
@@ -107,6 +161,7 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
       r.skipped = fmt::format("bf16 mma.sync needs compute capability 8.0 or newer (this GPU: {}.{})", id.cc_major,
                               id.cc_minor);
       out.push_back(std::move(r));
+      out.push_back(RunWgmma(id, timer, options));
       return out;
     }
     const int threads = 128;
@@ -141,6 +196,7 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
     for (float x : v) r.wrong += static_cast<int64_t>(x);
     out.push_back(std::move(r));
   }
+  out.push_back(RunWgmma(id, timer, options));
   return out;
 }
 

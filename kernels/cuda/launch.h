@@ -74,6 +74,18 @@ cudaError_t LaunchFmaF64(double* out, int64_t iters, unsigned long long* clocks,
 inline constexpr int kMmaChains = 8;
 cudaError_t LaunchMmaBf16(float* out, int64_t iters, unsigned long long* clocks, int blocks, int threads,
                           cudaStream_t stream);
+// Hopper warpgroup MMA (wgmma_kernels.cu, sm_90a only): each block is one
+// warpgroup of kWgmmaThreads that issues `iters` x kWgmmaPerIter
+// wgmma.mma_async.m64n256k16 bf16 (fp32 accumulate) with A = B = 1 from
+// shared memory, so each of a thread's 128 accumulators ends at
+// 16·iters·kWgmmaPerIter; out[thread] = how many did not (0 when right).
+// Runs only on compute capability 9.0. WgmmaCompiled() is false when the build
+// targets no 9.0 architecture; then the launcher returns cudaErrorNotSupported.
+inline constexpr int kWgmmaThreads = 128;
+inline constexpr int kWgmmaPerIter = 8;
+inline constexpr int kWgmmaAccumulators = 128;  // fp32 per thread: 64 x 256 / 128
+bool WgmmaCompiled();
+cudaError_t LaunchWgmmaBf16(float* out, int64_t iters, unsigned long long* clocks, int blocks, cudaStream_t stream);
 
 }  // namespace cb::cuda
 

@@ -41,12 +41,16 @@ TEST(FlopsPerClockPerSm, ReproducesTheDatasheetPeaks) {
   // FP64 34 TFLOPS at 1.98 GHz. A100: 108 SMs at 1.41 GHz, BF16 312 TFLOPS, FP32 19.5.
   EXPECT_NEAR(132 * FlopsPerClockPerSm("fma", "fp32", 9, 0) * 1.98e9, 66.9e12, 0.1e12);
   EXPECT_NEAR(132 * FlopsPerClockPerSm("mma", "bf16", 9, 0) * 1.83e9, 989.4e12, 0.5e12);
+  EXPECT_NEAR(132 * FlopsPerClockPerSm("wgmma", "bf16", 9, 0) * 1.83e9, 989.4e12, 0.5e12);
   EXPECT_NEAR(132 * FlopsPerClockPerSm("fma", "fp64", 9, 0) * 1.98e9, 33.5e12, 0.1e12);
   EXPECT_NEAR(108 * FlopsPerClockPerSm("mma", "bf16", 8, 0) * 1.41e9, 312e12, 0.5e12);
   EXPECT_NEAR(108 * FlopsPerClockPerSm("fma", "fp32", 8, 0) * 1.41e9, 19.5e12, 0.1e12);
   // Unknown architectures and kinds say 0, never a guess.
   EXPECT_EQ(FlopsPerClockPerSm("mma", "bf16", 12, 0), 0);
   EXPECT_EQ(FlopsPerClockPerSm("fma", "fp16", 9, 0), 0);
+  // wgmma is sm_90a only: no rate on Ampere or Blackwell.
+  EXPECT_EQ(FlopsPerClockPerSm("wgmma", "bf16", 8, 0), 0);
+  EXPECT_EQ(FlopsPerClockPerSm("wgmma", "bf16", 10, 0), 0);
 }
 
 TEST(PeerLinkLabel, NvlinkOnlyWhenNvmlSaysSo) {
