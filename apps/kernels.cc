@@ -58,7 +58,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuConditions, sm_clock_hz, temp
                                                 free_memory_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuGemmResult, dtype, shape, skipped, measurement, flop_rate,
                                                 algos_returned, algos_tried, best_algo, heuristic_flop_rate,
-                                                best_search_flop_rate, checked, wrong, max_error_ratio)
+                                                best_search_flop_rate, search, best_source, best_config,
+                                                configs_enumerated, configs_checked, search_capped, checked, wrong,
+                                                max_error_ratio)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuPeakResult, kernel, dtype, skipped, measurement, flops_per_call,
                                                 flop_rate, clock_hz, flops_per_clock_sm, clock_peak, checked, wrong)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuCopyResult, kind, src, dst, link, skipped, bytes, measurement,
@@ -83,6 +85,7 @@ struct KernelsOptions {
   int64_t micro_batch = 1;
   std::string gpus;  // empty: GPU 0 alone; under mpirun the rank's local index modulo the GPUs
   int algos = 16;
+  std::string algo_search = "heuristic";
   int min_reps = 5;
   int threads = 0;
 };
@@ -251,6 +254,12 @@ Table GemmTable(const std::vector<GemmRow>& rows) {
                     {"best_algo", ColumnType::kInt64, "1", "winning candidate (0 = heuristic's first choice)"},
                     {"heuristic_flop_rate", ColumnType::kFloat64, "FLOP/s", "first choice's rate in the search"},
                     {"best_search_flop_rate", ColumnType::kFloat64, "FLOP/s", "winner's rate in the search"},
+                    {"search", ColumnType::kString, "", "algorithm search: heuristic or exhaustive (GPU)"},
+                    {"best_source", ColumnType::kString, "", "where the winner came from: heuristic or enumerated"},
+                    {"best_config", ColumnType::kString, "", "the winner's cuBLASLt configuration"},
+                    {"configs_enumerated", ColumnType::kInt64, "1", "exhaustive: configurations cuBLASLt accepted"},
+                    {"configs_checked", ColumnType::kInt64, "1", "exhaustive: configurations offered to the check"},
+                    {"search_capped", ColumnType::kString, "", "why an exhaustive search stopped early (empty: it did not)"},
                     {"checked", ColumnType::kInt64, "1", "sampled elements compared with the reference"},
                     {"wrong", ColumnType::kInt64, "1", "samples beyond the error bound"},
                     {"max_error_ratio", ColumnType::kFloat64, "1", "max error / bound (< 1 passes)"},
@@ -265,7 +274,8 @@ Table GemmTable(const std::vector<GemmRow>& rows) {
             TimeCells(r.measurement),
             {r.skipped.empty() ? r.flop_rate : kNaN, peak > 0 ? peak : kNaN,
              r.skipped.empty() ? PercentOf(r.flop_rate, peak) : kNaN, int64_t{r.algos_returned}, int64_t{r.algos_tried},
-             int64_t{r.best_algo}, gpu ? r.heuristic_flop_rate : kNaN, gpu ? r.best_search_flop_rate : kNaN, r.checked,
+             int64_t{r.best_algo}, gpu ? r.heuristic_flop_rate : kNaN, gpu ? r.best_search_flop_rate : kNaN, r.search,
+             r.best_source, r.best_config, r.configs_enumerated, r.configs_checked, r.search_capped, r.checked,
              r.wrong, r.max_error_ratio, r.skipped}});
   }
   return t;
@@ -418,6 +428,19 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
       e["tflops"] = r.flop_rate / 1e12;
       e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
       e["verified"] = r.checked > 0 && r.wrong == 0;
+      if (g.at.gpu >= 0) {
+        // How the algorithm was chosen, so a figure can be compared with an
+        // exhaustive search's (the 97% target) and reproduced.
+        e["algo_search"] = {{"search", r.search},
+                            {"candidates", r.algos_returned},
+                            {"tried", r.algos_tried},
+                            {"best", r.best_algo},
+                            {"best_source", r.best_source},
+                            {"best_config", r.best_config},
+                            {"heuristic_tflops", r.heuristic_flop_rate / 1e12},
+                            {"configs_enumerated", r.configs_enumerated},
+                            {"capped", r.search_capped}};
+      }
     }
     j["results"].push_back(e);
   }
@@ -757,6 +780,7 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const Plan& plan, const
   }
   GpuGemmOptions go;
   go.algo_candidates = o.algos;
+  go.search = o.algo_search;
   go.measure = mo;
   go.candidate_budget_s = std::min(0.05, o.time_budget_s / 4);
   const int64_t memory_bytes = bytes.value_or(int64_t{1} << 30);
@@ -1082,9 +1106,9 @@ int RunKernelsJob(const KernelsOptions& o, const AppContext& ctx, coll::Communic
         }
         run.config_yaml = fmt::format(
             "device: {}\nbench: [{}]\ndtypes: [{}]\nsizes: [{}]\nbytes: \"{}\"\ntime_budget: {}\nthreads: {}\n"
-            "gpus: \"{}\"\nmodel: \"{}\"\ntp: {}\nalgos: {}\nranks: {}\n",
+            "gpus: \"{}\"\nmodel: \"{}\"\ntp: {}\nalgos: {}\nalgo_search: {}\nranks: {}\n",
             o.device, fmt::join(o.benches, ", "), fmt::join(o.dtypes, ", "), fmt::join(o.sizes, ", "), o.bytes,
-            o.time_budget_s, o.threads, o.gpus, o.model, o.tp, o.algos, job.size);
+            o.time_budget_s, o.threads, o.gpus, o.model, o.tp, o.algos, o.algo_search, job.size);
         writer->BeginRun(run);
       }
     } catch (const Error& e) {
@@ -1160,6 +1184,11 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "index among the ranks on its host, modulo the GPUs)");
   cmd->add_option("--algos", o->algos, "cuBLASLt heuristic candidates timed per GEMM")
       ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  cmd->add_option("--algo-search", o->algo_search,
+                  "cuBLASLt algorithm search: heuristic (time --algos of the heuristic's candidates) or exhaustive "
+                  "(also every configuration of every algorithm cuBLASLt accepts; minutes per shape)")
+      ->check(CLI::IsMember({"heuristic", "exhaustive"}))
       ->capture_default_str();
   cmd->add_option("--time-budget", o->time_budget_s, "seconds allowed per measurement")
       ->check(CLI::PositiveNumber)
