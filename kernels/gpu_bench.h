@@ -68,7 +68,7 @@ struct GpuGemmOptions {
   int64_t workspace_bytes = int64_t{64} << 20;
   std::string search = "heuristic";    // heuristic | exhaustive (anything else: UsageError)
   int exhaustive_max_configs = 4096;   // configurations timed, heuristic candidates included
-  double exhaustive_time_cap_s = 300;  // wall clock for enumeration + timing
+  double exhaustive_time_cap_s = 120;  // wall clock for enumeration (at most a quarter) + timing
   MeasureOptions measure;              // for the best candidate
 };
 
@@ -81,8 +81,9 @@ struct GpuGemmResult {
   // Algorithm search: candidates the heuristic returned, how many ran, which
   // one (0 = the heuristic's first choice) won, and the search's rates.
   // In an exhaustive search `algos_tried` counts every configuration timed
-  // (screened at least), heuristic candidates included, and `best_algo`
-  // indexes that list: < algos_returned is a heuristic candidate.
+  // (screened at least), heuristic candidates included; `best_algo` is the
+  // heuristic's index when a heuristic candidate won, else the winner's place
+  // in the list of candidates timed (heuristic candidates first).
   int algos_returned = 0;
   int algos_tried = 0;
   int best_algo = 0;
@@ -90,7 +91,10 @@ struct GpuGemmResult {
   double best_search_flop_rate = 0;  // winner, in the search
   std::string search;                // how the best was found: heuristic | exhaustive
   std::string best_source;           // heuristic | enumerated: where the winner came from
-  std::string best_config;  // the winner's cuBLASLt configuration, e.g. "algo 66 tile 128x256 stages 64x4 splitk 1 ..."
+  // The winner's cuBLASLt configuration: "algo A tile T stages S splitk K
+  // reduction R swizzle W custom C cluster L", each cuBLASLt's enum value
+  // (cublasLtMatmulTile_t, cublasLtMatmulStages_t, ..., in cublasLt.h).
+  std::string best_config;
   int64_t configs_enumerated = 0;  // exhaustive: configurations cublasLtMatmulAlgoCheck accepted (0 for heuristic)
   int64_t configs_checked = 0;     // exhaustive: configurations offered to cublasLtMatmulAlgoCheck
   std::string search_capped;       // empty, or why the exhaustive search stopped early (a cap, with the numbers)

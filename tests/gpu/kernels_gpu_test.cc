@@ -8,12 +8,18 @@
 // - Memory kernels' results are exact, and bytes are counted as STREAM does.
 // - Copies arrive intact, with bandwidth > 0, in every direction and pair.
 // - Peak kernels compute their closed-form results and stay within physical
-//   bounds: < 105% of SMs x per-SM rate x the clock measured during the run.
+//   bounds: < 105% of SMs x per-SM rate x the clock measured during the run;
+//   on compute capability 9.0 the wgmma kernel runs, is exact and is at least
+//   as fast as mma.sync (elsewhere it is skipped with the reason).
+// - The exhaustive cuBLASLt search times the heuristic's candidates and the
+//   enumerated configurations, so its best is at least the heuristic search's
+//   best (within noise), and the GEMM it picks is verified like any other.
 // - Too large is skipped or refused with the numbers, never a crash.
 #include <gtest/gtest.h>
 
 #include <any>
 #include <cmath>
+#include <iostream>
 #include <map>
 #include <memory>
 
@@ -91,6 +97,51 @@ TEST_F(KernelsGpu, GemmIsVerifiedInEveryPrecision) {
   }
 }
 
+// Heuristic and exhaustive search on one bf16 shape: the exhaustive search
+// starts with the same heuristic candidates, so (noise aside: 3%) it finds at
+// least what they do, it enumerates more, and its winner passes the check.
+TEST_F(KernelsGpu, ExhaustiveSearchFindsAtLeastTheHeuristicsBestAndIsVerified) {
+  if (!GemmDtypeUnsupportedReason("bf16", id_.cc_major, id_.cc_minor).empty()) GTEST_SKIP() << "no bf16 tensor cores";
+  const GemmShape shape{"square", 2048, 2048, 2048};
+  GpuGemmOptions o;
+  o.measure = options_;
+  o.algo_candidates = 8;
+  GpuGemmResult h = bench_->Gemm(0, "bf16", shape, o);
+  ASSERT_EQ(h.skipped, "");
+  EXPECT_EQ(h.search, "heuristic");
+  EXPECT_EQ(h.best_source, "heuristic");
+  EXPECT_EQ(h.configs_enumerated, 0);
+  EXPECT_FALSE(h.best_config.empty());
+
+  o.search = "exhaustive";
+  o.exhaustive_max_configs = 3000;
+  o.exhaustive_time_cap_s = 120;
+  GpuGemmResult e = bench_->Gemm(0, "bf16", shape, o);
+  ASSERT_EQ(e.skipped, "");
+  EXPECT_EQ(e.search, "exhaustive");
+  EXPECT_GT(e.configs_enumerated, 0);
+  EXPECT_GE(e.configs_checked, e.configs_enumerated);
+  EXPECT_GT(e.algos_tried, h.algos_tried) << "the enumeration added nothing to time";
+  EXPECT_TRUE(e.best_source == "heuristic" || e.best_source == "enumerated") << e.best_source;
+  EXPECT_FALSE(e.best_config.empty());
+  EXPECT_GE(e.best_search_flop_rate, 0.97 * h.best_search_flop_rate)
+      << "exhaustive " << e.best_config << " vs heuristic " << h.best_config << "; capped: " << e.search_capped;
+  EXPECT_GT(e.checked, 0);
+  EXPECT_EQ(e.wrong, 0) << e.best_config;
+  EXPECT_LT(e.max_error_ratio, 1.0);
+  EXPECT_GT(e.flop_rate, 0);
+  std::cout << "heuristic: " << h.best_search_flop_rate / 1e12 << " TFLOP/s (" << h.best_config
+            << "); exhaustive: " << e.best_search_flop_rate / 1e12 << " TFLOP/s (" << e.best_config << ", "
+            << e.best_source << ", " << e.algos_tried << " timed of " << e.configs_enumerated << " enumerated"
+            << (e.search_capped.empty() ? "" : "; " + e.search_capped) << ")\n";
+}
+
+TEST_F(KernelsGpu, UnknownAlgorithmSearchIsAUsageError) {
+  GpuGemmOptions o;
+  o.search = "random";
+  EXPECT_THROW(bench_->Gemm(0, "fp32", {"square", 256, 256, 256}, o), UsageError);
+}
+
 TEST_F(KernelsGpu, Fp8ShapesThatAreNotMultiplesOf16AreSkippedWithTheReason) {
   GpuGemmOptions o;
   o.measure = options_;
@@ -141,11 +192,15 @@ TEST_F(KernelsGpu, MemoryLargerThanFreeIsRefusedWithTheNumbers) {
 
 TEST_F(KernelsGpu, PeakKernelsAreCheckedAndWithinPhysicalBounds) {
   auto results = bench_->Peak(0, options_);
-  ASSERT_EQ(results.size(), 3u);
+  ASSERT_EQ(results.size(), 4u);  // fma fp32, fma fp64, mma bf16, wgmma bf16
   for (const auto& r : results) {
     SCOPED_TRACE(r.kernel + " " + r.dtype);
     if (!r.skipped.empty()) {
-      EXPECT_LT(id_.cc_major, 8);
+      if (r.kernel == "wgmma") {
+        EXPECT_FALSE(id_.cc_major == 9 && id_.cc_minor == 0) << r.skipped;
+      } else {
+        EXPECT_LT(id_.cc_major, 8);
+      }
       continue;
     }
     EXPECT_GT(r.checked, 0);
@@ -157,6 +212,38 @@ TEST_F(KernelsGpu, PeakKernelsAreCheckedAndWithinPhysicalBounds) {
       EXPECT_LT(r.flop_rate, 1.05 * r.clock_peak);
     }
   }
+}
+
+// wgmma (sm_90a) is the instruction that reaches Hopper's datasheet rate:
+// on 9.0 it must run, every accumulator must equal 16 per wgmma, and it must
+// be at least as fast as mma.sync; elsewhere it is skipped saying why.
+TEST_F(KernelsGpu, WgmmaPeakIsExactAndAtLeastMmaSyncOnHopper) {
+  auto results = bench_->Peak(0, options_);
+  const GpuPeakResult* mma = nullptr;
+  const GpuPeakResult* wgmma = nullptr;
+  for (const auto& r : results) {
+    if (r.kernel == "mma") mma = &r;
+    if (r.kernel == "wgmma") wgmma = &r;
+  }
+  ASSERT_NE(wgmma, nullptr);
+  EXPECT_EQ(wgmma->dtype, "bf16");
+  if (!(id_.cc_major == 9 && id_.cc_minor == 0)) {
+    EXPECT_NE(wgmma->skipped.find("9.0"), std::string::npos) << wgmma->skipped;
+    return;
+  }
+  ASSERT_EQ(wgmma->skipped, "");
+  ASSERT_NE(mma, nullptr);
+  ASSERT_EQ(mma->skipped, "");
+  EXPECT_GT(wgmma->checked, 0);
+  EXPECT_EQ(wgmma->wrong, 0) << "accumulators differ from 16 per wgmma: see docs/kernels.md, wgmma";
+  EXPECT_NEAR(wgmma->flops_per_clock_sm, 4096, 1e-9);
+  EXPECT_GE(wgmma->flop_rate, mma->flop_rate);
+  if (wgmma->clock_peak > 0) {
+    EXPECT_LT(wgmma->flop_rate, 1.05 * wgmma->clock_peak);
+  }
+  std::cout << "wgmma " << wgmma->flop_rate / 1e12 << " TFLOP/s (" << 100 * wgmma->flop_rate / wgmma->clock_peak
+            << "% of clock peak at " << wgmma->clock_hz / 1e6 << " MHz); mma.sync " << mma->flop_rate / 1e12
+            << " TFLOP/s\n";
 }
 
 TEST_F(KernelsGpu, CopiesArriveIntactInEveryDirectionAndPair) {
