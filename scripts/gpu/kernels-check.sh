@@ -117,10 +117,10 @@ if g16:
     verdict(t >= 760, f"bf16 8192^3: {t:.1f} TFLOP/s (target >= 760), {g16[0]['pct_of_peak']:.1f}% of datasheet")
     if gex:
         e = gex[0]
-        # What the exhaustive search did, where the JSON carries it (names as
-        # in GpuGemmResult; absent ones are left out).
-        how = ", ".join(f"{k} {e[k]}" for k in ("best_source", "best_config", "algos_tried", "configs_enumerated",
-                                                "search_capped") if e.get(k) not in (None, ""))
+        # What the exhaustive search did (the JSON's "algo_search" object).
+        a = e.get("algo_search") or {}
+        how = ", ".join(f"{k} {a[k]}" for k in ("search", "best_source", "best_config", "tried", "configs_enumerated",
+                                                "capped") if a.get(k) not in (None, ""))
         verdict(e.get("verified", True) and t >= 0.97 * e["tflops"],
                 f"bf16 8192^3 default search: {t:.1f} vs {e['tflops']:.1f} TFLOP/s with the exhaustive search "
                 f"({100 * t / e['tflops']:.1f}%, target >= 97%; exhaustive verified: {e.get('verified')}; {how})")
