@@ -129,7 +129,10 @@ std::string Gbps(double bps) { return fmt::format("{:.2f}", bps / 1e9); }
 void PrintHeader(const coll::Communicator& comm, const coll::BenchOptions& b, const std::string& note) {
   std::printf("# clusterbench collectives: backend %s, %d rank(s), %s, iters %d, warmup %d, checks %d, -a %d\n",
               comm.backend().c_str(), comm.size(), coll::Name(b.dtype), b.iters, b.warmup, b.checks, b.average);
-  if (comm.init_seconds() > 0) std::printf("# communicator init: %.3f s\n", comm.init_seconds());
+  if (comm.init_seconds() > 0) {
+    const std::string how = comm.init_method().empty() ? "" : " (" + comm.init_method() + ")";
+    std::printf("# communicator init: %.3f s%s\n", comm.init_seconds(), how.c_str());
+  }
   if (!note.empty()) std::printf("# %s\n", note.c_str());
   std::printf("#  Rank %3d on %s device %s\n", 0, comm.ranks()[0].host.c_str(), comm.ranks()[0].device.c_str());
   std::printf("#\n#%12s %12s %8s %6s %6s %10s %7s %7s %7s %10s %7s %7s %7s\n", "size", "count", "type", "redop", "root",
@@ -313,6 +316,10 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
               "# %d concurrent groups (--split %s); per group, out of place: op size group members first-rank time(us) "
               "busbw(GB/s) #wrong\n",
               rep.group_count, b.split.c_str());
+          if (rep.group_init_seconds > 0) {
+            std::printf("# group communicators init: %.3f s (slowest group%s%s)\n", rep.group_init_seconds,
+                        rep.group_init_method.empty() ? "" : ", ", rep.group_init_method.c_str());
+          }
           for (const auto& g : rep.groups) {
             if (g.in_place) continue;
             std::printf("#   %-14s %12zu %5d %5d %6d %10s %8s %6lld\n", coll::Name(g.op), g.size, g.group, g.members,
@@ -328,7 +335,11 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         nlohmann::json j = {{"backend", comm.backend()},          {"ranks", comm.size()},
                             {"results", nlohmann::json::array()}, {"avg_busbw_gbps", rep.avg_busbw / 1e9},
                             {"wrong", rep.total_wrong},           {"init_s", comm.init_seconds()},
-                            {"p2p", nlohmann::json::array()}};
+                            {"init_method", comm.init_method()},  {"p2p", nlohmann::json::array()}};
+        if (!rep.groups.empty()) {
+          j["split_init_s"] = rep.group_init_seconds;
+          j["split_init_method"] = rep.group_init_method;
+        }
         for (const auto& r : rep.results) {
           if (r.has_out_of_place) j["results"].push_back(TimingJson(r, false));
           if (r.has_in_place) j["results"].push_back(TimingJson(r, true));

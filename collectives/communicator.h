@@ -40,6 +40,11 @@ class Communicator {
   virtual const std::vector<RankInfo>& ranks() const = 0;
   // Seconds spent creating the communicator (NCCL init, MPI_Init excluded).
   virtual double init_seconds() const { return 0; }
+  // How it was created, for the report: "ncclCommInitAll",
+  // "ncclCommInitRankScalable (4 roots)", "ncclCommSplit"; "" when nothing to say.
+  virtual std::string init_method() const { return ""; }
+  // True when Alloc returns device memory (NCCL; MPI with --buffers device).
+  virtual bool device_buffers() const { return false; }
   // Bytes a rank may allocate for buffers (device memory for NCCL).
   virtual size_t memory_limit() const = 0;
 

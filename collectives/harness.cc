@@ -405,6 +405,8 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     Arrive(world, o, "splitting into groups");
     group = world.Split(color, world.rank());
     report.group_count = static_cast<int>(world.AllReduceSum(group->rank() == 0 ? 1 : 0));
+    report.group_init_seconds = world.AllReduceMax(group->init_seconds());
+    report.group_init_method = group->init_method();
     // The same decision on every rank: the smallest group bounds the root.
     const int smallest = static_cast<int>(-world.AllReduceMax(-static_cast<double>(group->size())));
     bool rooted = false;

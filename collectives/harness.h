@@ -101,6 +101,8 @@ struct BenchReport {
   std::vector<PerRankRow> per_rank;  // the whole job, or the first group with --split
   std::vector<GroupRow> groups;      // --split: every group
   int group_count = 0;
+  double group_init_seconds = 0;  // --split: the slowest group's communicator creation (every rank)
+  std::string group_init_method;  // --split: how the groups were created (Communicator::init_method)
   std::vector<P2pResult> p2p;
   int64_t total_wrong = 0;
   bool interrupted = false;  // SIGINT/SIGTERM: the sweep stopped early on every rank

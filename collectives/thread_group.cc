@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <chrono>
+#include <map>
+#include <utility>
 
 #include "core/error.h"
 
@@ -107,12 +109,53 @@ bool ThreadGroup::ArriveWithin(int rank, double timeout_s, std::vector<int>* mis
   return false;
 }
 
+ThreadGroup::SplitResult ThreadGroup::Split(int rank, int color, int key) {
+  CheckRank(rank);
+  // Every rank posts (color, key); rank 0 forms the groups.
+  const std::vector<double> all = Gather(rank, {static_cast<double>(color), static_cast<double>(key)});
+  if (rank == 0) {
+    std::map<int, std::vector<std::pair<int, int>>> groups;  // color -> (key, rank)
+    for (int r = 0; r < size_; ++r) {
+      groups[static_cast<int>(all[static_cast<size_t>(2 * r)])].push_back(
+          {static_cast<int>(all[static_cast<size_t>(2 * r + 1)]), r});
+    }
+    std::vector<SplitResult> results(static_cast<size_t>(size_));
+    std::vector<std::unique_ptr<ThreadGroup>> made;
+    for (auto& [c, members] : groups) {
+      std::sort(members.begin(), members.end());
+      made.push_back(std::make_unique<ThreadGroup>(static_cast<int>(members.size())));
+      std::vector<int> order;
+      for (const auto& m : members) order.push_back(m.second);
+      for (size_t i = 0; i < members.size(); ++i) {
+        results[static_cast<size_t>(members[i].second)] = {made.back().get(), static_cast<int>(i), order};
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& child : made) {
+      if (broken_) child->Break(why_);  // broken meanwhile: the children are too
+      children_.push_back(std::move(child));
+    }
+    split_results_ = std::move(results);
+  }
+  Barrier();  // every result written
+  SplitResult mine;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    mine = split_results_[static_cast<size_t>(rank)];
+  }
+  Barrier();  // nobody overwrites the results before all have read theirs
+  return mine;
+}
+
 void ThreadGroup::Break(const std::string& why) {
   std::lock_guard<std::mutex> lock(mu_);
   if (!broken_) {
     broken_ = true;
     why_ = why;
   }
+  // Ranks may wait in a group split from this one: wake them too. Locks go
+  // parent before child only, so this cannot deadlock.
+  for (auto& child : children_) child->Break(why);
   cv_.notify_all();
 }
 

@@ -16,6 +16,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -45,8 +46,19 @@ class ThreadGroup {
   // that did not arrive in *missing (the caller then ends the process).
   bool ArriveWithin(int rank, double timeout_s, std::vector<int>* missing);
 
-  // Ends the group: waiting and later calls throw cb::RuntimeError with
-  // `why`. The first reason given is kept. Thread-safe; never throws.
+  // Splits the group as MPI_Comm_split does: every rank calls it; ranks with
+  // the same color form a child group, ordered by key (ties by rank). The
+  // children live as long as this group; Break() breaks them too.
+  struct SplitResult {
+    ThreadGroup* group = nullptr;  // this rank's child group
+    int rank = 0;                  // this rank's rank in it
+    std::vector<int> members;      // the child's ranks in this group, child order
+  };
+  SplitResult Split(int rank, int color, int key);
+
+  // Ends the group (and the groups split from it): waiting and later calls
+  // throw cb::RuntimeError with `why`. The first reason given is kept.
+  // Thread-safe; never throws.
   void Break(const std::string& why);
   bool broken() const;
 
@@ -70,6 +82,10 @@ class ThreadGroup {
   // Break.
   bool broken_ = false;
   std::string why_;
+  // Split: the children (appended by rank 0, under mu_) and, between the two
+  // barriers of a Split, each rank's result.
+  std::vector<std::unique_ptr<ThreadGroup>> children_;
+  std::vector<SplitResult> split_results_;
 };
 
 }  // namespace cb::coll

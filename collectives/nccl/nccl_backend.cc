@@ -72,6 +72,11 @@ class ThreadControl : public ControlPlane {
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
     return group_->ArriveWithin(rank_, timeout_s, missing);
   }
+  // The child group lives in (and is broken with) this one.
+  ControlSplit Split(int color, int key) override {
+    ThreadGroup::SplitResult s = group_->Split(rank_, color, key);
+    return {std::make_unique<ThreadControl>(s.group, s.rank), std::move(s.members)};
+  }
   [[noreturn]] void EndJob(int code) override {
     std::fflush(stdout);
     std::fflush(stderr);
@@ -122,11 +127,12 @@ class NcclThreadsBackend : public Backend {
         s.comm = comms_[static_cast<size_t>(r)];
         s.ranks = infos;
         s.init_seconds = init_s;
+        s.init_method = "ncclCommInitAll";
         s.memory_limit = limit;
         s.control = controls_[static_cast<size_t>(r)].get();
         s.job = &job_;
         ranks_.push_back(std::make_unique<NcclCommunicator>(s));
-        job_.ranks.push_back(ranks_.back().get());
+        job_.Add(ranks_.back().get());
       }
     } catch (...) {
       ranks_.clear();

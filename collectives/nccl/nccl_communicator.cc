@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <future>
 #include <thread>
 
@@ -17,6 +18,8 @@ namespace {
 
 // How long Abort waits for ncclCommAbort before ending the job regardless.
 constexpr auto kAbortGrace = std::chrono::seconds(10);
+
+double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
 [[noreturn]] void Park() {
   for (;;) std::this_thread::sleep_for(std::chrono::hours(1));
@@ -96,6 +99,21 @@ ncclRedOp_t ToNccl(RedOp r) {
   throw RuntimeError(fmt::format("nccl: no NCCL reduction for {}", static_cast<int>(r)));
 }
 
+void LocalJob::Add(NcclCommunicator* c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  comms_.push_back(c);
+}
+
+void LocalJob::Remove(NcclCommunicator* c) {
+  std::lock_guard<std::mutex> lock(mu_);
+  comms_.erase(std::remove(comms_.begin(), comms_.end(), c), comms_.end());
+}
+
+std::vector<NcclCommunicator*> LocalJob::Communicators() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return comms_;
+}
+
 NcclCommunicator::NcclCommunicator(const Setup& s)
     : rank_(s.rank),
       size_(s.size),
@@ -103,6 +121,7 @@ NcclCommunicator::NcclCommunicator(const Setup& s)
       comm_(s.comm),
       ranks_(s.ranks),
       init_seconds_(s.init_seconds),
+      init_method_(s.init_method),
       memory_limit_(s.memory_limit),
       control_(s.control),
       job_(s.job) {
@@ -119,6 +138,86 @@ NcclCommunicator::~NcclCommunicator() {
   cudaSetDevice(device_);
   if (scratch_) cudaFree(scratch_);
   if (stream_) cudaStreamDestroy(stream_);
+  if (!owns_comm_) return;
+  job_->Remove(this);
+  if (job_->failed.load() || std::uncaught_exceptions() > 0) {
+    // Local, as the backends do after a failure: the other ranks may never
+    // come to a collective destroy, and the control plane stays as it is
+    // (freeing an MPI communicator is collective too).
+    ncclCommAbort(comm_);
+    (void)owned_control_.release();
+    return;
+  }
+  ncclCommDestroy(comm_);
+}
+
+std::unique_ptr<Communicator> NcclCommunicator::Split(int color, int key) {
+  if (color < 0) {
+    throw UsageError(fmt::format("nccl split: color {} must not be negative ({})", color, Who()));
+  }
+  // ncclCommSplit allocates device memory: nobody may have NCCL work in
+  // flight (the deadlock rule in the header).
+  Wait();
+  control_->Barrier();
+  ControlSplit sub = control_->Split(color, key);
+  const auto me = std::find(sub.members.begin(), sub.members.end(), rank_);
+  if (!sub.control || me == sub.members.end()) {
+    throw RuntimeError(fmt::format("nccl split: the control plane's group for color {} lacks this rank ({})", color,
+                                   Who()));
+  }
+  const int group_rank = static_cast<int>(me - sub.members.begin());
+  const int group_size = static_cast<int>(sub.members.size());
+
+  CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  // A configuration of its own (not the parent's) with NCCL's defaults:
+  // splitShare off, so each group gets its own channels and buffers, as a
+  // separate job would.
+  ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+  ncclComm_t child = nullptr;
+  const double t0 = Now();
+  CB_NCCL_CHECK(ncclCommSplit(comm_, color, key, &child, &config), Who());
+  double seconds = Now() - t0;
+  std::unique_ptr<NcclCommunicator> c;
+  try {
+    int nccl_rank = -1, nccl_size = 0;
+    CB_NCCL_CHECK(ncclCommUserRank(child, &nccl_rank), Who());
+    CB_NCCL_CHECK(ncclCommCount(child, &nccl_size), Who());
+    if (nccl_rank != group_rank || nccl_size != group_size) {
+      // Results would be gathered under the wrong ranks: refuse.
+      throw RuntimeError(
+          fmt::format("nccl split: ncclCommSplit made this rank {} of {} but the control plane {} of {} (color {}, "
+                      "key {}; {})",
+                      nccl_rank, nccl_size, group_rank, group_size, color, key, Who()));
+    }
+    auto infos = std::make_shared<std::vector<RankInfo>>();
+    for (int m : sub.members) infos->push_back((*ranks_)[static_cast<size_t>(m)]);
+    // The group's figures agreed within it: the slowest member's creation
+    // time, and the least memory left after NCCL's own allocations.
+    seconds = sub.control->AllReduceMax(seconds);
+    const size_t left = std::min(memory_limit_, MemoryLimitOf(device_, Who()));
+    const size_t limit = static_cast<size_t>(-sub.control->AllReduceMax(-static_cast<double>(left)));
+    Setup s;
+    s.rank = group_rank;
+    s.size = group_size;
+    s.device = device_;
+    s.comm = child;
+    s.ranks = infos;
+    s.init_seconds = seconds;
+    s.init_method = "ncclCommSplit";
+    s.memory_limit = limit;
+    s.control = sub.control.get();
+    s.job = job_;
+    c = std::make_unique<NcclCommunicator>(s);
+  } catch (...) {
+    ncclCommAbort(child);
+    throw;
+  }
+  c->owned_control_ = std::move(sub.control);
+  c->owns_comm_ = true;
+  job_->Add(c.get());
+  // Every member's stream exists before any member starts work on the group.
+  c->control_->Barrier();
+  return c;
 }
 
 std::string NcclCommunicator::Who() const {
@@ -293,7 +392,7 @@ void NcclCommunicator::Abort(int code) {
   auto done = std::make_shared<std::promise<void>>();
   std::future<void> finished = done->get_future();
   std::thread([job = job_, done] {
-    for (NcclCommunicator* r : job->ranks) {
+    for (NcclCommunicator* r : job->Communicators()) {
       cudaSetDevice(r->device());
       ncclCommAbort(r->comm());
     }

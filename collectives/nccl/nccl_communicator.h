@@ -28,6 +28,13 @@
 //
 // Control plane: delegated to a ControlPlane (threads of this process, or
 // MPI), so the same communicator serves both modes of the backend.
+//
+// Split (--split): the control plane splits first (MPI_Comm_split, or the
+// ThreadGroup's split), then ncclCommSplit on the data plane with the same
+// color and key, so both order the group's ranks alike (checked). The group's
+// communicator owns its NCCL comm and control plane; ncclCommSplit is
+// collective over the parent, so every rank of the job calls Split, each from
+// its own thread (GPUs driven by threads) or process (MPI).
 #ifndef CLUSTERBENCH_COLLECTIVES_NCCL_NCCL_COMMUNICATOR_H_
 #define CLUSTERBENCH_COLLECTIVES_NCCL_NCCL_COMMUNICATOR_H_
 
@@ -38,6 +45,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -45,6 +53,8 @@
 #include "collectives/communicator.h"
 
 namespace cb::coll::nccl_detail {
+
+struct ControlSplit;
 
 // The harness's control plane for one rank: blocking, small host values.
 // Same contract as the matching Communicator methods.
@@ -57,18 +67,35 @@ class ControlPlane {
   virtual int64_t AllReduceSum(int64_t v) = 0;
   virtual double Broadcast(double v) = 0;
   virtual bool ArriveWithin(double timeout_s, std::vector<int>* missing) = 0;
+  // As MPI_Comm_split (every rank calls it): ranks with the same color form a
+  // group ordered by key, ties by rank. Returns this rank's group.
+  virtual ControlSplit Split(int color, int key) = 0;
   // Ends every process of the job (MPI_Abort, or _Exit for one process).
   [[noreturn]] virtual void EndJob(int code) = 0;
+};
+
+struct ControlSplit {
+  std::unique_ptr<ControlPlane> control;  // this rank's group
+  std::vector<int> members;               // the group's ranks in the parent, group order
 };
 
 class NcclCommunicator;
 
 // What the local ranks of one process share: whether one of them failed (the
-// others then stop waiting on their streams) and the list Abort() ends.
-struct LocalJob {
+// others then stop waiting on their streams) and the communicators Abort()
+// ends (the job's and the groups split from it). Thread-safe.
+class LocalJob {
+ public:
   std::atomic<bool> failed{false};    // a local rank threw: Wait() gives up
   std::atomic<bool> aborting{false};  // Abort() runs: the other local ranks park
-  std::vector<NcclCommunicator*> ranks;
+
+  void Add(NcclCommunicator* c);
+  void Remove(NcclCommunicator* c);
+  std::vector<NcclCommunicator*> Communicators() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<NcclCommunicator*> comms_;
 };
 
 // NCCL's element type and reduction.
@@ -84,13 +111,16 @@ class NcclCommunicator : public Communicator {
     ncclComm_t comm = nullptr;                           // initialised; owned by the backend
     std::shared_ptr<const std::vector<RankInfo>> ranks;  // every rank, identical everywhere
     double init_seconds = 0;
+    std::string init_method;  // the NCCL call that created comm
     size_t memory_limit = 0;  // the same on every rank
     ControlPlane* control = nullptr;
     LocalJob* job = nullptr;
   };
   // Creates the rank's stream on setup.device (and makes it current).
   explicit NcclCommunicator(const Setup& setup);
-  // Frees the stream and scratch buffer; does not destroy the NCCL comm.
+  // Frees the stream and scratch buffer. Destroys the NCCL comm only when it
+  // came from Split (the backend owns the job's), aborting it instead after a
+  // failure (ncclCommDestroy could wait for ranks that will not come).
   ~NcclCommunicator() override;
   NcclCommunicator(const NcclCommunicator&) = delete;
   NcclCommunicator& operator=(const NcclCommunicator&) = delete;
@@ -100,6 +130,8 @@ class NcclCommunicator : public Communicator {
   int size() const override { return size_; }
   const std::vector<RankInfo>& ranks() const override { return *ranks_; }
   double init_seconds() const override { return init_seconds_; }
+  std::string init_method() const override { return init_method_; }
+  bool device_buffers() const override { return true; }
   // Room for the harness's two buffers: 80% of the free device memory after
   // NCCL's init (the rest for NCCL's lazily created connections), of which
   // two thirds (a third buffer may stage in-place alltoall and sendrecv, as
@@ -136,6 +168,11 @@ class NcclCommunicator : public Communicator {
   // ncclCommAbort on every communicator of this process (waiting at most a
   // few seconds for it), then ends the job through the control plane.
   [[noreturn]] void Abort(int code) override;
+  // Every rank of this communicator calls it (from its own thread or
+  // process). Throws cb::UsageError for a negative color, cb::RuntimeError
+  // when NCCL fails or orders the group unlike the control plane. The
+  // result's init_seconds() is ncclCommSplit's time, the maximum over the group.
+  std::unique_ptr<Communicator> Split(int color, int key) override;
 
   int device() const { return device_; }
   ncclComm_t comm() const { return comm_; }
@@ -153,9 +190,13 @@ class NcclCommunicator : public Communicator {
   ncclComm_t comm_;
   std::shared_ptr<const std::vector<RankInfo>> ranks_;
   double init_seconds_;
+  std::string init_method_;
   size_t memory_limit_;
   ControlPlane* control_;
   LocalJob* job_;
+  // Set for a communicator made by Split: it owns its NCCL comm and control plane.
+  bool owns_comm_ = false;
+  std::unique_ptr<ControlPlane> owned_control_;
   cudaStream_t stream_ = nullptr;
   void* scratch_ = nullptr;
   size_t scratch_bytes_ = 0;

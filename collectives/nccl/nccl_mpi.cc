@@ -28,6 +28,7 @@
 #include <exception>
 #include <map>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 
 #include "collectives/mpi/mpi_call.h"
@@ -47,24 +48,40 @@ double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 // The control plane over MPI: the MPI backend's communicator.
 class MpiControl : public ControlPlane {
  public:
-  explicit MpiControl(MPI_Comm parent) : comm_(parent) {}
-  const MpiCommunicator& mpi() const { return comm_; }
-  void Barrier() override { comm_.Barrier(); }
-  std::vector<double> Gather(const std::vector<double>& mine) override { return comm_.Gather(mine); }
-  double AllReduceMax(double v) override { return comm_.AllReduceMax(v); }
-  int64_t AllReduceSum(int64_t v) override { return comm_.AllReduceSum(v); }
-  double Broadcast(double v) override { return comm_.Broadcast(v); }
+  explicit MpiControl(MPI_Comm parent) : comm_(std::make_unique<MpiCommunicator>(parent)) {}
+  explicit MpiControl(std::unique_ptr<MpiCommunicator> comm) : comm_(std::move(comm)) {}
+  const MpiCommunicator& mpi() const { return *comm_; }
+  void Barrier() override { comm_->Barrier(); }
+  std::vector<double> Gather(const std::vector<double>& mine) override { return comm_->Gather(mine); }
+  double AllReduceMax(double v) override { return comm_->AllReduceMax(v); }
+  int64_t AllReduceSum(int64_t v) override { return comm_->AllReduceSum(v); }
+  double Broadcast(double v) override { return comm_->Broadcast(v); }
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
-    return comm_.ArriveWithin(timeout_s, missing);
+    return comm_->ArriveWithin(timeout_s, missing);
+  }
+  // MPI_Comm_split (MpiCommunicator::Split). Its ranks() keep job ranks,
+  // which name the members' ranks in this control plane.
+  ControlSplit Split(int color, int key) override {
+    std::unique_ptr<Communicator> sub = comm_->Split(color, key);
+    auto* raw = dynamic_cast<MpiCommunicator*>(sub.get());
+    if (!raw) throw RuntimeError("nccl split: the MPI control plane's split is not an MPI communicator");
+    (void)sub.release();
+    auto child = std::unique_ptr<MpiCommunicator>(raw);
+    std::unordered_map<int, int> index;  // job rank -> rank here
+    for (size_t i = 0; i < comm_->ranks().size(); ++i) index[comm_->ranks()[i].rank] = static_cast<int>(i);
+    std::vector<int> members;
+    for (const RankInfo& ri : child->ranks()) members.push_back(index.at(ri.rank));
+    return {std::make_unique<MpiControl>(std::move(child)), std::move(members)};
   }
   [[noreturn]] void EndJob(int code) override {
     std::fflush(stdout);
     std::fflush(stderr);
-    comm_.Abort(code);
+    comm_->Abort(code);
+    std::abort();  // Abort does not return (g++ does not see [[noreturn]] through the virtual call)
   }
 
  private:
-  MpiCommunicator comm_;
+  std::unique_ptr<MpiCommunicator> comm_;
 };
 
 int LocalRankFromEnvironment() {
@@ -231,11 +248,12 @@ class NcclMpiBackend : public Backend {
     s.comm = nccl_;
     s.ranks = infos;
     s.init_seconds = init_s;
+    s.init_method = "ncclCommInitRank";
     s.memory_limit = static_cast<size_t>(limit);
     s.control = control_.get();
     s.job = &job_;
     comm_ = std::make_unique<NcclCommunicator>(s);
-    job_.ranks.push_back(comm_.get());
+    job_.Add(comm_.get());
   }
 
   bool finalize_ = false;  // this object initialised MPI

@@ -11,7 +11,9 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -155,6 +157,45 @@ TEST_F(NcclBackendTest, PointToPointMeasuresEveryRingPair) {
     EXPECT_GT(p.bandwidth, 0) << p.src << " -> " << p.dst;
     EXPECT_GT(p.latency_s, 0) << p.src << " -> " << p.dst;
   }
+}
+
+// --split with NCCL: the groups run the sweep concurrently. intra is one
+// group of every GPU (one host); MOD:2 two groups when there are two GPUs or
+// more. Expected: no wrong element, one figure per group, every group's
+// creation timed, and the group's ranks the members' own infos in key order.
+TEST_F(NcclBackendTest, SplitGroupsRunExactlyAndReportTheirInitTime) {
+  for (const char* split : {"intra", "MOD:2"}) {
+    SCOPED_TRACE(split);
+    BenchOptions o = Small(DataType::kFloat);
+    o.ops = {OpKind::kAllReduce, OpKind::kAllGather, OpKind::kAllToAll};
+    o.split = split;
+    BenchReport rep = Run(o);
+    const int groups = std::string(split) == "intra" ? 1 : std::min(gpus_, 2);
+    EXPECT_EQ(rep.total_wrong, 0);
+    EXPECT_EQ(rep.group_count, groups);
+    EXPECT_GT(rep.group_init_seconds, 0);
+    EXPECT_EQ(rep.group_init_method, "ncclCommSplit");
+    ASSERT_FALSE(rep.groups.empty());
+    for (const GroupRow& g : rep.groups) EXPECT_EQ(g.wrong, 0) << Name(g.op) << " " << g.size;
+  }
+}
+
+TEST_F(NcclBackendTest, SplitKeepsMemberInfosInKeyOrder) {
+  std::mutex mu;
+  backend_->Run([&](Communicator& comm) {
+    // Reverse order inside each group: key = -rank.
+    std::unique_ptr<Communicator> g = comm.Split(comm.rank() % 2, -comm.rank());
+    std::lock_guard<std::mutex> lock(mu);
+    const int expected_size = (gpus_ - comm.rank() % 2 + 1) / 2;
+    EXPECT_EQ(g->size(), expected_size);
+    EXPECT_EQ(g->backend(), "nccl");
+    EXPECT_EQ(g->init_method(), "ncclCommSplit");
+    ASSERT_EQ(g->ranks().size(), static_cast<size_t>(expected_size));
+    for (size_t i = 1; i < g->ranks().size(); ++i) EXPECT_GT(g->ranks()[i - 1].rank, g->ranks()[i].rank);
+    const RankInfo& me = g->ranks()[static_cast<size_t>(g->rank())];
+    EXPECT_EQ(me.rank, comm.rank());
+    EXPECT_EQ(me.device, comm.ranks()[static_cast<size_t>(comm.rank())].device);
+  });
 }
 
 TEST(NcclBackendErrors, MoreGpusThanPresentIsAUsageErrorNamingBothNumbers) {
