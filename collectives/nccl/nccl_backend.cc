@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -230,6 +231,26 @@ Launch DetectLaunch(const std::function<const char*(const char*)>& getenv) {
     if (end != v && tasks > 1) return {true, fmt::format("SLURM_NTASKS={}", v)};
   }
   return {};
+}
+
+int NcclInitRoots(int ranks, const char* setting) {
+  if (ranks < 1) throw RuntimeError(fmt::format("nccl init roots: {} ranks", ranks));
+  if (setting == nullptr || *setting == '\0') return (ranks + kRanksPerInitRoot - 1) / kRanksPerInitRoot;
+  char* end = nullptr;
+  errno = 0;
+  const long roots = std::strtol(setting, &end, 10);
+  if (end == setting || *end != '\0' || errno != 0 || roots < 1) {
+    throw UsageError(fmt::format("CB_NCCL_INIT_ROOTS={}: expected a positive number of NCCL init roots", setting));
+  }
+  return static_cast<int>(std::min<long>(roots, ranks));
+}
+
+bool HoldsInitRoot(int rank, int ranks, int roots) {
+  const int per = ranks / roots;               // ranks per root, for the later roots
+  const int bigger = ranks % roots;            // roots that serve one rank more
+  const int first_part = bigger * (per + 1);  // ranks served by those
+  if (rank < first_part) return rank % (per + 1) == 0;
+  return (rank - first_part) % per == 0;
 }
 
 std::unique_ptr<Backend> MakeNcclBackend(const BackendOptions& options) {

@@ -13,7 +13,13 @@
 //      context is named, and the job ends with exit code 6);
 //   4. every rank's GPU (name and PCI bus id) gathered: two ranks on one GPU
 //      is a cb::UsageError on every rank, before NCCL would fail on it;
-//   5. rank 0's ncclUniqueId by MPI_Bcast, then ncclCommInitRank (timed).
+//   5. the number of init roots (rank 0 reads CB_NCCL_INIT_ROOTS; the default
+//      is one per kRanksPerInitRoot ranks) by MPI_Bcast; with one root, rank
+//      0's ncclUniqueId by MPI_Bcast, then ncclCommInitRank; with more (NCCL
+//      >= 2.23), each root rank (HoldsInitRoot) creates an id, MPI_Allgatherv
+//      gives every rank all of them in root order, then
+//      ncclCommInitRankScalable. The NCCL call is timed (the maximum over
+//      ranks is reported) and named in the report.
 // Lifetime as the MPI backend's: after a failure neither ncclCommDestroy nor
 // MPI_Finalize (both collective) is called; the process exits and mpirun
 // ends the job.
@@ -33,6 +39,7 @@
 
 #include "collectives/mpi/mpi_call.h"
 #include "collectives/mpi/mpi_communicator.h"
+#include "collectives/nccl/nccl_backend.h"
 #include "collectives/nccl/nccl_check.h"
 #include "collectives/nccl/nccl_communicator.h"
 #include "core/error.h"
@@ -230,13 +237,64 @@ class NcclMpiBackend : public Backend {
       infos->push_back(std::move(info));
     }
 
-    // 5. The NCCL communicator.
-    ncclUniqueId id{};
-    if (rank_ == 0) CB_NCCL_CHECK(ncclGetUniqueId(&id), Who());
-    Check(MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, boot_), "MPI_Bcast");
-    const double t0 = Now();
-    CB_NCCL_CHECK(ncclCommInitRank(&nccl_, size_, id, rank_), Who());
-    double init_s = Now() - t0;
+    // 5. The NCCL communicator. Rank 0 decides the number of roots, so that
+    // an environment that differs between ranks cannot split the decision.
+    int roots = 1;
+    std::string roots_error;
+    if (rank_ == 0) {
+      try {
+        roots = NcclInitRoots(size_, std::getenv("CB_NCCL_INIT_ROOTS"));
+      } catch (const UsageError& e) {
+        roots = 0;
+        roots_error = e.what();
+      }
+    }
+    Check(MPI_Bcast(&roots, 1, MPI_INT, 0, boot_), "MPI_Bcast");
+    if (roots < 1) {
+      throw UsageError(rank_ == 0 ? roots_error
+                                  : "nccl backend: rank 0 refused its CB_NCCL_INIT_ROOTS (it says why)");
+    }
+    std::string method = "ncclCommInitRank";
+    double init_s = 0;
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 23, 0)
+    if (roots > 1) {
+      ncclUniqueId my_id{};
+      if (HoldsInitRoot(rank_, size_, roots)) CB_NCCL_CHECK(ncclGetUniqueId(&my_id), Who());
+      std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+      int at = 0;
+      for (int r = 0; r < size_; ++r) {
+        counts[static_cast<size_t>(r)] = HoldsInitRoot(r, size_, roots) ? static_cast<int>(sizeof(ncclUniqueId)) : 0;
+        offsets[static_cast<size_t>(r)] = at;
+        at += counts[static_cast<size_t>(r)];
+      }
+      if (at != roots * static_cast<int>(sizeof(ncclUniqueId))) {
+        throw RuntimeError(fmt::format("nccl backend: {} root ranks for {} roots of {} ranks ({})",
+                                       at / static_cast<int>(sizeof(ncclUniqueId)), roots, size_, Who()));
+      }
+      std::vector<ncclUniqueId> ids(static_cast<size_t>(roots));
+      Check(MPI_Allgatherv(&my_id, counts[static_cast<size_t>(rank_)], MPI_BYTE, ids.data(), counts.data(),
+                           offsets.data(), MPI_BYTE, boot_),
+            "MPI_Allgatherv");
+      ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+      const double t0 = Now();
+      CB_NCCL_CHECK(ncclCommInitRankScalable(&nccl_, size_, rank_, roots, ids.data(), &config), Who());
+      init_s = Now() - t0;
+      method = fmt::format("ncclCommInitRankScalable, {} roots", roots);
+    }
+#else
+    if (roots > 1) {
+      method = fmt::format("ncclCommInitRank; NCCL {} has no scalable init for {} roots", NCCL_VERSION_CODE, roots);
+    }
+    roots = 1;
+#endif
+    if (roots == 1) {
+      ncclUniqueId id{};
+      if (rank_ == 0) CB_NCCL_CHECK(ncclGetUniqueId(&id), Who());
+      Check(MPI_Bcast(&id, static_cast<int>(sizeof id), MPI_BYTE, 0, boot_), "MPI_Bcast");
+      const double t0 = Now();
+      CB_NCCL_CHECK(ncclCommInitRank(&nccl_, size_, id, rank_), Who());
+      init_s = Now() - t0;
+    }
     Check(MPI_Allreduce(MPI_IN_PLACE, &init_s, 1, MPI_DOUBLE, MPI_MAX, boot_), "MPI_Allreduce");
     uint64_t limit = MemoryLimitOf(device_, Who());
     Check(MPI_Allreduce(MPI_IN_PLACE, &limit, 1, MPI_UINT64_T, MPI_MIN, boot_), "MPI_Allreduce");
@@ -248,7 +306,7 @@ class NcclMpiBackend : public Backend {
     s.comm = nccl_;
     s.ranks = infos;
     s.init_seconds = init_s;
-    s.init_method = "ncclCommInitRank";
+    s.init_method = method;
     s.memory_limit = static_cast<size_t>(limit);
     s.control = control_.get();
     s.job = &job_;

@@ -4,9 +4,11 @@
 #include <cuda_runtime_api.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "collectives/backend.h"
 #include "collectives/nccl/nccl_backend.h"
@@ -56,6 +58,46 @@ TEST(NcclLaunch, MoreThanOneGpuPerProcessUnderALauncherIsAUsageError) {
     EXPECT_NE(std::string(e.what()).find("under MPI use one process per GPU (-g 1)"), std::string::npos) << e.what();
   }
   unsetenv("OMPI_COMM_WORLD_SIZE");
+}
+
+// Scalable init: one root per 128 ranks unless CB_NCCL_INIT_ROOTS says
+// otherwise (capped at the rank count); anything but a positive integer is a
+// usage error naming the variable.
+TEST(NcclInitRoots, DefaultIsOneRootPer128RanksAndTheVariableOverridesIt) {
+  EXPECT_EQ(NcclInitRoots(1, nullptr), 1);
+  EXPECT_EQ(NcclInitRoots(128, nullptr), 1);  // ncclCommInitRank, as before
+  EXPECT_EQ(NcclInitRoots(129, ""), 2);
+  EXPECT_EQ(NcclInitRoots(1024, nullptr), 8);
+  EXPECT_EQ(NcclInitRoots(100000, nullptr), 782);
+  EXPECT_EQ(NcclInitRoots(16, "4"), 4);
+  EXPECT_EQ(NcclInitRoots(2, "4"), 2);
+  for (const char* bad : {"0", "-3", "two", "4x"}) {
+    try {
+      NcclInitRoots(16, bad);
+      ADD_FAILURE() << "expected a UsageError for " << bad;
+    } catch (const UsageError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("CB_NCCL_INIT_ROOTS=") + bad), std::string::npos) << e.what();
+    }
+  }
+}
+
+// NCCL's design notes' example: 17 ranks over 5 roots are served 4 4 3 3 3,
+// so the roots are ranks 0, 4, 8, 11 and 14. For any job, exactly `roots`
+// ranks hold one, rank 0 among them.
+TEST(NcclInitRoots, RootRanksStartEachShareOfTheBootstrap) {
+  std::vector<int> holders;
+  for (int r = 0; r < 17; ++r) {
+    if (HoldsInitRoot(r, 17, 5)) holders.push_back(r);
+  }
+  EXPECT_EQ(holders, (std::vector<int>{0, 4, 8, 11, 14}));
+  for (int ranks : {1, 2, 7, 128, 129, 1000, 4099}) {
+    for (int roots = 1; roots <= std::min(ranks, 40); ++roots) {
+      int n = 0;
+      for (int r = 0; r < ranks; ++r) n += HoldsInitRoot(r, ranks, roots) ? 1 : 0;
+      EXPECT_EQ(n, roots) << ranks << " ranks, " << roots << " roots";
+      EXPECT_TRUE(HoldsInitRoot(0, ranks, roots));
+    }
+  }
 }
 
 TEST(NcclLaunch, NoGpuIsAUsageErrorNamingTheHostAndTheCudaError) {
