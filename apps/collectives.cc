@@ -35,6 +35,7 @@ struct CollOptions {
   int gpus = 1, average = 1, root = 0, ranks = 4;
   double timeout = 300;
   std::string split;
+  std::string buffers;  // --buffers: "" (the backend's own), host, device, auto
   std::vector<std::string> injects;
   bool all_pairs = false;
 };
@@ -96,11 +97,12 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
   bo.loopback_ranks = o.ranks;
   bo.gpus_per_process = o.gpus;
   bo.timeout_s = o.timeout;
+  bo.buffers = o.buffers;
   std::string name = o.backend;
   auto has = [&](const std::string& n) { return ctx.backends.factories.count("collectives:" + n) > 0; };
   if (name == "auto") {
     // A GPU job when NCCL is built and GPUs answer; else MPI; else threads.
-    if (has("nccl")) {
+    if (has("nccl") && o.buffers != "host") {
       try {
         auto factory = std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:nccl"));
         return factory(bo);
@@ -112,6 +114,10 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
   }
   if (name == "loopback") {
     if (o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
+    if (o.buffers == "device") {
+      throw UsageError("--buffers device: the loopback backend (threads as ranks) has host buffers only; use --backend "
+                       "mpi with a CUDA-aware MPI, or nccl");
+    }
     return coll::MakeLoopbackBackend(bo);
   }
   if (!has(name)) {
@@ -119,6 +125,9 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
                                  has("mpi") ? ", mpi" : "", has("nccl") ? ", nccl" : ""));
   }
   if (name == "mpi" && o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
+  if (name == "nccl" && o.buffers == "host") {
+    throw UsageError("--buffers host: NCCL moves device memory only; use --backend mpi for host buffers");
+  }
   auto factory = std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:" + name));
   return factory(bo);
 }
@@ -127,8 +136,10 @@ std::string Us(double s) { return fmt::format("{:.2f}", s * 1e6); }
 std::string Gbps(double bps) { return fmt::format("{:.2f}", bps / 1e9); }
 
 void PrintHeader(const coll::Communicator& comm, const coll::BenchOptions& b, const std::string& note) {
-  std::printf("# clusterbench collectives: backend %s, %d rank(s), %s, iters %d, warmup %d, checks %d, -a %d\n",
-              comm.backend().c_str(), comm.size(), coll::Name(b.dtype), b.iters, b.warmup, b.checks, b.average);
+  std::printf(
+      "# clusterbench collectives: backend %s (%s buffers), %d rank(s), %s, iters %d, warmup %d, checks %d, -a %d\n",
+      comm.backend().c_str(), comm.device_buffers() ? "device" : "host", comm.size(), coll::Name(b.dtype), b.iters,
+      b.warmup, b.checks, b.average);
   if (comm.init_seconds() > 0) {
     const std::string how = comm.init_method().empty() ? "" : " (" + comm.init_method() + ")";
     std::printf("# communicator init: %.3f s%s\n", comm.init_seconds(), how.c_str());
@@ -335,7 +346,8 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         nlohmann::json j = {{"backend", comm.backend()},          {"ranks", comm.size()},
                             {"results", nlohmann::json::array()}, {"avg_busbw_gbps", rep.avg_busbw / 1e9},
                             {"wrong", rep.total_wrong},           {"init_s", comm.init_seconds()},
-                            {"init_method", comm.init_method()},  {"p2p", nlohmann::json::array()}};
+                            {"init_method", comm.init_method()},  {"p2p", nlohmann::json::array()},
+                            {"buffers", comm.device_buffers() ? "device" : "host"}};
         if (!rep.groups.empty()) {
           j["split_init_s"] = rep.group_init_seconds;
           j["split_init_method"] = rep.group_init_method;
@@ -390,8 +402,9 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
         run.hosts.assign(hosts.begin(), hosts.end());
         run.config_yaml =
-            fmt::format("backend: {}\ndtype: {}\nredop: {}\nmin_bytes: {}\nmax_bytes: {}\niters: {}\n", comm.backend(),
-                        coll::Name(b.dtype), coll::Name(b.redop), b.min_bytes, b.max_bytes, b.iters);
+            fmt::format("backend: {}\nbuffers: {}\ndtype: {}\nredop: {}\nmin_bytes: {}\nmax_bytes: {}\niters: {}\n",
+                        comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype),
+                        coll::Name(b.redop), b.min_bytes, b.max_bytes, b.iters);
         writer.BeginRun(run);
         for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
         writer.EndRun(rep.interrupted   ? RunStatus::kInterrupted
@@ -447,6 +460,11 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("--split", o->split,
                   "concurrent groups: intra (each host), inter (each rail: same local index on every host), MOD:k "
                   "(rank mod k); the table shows the slowest group");
+  cmd->add_option("--buffers", o->buffers,
+                  "where the benchmarked bytes live: host, device (MPI: GPU memory through a CUDA-aware MPI, a "
+                  "usage error where the build, the MPI or the machine cannot), auto (device where every rank can). "
+                  "Default: host for mpi and loopback, device for nccl")
+      ->check(CLI::IsMember({"host", "device", "auto"}));
   cmd->add_flag("--all-pairs", o->all_pairs, "p2p: every pair across hosts (O(N^2)); default samples O(N)");
   cmd->add_option("--inject", o->injects,
                   "self-test: corrupt:RANK (wrong input), slow:RANK:FRACTION (late by FRACTION of an op), "

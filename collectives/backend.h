@@ -20,6 +20,11 @@ struct BackendOptions {
   int loopback_ranks = 4;    // loopback: threads as ranks
   int gpus_per_process = 1;  // -g: NCCL ranks driven by this process
   double timeout_s = 300;    // watchdog for communicator creation
+  // --buffers: "" or "host" (the MPI backend's host memory), "device" (GPU
+  // memory through a CUDA-aware MPI; a usage error where that cannot be), or
+  // "auto" (device where every rank can, else host). NCCL always uses device
+  // buffers and loopback host buffers (the app checks the combination).
+  std::string buffers;
 };
 
 class Backend {

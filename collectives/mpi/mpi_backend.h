@@ -10,6 +10,13 @@
 // for ranks that are still inside a collective, whereas a process that exits
 // without finalising makes mpirun end the whole job (it then exits with this
 // process's exit code).
+//
+// Buffers (BackendOptions::buffers): host memory, or with "device"/"auto"
+// GPU memory (the local rank's GPU modulo the visible ones) when the build
+// has CUDA, the MPI is CUDA-aware and every rank has a GPU; the ranks agree
+// at creation. "device" where that cannot be is a cb::UsageError thrown by
+// Run on every rank (so only rank 0's process reports it), naming the first
+// rank that cannot and why; "auto" then uses host buffers.
 #ifndef CLUSTERBENCH_COLLECTIVES_MPI_MPI_BACKEND_H_
 #define CLUSTERBENCH_COLLECTIVES_MPI_MPI_BACKEND_H_
 
@@ -48,9 +55,13 @@ class MpiBackend : public Backend {
   void Run(const std::function<void(Communicator&)>& body) override;
 
  private:
+  // Opens device buffers as BackendOptions::buffers asks (collective).
+  void ChooseBuffers(const std::string& buffers);
+
   bool finalize_ = false;  // this object initialised MPI
   bool failed_ = false;    // an exception escaped Run
   std::unique_ptr<Communicator> comm_;
+  std::string usage_error_;  // agreed by every rank at creation; Run throws it
 };
 
 }  // namespace cb::coll

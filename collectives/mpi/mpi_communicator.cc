@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "collectives/mpi/mpi_call.h"
+#include "collectives/mpi/mpi_device.h"
 #include "core/error.h"
 
 namespace cb::coll {
@@ -101,7 +102,59 @@ std::unique_ptr<Communicator> MpiCommunicator::Split(int color, int key) {
   Check(MPI_Allgather(&me, 1, MPI_INT, job.data(), 1, MPI_INT, c->control_), "MPI_Allgather");
   for (int i = 0; i < c->size_; ++i) c->ranks_[static_cast<size_t>(i)].rank = job[static_cast<size_t>(i)];
   c->max_message_bytes_ = max_message_bytes_;
+  if (device_) {
+    // The group uses the same GPU memory; its members' devices are known here.
+    c->device_ = device_;
+    c->memory_limit_ = memory_limit_;
+    for (RankInfo& ri : c->ranks_) {
+      for (const RankInfo& p : ranks_) {
+        if (p.rank == ri.rank) ri.device = p.device;
+      }
+    }
+  }
   return c;
+}
+
+void MpiCommunicator::UseDeviceBuffers(std::shared_ptr<mpi_detail::DeviceBuffers> device) {
+  if (!device) throw RuntimeError(fmt::format("mpi: no device for device buffers ({})", Who()));
+  // Every rank's GPU, in fixed-size slots, for the report and the per-rank table.
+  constexpr size_t kSlot = 256;
+  std::string mine = device->description();
+  mine.resize(kSlot - 1);
+  std::vector<char> all(kSlot * static_cast<size_t>(size_), '\0');
+  Check(MPI_Allgather(mine.c_str(), static_cast<int>(kSlot), MPI_CHAR, all.data(), static_cast<int>(kSlot), MPI_CHAR,
+                      control_),
+        "MPI_Allgather");
+  for (int r = 0; r < size_; ++r) {
+    const char* slot = all.data() + static_cast<size_t>(r) * kSlot;
+    ranks_[static_cast<size_t>(r)].device.assign(slot, strnlen(slot, kSlot));
+  }
+  // The same cap on every rank, so that every rank sweeps the same sizes.
+  uint64_t limit = device->memory_limit();
+  Check(MPI_Allreduce(MPI_IN_PLACE, &limit, 1, MPI_UINT64_T, MPI_MIN, control_), "MPI_Allreduce");
+  memory_limit_ = static_cast<size_t>(limit);
+  device_ = std::move(device);
+}
+
+void MpiCommunicator::CopyLocal(void* dst, const void* src, size_t bytes) {
+  if (bytes == 0) return;
+  if (device_) {
+    device_->Copy(dst, src, bytes);
+  } else {
+    std::memcpy(dst, src, bytes);
+  }
+}
+
+const void* MpiCommunicator::Stage(const void* src, size_t bytes) {
+  if (staging_bytes_ < bytes) {
+    Free(staging_);
+    staging_ = nullptr;
+    staging_bytes_ = 0;
+    staging_ = Alloc(bytes);
+    staging_bytes_ = bytes;
+  }
+  CopyLocal(staging_, src, bytes);
+  return staging_;
 }
 
 MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
@@ -149,6 +202,13 @@ MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
 MpiCommunicator::~MpiCommunicator() {
   int finalized = 0;
   MPI_Finalized(&finalized);
+  if (staging_) {
+    try {
+      Free(staging_);
+    } catch (const std::exception&) {
+      // a destructor does not throw; the process is ending anyway
+    }
+  }
   if (finalized) return;
   if (data_ != MPI_COMM_NULL) MPI_Comm_free(&data_);
   if (control_ != MPI_COMM_NULL) MPI_Comm_free(&control_);
@@ -172,6 +232,7 @@ bool MpiCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string* 
 }
 
 void* MpiCommunicator::Alloc(size_t bytes) {
+  if (device_) return device_->Alloc(bytes);
   // Page-aligned, as a bare benchmark's buffers usually are: a buffer that
   // starts 64 bytes into a page made shared-memory transfers of 16 MiB up to
   // 5% slower than a page-aligned one on the same ranks (benchmarks/
@@ -185,14 +246,28 @@ void* MpiCommunicator::Alloc(size_t bytes) {
   return p;
 }
 
-void MpiCommunicator::Free(void* p) { std::free(p); }
+void MpiCommunicator::Free(void* p) {
+  if (device_) {
+    device_->Free(p);
+  } else {
+    std::free(p);
+  }
+}
 
 void MpiCommunicator::Upload(void* dst, const void* host_src, size_t bytes) {
-  if (bytes) std::memcpy(dst, host_src, bytes);
+  if (device_) {
+    device_->Upload(dst, host_src, bytes);
+  } else if (bytes) {
+    std::memcpy(dst, host_src, bytes);
+  }
 }
 
 void MpiCommunicator::Download(void* host_dst, const void* src, size_t bytes) {
-  if (bytes) std::memcpy(host_dst, src, bytes);
+  if (device_) {
+    device_->Download(host_dst, src, bytes);
+  } else if (bytes) {
+    std::memcpy(host_dst, src, bytes);
+  }
 }
 
 void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
@@ -264,7 +339,7 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
         // at its start; nccl-tests expects it at the rank's offset.
         char* whole = recv_bytes - r * block;
         Check(MPI_Reduce_scatter_block(MPI_IN_PLACE, whole, per_rank, type, mpi_op, data_), "MPI_Reduce_scatter_block");
-        if (r != 0 && block) std::memmove(recv, whole, block);
+        if (r != 0 && block) CopyLocal(recv, whole, block);  // r >= 1 blocks apart: no overlap
       } else {
         Check(MPI_Reduce_scatter_block(send, recv, per_rank, type, mpi_op, data_), "MPI_Reduce_scatter_block");
       }
@@ -276,7 +351,7 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
       const int elements = count(c.recv_count);
       if (send != recv && rank_ == root) {
         no_overlap("recv == send");
-        if (c.recv_count) std::memcpy(recv, send, c.recv_count * elem);
+        CopyLocal(recv, send, c.recv_count * elem);
       }
       Check(MPI_Bcast(recv, elements, type, root, data_), "MPI_Bcast");
       break;
@@ -300,7 +375,10 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
     }
     case OpKind::kSendRecv: {
       if (send != recv) no_overlap("recv == send");
-      SendRecv(send, SendPeer(rank_, size_), recv, RecvPeer(rank_, size_), c.send_count * elem);
+      // MPI_Sendrecv_replace's internal buffer is host memory; with device
+      // buffers stage the input on the device instead (counted in the time).
+      const void* from = device_ && send == recv ? Stage(send, c.send_count * elem) : send;
+      SendRecv(from, SendPeer(rank_, size_), recv, RecvPeer(rank_, size_), c.send_count * elem);
       break;
     }
   }

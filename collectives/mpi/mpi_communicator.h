@@ -16,7 +16,14 @@
 //   all_gather               send == recv + r·count  -> MPI_IN_PLACE (block already in place)
 //   reduce_scatter           recv == send + r·count  -> MPI_IN_PLACE on the whole buffer,
 //                                                       then move block 0 to the rank's block
-//   sendrecv                 recv == send            -> MPI_Sendrecv_replace
+//   sendrecv                 recv == send            -> MPI_Sendrecv_replace (host buffers);
+//                                                       device buffers stage the input
+//                                                       first (as the NCCL backend does)
+//
+// Device buffers (UseDeviceBuffers, for a CUDA-aware MPI): Alloc, Upload and
+// Download go to GPU memory through mpi_detail::DeviceBuffers, and the
+// copies the in-place layouts above need are device-to-device; the MPI calls
+// are the same, given device pointers.
 #ifndef CLUSTERBENCH_COLLECTIVES_MPI_MPI_COMMUNICATOR_H_
 #define CLUSTERBENCH_COLLECTIVES_MPI_MPI_COMMUNICATOR_H_
 
@@ -31,6 +38,9 @@
 #include "collectives/communicator.h"
 
 namespace cb::coll {
+namespace mpi_detail {
+class DeviceBuffers;  // mpi_device.h
+}
 
 class MpiCommunicator : public Communicator {
  public:
@@ -46,8 +56,14 @@ class MpiCommunicator : public Communicator {
   int size() const override { return size_; }
   const std::vector<RankInfo>& ranks() const override { return ranks_; }
   double init_seconds() const override { return init_seconds_; }
-  // Physical memory of the host / ranks on the host / 4.
+  // Physical memory of the host / ranks on the host / 4; with device
+  // buffers the device's (DeviceBuffers::memory_limit), the minimum over ranks.
   size_t memory_limit() const override { return memory_limit_; }
+  bool device_buffers() const override { return device_ != nullptr; }
+
+  // Collective: from now on buffers are `device`'s GPU memory, and every
+  // rank's RankInfo::device names its GPU. Call before any Alloc.
+  void UseDeviceBuffers(std::shared_ptr<mpi_detail::DeviceBuffers> device);
 
   bool Supports(OpKind op, DataType t, RedOp redop, std::string* why) const override;
 
@@ -91,6 +107,10 @@ class MpiCommunicator : public Communicator {
  private:
   void Check(int rc, const char* call) const;
   std::string Who() const;  // "rank 3 of 8 on host n7"
+  // memcpy within this rank's buffers (device to device with device buffers).
+  void CopyLocal(void* dst, const void* src, size_t bytes);
+  // A copy of `bytes` at src in a staging buffer that grows as needed.
+  const void* Stage(const void* src, size_t bytes);
 
   std::string host_;  // MPI_Get_processor_name
   MPI_Comm data_ = MPI_COMM_NULL;
@@ -104,6 +124,9 @@ class MpiCommunicator : public Communicator {
   int arrive_sequence_ = 0;  // ArriveWithin calls so far; the payload of "arrived"
   int arrive_payload_ = 0;   // outlives a non-root's Isend of it
   int verdict_ = 0;          // outlives rank 0's Ibcast of it
+  std::shared_ptr<mpi_detail::DeviceBuffers> device_;  // null: host buffers
+  void* staging_ = nullptr;                             // in-place sendrecv on device buffers
+  size_t staging_bytes_ = 0;
 };
 
 }  // namespace cb::coll

@@ -401,6 +401,11 @@ def test_collectives_bad_inputs(run):
     assert_clean_error(coll(run, "--inject", "slow:1"), 2, "FRACTION")
     assert_clean_error(coll(run, "--ranks", "2", "--inject", "corrupt:7"), 2, "outside the job")
     assert_clean_error(coll(run, "--ranks", "2", "--op", "broadcast", "-r", "5"), 2, "--root 5")
+    assert_clean_error(coll(run, "--buffers", "device"), 2, "--buffers device: the loopback backend")
+    assert_clean_error(coll(run, "--buffers", "disk"), 2, "--buffers")
+    p = run("collectives", "--backend", "nccl", "--buffers", "host")
+    assert_clean_error(p, 2)
+    assert "NCCL moves device memory only" in p.stderr or "no nccl backend" in p.stderr, p.stderr
 
 
 def test_plot_busbw_script(run, tmp_path):

@@ -110,3 +110,25 @@ def test_watchdog_when_rank0_never_joins(tmp_path):
     assert p.returncode == 6, p.stderr
     assert "rank 0" in p.stderr and "did not answer" in p.stderr
     assert time.time() - t0 < 90
+
+
+def test_device_buffers_run_exactly_or_are_refused_once(tmp_path):
+    """--buffers device: where the build has CUDA, the MPI is CUDA-aware and every rank has a GPU, every op
+    runs on GPU memory with no wrong element; anywhere else (CPU-only build, MPI not CUDA-aware, no GPU)
+    a usage error (exit 2) that rank 0 alone prints, naming the rank and the reason, and --buffers auto
+    falls back to host buffers."""
+    p = mpirun(2, "--buffers", "device", "--op", "all", "-d", "float", "-b", "8", "-e", "64K", "-f", "16", "-n", "2",
+               "--format", "json", tmp=tmp_path)
+    if p.returncode == 0:
+        j = json.loads(p.stdout)
+        assert j["buffers"] == "device" and j["wrong"] == 0
+        return
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.count("--buffers device: the mpi backend cannot use device buffers on rank ") == 1, p.stderr
+    assert any(reason in p.stderr for reason in ("this build has no CUDA", "not CUDA-aware",
+                                                 "does not say that it is CUDA-aware", "no GPU visible")), p.stderr
+    p = mpirun(2, "--buffers", "auto", "--op", "all_reduce", "-b", "8", "-e", "1K", "-n", "2", "--format", "json",
+               tmp=tmp_path)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["buffers"] == "host" and j["wrong"] == 0
