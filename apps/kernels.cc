@@ -309,7 +309,7 @@ Table StreamTable(const std::vector<StreamRow>& rows) {
 
 Table PeakTable(const std::vector<PeakRow>& rows) {
   Table t =
-      Build("peak", "peak arithmetic: FMA chains (fp32, fp64) and bf16 tensor-core mma.sync",
+      Build("peak", "peak arithmetic: FMA chains (fp32, fp64), bf16 tensor cores through mma.sync and (Hopper) wgmma",
             {{{"benchmark", ColumnType::kString, "", "fma or mma"}},
              IdentityColumns(),
              {{"dtype", ColumnType::kString, "", "fp32, fp64, bf16"},
