@@ -426,7 +426,9 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   auto* cmd = app.add_subcommand(
       "collectives",
       "NCCL/MPI collective and point-to-point benchmarks with nccl-tests' flags and columns.\n"
-      "Differences from nccl-tests: -o is --output (an HDF5 file), the reduction is --redop (nccl-tests' -o).");
+      "Differences from nccl-tests: -o is --output (an HDF5 file), the reduction is --redop (nccl-tests' -o).\n"
+      "NCCL under mpirun uses ncclCommInitRankScalable above 128 ranks (CB_NCCL_INIT_ROOTS=R sets the number of "
+      "roots); the header says how long communicator creation took and how.");
   auto o = std::make_shared<CollOptions>();
   AddOutputOptions(cmd, &o->out);
   cmd->add_option("--backend", o->backend,
@@ -459,7 +461,8 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
       ->capture_default_str();
   cmd->add_option("--split", o->split,
                   "concurrent groups: intra (each host), inter (each rail: same local index on every host), MOD:k "
-                  "(rank mod k); the table shows the slowest group");
+                  "(rank mod k); the table shows the slowest group. NCCL splits with ncclCommSplit (its time is "
+                  "reported)");
   cmd->add_option("--buffers", o->buffers,
                   "where the benchmarked bytes live: host, device (MPI: GPU memory through a CUDA-aware MPI, a "
                   "usage error where the build, the MPI or the machine cannot), auto (device where every rank can). "
