@@ -201,9 +201,11 @@ if s:
     verdict(s.get("wrong", 1) == 0, f"nccl --split MOD:1 -g 1: {len(s.get('results', []))} rows, {s.get('wrong')} wrong")
 try:
     # Rows: size iters bare(us) tool(us) bare_bw tool_bw tool/bare (bandwidth ratio; target >= 0.98).
-    for line in open(os.path.join(out, "nccl_vs_bare.log")):
-        f = line.split()
-        if len(f) == 7 and f[0].isdigit():
+    rows = [line.split() for line in open(os.path.join(out, "nccl_vs_bare.log"))]
+    rows = [f for f in rows if len(f) == 7 and f[0].isdigit()]
+    if not rows:
+        print("FAIL nccl_vs_bare: no result rows (see runs.log)")
+    for f in rows:
             verdict(float(f[6]) >= 0.98, f"nccl_vs_bare 1 GPU {f[0]} B: tool {f[5]} vs bare {f[4]} GB/s, ratio {f[6]} (target >= 0.98)")
 except OSError:
     print("FAIL nccl_vs_bare: no output")
