@@ -115,8 +115,9 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
   if (name == "loopback") {
     if (o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
     if (o.buffers == "device") {
-      throw UsageError("--buffers device: the loopback backend (threads as ranks) has host buffers only; use --backend "
-                       "mpi with a CUDA-aware MPI, or nccl");
+      throw UsageError(
+          "--buffers device: the loopback backend (threads as ranks) has host buffers only; use --backend "
+          "mpi with a CUDA-aware MPI, or nccl");
     }
     return coll::MakeLoopbackBackend(bo);
   }
@@ -343,10 +344,14 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                       p.flagged ? "  FLAGGED: far below the median" : "");
         }
       } else {
-        nlohmann::json j = {{"backend", comm.backend()},          {"ranks", comm.size()},
-                            {"results", nlohmann::json::array()}, {"avg_busbw_gbps", rep.avg_busbw / 1e9},
-                            {"wrong", rep.total_wrong},           {"init_s", comm.init_seconds()},
-                            {"init_method", comm.init_method()},  {"p2p", nlohmann::json::array()},
+        nlohmann::json j = {{"backend", comm.backend()},
+                            {"ranks", comm.size()},
+                            {"results", nlohmann::json::array()},
+                            {"avg_busbw_gbps", rep.avg_busbw / 1e9},
+                            {"wrong", rep.total_wrong},
+                            {"init_s", comm.init_seconds()},
+                            {"init_method", comm.init_method()},
+                            {"p2p", nlohmann::json::array()},
                             {"buffers", comm.device_buffers() ? "device" : "host"}};
         if (!rep.groups.empty()) {
           j["split_init_s"] = rep.group_init_seconds;

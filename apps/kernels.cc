@@ -5,11 +5,13 @@
 // What each benchmark measures and how: docs/kernels.md.
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <any>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <limits>
 #include <map>
@@ -42,8 +44,8 @@ namespace cb {
 // per figure times thousands of ranks would not fit on it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Summary, count, min, max, mean, median, p99, mad, spread)
 inline void to_json(nlohmann::json& j, const Measurement& m) {
-  j = {{"summary", m.summary}, {"iqr_spread", m.iqr_spread}, {"converged", m.converged},
-       {"interrupted", m.interrupted}};
+  j = {
+      {"summary", m.summary}, {"iqr_spread", m.iqr_spread}, {"converged", m.converged}, {"interrupted", m.interrupted}};
 }
 inline void from_json(const nlohmann::json& j, Measurement& m) {
   j.at("summary").get_to(m.summary);
@@ -52,8 +54,8 @@ inline void from_json(const nlohmann::json& j, Measurement& m) {
   j.at("interrupted").get_to(m.interrupted);
 }
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmShape, name, m, n, k)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major,
-                                                cc_minor, sm_count, memory_bytes, l2_cache_bytes, sm_clock_max_hz)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major, cc_minor,
+                                                sm_count, memory_bytes, l2_cache_bytes, sm_clock_max_hz)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuConditions, sm_clock_hz, temperature_c, power_w, power_limit_w,
                                                 free_memory_bytes)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuGemmResult, dtype, shape, skipped, measurement, flop_rate,
@@ -147,8 +149,8 @@ struct Results {
 
 // The datasheet is not sent: rank 0 looks it up again from the device name.
 void to_json(nlohmann::json& j, const Where& w) {
-  j = {{"rank", w.rank}, {"host", w.host},           {"device", w.device},
-       {"gpu", w.gpu},   {"uuid", w.uuid},           {"pci_bus_id", w.pci_bus_id},
+  j = {{"rank", w.rank},    {"host", w.host}, {"device", w.device},
+       {"gpu", w.gpu},      {"uuid", w.uuid}, {"pci_bus_id", w.pci_bus_id},
        {"serial", w.serial}};
 }
 void from_json(const nlohmann::json& j, Where& w) {
@@ -161,8 +163,7 @@ void from_json(const nlohmann::json& j, Where& w) {
   j.at("serial").get_to(w.serial);
 }
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmRow, at, r, threads)
-NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StreamRow, at, kernel, array_bytes, bytes, threads, m, bandwidth,
-                                                wrong)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StreamRow, at, kernel, array_bytes, bytes, threads, m, bandwidth, wrong)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeakRow, at, r)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CopyRow, at, r)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceRow, at, id, before, after, spec_note)
@@ -236,34 +237,35 @@ void Add(Table& t, std::vector<std::vector<Cell>> parts) {
 }
 
 Table GemmTable(const std::vector<GemmRow>& rows) {
-  Table t = Build("gemm", "GEMM D = A·B, FLOPs = 2mnk",
-                  {{{"benchmark", ColumnType::kString, "", "gemm"}},
-                   IdentityColumns(),
-                   {{"dtype", ColumnType::kString, "", "fp64, fp32, tf32, bf16, fp16, fp8"},
-                    {"shape", ColumnType::kString, "", "square, or the transformer GEMM (qkv, attn_out, mlp_...)"},
-                    {"m", ColumnType::kInt64, "1", ""},
-                    {"n", ColumnType::kInt64, "1", ""},
-                    {"k", ColumnType::kInt64, "1", ""},
-                    {"threads", ColumnType::kInt64, "1", "BLAS threads (host)"}},
-                   TimeColumns("GEMM"),
-                   {{"flop_rate", ColumnType::kFloat64, "FLOP/s", "2mnk / median time"},
-                    {"peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "datasheet peak of this precision (NaN: none)"},
-                    {"pct_of_peak", ColumnType::kFloat64, "%", "flop_rate / peak_flop_rate"},
-                    {"algos_returned", ColumnType::kInt64, "1", "cuBLASLt heuristic candidates"},
-                    {"algos_tried", ColumnType::kInt64, "1", "candidates timed in the search"},
-                    {"best_algo", ColumnType::kInt64, "1", "winning candidate (0 = heuristic's first choice)"},
-                    {"heuristic_flop_rate", ColumnType::kFloat64, "FLOP/s", "first choice's rate in the search"},
-                    {"best_search_flop_rate", ColumnType::kFloat64, "FLOP/s", "winner's rate in the search"},
-                    {"search", ColumnType::kString, "", "algorithm search: heuristic or exhaustive (GPU)"},
-                    {"best_source", ColumnType::kString, "", "where the winner came from: heuristic or enumerated"},
-                    {"best_config", ColumnType::kString, "", "the winner's cuBLASLt configuration"},
-                    {"configs_enumerated", ColumnType::kInt64, "1", "exhaustive: configurations cuBLASLt accepted"},
-                    {"configs_checked", ColumnType::kInt64, "1", "exhaustive: configurations offered to the check"},
-                    {"search_capped", ColumnType::kString, "", "why an exhaustive search stopped early (empty: it did not)"},
-                    {"checked", ColumnType::kInt64, "1", "sampled elements compared with the reference"},
-                    {"wrong", ColumnType::kInt64, "1", "samples beyond the error bound"},
-                    {"max_error_ratio", ColumnType::kFloat64, "1", "max error / bound (< 1 passes)"},
-                    {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  Table t =
+      Build("gemm", "GEMM D = A·B, FLOPs = 2mnk",
+            {{{"benchmark", ColumnType::kString, "", "gemm"}},
+             IdentityColumns(),
+             {{"dtype", ColumnType::kString, "", "fp64, fp32, tf32, bf16, fp16, fp8"},
+              {"shape", ColumnType::kString, "", "square, or the transformer GEMM (qkv, attn_out, mlp_...)"},
+              {"m", ColumnType::kInt64, "1", ""},
+              {"n", ColumnType::kInt64, "1", ""},
+              {"k", ColumnType::kInt64, "1", ""},
+              {"threads", ColumnType::kInt64, "1", "BLAS threads (host)"}},
+             TimeColumns("GEMM"),
+             {{"flop_rate", ColumnType::kFloat64, "FLOP/s", "2mnk / median time"},
+              {"peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "datasheet peak of this precision (NaN: none)"},
+              {"pct_of_peak", ColumnType::kFloat64, "%", "flop_rate / peak_flop_rate"},
+              {"algos_returned", ColumnType::kInt64, "1", "cuBLASLt heuristic candidates"},
+              {"algos_tried", ColumnType::kInt64, "1", "candidates timed in the search"},
+              {"best_algo", ColumnType::kInt64, "1", "winning candidate (0 = heuristic's first choice)"},
+              {"heuristic_flop_rate", ColumnType::kFloat64, "FLOP/s", "first choice's rate in the search"},
+              {"best_search_flop_rate", ColumnType::kFloat64, "FLOP/s", "winner's rate in the search"},
+              {"search", ColumnType::kString, "", "algorithm search: heuristic or exhaustive (GPU)"},
+              {"best_source", ColumnType::kString, "", "where the winner came from: heuristic or enumerated"},
+              {"best_config", ColumnType::kString, "", "the winner's cuBLASLt configuration"},
+              {"configs_enumerated", ColumnType::kInt64, "1", "exhaustive: configurations cuBLASLt accepted"},
+              {"configs_checked", ColumnType::kInt64, "1", "exhaustive: configurations offered to the check"},
+              {"search_capped", ColumnType::kString, "", "why an exhaustive search stopped early (empty: it did not)"},
+              {"checked", ColumnType::kInt64, "1", "sampled elements compared with the reference"},
+              {"wrong", ColumnType::kInt64, "1", "samples beyond the error bound"},
+              {"max_error_ratio", ColumnType::kFloat64, "1", "max error / bound (< 1 passes)"},
+              {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
   for (const auto& g : rows) {
     const auto& r = g.r;
     const double peak = GemmPeak(g.at, r.dtype);
@@ -275,8 +277,8 @@ Table GemmTable(const std::vector<GemmRow>& rows) {
             {r.skipped.empty() ? r.flop_rate : kNaN, peak > 0 ? peak : kNaN,
              r.skipped.empty() ? PercentOf(r.flop_rate, peak) : kNaN, int64_t{r.algos_returned}, int64_t{r.algos_tried},
              int64_t{r.best_algo}, gpu ? r.heuristic_flop_rate : kNaN, gpu ? r.best_search_flop_rate : kNaN, r.search,
-             r.best_source, r.best_config, r.configs_enumerated, r.configs_checked, r.search_capped, r.checked,
-             r.wrong, r.max_error_ratio, r.skipped}});
+             r.best_source, r.best_config, r.configs_enumerated, r.configs_checked, r.search_capped, r.checked, r.wrong,
+             r.max_error_ratio, r.skipped}});
   }
   return t;
 }
@@ -539,8 +541,8 @@ void PrintTables(const Results& res, bool ranks) {
   }
   if (!res.devices.empty()) {
     for (const auto& d : res.devices) {
-      std::cout << fmt::format("GPU {}: {} ({}, {}, CC {}.{}, {} SMs), spec {}\n", Label(d.at, ranks), d.at.device, d.at.uuid,
-                               d.at.pci_bus_id, d.id.cc_major, d.id.cc_minor, d.id.sm_count,
+      std::cout << fmt::format("GPU {}: {} ({}, {}, CC {}.{}, {} SMs), spec {}\n", Label(d.at, ranks), d.at.device,
+                               d.at.uuid, d.at.pci_bus_id, d.id.cc_major, d.id.cc_minor, d.id.sm_count,
                                d.at.spec ? d.at.spec->id : "none (" + d.spec_note + ")");
       auto cond = [](const GpuConditions& c) {
         return fmt::format("{:.0f} MHz, {:.0f} C, {:.0f} W", c.sm_clock_hz / 1e6, c.temperature_c, c.power_w);
@@ -580,8 +582,8 @@ void PrintTables(const Results& res, bool ranks) {
         std::cout << fmt::format("{:<6} {:<5} {:<5}  skipped: {}\n", Label(p.at, ranks), r.kernel, r.dtype, r.skipped);
         continue;
       }
-      std::cout << fmt::format("{:<6} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", Label(p.at, ranks), r.kernel,
-                               r.dtype, FormatQuantity(r.measurement.summary.median, Dimension::kTime),
+      std::cout << fmt::format("{:<6} {:<5} {:<5} {:>10} {:>14} {:>10} {:>14} {:>9} {:>8} {:>9}\n", Label(p.at, ranks),
+                               r.kernel, r.dtype, FormatQuantity(r.measurement.summary.median, Dimension::kTime),
                                FormatQuantity(r.flop_rate, Dimension::kFlopRate),
                                fmt::format("{:.0f} MHz", r.clock_hz / 1e6),
                                r.clock_peak > 0 ? FormatQuantity(r.clock_peak, Dimension::kFlopRate) : "-",
@@ -595,12 +597,11 @@ void PrintTables(const Results& res, bool ranks) {
                              "bytes/call", "median", "min", "max", "spread", "bandwidth", "of peak", "wrong");
     for (const auto& s : res.stream) {
       const auto& m = s.m.summary;
-      std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7}\n",
-                               Label(s.at, ranks), s.kernel,
-                               FormatBytes(static_cast<double>(s.bytes)), FormatQuantity(m.median, Dimension::kTime),
-                               FormatQuantity(m.min, Dimension::kTime), FormatQuantity(m.max, Dimension::kTime),
-                               100 * s.m.iqr_spread, FormatQuantity(s.bandwidth, Dimension::kBandwidth),
-                               Pct(PercentOf(s.bandwidth, MemoryPeak(s.at))), s.wrong);
+      std::cout << fmt::format(
+          "{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7}\n", Label(s.at, ranks), s.kernel,
+          FormatBytes(static_cast<double>(s.bytes)), FormatQuantity(m.median, Dimension::kTime),
+          FormatQuantity(m.min, Dimension::kTime), FormatQuantity(m.max, Dimension::kTime), 100 * s.m.iqr_spread,
+          FormatQuantity(s.bandwidth, Dimension::kBandwidth), Pct(PercentOf(s.bandwidth, MemoryPeak(s.at))), s.wrong);
     }
     std::cout << "\n";
   }
@@ -915,12 +916,24 @@ RankOutcome MeasureHere(const KernelsOptions& o, const AppContext& ctx, const Jo
       RunGpu(*gpu, gpus, plan, dtypes, shapes, bytes, o, mo, log, &out.res);
     } else {
       KernelsOptions mine = o;
-      if (mine.threads <= 0 && job.local_size > 1) {
-        // Ranks sharing a host share its cores: each gets its part, or they
-        // would measure each other's contention.
-        const long cpus = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
-        mine.threads = static_cast<int>(std::max(1L, cpus / job.local_size));
-        log.Debug("{} ranks on {}: {} thread(s) each", job.local_size, job.host, mine.threads);
+      if (mine.threads <= 0) {
+        // The CPUs this rank may run on. A launcher that binds (mpirun binds
+        // to cores at small counts) gives each rank its own: use them all.
+        // Unbound ranks sharing a host share its cores: each gets its part,
+        // or they would measure each other's contention.
+        const long online = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+        cpu_set_t mask;
+        CPU_ZERO(&mask);
+        const long allowed = sched_getaffinity(0, sizeof mask, &mask) == 0 ? CPU_COUNT(&mask) : online;
+        if (allowed < online) {
+          mine.threads = static_cast<int>(std::max(1L, allowed));
+        } else if (job.local_size > 1) {
+          mine.threads = static_cast<int>(std::max(1L, online / job.local_size));
+        }
+        if (mine.threads > 0) {
+          log.Debug("{} rank(s) on {}, {} of {} CPUs allowed: {} thread(s)", job.local_size, job.host, allowed, online,
+                    mine.threads);
+        }
       }
       if (mine.threads > 0) SetHostGemmThreads(mine.threads);
       RunHost(mine, plan, dtypes, shapes, bytes.value_or(DefaultStreamArrayBytes()), mo, log, &out.res);
@@ -955,19 +968,34 @@ std::vector<RankOutcome> Collect(const Job& job, RankOutcome mine) {
     all.push_back(std::move(mine));
     return all;
   }
-  const std::vector<std::string> texts = coll::GatherText(*job.comm, nlohmann::json(mine).dump());
+  // CBOR rather than JSON text: it keeps NaN and infinity (a GEMM with a NaN
+  // output has an infinite error ratio, exactly the row that must arrive) and
+  // takes any bytes in host names and messages. Encoding cannot be allowed to
+  // throw before the gather, or the other ranks would wait in it.
+  std::string mine_bytes;
+  try {
+    const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(nlohmann::json(mine));
+    mine_bytes.assign(cbor.begin(), cbor.end());
+  } catch (const std::exception& e) {
+    RankOutcome failed;
+    failed.code = static_cast<int>(ExitCode::kRuntime);
+    failed.error = fmt::format("its results could not be encoded: {}", e.what());
+    const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(nlohmann::json(failed));
+    mine_bytes.assign(cbor.begin(), cbor.end());
+  }
+  const std::vector<std::string> texts = coll::GatherText(*job.comm, mine_bytes);
   if (job.rank != 0) return all;
   ConfigLoader loader;
   std::map<std::string, std::pair<std::optional<GpuSpec>, std::string>> specs;  // by device name
   for (size_t r = 0; r < texts.size(); ++r) {
     RankOutcome o;
     try {
-      o = nlohmann::json::parse(texts[r]).get<RankOutcome>();
+      o = nlohmann::json::from_cbor(texts[r]).get<RankOutcome>();
     } catch (const nlohmann::json::exception& e) {
       // A rank built from other sources than rank 0 sends what this one cannot read.
       o.code = static_cast<int>(ExitCode::kRuntime);
-      o.error = fmt::format("its results could not be read on rank 0 ({}): is every rank the same clusterbench?",
-                            e.what());
+      o.error =
+          fmt::format("its results could not be read on rank 0 ({}): is every rank the same clusterbench?", e.what());
     }
     auto lookup = [&](Where& at) {
       if (at.gpu < 0) return;
@@ -996,8 +1024,8 @@ void WarnSharedGpus(const Results& res, Logger& log) {
   for (const auto& d : res.devices) by_gpu[{d.at.host, d.at.pci_bus_id}].push_back(d.at.rank);
   for (const auto& [gpu, ranks] : by_gpu) {
     if (ranks.size() < 2) continue;
-    log.Warn("GPU {} on {} was measured by ranks {} at the same time: each figure is a share of it",
-             gpu.second, gpu.first, fmt::join(ranks, ", "));
+    log.Warn("GPU {} on {} was measured by ranks {} at the same time: each figure is a share of it", gpu.second,
+             gpu.first, fmt::join(ranks, ", "));
   }
 }
 
@@ -1041,7 +1069,8 @@ int Finish(const KernelsOptions& o, const Job& job, std::vector<RankOutcome> all
 
   if (!all_same_error || kept > 0) {
     if (o.out.format == "json") {
-      std::cout << ToJson(res, interrupted).dump(2) << "\n";
+      // Host names and messages are not always UTF-8: replace, never throw.
+      std::cout << ToJson(res, interrupted).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
       PrintTables(res, job.size > 1);
     }
@@ -1084,8 +1113,9 @@ int Finish(const KernelsOptions& o, const Job& job, std::vector<RankOutcome> all
 int RunKernelsJob(const KernelsOptions& o, const AppContext& ctx, coll::Communicator* comm) {
   const Job job = MakeJob(comm);
   // Rank 0 prints; the others only warn, saying who they are.
-  Logger log = job.rank == 0 ? o.out.logger()
-                             : Logger(Verbosity::kQuiet, fmt::format("clusterbench: rank {} ({}): ", job.rank, job.host));
+  Logger log = job.rank == 0
+                   ? o.out.logger()
+                   : Logger(Verbosity::kQuiet, fmt::format("clusterbench: rank {} ({}): ", job.rank, job.host));
 
   // Only rank 0 writes: its output must be writable before anyone measures.
   std::unique_ptr<Hdf5Writer> writer;
@@ -1122,25 +1152,45 @@ int RunKernelsJob(const KernelsOptions& o, const AppContext& ctx, coll::Communic
 
   RankOutcome mine = MeasureHere(o, ctx, job, log);
   std::vector<RankOutcome> all = Collect(job, std::move(mine));
-  if (job.rank == 0) code = Finish(o, job, std::move(all), writer.get(), run, log);
+  if (job.rank == 0) {
+    // Whatever fails here (a datasheet that does not parse, the HDF5 file),
+    // rank 0 must still reach the broadcast the other ranks wait in.
+    try {
+      code = Finish(o, job, std::move(all), writer.get(), run, log);
+    } catch (const Error& e) {
+      if (!comm) throw;
+      std::fprintf(stderr, "clusterbench: error: %s\n", e.what());
+      code = static_cast<int>(e.code());
+    } catch (const std::exception& e) {
+      if (!comm) throw;
+      std::fprintf(stderr, "clusterbench: internal error: %s\n", e.what());
+      code = static_cast<int>(ExitCode::kRuntime);
+    }
+  }
   if (comm) code = static_cast<int>(comm->Broadcast(code));
   return code;
 }
 
-int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
-  const char* launcher = nullptr;
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
-    if (std::getenv(v)) {
-      launcher = v;
-      break;
-    }
+// The launcher's variable that says this process is one of several
+// ("OMPI_COMM_WORLD_SIZE=8"), or empty. A job of one process (mpirun -np 1,
+// srun -n 1) runs alone, with or without MPI in the build.
+std::string SeveralProcesses() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
+    const char* value = std::getenv(v);
+    if (value && std::atol(value) > 1) return fmt::format("{}={}", v, value);
   }
-  if (!launcher) return RunKernelsJob(o, ctx, nullptr);
+  return "";
+}
+
+int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
+  const std::string launcher = SeveralProcesses();
+  if (launcher.empty()) return RunKernelsJob(o, ctx, nullptr);
   auto it = ctx.backends.factories.find("collectives:mpi");
   if (it == ctx.backends.factories.end()) {
     // Without MPI every process would measure, print and write alone.
     throw UsageError(fmt::format(
-        "started by a launcher ({} is set) but this build has no MPI: run one process, or build with MPI", launcher));
+        "started as one of several processes ({}) but this build has no MPI: run one process, or build with MPI",
+        launcher));
   }
   coll::BackendOptions bo;
   auto backend = std::any_cast<coll::BackendFactory>(it->second)(bo);

@@ -43,7 +43,8 @@ namespace {
 }
 
 void CheckCuda(cudaError_t e, const char* call) {
-  if (e != cudaSuccess) Fail(std::string(call) + " failed: " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")");
+  if (e != cudaSuccess)
+    Fail(std::string(call) + " failed: " + cudaGetErrorName(e) + " (" + cudaGetErrorString(e) + ")");
 }
 
 void CheckNccl(ncclResult_t r, const char* call) {

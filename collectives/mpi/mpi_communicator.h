@@ -121,11 +121,11 @@ class MpiCommunicator : public Communicator {
   double init_seconds_ = 0;
   size_t memory_limit_ = 0;
   size_t max_message_bytes_ = size_t{1} << 30;
-  int arrive_sequence_ = 0;  // ArriveWithin calls so far; the payload of "arrived"
-  int arrive_payload_ = 0;   // outlives a non-root's Isend of it
-  int verdict_ = 0;          // outlives rank 0's Ibcast of it
+  int arrive_sequence_ = 0;                            // ArriveWithin calls so far; the payload of "arrived"
+  int arrive_payload_ = 0;                             // outlives a non-root's Isend of it
+  int verdict_ = 0;                                    // outlives rank 0's Ibcast of it
   std::shared_ptr<mpi_detail::DeviceBuffers> device_;  // null: host buffers
-  void* staging_ = nullptr;                             // in-place sendrecv on device buffers
+  void* staging_ = nullptr;                            // in-place sendrecv on device buffers
   size_t staging_bytes_ = 0;
 };
 

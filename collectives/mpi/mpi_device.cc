@@ -21,8 +21,9 @@ bool MpiIsCudaAware(std::string* why) {
   std::string reason;
 #if defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
   if (MPIX_Query_cuda_support() != 1) {
-    reason = "the MPI library was built CUDA-aware but its CUDA support is off at run time "
-             "(MPIX_Query_cuda_support() = 0; OpenMPI: check the mpi_cuda_support/opal_cuda_support MCA parameters)";
+    reason =
+        "the MPI library was built CUDA-aware but its CUDA support is off at run time "
+        "(MPIX_Query_cuda_support() = 0; OpenMPI: check the mpi_cuda_support/opal_cuda_support MCA parameters)";
   }
 #elif defined(MPIX_CUDA_AWARE_SUPPORT)
   reason = "the MPI library is not CUDA-aware (MPIX_CUDA_AWARE_SUPPORT is 0 in its mpi-ext.h)";

@@ -246,8 +246,8 @@ int NcclInitRoots(int ranks, const char* setting) {
 }
 
 bool HoldsInitRoot(int rank, int ranks, int roots) {
-  const int per = ranks / roots;               // ranks per root, for the later roots
-  const int bigger = ranks % roots;            // roots that serve one rank more
+  const int per = ranks / roots;              // ranks per root, for the later roots
+  const int bigger = ranks % roots;           // roots that serve one rank more
   const int first_part = bigger * (per + 1);  // ranks served by those
   if (rank < first_part) return rank % (per + 1) == 0;
   return (rank - first_part) % per == 0;

@@ -162,8 +162,8 @@ std::unique_ptr<Communicator> NcclCommunicator::Split(int color, int key) {
   ControlSplit sub = control_->Split(color, key);
   const auto me = std::find(sub.members.begin(), sub.members.end(), rank_);
   if (!sub.control || me == sub.members.end()) {
-    throw RuntimeError(fmt::format("nccl split: the control plane's group for color {} lacks this rank ({})", color,
-                                   Who()));
+    throw RuntimeError(
+        fmt::format("nccl split: the control plane's group for color {} lacks this rank ({})", color, Who()));
   }
   const int group_rank = static_cast<int>(me - sub.members.begin());
   const int group_size = static_cast<int>(sub.members.size());

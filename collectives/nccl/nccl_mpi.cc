@@ -251,8 +251,7 @@ class NcclMpiBackend : public Backend {
     }
     Check(MPI_Bcast(&roots, 1, MPI_INT, 0, boot_), "MPI_Bcast");
     if (roots < 1) {
-      throw UsageError(rank_ == 0 ? roots_error
-                                  : "nccl backend: rank 0 refused its CB_NCCL_INIT_ROOTS (it says why)");
+      throw UsageError(rank_ == 0 ? roots_error : "nccl backend: rank 0 refused its CB_NCCL_INIT_ROOTS (it says why)");
     }
     std::string method = "ncclCommInitRank";
     double init_s = 0;

@@ -512,8 +512,17 @@ GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, c
     const cublasLtMatmulAlgo_t* algo = &candidates[c];
     try {
       *out = timer_.Measure([&](cudaStream_t stream, int64_t call) { matmul(algo, stream, call); }, how);
-    } catch (const RuntimeError&) {
+    } catch (const RuntimeError& e) {
       (void)cudaGetLastError();  // clear a launch error the failed configuration left behind
+      // A fault (illegal address, ...) is sticky: the context is dead and
+      // every later candidate would fail too. Stop, naming the culprit.
+      const cudaError_t sticky = cudaDeviceSynchronize();
+      if (sticky != cudaSuccess) {
+        throw RuntimeError(fmt::format(
+            "GPU {}: cuBLASLt candidate {} ({}) left the GPU unusable: {} ({}); first "
+            "error: {}",
+            id_.index, c, DescribeAlgo(*algo), cudaGetErrorName(sticky), cudaGetErrorString(sticky), e.what()));
+      }
       return false;
     }
     return true;

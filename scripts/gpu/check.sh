@@ -20,8 +20,8 @@
 # command cut off at its limit still brings back what ran: targets.txt (PASS/
 # FAIL/INFO lines), steps.txt (each step's exit code and seconds), runs.log,
 # measurements.json and the stage's HDF5 files. Each step has its own time
-# limit and the stage stops starting steps CB_DEADLINE seconds (default 540)
-# after it began.
+# limit and the stage stops starting steps CB_DEADLINE seconds
+# after it began (default 520, leaving the 10-minute limit room for the verdicts).
 set -uo pipefail
 stage=${1:-}
 case "$stage" in kernels | comm) ;; *) echo "usage: scripts/gpu/check.sh kernels|comm" >&2; exit 2 ;; esac
@@ -31,7 +31,7 @@ final=${OUT:-$root/gpu-out}
 mkdir -p "$final"
 work=$(mktemp -d)  # logs and JSON of each step; assembled into $final after every step
 bundle=${CB_BUNDLE:-$root/.gpubundle/bundle.tar.xz}
-deadline=$((SECONDS + ${CB_DEADLINE:-540}))
+deadline=$((SECONDS + ${CB_DEADLINE:-520}))
 export PYTHONUNBUFFERED=1
 
 # ---------------------------------------------------------------- libraries
@@ -132,8 +132,8 @@ if [ "$stage" = kernels ]; then
   step all 150 "$cb" kernels --device cuda --gpu all --bench all --time-budget 1 -o "$work/kernels.h5"
   step llama3-70b 60 "$cb" kernels --device cuda --bench gemm --model llama3-70b --tp 8 --tokens 8192 \
     --dtype bf16,fp8 --time-budget 1 -o "$work/kernels.h5"
-  python3 scripts/plot_gemm.py "$work/kernels.h5" -o "$work/gemm.png" >"$work/plot.log" 2>&1
-  python3 - "$work" >"$work/targets.txt" <<'PY'
+  timeout 30 python3 scripts/plot_gemm.py "$work/kernels.h5" -o "$work/gemm.png" >"$work/plot.log" 2>&1
+  timeout 30 python3 - "$work" >"$work/targets.txt" <<'PY'
 import json, os, sys
 out = sys.argv[1]
 def rows(name):
@@ -144,28 +144,41 @@ def rows(name):
         return []
 def verdict(ok, text):
     print(("PASS " if ok else "FAIL ") + text)
+def pct(v):
+    return "n/a" if v is None else f"{v:.1f}%"
 g = [r for r in rows("bf16_8192_heuristic.json") if r.get("tflops")]
 ex = [r for r in rows("bf16_8192_exhaustive.json") if r.get("tflops")]
-if g:
+if not g:
+    print("FAIL bf16 8192^3 heuristic search: no result (see runs.log)")
+else:
     t = g[0]["tflops"]
-    verdict(t >= 760 and g[0]["verified"], f"bf16 8192^3: {t:.1f} TFLOP/s (target >= 760), {g[0]['pct_of_peak']:.1f}% of datasheet, verified {g[0]['verified']}")
-    if ex:
+    verdict(t >= 760 and g[0].get("verified"), f"bf16 8192^3: {t:.1f} TFLOP/s (target >= 760), {pct(g[0].get('pct_of_peak'))} of datasheet, verified {g[0].get('verified')}")
+    if not ex:
+        print("FAIL bf16 8192^3 exhaustive search: no result (see runs.log)")
+    else:
         e = ex[0]
         a = e.get("algo_search") or {}
         how = ", ".join(f"{k} {a[k]}" for k in ("best_source", "best_config", "tried", "configs_enumerated", "capped") if a.get(k) not in (None, ""))
         verdict(e.get("verified") and t >= 0.97 * e["tflops"],
                 f"bf16 8192^3 heuristic search {t:.1f} vs exhaustive {e['tflops']:.1f} TFLOP/s = {100 * t / e['tflops']:.1f}% (target >= 97%; {how})")
-copy = [r for r in rows("stream_4g.json") if r["benchmark"] == "stream_copy"]
-if copy:
-    verdict(copy[0]["gbps"] >= 4200 and copy[0]["verified"], f"HBM copy: {copy[0]['gbps']:.0f} GB/s (target >= 4200 on an H200), {copy[0]['pct_of_peak']:.1f}% of datasheet")
-for r in rows("peak.json"):
+copy = [r for r in rows("stream_4g.json") if r["benchmark"] == "stream_copy" and r.get("gbps")]
+if not copy:
+    print("FAIL HBM copy: no result (see runs.log)")
+else:
+    verdict(copy[0]["gbps"] >= 4200 and copy[0].get("verified"), f"HBM copy: {copy[0]['gbps']:.0f} GB/s (target >= 4200 on an H200), {pct(copy[0].get('pct_of_peak'))} of datasheet")
+peaks = rows("peak.json")
+if not any(r["benchmark"] == "peak_fma" and r["dtype"] == "fp32" and not r.get("skipped") for r in peaks):
+    print("FAIL fp32 FMA: no result (see runs.log)")
+for r in peaks:
     if r.get("skipped"):
         print(f"INFO {r['benchmark']} {r['dtype']}: skipped ({r['skipped']})")
     elif r["benchmark"] == "peak_fma" and r["dtype"] == "fp32":
-        verdict(r["pct_of_clock_peak"] >= 90 and r["verified"], f"fp32 FMA: {r['tflops']:.1f} TFLOP/s = {r['pct_of_clock_peak']:.1f}% of SMs x 128 x 2 x {r['clock_hz'] / 1e6:.0f} MHz (target >= 90%)")
+        c = r.get("pct_of_clock_peak")
+        verdict(c is not None and c >= 90 and r.get("verified"), f"fp32 FMA: {r['tflops']:.1f} TFLOP/s = {pct(c)} of SMs x 128 x 2 x {r.get('clock_hz', 0) / 1e6:.0f} MHz (target >= 90%)")
     else:
-        print(f"INFO {r['benchmark']} {r['dtype']}: {r['tflops']:.1f} TFLOP/s, {r.get('pct_of_clock_peak')}% of clock peak, {r.get('pct_of_peak')}% of datasheet, verified {r['verified']}")
+        print(f"INFO {r['benchmark']} {r['dtype']}: {r['tflops']:.1f} TFLOP/s, {pct(r.get('pct_of_clock_peak'))} of clock peak, {pct(r.get('pct_of_peak'))} of datasheet, verified {r.get('verified')}")
 PY
+  [ $? -ne 0 ] && { echo "FAIL the verdict script itself (see above)" >>"$work/targets.txt"; status=1; }
 else
   step nccl_backend_test 120 "$bin/nccl_backend_test"
   step nccl_all.json 150 "$cb" collectives --backend nccl -g 1 --op all -b 8 -e 1G -f 4 -n 20 -w 5 --format json \
@@ -178,7 +191,7 @@ else
   step calibration 200 python3 scripts/calibrate_check.py --cb "$cb" --device cuda --dtype bf16,fp8 \
     --sizes 1024,2048,4096,8192 --model llama3-70b --tp 8 --tokens 8192 --out "$work/cal" \
     --json "$work/calibration.json"
-  python3 - "$work" >"$work/targets.txt" <<'PY'
+  timeout 30 python3 - "$work" >"$work/targets.txt" <<'PY'
 import json, os, re, sys
 out = sys.argv[1]
 def load(name):
@@ -210,10 +223,15 @@ try:
 except OSError:
     print("FAIL nccl_vs_bare: no output")
 c = load("calibration.json")
+if not c.get("summary"):
+    print("FAIL calibration: no summary (see runs.log)")
 for dt, v in (c.get("summary") or {}).items():
     verdict(v["median_abs_error"] <= c.get("max_error", 0.1), f"calibrated {dt} GEMM model on llama3-70b TP8 layer: median |error| {100 * v['median_abs_error']:.1f}%, layer total {100 * v['layer_error']:+.1f}% (target median <= 10%)")
 PY
+  [ $? -ne 0 ] && { echo "FAIL the verdict script itself (see above)" >>"$work/targets.txt"; status=1; }
 fi
+# Any FAIL line fails the stage, whatever the steps' exit codes said.
+grep -q '^FAIL' "$work/targets.txt" && status=1
 assemble
 echo "stage $stage: exit $status; $(grep -c '^PASS' "$work/targets.txt") PASS, $(grep -c '^FAIL' "$work/targets.txt") FAIL"
 cat "$work/targets.txt" "$work/steps.txt"
