@@ -133,52 +133,9 @@ if [ "$stage" = kernels ]; then
   step llama3-70b 60 "$cb" kernels --device cuda --bench gemm --model llama3-70b --tp 8 --tokens 8192 \
     --dtype bf16,fp8 --time-budget 1 -o "$work/kernels.h5"
   timeout 30 python3 scripts/plot_gemm.py "$work/kernels.h5" -o "$work/gemm.png" >"$work/plot.log" 2>&1
-  timeout 30 python3 - "$work" >"$work/targets.txt" <<'PY'
-import json, os, sys
-out = sys.argv[1]
-def rows(name):
-    try:
-        return json.load(open(os.path.join(out, name)))["results"]
-    except Exception as e:
-        print(f"FAIL {name}: unreadable ({e})")
-        return []
-def verdict(ok, text):
-    print(("PASS " if ok else "FAIL ") + text)
-def pct(v):
-    return "n/a" if v is None else f"{v:.1f}%"
-g = [r for r in rows("bf16_8192_heuristic.json") if r.get("tflops")]
-ex = [r for r in rows("bf16_8192_exhaustive.json") if r.get("tflops")]
-if not g:
-    print("FAIL bf16 8192^3 heuristic search: no result (see runs.log)")
-else:
-    t = g[0]["tflops"]
-    verdict(t >= 760 and g[0].get("verified"), f"bf16 8192^3: {t:.1f} TFLOP/s (target >= 760), {pct(g[0].get('pct_of_peak'))} of datasheet, verified {g[0].get('verified')}")
-    if not ex:
-        print("FAIL bf16 8192^3 exhaustive search: no result (see runs.log)")
-    else:
-        e = ex[0]
-        a = e.get("algo_search") or {}
-        how = ", ".join(f"{k} {a[k]}" for k in ("best_source", "best_config", "tried", "configs_enumerated", "capped") if a.get(k) not in (None, ""))
-        verdict(e.get("verified") and t >= 0.97 * e["tflops"],
-                f"bf16 8192^3 heuristic search {t:.1f} vs exhaustive {e['tflops']:.1f} TFLOP/s = {100 * t / e['tflops']:.1f}% (target >= 97%; {how})")
-copy = [r for r in rows("stream_4g.json") if r["benchmark"] == "stream_copy" and r.get("gbps")]
-if not copy:
-    print("FAIL HBM copy: no result (see runs.log)")
-else:
-    verdict(copy[0]["gbps"] >= 4200 and copy[0].get("verified"), f"HBM copy: {copy[0]['gbps']:.0f} GB/s (target >= 4200 on an H200), {pct(copy[0].get('pct_of_peak'))} of datasheet")
-peaks = rows("peak.json")
-if not any(r["benchmark"] == "peak_fma" and r["dtype"] == "fp32" and not r.get("skipped") for r in peaks):
-    print("FAIL fp32 FMA: no result (see runs.log)")
-for r in peaks:
-    if r.get("skipped"):
-        print(f"INFO {r['benchmark']} {r['dtype']}: skipped ({r['skipped']})")
-    elif r["benchmark"] == "peak_fma" and r["dtype"] == "fp32":
-        c = r.get("pct_of_clock_peak")
-        verdict(c is not None and c >= 90 and r.get("verified"), f"fp32 FMA: {r['tflops']:.1f} TFLOP/s = {pct(c)} of SMs x 128 x 2 x {r.get('clock_hz', 0) / 1e6:.0f} MHz (target >= 90%)")
-    else:
-        print(f"INFO {r['benchmark']} {r['dtype']}: {r['tflops']:.1f} TFLOP/s, {pct(r.get('pct_of_clock_peak'))} of clock peak, {pct(r.get('pct_of_peak'))} of datasheet, verified {r.get('verified')}")
-PY
-  [ $? -ne 0 ] && { echo "FAIL the verdict script itself (see above)" >>"$work/targets.txt"; status=1; }
+  timeout 30 python3 scripts/gpu/verdicts.py kernels "$work" >"$work/targets.txt" 2>&1
+  rc=$?  # 1: a FAIL line; anything else: the verdict script itself failed
+  [ "$rc" -gt 1 ] && echo "FAIL scripts/gpu/verdicts.py exited $rc (see above)" >>"$work/targets.txt"
 else
   step nccl_backend_test 120 "$bin/nccl_backend_test"
   step nccl_all.json 150 "$cb" collectives --backend nccl -g 1 --op all -b 8 -e 1G -f 4 -n 20 -w 5 --format json \
@@ -191,44 +148,9 @@ else
   step calibration 200 python3 scripts/calibrate_check.py --cb "$cb" --device cuda --dtype bf16,fp8 \
     --sizes 1024,2048,4096,8192 --model llama3-70b --tp 8 --tokens 8192 --out "$work/cal" \
     --json "$work/calibration.json"
-  timeout 30 python3 - "$work" >"$work/targets.txt" <<'PY'
-import json, os, re, sys
-out = sys.argv[1]
-def load(name):
-    try:
-        return json.load(open(os.path.join(out, name)))
-    except Exception as e:
-        print(f"FAIL {name}: unreadable ({e})")
-        return {}
-def verdict(ok, text):
-    print(("PASS " if ok else "FAIL ") + text)
-a = load("nccl_all.json")
-if a:
-    verdict(a.get("wrong", 1) == 0, f"nccl -g 1 every op 8 B..1 GiB: {len(a.get('results', []))} rows, {a.get('wrong')} wrong")
-    big = [r for r in a.get("results", []) if r["op"] == "all_reduce" and not r["in_place"]]
-    if big:
-        r = max(big, key=lambda r: r["size_bytes"])
-        print(f"INFO nccl all_reduce {r['size_bytes']} B on 1 GPU: {r['time_s'] * 1e6:.1f} us, algbw {r['algbw_gbps']:.1f} GB/s")
-s = load("nccl_split.json")
-if s:
-    verdict(s.get("wrong", 1) == 0, f"nccl --split MOD:1 -g 1: {len(s.get('results', []))} rows, {s.get('wrong')} wrong")
-try:
-    # Rows: size iters bare(us) tool(us) bare_bw tool_bw tool/bare (bandwidth ratio; target >= 0.98).
-    rows = [line.split() for line in open(os.path.join(out, "nccl_vs_bare.log"))]
-    rows = [f for f in rows if len(f) == 7 and f[0].isdigit()]
-    if not rows:
-        print("FAIL nccl_vs_bare: no result rows (see runs.log)")
-    for f in rows:
-            verdict(float(f[6]) >= 0.98, f"nccl_vs_bare 1 GPU {f[0]} B: tool {f[5]} vs bare {f[4]} GB/s, ratio {f[6]} (target >= 0.98)")
-except OSError:
-    print("FAIL nccl_vs_bare: no output")
-c = load("calibration.json")
-if not c.get("summary"):
-    print("FAIL calibration: no summary (see runs.log)")
-for dt, v in (c.get("summary") or {}).items():
-    verdict(v["median_abs_error"] <= c.get("max_error", 0.1), f"calibrated {dt} GEMM model on llama3-70b TP8 layer: median |error| {100 * v['median_abs_error']:.1f}%, layer total {100 * v['layer_error']:+.1f}% (target median <= 10%)")
-PY
-  [ $? -ne 0 ] && { echo "FAIL the verdict script itself (see above)" >>"$work/targets.txt"; status=1; }
+  timeout 30 python3 scripts/gpu/verdicts.py comm "$work" >"$work/targets.txt" 2>&1
+  rc=$?  # 1: a FAIL line; anything else: the verdict script itself failed
+  [ "$rc" -gt 1 ] && echo "FAIL scripts/gpu/verdicts.py exited $rc (see above)" >>"$work/targets.txt"
 fi
 # Any FAIL line fails the stage, whatever the steps' exit codes said.
 grep -q '^FAIL' "$work/targets.txt" && status=1
