@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cstdlib>
+#include <string>
 #include <utility>
 
 #include "core/error.h"
@@ -18,6 +20,19 @@
 namespace cb::coll::mpi_detail {
 
 bool MpiIsCudaAware(std::string* why) {
+  // MPIs that do not report it through OpenMPI's extension (MVAPICH2-GDR,
+  // Cray MPICH with MPICH_GPU_SUPPORT_ENABLED=1) can be vouched for, and a
+  // CUDA-aware MPI can be kept off device buffers, by the user.
+  if (const char* force = std::getenv("CB_MPI_CUDA_AWARE")) {
+    const std::string v = force;
+    if (v == "1") return true;
+    if (v == "0") {
+      if (why) *why = "CB_MPI_CUDA_AWARE=0 says the MPI library is not CUDA-aware";
+      return false;
+    }
+    if (why) *why = fmt::format("CB_MPI_CUDA_AWARE={}: expected 1 (the MPI is CUDA-aware) or 0 (it is not)", v);
+    return false;
+  }
   std::string reason;
 #if defined(MPIX_CUDA_AWARE_SUPPORT) && MPIX_CUDA_AWARE_SUPPORT
   if (MPIX_Query_cuda_support() != 1) {
@@ -28,7 +43,9 @@ bool MpiIsCudaAware(std::string* why) {
 #elif defined(MPIX_CUDA_AWARE_SUPPORT)
   reason = "the MPI library is not CUDA-aware (MPIX_CUDA_AWARE_SUPPORT is 0 in its mpi-ext.h)";
 #else
-  reason = "the MPI library does not say that it is CUDA-aware (no MPIX_CUDA_AWARE_SUPPORT in <mpi-ext.h>)";
+  reason =
+      "the MPI library does not say that it is CUDA-aware (no MPIX_CUDA_AWARE_SUPPORT in <mpi-ext.h>); "
+      "CB_MPI_CUDA_AWARE=1 vouches for it";
 #endif
   if (why) *why = reason;
   return reason.empty();

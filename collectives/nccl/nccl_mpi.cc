@@ -249,13 +249,25 @@ class NcclMpiBackend : public Backend {
         roots_error = e.what();
       }
     }
-    Check(MPI_Bcast(&roots, 1, MPI_INT, 0, boot_), "MPI_Bcast");
+    // The library loaded at run time may be older than the header this was
+    // built against (a bundle run against a machine's NCCL wheel): rank 0's
+    // version decides, for every rank, whether the scalable call exists.
+    int decision[2] = {roots, 0};
+    if (rank_ == 0) CB_NCCL_CHECK(ncclGetVersion(&decision[1]), Who());
+    Check(MPI_Bcast(decision, 2, MPI_INT, 0, boot_), "MPI_Bcast");
+    roots = decision[0];
+    const int runtime_version = decision[1];
     if (roots < 1) {
       throw UsageError(rank_ == 0 ? roots_error : "nccl backend: rank 0 refused its CB_NCCL_INIT_ROOTS (it says why)");
     }
     std::string method = "ncclCommInitRank";
     double init_s = 0;
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 23, 0)
+    if (roots > 1 && runtime_version < NCCL_VERSION(2, 23, 0)) {
+      method = fmt::format("ncclCommInitRank; the NCCL loaded ({}) has no scalable init for {} roots", runtime_version,
+                           roots);
+      roots = 1;
+    }
     if (roots > 1) {
       ncclUniqueId my_id{};
       if (HoldsInitRoot(rank_, size_, roots)) CB_NCCL_CHECK(ncclGetUniqueId(&my_id), Who());
@@ -281,6 +293,7 @@ class NcclMpiBackend : public Backend {
       method = fmt::format("ncclCommInitRankScalable, {} roots", roots);
     }
 #else
+    (void)runtime_version;
     if (roots > 1) {
       method = fmt::format("ncclCommInitRank; NCCL {} has no scalable init for {} roots", NCCL_VERSION_CODE, roots);
     }

@@ -132,3 +132,21 @@ def test_device_buffers_run_exactly_or_are_refused_once(tmp_path):
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     assert j["buffers"] == "host" and j["wrong"] == 0
+
+
+def test_cuda_aware_override(tmp_path, monkeypatch):
+    """CB_MPI_CUDA_AWARE vouches for (1) or denies (0) CUDA-awareness; anything else is named in the refusal."""
+    monkeypatch.setenv("CB_MPI_CUDA_AWARE", "yes")
+    p = mpirun(2, "--buffers", "device", "--op", "all_reduce", "-b", "8", "-e", "1K", "-n", "2", tmp=tmp_path)
+    if p.returncode != 0:  # a build without CUDA refuses before asking the MPI
+        assert p.returncode == 2, p.stderr
+        assert "CB_MPI_CUDA_AWARE=yes: expected 1" in p.stderr or "this build has no CUDA" in p.stderr, p.stderr
+    monkeypatch.setenv("CB_MPI_CUDA_AWARE", "0")
+    p = mpirun(2, "--buffers", "device", "--op", "all_reduce", "-b", "8", "-e", "1K", "-n", "2", tmp=tmp_path)
+    assert p.returncode == 2, p.stderr
+    assert "CB_MPI_CUDA_AWARE=0 says" in p.stderr or "this build has no CUDA" in p.stderr, p.stderr
+    monkeypatch.setenv("CB_MPI_CUDA_AWARE", "1")
+    p = mpirun(2, "--buffers", "device", "--op", "all_reduce", "-b", "8", "-e", "1K", "-n", "2", tmp=tmp_path)
+    if p.returncode != 0:  # vouched for: only the build or a missing GPU can still refuse
+        assert p.returncode == 2 and ("no GPU visible" in p.stderr or "this build has no CUDA" in p.stderr), p.stderr
+        assert "CUDA-aware" not in p.stderr.split("cannot use device buffers")[-1], p.stderr
