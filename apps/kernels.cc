@@ -1194,6 +1194,15 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   }
   coll::BackendOptions bo;
   auto backend = std::any_cast<coll::BackendFactory>(it->second)(bo);
+  if (backend->world_size() == 1) {
+    // The launcher started several processes but MPI made each a world of
+    // its own (srun --mpi=none, a launcher from another MPI): each would
+    // measure, print and write alone.
+    throw UsageError(
+        fmt::format("started as one of several processes ({}) but MPI sees a job of 1 process: the "
+                    "launcher and MPI do not match (srun: --mpi=pmix; or the mpirun of this MPI)",
+                    launcher));
+  }
   int code = 0;
   backend->Run([&](coll::Communicator& comm) { code = RunKernelsJob(o, ctx, &comm); });
   return code;

@@ -78,3 +78,15 @@ def test_one_rank_failing_is_named_and_the_rest_kept(tmp_path):
         (run,) = f["runs"].values()
         assert run.attrs["status"] == "failed"
         assert run["gemm"][()]["rank"].tolist() == [0]
+
+
+def test_launcher_without_a_matching_mpi_is_refused(tmp_path):
+    # srun --mpi=none: Slurm says 2 tasks, MPI makes each process a world of its own.
+    e = env(tmp_path)
+    e["SLURM_STEP_NUM_TASKS"] = "2"
+    p = subprocess.run([CB, *SMALL], capture_output=True, text=True, timeout=120, env=e)
+    assert p.returncode == 2
+    assert "SLURM_STEP_NUM_TASKS=2" in p.stderr and "MPI sees a job of 1 process" in p.stderr
+    # A job of one process runs alone, with or without MPI.
+    e["SLURM_STEP_NUM_TASKS"] = "1"
+    assert subprocess.run([CB, *SMALL], capture_output=True, text=True, timeout=120, env=e).returncode == 0
