@@ -214,6 +214,12 @@ class Runner {
   std::unique_ptr<DeviceKernels> dk_;  // this rank's GPU kernels, if any
   std::vector<DeviceIdentity> my_devices_;
   std::string why_no_devices_;
+  // NCCL fabric checks: the job's NCCL communicator, made at the first one;
+  // why_no_nccl_ says why there is none (then every such check is SKIPPED).
+  std::unique_ptr<coll::Backend> nccl_;
+  std::string why_no_nccl_;
+  bool nccl_tried_ = false;
+  bool OpenNccl();
   bool stop_ = false;
   double timeout_s_ = 0;
   Clock::time_point start_ = Clock::now();
@@ -482,11 +488,7 @@ void Runner::RunFabricCheck(int index) {
   const Check& c = suite_.checks[static_cast<size_t>(index)];
   const int n = comm_.size();
   if (n < 2) return SkipCheck(index, fmt::format("{} needs at least 2 ranks; the job has {}", c.benchmark, n));
-  if (c.backend == "nccl") {
-    return SkipCheck(index,
-                     "NCCL collectives (device buffers) are not yet run by validate; this build measures "
-                     "collectives over the job's MPI communicator");
-  }
+  if (c.backend == "nccl" && !OpenNccl()) return SkipCheck(index, why_no_nccl_);
   // Groups: colors as --split assigns them (identical on every rank).
   std::map<int, std::vector<int>> groups;
   for (int r = 0; r < n; ++r) groups[c.split.empty() ? 0 : coll::SplitColor(c.split, comm_.ranks(), r)].push_back(r);
@@ -508,7 +510,16 @@ void Runner::RunFabricCheck(int index) {
   b.timeout_s = timeout_s_;
   b.slow_rank = o_.slow_rank;
   b.slow_fraction = o_.slow_fraction;  // the slow rank enters each op late
-  coll::ValidateOptions(&b, comm_);
+  // The measuring communicator: the job's own (MPI, loopback) or NCCL's over
+  // the same ranks in the same order (its Run calls back on this thread).
+  auto bench = [&](const std::function<void(coll::Communicator&)>& body) {
+    if (c.backend == "nccl") {
+      nccl_->Run(body);
+    } else {
+      body(comm_);
+    }
+  };
+  bench([&](coll::Communicator& m) { coll::ValidateOptions(&b, m); });
 
   std::vector<UnitResult> results;
   std::vector<int> colors;
@@ -532,7 +543,8 @@ void Runner::RunFabricCheck(int index) {
   }
   const int max_rounds = c.rounds + c.judge.repeats - 1;
   for (int round = 0; round < max_rounds && !stop_; ++round) {
-    coll::BenchReport rep = coll::RunBenchmark(comm_, b, nullptr);
+    coll::BenchReport rep;
+    bench([&](coll::Communicator& m) { rep = coll::RunBenchmark(m, b, nullptr); });
     int more = 0;
     if (comm_.rank() == 0) {
       for (size_t k = 0; k < results.size(); ++k) {
@@ -573,6 +585,42 @@ void Runner::RunFabricCheck(int index) {
     if (comm_.Broadcast(more) == 0) break;
   }
   for (auto& u : results) rep_.units.push_back(std::move(u));
+}
+
+bool Runner::OpenNccl() {
+  if (nccl_tried_) return nccl_ != nullptr;
+  nccl_tried_ = true;
+  if (!o_.make_nccl) {
+    why_no_nccl_ = "this build has no NCCL backend (configure with CB_ENABLE_NCCL)";
+    return false;
+  }
+  if (comm_.backend() != "mpi") {
+    why_no_nccl_ = fmt::format("NCCL checks run under mpirun/srun, one rank per GPU; this job's ranks are {} ranks",
+                               comm_.backend());
+    return false;
+  }
+  // Every rank gets here at the same check. A failure every rank sees alike
+  // (no GPU anywhere: a CPU node given a GPU suite) skips the NCCL checks; a
+  // rank the others wait for is named by the NCCL backend's own watchdog.
+  std::string why;
+  try {
+    nccl_ = o_.make_nccl();
+  } catch (const Error& e) {
+    why = e.what();
+  }
+  const int64_t failed = comm_.AllReduceSum(why.empty() ? 0 : 1);
+  if (failed == 0) {
+    if (nccl_->world_size() != comm_.size()) {
+      why_no_nccl_ = fmt::format("the NCCL communicator has {} ranks, the job {}", nccl_->world_size(), comm_.size());
+      nccl_.reset();
+      return false;
+    }
+    return true;
+  }
+  nccl_.reset();
+  why_no_nccl_ = fmt::format("no NCCL communicator: {} rank(s) could not make one{}{}", failed,
+                             why.empty() ? "" : "; this rank: ", why);
+  return false;
 }
 
 ValidationReport Runner::Run() {

@@ -20,12 +20,14 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "acceptance/device_kernels.h"
 #include "acceptance/suite.h"
 #include "acceptance/verdict.h"
+#include "collectives/backend.h"
 #include "collectives/communicator.h"
 
 namespace cb::acc {
@@ -41,6 +43,11 @@ struct RunOptions {
   // GPU kernels (null: none in this build); why_no_devices says why.
   DeviceKernelsFactory device_kernels;
   std::string why_no_devices = "no GPU kernels backend in this build";
+  // NCCL for fabric checks with `backend: nccl` (null: none in this build).
+  // Called on every rank at once, at the first such check, when the job runs
+  // over MPI (one rank per GPU): it joins the job's ranks in an NCCL
+  // communicator (collectives/nccl, bootstrapped over the same MPI).
+  std::function<std::unique_ptr<coll::Backend>()> make_nccl;
   // Host facts of this rank: CPU model, versions (collected by the caller).
   std::string cpu_model;
   std::map<std::string, std::string> versions;

@@ -155,6 +155,14 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   } else {
     ro.why_no_devices = "this build has no GPU kernels backend (configure with CB_ENABLE_CUDA)";
   }
+  // NCCL for fabric checks that ask for it (one rank per GPU under mpirun/srun).
+  if (auto it = f.find("collectives:nccl"); it != f.end()) {
+    auto factory = std::any_cast<coll::BackendFactory>(it->second);
+    coll::BackendOptions bo;
+    bo.gpus_per_process = 1;
+    bo.timeout_s = o.timeout > 0 ? o.timeout : 300;
+    ro.make_nccl = [factory, bo]() { return factory(bo); };
+  }
   NodeInfo info = CollectHostInfo();
   for (const auto& fill : ctx.backends.node_info) fill(info);
   ro.cpu_model = info.cpu_model;

@@ -82,3 +82,37 @@ def test_injection_outside_the_job_is_unknown(tmp_path):
     p = validate("--inject", "slow:9:0.5", tmp=tmp_path)
     assert p.returncode == 3
     assert p.stderr.count("outside the job") == 1
+
+
+NCCL_SUITE = """name: nccl-probe
+description: one MPI and one NCCL all_reduce
+time_budget: 0.1s
+checks:
+  - {name: allreduce-mpi, benchmark: all_reduce, scope: fabric, dtype: float, bytes: 64KiB, iters: 5,
+     threshold: {absolute: 1.0e3}, severity: warn}
+  - {name: allreduce-nccl, benchmark: all_reduce, scope: fabric, backend: nccl, dtype: bfloat16, bytes: 1MiB,
+     iters: 5, threshold: {absolute: 1.0e3}, severity: critical}
+"""
+
+
+def test_nccl_checks_run_or_say_why_not(tmp_path):
+    """A fabric check with backend nccl runs on an NCCL communicator over the job's ranks where every rank
+    has a GPU; elsewhere it is SKIPPED on every rank alike with the reason (no NCCL in the build, or no GPU:
+    the NCCL backend's own error), and the MPI check beside it still runs."""
+    suite = tmp_path / "nccl-probe.yaml"
+    suite.write_text(NCCL_SUITE)
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    p = subprocess.run([MPIRUN, "-np", "2", CB, "validate", "--suite", str(suite), "--format", "json"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    checks = {c["check"]: c for c in j["checks"]}
+    assert checks["allreduce-mpi"]["verdict"] == "PASS"
+    nccl = checks["allreduce-nccl"]
+    if nccl["verdict"] == "SKIPPED":
+        reason = nccl["reason"]
+        assert ("this build has no NCCL backend" in reason
+                or "no NCCL communicator: 2 rank(s) could not make one" in reason), reason
+    else:
+        assert nccl["verdict"] == "PASS"
