@@ -101,17 +101,22 @@ ncclRedOp_t ToNccl(RedOp r) {
 
 void LocalJob::Add(NcclCommunicator* c) {
   std::lock_guard<std::mutex> lock(mu_);
-  comms_.push_back(c);
+  comms_.push_back({c, c->comm(), c->device()});
 }
 
-void LocalJob::Remove(NcclCommunicator* c) {
+bool LocalJob::Remove(NcclCommunicator* c) {
   std::lock_guard<std::mutex> lock(mu_);
-  comms_.erase(std::remove(comms_.begin(), comms_.end(), c), comms_.end());
+  const auto it = std::find_if(comms_.begin(), comms_.end(), [c](const Entry& e) { return e.key == c; });
+  if (it == comms_.end()) return false;
+  comms_.erase(it);
+  return true;
 }
 
-std::vector<NcclCommunicator*> LocalJob::Communicators() const {
+std::vector<LocalJob::Entry> LocalJob::TakeAll() {
   std::lock_guard<std::mutex> lock(mu_);
-  return comms_;
+  std::vector<Entry> all;
+  all.swap(comms_);
+  return all;
 }
 
 NcclCommunicator::NcclCommunicator(const Setup& s)
@@ -139,7 +144,9 @@ NcclCommunicator::~NcclCommunicator() {
   if (scratch_) cudaFree(scratch_);
   if (stream_) cudaStreamDestroy(stream_);
   if (!owns_comm_) return;
-  job_->Remove(this);
+  // A split group's communicator: destroy it unless a failing rank's Abort
+  // already claimed it (aborting it twice would free it twice).
+  if (!job_->Remove(this)) return;
   if (job_->failed.load() || std::uncaught_exceptions() > 0) {
     // Local, as the backends do after a failure: the other ranks may never
     // come to a collective destroy, and the control plane stays as it is
@@ -392,9 +399,9 @@ void NcclCommunicator::Abort(int code) {
   auto done = std::make_shared<std::promise<void>>();
   std::future<void> finished = done->get_future();
   std::thread([job = job_, done] {
-    for (NcclCommunicator* r : job->Communicators()) {
-      cudaSetDevice(r->device());
-      ncclCommAbort(r->comm());
+    for (const LocalJob::Entry& e : job->TakeAll()) {
+      cudaSetDevice(e.device);
+      ncclCommAbort(e.comm);
     }
     done->set_value();
   }).detach();

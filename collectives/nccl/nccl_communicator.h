@@ -89,13 +89,23 @@ class LocalJob {
   std::atomic<bool> failed{false};    // a local rank threw: Wait() gives up
   std::atomic<bool> aborting{false};  // Abort() runs: the other local ranks park
 
+  // What Abort needs of a communicator, copied when it is added: Abort must
+  // not touch an NcclCommunicator that another thread may be destroying.
+  struct Entry {
+    NcclCommunicator* key = nullptr;
+    ncclComm_t comm = nullptr;
+    int device = 0;
+  };
   void Add(NcclCommunicator* c);
-  void Remove(NcclCommunicator* c);
-  std::vector<NcclCommunicator*> Communicators() const;
+  // Claims c's NCCL communicator for its owner to destroy; false when Abort
+  // took it first (then the owner must leave it alone).
+  bool Remove(NcclCommunicator* c);
+  // Claims every communicator still listed, for Abort to abort.
+  std::vector<Entry> TakeAll();
 
  private:
-  mutable std::mutex mu_;
-  std::vector<NcclCommunicator*> comms_;
+  std::mutex mu_;
+  std::vector<Entry> comms_;
 };
 
 // NCCL's element type and reduction.
