@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <sstream>
 
@@ -86,6 +87,14 @@ Injection ParseInjection(const std::string& text, const std::vector<std::string>
     }
   }
   return inj;
+}
+
+std::string SeveralProcesses() {
+  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
+    const char* value = std::getenv(v);
+    if (value && std::atol(value) > 1) return fmt::format("{}={}", v, value);
+  }
+  return "";
 }
 
 }  // namespace cb

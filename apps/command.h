@@ -50,6 +50,13 @@ struct Injection {
 // when `fraction_below_one`). Throws UsageError naming the text and the kinds.
 Injection ParseInjection(const std::string& text, const std::vector<std::string>& kinds, bool fraction_below_one);
 
+// The launcher's variable that says this process is one of several
+// ("OMPI_COMM_WORLD_SIZE=8": OMPI_COMM_WORLD_SIZE, PMI_SIZE or
+// SLURM_STEP_NUM_TASKS above 1), or empty. Commands that spread work over
+// ranks (kernels, plan) join the job over MPI only then: a job of one
+// process (mpirun -np 1, srun -n 1) runs alone.
+std::string SeveralProcesses();
+
 // Fails early (IoError) if `path` cannot be written: its directory is missing
 // or not writable, or it is a directory. Nothing is measured in vain.
 void CheckOutputWritable(const std::string& path);

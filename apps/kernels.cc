@@ -1171,17 +1171,6 @@ int RunKernelsJob(const KernelsOptions& o, const AppContext& ctx, coll::Communic
   return code;
 }
 
-// The launcher's variable that says this process is one of several
-// ("OMPI_COMM_WORLD_SIZE=8"), or empty. A job of one process (mpirun -np 1,
-// srun -n 1) runs alone, with or without MPI in the build.
-std::string SeveralProcesses() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "SLURM_STEP_NUM_TASKS"}) {
-    const char* value = std::getenv(v);
-    if (value && std::atol(value) > 1) return fmt::format("{}={}", v, value);
-  }
-  return "";
-}
-
 int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
   const std::string launcher = SeveralProcesses();
   if (launcher.empty()) return RunKernelsJob(o, ctx, nullptr);

@@ -38,13 +38,6 @@ struct PlanOptions {
   int threads = 0;
 };
 
-bool UnderLauncher() {
-  for (const char* v : {"OMPI_COMM_WORLD_SIZE", "PMI_SIZE", "PMIX_RANK"}) {
-    if (std::getenv(v)) return true;
-  }
-  return false;
-}
-
 nlohmann::json PlanJson(const sim::Plan& p) {
   const sim::SimResult& r = p.result;
   return {{"parallelism",
@@ -78,7 +71,7 @@ nlohmann::json PlanJson(const sim::Plan& p) {
 std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSearchOptions so, const AppContext& ctx,
                                             int* processes) {
   *processes = 1;
-  const bool mpi = UnderLauncher() && ctx.backends.factories.count("collectives:mpi");
+  const bool mpi = !SeveralProcesses().empty() && ctx.backends.factories.count("collectives:mpi");
   if (!mpi) return sim::SearchPlans(s, so);
   auto backend =
       std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:mpi"))(coll::BackendOptions{});

@@ -14,7 +14,7 @@
 #include <cstdlib>
 #include <vector>
 
-#include "collectives/harness.h"
+#include "benchmarks/tool_all_reduce.h"
 #include "collectives/mpi/mpi_backend.h"
 
 namespace {
@@ -65,16 +65,7 @@ int main(int argc, char** argv) {
       std::vector<double> bare, tool;
       for (int r = 0; r < rounds; ++r) {
         bare.push_back(BareLoop(bytes, iters, warmup));
-        cb::coll::BenchOptions o;
-        o.ops = {cb::coll::OpKind::kAllReduce};
-        o.min_bytes = o.max_bytes = bytes;
-        o.iters = iters;
-        o.warmup = warmup;
-        o.checks = 0;
-        o.in_place = false;
-        const cb::coll::BenchReport rep = cb::coll::RunBenchmark(comm, o, nullptr);
-        // The report's rows are rank 0's (it gathers them); other ranks only take part.
-        tool.push_back(rep.results.empty() ? 0 : rep.results.front().out_of_place.time_s);
+        tool.push_back(cb::bench::ToolAllReduceSeconds(comm, bytes, iters, warmup));
       }
       const double b = Median(bare), t = Median(tool);
       if (comm.rank() == 0) std::printf("%12zu %12.3f %12.3f %8.3f\n", bytes, b * 1e6, t * 1e6, t / b);

@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "benchmarks/tool_all_reduce.h"
 #include "collectives/backend.h"
 #include "collectives/harness.h"
 #include "collectives/nccl/nccl_backend.h"
@@ -157,17 +158,8 @@ int main(int argc, char** argv) {
           if (comm.rank() == 0) bare_s.push_back(sum / static_cast<double>(all.size()));
           // Every bare kernel done everywhere before the harness allocates.
           comm.Barrier();
-          cb::coll::BenchOptions o;
-          o.ops = {cb::coll::OpKind::kAllReduce};
-          o.min_bytes = o.max_bytes = bytes;
-          o.iters = n;
-          o.warmup = warmup;
-          o.checks = 0;
-          o.in_place = false;
-          cb::coll::ValidateOptions(&o, comm);
-          const cb::coll::BenchReport rep = cb::coll::RunBenchmark(comm, o, nullptr);
-          // The report's rows are rank 0's (it gathers them).
-          if (comm.rank() == 0) tool_s.push_back(rep.results.empty() ? 0 : rep.results.front().out_of_place.time_s);
+          const double t = cb::bench::ToolAllReduceSeconds(comm, bytes, n, warmup);
+          if (comm.rank() == 0) tool_s.push_back(t);
         }
         if (comm.rank() == 0) {
           const double tb = Median(bare_s), tt = Median(tool_s);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "core/stats.h"
@@ -41,6 +42,37 @@ int64_t ItersFor(const GpuIdentity& id, double rate, double fallback_rate, doubl
   return std::clamp<int64_t>(iters, multiple, max_iters - max_iters % multiple);
 }
 
+// The tensor-core peaks' common part: time `launch` (which writes, per
+// thread, how many of its accumulators are wrong into `bad`), derive the
+// rates from r.flops_per_call and r.flops_per_clock_sm, and read the wrong
+// counts back. False when interrupted before a sample.
+bool MeasureTensorPeak(GpuPeakResult& r, const GpuIdentity& id, DeviceTimer& timer, const MeasureOptions& options,
+                       int blocks, int64_t all_threads, int64_t accumulators_per_thread,
+                       const std::function<cudaError_t(float*, unsigned long long*, cudaStream_t)>& launch) {
+  cudaStream_t s = timer.stream();
+  DeviceTimingOptions timing;
+  timing.measure = options;
+  DeviceBuffer bad(static_cast<size_t>(all_threads) * sizeof(float));
+  DeviceBuffer clocks(2 * static_cast<size_t>(blocks) * sizeof(unsigned long long));
+  r.measurement = timer.Measure(
+      [&](cudaStream_t st, int64_t) { CB_CUDA_CHECK(launch(bad.as<float>(), clocks.as<unsigned long long>(), st)); },
+      timing);
+  if (r.measurement.samples_s.empty()) return false;
+  r.flop_rate = r.flops_per_call / r.measurement.summary.median;
+  r.clock_hz = MeasuredClockHz(clocks, blocks, s);
+  r.clock_peak = r.flops_per_clock_sm * id.sm_count * r.clock_hz;
+  if (options.corrupt_output) {  // self-test: thread 0 reports one wrong accumulator
+    const float one = 1.0f;
+    CB_CUDA_CHECK(cudaMemcpyAsync(bad.get(), &one, sizeof one, cudaMemcpyHostToDevice, s));
+  }
+  CB_CUDA_CHECK(cudaStreamSynchronize(s));
+  std::vector<float> v(static_cast<size_t>(all_threads));
+  CB_CUDA_CHECK(cudaMemcpy(v.data(), bad.get(), bad.bytes(), cudaMemcpyDeviceToHost));
+  r.checked = all_threads * accumulators_per_thread;
+  for (float x : v) r.wrong += static_cast<int64_t>(x);
+  return true;
+}
+
 // Tensor cores through Hopper's warpgroup MMA: bf16 wgmma m64n256k16, one
 // warpgroup per block, 2 blocks per SM (128 accumulators per thread leave
 // room for two), so one block issues while the other waits for its group.
@@ -57,9 +89,6 @@ GpuPeakResult RunWgmma(const GpuIdentity& id, DeviceTimer& timer, const MeasureO
                             id.cc_major, id.cc_minor);
     return r;
   }
-  cudaStream_t s = timer.stream();
-  DeviceTimingOptions timing;
-  timing.measure = options;
   const int blocks = id.sm_count * 2;
   const int64_t all_threads = static_cast<int64_t>(blocks) * kWgmmaThreads;
   const double flops_per_wgmma = 2.0 * 64 * 256 * 16;
@@ -69,29 +98,11 @@ GpuPeakResult RunWgmma(const GpuIdentity& id, DeviceTimer& timer, const MeasureO
   const int64_t iters =
       ItersFor(id, r.flops_per_clock_sm, 4096, flops_per_iter_all, 1, ((int64_t{1} << 20) - 1) / kWgmmaPerIter);
   r.flops_per_call = flops_per_iter_all * static_cast<double>(iters);
-  DeviceBuffer bad(static_cast<size_t>(all_threads) * sizeof(float));
-  DeviceBuffer clocks(2 * static_cast<size_t>(blocks) * sizeof(unsigned long long));
-  r.measurement = timer.Measure(
-      [&](cudaStream_t st, int64_t) {
-        CB_CUDA_CHECK(LaunchWgmmaBf16(bad.as<float>(), iters, clocks.as<unsigned long long>(), blocks, st));
-      },
-      timing);
-  if (r.measurement.samples_s.empty()) {
-    r.skipped = "interrupted";  // as a GEMM interrupted in its search
-    return r;
-  }
-  r.flop_rate = r.flops_per_call / r.measurement.summary.median;
-  r.clock_hz = MeasuredClockHz(clocks, blocks, s);
-  r.clock_peak = r.flops_per_clock_sm * id.sm_count * r.clock_hz;
-  if (options.corrupt_output) {  // self-test: thread 0 reports one wrong accumulator
-    const float one = 1.0f;
-    CB_CUDA_CHECK(cudaMemcpyAsync(bad.get(), &one, sizeof one, cudaMemcpyHostToDevice, s));
-  }
-  CB_CUDA_CHECK(cudaStreamSynchronize(s));
-  std::vector<float> v(static_cast<size_t>(all_threads));
-  CB_CUDA_CHECK(cudaMemcpy(v.data(), bad.get(), bad.bytes(), cudaMemcpyDeviceToHost));
-  r.checked = all_threads * kWgmmaAccumulators;
-  for (float x : v) r.wrong += static_cast<int64_t>(x);
+  const bool measured = MeasureTensorPeak(r, id, timer, options, blocks, all_threads, kWgmmaAccumulators,
+                                          [&](float* bad, unsigned long long* clocks, cudaStream_t st) {
+                                            return LaunchWgmmaBf16(bad, iters, clocks, blocks, st);
+                                          });
+  if (!measured) r.skipped = "interrupted";  // as a GEMM interrupted in its search
   return r;
 }
 
@@ -174,26 +185,11 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
     const int64_t iters =
         ItersFor(id, r.flops_per_clock_sm, 1024, flops_per_warp_iter * warps, 1, (int64_t{1} << 20) - 1);
     r.flops_per_call = flops_per_warp_iter * warps * static_cast<double>(iters);
-    DeviceBuffer bad(static_cast<size_t>(all_threads) * sizeof(float));
-    DeviceBuffer clocks(2 * static_cast<size_t>(blocks) * sizeof(unsigned long long));
-    r.measurement = timer.Measure(
-        [&](cudaStream_t st, int64_t) {
-          CB_CUDA_CHECK(LaunchMmaBf16(bad.as<float>(), iters, clocks.as<unsigned long long>(), blocks, threads, st));
-        },
-        timing);
-    if (r.measurement.samples_s.empty()) return out;
-    r.flop_rate = r.flops_per_call / r.measurement.summary.median;
-    r.clock_hz = MeasuredClockHz(clocks, blocks, s);
-    r.clock_peak = r.flops_per_clock_sm * id.sm_count * r.clock_hz;
-    if (options.corrupt_output) {  // self-test: thread 0 reports one wrong accumulator
-      const float one = 1.0f;
-      CB_CUDA_CHECK(cudaMemcpyAsync(bad.get(), &one, sizeof one, cudaMemcpyHostToDevice, s));
-    }
-    CB_CUDA_CHECK(cudaStreamSynchronize(s));
-    std::vector<float> v(static_cast<size_t>(all_threads));
-    CB_CUDA_CHECK(cudaMemcpy(v.data(), bad.get(), bad.bytes(), cudaMemcpyDeviceToHost));
-    r.checked = all_threads * 4 * kMmaChains;
-    for (float x : v) r.wrong += static_cast<int64_t>(x);
+    const bool measured = MeasureTensorPeak(r, id, timer, options, blocks, all_threads, 4 * kMmaChains,
+                                            [&](float* bad, unsigned long long* clocks, cudaStream_t st) {
+                                              return LaunchMmaBf16(bad, iters, clocks, blocks, threads, st);
+                                            });
+    if (!measured) return out;  // interrupted
     out.push_back(std::move(r));
   }
   out.push_back(RunWgmma(id, timer, options));

@@ -6,18 +6,13 @@
 // nanoseconds: their ratio is the SM clock during the kernel.
 #include <cuda_runtime.h>
 
+#include "kernels/cuda/block_clock.cuh"
 #include "kernels/cuda/launch.h"
 
 namespace cb::cuda {
 namespace {
 
 constexpr int kInner = 16;  // unrolled steps per loop trip; iters is a multiple of it
-
-__device__ __forceinline__ uint64_t GlobalTimerNs() {
-  uint64_t t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
-}
 
 __device__ __forceinline__ float Fma(float x, float m, float a) { return __fmaf_rn(x, m, a); }
 __device__ __forceinline__ double Fma(double x, double m, double a) { return __fma_rn(x, m, a); }
@@ -29,9 +24,8 @@ __global__ void FmaKernel(T* out, int64_t iters, T mul, T add, unsigned long lon
   T x[kFmaChains];
 #pragma unroll
   for (int c = 0; c < kFmaChains; ++c) x[c] = static_cast<T>(c);
-  __syncthreads();
-  const uint64_t t0 = GlobalTimerNs();
-  const long long c0 = clock64();
+  BlockClock timer;
+  timer.Start();
   for (int64_t it = 0; it < iters; it += kInner) {
 #pragma unroll
     for (int u = 0; u < kInner; ++u) {
@@ -39,13 +33,7 @@ __global__ void FmaKernel(T* out, int64_t iters, T mul, T add, unsigned long lon
       for (int c = 0; c < kFmaChains; ++c) x[c] = Fma(x[c], mul, add);
     }
   }
-  __syncthreads();
-  const long long c1 = clock64();
-  const uint64_t t1 = GlobalTimerNs();
-  if (threadIdx.x == 0) {
-    clocks[2 * blockIdx.x] = static_cast<unsigned long long>(c1 - c0);
-    clocks[2 * blockIdx.x + 1] = t1 - t0;
-  }
+  timer.Stop(clocks);
   T sum = 0;
 #pragma unroll
   for (int c = 0; c < kFmaChains; ++c) sum += x[c];
@@ -61,9 +49,8 @@ __global__ void MmaKernel(float* out, int64_t iters, uint32_t one_pair, unsigned
 #pragma unroll
   for (int c = 0; c < kMmaChains; ++c) d[c][0] = d[c][1] = d[c][2] = d[c][3] = 0.f;
   const uint32_t a = one_pair, b = one_pair;
-  __syncthreads();
-  const uint64_t t0 = GlobalTimerNs();
-  const long long c0 = clock64();
+  BlockClock timer;
+  timer.Start();
   for (int64_t it = 0; it < iters; ++it) {
 #pragma unroll
     for (int c = 0; c < kMmaChains; ++c) {
@@ -73,13 +60,7 @@ __global__ void MmaKernel(float* out, int64_t iters, uint32_t one_pair, unsigned
           : "r"(a), "r"(a), "r"(a), "r"(a), "r"(b), "r"(b));
     }
   }
-  __syncthreads();
-  const long long c1 = clock64();
-  const uint64_t t1 = GlobalTimerNs();
-  if (threadIdx.x == 0) {
-    clocks[2 * blockIdx.x] = static_cast<unsigned long long>(c1 - c0);
-    clocks[2 * blockIdx.x + 1] = t1 - t0;
-  }
+  timer.Stop(clocks);
   // Count the accumulators that are not 16·iters (exact in fp32 below 2^24).
   const float expect = 16.f * static_cast<float>(iters);
   float bad = 0;

@@ -16,6 +16,7 @@
 
 #include <cstdint>
 
+#include "kernels/cuda/block_clock.cuh"
 #include "kernels/cuda/launch.h"
 
 namespace cb::cuda {
@@ -25,12 +26,6 @@ constexpr int kAccumulators = kWgmmaAccumulators;  // m64n256 fp32 over 128 thre
 constexpr int kTileElems = (64 + 256) * 16;        // A 64x16 then B 256x16, bf16
 
 #if defined(__CUDA_ARCH__) && defined(__CUDA_ARCH_FEAT_SM90_ALL)
-
-__device__ __forceinline__ uint64_t GlobalTimerNs() {
-  uint64_t t;
-  asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t));
-  return t;
-}
 
 // Matrix descriptor (PTX ISA, "Matrix Descriptor Format" of wgmma): bits 0-13
 // start address >> 4, bits 16-29 leading dimension byte offset >> 4, bits
@@ -109,8 +104,8 @@ __global__ void __launch_bounds__(128) WgmmaKernel(float* out, int64_t iters, un
   float d[kAccumulators];
 #pragma unroll
   for (int i = 0; i < kAccumulators; ++i) d[i] = 0.f;
-  const uint64_t t0 = GlobalTimerNs();
-  const long long c0 = clock64();
+  BlockClock timer;
+  timer.Start();
   for (int64_t it = 0; it < iters; ++it) {
     // Orders the accumulators' earlier accesses before the wgmmas (needed
     // before the first; kept each trip, as CUTLASS's mainloop does).
@@ -124,13 +119,7 @@ __global__ void __launch_bounds__(128) WgmmaKernel(float* out, int64_t iters, un
 #pragma unroll
     for (int i = 0; i < kAccumulators; ++i) FenceOperand(d[i]);
   }
-  __syncthreads();
-  const long long c1 = clock64();
-  const uint64_t t1 = GlobalTimerNs();
-  if (threadIdx.x == 0) {
-    clocks[2 * blockIdx.x] = static_cast<unsigned long long>(c1 - c0);
-    clocks[2 * blockIdx.x + 1] = t1 - t0;
-  }
+  timer.Stop(clocks);
   // Count the accumulators that are not 16 per wgmma.
   const float expect = 16.f * static_cast<float>(iters * kWgmmaPerIter);
   float bad = 0;
