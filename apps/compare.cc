@@ -291,7 +291,7 @@ nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<
          {{"layout", sim::DescribeLayout(p, t)},
           {"parallelism",
            {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp}, {"zero", p.zero}}},
-          {"training", {{"micro_batch", t.micro_batch}, {"recompute", t.recompute}}}}},
+          {"training", {{"micro_batch", t.micro_batch}, {"recompute", sim::RecomputeName(t.recompute)}}}}},
         {"step_time_s", r.step_time_s},
         {"tokens_per_s", r.tokens_per_s},
         {"mfu", r.mfu},

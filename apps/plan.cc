@@ -53,7 +53,7 @@ nlohmann::json PlanJson(const sim::Plan& p) {
            {{"micro_batch", p.train.micro_batch},
             {"global_batch", p.train.global_batch},
             {"seq_len", p.train.seq_len},
-            {"recompute", p.train.recompute},
+            {"recompute", sim::RecomputeName(p.train.recompute)},
             {"precision", p.train.precision_name}}},
           {"step_time_s", r.step_time_s},
           {"estimate_step_s", p.estimate_step_s},
@@ -254,8 +254,9 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
              {"mfu", ColumnType::kFloat64, "1", ""},
              {"memory_per_gpu", ColumnType::kFloat64, "B", "most loaded GPU"}});
     for (const auto& p : r.plans) {
-      t.AddRow({p.par.tp, p.par.pp, p.par.dp, p.par.cp, p.par.ep, p.par.vpp, p.train.micro_batch, p.train.recompute,
-                int64_t{p.par.zero}, p.result.step_time_s, p.estimate_step_s, p.result.mfu, p.result.memory.Total()});
+      t.AddRow({p.par.tp, p.par.pp, p.par.dp, p.par.cp, p.par.ep, p.par.vpp, p.train.micro_batch,
+                sim::RecomputeName(p.train.recompute), int64_t{p.par.zero}, p.result.step_time_s, p.estimate_step_s,
+                p.result.mfu, p.result.memory.Total()});
     }
     writer.WriteTable(t);
     writer.EndRun(RunStatus::kComplete, "");

@@ -204,7 +204,7 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
         {"global_batch", s.train.global_batch},
         {"micro_batch", s.train.micro_batch},
         {"micro_batches_per_pipeline", r.micro_batches},
-        {"recompute", s.train.recompute},
+        {"recompute", sim::RecomputeName(s.train.recompute)},
         {"precision", s.train.precision_name}}},
       {"layers_per_virtual_stage", r.layers_per_virtual_stage},
       {"params_total", r.params_total},
@@ -225,6 +225,7 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
         {"optimizer", m.optimizer / (1 << 30)},
         {"activations", m.activations / (1 << 30)},
         {"logits", m.logits / (1 << 30)},
+        {"buffers", m.buffers / (1 << 30)},
         {"runtime", m.runtime / (1 << 30)},
         {"stage", r.memory_stage}}},
       {"breakdown", BreakdownJson(r.breakdown)},
@@ -253,17 +254,18 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
       "  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
       "recompute {}, {}\n",
       r.params_total / 1e9, r.params_active / 1e9, s.train.global_batch, s.train.seq_len, s.train.micro_batch,
-      r.micro_batches, s.train.recompute, s.train.precision_name);
+      r.micro_batches, sim::RecomputeName(s.train.recompute), s.train.precision_name);
   std::cout << fmt::format("\n  step time          {}\n", FormatQuantity(r.step_time_s, Dimension::kTime));
   std::cout << fmt::format("  tokens/s           {:.4g} ({:.1f} per GPU)\n", r.tokens_per_s, r.tokens_per_s_per_gpu);
   std::cout << fmt::format("  model TFLOP/s/GPU  {:.1f}   MFU {:.1f}%   (hardware {:.1f} TFLOP/s/GPU)\n",
                            r.model_tflops_per_gpu, 100 * r.mfu, r.hardware_tflops_per_gpu);
   std::cout << fmt::format(
       "  memory per GPU     {:.1f} GiB of {:.1f} GiB: {}  (weights {:.1f}, grads {:.1f}, optimizer "
-      "{:.1f}, activations {:.1f}, logits {:.1f}, runtime {:.1f})\n",
+      "{:.1f}, activations {:.1f}, logits {:.1f}, buffers {:.1f}, runtime {:.1f})\n",
       r.memory_gib_per_gpu, s.gpu.memory_bytes / (1 << 30), r.fits_in_memory ? "fits" : "DOES NOT FIT",
       r.memory.weights / (1 << 30), r.memory.gradients / (1 << 30), r.memory.optimizer / (1 << 30),
-      r.memory.activations / (1 << 30), r.memory.logits / (1 << 30), r.memory.runtime / (1 << 30));
+      r.memory.activations / (1 << 30), r.memory.logits / (1 << 30), r.memory.buffers / (1 << 30),
+      r.memory.runtime / (1 << 30));
   if (r.time_to_train_s > 0) {
     std::cout << fmt::format("  time to train      {:.1f} days for {:.3g} tokens\n", r.time_to_train_s / 86400,
                              s.train.tokens);

@@ -1,19 +1,42 @@
-"""Compare the simulator with published training runs (../shared/validation).
+"""Compare the simulator with published training runs.
 
-Each shipped scenario that reproduces a row names the row's id in its `notes`
-("CSV <id>"). The published figure is turned into a step time with the
-source's own FLOP convention (../shared/validation/README.md), then compared
-with the simulated step time. Run directly for the table (tests/validation/test_published.py gates on it):
-    CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py
+Two sets of rows:
+  * ../shared/validation/published-training.csv (a copy in tests/validation/ for
+    CI): each shipped scenario that reproduces a row names its id in `notes`
+    ("CSV <id>");
+  * tests/validation/published-runs.csv, the project's own rows (collected from
+    papers, framework benchmark tables and vendor pages; every row names its
+    source and what was assumed). A scenario is generated from each row: the
+    model shape inline, the cluster by GPU type, the layout and step as
+    published.
+
+Each published figure becomes a step time with the source's own FLOP
+convention and is compared with the simulated step time; published memory per
+GPU is compared with the simulated memory of the most loaded GPU, and every
+run that happened must be judged to fit.
+
+Also reported: error by class (GPU architecture x parallelism family x scale),
+error bands per class (written with --write-bands to
+configs/validation/error-bands.yaml, which `simulate`, `plan` and `compare`
+read), and leave-one-source-out figures: the bands of each source's rows are
+recomputed without that source, and the coverage of the held-out rows is
+reported. No simulator constant is fitted to these rows (every constant cites a
+measurement; docs/simulator-model.md), so the leave-one-source-out step-time
+error equals the in-sample error; the bands are the only quantity derived from
+the table, and their held-out coverage is what shows whether they generalise.
+
+    CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py [--write-bands] [--only ID...]
 """
 import csv
 import glob
 import json
+import math
 import os
 import re
 import statistics
 import subprocess
 import sys
+import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, ".."))
@@ -21,8 +44,23 @@ CSV = os.environ.get("CB_VALIDATION_CSV", os.path.join(ROOT, "..", "shared", "va
 # A copy travels with the repository so CI on a bare checkout can run it.
 if not os.path.exists(CSV):
     CSV = os.path.join(ROOT, "tests", "validation", "published-training.csv")
+PROJECT_CSV = os.environ.get("CB_PROJECT_CSV", os.path.join(ROOT, "tests", "validation", "published-runs.csv"))
+BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.yaml")
 
 PEAK = {"A100": 312e12, "H100": 989e12}
+
+# GPU type of a row -> (cluster document, --set overrides). Clusters are the
+# shipped ones; the job size is set to the row's GPU count.
+CLUSTERS = {
+    "A100-SXM4-80GB": ("dgx-a100-hdr", []),
+    "A100-SXM4-40GB": ("dgx-a100-hdr", ["cluster.gpu.memory=40GB"]),
+    "H100-SXM5-80GB": ("dgx-h100-ndr", []),
+    "H200-SXM-141GB": ("dgx-h200-ndr", []),
+    # H800: the H100 die with NVLink cut to 400 GB/s both directions (200 per direction).
+    "H800": ("dgx-h100-ndr", ["cluster.gpu=h800-sxm", "cluster.scale_up.bandwidth=200GB/s"]),
+    "B200": ("b200-50k", []),
+    "GB200": ("gb200-nvl72", []),
+}
 
 
 def num(x):
@@ -32,21 +70,63 @@ def num(x):
         return None
 
 
+def arch_of(gpu):
+    g = gpu.upper()
+    if "A100" in g:
+        return "ampere"
+    if "H100" in g or "H200" in g or "H800" in g:
+        return "hopper"
+    if "B200" in g or "B300" in g:
+        return "blackwell"
+    return "other"
+
+
+def flops_per_step(conv, row):
+    """FLOPs per iteration under a named convention, or None."""
+    B, s = num(row["global_batch_seqs"]), num(row["seq"])
+    L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
+    N = num(row["params_b"])
+    if conv == "narayanan96" and None not in (B, s, L, h, V):
+        return 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
+    if conv == "megatron72" and None not in (B, s, L, h, V):
+        return 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h))
+    if conv == "6N" and None not in (B, s, N):
+        return 6 * N * 1e9 * B * s
+    if conv == "6N+attn" and None not in (B, s, N, L, h):
+        return (6 * N * 1e9 + 12 * L * h * s) * B * s
+    return None
+
+
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
-    metric, value, notes = row["metric"], row["value"].strip(), row["notes"]
+    metric, value, notes = row["metric"], row["value"].strip(), row.get("notes", "")
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])
     peak = PEAK["A100"] if "A100" in row["gpu"] else PEAK["H100"]
-    m = re.search(r"([\d.]+)\s*s/iteration", notes)
-    if "iteration time" in metric:
+    if metric == "tokens/s/GPU":
+        if None in (B, s, gpus, num(value)):
+            return None, "batch or GPU count not stated"
+        return B * s / (float(value) * gpus), "tokens/s/GPU"
+    if metric in ("step time s", "iteration time") or "iteration time" in metric:
         return float(value), "iteration time"
+    m = re.search(r"([\d.]+)\s*s/iteration", notes)
     if m:
         return float(m.group(1)), "logged s/iteration"
     m = re.search(r"([\d.]+)\s*tokens/s/GPU", notes)
-    if m:
+    if m and None not in (B, s, gpus):
         return B * s / (float(m.group(1)) * gpus), "tokens/s/GPU"
+    conv = re.search(r"\[([^\]]+)\]", metric)
+    if conv:
+        c = conv.group(1)
+        f = flops_per_step(c, row)
+        if f is None:
+            return None, f"FLOP convention '{c}' not usable (stated only in prose, or shape missing)"
+        if metric.startswith("MFU"):
+            p = re.search(r"peak=([\d.]+)", metric)
+            pk = float(p.group(1)) * 1e12 if p else peak
+            return f / (float(value) / 100 * pk * gpus), f"MFU [{c}]"
+        return f / (float(value) * 1e12 * gpus), f"TFLOP/s [{c}]"
     if None in (B, s, L, h, V, gpus):
         return None, "shape or batch not stated"
     if "incl. recompute" in metric or "96Bslh" in metric:
@@ -72,47 +152,272 @@ def scenarios_by_row():
     return out
 
 
-def simulate(cb_bin, scenario):
-    p = subprocess.run([cb_bin, "simulate", scenario, "--format", "json"], capture_output=True, text=True)
+def _int(row, key, default=None):
+    v = num(row.get(key, ""))
+    return int(v) if v is not None else default
+
+
+def scenario_from_row(row):
+    """(YAML text, overrides) of a scenario reproducing a project row, or (None, reason)."""
+    gpu = row["gpu"]
+    if gpu not in CLUSTERS:
+        return None, f"no cluster config for GPU '{gpu}'"
+    precision = row["precision"].strip().lower()
+    if precision in ("mxfp8", "fp8"):
+        precision = "fp8"
+    elif precision not in ("bf16", "fp16"):
+        return None, f"precision '{row['precision']}' is not simulated"
+    need = ["gpus", "layers", "hidden", "heads", "ffn", "vocab", "seq", "global_batch_seqs"]
+    missing = [k for k in need if num(row.get(k)) is None]
+    if missing:
+        return None, "not stated: " + ", ".join(missing)
+    tp, pp, cp = _int(row, "tp", 1), _int(row, "pp", 1), _int(row, "cp", 1)
+    gpus = _int(row, "gpus")
+    dp = _int(row, "dp") or gpus // (tp * pp * cp)
+    if tp * pp * cp * dp != gpus:
+        return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs"
+    hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
+    # Two MLP matrices (GeLU, squared ReLU) at f = 4h; SwiGLU's three otherwise.
+    activation = "gelu" if ffn == 4 * hidden else "swiglu"
+    heads = _int(row, "heads")
+    kv = _int(row, "kv_heads", heads) or heads
+    model = [
+        f"  name: {json.dumps(row['model'])}",
+        f"  layers: {_int(row, 'layers')}",
+        f"  hidden: {hidden}",
+        f"  heads: {heads}",
+        f"  kv_heads: {kv}",
+        f"  ffn_hidden: {ffn}",
+        f"  vocab: {_int(row, 'vocab')}",
+        f"  activation: {activation}",
+    ]
+    experts = _int(row, "experts")
+    ep = _int(row, "ep", 1) or 1
+    if experts:
+        model += [
+            "  moe:",
+            f"    experts: {experts}",
+            f"    top_k: {_int(row, 'top_k', 1)}",
+            f"    expert_ffn_hidden: {_int(row, 'expert_ffn', ffn)}",
+            f"    shared_experts: {_int(row, 'shared_experts', 0)}",
+            f"    first_dense_layers: {_int(row, 'first_dense_layers', 0)}",
+            f"    layer_freq: {_int(row, 'moe_layer_freq', 1)}",
+        ]
+    par = [f"  tp: {tp}", f"  pp: {pp}", f"  dp: {dp}", f"  cp: {cp}", f"  ep: {ep}",
+           f"  vpp: {_int(row, 'vpp', 1) or 1}", f"  zero: {_int(row, 'zero', 1)}"]
+    if _int(row, "etp"):
+        par.append(f"  etp: {_int(row, 'etp')}")
+    if _int(row, "shard_group"):
+        par.append(f"  shard_group: {_int(row, 'shard_group')}")
+    recompute = row.get("recompute", "").strip() or "none"
+    if recompute not in ("none", "selective", "full"):
+        recompute = "none"
+    train = [f"  seq_len: {_int(row, 'seq')}", f"  global_batch: {_int(row, 'global_batch_seqs')}",
+             f"  micro_batch: {_int(row, 'micro_batch', 1) or 1}", f"  recompute: {recompute}",
+             f"  precision: {precision}"]
+    fw = []
+    if experts and re.search(r"force[- ]balanc", row.get("notes", ""), re.I):
+        fw.append("  moe_imbalance: 1.0")  # the benchmark forces a balanced routing
+    cluster, sets = CLUSTERS[gpu]
+    text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
+                      "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
+    return text, sets + [f"cluster.gpus={max(gpus, 1)}"]
+
+
+def simulate(cb_bin, scenario, sets=()):
+    args = [cb_bin, "simulate", scenario, "--format", "json"]
+    for s in sets:
+        args += ["--set", s]
+    p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
         return None, p.stderr.strip().splitlines()[-1] if p.stderr else f"exit {p.returncode}"
     return json.loads(p.stdout), None
 
 
-def compare(cb_bin):
-    rows = list(csv.DictReader(open(CSV)))
-    scen = scenarios_by_row()
+def family_of(row, out):
+    if num(row.get("experts")) or (out and out.get("parallelism", {}).get("ep", 1) > 1):
+        return "moe"
+    if (row.get("zero") or "").strip() == "3":
+        return "fsdp"
+    return "3d"
+
+
+def scale_of(gpus):
+    return "<=512" if gpus <= 512 else ("<=4096" if gpus <= 4096 else ">4096")
+
+
+def source_key(rid):
+    """Rows of one source document share their id's first two fields (e.g. FS-TT2412, LS-MEGASCALE)."""
+    parts = rid.split("-")
+    return "-".join(parts[:2]) if len(parts) > 1 else rid
+
+
+def compare(cb_bin, only=None, project=True):
+    """Rows compared: dicts with id, pub, sim, err, how, scenario, class, source, mem (published, simulated)."""
     results, skipped = [], []
+    rows = [dict(r, _set="shared") for r in csv.DictReader(open(CSV))]
+    if project and os.path.exists(PROJECT_CSV):
+        rows += [dict(r, _set="project") for r in csv.DictReader(open(PROJECT_CSV))]
+    scen = scenarios_by_row()
+    tmp = tempfile.mkdtemp(prefix="cb-validation-")
     for row in rows:
         rid = row["id"]
+        if only and rid not in only:
+            continue
         pub, how = published_step_time(row)
         if pub is None:
             skipped.append((rid, how))
             continue
-        if rid not in scen:
-            skipped.append((rid, "no scenario reproduces this row (layout not stated)"))
-            continue
-        out, err = simulate(cb_bin, scen[rid])
+        if row["_set"] == "shared":
+            if rid not in scen:
+                skipped.append((rid, "no scenario reproduces this row (layout not stated)"))
+                continue
+            path, sets, name = scen[rid], [], os.path.basename(scen[rid])
+        else:
+            text, sets = scenario_from_row(row)
+            if text is None:
+                skipped.append((rid, sets))
+                continue
+            path = os.path.join(tmp, re.sub(r"[^A-Za-z0-9.\-]", "_", rid) + ".yaml")
+            open(path, "w").write(text)
+            name = "generated"
+        out, err = simulate(cb_bin, path, sets)
         if out is None:
             skipped.append((rid, f"simulation failed: {err}"))
             continue
         sim = out["step_time_s"]
-        results.append((rid, pub, sim, (sim - pub) / pub, how, os.path.basename(scen[rid])))
+        gpus = int(num(row["gpus"]) or out.get("gpus_used", 0))
+        cls = (arch_of(row["gpu"]), family_of(row, out), scale_of(gpus))
+        results.append({
+            "id": rid, "pub": pub, "sim": sim, "err": (sim - pub) / pub, "how": how, "scenario": name,
+            "class": cls, "source": source_key(rid), "set": row["_set"],
+            "mem_pub": num(row.get("mem_gib")), "mem_sim": out.get("memory_gib_per_gpu"),
+            "fits": out.get("fits_in_memory", True), "gpus": gpus,
+        })
     return results, skipped
+
+
+def band(errors):
+    """(median, low, high) of residuals: the 10th and 90th percentiles, widened to at least +-5%."""
+    e = sorted(errors)
+    if not e:
+        return None
+    def pct(q):
+        k = (len(e) - 1) * q
+        f = math.floor(k)
+        c = min(f + 1, len(e) - 1)
+        return e[f] + (e[c] - e[f]) * (k - f)
+    med = statistics.median(e)
+    return med, min(pct(0.1), med - 0.05), max(pct(0.9), med + 0.05)
+
+
+def bands_by_class(results, exclude_source=None):
+    """Band per class key; coarser keys (arch x family, arch, all) as fall-backs, each from >= 3 rows."""
+    groups = {}
+    for r in results:
+        if r["source"] == exclude_source:
+            continue
+        a, f, s = r["class"]
+        for key in ((a, f, s), (a, f, "*"), (a, "*", "*"), ("*", "*", "*")):
+            groups.setdefault(key, []).append(r["err"])
+    return {k: band(v) for k, v in groups.items() if len(v) >= 3}
+
+
+def lookup(bands, cls):
+    a, f, s = cls
+    for key in ((a, f, s), (a, f, "*"), (a, "*", "*"), ("*", "*", "*")):
+        if key in bands:
+            return key, bands[key]
+    return None, None
+
+
+def loso(results):
+    """Leave one source out: each source's rows against bands built without it."""
+    held = []
+    for src in sorted({r["source"] for r in results}):
+        bands = bands_by_class(results, exclude_source=src)
+        for r in results:
+            if r["source"] != src:
+                continue
+            key, b = lookup(bands, r["class"])
+            if b is None:
+                continue
+            med, lo, hi = b
+            held.append((r, lo <= r["err"] <= hi, r["err"] - med))
+    return held
+
+
+def write_bands(results, path=BANDS):
+    bands = bands_by_class(results)
+    counts = {}
+    for r in results:
+        a, f, s = r["class"]
+        for key in ((a, f, s), (a, f, "*"), (a, "*", "*"), ("*", "*", "*")):
+            counts[key] = counts.get(key, 0) + 1
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write("# Error bands of simulated step time by class, from the validation residuals\n"
+                "# (scripts/validation_table.py --write-bands). error = (simulated - published) / published;\n"
+                "# a prediction's expected range is step / (1 + high) .. step / (1 + low).\n"
+                "# Classes: architecture x parallelism family (3d, fsdp, moe) x scale (<=512, <=4096, >4096 GPUs);\n"
+                "# '*' is a fall-back over everything below it. Validated region: max_gpus per class.\n"
+                "bands:\n")
+        for key in sorted(bands, key=lambda k: tuple(k)):
+            med, lo, hi = bands[key]
+            gmax = max(r["gpus"] for r in results if all(c == "*" or c == rc for c, rc in zip(key, r["class"])))
+            f.write(f"  - {{arch: \"{key[0]}\", family: \"{key[1]}\", scale: \"{key[2]}\", rows: {counts[key]}, "
+                    f"median: {med:.4f}, low: {lo:.4f}, high: {hi:.4f}, max_gpus: {gmax}}}\n")
+
+
+def summary(results):
+    errs = [abs(r["err"]) for r in results]
+    return statistics.median(errs), statistics.mean(errs), max(errs)
 
 
 def main():
     cb_bin = os.environ.get("CB_BIN", os.path.join(ROOT, "build", "default", "apps", "clusterbench"))
-    results, skipped = compare(cb_bin)
-    print(f"{'id':<28} {'published s':>12} {'simulated s':>12} {'error':>8}  convention")
-    for rid, pub, sim, err, how, _ in results:
-        print(f"{rid:<28} {pub:>12.3f} {sim:>12.3f} {100*err:>7.1f}%  {how}")
-    errs = [abs(r[3]) for r in results]
-    if errs:
-        print(f"\n{len(results)} rows: median |error| {100*statistics.median(errs):.1f}%, "
-              f"mean {100*statistics.mean(errs):.1f}%, max {100*max(errs):.1f}%")
+    only = [a for a in sys.argv[1:] if not a.startswith("--")] or None
+    results, skipped = compare(cb_bin, only=only)
+    print(f"{'id':<52} {'published s':>11} {'simulated s':>11} {'error':>8}  class / convention")
+    for r in results:
+        mem = ""
+        if r["mem_pub"]:
+            mem = f"  mem {r['mem_sim']:.1f}/{r['mem_pub']:.1f} GiB ({100 * (r['mem_sim'] - r['mem_pub']) / r['mem_pub']:+.0f}%)"
+        fit = "" if r["fits"] else "  DOES NOT FIT"
+        print(f"{r['id']:<52} {r['pub']:>11.3f} {r['sim']:>11.3f} {100 * r['err']:>7.1f}%  "
+              f"{'/'.join(r['class'])} {r['how']}{mem}{fit}")
+    if results:
+        for name, subset in (("shared table", [r for r in results if r["set"] == "shared"]),
+                             ("project rows", [r for r in results if r["set"] == "project"]),
+                             ("all", results)):
+            if subset:
+                med, mean, mx = summary(subset)
+                print(f"\n{name}: {len(subset)} rows, median |error| {100 * med:.1f}%, mean {100 * mean:.1f}%, "
+                      f"max {100 * mx:.1f}%, within 20%: {sum(abs(r['err']) <= 0.2 for r in subset)}, "
+                      f"judged not to fit: {sum(not r['fits'] for r in subset)}")
+        print("\nby class (arch/family/scale): rows, median error, median |error|")
+        classes = sorted({r["class"] for r in results})
+        for c in classes:
+            e = [r["err"] for r in results if r["class"] == c]
+            print(f"  {'/'.join(c):<28} {len(e):>4} {100 * statistics.median(e):>+7.1f}% "
+                  f"{100 * statistics.median(map(abs, e)):>6.1f}%")
+        held = loso(results)
+        if held:
+            cover = sum(ok for _, ok, _ in held) / len(held)
+            print(f"\nleave-one-source-out ({len({r['source'] for r in results})} sources): step-time median |error| "
+                  f"{100 * summary(results)[0]:.1f}% (no constant is fitted to rows, so unchanged); "
+                  f"held-out rows inside their class band: {100 * cover:.0f}% of {len(held)}; "
+                  f"median |error - band median| {100 * statistics.median(abs(d) for _, _, d in held):.1f}%")
+        mems = [r for r in results if r["mem_pub"]]
+        if mems:
+            me = [abs(r["mem_sim"] - r["mem_pub"]) / r["mem_pub"] for r in mems]
+            print(f"memory: {len(mems)} rows with published memory, median |error| {100 * statistics.median(me):.1f}%, "
+                  f"within 10%: {sum(x <= 0.1 for x in me)}")
     for rid, why in skipped:
         print(f"not compared: {rid}: {why}")
+    if "--write-bands" in sys.argv:
+        write_bands(results)
+        print(f"wrote {BANDS}")
     return results, skipped
 
 

@@ -41,6 +41,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   p.vpp = cfg.GetInt("parallelism.vpp", 1);
   p.sequence_parallel = cfg.GetBool("parallelism.sequence_parallel", true) && p.tp > 1;
   p.zero = static_cast<int>(cfg.GetInt("parallelism.zero", 1));
+  p.etp = cfg.GetInt("parallelism.etp", p.tp);
+  p.shard_group = cfg.GetInt("parallelism.shard_group", 0);
   const int64_t model_parallel = p.tp * p.pp * p.cp;
   if (const ConfigNode* dp = cfg.Find("parallelism.dp")) {
     p.dp = dp->AsInt();
@@ -79,23 +81,35 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
       Bad(cfg.at("parallelism.ep"),
           fmt::format("ep = {} does not divide the model's {} experts", p.ep, m.moe->experts));
     }
-    // An expert-parallel group is ep consecutive data-parallel ranks of one
-    // TP and CP rank (stride tp·cp), the layout the cost model and the flow
-    // model both use; so ep must divide dp.
-    if (p.dp % p.ep != 0) {
+    // Expert layers decompose the stage's tp·cp·dp ranks as etp x ep x edp
+    // (Megatron-Core's MoE parallel folding), so etp·ep must divide tp·cp·dp.
+    if ((p.tp * p.cp * p.dp) % (p.etp * p.ep) != 0) {
       Bad(cfg.at("parallelism.ep"),
-          fmt::format("ep = {} must divide dp = {} (an expert-parallel group is ep data-parallel ranks)", p.ep, p.dp));
+          fmt::format("etp x ep = {} x {} must divide tp x cp x dp = {} x {} x {} (the expert layers fold the same "
+                      "ranks as etp x ep x expert-dp)",
+                      p.etp, p.ep, p.tp, p.cp, p.dp));
+    }
+    if (m.moe->expert_ffn_hidden % p.etp != 0) {
+      Bad(cfg.at("parallelism.etp"),
+          fmt::format("etp = {} does not divide expert_ffn_hidden = {}", p.etp, m.moe->expert_ffn_hidden));
     }
     if (m.moe->top_k > m.moe->experts) Bad(cfg.at("model.moe.top_k"), "top_k exceeds the number of experts");
   } else if (p.ep > 1) {
     Bad(cfg.at("parallelism.ep"), "ep > 1 needs a mixture-of-experts model (model.moe)");
+  }
+  if (p.shard_group > 0) {
+    if (p.zero < 3) Bad(cfg.at("parallelism.shard_group"), "hybrid sharding (shard_group) needs zero: 3");
+    if ((p.dp * p.cp) % p.shard_group != 0) {
+      Bad(cfg.at("parallelism.shard_group"),
+          fmt::format("shard_group = {} does not divide dp x cp = {}", p.shard_group, p.dp * p.cp));
+    }
   }
 
   Training& t = s.train;
   t.seq_len = cfg.at("training.seq_len").AsInt();
   t.global_batch = cfg.at("training.global_batch").AsInt();
   t.micro_batch = cfg.at("training.micro_batch").AsInt();
-  t.recompute = cfg.at("training.recompute").AsString();
+  t.recompute = ParseRecompute(cfg.at("training.recompute").AsString());
   t.precision_name = cfg.at("training.precision").AsString();
   t.precision = ParsePrecision(t.precision_name);
   t.tokens = cfg.GetDouble("training.tokens", 0);
@@ -130,6 +144,9 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   f.overlap_grad_reduce = cfg.GetBool("framework.overlap_grad_reduce", true);
   f.overlap_param_gather = cfg.GetBool("framework.overlap_param_gather", true);
   f.moe_imbalance = cfg.GetDouble("framework.moe_imbalance", 1.1);
+  // GPT-2/3-style models (GeLU) train with dropout; Llama-class (SwiGLU) without.
+  f.dropout = cfg.GetBool("framework.dropout", !m.swiglu);
+  f.fsdp_prefetch = static_cast<int>(cfg.GetInt("framework.fsdp_prefetch", 1));
   return s;
 }
 

@@ -68,11 +68,17 @@ class CostModel {
     tp_group_ = {p.tp, MembersPerDomain(p.tp, 1, d)};
     cp_group_ = {p.cp, MembersPerDomain(p.cp, p.tp, d)};
     dp_group_ = {p.dp * p.cp, MembersPerDomain(p.dp * p.cp, p.tp, d)};
-    // Expert data-parallel group: every (cp rank, EP block) of one (tp rank,
-    // position in the EP group); consecutive members are tp apart across CP
-    // ranks, tp·ep apart across EP blocks.
-    edp_group_ = {p.dp * p.cp / p.ep, MembersPerDomain(p.dp * p.cp / p.ep, p.cp > 1 ? p.tp : p.tp * p.ep, d)};
-    ep_group_ = {p.ep, MembersPerDomain(p.ep, p.tp * p.cp, d)};
+    // Hybrid sharding: ZeRO-3 state sharded over shard_group consecutive
+    // data-parallel ranks, replicated over the dp·cp/shard_group groups.
+    const int64_t shard = p.shard_group > 0 ? p.shard_group : p.dp * p.cp;
+    shard_group_ = {shard, MembersPerDomain(shard, p.tp, d)};
+    replica_group_ = {p.dp * p.cp / shard, MembersPerDomain(p.dp * p.cp / shard, p.tp * shard, d)};
+    // Expert layers fold the same tp·cp·dp ranks as etp x ep x edp, innermost
+    // first (Megatron-Core's expert rank order tp-ep-dp-pp with the expert TP
+    // degree): an EP group's members are etp apart, an expert data-parallel
+    // group's etp·ep apart.
+    edp_group_ = {p.ExpertDataParallel(), MembersPerDomain(p.ExpertDataParallel(), p.etp * p.ep, d)};
+    ep_group_ = {p.ep, MembersPerDomain(p.ep, p.etp, d)};
     pp_group_ = {2, MembersPerDomain(2, p.tp * p.cp * p.dp, d)};
     tokens_ = static_cast<double>(s.train.micro_batch * s.train.seq_len / p.cp);
   }
@@ -146,11 +152,14 @@ class CostModel {
       const double ep = static_cast<double>(p.ep);
       const double local_experts = static_cast<double>(e.experts) / ep;
       const double fe = static_cast<double>(e.expert_ffn_hidden);
-      // Tokens reaching this rank's experts: T·top_k on average, times the
-      // busiest expert's imbalance; spread over the local experts.
-      const double per_expert = T * static_cast<double>(e.top_k) * s_.fw.moe_imbalance / local_experts;
+      const double et = static_cast<double>(p.etp);
+      // Tokens reaching this rank's experts: each GPU holds T/t tokens of the
+      // micro-batch, an expert-TP group of etp GPUs computes its members'
+      // tokens together (each GPU fe/etp of every expert), each token goes to
+      // top_k experts, and the busiest expert gets ι times the mean.
+      const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.moe_imbalance / local_experts;
       mlp_gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
-      mlp_gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / t, h) + Gemm(per_expert, h, fe / t));
+      mlp_gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
       if (e.shared_experts > 0) {
         const double fs = fe * static_cast<double>(e.shared_experts);
         mlp_gemm += Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
@@ -163,8 +172,8 @@ class CostModel {
       const double one_expert = mult * h * fe;
       const double routed = static_cast<double>(e.experts) * one_expert;
       mlp_params =
-          routed / (t * ep) + (params_.moe_mlp_per_layer - routed) / t;  // router, shared experts on every EP rank
-      expert_params = routed / (t * ep);
+          routed / (et * ep) + (params_.moe_mlp_per_layer - routed) / t;  // router, shared experts on every EP rank
+      expert_params = routed / (et * ep);
     } else {
       const double f = static_cast<double>(m.ffn_hidden);
       mlp_gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
@@ -200,19 +209,26 @@ class CostModel {
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.cp = cp_bwd;
     c.bwd.ep = ep_comm;
-    if (s_.train.recompute == "full") {
+    if (s_.train.recompute == Recompute::kFull) {
       c.bwd += c.fwd;  // the whole forward again, its communication included
-    } else if (s_.train.recompute == "selective") {
+    } else if (s_.train.recompute == Recompute::kSelective) {
       c.bwd.compute += attn_fwd;  // core attention recomputed (Korthikanti et al.)
     }
     c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
     c.expert_params_per_gpu = expert_params;
     if (s_.par.zero >= 3) {
-      // Parameters gathered before use in forward and again in backward.
-      double ag = CollectiveTime(Collective::kAllGather, c.params_per_gpu * 2, dp_group_, dp_fabric_);
-      double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
-      c.fwd.dp = std::max(ag - hide * c.fwd.compute, 0.0);
-      c.bwd.dp = std::max(ag - hide * c.bwd.compute, 0.0);
+      // Fully sharded: every micro-batch gathers each layer's parameters
+      // before its forward and again before its backward, and reduce-scatters
+      // its gradients after the backward (PyTorch FSDP, DeepSpeed ZeRO-3). The
+      // transfers run on their own stream, `fsdp_prefetch` layers ahead, so in
+      // steady state a layer takes the longer of its compute and its traffic:
+      // the gather is exposed whenever it outlasts the compute it hides behind.
+      const double gather = LayerGather(c.params_per_gpu - expert_params, expert_params);
+      const double scatter = LayerGradScatter(c.params_per_gpu - expert_params, expert_params);
+      const double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
+      c.fwd.dp = std::max(gather - hide * c.fwd.Total(), 0.0);
+      c.bwd.dp = std::max(gather + scatter - hide * c.bwd.Total(), 0.0);
+      if (s_.train.recompute == Recompute::kFull) c.bwd.dp += std::max(gather - hide * c.fwd.Total(), 0.0);
     }
     return c;
   }
@@ -246,12 +262,32 @@ class CostModel {
     return CollectiveTime(Collective::kSendRecv, bytes, pp_group_, pp_fabric_);
   }
 
-  // Gradient reduction of `params` parameters (per GPU) over the DP group.
-  // Gradient reduction of `params` parameters per GPU, of which `expert`
-  // belong to routed experts: those are replicated only over the expert
-  // data-parallel group (dp·cp/ep ranks) and reduced there.
+  double GradBytes() const {
+    return s_.train.precision == Precision::kFp16 ? 2 : 4;  // bf16 reduces fp32 grads (Megatron)
+  }
+  // ZeRO-3: one layer's bf16 parameters gathered over the shard group (dense)
+  // and the expert data-parallel group (routed experts).
+  double LayerGather(double dense, double expert) const {
+    return CollectiveTime(Collective::kAllGather, dense * 2, shard_group_, dp_fabric_) +
+           CollectiveTime(Collective::kAllGather, expert * 2, edp_group_, dp_fabric_);
+  }
+  double LayerGradScatter(double dense, double expert) const {
+    return CollectiveTime(Collective::kReduceScatter, dense * GradBytes(), shard_group_, dp_fabric_) +
+           CollectiveTime(Collective::kReduceScatter, expert * GradBytes(), edp_group_, dp_fabric_);
+  }
+
+  // Gradient reduction of `params` parameters per GPU at the end of the
+  // step, of which `expert` belong to routed experts: those are replicated
+  // only over the expert data-parallel group and reduced there. ZeRO-3 has
+  // reduce-scattered every layer already (in Layer()); hybrid sharding still
+  // all-reduces each shard across the replicas.
   double GradReduce(double params, double expert = 0) const {
-    const double grad_bytes = s_.train.precision == Precision::kFp16 ? 2 : 4;  // bf16 reduces fp32 grads (Megatron)
+    const double grad_bytes = GradBytes();
+    if (s_.par.zero >= 3) {
+      return CollectiveTime(Collective::kAllReduce,
+                            (params - expert) * grad_bytes / static_cast<double>(shard_group_.size), replica_group_,
+                            dp_fabric_);
+    }
     const Collective op = s_.par.zero == 0 ? Collective::kAllReduce : Collective::kReduceScatter;
     double t = CollectiveTime(op, (params - expert) * grad_bytes, dp_group_, dp_fabric_);
     if (expert > 0) t += CollectiveTime(op, expert * grad_bytes, edp_group_, dp_fabric_);
@@ -277,20 +313,21 @@ class CostModel {
     // Adam in fp32: read master, m, v, grad; write master, m, v and the bf16
     // copy. ZeRO shards dense state over dp·cp, expert state over dp·cp/ep.
     const bool z = s_.par.zero >= 1;
-    double shard = z ? static_cast<double>(dp_group_.size) : 1.0;
+    double shard = z ? static_cast<double>(ShardRanks()) : 1.0;
     double eshard = z ? static_cast<double>(edp_group_.size) : 1.0;
     return gpu_.MemoryTime(((params - expert) / shard + expert / eshard) * 30, 4);
   }
 
-  const Group& dp_group() const { return dp_group_; }
-  const Group& edp_group() const { return edp_group_; }
+  // Ranks the dense (and routed-expert) model state is sharded over.
+  int64_t ShardRanks() const { return s_.par.zero >= 3 ? shard_group_.size : dp_group_.size; }
+  int64_t ExpertShardRanks() const { return edp_group_.size; }
 
  private:
   const Scenario& s_;
   GpuPerf gpu_;
   ParamCounts params_;
   FabricTiers fabric_, dp_fabric_, tp_fabric_, cp_fabric_, ep_fabric_, pp_fabric_;
-  Group tp_group_, cp_group_, dp_group_, edp_group_, ep_group_, pp_group_;
+  Group tp_group_, cp_group_, dp_group_, shard_group_, replica_group_, edp_group_, ep_group_, pp_group_;
   double tokens_ = 0;
 };
 
@@ -332,12 +369,15 @@ void ApplyFlowModel(const Scenario& s, const std::vector<LinkFault>& faults, Cos
         for (int64_t c = 0; c < p.cp; ++c) g.push_back(RankOf(p, t, c, d, st));
       }
       if (p.dp * p.cp > 1) dp.push_back(std::move(g));
-      for (int64_t c = 0; c < p.cp && p.ep > 1; ++c) {
-        for (int64_t block = 0; block < p.dp / p.ep; ++block) {
-          std::vector<int64_t> e;
-          for (int64_t k = 0; k < p.ep; ++k) e.push_back(RankOf(p, t, c, block * p.ep + k, st));
-          ep.push_back(std::move(e));
-        }
+    }
+    // Expert layers: the stage's tp·cp·dp ranks as etp x ep x edp, innermost
+    // first; an EP group is ep ranks etp apart.
+    const int64_t base = RankOf(p, 0, 0, 0, st);
+    for (int64_t e_dp = 0; e_dp < p.ExpertDataParallel() && p.ep > 1; ++e_dp) {
+      for (int64_t et = 0; et < p.etp; ++et) {
+        std::vector<int64_t> e;
+        for (int64_t k = 0; k < p.ep; ++k) e.push_back(base + et + p.etp * (k + p.ep * e_dp));
+        ep.push_back(std::move(e));
       }
     }
   }
@@ -446,7 +486,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   PassCost head = cost.HeadFwd();
   fwd.back() += head;
   bwd.back() += head.Scaled(2);
-  if (s.train.recompute == "full") bwd.back() += head;  // (conservative: Megatron keeps logits)
+  if (s.train.recompute == Recompute::kFull) bwd.back() += head;  // (conservative: Megatron keeps logits)
   stage_params.back() += cost.params().lm_head / t;
 
   std::vector<SimTime> fwd_t, bwd_t;
@@ -596,9 +636,9 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   r.params_active = cost.params().active;
   r.model_flops_per_step = 3 * fwd_flops;
   double recompute_extra = 0;
-  if (s.train.recompute == "full") {
+  if (s.train.recompute == Recompute::kFull) {
     recompute_extra = fwd_flops;
-  } else if (s.train.recompute == "selective") {
+  } else if (s.train.recompute == Recompute::kSelective) {
     double attn = 4.0 * static_cast<double>(s.train.seq_len * s.model.heads * s.model.head_dim()) * tokens *
                   static_cast<double>(s.model.layers);
     recompute_extra = attn;
@@ -613,69 +653,35 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   r.mfu = r.model_flops_per_step / step / gpus / peak;
   if (s.train.tokens > 0) r.time_to_train_s = s.train.tokens / r.tokens_per_s;
 
-  // Memory of the most loaded GPU (docs/simulator-model.md, "Memory").
+  // Memory of the most loaded GPU (training/memory.h).
   {
-    const ModelSpec& m = s.model;
-    const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
-    const double sq = static_cast<double>(s.train.seq_len) / static_cast<double>(p.cp);
-    const double b = static_cast<double>(s.train.micro_batch);
-    const double dpg = static_cast<double>(cost.dp_group().size);
-    const double edpg = static_cast<double>(cost.edp_group().size);
-    // Korthikanti et al. 2022, eq. (2)-(6), generalised: attention 11 sbh
-    // (+5·a·s²·b unless fused or selectively recomputed), MLP 3 sbh + inner,
-    // norms 4 sbh. Sequence parallelism divides everything by t. An MoE
-    // layer's inner tensors are those of the top_k routed experts (times the
-    // imbalance) and the shared experts.
-    auto activation = [&](double f_eff) {
-      double mlp_units = (m.swiglu ? 6.0 : 4.0) * f_eff / h;  // bytes per s·b·h from the MLP's inner tensors
-      double per_layer_units = 11 + 3 + mlp_units + 4;
-      double act = sq * b * h * per_layer_units / (p.sequence_parallel ? t : 1.0);
-      if (!p.sequence_parallel && t > 1) act = sq * b * h * (10 + (per_layer_units - 10) / t);
-      if (!s.fw.flash_attention && s.train.recompute == "none") act += 5 * a * sq * sq * b / t;
-      if (s.train.recompute == "full") act = 2 * sq * b * h / (p.sequence_parallel ? t : 1.0);
-      return act;
-    };
-    const double act_dense = activation(static_cast<double>(m.ffn_hidden));
-    const double act_moe = m.moe ? activation(static_cast<double>(m.moe->expert_ffn_hidden) *
-                                              (static_cast<double>(m.moe->top_k) * s.fw.moe_imbalance +
-                                               static_cast<double>(m.moe->shared_experts)))
-                                 : act_dense;
-    double best = -1;
-    for (int64_t st = 0; st < p.pp; ++st) {
-      MemoryBreakdown mem;
-      double params = 0, expert = 0, act_layers = 0;
-      for (int64_t c = 0; c < p.vpp; ++c) {
-        const int64_t j = c * p.pp + st;
-        params += stage_params[static_cast<size_t>(j)];
-        expert += stage_expert[static_cast<size_t>(j)];
-        int64_t first = 0;
-        for (int64_t q = 0; q < j; ++q) first += r.layers_per_virtual_stage[static_cast<size_t>(q)];
-        for (int64_t l = first; l < first + r.layers_per_virtual_stage[static_cast<size_t>(j)]; ++l) {
-          act_layers += m.IsMoeLayer(l) ? act_moe : act_dense;
-        }
-      }
-      // ZeRO shards dense state over dp·cp ranks, expert state over the
-      // expert data-parallel group (dp·cp/ep).
-      auto sharded = [&](double bytes_per_param, bool shard) {
-        return (params - expert) * bytes_per_param / (shard ? dpg : 1.0) +
-               expert * bytes_per_param / (shard ? edpg : 1.0);
-      };
-      mem.weights = sharded(2, p.zero >= 3);
-      mem.gradients = sharded(4, p.zero >= 2);
-      mem.optimizer = sharded(12, p.zero >= 1);
-      // 1F1B keeps up to pp - stage micro-batches in flight on a stage;
-      // interleaving adds (pp-1)/(pp·vpp) of a stage's worth (Korthikanti).
-      double in_flight = std::min<double>(static_cast<double>(p.pp - st), static_cast<double>(r.micro_batches));
-      double interleave = p.vpp > 1 ? 1 + static_cast<double>(p.pp - 1) / static_cast<double>(p.pp * p.vpp) : 1;
-      mem.activations = act_layers * in_flight * interleave;
-      if (st == p.pp - 1) mem.logits = b * sq * static_cast<double>(m.vocab) / t * 4 * 2;  // fp32 logits + grad
-      mem.runtime = 2.0 * (1 << 30);  // CUDA context, NCCL buffers, allocator slack
-      if (mem.Total() > best) {
-        best = mem.Total();
-        r.memory = mem;
-        r.memory_stage = static_cast<int>(st);
-      }
-    }
+    MemoryInput in;
+    in.model = &s.model;
+    in.tp = p.tp;
+    in.pp = p.pp;
+    in.cp = p.cp;
+    in.vpp = p.vpp;
+    in.etp = p.etp;
+    in.sequence_parallel = p.sequence_parallel;
+    in.zero = p.zero;
+    in.shard_ranks = static_cast<double>(cost.ShardRanks());
+    in.expert_shard_ranks = static_cast<double>(cost.ExpertShardRanks());
+    in.seq_len = s.train.seq_len;
+    in.micro_batch = s.train.micro_batch;
+    in.micro_batches = r.micro_batches;
+    in.recompute = s.train.recompute;
+    in.fp8 = s.train.precision == Precision::kFp8;
+    in.flash_attention = s.fw.flash_attention;
+    in.dropout = s.fw.dropout;
+    in.moe_imbalance = s.fw.moe_imbalance;
+    in.fsdp_prefetch = s.fw.fsdp_prefetch;
+    in.layers_per_vstage = r.layers_per_virtual_stage;
+    in.params = stage_params;
+    in.expert_params = stage_expert;
+    in.largest_layer_params = std::max(dense.params_per_gpu, moe.params_per_gpu);
+    PeakMemory most = MostLoadedStage(in);
+    r.memory = most.memory;
+    r.memory_stage = static_cast<int>(most.rank);
     r.memory_gib_per_gpu = r.memory.Total() / (1 << 30);
     r.fits_in_memory = r.memory.Total() <= s.gpu.memory_bytes;
   }

@@ -19,19 +19,29 @@
 
 #include "simulator/compute/gpu_perf.h"
 #include "simulator/topology/fat_tree.h"
+#include "simulator/training/memory.h"
+#include "simulator/training/recompute.h"
 #include "simulator/workload/transformer.h"
 
 namespace cb::sim {
 
 struct Parallelism {
   int64_t tp = 1, pp = 1, dp = 1, cp = 1, ep = 1, vpp = 1;
+  // Expert tensor parallelism: the expert layers' own TP degree. The expert
+  // layers decompose the same tp·cp·dp ranks as etp x ep x edp (Megatron-Core's
+  // "MoE parallel folding"), so ep may span TP, CP and DP ranks.
+  int64_t etp = 1;
   bool sequence_parallel = true;
   int zero = 1;
+  // ZeRO-3 hybrid sharding (HSDP): state sharded over groups of this many
+  // data-parallel ranks and replicated across groups; 0 = all dp·cp ranks.
+  int64_t shard_group = 0;
+  int64_t ExpertDataParallel() const { return tp * cp * dp / (etp * ep); }
 };
 
 struct Training {
   int64_t seq_len = 0, global_batch = 0, micro_batch = 1;
-  std::string recompute = "none";  // none | selective | full
+  Recompute recompute = Recompute::kNone;
   Precision precision = Precision::kBf16;
   std::string precision_name = "bf16";
   double tokens = 0;  // to train on, 0 = not given
@@ -40,6 +50,8 @@ struct Training {
 struct Framework {
   bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
   double moe_imbalance = 1.1;
+  bool dropout = false;   // hidden/attention dropout (one-byte masks); default: on for GeLU models
+  int fsdp_prefetch = 1;  // ZeRO-3: layers whose parameters are gathered ahead of use
 };
 
 struct ClusterSpec {
@@ -73,11 +85,6 @@ Scenario ScenarioFromConfig(const ConfigNode& scenario);
 struct Breakdown {
   double compute_s = 0, tp_comm_exposed_s = 0, cp_comm_exposed_s = 0, ep_comm_exposed_s = 0, pp_bubble_s = 0,
          pp_comm_exposed_s = 0, dp_comm_exposed_s = 0, optimizer_s = 0;
-};
-
-struct MemoryBreakdown {
-  double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0, runtime = 0;
-  double Total() const { return weights + gradients + optimizer + activations + logits + runtime; }
 };
 
 struct TraceEvent {  // one interval on one track, for the Chrome trace

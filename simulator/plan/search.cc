@@ -37,7 +37,7 @@ struct Candidate {
   int recompute;  // index into kRecompute
   int zero;
 };
-const char* const kRecompute[] = {"none", "selective", "full"};
+const Recompute kRecompute[] = {Recompute::kNone, Recompute::kSelective, Recompute::kFull};
 
 // Lays out the search space in a fixed order (so that a candidate's index
 // means the same in every process).
@@ -72,7 +72,7 @@ const char* const kTpHeads = "tp does not divide the attention heads";
 const char* const kTpKv = "tp does not divide the kv heads";
 const char* const kTpFfn = "tp does not divide ffn_hidden";
 const char* const kCp = "cp leaves fewer than 256 tokens per rank";
-const char* const kEp = "ep does not divide experts and dp";
+const char* const kEp = "ep does not divide experts and dp x cp";
 const char* const kBatch = "global batch not divisible by dp x micro-batch";
 const char* const kInterleave = "interleaving needs micro-batches divisible by pp";
 const char* const kLayers = "fewer layers than pp x vpp stages";
@@ -87,7 +87,8 @@ const char* Invalid(const Scenario& s, const Candidate& c) {
   if (m.kv_heads % c.tp != 0 && c.tp % m.kv_heads != 0) return kTpKv;
   if (m.ffn_hidden % c.tp != 0) return kTpFfn;
   if (s.train.seq_len % c.cp != 0 || s.train.seq_len / c.cp < 256) return kCp;
-  if (m.moe && (m.moe->experts % c.ep != 0 || c.dp % c.ep != 0)) return kEp;
+  // Expert TP = TP (Megatron's default), so EP folds over the cp x dp ranks.
+  if (m.moe && (m.moe->experts % c.ep != 0 || (c.cp * c.dp) % c.ep != 0)) return kEp;
   if (s.train.global_batch % (c.dp * c.mb) != 0) return kBatch;
   const int64_t micro_batches = s.train.global_batch / (c.dp * c.mb);
   if (c.vpp > 1 && micro_batches % c.pp != 0) return kInterleave;
@@ -103,6 +104,7 @@ Scenario With(const Scenario& base, const Candidate& c) {
   s.par.pp = c.pp;
   s.par.dp = c.dp;
   s.par.ep = c.ep;
+  s.par.etp = c.tp;
   s.par.vpp = c.vpp;
   s.par.zero = c.zero;
   s.par.sequence_parallel = c.tp > 1;
@@ -125,7 +127,10 @@ struct Scored {
 std::string DescribeLayout(const Parallelism& p, const Training& t) {
   return fmt::format("TP{} PP{} DP{} CP{}{}{} mb{} {} ZeRO-{}", p.tp, p.pp, p.dp, p.cp,
                      p.ep > 1 ? fmt::format(" EP{}", p.ep) : "", p.vpp > 1 ? fmt::format(" VPP{}", p.vpp) : "",
-                     t.micro_batch, t.recompute == "none" ? "no-recompute" : t.recompute + "-recompute", p.zero);
+                     t.micro_batch,
+                     t.recompute == Recompute::kNone ? std::string("no-recompute")
+                                                     : std::string(RecomputeName(t.recompute)) + "-recompute",
+                     p.zero);
 }
 
 const std::vector<std::string>& RejectionReasons() {

@@ -20,6 +20,7 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
     e.expert_ffn_hidden = model.at("moe.expert_ffn_hidden").AsInt();
     e.shared_experts = model.GetInt("moe.shared_experts", 0);
     e.first_dense_layers = model.GetInt("moe.first_dense_layers", 0);
+    e.layer_freq = model.GetInt("moe.layer_freq", 1);
     m.moe = e;
   }
   return m;

@@ -25,6 +25,7 @@ namespace cb::sim {
 
 struct MoeSpec {
   int64_t experts = 0, top_k = 0, expert_ffn_hidden = 0, shared_experts = 0, first_dense_layers = 0;
+  int64_t layer_freq = 1;  // every k-th layer (after the leading dense ones) is an MoE layer
 };
 
 struct ModelSpec {
@@ -35,7 +36,9 @@ struct ModelSpec {
   std::optional<MoeSpec> moe;
 
   int64_t head_dim() const { return hidden / heads; }
-  bool IsMoeLayer(int64_t layer) const { return moe && layer >= moe->first_dense_layers; }
+  bool IsMoeLayer(int64_t layer) const {
+    return moe && layer >= moe->first_dense_layers && (layer - moe->first_dense_layers) % moe->layer_freq == 0;
+  }
   int64_t MlpMatrices() const { return swiglu ? 3 : 2; }
 };
 

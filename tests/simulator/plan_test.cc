@@ -42,7 +42,7 @@ TEST(PlanSearch, FindsTheBruteForceOptimumOnASmallCase) {
                                           {"parallelism.vpp", std::to_string(p.par.vpp)},
                                           {"parallelism.zero", std::to_string(p.par.zero)},
                                           {"training.micro_batch", std::to_string(p.train.micro_batch)},
-                                          {"training.recompute", p.train.recompute}};
+                                          {"training.recompute", RecomputeName(p.train.recompute)}};
     Scenario s;
     try {
       s = ScenarioFromConfig(loader.Load("scenario", "gpt-22b-8", layout));
@@ -74,7 +74,7 @@ TEST(PlanSearch, FindsTheBruteForceOptimumOnASmallCase) {
 TEST(PlanSearch, Llama405BOn16kAndTheScreensAccuracy) {
   Scenario base = ScenarioFromConfig(Shipped().Load("scenario", "llama3-405b-16k"));
   double published = std::numeric_limits<double>::infinity();
-  for (const char* rc : {"none", "selective", "full"}) {
+  for (Recompute rc : {Recompute::kNone, Recompute::kSelective, Recompute::kFull}) {
     for (int zero = 0; zero <= 3; ++zero) {
       for (int64_t vpp : {1, 2, 4}) {
         Scenario v = base;

@@ -1,6 +1,14 @@
 """Validation gate (CTest label `validation`): the simulator against every
-published training run it can reproduce (../shared/validation). Fails when any
-row is off by more than 15% or the median error exceeds 7%. Prints the table."""
+published training run it can reproduce — the shared table
+(../shared/validation) and the project's own rows
+(tests/validation/published-runs.csv, sources in each row). Prints the table.
+
+Gates (docs/simulator-model.md, "Validation"): the shared table's rows within
+15% and median 7% (the model was developed against them); the project rows,
+which no constant was fitted to, within the limits below — the issue's target
+(every row within 20%, median 7%) is not met yet and the limits are the
+measured state, so a change that makes predictions worse fails here."""
+import csv
 import os
 import statistics
 import sys
@@ -12,6 +20,14 @@ import validation_table as published  # noqa: E402
 
 MAX_ROW_ERROR = 0.15
 MAX_MEDIAN_ERROR = 0.07
+# Project rows (published runs the model was not developed on).
+PROJECT_MIN_ROWS = 120
+PROJECT_MAX_MEDIAN_ERROR = 0.30
+PROJECT_MAX_ROW_ERROR = 0.85
+PROJECT_MAX_NOT_FITTING = 40
+
+KNOWN_GPUS = {"A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB", "H800", "B200", "GB200",
+              "GB300", "MI300X"}
 
 
 @pytest.fixture(scope="module")
@@ -19,23 +35,73 @@ def comparison(cb_bin):
     return published.compare(cb_bin)
 
 
-def test_every_reproducible_row_within_gate(comparison, capsys):
-    results, skipped = comparison
+def _print(results, skipped, capsys):
     with capsys.disabled():
         print()
-        print(f"{'id':<28} {'published s':>12} {'simulated s':>12} {'error':>8}")
-        for rid, pub, sim, err, how, scen in results:
-            print(f"{rid:<28} {pub:>12.3f} {sim:>12.3f} {100 * err:>7.1f}%  ({scen}; {how})")
+        print(f"{'id':<52} {'published s':>11} {'simulated s':>11} {'error':>8}")
+        for r in results:
+            print(f"{r['id']:<52} {r['pub']:>11.3f} {r['sim']:>11.3f} {100 * r['err']:>7.1f}%  "
+                  f"({r['scenario']}; {'/'.join(r['class'])}; {r['how']}){'' if r['fits'] else ' DOES NOT FIT'}")
         for rid, why in skipped:
             print(f"not compared: {rid}: {why}")
-    assert len(results) >= 30, "most published rows must be reproducible"
-    errors = [abs(r[3]) for r in results]
-    worst = max(results, key=lambda r: abs(r[3]))
-    assert abs(worst[3]) <= MAX_ROW_ERROR, f"{worst[0]} off by {100 * worst[3]:.1f}%"
+
+
+def test_shared_rows_within_gate(comparison, capsys):
+    results, skipped = comparison
+    _print(results, skipped, capsys)
+    shared = [r for r in results if r["set"] == "shared"]
+    assert len(shared) >= 30, "most published rows must be reproducible"
+    errors = [abs(r["err"]) for r in shared]
+    worst = max(shared, key=lambda r: abs(r["err"]))
+    assert abs(worst["err"]) <= MAX_ROW_ERROR, f"{worst['id']} off by {100 * worst['err']:.1f}%"
     assert statistics.median(errors) <= MAX_MEDIAN_ERROR, f"median error {100 * statistics.median(errors):.1f}%"
+
+
+def test_project_rows_within_measured_limits(comparison):
+    results, _ = comparison
+    project = [r for r in results if r["set"] == "project"]
+    assert len(project) >= PROJECT_MIN_ROWS, f"only {len(project)} project rows could be simulated"
+    errors = [abs(r["err"]) for r in project]
+    worst = max(project, key=lambda r: abs(r["err"]))
+    assert statistics.median(errors) <= PROJECT_MAX_MEDIAN_ERROR, f"median {100 * statistics.median(errors):.1f}%"
+    assert abs(worst["err"]) <= PROJECT_MAX_ROW_ERROR, f"{worst['id']} off by {100 * worst['err']:.1f}%"
+    not_fitting = [r["id"] for r in results if not r["fits"]]
+    assert len(not_fitting) <= PROJECT_MAX_NOT_FITTING, not_fitting
 
 
 def test_skipped_rows_have_reasons(comparison):
     _, skipped = comparison
     for rid, why in skipped:
         assert why, rid
+
+
+def test_project_rows_are_sourced_and_well_formed():
+    """Every project row names its source, a known GPU, a metric the script
+    converts, and a consistent layout; ids are unique."""
+    rows = list(csv.DictReader(open(published.PROJECT_CSV)))
+    assert len(rows) >= 60
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)), "duplicate ids"
+    for r in rows:
+        assert len(r["source"]) > 20, f"{r['id']}: source too vague"
+        assert r["gpu"] in KNOWN_GPUS, f"{r['id']}: unknown gpu {r['gpu']}"
+        assert r["metric"], r["id"]
+        gpus = published.num(r["gpus"])
+        layout = [published.num(r[k]) or 1 for k in ("tp", "pp", "cp")]
+        dp = published.num(r["dp"])
+        if gpus and dp:
+            assert layout[0] * layout[1] * layout[2] * dp == gpus, f"{r['id']}: tp*pp*cp*dp != gpus"
+
+
+def test_class_bands_and_leave_one_source_out(comparison):
+    """Bands exist for every class with rows; held-out sources are scored
+    against bands built without them (the result is printed by the script)."""
+    results, _ = comparison
+    bands = published.bands_by_class(results)
+    for r in results:
+        key, b = published.lookup(bands, r["class"])
+        assert b is not None, r["id"]
+        med, lo, hi = b
+        assert lo <= med <= hi
+    held = published.loso(results)
+    assert len(held) == len(results)

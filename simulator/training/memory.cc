@@ -1,0 +1,104 @@
+#include "simulator/training/memory.h"
+
+#include <algorithm>
+
+namespace cb::sim {
+
+double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+  const ModelSpec& m = *in.model;
+  const double t = static_cast<double>(in.tp);
+  const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
+  const double g = static_cast<double>(m.kv_heads);
+  const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
+  const double sbh = s * static_cast<double>(in.micro_batch) * h;
+  const bool sp = in.sequence_parallel && in.tp > 1;
+  if (in.recompute == Recompute::kFull) return 2 * sbh / (sp ? t : 1.0);
+
+  const double d = in.dropout ? 1 : 0;
+  const double mu = m.swiglu ? 6 : 4;
+  const double attention = 2 + 2 * (1 + 2 * g / a) + 2 + d;
+  const double norms = 4;
+  double mlp = 0;
+  if (moe_layer && m.moe) {
+    const MoeSpec& e = *m.moe;
+    const double routed = static_cast<double>(e.top_k) * in.moe_imbalance;
+    const double fe = static_cast<double>(e.expert_ffn_hidden);
+    const double fs = fe * static_cast<double>(e.shared_experts);
+    mlp = 2 + 2 * routed * static_cast<double>(in.etp) + mu * fe * routed / h + mu * fs / h + d;
+  } else {
+    mlp = 2 + mu * static_cast<double>(m.ffn_hidden) / h + d;
+  }
+  const double units = attention + mlp + norms;
+  double bytes = sp || in.tp == 1 ? sbh * units / t : sbh * ((8 + 2 * d) + (units - 8 - 2 * d) / t);
+  if (!in.flash_attention && in.recompute == Recompute::kNone) {
+    // The s x s scores per head: softmax output (2 B), with dropout its mask
+    // (1 B) and output (2 B); split over TP by heads.
+    bytes += (2 + 3 * d) * a * s * s * static_cast<double>(in.micro_batch) / t;
+  }
+  return bytes;
+}
+
+int64_t InFlightChunkPasses(int64_t pp, int64_t vpp, int64_t rank, int64_t micro_batches) {
+  if (vpp <= 1) return std::min(pp - rank, micro_batches);
+  return std::min(2 * (pp - rank - 1) + (vpp - 1) * pp + 1, micro_batches * vpp);
+}
+
+MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) {
+  const ModelSpec& m = *in.model;
+  MemoryBreakdown mem;
+  double params = 0, expert = 0, act_layers = 0;
+  int64_t first = 0;
+  std::vector<int64_t> first_layer(in.layers_per_vstage.size(), 0);
+  for (size_t j = 0; j < in.layers_per_vstage.size(); ++j) {
+    first_layer[j] = first;
+    first += in.layers_per_vstage[j];
+  }
+  const double act_dense = ActivationBytesPerLayer(in, false);
+  const double act_moe = m.moe ? ActivationBytesPerLayer(in, true) : act_dense;
+  for (int64_t c = 0; c < in.vpp; ++c) {
+    const auto j = static_cast<size_t>(c * in.pp + rank);
+    params += in.params[j];
+    expert += in.expert_params[j];
+    for (int64_t l = first_layer[j]; l < first_layer[j] + in.layers_per_vstage[j]; ++l) {
+      act_layers += m.IsMoeLayer(l) ? act_moe : act_dense;
+    }
+  }
+  auto sharded = [&](double bytes_per_param, bool shard) {
+    return (params - expert) * bytes_per_param / (shard ? in.shard_ranks : 1.0) +
+           expert * bytes_per_param / (shard ? in.expert_shard_ranks : 1.0);
+  };
+  mem.weights = sharded(in.fp8 ? 4 : 2, in.zero >= 3);
+  mem.gradients = sharded(4, in.zero >= 2);
+  mem.optimizer = sharded(12, in.zero >= 1);
+  // Activations: the rank's in-flight chunk passes, each holding one chunk
+  // (the rank's layers / vpp) of one micro-batch.
+  const double passes = static_cast<double>(InFlightChunkPasses(in.pp, in.vpp, rank, in.micro_batches));
+  mem.activations = act_layers / static_cast<double>(in.vpp) * passes;
+  const double t = static_cast<double>(in.tp);
+  const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
+  const double tokens = s * static_cast<double>(in.micro_batch);
+  const double h = static_cast<double>(m.hidden);
+  if (rank == in.pp - 1) mem.logits = tokens * static_cast<double>(m.vocab) / t * (2 + 4);
+  if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
+  if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);
+  if (in.zero >= 3) {
+    mem.buffers += in.largest_layer_params * (2 * (1 + static_cast<double>(in.fsdp_prefetch)) + 4);
+  }
+  mem.runtime = 2.0 * (1 << 30);
+  return mem;
+}
+
+PeakMemory MostLoadedStage(const MemoryInput& in) {
+  PeakMemory best;
+  double most = -1;
+  for (int64_t r = 0; r < in.pp; ++r) {
+    MemoryBreakdown mem = StageMemory(in, r);
+    if (mem.Total() > most) {
+      most = mem.Total();
+      best = {mem, r};
+    }
+  }
+  return best;
+}
+
+}  // namespace cb::sim

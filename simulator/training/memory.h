@@ -1,0 +1,97 @@
+// Memory of one GPU during a training step: model state, activations kept for
+// backward, buffers. The most loaded pipeline rank decides whether a layout fits.
+//
+// Model state per parameter held by the GPU (Megatron-Core with the
+// distributed optimizer; PyTorch FSDP alike):
+//   weights    2 B (bf16), + 2 B in fp8 training (Transformer Engine caches the
+//              fp8 weight and its transpose across micro-batches), / n_shard under ZeRO-3
+//   gradients  4 B (fp32 main grads, Megatron's grad buffer), / n_shard under ZeRO-2/3
+//   optimizer  12 B (fp32 master, Adam m and v), / n_shard under ZeRO-1/2/3
+// n_shard = dp·cp for dense parameters (or the hybrid-sharding group), dp·cp·tp/(etp·ep)
+// for routed experts (their expert-data-parallel group).
+//
+// Activations of one layer for one micro-batch, in bytes per element of
+// s·b·h (s = sequence per CP rank), generalising Korthikanti et al. 2022,
+// "Reducing Activation Recomputation in Large Transformer Models", eq. (1)-(3)
+// (34·sbh + 5·a·s²·b for GPT: attention 11, MLP 19, norms 4):
+//   attention  2 (QKV input) + 2·(1 + 2g/a) (Q, K, V) + 2 (output, projection input) + δ
+//              + unfused kernels only: (2 + 3δ)·a·s/h (softmax output, dropout mask and output)
+//   MLP        2 (input) + μ·f/h + δ,  μ = 4 (GeLU: its input and output), 6 (SwiGLU: gate, up, product)
+//   norms      4 (two norm inputs)
+// δ = 1 when the model trains with dropout (one-byte masks after attention and
+// the MLP; GPT-2/3 and BLOOM do, Llama-class models do not). Flash attention
+// keeps Q, K, V and the output (and a negligible log-sum-exp row) instead of
+// the s x s matrices (Dao et al. 2022). A routed MoE layer keeps, per token,
+// top_k·ι dispatched copies of the input (·etp: an expert-TP group gathers
+// its members' tokens) and top_k·ι experts' inner tensors, plus the shared
+// experts' (ι = routing imbalance). Sequence parallelism divides everything
+// by t; without it, 8 + 2δ units (norm inputs, QKV and MLP inputs, dropout
+// masks) stay whole. Selective recomputation drops the s² term; full
+// recomputation keeps only each layer's input, 2 units (/t with SP).
+//
+// In flight on pipeline rank r of p (Megatron-Core's schedules,
+// `get_num_warmup_microbatches`): 1F1B holds min(p − r, m) micro-batches of
+// its layers; interleaving with v chunks holds min(2(p − r − 1) + (v − 1)p + 1, m·v)
+// chunk passes of L_r/v layers each — for rank 0 that is L·(1 + (p−1)/(p·v))
+// layers' worth, Korthikanti's interleaving factor.
+//
+// The last rank also holds one micro-batch's logits: b·s·V/t × (2 B bf16 + 4 B
+// fp32 for the loss). Buffers: the sequence-parallel all-gather of a layer's
+// input (2·b·s·h), pipeline send and receive buffers, and under ZeRO-3 the
+// gathered bf16 weights of 1 + prefetch layers plus one layer's unsharded fp32
+// gradients before their reduce-scatter. Runtime: 2 GiB for the CUDA context,
+// library workspaces, NCCL channel buffers and allocator slack.
+#ifndef CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
+#define CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "simulator/training/recompute.h"
+#include "simulator/workload/transformer.h"
+
+namespace cb::sim {
+
+struct MemoryBreakdown {
+  double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0, buffers = 0, runtime = 0;
+  double Total() const { return weights + gradients + optimizer + activations + logits + buffers + runtime; }
+};
+
+struct MemoryInput {
+  const ModelSpec* model = nullptr;
+  int64_t tp = 1, pp = 1, cp = 1, vpp = 1, etp = 1;
+  bool sequence_parallel = true;
+  int zero = 1;
+  double shard_ranks = 1;         // dense state sharded over (ZeRO)
+  double expert_shard_ranks = 1;  // routed-expert state sharded over
+  int64_t seq_len = 0, micro_batch = 1, micro_batches = 1;
+  Recompute recompute = Recompute::kNone;
+  bool fp8 = false, flash_attention = true, dropout = false;
+  double moe_imbalance = 1;
+  int fsdp_prefetch = 1;  // ZeRO-3: layers gathered ahead
+  // Per virtual stage j = chunk·pp + rank: its layers and this GPU's share of
+  // its parameters (all, and the routed experts among them).
+  std::vector<int64_t> layers_per_vstage;
+  std::vector<double> params, expert_params;
+  double largest_layer_params = 0;  // this GPU's share of the largest layer (ZeRO-3 buffers)
+};
+
+// Bytes one layer keeps for backward for one micro-batch on one GPU.
+double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer);
+
+// Chunk passes (micro-batch x model chunk) whose activations rank `rank`
+// holds at its peak (Megatron-Core's warm-up count plus the one in steady state).
+int64_t InFlightChunkPasses(int64_t pp, int64_t vpp, int64_t rank, int64_t micro_batches);
+
+MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank);
+
+struct PeakMemory {
+  MemoryBreakdown memory;
+  int64_t rank = 0;
+};
+// The pipeline rank with the largest total.
+PeakMemory MostLoadedStage(const MemoryInput& in);
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
