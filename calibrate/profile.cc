@@ -512,7 +512,7 @@ void ApplyProfile(const Profile& p, const std::string& path, sim::Scenario* s) {
     notes.push_back(fmt::format("calibration: device '{}' matches no gpu config; assuming it is the scenario's {}",
                                 p.device, s->gpu.name));
   }
-  sim::Efficiencies e = sim::DefaultEfficiencies(s->gpu.architecture);
+  sim::Efficiencies e = sim::EfficienciesFor(s->gpu);
   std::vector<std::string> replaced;
   for (const auto& g : p.gemm) {
     e.gemm_fits[g.dtype] = {g.model.rate, g.model.k_half, g.model.overhead_s};

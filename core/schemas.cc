@@ -115,6 +115,15 @@ Schema GpuSchema() {
                   "scale-up (NVLink, Infinity Fabric, HCCS) bandwidth per GPU, both directions together"),
               Str("scale_up_technology", "e.g. NVLink4"),
               Qty("tdp", Dimension::kPower, "board power limit (TDP)"),
+              Qty("power_limit", Dimension::kPower,
+                  "power cap the GPUs ran at, when below the TDP: compute-bound kernels slow down "
+                  "(docs/simulator-model.md, 'Power caps')"),
+              Obj("efficiency",
+                  "measured fractions of peak for this GPU in place of the architecture's defaults "
+                  "(each derived from a cited measurement in the file's comments)",
+                  {Float("gemm_bf16", "largest fraction of the bf16 peak a library GEMM reaches", "", 0, 1),
+                   Float("gemm_fp8", "largest fraction of the fp8 peak a library GEMM reaches", "", 0, 1),
+                   Float("attention", "fused attention, fraction of the bf16 peak (forward and backward)", "", 0, 1)}),
               Int("sm_count", "streaming multiprocessors (or compute units)", "", 1),
               Qty("l2_cache", Dimension::kBytes, "last-level on-chip cache"),
               ListOf("unverified", "keys whose values were not read from a primary datasheet", Str("item", "key path")),
@@ -133,6 +142,10 @@ Schema ClusterSchema() {
           Required(Ref("gpu", "gpu", "the accelerator")),
           Required(Int("gpus", "GPUs in the cluster", "", 1)),
           Int("gpus_per_node", "GPUs per node (server)", "8", 1),
+          Float("gpu_variation",
+                "relative standard deviation of GPU speed across the fleet for identical work; every step waits for "
+                "the slowest GPU (docs/simulator-model.md, 'Slowest of N')",
+                "0.0175", 0, 0.5),
           Obj("scale_up", "the scale-up domain (NVLink/NVSwitch)",
               {Int("domain_gpus", "GPUs in one scale-up domain (8 for a DGX node, 72 for NVL72)", "8", 1),
                Qty("bandwidth", Dimension::kBandwidth,

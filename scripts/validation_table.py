@@ -219,6 +219,13 @@ def scenario_from_row(row):
     if experts and re.search(r"force[- ]balanc", row.get("notes", ""), re.I):
         fw.append("  moe_imbalance: 1.0")  # the benchmark forces a balanced routing
     cluster, sets = CLUSTERS[gpu]
+    sets = list(sets)
+    notes = row.get("notes", "")
+    cap = re.search(r"(\d{3,4})\s?W power limit", notes)
+    if cap:  # the source says the GPUs were power-capped
+        sets.append(f"cluster.gpu.power_limit={cap.group(1)}W")
+    if re.search(r"H100 96GB", notes):
+        sets.append("cluster.gpu.memory=96GB")
     text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
                       "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
     return text, sets + [f"cluster.gpus={max(gpus, 1)}"]
@@ -282,6 +289,14 @@ def compare(cb_bin, only=None, project=True):
             open(path, "w").write(text)
             name = "generated"
         out, err = simulate(cb_bin, path, sets)
+        if row["_set"] == "project" and not row.get("vpp", "").strip() and re.search(r"interleav", row.get("notes", ""),
+                                                                                      re.I):
+            # Interleaved, depth not stated: the smallest interleaving (2), an
+            # assumption printed with the row (not the depth that matches best).
+            o2, _ = simulate(cb_bin, path, list(sets) + ["parallelism.vpp=2"])
+            if o2 is not None:
+                out, err = o2, None
+                how += " (vpp 2 assumed: interleaved, depth not stated)"
         if out is None:
             skipped.append((rid, f"simulation failed: {err}"))
             continue

@@ -47,9 +47,7 @@ int64_t MembersPerDomain(int64_t group, int64_t stride, int64_t domain) {
 class CostModel {
  public:
   explicit CostModel(const Scenario& s)
-      : s_(s),
-        gpu_(s.gpu, s.efficiencies ? *s.efficiencies : DefaultEfficiencies(s.gpu.architecture)),
-        params_(CountParams(s.model)) {
+      : s_(s), gpu_(s.gpu, s.efficiencies ? *s.efficiencies : EfficienciesFor(s.gpu)), params_(CountParams(s.model)) {
     const Efficiencies& e = gpu_.eff();
     fabric_.up_bandwidth = s.cluster.up_bandwidth * e.scale_up;
     fabric_.up_latency = s.cluster.up_latency;
@@ -81,6 +79,7 @@ class CostModel {
     ep_group_ = {p.ep, MembersPerDomain(p.ep, p.etp, d)};
     pp_group_ = {2, MembersPerDomain(2, p.tp * p.cp * p.dp, d)};
     tokens_ = static_cast<double>(s.train.micro_batch * s.train.seq_len / p.cp);
+    slowest_ = SlowestOfN(p.tp * p.pp * p.cp * p.dp, s.cluster.gpu_variation);
   }
 
   const GpuPerf& gpu() const { return gpu_; }
@@ -201,11 +200,11 @@ class CostModel {
       cp_bwd = std::max(2 * comm - attn_bwd, 0.0);
     }
 
-    c.fwd.compute = gemm_fwd + attn_fwd + elem_fwd;
+    c.fwd.compute = (gemm_fwd + attn_fwd + elem_fwd) * slowest_;
     c.fwd.tp = TpExposed(tp_comm, gemm_fwd);
     c.fwd.cp = cp_fwd;
     c.fwd.ep = ep_comm;
-    c.bwd.compute = 2 * gemm_fwd + attn_bwd + 2 * elem_fwd;
+    c.bwd.compute = (2 * gemm_fwd + attn_bwd + 2 * elem_fwd) * slowest_;
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.cp = cp_bwd;
     c.bwd.ep = ep_comm;
@@ -237,7 +236,7 @@ class CostModel {
   PassCost EmbeddingFwd() const {
     const double h = static_cast<double>(s_.model.hidden);
     PassCost c;
-    c.compute = gpu_.MemoryTime(tokens_ * h * 2 * 2, 2);
+    c.compute = gpu_.MemoryTime(tokens_ * h * 2 * 2, 2) * slowest_;
     c.tp = s_.par.tp > 1 ? TpBlockComm() / 2 : 0;
     return c;
   }
@@ -247,7 +246,7 @@ class CostModel {
     PassCost c;
     // The LM head stays in bf16 even in fp8 training.
     double gemm = gpu_.GemmTime(tokens_, v / t, h, Precision::kBf16);
-    c.compute = gemm + gpu_.MemoryTime(tokens_ * v / t * 4 * 3, 3);  // fp32 logits: softmax, loss
+    c.compute = (gemm + gpu_.MemoryTime(tokens_ * v / t * 4 * 3, 3)) * slowest_;  // fp32 logits: softmax, loss
     c.tp = s_.par.tp > 1 ? TpExposed(TpBlockComm() / 2, gemm) : 0;
     return c;
   }
@@ -315,7 +314,18 @@ class CostModel {
     const bool z = s_.par.zero >= 1;
     double shard = z ? static_cast<double>(ShardRanks()) : 1.0;
     double eshard = z ? static_cast<double>(edp_group_.size) : 1.0;
-    return gpu_.MemoryTime(((params - expert) / shard + expert / eshard) * 30, 4);
+    const double owned = (params - expert) / shard + expert / eshard;
+    // Per-step fixed costs around the update (Megatron-Core's optimizer step):
+    // the gradient norm reads the owned fp32 gradients (4 B) and is summed over
+    // every GPU, the loss is averaged over the data-parallel ranks (two
+    // latency-bound all-reduces of a few bytes), and the gradient buffer (4 B
+    // per parameter held, unsharded below ZeRO-2) is zeroed for the next step.
+    const double held = s_.par.zero >= 2 ? owned : params;
+    const double all = static_cast<double>(s_.par.tp * s_.par.pp * s_.par.cp * s_.par.dp);
+    const Group everyone{static_cast<int64_t>(all),
+                         std::min<int64_t>(s_.cluster.domain_gpus, static_cast<int64_t>(all))};
+    return gpu_.MemoryTime(owned * (30 + 4), 5) + gpu_.MemoryTime(held * 4, 1) +
+           2 * CollectiveTime(Collective::kAllReduce, 8, everyone, fabric_);
   }
 
   // Ranks the dense (and routed-expert) model state is sharded over.
@@ -329,6 +339,7 @@ class CostModel {
   FabricTiers fabric_, dp_fabric_, tp_fabric_, cp_fabric_, ep_fabric_, pp_fabric_;
   Group tp_group_, cp_group_, dp_group_, shard_group_, replica_group_, edp_group_, ep_group_, pp_group_;
   double tokens_ = 0;
+  double slowest_ = 1;  // SlowestOfN over the job's GPUs
 };
 
 // The groups of each parallelism dimension as GPU ids (RankOf) and the
@@ -428,6 +439,12 @@ void ApplyFlowModel(const Scenario& s, const std::vector<LinkFault>& faults, Cos
 }
 
 }  // namespace
+
+double SlowestOfN(int64_t n, double sigma) {
+  if (n <= 8 || sigma <= 0) return 1;
+  const auto z = [](double k) { return std::sqrt(2 * std::log(k)); };
+  return (1 + sigma * z(static_cast<double>(n))) / (1 + sigma * z(8));
+}
 
 int64_t RankOf(const Parallelism& p, int64_t tp_r, int64_t cp_r, int64_t dp_r, int64_t stage) {
   return tp_r + p.tp * (cp_r + p.cp * (dp_r + p.dp * stage));

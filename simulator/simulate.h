@@ -58,8 +58,20 @@ struct ClusterSpec {
   std::string name;
   int64_t gpus = 0, gpus_per_node = 8, domain_gpus = 8, nics_per_node = 8;
   double up_bandwidth = 0, up_latency = 0, nic_bandwidth = 0, out_latency = 0;
-  bool sharp = false;  // NVLink SHARP in the scale-up switches
+  bool sharp = false;             // NVLink SHARP in the scale-up switches
+  double gpu_variation = 0.0175;  // relative std. dev. of GPU speed (slowest-of-N)
 };
+
+// Expected slowdown of a synchronous job of n GPUs whose speeds vary with
+// relative standard deviation sigma: every step waits for the slowest, and the
+// expected maximum of n normal samples is about mu·(1 + sigma·sqrt(2 ln n))
+// (the leading term of the extreme-value asymptote; Gumbel 1958). The default
+// sigma = 1.75% is "5% and higher" throughput spread between the 8 GPUs of one
+// node (stas00/ml-engineering, compute/accelerator/README.md, "Not all
+// accelerators are created equal") read as the expected range of 8 normal
+// samples, 2.85 sigma. Relative to one node (n = 8), whose GPUs every measured
+// efficiency already includes: 1 for n <= 8.
+double SlowestOfN(int64_t n, double sigma);
 
 struct Scenario {
   ModelSpec model;

@@ -78,6 +78,23 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
   return e;
 }
 
+double PowerCapFactor(const GpuSpec& gpu) {
+  if (gpu.power_limit_w <= 0 || gpu.tdp_w <= 0 || gpu.power_limit_w >= gpu.tdp_w) return 1;
+  return std::pow(gpu.power_limit_w / gpu.tdp_w, 0.88);
+}
+
+Efficiencies EfficienciesFor(const GpuSpec& gpu) {
+  Efficiencies e = DefaultEfficiencies(gpu.architecture);
+  if (gpu.eff_gemm_bf16 > 0) e.gemm_bf16 = gpu.eff_gemm_bf16;
+  if (gpu.eff_gemm_fp8 > 0) e.gemm_fp8 = gpu.eff_gemm_fp8;
+  if (gpu.eff_attention > 0) e.attention = gpu.eff_attention;
+  const double cap = PowerCapFactor(gpu);
+  e.gemm_bf16 *= cap;
+  e.gemm_fp8 *= cap;
+  e.attention *= cap;
+  return e;
+}
+
 GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   GpuSpec g;
   g.name = gpu.at("name").AsString();
@@ -91,6 +108,10 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.memory_bytes = gpu.at("memory").AsDouble();
   g.memory_bandwidth = gpu.at("memory_bandwidth").AsDouble();
   g.tdp_w = gpu.GetDouble("tdp", 0);
+  g.power_limit_w = gpu.GetDouble("power_limit", 0);
+  g.eff_gemm_bf16 = gpu.GetDouble("efficiency.gemm_bf16", 0);
+  g.eff_gemm_fp8 = gpu.GetDouble("efficiency.gemm_fp8", 0);
+  g.eff_attention = gpu.GetDouble("efficiency.attention", 0);
   g.sm_count = static_cast<int>(gpu.GetInt("sm_count", 132));
   return g;
 }

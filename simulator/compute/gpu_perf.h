@@ -62,8 +62,22 @@ struct GpuSpec {
   double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_tf32 = 0, peak_fp32 = 0, peak_fp64 = 0;
   double memory_bytes = 0, memory_bandwidth = 0;
   double tdp_w = 0;
-  int sm_count = 0;  // 0: no wave quantisation (a CPU)
+  double power_limit_w = 0;  // 0: runs at its TDP
+  int sm_count = 0;          // 0: no wave quantisation (a CPU)
+  // Measured efficiencies of this GPU (gpu config `efficiency.*`); 0 = the
+  // architecture's default.
+  double eff_gemm_bf16 = 0, eff_gemm_fp8 = 0, eff_attention = 0;
 };
+
+// Efficiencies for a GPU: the architecture's defaults, replaced by the GPU
+// config's measured `efficiency.*` where given, and scaled by its power cap:
+// compute-bound rates scale as (P_cap / TDP)^0.88. The exponent is the one
+// measured pair we have: an H100 capped at 500 W ran a bf16 8192³ GEMM at
+// 585.2 TFLOP/s (pytorch/FBGEMM PR #2546) where the same die at 700 W runs it
+// at 788 TFLOP/s (H200 measurement, ../shared/specs/accelerators.md; the
+// H100 and H200 share the compute die): ln(585.2/788)/ln(500/700) = 0.88.
+Efficiencies EfficienciesFor(const GpuSpec& gpu);
+double PowerCapFactor(const GpuSpec& gpu);
 GpuSpec GpuFromConfig(const ConfigNode& gpu);
 
 class GpuPerf {

@@ -12,14 +12,19 @@ double GroupBusBandwidth(const Group& g, const FabricTiers& f) {
 
 namespace {
 
-double AllReduceLatency(const Group& g, const FabricTiers& f) {
+double RingLatency(const Group& g, const FabricTiers& f) {
   const double n = static_cast<double>(g.size);
   if (g.per_domain >= g.size) return 2 * (n - 1) * f.up_latency;
+  const double domains = n / static_cast<double>(g.per_domain);
+  return 2 * (domains - 1) * f.out_latency + 2 * (n - domains) * f.up_latency;
+}
+
+double AllReduceLatency(const Group& g, const FabricTiers& f) {
+  if (g.per_domain >= g.size) return RingLatency(g, f);
   const double k = static_cast<double>(g.per_domain);
-  const double domains = n / k;
-  double ring = 2 * (domains - 1) * f.out_latency + 2 * (n - domains) * f.up_latency;
+  const double domains = static_cast<double>(g.size) / k;
   double tree = 2 * (std::log2(domains) * f.out_latency + (k - 1) * f.up_latency);
-  return std::min(ring, tree);
+  return std::min(RingLatency(g, f), tree);
 }
 
 }  // namespace
@@ -37,7 +42,9 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
     }
     case Collective::kAllGather:
     case Collective::kReduceScatter:
-      return (n - 1) / n * bytes / bw + AllReduceLatency(g, f) / 2;
+      // NCCL runs all-gather and reduce-scatter as rings only (its tree and
+      // CollNet algorithms serve all-reduce): n - 1 steps of latency.
+      return (n - 1) / n * bytes / bw + RingLatency(g, f) / 2;
     case Collective::kAllToAll: {
       if (inside) return (n - 1) / n * bytes / f.up_bandwidth + f.up_latency;
       const double k = static_cast<double>(g.per_domain);

@@ -15,8 +15,10 @@
 // each domain once per channel, so the domain's k NIC shares carry it:
 //   B = min(B_up, k · B_nic)    with B_nic = NICs per node · NIC bandwidth /
 //   GPUs per node · efficiency (hierarchical ring, as NCCL builds it).
-// Latency: ring 2(n-1)·alpha, or a double binary tree across domains,
-// 2·(log2(n/k)·alpha_out + (k-1)·alpha_up); NCCL picks the faster, so do we.
+// Latency: ring 2(n-1)·alpha, or for all-reduce a double binary tree across
+// domains, 2·(log2(n/k)·alpha_out + (k-1)·alpha_up); NCCL picks the faster, so
+// do we. All-gather and reduce-scatter are rings only in NCCL (half the
+// all-reduce ring's steps): their latency grows with n.
 // All-to-all across domains: the share (n-k)/n of the data that leaves the
 // domain goes through the NIC share, the rest through scale-up.
 // In-switch reduction (NVLink SHARP): an all-reduce inside the domain sends

@@ -160,7 +160,7 @@ TEST(Simulate, DeterministicAndBreakdownSumsToStepTime) {
 
 // Interleaving shrinks the bubble: (p-1)/v instead of p-1 passes.
 TEST(Simulate, InterleavingReducesBubble) {
-  SimResult plain = Simulate(Load("llama3-405b-16k"));
+  SimResult plain = Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "1"}}));
   SimResult inter = Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "2"}}));
   EXPECT_LT(inter.breakdown.pp_bubble_s, plain.breakdown.pp_bubble_s * 0.6);
   EXPECT_LT(inter.step_time_s, plain.step_time_s);
