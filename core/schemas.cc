@@ -219,6 +219,7 @@ Schema ModelSchema() {
           Required(Int("hidden", "hidden size (model dimension)", "", 1)),
           Required(Int("heads", "attention heads", "", 1)),
           Int("kv_heads", "key/value heads (grouped-query attention); = heads when omitted", "", 1),
+          Int("head_dim", "width of one attention head; hidden / heads when omitted", "", 1),
           Required(Int("ffn_hidden", "feed-forward inner size", "", 1)),
           Required(Int("vocab", "vocabulary size", "", 1)),
           Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
@@ -269,7 +270,11 @@ Schema ScenarioSchema() {
                Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),
                Float("moe_imbalance", "busiest expert's load over the mean (1 = perfectly balanced)", "1.1", 1),
                Bool("dropout", "hidden and attention dropout (one-byte masks kept); default on for GeLU models", ""),
-               Int("fsdp_prefetch", "ZeRO-3: layers whose parameters are gathered ahead of use", "1", 0)}),
+               Int("fsdp_prefetch", "ZeRO-3: layers whose parameters are gathered ahead of use", "1", 0),
+               Bool("grad_reduce_in_fp32",
+                    "gradients accumulated and reduced in fp32 (Megatron-LM's bf16 default); false: in the "
+                    "parameters' bf16 (NeMo's fp8 performance recipes)",
+                    "true")}),
           Str("name", "scenario name"),
           Str("notes", "anything a reader should know"),
       }};

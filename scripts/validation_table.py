@@ -187,6 +187,7 @@ def scenario_from_row(row):
         f"  hidden: {hidden}",
         f"  heads: {heads}",
         f"  kv_heads: {kv}",
+    ] + ([f"  head_dim: {_int(row, 'head_dim')}"] if _int(row, "head_dim") else []) + [
         f"  ffn_hidden: {ffn}",
         f"  vocab: {_int(row, 'vocab')}",
         f"  activation: {activation}",
@@ -216,6 +217,11 @@ def scenario_from_row(row):
              f"  micro_batch: {_int(row, 'micro_batch', 1) or 1}", f"  recompute: {recompute}",
              f"  precision: {precision}"]
     fw = []
+    if row.get("framework", "") in ("nemo", "megatron-bridge") and precision == "fp8":
+        # NeMo's performance scripts reduce gradients in bf16 for fp8 runs
+        # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
+        # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
+        fw.append("  grad_reduce_in_fp32: false")
     if experts and re.search(r"force[- ]balanc", row.get("notes", ""), re.I):
         fw.append("  moe_imbalance: 1.0")  # the benchmark forces a balanced routing
     cluster, sets = CLUSTERS[gpu]

@@ -66,7 +66,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
                     c.domain_gpus));
   }
   const ModelSpec& m = s.model;
-  if (m.hidden % m.heads != 0)
+  if (m.head_dim_override == 0 && m.hidden % m.heads != 0)
     Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
   if (m.heads % p.tp != 0) {
     Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} does not divide the model's {} attention heads", p.tp, m.heads));
@@ -148,6 +148,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   // GPT-2/3-style models (GeLU) train with dropout; Llama-class (SwiGLU) without.
   f.dropout = cfg.GetBool("framework.dropout", !m.swiglu);
   f.fsdp_prefetch = static_cast<int>(cfg.GetInt("framework.fsdp_prefetch", 1));
+  f.grad_reduce_in_fp32 = cfg.GetBool("framework.grad_reduce_in_fp32", true);
   return s;
 }
 

@@ -144,7 +144,7 @@ class CostModel {
     const double attn_params = params_.attention_per_layer / t;
 
     // --- MLP block
-    double mlp_gemm = 0, ep_comm = 0, mlp_params = 0, expert_params = 0;
+    double mlp_gemm = 0, ep_comm = 0, mlp_params = 0, expert_params = 0, permute_bytes = 0;
     const double mult = static_cast<double>(m.MlpMatrices());
     if (moe) {
       const MoeSpec& e = *m.moe;
@@ -157,6 +157,10 @@ class CostModel {
       // tokens together (each GPU fe/etp of every expert), each token goes to
       // top_k experts, and the busiest expert gets ι times the mean.
       const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.moe_imbalance / local_experts;
+      // Token permutation into expert order before the experts and back
+      // after them (Megatron-Core's moe_utils permute/unpermute): each read
+      // and written once, 2 B per element, for every routed copy.
+      permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
       mlp_gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
       mlp_gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
       if (e.shared_experts > 0) {
@@ -184,7 +188,7 @@ class CostModel {
     const double f_act =
         moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
     double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * T * f_act / t;
-    double elem_fwd = gpu_.MemoryTime(elementwise, 6);
+    double elem_fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
 
     // --- communication
     double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
@@ -262,7 +266,9 @@ class CostModel {
   }
 
   double GradBytes() const {
-    return s_.train.precision == Precision::kFp16 ? 2 : 4;  // bf16 reduces fp32 grads (Megatron)
+    // fp16 training and grad_reduce_in_fp32 = false keep and reduce gradients
+    // in 16 bits; Megatron-LM's bf16 default accumulates and reduces in fp32.
+    return s_.train.precision == Precision::kFp16 || !s_.fw.grad_reduce_in_fp32 ? 2 : 4;
   }
   // ZeRO-3: one layer's bf16 parameters gathered over the shard group (dense)
   // and the expert data-parallel group (routed experts).
@@ -691,6 +697,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     in.flash_attention = s.fw.flash_attention;
     in.dropout = s.fw.dropout;
     in.moe_imbalance = s.fw.moe_imbalance;
+    in.grad_bytes = cost.GradBytes();
     in.fsdp_prefetch = s.fw.fsdp_prefetch;
     in.layers_per_vstage = r.layers_per_virtual_stage;
     in.params = stage_params;

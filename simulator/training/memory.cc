@@ -5,6 +5,16 @@
 namespace cb::sim {
 
 double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+  if (in.recompute == Recompute::kFull) {
+    const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
+    const double sbh = s * static_cast<double>(in.micro_batch) * static_cast<double>(in.model->hidden);
+    const bool sp = in.sequence_parallel && in.tp > 1;
+    return 2 * sbh / (sp ? static_cast<double>(in.tp) : 1.0);
+  }
+  return FullLayerActivationBytes(in, moe_layer);
+}
+
+double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
   const ModelSpec& m = *in.model;
   const double t = static_cast<double>(in.tp);
   const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
@@ -12,11 +22,13 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double sbh = s * static_cast<double>(in.micro_batch) * h;
   const bool sp = in.sequence_parallel && in.tp > 1;
-  if (in.recompute == Recompute::kFull) return 2 * sbh / (sp ? t : 1.0);
 
   const double d = in.dropout ? 1 : 0;
   const double mu = m.swiglu ? 6 : 4;
-  const double attention = 2 + 2 * (1 + 2 * g / a) + 2 + d;
+  // Q and the attention output are a·d_h wide, K and V g·d_h (= h·g/a unless
+  // the model sets its own head width).
+  const double qw = a * static_cast<double>(m.head_dim()) / h, kvw = g * static_cast<double>(m.head_dim()) / h;
+  const double attention = 2 + 2 * (qw + 2 * kvw) + 2 * qw + d;
   const double norms = 4;
   double mlp = 0;
   if (moe_layer && m.moe) {
@@ -30,7 +42,7 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
   }
   const double units = attention + mlp + norms;
   double bytes = sp || in.tp == 1 ? sbh * units / t : sbh * ((8 + 2 * d) + (units - 8 - 2 * d) / t);
-  if (!in.flash_attention && in.recompute == Recompute::kNone) {
+  if (!in.flash_attention && in.recompute != Recompute::kSelective) {
     // The s x s scores per head: softmax output (2 B), with dropout its mask
     // (1 B) and output (2 B); split over TP by heads.
     bytes += (2 + 3 * d) * a * s * s * static_cast<double>(in.micro_batch) / t;
@@ -67,8 +79,8 @@ MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) {
     return (params - expert) * bytes_per_param / (shard ? in.shard_ranks : 1.0) +
            expert * bytes_per_param / (shard ? in.expert_shard_ranks : 1.0);
   };
-  mem.weights = sharded(in.fp8 ? 4 : 2, in.zero >= 3);
-  mem.gradients = sharded(4, in.zero >= 2);
+  mem.weights = sharded(in.fp8 ? 3 : 2, in.zero >= 3);
+  mem.gradients = sharded(in.grad_bytes, in.zero >= 2);
   mem.optimizer = sharded(12, in.zero >= 1);
   // Activations: the rank's in-flight chunk passes, each holding one chunk
   // (the rank's layers / vpp) of one micro-batch.
@@ -84,6 +96,9 @@ MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) {
   if (in.zero >= 3) {
     mem.buffers += in.largest_layer_params * (2 * (1 + static_cast<double>(in.fsdp_prefetch)) + 4);
   }
+  // Full recomputation rebuilds one layer's activations at a time during
+  // the backward pass (Korthikanti et al. 2022, sec. 4.1).
+  if (in.recompute == Recompute::kFull) mem.buffers += FullLayerActivationBytes(in, m.moe.has_value());
   mem.runtime = 2.0 * (1 << 30);
   return mem;
 }

@@ -3,9 +3,10 @@
 //
 // Model state per parameter held by the GPU (Megatron-Core with the
 // distributed optimizer; PyTorch FSDP alike):
-//   weights    2 B (bf16), + 2 B in fp8 training (Transformer Engine caches the
-//              fp8 weight and its transpose across micro-batches), / n_shard under ZeRO-3
-//   gradients  4 B (fp32 main grads, Megatron's grad buffer), / n_shard under ZeRO-2/3
+//   weights    2 B (bf16), + 1 B in fp8 training (Transformer Engine's fp8 copy of each
+//              weight, cached across micro-batches), / n_shard under ZeRO-3
+//   gradients  4 B (fp32 main grads, Megatron's grad buffer) or 2 B when gradients are
+//              reduced in bf16 (grad_reduce_in_fp32 false), / n_shard under ZeRO-2/3
 //   optimizer  12 B (fp32 master, Adam m and v), / n_shard under ZeRO-1/2/3
 // n_shard = dp·cp for dense parameters (or the hybrid-sharding group), dp·cp·tp/(etp·ep)
 // for routed experts (their expert-data-parallel group).
@@ -68,6 +69,7 @@ struct MemoryInput {
   Recompute recompute = Recompute::kNone;
   bool fp8 = false, flash_attention = true, dropout = false;
   double moe_imbalance = 1;
+  double grad_bytes = 4;  // per parameter in the gradient buffer (fp32, or 2 for bf16)
   int fsdp_prefetch = 1;  // ZeRO-3: layers gathered ahead
   // Per virtual stage j = chunk·pp + rank: its layers and this GPU's share of
   // its parameters (all, and the routed experts among them).
@@ -78,6 +80,8 @@ struct MemoryInput {
 
 // Bytes one layer keeps for backward for one micro-batch on one GPU.
 double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer);
+// Everything one layer's backward needs (what full recomputation rebuilds).
+double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer);
 
 // Chunk passes (micro-batch x model chunk) whose activations rank `rank`
 // holds at its peak (Megatron-Core's warm-up count plus the one in steady state).

@@ -9,6 +9,7 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
   m.hidden = model.at("hidden").AsInt();
   m.heads = model.at("heads").AsInt();
   m.kv_heads = model.GetInt("kv_heads", m.heads);
+  m.head_dim_override = model.GetInt("head_dim", 0);
   m.ffn_hidden = model.at("ffn_hidden").AsInt();
   m.vocab = model.at("vocab").AsInt();
   m.swiglu = model.at("activation").AsString() == "swiglu";

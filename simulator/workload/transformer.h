@@ -31,11 +31,14 @@ struct MoeSpec {
 struct ModelSpec {
   std::string name;
   int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, ffn_hidden = 0, vocab = 0;
+  int64_t head_dim_override = 0;  // model key `head_dim`; 0 = hidden / heads
   bool swiglu = true;
   bool tied_embeddings = false;
   std::optional<MoeSpec> moe;
 
-  int64_t head_dim() const { return hidden / heads; }
+  // Width of one attention head: hidden / heads, unless the model sets it
+  // (Qwen3, GPT-OSS: heads x head_dim != hidden).
+  int64_t head_dim() const { return head_dim_override > 0 ? head_dim_override : hidden / heads; }
   bool IsMoeLayer(int64_t layer) const {
     return moe && layer >= moe->first_dense_layers && (layer - moe->first_dense_layers) % moe->layer_freq == 0;
   }
