@@ -25,6 +25,7 @@
 #include "simulator/plan/reliability.h"
 #include "simulator/plan/search.h"
 #include "simulator/simulate.h"
+#include "simulator/validation/error_band.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -57,6 +58,7 @@ struct Buildout {
   std::optional<sim::CostEstimate> cost;
   std::vector<std::string> notes;            // compare's own: what is missing, what was assumed
   std::vector<std::string> simulator_notes;  // the simulation's of the chosen plan
+  sim::PredictionBand band;                  // expected step-time range (validation band of its class)
   double effective_s() const { return goodput ? goodput->effective_s : ideal_s; }
 };
 
@@ -215,6 +217,10 @@ Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, doubl
     b.notes.push_back(fmt::format("no cost: {}", e.what()));
   }
   b.simulator_notes = r.notes;
+  b.band = sim::BandFor(sim::LoadErrorBands(loader.search_dirs()),
+                        sim::ClassOf(base.gpu.architecture, base.model.moe.has_value(), b.plan.par.zero, b.gpus),
+                        b.gpus, b.plan.result.step_time_s);
+  if (!b.band.validated) b.notes.push_back("outside the validated region: " + b.band.warning);
   return b;
 }
 
@@ -242,6 +248,10 @@ std::vector<std::pair<std::string, std::vector<std::string>>> Rows(const std::ve
   row("GPUs used", [](const Buildout& b) { return fmt::format("{} of {}", b.gpus, b.cluster_gpus); });
   row("best plan", [](const Buildout& b) { return sim::DescribeLayout(b.plan.par, b.plan.train); });
   row("step time", [](const Buildout& b) { return fmt::format("{:.3f} s", b.plan.result.step_time_s); });
+  row("expected range", [](const Buildout& b) {
+    return b.band.known ? fmt::format("{:.3f}..{:.3f} s{}", b.band.low_s, b.band.high_s, b.band.validated ? "" : " (!)")
+                        : Na();
+  });
   row("MFU", [](const Buildout& b) { return fmt::format("{:.1f}%", 100 * b.plan.result.mfu); });
   row("memory per GPU", [](const Buildout& b) { return fmt::format("{:.1f} GiB", b.plan.result.memory_gib_per_gpu); });
   row("time to train (ideal)", [](const Buildout& b) { return Days(b.ideal_s); });
@@ -293,6 +303,10 @@ nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<
            {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp}, {"zero", p.zero}}},
           {"training", {{"micro_batch", t.micro_batch}, {"recompute", sim::RecomputeName(t.recompute)}}}}},
         {"step_time_s", r.step_time_s},
+        {"expected_step_time_s",
+         b.band.known ? nlohmann::json({b.band.low_s, b.band.high_s}) : nlohmann::json(nullptr)},
+        {"band_class", b.band.band_class},
+        {"validated", b.band.validated},
         {"tokens_per_s", r.tokens_per_s},
         {"mfu", r.mfu},
         {"memory_gib_per_gpu", r.memory_gib_per_gpu},

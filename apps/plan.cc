@@ -22,6 +22,7 @@
 #include "simulator/plan/cost.h"
 #include "simulator/plan/reliability.h"
 #include "simulator/plan/search.h"
+#include "simulator/validation/error_band.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -38,32 +39,70 @@ struct PlanOptions {
   int threads = 0;
 };
 
-nlohmann::json PlanJson(const sim::Plan& p) {
+// A plan's expected range and whether it can be trusted: outside the
+// validated region, or faster than the scenario's own (usually published)
+// layout by more than the width of its class's validation band, it is
+// "unvalidated" (docs/simulator-model.md, "Error bands").
+struct PlanBand {
+  sim::PredictionBand band;
+  bool unvalidated = false;
+  std::string why;
+};
+
+PlanBand JudgePlan(const std::vector<sim::BandRow>& bands, const sim::Scenario& s, const sim::Plan& p, int64_t gpus,
+                   const std::optional<sim::SimResult>& given) {
+  PlanBand out;
+  out.band = sim::BandFor(bands, sim::ClassOf(s.gpu.architecture, s.model.moe.has_value(), p.par.zero, gpus), gpus,
+                          p.result.step_time_s);
+  if (!out.band.validated) {
+    out.unvalidated = true;
+    out.why = out.band.warning;
+  }
+  if (given && given->fits_in_memory && out.band.known) {
+    const double gain = 1 - p.result.step_time_s / given->step_time_s;
+    const double width = out.band.high - out.band.low;
+    if (gain > width) {
+      out.unvalidated = true;
+      out.why = fmt::format(
+          "{:.0f}% faster than the scenario's own layout, more than the {:.0f}% width of the "
+          "validation band of class {}: no published run supports it",
+          100 * gain, 100 * width, out.band.band_class);
+    }
+  }
+  return out;
+}
+
+nlohmann::json PlanJson(const sim::Plan& p, const PlanBand& b) {
   const sim::SimResult& r = p.result;
-  return {{"parallelism",
-           {{"tp", p.par.tp},
-            {"pp", p.par.pp},
-            {"dp", p.par.dp},
-            {"cp", p.par.cp},
-            {"ep", p.par.ep},
-            {"vpp", p.par.vpp},
-            {"sequence_parallel", p.par.sequence_parallel},
-            {"zero", p.par.zero}}},
-          {"training",
-           {{"micro_batch", p.train.micro_batch},
-            {"global_batch", p.train.global_batch},
-            {"seq_len", p.train.seq_len},
-            {"recompute", sim::RecomputeName(p.train.recompute)},
-            {"precision", p.train.precision_name}}},
-          {"step_time_s", r.step_time_s},
-          {"estimate_step_s", p.estimate_step_s},
-          {"mfu", r.mfu},
-          {"tokens_per_s", r.tokens_per_s},
-          {"memory_gib_per_gpu", r.memory_gib_per_gpu},
-          {"fits_in_memory", r.fits_in_memory},
-          {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
-          {"objective_value", p.objective_value},
-          {"candidate", p.index}};
+  return {
+      {"expected_step_time_s", b.band.known ? nlohmann::json({b.band.low_s, b.band.high_s}) : nlohmann::json(nullptr)},
+      {"band_class", b.band.band_class},
+      {"unvalidated", b.unvalidated},
+      {"unvalidated_reason", b.why},
+      {"parallelism",
+       {{"tp", p.par.tp},
+        {"pp", p.par.pp},
+        {"dp", p.par.dp},
+        {"cp", p.par.cp},
+        {"ep", p.par.ep},
+        {"vpp", p.par.vpp},
+        {"sequence_parallel", p.par.sequence_parallel},
+        {"zero", p.par.zero}}},
+      {"training",
+       {{"micro_batch", p.train.micro_batch},
+        {"global_batch", p.train.global_batch},
+        {"seq_len", p.train.seq_len},
+        {"recompute", sim::RecomputeName(p.train.recompute)},
+        {"precision", p.train.precision_name}}},
+      {"step_time_s", r.step_time_s},
+      {"estimate_step_s", p.estimate_step_s},
+      {"mfu", r.mfu},
+      {"tokens_per_s", r.tokens_per_s},
+      {"memory_gib_per_gpu", r.memory_gib_per_gpu},
+      {"fits_in_memory", r.fits_in_memory},
+      {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
+      {"objective_value", p.objective_value},
+      {"candidate", p.index}};
 }
 
 // Screens this process's share; under a launcher, merges every rank's best
@@ -183,11 +222,14 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   const int64_t gpus = so.gpus > 0 ? so.gpus : s.par.tp * s.par.pp * s.par.dp * s.par.cp;
   if (s.par.tp * s.par.pp * s.par.dp * s.par.cp == gpus) given = sim::Simulate(s);
   const double per_s = r.screen_wall_s > 0 ? static_cast<double>(r.candidates) / r.screen_wall_s : 0;
+  const std::vector<sim::BandRow> bands = sim::LoadErrorBands(loader.search_dirs());
+  std::vector<PlanBand> judged;
+  for (const auto& p : r.plans) judged.push_back(JudgePlan(bands, s, p, gpus, given));
 
   if (o.out.format == "json") {
     nlohmann::json j = {{"scenario", o.scenario}, {"model", s.model.name},    {"cluster", s.cluster.name},
                         {"gpus", gpus},           {"objective", o.objective}, {"plans", nlohmann::json::array()}};
-    for (const auto& p : r.plans) j["plans"].push_back(PlanJson(p));
+    for (size_t i = 0; i < r.plans.size(); ++i) j["plans"].push_back(PlanJson(r.plans[i], judged[i]));
     j["notes"] = notes;
     j["search"] = {{"candidates", r.candidates},
                    {"valid", r.valid},
@@ -212,14 +254,22 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
         s.model.name, gpus, s.cluster.name, s.gpu.name, r.candidates, r.valid, r.fit,
         FormatQuantity(r.screen_wall_s, Dimension::kTime), per_s, processes, r.plans.size(),
         FormatQuantity(r.simulate_wall_s, Dimension::kTime));
-    std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>10} {:>6} {:>9}\n", "#", "layout", "step", "estimate", "MFU",
-                             "memory");
+    std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>21} {:>10} {:>6} {:>9}\n", "#", "layout", "step",
+                             "expected range", "estimate", "MFU", "memory");
     for (size_t i = 0; i < r.plans.size(); ++i) {
       const auto& p = r.plans[i];
-      std::cout << fmt::format(
-          "  {:>3}  {:<44} {:>10} {:>10} {:>5.1f}% {:>6.1f} GiB\n", i + 1, sim::DescribeLayout(p.par, p.train),
-          FormatQuantity(p.result.step_time_s, Dimension::kTime), FormatQuantity(p.estimate_step_s, Dimension::kTime),
-          100 * p.result.mfu, p.result.memory_gib_per_gpu);
+      const auto& b = judged[i].band;
+      const std::string range = b.known ? fmt::format("{}..{}", FormatQuantity(b.low_s, Dimension::kTime),
+                                                      FormatQuantity(b.high_s, Dimension::kTime))
+                                        : "-";
+      std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>21} {:>10} {:>5.1f}% {:>6.1f} GiB{}\n", i + 1,
+                               sim::DescribeLayout(p.par, p.train),
+                               FormatQuantity(p.result.step_time_s, Dimension::kTime), range,
+                               FormatQuantity(p.estimate_step_s, Dimension::kTime), 100 * p.result.mfu,
+                               p.result.memory_gib_per_gpu, judged[i].unvalidated ? "  UNVALIDATED" : "");
+    }
+    for (size_t i = 0; i < r.plans.size(); ++i) {
+      if (judged[i].unvalidated) std::cout << fmt::format("  #{} unvalidated: {}\n", i + 1, judged[i].why);
     }
     if (given) {
       std::cout << fmt::format("\n  the scenario's layout, {}: {} per step, MFU {:.1f}%, {:.1f} GiB{}\n",
@@ -250,13 +300,19 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
              {"recompute", ColumnType::kString, "", "none, selective or full"},
              {"zero", ColumnType::kInt64, "1", "ZeRO stage"},
              {"step_time", ColumnType::kFloat64, "s", "discrete-event simulation"},
+             {"step_time_low", ColumnType::kFloat64, "s", "expected range, validation band of its class (low)"},
+             {"step_time_high", ColumnType::kFloat64, "s", "expected range, validation band of its class (high)"},
+             {"unvalidated", ColumnType::kInt64, "1", "1 when outside the validated region or beyond the band"},
              {"estimate_step_time", ColumnType::kFloat64, "s", "closed-form screen"},
              {"mfu", ColumnType::kFloat64, "1", ""},
              {"memory_per_gpu", ColumnType::kFloat64, "B", "most loaded GPU"}});
-    for (const auto& p : r.plans) {
+    for (size_t i = 0; i < r.plans.size(); ++i) {
+      const auto& p = r.plans[i];
+      const auto& b = judged[i].band;
       t.AddRow({p.par.tp, p.par.pp, p.par.dp, p.par.cp, p.par.ep, p.par.vpp, p.train.micro_batch,
-                sim::RecomputeName(p.train.recompute), int64_t{p.par.zero}, p.result.step_time_s, p.estimate_step_s,
-                p.result.mfu, p.result.memory.Total()});
+                sim::RecomputeName(p.train.recompute), int64_t{p.par.zero}, p.result.step_time_s,
+                b.known ? b.low_s : 0.0, b.known ? b.high_s : 0.0, int64_t{judged[i].unvalidated ? 1 : 0},
+                p.estimate_step_s, p.result.mfu, p.result.memory.Total()});
     }
     writer.WriteTable(t);
     writer.EndRun(RunStatus::kComplete, "");

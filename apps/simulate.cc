@@ -17,6 +17,7 @@
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/simulate.h"
+#include "simulator/validation/error_band.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -182,9 +183,25 @@ nlohmann::json CriticalRanksJson(const sim::Scenario& s, const sim::SimResult& r
           {"stage", r.critical_stage}};
 }
 
-nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r) {
+nlohmann::json BandJson(const sim::PredictionBand& b) {
+  if (!b.known) return {{"known", false}, {"validated", false}, {"warning", b.warning}};
+  return {{"known", true},
+          {"class", b.band_class},
+          {"published_runs", b.rows},
+          {"median_error", b.median},
+          {"error_low", b.low},
+          {"error_high", b.high},
+          {"expected_step_time_s", b.central_s},
+          {"step_time_low_s", b.low_s},
+          {"step_time_high_s", b.high_s},
+          {"validated", b.validated},
+          {"warning", b.warning}};
+}
+
+nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band) {
   const auto& m = r.memory;
   return {
+      {"error_band", BandJson(band)},
       {"scenario", s.effective_yaml},
       {"model", s.model.name},
       {"cluster", s.cluster.name},
@@ -246,7 +263,7 @@ std::string Bar(double part, double total, int width) {
   return std::string(static_cast<size_t>(std::clamp(n, 0, width)), '#');
 }
 
-void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
+void PrintTable(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band) {
   std::cout << fmt::format("{} on {} ({} x {}): TP{} PP{} DP{} CP{} EP{} VPP{}{}, ZeRO-{}\n", s.model.name,
                            s.cluster.name, r.gpus_used, s.gpu.name, s.par.tp, s.par.pp, s.par.dp, s.par.cp, s.par.ep,
                            s.par.vpp, s.par.sequence_parallel ? " +SP" : "", s.par.zero);
@@ -256,6 +273,14 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r) {
       r.params_total / 1e9, r.params_active / 1e9, s.train.global_batch, s.train.seq_len, s.train.micro_batch,
       r.micro_batches, sim::RecomputeName(s.train.recompute), s.train.precision_name);
   std::cout << fmt::format("\n  step time          {}\n", FormatQuantity(r.step_time_s, Dimension::kTime));
+  if (band.known) {
+    std::cout << fmt::format(
+        "  expected range     {} .. {}  (class {}: {} published runs, simulated {:+.1f}% median, 10-90% band "
+        "{:+.1f}% .. {:+.1f}%)\n",
+        FormatQuantity(band.low_s, Dimension::kTime), FormatQuantity(band.high_s, Dimension::kTime), band.band_class,
+        band.rows, 100 * band.median, 100 * band.low, 100 * band.high);
+  }
+  if (!band.validated) std::cout << fmt::format("  warning: outside the validated region: {}\n", band.warning);
   std::cout << fmt::format("  tokens/s           {:.4g} ({:.1f} per GPU)\n", r.tokens_per_s, r.tokens_per_s_per_gpu);
   std::cout << fmt::format("  model TFLOP/s/GPU  {:.1f}   MFU {:.1f}%   (hardware {:.1f} TFLOP/s/GPU)\n",
                            r.model_tflops_per_gpu, 100 * r.mfu, r.hardware_tflops_per_gpu);
@@ -323,7 +348,7 @@ void WriteTimeline(const std::string& path, const sim::SimResult& r) {
   if (!f) throw IoError(fmt::format("{}: write failed", path));
 }
 
-Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
+Table ResultTable(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band) {
   Table t("step", "one simulated training step",
           {{"model", ColumnType::kString, "", "model name"},
            {"cluster", ColumnType::kString, "", "cluster name"},
@@ -335,6 +360,10 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
            {"ep", ColumnType::kInt64, "1", ""},
            {"vpp", ColumnType::kInt64, "1", ""},
            {"step_time", ColumnType::kFloat64, "s", "simulated step time"},
+           {"step_time_low", ColumnType::kFloat64, "s", "expected range from the validation band of its class (low)"},
+           {"step_time_high", ColumnType::kFloat64, "s", "expected range from the validation band of its class (high)"},
+           {"band_class", ColumnType::kString, "", "validation class whose band was used"},
+           {"validated", ColumnType::kInt64, "1", "1 when inside the validated region"},
            {"tokens_per_s", ColumnType::kFloat64, "1/s", "tokens per second, whole job"},
            {"model_flops_per_step", ColumnType::kFloat64, "FLOP", "model FLOPs (no recompute)"},
            {"mfu", ColumnType::kFloat64, "1", "model FLOPs utilisation"},
@@ -359,6 +388,10 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r) {
             s.par.ep,
             s.par.vpp,
             r.step_time_s,
+            band.known ? band.low_s : 0.0,
+            band.known ? band.high_s : 0.0,
+            band.band_class,
+            int64_t{band.validated ? 1 : 0},
             r.tokens_per_s,
             r.model_flops_per_step,
             r.mfu,
@@ -401,6 +434,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   const auto t0 = std::chrono::steady_clock::now();
   sim::SimResult r = sim::Simulate(s, so);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const sim::PredictionBand band = sim::BandForResult(sim::LoadErrorBands(loader.search_dirs()), s, r);
   // With stragglers or link faults, the same step on healthy hardware: the
   // difference is what they cost.
   std::optional<double> healthy;
@@ -412,7 +446,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     healthy = sim::Simulate(s, h).step_time_s;
   }
   if (o.out.format == "json") {
-    nlohmann::json j = ResultJson(s, r);
+    nlohmann::json j = ResultJson(s, r, band);
     if (healthy) {
       j["heterogeneity"] = {{"healthy_step_time_s", *healthy},
                             {"cost_s", r.step_time_s - *healthy},
@@ -425,7 +459,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     j["events_per_s"] = wall > 0 ? static_cast<double>(r.events) / wall : 0;
     std::cout << j.dump(2) << "\n";
   } else {
-    PrintTable(s, r);
+    PrintTable(s, r, band);
     if (healthy) {
       const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
       std::cout << fmt::format("\n  heterogeneity costs {} per step ({:+.2f}%; healthy {})\n",
@@ -461,7 +495,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     RunInfo run = MakeRunInfo("simulate", ctx.command_line);
     run.config_yaml = s.effective_yaml;
     writer.BeginRun(run);
-    writer.WriteTable(ResultTable(s, r));
+    writer.WriteTable(ResultTable(s, r, band));
     writer.EndRun(RunStatus::kComplete, "");
   }
   return 0;

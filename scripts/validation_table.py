@@ -17,7 +17,7 @@ run that happened must be judged to fit.
 
 Also reported: error by class (GPU architecture x parallelism family x scale),
 error bands per class (written with --write-bands to
-configs/validation/error-bands.yaml, which `simulate`, `plan` and `compare`
+configs/validation/error-bands.csv, which `simulate`, `plan` and `compare`
 read), and leave-one-source-out figures: the bands of each source's rows are
 recomputed without that source, and the coverage of the held-out rows is
 reported. No simulator constant is fitted to these rows (every constant cites a
@@ -45,7 +45,7 @@ CSV = os.environ.get("CB_VALIDATION_CSV", os.path.join(ROOT, "..", "shared", "va
 if not os.path.exists(CSV):
     CSV = os.path.join(ROOT, "tests", "validation", "published-training.csv")
 PROJECT_CSV = os.environ.get("CB_PROJECT_CSV", os.path.join(ROOT, "tests", "validation", "published-runs.csv"))
-BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.yaml")
+BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.csv")
 
 PEAK = {"A100": 312e12, "H100": 989e12}
 
@@ -378,16 +378,15 @@ def write_bands(results, path=BANDS):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
         f.write("# Error bands of simulated step time by class, from the validation residuals\n"
-                "# (scripts/validation_table.py --write-bands). error = (simulated - published) / published;\n"
-                "# a prediction's expected range is step / (1 + high) .. step / (1 + low).\n"
-                "# Classes: architecture x parallelism family (3d, fsdp, moe) x scale (<=512, <=4096, >4096 GPUs);\n"
-                "# '*' is a fall-back over everything below it. Validated region: max_gpus per class.\n"
-                "bands:\n")
+                "# (scripts/validation_table.py --write-bands; read by simulate, plan and compare).\n"
+                "# error = (simulated - published) / published: median and 10th/90th percentiles, widened to\n"
+                "# at least +-5% around the median. A prediction T is expected at T/(1+high) .. T/(1+low).\n"
+                "# '*' rows are fall-backs over everything below them; max_gpus = largest validated run.\n"
+                "arch,family,scale,rows,median,low,high,max_gpus\n")
         for key in sorted(bands, key=lambda k: tuple(k)):
             med, lo, hi = bands[key]
             gmax = max(r["gpus"] for r in results if all(c == "*" or c == rc for c, rc in zip(key, r["class"])))
-            f.write(f"  - {{arch: \"{key[0]}\", family: \"{key[1]}\", scale: \"{key[2]}\", rows: {counts[key]}, "
-                    f"median: {med:.4f}, low: {lo:.4f}, high: {hi:.4f}, max_gpus: {gmax}}}\n")
+            f.write(f"{key[0]},{key[1]},{key[2]},{counts[key]},{med:.4f},{lo:.4f},{hi:.4f},{gmax}\n")
 
 
 def summary(results):
