@@ -260,7 +260,11 @@ def test_simulate_json_has_documented_keys(run):
         assert k in j["breakdown"], k
     assert sum(j["breakdown"].values()) == pytest.approx(j["step_time_s"], rel=1e-6)
     assert j["gpus"] == 16384 and j["parallelism"]["tp"] == 8 and j["parallelism"]["dp"] == 128
-    assert j["layers_per_virtual_stage"][0] == 7 and j["layers_per_virtual_stage"][1] == 8
+    # 126 layers over 16 x 2 virtual stages, first and last lighter: 3, 4, ..., 4, 3
+    assert j["layers_per_virtual_stage"][0] == 3 and j["layers_per_virtual_stage"][1] == 4
+    assert sum(j["layers_per_virtual_stage"]) == 126
+    band = j["error_band"]  # every prediction carries its expected range
+    assert band["known"] and band["step_time_low_s"] < j["step_time_s"] < band["step_time_high_s"]
     assert "model:" in j["scenario"]  # the resolved inputs
     assert 0 < j["mfu"] < 1
 
