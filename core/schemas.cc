@@ -274,7 +274,10 @@ Schema ScenarioSchema() {
                Bool("grad_reduce_in_fp32",
                     "gradients accumulated and reduced in fp32 (Megatron-LM's bf16 default); false: in the "
                     "parameters' bf16 (NeMo's fp8 performance recipes)",
-                    "true")}),
+                    "true"),
+               Enum("moe_dispatcher", {"alltoall", "deepep"},
+                    "MoE token dispatch: NCCL all-to-all, or DeepEP-style (once per remote domain, then scale-up)",
+                    "alltoall")}),
           Str("name", "scenario name"),
           Str("notes", "anything a reader should know"),
       }};

@@ -222,7 +222,9 @@ def scenario_from_row(row):
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
-    if experts and re.search(r"force[- ]balanc", row.get("notes", ""), re.I):
+    if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
+        fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
+    if experts and re.search(r"force[- ]balanc|fake balanced", row.get("notes", ""), re.I):
         fw.append("  moe_imbalance: 1.0")  # the benchmark forces a balanced routing
     cluster, sets = CLUSTERS[gpu]
     sets = list(sets)

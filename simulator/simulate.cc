@@ -170,7 +170,7 @@ class CostModel {
       if (p.ep > 1) {
         // Dispatch and combine: each token's hidden state to top_k experts.
         double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
-        ep_comm = 2 * CollectiveTime(Collective::kAllToAll, bytes, ep_group_, ep_fabric_);
+        ep_comm = 2 * AllToAllTime(bytes, ep_group_, ep_fabric_, DispatchRemoteScale());
       }
       const double one_expert = mult * h * fe;
       const double routed = static_cast<double>(e.experts) * one_expert;
@@ -234,6 +234,22 @@ class CostModel {
       if (s_.train.recompute == Recompute::kFull) c.bwd.dp += std::max(gather - hide * c.fwd.Total(), 0.0);
     }
     return c;
+  }
+
+  // Share of an all-to-all's off-domain copies that a deduplicating
+  // dispatcher (DeepEP, Megatron-Core's "flex" dispatcher) still sends: a
+  // token bound for several experts in one remote domain crosses the network
+  // once and is fanned out over scale-up (DeepEP README, "internode" kernels).
+  // With top_k experts spread uniformly over N domains the expected number of
+  // distinct remote domains is (N-1)·(1 - (1 - 1/N)^k), against k·(N-1)/N
+  // remote copies for a plain all-to-all.
+  double DispatchRemoteScale() const {
+    if (s_.fw.moe_dispatcher != MoeDispatcher::kDeepEp || !s_.model.moe) return 1;
+    const double domains = static_cast<double>(ep_group_.size) / static_cast<double>(ep_group_.per_domain);
+    if (domains <= 1) return 1;
+    const double k = static_cast<double>(s_.model.moe->top_k);
+    const double distinct = (domains - 1) * (1 - std::pow(1 - 1 / domains, k));
+    return distinct / (k * (domains - 1) / domains);
   }
 
   // Embedding lookup on the first virtual stage; LM head and loss on the last.

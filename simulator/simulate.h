@@ -47,12 +47,19 @@ struct Training {
   double tokens = 0;  // to train on, 0 = not given
 };
 
+// How MoE tokens reach their experts across scale-up domains.
+enum class MoeDispatcher {
+  kAllToAll,  // NCCL all-to-all: every routed copy crosses the network
+  kDeepEp,    // DeepEP / Megatron-Core flex: once per destination domain, then scale-up
+};
+
 struct Framework {
   bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
   double moe_imbalance = 1.1;
   bool dropout = false;             // hidden/attention dropout (one-byte masks); default: on for GeLU models
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use
   bool grad_reduce_in_fp32 = true;  // gradient buffer and reduction in fp32 (else bf16)
+  MoeDispatcher moe_dispatcher = MoeDispatcher::kAllToAll;
 };
 
 struct ClusterSpec {

@@ -45,17 +45,22 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
       // NCCL runs all-gather and reduce-scatter as rings only (its tree and
       // CollNet algorithms serve all-reduce): n - 1 steps of latency.
       return (n - 1) / n * bytes / bw + RingLatency(g, f) / 2;
-    case Collective::kAllToAll: {
-      if (inside) return (n - 1) / n * bytes / f.up_bandwidth + f.up_latency;
-      const double k = static_cast<double>(g.per_domain);
-      double out = (n - k) / n * bytes / f.nic_bandwidth;
-      double in = (k - 1) / n * bytes / f.up_bandwidth;
-      return std::max(out, in) + f.out_latency;
-    }
+    case Collective::kAllToAll:
+      return AllToAllTime(bytes, g, f, 1.0);
     case Collective::kSendRecv:
       return inside ? bytes / f.up_bandwidth + f.up_latency : bytes / f.nic_bandwidth + f.out_latency;
   }
   return 0;
+}
+
+double AllToAllTime(double bytes, const Group& g, const FabricTiers& f, double remote_scale) {
+  if (g.size <= 1 || bytes <= 0) return 0;
+  const double n = static_cast<double>(g.size);
+  if (g.per_domain >= g.size) return (n - 1) / n * bytes / f.up_bandwidth + f.up_latency;
+  const double k = static_cast<double>(g.per_domain);
+  double out = (n - k) / n * bytes * remote_scale / f.nic_bandwidth;
+  double in = (k - 1) / n * bytes / f.up_bandwidth;
+  return std::max(out, in) + f.out_latency;
 }
 
 }  // namespace cb::sim

@@ -52,6 +52,11 @@ struct Group {
 enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kSendRecv };
 
 double CollectiveTime(Collective op, double bytes, const Group& g, const FabricTiers& f);
+// All-to-all whose traffic leaving the scale-up domain is scaled by
+// `remote_scale` (1 = every copy crosses; a deduplicating dispatcher that
+// sends a token once per destination domain and fans it out over scale-up
+// sends less).
+double AllToAllTime(double bytes, const Group& g, const FabricTiers& f, double remote_scale);
 // Bus bandwidth the model uses for this group (B above).
 double GroupBusBandwidth(const Group& g, const FabricTiers& f);
 
