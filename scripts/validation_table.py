@@ -313,7 +313,9 @@ def compare(cb_bin, only=None, project=True):
         cls = (arch_of(row["gpu"]), family_of(row, out), scale_of(gpus))
         results.append({
             "id": rid, "pub": pub, "sim": sim, "err": (sim - pub) / pub, "how": how, "scenario": name,
-            "class": cls, "source": source_key(rid), "set": row["_set"],
+            "class": cls, "set": row["_set"],
+            # Shared rows: one source per publication (its citation up to the first comma).
+            "source": source_key(rid) if row["_set"] == "project" else re.split(r"[,(]", row["source"])[0].strip()[:24],
             "mem_pub": num(row.get("mem_gib")), "mem_sim": out.get("memory_gib_per_gpu"),
             "fits": out.get("fits_in_memory", True), "gpus": gpus,
         })
@@ -424,6 +426,14 @@ def main():
             print(f"  {'/'.join(c):<28} {len(e):>4} {100 * statistics.median(e):>+7.1f}% "
                   f"{100 * statistics.median(map(abs, e)):>6.1f}%")
         held = loso(results)
+        if held and "--by-source" in sys.argv:
+            print("\nleave-one-source-out by source: rows, median error, median |error|, held-out rows inside the "
+                  "band built without the source")
+            for src in sorted({r["source"] for r in results}):
+                mine = [(r, ok) for r, ok, _ in held if r["source"] == src]
+                e = [r["err"] for r, _ in mine]
+                print(f"  {src:<16} {len(e):>4} {100 * statistics.median(e):>+7.1f}% "
+                      f"{100 * statistics.median(map(abs, e)):>6.1f}% {sum(ok for _, ok in mine):>4}/{len(mine)}")
         if held:
             cover = sum(ok for _, ok, _ in held) / len(held)
             print(f"\nleave-one-source-out ({len({r['source'] for r in results})} sources): step-time median |error| "
