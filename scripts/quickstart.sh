@@ -15,8 +15,10 @@ cb=build/default/apps/clusterbench
 echo "== clusterbench --version"; $cb --version
 mkdir -p build/quickstart
 out=build/quickstart/quickstart.h5
-echo "== sample simulation: Llama 3 405B on 16,384 H100 (TP8 PP16 DP128)"
+echo "== sample simulation: Llama 3 405B as Meta trained it on 16,384 H100 (TP8 PP16 DP128; paper: ~6.74 s per step)"
 $cb simulate llama3-405b-16k -o "$out" --timeline build/quickstart/llama3-405b-16k.trace.json
+echo "== the same layout on the 131,072-GPU buildout (flagged: beyond the largest validated run)"
+$cb simulate llama3-405b-131k
 echo "== this node";             $cb info
 echo "== a short measurement of this node -> $out"
 $cb kernels --device auto --sizes 1024,2048 --time-budget 0.5 -o "$out"
