@@ -472,6 +472,312 @@ int64_t RankOf(const Parallelism& p, int64_t tp_r, int64_t cp_r, int64_t dp_r, i
   return tp_r + p.tp * (cp_r + p.cp * (dp_r + p.dp * stage));
 }
 
+namespace {
+
+// Phase 1: layers over the p·v virtual stages, with the note when uneven.
+void SplitLayersOverStages(const Scenario& s, SimResult* r) {
+  const int64_t vs = s.par.pp * s.par.vpp;
+  r->layers_per_virtual_stage = SplitLayers(s.model.layers, vs);
+  const bool even = s.model.layers % vs == 0;
+  std::string list;
+  for (auto n : r->layers_per_virtual_stage) list += (list.empty() ? "" : ",") + std::to_string(n);
+  r->layer_split_note = even ? fmt::format("{} layers, {} per virtual stage", s.model.layers, s.model.layers / vs)
+                             : fmt::format(
+                                   "{} layers do not divide over {} virtual stages: split as evenly as "
+                                   "possible, first and last stages lighter (as Llama 3): {}",
+                                   s.model.layers, vs, list);
+  if (!even) r->notes.push_back(r->layer_split_note);
+}
+
+// Per virtual stage: forward and backward cost of one micro-batch, and this
+// GPU's share of the stage's parameters (all, and the routed experts).
+struct StageCosts {
+  std::vector<PassCost> fwd, bwd;
+  std::vector<double> params, expert;
+  LayerCost dense, moe;
+};
+
+// Phase 2: sums the layers of each virtual stage, embedding on the first,
+// LM head and loss on the last.
+StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std::vector<int64_t>& layers) {
+  const auto vs = layers.size();
+  StageCosts c;
+  c.fwd.resize(vs);
+  c.bwd.resize(vs);
+  c.params.assign(vs, 0);
+  c.expert.assign(vs, 0);
+  c.dense = cost.Layer(false);
+  c.moe = s.model.moe ? cost.Layer(true) : c.dense;
+  int64_t layer = 0;
+  for (size_t j = 0; j < vs; ++j) {
+    for (int64_t i = 0; i < layers[j]; ++i, ++layer) {
+      const LayerCost& lc = s.model.IsMoeLayer(layer) ? c.moe : c.dense;
+      c.fwd[j] += lc.fwd;
+      c.bwd[j] += lc.bwd;
+      c.params[j] += lc.params_per_gpu;
+      c.expert[j] += lc.expert_params_per_gpu;
+    }
+  }
+  const double t = static_cast<double>(s.par.tp);
+  c.fwd.front() += cost.EmbeddingFwd();
+  c.bwd.front() += cost.EmbeddingFwd();
+  c.params.front() += cost.params().embedding / t;
+  PassCost head = cost.HeadFwd();
+  c.fwd.back() += head;
+  c.bwd.back() += head.Scaled(2);
+  if (s.train.recompute == Recompute::kFull) c.bwd.back() += head;  // (conservative: Megatron keeps logits)
+  c.params.back() += cost.params().lm_head / t;
+  return c;
+}
+
+struct Pipelines {
+  std::vector<PipelineRun> runs, runs_no_p2p;
+};
+
+// Phase 3: the pipeline schedule. Symmetric mode: one pipeline stands for
+// every data-parallel replica. Full mode: every replica's pipeline is
+// simulated on its own (with its own stragglers), and the data-parallel
+// collectives of a stage start when the last replica is ready — a collective
+// waits for its slowest member. Runs without transfer time separate the
+// exposed point-to-point time from the bubble.
+Pipelines RunPipelines(const Scenario& s, const SimOptions& options, const StageCosts& c, SimTime p2p, SimResult* r) {
+  const Parallelism& p = s.par;
+  const int64_t vs = p.pp * p.vpp;
+  std::vector<SimTime> fwd_t, bwd_t;
+  for (int64_t j = 0; j < vs; ++j) {
+    fwd_t.push_back(FromSeconds(c.fwd[static_cast<size_t>(j)].Total()));
+    bwd_t.push_back(FromSeconds(c.bwd[static_cast<size_t>(j)].Total()));
+  }
+  const int64_t replicas = options.full ? p.dp : 1;
+  Pipelines out;
+  out.runs.reserve(static_cast<size_t>(replicas));
+  for (int64_t rep = 0; rep < replicas; ++rep) {
+    std::vector<SimTime> f = fwd_t, bk = bwd_t;
+    for (const Straggler& sg : options.stragglers) {
+      if (sg.replica != rep || !options.full) continue;
+      for (int64_t j = sg.stage; j < vs; j += p.pp) {
+        f[static_cast<size_t>(j)] = FromSeconds(ToSeconds(f[static_cast<size_t>(j)]) * (1 + sg.slowdown));
+        bk[static_cast<size_t>(j)] = FromSeconds(ToSeconds(bk[static_cast<size_t>(j)]) * (1 + sg.slowdown));
+      }
+    }
+    auto pipeline = options.estimate ? EstimatePipeline : RunPipeline;
+    out.runs.push_back(pipeline(p.pp, p.vpp, r->micro_batches, f, bk, p2p));
+    r->events += out.runs.back().events;
+    if (rep == 0 || !options.stragglers.empty()) {
+      out.runs_no_p2p.push_back(p2p > 0 ? pipeline(p.pp, p.vpp, r->micro_batches, f, bk, 0) : out.runs.back());
+      r->events += p2p > 0 ? out.runs_no_p2p.back().events : 0;
+    }
+  }
+  r->replicas_simulated = replicas;
+  r->mode = options.estimate ? "estimate" : (options.full ? "full" : "symmetric");
+  return out;
+}
+
+// Per pipeline rank: when its data-parallel reduction ends, its optimizer
+// step, its exposed parameter gather, and which replica finished last.
+struct StageTail {
+  std::vector<double> dp_end_s, optimizer_s, gather_exposed_s;
+  std::vector<size_t> slowest_replica;
+};
+
+// Phase 4: data-parallel gradient reduction (bucketed behind the last
+// backward of each chunk when overlapped), optimizer step and parameter
+// gather, per rank; the step ends when the last rank is done.
+StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageCosts& c, const Pipelines& pl,
+                          SimResult* r) {
+  const Parallelism& p = s.par;
+  const auto pp = static_cast<size_t>(p.pp);
+  StageTail tail{std::vector<double>(pp, 0), std::vector<double>(pp, 0), std::vector<double>(pp, 0),
+                 std::vector<size_t>(pp, 0)};
+  double step = 0;
+  for (int64_t st = 0; st < p.pp; ++st) {
+    auto su = static_cast<size_t>(st);
+    double pipe_end = 0;
+    for (size_t rep = 0; rep < pl.runs.size(); ++rep) {
+      double e = ToSeconds(pl.runs[rep].stage_end[su]);
+      if (e > pipe_end) {
+        pipe_end = e;
+        tail.slowest_replica[su] = rep;
+      }
+    }
+    double stream_free = 0, params_on_stage = 0;
+    // Model chunks in the order their last backward finishes.
+    const PipelineRun& ref = pl.runs[tail.slowest_replica[su]];
+    std::vector<int64_t> chunks;
+    for (int64_t k = 0; k < p.vpp; ++k) chunks.push_back(k * p.pp + st);
+    std::sort(chunks.begin(), chunks.end(), [&](int64_t a, int64_t b) {
+      return ref.last_bwd_end[static_cast<size_t>(a)] < ref.last_bwd_end[static_cast<size_t>(b)];
+    });
+    for (int64_t j : chunks) {
+      auto ju = static_cast<size_t>(j);
+      params_on_stage += c.params[ju];
+      double comm = cost.GradReduce(c.params[ju], c.expert[ju]);
+      double buckets = std::max<double>(1, static_cast<double>(r->layers_per_virtual_stage[ju]));
+      double first = 0, b_end = 0;
+      for (const PipelineRun& run : pl.runs) {
+        double bs = ToSeconds(run.last_bwd_start[ju]), be = ToSeconds(run.last_bwd_end[ju]);
+        first = std::max(first, bs + (be - bs) / buckets);
+        b_end = std::max(b_end, be);
+      }
+      double end;
+      if (s.fw.overlap_grad_reduce) {
+        // Buckets leave as the last backward produces them: the first after
+        // one layer's worth of backward, the last after the pass ends.
+        end = std::max({std::max(stream_free, first) + comm, b_end + comm / buckets});
+      } else {
+        end = std::max(stream_free, pipe_end) + comm;
+      }
+      stream_free = end;
+    }
+    tail.dp_end_s[su] = std::max(stream_free, pipe_end);
+    double expert_on_stage = 0;
+    for (int64_t k = 0; k < p.vpp; ++k) expert_on_stage += c.expert[static_cast<size_t>(k * p.pp + st)];
+    tail.optimizer_s[su] = cost.OptimizerTime(params_on_stage, expert_on_stage);
+    double ag = cost.ParamGather(params_on_stage);
+    tail.gather_exposed_s[su] =
+        s.fw.overlap_param_gather
+            ? ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp))
+            : ag;
+    double end = tail.dp_end_s[su] + tail.optimizer_s[su] + tail.gather_exposed_s[su];
+    if (end > step) {
+      step = end;
+      r->critical_stage = static_cast<int>(st);
+    }
+  }
+  r->step_time_s = step;
+  const size_t crit_rep = tail.slowest_replica[static_cast<size_t>(r->critical_stage)];
+  r->critical_replica = static_cast<int64_t>(crit_rep);
+  r->critical_first_rank = RankOf(p, 0, 0, r->critical_replica, r->critical_stage);
+  r->critical_ranks = p.tp * p.cp;
+  return tail;
+}
+
+// Phase 5: where the critical rank's step goes: its passes' parts, then idle
+// time split into bubble and exposed point-to-point transfers (the
+// difference between runs with and without transfer time).
+void FillBreakdown(const Scenario& s, const SimOptions& options, const StageCosts& c, const Pipelines& pl,
+                   const StageTail& tail, SimResult* r) {
+  const Parallelism& p = s.par;
+  const auto su = static_cast<size_t>(r->critical_stage);
+  const size_t crit_rep = static_cast<size_t>(r->critical_replica);
+  const PipelineRun& run = pl.runs[crit_rep];
+  const PipelineRun& run_no_p2p = pl.runs_no_p2p[std::min(crit_rep, pl.runs_no_p2p.size() - 1)];
+  Breakdown& b = r->breakdown;
+  double busy = 0;
+  // A straggler's passes took (1 + slowdown) times their cost: charge it to
+  // the components, not to the bubble.
+  double slow = 1;
+  for (const Straggler& sg : options.stragglers) {
+    if (options.full && sg.replica == r->critical_replica && sg.stage == r->critical_stage) slow *= 1 + sg.slowdown;
+  }
+  auto charge = [&](const PassCost& pc) {
+    b.compute_s += pc.compute;
+    b.tp_comm_exposed_s += pc.tp;
+    b.cp_comm_exposed_s += pc.cp;
+    b.ep_comm_exposed_s += pc.ep;
+    b.dp_comm_exposed_s += pc.dp;
+    busy += pc.Total();
+  };
+  for (const Op& op : run.orders[su]) {
+    charge((op.forward ? c.fwd[static_cast<size_t>(op.vstage)] : c.bwd[static_cast<size_t>(op.vstage)]).Scaled(slow));
+  }
+  if (options.estimate) {  // no orders: every micro-batch through each of the stage's chunks
+    for (int64_t k = 0; k < p.vpp; ++k) {
+      const auto j = static_cast<size_t>(k * p.pp + r->critical_stage);
+      charge(c.fwd[j].Scaled(static_cast<double>(r->micro_batches) * slow));
+      charge(c.bwd[j].Scaled(static_cast<double>(r->micro_batches) * slow));
+    }
+  }
+  double pipe_end = ToSeconds(run.stage_end[su]);
+  double idle = std::max(0.0, pipe_end - busy);
+  double p2p_exposed = std::clamp(pipe_end - ToSeconds(run_no_p2p.stage_end[su]), 0.0, idle);
+  b.pp_comm_exposed_s = p2p_exposed;
+  b.pp_bubble_s = idle - p2p_exposed;
+  b.dp_comm_exposed_s += (tail.dp_end_s[su] - pipe_end) + tail.gather_exposed_s[su];
+  b.optimizer_s = tail.optimizer_s[su];
+}
+
+// Phase 6: model and hardware FLOPs, throughput, MFU, time to train.
+void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
+  const double tokens = static_cast<double>(s.train.global_batch * s.train.seq_len);
+  const double fwd_flops = ForwardFlopsPerToken(s.model, s.train.seq_len) * tokens;
+  r->params_total = cost.params().total;
+  r->params_active = cost.params().active;
+  r->model_flops_per_step = 3 * fwd_flops;
+  double recompute_extra = 0;
+  if (s.train.recompute == Recompute::kFull) {
+    recompute_extra = fwd_flops;
+  } else if (s.train.recompute == Recompute::kSelective) {
+    recompute_extra = 4.0 * static_cast<double>(s.train.seq_len * s.model.heads * s.model.head_dim()) * tokens *
+                      static_cast<double>(s.model.layers);
+  }
+  r->hardware_flops_per_step = r->model_flops_per_step + recompute_extra;
+  const double gpus = static_cast<double>(r->gpus_used), step = r->step_time_s;
+  r->tokens_per_s = tokens / step;
+  r->tokens_per_s_per_gpu = r->tokens_per_s / gpus;
+  r->model_tflops_per_gpu = r->model_flops_per_step / step / gpus / 1e12;
+  r->hardware_tflops_per_gpu = r->hardware_flops_per_step / step / gpus / 1e12;
+  r->mfu = r->model_flops_per_step / step / gpus / cost.gpu().Peak(s.train.precision);
+  if (s.train.tokens > 0) r->time_to_train_s = s.train.tokens / r->tokens_per_s;
+}
+
+// Phase 7: memory of the most loaded GPU (training/memory.h).
+void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, SimResult* r) {
+  const Parallelism& p = s.par;
+  MemoryInput in;
+  in.model = &s.model;
+  in.tp = p.tp;
+  in.pp = p.pp;
+  in.cp = p.cp;
+  in.vpp = p.vpp;
+  in.etp = p.etp;
+  in.sequence_parallel = p.sequence_parallel;
+  in.zero = p.zero;
+  in.shard_ranks = static_cast<double>(cost.ShardRanks());
+  in.expert_shard_ranks = static_cast<double>(cost.ExpertShardRanks());
+  in.seq_len = s.train.seq_len;
+  in.micro_batch = s.train.micro_batch;
+  in.micro_batches = r->micro_batches;
+  in.recompute = s.train.recompute;
+  in.fp8 = s.train.precision == Precision::kFp8;
+  in.flash_attention = s.fw.flash_attention;
+  in.dropout = s.fw.dropout;
+  in.moe_imbalance = s.fw.moe_imbalance;
+  in.grad_bytes = cost.GradBytes();
+  in.fsdp_prefetch = s.fw.fsdp_prefetch;
+  in.layers_per_vstage = r->layers_per_virtual_stage;
+  in.params = c.params;
+  in.expert_params = c.expert;
+  in.largest_layer_params = std::max(c.dense.params_per_gpu, c.moe.params_per_gpu);
+  PeakMemory most = MostLoadedStage(in);
+  r->memory = most.memory;
+  r->memory_stage = static_cast<int>(most.rank);
+  r->memory_gib_per_gpu = r->memory.Total() / (1 << 30);
+  r->fits_in_memory = r->memory.Total() <= s.gpu.memory_bytes;
+}
+
+// Phase 8: the Chrome trace of the critical replica.
+void FillTrace(const Scenario& s, const Pipelines& pl, const StageTail& tail, SimResult* r) {
+  const PipelineRun& run = pl.runs[static_cast<size_t>(r->critical_replica)];
+  for (int64_t st = 0; st < s.par.pp; ++st) {
+    auto su = static_cast<size_t>(st);
+    for (size_t i = 0; i < run.orders[su].size(); ++i) {
+      const Op& op = run.orders[su][i];
+      auto [a, e] = run.spans[su][i];
+      r->trace.push_back({static_cast<int>(st), "compute",
+                          fmt::format("{} mb{} chunk{}", op.forward ? "F" : "B", op.micro_batch, op.vstage / s.par.pp),
+                          ToSeconds(a), ToSeconds(e - a)});
+    }
+    double pe = ToSeconds(run.stage_end[su]);
+    if (tail.dp_end_s[su] > pe) {
+      r->trace.push_back({static_cast<int>(st), "dp-comm", "gradient reduce (exposed)", pe, tail.dp_end_s[su] - pe});
+    }
+    r->trace.push_back({static_cast<int>(st), "optimizer", "optimizer step", tail.dp_end_s[su], tail.optimizer_s[su]});
+  }
+}
+
+}  // namespace
+
 SimResult Simulate(const Scenario& s, const SimOptions& options) {
   const Parallelism& p = s.par;
   CostModel cost(s);
@@ -488,260 +794,14 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   r.notes.insert(r.notes.end(), s.calibration_notes.begin(), s.calibration_notes.end());
   r.gpus_used = p.tp * p.pp * p.cp * p.dp;
   r.micro_batches = s.train.global_batch / (p.dp * s.train.micro_batch);
-  const int64_t vs = p.pp * p.vpp;
-  r.layers_per_virtual_stage = SplitLayers(s.model.layers, vs);
-  {
-    bool even = s.model.layers % vs == 0;
-    std::string list;
-    for (auto n : r.layers_per_virtual_stage) list += (list.empty() ? "" : ",") + std::to_string(n);
-    r.layer_split_note = even ? fmt::format("{} layers, {} per virtual stage", s.model.layers, s.model.layers / vs)
-                              : fmt::format(
-                                    "{} layers do not divide over {} virtual stages: split as evenly as "
-                                    "possible, first and last stages lighter (as Llama 3): {}",
-                                    s.model.layers, vs, list);
-    if (!even) r.notes.push_back(r.layer_split_note);
-  }
-
-  // Per virtual stage: forward and backward cost of one micro-batch.
-  std::vector<PassCost> fwd(static_cast<size_t>(vs)), bwd(static_cast<size_t>(vs));
-  std::vector<double> stage_params(static_cast<size_t>(vs), 0), stage_expert(static_cast<size_t>(vs), 0);
-  LayerCost dense = cost.Layer(false);
-  LayerCost moe = s.model.moe ? cost.Layer(true) : dense;
-  int64_t layer = 0;
-  for (int64_t j = 0; j < vs; ++j) {
-    auto ju = static_cast<size_t>(j);
-    for (int64_t i = 0; i < r.layers_per_virtual_stage[ju]; ++i, ++layer) {
-      const LayerCost& lc = s.model.IsMoeLayer(layer) ? moe : dense;
-      fwd[ju] += lc.fwd;
-      bwd[ju] += lc.bwd;
-      stage_params[ju] += lc.params_per_gpu;
-      stage_expert[ju] += lc.expert_params_per_gpu;
-    }
-  }
-  const double t = static_cast<double>(p.tp);
-  fwd.front() += cost.EmbeddingFwd();
-  bwd.front() += cost.EmbeddingFwd();
-  stage_params.front() += cost.params().embedding / t;
-  PassCost head = cost.HeadFwd();
-  fwd.back() += head;
-  bwd.back() += head.Scaled(2);
-  if (s.train.recompute == Recompute::kFull) bwd.back() += head;  // (conservative: Megatron keeps logits)
-  stage_params.back() += cost.params().lm_head / t;
-
-  std::vector<SimTime> fwd_t, bwd_t;
-  for (int64_t j = 0; j < vs; ++j) {
-    fwd_t.push_back(FromSeconds(fwd[static_cast<size_t>(j)].Total()));
-    bwd_t.push_back(FromSeconds(bwd[static_cast<size_t>(j)].Total()));
-  }
-  SimTime p2p = FromSeconds(cost.P2pTime());
-  // Symmetric mode: one pipeline stands for every data-parallel replica.
-  // Full mode: every replica's pipeline is simulated on its own (with its own
-  // stragglers), and the data-parallel collectives of a stage start when the
-  // last replica is ready — a collective waits for its slowest member.
-  const int64_t replicas = options.full ? p.dp : 1;
-  std::vector<PipelineRun> runs;
-  std::vector<PipelineRun> runs_no_p2p;
-  runs.reserve(static_cast<size_t>(replicas));
-  for (int64_t rep = 0; rep < replicas; ++rep) {
-    std::vector<SimTime> f = fwd_t, bk = bwd_t;
-    for (const Straggler& sg : options.stragglers) {
-      if (sg.replica != rep || !options.full) continue;
-      for (int64_t j = sg.stage; j < vs; j += p.pp) {
-        f[static_cast<size_t>(j)] = FromSeconds(ToSeconds(f[static_cast<size_t>(j)]) * (1 + sg.slowdown));
-        bk[static_cast<size_t>(j)] = FromSeconds(ToSeconds(bk[static_cast<size_t>(j)]) * (1 + sg.slowdown));
-      }
-    }
-    auto pipeline = options.estimate ? EstimatePipeline : RunPipeline;
-    runs.push_back(pipeline(p.pp, p.vpp, r.micro_batches, f, bk, p2p));
-    r.events += runs.back().events;
-    if (rep == 0 || !options.stragglers.empty()) {
-      runs_no_p2p.push_back(p2p > 0 ? pipeline(p.pp, p.vpp, r.micro_batches, f, bk, 0) : runs.back());
-      r.events += p2p > 0 ? runs_no_p2p.back().events : 0;
-    }
-  }
-  r.replicas_simulated = replicas;
-  r.mode = options.estimate ? "estimate" : (options.full ? "full" : "symmetric");
-
-  // Data-parallel reduction, optimizer and parameter gather, per stage.
-  double step = 0;
-  std::vector<double> dp_end_s(static_cast<size_t>(p.pp), 0), opt_s(static_cast<size_t>(p.pp), 0),
-      ag_exposed_s(static_cast<size_t>(p.pp), 0);
-  std::vector<size_t> slowest(static_cast<size_t>(p.pp), 0);  // replica finishing last, per stage
-  for (int64_t st = 0; st < p.pp; ++st) {
-    auto su = static_cast<size_t>(st);
-    double pipe_end = 0;
-    for (size_t rep = 0; rep < runs.size(); ++rep) {
-      double e = ToSeconds(runs[rep].stage_end[su]);
-      if (e > pipe_end) {
-        pipe_end = e;
-        slowest[su] = rep;
-      }
-    }
-    double stream_free = 0, params_on_stage = 0;
-    // Model chunks in the order their last backward finishes.
-    const PipelineRun& ref = runs[slowest[su]];
-    std::vector<int64_t> chunks;
-    for (int64_t c = 0; c < p.vpp; ++c) chunks.push_back(c * p.pp + st);
-    std::sort(chunks.begin(), chunks.end(), [&](int64_t a, int64_t b) {
-      return ref.last_bwd_end[static_cast<size_t>(a)] < ref.last_bwd_end[static_cast<size_t>(b)];
-    });
-    for (int64_t j : chunks) {
-      auto ju = static_cast<size_t>(j);
-      params_on_stage += stage_params[ju];
-      double comm = cost.GradReduce(stage_params[ju], stage_expert[ju]);
-      double buckets = std::max<double>(1, static_cast<double>(r.layers_per_virtual_stage[ju]));
-      double first = 0, b_end = 0;
-      for (const PipelineRun& run : runs) {
-        double bs = ToSeconds(run.last_bwd_start[ju]), be = ToSeconds(run.last_bwd_end[ju]);
-        first = std::max(first, bs + (be - bs) / buckets);
-        b_end = std::max(b_end, be);
-      }
-      double end;
-      if (s.fw.overlap_grad_reduce) {
-        // Buckets leave as the last backward produces them: the first after
-        // one layer's worth of backward, the last after the pass ends.
-        end = std::max({std::max(stream_free, first) + comm, b_end + comm / buckets});
-      } else {
-        end = std::max(stream_free, pipe_end) + comm;
-      }
-      stream_free = end;
-    }
-    dp_end_s[su] = std::max(stream_free, pipe_end);
-    double expert_on_stage = 0;
-    for (int64_t c = 0; c < p.vpp; ++c) expert_on_stage += stage_expert[static_cast<size_t>(c * p.pp + st)];
-    opt_s[su] = cost.OptimizerTime(params_on_stage, expert_on_stage);
-    double ag = cost.ParamGather(params_on_stage);
-    ag_exposed_s[su] = s.fw.overlap_param_gather
-                           ? ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp))
-                           : ag;
-    double end = dp_end_s[su] + opt_s[su] + ag_exposed_s[su];
-    if (end > step) {
-      step = end;
-      r.critical_stage = static_cast<int>(st);
-    }
-  }
-  r.step_time_s = step;
-  const size_t crit_rep = slowest[static_cast<size_t>(r.critical_stage)];
-  r.critical_replica = static_cast<int64_t>(crit_rep);
-  r.critical_first_rank = RankOf(p, 0, 0, r.critical_replica, r.critical_stage);
-  r.critical_ranks = p.tp * p.cp;
-  const PipelineRun& run = runs[crit_rep];
-  const PipelineRun& run_no_p2p = runs_no_p2p[std::min(crit_rep, runs_no_p2p.size() - 1)];
-
-  // Breakdown on the critical stage: its passes' parts, then idle time split
-  // into bubble and exposed point-to-point transfers (the difference between
-  // runs with and without transfer time).
-  {
-    auto su = static_cast<size_t>(r.critical_stage);
-    Breakdown& b = r.breakdown;
-    double busy = 0;
-    // A straggler's passes took (1 + slowdown) times their cost: charge it to
-    // the components, not to the bubble.
-    double slow = 1;
-    for (const Straggler& sg : options.stragglers) {
-      if (options.full && sg.replica == r.critical_replica && sg.stage == r.critical_stage) slow *= 1 + sg.slowdown;
-    }
-    auto charge = [&](const PassCost& c) {
-      b.compute_s += c.compute;
-      b.tp_comm_exposed_s += c.tp;
-      b.cp_comm_exposed_s += c.cp;
-      b.ep_comm_exposed_s += c.ep;
-      b.dp_comm_exposed_s += c.dp;
-      busy += c.Total();
-    };
-    for (const Op& op : run.orders[su]) {
-      charge((op.forward ? fwd[static_cast<size_t>(op.vstage)] : bwd[static_cast<size_t>(op.vstage)]).Scaled(slow));
-    }
-    if (options.estimate) {  // no orders: every micro-batch through each of the stage's chunks
-      for (int64_t c = 0; c < p.vpp; ++c) {
-        const auto j = static_cast<size_t>(c * p.pp + r.critical_stage);
-        charge(fwd[j].Scaled(static_cast<double>(r.micro_batches) * slow));
-        charge(bwd[j].Scaled(static_cast<double>(r.micro_batches) * slow));
-      }
-    }
-    double pipe_end = ToSeconds(run.stage_end[su]);
-    double idle = std::max(0.0, pipe_end - busy);
-    double p2p_exposed = std::clamp(pipe_end - ToSeconds(run_no_p2p.stage_end[su]), 0.0, idle);
-    b.pp_comm_exposed_s = p2p_exposed;
-    b.pp_bubble_s = idle - p2p_exposed;
-    b.dp_comm_exposed_s += (dp_end_s[su] - pipe_end) + ag_exposed_s[su];
-    b.optimizer_s = opt_s[su];
-  }
-
-  // Throughput and FLOPs.
-  const double tokens = static_cast<double>(s.train.global_batch * s.train.seq_len);
-  const double fwd_flops = ForwardFlopsPerToken(s.model, s.train.seq_len) * tokens;
-  r.params_total = cost.params().total;
-  r.params_active = cost.params().active;
-  r.model_flops_per_step = 3 * fwd_flops;
-  double recompute_extra = 0;
-  if (s.train.recompute == Recompute::kFull) {
-    recompute_extra = fwd_flops;
-  } else if (s.train.recompute == Recompute::kSelective) {
-    double attn = 4.0 * static_cast<double>(s.train.seq_len * s.model.heads * s.model.head_dim()) * tokens *
-                  static_cast<double>(s.model.layers);
-    recompute_extra = attn;
-  }
-  r.hardware_flops_per_step = r.model_flops_per_step + recompute_extra;
-  const double gpus = static_cast<double>(r.gpus_used);
-  r.tokens_per_s = tokens / step;
-  r.tokens_per_s_per_gpu = r.tokens_per_s / gpus;
-  r.model_tflops_per_gpu = r.model_flops_per_step / step / gpus / 1e12;
-  r.hardware_tflops_per_gpu = r.hardware_flops_per_step / step / gpus / 1e12;
-  const double peak = cost.gpu().Peak(s.train.precision);
-  r.mfu = r.model_flops_per_step / step / gpus / peak;
-  if (s.train.tokens > 0) r.time_to_train_s = s.train.tokens / r.tokens_per_s;
-
-  // Memory of the most loaded GPU (training/memory.h).
-  {
-    MemoryInput in;
-    in.model = &s.model;
-    in.tp = p.tp;
-    in.pp = p.pp;
-    in.cp = p.cp;
-    in.vpp = p.vpp;
-    in.etp = p.etp;
-    in.sequence_parallel = p.sequence_parallel;
-    in.zero = p.zero;
-    in.shard_ranks = static_cast<double>(cost.ShardRanks());
-    in.expert_shard_ranks = static_cast<double>(cost.ExpertShardRanks());
-    in.seq_len = s.train.seq_len;
-    in.micro_batch = s.train.micro_batch;
-    in.micro_batches = r.micro_batches;
-    in.recompute = s.train.recompute;
-    in.fp8 = s.train.precision == Precision::kFp8;
-    in.flash_attention = s.fw.flash_attention;
-    in.dropout = s.fw.dropout;
-    in.moe_imbalance = s.fw.moe_imbalance;
-    in.grad_bytes = cost.GradBytes();
-    in.fsdp_prefetch = s.fw.fsdp_prefetch;
-    in.layers_per_vstage = r.layers_per_virtual_stage;
-    in.params = stage_params;
-    in.expert_params = stage_expert;
-    in.largest_layer_params = std::max(dense.params_per_gpu, moe.params_per_gpu);
-    PeakMemory most = MostLoadedStage(in);
-    r.memory = most.memory;
-    r.memory_stage = static_cast<int>(most.rank);
-    r.memory_gib_per_gpu = r.memory.Total() / (1 << 30);
-    r.fits_in_memory = r.memory.Total() <= s.gpu.memory_bytes;
-  }
-
-  if (options.trace) {
-    for (int64_t st = 0; st < p.pp; ++st) {
-      auto su = static_cast<size_t>(st);
-      for (size_t i = 0; i < run.orders[su].size(); ++i) {
-        const Op& op = run.orders[su][i];
-        auto [a, e] = run.spans[su][i];
-        r.trace.push_back({static_cast<int>(st), "compute",
-                           fmt::format("{} mb{} chunk{}", op.forward ? "F" : "B", op.micro_batch, op.vstage / p.pp),
-                           ToSeconds(a), ToSeconds(e - a)});
-      }
-      double pe = ToSeconds(run.stage_end[su]);
-      if (dp_end_s[su] > pe)
-        r.trace.push_back({static_cast<int>(st), "dp-comm", "gradient reduce (exposed)", pe, dp_end_s[su] - pe});
-      r.trace.push_back({static_cast<int>(st), "optimizer", "optimizer step", dp_end_s[su], opt_s[su]});
-    }
-  }
+  SplitLayersOverStages(s, &r);
+  const StageCosts costs = ComputeStageCosts(s, cost, r.layers_per_virtual_stage);
+  const Pipelines pipelines = RunPipelines(s, options, costs, FromSeconds(cost.P2pTime()), &r);
+  const StageTail tail = ReduceGradients(s, cost, costs, pipelines, &r);
+  FillBreakdown(s, options, costs, pipelines, tail, &r);
+  FillThroughput(s, cost, &r);
+  FillMemory(s, cost, costs, &r);
+  if (options.trace) FillTrace(s, pipelines, tail, &r);
   return r;
 }
 
