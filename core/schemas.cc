@@ -277,7 +277,12 @@ Schema ScenarioSchema() {
                     "true"),
                Enum("moe_dispatcher", {"alltoall", "deepep"},
                     "MoE token dispatch: NCCL all-to-all, or DeepEP-style (once per remote domain, then scale-up)",
-                    "alltoall")}),
+                    "alltoall"),
+               Float("moe_capacity_factor",
+                     "MoE token dropping: each expert takes at most (padded to) this x the mean load; 0 = dropless",
+                     "0", 0),
+               Bool("fp8_param_gather",
+                    "fp8 training keeps the compute weights only in fp8 and all-gathers them in fp8", "false")}),
           Str("name", "scenario name"),
           Str("notes", "anything a reader should know"),
       }};

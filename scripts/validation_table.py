@@ -222,6 +222,10 @@ def scenario_from_row(row):
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
+    if row.get("framework", "") in ("nemo", "megatron-bridge") and "GPT" in row["model"].upper():
+        # NeMo's GPTConfig175B: hidden_dropout = attention_dropout = 0.0
+        # (nemo/collections/llm/gpt/model/base.py).
+        fw.append("  dropout: false")
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"force[- ]balanc|fake balanced", row.get("notes", ""), re.I):

@@ -149,6 +149,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   f.dropout = cfg.GetBool("framework.dropout", !m.swiglu);
   f.fsdp_prefetch = static_cast<int>(cfg.GetInt("framework.fsdp_prefetch", 1));
   f.grad_reduce_in_fp32 = cfg.GetBool("framework.grad_reduce_in_fp32", true);
+  f.moe_capacity_factor = cfg.GetDouble("framework.moe_capacity_factor", 0);
+  f.fp8_param_gather = cfg.GetBool("framework.fp8_param_gather", false);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
   return s;

@@ -156,7 +156,11 @@ class CostModel {
       // micro-batch, an expert-TP group of etp GPUs computes its members'
       // tokens together (each GPU fe/etp of every expert), each token goes to
       // top_k experts, and the busiest expert gets ι times the mean.
-      const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.moe_imbalance / local_experts;
+      // With a capacity factor the busiest expert is cut (or padded) to
+      // capacity_factor x the mean load (Megatron-Core moe_expert_capacity_factor
+      // with moe_pad_expert_input_to_capacity); dropless routing takes ι.
+      const double load = s_.fw.moe_capacity_factor > 0 ? s_.fw.moe_capacity_factor : s_.fw.moe_imbalance;
+      const double per_expert = T / t * et * static_cast<double>(e.top_k) * load / local_experts;
       // Token permutation into expert order before the experts and back
       // after them (Megatron-Core's moe_utils permute/unpermute): each read
       // and written once, 2 B per element, for every routed copy.
@@ -289,9 +293,12 @@ class CostModel {
   // ZeRO-3: one layer's bf16 parameters gathered over the shard group (dense)
   // and the expert data-parallel group (routed experts).
   double LayerGather(double dense, double expert) const {
-    return CollectiveTime(Collective::kAllGather, dense * 2, shard_group_, dp_fabric_) +
-           CollectiveTime(Collective::kAllGather, expert * 2, edp_group_, dp_fabric_);
+    return CollectiveTime(Collective::kAllGather, dense * ParamBytes(), shard_group_, dp_fabric_) +
+           CollectiveTime(Collective::kAllGather, expert * ParamBytes(), edp_group_, dp_fabric_);
   }
+  // Bytes per parameter gathered: bf16, or fp8 when the framework keeps the
+  // compute weights in fp8 and gathers them so (Megatron-Core fp8_param_gather).
+  double ParamBytes() const { return s_.fw.fp8_param_gather && s_.train.precision == Precision::kFp8 ? 1 : 2; }
   double LayerGradScatter(double dense, double expert) const {
     return CollectiveTime(Collective::kReduceScatter, dense * GradBytes(), shard_group_, dp_fabric_) +
            CollectiveTime(Collective::kReduceScatter, expert * GradBytes(), edp_group_, dp_fabric_);
@@ -328,7 +335,7 @@ class CostModel {
     // ZeRO-1/2 gather the updated parameters once per step; ZeRO-3 keeps them
     // sharded and gathers per layer instead (in Layer()).
     if (s_.par.zero == 0 || s_.par.zero >= 3) return 0;
-    return CollectiveTime(Collective::kAllGather, params * 2, dp_group_, dp_fabric_);
+    return CollectiveTime(Collective::kAllGather, params * ParamBytes(), dp_group_, dp_fabric_);
   }
   double OptimizerTime(double params, double expert = 0) const {
     // Adam in fp32: read master, m, v, grad; write master, m, v and the bf16
@@ -742,7 +749,8 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.fp8 = s.train.precision == Precision::kFp8;
   in.flash_attention = s.fw.flash_attention;
   in.dropout = s.fw.dropout;
-  in.moe_imbalance = s.fw.moe_imbalance;
+  in.moe_imbalance = s.fw.moe_capacity_factor > 0 ? s.fw.moe_capacity_factor : s.fw.moe_imbalance;
+  in.fp8_weights_only = s.fw.fp8_param_gather;
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
   in.layers_per_vstage = r->layers_per_virtual_stage;

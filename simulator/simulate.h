@@ -60,6 +60,8 @@ struct Framework {
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use
   bool grad_reduce_in_fp32 = true;  // gradient buffer and reduction in fp32 (else bf16)
   MoeDispatcher moe_dispatcher = MoeDispatcher::kAllToAll;
+  double moe_capacity_factor = 0;  // 0 = dropless (the busiest expert takes ι x the mean)
+  bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
 };
 
 struct ClusterSpec {

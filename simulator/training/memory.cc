@@ -79,7 +79,7 @@ MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) {
     return (params - expert) * bytes_per_param / (shard ? in.shard_ranks : 1.0) +
            expert * bytes_per_param / (shard ? in.expert_shard_ranks : 1.0);
   };
-  mem.weights = sharded(in.fp8 ? 3 : 2, in.zero >= 3);
+  mem.weights = sharded(in.fp8 ? (in.fp8_weights_only ? 1 : 3) : 2, in.zero >= 3);
   mem.gradients = sharded(in.grad_bytes, in.zero >= 2);
   mem.optimizer = sharded(12, in.zero >= 1);
   // Activations: the rank's in-flight chunk passes, each holding one chunk

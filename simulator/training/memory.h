@@ -4,7 +4,8 @@
 // Model state per parameter held by the GPU (Megatron-Core with the
 // distributed optimizer; PyTorch FSDP alike):
 //   weights    2 B (bf16), + 1 B in fp8 training (Transformer Engine's fp8 copy of each
-//              weight, cached across micro-batches), / n_shard under ZeRO-3
+//              weight, cached across micro-batches), or 1 B when the framework keeps the
+//              compute weights only in fp8 (fp8_param_gather), / n_shard under ZeRO-3
 //   gradients  4 B (fp32 main grads, Megatron's grad buffer) or 2 B when gradients are
 //              reduced in bf16 (grad_reduce_in_fp32 false), / n_shard under ZeRO-2/3
 //   optimizer  12 B (fp32 master, Adam m and v), / n_shard under ZeRO-1/2/3
@@ -69,8 +70,9 @@ struct MemoryInput {
   Recompute recompute = Recompute::kNone;
   bool fp8 = false, flash_attention = true, dropout = false;
   double moe_imbalance = 1;
-  double grad_bytes = 4;  // per parameter in the gradient buffer (fp32, or 2 for bf16)
-  int fsdp_prefetch = 1;  // ZeRO-3: layers gathered ahead
+  double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
+  bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)
+  int fsdp_prefetch = 1;          // ZeRO-3: layers gathered ahead
   // Per virtual stage j = chunk·pp + rank: its layers and this GPU's share of
   // its parameters (all, and the routed experts among them).
   std::vector<int64_t> layers_per_vstage;

@@ -86,6 +86,16 @@ TEST(Memory, InterleavedRankZeroHoldsKorthikantisFactor) {
   EXPECT_NEAR(StageMemory(in, 0).activations / (4 * 32 * ActivationBytesPerLayer(in, false)), 1.0, 1e-12);
 }
 
+// fp8 training holds bf16 weights plus an fp8 copy (3 B); with fp8_param_gather
+// the compute weights live only in fp8 (1 B).
+TEST(Memory, Fp8ParamGatherKeepsOnlyFp8Weights) {
+  SimResult copy = Simulate(Load("gpt3-175b-128"));
+  SimResult only = Simulate(Load("gpt3-175b-128", {{"framework.fp8_param_gather", "true"}}));
+  ASSERT_EQ(Load("gpt3-175b-128").train.precision, Precision::kFp8);
+  EXPECT_NEAR(copy.memory.weights / only.memory.weights, 3.0, 1e-9);
+  EXPECT_LE(only.step_time_s, copy.step_time_s);  // the distributed optimizer's gather moves half the bytes
+}
+
 // Gradients reduced in bf16 (NeMo's fp8 recipes) take half the fp32 buffer.
 TEST(Memory, Bf16GradientsHalveTheBuffer) {
   SimResult fp32 = Simulate(Load("llama3-405b-16k", {{"parallelism.zero", "1"}}));
@@ -136,6 +146,14 @@ TEST(MoeFolding, EpMaySpanTensorAndDataParallelRanks) {
                                         {"parallelism.etp", "1"}})
                 .find("must divide tp x cp x dp"),
             std::string::npos);
+}
+
+// A capacity factor replaces the busiest expert's load: at c = ι the step is
+// the dropless one; below it the experts do less work.
+TEST(MoeFolding, CapacityFactorCapsTheBusiestExpert) {
+  const double dropless = Simulate(Load("mixtral-8x7b-64")).step_time_s;  // ι = 1.1
+  EXPECT_DOUBLE_EQ(Simulate(Load("mixtral-8x7b-64", {{"framework.moe_capacity_factor", "1.1"}})).step_time_s, dropless);
+  EXPECT_LT(Simulate(Load("mixtral-8x7b-64", {{"framework.moe_capacity_factor", "1.0"}})).step_time_s, dropless);
 }
 
 // ------------------------------------------------------- fully sharded data
