@@ -11,24 +11,14 @@
 #include "simulator/simulate.h"
 #include "simulator/training/memory.h"
 #include "simulator/validation/error_band.h"
+#include "tests/simulator/shipped.h"
 
 namespace cb::sim {
 namespace {
 
-ConfigLoader Shipped() { return ConfigLoader({std::string(CB_SOURCE_DIR) + "/configs"}); }
-
-Scenario Load(const std::string& name, const std::vector<Override>& o = {}) {
-  return ScenarioFromConfig(Shipped().Load("scenario", name, o));
-}
-
-std::string ErrorOf(const std::string& name, const std::vector<Override>& o) {
-  try {
-    Load(name, o);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::ErrorOf;
+using testing::Load;
+using testing::Shipped;
 
 // ------------------------------------------------------------------ memory
 

@@ -12,24 +12,14 @@
 #include "simulator/simulate.h"
 #include "simulator/training/pipeline.h"
 #include "simulator/workload/transformer.h"
+#include "tests/simulator/shipped.h"
 
 namespace cb::sim {
 namespace {
 
-ConfigLoader Shipped() { return ConfigLoader({std::string(CB_SOURCE_DIR) + "/configs"}); }
-
-Scenario Load(const std::string& name, const std::vector<Override>& o = {}) {
-  return ScenarioFromConfig(Shipped().Load("scenario", name, o));
-}
-
-std::string ErrorOf(const std::string& name, const std::vector<Override>& o) {
-  try {
-    Load(name, o);
-  } catch (const ConfigError& e) {
-    return e.what();
-  }
-  return "<no error>";
-}
+using testing::ErrorOf;
+using testing::Load;
+using testing::Shipped;
 
 // --------------------------------------------------------------- engine
 
