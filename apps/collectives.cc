@@ -458,11 +458,12 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-g,--ngpus", o->gpus, "GPUs driven by each process (nccl)")->check(CLI::PositiveNumber);
   cmd->add_option("-a,--average", o->average, "time across ranks: 0 rank 0, 1 average, 2 min, 3 max")
       ->capture_default_str();
-  cmd->add_option("--ranks", o->ranks, "ranks (threads) of the loopback backend")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--ranks", o->ranks, "ranks (threads) of the loopback backend (at most 4096)")
+      ->check(Bounded(1, 4096))
       ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout, "watchdog: abort when a rank does not arrive within this many seconds")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--timeout", o->timeout,
+                  "watchdog: abort when a rank does not arrive within this many seconds (at most a week)")
+      ->check(Bounded(1e-3, 604800))
       ->capture_default_str();
   cmd->add_option("--split", o->split,
                   "concurrent groups: intra (each host), inter (each rail: same local index on every host), MOD:k "

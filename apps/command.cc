@@ -1,5 +1,7 @@
 #include "apps/command.h"
 
+#include <cmath>
+
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -31,6 +33,27 @@ void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets) {
   app->add_option("--set", *sets, "override a configuration value: key.path=value (repeatable)")
       ->type_name("KEY=VALUE")
       ->allow_extra_args(false);
+}
+
+CLI::Validator Bounded(double lo, double hi) {
+  auto text = [](double v) {
+    return v == std::floor(v) && std::fabs(v) < 1e12 ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v);
+  };
+  const std::string range = fmt::format("{}..{}", text(lo), text(hi));
+  return CLI::Validator(
+      [lo, hi, range](std::string& s) -> std::string {
+        double v = 0;
+        size_t used = 0;
+        try {
+          v = std::stod(s, &used);
+        } catch (const std::exception&) {
+          used = 0;
+        }
+        if (used == 0 || used != s.size()) return fmt::format("'{}' is not a number", s);
+        if (!std::isfinite(v) || v < lo || v > hi) return fmt::format("{} is out of range (must be {})", s, range);
+        return "";
+      },
+      "NUMBER in [" + range + "]");
 }
 
 std::vector<Override> ParseOverrides(const std::vector<std::string>& sets) {

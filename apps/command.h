@@ -38,6 +38,9 @@ struct OutputOptions {
 void AddOutputOptions(CLI::App* app, OutputOptions* o, bool with_output_file = true);
 // --set key.path=value (repeatable)
 void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets);
+// A flag's number must be finite and within [lo, hi]; the bounds are named in
+// the error (CLI11's own Range and PositiveNumber let NaN through).
+CLI::Validator Bounded(double lo, double hi);
 std::vector<Override> ParseOverrides(const std::vector<std::string>& sets);
 
 // A self-test injection, --inject KIND:RANK[:FRACTION] (collectives, validate).

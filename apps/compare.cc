@@ -101,6 +101,10 @@ double ParseTokens(const std::string& text) {
     throw UsageError(fmt::format("--tokens '{}': expected a token count such as 15T, 500B or 1.5e13", text));
   }
   if (v * mult <= 0) throw UsageError(fmt::format("--tokens '{}': the token count must be positive", text));
+  if (v * mult > 1e16) {
+    throw UsageError(
+        fmt::format("--tokens '{}': at most 1e16 tokens (10 quadrillion; the largest runs use ~1e13)", text));
+  }
   return v * mult;
 }
 

@@ -723,6 +723,10 @@ std::optional<int64_t> ParseBytes(const std::string& text) {
   auto v = ParseSize(text, &why);
   if (!v) throw UsageError(fmt::format("--bytes: {}", why));
   if (*v < 1024) throw UsageError(fmt::format("--bytes {}: must be at least 1K", text));
+  // Above 1 TiB per array nothing fits in a device or host memory; the bound
+  // also keeps the value far from int64 overflow (2^64 - 1 once wrapped to
+  // "-8192 PiB").
+  if (*v > 1099511627776.0) throw UsageError(fmt::format("--bytes {}: at most 1T (1 TiB per array)", text));
   return static_cast<int64_t>(*v);
 }
 
@@ -1238,13 +1242,13 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "(also every configuration of every algorithm cuBLASLt accepts; minutes per shape)")
       ->check(CLI::IsMember({"heuristic", "exhaustive"}))
       ->capture_default_str();
-  cmd->add_option("--time-budget", o->time_budget_s, "seconds allowed per measurement")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--time-budget", o->time_budget_s, "seconds allowed per measurement (0.001 to 86400)")
+      ->check(Bounded(1e-3, 86400))
       ->capture_default_str();
   cmd->add_option("--min-reps", o->min_reps, "timed calls at least, whatever the spread or budget")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "host threads (default: all CPUs)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads, "host threads (default: all CPUs; at most 4096)")->check(Bounded(0, 4096));
   *action = [o, &ctx]() { return RunKernels(*o, ctx); };
 }
 

@@ -341,8 +341,9 @@ void RegisterPlanCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "best estimates re-simulated with the discrete-event schedule before ranking")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  cmd->add_option("--threads", o->threads, "threads screening candidates (default: all CPUs; 1 per rank under mpirun)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--threads", o->threads,
+                  "threads screening candidates (default: all CPUs; 1 per rank under mpirun; at most 1024)")
+      ->check(Bounded(0, 1024));
   *action = [o, &ctx]() { return RunPlan(*o, ctx); };
 }
 

@@ -243,11 +243,12 @@ void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--backend", o->backend, "control plane: mpi, loopback (threads as ranks), auto (mpi when built)")
       ->check(CLI::IsMember({"auto", "mpi", "loopback"}))
       ->capture_default_str();
-  cmd->add_option("--ranks", o->ranks, "ranks (threads) of the loopback backend")
-      ->check(CLI::PositiveNumber)
+  cmd->add_option("--ranks", o->ranks, "ranks (threads) of the loopback backend (at most 4096)")
+      ->check(Bounded(1, 4096))
       ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout, "watchdog per phase in seconds (default: 60 + 20 x the suite's time budget)")
-      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--timeout", o->timeout,
+                  "watchdog per phase in seconds (default: 60 + 20 x the suite's time budget; at most a week)")
+      ->check(Bounded(0, 604800));
   AddOverrideOption(cmd, &o->sets);
   *action = [o, &ctx]() {
     try {

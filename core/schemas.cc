@@ -8,6 +8,11 @@
 namespace cb {
 namespace {
 
+// Upper bound of every GPU or rank count: 2^24 (16.8 million), far above any
+// buildout on record and small enough that products of counts stay exact in
+// 64-bit integers and doubles.
+constexpr double kMaxGpus = 16777216;
+
 // Small builders keep the tables below readable.
 Field Int(std::string key, std::string desc, std::string def = "", std::optional<double> min = std::nullopt,
           std::optional<double> max = std::nullopt) {
@@ -50,7 +55,7 @@ Field Enum(std::string key, std::vector<std::string> choices, std::string desc, 
 }
 // Quantities are non-negative unless a caller says otherwise.
 Field Qty(std::string key, Dimension d, std::string desc, std::string def = "", double min = 0,
-          bool min_exclusive = false) {
+          bool min_exclusive = false, std::optional<double> max = std::nullopt) {
   Field f;
   f.key = std::move(key);
   f.type = FieldType::kQuantity;
@@ -59,6 +64,7 @@ Field Qty(std::string key, Dimension d, std::string desc, std::string def = "", 
   f.default_value = std::move(def);
   f.min = min;
   f.min_exclusive = min_exclusive;
+  f.max = max;
   return f;
 }
 Field Obj(std::string key, std::string desc, std::vector<Field> children) {
@@ -124,7 +130,7 @@ Schema GpuSchema() {
                   {Float("gemm_bf16", "largest fraction of the bf16 peak a library GEMM reaches", "", 0, 1),
                    Float("gemm_fp8", "largest fraction of the fp8 peak a library GEMM reaches", "", 0, 1),
                    Float("attention", "fused attention, fraction of the bf16 peak (forward and backward)", "", 0, 1)}),
-              Int("sm_count", "streaming multiprocessors (or compute units)", "", 1),
+              Int("sm_count", "streaming multiprocessors (or compute units)", "", 1, 1e6),
               Qty("l2_cache", Dimension::kBytes, "last-level on-chip cache"),
               ListOf("unverified", "keys whose values were not read from a primary datasheet", Str("item", "key path")),
               Str("source", "where the figures come from"),
@@ -140,20 +146,20 @@ Schema ClusterSchema() {
       {
           Required(Str("name", "display name")),
           Required(Ref("gpu", "gpu", "the accelerator")),
-          Required(Int("gpus", "GPUs in the cluster", "", 1)),
-          Int("gpus_per_node", "GPUs per node (server)", "8", 1),
+          Required(Int("gpus", "GPUs in the cluster", "", 1, kMaxGpus)),
+          Int("gpus_per_node", "GPUs per node (server)", "8", 1, 1024),
           Float("gpu_variation",
                 "relative standard deviation of GPU speed across the fleet for identical work; every step waits for "
                 "the slowest GPU (docs/simulator-model.md, 'Slowest of N')",
                 "0.0175", 0, 0.5),
           Obj("scale_up", "the scale-up domain (NVLink/NVSwitch)",
-              {Int("domain_gpus", "GPUs in one scale-up domain (8 for a DGX node, 72 for NVL72)", "8", 1),
+              {Int("domain_gpus", "GPUs in one scale-up domain (8 for a DGX node, 72 for NVL72)", "8", 1, kMaxGpus),
                Qty("bandwidth", Dimension::kBandwidth,
                    "per-GPU bandwidth into the domain, one direction (NVLink4: 450GB/s)", "450GB/s", 0, true),
                Qty("latency", Dimension::kTime, "one-hop latency inside the domain", "3us"),
                Bool("sharp", "in-switch reduction (NVLink SHARP, NVLS) for all-reduce inside the domain", "false")}),
           Obj("scale_out", "the scale-out network (InfiniBand, RoCE)",
-              {Int("nics_per_node", "scale-out NICs per node", "8", 0),
+              {Int("nics_per_node", "scale-out NICs per node", "8", 0, 1024),
                Qty("nic_bandwidth", Dimension::kBandwidth, "per-NIC bandwidth, one direction", "400Gb/s", 0, true),
                Qty("latency", Dimension::kTime, "end-to-end latency across the fabric", "5us"),
                Enum("topology", {"fat-tree", "rail-optimized", "torus", "dragonfly"}, "network topology",
@@ -162,7 +168,7 @@ Schema ClusterSchema() {
                ListOf("tiers",
                       "switch tiers from the leaf up (a folded Clos / fat tree); omit for the analytical model",
                       Obj("item", "one tier of switches",
-                          {Required(Int("radix", "ports per switch", "", 2)),
+                          {Required(Int("radix", "ports per switch", "", 2, 65536)),
                            Float("oversubscription",
                                  "down : up port ratio of this tier (1 = non-blocking; the top tier's ports all face "
                                  "down)",
@@ -215,21 +221,21 @@ Schema ModelSchema() {
       "a transformer's shape (dense or mixture-of-experts)",
       {
           Required(Str("name", "model name")),
-          Required(Int("layers", "transformer layers", "", 1)),
-          Required(Int("hidden", "hidden size (model dimension)", "", 1)),
-          Required(Int("heads", "attention heads", "", 1)),
-          Int("kv_heads", "key/value heads (grouped-query attention); = heads when omitted", "", 1),
-          Int("head_dim", "width of one attention head; hidden / heads when omitted", "", 1),
-          Required(Int("ffn_hidden", "feed-forward inner size", "", 1)),
-          Required(Int("vocab", "vocabulary size", "", 1)),
+          Required(Int("layers", "transformer layers", "", 1, 1e5)),
+          Required(Int("hidden", "hidden size (model dimension)", "", 1, 1048576)),
+          Required(Int("heads", "attention heads", "", 1, 65536)),
+          Int("kv_heads", "key/value heads (grouped-query attention); = heads when omitted", "", 1, 65536),
+          Int("head_dim", "width of one attention head; hidden / heads when omitted", "", 1, 65536),
+          Required(Int("ffn_hidden", "feed-forward inner size", "", 1, 16777216)),
+          Required(Int("vocab", "vocabulary size", "", 1, 1e8)),
           Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
           Bool("tied_embeddings", "input and output embeddings share weights", "false"),
           Obj("moe", "mixture of experts (omit for a dense model)",
-              {Required(Int("experts", "routed experts per MoE layer", "", 1)),
-               Required(Int("top_k", "experts each token is routed to", "", 1)),
-               Required(Int("expert_ffn_hidden", "feed-forward inner size of one expert", "", 1)),
-               Int("shared_experts", "always-active shared experts", "0", 0),
-               Int("first_dense_layers", "leading layers that are dense", "0", 0),
+              {Required(Int("experts", "routed experts per MoE layer", "", 1, 1048576)),
+               Required(Int("top_k", "experts each token is routed to", "", 1, 65536)),
+               Required(Int("expert_ffn_hidden", "feed-forward inner size of one expert", "", 1, 16777216)),
+               Int("shared_experts", "always-active shared experts", "0", 0, 65536),
+               Int("first_dense_layers", "leading layers that are dense", "0", 0, 1e5),
                Int("layer_freq",
                    "every k-th layer after the leading dense ones is an MoE layer (Megatron's moe_layer_freq)", "1",
                    1)}),
@@ -247,30 +253,33 @@ Schema ScenarioSchema() {
           Required(Ref("model", "model", "the model")),
           Required(Ref("cluster", "cluster", "the cluster")),
           Obj("parallelism", "how the job is split",
-              {Int("tp", "tensor parallel degree", "1", 1), Int("pp", "pipeline parallel degree", "1", 1),
-               Int("dp", "data parallel degree; derived from the cluster's GPUs when omitted", "", 1),
-               Int("cp", "context parallel degree", "1", 1), Int("ep", "expert parallel degree", "1", 1),
-               Int("vpp", "virtual pipeline stages per pipeline rank (interleaved 1F1B)", "1", 1),
+              {Int("tp", "tensor parallel degree", "1", 1, kMaxGpus),
+               Int("pp", "pipeline parallel degree", "1", 1, kMaxGpus),
+               Int("dp", "data parallel degree; derived from the cluster's GPUs when omitted", "", 1, kMaxGpus),
+               Int("cp", "context parallel degree", "1", 1, kMaxGpus),
+               Int("ep", "expert parallel degree", "1", 1, kMaxGpus),
+               Int("vpp", "virtual pipeline stages per pipeline rank (interleaved 1F1B)", "1", 1, 1e5),
                Bool("sequence_parallel", "sequence parallelism alongside tensor parallelism", "true"),
                Int("zero", "ZeRO stage: 0 none, 1 optimizer states, 2 + gradients, 3 + parameters", "1", 0, 3),
-               Int("etp", "expert tensor parallel degree (the expert layers' own TP); = tp when omitted", "", 1),
+               Int("etp", "expert tensor parallel degree (the expert layers' own TP); = tp when omitted", "", 1,
+                   kMaxGpus),
                Int("shard_group",
                    "ZeRO-3 hybrid sharding (HSDP): data-parallel ranks a shard group spans; all when omitted", "", 1)}),
           Obj("training", "the step",
-              {Required(Int("seq_len", "sequence length in tokens", "", 1)),
-               Required(Int("global_batch", "global batch in sequences", "", 1)),
-               Int("micro_batch", "micro-batch in sequences", "1", 1),
+              {Required(Int("seq_len", "sequence length in tokens", "", 1, 16777216)),
+               Required(Int("global_batch", "global batch in sequences", "", 1, 1e9)),
+               Int("micro_batch", "micro-batch in sequences", "1", 1, 1e6),
                Enum("recompute", {"none", "selective", "full"}, "activation recomputation", "none"),
                Enum("precision", {"bf16", "fp16", "fp8"}, "compute precision of the GEMMs", "bf16"),
-               Float("tokens", "tokens to train on (for time to train)", "", 0)}),
+               Float("tokens", "tokens to train on (for time to train)", "", 0, 1e16)}),
           Obj("framework", "what the training software overlaps and fuses (defaults: a current Megatron-Core)",
               {Bool("flash_attention", "fused attention kernel (no s x s matrix in memory)", "true"),
                Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
                Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
                Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),
-               Float("moe_imbalance", "busiest expert's load over the mean (1 = perfectly balanced)", "1.1", 1),
+               Float("moe_imbalance", "busiest expert's load over the mean (1 = perfectly balanced)", "1.1", 1, 1000),
                Bool("dropout", "hidden and attention dropout (one-byte masks kept); default on for GeLU models", ""),
-               Int("fsdp_prefetch", "ZeRO-3: layers whose parameters are gathered ahead of use", "1", 0),
+               Int("fsdp_prefetch", "ZeRO-3: layers whose parameters are gathered ahead of use", "1", 0, 1e5),
                Bool("grad_reduce_in_fp32",
                     "gradients accumulated and reduced in fp32 (Megatron-LM's bf16 default); false: in the "
                     "parameters' bf16 (NeMo's fp8 performance recipes)",
@@ -280,7 +289,7 @@ Schema ScenarioSchema() {
                     "alltoall"),
                Float("moe_capacity_factor",
                      "MoE token dropping: each expert takes at most (padded to) this x the mean load; 0 = dropless",
-                     "0", 0),
+                     "0", 0, 1000),
                Bool("fp8_param_gather",
                     "fp8 training keeps the compute weights only in fp8 and all-gathers them in fp8", "false")}),
           Str("name", "scenario name"),
@@ -310,28 +319,30 @@ Schema SuiteSchema() {
                       "reduce", "alltoall", "sendrecv", "p2p"},
                      "what to measure")),
        Enum("scope", {"device", "node", "fabric"}, "device or node-local, or across nodes", "device"),
-       Str("dtype", "data type (bf16, fp32, float, ...)"), Qty("bytes", Dimension::kBytes, "message or buffer size"),
-       Int("size", "GEMM m = n = k", "", 1), Str("split", "collective groups: intra, inter or MOD:k"),
+       Str("dtype", "data type (bf16, fp32, float, ...)"),
+       Qty("bytes", Dimension::kBytes, "message or buffer size", "", 0, false, 1099511627776.0),
+       Int("size", "GEMM m = n = k", "", 1, 1048576), Str("split", "collective groups: intra, inter or MOD:k"),
        Enum("kernel", {"copy", "scale", "add", "triad"}, "stream kernel judged", "triad"),
-       Int("threads", "host threads of a host measurement (fixed, so co-located ranks do not contend)", "1", 1),
+       Int("threads", "host threads of a host measurement (fixed, so co-located ranks do not contend)", "1", 1, 4096),
        Enum("backend", {"auto", "mpi", "nccl"}, "collectives backend (nccl: device buffers)", "auto"),
-       Int("iters", "collectives: timed iterations per measurement", "20", 1),
+       Int("iters", "collectives: timed iterations per measurement", "20", 1, 1e7),
        Int("rounds", "measurement passes over every unit, interleaved (a unit's value is the median of its rounds)",
-           "1", 1),
+           "1", 1, 1000),
        Enum("statistic", {"median", "best"},
             "host and device figures from the median or the fastest (STREAM's convention) timed call", "median"),
-       threshold, Int("repeats", "measurements that must fail before the check fails", "1", 1),
+       threshold, Int("repeats", "measurements that must fail before the check fails", "1", 1, 1000),
        Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
-  return {"suite",
-          "suites",
-          "an acceptance suite: checks with thresholds",
-          {
-              Required(Str("name", "suite name")),
-              Str("description", "what this suite accepts"),
-              Ref("gpu", "gpu", "expected accelerator (for fraction_of_spec thresholds)"),
-              Qty("time_budget", Dimension::kTime, "time allowed per measurement", "10s", 0, true),
-              Required(ListOf("checks", "the checks, run in order", check)),
-          }};
+  return {
+      "suite",
+      "suites",
+      "an acceptance suite: checks with thresholds",
+      {
+          Required(Str("name", "suite name")),
+          Str("description", "what this suite accepts"),
+          Ref("gpu", "gpu", "expected accelerator (for fraction_of_spec thresholds)"),
+          Qty("time_budget", Dimension::kTime, "time allowed per measurement (at most a day)", "10s", 0, true, 86400),
+          Required(ListOf("checks", "the checks, run in order", check)),
+      }};
 }
 
 Schema ProfileSchema() {

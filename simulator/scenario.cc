@@ -127,6 +127,16 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
         fmt::format("interleaved 1F1B needs micro-batches per pipeline ({}) divisible by pp ({})", micro_batches,
                     p.pp));
   }
+  // The discrete-event schedule runs 2·m passes on each of pp·vpp virtual
+  // stages; beyond 2·10^8 events (about a minute here) a layout is refused
+  // rather than left to run for hours.
+  const double events = 2.0 * static_cast<double>(micro_batches) * static_cast<double>(p.pp * p.vpp);
+  if (events > 2e8) {
+    Bad(cfg.at("training.global_batch"),
+        fmt::format("{} micro-batches per pipeline x {} virtual stages is {:.3g} scheduled passes, more than the "
+                    "simulator's limit of 2e8: use a larger micro-batch or data-parallel degree",
+                    micro_batches, p.pp * p.vpp, events));
+  }
   if (m.layers < p.pp * p.vpp) {
     Bad(cfg.at("parallelism.pp"),
         fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp));

@@ -565,3 +565,31 @@ def test_simulate_131k_full_mode_agrees_with_symmetric(run):
     assert full["gpus"] == 131072 and full["pipelines_simulated"] == 1024
     assert full["step_time_s"] == pytest.approx(sym["step_time_s"], rel=1e-12)
     assert full["events"] > 1_000_000 and full["events_per_s"] > 0
+
+
+# Values with no sensible upper bound (issue 15, part 3): refused at once with
+# the bounds, never a hang, an abort or a wrapped number.
+@pytest.mark.parametrize("args,code,phrase", [
+    (("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "nan"), 2,
+     "out of range (must be"),
+    (("kernels", "--device", "host", "--bench", "stream", "--bytes", "18446744073709551615"), 2, "at most 1T"),
+    (("plan", "llama3-405b-16k", "--threads", "40000"), 2, "out of range (must be 0..1024)"),
+    (("collectives", "--backend", "loopback", "--ranks", "100000"), 2, "out of range (must be 1..4096)"),
+    (("compare", "dgx-h100-ndr", "--model", "llama3-70b", "--tokens", "1e300"), 2, "at most 1e16"),
+    (("simulate", "llama3-405b-16k", "--set", "model.layers=9223372036854775807"), 3, "(must be 1..100000)"),
+    (("simulate", "llama3-405b-16k", "--set", "cluster.gpus=1000000000000"), 3, "(must be 1..16777216)"),
+])
+def test_absurd_values_are_refused(run, args, code, phrase):
+    p = run(*args, timeout=60)
+    assert_clean_error(p, code, phrase)
+
+
+def test_validate_refuses_nan_timeout_and_huge_suite_values(run, tmp_path):
+    p = run("validate", "--suite", os.path.join(CONFIGS, "suites", "host-cpu.yaml"), "--timeout", "nan", timeout=60)
+    assert_clean_error(p, 3, "out of range")
+    suite = tmp_path / "huge.yaml"
+    suite.write_text("name: huge\ntime_budget: 1e9s\nchecks:\n"
+                     "  - {name: s, benchmark: stream, scope: device, threads: 100000, threshold: {absolute: 1}}\n")
+    p = run("validate", "--suite", str(suite), timeout=60)
+    assert_clean_error(p, 3, "out of range")
+    assert "time_budget" in p.stderr or "threads" in p.stderr

@@ -210,6 +210,24 @@ TEST(Hardware, GpuConfigEfficienciesReplaceTheDefaults) {
   EXPECT_NE(e.gemm_bf16, DefaultEfficiencies("blackwell").gemm_bf16);
 }
 
+// ------------------------------------------------------------ bad values
+
+// Values with no sensible upper bound are refused naming the key and the
+// bounds in full, before anything runs (issue 15, part 3).
+TEST(Bounds, AbsurdValuesAreRefusedWithReadableBounds) {
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"model.layers", "9223372036854775807"}})
+                .find("key 'model.layers': value 9223372036854775807 is out of range (must be 1..100000)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"cluster.gpus", "1000000000000"}}).find("(must be 1..16777216)"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"training.tokens", "1e300"}}).find("key 'training.tokens'"),
+            std::string::npos);
+  // A schedule of more than 2e8 passes is refused, naming the batch.
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"training.global_batch", "999999488"}, {"parallelism.vpp", "1"}})
+                .find("key 'training.global_batch'"),
+            std::string::npos);
+}
+
 // ------------------------------------------------------------- error bands
 
 TEST(ErrorBands, ParsesAndFallsBackWithAWarning) {
