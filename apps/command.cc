@@ -36,16 +36,13 @@ void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets) {
 }
 
 CLI::Validator Bounded(double lo, double hi) {
-  auto text = [](double v) {
-    return v == std::floor(v) && std::fabs(v) < 1e12 ? fmt::format("{:.0f}", v) : fmt::format("{:g}", v);
-  };
-  const std::string range = fmt::format("{}..{}", text(lo), text(hi));
+  const std::string range = fmt::format("{}..{}", FormatNumber(lo), FormatNumber(hi));
   return CLI::Validator(
       [lo, hi, range](std::string& s) -> std::string {
         double v = 0;
         size_t used = 0;
         try {
-          v = std::stod(s, &used);
+          v = std::stod(s, &used);  // accepts "nan" and "inf": refused below as out of range
         } catch (const std::exception&) {
           used = 0;
         }

@@ -132,7 +132,8 @@ std::vector<int64_t> JobSizes(int64_t cluster_gpus, int64_t gpus_per_node) {
   return sizes;
 }
 
-Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, double tokens, const Logger& log) {
+Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, double tokens,
+                  const std::vector<sim::BandRow>& bands, const Logger& log) {
   // The base scenario as YAML text, loaded like a file so every key is validated; the
   // planner replaces its (one-GPU) layout.
   const std::string yaml = fmt::format(
@@ -221,9 +222,7 @@ Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, doubl
     b.notes.push_back(fmt::format("no cost: {}", e.what()));
   }
   b.simulator_notes = r.notes;
-  b.band = sim::BandFor(sim::LoadErrorBands(loader.search_dirs()),
-                        sim::ClassOf(base.gpu.architecture, base.model.moe.has_value(), b.plan.par.zero, b.gpus),
-                        b.gpus, b.plan.result.step_time_s);
+  b.band = sim::BandFor(bands, sim::ClassOf(base, b.plan.par.zero, b.gpus), b.gpus, b.plan.result.step_time_s);
   if (!b.band.validated) b.notes.push_back("outside the validated region: " + b.band.warning);
   return b;
 }
@@ -562,7 +561,8 @@ int RunCompare(const CompareOptions& o, const AppContext& ctx) {
   }
   const Logger log = o.out.logger();
   std::vector<Buildout> bs;
-  for (const auto& c : o.clusters) bs.push_back(Evaluate(o, c, tokens, log));
+  const std::vector<sim::BandRow> bands = sim::LoadErrorBands(ConfigLoader().search_dirs());
+  for (const auto& c : o.clusters) bs.push_back(Evaluate(o, c, tokens, bands, log));
 
   // The best buildout by the objective.
   auto key = [&](const Buildout& b) {

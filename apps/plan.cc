@@ -52,8 +52,7 @@ struct PlanBand {
 PlanBand JudgePlan(const std::vector<sim::BandRow>& bands, const sim::Scenario& s, const sim::Plan& p, int64_t gpus,
                    const std::optional<sim::SimResult>& given) {
   PlanBand out;
-  out.band = sim::BandFor(bands, sim::ClassOf(s.gpu.architecture, s.model.moe.has_value(), p.par.zero, gpus), gpus,
-                          p.result.step_time_s);
+  out.band = sim::BandFor(bands, sim::ClassOf(s, p.par.zero, gpus), gpus, p.result.step_time_s);
   if (!out.band.validated) {
     out.unvalidated = true;
     out.why = out.band.warning;

@@ -184,8 +184,11 @@ nlohmann::json CriticalRanksJson(const sim::Scenario& s, const sim::SimResult& r
 }
 
 nlohmann::json BandJson(const sim::PredictionBand& b) {
-  if (!b.known) return {{"known", false}, {"validated", false}, {"warning", b.warning}};
+  if (!b.known) {
+    return {{"known", false}, {"prediction_class", b.prediction_class}, {"validated", false}, {"warning", b.warning}};
+  }
   return {{"known", true},
+          {"prediction_class", b.prediction_class},
           {"class", b.band_class},
           {"published_runs", b.rows},
           {"median_error", b.median},

@@ -225,10 +225,7 @@ std::string TypeText(const Field& f) {
 
 std::string RangeText(const Field& f) {
   auto num = [&](double v) {
-    if (f.type == FieldType::kQuantity) return FormatQuantity(v, f.dimension);
-    // Whole bounds print in full (16777216, not 1.67772e+07).
-    if (v == std::floor(v) && std::fabs(v) < 1e12) return fmt::format("{:.0f}", v);
-    return fmt::format("{:g}", v);
+    return f.type == FieldType::kQuantity ? FormatQuantity(v, f.dimension) : FormatNumber(v);
   };
   if (f.min && f.max) return fmt::format("{}{}..{}", f.min_exclusive ? ">" : "", num(*f.min), num(*f.max));
   if (f.min) return fmt::format("{} {}", f.min_exclusive ? ">" : ">=", num(*f.min));

@@ -256,6 +256,11 @@ std::string FormatQuantity(double value, Dimension d, int significant) {
   return fmt::format("{:.{}g} {}", value, significant, unit);
 }
 
+std::string FormatNumber(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e12) return fmt::format("{:.0f}", v);
+  return fmt::format("{:g}", v);
+}
+
 std::string FormatBytes(double bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   int i = 0;

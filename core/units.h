@@ -46,6 +46,9 @@ std::optional<double> ParseSize(std::string_view text, std::string* why);
 // FormatBytes(80 * 2^30) == "80 GiB" (binary for sizes, decimal for rates).
 std::string FormatQuantity(double value, Dimension d, int significant = 4);
 std::string FormatBytes(double bytes);
+// A plain number for messages: whole values in full (16777216, not
+// 1.67772e+07), others as %g.
+std::string FormatNumber(double v);
 
 }  // namespace cb
 

@@ -70,17 +70,6 @@ def num(x):
         return None
 
 
-def arch_of(gpu):
-    g = gpu.upper()
-    if "A100" in g:
-        return "ampere"
-    if "H100" in g or "H200" in g or "H800" in g:
-        return "hopper"
-    if "B200" in g or "B300" in g:
-        return "blackwell"
-    return "other"
-
-
 def flops_per_step(conv, row):
     """FLOPs per iteration under a named convention, or None."""
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
@@ -158,24 +147,24 @@ def _int(row, key, default=None):
 
 
 def scenario_from_row(row):
-    """(YAML text, overrides) of a scenario reproducing a project row, or (None, reason)."""
+    """(YAML text, overrides, what was assumed) of a scenario reproducing a project row, or (None, reason, "")."""
     gpu = row["gpu"]
     if gpu not in CLUSTERS:
-        return None, f"no cluster config for GPU '{gpu}'"
+        return None, f"no cluster config for GPU '{gpu}'", ""
     precision = row["precision"].strip().lower()
     if precision in ("mxfp8", "fp8"):
         precision = "fp8"
     elif precision not in ("bf16", "fp16"):
-        return None, f"precision '{row['precision']}' is not simulated"
+        return None, f"precision '{row['precision']}' is not simulated", ""
     need = ["gpus", "layers", "hidden", "heads", "ffn", "vocab", "seq", "global_batch_seqs"]
     missing = [k for k in need if num(row.get(k)) is None]
     if missing:
-        return None, "not stated: " + ", ".join(missing)
+        return None, "not stated: " + ", ".join(missing), ""
     tp, pp, cp = _int(row, "tp", 1), _int(row, "pp", 1), _int(row, "cp", 1)
     gpus = _int(row, "gpus")
     dp = _int(row, "dp") or gpus // (tp * pp * cp)
     if tp * pp * cp * dp != gpus:
-        return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs"
+        return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
     # Two MLP matrices (GeLU, squared ReLU) at f = 4h; SwiGLU's three otherwise.
     activation = "gelu" if ffn == 4 * hidden else "swiglu"
@@ -204,8 +193,15 @@ def scenario_from_row(row):
             f"    first_dense_layers: {_int(row, 'first_dense_layers', 0)}",
             f"    layer_freq: {_int(row, 'moe_layer_freq', 1)}",
         ]
+    vpp, assumed = _int(row, "vpp", 1) or 1, ""
+    if not row.get("vpp", "").strip() and re.search(r"interleav", row.get("notes", ""), re.I):
+        # Interleaved, depth not stated: the smallest interleaving (2) where the
+        # schedule allows it; not the depth that matches best.
+        m = _int(row, "global_batch_seqs") // (dp * (_int(row, "micro_batch", 1) or 1))
+        if m % pp == 0 and _int(row, "layers") >= 2 * pp:
+            vpp, assumed = 2, " (vpp 2 assumed: interleaved, depth not stated)"
     par = [f"  tp: {tp}", f"  pp: {pp}", f"  dp: {dp}", f"  cp: {cp}", f"  ep: {ep}",
-           f"  vpp: {_int(row, 'vpp', 1) or 1}", f"  zero: {_int(row, 'zero', 1)}"]
+           f"  vpp: {vpp}", f"  zero: {_int(row, 'zero', 1)}"]
     if _int(row, "etp"):
         par.append(f"  etp: {_int(row, 'etp')}")
     if _int(row, "shard_group"):
@@ -240,7 +236,7 @@ def scenario_from_row(row):
         sets.append("cluster.gpu.memory=96GB")
     text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
                       "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
-    return text, sets + [f"cluster.gpus={max(gpus, 1)}"]
+    return text, sets + [f"cluster.gpus={max(gpus, 1)}"], assumed
 
 
 def simulate(cb_bin, scenario, sets=()):
@@ -251,18 +247,6 @@ def simulate(cb_bin, scenario, sets=()):
     if p.returncode != 0:
         return None, p.stderr.strip().splitlines()[-1] if p.stderr else f"exit {p.returncode}"
     return json.loads(p.stdout), None
-
-
-def family_of(row, out):
-    if num(row.get("experts")) or (out and out.get("parallelism", {}).get("ep", 1) > 1):
-        return "moe"
-    if (row.get("zero") or "").strip() == "3":
-        return "fsdp"
-    return "3d"
-
-
-def scale_of(gpus):
-    return "<=512" if gpus <= 512 else ("<=4096" if gpus <= 4096 else ">4096")
 
 
 def source_key(rid):
@@ -293,28 +277,23 @@ def compare(cb_bin, only=None, project=True):
                 continue
             path, sets, name = scen[rid], [], os.path.basename(scen[rid])
         else:
-            text, sets = scenario_from_row(row)
+            text, sets, assumed = scenario_from_row(row)
             if text is None:
                 skipped.append((rid, sets))
                 continue
+            how += assumed
             path = os.path.join(tmp, re.sub(r"[^A-Za-z0-9.\-]", "_", rid) + ".yaml")
             open(path, "w").write(text)
             name = "generated"
         out, err = simulate(cb_bin, path, sets)
-        if row["_set"] == "project" and not row.get("vpp", "").strip() and re.search(r"interleav", row.get("notes", ""),
-                                                                                      re.I):
-            # Interleaved, depth not stated: the smallest interleaving (2), an
-            # assumption printed with the row (not the depth that matches best).
-            o2, _ = simulate(cb_bin, path, list(sets) + ["parallelism.vpp=2"])
-            if o2 is not None:
-                out, err = o2, None
-                how += " (vpp 2 assumed: interleaved, depth not stated)"
         if out is None:
             skipped.append((rid, f"simulation failed: {err}"))
             continue
         sim = out["step_time_s"]
-        gpus = int(num(row["gpus"]) or out.get("gpus_used", 0))
-        cls = (arch_of(row["gpu"]), family_of(row, out), scale_of(gpus))
+        gpus = int(num(row["gpus"]) or out.get("gpus", 0))
+        # The simulator's own class of the prediction (simulator/validation/error_band.h
+        # ClassOf), so the bands written here are keyed as simulate looks them up.
+        cls = tuple(out["error_band"]["prediction_class"].split("/"))
         results.append({
             "id": rid, "pub": pub, "sim": sim, "err": (sim - pub) / pub, "how": how, "scenario": name,
             "class": cls, "set": row["_set"],

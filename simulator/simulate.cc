@@ -156,11 +156,7 @@ class CostModel {
       // micro-batch, an expert-TP group of etp GPUs computes its members'
       // tokens together (each GPU fe/etp of every expert), each token goes to
       // top_k experts, and the busiest expert gets ι times the mean.
-      // With a capacity factor the busiest expert is cut (or padded) to
-      // capacity_factor x the mean load (Megatron-Core moe_expert_capacity_factor
-      // with moe_pad_expert_input_to_capacity); dropless routing takes ι.
-      const double load = s_.fw.moe_capacity_factor > 0 ? s_.fw.moe_capacity_factor : s_.fw.moe_imbalance;
-      const double per_expert = T / t * et * static_cast<double>(e.top_k) * load / local_experts;
+      const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.ExpertLoad() / local_experts;
       // Token permutation into expert order before the experts and back
       // after them (Megatron-Core's moe_utils permute/unpermute): each read
       // and written once, 2 B per element, for every routed copy.
@@ -749,7 +745,7 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.fp8 = s.train.precision == Precision::kFp8;
   in.flash_attention = s.fw.flash_attention;
   in.dropout = s.fw.dropout;
-  in.moe_imbalance = s.fw.moe_capacity_factor > 0 ? s.fw.moe_capacity_factor : s.fw.moe_imbalance;
+  in.moe_imbalance = s.fw.ExpertLoad();
   in.fp8_weights_only = s.fw.fp8_param_gather;
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;

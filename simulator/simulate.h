@@ -62,14 +62,18 @@ struct Framework {
   MoeDispatcher moe_dispatcher = MoeDispatcher::kAllToAll;
   double moe_capacity_factor = 0;  // 0 = dropless (the busiest expert takes ι x the mean)
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
+  // The busiest expert's tokens over the mean: capped (or padded) to the
+  // capacity factor when tokens are dropped (Megatron-Core
+  // moe_expert_capacity_factor with moe_pad_expert_input_to_capacity), else ι.
+  double ExpertLoad() const { return moe_capacity_factor > 0 ? moe_capacity_factor : moe_imbalance; }
 };
 
 struct ClusterSpec {
   std::string name;
   int64_t gpus = 0, gpus_per_node = 8, domain_gpus = 8, nics_per_node = 8;
   double up_bandwidth = 0, up_latency = 0, nic_bandwidth = 0, out_latency = 0;
-  bool sharp = false;             // NVLink SHARP in the scale-up switches
-  double gpu_variation = 0.0175;  // relative std. dev. of GPU speed (slowest-of-N)
+  bool sharp = false;        // NVLink SHARP in the scale-up switches
+  double gpu_variation = 0;  // relative std. dev. of GPU speed (slowest-of-N); config default 1.75%
 };
 
 // Expected slowdown of a synchronous job of n GPUs whose speeds vary with

@@ -55,16 +55,19 @@ int64_t InFlightChunkPasses(int64_t pp, int64_t vpp, int64_t rank, int64_t micro
   return std::min(2 * (pp - rank - 1) + (vpp - 1) * pp + 1, micro_batches * vpp);
 }
 
-MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) {
+namespace {
+
+// First layer of each virtual stage (a running sum of the split).
+std::vector<int64_t> FirstLayers(const MemoryInput& in) {
+  std::vector<int64_t> first(in.layers_per_vstage.size(), 0);
+  for (size_t j = 1; j < first.size(); ++j) first[j] = first[j - 1] + in.layers_per_vstage[j - 1];
+  return first;
+}
+
+MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::vector<int64_t>& first_layer) {
   const ModelSpec& m = *in.model;
   MemoryBreakdown mem;
   double params = 0, expert = 0, act_layers = 0;
-  int64_t first = 0;
-  std::vector<int64_t> first_layer(in.layers_per_vstage.size(), 0);
-  for (size_t j = 0; j < in.layers_per_vstage.size(); ++j) {
-    first_layer[j] = first;
-    first += in.layers_per_vstage[j];
-  }
   const double act_dense = ActivationBytesPerLayer(in, false);
   const double act_moe = m.moe ? ActivationBytesPerLayer(in, true) : act_dense;
   for (int64_t c = 0; c < in.vpp; ++c) {
@@ -103,11 +106,16 @@ MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) {
   return mem;
 }
 
+}  // namespace
+
+MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) { return StageMemoryWith(in, rank, FirstLayers(in)); }
+
 PeakMemory MostLoadedStage(const MemoryInput& in) {
+  const std::vector<int64_t> first_layer = FirstLayers(in);
   PeakMemory best;
   double most = -1;
   for (int64_t r = 0; r < in.pp; ++r) {
-    MemoryBreakdown mem = StageMemory(in, r);
+    MemoryBreakdown mem = StageMemoryWith(in, r, first_layer);
     if (mem.Total() > most) {
       most = mem.Total();
       best = {mem, r};

@@ -66,8 +66,13 @@ PredictionClass ClassOf(const std::string& architecture, bool moe, int zero, int
   return c;
 }
 
+PredictionClass ClassOf(const Scenario& s, int zero, int64_t gpus) {
+  return ClassOf(s.gpu.architecture, s.model.moe.has_value(), zero, gpus);
+}
+
 PredictionBand BandFor(const std::vector<BandRow>& bands, const PredictionClass& c, int64_t gpus, double step_s) {
   PredictionBand p;
+  p.prediction_class = c.Name();
   const std::string keys[4][3] = {
       {c.arch, c.family, c.scale}, {c.arch, c.family, "*"}, {c.arch, "*", "*"}, {"*", "*", "*"}};
   for (int level = 0; level < 4 && !p.known; ++level) {
@@ -102,8 +107,7 @@ PredictionBand BandFor(const std::vector<BandRow>& bands, const PredictionClass&
 }
 
 PredictionBand BandForResult(const std::vector<BandRow>& bands, const Scenario& s, const SimResult& r) {
-  return BandFor(bands, ClassOf(s.gpu.architecture, s.model.moe.has_value(), s.par.zero, r.gpus_used), r.gpus_used,
-                 r.step_time_s);
+  return BandFor(bands, ClassOf(s, s.par.zero, r.gpus_used), r.gpus_used, r.step_time_s);
 }
 
 }  // namespace cb::sim

@@ -42,11 +42,15 @@ struct PredictionClass {
   std::string Name() const { return arch + "/" + family + "/" + scale; }
 };
 PredictionClass ClassOf(const std::string& architecture, bool moe, int zero, int64_t gpus);
+// The class of a layout of this scenario's model and GPU (plan and compare
+// judge other layouts than the scenario's own: their ZeRO stage and size).
+PredictionClass ClassOf(const Scenario& s, int zero, int64_t gpus);
 
 struct PredictionBand {
-  bool known = false;      // a band was found
-  std::string band_class;  // the class whose band was used (may be a fall-back)
-  int64_t rows = 0;        // published runs behind it
+  bool known = false;            // a band was found
+  std::string prediction_class;  // the prediction's own class
+  std::string band_class;        // the class whose band was used (may be a fall-back)
+  int64_t rows = 0;              // published runs behind it
   double median = 0, low = 0, high = 0;
   double central_s = 0, low_s = 0, high_s = 0;  // expected step-time range
   bool validated = true;                        // inside the validated region
