@@ -269,7 +269,12 @@ Schema ScenarioSchema() {
               {Required(Int("seq_len", "sequence length in tokens", "", 1, 16777216)),
                Required(Int("global_batch", "global batch in sequences", "", 1, 1e9)),
                Int("micro_batch", "micro-batch in sequences", "1", 1, 1e6),
-               Enum("recompute", {"none", "selective", "full"}, "activation recomputation", "none"),
+               Enum("recompute", {"none", "selective", "full", "selective_op"},
+                    "activation recomputation (selective_op: torchtitan's per-op checkpointing)", "none"),
+               Int("recompute_layers",
+                   "with recompute full: only the first N layers of each pipeline chunk are recomputed, the rest "
+                   "keep their activations (Megatron --recompute-method block); 0 = every layer",
+                   "0", 0, 100000),
                Enum("precision", {"bf16", "fp16", "fp8"}, "compute precision of the GEMMs", "bf16"),
                Float("tokens", "tokens to train on (for time to train)", "", 0, 1e16)}),
           Obj("framework", "what the training software overlaps and fuses (defaults: a current Megatron-Core)",
@@ -291,7 +296,15 @@ Schema ScenarioSchema() {
                      "MoE token dropping: each expert takes at most (padded to) this x the mean load; 0 = dropless",
                      "0", 0, 1000),
                Bool("fp8_param_gather",
-                    "fp8 training keeps the compute weights only in fp8 and all-gathers them in fp8", "false")}),
+                    "fp8 training keeps the compute weights only in fp8 and all-gathers them in fp8", "false"),
+               Bool("fp8_activations",
+                    "fp8 training saves the fp8 GEMM inputs for backward (Transformer Engine); false: the bf16 "
+                    "inputs (torchao float8)",
+                    "true"),
+               Bool("master_weights",
+                    "the optimizer keeps an fp32 master copy beside the 16-bit parameters (Megatron, DeepSpeed); "
+                    "false: the parameter itself is fp32 and 16-bit weights exist only gathered (PyTorch FSDP)",
+                    "true")}),
           Str("name", "scenario name"),
           Str("notes", "anything a reader should know"),
       }};

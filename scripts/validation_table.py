@@ -209,19 +209,28 @@ def scenario_from_row(row):
     recompute = row.get("recompute", "").strip() or "none"
     if recompute not in ("none", "selective", "full"):
         recompute = "none"
+    framework = row.get("framework", "")
+    if framework == "torchtitan" and recompute == "selective":
+        recompute = "selective_op"  # torchtitan's selective mode defaults to per-op ("op")
     train = [f"  seq_len: {_int(row, 'seq')}", f"  global_batch: {_int(row, 'global_batch_seqs')}",
              f"  micro_batch: {_int(row, 'micro_batch', 1) or 1}", f"  recompute: {recompute}",
              f"  precision: {precision}"]
     fw = []
-    if row.get("framework", "") in ("nemo", "megatron-bridge") and precision == "fp8":
+    if framework in ("nemo", "megatron-bridge") and precision == "fp8":
         # NeMo's performance scripts reduce gradients in bf16 for fp8 runs
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
-    if row.get("framework", "") in ("nemo", "megatron-bridge") and "GPT" in row["model"].upper():
+    if framework in ("nemo", "megatron-bridge") and "GPT" in row["model"].upper():
         # NeMo's GPTConfig175B: hidden_dropout = attention_dropout = 0.0
         # (nemo/collections/llm/gpt/model/base.py).
         fw.append("  dropout: false")
+    if framework in ("torchtitan", "llm-foundry") or re.search(r"PyTorch FSDP|FSDP2", row.get("notes", "")):
+        # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
+        # the optimizer updates; bf16 weights exist only gathered.
+        fw.append("  master_weights: false")
+    if framework == "torchtitan" and precision == "fp8":
+        fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"force[- ]balanc|fake balanced", row.get("notes", ""), re.I):
@@ -237,6 +246,52 @@ def scenario_from_row(row):
     text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
                       "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
     return text, sets + [f"cluster.gpus={max(gpus, 1)}"], assumed
+
+
+RECOMPUTE_ORDER = ["none", "selective", "full"]
+
+
+def recompute_unstated(row):
+    """The row's recomputation was not read from its source (empty, or the row says it was assumed)."""
+    if not row.get("recompute", "").strip():
+        return True
+    return re.search(r"recompute[^;|]*(not stated|assumed|not read)", row.get("assumed", ""), re.I) is not None
+
+
+def out_recompute(text):
+    m = re.search(r"(?m)^  recompute: (\S+)$", text)
+    return m.group(1) if m and m.group(1) in RECOMPUTE_ORDER else RECOMPUTE_ORDER[-1]
+
+
+def lightest_fitting_recompute(cb_bin, path, text, sets):
+    """(simulate output, label) of the lightest recomputation heavier than the scenario's that fits: the
+    next named mode, else full recomputation of the fewest layers per chunk (Megatron's block method,
+    training.recompute_layers), else None."""
+    def run(recompute, layers=0):
+        t = re.sub(r"(?m)^  recompute: \S+$", f"  recompute: {recompute}", text)
+        if layers:
+            t = t.replace(f"  recompute: {recompute}\n", f"  recompute: {recompute}\n  recompute_layers: {layers}\n")
+        open(path, "w").write(t)
+        out, _ = simulate(cb_bin, path, sets)
+        return out if out is not None and out.get("fits_in_memory", True) else None
+
+    for heavier in RECOMPUTE_ORDER[RECOMPUTE_ORDER.index(out_recompute(text)) + 1:-1]:
+        out = run(heavier)
+        if out:
+            return out, heavier
+    full = run("full")
+    if not full:
+        return None
+    # Memory falls as more layers of each chunk are recomputed: the fewest that fit.
+    lo, hi, best = 1, max(full["layers_per_virtual_stage"]) - 1, (full, "full")
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        out = run("full", mid)
+        if out:
+            best, hi = (out, f"full for {mid} layers per chunk"), mid - 1
+        else:
+            lo = mid + 1
+    return best
 
 
 def simulate(cb_bin, scenario, sets=()):
@@ -286,6 +341,14 @@ def compare(cb_bin, only=None, project=True):
             open(path, "w").write(text)
             name = "generated"
         out, err = simulate(cb_bin, path, sets)
+        if out is not None and row["_set"] == "project" and not out.get("fits_in_memory", True) and \
+                recompute_unstated(row):
+            # The source does not say what was recomputed, and the run happened:
+            # take the lightest recomputation that fits, as its operators would.
+            found = lightest_fitting_recompute(cb_bin, path, text, sets)
+            if found:
+                out, label = found
+                how += f" (recompute {label} assumed: the lightest that fits, not stated)"
         if out is None:
             skipped.append((rid, f"simulation failed: {err}"))
             continue

@@ -111,6 +111,11 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   t.global_batch = cfg.at("training.global_batch").AsInt();
   t.micro_batch = cfg.at("training.micro_batch").AsInt();
   t.recompute = ParseRecompute(cfg.at("training.recompute").AsString());
+  t.recompute_layers = cfg.GetInt("training.recompute_layers", 0);
+  if (t.recompute_layers > 0 && t.recompute != Recompute::kFull) {
+    Bad(cfg.at("training.recompute_layers"), fmt::format("recompute_layers = {} needs recompute: full (it is '{}')",
+                                                         t.recompute_layers, RecomputeName(t.recompute)));
+  }
   t.precision_name = cfg.at("training.precision").AsString();
   t.precision = ParsePrecision(t.precision_name);
   t.tokens = cfg.GetDouble("training.tokens", 0);
@@ -161,6 +166,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   f.grad_reduce_in_fp32 = cfg.GetBool("framework.grad_reduce_in_fp32", true);
   f.moe_capacity_factor = cfg.GetDouble("framework.moe_capacity_factor", 0);
   f.fp8_param_gather = cfg.GetBool("framework.fp8_param_gather", false);
+  f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);
+  f.master_weights = cfg.GetBool("framework.master_weights", true);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
   return s;

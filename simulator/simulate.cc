@@ -109,7 +109,9 @@ class CostModel {
     return std::max(comm - gemm, 0.0) + 0.05 * std::min(comm, gemm);
   }
 
-  LayerCost Layer(bool moe) const {
+  // `recomputed`: this layer runs its forward again in backward (full
+  // recomputation, or its partial form for the first layers of a chunk).
+  LayerCost Layer(bool moe, bool recomputed) const {
     const ModelSpec& m = s_.model;
     const Parallelism& p = s_.par;
     const double t = static_cast<double>(p.tp);
@@ -212,10 +214,22 @@ class CostModel {
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.cp = cp_bwd;
     c.bwd.ep = ep_comm;
-    if (s_.train.recompute == Recompute::kFull) {
+    const bool full = s_.train.recompute == Recompute::kFull && recomputed;
+    if (full) {
       c.bwd += c.fwd;  // the whole forward again, its communication included
     } else if (s_.train.recompute == Recompute::kSelective) {
       c.bwd.compute += attn_fwd;  // core attention recomputed (Korthikanti et al.)
+    } else if (s_.train.recompute == Recompute::kSelectiveOp) {
+      // torchtitan's per-op policy keeps the 1st, 3rd, 5th... matmul output
+      // (training/recompute.h): backward reruns wk, wo and the MLP's even
+      // matmuls (SwiGLU's w3, a GeLU MLP's fc2) and the memory-bound work.
+      // MoE layers keep their expert outputs (the policy's grouped matmuls).
+      double rerun = Gemm(T, kv_heads_local * dh, h) + proj + elem_fwd;
+      if (!moe) {
+        const double f = static_cast<double>(m.ffn_hidden);
+        rerun += m.swiglu ? Gemm(T, f / t, h) : Gemm(T, h, f / t);
+      }
+      c.bwd.compute += rerun * slowest_;
     }
     c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
     c.expert_params_per_gpu = expert_params;
@@ -231,7 +245,7 @@ class CostModel {
       const double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
       c.fwd.dp = std::max(gather - hide * c.fwd.Total(), 0.0);
       c.bwd.dp = std::max(gather + scatter - hide * c.bwd.Total(), 0.0);
-      if (s_.train.recompute == Recompute::kFull) c.bwd.dp += std::max(gather - hide * c.fwd.Total(), 0.0);
+      if (full) c.bwd.dp += std::max(gather - hide * c.fwd.Total(), 0.0);
     }
     return c;
   }
@@ -497,7 +511,8 @@ void SplitLayersOverStages(const Scenario& s, SimResult* r) {
 struct StageCosts {
   std::vector<PassCost> fwd, bwd;
   std::vector<double> params, expert;
-  LayerCost dense, moe;
+  LayerCost dense, moe;            // recomputed layers (all of them unless training.recompute_layers)
+  LayerCost dense_kept, moe_kept;  // layers past recompute_layers in their chunk
 };
 
 // Phase 2: sums the layers of each virtual stage, embedding on the first,
@@ -509,12 +524,15 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   c.bwd.resize(vs);
   c.params.assign(vs, 0);
   c.expert.assign(vs, 0);
-  c.dense = cost.Layer(false);
-  c.moe = s.model.moe ? cost.Layer(true) : c.dense;
+  c.dense = cost.Layer(false, true);
+  c.moe = s.model.moe ? cost.Layer(true, true) : c.dense;
+  c.dense_kept = cost.Layer(false, false);
+  c.moe_kept = s.model.moe ? cost.Layer(true, false) : c.dense_kept;
   int64_t layer = 0;
   for (size_t j = 0; j < vs; ++j) {
     for (int64_t i = 0; i < layers[j]; ++i, ++layer) {
-      const LayerCost& lc = s.model.IsMoeLayer(layer) ? c.moe : c.dense;
+      const bool again = s.train.Recomputed(i) || s.train.recompute != Recompute::kFull;
+      const LayerCost& lc = s.model.IsMoeLayer(layer) ? (again ? c.moe : c.moe_kept) : (again ? c.dense : c.dense_kept);
       c.fwd[j] += lc.fwd;
       c.bwd[j] += lc.bwd;
       c.params[j] += lc.params_per_gpu;
@@ -528,7 +546,9 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   PassCost head = cost.HeadFwd();
   c.fwd.back() += head;
   c.bwd.back() += head.Scaled(2);
-  if (s.train.recompute == Recompute::kFull) c.bwd.back() += head;  // (conservative: Megatron keeps logits)
+  if (s.train.recompute == Recompute::kFull && s.train.recompute_layers == 0) {
+    c.bwd.back() += head;  // (conservative: Megatron keeps logits)
+  }
   c.params.back() += cost.params().lm_head / t;
   return c;
 }
@@ -709,10 +729,25 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
   r->model_flops_per_step = 3 * fwd_flops;
   double recompute_extra = 0;
   if (s.train.recompute == Recompute::kFull) {
-    recompute_extra = fwd_flops;
+    // Partial recomputation: only the first recompute_layers of each chunk.
+    double again = 0;
+    for (int64_t n : r->layers_per_virtual_stage) {
+      again += static_cast<double>(s.train.recompute_layers > 0 ? std::min(n, s.train.recompute_layers) : n);
+    }
+    recompute_extra = fwd_flops * again / static_cast<double>(s.model.layers);
   } else if (s.train.recompute == Recompute::kSelective) {
     recompute_extra = 4.0 * static_cast<double>(s.train.seq_len * s.model.heads * s.model.head_dim()) * tokens *
                       static_cast<double>(s.model.layers);
+  } else if (s.train.recompute == Recompute::kSelectiveOp) {
+    // wk, wo and (dense layers) the MLP's second matmul run twice.
+    const ModelSpec& m = s.model;
+    const double h = static_cast<double>(m.hidden);
+    double per_token = 2 * h * static_cast<double>((m.kv_heads + m.heads) * m.head_dim());
+    double dense_layers = static_cast<double>(m.layers);
+    if (m.moe) dense_layers = 0;
+    for (int64_t l = 0; m.moe && l < m.layers; ++l) dense_layers += m.IsMoeLayer(l) ? 0 : 1;
+    recompute_extra =
+        (per_token * static_cast<double>(m.layers) + 2 * h * static_cast<double>(m.ffn_hidden) * dense_layers) * tokens;
   }
   r->hardware_flops_per_step = r->model_flops_per_step + recompute_extra;
   const double gpus = static_cast<double>(r->gpus_used), step = r->step_time_s;
@@ -742,17 +777,23 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.micro_batch = s.train.micro_batch;
   in.micro_batches = r->micro_batches;
   in.recompute = s.train.recompute;
+  in.recompute_layers = s.train.recompute_layers;
   in.fp8 = s.train.precision == Precision::kFp8;
   in.flash_attention = s.fw.flash_attention;
   in.dropout = s.fw.dropout;
   in.moe_imbalance = s.fw.ExpertLoad();
   in.fp8_weights_only = s.fw.fp8_param_gather;
+  in.fp8_activations = s.fw.fp8_activations;
+  in.master_weights = s.fw.master_weights;
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
   in.layers_per_vstage = r->layers_per_virtual_stage;
   in.params = c.params;
   in.expert_params = c.expert;
-  in.largest_layer_params = std::max(c.dense.params_per_gpu, c.moe.params_per_gpu);
+  // ZeRO-3 gathers what is sharded: routed experts with no expert data
+  // parallelism (ep spanning every dp rank) are held whole and never gathered.
+  const double unsharded_experts = cost.ExpertShardRanks() == 1 ? c.moe.expert_params_per_gpu : 0;
+  in.largest_layer_params = std::max(c.dense.params_per_gpu, c.moe.params_per_gpu - unsharded_experts);
   PeakMemory most = MostLoadedStage(in);
   r->memory = most.memory;
   r->memory_stage = static_cast<int>(most.rank);

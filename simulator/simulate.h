@@ -42,6 +42,13 @@ struct Parallelism {
 struct Training {
   int64_t seq_len = 0, global_batch = 0, micro_batch = 1;
   Recompute recompute = Recompute::kNone;
+  // With full recomputation: the first N layers of each pipeline chunk are
+  // recomputed and the rest keep their activations (Megatron-LM
+  // --recompute-method block --recompute-num-layers N); 0 = every layer.
+  int64_t recompute_layers = 0;
+  bool Recomputed(int64_t index_in_chunk) const {
+    return recompute == Recompute::kFull && (recompute_layers == 0 || index_in_chunk < recompute_layers);
+  }
   Precision precision = Precision::kBf16;
   std::string precision_name = "bf16";
   double tokens = 0;  // to train on, 0 = not given
@@ -62,6 +69,8 @@ struct Framework {
   MoeDispatcher moe_dispatcher = MoeDispatcher::kAllToAll;
   double moe_capacity_factor = 0;  // 0 = dropless (the busiest expert takes ι x the mean)
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
+  bool fp8_activations = true;     // fp8 training saves fp8 GEMM inputs for backward (Transformer Engine)
+  bool master_weights = true;      // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
   // The busiest expert's tokens over the mean: capped (or padded) to the
   // capacity factor when tokens are dropped (Megatron-Core
   // moe_expert_capacity_factor with moe_pad_expert_input_to_capacity), else ι.

@@ -11,6 +11,23 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
     const bool sp = in.sequence_parallel && in.tp > 1;
     return 2 * sbh / (sp ? static_cast<double>(in.tp) : 1.0);
   }
+  if (in.recompute == Recompute::kSelectiveOp && !(moe_layer && in.model->moe)) {
+    // torchtitan's per-op policy (torchtitan/models/llama3/infra/parallelize.py,
+    // _apply_ac_to_transformer_block with selective_ac_option "op"): the
+    // flash-attention output and the outputs of the 1st, 3rd, 5th, ... matmul
+    // of the layer are kept, plus the layer's input; everything else is
+    // rebuilt in backward. With separate q, k, v projections (torchtitan's
+    // Attention) the kept matmuls are wq, wv, w1 and (SwiGLU) w2.
+    const ModelSpec& m = *in.model;
+    const double h = static_cast<double>(m.hidden);
+    const double qw = static_cast<double>(m.heads * m.head_dim()) / h;
+    const double kvw = static_cast<double>(m.kv_heads * m.head_dim()) / h;
+    const double f = static_cast<double>(m.ffn_hidden) / h;
+    const double d = in.dropout ? 1 : 0;
+    const double units = 2 + 2 * qw + 2 * kvw + 2 * qw + 2 * f + (m.swiglu ? 2 : 0) + d;
+    const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
+    return units * s * static_cast<double>(in.micro_batch) * h / static_cast<double>(in.tp);
+  }
   return FullLayerActivationBytes(in, moe_layer);
 }
 
@@ -24,11 +41,20 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
   const bool sp = in.sequence_parallel && in.tp > 1;
 
   const double d = in.dropout ? 1 : 0;
-  const double mu = m.swiglu ? 6 : 4;
+  // fp8 training with Transformer Engine saves each fp8 GEMM's input for the
+  // weight gradient in fp8, 1 B (te/pytorch/module/linear.py and
+  // layernorm_linear.py save the quantized input; layernorm_mlp.py keeps fc1's
+  // output in bf16 and the activation's output quantized): the QKV and fc1
+  // inputs shrink to 1 B, fc2's input to 1 B per element, and the output
+  // projection keeps an fp8 copy of the attention output besides the bf16 one
+  // the attention kernel saves.
+  const bool f8 = in.fp8 && in.fp8_activations;
+  const double gemm_in = f8 ? 1 : 2;
+  const double mu = (m.swiglu ? 6 : 4) - (f8 ? 1 : 0);
   // Q and the attention output are a·d_h wide, K and V g·d_h (= h·g/a unless
   // the model sets its own head width).
   const double qw = a * static_cast<double>(m.head_dim()) / h, kvw = g * static_cast<double>(m.head_dim()) / h;
-  const double attention = 2 + 2 * (qw + 2 * kvw) + 2 * qw + d;
+  const double attention = gemm_in + 2 * (qw + 2 * kvw) + 2 * qw + (f8 ? qw : 0) + d;
   const double norms = 4;
   double mlp = 0;
   if (moe_layer && m.moe) {
@@ -36,9 +62,9 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
     const double routed = static_cast<double>(e.top_k) * in.moe_imbalance;
     const double fe = static_cast<double>(e.expert_ffn_hidden);
     const double fs = fe * static_cast<double>(e.shared_experts);
-    mlp = 2 + 2 * routed * static_cast<double>(in.etp) + mu * fe * routed / h + mu * fs / h + d;
+    mlp = gemm_in + 2 * routed * static_cast<double>(in.etp) + mu * fe * routed / h + mu * fs / h + d;
   } else {
-    mlp = 2 + mu * static_cast<double>(m.ffn_hidden) / h + d;
+    mlp = gemm_in + mu * static_cast<double>(m.ffn_hidden) / h + d;
   }
   const double units = attention + mlp + norms;
   double bytes = sp || in.tp == 1 ? sbh * units / t : sbh * ((8 + 2 * d) + (units - 8 - 2 * d) / t);
@@ -70,21 +96,33 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   double params = 0, expert = 0, act_layers = 0;
   const double act_dense = ActivationBytesPerLayer(in, false);
   const double act_moe = m.moe ? ActivationBytesPerLayer(in, true) : act_dense;
+  // Partial recomputation: layers past the first recompute_layers of their
+  // chunk keep everything.
+  const bool partial = in.recompute == Recompute::kFull && in.recompute_layers > 0;
+  const double kept_dense = partial ? FullLayerActivationBytes(in, false) : act_dense;
+  const double kept_moe = partial && m.moe ? FullLayerActivationBytes(in, true) : kept_dense;
   for (int64_t c = 0; c < in.vpp; ++c) {
     const auto j = static_cast<size_t>(c * in.pp + rank);
     params += in.params[j];
     expert += in.expert_params[j];
     for (int64_t l = first_layer[j]; l < first_layer[j] + in.layers_per_vstage[j]; ++l) {
-      act_layers += m.IsMoeLayer(l) ? act_moe : act_dense;
+      const bool kept = partial && l - first_layer[j] >= in.recompute_layers;
+      act_layers += m.IsMoeLayer(l) ? (kept ? kept_moe : act_moe) : (kept ? kept_dense : act_dense);
     }
   }
   auto sharded = [&](double bytes_per_param, bool shard) {
     return (params - expert) * bytes_per_param / (shard ? in.shard_ranks : 1.0) +
            expert * bytes_per_param / (shard ? in.expert_shard_ranks : 1.0);
   };
-  mem.weights = sharded(in.fp8 ? (in.fp8_weights_only ? 1 : 3) : 2, in.zero >= 3);
+  // Without a separate master copy (PyTorch FSDP mixed precision) the held
+  // parameter is the fp32 one the optimizer updates (4 B) and the optimizer
+  // adds only Adam's two moments (8 B); Megatron and DeepSpeed hold 16-bit
+  // parameters and an fp32 master beside the moments (12 B).
+  const double fp8_copy = in.fp8 ? 1 : 0;
+  const double weight_bytes = !in.master_weights ? 4 : in.fp8 && in.fp8_weights_only ? 1 : 2 + fp8_copy;
+  mem.weights = sharded(weight_bytes, in.zero >= 3);
   mem.gradients = sharded(in.grad_bytes, in.zero >= 2);
-  mem.optimizer = sharded(12, in.zero >= 1);
+  mem.optimizer = sharded(in.master_weights ? 12 : 8, in.zero >= 1);
   // Activations: the rank's in-flight chunk passes, each holding one chunk
   // (the rank's layers / vpp) of one micro-batch.
   const double passes = static_cast<double>(InFlightChunkPasses(in.pp, in.vpp, rank, in.micro_batches));
@@ -100,8 +138,11 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
     mem.buffers += in.largest_layer_params * (2 * (1 + static_cast<double>(in.fsdp_prefetch)) + 4);
   }
   // Full recomputation rebuilds one layer's activations at a time during
-  // the backward pass (Korthikanti et al. 2022, sec. 4.1).
-  if (in.recompute == Recompute::kFull) mem.buffers += FullLayerActivationBytes(in, m.moe.has_value());
+  // the backward pass (Korthikanti et al. 2022, sec. 4.1); so does per-op
+  // checkpointing for the part it did not keep.
+  if (in.recompute == Recompute::kFull || in.recompute == Recompute::kSelectiveOp) {
+    mem.buffers += FullLayerActivationBytes(in, m.moe.has_value());
+  }
   mem.runtime = 2.0 * (1 << 30);
   return mem;
 }

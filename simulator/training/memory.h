@@ -68,7 +68,10 @@ struct MemoryInput {
   double expert_shard_ranks = 1;  // routed-expert state sharded over
   int64_t seq_len = 0, micro_batch = 1, micro_batches = 1;
   Recompute recompute = Recompute::kNone;
+  int64_t recompute_layers = 0;  // full recomputation of only the first N layers of each chunk (0 = all)
   bool fp8 = false, flash_attention = true, dropout = false;
+  bool fp8_activations = true;  // fp8 GEMM inputs saved in fp8 (Transformer Engine), else in bf16
+  bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
   double moe_imbalance = 1;
   double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
   bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)

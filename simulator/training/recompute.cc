@@ -10,7 +10,8 @@ Recompute ParseRecompute(const std::string& name) {
   if (name == "none") return Recompute::kNone;
   if (name == "selective") return Recompute::kSelective;
   if (name == "full") return Recompute::kFull;
-  throw ConfigError(fmt::format("unknown recompute '{}' (valid: none, selective, full)", name));
+  if (name == "selective_op") return Recompute::kSelectiveOp;
+  throw ConfigError(fmt::format("unknown recompute '{}' (valid: none, selective, full, selective_op)", name));
 }
 
 const char* RecomputeName(Recompute r) {
@@ -21,6 +22,8 @@ const char* RecomputeName(Recompute r) {
       return "selective";
     case Recompute::kFull:
       return "full";
+    case Recompute::kSelectiveOp:
+      return "selective_op";
   }
   return "?";
 }

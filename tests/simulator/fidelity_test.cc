@@ -102,6 +102,86 @@ TEST(Memory, Llama3FlagshipFitsAndMatchesThePaper) {
   EXPECT_NEAR(r.step_time_s / 6.74, 1.0, 0.10);
 }
 
+// torchtitan's per-op checkpointing keeps the layer input, wq's and wv's
+// outputs, the attention output and w1's and w2's outputs (SwiGLU):
+// s·b·h/t·(2 + 2·q + 2·kv + 2·q + 2f/h + 2), q = a·d/h, kv = g·d/h.
+TEST(Memory, PerOpCheckpointingKeepsEveryOtherMatmul) {
+  Scenario s = Load("llama3-8b-64");
+  MemoryInput in;
+  in.model = &s.model;
+  in.seq_len = 8192;
+  in.recompute = Recompute::kSelectiveOp;
+  const double h = 4096, q = 1, kv = 8.0 / 32, f = 14336;
+  const double units = 2 + 2 * q + 2 * kv + 2 * q + 2 * f / h + 2;
+  EXPECT_NEAR(ActivationBytesPerLayer(in, false) / (8192 * h * units), 1.0, 1e-12);
+  // Between keeping everything and keeping only the input.
+  EXPECT_LT(ActivationBytesPerLayer(in, false), FullLayerActivationBytes(in, false) / 2);
+  // In time, backward reruns wk, wo and w3: slower than no recomputation,
+  // faster than full.
+  const double none = Simulate(Load("llama3-8b-64", {{"training.recompute", "none"}})).step_time_s;
+  const double op = Simulate(Load("llama3-8b-64", {{"training.recompute", "selective_op"}})).step_time_s;
+  const double full = Simulate(Load("llama3-8b-64", {{"training.recompute", "full"}})).step_time_s;
+  EXPECT_GT(op, none);
+  EXPECT_LT(op, full);
+}
+
+// Transformer Engine saves fp8 GEMM inputs in fp8: per layer the QKV and fc1
+// inputs drop from 2 B to 1 B, fc2's input from 2f to f bytes, and the output
+// projection adds an fp8 copy of the attention output (q·1 B).
+TEST(Memory, Fp8TrainingSavesGemmInputsInFp8) {
+  Scenario s = Load("llama3-8b-64");
+  MemoryInput in;
+  in.model = &s.model;
+  in.seq_len = 8192;
+  const double bf16 = ActivationBytesPerLayer(in, false);
+  in.fp8 = true;
+  const double fp8 = ActivationBytesPerLayer(in, false);
+  const double h = 4096, f = 14336;
+  EXPECT_NEAR((bf16 - fp8) / (8192 * h), 1 + 1 + f / h - 1, 1e-9);
+  in.fp8_activations = false;  // torchao float8 keeps the bf16 inputs
+  EXPECT_DOUBLE_EQ(ActivationBytesPerLayer(in, false), bf16);
+}
+
+// PyTorch FSDP holds the fp32 parameter the optimizer updates (4 B) and
+// Adam's two moments (8 B), no separate master copy: 16 B with fp32
+// gradients against Megatron's 2 + 4 + 12 = 18 B.
+TEST(Memory, FsdpWithoutMasterCopyHoldsSixteenBytes) {
+  const std::vector<Override> fsdp = {{"parallelism.zero", "3"}};
+  SimResult mcore = Simulate(Load("llama3-8b-64", fsdp));
+  auto with = fsdp;
+  with.push_back({"framework.master_weights", "false"});
+  SimResult torch = Simulate(Load("llama3-8b-64", with));
+  const double states = [](const MemoryBreakdown& m) { return m.weights + m.gradients + m.optimizer; }(torch.memory);
+  const double mstates = mcore.memory.weights + mcore.memory.gradients + mcore.memory.optimizer;
+  EXPECT_NEAR(states / mstates, 16.0 / 18.0, 1e-9);
+  EXPECT_NEAR(torch.memory.weights / mcore.memory.weights, 2.0, 1e-9);
+}
+
+// Partial recomputation (Megatron's block method): the first N layers of each
+// chunk keep only their input; memory and time fall between none and full,
+// monotonically in N, and N = every layer equals full recomputation.
+TEST(Memory, PartialRecomputationIsBetweenNoneAndFull) {
+  auto run = [](const std::string& rc, int n) {
+    std::vector<Override> o = {{"training.recompute", rc}};
+    if (n > 0) o.push_back({"training.recompute_layers", std::to_string(n)});
+    return Simulate(Load("llama3-70b-64", o));
+  };
+  SimResult none = run("none", 0), full = run("full", 0);
+  const int per_chunk = static_cast<int>(full.layers_per_virtual_stage.front());
+  SimResult some = run("full", per_chunk / 2), all = run("full", per_chunk);
+  EXPECT_LT(some.memory.activations, none.memory.activations);
+  EXPECT_GT(some.memory.activations, full.memory.activations);
+  EXPECT_GT(some.step_time_s, none.step_time_s);
+  EXPECT_LT(some.step_time_s, full.step_time_s);
+  EXPECT_NEAR(all.memory.activations / full.memory.activations, 1.0, 1e-12);
+  EXPECT_LT(some.hardware_flops_per_step, full.hardware_flops_per_step);
+  EXPECT_GT(some.hardware_flops_per_step, none.hardware_flops_per_step);
+  // Only meaningful with full recomputation: the error names the key.
+  EXPECT_NE(ErrorOf("llama3-70b-64", {{"training.recompute", "selective"}, {"training.recompute_layers", "2"}})
+                .find("training.recompute_layers"),
+            std::string::npos);
+}
+
 // ------------------------------------------------------- MoE parallel folding
 
 // Expert parallelism folded over TP and DP ranks (etp = 1, ep = 16 > dp = 8):
