@@ -239,6 +239,12 @@ Schema ModelSchema() {
                Int("layer_freq",
                    "every k-th layer after the leading dense ones is an MoE layer (Megatron's moe_layer_freq)", "1",
                    1)}),
+          Obj("mla", "multi-head latent attention (DeepSeek-V2/V3, Kimi K2); omit for MHA/GQA",
+              {Int("q_lora_rank", "query bottleneck rank (0 = no query compression)", "0", 0, 16777216),
+               Required(Int("kv_lora_rank", "key/value latent rank", "", 1, 16777216)),
+               Required(Int("qk_nope_head_dim", "per-head query/key width without RoPE", "", 1, 65536)),
+               Required(Int("qk_rope_head_dim", "per-head decoupled RoPE query/key width", "", 0, 65536)),
+               Required(Int("v_head_dim", "per-head value width", "", 1, 65536))}),
           Float("params_b", "published parameter count in billions (informational; computed counts are used)", "", 0),
           Str("source", "where the shape comes from"),
       }};
@@ -301,6 +307,10 @@ Schema ScenarioSchema() {
                     "fp8 training saves the fp8 GEMM inputs for backward (Transformer Engine); false: the bf16 "
                     "inputs (torchao float8)",
                     "true"),
+               Bool("moe_a2a_overlap",
+                    "MoE dispatch and combine overlapped with another micro-batch's compute (Megatron-Core "
+                    "--overlap-moe-expert-parallel-comm, DeepSeek DualPipe)",
+                    "false"),
                Bool("master_weights",
                     "the optimizer keeps an fp32 master copy beside the 16-bit parameters (Megatron, DeepSpeed); "
                     "false: the parameter itself is fp32 and 16-bit weights exist only gathered (PyTorch FSDP)",

@@ -193,6 +193,13 @@ def scenario_from_row(row):
             f"    first_dense_layers: {_int(row, 'first_dense_layers', 0)}",
             f"    layer_freq: {_int(row, 'moe_layer_freq', 1)}",
         ]
+    if re.search(r"\bMLA\b", row.get("notes", "")):
+        # Multi-head latent attention, with the widths of DeepSeek-V3's published
+        # config (deepseek-ai/DeepSeek-V3 config.json: q_lora_rank 1536,
+        # kv_lora_rank 512, qk_nope_head_dim 128, qk_rope_head_dim 64,
+        # v_head_dim 128), which Kimi K2 shares (moonshotai/Kimi-K2 config.json).
+        model += ["  mla:", "    q_lora_rank: 1536", "    kv_lora_rank: 512", "    qk_nope_head_dim: 128",
+                  "    qk_rope_head_dim: 64", "    v_head_dim: 128"]
     vpp, assumed = _int(row, "vpp", 1) or 1, ""
     if not row.get("vpp", "").strip() and re.search(r"interleav", row.get("notes", ""), re.I):
         # Interleaved, depth not stated: the smallest interleaving (2) where the
@@ -233,6 +240,8 @@ def scenario_from_row(row):
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
+    if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):
+        fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
     if experts and re.search(r"force[- ]balanc|fake balanced", row.get("notes", ""), re.I):
         fw.append("  moe_imbalance: 1.0")  # the benchmark forces a balanced routing
     cluster, sets = CLUSTERS[gpu]

@@ -115,30 +115,42 @@ class CostModel {
     const ModelSpec& m = s_.model;
     const Parallelism& p = s_.par;
     const double t = static_cast<double>(p.tp);
-    const double h = static_cast<double>(m.hidden), dh = static_cast<double>(m.head_dim());
-    const double a = static_cast<double>(m.heads), g = static_cast<double>(m.kv_heads);
+    const double h = static_cast<double>(m.hidden);
+    const double a = static_cast<double>(m.heads);
     const double T = tokens_;
     const double T_sp = p.sequence_parallel ? T / t : T;
     const double b = static_cast<double>(s_.train.micro_batch);
     const double sq = static_cast<double>(s_.train.seq_len);
     const double sq_local = sq / static_cast<double>(p.cp);
-    const double kv_heads_local = std::max(1.0, g / t);
+    const double kv_heads_local = std::max(1.0, static_cast<double>(m.KvHeads()) / t);
+    const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
     LayerCost c;
 
     // --- attention block
-    double qkv = Gemm(T, (a / t + 2 * kv_heads_local) * dh, h);
-    double proj = Gemm(T, h, a * dh / t);
+    double qkv = Gemm(T, a / t * dqk + kv_heads_local * (dqk + dv), h);
+    double mla_up = 0;  // MLA's up-projections from the latents
+    if (m.mla) {
+      // Down-projections are replicated over TP (Megatron-Core MLA), the
+      // up-projections split by heads.
+      const MlaSpec& l = *m.mla;
+      const double ql = static_cast<double>(l.q_lora_rank), kvl = static_cast<double>(l.kv_lora_rank);
+      mla_up = (ql > 0 ? Gemm(T, a / t * dqk, ql) : 0) +
+               Gemm(T, a / t * (static_cast<double>(l.qk_nope_head_dim) + dv), kvl);
+      qkv = (ql > 0 ? Gemm(T, ql, h) : Gemm(T, a / t * dqk, h)) +
+            Gemm(T, kvl + static_cast<double>(l.qk_rope_head_dim), h) + mla_up;
+    }
+    double proj = Gemm(T, h, a * dv / t);
     double attn_fwd = 0, attn_bwd = 0;
     if (s_.fw.flash_attention) {
       // Causal: the kernel skips the upper triangle, half the square.
-      double flops = 4 * b * sq_local * sq * (a / t) * dh * 0.5;
+      double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5;
       attn_fwd = gpu_.AttentionTime(flops);
       attn_bwd = 2.5 * attn_fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the
       // scale/mask/softmax/dropout pass over b·a/t·s_local·s elements.
       double rows = b * (a / t) * sq_local;
-      double gemms = Gemm(rows, sq, dh) + Gemm(rows, dh, sq);
+      double gemms = Gemm(rows, sq, dqk) + Gemm(rows, dv, sq);
       double softmax_bytes = rows * sq * 9;  // 2B read + 2B write, twice, + 1B dropout mask
       attn_fwd = gemms + gpu_.MemoryTime(softmax_bytes, 2);
       attn_bwd = 2 * gemms + gpu_.MemoryTime(2 * softmax_bytes, 2);
@@ -199,7 +211,7 @@ class CostModel {
     if (p.cp > 1) {
       // Ring attention: c-1 steps each passing this rank's K and V chunk,
       // hidden behind the attention kernels of the previous step.
-      double kv_bytes = 2 * b * sq_local * kv_heads_local * dh * 2;
+      double kv_bytes = b * sq_local * kv_heads_local * (dqk + dv) * 2;
       double comm =
           static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, cp_fabric_);
       cp_fwd = std::max(comm - attn_fwd, 0.0);
@@ -214,9 +226,19 @@ class CostModel {
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.cp = cp_bwd;
     c.bwd.ep = ep_comm;
+    if (s_.fw.moe_a2a_overlap) {
+      // Megatron-Core's 1F1B all-to-all overlap (--overlap-moe-expert-parallel-comm)
+      // and DeepSeek's DualPipe pair one micro-batch's forward with another's
+      // backward: each pass's dispatch and combine run behind the other pass's
+      // compute, exposed only where they outlast it.
+      c.fwd.ep = std::max(ep_comm - c.bwd.compute, 0.0);
+      c.bwd.ep = std::max(ep_comm - c.fwd.compute, 0.0);
+    }
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
     if (full) {
       c.bwd += c.fwd;  // the whole forward again, its communication included
+    } else if (s_.train.recompute == Recompute::kSelective && m.mla) {
+      c.bwd.compute += mla_up * slowest_;  // Megatron-Core "mla_up_proj": the up-projections again
     } else if (s_.train.recompute == Recompute::kSelective) {
       c.bwd.compute += attn_fwd;  // core attention recomputed (Korthikanti et al.)
     } else if (s_.train.recompute == Recompute::kSelectiveOp) {
@@ -224,7 +246,7 @@ class CostModel {
       // (training/recompute.h): backward reruns wk, wo and the MLP's even
       // matmuls (SwiGLU's w3, a GeLU MLP's fc2) and the memory-bound work.
       // MoE layers keep their expert outputs (the policy's grouped matmuls).
-      double rerun = Gemm(T, kv_heads_local * dh, h) + proj + elem_fwd;
+      double rerun = Gemm(T, kv_heads_local * dqk, h) + proj + elem_fwd;
       if (!moe) {
         const double f = static_cast<double>(m.ffn_hidden);
         rerun += m.swiglu ? Gemm(T, f / t, h) : Gemm(T, h, f / t);
@@ -735,14 +757,24 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
       again += static_cast<double>(s.train.recompute_layers > 0 ? std::min(n, s.train.recompute_layers) : n);
     }
     recompute_extra = fwd_flops * again / static_cast<double>(s.model.layers);
+  } else if (s.train.recompute == Recompute::kSelective && s.model.mla) {
+    // mla_up_proj: the up-projections from the latents run twice.
+    const MlaSpec& l = *s.model.mla;
+    const double a = static_cast<double>(s.model.heads);
+    recompute_extra =
+        2.0 *
+        (static_cast<double>(l.q_lora_rank) * a * static_cast<double>(s.model.QkHeadDim()) +
+         static_cast<double>(l.kv_lora_rank) * a * static_cast<double>(l.qk_nope_head_dim + l.v_head_dim)) *
+        tokens * static_cast<double>(s.model.layers);
   } else if (s.train.recompute == Recompute::kSelective) {
-    recompute_extra = 4.0 * static_cast<double>(s.train.seq_len * s.model.heads * s.model.head_dim()) * tokens *
-                      static_cast<double>(s.model.layers);
+    recompute_extra =
+        2.0 * static_cast<double>(s.train.seq_len * s.model.heads * (s.model.QkHeadDim() + s.model.VHeadDim())) *
+        tokens * static_cast<double>(s.model.layers);
   } else if (s.train.recompute == Recompute::kSelectiveOp) {
     // wk, wo and (dense layers) the MLP's second matmul run twice.
     const ModelSpec& m = s.model;
     const double h = static_cast<double>(m.hidden);
-    double per_token = 2 * h * static_cast<double>((m.kv_heads + m.heads) * m.head_dim());
+    double per_token = 2 * h * static_cast<double>(m.KvHeads() * m.QkHeadDim() + m.heads * m.VHeadDim());
     double dense_layers = static_cast<double>(m.layers);
     if (m.moe) dense_layers = 0;
     for (int64_t l = 0; m.moe && l < m.layers; ++l) dense_layers += m.IsMoeLayer(l) ? 0 : 1;

@@ -70,7 +70,9 @@ struct Framework {
   double moe_capacity_factor = 0;  // 0 = dropless (the busiest expert takes ι x the mean)
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
   bool fp8_activations = true;     // fp8 training saves fp8 GEMM inputs for backward (Transformer Engine)
-  bool master_weights = true;      // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
+  bool master_weights = true;
+  bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)      //
+                                 // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
   // The busiest expert's tokens over the mean: capped (or padded) to the
   // capacity factor when tokens are dropped (Megatron-Core
   // moe_expert_capacity_factor with moe_pad_expert_input_to_capacity), else ι.

@@ -20,11 +20,12 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
     // Attention) the kept matmuls are wq, wv, w1 and (SwiGLU) w2.
     const ModelSpec& m = *in.model;
     const double h = static_cast<double>(m.hidden);
-    const double qw = static_cast<double>(m.heads * m.head_dim()) / h;
-    const double kvw = static_cast<double>(m.kv_heads * m.head_dim()) / h;
+    const double qw = static_cast<double>(m.heads * m.QkHeadDim()) / h;
+    const double vw = static_cast<double>(m.KvHeads() * m.VHeadDim()) / h;
+    const double ow = static_cast<double>(m.heads * m.VHeadDim()) / h;
     const double f = static_cast<double>(m.ffn_hidden) / h;
     const double d = in.dropout ? 1 : 0;
-    const double units = 2 + 2 * qw + 2 * kvw + 2 * qw + 2 * f + (m.swiglu ? 2 : 0) + d;
+    const double units = 2 + 2 * qw + 2 * vw + 2 * ow + 2 * f + (m.swiglu ? 2 : 0) + d;
     const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
     return units * s * static_cast<double>(in.micro_batch) * h / static_cast<double>(in.tp);
   }
@@ -35,7 +36,6 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
   const ModelSpec& m = *in.model;
   const double t = static_cast<double>(in.tp);
   const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
-  const double g = static_cast<double>(m.kv_heads);
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double sbh = s * static_cast<double>(in.micro_batch) * h;
   const bool sp = in.sequence_parallel && in.tp > 1;
@@ -51,10 +51,21 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
   const bool f8 = in.fp8 && in.fp8_activations;
   const double gemm_in = f8 ? 1 : 2;
   const double mu = (m.swiglu ? 6 : 4) - (f8 ? 1 : 0);
-  // Q and the attention output are a·d_h wide, K and V g·d_h (= h·g/a unless
-  // the model sets its own head width).
-  const double qw = a * static_cast<double>(m.head_dim()) / h, kvw = g * static_cast<double>(m.head_dim()) / h;
-  const double attention = gemm_in + 2 * (qw + 2 * kvw) + 2 * qw + (f8 ? qw : 0) + d;
+  // Q is a·d_qk wide, K g·d_qk, V g·d_v and the attention output a·d_v
+  // (d_qk = d_v = h/a unless the model sets its own head width or uses MLA,
+  // where every head has its own K and V and the latents are kept too).
+  const double g = static_cast<double>(m.KvHeads());
+  const double qw = a * static_cast<double>(m.QkHeadDim()) / h, kw = g * static_cast<double>(m.QkHeadDim()) / h;
+  const double vw = g * static_cast<double>(m.VHeadDim()) / h, ow = a * static_cast<double>(m.VHeadDim()) / h;
+  double latent = 0;
+  if (m.mla) {
+    latent = static_cast<double>(m.mla->q_lora_rank + m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) / h;
+  }
+  // Selective recomputation of an MLA model is Megatron-Core's "mla_up_proj"
+  // module (the recompute_modules of every MLA recipe): Q, K and V are
+  // rebuilt from the latents before the attention backward, not kept.
+  const double qkv = m.mla && in.recompute == Recompute::kSelective ? 0 : 2 * (qw + kw + vw);
+  const double attention = gemm_in + qkv + 2 * ow + 2 * latent + (f8 ? ow : 0) + d;
   const double norms = 4;
   double mlp = 0;
   if (moe_layer && m.moe) {

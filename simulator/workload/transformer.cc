@@ -24,6 +24,15 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
     e.layer_freq = model.GetInt("moe.layer_freq", 1);
     m.moe = e;
   }
+  if (model.Has("mla")) {
+    MlaSpec a;
+    a.q_lora_rank = model.GetInt("mla.q_lora_rank", 0);
+    a.kv_lora_rank = model.at("mla.kv_lora_rank").AsInt();
+    a.qk_nope_head_dim = model.at("mla.qk_nope_head_dim").AsInt();
+    a.qk_rope_head_dim = model.at("mla.qk_rope_head_dim").AsInt();
+    a.v_head_dim = model.at("mla.v_head_dim").AsInt();
+    m.mla = a;
+  }
   return m;
 }
 
@@ -33,6 +42,17 @@ ParamCounts CountParams(const ModelSpec& m) {
   const double d = static_cast<double>(m.head_dim());
   const double a = static_cast<double>(m.heads), g = static_cast<double>(m.kv_heads);
   p.attention_per_layer = h * (a + 2 * g) * d + a * d * h;
+  if (m.mla) {
+    // Q: down (h x q_lora) + its norm + up (q_lora x a·dqk), or one h x a·dqk;
+    // KV: down to the latent and the RoPE key (h x (kv_lora + rope)) + norm,
+    // up to every head's K (nope part) and V (kv_lora x a·(nope + v)); output a·v x h.
+    const MlaSpec& l = *m.mla;
+    const double ql = static_cast<double>(l.q_lora_rank), kvl = static_cast<double>(l.kv_lora_rank);
+    const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
+    const double q = ql > 0 ? h * ql + ql + ql * a * dqk : h * a * dqk;
+    p.attention_per_layer = q + h * (kvl + static_cast<double>(l.qk_rope_head_dim)) + kvl +
+                            kvl * a * (static_cast<double>(l.qk_nope_head_dim) + dv) + a * dv * h;
+  }
   p.dense_mlp_per_layer = static_cast<double>(m.MlpMatrices()) * h * static_cast<double>(m.ffn_hidden);
   p.norms_per_layer = 2 * h;
   if (m.moe) {
@@ -57,7 +77,9 @@ ParamCounts CountParams(const ModelSpec& m) {
 
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
   ParamCounts p = CountParams(m);
-  const double attn_core = 4.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * m.head_dim());
+  // QK^T over Q·K's width and AV over V's: 2·s·a·(d_qk + d_v) (= 4·s·a·d).
+  const double attn_core =
+      2.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * (m.QkHeadDim() + m.VHeadDim()));
   double flops = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
   for (int64_t l = 0; l < m.layers; ++l) {
     double mlp = m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;

@@ -28,6 +28,15 @@ struct MoeSpec {
   int64_t layer_freq = 1;  // every k-th layer (after the leading dense ones) is an MoE layer
 };
 
+// Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): queries through an
+// optional low-rank bottleneck, keys and values through a shared latent of
+// kv_lora_rank plus a decoupled RoPE key; per head, q·k spans
+// qk_nope + qk_rope dimensions and v spans v_head (DeepSeek-V3 config.json:
+// 1536, 512, 128, 64, 128).
+struct MlaSpec {
+  int64_t q_lora_rank = 0, kv_lora_rank = 0, qk_nope_head_dim = 0, qk_rope_head_dim = 0, v_head_dim = 0;
+};
+
 struct ModelSpec {
   std::string name;
   int64_t layers = 0, hidden = 0, heads = 0, kv_heads = 0, ffn_hidden = 0, vocab = 0;
@@ -35,10 +44,15 @@ struct ModelSpec {
   bool swiglu = true;
   bool tied_embeddings = false;
   std::optional<MoeSpec> moe;
+  std::optional<MlaSpec> mla;
 
   // Width of one attention head: hidden / heads, unless the model sets it
   // (Qwen3, GPT-OSS: heads x head_dim != hidden).
   int64_t head_dim() const { return head_dim_override > 0 ? head_dim_override : hidden / heads; }
+  // Per-head widths of Q·K and V, and the heads K and V have (MLA: every head).
+  int64_t QkHeadDim() const { return mla ? mla->qk_nope_head_dim + mla->qk_rope_head_dim : head_dim(); }
+  int64_t VHeadDim() const { return mla ? mla->v_head_dim : head_dim(); }
+  int64_t KvHeads() const { return mla ? heads : kv_heads; }
   bool IsMoeLayer(int64_t layer) const {
     return moe && layer >= moe->first_dense_layers && (layer - moe->first_dense_layers) % moe->layer_freq == 0;
   }

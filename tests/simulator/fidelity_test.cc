@@ -11,6 +11,7 @@
 #include "simulator/simulate.h"
 #include "simulator/training/memory.h"
 #include "simulator/validation/error_band.h"
+#include "simulator/workload/transformer.h"
 #include "tests/simulator/shipped.h"
 
 namespace cb::sim {
@@ -180,6 +181,52 @@ TEST(Memory, PartialRecomputationIsBetweenNoneAndFull) {
   EXPECT_NE(ErrorOf("llama3-70b-64", {{"training.recompute", "selective"}, {"training.recompute_layers", "2"}})
                 .find("training.recompute_layers"),
             std::string::npos);
+}
+
+// DeepSeek-V3's multi-head latent attention, per layer: Q down 7168 x 1536 +
+// norm + up 1536 x 128·192; KV down 7168 x (512 + 64) + norm + up
+// 512 x 128·(128 + 128); output 128·128 x 7168. The whole model is the
+// published 671B (without the MTP module), and core attention counts
+// 2·s·a·(d_qk + d_v) per token.
+TEST(Mla, DeepSeekV3CountsMatchItsConfig) {
+  Scenario s = Load("deepseek-v3-2048");
+  ASSERT_TRUE(s.model.mla.has_value());
+  const double q = 7168.0 * 1536 + 1536 + 1536.0 * 128 * 192;
+  const double kv = 7168.0 * 576 + 512 + 512.0 * 128 * 256;
+  const double o = 128.0 * 128 * 7168;
+  ParamCounts p = CountParams(s.model);
+  EXPECT_DOUBLE_EQ(p.attention_per_layer, q + kv + o);
+  EXPECT_NEAR(p.total / 671e9, 1.0, 0.01);
+  ModelSpec no_mla = s.model;
+  no_mla.mla.reset();
+  const double core = 2.0 * 4096 * 128 * (192 + 128) - 4.0 * 4096 * 128 * 56;
+  const double attn = 2 * (p.attention_per_layer - CountParams(no_mla).attention_per_layer);
+  EXPECT_NEAR(ForwardFlopsPerToken(s.model, 4096) - ForwardFlopsPerToken(no_mla, 4096), 61 * (core + attn), 1e3);
+}
+
+// Selective recomputation of an MLA model rebuilds Q, K and V from the
+// latents (Megatron-Core mla_up_proj): less memory than keeping them, more
+// time than no recomputation.
+TEST(Mla, SelectiveRecomputesTheUpProjections) {
+  SimResult none = Simulate(Load("deepseek-v3-2048", {{"training.recompute", "none"}}));
+  SimResult sel = Simulate(Load("deepseek-v3-2048", {{"training.recompute", "selective"}}));
+  EXPECT_LT(sel.memory.activations, none.memory.activations);
+  EXPECT_GT(sel.step_time_s, none.step_time_s);
+  EXPECT_GT(sel.hardware_flops_per_step, none.hardware_flops_per_step);
+}
+
+// All-to-all overlap (1F1B A2A overlap, DualPipe): a pass's dispatch and
+// combine hide behind the paired pass's compute, so the exposed EP time can
+// only fall, and the step with it.
+TEST(MoeOverlap, AllToAllHidesBehindThePairedPass) {
+  SimResult plain = Simulate(Load("deepseek-v3-2048"));
+  SimResult over = Simulate(Load("deepseek-v3-2048", {{"framework.moe_a2a_overlap", "true"}}));
+  ASSERT_GT(Load("deepseek-v3-2048").par.ep, 1);
+  EXPECT_LT(over.step_time_s, 0.99 * plain.step_time_s);
+  // Without expert parallelism there is nothing to hide.
+  EXPECT_DOUBLE_EQ(
+      Simulate(Load("mixtral-8x7b-64", {{"parallelism.ep", "1"}})).step_time_s,
+      Simulate(Load("mixtral-8x7b-64", {{"parallelism.ep", "1"}, {"framework.moe_a2a_overlap", "true"}})).step_time_s);
 }
 
 // ------------------------------------------------------- MoE parallel folding
