@@ -1,16 +1,20 @@
 #include "store/hdf5_store.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
 #include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <functional>
 #include <set>
+#include <thread>
 #include <tuple>
 
 #include "core/error.h"
@@ -655,10 +659,81 @@ struct Hdf5Reader::Impl {
   }
 };
 
+namespace {
+
+// Reads everything a reader can read from the open file: run attributes and
+// every table. Library errors surface as IoError; only a crash escapes.
+void ReadEverything(hid_t file, const std::string& path) {
+  if (!store_internal::HasLink(file, kRunsGroup, path)) return;
+  H5Id runs(H5Check(H5Gopen2(file, kRunsGroup, H5P_DEFAULT), "open group /runs", path));
+  for (const std::string& id : store_internal::LinkNames(runs.get(), path)) {
+    H5Id group(H5Check(H5Gopen2(runs.get(), id.c_str(), H5P_DEFAULT), "open run " + id, path));
+    ReadRunInfo(group.get(), id, path);
+    for (const std::string& name : store_internal::LinkNames(group.get(), path)) {
+      H5Id object(H5Check(H5Oopen(group.get(), name.c_str(), H5P_DEFAULT), "open '" + name + "'", path));
+      if (H5Iget_type(object.get()) == H5I_DATASET) ReadTableDataset(group.get(), id, name, path);
+    }
+  }
+}
+
+// A byte-corrupted results file can make libhdf5 itself crash (a segfault
+// inside H5Aread of a variable-length string whose heap entry is garbage;
+// h5py, built on a newer HDF5, raises an error on the same bytes). So the
+// reader first reads the whole file in a forked child: if the child dies, or
+// does not finish in time, the file is reported corrupt (IoError, exit 4)
+// before this process touches the damaged object. Errors the library reports
+// normally are left to the real read, which raises them with their object.
+void ProbeReadableInChild(const std::string& path) {
+  struct stat st {};
+  const double bytes = stat(path.c_str(), &st) == 0 ? static_cast<double>(st.st_size) : 0;
+  // Generous: reading runs at hundreds of MB/s; a healthy file never gets near.
+  const auto limit = std::chrono::seconds(30 + static_cast<int64_t>(bytes / 10e6));
+  fflush(nullptr);
+  const pid_t child = fork();
+  if (child < 0) return;  // cannot isolate: read in-process as before
+  if (child == 0) {
+    // The child's diagnostics (a sanitizer's report of the library's crash)
+    // would only repeat what the parent says.
+    const int devnull = open("/dev/null", O_WRONLY);
+    if (devnull >= 0) dup2(devnull, STDERR_FILENO);
+    try {
+      H5Id file = OpenExistingResultsFile(path, path, /*writable=*/false, nullptr);
+      ReadEverything(file.get(), path);
+    } catch (...) {
+    }
+    _exit(0);
+  }
+  const auto start = std::chrono::steady_clock::now();
+  int status = 0;
+  while (true) {
+    const pid_t done = waitpid(child, &status, WNOHANG);
+    if (done == child) break;
+    if (done < 0 && errno != EINTR) return;
+    if (std::chrono::steady_clock::now() - start > limit) {
+      kill(child, SIGKILL);
+      waitpid(child, &status, 0);
+      throw IoError(fmt::format("results file '{}' is corrupt: reading it did not finish in {} s", path,
+                                std::chrono::duration_cast<std::chrono::seconds>(limit).count()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  const std::string how = WIFSIGNALED(status)
+                              ? fmt::format("signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)))
+                              : fmt::format("exit {}", WEXITSTATUS(status));
+  throw IoError(
+      fmt::format("results file '{}' is corrupt: reading it crashed the HDF5 library ({}); h5py or h5dump may "
+                  "show which object is damaged",
+                  path, how));
+}
+
+}  // namespace
+
 Hdf5Reader::Hdf5Reader(const std::string& path) : impl_(std::make_unique<Impl>()) {
   store_internal::InitHdf5();
   impl_->path = path;
   CheckIsExistingFile(path);
+  ProbeReadableInChild(path);
   impl_->file = OpenExistingResultsFile(path, path, /*writable=*/false, &impl_->schema_version);
 }
 
