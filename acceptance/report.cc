@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/markup.h"
 #include "core/units.h"
 
 namespace cb::acc {
@@ -29,19 +30,6 @@ std::string SectionKey(const std::string& s) {
   return k;
 }
 
-std::string Md(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    if (c == '|')
-      o += "\\|";
-    else if (c == '\n')
-      o += ' ';
-    else
-      o += c;
-  }
-  return o;
-}
-
 const char* Color(Verdict v) {
   switch (v) {
     case Verdict::kPass:
@@ -61,8 +49,9 @@ std::string Headline(const ValidationReport& r) {
                      r.partial ? " (PARTIAL)" : "", r.devices_passing, r.devices_total, r.nodes_passing, r.nodes_total);
 }
 
-// The process's exit code: the status's, or 130 when a signal cut the run short.
-int ExitCodeOf(const ValidationReport& r) { return r.partial ? 130 : r.status.exit_code; }
+// The process's exit code: the status's, 130 when a signal cut the run short,
+// 6 when the progress watchdog did.
+int ExitCodeOf(const ValidationReport& r) { return r.stalled ? 6 : r.partial ? 130 : r.status.exit_code; }
 
 std::string LabelPromValue(const std::string& s) {
   std::string o;
@@ -184,45 +173,53 @@ std::string FormatReportText(const ValidationReport& r) {
 }
 
 std::string ReportMarkdown(const ValidationReport& r) {
-  std::string o = fmt::format("# Acceptance report: {}\n\n", r.suite.name);
-  if (r.partial)
-    o += fmt::format("> **PARTIAL**: {}. The verdicts below cover what was measured.\n\n", r.partial_reason);
-  o += fmt::format("**Verdict: {}** (exit code {})\n\n", Headline(r), ExitCodeOf(r));
-  o += fmt::format("Suite `{}` ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", r.suite.name, r.suite.file,
-                   r.suite.has_gpu ? ", GPU " + r.suite.gpu_name : "", r.ranks.size(), r.nodes.size(), r.elapsed_s);
+  const std::string suite = EscapeMarkdown(r.suite.name);
+  std::string o = fmt::format("# Acceptance report: {}\n\n", suite);
+  if (r.partial) {
+    o += fmt::format("> **PARTIAL**: {}. The verdicts below cover what was measured.\n\n",
+                     EscapeMarkdown(r.partial_reason));
+  }
+  o += fmt::format("**Verdict: {}** (exit code {})\n\n", EscapeMarkdown(Headline(r)), ExitCodeOf(r));
+  // Not a code span around the suite's name: escapes are not decoded there.
+  o += fmt::format("Suite **{}** ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", suite, EscapeMarkdown(r.suite.file),
+                   r.suite.has_gpu ? ", GPU " + EscapeMarkdown(r.suite.gpu_name) : "", r.ranks.size(), r.nodes.size(),
+                   r.elapsed_s);
   std::string section;
   for (const auto& f : r.summary) {
     if (f.section != section) {
       section = f.section;
       o += fmt::format("\n## {}\n\n| figure | measured | nameplate | % | how |\n| --- | ---: | ---: | ---: | --- |\n",
-                       section);
+                       EscapeMarkdown(section));
     }
     std::string plate = Plate(f);
-    o += fmt::format("| {} | {} | {} | {} | {} |\n", Md(f.name), Fig(f), plate,
-                     plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate), Md(f.description));
+    o += fmt::format("| {} | {} | {} | {} | {} |\n", EscapeMarkdown(f.name), Fig(f), plate,
+                     plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate),
+                     EscapeMarkdown(f.description));
   }
   o += "\n## Nodes\n\n| node | host | ranks | verdict | reasons |\n| --- | --- | --- | --- | --- |\n";
   for (const auto& n : r.nodes) {
     std::string ranks, why;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
-    for (const auto& w : n.reasons) why += (why.empty() ? "" : "<br>") + Md(w);
-    o += fmt::format("| {} | {} | {} | **{}** | {} |\n", Md(n.node), Md(n.host), ranks, VerdictName(n.verdict), why);
+    for (const auto& w : n.reasons) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
+    o += fmt::format("| {} | {} | {} | **{}** | {} |\n", EscapeMarkdown(n.node), EscapeMarkdown(n.host), ranks,
+                     VerdictName(n.verdict), why);
   }
   o += "\n## Ranks\n\n| rank | host | device | verdict | reasons |\n| ---: | --- | --- | --- | --- |\n";
   for (const auto& x : r.ranks) {
     std::string why;
-    for (const auto& w : x.reasons) why += (why.empty() ? "" : "<br>") + Md(w);
-    o += fmt::format("| {} | {} | {} | **{}** | {} |\n", x.rank, Md(x.host), Md(x.device), VerdictName(x.verdict), why);
+    for (const auto& w : x.reasons) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
+    o += fmt::format("| {} | {} | {} | **{}** | {} |\n", x.rank, EscapeMarkdown(x.host), EscapeMarkdown(x.device),
+                     VerdictName(x.verdict), why);
   }
   o += "\n## Checks\n\n| check | unit | measured | expected | bound | verdict | reason |\n"
        "| --- | --- | ---: | ---: | --- | --- | --- |\n";
   for (const auto& u : r.units) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
     const Dimension d = c.judge.dimension;
-    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", Md(c.name), Md(u.label),
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", EscapeMarkdown(c.name), EscapeMarkdown(u.label),
                      u.verdict.verdict == Verdict::kSkipped ? "-" : Q(u.verdict.value, d),
-                     u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", u.verdict.bound,
-                     VerdictName(u.verdict.verdict), Md(u.verdict.reason));
+                     u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", EscapeMarkdown(u.verdict.bound),
+                     VerdictName(u.verdict.verdict), EscapeMarkdown(u.verdict.reason));
   }
   return o;
 }
@@ -230,7 +227,7 @@ std::string ReportMarkdown(const ValidationReport& r) {
 std::string ReportHtml(const ValidationReport& r) {
   std::string o = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>)" +
-                  HtmlEscape("Acceptance report: " + r.suite.name) + R"(</title>
+                  EscapeHtml("Acceptance report: " + r.suite.name) + R"(</title>
 <style>
 body{font-family:sans-serif;margin:24px;color:#212121;background:#fff}
 table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;padding:4px 8px;font-size:13px;text-align:left}
@@ -244,10 +241,10 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
                        : r.status.exit_code == 2 ? "#c62828"
                                                  : "#616161";
   o += fmt::format("<h1>Acceptance report: {}</h1>\n<div class=\"banner\" style=\"background:{}\">{}</div>\n",
-                   HtmlEscape(r.suite.name), banner, HtmlEscape(Headline(r)));
-  if (r.partial) o += fmt::format("<div class=\"partial\"><b>PARTIAL</b>: {}</div>\n", HtmlEscape(r.partial_reason));
-  o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", HtmlEscape(r.suite.name),
-                   HtmlEscape(r.suite.file), r.suite.has_gpu ? ", GPU " + HtmlEscape(r.suite.gpu_name) : "",
+                   EscapeHtml(r.suite.name), banner, EscapeHtml(Headline(r)));
+  if (r.partial) o += fmt::format("<div class=\"partial\"><b>PARTIAL</b>: {}</div>\n", EscapeHtml(r.partial_reason));
+  o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", EscapeHtml(r.suite.name),
+                   EscapeHtml(r.suite.file), r.suite.has_gpu ? ", GPU " + EscapeHtml(r.suite.gpu_name) : "",
                    r.ranks.size(), r.nodes.size(), r.elapsed_s);
   std::string section;
   for (const auto& f : r.summary) {
@@ -256,13 +253,13 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
       section = f.section;
       o += fmt::format(
           "<h2>{}</h2>\n<table><tr><th>figure</th><th>measured</th><th>nameplate</th><th>%</th><th>how</th></tr>\n",
-          HtmlEscape(section));
+          EscapeHtml(section));
     }
     std::string plate = Plate(f);
     o +=
-        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", HtmlEscape(f.name),
-                    HtmlEscape(Fig(f)), HtmlEscape(plate),
-                    plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate), HtmlEscape(f.description));
+        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n", EscapeHtml(f.name),
+                    EscapeHtml(Fig(f)), EscapeHtml(plate),
+                    plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate), EscapeHtml(f.description));
   }
   if (!section.empty()) o += "</table>\n";
 
@@ -280,21 +277,21 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     if (top <= 0) top = 1;
     const int bar_h = 22, label_w = 260, plot_w = 420, w = label_w + plot_w + 120;
     const int h = 30 + bar_h * static_cast<int>(us.size()) + 10;
-    o += fmt::format("<h3>{} <small>({})</small></h3>\n", HtmlEscape(c.name), HtmlEscape(c.Describe()));
+    o += fmt::format("<h3>{} <small>({})</small></h3>\n", EscapeHtml(c.name), EscapeHtml(c.Describe()));
     o += fmt::format(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
-        HtmlEscape(c.name));
+        EscapeHtml(c.name));
     o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
     for (size_t i = 0; i < us.size(); ++i) {
       const UnitResult& u = *us[i];
       const int y = 20 + bar_h * static_cast<int>(i);
       const double len = u.verdict.verdict == Verdict::kSkipped ? 0 : plot_w * u.verdict.value / top;
-      o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 15, HtmlEscape(u.label));
+      o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 15, EscapeHtml(u.label));
       o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
                        label_w, y + 3, len, bar_h - 6, Color(u.verdict.verdict),
-                       HtmlEscape(u.verdict.reason.empty() ? VerdictName(u.verdict.verdict) : u.verdict.reason));
+                       EscapeHtml(u.verdict.reason.empty() ? VerdictName(u.verdict.verdict) : u.verdict.reason));
       o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{} {}</text>\n", label_w + len + 4, y + 15,
-                       u.verdict.verdict == Verdict::kSkipped ? "" : HtmlEscape(Q(u.verdict.value, c.judge.dimension)),
+                       u.verdict.verdict == Verdict::kSkipped ? "" : EscapeHtml(Q(u.verdict.value, c.judge.dimension)),
                        VerdictName(u.verdict.verdict));
       if (u.verdict.expected > 0) {
         const double x = label_w + plot_w * u.verdict.expected / top;
@@ -310,18 +307,18 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
   for (const auto& n : r.nodes) {
     std::string ranks, why;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
-    for (const auto& wy : n.reasons) why += (why.empty() ? "" : "<br>") + HtmlEscape(wy);
+    for (const auto& wy : n.reasons) why += (why.empty() ? "" : "<br>") + EscapeHtml(wy);
     o +=
         fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n",
-                    HtmlEscape(n.node), HtmlEscape(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
+                    EscapeHtml(n.node), EscapeHtml(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
   }
   o += "</table>\n<h2>Ranks</h2>\n<table><tr><th>rank</th><th>host</th><th>device</th><th>verdict</th><th>reasons</"
        "th></tr>\n";
   for (const auto& x : r.ranks) {
     std::string why;
-    for (const auto& wy : x.reasons) why += (why.empty() ? "" : "<br>") + HtmlEscape(wy);
+    for (const auto& wy : x.reasons) why += (why.empty() ? "" : "<br>") + EscapeHtml(wy);
     o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", x.rank,
-                     HtmlEscape(x.host), HtmlEscape(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
+                     EscapeHtml(x.host), EscapeHtml(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
   }
   o += "</table>\n</body></html>\n";
   return o;
@@ -491,29 +488,6 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
   status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
                  int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
   return {status, verd, meas, ranks, nodes, devs, vers, sum};
-}
-
-std::string HtmlEscape(const std::string& s) {
-  std::string o;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        o += "&lt;";
-        break;
-      case '>':
-        o += "&gt;";
-        break;
-      case '&':
-        o += "&amp;";
-        break;
-      case '"':
-        o += "&quot;";
-        break;
-      default:
-        o += c;
-    }
-  }
-  return o;
 }
 
 }  // namespace cb::acc

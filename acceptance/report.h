@@ -26,13 +26,14 @@ nlohmann::json ReportToJson(const ValidationReport& report);
 // Terminal: one line per check and unit, then ranks, nodes, summary, status.
 std::string FormatReportText(const ValidationReport& report);
 
+// Markdown and HTML escape every name and message they show (suite, check,
+// host, node, device, reasons) with core/markup.h, so "<script>", '|' and
+// newlines in them are text, not markup.
 std::string ReportMarkdown(const ValidationReport& report);
 // A self-contained HTML page: summary sections, a bar chart per check (each
 // unit's best value, coloured by verdict, with the expected value as a line),
 // the rank and node tables with reasons.
 std::string ReportHtml(const ValidationReport& report);
-// Text for HTML element content and attribute values: & < > and " escaped.
-std::string HtmlEscape(const std::string& s);
 
 // node_exporter textfile collector: one file per node, name -> contents
 // ("clusterbench_validate_<node>.prom"; the node's characters outside

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <mutex>
 #include <set>
 #include <sstream>
 
@@ -69,7 +70,9 @@ constexpr char kRecordSep = '\x1e';
 
 // A quiet barrier: waiting ranks sleep (ArriveWithin polls with back-off)
 // instead of spinning in MPI_Barrier, so the rank measuring has the CPU.
-void QuietBarrier(coll::Communicator& comm, double timeout_s, const std::string& what) {
+// On rank 0, `keep` writes the report so far before the job ends.
+void QuietBarrier(coll::Communicator& comm, double timeout_s, const std::string& what,
+                  const std::function<void(const std::string&)>& keep) {
   std::vector<int> missing;
   if (comm.ArriveWithin(timeout_s, &missing)) return;
   if (comm.rank() == 0) {
@@ -78,8 +81,10 @@ void QuietBarrier(coll::Communicator& comm, double timeout_s, const std::string&
       const auto& ri = comm.ranks()[static_cast<size_t>(r)];
       who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", r, ri.host, ri.device);
     }
-    std::fprintf(stderr, "clusterbench: error: watchdog: %s did not arrive within %.0f s during %s\n", who.c_str(),
-                 timeout_s, what.c_str());
+    const std::string message =
+        fmt::format("watchdog: {} did not arrive within {:.0f} s during {}", who, timeout_s, what);
+    if (keep) keep(message);
+    std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
     std::fflush(stderr);
   }
   comm.Abort(static_cast<int>(ExitCode::kTimeout));
@@ -222,6 +227,9 @@ class Runner {
   bool OpenNccl();
   bool stop_ = false;
   double timeout_s_ = 0;
+  // Rank 0: writes the report of the checks done so far (a watchdog ends the
+  // job); set while Run() runs.
+  std::function<void(const std::string&)> keep_;
   Clock::time_point start_ = Clock::now();
   double planned_done_ = 0, planned_total_ = 0;
 };
@@ -434,7 +442,7 @@ void Runner::RunLocalCheck(int index) {
           measured[i] = units[i].skipped.empty() && mine[i].samples > 0;
         }
       }
-      if (slots > 1) QuietBarrier(comm_, timeout_s_, fmt::format("check '{}' slot {}", c.name, s));
+      if (slots > 1) QuietBarrier(comm_, timeout_s_, fmt::format("check '{}' slot {}", c.name, s), keep_);
     }
     std::vector<double> rec;
     for (size_t i = 0; i < max_units; ++i) {
@@ -633,6 +641,34 @@ ValidationReport Runner::Run() {
   rep_.backend = comm_.backend();
   Identify();
   for (const auto& c : suite_.checks) planned_total_ += Planned(c);
+  // The progress watchdog: a rank that stops during a check (inside a
+  // measurement, a gather or a collective) is named by rank 0, which writes
+  // the report of the checks done so far before the job ends (exit 6).
+  std::mutex kept_mu;
+  ValidationReport kept = rep_;
+  std::string no_watch;
+  bool kept_written = false;  // by the watchdog's thread or an arrival timeout, whichever comes first
+  keep_ = [&](const std::string& why) {
+    std::lock_guard<std::mutex> lock(kept_mu);
+    if (kept_written) return;
+    kept_written = true;
+    ValidationReport so_far = kept;
+    so_far.partial = true;
+    so_far.stalled = true;
+    so_far.partial_reason = why + "; checks not run are SKIPPED";
+    so_far.elapsed_s = Since(start_);
+    RollUp(&so_far);
+    if (o_.on_stall) o_.on_stall(so_far, why);
+  };
+  comm_.WatchProgress(timeout_s_, keep_, &no_watch);
+  struct StopWatching {
+    coll::Communicator& c;
+    std::function<void(const std::string&)>& keep;
+    ~StopWatching() {
+      c.StopWatching();
+      keep = nullptr;
+    }
+  } stop_watching{comm_, keep_};
   for (size_t i = 0; i < suite_.checks.size(); ++i) {
     const int idx = static_cast<int>(i);
     const Check& c = suite_.checks[i];
@@ -644,12 +680,17 @@ ValidationReport Runner::Run() {
       o_.progress(fmt::format("[{}/{}] {}: {} ...", i + 1, suite_.checks.size(), c.name, c.Describe()));
     }
     auto t0 = Clock::now();
+    comm_.Progress(fmt::format("check '{}'", c.name));
     if (c.collective()) {
       RunFabricCheck(idx);
     } else {
       RunLocalCheck(idx);
     }
     Progress(idx, Since(t0));
+    {
+      std::lock_guard<std::mutex> lock(kept_mu);
+      kept = rep_;
+    }
     if (!stop_) stop_ = AnyInterrupted(comm_);
   }
   if (comm_.rank() != 0) return {};

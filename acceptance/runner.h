@@ -53,6 +53,11 @@ struct RunOptions {
   std::map<std::string, std::string> versions;
   // Rank 0: one line per phase (check), with the time left.
   std::function<void(const std::string&)> progress;
+  // Rank 0, from the progress watchdog's thread when a rank stops responding
+  // (collectives/communicator.h WatchProgress): the report of the checks done
+  // so far, marked partial with the watchdog's message; the job then ends
+  // with exit 6.
+  std::function<void(const struct ValidationReport& so_far, const std::string& why)> on_stall;
 };
 
 // One measurement round of one unit, for the evidence file.
@@ -110,6 +115,7 @@ struct ValidationReport {
   std::vector<SummaryFigure> summary;
   Status status;
   bool partial = false;  // interrupted: checks not run are SKIPPED
+  bool stalled = false;  // partial because the progress watchdog ended the job (exit 6)
   std::string partial_reason;
   double elapsed_s = 0;
   int devices_total = 0, devices_passing = 0;

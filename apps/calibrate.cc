@@ -70,7 +70,7 @@ int RunCalibrate(const CalibrateOptions& o) {
     if (!f) throw IoError(fmt::format("{}: cannot write the profile", o.profile));
   }
   if (o.out.format == "json") {
-    std::cout << ProfileJson(p, warnings).dump(2) << "\n";
+    std::cout << JsonText(ProfileJson(p, warnings)) << "\n";
   } else if (o.profile.empty()) {
     std::cout << yaml;
   } else {
@@ -104,9 +104,9 @@ int RunCalibrate(const CalibrateOptions& o) {
 void RegisterCalibrateCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
   auto* cmd = app.add_subcommand("calibrate", "fit the simulator's models to measured results (a hardware profile)");
   auto o = std::make_shared<CalibrateOptions>();
-  cmd->add_option("RESULTS", o->files, "results files (HDF5) of kernels and collectives runs")
-      ->required()
-      ->check(CLI::ExistingFile);
+  // No CLI::ExistingFile: the reader says what is wrong with a file (missing,
+  // a directory, not HDF5, ...) with exit 4, as `report` does.
+  cmd->add_option("RESULTS", o->files, "results files (HDF5) of kernels and collectives runs")->required();
   AddOutputOptions(cmd, &o->out, /*with_output_file=*/false);
   cmd->add_option("-o,--output", o->profile, "write the profile (YAML) here; without it, print it")
       ->type_name("PROFILE.yaml");

@@ -181,6 +181,7 @@ nlohmann::json TimingJson(const coll::SizeResult& r, bool in_place) {
       {"wrong", t.wrong},
       {"wrong_ranks", t.wrong_ranks},
       {"late_ranks", t.late_ranks},
+      {"stalled_ranks", t.stalled_ranks},
       {"rank_time_s",
        {{"min", t.rank_time.min}, {"median", t.rank_time.median}, {"max", t.rank_time.max}, {"p99", t.rank_time.p99}}}};
 }
@@ -202,17 +203,20 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
              {"rank_time_median", ColumnType::kFloat64, "s", "median over ranks"},
              {"rank_time_max", ColumnType::kFloat64, "s", "slowest rank-iteration"},
              {"rank_time_p99", ColumnType::kFloat64, "s", "p99 (max over ranks of their p99)"},
-             {"late_ranks", ColumnType::kString, "", "ranks the others waited for"}});
+             {"late_ranks", ColumnType::kString, "", "ranks the others waited for"},
+             {"stalled_ranks", ColumnType::kString, "",
+              "ranks that stopped during the measurement and came back: the figure includes the stop"}});
   for (const auto& r : rep.results) {
     for (bool ip : {false, true}) {
       if (ip ? !r.has_in_place : !r.has_out_of_place) continue;
       const coll::Timing& t = ip ? r.in_place : r.out_of_place;
-      std::string late;
+      std::string late, stalled;
       for (int x : t.late_ranks) late += (late.empty() ? "" : ",") + std::to_string(x);
+      for (int x : t.stalled_ranks) stalled += (stalled.empty() ? "" : ",") + std::to_string(x);
       agg.AddRow({std::string(coll::Name(r.op)), static_cast<int64_t>(r.size), static_cast<int64_t>(r.count),
                   std::string(coll::Name(r.dtype)), std::string(coll::IsReduction(r.op) ? coll::Name(r.redop) : "none"),
                   int64_t{r.root}, int64_t{ip ? 1 : 0}, t.time_s, t.algbw, t.busbw, t.wrong, t.rank_time.min,
-                  t.rank_time.median, t.rank_time.max, t.rank_time.p99, late});
+                  t.rank_time.median, t.rank_time.max, t.rank_time.p99, late, stalled});
     }
   }
   Table per("collectives_per_rank", "one row per op, size, placement and rank",
@@ -289,6 +293,25 @@ int RunCollectives(const CollOptions& o, const AppContext& ctx) {
   return exit_code;
 }
 
+// Rank 0: the run and its tables into the results file (-o).
+void WriteResults(const CollOptions& o, const AppContext& ctx, const coll::Communicator& comm,
+                  const coll::BenchOptions& b, const coll::BenchReport& rep, RunStatus status,
+                  const std::string& message) {
+  Hdf5Writer writer(o.out.output);
+  RunInfo run = MakeRunInfo("collectives", ctx.command_line);
+  run.rank_count = comm.size();
+  std::set<std::string> hosts;
+  for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
+  run.hosts.assign(hosts.begin(), hosts.end());
+  run.config_yaml =
+      fmt::format("backend: {}\nbuffers: {}\ndtype: {}\nredop: {}\nmin_bytes: {}\nmax_bytes: {}\niters: {}\n",
+                  comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), coll::Name(b.redop),
+                  b.min_bytes, b.max_bytes, b.iters);
+  writer.BeginRun(run);
+  for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
+  writer.EndRun(status, message);
+}
+
 void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend,
                 std::mutex& mu, int& exit_code) {
   backend.Run([&](coll::Communicator& comm) {
@@ -300,7 +323,18 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
     auto progress = [&](const coll::SizeResult& r) {
       if (o.out.format == "table") PrintRow(r);
     };
+    // A rank stopped inside a collective: rank 0's watchdog keeps what was
+    // measured (status failed, the watchdog's message) before the job ends (6).
+    b.on_stall = [&](const coll::BenchReport& so_far, const std::string& why) {
+      if (o.out.output.empty()) return;
+      WriteResults(o, ctx, comm, b, so_far, RunStatus::kFailed, why + "; results so far kept");
+      std::fprintf(stderr, "clusterbench: watchdog: kept %zu result row(s) in %s\n", so_far.results.size(),
+                   o.out.output.c_str());
+    };
     coll::BenchReport rep = coll::RunBenchmark(comm, b, progress);
+    if (r0 && !rep.watch_note.empty() && !o.out.quiet) {
+      std::fprintf(stderr, "clusterbench: note: %s\n", rep.watch_note.c_str());
+    }
     int code = rep.interrupted       ? static_cast<int>(ExitCode::kInterrupted)
                : rep.total_wrong > 0 ? static_cast<int>(ExitCode::kCheckFailed)
                                      : 0;
@@ -318,9 +352,16 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
               const auto& ri = comm.ranks()[static_cast<size_t>(x)];
               late += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
             }
-            std::printf("# %-14s %12zu  %s / %s / %s / %s%s%s\n", coll::Name(r.op), r.size, Us(t.rank_time.min).c_str(),
-                        Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(),
-                        late.empty() ? "" : "  late:", late.c_str());
+            std::string stalled;
+            for (int x : t.stalled_ranks) {
+              const auto& ri = comm.ranks()[static_cast<size_t>(x)];
+              stalled += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
+            }
+            std::printf(
+                "# %-14s %12zu  %s / %s / %s / %s%s%s%s%s\n", coll::Name(r.op), r.size, Us(t.rank_time.min).c_str(),
+                Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(),
+                late.empty() ? "" : "  late:", late.c_str(),
+                stalled.empty() ? "" : "  STALLED (stopped and resumed; not a fabric figure):", stalled.c_str());
           }
         }
         if (!rep.groups.empty()) {
@@ -381,10 +422,31 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                               {"latency_s", p.latency_s},
                               {"flagged", p.flagged}});
         }
-        std::cout << j.dump(2) << "\n";
+        std::cout << JsonText(j) << "\n";
       }
       if (rep.interrupted)
         std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s)\n", rep.results.size());
+      {
+        std::set<int> stalled;
+        size_t rows = 0;
+        for (const auto& r : rep.results) {
+          for (const auto* t : {&r.out_of_place, &r.in_place}) {
+            stalled.insert(t->stalled_ranks.begin(), t->stalled_ranks.end());
+            rows += t->stalled_ranks.empty() ? 0 : 1;
+          }
+        }
+        std::string who;
+        for (int x : stalled) {
+          const auto& ri = comm.ranks()[static_cast<size_t>(x)];
+          who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", x, ri.host, ri.device);
+        }
+        if (!stalled.empty()) {
+          std::fprintf(stderr,
+                       "clusterbench: warning: %s stopped and resumed during %zu measurement(s); those figures "
+                       "include the stop (stalled_ranks) and are not the fabric's\n",
+                       who.c_str(), rows);
+        }
+      }
       if (rep.total_wrong > 0) {
         std::set<int> ranks;
         for (const auto& r : rep.results) {
@@ -400,24 +462,13 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                      static_cast<long long>(rep.total_wrong), who.c_str());
       }
       if (!o.out.output.empty()) {
-        Hdf5Writer writer(o.out.output);
-        RunInfo run = MakeRunInfo("collectives", ctx.command_line);
-        run.rank_count = comm.size();
-        std::set<std::string> hosts;
-        for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
-        run.hosts.assign(hosts.begin(), hosts.end());
-        run.config_yaml =
-            fmt::format("backend: {}\nbuffers: {}\ndtype: {}\nredop: {}\nmin_bytes: {}\nmax_bytes: {}\niters: {}\n",
-                        comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype),
-                        coll::Name(b.redop), b.min_bytes, b.max_bytes, b.iters);
-        writer.BeginRun(run);
-        for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
-        writer.EndRun(rep.interrupted   ? RunStatus::kInterrupted
-                      : rep.total_wrong ? RunStatus::kFailed
-                                        : RunStatus::kComplete,
-                      rep.interrupted   ? "interrupted by signal; results so far kept"
-                      : rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong)
-                                        : "");
+        WriteResults(o, ctx, comm, b, rep,
+                     rep.interrupted   ? RunStatus::kInterrupted
+                     : rep.total_wrong ? RunStatus::kFailed
+                                       : RunStatus::kComplete,
+                     rep.interrupted   ? "interrupted by signal; results so far kept"
+                     : rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong)
+                                       : "");
       }
     }
     std::lock_guard<std::mutex> lock(mu);
@@ -446,7 +497,11 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
       ->delimiter(',');
   cmd->add_option("-b,--minbytes", o->min_bytes, "smallest size (K/M/G suffixes are binary)")->capture_default_str();
   cmd->add_option("-e,--maxbytes", o->max_bytes, "largest size")->capture_default_str();
-  cmd->add_option("-f,--stepfactor", o->factor, "multiply the size by this each step")->capture_default_str();
+  // At most 1024: a larger factor makes no second step in any memory, and the
+  // bound keeps size x factor far from the 64-bit limit.
+  cmd->add_option("-f,--stepfactor", o->factor, "multiply the size by this each step")
+      ->check(Bounded(1, 1024))
+      ->capture_default_str();
   cmd->add_option("-i,--stepbytes", o->step_bytes, "or add this many bytes each step");
   cmd->add_option("-n,--iters", o->iters, "timed iterations per size")->capture_default_str();
   cmd->add_option("-w,--warmup_iters", o->warmup, "untimed iterations first")->capture_default_str();

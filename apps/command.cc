@@ -59,6 +59,10 @@ std::vector<Override> ParseOverrides(const std::vector<std::string>& sets) {
   return out;
 }
 
+std::string JsonText(const nlohmann::json& j, int indent) {
+  return j.dump(indent, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
+}
+
 void CheckOutputWritable(const std::string& path) {
   if (path.empty()) return;
   fs::path p(path);

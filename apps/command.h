@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,12 @@ Injection ParseInjection(const std::string& text, const std::vector<std::string>
 // ranks (kernels, plan) join the job over MPI only then: a job of one
 // process (mpirun -np 1, srun -n 1) runs alone.
 std::string SeveralProcesses();
+
+// JSON text as every command prints or writes it (`--format json`, traces).
+// Always valid UTF-8: an invalid byte in a name (a scenario, suite or cluster
+// `name:` with byte 0xff) becomes U+FFFD instead of making the JSON library
+// throw. `indent` < 0: one line.
+std::string JsonText(const nlohmann::json& j, int indent = 2);
 
 // Fails early (IoError) if `path` cannot be written: its directory is missing
 // or not writable, or it is a directory. Nothing is measured in vain.

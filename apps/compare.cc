@@ -16,9 +16,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "acceptance/report.h"
 #include "apps/command.h"
 #include "core/error.h"
+#include "core/markup.h"
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/plan/cost.h"
@@ -139,8 +139,8 @@ Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, doubl
   const std::string yaml = fmt::format(
       "name: compare\nmodel: {}\ncluster: {}\nparallelism: {{tp: 1, pp: 1, dp: 1}}\n"
       "training: {{seq_len: {}, global_batch: {}, micro_batch: 1, precision: {}, tokens: {}}}\n",
-      nlohmann::json(DocumentRef(o.model)).dump(), nlohmann::json(DocumentRef(cluster_arg)).dump(), o.seq_len,
-      o.global_batch, nlohmann::json(o.precision).dump(), tokens);
+      JsonText(DocumentRef(o.model), -1), JsonText(DocumentRef(cluster_arg), -1), o.seq_len, o.global_batch,
+      JsonText(o.precision, -1), tokens);
   ConfigLoader loader;
   const ConfigNode cfg = loader.LoadString("scenario", yaml, "compare " + cluster_arg, ParseOverrides(o.sets));
   const sim::Scenario base = sim::ScenarioFromConfig(cfg);
@@ -366,20 +366,20 @@ std::string SvgBars(const std::string& title, const std::vector<std::string>& la
   if (top <= 0) top = 1;
   const int bar_h = 24, label_w = 240, plot_w = 420, w = label_w + plot_w + 260;
   const int h = 30 + bar_h * static_cast<int>(labels.size()) + 10;
-  std::string o = fmt::format("<h3>{}</h3>\n", acc::HtmlEscape(title));
+  std::string o = fmt::format("<h3>{}</h3>\n", EscapeHtml(title));
   o += fmt::format(
       "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
-      acc::HtmlEscape(title));
+      EscapeHtml(title));
   o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
   for (size_t i = 0; i < labels.size(); ++i) {
     const int y = 20 + bar_h * static_cast<int>(i);
     const double len = values[i] > 0 ? plot_w * values[i] / top : 0;
-    o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 16, acc::HtmlEscape(labels[i]));
+    o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 16, EscapeHtml(labels[i]));
     o += fmt::format(
         "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#1565c0\"><title>{}</title></rect>\n", label_w,
-        y + 3, len, bar_h - 6, acc::HtmlEscape(texts[i]));
+        y + 3, len, bar_h - 6, EscapeHtml(texts[i]));
     o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{}</text>\n", label_w + len + 4, y + 16,
-                     acc::HtmlEscape(texts[i]));
+                     EscapeHtml(texts[i]));
   }
   return o + "</svg>\n";
 }
@@ -421,9 +421,9 @@ std::string SvgMfuScatter(const std::vector<Buildout>& bs) {
     o += fmt::format(
         "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#c62828\"><title>{}: {} GPUs, MFU "
         "{:.1f}%</title></circle>\n",
-        cx, cy, acc::HtmlEscape(x.name), x.gpus, 100 * x.plan.result.mfu);
-    o += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\">{}</text>\n", cx + 8, cy + 4,
-                     acc::HtmlEscape(x.name));
+        cx, cy, EscapeHtml(x.name), x.gpus, 100 * x.plan.result.mfu);
+    o +=
+        fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\">{}</text>\n", cx + 8, cy + 4, EscapeHtml(x.name));
   }
   return o + "</svg>\n";
 }
@@ -438,24 +438,28 @@ std::string Method() {
          "docs/simulator-model.md, \"Cost, energy and failures\", has the maths and sources.";
 }
 
+// Every name and cell is escaped (core/markup.h): cluster and model names
+// come from files and may hold '|', newlines or HTML.
 std::string Markdown(const CompareOptions& o, double tokens, const std::vector<Buildout>& bs, size_t best) {
-  std::string s = fmt::format("# Buildouts compared: {} on {:.3g}T tokens\n\n", o.model, tokens / 1e12);
+  std::string s = fmt::format("# Buildouts compared: {} on {:.3g}T tokens\n\n", EscapeMarkdown(o.model), tokens / 1e12);
   s += fmt::format("Sequence {} tokens, global batch {} sequences, {}; objective {}: best **{}**.\n\n", o.seq_len,
-                   o.global_batch, o.precision, o.objective, bs[best].name);
+                   o.global_batch, EscapeMarkdown(o.precision), EscapeMarkdown(o.objective),
+                   EscapeMarkdown(bs[best].name));
   s += "| |";
-  for (const auto& b : bs) s += " " + b.name + " |";
+  for (const auto& b : bs) s += " " + EscapeMarkdown(b.name) + " |";
   s += "\n|---|";
   for (size_t i = 0; i < bs.size(); ++i) s += "---|";
   s += "\n";
   for (const auto& [name, cells] : Rows(bs)) {
-    s += "| " + name + " |";
-    for (const auto& c : cells) s += " " + c + " |";
+    s += "| " + EscapeMarkdown(name) + " |";
+    for (const auto& c : cells) s += " " + EscapeMarkdown(c) + " |";
     s += "\n";
   }
   s += "\n## Notes\n\n";
   for (const auto& b : bs) {
-    for (const auto& n : b.notes) s += fmt::format("- {}: {}\n", b.name, n);
-    for (const auto& n : b.simulator_notes) s += fmt::format("- {} (simulator): {}\n", b.name, n);
+    const std::string name = EscapeMarkdown(b.name);
+    for (const auto& n : b.notes) s += fmt::format("- {}: {}\n", name, EscapeMarkdown(n));
+    for (const auto& n : b.simulator_notes) s += fmt::format("- {} (simulator): {}\n", name, EscapeMarkdown(n));
   }
   s += "\n## Method\n\n" + Method() + "\n";
   return s;
@@ -470,18 +474,18 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
 th.best{background:#e8f5e9}
 </style></head><body>
 )";
-  s += fmt::format("<h1>Buildouts compared: {} on {:.3g}T tokens</h1>\n", acc::HtmlEscape(o.model), tokens / 1e12);
+  s += fmt::format("<h1>Buildouts compared: {} on {:.3g}T tokens</h1>\n", EscapeHtml(o.model), tokens / 1e12);
   s += fmt::format("<p>Sequence {} tokens, global batch {} sequences, {}; objective {}: best <b>{}</b>.</p>\n",
-                   o.seq_len, o.global_batch, acc::HtmlEscape(o.precision), acc::HtmlEscape(o.objective),
-                   acc::HtmlEscape(bs[best].name));
+                   o.seq_len, o.global_batch, EscapeHtml(o.precision), EscapeHtml(o.objective),
+                   EscapeHtml(bs[best].name));
   s += "<table><tr><th></th>";
   for (size_t i = 0; i < bs.size(); ++i) {
-    s += fmt::format("<th{}>{}</th>", i == best ? " class=\"best\"" : "", acc::HtmlEscape(bs[i].name));
+    s += fmt::format("<th{}>{}</th>", i == best ? " class=\"best\"" : "", EscapeHtml(bs[i].name));
   }
   s += "</tr>\n";
   for (const auto& [name, cells] : Rows(bs)) {
-    s += "<tr><th>" + acc::HtmlEscape(name) + "</th>";
-    for (const auto& c : cells) s += "<td>" + acc::HtmlEscape(c) + "</td>";
+    s += "<tr><th>" + EscapeHtml(name) + "</th>";
+    for (const auto& c : cells) s += "<td>" + EscapeHtml(c) + "</td>";
     s += "</tr>\n";
   }
   s += "</table>\n<h2>Plots</h2>\n";
@@ -501,11 +505,11 @@ th.best{background:#e8f5e9}
   s += SvgMfuScatter(bs);
   s += "<h2>Notes</h2>\n<ul>\n";
   for (const auto& b : bs) {
-    for (const auto& n : b.notes) s += fmt::format("<li>{}: {}</li>\n", acc::HtmlEscape(b.name), acc::HtmlEscape(n));
+    for (const auto& n : b.notes) s += fmt::format("<li>{}: {}</li>\n", EscapeHtml(b.name), EscapeHtml(n));
     for (const auto& n : b.simulator_notes)
-      s += fmt::format("<li>{} (simulator): {}</li>\n", acc::HtmlEscape(b.name), acc::HtmlEscape(n));
+      s += fmt::format("<li>{} (simulator): {}</li>\n", EscapeHtml(b.name), EscapeHtml(n));
   }
-  s += "</ul>\n<h2>Method</h2>\n<p>" + acc::HtmlEscape(Method()) + "</p>\n</body></html>\n";
+  s += "</ul>\n<h2>Method</h2>\n<p>" + EscapeHtml(Method()) + "</p>\n</body></html>\n";
   return s;
 }
 
@@ -576,7 +580,7 @@ int RunCompare(const CompareOptions& o, const AppContext& ctx) {
   }
 
   if (o.out.format == "json") {
-    std::cout << ToJson(o, tokens, bs, best).dump(2) << "\n";
+    std::cout << JsonText(ToJson(o, tokens, bs, best)) << "\n";
   } else {
     std::cout << fmt::format("{} on {:.3g}T tokens (seq {}, batch {}, {}); objective {}\n\n", o.model, tokens / 1e12,
                              o.seq_len, o.global_batch, o.precision, o.objective);

@@ -21,7 +21,7 @@ void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action) {
     for (const auto& fill : ctx.backends.node_info) fill(info);
     if (info.gpus.empty() && info.gpu_note.empty()) info.gpu_note = "CUDA backend not built";
     if (opts->format == "json") {
-      std::cout << NodeInfoToJson(info).dump(2) << "\n";
+      std::cout << JsonText(NodeInfoToJson(info)) << "\n";
     } else {
       std::cout << FormatNodeInfo(info);
     }

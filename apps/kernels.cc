@@ -720,13 +720,10 @@ std::vector<int> ParseGpus(const std::string& text, int count) {
 std::optional<int64_t> ParseBytes(const std::string& text) {
   if (text.empty()) return std::nullopt;
   std::string why;
-  auto v = ParseSize(text, &why);
+  // Above 1 TiB per array nothing fits in a device or host memory.
+  auto v = ParseSize(text, &why, /*max_bytes=*/1099511627776.0);
   if (!v) throw UsageError(fmt::format("--bytes: {}", why));
   if (*v < 1024) throw UsageError(fmt::format("--bytes {}: must be at least 1K", text));
-  // Above 1 TiB per array nothing fits in a device or host memory; the bound
-  // also keeps the value far from int64 overflow (2^64 - 1 once wrapped to
-  // "-8192 PiB").
-  if (*v > 1099511627776.0) throw UsageError(fmt::format("--bytes {}: at most 1T (1 TiB per array)", text));
   return static_cast<int64_t>(*v);
 }
 
@@ -1074,7 +1071,7 @@ int Finish(const KernelsOptions& o, const Job& job, std::vector<RankOutcome> all
   if (!all_same_error || kept > 0) {
     if (o.out.format == "json") {
       // Host names and messages are not always UTF-8: replace, never throw.
-      std::cout << ToJson(res, interrupted).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      std::cout << JsonText(ToJson(res, interrupted)) << "\n";
     } else {
       PrintTables(res, job.size > 1);
     }

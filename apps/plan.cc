@@ -245,7 +245,7 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
                               {"mfu", given->mfu},
                               {"fits_in_memory", given->fits_in_memory}};
     }
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j) << "\n";
   } else {
     std::cout << fmt::format(
         "{} on {} GPUs of {} ({}): {} candidates, {} valid, {} fit in memory; screened in {} "

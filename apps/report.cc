@@ -28,10 +28,12 @@ int RunReport(const ReportOptions& o) {
     if (o.run.empty() || r.id == o.run || (o.run == "latest" && &r == &runs.back())) selected.push_back(r);
   }
   if (!o.run.empty() && selected.empty()) {
+    // A file problem (exit 4), as the reader's own "has no run": the flag is
+    // well formed, the file lacks what it names.
     std::string known;
     for (const auto& r : runs) known += "\n  " + r.id;
-    throw UsageError(
-        fmt::format("{}: no run '{}'; runs in this file:{}", o.file, o.run, known.empty() ? " none" : known));
+    throw IoError(fmt::format("results file '{}' has no run '{}'; runs in the file:{}", o.file, o.run,
+                              known.empty() ? " none" : known));
   }
   if (!o.table.empty() && selected.size() != 1) {
     throw UsageError("--table needs one run: give --run ID (or --run latest)");
@@ -49,7 +51,7 @@ int RunReport(const ReportOptions& o) {
       }
       j["runs"].push_back(jr);
     }
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j) << "\n";
     return 0;
   }
   if (!o.table.empty()) {

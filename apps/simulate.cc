@@ -88,7 +88,7 @@ int RunPrediction(const SimulateOptions& o) {
   }
   j["calibration"] = o.calibration;
   j["device"] = p.device;
-  if (o.out.format == "json") std::cout << j.dump(2) << "\n";
+  if (o.out.format == "json") std::cout << JsonText(j) << "\n";
   return 0;
 }
 
@@ -347,7 +347,7 @@ void WriteTimeline(const std::string& path, const sim::SimResult& r) {
   }
   std::ofstream f(path);
   if (!f) throw IoError(fmt::format("{}: cannot write the timeline", path));
-  f << nlohmann::json{{"traceEvents", events}, {"displayTimeUnit", "ms"}}.dump() << "\n";
+  f << JsonText({{"traceEvents", events}, {"displayTimeUnit", "ms"}}, -1) << "\n";
   if (!f) throw IoError(fmt::format("{}: write failed", path));
 }
 
@@ -460,7 +460,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     }
     j["simulation_wall_s"] = wall;
     j["events_per_s"] = wall > 0 ? static_cast<double>(r.events) / wall : 0;
-    std::cout << j.dump(2) << "\n";
+    std::cout << JsonText(j) << "\n";
   } else {
     PrintTable(s, r, band);
     if (healthy) {

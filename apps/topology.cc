@@ -40,16 +40,15 @@ int RunTopology(const TopologyOptions& o, const AppContext& ctx) {
                        {"ports_used_down", t.ports_used_down},
                        {"oversubscription", t.oversubscription}});
     }
-    std::cout << nlohmann::json{{"cluster", spec.name},
-                                {"gpus", spec.gpus},
-                                {"nics", tree.endpoints()},
-                                {"planes", spec.planes},
-                                {"rail_optimized", spec.rail_optimized},
-                                {"tiers", tiers},
-                                {"links", tree.physical_links()},
-                                {"bisection_bandwidth_Bps", tree.bisection_bandwidth()},
-                                {"full_bisection_Bps", full}}
-                     .dump(2)
+    std::cout << JsonText({{"cluster", spec.name},
+                           {"gpus", spec.gpus},
+                           {"nics", tree.endpoints()},
+                           {"planes", spec.planes},
+                           {"rail_optimized", spec.rail_optimized},
+                           {"tiers", tiers},
+                           {"links", tree.physical_links()},
+                           {"bisection_bandwidth_Bps", tree.bisection_bandwidth()},
+                           {"full_bisection_Bps", full}})
               << "\n";
   } else {
     std::cout << fmt::format("{}: {} GPUs, {} NICs ({} per node, {}), {} plane(s)\n", spec.name, spec.gpus,

@@ -110,10 +110,11 @@ void CheckReportPaths(const ValidateOptions& o) {
   CheckOutputWritable(o.out.output);
 }
 
-void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::ValidationReport& rep,
-                  Hdf5Writer* writer) {
+// `stalled`: the progress watchdog ended the job (run marked failed).
+void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::ValidationReport& rep, Hdf5Writer* writer,
+                  bool stalled = false) {
   if (o.out.format == "json") {
-    std::cout << acc::ReportToJson(rep).dump(2) << "\n";
+    std::cout << JsonText(acc::ReportToJson(rep)) << "\n";
   } else {
     std::cout << acc::FormatReportText(rep);
   }
@@ -129,7 +130,9 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
   }
   if (writer) {
     for (const auto& t : acc::EvidenceTables(rep)) writer->WriteTable(t);
-    writer->EndRun(rep.partial ? RunStatus::kInterrupted : RunStatus::kComplete,
+    writer->EndRun(stalled       ? RunStatus::kFailed
+                   : rep.partial ? RunStatus::kInterrupted
+                                 : RunStatus::kComplete,
                    rep.partial ? rep.partial_reason : fmt::format("verdict {}", rep.status.name));
   }
   (void)ctx;
@@ -198,6 +201,11 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
         run.config_yaml = suite.yaml;
         writer->BeginRun(run);
       }
+      // A rank stopped mid-suite: rank 0's watchdog writes what was judged so
+      // far (report PARTIAL, evidence marked failed) before the job ends (6).
+      ro.on_stall = [&](const acc::ValidationReport& so_far, const std::string&) {
+        WriteOutputs(o, ctx, so_far, writer.get(), /*stalled=*/true);
+      };
       acc::ValidationReport rep = acc::RunSuite(comm, suite, ro);
       int code = 0;
       if (comm.rank() == 0) {

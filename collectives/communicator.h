@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -98,6 +99,34 @@ class Communicator {
 
   // Ends every rank of the job with `code` (MPI_Abort for MPI).
   [[noreturn]] virtual void Abort(int code) = 0;
+
+  // ---- progress watchdog (issue 15)
+  // Collective: from now on a helper thread per rank watches that every rank
+  // keeps running while the main threads are inside collectives. A rank
+  // silent for timeout_s (stopped, frozen) is named by rank 0, which calls
+  // on_stall(message) to keep the results so far and ends the job with exit
+  // 6. Returns false with *why when the backend cannot watch (MPI without
+  // MPI_THREAD_MULTIPLE); single-process backends need no watching (false,
+  // empty why).
+  using StallHandler = std::function<void(const std::string& message)>;
+  virtual bool WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) {
+    (void)timeout_s;
+    (void)on_stall;
+    if (why) why->clear();
+    return false;
+  }
+  // Stops watching (each rank on its own; says "done" so the others do not
+  // take it for a stop).
+  virtual void StopWatching() {}
+  // Main thread: one more step done (rank 0 names its step in a stall).
+  virtual void Progress(const std::string& step) { (void)step; }
+  // Rank 0: job ranks that stopped for a while (several beats missed) at
+  // some time in [t0, t1], steady-clock seconds, and came back.
+  virtual std::vector<int> SilentRanks(double t0, double t1) const {
+    (void)t0;
+    (void)t1;
+    return {};
+  }
 };
 
 }  // namespace cb::coll

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -24,6 +25,7 @@ double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoc
 constexpr int kTimeoutExit = 6;
 
 void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where) {
+  comm.Progress(where);
   std::vector<int> missing;
   if (comm.ArriveWithin(o.timeout_s, &missing)) return;
   auto name = [&](int r) {
@@ -395,6 +397,23 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
 
 BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const ProgressFn& progress) {
   BenchReport report;
+  // The progress watchdog (every rank): a rank that stops inside a collective
+  // is named and the results so far are kept; a rank that stops and resumes
+  // marks the measurements it delayed. Rank 0's watchdog thread reads the
+  // last consistent copy of the report.
+  std::mutex kept_mu;
+  BenchReport kept;
+  world.WatchProgress(
+      o.timeout_s,
+      [&](const std::string& why) {
+        std::lock_guard<std::mutex> lock(kept_mu);
+        if (o.on_stall) o.on_stall(kept, why);
+      },
+      &report.watch_note);
+  struct StopWatching {
+    Communicator& c;
+    ~StopWatching() { c.StopWatching(); }
+  } stop_watching{world};
   if (o.hang_rank == world.rank()) {
     // Self-test: this rank never joins; the watchdog must name it.
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
@@ -455,7 +474,9 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
       for (bool in_place : {false, true}) {
         if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
         Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
+        const double measure_start = Now();
         RankStats st = Measure(comm, o, op, size, in_place, send, recv, host, &slow_sleep);
+        const double measure_end = Now();
         std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
         std::vector<PerRankRow> discard;
         Timing t = Combine(comm, o, st, op, size, in_place, per_rank ? per_rank : &discard);
@@ -500,6 +521,7 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
           }
         }
         report.total_wrong += t.wrong;
+        if (world.rank() == 0) t.stalled_ranks = world.SilentRanks(measure_start, measure_end);
         (in_place ? r.in_place : r.out_of_place) = t;
         (in_place ? r.has_in_place : r.has_out_of_place) = true;
       }
@@ -515,7 +537,10 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
         }
         if (progress) progress(r);
         report.results.push_back(r);
+        std::lock_guard<std::mutex> lock(kept_mu);
+        kept = report;
       }
+      world.Progress(fmt::format("{} {} bytes done", Name(op), size));
     }
   }
   comm.Free(send);

@@ -24,6 +24,8 @@
 
 namespace cb::coll {
 
+struct BenchReport;
+
 struct BenchOptions {
   std::vector<OpKind> ops;
   bool p2p = false;
@@ -47,6 +49,9 @@ struct BenchOptions {
   int slow_rank = -1;
   double slow_fraction = 0;
   int hang_rank = -1;
+  // Rank 0, from the progress watchdog's thread when a rank stops
+  // responding: keep the results so far (the job then ends with exit 6).
+  std::function<void(const BenchReport& so_far, const std::string& why)> on_stall;
 };
 
 struct Timing {
@@ -56,6 +61,10 @@ struct Timing {
   std::vector<int> wrong_ranks;
   Summary rank_time;  // per rank and iteration (or per rank when asynchronous)
   std::vector<int> late_ranks;
+  // Ranks that stopped for a while during this measurement and came back
+  // (the progress watchdog missed their beats): the figure includes their
+  // stop and is not the fabric's.
+  std::vector<int> stalled_ranks;
 };
 
 struct SizeResult {
@@ -106,6 +115,7 @@ struct BenchReport {
   std::vector<P2pResult> p2p;
   int64_t total_wrong = 0;
   bool interrupted = false;  // SIGINT/SIGTERM: the sweep stopped early on every rank
+  std::string watch_note;    // why progress is not watched (empty when it is, or needs no watching)
   double avg_busbw = 0;      // nccl-tests' "Avg bus bandwidth": every row, in and out of place
 };
 

@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "core/error.h"
+#include "core/file_check.h"
 #include "core/version.h"
 
 namespace fs = std::filesystem;
@@ -642,9 +643,14 @@ std::string ConfigLoader::Resolve(const std::string& kind, const std::string& na
   if (LooksLikePath(name_or_path)) {
     fs::path p(name_or_path);
     if (p.is_relative() && !relative_to_dir.empty()) p = fs::path(relative_to_dir) / p;
-    std::error_code ec;
-    if (!fs::is_regular_file(p, ec)) {
+    // stat(2) only: a FIFO given as a path is refused, never opened (a read
+    // would block until someone writes to it).
+    const FileCheck check = CheckInputFile(p.string());
+    if (check.problem == FileProblem::kMissing) {
       throw ConfigError(fmt::format("{}: no such {} file", p.string(), kind));
+    }
+    if (check.problem != FileProblem::kNone) {
+      throw ConfigError(fmt::format("{}: {}; expected a {} file", p.string(), check.text, kind));
     }
     return p.string();
   }

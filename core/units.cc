@@ -203,7 +203,7 @@ double ParseQuantityOrThrow(std::string_view text, Dimension d, std::string_view
   return *v;
 }
 
-std::optional<double> ParseSize(std::string_view text, std::string* why) {
+std::optional<double> ParseSize(std::string_view text, std::string* why, double max_bytes) {
   std::string_view s = Trim(text);
   double number = 0;
   std::string_view unit;
@@ -231,6 +231,12 @@ std::optional<double> ParseSize(std::string_view text, std::string* why) {
   double v = number * factor;
   if (v < 0) {
     if (why) *why = fmt::format("size '{}' is negative", text);
+    return std::nullopt;
+  }
+  if (!(v <= max_bytes)) {
+    if (why) {
+      *why = fmt::format("size '{}' is too large: at most {} ({:.0f} bytes)", text, FormatBytes(max_bytes), max_bytes);
+    }
     return std::nullopt;
   }
   return v;
@@ -262,10 +268,10 @@ std::string FormatNumber(double v) {
 }
 
 std::string FormatBytes(double bytes) {
-  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+  static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
   int i = 0;
   double v = bytes;
-  while (std::fabs(v) >= 1024.0 && i < 5) {
+  while (std::fabs(v) >= 1024.0 && i < 6) {
     v /= 1024.0;
     ++i;
   }

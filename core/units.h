@@ -38,9 +38,17 @@ std::optional<double> ParseQuantity(std::string_view text, Dimension d, std::str
 // Same, throwing cb::ConfigError("<where>: ...") on failure.
 double ParseQuantityOrThrow(std::string_view text, Dimension d, std::string_view where);
 
+// The largest size ParseSize accepts unless told otherwise: 1 EiB (2^60
+// bytes). Far above any memory, and far enough below 2^63 that the value
+// converts to int64_t and size_t exactly and sums of two sizes cannot wrap.
+inline constexpr double kMaxSizeBytes = 1152921504606846976.0;
+
 // Byte sizes as nccl-tests writes them: "8", "1K", "64M", "1G" (binary
-// multiples), also any form ParseQuantity accepts for kBytes. Must be >= 0.
-std::optional<double> ParseSize(std::string_view text, std::string* why);
+// multiples), also any form ParseQuantity accepts for kBytes. Must be >= 0
+// and <= `max_bytes`; a larger value (18446744073709551616, which would wrap
+// to 0 as a 64-bit integer) is refused with the maximum in *why. This is the
+// one parser of size flags: every caller gets the same bounds check.
+std::optional<double> ParseSize(std::string_view text, std::string* why, double max_bytes = kMaxSizeBytes);
 
 // Human formatting: FormatQuantity(50e9, kBandwidth) == "50 GB/s";
 // FormatBytes(80 * 2^30) == "80 GiB" (binary for sizes, decimal for rates).

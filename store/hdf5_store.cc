@@ -18,6 +18,7 @@
 #include <tuple>
 
 #include "core/error.h"
+#include "core/file_check.h"
 #include "store/internal/file_util.h"
 #include "store/internal/h5_util.h"
 #include "store/internal/utf8.h"
@@ -128,14 +129,8 @@ H5Id OpenExistingResultsFile(const std::string& hdf5_path, const std::string& sh
 // Checks that `path` names an existing regular file; the message says what
 // is wrong in the words a user searches for.
 void CheckIsExistingFile(const std::string& path) {
-  struct stat st {};
-  if (stat(path.c_str(), &st) != 0) {
-    const int err = errno;
-    if (err == ENOENT || err == ENOTDIR) throw IoError(fmt::format("results file '{}': no such file", path));
-    throw IoError(fmt::format("cannot access results file '{}': {}", path, store_internal::ErrnoText(err)));
-  }
-  if (S_ISDIR(st.st_mode)) throw IoError(fmt::format("'{}' is a directory, not a results file", path));
-  if (!S_ISREG(st.st_mode)) throw IoError(fmt::format("'{}' is not a regular file", path));
+  const FileCheck check = CheckInputFile(path);
+  if (check.problem != FileProblem::kNone) throw IoError(fmt::format("results file '{}': {}", path, check.text));
 }
 
 // --- Writing ------------------------------------------------------------------
@@ -284,8 +279,18 @@ void WriteTableDataset(hid_t group, const Table& table, const std::string& path)
 }
 
 // Copy-on-write replaces the file through its directory, which would bypass a
-// read-only mode a user set to protect the file; honour it explicitly.
+// read-only mode a user set to protect the file; honour it explicitly. The
+// mode bits are checked first: access(2) says "writable" to root whatever
+// the mode, and a file nobody may write (chmod a-w, 0444) is read-only for
+// root too. A missing file (the first commit creates it) passes.
 void CheckExistingFileWritable(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0 && (st.st_mode & (S_IWUSR | S_IWGRP | S_IWOTH)) == 0) {
+    throw IoError(fmt::format(
+        "cannot write results to '{}': the file is read-only (mode {:04o}, no write permission for anyone); "
+        "chmod u+w it to append",
+        path, st.st_mode & 07777));
+  }
   if (faccessat(AT_FDCWD, path.c_str(), W_OK, AT_EACCESS) != 0 && (errno == EACCES || errno == EROFS)) {
     const int err = errno;
     throw IoError(fmt::format("cannot write results to '{}': the file is not writable ({})", path,

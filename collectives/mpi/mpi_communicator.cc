@@ -13,6 +13,7 @@
 
 #include "collectives/mpi/mpi_call.h"
 #include "collectives/mpi/mpi_device.h"
+#include "collectives/mpi/mpi_watchdog.h"
 #include "core/error.h"
 
 namespace cb::coll {
@@ -200,6 +201,7 @@ MpiCommunicator::MpiCommunicator(MPI_Comm parent) {
 }
 
 MpiCommunicator::~MpiCommunicator() {
+  watchdog_.reset();
   int finalized = 0;
   MPI_Finalized(&finalized);
   if (staging_) {
@@ -562,6 +564,36 @@ bool MpiCommunicator::ArriveWithin(double timeout_s, std::vector<int>* missing) 
     }
   }
   return false;
+}
+
+bool MpiCommunicator::WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) {
+  if (why) why->clear();
+  int level = MPI_THREAD_SINGLE;
+  Check(MPI_Query_thread(&level), "MPI_Query_thread");
+  // The same answer on every rank: the level is the job's.
+  if (level < MPI_THREAD_MULTIPLE) {
+    if (why) *why = "the MPI library gave no MPI_THREAD_MULTIPLE; only arrival is watched";
+    return false;
+  }
+  if (size_ == 1 || timeout_s <= 0) return false;
+  // Nested (validate watches the whole suite, its fabric checks' harness
+  // again): the outer watch stays, with its handler.
+  if (watch_depth_++ > 0) return watchdog_ != nullptr;
+  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(control_, ranks_, rank_, timeout_s, std::move(on_stall));
+  return true;
+}
+
+void MpiCommunicator::StopWatching() {
+  if (watch_depth_ > 0 && --watch_depth_ > 0) return;
+  watchdog_.reset();
+}
+
+void MpiCommunicator::Progress(const std::string& step) {
+  if (watchdog_) watchdog_->Progress(step);
+}
+
+std::vector<int> MpiCommunicator::SilentRanks(double t0, double t1) const {
+  return watchdog_ ? watchdog_->SilentRanks(t0, t1) : std::vector<int>{};
 }
 
 void MpiCommunicator::Abort(int code) {

@@ -40,7 +40,8 @@
 namespace cb::coll {
 namespace mpi_detail {
 class DeviceBuffers;  // mpi_device.h
-}
+class MpiWatchdog;    // mpi_watchdog.h
+}  // namespace mpi_detail
 
 class MpiCommunicator : public Communicator {
  public:
@@ -92,6 +93,11 @@ class MpiCommunicator : public Communicator {
   // verdict. A non-root rank waits for the verdict without a deadline.
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override;
   [[noreturn]] void Abort(int code) override;
+  // Needs MPI_THREAD_MULTIPLE (mpi_watchdog.h); otherwise false with *why.
+  bool WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) override;
+  void StopWatching() override;
+  void Progress(const std::string& step) override;
+  std::vector<int> SilentRanks(double t0, double t1) const override;
   // MPI_Comm_split of the control communicator; infos keep job ranks.
   std::unique_ptr<Communicator> Split(int color, int key) override;
 
@@ -126,6 +132,8 @@ class MpiCommunicator : public Communicator {
   int verdict_ = 0;                                    // outlives rank 0's Ibcast of it
   std::shared_ptr<mpi_detail::DeviceBuffers> device_;  // null: host buffers
   void* staging_ = nullptr;                            // in-place sendrecv on device buffers
+  std::unique_ptr<mpi_detail::MpiWatchdog> watchdog_;  // while WatchProgress is on
+  int watch_depth_ = 0;                                // nested WatchProgress calls
   size_t staging_bytes_ = 0;
 };
 

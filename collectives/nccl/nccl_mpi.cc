@@ -2,8 +2,8 @@
 // when the build has MPI (CB_NCCL_WITH_MPI).
 //
 // Creation, every step collective over MPI_COMM_WORLD:
-//   1. MPI_Init_thread (FUNNELED: only the thread that runs the benchmark
-//      calls MPI) unless already initialised; the control plane, an
+//   1. MPI_Init_thread (MULTIPLE: the progress watchdog's thread beats while
+//      the benchmark's thread waits) unless already initialised; the control plane, an
 //      MpiCommunicator (its own duplicated communicators);
 //   2. the device: the local rank (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID,
 //      MPI_LOCALRANKID, else the rank in MPI_Comm_split_type(SHARED)) modulo
@@ -112,7 +112,7 @@ class NcclMpiBackend : public Backend {
     if (finalized) throw RuntimeError("nccl backend: MPI was already finalised in this process; it cannot start again");
     if (!initialized) {
       int provided = 0;
-      mpi_detail::CheckMpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided), "MPI_Init_thread", where);
+      mpi_detail::CheckMpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread", where);
       finalize_ = true;
     }
     try {

@@ -572,7 +572,7 @@ def test_simulate_131k_full_mode_agrees_with_symmetric(run):
 @pytest.mark.parametrize("args,code,phrase", [
     (("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "nan"), 2,
      "out of range (must be"),
-    (("kernels", "--device", "host", "--bench", "stream", "--bytes", "18446744073709551615"), 2, "at most 1T"),
+    (("kernels", "--device", "host", "--bench", "stream", "--bytes", "18446744073709551615"), 2, "at most 1 TiB"),
     (("plan", "llama3-405b-16k", "--threads", "40000"), 2, "out of range (must be 0..1024)"),
     (("collectives", "--backend", "loopback", "--ranks", "100000"), 2, "out of range (must be 1..4096)"),
     (("compare", "dgx-h100-ndr", "--model", "llama3-70b", "--tokens", "1e300"), 2, "at most 1e16"),
@@ -593,3 +593,153 @@ def test_validate_refuses_nan_timeout_and_huge_suite_values(run, tmp_path):
     p = run("validate", "--suite", str(suite), timeout=60)
     assert_clean_error(p, 3, "out of range")
     assert "time_budget" in p.stderr or "threads" in p.stderr
+
+
+# ---------------------------------------------------------------- every outcome in the docs (issue 15, part 5)
+
+# 18446744073709551616 is 2^64: it used to wrap to 0 ("-b 8 is larger than -e 0").
+# Every size flag goes through one parser, which refuses it naming the flag, the
+# value and the maximum.
+@pytest.mark.parametrize("args,phrase", [
+    (("collectives", "--backend", "loopback", "-e", "18446744073709551616"),
+     "-e: size '18446744073709551616' is too large: at most 1 EiB (1152921504606846976 bytes)"),
+    (("collectives", "--backend", "loopback", "-b", "18446744073709551616"),
+     "-b: size '18446744073709551616' is too large: at most 1 EiB"),
+    (("collectives", "--backend", "loopback", "-i", "18446744073709551616"),
+     "-i: size '18446744073709551616' is too large: at most 1 EiB"),
+    (("collectives", "--backend", "loopback", "-e", "20000000000000000000000"), "-e: size '20000000000000000000000'"),
+    (("collectives", "--backend", "loopback", "-f", "1e300"), "--stepfactor: 1e300 is out of range (must be 1..1024)"),
+    (("collectives", "--backend", "loopback", "-f", "inf"), "out of range (must be 1..1024)"),
+    (("kernels", "--device", "host", "--bench", "stream", "--bytes", "18446744073709551616"),
+     "--bytes: size '18446744073709551616' is too large: at most 1 TiB (1099511627776 bytes)"),
+])
+def test_size_flags_past_64_bits_are_refused(run, args, phrase):
+    assert_clean_error(run(*args, timeout=60), 2, phrase)
+
+
+def kernels_results(run, tmp_path, name="r.h5"):
+    out = str(tmp_path / name)
+    p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out)
+    assert p.returncode == 0, p.stderr
+    return out
+
+
+# docs/cli.md, "Exit codes": 4 is a file problem. A missing results file is 4 for
+# calibrate as for report, and a run id the file does not hold is 4 too (the
+# reader's own "has no run"), naming the file and the runs it has.
+def test_report_unknown_run_is_a_file_problem(run, tmp_path):
+    out = kernels_results(run, tmp_path)
+    p = run("report", out, "--run", "nosuch")
+    assert_clean_error(p, 4, f"results file '{out}' has no run 'nosuch'; runs in the file:")
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+    assert rid in p.stderr
+
+
+def test_calibrate_missing_file_is_a_file_problem(run, tmp_path):
+    missing = str(tmp_path / "nope.h5")
+    assert_clean_error(run("calibrate", missing), 4, f"results file '{missing}': no such file")
+
+
+# Directories, FIFOs, devices and symbolic-link loops given as input files say
+# what they are, never "no such file", and a FIFO never makes the tool wait.
+@pytest.fixture
+def odd_paths(tmp_path):
+    d = tmp_path / "dir.yaml"
+    d.mkdir()
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    os.symlink("loop2.yaml", tmp_path / "loop1.yaml")
+    os.symlink("loop1.yaml", tmp_path / "loop2.yaml")
+    return {"dir": (str(d), "is a directory"), "fifo": (str(fifo), "is not a regular file (a FIFO)"),
+            "device": ("/dev/zero", "is not a regular file (a character device)"),
+            "loop": (str(tmp_path / "loop1.yaml"), "too many levels of symbolic links")}
+
+
+@pytest.mark.parametrize("what", ["dir", "fifo", "device", "loop"])
+@pytest.mark.parametrize("command,code", [
+    (("report",), 4), (("calibrate",), 4), (("config", "check", "model"), 3), (("config", "show", "cluster"), 3),
+    (("simulate",), 3), (("validate", "--suite"), 3),
+])
+def test_input_paths_that_are_not_files_say_what_they_are(run, odd_paths, what, command, code):
+    path, phrase = odd_paths[what]
+    p = run(*command, path, timeout=20)
+    assert_clean_error(p, code, path, phrase)
+    assert "no such" not in p.stderr
+
+
+# --format json is valid UTF-8 whatever bytes a name holds: an invalid byte
+# becomes U+FFFD (it used to make the JSON library throw: exit 5).
+def test_json_output_is_valid_utf8_with_invalid_bytes_in_names(cb_bin, tmp_path):
+    scenario = tmp_path / "s.yaml"
+    scenario.write_bytes(b"name: bad\xff\xfename\nmodel: llama3-8b\ncluster: dgx-h100-ndr\n"
+                         b"parallelism: {tp: 1, pp: 1, dp: 8}\ntraining: {seq_len: 2048, global_batch: 64}\n")
+    for args in (("simulate", scenario, "--format", "json"), ("config", "show", "scenario", scenario, "--format", "json")):
+        p = subprocess.run([cb_bin, *map(str, args)], capture_output=True, timeout=120)
+        assert p.returncode == 0, p.stderr
+        j = json.loads(p.stdout.decode("utf-8"))  # strict: raises on an invalid byte
+        assert "bad\ufffd\ufffdname" in json.dumps(j, ensure_ascii=False)
+    suite = tmp_path / "suite.yaml"
+    suite.write_bytes(open(os.path.join(CONFIGS, "suites", "host-cpu.yaml"), "rb").read()
+                      .replace(b"name: host-cpu", b"name: suite\xff", 1))
+    p = subprocess.run([cb_bin, "validate", "--suite", str(suite), "--format", "json", "-q"],
+                       capture_output=True, timeout=120)
+    assert p.returncode in (0, 1), p.stderr
+    assert json.loads(p.stdout.decode("utf-8"))["suite"]["name"] == "suite\ufffd"
+
+
+def test_config_show_json_is_the_effective_document(run):
+    p = run("config", "show", "scenario", "llama3-405b-16k", "--set", "cluster.gpus=1024", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert j["cluster"]["gpus"] == 1024 and j["cluster"]["scale_out"]["nic_bandwidth"] == 50000000000
+
+
+# Markdown reports escape names: raw HTML shows as text, '|' stays in its table
+# cell, a newline does not end the row or the heading.
+HOSTILE = '<script>alert(1)</script> a|b\\nc'
+
+
+def assert_markdown_escaped(text):
+    assert "<script>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; a\\|b c" in text
+
+
+def test_validate_markdown_report_escapes_names(run, tmp_path):
+    suite = tmp_path / "suite.yaml"
+    suite.write_text(open(os.path.join(CONFIGS, "suites", "host-cpu.yaml")).read()
+                     .replace("name: host-cpu", f'name: "{HOSTILE}"', 1)
+                     .replace("name: gemm-fp64", 'name: "gemm|fp64"', 1))
+    md = tmp_path / "r.md"
+    p = run("validate", "--suite", suite, "--report", md, "-q", timeout=120)
+    assert p.returncode in (0, 1), p.stderr
+    text = md.read_text()
+    assert_markdown_escaped(text)
+    assert text.splitlines()[0] == "# Acceptance report: &lt;script&gt;alert(1)&lt;/script&gt; a\\|b c"
+    checks = text[text.index("## Checks"):]
+    (row,) = [l for l in checks.splitlines() if l.startswith("| gemm")]
+    assert row.startswith("| gemm\\|fp64 |") and row.replace("\\|", "").count("|") == 8  # 7 cells
+
+
+def test_compare_markdown_report_escapes_names(run, tmp_path):
+    cluster = tmp_path / "c.yaml"
+    cluster.write_text(open(os.path.join(CONFIGS, "clusters", "dgx-h100-ndr.yaml")).read()
+                       .replace("name: DGX H100 NDR 16k", f'name: "{HOSTILE}"', 1))
+    md = tmp_path / "c.md"
+    p = run("compare", cluster, "--model", "llama3-8b", "--tokens", "1T", "--report", md, "-q", timeout=300)
+    assert p.returncode == 0, p.stderr
+    text = md.read_text()
+    assert_markdown_escaped(text)
+    header = [l for l in text.splitlines() if l.startswith("| |")][0]
+    assert header.replace("\\|", "").count("|") == 3  # the row label and one buildout
+
+
+# docs/results-schema.md: a results file nobody may write is refused, also for
+# root (whom access(2) lets write anything); the file is left as it was.
+def test_read_only_results_file_is_refused_even_as_root(run, tmp_path):
+    out = kernels_results(run, tmp_path)
+    before = open(out, "rb").read()
+    os.chmod(out, 0o444)
+    p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "-q", "-o", out)
+    assert_clean_error(p, 4, out, "is read-only (mode 0444")
+    assert open(out, "rb").read() == before

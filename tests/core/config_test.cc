@@ -1,6 +1,7 @@
 #include "core/config.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -124,6 +125,26 @@ TEST_F(TempDir, ErrorsInsideReferencedFileNameThatFile) {
   std::string e = ErrorOf([&] { Shipped().Load("cluster", c); });
   EXPECT_NE(e.find(g + ":4:1: unknown key 'gpu.bogus'"), std::string::npos) << e;
   EXPECT_NE(e.find(c + ":2:6"), std::string::npos) << e;  // and where it was referenced from
+}
+
+// A path that is not a regular file is named for what it is, not "no such
+// file"; a FIFO is refused without being opened (reading it would block).
+TEST_F(TempDir, PathsThatAreNotFilesSayWhatTheyAre) {
+  fs::create_directory(dir_ / "d.yaml");
+  std::string e = ErrorOf([&] { Shipped().Load("model", PathIn("d.yaml")); });
+  EXPECT_NE(e.find(PathIn("d.yaml") + ": is a directory; expected a model file"), std::string::npos) << e;
+  ASSERT_EQ(mkfifo(PathIn("f.yaml").c_str(), 0600), 0);
+  e = ErrorOf([&] { Shipped().Load("suite", PathIn("f.yaml")); });
+  EXPECT_NE(e.find(PathIn("f.yaml") + ": is not a regular file (a FIFO); expected a suite file"), std::string::npos)
+      << e;
+  e = ErrorOf([&] { Shipped().Load("scenario", "/dev/zero"); });
+  EXPECT_NE(e.find("/dev/zero: is not a regular file (a character device)"), std::string::npos) << e;
+  fs::create_symlink("b.yaml", dir_ / "a.yaml");
+  fs::create_symlink("a.yaml", dir_ / "b.yaml");
+  e = ErrorOf([&] { Shipped().Load("cluster", PathIn("a.yaml")); });
+  EXPECT_NE(e.find(PathIn("a.yaml") + ": too many levels of symbolic links"), std::string::npos) << e;
+  e = ErrorOf([&] { Shipped().Load("model", PathIn("nope.yaml")); });
+  EXPECT_NE(e.find(PathIn("nope.yaml") + ": no such model file"), std::string::npos) << e;
 }
 
 TEST(Config, UnknownNameListsKnownOnes) {

@@ -66,6 +66,25 @@ TEST(Units, NcclTestsSizesAreBinary) {
   EXPECT_FALSE(ParseSize("5X", &why));
 }
 
+// 18446744073709551616 is 2^64: as a 64-bit size it wrapped to 0 and
+// `collectives -e 18446744073709551616` ran as "-e 0". Every size above the
+// maximum (1 EiB = 2^60 unless the caller names a smaller one) is refused
+// with the value and the maximum in the reason.
+TEST(Units, SizesThatDoNotFitIn64BitsAreRefusedWithTheMaximum) {
+  std::string why;
+  EXPECT_FALSE(ParseSize("18446744073709551616", &why));
+  EXPECT_NE(why.find("'18446744073709551616' is too large: at most 1 EiB (1152921504606846976 bytes)"),
+            std::string::npos)
+      << why;
+  EXPECT_FALSE(ParseSize("20000000000000000000", &why));
+  EXPECT_FALSE(ParseSize("1048577T", &why));  // 2^60 + 2^40
+  EXPECT_FALSE(ParseSize("1e300", &why));
+  EXPECT_DOUBLE_EQ(*ParseSize("1048576T", &why), kMaxSizeBytes);  // exactly 2^60
+  EXPECT_FALSE(ParseSize("2T", &why, /*max_bytes=*/1099511627776.0));
+  EXPECT_NE(why.find("at most 1 TiB (1099511627776 bytes)"), std::string::npos) << why;
+  EXPECT_DOUBLE_EQ(*ParseSize("1T", &why, 1099511627776.0), 1099511627776.0);
+}
+
 TEST(Units, FormatsForHumans) {
   EXPECT_EQ(FormatQuantity(50e9, Dimension::kBandwidth), "50 GB/s");
   EXPECT_EQ(FormatQuantity(989e12, Dimension::kFlopRate), "989 TFLOP/s");

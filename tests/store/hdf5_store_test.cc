@@ -459,6 +459,50 @@ TEST_F(Hdf5StoreTest, WriterRejectsDirectoriesAndMissingOrBogusParents) {
   EXPECT_THAT(message, HasSubstr("is not a directory"));
 }
 
+// A results file nobody may write (chmod a-w, mode 0444) is refused for
+// appending, at construction and at every commit, even for root: access(2)
+// says "writable" to root whatever the mode, and the copy-and-rename commit
+// would replace the file through its directory. The file is left unchanged.
+TEST_F(Hdf5StoreTest, WriterRefusesAReadOnlyFileEvenAsRoot) {
+  const std::string path = PathIn("ro.h5");
+  {
+    Hdf5Writer writer(path);
+    writer.BeginRun(SampleRun("r1"));
+    writer.EndRun(RunStatus::kComplete, "");
+  }
+  const std::string before = ReadFileBytes(path);
+  ASSERT_EQ(chmod(path.c_str(), 0444), 0);
+  std::string message = IoErrorMessage([&] { Hdf5Writer w(path); });
+  EXPECT_THAT(message, HasSubstr(path));
+  EXPECT_THAT(message, HasSubstr("is read-only (mode 0444"));
+
+  // Made read-only after the writer was created: the commit refuses.
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  Hdf5Writer writer(path);
+  ASSERT_EQ(chmod(path.c_str(), 0444), 0);
+  message = IoErrorMessage([&] { writer.BeginRun(SampleRun("r2")); });
+  EXPECT_THAT(message, HasSubstr("is read-only"));
+  EXPECT_EQ(ReadFileBytes(path), before);
+  EXPECT_TRUE(TempFilesNextTo(path).empty());
+
+  // One write bit (for anyone) is enough for the mode check; access(2) then decides.
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  EXPECT_NO_THROW(Hdf5Writer{path});
+}
+
+// A FIFO, a device or a symbolic-link loop is named for what it is; the
+// reader never opens a FIFO (it would wait for a writer forever).
+TEST_F(Hdf5StoreTest, ReaderNamesFifosDevicesAndSymlinkLoops) {
+  const std::string fifo = PathIn("fifo.h5");
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THAT(IoErrorMessage([&] { Hdf5Reader r(fifo); }), HasSubstr("is not a regular file (a FIFO)"));
+  EXPECT_THAT(IoErrorMessage([&] { Hdf5Reader r("/dev/zero"); }),
+              HasSubstr("is not a regular file (a character device)"));
+  std::filesystem::create_symlink("b.h5", PathIn("a.h5"));
+  std::filesystem::create_symlink("a.h5", PathIn("b.h5"));
+  EXPECT_THAT(IoErrorMessage([&] { Hdf5Reader r(PathIn("a.h5")); }), HasSubstr("too many levels of symbolic links"));
+}
+
 TEST_F(Hdf5StoreTest, WritesThroughASymbolicLink) {
   const std::string target = PathIn("real.h5");
   const std::string link = PathIn("link.h5");

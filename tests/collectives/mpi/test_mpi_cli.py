@@ -4,6 +4,7 @@ ranks; injections; watchdog; bad input gives the same exit code on every
 rank, printed once."""
 import json
 import os
+import signal
 import subprocess
 import time
 
@@ -150,3 +151,87 @@ def test_cuda_aware_override(tmp_path, monkeypatch):
     if p.returncode != 0:  # vouched for: only the build or a missing GPU can still refuse
         assert p.returncode == 2 and ("no GPU visible" in p.stderr or "this build has no CUDA" in p.stderr), p.stderr
         assert "CUDA-aware" not in p.stderr.split("cannot use device buffers")[-1], p.stderr
+
+
+def _rank_pid(rank, launcher, deadline_s=30):
+    """PID of the clusterbench process that is MPI rank `rank` of the job `launcher` (mpirun) started (as a tester finds it to kill -STOP it)."""
+    t0 = time.time()
+    while time.time() - t0 < deadline_s:
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if not open(f"/proc/{pid}/cmdline", "rb").read().startswith(CB.encode()):
+                    continue
+                # A child of this job's mpirun, not a process of an earlier job still being torn down.
+                if int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1]) != launcher:
+                    continue
+                if f"OMPI_COMM_WORLD_RANK={rank}".encode() in open(f"/proc/{pid}/environ", "rb").read().split(b"\0"):
+                    return int(pid)
+            except OSError:
+                pass
+        time.sleep(0.05)
+    return None
+
+
+def _start(tmp_path, timeout_s, out):
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    # Long enough that the stop lands inside the sweep: thousands of
+    # iterations per size up to 1 MiB.
+    args = [MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "8", "-e", "1M",
+            "-n", "3000", "--timeout", str(timeout_s), "-o", str(out), "--format", "json"]
+    return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def test_stopped_rank_is_named_and_results_kept(tmp_path):
+    """Issue 15: a rank stopped (SIGSTOP) inside the sweep, while the others wait in a collective, is named by
+    rank 0 with host and device within about --timeout; the job ends with 6 and the results so far are in the
+    file, marked failed with the watchdog's message."""
+    out = tmp_path / "stall.h5"
+    t0 = time.time()
+    p = _start(tmp_path, 4, out)
+    pid = _rank_pid(2, p.pid)
+    assert pid, "rank 2 not found"
+    time.sleep(1.5)
+    os.kill(pid, signal.SIGSTOP)
+    try:
+        _, err = p.communicate(timeout=90)
+    finally:
+        if p.poll() is None:
+            p.kill()
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    assert p.returncode == 6, err
+    assert "rank 2" in err and "stopped responding" in err, err
+    assert time.time() - t0 < 45
+    import h5py
+    with h5py.File(out, "r") as f:
+        (run,) = f["runs"].values()
+        assert run.attrs["status"] == "failed"
+        assert "rank 2" in run.attrs["message"]
+        assert len(run["collectives"]) > 0
+
+
+def test_stopped_and_resumed_rank_marks_what_it_delayed(tmp_path):
+    """Issue 15: a rank stopped for 4 s and resumed (within --timeout) does not end the job, but the measurement
+    it delayed names it in stalled_ranks (JSON, HDF5) and a warning says so: never silently averaged."""
+    out = tmp_path / "resume.h5"
+    p = _start(tmp_path, 60, out)
+    pid = _rank_pid(2, p.pid)
+    assert pid, "rank 2 not found"
+    time.sleep(1.5)
+    os.kill(pid, signal.SIGSTOP)
+    time.sleep(4)
+    os.kill(pid, signal.SIGCONT)
+    so, err = p.communicate(timeout=180)
+    assert p.returncode == 0, err
+    stalled = [r for r in json.loads(so)["results"] if r["stalled_ranks"]]
+    assert stalled and all(r["stalled_ranks"] == [2] for r in stalled), stalled
+    assert "rank 2" in err and "stopped and resumed" in err
+    import h5py
+    with h5py.File(out, "r") as f:
+        (run,) = f["runs"].values()
+        assert any(s == b"2" or s == "2" for s in run["collectives"]["stalled_ranks"])

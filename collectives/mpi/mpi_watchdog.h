@@ -1,0 +1,84 @@
+// Progress watchdog of an MPI job (issue 15): a helper thread on every rank
+// that keeps beating while the main thread is blocked in a collective, so a
+// rank that stops (SIGSTOP, a frozen host, a preempted VM) is noticed by the
+// others even though every live rank is stuck inside the same MPI call.
+//
+// Protocol, on its own duplicate of the parent communicator (needs
+// MPI_THREAD_MULTIPLE: the main thread keeps calling MPI):
+//   every rank != 0 sends its progress count to rank 0 every period P;
+//   rank 0 sends a beat to every other rank every P;
+//   a rank leaving normally sends -1 ("done"), so the end of a job never
+//   looks like a stop.
+// Rank 0 names every rank silent for timeout_s (host and device), calls the
+// stall handler (to keep the results so far) and ends the job with exit 6.
+// A rank that hears nothing from rank 0 for timeout_s + 2P says so and ends
+// the job with exit 6. A rank silent for 3P or more and then back (stopped
+// and resumed) is remembered with the interval: SilentRanks() lets the
+// harness mark the measurements it delayed.
+//
+// P = timeout_s / 20, within 50 ms .. 1 s: rank 0 receives N/P small messages
+// per second (N ranks), like the arrival watchdog's O(N) per check.
+#ifndef CLUSTERBENCH_COLLECTIVES_MPI_MPI_WATCHDOG_H_
+#define CLUSTERBENCH_COLLECTIVES_MPI_MPI_WATCHDOG_H_
+
+#include <mpi.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "collectives/communicator.h"
+
+namespace cb::coll::mpi_detail {
+
+class MpiWatchdog {
+ public:
+  using StallHandler = std::function<void(const std::string& message)>;
+  // Collective over `parent` (it duplicates it). MPI must provide
+  // MPI_THREAD_MULTIPLE.
+  MpiWatchdog(MPI_Comm parent, const std::vector<RankInfo>& ranks, int rank, double timeout_s, StallHandler on_stall);
+  ~MpiWatchdog();  // says "done", stops the thread, frees the communicator
+  MpiWatchdog(const MpiWatchdog&) = delete;
+  MpiWatchdog& operator=(const MpiWatchdog&) = delete;
+
+  // Main thread: one more step done; `step` says where rank 0 is when it
+  // reports a stall.
+  void Progress(const std::string& step);
+  // Rank 0: ranks (job ranks) silent for 3P or more at some time in [t0, t1]
+  // (steady-clock seconds), or silent now since before t1.
+  std::vector<int> SilentRanks(double t0, double t1) const;
+  double period() const { return period_; }
+
+ private:
+  void Run();
+  void Record(int from, int64_t beat, double now);
+  [[noreturn]] void Stall(const std::vector<int>& silent, double now);
+
+  struct Gap {
+    int rank;
+    double from, to;
+  };
+
+  MPI_Comm comm_ = MPI_COMM_NULL;
+  std::vector<RankInfo> ranks_;
+  int rank_ = 0, size_ = 1;
+  double timeout_s_ = 0, period_ = 1;
+  StallHandler on_stall_;
+
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> progress_{0};
+  mutable std::mutex mu_;
+  std::string step_;               // guarded by mu_
+  std::vector<double> last_seen_;  // rank 0: per rank; others: [0] = rank 0; guarded by mu_
+  std::vector<char> done_;         // ranks that said "done"; guarded by mu_
+  std::vector<Gap> gaps_;          // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace cb::coll::mpi_detail
+
+#endif  // CLUSTERBENCH_COLLECTIVES_MPI_MPI_WATCHDOG_H_
