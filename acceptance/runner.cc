@@ -22,6 +22,8 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+// The steady clock in seconds, as the progress watchdog keeps its intervals.
+double SteadySeconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
 // ---------------------------------------------------------------- control plane helpers
 
@@ -430,6 +432,7 @@ void Runner::RunLocalCheck(int index) {
   for (int round = 0; round < max_rounds && !stop_; ++round) {
     std::vector<Round> mine(units.size());
     std::vector<bool> measured(units.size(), false);
+    const double round_start = SteadySeconds();
     for (int s = 0; s < slots; ++s) {
       if (s == slot && measure.count(me) && !Interrupted()) {
         for (size_t i = 0; i < units.size(); ++i) {
@@ -451,10 +454,22 @@ void Runner::RunLocalCheck(int index) {
     std::vector<double> all = comm_.Gather(rec);
     std::vector<int> again;
     if (me == 0) {
+      // A rank that stopped during the round and came back (the progress
+      // watchdog missed its beats) measured its own stop: its round is
+      // discarded, never judged (the unit is judged on its other rounds).
+      const std::vector<int> stalled = comm_.SilentRanks(round_start, SteadySeconds());
       for (size_t k = 0; k < results.size(); ++k) {
         const auto [r, i] = owner[k];
         const double* p = &all[(static_cast<size_t>(r) * max_units + i) * kRecord];
-        if (p[9] != 0) AddRound(&results[k], FromRecord(p));
+        if (p[9] == 0) continue;
+        if (std::find(stalled.begin(), stalled.end(), r) != stalled.end()) {
+          if (o_.progress) {
+            o_.progress(fmt::format("{}: round {} of {} discarded: rank {} stopped during it and resumed", c.name,
+                                    round + 1, results[k].label, r));
+          }
+          continue;
+        }
+        AddRound(&results[k], FromRecord(p));
       }
       std::vector<UnitData> data;
       for (const auto& u : results) data.push_back(u.data);

@@ -331,6 +331,13 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
       std::fprintf(stderr, "clusterbench: watchdog: kept %zu result row(s) in %s\n", so_far.results.size(),
                    o.out.output.c_str());
     };
+    b.on_interrupt = [&](const coll::BenchReport& so_far) {
+      if (o.out.output.empty()) return;
+      WriteResults(o, ctx, comm, b, so_far, RunStatus::kInterrupted,
+                   "interrupted by signal inside a measurement; results so far kept");
+      std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s) in %s\n", so_far.results.size(),
+                   o.out.output.c_str());
+    };
     coll::BenchReport rep = coll::RunBenchmark(comm, b, progress);
     if (r0 && !rep.watch_note.empty() && !o.out.quiet) {
       std::fprintf(stderr, "clusterbench: note: %s\n", rep.watch_note.c_str());
@@ -461,7 +468,7 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         std::fprintf(stderr, "clusterbench: error: %lld wrong element(s); seen by %s\n",
                      static_cast<long long>(rep.total_wrong), who.c_str());
       }
-      if (!o.out.output.empty()) {
+      if (!o.out.output.empty() && !rep.interrupt_kept) {
         WriteResults(o, ctx, comm, b, rep,
                      rep.interrupted   ? RunStatus::kInterrupted
                      : rep.total_wrong ? RunStatus::kFailed

@@ -25,6 +25,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/node_info.h"
 #include "core/stats.h"
 #include "core/table.h"
 #include "core/units.h"
@@ -168,12 +169,6 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeakRow, at, r)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CopyRow, at, r)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceRow, at, id, before, after, spec_note)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Results, gemm, stream, peak, copy, devices)
-
-std::string HostName() {
-  char buf[256] = {0};
-  if (gethostname(buf, sizeof buf - 1) != 0) return "this host";
-  return buf;
-}
 
 // ------------------------------------------------------------ spec figures
 

@@ -11,6 +11,7 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "core/gpu_match.h"
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/compute/gpu_perf.h"
@@ -43,11 +44,6 @@ struct Rows {
   }
 };
 
-std::string Lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
-}
-
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -56,23 +52,17 @@ std::string Join(const std::vector<std::string>& v) {
 
 std::string Join(const std::set<std::string>& v) { return Join(std::vector<std::string>(v.begin(), v.end())); }
 
-// The shipped gpu config whose `match` strings occur in the device name.
+// The shipped gpu config of the device: the longest `match` string wins and
+// a tie matches none (core/gpu_match.h, the rule kernels uses too), so
+// "NVIDIA GB200" is GB200, not B200.
 void MatchGpu(Profile* p) {
   if (p->device == "host") return;
-  ConfigLoader loader;
-  for (const auto& name : loader.Available("gpu")) {
-    ConfigNode g = loader.Load("gpu", name);
-    const ConfigNode* match = g.Find("match");
-    if (!match) continue;
-    for (const ConfigNode& m : match->items()) {
-      if (Lower(p->device).find(Lower(m.AsString())) != std::string::npos) {
-        p->gpu = g.at("name").AsString();
-        p->sm_count = static_cast<int>(g.GetInt("sm_count", 0));
-        p->architecture = g.GetString("architecture", "");
-        return;
-      }
-    }
-  }
+  std::string note;
+  const std::optional<ConfigNode> g = FindGpuDocument(p->device, ConfigLoader(), &note);
+  if (!g) return;
+  p->gpu = g->at("name").AsString();
+  p->sm_count = static_cast<int>(g->GetInt("sm_count", 0));
+  p->architecture = g->GetString("architecture", "");
 }
 
 struct GemmKey {

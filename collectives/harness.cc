@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -21,8 +22,10 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
-// Exit code when a rank never arrives (docs/cli.md: watchdog).
-constexpr int kTimeoutExit = 6;
+// Seconds between a signal and the keeper writing the results so far when
+// the ranks have not agreed to stop by then (OpenMPI's mpirun sends SIGKILL
+// about a second after the SIGTERM it relays).
+constexpr double kInterruptGrace = 0.3;
 
 void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where) {
   comm.Progress(where);
@@ -51,7 +54,7 @@ void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where)
                  where.c_str(), o.timeout_s, name(comm.rank()).c_str());
   }
   std::fflush(stderr);
-  comm.Abort(kTimeoutExit);
+  comm.Abort(static_cast<int>(ExitCode::kTimeout));
 }
 
 // Pointers into the two buffers for one op, size and placement, laid out as
@@ -414,6 +417,42 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     Communicator& c;
     ~StopWatching() { c.StopWatching(); }
   } stop_watching{world};
+  // The interrupt keeper (rank 0): a signal the ranks do not agree on within
+  // the grace (they are inside a long measurement) gets the results so far
+  // written from here, before a launcher's SIGKILL can take them.
+  std::atomic<bool> finished{false}, keeper_wrote{false};
+  std::thread keeper;
+  if (world.rank() == 0 && o.on_interrupt) {
+    keeper = std::thread([&] {
+      double since = -1;
+      while (!finished) {
+        if (Interrupted()) {
+          if (since < 0) since = Now();
+          if (Now() - since > kInterruptGrace) {
+            std::lock_guard<std::mutex> lock(kept_mu);
+            BenchReport so_far = kept;
+            so_far.interrupted = true;
+            try {
+              o.on_interrupt(so_far);
+              keeper_wrote = true;
+            } catch (const std::exception& e) {
+              std::fprintf(stderr, "clusterbench: error: could not keep the results so far: %s\n", e.what());
+            }
+            return;
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  struct JoinKeeper {
+    std::atomic<bool>& finished;
+    std::thread& t;
+    ~JoinKeeper() {
+      finished = true;
+      if (t.joinable()) t.join();
+    }
+  } join_keeper{finished, keeper};
   if (o.hang_rank == world.rank()) {
     // Self-test: this rank never joins; the watchdog must name it.
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
@@ -547,6 +586,9 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   comm.Free(recv);
   if (o.p2p && !report.interrupted) report.p2p = RunP2p(world, o);
   report.avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
+  finished = true;
+  if (keeper.joinable()) keeper.join();
+  report.interrupt_kept = keeper_wrote;
   return report;
 }
 

@@ -52,6 +52,12 @@ struct BenchOptions {
   // Rank 0, from the progress watchdog's thread when a rank stops
   // responding: keep the results so far (the job then ends with exit 6).
   std::function<void(const BenchReport& so_far, const std::string& why)> on_stall;
+  // Rank 0, from a keeper thread when SIGINT/SIGTERM arrived and the ranks
+  // did not reach their next agreement within kInterruptGrace: keep the
+  // results so far (status interrupted). Under mpirun a signal to the launcher
+  // becomes SIGTERM to every rank, then SIGKILL about a second later: a long
+  // measurement would otherwise lose everything.
+  std::function<void(const BenchReport& so_far)> on_interrupt;
 };
 
 struct Timing {
@@ -114,9 +120,10 @@ struct BenchReport {
   std::string group_init_method;  // --split: how the groups were created (Communicator::init_method)
   std::vector<P2pResult> p2p;
   int64_t total_wrong = 0;
-  bool interrupted = false;  // SIGINT/SIGTERM: the sweep stopped early on every rank
-  std::string watch_note;    // why progress is not watched (empty when it is, or needs no watching)
-  double avg_busbw = 0;      // nccl-tests' "Avg bus bandwidth": every row, in and out of place
+  bool interrupted = false;     // SIGINT/SIGTERM: the sweep stopped early on every rank
+  std::string watch_note;       // why progress is not watched (empty when it is, or needs no watching)
+  bool interrupt_kept = false;  // on_interrupt already wrote the results so far (do not write them again)
+  double avg_busbw = 0;         // nccl-tests' "Avg bus bandwidth": every row, in and out of place
 };
 
 // Called on rank 0 after each size, for streaming output.

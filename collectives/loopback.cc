@@ -18,6 +18,7 @@
 #include "collectives/backend.h"
 #include "collectives/thread_group.h"
 #include "core/error.h"
+#include "core/node_info.h"
 
 namespace cb::coll {
 namespace {
@@ -27,8 +28,7 @@ namespace {
 class Shared {
  public:
   explicit Shared(int n) : group_(n), slots_(static_cast<size_t>(n)) {
-    char host[256] = {0};
-    gethostname(host, sizeof host - 1);
+    const std::string host = HostName();
     for (int r = 0; r < n; ++r) infos_.push_back({r, host, fmt::format("cpu (thread {})", r)});
   }
   explicit Shared(std::vector<RankInfo> infos)

@@ -22,11 +22,15 @@ std::string TrimCopy(const std::string& s) {
 
 }  // namespace
 
+std::string HostName() {
+  char host[256] = {0};
+  if (gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') return "unknown-host";
+  return host;
+}
+
 NodeInfo CollectHostInfo() {
   NodeInfo info;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  info.hostname = host;
+  info.hostname = HostName();
   struct utsname u;
   if (uname(&u) == 0) info.kernel = fmt::format("{} {} {}", u.sysname, u.release, u.machine);
 

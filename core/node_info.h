@@ -49,6 +49,10 @@ struct NodeInfo {
 // Host part: /proc/cpuinfo, /proc/meminfo, uname, /etc/os-release.
 NodeInfo CollectHostInfo();
 
+// This machine's host name (gethostname), or "unknown-host" when it has none:
+// the one owner of the rule (run ids, rank infos, temp-file names, reports).
+std::string HostName();
+
 nlohmann::json NodeInfoToJson(const NodeInfo& info);
 std::string FormatNodeInfo(const NodeInfo& info);
 

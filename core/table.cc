@@ -1,4 +1,5 @@
 #include "core/table.h"
+#include "core/node_info.h"
 
 #include <unistd.h>
 
@@ -100,8 +101,7 @@ std::string MakeRunId(const std::string& host) {
 
 RunInfo MakeRunInfo(const std::string& kind, const std::string& command_line) {
   RunInfo info;
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
+  const std::string host = HostName();
   info.id = MakeRunId(host);
   info.kind = kind;
   info.start_time = NowIso8601();

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "core/gpu_match.h"
 
 namespace cb {
 
@@ -28,12 +29,6 @@ struct GpuSpec {
   // A peak figure, or 0 when the datasheet does not give it.
   double Peak(const std::string& key) const;
 };
-
-// Pure matching: candidates are (document name, its match substrings).
-// Returns the winning document name, or nullopt with `note` saying why.
-std::optional<std::string> MatchGpuName(const std::string& device_name,
-                                        const std::vector<std::pair<std::string, std::vector<std::string>>>& candidates,
-                                        std::string* note);
 
 // Loads every gpu document the loader can see and matches `device_name`.
 std::optional<GpuSpec> FindGpuSpec(const std::string& device_name, const ConfigLoader& loader, std::string* note);

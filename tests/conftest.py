@@ -10,3 +10,32 @@ def cb_bin():
     if not path or not os.access(path, os.X_OK):
         pytest.fail("CB_BIN must name the clusterbench executable (CTest sets it)")
     return path
+
+
+@pytest.fixture
+def rank_pid():
+    """find(binary, rank, launcher): the PID of the process running `binary` that is MPI rank `rank` of the job
+    that `launcher` (mpirun's PID) started, as a tester finds it to kill -STOP it; None after 30 s."""
+    import time
+
+    def find(binary, rank, launcher, deadline_s=30):
+        t0 = time.time()
+        while time.time() - t0 < deadline_s:
+            for pid in os.listdir("/proc"):
+                if not pid.isdigit():
+                    continue
+                try:
+                    if not open(f"/proc/{pid}/cmdline", "rb").read().startswith(binary.encode()):
+                        continue
+                    # A child of this job's mpirun, not a process of an earlier job still being torn down.
+                    if int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1]) != launcher:
+                        continue
+                    env = open(f"/proc/{pid}/environ", "rb").read().split(b"\0")
+                    if f"OMPI_COMM_WORLD_RANK={rank}".encode() in env:
+                        return int(pid)
+                except OSError:
+                    pass
+            time.sleep(0.05)
+        return None
+
+    return find

@@ -7,6 +7,7 @@
 #include <cstdlib>
 
 #include "collectives/mpi/mpi_call.h"
+#include "core/error.h"
 
 namespace cb::coll::mpi_detail {
 namespace {
@@ -104,7 +105,7 @@ void MpiWatchdog::Stall(const std::vector<int>& silent, double now) {
   }
   std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
   std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, 6);
+  MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::kTimeout));
   std::abort();
 }
 

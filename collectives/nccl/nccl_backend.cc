@@ -2,6 +2,7 @@
 // -g N GPUs, one thread per GPU, communicators from ncclCommInitAll, the
 // control plane a ThreadGroup.
 #include "collectives/nccl/nccl_backend.h"
+#include "core/node_info.h"
 
 #include <unistd.h>
 
@@ -24,12 +25,6 @@
 
 namespace cb::coll {
 namespace nccl_detail {
-
-std::string HostName() {
-  char host[256] = {0};
-  gethostname(host, sizeof host - 1);
-  return host;
-}
 
 int CountGpus(const std::string& host) {
   int count = 0;

@@ -51,6 +51,7 @@
 
 #include "collectives/backend.h"
 #include "collectives/communicator.h"
+#include "core/node_info.h"  // HostName
 
 namespace cb::coll::nccl_detail {
 
@@ -214,7 +215,6 @@ class NcclCommunicator : public Communicator {
 
 // ---- helpers of the backend's two modes (nccl_backend.cc, nccl_mpi.cc)
 
-std::string HostName();
 // The number of visible CUDA devices. Throws cb::UsageError "nccl backend: no
 // GPU on <host> (<CUDA error name>)" when there is none.
 int CountGpus(const std::string& host);

@@ -47,7 +47,6 @@
 namespace cb::coll::nccl_detail {
 namespace {
 
-constexpr int kTimeoutExit = 6;       // docs/cli.md: a watchdog fired
 constexpr size_t kDeviceChars = 256;  // one rank's GPU description, gathered
 
 double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
@@ -208,7 +207,7 @@ class NcclMpiBackend : public Backend {
       } else {
         std::this_thread::sleep_for(std::chrono::seconds(5));  // rank 0 names them and ends the job
       }
-      control_->EndJob(kTimeoutExit);
+      control_->EndJob(static_cast<int>(ExitCode::kTimeout));
     }
 
     // 4. Every rank's GPU; no GPU twice.

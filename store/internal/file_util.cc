@@ -1,4 +1,5 @@
 #include "store/internal/file_util.h"
+#include "core/node_info.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -23,10 +24,9 @@ namespace {
 
 // Host part of temp file names: no dots, so the name parses from the end.
 std::string SanitizedHostName() {
-  char host[256] = {0};
-  if (gethostname(host, sizeof host - 1) != 0) return "unknown-host";
+  const std::string host = HostName();
   std::string out;
-  for (const char* p = host; *p; ++p) {
+  for (const char* p = host.c_str(); *p; ++p) {
     const auto c = static_cast<unsigned char>(*p);
     out += (std::isalnum(c) || c == '-' || c == '_') ? static_cast<char>(c) : '_';
   }

@@ -183,6 +183,17 @@ TEST_F(ProfileFiles, MixedDevicesNeedAChoice) {
   EXPECT_EQ(p.sm_count, 132);
 }
 
+// The datasheet rule is the one kernels uses (core/gpu_match.h): the longest
+// match wins, so a GB200 is not taken for a B200 whose "B200" it contains
+// (the first-substring rule calibrate had did exactly that).
+TEST_F(ProfileFiles, Gb200IsNotTakenForB200) {
+  const std::string f = KernelsFile("gb200.h5", {"NVIDIA GB200"});
+  std::vector<std::string> warnings;
+  Profile p = Calibrate({f}, {}, &warnings);
+  EXPECT_EQ(p.gpu, "GB200 (per GPU, NVL72)");
+  EXPECT_EQ(p.architecture, "blackwell");
+}
+
 // A file without measurements: an error naming it.
 TEST_F(ProfileFiles, NoUsableMeasurementsIsAnError) {
   const std::string path = PathIn("empty.h5");

@@ -153,26 +153,6 @@ def test_cuda_aware_override(tmp_path, monkeypatch):
         assert "CUDA-aware" not in p.stderr.split("cannot use device buffers")[-1], p.stderr
 
 
-def _rank_pid(rank, launcher, deadline_s=30):
-    """PID of the clusterbench process that is MPI rank `rank` of the job `launcher` (mpirun) started (as a tester finds it to kill -STOP it)."""
-    t0 = time.time()
-    while time.time() - t0 < deadline_s:
-        for pid in os.listdir("/proc"):
-            if not pid.isdigit():
-                continue
-            try:
-                if not open(f"/proc/{pid}/cmdline", "rb").read().startswith(CB.encode()):
-                    continue
-                # A child of this job's mpirun, not a process of an earlier job still being torn down.
-                if int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1]) != launcher:
-                    continue
-                if f"OMPI_COMM_WORLD_RANK={rank}".encode() in open(f"/proc/{pid}/environ", "rb").read().split(b"\0"):
-                    return int(pid)
-            except OSError:
-                pass
-        time.sleep(0.05)
-    return None
-
 
 def _start(tmp_path, timeout_s, out):
     env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
@@ -184,19 +164,19 @@ def _start(tmp_path, timeout_s, out):
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def test_stopped_rank_is_named_and_results_kept(tmp_path):
+def test_stopped_rank_is_named_and_results_kept(tmp_path, rank_pid):
     """Issue 15: a rank stopped (SIGSTOP) inside the sweep, while the others wait in a collective, is named by
     rank 0 with host and device within about --timeout; the job ends with 6 and the results so far are in the
     file, marked failed with the watchdog's message."""
     out = tmp_path / "stall.h5"
     t0 = time.time()
     p = _start(tmp_path, 4, out)
-    pid = _rank_pid(2, p.pid)
+    pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"
     time.sleep(1.5)
     os.kill(pid, signal.SIGSTOP)
     try:
-        _, err = p.communicate(timeout=90)
+        _, err = p.communicate(timeout=150)
     finally:
         if p.poll() is None:
             p.kill()
@@ -206,7 +186,7 @@ def test_stopped_rank_is_named_and_results_kept(tmp_path):
             pass
     assert p.returncode == 6, err
     assert "rank 2" in err and "stopped responding" in err, err
-    assert time.time() - t0 < 45
+    assert time.time() - t0 < 120  # about --timeout after the stop; generous for a loaded CI machine
     import h5py
     with h5py.File(out, "r") as f:
         (run,) = f["runs"].values()
@@ -215,12 +195,12 @@ def test_stopped_rank_is_named_and_results_kept(tmp_path):
         assert len(run["collectives"]) > 0
 
 
-def test_stopped_and_resumed_rank_marks_what_it_delayed(tmp_path):
+def test_stopped_and_resumed_rank_marks_what_it_delayed(tmp_path, rank_pid):
     """Issue 15: a rank stopped for 4 s and resumed (within --timeout) does not end the job, but the measurement
     it delayed names it in stalled_ranks (JSON, HDF5) and a warning says so: never silently averaged."""
     out = tmp_path / "resume.h5"
     p = _start(tmp_path, 60, out)
-    pid = _rank_pid(2, p.pid)
+    pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"
     time.sleep(1.5)
     os.kill(pid, signal.SIGSTOP)
@@ -235,3 +215,25 @@ def test_stopped_and_resumed_rank_marks_what_it_delayed(tmp_path):
     with h5py.File(out, "r") as f:
         (run,) = f["runs"].values()
         assert any(s == b"2" or s == "2" for s in run["collectives"]["stalled_ranks"])
+
+
+def test_sigint_to_mpirun_inside_a_long_measurement_keeps_results(tmp_path):
+    """Issue 15: SIGINT to mpirun while every rank is inside a long measurement. OpenMPI relays it as SIGTERM and
+    sends SIGKILL about a second later, before the ranks reach their next agreement: rank 0's keeper writes the
+    results so far (status interrupted) within the grace. mpirun itself then exits 1 (its own code for a job it
+    ended on a signal); run alone, clusterbench exits 130 (tests/cli)."""
+    out = tmp_path / "intr.h5"
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    p = subprocess.Popen([MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "1M",
+                          "-e", "64M", "-n", "50", "-o", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(5)
+    p.send_signal(signal.SIGINT)
+    _, err = p.communicate(timeout=60)
+    assert p.returncode in (1, 130), err
+    import h5py
+    with h5py.File(out, "r") as f:
+        (run,) = f["runs"].values()
+        assert run.attrs["status"] == "interrupted"
+        assert "results so far kept" in run.attrs["message"]
