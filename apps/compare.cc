@@ -22,6 +22,7 @@
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/plan/cost.h"
+#include "simulator/plan/objective.h"
 #include "simulator/plan/reliability.h"
 #include "simulator/plan/search.h"
 #include "simulator/simulate.h"
@@ -157,11 +158,15 @@ Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, doubl
   so.objective = o.objective;
   so.top = 1;
   std::vector<int64_t> sizes = o.gpus >= 0 ? std::vector<int64_t>{o.gpus} : JobSizes(b.cluster_gpus, b.gpus_per_node);
+  std::vector<std::string> objective_notes;  // of the job size chosen
   if (sizes.empty()) sizes.push_back(b.cluster_gpus);
   for (size_t i = 0; i < sizes.size(); ++i) {
     so.gpus = sizes[i];
     if (so.gpus < 1) throw UsageError(fmt::format("--gpus {}: the GPU count must be at least 1", so.gpus));
     try {
+      // Layouts ranked by the objective (plan/objective.h), as `plan` ranks them.
+      objective_notes.clear();
+      so.objective_value = sim::ObjectiveFunction(o.objective, base, cluster, so.gpus, cfg.where(), &objective_notes);
       log.Info("{}: searching layouts of {} on {} GPUs", b.name, base.model.name, so.gpus);
       sim::PlanSearchResult r = sim::SearchPlans(base, so);
       if (r.plans.empty() || !r.plans.front().result.fits_in_memory) continue;
@@ -173,6 +178,7 @@ Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, doubl
     }
   }
   if (b.gpus == 0) throw ConfigError(fmt::format("compare: no layout of {} fits on '{}'", base.model.name, b.name));
+  b.notes.insert(b.notes.end(), objective_notes.begin(), objective_notes.end());
   if (b.gpus < b.cluster_gpus) {
     b.notes.push_back(
         fmt::format("uses {} of the cluster's {} GPUs (the largest job size with layouts that divide "

@@ -20,6 +20,7 @@
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/plan/cost.h"
+#include "simulator/plan/objective.h"
 #include "simulator/plan/reliability.h"
 #include "simulator/plan/search.h"
 #include "simulator/validation/error_band.h"
@@ -171,42 +172,7 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   so.gpus = std::max<int64_t>(o.gpus, 0);
   const int64_t job = so.gpus > 0 ? so.gpus : s.par.tp * s.par.pp * s.par.dp * s.par.cp;
   std::vector<std::string> notes;
-  // The objective's value of a simulated plan (lower is better). With a fixed
-  // GPU count, cost and time to train follow step time closely, but not
-  // exactly: energy depends on how busy the GPUs are (recompute keeps them
-  // busy for no progress), and failures add more to a longer run.
-  if (o.objective == "cost") {
-    const sim::PowerSpec power = sim::PowerFromConfig(cfg.at("cluster"));
-    const sim::PriceSpec price = sim::PriceFromConfig(cfg.at("cluster"));
-    const int64_t per_node = s.cluster.gpus_per_node;
-    so.objective_value = [power, price, job, per_node](const sim::SimResult& r) {
-      const sim::EnergyEstimate e = sim::EstimateEnergy(power, job, per_node, sim::BusyFraction(r), r.step_time_s);
-      return sim::EstimateCost(price, power, job, r.step_time_s, e).total_usd;  // per step
-    };
-    sim::SimResult probe;
-    probe.step_time_s = 1;
-    so.objective_value(probe);  // missing prices or TDP: the error, before the search
-  } else if (o.objective == "time-to-train") {
-    if (s.train.tokens <= 0) {
-      throw ConfigError(fmt::format("{}: key 'training.tokens': --objective time-to-train needs the tokens to train on",
-                                    cfg.where()));
-    }
-    const sim::ReliabilitySpec rel = sim::ReliabilityFromConfig(cfg.at("cluster"));
-    const double tokens = s.train.tokens;
-    const sim::ModelSpec model = s.model;
-    const int64_t per_node = s.cluster.gpus_per_node;
-    bool with_failures = true;
-    try {
-      sim::EstimateGoodput(rel, job, per_node, model, 1.0);
-    } catch (const ConfigError& e) {
-      with_failures = false;
-      notes.push_back(fmt::format("time to train without failures: {}", e.what()));
-    }
-    so.objective_value = [=](const sim::SimResult& r) {
-      const double ideal = tokens / r.tokens_per_s;
-      return with_failures ? sim::EstimateGoodput(rel, job, per_node, model, ideal).effective_s : ideal;
-    };
-  }
+  so.objective_value = sim::ObjectiveFunction(o.objective, s, cfg.at("cluster"), job, cfg.where(), &notes);
   so.objective = o.objective;
   so.top = o.top;
   so.simulate_top = o.simulate_top;

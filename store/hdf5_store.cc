@@ -1,6 +1,7 @@
 #include "store/hdf5_store.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -684,33 +685,73 @@ void ReadEverything(hid_t file, const std::string& path) {
 // A byte-corrupted results file can make libhdf5 itself crash (a segfault
 // inside H5Aread of a variable-length string whose heap entry is garbage;
 // h5py, built on a newer HDF5, raises an error on the same bytes). So the
-// reader first reads the whole file in a forked child: if the child dies, or
-// does not finish in time, the file is reported corrupt (IoError, exit 4)
-// before this process touches the damaged object. Errors the library reports
-// normally are left to the real read, which raises them with their object.
+// reader first validates every object by reading the whole file in a forked
+// child: if the child dies, or does not finish in time, the file is reported
+// corrupt (IoError, exit 4) before this process touches the damaged object.
+// An error the library reports normally is sent back through a pipe and
+// raised here with its object, so this process never takes the library's
+// error paths on damaged bytes (some leak).
 void ProbeReadableInChild(const std::string& path) {
   struct stat st {};
   const double bytes = stat(path.c_str(), &st) == 0 ? static_cast<double>(st.st_size) : 0;
   // Generous: reading runs at hundreds of MB/s; a healthy file never gets near.
   const auto limit = std::chrono::seconds(30 + static_cast<int64_t>(bytes / 10e6));
+  int fds[2] = {-1, -1};
+  if (pipe(fds) != 0) return;  // cannot isolate: read in-process as before
   fflush(nullptr);
   const pid_t child = fork();
-  if (child < 0) return;  // cannot isolate: read in-process as before
+  if (child < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return;
+  }
   if (child == 0) {
+    close(fds[0]);
     // The child's diagnostics (a sanitizer's report of the library's crash)
     // would only repeat what the parent says.
     const int devnull = open("/dev/null", O_WRONLY);
     if (devnull >= 0) dup2(devnull, STDERR_FILENO);
+    int code = 0;
+    std::string message;
     try {
       H5Id file = OpenExistingResultsFile(path, path, /*writable=*/false, nullptr);
       ReadEverything(file.get(), path);
+    } catch (const std::exception& e) {
+      code = 4;
+      message = e.what();
     } catch (...) {
+      code = 4;
+      message = fmt::format("results file '{}' could not be read", path);
     }
-    _exit(0);
+    for (size_t done = 0; done < message.size();) {
+      const ssize_t n = write(fds[1], message.data() + done, message.size() - done);
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    close(fds[1]);
+    _exit(code);
   }
+  close(fds[1]);
+  // The child's message, read while it runs (a long one must not fill the pipe).
+  std::string message;
+  auto drain = [&] {
+    char buf[4096];
+    for (;;) {
+      pollfd p{fds[0], POLLIN, 0};
+      if (poll(&p, 1, 0) <= 0) return;
+      const ssize_t n = read(fds[0], buf, sizeof buf);
+      if (n <= 0) return;
+      message.append(buf, static_cast<size_t>(n));
+    }
+  };
+  struct CloseFd {
+    int fd;
+    ~CloseFd() { close(fd); }
+  } close_read{fds[0]};
   const auto start = std::chrono::steady_clock::now();
   int status = 0;
   while (true) {
+    drain();
     const pid_t done = waitpid(child, &status, WNOHANG);
     if (done == child) break;
     if (done < 0 && errno != EINTR) return;
@@ -722,7 +763,9 @@ void ProbeReadableInChild(const std::string& path) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  drain();
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 4 && !message.empty()) throw IoError(message);
   const std::string how = WIFSIGNALED(status)
                               ? fmt::format("signal {} ({})", WTERMSIG(status), strsignal(WTERMSIG(status)))
                               : fmt::format("exit {}", WEXITSTATUS(status));

@@ -10,6 +10,8 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "simulator/plan/cost.h"
+#include "simulator/plan/objective.h"
 #include "simulator/plan/search.h"
 #include "simulator/simulate.h"
 
@@ -135,6 +137,44 @@ TEST(PlanSearch, NoPlanFitsSaysWhy) {
   o.gpus = 0;
   o.objective = "speed";
   EXPECT_THROW(SearchPlans(s, o), UsageError);
+}
+
+// The objective is one rule (plan/objective.h) for `plan` and `compare`: cost
+// ranks the simulated plans by the step's cost from plan/cost.h, time to train
+// by the (failure-stretched) time; what it needs and lacks is an error naming
+// the key.
+TEST(PlanObjective, CostRanksByTheStepsCostAndNamesWhatIsMissing) {
+  const ConfigLoader loader = Shipped();
+  const ConfigNode cfg =
+      loader.Load("scenario", "llama3-8b-64", {{"cluster", "b200-50k"}, {"training.precision", "bf16"}});
+  const Scenario s = ScenarioFromConfig(cfg);
+  std::vector<std::string> notes;
+  auto cost = ObjectiveFunction("cost", s, cfg.at("cluster"), 64, cfg.where(), &notes);
+  ASSERT_TRUE(cost);
+  PlanSearchOptions so;
+  so.gpus = 64;
+  so.top = 5;
+  so.simulate_top = 8;
+  so.objective_value = cost;
+  const PlanSearchResult r = SearchPlans(s, so);
+  ASSERT_GE(r.plans.size(), 2u);
+  for (size_t i = 0; i < r.plans.size(); ++i) {
+    const SimResult& x = r.plans[i].result;
+    const PowerSpec power = PowerFromConfig(cfg.at("cluster"));
+    const EnergyEstimate e = EstimateEnergy(power, 64, s.cluster.gpus_per_node, BusyFraction(x), x.step_time_s);
+    EXPECT_DOUBLE_EQ(r.plans[i].objective_value,
+                     EstimateCost(PriceFromConfig(cfg.at("cluster")), power, 64, x.step_time_s, e).total_usd);
+    if (i > 0) EXPECT_LE(r.plans[i - 1].objective_value, r.plans[i].objective_value);
+  }
+  EXPECT_FALSE(ObjectiveFunction("throughput", s, cfg.at("cluster"), 64, cfg.where(), &notes));
+  EXPECT_THROW(ObjectiveFunction("fastest", s, cfg.at("cluster"), 64, cfg.where(), &notes), UsageError);
+  // No tokens to train on: time to train cannot be the objective.
+  try {
+    ObjectiveFunction("time-to-train", s, cfg.at("cluster"), 64, cfg.where(), &notes);
+    FAIL() << "accepted without training.tokens";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("training.tokens"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
