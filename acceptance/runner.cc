@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <limits>
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "collectives/harness.h"
 #include "core/error.h"
@@ -85,9 +87,13 @@ void QuietBarrier(coll::Communicator& comm, double timeout_s, const std::string&
     }
     const std::string message =
         fmt::format("watchdog: {} did not arrive within {:.0f} s during {}", who, timeout_s, what);
-    if (keep) keep(message);
     std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
     std::fflush(stderr);
+    if (keep) keep(message);
+  } else {
+    // Rank 0 names the missing ranks, keeps the report and ends the job; give
+    // it the time (an abort from here would kill it mid-write).
+    std::this_thread::sleep_for(std::chrono::seconds(10));
   }
   comm.Abort(static_cast<int>(ExitCode::kTimeout));
 }
@@ -663,18 +669,61 @@ ValidationReport Runner::Run() {
   ValidationReport kept = rep_;
   std::string no_watch;
   bool kept_written = false;  // by the watchdog's thread or an arrival timeout, whichever comes first
-  keep_ = [&](const std::string& why) {
+  enum class Kept { kStalled, kVanished, kInterrupted };
+  auto write_so_far = [&](const std::string& why, Kept kind) {
     std::lock_guard<std::mutex> lock(kept_mu);
     if (kept_written) return;
     kept_written = true;
     ValidationReport so_far = kept;
     so_far.partial = true;
-    so_far.stalled = true;
+    so_far.stalled = kind == Kept::kStalled;
+    so_far.vanished = kind == Kept::kVanished;
     so_far.partial_reason = why + "; checks not run are SKIPPED";
     so_far.elapsed_s = Since(start_);
     RollUp(&so_far);
     if (o_.on_stall) o_.on_stall(so_far, why);
   };
+  keep_ = [&](const std::string& why) { write_so_far(why, Kept::kStalled); };
+  // The interrupt keeper (rank 0): a signal that the ranks do not agree on
+  // within 0.3 s (a check is measuring, or a rank was killed and the others
+  // wait for it) gets the report so far written here, before a launcher's
+  // SIGKILL; a rank that did not answer the signal is named.
+  std::atomic<bool> finished{false};
+  std::thread keeper;
+  if (comm_.rank() == 0 && o_.on_stall) {
+    keeper = std::thread([&] {
+      double since = -1;
+      while (!finished) {
+        if (Interrupted()) {
+          if (since < 0) since = SteadySeconds();
+          if (SteadySeconds() - since > 0.3) {
+            std::string who;
+            for (int r : comm_.VanishedRanks()) {
+              const auto& ri = comm_.ranks()[static_cast<size_t>(r)];
+              who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", r, ri.host, ri.device);
+            }
+            if (who.empty()) {
+              write_so_far(fmt::format("interrupted by signal {} during a check", InterruptSignal()),
+                           Kept::kInterrupted);
+            } else {
+              write_so_far(who + " vanished (killed or crashed: did not answer the signal); the launcher ended the job",
+                           Kept::kVanished);
+            }
+            return;
+          }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  struct JoinKeeper {
+    std::atomic<bool>& finished;
+    std::thread& t;
+    ~JoinKeeper() {
+      finished = true;
+      if (t.joinable()) t.join();
+    }
+  } join_keeper{finished, keeper};
   comm_.WatchProgress(timeout_s_, keep_, &no_watch);
   struct StopWatching {
     coll::Communicator& c;
@@ -708,7 +757,13 @@ ValidationReport Runner::Run() {
     }
     if (!stop_) stop_ = AnyInterrupted(comm_);
   }
+  finished = true;
+  if (keeper.joinable()) keeper.join();
   if (comm_.rank() != 0) return {};
+  {
+    std::lock_guard<std::mutex> lock(kept_mu);
+    rep_.written = kept_written;
+  }
   rep_.partial = stop_;
   if (stop_)
     rep_.partial_reason = fmt::format("interrupted by signal {}; checks not run are SKIPPED", InterruptSignal());

@@ -54,9 +54,10 @@ struct RunOptions {
   // Rank 0: one line per phase (check), with the time left.
   std::function<void(const std::string&)> progress;
   // Rank 0, from the progress watchdog's thread when a rank stops responding
-  // (collectives/communicator.h WatchProgress): the report of the checks done
-  // so far, marked partial with the watchdog's message; the job then ends
-  // with exit 6.
+  // (collectives/communicator.h WatchProgress), or from the keeper thread when
+  // a signal arrives while a check runs: the report of the checks done so far,
+  // marked partial with the reason (stalled: the job then ends with exit 6;
+  // vanished: a rank was killed and the launcher is ending the job).
   std::function<void(const struct ValidationReport& so_far, const std::string& why)> on_stall;
 };
 
@@ -114,8 +115,12 @@ struct ValidationReport {
   std::vector<UnitResult> units;
   std::vector<SummaryFigure> summary;
   Status status;
-  bool partial = false;  // interrupted: checks not run are SKIPPED
-  bool stalled = false;  // partial because the progress watchdog ended the job (exit 6)
+  bool partial = false;   // interrupted: checks not run are SKIPPED
+  bool stalled = false;   // partial because the progress watchdog ended the job (exit 6)
+  bool vanished = false;  // partial because a rank was killed and the launcher ended the job
+  // The report and evidence were already written from rank 0's keeper thread
+  // (a signal during a check): the caller must not write them again.
+  bool written = false;
   std::string partial_reason;
   double elapsed_s = 0;
   int devices_total = 0, devices_passing = 0;

@@ -331,10 +331,15 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
       std::fprintf(stderr, "clusterbench: watchdog: kept %zu result row(s) in %s\n", so_far.results.size(),
                    o.out.output.c_str());
     };
-    b.on_interrupt = [&](const coll::BenchReport& so_far) {
+    b.on_interrupt = [&](const coll::BenchReport& so_far, const std::string& vanished) {
+      if (!vanished.empty()) std::fprintf(stderr, "clusterbench: error: %s\n", vanished.c_str());
       if (o.out.output.empty()) return;
-      WriteResults(o, ctx, comm, b, so_far, RunStatus::kInterrupted,
-                   "interrupted by signal inside a measurement; results so far kept");
+      if (vanished.empty()) {
+        WriteResults(o, ctx, comm, b, so_far, RunStatus::kInterrupted,
+                     "interrupted by signal inside a measurement; results so far kept");
+      } else {
+        WriteResults(o, ctx, comm, b, so_far, RunStatus::kFailed, vanished + "; results so far kept");
+      }
       std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s) in %s\n", so_far.results.size(),
                    o.out.output.c_str());
     };

@@ -110,9 +110,9 @@ void CheckReportPaths(const ValidateOptions& o) {
   CheckOutputWritable(o.out.output);
 }
 
-// `stalled`: the progress watchdog ended the job (run marked failed).
+// `failed`: a watchdog or a vanished rank ended the job (run marked failed).
 void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::ValidationReport& rep, Hdf5Writer* writer,
-                  bool stalled = false) {
+                  bool failed = false) {
   if (o.out.format == "json") {
     std::cout << JsonText(acc::ReportToJson(rep)) << "\n";
   } else {
@@ -130,7 +130,7 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
   }
   if (writer) {
     for (const auto& t : acc::EvidenceTables(rep)) writer->WriteTable(t);
-    writer->EndRun(stalled       ? RunStatus::kFailed
+    writer->EndRun(failed        ? RunStatus::kFailed
                    : rep.partial ? RunStatus::kInterrupted
                                  : RunStatus::kComplete,
                    rep.partial ? rep.partial_reason : fmt::format("verdict {}", rep.status.name));
@@ -204,12 +204,12 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
       // A rank stopped mid-suite: rank 0's watchdog writes what was judged so
       // far (report PARTIAL, evidence marked failed) before the job ends (6).
       ro.on_stall = [&](const acc::ValidationReport& so_far, const std::string&) {
-        WriteOutputs(o, ctx, so_far, writer.get(), /*stalled=*/true);
+        WriteOutputs(o, ctx, so_far, writer.get(), /*failed=*/so_far.stalled || so_far.vanished);
       };
       acc::ValidationReport rep = acc::RunSuite(comm, suite, ro);
       int code = 0;
       if (comm.rank() == 0) {
-        WriteOutputs(o, ctx, rep, writer.get());
+        if (!rep.written) WriteOutputs(o, ctx, rep, writer.get());
         code = rep.partial ? static_cast<int>(ExitCode::kInterrupted) : rep.status.exit_code;
         if (rep.partial) log.Warn("interrupted: the evidence so far is kept and the report says PARTIAL");
       }

@@ -127,6 +127,10 @@ class Communicator {
     (void)t1;
     return {};
   }
+  // Rank 0, after SIGINT/SIGTERM: the ranks that did not say they were
+  // signalled too (killed outright or crashed, so the launcher is ending the
+  // job); empty without a progress watchdog.
+  virtual std::vector<int> VanishedRanks() const { return {}; }
 };
 
 }  // namespace cb::coll

@@ -429,11 +429,19 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
         if (Interrupted()) {
           if (since < 0) since = Now();
           if (Now() - since > kInterruptGrace) {
+            std::string vanished;
+            for (int r : world.VanishedRanks()) {
+              const RankInfo& ri = world.ranks()[static_cast<size_t>(r)];
+              vanished += fmt::format("{}rank {} ({}, {})", vanished.empty() ? "" : ", ", r, ri.host, ri.device);
+            }
+            if (!vanished.empty()) {
+              vanished += " vanished (killed or crashed: they did not answer the signal); the launcher ended the job";
+            }
             std::lock_guard<std::mutex> lock(kept_mu);
             BenchReport so_far = kept;
             so_far.interrupted = true;
             try {
-              o.on_interrupt(so_far);
+              o.on_interrupt(so_far, vanished);
               keeper_wrote = true;
             } catch (const std::exception& e) {
               std::fprintf(stderr, "clusterbench: error: could not keep the results so far: %s\n", e.what());

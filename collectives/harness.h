@@ -57,7 +57,9 @@ struct BenchOptions {
   // results so far (status interrupted). Under mpirun a signal to the launcher
   // becomes SIGTERM to every rank, then SIGKILL about a second later: a long
   // measurement would otherwise lose everything.
-  std::function<void(const BenchReport& so_far)> on_interrupt;
+  // `vanished`: empty, or which ranks did not say they were signalled too
+  // (killed outright: the launcher is ending the job; the run is failed).
+  std::function<void(const BenchReport& so_far, const std::string& vanished)> on_interrupt;
 };
 
 struct Timing {

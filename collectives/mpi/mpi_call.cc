@@ -3,11 +3,25 @@
 #include <mpi.h>
 
 #include <fmt/format.h>
+#include <atomic>
+#include <chrono>
+#include <cstdlib>
 #include <string_view>
+#include <thread>
 
 #include "core/error.h"
 
 namespace cb::coll::mpi_detail {
+
+void AbortJobOnce(int code) {
+  static std::atomic<bool> ending{false};
+  if (!ending.exchange(true)) {
+    MPI_Abort(MPI_COMM_WORLD, code);
+    std::abort();  // MPI_Abort does not return; in case an implementation does
+  }
+  // The other thread is ending the job; MPI_Abort does not return there.
+  for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));
+}
 
 std::string MpiErrorString(int rc) {
   char text[MPI_MAX_ERROR_STRING] = {0};

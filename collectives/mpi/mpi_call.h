@@ -19,6 +19,12 @@ void CheckMpi(int rc, const char* call, const std::string& who,
 // MPI's text for an error code ("MPI_ERR_TRUNCATE: message truncated").
 std::string MpiErrorString(int rc);
 
+// MPI_Abort(MPI_COMM_WORLD, code), once per process: the progress watchdog's
+// thread and the main thread may both decide to end the job, and two
+// concurrent MPI_Abort calls crash inside OpenMPI (its help-message parser is
+// not thread-safe). The second caller waits for the first to end the job.
+[[noreturn]] void AbortJobOnce(int code);
+
 }  // namespace cb::coll::mpi_detail
 
 #endif  // CLUSTERBENCH_COLLECTIVES_MPI_MPI_CALL_H_

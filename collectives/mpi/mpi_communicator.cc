@@ -596,9 +596,10 @@ std::vector<int> MpiCommunicator::SilentRanks(double t0, double t1) const {
   return watchdog_ ? watchdog_->SilentRanks(t0, t1) : std::vector<int>{};
 }
 
-void MpiCommunicator::Abort(int code) {
-  MPI_Abort(MPI_COMM_WORLD, code);
-  std::abort();  // MPI_Abort does not return; in case an implementation does
+std::vector<int> MpiCommunicator::VanishedRanks() const {
+  return watchdog_ ? watchdog_->VanishedRanks() : std::vector<int>{};
 }
+
+void MpiCommunicator::Abort(int code) { mpi_detail::AbortJobOnce(code); }
 
 }  // namespace cb::coll

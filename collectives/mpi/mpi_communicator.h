@@ -98,6 +98,7 @@ class MpiCommunicator : public Communicator {
   void StopWatching() override;
   void Progress(const std::string& step) override;
   std::vector<int> SilentRanks(double t0, double t1) const override;
+  std::vector<int> VanishedRanks() const override;
   // MPI_Comm_split of the control communicator; infos keep job ranks.
   std::unique_ptr<Communicator> Split(int color, int key) override;
 

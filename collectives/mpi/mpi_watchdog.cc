@@ -8,6 +8,7 @@
 
 #include "collectives/mpi/mpi_call.h"
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cb::coll::mpi_detail {
 namespace {
@@ -16,6 +17,7 @@ double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 
 constexpr int kBeatTag = 903;
 constexpr int64_t kDone = -1;
+constexpr int64_t kSignalled = -2;
 
 std::string Name(const RankInfo& ri) { return fmt::format("rank {} ({}, {})", ri.rank, ri.host, ri.device); }
 
@@ -33,6 +35,7 @@ MpiWatchdog::MpiWatchdog(MPI_Comm parent, const std::vector<RankInfo>& ranks, in
   const double now = Now();
   last_seen_.assign(static_cast<size_t>(rank_ == 0 ? size_ : 1), now);
   done_.assign(last_seen_.size(), 0);
+  signalled_.assign(last_seen_.size(), 0);
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -78,6 +81,17 @@ void MpiWatchdog::Record(int from, int64_t beat, double now) {
   if (now - last_seen_[i] > 3 * period_) gaps_.push_back({from, last_seen_[i], now});
   last_seen_[i] = now;
   if (beat == kDone) done_[i] = 1;
+  if (beat == kSignalled) signalled_[i] = 1;
+}
+
+std::vector<int> MpiWatchdog::VanishedRanks() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<int> out;
+  if (rank_ != 0) return out;
+  for (int r = 1; r < size_; ++r) {
+    if (!done_[static_cast<size_t>(r)] && !signalled_[static_cast<size_t>(r)]) out.push_back(r);
+  }
+  return out;
 }
 
 void MpiWatchdog::Stall(const std::vector<int>& silent, double now) {
@@ -96,6 +110,9 @@ void MpiWatchdog::Stall(const std::vector<int>& silent, double now) {
                                                 who, step.empty() ? "start" : step)
                                   : fmt::format("watchdog: {} stopped responding (seen from {}); ending the job", who,
                                                 Name(ranks_[static_cast<size_t>(rank_)]));
+  // Said first: the name must reach the user even if the write below is cut short.
+  std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
+  std::fflush(stderr);
   if (rank_ == 0 && on_stall_) {
     try {
       on_stall_(message);  // keeps the results so far
@@ -103,10 +120,7 @@ void MpiWatchdog::Stall(const std::vector<int>& silent, double now) {
       std::fprintf(stderr, "clusterbench: error: watchdog: could not keep the results so far: %s\n", e.what());
     }
   }
-  std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
-  std::fflush(stderr);
-  MPI_Abort(MPI_COMM_WORLD, static_cast<int>(ExitCode::kTimeout));
-  std::abort();
+  AbortJobOnce(static_cast<int>(ExitCode::kTimeout));
 }
 
 void MpiWatchdog::Run() {
@@ -132,8 +146,24 @@ void MpiWatchdog::Run() {
   };
 
   double next_beat = 0;
+  bool said_signalled = false;
   while (!stop_) {
     const double now = Now();
+    if (!said_signalled && Interrupted()) {
+      // Say it now, not at the next beat: a launcher SIGKILLs a second later.
+      said_signalled = true;
+      if (rank_ != 0) {
+        for (MPI_Request& s : sends) {
+          if (s != MPI_REQUEST_NULL) {
+            int done = 0;
+            MPI_Test(&s, &done, MPI_STATUS_IGNORE);
+            if (!done) MPI_Request_free(&s);
+            s = MPI_REQUEST_NULL;
+          }
+        }
+        send_all(kSignalled);
+      }
+    }
     // Everything that arrived.
     for (;;) {
       int done = 0;
@@ -152,7 +182,9 @@ void MpiWatchdog::Run() {
       for (size_t i = 0; i < last_seen_.size(); ++i) {
         if (rank_ == 0 && i == 0) continue;
         const double limit = rank_ == 0 ? timeout_s_ : timeout_s_ + 2 * period_;
-        if (!done_[i] && now - last_seen_[i] > limit) silent.push_back(rank_ == 0 ? static_cast<int>(i) : 0);
+        if (!done_[i] && !signalled_[i] && now - last_seen_[i] > limit) {
+          silent.push_back(rank_ == 0 ? static_cast<int>(i) : 0);
+        }
       }
     }
     if (!silent.empty()) Stall(silent, now);

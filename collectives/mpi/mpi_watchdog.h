@@ -8,7 +8,11 @@
 //   every rank != 0 sends its progress count to rank 0 every period P;
 //   rank 0 sends a beat to every other rank every P;
 //   a rank leaving normally sends -1 ("done"), so the end of a job never
-//   looks like a stop.
+//   looks like a stop;
+//   a rank that receives SIGINT/SIGTERM sends -2 ("signalled") at once: when
+//   a launcher ends the job because one rank died, every rank still alive
+//   says so within milliseconds, and rank 0 can name the ones that did not
+//   (VanishedRanks).
 // Rank 0 names every rank silent for timeout_s (host and device), calls the
 // stall handler (to keep the results so far) and ends the job with exit 6.
 // A rank that hears nothing from rank 0 for timeout_s + 2P says so and ends
@@ -51,6 +55,9 @@ class MpiWatchdog {
   // Rank 0: ranks (job ranks) silent for 3P or more at some time in [t0, t1]
   // (steady-clock seconds), or silent now since before t1.
   std::vector<int> SilentRanks(double t0, double t1) const;
+  // Rank 0, after a signal: the ranks that neither said "signalled" nor
+  // "done" (killed outright, crashed).
+  std::vector<int> VanishedRanks() const;
   double period() const { return period_; }
 
  private:
@@ -75,6 +82,7 @@ class MpiWatchdog {
   std::string step_;               // guarded by mu_
   std::vector<double> last_seen_;  // rank 0: per rank; others: [0] = rank 0; guarded by mu_
   std::vector<char> done_;         // ranks that said "done"; guarded by mu_
+  std::vector<char> signalled_;    // ranks that said "signalled"; guarded by mu_
   std::vector<Gap> gaps_;          // guarded by mu_
   std::thread thread_;
 };

@@ -174,3 +174,25 @@ def test_stopped_and_resumed_rank_has_its_round_discarded(tmp_path, rank_pid):
     assert "discarded: rank 2 stopped during it and resumed" in err, err
     j = json.loads(out)
     assert [r["verdict"] for r in j["ranks"]] == ["PASS"] * 4, j["ranks"]
+
+
+def test_killed_rank_mid_suite_is_named_and_evidence_failed(tmp_path, rank_pid):
+    """Issue 15: rank 2 killed outright (SIGKILL) during the suite. mpirun ends the others with SIGTERM; the ranks
+    still alive say they were signalled, so rank 0's keeper names the one that did not and writes the report and
+    evidence so far (evidence run failed) before the launcher's SIGKILL; never a run left 'running'."""
+    h5 = tmp_path / "evidence.h5"
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    p = subprocess.Popen([MPIRUN, "-np", "4", CB, "validate", "--suite", SUITE, "-o", str(h5)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    pid = rank_pid(CB, 2, p.pid)
+    assert pid, "rank 2 not found"
+    time.sleep(3)
+    os.kill(pid, signal.SIGKILL)
+    out, err = p.communicate(timeout=120)
+    assert p.returncode != 0, err
+    assert "PARTIAL" in out, out
+    with h5py.File(h5, "r") as f:
+        (run,) = f["runs"].values()
+        assert run.attrs["status"] == "failed", run.attrs["message"]
+        assert "rank 2" in run.attrs["message"] and "vanished" in run.attrs["message"]

@@ -237,3 +237,27 @@ def test_sigint_to_mpirun_inside_a_long_measurement_keeps_results(tmp_path):
         (run,) = f["runs"].values()
         assert run.attrs["status"] == "interrupted"
         assert "results so far kept" in run.attrs["message"]
+
+
+def test_killed_rank_is_named_and_results_kept_as_failed(tmp_path, rank_pid):
+    """Issue 15: rank 2 killed outright (SIGKILL) mid-sweep. mpirun ends the others with SIGTERM; every rank still
+    alive says it was signalled, so rank 0 names the one that did not, and keeps the results so far with status
+    failed before the launcher's SIGKILL. mpirun exits non-zero (137)."""
+    out = tmp_path / "kill.h5"
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    p = subprocess.Popen([MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "8",
+                          "-e", "1M", "-n", "3000", "-o", str(out)],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    pid = rank_pid(CB, 2, p.pid)
+    assert pid, "rank 2 not found"
+    time.sleep(2)
+    os.kill(pid, signal.SIGKILL)
+    _, err = p.communicate(timeout=120)
+    assert p.returncode != 0, err
+    assert "rank 2" in err and "vanished" in err, err
+    import h5py
+    with h5py.File(out, "r") as f:
+        (run,) = f["runs"].values()
+        assert run.attrs["status"] == "failed"
+        assert "rank 2" in run.attrs["message"] and "vanished" in run.attrs["message"]
