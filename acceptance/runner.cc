@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "collectives/harness.h"
+#include "collectives/interrupt_keeper.h"
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/stats.h"
@@ -685,45 +686,16 @@ ValidationReport Runner::Run() {
   };
   keep_ = [&](const std::string& why) { write_so_far(why, Kept::kStalled); };
   // The interrupt keeper (rank 0): a signal that the ranks do not agree on
-  // within 0.3 s (a check is measuring, or a rank was killed and the others
-  // wait for it) gets the report so far written here, before a launcher's
-  // SIGKILL; a rank that did not answer the signal is named.
-  std::atomic<bool> finished{false};
-  std::thread keeper;
-  if (comm_.rank() == 0 && o_.on_stall) {
-    keeper = std::thread([&] {
-      double since = -1;
-      while (!finished) {
-        if (Interrupted()) {
-          if (since < 0) since = SteadySeconds();
-          if (SteadySeconds() - since > 0.3) {
-            std::string who;
-            for (int r : comm_.VanishedRanks()) {
-              const auto& ri = comm_.ranks()[static_cast<size_t>(r)];
-              who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", r, ri.host, ri.device);
-            }
-            if (who.empty()) {
-              write_so_far(fmt::format("interrupted by signal {} during a check", InterruptSignal()),
-                           Kept::kInterrupted);
-            } else {
-              write_so_far(who + " vanished (killed or crashed: did not answer the signal); the launcher ended the job",
-                           Kept::kVanished);
-            }
-            return;
-          }
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    });
-  }
-  struct JoinKeeper {
-    std::atomic<bool>& finished;
-    std::thread& t;
-    ~JoinKeeper() {
-      finished = true;
-      if (t.joinable()) t.join();
+  // within the grace (a check is measuring, or a rank was killed and the
+  // others wait for it) gets the report so far written from its thread; a
+  // rank that did not answer the signal is named.
+  coll::InterruptKeeper keeper(comm_, o_.on_stall ? [&](const std::string& vanished) {
+    if (vanished.empty()) {
+      write_so_far(fmt::format("interrupted by signal {} during a check", InterruptSignal()), Kept::kInterrupted);
+    } else {
+      write_so_far(vanished, Kept::kVanished);
     }
-  } join_keeper{finished, keeper};
+  } : std::function<void(const std::string&)>());
   comm_.WatchProgress(timeout_s_, keep_, &no_watch);
   struct StopWatching {
     coll::Communicator& c;
@@ -757,8 +729,7 @@ ValidationReport Runner::Run() {
     }
     if (!stop_) stop_ = AnyInterrupted(comm_);
   }
-  finished = true;
-  if (keeper.joinable()) keeper.join();
+  keeper.Finish();
   if (comm_.rank() != 0) return {};
   {
     std::lock_guard<std::mutex> lock(kept_mu);

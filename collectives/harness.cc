@@ -1,5 +1,7 @@
 #include "collectives/harness.h"
 
+#include "collectives/interrupt_keeper.h"
+
 #include <fmt/format.h>
 #include <algorithm>
 #include <atomic>
@@ -21,11 +23,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
-
-// Seconds between a signal and the keeper writing the results so far when
-// the ranks have not agreed to stop by then (OpenMPI's mpirun sends SIGKILL
-// about a second after the SIGTERM it relays).
-constexpr double kInterruptGrace = 0.3;
 
 void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where) {
   comm.Progress(where);
@@ -418,49 +415,14 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     ~StopWatching() { c.StopWatching(); }
   } stop_watching{world};
   // The interrupt keeper (rank 0): a signal the ranks do not agree on within
-  // the grace (they are inside a long measurement) gets the results so far
-  // written from here, before a launcher's SIGKILL can take them.
-  std::atomic<bool> finished{false}, keeper_wrote{false};
-  std::thread keeper;
-  if (world.rank() == 0 && o.on_interrupt) {
-    keeper = std::thread([&] {
-      double since = -1;
-      while (!finished) {
-        if (Interrupted()) {
-          if (since < 0) since = Now();
-          if (Now() - since > kInterruptGrace) {
-            std::string vanished;
-            for (int r : world.VanishedRanks()) {
-              const RankInfo& ri = world.ranks()[static_cast<size_t>(r)];
-              vanished += fmt::format("{}rank {} ({}, {})", vanished.empty() ? "" : ", ", r, ri.host, ri.device);
-            }
-            if (!vanished.empty()) {
-              vanished += " vanished (killed or crashed: they did not answer the signal); the launcher ended the job";
-            }
-            std::lock_guard<std::mutex> lock(kept_mu);
-            BenchReport so_far = kept;
-            so_far.interrupted = true;
-            try {
-              o.on_interrupt(so_far, vanished);
-              keeper_wrote = true;
-            } catch (const std::exception& e) {
-              std::fprintf(stderr, "clusterbench: error: could not keep the results so far: %s\n", e.what());
-            }
-            return;
-          }
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-    });
-  }
-  struct JoinKeeper {
-    std::atomic<bool>& finished;
-    std::thread& t;
-    ~JoinKeeper() {
-      finished = true;
-      if (t.joinable()) t.join();
-    }
-  } join_keeper{finished, keeper};
+  // the grace gets the results so far written from its thread, before a
+  // launcher's SIGKILL can take them.
+  InterruptKeeper keeper(world, o.on_interrupt ? [&](const std::string& vanished) {
+    std::lock_guard<std::mutex> lock(kept_mu);
+    BenchReport so_far = kept;
+    so_far.interrupted = true;
+    o.on_interrupt(so_far, vanished);
+  } : std::function<void(const std::string&)>());
   if (o.hang_rank == world.rank()) {
     // Self-test: this rank never joins; the watchdog must name it.
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
@@ -594,9 +556,8 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   comm.Free(recv);
   if (o.p2p && !report.interrupted) report.p2p = RunP2p(world, o);
   report.avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
-  finished = true;
-  if (keeper.joinable()) keeper.join();
-  report.interrupt_kept = keeper_wrote;
+  keeper.Finish();
+  report.interrupt_kept = keeper.fired();
   return report;
 }
 

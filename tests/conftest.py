@@ -39,3 +39,33 @@ def rank_pid():
         return None
 
     return find
+
+
+@pytest.fixture
+def mpi_env(tmp_path):
+    """Environment for mpirun on this machine: oversubscribed, allowed as root, session files under tmp_path."""
+    return {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+            "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+
+
+@pytest.fixture
+def stop_rank():
+    """stop(pid, seconds=None): SIGSTOP a rank; with seconds, SIGCONT it after that long. Returns a function that
+    kills the stopped process if it is still there (for a finally: a stopped process outlives its job)."""
+    import signal
+    import time
+
+    def stop(pid, seconds=None):
+        os.kill(pid, signal.SIGSTOP)
+        if seconds is not None:
+            time.sleep(seconds)
+            os.kill(pid, signal.SIGCONT)
+
+        def cleanup():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        return cleanup
+
+    return stop

@@ -134,6 +134,17 @@ void MpiWatchdog::Run() {
   const int peers = rank_ == 0 ? size_ - 1 : 1;
   std::vector<int64_t> out(static_cast<size_t>(peers), 0);
   std::vector<MPI_Request> sends(static_cast<size_t>(peers), MPI_REQUEST_NULL);
+  // A beat still pending (its receiver stopped) is dropped before a message
+  // that must go out now.
+  auto drop_pending = [&] {
+    for (MPI_Request& s : sends) {
+      if (s == MPI_REQUEST_NULL) continue;
+      int done = 0;
+      MPI_Test(&s, &done, MPI_STATUS_IGNORE);
+      if (!done) MPI_Request_free(&s);
+      s = MPI_REQUEST_NULL;
+    }
+  };
   auto send_all = [&](int64_t value) {
     for (int k = 0; k < peers; ++k) {
       MPI_Request& s = sends[static_cast<size_t>(k)];
@@ -153,14 +164,7 @@ void MpiWatchdog::Run() {
       // Say it now, not at the next beat: a launcher SIGKILLs a second later.
       said_signalled = true;
       if (rank_ != 0) {
-        for (MPI_Request& s : sends) {
-          if (s != MPI_REQUEST_NULL) {
-            int done = 0;
-            MPI_Test(&s, &done, MPI_STATUS_IGNORE);
-            if (!done) MPI_Request_free(&s);
-            s = MPI_REQUEST_NULL;
-          }
-        }
+        drop_pending();
         send_all(kSignalled);
       }
     }
@@ -191,14 +195,7 @@ void MpiWatchdog::Run() {
     std::this_thread::sleep_for(std::chrono::duration<double>(std::min(period_ / 4, 0.05)));
   }
   // Leaving normally: say so, so the others do not take the end for a stop.
-  for (MPI_Request& s : sends) {
-    if (s != MPI_REQUEST_NULL) {
-      int done = 0;
-      MPI_Test(&s, &done, MPI_STATUS_IGNORE);
-      if (!done) MPI_Request_free(&s);
-      s = MPI_REQUEST_NULL;
-    }
-  }
+  drop_pending();
   send_all(kDone);
   for (MPI_Request& s : sends) {
     if (s != MPI_REQUEST_NULL) MPI_Request_free(&s);

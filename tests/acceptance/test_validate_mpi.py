@@ -97,14 +97,13 @@ checks:
 """
 
 
-def test_nccl_checks_run_or_say_why_not(tmp_path):
+def test_nccl_checks_run_or_say_why_not(tmp_path, mpi_env):
     """A fabric check with backend nccl runs on an NCCL communicator over the job's ranks where every rank
     has a GPU; elsewhere it is SKIPPED on every rank alike with the reason (no NCCL in the build, or no GPU:
     the NCCL backend's own error), and the MPI check beside it still runs."""
     suite = tmp_path / "nccl-probe.yaml"
     suite.write_text(NCCL_SUITE)
-    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    env = mpi_env
     p = subprocess.run([MPIRUN, "-np", "2", CB, "validate", "--suite", str(suite), "--format", "json"],
                        capture_output=True, text=True, timeout=300, env=env)
     assert p.returncode == 0, p.stdout + p.stderr
@@ -121,29 +120,36 @@ def test_nccl_checks_run_or_say_why_not(tmp_path):
 
 
 
-def test_stopped_rank_mid_suite_is_named_and_evidence_kept(tmp_path, rank_pid):
+def _wait_for(stream, text):
+    """Reads rank 0's progress lines until one contains `text` (a loaded machine may take long to start)."""
+    seen = []
+    for line in stream:
+        seen.append(line)
+        if text in line:
+            return seen
+    return seen
+
+def test_stopped_rank_mid_suite_is_named_and_evidence_kept(tmp_path, rank_pid, mpi_env, stop_rank):
     """Issue 15: rank 2 stopped (SIGSTOP) a few seconds into the suite, while the others wait for it, is named
     by rank 0 within about --timeout; every rank ends with 6 (not a hang), the report says PARTIAL with the
     watchdog's message and the evidence so far is in the file, marked failed."""
     h5 = tmp_path / "evidence.h5"
-    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    env = mpi_env
     t0 = time.time()
     p = subprocess.Popen([MPIRUN, "-np", "4", CB, "validate", "--suite", SUITE, "--timeout", "6", "-o", str(h5)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"
-    time.sleep(3)
-    os.kill(pid, signal.SIGSTOP)
+    early = _wait_for(p.stderr, "[1/3]")
+    time.sleep(1)
+    cleanup = stop_rank(pid)
     try:
         out, err = p.communicate(timeout=120)
+        err = "".join(early) + err
     finally:
         if p.poll() is None:
             p.kill()
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+        cleanup()
     assert p.returncode == 6, err
     # Named by the progress watchdog, or by the arrival check of the slot it missed, whichever ends first.
     assert "rank 2" in err and ("stopped responding" in err or "did not arrive" in err), err
@@ -155,41 +161,41 @@ def test_stopped_rank_mid_suite_is_named_and_evidence_kept(tmp_path, rank_pid):
         assert "rank 2" in run.attrs["message"]
 
 
-def test_stopped_and_resumed_rank_has_its_round_discarded(tmp_path, rank_pid):
+def test_stopped_and_resumed_rank_has_its_round_discarded(tmp_path, rank_pid, mpi_env, stop_rank):
     """Issue 15: rank 2 stopped for 3 s during the host checks and resumed (within --timeout): the job goes on, the
     round rank 2 measured while stopped is discarded (said on stderr), never judged, and rank 2 passes on its
     other rounds."""
-    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    env = mpi_env
     p = subprocess.Popen([MPIRUN, "-np", "4", CB, "validate", "--suite", SUITE, "--timeout", "60", "--format", "json"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"
-    time.sleep(2)  # inside the GEMM or STREAM check
-    os.kill(pid, signal.SIGSTOP)
-    time.sleep(3)
-    os.kill(pid, signal.SIGCONT)
+    early = _wait_for(p.stderr, "[1/3]")
+    time.sleep(0.5)  # inside the GEMM or STREAM check
+    stop_rank(pid, 3)
     out, err = p.communicate(timeout=240)
+    err = "".join(early) + err
     assert p.returncode == 0, err
     assert "discarded: rank 2 stopped during it and resumed" in err, err
     j = json.loads(out)
     assert [r["verdict"] for r in j["ranks"]] == ["PASS"] * 4, j["ranks"]
 
 
-def test_killed_rank_mid_suite_is_named_and_evidence_failed(tmp_path, rank_pid):
+def test_killed_rank_mid_suite_is_named_and_evidence_failed(tmp_path, rank_pid, mpi_env):
     """Issue 15: rank 2 killed outright (SIGKILL) during the suite. mpirun ends the others with SIGTERM; the ranks
     still alive say they were signalled, so rank 0's keeper names the one that did not and writes the report and
     evidence so far (evidence run failed) before the launcher's SIGKILL; never a run left 'running'."""
     h5 = tmp_path / "evidence.h5"
-    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
-           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    env = mpi_env
     p = subprocess.Popen([MPIRUN, "-np", "4", CB, "validate", "--suite", SUITE, "-o", str(h5)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"
-    time.sleep(3)
+    early = _wait_for(p.stderr, "[1/3]")
+    time.sleep(1)
     os.kill(pid, signal.SIGKILL)
     out, err = p.communicate(timeout=120)
+    err = "".join(early) + err
     assert p.returncode != 0, err
     assert "PARTIAL" in out, out
     with h5py.File(h5, "r") as f:

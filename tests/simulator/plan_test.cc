@@ -164,7 +164,9 @@ TEST(PlanObjective, CostRanksByTheStepsCostAndNamesWhatIsMissing) {
     const EnergyEstimate e = EstimateEnergy(power, 64, s.cluster.gpus_per_node, BusyFraction(x), x.step_time_s);
     EXPECT_DOUBLE_EQ(r.plans[i].objective_value,
                      EstimateCost(PriceFromConfig(cfg.at("cluster")), power, 64, x.step_time_s, e).total_usd);
-    if (i > 0) EXPECT_LE(r.plans[i - 1].objective_value, r.plans[i].objective_value);
+    if (i > 0) {
+      EXPECT_LE(r.plans[i - 1].objective_value, r.plans[i].objective_value);
+    }
   }
   EXPECT_FALSE(ObjectiveFunction("throughput", s, cfg.at("cluster"), 64, cfg.where(), &notes));
   EXPECT_THROW(ObjectiveFunction("fastest", s, cfg.at("cluster"), 64, cfg.where(), &notes), UsageError);
