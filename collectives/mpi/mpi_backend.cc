@@ -27,7 +27,7 @@ MpiBackend::MpiBackend(const BackendOptions& options) {
     // thread is inside a collective (mpi_watchdog.h). A library that gives
     // less still runs; only arrival is watched then.
     int provided = 0;
-    CheckMpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread", where);
+    CheckMpi(MPI_Init_thread(nullptr, nullptr, mpi_detail::WantedThreadLevel(), &provided), "MPI_Init_thread", where);
     finalize_ = true;
   }
   comm_ = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD);

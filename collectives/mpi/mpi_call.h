@@ -25,6 +25,11 @@ std::string MpiErrorString(int rc);
 // not thread-safe). The second caller waits for the first to end the job.
 [[noreturn]] void AbortJobOnce(int code);
 
+// The thread level to ask MPI_Init_thread for: MPI_THREAD_MULTIPLE, for the
+// progress watchdog's thread; MPI_THREAD_FUNNELED when CB_PROGRESS_WATCHDOG=0
+// turns the watchdog off (the level clusterbench needed before it).
+int WantedThreadLevel();
+
 }  // namespace cb::coll::mpi_detail
 
 #endif  // CLUSTERBENCH_COLLECTIVES_MPI_MPI_CALL_H_

@@ -111,7 +111,8 @@ class NcclMpiBackend : public Backend {
     if (finalized) throw RuntimeError("nccl backend: MPI was already finalised in this process; it cannot start again");
     if (!initialized) {
       int provided = 0;
-      mpi_detail::CheckMpi(MPI_Init_thread(nullptr, nullptr, MPI_THREAD_MULTIPLE, &provided), "MPI_Init_thread", where);
+      mpi_detail::CheckMpi(MPI_Init_thread(nullptr, nullptr, mpi_detail::WantedThreadLevel(), &provided),
+                           "MPI_Init_thread", where);
       finalize_ = true;
     }
     try {
