@@ -13,6 +13,13 @@ SRC = os.environ.get("CB_SOURCE_DIR", ".")
 SUITES = os.path.join(SRC, "configs", "suites")
 HOST = os.path.join(SUITES, "host-cpu.yaml")
 
+# CI runs these ranks on 2 cores: a healthy rank's host GEMM or STREAM figure sometimes dips to about 55% of
+# the best (observed on the CI machine; a lone process does not dip). These tests check behaviour (a slowed or
+# corrupted rank fails alone, a clean run passes), not the machine, so the host checks tolerate 60% and the
+# slow injection takes 80% off: noise cannot pass for the injection, nor the injection for noise.
+TOLERANT = ["--set", "checks.0.threshold.relative=0.6", "--set", "checks.0.threshold.outlier_min_deviation=0.6",
+            "--set", "checks.1.threshold.relative=0.6", "--set", "checks.1.threshold.outlier_min_deviation=0.6"]
+
 
 def validate(*args, timeout=240, cwd=None):
     return subprocess.run([CB, "validate", *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
@@ -30,7 +37,8 @@ def test_one_rank_passes_and_skips_the_collective():
 
 def test_loopback_ranks_act_as_nodes_and_slow_one_fails():
     # Three ranks as threads of one process: each is its own node (--nodes auto).
-    p = validate("--suite", HOST, "--backend", "loopback", "--ranks", "3", "--inject", "slow:1:0.5", "--format", "json")
+    p = validate("--suite", HOST, *TOLERANT, "--backend", "loopback", "--ranks", "3", "--inject", "slow:1:0.8", "--format",
+                 "json")
     assert p.returncode == 2, p.stdout + p.stderr
     j = json.loads(p.stdout)
     assert [r["verdict"] for r in j["ranks"]] == ["PASS", "FAIL", "PASS"]

@@ -16,13 +16,20 @@ CB = os.environ["CB_BIN"]
 MPIRUN = os.environ.get("CB_MPIEXEC", "mpirun")
 SUITE = os.path.join(os.environ.get("CB_SOURCE_DIR", "."), "configs", "suites", "host-cpu.yaml")
 
+# CI runs these ranks on 2 cores: a healthy rank's host GEMM or STREAM figure sometimes dips to about 55% of
+# the best (observed on the CI machine; a lone process does not dip). These tests check behaviour (a slowed or
+# corrupted rank fails alone, a clean run passes), not the machine, so the host checks tolerate 60% and the
+# slow injection takes 80% off: noise cannot pass for the injection, nor the injection for noise.
+TOLERANT = ["--set", "checks.0.threshold.relative=0.6", "--set", "checks.0.threshold.outlier_min_deviation=0.6",
+            "--set", "checks.1.threshold.relative=0.6", "--set", "checks.1.threshold.outlier_min_deviation=0.6"]
+
 
 def validate(*args, np=4, tmp=None, timeout=300):
     env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
            "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
     if tmp is not None:
         env["OMPI_MCA_orte_tmpdir_base"] = str(tmp)
-    return subprocess.run([MPIRUN, "-np", str(np), CB, "validate", "--suite", SUITE, *map(str, args)],
+    return subprocess.run([MPIRUN, "-np", str(np), CB, "validate", "--suite", SUITE, *TOLERANT, *map(str, args)],
                           capture_output=True, text=True, timeout=timeout, env=env)
 
 
@@ -56,7 +63,7 @@ def test_clean_run_all_pass_and_evidence_loads(tmp_path):
 
 
 def test_slow_rank_fails_alone_with_numbers(tmp_path):
-    p = validate("--inject", "slow:2:0.5", "--format", "json", tmp=tmp_path)
+    p = validate("--inject", "slow:2:0.8", "--format", "json", tmp=tmp_path)
     assert p.returncode == 2, p.stdout + p.stderr
     j = json.loads(p.stdout)
     assert j["status"] == "CRITICAL"
@@ -166,7 +173,7 @@ def test_stopped_and_resumed_rank_has_its_round_discarded(tmp_path, rank_pid, mp
     round rank 2 measured while stopped is discarded (said on stderr), never judged, and rank 2 passes on its
     other rounds."""
     env = mpi_env
-    p = subprocess.Popen([MPIRUN, "-np", "4", CB, "validate", "--suite", SUITE, "--timeout", "60", "--format", "json"],
+    p = subprocess.Popen([MPIRUN, "-np", "4", CB, "validate", "--suite", SUITE, *TOLERANT, "--timeout", "60", "--format", "json"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"
