@@ -567,6 +567,15 @@ bool MpiCommunicator::ArriveWithin(double timeout_s, std::vector<int>* missing) 
 }
 
 bool MpiCommunicator::WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) {
+  return WatchProgressNaming(ranks_, timeout_s, std::move(on_stall), why);
+}
+
+bool MpiCommunicator::WatchProgressNaming(const std::vector<RankInfo>& names, double timeout_s, StallHandler on_stall,
+                                          std::string* why) {
+  if (names.size() != ranks_.size()) {
+    throw RuntimeError(
+        fmt::format("mpi watchdog: {} rank names for a communicator of {} ranks", names.size(), ranks_.size()));
+  }
   if (why) why->clear();
   int level = MPI_THREAD_SINGLE;
   Check(MPI_Query_thread(&level), "MPI_Query_thread");
@@ -585,7 +594,7 @@ bool MpiCommunicator::WatchProgress(double timeout_s, StallHandler on_stall, std
   // Nested (validate watches the whole suite, its fabric checks' harness
   // again): the outer watch stays, with its handler.
   if (watch_depth_++ > 0) return watchdog_ != nullptr;
-  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(control_, ranks_, rank_, timeout_s, std::move(on_stall));
+  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(control_, names, rank_, timeout_s, std::move(on_stall));
   return true;
 }
 

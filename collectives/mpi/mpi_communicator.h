@@ -95,6 +95,10 @@ class MpiCommunicator : public Communicator {
   [[noreturn]] void Abort(int code) override;
   // Needs MPI_THREAD_MULTIPLE (mpi_watchdog.h); otherwise false with *why.
   bool WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) override;
+  // The same, naming ranks as `names` (job ranks, this communicator's order):
+  // the NCCL backend's control plane names its GPUs, not "cpu".
+  bool WatchProgressNaming(const std::vector<RankInfo>& names, double timeout_s, StallHandler on_stall,
+                           std::string* why);
   void StopWatching() override;
   void Progress(const std::string& step) override;
   std::vector<int> SilentRanks(double t0, double t1) const override;

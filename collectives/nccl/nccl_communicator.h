@@ -47,6 +47,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "collectives/backend.h"
@@ -73,6 +74,26 @@ class ControlPlane {
   virtual ControlSplit Split(int color, int key) = 0;
   // Ends every process of the job (MPI_Abort, or _Exit for one process).
   [[noreturn]] virtual void EndJob(int code) = 0;
+
+  // Progress watchdog (Communicator::WatchProgress), naming ranks as `names`
+  // (the NCCL ranks' GPUs). Only a control plane across processes watches:
+  // threads of one process stop together, so the default watches nothing.
+  virtual bool WatchProgress(const std::vector<RankInfo>& names, double timeout_s, Communicator::StallHandler on_stall,
+                             std::string* why) {
+    (void)names;
+    (void)timeout_s;
+    (void)on_stall;
+    if (why) why->clear();
+    return false;
+  }
+  virtual void StopWatching() {}
+  virtual void Progress(const std::string& step) { (void)step; }
+  virtual std::vector<int> SilentRanks(double t0, double t1) const {
+    (void)t0;
+    (void)t1;
+    return {};
+  }
+  virtual std::vector<int> VanishedRanks() const { return {}; }
 };
 
 struct ControlSplit {
@@ -176,6 +197,17 @@ class NcclCommunicator : public Communicator {
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
     return control_->ArriveWithin(timeout_s, missing);
   }
+  // The control plane's progress watchdog (MPI: mpi_watchdog.h), naming
+  // ranks by their GPUs. The watchdog's thread beats over MPI while this
+  // rank's thread polls its stream in Wait(), so a stopped peer (whose NCCL
+  // kernels never arrive) is named within --timeout instead of hanging.
+  bool WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) override {
+    return control_->WatchProgress(*ranks_, timeout_s, std::move(on_stall), why);
+  }
+  void StopWatching() override { control_->StopWatching(); }
+  void Progress(const std::string& step) override { control_->Progress(step); }
+  std::vector<int> SilentRanks(double t0, double t1) const override { return control_->SilentRanks(t0, t1); }
+  std::vector<int> VanishedRanks() const override { return control_->VanishedRanks(); }
   // ncclCommAbort on every communicator of this process (waiting at most a
   // few seconds for it), then ends the job through the control plane.
   [[noreturn]] void Abort(int code) override;

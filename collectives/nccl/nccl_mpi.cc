@@ -79,6 +79,14 @@ class MpiControl : public ControlPlane {
     for (const RankInfo& ri : child->ranks()) members.push_back(index.at(ri.rank));
     return {std::make_unique<MpiControl>(std::move(child)), std::move(members)};
   }
+  bool WatchProgress(const std::vector<RankInfo>& names, double timeout_s, Communicator::StallHandler on_stall,
+                     std::string* why) override {
+    return comm_->WatchProgressNaming(names, timeout_s, std::move(on_stall), why);
+  }
+  void StopWatching() override { comm_->StopWatching(); }
+  void Progress(const std::string& step) override { comm_->Progress(step); }
+  std::vector<int> SilentRanks(double t0, double t1) const override { return comm_->SilentRanks(t0, t1); }
+  std::vector<int> VanishedRanks() const override { return comm_->VanishedRanks(); }
   [[noreturn]] void EndJob(int code) override {
     std::fflush(stdout);
     std::fflush(stderr);

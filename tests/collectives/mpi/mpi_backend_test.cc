@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <any>
 #include <chrono>
+#include <csignal>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -349,6 +350,43 @@ void CheckArrival(Communicator& comm, Checker& check) {
   std::abort();  // Abort does not return (g++ does not see [[noreturn]] through the virtual call)
 }
 
+// The NCCL backend's control plane watches progress through
+// MpiCommunicator::WatchProgressNaming with the NCCL ranks' GPUs as names:
+// the last rank stops itself inside a barrier and rank 0 must name it by the
+// name given (not the MPI communicator's "cpu"), then end the job with 6.
+[[noreturn]] void StallNames(Communicator& comm) {
+  auto& mpi = dynamic_cast<MpiCommunicator&>(comm);
+  const int rank = comm.rank(), n = comm.size();
+  try {
+    mpi.WatchProgressNaming(
+        {}, 2.0, [](const std::string&) {}, nullptr);
+    std::printf("stall-names: FAIL no error for 0 names on %d ranks\n", n);
+  } catch (const RuntimeError& e) {
+    if (rank == 0) std::printf("stall-names: wrong count refused: %s\n", e.what());
+  }
+  std::vector<RankInfo> names = comm.ranks();
+  for (RankInfo& r : names) r.device = fmt::format("GPU {} (named by the test)", r.rank);
+  std::string why;
+  const bool watching = mpi.WatchProgressNaming(
+      names, 2.0,
+      [](const std::string& message) {
+        std::printf("stall-names: handler: %s\n", message.c_str());
+        std::fflush(stdout);
+      },
+      &why);
+  if (!watching) {
+    std::printf("stall-names: FAIL not watching: %s\n", why.c_str());
+    std::fflush(stdout);
+    comm.Abort(1);
+  }
+  if (rank == n - 1) std::raise(SIGSTOP);
+  comm.Barrier();  // never completes: the watchdog ends the job
+  std::printf("stall-names: FAIL rank %d passed the barrier\n", rank);
+  std::fflush(stdout);
+  comm.Abort(1);
+  std::abort();
+}
+
 int Main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   Backends backends;
@@ -358,6 +396,7 @@ int Main(int argc, char** argv) {
   int failures = 0;
   backend->Run([&](Communicator& comm) {
     if (mode == "--arrive-timeout") ArriveTimeout(comm);
+    if (mode == "--stall-names") StallNames(comm);
     if (mode == "--throw") {
       if (comm.rank() == comm.size() - 1) throw RuntimeError(fmt::format("injected failure on rank {}", comm.rank()));
       comm.Barrier();  // never completes: the failing rank is not coming
