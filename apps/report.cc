@@ -1,9 +1,11 @@
 // `clusterbench report FILE.h5`: list the runs in a results file, print any
 // table, export as JSON or CSV.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "apps/command.h"
 #include "core/error.h"
@@ -20,12 +22,45 @@ struct ReportOptions {
   std::string format = "table";
 };
 
+// The run `--run latest` names: the last run in the file or, with `--table T`,
+// the last run that has a table T (what a user asking for the latest memory
+// table means when a collectives run was appended after the kernels run).
+// Runs are in the order they were written (ids start with the start time).
+// Null when no run qualifies.
+const RunInfo* LatestRun(Hdf5Reader& reader, const std::vector<RunInfo>& runs, const std::string& table) {
+  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
+    if (table.empty()) return &*it;
+    for (const auto& name : reader.TableNames(it->id)) {
+      if (name == table) return &*it;
+    }
+  }
+  return nullptr;
+}
+
 int RunReport(const ReportOptions& o) {
   Hdf5Reader reader(o.file);
   std::vector<RunInfo> runs = reader.Runs();
   std::vector<RunInfo> selected;
+  if (o.run == "latest") {
+    const RunInfo* latest = LatestRun(reader, runs, o.table);
+    if (latest == nullptr && !runs.empty()) {
+      std::set<std::string> tables;
+      for (const auto& r : runs) {
+        for (const auto& name : reader.TableNames(r.id)) tables.insert(name);
+      }
+      throw IoError(fmt::format("results file '{}' has no run with a table '{}'; tables in the file: {}", o.file,
+                                o.table, fmt::join(tables, ", ")));
+    }
+    if (latest != nullptr) {
+      selected.push_back(*latest);
+      if (latest != &runs.back()) {
+        std::cerr << fmt::format("clusterbench: --run latest: {} ({}), the latest run with a '{}' table\n", latest->id,
+                                 latest->kind, o.table);
+      }
+    }
+  }
   for (const auto& r : runs) {
-    if (o.run.empty() || r.id == o.run || (o.run == "latest" && &r == &runs.back())) selected.push_back(r);
+    if (o.run.empty() || r.id == o.run) selected.push_back(r);
   }
   if (!o.run.empty() && selected.empty()) {
     // A file problem (exit 4), as the reader's own "has no run": the flag is
@@ -80,7 +115,8 @@ void RegisterReportCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
   auto* cmd = app.add_subcommand("report", "list the runs in a results file and print or export their tables");
   auto o = std::make_shared<ReportOptions>();
   cmd->add_option("FILE", o->file, "an HDF5 results file written by clusterbench")->required();
-  cmd->add_option("--run", o->run, "a run id, or 'latest'");
+  cmd->add_option("--run", o->run,
+                  "a run id, or 'latest': the last run (with --table, the last run that has that table)");
   cmd->add_option("--table", o->table, "print this table of the run");
   cmd->add_option("--format", o->format, "table, json or csv")->check(CLI::IsMember({"table", "json", "csv"}));
   *action = [o]() { return RunReport(*o); };

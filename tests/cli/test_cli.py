@@ -207,6 +207,30 @@ def test_report_lists_runs_and_exports(run, tmp_path):
     assert p.returncode == 0 and p.stdout.splitlines()[0].startswith("benchmark,")
 
 
+# README: kernels, then another kind of run appended, then `report --run latest --table memory`
+# (issue 17: it exited 4 because "latest" was the last run, which has no memory table). With
+# --table, "latest" is the last run that has that table; without, the last run.
+def test_report_latest_with_table_is_the_latest_run_having_it(run, tmp_path):
+    out = str(tmp_path / "r.h5")
+    assert run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "-q",
+               "-o", out).returncode == 0
+    assert run("simulate", "gpt3-175b-128", "-q", "-o", out).returncode == 0
+    with h5py.File(out, "r") as f:
+        kernels_id, simulate_id = list(f["runs"])
+    p = run("report", out, "--run", "latest", "--table", "memory", "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.splitlines()[0].startswith("benchmark,")
+    assert kernels_id in p.stderr and "the latest run with a 'memory' table" in p.stderr
+    p = run("report", out, "--run", "latest", "--table", "memory", "--format", "json")
+    assert [r["id"] for r in json.loads(p.stdout)["runs"]] == [kernels_id]
+    p = run("report", out, "--run", "latest")
+    assert p.returncode == 0 and simulate_id in p.stdout and kernels_id not in p.stdout
+    p = run("report", out, "--run", "latest", "--table", "step")
+    assert p.returncode == 0 and p.stderr == ""
+    assert_clean_error(run("report", out, "--run", "latest", "--table", "nosuch"), 4,
+                       f"results file '{out}' has no run with a table 'nosuch'; tables in the file: memory, step")
+
+
 def test_sigint_marks_run_interrupted_and_keeps_results(cb_bin, tmp_path):
     out = str(tmp_path / "r.h5")
     # --min-reps keeps it measuring until the signal arrives.
