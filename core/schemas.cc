@@ -265,6 +265,14 @@ Schema ScenarioSchema() {
                Int("cp", "context parallel degree", "1", 1, kMaxGpus),
                Int("ep", "expert parallel degree", "1", 1, kMaxGpus),
                Int("vpp", "virtual pipeline stages per pipeline rank (interleaved 1F1B)", "1", 1, 1e5),
+               Bool("account_for_embedding",
+                    "the embedding counts as one layer in the pipeline split (Megatron "
+                    "--account-for-embedding-in-pipeline-split): the first virtual stage holds one layer fewer",
+                    "false"),
+               Bool("account_for_loss",
+                    "the LM head and loss count as one layer in the pipeline split (Megatron "
+                    "--account-for-loss-in-pipeline-split): the last virtual stage holds one layer fewer",
+                    "false"),
                Bool("sequence_parallel", "sequence parallelism alongside tensor parallelism", "true"),
                Int("zero", "ZeRO stage: 0 none, 1 optimizer states, 2 + gradients, 3 + parameters", "1", 0, 3),
                Int("etp", "expert tensor parallel degree (the expert layers' own TP); = tp when omitted", "", 1,

@@ -60,6 +60,7 @@ CLUSTERS = {
     "H800": ("dgx-h100-ndr", ["cluster.gpu=h800-sxm", "cluster.scale_up.bandwidth=200GB/s"]),
     "B200": ("b200-50k", []),
     "GB200": ("gb200-nvl72", []),
+    "GB300": ("gb300-nvl72", []),
 }
 
 
@@ -209,6 +210,13 @@ def scenario_from_row(row):
             vpp, assumed = 2, " (vpp 2 assumed: interleaved, depth not stated)"
     par = [f"  tp: {tp}", f"  pp: {pp}", f"  dp: {dp}", f"  cp: {cp}", f"  ep: {ep}",
            f"  vpp: {vpp}", f"  zero: {_int(row, 'zero', 1)}"]
+    notes = row.get("notes", "")
+    # Megatron's --account-for-{embedding,loss}-in-pipeline-split, where the
+    # source says the recipe uses them.
+    if re.search(r"account\w* (for )?embedding|account-for-embedding|account_for_embedding", notes, re.I):
+        par.append("  account_for_embedding: true")
+    if re.search(r"account\w* (for )?(embedding and )?loss|account-for-loss|account_for_loss", notes, re.I):
+        par.append("  account_for_loss: true")
     if _int(row, "etp"):
         par.append(f"  etp: {_int(row, 'etp')}")
     if _int(row, "shard_group"):

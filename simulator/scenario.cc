@@ -40,6 +40,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   p.cp = cfg.GetInt("parallelism.cp", 1);
   p.ep = cfg.GetInt("parallelism.ep", 1);
   p.vpp = cfg.GetInt("parallelism.vpp", 1);
+  p.account_for_embedding = cfg.GetBool("parallelism.account_for_embedding", false);
+  p.account_for_loss = cfg.GetBool("parallelism.account_for_loss", false);
   p.sequence_parallel = cfg.GetBool("parallelism.sequence_parallel", true) && p.tp > 1;
   p.zero = static_cast<int>(cfg.GetInt("parallelism.zero", 1));
   p.etp = cfg.GetInt("parallelism.etp", p.tp);
@@ -142,9 +144,16 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
                     "simulator's limit of 2e8: use a larger micro-batch or data-parallel degree",
                     micro_batches, p.pp * p.vpp, events));
   }
-  if (m.layers < p.pp * p.vpp) {
+  const int64_t slots = m.layers + (p.account_for_embedding ? 1 : 0) + (p.account_for_loss ? 1 : 0);
+  if (slots < p.pp * p.vpp) {
     Bad(cfg.at("parallelism.pp"),
-        fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp));
+        slots == m.layers
+            ? fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp)
+            : fmt::format("{} layers and {} accounted for cannot fill pp x vpp = {} x {} stages", m.layers,
+                          p.account_for_embedding && p.account_for_loss ? "the embedding and the loss"
+                          : p.account_for_embedding                     ? "the embedding"
+                                                                        : "the loss",
+                          p.pp, p.vpp));
   }
   if (t.precision == Precision::kFp8 && s.gpu.peak_fp8 <= 0) {
     Bad(cfg.at("training.precision"),

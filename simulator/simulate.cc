@@ -516,10 +516,23 @@ namespace {
 // Phase 1: layers over the p·v virtual stages, with the note when uneven.
 void SplitLayersOverStages(const Scenario& s, SimResult* r) {
   const int64_t vs = s.par.pp * s.par.vpp;
-  r->layers_per_virtual_stage = SplitLayers(s.model.layers, vs);
-  const bool even = s.model.layers % vs == 0;
+  const bool accounted = s.par.account_for_embedding || s.par.account_for_loss;
+  r->layers_per_virtual_stage = SplitLayers(s.model.layers, vs, s.par.account_for_embedding, s.par.account_for_loss);
+  const int64_t slots = s.model.layers + (s.par.account_for_embedding ? 1 : 0) + (s.par.account_for_loss ? 1 : 0);
+  const bool even = slots % vs == 0;
   std::string list;
   for (auto n : r->layers_per_virtual_stage) list += (list.empty() ? "" : ",") + std::to_string(n);
+  if (accounted) {
+    r->layer_split_note = fmt::format(
+        "{} layers over {} virtual stages with {} in the split (Megatron --account-for-*-in-pipeline-split){}: {}",
+        s.model.layers, vs,
+        s.par.account_for_embedding && s.par.account_for_loss ? "the embedding and the loss"
+        : s.par.account_for_embedding                         ? "the embedding"
+                                                              : "the loss",
+        even ? "" : ", uneven", list);
+    r->notes.push_back(r->layer_split_note);
+    return;
+  }
   r->layer_split_note = even ? fmt::format("{} layers, {} per virtual stage", s.model.layers, s.model.layers / vs)
                              : fmt::format(
                                    "{} layers do not divide over {} virtual stages: split as evenly as "

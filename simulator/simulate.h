@@ -32,6 +32,11 @@ struct Parallelism {
   // "MoE parallel folding"), so ep may span TP, CP and DP ranks.
   int64_t etp = 1;
   bool sequence_parallel = true;
+  // Megatron's --account-for-embedding-in-pipeline-split and
+  // --account-for-loss-in-pipeline-split: the embedding (first virtual stage)
+  // and the LM head with the loss (last) each take one layer's slot, so e.g.
+  // Qwen3-235B's 94 layers fill pp x vpp = 32 x 3 = 96 slots.
+  bool account_for_embedding = false, account_for_loss = false;
   int zero = 1;
   // ZeRO-3 hybrid sharding (HSDP): state sharded over groups of this many
   // data-parallel ranks and replicated across groups; 0 = all dp·cp ranks.

@@ -92,7 +92,10 @@ const char* Invalid(const Scenario& s, const Candidate& c) {
   if (s.train.global_batch % (c.dp * c.mb) != 0) return kBatch;
   const int64_t micro_batches = s.train.global_batch / (c.dp * c.mb);
   if (c.vpp > 1 && micro_batches % c.pp != 0) return kInterleave;
-  if (m.layers < c.pp * c.vpp) return kLayers;
+  // The scenario's own --account-for-* choice stays with every candidate.
+  if (m.layers + (s.par.account_for_embedding ? 1 : 0) + (s.par.account_for_loss ? 1 : 0) < c.pp * c.vpp) {
+    return kLayers;
+  }
   if (c.zero > 0 && c.dp * c.cp == 1) return kZero;
   return nullptr;
 }

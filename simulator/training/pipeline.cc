@@ -19,6 +19,28 @@ std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages) {
   return out;
 }
 
+std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages, bool embedding_slot, bool loss_slot) {
+  const int64_t e = embedding_slot ? 1 : 0, l = loss_slot ? 1 : 0;
+  std::vector<int64_t> out = SplitLayers(layers + e + l, stages);
+  out.front() -= e;
+  out.back() -= l;
+  // With one stage, or slots fewer than stages, a stage can go negative:
+  // give the layer back to its neighbour (the scenario refuses the rest).
+  for (size_t i = 0; i + 1 < out.size(); ++i) {
+    if (out[i] < 0) {
+      out[i + 1] += out[i];
+      out[i] = 0;
+    }
+  }
+  for (size_t i = out.size(); i-- > 1;) {
+    if (out[i] < 0) {
+      out[i - 1] += out[i];
+      out[i] = 0;
+    }
+  }
+  return out;
+}
+
 std::vector<Op> StageSchedule(int64_t stage, int64_t pp, int64_t vpp, int64_t m) {
   std::vector<Op> ops;
   const int64_t total = m * vpp;

@@ -25,6 +25,12 @@ namespace cb::sim {
 // embedding and the LM head), as Llama 3 405B did (126 layers on 16 stages:
 // 7, 8 x 14, 7).
 std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages);
+// The same with the embedding and/or the LM head and loss each taking one
+// layer's slot on the first/last virtual stage (Megatron's
+// --account-for-{embedding,loss}-in-pipeline-split): layers + e + l slots
+// split as above, then the first stage gives one slot to the embedding and
+// the last one to the loss. Needs layers + e + l >= stages.
+std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages, bool embedding_slot, bool loss_slot);
 
 struct Op {
   bool forward;

@@ -3,6 +3,7 @@
 // efficiencies and error bands. Each states the closed form it checks.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -335,6 +336,33 @@ TEST(Hardware, GpuConfigEfficienciesReplaceTheDefaults) {
   EXPECT_NEAR(e.gemm_bf16, 0.676, 1e-9);
   EXPECT_NEAR(e.gemm_fp8, 0.560, 1e-9);
   EXPECT_NE(e.gemm_bf16, DefaultEfficiencies("blackwell").gemm_bf16);
+}
+
+// ------------------------------------------------------------ pipeline split
+
+// 126 layers cannot fill pp x vpp = 16 x 8 = 128 virtual stages, unless the
+// embedding and the loss take a slot each (Megatron's
+// --account-for-*-in-pipeline-split): then one slot per virtual stage, no
+// layer on the first (embedding) and last (loss), and the note says so.
+TEST(PipelineSplit, AccountedEmbeddingAndLossFillTheStages) {
+  const std::vector<Override> deep = {{"parallelism.vpp", "8"}};
+  EXPECT_NE(ErrorOf("llama3-405b-16k", deep).find("126 layers cannot fill pp x vpp = 16 x 8 stages"), std::string::npos)
+      << ErrorOf("llama3-405b-16k", deep);
+  std::vector<Override> accounted = deep;
+  accounted.push_back({"parallelism.account_for_embedding", "true"});
+  EXPECT_NE(ErrorOf("llama3-405b-16k", accounted).find("126 layers and the embedding accounted for cannot fill"),
+            std::string::npos)
+      << ErrorOf("llama3-405b-16k", accounted);
+  accounted.push_back({"parallelism.account_for_loss", "true"});
+  const SimResult r = Simulate(Load("llama3-405b-16k", accounted));
+  const auto& l = r.layers_per_virtual_stage;
+  ASSERT_EQ(l.size(), 128u);
+  EXPECT_EQ(l.front(), 0);
+  EXPECT_EQ(l.back(), 0);
+  EXPECT_EQ(std::count(l.begin(), l.end(), 1), 126);
+  EXPECT_GT(r.step_time_s, 0);
+  EXPECT_NE(r.layer_split_note.find("the embedding and the loss in the split"), std::string::npos)
+      << r.layer_split_note;
 }
 
 // ------------------------------------------------------------ bad values

@@ -54,6 +54,25 @@ TEST(Pipeline, UnevenLayersLikeLlama3) {
   EXPECT_EQ(*std::max_element(t.begin(), t.end()) - *std::min_element(t.begin(), t.end()), 1);
 }
 
+// Megatron's --account-for-{embedding,loss}-in-pipeline-split: Qwen3-235B's
+// 94 layers and the two accounted slots fill 32 x 3 = 96 virtual stages, one
+// layer each, none on the first (embedding) and last (loss) stage.
+TEST(Pipeline, AccountingForEmbeddingAndLossTakesASlotEach) {
+  auto q = SplitLayers(94, 96, true, true);
+  ASSERT_EQ(q.size(), 96u);
+  EXPECT_EQ(q.front(), 0);
+  EXPECT_EQ(q.back(), 0);
+  EXPECT_EQ(std::count(q.begin(), q.end(), 1), 94);
+  // 127 slots over 16 stages: the first stage is the lighter one (7 slots, as
+  // Llama 3 splits), one of them the embedding's.
+  auto e = SplitLayers(126, 16, true, false);
+  EXPECT_EQ(std::accumulate(e.begin(), e.end(), int64_t{0}), 126);
+  EXPECT_EQ(e.front(), 7 - 1);
+  EXPECT_EQ(e.back(), 8);
+  EXPECT_EQ(SplitLayers(8, 1, true, true), std::vector<int64_t>{8});  // one stage holds everything
+  EXPECT_EQ(SplitLayers(96, 8, false, false), SplitLayers(96, 8));
+}
+
 // Uniform passes f = 1 ms, b = 2 ms, no transfer time. 1F1B over p = 4
 // stages and m = 8 micro-batches: (m + p - 1)(f + b) = 11 x 3 ms = 33 ms.
 TEST(Pipeline, OneF1BMatchesClosedForm) {
