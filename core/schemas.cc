@@ -315,6 +315,11 @@ Schema ScenarioSchema() {
                     "fp8 training saves the fp8 GEMM inputs for backward (Transformer Engine); false: the bf16 "
                     "inputs (torchao float8)",
                     "true"),
+               Bool("fsdp_gather_once",
+                    "ZeRO-3 with several micro-batches: parameters gathered once per step and kept unsharded, "
+                    "gradients accumulated unsharded and reduce-scattered once (torchtitan with pipeline "
+                    "parallelism)",
+                    "false"),
                Bool("moe_a2a_overlap",
                     "MoE dispatch and combine overlapped with another micro-batch's compute (Megatron-Core "
                     "--overlap-moe-expert-parallel-comm, DeepSeek DualPipe)",

@@ -202,12 +202,23 @@ def scenario_from_row(row):
         model += ["  mla:", "    q_lora_rank: 1536", "    kv_lora_rank: 512", "    qk_nope_head_dim: 128",
                   "    qk_rope_head_dim: 64", "    v_head_dim: 128"]
     vpp, assumed = _int(row, "vpp", 1) or 1, ""
+    framework = row.get("framework", "")
+    mb = _int(row, "micro_batch", 1) or 1
+    if framework == "torchtitan" and pp > 1 and not row.get("micro_batch", "").strip():
+        # torchtitan splits each data-parallel rank's batch into as many
+        # micro-batches as pipeline stages unless told otherwise
+        # (experimental.pipeline_parallel_microbatches: "The default value will
+        # be the number of pipeline stages, if unspecified").
+        local = _int(row, "global_batch_seqs") // dp
+        if local % pp == 0:
+            mb = local // pp
+            assumed += f" (micro-batch {mb}: torchtitan's default of pp micro-batches)"
     if not row.get("vpp", "").strip() and re.search(r"interleav", row.get("notes", ""), re.I):
         # Interleaved, depth not stated: the smallest interleaving (2) where the
         # schedule allows it; not the depth that matches best.
-        m = _int(row, "global_batch_seqs") // (dp * (_int(row, "micro_batch", 1) or 1))
+        m = _int(row, "global_batch_seqs") // (dp * mb)
         if m % pp == 0 and _int(row, "layers") >= 2 * pp:
-            vpp, assumed = 2, " (vpp 2 assumed: interleaved, depth not stated)"
+            vpp, assumed = 2, assumed + " (vpp 2 assumed: interleaved, depth not stated)"
     par = [f"  tp: {tp}", f"  pp: {pp}", f"  dp: {dp}", f"  cp: {cp}", f"  ep: {ep}",
            f"  vpp: {vpp}", f"  zero: {_int(row, 'zero', 1)}"]
     notes = row.get("notes", "")
@@ -224,11 +235,10 @@ def scenario_from_row(row):
     recompute = row.get("recompute", "").strip() or "none"
     if recompute not in ("none", "selective", "full"):
         recompute = "none"
-    framework = row.get("framework", "")
     if framework == "torchtitan" and recompute == "selective":
         recompute = "selective_op"  # torchtitan's selective mode defaults to per-op ("op")
     train = [f"  seq_len: {_int(row, 'seq')}", f"  global_batch: {_int(row, 'global_batch_seqs')}",
-             f"  micro_batch: {_int(row, 'micro_batch', 1) or 1}", f"  recompute: {recompute}",
+             f"  micro_batch: {mb}", f"  recompute: {recompute}",
              f"  precision: {precision}"]
     fw = []
     if framework in ("nemo", "megatron-bridge") and precision == "fp8":
@@ -246,6 +256,11 @@ def scenario_from_row(row):
         fw.append("  master_weights: false")
     if framework == "torchtitan" and precision == "fp8":
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
+    if framework == "torchtitan" and pp > 1 and _int(row, "zero", 1) >= 3:
+        # torchtitan's apply_fsdp: "For PP, do not reshard after forward to avoid
+        # per-microbatch all-gathers" (reshard_after_forward=False), and PyTorch
+        # pipelining accumulates unsharded gradients until the last backward.
+        fw.append("  fsdp_gather_once: true")
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):

@@ -178,6 +178,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);
   f.master_weights = cfg.GetBool("framework.master_weights", true);
   f.moe_a2a_overlap = cfg.GetBool("framework.moe_a2a_overlap", false);
+  f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
   return s;

@@ -255,7 +255,13 @@ class CostModel {
     }
     c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
     c.expert_params_per_gpu = expert_params;
-    if (s_.par.zero >= 3) {
+    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
+      // Gradients accumulate unsharded across micro-batches in the reduce
+      // dtype (FSDP2 casts each 16-bit gradient to it before adding): read the
+      // new 16-bit gradient, read and write the accumulator, per parameter.
+      c.bwd.compute += gpu_.MemoryTime(c.params_per_gpu * (2 + 2 * GradBytes())) * slowest_;
+    }
+    if (GatherPerLayer()) {
       // Fully sharded: every micro-batch gathers each layer's parameters
       // before its forward and again before its backward, and reduce-scatters
       // its gradients after the backward (PyTorch FSDP, DeepSpeed ZeRO-3). The
@@ -343,6 +349,17 @@ class CostModel {
   // all-reduces each shard across the replicas.
   double GradReduce(double params, double expert = 0) const {
     const double grad_bytes = GradBytes();
+    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
+      // Gathered once per step (framework.fsdp_gather_once): the accumulated
+      // unsharded gradients are reduce-scattered once, over the shard group
+      // (routed experts over theirs), then each shard is all-reduced across
+      // the hybrid-sharding replicas.
+      return CollectiveTime(Collective::kReduceScatter, (params - expert) * grad_bytes, shard_group_, dp_fabric_) +
+             CollectiveTime(Collective::kReduceScatter, expert * grad_bytes, edp_group_, dp_fabric_) +
+             CollectiveTime(Collective::kAllReduce,
+                            (params - expert) * grad_bytes / static_cast<double>(shard_group_.size), replica_group_,
+                            dp_fabric_);
+    }
     if (s_.par.zero >= 3) {
       return CollectiveTime(Collective::kAllReduce,
                             (params - expert) * grad_bytes / static_cast<double>(shard_group_.size), replica_group_,
@@ -365,7 +382,11 @@ class CostModel {
   }
   double ParamGather(double params) const {
     // ZeRO-1/2 gather the updated parameters once per step; ZeRO-3 keeps them
-    // sharded and gathers per layer instead (in Layer()).
+    // sharded and gathers per layer instead (in Layer()), unless it gathers
+    // once per step too (framework.fsdp_gather_once).
+    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
+      return CollectiveTime(Collective::kAllGather, params * ParamBytes(), shard_group_, dp_fabric_);
+    }
     if (s_.par.zero == 0 || s_.par.zero >= 3) return 0;
     return CollectiveTime(Collective::kAllGather, params * ParamBytes(), dp_group_, dp_fabric_);
   }
@@ -389,6 +410,9 @@ class CostModel {
            2 * CollectiveTime(Collective::kAllReduce, 8, everyone, fabric_);
   }
 
+  // ZeRO-3 gathering each layer's parameters for every micro-batch (the
+  // default), not once per step.
+  bool GatherPerLayer() const { return s_.par.zero >= 3 && !s_.fw.fsdp_gather_once; }
   // Ranks the dense (and routed-expert) model state is sharded over.
   int64_t ShardRanks() const { return s_.par.zero >= 3 ? shard_group_.size : dp_group_.size; }
   int64_t ExpertShardRanks() const { return edp_group_.size; }
@@ -832,6 +856,8 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.master_weights = s.fw.master_weights;
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
+  in.fsdp_gather_once = s.fw.fsdp_gather_once;
+  in.param_bytes = cost.ParamBytes();
   in.layers_per_vstage = r->layers_per_virtual_stage;
   in.params = c.params;
   in.expert_params = c.expert;

@@ -76,6 +76,11 @@ struct Framework {
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
   bool fp8_activations = true;     // fp8 training saves fp8 GEMM inputs for backward (Transformer Engine)
   bool master_weights = true;
+  // ZeRO-3 with several micro-batches: parameters gathered once per step and
+  // kept unsharded, gradients accumulated unsharded and reduce-scattered once
+  // (torchtitan with pipeline parallelism: reshard_after_forward=False, and
+  // PyTorch pipelining's no-sync on every backward but the last).
+  bool fsdp_gather_once = false;
   bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)      //
                                  // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
   // The busiest expert's tokens over the mean: capped (or padded) to the

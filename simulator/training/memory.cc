@@ -145,7 +145,9 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   if (rank == in.pp - 1) mem.logits = tokens * static_cast<double>(m.vocab) / t * (2 + 4);
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);
-  if (in.zero >= 3) {
+  if (in.zero >= 3 && in.fsdp_gather_once) {
+    mem.buffers += params * (in.param_bytes + in.grad_bytes);
+  } else if (in.zero >= 3) {
     mem.buffers += in.largest_layer_params * (2 * (1 + static_cast<double>(in.fsdp_prefetch)) + 4);
   }
   // Full recomputation rebuilds one layer's activations at a time during

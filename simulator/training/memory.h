@@ -41,7 +41,11 @@
 // fp32 for the loss). Buffers: the sequence-parallel all-gather of a layer's
 // input (2·b·s·h), pipeline send and receive buffers, and under ZeRO-3 the
 // gathered bf16 weights of 1 + prefetch layers plus one layer's unsharded fp32
-// gradients before their reduce-scatter. Runtime: 2 GiB for the CUDA context,
+// gradients before their reduce-scatter; gathering once per step
+// (fsdp_gather_once: torchtitan with pipeline parallelism keeps parameters
+// unsharded after forward, and PyTorch pipelining accumulates unsharded
+// gradients until the last backward), every parameter of the rank held
+// gathered plus its unsharded gradient. Runtime: 2 GiB for the CUDA context,
 // library workspaces, NCCL channel buffers and allocator slack.
 #ifndef CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
 #define CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
@@ -76,6 +80,8 @@ struct MemoryInput {
   double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
   bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)
   int fsdp_prefetch = 1;          // ZeRO-3: layers gathered ahead
+  bool fsdp_gather_once = false;  // ZeRO-3: the stage's parameters and gradients held unsharded all step
+  double param_bytes = 2;         // per parameter gathered (bf16, or 1 with fp8_param_gather)
   // Per virtual stage j = chunk·pp + rank: its layers and this GPU's share of
   // its parameters (all, and the routed experts among them).
   std::vector<int64_t> layers_per_vstage;

@@ -159,6 +159,37 @@ TEST(Memory, FsdpWithoutMasterCopyHoldsSixteenBytes) {
   EXPECT_NEAR(torch.memory.weights / mcore.memory.weights, 2.0, 1e-9);
 }
 
+// torchtitan with pipeline parallelism keeps FSDP parameters unsharded after
+// forward and PyTorch pipelining accumulates unsharded gradients until the
+// last backward (framework.fsdp_gather_once): the rank holds every parameter
+// gathered (bf16) plus its unsharded gradient, and no layer waits for a
+// per-micro-batch gather any more.
+TEST(Memory, FsdpGatheringOncePerStepHoldsTheStageUnsharded) {
+  const std::vector<Override> pp = {{"parallelism.zero", "3"},
+                                    {"parallelism.tp", "1"},
+                                    {"parallelism.pp", "4"},
+                                    {"parallelism.dp", "16"},
+                                    {"framework.master_weights", "false"},
+                                    {"framework.overlap_param_gather", "false"}};
+  SimResult per_layer = Simulate(Load("llama3-8b-64", pp));
+  auto once_o = pp;
+  once_o.push_back({"framework.fsdp_gather_once", "true"});
+  SimResult once = Simulate(Load("llama3-8b-64", once_o));
+  // The most loaded rank's parameters: its weights are 4 B each, sharded 16
+  // ways. Gathering once adds 2 + 4 B for each of them and drops the
+  // per-layer buffer (one layer's 2 x 2 B gathered and 4 B gradient, at most
+  // 8 B per parameter of one of the rank's 8 or more layers).
+  ASSERT_EQ(once.memory_stage, per_layer.memory_stage);
+  const double held = once.memory.weights * 16 / 4;
+  const double added = once.memory.buffers - per_layer.memory.buffers;
+  EXPECT_LE(added, held * 6);
+  EXPECT_GE(added, held * 6 - held * 8 / 8);
+  EXPECT_EQ(once.memory.weights, per_layer.memory.weights);
+  // Gathers not hidden: per layer, every one of the 32 micro-batches waits for
+  // them twice; once per step, the step waits once.
+  EXPECT_LT(once.breakdown.dp_comm_exposed_s * 8, per_layer.breakdown.dp_comm_exposed_s);
+}
+
 // Partial recomputation (Megatron's block method): the first N layers of each
 // chunk keep only their input; memory and time fall between none and full,
 // monotonically in N, and N = every layer equals full recomputation.
