@@ -159,7 +159,8 @@ void EmitNode(YAML::Emitter& out, const ConfigNode& n) {
       out << n.AsInt();
       break;
     case ConfigNode::Kind::kFloat:
-      out << YAML::Precision(17) << n.AsDouble();
+      // yaml-cpp 0.7 writes doubles with 17 digits (0.29999999999999999).
+      out << FormatRoundTrip(n.AsDouble());
       break;
     case ConfigNode::Kind::kBool:
       out << n.AsBool();
@@ -501,7 +502,7 @@ class Validator {
         auto v = ParseQuantity(s, Dimension::kDimensionless, &why);
         if (!v) throw fail(fmt::format("expected a number, got '{}'", s));
         check_range(*v, s);
-        return ConfigNode::Scalar(ConfigNode::Kind::kFloat, fmt::format("{:.17g}", *v), path, where);
+        return ConfigNode::Scalar(ConfigNode::Kind::kFloat, FormatRoundTrip(*v), path, where);
       }
       case FieldType::kBool: {
         std::string s = scalar();
@@ -525,7 +526,7 @@ class Validator {
         auto v = ParseQuantity(s, f.dimension, &why);
         if (!v) throw fail(why);
         check_range(*v, s);
-        return ConfigNode::Scalar(ConfigNode::Kind::kFloat, fmt::format("{:.17g}", *v), path, where);
+        return ConfigNode::Scalar(ConfigNode::Kind::kFloat, FormatRoundTrip(*v), path, where);
       }
       case FieldType::kObject:
         return Object(f, node, origin, path, dir, path);

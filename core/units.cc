@@ -124,6 +124,23 @@ const char* UnitExamples(Dimension d) {
   return "";
 }
 
+// number x factor, where `number` was read from `number_text`. A factor that is
+// a power of ten (us, ms, ns, %, k, M, G) is applied in decimal: "5" and 1e-6
+// read as "5e-6", the double nearest 5 µs (5 * 1e-6 is 4.9999999999999996e-06),
+// so the value prints back as written.
+double ScaleExactly(std::string_view number_text, double number, double factor) {
+  number_text = Trim(number_text);
+  const int exponent = static_cast<int>(std::lround(std::log10(factor)));
+  if (std::pow(10.0, exponent) != factor || number_text.find_first_of("eE") != std::string_view::npos) {
+    return number * factor;
+  }
+  const std::string decimal = fmt::format("{}e{}", number_text, exponent);
+  double exact = 0;
+  auto [ptr, ec] =
+      std::from_chars(decimal.data() + (decimal.front() == '+' ? 1 : 0), decimal.data() + decimal.size(), exact);
+  return ec == std::errc() && ptr == decimal.data() + decimal.size() ? exact : number * factor;
+}
+
 }  // namespace
 
 const char* DimensionName(Dimension d) {
@@ -193,7 +210,7 @@ std::optional<double> ParseQuantity(std::string_view text, Dimension d, std::str
                          UnitExamples(d));
     return std::nullopt;
   }
-  return number * *factor;
+  return ScaleExactly(s.substr(0, static_cast<size_t>(unit.data() - s.data())), number, *factor);
 }
 
 double ParseQuantityOrThrow(std::string_view text, Dimension d, std::string_view where) {
@@ -266,6 +283,8 @@ std::string FormatNumber(double v) {
   if (v == std::floor(v) && std::fabs(v) < 1e12) return fmt::format("{:.0f}", v);
   return fmt::format("{:g}", v);
 }
+
+std::string FormatRoundTrip(double v) { return fmt::format("{}", v); }
 
 std::string FormatBytes(double bytes) {
   static const char* kUnits[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};

@@ -57,6 +57,11 @@ std::string FormatBytes(double bytes);
 // A plain number for messages: whole values in full (16777216, not
 // 1.67772e+07), others as %g.
 std::string FormatNumber(double v);
+// The shortest text that reads back as exactly v: 0.3 (not 0.29999999999999999),
+// 3e-06, 3350000000000, 1e+20. For every value a program may read again (YAML
+// documents, the effective configuration); JSON (nlohmann) and fmt's "{}" are
+// shortest already.
+std::string FormatRoundTrip(double v);
 
 }  // namespace cb
 

@@ -59,11 +59,47 @@ def test_config_describe_every_kind(run):
 
 
 def test_config_show_applies_overrides_in_si(run):
-    p = run("config", "show", "scenario", "llama3-405b-16k", "--set", "cluster.gpus=1024",
+    p = run("config", "show", "scenario", "llama3-405b-16k", "--set", "cluster.gpus=1024", "--set", "parallelism.dp=8",
             "--set", "cluster.scale_out.nic_bandwidth=200Gb/s")
     assert p.returncode == 0, p.stderr
     assert "gpus: 1024" in p.stdout
     assert "nic_bandwidth: 25000000000" in p.stdout
+
+
+# Issue 17: `config show scenario llama3-405b-16k --set cluster.gpus=8192` printed a scenario
+# that simulate then refused (the job, TP8 PP16 DP128, needs 16384 GPUs). Check and show refuse
+# it with simulate's own message; a consistent one (dp=64) prints a document that simulate
+# accepts and simulates exactly as the same overrides on the shipped name.
+def test_config_show_prints_what_simulate_accepts(run, tmp_path):
+    too_small = ("llama3-405b-16k", "--set", "cluster.gpus=8192")
+    refused = run("simulate", *too_small)
+    assert_clean_error(refused, 3, "the job needs tp*pp*cp*dp = 8*16*1*128 = 16384 GPUs but cluster")
+    for verb in ("show", "check"):
+        p = run("config", verb, "scenario", *too_small)
+        assert_clean_error(p, 3)
+        assert p.stderr == refused.stderr and p.stdout == ""
+    fits = (*too_small, "--set", "parallelism.dp=64")
+    p = run("config", "show", "scenario", *fits)
+    assert p.returncode == 0, p.stderr
+    doc = tmp_path / "s.yaml"
+    doc.write_text(p.stdout)
+    from_doc = run("simulate", doc, "--format", "json")
+    assert from_doc.returncode == 0, from_doc.stderr
+    direct = run("simulate", *fits, "--format", "json")
+    assert json.loads(from_doc.stdout)["step_time_s"] == json.loads(direct.stdout)["step_time_s"]
+
+
+# Issue 17: floats printed as 0.29999999999999999 and 4.9999999999999996e-06 (yaml-cpp's 17
+# digits, and 5 * 1e-6 for 5us). Every value prints as the shortest text that reads back exactly.
+def test_config_show_prints_floats_shortest(run):
+    import re
+    p = run("config", "show", "scenario", "llama3-405b-16k")
+    assert p.returncode == 0, p.stderr
+    assert "gpu_idle: 0.3\n" in p.stdout and "moe_imbalance: 1.1\n" in p.stdout
+    assert "latency: 5e-06\n" in p.stdout
+    assert not re.search(r"\d\.\d{12,}", p.stdout), re.findall(r".*\d\.\d{12,}.*", p.stdout)
+    j = json.loads(run("config", "show", "scenario", "llama3-405b-16k", "--format", "json").stdout)
+    assert j["cluster"]["power"]["gpu_idle"] == 0.3
 
 
 # ---------------------------------------------------------------- bad inputs (docs/cli.md)
@@ -378,7 +414,7 @@ def test_collectives_table_has_nccl_tests_columns(run):
 
 def test_collectives_json_and_hdf5(run, tmp_path):
     out = str(tmp_path / "c.h5")
-    p = coll(run, "--ranks", "3", "--op", "all", "-d", "double", "--format", "json", "-o", out)
+    p = coll(run, "--ranks", "3", "--op", "all", "-d", "double", "--format", "json", "--output", out)
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     ops = {r["op"] for r in j["results"]}
@@ -422,7 +458,7 @@ def test_collectives_bad_inputs(run):
     assert_clean_error(coll(run, "--op", "allfoo"), 2, "unknown operation")
     assert_clean_error(coll(run, "-d", "quad"), 2, "unknown data type")
     assert_clean_error(coll(run, "-g", "2"), 2, "-g applies to the nccl backend only")
-    assert_clean_error(coll(run, "--split", "rails"), 2, "expected intra, inter or MOD:k")
+    assert_clean_error(coll(run, "--split", "rails"), 2, "expected intra, inter, MOD:k")
     assert_clean_error(coll(run, "--split", "MOD:0"), 2, "positive k")
     assert_clean_error(coll(run, "--ranks", "4", "--split", "MOD:2", "--op", "broadcast", "-r", "2"), 2,
                        "smallest group has 2")
@@ -438,7 +474,7 @@ def test_collectives_bad_inputs(run):
 
 def test_plot_busbw_script(run, tmp_path):
     out = str(tmp_path / "c.h5")
-    assert coll(run, "--ranks", "2", "--op", "all_reduce,all_gather", "-q", "-o", out).returncode == 0
+    assert coll(run, "--ranks", "2", "--op", "all_reduce,all_gather", "-q", "--output", out).returncode == 0
     png = tmp_path / "b.png"
     script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "plot_busbw.py")
     p = subprocess.run([sys.executable, script, out, "-o", str(png)], capture_output=True, text=True)
@@ -482,7 +518,7 @@ def test_nccl_backend_without_gpu_is_a_clear_error(run):
 
 def test_collectives_split_runs_groups_concurrently(run, tmp_path):
     out = str(tmp_path / "s.h5")
-    p = coll(run, "--ranks", "6", "--split", "MOD:3", "--op", "all_reduce,all_gather", "--format", "json", "-o", out)
+    p = coll(run, "--ranks", "6", "--split", "MOD:3", "--op", "all_reduce,all_gather", "--format", "json", "--output", out)
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     assert j["wrong"] == 0
@@ -563,7 +599,7 @@ def test_simulate_degraded_and_failed_links(run):
 def test_collectives_sigint_keeps_results(cb_bin, tmp_path):
     out = str(tmp_path / "c.h5")
     proc = subprocess.Popen([cb_bin, "collectives", "--backend", "loopback", "--ranks", "2", "-b", "1M", "-e", "1G",
-                             "-f", "1.01", "-n", "5", "-w", "1", "-q", "-o", out], stdout=subprocess.PIPE,
+                             "-f", "1.01", "-n", "5", "-w", "1", "-q", "--output", out], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
@@ -713,7 +749,8 @@ def test_json_output_is_valid_utf8_with_invalid_bytes_in_names(cb_bin, tmp_path)
 
 
 def test_config_show_json_is_the_effective_document(run):
-    p = run("config", "show", "scenario", "llama3-405b-16k", "--set", "cluster.gpus=1024", "--format", "json")
+    p = run("config", "show", "scenario", "llama3-405b-16k", "--set", "cluster.gpus=1024", "--set", "parallelism.dp=8",
+            "--format", "json")
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     assert j["cluster"]["gpus"] == 1024 and j["cluster"]["scale_out"]["nic_bandwidth"] == 50000000000

@@ -95,3 +95,32 @@ TEST(Units, FormatsForHumans) {
 
 }  // namespace
 }  // namespace cb
+
+namespace cb {
+namespace {
+
+// Issue 17: `config show` printed 0.29999999999999999 and 4.9999999999999996e-06. A value
+// parsed from a decimal with a power-of-ten unit is the double nearest the decimal (5us is
+// the literal 5e-6, not 5 * 1e-6), and FormatRoundTrip prints the shortest text that
+// reads back as the same double.
+TEST(Units, DecimalUnitsParseExactlyAndPrintShortest) {
+  EXPECT_EQ(Q("5us", Dimension::kTime), 5e-6);  // exact, not DOUBLE_EQ: 5 * 1e-6 != 5e-6
+  EXPECT_EQ(Q("0.6us", Dimension::kTime), 0.6e-6);
+  EXPECT_EQ(Q("1.5ms", Dimension::kTime), 1.5e-3);
+  EXPECT_EQ(Q("30%", Dimension::kDimensionless), 0.3);
+  EXPECT_EQ(Q("+7ns", Dimension::kTime), 7e-9);
+  EXPECT_EQ(Q("1.1e3us", Dimension::kTime), 1.1e3 * 1e-6);  // an exponent already: multiplied
+  EXPECT_EQ(Q("400Gb/s", Dimension::kBandwidth), 50e9);
+  EXPECT_EQ(FormatRoundTrip(Q("5us", Dimension::kTime)), "5e-06");
+  EXPECT_EQ(FormatRoundTrip(Q("0.6us", Dimension::kTime)), "6e-07");
+  EXPECT_EQ(FormatRoundTrip(0.3), "0.3");
+  EXPECT_EQ(FormatRoundTrip(0.1 + 0.2), "0.30000000000000004");  // shortest, still exact
+  EXPECT_EQ(FormatRoundTrip(3.35e12), "3350000000000");
+  EXPECT_EQ(FormatRoundTrip(1e20), "1e+20");
+  for (double v : {0.3, 1.1, 2.0 / 3, 5e-6, 1e-300, 6.02214076e23}) {
+    EXPECT_EQ(std::stod(FormatRoundTrip(v)), v) << FormatRoundTrip(v);
+  }
+}
+
+}  // namespace
+}  // namespace cb
