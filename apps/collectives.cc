@@ -2,8 +2,13 @@
 // with nccl-tests-compatible numbers, exact checks, injections and a watchdog.
 #include <fmt/format.h>
 
+#include <strings.h>
+#include <unistd.h>
 #include <any>
 #include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -13,6 +18,7 @@
 
 #include "apps/command.h"
 #include "collectives/backend.h"
+#include "collectives/gather_text.h"
 #include "collectives/harness.h"
 #include "core/error.h"
 #include "core/table.h"
@@ -24,21 +30,40 @@ namespace {
 
 using coll::OpKind;
 
+// nccl-tests' command line, as this command follows it: NVIDIA/nccl-tests
+// src/common.cu (the version with -J/-S/-M/-R/-x/-D/-V; its defaults and
+// getopt_long table) and src/util.cu (what it prints). Every flag there either
+// means the same here or is refused naming what clusterbench offers instead
+// (docs/collectives.md, "nccl-tests flags").
 struct CollOptions {
   OutputOptions out;
   std::string backend = "auto";
   std::vector<std::string> ops = {"all_reduce"};
-  std::string min_bytes = "8", max_bytes = "8M", step_bytes;
-  double factor = 2;
-  int iters = 20, warmup = 5, checks = 1;
+  // nccl-tests' defaults: minBytes = maxBytes = 32M, stepBytes = 1M,
+  // stepFactor = 1 (off: sizes step by -i), iters 20, warmup_iters 1,
+  // datacheck 1.
+  std::string min_bytes = "32M", max_bytes = "32M", step_bytes = "1M";
+  double factor = 1;
+  int iters = 20, warmup = 1, checks = 1;
   std::string dtype = "float", redop = "sum";
   int gpus = 1, average = 1, root = 0, ranks = 4;
-  double timeout = 300;
+  double timeout = 300;  // -T 0 (nccl-tests: no timeout) means a week
+  // nccl-tests flags with the same meaning here.
+  int run_cycles = 1, blocking = 0, report_cputime = 0, report_timestamps = 0, iteration_stats = 0;
+  std::string json_file;  // -J FILE
+  // nccl-tests flags refused unless given their neutral value.
+  int nthreads = 1, agg_iters = 1, parallel_init = 0, stream_null = 0, cudagraph = 0, local_register = 0,
+      device_impl = 0, memory_report = 0;
+  std::string cta_policy, device_cta_count, csv_file, flag_k, flag_u;
   std::string split;
   std::string buffers;  // --buffers: "" (the backend's own), host, device, auto
   std::vector<std::string> injects;
   bool all_pairs = false;
 };
+
+// -T/--timeout: nccl-tests' -T 0 (its default) means no timeout; here the
+// watchdog then waits a week.
+double Timeout(const CollOptions& o) { return o.timeout > 0 ? o.timeout : 604800; }
 
 size_t Size(const std::string& flag, const std::string& text) {
   std::string why;
@@ -47,9 +72,75 @@ size_t Size(const std::string& flag, const std::string& text) {
   return static_cast<size_t>(*v);
 }
 
-coll::BenchOptions ToBench(const CollOptions& o) {
+// The reduction of -o/--redop: nccl-tests' meaning (sum, prod, min, max, avg,
+// all). Anything else is refused: -o was this command's results file once,
+// and `-o max` must never write a file named max and run sum.
+void ParseReductions(const std::string& text, coll::BenchOptions* b) {
+  if (text == "all") {
+    b->redops = coll::AllRedOps();
+    b->redop = b->redops.front();
+    return;
+  }
+  if (text == "mulsum") {
+    throw UsageError(
+        "-o mulsum: nccl-tests' premultiplied sum (ncclRedOpCreatePreMulSum) is not offered here; use sum, prod, "
+        "min, max, avg or all");
+  }
+  try {
+    b->redop = coll::ParseRedOp(text);
+  } catch (const UsageError&) {
+    throw UsageError(fmt::format(
+        "-o {}: not a reduction operation. -o is the reduction, as in nccl-tests: sum, prod, min, max, avg or all; "
+        "to write the results file use --output {}",
+        text, text));
+  }
+  b->redops = {b->redop};
+}
+
+// An nccl-tests flag this command does not offer: refused unless it has its
+// neutral value (what nccl-tests does without it), never ignored.
+void RefuseUnlessNeutral(const char* flag, int value, int neutral, const std::string& instead) {
+  if (value != neutral) throw UsageError(fmt::format("{} {}: not offered here; {}", flag, value, instead));
+}
+void RefuseIfGiven(const char* flag, const std::string& value, const std::string& instead) {
+  if (!value.empty()) throw UsageError(fmt::format("{} {}: not offered here; {}", flag, value, instead));
+}
+
+void RefuseNcclTestsFlags(const CollOptions& o) {
+  RefuseUnlessNeutral("-t", o.nthreads, 1,
+                      "one process drives its ranks: -g N (NCCL, GPUs per process), --backend loopback --ranks N "
+                      "(threads as ranks), or one rank per process under mpirun/srun");
+  RefuseUnlessNeutral("-m", o.agg_iters, 1, "each timed iteration is one op (ops are not grouped); use -n for more");
+  RefuseUnlessNeutral("-p", o.parallel_init, 0,
+                      "communicators are created by ncclCommInitAll (-g N) or ncclCommInitRank[Scalable] under a "
+                      "launcher; the header says how long it took");
+  RefuseUnlessNeutral("-y", o.stream_null, 0, "NCCL runs on the backend's own stream");
+  RefuseUnlessNeutral("-G", o.cudagraph, 0, "CUDA graph capture is not implemented; ops are launched one by one");
+  RefuseUnlessNeutral("-R", o.local_register, 0, "buffers are not registered with NCCL");
+  RefuseIfGiven("-x", o.cta_policy, "the NCCL communicator keeps NCCL's default CTA policy");
+  RefuseUnlessNeutral("-D", o.device_impl, 0, "only NCCL's own (host-launched) implementation is measured");
+  RefuseIfGiven("-V", o.device_cta_count, "it applies to -D device implementations, which are not offered");
+  RefuseUnlessNeutral("-M", o.memory_report, 0,
+                      "no GPU memory usage report; `clusterbench info` shows each GPU's memory");
+  RefuseIfGiven("-F", o.csv_file,
+                "results go to --output FILE.h5 (`clusterbench report FILE.h5 --format csv` exports CSV) or "
+                "--format json");
+  RefuseIfGiven("-K", o.flag_k, "-K is not an nccl-tests flag; `clusterbench collectives --help` lists the flags");
+  RefuseIfGiven("-u", o.flag_u,
+                "-u is not an NVIDIA nccl-tests flag (RCCL's -u is a CU mask); `clusterbench collectives --help` "
+                "lists the flags");
+}
+
+coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes) {
+  RefuseNcclTestsFlags(o);
   coll::BenchOptions b;
   for (const auto& name : o.ops) {
+    if (name == "sum" || name == "prod" || name == "min" || name == "max" || name == "avg" || name == "mulsum") {
+      throw UsageError(fmt::format(
+          "--op {}: --op names the collective here (all_reduce, all_gather, ..., all); nccl-tests' --op, the "
+          "reduction, is -o {} (or --redop {})",
+          name, name, name));
+    }
     if (name == "all") {
       b.ops = coll::AllOps();
       b.p2p = true;
@@ -63,19 +154,34 @@ coll::BenchOptions ToBench(const CollOptions& o) {
   b.p2p_all_pairs = o.all_pairs;
   b.min_bytes = Size("-b", o.min_bytes);
   b.max_bytes = Size("-e", o.max_bytes);
-  if (!o.step_bytes.empty()) b.increment = Size("-i", o.step_bytes);
+  // As nccl-tests: a factor above 1 multiplies, else sizes step by -i.
   b.factor = o.factor;
+  b.increment = o.factor > 1 ? 0 : Size("-i", o.step_bytes);
+  if (b.increment == 0 && !(o.factor > 1)) throw UsageError("-i 0 with -f 1: the sizes would never grow");
   b.iters = o.iters;
   b.warmup = o.warmup;
   b.checks = o.checks;
   b.dtype = coll::ParseDataType(o.dtype);
-  b.redop = coll::ParseRedOp(o.redop);
+  ParseReductions(o.redop, &b);
   b.root = o.root;
   b.average = o.average;
-  b.timeout_s = o.timeout;
+  b.timeout_s = Timeout(o);
+  b.cycles = o.run_cycles;
+  b.blocking = o.blocking != 0;
+  b.report_cputime = o.report_cputime != 0;
+  b.iteration_stats = o.iteration_stats != 0;
+  const char* mask = std::getenv("NCCL_TESTS_SPLIT_MASK");
+  const char* split = std::getenv("NCCL_TESTS_SPLIT");
+  const std::string from_env = coll::SplitFromNcclTestsEnv(mask ? mask : "", split ? split : "");
+  const std::string env_name = mask && *mask ? fmt::format("NCCL_TESTS_SPLIT_MASK={}", mask)
+                                             : fmt::format("NCCL_TESTS_SPLIT={}", split ? split : "");
   if (!o.split.empty() && o.split != "none") {
     b.split = o.split;
     coll::ParseSplitModulus(b.split);  // rejects an unknown mode before any rank starts
+    if (!from_env.empty()) notes->push_back(fmt::format("--split {} given: {} not used", o.split, env_name));
+  } else if (!from_env.empty()) {
+    b.split = from_env;
+    notes->push_back(fmt::format("{}: --split {}", env_name, from_env));
   }
   for (const auto& text : o.injects) {
     const Injection inj = ParseInjection(text, {"corrupt", "slow", "hang"}, /*fraction_below_one=*/false);
@@ -96,7 +202,7 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
   coll::BackendOptions bo;
   bo.loopback_ranks = o.ranks;
   bo.gpus_per_process = o.gpus;
-  bo.timeout_s = o.timeout;
+  bo.timeout_s = Timeout(o);
   bo.buffers = o.buffers;
   std::string name = o.backend;
   auto has = [&](const std::string& n) { return ctx.backends.factories.count("collectives:" + n) > 0; };
@@ -136,32 +242,94 @@ std::unique_ptr<coll::Backend> MakeBackend(const CollOptions& o, const AppContex
 std::string Us(double s) { return fmt::format("{:.2f}", s * 1e6); }
 std::string Gbps(double bps) { return fmt::format("{:.2f}", bps / 1e9); }
 
-void PrintHeader(const coll::Communicator& comm, const coll::BenchOptions& b, const std::string& note) {
+// This rank's device line as nccl-tests prints it (src/util.cu,
+// writeDeviceReport: "#  Rank %2d Group %2d Pid %6d on %10s device %2d
+// [%04x:%02x:%02x] %s"), which nccl-tests' own JSON writer reads back with
+// sscanf. A GPU ("GPU 3 NVIDIA H100 0000:1b:00.0") gives its index, PCI bus id
+// and name; host memory gives device -1 (CUDA's cudaCpuDeviceId) [cpu].
+std::string RankLine(const coll::Communicator& comm, const std::string& split) {
+  const coll::RankInfo& me = comm.ranks()[static_cast<size_t>(comm.rank())];
+  const int group = split.empty() ? 0 : coll::SplitColor(split, comm.ranks(), comm.rank());
+  int index = -1;
+  std::string bus = "cpu", name = me.device;
+  if (me.device.rfind("GPU ", 0) == 0) {
+    std::istringstream in(me.device.substr(4));
+    in >> index;
+    std::string rest;
+    std::getline(in, rest);
+    rest.erase(0, rest.find_first_not_of(' '));
+    const size_t last = rest.find_last_of(' ');
+    bus = last == std::string::npos ? "?" : rest.substr(last + 1);
+    name = last == std::string::npos ? rest : rest.substr(0, last);
+  } else if (me.device == "cpu") {
+    name = "host memory";
+  }
+  return fmt::format("#  Rank {:2d} Group {:2d} Pid {:6d} on {:>10} device {:2d} [{}] {}", me.rank, group,
+                     static_cast<int>(getpid()), me.host, index, bus, name);
+}
+
+void PrintHeader(const coll::Communicator& comm, const coll::BenchOptions& b, const std::string& note,
+                 const std::vector<std::string>& notes, const std::vector<std::string>& rank_lines, int gpus) {
   std::printf(
       "# clusterbench collectives: backend %s (%s buffers), %d rank(s), %s, iters %d, warmup %d, checks %d, -a %d\n",
       comm.backend().c_str(), comm.device_buffers() ? "device" : "host", comm.size(), coll::Name(b.dtype), b.iters,
       b.warmup, b.checks, b.average);
+  // nccl-tests' parameter line (src/util.cu, writeDeviceReport).
+  std::printf(
+      "# nThread 1 nGpus %d minBytes %zu maxBytes %zu step: %s warmup iters: %d iters: %d agg iters: 1 validation: %d "
+      "graph: 0\n",
+      gpus, b.min_bytes, b.max_bytes,
+      b.increment > 0 ? fmt::format("{}(bytes)", b.increment).c_str() : fmt::format("{:g}(factor)", b.factor).c_str(),
+      b.warmup, b.iters, b.checks);
+  if (b.blocking) std::printf("# Blocking Enabled: wait for completion and barrier after each collective\n");
   if (comm.init_seconds() > 0) {
     const std::string how = comm.init_method().empty() ? "" : " (" + comm.init_method() + ")";
     std::printf("# communicator init: %.3f s%s\n", comm.init_seconds(), how.c_str());
   }
+  for (const auto& n : notes) std::printf("# %s\n", n.c_str());
   if (!note.empty()) std::printf("# %s\n", note.c_str());
-  std::printf("#  Rank %3d on %s device %s\n", 0, comm.ranks()[0].host.c_str(), comm.ranks()[0].device.c_str());
-  std::printf("#\n#%12s %12s %8s %6s %6s %10s %7s %7s %7s %10s %7s %7s %7s\n", "size", "count", "type", "redop", "root",
-              "time", "algbw", "busbw", "#wrong", "time", "algbw", "busbw", "#wrong");
-  std::printf("#%12s %12s %8s %6s %6s %10s %7s %7s %7s %10s %7s %7s %7s\n", "(B)", "(elements)", "", "", "", "(us)",
-              "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "");
+  std::printf("#\n# Using devices\n");
+  for (const auto& line : rank_lines) std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
 }
 
-void PrintRow(const coll::SizeResult& r) {
-  auto part = [](bool has, const coll::Timing& t) {
-    if (!has) return fmt::format("{:>10} {:>7} {:>7} {:>7}", "-", "-", "-", "-");
-    return fmt::format("{:>10} {:>7} {:>7} {:>7}", Us(t.time_s), Gbps(t.algbw), Gbps(t.busbw), t.wrong);
+// Each collective's rows open as an nccl-tests run of its *_perf binary does
+// (src/util.cu, writeResultHeader), so a script reads every block alike; the
+// op is named in that line, never appended to a row.
+void PrintColumns(coll::OpKind op, const coll::BenchOptions& b, bool timestamps) {
+  const char* time = b.report_cputime ? "cputime" : "time";
+  std::printf("#\n# Collective test starting: %s_perf\n", coll::Name(op));
+  std::printf("# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place\n", "", "", "", "",
+              "");
+  std::printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s%s\n", "size", "count", "type",
+              "redop", "root", time, "algbw", "busbw", "#wrong", time, "algbw", "busbw", "#wrong",
+              timestamps ? "            timestamp" : "");
+  std::printf("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s%s\n", "(B)", "(elements)", "", "",
+              "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "",
+              timestamps ? "    %Y-%m-%d %H:%M:%S" : "");
+}
+
+// One data row, nccl-tests' fields in nccl-tests' order (src/util.cu,
+// writeBenchmarkLinePreamble and writeBenchmarkLineBody): size count type
+// redop root, then time algbw busbw #wrong out of place and in place, #wrong
+// N/A when nothing was checked (-c 0), and with -S the time of day.
+void PrintRow(const coll::SizeResult& r, bool timestamps) {
+  auto part = [&](bool has, const coll::Timing& t) {
+    if (!has) return fmt::format("  {:>7}  {:>6}  {:>6}  {:>6}", "-", "-", "-", "-");
+    const std::string wrong = r.checked ? std::to_string(t.wrong) : std::string("N/A");
+    return fmt::format("  {:>7}  {:>6}  {:>6}  {:>6}", Us(t.time_s), Gbps(t.algbw), Gbps(t.busbw), wrong);
   };
-  std::printf(" %12zu %12zu %8s %6s %6d %s %s   # %s\n", r.size, r.count, coll::Name(r.dtype),
+  std::string stamp;
+  if (timestamps) {
+    char buf[64];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+    stamp = fmt::format("  {:>19}", buf);
+  }
+  std::printf("%12zu  %12zu  %8s  %6s  %6d%s%s%s\n", r.size, r.count, coll::Name(r.dtype),
               coll::IsReduction(r.op) ? coll::Name(r.redop) : "none", r.root,
               part(r.has_out_of_place, r.out_of_place).c_str(), part(r.has_in_place, r.in_place).c_str(),
-              coll::Name(r.op));
+              stamp.c_str());
   std::fflush(stdout);
 }
 
@@ -178,7 +346,11 @@ nlohmann::json TimingJson(const coll::SizeResult& r, bool in_place) {
       {"time_s", t.time_s},
       {"algbw_gbps", t.algbw / 1e9},
       {"busbw_gbps", t.busbw / 1e9},
-      {"wrong", t.wrong},
+      {"wrong", r.checked ? nlohmann::json(t.wrong) : nlohmann::json(nullptr)},  // null: not checked (-c 0)
+      {"checked", r.checked},
+      {"cycle", r.cycle},
+      {"iter_mean_s", t.iter_mean},
+      {"iter_cv", t.iter_cv},
       {"wrong_ranks", t.wrong_ranks},
       {"late_ranks", t.late_ranks},
       {"stalled_ranks", t.stalled_ranks},
@@ -272,18 +444,47 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
   return out;
 }
 
-void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend,
-                std::mutex& mu, int& exit_code);
+void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& started, const coll::BenchOptions& bench,
+                const std::vector<std::string>& notes, coll::Backend& backend, std::mutex& mu, int& exit_code);
+
+// Under mpirun/srun, whether this process is not the job's first: a usage
+// error found before the communicator exists is then said by the first alone.
+bool LaunchedAsLaterRank() {
+  for (const char* v : {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK", "SLURM_PROCID"}) {
+    const char* x = std::getenv(v);
+    if (x && *x) return std::atoi(x) != 0;
+  }
+  return false;
+}
 
 int RunCollectives(const CollOptions& o, const AppContext& ctx) {
-  coll::BenchOptions bench = ToBench(o);
+  std::vector<std::string> notes;
+  coll::BenchOptions bench;
+  try {
+    bench = ToBench(o, &notes);
+  } catch (const UsageError& e) {
+    if (LaunchedAsLaterRank()) return static_cast<int>(e.code());
+    throw;
+  }
+  const RunInfo started = MakeRunInfo("collectives", ctx.command_line);
+  if (!o.json_file.empty()) {
+    const size_t dot = o.json_file.find_last_of('.');
+    const size_t slash = o.json_file.find_last_of('/');
+    const std::string ext =
+        dot == std::string::npos || (slash != std::string::npos && slash > dot) ? "" : o.json_file.substr(dot + 1);
+    if (strcasecmp(ext.c_str(), "json") != 0) {
+      // nccl-tests writes nothing for another suffix; refused here instead.
+      if (LaunchedAsLaterRank()) return static_cast<int>(ExitCode::kUsage);
+      throw UsageError(fmt::format("-J {}: the file must end in .json (nccl-tests' only output type)", o.json_file));
+    }
+  }
   std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
   const bool root_process = backend->holds_rank0();
   int exit_code = 0;
   std::mutex mu;
   try {
     if (root_process) CheckOutputWritable(o.out.output);
-    RunOnRanks(o, ctx, bench, *backend, mu, exit_code);
+    RunOnRanks(o, ctx, started, bench, notes, *backend, mu, exit_code);
   } catch (const Error& e) {
     // Every rank reaches the same decision (validation is deterministic);
     // only the process holding rank 0 says it, all exit with the same code.
@@ -294,40 +495,182 @@ int RunCollectives(const CollOptions& o, const AppContext& ctx) {
 }
 
 // Rank 0: the run and its tables into the results file (-o).
-void WriteResults(const CollOptions& o, const AppContext& ctx, const coll::Communicator& comm,
+// `started` was made when the command started, so the run's start_time is the
+// start of the measurement, not the moment it is written (issue 17: a 217 s
+// run was recorded as lasting 21 ms).
+void WriteResults(const CollOptions& o, const RunInfo& started, const coll::Communicator& comm,
                   const coll::BenchOptions& b, const coll::BenchReport& rep, RunStatus status,
                   const std::string& message) {
   Hdf5Writer writer(o.out.output);
-  RunInfo run = MakeRunInfo("collectives", ctx.command_line);
+  RunInfo run = started;
   run.rank_count = comm.size();
   std::set<std::string> hosts;
   for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
   run.hosts.assign(hosts.begin(), hosts.end());
-  run.config_yaml =
-      fmt::format("backend: {}\nbuffers: {}\ndtype: {}\nredop: {}\nmin_bytes: {}\nmax_bytes: {}\niters: {}\n",
-                  comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), coll::Name(b.redop),
-                  b.min_bytes, b.max_bytes, b.iters);
+  std::string redops;
+  for (coll::RedOp r : b.redops) redops += fmt::format("{}{}", redops.empty() ? "" : ", ", coll::Name(r));
+  run.config_yaml = fmt::format(
+      "backend: {}\nbuffers: {}\ndtype: {}\nredop: {}\nredops: [{}]\nmin_bytes: {}\nmax_bytes: {}\n"
+      "step_bytes: {}\nstep_factor: {}\niters: {}\nwarmup_iters: {}\nchecks: {}\nrun_cycles: {}\nblocking: {}\n"
+      "report_cputime: {}\niteration_stats: {}\nsplit: '{}'\n",
+      comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), coll::Name(b.redop), redops,
+      b.min_bytes, b.max_bytes, b.increment, b.factor, b.iters, b.warmup, b.checks, b.cycles, b.blocking,
+      b.report_cputime, b.iteration_stats, b.split);
   writer.BeginRun(run);
   for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
   writer.EndRun(status, message);
 }
 
-void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOptions& bench, coll::Backend& backend,
-                std::mutex& mu, int& exit_code) {
+// -J FILE.json: nccl-tests' own JSON document (schema version 1: NVIDIA/
+// nccl-tests src/util.cu, jsonOutputInit, writeDeviceReport,
+// writeBenchmarkLine*, writeResultFooter, jsonOutputFinalize), beside this
+// command's --format json and --output. Keys, order and types are nccl-tests'
+// (booleans as the strings "true"/"false", the root as a "%6i" string, times
+// in us, bandwidths in GB/s, "nwrong" null when unchecked); start_time is
+// taken when the run starts and end_time when it ends, local time. Differences,
+// said in docs/collectives.md: "env" holds the environment the HDF5 run
+// records (NCCL_, CUDA_, OMPI_, PMIX_, SLURM_, CB_, HDF5_, OMP_, UCX_), not all
+// of it; "args" is the command line split at spaces; "nccl_version" is 0
+// where no NCCL is involved; a device is -1 [cpu] for host memory. As
+// nccl-tests, an existing FILE is never overwritten: FILE.0, FILE.1, ... are
+// tried. Rank 0 writes it.
+class NcclTestsJson {
+ public:
+  NcclTestsJson(const std::string& path, const AppContext& ctx, const coll::Communicator&, const coll::BenchOptions& b,
+                const std::vector<std::string>& rank_lines, bool r0, int gpus, bool say)
+      : on_(r0 && !path.empty()) {
+    if (!on_) return;
+    path_ = path;
+    for (int i = 0; std::ifstream(path_).good(); ++i) path_ = fmt::format("{}.{}", path, i);
+    doc_["version"] = 1;
+    doc_["start_time"] = Now();
+    doc_["args"] = nlohmann::ordered_json::array();
+    std::istringstream words(ctx.command_line);
+    for (std::string w; words >> w;) doc_["args"].push_back(w);
+    doc_["env"] = nlohmann::ordered_json::array();
+    for (const auto& [k, v] : MakeRunInfo("collectives", "").environment) doc_["env"].push_back(k + "=" + v);
+    doc_["nccl_version"] = 0;  // not known here (the NCCL backend's version is in `clusterbench info`)
+    nlohmann::ordered_json& c = doc_["config"];
+    c["nthreads"] = 1;
+    c["ngpus"] = gpus;
+    c["minimum_bytes"] = b.min_bytes;
+    c["maximum_bytes"] = b.max_bytes;
+    if (b.increment > 0) {
+      c["step_bytes"] = b.increment;
+    } else {
+      c["step_factor"] = static_cast<int>(b.factor);
+    }
+    c["warmup_iters"] = b.warmup;
+    c["iterations"] = b.iters;
+    c["aggregated_iterations"] = 1;
+    c["validation"] = b.checks;
+    c["graph"] = 0;
+    c["blocking_collectives"] = b.blocking ? "true" : "false";
+    c["parallel_init"] = "false";
+    c["devices"] = nlohmann::ordered_json::array();
+    for (const auto& line : rank_lines) c["devices"].push_back(Device(line));
+    doc_["results"] = nlohmann::ordered_json::array();
+    if (say) std::printf("# Writing JSON output to %s\n", path_.c_str());
+  }
+
+  void Row(const coll::SizeResult& r) {
+    if (!on_) return;
+    nlohmann::ordered_json row;
+    row["size"] = r.size;
+    row["count"] = r.count;
+    row["type"] = coll::Name(r.dtype);
+    row["redop"] = coll::IsReduction(r.op) ? coll::Name(r.redop) : "none";
+    row["root"] = fmt::format("{:6d}", r.root);
+    auto body = [&](bool has, const coll::Timing& t) {
+      if (!has) return nlohmann::ordered_json(nullptr);
+      nlohmann::ordered_json x;
+      x["time"] = t.time_s * 1e6;
+      x["alg_bw"] = t.algbw / 1e9;
+      x["bus_bw"] = t.busbw / 1e9;
+      x["nwrong"] = r.checked ? nlohmann::ordered_json(static_cast<double>(t.wrong)) : nlohmann::ordered_json(nullptr);
+      return x;
+    };
+    row["out_of_place"] = body(r.has_out_of_place, r.out_of_place);
+    row["in_place"] = body(r.has_in_place, r.in_place);
+    row["actual_iterations"] = iters_;
+    row["experiment_name"] = fmt::format("{}_perf", coll::Name(r.op));
+    doc_["results"].push_back(row);
+  }
+
+  void Finish(const coll::BenchReport& rep, const std::string& error) {
+    if (!on_) return;
+    doc_["out_of_bounds"] = {{"count", rep.total_wrong}, {"okay", rep.total_wrong == 0 ? "true" : "false"}};
+    doc_["average_bus_bandwidth"] = {{"bandwidth", rep.avg_busbw / 1e9}, {"okay", "unchecked"}};
+    doc_["errors"] = nlohmann::ordered_json::array();
+    if (!error.empty()) doc_["errors"].push_back(error);
+    doc_["end_time"] = Now();
+    std::ofstream out(path_);
+    out << doc_.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) << "\n";
+    if (!out) throw IoError(fmt::format("-J {}: cannot write the JSON file", path_));
+  }
+
+  void set_iterations(int iters) { iters_ = iters; }
+
+ private:
+  // nccl-tests' TIME_STRING_FORMAT, local time.
+  static std::string Now() {
+    char buf[64];
+    const std::time_t now = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
+    return buf;
+  }
+  // A "#  Rank" line back into nccl-tests' device record (its parseRankInfo).
+  static nlohmann::ordered_json Device(const std::string& line) {
+    int rank = 0, group = 0, pid = 0, device = 0, end = 0;
+    char host[1025] = {0}, hex[129] = {0}, info[1025] = {0};
+    std::sscanf(line.c_str(), "#  Rank %d Group %d Pid %d on %1024s device %d [%128[^]]] %1024[^\n]%n", &rank, &group,
+                &pid, host, &device, hex, info, &end);
+    nlohmann::ordered_json d;
+    d["rank"] = rank;
+    d["group"] = group;
+    d["pid"] = pid;
+    d["hostname"] = host;
+    d["device"] = device;
+    d["device_hex"] = hex;
+    d["device_info"] = info;
+    return d;
+  }
+
+  bool on_;
+  std::string path_;
+  int iters_ = 0;
+  nlohmann::ordered_json doc_;
+};
+
+void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& started, const coll::BenchOptions& bench,
+                const std::vector<std::string>& notes, coll::Backend& backend, std::mutex& mu, int& exit_code) {
   backend.Run([&](coll::Communicator& comm) {
     coll::BenchOptions b = bench;
     std::string note = coll::ValidateOptions(&b, comm);
     const bool r0 = comm.rank() == 0;
     const bool table = o.out.format == "table" && !o.out.quiet;
-    if (r0 && o.out.format == "table") PrintHeader(comm, b, note);
+    // Every rank's device line, gathered on rank 0 (O(N) there), as nccl-tests
+    // gathers them before its table.
+    const std::vector<std::string> rank_lines = coll::GatherText(comm, RankLine(comm, b.split));
+    if (r0 && o.out.format == "table") PrintHeader(comm, b, note, notes, rank_lines, o.gpus);
+    NcclTestsJson nccl_json(o.json_file, ctx, comm, b, rank_lines, r0, o.gpus, o.out.format == "table");
+    nccl_json.set_iterations(b.iters);
+    bool first_row = true;
+    coll::OpKind last_op = coll::OpKind::kAllReduce;
     auto progress = [&](const coll::SizeResult& r) {
-      if (o.out.format == "table") PrintRow(r);
+      if (o.out.format == "table") {
+        if (first_row || r.op != last_op) PrintColumns(r.op, b, o.report_timestamps != 0);
+        PrintRow(r, o.report_timestamps != 0);
+      }
+      nccl_json.Row(r);
+      first_row = false;
+      last_op = r.op;
     };
     // A rank stopped inside a collective: rank 0's watchdog keeps what was
     // measured (status failed, the watchdog's message) before the job ends (6).
     b.on_stall = [&](const coll::BenchReport& so_far, const std::string& why) {
       if (o.out.output.empty()) return;
-      WriteResults(o, ctx, comm, b, so_far, RunStatus::kFailed, why + "; results so far kept");
+      WriteResults(o, started, comm, b, so_far, RunStatus::kFailed, why + "; results so far kept");
       std::fprintf(stderr, "clusterbench: watchdog: kept %zu result row(s) in %s\n", so_far.results.size(),
                    o.out.output.c_str());
     };
@@ -335,10 +678,10 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
       if (!vanished.empty()) std::fprintf(stderr, "clusterbench: error: %s\n", vanished.c_str());
       if (o.out.output.empty()) return;
       if (vanished.empty()) {
-        WriteResults(o, ctx, comm, b, so_far, RunStatus::kInterrupted,
+        WriteResults(o, started, comm, b, so_far, RunStatus::kInterrupted,
                      "interrupted by signal inside a measurement; results so far kept");
       } else {
-        WriteResults(o, ctx, comm, b, so_far, RunStatus::kFailed, vanished + "; results so far kept");
+        WriteResults(o, started, comm, b, so_far, RunStatus::kFailed, vanished + "; results so far kept");
       }
       std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s) in %s\n", so_far.results.size(),
                    o.out.output.c_str());
@@ -352,11 +695,20 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                                      : 0;
     if (r0) {
       if (o.out.format == "table") {
-        std::printf("# Out of bounds values : %lld %s\n", static_cast<long long>(rep.total_wrong),
+        // nccl-tests' footer (src/util.cu, writeResultFooter): "# %-20s : %d %s"
+        // and "# %-20s : %g %s" (GB/s, no unit), then the op(s) concluded.
+        std::printf("# %-20s : %lld %s\n", "Out of bounds values", static_cast<long long>(rep.total_wrong),
                     rep.total_wrong ? "FAILED" : "OK");
-        std::printf("# Avg bus bandwidth    : %.4g GB/s\n#\n", rep.avg_busbw / 1e9);
+        std::printf("# %-20s : %g \n#\n", "Avg bus bandwidth", rep.avg_busbw / 1e9);
+        std::string concluded;
+        for (coll::OpKind op : b.ops)
+          concluded += fmt::format("{}{}_perf", concluded.empty() ? "" : ", ", coll::Name(op));
+        if (!concluded.empty()) std::printf("# Collective test concluded: %s\n#\n", concluded.c_str());
         if (table) {
-          std::printf("# per-rank time inside the op (us): min / median / max / p99, and late ranks\n");
+          std::printf("# per-rank time inside the op (us): min / median / max / p99%s, and late ranks (%s)\n",
+                      b.iteration_stats ? " / cv" : "",
+                      b.iteration_stats ? "-I: every op of the timed loop"
+                                        : "a side pass of up to 50 ops after the timed loop");
           for (const auto& r : rep.results) {
             const coll::Timing& t = r.out_of_place;
             std::string late;
@@ -369,9 +721,10 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
               const auto& ri = comm.ranks()[static_cast<size_t>(x)];
               stalled += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
             }
+            const std::string cv = b.iteration_stats ? fmt::format(" / {:.3f}", t.iter_cv) : "";
             std::printf(
-                "# %-14s %12zu  %s / %s / %s / %s%s%s%s%s\n", coll::Name(r.op), r.size, Us(t.rank_time.min).c_str(),
-                Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(),
+                "# %-14s %12zu  %s / %s / %s / %s%s%s%s%s%s\n", coll::Name(r.op), r.size, Us(t.rank_time.min).c_str(),
+                Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(), cv.c_str(),
                 late.empty() ? "" : "  late:", late.c_str(),
                 stalled.empty() ? "" : "  STALLED (stopped and resumed; not a fabric figure):", stalled.c_str());
           }
@@ -436,6 +789,7 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
         }
         std::cout << JsonText(j) << "\n";
       }
+      nccl_json.Finish(rep, rep.interrupted ? "interrupted by signal; results so far kept" : "");
       if (rep.interrupted)
         std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s)\n", rep.results.size());
       {
@@ -474,7 +828,7 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
                      static_cast<long long>(rep.total_wrong), who.c_str());
       }
       if (!o.out.output.empty() && !rep.interrupt_kept) {
-        WriteResults(o, ctx, comm, b, rep,
+        WriteResults(o, started, comm, b, rep,
                      rep.interrupted   ? RunStatus::kInterrupted
                      : rep.total_wrong ? RunStatus::kFailed
                                        : RunStatus::kComplete,
@@ -493,49 +847,94 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const coll::BenchOp
 void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) {
   auto* cmd = app.add_subcommand(
       "collectives",
-      "NCCL/MPI collective and point-to-point benchmarks with nccl-tests' flags and columns.\n"
-      "Differences from nccl-tests: -o is --output (an HDF5 file), the reduction is --redop (nccl-tests' -o).\n"
+      "NCCL/MPI collective and point-to-point benchmarks with nccl-tests' flags, defaults and columns.\n"
+      "nccl-tests' flags mean what they mean there (-o is the reduction); the few it has that are not offered are "
+      "refused naming what is. Results file: --output FILE.h5. See docs/collectives.md.\n"
       "NCCL under mpirun uses ncclCommInitRankScalable above 128 ranks (CB_NCCL_INIT_ROOTS=R sets the number of "
       "roots); the header says how long communicator creation took and how.");
   auto o = std::make_shared<CollOptions>();
-  AddOutputOptions(cmd, &o->out);
+  // -o is nccl-tests' reduction here, so the results file has the long flag only.
+  AddOutputOptions(cmd, &o->out, /*with_output_file=*/false);
+  cmd->add_option("--output", o->out.output, "append this run to an HDF5 results file (created if missing)")
+      ->type_name("FILE.h5");
   cmd->add_option("--backend", o->backend,
                   "nccl, mpi, loopback (threads as ranks), or auto (nccl when GPUs answer, else mpi, else loopback)")
       ->check(CLI::IsMember({"auto", "nccl", "mpi", "loopback"}))
       ->capture_default_str();
   cmd->add_option("--op", o->ops,
                   "comma-separated: all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall, sendrecv, "
-                  "p2p, all")
+                  "p2p, all (nccl-tests picks the collective by binary; its --op is -o here)")
       ->delimiter(',');
   cmd->add_option("-b,--minbytes", o->min_bytes, "smallest size (K/M/G suffixes are binary)")->capture_default_str();
   cmd->add_option("-e,--maxbytes", o->max_bytes, "largest size")->capture_default_str();
   // At most 1024: a larger factor makes no second step in any memory, and the
   // bound keeps size x factor far from the 64-bit limit.
-  cmd->add_option("-f,--stepfactor", o->factor, "multiply the size by this each step")
+  cmd->add_option("-f,--stepfactor", o->factor, "multiply the size by this each step (1: step by -i instead)")
       ->check(Bounded(1, 1024))
       ->capture_default_str();
-  cmd->add_option("-i,--stepbytes", o->step_bytes, "or add this many bytes each step");
+  cmd->add_option("-i,--stepbytes", o->step_bytes, "add this many bytes each step (when -f is 1)")
+      ->capture_default_str();
   cmd->add_option("-n,--iters", o->iters, "timed iterations per size")->capture_default_str();
   cmd->add_option("-w,--warmup_iters", o->warmup, "untimed iterations first")->capture_default_str();
-  cmd->add_option("-c,--check", o->checks, "check passes per size (0 = none)")->capture_default_str();
+  cmd->add_option("-c,--check", o->checks, "check passes per size (0 = none: #wrong shows N/A)")->capture_default_str();
   cmd->add_option("-d,--datatype", o->dtype, "int8, uint8, int32, uint32, int64, uint64, half, bfloat16, float, double")
       ->capture_default_str();
-  cmd->add_option("--redop", o->redop, "sum, prod, min, max, avg (nccl-tests' -o)")->capture_default_str();
+  cmd->add_option("-o,--redop", o->redop,
+                  "reduction: sum, prod, min, max, avg, or all (each in turn), as nccl-tests' -o")
+      ->capture_default_str();
   cmd->add_option("-r,--root", o->root, "root rank of broadcast and reduce")->capture_default_str();
   cmd->add_option("-g,--ngpus", o->gpus, "GPUs driven by each process (nccl)")->check(CLI::PositiveNumber);
   cmd->add_option("-a,--average", o->average, "time across ranks: 0 rank 0, 1 average, 2 min, 3 max")
       ->capture_default_str();
+  cmd->add_option("-N,--run_cycles", o->run_cycles, "run and print the sweep this many times (0: until interrupted)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  cmd->add_option("-z,--blocking", o->blocking, "1: wait for each op and barrier after it, inside the timed loop")
+      ->check(CLI::Range(0, 1))
+      ->capture_default_str();
+  cmd->add_option("-C,--report_cputime", o->report_cputime,
+                  "1: the time column is the time to launch the ops (same as elapsed on mpi and loopback)")
+      ->check(CLI::Range(0, 1))
+      ->capture_default_str();
+  cmd->add_option("-S,--report_timestamps", o->report_timestamps, "1: each row ends with the time of day")
+      ->check(CLI::Range(0, 1))
+      ->capture_default_str();
+  cmd->add_option("-I,--iteration_stats", o->iteration_stats,
+                  "1: time every op of the timed loop on its own: per-iteration min / median / max / p99 / cv "
+                  "(costs a clock read per op, hence only when asked; not an nccl-tests flag)")
+      ->check(CLI::Range(0, 1))
+      ->capture_default_str();
+  cmd->add_option("-J,--output_file", o->json_file, "also write nccl-tests' own JSON document to FILE.json")
+      ->type_name("FILE.json");
   cmd->add_option("--ranks", o->ranks, "ranks (threads) of the loopback backend (at most 4096)")
       ->check(Bounded(1, 4096))
       ->capture_default_str();
-  cmd->add_option("--timeout", o->timeout,
-                  "watchdog: abort when a rank does not arrive within this many seconds (at most a week)")
-      ->check(Bounded(1e-3, 604800))
+  cmd->add_option("-T,--timeout", o->timeout,
+                  "watchdog: abort when a rank does not arrive within this many seconds (at most a week; 0, as in "
+                  "nccl-tests: no timeout, i.e. a week)")
+      ->check(Bounded(0, 604800))
       ->capture_default_str();
+  // nccl-tests flags not offered: parsed so that each is refused with what
+  // to use instead (RefuseNcclTestsFlags), never ignored and never taken as
+  // something else.
+  cmd->add_option("-t,--nthreads", o->nthreads, "nccl-tests' threads per process: only 1 (see -g, --ranks)");
+  cmd->add_option("-m,--agg_iters", o->agg_iters, "nccl-tests' aggregated ops per iteration: only 1");
+  cmd->add_option("-p,--parallel_init", o->parallel_init, "nccl-tests' parallel init: only 0");
+  cmd->add_option("-y,--stream_null", o->stream_null, "nccl-tests' null stream: only 0");
+  cmd->add_option("-G,--cudagraph", o->cudagraph, "nccl-tests' CUDA graph launches: only 0");
+  cmd->add_option("-R,--local_register", o->local_register, "nccl-tests' buffer registration: only 0");
+  cmd->add_option("-x,--cta_policy", o->cta_policy, "nccl-tests' CTA policy: not offered");
+  cmd->add_option("-D,--device_implementation", o->device_impl, "nccl-tests' device implementation: only 0");
+  cmd->add_option("-V,--device_cta_count", o->device_cta_count, "nccl-tests' device CTA count: not offered");
+  cmd->add_option("-M,--memory_report", o->memory_report, "nccl-tests' GPU memory report: only 0");
+  cmd->add_option("-F", o->csv_file, "older nccl-tests' CSV file: not offered (see --output, report --format csv)");
+  cmd->add_option("-K", o->flag_k, "not an nccl-tests flag: refused");
+  cmd->add_option("-u", o->flag_u, "not an NVIDIA nccl-tests flag (RCCL: CU mask): refused");
   cmd->add_option("--split", o->split,
                   "concurrent groups: intra (each host), inter (each rail: same local index on every host), MOD:k "
-                  "(rank mod k); the table shows the slowest group. NCCL splits with ncclCommSplit (its time is "
-                  "reported)");
+                  "(rank mod k), DIV:k, AND:mask, OR:mask (nccl-tests' NCCL_TESTS_SPLIT operators, which that "
+                  "variable also sets); the table shows the slowest group. NCCL splits with ncclCommSplit (its time "
+                  "is reported)");
   cmd->add_option("--buffers", o->buffers,
                   "where the benchmarked bytes live: host, device (MPI: GPU memory through a CUDA-aware MPI, a "
                   "usage error where the build, the MPI or the machine cannot), auto (device where every rank can). "

@@ -176,11 +176,13 @@ DataType ParseDataType(const std::string& s) {
                   s));
 }
 
+std::vector<RedOp> AllRedOps() { return {RedOp::kSum, RedOp::kProd, RedOp::kMax, RedOp::kMin, RedOp::kAvg}; }
+
 RedOp ParseRedOp(const std::string& s) {
-  for (RedOp r : {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax, RedOp::kAvg}) {
+  for (RedOp r : AllRedOps()) {
     if (s == Name(r)) return r;
   }
-  throw UsageError(fmt::format("--redop {}: unknown reduction (sum, prod, min, max, avg)", s));
+  throw UsageError(fmt::format("-o/--redop {}: unknown reduction (sum, prod, min, max, avg, all)", s));
 }
 
 double Combine(RedOp op, double a, double b) {

@@ -30,6 +30,10 @@ const char* Name(DataType t);                  // nccl-tests spelling: int8, hal
 const char* Name(RedOp op);                    // sum, prod, min, max, avg
 DataType ParseDataType(const std::string& s);  // also fp16, bf16, fp32, fp64, float32, ...; throws UsageError
 RedOp ParseRedOp(const std::string& s);        // throws UsageError
+// Every reduction, in nccl-tests' order for `-o all` (test_opnames in
+// nccl-tests src/common.cu: sum, prod, max, min, avg; its premultiplied
+// "mulsum" has no counterpart here).
+std::vector<RedOp> AllRedOps();
 std::vector<DataType> AllDataTypes();
 bool IsFloating(DataType t);
 

@@ -3,6 +3,7 @@
 #include "collectives/interrupt_keeper.h"
 
 #include <fmt/format.h>
+#include <strings.h>
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -77,23 +78,30 @@ Layout Place(OpKind op, bool in_place, void* send_buf, void* recv_buf, const Cou
 struct RankStats {  // one rank's view of one measurement
   double elapsed_per_iter = 0;
   Summary iterations;
+  double iter_var = 0;  // population variance of the per-iteration times
   int64_t wrong = 0;
 };
 
+constexpr size_t kGathered = 8;  // numbers per rank in Combine's gather
+
 Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine, OpKind op, size_t size, bool in_place,
                std::vector<PerRankRow>* per_rank) {
-  // O(N) on rank 0: six numbers per rank.
+  // O(N) on rank 0: kGathered numbers per rank.
   std::vector<double> v = {mine.elapsed_per_iter, mine.iterations.min, mine.iterations.median,
-                           mine.iterations.max,   mine.iterations.p99, static_cast<double>(mine.wrong)};
+                           mine.iterations.max,   mine.iterations.p99, static_cast<double>(mine.wrong),
+                           mine.iterations.mean,  mine.iter_var};
   std::vector<double> all = comm.Gather(v);
   Timing t;
   t.wrong = comm.AllReduceSum(mine.wrong);
   if (comm.rank() != 0) return t;
   const int n = comm.size();
   std::vector<double> elapsed, medians;
-  double mn = 1e300, mx = 0, p99 = 0;
+  double mn = 1e300, mx = 0, p99 = 0, mean_sum = 0, var_sum = 0, sq_sum = 0;
   for (int r = 0; r < n; ++r) {
-    const double* x = &all[static_cast<size_t>(r) * 6];
+    const double* x = &all[static_cast<size_t>(r) * kGathered];
+    mean_sum += x[6];
+    var_sum += x[7];
+    sq_sum += x[6] * x[6];
     elapsed.push_back(x[0]);
     medians.push_back(x[2]);
     mn = std::min(mn, x[1]);
@@ -124,6 +132,12 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
   t.rank_time.max = mx;
   t.rank_time.median = Median(medians);
   t.rank_time.p99 = p99;
+  // Pooled over every rank-iteration (every rank times the same number of
+  // iterations): mean of the means; variance = mean of the variances plus the
+  // variance of the means.
+  t.iter_mean = mean_sum / n;
+  const double var = var_sum / n + std::max(0.0, sq_sum / n - t.iter_mean * t.iter_mean);
+  t.iter_cv = t.iter_mean > 0 ? std::sqrt(var) / t.iter_mean : 0;
   // Late ranks: the others waited for them, so their own time inside the op
   // is clearly the shortest (a quarter below the job's median).
   double job = Median(medians);
@@ -141,8 +155,8 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
   return t;
 }
 
-RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t size, bool in_place, void* send_buf,
-                  void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
+RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, RedOp redop, size_t size, bool in_place,
+                  void* send_buf, void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
   const int rank = comm.rank(), n = comm.size();
   const int job_rank = comm.ranks()[static_cast<size_t>(rank)].rank;  // injections name job ranks
   const DataType t = o.dtype;
@@ -152,11 +166,11 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
   Layout l = Place(op, in_place, send_buf, recv_buf, c, t, rank);
   auto fill = [&] {
     host.assign(std::max<size_t>(c.send_count * es, 1), 0);
-    FillSend(op, o.redop, t, rank, n, o.root, host.data(), c, job_rank == o.corrupt_rank);
+    FillSend(op, redop, t, rank, n, o.root, host.data(), c, job_rank == o.corrupt_rank);
     if (c.send_count) comm.Upload(l.send, host.data(), c.send_count * es);
   };
   fill();
-  for (int i = 0; i < o.warmup; ++i) comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+  for (int i = 0; i < o.warmup; ++i) comm.Start(op, l.send, l.recv, c, t, redop, root);
   comm.Wait();
 
   // Slow injection: the slow rank enters each op late by a fraction of the
@@ -165,7 +179,7 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
   if (o.slow_rank >= 0) {
     if (*slow_sleep_s < 0) {
       double t0 = Now();
-      comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+      comm.Start(op, l.send, l.recv, c, t, redop, root);
       comm.Wait();
       *slow_sleep_s = comm.AllReduceMax(Now() - t0) * o.slow_fraction;
     }
@@ -174,35 +188,48 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
 
   comm.Barrier();
   RankStats s;
+  std::vector<double> iters;
   // The figure nccl-tests reports: n back-to-back ops between two clock
   // reads, nothing else in the loop (so it matches a bare loop of the call).
+  // -z (blocking) waits and barriers after each op, -I reads the clock around
+  // each op, -C stops the clock when the ops are launched: each only when asked.
+  const bool each = sleep_s > 0 || o.blocking || o.iteration_stats;
   const double start = Now();
-  if (sleep_s > 0) {
+  if (each) {
+    if (o.iteration_stats) iters.reserve(static_cast<size_t>(o.iters));
     for (int i = 0; i < o.iters; ++i) {
-      std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
-      comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+      if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
+      const double t0 = o.iteration_stats ? Now() : 0;
+      comm.Start(op, l.send, l.recv, c, t, redop, root);
+      if (o.blocking || o.iteration_stats) comm.Wait();
+      if (o.iteration_stats) iters.push_back(Now() - t0);
+      if (o.blocking) comm.Barrier();
     }
   } else {
-    comm.StartRepeated(op, l.send, l.recv, c, t, o.redop, root, o.iters);
+    comm.StartRepeated(op, l.send, l.recv, c, t, redop, root, o.iters);
   }
+  const double launched = o.report_cputime ? Now() : 0;  // no extra clock read otherwise
   comm.Wait();
-  s.elapsed_per_iter = o.iters > 0 ? (Now() - start) / o.iters : 0;
+  const double end = o.report_cputime ? launched : Now();
+  s.elapsed_per_iter = o.iters > 0 ? (end - start) / o.iters : 0;
   // Then a shorter pass that times each op on its own, for the per-rank
-  // distribution and the late ranks (synchronous backends only).
-  std::vector<double> iters;
-  if (comm.synchronous()) {
+  // distribution and the late ranks (synchronous backends only), unless -I
+  // timed every op of the loop already.
+  if (comm.synchronous() && !o.iteration_stats) {
     const int n_dist = std::min(o.iters, 50);
     iters.reserve(static_cast<size_t>(n_dist));
     comm.Barrier();
     for (int i = 0; i < n_dist; ++i) {
       if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
       double t0 = Now();
-      comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+      comm.Start(op, l.send, l.recv, c, t, redop, root);
       iters.push_back(Now() - t0);
     }
   }
   if (iters.empty()) iters.push_back(s.elapsed_per_iter);
   s.iterations = Summarize(iters);
+  for (double x : iters) s.iter_var += (x - s.iterations.mean) * (x - s.iterations.mean);
+  s.iter_var /= static_cast<double>(iters.size());
 
   // Checks: fresh input, one op, every element compared with the exact result.
   for (int k = 0; k < o.checks; ++k) {
@@ -214,11 +241,11 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, size_t s
       comm.Upload(in_place ? recv_buf : l.recv, poison.data(), poison.size());
     }
     fill();
-    comm.Start(op, l.send, l.recv, c, t, o.redop, root);
+    comm.Start(op, l.send, l.recv, c, t, redop, root);
     comm.Wait();
     std::vector<char> out(std::max<size_t>(c.recv_count * es, 1));
     if (c.recv_count) comm.Download(out.data(), l.recv, c.recv_count * es);
-    s.wrong += CountWrong(op, o.redop, t, rank, n, o.root, out.data(), c);
+    s.wrong += CountWrong(op, redop, t, rank, n, o.root, out.data(), c);
   }
   return s;
 }
@@ -317,26 +344,96 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
 
 }  // namespace
 
+namespace {
+
+// "KIND:value" of a split mode with a numeric operand (MOD, DIV, AND, OR);
+// value in decimal, 0x hex or 0b binary, as nccl-tests' parseInt reads it.
+bool SplitOperand(const std::string& split, const char* kind, long long* value) {
+  const std::string prefix = std::string(kind) + ":";
+  if (split.rfind(prefix, 0) != 0) return false;
+  std::string text = split.substr(prefix.size());
+  int base = 0;
+  if (text.size() > 2 && (text.compare(0, 2, "0b") == 0 || text.compare(0, 2, "0B") == 0)) {
+    text = text.substr(2);
+    base = 2;
+  }
+  long long v = -1;
+  try {
+    size_t pos = 0;
+    v = std::stoll(text, &pos, base);
+    if (pos != text.size()) v = -1;
+  } catch (const std::exception&) {
+    v = -1;
+  }
+  if (v < 0 || v > (1LL << 30)) {
+    throw UsageError(
+        fmt::format("--split {}: {}:N needs a whole number 0..2^30 (decimal, 0x hex or 0b binary)", split, kind));
+  }
+  *value = v;
+  return true;
+}
+
+}  // namespace
+
 int ParseSplitModulus(const std::string& split) {
   if (split == "intra" || split == "inter") return 0;
-  if (split.rfind("MOD:", 0) == 0) {
-    int k = 0;
-    try {
-      size_t pos = 0;
-      k = std::stoi(split.substr(4), &pos);
-      if (pos != split.size() - 4) k = 0;
-    } catch (const std::exception&) {
-      k = 0;
-    }
-    if (k < 1) throw UsageError(fmt::format("--split {}: MOD:k needs a positive k", split));
-    return k;
+  long long v = 0;
+  if (SplitOperand(split, "MOD", &v)) {
+    if (v < 1) throw UsageError(fmt::format("--split {}: MOD:k needs a positive k", split));
+    return static_cast<int>(v);
   }
-  throw UsageError(fmt::format("--split {}: expected intra, inter or MOD:k", split));
+  if (SplitOperand(split, "DIV", &v)) {
+    if (v < 1) throw UsageError(fmt::format("--split {}: DIV:k needs a positive k", split));
+    return 0;
+  }
+  if (SplitOperand(split, "AND", &v) || SplitOperand(split, "OR", &v)) return 0;
+  throw UsageError(fmt::format("--split {}: expected intra, inter, MOD:k, DIV:k, AND:mask or OR:mask", split));
+}
+
+std::string SplitFromNcclTestsEnv(const std::string& split_mask, const std::string& split) {
+  // nccl-tests src/common.cu, run(): NCCL_TESTS_SPLIT_MASK is read first
+  // (strtoul base 16, color = rank & mask), then NCCL_TESTS_SPLIT.
+  if (!split_mask.empty()) {
+    std::string hex = split_mask;
+    if (hex.rfind("0x", 0) != 0 && hex.rfind("0X", 0) != 0) hex = "0x" + hex;
+    const std::string mode = "AND:" + hex;
+    try {
+      ParseSplitModulus(mode);
+    } catch (const UsageError&) {
+      throw UsageError(fmt::format("NCCL_TESTS_SPLIT_MASK={}: expected a hexadecimal mask (0x7)", split_mask));
+    }
+    return mode;
+  }
+  if (split.empty()) return "";
+  static const std::pair<const char*, const char*> kOperators[] = {{"AND", "AND"}, {"&", "AND"},   {"OR", "OR"},
+                                                                   {"|", "OR"},    {"MOD", "MOD"}, {"%", "MOD"},
+                                                                   {"DIV", "DIV"}, {"/", "DIV"}};
+  for (const auto& [spelled, kind] : kOperators) {
+    const size_t n = std::strlen(spelled);
+    if (split.size() <= n || strncasecmp(split.c_str(), spelled, n) != 0) continue;
+    std::string operand = split.substr(n);
+    operand.erase(0, operand.find_first_not_of(" \t"));
+    const std::string mode = std::string(kind) + ":" + operand;
+    try {
+      ParseSplitModulus(mode);
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("NCCL_TESTS_SPLIT={}: {}", split, e.what()));
+    }
+    return mode;
+  }
+  throw UsageError(fmt::format(
+      "NCCL_TESTS_SPLIT={}: expected AND, OR, MOD or DIV (or &, |, %, /) and a number, as nccl-tests reads it "
+      "(\"MOD 8\")",
+      split));
 }
 
 int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank) {
   const int k = ParseSplitModulus(split);
   if (k > 0) return rank % k;
+  long long v = 0;
+  if (SplitOperand(split, "DIV", &v)) return static_cast<int>(rank / v);
+  if (SplitOperand(split, "AND", &v)) return static_cast<int>(rank & v);
+  if (SplitOperand(split, "OR", &v)) return static_cast<int>(rank | v);
   const RankInfo& me = ranks[static_cast<size_t>(rank)];
   {
     std::vector<std::string> hosts;
@@ -376,19 +473,42 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
     if (r >= comm.size())
       throw UsageError(fmt::format("--inject: rank {} is outside the job (0..{})", r, comm.size() - 1));
   }
-  for (OpKind op : o->ops) {
-    std::string why;
-    if (!comm.Supports(op, o->dtype, o->redop, &why)) {
-      throw UsageError(fmt::format("{} backend cannot run {} on {}{}: {}", comm.backend(), Name(op), Name(o->dtype),
-                                   IsReduction(op) ? fmt::format(" with {}", Name(o->redop)) : "", why));
-    }
-  }
-  // Two buffers of max_bytes per rank must fit (nccl-tests caps the same way).
+  if (o->cycles < 0)
+    throw UsageError(fmt::format("-N {}: the cycle count must be 0 (until interrupted) or more", o->cycles));
+  if (o->redops.empty()) o->redops = {o->redop};
   std::string note;
+  // -o all: the reductions this backend cannot do on this type are left out
+  // (and said); one reduction asked by name must run.
+  const bool every_redop = o->redops.size() > 1;
+  std::vector<RedOp> kept;
+  for (RedOp redop : o->redops) {
+    bool ok = true;
+    for (OpKind op : o->ops) {
+      std::string why;
+      if (!IsReduction(op) && redop != o->redops.front()) continue;
+      if (!comm.Supports(op, o->dtype, redop, &why)) {
+        if (!every_redop || !IsReduction(op)) {
+          throw UsageError(fmt::format("{} backend cannot run {} on {}{}: {}", comm.backend(), Name(op), Name(o->dtype),
+                                       IsReduction(op) ? fmt::format(" with {}", Name(redop)) : "", why));
+        }
+        note += fmt::format("{}-o all: {} left out ({} on {}: {})", note.empty() ? "" : "; ", Name(redop), Name(op),
+                            Name(o->dtype), why);
+        ok = false;
+        break;
+      }
+    }
+    if (ok) kept.push_back(redop);
+  }
+  if (kept.empty())
+    throw UsageError(fmt::format("-o all: the {} backend can do none of the reductions", comm.backend()));
+  o->redops = kept;
+  o->redop = kept.front();
+  // Two buffers of max_bytes per rank must fit (nccl-tests caps the same way).
   size_t limit = comm.memory_limit() / 2;
   if (o->max_bytes > limit) {
-    note = fmt::format("reducing the largest size from {} to {} to fit the memory of one rank",
-                       FormatBytes(static_cast<double>(o->max_bytes)), FormatBytes(static_cast<double>(limit)));
+    note +=
+        fmt::format("{}reducing the largest size from {} to {} to fit the memory of one rank", note.empty() ? "" : "; ",
+                    FormatBytes(static_cast<double>(o->max_bytes)), FormatBytes(static_cast<double>(limit)));
     o->max_bytes = limit;
     if (o->min_bytes > o->max_bytes) o->min_bytes = o->max_bytes;
   }
@@ -452,104 +572,112 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   std::vector<char> host;
   double busbw_sum = 0;
   int busbw_n = 0;
+  const std::vector<RedOp> redops = o.redops.empty() ? std::vector<RedOp>{o.redop} : o.redops;
   for (OpKind op : o.ops) {
-    if (report.interrupted) break;
-    for (size_t raw : sizes) {
-      // The slow rank's delay is a fraction of this size's op time.
-      double slow_sleep = -1;
-      // Everyone here (the watchdog names who is not) before any blocking
-      // agreement; then SIGINT/SIGTERM on any rank stops every rank here,
-      // together, and the results so far are reported (status interrupted).
-      Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw));
-      if (world.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0) {
-        report.interrupted = true;
-        break;
-      }
-      // Groups may differ in size: align to the largest so every group runs
-      // the same size; a group's own figures use its own rank count.
-      size_t size = AlignSize(op, raw, o.dtype, comm.size());
-      if (group) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
-      if (group) size = AlignSize(op, size, o.dtype, comm.size());
-      // Smaller than one element per rank (in any group): skipped everywhere.
-      const bool skip = size == 0 && raw > 0;
-      if (group ? world.AllReduceMax(skip ? 1.0 : 0.0) > 0 : skip) continue;
-      SizeResult r;
-      r.op = op;
-      r.size = size;
-      r.count = CountsFor(op, size, o.dtype, comm.size()).count;
-      r.dtype = o.dtype;
-      r.redop = o.redop;
-      r.root = HasRoot(op) ? o.root : -1;
-      for (bool in_place : {false, true}) {
-        if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
-        Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
-        const double measure_start = Now();
-        RankStats st = Measure(comm, o, op, size, in_place, send, recv, host, &slow_sleep);
-        const double measure_end = Now();
-        std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
-        std::vector<PerRankRow> discard;
-        Timing t = Combine(comm, o, st, op, size, in_place, per_rank ? per_rank : &discard);
-        if (group) {
-          // Every group root reports its figures; the job's rank 0 keeps them
-          // all and shows the slowest group. O(N) on rank 0.
-          const bool root = comm.rank() == 0;
-          std::vector<double> mine = {root ? 1.0 : 0.0,
-                                      static_cast<double>(color),
-                                      static_cast<double>(comm.size()),
-                                      static_cast<double>(comm.ranks()[0].rank),
-                                      t.time_s,
-                                      t.algbw,
-                                      t.busbw,
-                                      static_cast<double>(root ? t.wrong : 0)};
-          std::vector<double> all = world.Gather(mine);
-          t.wrong = world.AllReduceSum(root ? t.wrong : 0);
-          if (world.rank() == 0) {
-            Timing slowest = t;
-            slowest.wrong = t.wrong;
-            for (size_t i = 0; i + 8 <= all.size(); i += 8) {
-              if (all[i] == 0) continue;
-              GroupRow g{op,
-                         size,
-                         in_place,
-                         static_cast<int>(all[i + 1]),
-                         static_cast<int>(all[i + 2]),
-                         static_cast<int>(all[i + 3]),
-                         all[i + 4],
-                         all[i + 5],
-                         all[i + 6],
-                         static_cast<int64_t>(all[i + 7])};
-              report.groups.push_back(g);
-              if (g.time_s > slowest.time_s) {
-                slowest.time_s = g.time_s;
-                slowest.algbw = g.algbw;
-                slowest.busbw = g.busbw;
-              }
-              if (g.wrong > 0) slowest.wrong_ranks.push_back(g.first_rank);
-            }
-            t = slowest;
+    // A reducing op runs once per reduction (-o all); the others once.
+    const std::vector<RedOp> op_redops = IsReduction(op) ? redops : std::vector<RedOp>{redops.front()};
+    for (RedOp redop : op_redops) {
+      for (int cycle = 0; (o.cycles == 0 || cycle < o.cycles) && !report.interrupted; ++cycle) {
+        for (size_t raw : sizes) {
+          // The slow rank's delay is a fraction of this size's op time.
+          double slow_sleep = -1;
+          // Everyone here (the watchdog names who is not) before any blocking
+          // agreement; then SIGINT/SIGTERM on any rank stops every rank here,
+          // together, and the results so far are reported (status interrupted).
+          Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw));
+          if (world.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0) {
+            report.interrupted = true;
+            break;
           }
+          // Groups may differ in size: align to the largest so every group runs
+          // the same size; a group's own figures use its own rank count.
+          size_t size = AlignSize(op, raw, o.dtype, comm.size());
+          if (group) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
+          if (group) size = AlignSize(op, size, o.dtype, comm.size());
+          // Smaller than one element per rank (in any group): skipped everywhere.
+          const bool skip = size == 0 && raw > 0;
+          if (group ? world.AllReduceMax(skip ? 1.0 : 0.0) > 0 : skip) continue;
+          SizeResult r;
+          r.op = op;
+          r.size = size;
+          r.count = CountsFor(op, size, o.dtype, comm.size()).count;
+          r.dtype = o.dtype;
+          r.redop = redop;
+          r.checked = o.checks > 0;
+          r.cycle = cycle;
+          r.root = HasRoot(op) ? o.root : -1;
+          for (bool in_place : {false, true}) {
+            if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
+            Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
+            const double measure_start = Now();
+            RankStats st = Measure(comm, o, op, redop, size, in_place, send, recv, host, &slow_sleep);
+            const double measure_end = Now();
+            std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
+            std::vector<PerRankRow> discard;
+            Timing t = Combine(comm, o, st, op, size, in_place, per_rank ? per_rank : &discard);
+            if (group) {
+              // Every group root reports its figures; the job's rank 0 keeps them
+              // all and shows the slowest group. O(N) on rank 0.
+              const bool root = comm.rank() == 0;
+              std::vector<double> mine = {root ? 1.0 : 0.0,
+                                          static_cast<double>(color),
+                                          static_cast<double>(comm.size()),
+                                          static_cast<double>(comm.ranks()[0].rank),
+                                          t.time_s,
+                                          t.algbw,
+                                          t.busbw,
+                                          static_cast<double>(root ? t.wrong : 0)};
+              std::vector<double> all = world.Gather(mine);
+              t.wrong = world.AllReduceSum(root ? t.wrong : 0);
+              if (world.rank() == 0) {
+                Timing slowest = t;
+                slowest.wrong = t.wrong;
+                for (size_t i = 0; i + 8 <= all.size(); i += 8) {
+                  if (all[i] == 0) continue;
+                  GroupRow g{op,
+                             size,
+                             in_place,
+                             static_cast<int>(all[i + 1]),
+                             static_cast<int>(all[i + 2]),
+                             static_cast<int>(all[i + 3]),
+                             all[i + 4],
+                             all[i + 5],
+                             all[i + 6],
+                             static_cast<int64_t>(all[i + 7])};
+                  report.groups.push_back(g);
+                  if (g.time_s > slowest.time_s) {
+                    slowest.time_s = g.time_s;
+                    slowest.algbw = g.algbw;
+                    slowest.busbw = g.busbw;
+                  }
+                  if (g.wrong > 0) slowest.wrong_ranks.push_back(g.first_rank);
+                }
+                t = slowest;
+              }
+            }
+            report.total_wrong += t.wrong;
+            if (world.rank() == 0) t.stalled_ranks = world.SilentRanks(measure_start, measure_end);
+            (in_place ? r.in_place : r.out_of_place) = t;
+            (in_place ? r.has_in_place : r.has_out_of_place) = true;
+          }
+          if (world.rank() == 0) {
+            // nccl-tests averages the bus bandwidth of every row, in and out of place.
+            if (r.has_out_of_place) {
+              busbw_sum += r.out_of_place.busbw;
+              ++busbw_n;
+            }
+            if (r.has_in_place) {
+              busbw_sum += r.in_place.busbw;
+              ++busbw_n;
+            }
+            if (progress) progress(r);
+            report.results.push_back(r);
+            std::lock_guard<std::mutex> lock(kept_mu);
+            kept = report;
+          }
+          world.Progress(fmt::format("{} {} bytes done", Name(op), size));
         }
-        report.total_wrong += t.wrong;
-        if (world.rank() == 0) t.stalled_ranks = world.SilentRanks(measure_start, measure_end);
-        (in_place ? r.in_place : r.out_of_place) = t;
-        (in_place ? r.has_in_place : r.has_out_of_place) = true;
       }
-      if (world.rank() == 0) {
-        // nccl-tests averages the bus bandwidth of every row, in and out of place.
-        if (r.has_out_of_place) {
-          busbw_sum += r.out_of_place.busbw;
-          ++busbw_n;
-        }
-        if (r.has_in_place) {
-          busbw_sum += r.in_place.busbw;
-          ++busbw_n;
-        }
-        if (progress) progress(r);
-        report.results.push_back(r);
-        std::lock_guard<std::mutex> lock(kept_mu);
-        kept = report;
-      }
-      world.Progress(fmt::format("{} {} bytes done", Name(op), size));
     }
   }
   comm.Free(send);

@@ -36,10 +36,29 @@ struct BenchOptions {
   int iters = 20, warmup = 5, checks = 1;
   DataType dtype = DataType::kFloat;
   RedOp redop = RedOp::kSum;
+  // -o all: every reduction in turn (nccl-tests' order, AllRedOps()); each
+  // reducing op runs its sweep once per reduction. Empty: {redop} alone.
+  // With more than one, ValidateOptions drops those the backend cannot do
+  // (saying so in its note) instead of refusing the run.
+  std::vector<RedOp> redops;
   int root = 0;
   int average = 1;  // -a: 0 rank 0, 1 average, 2 min, 3 max
   double timeout_s = 300;
   bool out_of_place = true, in_place = true;
+  // nccl-tests' -N: run every sweep this many times, each cycle printed (0:
+  // until interrupted).
+  int cycles = 1;
+  // nccl-tests' -z: wait for each op to complete and barrier after it, inside
+  // the timed loop (the figure then includes the barrier, as in nccl-tests).
+  bool blocking = false;
+  // nccl-tests' -C: the time column is the time to launch the ops (before
+  // waiting for their completion); the same as the elapsed time on
+  // synchronous backends (MPI, loopback).
+  bool report_cputime = false;
+  // -I: time every op of the timed loop on its own (min, max, p99 and
+  // coefficient of variation over all iterations) instead of the shorter side
+  // pass; costs one clock read per op in the timed loop, so only when asked.
+  bool iteration_stats = false;
   // Concurrent groups (--split): "" (the whole job), "intra" (ranks of one
   // host), "inter" (ranks with the same index on their hosts: one rail) or
   // "MOD:k" (rank mod k). Every group runs the same sweep at the same time.
@@ -73,6 +92,9 @@ struct Timing {
   // (the progress watchdog missed their beats): the figure includes their
   // stop and is not the fabric's.
   std::vector<int> stalled_ranks;
+  // Per-iteration statistics over every rank-iteration (the side pass, or the
+  // timed loop with -I): mean and coefficient of variation (stddev / mean).
+  double iter_mean = 0, iter_cv = 0;
 };
 
 struct SizeResult {
@@ -83,6 +105,8 @@ struct SizeResult {
   int root = -1;
   Timing out_of_place, in_place;
   bool has_out_of_place = false, has_in_place = false;
+  bool checked = true;  // false with -c 0: `wrong` counts nothing (nccl-tests prints N/A)
+  int cycle = 0;        // -N: which run of the sweep (0-based)
 };
 
 struct PerRankRow {
@@ -131,9 +155,16 @@ struct BenchReport {
 // Called on rank 0 after each size, for streaming output.
 using ProgressFn = std::function<void(const SizeResult&)>;
 
-// Validates a split mode: k for "MOD:k", 0 for intra and inter; throws
-// UsageError for anything else.
+// Validates a split mode: k for "MOD:k", 0 for intra, inter, "DIV:k",
+// "AND:m" and "OR:m" (nccl-tests' NCCL_TESTS_SPLIT operators: color = rank / k,
+// rank & m, rank | m; m in decimal, 0x hex or 0b binary); throws UsageError for
+// anything else.
 int ParseSplitModulus(const std::string& split);
+// nccl-tests' NCCL_TESTS_SPLIT_MASK (hex AND mask, taking precedence) or
+// NCCL_TESTS_SPLIT ("AND m", "& m", "OR m", "| m", "MOD k", "% k", "DIV k",
+// "/ k") as a --split mode ("" when both are empty). nccl-tests gives color 0
+// to a value it cannot read; this throws UsageError naming the variable.
+std::string SplitFromNcclTestsEnv(const std::string& split_mask, const std::string& split);
 // The color of `rank` for a split mode (see BenchOptions::split); throws
 // UsageError for an unknown mode.
 int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int rank);

@@ -139,9 +139,9 @@ if [ "$stage" = kernels ]; then
 else
   step nccl_backend_test 120 "$bin/nccl_backend_test"
   step nccl_all.json 150 "$cb" collectives --backend nccl -g 1 --op all -b 8 -e 1G -f 4 -n 20 -w 5 --format json \
-    -o "$work/comm.h5"
+    --output "$work/comm.h5"
   step nccl_split.json 60 "$cb" collectives --backend nccl -g 1 --op all_reduce --split MOD:1 -b 8 -e 64M -f 8 \
-    --format json -o "$work/comm.h5"
+    --format json --output "$work/comm.h5"
   step nccl_vs_bare 120 "$bin/nccl_vs_bare" 1 200 5
   step validate 150 "$cb" validate --suite h200-sxm-node --backend loopback -o "$work/validate.h5" \
     --report "$work/validate.md"

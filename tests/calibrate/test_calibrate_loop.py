@@ -43,7 +43,7 @@ def measured(tmp_path_factory):
        "--time-budget", "0.5", "-q", "-o", k, env=env)
     p = subprocess.run([MPIEXEC, "-n", "4", CB, "collectives", "--backend", "mpi", "--op",
                         "all_reduce,all_gather,reduce_scatter,broadcast", "-b", "1K", "-e", "4M", "-f", "2", "-n", "30",
-                        "-w", "5", "-q", "-o", c], capture_output=True, text=True, timeout=300, env=env)
+                        "-w", "5", "-q", "--output", c], capture_output=True, text=True, timeout=300, env=env)
     assert p.returncode == 0, p.stderr
     out = json.loads(cb("calibrate", k, c, "-o", prof, "--format", "json").stdout)
     return {"k": k, "c": c, "profile": prof, "json": out}

@@ -150,6 +150,78 @@ TEST(Harness, SizeSweepAndValidation) {
   });
 }
 
+// nccl-tests' -o all: a reducing op runs once per reduction, in nccl-tests'
+// order (sum, prod, max, min, avg); a data-movement op once. On int32 the
+// loopback backend has no avg: left out, and the note says so.
+TEST(Harness, EveryReductionInTurnAndCycles) {
+  BenchOptions o = Small({OpKind::kAllReduce, OpKind::kAllGather});
+  o.redops = AllRedOps();
+  o.cycles = 2;
+  BenchReport r = RunLoopback(3, o);
+  // 64, 512, 4096 bytes; all_reduce: 5 reductions x 2 cycles; all_gather: 2 cycles.
+  ASSERT_EQ(r.results.size(), 3u * 5 * 2 + 3u * 2);
+  std::vector<RedOp> seen;
+  for (size_t i = 0; i < 30; i += 6) seen.push_back(r.results[i].redop);
+  EXPECT_EQ(seen, (std::vector<RedOp>{RedOp::kSum, RedOp::kProd, RedOp::kMax, RedOp::kMin, RedOp::kAvg}));
+  EXPECT_EQ(r.results[0].cycle, 0);
+  EXPECT_EQ(r.results[3].cycle, 1);
+  EXPECT_EQ(r.total_wrong, 0);
+  BackendOptions bo;
+  bo.loopback_ranks = 2;
+  MakeLoopbackBackend(bo)->Run([](Communicator& comm) {
+    BenchOptions every = Small({OpKind::kAllReduce});
+    every.dtype = DataType::kInt32;
+    every.redops = AllRedOps();
+    const std::string note = ValidateOptions(&every, comm);
+    EXPECT_NE(note.find("avg left out"), std::string::npos) << note;
+    EXPECT_EQ(every.redops.size(), 4u);
+    BenchOptions one = Small({OpKind::kAllReduce});
+    one.dtype = DataType::kInt32;
+    one.redop = RedOp::kAvg;
+    EXPECT_THROW(ValidateOptions(&one, comm), UsageError);
+  });
+}
+
+// -c 0 marks every row unchecked (nccl-tests prints N/A); -I times the timed
+// loop's own iterations and gives their coefficient of variation.
+TEST(Harness, UncheckedRowsAndIterationStatistics) {
+  BenchOptions o = Small({OpKind::kAllReduce});
+  o.checks = 0;
+  o.iteration_stats = true;
+  o.blocking = true;
+  o.iters = 10;
+  BenchReport r = RunLoopback(2, o);
+  ASSERT_FALSE(r.results.empty());
+  for (const auto& row : r.results) {
+    EXPECT_FALSE(row.checked);
+    EXPECT_GT(row.out_of_place.iter_mean, 0);
+    EXPECT_GE(row.out_of_place.iter_cv, 0);
+    EXPECT_LE(row.out_of_place.rank_time.min, row.out_of_place.rank_time.max);
+  }
+}
+
+// nccl-tests' split operators (src/common.cu, run()): color = rank & m,
+// rank | m, rank % k, rank / k; NCCL_TESTS_SPLIT_MASK (hex) first.
+TEST(Harness, NcclTestsSplitOperators) {
+  std::vector<RankInfo> ranks(8);
+  for (int r = 0; r < 8; ++r) ranks[static_cast<size_t>(r)] = {r, "h", "cpu"};
+  EXPECT_EQ(SplitColor("AND:0x3", ranks, 6), 2);
+  EXPECT_EQ(SplitColor("AND:0b101", ranks, 7), 5);
+  EXPECT_EQ(SplitColor("OR:1", ranks, 6), 7);
+  EXPECT_EQ(SplitColor("DIV:4", ranks, 6), 1);
+  EXPECT_EQ(SplitColor("MOD:4", ranks, 6), 2);
+  EXPECT_EQ(SplitFromNcclTestsEnv("7", "MOD 2"), "AND:0x7");
+  EXPECT_EQ(SplitFromNcclTestsEnv("", "MOD 8"), "MOD:8");
+  EXPECT_EQ(SplitFromNcclTestsEnv("", "% 8"), "MOD:8");
+  EXPECT_EQ(SplitFromNcclTestsEnv("", "and 0x7"), "AND:0x7");
+  EXPECT_EQ(SplitFromNcclTestsEnv("", "/ 2"), "DIV:2");
+  EXPECT_EQ(SplitFromNcclTestsEnv("", ""), "");
+  EXPECT_THROW(SplitFromNcclTestsEnv("", "EVERY 2"), UsageError);
+  EXPECT_THROW(SplitFromNcclTestsEnv("", "MOD 0"), UsageError);
+  EXPECT_THROW(SplitFromNcclTestsEnv("zz", ""), UsageError);
+  EXPECT_THROW(ParseSplitModulus("DIV:0"), UsageError);
+}
+
 TEST(Harness, PointToPointPairsAreLinearAndFlagged) {
   BenchOptions o = Small({});
   o.p2p = true;

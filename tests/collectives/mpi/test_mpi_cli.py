@@ -84,7 +84,7 @@ def test_bad_input_same_exit_code_said_once(tmp_path):
 def test_writes_hdf5_with_environment(tmp_path):
     import h5py
     out = tmp_path / "c.h5"
-    env_p = mpirun(2, "--op", "all_reduce", "-b", "8", "-e", "1K", "-f", "4", "-q", "-o", out, tmp=tmp_path)
+    env_p = mpirun(2, "--op", "all_reduce", "-b", "8", "-e", "1K", "-f", "4", "-q", "--output", out, tmp=tmp_path)
     assert env_p.returncode == 0, env_p.stderr
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
@@ -158,7 +158,7 @@ def _start(env, timeout_s, out, fmt="json"):
     # Long enough that the stop lands inside the sweep: thousands of
     # iterations per size up to 1 MiB.
     args = [MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "8", "-e", "1M",
-            "-n", "3000", "--timeout", str(timeout_s), "-o", str(out), "--format", fmt]
+            "-f", "2", "-n", "3000", "--timeout", str(timeout_s), "--output", str(out), "--format", fmt]
     return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
@@ -228,7 +228,7 @@ def test_sigint_to_mpirun_inside_a_long_measurement_keeps_results(tmp_path, mpi_
     out = tmp_path / "intr.h5"
     env = mpi_env
     p = subprocess.Popen([MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "1M",
-                          "-e", "64M", "-n", "50", "-o", str(out)],
+                          "-e", "64M", "-f", "2", "-n", "50", "--output", str(out)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     time.sleep(5)
     p.send_signal(signal.SIGINT)
@@ -248,7 +248,7 @@ def test_killed_rank_is_named_and_results_kept_as_failed(tmp_path, rank_pid, mpi
     out = tmp_path / "kill.h5"
     env = mpi_env
     p = subprocess.Popen([MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "8",
-                          "-e", "1M", "-n", "3000", "-o", str(out)],
+                          "-e", "1M", "-f", "2", "-n", "3000", "--output", str(out)],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
     pid = rank_pid(CB, 2, p.pid)
     assert pid, "rank 2 not found"

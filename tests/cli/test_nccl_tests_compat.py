@@ -1,0 +1,327 @@
+"""`clusterbench collectives` keeps nccl-tests' command-line contract (issue 17, part 1).
+
+What nccl-tests does is taken from its source, NVIDIA/nccl-tests src/common.cu (defaults, the getopt_long
+table) and src/util.cu (the row, header, footer and "#  Rank" formats, the -J JSON document). Each test
+names the old behaviour it guards against; each fails on it.
+
+Scripts written for nccl-tests output are run here unchanged against this command's output: awk on field
+positions of the data rows (size $1 ... busbw $8, #wrong $9 and $13, $NF), a grep of "Avg bus bandwidth",
+the "#  Rank" lines. Loopback ranks (threads) everywhere, and under mpirun when this build has MPI.
+"""
+import json
+import re
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+
+def clean_error(p, code, *phrases):
+    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
+    for phrase in phrases:
+        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
+    assert "internal error" not in p.stderr
+
+
+def loop(run, *args, ranks=2, **kw):
+    """A small loopback sweep: 8, 16, 32, 64 bytes."""
+    return run("collectives", "--backend", "loopback", "--ranks", ranks, "-b", "8", "-e", "64", "-f", "2", "-n", "2",
+               *args, **kw)
+
+
+def sh(script, text):
+    """Runs a shell pipeline (awk, grep) with `text` on stdin, as a user's nccl-tests script would."""
+    p = subprocess.run(["sh", "-c", script], input=text, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    return p.stdout
+
+
+def data_rows(text):
+    return [l.split() for l in text.splitlines() if l.split() and l.split()[0].isdigit()]
+
+
+# ---------------------------------------------------------------- scripts written for nccl-tests output
+
+
+def check_nccl_tests_scripts(out, op="all_reduce", ranks=2):
+    # The classic field positions: $1 size, $6 out-of-place time, $8 out-of-place busbw, $12 in-place busbw.
+    fields = sh("awk '$1 ~ /^[0-9]+$/ {print $1, $6, $8, $9, $12, $13, NF}'", out).split("\n")
+    rows = [f.split() for f in fields if f]
+    assert [int(r[0]) for r in rows] == [8, 16, 32, 64]
+    for size, t, busbw, wrong_oop, busbw_ip, wrong_ip, nf in rows:
+        assert float(t) > 0 and float(busbw) >= 0 and float(busbw_ip) >= 0
+        assert wrong_oop == "0" and wrong_ip == "0"
+        # Old behaviour: every row ended with "# all_reduce" (15 fields), so $NF was the op's name.
+        assert nf == "13"
+    assert sh("awk '$1 ~ /^[0-9]+$/ {print $NF}'", out).split() == ["0"] * 4
+    # busbw = algbw x 2(n-1)/n for all_reduce (nccl-tests doc/PERFORMANCE.md), read from the columns.
+    for r in data_rows(out):
+        assert float(r[7]) == pytest.approx(float(r[6]) * 2 * (ranks - 1) / ranks, abs=0.011)
+    # The footer lines that scripts grep; old: "... : 0.0004 GB/s", so $NF was "GB/s".
+    avg = sh("grep '# Avg bus bandwidth' | awk '{print $6, $NF}'", out).split()
+    assert len(avg) == 2 and avg[0] == avg[1]
+    float(avg[0])
+    assert sh("grep -c '# Out of bounds values : 0 OK'", out).strip() == "1"
+    assert f"# Collective test starting: {op}_perf" in out
+    assert f"# Collective test concluded: {op}_perf" in out
+    # The column header as nccl-tests prints it.
+    header = [l for l in out.splitlines() if l.startswith("#") and "#wrong" in l][0].split()
+    assert header[1:] == ["size", "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong", "time",
+                          "algbw", "busbw", "#wrong"]
+
+
+def test_nccl_tests_scripts_read_loopback_output(run):
+    p = loop(run, "--op", "all_reduce")
+    assert p.returncode == 0, p.stderr
+    check_nccl_tests_scripts(p.stdout)
+
+
+def test_every_collective_opens_its_own_block(run):
+    p = loop(run, "--op", "all_reduce,all_gather", ranks=4)
+    assert p.returncode == 0, p.stderr
+    lines = p.stdout.splitlines()
+    starts = [i for i, l in enumerate(lines) if l.startswith("# Collective test starting:")]
+    assert [lines[i].split()[-1] for i in starts] == ["all_reduce_perf", "all_gather_perf"]
+    # Each block: the start line, then nccl-tests' three header lines, then its rows.
+    for i in starts:
+        assert "out-of-place" in lines[i + 1] and "#wrong" in lines[i + 2] and "(GB/s)" in lines[i + 3]
+        assert lines[i + 4].split()[0].isdigit()  # all_gather's 8 B (2 floats on 4 ranks) is skipped
+    assert all(len(r) == 13 for r in data_rows(p.stdout))
+    assert {r[3] for r in data_rows(p.stdout)} == {"sum", "none"}  # all_gather has no reduction
+
+
+def mpi_or_skip(run):
+    mpirun = os.environ.get("CB_MPIEXEC") or shutil.which("mpirun") or shutil.which("mpiexec")
+    if not mpirun or "mpi" not in run("--version").stdout:
+        pytest.skip("no MPI in this build or on this machine")
+    return mpirun
+
+
+def test_nccl_tests_scripts_read_mpi_output(run, cb_bin, mpi_env):
+    mpirun = mpi_or_skip(run)
+    p = subprocess.run([mpirun, "-np", "2", cb_bin, "collectives", "--backend", "mpi", "-b", "8", "-e", "64", "-f", "2",
+                        "-n", "5"], capture_output=True, text=True, timeout=240, env=mpi_env)
+    assert p.returncode == 0, p.stderr
+    check_nccl_tests_scripts(p.stdout)
+    ranks = [l.split() for l in p.stdout.splitlines() if l.startswith("#  Rank")]
+    assert [int(r[2]) for r in ranks] == [0, 1]
+    assert len({r[6] for r in ranks}) == 2, "one process per rank: two pids"
+
+
+# ---------------------------------------------------------------- a: -o is the reduction
+
+
+def test_o_is_the_reduction_as_in_nccl_tests(run, tmp_path):
+    # Old behaviour: `-o max` wrote an HDF5 file named "max" and ran sum, saying nothing.
+    p = loop(run, "-o", "max", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert {r[3] for r in data_rows(p.stdout)} == {"max"}
+    assert not (tmp_path / "max").exists()
+    assert {r[3] for r in data_rows(loop(run, "--redop", "prod").stdout)} == {"prod"}
+
+
+def test_o_that_is_not_a_reduction_points_to_output(run, tmp_path):
+    p = loop(run, "-o", "results.h5", cwd=tmp_path)
+    clean_error(p, 2, "-o results.h5: not a reduction operation", "--output results.h5")
+    assert not (tmp_path / "results.h5").exists()
+    clean_error(loop(run, "-o", "mulsum"), 2, "premultiplied sum")
+    clean_error(loop(run, "--op", "max"), 2, "--op names the collective here", "-o max")
+
+
+def test_o_all_runs_every_reduction_in_nccl_tests_order(run):
+    p = loop(run, "-o", "all", "-d", "float")
+    assert p.returncode == 0, p.stderr
+    redops = [r[3] for r in data_rows(p.stdout)]
+    assert redops == [x for x in ("sum", "prod", "max", "min", "avg") for _ in range(4)]
+    # An integer type has no avg on the loopback backend: left out, and said.
+    p = loop(run, "-o", "all", "-d", "int32")
+    assert p.returncode == 0, p.stderr
+    assert [r[3] for r in data_rows(p.stdout)][::4] == ["sum", "prod", "max", "min"]
+    assert "-o all: avg left out" in p.stdout
+    # An explicit avg on int32 is refused, as before.
+    clean_error(loop(run, "-o", "avg", "-d", "int32"), 2, "with avg")
+
+
+def test_results_file_is_output(run, tmp_path):
+    import h5py
+    out = tmp_path / "c.h5"
+    p = loop(run, "-o", "min", "--output", out, "-q")
+    assert p.returncode == 0, p.stderr
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        assert set(f[f"/runs/{rid}/collectives"]["redop"]) == {b"min"}
+    assert "--output FILE.h5" in run("collectives", "--help").stdout
+
+
+# ---------------------------------------------------------------- b: N/A when unchecked
+
+
+def test_unchecked_wrong_column_is_na(run):
+    # Old behaviour: -c 0 printed #wrong 0, unchecked shown as checked.
+    p = loop(run, "-c", "0")
+    assert p.returncode == 0, p.stderr
+    assert sh("awk '$1 ~ /^[0-9]+$/ {print $9, $13}'", p.stdout).split() == ["N/A"] * 8
+    j = json.loads(loop(run, "-c", "0", "--format", "json").stdout)
+    assert all(r["wrong"] is None and r["checked"] is False for r in j["results"])
+    assert all(r["wrong"] == 0 and r["checked"] for r in json.loads(loop(run, "--format", "json").stdout)["results"])
+
+
+# ---------------------------------------------------------------- d: nccl-tests' defaults
+
+
+def test_defaults_are_nccl_tests(run):
+    # nccl-tests src/common.cu: minBytes = maxBytes = 32M, stepBytes 1M, stepFactor 1 (off), iters 20,
+    # warmup_iters 1, datacheck 1. Old defaults: -b 8 -e 8M -f 2 -w 5.
+    help_text = run("collectives", "--help").stdout
+    for flag, default in (("--minbytes", "32M"), ("--maxbytes", "32M"), ("--stepbytes", "1M"), ("--stepfactor", "1"),
+                          ("--iters", "20"), ("--warmup_iters", "1"), ("--check", "1")):
+        line = [l for l in help_text.splitlines() if flag in l][0]
+        assert re.search(rf"={re.escape(default)}(\s|$)", line), line
+    p = run("collectives", "--backend", "loopback", "--ranks", "2", "-n", "1", timeout=300)
+    assert p.returncode == 0, p.stderr
+    assert [int(r[0]) for r in data_rows(p.stdout)] == [32 << 20]
+    assert "warmup iters: 1 iters: 1 agg iters: 1 validation: 1" in p.stdout
+    # Without -f, sizes step by -i (1M), as in nccl-tests.
+    p = run("collectives", "--backend", "loopback", "--ranks", "2", "-b", "8", "-e", "3M", "-n", "1")
+    assert [int(r[0]) for r in data_rows(p.stdout)] == [8, 8 + (1 << 20), 8 + (2 << 20)]
+    assert "step: 1048576(bytes)" in p.stdout
+
+
+# ---------------------------------------------------------------- e: every rank's "#  Rank" line
+
+
+def test_every_rank_has_its_rank_line(run):
+    # Old behaviour: rank 0's line alone. nccl-tests (src/util.cu) prints one per rank, gathered on rank 0,
+    # "#  Rank %2d Group %2d Pid %6d on %10s device %2d [%s] %s".
+    p = loop(run, ranks=4)
+    assert p.returncode == 0, p.stderr
+    lines = [l.split() for l in p.stdout.splitlines() if l.startswith("#  Rank")]
+    assert [int(l[2]) for l in lines] == [0, 1, 2, 3]
+    for l in lines:
+        assert l[3] == "Group" and l[5] == "Pid" and int(l[6]) == int(l[6]) and l[7] == "on" and l[9] == "device"
+        assert l[10] == "-1" and l[11] == "[cpu]"
+    # With a split, each rank's group (color) is its own.
+    p = loop(run, "--split", "MOD:2", ranks=4)
+    assert [int(l.split()[4]) for l in p.stdout.splitlines() if l.startswith("#  Rank")] == [0, 1, 0, 1]
+
+
+# ---------------------------------------------------------------- f: every nccl-tests flag
+
+
+@pytest.mark.parametrize("flag,value,phrase", [
+    ("-t", "2", "-g N"),
+    ("-m", "4", "use -n"),
+    ("-p", "1", "ncclCommInitAll"),
+    ("-y", "1", "own stream"),
+    ("-G", "1", "CUDA graph"),
+    ("-R", "1", "not registered"),
+    ("-x", "1", "CTA policy"),
+    ("-D", "1", "implementation"),
+    ("-V", "16", "-D device implementations"),
+    ("-M", "1", "clusterbench info"),
+    ("-F", "r.csv", "--output FILE.h5"),
+    ("-K", "1", "not an nccl-tests flag"),
+    ("-u", "1", "not an NVIDIA nccl-tests flag"),
+])
+def test_nccl_tests_flags_not_offered_are_refused(run, flag, value, phrase):
+    clean_error(loop(run, flag, value), 2, f"{flag} {value}: not offered here", phrase)
+
+
+def test_nccl_tests_flags_at_their_neutral_value_run(run):
+    p = loop(run, "-t", "1", "-m", "1", "-p", "0", "-y", "0", "-G", "0", "-R", "0", "-D", "0", "-M", "0")
+    assert p.returncode == 0, p.stderr
+    assert len(data_rows(p.stdout)) == 4
+
+
+def test_T_is_the_timeout(run):
+    t0 = time.time()
+    p = loop(run, "--inject", "hang:1", "-T", "1", timeout=60)
+    clean_error(p, 6, "did not arrive within 1 s: rank 1")
+    assert time.time() - t0 < 30
+    assert loop(run, "-T", "0").returncode == 0  # nccl-tests' default: no timeout
+
+
+def test_N_z_C_S_I(run):
+    p = loop(run, "-N", "2")
+    assert [int(r[0]) for r in data_rows(p.stdout)] == [8, 16, 32, 64] * 2
+    assert [r["cycle"] for r in json.loads(loop(run, "-N", "2", "--format", "json").stdout)["results"]] == \
+        [0] * 8 + [1] * 8  # out of place and in place
+    p = loop(run, "-z", "1")
+    assert p.returncode == 0 and "# Blocking Enabled: wait for completion and barrier after each collective" in p.stdout
+    p = loop(run, "-C", "1")
+    header = [l for l in p.stdout.splitlines() if "#wrong" in l][0].split()
+    assert header.count("cputime") == 2 and "time" not in header
+    p = loop(run, "-S", "1")
+    rows = data_rows(p.stdout)
+    assert all(len(r) == 15 and r[13].count("-") == 2 and r[14].count(":") == 2 for r in rows)
+    # -I: per-iteration statistics of the timed loop, cv included, only when asked.
+    assert "/ cv" not in loop(run).stdout
+    p = loop(run, "-I", "1", "-n", "20")
+    assert "min / median / max / p99 / cv" in p.stdout and "every op of the timed loop" in p.stdout
+    stats = [l.split() for l in p.stdout.splitlines() if l.startswith("# all_reduce")]
+    assert len(stats) == 4 and all(float(s[-1]) >= 0 for s in stats)
+
+
+@pytest.mark.parametrize("env,groups", [({"NCCL_TESTS_SPLIT": "MOD 2"}, 2), ({"NCCL_TESTS_SPLIT": "% 4"}, 4),
+                                        ({"NCCL_TESTS_SPLIT": "DIV 2"}, 2), ({"NCCL_TESTS_SPLIT": "AND 0x1"}, 2),
+                                        ({"NCCL_TESTS_SPLIT_MASK": "0x3"}, 4)])
+def test_nccl_tests_split_environment(run, env, groups):
+    p = loop(run, "--format", "json", ranks=4, env={**os.environ, **env})
+    assert p.returncode == 0, p.stderr
+    assert len({g["group"] for g in json.loads(p.stdout)["groups"]}) == groups
+    name, value = next(iter(env.items()))
+    assert f"# {name}={value}: --split" in loop(run, ranks=4, env={**os.environ, **env}).stdout
+
+
+def test_nccl_tests_split_environment_that_cannot_be_read_is_refused(run):
+    # nccl-tests gives color 0 to a value it cannot read (no split, silently); refused here.
+    clean_error(loop(run, env={**os.environ, "NCCL_TESTS_SPLIT": "EVERY 2"}), 2, "NCCL_TESTS_SPLIT=EVERY 2")
+
+
+# ---------------------------------------------------------------- h: -J, nccl-tests' JSON document
+
+
+def test_J_writes_nccl_tests_json(run, tmp_path):
+    out = tmp_path / "r.json"
+    p = loop(run, "-J", out, "-c", "0", ranks=3)
+    assert p.returncode == 0, p.stderr
+    d = json.loads(out.read_text())
+    # src/util.cu: the top-level keys in this order.
+    assert list(d) == ["version", "start_time", "args", "env", "nccl_version", "config", "results", "out_of_bounds",
+                       "average_bus_bandwidth", "errors", "end_time"]
+    assert d["version"] == 1 and "-J" in d["args"]
+    assert d["config"]["minimum_bytes"] == 8 and d["config"]["step_factor"] == 2
+    assert d["config"]["blocking_collectives"] == "false"
+    assert [x["rank"] for x in d["config"]["devices"]] == [0, 1, 2]
+    assert [r["size"] for r in d["results"]] == [8, 16, 32, 64]
+    for r in d["results"]:
+        assert r["redop"] == "sum" and r["root"] == "    -1" and r["type"] == "float"
+        assert set(r["out_of_place"]) == {"time", "alg_bw", "bus_bw", "nwrong"}
+        assert r["out_of_place"]["nwrong"] is None and r["in_place"]["nwrong"] is None  # -c 0
+    assert d["out_of_bounds"] == {"count": 0, "okay": "true"}
+    assert d["average_bus_bandwidth"]["okay"] == "unchecked"
+    # As nccl-tests, an existing file is never overwritten.
+    assert loop(run, "-J", out).returncode == 0
+    assert (tmp_path / "r.json.0").exists()
+    clean_error(loop(run, "-J", tmp_path / "r.csv"), 2, "must end in .json")
+
+
+# ---------------------------------------------------------------- issue 17 part 4: start_time
+
+
+def test_run_start_time_is_when_it_started(run, tmp_path):
+    # Old behaviour: start_time was taken when the results were written (a 217 s run recorded as 21 ms).
+    import datetime
+    import h5py
+    out = tmp_path / "c.h5"
+    t0 = time.time()
+    p = run("collectives", "--backend", "loopback", "--ranks", "2", "-b", "1M", "-e", "2M", "-f", "2", "-n", "100",
+            "-q", "--output", out, timeout=300)
+    wall = time.time() - t0
+    assert p.returncode == 0, p.stderr
+    with h5py.File(out, "r") as f:
+        (r,) = f["runs"].values()
+        start, end = (datetime.datetime.fromisoformat(r.attrs[k].rstrip("Z")) for k in ("start_time", "end_time"))
+    assert (end - start).total_seconds() >= 0.5 * wall, (start, end, wall)
