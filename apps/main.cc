@@ -61,6 +61,11 @@ int Run(int argc, char** argv) {
   add(cb::RegisterPlanCommand);
   add(cb::RegisterCompareCommand);
 
+  // `clusterbench` alone: what a new user types first. Help, not an error.
+  if (argc == 1) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
   // CLI11 reports a stray first word as "a subcommand is required"; name it.
   if (argc > 1 && argv[1][0] != '-') {
     std::string known;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -351,63 +352,130 @@ void WriteTimeline(const std::string& path, const sim::SimResult& r) {
   if (!f) throw IoError(fmt::format("{}: write failed", path));
 }
 
-Table ResultTable(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band) {
-  Table t("step", "one simulated training step",
-          {{"model", ColumnType::kString, "", "model name"},
-           {"cluster", ColumnType::kString, "", "cluster name"},
-           {"gpus", ColumnType::kInt64, "1", "GPUs used by the job"},
-           {"tp", ColumnType::kInt64, "1", ""},
-           {"pp", ColumnType::kInt64, "1", ""},
-           {"dp", ColumnType::kInt64, "1", ""},
-           {"cp", ColumnType::kInt64, "1", ""},
-           {"ep", ColumnType::kInt64, "1", ""},
-           {"vpp", ColumnType::kInt64, "1", ""},
-           {"step_time", ColumnType::kFloat64, "s", "simulated step time"},
-           {"step_time_low", ColumnType::kFloat64, "s", "expected range from the validation band of its class (low)"},
-           {"step_time_high", ColumnType::kFloat64, "s", "expected range from the validation band of its class (high)"},
-           {"band_class", ColumnType::kString, "", "validation class whose band was used"},
-           {"validated", ColumnType::kInt64, "1", "1 when inside the validated region"},
-           {"tokens_per_s", ColumnType::kFloat64, "1/s", "tokens per second, whole job"},
-           {"model_flops_per_step", ColumnType::kFloat64, "FLOP", "model FLOPs (no recompute)"},
-           {"mfu", ColumnType::kFloat64, "1", "model FLOPs utilisation"},
-           {"memory_per_gpu", ColumnType::kFloat64, "B", "memory of the most loaded GPU"},
-           {"fits_in_memory", ColumnType::kInt64, "1", "1 when it fits"},
-           {"compute", ColumnType::kFloat64, "s", "breakdown: compute"},
-           {"tp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
-           {"cp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
-           {"ep_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
-           {"pp_bubble", ColumnType::kFloat64, "s", "breakdown"},
-           {"pp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
-           {"dp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"},
-           {"optimizer", ColumnType::kFloat64, "s", "breakdown"}});
+// The `step` table: every figure the text and JSON show, one row. Each column
+// is declared beside its value, so the two cannot drift apart. Columns only
+// ever get appended (readers go by name).
+Table ResultTable(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band,
+                  std::optional<double> healthy_step_s) {
+  const double kNaN = std::numeric_limits<double>::quiet_NaN();
   const auto& b = r.breakdown;
-  t.AddRow({s.model.name,
-            s.cluster.name,
-            r.gpus_used,
-            s.par.tp,
-            s.par.pp,
-            s.par.dp,
-            s.par.cp,
-            s.par.ep,
-            s.par.vpp,
-            r.step_time_s,
-            band.known ? band.low_s : 0.0,
-            band.known ? band.high_s : 0.0,
-            band.band_class,
-            int64_t{band.validated ? 1 : 0},
-            r.tokens_per_s,
-            r.model_flops_per_step,
-            r.mfu,
-            r.memory.Total(),
-            int64_t{r.fits_in_memory ? 1 : 0},
-            b.compute_s,
-            b.tp_comm_exposed_s,
-            b.cp_comm_exposed_s,
-            b.ep_comm_exposed_s,
-            b.pp_bubble_s,
-            b.pp_comm_exposed_s,
-            b.dp_comm_exposed_s,
-            b.optimizer_s});
+  const auto& m = r.memory;
+  auto flag = [](bool v) { return int64_t{v ? 1 : 0}; };
+  std::string notes;
+  for (const auto& n : r.notes) notes += (notes.empty() ? "" : "\n") + n;
+  const std::vector<std::pair<Column, Cell>> cells = {
+      {{"model", ColumnType::kString, "", "model name"}, s.model.name},
+      {{"cluster", ColumnType::kString, "", "cluster name"}, s.cluster.name},
+      {{"gpus", ColumnType::kInt64, "1", "GPUs used by the job"}, r.gpus_used},
+      {{"tp", ColumnType::kInt64, "1", ""}, s.par.tp},
+      {{"pp", ColumnType::kInt64, "1", ""}, s.par.pp},
+      {{"dp", ColumnType::kInt64, "1", ""}, s.par.dp},
+      {{"cp", ColumnType::kInt64, "1", ""}, s.par.cp},
+      {{"ep", ColumnType::kInt64, "1", ""}, s.par.ep},
+      {{"vpp", ColumnType::kInt64, "1", ""}, s.par.vpp},
+      {{"step_time", ColumnType::kFloat64, "s", "simulated step time"}, r.step_time_s},
+      {{"step_time_low", ColumnType::kFloat64, "s", "expected range from the validation band of its class (low)"},
+       band.known ? band.low_s : 0.0},
+      {{"step_time_high", ColumnType::kFloat64, "s", "expected range from the validation band of its class (high)"},
+       band.known ? band.high_s : 0.0},
+      {{"band_class", ColumnType::kString, "", "validation class whose band was used"}, band.band_class},
+      {{"validated", ColumnType::kInt64, "1", "1 when inside the validated region"}, flag(band.validated)},
+      {{"tokens_per_s", ColumnType::kFloat64, "1/s", "tokens per second, whole job"}, r.tokens_per_s},
+      {{"model_flops_per_step", ColumnType::kFloat64, "FLOP", "model FLOPs (no recompute)"}, r.model_flops_per_step},
+      {{"mfu", ColumnType::kFloat64, "1", "model FLOPs utilisation"}, r.mfu},
+      {{"memory_per_gpu", ColumnType::kFloat64, "B", "memory of the most loaded GPU"}, m.Total()},
+      {{"fits_in_memory", ColumnType::kInt64, "1", "1 when it fits"}, flag(r.fits_in_memory)},
+      {{"compute", ColumnType::kFloat64, "s", "breakdown: compute"}, b.compute_s},
+      {{"tp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.tp_comm_exposed_s},
+      {{"cp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.cp_comm_exposed_s},
+      {{"ep_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.ep_comm_exposed_s},
+      {{"pp_bubble", ColumnType::kFloat64, "s", "breakdown"}, b.pp_bubble_s},
+      {{"pp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.pp_comm_exposed_s},
+      {{"dp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.dp_comm_exposed_s},
+      {{"optimizer", ColumnType::kFloat64, "s", "breakdown"}, b.optimizer_s},
+      // Appended (issue 17): the rest of what text and JSON show.
+      {{"gpu", ColumnType::kString, "", "GPU name"}, s.gpu.name},
+      {{"sequence_parallel", ColumnType::kInt64, "1", "1 with sequence parallelism"}, flag(s.par.sequence_parallel)},
+      {{"zero", ColumnType::kInt64, "1", "ZeRO stage"}, int64_t{s.par.zero}},
+      {{"seq_len", ColumnType::kInt64, "1", "tokens per sequence"}, s.train.seq_len},
+      {{"global_batch", ColumnType::kInt64, "1", "sequences per step"}, s.train.global_batch},
+      {{"micro_batch", ColumnType::kInt64, "1", "sequences per micro-batch"}, s.train.micro_batch},
+      {{"micro_batches_per_pipeline", ColumnType::kInt64, "1", "micro-batches per pipeline per step"},
+       int64_t{r.micro_batches}},
+      {{"recompute", ColumnType::kString, "", "activation recomputation"}, sim::RecomputeName(s.train.recompute)},
+      {{"precision", ColumnType::kString, "", "training precision"}, s.train.precision_name},
+      {{"params_total", ColumnType::kFloat64, "1", "parameters"}, r.params_total},
+      {{"params_active", ColumnType::kFloat64, "1", "parameters active per token"}, r.params_active},
+      {{"expected_step_time", ColumnType::kFloat64, "s", "step time corrected by the median error of its class"},
+       band.known ? band.central_s : kNaN},
+      {{"band_warning", ColumnType::kString, "", "why the step is outside the validated region; empty inside"},
+       band.warning},
+      {{"tokens_per_s_per_gpu", ColumnType::kFloat64, "1/s", "tokens per second per GPU"}, r.tokens_per_s_per_gpu},
+      {{"hardware_flops_per_step", ColumnType::kFloat64, "FLOP", "FLOPs executed (with recompute)"},
+       r.hardware_flops_per_step},
+      {{"model_flop_rate_per_gpu", ColumnType::kFloat64, "FLOP/s", "model FLOPs per second per GPU"},
+       r.model_tflops_per_gpu * 1e12},
+      {{"hardware_flop_rate_per_gpu", ColumnType::kFloat64, "FLOP/s", "executed FLOPs per second per GPU"},
+       r.hardware_tflops_per_gpu * 1e12},
+      {{"memory_capacity", ColumnType::kFloat64, "B", "usable memory of one GPU"}, s.gpu.memory_bytes},
+      {{"memory_weights", ColumnType::kFloat64, "B", "memory breakdown: weights"}, m.weights},
+      {{"memory_gradients", ColumnType::kFloat64, "B", "memory breakdown: gradients"}, m.gradients},
+      {{"memory_optimizer", ColumnType::kFloat64, "B", "memory breakdown: optimizer state"}, m.optimizer},
+      {{"memory_activations", ColumnType::kFloat64, "B", "memory breakdown: activations"}, m.activations},
+      {{"memory_logits", ColumnType::kFloat64, "B", "memory breakdown: logits"}, m.logits},
+      {{"memory_buffers", ColumnType::kFloat64, "B", "memory breakdown: communication buffers"}, m.buffers},
+      {{"memory_runtime", ColumnType::kFloat64, "B", "memory breakdown: runtime (CUDA context, allocator)"}, m.runtime},
+      {{"memory_stage", ColumnType::kInt64, "1", "pipeline stage of the most loaded GPU"}, int64_t{r.memory_stage}},
+      {{"training_tokens", ColumnType::kFloat64, "1", "training.tokens; NaN when not given"},
+       s.train.tokens > 0 ? s.train.tokens : kNaN},
+      {{"time_to_train", ColumnType::kFloat64, "s", "time to train on training_tokens; NaN when not given"},
+       r.time_to_train_s > 0 ? r.time_to_train_s : kNaN},
+      {{"critical_stage", ColumnType::kInt64, "1", "pipeline stage that sets the step"}, int64_t{r.critical_stage}},
+      {{"critical_replica", ColumnType::kInt64, "1", "data-parallel replica that sets the step"},
+       int64_t{r.critical_replica}},
+      {{"critical_first_rank", ColumnType::kInt64, "1", "first GPU rank of the stage that sets the step"},
+       int64_t{r.critical_first_rank}},
+      {{"critical_ranks", ColumnType::kInt64, "1", "GPUs of that stage (its TP x CP peers)"},
+       int64_t{r.critical_ranks}},
+      {{"mode", ColumnType::kString, "", "symmetric (one pipeline) or full (every replica)"}, r.mode},
+      {{"pipelines_simulated", ColumnType::kInt64, "1", "pipelines simulated"}, int64_t{r.replicas_simulated}},
+      {{"network_model", ColumnType::kString, "", "analytical or flow"}, r.network_model},
+      {{"dp_contention", ColumnType::kFloat64, "1", "flow model: slowest DP flow over the uncontended NIC share"},
+       r.dp_contention},
+      {{"events", ColumnType::kInt64, "1", "discrete events simulated"}, static_cast<int64_t>(r.events)},
+      {{"healthy_step_time", ColumnType::kFloat64, "s",
+        "with stragglers or link faults: the same step on healthy hardware; NaN otherwise"},
+       healthy_step_s ? *healthy_step_s : kNaN},
+      {{"notes", ColumnType::kString, "", "the simulator's notes, one per line"}, notes},
+  };
+  std::vector<Column> columns;
+  std::vector<Cell> row;
+  for (const auto& [c, v] : cells) {
+    columns.push_back(c);
+    row.push_back(v);
+  }
+  Table t("step", "one simulated training step", columns);
+  t.AddRow(row);
+  return t;
+}
+
+// `--network flow`: each parallelism dimension's traffic on the fabric, as the
+// text's "scale-out traffic" block and JSON's network.traffic.
+Table TrafficTable(const sim::SimResult& r) {
+  Table t("traffic", "scale-out traffic per parallelism dimension (flow model, every group at once)",
+          {{"kind", ColumnType::kString, "", "tp, cp, ep, pp or dp"},
+           {"pattern", ColumnType::kString, "", "ring, all-to-all or send-recv"},
+           {"groups", ColumnType::kInt64, "1", "communicating groups"},
+           {"fabric_flows", ColumnType::kInt64, "1", "flows on the scale-out fabric"},
+           {"factor", ColumnType::kFloat64, "1", "scale-out bandwidth multiplier (1: uncontended)"},
+           {"slowest_gpu", ColumnType::kInt64, "1", "the GPU whose transfers finish last (-1: none)"},
+           {"bottleneck", ColumnType::kString, "", "the link that holds it back"},
+           {"bottleneck_utilisation", ColumnType::kFloat64, "1", "that link's utilisation"},
+           {"bottleneck_link", ColumnType::kInt64, "1", "its id in topology's links table (-1: none)"}});
+  for (const auto& x : r.traffic) {
+    t.AddRow({x.kind, x.pattern, x.groups, x.fabric_flows, x.factor, x.slowest_gpu, x.bottleneck,
+              x.bottleneck_utilisation, x.bottleneck_link});
+  }
   return t;
 }
 
@@ -498,7 +566,8 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     RunInfo run = MakeRunInfo("simulate", ctx.command_line);
     run.config_yaml = s.effective_yaml;
     writer.BeginRun(run);
-    writer.WriteTable(ResultTable(s, r, band));
+    writer.WriteTable(ResultTable(s, r, band, healthy));
+    if (!r.traffic.empty()) writer.WriteTable(TrafficTable(r));
     writer.EndRun(RunStatus::kComplete, "");
   }
   return 0;

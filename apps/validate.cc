@@ -4,6 +4,7 @@
 // checked, or validate itself could not run: bad suite, bad flag, unwritable
 // output), 130 interrupted (evidence kept, report marked partial), 6 watchdog.
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <any>
 #include <cstdio>
@@ -102,9 +103,16 @@ void CheckReportPaths(const ValidateOptions& o) {
     CheckOutputWritable(r);
   }
   if (!o.prometheus.empty()) {
+    // Created when missing (with its parents), as `mkdir -p` would: a textfile
+    // collector directory is often set up by the first run that writes to it.
     std::error_code ec;
-    if (!fs::is_directory(o.prometheus, ec)) {
-      throw IoError(fmt::format("{}: --prometheus directory does not exist", o.prometheus));
+    fs::create_directories(o.prometheus, ec);
+    if (!fs::is_directory(o.prometheus)) {
+      throw IoError(fmt::format("{}: --prometheus directory cannot be created: {}", o.prometheus,
+                                ec ? ec.message() : "a file of that name exists"));
+    }
+    if (access(o.prometheus.c_str(), W_OK) != 0) {
+      throw IoError(fmt::format("{}: --prometheus directory is not writable", o.prometheus));
     }
   }
   CheckOutputWritable(o.out.output);

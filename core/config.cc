@@ -618,10 +618,16 @@ ConfigLoader::ConfigLoader() {
       if (!d.empty()) search_dirs_.push_back(d);
     }
   }
-  search_dirs_.push_back(kDefaultConfigDir);
+  // An installed binary (<prefix>/bin) reads the configs installed with it
+  // (<prefix>/share/clusterbench/configs) before the source tree it was built
+  // from: that tree may since have moved on to other versions of the files.
   std::error_code ec;
   fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) search_dirs_.push_back((exe.parent_path().parent_path() / "share/clusterbench/configs").string());
+  if (!ec) {
+    fs::path installed = exe.parent_path().parent_path() / "share/clusterbench/configs";
+    if (fs::is_directory(installed, ec)) search_dirs_.push_back(installed.string());
+  }
+  search_dirs_.push_back(kDefaultConfigDir);
 }
 
 ConfigLoader::ConfigLoader(std::vector<std::string> search_dirs) : search_dirs_(std::move(search_dirs)) {}

@@ -130,8 +130,9 @@ Override ParseOverride(const std::string& text);
 class ConfigLoader {
  public:
   // Search path for documents referred to by name: $CB_CONFIG_PATH (colon
-  // separated), then the source tree's configs/ (compiled in), then
-  // <executable dir>/../share/clusterbench/configs.
+  // separated), then <executable dir>/../share/clusterbench/configs when it
+  // exists (an installed binary's own configs), then the source tree's
+  // configs/ (compiled in).
   ConfigLoader();
   explicit ConfigLoader(std::vector<std::string> search_dirs);
 

@@ -69,6 +69,20 @@ def test_bad_suite_is_unknown_naming_the_place(tmp_path, yaml, needle):
     assert needle in p.stderr and p.stderr.count("error") == 1
 
 
+# Issue 17: --prometheus DIR failed when DIR did not exist; now it is created (with its parents),
+# and a path that cannot be a directory is UNKNOWN (3) naming it, with nothing measured.
+def test_prometheus_directory_is_created(tmp_path):
+    d = tmp_path / "textfile" / "collector"
+    p = validate("--suite", HOST, "--prometheus", d, "-q")
+    assert p.returncode == 0, p.stderr
+    assert [f for f in os.listdir(d) if f.endswith(".prom")]
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    p = validate("--suite", HOST, "--prometheus", blocker / "sub", "-q")
+    assert p.returncode == 3 and f"{blocker / 'sub'}: --prometheus directory cannot be created" in p.stderr, p.stderr
+    assert p.stdout == ""
+
+
 def test_bad_flags_are_unknown_not_critical():
     assert validate("--suite", HOST, "--inject", "slow:1:2").returncode == 3
     assert validate("--suite", HOST, "--frobnicate").returncode == 3

@@ -31,6 +31,44 @@ def test_version_names_revision_and_backends(run):
     assert "git " in p.stdout and "backends: host" in p.stdout
 
 
+# Issue 17: `clusterbench` alone exited 2 with "A subcommand is required".
+def test_bare_command_prints_help(run):
+    p = run()
+    assert p.returncode == 0 and p.stderr == ""
+    assert "Usage:" in p.stdout or "Subcommands:" in p.stdout or "SUBCOMMAND" in p.stdout
+    for sub in ("simulate", "kernels", "collectives", "validate", "report"):
+        assert sub in p.stdout
+    assert p.stdout == run("--help").stdout
+
+
+# Issue 17: an installed binary (<prefix>/bin) read the source tree's configs before its own
+# <prefix>/share/clusterbench/configs. A shipped name now resolves to the installed copy.
+def test_installed_binary_reads_its_installed_configs_first(cb_bin, tmp_path):
+    import shutil
+    prefix = tmp_path / "prefix"
+    (prefix / "bin").mkdir(parents=True)
+    exe = prefix / "bin" / "clusterbench"
+    try:
+        os.link(cb_bin, exe)  # /proc/self/exe must name the prefix: a hard link, or a copy
+    except OSError:
+        shutil.copy2(cb_bin, exe)
+    models = prefix / "share" / "clusterbench" / "configs" / "models"
+    models.mkdir(parents=True)
+    shipped = open(os.path.join(CONFIGS, "models", "llama3-8b.yaml")).read()
+    (models / "llama3-8b.yaml").write_text(shipped.replace("name: llama3-8b", "name: installed-llama3-8b", 1))
+    env = {k: v for k, v in os.environ.items() if k != "CB_CONFIG_PATH"}
+    p = subprocess.run([str(exe), "config", "show", "model", "llama3-8b"], capture_output=True, text=True, env=env)
+    assert p.returncode == 0, p.stderr
+    assert "name: installed-llama3-8b" in p.stdout
+    # Names only the source tree has are still found.
+    p = subprocess.run([str(exe), "config", "show", "model", "llama3-70b"], capture_output=True, text=True, env=env)
+    assert p.returncode == 0 and "name: llama3-70b" in p.stdout, p.stderr
+    # $CB_CONFIG_PATH still comes first.
+    p = subprocess.run([str(exe), "config", "show", "model", "llama3-8b"], capture_output=True, text=True,
+                       env={**env, "CB_CONFIG_PATH": CONFIGS})
+    assert "name: llama3-8b" in p.stdout
+
+
 def test_info_json_has_node_and_versions(run):
     p = run("info", "--format", "json")
     assert p.returncode == 0, p.stderr
@@ -347,6 +385,48 @@ def test_simulate_set_overrides_and_timeline(run, tmp_path):
     assert stages == set(range(16))
     # every stage runs 2 x micro-batches x chunks passes
     assert sum(1 for e in spans if e["pid"] == 0 and e["cat"] == "compute") == 2 * 16 * 2
+
+
+# Issue 17: the step table dropped time to train, the memory breakdown and the notes. Every
+# figure of simulate's JSON is now a column (the same values), and --network flow adds `traffic`.
+def test_simulate_step_table_has_every_figure(run, tmp_path):
+    out = str(tmp_path / "sim.h5")
+    p = run("simulate", "llama3-405b-16k", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        ds = f[f"/runs/{rid}/step"]
+        units = dict(zip(ds.dtype.names, (u.decode() if isinstance(u, bytes) else u for u in ds.attrs["column_units"])))
+        row = pd.DataFrame(ds[()]).iloc[0]
+    gib = 1 << 30
+    assert row["time_to_train"] == pytest.approx(j["time_to_train_s"]) and units["time_to_train"] == "s"
+    assert row["training_tokens"] == pytest.approx(15.6e12)
+    for part in ("weights", "gradients", "optimizer", "activations", "logits", "buffers", "runtime"):
+        assert row[f"memory_{part}"] == pytest.approx(j["memory_breakdown_gib"][part] * gib), part
+    assert row["memory_stage"] == j["memory_breakdown_gib"]["stage"]
+    assert row["notes"].decode() == "\n".join(j["notes"]) and j["notes"]
+    assert row["expected_step_time"] == pytest.approx(j["error_band"]["expected_step_time_s"])
+    assert row["tokens_per_s_per_gpu"] == pytest.approx(j["tokens_per_s_per_gpu"])
+    assert row["model_flop_rate_per_gpu"] == pytest.approx(j["model_tflops_per_gpu"] * 1e12)
+    assert row["hardware_flops_per_step"] == pytest.approx(j["hardware_flops_per_step"])
+    for k in ("seq_len", "global_batch", "micro_batch", "micro_batches_per_pipeline"):
+        assert row[k] == j["training"][k], k
+    assert row["recompute"].decode() == j["training"]["recompute"] and row["zero"] == j["parallelism"]["zero"]
+    assert row["critical_stage"] == j["critical_stage"] and row["mode"].decode() == j["mode"]
+    assert pd.isna(row["healthy_step_time"])
+    # Link faults on the flow model: the healthy step and the traffic table.
+    out2 = str(tmp_path / "flow.h5")
+    p = run("simulate", "llama3-405b-16k", "--network", "flow", "--fail-link", "16384", "--format", "json", "-o", out2)
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    with h5py.File(out2, "r") as f:
+        (rid,) = list(f["runs"])
+        row = pd.DataFrame(f[f"/runs/{rid}/step"][()]).iloc[0]
+        traffic = pd.DataFrame(f[f"/runs/{rid}/traffic"][()])
+    assert row["healthy_step_time"] == pytest.approx(j["heterogeneity"]["healthy_step_time_s"])
+    assert row["network_model"].decode() == "flow"
+    assert [k.decode() for k in traffic["kind"]] == [t["kind"] for t in j["network"]["traffic"]]
 
 
 def test_simulate_writes_hdf5(run, tmp_path):
