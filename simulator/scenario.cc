@@ -20,18 +20,8 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   s.model = ModelFromConfig(cfg.at("model"));
   const ConfigNode& cluster = cfg.at("cluster");
   s.gpu = GpuFromConfig(cluster.at("gpu"));
-  ClusterSpec& c = s.cluster;
-  c.name = cluster.at("name").AsString();
-  c.gpus = cluster.at("gpus").AsInt();
-  c.gpus_per_node = cluster.at("gpus_per_node").AsInt();
-  c.domain_gpus = cluster.at("scale_up.domain_gpus").AsInt();
-  c.up_bandwidth = cluster.at("scale_up.bandwidth").AsDouble();
-  c.up_latency = cluster.at("scale_up.latency").AsDouble();
-  c.sharp = cluster.GetBool("scale_up.sharp", false);
-  c.gpu_variation = cluster.at("gpu_variation").AsDouble();  // default and its source: the cluster schema
-  c.nics_per_node = cluster.at("scale_out.nics_per_node").AsInt();
-  c.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
-  c.out_latency = cluster.at("scale_out.latency").AsDouble();
+  s.cluster = ClusterFromConfig(cluster);
+  const ClusterSpec& c = s.cluster;
 
   if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
   Parallelism& p = s.par;

@@ -17,6 +17,7 @@
 #include <optional>
 #include "core/config.h"
 
+#include "simulator/cluster.h"
 #include "simulator/compute/gpu_perf.h"
 #include "simulator/topology/fat_tree.h"
 #include "simulator/training/memory.h"
@@ -87,14 +88,6 @@ struct Framework {
   // capacity factor when tokens are dropped (Megatron-Core
   // moe_expert_capacity_factor with moe_pad_expert_input_to_capacity), else ι.
   double ExpertLoad() const { return moe_capacity_factor > 0 ? moe_capacity_factor : moe_imbalance; }
-};
-
-struct ClusterSpec {
-  std::string name;
-  int64_t gpus = 0, gpus_per_node = 8, domain_gpus = 8, nics_per_node = 8;
-  double up_bandwidth = 0, up_latency = 0, nic_bandwidth = 0, out_latency = 0;
-  bool sharp = false;        // NVLink SHARP in the scale-up switches
-  double gpu_variation = 0;  // relative std. dev. of GPU speed (slowest-of-N); config default 1.75%
 };
 
 // Expected slowdown of a synchronous job of n GPUs whose speeds vary with

@@ -25,14 +25,16 @@ int64_t Down(const TierSpec& t, bool top) {
 }  // namespace
 
 FabricSpec FabricFromConfig(const ConfigNode& cluster) {
+  // The fields every reader shares come from the one cluster reader.
+  const ClusterSpec c = ClusterFromConfig(cluster);
   FabricSpec f;
-  f.name = cluster.at("name").AsString();
-  f.gpus = cluster.at("gpus").AsInt();
-  f.gpus_per_node = cluster.at("gpus_per_node").AsInt();
-  f.domain_gpus = cluster.GetInt("scale_up.domain_gpus", f.gpus_per_node);
-  f.nics_per_node = cluster.at("scale_out.nics_per_node").AsInt();
-  f.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
-  f.nic_latency = cluster.at("scale_out.latency").AsDouble();
+  f.name = c.name;
+  f.gpus = c.gpus;
+  f.gpus_per_node = c.gpus_per_node;
+  f.domain_gpus = c.domain_gpus;
+  f.nics_per_node = c.nics_per_node;
+  f.nic_bandwidth = c.nic_bandwidth;
+  f.nic_latency = c.out_latency;
   f.rail_optimized = cluster.at("scale_out.topology").AsString() == "rail-optimized";
   f.planes = cluster.GetInt("scale_out.planes", 1);
   f.balanced_routing = cluster.GetString("scale_out.routing", "ecmp") == "balanced";

@@ -34,6 +34,7 @@
 #include <vector>
 
 #include "core/config.h"
+#include "simulator/cluster.h"
 
 namespace cb::sim {
 

@@ -33,6 +33,22 @@ FabricSpec Spec(int64_t gpus, std::vector<TierSpec> tiers, bool rail = true, int
   return f;
 }
 
+// One cluster reader (simulator/cluster.h): a cluster that does not say its
+// scale-up domain has NVLink only inside its node, for the scenario and the
+// fat tree alike (they used to default to 8 and to gpus_per_node).
+TEST(ClusterConfig, DomainDefaultsToTheNodeForEveryReader) {
+  const std::string yaml =
+      "name: four per node\ngpu: h100-sxm\ngpus: 1024\ngpus_per_node: 4\n"
+      "scale_up: {bandwidth: 450GB/s, latency: 3us}\n"
+      "scale_out: {nics_per_node: 4, nic_bandwidth: 400Gb/s, latency: 5us, topology: rail-optimized,\n"
+      "            tiers: [{radix: 64}, {radix: 64}]}\n";
+  const ConfigNode cluster = Shipped().LoadString("cluster", yaml, "four.yaml");
+  EXPECT_EQ(ClusterFromConfig(cluster).domain_gpus, 4);
+  EXPECT_EQ(FabricFromConfig(cluster).domain_gpus, 4);
+  const ConfigNode nvl = Shipped().Load("cluster", "gb200-nvl72");
+  EXPECT_EQ(ClusterFromConfig(nvl).domain_gpus, 72);
+}
+
 // 131,072 NICs on radix-128, 3 tiers, non-blocking: 64 down / 64 up.
 // Leaves 131072/64 = 2048; pods 2048/64 = 32; spines 32·64 = 2048;
 // cores 64·64 = 4096, each using 32 ports (one per pod). Full bisection.
