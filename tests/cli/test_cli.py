@@ -69,6 +69,40 @@ def test_installed_binary_reads_its_installed_configs_first(cb_bin, tmp_path):
     assert "name: llama3-8b" in p.stdout
 
 
+# Issue 17: `--format json` everywhere it is offered prints one JSON document on stdout
+# (config show used to print YAML). Every (sub)command whose --help offers --format json is
+# listed here with a small invocation, so a new one cannot be left out.
+def test_every_format_json_is_json(run, tmp_path):
+    import re
+    h5 = str(tmp_path / "k.h5")
+    assert run("kernels", "--device", "host", "--bench", "gemm,stream", "--sizes", "128,256,512", "--bytes", "1M",
+               "--time-budget", "0.05", "-q", "-o", h5).returncode == 0
+    prof = str(tmp_path / "p.yaml")
+    assert run("calibrate", h5, "-o", prof).returncode == 0
+    invocations = {
+        ("info",): (),
+        ("config", "show"): ("scenario", "llama3-8b-64"),
+        ("report",): (h5,),
+        ("kernels",): ("--device", "host", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05"),
+        ("simulate",): ("llama3-8b-64",),
+        ("collectives",): ("--backend", "loopback", "--ranks", "2", "-b", "8", "-e", "64", "-f", "2"),
+        ("topology",): ("dgx-h100-ndr",),
+        ("validate",): ("--suite", os.path.join(CONFIGS, "suites", "host-cpu.yaml"), "-q"),
+        ("calibrate",): (h5,),
+        ("plan",): ("llama3-8b-64", "--top", "2"),
+        ("compare",): ("dgx-h100-ndr", "--model", "llama3-8b", "--tokens", "1T"),
+    }
+    extra = [("simulate", "--calibration", prof, "--gemm", "256x256x256", "--dtype", "fp64")]
+    listed = re.findall(r"^  (\w+) ", run("--help").stdout.split("Subcommands:")[1], re.M)
+    offered = [(s,) for s in listed if "--format" in run(s, "--help").stdout]
+    offered += [("config", s) for s in ("describe", "list", "check", "show") if "json" in run("config", s, "--help").stdout]
+    assert sorted(offered) == sorted(invocations), "a command offers --format json without a case here"
+    for argv in [c + a for c, a in invocations.items()] + extra:
+        p = run(*argv, "--format", "json")
+        assert p.returncode == 0, (argv, p.stderr)
+        json.loads(p.stdout)  # one document, nothing else on stdout
+
+
 def test_info_json_has_node_and_versions(run):
     p = run("info", "--format", "json")
     assert p.returncode == 0, p.stderr
