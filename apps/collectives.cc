@@ -375,6 +375,8 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
              {"rank_time_median", ColumnType::kFloat64, "s", "median over ranks"},
              {"rank_time_max", ColumnType::kFloat64, "s", "slowest rank-iteration"},
              {"rank_time_p99", ColumnType::kFloat64, "s", "p99 (max over ranks of their p99)"},
+             {"checked", ColumnType::kInt64, "1", "1 when checked (-c > 0); 0: wrong counts nothing (nccl-tests N/A)"},
+             {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
              {"late_ranks", ColumnType::kString, "", "ranks the others waited for"},
              {"stalled_ranks", ColumnType::kString, "",
               "ranks that stopped during the measurement and came back: the figure includes the stop"}});
@@ -388,13 +390,16 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
       agg.AddRow({std::string(coll::Name(r.op)), static_cast<int64_t>(r.size), static_cast<int64_t>(r.count),
                   std::string(coll::Name(r.dtype)), std::string(coll::IsReduction(r.op) ? coll::Name(r.redop) : "none"),
                   int64_t{r.root}, int64_t{ip ? 1 : 0}, t.time_s, t.algbw, t.busbw, t.wrong, t.rank_time.min,
-                  t.rank_time.median, t.rank_time.max, t.rank_time.p99, late, stalled});
+                  t.rank_time.median, t.rank_time.max, t.rank_time.p99, int64_t{r.checked ? 1 : 0}, int64_t{r.cycle},
+                  late, stalled});
     }
   }
   Table per("collectives_per_rank", "one row per op, size, placement and rank",
             {{"op", ColumnType::kString, "", "collective"},
              {"size", ColumnType::kInt64, "B", "bytes"},
              {"in_place", ColumnType::kInt64, "1", "1 in place"},
+             {"redop", ColumnType::kString, "", "reduction or none"},
+             {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
              {"rank", ColumnType::kInt64, "1", "rank"},
              {"host", ColumnType::kString, "", "host name"},
              {"device", ColumnType::kString, "", "device"},
@@ -403,7 +408,8 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
   for (const auto& p : rep.per_rank) {
     const auto& ri = comm.ranks()[static_cast<size_t>(p.rank)];
     per.AddRow({std::string(coll::Name(p.op)), static_cast<int64_t>(p.size), int64_t{p.in_place ? 1 : 0},
-                int64_t{p.rank}, ri.host, ri.device, p.time_s, p.wrong});
+                std::string(coll::IsReduction(p.op) ? coll::Name(p.redop) : "none"), int64_t{p.cycle}, int64_t{p.rank},
+                ri.host, ri.device, p.time_s, p.wrong});
   }
   std::vector<Table> out = {agg, per};
   if (!rep.groups.empty()) {

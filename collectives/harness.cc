@@ -84,8 +84,8 @@ struct RankStats {  // one rank's view of one measurement
 
 constexpr size_t kGathered = 8;  // numbers per rank in Combine's gather
 
-Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine, OpKind op, size_t size, bool in_place,
-               std::vector<PerRankRow>* per_rank) {
+Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine, OpKind op, RedOp redop, int cycle,
+               size_t size, bool in_place, std::vector<PerRankRow>* per_rank) {
   // O(N) on rank 0: kGathered numbers per rank.
   std::vector<double> v = {mine.elapsed_per_iter, mine.iterations.min, mine.iterations.median,
                            mine.iterations.max,   mine.iterations.p99, static_cast<double>(mine.wrong),
@@ -109,7 +109,7 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
     p99 = std::max(p99, x[4]);
     const int job_rank = comm.ranks()[static_cast<size_t>(r)].rank;  // differs from r inside a --split group
     if (x[5] > 0) t.wrong_ranks.push_back(job_rank);
-    per_rank->push_back({op, size, in_place, job_rank, x[0], static_cast<int64_t>(x[5])});
+    per_rank->push_back({op, size, in_place, redop, cycle, job_rank, x[0], static_cast<int64_t>(x[5])});
   }
   switch (o.average) {
     case 0:
@@ -614,7 +614,7 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
             const double measure_end = Now();
             std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
             std::vector<PerRankRow> discard;
-            Timing t = Combine(comm, o, st, op, size, in_place, per_rank ? per_rank : &discard);
+            Timing t = Combine(comm, o, st, op, redop, cycle, size, in_place, per_rank ? per_rank : &discard);
             if (group) {
               // Every group root reports its figures; the job's rank 0 keeps them
               // all and shows the slowest group. O(N) on rank 0.

@@ -113,6 +113,8 @@ struct PerRankRow {
   OpKind op;
   size_t size;
   bool in_place;
+  RedOp redop;  // the reduction (several with -o all)
+  int cycle;    // -N: which run of the sweep
   int rank;
   double time_s;  // this rank's elapsed / iters
   int64_t wrong;

@@ -110,6 +110,15 @@ def test_nccl_tests_scripts_read_mpi_output(run, cb_bin, mpi_env):
     assert len({r[6] for r in ranks}) == 2, "one process per rank: two pids"
 
 
+def test_refused_flag_is_said_once_under_mpirun(run, cb_bin, mpi_env):
+    mpirun = mpi_or_skip(run)
+    for args, phrase in ((("-t", "2"), "-t 2: not offered here"), (("-o", "r.h5"), "--output r.h5")):
+        p = subprocess.run([mpirun, "-np", "2", cb_bin, "collectives", "--backend", "mpi", *args], capture_output=True,
+                           text=True, timeout=120, env=mpi_env)
+        assert p.returncode != 0
+        assert p.stderr.count(phrase) == 1, p.stderr
+
+
 # ---------------------------------------------------------------- a: -o is the reduction
 
 
@@ -153,6 +162,20 @@ def test_results_file_is_output(run, tmp_path):
         (rid,) = list(f["runs"])
         assert set(f[f"/runs/{rid}/collectives"]["redop"]) == {b"min"}
     assert "--output FILE.h5" in run("collectives", "--help").stdout
+    # -o all and -N 2: every row says its reduction and cycle, per rank too; -c 0 rows say unchecked.
+    out = tmp_path / "all.h5"
+    assert loop(run, "-o", "all", "-N", "2", "-c", "0", "--output", out, "-q").returncode == 0
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        agg = f[f"/runs/{rid}/collectives"][()]
+        per = f[f"/runs/{rid}/collectives_per_rank"][()]
+        config = f["runs"][rid].attrs["config_yaml"]
+    assert len(agg) == 5 * 2 * 4 * 2  # reductions x cycles x sizes x placements
+    assert {(r.decode(), c) for r, c in zip(agg["redop"], agg["cycle"])} == \
+        {(r, c) for r in ("sum", "prod", "max", "min", "avg") for c in (0, 1)}
+    assert set(agg["checked"]) == {0}
+    assert len(per) == 2 * len(agg) and set(per["cycle"]) == {0, 1} and len(set(per["redop"])) == 5
+    assert "checks: 0" in (config.decode() if isinstance(config, bytes) else config)
 
 
 # ---------------------------------------------------------------- b: N/A when unchecked
