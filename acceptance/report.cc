@@ -8,6 +8,7 @@
 #include <set>
 
 #include "core/markup.h"
+#include "core/svg_chart.h"
 #include "core/units.h"
 
 namespace cb::acc {
@@ -272,35 +273,25 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
       if (u.check == static_cast<int>(ci)) us.push_back(&u);
     }
     if (us.empty()) continue;
-    double top = 0;
-    for (const auto* u : us) top = std::max({top, u->verdict.value, u->verdict.expected});
-    if (top <= 0) top = 1;
-    const int bar_h = 22, label_w = 260, plot_w = 420, w = label_w + plot_w + 120;
-    const int h = 30 + bar_h * static_cast<int>(us.size()) + 10;
-    o += fmt::format("<h3>{} <small>({})</small></h3>\n", EscapeHtml(c.name), EscapeHtml(c.Describe()));
-    o += fmt::format(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
-        EscapeHtml(c.name));
-    o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
-    for (size_t i = 0; i < us.size(); ++i) {
-      const UnitResult& u = *us[i];
-      const int y = 20 + bar_h * static_cast<int>(i);
-      const double len = u.verdict.verdict == Verdict::kSkipped ? 0 : plot_w * u.verdict.value / top;
-      o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 15, EscapeHtml(u.label));
-      o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"><title>{}</title></rect>\n",
-                       label_w, y + 3, len, bar_h - 6, Color(u.verdict.verdict),
-                       EscapeHtml(u.verdict.reason.empty() ? VerdictName(u.verdict.verdict) : u.verdict.reason));
-      o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{} {}</text>\n", label_w + len + 4, y + 15,
-                       u.verdict.verdict == Verdict::kSkipped ? "" : EscapeHtml(Q(u.verdict.value, c.judge.dimension)),
-                       VerdictName(u.verdict.verdict));
-      if (u.verdict.expected > 0) {
-        const double x = label_w + plot_w * u.verdict.expected / top;
-        o += fmt::format(
-            "<line x1=\"{:.1f}\" x2=\"{:.1f}\" y1=\"{}\" y2=\"{}\" stroke=\"#212121\" stroke-dasharray=\"3,2\"/>\n", x,
-            x, y + 1, y + bar_h - 1);
-      }
+    // Axes, ticks and units from the one chart module (core/svg_chart.h); a
+    // unit whose data was wrong shows that, not only a red bar.
+    const Dimension d = c.judge.dimension;
+    BarChart chart{fmt::format("{} ({})", c.name, c.Describe()),
+                   fmt::format("{}: each unit's median over its rounds", DimensionName(d)),
+                   "the bound the unit had to reach (its reason says which)",
+                   {},
+                   [d](double v) { return Q(v, d); }};
+    for (const UnitResult* u : us) {
+      const bool skipped = u->verdict.verdict == Verdict::kSkipped;
+      const bool wrong = u->data.wrong > 0;
+      std::string text =
+          skipped ? VerdictName(u->verdict.verdict) : Q(u->verdict.value, d) + " " + VerdictName(u->verdict.verdict);
+      if (wrong) text += fmt::format(" — WRONG RESULTS ({} elements)", u->data.wrong);
+      chart.bars.push_back(
+          {u->label, skipped ? 0 : u->verdict.value, text, wrong ? "#6a1b9a" : Color(u->verdict.verdict),
+           u->verdict.reason.empty() ? VerdictName(u->verdict.verdict) : u->verdict.reason, u->verdict.expected});
     }
-    o += "</svg>\n";
+    o += RenderBarChart(chart);
   }
 
   o += "<h2>Nodes</h2>\n<table><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";

@@ -19,6 +19,7 @@
 #include "apps/command.h"
 #include "core/error.h"
 #include "core/markup.h"
+#include "core/svg_chart.h"
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/plan/cost.h"
@@ -364,74 +365,33 @@ nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<
           {"objective", o.objective}, {"best", bs[best].name}, {"buildouts", arr}};
 }
 
-// A horizontal bar chart in inline SVG, as validate's report draws them.
-std::string SvgBars(const std::string& title, const std::vector<std::string>& labels, const std::vector<double>& values,
-                    const std::vector<std::string>& texts) {
-  double top = 0;
-  for (double v : values) top = std::max(top, v);
-  if (top <= 0) top = 1;
-  const int bar_h = 24, label_w = 240, plot_w = 420, w = label_w + plot_w + 260;
-  const int h = 30 + bar_h * static_cast<int>(labels.size()) + 10;
-  std::string o = fmt::format("<h3>{}</h3>\n", EscapeHtml(title));
-  o += fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"{}\">\n", w, h,
-      EscapeHtml(title));
-  o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
-  for (size_t i = 0; i < labels.size(); ++i) {
-    const int y = 20 + bar_h * static_cast<int>(i);
-    const double len = values[i] > 0 ? plot_w * values[i] / top : 0;
-    o += fmt::format("<text x=\"4\" y=\"{}\" font-size=\"12\">{}</text>\n", y + 16, EscapeHtml(labels[i]));
-    o += fmt::format(
-        "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"#1565c0\"><title>{}</title></rect>\n", label_w,
-        y + 3, len, bar_h - 6, EscapeHtml(texts[i]));
-    o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\">{}</text>\n", label_w + len + 4, y + 16,
-                     EscapeHtml(texts[i]));
+// The plots (core/svg_chart.h, shared with validate's report): axes with
+// ticks and units, every buildout labelled.
+std::string Plots(const std::vector<Buildout>& bs, size_t best) {
+  BarChart days{
+      "Effective time to train", "days (with failures and checkpoints where the cluster gives rates)", "", {}, nullptr};
+  BarChart usd{"Cost of the run", "US dollars", "", {}, [](double v) { return Usd(v); }};
+  ScatterChart mfu{"MFU against GPU count",
+                   "GPUs (log scale)",
+                   "model FLOPs utilisation (%)",
+                   true,
+                   {},
+                   [](double g) { return fmt::format("{}", static_cast<int64_t>(g)); },
+                   [](double m) { return fmt::format("{:g}%", 100 * m); }};
+  for (size_t i = 0; i < bs.size(); ++i) {
+    const Buildout& b = bs[i];
+    const std::string name = b.name + (i == best ? " (best)" : "");
+    const std::string color = i == best ? "#2e7d32" : "#1565c0";
+    days.bars.push_back({name, b.effective_s() / 86400,
+                         b.goodput ? fmt::format("{} ({} ideal)", Days(b.effective_s()), Days(b.ideal_s))
+                                   : Days(b.ideal_s) + " (ideal; no failure rates)",
+                         color, "", 0});
+    usd.bars.push_back(
+        {name, b.cost ? b.cost->total_usd : 0, b.cost ? Usd(b.cost->total_usd) : "n/a (no prices)", color, "", 0});
+    mfu.points.push_back({name, static_cast<double>(b.gpus), b.plan.result.mfu,
+                          fmt::format("{}: {} GPUs, MFU {:.1f}%", b.name, b.gpus, 100 * b.plan.result.mfu)});
   }
-  return o + "</svg>\n";
-}
-
-// MFU against GPU count: one labelled point per buildout, log-scaled x.
-std::string SvgMfuScatter(const std::vector<Buildout>& bs) {
-  const int w = 720, h = 360, l = 60, r = 200, t = 20, b = 50;
-  double lo = 1e300, hi = 0, mfu_top = 0;
-  for (const auto& x : bs) {
-    lo = std::min(lo, static_cast<double>(x.gpus));
-    hi = std::max(hi, static_cast<double>(x.gpus));
-    mfu_top = std::max(mfu_top, x.plan.result.mfu);
-  }
-  const double x0 = std::log10(lo) - 0.1, x1 = std::log10(hi) + 0.1;
-  const double y1 = std::max(0.1, std::ceil(mfu_top * 10 + 0.5) / 10);
-  auto px = [&](double g) { return l + (w - l - r) * (std::log10(g) - x0) / (x1 - x0); };
-  auto py = [&](double m) { return h - b - (h - t - b) * m / y1; };
-  std::string o = "<h3>MFU against GPU count</h3>\n";
-  o += fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{}\" height=\"{}\" role=\"img\" aria-label=\"MFU against GPU "
-      "count\">\n<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n",
-      w, h, w, h);
-  o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#212121\"/>\n", l, h - b, w - r, h - b);
-  o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#212121\"/>\n", l, t, l, h - b);
-  for (int k = 0; k <= static_cast<int>(std::lround(y1 * 10)); ++k) {
-    const double m = k / 10.0;
-    o += fmt::format("<text x=\"{}\" y=\"{:.1f}\" font-size=\"11\" text-anchor=\"end\">{:.0f}%</text>\n", l - 4,
-                     py(m) + 4, 100 * m);
-  }
-  for (double g = std::pow(10, std::floor(x0)); g <= std::pow(10, x1); g *= 10) {
-    if (std::log10(g) < x0) continue;
-    o += fmt::format("<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\">{:.0f}</text>\n", px(g),
-                     h - b + 16, g);
-  }
-  o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">GPUs (log scale)</text>\n",
-                   (l + w - r) / 2, h - 12);
-  for (const auto& x : bs) {
-    const double cx = px(static_cast<double>(x.gpus)), cy = py(x.plan.result.mfu);
-    o += fmt::format(
-        "<circle cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"#c62828\"><title>{}: {} GPUs, MFU "
-        "{:.1f}%</title></circle>\n",
-        cx, cy, EscapeHtml(x.name), x.gpus, 100 * x.plan.result.mfu);
-    o +=
-        fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"11\">{}</text>\n", cx + 8, cy + 4, EscapeHtml(x.name));
-  }
-  return o + "</svg>\n";
+  return RenderBarChart(days) + RenderBarChart(usd) + RenderScatterChart(mfu);
 }
 
 std::string Method() {
@@ -452,7 +412,7 @@ std::string Markdown(const CompareOptions& o, double tokens, const std::vector<B
                    o.global_batch, EscapeMarkdown(o.precision), EscapeMarkdown(o.objective),
                    EscapeMarkdown(bs[best].name));
   s += "| |";
-  for (const auto& b : bs) s += " " + EscapeMarkdown(b.name) + " |";
+  for (size_t i = 0; i < bs.size(); ++i) s += " " + EscapeMarkdown(bs[i].name) + (i == best ? " (best)" : "") + " |";
   s += "\n|---|";
   for (size_t i = 0; i < bs.size(); ++i) s += "---|";
   s += "\n";
@@ -486,7 +446,10 @@ th.best{background:#e8f5e9}
                    EscapeHtml(bs[best].name));
   s += "<table><tr><th></th>";
   for (size_t i = 0; i < bs.size(); ++i) {
-    s += fmt::format("<th{}>{}</th>", i == best ? " class=\"best\"" : "", EscapeHtml(bs[i].name));
+    // The winner in words, not only in colour.
+    s += i == best ? fmt::format("<th class=\"best\">{}<br><small>best by {}</small></th>", EscapeHtml(bs[i].name),
+                                 EscapeHtml(o.objective))
+                   : fmt::format("<th>{}</th>", EscapeHtml(bs[i].name));
   }
   s += "</tr>\n";
   for (const auto& [name, cells] : Rows(bs)) {
@@ -495,20 +458,7 @@ th.best{background:#e8f5e9}
     s += "</tr>\n";
   }
   s += "</table>\n<h2>Plots</h2>\n";
-  std::vector<std::string> labels;
-  std::vector<double> days, usd;
-  std::vector<std::string> day_text, usd_text;
-  for (const auto& b : bs) {
-    labels.push_back(b.name);
-    days.push_back(b.effective_s() / 86400);
-    day_text.push_back(b.goodput ? fmt::format("{} ({} ideal)", Days(b.effective_s()), Days(b.ideal_s))
-                                 : Days(b.ideal_s) + " (ideal; no failure rates)");
-    usd.push_back(b.cost ? b.cost->total_usd : 0);
-    usd_text.push_back(b.cost ? Usd(b.cost->total_usd) : "n/a (no prices)");
-  }
-  s += SvgBars("Effective time to train", labels, days, day_text);
-  s += SvgBars("Cost of the run", labels, usd, usd_text);
-  s += SvgMfuScatter(bs);
+  s += Plots(bs, best);
   s += "<h2>Notes</h2>\n<ul>\n";
   for (const auto& b : bs) {
     for (const auto& n : b.notes) s += fmt::format("<li>{}: {}</li>\n", EscapeHtml(b.name), EscapeHtml(n));

@@ -99,6 +99,12 @@ def test_reports_and_prometheus(tmp_path):
     assert "**FAIL**" in md and "failed verification" in md
     html = (tmp_path / "r.html").read_text()
     assert html.count("<svg") == 3 and "CRITICAL" in html
+    # Charts that read (issue 17): an axis with its quantity, ticks with units,
+    # the dashed bound named in a legend, a correctness failure said as such.
+    for chart in html.split("<svg")[1:]:
+        assert 'class="axis-label"' in chart and chart.count('class="tick"') >= 3, chart[:300]
+        assert 'class="legend"' in chart and "the bound the unit had to reach" in chart
+    assert "WRONG RESULTS" in html
     proms = sorted(f for f in os.listdir(tmp_path) if f.endswith(".prom"))
     assert len(proms) == 2
     text = (tmp_path / proms[1]).read_text()

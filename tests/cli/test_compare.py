@@ -93,10 +93,19 @@ def test_compare_reports(run, tmp_path):
     for title in ("Effective time to train", "Cost of the run", "MFU against GPU count"):
         assert title in text
     assert "<script" not in text
+    # Pictures that read (issue 17): every chart has an axis label with its
+    # unit and tick marks with labels; the MFU plot's log axis has ticks
+    # between its decades; the winner is named in words.
+    charts = text.split("<svg")[1:]
+    for chart in charts:
+        assert 'class="axis-label"' in chart and chart.count('class="tick"') >= 3, chart[:300]
+    assert "days" in charts[0] and "US dollars" in charts[1] and "GPUs (log scale)" in charts[2]
+    assert ">20000</text>" in charts[2] and ">50000</text>" in charts[2]  # 16,384 and 72,000 GPUs
+    assert "best by time-to-train" in text and "(best)" in text
     p = run("compare", "h100-16k-roce", "--model", "llama3-405b", "--tokens", "15T", "--report", md, "-q")
     assert p.returncode == 0, p.stderr
     text = md.read_text()
-    assert "| | H100 16k RoCE (Llama 3-like) |" in text
+    assert "| | H100 16k RoCE (Llama 3-like) (best) |" in text
     assert "| goodput |" in text and "## Method" in text
 
 
