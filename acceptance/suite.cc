@@ -9,6 +9,7 @@
 #include "collectives/harness.h"
 #include "collectives/op.h"
 #include "core/error.h"
+#include "core/gpu_match.h"
 
 namespace cb::acc {
 
@@ -40,11 +41,6 @@ std::string Check::Describe() const {
 }
 
 namespace {
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 // The nameplate figure a fraction_of_spec threshold refers to, if any.
 std::optional<double> SpecFigure(const ConfigNode& gpu, const Check& c, std::string* key) {
@@ -166,12 +162,18 @@ Suite LoadSuite(const ConfigLoader& loader, const std::string& name_or_path, con
   return SuiteFromConfig(loader.Load("suite", name_or_path, overrides));
 }
 
-bool MatchesGpu(const Suite& suite, const std::string& device_name) {
-  const std::string d = Lower(device_name);
-  for (const auto& m : suite.gpu_match) {
-    if (!m.empty() && d.find(Lower(m)) != std::string::npos) return true;
+bool MatchesGpu(const Suite& suite, const std::string& device_name, const ConfigLoader& loader) {
+  // The datasheet rule of core/gpu_match.h with the suite's GPU as one more
+  // candidate: it must match, and no shipped document may match longer (a
+  // B200 suite's "B200" is in "NVIDIA GB200", but gb200's "GB200" is longer).
+  // A tie is the suite's own GPU (a shipped document it refers to, or one
+  // with the same names).
+  const size_t mine = LongestGpuMatch(device_name, suite.gpu_match);
+  if (mine == 0) return false;
+  for (const auto& [name, patterns] : GpuMatchLists(loader)) {
+    if (LongestGpuMatch(device_name, patterns) > mine) return false;
   }
-  return false;
+  return true;
 }
 
 }  // namespace cb::acc

@@ -69,8 +69,10 @@ Suite SuiteFromConfig(const ConfigNode& doc);
 Suite LoadSuite(const ConfigLoader& loader, const std::string& name_or_path,
                 const std::vector<Override>& overrides = {});
 
-// Whether `device_name` is the suite's GPU (case-insensitive substring match).
-bool MatchesGpu(const Suite& suite, const std::string& device_name);
+// Whether `device_name` is the suite's GPU: one of its `match:` substrings is
+// in the name (case-insensitive) and no gpu document the loader sees matches
+// with a longer one (core/gpu_match.h's longest-match rule).
+bool MatchesGpu(const Suite& suite, const std::string& device_name, const ConfigLoader& loader = ConfigLoader());
 
 }  // namespace cb::acc
 

@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 #include <algorithm>
 #include <cctype>
-#include <map>
 
 namespace cb {
 namespace {
@@ -16,17 +15,35 @@ std::string Lower(std::string s) {
 
 }  // namespace
 
+size_t LongestGpuMatch(const std::string& device_name, const std::vector<std::string>& patterns) {
+  const std::string name = Lower(device_name);
+  size_t len = 0;
+  for (const auto& p : patterns) {
+    if (!p.empty() && name.find(Lower(p)) != std::string::npos) len = std::max(len, p.size());
+  }
+  return len;
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> GpuMatchLists(const ConfigLoader& loader) {
+  std::vector<std::pair<std::string, std::vector<std::string>>> lists;
+  for (const auto& name : loader.Available("gpu")) {
+    ConfigNode doc = loader.Load("gpu", name);
+    std::vector<std::string> patterns;
+    if (const ConfigNode* m = doc.Find("match"); m && m->kind() == ConfigNode::Kind::kList) {
+      for (const auto& item : m->items()) patterns.push_back(item.AsString());
+    }
+    lists.emplace_back(name, patterns);
+  }
+  return lists;
+}
+
 std::optional<std::string> MatchGpuName(const std::string& device_name,
                                         const std::vector<std::pair<std::string, std::vector<std::string>>>& candidates,
                                         std::string* note) {
-  const std::string name = Lower(device_name);
   size_t best_len = 0;
   std::vector<std::string> best;
   for (const auto& [id, patterns] : candidates) {
-    size_t len = 0;
-    for (const auto& p : patterns) {
-      if (!p.empty() && name.find(Lower(p)) != std::string::npos) len = std::max(len, p.size());
-    }
+    const size_t len = LongestGpuMatch(device_name, patterns);
     if (len == 0) continue;
     if (len > best_len) {
       best_len = len;
@@ -49,21 +66,10 @@ std::optional<std::string> MatchGpuName(const std::string& device_name,
 
 std::optional<ConfigNode> FindGpuDocument(const std::string& device_name, const ConfigLoader& loader, std::string* note,
                                           std::string* id) {
-  std::vector<std::pair<std::string, std::vector<std::string>>> candidates;
-  std::map<std::string, ConfigNode> docs;
-  for (const auto& name : loader.Available("gpu")) {
-    ConfigNode doc = loader.Load("gpu", name);
-    std::vector<std::string> patterns;
-    if (const ConfigNode* m = doc.Find("match"); m && m->kind() == ConfigNode::Kind::kList) {
-      for (const auto& item : m->items()) patterns.push_back(item.AsString());
-    }
-    candidates.emplace_back(name, patterns);
-    docs.emplace(name, std::move(doc));
-  }
-  auto winner = MatchGpuName(device_name, candidates, note);
+  auto winner = MatchGpuName(device_name, GpuMatchLists(loader), note);
   if (!winner) return std::nullopt;
   if (id) *id = *winner;
-  return docs.at(*winner);
+  return loader.Load("gpu", *winner);
 }
 
 }  // namespace cb

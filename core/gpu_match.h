@@ -7,6 +7,7 @@
 #ifndef CLUSTERBENCH_CORE_GPU_MATCH_H_
 #define CLUSTERBENCH_CORE_GPU_MATCH_H_
 
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,6 +16,13 @@
 #include "core/config.h"
 
 namespace cb {
+
+// The length of the longest of `patterns` found in `device_name`
+// (case-insensitive); 0 when none is.
+size_t LongestGpuMatch(const std::string& device_name, const std::vector<std::string>& patterns);
+
+// Every gpu document the loader can see: (name, its `match:` substrings).
+std::vector<std::pair<std::string, std::vector<std::string>>> GpuMatchLists(const ConfigLoader& loader);
 
 // Pure matching: candidates are (document name, its match substrings).
 // Returns the winning document name, or nullopt with `note` saying why.

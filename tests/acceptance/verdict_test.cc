@@ -225,8 +225,21 @@ TEST(Suite, EveryShippedSuiteLoads) {
   }
   Suite h100 = LoadSuite(loader, "h100-sxm-node");
   EXPECT_TRUE(h100.has_gpu);
-  EXPECT_TRUE(MatchesGpu(h100, "NVIDIA H100 80GB HBM3"));
-  EXPECT_FALSE(MatchesGpu(h100, "NVIDIA A100-SXM4-80GB"));
+  EXPECT_TRUE(MatchesGpu(h100, "NVIDIA H100 80GB HBM3", loader));
+  EXPECT_FALSE(MatchesGpu(h100, "NVIDIA A100-SXM4-80GB", loader));
+}
+
+// The suite's GPU under the datasheets' longest-match rule (core/gpu_match.h):
+// a B200 suite's "B200" is in "NVIDIA GB200", but that device is a GB200.
+TEST(Suite, GpuMatchTakesTheLongestDatasheetMatch) {
+  ConfigLoader loader = Shipped();
+  const std::string yaml =
+      "name: b200 node\ngpu: b200\nchecks:\n"
+      "  - {name: g, benchmark: gemm, dtype: bf16, scope: device, threshold: {relative: 0.1}}\n";
+  Suite b200 = SuiteFromConfig(loader.LoadString("suite", yaml, "b200.yaml"));
+  EXPECT_TRUE(MatchesGpu(b200, "NVIDIA B200", loader));
+  EXPECT_FALSE(MatchesGpu(b200, "NVIDIA GB200", loader));
+  EXPECT_FALSE(MatchesGpu(b200, "NVIDIA H100 80GB HBM3", loader));
 }
 
 TEST(Suite, BadInputNamesFileLineAndKey) {
