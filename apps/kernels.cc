@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <any>
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
@@ -45,14 +46,18 @@ namespace cb {
 // per figure times thousands of ranks would not fit on it.
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Summary, count, min, max, mean, median, p99, mad, spread)
 inline void to_json(nlohmann::json& j, const Measurement& m) {
-  j = {
-      {"summary", m.summary}, {"iqr_spread", m.iqr_spread}, {"converged", m.converged}, {"interrupted", m.interrupted}};
+  j = {{"summary", m.summary},
+       {"iqr_spread", m.iqr_spread},
+       {"converged", m.converged},
+       {"interrupted", m.interrupted},
+       {"budget_limited", m.budget_limited}};
 }
 inline void from_json(const nlohmann::json& j, Measurement& m) {
   j.at("summary").get_to(m.summary);
   j.at("iqr_spread").get_to(m.iqr_spread);
   j.at("converged").get_to(m.converged);
   j.at("interrupted").get_to(m.interrupted);
+  m.budget_limited = j.value("budget_limited", false);
 }
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmShape, name, m, n, k)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major, cc_minor,
@@ -90,6 +95,7 @@ struct KernelsOptions {
   int algos = 16;
   std::string algo_search = "heuristic";
   int min_reps = 5;
+  bool min_reps_given = false;  // --min-reps on the command line: honoured past the time budget
   int threads = 0;
 };
 
@@ -406,6 +412,13 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
   auto time_or_null = [](const Measurement& m) {
     return m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
   };
+  // How far to trust time_s: timed calls, their spread, and whether the
+  // budget cut the calls below --min-reps.
+  auto quality = [](nlohmann::json& e, const Measurement& m) {
+    e["samples"] = m.summary.count;
+    e["spread"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.iqr_spread);
+    e["budget_limited"] = m.budget_limited;
+  };
   for (const auto& g : res.gemm) {
     const auto& r = g.r;
     nlohmann::json e = base(g.at, "gemm");
@@ -422,6 +435,7 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
       e["skipped"] = r.skipped;
     } else {
       e["time_s"] = time_or_null(r.measurement);
+      quality(e, r.measurement);
       e["tflops"] = r.flop_rate / 1e12;
       e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
       e["verified"] = r.checked > 0 && r.wrong == 0;
@@ -453,6 +467,7 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
       e["skipped"] = r.skipped;
     } else {
       e["time_s"] = time_or_null(r.measurement);
+      quality(e, r.measurement);
       e["tflops"] = r.flop_rate / 1e12;
       e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r)));
       e["verified"] = r.checked > 0 && r.wrong == 0;
@@ -466,6 +481,7 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
     e["dtype"] = "float64";
     e["bytes"] = s.bytes;
     e["time_s"] = time_or_null(s.m);
+    quality(e, s.m);
     e["gbps"] = s.bandwidth / 1e9;
     e["pct_of_peak"] = NumberOrNull(PercentOf(s.bandwidth, MemoryPeak(s.at)));
     e["verified"] = s.wrong == 0;
@@ -480,6 +496,7 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
     e["link"] = r.link;
     e["bytes"] = r.bytes;
     e["time_s"] = time_or_null(r.measurement);
+    quality(e, r.measurement);
     e["gbps"] = r.bandwidth_Bps / 1e9;
     e["pct_of_peak"] = NumberOrNull(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r)));
     e["verified"] = r.checked > 0 && r.wrong == 0;
@@ -524,6 +541,59 @@ std::string Label(const Where& at, bool ranks) {
   return ranks ? fmt::format("{}:{}", at.rank, dev) : dev;
 }
 
+// What the harness could not do within the rules, said once per run: the
+// measurements that took fewer timed calls than --min-reps to stay inside the
+// time budget (a note), and those whose spread stayed above the harness's
+// target (a warning: their medians are less certain).
+void SayMeasurementQuality(const Results& res, const KernelsOptions& o, bool ranks, const Logger& log) {
+  struct Seen {
+    std::string what;
+    const Measurement* m;
+  };
+  std::vector<Seen> all;
+  for (const auto& g : res.gemm) {
+    all.push_back(
+        {fmt::format("{} gemm {} {}x{}x{}", Label(g.at, ranks), g.r.dtype, g.r.shape.m, g.r.shape.n, g.r.shape.k),
+         &g.r.measurement});
+  }
+  for (const auto& s : res.stream) all.push_back({fmt::format("{} stream {}", Label(s.at, ranks), s.kernel), &s.m});
+  for (const auto& p : res.peak) {
+    all.push_back({fmt::format("{} peak {} {}", Label(p.at, ranks), p.r.kernel, p.r.dtype), &p.r.measurement});
+  }
+  for (const auto& c : res.copy) {
+    all.push_back({fmt::format("{} copy {} {}->{}", Label(c.at, ranks), c.r.kind, c.r.src, c.r.dst), &c.r.measurement});
+  }
+  std::vector<std::string> limited;
+  const Seen* worst = nullptr;
+  int unsettled = 0, measured = 0;
+  const double target = MeasureOptions{}.target_spread;
+  for (const auto& x : all) {
+    if (x.m->summary.count == 0) continue;
+    ++measured;
+    if (x.m->budget_limited) {
+      limited.push_back(fmt::format("{} ({} call(s) of {})", x.what, x.m->summary.count,
+                                    FormatQuantity(x.m->summary.median, Dimension::kTime)));
+    }
+    if (x.m->summary.count >= 2 && !x.m->converged && x.m->iqr_spread > target) {
+      ++unsettled;
+      if (!worst || x.m->iqr_spread > worst->m->iqr_spread) worst = &x;
+    }
+  }
+  if (!limited.empty()) {
+    log.Info(
+        "note: {} measurement(s) took fewer than {} timed calls to stay within --time-budget {}: {}; a longer "
+        "--time-budget, or --min-reps {}, takes more",
+        limited.size(), o.min_reps, FormatQuantity(o.time_budget_s, Dimension::kTime), fmt::join(limited, ", "),
+        o.min_reps);
+  }
+  if (worst) {
+    log.Warn(
+        "{} of {} measurement(s) did not settle: spread above the harness's target of {:g}% (worst {:.0f}%, {}); "
+        "their medians are less certain: a busy or throttling machine, or too short a --time-budget",
+        unsettled, measured, 100 * target, 100 * worst->m->iqr_spread, worst->what);
+  }
+}
+
 void PrintTables(const Results& res, bool ranks) {
   if (ranks) {
     // Which host each rank ran on, once, so the rank-prefixed rows can be traced.
@@ -547,9 +617,9 @@ void PrintTables(const Results& res, bool ranks) {
     std::cout << "\n";
   }
   if (!res.gemm.empty()) {
-    std::cout << fmt::format("{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>8} {:>14} {:>7} {:>6} {:>9}\n", "gpu",
-                             "gemm", "shape", "m", "n", "k", "median", "spread", "rate", "of peak", "algos",
-                             "verified");
+    std::cout << fmt::format("{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>8} {:>14} {:>7} {:>6} {:>9} {:>6}\n",
+                             "gpu", "gemm", "shape", "m", "n", "k", "median", "spread", "rate", "of peak", "algos",
+                             "verified", "calls");
     for (const auto& g : res.gemm) {
       const auto& r = g.r;
       const std::string gpu = Label(g.at, ranks);
@@ -560,11 +630,12 @@ void PrintTables(const Results& res, bool ranks) {
       }
       const auto& m = r.measurement.summary;
       std::cout << fmt::format(
-          "{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>7.2f}% {:>14} {:>7} {:>6} {:>9}\n", gpu, r.dtype,
+          "{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>7.2f}% {:>14} {:>7} {:>6} {:>9} {:>6}\n", gpu, r.dtype,
           r.shape.name, r.shape.m, r.shape.n, r.shape.k, FormatQuantity(m.median, Dimension::kTime),
           100 * r.measurement.iqr_spread, FormatQuantity(r.flop_rate, Dimension::kFlopRate),
           Pct(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype))),
-          g.at.gpu >= 0 ? fmt::format("{}/{}", r.best_algo, r.algos_tried) : std::string("-"), r.wrong ? "NO" : "yes");
+          g.at.gpu >= 0 ? fmt::format("{}/{}", r.best_algo, r.algos_tried) : std::string("-"), r.wrong ? "NO" : "yes",
+          fmt::format("{}{}", m.count, r.measurement.budget_limited ? "*" : ""));
     }
     std::cout << "\n";
   }
@@ -588,15 +659,17 @@ void PrintTables(const Results& res, bool ranks) {
     std::cout << "\n";
   }
   if (!res.stream.empty()) {
-    std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7}\n", "gpu", "kernel",
-                             "bytes/call", "median", "min", "max", "spread", "bandwidth", "of peak", "wrong");
+    std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7} {:>6}\n", "gpu",
+                             "kernel", "bytes/call", "median", "min", "max", "spread", "bandwidth", "of peak", "wrong",
+                             "calls");
     for (const auto& s : res.stream) {
       const auto& m = s.m.summary;
       std::cout << fmt::format(
-          "{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7}\n", Label(s.at, ranks), s.kernel,
+          "{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>7.2f}% {:>12} {:>8} {:>7} {:>6}\n", Label(s.at, ranks), s.kernel,
           FormatBytes(static_cast<double>(s.bytes)), FormatQuantity(m.median, Dimension::kTime),
           FormatQuantity(m.min, Dimension::kTime), FormatQuantity(m.max, Dimension::kTime), 100 * s.m.iqr_spread,
-          FormatQuantity(s.bandwidth, Dimension::kBandwidth), Pct(PercentOf(s.bandwidth, MemoryPeak(s.at))), s.wrong);
+          FormatQuantity(s.bandwidth, Dimension::kBandwidth), Pct(PercentOf(s.bandwidth, MemoryPeak(s.at))), s.wrong,
+          fmt::format("{}{}", m.count, s.m.budget_limited ? "*" : ""));
     }
     std::cout << "\n";
   }
@@ -724,15 +797,79 @@ std::optional<int64_t> ParseBytes(const std::string& text) {
 
 // ------------------------------------------------------------ runs
 
+// A line per finished step on a terminal (or with -v): what it was, how long
+// it took, and about how long the rest will take. A step's time is predicted
+// from the rate its dtype last measured: max(budget, two calls), since the
+// harness makes at least a warm-up and a timed call and otherwise stops near
+// the budget; STREAM is four kernels of a budget each.
+class HostProgress {
+ public:
+  HostProgress(const Logger& log, const std::vector<std::string>& dtypes, const std::vector<GemmShape>& shapes,
+               bool stream, double budget_s)
+      : log_(log), dtypes_(dtypes), shapes_(shapes), stream_(stream), budget_s_(budget_s) {
+    on_ =
+        log.verbosity() == Verbosity::kVerbose || (log.verbosity() == Verbosity::kNormal && isatty(STDERR_FILENO) == 1);
+    total_ = static_cast<int>(dtypes.size() * shapes.size()) + (stream ? 1 : 0);
+  }
+  // After GEMM step `index` (dtype-major order) measured `rate` FLOP/s.
+  void GemmDone(size_t index, const GemmShape& s, const std::string& dtype, double rate, double took_s) {
+    if (rate > 0) rate_[dtype] = last_rate_ = rate;
+    Say(static_cast<int>(index) + 1, fmt::format("gemm {} {}x{}x{}", dtype, s.m, s.n, s.k), took_s);
+  }
+  void StreamDone(double took_s) { Say(total_, "STREAM", took_s); }
+
+ private:
+  double GemmSeconds(size_t index) const {
+    const std::string& d = dtypes_[index / shapes_.size()];
+    auto it = rate_.find(d);
+    const double rate = it != rate_.end() ? it->second : last_rate_;
+    const double call = rate > 0 ? shapes_[index % shapes_.size()].flops() / rate : 0;
+    return std::max(budget_s_, 2 * call);
+  }
+  void Say(int done, const std::string& what, double took_s) {
+    elapsed_ += took_s;
+    if (!on_) return;
+    double left = 0;
+    const size_t gemm_steps = dtypes_.size() * shapes_.size();
+    for (size_t i = static_cast<size_t>(std::min<int>(done, static_cast<int>(gemm_steps))); i < gemm_steps; ++i) {
+      left += GemmSeconds(i);
+    }
+    if (stream_ && done < total_) left += 4 * budget_s_;
+    log_.Info("[{}/{}] {} done in {}; elapsed {}, {}", done, total_, what, FormatQuantity(took_s, Dimension::kTime),
+              FormatQuantity(elapsed_, Dimension::kTime),
+              done == total_ ? std::string("finished")
+                             : fmt::format("about {} left", FormatQuantity(left, Dimension::kTime)));
+  }
+
+  const Logger& log_;
+  const std::vector<std::string>& dtypes_;
+  const std::vector<GemmShape>& shapes_;
+  bool stream_;
+  double budget_s_;
+  bool on_ = false;
+  int total_ = 0;
+  double elapsed_ = 0, last_rate_ = 0;
+  std::map<std::string, double> rate_;
+};
+
+double SecondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 void RunHost(const KernelsOptions& o, const Plan& plan, const std::vector<std::string>& dtypes,
              const std::vector<GemmShape>& shapes, int64_t bytes, const MeasureOptions& mo, Logger& log, Results* res) {
+  const std::vector<std::string> gemm_dtypes = plan.gemm ? dtypes : std::vector<std::string>{};
+  HostProgress progress(log, gemm_dtypes, shapes, plan.stream, mo.time_budget_s);
   if (plan.gemm) {
     log.Info("host GEMM through {}", BlasInfo());
+    size_t step = 0;
     for (const auto& d : dtypes) {
       for (const auto& s : shapes) {
         if (Interrupted()) return;
+        const auto t0 = std::chrono::steady_clock::now();
         GemmResult g = RunHostGemm(d, s.m, s.n, s.k, mo);
         if (g.measurement.samples_s.empty()) return;
+        progress.GemmDone(step++, s, d, g.flop_rate, SecondsSince(t0));
         GemmRow row;
         row.threads = g.threads;
         row.r.dtype = g.dtype;
@@ -750,10 +887,12 @@ void RunHost(const KernelsOptions& o, const Plan& plan, const std::vector<std::s
     log.Info("host STREAM: {} per array, {} thread(s), up to {:g} s per kernel",
              FormatBytes(static_cast<double>(bytes)),
              o.threads > 0 ? o.threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN)), o.time_budget_s);
+    const auto t0 = std::chrono::steady_clock::now();
     for (const auto& r : RunHostStream(bytes, o.threads, mo)) {
       res->stream.push_back({Where{}, r.kernel, r.array_bytes, r.bytes_moved, int64_t{r.threads}, r.measurement,
                              r.bandwidth_Bps, r.wrong});
     }
+    if (!Interrupted()) progress.StreamDone(SecondsSince(t0));
   }
 }
 
@@ -908,6 +1047,7 @@ RankOutcome MeasureHere(const KernelsOptions& o, const AppContext& ctx, const Jo
     MeasureOptions mo;
     mo.time_budget_s = o.time_budget_s;
     mo.min_reps = o.min_reps;
+    mo.min_reps_over_budget = o.min_reps_given;
     if (on_gpu) {
       RunGpu(*gpu, gpus, plan, dtypes, shapes, bytes, o, mo, log, &out.res);
     } else {
@@ -1070,6 +1210,7 @@ int Finish(const KernelsOptions& o, const Job& job, std::vector<RankOutcome> all
     } else {
       PrintTables(res, job.size > 1);
     }
+    SayMeasurementQuality(res, o, job.size > 1, log);
   }
   if (writer) {
     // Keep what was measured, whatever failed elsewhere.
@@ -1237,11 +1378,17 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--time-budget", o->time_budget_s, "seconds allowed per measurement (0.001 to 86400)")
       ->check(Bounded(1e-3, 86400))
       ->capture_default_str();
-  cmd->add_option("--min-reps", o->min_reps, "timed calls at least, whatever the spread or budget")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  auto* min_reps =
+      cmd->add_option("--min-reps", o->min_reps,
+                      "timed calls at least, whatever the spread; given, also whatever the budget (by default a "
+                      "call too slow for the budget gets fewer, said in a note)")
+          ->check(CLI::PositiveNumber)
+          ->capture_default_str();
   cmd->add_option("--threads", o->threads, "host threads (default: all CPUs; at most 4096)")->check(Bounded(0, 4096));
-  *action = [o, &ctx]() { return RunKernels(*o, ctx); };
+  *action = [o, &ctx, min_reps]() {
+    o->min_reps_given = min_reps->count() > 0;
+    return RunKernels(*o, ctx);
+  };
 }
 
 }  // namespace cb

@@ -3,10 +3,15 @@
 //
 // Procedure: `warmup` untimed calls, then timed calls until either at least
 // `min_reps` samples have a relative spread under `target_spread`, or the time
-// budget is spent (then at least `min_reps` samples, budget permitting at least
-// one). Relative spread is the interquartile range over the median, robust to
-// the occasional preempted sample on a shared machine; max and min are
-// reported as well. Stops early, keeping its samples, when interrupted.
+// budget is spent. The budget counts from the first warm-up call and bounds
+// the whole measurement: a call too slow for the procedure to fit gets one
+// warm-up call and then as many timed calls as the budget holds (at least one,
+// so at least two calls in all), fewer than `min_reps`, said in
+// `budget_limited`. With `min_reps_over_budget` (`--min-reps` given), every
+// warm-up call and `min_reps` timed calls are made whatever the budget.
+// Relative spread is the interquartile range over the median, robust to the
+// occasional preempted sample on a shared machine; max and min are reported
+// as well. Stops early, keeping its samples, when interrupted.
 #ifndef CLUSTERBENCH_KERNELS_HARNESS_H_
 #define CLUSTERBENCH_KERNELS_HARNESS_H_
 
@@ -23,6 +28,7 @@ struct MeasureOptions {
   int warmup = 2;
   int min_reps = 5;
   int max_reps = 100000;
+  bool min_reps_over_budget = false;  // min_reps timed calls even past the budget
   // Self-test injections (`validate --inject`), off by default.
   // throttle in [0, 1): every timed call is followed, inside the timed
   // region, by a sleep of throttle / (1 - throttle) times its own duration,
@@ -38,8 +44,9 @@ struct Measurement {
   std::vector<double> samples_s;
   Summary summary;
   double iqr_spread = 0;
-  bool converged = false;    // reached target_spread
-  bool interrupted = false;  // SIGINT/SIGTERM arrived
+  bool converged = false;       // reached target_spread
+  bool budget_limited = false;  // fewer than min_reps timed calls: one call is slow for the budget
+  bool interrupted = false;     // SIGINT/SIGTERM arrived
 };
 
 double RelativeIqr(const std::vector<double>& samples);

@@ -4,7 +4,8 @@
 // duration in seconds. The same procedure as MeasureHost (kernels/harness.h):
 // `warmup` untimed samples, then samples until at least `min_reps` have a
 // relative interquartile spread under `target_spread`, or the time budget (a
-// monotonic host clock, counted from the first timed sample) is spent, or
+// monotonic host clock, counted from the first warm-up sample, so a slow call
+// gets fewer warm-ups and fewer than `min_reps` samples) is spent, or
 // `max_reps` is reached; stops early, keeping its samples, when interrupted.
 #ifndef CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_
 #define CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_

@@ -67,5 +67,55 @@ TEST(MeasureSampled, MaxRepsBoundsTheSamples) {
   EXPECT_EQ(m.samples_s.size(), 4u);
 }
 
+// Issue 17: one fp64 4096^3 host GEMM took 34 s under a 2 s budget, because 2
+// warm-up and 5 timed calls were always made. Now the budget counts from the
+// first warm-up call: calls of 30 ms under a 50 ms budget get one warm-up call
+// (30 ms + 6 x 30 ms would overrun) and one timed call (another would end at
+// 90 ms), said in budget_limited: 2 calls where there were 7.
+TEST(MeasureSampled, SlowCallsTakeFewerRepsWithinTheBudget) {
+  int calls = 0;
+  MeasureOptions o;
+  o.warmup = 2;
+  o.min_reps = 5;
+  o.time_budget_s = 0.05;
+  auto slow = [&] {
+    ++calls;
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    return 0.03;
+  };
+  Measurement m = MeasureSampled(slow, o);
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(m.samples_s.size(), 1u);
+  EXPECT_TRUE(m.budget_limited);
+  EXPECT_FALSE(m.converged);
+  // --min-reps given: every warm-up and min_reps timed calls, whatever the budget.
+  calls = 0;
+  o.min_reps_over_budget = true;
+  m = MeasureSampled(slow, o);
+  EXPECT_EQ(calls, 7);
+  EXPECT_EQ(m.samples_s.size(), 5u);
+  EXPECT_FALSE(m.budget_limited);
+}
+
+// Calls of 10 ms under a 200 ms budget: the whole procedure fits (2 warm-ups
+// and 5 agreeing samples, 70 ms), nothing is cut.
+TEST(MeasureSampled, CallsThatFitTheBudgetKeepTheFullProcedure) {
+  int calls = 0;
+  MeasureOptions o;
+  o.warmup = 2;
+  o.min_reps = 5;
+  o.time_budget_s = 0.2;
+  Measurement m = MeasureSampled(
+      [&] {
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        return 0.01;
+      },
+      o);
+  EXPECT_EQ(calls, 7);
+  EXPECT_TRUE(m.converged);
+  EXPECT_FALSE(m.budget_limited);
+}
+
 }  // namespace
 }  // namespace cb

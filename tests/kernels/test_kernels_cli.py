@@ -94,3 +94,76 @@ def test_plot_script_draws_the_gemm_table(run, tmp_path):
     p = subprocess.run([sys.executable, script, out, "-o", str(png)], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     assert png.stat().st_size > 1000
+
+
+# Issue 17, part 4: --time-budget bounds a measurement. A call slower than the budget gets one
+# warm-up and one timed call (it got 2 + 5 whatever the budget), said in the JSON (samples,
+# budget_limited), the table (calls "1*") and a note; --min-reps given restores them.
+def test_time_budget_bounds_a_slow_measurement(run):
+    args = ("kernels", "--device", "host", "--bench", "gemm", "--dtype", "fp64", "--sizes", "512", "--time-budget",
+            "0.001")
+    p = run(*args, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    (row,) = json.loads(p.stdout)["results"]
+    assert row["samples"] == 1 and row["budget_limited"] is True, row
+    assert "took fewer than 5 timed calls to stay within --time-budget 1 ms" in p.stderr
+    assert "host gemm fp64 512x512x512 (1 call(s) of" in p.stderr
+    p = run(*args)
+    assert p.returncode == 0 and "calls" in p.stdout.splitlines()[0] and " 1*" in p.stdout.splitlines()[1], p.stdout
+    p = run(*args, "--min-reps", "3", "--format", "json")
+    (row,) = json.loads(p.stdout)["results"]
+    assert row["samples"] >= 3 and row["budget_limited"] is False, row
+    assert "took fewer" not in p.stderr
+
+
+# A spread above the harness's target (0.5%) is warned about, once, naming the worst; JSON says
+# each row's spread. Microsecond STREAM calls on 1 KiB arrays practically never agree to 0.5%.
+def test_a_spread_above_the_target_is_warned(run):
+    for _ in range(3):
+        p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1K", "--time-budget", "0.02",
+                "--format", "json")
+        assert p.returncode == 0, p.stderr
+        rows = json.loads(p.stdout)["results"]
+        unsettled = [r for r in rows if r["samples"] >= 2 and r["spread"] > 0.005]
+        assert bool(unsettled) == ("did not settle" in p.stderr), p.stderr
+        if unsettled:
+            assert f"{len(unsettled)} of {len(rows)} measurement(s) did not settle" in p.stderr
+            assert "spread above the harness's target of 0.5%" in p.stderr
+            return
+    pytest.fail("three STREAM runs on 1 KiB arrays all settled to 0.5%: the test cannot check the warning here")
+
+
+# Progress: on a terminal a line per step with the time left; none through a pipe or with -q;
+# -v shows it anywhere.
+def test_progress_on_a_terminal_only(cb_bin):
+    import os
+    import pty
+
+    args = [cb_bin, "kernels", "--device", "host", "--bench", "gemm", "--dtype", "fp64", "--sizes", "64,128",
+            "--time-budget", "0.01"]
+
+    def stderr_on_tty(extra):
+        master, slave = pty.openpty()
+        p = subprocess.Popen(args + extra, stdout=subprocess.DEVNULL, stderr=slave)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        p.wait(timeout=120)
+        os.close(master)
+        return out.decode()
+
+    tty = stderr_on_tty([])
+    assert "[1/2] gemm fp64 64x64x64 done in" in tty and "about" in tty and " left" in tty, tty
+    assert "[2/2] gemm fp64 128x128x128 done in" in tty and "finished" in tty, tty
+    assert "[1/2]" not in stderr_on_tty(["-q"])
+    piped = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and "[1/2]" not in piped.stderr
+    verbose = subprocess.run(args + ["-v"], capture_output=True, text=True, timeout=120)
+    assert "[1/2] gemm fp64 64x64x64 done in" in verbose.stderr
