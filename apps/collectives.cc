@@ -161,7 +161,16 @@ coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes
   b.iters = o.iters;
   b.warmup = o.warmup;
   b.checks = o.checks;
-  b.dtype = coll::ParseDataType(o.dtype);
+  if (o.dtype == "all") {
+    // nccl-tests' order (test_types in src/common.cu); its fp8 types are not
+    // offered here yet.
+    using coll::DataType;
+    b.dtypes = {DataType::kInt8,   DataType::kUint8, DataType::kInt32, DataType::kUint32, DataType::kInt64,
+                DataType::kUint64, DataType::kHalf,  DataType::kFloat, DataType::kDouble, DataType::kBfloat16};
+    b.dtype = b.dtypes.front();
+  } else {
+    b.dtype = coll::ParseDataType(o.dtype);
+  }
   ParseReductions(o.redop, &b);
   b.root = o.root;
   b.average = o.average;
@@ -272,8 +281,8 @@ void PrintHeader(const coll::Communicator& comm, const coll::BenchOptions& b, co
                  const std::vector<std::string>& notes, const std::vector<std::string>& rank_lines, int gpus) {
   std::printf(
       "# clusterbench collectives: backend %s (%s buffers), %d rank(s), %s, iters %d, warmup %d, checks %d, -a %d\n",
-      comm.backend().c_str(), comm.device_buffers() ? "device" : "host", comm.size(), coll::Name(b.dtype), b.iters,
-      b.warmup, b.checks, b.average);
+      comm.backend().c_str(), comm.device_buffers() ? "device" : "host", comm.size(),
+      b.dtypes.size() > 1 ? "every type (-d all)" : coll::Name(b.dtype), b.iters, b.warmup, b.checks, b.average);
   // nccl-tests' parameter line (src/util.cu, writeDeviceReport).
   std::printf(
       "# nThread 1 nGpus %d minBytes %zu maxBytes %zu step: %s warmup iters: %d iters: %d agg iters: 1 validation: %d "
@@ -398,6 +407,7 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
             {{"op", ColumnType::kString, "", "collective"},
              {"size", ColumnType::kInt64, "B", "bytes"},
              {"in_place", ColumnType::kInt64, "1", "1 in place"},
+             {"dtype", ColumnType::kString, "", "element type"},
              {"redop", ColumnType::kString, "", "reduction or none"},
              {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
              {"rank", ColumnType::kInt64, "1", "rank"},
@@ -408,8 +418,8 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
   for (const auto& p : rep.per_rank) {
     const auto& ri = comm.ranks()[static_cast<size_t>(p.rank)];
     per.AddRow({std::string(coll::Name(p.op)), static_cast<int64_t>(p.size), int64_t{p.in_place ? 1 : 0},
-                std::string(coll::IsReduction(p.op) ? coll::Name(p.redop) : "none"), int64_t{p.cycle}, int64_t{p.rank},
-                ri.host, ri.device, p.time_s, p.wrong});
+                std::string(coll::Name(p.dtype)), std::string(coll::IsReduction(p.op) ? coll::Name(p.redop) : "none"),
+                int64_t{p.cycle}, int64_t{p.rank}, ri.host, ri.device, p.time_s, p.wrong});
   }
   std::vector<Table> out = {agg, per};
   if (!rep.groups.empty()) {
@@ -513,14 +523,15 @@ void WriteResults(const CollOptions& o, const RunInfo& started, const coll::Comm
   std::set<std::string> hosts;
   for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
   run.hosts.assign(hosts.begin(), hosts.end());
-  std::string redops;
+  std::string redops, dtypes;
   for (coll::RedOp r : b.redops) redops += fmt::format("{}{}", redops.empty() ? "" : ", ", coll::Name(r));
+  for (coll::DataType t : b.dtypes) dtypes += fmt::format("{}{}", dtypes.empty() ? "" : ", ", coll::Name(t));
   run.config_yaml = fmt::format(
-      "backend: {}\nbuffers: {}\ndtype: {}\nredop: {}\nredops: [{}]\nmin_bytes: {}\nmax_bytes: {}\n"
+      "backend: {}\nbuffers: {}\ndtype: {}\ndtypes: [{}]\nredop: {}\nredops: [{}]\nmin_bytes: {}\nmax_bytes: {}\n"
       "step_bytes: {}\nstep_factor: {}\niters: {}\nwarmup_iters: {}\nchecks: {}\nrun_cycles: {}\nblocking: {}\n"
       "report_cputime: {}\niteration_stats: {}\nsplit: '{}'\n",
-      comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), coll::Name(b.redop), redops,
-      b.min_bytes, b.max_bytes, b.increment, b.factor, b.iters, b.warmup, b.checks, b.cycles, b.blocking,
+      comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), dtypes, coll::Name(b.redop),
+      redops, b.min_bytes, b.max_bytes, b.increment, b.factor, b.iters, b.warmup, b.checks, b.cycles, b.blocking,
       b.report_cputime, b.iteration_stats, b.split);
   writer.BeginRun(run);
   for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
@@ -883,7 +894,8 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-n,--iters", o->iters, "timed iterations per size")->capture_default_str();
   cmd->add_option("-w,--warmup_iters", o->warmup, "untimed iterations first")->capture_default_str();
   cmd->add_option("-c,--check", o->checks, "check passes per size (0 = none: #wrong shows N/A)")->capture_default_str();
-  cmd->add_option("-d,--datatype", o->dtype, "int8, uint8, int32, uint32, int64, uint64, half, bfloat16, float, double")
+  cmd->add_option("-d,--datatype", o->dtype,
+                  "int8, uint8, int32, uint32, int64, uint64, half, bfloat16, float, double, or all (each in turn)")
       ->capture_default_str();
   cmd->add_option("-o,--redop", o->redop,
                   "reduction: sum, prod, min, max, avg, or all (each in turn), as nccl-tests' -o")

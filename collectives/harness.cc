@@ -84,8 +84,8 @@ struct RankStats {  // one rank's view of one measurement
 
 constexpr size_t kGathered = 8;  // numbers per rank in Combine's gather
 
-Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine, OpKind op, RedOp redop, int cycle,
-               size_t size, bool in_place, std::vector<PerRankRow>* per_rank) {
+Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine, OpKind op, DataType dtype, RedOp redop,
+               int cycle, size_t size, bool in_place, std::vector<PerRankRow>* per_rank) {
   // O(N) on rank 0: kGathered numbers per rank.
   std::vector<double> v = {mine.elapsed_per_iter, mine.iterations.min, mine.iterations.median,
                            mine.iterations.max,   mine.iterations.p99, static_cast<double>(mine.wrong),
@@ -109,7 +109,7 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
     p99 = std::max(p99, x[4]);
     const int job_rank = comm.ranks()[static_cast<size_t>(r)].rank;  // differs from r inside a --split group
     if (x[5] > 0) t.wrong_ranks.push_back(job_rank);
-    per_rank->push_back({op, size, in_place, redop, cycle, job_rank, x[0], static_cast<int64_t>(x[5])});
+    per_rank->push_back({op, size, in_place, dtype, redop, cycle, job_rank, x[0], static_cast<int64_t>(x[5])});
   }
   switch (o.average) {
     case 0:
@@ -155,11 +155,10 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
   return t;
 }
 
-RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, RedOp redop, size_t size, bool in_place,
-                  void* send_buf, void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
+RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType t, RedOp redop, size_t size,
+                  bool in_place, void* send_buf, void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
   const int rank = comm.rank(), n = comm.size();
   const int job_rank = comm.ranks()[static_cast<size_t>(rank)].rank;  // injections name job ranks
-  const DataType t = o.dtype;
   const Counts c = CountsFor(op, size, t, n);
   const size_t es = SizeOf(t);
   const int root = HasRoot(op) ? o.root : -1;
@@ -373,6 +372,30 @@ bool SplitOperand(const std::string& split, const char* kind, long long* value) 
   return true;
 }
 
+// Every (type, reduction) pair, types outermost (nccl-tests' loop order).
+std::vector<std::pair<DataType, RedOp>> Pairs(const std::vector<DataType>& types, const std::vector<RedOp>& redops) {
+  std::vector<std::pair<DataType, RedOp>> out;
+  for (DataType t : types) {
+    for (RedOp r : redops) out.push_back({t, r});
+  }
+  return out;
+}
+
+// The watchdog's and the interrupt keeper's copy of the report follows the
+// report by appending what is new (a full copy per row would make a long run,
+// -N 0, quadratic in its rows).
+void CatchUp(BenchReport* kept, const BenchReport& report) {
+  auto append = [](auto& to, const auto& from) { to.insert(to.end(), from.begin() + to.size(), from.end()); };
+  append(kept->results, report.results);
+  append(kept->per_rank, report.per_rank);
+  append(kept->groups, report.groups);
+  kept->group_count = report.group_count;
+  kept->group_init_seconds = report.group_init_seconds;
+  kept->group_init_method = report.group_init_method;
+  kept->total_wrong = report.total_wrong;
+  kept->watch_note = report.watch_note;
+}
+
 }  // namespace
 
 int ParseSplitModulus(const std::string& split) {
@@ -476,33 +499,35 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   if (o->cycles < 0)
     throw UsageError(fmt::format("-N {}: the cycle count must be 0 (until interrupted) or more", o->cycles));
   if (o->redops.empty()) o->redops = {o->redop};
+  if (o->dtypes.empty()) o->dtypes = {o->dtype};
+  o->redop = o->redops.front();
+  o->dtype = o->dtypes.front();
   std::string note;
-  // -o all: the reductions this backend cannot do on this type are left out
-  // (and said); one reduction asked by name must run.
-  const bool every_redop = o->redops.size() > 1;
-  std::vector<RedOp> kept;
-  for (RedOp redop : o->redops) {
-    bool ok = true;
-    for (OpKind op : o->ops) {
-      std::string why;
-      if (!IsReduction(op) && redop != o->redops.front()) continue;
-      if (!comm.Supports(op, o->dtype, redop, &why)) {
-        if (!every_redop || !IsReduction(op)) {
-          throw UsageError(fmt::format("{} backend cannot run {} on {}{}: {}", comm.backend(), Name(op), Name(o->dtype),
+  // -d all / -o all: what this backend cannot do is left out (and said); a
+  // type and reduction asked by name must run.
+  const bool every_type = o->dtypes.size() > 1, every_redop = o->redops.size() > 1;
+  const char* label = every_type && every_redop ? "-d all, -o all" : every_type ? "-d all" : "-o all";
+  int runnable = 0;
+  for (OpKind op : o->ops) {
+    for (DataType t : o->dtypes) {
+      for (RedOp redop : IsReduction(op) ? o->redops : std::vector<RedOp>{o->redops.front()}) {
+        std::string why;
+        if (comm.Supports(op, t, redop, &why)) {
+          ++runnable;
+          continue;
+        }
+        if (!every_type && !(every_redop && IsReduction(op))) {
+          throw UsageError(fmt::format("{} backend cannot run {} on {}{}: {}", comm.backend(), Name(op), Name(t),
                                        IsReduction(op) ? fmt::format(" with {}", Name(redop)) : "", why));
         }
-        note += fmt::format("{}-o all: {} left out ({} on {}: {})", note.empty() ? "" : "; ", Name(redop), Name(op),
-                            Name(o->dtype), why);
-        ok = false;
-        break;
+        note += fmt::format("{}{}: {} on {}{} left out ({})", note.empty() ? "" : "; ", label, Name(op), Name(t),
+                            IsReduction(op) ? fmt::format(" with {}", Name(redop)) : "", why);
       }
     }
-    if (ok) kept.push_back(redop);
   }
-  if (kept.empty())
-    throw UsageError(fmt::format("-o all: the {} backend can do none of the reductions", comm.backend()));
-  o->redops = kept;
-  o->redop = kept.front();
+  if (runnable == 0 && !o->ops.empty()) {
+    throw UsageError(fmt::format("{}: the {} backend can run none of them ({})", label, comm.backend(), note));
+  }
   // Two buffers of max_bytes per rank must fit (nccl-tests caps the same way).
   size_t limit = comm.memory_limit() / 2;
   if (o->max_bytes > limit) {
@@ -573,10 +598,16 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   double busbw_sum = 0;
   int busbw_n = 0;
   const std::vector<RedOp> redops = o.redops.empty() ? std::vector<RedOp>{o.redop} : o.redops;
+  const std::vector<DataType> dtypes = o.dtypes.empty() ? std::vector<DataType>{o.dtype} : o.dtypes;
   for (OpKind op : o.ops) {
     // A reducing op runs once per reduction (-o all); the others once.
     const std::vector<RedOp> op_redops = IsReduction(op) ? redops : std::vector<RedOp>{redops.front()};
-    for (RedOp redop : op_redops) {
+    // As nccl-tests: each type (-d all), then each reduction (-o all); what
+    // the backend cannot do was left out by ValidateOptions (the same
+    // decision on every rank).
+    for (const auto& [dtype, redop] : Pairs(dtypes, op_redops)) {
+      std::string why;
+      if ((dtypes.size() > 1 || op_redops.size() > 1) && !comm.Supports(op, dtype, redop, &why)) continue;
       for (int cycle = 0; (o.cycles == 0 || cycle < o.cycles) && !report.interrupted; ++cycle) {
         for (size_t raw : sizes) {
           // The slow rank's delay is a fraction of this size's op time.
@@ -591,17 +622,17 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
           }
           // Groups may differ in size: align to the largest so every group runs
           // the same size; a group's own figures use its own rank count.
-          size_t size = AlignSize(op, raw, o.dtype, comm.size());
+          size_t size = AlignSize(op, raw, dtype, comm.size());
           if (group) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
-          if (group) size = AlignSize(op, size, o.dtype, comm.size());
+          if (group) size = AlignSize(op, size, dtype, comm.size());
           // Smaller than one element per rank (in any group): skipped everywhere.
           const bool skip = size == 0 && raw > 0;
           if (group ? world.AllReduceMax(skip ? 1.0 : 0.0) > 0 : skip) continue;
           SizeResult r;
           r.op = op;
           r.size = size;
-          r.count = CountsFor(op, size, o.dtype, comm.size()).count;
-          r.dtype = o.dtype;
+          r.count = CountsFor(op, size, dtype, comm.size()).count;
+          r.dtype = dtype;
           r.redop = redop;
           r.checked = o.checks > 0;
           r.cycle = cycle;
@@ -610,11 +641,11 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
             if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
             Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
             const double measure_start = Now();
-            RankStats st = Measure(comm, o, op, redop, size, in_place, send, recv, host, &slow_sleep);
+            RankStats st = Measure(comm, o, op, dtype, redop, size, in_place, send, recv, host, &slow_sleep);
             const double measure_end = Now();
             std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
             std::vector<PerRankRow> discard;
-            Timing t = Combine(comm, o, st, op, redop, cycle, size, in_place, per_rank ? per_rank : &discard);
+            Timing t = Combine(comm, o, st, op, dtype, redop, cycle, size, in_place, per_rank ? per_rank : &discard);
             if (group) {
               // Every group root reports its figures; the job's rank 0 keeps them
               // all and shows the slowest group. O(N) on rank 0.
@@ -673,7 +704,7 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
             if (progress) progress(r);
             report.results.push_back(r);
             std::lock_guard<std::mutex> lock(kept_mu);
-            kept = report;
+            CatchUp(&kept, report);
           }
           world.Progress(fmt::format("{} {} bytes done", Name(op), size));
         }

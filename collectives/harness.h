@@ -41,6 +41,9 @@ struct BenchOptions {
   // With more than one, ValidateOptions drops those the backend cannot do
   // (saying so in its note) instead of refusing the run.
   std::vector<RedOp> redops;
+  // -d all: every type in turn (nccl-tests' order), the same way; empty:
+  // {dtype} alone.
+  std::vector<DataType> dtypes;
   int root = 0;
   int average = 1;  // -a: 0 rank 0, 1 average, 2 min, 3 max
   double timeout_s = 300;
@@ -113,8 +116,9 @@ struct PerRankRow {
   OpKind op;
   size_t size;
   bool in_place;
-  RedOp redop;  // the reduction (several with -o all)
-  int cycle;    // -N: which run of the sweep
+  DataType dtype;  // the element type (several with -d all)
+  RedOp redop;     // the reduction (several with -o all)
+  int cycle;       // -N: which run of the sweep
   int rank;
   double time_s;  // this rank's elapsed / iters
   int64_t wrong;

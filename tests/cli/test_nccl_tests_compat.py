@@ -148,7 +148,7 @@ def test_o_all_runs_every_reduction_in_nccl_tests_order(run):
     p = loop(run, "-o", "all", "-d", "int32")
     assert p.returncode == 0, p.stderr
     assert [r[3] for r in data_rows(p.stdout)][::4] == ["sum", "prod", "max", "min"]
-    assert "-o all: avg left out" in p.stdout
+    assert "-o all: all_reduce on int32 with avg left out" in p.stdout
     # An explicit avg on int32 is refused, as before.
     clean_error(loop(run, "-o", "avg", "-d", "int32"), 2, "with avg")
 
@@ -176,6 +176,36 @@ def test_results_file_is_output(run, tmp_path):
     assert set(agg["checked"]) == {0}
     assert len(per) == 2 * len(agg) and set(per["cycle"]) == {0, 1} and len(set(per["redop"])) == 5
     assert "checks: 0" in (config.decode() if isinstance(config, bytes) else config)
+
+
+def test_d_all_runs_every_type_in_nccl_tests_order(run):
+    # nccl-tests src/common.cu, test_types: int8 uint8 int32 uint32 int64 uint64 half float double bfloat16.
+    order = ["int8", "uint8", "int32", "uint32", "int64", "uint64", "half", "float", "double", "bfloat16"]
+    p = run("collectives", "--backend", "loopback", "--ranks", "2", "-b", "64", "-e", "64", "-n", "2", "-d", "all",
+            "-o", "all")
+    assert p.returncode == 0, p.stderr
+    rows = [(r[2], r[3]) for r in data_rows(p.stdout)]
+    assert [t for i, (t, _) in enumerate(rows) if i == 0 or rows[i - 1][0] != t] == order
+    for t in order:  # avg only on floating types: left out, and said, on the others
+        assert [r for tt, r in rows if tt == t] == (["sum", "prod", "max", "min", "avg"]
+                                                   if t in ("half", "float", "double", "bfloat16")
+                                                   else ["sum", "prod", "max", "min"])
+    assert "-d all, -o all: all_reduce on int8 with avg left out" in p.stdout
+    assert "every type (-d all)" in p.stdout
+
+
+def test_d_all_under_mpi_leaves_out_what_mpi_has_not(run, cb_bin, mpi_env):
+    mpirun = mpi_or_skip(run)
+    p = subprocess.run([mpirun, "-np", "2", cb_bin, "collectives", "--backend", "mpi", "-b", "64", "-e", "64", "-n",
+                        "2", "-d", "all", "--format", "json"], capture_output=True, text=True, timeout=240,
+                       env=mpi_env)
+    assert p.returncode == 0, p.stderr
+    types = {r["dtype"] for r in json.loads(p.stdout)["results"]}
+    assert types == {"int8", "uint8", "int32", "uint32", "int64", "uint64", "float", "double"}
+    # One type named, which MPI has not: refused, as before.
+    p = subprocess.run([mpirun, "-np", "2", cb_bin, "collectives", "--backend", "mpi", "-d", "half"],
+                       capture_output=True, text=True, timeout=240, env=mpi_env)
+    assert p.returncode == 2 and p.stderr.count("MPI has no half") == 1
 
 
 # ---------------------------------------------------------------- b: N/A when unchecked
