@@ -739,8 +739,12 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& star
               stalled += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
             }
             const std::string cv = b.iteration_stats ? fmt::format(" / {:.3f}", t.iter_cv) : "";
+            // With -d all / -o all the rows of one size differ by type and reduction: say which.
+            std::string what = coll::Name(r.op);
+            if (b.dtypes.size() > 1) what += fmt::format(" {}", coll::Name(r.dtype));
+            if (b.redops.size() > 1 && coll::IsReduction(r.op)) what += fmt::format(" {}", coll::Name(r.redop));
             std::printf(
-                "# %-14s %12zu  %s / %s / %s / %s%s%s%s%s%s\n", coll::Name(r.op), r.size, Us(t.rank_time.min).c_str(),
+                "# %-14s %12zu  %s / %s / %s / %s%s%s%s%s%s\n", what.c_str(), r.size, Us(t.rank_time.min).c_str(),
                 Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(), cv.c_str(),
                 late.empty() ? "" : "  late:", late.c_str(),
                 stalled.empty() ? "" : "  STALLED (stopped and resumed; not a fabric figure):", stalled.c_str());
