@@ -504,6 +504,8 @@ Table CompareTable(const std::vector<Buildout>& bs, size_t best) {
 int RunCompare(const CompareOptions& o, const AppContext& ctx) {
   const double tokens = ParseTokens(o.tokens);
   CheckOutputWritable(o.out.output);
+  // The run starts now, not when its results are written (issue 17: start and end times).
+  RunInfo run = MakeRunInfo("compare", ctx.command_line);
   if (o.gpus == 0) throw UsageError("--gpus 0: the GPU count must be at least 1");
   if (o.seq_len < 1) throw UsageError(fmt::format("--seq-len {}: must be at least 1", o.seq_len));
   if (o.global_batch < 1) throw UsageError(fmt::format("--global-batch {}: must be at least 1", o.global_batch));
@@ -570,7 +572,6 @@ int RunCompare(const CompareOptions& o, const AppContext& ctx) {
   }
   if (!o.out.output.empty()) {
     Hdf5Writer writer(o.out.output);
-    RunInfo run = MakeRunInfo("compare", ctx.command_line);
     run.config_yaml =
         fmt::format("model: {}\ntokens: {}\nseq_len: {}\nglobal_batch: {}\nprecision: {}\nobjective: {}\n", o.model,
                     tokens, o.seq_len, o.global_batch, o.precision, o.objective);

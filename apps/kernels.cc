@@ -534,7 +534,7 @@ nlohmann::json ToJson(const Results& res, bool interrupted) {
 
 std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", v) : std::string("-"); }
 
-// The first column: the GPU index or "host", prefixed by the rank when the
+// The first column (`device`): the GPU index or "host", prefixed by the rank when the
 // job has several ("3:0" is rank 3's GPU 0).
 std::string Label(const Where& at, bool ranks) {
   const std::string dev = at.gpu >= 0 ? std::to_string(at.gpu) : "host";
@@ -618,7 +618,7 @@ void PrintTables(const Results& res, bool ranks) {
   }
   if (!res.gemm.empty()) {
     std::cout << fmt::format("{:<6} {:<6} {:<12} {:>6} {:>6} {:>6} {:>10} {:>8} {:>14} {:>7} {:>6} {:>9} {:>6}\n",
-                             "gpu", "gemm", "shape", "m", "n", "k", "median", "spread", "rate", "of peak", "algos",
+                             "device", "gemm", "shape", "m", "n", "k", "median", "spread", "rate", "of peak", "algos",
                              "verified", "calls");
     for (const auto& g : res.gemm) {
       const auto& r = g.r;
@@ -659,7 +659,7 @@ void PrintTables(const Results& res, bool ranks) {
     std::cout << "\n";
   }
   if (!res.stream.empty()) {
-    std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7} {:>6}\n", "gpu",
+    std::cout << fmt::format("{:<6} {:<8} {:>12} {:>10} {:>10} {:>10} {:>8} {:>12} {:>8} {:>7} {:>6}\n", "device",
                              "kernel", "bytes/call", "median", "min", "max", "spread", "bandwidth", "of peak", "wrong",
                              "calls");
     for (const auto& s : res.stream) {

@@ -164,6 +164,8 @@ std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSea
 
 int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   CheckOutputWritable(o.out.output);
+  // The run starts now, not when its results are written (issue 17: start and end times).
+  RunInfo run = MakeRunInfo("plan", ctx.command_line);
   if (o.gpus == 0 || o.gpus < -1) throw UsageError(fmt::format("--gpus {}: must be at least 1", o.gpus));
   ConfigLoader loader;
   const ConfigNode cfg = loader.Load("scenario", o.scenario, ParseOverrides(o.sets));
@@ -250,7 +252,6 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   }
   if (!o.out.output.empty()) {
     Hdf5Writer writer(o.out.output);
-    RunInfo run = MakeRunInfo("plan", ctx.command_line);
     run.config_yaml = s.effective_yaml;
     run.rank_count = processes;
     writer.BeginRun(run);

@@ -487,6 +487,8 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   }
   if (o.scenario.empty()) throw UsageError("simulate: give a SCENARIO (or --collective/--gemm with --calibration)");
   CheckOutputWritable(o.out.output);
+  // The run starts now, not when its results are written (issue 17: start and end times).
+  RunInfo run = MakeRunInfo("simulate", ctx.command_line);
   ConfigLoader loader;
   ConfigNode cfg = loader.Load("scenario", o.scenario, ParseOverrides(o.sets));
   sim::Scenario s = sim::ScenarioFromConfig(cfg);
@@ -563,7 +565,6 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   if (!o.timeline.empty()) WriteTimeline(o.timeline, r);
   if (!o.out.output.empty()) {
     Hdf5Writer writer(o.out.output);
-    RunInfo run = MakeRunInfo("simulate", ctx.command_line);
     run.config_yaml = s.effective_yaml;
     writer.BeginRun(run);
     writer.WriteTable(ResultTable(s, r, band, healthy));

@@ -24,6 +24,8 @@ struct TopologyOptions {
 
 int RunTopology(const TopologyOptions& o, const AppContext& ctx) {
   CheckOutputWritable(o.out.output);
+  // The run starts now, not when its results are written (issue 17: start and end times).
+  RunInfo run = MakeRunInfo("topology", ctx.command_line);
   ConfigLoader loader;
   ConfigNode cfg = loader.Load("cluster", o.cluster, ParseOverrides(o.sets));
   sim::FabricSpec spec = sim::FabricFromConfig(cfg);
@@ -67,7 +69,6 @@ int RunTopology(const TopologyOptions& o, const AppContext& ctx) {
   }
   if (!o.out.output.empty()) {
     Hdf5Writer writer(o.out.output);
-    RunInfo run = MakeRunInfo("topology", ctx.command_line);
     run.config_yaml = cfg.ToYaml();
     writer.BeginRun(run);
     Table tiers("tiers", "switch tiers of the fabric",

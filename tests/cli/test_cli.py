@@ -463,6 +463,24 @@ def test_simulate_step_table_has_every_figure(run, tmp_path):
     assert [k.decode() for k in traffic["kind"]] == [t["kind"] for t in j["network"]["traffic"]]
 
 
+# Issue 17: simulate, plan, compare and topology took the run's start_time when they wrote the
+# results, so a run lasted 0 ms whatever it did. The start is now taken when the command starts:
+# the recorded span covers the simulation it timed itself.
+def test_simulate_run_times_span_the_simulation(run, tmp_path):
+    from datetime import datetime
+    out = str(tmp_path / "sim.h5")
+    p = run("simulate", "llama3-405b-16k", "--full", "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    wall = json.loads(p.stdout)["simulation_wall_s"]
+    assert wall > 0.005
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        a = f["runs"][rid].attrs
+        t = lambda s: datetime.fromisoformat((s.decode() if isinstance(s, bytes) else s).replace("Z", "+00:00"))
+        span = (t(a["end_time"]) - t(a["start_time"])).total_seconds()
+    assert span >= wall - 0.002, (span, wall)
+
+
 def test_simulate_writes_hdf5(run, tmp_path):
     out = str(tmp_path / "sim.h5")
     p = run("simulate", "gpt3-175b-128", "-q", "-o", out)

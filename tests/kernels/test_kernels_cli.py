@@ -110,6 +110,8 @@ def test_time_budget_bounds_a_slow_measurement(run):
     assert "host gemm fp64 512x512x512 (1 call(s) of" in p.stderr
     p = run(*args)
     assert p.returncode == 0 and "calls" in p.stdout.splitlines()[0] and " 1*" in p.stdout.splitlines()[1], p.stdout
+    # Issue 17: host rows sat under a `gpu` column.
+    assert p.stdout.split()[0] == "device" and p.stdout.splitlines()[1].split()[0] == "host"
     p = run(*args, "--min-reps", "3", "--format", "json")
     (row,) = json.loads(p.stdout)["results"]
     assert row["samples"] >= 3 and row["budget_limited"] is False, row
