@@ -114,7 +114,10 @@ Schema GpuSchema() {
                   {peak("fp64", "FP64 vector"), peak("fp64_tensor", "FP64 tensor core"), peak("fp32", "FP32 vector"),
                    peak("tf32", "TF32 tensor core"), peak("bf16", "BF16 tensor core"), peak("fp16", "FP16 tensor core"),
                    peak("fp8", "FP8 tensor core"), peak("int8", "INT8 tensor core")}),
-              Required(Qty("memory", Dimension::kBytes, "device memory capacity", "", 0, true)),
+              Required(Qty("memory", Dimension::kBytes,
+                           "device memory capacity as the driver reports it (nvidia-smi memory.total, e.g. 81559MiB "
+                           "for an H100 80GB)",
+                           "", 0, true)),
               Str("memory_type", "HBM generation, e.g. HBM3"),
               Required(Qty("memory_bandwidth", Dimension::kBandwidth, "peak device memory bandwidth", "", 0, true)),
               Qty("scale_up_bandwidth", Dimension::kBandwidth,

@@ -53,7 +53,7 @@ PEAK = {"A100": 312e12, "H100": 989e12}
 # shipped ones; the job size is set to the row's GPU count.
 CLUSTERS = {
     "A100-SXM4-80GB": ("dgx-a100-hdr", []),
-    "A100-SXM4-40GB": ("dgx-a100-hdr", ["cluster.gpu.memory=40GB"]),
+    "A100-SXM4-40GB": ("dgx-a100-hdr", ["cluster.gpu.memory=40960MiB"]),  # nvidia-smi memory.total
     "H100-SXM5-80GB": ("dgx-h100-ndr", []),
     "H200-SXM-141GB": ("dgx-h200-ndr", []),
     # H800: the H100 die with NVLink cut to 400 GB/s both directions (200 per direction).
