@@ -10,6 +10,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "apps/command.h"
@@ -328,23 +329,46 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r, const sim::Pred
   for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
 }
 
+// The Chrome trace (Perfetto, chrome://tracing): one process per pipeline
+// stage of the critical replica, named with it; one thread per stream
+// (sim::TraceStreams order), named once; every event with its numbers in args.
 void WriteTimeline(const std::string& path, const sim::SimResult& r) {
   nlohmann::json events = nlohmann::json::array();
-  for (int st = 0; st < 1 + (r.trace.empty() ? 0 : r.trace.back().stage); ++st) {
+  const auto& streams = sim::TraceStreams();
+  auto tid_of = [&](const std::string& stream) {
+    const auto it = std::find(streams.begin(), streams.end(), stream);
+    return static_cast<int>(it - streams.begin());
+  };
+  std::set<std::pair<int, int>> tracks;  // (stage, stream) seen
+  for (const auto& e : r.trace) tracks.insert({e.stage, tid_of(e.stream)});
+  std::set<int> stages;
+  for (const auto& [stage, tid] : tracks) stages.insert(stage);
+  for (int st : stages) {
+    events.push_back({{"name", "process_name"},
+                      {"ph", "M"},
+                      {"pid", st},
+                      {"args",
+                       {{"name", fmt::format("stage {} of replica {}{}", st, r.critical_replica,
+                                             st == r.critical_stage ? " (critical)" : "")}}}});
+    events.push_back({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", st}, {"args", {{"sort_index", st}}}});
+  }
+  for (const auto& [stage, tid] : tracks) {
+    const std::string name = tid < static_cast<int>(streams.size()) ? streams[static_cast<size_t>(tid)] : "other";
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", stage}, {"tid", tid}, {"args", {{"name", name}}}});
     events.push_back(
-        {{"name", "process_name"}, {"ph", "M"}, {"pid", st}, {"args", {{"name", fmt::format("stage {}", st)}}}});
+        {{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", stage}, {"tid", tid}, {"args", {{"sort_index", tid}}}});
   }
   for (const auto& e : r.trace) {
-    int tid = e.stream == "compute" ? 0 : (e.stream == "dp-comm" ? 1 : 2);
+    nlohmann::json args = nlohmann::json::object();
+    for (const auto& [k, v] : e.args) args[k] = v;
     events.push_back({{"name", e.name},
                       {"cat", e.stream},
                       {"ph", "X"},
                       {"pid", e.stage},
-                      {"tid", tid},
+                      {"tid", tid_of(e.stream)},
                       {"ts", e.start_s * 1e6},
-                      {"dur", e.duration_s * 1e6}});
-    events.push_back(
-        {{"name", "thread_name"}, {"ph", "M"}, {"pid", e.stage}, {"tid", tid}, {"args", {{"name", e.stream}}}});
+                      {"dur", e.duration_s * 1e6},
+                      {"args", args}});
   }
   std::ofstream f(path);
   if (!f) throw IoError(fmt::format("{}: cannot write the timeline", path));

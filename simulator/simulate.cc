@@ -19,8 +19,20 @@ namespace cb::sim {
 namespace {
 
 // Cost of one pass (forward or backward) of one layer, one micro-batch, one GPU.
+// One communication stream's work in a pass: how long it is busy and the
+// bytes this GPU puts through its collectives (for the trace, not the time).
+struct Traffic {
+  double busy_s = 0, bytes = 0;
+  Traffic& operator+=(const Traffic& o) {
+    busy_s += o.busy_s;
+    bytes += o.bytes;
+    return *this;
+  }
+};
+
 struct PassCost {
-  double compute = 0, tp = 0, cp = 0, ep = 0, dp = 0;
+  double compute = 0, tp = 0, cp = 0, ep = 0, dp = 0;  // compute and each stream's exposed time
+  Traffic tp_t, cp_t, ep_t, dp_t;                      // each stream's whole work (exposed or hidden)
   double Total() const { return compute + tp + cp + ep + dp; }
   PassCost& operator+=(const PassCost& o) {
     compute += o.compute;
@@ -28,9 +40,17 @@ struct PassCost {
     cp += o.cp;
     ep += o.ep;
     dp += o.dp;
+    tp_t += o.tp_t;
+    cp_t += o.cp_t;
+    ep_t += o.ep_t;
+    dp_t += o.dp_t;
     return *this;
   }
-  PassCost Scaled(double f) const { return {compute * f, tp * f, cp * f, ep * f, dp * f}; }
+  // f passes' worth (times, and the traffic's bytes and busy time).
+  PassCost Scaled(double f) const {
+    auto x = [f](const Traffic& t) { return Traffic{t.busy_s * f, t.bytes * f}; };
+    return {compute * f, tp * f, cp * f, ep * f, dp * f, x(tp_t), x(cp_t), x(ep_t), x(dp_t)};
+  }
 };
 
 struct LayerCost {
@@ -91,6 +111,14 @@ class CostModel {
   // TP traffic of one pass around attention or the MLP: with sequence
   // parallelism an all-gather before and a reduce-scatter after; without it
   // an all-reduce after. Bytes are the full activation, b·s/c·h in bf16.
+  // Bytes one GPU passes through the TP collectives of one block (attention
+  // or MLP): all-gather and reduce-scatter of the layer input with sequence
+  // parallelism, one all-reduce without.
+  double TpBlockBytes() const {
+    if (s_.par.tp <= 1) return 0;
+    const double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
+    return s_.par.sequence_parallel ? 2 * bytes : bytes;
+  }
   double TpBlockComm() const {
     if (s_.par.tp <= 1) return 0;
     double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
@@ -158,7 +186,7 @@ class CostModel {
     const double attn_params = params_.attention_per_layer / t;
 
     // --- MLP block
-    double mlp_gemm = 0, ep_comm = 0, mlp_params = 0, expert_params = 0, permute_bytes = 0;
+    double mlp_gemm = 0, ep_comm = 0, ep_bytes = 0, mlp_params = 0, expert_params = 0, permute_bytes = 0;
     const double mult = static_cast<double>(m.MlpMatrices());
     if (moe) {
       const MoeSpec& e = *m.moe;
@@ -185,6 +213,7 @@ class CostModel {
         // Dispatch and combine: each token's hidden state to top_k experts.
         double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
         ep_comm = 2 * AllToAllTime(bytes, ep_group_, ep_fabric_, DispatchRemoteScale());
+        ep_bytes = 2 * bytes;
       }
       const double one_expert = mult * h * fe;
       const double routed = static_cast<double>(e.experts) * one_expert;
@@ -208,6 +237,7 @@ class CostModel {
     double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
     double gemm_fwd = qkv + proj + mlp_gemm;
     double cp_fwd = 0, cp_bwd = 0;
+    Traffic cp_t;
     if (p.cp > 1) {
       // Ring attention: c-1 steps each passing this rank's K and V chunk,
       // hidden behind the attention kernels of the previous step.
@@ -216,6 +246,7 @@ class CostModel {
           static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, cp_fabric_);
       cp_fwd = std::max(comm - attn_fwd, 0.0);
       cp_bwd = std::max(2 * comm - attn_bwd, 0.0);
+      cp_t = {comm, static_cast<double>(p.cp - 1) * kv_bytes};
     }
 
     c.fwd.compute = (gemm_fwd + attn_fwd + elem_fwd) * slowest_;
@@ -226,6 +257,10 @@ class CostModel {
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.cp = cp_bwd;
     c.bwd.ep = ep_comm;
+    c.fwd.tp_t = c.bwd.tp_t = {tp_comm, 2 * TpBlockBytes()};
+    c.fwd.cp_t = cp_t;
+    c.bwd.cp_t = {2 * cp_t.busy_s, 2 * cp_t.bytes};  // dK and dV travel the ring back
+    c.fwd.ep_t = c.bwd.ep_t = {ep_comm, ep_bytes};
     if (s_.fw.moe_a2a_overlap) {
       // Megatron-Core's 1F1B all-to-all overlap (--overlap-moe-expert-parallel-comm)
       // and DeepSeek's DualPipe pair one micro-batch's forward with another's
@@ -274,6 +309,9 @@ class CostModel {
       c.fwd.dp = std::max(gather - hide * c.fwd.Total(), 0.0);
       c.bwd.dp = std::max(gather + scatter - hide * c.bwd.Total(), 0.0);
       if (full) c.bwd.dp += std::max(gather - hide * c.fwd.Total(), 0.0);
+      const double gathered = c.params_per_gpu * ParamBytes();
+      c.fwd.dp_t = {gather, gathered};
+      c.bwd.dp_t = {gather + scatter + (full ? gather : 0), gathered * (full ? 2 : 1) + c.params_per_gpu * GradBytes()};
     }
     return c;
   }
@@ -300,6 +338,7 @@ class CostModel {
     PassCost c;
     c.compute = gpu_.MemoryTime(tokens_ * h * 2 * 2, 2) * slowest_;
     c.tp = s_.par.tp > 1 ? TpBlockComm() / 2 : 0;
+    c.tp_t = {c.tp, TpBlockBytes() / 2};
     return c;
   }
   PassCost HeadFwd() const {
@@ -310,9 +349,14 @@ class CostModel {
     double gemm = gpu_.GemmTime(tokens_, v / t, h, Precision::kBf16);
     c.compute = (gemm + gpu_.MemoryTime(tokens_ * v / t * 4 * 3, 3)) * slowest_;  // fp32 logits: softmax, loss
     c.tp = s_.par.tp > 1 ? TpExposed(TpBlockComm() / 2, gemm) : 0;
+    c.tp_t = {TpBlockComm() / 2, TpBlockBytes() / 2};
     return c;
   }
 
+  // Bytes one GPU sends to the next stage per pass (activations, split over TP).
+  double P2pBytes() const {
+    return s_.par.pp <= 1 ? 0 : tokens_ * static_cast<double>(s_.model.hidden) * 2 / static_cast<double>(s_.par.tp);
+  }
   double P2pTime() const {
     if (s_.par.pp <= 1) return 0;
     double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
@@ -873,26 +917,93 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
 }
 
 // Phase 8: the Chrome trace of the critical replica.
-void FillTrace(const Scenario& s, const Pipelines& pl, const StageTail& tail, SimResult* r) {
+// Phase 8: the critical replica's step as tracks per stage: each pass on the
+// compute track (its exposed waits in args), and beside it every stream that
+// was busy during it — TP, CP, EP and ZeRO-3 traffic from the pass's start
+// for as long as the stream worked (hidden or exposed), the pipeline send
+// after each pass, the gradient reduction and the optimizer step.
+void FillTrace(const Scenario& s, const CostModel& cost, const StageCosts& c, const Pipelines& pl,
+               const StageTail& tail, SimResult* r) {
   const PipelineRun& run = pl.runs[static_cast<size_t>(r->critical_replica)];
+  const double p2p = cost.P2pTime(), p2p_bytes = cost.P2pBytes();
   for (int64_t st = 0; st < s.par.pp; ++st) {
     auto su = static_cast<size_t>(st);
+    const int stage = static_cast<int>(st);
+    double params_on_stage = 0;
+    for (int64_t k = 0; k < s.par.vpp; ++k) params_on_stage += c.params[static_cast<size_t>(k * s.par.pp + st)];
     for (size_t i = 0; i < run.orders[su].size(); ++i) {
       const Op& op = run.orders[su][i];
       auto [a, e] = run.spans[su][i];
-      r->trace.push_back({static_cast<int>(st), "compute",
-                          fmt::format("{} mb{} chunk{}", op.forward ? "F" : "B", op.micro_batch, op.vstage / s.par.pp),
-                          ToSeconds(a), ToSeconds(e - a)});
+      const double start = ToSeconds(a), dur = ToSeconds(e - a);
+      const PassCost& pc = op.forward ? c.fwd[static_cast<size_t>(op.vstage)] : c.bwd[static_cast<size_t>(op.vstage)];
+      const std::string what =
+          fmt::format("{} mb{} chunk{}", op.forward ? "F" : "B", op.micro_batch, op.vstage / s.par.pp);
+      r->trace.push_back({stage,
+                          "compute",
+                          what,
+                          start,
+                          dur,
+                          {{"compute_s", pc.compute},
+                           {"tp_exposed_s", pc.tp},
+                           {"cp_exposed_s", pc.cp},
+                           {"ep_exposed_s", pc.ep},
+                           {"dp_exposed_s", pc.dp},
+                           {"layers", static_cast<double>(r->layers_per_virtual_stage[static_cast<size_t>(op.vstage)])},
+                           {"micro_batch", static_cast<double>(op.micro_batch)}}});
+      const std::pair<const char*, const Traffic*> streams[] = {
+          {"tp-comm", &pc.tp_t}, {"cp-comm", &pc.cp_t}, {"ep-comm", &pc.ep_t}, {"dp-comm", &pc.dp_t}};
+      const double exposed[] = {pc.tp, pc.cp, pc.ep, pc.dp};
+      const char* names[] = {"TP all-gather/reduce-scatter", "CP ring K/V", "EP dispatch/combine",
+                             "ZeRO-3 gather/reduce-scatter"};
+      for (size_t k = 0; k < 4; ++k) {
+        const Traffic& t = *streams[k].second;
+        if (t.busy_s <= 0) continue;
+        r->trace.push_back({stage,
+                            streams[k].first,
+                            fmt::format("{} ({})", names[k], what),
+                            start,
+                            t.busy_s,
+                            {{"bytes", t.bytes}, {"busy_s", t.busy_s}, {"exposed_s", exposed[k]}}});
+      }
+      // Activations forward to the next stage, gradients back to the previous.
+      const bool sends = op.forward ? op.vstage + 1 < s.par.pp * s.par.vpp : op.vstage > 0;
+      if (p2p > 0 && sends) {
+        r->trace.push_back({stage,
+                            "pp-comm",
+                            fmt::format("send {} ({})", op.forward ? "activations" : "gradients", what),
+                            start + dur,
+                            p2p,
+                            {{"bytes", p2p_bytes}, {"busy_s", p2p}}});
+      }
     }
     double pe = ToSeconds(run.stage_end[su]);
     if (tail.dp_end_s[su] > pe) {
-      r->trace.push_back({static_cast<int>(st), "dp-comm", "gradient reduce (exposed)", pe, tail.dp_end_s[su] - pe});
+      r->trace.push_back({stage,
+                          "dp-comm",
+                          "gradient reduce (exposed)",
+                          pe,
+                          tail.dp_end_s[su] - pe,
+                          {{"bytes", params_on_stage * cost.GradBytes()}, {"exposed_s", tail.dp_end_s[su] - pe}}});
     }
-    r->trace.push_back({static_cast<int>(st), "optimizer", "optimizer step", tail.dp_end_s[su], tail.optimizer_s[su]});
+    r->trace.push_back({stage, "optimizer", "optimizer step", tail.dp_end_s[su], tail.optimizer_s[su], {}});
+    if (tail.gather_exposed_s[su] > 0) {
+      r->trace.push_back({stage,
+                          "dp-comm",
+                          "parameter all-gather (exposed)",
+                          tail.dp_end_s[su] + tail.optimizer_s[su],
+                          tail.gather_exposed_s[su],
+                          {{"exposed_s", tail.gather_exposed_s[su]}}});
+    }
   }
 }
 
 }  // namespace
+
+const std::vector<std::string>& TraceStreams() {
+  static const std::vector<std::string> streams = {"compute", "tp-comm", "cp-comm",  "ep-comm",
+                                                   "pp-comm", "dp-comm", "optimizer"};
+  return streams;
+}
 
 SimResult Simulate(const Scenario& s, const SimOptions& options) {
   const Parallelism& p = s.par;
@@ -917,7 +1028,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   FillBreakdown(s, options, costs, pipelines, tail, &r);
   FillThroughput(s, cost, &r);
   FillMemory(s, cost, costs, &r);
-  if (options.trace) FillTrace(s, pipelines, tail, &r);
+  if (options.trace) FillTrace(s, cost, costs, pipelines, tail, &r);
   return r;
 }
 

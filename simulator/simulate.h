@@ -129,10 +129,16 @@ struct Breakdown {
 
 struct TraceEvent {  // one interval on one track, for the Chrome trace
   int stage = 0;
-  std::string stream;  // compute | dp-comm | optimizer
+  // compute | tp-comm | cp-comm | ep-comm | pp-comm | dp-comm | optimizer
+  // (TraceStreams(), in track order)
+  std::string stream;
   std::string name;
   double start_s = 0, duration_s = 0;
+  std::vector<std::pair<std::string, double>> args;  // bytes, exposed seconds, ... (numbers only)
 };
+
+// The trace's tracks in the order a viewer should show them.
+const std::vector<std::string>& TraceStreams();
 
 struct SimResult {
   int64_t gpus_used = 0;

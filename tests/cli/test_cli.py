@@ -419,6 +419,31 @@ def test_simulate_set_overrides_and_timeline(run, tmp_path):
     assert stages == set(range(16))
     # every stage runs 2 x micro-batches x chunks passes
     assert sum(1 for e in spans if e["pid"] == 0 and e["cat"] == "compute") == 2 * 16 * 2
+    # Issue 17: every communication stream is its own track (TP8, PP16, DP here), named once per
+    # stage; events carry their numbers; stages name their replica.
+    meta = [e for e in trace["traceEvents"] if e["ph"] == "M" and e["name"] == "thread_name"]
+    assert len(meta) == len({(e["pid"], e["tid"]) for e in meta})
+    assert {e["args"]["name"] for e in meta if e["pid"] == 0} >= {"compute", "tp-comm", "pp-comm", "optimizer"}
+    tp = [e for e in spans if e["cat"] == "tp-comm"]
+    assert tp and all(e["args"]["bytes"] > 0 and e["args"]["busy_s"] >= e["args"]["exposed_s"] for e in tp)
+    assert all("tp_exposed_s" in e["args"] for e in spans if e["cat"] == "compute")
+    names = {e["args"]["name"] for e in trace["traceEvents"] if e["ph"] == "M" and e["name"] == "process_name"}
+    assert "stage 0 of replica 0 (critical)" in names or any("replica" in n for n in names)
+
+
+def test_simulate_timeline_shows_expert_parallel_traffic(run, tmp_path):
+    """mixtral-8x7b-64 spends part of its step in exposed EP all-to-all: the trace shows it."""
+    tl = tmp_path / "moe.json"
+    p = run("simulate", "mixtral-8x7b-64", "--timeline", tl, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    crit = j["critical_stage"]
+    spans = [e for e in json.loads(tl.read_text())["traceEvents"] if e["ph"] == "X"]
+    ep = [e for e in spans if e["cat"] == "ep-comm"]
+    assert ep and all(e["args"]["bytes"] > 0 for e in ep)
+    # The exposed EP time the compute events carry adds up to the breakdown's.
+    exposed = sum(e["args"]["ep_exposed_s"] for e in spans if e["cat"] == "compute" and e["pid"] == crit)
+    assert exposed == pytest.approx(j["breakdown"]["ep_comm_exposed_s"], rel=1e-6)
 
 
 # Issue 17: the step table dropped time to train, the memory breakdown and the notes. Every
