@@ -1210,6 +1210,7 @@ int Finish(const KernelsOptions& o, const Job& job, std::vector<RankOutcome> all
     } else {
       PrintTables(res, job.size > 1);
     }
+    std::cout.flush();  // the tables before the notes about them, when both go to one file
     SayMeasurementQuality(res, o, job.size > 1, log);
   }
   if (writer) {
