@@ -6,6 +6,7 @@
 #include "apps/command.h"
 #include "core/config.h"
 #include "simulator/simulate.h"
+#include "simulator/topology/fat_tree.h"
 
 namespace cb {
 namespace {
@@ -89,9 +90,14 @@ void RegisterConfigCommand(CLI::App& app, AppContext& /*ctx*/, Action* action) {
     }
     ConfigNode node = loader.Load(st->kind, st->file, ParseOverrides(st->sets));
     // A scenario is also checked as `simulate` checks it (the job fits the
-    // cluster, tp divides the heads, ...), with the same message: check never
-    // calls valid, and show never prints, a scenario that simulate refuses.
+    // cluster, tp divides the heads, ...), and a cluster with a fabric as
+    // `topology` builds it (whole nodes, switch radix), with the same
+    // messages: check never calls valid, and show never prints, a document
+    // that those commands refuse.
     if (st->kind == "scenario") sim::ScenarioFromConfig(node);
+    if (st->kind == "cluster" && node.Find("scale_out.tiers")) {
+      static_cast<void>(sim::FatTree::Build(sim::FabricFromConfig(node)));
+    }
     if (st->check->parsed()) {
       std::cout << fmt::format("{}: valid {}\n", node.source_file(), st->kind);
       return 0;

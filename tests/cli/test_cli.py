@@ -161,6 +161,19 @@ def test_config_show_prints_what_simulate_accepts(run, tmp_path):
     assert json.loads(from_doc.stdout)["step_time_s"] == json.loads(direct.stdout)["step_time_s"]
 
 
+# The same for a cluster: `topology` (and simulate) refuse a fabric that is not whole nodes or
+# needs switches larger than its radix; config check and show refuse it with the same message.
+def test_config_check_cluster_builds_its_fabric(run):
+    refused = run("topology", "dgx-h100-ndr", "--set", "gpus=16380")
+    assert_clean_error(refused, 3, "16380 GPUs are not whole nodes of 8")
+    for verb in ("check", "show"):
+        p = run("config", verb, "cluster", "dgx-h100-ndr", "--set", "gpus=16380")
+        assert p.returncode == 3 and p.stderr == refused.stderr and p.stdout == ""
+    for name in run("config", "list", "cluster").stdout.split():
+        p = run("config", "check", "cluster", name)
+        assert p.returncode == 0, p.stderr
+
+
 # Issue 17: floats printed as 0.29999999999999999 and 4.9999999999999996e-06 (yaml-cpp's 17
 # digits, and 5 * 1e-6 for 5us). Every value prints as the shortest text that reads back exactly.
 def test_config_show_prints_floats_shortest(run):
