@@ -23,6 +23,7 @@
 #include "core/table.h"
 #include "core/units.h"
 #include "simulator/plan/cost.h"
+#include "simulator/plan/explain.h"
 #include "simulator/plan/objective.h"
 #include "simulator/plan/reliability.h"
 #include "simulator/plan/search.h"
@@ -188,6 +189,13 @@ Buildout Evaluate(const CompareOptions& o, const std::string& cluster_arg, doubl
   }
   const sim::SimResult& r = b.plan.result;
   b.ideal_s = tokens / r.tokens_per_s;
+  {
+    // Why the MFU is what it is: the step's largest loss and the layout behind it.
+    sim::Scenario chosen = base;
+    chosen.par = b.plan.par;
+    chosen.train = b.plan.train;
+    b.notes.push_back(sim::LargestLoss(chosen, r).sentence);
+  }
 
   // Goodput: failures stretch the run to T_w.
   try {

@@ -11,6 +11,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "simulator/plan/cost.h"
+#include "simulator/plan/explain.h"
 #include "simulator/plan/objective.h"
 #include "simulator/plan/search.h"
 #include "simulator/simulate.h"
@@ -143,6 +144,26 @@ TEST(PlanSearch, NoPlanFitsSaysWhy) {
 // ranks the simulated plans by the step's cost from plan/cost.h, time to train
 // by the (failure-stretched) time; what it needs and lacks is an error naming
 // the key.
+// Where a step loses its time, named with the layout behind it (compare's
+// note for a low MFU): a deep pipeline with few micro-batches is its bubble,
+// with the ideal 1F1B fraction; a compute-bound step says so.
+TEST(Explain, NamesTheLargestLossAndItsLayoutCause) {
+  Scenario deep = ScenarioFromConfig(Shipped().Load(
+      "scenario", "llama3-8b-64",
+      {{"parallelism.tp", "1"}, {"parallelism.pp", "8"}, {"parallelism.dp", "8"}, {"training.global_batch", "16"}}));
+  const SimResult r = Simulate(deep);
+  const StepLoss loss = LargestLoss(deep, r);
+  EXPECT_EQ(loss.part, "pipeline bubble");
+  EXPECT_NEAR(loss.seconds, r.breakdown.pp_bubble_s, 1e-12);
+  EXPECT_NE(loss.sentence.find("PP8 with 2 micro-batches per pipeline"), std::string::npos) << loss.sentence;
+  EXPECT_NE(loss.sentence.find("(p-1)/(v*m+p-1) of 78%"), std::string::npos) << loss.sentence;  // 7/9
+  Scenario flat = ScenarioFromConfig(Shipped().Load(
+      "scenario", "llama3-8b-64", {{"parallelism.tp", "1"}, {"parallelism.pp", "1"}, {"parallelism.dp", "64"}}));
+  const StepLoss none = LargestLoss(flat, Simulate(flat));
+  EXPECT_EQ(none.part, "none");
+  EXPECT_NE(none.sentence.find("compute takes"), std::string::npos) << none.sentence;
+}
+
 TEST(PlanObjective, CostRanksByTheStepsCostAndNamesWhatIsMissing) {
   const ConfigLoader loader = Shipped();
   const ConfigNode cfg =
