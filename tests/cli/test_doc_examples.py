@@ -8,7 +8,8 @@ under test first on PATH. Synopses and output samples go in plain ``` blocks, wh
 
 An example is skipped only when this machine cannot run it, and the reason is printed (`-rs`): it
 needs a CUDA GPU or NCCL, Slurm or a cluster's hosts file, mpirun (absent, or a build without MPI),
-installs packages or builds the project, or uses a file that a skipped example writes. Everything
+installs packages or builds the project, needs several nodes, or uses a file that a skipped example
+writes. Everything
 else must exit 0 and must not say DOES NOT FIT (the flagship examples fit in memory).
 """
 import os
@@ -29,6 +30,7 @@ SKIP_RULES = [
     (r"--backend nccl", "needs NCCL and GPUs"),
     (r"^srun\b", "needs Slurm"),
     (r"-hostfile|--hostfile", "needs a cluster's hosts file"),
+    (r"--map-by ppr:\d+:node", "needs several nodes"),
     (r"^(sudo )?(scripts/(quickstart|test|install-deps)\.sh|cmake|ctest|ninja)\b",
      "installs packages or builds the project (CI does this itself)"),
 ]
