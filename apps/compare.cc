@@ -17,6 +17,7 @@
 #include <optional>
 
 #include "apps/command.h"
+#include "apps/layout_json.h"
 #include "core/error.h"
 #include "core/markup.h"
 #include "core/svg_chart.h"
@@ -316,10 +317,7 @@ nlohmann::json ToJson(const CompareOptions& o, double tokens, const std::vector<
         {"cluster_gpus", b.cluster_gpus},
         {"gpus", b.gpus},
         {"plan",
-         {{"layout", sim::DescribeLayout(p, t)},
-          {"parallelism",
-           {{"tp", p.tp}, {"pp", p.pp}, {"dp", p.dp}, {"cp", p.cp}, {"ep", p.ep}, {"vpp", p.vpp}, {"zero", p.zero}}},
-          {"training", {{"micro_batch", t.micro_batch}, {"recompute", sim::RecomputeName(t.recompute)}}}}},
+         {{"layout", sim::DescribeLayout(p, t)}, {"parallelism", ParallelismJson(p)}, {"training", TrainingJson(t)}}},
         {"step_time_s", r.step_time_s},
         {"expected_step_time_s",
          b.band.known ? nlohmann::json({b.band.low_s, b.band.high_s}) : nlohmann::json(nullptr)},

@@ -15,6 +15,7 @@
 #include <optional>
 
 #include "apps/command.h"
+#include "apps/layout_json.h"
 #include "collectives/backend.h"
 #include "core/error.h"
 #include "core/table.h"
@@ -79,21 +80,8 @@ nlohmann::json PlanJson(const sim::Plan& p, const PlanBand& b) {
       {"band_class", b.band.band_class},
       {"unvalidated", b.unvalidated},
       {"unvalidated_reason", b.why},
-      {"parallelism",
-       {{"tp", p.par.tp},
-        {"pp", p.par.pp},
-        {"dp", p.par.dp},
-        {"cp", p.par.cp},
-        {"ep", p.par.ep},
-        {"vpp", p.par.vpp},
-        {"sequence_parallel", p.par.sequence_parallel},
-        {"zero", p.par.zero}}},
-      {"training",
-       {{"micro_batch", p.train.micro_batch},
-        {"global_batch", p.train.global_batch},
-        {"seq_len", p.train.seq_len},
-        {"recompute", sim::RecomputeName(p.train.recompute)},
-        {"precision", p.train.precision_name}}},
+      {"parallelism", ParallelismJson(p.par)},
+      {"training", TrainingJson(p.train)},
       {"step_time_s", r.step_time_s},
       {"estimate_step_s", p.estimate_step_s},
       {"mfu", r.mfu},

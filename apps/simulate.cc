@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "apps/command.h"
+#include "apps/layout_json.h"
 #include "calibrate/profile.h"
 #include "core/error.h"
 #include "core/table.h"
@@ -203,6 +204,13 @@ nlohmann::json BandJson(const sim::PredictionBand& b) {
           {"warning", b.warning}};
 }
 
+// The training block, and how many micro-batches each pipeline runs.
+nlohmann::json TrainingWithMicroBatches(const sim::Training& t, int64_t micro_batches) {
+  nlohmann::json j = TrainingJson(t);
+  j["micro_batches_per_pipeline"] = micro_batches;
+  return j;
+}
+
 nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band) {
   const auto& m = r.memory;
   return {
@@ -212,22 +220,8 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r, const
       {"cluster", s.cluster.name},
       {"gpu", s.gpu.name},
       {"gpus", r.gpus_used},
-      {"parallelism",
-       {{"tp", s.par.tp},
-        {"pp", s.par.pp},
-        {"dp", s.par.dp},
-        {"cp", s.par.cp},
-        {"ep", s.par.ep},
-        {"vpp", s.par.vpp},
-        {"sequence_parallel", s.par.sequence_parallel},
-        {"zero", s.par.zero}}},
-      {"training",
-       {{"seq_len", s.train.seq_len},
-        {"global_batch", s.train.global_batch},
-        {"micro_batch", s.train.micro_batch},
-        {"micro_batches_per_pipeline", r.micro_batches},
-        {"recompute", sim::RecomputeName(s.train.recompute)},
-        {"precision", s.train.precision_name}}},
+      {"parallelism", ParallelismJson(s.par)},
+      {"training", TrainingWithMicroBatches(s.train, r.micro_batches)},
       {"layers_per_virtual_stage", r.layers_per_virtual_stage},
       {"params_total", r.params_total},
       {"params_active", r.params_active},

@@ -1,0 +1,22 @@
+#include "apps/layout_json.h"
+
+namespace cb {
+
+nlohmann::json ParallelismJson(const sim::Parallelism& p) {
+  return {{"tp", p.tp},     {"pp", p.pp},
+          {"dp", p.dp},     {"cp", p.cp},
+          {"ep", p.ep},     {"etp", p.etp},
+          {"vpp", p.vpp},   {"sequence_parallel", p.sequence_parallel},
+          {"zero", p.zero}, {"shard_group", p.shard_group}};
+}
+
+nlohmann::json TrainingJson(const sim::Training& t) {
+  return {{"seq_len", t.seq_len},
+          {"global_batch", t.global_batch},
+          {"micro_batch", t.micro_batch},
+          {"recompute", sim::RecomputeName(t.recompute)},
+          {"recompute_layers", t.recompute_layers},
+          {"precision", t.precision_name}};
+}
+
+}  // namespace cb
