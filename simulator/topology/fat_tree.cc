@@ -82,35 +82,146 @@ int FatTree::AddLinkPair(int64_t a, int64_t b, int tier, double capacity) {
   return static_cast<int>(links_.size() - 2);
 }
 
+void FatTree::AssignNicsToPlanes() {
+  const FabricSpec& spec = spec_;
+  const int64_t nodes = spec.gpus / spec.gpus_per_node;
+  nic_plane_.assign(static_cast<size_t>(endpoints_), 0);
+  nic_pos_.assign(static_cast<size_t>(endpoints_), 0);
+  nic_up_.assign(static_cast<size_t>(endpoints_), -1);
+  planes_.resize(static_cast<size_t>(spec.planes));
+  auto place = [&](int64_t nic, int64_t plane) {
+    Plane& p = planes_[static_cast<size_t>(plane)];
+    nic_plane_[static_cast<size_t>(nic)] = plane;
+    nic_pos_[static_cast<size_t>(nic)] = static_cast<int64_t>(p.nics.size());
+    p.nics.push_back(nic);
+  };
+  if (spec.rail_optimized) {
+    // Rail-major: every node's rail-r NIC sits under the same leaves.
+    for (int64_t rail = 0; rail < spec.nics_per_node; ++rail) {
+      for (int64_t node = 0; node < nodes; ++node) place(node * spec.nics_per_node + rail, rail % spec.planes);
+    }
+  } else {
+    for (int64_t nic = 0; nic < endpoints_; ++nic) place(nic, (nic % spec.nics_per_node) % spec.planes);
+  }
+}
+
+void FatTree::SizePlane(Plane& p) const {
+  const FabricSpec& spec = spec_;
+  const int L = levels_;
+  const int64_t E = static_cast<int64_t>(p.nics.size());
+  const TierSpec& t1 = spec.tiers[0];
+  p.d1 = Down(t1, L == 1);
+  p.u1 = L == 1 ? 0 : t1.radix - p.d1;
+  p.leaves = (E + p.d1 - 1) / p.d1;
+  if (L == 1 && E > t1.radix) {
+    throw ConfigError(
+        fmt::format("cluster '{}': {} NICs on one plane need one switch of radix {}, but "
+                    "scale_out.tiers.0.radix is {} (add tiers)",
+                    spec.name, E, E, t1.radix));
+  }
+  if (L < 2) return;
+  const TierSpec& t2 = spec.tiers[1];
+  p.d2 = Down(t2, L == 2);
+  p.u2 = L == 2 ? 0 : t2.radix - p.d2;
+  if (L == 2) {
+    p.pods = 1;
+    if (p.leaves > t2.radix) {
+      throw ConfigError(fmt::format(
+          "cluster '{}': {} leaves per plane need spines of radix {}, but scale_out.tiers.1.radix is {} (a 2-tier "
+          "fat tree of radix k holds k²/2 hosts; add a tier or raise the radix)",
+          spec.name, p.leaves, p.leaves, t2.radix));
+    }
+  } else {
+    p.pods = (p.leaves + p.d2 - 1) / p.d2;
+    const TierSpec& t3 = spec.tiers[2];
+    if (p.pods > t3.radix) {
+      throw ConfigError(fmt::format(
+          "cluster '{}': {} pods per plane need core switches of radix {}, but scale_out.tiers.2.radix is {} (a "
+          "3-tier fat tree of radix k holds k³/4 hosts)",
+          spec.name, p.pods, p.pods, t3.radix));
+    }
+  }
+  p.spines_per_pod = p.u1;
+  p.cores_per_spine = p.u2;
+}
+
+void FatTree::AddPlaneVertices(Plane& p) {
+  p.leaf_base = vertices_;
+  vertices_ += p.leaves;
+  p.spine_base = vertices_;
+  vertices_ += p.pods * p.spines_per_pod;
+  p.core_base = vertices_;
+  vertices_ += p.spines_per_pod * p.cores_per_spine;
+}
+
+void FatTree::WirePlane(Plane& p, Cuts* cuts) {
+  const FabricSpec& spec = spec_;
+  const int L = levels_;
+  const int64_t E = static_cast<int64_t>(p.nics.size());
+  // NIC <-> leaf.
+  for (int64_t i = 0; i < E; ++i) {
+    int64_t nic = p.nics[static_cast<size_t>(i)];
+    nic_up_[static_cast<size_t>(nic)] = AddLinkPair(nic, p.leaf_base + i / p.d1, 0, spec.nic_bandwidth);
+  }
+  cuts->endpoints += static_cast<double>(E) * spec.nic_bandwidth;
+  // Leaf <-> spine: complete inside each pod.
+  if (L >= 2) {
+    const double b1 = spec.tiers[0].bandwidth;
+    p.leaf_up.assign(static_cast<size_t>(p.leaves * p.u1), -1);
+    for (int64_t leaf = 0; leaf < p.leaves; ++leaf) {
+      int64_t pod = L == 2 ? 0 : leaf / p.d2;
+      for (int64_t j = 0; j < p.u1; ++j) {
+        p.leaf_up[static_cast<size_t>(leaf * p.u1 + j)] =
+            AddLinkPair(p.leaf_base + leaf, p.spine_base + pod * p.spines_per_pod + j, 1, b1);
+      }
+    }
+    cuts->tier1 += static_cast<double>(p.leaves * p.u1) * b1;
+  }
+  // Spine <-> core: core (j, m) to spine j of every pod.
+  if (L == 3) {
+    const double b2 = spec.tiers[1].bandwidth;
+    p.spine_up.assign(static_cast<size_t>(p.pods * p.spines_per_pod * p.u2), -1);
+    for (int64_t pod = 0; pod < p.pods; ++pod) {
+      for (int64_t j = 0; j < p.spines_per_pod; ++j) {
+        int64_t spine = pod * p.spines_per_pod + j;
+        for (int64_t m = 0; m < p.u2; ++m) {
+          p.spine_up[static_cast<size_t>(spine * p.u2 + m)] =
+              AddLinkPair(p.spine_base + spine, p.core_base + j * p.cores_per_spine + m, 2, b2);
+        }
+      }
+    }
+    cuts->tier2 += static_cast<double>(p.pods * p.spines_per_pod * p.u2) * b2;
+  }
+}
+
+void FatTree::Summarise(const Plane& p, std::vector<TierSummary>* summary) const {
+  // Planes are identical in shape; counts add up.
+  const int L = levels_;
+  const int64_t E = static_cast<int64_t>(p.nics.size());
+  std::vector<TierSummary>& s = *summary;
+  s[0].switches += p.leaves;
+  s[0].down_ports = p.d1;
+  s[0].up_ports = p.u1;
+  s[0].ports_used_down = std::max(s[0].ports_used_down, std::min(E, p.d1));
+  if (L >= 2) {
+    s[1].switches += p.pods * p.spines_per_pod;
+    s[1].down_ports = L == 2 ? spec_.tiers[1].radix : p.d2;
+    s[1].up_ports = p.u2;
+    s[1].ports_used_down = std::max(s[1].ports_used_down, L == 2 ? p.leaves : std::min(p.leaves, p.d2));
+  }
+  if (L == 3) {
+    s[2].switches += p.spines_per_pod * p.cores_per_spine;
+    s[2].down_ports = spec_.tiers[2].radix;
+    s[2].ports_used_down = std::max(s[2].ports_used_down, p.pods);
+  }
+}
+
 FatTree FatTree::Build(const FabricSpec& spec) {
   FatTree t;
   t.spec_ = spec;
   t.levels_ = static_cast<int>(spec.tiers.size());
-  const int64_t nodes = spec.gpus / spec.gpus_per_node;
-  t.endpoints_ = nodes * spec.nics_per_node;
-  t.nic_plane_.assign(static_cast<size_t>(t.endpoints_), 0);
-  t.nic_pos_.assign(static_cast<size_t>(t.endpoints_), 0);
-  t.nic_up_.assign(static_cast<size_t>(t.endpoints_), -1);
-  t.planes_.resize(static_cast<size_t>(spec.planes));
-  // Endpoint order per plane: rail-major when rail-optimised.
-  for (int64_t rail = 0; rail < spec.nics_per_node; ++rail) {
-    for (int64_t node = 0; node < nodes; ++node) {
-      int64_t nic = spec.rail_optimized ? node * spec.nics_per_node + rail : -1;
-      if (!spec.rail_optimized) continue;
-      Plane& p = t.planes_[static_cast<size_t>(rail % spec.planes)];
-      t.nic_plane_[static_cast<size_t>(nic)] = rail % spec.planes;
-      t.nic_pos_[static_cast<size_t>(nic)] = static_cast<int64_t>(p.nics.size());
-      p.nics.push_back(nic);
-    }
-  }
-  if (!spec.rail_optimized) {
-    for (int64_t nic = 0; nic < t.endpoints_; ++nic) {
-      Plane& p = t.planes_[static_cast<size_t>((nic % spec.nics_per_node) % spec.planes)];
-      t.nic_plane_[static_cast<size_t>(nic)] = (nic % spec.nics_per_node) % spec.planes;
-      t.nic_pos_[static_cast<size_t>(nic)] = static_cast<int64_t>(p.nics.size());
-      p.nics.push_back(nic);
-    }
-  }
+  t.endpoints_ = spec.gpus / spec.gpus_per_node * spec.nics_per_node;
+  t.AssignNicsToPlanes();
   t.vertices_ = t.endpoints_;
   const int L = t.levels_;
   std::vector<TierSummary> summary(static_cast<size_t>(L));
@@ -118,102 +229,13 @@ FatTree FatTree::Build(const FabricSpec& spec) {
     summary[static_cast<size_t>(i)].tier = i + 1;
     summary[static_cast<size_t>(i)].radix = spec.tiers[static_cast<size_t>(i)].radix;
   }
-  double cut_endpoints = 0, cut1 = 0, cut2 = 0;
+  Cuts cuts;
   for (Plane& p : t.planes_) {
-    const int64_t E = static_cast<int64_t>(p.nics.size());
-    if (E == 0) continue;
-    const TierSpec& t1 = spec.tiers[0];
-    p.d1 = Down(t1, L == 1);
-    p.u1 = L == 1 ? 0 : t1.radix - p.d1;
-    p.leaves = (E + p.d1 - 1) / p.d1;
-    if (L == 1 && E > t1.radix) {
-      throw ConfigError(
-          fmt::format("cluster '{}': {} NICs on one plane need one switch of radix {}, but "
-                      "scale_out.tiers.0.radix is {} (add tiers)",
-                      spec.name, E, E, t1.radix));
-    }
-    if (L >= 2) {
-      const TierSpec& t2 = spec.tiers[1];
-      p.d2 = Down(t2, L == 2);
-      p.u2 = L == 2 ? 0 : t2.radix - p.d2;
-      if (L == 2) {
-        p.pods = 1;
-        if (p.leaves > t2.radix) {
-          throw ConfigError(fmt::format(
-              "cluster '{}': {} leaves per plane need spines of radix {}, but scale_out.tiers.1.radix is {} (a 2-tier "
-              "fat tree of radix k holds k²/2 hosts; add a tier or raise the radix)",
-              spec.name, p.leaves, p.leaves, t2.radix));
-        }
-      } else {
-        p.pods = (p.leaves + p.d2 - 1) / p.d2;
-        const TierSpec& t3 = spec.tiers[2];
-        if (p.pods > t3.radix) {
-          throw ConfigError(fmt::format(
-              "cluster '{}': {} pods per plane need core switches of radix {}, but scale_out.tiers.2.radix is {} (a "
-              "3-tier fat tree of radix k holds k³/4 hosts)",
-              spec.name, p.pods, p.pods, t3.radix));
-        }
-      }
-      p.spines_per_pod = p.u1;
-      p.cores_per_spine = p.u2;
-    }
-    // Vertices.
-    p.leaf_base = t.vertices_;
-    t.vertices_ += p.leaves;
-    p.spine_base = t.vertices_;
-    t.vertices_ += p.pods * p.spines_per_pod;
-    p.core_base = t.vertices_;
-    t.vertices_ += p.spines_per_pod * p.cores_per_spine;
-    // NIC <-> leaf.
-    for (int64_t i = 0; i < E; ++i) {
-      int64_t nic = p.nics[static_cast<size_t>(i)];
-      t.nic_up_[static_cast<size_t>(nic)] = t.AddLinkPair(nic, p.leaf_base + i / p.d1, 0, spec.nic_bandwidth);
-    }
-    // Leaf <-> spine: complete inside each pod.
-    if (L >= 2) {
-      const double b1 = spec.tiers[0].bandwidth;
-      p.leaf_up.assign(static_cast<size_t>(p.leaves * p.u1), -1);
-      for (int64_t leaf = 0; leaf < p.leaves; ++leaf) {
-        int64_t pod = L == 2 ? 0 : leaf / p.d2;
-        for (int64_t j = 0; j < p.u1; ++j) {
-          p.leaf_up[static_cast<size_t>(leaf * p.u1 + j)] =
-              t.AddLinkPair(p.leaf_base + leaf, p.spine_base + pod * p.spines_per_pod + j, 1, b1);
-        }
-      }
-      cut1 += static_cast<double>(p.leaves * p.u1) * b1;
-    }
-    // Spine <-> core: core (j, m) to spine j of every pod.
-    if (L == 3) {
-      const double b2 = spec.tiers[1].bandwidth;
-      p.spine_up.assign(static_cast<size_t>(p.pods * p.spines_per_pod * p.u2), -1);
-      for (int64_t pod = 0; pod < p.pods; ++pod) {
-        for (int64_t j = 0; j < p.spines_per_pod; ++j) {
-          int64_t spine = pod * p.spines_per_pod + j;
-          for (int64_t m = 0; m < p.u2; ++m) {
-            p.spine_up[static_cast<size_t>(spine * p.u2 + m)] =
-                t.AddLinkPair(p.spine_base + spine, p.core_base + j * p.cores_per_spine + m, 2, b2);
-          }
-        }
-      }
-      cut2 += static_cast<double>(p.pods * p.spines_per_pod * p.u2) * b2;
-    }
-    cut_endpoints += static_cast<double>(E) * spec.nic_bandwidth;
-    // Summary (planes are identical in shape; counts add up).
-    summary[0].switches += p.leaves;
-    summary[0].down_ports = p.d1;
-    summary[0].up_ports = p.u1;
-    summary[0].ports_used_down = std::max(summary[0].ports_used_down, std::min(E, p.d1));
-    if (L >= 2) {
-      summary[1].switches += p.pods * p.spines_per_pod;
-      summary[1].down_ports = L == 2 ? spec.tiers[1].radix : p.d2;
-      summary[1].up_ports = p.u2;
-      summary[1].ports_used_down = std::max(summary[1].ports_used_down, L == 2 ? p.leaves : std::min(p.leaves, p.d2));
-    }
-    if (L == 3) {
-      summary[2].switches += p.spines_per_pod * p.cores_per_spine;
-      summary[2].down_ports = spec.tiers[2].radix;
-      summary[2].ports_used_down = std::max(summary[2].ports_used_down, p.pods);
-    }
+    if (p.nics.empty()) continue;
+    t.SizePlane(p);
+    t.AddPlaneVertices(p);
+    t.WirePlane(p, &cuts);
+    t.Summarise(p, &summary);
   }
   // Oversubscription per tier: capacity in from below over capacity up.
   for (int i = 0; i + 1 < L; ++i) {
@@ -224,9 +246,9 @@ FatTree FatTree::Build(const FabricSpec& spec) {
   }
   if (L > 0) summary[static_cast<size_t>(L - 1)].oversubscription = 0;
   t.tiers_ = summary;
-  double cut = cut_endpoints;
-  if (L >= 2) cut = std::min(cut, cut1);
-  if (L == 3) cut = std::min(cut, cut2);
+  double cut = cuts.endpoints;
+  if (L >= 2) cut = std::min(cut, cuts.tier1);
+  if (L == 3) cut = std::min(cut, cuts.tier2);
   t.bisection_ = cut / 2;
   return t;
 }

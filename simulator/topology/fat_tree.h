@@ -123,6 +123,15 @@ class FatTree {
     std::vector<int> spine_up, spine_down;                 // [spine * u2 + m]
   };
   int AddLinkPair(int64_t a, int64_t b, int tier, double capacity);  // returns the up link; down = up + 1
+  // Build's steps, in order.
+  void AssignNicsToPlanes();        // NIC order per plane (rail-major when rail-optimised)
+  void SizePlane(Plane& p) const;   // ports per tier, leaves, pods; ConfigError when they do not fit
+  void AddPlaneVertices(Plane& p);  // vertex ids of its switches
+  struct Cuts {
+    double endpoints = 0, tier1 = 0, tier2 = 0;  // capacity crossing each cut, for the bisection
+  };
+  void WirePlane(Plane& p, Cuts* cuts);  // NIC-leaf, leaf-spine (inside pods), spine-core links
+  void Summarise(const Plane& p, std::vector<TierSummary>* summary) const;  // switch and port counts
 
   FabricSpec spec_;
   int64_t endpoints_ = 0, vertices_ = 0;
