@@ -330,29 +330,31 @@ std::string ProfileYaml(const Profile& p) {
   if (!p.gemm.empty()) y += "gemm:\n";
   for (const auto& g : p.gemm) {
     y += fmt::format(
-        "  - {{dtype: {}, rate: {:.6g}, k_half: {:.4g}, overhead: {:.6g}, points: {}, shapes: \"{}\", error: "
+        "  - {{dtype: {}, rate: {}, k_half: {}, overhead: {}, points: {}, shapes: \"{}\", error: "
         "{{median: {:.4f}, max: {:.4f}}}}}  # {}\n",
-        g.dtype, g.model.rate, g.model.k_half, g.model.overhead_s, g.points, g.shapes, g.model.error.median,
-        g.model.error.max, FormatQuantity(g.model.rate, Dimension::kFlopRate));
+        g.dtype, FormatRoundTrip(g.model.rate), FormatRoundTrip(g.model.k_half), FormatRoundTrip(g.model.overhead_s),
+        g.points, g.shapes, g.model.error.median, g.model.error.max,
+        FormatQuantity(g.model.rate, Dimension::kFlopRate));
   }
   if (p.memory) {
-    y += fmt::format("memory: {{bandwidth: {:.6g}, kernel: {}, bytes: {:.0f}}}  # {}\n", p.memory->bandwidth,
-                     p.memory->kernel, p.memory->bytes, FormatQuantity(p.memory->bandwidth, Dimension::kBandwidth));
+    y += fmt::format("memory: {{bandwidth: {}, kernel: {}, bytes: {:.0f}}}  # {}\n",
+                     FormatRoundTrip(p.memory->bandwidth), p.memory->kernel, p.memory->bytes,
+                     FormatQuantity(p.memory->bandwidth, Dimension::kBandwidth));
   }
   if (!p.collectives.empty()) y += "collectives:\n";
   for (const auto& c : p.collectives) {
     y += fmt::format(
-        "  - op: {}\n    backend: {}\n    tier: {}\n    ranks: {}\n    ranks_per_node: {}\n    latency: {:.6g}  # {}\n"
-        "    bandwidth: {:.6g}  # {} bus bandwidth\n    min_bytes: {:.0f}\n    max_bytes: {:.0f}\n    points: {}\n"
+        "  - op: {}\n    backend: {}\n    tier: {}\n    ranks: {}\n    ranks_per_node: {}\n    latency: {}  # {}\n"
+        "    bandwidth: {}  # {} bus bandwidth\n    min_bytes: {:.0f}\n    max_bytes: {:.0f}\n    points: {}\n"
         "    error: {{median: {:.4f}, max: {:.4f}}}\n",
-        c.op, c.backend.empty() ? "unknown" : c.backend, c.tier, c.ranks, c.ranks_per_node, c.fit.alpha_s,
-        FormatQuantity(c.fit.alpha_s, Dimension::kTime), c.fit.bandwidth,
-        FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth), c.min_bytes, c.max_bytes, c.points, c.fit.error.median,
-        c.fit.error.max);
+        c.op, c.backend.empty() ? "unknown" : c.backend, c.tier, c.ranks, c.ranks_per_node,
+        FormatRoundTrip(c.fit.alpha_s), FormatQuantity(c.fit.alpha_s, Dimension::kTime),
+        FormatRoundTrip(c.fit.bandwidth), FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth), c.min_bytes,
+        c.max_bytes, c.points, c.fit.error.median, c.fit.error.max);
     y += "    segments:\n";
     for (const auto& s : c.curve.segments) {
-      y += fmt::format("      - {{min_x: {:.0f}, max_x: {:.0f}, latency: {:.6g}, bandwidth: {:.6g}}}\n", s.min_x,
-                       s.max_x, s.fit.alpha_s, s.fit.bandwidth);
+      y += fmt::format("      - {{min_x: {:.0f}, max_x: {:.0f}, latency: {}, bandwidth: {}}}\n", s.min_x, s.max_x,
+                       FormatRoundTrip(s.fit.alpha_s), FormatRoundTrip(s.fit.bandwidth));
     }
   }
   return y;

@@ -161,7 +161,10 @@ TEST_F(ProfileFiles, YamlRoundTripAndGemmPrediction) {
   const std::string path = Write("p.yaml", ProfileYaml(p));
   Profile q = LoadProfile(path);
   ASSERT_EQ(q.gemm.size(), 1u);
-  EXPECT_NEAR(q.gemm[0].model.rate / p.gemm[0].model.rate, 1, 1e-5);
+  // The profile's numbers read back exactly (issue 17: they were written with 6 digits).
+  EXPECT_EQ(q.gemm[0].model.rate, p.gemm[0].model.rate);
+  EXPECT_EQ(q.gemm[0].model.k_half, p.gemm[0].model.k_half);
+  EXPECT_EQ(q.gemm[0].model.overhead_s, p.gemm[0].model.overhead_s);
   // Through the simulator's GEMM model: the measured time back.
   EXPECT_NEAR(PredictGemm(q, "fp64", 512, 512, 512) / (2.0 * 512 * 512 * 512 / 100e9 + 5e-6), 1, 1e-4);
   EXPECT_THROW(PredictGemm(q, "bf16", 512, 512, 512), ConfigError);
