@@ -65,11 +65,6 @@ void MatchGpu(Profile* p) {
   p->architecture = g->GetString("architecture", "");
 }
 
-struct GemmKey {
-  std::string dtype;
-  bool operator<(const GemmKey& o) const { return dtype < o.dtype; }
-};
-
 struct CollKey {
   std::string op, tier;
   int64_t ranks, per_node;
@@ -79,10 +74,13 @@ struct CollKey {
   }
 };
 
-// "backend: nccl" from a collectives run's effective configuration.
+// "backend: nccl" from a collectives run's effective configuration: the
+// top-level key at the start of a line (the command writes it first).
 std::string BackendOf(const RunInfo& run) {
-  const auto at = run.config_yaml.find("backend:");
+  const std::string& y = run.config_yaml;
+  size_t at = y.rfind("backend:", 0) == 0 ? 0 : y.find("\nbackend:");
   if (at == std::string::npos) return "";
+  if (y[at] == '\n') ++at;
   auto end = run.config_yaml.find('\n', at);
   std::string v = run.config_yaml.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
   v.erase(0, v.find_first_not_of(' '));
@@ -123,18 +121,103 @@ double BusFactor(const std::string& op, int64_t n) {
   return 1;  // broadcast, reduce, sendrecv
 }
 
-Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions& options,
-                  std::vector<std::string>* warnings) {
-  Profile p;
-  p.created = NowIso8601();
-  struct GemmRow {
-    std::string device;
-    GemmPoint point;
-  };
-  std::vector<GemmRow> gemm_rows;
-  std::map<std::string, std::vector<std::pair<MemoryEntry, std::string>>> memory_rows;  // device -> entries
-  std::map<CollKey, std::vector<CollPoint>> coll;
+namespace {
+
+// What the results files hold for calibration, before any fit.
+struct GemmRow {
+  std::string device, dtype;
+  GemmPoint point;
+};
+struct Measured {
+  std::vector<GemmRow> gemm;
+  std::map<std::string, std::vector<MemoryEntry>> memory;  // device -> copy/triad bandwidths
+  std::map<CollKey, std::vector<CollPoint>> collectives;
   std::set<std::string> devices;
+};
+
+// A kernels run's GEMM and memory rows (verified ones only); returns the
+// devices it measured.
+std::set<std::string> ReadKernelsRun(Hdf5Reader& reader, const RunInfo& run, const std::string& file,
+                                     const std::vector<std::string>& tables, Measured* m,
+                                     std::vector<std::string>* warnings) {
+  auto has = [&](const std::string& t) { return std::find(tables.begin(), tables.end(), t) != tables.end(); };
+  std::set<std::string> devices;
+  if (has("gemm")) {
+    Table t = reader.ReadTable(run.id, "gemm");
+    Rows r{t};
+    for (size_t i = 0; i < t.size(); ++i) {
+      if (r.Num(i, "wrong").value_or(0) > 0) {
+        warnings->push_back(
+            fmt::format("{}: run {}: a {} GEMM with wrong elements is not used", file, run.id, r.Str(i, "dtype")));
+        continue;
+      }
+      auto time = r.Time(i);
+      if (!time || !(*time > 0)) continue;
+      GemmRow g{r.Str(i, "device"), r.Str(i, "dtype"), {}};
+      g.point.m = r.Num(i, "m").value_or(0);
+      g.point.n = r.Num(i, "n").value_or(0);
+      g.point.k = r.Num(i, "k").value_or(0);
+      g.point.time_s = *time;
+      if (g.point.m <= 0 || g.point.n <= 0 || g.point.k <= 0) continue;
+      devices.insert(g.device);
+      m->gemm.push_back(std::move(g));
+    }
+  }
+  if (has("memory")) {
+    Table t = reader.ReadTable(run.id, "memory");
+    Rows r{t};
+    for (size_t i = 0; i < t.size(); ++i) {
+      const std::string kernel = r.Str(i, "benchmark");
+      if (r.Num(i, "wrong").value_or(0) > 0 || (kernel != "copy" && kernel != "triad")) continue;
+      auto bw = r.Num(i, "bandwidth");
+      if (!bw || !(*bw > 0)) continue;
+      const std::string dev = r.Str(i, "device");
+      m->memory[dev].push_back({*bw, kernel, r.Num(i, "bytes").value_or(0)});
+      devices.insert(dev);
+    }
+  }
+  return devices;
+}
+
+// A collectives run's out-of-place, verified rows, keyed by op, tier, ranks
+// and backend; false (with a warning) when the run cannot calibrate.
+bool ReadCollectivesRun(Hdf5Reader& reader, const RunInfo& run, const std::string& file,
+                        const std::vector<std::string>& tables, Measured* m, std::vector<std::string>* warnings) {
+  auto has = [&](const std::string& t) { return std::find(tables.begin(), tables.end(), t) != tables.end(); };
+  if (!has("collectives")) return false;
+  if (has("collectives_groups")) {
+    warnings->push_back(fmt::format(
+        "{}: run {} ran split groups (--split); calibration uses whole-job runs, so it is not used", file, run.id));
+    return false;
+  }
+  const int64_t hosts = std::max<int64_t>(1, static_cast<int64_t>(run.hosts.size()));
+  const int64_t ranks = run.rank_count;
+  if (ranks < 2) {
+    warnings->push_back(fmt::format("{}: run {} has one rank; a collective needs two to calibrate", file, run.id));
+    return false;
+  }
+  Table t = reader.ReadTable(run.id, "collectives");
+  Rows r{t};
+  const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts), BackendOf(run)};
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (r.Num(i, "in_place").value_or(0) != 0 || r.Num(i, "wrong").value_or(0) > 0) continue;
+    const double size = r.Num(i, "size").value_or(0);
+    const double algbw = r.Num(i, "algbw").value_or(0), busbw = r.Num(i, "busbw").value_or(0);
+    // The median call over ranks and iterations, where the run has it:
+    // one preempted iteration moves a mean by its whole delay.
+    auto time = r.Num(i, "rank_time_median");
+    if (!time || !(*time > 0)) time = r.Time(i);
+    if (size <= 0 || !time || !(*time > 0) || algbw <= 0) continue;
+    CollKey key = base;
+    key.op = r.Str(i, "op");
+    m->collectives[key].push_back({size * busbw / algbw, *time, size});
+  }
+  return true;
+}
+
+// Every complete kernels and collectives run of the files, with where each came from.
+Measured ReadMeasurements(const std::vector<std::string>& files, Profile* p, std::vector<std::string>* warnings) {
+  Measured m;
   for (const auto& file : files) {
     Hdf5Reader reader(file);
     bool used = false;
@@ -145,115 +228,56 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
         continue;
       }
       const auto tables = reader.TableNames(run.id);
-      auto has = [&](const std::string& t) { return std::find(tables.begin(), tables.end(), t) != tables.end(); };
       Source src{file, run.id, run.kind, Join(run.hosts), "", run.start_time};
-      std::set<std::string> run_devices;
-      if (run.kind == "kernels" && has("gemm")) {
-        Table t = reader.ReadTable(run.id, "gemm");
-        Rows r{t};
-        for (size_t i = 0; i < t.size(); ++i) {
-          if (r.Num(i, "wrong").value_or(0) > 0) {
-            warnings->push_back(
-                fmt::format("{}: run {}: a {} GEMM with wrong elements is not used", file, run.id, r.Str(i, "dtype")));
-            continue;
-          }
-          auto time = r.Time(i);
-          if (!time || !(*time > 0)) continue;
-          GemmRow g{r.Str(i, "device"), {}};
-          g.point.m = r.Num(i, "m").value_or(0);
-          g.point.n = r.Num(i, "n").value_or(0);
-          g.point.k = r.Num(i, "k").value_or(0);
-          g.point.time_s = *time;
-          if (g.point.m <= 0 || g.point.n <= 0 || g.point.k <= 0) continue;
-          // dtype travels in the device slot's neighbour: keep it with the point.
-          gemm_rows.push_back(g);
-          gemm_rows.back().device += "\x1f" + r.Str(i, "dtype");
-          run_devices.insert(g.device);
+      bool run_used = false;
+      if (run.kind == "kernels") {
+        const std::set<std::string> devices = ReadKernelsRun(reader, run, file, tables, &m, warnings);
+        if (!devices.empty()) {
+          src.devices = Join(devices);
+          m.devices.insert(devices.begin(), devices.end());
+          run_used = true;
         }
-      }
-      if (run.kind == "kernels" && has("memory")) {
-        Table t = reader.ReadTable(run.id, "memory");
-        Rows r{t};
-        for (size_t i = 0; i < t.size(); ++i) {
-          const std::string kernel = r.Str(i, "benchmark");
-          if (r.Num(i, "wrong").value_or(0) > 0 || (kernel != "copy" && kernel != "triad")) continue;
-          auto bw = r.Num(i, "bandwidth");
-          if (!bw || !(*bw > 0)) continue;
-          const std::string dev = r.Str(i, "device");
-          memory_rows[dev].push_back({{*bw, kernel, r.Num(i, "bytes").value_or(0)}, file});
-          run_devices.insert(dev);
-        }
-      }
-      if (run.kind == "collectives" && has("collectives")) {
-        if (has("collectives_groups")) {
-          warnings->push_back(
-              fmt::format("{}: run {} ran split groups (--split); calibration uses whole-job runs, so it is not used",
-                          file, run.id));
-          continue;
-        }
-        Table t = reader.ReadTable(run.id, "collectives");
-        Rows r{t};
-        const int64_t hosts = std::max<int64_t>(1, static_cast<int64_t>(run.hosts.size()));
-        const int64_t ranks = run.rank_count;
-        if (ranks < 2) {
-          warnings->push_back(
-              fmt::format("{}: run {} has one rank; a collective needs two to calibrate", file, run.id));
-          continue;
-        }
-        const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts),
-                           BackendOf(run)};
-        for (size_t i = 0; i < t.size(); ++i) {
-          if (r.Num(i, "in_place").value_or(0) != 0 || r.Num(i, "wrong").value_or(0) > 0) continue;
-          const double size = r.Num(i, "size").value_or(0);
-          const double algbw = r.Num(i, "algbw").value_or(0), busbw = r.Num(i, "busbw").value_or(0);
-          // The median call over ranks and iterations, where the run has it:
-          // one preempted iteration moves a mean by its whole delay.
-          auto time = r.Num(i, "rank_time_median");
-          if (!time || !(*time > 0)) time = r.Time(i);
-          if (size <= 0 || !time || !(*time > 0) || algbw <= 0) continue;
-          CollKey key = base;
-          key.op = r.Str(i, "op");
-          coll[key].push_back({size * busbw / algbw, *time, size});
-        }
+      } else if (ReadCollectivesRun(reader, run, file, tables, &m, warnings)) {
         src.devices = "(collectives)";
-        used = true;
+        run_used = true;
       }
-      if (!run_devices.empty()) {
-        src.devices = Join(run_devices);
-        devices.insert(run_devices.begin(), run_devices.end());
-        used = true;
-      }
-      if (used) p.sources.push_back(src);
+      if (run_used) p->sources.push_back(src);
+      used |= run_used;
     }
     if (!used) warnings->push_back(fmt::format("{}: no complete kernels or collectives run with measurements", file));
   }
+  return m;
+}
 
-  // One device per profile.
+// One device per profile: the one asked for, or the only one measured.
+std::string ChooseDevice(const std::set<std::string>& devices, const CalibrateOptions& options) {
   if (!options.device.empty()) {
     if (!devices.count(options.device) && !devices.empty()) {
       throw ConfigError(fmt::format("--device '{}': the files measured {}", options.device, Join(devices)));
     }
-    p.device = options.device;
-  } else if (devices.size() > 1) {
+    return options.device;
+  }
+  if (devices.size() > 1) {
     throw ConfigError(fmt::format(
         "the files mix measurements of different devices ({}); say which one to calibrate with --device NAME",
         Join(devices)));
-  } else {
-    p.device = devices.empty() ? "host" : *devices.begin();
   }
-  MatchGpu(&p);
-  sim::GpuSpec spec;
-  spec.architecture = p.architecture;
-  spec.sm_count = p.sm_count;
-  const sim::GpuPerf waves(spec, sim::DefaultEfficiencies(p.architecture));
+  return devices.empty() ? "host" : *devices.begin();
+}
 
+// One GEMM model per dtype of the profile's device (wave quantisation from
+// its datasheet's SM count), and its best measured copy/triad bandwidth.
+void FitCompute(const Measured& m, Profile* p) {
+  sim::GpuSpec spec;
+  spec.architecture = p->architecture;
+  spec.sm_count = p->sm_count;
+  const sim::GpuPerf waves(spec, sim::DefaultEfficiencies(p->architecture));
   std::map<std::string, std::vector<GemmPoint>> by_dtype;
-  for (const auto& g : gemm_rows) {
-    const auto sep = g.device.find('\x1f');
-    if (g.device.substr(0, sep) != p.device) continue;
+  for (const auto& g : m.gemm) {
+    if (g.device != p->device) continue;
     GemmPoint pt = g.point;
     pt.wave_efficiency = waves.WaveEfficiency(pt.m, pt.n);
-    by_dtype[g.device.substr(sep + 1)].push_back(pt);
+    by_dtype[g.dtype].push_back(pt);
   }
   for (auto& [dtype, pts] : by_dtype) {
     GemmEntry e;
@@ -263,18 +287,22 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
     auto by_flops = [](const GemmPoint& a, const GemmPoint& b) { return a.m * a.n * a.k < b.m * b.n * b.k; };
     auto [lo, hi] = std::minmax_element(pts.begin(), pts.end(), by_flops);
     e.shapes = lo == hi ? Shape(lo->m, lo->n, lo->k) : Shape(lo->m, lo->n, lo->k) + " .. " + Shape(hi->m, hi->n, hi->k);
-    p.gemm.push_back(e);
+    p->gemm.push_back(e);
   }
-  if (auto it = memory_rows.find(p.device); it != memory_rows.end()) {
-    auto best = std::max_element(it->second.begin(), it->second.end(),
-                                 [](const auto& a, const auto& b) { return a.first.bandwidth < b.first.bandwidth; });
-    p.memory = best->first;
+  if (auto it = m.memory.find(p->device); it != m.memory.end()) {
+    p->memory = *std::max_element(it->second.begin(), it->second.end(),
+                                  [](const auto& a, const auto& b) { return a.bandwidth < b.bandwidth; });
   }
-  for (auto& [key, pts] : coll) {
+}
+
+// A piecewise alpha-beta curve per collective, op, tier and rank count,
+// from the backend that measured what the profile describes.
+void FitCollectives(const Measured& m, Profile* p, std::vector<std::string>* warnings) {
+  for (const auto& [key, pts] : m.collectives) {
     // A GPU's NVLink and NICs are measured by NCCL on device buffers; MPI or
     // loopback runs move host memory and say nothing about them (and NCCL
     // says nothing about a host profile).
-    const bool gpu = p.device != "host";
+    const bool gpu = p->device != "host";
     if (gpu != (key.backend == "nccl")) {
       warnings->push_back(fmt::format("{} ({} ranks, {}) measured with the {} backend: not used for a {} profile",
                                       key.op, key.ranks, key.tier, key.backend.empty() ? "unknown" : key.backend,
@@ -307,8 +335,21 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
                                       e.op, e.ranks, e.tier, FormatBytes(hi)));
       continue;
     }
-    p.collectives.push_back(e);
+    p->collectives.push_back(e);
   }
+}
+
+}  // namespace
+
+Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions& options,
+                  std::vector<std::string>* warnings) {
+  Profile p;
+  p.created = NowIso8601();
+  const Measured m = ReadMeasurements(files, &p, warnings);
+  p.device = ChooseDevice(m.devices, options);
+  MatchGpu(&p);
+  FitCompute(m, &p);
+  FitCollectives(m, &p, warnings);
   if (p.gemm.empty() && !p.memory && p.collectives.empty()) {
     throw ConfigError(fmt::format("{}: no usable measurements (GEMM, memory or collectives)", Join(files)));
   }
