@@ -45,10 +45,163 @@ const char* Color(Verdict v) {
   return "#9e9e9e";
 }
 
-std::string Headline(const ValidationReport& r) {
-  return fmt::format("{}{}: {} of {} device(s) pass, {} of {} node(s) pass", r.status.name,
-                     r.partial ? " (PARTIAL)" : "", r.devices_passing, r.devices_total, r.nodes_passing, r.nodes_total);
+std::string NodeName(const NodeResult& n) {
+  return n.node == n.host ? fmt::format("node {}", n.node) : fmt::format("node {} (host {})", n.node, n.host);
 }
+
+// "FAIL: node a (host x), node b; WARN: node c": the nodes that did not pass.
+std::string NotPassing(const ValidationReport& r) {
+  std::string o;
+  for (Verdict v : {Verdict::kFail, Verdict::kWarn}) {
+    std::vector<std::string> names;
+    for (const auto& n : r.nodes) {
+      if (n.verdict == v) names.push_back(NodeName(n));
+    }
+    if (names.empty()) continue;
+    constexpr size_t kShown = 10;
+    std::string list;
+    for (size_t i = 0; i < names.size() && i < kShown; ++i) list += (i ? ", " : "") + names[i];
+    if (names.size() > kShown) list += fmt::format(" and {} more", names.size() - kShown);
+    o += fmt::format("{}{}: {}", o.empty() ? "" : "; ", VerdictName(v), list);
+  }
+  return o;
+}
+
+// The provenance as (label, value) rows, in the order every format shows them.
+std::vector<std::pair<std::string, std::string>> ProvenanceRows(const ValidationReport& r) {
+  const Provenance& p = r.provenance;
+  return {
+      {"started (UTC)", p.started_utc},
+      {"finished (UTC)", p.finished_utc},
+      {"tool", fmt::format("clusterbench {} (git {}, {} build)", p.tool_version, p.git_revision,
+                           p.build_type.empty() ? "default" : p.build_type)},
+      {"suite", fmt::format("{} ({})", r.suite.name, r.suite.file)},
+      {"suite file SHA-256", r.suite.file_sha256.empty() ? "(no file)" : r.suite.file_sha256},
+      {"effective suite SHA-256",
+       r.suite.yaml_sha256 + (r.suite.yaml_sha256.empty() ? "" : " (after --set; in the evidence as config_yaml)")},
+      {"command line", p.command_line},
+      {"job", fmt::format("{} rank(s), {} node(s), {} host(s), control plane {}; rank 0 on {}", r.ranks.size(),
+                          r.nodes.size(), r.inventory.size(), r.backend, p.host)},
+  };
+}
+
+std::string Gpus(const NodeInfo& n) {
+  if (n.gpus.empty()) return n.gpu_note.empty() ? "none" : "none (" + n.gpu_note + ")";
+  return fmt::format("{} x {}", n.gpus.size(), n.gpus.front().name);
+}
+
+std::string Version(const NodeInfo& n, const char* key) {
+  auto it = n.versions.find(key);
+  return it == n.versions.end() ? "" : it->second;
+}
+
+std::string CpuText(const NodeInfo& n) {
+  return fmt::format("{}, {} socket(s), {} cores, {} threads", n.cpu_model, n.cpu_sockets, n.cpu_cores, n.cpu_threads);
+}
+
+// The next steps the run calls for: one per failure class present, with the nodes it concerns.
+struct NextStep {
+  const FailureAdvice* advice;
+  std::vector<std::string> nodes;
+};
+std::vector<NextStep> NextSteps(const ValidationReport& r) {
+  std::vector<NextStep> out;
+  for (const auto& n : r.nodes) {
+    if (n.verdict == Verdict::kPass) continue;
+    for (Failure f : n.failures) {
+      auto it = std::find_if(out.begin(), out.end(), [f](const NextStep& s) { return s.advice->failure == f; });
+      if (it == out.end()) {
+        out.push_back({&AdviceFor(f), {}});
+        it = out.end() - 1;
+      }
+      it->nodes.push_back(n.node);
+    }
+  }
+  std::sort(out.begin(), out.end(),
+            [](const NextStep& a, const NextStep& b) { return a.advice->failure < b.advice->failure; });
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& v, const std::string& sep) {
+  std::string o;
+  for (const auto& x : v) o += (o.empty() ? "" : sep) + x;
+  return o;
+}
+
+}  // namespace
+
+std::string Headline(const ValidationReport& r) {
+  std::string o =
+      fmt::format("{}{}: {} of {} nodes pass, {} of {} devices pass", r.status.name, r.partial ? " (PARTIAL)" : "",
+                  r.nodes_passing, r.nodes_total, r.devices_passing, r.devices_total);
+  const std::string bad = NotPassing(r);
+  return bad.empty() ? o : o + "; " + bad;
+}
+
+std::string ShellQuote(const std::string& s) {
+  std::string o = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      o += "'\\''";
+    } else {
+      o += c;
+    }
+  }
+  return o + "'";
+}
+
+std::vector<FailedNode> FailedNodes(const ValidationReport& r) {
+  std::vector<FailedNode> out;
+  std::set<std::string> hosts;
+  for (const auto& n : r.nodes) {
+    if (n.verdict != Verdict::kFail || !hosts.insert(n.host).second) continue;
+    // The checks that failed on any node of this host, each with its class.
+    std::vector<std::string> parts;
+    for (const auto& m : r.nodes) {
+      if (m.host != n.host || m.verdict != Verdict::kFail) continue;
+      for (const auto& u : r.units) {
+        if (u.verdict.verdict != Verdict::kFail) continue;
+        bool mine = u.node == m.node;
+        for (int x : u.ranks) mine |= std::find(m.ranks.begin(), m.ranks.end(), x) != m.ranks.end();
+        if (!mine) continue;
+        const std::string part =
+            fmt::format("{} {}", r.suite.checks[static_cast<size_t>(u.check)].name, FailureName(u.verdict.failure));
+        if (std::find(parts.begin(), parts.end(), part) == parts.end()) parts.push_back(part);
+      }
+    }
+    out.push_back({n.node, n.host, fmt::format("clusterbench: {}: {}", r.suite.name, Join(parts, "; "))});
+  }
+  return out;
+}
+
+std::string SlurmDrainLine(const FailedNode& n) {
+  std::string reason;
+  for (char c : n.reason) {
+    if (c == '"' || c == '\\' || c == '\n' || c == '\r') continue;
+    reason += c;
+  }
+  return fmt::format("scontrol update nodename={} state=drain reason=\"{}\"", n.host, reason);
+}
+
+std::string ExpandDrainCommand(const std::string& command, const FailedNode& n) {
+  std::string o;
+  for (size_t i = 0; i < command.size();) {
+    bool done = false;
+    for (const auto& [key, value] :
+         {std::pair<std::string, std::string>{"{host}", n.host}, {"{node}", n.node}, {"{reason}", n.reason}}) {
+      if (command.compare(i, key.size(), key) == 0) {
+        o += ShellQuote(value);
+        i += key.size();
+        done = true;
+        break;
+      }
+    }
+    if (!done) o += command[i++];
+  }
+  return o;
+}
+
+namespace {
 
 // The process's exit code: the status's, 130 when a signal cut the run short,
 // 6 when the progress watchdog did.
@@ -78,8 +231,45 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
   j["exit_code"] = r.status.exit_code;
   j["partial"] = r.partial;
   if (r.partial) j["partial_reason"] = r.partial_reason;
-  j["suite"] = {{"name", r.suite.name}, {"file", r.suite.file}, {"gpu", r.suite.gpu_name}};
+  j["banner"] = Headline(r);
+  j["suite"] = {{"name", r.suite.name},
+                {"file", r.suite.file},
+                {"gpu", r.suite.gpu_name},
+                {"sha256", r.suite.file_sha256},
+                {"effective_sha256", r.suite.yaml_sha256}};
   j["elapsed_s"] = r.elapsed_s;
+  const Provenance& p = r.provenance;
+  j["provenance"] = {{"started_utc", p.started_utc},
+                     {"finished_utc", p.finished_utc},
+                     {"tool_version", p.tool_version},
+                     {"git_revision", p.git_revision},
+                     {"build_type", p.build_type},
+                     {"command_line", p.command_line},
+                     {"host", p.host},
+                     {"control_plane", r.backend},
+                     {"suite_sha256", r.suite.file_sha256}};
+  j["inventory"] = nlohmann::json::array();
+  for (const auto& n : r.inventory) j["inventory"].push_back(NodeInfoToJson(n));
+  j["failing_nodes"] = nlohmann::json::array();
+  for (const auto& n : r.nodes) {
+    if (n.verdict != Verdict::kFail && n.verdict != Verdict::kWarn) continue;
+    nlohmann::json fs = nlohmann::json::array();
+    for (Failure f : n.failures) fs.push_back(FailureName(f));
+    j["failing_nodes"].push_back({{"node", n.node},
+                                  {"host", n.host},
+                                  {"verdict", VerdictName(n.verdict)},
+                                  {"failures", fs},
+                                  {"reasons", n.plain}});
+  }
+  j["next_steps"] = nlohmann::json::array();
+  for (const auto& st : NextSteps(r)) {
+    j["next_steps"].push_back({{"failure", st.advice->name},
+                               {"title", st.advice->title},
+                               {"next_step", st.advice->next_step},
+                               {"nodes", st.nodes}});
+  }
+  j["slurm_drain"] = nlohmann::json::array();
+  for (const auto& f : FailedNodes(r)) j["slurm_drain"].push_back(SlurmDrainLine(f));
   j["ranks"] = nlohmann::json::array();
   for (const auto& x : r.ranks) {
     j["ranks"].push_back({{"rank", x.rank},
@@ -87,7 +277,8 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                           {"node", x.node},
                           {"device", x.device},
                           {"verdict", VerdictName(x.verdict)},
-                          {"reasons", x.reasons}});
+                          {"reasons", x.reasons},
+                          {"plain", x.plain}});
   }
   j["nodes"] = nlohmann::json::array();
   for (const auto& n : r.nodes) {
@@ -95,7 +286,13 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                           {"host", n.host},
                           {"ranks", n.ranks},
                           {"verdict", VerdictName(n.verdict)},
-                          {"reasons", n.reasons}});
+                          {"reasons", n.reasons},
+                          {"plain", n.plain},
+                          {"failures", [&n] {
+                             nlohmann::json fs = nlohmann::json::array();
+                             for (Failure f : n.failures) fs.push_back(FailureName(f));
+                             return fs;
+                           }()}});
   }
   j["checks"] = nlohmann::json::array();
   for (const auto& u : r.units) {
@@ -117,7 +314,9 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                            {"bound", u.verdict.bound},
                            {"units", c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s"},
                            {"wrong", u.data.wrong},
-                           {"reason", u.verdict.reason}});
+                           {"reason", u.verdict.reason},
+                           {"plain", u.verdict.plain},
+                           {"failure", FailureName(u.verdict.failure)}});
   }
   nlohmann::json s = nlohmann::json::object();
   for (const auto& f : r.summary) {
@@ -127,6 +326,7 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                                         {"units", f.units},
                                         {"nameplate", f.nameplate},
                                         {"fraction_of_nameplate", f.nameplate > 0 ? f.value / f.nameplate : 0.0},
+                                        {"over", f.over},
                                         {"description", f.description}});
   }
   s["availability"] = {{"devices_passing", r.devices_passing},
@@ -142,6 +342,12 @@ std::string FormatReportText(const ValidationReport& r) {
   std::string o = fmt::format("# clusterbench validate: suite {} ({}), {} rank(s), {} node(s), {:.1f} s\n",
                               r.suite.name, r.suite.file, r.ranks.size(), r.nodes.size(), r.elapsed_s);
   if (r.partial) o += fmt::format("# PARTIAL: {}\n", r.partial_reason);
+  for (const auto& [k, v] : ProvenanceRows(r)) o += fmt::format("# {:<24} {}\n", k, v);
+  for (const auto& n : r.inventory) {
+    o += fmt::format("# host {}: {}; {} memory; {} ({}); GPUs {}{}\n", n.hostname, CpuText(n),
+                     FormatBytes(static_cast<double>(n.memory_bytes)), n.os, n.kernel, Gpus(n),
+                     Version(n, "driver").empty() ? "" : ", driver " + Version(n, "driver"));
+  }
   o += fmt::format("{:<18} {:<34} {:>14} {:>14} {:>9}  {}\n", "check", "unit", "measured", "expected", "verdict",
                    "reason");
   for (const auto& u : r.units) {
@@ -156,7 +362,11 @@ std::string FormatReportText(const ValidationReport& r) {
   o += fmt::format("{:>5} {:<24} {:<24} {:<28} {:>8}\n", "rank", "host", "node", "device", "verdict");
   for (const auto& x : r.ranks) {
     o += fmt::format("{:>5} {:<24} {:<24} {:<28} {:>8}\n", x.rank, x.host, x.node, x.device, VerdictName(x.verdict));
-    for (const auto& why : x.reasons) o += fmt::format("        - {}\n", why);
+    for (size_t i = 0; i < x.reasons.size(); ++i) {
+      const std::string& plain = i < x.plain.size() ? x.plain[i] : x.reasons[i];
+      o += fmt::format("        - {}\n", plain);
+      if (plain != x.reasons[i]) o += fmt::format("            details: {}\n", x.reasons[i]);
+    }
   }
   o += "\n";
   std::string section;
@@ -169,6 +379,14 @@ std::string FormatReportText(const ValidationReport& r) {
     o += fmt::format("   {:<64} {:>14}{}\n", f.name, Fig(f),
                      plate.empty() ? "" : fmt::format(" of {} ({:.1f}%)", plate, 100 * f.value / f.nameplate));
   }
+  const auto steps = NextSteps(r);
+  if (!steps.empty()) o += "\n## next steps\n";
+  for (const auto& st : steps) {
+    o += fmt::format("   {} ({}): {}\n", st.advice->title, Join(st.nodes, ", "), st.advice->next_step);
+  }
+  const auto failed = FailedNodes(r);
+  if (!failed.empty()) o += "\n## drain (Slurm)\n";
+  for (const auto& f : failed) o += "   " + SlurmDrainLine(f) + "\n";
   o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), ExitCodeOf(r));
   return o;
 }
@@ -181,6 +399,28 @@ std::string ReportMarkdown(const ValidationReport& r) {
                      EscapeMarkdown(r.partial_reason));
   }
   o += fmt::format("**Verdict: {}** (exit code {})\n\n", EscapeMarkdown(Headline(r)), ExitCodeOf(r));
+  o += "## Provenance\n\n| | |\n| --- | --- |\n";
+  for (const auto& [k, v] : ProvenanceRows(r)) o += fmt::format("| {} | {} |\n", k, EscapeMarkdown(v));
+  o += "\n## Inventory\n\n| host | CPU | memory | OS | kernel | GPUs | driver |\n"
+       "| --- | --- | ---: | --- | --- | --- | --- |\n";
+  for (const auto& n : r.inventory) {
+    o += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", EscapeMarkdown(n.hostname), EscapeMarkdown(CpuText(n)),
+                     FormatBytes(static_cast<double>(n.memory_bytes)), EscapeMarkdown(n.os), EscapeMarkdown(n.kernel),
+                     EscapeMarkdown(Gpus(n)), EscapeMarkdown(Version(n, "driver")));
+  }
+  bool any_gpu = false;
+  for (const auto& n : r.inventory) any_gpu |= !n.gpus.empty();
+  if (any_gpu) {
+    o += "\n| host | GPU | name | UUID | PCI bus id | serial |\n| --- | ---: | --- | --- | --- | --- |\n";
+    for (const auto& n : r.inventory) {
+      for (const auto& g : n.gpus) {
+        o += fmt::format("| {} | {} | {} | {} | {} | {} |\n", EscapeMarkdown(n.hostname), g.index,
+                         EscapeMarkdown(g.name), EscapeMarkdown(g.uuid), EscapeMarkdown(g.pci_bus_id),
+                         EscapeMarkdown(g.serial));
+      }
+    }
+  }
+  o += "\n";
   // Not a code span around the suite's name: escapes are not decoded there.
   o += fmt::format("Suite **{}** ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", suite, EscapeMarkdown(r.suite.file),
                    r.suite.has_gpu ? ", GPU " + EscapeMarkdown(r.suite.gpu_name) : "", r.ranks.size(), r.nodes.size(),
@@ -201,14 +441,36 @@ std::string ReportMarkdown(const ValidationReport& r) {
   for (const auto& n : r.nodes) {
     std::string ranks, why;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
-    for (const auto& w : n.reasons) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
+    for (const auto& w : n.plain) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
     o += fmt::format("| {} | {} | {} | **{}** | {} |\n", EscapeMarkdown(n.node), EscapeMarkdown(n.host), ranks,
                      VerdictName(n.verdict), why);
+  }
+  std::string reasons;
+  for (const auto& n : r.nodes) {
+    for (size_t i = 0; i < n.reasons.size(); ++i) {
+      const std::string& plain = i < n.plain.size() ? n.plain[i] : n.reasons[i];
+      reasons += fmt::format("- **{}** {}: {}\n\n", VerdictName(n.verdict), EscapeMarkdown(NodeName(n)),
+                             EscapeMarkdown(plain));
+      // Details, indented under the item: the statistics behind the verdict.
+      if (plain != n.reasons[i]) reasons += fmt::format("      details: {}\n\n", n.reasons[i]);
+    }
+  }
+  if (!reasons.empty()) o += "\n## Reasons\n\n" + reasons;
+  const auto steps = NextSteps(r);
+  if (!steps.empty()) o += "\n## Next steps\n\n";
+  for (const auto& st : steps) {
+    o += fmt::format("- **{}** ({}): {}\n", EscapeMarkdown(st.advice->title), EscapeMarkdown(Join(st.nodes, ", ")),
+                     EscapeMarkdown(st.advice->next_step));
+  }
+  const auto failed = FailedNodes(r);
+  if (!failed.empty()) {
+    o += "\n## Drain (Slurm)\n\n";
+    for (const auto& f : failed) o += "    " + SlurmDrainLine(f) + "\n";
   }
   o += "\n## Ranks\n\n| rank | host | device | verdict | reasons |\n| ---: | --- | --- | --- | --- |\n";
   for (const auto& x : r.ranks) {
     std::string why;
-    for (const auto& w : x.reasons) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
+    for (const auto& w : x.plain) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
     o += fmt::format("| {} | {} | {} | **{}** | {} |\n", x.rank, EscapeMarkdown(x.host), EscapeMarkdown(x.device),
                      VerdictName(x.verdict), why);
   }
@@ -241,12 +503,46 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
                        : r.status.exit_code == 1 ? "#f9a825"
                        : r.status.exit_code == 2 ? "#c62828"
                                                  : "#616161";
-  o += fmt::format("<h1>Acceptance report: {}</h1>\n<div class=\"banner\" style=\"background:{}\">{}</div>\n",
-                   EscapeHtml(r.suite.name), banner, EscapeHtml(Headline(r)));
+  o += fmt::format(
+      "<h1>Acceptance report: {}</h1>\n<div class=\"banner\" id=\"banner\" style=\"background:{}\">{}</div>\n",
+      EscapeHtml(r.suite.name), banner, EscapeHtml(Headline(r)));
   if (r.partial) o += fmt::format("<div class=\"partial\"><b>PARTIAL</b>: {}</div>\n", EscapeHtml(r.partial_reason));
   o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", EscapeHtml(r.suite.name),
                    EscapeHtml(r.suite.file), r.suite.has_gpu ? ", GPU " + EscapeHtml(r.suite.gpu_name) : "",
                    r.ranks.size(), r.nodes.size(), r.elapsed_s);
+  // What the nodes are blamed for, in plain words, the statistics folded.
+  std::string failing;
+  for (const auto& n : r.nodes) {
+    if (n.verdict != Verdict::kFail && n.verdict != Verdict::kWarn) continue;
+    failing += fmt::format("<li><span class=\"v-{}\">{}</span> {}<ul>", VerdictName(n.verdict), VerdictName(n.verdict),
+                           EscapeHtml(NodeName(n)));
+    for (size_t i = 0; i < n.reasons.size(); ++i) {
+      const std::string& plain = i < n.plain.size() ? n.plain[i] : n.reasons[i];
+      failing += "<li>" + EscapeHtml(plain);
+      if (plain != n.reasons[i]) {
+        failing += "<details><summary>details</summary><code>" + EscapeHtml(n.reasons[i]) + "</code></details>";
+      }
+      failing += "</li>";
+    }
+    failing += "</ul></li>\n";
+  }
+  if (!failing.empty()) o += "<h2>Failing nodes</h2>\n<ul id=\"failing-nodes\">\n" + failing + "</ul>\n";
+  const auto steps = NextSteps(r);
+  if (!steps.empty()) {
+    o += "<h2>Next steps</h2>\n<table id=\"next-steps\"><tr><th>what</th><th>nodes</th><th>next step</th></tr>\n";
+    for (const auto& st : steps) {
+      o +=
+          fmt::format("<tr class=\"failure-{}\"><td>{}</td><td>{}</td><td>{}</td></tr>\n", st.advice->name,
+                      EscapeHtml(st.advice->title), EscapeHtml(Join(st.nodes, ", ")), EscapeHtml(st.advice->next_step));
+    }
+    o += "</table>\n";
+  }
+  const auto failed = FailedNodes(r);
+  if (!failed.empty()) {
+    o += "<h2>Drain (Slurm)</h2>\n<pre id=\"slurm-drain\">";
+    for (const auto& f : failed) o += EscapeHtml(SlurmDrainLine(f)) + "\n";
+    o += "</pre>\n";
+  }
   std::string section;
   for (const auto& f : r.summary) {
     if (f.section != section) {
@@ -294,11 +590,18 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     o += RenderBarChart(chart);
   }
 
-  o += "<h2>Nodes</h2>\n<table><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";
+  o += "<h2>Nodes</h2>\n<table "
+       "id=\"nodes\"><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";
   for (const auto& n : r.nodes) {
     std::string ranks, why;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
-    for (const auto& wy : n.reasons) why += (why.empty() ? "" : "<br>") + EscapeHtml(wy);
+    for (size_t i = 0; i < n.reasons.size(); ++i) {
+      const std::string& plain = i < n.plain.size() ? n.plain[i] : n.reasons[i];
+      why += (why.empty() ? "" : "<br>") + EscapeHtml(plain);
+      if (plain != n.reasons[i]) {
+        why += "<details><summary>details</summary>" + EscapeHtml(n.reasons[i]) + "</details>";
+      }
+    }
     o +=
         fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n",
                     EscapeHtml(n.node), EscapeHtml(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
@@ -307,11 +610,45 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
        "th></tr>\n";
   for (const auto& x : r.ranks) {
     std::string why;
-    for (const auto& wy : x.reasons) why += (why.empty() ? "" : "<br>") + EscapeHtml(wy);
+    for (size_t i = 0; i < x.reasons.size(); ++i) {
+      const std::string& plain = i < x.plain.size() ? x.plain[i] : x.reasons[i];
+      why += (why.empty() ? "" : "<br>") + EscapeHtml(plain);
+      if (plain != x.reasons[i]) {
+        why += "<details><summary>details</summary>" + EscapeHtml(x.reasons[i]) + "</details>";
+      }
+    }
     o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", x.rank,
                      EscapeHtml(x.host), EscapeHtml(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
   }
-  o += "</table>\n</body></html>\n";
+  o += "</table>\n";
+  o += "<h2>Provenance</h2>\n<table id=\"provenance\">\n";
+  for (const auto& [k, v] : ProvenanceRows(r)) {
+    o += fmt::format("<tr><th>{}</th><td><code>{}</code></td></tr>\n", EscapeHtml(k), EscapeHtml(v));
+  }
+  o += "</table>\n<h2>Inventory</h2>\n<table id=\"inventory\"><tr><th>host</th><th>CPU</th><th>memory</th><th>OS</th>"
+       "<th>kernel</th><th>GPUs</th><th>driver</th></tr>\n";
+  for (const auto& n : r.inventory) {
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                     EscapeHtml(n.hostname), EscapeHtml(CpuText(n)),
+                     EscapeHtml(FormatBytes(static_cast<double>(n.memory_bytes))), EscapeHtml(n.os),
+                     EscapeHtml(n.kernel), EscapeHtml(Gpus(n)), EscapeHtml(Version(n, "driver")));
+  }
+  o += "</table>\n";
+  bool any_gpu = false;
+  for (const auto& n : r.inventory) any_gpu |= !n.gpus.empty();
+  if (any_gpu) {
+    o += "<table id=\"inventory-gpus\"><tr><th>host</th><th>GPU</th><th>name</th><th>UUID</th><th>PCI bus id</th>"
+         "<th>serial</th></tr>\n";
+    for (const auto& n : r.inventory) {
+      for (const auto& g : n.gpus) {
+        o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+                         EscapeHtml(n.hostname), g.index, EscapeHtml(g.name), EscapeHtml(g.uuid),
+                         EscapeHtml(g.pci_bus_id), EscapeHtml(g.serial));
+      }
+    }
+    o += "</table>\n";
+  }
+  o += "</body></html>\n";
   return o;
 }
 
@@ -466,8 +803,61 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
              {"value", CT::kFloat64, "", "measured (units column)"},
              {"units", CT::kString, "", "FLOP/s, B/s or 1"},
              {"nameplate", CT::kFloat64, "", "what the datasheet promises for the same units (0: unknown)"},
-             {"description", CT::kString, "", "how it is obtained"}});
-  for (const auto& f : r.summary) sum.AddRow({f.section, f.name, f.value, f.units, f.nameplate, f.description});
+             {"description", CT::kString, "", "how it is obtained"},
+             {"over", CT::kString, "", "passing nodes, all nodes, or empty (not a sum over nodes)"}});
+  for (const auto& f : r.summary) sum.AddRow({f.section, f.name, f.value, f.units, f.nameplate, f.description, f.over});
+  Table prov("validate_provenance", "what makes the report evidence: when, which tool, which suite, which command",
+             {{"key", CT::kString, "",
+               "started_utc, finished_utc, tool_version, git_revision, build_type, "
+               "command_line, suite, suite_file, suite_sha256, effective_suite_sha256, host"},
+              {"value", CT::kString, "", "its value (times ISO 8601, UTC)"}});
+  const Provenance& p = r.provenance;
+  for (const auto& [k, v] :
+       std::vector<std::pair<std::string, std::string>>{{"started_utc", p.started_utc},
+                                                        {"finished_utc", p.finished_utc},
+                                                        {"tool_version", p.tool_version},
+                                                        {"git_revision", p.git_revision},
+                                                        {"build_type", p.build_type},
+                                                        {"command_line", p.command_line},
+                                                        {"suite", r.suite.name},
+                                                        {"suite_file", r.suite.file},
+                                                        {"suite_sha256", r.suite.file_sha256},
+                                                        {"effective_suite_sha256", r.suite.yaml_sha256},
+                                                        {"host", p.host},
+                                                        {"control_plane", r.backend}}) {
+    prov.AddRow({k, v});
+  }
+  Table inv("validate_inventory", "one row per host: what the node is",
+            {{"host", CT::kString, "", "host name"},
+             {"cpu_model", CT::kString, "", "CPU model"},
+             {"cpu_sockets", CT::kInt64, "1", "sockets"},
+             {"cpu_cores", CT::kInt64, "1", "physical cores"},
+             {"cpu_threads", CT::kInt64, "1", "logical CPUs online"},
+             {"memory", CT::kInt64, "B", "memory (MemTotal)"},
+             {"os", CT::kString, "", "operating system"},
+             {"kernel", CT::kString, "", "kernel (uname)"},
+             {"gpus", CT::kInt64, "1", "GPUs seen"},
+             {"gpu_note", CT::kString, "", "why no GPU is seen"},
+             {"versions", CT::kString, "", "driver and library versions, key=value;..."}});
+  Table invg("validate_inventory_gpus", "one row per GPU of each host",
+             {{"host", CT::kString, "", "host name"},
+              {"index", CT::kInt64, "1", "index on the host"},
+              {"name", CT::kString, "", "driver's device name"},
+              {"uuid", CT::kString, "", "GPU UUID"},
+              {"pci_bus_id", CT::kString, "", "PCI bus id"},
+              {"serial", CT::kString, "", "board serial"},
+              {"memory", CT::kInt64, "B", "device memory"},
+              {"compute_capability", CT::kString, "", "major.minor"}});
+  for (const auto& n : r.inventory) {
+    std::string versions;
+    for (const auto& [k, v] : n.versions) versions += (versions.empty() ? "" : ";") + k + "=" + v;
+    inv.AddRow({n.hostname, n.cpu_model, int64_t{n.cpu_sockets}, int64_t{n.cpu_cores}, int64_t{n.cpu_threads},
+                n.memory_bytes, n.os, n.kernel, static_cast<int64_t>(n.gpus.size()), n.gpu_note, versions});
+    for (const auto& g : n.gpus) {
+      invg.AddRow({n.hostname, int64_t{g.index}, g.name, g.uuid, g.pci_bus_id, g.serial, g.memory_bytes,
+                   fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor)});
+    }
+  }
   Table status("validate_status", "the run's verdict",
                {{"status", CT::kString, "", "OK, WARN, CRITICAL or UNKNOWN"},
                 {"exit_code", CT::kInt64, "1", "0, 1, 2 or 3"},
@@ -478,7 +868,7 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
                 {"nodes_total", CT::kInt64, "1", ""}});
   status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
                  int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
-  return {status, verd, meas, ranks, nodes, devs, vers, sum};
+  return {status, verd, meas, ranks, nodes, devs, vers, sum, prov, inv, invg};
 }
 
 }  // namespace cb::acc

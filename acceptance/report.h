@@ -17,6 +17,32 @@
 
 namespace cb::acc {
 
+// A node that failed (verdict FAIL), once per host: what --drain-cmd is run
+// for and what the Slurm drain line names. `reason` is short and plain
+// ("clusterbench: host-cpu: gemm-fp64 slow; stream-triad wrong-results").
+struct FailedNode {
+  std::string node, host;
+  std::string reason;
+};
+std::vector<FailedNode> FailedNodes(const ValidationReport& report);
+
+// `scontrol update nodename=HOST state=drain reason="REASON"` (double quotes
+// and backslashes in the reason are dropped: Slurm has no escape for them).
+std::string SlurmDrainLine(const FailedNode& node);
+
+// POSIX shell single-quoting: 'it'\''s' for it's; safe for any bytes.
+std::string ShellQuote(const std::string& s);
+
+// --drain-cmd: replaces {host}, {node} and {reason} in `command` by the failed
+// node's values, each shell-quoted, so a host name or reason cannot inject
+// shell syntax. Other text is kept as written.
+std::string ExpandDrainCommand(const std::string& command, const FailedNode& node);
+
+// The one-line verdict every format shows: "CRITICAL: 3 of 4 nodes pass, 3 of
+// 4 devices pass; FAIL: node n7 (host h7)" (at most 10 nodes named per
+// verdict, then "and N more").
+std::string Headline(const ValidationReport& report);
+
 // {"verdict", "status", "exit_code", "partial", "suite", "ranks": [{"rank", "host", "node", "device",
 //  "verdict", "reasons"}], "nodes": [{"node", "host", "ranks", "verdict", "reasons"}],
 //  "checks": [...units...], "summary": {"compute_scale": [...], "memory": [...],

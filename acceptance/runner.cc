@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/stats.h"
+#include "core/table.h"
 #include "kernels/host_gemm.h"
 #include "kernels/host_stream.h"
 
@@ -317,7 +318,21 @@ void Runner::Identify() {
                         kFieldSep, d.serial, kRecordSep);
   }
   std::vector<std::string> all = GatherStrings(comm_, mine);
+  // Inventory: one per host, from its first rank (others send nothing).
+  const bool first_on_host = local_index_[static_cast<size_t>(comm_.rank())] == 0;
+  std::vector<std::string> inv = GatherStrings(comm_, first_on_host ? NodeInfoToJson(o_.node_info).dump() : "");
   if (comm_.rank() != 0) return;
+  for (const auto& text : inv) {
+    if (text.empty()) continue;
+    try {
+      rep_.inventory.push_back(NodeInfoFromJson(nlohmann::json::parse(text)));
+    } catch (const nlohmann::json::exception&) {
+      NodeInfo bad;
+      bad.hostname = "?";
+      bad.gpu_note = "inventory unreadable";
+      rep_.inventory.push_back(bad);
+    }
+  }
   for (int r = 0; r < n; ++r) {
     RankResult rr;
     rr.rank = r;
@@ -661,6 +676,7 @@ ValidationReport Runner::Run() {
   timeout_s_ = o_.timeout_s > 0 ? o_.timeout_s : 60 + 20 * suite_.time_budget_s;
   rep_.suite = suite_;
   rep_.backend = comm_.backend();
+  rep_.provenance = o_.provenance;
   Identify();
   for (const auto& c : suite_.checks) planned_total_ += Planned(c);
   // The progress watchdog: a rank that stops during a check (inside a
@@ -681,6 +697,7 @@ ValidationReport Runner::Run() {
     so_far.vanished = kind == Kept::kVanished;
     so_far.partial_reason = why + "; checks not run are SKIPPED";
     so_far.elapsed_s = Since(start_);
+    so_far.provenance.finished_utc = NowIso8601();
     RollUp(&so_far);
     if (o_.on_stall) o_.on_stall(so_far, why);
   };
@@ -739,6 +756,7 @@ ValidationReport Runner::Run() {
   if (stop_)
     rep_.partial_reason = fmt::format("interrupted by signal {}; checks not run are SKIPPED", InterruptSignal());
   rep_.elapsed_s = Since(start_);
+  rep_.provenance.finished_utc = NowIso8601();
   RollUp(&rep_);
   return rep_;
 }
@@ -748,9 +766,11 @@ ValidationReport Runner::Run() {
 void RollUp(ValidationReport* rep) {
   const Suite& suite = rep->suite;
   std::map<int, RankResult*> by_rank;
+  std::map<int, std::vector<Failure>> rank_failures;
   for (auto& r : rep->ranks) {
     r.verdict = Verdict::kSkipped;
     r.reasons.clear();
+    r.plain.clear();
     by_rank[r.rank] = &r;
   }
   // Devices: (node, device) pairs of node-local units.
@@ -770,8 +790,13 @@ void RollUp(ValidationReport* rep) {
       RankResult& rr = *it->second;
       rr.verdict = Worst(rr.verdict, u.verdict.verdict);
       if (u.verdict.verdict != Verdict::kPass && !u.verdict.reason.empty()) {
-        if (std::find(rr.reasons.begin(), rr.reasons.end(), u.verdict.reason) == rr.reasons.end())
+        if (std::find(rr.reasons.begin(), rr.reasons.end(), u.verdict.reason) == rr.reasons.end()) {
           rr.reasons.push_back(u.verdict.reason);
+          rr.plain.push_back(u.verdict.plain.empty() ? u.verdict.reason : u.verdict.plain);
+        }
+        auto& fs = rank_failures[r];
+        if (u.verdict.failure != Failure::kNone && std::find(fs.begin(), fs.end(), u.verdict.failure) == fs.end())
+          fs.push_back(u.verdict.failure);
       }
       if (!c.collective() && c.on_gpu && !u.device.empty() && u.device != "gpu") {
         rr.device += (rr.device.empty() ? "" : ";") + u.device;
@@ -806,6 +831,13 @@ void RollUp(ValidationReport* rep) {
       std::string line = fmt::format("rank {}: {}", r.rank, why);
       nr.reasons.push_back(line);
     }
+    for (const auto& why : r.plain) {
+      std::string line = fmt::format("rank {}: {}", r.rank, why);
+      nr.plain.push_back(line);
+    }
+    for (Failure f : rank_failures[r.rank]) {
+      if (std::find(nr.failures.begin(), nr.failures.end(), f) == nr.failures.end()) nr.failures.push_back(f);
+    }
   }
   rep->status = ClusterStatus(all);
   if (rep->partial && rep->status.exit_code == 0) rep->status = {"UNKNOWN", 3};
@@ -828,6 +860,10 @@ void RollUp(ValidationReport* rep) {
 
   // Summary figures.
   rep->summary.clear();
+  std::set<std::string> passing_nodes;
+  for (const auto& nr : rep->nodes) {
+    if (nr.verdict == Verdict::kPass) passing_nodes.insert(nr.node);
+  }
   for (size_t ci = 0; ci < suite.checks.size(); ++ci) {
     const Check& c = suite.checks[ci];
     std::vector<double> bests;
@@ -838,18 +874,47 @@ void RollUp(ValidationReport* rep) {
     double sum = 0;
     for (double b : bests) sum += b;
     const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+    // Over passing nodes: what the buyer gets once the failing nodes are
+    // taken out; over all nodes: what was measured, failing nodes included.
+    double sum_passing = 0;
+    int n_passing = 0;
+    for (const auto& u : rep->units) {
+      if (u.check != static_cast<int>(ci) || u.verdict.verdict == Verdict::kSkipped) continue;
+      if (passing_nodes.count(u.node)) {
+        sum_passing += u.verdict.value;
+        ++n_passing;
+      }
+    }
+    const std::string nodes_note = fmt::format("{} of {} node(s) pass", passing_nodes.size(), rep->nodes_total);
     if (c.benchmark == "gemm" || c.benchmark == "peak") {
+      const double spec = c.judge.spec.value_or(0);
       rep->summary.push_back(
-          {"compute scale", fmt::format("{} {} delivered ({})", c.benchmark, c.dtype, c.name), sum, units,
-           c.judge.spec ? *c.judge.spec * static_cast<double>(bests.size()) : 0,
-           fmt::format("sum over {} unit(s) of the measured {} (median of its rounds each); nameplate = "
-                       "spec x units",
-                       bests.size(), c.benchmark)});
+          {"compute scale", fmt::format("{} {} delivered by passing nodes ({})", c.benchmark, c.dtype, c.name),
+           sum_passing, units, spec * n_passing,
+           fmt::format("sum over the {} unit(s) on passing nodes ({}) of the measured {} (median of its rounds "
+                       "each); nameplate = spec x those units",
+                       n_passing, nodes_note, c.benchmark),
+           "passing nodes"});
+      rep->summary.push_back(
+          {"compute scale", fmt::format("{} {} delivered by all nodes ({})", c.benchmark, c.dtype, c.name), sum, units,
+           spec * static_cast<double>(bests.size()),
+           fmt::format("sum over all {} unit(s) measured, failing nodes included; nameplate = spec x units",
+                       bests.size()),
+           "all nodes"});
     } else if (c.benchmark == "stream" || c.benchmark == "copy") {
       rep->summary.push_back({"memory", fmt::format("{} median per unit ({})", c.benchmark, c.name), Median(bests),
                               units, c.judge.spec.value_or(0),
-                              fmt::format("median over {} unit(s); aggregate {}", bests.size(),
-                                          FormatQuantity(sum, Dimension::kBandwidth))});
+                              fmt::format("median over {} unit(s); aggregate {} over all nodes", bests.size(),
+                                          FormatQuantity(sum, Dimension::kBandwidth)),
+                              ""});
+      rep->summary.push_back({"memory", fmt::format("{} aggregate over passing nodes ({})", c.benchmark, c.name),
+                              sum_passing, units, c.judge.spec.value_or(0) * n_passing,
+                              fmt::format("sum over the {} unit(s) on passing nodes ({})", n_passing, nodes_note),
+                              "passing nodes"});
+      rep->summary.push_back({"memory", fmt::format("{} aggregate over all nodes ({})", c.benchmark, c.name), sum,
+                              units, c.judge.spec.value_or(0) * static_cast<double>(bests.size()),
+                              fmt::format("sum over all {} unit(s), failing nodes included", bests.size()),
+                              "all nodes"});
     } else {
       std::set<std::string> hosts;
       for (const auto& r : rep->ranks) hosts.insert(r.host);
@@ -862,16 +927,18 @@ void RollUp(ValidationReport* rep) {
            fmt::format("{} {} bus bandwidth, slowest group ({})", kind, c.benchmark, c.name),
            *std::min_element(bests.begin(), bests.end()), units, 0,
            fmt::format("{} at {}; {} group(s), median {}", c.benchmark, FormatBytes(static_cast<double>(c.bytes)),
-                       bests.size(), FormatQuantity(Median(bests), Dimension::kBandwidth))});
+                       bests.size(), FormatQuantity(Median(bests), Dimension::kBandwidth)),
+           ""});
     }
   }
   rep->summary.push_back({"availability", "devices passing", static_cast<double>(rep->devices_passing), "1",
                           static_cast<double>(rep->devices_total),
                           fmt::format("devices (GPUs, or a host's CPU) with every check PASS, of those judged; {} "
                                       "with warnings",
-                                      devices_warn)});
+                                      devices_warn),
+                          ""});
   rep->summary.push_back({"availability", "nodes passing", static_cast<double>(rep->nodes_passing), "1",
-                          static_cast<double>(rep->nodes_total), "nodes whose every rank passes, of those judged"});
+                          static_cast<double>(rep->nodes_total), "nodes whose every rank passes, of those judged", ""});
 }
 
 ValidationReport RunSuite(coll::Communicator& comm, const Suite& suite, const RunOptions& options) {

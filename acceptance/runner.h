@@ -29,10 +29,20 @@
 #include "acceptance/verdict.h"
 #include "collectives/backend.h"
 #include "collectives/communicator.h"
+#include "core/node_info.h"
 
 namespace cb::acc {
 
 enum class NodeMode { kAuto, kHost, kRank };
+
+// What makes a report evidence: when, with what tool, from which suite, by
+// which command (filled by the caller; the runner adds the end time).
+struct Provenance {
+  std::string started_utc, finished_utc;  // ISO 8601, UTC
+  std::string tool_version, git_revision, build_type;
+  std::string command_line;
+  std::string host;  // rank 0's
+};
 
 struct RunOptions {
   int slow_rank = -1;  // --inject slow:R:F: rank R's measured figures drop to (1 - F)
@@ -51,6 +61,10 @@ struct RunOptions {
   // Host facts of this rank: CPU model, versions (collected by the caller).
   std::string cpu_model;
   std::map<std::string, std::string> versions;
+  // This rank's host inventory (core/node_info.h, with the backends' GPUs);
+  // the first rank of each host sends it to rank 0.
+  NodeInfo node_info;
+  Provenance provenance;
   // Rank 0: one line per phase (check), with the time left.
   std::function<void(const std::string&)> progress;
   // Rank 0, from the progress watchdog's thread when a rank stops responding
@@ -89,6 +103,7 @@ struct RankResult {
   std::map<std::string, std::string> versions;
   Verdict verdict = Verdict::kSkipped;
   std::vector<std::string> reasons;  // every non-PASS unit verdict touching the rank
+  std::vector<std::string> plain;    // the same in plain words (UnitVerdict::plain)
 };
 
 struct NodeResult {
@@ -96,6 +111,8 @@ struct NodeResult {
   std::vector<int> ranks;
   Verdict verdict = Verdict::kSkipped;
   std::vector<std::string> reasons;
+  std::vector<std::string> plain;  // in plain words, one per reason
+  std::vector<Failure> failures;   // the classes of its non-PASS units, each once (next steps)
 };
 
 // Cluster figures in the sections buyers use.
@@ -106,6 +123,7 @@ struct SummaryFigure {
   std::string units;        // SI
   double nameplate = 0;     // 0 when unknown
   std::string description;  // how it is obtained
+  std::string over;         // "passing nodes", "all nodes", or "" (not a sum over nodes)
 };
 
 struct ValidationReport {
@@ -126,6 +144,9 @@ struct ValidationReport {
   int devices_total = 0, devices_passing = 0;
   int nodes_total = 0, nodes_passing = 0;
   std::string backend;  // of the control plane
+  Provenance provenance;
+  // One per host, in the order of the hosts' first ranks.
+  std::vector<NodeInfo> inventory;
 };
 
 // Runs the suite on this rank. The report is complete on rank 0 only (other

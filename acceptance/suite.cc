@@ -10,6 +10,7 @@
 #include "collectives/op.h"
 #include "core/error.h"
 #include "core/gpu_match.h"
+#include "core/sha256.h"
 
 namespace cb::acc {
 
@@ -68,6 +69,8 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
   s.file = doc.source_file();
   s.time_budget_s = doc.GetDouble("time_budget", 10);
   s.yaml = doc.ToYaml();
+  s.file_sha256 = s.file.empty() ? "" : Sha256OfFile(s.file);
+  s.yaml_sha256 = Sha256Hex(s.yaml);
   const ConfigNode* gpu = doc.Find("gpu");
   if (gpu) {
     s.has_gpu = true;

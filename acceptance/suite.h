@@ -57,6 +57,11 @@ struct Suite {
   std::vector<std::string> gpu_match;  // substrings of the driver's device name
   std::vector<Check> checks;
   std::string yaml;  // effective document, for the evidence file
+  // SHA-256 of the suite file's bytes (what `sha256sum FILE` prints; empty
+  // when the document has no readable file) and of the effective document
+  // (differs from the file's when --set changed it).
+  std::string file_sha256;
+  std::string yaml_sha256;
 };
 
 // Builds a Suite from a loaded suite document. Throws ConfigError naming

@@ -74,6 +74,66 @@ struct Bound {
 
 }  // namespace
 
+namespace {
+
+constexpr FailureAdvice kFailureAdvice[] = {
+    {Failure::kNone, "none", "passed", ""},
+    {Failure::kSlow, "slow", "slower than required",
+     "Rerun the node's checks alone with more repeats (--set checks.N.repeats=3, or --set checks.N.rounds=3) to rule "
+     "out noise; on a GPU check clocks, power and throttling with `nvidia-smi -q -d PERFORMANCE,POWER,CLOCK`; on a "
+     "host check the CPU governor and thermal throttling (`cpupower frequency-info`, "
+     "/sys/devices/system/cpu/cpu*/thermal_throttle) and that nothing else runs on it."},
+    {Failure::kWrong, "wrong-results", "wrong results (correctness, not speed)",
+     "Suspect memory: read `nvidia-smi -q -d ECC,ROW_REMAPPER,PAGE_RETIREMENT` and the kernel log for Xid errors "
+     "(`dmesg | grep -i xid`), run `dcgmi diag -r 3` on the GPU, or `edac-util -v` / memtester on a host; drain the "
+     "node until a rerun passes."},
+    {Failure::kNotMeasured, "not-measured", "not measured",
+     "Check that the hardware is seen (`nvidia-smi -L`, `lspci`), that this build has the backend (`clusterbench "
+     "info`), that the job places ranks as the suite expects (one per GPU), and rerun."},
+    {Failure::kGpuCount, "gpu-count", "GPUs missing",
+     "A GPU is not seen: compare `nvidia-smi -L` with `lspci | grep -i nvidia`, look for 'fallen off the bus' (Xid 79) "
+     "in `dmesg`; reseat or replace the GPU or its riser."},
+    {Failure::kGpuErrors, "gpu-errors", "GPU memory errors",
+     "Read `nvidia-smi -q -d ECC,ROW_REMAPPER,PAGE_RETIREMENT`; uncorrectable errors need a GPU reset (`nvidia-smi "
+     "-r`) and a rerun, and an RMA if they come back; run `dcgmi diag -r 3`."},
+    {Failure::kThrottle, "throttle", "clocks throttled",
+     "`nvidia-smi -q -d PERFORMANCE` names the throttle reason (HW slowdown, thermal, power brake); check cooling, "
+     "fans, inlet temperature and power caps (`nvidia-smi -q -d POWER`); on a host, "
+     "/sys/devices/system/cpu/cpu*/thermal_throttle and the BMC's sensor log."},
+    {Failure::kPcie, "pcie", "PCIe link degraded",
+     "The link trained narrower or slower than it can: compare LnkSta with LnkCap in `lspci -vv -s BUS`; reseat the "
+     "card or riser, check the slot's BIOS settings; a GPU link that drops speed only when idle is power saving "
+     "(recheck under load)."},
+    {Failure::kNic, "nic", "network port down or slow",
+     "Check the port with `ibstat` / `ibv_devinfo` (InfiniBand) or `ethtool IFACE` (Ethernet): state, rate, cable "
+     "and switch port; a port at a lower rate than expected usually has a bad cable or transceiver."},
+    {Failure::kHost, "host", "host smaller than expected",
+     "Compare `nproc`, `lscpu` and `free -g` with the order: offline CPUs (/sys/devices/system/cpu/online), a missing "
+     "DIMM (`dmidecode -t memory`, `edac-util`), or a BIOS setting (SMT, memory mode)."},
+};
+
+std::string Percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
+
+// The bound in words: what the unit was held against.
+std::string BoundWords(const std::string& kind) {
+  if (kind == "absolute") return "the suite's minimum";
+  if (kind == "spec") return "the suite's share of the datasheet figure";
+  if (kind == "relative") return "what its peers deliver";
+  if (kind == "outlier") return "the fleet's typical value";
+  return "the expected value";
+}
+
+}  // namespace
+
+const char* FailureName(Failure f) { return AdviceFor(f).name; }
+
+const FailureAdvice& AdviceFor(Failure f) {
+  for (const auto& a : kFailureAdvice) {
+    if (a.failure == f) return a;
+  }
+  return kFailureAdvice[0];
+}
+
 std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitData>& units) {
   const Thresholds& t = check.thresholds;
   const Dimension d = check.dimension;
@@ -99,6 +159,8 @@ std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitDat
     if (!u.skipped.empty() || u.values.empty()) {
       v.verdict = Verdict::kSkipped;
       v.reason = fmt::format("{}: skipped: {}", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
+      v.plain = fmt::format("{}: not measured ({})", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
+      v.failure = Failure::kNotMeasured;
       continue;
     }
     v.rounds = static_cast<int>(u.values.size());
@@ -107,6 +169,11 @@ std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitDat
       v.verdict = Verdict::kFail;
       v.reason = fmt::format("{}: wrong results: {} of {} checked elements failed verification", check.name, u.wrong,
                              u.checked);
+      v.plain = fmt::format(
+          "{}: WRONG RESULTS: the computation gave {} wrong value(s) of {} checked; a correctness "
+          "failure whatever its speed",
+          check.name, u.wrong, u.checked);
+      v.failure = Failure::kWrong;
       continue;
     }
     std::vector<Bound> bounds;
@@ -170,6 +237,10 @@ std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitDat
     }
     v.reason = fmt::format("{}: measured {} (median) < expected {}; {} of {} measurement(s) missed [{}]: {}",
                            check.name, Q(v.value, d), Q(v.expected, d), v.missed_rounds, v.rounds, values, why);
+    v.plain = fmt::format("{}: too slow: {} below {} ({} where {} was needed)", check.name,
+                          Percent(v.expected > 0 ? std::max(0.0, 1 - v.value / v.expected) : 0), BoundWords(v.bound),
+                          Q(v.value, d), Q(v.expected, d));
+    v.failure = Failure::kSlow;
   }
   return out;
 }

@@ -90,6 +90,29 @@ struct CheckSpec {
   Severity severity = Severity::kCritical;
 };
 
+// Why a unit did not pass, as a class a reader can act on. Each has a plain
+// description and a next step in one table (verdict.cc kFailureAdvice).
+enum class Failure {
+  kNone = 0,
+  kSlow,         // measured below a bound
+  kWrong,        // a verification failed: correctness, not speed
+  kNotMeasured,  // SKIPPED: no device, no backend, interrupted, ...
+  kGpuCount,     // health: fewer GPUs than expected
+  kGpuErrors,    // health: ECC errors or retired pages
+  kThrottle,     // health: clocks throttled (GPU reasons, CPU thermal counts)
+  kPcie,         // health: a PCIe link trained below its maximum or the suite's minimum
+  kNic,          // health: a NIC port down, slow, or missing
+  kHost,         // health: CPU count or memory below the suite's minimum
+};
+const char* FailureName(Failure f);  // slow, wrong-results, not-measured, gpu-count, ...
+struct FailureAdvice {
+  Failure failure;
+  const char* name;       // FailureName
+  const char* title;      // "slower than required"
+  const char* next_step;  // what to do, with the commands
+};
+const FailureAdvice& AdviceFor(Failure f);
+
 struct UnitVerdict {
   Verdict verdict = Verdict::kSkipped;
   double value = 0;     // the median of its rounds
@@ -98,6 +121,9 @@ struct UnitVerdict {
   int rounds = 0, missed_rounds = 0;
   bool needs_more = false;  // the latest round missed, fewer than `repeats` so far: measure again
   std::string reason;       // why (FAIL, WARN, SKIPPED); a note for a PASS with low rounds; else empty
+  // Not PASS: the reason in plain words (the statistics stay in `reason`), and its class.
+  std::string plain;
+  Failure failure = Failure::kNone;
 };
 
 // Judges every unit of one check (see the header comment). Deterministic.

@@ -26,6 +26,8 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/node_info.h"
+#include "core/table.h"
+#include "core/version.h"
 #include "kernels/host_gemm.h"
 #include "store/hdf5_store.h"
 
@@ -176,10 +178,19 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   }
   NodeInfo info = CollectHostInfo();
   for (const auto& fill : ctx.backends.node_info) fill(info);
+  info.versions["clusterbench"] = fmt::format("{} ({})", kVersion, kGitRevision);
+  info.versions["blas"] = BlasInfo();
+  info.versions["hdf5"] = Hdf5LibraryVersion();
   ro.cpu_model = info.cpu_model;
   ro.versions = info.versions;
-  ro.versions["blas"] = BlasInfo();
-  ro.versions["hdf5"] = Hdf5LibraryVersion();
+  ro.node_info = info;
+  if (info.gpus.empty() && info.gpu_note.empty()) ro.node_info.gpu_note = "CUDA backend not built";
+  ro.provenance.started_utc = NowIso8601();
+  ro.provenance.tool_version = kVersion;
+  ro.provenance.git_revision = kGitRevision;
+  ro.provenance.build_type = kBuildType;
+  ro.provenance.command_line = ctx.command_line;
+  ro.provenance.host = info.hostname;
   if (!info.gpu_note.empty() && !ro.device_kernels) ro.why_no_devices += "; " + info.gpu_note;
 
   std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);

@@ -3,6 +3,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -104,6 +105,52 @@ nlohmann::json NodeInfoToJson(const NodeInfo& info) {
           {"gpus", gpus},
           {"gpu_note", info.gpu_note},
           {"versions", info.versions}};
+}
+
+NodeInfo NodeInfoFromJson(const nlohmann::json& j) {
+  NodeInfo info;
+  info.hostname = j.value("hostname", "");
+  info.os = j.value("os", "");
+  info.kernel = j.value("kernel", "");
+  if (auto c = j.find("cpu"); c != j.end() && c->is_object()) {
+    info.cpu_model = c->value("model", "");
+    info.cpu_sockets = c->value("sockets", 0);
+    info.cpu_cores = c->value("cores", 0);
+    info.cpu_threads = c->value("threads", 0);
+  }
+  info.memory_bytes = j.value("memory_bytes", int64_t{0});
+  info.gpu_note = j.value("gpu_note", "");
+  if (auto v = j.find("versions"); v != j.end() && v->is_object()) {
+    for (const auto& [k, x] : v->items()) {
+      if (x.is_string()) info.versions[k] = x.get<std::string>();
+    }
+  }
+  if (auto gs = j.find("gpus"); gs != j.end() && gs->is_array()) {
+    for (const auto& g : *gs) {
+      GpuInfo gi;
+      gi.index = g.value("index", 0);
+      gi.name = g.value("name", "");
+      gi.uuid = g.value("uuid", "");
+      gi.pci_bus_id = g.value("pci_bus_id", "");
+      gi.serial = g.value("serial", "");
+      const std::string cc = g.value("compute_capability", "0.0");
+      if (auto dot = cc.find('.'); dot != std::string::npos) {
+        gi.compute_capability_major = std::atoi(cc.substr(0, dot).c_str());
+        gi.compute_capability_minor = std::atoi(cc.substr(dot + 1).c_str());
+      }
+      gi.sm_count = g.value("sm_count", 0);
+      gi.memory_bytes = g.value("memory_bytes", int64_t{0});
+      gi.l2_cache_bytes = g.value("l2_cache_bytes", int64_t{0});
+      gi.sm_clock_max_hz = g.value("sm_clock_max_hz", 0.0);
+      gi.memory_clock_max_hz = g.value("memory_clock_max_hz", 0.0);
+      gi.sm_clock_hz = g.value("sm_clock_hz", 0.0);
+      gi.temperature_c = g.value("temperature_c", -1.0);
+      gi.power_w = g.value("power_w", -1.0);
+      gi.power_limit_w = g.value("power_limit_w", -1.0);
+      info.gpus.push_back(gi);
+    }
+  }
+  return info;
 }
 
 std::string FormatNodeInfo(const NodeInfo& info) {

@@ -54,6 +54,9 @@ NodeInfo CollectHostInfo();
 std::string HostName();
 
 nlohmann::json NodeInfoToJson(const NodeInfo& info);
+// The inverse of NodeInfoToJson (missing keys keep their defaults): how a
+// rank's inventory travels to rank 0 (validate's evidence).
+NodeInfo NodeInfoFromJson(const nlohmann::json& j);
 std::string FormatNodeInfo(const NodeInfo& info);
 
 }  // namespace cb

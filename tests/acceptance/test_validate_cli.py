@@ -118,6 +118,56 @@ def test_reports_and_prometheus(tmp_path):
             assert name_labels.endswith("}") and "{" in name_labels
 
 
+# Issue 17, part 2: every report is evidence: when, which tool and revision, which suite (and its SHA-256),
+# which command, and what each node is; the banner names the failing node; reasons in plain words with the
+# statistics folded; a next step per failure class; delivered totals over passing nodes and over all; the
+# Slurm drain line. The old reports had none of these.
+def test_reports_are_evidence(tmp_path):
+    import hashlib
+    import re
+    h5 = tmp_path / "e.h5"
+    p = validate("--suite", HOST, *TOLERANT, "--backend", "loopback", "--ranks", "3", "--inject", "slow:1:0.8",
+                 "--format", "json", "-o", h5, "--report", tmp_path / "r.html", "--report", tmp_path / "r.md", "-q")
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    digest = hashlib.sha256(open(HOST, "rb").read()).hexdigest()
+    prov = j["provenance"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", prov["started_utc"])
+    assert prov["finished_utc"] >= prov["started_utc"]
+    assert prov["tool_version"] and prov["git_revision"] and "validate" in prov["command_line"]
+    assert j["suite"]["sha256"] == digest == prov["suite_sha256"]
+    (inv,) = j["inventory"]  # three loopback ranks, one host
+    assert inv["hostname"] == j["ranks"][0]["host"] and inv["memory_bytes"] > 0 and inv["cpu"]["threads"] >= 1
+    assert inv["os"] and inv["kernel"]
+    host = j["ranks"][0]["host"]
+    assert j["banner"].endswith(f"FAIL: node {host}:1 (host {host})"), j["banner"]
+    assert [n["node"] for n in j["failing_nodes"]] == [f"{host}:1"]
+    slow = [c for c in j["checks"] if c["verdict"] == "FAIL"]
+    assert slow and all(c["plain"].startswith(c["check"] + ": too slow: ") and c["failure"] == "slow" for c in slow)
+    assert [s["failure"] for s in j["next_steps"]] == ["slow"] and "--set checks.N.repeats" in j["next_steps"][0]["next_step"]
+    compute = {f["over"]: f["value"] for f in j["summary"]["compute_scale"]}
+    assert 0 < compute["passing nodes"] < compute["all nodes"]
+    assert j["slurm_drain"] == [f'scontrol update nodename={host} state=drain reason="clusterbench: host-cpu: '
+                                f'gemm-fp64 slow; stream-triad slow"']
+    md = (tmp_path / "r.md").read_text()
+    for needle in ("## Provenance", digest, "## Inventory", "## Reasons", "      details: ", "## Next steps",
+                   "## Drain (Slurm)", f"FAIL: node {host}:1 (host {host})", "delivered by passing nodes",
+                   "delivered by all nodes"):
+        assert needle in md, needle
+    html = (tmp_path / "r.html").read_text()
+    for needle in ('id="banner"', 'id="provenance"', 'id="inventory"', 'id="failing-nodes"', 'id="next-steps"',
+                   'id="slurm-drain"', "<details><summary>details</summary>", digest):
+        assert needle in html, needle
+    import h5py
+    with h5py.File(h5, "r") as f:
+        (run,) = list(f["runs"])
+        g = f["runs"][run]
+        prov_rows = {r["key"].decode(): r["value"].decode() for r in g["validate_provenance"][()]}
+        assert prov_rows["suite_sha256"] == digest and prov_rows["git_revision"] == prov["git_revision"]
+        inv_rows = g["validate_inventory"][()]
+        assert len(inv_rows) == 1 and inv_rows[0]["memory"] > 0
+
+
 def chromium():
     for name in ("chromium", "chromium-browser", "google-chrome", "headless_shell"):
         if shutil.which(name):
@@ -136,6 +186,13 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
                         f"--screenshot={shot}", "--window-size=1000,1400", f"file://{tmp_path / 'r.html'}"],
                        capture_output=True, text=True, timeout=120)
     assert shot.exists(), r.stderr
+    # The page as the browser parsed it: the named parts of an evidence report exist (issue 17, part 2).
+    dom = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
+                          f"file://{tmp_path / 'r.html'}"], capture_output=True, text=True, timeout=120).stdout
+    for element in ('id="banner"', 'id="provenance"', 'id="inventory"', 'id="failing-nodes"', 'id="next-steps"',
+                    'id="slurm-drain"', 'id="nodes"', "<details>", "<summary>details</summary>"):
+        assert element in dom, element
+    assert "FAIL: node " in dom and "suite file SHA-256" in dom
     # PNG: width and height from the IHDR chunk; count distinct colours in the
     # raw data as a crude non-blank test (a blank page compresses to a few hundred bytes).
     data = shot.read_bytes()

@@ -1,0 +1,152 @@
+// Evidence-grade reports (issue 17, part 2): the suite's fingerprint, the
+// banner that names failing nodes, plain reasons with a next step, delivered
+// totals over passing nodes, and the drain hook's quoting.
+#include <gtest/gtest.h>
+
+#include "acceptance/report.h"
+#include "acceptance/runner.h"
+#include "acceptance/suite.h"
+#include "core/config.h"
+#include "core/sha256.h"
+
+namespace cb::acc {
+namespace {
+
+// FIPS 180-4 examples (NIST CSVP "SHA256ShortMsg"/"LongMsg" and the two
+// classic vectors), including the 55/56/64-byte padding edges.
+TEST(Sha256, KnownVectors) {
+  EXPECT_EQ(Sha256Hex(""), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(Sha256Hex("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq"),
+            "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+  EXPECT_EQ(Sha256Hex(std::string(1000000, 'a')), "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+  // 55 bytes fit one padded block, 56 need two.
+  EXPECT_EQ(Sha256Hex(std::string(55, 'a')), "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318");
+  EXPECT_EQ(Sha256Hex(std::string(56, 'a')), "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a");
+  EXPECT_EQ(Sha256Hex(std::string(64, 'a')), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb");
+}
+
+// A suite loaded from a file carries its file's digest (what sha256sum prints).
+TEST(Sha256, SuiteCarriesItsFileDigest) {
+  ConfigLoader loader({std::string(CB_SOURCE_DIR) + "/configs"});
+  Suite s = LoadSuite(loader, "host-cpu");
+  EXPECT_EQ(s.file_sha256, Sha256OfFile(s.file));
+  EXPECT_EQ(s.file_sha256.size(), 64u);
+  EXPECT_EQ(s.yaml_sha256, Sha256Hex(s.yaml));
+}
+
+// Four nodes; n2 is slow on gemm, n3 has wrong results. RollUp alone (no
+// measurement): the banner names both, totals over passing nodes leave them out.
+ValidationReport FourNodes() {
+  ValidationReport r;
+  r.suite.name = "host-cpu";
+  Check c;
+  c.name = "gemm-fp64";
+  c.benchmark = "gemm";
+  c.dtype = "fp64";
+  c.scope = Scope::kNode;
+  c.judge.name = c.name;
+  c.judge.dimension = Dimension::kFlopRate;
+  r.suite.checks.push_back(c);
+  std::vector<UnitData> data;
+  for (int i = 0; i < 4; ++i) {
+    RankResult rr;
+    rr.rank = i;
+    rr.host = "h" + std::to_string(i);
+    rr.node = "n" + std::to_string(i);
+    r.ranks.push_back(rr);
+    UnitData d;
+    d.label = rr.node;
+    d.values = {i == 2 ? 5.0 : 10.0};
+    d.checked = 100;
+    d.wrong = i == 3 ? 1 : 0;
+    data.push_back(d);
+  }
+  std::vector<UnitVerdict> v = Judge(c.judge, data);
+  for (int i = 0; i < 4; ++i) {
+    UnitResult u;
+    u.check = 0;
+    u.ranks = {i};
+    u.host = "h" + std::to_string(i);
+    u.node = "n" + std::to_string(i);
+    u.label = u.node;
+    u.data = data[static_cast<size_t>(i)];
+    u.verdict = v[static_cast<size_t>(i)];
+    r.units.push_back(u);
+  }
+  RollUp(&r);
+  return r;
+}
+
+TEST(Report, BannerNamesTheFailingNodes) {
+  ValidationReport r = FourNodes();
+  EXPECT_EQ(Headline(r),
+            "CRITICAL: 2 of 4 nodes pass, 2 of 4 devices pass; FAIL: node n2 (host h2), node n3 (host h3)");
+  nlohmann::json j = ReportToJson(r);
+  EXPECT_EQ(j["banner"], Headline(r));
+  ASSERT_EQ(j["failing_nodes"].size(), 2u);
+  EXPECT_EQ(j["failing_nodes"][0]["node"], "n2");
+  EXPECT_EQ(j["failing_nodes"][1]["failures"][0], "wrong-results");
+  EXPECT_NE(ReportMarkdown(r).find("FAIL: node n2 (host h2), node n3 (host h3)"), std::string::npos);
+  EXPECT_NE(ReportHtml(r).find("FAIL: node n2 (host h2), node n3 (host h3)"), std::string::npos);
+  EXPECT_NE(FormatReportText(r).find("FAIL: node n2 (host h2), node n3 (host h3)"), std::string::npos);
+}
+
+// Plain words first: "too slow: 47% below ..." (the highest bound is the fleet
+// outlier floor: median 10, MAD 0, so 10 - 5% x 10 = 9.5; 5 is 47% below it) and
+// "WRONG RESULTS"; the statistics stay in reason.
+TEST(Report, ReasonsInPlainWordsWithANextStepPerClass) {
+  ValidationReport r = FourNodes();
+  const UnitVerdict& slow = r.units[2].verdict;
+  EXPECT_EQ(slow.failure, Failure::kSlow);
+  EXPECT_EQ(slow.plain,
+            "gemm-fp64: too slow: 47% below the fleet's typical value (5 FLOP/s where 9.5 FLOP/s was needed)");
+  EXPECT_NE(slow.reason.find("within 10% of the best"), std::string::npos);
+  EXPECT_EQ(r.units[3].verdict.failure, Failure::kWrong);
+  EXPECT_NE(r.units[3].verdict.plain.find("WRONG RESULTS"), std::string::npos);
+  nlohmann::json j = ReportToJson(r);
+  ASSERT_EQ(j["next_steps"].size(), 2u);
+  EXPECT_EQ(j["next_steps"][0]["failure"], "slow");
+  EXPECT_NE(j["next_steps"][0]["next_step"].get<std::string>().find("nvidia-smi -q -d PERFORMANCE"), std::string::npos);
+  EXPECT_EQ(j["next_steps"][1]["failure"], "wrong-results");
+  EXPECT_EQ(j["next_steps"][1]["nodes"], nlohmann::json::array({"n3"}));
+  const std::string html = ReportHtml(r);
+  EXPECT_NE(html.find("<details><summary>details</summary>"), std::string::npos);
+  EXPECT_NE(html.find("id=\"next-steps\""), std::string::npos);
+  const std::string md = ReportMarkdown(r);
+  EXPECT_NE(md.find("\n      details: rank 2: gemm-fp64: measured"), std::string::npos);
+  // Every class has a title and a next step in the one table.
+  for (Failure f : {Failure::kSlow, Failure::kWrong, Failure::kNotMeasured, Failure::kGpuCount, Failure::kGpuErrors,
+                    Failure::kThrottle, Failure::kPcie, Failure::kNic, Failure::kHost}) {
+    EXPECT_EQ(AdviceFor(f).failure, f);
+    EXPECT_GT(std::string(AdviceFor(f).next_step).size(), 20u);
+  }
+}
+
+// Delivered: passing nodes n0 + n1 = 20 FLOP/s; all nodes 10 + 10 + 5 + 10 = 35.
+TEST(Report, DeliveredOverPassingNodesAndOverAll) {
+  ValidationReport r = FourNodes();
+  double passing = -1, all = -1;
+  for (const auto& f : r.summary) {
+    if (f.over == "passing nodes") passing = f.value;
+    if (f.over == "all nodes") all = f.value;
+  }
+  EXPECT_DOUBLE_EQ(passing, 20);
+  EXPECT_DOUBLE_EQ(all, 35);
+}
+
+TEST(Drain, SlurmLineAndShellQuotedHook) {
+  ValidationReport r = FourNodes();
+  auto failed = FailedNodes(r);
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(SlurmDrainLine(failed[0]),
+            "scontrol update nodename=h2 state=drain reason=\"clusterbench: host-cpu: gemm-fp64 slow\"");
+  EXPECT_EQ(failed[1].reason, "clusterbench: host-cpu: gemm-fp64 wrong-results");
+  FailedNode evil{"n", "h; rm -rf /", "it's \"bad\""};
+  EXPECT_EQ(ExpandDrainCommand("drain {host} {reason} {other}", evil),
+            "drain 'h; rm -rf /' 'it'\\''s \"bad\"' {other}");
+  EXPECT_EQ(SlurmDrainLine(evil), "scontrol update nodename=h; rm -rf / state=drain reason=\"it's bad\"");
+}
+
+}  // namespace
+}  // namespace cb::acc
