@@ -35,6 +35,7 @@
 #include "kernels/host_gemm.h"
 #include "kernels/host_stream.h"
 #include "kernels/model_shapes.h"
+#include "kernels/progress.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -797,60 +798,12 @@ std::optional<int64_t> ParseBytes(const std::string& text) {
 
 // ------------------------------------------------------------ runs
 
-// A line per finished step on a terminal (or with -v): what it was, how long
-// it took, and about how long the rest will take. A step's time is predicted
-// from the rate its dtype last measured: max(budget, two calls), since the
-// harness makes at least a warm-up and a timed call and otherwise stops near
-// the budget; STREAM is four kernels of a budget each.
-class HostProgress {
- public:
-  HostProgress(const Logger& log, const std::vector<std::string>& dtypes, const std::vector<GemmShape>& shapes,
-               bool stream, double budget_s)
-      : log_(log), dtypes_(dtypes), shapes_(shapes), stream_(stream), budget_s_(budget_s) {
-    on_ =
-        log.verbosity() == Verbosity::kVerbose || (log.verbosity() == Verbosity::kNormal && isatty(STDERR_FILENO) == 1);
-    total_ = static_cast<int>(dtypes.size() * shapes.size()) + (stream ? 1 : 0);
-  }
-  // After GEMM step `index` (dtype-major order) measured `rate` FLOP/s.
-  void GemmDone(size_t index, const GemmShape& s, const std::string& dtype, double rate, double took_s) {
-    if (rate > 0) rate_[dtype] = last_rate_ = rate;
-    Say(static_cast<int>(index) + 1, fmt::format("gemm {} {}x{}x{}", dtype, s.m, s.n, s.k), took_s);
-  }
-  void StreamDone(double took_s) { Say(total_, "STREAM", took_s); }
-
- private:
-  double GemmSeconds(size_t index) const {
-    const std::string& d = dtypes_[index / shapes_.size()];
-    auto it = rate_.find(d);
-    const double rate = it != rate_.end() ? it->second : last_rate_;
-    const double call = rate > 0 ? shapes_[index % shapes_.size()].flops() / rate : 0;
-    return std::max(budget_s_, 2 * call);
-  }
-  void Say(int done, const std::string& what, double took_s) {
-    elapsed_ += took_s;
-    if (!on_) return;
-    double left = 0;
-    const size_t gemm_steps = dtypes_.size() * shapes_.size();
-    for (size_t i = static_cast<size_t>(std::min<int>(done, static_cast<int>(gemm_steps))); i < gemm_steps; ++i) {
-      left += GemmSeconds(i);
-    }
-    if (stream_ && done < total_) left += 4 * budget_s_;
-    log_.Info("[{}/{}] {} done in {}; elapsed {}, {}", done, total_, what, FormatQuantity(took_s, Dimension::kTime),
-              FormatQuantity(elapsed_, Dimension::kTime),
-              done == total_ ? std::string("finished")
-                             : fmt::format("about {} left", FormatQuantity(left, Dimension::kTime)));
-  }
-
-  const Logger& log_;
-  const std::vector<std::string>& dtypes_;
-  const std::vector<GemmShape>& shapes_;
-  bool stream_;
-  double budget_s_;
-  bool on_ = false;
-  int total_ = 0;
-  double elapsed_ = 0, last_rate_ = 0;
-  std::map<std::string, double> rate_;
-};
+// A line per finished step (kernels/progress.h) on a terminal, or with -v;
+// none with -q or through a pipe.
+bool ShowProgress(const Logger& log) {
+  return log.verbosity() == Verbosity::kVerbose ||
+         (log.verbosity() == Verbosity::kNormal && isatty(STDERR_FILENO) == 1);
+}
 
 double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -858,8 +811,10 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
 
 void RunHost(const KernelsOptions& o, const Plan& plan, const std::vector<std::string>& dtypes,
              const std::vector<GemmShape>& shapes, int64_t bytes, const MeasureOptions& mo, Logger& log, Results* res) {
-  const std::vector<std::string> gemm_dtypes = plan.gemm ? dtypes : std::vector<std::string>{};
-  HostProgress progress(log, gemm_dtypes, shapes, plan.stream, mo.time_budget_s);
+  // STREAM is one step of four kernels, a budget each.
+  StepProgress progress(plan.gemm ? dtypes : std::vector<std::string>{}, plan.gemm ? shapes : std::vector<GemmShape>{},
+                        plan.stream ? 1 : 0, 4 * mo.time_budget_s, mo.time_budget_s);
+  const bool show = ShowProgress(log);
   if (plan.gemm) {
     log.Info("host GEMM through {}", BlasInfo());
     size_t step = 0;
@@ -869,7 +824,8 @@ void RunHost(const KernelsOptions& o, const Plan& plan, const std::vector<std::s
         const auto t0 = std::chrono::steady_clock::now();
         GemmResult g = RunHostGemm(d, s.m, s.n, s.k, mo);
         if (g.measurement.samples_s.empty()) return;
-        progress.GemmDone(step++, s, d, g.flop_rate, SecondsSince(t0));
+        const std::string line = progress.GemmDone(step++, g.flop_rate, SecondsSince(t0));
+        if (show) log.Info("{}", line);
         GemmRow row;
         row.threads = g.threads;
         row.r.dtype = g.dtype;
@@ -892,7 +848,8 @@ void RunHost(const KernelsOptions& o, const Plan& plan, const std::vector<std::s
       res->stream.push_back({Where{}, r.kernel, r.array_bytes, r.bytes_moved, int64_t{r.threads}, r.measurement,
                              r.bandwidth_Bps, r.wrong});
     }
-    if (!Interrupted()) progress.StreamDone(SecondsSince(t0));
+    const std::string line = progress.TailDone("STREAM", SecondsSince(t0));
+    if (show && !Interrupted()) log.Info("{}", line);
   }
 }
 
@@ -927,11 +884,20 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const Plan& plan, const
     log.Info("GPU {}: {} ({}), CC {}.{}, {} SMs, {}; spec {}", g, d.id.name, d.id.pci_bus_id, d.id.cc_major,
              d.id.cc_minor, d.id.sm_count, FormatBytes(static_cast<double>(d.id.memory_bytes)),
              d.at.spec ? d.at.spec->id : "none");
+    // Per GPU: its GEMMs, then peak and memory (several kernels, about four budgets each).
+    StepProgress progress(plan.gemm ? dtypes : std::vector<std::string>{},
+                          plan.gemm ? shapes : std::vector<GemmShape>{}, (plan.peak ? 1 : 0) + (plan.stream ? 1 : 0),
+                          4 * mo.time_budget_s, mo.time_budget_s);
+    const bool show = ShowProgress(log);
+    size_t step = 0;
     if (plan.gemm) {
       for (const auto& dt : dtypes) {
         for (const auto& s : shapes) {
           if (Interrupted()) break;
+          const auto t0 = std::chrono::steady_clock::now();
           GemmRow row{where[g], gpu.Gemm(g, dt, s, go), 0};
+          const std::string line = progress.GemmDone(step++, row.r.flop_rate, SecondsSince(t0));
+          if (show) log.Info("GPU {}: {}", g, line);
           if (!row.r.skipped.empty()) {
             log.Warn("GPU {} {} {} {}x{}x{}: skipped: {}", g, dt, s.name, s.m, s.n, s.k, row.r.skipped);
           } else {
@@ -944,14 +910,20 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const Plan& plan, const
       }
     }
     if (plan.peak && !Interrupted()) {
+      const auto t0 = std::chrono::steady_clock::now();
       for (auto& r : gpu.Peak(g, mo)) res->peak.push_back({where[g], std::move(r)});
+      const std::string line = progress.TailDone("peak", SecondsSince(t0));
+      if (show && !Interrupted()) log.Info("GPU {}: {}", g, line);
     }
     if (plan.stream && !Interrupted()) {
       log.Info("GPU {} memory: {} per array", g, FormatBytes(static_cast<double>(memory_bytes)));
+      const auto t0 = std::chrono::steady_clock::now();
       for (auto& r : gpu.Memory(g, memory_bytes, mo)) {
         res->stream.push_back(
             {where[g], r.kernel, r.array_bytes, r.bytes_moved, r.threads, r.measurement, r.bandwidth_Bps, r.wrong});
       }
+      const std::string line = progress.TailDone("memory", SecondsSince(t0));
+      if (show && !Interrupted()) log.Info("GPU {}: {}", g, line);
     }
     d.after = gpu.Conditions(g);
   }
