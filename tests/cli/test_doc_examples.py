@@ -10,7 +10,8 @@ An example is skipped only when this machine cannot run it, and the reason is pr
 needs a CUDA GPU or NCCL, Slurm or a cluster's hosts file, mpirun (absent, or a build without MPI),
 installs packages or builds the project, needs several nodes, or uses a file that a skipped example
 writes. Everything
-else must exit 0 and must not say DOES NOT FIT (the flagship examples fit in memory).
+else must exit 0 and must not say DOES NOT FIT (the flagship examples fit in memory), and the
+figures its comment quotes (a step time, a range) must be what it prints.
 """
 import os
 import re
@@ -93,6 +94,29 @@ def WithoutComment(text):
     return re.sub(r"(^|\s)#.*$", "", text)
 
 
+# Figures an example's comment promises, and where the output says them: each claimed number must
+# equal the printed one rounded to the claim's decimals (a README that quotes an old step time or
+# range fails here, not in a reader's hands).
+CLAIMS = [
+    (r"layout: (\d+\.\d+) s \(paper", r"step time\s+(\d+\.\d+) s"),
+    (r"range (\d+\.\d+)\.\.\d+\.\d+ s", r"expected range\s+(\d+\.\d+) s \.\."),
+    (r"range \d+\.\d+\.\.(\d+\.\d+) s", r"expected range\s+\d+\.\d+ s \.\. (\d+\.\d+) s"),
+]
+
+
+def CheckClaims(text, stdout):
+    comment = text[len(WithoutComment(text)):]
+    for claim, printed in CLAIMS:
+        c = re.search(claim, comment)
+        if not c:
+            continue
+        p = re.search(printed, stdout)
+        assert p, f"the comment claims '{c.group(0)}' but the output has no '{printed}'"
+        decimals = len(c.group(1).split(".")[1])
+        assert float(c.group(1)) == round(float(p.group(1)), decimals), \
+            f"the comment claims {c.group(1)} ({c.group(0)}), the output says {p.group(1)}"
+
+
 def SkipReason(text, kind, cb_bin, unavailable):
     if kind == "sh":
         text = WithoutComment(text)
@@ -129,3 +153,5 @@ def test_doc_example(doc, line, kind, text, cb_bin, workspaces):
     assert p.returncode == 0, where
     assert "DOES NOT FIT" not in p.stdout and '"fits_in_memory": false' not in p.stdout, where
     assert "internal error" not in p.stderr, where
+    if kind == "sh":
+        CheckClaims(text, p.stdout)
