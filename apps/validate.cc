@@ -4,10 +4,12 @@
 // checked, or validate itself could not run: bad suite, bad flag, unwritable
 // output), 130 interrupted (evidence kept, report marked partial), 6 watchdog.
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <any>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -47,6 +49,7 @@ struct ValidateOptions {
   std::string backend = "auto";
   int ranks = 1;
   double timeout = 0;
+  std::string drain_cmd;
 };
 
 void ParseInjections(const std::vector<std::string>& injects, acc::RunOptions* ro) {
@@ -120,6 +123,39 @@ void CheckReportPaths(const ValidateOptions& o) {
   CheckOutputWritable(o.out.output);
 }
 
+struct DrainRun {
+  std::string host, command;
+  int exit_status = 0;  // the shell's status; 128 + N when signal N ended it; -1 when it could not start
+};
+
+// --drain-cmd: runs the command once per failed host ({host}, {node} and
+// {reason} shell-quoted, acceptance/report.h ExpandDrainCommand) through
+// /bin/sh, in turn, and says each exit status on stderr.
+std::vector<DrainRun> RunDrainHooks(const std::string& command, const acc::ValidationReport& rep) {
+  std::vector<DrainRun> runs;
+  if (command.empty()) return runs;
+  for (const auto& node : acc::FailedNodes(rep)) {
+    DrainRun run{node.host, acc::ExpandDrainCommand(command, node)};
+    std::fflush(nullptr);
+    const int st = std::system(run.command.c_str());
+    run.exit_status = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+    std::fprintf(stderr, "validate: drain %s: %s -> exit %d\n", node.host.c_str(), run.command.c_str(),
+                 run.exit_status);
+    std::fflush(stderr);
+    runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+Table DrainTable(const std::vector<DrainRun>& runs) {
+  Table t("validate_drain", "the --drain-cmd hook: one row per failed host",
+          {{"host", ColumnType::kString, "", "failed host"},
+           {"command", ColumnType::kString, "", "the command run (substitutions shell-quoted)"},
+           {"exit_status", ColumnType::kInt64, "1", "its exit status (128 + N: signal N; -1: could not run)"}});
+  for (const auto& r : runs) t.AddRow({r.host, r.command, int64_t{r.exit_status}});
+  return t;
+}
+
 // `failed`: a watchdog or a vanished rank ended the job (run marked failed).
 void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::ValidationReport& rep, Hdf5Writer* writer,
                   bool failed = false) {
@@ -138,8 +174,12 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
       WriteFileAtomically((fs::path(o.prometheus) / name).string(), text);
     }
   }
+  // The drain hook, once per failed host, after the reports are on disk; a
+  // partial run judged too little to drain anyone.
+  const std::vector<DrainRun> drains = rep.partial ? std::vector<DrainRun>{} : RunDrainHooks(o.drain_cmd, rep);
   if (writer) {
     for (const auto& t : acc::EvidenceTables(rep)) writer->WriteTable(t);
+    if (!drains.empty()) writer->WriteTable(DrainTable(drains));
     writer->EndRun(failed        ? RunStatus::kFailed
                    : rep.partial ? RunStatus::kInterrupted
                                  : RunStatus::kComplete,
@@ -276,6 +316,10 @@ void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--timeout", o->timeout,
                   "watchdog per phase in seconds (default: 60 + 20 x the suite's time budget; at most a week)")
       ->check(Bounded(0, 604800));
+  cmd->add_option("--drain-cmd", o->drain_cmd,
+                  "rank 0, after the reports are written: run this shell command once per failed host, with {host}, "
+                  "{node} and {reason} replaced (shell-quoted), e.g. 'scontrol update nodename={host} state=drain "
+                  "reason={reason}'; each exit status is said on stderr and kept in the evidence (validate_drain)");
   AddOverrideOption(cmd, &o->sets);
   *action = [o, &ctx]() {
     try {

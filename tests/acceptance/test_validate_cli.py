@@ -127,9 +127,15 @@ def test_reports_are_evidence(tmp_path):
     import re
     h5 = tmp_path / "e.h5"
     p = validate("--suite", HOST, *TOLERANT, "--backend", "loopback", "--ranks", "3", "--inject", "slow:1:0.8",
-                 "--format", "json", "-o", h5, "--report", tmp_path / "r.html", "--report", tmp_path / "r.md", "-q")
+                 "--format", "json", "-o", h5, "--report", tmp_path / "r.html", "--report", tmp_path / "r.md", "-q",
+                 "--drain-cmd", f"test -s {tmp_path / 'r.html'} && printf '%s|%s\\n' {{host}} {{reason}} >> "
+                 f"{tmp_path / 'drained'}; exit 3")
     assert p.returncode == 2, p.stdout + p.stderr
     j = json.loads(p.stdout)
+    # --drain-cmd: run once for the failed host, after the report exists, with its exit status said.
+    host = j["ranks"][0]["host"]
+    assert (tmp_path / "drained").read_text() == f"{host}|clusterbench: host-cpu: gemm-fp64 slow; stream-triad slow\n"
+    assert f"validate: drain {host}: " in p.stderr and "-> exit 3" in p.stderr, p.stderr
     digest = hashlib.sha256(open(HOST, "rb").read()).hexdigest()
     prov = j["provenance"]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", prov["started_utc"])
@@ -166,6 +172,8 @@ def test_reports_are_evidence(tmp_path):
         assert prov_rows["suite_sha256"] == digest and prov_rows["git_revision"] == prov["git_revision"]
         inv_rows = g["validate_inventory"][()]
         assert len(inv_rows) == 1 and inv_rows[0]["memory"] > 0
+        (drain,) = g["validate_drain"][()]
+        assert drain["host"].decode() == host and drain["exit_status"] == 3
 
 
 def chromium():
