@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "core/collective_op.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/gpu_match.h"
@@ -115,10 +116,8 @@ int64_t Profile::LargestRanks() const {
 }
 
 double BusFactor(const std::string& op, int64_t n) {
-  const double d = static_cast<double>(n);
-  if (op == "all_reduce") return 2 * (d - 1) / d;
-  if (op == "all_gather" || op == "reduce_scatter" || op == "alltoall") return (d - 1) / d;
-  return 1;  // broadcast, reduce, sendrecv
+  const auto kind = FindCollectiveOp(op);
+  return kind ? CollectiveBusFactor(*kind, static_cast<double>(n)) : 1;  // unknown: busbw = algbw
 }
 
 namespace {

@@ -13,43 +13,12 @@ std::unique_ptr<Communicator> Communicator::Split(int, int) {
   throw UsageError(fmt::format("the {} backend cannot split the job into groups (--split)", backend()));
 }
 
-const char* Name(OpKind op) {
-  switch (op) {
-    case OpKind::kAllReduce:
-      return "all_reduce";
-    case OpKind::kAllGather:
-      return "all_gather";
-    case OpKind::kReduceScatter:
-      return "reduce_scatter";
-    case OpKind::kBroadcast:
-      return "broadcast";
-    case OpKind::kReduce:
-      return "reduce";
-    case OpKind::kAllToAll:
-      return "alltoall";
-    case OpKind::kSendRecv:
-      return "sendrecv";
-  }
-  return "?";
-}
+const char* Name(OpKind op) { return CollectiveOpName(op); }
 
-std::vector<OpKind> AllOps() {
-  return {OpKind::kAllReduce, OpKind::kAllGather, OpKind::kReduceScatter, OpKind::kBroadcast,
-          OpKind::kReduce,    OpKind::kAllToAll,  OpKind::kSendRecv};
-}
+std::vector<OpKind> AllOps() { return AllCollectiveOps(); }
 
 OpKind ParseOp(const std::string& s) {
-  std::string k;
-  for (char c : s) {
-    if (c != '_' && c != '-') k += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  for (OpKind op : AllOps()) {
-    std::string n;
-    for (const char* p = Name(op); *p; ++p) {
-      if (*p != '_') n += *p;
-    }
-    if (k == n) return op;
-  }
+  if (auto op = FindCollectiveOp(s)) return *op;
   throw UsageError(
       fmt::format("--op {}: unknown operation (all_reduce, all_gather, reduce_scatter, broadcast, "
                   "reduce, alltoall, sendrecv, p2p, all)",
@@ -61,22 +30,7 @@ bool IsReduction(OpKind op) {
 }
 bool HasRoot(OpKind op) { return op == OpKind::kBroadcast || op == OpKind::kReduce; }
 
-double BusBandwidthFactor(OpKind op, int nranks) {
-  const double n = nranks;
-  switch (op) {
-    case OpKind::kAllReduce:
-      return 2 * (n - 1) / n;
-    case OpKind::kAllGather:
-    case OpKind::kReduceScatter:
-    case OpKind::kAllToAll:
-      return (n - 1) / n;
-    case OpKind::kBroadcast:
-    case OpKind::kReduce:
-    case OpKind::kSendRecv:
-      return 1;
-  }
-  return 1;
-}
+double BusBandwidthFactor(OpKind op, int nranks) { return CollectiveBusFactor(op, nranks); }
 
 size_t AlignSize(OpKind op, size_t size_bytes, DataType t, int nranks) {
   size_t unit = SizeOf(t);

@@ -20,10 +20,13 @@
 #include <vector>
 
 #include "collectives/datatype.h"
+#include "core/collective_op.h"
 
 namespace cb::coll {
 
-enum class OpKind { kAllReduce, kAllGather, kReduceScatter, kBroadcast, kReduce, kAllToAll, kSendRecv };
+// The catalogue is core's (core/collective_op.h), shared with the simulator
+// and calibration.
+using OpKind = cb::CollectiveOp;
 
 const char* Name(OpKind op);           // all_reduce, all_gather, ...
 OpKind ParseOp(const std::string& s);  // also allreduce, all-reduce, alltoall; throws UsageError

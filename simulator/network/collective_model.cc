@@ -36,7 +36,7 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
   const bool inside = g.per_domain >= g.size;
   switch (op) {
     case Collective::kAllReduce: {
-      double ring = 2 * (n - 1) / n * bytes / bw + AllReduceLatency(g, f);
+      double ring = CollectiveBusFactor(op, n) * bytes / bw + AllReduceLatency(g, f);
       if (inside && f.sharp_bandwidth > 0) return std::min(ring, bytes / f.sharp_bandwidth + 2 * f.up_latency);
       return ring;
     }
@@ -44,7 +44,10 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
     case Collective::kReduceScatter:
       // NCCL runs all-gather and reduce-scatter as rings only (its tree and
       // CollNet algorithms serve all-reduce): n - 1 steps of latency.
-      return (n - 1) / n * bytes / bw + RingLatency(g, f) / 2;
+    case Collective::kBroadcast:
+    case Collective::kReduce:
+      // A pipelined ring too: every byte crosses each link once (bus factor 1).
+      return CollectiveBusFactor(op, n) * bytes / bw + RingLatency(g, f) / 2;
     case Collective::kAllToAll:
       return AllToAllTime(bytes, g, f, 1.0);
     case Collective::kSendRecv:

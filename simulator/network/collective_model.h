@@ -33,6 +33,8 @@
 
 #include <cstdint>
 
+#include "core/collective_op.h"
+
 namespace cb::sim {
 
 struct FabricTiers {
@@ -49,7 +51,8 @@ struct Group {
   int64_t per_domain = 1;  // k: members sharing one scale-up domain
 };
 
-enum class Collective { kAllReduce, kAllGather, kReduceScatter, kAllToAll, kSendRecv };
+// The catalogue and bus factors are core's (core/collective_op.h).
+using Collective = cb::CollectiveOp;
 
 double CollectiveTime(Collective op, double bytes, const Group& g, const FabricTiers& f);
 // All-to-all whose traffic leaving the scale-up domain is scaled by
