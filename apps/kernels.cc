@@ -108,7 +108,7 @@ struct Where {
   std::string device = "host";  // "host" or the GPU's name
   int gpu = -1;
   std::string uuid, pci_bus_id, serial;
-  std::optional<GpuSpec> spec;
+  std::optional<GpuDatasheet> spec;
 };
 
 struct GemmRow {
@@ -866,7 +866,7 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const Plan& plan, const
     d.at.uuid = d.id.uuid;
     d.at.pci_bus_id = d.id.pci_bus_id;
     d.at.serial = d.id.serial;
-    d.at.spec = FindGpuSpec(d.id.name, loader, &d.spec_note);
+    d.at.spec = FindGpuDatasheet(d.id.name, loader, &d.spec_note);
     if (!d.at.spec) log.Warn("GPU {}: {}", g, d.spec_note);
     where[g] = d.at;
     res->devices.push_back(std::move(d));
@@ -1094,7 +1094,7 @@ std::vector<RankOutcome> Collect(const Job& job, RankOutcome mine) {
   const std::vector<std::string> texts = coll::GatherText(*job.comm, mine_bytes);
   if (job.rank != 0) return all;
   ConfigLoader loader;
-  std::map<std::string, std::pair<std::optional<GpuSpec>, std::string>> specs;  // by device name
+  std::map<std::string, std::pair<std::optional<GpuDatasheet>, std::string>> specs;  // by device name
   for (size_t r = 0; r < texts.size(); ++r) {
     RankOutcome o;
     try {
@@ -1110,7 +1110,7 @@ std::vector<RankOutcome> Collect(const Job& job, RankOutcome mine) {
       auto it = specs.find(at.device);
       if (it == specs.end()) {
         std::string note;
-        auto spec = FindGpuSpec(at.device, loader, &note);
+        auto spec = FindGpuDatasheet(at.device, loader, &note);
         it = specs.emplace(at.device, std::make_pair(spec, note)).first;
       }
       at.spec = it->second.first;

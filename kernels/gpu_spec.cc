@@ -1,25 +1,23 @@
 #include "kernels/gpu_spec.h"
 
-#include <algorithm>
-#include <cctype>
 #include <limits>
 
-#include <fmt/format.h>
-#include <fmt/ranges.h>
+#include "core/gpu_match.h"
 
 namespace cb {
 
-double GpuSpec::Peak(const std::string& key) const {
+double GpuDatasheet::Peak(const std::string& key) const {
   auto it = peak.find(key);
   return it == peak.end() ? 0 : it->second;
 }
 
-std::optional<GpuSpec> FindGpuSpec(const std::string& device_name, const ConfigLoader& loader, std::string* note) {
+std::optional<GpuDatasheet> FindGpuDatasheet(const std::string& device_name, const ConfigLoader& loader,
+                                             std::string* note) {
   std::string id;
   const std::optional<ConfigNode> found = FindGpuDocument(device_name, loader, note, &id);
   if (!found) return std::nullopt;
   const ConfigNode& doc = *found;
-  GpuSpec s;
+  GpuDatasheet s;
   s.id = id;
   s.name = doc.GetString("name", id);
   if (const ConfigNode* p = doc.Find("peak"); p && p->kind() == ConfigNode::Kind::kObject) {

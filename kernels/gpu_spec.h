@@ -7,18 +7,18 @@
 #ifndef CLUSTERBENCH_KERNELS_GPU_SPEC_H_
 #define CLUSTERBENCH_KERNELS_GPU_SPEC_H_
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "core/config.h"
-#include "core/gpu_match.h"
 
 namespace cb {
 
-struct GpuSpec {
+// The figures of a GPU's datasheet that pct_of_peak needs (the simulator's
+// GPU model is sim::GpuSpec, simulator/compute/gpu_perf.h).
+struct GpuDatasheet {
   std::string id;                      // document name (file stem): "h200-sxm"
   std::string name;                    // display name: "H200 SXM 141GB"
   std::map<std::string, double> peak;  // peak.* in FLOP/s: fp64, fp64_tensor, fp32, tf32, bf16, fp16, fp8
@@ -31,7 +31,8 @@ struct GpuSpec {
 };
 
 // Loads every gpu document the loader can see and matches `device_name`.
-std::optional<GpuSpec> FindGpuSpec(const std::string& device_name, const ConfigLoader& loader, std::string* note);
+std::optional<GpuDatasheet> FindGpuDatasheet(const std::string& device_name, const ConfigLoader& loader,
+                                             std::string* note);
 
 // value / peak as a percentage; NaN when peak <= 0 (unknown).
 double PercentOf(double value, double peak);

@@ -167,7 +167,7 @@ TEST_F(KernelsGpu, MemoryKernelsAreExactAndCountedAsStream) {
   const std::map<std::string, int64_t> arrays = {{"read", 1}, {"write", 1}, {"copy", 2}, {"triad", 3}};
   ConfigLoader loader;
   std::string note;
-  auto spec = FindGpuSpec(id_.name, loader, &note);
+  auto spec = FindGpuDatasheet(id_.name, loader, &note);
   for (const auto& r : results) {
     SCOPED_TRACE(r.kernel);
     ASSERT_TRUE(arrays.count(r.kernel));

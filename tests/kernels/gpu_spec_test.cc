@@ -1,6 +1,7 @@
 // Scenario: each GPU a driver names is matched to its datasheet in
 // configs/gpus by the documents' `match:` substrings, longest match winning.
 #include "kernels/gpu_spec.h"
+#include "core/gpu_match.h"
 
 #include <gtest/gtest.h>
 
@@ -27,24 +28,24 @@ TEST(MatchGpuName, NoMatchAndTiesGiveANote) {
   EXPECT_NE(note.find("matches no configs/gpus document"), std::string::npos) << note;
 }
 
-TEST(FindGpuSpec, ShippedConfigsMatchTheDriverNames) {
+TEST(FindGpuDatasheet, ShippedConfigsMatchTheDriverNames) {
   ConfigLoader loader;
   std::string note;
-  auto h200 = FindGpuSpec("NVIDIA H200", loader, &note);
+  auto h200 = FindGpuDatasheet("NVIDIA H200", loader, &note);
   ASSERT_TRUE(h200) << note;
   EXPECT_EQ(h200->id, "h200-sxm");
   EXPECT_DOUBLE_EQ(h200->Peak("bf16"), 989e12);
   EXPECT_DOUBLE_EQ(h200->memory_bandwidth, 4800e9);
-  auto h100 = FindGpuSpec("NVIDIA H100 80GB HBM3", loader, &note);
+  auto h100 = FindGpuDatasheet("NVIDIA H100 80GB HBM3", loader, &note);
   ASSERT_TRUE(h100) << note;
   EXPECT_EQ(h100->id, "h100-sxm");
   EXPECT_DOUBLE_EQ(h100->Peak("fp64_tensor"), 67e12);
   EXPECT_EQ(h100->Peak("int8"), 0);  // not in the document
-  auto gb200 = FindGpuSpec("NVIDIA GB200", loader, &note);
+  auto gb200 = FindGpuDatasheet("NVIDIA GB200", loader, &note);
   ASSERT_TRUE(gb200) << note;
   EXPECT_EQ(gb200->id, "gb200");
   note.clear();
-  EXPECT_FALSE(FindGpuSpec("NVIDIA GeForce RTX 4090", loader, &note));
+  EXPECT_FALSE(FindGpuDatasheet("NVIDIA GeForce RTX 4090", loader, &note));
   EXPECT_NE(note.find("RTX 4090"), std::string::npos) << note;
 }
 
