@@ -353,7 +353,7 @@ std::string FormatReportText(const ValidationReport& r) {
   for (const auto& u : r.units) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
     const Dimension d = c.judge.dimension;
-    bool skipped = u.verdict.verdict == Verdict::kSkipped;
+    bool skipped = u.verdict.verdict == Verdict::kSkipped || c.is_health();
     o += fmt::format("{:<18} {:<34} {:>14} {:>14} {:>9}  {}\n", c.name, u.label, skipped ? "-" : Q(u.verdict.value, d),
                      u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", VerdictName(u.verdict.verdict),
                      u.verdict.reason);
@@ -480,7 +480,7 @@ std::string ReportMarkdown(const ValidationReport& r) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
     const Dimension d = c.judge.dimension;
     o += fmt::format("| {} | {} | {} | {} | {} | {} | {} |\n", EscapeMarkdown(c.name), EscapeMarkdown(u.label),
-                     u.verdict.verdict == Verdict::kSkipped ? "-" : Q(u.verdict.value, d),
+                     u.verdict.verdict == Verdict::kSkipped || c.is_health() ? "-" : Q(u.verdict.value, d),
                      u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", EscapeMarkdown(u.verdict.bound),
                      VerdictName(u.verdict.verdict), EscapeMarkdown(u.verdict.reason));
   }
@@ -569,6 +569,22 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
       if (u.check == static_cast<int>(ci)) us.push_back(&u);
     }
     if (us.empty()) continue;
+    if (c.is_health()) {
+      // Verdicts, not figures: a table of what each node's files said.
+      o += fmt::format(
+          "<h3>{} ({})</h3>\n<table class=\"health\"><tr><th>unit</th><th>verdict</th><th>found</th></tr>\n",
+          EscapeHtml(c.name), EscapeHtml(c.Describe()));
+      for (const UnitResult* u : us) {
+        const std::string found = u->verdict.plain.empty() ? u->verdict.reason : u->verdict.plain;
+        o += fmt::format("<tr><td>{}</td><td class=\"v-{}\">{}</td><td>{}{}</td></tr>\n", EscapeHtml(u->label),
+                         VerdictName(u->verdict.verdict), VerdictName(u->verdict.verdict), EscapeHtml(found),
+                         u->verdict.reason.empty() || found == u->verdict.reason
+                             ? ""
+                             : "<details><summary>details</summary>" + EscapeHtml(u->verdict.reason) + "</details>");
+      }
+      o += "</table>\n";
+      continue;
+    }
     // Axes, ticks and units from the one chart module (core/svg_chart.h); a
     // unit whose data was wrong shows that, not only a red bar.
     const Dimension d = c.judge.dimension;

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <thread>
 
+#include "acceptance/health.h"
 #include "collectives/harness.h"
 #include "collectives/interrupt_keeper.h"
 #include "core/error.h"
@@ -214,6 +215,7 @@ class Runner {
   void Identify();
   void RunLocalCheck(int index);
   void RunFabricCheck(int index);
+  void RunHealthCheck(int index);
   void SkipCheck(int index, const std::string& why);
   void Progress(int index, double took);
   double Planned(const Check& c) const;
@@ -256,6 +258,7 @@ MeasureOptions Runner::Options() const {
 
 double Runner::Planned(const Check& c) const {
   // Rough cost for the time-left estimate: budget x kernels x slots.
+  if (c.is_health()) return 0.2;
   if (c.collective()) return 1.0;
   int slots = 1;
   if (!c.on_gpu) {
@@ -529,6 +532,63 @@ void Runner::RunLocalCheck(int index) {
   }
 }
 
+// Passive health: each node's first rank reads its host (acceptance/health.h);
+// rank 0 makes one unit per node and aspect, judged as read (no rounds).
+void Runner::RunHealthCheck(int index) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const int me = comm_.rank();
+  bool first_of_node = true;
+  for (int r = 0; r < me; ++r) first_of_node &= node_of_[static_cast<size_t>(r)] != node_of_[static_cast<size_t>(me)];
+  std::string mine;
+  if (first_of_node) {
+    for (const auto& f : ProbeHealth(c.health)) {
+      mine += fmt::format("{}{}{}{}{}{}{}{}{}{}{}{}", f.aspect, kFieldSep, static_cast<int>(f.failure), kFieldSep,
+                          f.ok ? 1 : 0, kFieldSep, f.skipped, kFieldSep, f.plain, kFieldSep, f.details, kRecordSep);
+    }
+  }
+  std::vector<std::string> all = GatherStrings(comm_, mine);
+  if (me != 0) return;
+  for (int r = 0; r < comm_.size(); ++r) {
+    for (const auto& recd : Split(all[static_cast<size_t>(r)], kRecordSep)) {
+      auto f = Split(recd, kFieldSep);
+      if (f.size() < 5) continue;
+      f.resize(6);  // getline drops a trailing empty field (no details)
+      UnitResult u;
+      u.check = index;
+      u.host = comm_.ranks()[static_cast<size_t>(r)].host;
+      u.node = node_of_[static_cast<size_t>(r)];
+      u.device = f[0];
+      for (int q = 0; q < comm_.size(); ++q) {
+        if (node_of_[static_cast<size_t>(q)] == u.node) u.ranks.push_back(q);
+      }
+      u.label = fmt::format("node {} {}", u.node, f[0]);
+      u.data.label = u.label;
+      UnitVerdict& v = u.verdict;
+      v.rounds = 1;
+      if (!f[3].empty()) {
+        u.data.skipped = f[3];
+        v.verdict = Verdict::kSkipped;
+        v.reason = fmt::format("{}: {}: skipped: {}", c.name, f[0], f[3]);
+        v.plain = fmt::format("{}: {} not checked ({})", c.name, f[0], f[3]);
+        v.failure = Failure::kNotMeasured;
+      } else if (f[2] == "1") {
+        v.verdict = Verdict::kPass;
+        v.value = 1;
+        u.data.values = {1};
+      } else {
+        v.verdict = c.judge.severity == Severity::kCritical ? Verdict::kFail : Verdict::kWarn;
+        v.missed_rounds = 1;
+        v.bound = "health";
+        u.data.values = {0};
+        v.plain = fmt::format("{}: {}", c.name, f[4]);
+        v.reason = fmt::format("{}: {}: {}; read: {}", c.name, f[0], f[4], f[5]);
+        v.failure = static_cast<Failure>(std::atoi(f[1].c_str()));
+      }
+      rep_.units.push_back(std::move(u));
+    }
+  }
+}
+
 void Runner::RunFabricCheck(int index) {
   const Check& c = suite_.checks[static_cast<size_t>(index)];
   const int n = comm_.size();
@@ -734,7 +794,9 @@ ValidationReport Runner::Run() {
     }
     auto t0 = Clock::now();
     comm_.Progress(fmt::format("check '{}'", c.name));
-    if (c.collective()) {
+    if (c.is_health()) {
+      RunHealthCheck(idx);
+    } else if (c.collective()) {
       RunFabricCheck(idx);
     } else {
       RunLocalCheck(idx);
@@ -779,7 +841,7 @@ void RollUp(ValidationReport* rep) {
   for (const auto& u : rep->units) {
     all.push_back(u.verdict.verdict);
     const Check& c = suite.checks[static_cast<size_t>(u.check)];
-    if (!c.collective() && u.node != "*") {
+    if (!c.collective() && !c.is_health() && u.node != "*") {
       auto key = std::make_pair(u.node, u.device);
       auto it = devices.find(key);
       devices[key] = it == devices.end() ? u.verdict.verdict : Worst(it->second, u.verdict.verdict);
@@ -866,6 +928,7 @@ void RollUp(ValidationReport* rep) {
   }
   for (size_t ci = 0; ci < suite.checks.size(); ++ci) {
     const Check& c = suite.checks[ci];
+    if (c.is_health()) continue;  // verdicts only, no figure
     std::vector<double> bests;
     for (const auto& u : rep->units) {
       if (u.check == static_cast<int>(ci) && u.verdict.verdict != Verdict::kSkipped) bests.push_back(u.verdict.value);

@@ -27,7 +27,8 @@ const char* ScopeName(Scope s) {
 }
 
 bool Check::collective() const {
-  return benchmark != "gemm" && benchmark != "peak" && benchmark != "stream" && benchmark != "copy";
+  return benchmark != "gemm" && benchmark != "peak" && benchmark != "stream" && benchmark != "copy" &&
+         benchmark != "health";
 }
 
 std::string Check::Describe() const {
@@ -37,6 +38,7 @@ std::string Check::Describe() const {
   if (benchmark == "stream")
     return fmt::format("stream {}, {} arrays, {}", kernel, FormatBytes(double(bytes)), ScopeName(scope));
   if (benchmark == "copy") return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
+  if (benchmark == "health") return "passive health checks, node";
   return fmt::format("{} {}, {}{}", benchmark, FormatBytes(double(bytes)), ScopeName(scope),
                      split.empty() ? "" : " split " + split);
 }
@@ -129,7 +131,17 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
     ValidateThresholds(j, c.where);
 
     // Settings that must fit the benchmark.
-    if (c.collective()) {
+    if (c.is_health()) {
+      if (c.scope == Scope::kFabric) fail("health is read on each node: scope must be node");
+      c.scope = Scope::kNode;
+      c.on_gpu = false;
+      c.health = HealthSpecFromConfig(item);
+      if (c.health.empty()) {
+        fail(
+            "a health check needs at least one of expected_gpus, max_ecc_errors, gpu_throttle, min_cpus, "
+            "min_memory, max_cpu_throttle_events, pcie, nics");
+      }
+    } else if (c.collective()) {
       if (c.scope != Scope::kFabric) fail(fmt::format("{} is a collective: scope must be fabric", c.benchmark));
       if (c.bytes <= 0) fail("a collective needs bytes (the message size)");
       if (c.dtype.empty()) c.dtype = "float";

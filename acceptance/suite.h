@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "acceptance/health.h"
 #include "acceptance/verdict.h"
 #include "core/config.h"
 
@@ -41,6 +42,9 @@ struct Check {
   CheckSpec judge;              // name, dimension, thresholds, spec, repeats, severity
   std::string where;            // file:line:column of the check, for messages
   bool on_gpu = false;          // measured on the suite's GPU (the suite names one)
+  HealthSpec health;            // benchmark: health (acceptance/health.h)
+
+  bool is_health() const { return benchmark == "health"; }
 
   bool collective() const;
   std::string Describe() const;  // "stream triad, 64 MiB arrays, node"

@@ -3,6 +3,7 @@
 // totals over passing nodes, and the drain hook's quoting.
 #include <gtest/gtest.h>
 
+#include "acceptance/health.h"
 #include "acceptance/report.h"
 #include "acceptance/runner.h"
 #include "acceptance/suite.h"
@@ -146,6 +147,105 @@ TEST(Drain, SlurmLineAndShellQuotedHook) {
   EXPECT_EQ(ExpandDrainCommand("drain {host} {reason} {other}", evil),
             "drain 'h; rm -rf /' 'it'\\''s \"bad\"' {other}");
   EXPECT_EQ(SlurmDrainLine(evil), "scontrol update nodename=h; rm -rf / state=drain reason=\"it's bad\"");
+}
+
+}  // namespace
+}  // namespace cb::acc
+
+namespace cb::acc {
+namespace {
+
+const std::string kFixtures = std::string(CB_SOURCE_DIR) + "/tests/acceptance/fixtures/";
+
+HealthSpec FullSpec(const std::string& root) {
+  HealthSpec s;
+  s.root = kFixtures + root;
+  s.nvidia_smi = "false";  // no driver here: ECC and throttle reasons are not measured
+  s.expected_gpus = 2;
+  s.min_cpus = 8;
+  s.min_memory = 64.0 * (1 << 30);
+  s.max_cpu_throttle_events = 0;
+  s.pcie_min_width = 16;
+  s.pcie_min_speed = 16;
+  s.nic_count = 3;
+  s.nic_min_rate = 100e9 / 8;
+  return s;
+}
+
+const HealthFinding* Aspect(const std::vector<HealthFinding>& fs, const std::string& name) {
+  for (const auto& f : fs) {
+    if (f.aspect == name) return &f;
+  }
+  return nullptr;
+}
+
+// The healthy tree passes every aspect: 2 GPUs at x16 32 GT/s, 8 CPUs, 64 GiB,
+// no throttle events, 2 IB ports at 400 Gb/s and eth0 at 100 Gb/s (3 ports).
+TEST(Health, HealthyFixturePasses) {
+  auto fs = ProbeHealth(FullSpec("sys-healthy"));
+  for (const char* a : {"gpus", "host", "cpu-throttle", "pcie", "nics"}) {
+    const HealthFinding* f = Aspect(fs, a);
+    ASSERT_NE(f, nullptr) << a;
+    EXPECT_TRUE(f->ok && f->skipped.empty()) << a << ": " << f->plain << " / " << f->skipped;
+  }
+  EXPECT_EQ(Aspect(fs, "pcie")->plain, "2 PCIe link(s) as required");  // GPUs only: the NIC and host bridge are not
+  EXPECT_EQ(Aspect(fs, "nics")->plain, "3 port(s) up at 100 Gb/s or faster");
+}
+
+// The degraded tree: GPU 0000:11:00.0 at x8 8 GT/s, mlx5_1 down at 10 Gb/s, 7 CPUs,
+// 12 throttle events; each aspect fails with its class and names the device.
+TEST(Health, DegradedFixtureFailsEachAspectNamingTheDevice) {
+  auto fs = ProbeHealth(FullSpec("sys-degraded"));
+  const HealthFinding* pcie = Aspect(fs, "pcie");
+  ASSERT_NE(pcie, nullptr);
+  EXPECT_FALSE(pcie->ok);
+  EXPECT_EQ(pcie->failure, Failure::kPcie);
+  EXPECT_EQ(pcie->plain, "1 of 2 PCIe link(s) degraded: 0000:11:00.0 runs at x8 < x16, 8 GT/s < 16 GT/s");
+  const HealthFinding* nics = Aspect(fs, "nics");
+  EXPECT_FALSE(nics->ok);
+  EXPECT_EQ(nics->failure, Failure::kNic);
+  EXPECT_NE(nics->plain.find("2 of the 3 expected port(s) up"), std::string::npos) << nics->plain;
+  EXPECT_NE(nics->plain.find("mlx5_1/1 down (1: DOWN)"), std::string::npos) << nics->plain;
+  const HealthFinding* host = Aspect(fs, "host");
+  EXPECT_FALSE(host->ok);
+  EXPECT_EQ(host->plain, "7 CPU(s) online, 8 expected");
+  EXPECT_FALSE(Aspect(fs, "cpu-throttle")->ok);
+  EXPECT_TRUE(Aspect(fs, "gpus")->ok);
+  // A third GPU expected: the count fails.
+  HealthSpec three = FullSpec("sys-degraded");
+  three.expected_gpus = 3;
+  auto f3 = ProbeHealth(three);
+  EXPECT_FALSE(Aspect(f3, "gpus")->ok);
+  EXPECT_EQ(Aspect(f3, "gpus")->plain, "only 2 of the 3 expected GPU(s) are on the PCI bus");
+  // at_max: a link below its own maximum width fails even without a minimum.
+  HealthSpec at_max;
+  at_max.root = kFixtures + "sys-degraded";
+  at_max.pcie_at_max = true;
+  at_max.pcie_devices = "all";
+  auto fm = ProbeHealth(at_max);
+  EXPECT_EQ(Aspect(fm, "pcie")->plain, "1 of 3 PCIe link(s) degraded: 0000:11:00.0 runs at x8 of its x16");
+}
+
+// Without nvidia-smi, ECC and throttle reasons are SKIPPED with the reason, never failed;
+// with a stand-in that prints nvidia-smi's CSV, they are read.
+TEST(Health, GpuErrorsAndThrottleFromNvidiaSmi) {
+  HealthSpec s;
+  s.root = kFixtures + "sys-healthy";
+  s.nvidia_smi = "/nonexistent/nvidia-smi";
+  s.max_ecc_errors = 0;
+  s.gpu_throttle = true;
+  auto fs = ProbeHealth(s);
+  ASSERT_EQ(fs.size(), 2u);
+  EXPECT_EQ(fs[0].skipped, "/nonexistent/nvidia-smi not found: no NVIDIA driver here");
+  s.nvidia_smi =
+      "printf '0, 00000000:10:00.0, 0, Not Active, Not Active, Not Active, Not Active\\n"
+      "1, 00000000:11:00.0, 3, Active, Not Active, Not Active, Not Active\\n'; true";
+  fs = ProbeHealth(s);
+  ASSERT_EQ(fs.size(), 2u);
+  EXPECT_FALSE(fs[0].ok);
+  EXPECT_EQ(fs[0].plain, "GPU 1 (00000000:11:00.0) has 3 uncorrected ECC error(s)");
+  EXPECT_FALSE(fs[1].ok);
+  EXPECT_EQ(fs[1].plain, "GPU clocks throttled: GPU 1 (00000000:11:00.0): hw_slowdown");
 }
 
 }  // namespace

@@ -176,6 +176,31 @@ def test_reports_are_evidence(tmp_path):
         assert drain["host"].decode() == host and drain["exit_status"] == 3
 
 
+# Passive health checks as suite checks (issue 17, part 2 e), read from fixture /sys trees: the healthy one
+# passes, the degraded one fails each aspect with its class and a next step; before, `benchmark: health` was
+# an unknown benchmark.
+@pytest.mark.parametrize("tree,code,failures", [
+    ("sys-healthy", 0, []),
+    ("sys-degraded", 2, ["throttle", "pcie", "nic", "host"]),
+])
+def test_health_checks_on_fixture_trees(tmp_path, tree, code, failures):
+    root = os.path.join(SRC, "tests", "acceptance", "fixtures", tree)
+    (tmp_path / "h.yaml").write_text(
+        "name: h\nchecks:\n  - name: health\n    benchmark: health\n    scope: node\n    expected_gpus: 2\n"
+        "    min_cpus: 8\n    min_memory: 64GiB\n    max_cpu_throttle_events: 0\n"
+        "    pcie: {min_width: 16, min_speed: 16}\n    nics: {count: 3, min_rate: 100Gb/s}\n"
+        f"    sys_root: {root}\n")
+    p = validate("--suite", tmp_path / "h.yaml", "--backend", "loopback", "--format", "json")
+    assert p.returncode == code, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert {c["device"] for c in j["checks"]} == {"gpus", "host", "cpu-throttle", "pcie", "nics"}
+    assert [s["failure"] for s in j["next_steps"]] == failures
+    if failures:
+        pcie = [c for c in j["checks"] if c["device"] == "pcie"][0]
+        assert pcie["plain"] == "health: 1 of 2 PCIe link(s) degraded: 0000:11:00.0 runs at x8 < x16, 8 GT/s < 16 GT/s"
+        assert "0000:10:00.0 x16 of x16" in pcie["reason"]
+
+
 def chromium():
     for name in ("chromium", "chromium-browser", "google-chrome", "headless_shell"):
         if shutil.which(name):
