@@ -73,6 +73,13 @@ def test_slow_rank_fails_alone_with_numbers(tmp_path):
     assert "gemm-fp64" in reasons or "stream-triad" in reasons
     assert "measured" in reasons and "expected" in reasons and ("GB/s" in reasons or "GFLOP/s" in reasons)
     assert [n["verdict"] for n in j["nodes"]].count("FAIL") == 1
+    # Evidence (issue 17, part 2): the inventory gathered over MPI (one host: one entry, from its first
+    # rank), the provenance, and the banner naming the failing node.
+    host = j["ranks"][0]["host"]
+    assert [i["hostname"] for i in j["inventory"]] == [host] and j["inventory"][0]["memory_bytes"] > 0
+    assert j["provenance"]["command_line"].endswith("--inject slow:2:0.8 --format json")
+    assert len(j["suite"]["sha256"]) == 64
+    assert j["banner"].endswith(f"FAIL: node {host}:2 (host {host})"), j["banner"]
 
 
 def test_corrupt_rank_fails(tmp_path):
@@ -82,6 +89,8 @@ def test_corrupt_rank_fails(tmp_path):
     lines = [l for l in p.stdout.splitlines() if l.split()[:1] == ["2"]]
     assert lines and lines[0].split()[-1] == "FAIL", p.stdout
     assert "failed verification" in p.stdout
+    # Said as a correctness failure, with its next step (issue 17, part 2).
+    assert "WRONG RESULTS" in p.stdout and "wrong results (correctness, not speed)" in p.stdout
     for r in ("0", "1", "3"):
         row = [l for l in p.stdout.splitlines() if l.split()[:1] == [r]]
         assert row and row[0].split()[-1] == "PASS", p.stdout
