@@ -29,6 +29,16 @@ double Nice125(double x, bool up) {
   return best;
 }
 
+// The chart's heading, <svg> element with its accessible name, and background.
+std::string Open(const std::string& title, const char* kind, int w, int h) {
+  std::string o = fmt::format("<h3>{}</h3>\n", EscapeHtml(title));
+  o += fmt::format(
+      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart {}\" width=\"{}\" height=\"{}\" role=\"img\" "
+      "aria-label=\"{}\">\n<title>{}</title>\n",
+      kind, w, h, EscapeHtml(title), EscapeHtml(title));
+  return o + fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
+}
+
 }  // namespace
 
 std::vector<double> NiceTicks(double top, int target) {
@@ -85,12 +95,7 @@ std::string RenderBarChart(const BarChart& chart) {
   const int h = axis_y + 44;
   auto x_of = [&](double v) { return label_w + plot_w * v / scale_top; };
 
-  std::string o = fmt::format("<h3>{}</h3>\n", EscapeHtml(chart.title));
-  o += fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart bars\" width=\"{}\" height=\"{}\" role=\"img\" "
-      "aria-label=\"{}\">\n<title>{}</title>\n",
-      w, h, EscapeHtml(chart.title), EscapeHtml(chart.title));
-  o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
+  std::string o = Open(chart.title, "bars", w, h);
   if (markers) {
     o += fmt::format(
         "<g class=\"legend\"><line x1=\"{}\" x2=\"{}\" y1=\"12\" y2=\"12\" stroke=\"#212121\" "
@@ -156,12 +161,7 @@ std::string RenderScatterChart(const ScatterChart& chart) {
   };
   auto py = [&](double y) { return h - b - (h - t - b) * y / yticks.back(); };
 
-  std::string o = fmt::format("<h3>{}</h3>\n", EscapeHtml(chart.title));
-  o += fmt::format(
-      "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart scatter\" width=\"{}\" height=\"{}\" role=\"img\" "
-      "aria-label=\"{}\">\n<title>{}</title>\n",
-      w, h, EscapeHtml(chart.title), EscapeHtml(chart.title));
-  o += fmt::format("<rect x=\"0\" y=\"0\" width=\"{}\" height=\"{}\" fill=\"#fafafa\"/>\n", w, h);
+  std::string o = Open(chart.title, "scatter", w, h);
   for (double y : yticks) {
     o += fmt::format("<line class=\"grid\" x1=\"{}\" x2=\"{}\" y1=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e0e0e0\"/>\n", l,
                      w - r, py(y), py(y));
