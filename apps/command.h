@@ -78,6 +78,7 @@ void RegisterReportCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action);
+void RegisterImportCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterTopologyCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterCalibrateCommand(CLI::App& app, AppContext& ctx, Action* action);

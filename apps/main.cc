@@ -52,6 +52,7 @@ int Run(int argc, char** argv) {
   add(cb::RegisterInfoCommand);
   add(cb::RegisterConfigCommand);
   add(cb::RegisterReportCommand);
+  add(cb::RegisterImportCommand);
   add(cb::RegisterKernelsCommand);
   add(cb::RegisterSimulateCommand);
   add(cb::RegisterCollectivesCommand);

@@ -350,7 +350,18 @@ Profile Calibrate(const std::vector<std::string>& files, const CalibrateOptions&
   FitCompute(m, &p);
   FitCollectives(m, &p, warnings);
   if (p.gemm.empty() && !p.memory && p.collectives.empty()) {
-    throw ConfigError(fmt::format("{}: no usable measurements (GEMM, memory or collectives)", Join(files)));
+    // Say why: the warnings are all the user would otherwise miss (an NCCL
+    // run, e.g. imported from nccl-tests, is for a GPU profile: --device).
+    std::string why;
+    for (const auto& w : *warnings) why += "\n  " + w;
+    const bool nccl_skipped = std::any_of(warnings->begin(), warnings->end(), [](const std::string& w) {
+      return w.find("with the nccl backend: not used for a host profile") != std::string::npos;
+    });
+    throw ConfigError(fmt::format("{}: no usable measurements (GEMM, memory or collectives){}{}", Join(files),
+                                  nccl_skipped ? "; NCCL measured GPUs: name the GPU with --device NAME (the profile's "
+                                                 "device, e.g. --device 'NVIDIA H100 80GB HBM3')"
+                                               : "",
+                                  why));
   }
   return p;
 }

@@ -1,0 +1,104 @@
+#include "import/imported_run.h"
+
+#include <fmt/format.h>
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "core/error.h"
+#include "import/nccl_tests.h"
+
+namespace cb::importer {
+
+Format ParseFormat(const std::string& name) {
+  if (name == "nccl-tests") return Format::kNcclTestsText;
+  if (name == "nccl-tests-json") return Format::kNcclTestsJson;
+  throw UsageError(fmt::format("--from {}: not a format clusterbench imports (nccl-tests, nccl-tests-json)", name));
+}
+
+const char* FormatName(Format f) {
+  switch (f) {
+    case Format::kNcclTestsText:
+      return "nccl-tests";
+    case Format::kNcclTestsJson:
+      return "nccl-tests-json";
+  }
+  return "?";
+}
+
+Format DetectFormat(const std::string& path, const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string::npos && text[first] == '{') {
+    if (text.find("\"results\"") != std::string::npos || text.find("\"nccl_version\"") != std::string::npos) {
+      return Format::kNcclTestsJson;
+    }
+    throw IoError(
+        fmt::format("{}: a JSON document clusterbench does not import (nccl-tests -J has 'config' and "
+                    "'results')",
+                    path));
+  }
+  if (text.find(" nThread ") != std::string::npos || text.find("# Collective test starting") != std::string::npos) {
+    return Format::kNcclTestsText;
+  }
+  throw IoError(
+      fmt::format("{}: not a format clusterbench imports: nccl-tests text output (a '# nThread ... nGpus' "
+                  "line) or its -J JSON",
+                  path));
+}
+
+std::vector<ImportedRun> ImportText(const std::string& path, const std::string& text, Format format,
+                                    const ImportOptions& options) {
+  switch (format) {
+    case Format::kNcclTestsText:
+      return ParseNcclTestsText(path, text, options);
+    case Format::kNcclTestsJson:
+      return ParseNcclTestsJson(path, text, options);
+  }
+  throw RuntimeError("unknown import format");
+}
+
+std::vector<ImportedRun> ImportFile(const std::string& path, const Format* format, const ImportOptions& options) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) {
+    throw IoError(fmt::format("{}: {}", path, errno == ENOENT ? "no such file" : std::strerror(errno)));
+  }
+  if (S_ISDIR(st.st_mode)) throw IoError(fmt::format("{}: is a directory", path));
+  if (!S_ISREG(st.st_mode)) throw IoError(fmt::format("{}: is not a regular file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw IoError(fmt::format("{}: cannot be read: {}", path, std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  const std::string text = ss.str();
+  if (text.empty()) throw IoError(fmt::format("{}: the file is empty", path));
+  return ImportText(path, text, format ? *format : DetectFormat(path, text), options);
+}
+
+Table CollectivesTable() {
+  return Table(
+      "collectives", "one row per op, size and placement (rank 0's view, nccl-tests columns)",
+      {{"op", ColumnType::kString, "", "collective"},
+       {"size", ColumnType::kInt64, "B", "bytes, as nccl-tests counts them"},
+       {"count", ColumnType::kInt64, "1", "elements (nccl-tests' count column)"},
+       {"dtype", ColumnType::kString, "", "element type"},
+       {"redop", ColumnType::kString, "", "reduction or none"},
+       {"root", ColumnType::kInt64, "1", "root rank, -1 when none"},
+       {"in_place", ColumnType::kInt64, "1", "1 in place, 0 out of place"},
+       {"time", ColumnType::kFloat64, "s", "time per op (-a mode across ranks)"},
+       {"algbw", ColumnType::kFloat64, "B/s", "size / time"},
+       {"busbw", ColumnType::kFloat64, "B/s", "algbw x bus factor"},
+       {"wrong", ColumnType::kInt64, "1", "wrong elements, all ranks"},
+       {"rank_time_min", ColumnType::kFloat64, "s", "fastest rank-iteration (NaN: not in the file)"},
+       {"rank_time_median", ColumnType::kFloat64, "s", "median over ranks (NaN: not in the file)"},
+       {"rank_time_max", ColumnType::kFloat64, "s", "slowest rank-iteration (NaN: not in the file)"},
+       {"rank_time_p99", ColumnType::kFloat64, "s", "p99 (max over ranks of their p99; NaN: not in the file)"},
+       {"checked", ColumnType::kInt64, "1", "1 when checked (-c > 0); 0: wrong counts nothing (nccl-tests N/A)"},
+       {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
+       {"late_ranks", ColumnType::kString, "", "ranks the others waited for"},
+       {"stalled_ranks", ColumnType::kString, "",
+        "ranks that stopped during the measurement and came back: the figure includes the stop"}});
+}
+
+}  // namespace cb::importer

@@ -1,0 +1,192 @@
+"""End-to-end tests of `clusterbench import`: nccl-tests text and -J JSON output into the results file
+as ordinary collectives runs, printed back by `report --format csv`, read by `calibrate`, and the errors
+for truncated and malformed files. The fixtures in tests/import/data follow nccl-tests' own printf
+formats (src/util.cu; tests/import/data/make_fixtures.py writes them)."""
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import subprocess
+
+import h5py
+import pytest
+
+DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "import", "data")
+
+
+def fixture(name):
+    return os.path.join(DATA, name)
+
+
+def assert_clean_error(p, code, *phrases):
+    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
+    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
+    for phrase in phrases:
+        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
+    assert "internal error" not in p.stderr
+
+
+def imported(run, tmp_path, *files, extra=()):
+    out = tmp_path / "imported.h5"
+    p = run("import", *map(fixture, files), "-o", out, "--format", "json", *extra)
+    assert p.returncode == 0, p.stderr
+    return out, json.loads(p.stdout)["runs"]
+
+
+def csv_rows(run, h5, run_id, table="collectives"):
+    p = run("report", h5, "--run", run_id, "--table", table, "--format", "csv")
+    assert p.returncode == 0, p.stderr
+    return list(csv.DictReader(io.StringIO(p.stdout)))
+
+
+def test_text_2x8_all_reduce_round_trips(run, tmp_path):
+    h5, runs = imported(run, tmp_path, "all_reduce_2x8.txt")
+    assert len(runs) == 1
+    r = runs[0]
+    assert (r["kind"], r["source"], r["ranks"], r["hosts"]) == ("collectives", "nccl-tests 2.17.1", 16,
+                                                                ["node001", "node002"])
+    rows = csv_rows(run, h5, r["run"])
+    assert len(rows) == 22  # 11 sizes, out of place and in place
+    # The 16 MiB row: "16777216  4194304  float  sum  -1  182.52  91.92  172.35  0  183.12  91.62  171.78  0".
+    oop = next(x for x in rows if x["size"] == "16777216" and x["in_place"] == "0")
+    ip = next(x for x in rows if x["size"] == "16777216" and x["in_place"] == "1")
+    assert (oop["op"], oop["count"], oop["dtype"], oop["redop"], oop["root"]) == ("all_reduce", "4194304", "float",
+                                                                                 "sum", "-1")
+    assert math.isclose(float(oop["time"]), 182.52e-6) and math.isclose(float(ip["time"]), 183.12e-6)
+    assert float(oop["algbw"]) == 91.92e9 and float(oop["busbw"]) == 172.35e9  # GB/s -> B/s
+    assert float(ip["busbw"]) == 171.78e9
+    assert (oop["wrong"], oop["checked"], oop["cycle"]) == ("0", "1", "0")
+    assert math.isnan(float(oop["rank_time_median"]))  # nccl-tests prints no per-rank times
+    ranks = csv_rows(run, h5, r["run"], "collectives_ranks")
+    assert [x["host"] for x in ranks] == ["node001"] * 8 + ["node002"] * 8
+    assert (ranks[9]["rank"], ranks[9]["device"], ranks[9]["pci_bus_id"], ranks[9]["device_name"]) == (
+        "9", "1", "0000:2a:00", "NVIDIA H100 80GB HBM3")
+    with h5py.File(h5, "r") as f:
+        g = f["runs"][r["run"]]
+        assert g.attrs["kind"] == "collectives" and g.attrs["status"] == "complete" and g.attrs["rank_count"] == 16
+        y = g.attrs["config_yaml"]
+        assert y.startswith("backend: nccl\n") and "source: 'nccl-tests 2.17.1'" in y
+        assert "avg_bus_bandwidth: [87502100000]" in y  # "# Avg bus bandwidth    : 87.5021"
+
+
+def test_same_tables_columns_and_units_as_collectives(run, tmp_path):
+    """An imported run has the collectives command's table: same columns, order and units."""
+    h5, runs = imported(run, tmp_path, "all_reduce_2x8.txt")
+    own = tmp_path / "own.h5"
+    p = run("collectives", "--backend", "loopback", "--ranks", "2", "-b", "1K", "-e", "1K", "-n", "2", "--output", own)
+    assert p.returncode == 0, p.stderr
+    with h5py.File(h5, "r") as f, h5py.File(own, "r") as g:
+        a = f["runs"][runs[0]["run"]]["collectives"]
+        b = next(iter(g["runs"].values()))["collectives"]
+        assert a.dtype == b.dtype
+        assert list(a.attrs["column_units"]) == list(b.attrs["column_units"])
+
+
+def test_several_ops_in_one_file(run, tmp_path):
+    h5, runs = imported(run, tmp_path, "multi_op_1x8.txt")
+    assert len(runs) == 1 and runs[0]["ranks"] == 8 and runs[0]["hosts"] == ["dgx01"]  # -g 8: one process
+    rows = csv_rows(run, h5, runs[0]["run"])
+    assert sorted({x["op"] for x in rows}) == ["all_gather", "alltoall", "broadcast", "reduce_scatter", "sendrecv"]
+    a2a = [x for x in rows if x["op"] == "alltoall"]
+    assert all(x["checked"] == "0" and x["wrong"] == "0" for x in a2a)  # -c 0: "#wrong N/A"
+    bc = [x for x in rows if x["op"] == "broadcast"]
+    assert all(x["root"] == "0" for x in bc)
+    ag = next(x for x in rows if x["op"] == "all_gather" and x["size"] == "268435456" and x["in_place"] == "0")
+    assert ag["count"] == "8388608" and float(ag["busbw"]) == 310.01e9
+
+
+def test_json_matches_text(run, tmp_path):
+    h5, runs = imported(run, tmp_path, "all_reduce_2x8.txt", "all_reduce_2x8.json")
+    assert runs[1]["source"] == "nccl-tests (-J document version 1)" and runs[1]["ranks"] == 16
+    text, js = csv_rows(run, h5, runs[0]["run"]), csv_rows(run, h5, runs[1]["run"])
+    assert len(text) == len(js) == 22
+    for a, b in zip(text, js):
+        assert (a["op"], a["size"], a["count"], a["in_place"]) == (b["op"], b["size"], b["count"], b["in_place"])
+        # The text rounds to 2 decimals (or 4 significant digits); the JSON has %lf.
+        assert math.isclose(float(a["busbw"]), float(b["busbw"]), rel_tol=0.01, abs_tol=0.006e9)
+
+
+def test_truncated_text_names_the_line(run, tmp_path):
+    out = tmp_path / "x.h5"
+    p = run("import", fixture("all_reduce_truncated.txt"), "-o", out)
+    assert_clean_error(p, 4, "all_reduce_truncated.txt:34: truncated", "--partial")
+    assert not out.exists()
+
+
+def test_truncated_text_partial(run, tmp_path):
+    h5, runs = imported(run, tmp_path, "all_reduce_truncated.txt", extra=("--partial",))
+    assert runs[0]["status"] == "interrupted" and ":34: truncated" in runs[0]["message"]
+    assert len(csv_rows(run, h5, runs[0]["run"])) == 16  # the 8 rows before the cut
+    # calibrate uses complete runs only
+    p = run("calibrate", h5, "--device", "NVIDIA H100 80GB HBM3")
+    assert_clean_error(p, 3, "is interrupted; not used")
+
+
+def test_bad_row_names_line_and_field(run, tmp_path):
+    out = tmp_path / "x.h5"
+    p = run("import", fixture("all_reduce_bad_row.txt"), "-o", out)
+    assert_clean_error(p, 4, "all_reduce_bad_row.txt:32: bad row: field 8 (busbw) is '12x.4'")
+    assert not out.exists()
+
+
+def test_truncated_json(run, tmp_path):
+    p = run("import", fixture("all_reduce_truncated.json"), "-o", tmp_path / "x.h5")
+    assert_clean_error(p, 4, "all_reduce_truncated.json:1: truncated")
+
+
+def test_one_bad_file_writes_nothing(run, tmp_path):
+    out = tmp_path / "x.h5"
+    p = run("import", fixture("all_reduce_2x8.txt"), fixture("all_reduce_bad_row.txt"), "-o", out)
+    assert_clean_error(p, 4, "all_reduce_bad_row.txt:32")
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("content,phrase", [
+    ("", "the file is empty"),
+    ("hello\n", "not a format clusterbench imports"),
+    ('{"a": 1}', "a JSON document clusterbench does not import"),
+])
+def test_not_a_tool_output(run, tmp_path, content, phrase):
+    f = tmp_path / "in.txt"
+    f.write_text(content)
+    assert_clean_error(run("import", f, "-o", tmp_path / "x.h5"), 4, phrase)
+
+
+def test_missing_file_and_directory(run, tmp_path):
+    assert_clean_error(run("import", tmp_path / "nope.txt", "-o", tmp_path / "x.h5"), 4, "nope.txt: no such file")
+    assert_clean_error(run("import", tmp_path, "-o", tmp_path / "x.h5"), 4, "is a directory")
+
+
+def test_no_op_in_file_needs_op(run, tmp_path):
+    """nccl-tests before 2.14 printed no '# Collective test starting' line: the op comes from the file
+    name, else --op."""
+    text = open(fixture("all_reduce_2x8.txt")).read().replace("# Collective test starting: all_reduce_perf\n", "")
+    f = tmp_path / "run1.txt"
+    f.write_text(text)
+    assert_clean_error(run("import", f, "-o", tmp_path / "x.h5"), 4, "run1.txt", "--op")
+    h5 = tmp_path / "y.h5"
+    p = run("import", f, "--op", "allreduce", "-o", h5, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    assert {x["op"] for x in csv_rows(run, h5, json.loads(p.stdout)["runs"][0]["run"])} == {"all_reduce"}
+    g = tmp_path / "reduce_scatter_perf.out"
+    g.write_text(text)
+    p = run("import", g, "-o", h5, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    assert {x["op"] for x in csv_rows(run, h5, json.loads(p.stdout)["runs"][0]["run"])} == {"reduce_scatter"}
+
+
+def test_calibrate_reads_imported_nccl_tests(run, tmp_path):
+    """An imported nccl-tests run is an NCCL run: a host profile refuses it (saying to name the GPU),
+    a GPU profile fits it, and predicts its own points."""
+    h5, _ = imported(run, tmp_path, "all_reduce_2x8.txt")
+    p = run("calibrate", h5)
+    assert_clean_error(p, 3, "no usable measurements", "--device", "measured with the nccl backend")
+    p = run("calibrate", h5, "--device", "NVIDIA H100 80GB HBM3", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    (c,) = json.loads(p.stdout)["collectives"]
+    assert (c["op"], c["tier"], c["ranks"], c["ranks_per_node"], c["points"]) == ("all_reduce", "inter", 16, 8, 11)
+    # The fixture's model: 30 us + size / 110 GB/s algbw, busbw = algbw x 2(n-1)/n = 206.25 GB/s.
+    assert math.isclose(c["busbw_Bps"], 206.25e9, rel_tol=0.01) and math.isclose(c["latency_s"], 30e-6, rel_tol=0.02)
+    assert c["error_median"] < 0.01

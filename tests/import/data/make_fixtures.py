@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Writes the nccl-tests fixtures of tests/import: output as nccl-tests prints it.
+
+Every line follows the printf formats of NVIDIA/nccl-tests src/util.cu (commit cfa8a96):
+writeDeviceReport (version, "Collective test starting", the "# nThread" parameter line, "# Using devices",
+"#  Rank %2d Group %2d Pid %6d on %10s device %2d [%04x:%02x:%02x] %s"), writeResultHeader (the column
+lines), writeBenchmarkLinePreamble ("%12li  %12li  %8s  %6s  %6s"), writeBenchmarkLineBody
+("  %7s  %6s  %6s  %6g" with getFloatStr, "    N/A" unchecked), writeResultFooter, and the -J JSON
+document (jsonOutputInit ... jsonOutputFinalize). The figures are a model of an H100 cluster (latency
+plus size over a bandwidth), fixed so the tests can assert them. Run it to regenerate the files.
+"""
+import json
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def float_str(value, width):  # getFloatStr
+    power = 0
+    val = 1
+    while value >= val:
+        power += 1
+        val *= 10
+    if power < width - 2:
+        return "%*.2f" % (width, value)
+    if power < width - 1:
+        return "%*.1f" % (width, value)
+    if power < width + 1:
+        return "%*.0f" % (width, value)
+    return "%*.1e" % (width, value)
+
+
+FACTOR = {"all_reduce": lambda n: 2 * (n - 1) / n, "all_gather": lambda n: (n - 1) / n,
+          "reduce_scatter": lambda n: (n - 1) / n, "alltoall": lambda n: (n - 1) / n,
+          "broadcast": lambda n: 1, "reduce": lambda n: 1, "sendrecv": lambda n: 1}
+
+
+def figures(op, size, n, lat_us, bw_gbs):
+    t = lat_us + size / (bw_gbs * 1e3)  # us
+    alg = size / t / 1e3  # GB/s
+    return t, alg, alg * FACTOR[op](n)
+
+
+def header(op, nthread, ngpus, minb, maxb, factor, check, ranks):
+    out = ["# nccl-tests version 2.17.1 nccl-headers=22703 nccl-library=22703",
+           "# Collective test starting: %s_perf" % op,
+           "# nThread %d nGpus %d minBytes %d maxBytes %d step: %d(%s) warmup iters: %d iters: %d agg iters: %d "
+           "validation: %d graph: %d" % (nthread, ngpus, minb, maxb, factor, "factor", 1, 20, 1, check, 0),
+           "#", "# Using devices"]
+    for rank, pid, host, dev, bus in ranks:
+        out.append("#  Rank %2d Group %2d Pid %6d on %10s device %2d [%04x:%02x:%02x] %s" %
+                   (rank, 0, pid, host, dev, 0, bus, 0, "NVIDIA H100 80GB HBM3"))
+    out.append("#")
+    out.append("# %10s  %12s  %8s  %6s  %6s           out-of-place                       in-place          " %
+               ("", "", "", "", ""))
+    out.append("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s %*s" %
+               ("size", "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong", "time", "algbw",
+                "busbw", "#wrong", 0, ""))
+    out.append("# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %6s  %6s  %6s %*s" %
+               ("(B)", "(elements)", "", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(GB/s)", "(GB/s)", "", 0,
+                ""))
+    return out
+
+
+def row(op, size, n, elem, redop, root, lat, bw, check, ip_scale=1.02):
+    count = size // elem if op in ("all_reduce", "broadcast", "reduce", "sendrecv") else size // n // elem
+    line = "%12li  %12li  %8s  %6s  %6s" % (size, count, "float", redop, "%6i" % root)
+    res = []
+    for scale in (1.0, ip_scale):
+        t, a, b = figures(op, size, n, lat * scale, bw)
+        wrong = "  %6g" % 0 if check else "    N/A"
+        line += "  %7s  %6s  %6s" % (float_str(t, 7), float_str(a, 6), float_str(b, 6)) + wrong
+        res.append((t, a, b))
+    return line, res
+
+
+def footer(op, busbws):
+    return ["# %-20s : %d %s" % ("Out of bounds values", 0, "OK"),
+            "# %-20s : %g %s" % ("Avg bus bandwidth", sum(busbws) / len(busbws), ""), "#",
+            "# Collective test concluded: %s_perf" % op, "", "#"]
+
+
+def block(op, ranks, nthread, ngpus, sizes, lat, bw, check=1, redop="sum", root=-1):
+    n = len(ranks)
+    lines = header(op, nthread, ngpus, sizes[0], sizes[-1], 4, check, ranks)
+    busbws, rows = [], []
+    for s in sizes:
+        line, res = row(op, s, n, 4, redop, root, lat, bw, check)
+        lines.append(line)
+        rows.append((s, res))
+        busbws += [res[0][2], res[1][2]]
+    return lines + footer(op, busbws), rows
+
+
+def main():
+    # 2 hosts x 8 GPUs, one process per GPU (mpirun -np 16 all_reduce_perf -b 1K -e 1G -f 4).
+    ranks16 = [(r, 51000 + r, "node%03d" % (1 + r // 8), r % 8, [0x18, 0x2a, 0x3a, 0x5d, 0x9a, 0xab, 0xba, 0xdb][r % 8])
+               for r in range(16)]
+    sizes = [1024 * 4 ** k for k in range(11)]
+    lines, _ = block("all_reduce", ranks16, 1, 1, sizes, 30.0, 110.0)
+    text = "\n".join(lines) + "\n"
+    open(os.path.join(HERE, "all_reduce_2x8.txt"), "w").write(text)
+
+    # Truncated: the job was killed while it printed the 64 MiB row.
+    cut = text.index("    67108864")
+    open(os.path.join(HERE, "all_reduce_truncated.txt"), "w").write(text[:cut + 40])
+
+    # A bad row: the 4 MiB row's out-of-place busbw is not a number.
+    bad = text.splitlines()
+    i = next(k for k, l in enumerate(bad) if l.startswith("     4194304"))
+    f = bad[i].split()
+    bad[i] = bad[i].replace(" " + f[7] + " ", " 12x.4 ", 1)
+    open(os.path.join(HERE, "all_reduce_bad_row.txt"), "w").write("\n".join(bad) + "\n")
+
+    # One process driving 8 GPUs (-g 8), several *_perf binaries run one after another into one file;
+    # alltoall with -c 0 (#wrong N/A), broadcast from root 0.
+    ranks8 = [(r, 7777, "dgx01", r, [0x18, 0x2a, 0x3a, 0x5d, 0x9a, 0xab, 0xba, 0xdb][r]) for r in range(8)]
+    out = []
+    small = [1 << 20, 16 << 20, 256 << 20]
+    for op, check, redop, root in (("all_gather", 1, "none", -1), ("reduce_scatter", 1, "sum", -1),
+                                   ("alltoall", 0, "none", -1), ("broadcast", 1, "none", 0),
+                                   ("sendrecv", 1, "sum", -1)):
+        lines, _ = block(op, ranks8, 1, 8, small, 12.0, 360.0, check=check, redop=redop, root=root)
+        out += lines
+    open(os.path.join(HERE, "multi_op_1x8.txt"), "w").write("\n".join(out) + "\n")
+
+    # The -J document of the 2 x 8 all_reduce run (jsonOutputInit ... jsonOutputFinalize, key order kept).
+    results = []
+    busbws = []
+    for s in sizes:
+        r = {"size": s, "count": s // 4, "type": "float", "redop": "sum", "root": "%6i" % -1}
+        for key, scale in (("out_of_place", 1.0), ("in_place", 1.02)):
+            t, a, b = figures("all_reduce", s, 16, 30.0 * scale, 110.0)
+            r[key] = {"time": round(t, 6), "alg_bw": round(a, 6), "bus_bw": round(b, 6), "nwrong": 0.0}
+            busbws.append(b)
+        r["actual_iterations"] = 20
+        r["experiment_name"] = ""
+        results.append(r)
+    doc = {"version": 1, "start_time": "2026-11-30 14:02:11",
+           "args": ["/opt/nccl-tests/build/all_reduce_perf", "-b", "1K", "-e", "1G", "-f", "4", "-J", "ar.json"],
+           "env": ["NCCL_IB_HCA=mlx5", "OMPI_COMM_WORLD_SIZE=16"], "nccl_version": 22703,
+           "config": {"nthreads": 1, "ngpus": 1, "minimum_bytes": 1024, "maximum_bytes": 1073741824,
+                      "step_factor": 4, "warmup_iters": 1, "iterations": 20, "aggregated_iterations": 1,
+                      "validation": 1, "graph": 0, "blocking_collectives": "false", "parallel_init": "false",
+                      "devices": [{"rank": r, "group": 0, "pid": pid, "hostname": h, "device": d,
+                                   "device_hex": "%04x:%02x:%02x" % (0, b, 0), "device_info": "NVIDIA H100 80GB HBM3"}
+                                  for r, pid, h, d, b in ranks16]},
+           "results": results, "out_of_bounds": {"count": 0, "okay": "true"},
+           "average_bus_bandwidth": {"bandwidth": round(sum(busbws) / len(busbws), 6), "okay": "unchecked"},
+           "errors": [], "end_time": "2026-11-30 14:02:40"}
+    # nccl-tests writes one line, no spaces.
+    js = json.dumps(doc, separators=(",", ":"))
+    open(os.path.join(HERE, "all_reduce_2x8.json"), "w").write(js)
+    # Cut short: the job died in the middle of the results list.
+    open(os.path.join(HERE, "all_reduce_truncated.json"), "w").write(js[:js.index('"size":4194304') + 20])
+
+
+if __name__ == "__main__":
+    main()
