@@ -19,6 +19,7 @@
 #include "core/error.h"
 #include "core/table.h"
 #include "core/units.h"
+#include "simulator/plan/explain.h"
 #include "simulator/simulate.h"
 #include "simulator/validation/error_band.h"
 #include "store/hdf5_store.h"
@@ -211,6 +212,12 @@ nlohmann::json TrainingWithMicroBatches(const sim::Training& t, int64_t micro_ba
   return j;
 }
 
+// Where the step loses the most time and why (simulator/plan/explain.h).
+nlohmann::json LargestLossJson(const sim::Scenario& s, const sim::SimResult& r) {
+  const sim::StepLoss loss = sim::LargestLoss(s, r);
+  return {{"part", loss.part}, {"seconds", loss.seconds}, {"fraction", loss.fraction}, {"why", loss.sentence}};
+}
+
 nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r, const sim::PredictionBand& band) {
   const auto& m = r.memory;
   return {
@@ -245,6 +252,7 @@ nlohmann::json ResultJson(const sim::Scenario& s, const sim::SimResult& r, const
         {"runtime", m.runtime / (1 << 30)},
         {"stage", r.memory_stage}}},
       {"breakdown", BreakdownJson(r.breakdown)},
+      {"largest_loss", LargestLossJson(s, r)},
       {"critical_stage", r.critical_stage},
       {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
       {"events", r.events},
@@ -308,6 +316,7 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r, const sim::Pred
     std::cout << fmt::format("    {:<18} {:>10} {:>6.1f}%  {}\n", name, FormatQuantity(v, Dimension::kTime),
                              100 * v / r.step_time_s, Bar(v, r.step_time_s, 40));
   }
+  std::cout << "  why: " << sim::LargestLoss(s, r).sentence << "\n";
   if (!r.traffic.empty()) {
     std::cout << "\n  scale-out traffic (flow model, every group at once):\n";
     std::cout << fmt::format("    {:<4} {:<11} {:>8} {:>10} {:>8}  {}\n", "kind", "pattern", "groups", "flows",
@@ -381,6 +390,7 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r, const sim::Pr
   auto flag = [](bool v) { return int64_t{v ? 1 : 0}; };
   std::string notes;
   for (const auto& n : r.notes) notes += (notes.empty() ? "" : "\n") + n;
+  const sim::StepLoss loss = sim::LargestLoss(s, r);
   const std::vector<std::pair<Column, Cell>> cells = {
       {{"model", ColumnType::kString, "", "model name"}, s.model.name},
       {{"cluster", ColumnType::kString, "", "cluster name"}, s.cluster.name},
@@ -465,6 +475,8 @@ Table ResultTable(const sim::Scenario& s, const sim::SimResult& r, const sim::Pr
         "with stragglers or link faults: the same step on healthy hardware; NaN otherwise"},
        healthy_step_s ? *healthy_step_s : kNaN},
       {{"notes", ColumnType::kString, "", "the simulator's notes, one per line"}, notes},
+      {{"largest_loss", ColumnType::kString, "", "the largest non-compute part of the step, or none"}, loss.part},
+      {{"largest_loss_why", ColumnType::kString, "", "that part and the layout behind it, in words"}, loss.sentence},
   };
   std::vector<Column> columns;
   std::vector<Cell> row;

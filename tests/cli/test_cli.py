@@ -444,6 +444,21 @@ def test_simulate_set_overrides_and_timeline(run, tmp_path):
     assert "stage 0 of replica 0 (critical)" in names or any("replica" in n for n in names)
 
 
+def test_simulate_says_where_the_step_loses_time(run, tmp_path):
+    """Issue 17: the reason for a low MFU is named, with the layout behind it, in text, JSON and HDF5."""
+    p = run("simulate", "llama3-405b-16k")
+    assert "why: MFU" in p.stdout and "pipeline bubble" in p.stdout and "PP16 VPP2" in p.stdout
+    out = str(tmp_path / "s.h5")
+    j = json.loads(run("simulate", "llama3-405b-16k", "--format", "json", "-o", out).stdout)
+    assert j["largest_loss"]["part"] == "pipeline bubble"
+    assert j["largest_loss"]["seconds"] == pytest.approx(j["breakdown"]["pp_bubble_s"])
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        row = f[f"/runs/{rid}/step"][()][0]
+    assert row["largest_loss"].decode() == "pipeline bubble"
+    assert row["largest_loss_why"].decode() == j["largest_loss"]["why"]
+
+
 def test_simulate_timeline_shows_expert_parallel_traffic(run, tmp_path):
     """mixtral-8x7b-64 spends part of its step in exposed EP all-to-all: the trace shows it."""
     tl = tmp_path / "moe.json"
