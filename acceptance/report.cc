@@ -356,7 +356,7 @@ std::string FormatReportText(const ValidationReport& r) {
     bool skipped = u.verdict.verdict == Verdict::kSkipped || c.is_health();
     o += fmt::format("{:<18} {:<34} {:>14} {:>14} {:>9}  {}\n", c.name, u.label, skipped ? "-" : Q(u.verdict.value, d),
                      u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", VerdictName(u.verdict.verdict),
-                     u.verdict.reason);
+                     u.verdict.plain.empty() ? u.verdict.reason : u.verdict.plain);
   }
   o += "\n";
   o += fmt::format("{:>5} {:<24} {:<24} {:<28} {:>8}\n", "rank", "host", "node", "device", "verdict");
@@ -709,6 +709,11 @@ std::map<std::string, std::string> PrometheusFiles(const ValidationReport& r) {
                           u.verdict.verdict == Verdict::kPass ? 1 : 0);
     }
     o += expected + pass;
+    o += "# HELP clusterbench_validate_info The run's provenance as labels (value 1).\n"
+         "# TYPE clusterbench_validate_info gauge\n";
+    o += fmt::format("clusterbench_validate_info{{{},version=\"{}\",revision=\"{}\",suite_sha256=\"{}\"}} 1\n", base,
+                     LabelPromValue(r.provenance.tool_version), LabelPromValue(r.provenance.git_revision),
+                     LabelPromValue(r.suite.file_sha256));
     o += "# HELP clusterbench_validate_timestamp_seconds When the acceptance run ended (Unix time).\n"
          "# TYPE clusterbench_validate_timestamp_seconds gauge\n";
     o += fmt::format("clusterbench_validate_timestamp_seconds{{{}}} {:.0f}\n", base, now);

@@ -65,7 +65,8 @@ std::string ReportHtml(const ValidationReport& report);
 // ("clusterbench_validate_<node>.prom"; the node's characters outside
 // [A-Za-z0-9_.-] become '_'). Metrics: clusterbench_validate_verdict,
 // clusterbench_validate_check_value, clusterbench_validate_check_expected,
-// clusterbench_validate_check_pass, clusterbench_validate_timestamp_seconds.
+// clusterbench_validate_check_pass, clusterbench_validate_info (version,
+// revision, suite_sha256 as labels), clusterbench_validate_timestamp_seconds.
 std::map<std::string, std::string> PrometheusFiles(const ValidationReport& report);
 
 // Evidence for the results file: measurements (one row per unit and round),

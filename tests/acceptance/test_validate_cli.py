@@ -2,6 +2,7 @@
 ranks acting as nodes, the H100 suite on a machine without one, bad input,
 and the reports (Markdown, HTML rendered in headless Chromium, Prometheus)."""
 import json
+import re
 import os
 import shutil
 import subprocess
@@ -109,6 +110,7 @@ def test_reports_and_prometheus(tmp_path):
     assert len(proms) == 2
     text = (tmp_path / proms[1]).read_text()
     assert "# HELP clusterbench_validate_verdict" in text and "# TYPE clusterbench_validate_verdict gauge" in text
+    assert re.search(r'^clusterbench_validate_info\{.*suite_sha256="[0-9a-f]{64}"\} 1$', text, re.M), text
     lines = [l for l in text.splitlines() if l.startswith("clusterbench_validate_verdict{")]
     assert len(lines) == 1 and lines[0].endswith(" 2")  # rank 1's node: FAIL
     for l in text.splitlines():
