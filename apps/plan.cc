@@ -150,6 +150,131 @@ std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSea
   return out;
 }
 
+// What one plan search found, as the three renderings need it.
+struct PlanReport {
+  const sim::Scenario& s;
+  int64_t gpus;
+  const sim::PlanSearchResult& r;
+  const std::vector<PlanBand>& judged;
+  const std::optional<sim::SimResult>& given;  // the scenario's own layout, when on the same GPUs
+  const std::vector<std::string>& notes;
+  int processes, threads;
+  double per_s;  // candidates screened per second
+};
+
+void PrintPlanJson(const PlanOptions& o, const PlanReport& rep) {
+  const sim::Scenario& s = rep.s;
+  const sim::PlanSearchResult& r = rep.r;
+  const int64_t gpus = rep.gpus;
+  const auto& judged = rep.judged;
+  const auto& given = rep.given;
+  const auto& notes = rep.notes;
+  const int processes = rep.processes, threads = rep.threads;
+  const double per_s = rep.per_s;
+  nlohmann::json j = {{"scenario", o.scenario}, {"model", s.model.name},    {"cluster", s.cluster.name},
+                      {"gpus", gpus},           {"objective", o.objective}, {"plans", nlohmann::json::array()}};
+  for (size_t i = 0; i < r.plans.size(); ++i) j["plans"].push_back(PlanJson(r.plans[i], judged[i]));
+  j["notes"] = notes;
+  j["search"] = {{"candidates", r.candidates},
+                 {"valid", r.valid},
+                 {"fit_in_memory", r.fit},
+                 {"rejected", r.rejected},
+                 {"screen_wall_s", r.screen_wall_s},
+                 {"simulate_wall_s", r.simulate_wall_s},
+                 {"candidates_per_s", per_s},
+                 {"processes", processes},
+                 {"threads_per_process", processes > 1 && o.threads <= 0 ? 1 : threads}};
+  if (given) {
+    j["scenario_layout"] = {{"layout", sim::DescribeLayout(s.par, s.train)},
+                            {"step_time_s", given->step_time_s},
+                            {"mfu", given->mfu},
+                            {"fits_in_memory", given->fits_in_memory}};
+  }
+  std::cout << JsonText(j) << "\n";
+}
+
+void PrintPlanTable(const PlanReport& rep) {
+  const sim::Scenario& s = rep.s;
+  const sim::PlanSearchResult& r = rep.r;
+  const int64_t gpus = rep.gpus;
+  const auto& judged = rep.judged;
+  const auto& given = rep.given;
+  const int processes = rep.processes;
+  const double per_s = rep.per_s;
+  std::cout << fmt::format(
+      "{} on {} GPUs of {} ({}): {} candidates, {} valid, {} fit in memory; screened in {} "
+      "({:.3g} candidates/s, {} process(es)), best {} simulated in {}\n\n",
+      s.model.name, gpus, s.cluster.name, s.gpu.name, r.candidates, r.valid, r.fit,
+      FormatQuantity(r.screen_wall_s, Dimension::kTime), per_s, processes, r.plans.size(),
+      FormatQuantity(r.simulate_wall_s, Dimension::kTime));
+  std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>21} {:>10} {:>6} {:>9}\n", "#", "layout", "step",
+                           "expected range", "estimate", "MFU", "memory");
+  for (size_t i = 0; i < r.plans.size(); ++i) {
+    const auto& p = r.plans[i];
+    const auto& b = judged[i].band;
+    const std::string range = b.known ? fmt::format("{}..{}", FormatQuantity(b.low_s, Dimension::kTime),
+                                                    FormatQuantity(b.high_s, Dimension::kTime))
+                                      : "-";
+    std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>21} {:>10} {:>5.1f}% {:>6.1f} GiB{}\n", i + 1,
+                             sim::DescribeLayout(p.par, p.train),
+                             FormatQuantity(p.result.step_time_s, Dimension::kTime), range,
+                             FormatQuantity(p.estimate_step_s, Dimension::kTime), 100 * p.result.mfu,
+                             p.result.memory_gib_per_gpu, judged[i].unvalidated ? "  UNVALIDATED" : "");
+  }
+  for (size_t i = 0; i < r.plans.size(); ++i) {
+    if (judged[i].unvalidated) std::cout << fmt::format("  #{} unvalidated: {}\n", i + 1, judged[i].why);
+  }
+  if (given) {
+    std::cout << fmt::format("\n  the scenario's layout, {}: {} per step, MFU {:.1f}%, {:.1f} GiB{}\n",
+                             sim::DescribeLayout(s.par, s.train), FormatQuantity(given->step_time_s, Dimension::kTime),
+                             100 * given->mfu, given->memory_gib_per_gpu,
+                             given->fits_in_memory ? "" : " (does not fit)");
+  }
+  if (!r.rejected.empty()) {
+    std::cout << "\n  rejected:";
+    for (const auto& [why, n] : r.rejected) std::cout << fmt::format(" {} ({});", why, n);
+    std::cout << "\n";
+  }
+}
+
+void WritePlans(const PlanOptions& o, const PlanReport& rep, RunInfo run) {
+  const sim::Scenario& s = rep.s;
+  const sim::PlanSearchResult& r = rep.r;
+  const auto& judged = rep.judged;
+  const int processes = rep.processes;
+  Hdf5Writer writer(o.out.output);
+  run.config_yaml = s.effective_yaml;
+  run.rank_count = processes;
+  writer.BeginRun(run);
+  Table t("plans", "best layouts, best first",
+          {{"tp", ColumnType::kInt64, "1", ""},
+           {"pp", ColumnType::kInt64, "1", ""},
+           {"dp", ColumnType::kInt64, "1", ""},
+           {"cp", ColumnType::kInt64, "1", ""},
+           {"ep", ColumnType::kInt64, "1", ""},
+           {"vpp", ColumnType::kInt64, "1", ""},
+           {"micro_batch", ColumnType::kInt64, "1", ""},
+           {"recompute", ColumnType::kString, "", "none, selective or full"},
+           {"zero", ColumnType::kInt64, "1", "ZeRO stage"},
+           {"step_time", ColumnType::kFloat64, "s", "discrete-event simulation"},
+           {"step_time_low", ColumnType::kFloat64, "s", "expected range, validation band of its class (low)"},
+           {"step_time_high", ColumnType::kFloat64, "s", "expected range, validation band of its class (high)"},
+           {"unvalidated", ColumnType::kInt64, "1", "1 when outside the validated region or beyond the band"},
+           {"estimate_step_time", ColumnType::kFloat64, "s", "closed-form screen"},
+           {"mfu", ColumnType::kFloat64, "1", ""},
+           {"memory_per_gpu", ColumnType::kFloat64, "B", "most loaded GPU"}});
+  for (size_t i = 0; i < r.plans.size(); ++i) {
+    const auto& p = r.plans[i];
+    const auto& b = judged[i].band;
+    t.AddRow({p.par.tp, p.par.pp, p.par.dp, p.par.cp, p.par.ep, p.par.vpp, p.train.micro_batch,
+              sim::RecomputeName(p.train.recompute), int64_t{p.par.zero}, p.result.step_time_s, b.known ? b.low_s : 0.0,
+              b.known ? b.high_s : 0.0, int64_t{judged[i].unvalidated ? 1 : 0}, p.estimate_step_s, p.result.mfu,
+              p.result.memory.Total()});
+  }
+  writer.WriteTable(t);
+  writer.EndRun(RunStatus::kComplete, "");
+}
+
 int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   CheckOutputWritable(o.out.output);
   // The run starts now, not when its results are written (issue 17: start and end times).
@@ -181,96 +306,13 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   std::vector<PlanBand> judged;
   for (const auto& p : r.plans) judged.push_back(JudgePlan(bands, s, p, gpus, given));
 
+  const PlanReport rep{s, gpus, r, judged, given, notes, processes, threads, per_s};
   if (o.out.format == "json") {
-    nlohmann::json j = {{"scenario", o.scenario}, {"model", s.model.name},    {"cluster", s.cluster.name},
-                        {"gpus", gpus},           {"objective", o.objective}, {"plans", nlohmann::json::array()}};
-    for (size_t i = 0; i < r.plans.size(); ++i) j["plans"].push_back(PlanJson(r.plans[i], judged[i]));
-    j["notes"] = notes;
-    j["search"] = {{"candidates", r.candidates},
-                   {"valid", r.valid},
-                   {"fit_in_memory", r.fit},
-                   {"rejected", r.rejected},
-                   {"screen_wall_s", r.screen_wall_s},
-                   {"simulate_wall_s", r.simulate_wall_s},
-                   {"candidates_per_s", per_s},
-                   {"processes", processes},
-                   {"threads_per_process", processes > 1 && o.threads <= 0 ? 1 : threads}};
-    if (given) {
-      j["scenario_layout"] = {{"layout", sim::DescribeLayout(s.par, s.train)},
-                              {"step_time_s", given->step_time_s},
-                              {"mfu", given->mfu},
-                              {"fits_in_memory", given->fits_in_memory}};
-    }
-    std::cout << JsonText(j) << "\n";
+    PrintPlanJson(o, rep);
   } else {
-    std::cout << fmt::format(
-        "{} on {} GPUs of {} ({}): {} candidates, {} valid, {} fit in memory; screened in {} "
-        "({:.3g} candidates/s, {} process(es)), best {} simulated in {}\n\n",
-        s.model.name, gpus, s.cluster.name, s.gpu.name, r.candidates, r.valid, r.fit,
-        FormatQuantity(r.screen_wall_s, Dimension::kTime), per_s, processes, r.plans.size(),
-        FormatQuantity(r.simulate_wall_s, Dimension::kTime));
-    std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>21} {:>10} {:>6} {:>9}\n", "#", "layout", "step",
-                             "expected range", "estimate", "MFU", "memory");
-    for (size_t i = 0; i < r.plans.size(); ++i) {
-      const auto& p = r.plans[i];
-      const auto& b = judged[i].band;
-      const std::string range = b.known ? fmt::format("{}..{}", FormatQuantity(b.low_s, Dimension::kTime),
-                                                      FormatQuantity(b.high_s, Dimension::kTime))
-                                        : "-";
-      std::cout << fmt::format("  {:>3}  {:<44} {:>10} {:>21} {:>10} {:>5.1f}% {:>6.1f} GiB{}\n", i + 1,
-                               sim::DescribeLayout(p.par, p.train),
-                               FormatQuantity(p.result.step_time_s, Dimension::kTime), range,
-                               FormatQuantity(p.estimate_step_s, Dimension::kTime), 100 * p.result.mfu,
-                               p.result.memory_gib_per_gpu, judged[i].unvalidated ? "  UNVALIDATED" : "");
-    }
-    for (size_t i = 0; i < r.plans.size(); ++i) {
-      if (judged[i].unvalidated) std::cout << fmt::format("  #{} unvalidated: {}\n", i + 1, judged[i].why);
-    }
-    if (given) {
-      std::cout << fmt::format("\n  the scenario's layout, {}: {} per step, MFU {:.1f}%, {:.1f} GiB{}\n",
-                               sim::DescribeLayout(s.par, s.train),
-                               FormatQuantity(given->step_time_s, Dimension::kTime), 100 * given->mfu,
-                               given->memory_gib_per_gpu, given->fits_in_memory ? "" : " (does not fit)");
-    }
-    if (!r.rejected.empty()) {
-      std::cout << "\n  rejected:";
-      for (const auto& [why, n] : r.rejected) std::cout << fmt::format(" {} ({});", why, n);
-      std::cout << "\n";
-    }
+    PrintPlanTable(rep);
   }
-  if (!o.out.output.empty()) {
-    Hdf5Writer writer(o.out.output);
-    run.config_yaml = s.effective_yaml;
-    run.rank_count = processes;
-    writer.BeginRun(run);
-    Table t("plans", "best layouts, best first",
-            {{"tp", ColumnType::kInt64, "1", ""},
-             {"pp", ColumnType::kInt64, "1", ""},
-             {"dp", ColumnType::kInt64, "1", ""},
-             {"cp", ColumnType::kInt64, "1", ""},
-             {"ep", ColumnType::kInt64, "1", ""},
-             {"vpp", ColumnType::kInt64, "1", ""},
-             {"micro_batch", ColumnType::kInt64, "1", ""},
-             {"recompute", ColumnType::kString, "", "none, selective or full"},
-             {"zero", ColumnType::kInt64, "1", "ZeRO stage"},
-             {"step_time", ColumnType::kFloat64, "s", "discrete-event simulation"},
-             {"step_time_low", ColumnType::kFloat64, "s", "expected range, validation band of its class (low)"},
-             {"step_time_high", ColumnType::kFloat64, "s", "expected range, validation band of its class (high)"},
-             {"unvalidated", ColumnType::kInt64, "1", "1 when outside the validated region or beyond the band"},
-             {"estimate_step_time", ColumnType::kFloat64, "s", "closed-form screen"},
-             {"mfu", ColumnType::kFloat64, "1", ""},
-             {"memory_per_gpu", ColumnType::kFloat64, "B", "most loaded GPU"}});
-    for (size_t i = 0; i < r.plans.size(); ++i) {
-      const auto& p = r.plans[i];
-      const auto& b = judged[i].band;
-      t.AddRow({p.par.tp, p.par.pp, p.par.dp, p.par.cp, p.par.ep, p.par.vpp, p.train.micro_batch,
-                sim::RecomputeName(p.train.recompute), int64_t{p.par.zero}, p.result.step_time_s,
-                b.known ? b.low_s : 0.0, b.known ? b.high_s : 0.0, int64_t{judged[i].unvalidated ? 1 : 0},
-                p.estimate_step_s, p.result.mfu, p.result.memory.Total()});
-    }
-    writer.WriteTable(t);
-    writer.EndRun(RunStatus::kComplete, "");
-  }
+  if (!o.out.output.empty()) WritePlans(o, rep, run);
   return 0;
 }
 
