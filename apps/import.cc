@@ -1,5 +1,5 @@
 // `clusterbench import FILE... -o RESULTS.h5`: other tools' results (nccl-tests
-// text and -J JSON) into the results file as ordinary runs (import/ parses,
+// text and -J JSON, nvbandwidth -j) into the results file as ordinary runs (import/ parses,
 // this file writes and says what it wrote).
 #include <fmt/format.h>
 
@@ -76,10 +76,12 @@ int RunImport(const ImportCmdOptions& o, const AppContext& ctx) {
 
 void RegisterImportCommand(CLI::App& app, AppContext& ctx, Action* action) {
   auto* cmd = app.add_subcommand(
-      "import", "bring other tools' results (nccl-tests text and -J JSON) into a results file as ordinary runs");
+      "import",
+      "bring other tools' results (nccl-tests text and -J JSON, nvbandwidth -j) into a results file as ordinary runs");
   auto o = std::make_shared<ImportCmdOptions>();
-  cmd->add_option("FILE", o->files, "result files of nccl-tests (text output or -J JSON)")->required();
-  cmd->add_option("--from", o->from, "the files' format (default: detected): nccl-tests or nccl-tests-json");
+  cmd->add_option("FILE", o->files, "result files: nccl-tests text output or -J JSON, nvbandwidth -j JSON")->required();
+  cmd->add_option("--from", o->from,
+                  "the files' format (default: detected): nccl-tests, nccl-tests-json or nvbandwidth");
   cmd->add_option("--op", o->parse.op,
                   "the collective, for files that do not name it (nccl-tests -J, versions before 2.14; default: the "
                   "binary in the file, else the file name)");

@@ -10,13 +10,16 @@
 
 #include "core/error.h"
 #include "import/nccl_tests.h"
+#include "import/nvbandwidth.h"
 
 namespace cb::importer {
 
 Format ParseFormat(const std::string& name) {
   if (name == "nccl-tests") return Format::kNcclTestsText;
   if (name == "nccl-tests-json") return Format::kNcclTestsJson;
-  throw UsageError(fmt::format("--from {}: not a format clusterbench imports (nccl-tests, nccl-tests-json)", name));
+  if (name == "nvbandwidth") return Format::kNvbandwidthJson;
+  throw UsageError(
+      fmt::format("--from {}: not a format clusterbench imports (nccl-tests, nccl-tests-json, nvbandwidth)", name));
 }
 
 const char* FormatName(Format f) {
@@ -25,6 +28,8 @@ const char* FormatName(Format f) {
       return "nccl-tests";
     case Format::kNcclTestsJson:
       return "nccl-tests-json";
+    case Format::kNvbandwidthJson:
+      return "nvbandwidth";
   }
   return "?";
 }
@@ -32,12 +37,13 @@ const char* FormatName(Format f) {
 Format DetectFormat(const std::string& path, const std::string& text) {
   const size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string::npos && text[first] == '{') {
+    if (text.find("\"nvbandwidth\"") != std::string::npos) return Format::kNvbandwidthJson;
     if (text.find("\"results\"") != std::string::npos || text.find("\"nccl_version\"") != std::string::npos) {
       return Format::kNcclTestsJson;
     }
     throw IoError(
         fmt::format("{}: a JSON document clusterbench does not import (nccl-tests -J has 'config' and "
-                    "'results')",
+                    "'results', nvbandwidth -j has 'nvbandwidth')",
                     path));
   }
   if (text.find(" nThread ") != std::string::npos || text.find("# Collective test starting") != std::string::npos) {
@@ -56,6 +62,8 @@ std::vector<ImportedRun> ImportText(const std::string& path, const std::string& 
       return ParseNcclTestsText(path, text, options);
     case Format::kNcclTestsJson:
       return ParseNcclTestsJson(path, text, options);
+    case Format::kNvbandwidthJson:
+      return ParseNvbandwidthJson(path, text);
   }
   throw RuntimeError("unknown import format");
 }

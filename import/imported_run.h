@@ -19,7 +19,7 @@ namespace cb::importer {
 
 // One run as another tool measured it.
 struct ImportedRun {
-  std::string kind;    // the clusterbench command whose tables it has: "collectives"
+  std::string kind;    // the clusterbench command whose tables it has: "collectives", "kernels"
   std::string source;  // the tool and its version: "nccl-tests 2.17.1" ("nccl-tests" when the file does not say)
   std::vector<std::string> hosts;  // in the order the file names them
   int64_t rank_count = 1;
@@ -31,7 +31,7 @@ struct ImportedRun {
   std::vector<Table> tables;
 };
 
-enum class Format { kNcclTestsText, kNcclTestsJson };
+enum class Format { kNcclTestsText, kNcclTestsJson, kNvbandwidthJson };
 
 struct ImportOptions {
   // The collective, for files that do not name it (nccl-tests before its
@@ -43,7 +43,7 @@ struct ImportOptions {
   bool partial = false;
 };
 
-// "nccl-tests" (text) or "nccl-tests-json"; throws UsageError naming the valid ones.
+// "nccl-tests" (text), "nccl-tests-json" or "nvbandwidth" (-j JSON); throws UsageError naming the valid ones.
 Format ParseFormat(const std::string& name);
 const char* FormatName(Format f);
 // The format of `text` (read from `path`): throws IoError when it is none of them.

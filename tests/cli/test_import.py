@@ -190,3 +190,33 @@ def test_calibrate_reads_imported_nccl_tests(run, tmp_path):
     # The fixture's model: 30 us + size / 110 GB/s algbw, busbw = algbw x 2(n-1)/n = 206.25 GB/s.
     assert math.isclose(c["busbw_Bps"], 206.25e9, rel_tol=0.01) and math.isclose(c["latency_s"], 30e-6, rel_tol=0.02)
     assert c["error_median"] < 0.01
+
+
+def test_nvbandwidth_into_copy_table(run, tmp_path):
+    """nvbandwidth -j: one copy row per matrix cell that is not N/A, CPU as device -1, the direction from
+    the description ('CPU(row) -> GPU(column)', 'GPU(row) <- GPU(column)'), GB/s -> B/s; a waived
+    testcase is a skipped row."""
+    h5, runs = imported(run, tmp_path, "nvbandwidth_1x4.json")
+    assert (runs[0]["kind"], runs[0]["source"], runs[0]["hosts"]) == ("kernels", "nvbandwidth v0.8", ["dgx01"])
+    rows = csv_rows(run, h5, runs[0]["run"], "copy")
+    assert len(rows) == 4 + 4 + 12 + 1
+    h2d = [x for x in rows if x["benchmark"] == "host_to_device_memcpy_ce"]
+    assert [(x["src"], x["dst"], float(x["bandwidth"])) for x in h2d] == [
+        ("-1", "0", 55.3e9), ("-1", "1", 55.4e9), ("-1", "2", 55.5e9), ("-1", "3", 55.6e9)]
+    assert h2d[2]["pci_bus_id"] == "00000000:3a:00" and h2d[2]["device"] == "NVIDIA H100 80GB HBM3"
+    d2h = [x for x in rows if x["benchmark"] == "device_to_host_memcpy_ce"]
+    assert {(x["src"], x["dst"]) for x in d2h} == {("0", "-1"), ("1", "-1"), ("2", "-1"), ("3", "-1")}
+    # "GPU(row) <- GPU(column)": row 2, column 0 (389.5 + 2 GB/s) is a copy from GPU 0 to GPU 2.
+    d2d = next(x for x in rows if x["benchmark"] == "device_to_device_memcpy_read_ce" and x["src"] == "0"
+               and x["dst"] == "2")
+    assert float(d2d["bandwidth"]) == 391.5e9
+    waived = next(x for x in rows if x["benchmark"] == "host_device_latency_sm")
+    assert waived["skipped"] == "Waived" and waived["bandwidth"] == "nan"
+
+
+def test_nvbandwidth_bad_cell(run, tmp_path):
+    text = open(fixture("nvbandwidth_1x4.json")).read().replace('"55.4"', '"fast"')
+    f = tmp_path / "nv.json"
+    f.write_text(text)
+    assert_clean_error(run("import", f, "-o", tmp_path / "x.h5"), 4,
+                       "nv.json: testcases[0] (host_to_device_memcpy_ce): bandwidth_matrix[0][1] is 'fast'")

@@ -154,6 +154,29 @@ def main():
     # Cut short: the job died in the middle of the results list.
     open(os.path.join(HERE, "all_reduce_truncated.json"), "w").write(js[:js.index('"size":4194304') + 20])
 
+    # nvbandwidth -j on one node of 4 GPUs (NVIDIA/nvbandwidth json_output.cpp: jsoncpp's styled
+    # output, matrix cells as strings in GB/s or "N/A"; a waived testcase has no matrix).
+    def matrix(rows, cols, value):
+        return [[("N/A" if value(r, c) is None else "%g" % value(r, c)) for c in range(cols)] for r in range(rows)]
+    nv = {"nvbandwidth": {
+        "CUDA Runtime Version": 12040, "Driver Version": "550.54.15",
+        "GPU Device list": ["%d: NVIDIA H100 80GB HBM3 (00000000:%02x:00): (dgx01)" % (i, b)
+                            for i, b in enumerate([0x18, 0x2a, 0x3a, 0x5d])],
+        "git_version": "a1b2c3d", "version": "v0.8",
+        "testcases": [
+            {"name": "host_to_device_memcpy_ce", "status": "Passed",
+             "bandwidth_description": "memcpy CE CPU(row) -> GPU(column) bandwidth (GB/s)",
+             "bandwidth_matrix": matrix(1, 4, lambda r, c: 55.3 + c / 10), "sum": 221.8},
+            {"name": "device_to_host_memcpy_ce", "status": "Passed",
+             "bandwidth_description": "memcpy CE CPU(row) <- GPU(column) bandwidth (GB/s)",
+             "bandwidth_matrix": matrix(1, 4, lambda r, c: 55.1), "sum": 220.4},
+            {"name": "device_to_device_memcpy_read_ce", "status": "Passed",
+             "bandwidth_description": "memcpy CE GPU(row) <- GPU(column) bandwidth (GB/s)",
+             "bandwidth_matrix": matrix(4, 4, lambda r, c: None if r == c else 389.5 + r), "sum": 4686},
+            {"name": "host_device_latency_sm", "status": "Waived"},
+        ]}}
+    open(os.path.join(HERE, "nvbandwidth_1x4.json"), "w").write(json.dumps(nv, indent=3, sort_keys=True) + "\n")
+
 
 if __name__ == "__main__":
     main()
