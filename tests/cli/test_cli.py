@@ -91,6 +91,8 @@ def test_every_format_json_is_json(run, tmp_path):
         ("calibrate",): (h5,),
         ("plan",): ("llama3-8b-64", "--top", "2"),
         ("compare",): ("dgx-h100-ndr", "--model", "llama3-8b", "--tokens", "1T"),
+        ("import",): (os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "import", "data",
+                                   "all_reduce_2x8.txt"), "-o", str(tmp_path / "imported.h5")),
     }
     extra = [("simulate", "--calibration", prof, "--gemm", "256x256x256", "--dtype", "fp64")]
     listed = re.findall(r"^  (\w+) ", run("--help").stdout.split("Subcommands:")[1], re.M)
