@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "core/config.h"
@@ -70,27 +71,62 @@ HealthFinding Finding(std::string aspect, Failure failure) {
   return f;
 }
 
-// Runs the nvidia-smi query; one row of fields per GPU. Empty with `why` set
-// when it cannot run.
-std::vector<std::vector<std::string>> NvidiaSmi(const HealthSpec& s, const std::string& fields, std::string* why) {
-  const std::string cmd =
-      fmt::format("{} --query-gpu={} --format=csv,noheader,nounits 2>/dev/null", s.nvidia_smi, fields);
-  std::vector<std::vector<std::string>> rows;
-  FILE* p = popen(cmd.c_str(), "r");
+// Runs `cmd` through the shell; its stdout, or nullopt with `why` set when it fails.
+std::optional<std::string> Capture(const std::string& cmd, const std::string& name, std::string* why) {
+  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
   if (!p) {
-    *why = "cannot run " + s.nvidia_smi;
-    return rows;
+    *why = "cannot run " + name;
+    return std::nullopt;
   }
   std::string out;
   std::array<char, 4096> buf{};
   for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
   const int st = pclose(p);
   if (st != 0) {
-    *why = WIFEXITED(st) && WEXITSTATUS(st) == 127 ? fmt::format("{} not found: no NVIDIA driver here", s.nvidia_smi)
-                                                   : fmt::format("{} is not available here (exit status {})",
-                                                                 s.nvidia_smi, WIFEXITED(st) ? WEXITSTATUS(st) : st);
-    return {};
+    *why = WIFEXITED(st) && WEXITSTATUS(st) == 127
+               ? fmt::format("{} not found", name)
+               : fmt::format("{} failed (exit status {})", name, WIFEXITED(st) ? WEXITSTATUS(st) : st);
+    return std::nullopt;
   }
+  return out;
+}
+
+void ProbeXid(const HealthSpec& s, std::vector<HealthFinding>* out) {
+  if (!s.max_xid_errors) return;
+  HealthFinding f = Finding("gpu-xid", Failure::kGpuErrors);
+  std::string why;
+  auto log = Capture(s.kernel_log, s.kernel_log, &why);
+  if (!log) {
+    f.skipped = why + " (reading the kernel log may need root, or kernel.dmesg_restrict=0)";
+    out->push_back(f);
+    return;
+  }
+  std::vector<std::string> lines;
+  std::istringstream in(*log);
+  for (std::string line; std::getline(in, line);) {
+    if (line.find("NVRM: Xid") != std::string::npos) lines.push_back(Trim(line));
+  }
+  const int64_t n = static_cast<int64_t>(lines.size());
+  f.ok = n <= *s.max_xid_errors;
+  f.plain = f.ok ? fmt::format("{} GPU Xid error(s) in the kernel log", n)
+                 : fmt::format("{} GPU Xid error(s) in the kernel log (at most {} allowed); the last: {}", n,
+                               *s.max_xid_errors, lines.back());
+  f.details = fmt::format("'NVRM: Xid' lines in the output of {}: {}", s.kernel_log,
+                          lines.empty() ? "none" : fmt::format("{}", fmt::join(lines, " | ")));
+  out->push_back(f);
+}
+
+// Runs the nvidia-smi query; one row of fields per GPU. Empty with `why` set
+// when it cannot run.
+std::vector<std::vector<std::string>> NvidiaSmi(const HealthSpec& s, const std::string& fields, std::string* why) {
+  std::vector<std::vector<std::string>> rows;
+  auto got =
+      Capture(fmt::format("{} --query-gpu={} --format=csv,noheader,nounits", s.nvidia_smi, fields), s.nvidia_smi, why);
+  if (!got) {
+    if (why->find("not found") != std::string::npos) *why += ": no NVIDIA driver here";
+    return rows;
+  }
+  const std::string& out = *got;
   std::istringstream in(out);
   for (std::string line; std::getline(in, line);) {
     if (Trim(line).empty()) continue;
@@ -334,8 +370,8 @@ void ProbeNics(const HealthSpec& s, std::vector<HealthFinding>* out) {
 }  // namespace
 
 bool HealthSpec::empty() const {
-  return !expected_gpus && !max_ecc_errors && !gpu_throttle && !min_cpus && !min_memory && !max_cpu_throttle_events &&
-         !pcie_min_width && !pcie_min_speed && !pcie_at_max && !nic_count && !nic_min_rate;
+  return !expected_gpus && !max_ecc_errors && !max_xid_errors && !gpu_throttle && !min_cpus && !min_memory &&
+         !max_cpu_throttle_events && !pcie_min_width && !pcie_min_speed && !pcie_at_max && !nic_count && !nic_min_rate;
 }
 
 HealthSpec HealthSpecFromConfig(const ConfigNode& c) {
@@ -344,6 +380,8 @@ HealthSpec HealthSpecFromConfig(const ConfigNode& c) {
   s.nvidia_smi = c.GetString("nvidia_smi", "nvidia-smi");
   if (c.Has("expected_gpus")) s.expected_gpus = static_cast<int>(c.GetInt("expected_gpus", 0));
   if (c.Has("max_ecc_errors")) s.max_ecc_errors = c.GetInt("max_ecc_errors", 0);
+  if (c.Has("max_xid_errors")) s.max_xid_errors = c.GetInt("max_xid_errors", 0);
+  s.kernel_log = c.GetString("kernel_log", "dmesg");
   s.gpu_throttle = c.GetBool("gpu_throttle", false);
   if (c.Has("min_cpus")) s.min_cpus = static_cast<int>(c.GetInt("min_cpus", 0));
   if (c.Has("min_memory")) s.min_memory = c.at("min_memory").AsDouble();
@@ -365,6 +403,7 @@ HealthSpec HealthSpecFromConfig(const ConfigNode& c) {
 std::vector<HealthFinding> ProbeHealth(const HealthSpec& spec) {
   std::vector<HealthFinding> out;
   ProbeGpus(spec, &out);
+  ProbeXid(spec, &out);
   ProbeHost(spec, &out);
   ProbePcie(spec, &out);
   ProbeNics(spec, &out);

@@ -5,7 +5,10 @@
 // state and rate. Everything is read from files under a root directory
 // (`sys_root`, "/" by default), so tests run on fixture trees
 // (tests/acceptance/fixtures) and a container can read the host's /sys
-// mounted elsewhere. The GPU parts that need the driver go through the
+// mounted elsewhere. XID errors are counted in the kernel log as the
+// `kernel_log` command prints it ("NVRM: Xid (PCI:0000:18:00): 79, ...";
+// dmesg may need privileges: SKIPPED with the reason when it fails). The
+// GPU parts that need the driver go through the
 // `nvidia_smi` command; where it is absent they are not measured (SKIPPED
 // with the reason), never failed.
 //
@@ -38,6 +41,8 @@ struct HealthSpec {
   std::string nvidia_smi = "nvidia-smi";
   std::optional<int> expected_gpus;
   std::optional<int64_t> max_ecc_errors;
+  std::optional<int64_t> max_xid_errors;  // "NVRM: Xid" lines in the kernel log
+  std::string kernel_log = "dmesg";       // the command that prints it
   bool gpu_throttle = false;
   std::optional<int> min_cpus;
   std::optional<double> min_memory;  // bytes

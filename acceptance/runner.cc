@@ -575,6 +575,7 @@ void Runner::RunHealthCheck(int index) {
         v.verdict = Verdict::kPass;
         v.value = 1;
         u.data.values = {1};
+        v.plain = fmt::format("{}: {}", c.name, f[4]);  // what was found, for the health table
       } else {
         v.verdict = c.judge.severity == Severity::kCritical ? Verdict::kFail : Verdict::kWarn;
         v.missed_rounds = 1;

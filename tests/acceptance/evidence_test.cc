@@ -248,5 +248,24 @@ TEST(Health, GpuErrorsAndThrottleFromNvidiaSmi) {
   EXPECT_EQ(fs[1].plain, "GPU clocks throttled: GPU 1 (00000000:11:00.0): hw_slowdown");
 }
 
+// Xid errors: counted in the kernel log's "NVRM: Xid" lines; a log that cannot be read
+// (dmesg_restrict without root) is SKIPPED, not failed.
+TEST(Health, XidErrorsFromTheKernelLog) {
+  HealthSpec s;
+  s.max_xid_errors = 0;
+  s.kernel_log =
+      "printf '[  1.0] usb 1-1: new device\\n[ 99.5] NVRM: Xid (PCI:0000:18:00): 79, GPU has fallen off the bus.\\n'";
+  auto fs = ProbeHealth(s);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_FALSE(fs[0].ok);
+  EXPECT_EQ(fs[0].failure, Failure::kGpuErrors);
+  EXPECT_EQ(fs[0].plain,
+            "1 GPU Xid error(s) in the kernel log (at most 0 allowed); the last: [ 99.5] NVRM: Xid (PCI:0000:18:00): "
+            "79, GPU has fallen off the bus.");
+  s.kernel_log = "false";
+  fs = ProbeHealth(s);
+  EXPECT_NE(fs[0].skipped.find("false failed (exit status 1)"), std::string::npos) << fs[0].skipped;
+}
+
 }  // namespace
 }  // namespace cb::acc
