@@ -68,11 +68,12 @@ int RunPrediction(const SimulateOptions& o) {
          {"busbw_gbps", c.busbw / 1e9},
          {"tier", c.tier},
          {"measured_ranks", c.measured_ranks},
+         {"how", c.how},
          {"notes", c.notes}};
     if (o.out.format != "json") {
       std::cout << fmt::format(
-          "{} of {} over {} ranks ({}, measured on {}): {}  algbw {}  busbw {}\n", o.collective, FormatBytes(*bytes),
-          o.ranks, c.tier, c.measured_ranks, FormatQuantity(c.time_s, Dimension::kTime),
+          "{} of {} over {} ranks ({}, measured on {}; {}): {}  algbw {}  busbw {}\n", o.collective,
+          FormatBytes(*bytes), o.ranks, c.tier, c.measured_ranks, c.how, FormatQuantity(c.time_s, Dimension::kTime),
           FormatQuantity(c.algbw, Dimension::kBandwidth), FormatQuantity(c.busbw, Dimension::kBandwidth));
       for (const auto& n : c.notes) std::cout << "  note: " << n << "\n";
     }

@@ -329,6 +329,13 @@ void FitCollectives(const Measured& m, Profile* p, std::vector<std::string>* war
     e.points = static_cast<int64_t>(pts.size());
     e.min_bytes = lo;
     e.max_bytes = hi;
+    std::map<double, std::vector<double>> by_size;
+    for (const auto& c : pts) by_size[c.size].push_back(c.t);
+    for (auto& [size, times] : by_size) {
+      std::sort(times.begin(), times.end());
+      const size_t n = times.size();
+      e.measured.emplace_back(size, n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2);
+    }
     if (e.fit.bandwidth <= 0 && e.curve.segments.size() == 1) {
       warnings->push_back(fmt::format("{} ({} ranks, {}): time does not grow with size up to {}; no bandwidth fitted",
                                       e.op, e.ranks, e.tier, FormatBytes(hi)));
@@ -407,6 +414,10 @@ std::string ProfileYaml(const Profile& p) {
       y += fmt::format("      - {{min_x: {:.0f}, max_x: {:.0f}, latency: {}, bandwidth: {}}}\n", s.min_x, s.max_x,
                        FormatRoundTrip(s.fit.alpha_s), FormatRoundTrip(s.fit.bandwidth));
     }
+    if (!c.measured.empty()) y += "    measured:\n";
+    for (const auto& [bytes, t] : c.measured) {
+      y += fmt::format("      - {{bytes: {:.0f}, time: {}}}\n", bytes, FormatRoundTrip(t));
+    }
   }
   return y;
 }
@@ -474,6 +485,11 @@ Profile LoadProfile(const std::string& path) {
         }
       }
       if (e.curve.segments.empty()) e.curve.segments.push_back({0, e.max_bytes, e.fit});
+      if (const ConfigNode* ms = i.Find("measured")) {
+        for (const ConfigNode& g : ms->items())
+          e.measured.emplace_back(g.at("bytes").AsDouble(), g.at("time").AsDouble());
+        std::sort(e.measured.begin(), e.measured.end());
+      }
       e.curve.error = e.fit.error;
       p.collectives.push_back(e);
     }
@@ -518,14 +534,35 @@ CollectivePrediction PredictCollective(const Profile& p, const std::string& op, 
     out.notes.push_back(fmt::format("extrapolates: sizes measured {} .. {}, predicting {}", FormatBytes(use->min_bytes),
                                     FormatBytes(use->max_bytes), FormatBytes(bytes)));
   }
+  out.tier = use->tier;
+  out.measured_ranks = use->ranks;
+  // At the measured scale and inside the measured sizes, the measurements
+  // themselves: log-log interpolation between the two nearest sizes (exact at
+  // a measured size). The model only answers beyond them (issue 18: a profile
+  // must predict the points it was fitted on).
+  const auto& m = use->measured;
+  if (ranks == use->ranks && !m.empty() && bytes >= m.front().first * 0.9999 && bytes <= m.back().first * 1.0001) {
+    auto hi = std::lower_bound(m.begin(), m.end(), std::make_pair(bytes * 0.9999, 0.0));
+    if (hi == m.end()) hi = std::prev(m.end());
+    auto lo = hi == m.begin() || std::abs(hi->first - bytes) <= 1e-4 * bytes ? hi : std::prev(hi);
+    if (lo == hi) {
+      out.time_s = hi->second;
+    } else {
+      const double f = std::log(bytes / lo->first) / std::log(hi->first / lo->first);
+      out.time_s = std::exp(std::log(lo->second) + f * (std::log(hi->second) - std::log(lo->second)));
+    }
+    out.how = "interpolated";
+    out.algbw = bytes / out.time_s;
+    out.busbw = out.algbw * BusFactor(op, ranks);
+    return out;
+  }
+  out.how = "model";
   const double steps = op == "sendrecv" ? 1.0 : static_cast<double>(ranks - 1) / static_cast<double>(use->ranks - 1);
   // The size regime (protocol) is that of the same message at the measured scale.
   const Segment& seg = use->curve.For(bytes * BusFactor(op, use->ranks));
   out.time_s = seg.fit.alpha_s * steps + (seg.fit.bandwidth > 0 ? bytes * BusFactor(op, ranks) / seg.fit.bandwidth : 0);
   out.algbw = bytes / out.time_s;
   out.busbw = out.algbw * BusFactor(op, ranks);
-  out.tier = use->tier;
-  out.measured_ranks = use->ranks;
   return out;
 }
 

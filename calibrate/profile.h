@@ -22,6 +22,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "calibrate/fit.h"
@@ -54,6 +55,10 @@ struct CollectiveEntry {
   Piecewise curve;  // the segments (x = size · f_op(ranks))
   int64_t points = 0;
   double min_bytes = 0, max_bytes = 0;
+  // The measured medians, one per size (bytes, seconds), smallest first:
+  // predictions at the measured scale between two of them interpolate in
+  // log-log space instead of asking the model.
+  std::vector<std::pair<double, double>> measured;
 };
 
 struct Profile {
@@ -92,6 +97,7 @@ struct CollectivePrediction {
   double time_s = 0, algbw = 0, busbw = 0;
   std::string tier;
   int64_t measured_ranks = 0;
+  std::string how;                 // interpolated (between measured sizes at the measured scale) or model
   std::vector<std::string> notes;  // extrapolation
 };
 // Throws ConfigError when the profile has no model of `op`.

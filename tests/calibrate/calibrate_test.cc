@@ -124,6 +124,38 @@ TEST(Profile, CollectivePredictionScalesWithRanks) {
   EXPECT_THROW(PredictCollective(p, "all_reduce", 1, S), UsageError);
 }
 
+// Issue 18: a profile predicts the points it was fitted on. At the measured
+// scale and inside the measured sizes the measured medians answer (exact at a
+// measured size, log-log interpolation between two), whatever the model says;
+// beyond them, or at another rank count, the model.
+TEST(Profile, MeasuredSizesAreInterpolatedNotModelled) {
+  Profile p;
+  p.device = "host";
+  CollectiveEntry e;
+  e.op = "all_gather";
+  e.tier = "intra";
+  e.ranks = 4;
+  e.ranks_per_node = 4;
+  e.fit = {1e-6, 1e9, {}};  // a model that disagrees with the measurements
+  e.curve.segments = {{0, 1e12, e.fit}};
+  e.min_bytes = 1024;
+  e.max_bytes = 4096;
+  e.measured = {{1024, 10e-6}, {4096, 40e-6}};
+  p.collectives = {e};
+  CollectivePrediction at = PredictCollective(p, "all_gather", 4, 1024);
+  EXPECT_EQ(at.how, "interpolated");
+  EXPECT_DOUBLE_EQ(at.time_s, 10e-6);
+  EXPECT_DOUBLE_EQ(PredictCollective(p, "all_gather", 4, 4096).time_s, 40e-6);
+  // Halfway in log size between 1 KiB and 4 KiB: the geometric mean of the times.
+  CollectivePrediction mid = PredictCollective(p, "all_gather", 4, 2048);
+  EXPECT_NEAR(mid.time_s, 20e-6, 1e-15);
+  EXPECT_NEAR(mid.busbw, 2048 / mid.time_s * 0.75, 1e-3);
+  CollectivePrediction beyond = PredictCollective(p, "all_gather", 4, 8192);
+  EXPECT_EQ(beyond.how, "model");
+  EXPECT_DOUBLE_EQ(beyond.time_s, 1e-6 + 0.75 * 8192 / 1e9);
+  EXPECT_EQ(PredictCollective(p, "all_gather", 8, 2048).how, "model");  // another scale
+}
+
 class ProfileFiles : public cb::testing::ScratchDirTest {
  protected:
   // A kernels run with GEMM rows of `device` (times from a 100 GFLOP/s model).
@@ -165,6 +197,7 @@ TEST_F(ProfileFiles, YamlRoundTripAndGemmPrediction) {
   EXPECT_EQ(q.gemm[0].model.rate, p.gemm[0].model.rate);
   EXPECT_EQ(q.gemm[0].model.k_half, p.gemm[0].model.k_half);
   EXPECT_EQ(q.gemm[0].model.overhead_s, p.gemm[0].model.overhead_s);
+  EXPECT_TRUE(q.collectives.empty());
   // Through the simulator's GEMM model: the measured time back.
   EXPECT_NEAR(PredictGemm(q, "fp64", 512, 512, 512) / (2.0 * 512 * 512 * 512 / 100e9 + 5e-6), 1, 1e-4);
   EXPECT_THROW(PredictGemm(q, "bf16", 512, 512, 512), ConfigError);
