@@ -75,16 +75,20 @@ int RunImport(const ImportCmdOptions& o, const AppContext& ctx) {
 }  // namespace
 
 void RegisterImportCommand(CLI::App& app, AppContext& ctx, Action* action) {
-  auto* cmd = app.add_subcommand(
-      "import",
-      "bring other tools' results (nccl-tests text and -J JSON, nvbandwidth -j) into a results file as ordinary runs");
+  auto* cmd = app.add_subcommand("import",
+                                 "bring other tools' results (nccl-tests text and -J JSON, nvbandwidth -j, OSU text) "
+                                 "into a results file as ordinary runs");
   auto o = std::make_shared<ImportCmdOptions>();
-  cmd->add_option("FILE", o->files, "result files: nccl-tests text output or -J JSON, nvbandwidth -j JSON")->required();
+  cmd->add_option("FILE", o->files,
+                  "result files: nccl-tests text output or -J JSON, nvbandwidth -j JSON, OSU collective latency text")
+      ->required();
   cmd->add_option("--from", o->from,
-                  "the files' format (default: detected): nccl-tests, nccl-tests-json or nvbandwidth");
+                  "the files' format (default: detected): nccl-tests, nccl-tests-json, nvbandwidth or osu");
   cmd->add_option("--op", o->parse.op,
                   "the collective, for files that do not name it (nccl-tests -J, versions before 2.14; default: the "
                   "binary in the file, else the file name)");
+  cmd->add_option("--ranks", o->parse.ranks, "ranks of an OSU run (its output does not say): the mpirun -np")
+      ->check(CLI::Range(2, 16777216));
   cmd->add_flag("--partial", o->parse.partial,
                 "a file cut short (a killed job) keeps its rows before the cut as an interrupted run");
   AddOutputOptions(cmd, &o->out);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "import/nccl_tests.h"
 #include "import/nvbandwidth.h"
+#include "import/osu.h"
 
 namespace cb::importer {
 
@@ -18,8 +19,9 @@ Format ParseFormat(const std::string& name) {
   if (name == "nccl-tests") return Format::kNcclTestsText;
   if (name == "nccl-tests-json") return Format::kNcclTestsJson;
   if (name == "nvbandwidth") return Format::kNvbandwidthJson;
-  throw UsageError(
-      fmt::format("--from {}: not a format clusterbench imports (nccl-tests, nccl-tests-json, nvbandwidth)", name));
+  if (name == "osu") return Format::kOsuText;
+  throw UsageError(fmt::format(
+      "--from {}: not a format clusterbench imports (nccl-tests, nccl-tests-json, nvbandwidth, osu)", name));
 }
 
 const char* FormatName(Format f) {
@@ -30,6 +32,8 @@ const char* FormatName(Format f) {
       return "nccl-tests-json";
     case Format::kNvbandwidthJson:
       return "nvbandwidth";
+    case Format::kOsuText:
+      return "osu";
   }
   return "?";
 }
@@ -46,6 +50,7 @@ Format DetectFormat(const std::string& path, const std::string& text) {
                     "'results', nvbandwidth -j has 'nvbandwidth')",
                     path));
   }
+  if (text.find("# OSU MPI") != std::string::npos) return Format::kOsuText;
   if (text.find(" nThread ") != std::string::npos || text.find("# Collective test starting") != std::string::npos) {
     return Format::kNcclTestsText;
   }
@@ -64,6 +69,8 @@ std::vector<ImportedRun> ImportText(const std::string& path, const std::string& 
       return ParseNcclTestsJson(path, text, options);
     case Format::kNvbandwidthJson:
       return ParseNvbandwidthJson(path, text);
+    case Format::kOsuText:
+      return ParseOsuText(path, text, options);
   }
   throw RuntimeError("unknown import format");
 }

@@ -31,7 +31,7 @@ struct ImportedRun {
   std::vector<Table> tables;
 };
 
-enum class Format { kNcclTestsText, kNcclTestsJson, kNvbandwidthJson };
+enum class Format { kNcclTestsText, kNcclTestsJson, kNvbandwidthJson, kOsuText };
 
 struct ImportOptions {
   // The collective, for files that do not name it (nccl-tests before its
@@ -41,9 +41,12 @@ struct ImportOptions {
   // A file cut short (a killed job) keeps the rows before the cut as an
   // interrupted run instead of being an error.
   bool partial = false;
+  // Ranks of a run whose output does not say (OSU); 0: not given.
+  int64_t ranks = 0;
 };
 
-// "nccl-tests" (text), "nccl-tests-json" or "nvbandwidth" (-j JSON); throws UsageError naming the valid ones.
+// "nccl-tests" (text), "nccl-tests-json", "nvbandwidth" (-j JSON) or "osu" (text); throws UsageError naming the valid
+// ones.
 Format ParseFormat(const std::string& name);
 const char* FormatName(Format f);
 // The format of `text` (read from `path`): throws IoError when it is none of them.

@@ -220,3 +220,35 @@ def test_nvbandwidth_bad_cell(run, tmp_path):
     f.write_text(text)
     assert_clean_error(run("import", f, "-o", tmp_path / "x.h5"), 4,
                        "nv.json: testcases[0] (host_to_device_memcpy_ce): bandwidth_matrix[0][1] is 'fast'")
+
+
+def test_osu_collectives(run, tmp_path):
+    """OSU's collective latency tests: avg latency (us -> s), -f's min and max as rank_time_min/max,
+    -c's Pass as checked; allgather's size is one rank's block, so the nccl-tests size is x ranks."""
+    out = tmp_path / "o.h5"
+    p = run("import", fixture("osu_allreduce_np4.txt"), "-o", out)
+    assert_clean_error(p, 2, "--ranks")
+    assert not out.exists()
+    h5, runs = imported(run, tmp_path, "osu_allreduce_np4.txt", "osu_allgather_np4.txt", extra=("--ranks", "4"))
+    assert [r["source"] for r in runs] == ["osu-micro-benchmarks 7.2"] * 2 and runs[0]["ranks"] == 4
+    ar = csv_rows(run, h5, runs[0]["run"])
+    # "16384   5.78   5.20   6.35   100   Pass"
+    row = next(x for x in ar if x["size"] == "16384")
+    assert (row["op"], row["dtype"], row["redop"], row["checked"], row["wrong"]) == ("all_reduce", "int8", "sum",
+                                                                                   "1", "0")
+    assert math.isclose(float(row["time"]), 5.78e-6) and math.isclose(float(row["rank_time_min"]), 5.20e-6)
+    assert math.isclose(float(row["busbw"]), 16384 / 5.78e-6 * 2 * 3 / 4)
+    ag = csv_rows(run, h5, runs[1]["run"])
+    # "1048576   527.29": one rank's 1 MiB block, 4 MiB gathered.
+    row = next(x for x in ag if x["count"] == "1048576")
+    assert row["size"] == str(4 << 20) and row["checked"] == "0"
+    assert math.isclose(float(row["busbw"]), (4 << 20) / 527.29e-6 * 3 / 4)
+    with h5py.File(h5, "r") as f:
+        assert f["runs"][runs[0]["run"]].attrs["config_yaml"].startswith("backend: mpi\n")
+
+
+def test_osu_point_to_point_refused(run, tmp_path):
+    f = tmp_path / "lat.txt"
+    f.write_text("\n# OSU MPI Latency Test v7.2\n# Size          Latency (us)\n1                       1.50\n")
+    assert_clean_error(run("import", f, "--ranks", "2", "-o", tmp_path / "x.h5"), 4, "lat.txt:2:",
+                       "not mapped yet")
