@@ -787,8 +787,11 @@ def test_simulate_degraded_and_failed_links(run):
 
 def test_collectives_sigint_keeps_results(cb_bin, tmp_path):
     out = str(tmp_path / "c.h5")
-    proc = subprocess.Popen([cb_bin, "collectives", "--backend", "loopback", "--ranks", "2", "-b", "1M", "-e", "1G",
-                             "-f", "1.01", "-n", "5", "-w", "1", "-q", "--output", out], stdout=subprocess.PIPE,
+    # From 8 B doubling: the first sizes take microseconds, so rows exist when the signal comes however slow
+    # the build (under ASan on a loaded runner no 1 MiB size had finished in 1.5 s); the large ones keep the
+    # run going until it does.
+    proc = subprocess.Popen([cb_bin, "collectives", "--backend", "loopback", "--ranks", "2", "-b", "8", "-e", "1G",
+                             "-f", "2", "-n", "5", "-w", "1", "-q", "--output", out], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
