@@ -96,6 +96,7 @@ struct KernelsOptions {
   int algos = 16;
   std::string algo_search = "heuristic";
   int min_reps = 5;
+  double target_spread = MeasureOptions{}.target_spread;
   bool min_reps_given = false;  // --min-reps on the command line: honoured past the time budget
   int threads = 0;
 };
@@ -567,7 +568,7 @@ void SayMeasurementQuality(const Results& res, const KernelsOptions& o, bool ran
   std::vector<std::string> limited;
   const Seen* worst = nullptr;
   int unsettled = 0, measured = 0;
-  const double target = MeasureOptions{}.target_spread;
+  const double target = o.target_spread;
   for (const auto& x : all) {
     if (x.m->summary.count == 0) continue;
     ++measured;
@@ -589,7 +590,8 @@ void SayMeasurementQuality(const Results& res, const KernelsOptions& o, bool ran
   }
   if (worst) {
     log.Warn(
-        "{} of {} measurement(s) did not settle: spread above the harness's target of {:g}% (worst {:.0f}%, {}); "
+        "{} of {} measurement(s) did not settle: spread above the target of {:g}% (--target-spread; worst {:.0f}%, "
+        "{}); "
         "their medians are less certain: a busy or throttling machine, or too short a --time-budget",
         unsettled, measured, 100 * target, 100 * worst->m->iqr_spread, worst->what);
   }
@@ -1019,6 +1021,7 @@ RankOutcome MeasureHere(const KernelsOptions& o, const AppContext& ctx, const Jo
     MeasureOptions mo;
     mo.time_budget_s = o.time_budget_s;
     mo.min_reps = o.min_reps;
+    mo.target_spread = o.target_spread;
     mo.min_reps_over_budget = o.min_reps_given;
     if (on_gpu) {
       RunGpu(*gpu, gpus, plan, dtypes, shapes, bytes, o, mo, log, &out.res);
@@ -1357,6 +1360,11 @@ void RegisterKernelsCommand(CLI::App& app, AppContext& ctx, Action* action) {
                       "call too slow for the budget gets fewer, said in a note)")
           ->check(CLI::PositiveNumber)
           ->capture_default_str();
+  cmd->add_option("--target-spread", o->target_spread,
+                  "relative interquartile spread at which a measurement stops early, as a fraction (0.005 is 0.5%); "
+                  "rows left above it are warned about. 0: every measurement takes its whole --time-budget")
+      ->check(Bounded(0, 1))
+      ->capture_default_str();
   cmd->add_option("--threads", o->threads, "host threads (default: all CPUs; at most 4096)")->check(Bounded(0, 4096));
   *action = [o, &ctx, min_reps]() {
     o->min_reps_given = min_reps->count() > 0;
