@@ -1,0 +1,367 @@
+// Localisation at scale (issue 19 part 5): the simulator's fat tree with one
+// degraded link (FatTree::DegradeLink, as `simulate --degrade-link` does)
+// stands in for a cluster; the pairs check's K random perfect matchings are
+// "measured" on it with multiplicative noise, and acceptance's Localize, given
+// the tree's routes, must name the degraded link and nothing else.
+//
+// Pair bandwidth. A pair check sends both ways between the two nodes; alone on
+// the fabric, the flow model's rate of each direction is the smallest capacity
+// on its route (one flow: max-min fairness gives it the bottleneck, maxmin.h),
+// so the pair measures
+//     v(a, b) = min over the links l of route(a->b) u route(b->a) of c_l.
+// That is what a round measures when its pairs do not share links: with
+// adaptive routing, or a schedule that keeps the pairs of a round apart. With
+// static ECMP hashing all pairs of a round at once collide on shared up
+// links; Contention::kConcurrentEcmp solves every round's flows together with
+// the max-min solver to show what that does (the rounds table's last rows).
+// Noise: each measurement is multiplied by (1 + sigma z), z standard normal.
+//
+// The unit tests run the 4,096-node tree (a few hundred ms); the table of
+// rounds and noise (docs/acceptance.md, "Localisation") is LocalizeTable,
+// run by the CTest entry localize_rounds_table (label slow).
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <numeric>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "acceptance/localize.h"
+#include "simulator/network/maxmin.h"
+#include "simulator/topology/fat_tree.h"
+
+namespace cb::sim {
+namespace {
+
+using acceptance::Culprit;
+using acceptance::LocalizeInput;
+using acceptance::PairSample;
+
+constexpr double kNic = 50e9;  // 400 Gb/s NICs and links, in bytes/s
+
+// A non-blocking 3-tier fat tree of radix-64 switches (k³/4 = 65,536 NICs per
+// plane: pods of 1,024 NICs), one NIC per rail, rail-optimised.
+FatTree BuildTree(int64_t nodes, int rails) {
+  FabricSpec f;
+  f.name = "localize";
+  f.gpus = nodes * rails;
+  f.gpus_per_node = f.nics_per_node = f.domain_gpus = rails;
+  f.nic_bandwidth = kNic;
+  f.rail_optimized = true;
+  f.tiers = {{64, 1, kNic, 0}, {64, 1, kNic, 0}, {64, 1, kNic, 0}};
+  return FatTree::Build(f);
+}
+
+enum class Contention { kIsolated, kConcurrentEcmp };
+
+struct Scenario {
+  int64_t nodes = 4096;
+  int rails = 1;
+  int rounds = 4;       // K random perfect matchings
+  double noise = 0.02;  // sigma of the multiplicative noise
+  uint64_t seed = 1;
+  Contention contention = Contention::kIsolated;
+  std::vector<std::pair<int, int>> slow_pairs;  // (a, b) measured at slow_pair_fraction (a pair alone)
+  double slow_pair_fraction = 0.5;
+};
+
+// z ~ N(0, 1) by Box-Muller on the generator's bits (the same numbers with
+// every standard library, unlike std::normal_distribution).
+double Normal(std::mt19937_64& rng) {
+  constexpr double kTwoPi = 6.283185307179586;
+  const double u1 = (static_cast<double>(rng() >> 11) + 1) * 0x1p-53;  // (0, 1]
+  const double u2 = static_cast<double>(rng() >> 11) * 0x1p-53;
+  return std::sqrt(-2 * std::log(u1)) * std::cos(kTwoPi * u2);
+}
+
+int64_t NicOf(int node, int rail, int rails) { return static_cast<int64_t>(node) * rails + rail; }
+
+// Both directions of the pair's traffic, as physical link ids.
+std::vector<int> PairLinks(const FatTree& tree, int a, int b, int rail, int rails) {
+  std::vector<int> up = tree.Route(NicOf(a, rail, rails), NicOf(b, rail, rails));
+  const std::vector<int> down = tree.Route(NicOf(b, rail, rails), NicOf(a, rail, rails));
+  up.insert(up.end(), down.begin(), down.end());
+  for (int& l : up) l /= 2;
+  std::sort(up.begin(), up.end());
+  up.erase(std::unique(up.begin(), up.end()), up.end());
+  return up;
+}
+
+// The samples of K seeded random perfect matchings (round-major: the first
+// K' x nodes/2 x rails samples are the first K' rounds).
+std::vector<PairSample> MeasurePairs(const FatTree& tree, const Scenario& s) {
+  std::mt19937_64 rng(s.seed);
+  std::vector<int> order(static_cast<size_t>(s.nodes));
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<PairSample> out;
+  for (int k = 0; k < s.rounds; ++k) {
+    std::shuffle(order.begin(), order.end(), rng);
+    std::vector<PairSample> round;
+    for (size_t i = 0; i + 1 < order.size(); i += 2) {
+      const int a = std::min(order[i], order[i + 1]), b = std::max(order[i], order[i + 1]);
+      for (int r = 0; r < s.rails; ++r) round.push_back({a, b, r, 0});
+    }
+    if (s.contention == Contention::kIsolated) {
+      for (PairSample& p : round) {
+        double v = kNic;
+        for (int l : PairLinks(tree, p.a, p.b, p.rail, s.rails)) {
+          v = std::min(v, tree.links()[static_cast<size_t>(2 * l)].capacity);
+        }
+        p.gbps = v / 1e9;
+      }
+    } else {
+      // Every pair of the round sends both ways at once; ECMP-hashed routes.
+      MaxMinSolver solver;
+      for (const DirectedLink& l : tree.links()) solver.AddLink(l.capacity);
+      for (const PairSample& p : round) {
+        solver.AddFlow(tree.Route(NicOf(p.a, p.rail, s.rails), NicOf(p.b, p.rail, s.rails)));
+        solver.AddFlow(tree.Route(NicOf(p.b, p.rail, s.rails), NicOf(p.a, p.rail, s.rails)));
+      }
+      const std::vector<double>& x = solver.Solve();
+      for (size_t i = 0; i < round.size(); ++i) round[i].gbps = std::min(x[2 * i], x[2 * i + 1]) / 1e9;
+    }
+    for (PairSample& p : round) {
+      for (const auto& [a, b] : s.slow_pairs) {
+        if (p.a == std::min(a, b) && p.b == std::max(a, b)) p.gbps *= s.slow_pair_fraction;
+      }
+      p.gbps *= std::max(0.05, 1 + s.noise * Normal(rng));
+    }
+    out.insert(out.end(), round.begin(), round.end());
+  }
+  return out;
+}
+
+// The name a link goes by in routes and verdicts: the topology report's words.
+std::string LinkName(const FatTree& tree, int physical) { return tree.DescribeLink(2 * physical); }
+
+LocalizeInput Input(const FatTree& tree, const Scenario& s, std::vector<PairSample> samples) {
+  LocalizeInput in;
+  for (int64_t i = 0; i < s.nodes; ++i) in.nodes.push_back(fmt::format("node{:05d}", i));
+  in.rails = s.rails;
+  in.samples = std::move(samples);
+  // Names cached per physical link: a route asks for a handful of them per pair.
+  auto names = std::make_shared<std::vector<std::string>>(tree.links().size() / 2);
+  const int rails = s.rails;
+  in.route = [&tree, names, rails](int a, int b, int rail) {
+    std::vector<std::string> r;
+    for (int l : PairLinks(tree, a, b, rail, rails)) {
+      std::string& n = (*names)[static_cast<size_t>(l)];
+      if (n.empty()) n = LinkName(tree, l);
+      r.push_back(n);
+    }
+    return r;
+  };
+  return in;
+}
+
+std::string Describe(const std::vector<Culprit>& c) {
+  std::string s;
+  for (const Culprit& x : c) {
+    s += fmt::format("  {} {}: {} of {} — {}\n", acceptance::CulpritKindName(x.kind), x.name, x.supporting_pairs,
+                     x.examined_pairs, x.reason);
+  }
+  return s;
+}
+
+// The physical link between a NIC and its leaf.
+int NicLink(const FatTree& tree, int64_t nic) {
+  for (size_t p = 0; p < tree.links().size() / 2; ++p) {
+    if (tree.links()[2 * p].tier == 0 && tree.links()[2 * p].from == nic) return static_cast<int>(p);
+  }
+  return -1;
+}
+
+// Physical links above the NICs (leaf-spine and spine-core), in id order.
+std::vector<int> FabricLinks(const FatTree& tree) {
+  std::vector<int> out;
+  for (size_t p = 0; p < tree.links().size() / 2; ++p) {
+    if (tree.links()[2 * p].tier >= 1) out.push_back(static_cast<int>(p));
+  }
+  return out;
+}
+
+// 4,096 nodes, one rail: a leaf-spine link at half speed. In a non-blocking
+// tree each up link of a leaf carries about 1/32 of its 32 NICs' traffic both
+// ways, so each round puts about 2 pairs on it; 8 rounds give ~16 slow pairs
+// crossing it and none of its neighbours is predominantly slow.
+TEST(LocalizeAtScale, NamesTheDegradedLeafSpineLink) {
+  FatTree tree = BuildTree(4096, 1);
+  const std::vector<int> fabric = FabricLinks(tree);
+  const int bad = fabric[1000];  // a leaf-spine link (tier 1 comes first)
+  ASSERT_EQ(tree.links()[static_cast<size_t>(2 * bad)].tier, 1);
+  tree.DegradeLink(FatTree::UpLinkOf(bad), 0.5);
+  Scenario s;
+  s.rounds = 8;
+  s.noise = 0.03;
+  s.seed = 19;
+  const std::vector<Culprit> c = acceptance::Localize(Input(tree, s, MeasurePairs(tree, s)));
+  ASSERT_EQ(c.size(), 1u) << Describe(c);
+  EXPECT_EQ(c[0].kind, Culprit::Kind::kLink);
+  EXPECT_EQ(c[0].name, LinkName(tree, bad));
+  EXPECT_GE(c[0].supporting_pairs, 2);
+  EXPECT_NEAR(c[0].ratio, 0.5, 0.1);
+}
+
+TEST(LocalizeAtScale, NamesTheDegradedSpineCoreLink) {
+  FatTree tree = BuildTree(4096, 1);
+  const std::vector<int> fabric = FabricLinks(tree);
+  const int bad = fabric[fabric.size() - 300];  // spine-core links come last
+  ASSERT_EQ(tree.links()[static_cast<size_t>(2 * bad)].tier, 2);
+  tree.DegradeLink(FatTree::UpLinkOf(bad), 0.4);
+  Scenario s;
+  s.rounds = 8;
+  s.noise = 0.03;
+  s.seed = 5;
+  const std::vector<Culprit> c = acceptance::Localize(Input(tree, s, MeasurePairs(tree, s)));
+  ASSERT_EQ(c.size(), 1u) << Describe(c);
+  EXPECT_EQ(c[0].kind, Culprit::Kind::kLink);
+  EXPECT_EQ(c[0].name, LinkName(tree, bad));
+}
+
+// Two rails: node 1234's two NIC links at 0.3 make every pair of it slow on
+// both rails: the node (its NICs, cables and leaf ports are indistinguishable
+// from the node by pair measurements; the verdict is the node).
+TEST(LocalizeAtScale, NamesANodeWhoseLinksAreAllSlow) {
+  FatTree tree = BuildTree(4096, 2);
+  for (int rail = 0; rail < 2; ++rail) tree.DegradeLink(FatTree::UpLinkOf(NicLink(tree, NicOf(1234, rail, 2))), 0.3);
+  Scenario s;
+  s.rails = 2;
+  s.rounds = 4;
+  s.noise = 0.03;
+  s.seed = 7;
+  const std::vector<Culprit> c = acceptance::Localize(Input(tree, s, MeasurePairs(tree, s)));
+  ASSERT_EQ(c.size(), 1u) << Describe(c);
+  EXPECT_EQ(c[0].kind, Culprit::Kind::kNode);
+  EXPECT_EQ(c[0].name, "node01234");
+  EXPECT_EQ(c[0].supporting_pairs, 8);  // 4 partners x 2 rails
+  EXPECT_EQ(c[0].examined_pairs, 8);
+}
+
+TEST(LocalizeAtScale, NamesANicSlowOnOneRail) {
+  FatTree tree = BuildTree(4096, 2);
+  tree.DegradeLink(FatTree::UpLinkOf(NicLink(tree, NicOf(77, 1, 2))), 0.5);
+  Scenario s;
+  s.rails = 2;
+  s.rounds = 4;
+  s.noise = 0.03;
+  s.seed = 8;
+  const std::vector<Culprit> c = acceptance::Localize(Input(tree, s, MeasurePairs(tree, s)));
+  ASSERT_EQ(c.size(), 1u) << Describe(c);
+  EXPECT_EQ(c[0].kind, Culprit::Kind::kNic);
+  EXPECT_EQ(c[0].name, "node00077/rail 1");
+}
+
+// A pair slow alone (as `--inject slowlink:A:B` makes it): the pair, not a
+// node (their other pairs are fine) and not a link (its links carry healthy pairs).
+TEST(LocalizeAtScale, NamesAPairSlowAlone) {
+  FatTree tree = BuildTree(4096, 1);
+  Scenario s;
+  s.rounds = 4;
+  s.noise = 0.03;
+  s.seed = 11;
+  // Find the partner node 100 gets in the first round, and slow that pair.
+  s.rounds = 1;
+  const std::vector<PairSample> first = MeasurePairs(tree, s);
+  s.rounds = 4;
+  const auto it =
+      std::find_if(first.begin(), first.end(), [](const PairSample& p) { return p.a == 100 || p.b == 100; });
+  ASSERT_NE(it, first.end());
+  s.slow_pairs = {{it->a, it->b}};
+  const std::vector<Culprit> c = acceptance::Localize(Input(tree, s, MeasurePairs(tree, s)));
+  ASSERT_EQ(c.size(), 1u) << Describe(c);
+  EXPECT_EQ(c[0].kind, Culprit::Kind::kPair);
+  EXPECT_EQ(c[0].name, fmt::format("node{:05d}<->node{:05d}", it->a, it->b));
+}
+
+// The table in docs/acceptance.md ("Localisation"): for each fleet size, the
+// share of trials (each: a random leaf-spine or spine-core link at half speed,
+// fresh matchings and noise) in which exactly the degraded link is named after
+// K rounds; then, at 4,096 nodes, the noise and the degradation it tolerates,
+// and what concurrent ECMP-hashed pairs do. Printed, not asserted beyond the
+// plainest expectation; run by `ctest -L slow -R localize_rounds_table`.
+struct Outcome {
+  int exact = 0, trials = 0;
+  double extra = 0;  // culprits named besides the degraded link, per trial
+};
+
+Outcome RunTrials(int64_t nodes, int rounds, double noise, double fraction, int trials, Contention contention,
+                  uint64_t seed0) {
+  Outcome o;
+  FatTree base = BuildTree(nodes, 1);
+  const std::vector<int> fabric = FabricLinks(base);
+  std::mt19937_64 pick(seed0);
+  for (int t = 0; t < trials; ++t) {
+    FatTree tree = base;
+    const int bad = fabric[static_cast<size_t>(pick() % fabric.size())];
+    tree.DegradeLink(FatTree::UpLinkOf(bad), fraction);
+    Scenario s;
+    s.nodes = nodes;
+    s.rounds = rounds;
+    s.noise = noise;
+    s.seed = seed0 * 1000 + static_cast<uint64_t>(t);
+    s.contention = contention;
+    const std::vector<Culprit> c = acceptance::Localize(Input(tree, s, MeasurePairs(tree, s)));
+    const std::string want = LinkName(tree, bad);
+    const bool found = std::any_of(c.begin(), c.end(), [&](const Culprit& x) { return x.name == want; });
+    o.exact += found && c.size() == 1 ? 1 : 0;
+    o.extra += static_cast<double>(c.size()) - (found ? 1 : 0);
+    ++o.trials;
+  }
+  o.extra /= trials;
+  return o;
+}
+
+TEST(LocalizeTable, RoundsAndNoise) {
+  if (!std::getenv("CB_LOCALIZE_TABLE")) GTEST_SKIP() << "set CB_LOCALIZE_TABLE=1 (ctest -R localize_rounds_table)";
+  const int trials = 20;
+  const std::vector<int> ks = {1, 2, 3, 4, 6, 8};
+  std::printf("\nOne link at 0.5x, noise sigma 2%%, %d trials per cell: trials naming exactly that link\n", trials);
+  std::printf("%8s", "nodes");
+  for (int k : ks) std::printf(" %7s", fmt::format("K={}", k).c_str());
+  std::printf("  %s\n", "K for >= 95%");
+  for (int64_t nodes : {1024, 4096, 16384}) {
+    std::printf("%8lld", static_cast<long long>(nodes));
+    int needed = -1;
+    for (int k : ks) {
+      const Outcome o = RunTrials(nodes, k, 0.02, 0.5, trials, Contention::kIsolated, 100 + static_cast<uint64_t>(k));
+      std::printf(" %7s", fmt::format("{}/{}", o.exact, o.trials).c_str());
+      if (needed < 0 && o.exact >= 0.95 * o.trials) needed = k;
+      std::fflush(stdout);
+    }
+    std::printf("  %s\n", needed < 0 ? "> 8" : std::to_string(needed).c_str());
+  }
+
+  const int k = 8;
+  std::printf("\n4,096 nodes, K=%d, %d trials: exactly the link named (other culprits named per trial)\n", k, trials);
+  const std::vector<double> fractions = {0.3, 0.5, 0.7};
+  std::printf("%8s", "sigma");
+  for (double f : fractions) std::printf(" %18s", fmt::format("link at {:.1f}x", f).c_str());
+  std::printf("\n");
+  for (double sigma : {0.0, 0.02, 0.04, 0.06, 0.08, 0.10}) {
+    std::printf("%7.0f%%", sigma * 100);
+    for (double f : fractions) {
+      const Outcome o = RunTrials(4096, k, sigma, f, trials, Contention::kIsolated, 200);
+      std::printf(" %18s", fmt::format("{}/{} ({:.1f})", o.exact, o.trials, o.extra).c_str());
+      std::fflush(stdout);
+    }
+    std::printf("\n");
+  }
+
+  std::printf("\nAll pairs of a round at once on ECMP-hashed routes (4,096 nodes, link at 0.5x, sigma 2%%):\n");
+  for (int rounds : {4, 8}) {
+    const Outcome o = RunTrials(4096, rounds, 0.02, 0.5, 5, Contention::kConcurrentEcmp, 300);
+    std::printf("  K=%d: %d/%d exact, %.1f other culprits per trial\n", rounds, o.exact, o.trials, o.extra);
+  }
+  // The plainest expectation: with enough rounds and little noise the method works.
+  EXPECT_EQ(RunTrials(4096, 8, 0.02, 0.5, 5, Contention::kIsolated, 400).exact, 5);
+}
+
+}  // namespace
+}  // namespace cb::sim
