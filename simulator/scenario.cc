@@ -12,19 +12,9 @@ namespace {
   throw ConfigError(fmt::format("{}: key '{}': {}", node.where(), node.path(), msg));
 }
 
-}  // namespace
-
-Scenario ScenarioFromConfig(const ConfigNode& cfg) {
-  Scenario s;
-  s.effective_yaml = cfg.ToYaml();
-  s.model = ModelFromConfig(cfg.at("model"));
-  const ConfigNode& cluster = cfg.at("cluster");
-  s.gpu = GpuFromConfig(cluster.at("gpu"));
-  s.cluster = ClusterFromConfig(cluster);
-  const ClusterSpec& c = s.cluster;
-
-  if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
-  Parallelism& p = s.par;
+// parallelism.*: the degrees, and a job that fits the cluster.
+Parallelism ReadParallelism(const ConfigNode& cfg, const ClusterSpec& c) {
+  Parallelism p;
   p.tp = cfg.GetInt("parallelism.tp", 1);
   p.pp = cfg.GetInt("parallelism.pp", 1);
   p.cp = cfg.GetInt("parallelism.cp", 1);
@@ -57,7 +47,12 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
         fmt::format("the job's {} GPUs span several scale-up domains of {}, so it needs scale-out NICs", job,
                     c.domain_gpus));
   }
-  const ModelSpec& m = s.model;
+  return p;
+}
+
+// The model's shape against the layout: heads, kv heads, FFN and experts
+// divide as the degrees need.
+void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallelism& p) {
   if (m.head_dim_override == 0 && m.hidden % m.heads != 0)
     Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
   if (m.heads % p.tp != 0) {
@@ -97,8 +92,11 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
           fmt::format("shard_group = {} does not divide dp x cp = {}", p.shard_group, p.dp * p.cp));
     }
   }
+}
 
-  Training& t = s.train;
+// training.*: batch, sequence, recomputation and precision.
+Training ReadTraining(const ConfigNode& cfg, const Parallelism& p) {
+  Training t;
   t.seq_len = cfg.at("training.seq_len").AsInt();
   t.global_batch = cfg.at("training.global_batch").AsInt();
   t.micro_batch = cfg.at("training.micro_batch").AsInt();
@@ -115,6 +113,16 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
     Bad(cfg.at("training.global_batch"), fmt::format("global_batch = {} is not divisible by dp x micro_batch = {} x {}",
                                                      t.global_batch, p.dp, t.micro_batch));
   }
+  return t;
+}
+
+// The schedule the layout implies: sequence split, micro-batches per
+// pipeline, the simulator's event budget, stages filled, and a GPU that has
+// the training precision.
+void CheckSchedule(const ConfigNode& cfg, const Scenario& s) {
+  const Parallelism& p = s.par;
+  const Training& t = s.train;
+  const ModelSpec& m = s.model;
   if (t.seq_len % p.cp != 0) {
     Bad(cfg.at("parallelism.cp"), fmt::format("cp = {} does not divide seq_len = {}", p.cp, t.seq_len));
   }
@@ -152,8 +160,11 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   if (s.gpu.peak_bf16 <= 0) {
     Bad(cfg.at("cluster.gpu"), fmt::format("GPU '{}' has no peak.bf16: the simulator needs it", s.gpu.name));
   }
+}
 
-  Framework& f = s.fw;
+// framework.*: what the training framework does (overlaps, kernels, MoE dispatch).
+Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
+  Framework f;
   f.flash_attention = cfg.GetBool("framework.flash_attention", true);
   f.tp_comm_overlap = cfg.GetBool("framework.tp_comm_overlap", true);
   f.overlap_grad_reduce = cfg.GetBool("framework.overlap_grad_reduce", true);
@@ -171,6 +182,24 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
+  return f;
+}
+
+}  // namespace
+
+Scenario ScenarioFromConfig(const ConfigNode& cfg) {
+  Scenario s;
+  s.effective_yaml = cfg.ToYaml();
+  s.model = ModelFromConfig(cfg.at("model"));
+  const ConfigNode& cluster = cfg.at("cluster");
+  s.gpu = GpuFromConfig(cluster.at("gpu"));
+  s.cluster = ClusterFromConfig(cluster);
+  if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
+  s.par = ReadParallelism(cfg, s.cluster);
+  CheckModelDivides(cfg, s.model, s.par);
+  s.train = ReadTraining(cfg, s.par);
+  CheckSchedule(cfg, s);
+  s.fw = ReadFramework(cfg, s.model);
   return s;
 }
 
