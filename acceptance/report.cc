@@ -15,6 +15,18 @@ namespace cb::acc {
 namespace {
 
 std::string Q(double v, Dimension d) { return FormatQuantity(v, d, 4); }
+
+// fraction_of_model: "model 8.5 GB/s, measured/model 1.12 (collective model of ...)".
+std::string ModelLine(const UnitVerdict& v, Dimension d) {
+  return fmt::format("model {}, measured/model {:.3g} ({})", Q(v.model, d), v.model_ratio(), v.model_how);
+}
+
+bool HasModel(const ValidationReport& r) {
+  for (const auto& u : r.units) {
+    if (u.verdict.model > 0) return true;
+  }
+  return false;
+}
 Dimension DimOf(const std::string& units) {
   return units == "FLOP/s" ? Dimension::kFlopRate : units == "B/s" ? Dimension::kBandwidth : Dimension::kDimensionless;
 }
@@ -298,6 +310,10 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
     nlohmann::json values = nlohmann::json::array();
     for (double v : u.data.values) values.push_back(v);
+    // fraction_of_model: the model's figure and value / model (null: no model).
+    const nlohmann::json model = u.verdict.model > 0 ? nlohmann::json(u.verdict.model) : nlohmann::json(nullptr);
+    const nlohmann::json ratio =
+        u.verdict.model > 0 ? nlohmann::json(u.verdict.model_ratio()) : nlohmann::json(nullptr);
     j["checks"].push_back({{"check", c.name},
                            {"benchmark", c.benchmark},
                            {"scope", ScopeName(c.scope)},
@@ -313,6 +329,9 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                            {"bound", u.verdict.bound},
                            {"units", c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s"},
                            {"wrong", u.data.wrong},
+                           {"model", model},
+                           {"model_ratio", ratio},
+                           {"model_how", u.verdict.model_how},
                            {"reason", u.verdict.reason},
                            {"plain", u.verdict.plain},
                            {"failure", FailureName(u.verdict.failure)}});
@@ -356,6 +375,7 @@ std::string FormatReportText(const ValidationReport& r) {
     o += fmt::format("{:<18} {:<34} {:>14} {:>14} {:>9}  {}\n", c.name, u.label, skipped ? "-" : Q(u.verdict.value, d),
                      u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", VerdictName(u.verdict.verdict),
                      u.verdict.plain.empty() ? u.verdict.reason : u.verdict.plain);
+    if (u.verdict.model > 0) o += "    " + ModelLine(u.verdict, d) + "\n";
   }
   o += "\n";
   o += fmt::format("{:>5} {:<24} {:<24} {:<28} {:>8}\n", "rank", "host", "node", "device", "verdict");
@@ -483,6 +503,18 @@ std::string ReportMarkdown(const ValidationReport& r) {
                      u.verdict.expected > 0 ? Q(u.verdict.expected, d) : "-", EscapeMarkdown(u.verdict.bound),
                      VerdictName(u.verdict.verdict), EscapeMarkdown(u.verdict.reason));
   }
+  if (HasModel(r)) {
+    o += "\n## Measured against the model\n\n| check | unit | measured | model | measured/model | how |\n"
+         "| --- | --- | ---: | ---: | ---: | --- |\n";
+    for (const auto& u : r.units) {
+      if (u.verdict.model <= 0) continue;
+      const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+      const Dimension d = c.judge.dimension;
+      o += fmt::format("| {} | {} | {} | {} | {:.3g} | {} |\n", EscapeMarkdown(c.name), EscapeMarkdown(u.label),
+                       Q(u.verdict.value, d), Q(u.verdict.model, d), u.verdict.model_ratio(),
+                       EscapeMarkdown(u.verdict.model_how));
+    }
+  }
   return o;
 }
 
@@ -603,6 +635,17 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
            u->verdict.reason.empty() ? VerdictName(u->verdict.verdict) : u->verdict.reason, u->verdict.expected});
     }
     o += RenderBarChart(chart);
+    if (c.judged_by_model()) {
+      o += "<table class=\"model\"><tr><th>unit</th><th>measured</th><th>model</th><th>measured/model</th>"
+           "<th>how</th></tr>\n";
+      for (const UnitResult* u : us) {
+        if (u->verdict.model <= 0) continue;
+        o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.3g}</td><td>{}</td></tr>\n", EscapeHtml(u->label),
+                         Q(u->verdict.value, d), Q(u->verdict.model, d), u->verdict.model_ratio(),
+                         EscapeHtml(u->verdict.model_how));
+      }
+      o += "</table>\n";
+    }
   }
 
   o += "<h2>Nodes</h2>\n<table "
@@ -691,6 +734,10 @@ std::map<std::string, std::string> PrometheusFiles(const ValidationReport& r) {
     std::string expected =
         "# HELP clusterbench_validate_check_expected The value the check had to reach (SI units).\n"
         "# TYPE clusterbench_validate_check_expected gauge\n";
+    std::string model =
+        "# HELP clusterbench_validate_check_model What the model expects of the unit (threshold.fraction_of_model; SI "
+        "units).\n# TYPE clusterbench_validate_check_model gauge\n";
+    bool any_model = false;
     std::string pass =
         "# HELP clusterbench_validate_check_pass 1 when the check passed on this unit, 0 when it did "
         "not (skipped units are absent).\n# TYPE clusterbench_validate_check_pass gauge\n";
@@ -706,8 +753,12 @@ std::map<std::string, std::string> PrometheusFiles(const ValidationReport& r) {
       expected += fmt::format("clusterbench_validate_check_expected{{{}}} {:.6g}\n", labels, u.verdict.expected);
       pass += fmt::format("clusterbench_validate_check_pass{{{}}} {}\n", labels,
                           u.verdict.verdict == Verdict::kPass ? 1 : 0);
+      if (u.verdict.model > 0) {
+        any_model = true;
+        model += fmt::format("clusterbench_validate_check_model{{{}}} {:.6g}\n", labels, u.verdict.model);
+      }
     }
-    o += expected + pass;
+    o += expected + (any_model ? model : "") + pass;
     o += "# HELP clusterbench_validate_info The run's provenance as labels (value 1).\n"
          "# TYPE clusterbench_validate_info gauge\n";
     o += fmt::format("clusterbench_validate_info{{{},version=\"{}\",revision=\"{}\",suite_sha256=\"{}\"}} 1\n", base,
@@ -757,7 +808,11 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
               {"units", CT::kString, "", "FLOP/s or B/s"},
               {"rounds", CT::kInt64, "1", "measurement rounds"},
               {"missed_rounds", CT::kInt64, "1", "rounds below a bound"},
-              {"reason", CT::kString, "", "measured against expected, or why skipped"}});
+              {"reason", CT::kString, "", "measured against expected, or why skipped"},
+              // Appended (issue 18): threshold.fraction_of_model.
+              {"model", CT::kFloat64, "", "what the model expects of the unit (units column; 0: no model)"},
+              {"model_ratio", CT::kFloat64, "1", "value / model (0: no model)"},
+              {"model_how", CT::kString, "", "how the model's figure was derived, or why there is none"}});
   auto join = [](const std::vector<int>& v) {
     std::string s;
     for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
@@ -774,7 +829,8 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
     }
     verd.AddRow({c.name, u.label, join(u.ranks), u.node, u.device, std::string(VerdictName(u.verdict.verdict)),
                  std::string(SeverityName(c.judge.severity)), u.verdict.value, u.verdict.expected, u.verdict.bound,
-                 units, int64_t{u.verdict.rounds}, int64_t{u.verdict.missed_rounds}, u.verdict.reason});
+                 units, int64_t{u.verdict.rounds}, int64_t{u.verdict.missed_rounds}, u.verdict.reason, u.verdict.model,
+                 u.verdict.model_ratio(), u.verdict.model_how});
   }
   Table ranks("validate_ranks", "one row per rank: identity and verdict",
               {{"rank", CT::kInt64, "1", "rank"},

@@ -118,6 +118,7 @@ std::string Percent(double fraction) { return fmt::format("{:.0f}%", fraction * 
 std::string BoundWords(const std::string& kind) {
   if (kind == "absolute") return "the suite's minimum";
   if (kind == "spec") return "the suite's share of the datasheet figure";
+  if (kind == "model") return "the suite's share of what the model expects";
   if (kind == "relative") return "what its peers deliver";
   if (kind == "outlier") return "the fleet's typical value";
   return "the expected value";
@@ -165,6 +166,8 @@ std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitDat
     }
     v.rounds = static_cast<int>(u.values.size());
     v.value = Median(u.values);
+    v.model = u.model;
+    v.model_how = u.model_how;
     if (u.wrong > 0) {
       v.verdict = Verdict::kFail;
       v.reason = fmt::format("{}: wrong results: {} of {} checked elements failed verification", check.name, u.wrong,
@@ -181,6 +184,19 @@ std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitDat
     if (t.fraction_of_spec && check.spec) {
       bounds.push_back({"spec", *t.fraction_of_spec * *check.spec,
                         fmt::format("{:.0f}% of the nameplate {}", *t.fraction_of_spec * 100, Q(*check.spec, d))});
+    }
+    if (t.fraction_of_model) {
+      if (!(u.model > 0)) {
+        // Nothing to hold the unit against: not a pass, not a failure.
+        v.verdict = Verdict::kSkipped;
+        v.reason = fmt::format("{}: skipped: no model figure: {}", check.name, u.model_how);
+        v.plain = fmt::format("{}: not judged (the model has no figure for it: {})", check.name, u.model_how);
+        v.failure = Failure::kNotMeasured;
+        continue;
+      }
+      bounds.push_back({"model", *t.fraction_of_model * u.model,
+                        fmt::format("{:.0f}% of the model's {}; measured/model {:.3g}; {}", *t.fraction_of_model * 100,
+                                    Q(u.model, d), v.value / u.model, u.model_how)});
     }
     if (group_count[u.peer_group] >= 2) {
       double ref = group_best[u.peer_group];

@@ -7,6 +7,10 @@
 // B/s). Each round is held against every bound that applies:
 //   absolute   v_r >= A
 //   spec       v_r >= f * S            (S: the suite GPU's nameplate figure)
+//   model      v_r >= g * E            (E: what a model expects of this unit:
+//                                       the simulator's collective model on the
+//                                       suite's cluster, or a calibration
+//                                       profile; given by the caller per unit)
 //   relative   v_r >= (1 - x) * B      (B: the best value among the unit's
 //                                       peers: the devices of its node, or the
 //                                       fleet's nodes / groups)
@@ -56,6 +60,7 @@ Status ClusterStatus(const std::vector<Verdict>& verdicts);
 struct Thresholds {
   std::optional<double> absolute;          // SI units of the metric
   std::optional<double> fraction_of_spec;  // of `spec`
+  std::optional<double> fraction_of_model; // of each unit's UnitData::model
   double relative = 0.1;                   // fraction below the peers' best
   double outlier_mads = 5;                 // 0: no outlier test
   double outlier_min_deviation = 0.05;     // fraction of the median
@@ -79,6 +84,10 @@ struct UnitData {
   std::vector<double> values;  // one per measurement round, SI; empty when skipped
   int64_t checked = 0, wrong = 0;
   std::string skipped;  // non-empty: not measured, and why
+  // threshold.fraction_of_model: what the model expects of this unit (SI; 0:
+  // no figure, then `model_how` says why) and how it was derived.
+  double model = 0;
+  std::string model_how;
 };
 
 struct CheckSpec {
@@ -117,7 +126,12 @@ struct UnitVerdict {
   Verdict verdict = Verdict::kSkipped;
   double value = 0;     // the median of its rounds
   double expected = 0;  // the highest bound (what the unit had to reach); 0 when none
-  std::string bound;    // which bound that is: absolute, spec, relative, outlier
+  std::string bound;    // which bound that is: absolute, spec, model, relative, outlier
+  // fraction_of_model: the model's figure for the unit and how it was
+  // derived (UnitData), and value / model (0 when no figure).
+  double model = 0;
+  std::string model_how;
+  double model_ratio() const { return model > 0 ? value / model : 0; }
   int rounds = 0, missed_rounds = 0;
   bool needs_more = false;  // the latest round missed, fewer than `repeats` so far: measure again
   std::string reason;       // why (FAIL, WARN, SKIPPED); a note for a PASS with low rounds; else empty

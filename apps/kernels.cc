@@ -36,6 +36,7 @@
 #include "kernels/host_stream.h"
 #include "kernels/model_shapes.h"
 #include "kernels/progress.h"
+#include "kernels/result_tables.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -205,33 +206,12 @@ nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json
 
 // ------------------------------------------------------------ tables
 
-std::vector<Column> IdentityColumns() {
-  return {{"rank", ColumnType::kInt64, "1", "MPI rank that measured it (0 without a launcher)"},
-          {"host", ColumnType::kString, "", "host name of that rank"},
-          {"device", ColumnType::kString, "", "host or the GPU's name"},
-          {"gpu", ColumnType::kInt64, "1", "GPU index (-1: host)"},
-          {"uuid", ColumnType::kString, "", "GPU UUID"},
-          {"pci_bus_id", ColumnType::kString, "", "GPU PCI bus id"},
-          {"serial", ColumnType::kString, "", "board serial number where the driver gives it"}};
-}
 std::vector<Cell> IdentityCells(const Where& at) {
   return {int64_t{at.rank}, at.host, at.device, int64_t{at.gpu}, at.uuid, at.pci_bus_id, at.serial};
-}
-std::vector<Column> TimeColumns(const std::string& what) {
-  return {{"time_s", ColumnType::kFloat64, "s", "median time per " + what},
-          {"time_min_s", ColumnType::kFloat64, "s", "fastest"},
-          {"time_max_s", ColumnType::kFloat64, "s", "slowest"},
-          {"spread", ColumnType::kFloat64, "1", "interquartile range / median"},
-          {"samples", ColumnType::kInt64, "1", "timed samples"}};
 }
 std::vector<Cell> TimeCells(const Measurement& m) {
   if (m.summary.count == 0) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}};
   return {m.summary.median, m.summary.min, m.summary.max, m.iqr_spread, static_cast<int64_t>(m.summary.count)};
-}
-Table Build(std::string name, std::string description, std::vector<std::vector<Column>> parts) {
-  std::vector<Column> cols;
-  for (auto& p : parts) cols.insert(cols.end(), p.begin(), p.end());
-  return Table(std::move(name), std::move(description), std::move(cols));
 }
 void Add(Table& t, std::vector<std::vector<Cell>> parts) {
   std::vector<Cell> row;
@@ -240,35 +220,7 @@ void Add(Table& t, std::vector<std::vector<Cell>> parts) {
 }
 
 Table GemmTable(const std::vector<GemmRow>& rows) {
-  Table t =
-      Build("gemm", "GEMM D = A·B, FLOPs = 2mnk",
-            {{{"benchmark", ColumnType::kString, "", "gemm"}},
-             IdentityColumns(),
-             {{"dtype", ColumnType::kString, "", "fp64, fp32, tf32, bf16, fp16, fp8"},
-              {"shape", ColumnType::kString, "", "square, or the transformer GEMM (qkv, attn_out, mlp_...)"},
-              {"m", ColumnType::kInt64, "1", ""},
-              {"n", ColumnType::kInt64, "1", ""},
-              {"k", ColumnType::kInt64, "1", ""},
-              {"threads", ColumnType::kInt64, "1", "BLAS threads (host)"}},
-             TimeColumns("GEMM"),
-             {{"flop_rate", ColumnType::kFloat64, "FLOP/s", "2mnk / median time"},
-              {"peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "datasheet peak of this precision (NaN: none)"},
-              {"pct_of_peak", ColumnType::kFloat64, "%", "flop_rate / peak_flop_rate"},
-              {"algos_returned", ColumnType::kInt64, "1", "cuBLASLt heuristic candidates"},
-              {"algos_tried", ColumnType::kInt64, "1", "candidates timed in the search"},
-              {"best_algo", ColumnType::kInt64, "1", "winning candidate (0 = heuristic's first choice)"},
-              {"heuristic_flop_rate", ColumnType::kFloat64, "FLOP/s", "first choice's rate in the search"},
-              {"best_search_flop_rate", ColumnType::kFloat64, "FLOP/s", "winner's rate in the search"},
-              {"search", ColumnType::kString, "", "algorithm search: heuristic or exhaustive (GPU)"},
-              {"best_source", ColumnType::kString, "", "where the winner came from: heuristic or enumerated"},
-              {"best_config", ColumnType::kString, "", "the winner's cuBLASLt configuration"},
-              {"configs_enumerated", ColumnType::kInt64, "1", "exhaustive: configurations cuBLASLt accepted"},
-              {"configs_checked", ColumnType::kInt64, "1", "exhaustive: configurations offered to the check"},
-              {"search_capped", ColumnType::kString, "", "why an exhaustive search stopped early (empty: it did not)"},
-              {"checked", ColumnType::kInt64, "1", "sampled elements compared with the reference"},
-              {"wrong", ColumnType::kInt64, "1", "samples beyond the error bound"},
-              {"max_error_ratio", ColumnType::kFloat64, "1", "max error / bound (< 1 passes)"},
-              {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  Table t = GemmTableSchema();
   for (const auto& g : rows) {
     const auto& r = g.r;
     const double peak = GemmPeak(g.at, r.dtype);
@@ -287,20 +239,7 @@ Table GemmTable(const std::vector<GemmRow>& rows) {
 }
 
 Table StreamTable(const std::vector<StreamRow>& rows) {
-  Table t = Build("memory",
-                  "memory bandwidth, STREAM counting (read/write 1 array, copy/scale 2, add/triad 3); GPU kernels "
-                  "use 16-byte accesses",
-                  {{{"benchmark", ColumnType::kString, "", "read, write, copy, scale, add or triad"}},
-                   IdentityColumns(),
-                   {{"dtype", ColumnType::kString, "", "element type"},
-                    {"array_bytes", ColumnType::kInt64, "B", "size of each array"},
-                    {"bytes", ColumnType::kInt64, "B", "bytes moved per call (STREAM counting)"},
-                    {"threads", ColumnType::kInt64, "1", "host threads, or GPU threads per launch"}},
-                   TimeColumns("call"),
-                   {{"bandwidth", ColumnType::kFloat64, "B/s", "bytes / median time"},
-                    {"peak_bandwidth", ColumnType::kFloat64, "B/s", "datasheet memory bandwidth (NaN: none)"},
-                    {"pct_of_peak", ColumnType::kFloat64, "%", "bandwidth / peak_bandwidth"},
-                    {"wrong", ColumnType::kInt64, "1", "elements that failed the exact check"}}});
+  Table t = StreamTableSchema();
   for (const auto& s : rows) {
     const double peak = MemoryPeak(s.at);
     Add(t, {{s.kernel},
@@ -313,23 +252,7 @@ Table StreamTable(const std::vector<StreamRow>& rows) {
 }
 
 Table PeakTable(const std::vector<PeakRow>& rows) {
-  Table t =
-      Build("peak", "peak arithmetic: FMA chains (fp32, fp64), bf16 tensor cores through mma.sync and (Hopper) wgmma",
-            {{{"benchmark", ColumnType::kString, "", "fma or mma"}},
-             IdentityColumns(),
-             {{"dtype", ColumnType::kString, "", "fp32, fp64, bf16"},
-              {"flops", ColumnType::kFloat64, "FLOP", "per call (an FMA counts 2)"}},
-             TimeColumns("call"),
-             {{"flop_rate", ColumnType::kFloat64, "FLOP/s", "flops / median time"},
-              {"clock_hz", ColumnType::kFloat64, "Hz", "SM clock measured in the kernel (clock64/globaltimer)"},
-              {"flops_per_clock_sm", ColumnType::kFloat64, "FLOP", "architecture rate per SM and clock (0: unknown)"},
-              {"clock_peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "SMs x rate x measured clock"},
-              {"pct_of_clock_peak", ColumnType::kFloat64, "%", "flop_rate / clock_peak_flop_rate"},
-              {"peak_flop_rate", ColumnType::kFloat64, "FLOP/s", "datasheet peak (NaN: none)"},
-              {"pct_of_peak", ColumnType::kFloat64, "%", "flop_rate / peak_flop_rate"},
-              {"checked", ColumnType::kInt64, "1", "values compared with the exact result"},
-              {"wrong", ColumnType::kInt64, "1", "values that differ"},
-              {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  Table t = PeakTableSchema();
   for (const auto& p : rows) {
     const auto& r = p.r;
     const double peak = ArithmeticPeak(p.at, r);
@@ -345,22 +268,7 @@ Table PeakTable(const std::vector<PeakRow>& rows) {
 }
 
 Table CopyTable(const std::vector<CopyRow>& rows) {
-  Table t =
-      Build("copy", "copy engines: host<->device (pinned, pageable), device<->device, GPU peers; bytes copied",
-            {{{"benchmark", ColumnType::kString, "", "h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer"}},
-             IdentityColumns(),
-             {{"src", ColumnType::kInt64, "1", "source GPU (-1: host)"},
-              {"dst", ColumnType::kInt64, "1", "destination GPU (-1: host)"},
-              {"link", ColumnType::kString, "", "NVLink, PCIe, local, host-staged or unknown"},
-              {"bytes", ColumnType::kInt64, "B", "bytes copied per call"}},
-             TimeColumns("copy"),
-             {{"bandwidth", ColumnType::kFloat64, "B/s", "bytes / median time"},
-              {"peak_bandwidth", ColumnType::kFloat64, "B/s",
-               "datasheet figure compared with: NVLink one direction, d2d half of HBM (NaN: none)"},
-              {"pct_of_peak", ColumnType::kFloat64, "%", "bandwidth / peak_bandwidth"},
-              {"checked", ColumnType::kInt64, "1", "32-bit words compared"},
-              {"wrong", ColumnType::kInt64, "1", "words that differ"},
-              {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}}});
+  Table t = CopyTableSchema();
   for (const auto& c : rows) {
     const auto& r = c.r;
     const double peak = CopyPeak(c.at, r);
@@ -375,7 +283,7 @@ Table CopyTable(const std::vector<CopyRow>& rows) {
 }
 
 Table DevicesTable(const std::vector<DeviceRow>& rows) {
-  Table t = Build("devices", "each GPU measured: identity, datasheet matched, conditions before and after",
+  Table t = BuildTable("devices", "each GPU measured: identity, datasheet matched, conditions before and after",
                   {IdentityColumns(),
                    {{"compute_capability", ColumnType::kString, "", "major.minor"},
                     {"sm_count", ColumnType::kInt64, "1", "streaming multiprocessors"},

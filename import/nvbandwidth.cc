@@ -9,6 +9,7 @@
 #include <regex>
 
 #include "core/error.h"
+#include "kernels/result_tables.h"
 
 namespace cb::importer {
 namespace {
@@ -18,34 +19,6 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 struct Gpu {
   std::string name, bus_id, host;
 };
-
-Table CopyTable() {
-  return Table("copy", "copy engines: host<->device (pinned, pageable), device<->device, GPU peers; bytes copied",
-               {{"benchmark", ColumnType::kString, "", "h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer"},
-                {"rank", ColumnType::kInt64, "1", "MPI rank that measured it (0 without a launcher)"},
-                {"host", ColumnType::kString, "", "host name of that rank"},
-                {"device", ColumnType::kString, "", "host or the GPU's name"},
-                {"gpu", ColumnType::kInt64, "1", "GPU index (-1: host)"},
-                {"uuid", ColumnType::kString, "", "GPU UUID"},
-                {"pci_bus_id", ColumnType::kString, "", "GPU PCI bus id"},
-                {"serial", ColumnType::kString, "", "board serial number where the driver gives it"},
-                {"src", ColumnType::kInt64, "1", "source GPU (-1: host)"},
-                {"dst", ColumnType::kInt64, "1", "destination GPU (-1: host)"},
-                {"link", ColumnType::kString, "", "NVLink, PCIe, local, host-staged or unknown"},
-                {"bytes", ColumnType::kInt64, "B", "bytes copied per call (0: not in the file)"},
-                {"time_s", ColumnType::kFloat64, "s", "median time per copy"},
-                {"time_min_s", ColumnType::kFloat64, "s", "fastest"},
-                {"time_max_s", ColumnType::kFloat64, "s", "slowest"},
-                {"spread", ColumnType::kFloat64, "1", "interquartile range / median"},
-                {"samples", ColumnType::kInt64, "1", "timed samples"},
-                {"bandwidth", ColumnType::kFloat64, "B/s", "bytes / median time"},
-                {"peak_bandwidth", ColumnType::kFloat64, "B/s",
-                 "datasheet figure compared with: NVLink one direction, d2d half of HBM (NaN: none)"},
-                {"pct_of_peak", ColumnType::kFloat64, "%", "bandwidth / peak_bandwidth"},
-                {"checked", ColumnType::kInt64, "1", "32-bit words compared"},
-                {"wrong", ColumnType::kInt64, "1", "words that differ"},
-                {"skipped", ColumnType::kString, "", "why it did not run (empty: it ran)"}});
-}
 
 size_t LineOfByte(const std::string& text, size_t byte) {
   size_t line = 1;
@@ -105,7 +78,8 @@ std::vector<ImportedRun> ParseNvbandwidthJson(const std::string& path, const std
   };
   const double buffer_mib = number(nv, "bufferSize");
   const double samples = number(nv, "testSamples");
-  Table t = CopyTable();
+  // The columns `kernels` writes for its copy benchmark: one owner (kernels/result_tables.h).
+  Table t = CopyTableSchema();
   const std::string host0 = run.hosts.empty() ? std::string() : run.hosts.front();
   auto gpu_cells = [&](int64_t g) -> std::vector<Cell> {
     auto it = gpus.find(g);

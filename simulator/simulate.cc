@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "simulator/engine/event_queue.h"
 #include "simulator/network/collective_model.h"
+#include "simulator/network/expected_collective.h"
 #include "simulator/network/flow_model.h"
 #include "simulator/training/pipeline.h"
 
@@ -68,17 +69,10 @@ class CostModel {
  public:
   explicit CostModel(const Scenario& s)
       : s_(s), gpu_(s.gpu, s.efficiencies ? *s.efficiencies : EfficienciesFor(s.gpu)), params_(CountParams(s.model)) {
-    const Efficiencies& e = gpu_.eff();
-    fabric_.up_bandwidth = s.cluster.up_bandwidth * e.scale_up;
-    fabric_.up_latency = s.cluster.up_latency;
-    fabric_.nic_bandwidth = s.cluster.nic_bandwidth * static_cast<double>(s.cluster.nics_per_node) /
-                            static_cast<double>(s.cluster.gpus_per_node) * e.scale_out;
-    fabric_.out_latency = s.cluster.out_latency;
-    fabric_.domain_gpus = s.cluster.domain_gpus;
+    fabric_ = TiersOf(s.cluster, gpu_.eff());
+    // The data-parallel tiers take no in-switch reduction (as before TiersOf).
     dp_fabric_ = fabric_;
-    // NVLS reaches ~0.61 of the per-direction link bandwidth as algbw (see
-    // network/collective_model.h).
-    if (s.cluster.sharp) fabric_.sharp_bandwidth = s.cluster.up_bandwidth * 0.61;
+    dp_fabric_.sharp_bandwidth = 0;
     tp_fabric_ = cp_fabric_ = ep_fabric_ = pp_fabric_ = fabric_;
     const Parallelism& p = s.par;
     const int64_t d = s.cluster.domain_gpus;

@@ -57,6 +57,41 @@ TEST(FleetStats, MinimumDeviationKeepsATightFleetIn) {
   EXPECT_TRUE(std::isinf(ComputeFleetStats({100, 100, 100}, t).outlier_floor));
 }
 
+TEST(Judge, FractionOfModelHoldsEachUnitAgainstItsOwnModelFigure) {
+  // Two groups, models 100 and 200; fraction 0.5: bounds 50 and 100. Group a
+  // measured 60 passes (ratio 0.6), group b measured 90 fails (ratio 0.45).
+  // relative off (0.99 keeps it below both), no outlier test with 2 units.
+  Thresholds t;
+  t.fraction_of_model = 0.5;
+  t.relative = 0.99;
+  UnitData a = Unit("group 0", {60}), b = Unit("group 1", {90});
+  a.model = 100;
+  a.model_how = "model a";
+  b.model = 200;
+  b.model_how = "model b";
+  auto v = Judge(Spec(t), {a, b});
+  EXPECT_EQ(v[0].verdict, Verdict::kPass);
+  EXPECT_DOUBLE_EQ(v[0].model_ratio(), 0.6);
+  EXPECT_EQ(v[0].bound, "model");
+  EXPECT_DOUBLE_EQ(v[0].expected, 50);
+  EXPECT_EQ(v[1].verdict, Verdict::kFail);
+  EXPECT_DOUBLE_EQ(v[1].expected, 100);
+  EXPECT_DOUBLE_EQ(v[1].model_ratio(), 0.45);
+  EXPECT_NE(v[1].reason.find("50% of the model's"), std::string::npos) << v[1].reason;
+  EXPECT_NE(v[1].reason.find("measured/model 0.45; model b"), std::string::npos) << v[1].reason;
+  EXPECT_NE(v[1].plain.find("what the model expects"), std::string::npos) << v[1].plain;
+}
+
+TEST(Judge, FractionOfModelWithoutAFigureIsSkippedWithTheReason) {
+  Thresholds t;
+  t.fraction_of_model = 0.5;
+  UnitData a = Unit("job", {60});
+  a.model_how = "the profile has no model of alltoall";
+  auto v = Judge(Spec(t), {a});
+  EXPECT_EQ(v[0].verdict, Verdict::kSkipped);
+  EXPECT_NE(v[0].reason.find("no model figure: the profile has no model of alltoall"), std::string::npos);
+}
+
 TEST(Judge, AbsoluteThreshold) {
   // Absolute minimum 50: 60 passes, 40 fails with both numbers in the reason.
   Thresholds t;

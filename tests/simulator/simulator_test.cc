@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "simulator/engine/event_queue.h"
 #include "simulator/network/collective_model.h"
+#include "simulator/network/expected_collective.h"
 #include "simulator/simulate.h"
 #include "simulator/training/pipeline.h"
 #include "simulator/workload/transformer.h"
@@ -320,6 +321,36 @@ TEST(Simulate, ExpertStateShardsOverExpertDataParallelGroup) {
   ASSERT_EQ(Load("mixtral-8x7b-64").par.ep, 8);
   EXPECT_NEAR(ep8.memory.optimizer / ep1.memory.optimizer, 1.0, 1e-9);
   EXPECT_LT(ep8.memory.weights, ep1.memory.weights / 4);
+}
+
+TEST(ExpectedCollective, AllReduceInsideOneDomainMatchesTheRingClosedForm) {
+  // 4 ranks in one domain of 10 GB/s at efficiency 0.8: B = 8 GB/s; ring
+  // latency 2(n-1)·alpha = 6 us. t = 2·3/4 · S / B + 6 us; busbw = 1.5·S / t.
+  ClusterSpec c;
+  c.name = "test";
+  c.gpus = c.gpus_per_node = c.domain_gpus = 4;
+  c.nics_per_node = 1;
+  c.up_bandwidth = 10e9;
+  c.up_latency = 1e-6;
+  c.nic_bandwidth = 1.25e9;
+  c.out_latency = 5e-6;
+  Efficiencies e;
+  e.scale_up = 0.8;
+  e.scale_out = 0.9;
+  const double s = 1 << 20;
+  const double t = 1.5 * s / 8e9 + 6e-6;
+  ExpectedCollective x = ExpectCollective(c, e, CollectiveOp::kAllReduce, s, 4, 4);
+  EXPECT_NEAR(x.time_s, t, 1e-15);
+  EXPECT_NEAR(x.busbw, 1.5 * s / t, 1e-3);
+  EXPECT_NE(x.how.find("inside one domain"), std::string::npos) << x.how;
+  // One rank per domain (a rail across 4 nodes): B = min(8 GB/s, 1 x NIC share
+  // 1.25 GB/s x 1 NIC / 4 GPUs x 0.9); the tree's latency 2·log2(4)·5 us beats
+  // the ring's 2·3·5 us.
+  const double nic = 1.25e9 / 4 * 0.9;
+  ExpectedCollective y = ExpectCollective(c, e, CollectiveOp::kAllReduce, s, 4, 1);
+  EXPECT_NEAR(y.time_s, 1.5 * s / nic + 2 * 2 * 5e-6, 1e-12);
+  // Nothing to move: no figure, and why.
+  EXPECT_EQ(ExpectCollective(c, e, CollectiveOp::kAllReduce, s, 1, 1).busbw, 0);
 }
 
 }  // namespace
