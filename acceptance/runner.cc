@@ -643,6 +643,14 @@ void Runner::RunFabricCheck(int index) {
       for (int r : members) list += (list.empty() ? "" : ",") + std::to_string(r);
       u.label = fmt::format("{} (ranks {})", u.node, list);
       u.data.label = u.label;
+      if (c.judged_by_model()) {
+        std::vector<coll::RankInfo> infos;
+        for (int r : members) infos.push_back(comm_.ranks()[static_cast<size_t>(r)]);
+        const ModelFigure m = o_.expect_model ? o_.expect_model(c, infos)
+                                              : ModelFigure{0, "validate was given no model (no cluster, no profile)"};
+        u.data.model = m.value;
+        u.data.model_how = m.how;
+      }
       results.push_back(std::move(u));
       colors.push_back(color);
     }

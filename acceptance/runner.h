@@ -44,6 +44,13 @@ struct Provenance {
   std::string host;  // rank 0's
 };
 
+// What a model expects of one unit (threshold.fraction_of_model): the figure
+// in SI units (0: none) and how it was derived, or why there is none.
+struct ModelFigure {
+  double value = 0;
+  std::string how;
+};
+
 struct RunOptions {
   int slow_rank = -1;  // --inject slow:R:F: rank R's measured figures drop to (1 - F)
   double slow_fraction = 0;
@@ -58,6 +65,12 @@ struct RunOptions {
   // over MPI (one rank per GPU): it joins the job's ranks in an NCCL
   // communicator (collectives/nccl, bootstrapped over the same MPI).
   std::function<std::unique_ptr<coll::Backend>()> make_nccl;
+  // threshold.fraction_of_model: rank 0 asks, once per group of such a check
+  // before measuring it, what the model expects of that group (its members'
+  // infos, in group order). The caller answers from the simulator's collective
+  // model or a calibration profile (apps/validate.cc), so acceptance depends
+  // on no model. Null: every such unit is SKIPPED ("no model").
+  std::function<ModelFigure(const Check&, const std::vector<coll::RankInfo>& members)> expect_model;
   // Host facts of this rank: CPU model, versions (collected by the caller).
   std::string cpu_model;
   std::map<std::string, std::string> versions;

@@ -8,6 +8,7 @@
 
 #include "collectives/harness.h"
 #include "collectives/op.h"
+#include "core/collective_op.h"
 #include "core/error.h"
 #include "core/gpu_match.h"
 #include "core/sha256.h"
@@ -82,6 +83,7 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
     }
     if (s.gpu_match.empty()) s.gpu_match.push_back(s.gpu_name);
   }
+  if (const ConfigNode* cluster = doc.Find("cluster")) s.cluster = *cluster;
   std::set<std::string> names;
   for (const auto& item : doc.at("checks").items()) {
     Check c;
@@ -116,6 +118,7 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
     if (const ConfigNode* t = item.Find("threshold")) {
       if (t->Has("absolute")) j.thresholds.absolute = t->at("absolute").AsDouble();
       if (t->Has("fraction_of_spec")) j.thresholds.fraction_of_spec = t->at("fraction_of_spec").AsDouble();
+      if (t->Has("fraction_of_model")) j.thresholds.fraction_of_model = t->at("fraction_of_model").AsDouble();
       j.thresholds.relative = t->GetDouble("relative", 0.1);
       j.thresholds.outlier_mads = t->GetDouble("outlier_mads", 5);
       j.thresholds.outlier_min_deviation = t->GetDouble("outlier_min_deviation", 0.05);
@@ -129,6 +132,19 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
       fail(fmt::format("threshold.fraction_of_spec: the gpu '{}' has no {}", s.gpu_name, spec_key));
     }
     ValidateThresholds(j, c.where);
+    if (j.thresholds.fraction_of_model) {
+      // Only the collective model exists: the simulator does not model host
+      // copies, GEMM or STREAM per device (their nameplate is fraction_of_spec).
+      if (!c.collective() || c.is_health() || !FindCollectiveOp(c.benchmark)) {
+        fail(fmt::format(
+            "threshold.fraction_of_model: the simulator has no model of {}; fraction_of_model applies to the "
+            "collectives all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall and sendrecv{}",
+            c.benchmark, c.benchmark == "copy" || c.benchmark == "gemm" || c.benchmark == "peak" ||
+                                 c.benchmark == "stream"
+                             ? " (use fraction_of_spec or absolute)"
+                             : ""));
+      }
+    }
 
     // Settings that must fit the benchmark.
     if (c.is_health()) {

@@ -45,6 +45,7 @@ struct Check {
   HealthSpec health;            // benchmark: health (acceptance/health.h)
 
   bool is_health() const { return benchmark == "health"; }
+  bool judged_by_model() const { return judge.thresholds.fraction_of_model.has_value(); }
 
   bool collective() const;
   std::string Describe() const;  // "stream triad, 64 MiB arrays, node"
@@ -59,6 +60,10 @@ struct Suite {
   bool has_gpu = false;
   std::string gpu_name;
   std::vector<std::string> gpu_match;  // substrings of the driver's device name
+  // The cluster the suite accepts (a cluster document: configs/clusters), for
+  // threshold.fraction_of_model; acceptance keeps it as data and the caller
+  // turns it into expected figures (RunOptions::expect_model).
+  std::optional<ConfigNode> cluster;
   std::vector<Check> checks;
   std::string yaml;  // effective document, for the evidence file
   // SHA-256 of the suite file's bytes (what `sha256sum FILE` prints; empty

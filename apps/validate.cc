@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -24,6 +25,7 @@
 #include "acceptance/runner.h"
 #include "acceptance/suite.h"
 #include "apps/command.h"
+#include "calibrate/profile.h"
 #include "collectives/backend.h"
 #include "core/error.h"
 #include "core/interrupt.h"
@@ -31,6 +33,7 @@
 #include "core/table.h"
 #include "core/version.h"
 #include "kernels/host_gemm.h"
+#include "simulator/network/expected_collective.h"
 #include "store/hdf5_store.h"
 
 namespace fs = std::filesystem;
@@ -50,6 +53,7 @@ struct ValidateOptions {
   int ranks = 1;
   double timeout = 0;
   std::string drain_cmd;
+  std::string calibration;  // a profile for fraction_of_model, in place of the suite cluster's model
 };
 
 void ParseInjections(const std::vector<std::string>& injects, acc::RunOptions* ro) {
@@ -188,6 +192,67 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
   (void)ctx;
 }
 
+// Members of one collective group per scale-up domain: the most on one host,
+// times the nodes a domain spans (NVL72: domain_gpus / gpus_per_node), at
+// most the group. Hosts are what ran, whatever --nodes calls a node.
+int64_t MembersPerDomain(const std::vector<coll::RankInfo>& members, const sim::ClusterSpec& cluster) {
+  std::map<std::string, int64_t> per_host;
+  int64_t most = 0;
+  for (const auto& m : members) most = std::max(most, ++per_host[m.host]);
+  const int64_t nodes_per_domain =
+      std::max<int64_t>(1, cluster.domain_gpus / std::max<int64_t>(1, cluster.gpus_per_node));
+  return std::min<int64_t>(static_cast<int64_t>(members.size()), most * nodes_per_domain);
+}
+
+// threshold.fraction_of_model (docs/acceptance.md): what a model expects of a
+// collective group, given to acceptance as data (acceptance does not depend
+// on the simulator). A calibration profile (--calibration) answers when
+// given; otherwise the simulator's collective model on the suite's cluster.
+// Throws ConfigError, naming the check, when a check asks for the model and
+// neither exists.
+std::function<acc::ModelFigure(const acc::Check&, const std::vector<coll::RankInfo>&)> ModelExpectations(
+    const acc::Suite& suite, const std::string& calibration) {
+  bool wanted = false;
+  for (const auto& c : suite.checks) {
+    if (!c.judged_by_model()) continue;
+    wanted = true;
+    if (!suite.cluster && calibration.empty()) {
+      throw ConfigError(
+          fmt::format("{}: check '{}': threshold.fraction_of_model needs a model: name the suite's cluster (cluster: "
+                      "dgx-h100-ndr, configs/clusters) or give validate --calibration PROFILE",
+                      c.where, c.name));
+    }
+  }
+  if (!wanted) return nullptr;
+  if (!calibration.empty()) {
+    auto profile = std::make_shared<calib::Profile>(calib::LoadProfile(calibration));
+    return [profile, calibration](const acc::Check& c, const std::vector<coll::RankInfo>& members) {
+      const auto n = static_cast<int64_t>(members.size());
+      try {
+        const calib::CollectivePrediction p =
+            calib::PredictCollective(*profile, c.benchmark, n, static_cast<double>(c.bytes));
+        std::string notes;
+        for (const auto& x : p.notes) notes += "; " + x;
+        return acc::ModelFigure{
+            p.busbw, fmt::format("calibration {}: {} of {} over {} ranks ({}, measured on {} ranks; {}){}", calibration,
+                                 c.benchmark, FormatBytes(static_cast<double>(c.bytes)), n, p.tier, p.measured_ranks,
+                                 p.how, notes)};
+      } catch (const Error& e) {
+        return acc::ModelFigure{0, fmt::format("calibration {}: {}", calibration, e.what())};
+      }
+    };
+  }
+  const sim::ClusterSpec cluster = sim::ClusterFromConfig(*suite.cluster);
+  const sim::Efficiencies eff = sim::EfficienciesFor(sim::GpuFromConfig(suite.cluster->at("gpu")));
+  return [cluster, eff](const acc::Check& c, const std::vector<coll::RankInfo>& members) {
+    const auto op = FindCollectiveOp(c.benchmark);  // the suite admits only modelled collectives
+    const sim::ExpectedCollective x =
+        sim::ExpectCollective(cluster, eff, *op, static_cast<double>(c.bytes), static_cast<int64_t>(members.size()),
+                              MembersPerDomain(members, cluster));
+    return acc::ModelFigure{x.busbw, x.how};
+  };
+}
+
 int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   acc::RunOptions ro;
   ParseInjections(o.injects, &ro);
@@ -198,6 +263,7 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   ro.timeout_s = o.timeout;
   ConfigLoader loader;
   acc::Suite suite = acc::LoadSuite(loader, o.suite, ParseOverrides(o.sets));
+  ro.expect_model = ModelExpectations(suite, o.calibration);
 
   // GPU kernels: an adapter registered under acceptance:device_kernels.
   auto& f = ctx.backends.factories;
@@ -320,6 +386,10 @@ void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "rank 0, after the reports are written: run this shell command once per failed host, with {host}, "
                   "{node} and {reason} replaced (shell-quoted), e.g. 'scontrol update nodename={host} state=drain "
                   "reason={reason}'; each exit status is said on stderr and kept in the evidence (validate_drain)");
+  cmd->add_option("--calibration", o->calibration,
+                  "checks with threshold.fraction_of_model: expect what this profile (clusterbench calibrate) "
+                  "predicts for each group, in place of the collective model on the suite's cluster")
+      ->type_name("PROFILE.yaml");
   AddOverrideOption(cmd, &o->sets);
   *action = [o, &ctx]() {
     try {

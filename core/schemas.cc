@@ -342,6 +342,11 @@ Schema SuiteSchema() {
       Obj("threshold", "when a measurement passes",
           {Float("absolute", "pass at or above this value, in the metric's SI unit", "", 0),
            Float("fraction_of_spec", "pass at or above this fraction of the spec figure", "", 0, 1),
+           Float("fraction_of_model",
+                 "collectives: pass at or above this fraction of the bus bandwidth the simulator's collective model "
+                 "expects for the op, size and group on the suite's cluster (or validate --calibration PROFILE's); "
+                 "above 1 asks for more than the model",
+                 "", 0, 100),
            Float("relative",
                  "fail when below the best of its peers (devices of its node; nodes or groups of the fleet) by more "
                  "than this fraction",
@@ -402,6 +407,8 @@ Schema SuiteSchema() {
           Required(Str("name", "suite name")),
           Str("description", "what this suite accepts"),
           Ref("gpu", "gpu", "expected accelerator (for fraction_of_spec thresholds)"),
+          Ref("cluster", "cluster",
+              "the cluster accepted (for fraction_of_model thresholds: its scale-up domain, NICs and latencies)"),
           Qty("time_budget", Dimension::kTime, "time allowed per measurement (at most a day)", "10s", 0, true, 86400),
           Required(ListOf("checks", "the checks, run in order", check)),
       }};
