@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "acceptance/device_kernels.h"
+#include "acceptance/fabric.h"
 #include "acceptance/suite.h"
 #include "acceptance/verdict.h"
 #include "collectives/backend.h"
@@ -71,6 +72,10 @@ struct RunOptions {
   // model or a calibration profile (apps/validate.cc), so acceptance depends
   // on no model. Null: every such unit is SKIPPED ("no model").
   std::function<ModelFigure(const Check&, const std::vector<coll::RankInfo>& members)> expect_model;
+  // --inject slowlink:A:B:F and slownic:R:F (acceptance/fabric.h): the pairs
+  // check's exchanges and bisection's groups they touch really take longer
+  // (a proportional sleep inside the timed region).
+  FabricInjections fabric_injections;
   // Host facts of this rank: CPU model, versions (collected by the caller).
   std::string cpu_model;
   std::map<std::string, std::string> versions;
@@ -139,6 +144,41 @@ struct SummaryFigure {
   std::string over;         // "passing nodes", "all nodes", or "" (not a sum over nodes)
 };
 
+// One exchange between two nodes of a pairs check (or a bisection probe):
+// the pair, its rail, its schedule round, and what it carried.
+struct PairMeasurement {
+  int check = 0;
+  int round = 0;       // the schedule's round (0-based)
+  int rail = 0;        // the ranks' index on their nodes
+  int a = -1, b = -1;  // fabric node indices, a < b (ValidationReport::fabric_nodes)
+  int rank_a = -1, rank_b = -1;
+  double value = 0;   // B/s each way: bytes / the slower rank's median exchange time
+  double time_s = 0;  // that median time
+  int64_t samples = 0;
+  int64_t wrong = 0;  // bytes received that differ from what the partner sent
+};
+
+// A culprit a fabric check named (localize.h for pairs, fabric.h for
+// bisection), kept beside its unit for the reports and the evidence.
+struct FabricCulprit {
+  int check = 0;
+  std::string method;  // pairs, bisection
+  std::string kind;    // node, nic, link, pair
+  std::string name;    // node name, "node/rail R", link name, "A<->B"
+  int node = -1, rail = -1, a = -1, b = -1;
+  int supporting = 0, examined = 0;  // slow pairs (groups) that support it, of those examined
+  double ratio = 0;                  // its slow figure over the fleet's
+  std::string reason;
+};
+
+// Bisection of one check: the rounds it took and what it found.
+struct BisectionReport {
+  int check = 0;
+  bool triggered_by_failure = false;  // the whole job failed (else: no absolute bound, so bisection judged it)
+  std::vector<BisectionRound> rounds;
+  std::string note;
+};
+
 struct ValidationReport {
   Suite suite;
   std::vector<RankResult> ranks;
@@ -160,6 +200,12 @@ struct ValidationReport {
   Provenance provenance;
   // One per host, in the order of the hosts' first ranks.
   std::vector<NodeInfo> inventory;
+  // Fabric localisation (pairs, bisect): the nodes by index, in the order of
+  // their first ranks; every pair measured; the culprits named; bisections.
+  std::vector<std::string> fabric_nodes;
+  std::vector<PairMeasurement> pairs;
+  std::vector<FabricCulprit> culprits;
+  std::vector<BisectionReport> bisections;
 };
 
 // Runs the suite on this rank. The report is complete on rank 0 only (other

@@ -40,8 +40,12 @@ std::string Check::Describe() const {
     return fmt::format("stream {}, {} arrays, {}", kernel, FormatBytes(double(bytes)), ScopeName(scope));
   if (benchmark == "copy") return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
   if (benchmark == "health") return "passive health checks, node";
-  return fmt::format("{} {}, {}{}", benchmark, FormatBytes(double(bytes)), ScopeName(scope),
-                     split.empty() ? "" : " split " + split);
+  if (benchmark == "pairs") {
+    return fmt::format("node pairs, {} each way, {}, fabric", FormatBytes(double(bytes)),
+                       pair_rounds > 0 ? fmt::format("{} sampled round(s)", pair_rounds) : "every pair once");
+  }
+  return fmt::format("{} {}, {}{}{}", benchmark, FormatBytes(double(bytes)), ScopeName(scope),
+                     split.empty() ? "" : " split " + split, bisect ? ", bisect" : "");
 }
 
 namespace {
@@ -105,6 +109,10 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
     c.iters = static_cast<int>(item.GetInt("iters", 20));
     c.rounds = static_cast<int>(item.GetInt("rounds", 1));
     c.best_statistic = item.GetString("statistic", "median") == "best";
+    c.slow_ratio = item.GetDouble("slow_ratio", 0.8);
+    c.bisect = item.GetBool("bisect", false);
+    c.seed = static_cast<uint64_t>(item.GetInt("seed", 1));
+    c.passes = static_cast<int>(item.GetInt("passes", 1));
     c.on_gpu = s.has_gpu && !c.collective();
     auto fail = [&](const std::string& what) {
       throw ConfigError(fmt::format("{}: check '{}': {}", c.where, c.name, what));
@@ -157,8 +165,38 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
             "a health check needs at least one of expected_gpus, max_ecc_errors, gpu_throttle, min_cpus, "
             "min_memory, max_cpu_throttle_events, pcie, nics");
       }
+    } else if (c.is_pairs()) {
+      // The pairs check judges pairs against the fleet's median pair
+      // (slow_ratio) and names culprits (localize.h): the unit thresholds do
+      // not apply, and a threshold that was silently ignored would mislead.
+      if (c.scope != Scope::kFabric) fail("pairs runs across nodes: scope must be fabric");
+      if (c.bytes <= 0) fail("pairs needs bytes (the message each pair exchanges)");
+      if (!c.split.empty()) fail("split does not apply to pairs (every node is paired with others)");
+      if (c.bisect) fail("bisect applies to whole-job collective checks, not to pairs");
+      // Schema defaults say where == "default"; only what the document wrote counts.
+      auto written = [](const ConfigNode* n) { return n && n->where() != "default"; };
+      if (const ConfigNode* t = item.Find("threshold")) {
+        for (const auto& [key, child] : t->children()) {
+          if (written(&child)) {
+            fail(
+                fmt::format("threshold.{} does not apply to pairs: a pair is slow below slow_ratio x the fleet's "
+                            "median pair",
+                            key));
+          }
+        }
+      }
+      if (c.backend == "nccl")
+        fail("pairs runs over the job's MPI (backend auto or mpi); NCCL pairs are not built yet");
+      // `rounds` is the schedule's: K sampled matchings; absent, the full tournament.
+      c.pair_rounds = written(item.Find("rounds")) ? c.rounds : 0;
+      c.rounds = 1;
+      if (c.dtype.empty()) c.dtype = "float";
     } else if (c.collective()) {
+      if (c.passes != 1) fail("passes applies to pairs");
       if (c.scope != Scope::kFabric) fail(fmt::format("{} is a collective: scope must be fabric", c.benchmark));
+      if (c.bisect && !c.split.empty()) fail("bisect searches the whole job: it takes no split");
+      if (c.bisect && c.backend == "nccl")
+        fail("bisect runs over the job's MPI (backend auto or mpi); NCCL bisection is not built yet");
       if (c.bytes <= 0) fail("a collective needs bytes (the message size)");
       if (c.dtype.empty()) c.dtype = "float";
       try {
@@ -170,6 +208,7 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
     } else {
       if (c.scope == Scope::kFabric) fail(fmt::format("{} is node-local: scope must be device or node", c.benchmark));
       if (!c.split.empty()) fail("split applies to collectives only");
+      if (c.bisect) fail("bisect applies to whole-job collective checks");
       if (c.benchmark == "gemm" || c.benchmark == "peak") {
         if (c.dtype.empty()) fail(fmt::format("{} needs a dtype", c.benchmark));
         if (!c.on_gpu && c.dtype != "fp64" && c.dtype != "fp32") {

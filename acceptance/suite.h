@@ -6,6 +6,7 @@
 #ifndef CLUSTERBENCH_ACCEPTANCE_SUITE_H_
 #define CLUSTERBENCH_ACCEPTANCE_SUITE_H_
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,8 +44,20 @@ struct Check {
   std::string where;            // file:line:column of the check, for messages
   bool on_gpu = false;          // measured on the suite's GPU (the suite names one)
   HealthSpec health;            // benchmark: health (acceptance/health.h)
+  // benchmark: pairs (acceptance/fabric.h): 0 = the full round-robin
+  // tournament (every pair once), K = K sampled perfect matchings (seeded).
+  int pair_rounds = 0;
+  int passes = 1;  // pairs: times the schedule runs (a pair's figure: the median of its passes)
+  uint64_t seed = 1;
+  // pairs and bisection: a pair (group) slower than this x the fleet's median
+  // pair (the best group of its round) is slow.
+  double slow_ratio = 0.8;
+  // A whole-job collective check: when it fails (or has no absolute bound to
+  // fail against), search the node set by bisection for the culprit.
+  bool bisect = false;
 
   bool is_health() const { return benchmark == "health"; }
+  bool is_pairs() const { return benchmark == "pairs"; }
   bool judged_by_model() const { return judge.thresholds.fraction_of_model.has_value(); }
 
   bool collective() const;

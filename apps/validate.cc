@@ -56,9 +56,57 @@ struct ValidateOptions {
   std::string calibration;  // a profile for fraction_of_model, in place of the suite cluster's model
 };
 
+// The share of throughput an injection takes away: a number in (0, 1).
+double InjectedFraction(const std::string& text, const std::string& field, const char* form) {
+  double f = 0;
+  try {
+    size_t pos = 0;
+    f = std::stod(field, &pos);
+    if (pos != field.size()) throw std::invalid_argument("fraction");
+  } catch (const std::exception&) {
+    throw UsageError(fmt::format("--inject {}: expected {} with FRACTION a number in (0, 1)", text, form));
+  }
+  if (!(f > 0 && f < 1)) {
+    throw UsageError(fmt::format("--inject {}: FRACTION must be in (0, 1): the share of throughput taken away", text));
+  }
+  return f;
+}
+
+int InjectedRank(const std::string& text, const std::string& field, const char* form) {
+  try {
+    size_t pos = 0;
+    const int r = std::stoi(field, &pos);
+    if (pos == field.size() && r >= 0) return r;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(fmt::format("--inject {}: expected {} with RANK a rank of the job (0, 1, ...)", text, form));
+}
+
+// slowlink:A:B:FRACTION and slownic:RANK:FRACTION (acceptance/fabric.h).
+bool ParseFabricInjection(const std::string& text, acc::FabricInjections* inj) {
+  std::vector<std::string> f;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, ':');) f.push_back(part);
+  if (f.empty() || (f[0] != "slowlink" && f[0] != "slownic")) return false;
+  if (f[0] == "slowlink") {
+    constexpr const char* kForm = "slowlink:A:B:FRACTION";
+    if (f.size() != 4) throw UsageError(fmt::format("--inject {}: expected {}", text, kForm));
+    acc::FabricInjections::Link l{InjectedRank(text, f[1], kForm), InjectedRank(text, f[2], kForm),
+                                  InjectedFraction(text, f[3], kForm)};
+    if (l.a == l.b) throw UsageError(fmt::format("--inject {}: a link joins two different ranks", text));
+    inj->links.push_back(l);
+  } else {
+    constexpr const char* kForm = "slownic:RANK:FRACTION";
+    if (f.size() != 3) throw UsageError(fmt::format("--inject {}: expected {}", text, kForm));
+    inj->nics.push_back({InjectedRank(text, f[1], kForm), InjectedFraction(text, f[2], kForm)});
+  }
+  return true;
+}
+
 void ParseInjections(const std::vector<std::string>& injects, acc::RunOptions* ro) {
   for (const auto& text : injects) {
-    const Injection inj = ParseInjection(text, {"slow", "corrupt"}, /*fraction_below_one=*/true);
+    if (ParseFabricInjection(text, &ro->fabric_injections)) continue;
+    const Injection inj = ParseInjection(text, {"slow", "corrupt", "slowlink", "slownic"}, /*fraction_below_one=*/true);
     if (inj.kind == "corrupt") {
       ro->corrupt_rank = inj.rank;
     } else {
@@ -367,7 +415,8 @@ void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "write one node_exporter textfile per node into this directory (clusterbench_validate_<node>.prom)");
   cmd->add_option("--inject", o->injects,
                   "self-test: slow:RANK:FRACTION (the rank's measured throughput drops by FRACTION), corrupt:RANK "
-                  "(its outputs fail verification)");
+                  "(its outputs fail verification), slowlink:A:B:FRACTION (traffic between ranks A and B: pairs "
+                  "checks and bisection groups with both), slownic:RANK:FRACTION (every pair and group with RANK)");
   cmd->add_option("--nodes", o->nodes,
                   "what a node is: host (host name), rank (each rank is a node, host:rank), auto (rank when every "
                   "rank runs on one host, else host)")

@@ -361,8 +361,9 @@ Schema SuiteSchema() {
       {Required(Str("name", "check name, unique in the suite")),
        Required(Enum("benchmark",
                      {"gemm", "peak", "stream", "copy", "all_reduce", "all_gather", "reduce_scatter", "broadcast",
-                      "reduce", "alltoall", "sendrecv", "p2p", "health"},
-                     "what to measure (health: passive node checks from /sys, /proc and nvidia-smi)")),
+                      "reduce", "alltoall", "sendrecv", "p2p", "health", "pairs"},
+                     "what to measure (health: passive node checks from /sys, /proc and nvidia-smi; pairs: every "
+                     "node exchanges with others, pair by pair, to name a slow node, NIC, link or pair)")),
        Enum("scope", {"device", "node", "fabric"}, "device or node-local, or across nodes", "device"),
        Str("dtype", "data type (bf16, fp32, float, ...)"),
        Qty("bytes", Dimension::kBytes, "message or buffer size", "", 0, false, 1099511627776.0),
@@ -371,8 +372,20 @@ Schema SuiteSchema() {
        Int("threads", "host threads of a host measurement (fixed, so co-located ranks do not contend)", "1", 1, 4096),
        Enum("backend", {"auto", "mpi", "nccl"}, "collectives backend (nccl: device buffers)", "auto"),
        Int("iters", "collectives: timed iterations per measurement", "20", 1, 1e7),
-       Int("rounds", "measurement passes over every unit, interleaved (a unit's value is the median of its rounds)",
+       Int("rounds",
+           "measurement passes over every unit, interleaved (a unit's value is the median of its rounds); pairs: "
+           "sampled perfect matchings (absent: the full round-robin tournament, every pair once)",
            "1", 1, 1000),
+       Int("seed", "pairs: seed of the sampled matchings (the same seed, the same schedule)", "1", 0),
+       Int("passes", "pairs: times the schedule runs; a pair's figure is the median of its passes", "1", 1, 1000),
+       Float("slow_ratio",
+             "pairs and bisect: a pair slower than this x the fleet's median pair (a group slower than this x the "
+             "best group of its round) is slow",
+             "0.8", 0, 1),
+       Bool("bisect",
+            "a whole-job collective: when it fails, or has no absolute bound, halve the node set round by round to "
+            "name the slow node or link",
+            "false"),
        Enum("statistic", {"median", "best"},
             "host and device figures from the median or the fastest (STREAM's convention) timed call", "median"),
        threshold, Int("repeats", "measurements that must fail before the check fails", "1", 1, 1000),

@@ -1,0 +1,323 @@
+// The pairs schedule, the fabric injections and the bisection search: see
+// fabric.h for the method and its costs.
+#include "acceptance/fabric.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <random>
+#include <set>
+#include <tuple>
+
+namespace cb::acc {
+
+std::vector<Matching> RoundRobinSchedule(int n) {
+  std::vector<Matching> rounds;
+  if (n < 2) return rounds;
+  const int m = n % 2 == 0 ? n : n + 1;  // an odd n gets a ghost (m - 1): meeting it is a bye
+  std::vector<int> circle(static_cast<size_t>(m));
+  for (int i = 0; i < m; ++i) circle[static_cast<size_t>(i)] = i;
+  for (int k = 0; k < m - 1; ++k) {
+    Matching round;
+    for (int i = 0; i < m / 2; ++i) {
+      const int a = circle[static_cast<size_t>(i)], b = circle[static_cast<size_t>(m - 1 - i)];
+      if (a >= n || b >= n) continue;  // the bye
+      round.emplace_back(std::min(a, b), std::max(a, b));
+    }
+    std::sort(round.begin(), round.end());
+    rounds.push_back(std::move(round));
+    // Rotate every position but the first one step.
+    std::rotate(circle.begin() + 1, circle.end() - 1, circle.end());
+  }
+  return rounds;
+}
+
+std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::vector<int>& switch_of) {
+  std::vector<Matching> rounds;
+  if (n < 2 || k < 1) return rounds;
+  std::mt19937_64 rng(seed);  // the standard fixes its output: the same schedule on every rank and machine
+  std::set<std::pair<int, int>> met;
+  auto cross = [&](int a, int b) {
+    return switch_of.size() == static_cast<size_t>(n) &&
+           switch_of[static_cast<size_t>(a)] != switch_of[static_cast<size_t>(b)];
+  };
+  for (int round = 0; round < k; ++round) {
+    std::vector<int> order(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+    // Fisher-Yates with the generator's raw output (its modulo bias, below
+    // 2^-40 for any fleet, does not matter for a sample; std::shuffle's
+    // distribution would differ between standard libraries).
+    for (int i = n - 1; i > 0; --i) {
+      std::swap(order[static_cast<size_t>(i)], order[static_cast<size_t>(rng() % static_cast<uint64_t>(i + 1))]);
+    }
+    std::vector<bool> taken(static_cast<size_t>(n), false);
+    Matching m;
+    for (size_t i = 0; i < order.size(); ++i) {
+      const int u = order[i];
+      if (taken[static_cast<size_t>(u)]) continue;
+      // The best free partner: not met before, then under another switch.
+      int best = -1, best_score = -1;
+      for (size_t j = i + 1; j < order.size(); ++j) {
+        const int v = order[j];
+        if (taken[static_cast<size_t>(v)]) continue;
+        const int score = (met.count({std::min(u, v), std::max(u, v)}) ? 0 : 2) + (cross(u, v) ? 1 : 0);
+        if (score > best_score) {
+          best = v;
+          best_score = score;
+        }
+        if (best_score == 3) break;
+      }
+      if (best < 0) continue;  // odd n: the last node sits this round out
+      taken[static_cast<size_t>(u)] = taken[static_cast<size_t>(best)] = true;
+      m.emplace_back(std::min(u, best), std::max(u, best));
+      met.insert(m.back());
+    }
+    std::sort(m.begin(), m.end());
+    rounds.push_back(std::move(m));
+  }
+  return rounds;
+}
+
+double SlowFraction(const FabricInjections& inj, const std::vector<int>& ranks) {
+  auto has = [&](int r) { return std::find(ranks.begin(), ranks.end(), r) != ranks.end(); };
+  double keep = 1;
+  for (const auto& l : inj.links) {
+    if (has(l.a) && has(l.b)) keep *= 1 - l.fraction;
+  }
+  for (const auto& nic : inj.nics) {
+    if (has(nic.rank)) keep *= 1 - nic.fraction;
+  }
+  return 1 - keep;
+}
+
+namespace {
+
+std::string Nodes(const std::vector<int>& g) {
+  std::string o;
+  for (int x : g) o += (o.empty() ? "" : ",") + std::to_string(x);
+  return "{" + o + "}";
+}
+
+class Bisector {
+ public:
+  Bisector(int n, const MeasureGroups& measure, double slow_ratio, std::optional<double> absolute,
+           const std::function<std::string(double)>& describe, int max_rounds)
+      : n_(n),
+        measure_(measure),
+        slow_ratio_(slow_ratio),
+        absolute_(absolute),
+        describe_(describe),
+        max_rounds_(max_rounds) {}
+
+  BisectionResult Run() {
+    std::vector<int> all(static_cast<size_t>(n_));
+    for (int i = 0; i < n_; ++i) all[static_cast<size_t>(i)] = i;
+    Search(all, /*known_slow=*/false);
+    return std::move(result_);
+  }
+
+ private:
+  struct Outcome {
+    std::vector<bool> slow;  // per asked group
+    std::vector<double> figures;
+    bool judged = false;  // false: the round could not be run or judged (a note says why)
+    double reference = 0;
+  };
+
+  bool Stopped() {
+    if (static_cast<int>(result_.rounds.size()) < max_rounds_) return false;
+    if (result_.note.empty()) {
+      result_.note = fmt::format(
+          "stopped after {} rounds: too many groups were slow to follow each (noise, or many culprits); use the "
+          "pairs check",
+          max_rounds_);
+    }
+    return true;
+  }
+
+  // Measures `groups` at once and judges each against the best of the round.
+  // A lone group gets a reference group of cleared nodes beside it, so that
+  // it has something to be compared with.
+  Outcome Round(const std::string& purpose, std::vector<std::vector<int>> groups) {
+    Outcome out;
+    const size_t asked = groups.size();
+    out.slow.assign(asked, false);
+    out.figures.assign(asked, 0);
+    std::vector<size_t> index;  // measured group -> asked group (or asked for the reference)
+    std::vector<std::vector<int>> run;
+    for (size_t i = 0; i < asked; ++i) {
+      if (groups[i].size() < 2) continue;
+      index.push_back(i);
+      run.push_back(groups[i]);
+    }
+    if (run.empty()) return out;
+    if (run.size() == 1 && !absolute_) {
+      std::set<int> used(run[0].begin(), run[0].end());
+      std::vector<int> ref;
+      for (int x : cleared_) {
+        if (!used.count(x) && ref.size() < run[0].size()) ref.push_back(x);
+      }
+      if (ref.size() < 2) {
+        Note(fmt::format("{}: no cleared nodes left to compare {} with", purpose, Nodes(run[0])));
+        return out;
+      }
+      index.push_back(asked);
+      run.push_back(ref);
+    }
+    if (Stopped()) return out;
+    BisectionRound r;
+    r.purpose = purpose;
+    r.groups = run;
+    r.figures = measure_(run);
+    r.figures.resize(run.size(), 0);
+    double best = 0;
+    for (double f : r.figures) best = std::max(best, f);
+    out.reference = best;
+    for (size_t g = 0; g < run.size(); ++g) {
+      const double f = r.figures[g];
+      const bool slow = f < slow_ratio_ * best || (absolute_ && f < *absolute_);
+      r.slow.push_back(slow);
+      if (!slow) cleared_.insert(run[g].begin(), run[g].end());
+      if (index[g] < asked) {
+        out.slow[index[g]] = slow;
+        out.figures[index[g]] = f;
+      }
+    }
+    result_.rounds.push_back(std::move(r));
+    out.judged = true;
+    return out;
+  }
+
+  void Note(const std::string& s) { result_.note += (result_.note.empty() ? "" : "; ") + s; }
+
+  std::string Why(double f, double ref) const {
+    return fmt::format("{} against {} for the best group of its round{}", describe_(f), describe_(ref),
+                       absolute_ ? fmt::format(" (bound {})", describe_(*absolute_)) : "");
+  }
+
+  // S is slow as a group (or, at the top, the whole job, not known to be).
+  void Search(const std::vector<int>& s, bool known_slow, double s_figure = 0, double s_ref = 0) {
+    if (s.size() <= 3) {
+      if (known_slow) Resolve(s, s_figure, s_ref);
+      return;
+    }
+    const size_t h = s.size() / 2;
+    std::vector<int> l(s.begin(), s.begin() + static_cast<long>(h)), r(s.begin() + static_cast<long>(h), s.end());
+    Outcome o = Round(fmt::format("halves of {}", Nodes(s)), {l, r});
+    if (!o.judged) return;
+    if (o.slow[0]) Search(l, true, o.figures[0], o.reference);
+    if (o.slow[1]) Search(r, true, o.figures[1], o.reference);
+    if (!o.slow[0] && !o.slow[1]) Across(l, r, known_slow, s_figure, s_ref);
+  }
+
+  // L and R each run well alone; is the trouble between them?
+  void Across(const std::vector<int>& l, const std::vector<int>& r, bool known_slow, double figure, double ref) {
+    if (l.size() == 1 && r.size() == 1) {
+      if (known_slow) {
+        result_.culprits.push_back({true, std::min(l[0], r[0]), std::max(l[0], r[0]),
+                                    fmt::format("nodes {} and {} run well with other partners but slow together: "
+                                                "their group reached {}",
+                                                l[0], r[0], Why(figure, ref))});
+      }
+      return;
+    }
+    auto half = [](const std::vector<int>& v, bool first) {
+      const size_t h = (v.size() + 1) / 2;
+      return first ? std::vector<int>(v.begin(), v.begin() + static_cast<long>(h))
+                   : std::vector<int>(v.begin() + static_cast<long>(h), v.end());
+    };
+    const std::vector<int> l1 = half(l, true), l2 = half(l, false), r1 = half(r, true), r2 = half(r, false);
+    auto join = [](std::vector<int> a, const std::vector<int>& b) {
+      a.insert(a.end(), b.begin(), b.end());
+      std::sort(a.begin(), a.end());
+      return a;
+    };
+    bool found = false;
+    const std::string purpose = fmt::format("across {} and {}", Nodes(l), Nodes(r));
+    for (const auto& [a1, b1, a2, b2] : {std::make_tuple(l1, r1, l2, r2), std::make_tuple(l1, r2, l2, r1)}) {
+      Outcome o = Round(purpose, {join(a1, b1), join(a2, b2)});
+      if (!o.judged) return;
+      if (o.slow[0] && !a1.empty() && !b1.empty()) {
+        found = true;
+        Across(a1, b1, true, o.figures[0], o.reference);
+      }
+      if (o.slow[1] && !a2.empty() && !b2.empty()) {
+        found = true;
+        Across(a2, b2, true, o.figures[1], o.reference);
+      }
+    }
+    if (known_slow && !found) {
+      Note(fmt::format("{} was slow as a group ({}) but no part of it was: not localised", Nodes(join(l, r)),
+                       Why(figure, ref)));
+    }
+  }
+
+  // A slow set of two or three nodes: each with a cleared partner; then, if
+  // none is slow so, the links among them.
+  void Resolve(const std::vector<int>& s, double figure, double ref) {
+    std::vector<int> partners;
+    for (int x : cleared_) {
+      if (std::find(s.begin(), s.end(), x) == s.end()) partners.push_back(x);
+    }
+    if (partners.size() < s.size()) {
+      Note(fmt::format("{} is slow, but too few nodes were cleared to tell which of them", Nodes(s)));
+      return;
+    }
+    std::vector<std::vector<int>> groups;
+    for (size_t i = 0; i < s.size(); ++i) groups.push_back({std::min(s[i], partners[i]), std::max(s[i], partners[i])});
+    if (partners.size() >= s.size() + 2) groups.push_back({partners[s.size()], partners[s.size() + 1]});
+    Outcome o = Round(fmt::format("resolve {}", Nodes(s)), groups);
+    if (!o.judged) return;
+    bool any = false;
+    for (size_t i = 0; i < s.size(); ++i) {
+      if (!o.slow[i]) continue;
+      any = true;
+      result_.culprits.push_back({false, s[i], -1,
+                                  fmt::format("node {} is slow with a healthy partner (node {}): {}", s[i], partners[i],
+                                              Why(o.figures[i], o.reference))});
+    }
+    if (any) return;
+    if (s.size() == 2) {
+      result_.culprits.push_back(
+          {true, s[0], s[1],
+           fmt::format("nodes {} and {} run well with healthy partners but slow together: their group reached {}", s[0],
+                       s[1], Why(figure, ref))});
+      return;
+    }
+    for (size_t i = 0; i < s.size(); ++i) {
+      for (size_t j = i + 1; j < s.size(); ++j) {
+        Outcome p = Round(fmt::format("resolve {}", Nodes(s)), {{s[i], s[j]}});
+        if (!p.judged) return;
+        if (p.slow[0]) {
+          result_.culprits.push_back(
+              {true, s[i], s[j],
+               fmt::format("nodes {} and {} run well with healthy partners but slow together: {}", s[i], s[j],
+                           Why(p.figures[0], p.reference))});
+        }
+      }
+    }
+  }
+
+  int n_;
+  const MeasureGroups& measure_;
+  double slow_ratio_;
+  std::optional<double> absolute_;
+  const std::function<std::string(double)>& describe_;
+  int max_rounds_;
+  std::set<int> cleared_;
+  BisectionResult result_;
+};
+
+}  // namespace
+
+BisectionResult Bisect(int n, const MeasureGroups& measure, double slow_ratio, std::optional<double> absolute,
+                       const std::function<std::string(double)>& describe, int max_rounds) {
+  if (n < 4) {
+    BisectionResult r;
+    r.note = fmt::format("bisection needs at least 4 nodes (two halves of two); the job has {}", n);
+    return r;
+  }
+  return Bisector(n, measure, slow_ratio, absolute, describe, max_rounds).Run();
+}
+
+}  // namespace cb::acc
