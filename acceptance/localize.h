@@ -13,9 +13,11 @@
 // its own rail). A pair is *slow* when
 //     v(a,b,r) < slow_ratio · M_r                     (default slow_ratio 0.8)
 // The median is robust: up to half the pairs can be slow before M_r moves.
-// With multiplicative noise v = v_true·(1 + σ·z), a healthy pair is called
-// slow with probability P(z < -(1 - slow_ratio)/σ): 0.2/σ standard deviations,
-// negligible at σ = 5% (4σ, 3e-5 per pair) and growing quickly past σ = 7%.
+// With multiplicative noise v = v_true·(1 + σ·z), a healthy pair measured
+// once is slow with probability Φ(-(1 - slow_ratio)/σ): 3e-5 at σ = 5%, 4e-4
+// at 6%, 6e-3 at 8% — times the number of pairs, the healthy pairs named as
+// pair culprits. Measuring the slow pairs again (their median) is what
+// tolerates more (docs/acceptance.md, "Localisation", has the numbers).
 //
 // Rules, applied in order; each slow pair is explained at most once.
 //  1. Endpoint (node, NIC). For node n on rail r let E(n,r) be its measured
@@ -25,6 +27,9 @@
 //     barely degraded NIC is still caught; a healthy node shares a pair with a
 //     bad one, so its fraction is 1/|E|, at most 1/2 once it has two partners,
 //     and never reaches 0.75). One partner cannot tell a node from a pair.
+//     NICs passing on these counts are accepted strongest first (most slow
+//     pairs, then fraction), each judged again on the pairs whose partner is
+//     not already accepted: a healthy node that met two bad ones is cleared.
 //     A node whose NICs are bad on every rail is a node culprit; otherwise
 //     each bad NIC is a NIC culprit. The NIC, its cable, the switch port and
 //     the access link are indistinguishable by pair measurements: all make
@@ -43,9 +48,9 @@
 //     ("predominantly slow while others are not": a healthy link shared with a
 //     bad one carries mostly healthy pairs). Greedy: repeatedly take the
 //     candidate explaining the most slow pairs not yet explained (ties: the
-//     higher fraction, then the name), until none explains a new one
-//     (the greedy set cover is within ln(n) of the smallest cover; Chvátal
-//     1979). An element whose pairs are exactly those of the chosen one is
+//     higher fraction, then the name), until none explains kMinLinkSupport
+//     more (the greedy set cover is within ln(n) of the smallest cover;
+//     Chvátal 1979). An element whose pairs are exactly those of the chosen one is
 //     listed in the reason as indistinguishable from it.
 //  3. Pair. A slow pair that no rule explained is a pair culprit.
 //
