@@ -284,22 +284,22 @@ Table CopyTable(const std::vector<CopyRow>& rows) {
 
 Table DevicesTable(const std::vector<DeviceRow>& rows) {
   Table t = BuildTable("devices", "each GPU measured: identity, datasheet matched, conditions before and after",
-                  {IdentityColumns(),
-                   {{"compute_capability", ColumnType::kString, "", "major.minor"},
-                    {"sm_count", ColumnType::kInt64, "1", "streaming multiprocessors"},
-                    {"memory_bytes", ColumnType::kInt64, "B", "device memory"},
-                    {"l2_cache_bytes", ColumnType::kInt64, "B", "L2 cache"},
-                    {"sm_clock_max_hz", ColumnType::kFloat64, "Hz", "maximum SM clock (cudaDevAttrClockRate)"},
-                    {"spec", ColumnType::kString, "", "configs/gpus document matched (empty: none)"},
-                    {"spec_note", ColumnType::kString, "", "why none matched"},
-                    {"sm_clock_before_hz", ColumnType::kFloat64, "Hz", "SM clock before (NVML; 0 unknown)"},
-                    {"sm_clock_after_hz", ColumnType::kFloat64, "Hz", "SM clock after"},
-                    {"temperature_before_c", ColumnType::kFloat64, "degC", "GPU temperature before (-1 unknown)"},
-                    {"temperature_after_c", ColumnType::kFloat64, "degC", "after"},
-                    {"power_before_w", ColumnType::kFloat64, "W", "board power before (-1 unknown)"},
-                    {"power_after_w", ColumnType::kFloat64, "W", "after"},
-                    {"power_limit_w", ColumnType::kFloat64, "W", "enforced power limit (-1 unknown)"},
-                    {"free_memory_bytes", ColumnType::kInt64, "B", "free device memory before"}}});
+                       {IdentityColumns(),
+                        {{"compute_capability", ColumnType::kString, "", "major.minor"},
+                         {"sm_count", ColumnType::kInt64, "1", "streaming multiprocessors"},
+                         {"memory_bytes", ColumnType::kInt64, "B", "device memory"},
+                         {"l2_cache_bytes", ColumnType::kInt64, "B", "L2 cache"},
+                         {"sm_clock_max_hz", ColumnType::kFloat64, "Hz", "maximum SM clock (cudaDevAttrClockRate)"},
+                         {"spec", ColumnType::kString, "", "configs/gpus document matched (empty: none)"},
+                         {"spec_note", ColumnType::kString, "", "why none matched"},
+                         {"sm_clock_before_hz", ColumnType::kFloat64, "Hz", "SM clock before (NVML; 0 unknown)"},
+                         {"sm_clock_after_hz", ColumnType::kFloat64, "Hz", "SM clock after"},
+                         {"temperature_before_c", ColumnType::kFloat64, "degC", "GPU temperature before (-1 unknown)"},
+                         {"temperature_after_c", ColumnType::kFloat64, "degC", "after"},
+                         {"power_before_w", ColumnType::kFloat64, "W", "board power before (-1 unknown)"},
+                         {"power_after_w", ColumnType::kFloat64, "W", "after"},
+                         {"power_limit_w", ColumnType::kFloat64, "W", "enforced power limit (-1 unknown)"},
+                         {"free_memory_bytes", ColumnType::kInt64, "B", "free device memory before"}}});
   for (const auto& d : rows) {
     Add(t, {IdentityCells(d.at),
             {fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor), int64_t{d.id.sm_count}, d.id.memory_bytes,
@@ -312,129 +312,136 @@ Table DevicesTable(const std::vector<DeviceRow>& rows) {
 
 // ------------------------------------------------------------ JSON
 
+// The fields every JSON result has: what, and who measured it.
+nlohmann::json JsonBase(const Where& at, const std::string& bench) {
+  nlohmann::json e = {{"benchmark", bench}, {"rank", at.rank}, {"host", at.host}, {"device", at.device}};
+  if (at.gpu >= 0) e["gpu"] = at.gpu;
+  return e;
+}
+
+// time_s and how far to trust it: timed calls, their spread, and whether the
+// budget cut the calls below --min-reps.
+void JsonTiming(nlohmann::json& e, const Measurement& m) {
+  e["time_s"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
+  e["samples"] = m.summary.count;
+  e["spread"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.iqr_spread);
+  e["budget_limited"] = m.budget_limited;
+}
+
+// A compute result that did not run: nulls where the figures would be, and why.
+void JsonSkipped(nlohmann::json& e, const std::string& why) {
+  e["time_s"] = nullptr;
+  e["tflops"] = nullptr;
+  e["pct_of_peak"] = nullptr;
+  e["verified"] = nullptr;
+  e["skipped"] = why;
+}
+
+nlohmann::json GemmJson(const GemmRow& g) {
+  const auto& r = g.r;
+  nlohmann::json e = JsonBase(g.at, "gemm");
+  e["dtype"] = r.dtype;
+  e["shape"] = r.shape.name;
+  e["m"] = r.shape.m;
+  e["n"] = r.shape.n;
+  e["k"] = r.shape.k;
+  if (!r.skipped.empty()) {
+    JsonSkipped(e, r.skipped);
+    return e;
+  }
+  JsonTiming(e, r.measurement);
+  e["tflops"] = r.flop_rate / 1e12;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
+  e["verified"] = r.checked > 0 && r.wrong == 0;
+  if (g.at.gpu >= 0) {
+    // How the algorithm was chosen, so a figure can be compared with an
+    // exhaustive search's (the 97% target) and reproduced.
+    e["algo_search"] = {{"search", r.search},
+                        {"candidates", r.algos_returned},
+                        {"tried", r.algos_tried},
+                        {"best", r.best_algo},
+                        {"best_source", r.best_source},
+                        {"best_config", r.best_config},
+                        {"heuristic_tflops", r.heuristic_flop_rate / 1e12},
+                        {"configs_enumerated", r.configs_enumerated},
+                        {"capped", r.search_capped}};
+  }
+  return e;
+}
+
+nlohmann::json PeakJson(const PeakRow& p) {
+  const auto& r = p.r;
+  nlohmann::json e = JsonBase(p.at, "peak_" + r.kernel);
+  e["dtype"] = r.dtype;
+  if (!r.skipped.empty()) {
+    JsonSkipped(e, r.skipped);
+    return e;
+  }
+  JsonTiming(e, r.measurement);
+  e["tflops"] = r.flop_rate / 1e12;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r)));
+  e["verified"] = r.checked > 0 && r.wrong == 0;
+  e["clock_hz"] = r.clock_hz;
+  e["pct_of_clock_peak"] = NumberOrNull(PercentOf(r.flop_rate, r.clock_peak));
+  return e;
+}
+
+nlohmann::json StreamJson(const StreamRow& s) {
+  nlohmann::json e = JsonBase(s.at, "stream_" + s.kernel);
+  e["dtype"] = "float64";
+  e["bytes"] = s.bytes;
+  JsonTiming(e, s.m);
+  e["gbps"] = s.bandwidth / 1e9;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(s.bandwidth, MemoryPeak(s.at)));
+  e["verified"] = s.wrong == 0;
+  return e;
+}
+
+nlohmann::json CopyJson(const CopyRow& c) {
+  const auto& r = c.r;
+  nlohmann::json e = JsonBase(c.at, "copy_" + r.kind);
+  e["dtype"] = "bytes";
+  e["src"] = r.src;
+  e["dst"] = r.dst;
+  e["link"] = r.link;
+  e["bytes"] = r.bytes;
+  JsonTiming(e, r.measurement);
+  e["gbps"] = r.bandwidth_Bps / 1e9;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r)));
+  e["verified"] = r.checked > 0 && r.wrong == 0;
+  return e;
+}
+
+nlohmann::json DeviceJson(const DeviceRow& d) {
+  auto conditions = [](const GpuConditions& c) {
+    return nlohmann::json{{"sm_clock_hz", c.sm_clock_hz}, {"temperature_c", c.temperature_c}, {"power_w", c.power_w}};
+  };
+  return {{"rank", d.at.rank},
+          {"host", d.at.host},
+          {"gpu", d.at.gpu},
+          {"name", d.at.device},
+          {"uuid", d.at.uuid},
+          {"pci_bus_id", d.at.pci_bus_id},
+          {"serial", d.at.serial},
+          {"compute_capability", fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor)},
+          {"sm_count", d.id.sm_count},
+          {"spec", d.at.spec ? nlohmann::json(d.at.spec->id) : nlohmann::json(nullptr)},
+          {"spec_note", d.spec_note},
+          {"before", conditions(d.before)},
+          {"after", conditions(d.after)}};
+}
+
+// `--format json`: every result in the order gemm, peak, stream, copy, then
+// the devices measured.
 nlohmann::json ToJson(const Results& res, bool interrupted) {
   nlohmann::json j = {{"results", nlohmann::json::array()}};
-  auto base = [](const Where& at, const std::string& bench) {
-    nlohmann::json e = {{"benchmark", bench}, {"rank", at.rank}, {"host", at.host}, {"device", at.device}};
-    if (at.gpu >= 0) e["gpu"] = at.gpu;
-    return e;
-  };
-  auto time_or_null = [](const Measurement& m) {
-    return m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
-  };
-  // How far to trust time_s: timed calls, their spread, and whether the
-  // budget cut the calls below --min-reps.
-  auto quality = [](nlohmann::json& e, const Measurement& m) {
-    e["samples"] = m.summary.count;
-    e["spread"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.iqr_spread);
-    e["budget_limited"] = m.budget_limited;
-  };
-  for (const auto& g : res.gemm) {
-    const auto& r = g.r;
-    nlohmann::json e = base(g.at, "gemm");
-    e["dtype"] = r.dtype;
-    e["shape"] = r.shape.name;
-    e["m"] = r.shape.m;
-    e["n"] = r.shape.n;
-    e["k"] = r.shape.k;
-    if (!r.skipped.empty()) {
-      e["time_s"] = nullptr;
-      e["tflops"] = nullptr;
-      e["pct_of_peak"] = nullptr;
-      e["verified"] = nullptr;
-      e["skipped"] = r.skipped;
-    } else {
-      e["time_s"] = time_or_null(r.measurement);
-      quality(e, r.measurement);
-      e["tflops"] = r.flop_rate / 1e12;
-      e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
-      e["verified"] = r.checked > 0 && r.wrong == 0;
-      if (g.at.gpu >= 0) {
-        // How the algorithm was chosen, so a figure can be compared with an
-        // exhaustive search's (the 97% target) and reproduced.
-        e["algo_search"] = {{"search", r.search},
-                            {"candidates", r.algos_returned},
-                            {"tried", r.algos_tried},
-                            {"best", r.best_algo},
-                            {"best_source", r.best_source},
-                            {"best_config", r.best_config},
-                            {"heuristic_tflops", r.heuristic_flop_rate / 1e12},
-                            {"configs_enumerated", r.configs_enumerated},
-                            {"capped", r.search_capped}};
-      }
-    }
-    j["results"].push_back(e);
-  }
-  for (const auto& p : res.peak) {
-    const auto& r = p.r;
-    nlohmann::json e = base(p.at, "peak_" + r.kernel);
-    e["dtype"] = r.dtype;
-    if (!r.skipped.empty()) {
-      e["time_s"] = nullptr;
-      e["tflops"] = nullptr;
-      e["pct_of_peak"] = nullptr;
-      e["verified"] = nullptr;
-      e["skipped"] = r.skipped;
-    } else {
-      e["time_s"] = time_or_null(r.measurement);
-      quality(e, r.measurement);
-      e["tflops"] = r.flop_rate / 1e12;
-      e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r)));
-      e["verified"] = r.checked > 0 && r.wrong == 0;
-      e["clock_hz"] = r.clock_hz;
-      e["pct_of_clock_peak"] = NumberOrNull(PercentOf(r.flop_rate, r.clock_peak));
-    }
-    j["results"].push_back(e);
-  }
-  for (const auto& s : res.stream) {
-    nlohmann::json e = base(s.at, "stream_" + s.kernel);
-    e["dtype"] = "float64";
-    e["bytes"] = s.bytes;
-    e["time_s"] = time_or_null(s.m);
-    quality(e, s.m);
-    e["gbps"] = s.bandwidth / 1e9;
-    e["pct_of_peak"] = NumberOrNull(PercentOf(s.bandwidth, MemoryPeak(s.at)));
-    e["verified"] = s.wrong == 0;
-    j["results"].push_back(e);
-  }
-  for (const auto& c : res.copy) {
-    const auto& r = c.r;
-    nlohmann::json e = base(c.at, "copy_" + r.kind);
-    e["dtype"] = "bytes";
-    e["src"] = r.src;
-    e["dst"] = r.dst;
-    e["link"] = r.link;
-    e["bytes"] = r.bytes;
-    e["time_s"] = time_or_null(r.measurement);
-    quality(e, r.measurement);
-    e["gbps"] = r.bandwidth_Bps / 1e9;
-    e["pct_of_peak"] = NumberOrNull(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r)));
-    e["verified"] = r.checked > 0 && r.wrong == 0;
-    j["results"].push_back(e);
-  }
+  for (const auto& g : res.gemm) j["results"].push_back(GemmJson(g));
+  for (const auto& p : res.peak) j["results"].push_back(PeakJson(p));
+  for (const auto& s : res.stream) j["results"].push_back(StreamJson(s));
+  for (const auto& c : res.copy) j["results"].push_back(CopyJson(c));
   if (!res.devices.empty()) {
     j["devices"] = nlohmann::json::array();
-    for (const auto& d : res.devices) {
-      j["devices"].push_back({{"rank", d.at.rank},
-                              {"host", d.at.host},
-                              {"gpu", d.at.gpu},
-                              {"name", d.at.device},
-                              {"uuid", d.at.uuid},
-                              {"pci_bus_id", d.at.pci_bus_id},
-                              {"serial", d.at.serial},
-                              {"compute_capability", fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor)},
-                              {"sm_count", d.id.sm_count},
-                              {"spec", d.at.spec ? nlohmann::json(d.at.spec->id) : nlohmann::json(nullptr)},
-                              {"spec_note", d.spec_note},
-                              {"before",
-                               {{"sm_clock_hz", d.before.sm_clock_hz},
-                                {"temperature_c", d.before.temperature_c},
-                                {"power_w", d.before.power_w}}},
-                              {"after",
-                               {{"sm_clock_hz", d.after.sm_clock_hz},
-                                {"temperature_c", d.after.temperature_c},
-                                {"power_w", d.after.power_w}}}});
-    }
+    for (const auto& d : res.devices) j["devices"].push_back(DeviceJson(d));
   }
   if (interrupted) j["status"] = "interrupted";
   return j;
