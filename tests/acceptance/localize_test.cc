@@ -179,6 +179,26 @@ TEST(Localize, LinkExplainsThePairsWhoseRouteCrossesIt) {
   EXPECT_EQ(c[0].reason.find("indistinguishable"), std::string::npos) << c[0].reason;
 }
 
+TEST(Localize, ASwitchIsAnElementLikeALink) {
+  // Routes that list the spine too; spine 1 at half speed: every pair across
+  // leaves with a + b odd is slow (48 of 120). Each leafX-spine1 link explains
+  // 24 of them, the spine all 48: the greedy cover takes the spine, and the
+  // links then explain nothing more.
+  LocalizeInput in = Fleet(16);
+  in.route = [](int a, int b, int rail) {
+    std::vector<std::string> r = TreeRoute(a, b, rail);
+    if (a / 4 != b / 4) r.push_back("spine" + std::to_string((a + b) % 2));
+    return r;
+  };
+  AllPairs(&in, [](int a, int b, int) { return a / 4 != b / 4 && (a + b) % 2 == 1 ? 0.5 : 1.0; });
+  const std::vector<Culprit> c = Localize(in);
+  ASSERT_EQ(c.size(), 1u);
+  EXPECT_EQ(c[0].kind, Culprit::Kind::kLink);
+  EXPECT_EQ(c[0].name, "spine1");
+  EXPECT_EQ(c[0].supporting_pairs, 48);
+  EXPECT_EQ(c[0].examined_pairs, 48);
+}
+
 TEST(Localize, WithoutRoutesTheLinksPairsAreNamedOneByOne) {
   // The same fleet without topology cannot name a link: its 24 pairs are pair culprits.
   LocalizeInput in = Fleet(16);
