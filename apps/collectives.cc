@@ -162,11 +162,8 @@ coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes
   b.warmup = o.warmup;
   b.checks = o.checks;
   if (o.dtype == "all") {
-    // nccl-tests' order (test_types in src/common.cu); its fp8 types are not
-    // offered here yet.
-    using coll::DataType;
-    b.dtypes = {DataType::kInt8,   DataType::kUint8, DataType::kInt32, DataType::kUint32, DataType::kInt64,
-                DataType::kUint64, DataType::kHalf,  DataType::kFloat, DataType::kDouble, DataType::kBfloat16};
+    // nccl-tests' order (test_types in src/common.cu), fp8 last as there.
+    b.dtypes = coll::AllDataTypes();
     b.dtype = b.dtypes.front();
   } else {
     b.dtype = coll::ParseDataType(o.dtype);
@@ -884,7 +881,8 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
       ->capture_default_str();
   cmd->add_option("--op", o->ops,
                   "comma-separated: all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall, sendrecv, "
-                  "p2p, all (nccl-tests picks the collective by binary; its --op is -o here)")
+                  "gather, scatter, alltoallv, p2p, all (nccl-tests picks the collective by binary; its --op is -o "
+                  "here)")
       ->delimiter(',');
   cmd->add_option("-b,--minbytes", o->min_bytes, "smallest size (K/M/G suffixes are binary)")->capture_default_str();
   cmd->add_option("-e,--maxbytes", o->max_bytes, "largest size")->capture_default_str();
@@ -899,7 +897,8 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-w,--warmup_iters", o->warmup, "untimed iterations first")->capture_default_str();
   cmd->add_option("-c,--check", o->checks, "check passes per size (0 = none: #wrong shows N/A)")->capture_default_str();
   cmd->add_option("-d,--datatype", o->dtype,
-                  "int8, uint8, int32, uint32, int64, uint64, half, bfloat16, float, double, or all (each in turn)")
+                  "int8, uint8, int32, uint32, int64, uint64, half, float, double, bfloat16, f8e4m3, f8e5m2, or all (each "
+                  "in turn)")
       ->capture_default_str();
   cmd->add_option("-o,--redop", o->redop,
                   "reduction: sum, prod, min, max, avg, or all (each in turn), as nccl-tests' -o")

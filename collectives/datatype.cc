@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "collectives/fp8.h"
 #include "core/error.h"
 
 namespace cb::coll {
@@ -93,6 +94,8 @@ size_t SizeOf(DataType t) {
   switch (t) {
     case DataType::kInt8:
     case DataType::kUint8:
+    case DataType::kF8e4m3:
+    case DataType::kF8e5m2:
       return 1;
     case DataType::kHalf:
     case DataType::kBfloat16:
@@ -131,6 +134,10 @@ const char* Name(DataType t) {
       return "float";
     case DataType::kDouble:
       return "double";
+    case DataType::kF8e4m3:
+      return "f8e4m3";
+    case DataType::kF8e5m2:
+      return "f8e5m2";
   }
   return "?";
 }
@@ -152,13 +159,17 @@ const char* Name(RedOp op) {
 }
 
 std::vector<DataType> AllDataTypes() {
-  return {DataType::kInt8,   DataType::kUint8, DataType::kInt32,    DataType::kUint32, DataType::kInt64,
-          DataType::kUint64, DataType::kHalf,  DataType::kBfloat16, DataType::kFloat,  DataType::kDouble};
+  return {DataType::kInt8,   DataType::kUint8,    DataType::kInt32,  DataType::kUint32,
+          DataType::kInt64,  DataType::kUint64,   DataType::kHalf,   DataType::kFloat,
+          DataType::kDouble, DataType::kBfloat16, DataType::kF8e4m3, DataType::kF8e5m2};
 }
 
 bool IsFloating(DataType t) {
-  return t == DataType::kHalf || t == DataType::kBfloat16 || t == DataType::kFloat || t == DataType::kDouble;
+  return t == DataType::kHalf || t == DataType::kBfloat16 || t == DataType::kFloat || t == DataType::kDouble ||
+         IsFp8(t);
 }
+
+bool IsFp8(DataType t) { return t == DataType::kF8e4m3 || t == DataType::kF8e5m2; }
 
 DataType ParseDataType(const std::string& s) {
   for (DataType t : AllDataTypes()) {
@@ -170,9 +181,11 @@ DataType ParseDataType(const std::string& s) {
   if (s == "fp64" || s == "float64") return DataType::kDouble;
   if (s == "char") return DataType::kInt8;
   if (s == "int") return DataType::kInt32;
+  if (s == "fp8e4m3" || s == "e4m3" || s == "float8e4m3") return DataType::kF8e4m3;
+  if (s == "fp8e5m2" || s == "e5m2" || s == "float8e5m2") return DataType::kF8e5m2;
   throw UsageError(
       fmt::format("-d {}: unknown data type (int8, uint8, int32, uint32, int64, uint64, half, "
-                  "bfloat16, float, double)",
+                  "float, double, bfloat16, f8e4m3, f8e5m2, all)",
                   s));
 }
 
@@ -201,6 +214,8 @@ double Combine(RedOp op, double a, double b) {
 }
 
 double WrapToType(double v, DataType t) {
+  if (t == DataType::kF8e4m3) return DecodeE4m3(EncodeE4m3(v));
+  if (t == DataType::kF8e5m2) return DecodeE5m2(EncodeE5m2(v));
   if (IsFloating(t)) return v;
   const int64_t x = static_cast<int64_t>(std::llround(v));
   switch (t) {
@@ -249,6 +264,12 @@ void Store(void* buf, DataType t, size_t i, double v) {
     case DataType::kDouble:
       Put<double>(buf, i, v);
       break;
+    case DataType::kF8e4m3:
+      Put<uint8_t>(buf, i, EncodeE4m3(v));
+      break;
+    case DataType::kF8e5m2:
+      Put<uint8_t>(buf, i, EncodeE5m2(v));
+      break;
   }
 }
 
@@ -274,6 +295,10 @@ double Load(const void* buf, DataType t, size_t i) {
       return Get<float>(buf, i);
     case DataType::kDouble:
       return Get<double>(buf, i);
+    case DataType::kF8e4m3:
+      return DecodeE4m3(Get<uint8_t>(buf, i));
+    case DataType::kF8e5m2:
+      return DecodeE5m2(Get<uint8_t>(buf, i));
   }
   return 0;
 }

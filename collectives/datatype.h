@@ -11,7 +11,12 @@
 //   min, max: (r + i) mod n        result 0 or n-1 (capped at 100 for int8)
 //   avg:  (r + i) mod 3 scaled: sum / n, checked with tolerance
 // Non-reducing ops (gather, broadcast, alltoall, sendrecv) move
-// (r·131 + i) mod 97 + 1 so every element reveals where it came from.
+// (r·131 + i) mod 97 + 1 so every element reveals where it came from; in fp8,
+// whose integers are exact only up to 16 (E4M3) or 8 (E5M2), (r·131 + i) mod 7
+// + 1 (1..7, and 8 when corrupted: all exact in both formats).
+// fp8 reductions stay exact while the result is small: sums up to 2n are
+// exact for n <= 8 (E4M3) and n <= 4 (E5M2); beyond, the check tolerates the
+// format's rounding.
 #ifndef CLUSTERBENCH_COLLECTIVES_DATATYPE_H_
 #define CLUSTERBENCH_COLLECTIVES_DATATYPE_H_
 
@@ -22,11 +27,24 @@
 
 namespace cb::coll {
 
-enum class DataType { kInt8, kUint8, kInt32, kUint32, kInt64, kUint64, kHalf, kBfloat16, kFloat, kDouble };
+enum class DataType {
+  kInt8,
+  kUint8,
+  kInt32,
+  kUint32,
+  kInt64,
+  kUint64,
+  kHalf,
+  kBfloat16,
+  kFloat,
+  kDouble,
+  kF8e4m3,  // OCP FP8 E4M3 (collectives/fp8.h), nccl-tests' f8e4m3
+  kF8e5m2,  // OCP FP8 E5M2, nccl-tests' f8e5m2
+};
 enum class RedOp { kSum, kProd, kMin, kMax, kAvg };
 
 size_t SizeOf(DataType t);
-const char* Name(DataType t);                  // nccl-tests spelling: int8, half, bfloat16, float, ...
+const char* Name(DataType t);                  // nccl-tests spelling: int8, half, bfloat16, float, f8e4m3, ...
 const char* Name(RedOp op);                    // sum, prod, min, max, avg
 DataType ParseDataType(const std::string& s);  // also fp16, bf16, fp32, fp64, float32, ...; throws UsageError
 RedOp ParseRedOp(const std::string& s);        // throws UsageError
@@ -34,11 +52,15 @@ RedOp ParseRedOp(const std::string& s);        // throws UsageError
 // nccl-tests src/common.cu: sum, prod, max, min, avg; its premultiplied
 // "mulsum" has no counterpart here).
 std::vector<RedOp> AllRedOps();
+// Every type, in nccl-tests' order for `-d all` (test_types in src/common.cu:
+// int8 ... uint64, half, float, double, bfloat16, f8e4m3, f8e5m2).
 std::vector<DataType> AllDataTypes();
 bool IsFloating(DataType t);
+bool IsFp8(DataType t);  // f8e4m3, f8e5m2
 
 // The reduction of two values, and what a buffer of type t holds for the
-// exact value v: integers wrap modulo 2^bits (as NCCL and MPI sums do).
+// exact value v: integers wrap modulo 2^bits (as NCCL and MPI sums do); fp8
+// rounds to the nearest value the format has (ties to even).
 double Combine(RedOp op, double a, double b);
 double WrapToType(double v, DataType t);
 

@@ -67,12 +67,20 @@ Layout Place(OpKind op, bool in_place, void* send_buf, void* recv_buf, const Cou
   char* r = static_cast<char*>(recv_buf);
   switch (op) {
     case OpKind::kAllGather:
+    case OpKind::kGather:
       return {r + static_cast<size_t>(rank) * c.send_count * es, r};
     case OpKind::kReduceScatter:
+    case OpKind::kScatter:
       return {r, r + static_cast<size_t>(rank) * c.recv_count * es};
-    default:
+    case OpKind::kAllReduce:
+    case OpKind::kBroadcast:
+    case OpKind::kReduce:
+    case OpKind::kAllToAll:
+    case OpKind::kSendRecv:
+    case OpKind::kAllToAllv:
       return {r, r};
   }
+  return {r, r};
 }
 
 struct RankStats {  // one rank's view of one measurement

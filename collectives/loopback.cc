@@ -144,6 +144,28 @@ class LoopbackCommunicator : public Communicator {
       case OpKind::kSendRecv:
         std::memcpy(recv, in(RecvPeer(rank_, n)), c.recv_count * es);
         break;
+      case OpKind::kGather:
+        if (rank_ == root) {
+          for (int r = 0; r < n; ++r) {
+            std::memcpy(static_cast<char*>(recv) + static_cast<size_t>(r) * c.send_count * es, in(r),
+                        c.send_count * es);
+          }
+        }
+        break;
+      case OpKind::kScatter:
+        std::memcpy(recv, static_cast<const char*>(in(root)) + static_cast<size_t>(rank_) * c.recv_count * es,
+                    c.recv_count * es);
+        break;
+      case OpKind::kAllToAllv: {
+        // Slot q receives the prefix rank q sends here (op.h: AllToAllvCount).
+        const size_t slot = c.send_count / static_cast<size_t>(n);
+        for (int q = 0; q < n; ++q) {
+          std::memcpy(static_cast<char*>(recv) + static_cast<size_t>(q) * slot * es,
+                      static_cast<const char*>(in(q)) + static_cast<size_t>(rank_) * slot * es,
+                      AllToAllvCount(slot, q, rank_) * es);
+        }
+        break;
+      }
     }
     s_->Barrier();  // nobody restages before everyone has read
   }

@@ -21,20 +21,23 @@ OpKind ParseOp(const std::string& s) {
   if (auto op = FindCollectiveOp(s)) return *op;
   throw UsageError(
       fmt::format("--op {}: unknown operation (all_reduce, all_gather, reduce_scatter, broadcast, "
-                  "reduce, alltoall, sendrecv, p2p, all)",
+                  "reduce, alltoall, sendrecv, gather, scatter, alltoallv, p2p, all)",
                   s));
 }
 
 bool IsReduction(OpKind op) {
   return op == OpKind::kAllReduce || op == OpKind::kReduceScatter || op == OpKind::kReduce;
 }
-bool HasRoot(OpKind op) { return op == OpKind::kBroadcast || op == OpKind::kReduce; }
+bool HasRoot(OpKind op) {
+  return op == OpKind::kBroadcast || op == OpKind::kReduce || op == OpKind::kGather || op == OpKind::kScatter;
+}
 
 double BusBandwidthFactor(OpKind op, int nranks) { return CollectiveBusFactor(op, nranks); }
 
 size_t AlignSize(OpKind op, size_t size_bytes, DataType t, int nranks) {
   size_t unit = SizeOf(t);
-  if (op == OpKind::kAllGather || op == OpKind::kReduceScatter || op == OpKind::kAllToAll) {
+  if (op == OpKind::kAllGather || op == OpKind::kReduceScatter || op == OpKind::kAllToAll || op == OpKind::kGather ||
+      op == OpKind::kScatter || op == OpKind::kAllToAllv) {
     unit *= static_cast<size_t>(nranks);
   }
   return size_bytes / unit * unit;
@@ -46,23 +49,36 @@ Counts CountsFor(OpKind op, size_t size_bytes, DataType t, int nranks) {
   Counts c;
   switch (op) {
     case OpKind::kAllGather:
+    case OpKind::kGather:
       c.send_count = elems / n;
       c.recv_count = elems;
       c.count = c.send_count;
       break;
     case OpKind::kReduceScatter:
+    case OpKind::kScatter:
       c.send_count = elems;
       c.recv_count = elems / n;
       c.count = c.recv_count;
       break;
     case OpKind::kAllToAll:
+    case OpKind::kAllToAllv:
       c.send_count = c.recv_count = elems;
       c.count = elems / n;
       break;
-    default:
+    case OpKind::kAllReduce:
+    case OpKind::kBroadcast:
+    case OpKind::kReduce:
+    case OpKind::kSendRecv:
       c.count = c.send_count = c.recv_count = elems;
+      break;
   }
   return c;
+}
+
+size_t AllToAllvCount(size_t slot, int from, int to) {
+  if (slot == 0) return 0;
+  const size_t k = (static_cast<size_t>(from) + static_cast<size_t>(to) + 1) % slot;
+  return (slot - k) % slot;
 }
 
 int SendPeer(int rank, int nranks) { return (rank + 1) % nranks; }
@@ -84,7 +100,12 @@ double ReduceIn(RedOp r, int rank, size_t i, int n) {
   return 0;
 }
 
-double MoveIn(int rank, size_t i) { return static_cast<double>((static_cast<size_t>(rank) * 131 + i) % 97 + 1); }
+// Data-movement values: 1..97, or 1..7 in fp8 (exact there, with room for the
+// corruption's +1; see collectives/datatype.h).
+double MoveIn(int rank, size_t i, DataType t) {
+  const size_t modulus = IsFp8(t) ? 7 : 97;
+  return static_cast<double>((static_cast<size_t>(rank) * 131 + i) % modulus + 1);
+}
 
 double Reduced(RedOp r, size_t i, int n) {
   double acc = ReduceIn(r, 0, i, n);
@@ -97,6 +118,21 @@ double Reduced(RedOp r, size_t i, int n) {
 
 bool Same(double got, double want, DataType t, RedOp r, int n) {
   if (!IsFloating(t)) return got == want;
+  if (IsFp8(t)) {
+    // `want` is already rounded to fp8. Integers up to 16 (E4M3) or 8 (E5M2)
+    // are exact, and so is every partial result below them (sums of
+    // non-negative inputs, products of 2, minima, maxima): equal or wrong.
+    // Beyond, or for avg (which divides), a backend that rounds after every
+    // step may land some units in the last place away: n/2 of them for a sum
+    // of n, one for avg. (A corruption smaller than that goes unseen: what
+    // fp8 cannot tell apart, no check can.)
+    const int man = t == DataType::kF8e4m3 ? 3 : 2;
+    const double exact = t == DataType::kF8e4m3 ? 16 : 8;
+    const double a = std::fabs(want);
+    if (r != RedOp::kAvg && a <= exact) return got == want;
+    const double ulp = a > 0 ? std::ldexp(1.0, std::ilogb(a) - man) : 0;
+    return std::fabs(got - want) <= ulp * (r == RedOp::kAvg ? 1.0 : std::max(1.0, n / 2.0));
+  }
   // Integer-valued inputs are exact until the sum outgrows the mantissa;
   // avg divides. Tolerate what the type cannot represent.
   double eps = t == DataType::kHalf       ? 1.0 / 1024
@@ -133,20 +169,35 @@ void FillSend(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root
       break;
     case OpKind::kAllGather:
     case OpKind::kSendRecv:
-      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(rank, i));
-      if (corrupt && c.send_count) Put(send, t, 0, MoveIn(rank, 0) + 1);
+    case OpKind::kGather:
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(rank, i, t));
+      if (corrupt && c.send_count) Put(send, t, 0, MoveIn(rank, 0, t) + 1);
       break;
     case OpKind::kBroadcast:
       if (rank == root) {
-        for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(root, i));
+        for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(root, i, t));
       }
-      if (corrupt && rank == root && c.send_count) Put(send, t, 0, MoveIn(root, 0) + 1);
+      if (corrupt && rank == root && c.send_count) Put(send, t, 0, MoveIn(root, 0, t) + 1);
       break;
-    case OpKind::kAllToAll: {
+    case OpKind::kScatter: {
+      // Only the root's data travel: every chunk's first element is corrupted
+      // so every receiver sees it.
+      if (rank != root) break;
       size_t chunk = c.send_count / n;
-      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(rank, i));
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(root, i, t));
       if (corrupt) {
-        for (size_t p = 0; chunk > 0 && p < n; ++p) Put(send, t, p * chunk, MoveIn(rank, p * chunk) + 1);
+        for (size_t p = 0; chunk > 0 && p < n; ++p) Put(send, t, p * chunk, MoveIn(root, p * chunk, t) + 1);
+      }
+      break;
+    }
+    case OpKind::kAllToAll:
+    case OpKind::kAllToAllv: {
+      // alltoallv sends a prefix of each chunk (AllToAllvCount), which holds
+      // the chunk's first element whenever it sends anything.
+      size_t chunk = c.send_count / n;
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, MoveIn(rank, i, t));
+      if (corrupt) {
+        for (size_t p = 0; chunk > 0 && p < n; ++p) Put(send, t, p * chunk, MoveIn(rank, p * chunk, t) + 1);
       }
       break;
     }
@@ -174,24 +225,49 @@ int64_t CountWrong(OpKind op, RedOp redop, DataType t, int rank, int nranks, int
       break;
     case OpKind::kAllGather:
       for (size_t r = 0; r < n; ++r) {
-        for (size_t j = 0; j < c.send_count; ++j) check(r * c.send_count + j, MoveIn(static_cast<int>(r), j));
+        for (size_t j = 0; j < c.send_count; ++j) check(r * c.send_count + j, MoveIn(static_cast<int>(r), j, t));
       }
       break;
     case OpKind::kBroadcast:
-      for (size_t i = 0; i < c.recv_count; ++i) check(i, MoveIn(root, i));
+      for (size_t i = 0; i < c.recv_count; ++i) check(i, MoveIn(root, i, t));
       break;
     case OpKind::kAllToAll: {
       size_t chunk = c.recv_count / n;
       for (size_t q = 0; q < n; ++q) {
         for (size_t j = 0; j < chunk; ++j) {
-          check(q * chunk + j, MoveIn(static_cast<int>(q), static_cast<size_t>(rank) * chunk + j));
+          check(q * chunk + j, MoveIn(static_cast<int>(q), static_cast<size_t>(rank) * chunk + j, t));
         }
       }
       break;
     }
     case OpKind::kSendRecv:
-      for (size_t i = 0; i < c.recv_count; ++i) check(i, MoveIn(RecvPeer(rank, nranks), i));
+      for (size_t i = 0; i < c.recv_count; ++i) check(i, MoveIn(RecvPeer(rank, nranks), i, t));
       break;
+    case OpKind::kGather:
+      // Only the root receives.
+      if (rank == root) {
+        for (size_t r = 0; r < n; ++r) {
+          for (size_t j = 0; j < c.send_count; ++j) check(r * c.send_count + j, MoveIn(static_cast<int>(r), j, t));
+        }
+      }
+      break;
+    case OpKind::kScatter:
+      for (size_t j = 0; j < c.recv_count; ++j) {
+        check(j, MoveIn(root, static_cast<size_t>(rank) * c.recv_count + j, t));
+      }
+      break;
+    case OpKind::kAllToAllv: {
+      // Slot q holds what rank q sent here, a prefix of the slot; the rest of
+      // the slot is not written (nccl-tests leaves it as it was too).
+      size_t chunk = c.recv_count / n;
+      for (size_t q = 0; q < n; ++q) {
+        const size_t got = AllToAllvCount(chunk, static_cast<int>(q), rank);
+        for (size_t j = 0; j < got; ++j) {
+          check(q * chunk + j, MoveIn(static_cast<int>(q), static_cast<size_t>(rank) * chunk + j, t));
+        }
+      }
+      break;
+    }
   }
   return wrong;
 }

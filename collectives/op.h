@@ -6,11 +6,15 @@
 //   all_reduce, broadcast, reduce, sendrecv: count elements in and out
 //   all_gather: count elements out (size/n in)      reduce_scatter: count in (size/n out)
 //   alltoall:   count elements in and out, size/n to each peer
+//   gather:     size/n in, size out (on the root)   scatter: size in (on the root), size/n out
+//   alltoallv:  as alltoall, but rank i sends AllToAllvCount(...) <= size/n
+//               elements to rank j (nccl-tests alltoallv: the row still counts
+//               the full size, so algbw and busbw compare with alltoall's)
 // algbw = size / time. busbw = algbw x factor, the factor making busbw
 // comparable to the link bandwidth for a ring algorithm (derived in
 // docs/collectives.md):
 //   all_reduce 2(n-1)/n   all_gather, reduce_scatter, alltoall (n-1)/n
-//   broadcast, reduce, sendrecv 1
+//   broadcast, reduce, sendrecv 1   gather, scatter, alltoallv (n-1)/n
 #ifndef CLUSTERBENCH_COLLECTIVES_OP_H_
 #define CLUSTERBENCH_COLLECTIVES_OP_H_
 
@@ -32,7 +36,7 @@ const char* Name(OpKind op);           // all_reduce, all_gather, ...
 OpKind ParseOp(const std::string& s);  // also allreduce, all-reduce, alltoall; throws UsageError
 std::vector<OpKind> AllOps();
 bool IsReduction(OpKind op);  // takes a redop
-bool HasRoot(OpKind op);      // broadcast, reduce
+bool HasRoot(OpKind op);      // broadcast, reduce, gather, scatter
 double BusBandwidthFactor(OpKind op, int nranks);
 
 // Element counts of one rank's buffers for a given `size` in bytes.
@@ -44,6 +48,15 @@ struct Counts {
 Counts CountsFor(OpKind op, size_t size_bytes, DataType t, int nranks);
 // Sizes rounded down to whole elements that divide evenly among ranks.
 size_t AlignSize(OpKind op, size_t size_bytes, DataType t, int nranks);
+
+// alltoallv's traffic matrix: the elements rank `from` sends to rank `to`,
+// out of a slot of `slot` elements (Counts::count). nccl-tests' built-in
+// imbalance (src/alltoallv.cu before its parameter file): (slot - from - to -
+// 1) mod slot, taken as a true modulus (nccl-tests' unsigned arithmetic wraps
+// differently when from + to >= slot, which only the smallest sizes reach).
+// Symmetric: what i sends to j equals what j sends to i, so every rank's
+// total traffic differs and in-place exchanges need no extra room.
+size_t AllToAllvCount(size_t slot, int from, int to);
 
 // sendrecv pairs ranks in a ring: rank r sends to r+1 and receives from r-1.
 int SendPeer(int rank, int nranks);

@@ -21,6 +21,12 @@ const char* CollectiveOpName(CollectiveOp op) {
       return "alltoall";
     case CollectiveOp::kSendRecv:
       return "sendrecv";
+    case CollectiveOp::kGather:
+      return "gather";
+    case CollectiveOp::kScatter:
+      return "scatter";
+    case CollectiveOp::kAllToAllv:
+      return "alltoallv";
   }
   return "?";
 }
@@ -28,7 +34,8 @@ const char* CollectiveOpName(CollectiveOp op) {
 const std::vector<CollectiveOp>& AllCollectiveOps() {
   static const std::vector<CollectiveOp> ops = {
       CollectiveOp::kAllReduce, CollectiveOp::kAllGather, CollectiveOp::kReduceScatter, CollectiveOp::kBroadcast,
-      CollectiveOp::kReduce,    CollectiveOp::kAllToAll,  CollectiveOp::kSendRecv};
+      CollectiveOp::kReduce,    CollectiveOp::kAllToAll,  CollectiveOp::kSendRecv,      CollectiveOp::kGather,
+      CollectiveOp::kScatter,   CollectiveOp::kAllToAllv};
   return ops;
 }
 
@@ -55,6 +62,9 @@ double CollectiveBusFactor(CollectiveOp op, double n) {
     case CollectiveOp::kAllGather:
     case CollectiveOp::kReduceScatter:
     case CollectiveOp::kAllToAll:
+    case CollectiveOp::kGather:
+    case CollectiveOp::kScatter:
+    case CollectiveOp::kAllToAllv:
       return (n - 1) / n;
     case CollectiveOp::kBroadcast:
     case CollectiveOp::kReduce:

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "collectives/fp8.h"
 #include "collectives/mpi/mpi_call.h"
 #include "collectives/mpi/mpi_device.h"
 #include "collectives/mpi/mpi_watchdog.h"
@@ -53,11 +54,52 @@ MPI_Datatype ToMpi(DataType t) {
       return MPI_FLOAT;
     case DataType::kDouble:
       return MPI_DOUBLE;
+    case DataType::kF8e4m3:
+    case DataType::kF8e5m2:
+      // Moved as bytes; reduced by the user ops below.
+      return MPI_UINT8_T;
     case DataType::kHalf:
     case DataType::kBfloat16:
       return MPI_DATATYPE_NULL;
   }
   return MPI_DATATYPE_NULL;
+}
+
+// An fp8 reduction in software, as an MPI_User_function: decode both
+// operands, combine exactly in double, round back to fp8 (ties to even).
+template <uint8_t (*Encode)(double), double (*Decode)(uint8_t), RedOp kOp>
+void Fp8Reduce(void* in, void* inout, int* len, MPI_Datatype*) {
+  const auto* a = static_cast<const uint8_t*>(in);
+  auto* b = static_cast<uint8_t*>(inout);
+  for (int i = 0; i < *len; ++i) b[i] = Encode(Combine(kOp, Decode(a[i]), Decode(b[i])));
+}
+
+// The user functions by [type][reduction]: f8e4m3, f8e5m2 x sum, prod, min, max.
+constexpr int kFp8Reductions = 4;
+MPI_User_function* Fp8Function(DataType t, RedOp r) {
+  static MPI_User_function* const table[2][kFp8Reductions] = {
+      {Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kSum>, Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kProd>,
+       Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kMin>, Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kMax>},
+      {Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kSum>, Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kProd>,
+       Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kMin>, Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kMax>}};
+  int op = -1;
+  switch (r) {
+    case RedOp::kSum:
+      op = 0;
+      break;
+    case RedOp::kProd:
+      op = 1;
+      break;
+    case RedOp::kMin:
+      op = 2;
+      break;
+    case RedOp::kMax:
+      op = 3;
+      break;
+    case RedOp::kAvg:
+      return nullptr;
+  }
+  return table[t == DataType::kF8e4m3 ? 0 : 1][op];
 }
 
 // MPI reduction of r, or MPI_OP_NULL where MPI has none.
@@ -212,6 +254,9 @@ MpiCommunicator::~MpiCommunicator() {
     }
   }
   if (finalized) return;
+  for (MPI_Op& o : fp8_ops_) {
+    if (o != MPI_OP_NULL) MPI_Op_free(&o);
+  }
   if (data_ != MPI_COMM_NULL) MPI_Comm_free(&data_);
   if (control_ != MPI_COMM_NULL) MPI_Comm_free(&control_);
 }
@@ -228,9 +273,24 @@ bool MpiCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string* 
     reason = "MPI has no half/bfloat16 type; use the NCCL backend";
   } else if (IsReduction(op) && ToMpi(redop) == MPI_OP_NULL) {
     reason = "MPI has no average reduction";
+  } else if (IsReduction(op) && IsFp8(t) && device_) {
+    reason = "fp8 is reduced in software on the CPU, which cannot read device buffers; use --buffers host or NCCL";
   }
   if (why) *why = reason;
   return reason.empty();
+}
+
+MPI_Op MpiCommunicator::ReductionOp(DataType t, RedOp r) {
+  if (!IsFp8(t)) return ToMpi(r);
+  MPI_User_function* f = Fp8Function(t, r);
+  if (f == nullptr) return MPI_OP_NULL;
+  const size_t slot = (t == DataType::kF8e4m3 ? 0 : kFp8Reductions) + static_cast<size_t>(r == RedOp::kSum    ? 0
+                                                                                          : r == RedOp::kProd ? 1
+                                                                                          : r == RedOp::kMin  ? 2
+                                                                                                              : 3);
+  if (fp8_ops_.empty()) fp8_ops_.assign(2 * kFp8Reductions, MPI_OP_NULL);
+  if (fp8_ops_[slot] == MPI_OP_NULL) Check(MPI_Op_create(f, /*commute=*/1, &fp8_ops_[slot]), "MPI_Op_create");
+  return fp8_ops_[slot];
 }
 
 void* MpiCommunicator::Alloc(size_t bytes) {
@@ -283,7 +343,7 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
     throw RuntimeError(fmt::format("mpi {}: root {} is not a rank of this job of {} ranks", Name(op), root, size_));
   }
   const MPI_Datatype type = ToMpi(t);
-  const MPI_Op mpi_op = ToMpi(redop);
+  const MPI_Op mpi_op = IsReduction(op) ? ReductionOp(t, redop) : MPI_OP_NULL;
   const size_t elem = SizeOf(t);
   const size_t n = static_cast<size_t>(size_);
   const size_t r = static_cast<size_t>(rank_);
@@ -383,6 +443,52 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
       SendRecv(from, SendPeer(rank_, size_), recv, RecvPeer(rank_, size_), c.send_count * elem);
       break;
     }
+    case OpKind::kGather: {
+      // In place: the root's block already sits at its offset in recv.
+      divides(c.recv_count, c.send_count, "receive count");
+      const bool in_place = send == recv_bytes + r * c.send_count * elem;
+      if (!in_place && rank_ == root) no_overlap("send == recv + rank x send_count");
+      const int per_rank = count(c.send_count);
+      count(c.recv_count);
+      const void* from = in_place && rank_ == root ? MPI_IN_PLACE : send;
+      Check(MPI_Gather(from, per_rank, type, recv, per_rank, type, root, data_), "MPI_Gather");
+      break;
+    }
+    case OpKind::kScatter: {
+      // In place: the root's block stays at its offset in send, where recv is.
+      divides(c.send_count, c.recv_count, "send count");
+      const bool in_place = recv == static_cast<const char*>(send) + r * c.recv_count * elem;
+      if (!in_place && rank_ == root) no_overlap("recv == send + rank x recv_count");
+      const int per_rank = count(c.recv_count);
+      count(c.send_count);
+      void* into = in_place && rank_ == root ? MPI_IN_PLACE : recv;
+      Check(MPI_Scatter(send, per_rank, type, into, per_rank, type, root, data_), "MPI_Scatter");
+      break;
+    }
+    case OpKind::kAllToAllv: {
+      divides(c.send_count, c.send_count / n, "send count");
+      const bool in_place = send == recv;
+      if (!in_place) no_overlap("recv == send");
+      const size_t slot = c.send_count / n;
+      count(c.send_count);
+      // Counts and displacements per peer (O(n) per call, as MPI_Alltoallv's
+      // own arguments are); nccl-tests' slot layout: peer p at p x slot.
+      std::vector<int> send_counts(n), recv_counts(n), displs(n);
+      for (size_t p = 0; p < n; ++p) {
+        send_counts[p] = count(AllToAllvCount(slot, rank_, static_cast<int>(p)));
+        recv_counts[p] = count(AllToAllvCount(slot, static_cast<int>(p), rank_));
+        displs[p] = count(p * slot);
+      }
+      if (in_place) {
+        Check(MPI_Alltoallv(MPI_IN_PLACE, nullptr, nullptr, type, recv, recv_counts.data(), displs.data(), type, data_),
+              "MPI_Alltoallv");
+      } else {
+        Check(MPI_Alltoallv(send, send_counts.data(), displs.data(), type, recv, recv_counts.data(), displs.data(),
+                            type, data_),
+              "MPI_Alltoallv");
+      }
+      break;
+    }
   }
 }
 
@@ -400,7 +506,7 @@ void MpiCommunicator::StartRepeated(OpKind op, const void* send, void* recv, con
   const void* from = send == recv ? MPI_IN_PLACE : send;
   const int n = static_cast<int>(c.recv_count);
   const MPI_Datatype type = ToMpi(t);
-  const MPI_Op mpi_op = ToMpi(redop);
+  const MPI_Op mpi_op = ReductionOp(t, redop);
   for (int i = 1; i < iterations; ++i) {
     const int rc = MPI_Allreduce(from, recv, n, type, mpi_op, data_);
     if (rc != MPI_SUCCESS) Check(rc, "MPI_Allreduce");

@@ -19,6 +19,16 @@
 //   sendrecv                 recv == send            -> MPI_Sendrecv_replace (host buffers);
 //                                                       device buffers stage the input
 //                                                       first (as the NCCL backend does)
+//   gather                   send == recv + r·count  -> MPI_IN_PLACE on the root (block in place)
+//   scatter                  recv == send + r·count  -> MPI_IN_PLACE on the root (block in place)
+//   alltoallv                recv == send            -> MPI_IN_PLACE (the traffic matrix is
+//                                                       symmetric, so receive counts serve
+//                                                       as send counts: op.h AllToAllvCount)
+//
+// fp8 (f8e4m3, f8e5m2): MPI has no such type. The bytes travel as
+// MPI_UINT8_T; reductions (sum, prod, min, max) are user-defined MPI_Ops that
+// decode, combine and round back to fp8 in software (collectives/fp8.h), on
+// host buffers only (a user op reads its buffers on the CPU).
 //
 // Device buffers (UseDeviceBuffers, for a CUDA-aware MPI): Alloc, Upload and
 // Download go to GPU memory through mpi_detail::DeviceBuffers, and the
@@ -122,6 +132,9 @@ class MpiCommunicator : public Communicator {
   void CopyLocal(void* dst, const void* src, size_t bytes);
   // A copy of `bytes` at src in a staging buffer that grows as needed.
   const void* Stage(const void* src, size_t bytes);
+  // The MPI_Op reducing t with r: MPI's own, or for fp8 a user op made on
+  // first use (freed with the communicator); MPI_OP_NULL where none.
+  MPI_Op ReductionOp(DataType t, RedOp r);
 
   std::string host_;  // MPI_Get_processor_name
   MPI_Comm data_ = MPI_COMM_NULL;
@@ -140,6 +153,7 @@ class MpiCommunicator : public Communicator {
   std::unique_ptr<mpi_detail::MpiWatchdog> watchdog_;  // while WatchProgress is on
   int watch_depth_ = 0;                                // nested WatchProgress calls
   size_t staging_bytes_ = 0;
+  std::vector<MPI_Op> fp8_ops_;  // user ops for fp8 reductions, [type][reduction], made on first use
 };
 
 }  // namespace cb::coll

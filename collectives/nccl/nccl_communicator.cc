@@ -79,6 +79,13 @@ ncclDataType_t ToNccl(DataType t) {
       return ncclFloat32;
     case DataType::kDouble:
       return ncclFloat64;
+    case DataType::kF8e4m3:
+    case DataType::kF8e5m2:
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 24, 0)
+      return t == DataType::kF8e4m3 ? ncclFloat8e4m3 : ncclFloat8e5m2;
+#else
+      break;  // Supports refuses fp8 with this NCCL
+#endif
   }
   throw RuntimeError(fmt::format("nccl: no NCCL type for data type {}", static_cast<int>(t)));
 }
@@ -134,6 +141,7 @@ NcclCommunicator::NcclCommunicator(const Setup& s)
     throw RuntimeError(fmt::format("nccl: incomplete setup of rank {} of {}", rank_, size_));
   }
   CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
+  CB_NCCL_CUDA_CHECK(cudaDeviceGetAttribute(&compute_major_, cudaDevAttrComputeCapabilityMajor, device_), Who());
   // Non-blocking: no implicit ordering with the legacy default stream, which
   // another thread may use for its own device.
   CB_NCCL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), Who());
@@ -236,6 +244,13 @@ bool NcclCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string*
   std::string reason;
   if (IsReduction(op) && redop == RedOp::kAvg && !IsFloating(t)) {
     reason = "NCCL averages integers by integer division, which the exact check does not model; use a floating type";
+  }
+#if NCCL_VERSION_CODE < NCCL_VERSION(2, 24, 0)
+  if (IsFp8(t)) reason = "this build's NCCL is older than 2.24, which added fp8 (ncclFloat8e4m3, ncclFloat8e5m2)";
+#endif
+  if (reason.empty() && IsFp8(t) && IsReduction(op) && compute_major_ < 9) {
+    reason = fmt::format("NCCL reduces fp8 only on GPUs of compute capability 9.0 or later; this one is {}.x",
+                         compute_major_);
   }
   if (why) *why = reason;
   return reason.empty();
@@ -347,6 +362,55 @@ void NcclCommunicator::Start(OpKind op, const void* send, void* recv, const Coun
       Group group(*this);
       CB_NCCL_CHECK(ncclSend(from, c.send_count, type, SendPeer(rank_, size_), comm_, stream_), Who());
       CB_NCCL_CHECK(ncclRecv(recv, c.recv_count, type, RecvPeer(rank_, size_), comm_, stream_), Who());
+      group.End();
+      break;
+    }
+    case OpKind::kGather: {
+      // As nccl-tests' gather.cu: every rank sends its block to the root, which
+      // receives block r at r x count (in place, its own block is already there).
+      if (c.send_count == 0) break;
+      const size_t chunk = c.send_count * SizeOf(t);
+      Group group(*this);
+      CB_NCCL_CHECK(ncclSend(send, c.send_count, type, root, comm_, stream_), Who());
+      if (rank_ == root) {
+        for (int p = 0; p < size_; ++p) {
+          CB_NCCL_CHECK(ncclRecv(static_cast<char*>(recv) + static_cast<size_t>(p) * chunk, c.send_count, type, p,
+                                 comm_, stream_),
+                        Who());
+        }
+      }
+      group.End();
+      break;
+    }
+    case OpKind::kScatter: {
+      // As nccl-tests' scatter.cu (NCCL < 2.28): the root sends block r to rank r.
+      if (c.recv_count == 0) break;
+      const size_t chunk = c.recv_count * SizeOf(t);
+      Group group(*this);
+      if (rank_ == root) {
+        for (int p = 0; p < size_; ++p) {
+          CB_NCCL_CHECK(ncclSend(static_cast<const char*>(send) + static_cast<size_t>(p) * chunk, c.recv_count, type, p,
+                                 comm_, stream_),
+                        Who());
+        }
+      }
+      CB_NCCL_CHECK(ncclRecv(recv, c.recv_count, type, root, comm_, stream_), Who());
+      group.End();
+      break;
+    }
+    case OpKind::kAllToAllv: {
+      // As nccl-tests' alltoallv.cu: grouped sends and receives of the traffic
+      // matrix's counts (op.h AllToAllvCount), peer p's slot at p x slot.
+      const size_t slot = c.send_count / static_cast<size_t>(size_);
+      const size_t chunk = slot * SizeOf(t);
+      const char* from = static_cast<const char*>(Unalias(send, recv, c.send_count * SizeOf(t)));
+      char* to = static_cast<char*>(recv);
+      Group group(*this);
+      for (int p = 0; p < size_; ++p) {
+        const size_t off = static_cast<size_t>(p) * chunk;
+        CB_NCCL_CHECK(ncclSend(from + off, AllToAllvCount(slot, rank_, p), type, p, comm_, stream_), Who());
+        CB_NCCL_CHECK(ncclRecv(to + off, AllToAllvCount(slot, p, rank_), type, p, comm_, stream_), Who());
+      }
       group.End();
       break;
     }

@@ -171,7 +171,9 @@ class NcclCommunicator : public Communicator {
   size_t memory_limit() const override { return memory_limit_; }
 
   // Everything but avg on integer types: NCCL averages integers by integer
-  // division, which the exact-result check does not model.
+  // division, which the exact-result check does not model. fp8 needs NCCL
+  // >= 2.24 (ncclFloat8e4m3, ncclFloat8e5m2), and its reductions a GPU of
+  // compute capability 9.0 or later (NCCL has no fp8 arithmetic below).
   bool Supports(OpKind op, DataType t, RedOp redop, std::string* why) const override;
 
   void* Alloc(size_t bytes) override;
@@ -230,6 +232,7 @@ class NcclCommunicator : public Communicator {
   int rank_;
   int size_;
   int device_;
+  int compute_major_ = 0;  // the GPU's compute capability major (fp8 reductions need 9)
   ncclComm_t comm_;
   std::shared_ptr<const std::vector<RankInfo>> ranks_;
   double init_seconds_;

@@ -49,6 +49,9 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
       // A pipelined ring too: every byte crosses each link once (bus factor 1).
       return CollectiveBusFactor(op, n) * bytes / bw + RingLatency(g, f) / 2;
     case Collective::kAllToAll:
+    case Collective::kGather:
+    case Collective::kScatter:
+    case Collective::kAllToAllv:
       return AllToAllTime(bytes, g, f, 1.0);
     case Collective::kSendRecv:
       return inside ? bytes / f.up_bandwidth + f.up_latency : bytes / f.nic_bandwidth + f.out_latency;

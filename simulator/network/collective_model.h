@@ -9,6 +9,10 @@
 //   all-gather,
 //   reduce-scatter  t =  (n-1)/n · S / B + lat_AR / 2
 //   all-to-all      t = (n-1)/n · S / B_a2a + alpha
+//   gather, scatter t as all-to-all: the root alone moves the (n-1)/n · S that
+//                   every rank moves in an all-to-all (direct sends, one hop)
+//   all-to-allv     t as all-to-all of S, the row's nominal size (nccl-tests
+//                   counts alltoallv as alltoall; its traffic is at most that)
 //   send/recv       t = S / B + alpha
 // B, the bus bandwidth: inside a domain B_up (scale-up bandwidth per GPU per
 // direction times its efficiency); across domains the ring enters and leaves

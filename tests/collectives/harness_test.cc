@@ -42,7 +42,7 @@ BenchOptions Small(std::vector<OpKind> ops) {
 TEST(Harness, EveryOpTypeAndPlacementIsExact) {
   for (int ranks : {1, 2, 3, 5}) {
     for (DataType t : {DataType::kInt8, DataType::kInt32, DataType::kHalf, DataType::kBfloat16, DataType::kFloat,
-                       DataType::kDouble, DataType::kUint64}) {
+                       DataType::kDouble, DataType::kUint64, DataType::kF8e4m3, DataType::kF8e5m2}) {
       for (RedOp r : {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax}) {
         BenchOptions o = Small(AllOps());
         o.dtype = t;
@@ -87,6 +87,42 @@ TEST(Harness, CountsFollowNcclTests) {
   EXPECT_EQ(rs.send_count, 256u);
   EXPECT_EQ(rs.count, 64u);
   EXPECT_EQ(AlignSize(OpKind::kAllToAll, 1000, DataType::kDouble, 3), 984u);
+  // gather_perf: size is the root's gathered buffer, count the per-rank block
+  // (nccl-tests' paramcount); scatter_perf the mirror image; alltoallv_perf
+  // as alltoall: the slot per peer.
+  Counts g = CountsFor(OpKind::kGather, 1024, DataType::kFloat, 4);
+  EXPECT_EQ(g.send_count, 64u);
+  EXPECT_EQ(g.recv_count, 256u);
+  EXPECT_EQ(g.count, 64u);
+  Counts sc = CountsFor(OpKind::kScatter, 1024, DataType::kFloat, 4);
+  EXPECT_EQ(sc.send_count, 256u);
+  EXPECT_EQ(sc.recv_count, 64u);
+  EXPECT_EQ(sc.count, 64u);
+  Counts v = CountsFor(OpKind::kAllToAllv, 1024, DataType::kF8e4m3, 4);
+  EXPECT_EQ(v.send_count, 1024u);
+  EXPECT_EQ(v.count, 256u);
+  EXPECT_EQ(AlignSize(OpKind::kGather, 1000, DataType::kDouble, 3), 984u);
+  EXPECT_EQ(AlignSize(OpKind::kScatter, 1000, DataType::kDouble, 3), 984u);
+  EXPECT_DOUBLE_EQ(BusBandwidthFactor(OpKind::kGather, 4), 0.75);
+  EXPECT_DOUBLE_EQ(BusBandwidthFactor(OpKind::kScatter, 8), 0.875);
+  EXPECT_DOUBLE_EQ(BusBandwidthFactor(OpKind::kAllToAllv, 2), 0.5);
+}
+
+// alltoallv's traffic matrix (nccl-tests' built-in imbalance): (slot - i - j
+// - 1) mod slot, symmetric, never more than the slot.
+TEST(Harness, AllToAllvTrafficMatrix) {
+  EXPECT_EQ(AllToAllvCount(64, 0, 0), 63u);
+  EXPECT_EQ(AllToAllvCount(64, 1, 2), 60u);
+  EXPECT_EQ(AllToAllvCount(64, 2, 1), 60u);
+  EXPECT_EQ(AllToAllvCount(4, 1, 2), 0u);  // 4 - 4 = 0: sends nothing
+  EXPECT_EQ(AllToAllvCount(4, 3, 3), 1u);  // (4 - 7) mod 4 = 1
+  EXPECT_EQ(AllToAllvCount(0, 1, 1), 0u);
+  for (int i = 0; i < 9; ++i) {
+    for (int j = 0; j < 9; ++j) {
+      EXPECT_EQ(AllToAllvCount(5, i, j), AllToAllvCount(5, j, i));
+      EXPECT_LT(AllToAllvCount(5, i, j), 5u);
+    }
+  }
 }
 
 // A corrupted contribution is found by every rank that receives it, and the
@@ -97,7 +133,8 @@ TEST(Harness, CorruptInjectionIsDetected) {
       BenchOptions o = Small({op});
       o.redop = redop;
       o.dtype = DataType::kInt32;
-      o.corrupt_rank = op == OpKind::kBroadcast ? 0 : 2;  // only the root's data reach others in broadcast
+      // Only the root's data reach others in broadcast and scatter.
+      o.corrupt_rank = op == OpKind::kBroadcast || op == OpKind::kScatter ? 0 : 2;
       BenchReport rep = RunLoopback(4, o);
       SCOPED_TRACE(::testing::Message() << Name(op) << " " << Name(redop));
       EXPECT_GT(rep.total_wrong, 0);

@@ -11,7 +11,9 @@ TEST(CollectiveOp, NamesParseBackInEverySpelling) {
   EXPECT_EQ(FindCollectiveOp("allreduce"), CollectiveOp::kAllReduce);
   EXPECT_EQ(FindCollectiveOp("All-Gather"), CollectiveOp::kAllGather);
   EXPECT_EQ(FindCollectiveOp("all_to_all"), CollectiveOp::kAllToAll);
-  EXPECT_FALSE(FindCollectiveOp("gather"));
+  EXPECT_EQ(FindCollectiveOp("gather"), CollectiveOp::kGather);  // not all_gather
+  EXPECT_EQ(FindCollectiveOp("AllToAllV"), CollectiveOp::kAllToAllv);
+  EXPECT_FALSE(FindCollectiveOp("scatter_gather"));
   EXPECT_FALSE(FindCollectiveOp(""));
 }
 
@@ -24,6 +26,10 @@ TEST(CollectiveOp, BusFactorsAreNcclTests) {
   EXPECT_DOUBLE_EQ(CollectiveBusFactor(CollectiveOp::kBroadcast, 8), 1);
   EXPECT_DOUBLE_EQ(CollectiveBusFactor(CollectiveOp::kSendRecv, 8), 1);
   EXPECT_DOUBLE_EQ(CollectiveBusFactor(CollectiveOp::kAllReduce, 1), 1);
+  // gather_perf, scatter_perf, alltoallv_perf: (n-1)/n.
+  EXPECT_DOUBLE_EQ(CollectiveBusFactor(CollectiveOp::kGather, 8), 7.0 / 8);
+  EXPECT_DOUBLE_EQ(CollectiveBusFactor(CollectiveOp::kScatter, 4), 3.0 / 4);
+  EXPECT_DOUBLE_EQ(CollectiveBusFactor(CollectiveOp::kAllToAllv, 2), 0.5);
 }
 
 }  // namespace

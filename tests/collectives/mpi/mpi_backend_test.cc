@@ -86,17 +86,19 @@ int64_t RunOp(Communicator& comm, OpKind op, DataType t, RedOp redop, bool in_pl
     first = buf;
     std::vector<unsigned char> poison(bytes, kPoison);
     comm.Upload(buf, poison.data(), bytes);
-    if (op == OpKind::kAllGather) {
+    if (op == OpKind::kAllGather || op == OpKind::kGather) {
       send = buf + static_cast<size_t>(rank) * send_bytes;
       recv = buf;
-    } else if (op == OpKind::kReduceScatter) {
+    } else if (op == OpKind::kReduceScatter || op == OpKind::kScatter) {
       send = buf;
       recv = buf + static_cast<size_t>(rank) * recv_bytes;
     } else {
       send = recv = buf;
     }
-    // Broadcast: only the root's input is defined; elsewhere the poison stays.
-    if (op != OpKind::kBroadcast || rank == root) comm.Upload(send, send_host.data(), send_bytes);
+    // Broadcast, scatter: only the root's input is defined; elsewhere the poison stays.
+    if ((op != OpKind::kBroadcast && op != OpKind::kScatter) || rank == root) {
+      comm.Upload(send, send_host.data(), send_bytes);
+    }
   } else {
     first = send = comm.Alloc(send_bytes);
     second = recv = comm.Alloc(recv_bytes);
@@ -111,21 +113,25 @@ int64_t RunOp(Communicator& comm, OpKind op, DataType t, RedOp redop, bool in_pl
   return CountWrong(op, redop, t, rank, n, root, recv_host.data(), c);
 }
 
-// Every op x {int8, int32, float, double} x {sum, prod, min, max} (for
+// Every op x {int8, int32, float, double, f8e4m3, f8e5m2} x {sum, prod, min, max} (for
 // reductions) x {out of place, in place} x sizes from one element to 1 MiB:
 // the exact expected result on every rank (CountWrong == 0).
 void CheckAllOps(Communicator& comm, Checker& check) {
   const int n = comm.size();
   int cases = 0;
   for (OpKind op : AllOps()) {
-    for (DataType t : {DataType::kInt8, DataType::kInt32, DataType::kFloat, DataType::kDouble}) {
+    // fp8 travels as bytes and reduces through user-defined MPI_Ops.
+    for (DataType t : {DataType::kInt8, DataType::kInt32, DataType::kFloat, DataType::kDouble, DataType::kF8e4m3,
+                       DataType::kF8e5m2}) {
       std::vector<RedOp> redops = {RedOp::kSum};
       if (IsReduction(op)) redops = {RedOp::kSum, RedOp::kProd, RedOp::kMin, RedOp::kMax};
       for (RedOp redop : redops) {
         // One element (per rank where the op divides among ranks), a size
-        // that is not a power of two, and 1 MiB.
+        // that is not a power of two, and 1 MiB (64 KiB in fp8, whose
+        // software reduction on 8 oversubscribed ranks would take minutes).
+        const size_t large = IsFp8(t) ? size_t{1} << 16 : size_t{1} << 20;
         std::vector<size_t> sizes;
-        for (size_t s : {SizeOf(t), SizeOf(t) * static_cast<size_t>(n), size_t{1000}, size_t{1} << 20}) {
+        for (size_t s : {SizeOf(t), SizeOf(t) * static_cast<size_t>(n), size_t{1000}, large}) {
           size_t aligned = AlignSize(op, s, t, n);
           if (aligned > 0 && std::find(sizes.begin(), sizes.end(), aligned) == sizes.end()) sizes.push_back(aligned);
         }
@@ -152,15 +158,15 @@ void CheckAllOps(Communicator& comm, Checker& check) {
   if (comm.rank() == 0) std::printf("ops: %d cases on %d ranks\n", cases, n);
 }
 
-// A corrupting rank (rank 1; the root for broadcast, whose input is the only
-// one) must make some rank see wrong elements, for every op and placement:
+// A corrupting rank (rank 1; the root for broadcast and scatter, whose input
+// is the only one) must make some rank see wrong elements, for every op and placement:
 // the checks can fail.
 void CheckCorruptionIsSeen(Communicator& comm, Checker& check) {
   const int n = comm.size();
   for (OpKind op : AllOps()) {
     for (bool in_place : {false, true}) {
       const int root = n - 1;
-      const int corrupt = op == OpKind::kBroadcast ? root : 1;
+      const int corrupt = op == OpKind::kBroadcast || op == OpKind::kScatter ? root : 1;
       const Counts c = CountsFor(op, 1000, DataType::kFloat, n);
       const int64_t wrong = RunOp(comm, op, DataType::kFloat, RedOp::kSum, in_place, c, root, corrupt);
       const int64_t total = comm.AllReduceSum(wrong);
