@@ -7,11 +7,14 @@
 #include <fstream>
 #include <iostream>
 #include <limits>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
+#include <variant>
 
 #include "apps/command.h"
 #include "apps/layout_json.h"
@@ -19,6 +22,7 @@
 #include "core/error.h"
 #include "core/table.h"
 #include "core/units.h"
+#include "simulator/measured_fleet.h"
 #include "simulator/plan/explain.h"
 #include "simulator/simulate.h"
 #include "simulator/validation/error_band.h"
@@ -43,6 +47,7 @@ struct SimulateOptions {
   std::string bytes;
   std::string gemm;  // predict one GEMM from the profile: MxNxK
   std::string dtype = "bf16";
+  std::string evidence;  // validate's evidence file: its slow units as stragglers
 };
 
 // `simulate --calibration P --collective OP --ranks N --bytes B` and
@@ -97,6 +102,179 @@ int RunPrediction(const SimulateOptions& o) {
   return 0;
 }
 
+// --evidence: the latest complete validate run of the file, as rows the
+// simulator places (simulator/measured_fleet.h). store/ reads the file.
+struct EvidenceRun {
+  std::string run_id, suite;
+  std::vector<std::string> nodes;
+  std::vector<sim::MeasuredUnit> units;
+};
+
+std::string KindList(const std::set<std::string>& kinds) {
+  std::string out;
+  for (const auto& k : kinds) out += (out.empty() ? "" : ", ") + k;
+  return out.empty() ? "none" : out;
+}
+
+EvidenceRun ReadEvidence(const std::string& path) {
+  Hdf5Reader reader(path);
+  const RunInfo* run = nullptr;
+  std::vector<RunInfo> runs = reader.Runs();
+  std::set<std::string> kinds;
+  for (const auto& r : runs) {
+    kinds.insert(r.kind);
+    if (r.kind == "validate" && r.status != RunStatus::kRunning) run = &r;  // the latest
+  }
+  if (!run) {
+    throw ConfigError(
+        fmt::format("--evidence {}: no finished validate run in the file (its runs: {}); write one with "
+                    "`clusterbench validate --suite SUITE -o {}`",
+                    path, KindList(kinds), path));
+  }
+  auto text = [](const Table& t, const std::vector<Cell>& row, const char* col) -> std::string {
+    const int i = t.ColumnIndex(col);
+    if (i < 0) return "";
+    const Cell& c = row[static_cast<size_t>(i)];
+    return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : "";
+  };
+  auto number = [](const Table& t, const std::vector<Cell>& row, const char* col) -> double {
+    const int i = t.ColumnIndex(col);
+    if (i < 0) return 0;
+    const Cell& c = row[static_cast<size_t>(i)];
+    return std::holds_alternative<double>(c)    ? std::get<double>(c)
+           : std::holds_alternative<int64_t>(c) ? static_cast<double>(std::get<int64_t>(c))
+                                                : 0;
+  };
+  auto table = [&](const char* name) {
+    const auto names = reader.TableNames(run->id);
+    if (std::find(names.begin(), names.end(), name) == names.end()) {
+      throw ConfigError(
+          fmt::format("--evidence {}: run {} has no table {}: not validate's evidence", path, run->id, name));
+    }
+    return reader.ReadTable(run->id, name);
+  };
+  EvidenceRun e;
+  e.run_id = run->id;
+  const Table nodes = table("validate_nodes"), verdicts = table("validate_verdicts"),
+              meas = table("validate_measurements");
+  for (const auto& row : nodes.rows()) e.nodes.push_back(text(nodes, row, "node"));
+  // Benchmark and scope per check, from the measurements.
+  std::map<std::string, std::pair<std::string, std::string>> kind;
+  for (const auto& row : meas.rows()) {
+    kind[text(meas, row, "check")] = {text(meas, row, "benchmark"), text(meas, row, "scope")};
+  }
+  for (const auto& row : verdicts.rows()) {
+    sim::MeasuredUnit u;
+    u.check = text(verdicts, row, "check");
+    std::tie(u.benchmark, u.scope) = kind[u.check];
+    u.label = text(verdicts, row, "unit");
+    u.node = text(verdicts, row, "node");
+    u.device = text(verdicts, row, "device");
+    u.ranks = text(verdicts, row, "ranks");
+    u.verdict = text(verdicts, row, "verdict");
+    u.value = number(verdicts, row, "value");
+    u.reason = text(verdicts, row, "reason");
+    e.units.push_back(std::move(u));
+  }
+  const std::string yaml = run->config_yaml;
+  const auto at = yaml.find("name: ");
+  if (at != std::string::npos) e.suite = yaml.substr(at + 6, yaml.find('\n', at) - at - 6);
+  return e;
+}
+
+std::string GpuRange(const std::vector<int64_t>& gpus) {
+  if (gpus.size() == 1) return fmt::format("GPU {}", gpus.front());
+  return fmt::format("GPUs {}..{}", gpus.front(), gpus.back());
+}
+
+std::string Days(double d) { return fmt::format("{:+.2f} days", d); }
+
+// `simulate SCENARIO --evidence EV.h5`: the healthy step, the fleet's as
+// measured, each culprit's cost and what replacing them saves.
+int RunEvidence(const SimulateOptions& o, const sim::Scenario& s, const sim::SimOptions& so) {
+  const EvidenceRun e = ReadEvidence(o.evidence);
+  const sim::FleetEvidence fleet = sim::PlaceEvidence(e.units, e.nodes, s);
+  const sim::FleetPrice p = sim::PriceFleet(s, so, fleet);
+  const int64_t g = s.cluster.gpus_per_node;
+  const double tokens = s.train.tokens;
+  if (o.out.format == "json") {
+    nlohmann::json culprits = nlohmann::json::array();
+    for (size_t i = 0; i < fleet.culprits.size(); ++i) {
+      const auto& c = fleet.culprits[i];
+      const auto& k = p.each[i];
+      culprits.push_back({{"name", c.name},
+                          {"why", c.why},
+                          {"evidence_node", c.evidence_node},
+                          {"scenario_node", c.evidence_node},
+                          {"gpus", c.gpus},
+                          {"slowdown", c.slowdown},
+                          {"step_time_s", k.step_s},
+                          {"cost_s", k.cost_s},
+                          {"cost_fraction", k.cost_s / p.healthy.step_s},
+                          {"days", tokens > 0 ? nlohmann::json(k.days) : nlohmann::json(nullptr)}});
+    }
+    auto ttt = [&](const sim::StepCost& c) {
+      return tokens > 0 ? nlohmann::json(c.time_to_train_s / 86400) : nlohmann::json(nullptr);
+    };
+    std::cout << JsonText({{"evidence", o.evidence},
+                           {"run", e.run_id},
+                           {"suite", e.suite},
+                           {"evidence_nodes", fleet.nodes},
+                           {"scenario", s.effective_yaml},
+                           {"model", s.model.name},
+                           {"cluster", s.cluster.name},
+                           {"gpus_per_node", g},
+                           {"healthy_step_time_s", p.healthy.step_s},
+                           {"fleet_step_time_s", p.fleet.step_s},
+                           {"fleet_cost_s", p.fleet.cost_s},
+                           {"fleet_cost_fraction", p.fleet.cost_s / p.healthy.step_s},
+                           {"tokens", tokens > 0 ? nlohmann::json(tokens) : nlohmann::json(nullptr)},
+                           {"healthy_days", ttt(p.healthy)},
+                           {"fleet_days", ttt(p.fleet)},
+                           {"fleet_cost_days", tokens > 0 ? nlohmann::json(p.fleet.days) : nlohmann::json(nullptr)},
+                           {"culprits", culprits},
+                           {"notes", fleet.notes}})
+              << "\n";
+    return 0;
+  }
+  std::cout << fmt::format("{} on {} ({} GPUs: TP{} PP{} DP{} CP{}), as measured by {} ({}, run {}, {} node(s))\n",
+                           s.model.name, s.cluster.name, s.par.tp * s.par.pp * s.par.dp * s.par.cp, s.par.tp, s.par.pp,
+                           s.par.dp, s.par.cp, o.evidence, e.suite.empty() ? "validate" : e.suite, e.run_id,
+                           fleet.nodes);
+  std::cout << fmt::format("  evidence node i is the scenario's node i (GPUs i x {} .. i x {} + {})\n", g, g, g - 1);
+  std::cout << fmt::format("\n  healthy step       {}\n", FormatQuantity(p.healthy.step_s, Dimension::kTime));
+  std::cout << fmt::format("  fleet's step       {}  ({:+.2f}%: every culprit at once)\n",
+                           FormatQuantity(p.fleet.step_s, Dimension::kTime), 100 * p.fleet.cost_s / p.healthy.step_s);
+  if (tokens > 0) {
+    std::cout << fmt::format(
+        "  time to train      {:.2f} days healthy, {:.2f} days as measured ({}) for {:.3g} tokens\n",
+        p.healthy.time_to_train_s / 86400, p.fleet.time_to_train_s / 86400, Days(p.fleet.days), tokens);
+  } else {
+    std::cout << "  time to train      - (the scenario has no training.tokens: --set training.tokens=N)\n";
+  }
+  if (fleet.culprits.empty()) {
+    std::cout << "\n  culprits: none (every node-local unit of the evidence passed)\n";
+  } else {
+    std::cout << fmt::format("\n  culprits ({}), each alone against the healthy step:\n", fleet.culprits.size());
+    for (size_t i = 0; i < fleet.culprits.size(); ++i) {
+      const auto& c = fleet.culprits[i];
+      const auto& k = p.each[i];
+      std::string why;
+      for (const auto& w : c.why) why += (why.empty() ? "" : "; ") + w;
+      std::cout << fmt::format("    {}: {}\n", c.name, why);
+      std::cout << fmt::format("      -> scenario node {} ({}) {:.0f}% slower: costs {} per step ({:+.2f}%){}\n",
+                               c.evidence_node, GpuRange(c.gpus), 100 * c.slowdown,
+                               FormatQuantity(k.cost_s, Dimension::kTime), 100 * k.cost_s / p.healthy.step_s,
+                               tokens > 0 ? fmt::format(", {} of training", Days(k.days)) : "");
+    }
+    std::cout << fmt::format("\n  replace the {} culprit(s) or train as is: replacing saves {} per step{}\n",
+                             fleet.culprits.size(), FormatQuantity(p.fleet.cost_s, Dimension::kTime),
+                             tokens > 0 ? fmt::format(" and {:.2f} days of training", p.fleet.days) : "");
+  }
+  for (const auto& n : fleet.notes) std::cout << "  note: " << n << "\n";
+  return 0;
+}
+
 sim::Straggler ParseStraggler(const std::string& text, const sim::Scenario& s) {
   // RANK:FRACTION (a GPU's global rank), or DP_RANK:PP_STAGE:FRACTION, e.g.
   // 3:0:0.2 = replica 3, stage 0, 20% slower.
@@ -114,11 +292,7 @@ sim::Straggler ParseStraggler(const std::string& text, const sim::Scenario& s) {
       throw UsageError(
           fmt::format("--straggler '{}': rank {} does not exist; the job has ranks 0..{}", text, rank, gpus - 1));
     }
-    // rank = tp_r + tp·(cp_r + cp·(dp_r + dp·stage)): its TP and CP peers
-    // wait for it in every collective, so its (replica, stage) slows down.
-    const int64_t inner = rank / (s.par.tp * s.par.cp);
-    g.replica = inner % s.par.dp;
-    g.stage = inner / s.par.dp;
+    g = sim::StragglerOfRank(s.par, rank, g.slowdown);
   } else if (!(in >> g.replica >> c1 >> g.stage >> c2 >> g.slowdown) || c1 != ':' || c2 != ':' || !in.eof()) {
     throw UsageError(
         fmt::format("--straggler '{}': expected RANK:FRACTION or DP_RANK:PP_STAGE:FRACTION, e.g. 3:0:0.2", text));
@@ -535,6 +709,13 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     throw UsageError("--degrade-link and --fail-link need --network flow (links exist only in the fabric graph)");
   }
   if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
+  if (!o.evidence.empty()) {
+    if (!so.stragglers.empty()) throw UsageError("--evidence places its own stragglers: give it or --straggler");
+    if (!o.out.output.empty() || !o.timeline.empty()) {
+      throw UsageError("--evidence prints the fleet's cost; -o and --timeline are not written with it");
+    }
+    return RunEvidence(o, s, so);
+  }
   const auto t0 = std::chrono::steady_clock::now();
   sim::SimResult r = sim::Simulate(s, so);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -639,6 +820,11 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--bytes", o->bytes, "size of the predicted collective (K/M/G suffixes, as nccl-tests)");
   cmd->add_option("--gemm", o->gemm, "with --calibration, no SCENARIO: predict one GEMM, MxNxK");
   cmd->add_option("--dtype", o->dtype, "precision of the predicted GEMM")->capture_default_str();
+  cmd->add_option("--evidence", o->evidence,
+                  "validate's evidence (-o FILE.h5): the units it found too slow become stragglers on the scenario's "
+                  "GPUs (evidence node i = scenario node i); prints the healthy step, the fleet's, each culprit's "
+                  "cost and the days of training it costs")
+      ->type_name("EVIDENCE.h5");
   cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")
       ->type_name("FILE.json");
   *action = [o, &ctx]() { return RunSimulate(*o, ctx); };

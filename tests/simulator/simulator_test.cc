@@ -8,6 +8,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "simulator/engine/event_queue.h"
+#include "simulator/measured_fleet.h"
 #include "simulator/network/collective_model.h"
 #include "simulator/network/expected_collective.h"
 #include "simulator/simulate.h"
@@ -351,6 +352,62 @@ TEST(ExpectedCollective, AllReduceInsideOneDomainMatchesTheRingClosedForm) {
   EXPECT_NEAR(y.time_s, 1.5 * s / nic + 2 * 2 * 5e-6, 1e-12);
   // Nothing to move: no figure, and why.
   EXPECT_EQ(ExpectCollective(c, e, CollectiveOp::kAllReduce, s, 1, 1).busbw, 0);
+}
+
+// ------------------------------------------------------- measured fleet
+
+TEST(MeasuredFleet, SlowUnitsBecomeStragglersOnTheirScenarioNodes) {
+  // llama3-8b-64: 8 nodes of 8 GPUs, TP2 DP32 (rank = tp_r + 2·dp_r). Evidence:
+  // GPU 3 of node n1 at 50 of a healthy median 100 (GEMM): slowdown 100/50 - 1
+  // = 1, GPU 1·8 + 3 = 11, replica 11 / 2 = 5. Node n2's host STREAM at 80 of
+  // 100: the whole node, slowdown 0.25, GPUs 16..23 = replicas 8..11. A slow
+  // collective group is noted, not placed; a passing unit is no culprit.
+  Scenario s = Load("llama3-8b-64");
+  auto unit = [](std::string check, std::string bench, std::string scope, std::string node, std::string device,
+                 std::string verdict, double value) {
+    MeasuredUnit u;
+    u.check = std::move(check);
+    u.benchmark = std::move(bench);
+    u.scope = std::move(scope);
+    u.node = std::move(node);
+    u.device = std::move(device);
+    u.label = u.node + " " + u.device;
+    u.verdict = std::move(verdict);
+    u.value = value;
+    return u;
+  };
+  std::vector<MeasuredUnit> units = {
+      unit("gemm", "gemm", "device", "n0", "0 NVIDIA H100", "PASS", 100),
+      unit("gemm", "gemm", "device", "n1", "3 NVIDIA H100", "FAIL", 50),
+      unit("gemm", "gemm", "device", "n2", "0 NVIDIA H100", "PASS", 100),
+      unit("triad", "stream", "node", "n0", "cpu", "PASS", 100),
+      unit("triad", "stream", "node", "n2", "cpu", "WARN", 80),
+      unit("rails", "all_reduce", "fabric", "group 1", "", "FAIL", 10),
+  };
+  FleetEvidence f = PlaceEvidence(units, {"n0", "n1", "n2"}, s);
+  ASSERT_EQ(f.culprits.size(), 2u);
+  EXPECT_EQ(f.culprits[0].gpus, std::vector<int64_t>{11});
+  EXPECT_DOUBLE_EQ(f.culprits[0].slowdown, 1.0);
+  ASSERT_EQ(f.culprits[0].stragglers.size(), 1u);
+  EXPECT_EQ(f.culprits[0].stragglers[0].replica, 5);
+  EXPECT_EQ(f.culprits[0].stragglers[0].stage, 0);
+  EXPECT_EQ(f.culprits[1].gpus.size(), 8u);
+  EXPECT_EQ(f.culprits[1].gpus.front(), 16);
+  EXPECT_DOUBLE_EQ(f.culprits[1].slowdown, 0.25);
+  EXPECT_EQ(f.culprits[1].stragglers.size(), 4u);  // 8 GPUs, TP pairs: replicas 8..11
+  ASSERT_EQ(f.notes.size(), 2u);                   // the fabric group, and the 5 nodes not in the evidence
+  EXPECT_NE(f.notes[0].find("does not say which link"), std::string::npos) << f.notes[0];
+
+  // Priced: each culprit alone costs something, the fleet at least the worst one.
+  FleetPrice p = PriceFleet(s, {}, f);
+  ASSERT_EQ(p.each.size(), 2u);
+  EXPECT_GT(p.each[0].cost_s, 0);
+  EXPECT_GE(p.fleet.step_s, std::max(p.each[0].step_s, p.each[1].step_s));
+  EXPECT_DOUBLE_EQ(p.fleet.cost_s, p.fleet.step_s - p.healthy.step_s);
+
+  // A culprit beyond the scenario's job is an error naming it.
+  units[1].node = "n9";
+  EXPECT_THROW(PlaceEvidence(units, {"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"}, s), ConfigError);
 }
 
 }  // namespace

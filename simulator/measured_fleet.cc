@@ -1,0 +1,186 @@
+#include "simulator/measured_fleet.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+
+#include "core/error.h"
+#include "core/stats.h"
+#include "core/units.h"
+
+namespace cb::sim {
+namespace {
+
+bool NodeLocal(const std::string& benchmark) {
+  return benchmark == "gemm" || benchmark == "peak" || benchmark == "stream" || benchmark == "copy";
+}
+
+Dimension DimensionOf(const std::string& benchmark) {
+  return benchmark == "gemm" || benchmark == "peak" ? Dimension::kFlopRate : Dimension::kBandwidth;
+}
+
+// The GPU index a device unit names ("3 NVIDIA H100 80GB HBM3" -> 3); -1 for
+// a host unit ("cpu") or a device without an index.
+int64_t DeviceIndex(const std::string& device) {
+  size_t i = 0;
+  while (i < device.size() && std::isdigit(static_cast<unsigned char>(device[i]))) ++i;
+  if (i == 0 || (i < device.size() && device[i] != ' ')) return -1;
+  return std::stoll(device.substr(0, i));
+}
+
+}  // namespace
+
+Straggler StragglerOfRank(const Parallelism& p, int64_t rank, double slowdown) {
+  // rank = tp_r + tp·(cp_r + cp·(dp_r + dp·stage)): its TP and CP peers wait
+  // for it in every collective, so its (replica, stage) slows down.
+  const int64_t inner = rank / (p.tp * p.cp);
+  return {inner % p.dp, inner / p.dp, slowdown};
+}
+
+FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::vector<std::string>& nodes,
+                            const Scenario& s) {
+  FleetEvidence out;
+  out.nodes = static_cast<int64_t>(nodes.size());
+  const int64_t g = s.cluster.gpus_per_node;
+  const int64_t job = s.par.tp * s.par.cp * s.par.dp * s.par.pp;
+
+  // Each check's healthy speed: the median of its passing units (of all its
+  // measured units when none passed), so the slow ones do not drag it down.
+  std::map<std::string, std::vector<double>> passing, measured;
+  for (const auto& u : units) {
+    if (u.verdict == "SKIPPED" || u.value <= 0) continue;
+    measured[u.check].push_back(u.value);
+    if (u.verdict == "PASS") passing[u.check].push_back(u.value);
+  }
+  std::map<std::string, double> median;
+  for (const auto& [check, v] : measured) median[check] = Median(passing.count(check) ? passing[check] : v);
+
+  // Culprits keyed by (node, device index or -1 for the whole node), in evidence order.
+  std::map<std::pair<int64_t, int64_t>, size_t> index;
+  for (const auto& u : units) {
+    const bool slow = u.verdict == "FAIL" || u.verdict == "WARN";
+    if (!slow) continue;
+    if (u.benchmark == "health") {
+      out.notes.push_back(
+          fmt::format("{}: {}: a health failure, not a speed: not priced ({})", u.check, u.label, u.reason));
+      continue;
+    }
+    if (!NodeLocal(u.benchmark)) {
+      out.notes.push_back(fmt::format(
+          "{}: {} was slow; a collective group's figure does not say which link, so it is not placed (price a "
+          "known link with --network flow --degrade-link LINK:FRACTION)",
+          u.check, u.label));
+      continue;
+    }
+    if (u.reason.find("wrong results") != std::string::npos) {
+      out.notes.push_back(
+          fmt::format("{}: {}: wrong results: replace it; a wrong answer has no speed to price", u.check, u.label));
+      continue;
+    }
+    const auto node_it = std::find(nodes.begin(), nodes.end(), u.node);
+    if (node_it == nodes.end() || u.value <= 0 || median[u.check] <= 0) {
+      out.notes.push_back(fmt::format("{}: {}: no node or figure in the evidence: not placed", u.check, u.label));
+      continue;
+    }
+    const int64_t node = node_it - nodes.begin();
+    const int64_t device = u.scope == "device" ? DeviceIndex(u.device) : -1;
+    const double slowdown = median[u.check] / u.value - 1;
+    if (slowdown <= 0) {
+      out.notes.push_back(
+          fmt::format("{}: {} failed at or above the healthy median ({}): nothing to price", u.check, u.label, u.reason));
+      continue;
+    }
+    if (device >= g) {
+      throw ConfigError(fmt::format("evidence: {} is GPU {} of its node; the scenario's cluster has {} per node",
+                                    u.label, device, g));
+    }
+    auto [it, fresh] = index.emplace(std::make_pair(node, device), out.culprits.size());
+    if (fresh) {
+      Culprit c;
+      c.name = u.label;
+      c.evidence_node = node;
+      for (int64_t k = 0; k < g; ++k) {
+        if (device < 0 || k == device) c.gpus.push_back(node * g + k);
+      }
+      if (c.gpus.back() >= job) {
+        throw ConfigError(fmt::format(
+            "evidence: {} is node {} of the evidence (GPUs {}..{} of the scenario), beyond the scenario's job of {} "
+            "GPUs ({} nodes of {}): give a scenario with at least {} nodes",
+            u.label, node, node * g, node * g + g - 1, job, (job + g - 1) / g, g, out.nodes));
+      }
+      out.culprits.push_back(std::move(c));
+    }
+    Culprit& c = out.culprits[it->second];
+    const Dimension d = DimensionOf(u.benchmark);
+    c.why.push_back(fmt::format("{} at {:.2f} of the healthy median ({}; median {})", u.check,
+                                u.value / median[u.check], FormatQuantity(u.value, d, 4),
+                                FormatQuantity(median[u.check], d, 4)));
+    c.slowdown = std::max(c.slowdown, slowdown);
+  }
+  for (auto& c : out.culprits) {
+    for (int64_t gpu : c.gpus) {
+      const Straggler sg = StragglerOfRank(s.par, gpu, c.slowdown);
+      const bool seen = std::any_of(c.stragglers.begin(), c.stragglers.end(),
+                                    [&](const Straggler& x) { return x.replica == sg.replica && x.stage == sg.stage; });
+      if (!seen) c.stragglers.push_back(sg);
+    }
+  }
+  if (out.nodes * g < job) {
+    out.notes.push_back(fmt::format(
+        "the evidence has {} node(s), the scenario's job {} ({} GPUs): its other nodes are taken as healthy", out.nodes,
+        (job + g - 1) / g, job));
+  }
+  return out;
+}
+
+namespace {
+
+StepCost Cost(const Scenario& s, SimOptions o, const std::vector<Straggler>& stragglers, double healthy_step,
+              double healthy_ttt) {
+  o.stragglers = stragglers;
+  o.trace = false;
+  const SimResult r = Simulate(s, o);
+  StepCost c;
+  c.step_s = r.step_time_s;
+  c.cost_s = r.step_time_s - healthy_step;
+  c.time_to_train_s = r.time_to_train_s;
+  c.days = r.time_to_train_s > 0 && healthy_ttt > 0 ? (r.time_to_train_s - healthy_ttt) / 86400 : 0;
+  return c;
+}
+
+// Several culprits on one (replica, stage): the slowest sets its pace.
+std::vector<Straggler> Merge(const std::vector<Culprit>& culprits) {
+  std::vector<Straggler> out;
+  for (const auto& c : culprits) {
+    for (const auto& sg : c.stragglers) {
+      auto it = std::find_if(out.begin(), out.end(),
+                             [&](const Straggler& x) { return x.replica == sg.replica && x.stage == sg.stage; });
+      if (it == out.end()) {
+        out.push_back(sg);
+      } else {
+        it->slowdown = std::max(it->slowdown, sg.slowdown);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+FleetPrice PriceFleet(const Scenario& s, const SimOptions& base, const FleetEvidence& fleet) {
+  SimOptions o = base;
+  o.full = true;
+  FleetPrice p;
+  p.healthy = Cost(s, o, {}, 0, 0);
+  p.healthy.cost_s = 0;
+  const double h = p.healthy.step_s, httt = p.healthy.time_to_train_s;
+  p.fleet = Cost(s, o, Merge(fleet.culprits), h, httt);
+  for (const auto& c : fleet.culprits) p.each.push_back(Cost(s, o, c.stragglers, h, httt));
+  const double per_step = static_cast<double>(s.train.global_batch * s.train.seq_len);
+  p.steps = s.train.tokens > 0 && per_step > 0 ? s.train.tokens / per_step : 0;
+  return p;
+}
+
+}  // namespace cb::sim

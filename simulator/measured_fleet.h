@@ -1,0 +1,96 @@
+// The measured fleet, predicted (issue 18 part 4): what validate found slow,
+// placed on a scenario's GPUs as stragglers, and what each culprit costs the
+// training run. The evidence arrives as plain rows (apps/simulate.cc reads
+// them from validate's evidence file through store/), so the simulator still
+// depends on core only.
+//
+// Which units are culprits: those validate judged too slow (verdict FAIL or
+// WARN on a node-local check: gemm, peak, stream, copy). A unit that passed
+// is within the suite's tolerance and runs at the healthy speed; wrong
+// results and health failures are not speeds (the node must be replaced, not
+// priced) and are listed in the notes.
+//
+// How slow: a unit at v where its check's healthy units (the median of those
+// that passed; of all when none did) give M takes M / v times as long, so its
+// straggler slowdown is
+//   s = M / v - 1            (0.5 of the median: s = 1, twice as long)
+// and a node or GPU that several checks found slow takes the largest s (the
+// step is bound by its slowest resource; GEMM and HBM both feed compute).
+//
+// Where: evidence node i (validate's nodes, in their order) is the scenario's
+// node i, GPUs i·g .. i·g + g − 1 (g = the cluster's gpus_per_node). A device
+// unit "d NAME" is GPU i·g + d; a node unit (a host measurement) slows every
+// GPU of node i. A GPU rank r = tp_r + tp·(cp_r + cp·(dp_r + dp·stage)) slows
+// its (replica dp_r, stage): its TP and CP peers wait for it (RankOf).
+// Fabric units (collective groups) say which group was slow, not which link;
+// they are noted, not placed.
+//
+// Cost: the step with every culprit at once (the fleet) and with each alone,
+// against the healthy step (no stragglers), all with every replica simulated
+// (SimOptions::full); days of training = (t_with − t_healthy) · steps, with
+// steps = tokens / (global_batch · seq_len) when the scenario has tokens.
+#ifndef CLUSTERBENCH_SIMULATOR_MEASURED_FLEET_H_
+#define CLUSTERBENCH_SIMULATOR_MEASURED_FLEET_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "simulator/simulate.h"
+
+namespace cb::sim {
+
+// One unit of one check of validate's evidence (validate_verdicts joined with
+// validate_measurements for benchmark and scope).
+struct MeasuredUnit {
+  std::string check, benchmark, scope;  // scope: device, node, fabric
+  std::string label, node, device;      // as validate named them; device "3 NVIDIA H100 ..." or "cpu"
+  std::string ranks;                    // "2" or "0,1,2,3"
+  std::string verdict;                  // PASS, WARN, FAIL, SKIPPED
+  double value = 0;                     // SI, the median of its rounds
+  std::string reason;
+};
+
+struct Culprit {
+  std::string name;                   // "node vm:2 (rank 2)", "rank 9 (n1, GPU 1 NVIDIA H100 ...)"
+  std::vector<std::string> why;       // "gemm-fp64 at 0.50 of the healthy median (21.6 GFLOP/s; median 43.3 GFLOP/s)"
+  int64_t evidence_node = -1;         // index in the evidence's nodes
+  std::vector<int64_t> gpus;          // the scenario's GPU ranks it slows
+  double slowdown = 0;                // s above
+  std::vector<Straggler> stragglers;  // (replica, stage) of those GPUs, each once
+};
+
+struct FleetEvidence {
+  int64_t nodes = 0;  // in the evidence
+  std::vector<Culprit> culprits;
+  std::vector<std::string> notes;  // units not placed and why
+};
+
+// The replica and stage GPU `rank` belongs to, slowed by `slowdown`.
+Straggler StragglerOfRank(const Parallelism& p, int64_t rank, double slowdown);
+
+// `nodes`: the evidence's node names in order (validate_nodes). Throws
+// ConfigError when a culprit's node or GPU lies beyond the scenario's job.
+FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::vector<std::string>& nodes,
+                            const Scenario& s);
+
+struct StepCost {
+  double step_s = 0;
+  double cost_s = 0;           // step_s - the healthy step
+  double days = 0;             // of training over the scenario's tokens (0 without tokens)
+  double time_to_train_s = 0;  // 0 without tokens
+};
+
+struct FleetPrice {
+  StepCost healthy, fleet;
+  std::vector<StepCost> each;  // per culprit, alone
+  double steps = 0;            // tokens / tokens per step; 0 without tokens
+};
+
+// Simulates the healthy step, the fleet's and each culprit's alone (with
+// `base`'s network options; full is forced on, stragglers replaced).
+FleetPrice PriceFleet(const Scenario& s, const SimOptions& base, const FleetEvidence& fleet);
+
+}  // namespace cb::sim
+
+#endif  // CLUSTERBENCH_SIMULATOR_MEASURED_FLEET_H_

@@ -1,0 +1,69 @@
+"""`simulate SCENARIO --evidence EV.h5` (issue 18 part 4): validate's evidence of a slow rank, priced on a
+training scenario. Loopback ranks act as four nodes; rank 2 is slowed by the self-test injection to half
+its throughput, so validate fails it (as tests/acceptance does) and simulate names it as the culprit.
+
+Nothing depends on the machine's speed: which rank is the culprit comes from the injection, and the
+figures are checked against each other (the cost is the step with the culprit minus the healthy step;
+days = cost per step x steps / 86400), not against a time."""
+import json
+import os
+import subprocess
+
+import pytest
+
+CB = os.environ["CB_BIN"]
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+HOST = os.path.join(ROOT, "configs", "suites", "host-cpu.yaml")
+SCENARIO = ["llama3-8b-64", "--set", "training.tokens=1e12"]  # 8 nodes of 8 H100: TP2 DP32
+
+
+def cb(*args, timeout=300):
+    return subprocess.run([CB, *map(str, args)], capture_output=True, text=True, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ev") / "ev.h5"
+    p = cb("validate", "--suite", HOST, "--backend", "loopback", "--ranks", "4", "--inject", "slow:2:0.5", "-o", path,
+           "--format", "json", "-q")
+    assert p.returncode == 2, p.stdout + p.stderr
+    failed = [r["rank"] for r in json.loads(p.stdout)["ranks"] if r["verdict"] == "FAIL"]
+    assert 2 in failed, p.stdout
+    return path
+
+
+def test_evidence_names_rank_2_and_prices_it(evidence):
+    p = cb("simulate", *SCENARIO, "--evidence", evidence, "--format", "json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert j["evidence_nodes"] == 4 and j["suite"] == "host-cpu"
+    (c,) = [c for c in j["culprits"] if c["name"].endswith("(rank 2)")]
+    # Evidence node 2 is the scenario's node 2: GPUs 16..23.
+    assert c["evidence_node"] == 2 and c["gpus"] == list(range(16, 24))
+    assert c["slowdown"] > 0 and c["cost_s"] > 0 and c["days"] > 0
+    assert c["cost_s"] == pytest.approx(c["step_time_s"] - j["healthy_step_time_s"], rel=1e-9)
+    steps = 1e12 / (512 * 8192)
+    assert c["days"] == pytest.approx(c["cost_s"] * steps / 86400, rel=1e-6)
+    assert j["fleet_step_time_s"] >= c["step_time_s"] * (1 - 1e-9)
+    assert j["fleet_cost_days"] == pytest.approx(j["fleet_days"] - j["healthy_days"], rel=1e-6)
+    # The text: the healthy step, the fleet's, the culprit with its cost and days, what replacing saves.
+    t = cb("simulate", *SCENARIO, "--evidence", evidence)
+    assert t.returncode == 0, t.stderr
+    for needle in ("healthy step", "fleet's step", "(rank 2):", "-> scenario node 2 (GPUs 16..23)", "costs",
+                   "days of training", "replacing saves"):
+        assert needle in t.stdout, t.stdout
+
+
+def test_evidence_needs_a_validate_run(tmp_path):
+    sim = tmp_path / "sim.h5"
+    assert cb("simulate", "llama3-8b-64", "-o", sim).returncode == 0
+    p = cb("simulate", "llama3-8b-64", "--evidence", sim)
+    assert p.returncode != 0
+    assert "no finished validate run" in p.stderr and "simulate" in p.stderr
+
+
+def test_evidence_beyond_the_scenario_is_an_error(evidence):
+    # gpt-22b-8: one node of 8 GPUs; the evidence's node 2 does not exist there.
+    p = cb("simulate", "gpt-22b-8", "--evidence", evidence)
+    assert p.returncode != 0
+    assert "beyond the scenario's job" in p.stderr, p.stderr
