@@ -607,7 +607,8 @@ def test_collectives_json_and_hdf5(run, tmp_path):
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     ops = {r["op"] for r in j["results"]}
-    assert ops == {"all_reduce", "all_gather", "reduce_scatter", "broadcast", "reduce", "alltoall", "sendrecv"}
+    assert ops == {"all_reduce", "all_gather", "reduce_scatter", "broadcast", "reduce", "alltoall", "sendrecv",
+                   "gather", "scatter", "alltoallv"}
     for r in j["results"]:
         for k in ("op", "size_bytes", "count", "dtype", "redop", "in_place", "time_s", "algbw_gbps", "busbw_gbps",
                   "wrong", "rank_time_s"):

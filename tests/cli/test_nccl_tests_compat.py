@@ -179,8 +179,10 @@ def test_results_file_is_output(run, tmp_path):
 
 
 def test_d_all_runs_every_type_in_nccl_tests_order(run):
-    # nccl-tests src/common.cu, test_types: int8 uint8 int32 uint32 int64 uint64 half float double bfloat16.
-    order = ["int8", "uint8", "int32", "uint32", "int64", "uint64", "half", "float", "double", "bfloat16"]
+    # nccl-tests src/common.cu, test_types: int8 uint8 int32 uint32 int64 uint64 half float double bfloat16, and
+    # with NCCL >= 2.24 f8e4m3 f8e5m2. Old behaviour: no fp8.
+    order = ["int8", "uint8", "int32", "uint32", "int64", "uint64", "half", "float", "double", "bfloat16", "f8e4m3",
+             "f8e5m2"]
     p = run("collectives", "--backend", "loopback", "--ranks", "2", "-b", "64", "-e", "64", "-n", "2", "-d", "all",
             "-o", "all")
     assert p.returncode == 0, p.stderr
@@ -188,7 +190,8 @@ def test_d_all_runs_every_type_in_nccl_tests_order(run):
     assert [t for i, (t, _) in enumerate(rows) if i == 0 or rows[i - 1][0] != t] == order
     for t in order:  # avg only on floating types: left out, and said, on the others
         assert [r for tt, r in rows if tt == t] == (["sum", "prod", "max", "min", "avg"]
-                                                   if t in ("half", "float", "double", "bfloat16")
+                                                   if t in ("half", "float", "double", "bfloat16", "f8e4m3",
+                                                            "f8e5m2")
                                                    else ["sum", "prod", "max", "min"])
     assert "-d all, -o all: all_reduce on int8 with avg left out" in p.stdout
     assert "every type (-d all)" in p.stdout
@@ -201,11 +204,103 @@ def test_d_all_under_mpi_leaves_out_what_mpi_has_not(run, cb_bin, mpi_env):
                        env=mpi_env)
     assert p.returncode == 0, p.stderr
     types = {r["dtype"] for r in json.loads(p.stdout)["results"]}
-    assert types == {"int8", "uint8", "int32", "uint32", "int64", "uint64", "float", "double"}
+    # fp8 travels as bytes and reduces in software (user MPI_Ops); half and bfloat16 MPI has not.
+    assert types == {"int8", "uint8", "int32", "uint32", "int64", "uint64", "float", "double", "f8e4m3", "f8e5m2"}
     # One type named, which MPI has not: refused, as before.
     p = subprocess.run([mpirun, "-np", "2", cb_bin, "collectives", "--backend", "mpi", "-d", "half"],
                        capture_output=True, text=True, timeout=240, env=mpi_env)
     assert p.returncode == 2 and p.stderr.count("MPI has no half") == 1
+
+
+# ---------------------------------------------------------------- gather, scatter, alltoallv and fp8
+
+# nccl-tests src/gather.cu, scatter.cu, alltoallv.cu: size is the larger buffer (the root's for gather and
+# scatter, n slots for alltoallv), count the per-rank block (paramcount = size / n / element), algbw = size /
+# time and busbw = algbw x (n-1)/n; gather and scatter print their root, alltoallv -1; no reduction ("none").
+ELEMENT = {"float": 4, "double": 8, "int8": 1, "f8e4m3": 1, "f8e5m2": 1}
+
+
+def check_new_op_rows(out, ranks, root, dtype="float", sizes=(1024, 2048, 4096)):
+    lines = out.splitlines()
+    starts = [i for i, l in enumerate(lines) if l.startswith("# Collective test starting:")]
+    assert [lines[i].split()[-1] for i in starts] == ["gather_perf", "scatter_perf", "alltoallv_perf"]
+    blocks = starts + [len(lines)]
+    for op, (a, b) in zip(("gather", "scatter", "alltoallv"), zip(blocks, blocks[1:])):
+        rows = data_rows("\n".join(lines[a:b]))
+        assert [int(r[0]) for r in rows] == list(sizes), op
+        for r in rows:
+            assert len(r) == 13, r
+            size, count, typ, redop, rt = int(r[0]), int(r[1]), r[2], r[3], int(r[4])
+            assert count == size // ranks // ELEMENT[dtype], (op, r)
+            assert (typ, redop) == (dtype, "none"), r
+            assert rt == (-1 if op == "alltoallv" else root), r
+            assert r[8] == "0" and r[12] == "0", f"{op}: #wrong {r[8]} / {r[12]}"
+            for algbw, busbw in ((float(r[6]), float(r[7])), (float(r[10]), float(r[11]))):
+                assert busbw == pytest.approx(algbw * (ranks - 1) / ranks, abs=0.011), (op, r)
+
+
+def test_gather_scatter_alltoallv_rows_are_nccl_tests(run):
+    # Old behaviour: "--op gather: unknown operation".
+    p = run("collectives", "--backend", "loopback", "--ranks", "4", "--op", "gather,scatter,alltoallv", "-r", "2",
+            "-b", "1K", "-e", "4K", "-f", "2", "-n", "2")
+    assert p.returncode == 0, p.stderr
+    check_new_op_rows(p.stdout, 4, 2)
+    j = json.loads(run("collectives", "--backend", "loopback", "--ranks", "4", "--op", "gather,scatter,alltoallv",
+                       "-b", "4K", "-e", "4K", "-n", "2", "-r", "3", "--format", "json").stdout)
+    assert [(r["op"], r["in_place"], r["size_bytes"], r["count"], r["wrong"]) for r in j["results"]] == [
+        (op, in_place, 4096, 256, 0) for op in ("gather", "scatter", "alltoallv") for in_place in (False, True)]
+
+
+@pytest.mark.parametrize("dtype", ["f8e4m3", "f8e5m2"])
+def test_fp8_runs_every_op_and_reduction_exactly(run, dtype):
+    # Old behaviour: "-d f8e4m3: unknown data type". Every op (the new ones too), every reduction, 3 and 4 ranks
+    # (3: sums that fp8 rounds), in and out of place: no wrong element; an 8-bit type: count = size.
+    for ranks in (3, 4):
+        p = run("collectives", "--backend", "loopback", "--ranks", ranks, "--op", "all", "-d", dtype, "-o", "all",
+                "-b", "64", "-e", "4K", "-f", "8", "-n", "1", "--format", "json")
+        assert p.returncode == 0, p.stderr
+        rows = json.loads(p.stdout)["results"]
+        assert {r["dtype"] for r in rows} == {dtype}
+        assert {r["op"] for r in rows} >= {"all_reduce", "gather", "scatter", "alltoallv"}
+        assert {r["redop"] for r in rows if r["op"] == "all_reduce"} == {"sum", "prod", "max", "min", "avg"}
+        assert [(r["op"], r["redop"], r["wrong"]) for r in rows if r["wrong"] != 0] == []
+        assert all(r["count"] == r["size_bytes"] for r in rows if r["op"] == "all_reduce")
+
+
+@pytest.mark.parametrize("op,corrupt", [("gather", 1), ("scatter", 0), ("alltoallv", 1), ("all_reduce", 1)])
+def test_new_ops_and_fp8_checks_can_fail(run, op, corrupt):
+    # A check that cannot fail proves nothing: a corrupting rank (the root, for scatter, whose data alone
+    # travel) makes #wrong non-zero and the command fail, in fp8 too.
+    for dtype in ("float", "f8e5m2"):
+        p = run("collectives", "--backend", "loopback", "--ranks", "4", "--op", op, "-d", dtype, "-b", "256",
+                "-e", "256", "-n", "1", "--inject", f"corrupt:{corrupt}", "--format", "json")
+        assert p.returncode != 0, (op, dtype)
+        assert json.loads(p.stdout)["results"][0]["wrong"] > 0, (op, dtype)
+        assert "wrong element(s)" in p.stderr
+
+
+def test_new_ops_and_fp8_under_mpi(run, cb_bin, mpi_env):
+    # MPI_Gather, MPI_Scatter, MPI_Alltoallv with nccl-tests' rows; fp8 moved as bytes and reduced by user
+    # MPI_Ops (sum, prod, max, min; MPI has no avg).
+    mpirun = mpi_or_skip(run)
+    p = subprocess.run([mpirun, "-np", "4", cb_bin, "collectives", "--backend", "mpi", "--op",
+                        "gather,scatter,alltoallv", "-r", "1", "-b", "1K", "-e", "4K", "-f", "2", "-n", "2"],
+                       capture_output=True, text=True, timeout=240, env=mpi_env)
+    assert p.returncode == 0, p.stderr
+    check_new_op_rows(p.stdout, 4, 1)
+    for dtype in ("f8e4m3", "f8e5m2"):
+        p = subprocess.run([mpirun, "-np", "4", cb_bin, "collectives", "--backend", "mpi", "--op", "all", "-d", dtype,
+                            "-o", "all", "-b", "64", "-e", "4K", "-f", "8", "-n", "1", "--format", "json"],
+                           capture_output=True, text=True, timeout=240, env=mpi_env)
+        assert p.returncode == 0, p.stderr
+        rows = json.loads(p.stdout)["results"]
+        assert {r["op"] for r in rows} >= {"all_reduce", "reduce_scatter", "gather", "scatter", "alltoallv"}
+        assert {r["redop"] for r in rows if r["op"] == "all_reduce"} == {"sum", "prod", "max", "min"}
+        assert [(r["op"], r["redop"], r["wrong"]) for r in rows if r["wrong"] != 0] == []
+    p = subprocess.run([mpirun, "-np", "4", cb_bin, "collectives", "--backend", "mpi", "--op", "gather", "-r", "3",
+                        "-d", "f8e4m3", "-b", "256", "-e", "256", "-n", "1", "--inject", "corrupt:1", "--format",
+                        "json"], capture_output=True, text=True, timeout=240, env=mpi_env)
+    assert p.returncode != 0 and json.loads(p.stdout)["results"][0]["wrong"] > 0
 
 
 # ---------------------------------------------------------------- b: N/A when unchecked

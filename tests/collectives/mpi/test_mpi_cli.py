@@ -32,11 +32,13 @@ def test_every_op_exact(np, tmp_path):
         j = json.loads(p.stdout)
         assert j["ranks"] == np and j["wrong"] == 0
         assert {r["op"] for r in j["results"]} == {"all_reduce", "all_gather", "reduce_scatter", "broadcast",
-                                                   "reduce", "alltoall", "sendrecv"}
+                                                   "reduce", "alltoall", "sendrecv", "gather", "scatter",
+                                                   "alltoallv"}
         assert {r["in_place"] for r in j["results"]} == {True, False}
         for r in j["results"]:
             factor = {"all_reduce": 2 * (np - 1) / np, "all_gather": (np - 1) / np, "reduce_scatter": (np - 1) / np,
-                      "alltoall": (np - 1) / np}.get(r["op"], 1.0)
+                      "alltoall": (np - 1) / np, "gather": (np - 1) / np, "scatter": (np - 1) / np,
+                      "alltoallv": (np - 1) / np}.get(r["op"], 1.0)
             assert r["busbw_gbps"] == pytest.approx(r["algbw_gbps"] * factor, rel=1e-9)
         assert j["p2p"]
 
