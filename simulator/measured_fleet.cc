@@ -88,8 +88,8 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
     const int64_t device = u.scope == "device" ? DeviceIndex(u.device) : -1;
     const double slowdown = median[u.check] / u.value - 1;
     if (slowdown <= 0) {
-      out.notes.push_back(
-          fmt::format("{}: {} failed at or above the healthy median ({}): nothing to price", u.check, u.label, u.reason));
+      out.notes.push_back(fmt::format("{}: {} failed at or above the healthy median ({}): nothing to price", u.check,
+                                      u.label, u.reason));
       continue;
     }
     if (device >= g) {
@@ -117,7 +117,12 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
     c.why.push_back(fmt::format("{} at {:.2f} of the healthy median ({}; median {})", u.check,
                                 u.value / median[u.check], FormatQuantity(u.value, d, 4),
                                 FormatQuantity(median[u.check], d, 4)));
-    c.slowdown = std::max(c.slowdown, slowdown);
+    // GEMM (compute) speed sets a training step's pace where it was found
+    // slow; memory or copy figures only where it was not.
+    const bool compute = u.benchmark == "gemm" || u.benchmark == "peak";
+    if (compute && !c.by_compute) c.slowdown = 0;
+    if (compute || !c.by_compute) c.slowdown = std::max(c.slowdown, slowdown);
+    c.by_compute |= compute;
   }
   for (auto& c : out.culprits) {
     for (int64_t gpu : c.gpus) {

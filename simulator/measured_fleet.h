@@ -14,8 +14,10 @@
 // that passed; of all when none did) give M takes M / v times as long, so its
 // straggler slowdown is
 //   s = M / v - 1            (0.5 of the median: s = 1, twice as long)
-// and a node or GPU that several checks found slow takes the largest s (the
-// step is bound by its slowest resource; GEMM and HBM both feed compute).
+// A node or GPU that several checks found slow takes its GEMM (or peak)
+// checks' largest s where they found it slow: a training step's passes are
+// mostly GEMMs, and a straggler slows its whole pass alike. Where only memory
+// or copy checks found it slow, their largest s.
 //
 // Where: evidence node i (validate's nodes, in their order) is the scenario's
 // node i, GPUs i·g .. i·g + g − 1 (g = the cluster's gpus_per_node). A device
@@ -57,6 +59,7 @@ struct Culprit {
   int64_t evidence_node = -1;         // index in the evidence's nodes
   std::vector<int64_t> gpus;          // the scenario's GPU ranks it slows
   double slowdown = 0;                // s above
+  bool by_compute = false;            // s comes from a GEMM or peak check
   std::vector<Straggler> stragglers;  // (replica, stage) of those GPUs, each once
 };
 

@@ -384,10 +384,14 @@ TEST(MeasuredFleet, SlowUnitsBecomeStragglersOnTheirScenarioNodes) {
       unit("triad", "stream", "node", "n2", "cpu", "WARN", 80),
       unit("rails", "all_reduce", "fabric", "group 1", "", "FAIL", 10),
   };
+  // n1's GPU 3 was slow in STREAM too (20 of 100): GEMM sets its pace.
+  units.push_back(unit("hbm", "stream", "device", "n0", "0 NVIDIA H100", "PASS", 100));
+  units.push_back(unit("hbm", "stream", "device", "n1", "3 NVIDIA H100", "FAIL", 20));
   FleetEvidence f = PlaceEvidence(units, {"n0", "n1", "n2"}, s);
   ASSERT_EQ(f.culprits.size(), 2u);
   EXPECT_EQ(f.culprits[0].gpus, std::vector<int64_t>{11});
   EXPECT_DOUBLE_EQ(f.culprits[0].slowdown, 1.0);
+  EXPECT_EQ(f.culprits[0].why.size(), 2u);
   ASSERT_EQ(f.culprits[0].stragglers.size(), 1u);
   EXPECT_EQ(f.culprits[0].stragglers[0].replica, 5);
   EXPECT_EQ(f.culprits[0].stragglers[0].stage, 0);
