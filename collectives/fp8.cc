@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace cb::coll {
 namespace {
@@ -67,11 +68,23 @@ double Decode(uint8_t b, const Format& f) {
   return negative ? -v : v;
 }
 
+// Decoding is a lookup in a table of the 256 values (checks and reductions
+// decode every element).
+template <const Format& kFormat>
+const double* DecodeTable() {
+  static const std::vector<double> table = [] {
+    std::vector<double> t(256);
+    for (int b = 0; b < 256; ++b) t[static_cast<size_t>(b)] = Decode(static_cast<uint8_t>(b), kFormat);
+    return t;
+  }();
+  return table.data();
+}
+
 }  // namespace
 
 uint8_t EncodeE4m3(double v) { return Encode(v, kE4m3); }
-double DecodeE4m3(uint8_t bits) { return Decode(bits, kE4m3); }
+double DecodeE4m3(uint8_t bits) { return DecodeTable<kE4m3>()[bits]; }
 uint8_t EncodeE5m2(double v) { return Encode(v, kE5m2); }
-double DecodeE5m2(uint8_t bits) { return Decode(bits, kE5m2); }
+double DecodeE5m2(uint8_t bits) { return DecodeTable<kE5m2>()[bits]; }
 
 }  // namespace cb::coll
