@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 #include <random>
 #include <set>
 #include <tuple>
@@ -37,9 +38,9 @@ std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::v
   if (n < 2 || k < 1) return rounds;
   std::mt19937_64 rng(seed);  // the standard fixes its output: the same schedule on every rank and machine
   std::set<std::pair<int, int>> met;
+  const bool topology = switch_of.size() == static_cast<size_t>(n);
   auto cross = [&](int a, int b) {
-    return switch_of.size() == static_cast<size_t>(n) &&
-           switch_of[static_cast<size_t>(a)] != switch_of[static_cast<size_t>(b)];
+    return topology && switch_of[static_cast<size_t>(a)] != switch_of[static_cast<size_t>(b)];
   };
   for (int round = 0; round < k; ++round) {
     std::vector<int> order(static_cast<size_t>(n));
@@ -52,23 +53,42 @@ std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::v
     }
     std::vector<bool> taken(static_cast<size_t>(n), false);
     Matching m;
-    for (size_t i = 0; i < order.size(); ++i) {
-      const int u = order[i];
-      if (taken[static_cast<size_t>(u)]) continue;
-      // The best free partner: not met before, then under another switch.
-      int best = -1, best_score = -1;
-      for (size_t j = i + 1; j < order.size(); ++j) {
-        const int v = order[j];
-        if (taken[static_cast<size_t>(v)]) continue;
-        const int score = (met.count({std::min(u, v), std::max(u, v)}) ? 0 : 2) + (cross(u, v) ? 1 : 0);
+    // With switches: the next node comes from the switch with the most free
+    // nodes, and takes a partner from the largest other switch, so that no
+    // switch is left with only its own nodes to pair (O(n^2) per round).
+    std::map<int, int> free_under;
+    if (topology) {
+      for (int x = 0; x < n; ++x) ++free_under[switch_of[static_cast<size_t>(x)]];
+    }
+    auto sw = [&](int x) { return switch_of[static_cast<size_t>(x)]; };
+    for (int matched = 0; matched + 1 < n;) {
+      int u = -1;
+      for (int x : order) {
+        if (taken[static_cast<size_t>(x)]) continue;
+        if (u < 0 || (topology && free_under[sw(x)] > free_under[sw(u)])) u = x;
+        if (!topology) break;
+      }
+      if (u < 0) break;
+      // The best free partner: not met before, then under another switch,
+      // then under the switch with the most free nodes.
+      int best = -1;
+      long best_score = -1;
+      for (int v : order) {
+        if (v == u || taken[static_cast<size_t>(v)]) continue;
+        const long score = ((met.count({std::min(u, v), std::max(u, v)}) ? 0 : 2) + (cross(u, v) ? 1 : 0)) * (n + 1L) +
+                           (topology ? free_under[sw(v)] : 0);
         if (score > best_score) {
           best = v;
           best_score = score;
         }
-        if (best_score == 3) break;
       }
-      if (best < 0) continue;  // odd n: the last node sits this round out
+      if (best < 0) break;  // odd n: the last node sits this round out
       taken[static_cast<size_t>(u)] = taken[static_cast<size_t>(best)] = true;
+      if (topology) {
+        --free_under[sw(u)];
+        --free_under[sw(best)];
+      }
+      matched += 2;
       m.emplace_back(std::min(u, best), std::max(u, best));
       met.insert(m.back());
     }
@@ -92,22 +112,30 @@ double SlowFraction(const FabricInjections& inj, const std::vector<int>& ranks) 
 
 namespace {
 
-std::string Nodes(const std::vector<int>& g) {
-  std::string o;
-  for (int x : g) o += (o.empty() ? "" : ",") + std::to_string(x);
-  return "{" + o + "}";
-}
+// Node names for reasons: the caller's names, or the indices.
+struct Namer {
+  const std::vector<std::string>& names;
+  std::string operator()(int i) const {
+    return i >= 0 && static_cast<size_t>(i) < names.size() ? names[static_cast<size_t>(i)] : std::to_string(i);
+  }
+  std::string operator()(const std::vector<int>& g) const {
+    std::string o;
+    for (int x : g) o += (o.empty() ? "" : ",") + (*this)(x);
+    return "{" + o + "}";
+  }
+};
 
 class Bisector {
  public:
   Bisector(int n, const MeasureGroups& measure, double slow_ratio, std::optional<double> absolute,
-           const std::function<std::string(double)>& describe, int max_rounds)
+           const std::function<std::string(double)>& describe, int max_rounds, const std::vector<std::string>& names)
       : n_(n),
         measure_(measure),
         slow_ratio_(slow_ratio),
         absolute_(absolute),
         describe_(describe),
-        max_rounds_(max_rounds) {}
+        max_rounds_(max_rounds),
+        Nodes(names) {}
 
   BisectionResult Run() {
     std::vector<int> all(static_cast<size_t>(n_));
@@ -151,18 +179,29 @@ class Bisector {
       run.push_back(groups[i]);
     }
     if (run.empty()) return out;
-    if (run.size() == 1 && !absolute_) {
-      std::set<int> used(run[0].begin(), run[0].end());
+    // A reference group of cleared nodes beside the round's groups, when
+    // enough are left: every group of the round may hold a culprit (two bad
+    // nodes, one in each half), and "the best group of the round" must then
+    // still be a healthy one. A lone group without one cannot be judged
+    // (unless there is an absolute bound).
+    {
+      std::set<int> used;
+      size_t largest = 0;
+      for (const auto& g : run) {
+        used.insert(g.begin(), g.end());
+        largest = std::max(largest, g.size());
+      }
       std::vector<int> ref;
       for (int x : cleared_) {
-        if (!used.count(x) && ref.size() < run[0].size()) ref.push_back(x);
+        if (!used.count(x) && ref.size() < largest) ref.push_back(x);
       }
-      if (ref.size() < 2) {
+      if (ref.size() == largest) {
+        index.push_back(asked);
+        run.push_back(ref);
+      } else if (run.size() == 1 && !absolute_) {
         Note(fmt::format("{}: no cleared nodes left to compare {} with", purpose, Nodes(run[0])));
         return out;
       }
-      index.push_back(asked);
-      run.push_back(ref);
     }
     if (Stopped()) return out;
     BisectionRound r;
@@ -213,12 +252,9 @@ class Bisector {
   // L and R each run well alone; is the trouble between them?
   void Across(const std::vector<int>& l, const std::vector<int>& r, bool known_slow, double figure, double ref) {
     if (l.size() == 1 && r.size() == 1) {
-      if (known_slow) {
-        result_.culprits.push_back({true, std::min(l[0], r[0]), std::max(l[0], r[0]),
-                                    fmt::format("nodes {} and {} run well with other partners but slow together: "
-                                                "their group reached {}",
-                                                l[0], r[0], Why(figure, ref))});
-      }
+      // The two ends, each with a cleared partner: a bad node shows there,
+      // and only when neither is slow is it the link between them.
+      if (known_slow) Resolve({std::min(l[0], r[0]), std::max(l[0], r[0])}, figure, ref);
       return;
     }
     auto half = [](const std::vector<int>& v, bool first) {
@@ -255,6 +291,10 @@ class Bisector {
   // A slow set of two or three nodes: each with a cleared partner; then, if
   // none is slow so, the links among them.
   void Resolve(const std::vector<int>& s, double figure, double ref) {
+    // A node already named explains a slow set it is in.
+    for (int x : s) {
+      if (named_.count(x)) return;
+    }
     std::vector<int> partners;
     for (int x : cleared_) {
       if (std::find(s.begin(), s.end(), x) == s.end()) partners.push_back(x);
@@ -272,16 +312,20 @@ class Bisector {
     for (size_t i = 0; i < s.size(); ++i) {
       if (!o.slow[i]) continue;
       any = true;
+      named_.insert(s[i]);
       result_.culprits.push_back({false, s[i], -1,
-                                  fmt::format("node {} is slow with a healthy partner (node {}): {}", s[i], partners[i],
-                                              Why(o.figures[i], o.reference))});
+                                  fmt::format("node {} is slow with a healthy partner (node {}): {}", Nodes(s[i]),
+                                              Nodes(partners[i]), Why(o.figures[i], o.reference))});
     }
     if (any) return;
     if (s.size() == 2) {
+      for (const auto& c : result_.culprits) {
+        if (c.link && c.a == s[0] && c.b == s[1]) return;
+      }
       result_.culprits.push_back(
           {true, s[0], s[1],
-           fmt::format("nodes {} and {} run well with healthy partners but slow together: their group reached {}", s[0],
-                       s[1], Why(figure, ref))});
+           fmt::format("nodes {} and {} run well with healthy partners but slow together: their group reached {}",
+                       Nodes(s[0]), Nodes(s[1]), Why(figure, ref))});
       return;
     }
     for (size_t i = 0; i < s.size(); ++i) {
@@ -291,8 +335,8 @@ class Bisector {
         if (p.slow[0]) {
           result_.culprits.push_back(
               {true, s[i], s[j],
-               fmt::format("nodes {} and {} run well with healthy partners but slow together: {}", s[i], s[j],
-                           Why(p.figures[0], p.reference))});
+               fmt::format("nodes {} and {} run well with healthy partners but slow together: {}", Nodes(s[i]),
+                           Nodes(s[j]), Why(p.figures[0], p.reference))});
         }
       }
     }
@@ -304,20 +348,23 @@ class Bisector {
   std::optional<double> absolute_;
   const std::function<std::string(double)>& describe_;
   int max_rounds_;
+  Namer Nodes;
   std::set<int> cleared_;
+  std::set<int> named_;  // nodes named culprits
   BisectionResult result_;
 };
 
 }  // namespace
 
 BisectionResult Bisect(int n, const MeasureGroups& measure, double slow_ratio, std::optional<double> absolute,
-                       const std::function<std::string(double)>& describe, int max_rounds) {
+                       const std::function<std::string(double)>& describe, int max_rounds,
+                       const std::vector<std::string>& names) {
   if (n < 4) {
     BisectionResult r;
     r.note = fmt::format("bisection needs at least 4 nodes (two halves of two); the job has {}", n);
     return r;
   }
-  return Bisector(n, measure, slow_ratio, absolute, describe, max_rounds).Run();
+  return Bisector(n, measure, slow_ratio, absolute, describe, max_rounds, names).Run();
 }
 
 }  // namespace cb::acc

@@ -107,8 +107,10 @@ using MeasureGroups = std::function<std::vector<double>(const std::vector<std::v
 // rounds). `describe` formats a figure for reasons; `absolute` (when set) is a
 // bound every group must reach; `max_rounds` stops a search that runs away
 // (noise making many groups slow), with a note.
+// `names` (empty, or one per node) names the nodes in reasons and purposes.
 BisectionResult Bisect(int n, const MeasureGroups& measure, double slow_ratio, std::optional<double> absolute,
-                       const std::function<std::string(double)>& describe, int max_rounds = 64);
+                       const std::function<std::string(double)>& describe, int max_rounds = 64,
+                       const std::vector<std::string>& names = {});
 
 }  // namespace cb::acc
 

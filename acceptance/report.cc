@@ -7,6 +7,7 @@
 #include <cmath>
 #include <set>
 
+#include "acceptance/fabric_report.h"
 #include "core/markup.h"
 #include "core/svg_chart.h"
 #include "core/units.h"
@@ -146,7 +147,10 @@ std::string Headline(const ValidationReport& r) {
       fmt::format("{}{}: {} of {} nodes pass, {} of {} devices pass", r.status.name, r.partial ? " (PARTIAL)" : "",
                   r.nodes_passing, r.nodes_total, r.devices_passing, r.devices_total);
   const std::string bad = NotPassing(r);
-  return bad.empty() ? o : o + "; " + bad;
+  if (!bad.empty()) o += "; " + bad;
+  // A link or a pair fails no node; the headline names it all the same.
+  const std::string links = FabricHeadline(r);
+  return links.empty() ? o : o + "; culprit: " + links;
 }
 
 std::string ShellQuote(const std::string& s) {
@@ -353,6 +357,7 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                        {"nodes_total", r.nodes_total},
                        {"fraction", r.devices_total ? double(r.devices_passing) / r.devices_total : 0.0}};
   j["summary"] = s;
+  if (nlohmann::json fabric = FabricJson(r); !fabric.is_null()) j["fabric"] = std::move(fabric);
   return j;
 }
 
@@ -406,6 +411,7 @@ std::string FormatReportText(const ValidationReport& r) {
   const auto failed = FailedNodes(r);
   if (!failed.empty()) o += "\n## drain (Slurm)\n";
   for (const auto& f : failed) o += "   " + SlurmDrainLine(f) + "\n";
+  if (const std::string fabric = FabricText(r); !fabric.empty()) o += "\n" + fabric;
   o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), ExitCodeOf(r));
   return o;
 }
@@ -515,6 +521,7 @@ std::string ReportMarkdown(const ValidationReport& r) {
                        EscapeMarkdown(u.verdict.model_how));
     }
   }
+  o += FabricMarkdown(r);
   return o;
 }
 
@@ -648,6 +655,7 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     }
   }
 
+  o += FabricHtml(r);
   o += "<h2>Nodes</h2>\n<table "
        "id=\"nodes\"><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";
   for (const auto& n : r.nodes) {
@@ -944,7 +952,9 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
                 {"nodes_total", CT::kInt64, "1", ""}});
   status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
                  int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
-  return {status, verd, meas, ranks, nodes, devs, vers, sum, prov, inv, invg};
+  std::vector<Table> tables{status, verd, meas, ranks, nodes, devs, vers, sum, prov, inv, invg};
+  for (auto& t : FabricTables(r)) tables.push_back(std::move(t));
+  return tables;
 }
 
 }  // namespace cb::acc

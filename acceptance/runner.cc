@@ -1145,7 +1145,7 @@ void Runner::RunBisection(int index) {
   BisectionResult res = Bisect(
       static_cast<int>(fabric_nodes_.size()),
       [&](const std::vector<std::vector<int>>& groups) { return MeasureGroups(c, groups, round++); }, c.slow_ratio,
-      c.judge.thresholds.absolute, describe);
+      c.judge.thresholds.absolute, describe, /*max_rounds=*/64, fabric_nodes_);
   stop_ = AnyInterrupted(comm_);
   if (me != 0) return;
   report.rounds = res.rounds;

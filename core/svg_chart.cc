@@ -201,4 +201,145 @@ std::string RenderScatterChart(const ScatterChart& chart) {
   return o + "</svg>\n";
 }
 
+namespace {
+
+// Viridis (van der Walt and Smith, matplotlib 2.0), five stops interpolated
+// linearly in sRGB; t in [0, 1].
+std::string Viridis(double t) {
+  static const int kStops[5][3] = {{68, 1, 84}, {59, 82, 139}, {33, 145, 140}, {94, 201, 98}, {253, 231, 37}};
+  t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0) * 4;
+  const int i = std::min(static_cast<int>(t), 3);
+  const double f = t - i;
+  int rgb[3];
+  for (int k = 0; k < 3; ++k) {
+    rgb[k] = static_cast<int>(std::lround(kStops[i][k] + f * (kStops[i + 1][k] - kStops[i][k])));
+  }
+  return fmt::format("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]);
+}
+
+}  // namespace
+
+std::string RenderHeatMap(const HeatMap& map) {
+  const auto text = map.value_text ? map.value_text : DefaultText;
+  const int n = static_cast<int>(map.labels.size());
+  double lo = INFINITY, hi = -INFINITY;
+  bool missing = false;
+  for (int r = 0; r < n; ++r) {
+    for (int c = 0; c < n; ++c) {
+      const double v = r < static_cast<int>(map.values.size()) && c < static_cast<int>(map.values[r].size())
+                           ? map.values[r][c]
+                           : NAN;
+      if (std::isnan(v)) {
+        missing |= r != c;
+        continue;
+      }
+      lo = std::min(lo, v);
+      hi = std::max(hi, v);
+    }
+  }
+  if (!(lo <= hi)) lo = hi = 0;
+  size_t longest = 1;
+  for (const auto& l : map.labels) longest = std::max(longest, l.size());
+  const int cell = std::clamp(480 / std::max(n, 1), 6, 40);
+  const int label_w = static_cast<int>(std::min<size_t>(longest, 24) * 7) + 10;
+  const int left = 30 + label_w, top = 10;
+  const int grid = cell * n;
+  const int bottom_labels = label_w;  // column labels, rotated
+  const int legend_x = left + grid + 30, legend_w = 16, legend_h = std::max(grid, 160);
+  // Room right of the legend for its tick values, its label and the marked-cell entry.
+  const int w = legend_x + legend_w + std::max(200, 30 + static_cast<int>(map.marked_label.size()) * 7);
+  const int h = top + std::max(grid, legend_h) + bottom_labels + 40;
+  std::string o = Open(map.title, "heatmap", w, h);
+  const bool show_values = n <= 16 && cell >= 30;
+  for (int r = 0; r < n; ++r) {
+    const int y = top + r * cell;
+    o += fmt::format(
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>\n",
+        left - 4, y + cell / 2, EscapeHtml(map.labels[static_cast<size_t>(r)]));
+    for (int c = 0; c < n; ++c) {
+      const int x = left + c * cell;
+      const double v = r < static_cast<int>(map.values.size()) && c < static_cast<int>(map.values[r].size())
+                           ? map.values[r][c]
+                           : NAN;
+      const bool none = std::isnan(v);
+      const std::string fill = none ? (r == c ? "#ffffff" : "#e0e0e0") : Viridis(hi > lo ? (v - lo) / (hi - lo) : 1);
+      std::string tip = r < static_cast<int>(map.tooltips.size()) && c < static_cast<int>(map.tooltips[r].size())
+                            ? map.tooltips[r][c]
+                            : "";
+      if (tip.empty()) {
+        tip = fmt::format("{} - {}: {}", map.labels[static_cast<size_t>(r)], map.labels[static_cast<size_t>(c)],
+                          none ? "not measured" : text(v));
+      }
+      o += fmt::format(
+          "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#fafafa\" "
+          "stroke-width=\"1\"><title>{}</title></rect>\n",
+          x, y, cell, cell, fill, EscapeHtml(tip));
+      if (show_values && !none) {
+        // Light text on the dark half of the scale, dark on the light half.
+        const bool dark = hi > lo && (v - lo) / (hi - lo) < 0.6;
+        o += fmt::format(
+            "<text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
+            "fill=\"{}\">{}</text>\n",
+            x + cell / 2, y + cell / 2, dark ? "#ffffff" : "#212121", EscapeHtml(text(v)));
+      }
+    }
+  }
+  for (const auto& [r, c] : map.marked) {
+    if (r < 0 || c < 0 || r >= n || c >= n) continue;
+    o += fmt::format(
+        "<rect class=\"marked\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#d50000\" "
+        "stroke-width=\"3\"/>\n",
+        left + c * cell + 1, top + r * cell + 1, cell - 2, cell - 2);
+  }
+  // Column labels under the grid, turned so long names fit.
+  for (int c = 0; c < n; ++c) {
+    const int x = left + c * cell + cell / 2, y = top + grid + 6;
+    o += fmt::format(
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-60 {} {})\">{}</text>\n", x,
+        y, x, y, EscapeHtml(map.labels[static_cast<size_t>(c)]));
+  }
+  o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n", left + grid / 2,
+                   top + grid + bottom_labels + 24, EscapeHtml(map.x_axis));
+  o += fmt::format(
+      "<text x=\"12\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\">{}</text>\n",
+      top + grid / 2, top + grid / 2, EscapeHtml(map.y_axis));
+  // The colour scale: a vertical gradient, highest value at the top.
+  o += "<defs><linearGradient id=\"heat-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
+  for (int i = 0; i <= 8; ++i) {
+    o += fmt::format("<stop offset=\"{:.3f}\" stop-color=\"{}\"/>", i / 8.0, Viridis(i / 8.0));
+  }
+  o += "</linearGradient></defs>\n";
+  o += fmt::format(
+      "<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"url(#heat-scale)\" "
+      "stroke=\"#616161\"/>\n",
+      legend_x, top, legend_w, legend_h);
+  for (int i = 0; i <= 4; ++i) {
+    const double v = lo + (hi - lo) * i / 4.0;
+    const int y = top + legend_h - legend_h * i / 4;
+    o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#616161\"/>\n", legend_x + legend_w, y,
+                     legend_x + legend_w + 4, y);
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" dominant-baseline=\"middle\">{}</text>\n",
+                     legend_x + legend_w + 7, y, EscapeHtml(text(v)));
+  }
+  o += fmt::format(
+      "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(90 {} {})\">{}</text>\n",
+      legend_x + legend_w + 90, top + legend_h / 2, legend_x + legend_w + 90, top + legend_h / 2,
+      EscapeHtml(map.scale_label));
+  int ly = top + legend_h + 24;
+  if (missing) {
+    o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#e0e0e0\"/>\n", legend_x, ly - 10);
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">not measured</text>\n", legend_x + 18, ly);
+    ly += 18;
+  }
+  if (!map.marked.empty()) {
+    o += fmt::format(
+        "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"none\" stroke=\"#d50000\" "
+        "stroke-width=\"2\"/>\n",
+        legend_x, ly - 10);
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", legend_x + 18, ly,
+                     EscapeHtml(map.marked_label));
+  }
+  return o + "</svg>\n";
+}
+
 }  // namespace cb

@@ -14,6 +14,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cb {
@@ -66,6 +67,29 @@ struct ScatterChart {
 // "<h3>title</h3><svg ...>": labelled points, both axes with ticks and labels;
 // y from 0 with NiceTicks, x linear from 0 or log10 with LogTicks.
 std::string RenderScatterChart(const ScatterChart& chart);
+
+// A square matrix of values between the same labels on both axes (pair
+// bandwidths: row node, column node). Each cell is coloured on a sequential
+// scale (viridis: dark purple for the lowest value measured, yellow for the
+// highest; readable in grey and by colour-blind readers) that spans the
+// measured range, drawn as a gradient legend with five labelled values and
+// the scale's label and unit. A NaN cell was not measured (light grey with a
+// legend entry); marked cells are outlined in red and named in the legend.
+struct HeatMap {
+  std::string title;
+  std::string x_axis, y_axis;               // axis labels
+  std::string scale_label;                  // the colour legend's label with its unit, e.g. "bandwidth each way (GB/s)"
+  std::vector<std::string> labels;          // rows and columns alike
+  std::vector<std::vector<double>> values;  // [row][column], in the legend's unit; NaN: not measured
+  std::vector<std::vector<std::string>> tooltips;  // optional, [row][column]
+  std::vector<std::pair<int, int>> marked;         // (row, column) cells outlined
+  std::string marked_label;                        // what the outline means, for the legend
+  std::function<std::string(double)> value_text;   // legend and cell text; default "{:g}"
+};
+
+// "<h3>title</h3><svg ...>"; values are printed in the cells while they fit
+// (up to 16 labels).
+std::string RenderHeatMap(const HeatMap& map);
 
 }  // namespace cb
 

@@ -1,0 +1,348 @@
+// The fabric localisation part of the reports: see fabric_report.h.
+#include "acceptance/fabric_report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "core/markup.h"
+#include "core/stats.h"
+#include "core/svg_chart.h"
+#include "core/units.h"
+
+namespace cb::acc {
+namespace {
+
+std::string Bw(double v) { return FormatQuantity(v, Dimension::kBandwidth, 4); }
+
+std::string NodeName(const ValidationReport& r, int i) {
+  return i >= 0 && i < static_cast<int>(r.fabric_nodes.size()) ? r.fabric_nodes[static_cast<size_t>(i)]
+                                                               : std::to_string(i);
+}
+
+std::string GroupNames(const ValidationReport& r, const std::vector<int>& g) {
+  std::string o;
+  for (int x : g) o += (o.empty() ? "" : ",") + NodeName(r, x);
+  return o;
+}
+
+// The pair matrix of one check and rail: the median of each pair's rounds
+// (NaN where a pair was not measured), as localisation judges it.
+std::vector<std::vector<double>> Matrix(const ValidationReport& r, int check, int rail) {
+  const size_t n = r.fabric_nodes.size();
+  std::map<std::pair<int, int>, std::vector<double>> by_pair;
+  for (const auto& p : r.pairs) {
+    if (p.check == check && p.rail == rail && p.value > 0) by_pair[{p.a, p.b}].push_back(p.value);
+  }
+  std::vector<std::vector<double>> m(n, std::vector<double>(n, NAN));
+  for (const auto& [ab, v] : by_pair) {
+    const auto [a, b] = ab;
+    if (a < 0 || b < 0 || static_cast<size_t>(a) >= n || static_cast<size_t>(b) >= n) continue;
+    m[static_cast<size_t>(a)][static_cast<size_t>(b)] = m[static_cast<size_t>(b)][static_cast<size_t>(a)] = Median(v);
+  }
+  return m;
+}
+
+// Checks with pairs, and the rails each measured.
+std::map<int, int> PairChecks(const ValidationReport& r) {
+  std::map<int, int> rails;
+  for (const auto& p : r.pairs) rails[p.check] = std::max(rails[p.check], p.rail + 1);
+  return rails;
+}
+
+std::string Evidence(const FabricCulprit& f) {
+  return fmt::format("{} of {} {} slow", f.supporting, f.examined, f.method == "pairs" ? "pairs" : "groups with it");
+}
+
+const std::string& CheckName(const ValidationReport& r, int check) {
+  return r.suite.checks[static_cast<size_t>(check)].name;
+}
+
+}  // namespace
+
+nlohmann::json FabricJson(const ValidationReport& r) {
+  if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return nullptr;
+  nlohmann::json j;
+  j["nodes"] = r.fabric_nodes;
+  j["pairs"] = nlohmann::json::array();
+  for (const auto& p : r.pairs) {
+    j["pairs"].push_back({{"check", CheckName(r, p.check)},
+                          {"round", p.round},
+                          {"rail", p.rail},
+                          {"a", p.a},
+                          {"b", p.b},
+                          {"node_a", NodeName(r, p.a)},
+                          {"node_b", NodeName(r, p.b)},
+                          {"rank_a", p.rank_a},
+                          {"rank_b", p.rank_b},
+                          {"value", p.value},
+                          {"time_s", p.time_s},
+                          {"samples", p.samples},
+                          {"wrong", p.wrong}});
+  }
+  j["culprits"] = nlohmann::json::array();
+  for (const auto& f : r.culprits) {
+    j["culprits"].push_back({{"check", CheckName(r, f.check)},
+                             {"method", f.method},
+                             {"kind", f.kind},
+                             {"name", f.name},
+                             {"node", f.node},
+                             {"rail", f.rail},
+                             {"a", f.a},
+                             {"b", f.b},
+                             {"supporting", f.supporting},
+                             {"examined", f.examined},
+                             {"ratio", f.ratio},
+                             {"reason", f.reason}});
+  }
+  j["bisections"] = nlohmann::json::array();
+  for (const auto& b : r.bisections) {
+    nlohmann::json rounds = nlohmann::json::array();
+    for (const auto& x : b.rounds) {
+      nlohmann::json groups = nlohmann::json::array();
+      for (const auto& g : x.groups) {
+        nlohmann::json names = nlohmann::json::array();
+        for (int i : g) names.push_back(NodeName(r, i));
+        groups.push_back(names);
+      }
+      rounds.push_back({{"purpose", x.purpose}, {"groups", groups}, {"figures", x.figures}, {"slow", x.slow}});
+    }
+    j["bisections"].push_back({{"check", CheckName(r, b.check)},
+                               {"rounds_used", b.rounds.size()},
+                               {"triggered_by_failure", b.triggered_by_failure},
+                               {"note", b.note},
+                               {"rounds", rounds}});
+  }
+  return j;
+}
+
+std::string FabricText(const ValidationReport& r) {
+  if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return "";
+  std::string o = "## fabric localisation\n";
+  for (const auto& [check, rails] : PairChecks(r)) {
+    std::vector<double> v;
+    size_t rounds = 0;
+    for (const auto& p : r.pairs) {
+      if (p.check != check) continue;
+      if (p.value > 0) v.push_back(p.value);
+      rounds = std::max(rounds, static_cast<size_t>(p.round + 1));
+    }
+    o += fmt::format("   {}: {} pair measurement(s) of {} node(s) on {} rail(s) in {} round(s), median {} each way\n",
+                     CheckName(r, check), v.size(), r.fabric_nodes.size(), rails, rounds,
+                     v.empty() ? "-" : Bw(Median(v)));
+  }
+  for (const auto& b : r.bisections) {
+    const double n = static_cast<double>(r.fabric_nodes.size());
+    o += fmt::format(
+        "   {}: bisection of {} node(s) in {} round(s) (one culprit: about log2 N = {:.0f} for a node, "
+        "2 log2 N = {:.0f} for a link){}\n",
+        CheckName(r, b.check), r.fabric_nodes.size(), b.rounds.size(), std::ceil(std::log2(n)),
+        2 * std::ceil(std::log2(n)), b.note.empty() ? "" : "; " + b.note);
+    for (size_t i = 0; i < b.rounds.size(); ++i) {
+      const auto& x = b.rounds[i];
+      std::string line;
+      for (size_t g = 0; g < x.groups.size(); ++g) {
+        line += fmt::format("{}{{{}}} {}{}", line.empty() ? "" : ", ", GroupNames(r, x.groups[g]), Bw(x.figures[g]),
+                            x.slow[g] ? " SLOW" : "");
+      }
+      o += fmt::format("      round {} ({}): {}\n", i + 1, x.purpose, line);
+    }
+  }
+  for (const auto& f : r.culprits) {
+    o += fmt::format("   culprit ({}, {}): {} {}: {} ({})\n", CheckName(r, f.check), f.method, f.kind, f.name, f.reason,
+                     Evidence(f));
+  }
+  if (r.culprits.empty()) o += "   no culprit named\n";
+  return o;
+}
+
+std::string FabricMarkdown(const ValidationReport& r) {
+  if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return "";
+  std::string o = "\n## Fabric localisation\n\n";
+  if (r.culprits.empty()) {
+    o += "No culprit named.\n";
+  } else {
+    o += "| check | method | culprit | evidence | reason |\n| --- | --- | --- | --- | --- |\n";
+    for (const auto& f : r.culprits) {
+      o += fmt::format("| {} | {} | **{} {}** | {} | {} |\n", EscapeMarkdown(CheckName(r, f.check)), f.method, f.kind,
+                       EscapeMarkdown(f.name), Evidence(f), EscapeMarkdown(f.reason));
+    }
+  }
+  for (const auto& b : r.bisections) {
+    o += fmt::format("\n### Bisection: {} ({} round(s))\n\n", EscapeMarkdown(CheckName(r, b.check)), b.rounds.size());
+    if (!b.note.empty()) o += EscapeMarkdown(b.note) + "\n\n";
+    o += "| round | purpose | groups (figure, SLOW when below the round's bound) |\n| ---: | --- | --- |\n";
+    for (size_t i = 0; i < b.rounds.size(); ++i) {
+      const auto& x = b.rounds[i];
+      std::string line;
+      for (size_t g = 0; g < x.groups.size(); ++g) {
+        line += fmt::format("{}{{{}}} {}{}", line.empty() ? "" : "; ", EscapeMarkdown(GroupNames(r, x.groups[g])),
+                            Bw(x.figures[g]), x.slow[g] ? " **SLOW**" : "");
+      }
+      o += fmt::format("| {} | {} | {} |\n", i + 1, EscapeMarkdown(x.purpose), line);
+    }
+  }
+  constexpr size_t kMaxMatrix = 32;
+  for (const auto& [check, rails] : PairChecks(r)) {
+    for (int rail = 0; rail < rails; ++rail) {
+      o += fmt::format("\n### Pairs: {}, rail {} (GB/s each way, median of each pair's rounds)\n\n",
+                       EscapeMarkdown(CheckName(r, check)), rail);
+      if (r.fabric_nodes.size() > kMaxMatrix) {
+        o += fmt::format("{} nodes: the matrix is in the HTML report and the evidence (validate_pairs).\n",
+                         r.fabric_nodes.size());
+        continue;
+      }
+      const auto m = Matrix(r, check, rail);
+      o += "| |";
+      for (const auto& name : r.fabric_nodes) o += " " + EscapeMarkdown(name) + " |";
+      o += "\n| --- |";
+      for (size_t i = 0; i < r.fabric_nodes.size(); ++i) o += " ---: |";
+      o += "\n";
+      for (size_t a = 0; a < m.size(); ++a) {
+        o += "| " + EscapeMarkdown(r.fabric_nodes[a]) + " |";
+        for (size_t b = 0; b < m.size(); ++b) {
+          o += std::isnan(m[a][b]) ? " |" : fmt::format(" {:.3g} |", m[a][b] / 1e9);
+        }
+        o += "\n";
+      }
+    }
+  }
+  return o;
+}
+
+std::string FabricHtml(const ValidationReport& r) {
+  if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return "";
+  std::string o = "<h2>Fabric localisation</h2>\n";
+  for (const auto& [check, rails] : PairChecks(r)) {
+    const Check& c = r.suite.checks[static_cast<size_t>(check)];
+    for (int rail = 0; rail < rails; ++rail) {
+      HeatMap map;
+      map.title = fmt::format("{}: pair bandwidth, rail {} ({})", c.name, rail, c.Describe());
+      map.x_axis = "node";
+      map.y_axis = "node";
+      map.scale_label = "bandwidth each way (GB/s), median of the pair's rounds";
+      map.labels = r.fabric_nodes;
+      const auto m = Matrix(r, check, rail);
+      map.values = m;
+      for (auto& row : map.values) {
+        for (auto& v : row) v /= 1e9;
+      }
+      map.value_text = [](double v) { return fmt::format("{:.3g}", v); };
+      map.tooltips.assign(m.size(), std::vector<std::string>(m.size()));
+      for (size_t a = 0; a < m.size(); ++a) {
+        for (size_t b = 0; b < m.size(); ++b) {
+          map.tooltips[a][b] = fmt::format("{} - {}, rail {}: {}", r.fabric_nodes[a], r.fabric_nodes[b], rail,
+                                           std::isnan(m[a][b]) ? "not measured" : Bw(m[a][b]) + " each way");
+        }
+      }
+      for (const auto& f : r.culprits) {
+        if (f.check != check) continue;
+        if ((f.kind == "pair" || f.kind == "link") && f.a >= 0 && f.b >= 0 && (f.rail < 0 || f.rail == rail)) {
+          map.marked.push_back({f.a, f.b});
+          map.marked.push_back({f.b, f.a});
+        } else if ((f.kind == "node" || (f.kind == "nic" && f.rail == rail)) && f.node >= 0) {
+          map.marked.push_back({f.node, f.node});
+        }
+      }
+      map.marked_label = "culprit: a pair, or on the diagonal a node or NIC";
+      o += RenderHeatMap(map);
+      o += "<p>Each cell is one pair of nodes: the bandwidth each way of one exchange between them (median of the "
+           "pair's rounds). A node or NIC that is slow shows as a dark row and column; a slow link or pair as a dark "
+           "cell in an otherwise bright row.</p>\n";
+    }
+  }
+  o +=
+      "<table id=\"culprits\"><tr><th>check</th><th>method</th><th>culprit</th><th>evidence</th><th>reason</th></tr>\n";
+  for (const auto& f : r.culprits) {
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"v-FAIL\">{} {}</td><td>{}</td><td>{}</td></tr>\n",
+                     EscapeHtml(CheckName(r, f.check)), EscapeHtml(f.method), EscapeHtml(f.kind), EscapeHtml(f.name),
+                     EscapeHtml(Evidence(f)), EscapeHtml(f.reason));
+  }
+  if (r.culprits.empty()) o += "<tr><td colspan=\"5\">no culprit named</td></tr>\n";
+  o += "</table>\n";
+  for (const auto& b : r.bisections) {
+    o += fmt::format("<h3>Bisection: {} ({} round(s))</h3>\n", EscapeHtml(CheckName(r, b.check)), b.rounds.size());
+    if (!b.note.empty()) o += "<p>" + EscapeHtml(b.note) + "</p>\n";
+    o += "<table id=\"bisection\"><tr><th>round</th><th>purpose</th><th>groups</th></tr>\n";
+    for (size_t i = 0; i < b.rounds.size(); ++i) {
+      const auto& x = b.rounds[i];
+      std::string line;
+      for (size_t g = 0; g < x.groups.size(); ++g) {
+        line += fmt::format("{}{{{}}} {}{}", line.empty() ? "" : "<br>", EscapeHtml(GroupNames(r, x.groups[g])),
+                            Bw(x.figures[g]), x.slow[g] ? " <span class=\"v-FAIL\">SLOW</span>" : "");
+      }
+      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td></tr>\n", i + 1, EscapeHtml(x.purpose), line);
+    }
+    o += "</table>\n";
+  }
+  return o;
+}
+
+std::vector<Table> FabricTables(const ValidationReport& r) {
+  if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return {};
+  using CT = ColumnType;
+  Table pairs("validate_pairs", "pairs check: one row per measured pair, rail and schedule round",
+              {{"check", CT::kString, "", "check name"},
+               {"round", CT::kInt64, "1", "schedule round (0-based; passes continue the count)"},
+               {"rail", CT::kInt64, "1", "the ranks' index on their nodes"},
+               {"a", CT::kInt64, "1", "node index (validate_nodes order of first ranks), a < b"},
+               {"b", CT::kInt64, "1", "node index"},
+               {"node_a", CT::kString, "", "node a"},
+               {"node_b", CT::kString, "", "node b"},
+               {"rank_a", CT::kInt64, "1", "rank on node a"},
+               {"rank_b", CT::kInt64, "1", "rank on node b"},
+               {"value", CT::kFloat64, "B/s", "bandwidth each way: bytes / time"},
+               {"time", CT::kFloat64, "s", "the slower rank's exchange time (median, or fastest with statistic best)"},
+               {"samples", CT::kInt64, "1", "timed exchanges"},
+               {"wrong", CT::kInt64, "1", "bytes received that differ from what was sent"}});
+  for (const auto& p : r.pairs) {
+    pairs.AddRow({CheckName(r, p.check), int64_t{p.round}, int64_t{p.rail}, int64_t{p.a}, int64_t{p.b},
+                  NodeName(r, p.a), NodeName(r, p.b), int64_t{p.rank_a}, int64_t{p.rank_b}, p.value, p.time_s,
+                  p.samples, p.wrong});
+  }
+  Table culprits("validate_culprits", "the culprits the fabric checks named, with their evidence",
+                 {{"check", CT::kString, "", "check name"},
+                  {"method", CT::kString, "", "pairs or bisection"},
+                  {"kind", CT::kString, "", "node, nic, link or pair"},
+                  {"name", CT::kString, "", "node, node/rail, link or A<->B"},
+                  {"node", CT::kInt64, "1", "node index, -1 for a link or pair"},
+                  {"rail", CT::kInt64, "1", "rail of a NIC, else -1"},
+                  {"supporting", CT::kInt64, "1", "slow pairs (groups) that support the verdict"},
+                  {"examined", CT::kInt64, "1", "pairs (groups) examined"},
+                  {"ratio", CT::kFloat64, "1", "its slow figure over the fleet's (median pair, or best group)"},
+                  {"reason", CT::kString, "", "why, in plain words"}});
+  for (const auto& f : r.culprits) {
+    culprits.AddRow({CheckName(r, f.check), f.method, f.kind, f.name, int64_t{f.node}, int64_t{f.rail},
+                     int64_t{f.supporting}, int64_t{f.examined}, f.ratio, f.reason});
+  }
+  Table bis("validate_bisection", "bisection: one row per group of each round",
+            {{"check", CT::kString, "", "check name"},
+             {"round", CT::kInt64, "1", "round (0-based)"},
+             {"purpose", CT::kString, "", "halves, across, resolve"},
+             {"group", CT::kString, "", "the group's nodes, comma-separated"},
+             {"value", CT::kFloat64, "B/s", "the group's bus bandwidth (its slowest rank's time)"},
+             {"slow", CT::kInt64, "1", "1 when below slow_ratio x the best group of its round (or the bound)"}});
+  for (const auto& b : r.bisections) {
+    for (size_t i = 0; i < b.rounds.size(); ++i) {
+      const auto& x = b.rounds[i];
+      for (size_t g = 0; g < x.groups.size(); ++g) {
+        bis.AddRow({CheckName(r, b.check), static_cast<int64_t>(i), x.purpose, GroupNames(r, x.groups[g]), x.figures[g],
+                    int64_t{x.slow[g] ? 1 : 0}});
+      }
+    }
+  }
+  return {pairs, culprits, bis};
+}
+
+std::string FabricHeadline(const ValidationReport& r) {
+  std::string o;
+  for (const auto& f : r.culprits) {
+    if (f.kind == "node" || f.kind == "nic") continue;  // the node list names them
+    o += fmt::format("{}{} {}", o.empty() ? "" : ", ", f.kind, f.name);
+  }
+  return o;
+}
+
+}  // namespace cb::acc

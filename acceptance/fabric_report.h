@@ -1,0 +1,47 @@
+// The fabric localisation part of a validation report (pairs check, bisection;
+// acceptance/fabric.h): the pair bandwidth matrix, the culprits with their
+// evidence, and the bisection's rounds, in each format report.h writes. Each
+// returns nothing (an empty string, null JSON, no tables) when the run had no
+// pairs check and no bisection, so other suites' reports do not change.
+#ifndef CLUSTERBENCH_ACCEPTANCE_FABRIC_REPORT_H_
+#define CLUSTERBENCH_ACCEPTANCE_FABRIC_REPORT_H_
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "acceptance/runner.h"
+#include "core/table.h"
+
+namespace cb::acc {
+
+// {"nodes": [...], "pairs": [{"check", "round", "rail", "a", "b", "node_a", "node_b", "rank_a", "rank_b",
+//  "value", "time_s", "samples", "wrong"}], "culprits": [{"check", "method", "kind", "name", "node", "rail",
+//  "a", "b", "supporting", "examined", "ratio", "reason"}], "bisections": [{"check", "rounds_used",
+//  "triggered_by_failure", "note", "rounds": [{"purpose", "groups", "figures", "slow"}]}]}; null when none.
+nlohmann::json FabricJson(const ValidationReport& report);
+
+// Terminal: the culprits and the bisections' rounds ("" when none).
+std::string FabricText(const ValidationReport& report);
+
+// Markdown: culprits, bisection rounds, and the pair matrix per check and
+// rail (GB/s each way; at most 32 nodes, else a note).
+std::string FabricMarkdown(const ValidationReport& report);
+
+// HTML: per pairs check and rail a heat map of the matrix (core/svg_chart.h)
+// with the culprits' pairs outlined; the culprits (id "culprits") and the
+// bisection rounds (id "bisection").
+std::string FabricHtml(const ValidationReport& report);
+
+// Evidence: validate_pairs (one row per measured pair, rail and round),
+// validate_culprits, validate_bisection (one row per group of each round).
+std::vector<Table> FabricTables(const ValidationReport& report);
+
+// "; FAIL: link a<->b, pair c<->d": culprits that are not nodes (no node
+// takes their verdict), for the headline; "" when none.
+std::string FabricHeadline(const ValidationReport& report);
+
+}  // namespace cb::acc
+
+#endif  // CLUSTERBENCH_ACCEPTANCE_FABRIC_REPORT_H_

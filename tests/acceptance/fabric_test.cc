@@ -1,0 +1,184 @@
+// The pairs schedule, the fabric injections and the bisection search
+// (acceptance/fabric.h), without measurement: bisection runs on a fake fleet
+// whose group figure is 1 unless a bad node or link is in the group.
+#include "acceptance/fabric.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+#include <set>
+
+namespace cb::acc {
+namespace {
+
+// Every pair of n nodes meets exactly once; every round is a matching (no
+// node twice); n-1 rounds for even n, n for odd n with one bye each round.
+TEST(Fabric, RoundRobinCoversEveryPairOnce) {
+  for (int n : {2, 3, 4, 5, 8, 9, 16, 33}) {
+    SCOPED_TRACE(n);
+    const auto rounds = RoundRobinSchedule(n);
+    EXPECT_EQ(rounds.size(), static_cast<size_t>(n % 2 == 0 ? n - 1 : n));
+    std::map<std::pair<int, int>, int> met;
+    std::map<int, int> byes;
+    for (const auto& round : rounds) {
+      std::set<int> seen;
+      for (const auto& [a, b] : round) {
+        EXPECT_LT(a, b);
+        EXPECT_TRUE(seen.insert(a).second && seen.insert(b).second) << "a node twice in one round";
+        ++met[{a, b}];
+      }
+      EXPECT_EQ(seen.size(), static_cast<size_t>(n - n % 2));
+      for (int x = 0; x < n; ++x) byes[x] += seen.count(x) ? 0 : 1;
+    }
+    EXPECT_EQ(met.size(), static_cast<size_t>(n * (n - 1) / 2));
+    for (const auto& [pair, count] : met) EXPECT_EQ(count, 1);
+    for (int x = 0; x < n; ++x) EXPECT_EQ(byes[x], n % 2);
+  }
+  EXPECT_TRUE(RoundRobinSchedule(1).empty());
+}
+
+// K sampled matchings: perfect (odd n: one node out), reproducible from the
+// seed, different for another seed, and with no repeated pair while fresh
+// partners remain (K <= n-1 here, so none repeats).
+TEST(Fabric, SampledMatchingsArePerfectAndReproducible) {
+  const auto a = SampledMatchings(64, 5, 7), b = SampledMatchings(64, 5, 7), c = SampledMatchings(64, 5, 8);
+  EXPECT_EQ(a, b);
+  EXPECT_NE(a, c);
+  ASSERT_EQ(a.size(), 5u);
+  std::set<std::pair<int, int>> met;
+  for (const auto& m : a) {
+    std::set<int> seen;
+    for (const auto& [x, y] : m) {
+      EXPECT_TRUE(seen.insert(x).second && seen.insert(y).second);
+      EXPECT_TRUE(met.insert({x, y}).second) << x << "-" << y << " sampled twice";
+    }
+    EXPECT_EQ(seen.size(), 64u);
+  }
+  for (const auto& m : SampledMatchings(7, 3, 1)) EXPECT_EQ(m.size(), 3u);
+}
+
+// With switches known (8 leaves of 4 nodes), every sampled pair crosses
+// switches: a same-leaf pair would never load the spine.
+TEST(Fabric, SampledMatchingsCrossSwitches) {
+  std::vector<int> leaf(32);
+  for (int i = 0; i < 32; ++i) leaf[static_cast<size_t>(i)] = i / 4;
+  for (const auto& m : SampledMatchings(32, 4, 3, leaf)) {
+    for (const auto& [x, y] : m) EXPECT_NE(leaf[static_cast<size_t>(x)], leaf[static_cast<size_t>(y)]);
+  }
+}
+
+TEST(Fabric, SlowFractionCompounds) {
+  FabricInjections inj;
+  inj.links.push_back({2, 5, 0.5});
+  inj.nics.push_back({5, 0.5});
+  EXPECT_DOUBLE_EQ(SlowFraction(inj, {2, 3}), 0);
+  EXPECT_DOUBLE_EQ(SlowFraction(inj, {3, 5}), 0.5);         // the NIC
+  EXPECT_DOUBLE_EQ(SlowFraction(inj, {2, 5}), 0.75);        // link and NIC: time x 2 x 2
+  EXPECT_DOUBLE_EQ(SlowFraction(inj, {0, 1, 2, 4}), 0);     // one end of the link only
+  EXPECT_DOUBLE_EQ(SlowFraction(inj, {0, 2, 5, 7}), 0.75);  // a group with both ends
+}
+
+// A fake fleet: a group's figure is 1, or 0.4 when it holds a bad node or
+// both ends of a bad link.
+struct Fleet {
+  std::set<int> bad_nodes;
+  std::set<std::pair<int, int>> bad_links;
+  int calls = 0;
+  MeasureGroups Measure() {
+    return [this](const std::vector<std::vector<int>>& groups) {
+      ++calls;
+      std::vector<double> out;
+      for (const auto& g : groups) {
+        EXPECT_GE(g.size(), 2u);
+        std::set<int> in(g.begin(), g.end());
+        bool bad = false;
+        for (int x : bad_nodes) bad |= in.count(x) > 0;
+        for (const auto& [a, b] : bad_links) bad |= in.count(a) && in.count(b);
+        out.push_back(bad ? 0.4 : 1.0);
+      }
+      return out;
+    };
+  }
+};
+
+std::string Text(double v) { return std::to_string(v); }
+
+TEST(Fabric, BisectionFindsABadNodeInAboutLog2NRounds) {
+  for (int n : {4, 8, 13, 64, 1024}) {
+    for (int bad : {0, n / 3, n - 1}) {
+      SCOPED_TRACE(testing::Message() << n << " nodes, bad node " << bad);
+      Fleet f{{bad}, {}};
+      const BisectionResult r = Bisect(n, f.Measure(), 0.8, std::nullopt, Text);
+      ASSERT_EQ(r.culprits.size(), 1u) << r.note;
+      EXPECT_FALSE(r.culprits[0].link);
+      EXPECT_EQ(r.culprits[0].a, bad);
+      // Halving to a set of 2 or 3, then one resolving round.
+      EXPECT_LE(r.rounds.size(), static_cast<size_t>(std::ceil(std::log2(n))) + 1);
+      EXPECT_TRUE(r.note.empty()) << r.note;
+    }
+  }
+}
+
+TEST(Fabric, BisectionFindsABadLinkAcrossOrWithinHalvesInAbout2Log2NRounds) {
+  for (int n : {8, 16, 64, 1000}) {
+    for (const auto& link : {std::pair<int, int>{1, 2}, std::pair<int, int>{2, n - 3}, std::pair<int, int>{0, n - 1}}) {
+      SCOPED_TRACE(testing::Message() << n << " nodes, bad link " << link.first << "-" << link.second);
+      Fleet f{{}, {link}};
+      const BisectionResult r = Bisect(n, f.Measure(), 0.8, std::nullopt, Text);
+      ASSERT_EQ(r.culprits.size(), 1u) << r.note;
+      EXPECT_TRUE(r.culprits[0].link);
+      EXPECT_EQ(std::make_pair(r.culprits[0].a, r.culprits[0].b), link);
+      EXPECT_LE(r.rounds.size(), 2 * static_cast<size_t>(std::ceil(std::log2(n))) + 1);
+    }
+  }
+}
+
+// A healthy fleet costs the halves and the two cross rounds, and names nobody.
+TEST(Fabric, BisectionOfAHealthyFleetNamesNobodyInThreeRounds) {
+  Fleet f;
+  const BisectionResult r = Bisect(32, f.Measure(), 0.8, std::nullopt, Text);
+  EXPECT_TRUE(r.culprits.empty());
+  EXPECT_EQ(r.rounds.size(), 3u);
+  EXPECT_TRUE(r.note.empty());
+}
+
+// Two bad nodes in different halves: both found.
+TEST(Fabric, BisectionFindsTwoBadNodes) {
+  Fleet f{{3, 12}, {}};
+  const BisectionResult r = Bisect(16, f.Measure(), 0.8, std::nullopt, Text);
+  std::set<int> named;
+  for (const auto& c : r.culprits) named.insert(c.a);
+  EXPECT_EQ(named, (std::set<int>{3, 12}));
+}
+
+// With an absolute bound every group below it is slow: a fleet below the
+// bound everywhere is searched down and stopped, with a note, not looped.
+TEST(Fabric, BisectionOfAFleetBelowItsBoundStops) {
+  Fleet f;
+  const BisectionResult r = Bisect(64, f.Measure(), 0.8, 2.0, Text, /*max_rounds=*/10);
+  EXPECT_LE(r.rounds.size(), 10u);
+  EXPECT_FALSE(r.note.empty());
+}
+
+// Two bad nodes in one half: the cleared half's nodes are the reference.
+TEST(Fabric, BisectionFindsTwoBadNodesInOneHalf) {
+  Fleet f{{1, 3}, {}};
+  const BisectionResult r = Bisect(16, f.Measure(), 0.8, std::nullopt, Text);
+  std::set<int> named;
+  for (const auto& c : r.culprits) {
+    EXPECT_FALSE(c.link);
+    named.insert(c.a);
+  }
+  EXPECT_EQ(named, (std::set<int>{1, 3}));
+}
+
+TEST(Fabric, BisectionNeedsFourNodes) {
+  Fleet f;
+  const BisectionResult r = Bisect(3, f.Measure(), 0.8, std::nullopt, Text);
+  EXPECT_TRUE(r.rounds.empty());
+  EXPECT_NE(r.note.find("at least 4 nodes"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace cb::acc
