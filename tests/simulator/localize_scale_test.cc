@@ -13,7 +13,8 @@
 // adaptive routing, or a schedule that keeps the pairs of a round apart. With
 // static ECMP hashing all pairs of a round at once collide on shared up
 // links; Contention::kConcurrentEcmp solves every round's flows together with
-// the max-min solver to show what that does (the rounds table's last rows).
+// the max-min solver (in G batches one after another) to show what that does
+// (the table's last part).
 // Noise: each measurement is multiplied by (1 + sigma z), z standard normal.
 //
 // The unit tests run the 4,096-node tree (a few hundred ms); the table of
@@ -72,10 +73,12 @@ struct Scenario {
   double noise = 0.02;  // sigma of the multiplicative noise
   uint64_t seed = 1;
   Contention contention = Contention::kIsolated;
+  int groups = 1;  // kConcurrentEcmp: a round's pairs run in this many batches, one after another
   std::vector<std::pair<int, int>> slow_pairs;  // (a, b) measured at slow_pair_fraction (a pair alone)
   double slow_pair_fraction = 0.5;
   // Confirmation: every pair slow after the K rounds is measured this many
-  // times more, alone on its links (a round of slow pairs that share no link).
+  // times more (and at least once more than the rounds measured it), alone on
+  // its links (a round of slow pairs that share no link).
   int confirm = 0;
   double slow_ratio = 0.8;  // what "slow" means for the confirmation (Localize's default)
 };
@@ -139,7 +142,10 @@ void Confirm(const FatTree& tree, const Scenario& s, std::mt19937_64& rng, std::
     const auto [rail, a, b] = key;
     if (v >= s.slow_ratio * fleet[static_cast<size_t>(rail)]) continue;
     PairSample p{a, b, rail, 0};
-    for (int i = 0; i < s.confirm; ++i) {
+    // At least once more than the rounds measured it, so that its measurements
+    // alone are the majority and set its median.
+    const int times = std::max(s.confirm, static_cast<int>(per_pair[key].size()) + 1);
+    for (int i = 0; i < times; ++i) {
       p.gbps = Disturb(s, p, Isolated(tree, p, s.rails), rng);
       samples->push_back(p);
     }
@@ -163,15 +169,23 @@ std::vector<PairSample> MeasurePairs(const FatTree& tree, const Scenario& s) {
     if (s.contention == Contention::kIsolated) {
       for (PairSample& p : round) p.gbps = Isolated(tree, p, s.rails);
     } else {
-      // Every pair of the round sends both ways at once; ECMP-hashed routes.
-      MaxMinSolver solver;
-      for (const DirectedLink& l : tree.links()) solver.AddLink(l.capacity);
-      for (const PairSample& p : round) {
-        solver.AddFlow(tree.Route(NicOf(p.a, p.rail, s.rails), NicOf(p.b, p.rail, s.rails)));
-        solver.AddFlow(tree.Route(NicOf(p.b, p.rail, s.rails), NicOf(p.a, p.rail, s.rails)));
+      // The round's pairs in `groups` batches, one after another; the pairs
+      // of a batch send both ways at once on ECMP-hashed routes.
+      const size_t batch = (round.size() + static_cast<size_t>(s.groups) - 1) / static_cast<size_t>(s.groups);
+      for (size_t first = 0; first < round.size(); first += batch) {
+        const size_t last = std::min(round.size(), first + batch);
+        MaxMinSolver solver;
+        for (const DirectedLink& l : tree.links()) solver.AddLink(l.capacity);
+        for (size_t i = first; i < last; ++i) {
+          const PairSample& p = round[i];
+          solver.AddFlow(tree.Route(NicOf(p.a, p.rail, s.rails), NicOf(p.b, p.rail, s.rails)));
+          solver.AddFlow(tree.Route(NicOf(p.b, p.rail, s.rails), NicOf(p.a, p.rail, s.rails)));
+        }
+        const std::vector<double>& x = solver.Solve();
+        for (size_t i = first; i < last; ++i) {
+          round[i].gbps = std::min(x[2 * (i - first)], x[2 * (i - first) + 1]) / 1e9;
+        }
       }
-      const std::vector<double>& x = solver.Solve();
-      for (size_t i = 0; i < round.size(); ++i) round[i].gbps = std::min(x[2 * i], x[2 * i + 1]) / 1e9;
     }
     for (PairSample& p : round) p.gbps = Disturb(s, p, p.gbps, rng);
     out.insert(out.end(), round.begin(), round.end());
@@ -353,6 +367,7 @@ TEST(LocalizeAtScale, NamesAPairSlowAlone) {
 // `ctest -L slow -R localize_rounds_table`.
 struct Outcome {
   int exact = 0, trials = 0;
+  int found = 0;     // trials naming the link (perhaps with others)
   double extra = 0;  // culprits named besides the degraded link, per trial
 };
 
@@ -371,6 +386,7 @@ Outcome RunTrials(Scenario s, double fraction, int trials) {
     const std::string want = LinkName(tree, bad);
     const bool found = std::any_of(c.begin(), c.end(), [&](const Culprit& x) { return x.name == want; });
     o.exact += found && c.size() == 1 ? 1 : 0;
+    o.found += found ? 1 : 0;
     o.extra += static_cast<double>(c.size()) - (found ? 1 : 0);
     ++o.trials;
   }
@@ -411,7 +427,8 @@ TEST(LocalizeTable, RoundsAndNoise) {
   const int k = 8;
   std::printf(
       "\nTable 2. 4,096 nodes, K=%d, %d trials per cell: trials naming exactly the link (other culprits "
-      "per trial);\nconfirm: each pair slow after the K rounds measured twice more, alone on its links\n",
+      "per trial);\nconfirm: each pair slow after the K rounds measured again alone on its links, twice (or once more "
+      "than the rounds measured it)\n",
       k, trials);
   const std::vector<double> fractions = {0.5, 0.7};
   std::printf("%6s", "sigma");
@@ -438,30 +455,32 @@ TEST(LocalizeTable, RoundsAndNoise) {
   }
 
   std::printf(
-      "\nTable 3. All pairs of a round at once on ECMP-hashed routes (4,096 nodes, link at 0.5x, sigma 2%%, "
-      "5 trials)\n");
-  for (int confirm : {0, 2}) {
-    for (int rounds : {4, 8}) {
+      "\nTable 3. Pairs of a round at once on ECMP-hashed routes, in G batches one after another (4,096 nodes, "
+      "K=8, link at 0.5x, sigma 2%%, 5 trials per cell)\n");
+  for (int groups : {1, 4, 16, 64}) {
+    // How many pairs of one round on the healthy tree collide (below 0.8x the NIC).
+    Scenario one;
+    one.rounds = 1;
+    one.noise = 0;
+    one.contention = Contention::kConcurrentEcmp;
+    one.groups = groups;
+    const std::vector<PairSample> round = MeasurePairs(BuildTree(one.nodes, 1), one);
+    const auto slow =
+        std::count_if(round.begin(), round.end(), [](const PairSample& p) { return p.gbps < 0.8 * kNic / 1e9; });
+    std::printf("  G=%-3d healthy round: %4lld of %zu pairs below 0.8x the NIC;", groups, static_cast<long long>(slow),
+                round.size());
+    for (int confirm : {0, 2}) {
       Scenario s;
-      s.rounds = rounds;
+      s.rounds = 8;
       s.contention = Contention::kConcurrentEcmp;
+      s.groups = groups;
       s.confirm = confirm;
       s.seed = 300;
-      std::printf("  K=%d%s: %s\n", rounds, confirm ? ", confirm" : "", Cell(RunTrials(s, 0.5, 5)).c_str());
-      if (confirm == 0 && rounds == 4) {
-        // Why: how many healthy pairs collide. One round on the healthy tree.
-        Scenario one = s;
-        one.rounds = 1;
-        one.noise = 0;
-        const FatTree healthy = BuildTree(one.nodes, 1);
-        const std::vector<PairSample> round = MeasurePairs(healthy, one);
-        const auto slow =
-            std::count_if(round.begin(), round.end(), [](const PairSample& p) { return p.gbps < 0.8 * kNic / 1e9; });
-        std::printf("    (healthy tree, one round: %lld of %zu pairs below 0.8x the NIC's bandwidth)\n",
-                    static_cast<long long>(slow), round.size());
-      }
+      const Outcome o = RunTrials(s, 0.5, 5);
+      std::printf("  %s %s, found %d", confirm ? "confirm" : "direct", Cell(o).c_str(), o.found);
       std::fflush(stdout);
     }
+    std::printf("\n");
   }
   // The plainest expectation: with enough rounds and little noise the method works.
   Scenario s;
