@@ -56,6 +56,7 @@ struct CollOptions {
       device_impl = 0, memory_report = 0;
   std::string cta_policy, device_cta_count, csv_file, flag_k, flag_u;
   std::string split;
+  std::string alltoallv_matrix;  // --alltoallv-matrix FILE
   std::string buffers;  // --buffers: "" (the backend's own), host, device, auto
   std::vector<std::string> injects;
   bool all_pairs = false;
@@ -170,6 +171,16 @@ coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes
   }
   ParseReductions(o.redop, &b);
   b.root = o.root;
+  if (!o.alltoallv_matrix.empty()) {
+    int n = 0;
+    b.alltoallv_matrix = std::make_shared<const std::vector<double>>(coll::ReadAllToAllvMatrix(o.alltoallv_matrix, &n));
+    b.alltoallv_matrix_path = o.alltoallv_matrix;
+    if (std::find(b.ops.begin(), b.ops.end(), OpKind::kAllToAllv) == b.ops.end()) {
+      throw UsageError(fmt::format("--alltoallv-matrix {}: no alltoallv among the ops (--op alltoallv)",
+                                   o.alltoallv_matrix));
+    }
+    notes->push_back(fmt::format("alltoallv traffic matrix: {} ({} x {})", o.alltoallv_matrix, n, n));
+  }
   b.average = o.average;
   b.timeout_s = Timeout(o);
   b.cycles = o.run_cycles;
@@ -526,10 +537,10 @@ void WriteResults(const CollOptions& o, const RunInfo& started, const coll::Comm
   run.config_yaml = fmt::format(
       "backend: {}\nbuffers: {}\ndtype: {}\ndtypes: [{}]\nredop: {}\nredops: [{}]\nmin_bytes: {}\nmax_bytes: {}\n"
       "step_bytes: {}\nstep_factor: {}\niters: {}\nwarmup_iters: {}\nchecks: {}\nrun_cycles: {}\nblocking: {}\n"
-      "report_cputime: {}\niteration_stats: {}\nsplit: '{}'\n",
+      "report_cputime: {}\niteration_stats: {}\nsplit: '{}'\nalltoallv_matrix: '{}'\n",
       comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), dtypes, coll::Name(b.redop),
       redops, b.min_bytes, b.max_bytes, b.increment, b.factor, b.iters, b.warmup, b.checks, b.cycles, b.blocking,
-      b.report_cputime, b.iteration_stats, b.split);
+      b.report_cputime, b.iteration_stats, b.split, b.alltoallv_matrix_path);
   writer.BeginRun(run);
   for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
   writer.EndRun(status, message);
@@ -956,6 +967,11 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
                   "(rank mod k), DIV:k, AND:mask, OR:mask (nccl-tests' NCCL_TESTS_SPLIT operators, which that "
                   "variable also sets); the table shows the slowest group. NCCL splits with ncclCommSplit (its time "
                   "is reported)");
+  cmd->add_option("--alltoallv-matrix", o->alltoallv_matrix,
+                  "alltoallv's traffic matrix, as nccl-tests' alltoallv parameter file: n lines of n comma-separated "
+                  "fractions in [0, 1] (line i: the share of its slot rank i sends to each rank); default nccl-tests' "
+                  "built-in imbalance")
+      ->type_name("FILE");
   cmd->add_option("--buffers", o->buffers,
                   "where the benchmarked bytes live: host, device (MPI: GPU memory through a CUDA-aware MPI, a "
                   "usage error where the build, the MPI or the machine cannot), auto (device where every rank can). "

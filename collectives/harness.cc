@@ -167,7 +167,8 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType
                   bool in_place, void* send_buf, void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
   const int rank = comm.rank(), n = comm.size();
   const int job_rank = comm.ranks()[static_cast<size_t>(rank)].rank;  // injections name job ranks
-  const Counts c = CountsFor(op, size, t, n);
+  Counts c = CountsFor(op, size, t, n);
+  if (op == OpKind::kAllToAllv) c.traffic = o.alltoallv_matrix;
   const size_t es = SizeOf(t);
   const int root = HasRoot(op) ? o.root : -1;
   Layout l = Place(op, in_place, send_buf, recv_buf, c, t, rank);
@@ -503,6 +504,20 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   for (int r : {o->corrupt_rank, o->slow_rank, o->hang_rank}) {
     if (r >= comm.size())
       throw UsageError(fmt::format("--inject: rank {} is outside the job (0..{})", r, comm.size() - 1));
+  }
+  if (o->alltoallv_matrix) {
+    const size_t n = static_cast<size_t>(comm.size());
+    if (!o->split.empty()) {
+      throw UsageError(
+          fmt::format("--alltoallv-matrix {} with --split {}: the matrix is for the whole job, and the "
+                      "groups have fewer ranks",
+                      o->alltoallv_matrix_path, o->split));
+    }
+    if (o->alltoallv_matrix->size() != n * n) {
+      const auto rows = static_cast<size_t>(std::lround(std::sqrt(static_cast<double>(o->alltoallv_matrix->size()))));
+      throw UsageError(fmt::format("--alltoallv-matrix {}: a {} x {} matrix for a job of {} ranks",
+                                   o->alltoallv_matrix_path, rows, rows, n));
+    }
   }
   if (o->cycles < 0)
     throw UsageError(fmt::format("-N {}: the cycle count must be 0 (until interrupted) or more", o->cycles));

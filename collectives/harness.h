@@ -45,6 +45,11 @@ struct BenchOptions {
   // {dtype} alone.
   std::vector<DataType> dtypes;
   int root = 0;
+  // alltoallv's traffic matrix (--alltoallv-matrix: ReadAllToAllvMatrix), n x
+  // n for the job's n ranks; null: nccl-tests' built-in imbalance.
+  std::shared_ptr<const std::vector<double>> alltoallv_matrix;
+  // Its file, for messages and the run's configuration.
+  std::string alltoallv_matrix_path;
   int average = 1;  // -a: 0 rank 0, 1 average, 2 min, 3 max
   double timeout_s = 300;
   bool out_of_place = true, in_place = true;

@@ -162,7 +162,7 @@ class LoopbackCommunicator : public Communicator {
         for (int q = 0; q < n; ++q) {
           std::memcpy(static_cast<char*>(recv) + static_cast<size_t>(q) * slot * es,
                       static_cast<const char*>(in(q)) + static_cast<size_t>(rank_) * slot * es,
-                      AllToAllvCount(slot, q, rank_) * es);
+                      AllToAllvCount(c, q, rank_, n) * es);
         }
         break;
       }

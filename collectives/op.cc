@@ -3,9 +3,12 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <sstream>
 
 #include "collectives/communicator.h"
 #include "core/error.h"
+#include "core/file_check.h"
 
 namespace cb::coll {
 
@@ -79,6 +82,56 @@ size_t AllToAllvCount(size_t slot, int from, int to) {
   if (slot == 0) return 0;
   const size_t k = (static_cast<size_t>(from) + static_cast<size_t>(to) + 1) % slot;
   return (slot - k) % slot;
+}
+
+size_t AllToAllvCount(const Counts& c, int from, int to, int nranks) {
+  if (!c.traffic) return AllToAllvCount(c.count, from, to);
+  const double f = (*c.traffic)[static_cast<size_t>(from) * static_cast<size_t>(nranks) + static_cast<size_t>(to)];
+  return std::min(c.count, static_cast<size_t>(std::floor(static_cast<double>(c.count) * f)));
+}
+
+std::vector<double> ReadAllToAllvMatrix(const std::string& path, int* n) {
+  if (const FileCheck fc = CheckInputFile(path); fc.problem != FileProblem::kNone) {
+    throw UsageError(fmt::format("--alltoallv-matrix {}: {}", path, fc.text));
+  }
+  std::ifstream in(path);
+  if (!in) throw UsageError(fmt::format("--alltoallv-matrix {}: cannot open the file", path));
+  std::vector<double> values;
+  size_t width = 0, rows = 0;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const size_t first = line.find_first_not_of(" \t\r");
+    if (first == std::string::npos || line[first] == '#') continue;
+    std::stringstream fields(line);
+    std::string field;
+    size_t here = 0;
+    while (std::getline(fields, field, ',')) {
+      char* end = nullptr;
+      const double v = std::strtod(field.c_str(), &end);
+      const bool trailing_space = end && std::string(end).find_first_not_of(" \t\r") == std::string::npos;
+      if (end == field.c_str() || !trailing_space || !(v >= 0 && v <= 1)) {
+        throw UsageError(fmt::format("--alltoallv-matrix {}:{}: field {} ('{}') is not a fraction in [0, 1]", path,
+                                     number, here + 1, field));
+      }
+      values.push_back(v);
+      ++here;
+    }
+    if (rows > 0 && here != width) {
+      throw UsageError(
+          fmt::format("--alltoallv-matrix {}:{}: {} values where the first row has {}", path, number, here, width));
+    }
+    width = here;
+    ++rows;
+  }
+  if (rows == 0) throw UsageError(fmt::format("--alltoallv-matrix {}: no rows", path));
+  if (rows != width) {
+    throw UsageError(
+        fmt::format("--alltoallv-matrix {}: {} rows of {} values; an n x n matrix is needed (row i: "
+                    "the fractions rank i sends to each rank)",
+                    path, rows, width));
+  }
+  *n = static_cast<int>(rows);
+  return values;
 }
 
 int SendPeer(int rank, int nranks) { return (rank + 1) % nranks; }
@@ -261,7 +314,7 @@ int64_t CountWrong(OpKind op, RedOp redop, DataType t, int rank, int nranks, int
       // the slot is not written (nccl-tests leaves it as it was too).
       size_t chunk = c.recv_count / n;
       for (size_t q = 0; q < n; ++q) {
-        const size_t got = AllToAllvCount(chunk, static_cast<int>(q), rank);
+        const size_t got = AllToAllvCount(c, static_cast<int>(q), rank, nranks);
         for (size_t j = 0; j < got; ++j) {
           check(q * chunk + j, MoveIn(static_cast<int>(q), static_cast<size_t>(rank) * chunk + j, t));
         }

@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -44,6 +45,9 @@ struct Counts {
   size_t count = 0;       // the count column nccl-tests prints
   size_t send_count = 0;  // elements in the send buffer
   size_t recv_count = 0;  // elements in the receive buffer
+  // alltoallv: the traffic matrix, n x n fractions in [0, 1], row = sender
+  // (ReadAllToAllvMatrix); null: nccl-tests' built-in imbalance.
+  std::shared_ptr<const std::vector<double>> traffic;
 };
 Counts CountsFor(OpKind op, size_t size_bytes, DataType t, int nranks);
 // Sizes rounded down to whole elements that divide evenly among ranks.
@@ -57,6 +61,15 @@ size_t AlignSize(OpKind op, size_t size_bytes, DataType t, int nranks);
 // Symmetric: what i sends to j equals what j sends to i, so every rank's
 // total traffic differs and in-place exchanges need no extra room.
 size_t AllToAllvCount(size_t slot, int from, int to);
+// The elements `from` sends to `to` in an alltoallv of counts c among
+// nranks: floor(c.count x fraction) with a traffic matrix (as nccl-tests'
+// parameter file: count x imbalancingFactors[from][to]), else the above.
+size_t AllToAllvCount(const Counts& c, int from, int to, int nranks);
+// nccl-tests' alltoallv parameter file: n lines of n comma-separated
+// fractions in [0, 1], line i the fractions of its slot rank i sends to each
+// rank (blank lines and lines starting with '#' skipped). Returns the n x n
+// values row by row and sets *n. Throws UsageError naming the file and line.
+std::vector<double> ReadAllToAllvMatrix(const std::string& path, int* n);
 
 // sendrecv pairs ranks in a ring: rank r sends to r+1 and receives from r-1.
 int SendPeer(int rank, int nranks);

@@ -487,12 +487,24 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
       // Counts and displacements per peer (O(n) per call, as MPI_Alltoallv's
       // own arguments are); nccl-tests' slot layout: peer p at p x slot.
       std::vector<int> send_counts(n), recv_counts(n), displs(n);
+      bool symmetric = true;
       for (size_t p = 0; p < n; ++p) {
-        send_counts[p] = count(AllToAllvCount(slot, rank_, static_cast<int>(p)));
-        recv_counts[p] = count(AllToAllvCount(slot, static_cast<int>(p), rank_));
+        send_counts[p] = count(AllToAllvCount(c, rank_, static_cast<int>(p), size_));
+        recv_counts[p] = count(AllToAllvCount(c, static_cast<int>(p), rank_, size_));
         displs[p] = count(p * slot);
+        symmetric &= send_counts[p] == recv_counts[p];
       }
-      if (in_place) {
+      // MPI_IN_PLACE sends what it receives (the receive counts); a traffic
+      // matrix that is not symmetric stages the input instead (counted in
+      // the time, as NCCL's in-place staging is). Every rank decides alike:
+      // the matrix is the same everywhere, and one asymmetric pair makes
+      // both of its ranks stage, which MPI_Alltoallv allows.
+      if (in_place && !symmetric) {
+        const void* from = Stage(send, c.send_count * elem);
+        Check(MPI_Alltoallv(from, send_counts.data(), displs.data(), type, recv, recv_counts.data(), displs.data(),
+                            type, data_),
+              "MPI_Alltoallv");
+      } else if (in_place) {
         Check(MPI_Alltoallv(MPI_IN_PLACE, nullptr, nullptr, type, recv, recv_counts.data(), displs.data(), type, data_),
               "MPI_Alltoallv");
       } else {

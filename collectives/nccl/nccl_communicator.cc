@@ -408,8 +408,8 @@ void NcclCommunicator::Start(OpKind op, const void* send, void* recv, const Coun
       Group group(*this);
       for (int p = 0; p < size_; ++p) {
         const size_t off = static_cast<size_t>(p) * chunk;
-        CB_NCCL_CHECK(ncclSend(from + off, AllToAllvCount(slot, rank_, p), type, p, comm_, stream_), Who());
-        CB_NCCL_CHECK(ncclRecv(to + off, AllToAllvCount(slot, p, rank_), type, p, comm_, stream_), Who());
+        CB_NCCL_CHECK(ncclSend(from + off, AllToAllvCount(c, rank_, p, size_), type, p, comm_, stream_), Who());
+        CB_NCCL_CHECK(ncclRecv(to + off, AllToAllvCount(c, p, rank_, size_), type, p, comm_, stream_), Who());
       }
       group.End();
       break;

@@ -279,6 +279,47 @@ def test_new_ops_and_fp8_checks_can_fail(run, op, corrupt):
         assert "wrong element(s)" in p.stderr
 
 
+def test_alltoallv_traffic_matrix_file(run, tmp_path, cb_bin, mpi_env):
+    # nccl-tests' alltoallv parameter file: n lines of n fractions, line i what rank i sends of each slot.
+    # The rows keep nccl-tests' accounting (size and count as without a matrix); the checks follow the matrix.
+    m = tmp_path / "m.csv"
+    m.write_text("# sender i, fraction of its slot to rank j\n1,0.5,0,0.25\n0.5,1,1,1\n0,0,0.75,1\n1,0.125,0.5,0\n")
+    args = ["--op", "alltoallv", "--alltoallv-matrix", str(m), "-b", "1K", "-e", "4K", "-f", "2", "-n", "1",
+            "--format", "json"]
+    p = run("collectives", "--backend", "loopback", "--ranks", "4", *args)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)["results"]
+    assert [(r["size_bytes"], r["count"], r["wrong"]) for r in rows if not r["in_place"]] == [
+        (1024, 64, 0), (2048, 128, 0), (4096, 256, 0)]
+    assert all(r["wrong"] == 0 for r in rows)
+    p = run("collectives", "--backend", "loopback", "--ranks", "4", *args, "--inject", "corrupt:1")
+    assert p.returncode == 1 and "wrong element(s)" in p.stderr
+    # Bad files: exit 2 naming the flag, the file and (where there is one) the line.
+    for text, phrase in (("1,0.5\n0.5\n", "m.csv:2: 1 values where the first row has 2"),
+                         ("1,2\n0,1\n", "m.csv:1: field 2 ('2') is not a fraction in [0, 1]"),
+                         ("1,x\n0,1\n", "m.csv:1: field 2 ('x')"),
+                         ("1,1,1\n1,1,1\n", "2 rows of 3 values; an n x n matrix is needed"),
+                         ("# nothing\n", "no rows")):
+        m.write_text(text)
+        clean_error(run("collectives", "--backend", "loopback", "--ranks", "2", *args), 2, "--alltoallv-matrix",
+                    phrase)
+    clean_error(run("collectives", "--backend", "loopback", "--ranks", "2", *args[:2], "--alltoallv-matrix",
+                    str(tmp_path / "none.csv")), 2, "none.csv: no such file")
+    m.write_text("1,1,1\n1,1,1\n1,1,1\n")
+    clean_error(run("collectives", "--backend", "loopback", "--ranks", "2", *args), 2,
+                "a 3 x 3 matrix for a job of 2 ranks")
+    clean_error(run("collectives", "--backend", "loopback", "--ranks", "3", "--op", "all_reduce",
+                    "--alltoallv-matrix", str(m)), 2, "no alltoallv among the ops")
+    # Under mpirun (MPI_Alltoallv with the matrix's counts; in place staged, the matrix being asymmetric).
+    mpirun = mpi_or_skip(run)
+    m.write_text("1,0.5,0\n0.25,1,1\n0,0.75,0.5\n")
+    p = subprocess.run([mpirun, "-np", "3", cb_bin, "collectives", "--backend", "mpi", *args], capture_output=True,
+                       text=True, timeout=240, env=mpi_env)
+    assert p.returncode == 0, p.stderr
+    rows = json.loads(p.stdout)["results"]
+    assert len(rows) == 6 and all(r["wrong"] == 0 for r in rows)
+
+
 def test_new_ops_and_fp8_under_mpi(run, cb_bin, mpi_env):
     # MPI_Gather, MPI_Scatter, MPI_Alltoallv with nccl-tests' rows; fp8 moved as bytes and reduced by user
     # MPI_Ops (sum, prod, max, min; MPI has no avg).

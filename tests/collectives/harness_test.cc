@@ -123,6 +123,30 @@ TEST(Harness, AllToAllvTrafficMatrix) {
       EXPECT_LT(AllToAllvCount(5, i, j), 5u);
     }
   }
+  // With a matrix (nccl-tests' parameter file): floor(slot x fraction), row =
+  // sender; the slot is the count column.
+  Counts c = CountsFor(OpKind::kAllToAllv, 4 * 10 * 4, DataType::kFloat, 2);  // 2 ranks, slot 20
+  ASSERT_EQ(c.count, 20u);
+  EXPECT_EQ(AllToAllvCount(c, 0, 1, 2), AllToAllvCount(20, 0, 1));  // no matrix: the built-in
+  c.traffic = std::make_shared<const std::vector<double>>(std::vector<double>{1, 0.33, 0, 0.5});
+  EXPECT_EQ(AllToAllvCount(c, 0, 0, 2), 20u);
+  EXPECT_EQ(AllToAllvCount(c, 0, 1, 2), 6u);  // 6.6 rounds down, as nccl-tests' unsigned long conversion
+  EXPECT_EQ(AllToAllvCount(c, 1, 0, 2), 0u);
+  EXPECT_EQ(AllToAllvCount(c, 1, 1, 2), 10u);
+}
+
+// An asymmetric traffic matrix, in and out of place, on loopback: exact.
+TEST(Harness, AllToAllvWithAMatrixIsExact) {
+  BenchOptions o = Small({OpKind::kAllToAllv});
+  o.alltoallv_matrix = std::make_shared<const std::vector<double>>(
+      std::vector<double>{1, 0.5, 0, 0.25, 0.5, 1, 1, 1, 0, 0, 0.75, 1, 1, 0.125, 0.5, 0});
+  BenchReport rep = RunLoopback(4, o);
+  ASSERT_FALSE(rep.results.empty());
+  EXPECT_EQ(rep.total_wrong, 0);
+  o.corrupt_rank = 1;  // row 1 sends to everyone
+  EXPECT_GT(RunLoopback(4, o).total_wrong, 0);
+  BenchOptions wrong_size = o;
+  EXPECT_THROW(RunLoopback(3, wrong_size), UsageError);
 }
 
 // A corrupted contribution is found by every rank that receives it, and the
