@@ -2,7 +2,9 @@
 // with the NCCL backend in one process on every local GPU (-g = device count).
 //
 // Scenario: every op (all_reduce, all_gather, reduce_scatter, broadcast,
-// reduce, alltoall, sendrecv) on float, bfloat16 and int32, out of place and
+// reduce, alltoall, sendrecv, gather, scatter, alltoallv) on float, bfloat16
+// and int32 (and fp8: data movement on any GPU, reductions from compute
+// capability 9.0, refused below), out of place and
 // in place (the nccl-tests layouts), small sizes. The inputs are the exact
 // verifiable data of collectives/op.h, so every element of every result has
 // one right value: the expected count of wrong elements is 0. With one rank's
@@ -119,6 +121,33 @@ TEST_F(NcclBackendTest, EveryOpIsExactOnFloatBfloat16AndInt32InAndOutOfPlace) {
         seen[static_cast<size_t>(r.op)] = true;
       }
       for (OpKind op : AllOps()) EXPECT_TRUE(seen[static_cast<size_t>(op)]) << Name(op) << " never ran";
+    }
+  }
+}
+
+// fp8 (ncclFloat8e4m3, ncclFloat8e5m2): moved exactly on every GPU; reduced
+// exactly where NCCL reduces fp8 (compute capability 9.0 and later), refused
+// below with the reason (a usage error, as for every op a backend cannot do).
+TEST_F(NcclBackendTest, Fp8MovesEverywhereAndReducesFromComputeCapability9) {
+  int major = 0;
+  ASSERT_EQ(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, 0), cudaSuccess);
+  for (DataType t : {DataType::kF8e4m3, DataType::kF8e5m2}) {
+    SCOPED_TRACE(Name(t));
+    BenchOptions o = Small(t);
+    o.ops = {OpKind::kAllGather, OpKind::kBroadcast, OpKind::kAllToAll, OpKind::kSendRecv,
+             OpKind::kGather,    OpKind::kScatter,   OpKind::kAllToAllv};
+    o.root = gpus_ - 1;
+    BenchReport moved = Run(o);
+    EXPECT_FALSE(moved.results.empty());
+    EXPECT_EQ(moved.total_wrong, 0);
+    o.ops = {OpKind::kAllReduce, OpKind::kReduceScatter, OpKind::kReduce};
+    for (RedOp redop : {RedOp::kSum, RedOp::kMax, RedOp::kAvg}) {
+      o.redop = redop;
+      if (major >= 9) {
+        EXPECT_EQ(Run(o).total_wrong, 0) << Name(redop);
+      } else {
+        EXPECT_THROW(Run(o), UsageError) << Name(redop);
+      }
     }
   }
 }
