@@ -181,7 +181,7 @@ class Bisector {
     if (run.empty()) return out;
     // A reference group of cleared nodes beside the round's groups, when
     // enough are left: every group of the round may hold a culprit (two bad
-    // nodes, one in each half), and "the best group of the round" must then
+    // nodes, one in each half), and the round's reference must then
     // still be a healthy one. A lone group without one cannot be judged
     // (unless there is an absolute bound).
     {
@@ -209,8 +209,12 @@ class Bisector {
     r.groups = run;
     r.figures = measure_(run);
     r.figures.resize(run.size(), 0);
-    double best = 0;
-    for (double f : r.figures) best = std::max(best, f);
+    // The round's reference: its upper median group (the best of two; with
+    // the reference group beside them, one lucky group cannot make all the
+    // others look slow).
+    std::vector<double> sorted = r.figures;
+    std::sort(sorted.begin(), sorted.end());
+    const double best = sorted[sorted.size() / 2];
     out.reference = best;
     for (size_t g = 0; g < run.size(); ++g) {
       const double f = r.figures[g];
@@ -230,7 +234,7 @@ class Bisector {
   void Note(const std::string& s) { result_.note += (result_.note.empty() ? "" : "; ") + s; }
 
   std::string Why(double f, double ref) const {
-    return fmt::format("{} against {} for the best group of its round{}", describe_(f), describe_(ref),
+    return fmt::format("{} against {} for the round's median group{}", describe_(f), describe_(ref),
                        absolute_ ? fmt::format(" (bound {})", describe_(*absolute_)) : "");
   }
 

@@ -18,7 +18,7 @@
 //
 // Bisection (for a job that fails as a whole). A "group" is a set of nodes that
 // runs the check on its own, several disjoint groups at once (one round).
-// A group is slow when its figure is below slow_ratio x the best group of its
+// A group is slow when its figure is below slow_ratio x the upper median group of its
 // round (or below the absolute bound, when the check has one). Search(S):
 // halve S into L, R and measure both; recurse into each slow half. When
 // neither half is slow the trouble lies *between* them (cross-boundary

@@ -302,17 +302,18 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
                   NodeName(r, p.a), NodeName(r, p.b), int64_t{p.rank_a}, int64_t{p.rank_b}, p.value, p.time_s,
                   p.samples, p.wrong});
   }
-  Table culprits("validate_culprits", "the culprits the fabric checks named, with their evidence",
-                 {{"check", CT::kString, "", "check name"},
-                  {"method", CT::kString, "", "pairs or bisection"},
-                  {"kind", CT::kString, "", "node, nic, link or pair"},
-                  {"name", CT::kString, "", "node, node/rail, link or A<->B"},
-                  {"node", CT::kInt64, "1", "node index, -1 for a link or pair"},
-                  {"rail", CT::kInt64, "1", "rail of a NIC, else -1"},
-                  {"supporting", CT::kInt64, "1", "slow pairs (groups) that support the verdict"},
-                  {"examined", CT::kInt64, "1", "pairs (groups) examined"},
-                  {"ratio", CT::kFloat64, "1", "its slow figure over the fleet's (median pair, or best group)"},
-                  {"reason", CT::kString, "", "why, in plain words"}});
+  Table culprits(
+      "validate_culprits", "the culprits the fabric checks named, with their evidence",
+      {{"check", CT::kString, "", "check name"},
+       {"method", CT::kString, "", "pairs or bisection"},
+       {"kind", CT::kString, "", "node, nic, link or pair"},
+       {"name", CT::kString, "", "node, node/rail, link or A<->B"},
+       {"node", CT::kInt64, "1", "node index, -1 for a link or pair"},
+       {"rail", CT::kInt64, "1", "rail of a NIC, else -1"},
+       {"supporting", CT::kInt64, "1", "slow pairs (groups) that support the verdict"},
+       {"examined", CT::kInt64, "1", "pairs (groups) examined"},
+       {"ratio", CT::kFloat64, "1", "its slow figure over the fleet's (median pair, or the round's median group)"},
+       {"reason", CT::kString, "", "why, in plain words"}});
   for (const auto& f : r.culprits) {
     culprits.AddRow({CheckName(r, f.check), f.method, f.kind, f.name, int64_t{f.node}, int64_t{f.rail},
                      int64_t{f.supporting}, int64_t{f.examined}, f.ratio, f.reason});
@@ -323,7 +324,7 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
              {"purpose", CT::kString, "", "halves, across, resolve"},
              {"group", CT::kString, "", "the group's nodes, comma-separated"},
              {"value", CT::kFloat64, "B/s", "the group's bus bandwidth (its slowest rank's time)"},
-             {"slow", CT::kInt64, "1", "1 when below slow_ratio x the best group of its round (or the bound)"}});
+             {"slow", CT::kInt64, "1", "1 when below slow_ratio x the round's median group (or the bound)"}});
   for (const auto& b : r.bisections) {
     for (size_t i = 0; i < b.rounds.size(); ++i) {
       const auto& x = b.rounds[i];

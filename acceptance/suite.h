@@ -50,7 +50,7 @@ struct Check {
   int passes = 1;  // pairs: times the schedule runs (a pair's figure: the median of its passes)
   uint64_t seed = 1;
   // pairs and bisection: a pair (group) slower than this x the fleet's median
-  // pair (the best group of its round) is slow.
+  // pair (the median group of its round) is slow.
   double slow_ratio = 0.8;
   // A whole-job collective check: when it fails (or has no absolute bound to
   // fail against), search the node set by bisection for the culprit.

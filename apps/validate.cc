@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <any>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include <mutex>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "acceptance/device_kernels.h"
 #include "acceptance/gpu_adapter.h"
@@ -393,7 +395,12 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   } catch (const Error& e) {
     // Every rank reaches the same decision; rank 0 says it, all exit alike.
     if (root_process) throw;
-    return e.code() == ExitCode::kInterrupted || e.code() == ExitCode::kTimeout ? static_cast<int>(e.code()) : 3;
+    if (e.code() == ExitCode::kInterrupted || e.code() == ExitCode::kTimeout) return static_cast<int>(e.code());
+    // A decision every rank took inside the job (an injection naming a rank
+    // outside it): the launcher ends the job at the first rank that exits, so
+    // wait for rank 0 to say why before this rank's exit lets it do so.
+    std::this_thread::sleep_for(std::chrono::seconds(2));
+    return 3;
   }
   return exit_code;
 }

@@ -380,7 +380,7 @@ Schema SuiteSchema() {
        Int("passes", "pairs: times the schedule runs; a pair's figure is the median of its passes", "1", 1, 1000),
        Float("slow_ratio",
              "pairs and bisect: a pair slower than this x the fleet's median pair (a group slower than this x the "
-             "best group of its round) is slow",
+             "median group of its round) is slow",
              "0.8", 0, 1),
        Bool("bisect",
             "a whole-job collective: when it fails, or has no absolute bound, halve the node set round by round to "

@@ -1,0 +1,108 @@
+"""The pairs fabric check and bisection (issue 19) under `mpirun -np 8 --nodes rank` on one 2-core machine acting
+as eight nodes (label mpi): an injected slow NIC (`--inject slownic:R:F`) or slow link (`slowlink:A:B:F`) is named,
+and only it, by both methods, with its evidence in the JSON, the HDF5 evidence and the HTML heat map; bad
+injection text is a usage error (exit 3) naming the flag.
+
+Timing. Eight ranks share two cores, so a healthy pair's figure varies (observed: each pair's median of 3 passes
+at 0.65-1.0 of the fleet's median pair). The injections take 80% of the throughput (the pair's time x 5: 0.2 of
+the median), the tests judge at slow_ratio 0.4, pairs run the tournament 5 times (a pair's figure is the median
+of its passes) and every figure is the fastest of 15 exchanges: noise cannot pass for the injection nor the
+injection for noise. A clean run naming nobody depends on the machine alone: CB_TIMED_CHECKS=1 runs it."""
+import json
+import os
+import subprocess
+
+import h5py
+import pandas as pd
+import pytest
+
+CB = os.environ["CB_BIN"]
+MPIRUN = os.environ.get("CB_MPIEXEC", "mpirun")
+SUITE = os.path.join(os.environ.get("CB_SOURCE_DIR", "."), "configs", "suites", "fabric-pairs.yaml")
+JUDGE = ["--set", "checks.0.slow_ratio=0.4", "--set", "checks.0.passes=5", "--set", "checks.1.slow_ratio=0.4"]
+
+
+def validate(mpi_env, *args, np=8, timeout=300):
+    return subprocess.run([MPIRUN, "-np", str(np), CB, "validate", "--suite", SUITE, "--nodes", "rank", *JUDGE,
+                           *map(str, args)], capture_output=True, text=True, timeout=timeout, env=mpi_env)
+
+
+def culprits(j, method):
+    return [(c["kind"], c["name"]) for c in j["fabric"]["culprits"] if c["method"] == method]
+
+
+def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
+    h5, html, md = tmp_path / "e.h5", tmp_path / "r.html", tmp_path / "r.md"
+    p = validate(mpi_env, "--inject", "slownic:3:0.8", "--format", "json", "-o", h5, "--report", html,
+                 "--report", md)
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    nodes = j["fabric"]["nodes"]
+    assert len(nodes) == 8
+    bad = nodes[3]
+    # Pairs: every pair with node 3 is slow, so the node (its only rail's NIC) is the culprit, with 7 of 7 pairs.
+    (kind, name), = culprits(j, "pairs")
+    assert kind in ("node", "nic") and name.split("/")[0] == bad, j["fabric"]["culprits"]
+    pc = [c for c in j["fabric"]["culprits"] if c["method"] == "pairs"][0]
+    assert pc["supporting"] == 7 and pc["examined"] == 7 and pc["ratio"] < 0.4
+    # Bisection: the node, in about log2(8) + 1 rounds.
+    assert culprits(j, "bisection") == [("node", bad)]
+    (b,) = j["fabric"]["bisections"]
+    assert 1 <= b["rounds_used"] <= 7
+    # Only that node fails; the headline and the failing nodes name it.
+    assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [bad]
+    assert [f["node"] for f in j["failing_nodes"]] == [bad]
+    # Every pair of the tournament, 5 passes: 28 x 5 measurements.
+    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]) == 28 * 5
+
+    with h5py.File(h5, "r") as f:
+        (run,) = list(f["runs"])
+        g = f["runs"][run]
+        pairs = pd.DataFrame(g["validate_pairs"][()])
+        assert len(pairs) == 28 * 5
+        slow = pairs[(pairs["node_a"] == bad.encode()) | (pairs["node_b"] == bad.encode())]
+        fast = pairs.drop(slow.index)
+        # The evidence shows the injection: node 3's pairs at a fraction of the others.
+        assert slow["value"].median() < 0.4 * fast["value"].median()
+        cul = pd.DataFrame(g["validate_culprits"][()])
+        assert sorted(cul["method"]) == [b"bisection", b"pairs"]
+        assert len(pd.DataFrame(g["validate_bisection"][()])) >= 2
+    page = html.read_text()
+    assert 'class="chart heatmap"' in page and 'id="culprits"' in page and 'id="bisection"' in page
+    assert "bandwidth each way (GB/s)" in page and 'class="marked"' in page
+    assert "## Fabric localisation" in md.read_text()
+
+
+def test_slow_link_is_named_alone_and_fails_no_node(mpi_env):
+    p = validate(mpi_env, "--inject", "slowlink:2:5:0.8", "--format", "json")
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    nodes = j["fabric"]["nodes"]
+    link = f"{nodes[2]}<->{nodes[5]}"
+    # Pairs: slow alone, its two nodes' other 12 pairs healthy; bisection: the link between the halves.
+    assert culprits(j, "pairs") == [("pair", link)], j["fabric"]["culprits"]
+    assert culprits(j, "bisection") == [("link", link)], j["fabric"]["bisections"]
+    (b,) = j["fabric"]["bisections"]
+    assert b["rounds_used"] <= 2 * 3 + 1  # about 2 log2 N for one link
+    # A link fails no node (nobody is drained), but the run is CRITICAL and says why.
+    assert all(n["verdict"] == "PASS" for n in j["nodes"]), j["nodes"]
+    assert j["status"] == "CRITICAL" and j["slurm_drain"] == []
+    assert f"culprit: pair {link}" in j["banner"], j["banner"]
+
+
+@pytest.mark.parametrize("text", ["slowlink:2:5", "slowlink:2:2:0.5", "slowlink:2:x:0.5", "slowlink:2:5:1.5",
+                                  "slownic:3", "slownic:3:0", "slownic:-1:0.5", "slowlink:2:9:0.5",
+                                  "slownic:8:0.5"])
+def test_bad_injection_text_is_a_usage_error(mpi_env, text):
+    p = validate(mpi_env, "--inject", text, timeout=120)
+    assert p.returncode == 3, p.stdout + p.stderr
+    assert f"--inject {text}" in p.stderr, p.stderr
+
+
+@pytest.mark.skipif(os.environ.get("CB_TIMED_CHECKS") != "1",
+                    reason="a clean run naming nobody depends on this machine's noise (CB_TIMED_CHECKS=1 runs it)")
+def test_clean_run_names_nobody(mpi_env):
+    p = validate(mpi_env, "--format", "json")
+    assert p.returncode == 0, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert j["fabric"]["culprits"] == [] and j["status"] == "OK"
