@@ -914,7 +914,9 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-o,--redop", o->redop,
                   "reduction: sum, prod, min, max, avg, or all (each in turn), as nccl-tests' -o")
       ->capture_default_str();
-  cmd->add_option("-r,--root", o->root, "root rank of broadcast and reduce")->capture_default_str();
+  cmd->add_option("-r,--root", o->root,
+                  "root rank of broadcast, reduce, gather and scatter (-1: each rank in turn, as nccl-tests)")
+      ->capture_default_str();
   cmd->add_option("-g,--ngpus", o->gpus, "GPUs driven by each process (nccl)")->check(CLI::PositiveNumber);
   cmd->add_option("-a,--average", o->average, "time across ranks: 0 rank 0, 1 average, 2 min, 3 max")
       ->capture_default_str();

@@ -163,18 +163,17 @@ Timing Combine(Communicator& comm, const BenchOptions& o, const RankStats& mine,
   return t;
 }
 
-RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType t, RedOp redop, size_t size,
+RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType t, RedOp redop, int root, size_t size,
                   bool in_place, void* send_buf, void* recv_buf, std::vector<char>& host, double* slow_sleep_s) {
   const int rank = comm.rank(), n = comm.size();
   const int job_rank = comm.ranks()[static_cast<size_t>(rank)].rank;  // injections name job ranks
   Counts c = CountsFor(op, size, t, n);
   if (op == OpKind::kAllToAllv) c.traffic = o.alltoallv_matrix;
   const size_t es = SizeOf(t);
-  const int root = HasRoot(op) ? o.root : -1;
   Layout l = Place(op, in_place, send_buf, recv_buf, c, t, rank);
   auto fill = [&] {
     host.assign(std::max<size_t>(c.send_count * es, 1), 0);
-    FillSend(op, redop, t, rank, n, o.root, host.data(), c, job_rank == o.corrupt_rank);
+    FillSend(op, redop, t, rank, n, root, host.data(), c, job_rank == o.corrupt_rank);
     if (c.send_count) comm.Upload(l.send, host.data(), c.send_count * es);
   };
   fill();
@@ -253,7 +252,7 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType
     comm.Wait();
     std::vector<char> out(std::max<size_t>(c.recv_count * es, 1));
     if (c.recv_count) comm.Download(out.data(), l.recv, c.recv_count * es);
-    s.wrong += CountWrong(op, redop, t, rank, n, o.root, out.data(), c);
+    s.wrong += CountWrong(op, redop, t, rank, n, root, out.data(), c);
   }
   return s;
 }
@@ -382,10 +381,26 @@ bool SplitOperand(const std::string& split, const char* kind, long long* value) 
 }
 
 // Every (type, reduction) pair, types outermost (nccl-tests' loop order).
-std::vector<std::pair<DataType, RedOp>> Pairs(const std::vector<DataType>& types, const std::vector<RedOp>& redops) {
-  std::vector<std::pair<DataType, RedOp>> out;
+// What one op runs, in nccl-tests' order: each type, then each reduction,
+// then each root (-r -1: every rank in turn, as nccl-tests' broadcast, reduce,
+// gather and scatter tests do; -1 for ops without a root).
+struct Variant {
+  DataType dtype;
+  RedOp redop;
+  int root;
+};
+std::vector<Variant> Variants(OpKind op, const std::vector<DataType>& types, const std::vector<RedOp>& redops, int root,
+                              int nranks) {
+  std::vector<int> roots = {HasRoot(op) ? root : -1};
+  if (HasRoot(op) && root < 0) {
+    roots.clear();
+    for (int r = 0; r < nranks; ++r) roots.push_back(r);
+  }
+  std::vector<Variant> out;
   for (DataType t : types) {
-    for (RedOp r : redops) out.push_back({t, r});
+    for (RedOp r : redops) {
+      for (int x : roots) out.push_back({t, r, x});
+    }
   }
   return out;
 }
@@ -498,8 +513,9 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   if (o->iters < 1) throw UsageError("-n must be at least 1");
   if (o->warmup < 0 || o->checks < 0) throw UsageError("-w and -c must not be negative");
   if (o->average < 0 || o->average > 3) throw UsageError(fmt::format("-a {}: must be 0..3", o->average));
-  if (o->root < 0 || o->root >= comm.size()) {
-    throw UsageError(fmt::format("--root {}: the job has ranks 0..{}", o->root, comm.size() - 1));
+  // -1: every root in turn (nccl-tests).
+  if (o->root < -1 || o->root >= comm.size()) {
+    throw UsageError(fmt::format("--root {}: the job has ranks 0..{} (-1: each in turn)", o->root, comm.size() - 1));
   }
   for (int r : {o->corrupt_rank, o->slow_rank, o->hang_rank}) {
     if (r >= comm.size())
@@ -607,6 +623,11 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     const int smallest = static_cast<int>(-world.AllReduceMax(-static_cast<double>(group->size())));
     bool rooted = false;
     for (OpKind op : o.ops) rooted |= HasRoot(op);
+    if (rooted && o.root < 0) {
+      // Groups of different sizes would visit different numbers of roots
+      // while the job agrees on every size.
+      throw UsageError(fmt::format("--root -1 (each root in turn) with --split {}: give one root", o.split));
+    }
     if (rooted && o.root >= smallest) {
       throw UsageError(
           fmt::format("--root {}: with --split {} the smallest group has {} rank(s)", o.root, o.split, smallest));
@@ -628,7 +649,7 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     // As nccl-tests: each type (-d all), then each reduction (-o all); what
     // the backend cannot do was left out by ValidateOptions (the same
     // decision on every rank).
-    for (const auto& [dtype, redop] : Pairs(dtypes, op_redops)) {
+    for (const auto& [dtype, redop, op_root] : Variants(op, dtypes, op_redops, o.root, comm.size())) {
       std::string why;
       if ((dtypes.size() > 1 || op_redops.size() > 1) && !comm.Supports(op, dtype, redop, &why)) continue;
       for (int cycle = 0; (o.cycles == 0 || cycle < o.cycles) && !report.interrupted; ++cycle) {
@@ -659,12 +680,12 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
           r.redop = redop;
           r.checked = o.checks > 0;
           r.cycle = cycle;
-          r.root = HasRoot(op) ? o.root : -1;
+          r.root = op_root;
           for (bool in_place : {false, true}) {
             if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
             Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
             const double measure_start = Now();
-            RankStats st = Measure(comm, o, op, dtype, redop, size, in_place, send, recv, host, &slow_sleep);
+            RankStats st = Measure(comm, o, op, dtype, redop, op_root, size, in_place, send, recv, host, &slow_sleep);
             const double measure_end = Now();
             std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
             std::vector<PerRankRow> discard;

@@ -320,6 +320,33 @@ def test_alltoallv_traffic_matrix_file(run, tmp_path, cb_bin, mpi_env):
     assert len(rows) == 6 and all(r["wrong"] == 0 for r in rows)
 
 
+def test_r_minus_one_runs_every_root_in_turn(run, cb_bin, mpi_env):
+    # nccl-tests' broadcast, reduce, gather and scatter tests run every root in turn with -r -1 (per type, the
+    # size sweep once per root); old behaviour: "--root -1: the job has ranks 0..2".
+    p = run("collectives", "--backend", "loopback", "--ranks", "3", "--op", "broadcast,gather,scatter,reduce,alltoall",
+            "-r", "-1", "-b", "1K", "-e", "2K", "-f", "2", "-n", "1")
+    assert p.returncode == 0, p.stderr
+    rows = data_rows(p.stdout)
+    roots = [int(r[4]) for r in rows]
+    assert roots == [0, 0, 1, 1, 2, 2] * 4 + [-1, -1]
+    assert all(r[8] == "0" and r[12] == "0" for r in rows)
+    # A corrupting rank is wrong in the rows where it is the root (broadcast: only the root's data travel).
+    p = run("collectives", "--backend", "loopback", "--ranks", "3", "--op", "broadcast", "-r", "-1", "-b", "1K",
+            "-e", "1K", "-n", "1", "--inject", "corrupt:1")
+    assert p.returncode == 1
+    assert [(int(r[4]), r[8] != "0") for r in data_rows(p.stdout)] == [(0, False), (1, True), (2, False)]
+    clean_error(run("collectives", "--backend", "loopback", "--ranks", "3", "-r", "-2"), 2, "--root -2")
+    clean_error(run("collectives", "--backend", "loopback", "--ranks", "4", "--op", "gather", "-r", "-1",
+                    "--split", "MOD:2"), 2, "--root -1 (each root in turn) with --split MOD:2")
+    mpirun = mpi_or_skip(run)
+    p = subprocess.run([mpirun, "-np", "3", cb_bin, "collectives", "--backend", "mpi", "--op", "gather,scatter",
+                        "-r", "-1", "-b", "1K", "-e", "1K", "-n", "1", "-d", "f8e4m3"], capture_output=True,
+                       text=True, timeout=240, env=mpi_env)
+    assert p.returncode == 0, p.stderr
+    assert [(r[2], int(r[4]), r[8], r[12]) for r in data_rows(p.stdout)] == [
+        ("f8e4m3", root, "0", "0") for root in (0, 1, 2)] * 2
+
+
 def test_new_ops_and_fp8_under_mpi(run, cb_bin, mpi_env):
     # MPI_Gather, MPI_Scatter, MPI_Alltoallv with nccl-tests' rows; fp8 moved as bytes and reduced by user
     # MPI_Ops (sum, prod, max, min; MPI has no avg).
