@@ -128,6 +128,21 @@ TEST(Collectives, CrossDomainBandwidthIsTheNicShare) {
   EXPECT_NEAR(t, 2.0 * 1023 / 1024 * 8 / 40e9 + 2 * 10 * 5e-6, 1e-9);
 }
 
+// gather and scatter: the root moves (n-1)/n·S over direct one-hop sends, as
+// every rank of an all-to-all does; alltoallv is counted as an all-to-all of
+// its nominal size (nccl-tests' accounting). Inside a domain of 8:
+// 7/8·S/B_up + alpha_up; across 16 domains of one: 15/16·S/B_nic + alpha_out.
+TEST(Collectives, GatherScatterAndAllToAllvAreAllToAllShaped) {
+  FabricTiers f{
+      .up_bandwidth = 400e9, .up_latency = 2e-6, .nic_bandwidth = 40e9, .out_latency = 5e-6, .domain_gpus = 8};
+  const double S = 1e9;
+  for (Collective op : {Collective::kGather, Collective::kScatter, Collective::kAllToAllv}) {
+    EXPECT_NEAR(CollectiveTime(op, S, {8, 8}, f), 7.0 / 8 * S / 400e9 + 2e-6, 1e-12) << CollectiveOpName(op);
+    EXPECT_NEAR(CollectiveTime(op, S, {16, 1}, f), 15.0 / 16 * S / 40e9 + 5e-6, 1e-12) << CollectiveOpName(op);
+    EXPECT_DOUBLE_EQ(CollectiveTime(op, S, {16, 4}, f), CollectiveTime(Collective::kAllToAll, S, {16, 4}, f));
+  }
+}
+
 // --------------------------------------------------------------- workload
 
 // GPT-shaped model (f = 4h, MHA, GeLU): 3 x forward FLOPs equals the published
