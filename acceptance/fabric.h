@@ -53,6 +53,15 @@ std::vector<Matching> RoundRobinSchedule(int n);
 // Pairs met in an earlier sampled round are avoided while others are free.
 std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::vector<int>& switch_of = {});
 
+// A fabric's shape as the pairs check uses it: the switch each node hangs
+// off (empty: unknown) and the links (names) the traffic of a pair of nodes
+// on a rail crosses (null: unknown); `note` says what is missing and why.
+struct FabricTopology {
+  std::vector<int> switch_of;
+  std::function<std::vector<std::string>(int a, int b, int rail)> route;
+  std::string note;
+};
+
 // ---------------------------------------------------------------- injections
 
 // `--inject slowlink:A:B:F` (the pair of ranks A, B) and `slownic:R:F` (every

@@ -856,8 +856,13 @@ void Runner::RunPairsCheck(int index) {
                                         "a node)",
                                         nodes));
   }
+  // The suite cluster's topology, when the caller gives one: sampled rounds
+  // pair across switches first, and localisation gets the routes.
+  FabricTopology topo;
+  if (o_.topology) topo = o_.topology(nodes, rails_);
+  if (comm_.rank() == 0 && o_.progress && !topo.note.empty()) o_.progress(fmt::format("{}: {}", c.name, topo.note));
   const std::vector<Matching> one =
-      c.pair_rounds > 0 ? SampledMatchings(nodes, c.pair_rounds, c.seed) : RoundRobinSchedule(nodes);
+      c.pair_rounds > 0 ? SampledMatchings(nodes, c.pair_rounds, c.seed, topo.switch_of) : RoundRobinSchedule(nodes);
   // `passes` runs the schedule again: a pair's figure is the median of its
   // passes (localize.h), so one disturbed round does not make it slow.
   std::vector<Matching> schedule;
@@ -952,6 +957,7 @@ void Runner::RunPairsCheck(int index) {
   in.nodes = fabric_nodes_;
   in.rails = rails_;
   in.slow_ratio = c.slow_ratio;
+  in.route = topo.route;
   std::vector<double> values;
   for (const auto& p : measured) {
     if (p.value <= 0) continue;

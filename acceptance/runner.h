@@ -76,6 +76,13 @@ struct RunOptions {
   // check's exchanges and bisection's groups they touch really take longer
   // (a proportional sleep inside the timed region).
   FabricInjections fabric_injections;
+  // The suite cluster's topology for the pairs check, from the caller
+  // (acceptance knows no topology): given the job's fabric nodes (in the order
+  // of their first ranks) and rails, each node's switch (sampled rounds pair
+  // across switches first) and the links a pair's traffic crosses
+  // (localisation can then name a link). Called on every rank alike. Null:
+  // no topology.
+  std::function<FabricTopology(int nodes, int rails)> topology;
   // Host facts of this rank: CPU model, versions (collected by the caller).
   std::string cpu_model;
   std::map<std::string, std::string> versions;

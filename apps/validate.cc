@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <any>
 #include <chrono>
 #include <cstdio>
@@ -36,6 +37,7 @@
 #include "core/version.h"
 #include "kernels/host_gemm.h"
 #include "simulator/network/expected_collective.h"
+#include "simulator/topology/fat_tree.h"
 #include "store/hdf5_store.h"
 
 namespace fs = std::filesystem;
@@ -303,6 +305,67 @@ std::function<acc::ModelFigure(const acc::Check&, const std::vector<coll::RankIn
   };
 }
 
+// The suite cluster's fat tree for the pairs check (acceptance/fabric.h
+// FabricTopology), built by the simulator's topology code: fabric node i is
+// the cluster's node i and its rail r the node's NIC r; a node's switch is the
+// leaf of its rail-0 NIC, a pair's route the physical links of both
+// directions, named as `clusterbench topology` names them. Null when no pairs
+// check or no cluster; a note instead of a topology when the cluster has no
+// scale_out.tiers or fewer nodes or NICs than the job.
+std::function<acc::FabricTopology(int, int)> PairsTopology(const acc::Suite& suite) {
+  const bool wanted =
+      std::any_of(suite.checks.begin(), suite.checks.end(), [](const acc::Check& c) { return c.is_pairs(); });
+  if (!wanted || !suite.cluster) return nullptr;
+  const ConfigNode cluster = *suite.cluster;
+  return [cluster](int nodes, int rails) {
+    acc::FabricTopology t;
+    sim::FabricSpec spec;
+    try {
+      spec = sim::FabricFromConfig(cluster);
+    } catch (const Error& e) {
+      t.note = fmt::format("no topology: {}", e.what());
+      return t;
+    }
+    const int64_t cluster_nodes = spec.gpus / std::max<int64_t>(1, spec.gpus_per_node);
+    if (nodes > cluster_nodes || rails > spec.nics_per_node) {
+      t.note = fmt::format(
+          "no topology: the job has {} node(s) of {} rail(s), the cluster '{}' {} node(s) of {} NIC(s); pairs are "
+          "scheduled and judged without switches and links",
+          nodes, rails, spec.name, cluster_nodes, spec.nics_per_node);
+      return t;
+    }
+    auto tree = std::make_shared<sim::FatTree>(sim::FatTree::Build(spec));
+    const int64_t nics = spec.nics_per_node;
+    std::set<int> leaves;
+    for (int i = 0; i < nodes; ++i) {
+      const int64_t nic = i * nics;
+      t.switch_of.push_back(static_cast<int>(tree->PlaneOfNic(nic) * 1000000 + tree->LeafOfNic(nic)));
+      leaves.insert(t.switch_of.back());
+    }
+    auto names = std::make_shared<std::map<int, std::string>>();
+    t.route = [tree, nics, names](int a, int b, int rail) {
+      std::vector<std::string> out;
+      try {
+        std::vector<int> links = tree->Route(a * nics + rail, b * nics + rail);
+        for (int l : tree->Route(b * nics + rail, a * nics + rail)) links.push_back(l);
+        std::set<int> physical;
+        for (int l : links) physical.insert(l / 2);
+        for (int p : physical) {
+          auto [it, fresh] = names->emplace(p, "");
+          if (fresh) it->second = tree->DescribeLink(sim::FatTree::UpLinkOf(p));
+          out.push_back(it->second);
+        }
+      } catch (const Error&) {
+        out.clear();  // no path between them (different planes): nothing to blame on a link
+      }
+      return out;
+    };
+    t.note =
+        fmt::format("topology of cluster '{}': {} node(s) under {} leaf switch(es)", spec.name, nodes, leaves.size());
+    return t;
+  };
+}
+
 int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   acc::RunOptions ro;
   ParseInjections(o.injects, &ro);
@@ -314,6 +377,7 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   ConfigLoader loader;
   acc::Suite suite = acc::LoadSuite(loader, o.suite, ParseOverrides(o.sets));
   ro.expect_model = ModelExpectations(suite, o.calibration);
+  ro.topology = PairsTopology(suite);
 
   // GPU kernels: an adapter registered under acceptance:device_kernels.
   auto& f = ctx.backends.factories;

@@ -106,3 +106,18 @@ def test_clean_run_names_nobody(mpi_env):
     assert p.returncode == 0, p.stdout + p.stderr
     j = json.loads(p.stdout)
     assert j["fabric"]["culprits"] == [] and j["status"] == "OK"
+
+
+def test_sampled_rounds_over_the_suite_clusters_topology(mpi_env):
+    # rounds: K samples K perfect matchings; with the suite's cluster the pairs check takes its fat tree (switches
+    # for the schedule, routes for localisation). Eight job nodes are the cluster's first eight: one leaf.
+    p = validate(mpi_env, "--set", "cluster=dgx-h100-ndr", "--set", "checks.0.rounds=5", "--inject", "slownic:6:0.8",
+                 "--format", "json")
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "topology of cluster 'DGX H100 NDR 16k': 8 node(s) under 1 leaf switch(es)" in p.stderr
+    j = json.loads(p.stdout)
+    bad = j["fabric"]["nodes"][6]
+    (kind, name), = culprits(j, "pairs")
+    assert name.split("/")[0] == bad, j["fabric"]["culprits"]
+    # 5 sampled rounds x 5 passes, 4 pairs each.
+    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]) == 5 * 5 * 4
