@@ -843,6 +843,7 @@ void Runner::AddCulpritUnit(int index, const FabricCulprit& f, double value, dou
                          evidence, Percent(f.ratio));
   v.plain = fmt::format("{}: the {} {} is slow: {} ({})", c.name, f.kind, f.name, f.reason, evidence);
   v.failure = f.kind == "node" ? Failure::kSlow : Failure::kNic;
+  u.culprit = true;
   rep_.culprits.push_back(f);
   rep_.units.push_back(std::move(u));
 }
@@ -1444,7 +1445,9 @@ void RollUp(ValidationReport* rep) {
     if (c.is_health()) continue;  // verdicts only, no figure
     std::vector<double> bests;
     for (const auto& u : rep->units) {
-      if (u.check == static_cast<int>(ci) && u.verdict.verdict != Verdict::kSkipped) bests.push_back(u.verdict.value);
+      // A culprit a fabric check named is a verdict, not a unit's figure.
+      if (u.check == static_cast<int>(ci) && u.verdict.verdict != Verdict::kSkipped && !u.culprit)
+        bests.push_back(u.verdict.value);
     }
     if (bests.empty()) continue;
     double sum = 0;
@@ -1491,6 +1494,14 @@ void RollUp(ValidationReport* rep) {
                               units, c.judge.spec.value_or(0) * static_cast<double>(bests.size()),
                               fmt::format("sum over all {} unit(s), failing nodes included", bests.size()),
                               "all nodes"});
+    } else if (c.is_pairs()) {
+      rep->summary.push_back({"communication performance",
+                              fmt::format("node pairs: the slowest node's median pair bandwidth each way ({})", c.name),
+                              *std::min_element(bests.begin(), bests.end()), units, 0,
+                              fmt::format("{} each way per exchange; {} node(s) not named a culprit, median {}",
+                                          FormatBytes(static_cast<double>(c.bytes)), bests.size(),
+                                          FormatQuantity(Median(bests), Dimension::kBandwidth)),
+                              ""});
     } else {
       std::set<std::string> hosts;
       for (const auto& r : rep->ranks) hosts.insert(r.host);

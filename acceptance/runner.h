@@ -118,6 +118,7 @@ struct UnitResult {
   std::vector<Round> rounds;
   UnitData data;
   UnitVerdict verdict;
+  bool culprit = false;  // a culprit a fabric check named (FabricCulprit), not a measured unit
 };
 
 struct RankResult {
