@@ -87,32 +87,31 @@ void Fp8Reduce(void* in, void* inout, int* len, MPI_Datatype*) {
   for (int i = 0; i < *len; ++i) b[i] = table[static_cast<size_t>(a[i]) * 256 + b[i]];
 }
 
-// The user functions by [type][reduction]: f8e4m3, f8e5m2 x sum, prod, min, max.
-constexpr int kFp8Reductions = 4;
-MPI_User_function* Fp8Function(DataType t, RedOp r) {
-  static MPI_User_function* const table[2][kFp8Reductions] = {
-      {Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kSum>, Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kProd>,
-       Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kMin>, Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kMax>},
-      {Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kSum>, Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kProd>,
-       Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kMin>, Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kMax>}};
-  int op = -1;
+// The user functions by index (Fp8OpIndex): f8e4m3, f8e5m2 x sum, prod, min, max.
+constexpr int kFp8Ops = 8;
+MPI_User_function* const kFp8Functions[kFp8Ops] = {
+    Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kSum>, Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kProd>,
+    Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kMin>, Fp8Reduce<EncodeE4m3, DecodeE4m3, RedOp::kMax>,
+    Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kSum>, Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kProd>,
+    Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kMin>, Fp8Reduce<EncodeE5m2, DecodeE5m2, RedOp::kMax>};
+
+// The index of an fp8 type's reduction in kFp8Functions; -1 for avg (MPI has
+// none, and neither is offered in software).
+int Fp8OpIndex(DataType t, RedOp r) {
+  const int base = t == DataType::kF8e4m3 ? 0 : 4;
   switch (r) {
     case RedOp::kSum:
-      op = 0;
-      break;
+      return base;
     case RedOp::kProd:
-      op = 1;
-      break;
+      return base + 1;
     case RedOp::kMin:
-      op = 2;
-      break;
+      return base + 2;
     case RedOp::kMax:
-      op = 3;
-      break;
+      return base + 3;
     case RedOp::kAvg:
-      return nullptr;
+      return -1;
   }
-  return table[t == DataType::kF8e4m3 ? 0 : 1][op];
+  return -1;
 }
 
 // MPI reduction of r, or MPI_OP_NULL where MPI has none.
@@ -295,15 +294,12 @@ bool MpiCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string* 
 
 MPI_Op MpiCommunicator::ReductionOp(DataType t, RedOp r) {
   if (!IsFp8(t)) return ToMpi(r);
-  MPI_User_function* f = Fp8Function(t, r);
-  if (f == nullptr) return MPI_OP_NULL;
-  const size_t slot = (t == DataType::kF8e4m3 ? 0 : kFp8Reductions) + static_cast<size_t>(r == RedOp::kSum    ? 0
-                                                                                          : r == RedOp::kProd ? 1
-                                                                                          : r == RedOp::kMin  ? 2
-                                                                                                              : 3);
-  if (fp8_ops_.empty()) fp8_ops_.assign(2 * kFp8Reductions, MPI_OP_NULL);
-  if (fp8_ops_[slot] == MPI_OP_NULL) Check(MPI_Op_create(f, /*commute=*/1, &fp8_ops_[slot]), "MPI_Op_create");
-  return fp8_ops_[slot];
+  const int i = Fp8OpIndex(t, r);
+  if (i < 0) return MPI_OP_NULL;
+  if (fp8_ops_.empty()) fp8_ops_.assign(kFp8Ops, MPI_OP_NULL);
+  MPI_Op& op = fp8_ops_[static_cast<size_t>(i)];
+  if (op == MPI_OP_NULL) Check(MPI_Op_create(kFp8Functions[i], /*commute=*/1, &op), "MPI_Op_create");
+  return op;
 }
 
 void* MpiCommunicator::Alloc(size_t bytes) {
