@@ -163,7 +163,7 @@ coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes
   b.warmup = o.warmup;
   b.checks = o.checks;
   if (o.dtype == "all") {
-    // nccl-tests' order (test_types in src/common.cu), fp8 last as there.
+    // nccl-tests' order (test_types in src/common.cu), then fp8 (collectives/datatype.h).
     b.dtypes = coll::AllDataTypes();
     b.dtype = b.dtypes.front();
   } else {

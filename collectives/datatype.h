@@ -52,8 +52,9 @@ RedOp ParseRedOp(const std::string& s);        // throws UsageError
 // nccl-tests src/common.cu: sum, prod, max, min, avg; its premultiplied
 // "mulsum" has no counterpart here).
 std::vector<RedOp> AllRedOps();
-// Every type, in nccl-tests' order for `-d all` (test_types in src/common.cu:
-// int8 ... uint64, half, float, double, bfloat16, f8e4m3, f8e5m2).
+// Every type, for `-d all`: nccl-tests' order (test_types in src/common.cu:
+// int8 ... uint64, half, float, double, bfloat16), then f8e4m3, f8e5m2 (in
+// NCCL's numbering, ncclFloat8e4m3 = 10, ncclFloat8e5m2 = 11).
 std::vector<DataType> AllDataTypes();
 bool IsFloating(DataType t);
 bool IsFp8(DataType t);  // f8e4m3, f8e5m2
