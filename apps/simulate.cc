@@ -108,6 +108,7 @@ struct EvidenceRun {
   std::string run_id, suite;
   std::vector<std::string> nodes;
   std::vector<sim::MeasuredUnit> units;
+  std::vector<sim::MeasuredFabricCulprit> fabric;  // validate_culprits, when the suite had fabric checks
 };
 
 std::string KindList(const std::set<std::string>& kinds) {
@@ -176,15 +177,25 @@ EvidenceRun ReadEvidence(const std::string& path) {
     u.reason = text(verdicts, row, "reason");
     e.units.push_back(std::move(u));
   }
+  const auto names = reader.TableNames(run->id);
+  if (std::find(names.begin(), names.end(), "validate_culprits") != names.end()) {
+    const Table t = reader.ReadTable(run->id, "validate_culprits");
+    for (const auto& row : t.rows()) {
+      sim::MeasuredFabricCulprit f;
+      f.check = text(t, row, "check");
+      f.method = text(t, row, "method");
+      f.kind = text(t, row, "kind");
+      f.name = text(t, row, "name");
+      f.node = static_cast<int64_t>(number(t, row, "node"));
+      f.rail = static_cast<int64_t>(number(t, row, "rail"));
+      f.ratio = number(t, row, "ratio");
+      e.fabric.push_back(std::move(f));
+    }
+  }
   const std::string yaml = run->config_yaml;
   const auto at = yaml.find("name: ");
   if (at != std::string::npos) e.suite = yaml.substr(at + 6, yaml.find('\n', at) - at - 6);
   return e;
-}
-
-std::string GpuRange(const std::vector<int64_t>& gpus) {
-  if (gpus.size() == 1) return fmt::format("GPU {}", gpus.front());
-  return fmt::format("GPUs {}..{}", gpus.front(), gpus.back());
 }
 
 std::string Days(double d) { return fmt::format("{:+.2f} days", d); }
@@ -193,7 +204,7 @@ std::string Days(double d) { return fmt::format("{:+.2f} days", d); }
 // measured, each culprit's cost and what replacing them saves.
 int RunEvidence(const SimulateOptions& o, const sim::Scenario& s, const sim::SimOptions& so) {
   const EvidenceRun e = ReadEvidence(o.evidence);
-  const sim::FleetEvidence fleet = sim::PlaceEvidence(e.units, e.nodes, s);
+  const sim::FleetEvidence fleet = sim::PlaceEvidence(e.units, e.nodes, s, e.fabric, so.flow_network);
   const sim::FleetPrice p = sim::PriceFleet(s, so, fleet);
   const int64_t g = s.cluster.gpus_per_node;
   const double tokens = s.train.tokens;
@@ -207,6 +218,14 @@ int RunEvidence(const SimulateOptions& o, const sim::Scenario& s, const sim::Sim
                           {"evidence_node", c.evidence_node},
                           {"scenario_node", c.evidence_node},
                           {"gpus", c.gpus},
+                          {"links",
+                           [&c] {
+                             nlohmann::json l = nlohmann::json::array();
+                             for (const auto& f : c.links)
+                               l.push_back({{"link", f.physical}, {"fraction", f.fraction}});
+                             return l;
+                           }()},
+                          {"where", c.where},
                           {"slowdown", c.slowdown},
                           {"step_time_s", k.step_s},
                           {"cost_s", k.cost_s},
@@ -262,8 +281,7 @@ int RunEvidence(const SimulateOptions& o, const sim::Scenario& s, const sim::Sim
       std::string why;
       for (const auto& w : c.why) why += (why.empty() ? "" : "; ") + w;
       std::cout << fmt::format("    {}: {}\n", c.name, why);
-      std::cout << fmt::format("      -> scenario node {} ({}) {:.0f}% slower: costs {} per step ({:+.2f}%){}\n",
-                               c.evidence_node, GpuRange(c.gpus), 100 * c.slowdown,
+      std::cout << fmt::format("      -> {}: costs {} per step ({:+.2f}%){}\n", c.where,
                                FormatQuantity(k.cost_s, Dimension::kTime), 100 * k.cost_s / p.healthy.step_s,
                                tokens > 0 ? fmt::format(", {} of training", Days(k.days)) : "");
     }
@@ -710,7 +728,9 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   }
   if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
   if (!o.evidence.empty()) {
-    if (!so.stragglers.empty()) throw UsageError("--evidence places its own stragglers: give it or --straggler");
+    if (!so.stragglers.empty() || !so.link_faults.empty()) {
+      throw UsageError("--evidence places its own stragglers and link faults: give it or --straggler/--degrade-link");
+    }
     if (!o.out.output.empty() || !o.timeline.empty()) {
       throw UsageError("--evidence prints the fleet's cost; -o and --timeline are not written with it");
     }

@@ -5,10 +5,13 @@
 #include <algorithm>
 #include <cctype>
 #include <map>
+#include <set>
+#include <tuple>
 
 #include "core/error.h"
 #include "core/stats.h"
 #include "core/units.h"
+#include "simulator/topology/fat_tree.h"
 
 namespace cb::sim {
 namespace {
@@ -39,8 +42,94 @@ Straggler StragglerOfRank(const Parallelism& p, int64_t rank, double slowdown) {
   return {inner % p.dp, inner / p.dp, slowdown};
 }
 
+namespace {
+
+std::string GpuRange(const std::vector<int64_t>& gpus) {
+  if (gpus.size() == 1) return fmt::format("GPU {}", gpus.front());
+  return fmt::format("GPUs {}..{}", gpus.front(), gpus.back());
+}
+
+// The physical link a NIC sends on: the first hop of any route out of it.
+int64_t UpLinkOfNic(const FatTree& tree, int64_t nic) {
+  for (int64_t other = 0; other < tree.endpoints(); ++other) {
+    if (other == nic || tree.PlaneOfNic(other) != tree.PlaneOfNic(nic)) continue;
+    return tree.Route(nic, other).front() / 2;
+  }
+  return -1;
+}
+
+void PlaceFabricCulprits(const std::vector<MeasuredFabricCulprit>& fabric, const std::vector<std::string>& nodes,
+                         const Scenario& s, bool flow, FleetEvidence* out) {
+  if (fabric.empty()) return;
+  if (!flow || !s.fabric) {
+    for (const auto& f : fabric) {
+      out->notes.push_back(fmt::format("{} ({} of {}): {} at {:.2f} of the fleet: not placed: {}", f.name, f.method,
+                                       f.check, f.kind, f.ratio,
+                                       !s.fabric ? "the scenario's cluster has no scale_out.tiers (no fabric graph)"
+                                                 : "give --network flow to put it on the fabric graph"));
+    }
+    return;
+  }
+  const FatTree tree = FatTree::Build(*s.fabric);
+  const int64_t g = s.cluster.gpus_per_node, nics = s.cluster.nics_per_node;
+  std::map<std::tuple<std::string, int64_t, int64_t>, size_t> seen;  // (kind, node, rail): pairs and bisection agree
+  for (const auto& f : fabric) {
+    if (f.kind != "nic" && f.kind != "node") {
+      out->notes.push_back(
+          fmt::format("{} ({} of {}): a {} between two nodes is a path of several switch links, not "
+                      "one: not placed",
+                      f.name, f.method, f.check, f.kind));
+      continue;
+    }
+    if (!(f.ratio > 0 && f.ratio < 1) || f.node < 0 || f.node >= static_cast<int64_t>(nodes.size())) {
+      out->notes.push_back(fmt::format("{} ({} of {}): ratio {:.2f}, node {}: nothing to place", f.name, f.method,
+                                       f.check, f.ratio, f.node));
+      continue;
+    }
+    const int64_t fabric_nodes = tree.endpoints() / std::max<int64_t>(1, nics);
+    if (f.node >= fabric_nodes) {
+      throw ConfigError(fmt::format("evidence: {} is node {} of the evidence, beyond the scenario's fabric of {} nodes",
+                                    f.name, f.node, fabric_nodes));
+    }
+    const auto key = std::make_tuple(f.kind, f.node, f.kind == "nic" ? f.rail : -1);
+    if (auto it = seen.find(key); it != seen.end()) {
+      // Named again (by the other method): one culprit, at the slower figure.
+      Culprit& c = out->culprits[it->second];
+      c.name += ", " + f.method;
+      c.why.push_back(fmt::format("{} at {:.2f} of the fleet's", f.check, f.ratio));
+      for (auto& l : c.links) l.fraction = std::min(l.fraction, f.ratio);
+      continue;
+    }
+    seen[key] = out->culprits.size();
+    Culprit c;
+    c.name = fmt::format("{} {} ({}", f.kind == "nic" ? "NIC" : "node", f.name, f.method);
+    c.why.push_back(fmt::format("{} at {:.2f} of the fleet's", f.check, f.ratio));
+    c.evidence_node = f.node;
+    std::string links;
+    for (int64_t rail = 0; rail < std::min(g, nics); ++rail) {
+      if (f.kind == "nic" && rail != f.rail % std::max<int64_t>(1, nics)) continue;
+      const int64_t link = UpLinkOfNic(tree, tree.NicOfGpu(f.node * g + rail));
+      if (link < 0) continue;
+      c.links.push_back({link, f.ratio});
+      links += (links.empty() ? "" : ", ") + std::to_string(link);
+    }
+    c.where = fmt::format("scenario node {}'s {} (link{} {})", f.node,
+                          f.kind == "nic" ? fmt::format("rail-{} NIC", f.rail) : std::string("NICs"),
+                          c.links.size() == 1 ? "" : "s", links);
+    out->culprits.push_back(std::move(c));
+  }
+  for (auto& c : out->culprits) {
+    if (c.links.empty()) continue;
+    c.name += ")";
+    c.where += fmt::format(" at {:.0f}% of {} bandwidth", 100 * c.links.front().fraction,
+                           c.links.size() == 1 ? "its" : "their");
+  }
+}
+
+}  // namespace
+
 FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::vector<std::string>& nodes,
-                            const Scenario& s) {
+                            const Scenario& s, const std::vector<MeasuredFabricCulprit>& fabric, bool flow) {
   FleetEvidence out;
   out.nodes = static_cast<int64_t>(nodes.size());
   const int64_t g = s.cluster.gpus_per_node;
@@ -57,6 +146,11 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
   std::map<std::string, double> median;
   for (const auto& [check, v] : measured) median[check] = Median(passing.count(check) ? passing[check] : v);
 
+  // Checks whose slow units the fabric checks localised: their units are the
+  // culprits' (validate_culprits), placed below.
+  std::set<std::string> localised;
+  for (const auto& f : fabric) localised.insert(f.check);
+
   // Culprits keyed by (node, device index or -1 for the whole node), in evidence order.
   std::map<std::pair<int64_t, int64_t>, size_t> index;
   for (const auto& u : units) {
@@ -67,6 +161,7 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
           fmt::format("{}: {}: a health failure, not a speed: not priced ({})", u.check, u.label, u.reason));
       continue;
     }
+    if (!NodeLocal(u.benchmark) && localised.count(u.check)) continue;  // placed from validate_culprits
     if (!NodeLocal(u.benchmark)) {
       out.notes.push_back(fmt::format(
           "{}: {} was slow; a collective group's figure does not say which link, so it is not placed (price a "
@@ -125,6 +220,7 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
     c.by_compute |= compute;
   }
   for (auto& c : out.culprits) {
+    c.where = fmt::format("scenario node {} ({}) {:.0f}% slower", c.evidence_node, GpuRange(c.gpus), 100 * c.slowdown);
     for (int64_t gpu : c.gpus) {
       const Straggler sg = StragglerOfRank(s.par, gpu, c.slowdown);
       const bool seen = std::any_of(c.stragglers.begin(), c.stragglers.end(),
@@ -132,6 +228,7 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
       if (!seen) c.stragglers.push_back(sg);
     }
   }
+  PlaceFabricCulprits(fabric, nodes, s, flow, &out);
   if (out.nodes * g < job) {
     out.notes.push_back(fmt::format(
         "the evidence has {} node(s), the scenario's job {} ({} GPUs): its other nodes are taken as healthy", out.nodes,
@@ -142,9 +239,10 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
 
 namespace {
 
-StepCost Cost(const Scenario& s, SimOptions o, const std::vector<Straggler>& stragglers, double healthy_step,
-              double healthy_ttt) {
+StepCost Cost(const Scenario& s, SimOptions o, const std::vector<Straggler>& stragglers,
+              const std::vector<LinkFault>& links, double healthy_step, double healthy_ttt) {
   o.stragglers = stragglers;
+  o.link_faults = links;
   o.trace = false;
   const SimResult r = Simulate(s, o);
   StepCost c;
@@ -153,6 +251,22 @@ StepCost Cost(const Scenario& s, SimOptions o, const std::vector<Straggler>& str
   c.time_to_train_s = r.time_to_train_s;
   c.days = r.time_to_train_s > 0 && healthy_ttt > 0 ? (r.time_to_train_s - healthy_ttt) / 86400 : 0;
   return c;
+}
+
+// Several culprits on one link: the slowest figure.
+std::vector<LinkFault> MergeLinks(const std::vector<Culprit>& culprits) {
+  std::vector<LinkFault> out;
+  for (const auto& c : culprits) {
+    for (const auto& l : c.links) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const LinkFault& x) { return x.physical == l.physical; });
+      if (it == out.end()) {
+        out.push_back(l);
+      } else {
+        it->fraction = std::min(it->fraction, l.fraction);
+      }
+    }
+  }
+  return out;
 }
 
 // Several culprits on one (replica, stage): the slowest sets its pace.
@@ -178,11 +292,12 @@ FleetPrice PriceFleet(const Scenario& s, const SimOptions& base, const FleetEvid
   SimOptions o = base;
   o.full = true;
   FleetPrice p;
-  p.healthy = Cost(s, o, {}, 0, 0);
+  o.link_faults.clear();
+  p.healthy = Cost(s, o, {}, {}, 0, 0);
   p.healthy.cost_s = 0;
   const double h = p.healthy.step_s, httt = p.healthy.time_to_train_s;
-  p.fleet = Cost(s, o, Merge(fleet.culprits), h, httt);
-  for (const auto& c : fleet.culprits) p.each.push_back(Cost(s, o, c.stragglers, h, httt));
+  p.fleet = Cost(s, o, Merge(fleet.culprits), MergeLinks(fleet.culprits), h, httt);
+  for (const auto& c : fleet.culprits) p.each.push_back(Cost(s, o, c.stragglers, c.links, h, httt));
   const double per_step = static_cast<double>(s.train.global_batch * s.train.seq_len);
   p.steps = s.train.tokens > 0 && per_step > 0 ? s.train.tokens / per_step : 0;
   return p;

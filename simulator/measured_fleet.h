@@ -25,7 +25,13 @@
 // GPU of node i. A GPU rank r = tp_r + tp·(cp_r + cp·(dp_r + dp·stage)) slows
 // its (replica dp_r, stage): its TP and CP peers wait for it (RankOf).
 // Fabric units (collective groups) say which group was slow, not which link;
-// they are noted, not placed.
+// they are noted, not placed. What the fabric checks localised
+// (validate_culprits: pairs, bisection) is placed where the fabric graph has
+// it (the cluster's scale_out.tiers, simulate --network flow): a NIC (node
+// i, rail r) is the up link of the NIC GPU i·g + r uses (FatTree::NicOfGpu),
+// at `ratio` of its bandwidth (its figure over the fleet's); a node, every
+// NIC of node i at its ratio. A link or pair between two nodes is a path of
+// several switch links, not one: noted, not placed.
 //
 // Cost: the step with every culprit at once (the fleet) and with each alone,
 // against the healthy step (no stragglers), all with every replica simulated
@@ -53,6 +59,13 @@ struct MeasuredUnit {
   std::string reason;
 };
 
+// One culprit the fabric checks named (validate_culprits).
+struct MeasuredFabricCulprit {
+  std::string check, method, kind, name;  // method: pairs, bisection; kind: node, nic, link, pair
+  int64_t node = -1, rail = -1;           // node index in the evidence's nodes; a NIC's rail
+  double ratio = 0;                       // its figure over the fleet's
+};
+
 struct Culprit {
   std::string name;                   // "node vm:2 (rank 2)", "rank 9 (n1, GPU 1 NVIDIA H100 ...)"
   std::vector<std::string> why;       // "gemm-fp64 at 0.50 of the healthy median (21.6 GFLOP/s; median 43.3 GFLOP/s)"
@@ -61,6 +74,8 @@ struct Culprit {
   double slowdown = 0;                // s above
   bool by_compute = false;            // s comes from a GEMM or peak check
   std::vector<Straggler> stragglers;  // (replica, stage) of those GPUs, each once
+  std::vector<LinkFault> links;       // a fabric culprit's links, at its ratio
+  std::string where;                  // how it is placed, in words ("scenario node 2 (GPUs 16..23) 104% slower")
 };
 
 struct FleetEvidence {
@@ -74,8 +89,12 @@ Straggler StragglerOfRank(const Parallelism& p, int64_t rank, double slowdown);
 
 // `nodes`: the evidence's node names in order (validate_nodes). Throws
 // ConfigError when a culprit's node or GPU lies beyond the scenario's job.
+// `fabric`: the fabric checks' culprits, placed only when `flow` (the
+// simulation runs with --network flow) and the cluster has a fabric graph;
+// else each is a note saying so.
 FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::vector<std::string>& nodes,
-                            const Scenario& s);
+                            const Scenario& s, const std::vector<MeasuredFabricCulprit>& fabric = {},
+                            bool flow = false);
 
 struct StepCost {
   double step_s = 0;

@@ -429,5 +429,36 @@ TEST(MeasuredFleet, SlowUnitsBecomeStragglersOnTheirScenarioNodes) {
   EXPECT_THROW(PlaceEvidence(units, {"n0", "n1", "n2", "n3", "n4", "n5", "n6", "n7", "n8", "n9"}, s), ConfigError);
 }
 
+TEST(MeasuredFleet, FabricCulpritsBecomeDegradedLinksOnTheFlowNetwork) {
+  // The pairs check named node 1's rail-3 NIC at 0.5 of the fleet's pairs:
+  // with the flow network, the up link of the NIC that GPU 1·8 + 3 = 11 uses
+  // carries half its bandwidth. A slow link between two nodes is a path of
+  // switch links: noted, not placed. Without --network flow nothing is placed.
+  Scenario s = Load("llama3-8b-64");
+  ASSERT_TRUE(s.fabric.has_value());
+  const std::vector<MeasuredFabricCulprit> fabric = {{"pairs", "pairs", "nic", "n1/rail 3", 1, 3, 0.5},
+                                                     {"pairs", "pairs", "link", "n0<->n2", -1, -1, 0.4}};
+  FleetEvidence f = PlaceEvidence({}, {"n0", "n1", "n2"}, s, fabric, /*flow=*/true);
+  ASSERT_EQ(f.culprits.size(), 1u);
+  ASSERT_EQ(f.culprits[0].links.size(), 1u);
+  EXPECT_DOUBLE_EQ(f.culprits[0].links[0].fraction, 0.5);
+  const FatTree tree = FatTree::Build(*s.fabric);
+  const int64_t nic = tree.NicOfGpu(11);
+  const int64_t other = nic == 0 ? 1 : 0;
+  EXPECT_EQ(f.culprits[0].links[0].physical, tree.Route(nic, other).front() / 2);
+  EXPECT_NE(f.notes[0].find("path of several switch links"), std::string::npos) << f.notes[0];
+
+  SimOptions flow;
+  flow.flow_network = true;
+  FleetPrice p = PriceFleet(s, flow, f);
+  ASSERT_EQ(p.each.size(), 1u);
+  EXPECT_GE(p.each[0].cost_s, 0);
+  EXPECT_DOUBLE_EQ(p.fleet.step_s, p.each[0].step_s);
+
+  FleetEvidence analytical = PlaceEvidence({}, {"n0", "n1", "n2"}, s, fabric, /*flow=*/false);
+  EXPECT_TRUE(analytical.culprits.empty());
+  EXPECT_NE(analytical.notes[0].find("--network flow"), std::string::npos) << analytical.notes[0];
+}
+
 }  // namespace
 }  // namespace cb::sim
