@@ -233,8 +233,10 @@ std::string FabricHtml(const ValidationReport& r) {
       map.tooltips.assign(m.size(), std::vector<std::string>(m.size()));
       for (size_t a = 0; a < m.size(); ++a) {
         for (size_t b = 0; b < m.size(); ++b) {
-          map.tooltips[a][b] = fmt::format("{} - {}, rail {}: {}", r.fabric_nodes[a], r.fabric_nodes[b], rail,
-                                           std::isnan(m[a][b]) ? "not measured" : Bw(m[a][b]) + " each way");
+          map.tooltips[a][b] =
+              a == b ? fmt::format("{}: the node itself (outlined when it is a culprit)", r.fabric_nodes[a])
+                     : fmt::format("{} - {}, rail {}: {}", r.fabric_nodes[a], r.fabric_nodes[b], rail,
+                                   std::isnan(m[a][b]) ? "not measured" : Bw(m[a][b]) + " each way");
         }
       }
       for (const auto& f : r.culprits) {

@@ -9,6 +9,9 @@
 #include <map>
 #include <set>
 
+#include "acceptance/suite.h"
+#include "core/error.h"
+
 namespace cb::acc {
 namespace {
 
@@ -178,6 +181,43 @@ TEST(Fabric, BisectionNeedsFourNodes) {
   const BisectionResult r = Bisect(3, f.Measure(), 0.8, std::nullopt, Text);
   EXPECT_TRUE(r.rounds.empty());
   EXPECT_NE(r.note.find("at least 4 nodes"), std::string::npos);
+}
+
+// Suite settings of the fabric checks: rounds means sampled matchings only
+// when written, and settings that do not apply are errors naming the check.
+TEST(FabricSuite, PairsSettingsAndErrors) {
+  ConfigLoader loader({std::string(CB_SOURCE_DIR) + "/configs"});
+  const Suite shipped = LoadSuite(loader, "fabric-pairs");
+  ASSERT_EQ(shipped.checks.size(), 2u);
+  EXPECT_TRUE(shipped.checks[0].is_pairs());
+  EXPECT_EQ(shipped.checks[0].pair_rounds, 0);  // the full tournament
+  EXPECT_TRUE(shipped.checks[1].bisect);
+  const Suite sampled = SuiteFromConfig(loader.LoadString(
+      "suite", "name: x\nchecks:\n  - {name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, rounds: 4, seed: 9}\n",
+      "x.yaml"));
+  EXPECT_EQ(sampled.checks[0].pair_rounds, 4);
+  EXPECT_EQ(sampled.checks[0].rounds, 1);
+  EXPECT_EQ(sampled.checks[0].seed, 9u);
+  auto expect_error = [&](const std::string& check, const std::string& needle) {
+    try {
+      SuiteFromConfig(loader.LoadString("suite", "name: x\nchecks:\n  - " + check + "\n", "bad.yaml"));
+      ADD_FAILURE() << "no error for: " << check;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("bad.yaml:3"), std::string::npos) << e.what();
+    }
+  };
+  expect_error("{name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, threshold: {relative: 0.2}}",
+               "threshold.relative does not apply to pairs");
+  expect_error("{name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, split: inter}", "split does not apply");
+  expect_error("{name: p, benchmark: pairs, scope: node, bytes: 1MiB}", "scope must be fabric");
+  expect_error("{name: p, benchmark: pairs, scope: fabric}", "pairs needs bytes");
+  expect_error("{name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, bisect: true}", "bisect applies to");
+  expect_error("{name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, slow_ratio: 1.5}", "slow_ratio");
+  expect_error("{name: a, benchmark: all_reduce, scope: fabric, bytes: 1MiB, split: inter, bisect: true}",
+               "bisect searches the whole job");
+  expect_error("{name: a, benchmark: all_reduce, scope: fabric, bytes: 1MiB, passes: 3}", "passes applies to pairs");
+  expect_error("{name: s, benchmark: stream, scope: node, bisect: true}", "bisect applies to whole-job");
 }
 
 }  // namespace

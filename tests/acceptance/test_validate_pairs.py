@@ -10,6 +10,7 @@ of its passes) and every figure is the fastest of 15 exchanges: noise cannot pas
 injection for noise. A clean run naming nobody depends on the machine alone: CB_TIMED_CHECKS=1 runs it."""
 import json
 import os
+import shutil
 import subprocess
 
 import h5py
@@ -71,6 +72,15 @@ def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
     assert 'class="chart heatmap"' in page and 'id="culprits"' in page and 'id="bisection"' in page
     assert "bandwidth each way (GB/s)" in page and 'class="marked"' in page
     assert "## Fabric localisation" in md.read_text()
+    # As a browser reads it (where Chromium is installed): the heat map is an SVG with a cell per pair, a colour
+    # legend, and node 3's diagonal cell outlined as the culprit.
+    browser = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
+    if browser:
+        dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", f"file://{html}"],
+                             capture_output=True, text=True, timeout=120).stdout
+        assert 'class="chart heatmap"' in dom and 'id="heat-scale"' in dom
+        assert dom.count('class="marked"') == 1 and f"{bad}: the node itself" in dom
+        assert dom.count(" each way</title>") == 8 * 7  # every off-diagonal cell measured, with its tooltip
 
 
 def test_slow_link_is_named_alone_and_fails_no_node(mpi_env):
