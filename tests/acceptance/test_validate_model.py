@@ -59,8 +59,9 @@ def check_of(j):
 def test_tiny_fraction_passes_naming_measured_model_and_ratio(tmp_path):
     md = tmp_path / "r.md"
     html = tmp_path / "r.html"
+    prom = tmp_path / "prom"
     p = validate("--suite", suite(tmp_path, "1.0e-6"), "--backend", "loopback", "--ranks", "4", "--format", "json",
-                 "--report", md, "--report", html, "-o", tmp_path / "ev.h5", "-q")
+                 "--report", md, "--report", html, "-o", tmp_path / "ev.h5", "--prometheus", prom, "-q")
     assert p.returncode == 0, p.stdout + p.stderr
     c = check_of(json.loads(p.stdout))
     assert c["verdict"] == "PASS" and c["bound"] == "model"
@@ -74,6 +75,8 @@ def test_tiny_fraction_passes_naming_measured_model_and_ratio(tmp_path):
     assert "## Measured against the model" in text and f"{c['model_ratio']:.3g}" in text
     page = html.read_text()
     assert "measured/model" in page and "collective model of test host" in page
+    gauges = "".join(f.read_text() for f in prom.iterdir())
+    assert re.search(r'clusterbench_validate_check_model\{[^}]*check="allreduce-model"[^}]*\} \S+', gauges), gauges
     import h5py
     with h5py.File(tmp_path / "ev.h5", "r") as f:
         (run,) = f["runs"].values()
