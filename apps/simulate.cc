@@ -193,8 +193,13 @@ EvidenceRun ReadEvidence(const std::string& path) {
     }
   }
   const std::string yaml = run->config_yaml;
-  const auto at = yaml.find("name: ");
-  if (at != std::string::npos) e.suite = yaml.substr(at + 6, yaml.find('\n', at) - at - 6);
+  // The suite's own name: the top-level key, not a check's or the cluster's.
+  const std::string key = "name: ";
+  const auto at = yaml.rfind(key, 0) == 0 ? 0 : yaml.find("\n" + key);
+  if (at != std::string::npos) {
+    const size_t from = at == 0 ? key.size() : at + 1 + key.size();
+    e.suite = yaml.substr(from, yaml.find('\n', from) - from);
+  }
   return e;
 }
 
