@@ -45,6 +45,12 @@ std::string DescribeGpu(int device, const std::string& who) {
   return fmt::format("GPU {} {} {}", device, prop.name, bus);
 }
 
+int ComputeMajorOf(int device, const std::string& who) {
+  int major = 0;
+  CB_NCCL_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device), who);
+  return major;
+}
+
 size_t MemoryLimitOf(int device, const std::string& who) {
   CB_NCCL_CUDA_CHECK(cudaSetDevice(device), who);
   size_t free = 0, total = 0;
@@ -110,9 +116,11 @@ class NcclThreadsBackend : public Backend {
     try {
       auto infos = std::make_shared<std::vector<RankInfo>>();
       size_t limit = std::numeric_limits<size_t>::max();
+      int major = std::numeric_limits<int>::max();
       for (int r = 0; r < n_; ++r) {
         infos->push_back({r, host, DescribeGpu(r, who)});
         limit = std::min(limit, MemoryLimitOf(r, who));
+        major = std::min(major, ComputeMajorOf(r, who));
       }
       for (int r = 0; r < n_; ++r) controls_.push_back(std::make_unique<ThreadControl>(&group_, r));
       for (int r = 0; r < n_; ++r) {
@@ -125,6 +133,7 @@ class NcclThreadsBackend : public Backend {
         s.init_seconds = init_s;
         s.init_method = "ncclCommInitAll";
         s.memory_limit = limit;
+        s.compute_major = major;
         s.control = controls_[static_cast<size_t>(r)].get();
         s.job = &job_;
         ranks_.push_back(std::make_unique<NcclCommunicator>(s));

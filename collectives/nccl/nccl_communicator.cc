@@ -135,13 +135,13 @@ NcclCommunicator::NcclCommunicator(const Setup& s)
       init_seconds_(s.init_seconds),
       init_method_(s.init_method),
       memory_limit_(s.memory_limit),
+      compute_major_(s.compute_major),
       control_(s.control),
       job_(s.job) {
   if (!comm_ || !ranks_ || ranks_->size() != static_cast<size_t>(size_) || !control_ || !job_) {
     throw RuntimeError(fmt::format("nccl: incomplete setup of rank {} of {}", rank_, size_));
   }
   CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
-  CB_NCCL_CUDA_CHECK(cudaDeviceGetAttribute(&compute_major_, cudaDevAttrComputeCapabilityMajor, device_), Who());
   // Non-blocking: no implicit ordering with the legacy default stream, which
   // another thread may use for its own device.
   CB_NCCL_CUDA_CHECK(cudaStreamCreateWithFlags(&stream_, cudaStreamNonBlocking), Who());
@@ -220,6 +220,7 @@ std::unique_ptr<Communicator> NcclCommunicator::Split(int color, int key) {
     s.init_seconds = seconds;
     s.init_method = "ncclCommSplit";
     s.memory_limit = limit;
+    s.compute_major = compute_major_;  // the job's lowest: the same on every member, if cautious for the group
     s.control = sub.control.get();
     s.job = job_;
     c = std::make_unique<NcclCommunicator>(s);
@@ -249,7 +250,7 @@ bool NcclCommunicator::Supports(OpKind op, DataType t, RedOp redop, std::string*
   if (IsFp8(t)) reason = "this build's NCCL is older than 2.24, which added fp8 (ncclFloat8e4m3, ncclFloat8e5m2)";
 #endif
   if (reason.empty() && IsFp8(t) && IsReduction(op) && compute_major_ < 9) {
-    reason = fmt::format("NCCL reduces fp8 only on GPUs of compute capability 9.0 or later; this one is {}.x",
+    reason = fmt::format("NCCL reduces fp8 only on GPUs of compute capability 9.0 or later; this job's oldest is {}.x",
                          compute_major_);
   }
   if (why) *why = reason;

@@ -145,6 +145,10 @@ class NcclCommunicator : public Communicator {
     double init_seconds = 0;
     std::string init_method;  // the NCCL call that created comm
     size_t memory_limit = 0;  // the same on every rank
+    // The lowest compute capability major among the job's GPUs, the same on
+    // every rank, so that every rank decides alike whether NCCL can reduce
+    // fp8 (Supports; a mixed job must not disagree).
+    int compute_major = 0;
     ControlPlane* control = nullptr;
     LocalJob* job = nullptr;
   };
@@ -232,12 +236,12 @@ class NcclCommunicator : public Communicator {
   int rank_;
   int size_;
   int device_;
-  int compute_major_ = 0;  // the GPU's compute capability major (fp8 reductions need 9)
   ncclComm_t comm_;
   std::shared_ptr<const std::vector<RankInfo>> ranks_;
   double init_seconds_;
   std::string init_method_;
   size_t memory_limit_;
+  int compute_major_;  // Setup::compute_major (fp8 reductions need 9)
   ControlPlane* control_;
   LocalJob* job_;
   // Set for a communicator made by Split: it owns its NCCL comm and control plane.
@@ -257,6 +261,8 @@ int CountGpus(const std::string& host);
 std::string DescribeGpu(int device, const std::string& who);
 // The memory_limit() of a rank on `device`: 80% of its free memory now, x 2/3.
 size_t MemoryLimitOf(int device, const std::string& who);
+// The compute capability major of `device` (9 for Hopper).
+int ComputeMajorOf(int device, const std::string& who);
 
 // Mode (b), defined in nccl_mpi.cc when the build has MPI (CB_NCCL_WITH_MPI).
 std::unique_ptr<Backend> MakeNcclMpiBackend(const BackendOptions& options);

@@ -318,6 +318,8 @@ class NcclMpiBackend : public Backend {
     Check(MPI_Allreduce(MPI_IN_PLACE, &init_s, 1, MPI_DOUBLE, MPI_MAX, boot_), "MPI_Allreduce");
     uint64_t limit = MemoryLimitOf(device_, Who());
     Check(MPI_Allreduce(MPI_IN_PLACE, &limit, 1, MPI_UINT64_T, MPI_MIN, boot_), "MPI_Allreduce");
+    int major = ComputeMajorOf(device_, Who());
+    Check(MPI_Allreduce(MPI_IN_PLACE, &major, 1, MPI_INT, MPI_MIN, boot_), "MPI_Allreduce");
 
     NcclCommunicator::Setup s;
     s.rank = rank_;
@@ -328,6 +330,7 @@ class NcclMpiBackend : public Backend {
     s.init_seconds = init_s;
     s.init_method = method;
     s.memory_limit = static_cast<size_t>(limit);
+    s.compute_major = major;
     s.control = control_.get();
     s.job = &job_;
     comm_ = std::make_unique<NcclCommunicator>(s);
