@@ -244,18 +244,6 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
   (void)ctx;
 }
 
-// Members of one collective group per scale-up domain: the most on one host,
-// times the nodes a domain spans (NVL72: domain_gpus / gpus_per_node), at
-// most the group. Hosts are what ran, whatever --nodes calls a node.
-int64_t MembersPerDomain(const std::vector<coll::RankInfo>& members, const sim::ClusterSpec& cluster) {
-  std::map<std::string, int64_t> per_host;
-  int64_t most = 0;
-  for (const auto& m : members) most = std::max(most, ++per_host[m.host]);
-  const int64_t nodes_per_domain =
-      std::max<int64_t>(1, cluster.domain_gpus / std::max<int64_t>(1, cluster.gpus_per_node));
-  return std::min<int64_t>(static_cast<int64_t>(members.size()), most * nodes_per_domain);
-}
-
 // threshold.fraction_of_model (docs/acceptance.md): what a model expects of a
 // collective group, given to acceptance as data (acceptance does not depend
 // on the simulator). A calibration profile (--calibration) answers when
@@ -298,9 +286,12 @@ std::function<acc::ModelFigure(const acc::Check&, const std::vector<coll::RankIn
   const sim::Efficiencies eff = sim::EfficienciesFor(sim::GpuFromConfig(suite.cluster->at("gpu")));
   return [cluster, eff](const acc::Check& c, const std::vector<coll::RankInfo>& members) {
     const auto op = FindCollectiveOp(c.benchmark);  // the suite admits only modelled collectives
+    // Hosts are what ran, whatever --nodes calls a node.
+    std::vector<std::string> hosts;
+    for (const auto& m : members) hosts.push_back(m.host);
     const sim::ExpectedCollective x =
         sim::ExpectCollective(cluster, eff, *op, static_cast<double>(c.bytes), static_cast<int64_t>(members.size()),
-                              MembersPerDomain(members, cluster));
+                              sim::DomainMembersOfHosts(hosts, cluster));
     return acc::ModelFigure{x.busbw, x.how};
   };
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #include "core/units.h"
 
@@ -20,6 +21,15 @@ FabricTiers TiersOf(const ClusterSpec& c, const Efficiencies& e) {
   // network/collective_model.h).
   if (c.sharp) f.sharp_bandwidth = c.up_bandwidth * 0.61;
   return f;
+}
+
+int64_t DomainMembersOfHosts(const std::vector<std::string>& hosts, const ClusterSpec& cluster) {
+  std::map<std::string, int64_t> per_host;
+  int64_t most = 0;
+  for (const auto& h : hosts) most = std::max(most, ++per_host[h]);
+  const int64_t nodes_per_domain =
+      std::max<int64_t>(1, cluster.domain_gpus / std::max<int64_t>(1, cluster.gpus_per_node));
+  return std::min<int64_t>(static_cast<int64_t>(hosts.size()), most * nodes_per_domain);
 }
 
 ExpectedCollective ExpectCollective(const ClusterSpec& cluster, const Efficiencies& eff, CollectiveOp op, double bytes,

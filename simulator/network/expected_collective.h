@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "simulator/cluster.h"
 #include "simulator/compute/gpu_perf.h"
@@ -31,6 +32,11 @@ struct ExpectedCollective {
   Group group;
   std::string how;  // "model of CLUSTER: ... B = ..., latency ...", for reasons and reports
 };
+
+// Members of a group per scale-up domain from where its ranks ran (one host
+// name per member): the most members on one host, times the nodes one domain
+// spans (domain_gpus / gpus_per_node: NVL72), at most the group.
+int64_t DomainMembersOfHosts(const std::vector<std::string>& hosts, const ClusterSpec& cluster);
 
 // `per_domain` is clipped to [1, n]. n < 2 or bytes <= 0: all zero, `how` says why.
 ExpectedCollective ExpectCollective(const ClusterSpec& cluster, const Efficiencies& eff, CollectiveOp op, double bytes,

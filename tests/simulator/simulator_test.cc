@@ -369,6 +369,21 @@ TEST(ExpectedCollective, AllReduceInsideOneDomainMatchesTheRingClosedForm) {
   EXPECT_EQ(ExpectCollective(c, e, CollectiveOp::kAllReduce, s, 1, 1).busbw, 0);
 }
 
+TEST(ExpectedCollective, DomainMembersComeFromTheHostsThatRan) {
+  // 8-GPU nodes, domain = node: a rail group (one member per host) has k = 1,
+  // an intra-node group of 8 on one host k = 8. NVL72 (4 GPUs per node, 72
+  // per domain): one member on each of 4 hosts shares one domain, k = 4.
+  ClusterSpec dgx;
+  dgx.gpus_per_node = dgx.domain_gpus = 8;
+  EXPECT_EQ(DomainMembersOfHosts({"a", "b", "c", "d"}, dgx), 1);
+  EXPECT_EQ(DomainMembersOfHosts(std::vector<std::string>(8, "a"), dgx), 8);
+  EXPECT_EQ(DomainMembersOfHosts({"a", "a", "b", "b"}, dgx), 2);
+  ClusterSpec nvl72;
+  nvl72.gpus_per_node = 4;
+  nvl72.domain_gpus = 72;
+  EXPECT_EQ(DomainMembersOfHosts({"a", "b", "c", "d"}, nvl72), 4);
+}
+
 // ------------------------------------------------------- measured fleet
 
 TEST(MeasuredFleet, SlowUnitsBecomeStragglersOnTheirScenarioNodes) {
