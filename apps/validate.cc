@@ -407,6 +407,12 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
   const bool root_process = backend->holds_rank0();
   if (root_process) CheckReportPaths(o);
+  if (root_process && !o.calibration.empty() && !ro.expect_model) {
+    std::fprintf(stderr,
+                 "validate: --calibration %s: no check of suite %s sets threshold.fraction_of_model; the profile "
+                 "is not used\n",
+                 o.calibration.c_str(), suite.name.c_str());
+  }
   const Logger log = o.out.logger();
   if (root_process && !o.out.quiet) {
     ro.progress = [](const std::string& line) {
