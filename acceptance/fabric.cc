@@ -209,26 +209,47 @@ class Bisector {
     r.groups = run;
     r.figures = measure_(run);
     r.figures.resize(run.size(), 0);
-    // The round's reference: its upper median group (the best of two; with
-    // the reference group beside them, one lucky group cannot make all the
-    // others look slow).
-    std::vector<double> sorted = r.figures;
-    std::sort(sorted.begin(), sorted.end());
-    const double best = sorted[sorted.size() / 2];
-    out.reference = best;
+    Judge(&r);
+    // Confirmation: a round that found a slow group is measured again and a
+    // group is slow only when it is slow in both (its figure the better of
+    // the two). A disturbed measurement (a shared machine's scheduler, a
+    // neighbour's burst) then cannot send the search down a wrong branch;
+    // it costs one round per slow step, none on the healthy paths.
+    if (std::find(r.slow.begin(), r.slow.end(), true) != r.slow.end() && !Stopped()) {
+      BisectionRound again;
+      again.purpose = "confirm: " + purpose;
+      again.groups = run;
+      again.figures = measure_(run);
+      again.figures.resize(run.size(), 0);
+      for (size_t g = 0; g < run.size(); ++g) again.figures[g] = std::max(again.figures[g], r.figures[g]);
+      result_.rounds.push_back(std::move(r));
+      r = std::move(again);
+      Judge(&r);
+    }
+    out.reference = r.reference;
     for (size_t g = 0; g < run.size(); ++g) {
-      const double f = r.figures[g];
-      const bool slow = f < slow_ratio_ * best || (absolute_ && f < *absolute_);
-      r.slow.push_back(slow);
-      if (!slow) cleared_.insert(run[g].begin(), run[g].end());
+      if (!r.slow[g]) cleared_.insert(run[g].begin(), run[g].end());
       if (index[g] < asked) {
-        out.slow[index[g]] = slow;
-        out.figures[index[g]] = f;
+        out.slow[index[g]] = r.slow[g];
+        out.figures[index[g]] = r.figures[g];
       }
     }
     result_.rounds.push_back(std::move(r));
     out.judged = true;
     return out;
+  }
+
+  // Each group against the round's reference: its upper median group (the
+  // better of two; with the reference group beside them, one lucky group
+  // cannot make all the others look slow), and the absolute bound if any.
+  void Judge(BisectionRound* r) const {
+    std::vector<double> sorted = r->figures;
+    std::sort(sorted.begin(), sorted.end());
+    r->reference = sorted[sorted.size() / 2];
+    r->slow.clear();
+    for (double f : r->figures) {
+      r->slow.push_back(f < slow_ratio_ * r->reference || (absolute_ && f < *absolute_));
+    }
   }
 
   void Note(const std::string& s) { result_.note += (result_.note.empty() ? "" : "; ") + s; }

@@ -28,8 +28,11 @@
 // of two or three nodes is resolved by pairing each of its nodes with a node
 // already cleared (a member of a group that was not slow): a node slow with a
 // healthy partner is the culprit; when none is, the link between them is.
-// One culprit costs about log2 N rounds (a node) or 2·log2 N (a link); a
-// healthy job 3 (the halves and the two cross rounds).
+// A round that finds a slow group is measured again (confirmation): a group
+// is slow only when slow in both. One culprit then costs about 2·log2 N
+// rounds (log2 N steps, each confirmed, for a node; for a link the two cross
+// rounds per step, one of them confirmed, and the resolving round); a healthy
+// job 3 (the halves and the two cross rounds).
 #ifndef CLUSTERBENCH_ACCEPTANCE_FABRIC_H_
 #define CLUSTERBENCH_ACCEPTANCE_FABRIC_H_
 
@@ -94,6 +97,7 @@ struct BisectionRound {
   std::vector<std::vector<int>> groups;  // node indices
   std::vector<double> figures;           // per group, the check's figure (SI)
   std::vector<bool> slow;
+  double reference = 0;  // the round's upper median figure, that slow_ratio applies to
 };
 
 struct BisectionCulprit {
