@@ -310,7 +310,8 @@ void Runner::Identify() {
   std::map<std::string, int> count;
   for (int r = 0; r < n; ++r) {
     const auto& h = infos[static_cast<size_t>(r)].host;
-    node_of_[static_cast<size_t>(r)] = mode == NodeMode::kRank ? fmt::format("{}:{}", h, r) : h;
+    node_of_[static_cast<size_t>(r)] =
+        mode == NodeMode::kRank ? fmt::format("{}:{}", h, r / std::max(1, o_.ranks_per_node)) : h;
     local_index_[static_cast<size_t>(r)] = count[h]++;
   }
   for (int r = 0; r < n; ++r) ranks_on_host_[static_cast<size_t>(r)] = count[infos[static_cast<size_t>(r)].host];

@@ -57,6 +57,9 @@ struct RunOptions {
   double slow_fraction = 0;
   int corrupt_rank = -1;  // --inject corrupt:R: rank R's outputs fail verification
   NodeMode node_mode = NodeMode::kAuto;
+  // With kRank: consecutive ranks that form one node ("host:i" for ranks
+  // i*K .. i*K+K-1), so one machine can act as a fleet of multi-rail nodes.
+  int ranks_per_node = 1;
   double timeout_s = 0;  // watchdog per slot; 0: 60 s + 20 x the suite's time budget
   // GPU kernels (null: none in this build); why_no_devices says why.
   DeviceKernelsFactory device_kernels;

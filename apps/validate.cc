@@ -55,6 +55,7 @@ struct ValidateOptions {
   std::string nodes = "auto";
   std::string backend = "auto";
   int ranks = 1;
+  int ranks_per_node = 1;  // --nodes rank: consecutive ranks acting as one node (one rank per rail)
   double timeout = 0;
   std::string drain_cmd;
   std::string calibration;  // a profile for fraction_of_model, in place of the suite cluster's model
@@ -364,6 +365,11 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   ro.node_mode = o.nodes == "host"   ? acc::NodeMode::kHost
                  : o.nodes == "rank" ? acc::NodeMode::kRank
                                      : acc::NodeMode::kAuto;
+  if (o.ranks_per_node > 1 && o.nodes != "rank") {
+    throw UsageError(fmt::format("--ranks-per-node {}: applies to --nodes rank (each group of ranks acts as a node)",
+                                 o.ranks_per_node));
+  }
+  ro.ranks_per_node = o.ranks_per_node;
   ro.timeout_s = o.timeout;
   ConfigLoader loader;
   acc::Suite suite = acc::LoadSuite(loader, o.suite, ParseOverrides(o.sets));
@@ -489,6 +495,11 @@ void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "what a node is: host (host name), rank (each rank is a node, host:rank), auto (rank when every "
                   "rank runs on one host, else host)")
       ->check(CLI::IsMember({"auto", "host", "rank"}))
+      ->capture_default_str();
+  cmd->add_option("--ranks-per-node", o->ranks_per_node,
+                  "with --nodes rank: K consecutive ranks act as one node (host:i), one rank per rail, so one machine "
+                  "can act as a fleet of multi-rail nodes")
+      ->check(Bounded(1, 4096))
       ->capture_default_str();
   cmd->add_option("--backend", o->backend, "control plane: mpi, loopback (threads as ranks), auto (mpi when built)")
       ->check(CLI::IsMember({"auto", "mpi", "loopback"}))

@@ -131,3 +131,25 @@ def test_sampled_rounds_over_the_suite_clusters_topology(mpi_env):
     assert name.split("/")[0] == bad, j["fabric"]["culprits"]
     # 5 sampled rounds x 5 passes, 4 pairs each.
     assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]) == 5 * 5 * 4
+
+
+def test_slow_nic_of_a_multi_rail_node_is_named_as_that_nic(mpi_env):
+    # --ranks-per-node 2: 8 ranks act as 4 nodes of 2 rails (rank 5 = node 2, rail 1). The pairs check sees rail 1
+    # of node 2 slow with its 3 partners and rail 0 healthy: that NIC, not the node; bisection, whose groups are
+    # whole nodes, names the node.
+    p = validate(mpi_env, "--ranks-per-node", "2", "--inject", "slownic:5:0.8", "--format", "json")
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    nodes = j["fabric"]["nodes"]
+    assert len(nodes) == 4
+    assert culprits(j, "pairs") == [("nic", f"{nodes[2]}/rail 1")], j["fabric"]["culprits"]
+    assert culprits(j, "bisection") == [("node", nodes[2])], j["fabric"]["bisections"]
+    # Only node 2 fails (the NIC's verdict falls on rank 5, bisection's on both of the node's ranks).
+    assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [nodes[2]]
+    assert [r["rank"] for r in j["ranks"] if r["verdict"] == "FAIL"] == [4, 5]
+
+
+def test_ranks_per_node_needs_nodes_rank(mpi_env):
+    p = subprocess.run([MPIRUN, "-np", "2", CB, "validate", "--suite", SUITE, "--ranks-per-node", "2"],
+                       capture_output=True, text=True, timeout=120, env=mpi_env)
+    assert p.returncode == 3 and "--ranks-per-node 2: applies to --nodes rank" in p.stderr, p.stderr
