@@ -218,34 +218,53 @@ std::string FabricHtml(const ValidationReport& r) {
   for (const auto& [check, rails] : PairChecks(r)) {
     const Check& c = r.suite.checks[static_cast<size_t>(check)];
     for (int rail = 0; rail < rails; ++rail) {
-      HeatMap map;
-      map.title = fmt::format("{}: pair bandwidth, rail {} ({})", c.name, rail, c.Describe());
-      map.x_axis = "node";
-      map.y_axis = "node";
-      map.scale_label = "bandwidth each way (GB/s), median of the pair's rounds";
-      map.labels = r.fabric_nodes;
+      // Past kMaxCells nodes a cell is a block of nodes (its slowest pair,
+      // so a culprit stays dark), keeping the page small: 4,096 nodes would
+      // otherwise be 16 million cells.
+      constexpr size_t kMaxCells = 96;
       const auto m = Matrix(r, check, rail);
-      map.values = m;
-      for (auto& row : map.values) {
-        for (auto& v : row) v /= 1e9;
-      }
+      const size_t n = m.size();
+      const size_t block = (n + kMaxCells - 1) / kMaxCells;
+      const size_t cells = block > 0 ? (n + block - 1) / block : 0;
+      auto label = [&](size_t i) {
+        const size_t first = i * block, last = std::min(n, first + block) - 1;
+        return block == 1 ? r.fabric_nodes[first] : r.fabric_nodes[first] + " .. " + r.fabric_nodes[last];
+      };
+      HeatMap map;
+      map.title = fmt::format("{}: pair bandwidth, rail {} ({}){}", c.name, rail, c.Describe(),
+                              block > 1 ? fmt::format("; {} nodes per cell, its slowest pair", block) : "");
+      map.x_axis = block > 1 ? "nodes (blocks)" : "node";
+      map.y_axis = map.x_axis;
+      map.scale_label = "bandwidth each way (GB/s), median of the pair's rounds";
       map.value_text = [](double v) { return fmt::format("{:.3g}", v); };
-      map.tooltips.assign(m.size(), std::vector<std::string>(m.size()));
-      for (size_t a = 0; a < m.size(); ++a) {
-        for (size_t b = 0; b < m.size(); ++b) {
-          map.tooltips[a][b] =
-              a == b ? fmt::format("{}: the node itself (outlined when it is a culprit)", r.fabric_nodes[a])
-                     : fmt::format("{} - {}, rail {}: {}", r.fabric_nodes[a], r.fabric_nodes[b], rail,
-                                   std::isnan(m[a][b]) ? "not measured" : Bw(m[a][b]) + " each way");
+      map.values.assign(cells, std::vector<double>(cells, NAN));
+      map.tooltips.assign(cells, std::vector<std::string>(cells));
+      for (size_t i = 0; i < cells; ++i) map.labels.push_back(label(i));
+      for (size_t a = 0; a < n; ++a) {
+        for (size_t b = 0; b < n; ++b) {
+          if (std::isnan(m[a][b])) continue;
+          double& v = map.values[a / block][b / block];
+          v = std::isnan(v) ? m[a][b] / 1e9 : std::min(v, m[a][b] / 1e9);
+        }
+      }
+      for (size_t i = 0; i < cells; ++i) {
+        for (size_t j = 0; j < cells; ++j) {
+          const double v = map.values[i][j];
+          map.tooltips[i][j] =
+              block == 1 && i == j
+                  ? fmt::format("{}: the node itself (outlined when it is a culprit)", label(i))
+                  : fmt::format("{} - {}, rail {}: {}", label(i), label(j), rail,
+                                std::isnan(v) ? "not measured"
+                                              : Bw(v * 1e9) + (block > 1 ? " each way, slowest pair" : " each way"));
         }
       }
       for (const auto& f : r.culprits) {
         if (f.check != check) continue;
         if ((f.kind == "pair" || f.kind == "link") && f.a >= 0 && f.b >= 0 && (f.rail < 0 || f.rail == rail)) {
-          map.marked.push_back({f.a, f.b});
-          map.marked.push_back({f.b, f.a});
+          map.marked.push_back({f.a / static_cast<int>(block), f.b / static_cast<int>(block)});
+          map.marked.push_back({f.b / static_cast<int>(block), f.a / static_cast<int>(block)});
         } else if ((f.kind == "node" || (f.kind == "nic" && f.rail == rail)) && f.node >= 0) {
-          map.marked.push_back({f.node, f.node});
+          map.marked.push_back({f.node / static_cast<int>(block), f.node / static_cast<int>(block)});
         }
       }
       map.marked_label = "culprit: a pair, or on the diagonal a node or NIC";

@@ -9,6 +9,7 @@
 #include <map>
 #include <set>
 
+#include "acceptance/fabric_report.h"
 #include "acceptance/suite.h"
 #include "core/error.h"
 
@@ -236,6 +237,52 @@ TEST(FabricSuite, PairsSettingsAndErrors) {
                "bisect searches the whole job");
   expect_error("{name: a, benchmark: all_reduce, scope: fabric, bytes: 1MiB, passes: 3}", "passes applies to pairs");
   expect_error("{name: s, benchmark: stream, scope: node, bisect: true}", "bisect applies to whole-job");
+}
+
+// The report of a 300-node pairs check: every pair in the evidence table, and
+// a heat map of blocks of 4 nodes (75 x 75 cells, not 90,000), each its
+// slowest pair, so the slow node's block stays dark and outlined.
+TEST(FabricReport, LargeFleetHeatMapIsBlocked) {
+  ValidationReport r;
+  Check c;
+  c.name = "pairs";
+  c.benchmark = "pairs";
+  c.scope = Scope::kFabric;
+  c.bytes = 1 << 20;
+  r.suite.checks.push_back(c);
+  const int n = 300, bad = 123;
+  for (int i = 0; i < n; ++i) r.fabric_nodes.push_back("n" + std::to_string(i));
+  for (int a = 0; a < n; ++a) {
+    for (int b = a + 1; b < n; ++b) {
+      PairMeasurement p;
+      p.a = a;
+      p.b = b;
+      p.value = a == bad || b == bad ? 2e9 : 10e9;
+      p.samples = 1;
+      r.pairs.push_back(p);
+    }
+  }
+  FabricCulprit f;
+  f.method = "pairs";
+  f.kind = "node";
+  f.name = "n123";
+  f.node = bad;
+  r.culprits.push_back(f);
+  const std::string html = FabricHtml(r);
+  EXPECT_NE(html.find("4 nodes per cell, its slowest pair"), std::string::npos);
+  size_t cells = 0;
+  for (size_t at = html.find("stroke-width=\"1\"><title>"); at != std::string::npos;
+       at = html.find("stroke-width=\"1\"><title>", at + 1)) {
+    ++cells;
+  }
+  EXPECT_EQ(cells, 75u * 75u);
+  EXPECT_NE(html.find("n120 .. n123 - n0 .. n3, rail 0: 2 GB/s each way, slowest pair"), std::string::npos);
+  EXPECT_EQ(html.find("class=\"marked\" x="), html.rfind("class=\"marked\" x="));  // one outline
+  const auto tables = FabricTables(r);
+  ASSERT_EQ(tables.size(), 3u);
+  EXPECT_EQ(tables[0].name(), "validate_pairs");
+  EXPECT_EQ(tables[0].size(), static_cast<size_t>(n * (n - 1) / 2));
+  EXPECT_EQ(FabricJson(r)["culprits"][0]["name"], "n123");
 }
 
 }  // namespace
