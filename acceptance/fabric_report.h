@@ -20,6 +20,8 @@ namespace cb::acc {
 //  "value", "time_s", "samples", "wrong"}], "culprits": [{"check", "method", "kind", "name", "node", "rail",
 //  "a", "b", "supporting", "examined", "ratio", "reason"}], "bisections": [{"check", "rounds_used",
 //  "triggered_by_failure", "note", "rounds": [{"purpose", "groups", "figures", "slow"}]}]}; null when none.
+// Past 100,000 pair measurements "pairs" is empty and "pairs_note" says why
+// (the evidence file has them).
 nlohmann::json FabricJson(const ValidationReport& report);
 
 // Terminal: the culprits and the bisections' rounds ("" when none).
