@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -36,6 +37,7 @@ struct SimulateOptions {
   std::string scenario;
   std::vector<std::string> sets;
   std::string timeline;
+  std::string timeline_replicas;  // empty: the critical replica
   bool full = false;
   std::string network = "analytical";
   std::vector<std::string> stragglers;
@@ -530,9 +532,38 @@ void PrintTable(const sim::Scenario& s, const sim::SimResult& r, const sim::Pred
   for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
 }
 
+// --timeline-replicas: the replicas to trace, every one a replica of the
+// layout (0 .. dp-1), and only in full mode, where each has its own schedule.
+std::vector<int64_t> ParseTimelineReplicas(const SimulateOptions& o, const sim::Scenario& s) {
+  if (o.timeline_replicas.empty()) return {};
+  if (o.timeline.empty()) throw UsageError("--timeline-replicas needs --timeline FILE.json");
+  if (!o.full) {
+    throw UsageError(
+        "--timeline-replicas needs --full: by default one pipeline stands for every replica (symmetric mode)");
+  }
+  std::vector<int64_t> out;
+  if (o.timeline_replicas == "all") {
+    for (int64_t i = 0; i < s.par.dp; ++i) out.push_back(i);
+    return out;
+  }
+  std::istringstream in(o.timeline_replicas);
+  for (std::string item; std::getline(in, item, ',');) {
+    int64_t v = -1;
+    const auto [end, ec] = std::from_chars(item.data(), item.data() + item.size(), v);
+    if (ec != std::errc() || end != item.data() + item.size() || v < 0 || v >= s.par.dp) {
+      throw UsageError(fmt::format("--timeline-replicas '{}': '{}' is not a replica (0 .. {}: dp = {}), nor all",
+                                   o.timeline_replicas, item, s.par.dp - 1, s.par.dp));
+    }
+    if (std::find(out.begin(), out.end(), v) == out.end()) out.push_back(v);
+  }
+  return out;
+}
+
 // The Chrome trace (Perfetto, chrome://tracing): one process per pipeline
-// stage of the critical replica, named with it; one thread per stream
-// (sim::TraceStreams order), named once; every event with its numbers in args.
+// stage of each replica traced (the critical one, or --timeline-replicas),
+// named with both; one thread per stream (sim::TraceStreams order), named
+// once; every event with its numbers in args. Process ids run stage by stage
+// within a replica, replicas in the order given (one replica: pid = stage).
 void WriteTimeline(const std::string& path, const sim::SimResult& r) {
   nlohmann::json events = nlohmann::json::array();
   const auto& streams = sim::TraceStreams();
@@ -540,24 +571,36 @@ void WriteTimeline(const std::string& path, const sim::SimResult& r) {
     const auto it = std::find(streams.begin(), streams.end(), stream);
     return static_cast<int>(it - streams.begin());
   };
-  std::set<std::pair<int, int>> tracks;  // (stage, stream) seen
-  for (const auto& e : r.trace) tracks.insert({e.stage, tid_of(e.stream)});
-  std::set<int> stages;
-  for (const auto& [stage, tid] : tracks) stages.insert(stage);
-  for (int st : stages) {
-    events.push_back({{"name", "process_name"},
-                      {"ph", "M"},
-                      {"pid", st},
-                      {"args",
-                       {{"name", fmt::format("stage {} of replica {}{}", st, r.critical_replica,
-                                             st == r.critical_stage ? " (critical)" : "")}}}});
-    events.push_back({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", st}, {"args", {{"sort_index", st}}}});
+  std::vector<int64_t> replicas;  // in trace order
+  int stages_count = 0;
+  for (const auto& e : r.trace) {
+    if (std::find(replicas.begin(), replicas.end(), e.replica) == replicas.end()) replicas.push_back(e.replica);
+    stages_count = std::max(stages_count, e.stage + 1);
   }
-  for (const auto& [stage, tid] : tracks) {
-    const std::string name = tid < static_cast<int>(streams.size()) ? streams[static_cast<size_t>(tid)] : "other";
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", stage}, {"tid", tid}, {"args", {{"name", name}}}});
+  auto pid_of = [&](int64_t replica, int stage) {
+    const auto at = std::find(replicas.begin(), replicas.end(), replica) - replicas.begin();
+    return static_cast<int64_t>(at) * stages_count + stage;
+  };
+  std::set<std::tuple<int64_t, int, int>> tracks;  // (replica, stage, stream) seen
+  for (const auto& e : r.trace) tracks.insert({e.replica, e.stage, tid_of(e.stream)});
+  std::set<std::pair<int64_t, int>> processes;
+  for (const auto& [replica, stage, tid] : tracks) processes.insert({replica, stage});
+  for (const auto& [replica, st] : processes) {
+    const int64_t pid = pid_of(replica, st);
+    const bool critical = replica == r.critical_replica && st == r.critical_stage;
     events.push_back(
-        {{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", stage}, {"tid", tid}, {"args", {{"sort_index", tid}}}});
+        {{"name", "process_name"},
+         {"ph", "M"},
+         {"pid", pid},
+         {"args", {{"name", fmt::format("stage {} of replica {}{}", st, replica, critical ? " (critical)" : "")}}}});
+    events.push_back({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", pid}, {"args", {{"sort_index", pid}}}});
+  }
+  for (const auto& [replica, stage, tid] : tracks) {
+    const int64_t pid = pid_of(replica, stage);
+    const std::string name = tid < static_cast<int>(streams.size()) ? streams[static_cast<size_t>(tid)] : "other";
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+    events.push_back(
+        {{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"sort_index", tid}}}});
   }
   for (const auto& e : r.trace) {
     nlohmann::json args = nlohmann::json::object();
@@ -565,7 +608,7 @@ void WriteTimeline(const std::string& path, const sim::SimResult& r) {
     events.push_back({{"name", e.name},
                       {"cat", e.stream},
                       {"ph", "X"},
-                      {"pid", e.stage},
+                      {"pid", pid_of(e.replica, e.stage)},
                       {"tid", tid_of(e.stream)},
                       {"ts", e.start_s * 1e6},
                       {"dur", e.duration_s * 1e6},
@@ -723,6 +766,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   if (!o.calibration.empty()) calib::ApplyProfile(calib::LoadProfile(o.calibration), o.calibration, &s);
   sim::SimOptions so;
   so.trace = !o.timeline.empty();
+  so.trace_replicas = ParseTimelineReplicas(o, s);
   so.full = o.full;
   so.flow_network = o.network == "flow";
   for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
@@ -852,6 +896,10 @@ void RegisterSimulateCommand(CLI::App& app, AppContext& ctx, Action* action) {
       ->type_name("EVIDENCE.h5");
   cmd->add_option("--timeline", o->timeline, "write the step as a Chrome trace (open in Perfetto)")
       ->type_name("FILE.json");
+  cmd->add_option("--timeline-replicas", o->timeline_replicas,
+                  "with --full: the data-parallel replicas whose pipelines the trace holds, a comma list or all "
+                  "(default: the critical replica; all at scale is millions of events)")
+      ->type_name("LIST|all");
   *action = [o, &ctx]() { return RunSimulate(*o, ctx); };
 }
 

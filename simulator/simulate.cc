@@ -910,15 +910,15 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   r->fits_in_memory = r->memory.Total() <= s.gpu.memory_bytes;
 }
 
-// Phase 8: the Chrome trace of the critical replica.
-// Phase 8: the critical replica's step as tracks per stage: each pass on the
+// Phase 8: a replica's step as tracks per stage (the critical replica's, or
+// those SimOptions::trace_replicas names in full mode): each pass on the
 // compute track (its exposed waits in args), and beside it every stream that
 // was busy during it — TP, CP, EP and ZeRO-3 traffic from the pass's start
 // for as long as the stream worked (hidden or exposed), the pipeline send
-// after each pass, the gradient reduction and the optimizer step.
-void FillTrace(const Scenario& s, const CostModel& cost, const StageCosts& c, const Pipelines& pl,
-               const StageTail& tail, SimResult* r) {
-  const PipelineRun& run = pl.runs[static_cast<size_t>(r->critical_replica)];
+// after each pass, the gradient reduction and the optimizer step (common to
+// every replica: the data-parallel collective waits for the slowest).
+void TraceReplica(const Scenario& s, const CostModel& cost, const StageCosts& c, const PipelineRun& run,
+                  int64_t replica, const StageTail& tail, SimResult* r) {
   const double p2p = cost.P2pTime(), p2p_bytes = cost.P2pBytes();
   for (int64_t st = 0; st < s.par.pp; ++st) {
     auto su = static_cast<size_t>(st);
@@ -933,6 +933,7 @@ void FillTrace(const Scenario& s, const CostModel& cost, const StageCosts& c, co
       const std::string what =
           fmt::format("{} mb{} chunk{}", op.forward ? "F" : "B", op.micro_batch, op.vstage / s.par.pp);
       r->trace.push_back({stage,
+                          replica,
                           "compute",
                           what,
                           start,
@@ -953,6 +954,7 @@ void FillTrace(const Scenario& s, const CostModel& cost, const StageCosts& c, co
         const Traffic& t = *streams[k].second;
         if (t.busy_s <= 0) continue;
         r->trace.push_back({stage,
+                            replica,
                             streams[k].first,
                             fmt::format("{} ({})", names[k], what),
                             start,
@@ -963,6 +965,7 @@ void FillTrace(const Scenario& s, const CostModel& cost, const StageCosts& c, co
       const bool sends = op.forward ? op.vstage + 1 < s.par.pp * s.par.vpp : op.vstage > 0;
       if (p2p > 0 && sends) {
         r->trace.push_back({stage,
+                            replica,
                             "pp-comm",
                             fmt::format("send {} ({})", op.forward ? "activations" : "gradients", what),
                             start + dur,
@@ -973,21 +976,38 @@ void FillTrace(const Scenario& s, const CostModel& cost, const StageCosts& c, co
     double pe = ToSeconds(run.stage_end[su]);
     if (tail.dp_end_s[su] > pe) {
       r->trace.push_back({stage,
+                          replica,
                           "dp-comm",
                           "gradient reduce (exposed)",
                           pe,
                           tail.dp_end_s[su] - pe,
                           {{"bytes", params_on_stage * cost.GradBytes()}, {"exposed_s", tail.dp_end_s[su] - pe}}});
     }
-    r->trace.push_back({stage, "optimizer", "optimizer step", tail.dp_end_s[su], tail.optimizer_s[su], {}});
+    r->trace.push_back({stage, replica, "optimizer", "optimizer step", tail.dp_end_s[su], tail.optimizer_s[su], {}});
     if (tail.gather_exposed_s[su] > 0) {
       r->trace.push_back({stage,
+                          replica,
                           "dp-comm",
                           "parameter all-gather (exposed)",
                           tail.dp_end_s[su] + tail.optimizer_s[su],
                           tail.gather_exposed_s[su],
                           {{"exposed_s", tail.gather_exposed_s[su]}}});
     }
+  }
+}
+
+void FillTrace(const Scenario& s, const SimOptions& options, const CostModel& cost, const StageCosts& c,
+               const Pipelines& pl, const StageTail& tail, SimResult* r) {
+  if (options.trace_replicas.empty()) {
+    TraceReplica(s, cost, c, pl.runs[static_cast<size_t>(r->critical_replica)], r->critical_replica, tail, r);
+    return;
+  }
+  for (int64_t rep : options.trace_replicas) {
+    if (rep < 0 || rep >= static_cast<int64_t>(pl.runs.size())) {
+      throw UsageError(fmt::format("trace of replica {}: {} replica pipeline(s) simulated{}", rep, pl.runs.size(),
+                                   options.full ? "" : " (full mode simulates every replica)"));
+    }
+    TraceReplica(s, cost, c, pl.runs[static_cast<size_t>(rep)], rep, tail, r);
   }
 }
 
@@ -1022,7 +1042,7 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
   FillBreakdown(s, options, costs, pipelines, tail, &r);
   FillThroughput(s, cost, &r);
   FillMemory(s, cost, costs, &r);
-  if (options.trace) FillTrace(s, cost, costs, pipelines, tail, &r);
+  if (options.trace) FillTrace(s, options, cost, costs, pipelines, tail, &r);
   return r;
 }
 

@@ -129,6 +129,7 @@ struct Breakdown {
 
 struct TraceEvent {  // one interval on one track, for the Chrome trace
   int stage = 0;
+  int64_t replica = 0;  // the data-parallel replica whose pipeline this is
   // compute | tp-comm | cp-comm | ep-comm | pp-comm | dp-comm | optimizer
   // (TraceStreams(), in track order)
   std::string stream;
@@ -203,6 +204,9 @@ struct SimOptions {
   // the discrete-event schedule: the planner's screen. No trace, no events.
   bool estimate = false;
   bool trace = false;  // record TraceEvents
+  // Which replicas' pipelines the trace holds: empty, the critical one; in
+  // full mode any list (every replica's own schedule, its stragglers included).
+  std::vector<int64_t> trace_replicas;
   std::vector<Straggler> stragglers;
   // Network model of the data-parallel reduction: the analytical formula
   // (default), or every DP group's ring as flows on the fabric graph at once,

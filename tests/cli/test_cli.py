@@ -478,6 +478,31 @@ def test_simulate_timeline_shows_expert_parallel_traffic(run, tmp_path):
     assert exposed == pytest.approx(j["breakdown"]["ep_comm_exposed_s"], rel=1e-6)
 
 
+# Issue 17 (part 5): with --full the trace can hold several replicas' pipelines, each stage a named
+# process ("stage S of replica R"), so a straggler's own schedule can be seen beside a healthy one.
+def test_simulate_timeline_of_several_replicas(run, tmp_path):
+    tl = tmp_path / "replicas.json"
+    p = run("simulate", "llama3-70b-64", "--full", "--straggler", "1:2:0.5", "--timeline", tl,
+            "--timeline-replicas", "0,1", "--format", "json")
+    assert p.returncode == 0, p.stderr
+    crit = (json.loads(p.stdout)["critical_replica"], json.loads(p.stdout)["critical_stage"])
+    assert crit[0] == 1  # the straggler's replica sets the step
+    events = json.loads(tl.read_text())["traceEvents"]
+    names = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
+    # llama3-70b-64 is PP4 DP2: 4 stages of replica 0 (pids 0-3), then replica 1's (4-7).
+    assert [names[i] for i in range(8)] == [f"stage {s} of replica {r}" + (" (critical)" if (r, s) == crit else "")
+                                            for r in (0, 1) for s in range(4)]
+    compute = [e for e in events if e["ph"] == "X" and e["cat"] == "compute"]
+    healthy = sum(e["dur"] for e in compute if e["pid"] == 2)
+    slow = sum(e["dur"] for e in compute if e["pid"] == 6)  # stage 2 of replica 1, 50% slower
+    assert slow == pytest.approx(1.5 * healthy, rel=1e-6)
+    # Without --full one pipeline stands for all; a replica that does not exist is named.
+    p = run("simulate", "llama3-70b-64", "--timeline", tl, "--timeline-replicas", "1")
+    assert p.returncode == 2 and "--timeline-replicas needs --full" in p.stderr
+    p = run("simulate", "llama3-70b-64", "--full", "--timeline", tl, "--timeline-replicas", "2")
+    assert p.returncode == 2 and "'2' is not a replica (0 .. 1: dp = 2)" in p.stderr
+
+
 # Issue 17: the step table dropped time to train, the memory breakdown and the notes. Every
 # figure of simulate's JSON is now a column (the same values), and --network flow adds `traffic`.
 def test_simulate_step_table_has_every_figure(run, tmp_path):
