@@ -14,9 +14,9 @@
 // (r·131 + i) mod 97 + 1 so every element reveals where it came from; in fp8,
 // whose integers are exact only up to 16 (E4M3) or 8 (E5M2), (r·131 + i) mod 7
 // + 1 (1..7, and 8 when corrupted: all exact in both formats).
-// fp8 reductions stay exact while the result is small: sums up to 2n are
-// exact for n <= 8 (E4M3) and n <= 4 (E5M2); beyond, the check tolerates the
-// format's rounding.
+// fp8 sums (and avg) take (i mod 3) from rank i mod n and 0 from the others,
+// so every partial sum is exact at any rank count; products, minima and
+// maxima are as above.
 #ifndef CLUSTERBENCH_COLLECTIVES_DATATYPE_H_
 #define CLUSTERBENCH_COLLECTIVES_DATATYPE_H_
 

@@ -139,10 +139,16 @@ int RecvPeer(int rank, int nranks) { return (rank - 1 + nranks) % nranks; }
 
 namespace {
 
-double ReduceIn(RedOp r, int rank, size_t i, int n) {
+double ReduceIn(RedOp r, int rank, size_t i, int n, DataType t) {
   switch (r) {
     case RedOp::kSum:
     case RedOp::kAvg:
+      // fp8 holds integers exactly only up to 8 or 16: one rank per element
+      // contributes (i mod 3), the others 0, so every partial sum and the
+      // result stay exact (and a corruption visible) at any rank count.
+      if (IsFp8(t)) {
+        return i % static_cast<size_t>(n) == static_cast<size_t>(rank) ? static_cast<double>(i % 3) : 0.0;
+      }
       return static_cast<double>((static_cast<size_t>(rank) + i) % 3);
     case RedOp::kProd:
       return (i % static_cast<size_t>(n) == static_cast<size_t>(rank)) ? 2 : 1;
@@ -160,10 +166,10 @@ double MoveIn(int rank, size_t i, DataType t) {
   return static_cast<double>((static_cast<size_t>(rank) * 131 + i) % modulus + 1);
 }
 
-double Reduced(RedOp r, size_t i, int n) {
-  double acc = ReduceIn(r, 0, i, n);
+double Reduced(RedOp r, size_t i, int n, DataType t) {
+  double acc = ReduceIn(r, 0, i, n, t);
   for (int k = 1; k < n; ++k) {
-    acc = Combine(r, acc, ReduceIn(r, k, i, n));
+    acc = Combine(r, acc, ReduceIn(r, k, i, n, t));
   }
   if (r == RedOp::kAvg) acc /= n;
   return acc;
@@ -172,19 +178,17 @@ double Reduced(RedOp r, size_t i, int n) {
 bool Same(double got, double want, DataType t, RedOp r, int n) {
   if (!IsFloating(t)) return got == want;
   if (IsFp8(t)) {
-    // `want` is already rounded to fp8. Integers up to 16 (E4M3) or 8 (E5M2)
-    // are exact, and so is every partial result below them (sums of
-    // non-negative inputs, products of 2, minima, maxima): equal or wrong.
-    // Beyond, or for avg (which divides), a backend that rounds after every
-    // step may land some units in the last place away: n/2 of them for a sum
-    // of n, one for avg. (A corruption smaller than that goes unseen: what
-    // fp8 cannot tell apart, no check can.)
+    // `want` is already rounded to fp8, and every fp8 input and partial
+    // result is exact (sums of one non-zero input, products of 2, minima and
+    // maxima of rounded values, rounding being monotonic): equal or wrong.
+    // avg divides by n: a backend may round that once more, one unit in the
+    // last place.
+    if (r != RedOp::kAvg) return got == want;
     const int man = t == DataType::kF8e4m3 ? 3 : 2;
-    const double exact = t == DataType::kF8e4m3 ? 16 : 8;
+    const double quantum = t == DataType::kF8e4m3 ? std::ldexp(1.0, -9) : std::ldexp(1.0, -16);  // subnormal step
     const double a = std::fabs(want);
-    if (r != RedOp::kAvg && a <= exact) return got == want;
-    const double ulp = a > 0 ? std::ldexp(1.0, std::ilogb(a) - man) : 0;
-    return std::fabs(got - want) <= ulp * (r == RedOp::kAvg ? 1.0 : std::max(1.0, n / 2.0));
+    const double ulp = a > 0 ? std::max(quantum, std::ldexp(1.0, std::ilogb(a) - man)) : quantum;
+    return std::fabs(got - want) <= ulp;
   }
   // Integer-valued inputs are exact until the sum outgrows the mantissa;
   // avg divides. Tolerate what the type cannot represent.
@@ -207,13 +211,15 @@ void FillSend(OpKind op, RedOp redop, DataType t, int rank, int nranks, int root
     case OpKind::kAllReduce:
     case OpKind::kReduce:
     case OpKind::kReduceScatter:
-      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, ReduceIn(redop, rank, i, nranks));
+      for (size_t i = 0; i < c.send_count; ++i) Put(send, t, i, ReduceIn(redop, rank, i, nranks, t));
       if (corrupt) {
         // A value the reduction cannot hide: beyond every input for max, below
         // for min (not possible for unsigned types, whose minimum input is 0).
         size_t stride = op == OpKind::kReduceScatter ? c.recv_count : c.send_count;
         for (size_t i = 0; stride > 0 && i < c.send_count; i += stride) {
-          double v = redop == RedOp::kMax   ? static_cast<double>(std::min(nranks, 100) + 1)
+          // (fp8: twice the largest input, so that rounding cannot merge them.)
+          const int beyond = IsFp8(t) ? 2 * std::min(nranks, 100) + 2 : std::min(nranks, 100) + 1;
+          double v = redop == RedOp::kMax   ? static_cast<double>(beyond)
                      : redop == RedOp::kMin ? -1.0
                                             : Load(send, t, i) + 1;
           Put(send, t, i, v);
@@ -264,16 +270,16 @@ int64_t CountWrong(OpKind op, RedOp redop, DataType t, int rank, int nranks, int
   auto check = [&](size_t i, double want) { wrong += !Same(Load(recv, t, i), WrapToType(want, t), t, redop, nranks); };
   switch (op) {
     case OpKind::kAllReduce:
-      for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks));
+      for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks, t));
       break;
     case OpKind::kReduce:
       if (rank == root) {
-        for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks));
+        for (size_t i = 0; i < c.recv_count; ++i) check(i, Reduced(redop, i, nranks, t));
       }
       break;
     case OpKind::kReduceScatter:
       for (size_t j = 0; j < c.recv_count; ++j) {
-        check(j, Reduced(redop, static_cast<size_t>(rank) * c.recv_count + j, nranks));
+        check(j, Reduced(redop, static_cast<size_t>(rank) * c.recv_count + j, nranks, t));
       }
       break;
     case OpKind::kAllGather:
