@@ -314,6 +314,12 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
         else
           comm.SendRecv(nullptr, -1, buf, a, bytes);
       }
+      // Self-test (--inject slow:R:F): a pair with the slow rank is slower by
+      // F, as a sleep of F x the transfers' own time inside the timed region
+      // (taken by the sender before the ack), so the figure is measured.
+      const bool slowed = o.slow_rank >= 0 && (a == o.slow_rank || b == o.slow_rank);
+      if (slowed && rank == a)
+        std::this_thread::sleep_for(std::chrono::duration<double>((Now() - t0) * o.slow_fraction));
       if (rank == a)
         comm.SendRecv(nullptr, -1, small, b, 8);  // the receiver's ack ends the clock
       else
@@ -331,11 +337,9 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
         }
       }
       comm.Wait();
+      if (slowed && rank == a)
+        std::this_thread::sleep_for(std::chrono::duration<double>((Now() - t0) * o.slow_fraction));
       if (rank == a) lat = (Now() - t0) / (2.0 * iters);
-      if (o.slow_rank >= 0 && (a == o.slow_rank || b == o.slow_rank) && rank == a) {
-        bw /= (1 + o.slow_fraction);  // self-test: a slow rank's links carry less
-        lat *= (1 + o.slow_fraction);
-      }
     }
     // O(1) per pair on every rank: the sender's figures, shared by max.
     P2pResult res{a, b, kind, comm.AllReduceMax(bw), comm.AllReduceMax(lat), false};
