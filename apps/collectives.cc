@@ -20,6 +20,7 @@
 #include "collectives/backend.h"
 #include "collectives/gather_text.h"
 #include "collectives/harness.h"
+#include "collectives/result_tables.h"
 #include "core/error.h"
 #include "core/table.h"
 #include "core/units.h"
@@ -57,7 +58,7 @@ struct CollOptions {
   std::string cta_policy, device_cta_count, csv_file, flag_k, flag_u;
   std::string split;
   std::string alltoallv_matrix;  // --alltoallv-matrix FILE
-  std::string buffers;  // --buffers: "" (the backend's own), host, device, auto
+  std::string buffers;           // --buffers: "" (the backend's own), host, device, auto
   std::vector<std::string> injects;
   bool all_pairs = false;
 };
@@ -176,8 +177,8 @@ coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes
     b.alltoallv_matrix = std::make_shared<const std::vector<double>>(coll::ReadAllToAllvMatrix(o.alltoallv_matrix, &n));
     b.alltoallv_matrix_path = o.alltoallv_matrix;
     if (std::find(b.ops.begin(), b.ops.end(), OpKind::kAllToAllv) == b.ops.end()) {
-      throw UsageError(fmt::format("--alltoallv-matrix {}: no alltoallv among the ops (--op alltoallv)",
-                                   o.alltoallv_matrix));
+      throw UsageError(
+          fmt::format("--alltoallv-matrix {}: no alltoallv among the ops (--op alltoallv)", o.alltoallv_matrix));
     }
     notes->push_back(fmt::format("alltoallv traffic matrix: {} ({} x {})", o.alltoallv_matrix, n, n));
   }
@@ -376,27 +377,7 @@ nlohmann::json TimingJson(const coll::SizeResult& r, bool in_place) {
 }
 
 std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator& comm) {
-  Table agg("collectives", "one row per op, size and placement (rank 0's view, nccl-tests columns)",
-            {{"op", ColumnType::kString, "", "collective"},
-             {"size", ColumnType::kInt64, "B", "bytes, as nccl-tests counts them"},
-             {"count", ColumnType::kInt64, "1", "elements (nccl-tests' count column)"},
-             {"dtype", ColumnType::kString, "", "element type"},
-             {"redop", ColumnType::kString, "", "reduction or none"},
-             {"root", ColumnType::kInt64, "1", "root rank, -1 when none"},
-             {"in_place", ColumnType::kInt64, "1", "1 in place, 0 out of place"},
-             {"time", ColumnType::kFloat64, "s", "time per op (-a mode across ranks)"},
-             {"algbw", ColumnType::kFloat64, "B/s", "size / time"},
-             {"busbw", ColumnType::kFloat64, "B/s", "algbw x bus factor"},
-             {"wrong", ColumnType::kInt64, "1", "wrong elements, all ranks"},
-             {"rank_time_min", ColumnType::kFloat64, "s", "fastest rank-iteration"},
-             {"rank_time_median", ColumnType::kFloat64, "s", "median over ranks"},
-             {"rank_time_max", ColumnType::kFloat64, "s", "slowest rank-iteration"},
-             {"rank_time_p99", ColumnType::kFloat64, "s", "p99 (max over ranks of their p99)"},
-             {"checked", ColumnType::kInt64, "1", "1 when checked (-c > 0); 0: wrong counts nothing (nccl-tests N/A)"},
-             {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
-             {"late_ranks", ColumnType::kString, "", "ranks the others waited for"},
-             {"stalled_ranks", ColumnType::kString, "",
-              "ranks that stopped during the measurement and came back: the figure includes the stop"}});
+  Table agg = coll::CollectivesTableSchema();
   for (const auto& r : rep.results) {
     for (bool ip : {false, true}) {
       if (ip ? !r.has_in_place : !r.has_out_of_place) continue;
@@ -907,9 +888,10 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-n,--iters", o->iters, "timed iterations per size")->capture_default_str();
   cmd->add_option("-w,--warmup_iters", o->warmup, "untimed iterations first")->capture_default_str();
   cmd->add_option("-c,--check", o->checks, "check passes per size (0 = none: #wrong shows N/A)")->capture_default_str();
-  cmd->add_option("-d,--datatype", o->dtype,
-                  "int8, uint8, int32, uint32, int64, uint64, half, float, double, bfloat16, f8e4m3, f8e5m2, or all (each "
-                  "in turn)")
+  cmd->add_option(
+         "-d,--datatype", o->dtype,
+         "int8, uint8, int32, uint32, int64, uint64, half, float, double, bfloat16, f8e4m3, f8e5m2, or all (each "
+         "in turn)")
       ->capture_default_str();
   cmd->add_option("-o,--redop", o->redop,
                   "reduction: sum, prod, min, max, avg, or all (each in turn), as nccl-tests' -o")

@@ -59,11 +59,6 @@ std::vector<ImportedRun> ImportText(const std::string& path, const std::string& 
 // Reads and parses a file; the format detected when `format` is null.
 std::vector<ImportedRun> ImportFile(const std::string& path, const Format* format, const ImportOptions& options);
 
-// The `collectives` table of clusterbench's collectives command: the same
-// name, columns, units and descriptions (tests/cli/test_import.py compares
-// them with a loopback run's).
-Table CollectivesTable();
-
 }  // namespace cb::importer
 
 #endif  // CLUSTERBENCH_IMPORT_IMPORTED_RUN_H_

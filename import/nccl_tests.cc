@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "collectives/result_tables.h"
 #include "core/collective_op.h"
 #include "core/error.h"
 
@@ -264,7 +265,7 @@ ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, 
   if (!avg.empty()) run.config_yaml += fmt::format("avg_bus_bandwidth: [{}]  # B/s, one per footer\n", avg);
   run.config_yaml += json_extra;
 
-  Table t = CollectivesTable();
+  Table t = coll::CollectivesTableSchema();
   std::map<std::tuple<std::string, int64_t, std::string, std::string, int64_t>, int64_t> cycles;
   for (const auto& bl : blocks) {
     for (const auto& r : bl.rows) {

@@ -7,6 +7,7 @@
 #include <regex>
 #include <sstream>
 
+#include "collectives/result_tables.h"
 #include "core/collective_op.h"
 #include "core/error.h"
 
@@ -30,7 +31,7 @@ struct Test {
   std::string version, dtype = "int8";
   int64_t elem = 1;
   std::vector<std::string> columns;  // after "# Size"
-  Table table = CollectivesTable();
+  Table table = coll::CollectivesTableSchema();
   bool cut = false;
 };
 
