@@ -2,8 +2,9 @@
 """Calibration accuracy on this machine's MPI: fitted sizes, a repeat, and sizes left out (issue 18, part 2).
 
 For each rank count (2, and 4 oversubscribed on a 2-core VM) and operation:
-  fit      mpirun -np R clusterbench collectives --backend mpi --op OP -b 1K -e 16M -f 4   (8 sizes)
-  held     the same at -b 2K -e 8M -f 4: the 6 sizes halfway (in log space) between fitted ones
+  fit      mpirun -np R clusterbench collectives --backend mpi --op OP -b 1K -e 16M -f 2   (15 sizes, the
+           factor-2 sweep most nccl-tests scripts use)
+  held     the same at -b 1536 -e 12M -f 2: the 14 sizes 1.5x each fitted one, between two fitted sizes
   repeat   the fit's command again: a fresh measurement of the fitted sizes
 then `calibrate fit.h5 -o profile.yaml` and, per size of each run,
 `simulate --calibration profile.yaml --collective OP --ranks R --bytes S --format json`.
@@ -42,11 +43,12 @@ def run(cmd, env=None):
 
 
 def measure(a, ranks, op, lo, hi, out):
+    """Runs one sweep (factor 2) and returns {size: rank_time_median} of its out-of-place rows."""
     env = dict(os.environ)
     # Open MPI's exit-time allocations are not ours: an ASan build would otherwise fail the job.
     env.setdefault("ASAN_OPTIONS", "detect_leaks=0")
     run(["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", str(ranks), a.cb, "collectives", "--backend",
-         "mpi", "--op", op, "-b", lo, "-e", hi, "-f", "4", "-n", str(a.iters), "-w", "10", "-q", "--output", out], env)
+         "mpi", "--op", op, "-b", lo, "-e", hi, "-f", "2", "-n", str(a.iters), "-w", "10", "-q", "--output", out], env)
     csv = run([a.cb, "report", out, "--run", "latest", "--table", "collectives", "--format", "csv"])
     lines = csv.strip().splitlines()
     head = lines[0].split(",")
@@ -87,7 +89,7 @@ def main():
         for op in a.ops.split(","):
             base = os.path.join(tmp, f"{op}-{ranks}")
             fit = measure(a, ranks, op, "1K", "16M", base + "-fit.h5")
-            held = measure(a, ranks, op, "2K", "8M", base + "-held.h5")
+            held = measure(a, ranks, op, "1536", "12M", base + "-held.h5")
             repeat = measure(a, ranks, op, "1K", "16M", base + "-repeat.h5")
             profile = base + ".yaml"
             run([a.cb, "calibrate", base + "-fit.h5", "-o", profile, "-q"])
