@@ -58,12 +58,12 @@ struct Status {
 Status ClusterStatus(const std::vector<Verdict>& verdicts);
 
 struct Thresholds {
-  std::optional<double> absolute;          // SI units of the metric
-  std::optional<double> fraction_of_spec;  // of `spec`
-  std::optional<double> fraction_of_model; // of each unit's UnitData::model
-  double relative = 0.1;                   // fraction below the peers' best
-  double outlier_mads = 5;                 // 0: no outlier test
-  double outlier_min_deviation = 0.05;     // fraction of the median
+  std::optional<double> absolute;           // SI units of the metric
+  std::optional<double> fraction_of_spec;   // of `spec`
+  std::optional<double> fraction_of_model;  // of each unit's UnitData::model
+  double relative = 0.1;                    // fraction below the peers' best
+  double outlier_mads = 5;                  // 0: no outlier test
+  double outlier_min_deviation = 0.05;      // fraction of the median
 };
 
 // Robust statistics of the fleet (one value per unit).
