@@ -147,10 +147,10 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
         fail(fmt::format(
             "threshold.fraction_of_model: the simulator has no model of {}; fraction_of_model applies to the "
             "collectives all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall and sendrecv{}",
-            c.benchmark, c.benchmark == "copy" || c.benchmark == "gemm" || c.benchmark == "peak" ||
-                                 c.benchmark == "stream"
-                             ? " (use fraction_of_spec or absolute)"
-                             : ""));
+            c.benchmark,
+            c.benchmark == "copy" || c.benchmark == "gemm" || c.benchmark == "peak" || c.benchmark == "stream"
+                ? " (use fraction_of_spec or absolute)"
+                : ""));
       }
     }
 
