@@ -10,6 +10,8 @@
 #include <set>
 #include <tuple>
 
+#include "core/stats.h"
+
 namespace cb::acc {
 
 std::vector<Matching> RoundRobinSchedule(int n) {
@@ -96,6 +98,156 @@ std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::v
     rounds.push_back(std::move(m));
   }
   return rounds;
+}
+
+std::vector<Matching> SplitIntoBatches(const Matching& round, int g, const std::vector<int>& switch_of) {
+  if (g <= 1 || round.empty()) return {round};
+  const size_t groups = static_cast<size_t>(g);
+  std::vector<Matching> batches(groups);
+  bool topology = !switch_of.empty();
+  for (const auto& [a, b] : round) {
+    if (a < 0 || b < 0 || static_cast<size_t>(std::max(a, b)) >= switch_of.size()) topology = false;
+  }
+  if (!topology) {
+    for (size_t i = 0; i < round.size(); ++i) batches[i % groups].push_back(round[i]);
+  } else {
+    const size_t cap = (round.size() + groups - 1) / groups;
+    std::vector<std::map<int, int>> load(groups);  // per batch: pairs crossing switches, per switch
+    for (const auto& [a, b] : round) {
+      const int sa = switch_of[static_cast<size_t>(a)], sb = switch_of[static_cast<size_t>(b)];
+      const bool crosses = sa != sb;
+      size_t best = groups;
+      std::tuple<int, size_t, size_t> best_key{};
+      for (size_t x = 0; x < groups; ++x) {
+        if (batches[x].size() >= cap) continue;
+        const int l = crosses ? load[x][sa] + load[x][sb] : 0;
+        const auto key = std::make_tuple(l, batches[x].size(), x);
+        if (best == groups || key < best_key) {
+          best = x;
+          best_key = key;
+        }
+      }
+      batches[best].emplace_back(a, b);
+      if (crosses) {
+        ++load[best][sa];
+        ++load[best][sb];
+      }
+    }
+  }
+  batches.erase(std::remove_if(batches.begin(), batches.end(), [](const Matching& m) { return m.empty(); }),
+                batches.end());
+  return batches;
+}
+
+std::vector<PairToConfirm> PairFigures(const std::vector<PairValue>& samples) {
+  std::map<std::tuple<int, int, int>, std::vector<double>> per_pair;  // (a, b, rail)
+  for (const PairValue& s : samples) {
+    if (s.value > 0) per_pair[{s.a, s.b, s.rail}].push_back(s.value);
+  }
+  std::map<int, std::vector<double>> per_rail;
+  std::map<std::tuple<int, int, int>, double> value;
+  for (const auto& [key, v] : per_pair) {
+    value[key] = Median(v);
+    per_rail[std::get<2>(key)].push_back(value[key]);
+  }
+  std::map<int, double> reference;
+  for (const auto& [rail, v] : per_rail) reference[rail] = Median(v);
+  std::vector<PairToConfirm> out;
+  for (const auto& [key, v] : value) {
+    const auto [a, b, rail] = key;
+    out.push_back({a, b, rail, static_cast<int>(per_pair[key].size()), v, reference[rail]});
+  }
+  return out;
+}
+
+std::vector<PairToConfirm> SlowPairs(const std::vector<PairValue>& samples, double slow_ratio) {
+  std::vector<PairToConfirm> out;
+  for (const auto& p : PairFigures(samples)) {
+    if (p.value < slow_ratio * p.reference) out.push_back(p);
+  }
+  return out;
+}
+
+std::vector<std::pair<int, int>> HealthyPairs(const std::vector<PairValue>& samples, double slow_ratio) {
+  std::map<std::pair<int, int>, bool> healthy;
+  for (const auto& p : PairFigures(samples)) {
+    auto [it, fresh] = healthy.try_emplace({p.a, p.b}, true);
+    it->second = it->second && !(p.value < slow_ratio * p.reference);
+  }
+  std::vector<std::pair<int, int>> out;
+  for (const auto& [ab, ok] : healthy) {
+    if (ok) out.push_back(ab);
+  }
+  return out;
+}
+
+int ConfirmRepeats(const std::vector<PairToConfirm>& pairs) {
+  if (pairs.empty()) return 0;
+  int most = 0;
+  for (const auto& p : pairs) most = std::max(most, p.measured);
+  return std::max(2, most + 1);
+}
+
+std::vector<Matching> ConfirmationRounds(const std::vector<std::pair<int, int>>& pairs, int max_per_round,
+                                         const std::vector<int>& switch_of, size_t rotation) {
+  std::vector<Matching> rounds;
+  if (pairs.empty()) return rounds;
+  const size_t cap = static_cast<size_t>(std::max(1, max_per_round));
+  bool topology = !switch_of.empty();
+  for (const auto& [a, b] : pairs) {
+    if (a < 0 || b < 0 || static_cast<size_t>(std::max(a, b)) >= switch_of.size()) topology = false;
+  }
+  std::vector<std::set<int>> nodes, switches;  // per round: nodes and switches in use
+  for (size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [a, b] = pairs[(i + rotation) % pairs.size()];
+    size_t r = 0;
+    for (; r < rounds.size(); ++r) {
+      if (rounds[r].size() >= cap || nodes[r].count(a) || nodes[r].count(b)) continue;
+      if (topology && (switches[r].count(switch_of[static_cast<size_t>(a)]) ||
+                       switches[r].count(switch_of[static_cast<size_t>(b)])))
+        continue;
+      break;
+    }
+    if (r == rounds.size()) {
+      rounds.emplace_back();
+      nodes.emplace_back();
+      switches.emplace_back();
+    }
+    rounds[r].emplace_back(a, b);
+    nodes[r].insert({a, b});
+    if (topology) switches[r].insert({switch_of[static_cast<size_t>(a)], switch_of[static_cast<size_t>(b)]});
+  }
+  for (auto& m : rounds) std::sort(m.begin(), m.end());
+  return rounds;
+}
+
+std::pair<int, int> ReferencePair(const Matching& round, const std::vector<std::pair<int, int>>& healthy,
+                                  const std::vector<int>& switch_of, size_t* cursor) {
+  std::set<int> nodes, switches;
+  bool topology = !switch_of.empty();
+  auto sw = [&](int x) { return switch_of[static_cast<size_t>(x)]; };
+  auto known = [&](int x) { return x >= 0 && static_cast<size_t>(x) < switch_of.size(); };
+  for (const auto& [a, b] : round) {
+    nodes.insert({a, b});
+    topology = topology && known(a) && known(b);
+  }
+  if (topology) {
+    for (const auto& [a, b] : round) switches.insert({sw(a), sw(b)});
+  }
+  // First a pair under other switches; failing that (a fleet under one
+  // leaf) any pair that shares no node: a yardstick beside the round is
+  // worth more than none.
+  for (const bool apart : {topology, false}) {
+    for (size_t i = 0; i < healthy.size(); ++i) {
+      const size_t at = (*cursor + i) % healthy.size();
+      const auto [a, b] = healthy[at];
+      if (nodes.count(a) || nodes.count(b)) continue;
+      if (apart && (!known(a) || !known(b) || switches.count(sw(a)) || switches.count(sw(b)))) continue;
+      *cursor = at + 1;
+      return {a, b};
+    }
+  }
+  return {-1, -1};
 }
 
 double SlowFraction(const FabricInjections& inj, const std::vector<int>& ranks) {

@@ -56,6 +56,80 @@ std::vector<Matching> RoundRobinSchedule(int n);
 // Pairs met in an earlier sampled round are avoided while others are free.
 std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::vector<int>& switch_of = {});
 
+// `batches: G`. A round's pairs run in G batches one after another, so that
+// fewer of them share a link at once: on a fabric with static ECMP hashing
+// all pairs of a round at once collide on up links, and at 4,096 nodes most
+// healthy pairs then measure slow (docs/acceptance.md, Localisation,
+// Contention). Without switches (`switch_of` empty) pair i goes to batch
+// i mod G. With switches, each pair joins the batch (of at most ceil(P/G)
+// pairs) where its two switches already have the fewest pairs crossing
+// switches (ties: the smaller batch, then the lower index): a switch's up
+// links collide more the more of its nodes send up at once, so spreading
+// them evenly over the batches keeps every batch's load as low as the G
+// allows. A pair under one switch crosses no up link and adds no load.
+// Empty batches (G above the round's pairs) are dropped: each pair alone.
+// Returns {round} for g <= 1. Every batch keeps the round's pair order.
+std::vector<Matching> SplitIntoBatches(const Matching& round, int g, const std::vector<int>& switch_of = {});
+
+// A pair (nodes a < b, one rail) that the confirmation measures again: its
+// measurements so far, their median and the rail's median pair (the
+// reference that slow_ratio applies to, as localize.h judges it).
+struct PairToConfirm {
+  int a = -1, b = -1, rail = 0;
+  int measured = 0;
+  double value = 0, reference = 0;
+};
+
+// One measurement of a pair: nodes a < b, rail, bandwidth (any unit, > 0;
+// others are ignored as failed measurements).
+struct PairValue {
+  int a = -1, b = -1, rail = 0;
+  double value = 0;
+};
+
+// Every measured (pair, rail): the median of its measurements and its rail's
+// median pair, ordered by (a, b, rail).
+std::vector<PairToConfirm> PairFigures(const std::vector<PairValue>& samples);
+
+// The pairs slow after the rounds: median of a pair's measurements below
+// slow_ratio x its rail's median pair (localize.h's rule, so exactly the
+// pairs Localize would judge slow), ordered by (a, b, rail).
+std::vector<PairToConfirm> SlowPairs(const std::vector<PairValue>& samples, double slow_ratio);
+
+// Node pairs slow on no rail they were measured on (so no pair of a slow node
+// or NIC is among them), ordered by (a, b).
+std::vector<std::pair<int, int>> HealthyPairs(const std::vector<PairValue>& samples, double slow_ratio);
+
+// Times the confirmation measures each pair: at least once more than the
+// rounds measured the most-measured of them, and at least twice, so that the
+// confirmation's measurements are the majority of every pair and set its
+// median (as tests/simulator/localize_scale_test.cc confirms). 0 when none.
+int ConfirmRepeats(const std::vector<PairToConfirm>& pairs);
+
+// The confirmation's rounds for node pairs `pairs` (a < b; several rails of
+// one node pair count once): each round holds pairs that share no node, at
+// most `max_per_round` of them, and with switches (`switch_of`) no two pairs
+// of a round touch the same switch, so their traffic shares no up link.
+// Greedy first fit in the order given; `rotation` starts the order there, so
+// that repeats pair different neighbours (with static hashing the same
+// neighbours would collide the same way every time).
+std::vector<Matching> ConfirmationRounds(const std::vector<std::pair<int, int>>& pairs, int max_per_round,
+                                         const std::vector<int>& switch_of = {}, size_t rotation = 0);
+
+// A healthy pair to measure beside a confirmation round, as its yardstick: a
+// round of few pairs runs in other conditions than a batch of the rounds
+// (less contention on a fabric; on ranks sharing cores, more CPU each), so
+// the confirmation's figures are scaled by the rail's median pair of the
+// rounds over the yardsticks' median figure (runner.cc ConfirmSlowPairs):
+// comparable with the rounds' figures. The first of `healthy`, from *cursor
+// on (wrapping; each call moves past the one taken, so repeats use different
+// yardsticks), that shares no node with the round and, with switches, no
+// switch; failing that (a fleet under one leaf), the first that shares no
+// node. {-1, -1} when none does (a fleet too small): the round's figures
+// are taken as measured.
+std::pair<int, int> ReferencePair(const Matching& round, const std::vector<std::pair<int, int>>& healthy,
+                                  const std::vector<int>& switch_of, size_t* cursor);
+
 // A fabric's shape as the pairs check uses it: the switch each node hangs
 // off (empty: unknown) and the links (names) the traffic of a pair of nodes
 // on a rail crosses (null: unknown); `note` says what is missing and why.

@@ -60,6 +60,22 @@ const std::string& CheckName(const ValidationReport& r, int check) {
   return r.suite.checks[static_cast<size_t>(check)].name;
 }
 
+// "pairs: 7 slow pair(s) after the rounds (2 batches per round), measured 6 more
+// time(s) in 42 confirmation round(s): 7 confirmed slow, 0 cleared".
+std::string ConfirmationLine(const ValidationReport& r, const PairConfirmation& c) {
+  const std::string batches = c.batches > 1 ? fmt::format(" ({} batches per round)", c.batches) : "";
+  if (c.selected == 0)
+    return fmt::format("{}: no pair slow after the rounds{}: nothing to confirm", CheckName(r, c.check), batches);
+  if (c.rounds == 0) {
+    return fmt::format("{}: {} slow pair(s) after the rounds{}, not confirmed ({})", CheckName(r, c.check), c.selected,
+                       batches, c.enabled ? "interrupted" : "confirm: false");
+  }
+  return fmt::format(
+      "{}: {} slow pair(s) after the rounds{}, measured {} more time(s) in {} confirmation round(s): {} confirmed "
+      "slow, {} cleared",
+      CheckName(r, c.check), c.selected, batches, c.repeats, c.rounds, c.confirmed, c.cleared);
+}
+
 }  // namespace
 
 nlohmann::json FabricJson(const ValidationReport& r) {
@@ -88,7 +104,22 @@ nlohmann::json FabricJson(const ValidationReport& r) {
                           {"value", p.value},
                           {"time_s", p.time_s},
                           {"samples", p.samples},
-                          {"wrong", p.wrong}});
+                          {"wrong", p.wrong},
+                          {"batch", p.batch},
+                          {"confirm", p.confirm},
+                          {"beside", p.beside}});
+  }
+  j["confirmations"] = nlohmann::json::array();
+  for (const auto& c : r.confirmations) {
+    j["confirmations"].push_back({{"check", CheckName(r, c.check)},
+                                  {"batches", c.batches},
+                                  {"confirm", c.enabled},
+                                  {"selected", c.selected},
+                                  {"confirmed", c.confirmed},
+                                  {"cleared", c.cleared},
+                                  {"rounds", c.rounds},
+                                  {"repeats", c.repeats},
+                                  {"confirmed_pairs", c.confirmed_pairs}});
   }
   j["culprits"] = nlohmann::json::array();
   for (const auto& f : r.culprits) {
@@ -141,6 +172,7 @@ std::string FabricText(const ValidationReport& r) {
                      CheckName(r, check), v.size(), r.fabric_nodes.size(), rails, rounds,
                      v.empty() ? "-" : Bw(Median(v)));
   }
+  for (const auto& c : r.confirmations) o += "   " + ConfirmationLine(r, c) + "\n";
   for (const auto& b : r.bisections) {
     const double n = static_cast<double>(r.fabric_nodes.size());
     o += fmt::format(
@@ -178,6 +210,8 @@ std::string FabricMarkdown(const ValidationReport& r) {
                        EscapeMarkdown(f.name), Evidence(f), EscapeMarkdown(f.reason));
     }
   }
+  if (!r.confirmations.empty()) o += "\n";
+  for (const auto& c : r.confirmations) o += EscapeMarkdown(ConfirmationLine(r, c)) + "\n\n";
   for (const auto& b : r.bisections) {
     o += fmt::format("\n### Bisection: {} ({} round(s))\n\n", EscapeMarkdown(CheckName(r, b.check)), b.rounds.size());
     if (!b.note.empty()) o += EscapeMarkdown(b.note) + "\n\n";
@@ -325,11 +359,16 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
                {"value", CT::kFloat64, "B/s", "bandwidth each way: bytes / time"},
                {"time", CT::kFloat64, "s", "the slower rank's exchange time (median, or fastest with statistic best)"},
                {"samples", CT::kInt64, "1", "timed exchanges"},
-               {"wrong", CT::kInt64, "1", "bytes received that differ from what was sent"}});
+               {"wrong", CT::kInt64, "1", "bytes received that differ from what was sent"},
+               {"batch", CT::kInt64, "1", "the batch of its round (suite key batches; 0 with one batch)"},
+               {"confirm", CT::kInt64, "1", "1: measured by the confirmation round (a pair found slow, again)"},
+               {"beside", CT::kFloat64, "B/s",
+                "confirmation: the median figure of the healthy pairs measured beside the confirmation's (0: none); "
+                "value is then bytes/time x the rail's median pair of the rounds / this"}});
   for (const auto& p : r.pairs) {
     pairs.AddRow({CheckName(r, p.check), int64_t{p.round}, int64_t{p.rail}, int64_t{p.a}, int64_t{p.b},
                   NodeName(r, p.a), NodeName(r, p.b), int64_t{p.rank_a}, int64_t{p.rank_b}, p.value, p.time_s,
-                  p.samples, p.wrong});
+                  p.samples, p.wrong, int64_t{p.batch}, int64_t{p.confirm ? 1 : 0}, p.beside});
   }
   Table culprits(
       "validate_culprits", "the culprits the fabric checks named, with their evidence",
@@ -363,7 +402,24 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
       }
     }
   }
-  return {pairs, culprits, bis};
+  std::vector<Table> out = {pairs, culprits, bis};
+  if (!r.confirmations.empty()) {
+    Table conf("validate_confirmations", "pairs check: the confirmation of the pairs slow after the rounds",
+               {{"check", CT::kString, "", "check name"},
+                {"batches", CT::kInt64, "1", "batches per round (suite key batches)"},
+                {"confirm", CT::kInt64, "1", "1 when the suite's confirm is on"},
+                {"selected", CT::kInt64, "1", "(pair, rail)s slow after the rounds"},
+                {"confirmed", CT::kInt64, "1", "of them, still slow with the confirmation's measurements"},
+                {"cleared", CT::kInt64, "1", "of them, no longer slow"},
+                {"rounds", CT::kInt64, "1", "confirmation rounds run"},
+                {"repeats", CT::kInt64, "1", "times each selected pair was measured again"}});
+    for (const auto& c : r.confirmations) {
+      conf.AddRow({CheckName(r, c.check), int64_t{c.batches}, int64_t{c.enabled ? 1 : 0}, int64_t{c.selected},
+                   int64_t{c.confirmed}, int64_t{c.cleared}, int64_t{c.rounds}, int64_t{c.repeats}});
+    }
+    out.push_back(conf);
+  }
+  return out;
 }
 
 std::string FabricHeadline(const ValidationReport& r) {

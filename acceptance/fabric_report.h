@@ -17,14 +17,17 @@
 namespace cb::acc {
 
 // {"nodes": [...], "pairs": [{"check", "round", "rail", "a", "b", "node_a", "node_b", "rank_a", "rank_b",
-//  "value", "time_s", "samples", "wrong"}], "culprits": [{"check", "method", "kind", "name", "node", "rail",
-//  "a", "b", "supporting", "examined", "ratio", "reason"}], "bisections": [{"check", "rounds_used",
-//  "triggered_by_failure", "note", "rounds": [{"purpose", "groups", "figures", "slow"}]}]}; null when none.
+//  "value", "time_s", "samples", "wrong", "batch", "confirm", "beside"}], "confirmations": [{"check", "batches",
+//  "confirm", "selected", "confirmed", "cleared", "rounds", "repeats", "confirmed_pairs"}], "culprits": [{"check",
+//  "method", "kind", "name", "node", "rail", "a", "b", "supporting", "examined", "ratio", "reason"}], "bisections":
+//  [{"check", "rounds_used", "triggered_by_failure", "note", "rounds": [{"purpose", "groups", "figures", "slow"}]}]};
+//  null when none.
 // Past 100,000 pair measurements "pairs" is empty and "pairs_note" says why
 // (the evidence file has them).
 nlohmann::json FabricJson(const ValidationReport& report);
 
-// Terminal: the culprits and the bisections' rounds ("" when none).
+// Terminal: the pairs checks, their confirmations, the culprits and the
+// bisections' rounds ("" when none).
 std::string FabricText(const ValidationReport& report);
 
 // Markdown: culprits, bisection rounds, and the pair matrix per check and
@@ -37,7 +40,8 @@ std::string FabricMarkdown(const ValidationReport& report);
 std::string FabricHtml(const ValidationReport& report);
 
 // Evidence: validate_pairs (one row per measured pair, rail and round),
-// validate_culprits, validate_bisection (one row per group of each round).
+// validate_culprits, validate_bisection (one row per group of each round),
+// and, when a pairs check ran, validate_confirmations (one row per check).
 std::vector<Table> FabricTables(const ValidationReport& report);
 
 // "; FAIL: link a<->b, pair c<->d": culprits that are not nodes (no node

@@ -223,6 +223,12 @@ class Runner {
   void FabricNodes();
   void CheckFabricInjections();
   void RunPairsCheck(int index);
+  // One round (or batch) of pairs at once: every rank exchanges with its
+  // partner in `m`, the others wait; rank 0 appends the pairs' figures.
+  void MeasurePairs(int index, const Matching& m, int round, int batch, bool confirm, void* send, void* recv,
+                    const std::string& what, std::vector<PairMeasurement>* measured);
+  void ConfirmSlowPairs(int index, const FabricTopology& topo, int first_round, void* send, void* recv,
+                        std::vector<PairMeasurement>* measured);
   void RunBisection(int index);
   std::vector<double> MeasureGroups(const Check& c, const std::vector<std::vector<int>>& groups, int round);
   void AddCulpritUnit(int index, const FabricCulprit& f, double value, double expected);
@@ -849,6 +855,215 @@ void Runner::AddCulpritUnit(int index, const FabricCulprit& f, double value, dou
   rep_.units.push_back(std::move(u));
 }
 
+void Runner::MeasurePairs(int index, const Matching& m, int round, int batch, bool confirm, void* send, void* recv,
+                          const std::string& what, std::vector<PairMeasurement>* measured) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const size_t bytes = static_cast<size_t>(c.bytes);
+  constexpr size_t kFields = 3;  // median time, samples, wrong bytes
+  comm_.Progress(what);
+  const int me = comm_.rank();
+  const int my_node = fabric_node_of_[static_cast<size_t>(me)];
+  const size_t my_rail = static_cast<size_t>(rail_of_[static_cast<size_t>(me)]);
+  int partner = -1;
+  for (const auto& [a, b] : m) {
+    const int other = a == my_node ? b : b == my_node ? a : -1;
+    if (other >= 0 && my_rail < node_ranks_[static_cast<size_t>(other)].size())
+      partner = node_ranks_[static_cast<size_t>(other)][my_rail];
+  }
+  double median = 0;
+  int64_t samples = 0, wrong = 0;
+  if (partner >= 0) {
+    // Both ends run the same loop, so each exchange starts together; a
+    // rank that is interrupted finishes its few exchanges (its partner
+    // waits for them) and the ranks agree to stop after the round.
+    comm_.SendRecv(send, partner, recv, partner, bytes);  // warm-up
+    comm_.Wait();
+    const double sleep_s = InjectedSleep(comm_, o_.fabric_injections, partner, [&] {
+      comm_.SendRecv(send, partner, recv, partner, bytes);
+      comm_.Wait();
+    });
+    std::vector<double> times;
+    for (int i = 0; i < c.iters; ++i) {
+      const auto t0 = Clock::now();
+      comm_.SendRecv(send, partner, recv, partner, bytes);
+      comm_.Wait();
+      if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
+      times.push_back(Since(t0));
+    }
+    std::vector<unsigned char> got(bytes);
+    comm_.Download(got.data(), recv, bytes);
+    for (size_t i = 0; i < bytes; ++i) wrong += got[i] != PairByte(i, partner);
+    // The median exchange, or with `statistic: best` the fastest: an
+    // exchange the scheduler did not interrupt (ranks sharing cores). An
+    // injected slowdown stretches every exchange, the fastest too.
+    median = c.best_statistic ? *std::min_element(times.begin(), times.end()) : Median(times);
+    samples = static_cast<int64_t>(times.size());
+  }
+  // The ranks without a partner (a bye, a missing rail, another batch) wait quietly.
+  QuietBarrier(comm_, timeout_s_, what, keep_);
+  std::vector<double> all = comm_.Gather({median, static_cast<double>(samples), static_cast<double>(wrong)});
+  if (me == 0) {
+    for (const auto& [a, b] : m) {
+      const auto& ra = node_ranks_[static_cast<size_t>(a)];
+      const auto& rb = node_ranks_[static_cast<size_t>(b)];
+      for (size_t rail = 0; rail < ra.size() && rail < rb.size(); ++rail) {
+        const double* pa = &all[static_cast<size_t>(ra[rail]) * kFields];
+        const double* pb = &all[static_cast<size_t>(rb[rail]) * kFields];
+        PairMeasurement p;
+        p.check = index;
+        p.round = round;
+        p.batch = batch;
+        p.confirm = confirm;
+        p.rail = static_cast<int>(rail);
+        p.a = a;
+        p.b = b;
+        p.rank_a = ra[rail];
+        p.rank_b = rb[rail];
+        p.time_s = std::max(pa[0], pb[0]);  // the pair is as fast as its slower end
+        p.samples = static_cast<int64_t>(std::min(pa[1], pb[1]));
+        p.wrong = static_cast<int64_t>(pa[2] + pb[2]);
+        p.value = p.time_s > 0 && p.samples > 0 ? static_cast<double>(bytes) / p.time_s : 0;
+        measured->push_back(p);
+      }
+    }
+  }
+  stop_ = AnyInterrupted(comm_);
+}
+
+// The confirmation round (suite key confirm, on by default: it measures only
+// pairs already slow, so a healthy fleet pays nothing). Rank 0 picks the
+// (pair, rail)s slow after the rounds (fabric.h SlowPairs, Localize's rule)
+// and plans the rounds: each node pair ConfirmRepeats times more, beside at
+// most a quarter of a batch's pairs that share no node (and, with the
+// topology, no switch), so that its new measurements are nearly alone on the
+// fabric and are the majority of its median, plus one healthy pair
+// (ReferencePair) as the round's yardstick: the confirmation's figures are
+// scaled by the rail's median pair over the yardsticks' median figure, so a
+// round of few pairs, faster than a crowded batch (less contention; on shared
+// cores more CPU), neither clears a culprit nor condemns a healthy pair.
+void Runner::ConfirmSlowPairs(int index, const FabricTopology& topo, int first_round, void* send, void* recv,
+                              std::vector<PairMeasurement>* measured) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const int me = comm_.rank();
+  PairConfirmation pc;
+  pc.check = index;
+  pc.batches = c.batches;
+  pc.enabled = c.confirm;
+  auto values = [&] {
+    std::vector<PairValue> v;
+    for (const auto& p : *measured) v.push_back({p.a, p.b, p.rail, p.value});
+    return v;
+  };
+  const int nodes = static_cast<int>(fabric_nodes_.size());
+  const int per_batch = (nodes / 2 + c.batches - 1) / c.batches;
+  const int cap = std::max(1, (per_batch + 3) / 4);
+  // Rank 0 plans: per round its pairs, then the yardstick (or -1, -1).
+  std::vector<PairToConfirm> slow;
+  std::map<int, double> rail_median;  // of the rounds' pairs
+  std::vector<double> plan;           // rounds, then per round: pairs, a, b, ..., yardstick a, b
+  int repeats = 0;
+  if (me == 0) {
+    const std::vector<PairValue> v = values();
+    slow = SlowPairs(v, c.slow_ratio);
+    for (const auto& p : PairFigures(v)) rail_median[p.rail] = p.reference;
+    std::vector<std::pair<int, int>> pairs;
+    for (const auto& p : slow) {
+      if (pairs.empty() || pairs.back() != std::make_pair(p.a, p.b)) pairs.emplace_back(p.a, p.b);
+    }
+    const std::vector<std::pair<int, int>> healthy = HealthyPairs(v, c.slow_ratio);
+    repeats = ConfirmRepeats(slow);
+    size_t cursor = 0;
+    std::vector<double> rounds;
+    int count = 0;
+    for (int r = 0; r < repeats; ++r) {
+      for (const Matching& m : ConfirmationRounds(pairs, cap, topo.switch_of, static_cast<size_t>(r))) {
+        const auto [ya, yb] = ReferencePair(m, healthy, topo.switch_of, &cursor);
+        rounds.push_back(static_cast<double>(m.size()));
+        for (const auto& [a, b] : m) rounds.insert(rounds.end(), {static_cast<double>(a), static_cast<double>(b)});
+        rounds.insert(rounds.end(), {static_cast<double>(ya), static_cast<double>(yb)});
+        ++count;
+      }
+    }
+    plan.push_back(static_cast<double>(count));
+    plan.insert(plan.end(), rounds.begin(), rounds.end());
+  }
+  pc.selected = static_cast<int>(slow.size());
+  // Every rank learns the plan (rank 0 alone has the figures).
+  const bool run = c.confirm && !stop_;
+  size_t at = 0;
+  auto next = [&] {
+    const double x = comm_.Broadcast(me == 0 ? plan[at] : 0);
+    ++at;
+    return static_cast<int>(x);
+  };
+  const int rounds = run ? next() : 0;
+  repeats = run ? static_cast<int>(comm_.Broadcast(static_cast<double>(repeats))) : 0;
+  std::vector<PairMeasurement> pending;       // rank 0: the confirmation's figures, as measured
+  std::map<int, std::vector<double>> beside;  // per rail: the yardsticks' figures
+  for (int k = 0; k < rounds && !stop_; ++k) {
+    Matching m(static_cast<size_t>(next()));
+    for (auto& [a, b] : m) {
+      a = next();
+      b = next();
+    }
+    const int ya = next(), yb = next();
+    Matching with = m;
+    if (ya >= 0) with.emplace_back(ya, yb);
+    std::vector<PairMeasurement> got;
+    MeasurePairs(index, with, first_round + k, 0, true, send, recv,
+                 fmt::format("check '{}' confirmation round {} of {}", c.name, k + 1, rounds), &got);
+    ++pc.rounds;
+    if (me != 0) continue;
+    for (const auto& p : got) {
+      if (p.a != ya || p.b != yb) {
+        pending.push_back(p);
+        continue;
+      }
+      if (p.value > 0) beside[p.rail].push_back(p.value);
+    }
+  }
+  // A healthy pair now stands for the rail's median pair of the rounds: the
+  // confirmation's figures are scaled by that median over the yardsticks'
+  // median figure (per rail, over the whole confirmation, so that one
+  // disturbed yardstick does not decide a pair: on shared cores one varies
+  // 3x). With a healthy fleet median and equal conditions the factor is
+  // about 1 (the simulation's confirmation); when the median itself holds
+  // slow pairs (a small fleet, half of whose pairs are the culprit's) the
+  // culprit still compares with a healthy pair.
+  for (auto p : pending) {
+    const auto y = beside.find(p.rail);
+    const auto m = rail_median.find(p.rail);
+    if (y != beside.end() && m != rail_median.end() && p.value > 0) {
+      p.beside = Median(y->second);
+      if (p.beside > 0) p.value = p.value / p.beside * m->second;
+    }
+    measured->push_back(p);
+  }
+  pc.repeats = pc.rounds > 0 ? repeats : 0;
+  if (me != 0) return;
+  if (pc.rounds > 0) {
+    std::set<std::tuple<int, int, int>> still;
+    for (const auto& p : SlowPairs(values(), c.slow_ratio)) still.insert({p.a, p.b, p.rail});
+    for (const auto& p : slow) {
+      if (still.count({p.a, p.b, p.rail})) {
+        ++pc.confirmed;
+        pc.confirmed_pairs.push_back(fmt::format("{}<->{}/rail {}", fabric_nodes_[static_cast<size_t>(p.a)],
+                                                 fabric_nodes_[static_cast<size_t>(p.b)], p.rail));
+      } else {
+        ++pc.cleared;
+      }
+    }
+  }
+  if (o_.progress && pc.selected > 0) {
+    o_.progress(pc.rounds > 0 ? fmt::format("{}: confirmation: {} slow pair(s) measured {} more time(s) in {} "
+                                            "round(s): {} confirmed slow, {} cleared",
+                                            c.name, pc.selected, pc.repeats, pc.rounds, pc.confirmed, pc.cleared)
+                              : fmt::format("{}: {} slow pair(s) not confirmed ({})", c.name, pc.selected,
+                                            c.confirm ? "interrupted" : "confirm: false"));
+  }
+  rep_.confirmations.push_back(std::move(pc));
+}
+
 void Runner::RunPairsCheck(int index) {
   const Check& c = suite_.checks[static_cast<size_t>(index)];
   FabricNodes();
@@ -877,78 +1092,23 @@ void Runner::RunPairsCheck(int index) {
   void* recv = comm_.Alloc(bytes);
   comm_.Upload(send, host.data(), bytes);
   std::vector<PairMeasurement> measured;  // rank 0
-  constexpr size_t kFields = 3;           // median time, samples, wrong bytes
+  // `batches`: each round's pairs in G batches, one after another, so that
+  // fewer pairs share a link at once (fabric.h SplitIntoBatches; by switch
+  // when the topology is known, else round-robin).
   for (size_t k = 0; k < schedule.size() && !stop_; ++k) {
-    const std::string what = fmt::format("check '{}' round {} of {}", c.name, k + 1, schedule.size());
-    comm_.Progress(what);
-    const int my_node = fabric_node_of_[static_cast<size_t>(me)];
-    const size_t my_rail = static_cast<size_t>(rail_of_[static_cast<size_t>(me)]);
-    int partner = -1;
-    for (const auto& [a, b] : schedule[k]) {
-      const int other = a == my_node ? b : b == my_node ? a : -1;
-      if (other >= 0 && my_rail < node_ranks_[static_cast<size_t>(other)].size())
-        partner = node_ranks_[static_cast<size_t>(other)][my_rail];
+    const std::vector<Matching> batches = SplitIntoBatches(schedule[k], c.batches, topo.switch_of);
+    for (size_t b = 0; b < batches.size() && !stop_; ++b) {
+      const std::string what = batches.size() > 1
+                                   ? fmt::format("check '{}' round {} of {}, batch {} of {}", c.name, k + 1,
+                                                 schedule.size(), b + 1, batches.size())
+                                   : fmt::format("check '{}' round {} of {}", c.name, k + 1, schedule.size());
+      MeasurePairs(index, batches[b], static_cast<int>(k), static_cast<int>(b), false, send, recv, what, &measured);
     }
-    double median = 0;
-    int64_t samples = 0, wrong = 0;
-    if (partner >= 0) {
-      // Both ends run the same loop, so each exchange starts together; a
-      // rank that is interrupted finishes its few exchanges (its partner
-      // waits for them) and the ranks agree to stop after the round.
-      comm_.SendRecv(send, partner, recv, partner, bytes);  // warm-up
-      comm_.Wait();
-      const double sleep_s = InjectedSleep(comm_, o_.fabric_injections, partner, [&] {
-        comm_.SendRecv(send, partner, recv, partner, bytes);
-        comm_.Wait();
-      });
-      std::vector<double> times;
-      for (int i = 0; i < c.iters; ++i) {
-        const auto t0 = Clock::now();
-        comm_.SendRecv(send, partner, recv, partner, bytes);
-        comm_.Wait();
-        if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
-        times.push_back(Since(t0));
-      }
-      std::vector<unsigned char> got(bytes);
-      comm_.Download(got.data(), recv, bytes);
-      for (size_t i = 0; i < bytes; ++i) wrong += got[i] != PairByte(i, partner);
-      // The median exchange, or with `statistic: best` the fastest: an
-      // exchange the scheduler did not interrupt (ranks sharing cores). An
-      // injected slowdown stretches every exchange, the fastest too.
-      median = c.best_statistic ? *std::min_element(times.begin(), times.end()) : Median(times);
-      samples = static_cast<int64_t>(times.size());
+    if (me == 0 && o_.progress && (k + 1) % std::max<size_t>(1, schedule.size() / 4) == 0) {
+      o_.progress(fmt::format("{}: {} of {} round(s) of pairs measured", c.name, k + 1, schedule.size()));
     }
-    // The ranks without a partner (a bye, a missing rail) wait quietly.
-    QuietBarrier(comm_, timeout_s_, what, keep_);
-    std::vector<double> all = comm_.Gather({median, static_cast<double>(samples), static_cast<double>(wrong)});
-    if (me == 0) {
-      for (const auto& [a, b] : schedule[k]) {
-        const auto& ra = node_ranks_[static_cast<size_t>(a)];
-        const auto& rb = node_ranks_[static_cast<size_t>(b)];
-        for (size_t rail = 0; rail < ra.size() && rail < rb.size(); ++rail) {
-          const double* pa = &all[static_cast<size_t>(ra[rail]) * kFields];
-          const double* pb = &all[static_cast<size_t>(rb[rail]) * kFields];
-          PairMeasurement p;
-          p.check = index;
-          p.round = static_cast<int>(k);
-          p.rail = static_cast<int>(rail);
-          p.a = a;
-          p.b = b;
-          p.rank_a = ra[rail];
-          p.rank_b = rb[rail];
-          p.time_s = std::max(pa[0], pb[0]);  // the pair is as fast as its slower end
-          p.samples = static_cast<int64_t>(std::min(pa[1], pb[1]));
-          p.wrong = static_cast<int64_t>(pa[2] + pb[2]);
-          p.value = p.time_s > 0 && p.samples > 0 ? static_cast<double>(bytes) / p.time_s : 0;
-          measured.push_back(p);
-        }
-      }
-      if (o_.progress && (k + 1) % std::max<size_t>(1, schedule.size() / 4) == 0) {
-        o_.progress(fmt::format("{}: {} of {} round(s) of pairs measured", c.name, k + 1, schedule.size()));
-      }
-    }
-    stop_ = AnyInterrupted(comm_);
   }
+  ConfirmSlowPairs(index, topo, static_cast<int>(schedule.size()), send, recv, &measured);
   comm_.Free(send);
   comm_.Free(recv);
   if (me != 0) return;

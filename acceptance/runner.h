@@ -159,7 +159,13 @@ struct SummaryFigure {
 // the pair, its rail, its schedule round, and what it carried.
 struct PairMeasurement {
   int check = 0;
-  int round = 0;       // the schedule's round (0-based)
+  int round = 0;         // the schedule's round (0-based); the confirmation's continue the count
+  int batch = 0;         // the batch of its round (suite key batches; 0 with one batch)
+  bool confirm = false;  // measured by the confirmation round (a pair found slow, measured again)
+  // A confirmation: the median figure of the healthy pairs measured beside the
+  // confirmation's pairs (B/s, 0: none); value is then bytes/time x the
+  // rail's median pair of the rounds / this.
+  double beside = 0;
   int rail = 0;        // the ranks' index on their nodes
   int a = -1, b = -1;  // fabric node indices, a < b (ValidationReport::fabric_nodes)
   int rank_a = -1, rank_b = -1;
@@ -180,6 +186,21 @@ struct FabricCulprit {
   int supporting = 0, examined = 0;  // slow pairs (groups) that support it, of those examined
   double ratio = 0;                  // its slow figure over the fleet's
   std::string reason;
+};
+
+// The confirmation of one pairs check: the (pair, rail)s found slow after the
+// rounds, measured again; those still slow with these measurements in their
+// median are confirmed, the others cleared.
+struct PairConfirmation {
+  int check = 0;
+  int batches = 1;                           // the check's batches per round
+  bool enabled = true;                       // confirm: false in the suite
+  int selected = 0;                          // (pair, rail)s slow after the rounds
+  int confirmed = 0;                         // still slow with the confirmation's measurements
+  int cleared = 0;                           // no longer slow
+  int rounds = 0;                            // confirmation rounds run (all repeats)
+  int repeats = 0;                           // times each selected pair was measured again
+  std::vector<std::string> confirmed_pairs;  // "A<->B/rail R"
 };
 
 // Bisection of one check: the rounds it took and what it found.
@@ -217,6 +238,7 @@ struct ValidationReport {
   std::vector<PairMeasurement> pairs;
   std::vector<FabricCulprit> culprits;
   std::vector<BisectionReport> bisections;
+  std::vector<PairConfirmation> confirmations;  // one per pairs check that ran
 };
 
 // Runs the suite on this rank. The report is complete on rank 0 only (other

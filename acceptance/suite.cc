@@ -41,8 +41,9 @@ std::string Check::Describe() const {
   if (benchmark == "copy") return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
   if (benchmark == "health") return "passive health checks, node";
   if (benchmark == "pairs") {
-    return fmt::format("node pairs, {} each way, {}, fabric", FormatBytes(double(bytes)),
-                       pair_rounds > 0 ? fmt::format("{} sampled round(s)", pair_rounds) : "every pair once");
+    return fmt::format("node pairs, {} each way, {}{}, fabric", FormatBytes(double(bytes)),
+                       pair_rounds > 0 ? fmt::format("{} sampled round(s)", pair_rounds) : "every pair once",
+                       batches > 1 ? fmt::format(", {} batches per round", batches) : "");
   }
   return fmt::format("{} {}, {}{}{}", benchmark, FormatBytes(double(bytes)), ScopeName(scope),
                      split.empty() ? "" : " split " + split, bisect ? ", bisect" : "");
@@ -113,10 +114,22 @@ Suite SuiteFromConfig(const ConfigNode& doc) {
     c.bisect = item.GetBool("bisect", false);
     c.seed = static_cast<uint64_t>(item.GetInt("seed", 1));
     c.passes = static_cast<int>(item.GetInt("passes", 1));
+    c.batches = static_cast<int>(item.GetInt("batches", 1));
+    c.confirm = item.GetBool("confirm", true);
     c.on_gpu = s.has_gpu && !c.collective();
     auto fail = [&](const std::string& what) {
       throw ConfigError(fmt::format("{}: check '{}': {}", c.where, c.name, what));
     };
+
+    // batches and confirm change how the pairs check measures; on another
+    // check they would be silently ignored, which would mislead.
+    for (const char* key : {"batches", "confirm"}) {
+      const ConfigNode* n = item.Find(key);
+      if (c.is_pairs() || !n || n->where() == "default") continue;
+      throw ConfigError(
+          fmt::format("{}: key '{}': check '{}': {} applies to pairs checks (benchmark: pairs), not to {}", n->where(),
+                      n->path(), c.name, key, c.benchmark));
+    }
 
     CheckSpec& j = c.judge;
     j.name = c.name;

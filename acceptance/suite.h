@@ -49,6 +49,12 @@ struct Check {
   int pair_rounds = 0;
   int passes = 1;  // pairs: times the schedule runs (a pair's figure: the median of its passes)
   uint64_t seed = 1;
+  // pairs: each round's pairs run in this many batches, one after another
+  // (fabric.h SplitIntoBatches), so that fewer collide on shared links.
+  int batches = 1;
+  // pairs: after the rounds, every slow pair is measured again (fabric.h
+  // ConfirmationRounds) and its median includes those measurements.
+  bool confirm = true;
   // pairs and bisection: a pair (group) slower than this x the fleet's median
   // pair (the median group of its round) is slow.
   double slow_ratio = 0.8;

@@ -378,6 +378,14 @@ Schema SuiteSchema() {
            "1", 1, 1000),
        Int("seed", "pairs: seed of the sampled matchings (the same seed, the same schedule)", "1", 0),
        Int("passes", "pairs: times the schedule runs; a pair's figure is the median of its passes", "1", 1, 1000),
+       Int("batches",
+           "pairs: each round's pairs run in this many batches, one after another (fewer pairs at once collide less "
+           "on statically hashed links; costs this many times the rounds' time)",
+           "1", 1, 1000000),
+       Bool("confirm",
+            "pairs: after the rounds, every slow pair is measured again, alone or beside pairs that share no node, "
+            "and its figure then includes those measurements (nothing to do when no pair is slow)",
+            "true"),
        Float("slow_ratio",
              "pairs and bisect: a pair slower than this x the fleet's median pair (a group slower than this x the "
              "median group of its round) is slow",

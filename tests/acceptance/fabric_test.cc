@@ -8,6 +8,7 @@
 #include <cmath>
 #include <map>
 #include <set>
+#include <tuple>
 
 #include "acceptance/fabric_report.h"
 #include "acceptance/suite.h"
@@ -70,6 +71,161 @@ TEST(Fabric, SampledMatchingsCrossSwitches) {
   for (const auto& m : SampledMatchings(32, 4, 3, leaf)) {
     for (const auto& [x, y] : m) EXPECT_NE(leaf[static_cast<size_t>(x)], leaf[static_cast<size_t>(y)]);
   }
+}
+
+// batches: G without switches is the round-robin split (pair i in batch
+// i mod G), every pair in exactly one batch, in the round's order; G = 1 is
+// the round itself and G above the round's pairs measures each pair alone.
+TEST(Fabric, BatchesSplitARoundRoundRobin) {
+  const Matching round = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}};
+  EXPECT_EQ(SplitIntoBatches(round, 1), std::vector<Matching>{round});
+  const std::vector<Matching> two = SplitIntoBatches(round, 2);
+  ASSERT_EQ(two.size(), 2u);
+  EXPECT_EQ(two[0], (Matching{{0, 1}, {4, 5}, {8, 9}}));
+  EXPECT_EQ(two[1], (Matching{{2, 3}, {6, 7}}));
+  const std::vector<Matching> alone = SplitIntoBatches(round, 16);
+  ASSERT_EQ(alone.size(), 5u);  // empty batches dropped
+  for (const auto& b : alone) EXPECT_EQ(b.size(), 1u);
+  EXPECT_TRUE(SplitIntoBatches({}, 4).front().empty());
+}
+
+// With switches, a batch takes the pair whose switches it loads least. Leaves
+// by parity (even nodes under leaf 0, odd under leaf 1): (0,1) and (3,6) cross
+// the leaves, (2,4) and (5,7) stay under one. Round-robin would put both
+// crossing pairs in batch 0 (two pairs on each leaf's up links at once); the
+// split by switch puts one in each batch.
+TEST(Fabric, BatchesSpreadPairsOverSwitches) {
+  const std::vector<int> leaf = {0, 1, 0, 1, 0, 1, 0, 1};
+  const Matching round = {{0, 1}, {2, 4}, {3, 6}, {5, 7}};
+  EXPECT_EQ(SplitIntoBatches(round, 2)[0], (Matching{{0, 1}, {3, 6}}));  // round-robin: both crossing
+  const std::vector<Matching> b = SplitIntoBatches(round, 2, leaf);
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0], (Matching{{0, 1}, {5, 7}}));
+  EXPECT_EQ(b[1], (Matching{{2, 4}, {3, 6}}));
+  // 64 nodes under 8 leaves of 8, sampled rounds (all pairs crossing leaves),
+  // 4 batches: every pair once, at most ceil(32/4) = 8 per batch, and each
+  // leaf's 8 nodes spread over the batches: at most ceil(8/4) + 1 = 3 of
+  // them sending up in one batch (the greedy's bound: an even 2 needs an
+  // equitable edge colouring, which a leaf graph need not have), where the
+  // round-robin split puts 4 of a leaf's nodes in one batch here.
+  std::vector<int> leaves(64);
+  for (int i = 0; i < 64; ++i) leaves[static_cast<size_t>(i)] = i / 8;
+  auto most = [&](const std::vector<Matching>& batches) {
+    int worst = 0;
+    for (const Matching& x : batches) {
+      std::map<int, int> load;
+      for (const auto& [a, c] : x) {
+        worst = std::max(worst, ++load[leaves[static_cast<size_t>(a)]]);
+        worst = std::max(worst, ++load[leaves[static_cast<size_t>(c)]]);
+      }
+    }
+    return worst;
+  };
+  int worst_split = 0, worst_round_robin = 0;
+  for (const Matching& m : SampledMatchings(64, 6, 5, leaves)) {
+    const std::vector<Matching> batches = SplitIntoBatches(m, 4, leaves);
+    ASSERT_EQ(batches.size(), 4u);
+    std::multiset<std::pair<int, int>> seen;
+    for (const Matching& x : batches) {
+      EXPECT_LE(x.size(), 8u);
+      seen.insert(x.begin(), x.end());
+    }
+    const std::multiset<std::pair<int, int>> want(m.begin(), m.end());
+    EXPECT_EQ(seen, want);
+    worst_split = std::max(worst_split, most(batches));
+    worst_round_robin = std::max(worst_round_robin, most(SplitIntoBatches(m, 4)));
+  }
+  EXPECT_LE(worst_split, 3);
+  EXPECT_GT(worst_round_robin, worst_split) << worst_round_robin;
+}
+
+// The confirmation picks exactly the pairs Localize calls slow: a pair's
+// median below slow_ratio x its rail's median pair (rails judged apart), and
+// measures each at least once more than the most-measured of them, twice at
+// least, so that its new measurements set its median.
+TEST(Fabric, ConfirmationSelectsThePairsBelowSlowRatio) {
+  std::vector<PairValue> v;
+  // Rail 0: five pairs at 10, one (0,1) at 10, 2, 3 (median 3: slow), one
+  // (2,3) at 10, 7.9, 7.9 (median 7.9: slow at 0.8, as 7.9 < 8).
+  for (int a = 4; a < 9; ++a) v.push_back({a, a + 10, 0, 10});
+  for (double x : {10.0, 2.0, 3.0}) v.push_back({0, 1, 0, x});
+  for (double x : {10.0, 7.9, 7.9}) v.push_back({2, 3, 0, x});
+  // Rail 1 is slower (5) and judged against its own median: (0,1) at 4.1 is fine there, (2,3) at 3 is slow.
+  for (int a = 4; a < 9; ++a) v.push_back({a, a + 10, 1, 5});
+  v.push_back({0, 1, 1, 4.1});
+  v.push_back({2, 3, 1, 3});
+  v.push_back({2, 3, 1, 3});
+  v.push_back({5, 15, 1, 0});  // a failed measurement (no bandwidth) is ignored
+  const std::vector<PairToConfirm> slow = SlowPairs(v, 0.8);
+  ASSERT_EQ(slow.size(), 3u);
+  EXPECT_EQ(std::make_tuple(slow[0].a, slow[0].b, slow[0].rail, slow[0].measured), std::make_tuple(0, 1, 0, 3));
+  EXPECT_DOUBLE_EQ(slow[0].value, 3);
+  EXPECT_DOUBLE_EQ(slow[0].reference, 10);
+  EXPECT_EQ(std::make_tuple(slow[1].a, slow[1].b, slow[1].rail), std::make_tuple(2, 3, 0));
+  EXPECT_EQ(std::make_tuple(slow[2].a, slow[2].b, slow[2].rail, slow[2].measured), std::make_tuple(2, 3, 1, 2));
+  EXPECT_DOUBLE_EQ(slow[2].reference, 5);
+  EXPECT_EQ(ConfirmRepeats(slow), 4);  // three measurements at most, so four more
+  EXPECT_EQ(ConfirmRepeats({}), 0);
+  EXPECT_EQ(ConfirmRepeats({{0, 1, 0, 1, 1, 2}}), 2);  // at least twice
+  EXPECT_TRUE(SlowPairs(v, 0.2).empty());
+}
+
+// Confirmation rounds: pairs that share a node never run together (node 3's
+// three pairs take three rounds), a round holds at most max_per_round pairs,
+// with switches no two pairs of a round touch one switch, every pair is
+// measured once per call, and a rotation changes who runs beside whom.
+TEST(Fabric, ConfirmationRoundsShareNoNode) {
+  const std::vector<std::pair<int, int>> star = {{0, 3}, {1, 3}, {3, 7}};
+  const std::vector<Matching> s = ConfirmationRounds(star, 4);
+  ASSERT_EQ(s.size(), 3u);
+  for (const auto& m : s) EXPECT_EQ(m.size(), 1u);
+  const std::vector<std::pair<int, int>> apart = {{0, 1}, {2, 3}, {4, 5}, {6, 7}, {8, 9}};
+  const std::vector<Matching> r = ConfirmationRounds(apart, 2);
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_EQ(r[0], (Matching{{0, 1}, {2, 3}}));
+  EXPECT_EQ(r[2], (Matching{{8, 9}}));
+  const std::vector<Matching> rotated = ConfirmationRounds(apart, 2, {}, 1);
+  EXPECT_EQ(rotated[0], (Matching{{2, 3}, {4, 5}}));
+  EXPECT_EQ(rotated[2], (Matching{{0, 1}}));
+  // Leaves of two nodes: (0,1) and (2,3) are under leaves 0 and 1, (4,6)
+  // under leaves 2 and 3, (5,9) under 2 and 4: (0,1) may run beside (4,6)
+  // but not beside (2,3)... and (4,6) not beside (5,9).
+  const std::vector<int> leaf = {0, 0, 1, 1, 2, 2, 3, 3, 4, 4};
+  const std::vector<Matching> t = ConfirmationRounds({{0, 2}, {1, 3}, {4, 6}, {5, 8}}, 8, leaf);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t[0], (Matching{{0, 2}, {4, 6}}));
+  EXPECT_EQ(t[1], (Matching{{1, 3}, {5, 8}}));
+  EXPECT_TRUE(ConfirmationRounds({}, 2).empty());
+  EXPECT_EQ(ConfirmationRounds(apart, 0).size(), apart.size());  // at least one pair per round
+}
+
+// The confirmation's yardstick: a pair slow on no rail (a node's pairs on a
+// slow rail are out), sharing no node with the round (nor, with switches, a
+// switch), a different one on each call while others fit; none when nothing
+// fits (the round is then judged as measured).
+TEST(Fabric, ConfirmationYardstickIsAHealthyPairApart) {
+  std::vector<PairValue> v;
+  for (const auto& [a, b] : std::vector<std::pair<int, int>>{{0, 1}, {4, 5}, {6, 7}, {0, 6}, {1, 7}}) {
+    v.push_back({a, b, 0, 10});
+    v.push_back({a, b, 1, 10});
+  }
+  v.push_back({2, 3, 0, 10});
+  v.push_back({2, 3, 1, 2});  // slow on rail 1: not a yardstick
+  EXPECT_EQ(HealthyPairs(v, 0.8), (std::vector<std::pair<int, int>>{{0, 1}, {0, 6}, {1, 7}, {4, 5}, {6, 7}}));
+  const std::vector<std::pair<int, int>> healthy = HealthyPairs(v, 0.8);
+  size_t cursor = 0;
+  EXPECT_EQ(ReferencePair({{0, 3}}, healthy, {}, &cursor), std::make_pair(1, 7));  // (0,1), (0,6) share node 0
+  EXPECT_EQ(ReferencePair({{0, 3}}, healthy, {}, &cursor), std::make_pair(4, 5));  // the next one
+  EXPECT_EQ(ReferencePair({{0, 3}}, healthy, {}, &cursor), std::make_pair(6, 7));
+  EXPECT_EQ(ReferencePair({{0, 3}}, healthy, {}, &cursor), std::make_pair(1, 7));  // wrapped
+  // Leaves of two nodes: the round (0,3) holds leaves 0 and 1, so (4,5) (leaf 2) is the only one apart.
+  const std::vector<int> leaf = {0, 0, 1, 1, 2, 2, 3, 3};
+  cursor = 0;
+  EXPECT_EQ(ReferencePair({{0, 3}, {6, 2}}, healthy, leaf, &cursor), std::make_pair(4, 5));
+  // Every healthy pair shares a switch with the round: one sharing no node is still better than none.
+  cursor = 0;
+  EXPECT_EQ(ReferencePair({{0, 2}, {4, 6}}, healthy, leaf, &cursor), std::make_pair(1, 7));
+  EXPECT_EQ(ReferencePair({{0, 5}, {1, 6}, {4, 7}}, healthy, {}, &cursor), std::make_pair(-1, -1));
 }
 
 TEST(Fabric, SlowFractionCompounds) {
@@ -237,6 +393,18 @@ TEST(FabricSuite, PairsSettingsAndErrors) {
                "bisect searches the whole job");
   expect_error("{name: a, benchmark: all_reduce, scope: fabric, bytes: 1MiB, passes: 3}", "passes applies to pairs");
   expect_error("{name: s, benchmark: stream, scope: node, bisect: true}", "bisect applies to whole-job");
+  // batches and confirm: a bad count, or either on a check that is not pairs.
+  expect_error("{name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, batches: 0}", "batches");
+  expect_error("{name: a, benchmark: all_reduce, scope: fabric, bytes: 1MiB, confirm: false}",
+               "key 'checks.0.confirm': check 'a': confirm applies to pairs checks");
+  expect_error("{name: s, benchmark: stream, scope: node, batches: 4}",
+               "key 'checks.0.batches': check 's': batches applies to pairs checks");
+  const Suite batched = SuiteFromConfig(loader.LoadString(
+      "suite", "name: x\nchecks:\n  - {name: p, benchmark: pairs, scope: fabric, bytes: 1MiB, batches: 16}\n",
+      "x.yaml"));
+  EXPECT_EQ(batched.checks[0].batches, 16);
+  EXPECT_TRUE(batched.checks[0].confirm);  // on by default: it measures only pairs already slow
+  EXPECT_EQ(shipped.checks[0].batches, 1);
 }
 
 // The report of a 300-node pairs check: every pair in the evidence table, and

@@ -53,14 +53,18 @@ def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
     # Only that node fails; the headline and the failing nodes name it.
     assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [bad]
     assert [f["node"] for f in j["failing_nodes"]] == [bad]
-    # Every pair of the tournament, 5 passes: 28 x 5 measurements.
-    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]) == 28 * 5
+    # Every pair of the tournament, 5 passes: 28 x 5 measurements, then the confirmation's (node 3's 7 pairs).
+    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs" and not x["confirm"]]) == 28 * 5
+    (conf,) = j["fabric"]["confirmations"]
+    assert conf["confirmed"] == 7 and conf["batches"] == 1
 
     with h5py.File(h5, "r") as f:
         (run,) = list(f["runs"])
         g = f["runs"][run]
         pairs = pd.DataFrame(g["validate_pairs"][()])
-        assert len(pairs) == 28 * 5
+        assert (pairs["confirm"] == 0).sum() == 28 * 5
+        assert set(pairs[pairs["confirm"] == 1]["node_a"]) | set(pairs[pairs["confirm"] == 1]["node_b"]) >= {bad.encode()}
+        assert len(pd.DataFrame(g["validate_confirmations"][()])) == 1
         slow = pairs[(pairs["node_a"] == bad.encode()) | (pairs["node_b"] == bad.encode())]
         fast = pairs.drop(slow.index)
         # The evidence shows the injection: node 3's pairs at a fraction of the others.
@@ -100,6 +104,42 @@ def test_slow_link_is_named_alone_and_fails_no_node(mpi_env):
     assert f"culprit: pair {link}" in j["banner"], j["banner"]
 
 
+def test_batches_and_confirmation_name_the_slow_nic_alone(mpi_env):
+    # batches: 2 runs each round's 4 pairs as two batches of 2, one after the other (no topology here: the
+    # round-robin split); the confirmation then measures every pair slow after the rounds again, one at a time
+    # when they share a node (node 3's seven pairs do), passes + 1 = 6 times each, so that these lone
+    # measurements set the pair's median. The injection keeps node 3's pairs at 0.2 of the others: they stay slow
+    # (confirmed), and a healthy pair that the noise made slow is cleared.
+    p = validate(mpi_env, "--set", "checks.0.batches=2", "--inject", "slownic:3:0.8", "--format", "json")
+    assert p.returncode == 2, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    bad = j["fabric"]["nodes"][3]
+    assert culprits(j, "pairs") in ([("node", bad)], [("nic", f"{bad}/rail 0")]), j["fabric"]["culprits"]
+    assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [bad]
+    (conf,) = j["fabric"]["confirmations"]
+    assert conf["batches"] == 2 and conf["confirm"] is True
+    assert conf["confirmed"] == 7, conf
+    assert sorted(conf["confirmed_pairs"]) == sorted(
+        f"{min(n, bad)}<->{max(n, bad)}/rail 0" for n in j["fabric"]["nodes"] if n != bad), conf
+    assert conf["cleared"] == conf["selected"] - 7
+    assert conf["repeats"] == 6 and conf["rounds"] >= 7 * 6
+    rows = [x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]
+    # The rounds: 28 pairs x 5 passes, each round's 4 pairs in batches 0 and 1 of 2 pairs each.
+    measured = [x for x in rows if not x["confirm"]]
+    assert len(measured) == 28 * 5
+    per_batch = {}
+    for x in measured:
+        per_batch[(x["round"], x["batch"])] = per_batch.get((x["round"], x["batch"]), 0) + 1
+    assert set(per_batch.values()) == {2} and {b for _, b in per_batch} == {0, 1}
+    # The confirmation: 6 more measurements of each selected pair, after the rounds.
+    again = [x for x in rows if x["confirm"]]
+    assert len(again) == 6 * len({(x["a"], x["b"]) for x in again}) and len(again) >= 7 * 6
+    assert min(x["round"] for x in again) == 7 * 5
+    # The terminal says it too.
+    p = validate(mpi_env, "--set", "checks.0.batches=2", "--inject", "slownic:3:0.8")
+    assert "(2 batches per round), measured 6 more time(s)" in p.stdout and "7 confirmed slow" in p.stdout, p.stdout
+
+
 @pytest.mark.parametrize("text", ["slowlink:2:5", "slowlink:2:2:0.5", "slowlink:2:x:0.5", "slowlink:2:5:1.5",
                                   "slownic:3", "slownic:3:0", "slownic:-1:0.5", "slowlink:2:9:0.5",
                                   "slownic:8:0.5"])
@@ -129,8 +169,8 @@ def test_sampled_rounds_over_the_suite_clusters_topology(mpi_env):
     bad = j["fabric"]["nodes"][6]
     (kind, name), = culprits(j, "pairs")
     assert name.split("/")[0] == bad, j["fabric"]["culprits"]
-    # 5 sampled rounds x 5 passes, 4 pairs each.
-    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]) == 5 * 5 * 4
+    # 5 sampled rounds x 5 passes, 4 pairs each (and the confirmation's measurements besides).
+    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs" and not x["confirm"]]) == 5 * 5 * 4
 
 
 def test_slow_nic_of_a_multi_rail_node_is_named_as_that_nic(mpi_env):
