@@ -392,18 +392,7 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
                   late, stalled});
     }
   }
-  Table per("collectives_per_rank", "one row per op, size, placement and rank",
-            {{"op", ColumnType::kString, "", "collective"},
-             {"size", ColumnType::kInt64, "B", "bytes"},
-             {"in_place", ColumnType::kInt64, "1", "1 in place"},
-             {"dtype", ColumnType::kString, "", "element type"},
-             {"redop", ColumnType::kString, "", "reduction or none"},
-             {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
-             {"rank", ColumnType::kInt64, "1", "rank"},
-             {"host", ColumnType::kString, "", "host name"},
-             {"device", ColumnType::kString, "", "device"},
-             {"time", ColumnType::kFloat64, "s", "this rank's elapsed time / iterations"},
-             {"wrong", ColumnType::kInt64, "1", "wrong elements this rank saw"}});
+  Table per = coll::CollectivesPerRankTableSchema();
   for (const auto& p : rep.per_rank) {
     const auto& ri = comm.ranks()[static_cast<size_t>(p.rank)];
     per.AddRow({std::string(coll::Name(p.op)), static_cast<int64_t>(p.size), int64_t{p.in_place ? 1 : 0},
@@ -430,15 +419,7 @@ std::vector<Table> Tables(const coll::BenchReport& rep, const coll::Communicator
     out.push_back(groups);
   }
   if (!rep.p2p.empty()) {
-    Table p2p("p2p", "point-to-point bandwidth matrix (coordinate form: one row per measured pair)",
-              {{"src", ColumnType::kInt64, "1", "sending rank"},
-               {"dst", ColumnType::kInt64, "1", "receiving rank"},
-               {"src_host", ColumnType::kString, "", ""},
-               {"dst_host", ColumnType::kString, "", ""},
-               {"kind", ColumnType::kString, "", "ring, intra (same host) or inter"},
-               {"bandwidth", ColumnType::kFloat64, "B/s", "one direction, largest size"},
-               {"latency", ColumnType::kFloat64, "s", "half round trip of 8 bytes"},
-               {"flagged", ColumnType::kInt64, "1", "1 when below half the median of its kind"}});
+    Table p2p = coll::P2pTableSchema();
     for (const auto& r : rep.p2p) {
       p2p.AddRow({int64_t{r.src}, int64_t{r.dst}, comm.ranks()[static_cast<size_t>(r.src)].host,
                   comm.ranks()[static_cast<size_t>(r.dst)].host, r.kind, r.bandwidth, r.latency_s,

@@ -28,4 +28,31 @@ Table CollectivesTableSchema() {
         "ranks that stopped during the measurement and came back: the figure includes the stop"}});
 }
 
+Table CollectivesPerRankTableSchema() {
+  return Table("collectives_per_rank", "one row per op, size, placement and rank",
+               {{"op", ColumnType::kString, "", "collective"},
+                {"size", ColumnType::kInt64, "B", "bytes"},
+                {"in_place", ColumnType::kInt64, "1", "1 in place"},
+                {"dtype", ColumnType::kString, "", "element type"},
+                {"redop", ColumnType::kString, "", "reduction or none"},
+                {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
+                {"rank", ColumnType::kInt64, "1", "rank"},
+                {"host", ColumnType::kString, "", "host name"},
+                {"device", ColumnType::kString, "", "device"},
+                {"time", ColumnType::kFloat64, "s", "this rank's elapsed time / iterations"},
+                {"wrong", ColumnType::kInt64, "1", "wrong elements this rank saw"}});
+}
+
+Table P2pTableSchema() {
+  return Table("p2p", "point-to-point bandwidth matrix (coordinate form: one row per measured pair)",
+               {{"src", ColumnType::kInt64, "1", "sending rank"},
+                {"dst", ColumnType::kInt64, "1", "receiving rank"},
+                {"src_host", ColumnType::kString, "", ""},
+                {"dst_host", ColumnType::kString, "", ""},
+                {"kind", ColumnType::kString, "", "ring, intra (same host) or inter"},
+                {"bandwidth", ColumnType::kFloat64, "B/s", "one direction, largest size"},
+                {"latency", ColumnType::kFloat64, "s", "half round trip of 8 bytes"},
+                {"flagged", ColumnType::kInt64, "1", "1 when below half the median of its kind"}});
+}
+
 }  // namespace cb::coll
