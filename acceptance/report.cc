@@ -237,6 +237,114 @@ std::string LabelPromValue(const std::string& s) {
 
 }  // namespace
 
+namespace {
+
+nlohmann::json FailureNames(const std::vector<Failure>& failures) {
+  nlohmann::json fs = nlohmann::json::array();
+  for (Failure f : failures) fs.push_back(FailureName(f));
+  return fs;
+}
+
+// The nodes that failed or warned, the classes of their failures, the next
+// step per class and the Slurm lines that drain them.
+void AddJsonFailures(const ValidationReport& r, nlohmann::json* j) {
+  (*j)["failing_nodes"] = nlohmann::json::array();
+  for (const auto& n : r.nodes) {
+    if (n.verdict != Verdict::kFail && n.verdict != Verdict::kWarn) continue;
+    (*j)["failing_nodes"].push_back({{"node", n.node},
+                                     {"host", n.host},
+                                     {"verdict", VerdictName(n.verdict)},
+                                     {"failures", FailureNames(n.failures)},
+                                     {"reasons", n.plain}});
+  }
+  (*j)["next_steps"] = nlohmann::json::array();
+  for (const auto& st : NextSteps(r)) {
+    (*j)["next_steps"].push_back({{"failure", st.advice->name},
+                                  {"title", st.advice->title},
+                                  {"next_step", st.advice->next_step},
+                                  {"nodes", st.nodes}});
+  }
+  (*j)["slurm_drain"] = nlohmann::json::array();
+  for (const auto& f : FailedNodes(r)) (*j)["slurm_drain"].push_back(SlurmDrainLine(f));
+}
+
+// The verdict of every rank, then of every node.
+void AddJsonRanksAndNodes(const ValidationReport& r, nlohmann::json* j) {
+  (*j)["ranks"] = nlohmann::json::array();
+  for (const auto& x : r.ranks) {
+    (*j)["ranks"].push_back({{"rank", x.rank},
+                             {"host", x.host},
+                             {"node", x.node},
+                             {"device", x.device},
+                             {"verdict", VerdictName(x.verdict)},
+                             {"reasons", x.reasons},
+                             {"plain", x.plain}});
+  }
+  (*j)["nodes"] = nlohmann::json::array();
+  for (const auto& n : r.nodes) {
+    (*j)["nodes"].push_back({{"node", n.node},
+                             {"host", n.host},
+                             {"ranks", n.ranks},
+                             {"verdict", VerdictName(n.verdict)},
+                             {"reasons", n.reasons},
+                             {"plain", n.plain},
+                             {"failures", FailureNames(n.failures)}});
+  }
+}
+
+// One check's unit: what was measured, the verdict and why.
+nlohmann::json JsonUnit(const Check& c, const UnitResult& u) {
+  nlohmann::json values = nlohmann::json::array();
+  for (double v : u.data.values) values.push_back(v);
+  // fraction_of_model: the model's figure and value / model (null: no model).
+  const nlohmann::json model = u.verdict.model > 0 ? nlohmann::json(u.verdict.model) : nlohmann::json(nullptr);
+  const nlohmann::json ratio = u.verdict.model > 0 ? nlohmann::json(u.verdict.model_ratio()) : nlohmann::json(nullptr);
+  return {{"check", c.name},
+          {"benchmark", c.benchmark},
+          {"scope", ScopeName(c.scope)},
+          {"unit", u.label},
+          {"ranks", u.ranks},
+          {"node", u.node},
+          {"device", u.device},
+          {"verdict", VerdictName(u.verdict.verdict)},
+          {"severity", SeverityName(c.judge.severity)},
+          {"value", u.verdict.value},
+          {"values", values},
+          {"expected", u.verdict.expected},
+          {"bound", u.verdict.bound},
+          {"units", c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s"},
+          {"wrong", u.data.wrong},
+          {"model", model},
+          {"model_ratio", ratio},
+          {"model_how", u.verdict.model_how},
+          {"reason", u.verdict.reason},
+          {"plain", u.verdict.plain},
+          {"failure", FailureName(u.verdict.failure)}};
+}
+
+// The cluster figures by section, availability as counts.
+nlohmann::json JsonSummary(const ValidationReport& r) {
+  nlohmann::json s = nlohmann::json::object();
+  for (const auto& f : r.summary) {
+    if (f.section == "availability") continue;
+    s[SectionKey(f.section)].push_back({{"name", f.name},
+                                        {"value", f.value},
+                                        {"units", f.units},
+                                        {"nameplate", f.nameplate},
+                                        {"fraction_of_nameplate", f.nameplate > 0 ? f.value / f.nameplate : 0.0},
+                                        {"over", f.over},
+                                        {"description", f.description}});
+  }
+  s["availability"] = {{"devices_passing", r.devices_passing},
+                       {"devices_total", r.devices_total},
+                       {"nodes_passing", r.nodes_passing},
+                       {"nodes_total", r.nodes_total},
+                       {"fraction", r.devices_total ? double(r.devices_passing) / r.devices_total : 0.0}};
+  return s;
+}
+
+}  // namespace
+
 nlohmann::json ReportToJson(const ValidationReport& r) {
   nlohmann::json j;
   Verdict worst = Verdict::kSkipped;
@@ -265,98 +373,11 @@ nlohmann::json ReportToJson(const ValidationReport& r) {
                      {"suite_sha256", r.suite.file_sha256}};
   j["inventory"] = nlohmann::json::array();
   for (const auto& n : r.inventory) j["inventory"].push_back(NodeInfoToJson(n));
-  j["failing_nodes"] = nlohmann::json::array();
-  for (const auto& n : r.nodes) {
-    if (n.verdict != Verdict::kFail && n.verdict != Verdict::kWarn) continue;
-    nlohmann::json fs = nlohmann::json::array();
-    for (Failure f : n.failures) fs.push_back(FailureName(f));
-    j["failing_nodes"].push_back({{"node", n.node},
-                                  {"host", n.host},
-                                  {"verdict", VerdictName(n.verdict)},
-                                  {"failures", fs},
-                                  {"reasons", n.plain}});
-  }
-  j["next_steps"] = nlohmann::json::array();
-  for (const auto& st : NextSteps(r)) {
-    j["next_steps"].push_back({{"failure", st.advice->name},
-                               {"title", st.advice->title},
-                               {"next_step", st.advice->next_step},
-                               {"nodes", st.nodes}});
-  }
-  j["slurm_drain"] = nlohmann::json::array();
-  for (const auto& f : FailedNodes(r)) j["slurm_drain"].push_back(SlurmDrainLine(f));
-  j["ranks"] = nlohmann::json::array();
-  for (const auto& x : r.ranks) {
-    j["ranks"].push_back({{"rank", x.rank},
-                          {"host", x.host},
-                          {"node", x.node},
-                          {"device", x.device},
-                          {"verdict", VerdictName(x.verdict)},
-                          {"reasons", x.reasons},
-                          {"plain", x.plain}});
-  }
-  j["nodes"] = nlohmann::json::array();
-  for (const auto& n : r.nodes) {
-    j["nodes"].push_back({{"node", n.node},
-                          {"host", n.host},
-                          {"ranks", n.ranks},
-                          {"verdict", VerdictName(n.verdict)},
-                          {"reasons", n.reasons},
-                          {"plain", n.plain},
-                          {"failures", [&n] {
-                             nlohmann::json fs = nlohmann::json::array();
-                             for (Failure f : n.failures) fs.push_back(FailureName(f));
-                             return fs;
-                           }()}});
-  }
+  AddJsonFailures(r, &j);
+  AddJsonRanksAndNodes(r, &j);
   j["checks"] = nlohmann::json::array();
-  for (const auto& u : r.units) {
-    const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
-    nlohmann::json values = nlohmann::json::array();
-    for (double v : u.data.values) values.push_back(v);
-    // fraction_of_model: the model's figure and value / model (null: no model).
-    const nlohmann::json model = u.verdict.model > 0 ? nlohmann::json(u.verdict.model) : nlohmann::json(nullptr);
-    const nlohmann::json ratio =
-        u.verdict.model > 0 ? nlohmann::json(u.verdict.model_ratio()) : nlohmann::json(nullptr);
-    j["checks"].push_back({{"check", c.name},
-                           {"benchmark", c.benchmark},
-                           {"scope", ScopeName(c.scope)},
-                           {"unit", u.label},
-                           {"ranks", u.ranks},
-                           {"node", u.node},
-                           {"device", u.device},
-                           {"verdict", VerdictName(u.verdict.verdict)},
-                           {"severity", SeverityName(c.judge.severity)},
-                           {"value", u.verdict.value},
-                           {"values", values},
-                           {"expected", u.verdict.expected},
-                           {"bound", u.verdict.bound},
-                           {"units", c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s"},
-                           {"wrong", u.data.wrong},
-                           {"model", model},
-                           {"model_ratio", ratio},
-                           {"model_how", u.verdict.model_how},
-                           {"reason", u.verdict.reason},
-                           {"plain", u.verdict.plain},
-                           {"failure", FailureName(u.verdict.failure)}});
-  }
-  nlohmann::json s = nlohmann::json::object();
-  for (const auto& f : r.summary) {
-    if (f.section == "availability") continue;
-    s[SectionKey(f.section)].push_back({{"name", f.name},
-                                        {"value", f.value},
-                                        {"units", f.units},
-                                        {"nameplate", f.nameplate},
-                                        {"fraction_of_nameplate", f.nameplate > 0 ? f.value / f.nameplate : 0.0},
-                                        {"over", f.over},
-                                        {"description", f.description}});
-  }
-  s["availability"] = {{"devices_passing", r.devices_passing},
-                       {"devices_total", r.devices_total},
-                       {"nodes_passing", r.nodes_passing},
-                       {"nodes_total", r.nodes_total},
-                       {"fraction", r.devices_total ? double(r.devices_passing) / r.devices_total : 0.0}};
-  j["summary"] = s;
+  for (const auto& u : r.units) j["checks"].push_back(JsonUnit(r.suite.checks[static_cast<size_t>(u.check)], u));
+  j["summary"] = JsonSummary(r);
   if (nlohmann::json fabric = FabricJson(r); !fabric.is_null()) j["fabric"] = std::move(fabric);
   return j;
 }
@@ -525,7 +546,11 @@ std::string ReportMarkdown(const ValidationReport& r) {
   return o;
 }
 
-std::string ReportHtml(const ValidationReport& r) {
+namespace {
+
+// The page's head and style, the banner coloured by the exit code, and the
+// run in one line.
+std::string HtmlHeader(const ValidationReport& r) {
   std::string o = R"(<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>)" +
                   EscapeHtml("Acceptance report: " + r.suite.name) + R"(</title>
@@ -548,7 +573,11 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
   o += fmt::format("<p>Suite <code>{}</code> ({}){}; {} rank(s), {} node(s); {:.1f} s.</p>\n", EscapeHtml(r.suite.name),
                    EscapeHtml(r.suite.file), r.suite.has_gpu ? ", GPU " + EscapeHtml(r.suite.gpu_name) : "",
                    r.ranks.size(), r.nodes.size(), r.elapsed_s);
-  // What the nodes are blamed for, in plain words, the statistics folded.
+  return o;
+}
+
+// What the nodes are blamed for, in plain words, the statistics folded.
+std::string HtmlFailingNodes(const ValidationReport& r) {
   std::string failing;
   for (const auto& n : r.nodes) {
     if (n.verdict != Verdict::kFail && n.verdict != Verdict::kWarn) continue;
@@ -564,7 +593,13 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     }
     failing += "</ul></li>\n";
   }
-  if (!failing.empty()) o += "<h2>Failing nodes</h2>\n<ul id=\"failing-nodes\">\n" + failing + "</ul>\n";
+  if (failing.empty()) return "";
+  return "<h2>Failing nodes</h2>\n<ul id=\"failing-nodes\">\n" + failing + "</ul>\n";
+}
+
+// The next step per class of failure, and the Slurm lines that drain the failed nodes.
+std::string HtmlNextSteps(const ValidationReport& r) {
+  std::string o;
   const auto steps = NextSteps(r);
   if (!steps.empty()) {
     o += "<h2>Next steps</h2>\n<table id=\"next-steps\"><tr><th>what</th><th>nodes</th><th>next step</th></tr>\n";
@@ -581,7 +616,12 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     for (const auto& f : failed) o += EscapeHtml(SlurmDrainLine(f)) + "\n";
     o += "</pre>\n";
   }
-  std::string section;
+  return o;
+}
+
+// The cluster figures, one table per section, against their nameplate.
+std::string HtmlSummary(const ValidationReport& r) {
+  std::string o, section;
   for (const auto& f : r.summary) {
     if (f.section != section) {
       if (!section.empty()) o += "</table>\n";
@@ -597,9 +637,64 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
                     plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate), EscapeHtml(f.description));
   }
   if (!section.empty()) o += "</table>\n";
+  return o;
+}
 
-  // One bar chart per check: each unit's best value, the expected value as a dashed line.
-  o += "<h2>Checks</h2>\n";
+// A health check's units: verdicts, not figures (what each node's files said).
+std::string HtmlHealthCheck(const Check& c, const std::vector<const UnitResult*>& us) {
+  std::string o =
+      fmt::format("<h3>{} ({})</h3>\n<table class=\"health\"><tr><th>unit</th><th>verdict</th><th>found</th></tr>\n",
+                  EscapeHtml(c.name), EscapeHtml(c.Describe()));
+  for (const UnitResult* u : us) {
+    const std::string found = u->verdict.plain.empty() ? u->verdict.reason : u->verdict.plain;
+    o += fmt::format("<tr><td>{}</td><td class=\"v-{}\">{}</td><td>{}{}</td></tr>\n", EscapeHtml(u->label),
+                     VerdictName(u->verdict.verdict), VerdictName(u->verdict.verdict), EscapeHtml(found),
+                     u->verdict.reason.empty() || found == u->verdict.reason
+                         ? ""
+                         : "<details><summary>details</summary>" + EscapeHtml(u->verdict.reason) + "</details>");
+  }
+  return o + "</table>\n";
+}
+
+// A measured check's units: a bar chart of each unit's best value with the
+// expected value dashed (axes, ticks and units from core/svg_chart.h; a unit
+// whose data was wrong says so, not only with a red bar), and measured
+// against the model where the check is judged by it.
+std::string HtmlCheckChart(const Check& c, const std::vector<const UnitResult*>& us) {
+  const Dimension d = c.judge.dimension;
+  BarChart chart{fmt::format("{} ({})", c.name, c.Describe()),
+                 fmt::format("{}: each unit's median over its rounds", DimensionName(d)),
+                 "the bound the unit had to reach (its reason says which)",
+                 {},
+                 [d](double v) { return Q(v, d); }};
+  for (const UnitResult* u : us) {
+    const bool skipped = u->verdict.verdict == Verdict::kSkipped;
+    const bool wrong = u->data.wrong > 0;
+    std::string text =
+        skipped ? VerdictName(u->verdict.verdict) : Q(u->verdict.value, d) + " " + VerdictName(u->verdict.verdict);
+    if (wrong) text += fmt::format(" — WRONG RESULTS ({} elements)", u->data.wrong);
+    chart.bars.push_back({u->label, skipped ? 0 : u->verdict.value, text, wrong ? "#6a1b9a" : Color(u->verdict.verdict),
+                          u->verdict.reason.empty() ? VerdictName(u->verdict.verdict) : u->verdict.reason,
+                          u->verdict.expected});
+  }
+  std::string o = RenderBarChart(chart);
+  if (c.judged_by_model()) {
+    o += "<table class=\"model\"><tr><th>unit</th><th>measured</th><th>model</th><th>measured/model</th>"
+         "<th>how</th></tr>\n";
+    for (const UnitResult* u : us) {
+      if (u->verdict.model <= 0) continue;
+      o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.3g}</td><td>{}</td></tr>\n", EscapeHtml(u->label),
+                       Q(u->verdict.value, d), Q(u->verdict.model, d), u->verdict.model_ratio(),
+                       EscapeHtml(u->verdict.model_how));
+    }
+    o += "</table>\n";
+  }
+  return o;
+}
+
+// One section per check that has units: a health table or a bar chart.
+std::string HtmlChecks(const ValidationReport& r) {
+  std::string o = "<h2>Checks</h2>\n";
   for (size_t ci = 0; ci < r.suite.checks.size(); ++ci) {
     const Check& c = r.suite.checks[ci];
     std::vector<const UnitResult*> us;
@@ -607,87 +702,47 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
       if (u.check == static_cast<int>(ci)) us.push_back(&u);
     }
     if (us.empty()) continue;
-    if (c.is_health()) {
-      // Verdicts, not figures: a table of what each node's files said.
-      o += fmt::format(
-          "<h3>{} ({})</h3>\n<table class=\"health\"><tr><th>unit</th><th>verdict</th><th>found</th></tr>\n",
-          EscapeHtml(c.name), EscapeHtml(c.Describe()));
-      for (const UnitResult* u : us) {
-        const std::string found = u->verdict.plain.empty() ? u->verdict.reason : u->verdict.plain;
-        o += fmt::format("<tr><td>{}</td><td class=\"v-{}\">{}</td><td>{}{}</td></tr>\n", EscapeHtml(u->label),
-                         VerdictName(u->verdict.verdict), VerdictName(u->verdict.verdict), EscapeHtml(found),
-                         u->verdict.reason.empty() || found == u->verdict.reason
-                             ? ""
-                             : "<details><summary>details</summary>" + EscapeHtml(u->verdict.reason) + "</details>");
-      }
-      o += "</table>\n";
-      continue;
-    }
-    // Axes, ticks and units from the one chart module (core/svg_chart.h); a
-    // unit whose data was wrong shows that, not only a red bar.
-    const Dimension d = c.judge.dimension;
-    BarChart chart{fmt::format("{} ({})", c.name, c.Describe()),
-                   fmt::format("{}: each unit's median over its rounds", DimensionName(d)),
-                   "the bound the unit had to reach (its reason says which)",
-                   {},
-                   [d](double v) { return Q(v, d); }};
-    for (const UnitResult* u : us) {
-      const bool skipped = u->verdict.verdict == Verdict::kSkipped;
-      const bool wrong = u->data.wrong > 0;
-      std::string text =
-          skipped ? VerdictName(u->verdict.verdict) : Q(u->verdict.value, d) + " " + VerdictName(u->verdict.verdict);
-      if (wrong) text += fmt::format(" — WRONG RESULTS ({} elements)", u->data.wrong);
-      chart.bars.push_back(
-          {u->label, skipped ? 0 : u->verdict.value, text, wrong ? "#6a1b9a" : Color(u->verdict.verdict),
-           u->verdict.reason.empty() ? VerdictName(u->verdict.verdict) : u->verdict.reason, u->verdict.expected});
-    }
-    o += RenderBarChart(chart);
-    if (c.judged_by_model()) {
-      o += "<table class=\"model\"><tr><th>unit</th><th>measured</th><th>model</th><th>measured/model</th>"
-           "<th>how</th></tr>\n";
-      for (const UnitResult* u : us) {
-        if (u->verdict.model <= 0) continue;
-        o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.3g}</td><td>{}</td></tr>\n", EscapeHtml(u->label),
-                         Q(u->verdict.value, d), Q(u->verdict.model, d), u->verdict.model_ratio(),
-                         EscapeHtml(u->verdict.model_how));
-      }
-      o += "</table>\n";
-    }
+    o += c.is_health() ? HtmlHealthCheck(c, us) : HtmlCheckChart(c, us);
   }
+  return o;
+}
 
-  o += FabricHtml(r);
-  o += "<h2>Nodes</h2>\n<table "
-       "id=\"nodes\"><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";
+// Reasons in plain words, one a line, each with its statistics folded under "details".
+std::string HtmlReasons(const std::vector<std::string>& reasons, const std::vector<std::string>& plains) {
+  std::string why;
+  for (size_t i = 0; i < reasons.size(); ++i) {
+    const std::string& plain = i < plains.size() ? plains[i] : reasons[i];
+    why += (why.empty() ? "" : "<br>") + EscapeHtml(plain);
+    if (plain != reasons[i]) why += "<details><summary>details</summary>" + EscapeHtml(reasons[i]) + "</details>";
+  }
+  return why;
+}
+
+// The verdict of every node, then of every rank.
+std::string HtmlNodesAndRanks(const ValidationReport& r) {
+  std::string o =
+      "<h2>Nodes</h2>\n<table "
+      "id=\"nodes\"><tr><th>node</th><th>host</th><th>ranks</th><th>verdict</th><th>reasons</th></tr>\n";
   for (const auto& n : r.nodes) {
-    std::string ranks, why;
+    std::string ranks;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
-    for (size_t i = 0; i < n.reasons.size(); ++i) {
-      const std::string& plain = i < n.plain.size() ? n.plain[i] : n.reasons[i];
-      why += (why.empty() ? "" : "<br>") + EscapeHtml(plain);
-      if (plain != n.reasons[i]) {
-        why += "<details><summary>details</summary>" + EscapeHtml(n.reasons[i]) + "</details>";
-      }
-    }
-    o +=
-        fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n",
-                    EscapeHtml(n.node), EscapeHtml(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict), why);
+    o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n",
+                     EscapeHtml(n.node), EscapeHtml(n.host), ranks, VerdictName(n.verdict), VerdictName(n.verdict),
+                     HtmlReasons(n.reasons, n.plain));
   }
   o += "</table>\n<h2>Ranks</h2>\n<table><tr><th>rank</th><th>host</th><th>device</th><th>verdict</th><th>reasons</"
        "th></tr>\n";
   for (const auto& x : r.ranks) {
-    std::string why;
-    for (size_t i = 0; i < x.reasons.size(); ++i) {
-      const std::string& plain = i < x.plain.size() ? x.plain[i] : x.reasons[i];
-      why += (why.empty() ? "" : "<br>") + EscapeHtml(plain);
-      if (plain != x.reasons[i]) {
-        why += "<details><summary>details</summary>" + EscapeHtml(x.reasons[i]) + "</details>";
-      }
-    }
     o += fmt::format("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"v-{}\">{}</td><td>{}</td></tr>\n", x.rank,
-                     EscapeHtml(x.host), EscapeHtml(x.device), VerdictName(x.verdict), VerdictName(x.verdict), why);
+                     EscapeHtml(x.host), EscapeHtml(x.device), VerdictName(x.verdict), VerdictName(x.verdict),
+                     HtmlReasons(x.reasons, x.plain));
   }
-  o += "</table>\n";
-  o += "<h2>Provenance</h2>\n<table id=\"provenance\">\n";
+  return o + "</table>\n";
+}
+
+// What makes the report evidence, and what the nodes are (hosts, then their GPUs).
+std::string HtmlProvenanceAndInventory(const ValidationReport& r) {
+  std::string o = "<h2>Provenance</h2>\n<table id=\"provenance\">\n";
   for (const auto& [k, v] : ProvenanceRows(r)) {
     o += fmt::format("<tr><th>{}</th><td><code>{}</code></td></tr>\n", EscapeHtml(k), EscapeHtml(v));
   }
@@ -714,8 +769,14 @@ table{border-collapse:collapse;margin:8px 0 24px}td,th{border:1px solid #ccc;pad
     }
     o += "</table>\n";
   }
-  o += "</body></html>\n";
   return o;
+}
+
+}  // namespace
+
+std::string ReportHtml(const ValidationReport& r) {
+  return HtmlHeader(r) + HtmlFailingNodes(r) + HtmlNextSteps(r) + HtmlSummary(r) + HtmlChecks(r) + FabricHtml(r) +
+         HtmlNodesAndRanks(r) + HtmlProvenanceAndInventory(r) + "</body></html>\n";
 }
 
 std::map<std::string, std::string> PrometheusFiles(const ValidationReport& r) {
@@ -780,7 +841,16 @@ std::map<std::string, std::string> PrometheusFiles(const ValidationReport& r) {
   return files;
 }
 
-std::vector<Table> EvidenceTables(const ValidationReport& r) {
+namespace {
+
+std::string JoinRanks(const std::vector<int>& v) {
+  std::string s;
+  for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+// Every measurement: one row per check, unit and round.
+Table MeasurementsTable(const ValidationReport& r) {
   using CT = ColumnType;
   Table meas("validate_measurements", "every measurement: one row per check, unit and round",
              {{"check", CT::kString, "", "check name"},
@@ -802,6 +872,22 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
               {"checked", CT::kInt64, "1", "elements verified"},
               {"wrong", CT::kInt64, "1", "elements that failed verification"},
               {"interrupted", CT::kInt64, "1", "1 when a signal cut the measurement short"}});
+  for (const auto& u : r.units) {
+    const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
+    const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+    for (size_t i = 0; i < u.rounds.size(); ++i) {
+      const Round& x = u.rounds[i];
+      meas.AddRow({c.name, c.benchmark, std::string(ScopeName(c.scope)), u.label, JoinRanks(u.ranks), u.host, u.node,
+                   u.device, static_cast<int64_t>(i), x.value, units, x.median_s, x.min_s, x.max_s, x.iqr_spread,
+                   x.samples, x.checked, x.wrong, int64_t{x.interrupted ? 1 : 0}});
+    }
+  }
+  return meas;
+}
+
+// One row per check and unit: the verdict and why.
+Table VerdictsTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table verd("validate_verdicts", "one row per check and unit: the verdict and why",
              {{"check", CT::kString, "", "check name"},
               {"unit", CT::kString, "", "device, node or group"},
@@ -821,25 +907,20 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
               {"model", CT::kFloat64, "", "what the model expects of the unit (units column; 0: no model)"},
               {"model_ratio", CT::kFloat64, "1", "value / model (0: no model)"},
               {"model_how", CT::kString, "", "how the model's figure was derived, or why there is none"}});
-  auto join = [](const std::vector<int>& v) {
-    std::string s;
-    for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
-    return s;
-  };
   for (const auto& u : r.units) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
     const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
-    for (size_t i = 0; i < u.rounds.size(); ++i) {
-      const Round& x = u.rounds[i];
-      meas.AddRow({c.name, c.benchmark, std::string(ScopeName(c.scope)), u.label, join(u.ranks), u.host, u.node,
-                   u.device, static_cast<int64_t>(i), x.value, units, x.median_s, x.min_s, x.max_s, x.iqr_spread,
-                   x.samples, x.checked, x.wrong, int64_t{x.interrupted ? 1 : 0}});
-    }
-    verd.AddRow({c.name, u.label, join(u.ranks), u.node, u.device, std::string(VerdictName(u.verdict.verdict)),
+    verd.AddRow({c.name, u.label, JoinRanks(u.ranks), u.node, u.device, std::string(VerdictName(u.verdict.verdict)),
                  std::string(SeverityName(c.judge.severity)), u.verdict.value, u.verdict.expected, u.verdict.bound,
                  units, int64_t{u.verdict.rounds}, int64_t{u.verdict.missed_rounds}, u.verdict.reason, u.verdict.model,
                  u.verdict.model_ratio(), u.verdict.model_how});
   }
+  return verd;
+}
+
+// One row per rank: identity and verdict.
+Table RanksTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table ranks("validate_ranks", "one row per rank: identity and verdict",
               {{"rank", CT::kInt64, "1", "rank"},
                {"host", CT::kString, "", "host name"},
@@ -848,6 +929,17 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
                {"cpu_model", CT::kString, "", "host CPU"},
                {"verdict", CT::kString, "", "PASS, WARN, FAIL or SKIPPED"},
                {"reasons", CT::kString, "", "one per line"}});
+  for (const auto& x : r.ranks) {
+    std::string why;
+    for (const auto& w : x.reasons) why += (why.empty() ? "" : "\n") + w;
+    ranks.AddRow({int64_t{x.rank}, x.host, x.node, x.device, x.cpu_model, std::string(VerdictName(x.verdict)), why});
+  }
+  return ranks;
+}
+
+// The GPUs each rank reported.
+Table DevicesTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table devs("validate_devices", "device identities: one row per GPU each rank reported",
              {{"rank", CT::kInt64, "1", "rank that reported it"},
               {"host", CT::kString, "", "host name"},
@@ -856,20 +948,31 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
               {"uuid", CT::kString, "", "GPU UUID"},
               {"pci_bus_id", CT::kString, "", "PCI bus id"},
               {"serial", CT::kString, "", "board serial"}});
+  for (const auto& x : r.ranks) {
+    for (const auto& d : x.devices) {
+      devs.AddRow({int64_t{x.rank}, x.host, int64_t{d.index}, d.name, d.uuid, d.pci_bus_id, d.serial});
+    }
+  }
+  return devs;
+}
+
+// Library and driver versions per rank.
+Table VersionsTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table vers("validate_versions", "library and driver versions per rank",
              {{"rank", CT::kInt64, "1", "rank"},
               {"host", CT::kString, "", "host name"},
               {"key", CT::kString, "", "blas, mpi, driver, cuda, nccl, hdf5, ..."},
               {"value", CT::kString, "", "version"}});
   for (const auto& x : r.ranks) {
-    std::string why;
-    for (const auto& w : x.reasons) why += (why.empty() ? "" : "\n") + w;
-    ranks.AddRow({int64_t{x.rank}, x.host, x.node, x.device, x.cpu_model, std::string(VerdictName(x.verdict)), why});
-    for (const auto& d : x.devices) {
-      devs.AddRow({int64_t{x.rank}, x.host, int64_t{d.index}, d.name, d.uuid, d.pci_bus_id, d.serial});
-    }
     for (const auto& [k, v] : x.versions) vers.AddRow({int64_t{x.rank}, x.host, k, v});
   }
+  return vers;
+}
+
+// One row per node: its verdict and why.
+Table NodesTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table nodes("validate_nodes", "one row per node: verdict",
               {{"node", CT::kString, "", "node"},
                {"host", CT::kString, "", "host name"},
@@ -879,8 +982,14 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
   for (const auto& n : r.nodes) {
     std::string why;
     for (const auto& w : n.reasons) why += (why.empty() ? "" : "\n") + w;
-    nodes.AddRow({n.node, n.host, join(n.ranks), std::string(VerdictName(n.verdict)), why});
+    nodes.AddRow({n.node, n.host, JoinRanks(n.ranks), std::string(VerdictName(n.verdict)), why});
   }
+  return nodes;
+}
+
+// The cluster figures by section.
+Table SummaryTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table sum("validate_summary", "cluster figures by section (compute scale, memory, communication, availability)",
             {{"section", CT::kString, "", "compute scale, memory, communication performance, availability"},
              {"name", CT::kString, "", "figure"},
@@ -890,6 +999,12 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
              {"description", CT::kString, "", "how it is obtained"},
              {"over", CT::kString, "", "passing nodes, all nodes, or empty (not a sum over nodes)"}});
   for (const auto& f : r.summary) sum.AddRow({f.section, f.name, f.value, f.units, f.nameplate, f.description, f.over});
+  return sum;
+}
+
+// What makes the report evidence: when, which tool, which suite, which command.
+Table ProvenanceTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table prov("validate_provenance", "what makes the report evidence: when, which tool, which suite, which command",
              {{"key", CT::kString, "",
                "started_utc, finished_utc, tool_version, git_revision, build_type, "
@@ -911,6 +1026,12 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
                                                         {"control_plane", r.backend}}) {
     prov.AddRow({k, v});
   }
+  return prov;
+}
+
+// One row per host: what the node is.
+Table InventoryTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table inv("validate_inventory", "one row per host: what the node is",
             {{"host", CT::kString, "", "host name"},
              {"cpu_model", CT::kString, "", "CPU model"},
@@ -923,6 +1044,18 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
              {"gpus", CT::kInt64, "1", "GPUs seen"},
              {"gpu_note", CT::kString, "", "why no GPU is seen"},
              {"versions", CT::kString, "", "driver and library versions, key=value;..."}});
+  for (const auto& n : r.inventory) {
+    std::string versions;
+    for (const auto& [k, v] : n.versions) versions += (versions.empty() ? "" : ";") + k + "=" + v;
+    inv.AddRow({n.hostname, n.cpu_model, int64_t{n.cpu_sockets}, int64_t{n.cpu_cores}, int64_t{n.cpu_threads},
+                n.memory_bytes, n.os, n.kernel, static_cast<int64_t>(n.gpus.size()), n.gpu_note, versions});
+  }
+  return inv;
+}
+
+// One row per GPU of each host.
+Table InventoryGpusTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table invg("validate_inventory_gpus", "one row per GPU of each host",
              {{"host", CT::kString, "", "host name"},
               {"index", CT::kInt64, "1", "index on the host"},
@@ -933,15 +1066,17 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
               {"memory", CT::kInt64, "B", "device memory"},
               {"compute_capability", CT::kString, "", "major.minor"}});
   for (const auto& n : r.inventory) {
-    std::string versions;
-    for (const auto& [k, v] : n.versions) versions += (versions.empty() ? "" : ";") + k + "=" + v;
-    inv.AddRow({n.hostname, n.cpu_model, int64_t{n.cpu_sockets}, int64_t{n.cpu_cores}, int64_t{n.cpu_threads},
-                n.memory_bytes, n.os, n.kernel, static_cast<int64_t>(n.gpus.size()), n.gpu_note, versions});
     for (const auto& g : n.gpus) {
       invg.AddRow({n.hostname, int64_t{g.index}, g.name, g.uuid, g.pci_bus_id, g.serial, g.memory_bytes,
                    fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor)});
     }
   }
+  return invg;
+}
+
+// The run's verdict.
+Table StatusTable(const ValidationReport& r) {
+  using CT = ColumnType;
   Table status("validate_status", "the run's verdict",
                {{"status", CT::kString, "", "OK, WARN, CRITICAL or UNKNOWN"},
                 {"exit_code", CT::kInt64, "1", "0, 1, 2 or 3"},
@@ -952,7 +1087,15 @@ std::vector<Table> EvidenceTables(const ValidationReport& r) {
                 {"nodes_total", CT::kInt64, "1", ""}});
   status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
                  int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
-  std::vector<Table> tables{status, verd, meas, ranks, nodes, devs, vers, sum, prov, inv, invg};
+  return status;
+}
+
+}  // namespace
+
+std::vector<Table> EvidenceTables(const ValidationReport& r) {
+  std::vector<Table> tables{StatusTable(r),     VerdictsTable(r),  MeasurementsTable(r), RanksTable(r),
+                            NodesTable(r),      DevicesTable(r),   VersionsTable(r),     SummaryTable(r),
+                            ProvenanceTable(r), InventoryTable(r), InventoryGpusTable(r)};
   for (auto& t : FabricTables(r)) tables.push_back(std::move(t));
   return tables;
 }
