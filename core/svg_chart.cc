@@ -217,18 +217,25 @@ std::string Viridis(double t) {
   return fmt::format("#{:02x}{:02x}{:02x}", rgb[0], rgb[1], rgb[2]);
 }
 
-}  // namespace
+// A cell's value; NaN where the map has none.
+double CellValue(const HeatMap& map, int r, int c) {
+  return r < static_cast<int>(map.values.size()) && c < static_cast<int>(map.values[r].size()) ? map.values[r][c] : NAN;
+}
 
-std::string RenderHeatMap(const HeatMap& map) {
-  const auto text = map.value_text ? map.value_text : DefaultText;
+// The measured range the colour scale spans ([0, 0] when nothing was
+// measured), and whether a cell off the diagonal was not measured.
+struct HeatRange {
+  double lo = 0, hi = 0;
+  bool missing = false;
+};
+
+HeatRange RangeOf(const HeatMap& map) {
   const int n = static_cast<int>(map.labels.size());
   double lo = INFINITY, hi = -INFINITY;
   bool missing = false;
   for (int r = 0; r < n; ++r) {
     for (int c = 0; c < n; ++c) {
-      const double v = r < static_cast<int>(map.values.size()) && c < static_cast<int>(map.values[r].size())
-                           ? map.values[r][c]
-                           : NAN;
+      const double v = CellValue(map, r, c);
       if (std::isnan(v)) {
         missing |= r != c;
         continue;
@@ -238,29 +245,49 @@ std::string RenderHeatMap(const HeatMap& map) {
     }
   }
   if (!(lo <= hi)) lo = hi = 0;
+  return {lo, hi, missing};
+}
+
+// Where things go, in pixels: the grid of n x n cells right of the row
+// labels, the column labels under it, the legend right of it.
+struct HeatLayout {
+  int n = 0, cell = 0, label_w = 0, left = 0, top = 10, grid = 0, bottom_labels = 0;
+  int legend_x = 0, legend_w = 16, legend_h = 0, w = 0, h = 0;
+};
+
+HeatLayout LayOut(const HeatMap& map) {
+  HeatLayout g;
+  g.n = static_cast<int>(map.labels.size());
   size_t longest = 1;
   for (const auto& l : map.labels) longest = std::max(longest, l.size());
-  const int cell = std::clamp(480 / std::max(n, 1), 6, 40);
-  const int label_w = static_cast<int>(std::min<size_t>(longest, 24) * 7) + 10;
-  const int left = 30 + label_w, top = 10;
-  const int grid = cell * n;
-  const int bottom_labels = label_w;  // column labels, rotated
-  const int legend_x = left + grid + 30, legend_w = 16, legend_h = std::max(grid, 160);
+  g.cell = std::clamp(480 / std::max(g.n, 1), 6, 40);
+  g.label_w = static_cast<int>(std::min<size_t>(longest, 24) * 7) + 10;
+  g.left = 30 + g.label_w;
+  g.grid = g.cell * g.n;
+  g.bottom_labels = g.label_w;  // column labels, rotated
+  g.legend_x = g.left + g.grid + 30;
+  g.legend_h = std::max(g.grid, 160);
   // Room right of the legend for its tick values, its label and the marked-cell entry.
-  const int w = legend_x + legend_w + std::max(200, 30 + static_cast<int>(map.marked_label.size()) * 7);
-  const int h = top + std::max(grid, legend_h) + bottom_labels + 40;
-  std::string o = Open(map.title, "heatmap", w, h);
-  const bool show_values = n <= 16 && cell >= 30;
-  for (int r = 0; r < n; ++r) {
-    const int y = top + r * cell;
+  g.w = g.legend_x + g.legend_w + std::max(200, 30 + static_cast<int>(map.marked_label.size()) * 7);
+  g.h = g.top + std::max(g.grid, g.legend_h) + g.bottom_labels + 40;
+  return g;
+}
+
+// Each row's label and cells: coloured by value, with a tooltip, and the
+// value printed while it fits; then the outlines of the marked cells.
+std::string HeatCells(const HeatMap& map, const HeatLayout& g, const HeatRange& range,
+                      const std::function<std::string(double)>& text) {
+  const double lo = range.lo, hi = range.hi;
+  const bool show_values = g.n <= 16 && g.cell >= 30;
+  std::string o;
+  for (int r = 0; r < g.n; ++r) {
+    const int y = g.top + r * g.cell;
     o += fmt::format(
         "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" dominant-baseline=\"middle\">{}</text>\n",
-        left - 4, y + cell / 2, EscapeHtml(map.labels[static_cast<size_t>(r)]));
-    for (int c = 0; c < n; ++c) {
-      const int x = left + c * cell;
-      const double v = r < static_cast<int>(map.values.size()) && c < static_cast<int>(map.values[r].size())
-                           ? map.values[r][c]
-                           : NAN;
+        g.left - 4, y + g.cell / 2, EscapeHtml(map.labels[static_cast<size_t>(r)]));
+    for (int c = 0; c < g.n; ++c) {
+      const int x = g.left + c * g.cell;
+      const double v = CellValue(map, r, c);
       const bool none = std::isnan(v);
       const std::string fill = none ? (r == c ? "#ffffff" : "#e0e0e0") : Viridis(hi > lo ? (v - lo) / (hi - lo) : 1);
       std::string tip = r < static_cast<int>(map.tooltips.size()) && c < static_cast<int>(map.tooltips[r].size())
@@ -273,38 +300,50 @@ std::string RenderHeatMap(const HeatMap& map) {
       o += fmt::format(
           "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"{}\" stroke=\"#fafafa\" "
           "stroke-width=\"1\"><title>{}</title></rect>\n",
-          x, y, cell, cell, fill, EscapeHtml(tip));
+          x, y, g.cell, g.cell, fill, EscapeHtml(tip));
       if (show_values && !none) {
         // Light text on the dark half of the scale, dark on the light half.
         const bool dark = hi > lo && (v - lo) / (hi - lo) < 0.6;
         o += fmt::format(
             "<text x=\"{}\" y=\"{}\" font-size=\"9\" text-anchor=\"middle\" dominant-baseline=\"middle\" "
             "fill=\"{}\">{}</text>\n",
-            x + cell / 2, y + cell / 2, dark ? "#ffffff" : "#212121", EscapeHtml(text(v)));
+            x + g.cell / 2, y + g.cell / 2, dark ? "#ffffff" : "#212121", EscapeHtml(text(v)));
       }
     }
   }
   for (const auto& [r, c] : map.marked) {
-    if (r < 0 || c < 0 || r >= n || c >= n) continue;
+    if (r < 0 || c < 0 || r >= g.n || c >= g.n) continue;
     o += fmt::format(
         "<rect class=\"marked\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#d50000\" "
         "stroke-width=\"3\"/>\n",
-        left + c * cell + 1, top + r * cell + 1, cell - 2, cell - 2);
+        g.left + c * g.cell + 1, g.top + r * g.cell + 1, g.cell - 2, g.cell - 2);
   }
-  // Column labels under the grid, turned so long names fit.
-  for (int c = 0; c < n; ++c) {
-    const int x = left + c * cell + cell / 2, y = top + grid + 6;
+  return o;
+}
+
+// Column labels under the grid, turned so long names fit, and the two axis labels.
+std::string HeatAxes(const HeatMap& map, const HeatLayout& g) {
+  std::string o;
+  for (int c = 0; c < g.n; ++c) {
+    const int x = g.left + c * g.cell + g.cell / 2, y = g.top + g.grid + 6;
     o += fmt::format(
         "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" transform=\"rotate(-60 {} {})\">{}</text>\n", x,
         y, x, y, EscapeHtml(map.labels[static_cast<size_t>(c)]));
   }
-  o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n", left + grid / 2,
-                   top + grid + bottom_labels + 24, EscapeHtml(map.x_axis));
+  o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\">{}</text>\n", g.left + g.grid / 2,
+                   g.top + g.grid + g.bottom_labels + 24, EscapeHtml(map.x_axis));
   o += fmt::format(
       "<text x=\"12\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(-90 12 {})\">{}</text>\n",
-      top + grid / 2, top + grid / 2, EscapeHtml(map.y_axis));
-  // The colour scale: a vertical gradient, highest value at the top.
-  o += "<defs><linearGradient id=\"heat-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
+      g.top + g.grid / 2, g.top + g.grid / 2, EscapeHtml(map.y_axis));
+  return o;
+}
+
+// The colour scale: a vertical gradient, highest value at the top, five
+// ticks over the measured range and its label; under it, what grey cells
+// and outlined cells mean (when there are any).
+std::string HeatLegend(const HeatMap& map, const HeatLayout& g, const HeatRange& range,
+                       const std::function<std::string(double)>& text) {
+  std::string o = "<defs><linearGradient id=\"heat-scale\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">";
   for (int i = 0; i <= 8; ++i) {
     o += fmt::format("<stop offset=\"{:.3f}\" stop-color=\"{}\"/>", i / 8.0, Viridis(i / 8.0));
   }
@@ -312,34 +351,43 @@ std::string RenderHeatMap(const HeatMap& map) {
   o += fmt::format(
       "<rect class=\"legend\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"url(#heat-scale)\" "
       "stroke=\"#616161\"/>\n",
-      legend_x, top, legend_w, legend_h);
+      g.legend_x, g.top, g.legend_w, g.legend_h);
+  const int tick_x = g.legend_x + g.legend_w;
   for (int i = 0; i <= 4; ++i) {
-    const double v = lo + (hi - lo) * i / 4.0;
-    const int y = top + legend_h - legend_h * i / 4;
-    o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#616161\"/>\n", legend_x + legend_w, y,
-                     legend_x + legend_w + 4, y);
-    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" dominant-baseline=\"middle\">{}</text>\n",
-                     legend_x + legend_w + 7, y, EscapeHtml(text(v)));
+    const double v = range.lo + (range.hi - range.lo) * i / 4.0;
+    const int y = g.top + g.legend_h - g.legend_h * i / 4;
+    o += fmt::format("<line x1=\"{}\" y1=\"{}\" x2=\"{}\" y2=\"{}\" stroke=\"#616161\"/>\n", tick_x, y, tick_x + 4, y);
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" dominant-baseline=\"middle\">{}</text>\n", tick_x + 7, y,
+                     EscapeHtml(text(v)));
   }
   o += fmt::format(
       "<text x=\"{}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" transform=\"rotate(90 {} {})\">{}</text>\n",
-      legend_x + legend_w + 90, top + legend_h / 2, legend_x + legend_w + 90, top + legend_h / 2,
-      EscapeHtml(map.scale_label));
-  int ly = top + legend_h + 24;
-  if (missing) {
-    o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#e0e0e0\"/>\n", legend_x, ly - 10);
-    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">not measured</text>\n", legend_x + 18, ly);
+      tick_x + 90, g.top + g.legend_h / 2, tick_x + 90, g.top + g.legend_h / 2, EscapeHtml(map.scale_label));
+  int ly = g.top + g.legend_h + 24;
+  if (range.missing) {
+    o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"#e0e0e0\"/>\n", g.legend_x, ly - 10);
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">not measured</text>\n", g.legend_x + 18, ly);
     ly += 18;
   }
   if (!map.marked.empty()) {
     o += fmt::format(
         "<rect x=\"{}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"none\" stroke=\"#d50000\" "
         "stroke-width=\"2\"/>\n",
-        legend_x, ly - 10);
-    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", legend_x + 18, ly,
+        g.legend_x, ly - 10);
+    o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\">{}</text>\n", g.legend_x + 18, ly,
                      EscapeHtml(map.marked_label));
   }
-  return o + "</svg>\n";
+  return o;
+}
+
+}  // namespace
+
+std::string RenderHeatMap(const HeatMap& map) {
+  const std::function<std::string(double)> text = map.value_text ? map.value_text : DefaultText;
+  const HeatRange range = RangeOf(map);
+  const HeatLayout g = LayOut(map);
+  return Open(map.title, "heatmap", g.w, g.h) + HeatCells(map, g, range, text) + HeatAxes(map, g) +
+         HeatLegend(map, g, range, text) + "</svg>\n";
 }
 
 }  // namespace cb

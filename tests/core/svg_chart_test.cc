@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -76,6 +77,49 @@ TEST(SvgChart, ScatterChartLabelsBothAxes) {
   EXPECT_NE(svg.find(">50%</text>"), std::string::npos);
   EXPECT_EQ(Count(svg, "<circle"), 2u);
   EXPECT_EQ(Count(svg, "class=\"tick\""), LogTicks(16384, 49152).size() + NiceTicks(0.41).size());
+}
+
+// Three nodes; the pair (1, 2) was not measured, the diagonal never is. The
+// colour scale spans the measured range: the lowest cell is viridis' first
+// stop #440154, the highest its last #fde725. Cells are 480/3 clamped to 40 px,
+// so the values fit and are printed; the marked cell (0, 1) is outlined at
+// left + 40 + 1 with left = 30 + label width (6 characters x 7 + 10 = 52).
+TEST(SvgChart, HeatMapColoursTheMeasuredRangeAndMarksCells) {
+  HeatMap m;
+  m.title = "pairs <rail 0>";
+  m.scale_label = "bandwidth each way (GB/s)";
+  m.labels = {"node-0", "node-1", "node-2"};
+  const double nan = std::nan("");
+  m.values = {{nan, 10, 20}, {10, nan, nan}, {20, 30, nan}};
+  m.marked = {{0, 1}, {5, 5}};  // the second is outside the grid: ignored
+  m.marked_label = "slow pair";
+  const std::string svg = RenderHeatMap(m);
+  EXPECT_NE(svg.find("<h3>pairs &lt;rail 0&gt;</h3>"), std::string::npos);
+  EXPECT_EQ(Count(svg, "stroke-width=\"1\"><title>"), 9u);  // every cell, diagonal included
+  EXPECT_EQ(Count(svg, "fill=\"#440154\" stroke"), 2u);     // the two cells of 10
+  EXPECT_EQ(Count(svg, "fill=\"#fde725\" stroke"), 1u);     // the one of 30
+  EXPECT_EQ(Count(svg, "fill=\"#e0e0e0\" stroke"), 1u);     // (1, 2) not measured
+  EXPECT_EQ(Count(svg, "fill=\"#ffffff\" stroke"), 3u);     // the diagonal
+  EXPECT_NE(svg.find("<title>node-1 - node-2: not measured</title>"), std::string::npos);
+  EXPECT_NE(svg.find(">not measured</text>"), std::string::npos);  // the legend says what grey is
+  EXPECT_EQ(Count(svg, "class=\"marked\""), 1u);
+  EXPECT_NE(svg.find("class=\"marked\" x=\"123\" y=\"11\" width=\"38\" height=\"38\""), std::string::npos);
+  EXPECT_NE(svg.find(">slow pair</text>"), std::string::npos);
+  EXPECT_EQ(Count(svg, "font-size=\"9\""), 5u);  // the five measured values, printed in their cells
+  // Legend ticks: lo, hi and three between, each with its value.
+  for (const char* v : {">10</text>", ">15</text>", ">20</text>", ">25</text>", ">30</text>"}) {
+    EXPECT_NE(svg.find(v), std::string::npos) << v;
+  }
+}
+
+TEST(SvgChart, HeatMapWithNothingMeasuredStillDrawsAScale) {
+  HeatMap m;
+  m.labels = {"a", "b"};  // no values at all
+  const std::string svg = RenderHeatMap(m);
+  EXPECT_EQ(Count(svg, "fill=\"#e0e0e0\" stroke"), 2u);
+  EXPECT_NE(svg.find("class=\"legend\""), std::string::npos);
+  EXPECT_EQ(svg.find("class=\"marked\""), std::string::npos);
+  EXPECT_EQ(svg.find("font-size=\"9\""), std::string::npos);
 }
 
 }  // namespace
