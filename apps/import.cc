@@ -80,14 +80,15 @@ void RegisterImportCommand(CLI::App& app, AppContext& ctx, Action* action) {
                                  "into a results file as ordinary runs");
   auto o = std::make_shared<ImportCmdOptions>();
   cmd->add_option("FILE", o->files,
-                  "result files: nccl-tests text output or -J JSON, nvbandwidth -j JSON, OSU collective latency text")
+                  "result files: nccl-tests text output or -J JSON, nvbandwidth -j JSON, OSU collective latency or "
+                  "point-to-point (osu_latency, osu_bw, osu_bibw) text")
       ->required();
   cmd->add_option("--from", o->from,
                   "the files' format (default: detected): nccl-tests, nccl-tests-json, nvbandwidth or osu");
   cmd->add_option("--op", o->parse.op,
                   "the collective, for files that do not name it (nccl-tests -J, versions before 2.14; default: the "
                   "binary in the file, else the file name)");
-  cmd->add_option("--ranks", o->parse.ranks, "ranks of an OSU run (its output does not say): the mpirun -np")
+  cmd->add_option("--ranks", o->parse.ranks, "ranks of an OSU collective run (its output does not say): the mpirun -np")
       ->check(CLI::Range(2, 16777216));
   cmd->add_flag("--partial", o->parse.partial,
                 "a file cut short (a killed job) keeps its rows before the cut as an interrupted run");

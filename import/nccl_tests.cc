@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <regex>
 #include <set>
 #include <sstream>
@@ -14,6 +16,7 @@
 #include "collectives/result_tables.h"
 #include "core/collective_op.h"
 #include "core/error.h"
+#include "core/stats.h"
 
 namespace cb::importer {
 namespace {
@@ -30,6 +33,12 @@ struct Figures {
   double time_us = kNaN, algbw_gbs = kNaN, busbw_gbs = kNaN;
   bool checked = false;
   double wrong = 0;
+  // -J with -I 1 (per-iteration timing): each process's time of every
+  // iteration, us (one row when the document has no per-process list), and
+  // how many leading iterations the tool's summary skipped.
+  std::vector<std::vector<double>> process_times_us;
+  int64_t skipped = 0;
+  double i_max_us = kNaN;  // text with -I 1: the slowest iteration (max over processes)
 };
 
 struct Row {
@@ -40,6 +49,14 @@ struct Row {
   Figures oop, ip;
 };
 
+// One placement's columns as the header names them: "time algbw busbw
+// #wrong", then with -I 1 "i_min i_max i_p99 i_cv%" and with bitwise checks
+// "#bitdiff" after #wrong (src/util.cu writeResultHeader).
+struct Placement {
+  size_t width = 4;  // fields a placement has
+  int i_max = -1;    // index of i_max within them, -1: none
+};
+
 // What one device report and the rows after it say.
 struct Block {
   std::string version;  // nccl-tests' own, "" when not printed
@@ -48,6 +65,7 @@ struct Block {
   int64_t threads_x_gpus = 1;
   std::vector<Row> rows;
   std::vector<double> avg_busbw_gbs;  // one per footer
+  Placement placement;                // from the column header
 };
 
 [[noreturn]] void Fail(const std::string& path, size_t line, const std::string& what) {
@@ -134,14 +152,42 @@ std::vector<std::string> Split(const std::string& line) {
 
 bool IsDate(const std::string& s) { return std::regex_match(s, std::regex(R"(\d{4}-\d{2}-\d{2})")); }
 
-// time algbw busbw #wrong, from tokens[at..at+3].
-Figures ParseFigures(const std::vector<std::string>& t, size_t at, const std::string& path, size_t line) {
+// The placement's columns from the header line "# size count type redop root
+// time algbw busbw #wrong [...] time ...": those between "root" and the second
+// "time" (or "cputime").
+std::optional<Placement> ReadColumnHeader(const std::vector<std::string>& tokens) {
+  auto root = std::find(tokens.begin(), tokens.end(), "root");
+  if (root == tokens.end() || std::find(tokens.begin(), tokens.end(), "#wrong") == tokens.end()) return std::nullopt;
+  std::vector<std::string> cols;
+  for (auto it = root + 1; it != tokens.end(); ++it) {
+    if (!cols.empty() && (*it == "time" || *it == "cputime")) break;
+    cols.push_back(*it);
+  }
+  if (cols.size() < 4) return std::nullopt;
+  Placement p;
+  p.width = cols.size();
+  for (size_t i = 0; i < cols.size(); ++i) {
+    if (cols[i] == "i_max") p.i_max = static_cast<int>(i);
+  }
+  return p;
+}
+
+// time algbw busbw #wrong, from tokens[at..at+3]; with -I 1 the slowest
+// iteration (i_max, us) as well.
+Figures ParseFigures(const std::vector<std::string>& t, size_t at, const Placement& pl, const std::string& path,
+                     size_t line) {
   static const char* kNames[] = {"time", "algbw", "busbw", "#wrong"};
   Figures f;
   double* dst[] = {&f.time_us, &f.algbw_gbs, &f.busbw_gbs};
   for (size_t i = 0; i < 3; ++i) {
     if (!ParseDouble(t[at + i], dst[i])) {
       Fail(path, line, fmt::format("bad row: field {} ({}) is '{}', not a number", at + i + 1, kNames[i], t[at + i]));
+    }
+  }
+  if (pl.i_max >= 0) {
+    const size_t k = at + static_cast<size_t>(pl.i_max);
+    if (!ParseDouble(t[k], &f.i_max_us)) {
+      Fail(path, line, fmt::format("bad row: field {} (i_max) is '{}', not a number", k + 1, t[k]));
     }
   }
   if (t[at + 3] == "N/A") return f;
@@ -153,24 +199,25 @@ Figures ParseFigures(const std::vector<std::string>& t, size_t at, const std::st
 }
 
 // A data row: size count type redop [root] then out-of-place and in-place
-// figures (either blank: 4 fields fewer), then with -S a date and a time.
-Row ParseRow(const std::vector<std::string>& tokens, const std::string& op, const std::string& path, size_t line,
-             bool last_line_unterminated) {
+// figures (either blank: one placement fewer), then with -S a date and a time.
+Row ParseRow(const std::vector<std::string>& tokens, const std::string& op, const Placement& pl,
+             const std::string& path, size_t line, bool last_line_unterminated) {
   std::vector<std::string> t = tokens;
   if (t.size() >= 2 && IsDate(t[t.size() - 2])) t.resize(t.size() - 2);  // -S timestamp
-  const bool with_root = t.size() == 13 || t.size() == 9;
-  const bool without_root = t.size() == 12 || t.size() == 8;
+  const size_t w = pl.width;
+  const bool with_root = t.size() == 5 + 2 * w || t.size() == 5 + w;
+  const bool without_root = t.size() == 4 + 2 * w || t.size() == 4 + w;
   if (!with_root && !without_root) {
     if (last_line_unterminated) {
       Fail(path, line,
            fmt::format(
-               "truncated: the file ends inside a row ({} of 13 fields; --partial imports the rows before the cut)",
-               tokens.size()));
+               "truncated: the file ends inside a row ({} of {} fields; --partial imports the rows before the cut)",
+               tokens.size(), 5 + 2 * w));
     }
     Fail(path, line,
-         fmt::format("bad row: {} fields; nccl-tests prints 13 (size count type redop root, then time algbw busbw "
-                     "#wrong out of place and in place)",
-                     tokens.size()));
+         fmt::format("bad row: {} fields; nccl-tests prints {} (size count type redop root, then {} figures out of "
+                     "place and in place)",
+                     tokens.size(), 5 + 2 * w, w));
   }
   Row r;
   r.op = op;
@@ -183,14 +230,14 @@ Row ParseRow(const std::vector<std::string>& tokens, const std::string& op, cons
     if (!ParseInt(t[4], &r.root)) Fail(path, line, fmt::format("bad row: root '{}' is not a rank", t[4]));
     at = 5;
   }
-  const bool both = t.size() - at == 8;
+  const bool both = t.size() - at == 2 * w;
   if (both) {
     r.has_oop = true;
-    r.oop = ParseFigures(t, at, path, line);
-    at += 4;
+    r.oop = ParseFigures(t, at, pl, path, line);
+    at += w;
   }
   r.has_ip = true;  // in place only: the out-of-place part was blank (trace replay)
-  r.ip = ParseFigures(t, at, path, line);
+  r.ip = ParseFigures(t, at, pl, path, line);
   return r;
 }
 
@@ -238,6 +285,73 @@ Table RanksTable(const std::vector<RankLine>& ranks) {
   return t;
 }
 
+// The collectives table's per-rank statistics, as the collectives command
+// computes them (collectives/harness.cc Combine): fastest and slowest
+// rank-iteration, median over ranks of each rank's median, and the largest
+// rank's p99; NaN when the file has no per-iteration times.
+struct RankTimes {
+  double min = kNaN, median = kNaN, max = kNaN, p99 = kNaN;
+};
+
+Table IterationsTable() {
+  return Table("collectives_iterations",
+               "nccl-tests -J with -I 1: every timed iteration of every process (imported runs only)",
+               {{"op", ColumnType::kString, "", "collective"},
+                {"size", ColumnType::kInt64, "B", "bytes"},
+                {"in_place", ColumnType::kInt64, "1", "1 in place"},
+                {"dtype", ColumnType::kString, "", "element type"},
+                {"redop", ColumnType::kString, "", "reduction or none"},
+                {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
+                {"rank", ColumnType::kInt64, "1", "the process's first rank (its GPUs' slowest: the tool's row)"},
+                {"iteration", ColumnType::kInt64, "1", "from 0, in the order run"},
+                {"skipped", ColumnType::kInt64, "1", "1: one of the leading iterations the tool's summary skips"},
+                {"time", ColumnType::kFloat64, "s", "this iteration's time on this process"}});
+}
+
+// Writes one placement's per-process times into the per-rank and iteration
+// tables and returns their statistics. A process's row is its slowest GPU
+// (nccl-tests: "process-local max across local threads/GPUs"); it is written
+// as the process's first rank.
+RankTimes AddProcessTimes(const Block& b, const Row& r, const Figures& f, bool ip, int64_t cycle, Table* per,
+                          Table* iters) {
+  RankTimes out;
+  out.max = f.i_max_us / 1e6;  // text with -I 1; NaN otherwise
+  if (f.process_times_us.empty()) return out;
+  std::vector<double> medians;
+  double mn = 1e300, mx = 0, p99 = 0;
+  for (size_t p = 0; p < f.process_times_us.size(); ++p) {
+    const auto& times = f.process_times_us[p];
+    const int64_t rank = static_cast<int64_t>(p) * b.threads_x_gpus;
+    std::string host, device;
+    if (rank < static_cast<int64_t>(b.ranks.size())) {
+      const RankLine& rl = b.ranks[static_cast<size_t>(rank)];
+      host = rl.host;
+      device = fmt::format("{} (device {})", rl.name, rl.device);
+    }
+    std::vector<double> kept;
+    for (size_t i = 0; i < times.size(); ++i) {
+      const bool skip = static_cast<int64_t>(i) < f.skipped;
+      iters->AddRow({r.op, r.size, int64_t{ip ? 1 : 0}, r.type, r.redop, cycle, rank, static_cast<int64_t>(i),
+                     int64_t{skip ? 1 : 0}, times[i] / 1e6});
+      if (!skip) kept.push_back(times[i] / 1e6);
+    }
+    if (kept.empty()) continue;
+    const Summary s = Summarize(kept);
+    per->AddRow({r.op, r.size, int64_t{ip ? 1 : 0}, r.type, r.redop, cycle, rank, host, device, s.mean,
+                 static_cast<int64_t>(f.wrong)});
+    medians.push_back(s.median);
+    mn = std::min(mn, s.min);
+    mx = std::max(mx, s.max);
+    p99 = std::max(p99, s.p99);
+  }
+  if (medians.empty()) return out;
+  out.min = mn;
+  out.median = Median(medians);
+  out.max = mx;
+  out.p99 = p99;
+  return out;
+}
+
 // The run of one or more blocks of the same ranks.
 ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, const std::string& json_extra) {
   const Block& b = blocks.front();
@@ -266,6 +380,8 @@ ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, 
   run.config_yaml += json_extra;
 
   Table t = coll::CollectivesTableSchema();
+  Table per = coll::CollectivesPerRankTableSchema();
+  Table iters = IterationsTable();
   std::map<std::tuple<std::string, int64_t, std::string, std::string, int64_t>, int64_t> cycles;
   for (const auto& bl : blocks) {
     for (const auto& r : bl.rows) {
@@ -273,14 +389,19 @@ ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, 
       for (bool ip : {false, true}) {
         if (ip ? !r.has_ip : !r.has_oop) continue;
         const Figures& f = ip ? r.ip : r.oop;
+        const RankTimes rt = AddProcessTimes(b, r, f, ip, cycle, &per, &iters);
         t.AddRow({r.op, r.size, r.count, r.type, r.redop, r.root, int64_t{ip ? 1 : 0}, f.time_us / 1e6,
-                  f.algbw_gbs * 1e9, f.busbw_gbs * 1e9, static_cast<int64_t>(f.wrong), kNaN, kNaN, kNaN, kNaN,
-                  int64_t{f.checked ? 1 : 0}, cycle, std::string(), std::string()});
+                  f.algbw_gbs * 1e9, f.busbw_gbs * 1e9, static_cast<int64_t>(f.wrong), rt.min, rt.median, rt.max,
+                  rt.p99, int64_t{f.checked ? 1 : 0}, cycle, std::string(), std::string()});
       }
     }
   }
   run.tables.push_back(std::move(t));
   if (!b.ranks.empty()) run.tables.push_back(RanksTable(b.ranks));
+  if (per.size() > 0) {
+    run.tables.push_back(std::move(per));
+    run.tables.push_back(std::move(iters));
+  }
   return run;
 }
 
@@ -335,6 +456,8 @@ std::vector<ImportedRun> ParseNcclTestsText(const std::string& path, const std::
         blocks.back().version = version;
         ParseParameters(line, &blocks.back());
         op.clear();
+      } else if (auto pl = ReadColumnHeader(Split(line.substr(1))); pl && !blocks.empty()) {
+        blocks.back().placement = *pl;
       } else if (std::regex_match(line, m, kRank)) {
         if (blocks.empty()) Fail(path, line_no, "a '#  Rank' line before the '# nThread ... nGpus' line");
         RankLine r;
@@ -363,7 +486,7 @@ std::vector<ImportedRun> ParseNcclTestsText(const std::string& path, const std::
       Fail(path, line_no, "a result row before the '# nThread ... nGpus' line: not nccl-tests output");
     if (op.empty()) op = ResolveOp(path, line_no, options, named);
     try {
-      blocks.back().rows.push_back(ParseRow(tokens, op, path, line_no, unterminated));
+      blocks.back().rows.push_back(ParseRow(tokens, op, blocks.back().placement, path, line_no, unterminated));
     } catch (const IoError& e) {
       if (!options.partial || !unterminated) throw;
       interrupted = e.what();
@@ -410,6 +533,41 @@ double JsonDouble(const nlohmann::json& j) {
     if (ParseDouble(j.get<std::string>(), &v)) return v;
   }
   return kNaN;
+}
+
+// "out_of_place_per_iter" / "in_place_per_iter" (nccl-tests -J with -I 1,
+// util.cu writePerIterReport): "per_process_max_times_us", one list per
+// process, else "times_us" (one process, or the maximum over processes);
+// "skipped_iterations" when the tool's summary skipped leading ones.
+void ReadPerIteration(const std::string& path, const nlohmann::json& result, bool ip, const std::string& where,
+                      Figures* f) {
+  const char* key = ip ? "in_place_per_iter" : "out_of_place_per_iter";
+  if (!result.contains(key) || !result[key].is_object()) return;
+  const auto& pi = result[key];
+  auto list = [&](const nlohmann::json& j, const std::string& what) {
+    if (!j.is_array()) Fail(path, 0, fmt::format("{}.{}.{} is not a list", where, key, what));
+    std::vector<double> v;
+    for (size_t i = 0; i < j.size(); ++i) {
+      const double x = JsonDouble(j[i]);
+      if (!std::isfinite(x) || x < 0) {
+        Fail(path, 0, fmt::format("{}.{}.{}[{}] is '{}', not a time in us", where, key, what, i, j[i].dump()));
+      }
+      v.push_back(x);
+    }
+    return v;
+  };
+  if (pi.contains("per_process_max_times_us")) {
+    const auto& rows = pi["per_process_max_times_us"];
+    if (!rows.is_array()) Fail(path, 0, fmt::format("{}.{}.per_process_max_times_us is not a list", where, key));
+    for (size_t p = 0; p < rows.size(); ++p) {
+      f->process_times_us.push_back(list(rows[p], fmt::format("per_process_max_times_us[{}]", p)));
+    }
+  } else if (pi.contains("times_us")) {
+    f->process_times_us.push_back(list(pi["times_us"], "times_us"));
+  }
+  if (pi.contains("skipped_iterations") && pi["skipped_iterations"].is_number_integer()) {
+    f->skipped = pi["skipped_iterations"].get<int64_t>();
+  }
 }
 
 size_t LineOfByte(const std::string& text, size_t byte) {
@@ -460,7 +618,9 @@ std::vector<ImportedRun> ParseNcclTestsJson(const std::string& path, const std::
                                                                          {"aggregated_iterations", "agg_iters"},
                                                                          {"validation", "checks"},
                                                                          {"graph", "graph"},
-                                                                         {"blocking_collectives", "blocking"}};
+                                                                         {"blocking_collectives", "blocking"},
+                                                                         {"per_iter_timing", "per_iter_timing"},
+                                                                         {"per_iter_skip", "per_iter_skip"}};
   int64_t threads = 1, gpus = 1;
   for (const auto& [key, name] : kKeys) {
     if (!config.contains(key)) continue;
@@ -516,6 +676,7 @@ std::vector<ImportedRun> ParseNcclTestsJson(const std::string& path, const std::
         f.busbw_gbs = JsonDouble(p.value("bus_bw", nlohmann::json()));
         f.checked = p.contains("nwrong") && !p["nwrong"].is_null();
         f.wrong = f.checked ? JsonDouble(p["nwrong"]) : 0;
+        ReadPerIteration(path, r, ip, where, &f);
         (ip ? row.ip : row.oop) = f;
         (ip ? row.has_ip : row.has_oop) = true;
       }

@@ -26,6 +26,15 @@
 //    "actual_iterations", "experiment_name"}], "out_of_bounds",
 //    "average_bus_bandwidth", "errors", "end_time"; a NaN double is the
 //    string "nan".
+//  - per-iteration timing (-I 1; util.cu writePerIterReport, JSON_FILE_VERSION
+//    2, the nccl-tests 2.18 line; tools/analyze_perf_json.py reads it): the
+//    text's placements gain "  %7s  %7s  %7s  %7s" (i_min i_max i_p99 i_cv%,
+//    us and %, over the per-iteration maximum across processes), read from the
+//    column header; the JSON's results gain "out_of_place_per_iter" and
+//    "in_place_per_iter" {"skipped_iterations", "min_us" ... "cv_pct",
+//    "times_us" [per iteration], "per_process_max_times_us" [[per process, per
+//    iteration]] (more than one process)}, and "config" "per_iter_timing",
+//    "per_iter_skip". Those times are kept (docs/results-schema.md).
 // The document names no collective: it comes from --op, else the binary in
 // "args" (".../all_reduce_perf"), else the file name.
 #ifndef CLUSTERBENCH_IMPORT_NCCL_TESTS_H_

@@ -1,7 +1,8 @@
-"""End-to-end tests of `clusterbench import`: nccl-tests text and -J JSON output into the results file
-as ordinary collectives runs, printed back by `report --format csv`, read by `calibrate`, and the errors
-for truncated and malformed files. The fixtures in tests/import/data follow nccl-tests' own printf
-formats (src/util.cu; tests/import/data/make_fixtures.py writes them)."""
+"""End-to-end tests of `clusterbench import`: nccl-tests text and -J JSON output (with -I 1's per-iteration
+times), nvbandwidth -j and OSU text (collective and point-to-point tests) into the results file as ordinary
+runs, printed back by `report --format csv`, read by `calibrate`, and the errors for truncated and malformed
+files. The fixtures in tests/import/data follow the tools' own printf formats (nccl-tests src/util.cu, OMB
+c/util/osu_util_mpi.c; tests/import/data/make_fixtures.py writes them)."""
 import csv
 import io
 import json
@@ -247,8 +248,115 @@ def test_osu_collectives(run, tmp_path):
         assert f["runs"][runs[0]["run"]].attrs["config_yaml"].startswith("backend: mpi\n")
 
 
-def test_osu_point_to_point_refused(run, tmp_path):
-    f = tmp_path / "lat.txt"
-    f.write_text("\n# OSU MPI Latency Test v7.2\n# Size          Latency (us)\n1                       1.50\n")
-    assert_clean_error(run("import", f, "--ranks", "2", "-o", tmp_path / "x.h5"), 4, "lat.txt:2:",
-                       "not mapped yet")
+def test_osu_test_not_mapped_refused(run, tmp_path):
+    f = tmp_path / "mbw.txt"
+    f.write_text("\n# OSU MPI Multiple Bandwidth / Message Rate Test v7.2\n# [ pairs: 1 ] [ window size: 64 ]\n"
+                 "# Size                  MB/s        Messages/s\n1                       2.77        2767549.67\n")
+    assert_clean_error(run("import", f, "-o", tmp_path / "x.h5"), 4, "mbw.txt:2:",
+                       "not an OSU test clusterbench imports")
+
+
+def test_osu_point_to_point(run, tmp_path):
+    """osu_latency, osu_bw and osu_bibw (one file, as a job script runs them) into sendrecv rows on two ranks
+    (no --ranks needed: OSU's point-to-point tests run on exactly two) and each run's p2p table, as
+    `collectives --op p2p` writes it: latency of 8 bytes, one direction's bandwidth at the largest size."""
+    h5, runs = imported(run, tmp_path, "osu_p2p_np2.txt")
+    assert [(r["source"], r["ranks"], r["tables"]) for r in runs] == [
+        ("osu-micro-benchmarks 7.2", 2, {"collectives": n, "p2p": 1}) for n in (8, 4, 4)]
+    lat, bw, bibw = (csv_rows(run, h5, r["run"]) for r in runs)
+    # osu_latency "65536   6.96   Pass": half the round trip, us -> s.
+    row = next(x for x in lat if x["size"] == "65536")
+    assert (row["op"], row["count"], row["dtype"], row["redop"], row["root"], row["checked"], row["wrong"]) == (
+        "sendrecv", "65536", "int8", "none", "-1", "1", "0")
+    assert math.isclose(float(row["time"]), 6.96e-6) and math.isclose(float(row["busbw"]), 65536 / 6.96e-6)
+    # osu_bw "4194304   11948.72": MB/s is 10^6 B/s, one direction; time = size / bandwidth.
+    row = next(x for x in bw if x["size"] == "4194304")
+    assert float(row["algbw"]) == 11948.72e6 and float(row["busbw"]) == 11948.72e6
+    assert math.isclose(float(row["time"]), 4194304 / 11948.72e6)
+    # osu_bibw "4194304   21913.79" counts both directions: a direction is half.
+    row = next(x for x in bibw if x["size"] == "4194304")
+    assert math.isclose(float(row["algbw"]), 21913.79e6 / 2)
+    pairs = [csv_rows(run, h5, r["run"], "p2p") for r in runs]
+    assert all(len(p) == 1 and (p[0]["src"], p[0]["dst"], p[0]["kind"]) == ("0", "1", "ring") for p in pairs)
+    assert math.isclose(float(pairs[0][0]["latency"]), 1.5e-6) and pairs[0][0]["bandwidth"] == "nan"
+    assert float(pairs[1][0]["bandwidth"]) == 11948.72e6 and pairs[1][0]["latency"] == "nan"
+    assert math.isclose(float(pairs[2][0]["bandwidth"]), 21913.79e6 / 2)
+    with h5py.File(h5, "r") as f:
+        assert "osu_test: 'Bandwidth'" in f["runs"][runs[1]["run"]].attrs["config_yaml"]
+
+
+def test_osu_reduce_scatter(run, tmp_path):
+    """osu_reduce_scatter -f: OSU's size is the whole send buffer (nccl-tests' size too); nccl-tests' count is
+    each rank's share of elements."""
+    h5, runs = imported(run, tmp_path, "osu_reduce_scatter_np4.txt", extra=("--ranks", "4"))
+    rows = csv_rows(run, h5, runs[0]["run"])
+    # "1048576   266.14   252.84   279.45   100"
+    row = next(x for x in rows if x["size"] == "1048576")
+    assert (row["op"], row["count"], row["dtype"], row["redop"]) == ("reduce_scatter", str(1048576 // 4 // 4),
+                                                                     "float", "sum")
+    assert math.isclose(float(row["time"]), 266.14e-6) and math.isclose(float(row["rank_time_min"]), 252.84e-6)
+    assert math.isclose(float(row["rank_time_max"]), 279.45e-6)
+    assert math.isclose(float(row["busbw"]), 1048576 / 266.14e-6 * 3 / 4)
+
+
+def test_osu_bad_and_truncated_rows(run, tmp_path):
+    text = open(fixture("osu_p2p_np2.txt")).read()
+    bad = tmp_path / "bad.txt"
+    bad.write_text(text.replace("645.92", "645.9x"))
+    assert_clean_error(run("import", bad, "-o", tmp_path / "x.h5"), 4, "bad.txt:18:", "'645.9x', not a number")
+    cut = tmp_path / "cut.txt"
+    cut.write_text(text[:text.index("1285.55") - 8])
+    assert_clean_error(run("import", cut, "-o", tmp_path / "x.h5"), 4, "cut.txt:26:", "truncated")
+
+
+def test_nccl_tests_json_per_iteration_times(run, tmp_path):
+    """nccl-tests >= 2.17 -J with -I 1 (document version 2): each placement's per_process_max_times_us is kept,
+    every time in collectives_iterations, each process's mean in collectives_per_rank, and the collectives table's
+    rank_time_* computed as `collectives` computes them. Rank 2 runs at 1.5x the others: the per-rank times name it."""
+    doc = json.load(open(fixture("all_reduce_iters_2x2.json")))
+    h5, runs = imported(run, tmp_path, "all_reduce_iters_2x2.json")
+    r = runs[0]
+    assert r["tables"] == {"collectives": 4, "collectives_ranks": 4, "collectives_per_rank": 16,
+                           "collectives_iterations": 80}
+    times = doc["results"][0]["out_of_place_per_iter"]["per_process_max_times_us"]
+    its = [x for x in csv_rows(run, h5, r["run"], "collectives_iterations")
+           if x["size"] == "1048576" and x["in_place"] == "0" and x["rank"] == "2"]
+    assert [x["iteration"] for x in its] == ["0", "1", "2", "3", "4"]
+    assert all(math.isclose(float(x["time"]), t / 1e6) for x, t in zip(its, times[2]))
+    per = [x for x in csv_rows(run, h5, r["run"], "collectives_per_rank")
+           if x["size"] == "1048576" and x["in_place"] == "0"]
+    assert [x["host"] for x in per] == ["node001", "node001", "node002", "node002"]
+    assert per[2]["device"] == "NVIDIA H100 80GB HBM3 (device 0)"
+    slowest = max(per, key=lambda x: float(x["time"]))
+    assert slowest["rank"] == "2" and math.isclose(float(slowest["time"]), sum(times[2]) / 5 / 1e6)
+    row = next(x for x in csv_rows(run, h5, r["run"]) if x["size"] == "1048576" and x["in_place"] == "0")
+    assert math.isclose(float(row["rank_time_max"]), max(times[2]) / 1e6)
+    assert math.isclose(float(row["rank_time_min"]), min(min(t) for t in times) / 1e6)
+    # Median over ranks of each rank's median: ranks 0, 1, 3 alike, so theirs.
+    assert math.isclose(float(row["rank_time_median"]), sorted(times[0])[2] / 1e6)
+
+
+def test_nccl_tests_text_per_iteration_columns(run, tmp_path):
+    """The text of the same run: -I 1 adds i_min i_max i_p99 i_cv% to each placement; i_max, the slowest
+    iteration of the slowest process, is the collectives table's rank_time_max."""
+    h5, runs = imported(run, tmp_path, "all_reduce_iters_2x2.txt")
+    assert runs[0]["source"] == "nccl-tests 2.18.3"
+    rows = csv_rows(run, h5, runs[0]["run"])
+    assert len(rows) == 4
+    # "1048576  262144  float  sum  -1  60.48  17.34  26.00  0  59.30  61.67  61.67  1.39  61.69 ..."
+    row = next(x for x in rows if x["size"] == "1048576" and x["in_place"] == "0")
+    assert math.isclose(float(row["time"]), 60.48e-6) and math.isclose(float(row["rank_time_max"]), 61.67e-6)
+    assert float(row["busbw"]) == 26.00e9 and row["rank_time_median"] == "nan"
+    text = open(fixture("all_reduce_iters_2x2.txt")).read()
+    cut = tmp_path / "cut.txt"
+    cut.write_text(text[:text.index("   279.26") + 30])
+    assert_clean_error(run("import", cut, "-o", tmp_path / "x.h5"), 4, "cut.txt:16:", "truncated")
+
+
+def test_nccl_tests_json_bad_iteration_time(run, tmp_path):
+    doc = json.load(open(fixture("all_reduce_iters_2x2.json")))
+    doc["results"][1]["in_place_per_iter"]["per_process_max_times_us"][3][4] = "fast"
+    f = tmp_path / "ar.json"
+    f.write_text(json.dumps(doc))
+    assert_clean_error(run("import", f, "-o", tmp_path / "x.h5"), 4,
+                       "ar.json: results[1].in_place_per_iter.per_process_max_times_us[3][4] is '\"fast\"'")

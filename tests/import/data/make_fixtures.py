@@ -196,6 +196,110 @@ def main():
         out.append("%-*d%*.*f" % (10, size, 20, 2, 3.0 + size * 4 / 8000.0))
     open(os.path.join(HERE, "osu_allgather_np4.txt"), "w").write("\n".join(out) + "\n")
 
+    # OSU point to point, OMB 7.2, mpirun -np 2 (c/mpi/pt2pt/standard/osu_latency.c, osu_bw.c, osu_bibw.c; the
+    # header from osu_util_mpi.c print_only_header: "Avg Latency(us)" for latency, "Bandwidth (MB/s)" for the
+    # bandwidth tests, "%-10d%20.2f" rows): osu_latency -c (validation), osu_bw and osu_bibw with defaults, all
+    # three one after another into one file, as a job script runs them.
+    out = ["", "# OSU MPI Latency Test v7.2", "# Datatype: MPI_CHAR.",
+           "%-*s%*s%*s" % (10, "# Size", 20, "Avg Latency(us)", 20, "Validation")]
+    for size in (1, 2, 4, 8, 16, 1024, 65536, 1048576):
+        out.append("%-*d%*.*f%*s" % (10, size, 20, 2, 1.5 + size / 12000.0, 20, "Pass"))
+    out += ["", "# OSU MPI Bandwidth Test v7.2", "# Datatype: MPI_CHAR.",
+            "%-*s%*s" % (10, "# Size", 20, "Bandwidth (MB/s)")]
+    for size in (1, 1024, 65536, 4194304):
+        out.append("%-*d%*.*f" % (10, size, 20, 2, size / (1.5e-6 + size / 12.0e9) / 1e6))
+    out += ["", "# OSU MPI Bi-Directional Bandwidth Test v7.2", "# Datatype: MPI_CHAR.",
+            "%-*s%*s" % (10, "# Size", 20, "Bandwidth (MB/s)")]
+    for size in (1, 1024, 65536, 4194304):
+        out.append("%-*d%*.*f" % (10, size, 20, 2, 2 * size / (1.5e-6 + size / 11.0e9) / 1e6))
+    open(os.path.join(HERE, "osu_p2p_np2.txt"), "w").write("\n".join(out) + "\n")
+    # osu_reduce_scatter -f on 4 ranks (c/mpi/collective/blocking/osu_reduce_scatter.c: MPI_FLOAT, the size is the
+    # whole send buffer, size x sizeof(float) printed).
+    out = ["", "# OSU MPI Reduce_scatter Latency Test v7.2", "# Datatype: MPI_FLOAT.",
+           "%-*s%*s%*s%*s%*s" % (10, "# Size", 20, "Avg Latency(us)", 20, "Min Latency(us)", 20, "Max Latency(us)",
+                                 12, "Iterations")]
+    for size in (16, 4096, 1048576):
+        avg = 4.0 + size / 4000.0
+        out.append("%-*d%*.*f%*.*f%*.*f%*lu" % (10, size, 20, 2, avg, 20, 2, avg * 0.95, 20, 2, avg * 1.05, 12,
+                                                1000 if size <= 8192 else 100))
+    open(os.path.join(HERE, "osu_reduce_scatter_np4.txt"), "w").write("\n".join(out) + "\n")
+
+    # nccl-tests -J with per-iteration timing (-I 1), document version 2 (src/util.cu writePerIterReport,
+    # JSON_FILE_VERSION 2; tools/analyze_perf_json.py reads it): each placement's "<placement>_per_iter" has
+    # skipped_iterations, min/max/avg/p50/p95/p99/stdev_us, cv_pct, times_us (the maximum over process rows, per
+    # iteration) and per_process_max_times_us (one list per process). mpirun -np 4 (2 hosts x 2 GPUs), 5
+    # iterations, rank 2 at 1.5x the others' time: a straggler the per-rank times name.
+    ranks4 = [(r, 61000 + r, "node%03d" % (1 + r // 2), r % 2, [0x18, 0x2a][r % 2]) for r in range(4)]
+    iters = 5
+
+    def per_iter(base_us):
+        rows = [[round(base_us * (1.5 if p == 2 else 1.0) * (1 + 0.01 * i), 6) for i in range(iters)]
+                for p in range(4)]
+        times = [max(r[i] for r in rows) for i in range(iters)]
+        st = sorted(times)
+        avg = sum(times) / iters
+        sd = (sum((t - avg) ** 2 for t in times) / iters) ** 0.5
+        return {"skipped_iterations": 0, "min_us": st[0], "max_us": st[-1], "avg_us": round(avg, 6),
+                "p50_us": st[iters // 2], "p95_us": st[-1], "p99_us": st[-1], "stdev_us": round(sd, 6),
+                "cv_pct": round(sd / avg * 100, 6), "times_us": times, "per_process_max_times_us": rows}
+
+    results = []
+    for s in (1 << 20, 16 << 20):
+        r = {"size": s, "count": s // 4, "type": "float", "redop": "sum", "root": "%6i" % -1}
+        for key, scale in (("out_of_place", 1.0), ("in_place", 1.02)):
+            pi = per_iter((30.0 + s / 110e3) * scale)
+            t = pi["avg_us"]
+            r[key] = {"time": t, "alg_bw": round(s / t / 1e3, 6), "bus_bw": round(s / t / 1e3 * 1.5, 6),
+                      "nwrong": 0.0}
+            r[key + "_per_iter"] = pi
+        r["actual_iterations"] = iters
+        r["experiment_name"] = ""
+        results.append(r)
+    avg_busbw = round(sum(r[k]["bus_bw"] for r in results for k in ("out_of_place", "in_place")) / 4, 6)
+    doc = {"version": 2, "start_time": "2026-12-01 09:12:40",
+           "args": ["./build/all_reduce_perf", "-b", "1M", "-e", "16M", "-f", "16", "-n", "5", "-I", "1", "-J",
+                    "ar_iters.json"],
+           "env": ["OMPI_COMM_WORLD_SIZE=4"], "nccl_version": 22805,
+           "config": {"nthreads": 1, "ngpus": 1, "minimum_bytes": 1 << 20, "maximum_bytes": 16 << 20,
+                      "step_factor": 16, "warmup_iters": 1, "iterations": iters, "aggregated_iterations": 1,
+                      "validation": 1, "graph": 0, "blocking_collectives": "false", "per_iter_timing": "true",
+                      "per_iter_skip": 0, "parallel_init": "false",
+                      "devices": [{"rank": r, "group": 0, "pid": pid, "hostname": h, "device": d,
+                                   "device_hex": "%04x:%02x:%02x" % (0, b, 0), "device_info": "NVIDIA H100 80GB HBM3"}
+                                  for r, pid, h, d, b in ranks4]},
+           "results": results, "out_of_bounds": {"count": 0, "okay": "true"},
+           "average_bus_bandwidth": {"bandwidth": avg_busbw, "okay": "unchecked"}, "errors": [],
+           "end_time": "2026-12-01 09:12:41"}
+    open(os.path.join(HERE, "all_reduce_iters_2x2.json"), "w").write(json.dumps(doc, separators=(",", ":")))
+
+    # The same run's text (-I 1 adds i_min i_max i_p99 i_cv% to each placement: writeResultHeader's per-iteration
+    # header, writePerIterReport's "  %7s  %7s  %7s  %7s").
+    lines = header("all_reduce", 1, 1, 1 << 20, 16 << 20, 16, 1, ranks4)
+    lines[0] = "# nccl-tests version 2.18.3 nccl-headers=22805 nccl-library=22805"
+    lines[2] = lines[2].replace("iters: 20", "iters: %d" % iters).replace("graph: 0", "graph: 0 unalign: 0")
+    lines.insert(3, "# Per-Iteration Report: CUDA event timing; i_* uses max over process rows ")
+    hdr = lines.index(next(l for l in lines if "out-of-place" in l))
+    lines[hdr:hdr + 3] = [
+        "# %10s  %12s  %8s  %6s  %6s              out-of-place (+ per-iteration)                                "
+        "in-place (+ per-iteration)" % ("", "", "", "", ""),
+        "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  %7s  %7s  %7s  %7s %*s"
+        % ("size", "count", "type", "redop", "root", "time", "algbw", "busbw", "#wrong", "i_min", "i_max", "i_p99",
+           "i_cv%", "time", "algbw", "busbw", "#wrong", "i_min", "i_max", "i_p99", "i_cv%", 0, ""),
+        "# %10s  %12s  %8s  %6s  %6s  %7s  %6s  %6s  %6s  %7s  %7s  %7s  %7s  %7s  %6s  %6s  %6s  %7s  %7s  %7s  %7s %*s"
+        % ("(B)", "(elements)", "", "", "", "(us)", "(GB/s)", "(GB/s)", "", "(us)", "(us)", "(us)", "(%)", "(us)",
+           "(GB/s)", "(GB/s)", "", "(us)", "(us)", "(us)", "(%)", 0, "")]
+    for r in results:
+        line = "%12li  %12li  %8s  %6s  %6s" % (r["size"], r["count"], "float", "sum", "%6i" % -1)
+        for key in ("out_of_place", "in_place"):
+            f, pi = r[key], r[key + "_per_iter"]
+            line += "  %7s  %6s  %6s  %6g" % (float_str(f["time"], 7), float_str(f["alg_bw"], 6),
+                                              float_str(f["bus_bw"], 6), 0)
+            line += "  %7s  %7s  %7s  %7s" % (float_str(pi["min_us"], 7), float_str(pi["max_us"], 7),
+                                              float_str(pi["p99_us"], 7), float_str(pi["cv_pct"], 7))
+        lines.append(line)
+    lines += footer("all_reduce", [avg_busbw])
+    open(os.path.join(HERE, "all_reduce_iters_2x2.txt"), "w").write("\n".join(lines) + "\n")
+
 
 if __name__ == "__main__":
     main()
