@@ -155,6 +155,12 @@ Schema ClusterSchema() {
                 "relative standard deviation of GPU speed across the fleet for identical work; every step waits for "
                 "the slowest GPU (docs/simulator-model.md, 'Slowest of N')",
                 "0.0175", 0, 0.5),
+          Float("overlap_slowdown",
+                "how much slower compute runs while a collective runs beside it (the communication kernels hold SMs "
+                "and memory bandwidth): hidden communication still costs overlap_slowdown/(1+overlap_slowdown) of "
+                "its time (docs/simulator-model.md, 'Overlap interference'; 0.189 is the average measured over "
+                "A100, H100, MI250 and MI210 in arXiv:2507.03114)",
+                "0.189", 0, 4),
           Obj("scale_up", "the scale-up domain (NVLink/NVSwitch)",
               {Int("domain_gpus", "GPUs in one scale-up domain (8 for a DGX node, 72 for NVL72); the node when omitted",
                    "", 1, kMaxGpus),

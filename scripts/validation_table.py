@@ -261,6 +261,7 @@ def scenario_from_row(row):
         # per-microbatch all-gathers" (reshard_after_forward=False), and PyTorch
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
+    fw += software_generation(row, framework, pp)
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):
@@ -278,6 +279,39 @@ def scenario_from_row(row):
     text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
                       "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
     return text, sets + [f"cluster.gpus={max(gpus, 1)}"], assumed
+
+
+def arxiv_month(row):
+    """yymm of the arXiv id the row's source cites (2104 for arXiv 2104.04473), or None."""
+    m = re.search(r"arXiv[: ]?(\d{4})\.\d{4,5}", row.get("source", ""))
+    return int(m.group(1)) if m else None
+
+
+def software_generation(row, framework, pp):
+    """Framework keys for features the row's software did not have yet, from the source's date or its own words.
+
+    The framework defaults describe today's Megatron-Core; a run published before a feature existed cannot
+    have used it (the shared table's SC'21 and Korthikanti scenarios set the same keys by hand):
+      * fused attention: FlashAttention appeared in arXiv:2205.14135 (May 2022);
+      * TP communication overlapped with GEMMs: Transformer Engine's userbuffers, 2023;
+      * DeepSpeed's pipeline engine reduces gradients after the last micro-batch (TrainSchedule ends with
+        ReduceTiedGrads, ReduceGrads, OptimizerStep: deepspeed/runtime/pipe/schedule.py), and ZeRO-1's
+        parameter all-gather follows the step;
+      * MegaScale (arXiv:2402.15627, sec. 3.2) describes overlapping TP/SP, PP and DP communication as its own
+        additions to its Megatron-LM baseline (commit 285068c8), so the baseline rows run without them.
+    """
+    keys = []
+    month = arxiv_month(row)
+    notes = row.get("notes", "")
+    old_tp = month is not None and month < 2301
+    baseline = re.search(r"Baseline( =)? (open-source )?Megatron-LM commit", notes) is not None
+    if month is not None and month < 2205:
+        keys.append("  flash_attention: false")
+    if old_tp or baseline:
+        keys.append("  tp_comm_overlap: false")
+    if baseline or (framework == "deepspeed" and pp > 1):
+        keys += ["  overlap_grad_reduce: false", "  overlap_param_gather: false"]
+    return keys
 
 
 RECOMPUTE_ORDER = ["none", "selective", "full"]

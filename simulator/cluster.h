@@ -19,6 +19,7 @@ struct ClusterSpec {
   double up_bandwidth = 0, up_latency = 0, nic_bandwidth = 0, out_latency = 0;
   bool sharp = false;        // NVLink SHARP in the scale-up switches
   double gpu_variation = 0;  // relative std. dev. of GPU speed (slowest-of-N); config default 1.75%
+  double overlap_slowdown = 0;  // compute slowdown beside a running collective; config default 18.9%
 };
 
 // From a validated cluster document. scale_up.domain_gpus defaults to the

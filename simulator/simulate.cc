@@ -94,7 +94,20 @@ class CostModel {
     pp_group_ = {2, MembersPerDomain(2, p.tp * p.cp * p.dp, d)};
     tokens_ = static_cast<double>(s.train.micro_batch * s.train.seq_len / p.cp);
     slowest_ = SlowestOfN(p.tp * p.pp * p.cp * p.dp, s.cluster.gpu_variation);
+    leak_ = s.cluster.overlap_slowdown / (1 + s.cluster.overlap_slowdown);
   }
+
+  // Exposed part of `comm` seconds of communication run beside `compute`
+  // seconds of work it hides behind. While the collective runs, its kernels
+  // hold SMs and memory bandwidth, so the compute runs 1/(1+s) as fast
+  // (s = cluster.overlap_slowdown): it progresses (1-κ)·comm during the
+  // transfer, κ = s/(1+s), and the pair takes max(comm, compute + κ·comm).
+  // Exposed beyond the compute: max(comm - compute, κ·comm).
+  double Hidden(double comm, double compute) const {
+    if (comm <= 0) return 0;
+    return std::max(comm - compute, leak_ * comm);
+  }
+  double Leak() const { return leak_; }
 
   const GpuPerf& gpu() const { return gpu_; }
   const FabricTiers& fabric() const { return fabric_; }
@@ -238,8 +251,8 @@ class CostModel {
       double kv_bytes = b * sq_local * kv_heads_local * (dqk + dv) * 2;
       double comm =
           static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, cp_fabric_);
-      cp_fwd = std::max(comm - attn_fwd, 0.0);
-      cp_bwd = std::max(2 * comm - attn_bwd, 0.0);
+      cp_fwd = Hidden(comm, attn_fwd);
+      cp_bwd = Hidden(2 * comm, attn_bwd);
       cp_t = {comm, static_cast<double>(p.cp - 1) * kv_bytes};
     }
 
@@ -260,8 +273,8 @@ class CostModel {
       // and DeepSeek's DualPipe pair one micro-batch's forward with another's
       // backward: each pass's dispatch and combine run behind the other pass's
       // compute, exposed only where they outlast it.
-      c.fwd.ep = std::max(ep_comm - c.bwd.compute, 0.0);
-      c.bwd.ep = std::max(ep_comm - c.fwd.compute, 0.0);
+      c.fwd.ep = Hidden(ep_comm, c.bwd.compute);
+      c.bwd.ep = Hidden(ep_comm, c.fwd.compute);
     }
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
     if (full) {
@@ -299,10 +312,10 @@ class CostModel {
       // the gather is exposed whenever it outlasts the compute it hides behind.
       const double gather = LayerGather(c.params_per_gpu - expert_params, expert_params);
       const double scatter = LayerGradScatter(c.params_per_gpu - expert_params, expert_params);
-      const double hide = s_.fw.overlap_param_gather ? 1.0 : 0.0;
-      c.fwd.dp = std::max(gather - hide * c.fwd.Total(), 0.0);
-      c.bwd.dp = std::max(gather + scatter - hide * c.bwd.Total(), 0.0);
-      if (full) c.bwd.dp += std::max(gather - hide * c.fwd.Total(), 0.0);
+      const bool hide = s_.fw.overlap_param_gather;
+      c.fwd.dp = hide ? Hidden(gather, c.fwd.Total()) : gather;
+      c.bwd.dp = hide ? Hidden(gather + scatter, c.bwd.Total()) : gather + scatter;
+      if (full) c.bwd.dp += hide ? Hidden(gather, c.fwd.Total()) : gather;
       const double gathered = c.params_per_gpu * ParamBytes();
       c.fwd.dp_t = {gather, gathered};
       c.bwd.dp_t = {gather + scatter + (full ? gather : 0), gathered * (full ? 2 : 1) + c.params_per_gpu * GradBytes()};
@@ -463,6 +476,7 @@ class CostModel {
   Group tp_group_, cp_group_, dp_group_, shard_group_, replica_group_, edp_group_, ep_group_, pp_group_;
   double tokens_ = 0;
   double slowest_ = 1;  // SlowestOfN over the job's GPUs
+  double leak_ = 0;     // κ of Hidden()
 };
 
 // The groups of each parallelism dimension as GPU ids (RankOf) and the
@@ -720,7 +734,7 @@ StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageC
         tail.slowest_replica[su] = rep;
       }
     }
-    double stream_free = 0, params_on_stage = 0;
+    double stream_free = 0, params_on_stage = 0, overlapped = 0;
     // Model chunks in the order their last backward finishes.
     const PipelineRun& ref = pl.runs[tail.slowest_replica[su]];
     std::vector<int64_t> chunks;
@@ -742,22 +756,27 @@ StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageC
       double end;
       if (s.fw.overlap_grad_reduce) {
         // Buckets leave as the last backward produces them: the first after
-        // one layer's worth of backward, the last after the pass ends.
-        end = std::max({std::max(stream_free, first) + comm, b_end + comm / buckets});
+        // one layer's worth of backward, the last after the pass ends. What
+        // runs before b_end runs beside that backward and slows it
+        // (CostModel::Hidden): the pass ends κ·overlapped later.
+        const double start = std::max(stream_free, first);
+        overlapped += std::max(0.0, std::min(start + comm, b_end) - start);
+        end = std::max({start + comm, b_end + comm / buckets});
       } else {
         end = std::max(stream_free, pipe_end) + comm;
       }
       stream_free = end;
     }
-    tail.dp_end_s[su] = std::max(stream_free, pipe_end);
+    tail.dp_end_s[su] = std::max(stream_free, pipe_end + cost.Leak() * overlapped);
     double expert_on_stage = 0;
     for (int64_t k = 0; k < p.vpp; ++k) expert_on_stage += c.expert[static_cast<size_t>(k * p.pp + st)];
     tail.optimizer_s[su] = cost.OptimizerTime(params_on_stage, expert_on_stage);
     double ag = cost.ParamGather(params_on_stage);
-    tail.gather_exposed_s[su] =
-        s.fw.overlap_param_gather
-            ? ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp))
-            : ag;
+    // Overlapped, only the first layer's share waits; the rest runs beside
+    // the next step's forward and slows it (CostModel::Hidden).
+    const double first_share =
+        ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp));
+    tail.gather_exposed_s[su] = s.fw.overlap_param_gather ? first_share + cost.Leak() * (ag - first_share) : ag;
     double end = tail.dp_end_s[su] + tail.optimizer_s[su] + tail.gather_exposed_s[su];
     if (end > step) {
       step = end;
