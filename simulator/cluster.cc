@@ -15,7 +15,7 @@ ClusterSpec ClusterFromConfig(const ConfigNode& cluster) {
   c.up_bandwidth = cluster.at("scale_up.bandwidth").AsDouble();
   c.up_latency = cluster.at("scale_up.latency").AsDouble();
   c.sharp = cluster.GetBool("scale_up.sharp", false);
-  c.gpu_variation = cluster.at("gpu_variation").AsDouble();  // default and its source: the cluster schema
+  c.gpu_variation = cluster.at("gpu_variation").AsDouble();        // default and its source: the cluster schema
   c.overlap_slowdown = cluster.at("overlap_slowdown").AsDouble();  // likewise
   c.nics_per_node = cluster.at("scale_out.nics_per_node").AsInt();
   c.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
