@@ -334,6 +334,26 @@ TEST(Fsdp, GatherIsExposedWhenItOutlastsCompute) {
   EXPECT_GT(bound.step_time_s, 2 * fast.step_time_s);
 }
 
+// Overlap interference: hidden traffic C beside compute X costs
+// max(C - X, κ·C), κ = s/(1+s) (docs/simulator-model.md, "Overlap
+// interference"). With every gather hidden, the step grows linearly in κ; with
+// every gather outlasting its compute, s changes nothing.
+TEST(Fsdp, HiddenTrafficStillSlowsComputeByKappa) {
+  const std::vector<Override> base = {{"parallelism.tp", "1"},  {"parallelism.pp", "1"}, {"parallelism.dp", "64"},
+                                      {"parallelism.vpp", "1"}, {"parallelism.cp", "1"}, {"parallelism.zero", "3"}};
+  auto step = [&](const std::string& s, const std::string& nic) {
+    std::vector<Override> o = base;
+    o.push_back({"cluster.overlap_slowdown", s});
+    if (!nic.empty()) o.push_back({"cluster.scale_out.nic_bandwidth", nic});
+    return Simulate(Load("llama3-70b-64", o)).step_time_s;
+  };
+  const double ideal = step("0", ""), cited = step("0.189", ""), strong = step("0.5", "");
+  EXPECT_GT(cited, ideal);
+  const double kappa_cited = 0.189 / 1.189, kappa_strong = 0.5 / 1.5;
+  EXPECT_NEAR((cited - ideal) / (strong - ideal), kappa_cited / kappa_strong, 1e-6);
+  EXPECT_NEAR(step("0", "400Mb/s"), step("0.189", "400Mb/s"), 1e-9 * step("0", "400Mb/s"));
+}
+
 // ------------------------------------------------------- scale and hardware
 
 // E[max of n] ≈ 1 + σ·sqrt(2 ln n), relative to one node of 8.
