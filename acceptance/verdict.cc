@@ -135,129 +135,161 @@ const FailureAdvice& AdviceFor(Failure f) {
   return kFailureAdvice[0];
 }
 
-std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitData>& units) {
-  const Thresholds& t = check.thresholds;
-  const Dimension d = check.dimension;
-  std::vector<UnitVerdict> out(units.size());
+namespace {
 
-  // The fleet and each peer group, from every measured unit's value (median of its rounds).
-  std::vector<double> bests;
-  std::map<std::string, double> group_best;
-  std::map<std::string, int> group_count;
+// The fleet and each peer group, from every measured unit's value (median of its rounds).
+struct Peers {
+  std::vector<double> bests;                 // every measured unit
+  std::map<std::string, double> group_best;  // per peer group: its best unit
+  std::map<std::string, int> group_count;    // per peer group: its measured units
+};
+
+Peers PeersOf(const std::vector<UnitData>& units) {
+  Peers p;
   for (const auto& u : units) {
     if (!u.skipped.empty() || u.values.empty()) continue;
     double b = Median(u.values);
-    bests.push_back(b);
-    auto [it, fresh] = group_best.emplace(u.peer_group, b);
+    p.bests.push_back(b);
+    auto [it, fresh] = p.group_best.emplace(u.peer_group, b);
     if (!fresh) it->second = std::max(it->second, b);
-    ++group_count[u.peer_group];
+    ++p.group_count[u.peer_group];
   }
-  const FleetStats fleet = ComputeFleetStats(bests, t);
+  return p;
+}
 
-  for (size_t i = 0; i < units.size(); ++i) {
-    const UnitData& u = units[i];
-    UnitVerdict& v = out[i];
-    if (!u.skipped.empty() || u.values.empty()) {
-      v.verdict = Verdict::kSkipped;
-      v.reason = fmt::format("{}: skipped: {}", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
-      v.plain = fmt::format("{}: not measured ({})", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
-      v.failure = Failure::kNotMeasured;
-      continue;
-    }
-    v.rounds = static_cast<int>(u.values.size());
-    v.value = Median(u.values);
-    v.model = u.model;
-    v.model_how = u.model_how;
-    if (u.wrong > 0) {
-      v.verdict = Verdict::kFail;
-      v.reason = fmt::format("{}: wrong results: {} of {} checked elements failed verification", check.name, u.wrong,
-                             u.checked);
-      v.plain = fmt::format(
-          "{}: WRONG RESULTS: the computation gave {} wrong value(s) of {} checked; a correctness "
-          "failure whatever its speed",
-          check.name, u.wrong, u.checked);
-      v.failure = Failure::kWrong;
-      continue;
-    }
-    std::vector<Bound> bounds;
-    if (t.absolute) bounds.push_back({"absolute", *t.absolute, fmt::format("absolute minimum {}", Q(*t.absolute, d))});
-    if (t.fraction_of_spec && check.spec) {
-      bounds.push_back({"spec", *t.fraction_of_spec * *check.spec,
-                        fmt::format("{:.0f}% of the nameplate {}", *t.fraction_of_spec * 100, Q(*check.spec, d))});
-    }
-    if (t.fraction_of_model) {
-      if (!(u.model > 0)) {
-        // Nothing to hold the unit against: not a pass, not a failure.
-        v.verdict = Verdict::kSkipped;
-        v.reason = fmt::format("{}: skipped: no model figure: {}", check.name, u.model_how);
-        v.plain = fmt::format("{}: not judged (the model has no figure for it: {})", check.name, u.model_how);
-        v.failure = Failure::kNotMeasured;
-        continue;
-      }
-      bounds.push_back({"model", *t.fraction_of_model * u.model,
-                        fmt::format("{:.0f}% of the model's {}; measured/model {:.3g}; {}", *t.fraction_of_model * 100,
-                                    Q(u.model, d), v.value / u.model, u.model_how)});
-    }
-    if (group_count[u.peer_group] >= 2) {
-      double ref = group_best[u.peer_group];
-      bounds.push_back({"relative", (1 - t.relative) * ref,
-                        fmt::format("within {:.0f}% of the best{} {}", t.relative * 100,
-                                    u.peer_group.empty() ? " in the fleet" : " on " + u.peer_group, Q(ref, d))});
-    }
-    if (std::isfinite(fleet.outlier_floor)) {
-      bounds.push_back(
-          {"outlier", fleet.outlier_floor,
-           fmt::format("fleet outlier floor: median {} - max({} x 1.4826 x MAD {}, {:.0f}%)", Q(fleet.median, d),
-                       t.outlier_mads, Q(fleet.mad, d), t.outlier_min_deviation * 100)});
-    }
-    const Bound* binding = nullptr;
-    for (const auto& b : bounds) {
-      if (!binding || b.value > binding->value) binding = &b;
-    }
-    if (binding) {
-      v.expected = binding->value;
-      v.bound = binding->kind;
-    }
-    // Rounds that miss any bound, and the bounds they miss.
-    std::vector<const Bound*> missed_bounds;
-    for (double x : u.values) {
-      bool missed = false;
-      for (const auto& b : bounds) {
-        if (x < b.value) {
-          missed = true;
-          if (std::find(missed_bounds.begin(), missed_bounds.end(), &b) == missed_bounds.end())
-            missed_bounds.push_back(&b);
-        }
-      }
-      v.missed_rounds += missed;
-    }
-    if (v.missed_rounds == 0) {
-      v.verdict = Verdict::kPass;
-      continue;
-    }
-    std::string values;
-    for (double x : u.values) values += (values.empty() ? "" : ", ") + Q(x, d);
-    if (v.missed_rounds < check.repeats) {
-      // Not (yet) a failure. While the latest round missed, the runner
-      // measures again; when it cannot, the misses do not count.
-      v.verdict = Verdict::kPass;
-      v.needs_more = !bounds.empty() && u.values.back() < binding->value;
-      v.reason = fmt::format("{}: {} of {} measurement(s) [{}] below {}, fewer than the {} needed to fail", check.name,
-                             v.missed_rounds, v.rounds, values, Q(v.expected, d), check.repeats);
-      continue;
-    }
-    v.verdict = check.severity == Severity::kCritical ? Verdict::kFail : Verdict::kWarn;
-    std::string why;
-    for (const Bound* b : missed_bounds) {
-      why += fmt::format("{}{} {} ({})", why.empty() ? "" : "; ", b->kind, Q(b->value, d), b->why);
-    }
-    v.reason = fmt::format("{}: measured {} (median) < expected {}; {} of {} measurement(s) missed [{}]: {}",
-                           check.name, Q(v.value, d), Q(v.expected, d), v.missed_rounds, v.rounds, values, why);
-    v.plain = fmt::format("{}: too slow: {} below {} ({} where {} was needed)", check.name,
-                          Percent(v.expected > 0 ? std::max(0.0, 1 - v.value / v.expected) : 0), BoundWords(v.bound),
-                          Q(v.value, d), Q(v.expected, d));
-    v.failure = Failure::kSlow;
+// The bounds a measured unit whose median is `value` must reach: absolute,
+// the nameplate's share, the model's share (the unit must have a model
+// figure), within `relative` of its peer group's best (with a peer), and the
+// fleet's outlier floor (when there is one).
+std::vector<Bound> BoundsOf(const CheckSpec& check, const UnitData& u, double value, const Peers& peers,
+                            const FleetStats& fleet) {
+  const Thresholds& t = check.thresholds;
+  const Dimension d = check.dimension;
+  std::vector<Bound> bounds;
+  if (t.absolute) bounds.push_back({"absolute", *t.absolute, fmt::format("absolute minimum {}", Q(*t.absolute, d))});
+  if (t.fraction_of_spec && check.spec) {
+    bounds.push_back({"spec", *t.fraction_of_spec * *check.spec,
+                      fmt::format("{:.0f}% of the nameplate {}", *t.fraction_of_spec * 100, Q(*check.spec, d))});
   }
+  if (t.fraction_of_model) {
+    bounds.push_back({"model", *t.fraction_of_model * u.model,
+                      fmt::format("{:.0f}% of the model's {}; measured/model {:.3g}; {}", *t.fraction_of_model * 100,
+                                  Q(u.model, d), value / u.model, u.model_how)});
+  }
+  if (peers.group_count.at(u.peer_group) >= 2) {
+    double ref = peers.group_best.at(u.peer_group);
+    bounds.push_back({"relative", (1 - t.relative) * ref,
+                      fmt::format("within {:.0f}% of the best{} {}", t.relative * 100,
+                                  u.peer_group.empty() ? " in the fleet" : " on " + u.peer_group, Q(ref, d))});
+  }
+  if (std::isfinite(fleet.outlier_floor)) {
+    bounds.push_back({"outlier", fleet.outlier_floor,
+                      fmt::format("fleet outlier floor: median {} - max({} x 1.4826 x MAD {}, {:.0f}%)",
+                                  Q(fleet.median, d), t.outlier_mads, Q(fleet.mad, d), t.outlier_min_deviation * 100)});
+  }
+  return bounds;
+}
+
+// A unit against its bounds: the highest is the one it had to reach; a round
+// below any bound is a miss, and `repeats` misses fail (or warn) the unit.
+void JudgeAgainst(const CheckSpec& check, const UnitData& u, const std::vector<Bound>& bounds, UnitVerdict* v) {
+  const Dimension d = check.dimension;
+  const Bound* binding = nullptr;
+  for (const auto& b : bounds) {
+    if (!binding || b.value > binding->value) binding = &b;
+  }
+  if (binding) {
+    v->expected = binding->value;
+    v->bound = binding->kind;
+  }
+  // Rounds that miss any bound, and the bounds they miss.
+  std::vector<const Bound*> missed_bounds;
+  for (double x : u.values) {
+    bool missed = false;
+    for (const auto& b : bounds) {
+      if (x < b.value) {
+        missed = true;
+        if (std::find(missed_bounds.begin(), missed_bounds.end(), &b) == missed_bounds.end())
+          missed_bounds.push_back(&b);
+      }
+    }
+    v->missed_rounds += missed;
+  }
+  if (v->missed_rounds == 0) {
+    v->verdict = Verdict::kPass;
+    return;
+  }
+  std::string values;
+  for (double x : u.values) values += (values.empty() ? "" : ", ") + Q(x, d);
+  if (v->missed_rounds < check.repeats) {
+    // Not (yet) a failure. While the latest round missed, the runner
+    // measures again; when it cannot, the misses do not count.
+    v->verdict = Verdict::kPass;
+    v->needs_more = !bounds.empty() && u.values.back() < binding->value;
+    v->reason = fmt::format("{}: {} of {} measurement(s) [{}] below {}, fewer than the {} needed to fail", check.name,
+                            v->missed_rounds, v->rounds, values, Q(v->expected, d), check.repeats);
+    return;
+  }
+  v->verdict = check.severity == Severity::kCritical ? Verdict::kFail : Verdict::kWarn;
+  std::string why;
+  for (const Bound* b : missed_bounds) {
+    why += fmt::format("{}{} {} ({})", why.empty() ? "" : "; ", b->kind, Q(b->value, d), b->why);
+  }
+  v->reason = fmt::format("{}: measured {} (median) < expected {}; {} of {} measurement(s) missed [{}]: {}", check.name,
+                          Q(v->value, d), Q(v->expected, d), v->missed_rounds, v->rounds, values, why);
+  v->plain = fmt::format("{}: too slow: {} below {} ({} where {} was needed)", check.name,
+                         Percent(v->expected > 0 ? std::max(0.0, 1 - v->value / v->expected) : 0), BoundWords(v->bound),
+                         Q(v->value, d), Q(v->expected, d));
+  v->failure = Failure::kSlow;
+}
+
+// One unit: SKIPPED when nothing was measured (or, judged by the model, the
+// model has no figure for it), FAIL on wrong results whatever its speed,
+// else judged against its bounds.
+UnitVerdict JudgeUnit(const CheckSpec& check, const UnitData& u, const Peers& peers, const FleetStats& fleet) {
+  UnitVerdict v;
+  if (!u.skipped.empty() || u.values.empty()) {
+    v.verdict = Verdict::kSkipped;
+    v.reason = fmt::format("{}: skipped: {}", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
+    v.plain = fmt::format("{}: not measured ({})", check.name, u.skipped.empty() ? "nothing measured" : u.skipped);
+    v.failure = Failure::kNotMeasured;
+    return v;
+  }
+  v.rounds = static_cast<int>(u.values.size());
+  v.value = Median(u.values);
+  v.model = u.model;
+  v.model_how = u.model_how;
+  if (u.wrong > 0) {
+    v.verdict = Verdict::kFail;
+    v.reason =
+        fmt::format("{}: wrong results: {} of {} checked elements failed verification", check.name, u.wrong, u.checked);
+    v.plain = fmt::format(
+        "{}: WRONG RESULTS: the computation gave {} wrong value(s) of {} checked; a correctness "
+        "failure whatever its speed",
+        check.name, u.wrong, u.checked);
+    v.failure = Failure::kWrong;
+    return v;
+  }
+  if (check.thresholds.fraction_of_model && !(u.model > 0)) {
+    // Nothing to hold the unit against: not a pass, not a failure.
+    v.verdict = Verdict::kSkipped;
+    v.reason = fmt::format("{}: skipped: no model figure: {}", check.name, u.model_how);
+    v.plain = fmt::format("{}: not judged (the model has no figure for it: {})", check.name, u.model_how);
+    v.failure = Failure::kNotMeasured;
+    return v;
+  }
+  JudgeAgainst(check, u, BoundsOf(check, u, v.value, peers, fleet), &v);
+  return v;
+}
+
+}  // namespace
+
+std::vector<UnitVerdict> Judge(const CheckSpec& check, const std::vector<UnitData>& units) {
+  const Peers peers = PeersOf(units);
+  const FleetStats fleet = ComputeFleetStats(peers.bests, check.thresholds);
+  std::vector<UnitVerdict> out;
+  out.reserve(units.size());
+  for (const auto& u : units) out.push_back(JudgeUnit(check, u, peers, fleet));
   return out;
 }
 
