@@ -2,16 +2,14 @@
 
 #include <fmt/format.h>
 
-#include <sys/wait.h>
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
 
 #include "core/config.h"
+#include "core/subprocess.h"
 #include "core/units.h"
 
 namespace fs = std::filesystem;
@@ -71,31 +69,44 @@ HealthFinding Finding(std::string aspect, Failure failure) {
   return f;
 }
 
-// Runs `cmd` through the shell; its stdout, or nullopt with `why` set when it fails.
-std::optional<std::string> Capture(const std::string& cmd, const std::string& name, std::string* why) {
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) {
-    *why = "cannot run " + name;
+// Runs `cmd` through the shell (core/subprocess.h); its stdout, or nullopt
+// with `why` set when it fails or hangs. A healthy node answers nvidia-smi and
+// prints its kernel log in well under a second; a GPU that fell off the bus
+// can hang nvidia-smi for good, so a probe has `timeout_s` (the check's
+// probe_timeout, 60 s by default) and is then ended and reported.
+std::optional<std::string> Capture(const std::string& cmd, const std::string& name, double timeout_s,
+                                   std::string* why) {
+  const ShellResult r = RunShell(cmd, {.timeout_s = timeout_s, .capture = true, .quiet_stderr = true});
+  if (r.timed_out) {
+    *why = fmt::format("{} did not answer within {:g} s and was ended (a hung driver or GPU?)", name, timeout_s);
     return std::nullopt;
   }
-  std::string out;
-  std::array<char, 4096> buf{};
-  for (size_t n; (n = std::fread(buf.data(), 1, buf.size(), p)) > 0;) out.append(buf.data(), n);
-  const int st = pclose(p);
-  if (st != 0) {
-    *why = WIFEXITED(st) && WEXITSTATUS(st) == 127
-               ? fmt::format("{} not found", name)
-               : fmt::format("{} failed (exit status {})", name, WIFEXITED(st) ? WEXITSTATUS(st) : st);
+  if (r.exit_status != 0) {
+    *why = r.exit_status == 127 ? fmt::format("{} not found", name)
+           : r.exit_status < 0  ? fmt::format("cannot run {}", name)
+                                : fmt::format("{} failed (exit status {})", name, r.exit_status);
     return std::nullopt;
   }
-  return out;
+  return r.out;
+}
+
+// nvidia-smi gave no rows: a probe that hung fails the node (the GPU or the
+// driver needs a look); one that cannot run here is skipped.
+void NotAnswered(const std::string& why, HealthFinding* f) {
+  if (why.find("did not answer") != std::string::npos) {
+    f->ok = false;
+    f->plain = why;
+    f->details = why;
+  } else {
+    f->skipped = why.empty() ? "nvidia-smi lists no GPU" : why;
+  }
 }
 
 void ProbeXid(const HealthSpec& s, std::vector<HealthFinding>* out) {
   if (!s.max_xid_errors) return;
   HealthFinding f = Finding("gpu-xid", Failure::kGpuErrors);
   std::string why;
-  auto log = Capture(s.kernel_log, s.kernel_log, &why);
+  auto log = Capture(s.kernel_log, s.kernel_log, s.probe_timeout_s, &why);
   if (!log) {
     f.skipped = why + " (reading the kernel log may need root, or kernel.dmesg_restrict=0)";
     out->push_back(f);
@@ -120,8 +131,8 @@ void ProbeXid(const HealthSpec& s, std::vector<HealthFinding>* out) {
 // when it cannot run.
 std::vector<std::vector<std::string>> NvidiaSmi(const HealthSpec& s, const std::string& fields, std::string* why) {
   std::vector<std::vector<std::string>> rows;
-  auto got =
-      Capture(fmt::format("{} --query-gpu={} --format=csv,noheader,nounits", s.nvidia_smi, fields), s.nvidia_smi, why);
+  auto got = Capture(fmt::format("{} --query-gpu={} --format=csv,noheader,nounits", s.nvidia_smi, fields), s.nvidia_smi,
+                     s.probe_timeout_s, why);
   if (!got) {
     if (why->find("not found") != std::string::npos) *why += ": no NVIDIA driver here";
     return rows;
@@ -164,7 +175,7 @@ void ProbeGpus(const HealthSpec& s, std::vector<HealthFinding>* out) {
     if (s.max_ecc_errors) {
       HealthFinding f = Finding("gpu-errors", Failure::kGpuErrors);
       if (rows.empty()) {
-        f.skipped = why.empty() ? "nvidia-smi lists no GPU" : why;
+        NotAnswered(why, &f);
       } else {
         std::vector<std::string> bad, all;
         for (const auto& r : rows) {
@@ -184,7 +195,7 @@ void ProbeGpus(const HealthSpec& s, std::vector<HealthFinding>* out) {
     if (s.gpu_throttle) {
       HealthFinding f = Finding("gpu-throttle", Failure::kThrottle);
       if (rows.empty()) {
-        f.skipped = why.empty() ? "nvidia-smi lists no GPU" : why;
+        NotAnswered(why, &f);
       } else {
         static const char* kReasons[] = {"hw_slowdown", "hw_thermal_slowdown", "hw_power_brake_slowdown",
                                          "sw_thermal_slowdown"};
@@ -378,6 +389,7 @@ HealthSpec HealthSpecFromConfig(const ConfigNode& c) {
   HealthSpec s;
   s.root = c.GetString("sys_root", "/");
   s.nvidia_smi = c.GetString("nvidia_smi", "nvidia-smi");
+  if (c.Has("probe_timeout")) s.probe_timeout_s = c.at("probe_timeout").AsDouble();
   if (c.Has("expected_gpus")) s.expected_gpus = static_cast<int>(c.GetInt("expected_gpus", 0));
   if (c.Has("max_ecc_errors")) s.max_ecc_errors = c.GetInt("max_ecc_errors", 0);
   if (c.Has("max_xid_errors")) s.max_xid_errors = c.GetInt("max_xid_errors", 0);

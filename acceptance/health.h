@@ -54,6 +54,7 @@ struct HealthSpec {
   std::optional<int> nic_count;
   std::optional<double> nic_min_rate;  // B/s
   std::string nic_kind = "any";        // infiniband, ethernet, any
+  double probe_timeout_s = 60;         // nvidia-smi and the kernel-log command
 
   bool empty() const;
 };

@@ -425,6 +425,10 @@ Schema SuiteSchema() {
        Str("sys_root", "health: where /sys and /proc are read (a container with the host's mounted elsewhere; tests)",
            "/"),
        Str("nvidia_smi", "health: the nvidia-smi command (ECC, throttle reasons)", "nvidia-smi"),
+       Qty("probe_timeout", Dimension::kTime,
+           "health: how long nvidia-smi or the kernel-log command may take; one that hangs longer is ended and the "
+           "node fails (a hung driver or GPU)",
+           "60s", 0, true),
        Enum("severity", {"warn", "critical"}, "what a failure means", "critical")});
   return {
       "suite",

@@ -248,6 +248,21 @@ TEST(Health, GpuErrorsAndThrottleFromNvidiaSmi) {
   EXPECT_EQ(fs[1].plain, "GPU clocks throttled: GPU 1 (00000000:11:00.0): hw_slowdown");
 }
 
+// A GPU that fell off the bus can hang nvidia-smi: the probe is ended at its
+// timeout and the node FAILS with the reason (not skipped, not hung).
+TEST(Health, HungNvidiaSmiFailsAtTheProbeTimeout) {
+  HealthSpec s;
+  s.root = kFixtures + "sys-healthy";
+  s.nvidia_smi = "sleep 30; true";
+  s.max_ecc_errors = 0;
+  s.probe_timeout_s = 0.3;
+  auto fs = ProbeHealth(s);
+  ASSERT_EQ(fs.size(), 1u);
+  EXPECT_FALSE(fs[0].ok);
+  EXPECT_TRUE(fs[0].skipped.empty());
+  EXPECT_EQ(fs[0].plain, "sleep 30; true did not answer within 0.3 s and was ended (a hung driver or GPU?)");
+}
+
 // Xid errors: counted in the kernel log's "NVRM: Xid" lines; a log that cannot be read
 // (dmesg_restrict without root) is SKIPPED, not failed.
 TEST(Health, XidErrorsFromTheKernelLog) {
