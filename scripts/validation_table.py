@@ -262,7 +262,7 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
-    if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", "")):
+    if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", ""), re.I):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):
         fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
