@@ -5,6 +5,11 @@
 // reliability.h; docs/simulator-model.md "Cost, energy and failures").
 // Reports in Markdown or HTML (inline SVG plots, no script, no network — the
 // approach of `validate`'s report).
+//
+// `clusterbench compare SCENARIO --evidence EV.h5`: one scenario on the fleet
+// validate measured, "train as is" against "replace the culprits' nodes"
+// (simulator/measured_fleet.h PriceReplaceOrTrain): step, days, GPU-hours,
+// energy and cost of each.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -12,17 +17,20 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 
 #include "apps/command.h"
+#include "apps/evidence_file.h"
 #include "apps/layout_json.h"
 #include "core/error.h"
 #include "core/markup.h"
 #include "core/svg_chart.h"
 #include "core/table.h"
 #include "core/units.h"
+#include "simulator/measured_fleet.h"
 #include "simulator/plan/cost.h"
 #include "simulator/plan/explain.h"
 #include "simulator/plan/objective.h"
@@ -49,6 +57,10 @@ struct CompareOptions {
   std::string objective = "time-to-train";
   std::string report;
   std::vector<std::string> sets;
+  std::string evidence;  // --evidence: replace the culprits or train as is
+  double replace_wait_days = 0;
+  double replace_usd = 0;  // per node
+  std::string network = "analytic";
 };
 
 struct Buildout {
@@ -507,7 +519,150 @@ Table CompareTable(const std::vector<Buildout>& bs, size_t best) {
   return t;
 }
 
+// --evidence: the table of the two options, one row each.
+Table FleetTable(const sim::ReplaceOrTrain& r, const std::string& best) {
+  Table t("compare_fleet", "compare --evidence: train as is against replacing the culprits' nodes",
+          {{"option", ColumnType::kString, "", "train as is, or replace N nodes"},
+           {"nodes_replaced", ColumnType::kInt64, "1", "nodes replaced (0: as is)"},
+           {"gpus", ColumnType::kInt64, "1", "the job's GPUs"},
+           {"step_time", ColumnType::kFloat64, "s", "training step"},
+           {"time_to_train", ColumnType::kFloat64, "s", "training alone (NaN: no tokens)"},
+           {"wait", ColumnType::kFloat64, "s", "waiting for the replacements, GPUs held"},
+           {"wall_clock", ColumnType::kFloat64, "s", "wait + time to train (NaN: no tokens)"},
+           {"gpu_hours", ColumnType::kFloat64, "GPU-h", "GPUs x wall clock (NaN: no tokens)"},
+           {"energy", ColumnType::kFloat64, "J", "facility energy (NaN: no TDP or tokens)"},
+           {"cost", ColumnType::kFloat64, "USD", "GPU bill, electricity and replacements (NaN: no prices)"},
+           {"best", ColumnType::kInt64, "1", "1: the cheaper option (the faster one without prices)"}});
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  for (const auto* x : {&r.as_is, &r.replace}) {
+    const bool trained = x->train_s > 0;
+    t.AddRow({x->name, int64_t{x == &r.as_is ? 0 : r.nodes}, r.gpus, x->step_s, trained ? x->train_s : nan, x->wait_s,
+              trained ? x->wall_s : nan, trained ? x->gpu_hours : nan, x->energy ? x->energy->energy_j : nan,
+              x->cost ? x->total_usd() : nan, int64_t{x->name == best ? 1 : 0}});
+  }
+  return t;
+}
+
+int RunFleetCompare(const CompareOptions& o, const AppContext& ctx) {
+  if (o.clusters.size() != 1) {
+    throw UsageError(
+        fmt::format("compare --evidence prices one scenario on the measured fleet: give one SCENARIO "
+                    "(a file or a shipped name), not {}",
+                    o.clusters.size()));
+  }
+  if (!o.model.empty() || o.gpus >= 0 || !o.report.empty()) {
+    throw UsageError(
+        "compare --evidence takes its model and layout from the SCENARIO: --model, --gpus and --report "
+        "are for comparing buildouts");
+  }
+  if (o.replace_wait_days < 0 || o.replace_usd < 0) {
+    throw UsageError("--replace-wait and --replace-cost cannot be negative");
+  }
+  CheckOutputWritable(o.out.output);
+  RunInfo run = MakeRunInfo("compare", ctx.command_line);
+  std::vector<Override> sets = ParseOverrides(o.sets);
+  if (!o.tokens.empty()) {
+    const auto extra = ParseOverrides({fmt::format("training.tokens={}", ParseTokens(o.tokens))});
+    sets.insert(sets.end(), extra.begin(), extra.end());
+  }
+  ConfigLoader loader;
+  const ConfigNode cfg = loader.Load("scenario", o.clusters.front(), sets);
+  const sim::Scenario s = sim::ScenarioFromConfig(cfg);
+  const std::string name = cfg.GetString("name", o.clusters.front());
+  const EvidenceRun e = ReadEvidence(o.evidence);
+  sim::SimOptions so;
+  so.flow_network = o.network == "flow";
+  const sim::FleetEvidence fleet = sim::PlaceEvidence(e.units, e.nodes, s, e.fabric, so.flow_network);
+  const sim::FleetPrice p = sim::PriceFleet(s, so, fleet);
+  const sim::ReplaceOrTrain r =
+      sim::PriceReplaceOrTrain(s, cfg.at("cluster"), fleet, p, o.replace_wait_days * 86400, o.replace_usd);
+  // Best: the cheaper; without prices the sooner done; without tokens the faster step.
+  const bool priced = r.as_is.cost && r.replace.cost;
+  const bool trained = r.as_is.train_s > 0;
+  const bool replace_best = fleet.culprits.empty() ? false
+                            : priced               ? r.replace.total_usd() < r.as_is.total_usd()
+                            : trained              ? r.replace.wall_s < r.as_is.wall_s
+                                                   : r.replace.step_s < r.as_is.step_s;
+  const std::string best = replace_best ? r.replace.name : r.as_is.name;
+  const Table table = FleetTable(r, best);
+  if (o.out.format == "json") {
+    nlohmann::json opts = nlohmann::json::array();
+    for (const auto* x : {&r.as_is, &r.replace}) {
+      auto num = [](bool ok, double v) { return ok ? nlohmann::json(v) : nlohmann::json(nullptr); };
+      opts.push_back({{"option", x->name},
+                      {"step_time_s", x->step_s},
+                      {"time_to_train_days", num(trained, x->train_s / 86400)},
+                      {"wait_days", x->wait_s / 86400},
+                      {"wall_clock_days", num(trained, x->wall_s / 86400)},
+                      {"gpu_hours", num(trained, x->gpu_hours)},
+                      {"energy_kwh", num(x->energy.has_value(), x->energy ? x->energy->energy_kwh() : 0)},
+                      {"gpu_usd", num(x->cost.has_value(), x->cost ? x->cost->total_usd : 0)},
+                      {"replacement_usd", x->replace_usd},
+                      {"cost_usd", num(x->cost.has_value(), x->total_usd())},
+                      {"best", x->name == best}});
+    }
+    nlohmann::json culprits = nlohmann::json::array();
+    for (const auto& c : fleet.culprits) culprits.push_back({{"name", c.name}, {"where", c.where}});
+    std::cout << JsonText({{"evidence", o.evidence},
+                           {"run", e.run_id},
+                           {"scenario", name},
+                           {"gpus", r.gpus},
+                           {"nodes_replaced", r.nodes},
+                           {"culprits", culprits},
+                           {"options", opts},
+                           {"best", best},
+                           {"notes", r.notes},
+                           {"placement_notes", fleet.notes}})
+              << "\n";
+  } else {
+    std::cout << fmt::format("{} ({} GPUs) on the fleet {} measured ({}, run {}): replace {} node(s) or train as is\n",
+                             name, r.gpus, o.evidence, e.suite.empty() ? "validate" : e.suite, e.run_id, r.nodes);
+    for (const auto& c : fleet.culprits) std::cout << fmt::format("  culprit {}: {}\n", c.name, c.where);
+    if (fleet.culprits.empty()) std::cout << "  culprits: none (every node-local unit of the evidence passed)\n";
+    std::cout << fmt::format("\n  {:<18}{:>12}{:>16}{:>10}{:>12}{:>12}{:>12}\n", "option", "step time", "time to train",
+                             "wait", "wall clock", "GPU-hours", "cost");
+    for (const auto* x : {&r.as_is, &r.replace}) {
+      std::cout << fmt::format("  {:<18}{:>12}{:>16}{:>10}{:>12}{:>12}{:>12}{}\n", x->name,
+                               FormatQuantity(x->step_s, Dimension::kTime), trained ? Days(x->train_s) : Na(),
+                               fmt::format("{:.1f} d", x->wait_s / 86400), trained ? Days(x->wall_s) : Na(),
+                               trained ? fmt::format("{:.0f}", x->gpu_hours) : Na(),
+                               x->cost ? Usd(x->total_usd()) : Na(), x->name == best ? "  *" : "");
+    }
+    if (!fleet.culprits.empty()) {
+      std::string saves =
+          fmt::format("{} per step", FormatQuantity(r.as_is.step_s - r.replace.step_s, Dimension::kTime));
+      if (trained) saves += fmt::format(", {:+.2f} days of wall clock", (r.as_is.wall_s - r.replace.wall_s) / 86400);
+      if (priced) saves += fmt::format(", {}", Usd(r.as_is.total_usd() - r.replace.total_usd()));
+      std::cout << fmt::format(
+          "\n  replacing saves {}{}\n", saves,
+          r.replace.replace_usd > 0 ? fmt::format(" (the replacements' {} included)", Usd(r.replace.replace_usd)) : "");
+    }
+    std::cout << fmt::format("  * best: {}{}\n", best,
+                             priced    ? " (the cheaper)"
+                             : trained ? " (done sooner; no prices)"
+                                       : " (no tokens, no prices)");
+    for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+    for (const auto& n : fleet.notes) std::cout << "  note: " << n << "\n";
+  }
+  if (!o.out.output.empty()) {
+    Hdf5Writer writer(o.out.output);
+    run.config_yaml = fmt::format("evidence: {}\nreplace_wait_days: {}\nreplace_usd_per_node: {}\n{}", o.evidence,
+                                  o.replace_wait_days, o.replace_usd, s.effective_yaml);
+    writer.BeginRun(run);
+    writer.WriteTable(table);
+    writer.EndRun(RunStatus::kComplete, "");
+  }
+  return 0;
+}
+
 int RunCompare(const CompareOptions& o, const AppContext& ctx) {
+  if (!o.evidence.empty()) return RunFleetCompare(o, ctx);
+  if (o.replace_wait_days != 0 || o.replace_usd != 0 || o.network != "analytic") {
+    throw UsageError("--replace-wait, --replace-cost and --network price a measured fleet: they need --evidence");
+  }
+  if (o.model.empty() || o.tokens.empty()) {
+    throw UsageError("compare: --model and --tokens are required (or give one SCENARIO with --evidence EV.h5)");
+  }
   const double tokens = ParseTokens(o.tokens);
   CheckOutputWritable(o.out.output);
   // The run starts now, not when its results are written (issue 17: start and end times).
@@ -595,9 +750,25 @@ void RegisterCompareCommand(CLI::App& app, AppContext& ctx, Action* action) {
   auto* cmd = app.add_subcommand(
       "compare", "buildouts side by side: best plan, time to train, energy, cost and goodput under failures");
   auto o = std::make_shared<CompareOptions>();
-  cmd->add_option("CLUSTERS", o->clusters, "cluster files or names of shipped ones")->required();
-  cmd->add_option("--model", o->model, "the model: a file or the name of a shipped one")->required();
-  cmd->add_option("--tokens", o->tokens, "tokens to train on: 15T, 500B, 1.5e13")->required();
+  cmd->add_option("CLUSTERS", o->clusters,
+                  "cluster files or names of shipped ones; with --evidence, one scenario (file or shipped name)")
+      ->required();
+  cmd->add_option("--model", o->model, "the model: a file or the name of a shipped one (required without --evidence)");
+  cmd->add_option("--tokens", o->tokens,
+                  "tokens to train on: 15T, 500B, 1.5e13 (required without --evidence; with it, default the "
+                  "scenario's training.tokens)");
+  cmd->add_option("--evidence", o->evidence,
+                  "validate's evidence (-o EV.h5): price 'replace the culprits' nodes' against 'train as is' for the "
+                  "SCENARIO (evidence node i = scenario node i, as simulate --evidence)");
+  cmd->add_option("--replace-wait", o->replace_wait_days,
+                  "with --evidence: days until the replacement nodes are in (the job's GPUs held, idle)")
+      ->check(Bounded(0, 3650));
+  cmd->add_option("--replace-cost", o->replace_usd, "with --evidence: USD per replaced node (parts, service)")
+      ->check(Bounded(0, 1e12));
+  cmd->add_option("--network", o->network,
+                  "with --evidence: analytic, or flow to place NIC culprits on the fabric graph (as simulate)")
+      ->check(CLI::IsMember({"analytic", "flow"}))
+      ->capture_default_str();
   cmd->add_option("--seq-len", o->seq_len, "sequence length")->capture_default_str();
   cmd->add_option("--global-batch", o->global_batch, "global batch in sequences")->capture_default_str();
   cmd->add_option("--gpus", o->gpus,

@@ -18,6 +18,7 @@
 #include <variant>
 
 #include "apps/command.h"
+#include "apps/evidence_file.h"
 #include "apps/layout_json.h"
 #include "calibrate/profile.h"
 #include "core/error.h"
@@ -102,107 +103,6 @@ int RunPrediction(const SimulateOptions& o) {
   j["device"] = p.device;
   if (o.out.format == "json") std::cout << JsonText(j) << "\n";
   return 0;
-}
-
-// --evidence: the latest complete validate run of the file, as rows the
-// simulator places (simulator/measured_fleet.h). store/ reads the file.
-struct EvidenceRun {
-  std::string run_id, suite;
-  std::vector<std::string> nodes;
-  std::vector<sim::MeasuredUnit> units;
-  std::vector<sim::MeasuredFabricCulprit> fabric;  // validate_culprits, when the suite had fabric checks
-};
-
-std::string KindList(const std::set<std::string>& kinds) {
-  std::string out;
-  for (const auto& k : kinds) out += (out.empty() ? "" : ", ") + k;
-  return out.empty() ? "none" : out;
-}
-
-EvidenceRun ReadEvidence(const std::string& path) {
-  Hdf5Reader reader(path);
-  const RunInfo* run = nullptr;
-  std::vector<RunInfo> runs = reader.Runs();
-  std::set<std::string> kinds;
-  for (const auto& r : runs) {
-    kinds.insert(r.kind);
-    if (r.kind == "validate" && r.status != RunStatus::kRunning) run = &r;  // the latest
-  }
-  if (!run) {
-    throw ConfigError(
-        fmt::format("--evidence {}: no finished validate run in the file (its runs: {}); write one with "
-                    "`clusterbench validate --suite SUITE -o {}`",
-                    path, KindList(kinds), path));
-  }
-  auto text = [](const Table& t, const std::vector<Cell>& row, const char* col) -> std::string {
-    const int i = t.ColumnIndex(col);
-    if (i < 0) return "";
-    const Cell& c = row[static_cast<size_t>(i)];
-    return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : "";
-  };
-  auto number = [](const Table& t, const std::vector<Cell>& row, const char* col) -> double {
-    const int i = t.ColumnIndex(col);
-    if (i < 0) return 0;
-    const Cell& c = row[static_cast<size_t>(i)];
-    return std::holds_alternative<double>(c)    ? std::get<double>(c)
-           : std::holds_alternative<int64_t>(c) ? static_cast<double>(std::get<int64_t>(c))
-                                                : 0;
-  };
-  auto table = [&](const char* name) {
-    const auto names = reader.TableNames(run->id);
-    if (std::find(names.begin(), names.end(), name) == names.end()) {
-      throw ConfigError(
-          fmt::format("--evidence {}: run {} has no table {}: not validate's evidence", path, run->id, name));
-    }
-    return reader.ReadTable(run->id, name);
-  };
-  EvidenceRun e;
-  e.run_id = run->id;
-  const Table nodes = table("validate_nodes"), verdicts = table("validate_verdicts"),
-              meas = table("validate_measurements");
-  for (const auto& row : nodes.rows()) e.nodes.push_back(text(nodes, row, "node"));
-  // Benchmark and scope per check, from the measurements.
-  std::map<std::string, std::pair<std::string, std::string>> kind;
-  for (const auto& row : meas.rows()) {
-    kind[text(meas, row, "check")] = {text(meas, row, "benchmark"), text(meas, row, "scope")};
-  }
-  for (const auto& row : verdicts.rows()) {
-    sim::MeasuredUnit u;
-    u.check = text(verdicts, row, "check");
-    std::tie(u.benchmark, u.scope) = kind[u.check];
-    u.label = text(verdicts, row, "unit");
-    u.node = text(verdicts, row, "node");
-    u.device = text(verdicts, row, "device");
-    u.ranks = text(verdicts, row, "ranks");
-    u.verdict = text(verdicts, row, "verdict");
-    u.value = number(verdicts, row, "value");
-    u.reason = text(verdicts, row, "reason");
-    e.units.push_back(std::move(u));
-  }
-  const auto names = reader.TableNames(run->id);
-  if (std::find(names.begin(), names.end(), "validate_culprits") != names.end()) {
-    const Table t = reader.ReadTable(run->id, "validate_culprits");
-    for (const auto& row : t.rows()) {
-      sim::MeasuredFabricCulprit f;
-      f.check = text(t, row, "check");
-      f.method = text(t, row, "method");
-      f.kind = text(t, row, "kind");
-      f.name = text(t, row, "name");
-      f.node = static_cast<int64_t>(number(t, row, "node"));
-      f.rail = static_cast<int64_t>(number(t, row, "rail"));
-      f.ratio = number(t, row, "ratio");
-      e.fabric.push_back(std::move(f));
-    }
-  }
-  const std::string yaml = run->config_yaml;
-  // The suite's own name: the top-level key, not a check's or the cluster's.
-  const std::string key = "name: ";
-  const auto at = yaml.rfind(key, 0) == 0 ? 0 : yaml.find("\n" + key);
-  if (at != std::string::npos) {
-    const size_t from = at == 0 ? key.size() : at + 1 + key.size();
-    e.suite = yaml.substr(from, yaml.find('\n', from) - from);
-  }
-  return e;
 }
 
 std::string Days(double d) { return fmt::format("{:+.2f} days", d); }
@@ -750,6 +650,54 @@ Table TrafficTable(const sim::SimResult& r) {
   return t;
 }
 
+// The options of the simulation the command line asks for: the timeline's
+// replicas, every replica (--full), the flow network, stragglers and link
+// faults (which need --full and --network flow).
+sim::SimOptions ReadSimOptions(const SimulateOptions& o, const sim::Scenario& s) {
+  sim::SimOptions so;
+  so.trace = !o.timeline.empty();
+  so.trace_replicas = ParseTimelineReplicas(o, s);
+  so.full = o.full;
+  so.flow_network = o.network == "flow";
+  for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
+  for (const auto& t : o.degraded_links) so.link_faults.push_back(ParseDegradedLink(t));
+  for (int64_t l : o.failed_links) so.link_faults.push_back({l, 0.0});
+  if (!so.link_faults.empty() && !so.flow_network) {
+    throw UsageError("--degrade-link and --fail-link need --network flow (links exist only in the fabric graph)");
+  }
+  if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
+  return so;
+}
+
+// What stragglers or link faults cost against the `healthy` step, and where
+// they act: the replica and stage that set the step, the traffic a link
+// fault holds back, the straggler on that replica.
+void PrintHeterogeneity(const sim::Scenario& s, const sim::SimResult& r, const sim::SimOptions& so, double healthy) {
+  const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
+  std::cout << fmt::format("\n  heterogeneity costs {} per step ({:+.2f}%; healthy {})\n",
+                           FormatQuantity(r.step_time_s - healthy, Dimension::kTime),
+                           100 * (r.step_time_s - healthy) / healthy, FormatQuantity(healthy, Dimension::kTime));
+  if (so.full) {
+    std::cout << fmt::format("  the step is set by replica {} stage {} (ranks {}..{}, nodes {}..{})\n",
+                             r.critical_replica, r.critical_stage, first, last, first / s.cluster.gpus_per_node,
+                             last / s.cluster.gpus_per_node);
+  }
+  // Link faults act on every replica alike: what they slow is in the
+  // traffic table; name it here too.
+  for (const auto& t : r.traffic) {
+    if (!so.link_faults.empty() && t.factor < 0.999) {
+      std::cout << fmt::format("  {} traffic: GPU {} (node {}) held back by {}\n", t.kind, t.slowest_gpu,
+                               t.slowest_gpu / s.cluster.gpus_per_node, t.bottleneck);
+    }
+  }
+  for (const auto& g : so.stragglers) {
+    if (g.replica != r.critical_replica) continue;
+    const int64_t a = sim::RankOf(s.par, 0, 0, g.replica, g.stage);
+    std::cout << fmt::format("  on that replica: stage {} (ranks {}..{}) runs {:.0f}% slower\n", g.stage, a,
+                             a + s.par.tp * s.par.cp - 1, 100 * g.slowdown);
+  }
+}
+
 int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   if (!o.collective.empty() || !o.gemm.empty()) {
     if (!o.scenario.empty()) throw UsageError("--collective and --gemm predict one operation: give no SCENARIO");
@@ -764,18 +712,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   ConfigNode cfg = loader.Load("scenario", o.scenario, ParseOverrides(o.sets));
   sim::Scenario s = sim::ScenarioFromConfig(cfg);
   if (!o.calibration.empty()) calib::ApplyProfile(calib::LoadProfile(o.calibration), o.calibration, &s);
-  sim::SimOptions so;
-  so.trace = !o.timeline.empty();
-  so.trace_replicas = ParseTimelineReplicas(o, s);
-  so.full = o.full;
-  so.flow_network = o.network == "flow";
-  for (const auto& t : o.stragglers) so.stragglers.push_back(ParseStraggler(t, s));
-  for (const auto& t : o.degraded_links) so.link_faults.push_back(ParseDegradedLink(t));
-  for (int64_t l : o.failed_links) so.link_faults.push_back({l, 0.0});
-  if (!so.link_faults.empty() && !so.flow_network) {
-    throw UsageError("--degrade-link and --fail-link need --network flow (links exist only in the fabric graph)");
-  }
-  if (!so.stragglers.empty() && !so.full) throw UsageError("--straggler needs --full (every replica simulated)");
+  const sim::SimOptions so = ReadSimOptions(o, s);
   if (!o.evidence.empty()) {
     if (!so.stragglers.empty() || !so.link_faults.empty()) {
       throw UsageError("--evidence places its own stragglers and link faults: give it or --straggler/--degrade-link");
@@ -814,31 +751,7 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     std::cout << JsonText(j) << "\n";
   } else {
     PrintTable(s, r, band);
-    if (healthy) {
-      const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
-      std::cout << fmt::format("\n  heterogeneity costs {} per step ({:+.2f}%; healthy {})\n",
-                               FormatQuantity(r.step_time_s - *healthy, Dimension::kTime),
-                               100 * (r.step_time_s - *healthy) / *healthy, FormatQuantity(*healthy, Dimension::kTime));
-      if (so.full) {
-        std::cout << fmt::format("  the step is set by replica {} stage {} (ranks {}..{}, nodes {}..{})\n",
-                                 r.critical_replica, r.critical_stage, first, last, first / s.cluster.gpus_per_node,
-                                 last / s.cluster.gpus_per_node);
-      }
-      // Link faults act on every replica alike: what they slow is in the
-      // traffic table; name it here too.
-      for (const auto& t : r.traffic) {
-        if (!so.link_faults.empty() && t.factor < 0.999) {
-          std::cout << fmt::format("  {} traffic: GPU {} (node {}) held back by {}\n", t.kind, t.slowest_gpu,
-                                   t.slowest_gpu / s.cluster.gpus_per_node, t.bottleneck);
-        }
-      }
-      for (const auto& g : so.stragglers) {
-        if (g.replica != r.critical_replica) continue;
-        const int64_t a = sim::RankOf(s.par, 0, 0, g.replica, g.stage);
-        std::cout << fmt::format("  on that replica: stage {} (ranks {}..{}) runs {:.0f}% slower\n", g.stage, a,
-                                 a + s.par.tp * s.par.cp - 1, 100 * g.slowdown);
-      }
-    }
+    if (healthy) PrintHeterogeneity(s, r, so, *healthy);
     std::cout << fmt::format("\n  simulated {} pipeline(s), {} events in {} ({:.3g} events/s)\n", r.replicas_simulated,
                              r.events, FormatQuantity(wall, Dimension::kTime),
                              wall > 0 ? static_cast<double>(r.events) / wall : 0.0);

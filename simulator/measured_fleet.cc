@@ -247,6 +247,7 @@ StepCost Cost(const Scenario& s, SimOptions o, const std::vector<Straggler>& str
   const SimResult r = Simulate(s, o);
   StepCost c;
   c.step_s = r.step_time_s;
+  c.busy_fraction = BusyFraction(r);
   c.cost_s = r.step_time_s - healthy_step;
   c.time_to_train_s = r.time_to_train_s;
   c.days = r.time_to_train_s > 0 && healthy_ttt > 0 ? (r.time_to_train_s - healthy_ttt) / 86400 : 0;
@@ -301,6 +302,72 @@ FleetPrice PriceFleet(const Scenario& s, const SimOptions& base, const FleetEvid
   const double per_step = static_cast<double>(s.train.global_batch * s.train.seq_len);
   p.steps = s.train.tokens > 0 && per_step > 0 ? s.train.tokens / per_step : 0;
   return p;
+}
+
+namespace {
+
+// One option over the job's GPUs: the wait (idle) then the training.
+FleetOption PriceOption(const std::string& name, const Scenario& s, const PowerSpec& power,
+                        const std::optional<PriceSpec>& price, const StepCost& step, double wait_s, int64_t gpus,
+                        std::vector<std::string>* notes) {
+  FleetOption o;
+  o.name = name;
+  o.step_s = step.step_s;
+  o.train_s = step.time_to_train_s;
+  o.wait_s = wait_s;
+  o.wall_s = wait_s + o.train_s;
+  o.gpu_hours = static_cast<double>(gpus) * o.wall_s / 3600;
+  if (o.train_s <= 0) return o;
+  const int64_t g = std::max<int64_t>(1, s.cluster.gpus_per_node);
+  try {
+    EnergyEstimate e = EstimateEnergy(power, gpus, g, step.busy_fraction, o.train_s);
+    const EnergyEstimate idle = EstimateEnergy(power, gpus, g, 0, wait_s);
+    e.energy_j += idle.energy_j;
+    e.seconds += idle.seconds;
+    o.energy = e;
+  } catch (const ConfigError& err) {
+    if (notes->empty() || notes->back().rfind("no energy", 0) != 0)
+      notes->push_back(fmt::format("no energy: {}", err.what()));
+  }
+  if (!price) return o;
+  try {
+    PowerSpec priced = power;
+    if (!o.energy) priced.electricity_usd_per_kwh.reset();
+    o.cost = EstimateCost(*price, priced, gpus, o.wall_s, o.energy.value_or(EnergyEstimate{}));
+  } catch (const ConfigError& err) {
+    if (notes->empty() || notes->back().rfind("no cost", 0) != 0) {
+      notes->push_back(fmt::format("no cost: {} (e.g. --set cluster.price.gpu_hour=2)", err.what()));
+    }
+  }
+  return o;
+}
+
+}  // namespace
+
+ReplaceOrTrain PriceReplaceOrTrain(const Scenario& s, const ConfigNode& cluster, const FleetEvidence& fleet,
+                                   const FleetPrice& price, double wait_s, double usd_per_node) {
+  ReplaceOrTrain r;
+  std::set<int64_t> nodes;
+  for (const auto& c : fleet.culprits) {
+    if (c.evidence_node >= 0) nodes.insert(c.evidence_node);
+  }
+  r.nodes = static_cast<int64_t>(nodes.size());
+  r.gpus = s.par.tp * s.par.pp * s.par.dp * s.par.cp;
+  const PowerSpec power = PowerFromConfig(cluster);
+  std::optional<PriceSpec> spec;
+  try {
+    spec = PriceFromConfig(cluster);
+  } catch (const ConfigError& err) {
+    r.notes.push_back(fmt::format("no cost: {}", err.what()));
+  }
+  r.as_is = PriceOption("train as is", s, power, spec, price.fleet, 0, r.gpus, &r.notes);
+  r.replace = PriceOption(fmt::format("replace {} node{}", r.nodes, r.nodes == 1 ? "" : "s"), s, power, spec,
+                          price.healthy, wait_s, r.gpus, &r.notes);
+  r.replace.replace_usd = usd_per_node * static_cast<double>(r.nodes);
+  if (s.train.tokens <= 0) {
+    r.notes.push_back("the scenario has no training.tokens: only the steps are compared (--tokens N)");
+  }
+  return r;
 }
 
 }  // namespace cb::sim

@@ -37,13 +37,25 @@
 // against the healthy step (no stragglers), all with every replica simulated
 // (SimOptions::full); days of training = (t_with − t_healthy) · steps, with
 // steps = tokens / (global_batch · seq_len) when the scenario has tokens.
+//
+// Replace or train as is (`compare SCENARIO --evidence`): two options priced
+// alike over the job's N GPUs (plan/cost.h):
+//   train as is:        wall clock T_a = time to train with every culprit
+//   replace the nodes:  T_r = W + time to train healthy
+// with W the wait for the replacements (the job's GPUs held, idle), then
+// GPU-hours H = N · T / 3600, energy E = training at the step's busy fraction
+// plus the wait at u = 0, cost C = H · r · (1 − σ) + E · p_e, plus the
+// replacement's own price per node for the second. Replacing pays when
+// C_r < C_a (and, for time, when T_r < T_a).
 #ifndef CLUSTERBENCH_SIMULATOR_MEASURED_FLEET_H_
 #define CLUSTERBENCH_SIMULATOR_MEASURED_FLEET_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "simulator/plan/cost.h"
 #include "simulator/simulate.h"
 
 namespace cb::sim {
@@ -98,6 +110,7 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
 
 struct StepCost {
   double step_s = 0;
+  double busy_fraction = 1;    // plan/cost.h BusyFraction of that step
   double cost_s = 0;           // step_s - the healthy step
   double days = 0;             // of training over the scenario's tokens (0 without tokens)
   double time_to_train_s = 0;  // 0 without tokens
@@ -112,6 +125,33 @@ struct FleetPrice {
 // Simulates the healthy step, the fleet's and each culprit's alone (with
 // `base`'s network options; full is forced on, stragglers replaced).
 FleetPrice PriceFleet(const Scenario& s, const SimOptions& base, const FleetEvidence& fleet);
+
+// One way to go on with the measured fleet, priced.
+struct FleetOption {
+  std::string name;                      // "train as is", "replace 1 node"
+  double step_s = 0;                     // the training step
+  double train_s = 0;                    // time to train (0: the scenario has no tokens)
+  double wait_s = 0;                     // W: waiting for the replacement nodes
+  double wall_s = 0;                     // wait + train
+  double gpu_hours = 0;                  // N · wall / 3600
+  std::optional<EnergyEstimate> energy;  // training plus the wait (nullopt: no GPU TDP)
+  std::optional<CostEstimate> cost;      // over the wall clock (nullopt: no prices)
+  double replace_usd = 0;                // the replacements' own price
+  double total_usd() const { return (cost ? cost->total_usd : 0) + replace_usd; }
+};
+
+struct ReplaceOrTrain {
+  int64_t nodes = 0;  // distinct evidence nodes among the culprits
+  int64_t gpus = 0;   // the job's
+  FleetOption as_is, replace;
+  std::vector<std::string> notes;  // what could not be priced and why
+};
+
+// Prices "train as is" (the fleet's step) against "replace the culprits'
+// nodes" (the healthy step after `wait_s`, plus `usd_per_node` per node) with
+// the cluster's power and price (`cluster`, the scenario's `cluster` node).
+ReplaceOrTrain PriceReplaceOrTrain(const Scenario& s, const ConfigNode& cluster, const FleetEvidence& fleet,
+                                   const FleetPrice& price, double wait_s, double usd_per_node);
 
 }  // namespace cb::sim
 

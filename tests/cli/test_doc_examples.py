@@ -1,8 +1,9 @@
 """Every example in README.md and docs/*.md runs as written, in order (issue 17, part 3).
 
 A ```sh block in these files is a list of examples: each line (a trailing backslash joins the next) is
-run by bash, in the order of the document, in one scratch directory per document (with `configs` and
-`scripts` linked there, as in the repository root where a user runs them), with the `clusterbench`
+run by bash, in the order of the document, in one scratch directory per document (with `configs`,
+`scripts` and `tests` linked there, as in the repository root where a user runs them; docs/loop.md imports
+the fixtures of tests/import/data), with the `clusterbench`
 under test first on PATH. Synopses and output samples go in plain ``` blocks, which are not run; a
 ```python block is run by python3 in the same directory after the sh examples before it.
 
@@ -82,7 +83,7 @@ def workspaces(tmp_path_factory):
     def get(doc):
         if doc not in made:
             d = tmp_path_factory.mktemp(re.sub(r"\W", "_", doc))
-            for name in ("configs", "scripts"):
+            for name in ("configs", "scripts", "tests"):
                 os.symlink(os.path.join(ROOT, name), d / name)
             made[doc] = (d, set())
         return made[doc]

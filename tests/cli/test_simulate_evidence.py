@@ -70,3 +70,55 @@ def test_evidence_beyond_the_scenario_is_an_error(evidence):
     p = cb("simulate", "gpt-22b-8", "--evidence", evidence)
     assert p.returncode != 0
     assert "beyond the scenario's job" in p.stderr, p.stderr
+
+
+def test_compare_prices_replace_against_train_as_is(evidence, tmp_path):
+    """`compare SCENARIO --evidence`: "train as is" (the fleet's step) against "replace the culprits' nodes"
+    (the healthy step after the wait), each with days, GPU-hours and cost: H = GPUs x wall clock / 3600,
+    cost = H x the GPU-hour price (the shipped cluster has no electricity price) plus the replacements."""
+    out = tmp_path / "cmp.h5"
+    args = ["compare", "llama3-8b-64", "--evidence", evidence, "--tokens", "1e12", "--set",
+            "cluster.price.gpu_hour=2", "--replace-wait", "3", "--replace-cost", "5000"]
+    p = cb(*args, "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stdout + p.stderr
+    j = json.loads(p.stdout)
+    assert any(c["name"].endswith("(rank 2)") for c in j["culprits"]) and j["nodes_replaced"] == len(j["culprits"])
+    as_is, rep = j["options"]
+    assert as_is["option"] == "train as is" and rep["option"].startswith(f"replace {j['nodes_replaced']} node")
+    sim = json.loads(cb("simulate", *SCENARIO, "--evidence", evidence, "--format", "json").stdout)
+    # The same simulations as simulate --evidence: the fleet's step as is, the healthy one replaced.
+    assert as_is["step_time_s"] == pytest.approx(sim["fleet_step_time_s"], rel=1e-9)
+    assert rep["step_time_s"] == pytest.approx(sim["healthy_step_time_s"], rel=1e-9)
+    assert as_is["time_to_train_days"] == pytest.approx(sim["fleet_days"], rel=1e-9)
+    assert rep["wall_clock_days"] == pytest.approx(sim["healthy_days"] + 3, rel=1e-9)
+    for o in (as_is, rep):
+        assert o["gpu_hours"] == pytest.approx(64 * o["wall_clock_days"] * 24, rel=1e-9)
+        assert o["cost_usd"] == pytest.approx(o["gpu_hours"] * 2 + o["replacement_usd"], rel=1e-9)
+    assert rep["replacement_usd"] == 5000 * j["nodes_replaced"] and as_is["replacement_usd"] == 0
+    # Rank 2 at half speed doubles the step: replacing is cheaper, and best.
+    assert rep["cost_usd"] < as_is["cost_usd"] and j["best"] == rep["option"] and rep["best"]
+    import h5py
+    with h5py.File(out, "r") as f:
+        (rid,) = list(f["runs"])
+        rows = f["runs"][rid]["compare_fleet"][()]
+        assert [r["option"].decode() for r in rows] == ["train as is", rep["option"]]
+        assert rows[1]["cost"] == pytest.approx(rep["cost_usd"], rel=1e-9) and rows[1]["best"] == 1
+    t = cb(*args)
+    assert t.returncode == 0, t.stderr
+    for needle in ("train as is", "replace ", "time to train", "GPU-hours", "replacing saves", "* best: replace"):
+        assert needle in t.stdout, t.stdout
+
+
+def test_compare_evidence_usage_errors(evidence):
+    p = cb("compare", "llama3-8b-64", "dgx-h100-ndr", "--evidence", evidence)
+    assert p.returncode == 2 and "give one SCENARIO" in p.stderr, p.stderr
+    p = cb("compare", "dgx-h100-ndr", "--replace-wait", "2", "--model", "llama3-8b", "--tokens", "1T")
+    assert p.returncode == 2 and "need --evidence" in p.stderr, p.stderr
+    p = cb("compare", "dgx-h100-ndr")
+    assert p.returncode == 2 and "--model and --tokens are required" in p.stderr, p.stderr
+    # Without prices: days and GPU-hours, no cost; the best is the one done sooner.
+    p = cb("compare", *SCENARIO, "--evidence", evidence, "--format", "json")
+    assert p.returncode == 0, p.stderr
+    j = json.loads(p.stdout)
+    assert all(o["cost_usd"] is None for o in j["options"]) and any("no cost" in n for n in j["notes"])
+    assert j["best"] == j["options"][1]["option"]
