@@ -100,6 +100,15 @@ std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::v
   return rounds;
 }
 
+std::vector<Matching> PairsSchedule(int nodes, int pair_rounds, int passes, uint64_t seed,
+                                    const std::vector<int>& switch_of) {
+  const std::vector<Matching> one =
+      pair_rounds > 0 ? SampledMatchings(nodes, pair_rounds, seed, switch_of) : RoundRobinSchedule(nodes);
+  std::vector<Matching> schedule;
+  for (int p = 0; p < passes; ++p) schedule.insert(schedule.end(), one.begin(), one.end());
+  return schedule;
+}
+
 std::vector<Matching> SplitIntoBatches(const Matching& round, int g, const std::vector<int>& switch_of) {
   if (g <= 1 || round.empty()) return {round};
   const size_t groups = static_cast<size_t>(g);
@@ -248,6 +257,29 @@ std::pair<int, int> ReferencePair(const Matching& round, const std::vector<std::
     }
   }
   return {-1, -1};
+}
+
+ConfirmationPlan PlanConfirmation(const std::vector<PairValue>& values, double slow_ratio, int nodes, int batches,
+                                  const std::vector<int>& switch_of) {
+  ConfirmationPlan plan;
+  plan.slow = SlowPairs(values, slow_ratio);
+  for (const auto& p : PairFigures(values)) plan.rail_median[p.rail] = p.reference;
+  std::vector<std::pair<int, int>> pairs;  // node pairs, several rails once
+  for (const auto& p : plan.slow) {
+    if (pairs.empty() || pairs.back() != std::make_pair(p.a, p.b)) pairs.emplace_back(p.a, p.b);
+  }
+  const std::vector<std::pair<int, int>> healthy = HealthyPairs(values, slow_ratio);
+  plan.repeats = ConfirmRepeats(plan.slow);
+  const int per_batch = (nodes / 2 + batches - 1) / batches;
+  const int cap = std::max(1, (per_batch + 3) / 4);
+  size_t cursor = 0;
+  for (int r = 0; r < plan.repeats; ++r) {
+    for (Matching& m : ConfirmationRounds(pairs, cap, switch_of, static_cast<size_t>(r))) {
+      const std::pair<int, int> yardstick = ReferencePair(m, healthy, switch_of, &cursor);
+      plan.rounds.push_back({std::move(m), yardstick});
+    }
+  }
+  return plan;
 }
 
 double SlowFraction(const FabricInjections& inj, const std::vector<int>& ranks) {

@@ -38,6 +38,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -55,6 +56,13 @@ std::vector<Matching> RoundRobinSchedule(int n);
 // entry per node) names each node's switch: pairs crossing switches first.
 // Pairs met in an earlier sampled round are avoided while others are free.
 std::vector<Matching> SampledMatchings(int n, int k, uint64_t seed, const std::vector<int>& switch_of = {});
+
+// The pairs check's schedule: `pair_rounds` sampled matchings (> 0; across
+// switches first with `switch_of`) or else the round-robin tournament, all of
+// it `passes` times over (a pair's figure is the median of its passes, so
+// one disturbed round does not make it slow).
+std::vector<Matching> PairsSchedule(int nodes, int pair_rounds, int passes, uint64_t seed,
+                                    const std::vector<int>& switch_of = {});
 
 // `batches: G`. A round's pairs run in G batches one after another, so that
 // fewer of them share a link at once: on a fabric with static ECMP hashing
@@ -129,6 +137,29 @@ std::vector<Matching> ConfirmationRounds(const std::vector<std::pair<int, int>>&
 // are taken as measured.
 std::pair<int, int> ReferencePair(const Matching& round, const std::vector<std::pair<int, int>>& healthy,
                                   const std::vector<int>& switch_of, size_t* cursor);
+
+// One round of the confirmation: the node pairs measured again, and the
+// healthy pair measured beside them as the yardstick ({-1, -1}: none).
+struct ConfirmationRound {
+  Matching pairs;
+  std::pair<int, int> yardstick{-1, -1};
+};
+
+// What the confirmation measures (rank 0 plans it from the rounds' figures):
+// the (pair, rail)s slow after the rounds (SlowPairs), each rail's median
+// pair (PairFigures' reference: the yardsticks' figures are scaled to it),
+// and ConfirmRepeats(slow) repeats of rounds of node-disjoint slow pairs,
+// at most a quarter of a batch's pairs each (`nodes` / 2 pairs in
+// `batches` batches), every round with a healthy yardstick (ReferencePair).
+// No rounds when no pair is slow.
+struct ConfirmationPlan {
+  std::vector<PairToConfirm> slow;
+  std::map<int, double> rail_median;
+  int repeats = 0;
+  std::vector<ConfirmationRound> rounds;
+};
+ConfirmationPlan PlanConfirmation(const std::vector<PairValue>& values, double slow_ratio, int nodes, int batches,
+                                  const std::vector<int>& switch_of = {});
 
 // A fabric's shape as the pairs check uses it: the switch each node hangs
 // off (empty: unknown) and the links (names) the traffic of a pair of nodes

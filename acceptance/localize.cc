@@ -104,28 +104,28 @@ struct Endpoint {
   std::vector<size_t> pairs;  // indices into the pairs
 };
 
-// Rule 1: NICs slow with (nearly) every partner; a node when all its rails are.
-std::vector<Culprit> FindEndpoints(const LocalizeInput& in, std::vector<Pair>& pairs) {
-  const int rails = in.rails;
-  const size_t n = in.nodes.size();
-  std::vector<Endpoint> ep(n * static_cast<size_t>(rails));
-  auto at = [&](int node, int rail) -> Endpoint& {
-    return ep[static_cast<size_t>(node) * static_cast<size_t>(rails) + static_cast<size_t>(rail)];
-  };
+// Per (node, rail), node-major: its pairs, how many were examined, how many are slow.
+std::vector<Endpoint> CountEndpoints(size_t nodes, int rails, const std::vector<Pair>& pairs) {
+  std::vector<Endpoint> ep(nodes * static_cast<size_t>(rails));
   for (size_t i = 0; i < pairs.size(); ++i) {
     for (int node : {pairs[i].a, pairs[i].b}) {
-      Endpoint& e = at(node, pairs[i].rail);
+      Endpoint& e = ep[static_cast<size_t>(node) * static_cast<size_t>(rails) + static_cast<size_t>(pairs[i].rail)];
       ++e.examined;
       e.slow += pairs[i].slow ? 1 : 0;
       e.pairs.push_back(i);
     }
   }
+  return ep;
+}
+
+// The endpoints slow with (nearly) every partner. Candidates on the raw
+// counts, then accepted strongest first, each judged again on the pairs no
+// accepted NIC explains: a healthy node that met two bad ones is then left
+// with nothing slow.
+std::vector<bool> BadEndpoints(const std::vector<Endpoint>& ep, int rails, const std::vector<Pair>& pairs) {
   auto passes = [](int slow, int examined) {
     return slow >= 1 && static_cast<double>(slow) >= kEndpointFraction * static_cast<double>(examined);
   };
-  // Candidates on the raw counts, then accepted strongest first, each judged
-  // again on the pairs no accepted NIC explains: a healthy node that met two
-  // bad ones is then left with nothing slow.
   std::vector<size_t> candidates;
   for (size_t k = 0; k < ep.size(); ++k) {
     if (ep[k].examined >= kMinPartners && passes(ep[k].slow, ep[k].examined)) candidates.push_back(k);
@@ -147,62 +147,83 @@ std::vector<Culprit> FindEndpoints(const LocalizeInput& in, std::vector<Pair>& p
     }
     if (passes(slow, examined)) bad[k] = true;
   }
+  return bad;
+}
+
+// The median normalised figure of an endpoint's slow pairs, appended to `out`.
+void AddSlowNorms(const Endpoint& e, const std::vector<Pair>& pairs, std::vector<double>* out) {
+  for (size_t i : e.pairs) {
+    if (pairs[i].slow) out->push_back(pairs[i].norm);
+  }
+}
+
+// A node all of whose rails are bad: the node itself. `ep` holds its rails.
+Culprit NodeCulprit(const std::string& name, int node, const Endpoint* ep, int rails, const std::vector<Pair>& pairs) {
+  Culprit c = NewCulprit(Culprit::Kind::kNode, name);
+  c.node = node;
+  std::vector<double> norms;
+  for (int r = 0; r < rails; ++r) {
+    c.supporting_pairs += ep[r].slow;
+    c.examined_pairs += ep[r].examined;
+    AddSlowNorms(ep[r], pairs, &norms);
+  }
+  c.ratio = Median(norms);
+  c.reason = fmt::format(
+      "{} of its {} pairs are slow ({:.2f}x the fleet median), with (nearly) every partner{}: the node itself, "
+      "not a partner or a link",
+      c.supporting_pairs, c.examined_pairs, c.ratio, rails > 1 ? fmt::format(" on all {} rails", rails) : "");
+  return c;
+}
+
+// One bad rail of a node whose other rails are not: its NIC of that rail.
+Culprit NicCulprit(const std::string& name, int node, int rail, const Endpoint* ep, int rails,
+                   const std::vector<Pair>& pairs) {
+  const Endpoint& e = ep[rail];
+  Culprit c = NewCulprit(Culprit::Kind::kNic, fmt::format("{}/rail {}", name, rail));
+  c.node = node;
+  c.rail = rail;
+  c.supporting_pairs = e.slow;
+  c.examined_pairs = e.examined;
+  std::vector<double> norms;
+  AddSlowNorms(e, pairs, &norms);
+  c.ratio = Median(norms);
+  int other_slow = 0, other_examined = 0;
+  for (int q = 0; q < rails; ++q) {
+    if (q == rail) continue;
+    other_slow += ep[q].slow;
+    other_examined += ep[q].examined;
+  }
+  c.reason = fmt::format(
+      "{} of its {} pairs on rail {} are slow ({:.2f}x the fleet median), {} of {} on its other rails: its NIC of "
+      "rail {} (or that NIC's cable or switch port, which pair measurements cannot tell apart)",
+      c.supporting_pairs, c.examined_pairs, rail, c.ratio, other_slow, other_examined, rail);
+  return c;
+}
+
+// Rule 1: NICs slow with (nearly) every partner; a node when all its rails
+// are. Marks the pairs they explain.
+std::vector<Culprit> FindEndpoints(const LocalizeInput& in, std::vector<Pair>& pairs) {
+  const int rails = in.rails;
+  const size_t rs = static_cast<size_t>(rails);
+  const std::vector<Endpoint> ep = CountEndpoints(in.nodes.size(), rails, pairs);
+  const std::vector<bool> bad = BadEndpoints(ep, rails, pairs);
   for (Pair& p : pairs) {
-    const size_t r = static_cast<size_t>(p.rail), rs = static_cast<size_t>(rails);
+    const size_t r = static_cast<size_t>(p.rail);
     if (bad[static_cast<size_t>(p.a) * rs + r] || bad[static_cast<size_t>(p.b) * rs + r]) p.explained = true;
   }
-
-  auto slow_norms = [&](const Endpoint& e, std::vector<double>* out) {
-    for (size_t i : e.pairs) {
-      if (pairs[i].slow) out->push_back(pairs[i].norm);
-    }
-  };
   std::vector<Culprit> out;
-  for (size_t node = 0; node < n; ++node) {
+  for (size_t node = 0; node < in.nodes.size(); ++node) {
     int bad_rails = 0;
-    for (int r = 0; r < rails; ++r) bad_rails += bad[node * static_cast<size_t>(rails) + static_cast<size_t>(r)];
+    for (size_t r = 0; r < rs; ++r) bad_rails += bad[node * rs + r];
     if (bad_rails == 0) continue;
-    const std::string& name = in.nodes[node];
+    const Endpoint* mine = &ep[node * rs];
     if (bad_rails == rails) {
-      Culprit c = NewCulprit(Culprit::Kind::kNode, name);
-      c.node = static_cast<int>(node);
-      std::vector<double> norms;
-      for (int r = 0; r < rails; ++r) {
-        const Endpoint& e = at(static_cast<int>(node), r);
-        c.supporting_pairs += e.slow;
-        c.examined_pairs += e.examined;
-        slow_norms(e, &norms);
-      }
-      c.ratio = Median(norms);
-      c.reason = fmt::format(
-          "{} of its {} pairs are slow ({:.2f}x the fleet median), with (nearly) every partner{}: the node itself, "
-          "not a partner or a link",
-          c.supporting_pairs, c.examined_pairs, c.ratio, rails > 1 ? fmt::format(" on all {} rails", rails) : "");
-      out.push_back(std::move(c));
+      out.push_back(NodeCulprit(in.nodes[node], static_cast<int>(node), mine, rails, pairs));
       continue;
     }
     for (int r = 0; r < rails; ++r) {
-      if (!bad[node * static_cast<size_t>(rails) + static_cast<size_t>(r)]) continue;
-      const Endpoint& e = at(static_cast<int>(node), r);
-      Culprit c = NewCulprit(Culprit::Kind::kNic, fmt::format("{}/rail {}", name, r));
-      c.node = static_cast<int>(node);
-      c.rail = r;
-      c.supporting_pairs = e.slow;
-      c.examined_pairs = e.examined;
-      std::vector<double> norms;
-      slow_norms(e, &norms);
-      c.ratio = Median(norms);
-      int other_slow = 0, other_examined = 0;
-      for (int q = 0; q < rails; ++q) {
-        if (q == r) continue;
-        other_slow += at(static_cast<int>(node), q).slow;
-        other_examined += at(static_cast<int>(node), q).examined;
-      }
-      c.reason = fmt::format(
-          "{} of its {} pairs on rail {} are slow ({:.2f}x the fleet median), {} of {} on its other rails: its NIC of "
-          "rail {} (or that NIC's cable or switch port, which pair measurements cannot tell apart)",
-          c.supporting_pairs, c.examined_pairs, r, c.ratio, other_slow, other_examined, r);
-      out.push_back(std::move(c));
+      if (bad[node * rs + static_cast<size_t>(r)])
+        out.push_back(NicCulprit(in.nodes[node], static_cast<int>(node), r, mine, rails, pairs));
     }
   }
   return out;

@@ -437,15 +437,21 @@ std::string FormatReportText(const ValidationReport& r) {
   return o;
 }
 
-std::string ReportMarkdown(const ValidationReport& r) {
-  const std::string suite = EscapeMarkdown(r.suite.name);
-  std::string o = fmt::format("# Acceptance report: {}\n\n", suite);
+namespace {
+
+// The title, PARTIAL when interrupted, and the verdict with the exit code.
+std::string MarkdownHeader(const ValidationReport& r) {
+  std::string o = fmt::format("# Acceptance report: {}\n\n", EscapeMarkdown(r.suite.name));
   if (r.partial) {
     o += fmt::format("> **PARTIAL**: {}. The verdicts below cover what was measured.\n\n",
                      EscapeMarkdown(r.partial_reason));
   }
-  o += fmt::format("**Verdict: {}** (exit code {})\n\n", EscapeMarkdown(Headline(r)), ExitCodeOf(r));
-  o += "## Provenance\n\n| | |\n| --- | --- |\n";
+  return o + fmt::format("**Verdict: {}** (exit code {})\n\n", EscapeMarkdown(Headline(r)), ExitCodeOf(r));
+}
+
+// What makes the report evidence, and what the nodes are (hosts, then their GPUs).
+std::string MarkdownProvenanceAndInventory(const ValidationReport& r) {
+  std::string o = "## Provenance\n\n| | |\n| --- | --- |\n";
   for (const auto& [k, v] : ProvenanceRows(r)) o += fmt::format("| {} | {} |\n", k, EscapeMarkdown(v));
   o += "\n## Inventory\n\n| host | CPU | memory | OS | kernel | GPUs | driver |\n"
        "| --- | --- | ---: | --- | --- | --- | --- |\n";
@@ -466,11 +472,16 @@ std::string ReportMarkdown(const ValidationReport& r) {
       }
     }
   }
-  o += "\n";
+  return o + "\n";
+}
+
+// The run in one line, then the cluster figures, one table per section.
+std::string MarkdownSummary(const ValidationReport& r) {
   // Not a code span around the suite's name: escapes are not decoded there.
-  o += fmt::format("Suite **{}** ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", suite, EscapeMarkdown(r.suite.file),
-                   r.suite.has_gpu ? ", GPU " + EscapeMarkdown(r.suite.gpu_name) : "", r.ranks.size(), r.nodes.size(),
-                   r.elapsed_s);
+  std::string o =
+      fmt::format("Suite **{}** ({}){}; {} rank(s), {} node(s); {:.1f} s.\n\n", EscapeMarkdown(r.suite.name),
+                  EscapeMarkdown(r.suite.file), r.suite.has_gpu ? ", GPU " + EscapeMarkdown(r.suite.gpu_name) : "",
+                  r.ranks.size(), r.nodes.size(), r.elapsed_s);
   std::string section;
   for (const auto& f : r.summary) {
     if (f.section != section) {
@@ -483,7 +494,13 @@ std::string ReportMarkdown(const ValidationReport& r) {
                      plate.empty() ? "" : fmt::format("{:.1f}", 100 * f.value / f.nameplate),
                      EscapeMarkdown(f.description));
   }
-  o += "\n## Nodes\n\n| node | host | ranks | verdict | reasons |\n| --- | --- | --- | --- | --- |\n";
+  return o;
+}
+
+// Every node's verdict; what the failing ones are blamed for (the statistics
+// as details); the next step per class of failure; the Slurm drain lines.
+std::string MarkdownNodes(const ValidationReport& r) {
+  std::string o = "\n## Nodes\n\n| node | host | ranks | verdict | reasons |\n| --- | --- | --- | --- | --- |\n";
   for (const auto& n : r.nodes) {
     std::string ranks, why;
     for (int x : n.ranks) ranks += (ranks.empty() ? "" : ", ") + std::to_string(x);
@@ -513,7 +530,12 @@ std::string ReportMarkdown(const ValidationReport& r) {
     o += "\n## Drain (Slurm)\n\n";
     for (const auto& f : failed) o += "    " + SlurmDrainLine(f) + "\n";
   }
-  o += "\n## Ranks\n\n| rank | host | device | verdict | reasons |\n| ---: | --- | --- | --- | --- |\n";
+  return o;
+}
+
+// Every rank's verdict, every unit's, and the units measured against the model.
+std::string MarkdownRanksAndChecks(const ValidationReport& r) {
+  std::string o = "\n## Ranks\n\n| rank | host | device | verdict | reasons |\n| ---: | --- | --- | --- | --- |\n";
   for (const auto& x : r.ranks) {
     std::string why;
     for (const auto& w : x.plain) why += (why.empty() ? "" : "<br>") + EscapeMarkdown(w);
@@ -542,8 +564,14 @@ std::string ReportMarkdown(const ValidationReport& r) {
                        EscapeMarkdown(u.verdict.model_how));
     }
   }
-  o += FabricMarkdown(r);
   return o;
+}
+
+}  // namespace
+
+std::string ReportMarkdown(const ValidationReport& r) {
+  return MarkdownHeader(r) + MarkdownProvenanceAndInventory(r) + MarkdownSummary(r) + MarkdownNodes(r) +
+         MarkdownRanksAndChecks(r) + FabricMarkdown(r);
 }
 
 namespace {

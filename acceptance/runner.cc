@@ -7,10 +7,12 @@
 #include <chrono>
 #include <cstdio>
 #include <limits>
+#include <map>
 #include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "acceptance/health.h"
 #include "acceptance/localize.h"
@@ -216,7 +218,25 @@ class Runner {
  private:
   void Identify();
   void RunLocalCheck(int index);
+  // The phases of a node-local check: this rank's units (and its turn on a
+  // shared host), rank 0's result per unit of every rank, one round of
+  // this rank's measurements, rank 0's verdicts after a round (returns the
+  // ranks to measure again), and the final verdicts.
+  std::vector<LocalUnit> LocalUnitsOfRank(const Check& c, int* slot) const;
+  std::vector<UnitResult> GatherLocalUnits(int index, const std::vector<LocalUnit>& units,
+                                           std::vector<std::pair<int, size_t>>* owner);
+  std::vector<Round> MeasureMyUnits(const Check& c, int slot, int slots, bool measuring, std::vector<LocalUnit>* units);
+  std::vector<int> JudgeLocalRound(int index, int round, double round_start, const std::vector<double>& all,
+                                   size_t max_units, const std::vector<std::pair<int, size_t>>& owner,
+                                   std::vector<UnitResult>* results);
+  void FinishLocalCheck(int index, const std::vector<LocalUnit>& units,
+                        const std::vector<std::pair<int, size_t>>& owner, std::vector<UnitResult>* results);
   void RunFabricCheck(int index);
+  // Rank 0: one unit per group of a fabric check (the whole job, or each
+  // split group), with what the model expects of it; `colors` gets each
+  // unit's group.
+  std::vector<UnitResult> FabricGroupUnits(int index, const std::map<int, std::vector<int>>& groups,
+                                           std::vector<int>* colors) const;
   void RunHealthCheck(int index);
   // Fabric localisation (issue 19): the pairs check, and bisection after a
   // whole-job collective check (acceptance/fabric.h).
@@ -227,8 +247,18 @@ class Runner {
   // partner in `m`, the others wait; rank 0 appends the pairs' figures.
   void MeasurePairs(int index, const Matching& m, int round, int batch, bool confirm, void* send, void* recv,
                     const std::string& what, std::vector<PairMeasurement>* measured);
+  // The schedule's rounds, each in its batches; rank 0 appends the figures.
+  void MeasurePairRounds(int index, const std::vector<Matching>& schedule, const FabricTopology& topo, void* send,
+                         void* recv, std::vector<PairMeasurement>* measured);
   void ConfirmSlowPairs(int index, const FabricTopology& topo, int first_round, void* send, void* recv,
                         std::vector<PairMeasurement>* measured);
+  // The confirmation's rounds, each beside its yardstick; rank 0 keeps the
+  // pairs' figures and, per rail, the yardsticks'. Returns the rounds measured.
+  int MeasureConfirmation(int index, const std::vector<ConfirmationRound>& rounds, int first_round, void* send,
+                          void* recv, std::vector<PairMeasurement>* pending,
+                          std::map<int, std::vector<double>>* beside);
+  void JudgePairs(int index, const FabricTopology& topo, int rounds, const std::vector<PairMeasurement>& measured);
+  UnitResult NodePairsUnit(int index, int node, const std::vector<PairMeasurement>& measured, double fleet) const;
   void RunBisection(int index);
   std::vector<double> MeasureGroups(const Check& c, const std::vector<std::vector<int>>& groups, int round);
   void AddCulpritUnit(int index, const FabricCulprit& f, double value, double expected);
@@ -399,24 +429,52 @@ void Runner::SkipCheck(int index, const std::string& why) {
 
 void Runner::RunLocalCheck(int index) {
   const Check& c = suite_.checks[static_cast<size_t>(index)];
+  int slot = 0;
+  std::vector<LocalUnit> units = LocalUnitsOfRank(c, &slot);
+  const size_t max_units = static_cast<size_t>(comm_.AllReduceMax(static_cast<double>(units.size())));
+  const int slots = static_cast<int>(comm_.AllReduceMax(static_cast<double>(slot + 1)));
+  std::vector<std::pair<int, size_t>> owner;  // rank 0: (rank, unit index on that rank) per result
+  std::vector<UnitResult> results = GatherLocalUnits(index, units, &owner);
+  std::set<int> measure;  // ranks measuring in this round (all in the first)
+  for (int r = 0; r < comm_.size(); ++r) measure.insert(r);
+  // `rounds` interleaved passes over every unit, then passes over the units
+  // whose latest round missed, until they pass or have `repeats` misses.
+  const int max_rounds = c.rounds + c.judge.repeats - 1;
+  for (int round = 0; round < max_rounds && !stop_; ++round) {
+    const double round_start = SteadySeconds();
+    const std::vector<Round> mine = MeasureMyUnits(c, slot, slots, measure.count(comm_.rank()) > 0, &units);
+    std::vector<double> rec;
+    for (size_t i = 0; i < max_units; ++i) {
+      const bool measured = i < units.size() && units[i].skipped.empty() && mine[i].samples > 0;
+      Append(&rec, i < units.size() ? mine[i] : Round{}, measured);
+    }
+    const std::vector<double> all = comm_.Gather(rec);
+    std::vector<int> again;
+    if (comm_.rank() == 0) again = JudgeLocalRound(index, round, round_start, all, max_units, owner, &results);
+    stop_ = AnyInterrupted(comm_);
+    if (round + 1 >= max_rounds || stop_) break;
+    if (round + 1 < c.rounds) continue;  // every unit again
+    again = BroadcastInts(comm_, again);
+    if (again.empty()) break;
+    measure = std::set<int>(again.begin(), again.end());
+  }
+  FinishLocalCheck(index, units, owner, &results);
+}
+
+std::vector<LocalUnit> Runner::LocalUnitsOfRank(const Check& c, int* slot) const {
   const int me = comm_.rank();
   const size_t ume = static_cast<size_t>(me);
-
-  // This rank's units and its slot among the ranks of its host.
   std::vector<LocalUnit> units;
-  int slot = 0;
+  *slot = 0;
   if (!c.on_gpu) {
-    // The host is one unit per node, measured by the node's first rank.
-    bool first_of_node = true;
-    for (int r = 0; r < me; ++r) first_of_node &= node_of_[static_cast<size_t>(r)] != node_of_[ume];
-    if (first_of_node) {
+    // The host is one unit per node, measured by the node's first rank;
+    // nodes sharing a host take turns.
+    std::vector<std::string> hosts;
+    for (const auto& ri : comm_.ranks()) hosts.push_back(ri.host);
+    const int turn = HostMeasuringSlot(node_of_, hosts, me);
+    if (turn >= 0) {
       units.push_back({-1, "cpu", ""});
-      // Nodes sharing a host take turns: slot = index among the host's measuring ranks.
-      for (int r = 0; r < me; ++r) {
-        bool other_first = true;
-        for (int q = 0; q < r; ++q) other_first &= node_of_[static_cast<size_t>(q)] != node_of_[static_cast<size_t>(r)];
-        slot += other_first && comm_.ranks()[static_cast<size_t>(r)].host == comm_.ranks()[ume].host;
-      }
+      *slot = turn;
     }
   } else if (!dk_ || my_devices_.empty()) {
     units.push_back({-1, "gpu", why_no_devices_});
@@ -433,125 +491,113 @@ void Runner::RunLocalCheck(int index) {
     }
     if (units.empty()) units.push_back({-1, "gpu", fmt::format("no GPU left for local rank {} of {}", mine, share)});
   }
+  return units;
+}
 
-  const size_t max_units = static_cast<size_t>(comm_.AllReduceMax(static_cast<double>(units.size())));
-  const int slots = static_cast<int>(comm_.AllReduceMax(static_cast<double>(slot + 1)));
+std::vector<UnitResult> Runner::GatherLocalUnits(int index, const std::vector<LocalUnit>& units,
+                                                 std::vector<std::pair<int, size_t>>* owner) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
   // Labels and skip reasons, once.
   std::string desc;
   for (const auto& u : units) desc += u.device_name + kFieldSep + u.skipped + kRecordSep;
-  std::vector<std::string> descs = GatherStrings(comm_, desc);
-
-  std::vector<UnitResult> results;            // rank 0
-  std::vector<std::pair<int, size_t>> owner;  // (rank, unit index on that rank) per result
-  if (me == 0) {
-    for (int r = 0; r < comm_.size(); ++r) {
-      size_t k = 0;
-      for (const auto& recd : Split(descs[static_cast<size_t>(r)], kRecordSep)) {
-        auto f = Split(recd, kFieldSep);
-        UnitResult u;
-        u.check = index;
-        u.host = comm_.ranks()[static_cast<size_t>(r)].host;
-        u.node = node_of_[static_cast<size_t>(r)];
-        u.device = f.empty() ? "" : f[0];
-        u.data.skipped = f.size() > 1 ? f[1] : "";
-        if (c.on_gpu || c.scope == Scope::kDevice) {
-          u.ranks = {r};
-        } else {
-          for (int q = 0; q < comm_.size(); ++q) {
-            if (node_of_[static_cast<size_t>(q)] == u.node) u.ranks.push_back(q);
-          }
+  const std::vector<std::string> descs = GatherStrings(comm_, desc);
+  std::vector<UnitResult> results;
+  if (comm_.rank() != 0) return results;
+  for (int r = 0; r < comm_.size(); ++r) {
+    size_t k = 0;
+    for (const auto& recd : Split(descs[static_cast<size_t>(r)], kRecordSep)) {
+      auto f = Split(recd, kFieldSep);
+      UnitResult u;
+      u.check = index;
+      u.host = comm_.ranks()[static_cast<size_t>(r)].host;
+      u.node = node_of_[static_cast<size_t>(r)];
+      u.device = f.empty() ? "" : f[0];
+      u.data.skipped = f.size() > 1 ? f[1] : "";
+      if (c.on_gpu || c.scope == Scope::kDevice) {
+        u.ranks = {r};
+      } else {
+        for (int q = 0; q < comm_.size(); ++q) {
+          if (node_of_[static_cast<size_t>(q)] == u.node) u.ranks.push_back(q);
         }
-        u.label = c.on_gpu ? fmt::format("rank {} ({}, GPU {})", r, u.host, u.device)
-                           : fmt::format("node {} (rank {})", u.node, r);
-        u.data.label = u.label;
-        u.data.peer_group = c.on_gpu && c.scope == Scope::kDevice ? u.node : "";
-        results.push_back(std::move(u));
-        owner.emplace_back(r, k++);
       }
+      u.label = c.on_gpu ? fmt::format("rank {} ({}, GPU {})", r, u.host, u.device)
+                         : fmt::format("node {} (rank {})", u.node, r);
+      u.data.label = u.label;
+      u.data.peer_group = c.on_gpu && c.scope == Scope::kDevice ? u.node : "";
+      results.push_back(std::move(u));
+      owner->emplace_back(r, k++);
     }
   }
+  return results;
+}
 
+std::vector<Round> Runner::MeasureMyUnits(const Check& c, int slot, int slots, bool measuring,
+                                          std::vector<LocalUnit>* units) {
   const MeasureOptions mo = Options();
-  std::set<int> measure;  // ranks measuring in this round (all in the first)
-  for (int r = 0; r < comm_.size(); ++r) measure.insert(r);
-  // `rounds` interleaved passes over every unit, then passes over the units
-  // whose latest round missed, until they pass or have `repeats` misses.
-  const int max_rounds = c.rounds + c.judge.repeats - 1;
-  for (int round = 0; round < max_rounds && !stop_; ++round) {
-    std::vector<Round> mine(units.size());
-    std::vector<bool> measured(units.size(), false);
-    const double round_start = SteadySeconds();
-    for (int s = 0; s < slots; ++s) {
-      if (s == slot && measure.count(me) && !Interrupted()) {
-        for (size_t i = 0; i < units.size(); ++i) {
-          if (!units[i].skipped.empty()) continue;
-          if (c.on_gpu) {
-            mine[i] = MeasureDevice(*dk_, units[i].device, c, mo, &units[i].skipped);
-          } else {
-            mine[i] = MeasureHost(c, mo);
-          }
-          measured[i] = units[i].skipped.empty() && mine[i].samples > 0;
-        }
+  std::vector<Round> mine(units->size());
+  for (int s = 0; s < slots; ++s) {
+    if (s == slot && measuring && !Interrupted()) {
+      for (size_t i = 0; i < units->size(); ++i) {
+        LocalUnit& u = (*units)[i];
+        if (!u.skipped.empty()) continue;
+        mine[i] = c.on_gpu ? MeasureDevice(*dk_, u.device, c, mo, &u.skipped) : MeasureHost(c, mo);
       }
-      if (slots > 1) QuietBarrier(comm_, timeout_s_, fmt::format("check '{}' slot {}", c.name, s), keep_);
     }
-    std::vector<double> rec;
-    for (size_t i = 0; i < max_units; ++i) {
-      Append(&rec, i < units.size() ? mine[i] : Round{}, i < units.size() && measured[i]);
-    }
-    std::vector<double> all = comm_.Gather(rec);
-    std::vector<int> again;
-    if (me == 0) {
-      // A rank that stopped during the round and came back (the progress
-      // watchdog missed its beats) measured its own stop: its round is
-      // discarded, never judged (the unit is judged on its other rounds).
-      const std::vector<int> stalled = comm_.SilentRanks(round_start, SteadySeconds());
-      for (size_t k = 0; k < results.size(); ++k) {
-        const auto [r, i] = owner[k];
-        const double* p = &all[(static_cast<size_t>(r) * max_units + i) * kRecord];
-        if (p[9] == 0) continue;
-        if (std::find(stalled.begin(), stalled.end(), r) != stalled.end()) {
-          if (o_.progress) {
-            o_.progress(fmt::format("{}: round {} of {} discarded: rank {} stopped during it and resumed", c.name,
-                                    round + 1, results[k].label, r));
-          }
-          continue;
-        }
-        AddRound(&results[k], FromRecord(p));
-      }
-      std::vector<UnitData> data;
-      for (const auto& u : results) data.push_back(u.data);
-      std::vector<UnitVerdict> v = Judge(c.judge, data);
-      std::set<int> ranks;
-      for (size_t k = 0; k < results.size(); ++k) {
-        results[k].verdict = v[k];
-        if (v[k].needs_more) ranks.insert(owner[k].first);
-      }
-      again.assign(ranks.begin(), ranks.end());
-    }
-    stop_ = AnyInterrupted(comm_);
-    if (round + 1 >= max_rounds || stop_) break;
-    if (round + 1 < c.rounds) continue;  // every unit again
-    again = BroadcastInts(comm_, again);
-    if (again.empty()) break;
-    measure = std::set<int>(again.begin(), again.end());
+    if (slots > 1) QuietBarrier(comm_, timeout_s_, fmt::format("check '{}' slot {}", c.name, s), keep_);
   }
+  return mine;
+}
+
+std::vector<int> Runner::JudgeLocalRound(int index, int round, double round_start, const std::vector<double>& all,
+                                         size_t max_units, const std::vector<std::pair<int, size_t>>& owner,
+                                         std::vector<UnitResult>* results) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  // A rank that stopped during the round and came back (the progress
+  // watchdog missed its beats) measured its own stop: its round is
+  // discarded, never judged (the unit is judged on its other rounds).
+  const std::vector<int> stalled = comm_.SilentRanks(round_start, SteadySeconds());
+  for (size_t k = 0; k < results->size(); ++k) {
+    const auto [r, i] = owner[k];
+    const double* p = &all[(static_cast<size_t>(r) * max_units + i) * kRecord];
+    if (p[9] == 0) continue;
+    if (std::find(stalled.begin(), stalled.end(), r) != stalled.end()) {
+      if (o_.progress) {
+        o_.progress(fmt::format("{}: round {} of {} discarded: rank {} stopped during it and resumed", c.name,
+                                round + 1, (*results)[k].label, r));
+      }
+      continue;
+    }
+    AddRound(&(*results)[k], FromRecord(p));
+  }
+  std::vector<UnitData> data;
+  for (const auto& u : *results) data.push_back(u.data);
+  const std::vector<UnitVerdict> v = Judge(c.judge, data);
+  std::set<int> ranks;
+  for (size_t k = 0; k < results->size(); ++k) {
+    (*results)[k].verdict = v[k];
+    if (v[k].needs_more) ranks.insert(owner[k].first);
+  }
+  return {ranks.begin(), ranks.end()};
+}
+
+void Runner::FinishLocalCheck(int index, const std::vector<LocalUnit>& units,
+                              const std::vector<std::pair<int, size_t>>& owner, std::vector<UnitResult>* results) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
   // Units skipped at run time (a device that cannot run the dtype) say why.
   std::string late;
   for (const auto& u : units) late += u.skipped + kRecordSep;
-  std::vector<std::string> lates = GatherStrings(comm_, late);
-  if (me == 0) {
-    for (size_t k = 0; k < results.size(); ++k) {
-      auto f = Split(lates[static_cast<size_t>(owner[k].first)], kRecordSep);
-      if (owner[k].second < f.size() && !f[owner[k].second].empty()) results[k].data.skipped = f[owner[k].second];
-    }
-    std::vector<UnitData> data;
-    for (const auto& u : results) data.push_back(u.data);
-    std::vector<UnitVerdict> v = Judge(c.judge, data);
-    for (size_t k = 0; k < results.size(); ++k) {
-      results[k].verdict = v[k];
-      rep_.units.push_back(std::move(results[k]));
-    }
+  const std::vector<std::string> lates = GatherStrings(comm_, late);
+  if (comm_.rank() != 0) return;
+  for (size_t k = 0; k < results->size(); ++k) {
+    auto f = Split(lates[static_cast<size_t>(owner[k].first)], kRecordSep);
+    if (owner[k].second < f.size() && !f[owner[k].second].empty()) (*results)[k].data.skipped = f[owner[k].second];
+  }
+  std::vector<UnitData> data;
+  for (const auto& u : *results) data.push_back(u.data);
+  const std::vector<UnitVerdict> v = Judge(c.judge, data);
+  for (size_t k = 0; k < results->size(); ++k) {
+    (*results)[k].verdict = v[k];
+    rep_.units.push_back(std::move((*results)[k]));
   }
 }
 
@@ -613,6 +659,56 @@ void Runner::RunHealthCheck(int index) {
   }
 }
 
+namespace {
+
+// A fabric check as the collectives harness runs it: one size, `iters`
+// timed ops, out of place, the check's split; the injected slow rank enters
+// each op late.
+coll::BenchOptions FabricBenchOptions(const Check& c, double timeout_s, const RunOptions& o) {
+  coll::BenchOptions b;
+  b.ops = {coll::ParseOp(c.benchmark)};
+  b.min_bytes = b.max_bytes = static_cast<size_t>(c.bytes);
+  b.iters = c.iters;
+  b.warmup = 2;
+  b.checks = 1;
+  b.dtype = coll::ParseDataType(c.dtype);
+  b.in_place = false;
+  b.split = c.split;
+  b.timeout_s = timeout_s;
+  b.slow_rank = o.slow_rank;
+  b.slow_fraction = o.slow_fraction;
+  return b;
+}
+
+// One group's round from the harness's report: its bus bandwidth and times
+// (with a split, the group `color`'s), no samples when nothing was measured.
+Round GroupRound(const Check& c, const coll::BenchReport& rep, int color) {
+  Round r;
+  r.samples = c.iters;
+  if (!c.split.empty()) {
+    for (const auto& g : rep.groups) {
+      if (g.in_place || g.group != color) continue;
+      r.value = g.busbw;
+      r.median_s = r.min_s = r.max_s = g.time_s;
+      r.wrong = g.wrong;
+    }
+  } else if (!rep.results.empty()) {
+    const auto& t = rep.results.front().out_of_place;
+    r.value = t.busbw;
+    r.median_s = t.time_s;
+    r.min_s = t.rank_time.min;
+    r.max_s = t.rank_time.max;
+    r.wrong = t.wrong;
+  } else {
+    r.samples = 0;
+  }
+  r.checked = static_cast<int64_t>(c.bytes);
+  r.interrupted = rep.interrupted;
+  return r;
+}
+
+}  // namespace
+
 void Runner::RunFabricCheck(int index) {
   const Check& c = suite_.checks[static_cast<size_t>(index)];
   const int n = comm_.size();
@@ -627,18 +723,7 @@ void Runner::RunFabricCheck(int index) {
                                           c.split, color, members.front()));
     }
   }
-  coll::BenchOptions b;
-  b.ops = {coll::ParseOp(c.benchmark)};
-  b.min_bytes = b.max_bytes = static_cast<size_t>(c.bytes);
-  b.iters = c.iters;
-  b.warmup = 2;
-  b.checks = 1;
-  b.dtype = coll::ParseDataType(c.dtype);
-  b.in_place = false;
-  b.split = c.split;
-  b.timeout_s = timeout_s_;
-  b.slow_rank = o_.slow_rank;
-  b.slow_fraction = o_.slow_fraction;  // the slow rank enters each op late
+  coll::BenchOptions b = FabricBenchOptions(c, timeout_s_, o_);
   // The measuring communicator: the job's own (MPI, loopback) or NCCL's over
   // the same ranks in the same order (its Run calls back on this thread).
   auto bench = [&](const std::function<void(coll::Communicator&)>& body) {
@@ -649,65 +734,15 @@ void Runner::RunFabricCheck(int index) {
     }
   };
   bench([&](coll::Communicator& m) { coll::ValidateOptions(&b, m); });
-
-  std::vector<UnitResult> results;
-  std::vector<int> colors;
-  if (comm_.rank() == 0) {
-    for (const auto& [color, members] : groups) {
-      UnitResult u;
-      u.check = index;
-      u.ranks = members;
-      std::set<std::string> hs;
-      for (int r : members) hs.insert(comm_.ranks()[static_cast<size_t>(r)].host);
-      for (const auto& h : hs) u.host += (u.host.empty() ? "" : ",") + h;
-      u.node = groups.size() == 1 ? "job" : fmt::format("group {}", color);
-      u.device = "";
-      std::string list;
-      for (int r : members) list += (list.empty() ? "" : ",") + std::to_string(r);
-      u.label = fmt::format("{} (ranks {})", u.node, list);
-      u.data.label = u.label;
-      if (c.judged_by_model()) {
-        std::vector<coll::RankInfo> infos;
-        for (int r : members) infos.push_back(comm_.ranks()[static_cast<size_t>(r)]);
-        const ModelFigure m = o_.expect_model ? o_.expect_model(c, infos)
-                                              : ModelFigure{0, "validate was given no model (no cluster, no profile)"};
-        u.data.model = m.value;
-        u.data.model_how = m.how;
-      }
-      results.push_back(std::move(u));
-      colors.push_back(color);
-    }
-  }
+  std::vector<int> colors;  // rank 0: per result, its group
+  std::vector<UnitResult> results = FabricGroupUnits(index, groups, &colors);
   const int max_rounds = c.rounds + c.judge.repeats - 1;
   for (int round = 0; round < max_rounds && !stop_; ++round) {
     coll::BenchReport rep;
     bench([&](coll::Communicator& m) { rep = coll::RunBenchmark(m, b, nullptr); });
     int more = 0;
     if (comm_.rank() == 0) {
-      for (size_t k = 0; k < results.size(); ++k) {
-        Round r;
-        r.samples = c.iters;
-        if (!b.split.empty()) {
-          for (const auto& g : rep.groups) {
-            if (g.in_place || g.group != colors[k]) continue;
-            r.value = g.busbw;
-            r.median_s = r.min_s = r.max_s = g.time_s;
-            r.wrong = g.wrong;
-          }
-        } else if (!rep.results.empty()) {
-          const auto& t = rep.results.front().out_of_place;
-          r.value = t.busbw;
-          r.median_s = t.time_s;
-          r.min_s = t.rank_time.min;
-          r.max_s = t.rank_time.max;
-          r.wrong = t.wrong;
-        } else {
-          r.samples = 0;
-        }
-        r.checked = static_cast<int64_t>(c.bytes);
-        r.interrupted = rep.interrupted;
-        AddRound(&results[k], r);
-      }
+      for (size_t k = 0; k < results.size(); ++k) AddRound(&results[k], GroupRound(c, rep, colors[k]));
       std::vector<UnitData> data;
       for (const auto& u : results) data.push_back(u.data);
       std::vector<UnitVerdict> v = Judge(c.judge, data);
@@ -722,6 +757,38 @@ void Runner::RunFabricCheck(int index) {
     if (comm_.Broadcast(more) == 0) break;
   }
   for (auto& u : results) rep_.units.push_back(std::move(u));
+}
+
+std::vector<UnitResult> Runner::FabricGroupUnits(int index, const std::map<int, std::vector<int>>& groups,
+                                                 std::vector<int>* colors) const {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  std::vector<UnitResult> results;
+  if (comm_.rank() != 0) return results;
+  for (const auto& [color, members] : groups) {
+    UnitResult u;
+    u.check = index;
+    u.ranks = members;
+    std::set<std::string> hs;
+    for (int r : members) hs.insert(comm_.ranks()[static_cast<size_t>(r)].host);
+    for (const auto& h : hs) u.host += (u.host.empty() ? "" : ",") + h;
+    u.node = groups.size() == 1 ? "job" : fmt::format("group {}", color);
+    u.device = "";
+    std::string list;
+    for (int r : members) list += (list.empty() ? "" : ",") + std::to_string(r);
+    u.label = fmt::format("{} (ranks {})", u.node, list);
+    u.data.label = u.label;
+    if (c.judged_by_model()) {
+      std::vector<coll::RankInfo> infos;
+      for (int r : members) infos.push_back(comm_.ranks()[static_cast<size_t>(r)]);
+      const ModelFigure m = o_.expect_model ? o_.expect_model(c, infos)
+                                            : ModelFigure{0, "validate was given no model (no cluster, no profile)"};
+      u.data.model = m.value;
+      u.data.model_how = m.how;
+    }
+    results.push_back(std::move(u));
+    colors->push_back(color);
+  }
+  return results;
 }
 
 // ---------------------------------------------------------------- fabric localisation (issue 19)
@@ -784,6 +851,96 @@ double InjectedSleep(coll::Communicator& comm, const FabricInjections& inj, int 
 }
 
 std::string Percent(double ratio) { return fmt::format("{:.0f}%", ratio * 100); }
+
+std::vector<PairValue> PairValues(const std::vector<PairMeasurement>& measured) {
+  std::vector<PairValue> v;
+  for (const auto& p : measured) v.push_back({p.a, p.b, p.rail, p.value});
+  return v;
+}
+
+// A confirmation plan's rounds as ints for BroadcastInts: per round its pair
+// count, its pairs, its yardstick; and back.
+std::vector<int> EncodeRounds(const std::vector<ConfirmationRound>& rounds) {
+  std::vector<int> out;
+  for (const auto& r : rounds) {
+    out.push_back(static_cast<int>(r.pairs.size()));
+    for (const auto& [a, b] : r.pairs) out.insert(out.end(), {a, b});
+    out.insert(out.end(), {r.yardstick.first, r.yardstick.second});
+  }
+  return out;
+}
+
+std::vector<ConfirmationRound> DecodeRounds(const std::vector<int>& in) {
+  std::vector<ConfirmationRound> rounds;
+  for (size_t at = 0; at < in.size();) {
+    ConfirmationRound r;
+    r.pairs.resize(static_cast<size_t>(in[at++]));
+    for (auto& [a, b] : r.pairs) {
+      a = in[at++];
+      b = in[at++];
+    }
+    r.yardstick = {in[at], in[at + 1]};
+    at += 2;
+    rounds.push_back(std::move(r));
+  }
+  return rounds;
+}
+
+// A healthy pair now stands for the rail's median pair of the rounds: the
+// confirmation's figures are scaled by that median over the yardsticks'
+// median figure (per rail, over the whole confirmation, so that one
+// disturbed yardstick does not decide a pair: on shared cores one varies
+// 3x). With a healthy fleet median and equal conditions the factor is
+// about 1 (the simulation's confirmation); when the median itself holds
+// slow pairs (a small fleet, half of whose pairs are the culprit's) the
+// culprit still compares with a healthy pair.
+std::vector<PairMeasurement> RescaleToYardsticks(std::vector<PairMeasurement> pending,
+                                                 const std::map<int, std::vector<double>>& beside,
+                                                 const std::map<int, double>& rail_median) {
+  for (auto& p : pending) {
+    const auto y = beside.find(p.rail);
+    const auto m = rail_median.find(p.rail);
+    if (y != beside.end() && m != rail_median.end() && p.value > 0) {
+      p.beside = Median(y->second);
+      if (p.beside > 0) p.value = p.value / p.beside * m->second;
+    }
+  }
+  return pending;
+}
+
+// After the confirmation: of the pairs that were slow, those still slow
+// with its measurements are confirmed, the others cleared.
+void CountConfirmed(const std::vector<PairToConfirm>& slow, const std::vector<PairMeasurement>& measured,
+                    double slow_ratio, const std::vector<std::string>& node_names, PairConfirmation* pc) {
+  std::set<std::tuple<int, int, int>> still;
+  for (const auto& p : SlowPairs(PairValues(measured), slow_ratio)) still.insert({p.a, p.b, p.rail});
+  for (const auto& p : slow) {
+    if (still.count({p.a, p.b, p.rail})) {
+      ++pc->confirmed;
+      pc->confirmed_pairs.push_back(fmt::format("{}<->{}/rail {}", node_names[static_cast<size_t>(p.a)],
+                                                node_names[static_cast<size_t>(p.b)], p.rail));
+    } else {
+      ++pc->cleared;
+    }
+  }
+}
+
+FabricCulprit CulpritOf(int index, const acceptance::Culprit& f) {
+  FabricCulprit fc;
+  fc.check = index;
+  fc.method = "pairs";
+  fc.kind = acceptance::CulpritKindName(f.kind);
+  fc.name = f.name;
+  fc.node = f.node;
+  fc.rail = f.rail;
+  fc.a = f.a;
+  fc.b = f.b;
+  fc.supporting = f.supporting_pairs;
+  fc.examined = f.examined_pairs;
+  fc.ratio = f.ratio;
+  fc.reason = f.reason;
+  return fc;
+}
 
 }  // namespace
 
@@ -949,111 +1106,24 @@ void Runner::ConfirmSlowPairs(int index, const FabricTopology& topo, int first_r
   pc.check = index;
   pc.batches = c.batches;
   pc.enabled = c.confirm;
-  auto values = [&] {
-    std::vector<PairValue> v;
-    for (const auto& p : *measured) v.push_back({p.a, p.b, p.rail, p.value});
-    return v;
-  };
-  const int nodes = static_cast<int>(fabric_nodes_.size());
-  const int per_batch = (nodes / 2 + c.batches - 1) / c.batches;
-  const int cap = std::max(1, (per_batch + 3) / 4);
-  // Rank 0 plans: per round its pairs, then the yardstick (or -1, -1).
-  std::vector<PairToConfirm> slow;
-  std::map<int, double> rail_median;  // of the rounds' pairs
-  std::vector<double> plan;           // rounds, then per round: pairs, a, b, ..., yardstick a, b
-  int repeats = 0;
+  ConfirmationPlan plan;  // rank 0 alone has the figures
   if (me == 0) {
-    const std::vector<PairValue> v = values();
-    slow = SlowPairs(v, c.slow_ratio);
-    for (const auto& p : PairFigures(v)) rail_median[p.rail] = p.reference;
-    std::vector<std::pair<int, int>> pairs;
-    for (const auto& p : slow) {
-      if (pairs.empty() || pairs.back() != std::make_pair(p.a, p.b)) pairs.emplace_back(p.a, p.b);
-    }
-    const std::vector<std::pair<int, int>> healthy = HealthyPairs(v, c.slow_ratio);
-    repeats = ConfirmRepeats(slow);
-    size_t cursor = 0;
-    std::vector<double> rounds;
-    int count = 0;
-    for (int r = 0; r < repeats; ++r) {
-      for (const Matching& m : ConfirmationRounds(pairs, cap, topo.switch_of, static_cast<size_t>(r))) {
-        const auto [ya, yb] = ReferencePair(m, healthy, topo.switch_of, &cursor);
-        rounds.push_back(static_cast<double>(m.size()));
-        for (const auto& [a, b] : m) rounds.insert(rounds.end(), {static_cast<double>(a), static_cast<double>(b)});
-        rounds.insert(rounds.end(), {static_cast<double>(ya), static_cast<double>(yb)});
-        ++count;
-      }
-    }
-    plan.push_back(static_cast<double>(count));
-    plan.insert(plan.end(), rounds.begin(), rounds.end());
+    plan = PlanConfirmation(PairValues(*measured), c.slow_ratio, static_cast<int>(fabric_nodes_.size()), c.batches,
+                            topo.switch_of);
   }
-  pc.selected = static_cast<int>(slow.size());
-  // Every rank learns the plan (rank 0 alone has the figures).
-  const bool run = c.confirm && !stop_;
-  size_t at = 0;
-  auto next = [&] {
-    const double x = comm_.Broadcast(me == 0 ? plan[at] : 0);
-    ++at;
-    return static_cast<int>(x);
-  };
-  const int rounds = run ? next() : 0;
-  repeats = run ? static_cast<int>(comm_.Broadcast(static_cast<double>(repeats))) : 0;
-  std::vector<PairMeasurement> pending;       // rank 0: the confirmation's figures, as measured
-  std::map<int, std::vector<double>> beside;  // per rail: the yardsticks' figures
-  for (int k = 0; k < rounds && !stop_; ++k) {
-    Matching m(static_cast<size_t>(next()));
-    for (auto& [a, b] : m) {
-      a = next();
-      b = next();
-    }
-    const int ya = next(), yb = next();
-    Matching with = m;
-    if (ya >= 0) with.emplace_back(ya, yb);
-    std::vector<PairMeasurement> got;
-    MeasurePairs(index, with, first_round + k, 0, true, send, recv,
-                 fmt::format("check '{}' confirmation round {} of {}", c.name, k + 1, rounds), &got);
-    ++pc.rounds;
-    if (me != 0) continue;
-    for (const auto& p : got) {
-      if (p.a != ya || p.b != yb) {
-        pending.push_back(p);
-        continue;
-      }
-      if (p.value > 0) beside[p.rail].push_back(p.value);
-    }
+  pc.selected = static_cast<int>(plan.slow.size());
+  if (c.confirm && !stop_) {
+    // Every rank learns the plan.
+    const std::vector<ConfirmationRound> rounds = DecodeRounds(BroadcastInts(comm_, EncodeRounds(plan.rounds)));
+    const int repeats = static_cast<int>(comm_.Broadcast(static_cast<double>(plan.repeats)));
+    std::vector<PairMeasurement> pending;       // rank 0: the confirmation's figures, as measured
+    std::map<int, std::vector<double>> beside;  // rank 0, per rail: the yardsticks' figures
+    pc.rounds = MeasureConfirmation(index, rounds, first_round, send, recv, &pending, &beside);
+    for (auto& p : RescaleToYardsticks(pending, beside, plan.rail_median)) measured->push_back(p);
+    pc.repeats = pc.rounds > 0 ? repeats : 0;
   }
-  // A healthy pair now stands for the rail's median pair of the rounds: the
-  // confirmation's figures are scaled by that median over the yardsticks'
-  // median figure (per rail, over the whole confirmation, so that one
-  // disturbed yardstick does not decide a pair: on shared cores one varies
-  // 3x). With a healthy fleet median and equal conditions the factor is
-  // about 1 (the simulation's confirmation); when the median itself holds
-  // slow pairs (a small fleet, half of whose pairs are the culprit's) the
-  // culprit still compares with a healthy pair.
-  for (auto p : pending) {
-    const auto y = beside.find(p.rail);
-    const auto m = rail_median.find(p.rail);
-    if (y != beside.end() && m != rail_median.end() && p.value > 0) {
-      p.beside = Median(y->second);
-      if (p.beside > 0) p.value = p.value / p.beside * m->second;
-    }
-    measured->push_back(p);
-  }
-  pc.repeats = pc.rounds > 0 ? repeats : 0;
   if (me != 0) return;
-  if (pc.rounds > 0) {
-    std::set<std::tuple<int, int, int>> still;
-    for (const auto& p : SlowPairs(values(), c.slow_ratio)) still.insert({p.a, p.b, p.rail});
-    for (const auto& p : slow) {
-      if (still.count({p.a, p.b, p.rail})) {
-        ++pc.confirmed;
-        pc.confirmed_pairs.push_back(fmt::format("{}<->{}/rail {}", fabric_nodes_[static_cast<size_t>(p.a)],
-                                                 fabric_nodes_[static_cast<size_t>(p.b)], p.rail));
-      } else {
-        ++pc.cleared;
-      }
-    }
-  }
+  if (pc.rounds > 0) CountConfirmed(plan.slow, *measured, c.slow_ratio, fabric_nodes_, &pc);
   if (o_.progress && pc.selected > 0) {
     o_.progress(pc.rounds > 0 ? fmt::format("{}: confirmation: {} slow pair(s) measured {} more time(s) in {} "
                                             "round(s): {} confirmed slow, {} cleared",
@@ -1062,6 +1132,32 @@ void Runner::ConfirmSlowPairs(int index, const FabricTopology& topo, int first_r
                                             c.confirm ? "interrupted" : "confirm: false"));
   }
   rep_.confirmations.push_back(std::move(pc));
+}
+
+int Runner::MeasureConfirmation(int index, const std::vector<ConfirmationRound>& rounds, int first_round, void* send,
+                                void* recv, std::vector<PairMeasurement>* pending,
+                                std::map<int, std::vector<double>>* beside) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const int n = static_cast<int>(rounds.size());
+  int measured = 0;
+  for (int k = 0; k < n && !stop_; ++k) {
+    const ConfirmationRound& round = rounds[static_cast<size_t>(k)];
+    Matching with = round.pairs;
+    if (round.yardstick.first >= 0) with.push_back(round.yardstick);
+    std::vector<PairMeasurement> got;
+    MeasurePairs(index, with, first_round + k, 0, true, send, recv,
+                 fmt::format("check '{}' confirmation round {} of {}", c.name, k + 1, n), &got);
+    ++measured;
+    if (comm_.rank() != 0) continue;
+    for (const auto& p : got) {
+      if (std::make_pair(p.a, p.b) != round.yardstick) {
+        pending->push_back(p);
+      } else if (p.value > 0) {
+        (*beside)[p.rail].push_back(p.value);
+      }
+    }
+  }
+  return measured;
 }
 
 void Runner::RunPairsCheck(int index) {
@@ -1078,12 +1174,7 @@ void Runner::RunPairsCheck(int index) {
   FabricTopology topo;
   if (o_.topology) topo = o_.topology(nodes, rails_);
   if (comm_.rank() == 0 && o_.progress && !topo.note.empty()) o_.progress(fmt::format("{}: {}", c.name, topo.note));
-  const std::vector<Matching> one =
-      c.pair_rounds > 0 ? SampledMatchings(nodes, c.pair_rounds, c.seed, topo.switch_of) : RoundRobinSchedule(nodes);
-  // `passes` runs the schedule again: a pair's figure is the median of its
-  // passes (localize.h), so one disturbed round does not make it slow.
-  std::vector<Matching> schedule;
-  for (int p = 0; p < c.passes; ++p) schedule.insert(schedule.end(), one.begin(), one.end());
+  const std::vector<Matching> schedule = PairsSchedule(nodes, c.pair_rounds, c.passes, c.seed, topo.switch_of);
   const int me = comm_.rank();
   const size_t bytes = static_cast<size_t>(c.bytes);
   std::vector<unsigned char> host(bytes);
@@ -1092,6 +1183,16 @@ void Runner::RunPairsCheck(int index) {
   void* recv = comm_.Alloc(bytes);
   comm_.Upload(send, host.data(), bytes);
   std::vector<PairMeasurement> measured;  // rank 0
+  MeasurePairRounds(index, schedule, topo, send, recv, &measured);
+  ConfirmSlowPairs(index, topo, static_cast<int>(schedule.size()), send, recv, &measured);
+  comm_.Free(send);
+  comm_.Free(recv);
+  if (me == 0) JudgePairs(index, topo, static_cast<int>(schedule.size()), measured);
+}
+
+void Runner::MeasurePairRounds(int index, const std::vector<Matching>& schedule, const FabricTopology& topo, void* send,
+                               void* recv, std::vector<PairMeasurement>* measured) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
   // `batches`: each round's pairs in G batches, one after another, so that
   // fewer pairs share a link at once (fabric.h SplitIntoBatches; by switch
   // when the topology is known, else round-robin).
@@ -1102,19 +1203,20 @@ void Runner::RunPairsCheck(int index) {
                                    ? fmt::format("check '{}' round {} of {}, batch {} of {}", c.name, k + 1,
                                                  schedule.size(), b + 1, batches.size())
                                    : fmt::format("check '{}' round {} of {}", c.name, k + 1, schedule.size());
-      MeasurePairs(index, batches[b], static_cast<int>(k), static_cast<int>(b), false, send, recv, what, &measured);
+      MeasurePairs(index, batches[b], static_cast<int>(k), static_cast<int>(b), false, send, recv, what, measured);
     }
-    if (me == 0 && o_.progress && (k + 1) % std::max<size_t>(1, schedule.size() / 4) == 0) {
+    if (comm_.rank() == 0 && o_.progress && (k + 1) % std::max<size_t>(1, schedule.size() / 4) == 0) {
       o_.progress(fmt::format("{}: {} of {} round(s) of pairs measured", c.name, k + 1, schedule.size()));
     }
   }
-  ConfirmSlowPairs(index, topo, static_cast<int>(schedule.size()), send, recv, &measured);
-  comm_.Free(send);
-  comm_.Free(recv);
-  if (me != 0) return;
+}
 
-  // Judge: localise from the matrix (localize.h), then one unit per node that
-  // no culprit names, and one per culprit.
+// Rank 0: localise from the matrix (localize.h), then one unit per culprit
+// and one per node that no culprit names.
+void Runner::JudgePairs(int index, const FabricTopology& topo, int rounds,
+                        const std::vector<PairMeasurement>& measured) {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  const int nodes = static_cast<int>(fabric_nodes_.size());
   acceptance::LocalizeInput in;
   in.nodes = fabric_nodes_;
   in.rails = rails_;
@@ -1131,71 +1233,67 @@ void Runner::RunPairsCheck(int index) {
       in.samples.empty() ? std::vector<acceptance::Culprit>{} : acceptance::Localize(in);
   std::set<int> named;
   for (const auto& f : found) {
-    FabricCulprit fc;
-    fc.check = index;
-    fc.method = "pairs";
-    fc.kind = acceptance::CulpritKindName(f.kind);
-    fc.name = f.name;
-    fc.node = f.node;
-    fc.rail = f.rail;
-    fc.a = f.a;
-    fc.b = f.b;
-    fc.supporting = f.supporting_pairs;
-    fc.examined = f.examined_pairs;
-    fc.ratio = f.ratio;
-    fc.reason = f.reason;
-    if ((fc.kind == "node" || fc.kind == "nic") && (fc.node < 0 || fc.node >= nodes)) continue;
-    if (fc.kind == "node" || fc.kind == "nic") named.insert(fc.node);
+    const FabricCulprit fc = CulpritOf(index, f);
+    const bool of_node = fc.kind == "node" || fc.kind == "nic";
+    if (of_node && (fc.node < 0 || fc.node >= nodes)) continue;
+    if (of_node) named.insert(fc.node);
     AddCulpritUnit(index, fc, f.ratio * fleet, c.slow_ratio * fleet);
   }
   for (int i = 0; i < nodes; ++i) {
-    if (named.count(i)) continue;
-    std::vector<double> mine;
-    int64_t wrong = 0;
-    for (const auto& p : measured) {
-      if (p.a != i && p.b != i) continue;
-      if (p.value > 0) mine.push_back(p.value);
-      wrong += p.wrong;
-    }
-    const auto& ranks = node_ranks_[static_cast<size_t>(i)];
-    UnitResult u;
-    u.check = index;
-    u.node = fabric_nodes_[static_cast<size_t>(i)];
-    u.host = comm_.ranks()[static_cast<size_t>(ranks.front())].host;
-    u.ranks = ranks;
-    u.label = fmt::format("node {} (its pairs)", u.node);
-    u.data.label = u.label;
-    UnitVerdict& v = u.verdict;
-    if (mine.empty()) {
-      u.data.skipped = stop_ ? "not run: interrupted" : "no pair of this node was measured";
-      v = Judge(c.judge, {u.data}).front();
-    } else {
-      u.data.values = {Median(mine)};
-      v.verdict = Verdict::kPass;
-      v.value = Median(mine);
-      v.expected = c.slow_ratio * fleet;
-      v.bound = "pairs";
-      v.rounds = static_cast<int>(mine.size());
-      if (wrong > 0) {
-        // Wrong bytes in an exchange: correctness, whatever the speed.
-        v.verdict = Verdict::kFail;
-        v.failure = Failure::kWrong;
-        v.reason = fmt::format("{}: {} byte(s) received wrong in the pairs of node {}", c.name, wrong, u.node);
-        v.plain = fmt::format("{}: WRONG RESULTS: {} byte(s) arrived different from what was sent", c.name, wrong);
-      }
-    }
-    Round r;
-    r.value = v.value;
-    r.samples = static_cast<int64_t>(mine.size());
-    r.wrong = wrong;
-    u.rounds.push_back(r);
-    rep_.units.push_back(std::move(u));
+    if (!named.count(i)) rep_.units.push_back(NodePairsUnit(index, i, measured, fleet));
   }
   for (auto& p : measured) rep_.pairs.push_back(p);
   if (o_.progress) {
     o_.progress(fmt::format("{}: {} pair(s) in {} round(s), median {} each way; {} culprit(s)", c.name, values.size(),
-                            schedule.size(), FormatQuantity(fleet, Dimension::kBandwidth), found.size()));
+                            rounds, FormatQuantity(fleet, Dimension::kBandwidth), found.size()));
   }
+}
+
+// A node no culprit names: PASS with the median of its pairs, FAIL on wrong
+// bytes whatever the speed, SKIPPED when none of its pairs was measured.
+UnitResult Runner::NodePairsUnit(int index, int node, const std::vector<PairMeasurement>& measured,
+                                 double fleet) const {
+  const Check& c = suite_.checks[static_cast<size_t>(index)];
+  std::vector<double> mine;
+  int64_t wrong = 0;
+  for (const auto& p : measured) {
+    if (p.a != node && p.b != node) continue;
+    if (p.value > 0) mine.push_back(p.value);
+    wrong += p.wrong;
+  }
+  const auto& ranks = node_ranks_[static_cast<size_t>(node)];
+  UnitResult u;
+  u.check = index;
+  u.node = fabric_nodes_[static_cast<size_t>(node)];
+  u.host = comm_.ranks()[static_cast<size_t>(ranks.front())].host;
+  u.ranks = ranks;
+  u.label = fmt::format("node {} (its pairs)", u.node);
+  u.data.label = u.label;
+  UnitVerdict& v = u.verdict;
+  if (mine.empty()) {
+    u.data.skipped = stop_ ? "not run: interrupted" : "no pair of this node was measured";
+    v = Judge(c.judge, {u.data}).front();
+  } else {
+    u.data.values = {Median(mine)};
+    v.verdict = Verdict::kPass;
+    v.value = Median(mine);
+    v.expected = c.slow_ratio * fleet;
+    v.bound = "pairs";
+    v.rounds = static_cast<int>(mine.size());
+    if (wrong > 0) {
+      // Wrong bytes in an exchange: correctness, whatever the speed.
+      v.verdict = Verdict::kFail;
+      v.failure = Failure::kWrong;
+      v.reason = fmt::format("{}: {} byte(s) received wrong in the pairs of node {}", c.name, wrong, u.node);
+      v.plain = fmt::format("{}: WRONG RESULTS: {} byte(s) arrived different from what was sent", c.name, wrong);
+    }
+  }
+  Round r;
+  r.value = v.value;
+  r.samples = static_cast<int64_t>(mine.size());
+  r.wrong = wrong;
+  u.rounds.push_back(r);
+  return u;
 }
 
 std::vector<double> Runner::MeasureGroups(const Check& c, const std::vector<std::vector<int>>& groups, int round) {
@@ -1499,6 +1597,21 @@ ValidationReport Runner::Run() {
 }
 
 }  // namespace
+
+int HostMeasuringSlot(const std::vector<std::string>& node_of, const std::vector<std::string>& host_of, int rank) {
+  auto first_of_node = [&](int r) {
+    for (int q = 0; q < r; ++q) {
+      if (node_of[static_cast<size_t>(q)] == node_of[static_cast<size_t>(r)]) return false;
+    }
+    return true;
+  };
+  if (!first_of_node(rank)) return -1;
+  int slot = 0;
+  for (int r = 0; r < rank; ++r) {
+    slot += first_of_node(r) && host_of[static_cast<size_t>(r)] == host_of[static_cast<size_t>(rank)];
+  }
+  return slot;
+}
 
 ValidationReport RunSuite(coll::Communicator& comm, const Suite& suite, const RunOptions& options) {
   Runner runner(comm, suite, options);

@@ -250,6 +250,15 @@ ValidationReport RunSuite(coll::Communicator& comm, const Suite& suite, const Ru
 // RunSuite; exposed for tests). `report.units`, `ranks` and `suite` must be set.
 void RollUp(ValidationReport* report);
 
+// A host check (a node-local check off the GPU) is measured once per node,
+// by the node's first rank; nodes that share a host (NodeMode::kRank, or
+// ranks of one host in several nodes) take turns so that they do not measure
+// the same CPUs at once. `node_of` and `host_of` hold each rank's node and
+// host. Returns rank `rank`'s turn (0: the first of its host's measuring
+// ranks, 1: the second, ...), or -1 when it does not measure (used by
+// RunSuite; exposed for tests).
+int HostMeasuringSlot(const std::vector<std::string>& node_of, const std::vector<std::string>& host_of, int rank);
+
 }  // namespace cb::acc
 
 #endif  // CLUSTERBENCH_ACCEPTANCE_RUNNER_H_

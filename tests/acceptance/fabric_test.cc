@@ -228,6 +228,73 @@ TEST(Fabric, ConfirmationYardstickIsAHealthyPairApart) {
   EXPECT_EQ(ReferencePair({{0, 5}, {1, 6}, {4, 7}}, healthy, {}, &cursor), std::make_pair(-1, -1));
 }
 
+// The pairs check's schedule: the tournament (3 rounds for 4 nodes) or K
+// sampled matchings, either of them `passes` times over.
+TEST(Fabric, PairsScheduleRunsTheRoundsPassesTimes) {
+  const std::vector<Matching> rr = RoundRobinSchedule(4);
+  const std::vector<Matching> two = PairsSchedule(4, 0, 2, 1);
+  ASSERT_EQ(two.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(two[i], rr[i % 3]);
+  const std::vector<int> leaf = {0, 0, 1, 1, 2, 2};
+  const std::vector<Matching> sampled = SampledMatchings(6, 2, 7, leaf);
+  const std::vector<Matching> three = PairsSchedule(6, 2, 3, 7, leaf);
+  ASSERT_EQ(three.size(), 6u);
+  for (size_t i = 0; i < 6; ++i) EXPECT_EQ(three[i], sampled[i % 2]);
+}
+
+// The confirmation's plan. Six nodes, node 5 slow with everyone: its five
+// pairs at 50, the ten others at 100, so the rail's median pair is 100 and
+// the five are below 0.8 x 100. Each was measured once, so each is measured
+// twice more (ConfirmRepeats); they all share node 5, so one per round: ten
+// rounds, each beside a healthy pair that shares no node with it, the
+// yardsticks taken in turn.
+TEST(Fabric, ConfirmationPlanMeasuresEachSlowPairBesideAYardstick) {
+  std::vector<PairValue> v;
+  for (int a = 0; a < 6; ++a) {
+    for (int b = a + 1; b < 6; ++b) v.push_back({a, b, 0, b == 5 ? 50.0 : 100.0});
+  }
+  const ConfirmationPlan plan = PlanConfirmation(v, 0.8, 6, 1);
+  ASSERT_EQ(plan.slow.size(), 5u);
+  EXPECT_EQ(plan.repeats, 2);
+  EXPECT_DOUBLE_EQ(plan.rail_median.at(0), 100);
+  ASSERT_EQ(plan.rounds.size(), 10u);
+  std::map<std::pair<int, int>, int> times;
+  for (const ConfirmationRound& r : plan.rounds) {
+    ASSERT_EQ(r.pairs.size(), 1u);
+    ++times[r.pairs[0]];
+    const auto [a, b] = r.pairs[0];
+    const auto [ya, yb] = r.yardstick;
+    EXPECT_GE(ya, 0);
+    EXPECT_NE(yb, 5);  // healthy
+    EXPECT_TRUE(ya != a && ya != b && yb != a && yb != b) << a << "," << b << " beside " << ya << "," << yb;
+  }
+  for (int a = 0; a < 5; ++a) EXPECT_EQ(times[std::make_pair(a, 5)], 2) << a;
+  EXPECT_NE(plan.rounds[0].yardstick, plan.rounds[1].yardstick);
+}
+
+// A round holds at most a quarter of a batch's pairs (at least one): 16
+// nodes make 8 pairs a round; in one batch that allows 2 pairs per
+// confirmation round, in two batches of 4 only 1. Three disjoint slow pairs,
+// each twice: 4 rounds, or 6. A healthy fleet plans nothing.
+TEST(Fabric, ConfirmationPlanRoundsHoldAQuarterOfABatch) {
+  std::vector<PairValue> v;
+  for (int a = 0; a < 16; ++a) {
+    for (int b = a + 1; b < 16; ++b) {
+      const bool slow = (a == 0 && b == 1) || (a == 2 && b == 3) || (a == 4 && b == 5);
+      v.push_back({a, b, 0, slow ? 10.0 : 100.0});
+    }
+  }
+  const ConfirmationPlan one = PlanConfirmation(v, 0.8, 16, 1);
+  ASSERT_EQ(one.rounds.size(), 4u);
+  EXPECT_EQ(one.rounds[0].pairs.size(), 2u);
+  EXPECT_EQ(PlanConfirmation(v, 0.8, 16, 2).rounds.size(), 6u);
+  for (auto& p : v) p.value = 100;
+  const ConfirmationPlan none = PlanConfirmation(v, 0.8, 16, 1);
+  EXPECT_TRUE(none.slow.empty());
+  EXPECT_EQ(none.repeats, 0);
+  EXPECT_TRUE(none.rounds.empty());
+}
+
 TEST(Fabric, SlowFractionCompounds) {
   FabricInjections inj;
   inj.links.push_back({2, 5, 0.5});
