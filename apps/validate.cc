@@ -358,78 +358,59 @@ std::function<acc::FabricTopology(int, int)> PairsTopology(const acc::Suite& sui
   };
 }
 
-int RunValidate(const ValidateOptions& o, AppContext& ctx) {
-  acc::RunOptions ro;
-  ParseInjections(o.injects, &ro);
-  CheckReportNames(o);
-  ro.node_mode = o.nodes == "host"   ? acc::NodeMode::kHost
-                 : o.nodes == "rank" ? acc::NodeMode::kRank
-                                     : acc::NodeMode::kAuto;
-  if (o.ranks_per_node > 1 && o.nodes != "rank") {
-    throw UsageError(fmt::format("--ranks-per-node {}: applies to --nodes rank (each group of ranks acts as a node)",
-                                 o.ranks_per_node));
-  }
-  ro.ranks_per_node = o.ranks_per_node;
-  ro.timeout_s = o.timeout;
-  ConfigLoader loader;
-  acc::Suite suite = acc::LoadSuite(loader, o.suite, ParseOverrides(o.sets));
-  ro.expect_model = ModelExpectations(suite, o.calibration);
-  ro.topology = PairsTopology(suite);
-
-  // GPU kernels: an adapter registered under acceptance:device_kernels.
+// The backends this build registered: GPU kernels (an adapter registered
+// under acceptance:device_kernels, or the CUDA kernels adapted) and NCCL for
+// the fabric checks that ask for it (one rank per GPU under mpirun/srun).
+void AttachBackends(const ValidateOptions& o, AppContext& ctx, acc::RunOptions* ro) {
   auto& f = ctx.backends.factories;
   if (auto it = f.find(acc::kDeviceKernelsKey); it != f.end()) {
-    ro.device_kernels = std::any_cast<acc::DeviceKernelsFactory>(it->second);
+    ro->device_kernels = std::any_cast<acc::DeviceKernelsFactory>(it->second);
   } else if (auto cuda = f.find(kCudaKernelsFactory); cuda != f.end()) {
-    ro.device_kernels = acc::AdaptGpuBench(std::any_cast<GpuBenchFactory>(cuda->second));
+    ro->device_kernels = acc::AdaptGpuBench(std::any_cast<GpuBenchFactory>(cuda->second));
   } else {
-    ro.why_no_devices = "this build has no GPU kernels backend (configure with CB_ENABLE_CUDA)";
+    ro->why_no_devices = "this build has no GPU kernels backend (configure with CB_ENABLE_CUDA)";
   }
-  // NCCL for fabric checks that ask for it (one rank per GPU under mpirun/srun).
   if (auto it = f.find("collectives:nccl"); it != f.end()) {
     auto factory = std::any_cast<coll::BackendFactory>(it->second);
     coll::BackendOptions bo;
     bo.gpus_per_process = 1;
     bo.timeout_s = o.timeout > 0 ? o.timeout : 300;
-    ro.make_nccl = [factory, bo]() { return factory(bo); };
+    ro->make_nccl = [factory, bo]() { return factory(bo); };
   }
+}
+
+// This node's inventory (with the backends' GPUs and the library versions)
+// and the run's provenance.
+void DescribeNodeAndRun(AppContext& ctx, acc::RunOptions* ro) {
   NodeInfo info = CollectHostInfo();
   for (const auto& fill : ctx.backends.node_info) fill(info);
   info.versions["clusterbench"] = fmt::format("{} ({})", kVersion, kGitRevision);
   info.versions["blas"] = BlasInfo();
   info.versions["hdf5"] = Hdf5LibraryVersion();
-  ro.cpu_model = info.cpu_model;
-  ro.versions = info.versions;
-  ro.node_info = info;
-  if (info.gpus.empty() && info.gpu_note.empty()) ro.node_info.gpu_note = "CUDA backend not built";
-  ro.provenance.started_utc = NowIso8601();
-  ro.provenance.tool_version = kVersion;
-  ro.provenance.git_revision = kGitRevision;
-  ro.provenance.build_type = kBuildType;
-  ro.provenance.command_line = ctx.command_line;
-  ro.provenance.host = info.hostname;
-  if (!info.gpu_note.empty() && !ro.device_kernels) ro.why_no_devices += "; " + info.gpu_note;
+  ro->cpu_model = info.cpu_model;
+  ro->versions = info.versions;
+  ro->node_info = info;
+  if (info.gpus.empty() && info.gpu_note.empty()) ro->node_info.gpu_note = "CUDA backend not built";
+  ro->provenance.started_utc = NowIso8601();
+  ro->provenance.tool_version = kVersion;
+  ro->provenance.git_revision = kGitRevision;
+  ro->provenance.build_type = kBuildType;
+  ro->provenance.command_line = ctx.command_line;
+  ro->provenance.host = info.hostname;
+  if (!info.gpu_note.empty() && !ro->device_kernels) ro->why_no_devices += "; " + info.gpu_note;
+}
 
-  std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
-  const bool root_process = backend->holds_rank0();
-  if (root_process) CheckReportPaths(o);
-  if (root_process && !o.calibration.empty() && !ro.expect_model) {
-    std::fprintf(stderr,
-                 "validate: --calibration %s: no check of suite %s sets threshold.fraction_of_model; the profile "
-                 "is not used\n",
-                 o.calibration.c_str(), suite.name.c_str());
-  }
+// Runs the suite on every rank of `backend`; rank 0 writes the outputs (the
+// HDF5 run is begun before anything is measured). Returns the exit code,
+// the same on every rank.
+int RunSuiteOnRanks(const ValidateOptions& o, AppContext& ctx, const acc::Suite& suite, acc::RunOptions& ro,
+                    coll::Backend& backend) {
   const Logger log = o.out.logger();
-  if (root_process && !o.out.quiet) {
-    ro.progress = [](const std::string& line) {
-      std::fprintf(stderr, "validate: %s\n", line.c_str());
-      std::fflush(stderr);
-    };
-  }
+  const bool root_process = backend.holds_rank0();
   int exit_code = 0;
   std::mutex mu;
   try {
-    backend->Run([&](coll::Communicator& comm) {
+    backend.Run([&](coll::Communicator& comm) {
       std::unique_ptr<Hdf5Writer> writer;
       if (comm.rank() == 0 && !o.out.output.empty()) {
         // The run is recorded as "running" before anything is measured: a
@@ -470,6 +451,44 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
     return 3;
   }
   return exit_code;
+}
+
+int RunValidate(const ValidateOptions& o, AppContext& ctx) {
+  acc::RunOptions ro;
+  ParseInjections(o.injects, &ro);
+  CheckReportNames(o);
+  ro.node_mode = o.nodes == "host"   ? acc::NodeMode::kHost
+                 : o.nodes == "rank" ? acc::NodeMode::kRank
+                                     : acc::NodeMode::kAuto;
+  if (o.ranks_per_node > 1 && o.nodes != "rank") {
+    throw UsageError(fmt::format("--ranks-per-node {}: applies to --nodes rank (each group of ranks acts as a node)",
+                                 o.ranks_per_node));
+  }
+  ro.ranks_per_node = o.ranks_per_node;
+  ro.timeout_s = o.timeout;
+  ConfigLoader loader;
+  acc::Suite suite = acc::LoadSuite(loader, o.suite, ParseOverrides(o.sets));
+  ro.expect_model = ModelExpectations(suite, o.calibration);
+  ro.topology = PairsTopology(suite);
+  AttachBackends(o, ctx, &ro);
+  DescribeNodeAndRun(ctx, &ro);
+
+  std::unique_ptr<coll::Backend> backend = MakeBackend(o, ctx);
+  const bool root_process = backend->holds_rank0();
+  if (root_process) CheckReportPaths(o);
+  if (root_process && !o.calibration.empty() && !ro.expect_model) {
+    std::fprintf(stderr,
+                 "validate: --calibration %s: no check of suite %s sets threshold.fraction_of_model; the profile "
+                 "is not used\n",
+                 o.calibration.c_str(), suite.name.c_str());
+  }
+  if (root_process && !o.out.quiet) {
+    ro.progress = [](const std::string& line) {
+      std::fprintf(stderr, "validate: %s\n", line.c_str());
+      std::fflush(stderr);
+    };
+  }
+  return RunSuiteOnRanks(o, ctx, suite, ro, *backend);
 }
 
 }  // namespace
