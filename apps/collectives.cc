@@ -50,11 +50,11 @@ struct CollOptions {
   int gpus = 1, average = 1, root = 0, ranks = 4;
   double timeout = 300;  // -T 0 (nccl-tests: no timeout) means a week
   // nccl-tests flags with the same meaning here.
-  int run_cycles = 1, blocking = 0, report_cputime = 0, report_timestamps = 0, iteration_stats = 0;
+  int run_cycles = 1, blocking = 0, report_cputime = 0, report_timestamps = 0, iteration_stats = 0, agg_iters = 1;
   std::string json_file;  // -J FILE
   // nccl-tests flags refused unless given their neutral value.
-  int nthreads = 1, agg_iters = 1, parallel_init = 0, stream_null = 0, cudagraph = 0, local_register = 0,
-      device_impl = 0, memory_report = 0;
+  int nthreads = 1, parallel_init = 0, stream_null = 0, cudagraph = 0, local_register = 0, device_impl = 0,
+      memory_report = 0;
   std::string cta_policy, device_cta_count, csv_file, flag_k, flag_u;
   std::string split;
   std::string alltoallv_matrix;  // --alltoallv-matrix FILE
@@ -100,37 +100,60 @@ void ParseReductions(const std::string& text, coll::BenchOptions* b) {
 }
 
 // An nccl-tests flag this command does not offer: refused unless it has its
-// neutral value (what nccl-tests does without it), never ignored.
-void RefuseUnlessNeutral(const char* flag, int value, int neutral, const std::string& instead) {
-  if (value != neutral) throw UsageError(fmt::format("{} {}: not offered here; {}", flag, value, instead));
+// neutral value (what nccl-tests does without it), never ignored. The message
+// says what the flag does in nccl-tests (src/common.cu) and what to use here.
+void RefuseUnlessNeutral(const char* flag, int value, int neutral, const std::string& meaning,
+                         const std::string& instead) {
+  if (value != neutral) {
+    throw UsageError(fmt::format("{} {}: not offered here (nccl-tests: {}); {}", flag, value, meaning, instead));
+  }
 }
-void RefuseIfGiven(const char* flag, const std::string& value, const std::string& instead) {
-  if (!value.empty()) throw UsageError(fmt::format("{} {}: not offered here; {}", flag, value, instead));
+void RefuseIfGiven(const char* flag, const std::string& value, const std::string& meaning, const std::string& instead) {
+  if (!value.empty()) {
+    throw UsageError(fmt::format("{} {}: not offered here (nccl-tests: {}); {}", flag, value, meaning, instead));
+  }
 }
 
 void RefuseNcclTestsFlags(const CollOptions& o) {
-  RefuseUnlessNeutral("-t", o.nthreads, 1,
+  RefuseUnlessNeutral("-t", o.nthreads, 1, "--nthreads, threads per process, each driving -g GPUs",
                       "one process drives its ranks: -g N (NCCL, GPUs per process), --backend loopback --ranks N "
                       "(threads as ranks), or one rank per process under mpirun/srun");
-  RefuseUnlessNeutral("-m", o.agg_iters, 1, "each timed iteration is one op (ops are not grouped); use -n for more");
-  RefuseUnlessNeutral("-p", o.parallel_init, 0,
+  RefuseUnlessNeutral("-p", o.parallel_init, 0, "--parallel_init, each thread creates its own communicators",
                       "communicators are created by ncclCommInitAll (-g N) or ncclCommInitRank[Scalable] under a "
                       "launcher; the header says how long it took");
-  RefuseUnlessNeutral("-y", o.stream_null, 0, "NCCL runs on the backend's own stream");
-  RefuseUnlessNeutral("-G", o.cudagraph, 0, "CUDA graph capture is not implemented; ops are launched one by one");
-  RefuseUnlessNeutral("-R", o.local_register, 0, "buffers are not registered with NCCL");
-  RefuseIfGiven("-x", o.cta_policy, "the NCCL communicator keeps NCCL's default CTA policy");
-  RefuseUnlessNeutral("-D", o.device_impl, 0, "only NCCL's own (host-launched) implementation is measured");
-  RefuseIfGiven("-V", o.device_cta_count, "it applies to -D device implementations, which are not offered");
+  RefuseUnlessNeutral("-y", o.stream_null, 0, "--stream_null, NCCL ops on the default (null) CUDA stream",
+                      "NCCL runs on the backend's own non-blocking stream");
+  RefuseUnlessNeutral("-G", o.cudagraph, 0,
+                      "--cudagraph N, the timed ops captured in a CUDA graph that is launched N times",
+                      "CUDA graph capture is not implemented; ops are launched one by one (-m groups them)");
+  RefuseUnlessNeutral("-R", o.local_register, 0,
+                      "--local_register, buffers registered with ncclCommRegister (1) or as symmetric memory (2)",
+                      "buffers are not registered with NCCL");
+  RefuseIfGiven("-x", o.cta_policy, "--cta_policy, the NCCL communicator's CTA policy (NCCL >= 2.27)",
+                "the NCCL communicator keeps NCCL's default CTA policy");
+  RefuseUnlessNeutral("-D", o.device_impl, 0,
+                      "--device_implementation, a device-side collective kernel of nccl-tests' own (NCCL >= 2.28)",
+                      "only NCCL's own (host-launched) implementation is measured");
+  RefuseIfGiven("-V", o.device_cta_count, "--device_cta_count, CTAs of the -D device implementation",
+                "it applies to -D device implementations, which are not offered");
   RefuseUnlessNeutral("-M", o.memory_report, 0,
-                      "no GPU memory usage report; `clusterbench info` shows each GPU's memory");
-  RefuseIfGiven("-F", o.csv_file,
+                      "--memory_report, GPU memory used by init, the buffers and NCCL, printed after the footer",
+                      "`clusterbench info` shows each GPU's memory");
+  RefuseIfGiven("-F", o.csv_file, "older versions' CSV results file",
                 "results go to --output FILE.h5 (`clusterbench report FILE.h5 --format csv` exports CSV) or "
                 "--format json");
-  RefuseIfGiven("-K", o.flag_k, "-K is not an nccl-tests flag; `clusterbench collectives --help` lists the flags");
-  RefuseIfGiven("-u", o.flag_u,
-                "-u is not an NVIDIA nccl-tests flag (RCCL's -u is a CU mask); `clusterbench collectives --help` "
-                "lists the flags");
+  if (!o.flag_k.empty()) {
+    throw UsageError(fmt::format(
+        "-K {}: not offered here: -K is not an nccl-tests flag (src/common.cu has no -K); `clusterbench collectives "
+        "--help` lists the flags",
+        o.flag_k));
+  }
+  if (!o.flag_u.empty()) {
+    throw UsageError(
+        fmt::format("-u {}: not offered here: -u is not an NVIDIA nccl-tests flag (RCCL's rccl-tests: a CU mask for "
+                    "AMD GPUs); `clusterbench collectives --help` lists the flags",
+                    o.flag_u));
+  }
 }
 
 coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes) {
@@ -186,6 +209,7 @@ coll::BenchOptions ToBench(const CollOptions& o, std::vector<std::string>* notes
   b.timeout_s = Timeout(o);
   b.cycles = o.run_cycles;
   b.blocking = o.blocking != 0;
+  b.agg_iters = o.agg_iters;
   b.report_cputime = o.report_cputime != 0;
   b.iteration_stats = o.iteration_stats != 0;
   const char* mask = std::getenv("NCCL_TESTS_SPLIT_MASK");
@@ -294,11 +318,11 @@ void PrintHeader(const coll::Communicator& comm, const coll::BenchOptions& b, co
       b.dtypes.size() > 1 ? "every type (-d all)" : coll::Name(b.dtype), b.iters, b.warmup, b.checks, b.average);
   // nccl-tests' parameter line (src/util.cu, writeDeviceReport).
   std::printf(
-      "# nThread 1 nGpus %d minBytes %zu maxBytes %zu step: %s warmup iters: %d iters: %d agg iters: 1 validation: %d "
+      "# nThread 1 nGpus %d minBytes %zu maxBytes %zu step: %s warmup iters: %d iters: %d agg iters: %d validation: %d "
       "graph: 0\n",
       gpus, b.min_bytes, b.max_bytes,
       b.increment > 0 ? fmt::format("{}(bytes)", b.increment).c_str() : fmt::format("{:g}(factor)", b.factor).c_str(),
-      b.warmup, b.iters, b.checks);
+      b.warmup, b.iters, b.agg_iters, b.checks);
   if (b.blocking) std::printf("# Blocking Enabled: wait for completion and barrier after each collective\n");
   if (comm.init_seconds() > 0) {
     const std::string how = comm.init_method().empty() ? "" : " (" + comm.init_method() + ")";
@@ -498,11 +522,12 @@ void WriteResults(const CollOptions& o, const RunInfo& started, const coll::Comm
   for (coll::DataType t : b.dtypes) dtypes += fmt::format("{}{}", dtypes.empty() ? "" : ", ", coll::Name(t));
   run.config_yaml = fmt::format(
       "backend: {}\nbuffers: {}\ndtype: {}\ndtypes: [{}]\nredop: {}\nredops: [{}]\nmin_bytes: {}\nmax_bytes: {}\n"
-      "step_bytes: {}\nstep_factor: {}\niters: {}\nwarmup_iters: {}\nchecks: {}\nrun_cycles: {}\nblocking: {}\n"
+      "step_bytes: {}\nstep_factor: {}\niters: {}\nagg_iters: {}\nwarmup_iters: {}\nchecks: {}\nrun_cycles: "
+      "{}\nblocking: {}\n"
       "report_cputime: {}\niteration_stats: {}\nsplit: '{}'\nalltoallv_matrix: '{}'\n",
       comm.backend(), comm.device_buffers() ? "device" : "host", coll::Name(b.dtype), dtypes, coll::Name(b.redop),
-      redops, b.min_bytes, b.max_bytes, b.increment, b.factor, b.iters, b.warmup, b.checks, b.cycles, b.blocking,
-      b.report_cputime, b.iteration_stats, b.split, b.alltoallv_matrix_path);
+      redops, b.min_bytes, b.max_bytes, b.increment, b.factor, b.iters, b.agg_iters, b.warmup, b.checks, b.cycles,
+      b.blocking, b.report_cputime, b.iteration_stats, b.split, b.alltoallv_matrix_path);
   writer.BeginRun(run);
   for (const auto& t : Tables(rep, comm)) writer.WriteTable(t);
   writer.EndRun(status, message);
@@ -549,7 +574,7 @@ class NcclTestsJson {
     }
     c["warmup_iters"] = b.warmup;
     c["iterations"] = b.iters;
-    c["aggregated_iterations"] = 1;
+    c["aggregated_iterations"] = b.agg_iters;
     c["validation"] = b.checks;
     c["graph"] = 0;
     c["blocking_collectives"] = b.blocking ? "true" : "false";
@@ -703,8 +728,12 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& star
               const auto& ri = comm.ranks()[static_cast<size_t>(x)];
               late += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
             }
+            // A stop may land in either placement's measurement: the line
+            // is per size, so it names the ranks of both.
+            std::set<int> stalled_ranks(t.stalled_ranks.begin(), t.stalled_ranks.end());
+            stalled_ranks.insert(r.in_place.stalled_ranks.begin(), r.in_place.stalled_ranks.end());
             std::string stalled;
-            for (int x : t.stalled_ranks) {
+            for (int x : stalled_ranks) {
               const auto& ri = comm.ranks()[static_cast<size_t>(x)];
               stalled += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
             }
@@ -886,6 +915,10 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-N,--run_cycles", o->run_cycles, "run and print the sweep this many times (0: until interrupted)")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  cmd->add_option("-m,--agg_iters", o->agg_iters,
+                  "ops per timed iteration, issued as one group (nccl: ncclGroupStart/End, as nccl-tests; mpi and "
+                  "loopback: back to back); time = elapsed / (iters x agg_iters)")
+      ->capture_default_str();
   cmd->add_option("-z,--blocking", o->blocking, "1: wait for each op and barrier after it, inside the timed loop")
       ->check(CLI::Range(0, 1))
       ->capture_default_str();
@@ -915,7 +948,6 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   // to use instead (RefuseNcclTestsFlags), never ignored and never taken as
   // something else.
   cmd->add_option("-t,--nthreads", o->nthreads, "nccl-tests' threads per process: only 1 (see -g, --ranks)");
-  cmd->add_option("-m,--agg_iters", o->agg_iters, "nccl-tests' aggregated ops per iteration: only 1");
   cmd->add_option("-p,--parallel_init", o->parallel_init, "nccl-tests' parallel init: only 0");
   cmd->add_option("-y,--stream_null", o->stream_null, "nccl-tests' null stream: only 0");
   cmd->add_option("-G,--cudagraph", o->cudagraph, "nccl-tests' CUDA graph launches: only 0");

@@ -68,6 +68,14 @@ class Communicator {
                              int root, int iterations) {
     for (int i = 0; i < iterations; ++i) Start(op, send, recv, c, t, redop, root);
   }
+  // nccl-tests' -m (agg_iters): `ops` Starts with the same arguments issued
+  // as one group, one timed iteration. NCCL launches them between
+  // ncclGroupStart and ncclGroupEnd (nccl-tests' BenchTime); blocking
+  // backends have nothing to group, and run them back to back.
+  virtual void StartGroup(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root,
+                          int ops) {
+    for (int i = 0; i < ops; ++i) Start(op, send, recv, c, t, redop, root);
+  }
   // Point to point: send `bytes` to `to` and receive `bytes` from `from`
   // concurrently; either peer may be -1 (none).
   virtual void SendRecv(const void* send, int to, void* recv, int from, size_t bytes) = 0;

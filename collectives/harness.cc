@@ -200,25 +200,34 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType
   // reads, nothing else in the loop (so it matches a bare loop of the call).
   // -z (blocking) waits and barriers after each op, -I reads the clock around
   // each op, -C stops the clock when the ops are launched: each only when asked.
-  const bool each = sleep_s > 0 || o.blocking || o.iteration_stats;
+  // -m groups agg_iters ops per iteration (NCCL: one ncclGroupStart/End);
+  // without grouping to do (blocking backends), the loop is iters x agg_iters
+  // bare calls.
+  const int agg = std::max(1, o.agg_iters);
+  const bool grouped = agg > 1 && !comm.synchronous();
+  const bool each = sleep_s > 0 || o.blocking || o.iteration_stats || grouped;
   const double start = Now();
   if (each) {
     if (o.iteration_stats) iters.reserve(static_cast<size_t>(o.iters));
     for (int i = 0; i < o.iters; ++i) {
       if (sleep_s > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s));
       const double t0 = o.iteration_stats ? Now() : 0;
-      comm.Start(op, l.send, l.recv, c, t, redop, root);
+      if (agg > 1) {
+        comm.StartGroup(op, l.send, l.recv, c, t, redop, root, agg);
+      } else {
+        comm.Start(op, l.send, l.recv, c, t, redop, root);
+      }
       if (o.blocking || o.iteration_stats) comm.Wait();
-      if (o.iteration_stats) iters.push_back(Now() - t0);
+      if (o.iteration_stats) iters.push_back((Now() - t0) / agg);  // per op, as the time column
       if (o.blocking) comm.Barrier();
     }
   } else {
-    comm.StartRepeated(op, l.send, l.recv, c, t, redop, root, o.iters);
+    comm.StartRepeated(op, l.send, l.recv, c, t, redop, root, o.iters * agg);
   }
   const double launched = o.report_cputime ? Now() : 0;  // no extra clock read otherwise
   comm.Wait();
   const double end = o.report_cputime ? launched : Now();
-  s.elapsed_per_iter = o.iters > 0 ? (end - start) / o.iters : 0;
+  s.elapsed_per_iter = o.iters > 0 ? (end - start) / (static_cast<double>(o.iters) * agg) : 0;
   // Then a shorter pass that times each op on its own, for the per-rank
   // distribution and the late ranks (synchronous backends only), unless -I
   // timed every op of the loop already.
@@ -515,6 +524,12 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   }
   if (o->increment == 0 && !(o->factor > 1)) throw UsageError(fmt::format("-f {}: the factor must be > 1", o->factor));
   if (o->iters < 1) throw UsageError("-n must be at least 1");
+  if (o->agg_iters < 1)
+    throw UsageError(fmt::format("-m {}: the aggregated op count must be at least 1", o->agg_iters));
+  if (static_cast<int64_t>(o->iters) * o->agg_iters > INT32_MAX) {
+    throw UsageError(fmt::format("-n {} -m {}: {} ops per measurement, at most {}", o->iters, o->agg_iters,
+                                 static_cast<int64_t>(o->iters) * o->agg_iters, INT32_MAX));
+  }
   if (o->warmup < 0 || o->checks < 0) throw UsageError("-w and -c must not be negative");
   if (o->average < 0 || o->average > 3) throw UsageError(fmt::format("-a {}: must be 0..3", o->average));
   // -1: every root in turn (nccl-tests).

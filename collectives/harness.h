@@ -3,8 +3,9 @@
 // operations (Communicator); this file owns measurement, as nccl-tests'
 // common.cu does, without its globals.
 //
-// Timing (as nccl-tests): `iters` back-to-back ops between two clock reads on
-// each rank, time = elapsed / iters; across ranks the table shows the average
+// Timing (as nccl-tests): `iters` back-to-back ops (groups of agg_iters ops
+// with -m) between two clock reads on each rank, time = elapsed / (iters x
+// agg_iters); across ranks the table shows the average
 // (-a 1, default), rank 0's (-a 0), the minimum (-a 2) or the maximum (-a 3).
 // Synchronous backends then run a second, shorter pass (up to 50 ops) timing
 // every op on its own: the per-rank distribution (min, median, max, p99 over
@@ -34,6 +35,9 @@ struct BenchOptions {
   double factor = 2;     // -f: multiply the size by this each step
   size_t increment = 0;  // -i: or add this (nccl-tests' stepbytes), when > 0
   int iters = 20, warmup = 5, checks = 1;
+  // nccl-tests' -m (agg_iters): each timed iteration issues this many ops as
+  // one group (Communicator::StartGroup); time = elapsed / (iters x agg_iters).
+  int agg_iters = 1;
   DataType dtype = DataType::kFloat;
   RedOp redop = RedOp::kSum;
   // -o all: every reduction in turn (nccl-tests' order, AllRedOps()); each

@@ -23,9 +23,8 @@ MpiBackend::MpiBackend(const BackendOptions& options) {
   CheckMpi(MPI_Finalized(&finalized), "MPI_Finalized", where);
   if (finalized) throw RuntimeError("mpi backend: MPI was already finalised in this process; it cannot start again");
   if (!initialized) {
-    // MULTIPLE: the progress watchdog's thread beats while the benchmark's
-    // thread is inside a collective (mpi_watchdog.h). A library that gives
-    // less still runs; only arrival is watched then.
+    // SINGLE, as nccl-tests' MPI_Init: only this thread calls MPI, and any
+    // higher level costs small messages their latency (mpi_call.h).
     int provided = 0;
     CheckMpi(MPI_Init_thread(nullptr, nullptr, mpi_detail::WantedThreadLevel(), &provided), "MPI_Init_thread", where);
     finalize_ = true;

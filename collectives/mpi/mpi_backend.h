@@ -2,7 +2,7 @@
 // by mpirun/srun. Plain C++ (no MPI type here); the communicator that does
 // the work is collectives/mpi/mpi_communicator.h.
 //
-// Lifetime: the constructor initialises MPI (MPI_THREAD_FUNNELED) unless
+// Lifetime: the constructor initialises MPI (MPI_THREAD_SINGLE) unless
 // somebody already did, and creates the job's communicator; the destructor
 // frees it and calls MPI_Finalize if the constructor initialised MPI. If an
 // exception escaped Run() (or is unwinding through the destructor), the
@@ -51,7 +51,7 @@ class MpiBackend : public Backend {
   int local_ranks() const override { return 1; }
   bool holds_rank0() const override;
   // Runs body on the calling thread (the thread that constructed the
-  // backend: MPI_THREAD_FUNNELED) with this process's rank.
+  // backend: the only thread that calls MPI) with this process's rank.
   void Run(const std::function<void(Communicator&)>& body) override;
 
  private:

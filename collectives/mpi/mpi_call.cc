@@ -13,10 +13,7 @@
 
 namespace cb::coll::mpi_detail {
 
-int WantedThreadLevel() {
-  const char* off = std::getenv("CB_PROGRESS_WATCHDOG");
-  return off && std::string_view(off) == "0" ? MPI_THREAD_FUNNELED : MPI_THREAD_MULTIPLE;
-}
+int WantedThreadLevel() { return MPI_THREAD_SINGLE; }
 
 void AbortJobOnce(int code) {
   static std::atomic<bool> ending{false};

@@ -25,9 +25,12 @@ std::string MpiErrorString(int rc);
 // not thread-safe). The second caller waits for the first to end the job.
 [[noreturn]] void AbortJobOnce(int code);
 
-// The thread level to ask MPI_Init_thread for: MPI_THREAD_MULTIPLE, for the
-// progress watchdog's thread; MPI_THREAD_FUNNELED when CB_PROGRESS_WATCHDOG=0
-// turns the watchdog off (the level clusterbench needed before it).
+// The thread level to ask MPI_Init_thread for: MPI_THREAD_SINGLE, as
+// nccl-tests' MPI_Init. Only the main thread calls MPI (the progress
+// watchdog's thread beats over TCP, beat_links.h; it calls MPI_Abort alone,
+// to end the job). Open MPI 4.1 turns on its locks for any level above
+// SINGLE, FUNNELED included: an 8 B MPI_Allreduce of two ranks on one host
+// took 1.5x as long at MULTIPLE or FUNNELED as under MPI_Init (issue 17).
 int WantedThreadLevel();
 
 }  // namespace cb::coll::mpi_detail

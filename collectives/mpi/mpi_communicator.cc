@@ -704,16 +704,8 @@ bool MpiCommunicator::WatchProgressNaming(const std::vector<RankInfo>& names, do
         fmt::format("mpi watchdog: {} rank names for a communicator of {} ranks", names.size(), ranks_.size()));
   }
   if (why) why->clear();
-  int level = MPI_THREAD_SINGLE;
-  Check(MPI_Query_thread(&level), "MPI_Query_thread");
-  // The same answer on every rank: the level is the job's.
-  if (level < MPI_THREAD_MULTIPLE) {
-    if (why) *why = "the MPI library gave no MPI_THREAD_MULTIPLE; only arrival is watched";
-    return false;
-  }
   if (size_ == 1 || timeout_s <= 0) return false;
-  // An escape hatch, the same on every rank (the launcher's environment);
-  // MPI was then initialised at MPI_THREAD_FUNNELED (WantedThreadLevel).
+  // An escape hatch, the same on every rank (the launcher's environment).
   if (const char* off = std::getenv("CB_PROGRESS_WATCHDOG"); off && std::string(off) == "0") {
     if (why) *why = "CB_PROGRESS_WATCHDOG=0: only arrival is watched";
     return false;
@@ -721,7 +713,15 @@ bool MpiCommunicator::WatchProgressNaming(const std::vector<RankInfo>& names, do
   // Nested (validate watches the whole suite, its fabric checks' harness
   // again): the outer watch stays, with its handler.
   if (watch_depth_++ > 0) return watchdog_ != nullptr;
-  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(control_, names, rank_, timeout_s, std::move(on_stall));
+  // Its own TCP links (collective; the same answer on every rank), so MPI
+  // stays at MPI_THREAD_SINGLE (beat_links.h).
+  auto links = std::make_unique<mpi_detail::BeatLinks>();
+  std::string no_links;
+  if (!links->Open(control_, std::clamp(timeout_s / 4, 2.0, 10.0), &no_links)) {
+    if (why) *why = no_links + "; only arrival is watched";
+    return false;
+  }
+  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(std::move(links), names, rank_, timeout_s, std::move(on_stall));
   return true;
 }
 

@@ -103,7 +103,8 @@ class MpiCommunicator : public Communicator {
   // verdict. A non-root rank waits for the verdict without a deadline.
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override;
   [[noreturn]] void Abort(int code) override;
-  // Needs MPI_THREAD_MULTIPLE (mpi_watchdog.h); otherwise false with *why.
+  // Over TCP links of its own (mpi_watchdog.h, beat_links.h); false with
+  // *why where they cannot be opened (the same answer on every rank).
   bool WatchProgress(double timeout_s, StallHandler on_stall, std::string* why) override;
   // The same, naming ranks as `names` (job ranks, this communicator's order):
   // the NCCL backend's control plane names its GPUs, not "cpu".

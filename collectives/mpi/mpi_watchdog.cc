@@ -15,7 +15,6 @@ namespace {
 
 double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count(); }
 
-constexpr int kBeatTag = 903;
 constexpr int64_t kDone = -1;
 constexpr int64_t kSignalled = -2;
 
@@ -23,15 +22,15 @@ std::string Name(const RankInfo& ri) { return fmt::format("rank {} ({}, {})", ri
 
 }  // namespace
 
-MpiWatchdog::MpiWatchdog(MPI_Comm parent, const std::vector<RankInfo>& ranks, int rank, double timeout_s,
-                         StallHandler on_stall)
-    : ranks_(ranks),
+MpiWatchdog::MpiWatchdog(std::unique_ptr<BeatLinks> links, const std::vector<RankInfo>& ranks, int rank,
+                         double timeout_s, StallHandler on_stall)
+    : links_(std::move(links)),
+      ranks_(ranks),
       rank_(rank),
       size_(static_cast<int>(ranks.size())),
       timeout_s_(timeout_s),
       period_(std::clamp(timeout_s / 20, 0.05, 1.0)),
       on_stall_(std::move(on_stall)) {
-  CheckMpi(MPI_Comm_dup(parent, &comm_), "MPI_Comm_dup", "starting the progress watchdog");
   const double now = Now();
   last_seen_.assign(static_cast<size_t>(rank_ == 0 ? size_ : 1), now);
   done_.assign(last_seen_.size(), 0);
@@ -42,9 +41,6 @@ MpiWatchdog::MpiWatchdog(MPI_Comm parent, const std::vector<RankInfo>& ranks, in
 MpiWatchdog::~MpiWatchdog() {
   stop_ = true;
   if (thread_.joinable()) thread_.join();
-  int finalized = 0;
-  MPI_Finalized(&finalized);
-  if (!finalized && comm_ != MPI_COMM_NULL) MPI_Comm_free(&comm_);
 }
 
 void MpiWatchdog::Progress(const std::string& step) {
@@ -125,36 +121,13 @@ void MpiWatchdog::Stall(const std::vector<int>& silent, double now) {
 
 void MpiWatchdog::Run() {
   // Rank 0 listens to everyone and beats to everyone; the others beat to and
-  // listen to rank 0. Small eager messages: a send completes locally even
-  // when its receiver is stopped; a send still pending is not repeated.
-  int64_t in = 0;
-  MPI_Request recv = MPI_REQUEST_NULL;
-  const int source = rank_ == 0 ? MPI_ANY_SOURCE : 0;
-  MPI_Irecv(&in, 1, MPI_INT64_T, source, kBeatTag, comm_, &recv);
-  const int peers = rank_ == 0 ? size_ - 1 : 1;
-  std::vector<int64_t> out(static_cast<size_t>(peers), 0);
-  std::vector<MPI_Request> sends(static_cast<size_t>(peers), MPI_REQUEST_NULL);
-  // A beat still pending (its receiver stopped) is dropped before a message
-  // that must go out now.
-  auto drop_pending = [&] {
-    for (MPI_Request& s : sends) {
-      if (s == MPI_REQUEST_NULL) continue;
-      int done = 0;
-      MPI_Test(&s, &done, MPI_STATUS_IGNORE);
-      if (!done) MPI_Request_free(&s);
-      s = MPI_REQUEST_NULL;
-    }
+  // listen to rank 0. A beat still queued (its receiver stopped reading) is
+  // not queued again.
+  const int peers = links_->peers();
+  auto send_all = [&](int64_t value, bool always) {
+    for (int k = 0; k < peers; ++k) links_->Send(k, value, always);
   };
-  auto send_all = [&](int64_t value) {
-    for (int k = 0; k < peers; ++k) {
-      MPI_Request& s = sends[static_cast<size_t>(k)];
-      int done = 1;
-      if (s != MPI_REQUEST_NULL) MPI_Test(&s, &done, MPI_STATUS_IGNORE);
-      if (!done) continue;
-      out[static_cast<size_t>(k)] = value;
-      MPI_Isend(&out[static_cast<size_t>(k)], 1, MPI_INT64_T, rank_ == 0 ? k + 1 : 0, kBeatTag, comm_, &s);
-    }
-  };
+  auto record = [&](int peer, int64_t beat) { Record(rank_ == 0 ? peer + 1 : 0, beat, Now()); };
 
   double next_beat = 0;
   bool said_signalled = false;
@@ -163,21 +136,10 @@ void MpiWatchdog::Run() {
     if (!said_signalled && Interrupted()) {
       // Say it now, not at the next beat: a launcher SIGKILLs a second later.
       said_signalled = true;
-      if (rank_ != 0) {
-        drop_pending();
-        send_all(kSignalled);
-      }
-    }
-    // Everything that arrived.
-    for (;;) {
-      int done = 0;
-      MPI_Status status;
-      if (MPI_Test(&recv, &done, &status) != MPI_SUCCESS || !done) break;
-      Record(status.MPI_SOURCE, in, now);
-      MPI_Irecv(&in, 1, MPI_INT64_T, source, kBeatTag, comm_, &recv);
+      if (rank_ != 0) send_all(kSignalled, true);
     }
     if (now >= next_beat) {
-      send_all(rank_ == 0 ? 1 : progress_.load());
+      send_all(rank_ == 0 ? 1 : progress_.load(), false);
       next_beat = now + period_;
     }
     std::vector<int> silent;
@@ -192,18 +154,12 @@ void MpiWatchdog::Run() {
       }
     }
     if (!silent.empty()) Stall(silent, now);
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(period_ / 4, 0.05)));
+    // Everything that arrives while waiting for the next round.
+    links_->Poll(std::min(period_ / 4, 0.05), record);
   }
   // Leaving normally: say so, so the others do not take the end for a stop.
-  drop_pending();
-  send_all(kDone);
-  for (MPI_Request& s : sends) {
-    if (s != MPI_REQUEST_NULL) MPI_Request_free(&s);
-  }
-  if (recv != MPI_REQUEST_NULL) {
-    MPI_Cancel(&recv);
-    MPI_Wait(&recv, MPI_STATUS_IGNORE);
-  }
+  send_all(kDone, true);
+  links_->Flush(0.5);
 }
 
 }  // namespace cb::coll::mpi_detail

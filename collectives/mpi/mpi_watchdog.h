@@ -3,8 +3,9 @@
 // rank that stops (SIGSTOP, a frozen host, a preempted VM) is noticed by the
 // others even though every live rank is stuck inside the same MPI call.
 //
-// Protocol, on its own duplicate of the parent communicator (needs
-// MPI_THREAD_MULTIPLE: the main thread keeps calling MPI):
+// Protocol, over TCP links of its own (beat_links.h), so that MPI stays at
+// MPI_THREAD_SINGLE and the timed loops cost what a bare loop costs; the
+// helper thread never calls MPI (except MPI_Abort to end the job):
 //   every rank != 0 sends its progress count to rank 0 every period P;
 //   rank 0 sends a beat to every other rank every P;
 //   a rank leaving normally sends -1 ("done"), so the end of a job never
@@ -21,31 +22,32 @@
 // harness mark the measurements it delayed.
 //
 // P = timeout_s / 20, within 50 ms .. 1 s: rank 0 receives N/P small messages
-// per second (N ranks), like the arrival watchdog's O(N) per check.
+// per second (N ranks) and holds N - 1 sockets.
 #ifndef CLUSTERBENCH_COLLECTIVES_MPI_MPI_WATCHDOG_H_
 #define CLUSTERBENCH_COLLECTIVES_MPI_MPI_WATCHDOG_H_
-
-#include <mpi.h>
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "collectives/communicator.h"
+#include "collectives/mpi/beat_links.h"
 
 namespace cb::coll::mpi_detail {
 
 class MpiWatchdog {
  public:
   using StallHandler = std::function<void(const std::string& message)>;
-  // Collective over `parent` (it duplicates it). MPI must provide
-  // MPI_THREAD_MULTIPLE.
-  MpiWatchdog(MPI_Comm parent, const std::vector<RankInfo>& ranks, int rank, double timeout_s, StallHandler on_stall);
-  ~MpiWatchdog();  // says "done", stops the thread, frees the communicator
+  // `links`: open (BeatLinks::Open), rank 0's to every rank or this rank's
+  // to rank 0.
+  MpiWatchdog(std::unique_ptr<BeatLinks> links, const std::vector<RankInfo>& ranks, int rank, double timeout_s,
+              StallHandler on_stall);
+  ~MpiWatchdog();  // says "done", stops the thread, closes the links
   MpiWatchdog(const MpiWatchdog&) = delete;
   MpiWatchdog& operator=(const MpiWatchdog&) = delete;
 
@@ -70,7 +72,7 @@ class MpiWatchdog {
     double from, to;
   };
 
-  MPI_Comm comm_ = MPI_COMM_NULL;
+  std::unique_ptr<BeatLinks> links_;
   std::vector<RankInfo> ranks_;
   int rank_ = 0, size_ = 1;
   double timeout_s_ = 0, period_ = 1;

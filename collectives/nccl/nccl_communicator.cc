@@ -319,6 +319,17 @@ const void* NcclCommunicator::Unalias(const void* send, const void* recv, size_t
   return scratch_;
 }
 
+void NcclCommunicator::StartGroup(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
+                                  int root, int ops) {
+  if (ops <= 1) {
+    if (ops == 1) Start(op, send, recv, c, t, redop, root);
+    return;
+  }
+  Group group(*this);
+  for (int i = 0; i < ops; ++i) Start(op, send, recv, c, t, redop, root);
+  group.End();
+}
+
 void NcclCommunicator::Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
                              int root) {
   std::string why;

@@ -186,6 +186,9 @@ class NcclCommunicator : public Communicator {
   void Upload(void* dst, const void* host_src, size_t bytes) override;
   void Download(void* host_dst, const void* src, size_t bytes) override;
   void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root) override;
+  // -m: the ops between ncclGroupStart and ncclGroupEnd, as nccl-tests.
+  void StartGroup(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop, int root,
+                  int ops) override;
   // Grouped ncclSend/ncclRecv of `bytes` as ncclInt8; enqueued, not waited
   // for. Throws cb::RuntimeError when both peers are given and the buffers
   // overlap (the op sendrecv in place goes through Start).

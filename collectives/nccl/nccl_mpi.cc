@@ -2,8 +2,8 @@
 // when the build has MPI (CB_NCCL_WITH_MPI).
 //
 // Creation, every step collective over MPI_COMM_WORLD:
-//   1. MPI_Init_thread (MULTIPLE: the progress watchdog's thread beats while
-//      the benchmark's thread waits) unless already initialised; the control plane, an
+//   1. MPI_Init_thread (SINGLE, as nccl-tests: the progress watchdog beats
+//      over TCP, mpi_call.h) unless already initialised; the control plane, an
 //      MpiCommunicator (its own duplicated communicators);
 //   2. the device: the local rank (OMPI_COMM_WORLD_LOCAL_RANK, SLURM_LOCALID,
 //      MPI_LOCALRANKID, else the rank in MPI_Comm_split_type(SHARED)) modulo

@@ -426,29 +426,49 @@ def test_every_rank_has_its_rank_line(run):
 # ---------------------------------------------------------------- f: every nccl-tests flag
 
 
-@pytest.mark.parametrize("flag,value,phrase", [
-    ("-t", "2", "-g N"),
-    ("-m", "4", "use -n"),
-    ("-p", "1", "ncclCommInitAll"),
-    ("-y", "1", "own stream"),
-    ("-G", "1", "CUDA graph"),
-    ("-R", "1", "not registered"),
-    ("-x", "1", "CTA policy"),
-    ("-D", "1", "implementation"),
-    ("-V", "16", "-D device implementations"),
-    ("-M", "1", "clusterbench info"),
-    ("-F", "r.csv", "--output FILE.h5"),
-    ("-K", "1", "not an nccl-tests flag"),
-    ("-u", "1", "not an NVIDIA nccl-tests flag"),
+@pytest.mark.parametrize("flag,value,meaning,phrase", [
+    ("-t", "2", "--nthreads", "-g N"),
+    ("-p", "1", "--parallel_init", "ncclCommInitAll"),
+    ("-y", "1", "--stream_null", "own non-blocking stream"),
+    ("-G", "1", "--cudagraph N", "-m groups them"),
+    ("-R", "1", "--local_register", "not registered"),
+    ("-x", "1", "--cta_policy", "default CTA policy"),
+    ("-D", "1", "--device_implementation", "implementation is measured"),
+    ("-V", "16", "--device_cta_count", "-D device implementations"),
+    ("-M", "1", "--memory_report", "clusterbench info"),
+    ("-F", "r.csv", "CSV results file", "--output FILE.h5"),
+    ("-K", "1", "src/common.cu has no -K", "--help"),
+    ("-u", "1", "RCCL's rccl-tests: a CU mask", "--help"),
 ])
-def test_nccl_tests_flags_not_offered_are_refused(run, flag, value, phrase):
-    clean_error(loop(run, flag, value), 2, f"{flag} {value}: not offered here", phrase)
+def test_nccl_tests_flags_not_offered_are_refused(run, flag, value, meaning, phrase):
+    # Old behaviour: the refusal named no nccl-tests meaning, and -m was refused ("use -n").
+    clean_error(loop(run, flag, value), 2, f"{flag} {value}: not offered here", meaning, phrase)
 
 
 def test_nccl_tests_flags_at_their_neutral_value_run(run):
     p = loop(run, "-t", "1", "-m", "1", "-p", "0", "-y", "0", "-G", "0", "-R", "0", "-D", "0", "-M", "0")
     assert p.returncode == 0, p.stderr
     assert len(data_rows(p.stdout)) == 4
+
+
+def test_m_aggregates_ops_per_iteration(run, tmp_path):
+    # nccl-tests' -m (agg_iters): each timed iteration issues that many ops (NCCL: one group), and the time is
+    # elapsed / (iters x agg_iters). Old behaviour: "-m 4: not offered here" (exit 2). The op count per iteration
+    # is checked in tests/collectives/harness_test.cc (Harness.AggregatedIterations).
+    js = tmp_path / "agg.json"
+    h5 = tmp_path / "agg.h5"
+    p = loop(run, "-m", "4", "-J", js, "--output", h5)
+    assert p.returncode == 0, p.stderr
+    assert "iters: 2 agg iters: 4 validation: 1" in p.stdout
+    assert len(data_rows(p.stdout)) == 4 and all(r[8] == "0" and r[12] == "0" for r in data_rows(p.stdout))
+    assert json.loads(js.read_text())["config"]["aggregated_iterations"] == 4
+    import h5py
+    with h5py.File(h5, "r") as f:
+        (run_group,) = f["runs"].values()
+        config = run_group.attrs["config_yaml"]
+        assert "agg_iters: 4" in (config.decode() if isinstance(config, bytes) else config)
+    clean_error(loop(run, "-m", "0"), 2, "-m 0: the aggregated op count must be at least 1")
+    clean_error(loop(run, "-n", "1073741824", "-m", "4"), 2, "ops per measurement")
 
 
 def test_T_is_the_timeout(run):

@@ -2,8 +2,11 @@
 // in and out of place, exact checks, injections and nccl-tests arithmetic.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <string>
+#include <thread>
 
 #include "collectives/backend.h"
 #include "collectives/harness.h"
@@ -408,6 +411,123 @@ TEST(Harness, InPlaceCheckDoesNotPassOnStaleData) {
     if (comm.rank() == 0) wrong = r.total_wrong;
   });
   EXPECT_GT(wrong, 0);
+}
+
+// nccl-tests' -m (agg_iters): each timed iteration issues agg_iters ops. A
+// backend that groups (NCCL: asynchronous) gets one StartGroup of agg_iters
+// ops per iteration; a blocking one gets iters x agg_iters back-to-back ops,
+// and either way the time column is per op: elapsed / (iters x agg_iters).
+class Counting : public Communicator {
+ public:
+  Counting(Communicator& inner, bool synchronous, double sleep_s)
+      : in_(inner), synchronous_(synchronous), sleep_s_(sleep_s) {}
+  std::string backend() const override { return "counting"; }
+  int rank() const override { return in_.rank(); }
+  int size() const override { return in_.size(); }
+  const std::vector<RankInfo>& ranks() const override { return in_.ranks(); }
+  size_t memory_limit() const override { return in_.memory_limit(); }
+  bool Supports(OpKind op, DataType t, RedOp r, std::string* why) const override { return in_.Supports(op, t, r, why); }
+  void* Alloc(size_t b) override { return in_.Alloc(b); }
+  void Free(void* p) override { in_.Free(p); }
+  void Upload(void* d, const void* s, size_t b) override { in_.Upload(d, s, b); }
+  void Download(void* d, const void* s, size_t b) override { in_.Download(d, s, b); }
+  void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp r, int root) override {
+    ++starts;
+    if (sleep_s_ > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s_));
+    in_.Start(op, send, recv, c, t, r, root);
+  }
+  void StartGroup(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp r, int root,
+                  int ops) override {
+    groups.push_back(ops);
+    Communicator::StartGroup(op, send, recv, c, t, r, root, ops);
+  }
+  bool synchronous() const override { return synchronous_; }
+  void SendRecv(const void* s, int to, void* r, int from, size_t b) override { in_.SendRecv(s, to, r, from, b); }
+  void Wait() override { in_.Wait(); }
+  void Barrier() override { in_.Barrier(); }
+  std::vector<double> Gather(const std::vector<double>& m) override { return in_.Gather(m); }
+  double AllReduceMax(double v) override { return in_.AllReduceMax(v); }
+  int64_t AllReduceSum(int64_t v) override { return in_.AllReduceSum(v); }
+  double Broadcast(double v) override { return in_.Broadcast(v); }
+  bool ArriveWithin(double t, std::vector<int>* m) override { return in_.ArriveWithin(t, m); }
+  [[noreturn]] void Abort(int code) override {
+    in_.Abort(code);
+    std::abort();
+  }
+
+  int starts = 0;
+  std::vector<int> groups;
+
+ private:
+  Communicator& in_;
+  bool synchronous_;
+  double sleep_s_;
+};
+
+struct AggRun {
+  int starts = 0;
+  std::vector<int> groups;
+  double time_s = 0;
+  int64_t wrong = 0;
+};
+
+AggRun RunAggregated(bool synchronous, int agg, double sleep_s) {
+  BackendOptions bo;
+  bo.loopback_ranks = 2;
+  auto backend = MakeLoopbackBackend(bo);
+  AggRun out;
+  backend->Run([&](Communicator& comm) {
+    Counting counting(comm, synchronous, sleep_s);
+    BenchOptions o = Small({OpKind::kAllReduce});
+    o.min_bytes = o.max_bytes = 64;
+    o.in_place = false;
+    o.iters = 3;
+    o.agg_iters = agg;
+    ValidateOptions(&o, counting);
+    BenchReport r = RunBenchmark(counting, o, nullptr);
+    if (comm.rank() == 0) {
+      out.starts = counting.starts;
+      out.groups = counting.groups;
+      out.time_s = r.results.at(0).out_of_place.time_s;
+      out.wrong = r.total_wrong;
+    }
+  });
+  return out;
+}
+
+TEST(Harness, AggregatedIterations) {
+  // Asynchronous: warm-up 1 + 3 groups of 4 + check 1 = 14 ops, 3 groups.
+  AggRun a = RunAggregated(false, 4, 0);
+  EXPECT_EQ(a.groups, (std::vector<int>{4, 4, 4}));
+  EXPECT_EQ(a.starts, 1 + 3 * 4 + 1);
+  EXPECT_EQ(a.wrong, 0);
+  // Blocking: nothing to group; warm-up 1 + 12 + side pass 3 + check 1.
+  AggRun s = RunAggregated(true, 4, 0);
+  EXPECT_TRUE(s.groups.empty());
+  EXPECT_EQ(s.starts, 1 + 3 * 4 + 3 + 1);
+  // -m 1 is nccl-tests' default: one op per iteration, no group.
+  AggRun one = RunAggregated(false, 1, 0);
+  EXPECT_TRUE(one.groups.empty());
+  EXPECT_EQ(one.starts, 1 + 3 + 1);
+  // Per op: each op sleeps 2 ms, so the time is at least that; and (on a
+  // quiet machine only) not the time of a whole group of 4.
+  AggRun slow = RunAggregated(false, 4, 2e-3);
+  EXPECT_GE(slow.time_s, 2e-3);
+  if (const char* timed = std::getenv("CB_TIMED_CHECKS"); timed && std::string(timed) == "1") {
+    EXPECT_LT(slow.time_s, 4 * 2e-3);
+  }
+  BenchOptions bad = Small({OpKind::kAllReduce});
+  bad.agg_iters = 0;
+  BackendOptions bo;
+  bo.loopback_ranks = 1;
+  auto backend = MakeLoopbackBackend(bo);
+  backend->Run([&](Communicator& comm) {
+    EXPECT_THROW(ValidateOptions(&bad, comm), UsageError);
+    BenchOptions huge = Small({OpKind::kAllReduce});
+    huge.iters = 1 << 20;
+    huge.agg_iters = 1 << 12;  // 2^32 ops: more than the loop counts
+    EXPECT_THROW(ValidateOptions(&huge, comm), UsageError);
+  });
 }
 
 }  // namespace
