@@ -330,6 +330,15 @@ Schema ScenarioSchema() {
                     "gradients accumulated unsharded and reduce-scattered once (torchtitan with pipeline "
                     "parallelism)",
                     "false"),
+               Float("zero3_max_live_params",
+                     "ZeRO-3 gathered parameters held at most (DeepSpeed stage3_max_live_parameters, 1e9 by "
+                     "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "
+                     "fsdp_prefetch layers",
+                     "0", 0, 1e15),
+               Float("zero3_reduce_bucket",
+                     "ZeRO-3 unsharded gradient elements held before their reduce-scatter (DeepSpeed "
+                     "reduce_bucket_size, 5e8 by default there); 0 = one layer's",
+                     "0", 0, 1e15),
                Bool("moe_a2a_overlap",
                     "MoE dispatch and combine overlapped with another micro-batch's compute (Megatron-Core "
                     "--overlap-moe-expert-parallel-comm, DeepSeek DualPipe)",

@@ -262,6 +262,11 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
+    if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
+        # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
+        # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8
+        # elements, deepspeed/runtime/zero/config.py), not a layer at a time.
+        fw += ["  zero3_max_live_params: 1e9", "  zero3_reduce_bucket: 5e8"]
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", ""), re.I):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):

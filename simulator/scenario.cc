@@ -180,6 +180,8 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.master_weights = cfg.GetBool("framework.master_weights", true);
   f.moe_a2a_overlap = cfg.GetBool("framework.moe_a2a_overlap", false);
   f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
+  f.zero3_max_live_params = cfg.GetDouble("framework.zero3_max_live_params", 0);
+  f.zero3_reduce_bucket = cfg.GetDouble("framework.zero3_reduce_bucket", 0);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
   return f;

@@ -914,6 +914,8 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
   in.fsdp_gather_once = s.fw.fsdp_gather_once;
+  in.zero3_max_live_params = s.fw.zero3_max_live_params;
+  in.zero3_reduce_bucket = s.fw.zero3_reduce_bucket;
   in.param_bytes = cost.ParamBytes();
   in.layers_per_vstage = r->layers_per_virtual_stage;
   in.params = c.params;

@@ -82,6 +82,9 @@ struct Framework {
   // (torchtitan with pipeline parallelism: reshard_after_forward=False, and
   // PyTorch pipelining's no-sync on every backward but the last).
   bool fsdp_gather_once = false;
+  // DeepSpeed ZeRO-3's stage3_max_live_parameters and reduce_bucket_size
+  // (elements; 0 = PyTorch FSDP's per-layer unit): memory buffers only.
+  double zero3_max_live_params = 0, zero3_reduce_bucket = 0;
   bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)      //
                                  // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
   // The busiest expert's tokens over the mean: capped (or padded) to the

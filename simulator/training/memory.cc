@@ -101,6 +101,28 @@ std::vector<int64_t> FirstLayers(const MemoryInput& in) {
   return first;
 }
 
+// ZeRO-3's gathered weights and unsharded gradients. PyTorch FSDP's unit is
+// the layer: 1 + prefetch layers gathered in 16 bits plus one layer's fp32
+// gradients. DeepSpeed gathers each module (nn.Linear) as its hooks fire and
+// releases them once stage3_max_live_parameters are live (default 1e9,
+// deepspeed/runtime/zero/config.py), so the gathered peak is that cap, or the
+// largest single module when that is bigger (it must be whole to run), and
+// gradients leave in reduce_bucket_size buckets (default 5e8 elements).
+double ZeroThreeBuffers(const MemoryInput& in) {
+  const double prefetch = static_cast<double>(in.fsdp_prefetch);
+  if (in.zero3_max_live_params <= 0) return in.largest_layer_params * (2 * (1 + prefetch) + 4);
+  const ModelSpec& m = *in.model;
+  const double h = static_cast<double>(m.hidden), t = static_cast<double>(in.tp);
+  const double qkv = h * static_cast<double>(m.heads * m.QkHeadDim() + m.KvHeads() * (m.QkHeadDim() + m.VHeadDim()));
+  const double ffn = static_cast<double>(m.moe ? std::max(m.ffn_hidden, m.moe->expert_ffn_hidden) : m.ffn_hidden);
+  const double largest_module = std::max(qkv, h * ffn) / t;
+  const double live =
+      std::max(largest_module, std::min(in.largest_layer_params * (1 + prefetch), in.zero3_max_live_params));
+  const double bucket =
+      in.zero3_reduce_bucket > 0 ? std::min(in.largest_layer_params, in.zero3_reduce_bucket) : in.largest_layer_params;
+  return live * in.param_bytes + bucket * in.grad_bytes;
+}
+
 MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::vector<int64_t>& first_layer) {
   const ModelSpec& m = *in.model;
   MemoryBreakdown mem;
@@ -148,7 +170,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   if (in.zero >= 3 && in.fsdp_gather_once) {
     mem.buffers += params * (in.param_bytes + in.grad_bytes);
   } else if (in.zero >= 3) {
-    mem.buffers += in.largest_layer_params * (2 * (1 + static_cast<double>(in.fsdp_prefetch)) + 4);
+    mem.buffers += ZeroThreeBuffers(in);
   }
   // Full recomputation rebuilds one layer's activations at a time during
   // the backward pass (Korthikanti et al. 2022, sec. 4.1); so does per-op

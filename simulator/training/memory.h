@@ -41,7 +41,9 @@
 // fp32 for the loss). Buffers: the sequence-parallel all-gather of a layer's
 // input (2·b·s·h), pipeline send and receive buffers, and under ZeRO-3 the
 // gathered bf16 weights of 1 + prefetch layers plus one layer's unsharded fp32
-// gradients before their reduce-scatter; gathering once per step
+// gradients before their reduce-scatter (DeepSpeed: at most
+// stage3_max_live_parameters gathered, but never less than its largest
+// module, and gradients reduced in reduce_bucket_size buckets); gathering once per step
 // (fsdp_gather_once: torchtitan with pipeline parallelism keeps parameters
 // unsharded after forward, and PyTorch pipelining accumulates unsharded
 // gradients until the last backward), every parameter of the rank held
@@ -87,6 +89,9 @@ struct MemoryInput {
   std::vector<int64_t> layers_per_vstage;
   std::vector<double> params, expert_params;
   double largest_layer_params = 0;  // this GPU's share of the largest layer (ZeRO-3 buffers)
+  // DeepSpeed ZeRO-3 gathers per module and caps what is live (0 = PyTorch
+  // FSDP's unit, the layer; see ZeroThreeBuffers).
+  double zero3_max_live_params = 0, zero3_reduce_bucket = 0;
 };
 
 // Bytes one layer keeps for backward for one micro-batch on one GPU.

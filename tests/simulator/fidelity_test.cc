@@ -334,6 +334,29 @@ TEST(Fsdp, GatherIsExposedWhenItOutlastsCompute) {
   EXPECT_GT(bound.step_time_s, 2 * fast.step_time_s);
 }
 
+// DeepSpeed ZeRO-3 holds at most stage3_max_live_parameters gathered (never
+// less than its largest module, which must be whole) and reduce_bucket_size
+// unsharded gradients; PyTorch FSDP holds 1 + prefetch layers and one layer's
+// gradients. Llama 3 70B, TP1: largest module h·f = 8192 x 28672.
+TEST(Fsdp, DeepSpeedCapsWhatIsGathered) {
+  const std::vector<Override> base = {{"parallelism.tp", "1"},        {"parallelism.pp", "1"},
+                                      {"parallelism.dp", "64"},       {"parallelism.vpp", "1"},
+                                      {"parallelism.cp", "1"},        {"parallelism.zero", "3"},
+                                      {"training.precision", "bf16"}, {"framework.grad_reduce_in_fp32", "true"}};
+  auto buffers = [&](const std::string& live, const std::string& bucket) {
+    std::vector<Override> o = base;
+    o.push_back({"framework.zero3_max_live_params", live});
+    o.push_back({"framework.zero3_reduce_bucket", bucket});
+    return Simulate(Load("llama3-70b-64", o)).memory.buffers;
+  };
+  // Caps above a layer change nothing: bf16 gathers, fp32 gradients, as FSDP.
+  EXPECT_DOUBLE_EQ(buffers("1e15", "1e15"), buffers("0", "0"));
+  // DeepSpeed's defaults against caps below the largest module.
+  const double module = 8192.0 * 28672.0;
+  EXPECT_NEAR(buffers("1e9", "5e8") - buffers("1", "1"), (1e9 * 2 + 5e8 * 4) - (module * 2 + 1 * 4), 1.0);
+  EXPECT_LT(buffers("1e9", "5e8"), buffers("0", "0"));
+}
+
 // Overlap interference: hidden traffic C beside compute X costs
 // max(C - X, κ·C), κ = s/(1+s) (docs/simulator-model.md, "Overlap
 // interference"). With every gather hidden, the step grows linearly in κ; with
