@@ -520,7 +520,7 @@ Table CompareTable(const std::vector<Buildout>& bs, size_t best) {
 }
 
 // --evidence: the table of the two options, one row each.
-Table FleetTable(const sim::ReplaceOrTrain& r, const std::string& best) {
+Table FleetTable(const sim::ReplaceOrTrain& r) {
   Table t("compare_fleet", "compare --evidence: train as is against replacing the culprits' nodes",
           {{"option", ColumnType::kString, "", "train as is, or replace N nodes"},
            {"nodes_replaced", ColumnType::kInt64, "1", "nodes replaced (0: as is)"},
@@ -538,11 +538,75 @@ Table FleetTable(const sim::ReplaceOrTrain& r, const std::string& best) {
     const bool trained = x->train_s > 0;
     t.AddRow({x->name, int64_t{x == &r.as_is ? 0 : r.nodes}, r.gpus, x->step_s, trained ? x->train_s : nan, x->wait_s,
               trained ? x->wall_s : nan, trained ? x->gpu_hours : nan, x->energy ? x->energy->energy_j : nan,
-              x->cost ? x->total_usd() : nan, int64_t{x->name == best ? 1 : 0}});
+              x->cost ? x->total_usd() : nan, int64_t{x == &r.best() ? 1 : 0}});
   }
   return t;
 }
 
+nlohmann::json FleetJson(const CompareOptions& o, const std::string& scenario, const EvidenceRun& e,
+                         const sim::FleetEvidence& fleet, const sim::ReplaceOrTrain& r) {
+  const bool trained = r.as_is.train_s > 0;
+  auto num = [](bool ok, double v) { return ok ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json opts = nlohmann::json::array();
+  for (const auto* x : {&r.as_is, &r.replace}) {
+    opts.push_back({{"option", x->name},
+                    {"step_time_s", x->step_s},
+                    {"time_to_train_days", num(trained, x->train_s / 86400)},
+                    {"wait_days", x->wait_s / 86400},
+                    {"wall_clock_days", num(trained, x->wall_s / 86400)},
+                    {"gpu_hours", num(trained, x->gpu_hours)},
+                    {"energy_kwh", num(x->energy.has_value(), x->energy ? x->energy->energy_kwh() : 0)},
+                    {"gpu_usd", num(x->cost.has_value(), x->cost ? x->cost->total_usd : 0)},
+                    {"replacement_usd", x->replace_usd},
+                    {"cost_usd", num(x->cost.has_value(), x->total_usd())},
+                    {"best", x == &r.best()}});
+  }
+  nlohmann::json culprits = nlohmann::json::array();
+  for (const auto& c : fleet.culprits) culprits.push_back({{"name", c.name}, {"where", c.where}});
+  return {{"evidence", o.evidence},
+          {"run", e.run_id},
+          {"scenario", scenario},
+          {"gpus", r.gpus},
+          {"nodes_replaced", r.nodes},
+          {"culprits", culprits},
+          {"options", opts},
+          {"best", r.best().name},
+          {"best_by", r.best_by},
+          {"notes", r.notes},
+          {"placement_notes", fleet.notes}};
+}
+
+void PrintFleet(const CompareOptions& o, const std::string& scenario, const EvidenceRun& e,
+                const sim::FleetEvidence& fleet, const sim::ReplaceOrTrain& r) {
+  const bool trained = r.as_is.train_s > 0, priced = r.as_is.cost && r.replace.cost;
+  std::cout << fmt::format("{} ({} GPUs) on the fleet {} measured ({}, run {}): replace {} node(s) or train as is\n",
+                           scenario, r.gpus, o.evidence, e.suite.empty() ? "validate" : e.suite, e.run_id, r.nodes);
+  for (const auto& c : fleet.culprits) std::cout << fmt::format("  culprit {}: {}\n", c.name, c.where);
+  if (fleet.culprits.empty()) std::cout << "  culprits: none (every node-local unit of the evidence passed)\n";
+  std::cout << fmt::format("\n  {:<18}{:>12}{:>16}{:>10}{:>12}{:>12}{:>12}\n", "option", "step time", "time to train",
+                           "wait", "wall clock", "GPU-hours", "cost");
+  for (const auto* x : {&r.as_is, &r.replace}) {
+    std::cout << fmt::format("  {:<18}{:>12}{:>16}{:>10}{:>12}{:>12}{:>12}{}\n", x->name,
+                             FormatQuantity(x->step_s, Dimension::kTime), trained ? Days(x->train_s) : Na(),
+                             fmt::format("{:.1f} d", x->wait_s / 86400), trained ? Days(x->wall_s) : Na(),
+                             trained ? fmt::format("{:.0f}", x->gpu_hours) : Na(), x->cost ? Usd(x->total_usd()) : Na(),
+                             x == &r.best() ? "  *" : "");
+  }
+  if (!fleet.culprits.empty()) {
+    std::string saves = fmt::format("{} per step", FormatQuantity(r.as_is.step_s - r.replace.step_s, Dimension::kTime));
+    if (trained) saves += fmt::format(", {:+.2f} days of wall clock", (r.as_is.wall_s - r.replace.wall_s) / 86400);
+    if (priced) saves += fmt::format(", {}", Usd(r.as_is.total_usd() - r.replace.total_usd()));
+    std::cout << fmt::format(
+        "\n  replacing saves {}{}\n", saves,
+        r.replace.replace_usd > 0 ? fmt::format(" (the replacements' {} included)", Usd(r.replace.replace_usd)) : "");
+  }
+  std::cout << fmt::format("  * best: {} ({})\n", r.best().name, r.best_by);
+  for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
+  for (const auto& n : fleet.notes) std::cout << "  note: " << n << "\n";
+}
+
+// `compare SCENARIO --evidence EV.h5`: the culprits placed as simulate
+// --evidence places them, then the two options priced (measured_fleet.h).
 int RunFleetCompare(const CompareOptions& o, const AppContext& ctx) {
   if (o.clusters.size() != 1) {
     throw UsageError(
@@ -554,9 +618,6 @@ int RunFleetCompare(const CompareOptions& o, const AppContext& ctx) {
     throw UsageError(
         "compare --evidence takes its model and layout from the SCENARIO: --model, --gpus and --report "
         "are for comparing buildouts");
-  }
-  if (o.replace_wait_days < 0 || o.replace_usd < 0) {
-    throw UsageError("--replace-wait and --replace-cost cannot be negative");
   }
   CheckOutputWritable(o.out.output);
   RunInfo run = MakeRunInfo("compare", ctx.command_line);
@@ -576,80 +637,17 @@ int RunFleetCompare(const CompareOptions& o, const AppContext& ctx) {
   const sim::FleetPrice p = sim::PriceFleet(s, so, fleet);
   const sim::ReplaceOrTrain r =
       sim::PriceReplaceOrTrain(s, cfg.at("cluster"), fleet, p, o.replace_wait_days * 86400, o.replace_usd);
-  // Best: the cheaper; without prices the sooner done; without tokens the faster step.
-  const bool priced = r.as_is.cost && r.replace.cost;
-  const bool trained = r.as_is.train_s > 0;
-  const bool replace_best = fleet.culprits.empty() ? false
-                            : priced               ? r.replace.total_usd() < r.as_is.total_usd()
-                            : trained              ? r.replace.wall_s < r.as_is.wall_s
-                                                   : r.replace.step_s < r.as_is.step_s;
-  const std::string best = replace_best ? r.replace.name : r.as_is.name;
-  const Table table = FleetTable(r, best);
   if (o.out.format == "json") {
-    nlohmann::json opts = nlohmann::json::array();
-    for (const auto* x : {&r.as_is, &r.replace}) {
-      auto num = [](bool ok, double v) { return ok ? nlohmann::json(v) : nlohmann::json(nullptr); };
-      opts.push_back({{"option", x->name},
-                      {"step_time_s", x->step_s},
-                      {"time_to_train_days", num(trained, x->train_s / 86400)},
-                      {"wait_days", x->wait_s / 86400},
-                      {"wall_clock_days", num(trained, x->wall_s / 86400)},
-                      {"gpu_hours", num(trained, x->gpu_hours)},
-                      {"energy_kwh", num(x->energy.has_value(), x->energy ? x->energy->energy_kwh() : 0)},
-                      {"gpu_usd", num(x->cost.has_value(), x->cost ? x->cost->total_usd : 0)},
-                      {"replacement_usd", x->replace_usd},
-                      {"cost_usd", num(x->cost.has_value(), x->total_usd())},
-                      {"best", x->name == best}});
-    }
-    nlohmann::json culprits = nlohmann::json::array();
-    for (const auto& c : fleet.culprits) culprits.push_back({{"name", c.name}, {"where", c.where}});
-    std::cout << JsonText({{"evidence", o.evidence},
-                           {"run", e.run_id},
-                           {"scenario", name},
-                           {"gpus", r.gpus},
-                           {"nodes_replaced", r.nodes},
-                           {"culprits", culprits},
-                           {"options", opts},
-                           {"best", best},
-                           {"notes", r.notes},
-                           {"placement_notes", fleet.notes}})
-              << "\n";
+    std::cout << JsonText(FleetJson(o, name, e, fleet, r)) << "\n";
   } else {
-    std::cout << fmt::format("{} ({} GPUs) on the fleet {} measured ({}, run {}): replace {} node(s) or train as is\n",
-                             name, r.gpus, o.evidence, e.suite.empty() ? "validate" : e.suite, e.run_id, r.nodes);
-    for (const auto& c : fleet.culprits) std::cout << fmt::format("  culprit {}: {}\n", c.name, c.where);
-    if (fleet.culprits.empty()) std::cout << "  culprits: none (every node-local unit of the evidence passed)\n";
-    std::cout << fmt::format("\n  {:<18}{:>12}{:>16}{:>10}{:>12}{:>12}{:>12}\n", "option", "step time", "time to train",
-                             "wait", "wall clock", "GPU-hours", "cost");
-    for (const auto* x : {&r.as_is, &r.replace}) {
-      std::cout << fmt::format("  {:<18}{:>12}{:>16}{:>10}{:>12}{:>12}{:>12}{}\n", x->name,
-                               FormatQuantity(x->step_s, Dimension::kTime), trained ? Days(x->train_s) : Na(),
-                               fmt::format("{:.1f} d", x->wait_s / 86400), trained ? Days(x->wall_s) : Na(),
-                               trained ? fmt::format("{:.0f}", x->gpu_hours) : Na(),
-                               x->cost ? Usd(x->total_usd()) : Na(), x->name == best ? "  *" : "");
-    }
-    if (!fleet.culprits.empty()) {
-      std::string saves =
-          fmt::format("{} per step", FormatQuantity(r.as_is.step_s - r.replace.step_s, Dimension::kTime));
-      if (trained) saves += fmt::format(", {:+.2f} days of wall clock", (r.as_is.wall_s - r.replace.wall_s) / 86400);
-      if (priced) saves += fmt::format(", {}", Usd(r.as_is.total_usd() - r.replace.total_usd()));
-      std::cout << fmt::format(
-          "\n  replacing saves {}{}\n", saves,
-          r.replace.replace_usd > 0 ? fmt::format(" (the replacements' {} included)", Usd(r.replace.replace_usd)) : "");
-    }
-    std::cout << fmt::format("  * best: {}{}\n", best,
-                             priced    ? " (the cheaper)"
-                             : trained ? " (done sooner; no prices)"
-                                       : " (no tokens, no prices)");
-    for (const auto& n : r.notes) std::cout << "  note: " << n << "\n";
-    for (const auto& n : fleet.notes) std::cout << "  note: " << n << "\n";
+    PrintFleet(o, name, e, fleet, r);
   }
   if (!o.out.output.empty()) {
     Hdf5Writer writer(o.out.output);
     run.config_yaml = fmt::format("evidence: {}\nreplace_wait_days: {}\nreplace_usd_per_node: {}\n{}", o.evidence,
                                   o.replace_wait_days, o.replace_usd, s.effective_yaml);
     writer.BeginRun(run);
-    writer.WriteTable(table);
+    writer.WriteTable(FleetTable(r));
     writer.EndRun(RunStatus::kComplete, "");
   }
   return 0;

@@ -576,6 +576,46 @@ size_t LineOfByte(const std::string& text, size_t byte) {
   return line;
 }
 
+// The -J document's "config": the tool's parameters and its devices (ranks).
+void ReadJsonConfig(const nlohmann::json& config, Block* b) {
+  static const std::vector<std::pair<const char*, const char*>> kKeys = {{"nthreads", "threads"},
+                                                                         {"ngpus", "gpus_per_thread"},
+                                                                         {"minimum_bytes", "min_bytes"},
+                                                                         {"maximum_bytes", "max_bytes"},
+                                                                         {"step_factor", "step_factor"},
+                                                                         {"step_bytes", "step_bytes"},
+                                                                         {"warmup_iters", "warmup_iters"},
+                                                                         {"iterations", "iters"},
+                                                                         {"aggregated_iterations", "agg_iters"},
+                                                                         {"validation", "checks"},
+                                                                         {"graph", "graph"},
+                                                                         {"blocking_collectives", "blocking"},
+                                                                         {"per_iter_timing", "per_iter_timing"},
+                                                                         {"per_iter_skip", "per_iter_skip"}};
+  int64_t threads = 1, gpus = 1;
+  for (const auto& [key, name] : kKeys) {
+    if (!config.contains(key)) continue;
+    const auto& v = config[key];
+    b->config.emplace_back(name, v.is_string() ? v.get<std::string>() : v.dump());
+    if (std::string(key) == "nthreads" && v.is_number()) threads = v.get<int64_t>();
+    if (std::string(key) == "ngpus" && v.is_number()) gpus = v.get<int64_t>();
+  }
+  b->threads_x_gpus = threads * gpus;
+  if (config.contains("devices") && config["devices"].is_array()) {
+    for (const auto& d : config["devices"]) {
+      RankLine r;
+      r.rank = d.value("rank", int64_t{0});
+      r.group = d.value("group", int64_t{0});
+      r.pid = d.value("pid", int64_t{0});
+      r.host = d.value("hostname", std::string());
+      r.device = d.value("device", int64_t{0});
+      r.bus_id = d.value("device_hex", std::string());
+      r.name = d.value("device_info", std::string());
+      b->ranks.push_back(r);
+    }
+  }
+}
+
 }  // namespace
 
 std::vector<ImportedRun> ParseNcclTestsJson(const std::string& path, const std::string& text,
@@ -607,42 +647,7 @@ std::vector<ImportedRun> ParseNcclTestsJson(const std::string& path, const std::
   if (doc.contains("nccl_version") && doc["nccl_version"].is_number()) {
     b.config.emplace_back("nccl_version", std::to_string(doc["nccl_version"].get<int64_t>()));
   }
-  static const std::vector<std::pair<const char*, const char*>> kKeys = {{"nthreads", "threads"},
-                                                                         {"ngpus", "gpus_per_thread"},
-                                                                         {"minimum_bytes", "min_bytes"},
-                                                                         {"maximum_bytes", "max_bytes"},
-                                                                         {"step_factor", "step_factor"},
-                                                                         {"step_bytes", "step_bytes"},
-                                                                         {"warmup_iters", "warmup_iters"},
-                                                                         {"iterations", "iters"},
-                                                                         {"aggregated_iterations", "agg_iters"},
-                                                                         {"validation", "checks"},
-                                                                         {"graph", "graph"},
-                                                                         {"blocking_collectives", "blocking"},
-                                                                         {"per_iter_timing", "per_iter_timing"},
-                                                                         {"per_iter_skip", "per_iter_skip"}};
-  int64_t threads = 1, gpus = 1;
-  for (const auto& [key, name] : kKeys) {
-    if (!config.contains(key)) continue;
-    const auto& v = config[key];
-    b.config.emplace_back(name, v.is_string() ? v.get<std::string>() : v.dump());
-    if (std::string(key) == "nthreads" && v.is_number()) threads = v.get<int64_t>();
-    if (std::string(key) == "ngpus" && v.is_number()) gpus = v.get<int64_t>();
-  }
-  b.threads_x_gpus = threads * gpus;
-  if (config.contains("devices") && config["devices"].is_array()) {
-    for (const auto& d : config["devices"]) {
-      RankLine r;
-      r.rank = d.value("rank", int64_t{0});
-      r.group = d.value("group", int64_t{0});
-      r.pid = d.value("pid", int64_t{0});
-      r.host = d.value("hostname", std::string());
-      r.device = d.value("device", int64_t{0});
-      r.bus_id = d.value("device_hex", std::string());
-      r.name = d.value("device_info", std::string());
-      b.ranks.push_back(r);
-    }
-  }
+  ReadJsonConfig(config, &b);
   std::optional<CollectiveOp> named;
   if (doc.contains("args") && doc["args"].is_array() && !doc["args"].empty() && doc["args"][0].is_string()) {
     named = OpOfBinary(doc["args"][0].get<std::string>());

@@ -367,6 +367,11 @@ ReplaceOrTrain PriceReplaceOrTrain(const Scenario& s, const ConfigNode& cluster,
   if (s.train.tokens <= 0) {
     r.notes.push_back("the scenario has no training.tokens: only the steps are compared (--tokens N)");
   }
+  const bool priced = r.as_is.cost && r.replace.cost, trained = r.as_is.train_s > 0;
+  r.best_by = priced ? "the cheaper" : trained ? "done sooner; no prices" : "the faster step; no tokens, no prices";
+  r.replace_best = !fleet.culprits.empty() && (priced    ? r.replace.total_usd() < r.as_is.total_usd()
+                                               : trained ? r.replace.wall_s < r.as_is.wall_s
+                                                         : r.replace.step_s < r.as_is.step_s);
   return r;
 }
 

@@ -144,7 +144,12 @@ struct ReplaceOrTrain {
   int64_t nodes = 0;  // distinct evidence nodes among the culprits
   int64_t gpus = 0;   // the job's
   FleetOption as_is, replace;
+  // Replacing is best when it is cheaper; without prices when it is done
+  // sooner; without tokens when its step is faster; never without culprits.
+  bool replace_best = false;
+  std::string best_by;             // "the cheaper", "done sooner; no prices", ...
   std::vector<std::string> notes;  // what could not be priced and why
+  const FleetOption& best() const { return replace_best ? replace : as_is; }
 };
 
 // Prices "train as is" (the fleet's step) against "replace the culprits'
