@@ -4,7 +4,6 @@
 // checked, or validate itself could not run: bad suite, bad flag, unwritable
 // output), 130 interrupted (evidence kept, report marked partial), 6 watchdog.
 #include <fmt/format.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +32,7 @@
 #include "core/error.h"
 #include "core/interrupt.h"
 #include "core/node_info.h"
+#include "core/subprocess.h"
 #include "core/table.h"
 #include "core/version.h"
 #include "kernels/host_gemm.h"
@@ -58,7 +58,8 @@ struct ValidateOptions {
   int ranks_per_node = 1;  // --nodes rank: consecutive ranks acting as one node (one rank per rail)
   double timeout = 0;
   std::string drain_cmd;
-  std::string calibration;  // a profile for fraction_of_model, in place of the suite cluster's model
+  double drain_timeout = 60;  // seconds per --drain-cmd run
+  std::string calibration;    // a profile for fraction_of_model, in place of the suite cluster's model
 };
 
 // The share of throughput an injection takes away: a number in (0, 1).
@@ -182,22 +183,26 @@ void CheckReportPaths(const ValidateOptions& o) {
 
 struct DrainRun {
   std::string host, command;
-  int exit_status = 0;  // the shell's status; 128 + N when signal N ended it; -1 when it could not start
+  // The shell's status; 128 + N when signal N ended it; -1 when it could not
+  // start; 124 (as timeout(1)) when it outlasted --drain-timeout and was ended.
+  int exit_status = 0;
 };
 
 // --drain-cmd: runs the command once per failed host ({host}, {node} and
 // {reason} shell-quoted, acceptance/report.h ExpandDrainCommand) through
-// /bin/sh, in turn, and says each exit status on stderr.
-std::vector<DrainRun> RunDrainHooks(const std::string& command, const acc::ValidationReport& rep) {
+// /bin/sh, in turn, each for at most `timeout_s` (a scheduler that does not
+// answer must not hold the job: core/subprocess.h ends the command's process
+// group), and says each exit status on stderr.
+std::vector<DrainRun> RunDrainHooks(const std::string& command, double timeout_s, const acc::ValidationReport& rep) {
   std::vector<DrainRun> runs;
   if (command.empty()) return runs;
   for (const auto& node : acc::FailedNodes(rep)) {
     DrainRun run{node.host, acc::ExpandDrainCommand(command, node)};
-    std::fflush(nullptr);
-    const int st = std::system(run.command.c_str());
-    run.exit_status = st == -1 ? -1 : WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
-    std::fprintf(stderr, "validate: drain %s: %s -> exit %d\n", node.host.c_str(), run.command.c_str(),
-                 run.exit_status);
+    const ShellResult r = RunShell(run.command, {.timeout_s = timeout_s});
+    run.exit_status = r.timed_out ? 124 : r.exit_status;
+    std::fprintf(stderr, "validate: drain %s: %s -> %s\n", node.host.c_str(), run.command.c_str(),
+                 r.timed_out ? fmt::format("ended after {:g} s (exit 124)", timeout_s).c_str()
+                             : fmt::format("exit {}", run.exit_status).c_str());
     std::fflush(stderr);
     runs.push_back(std::move(run));
   }
@@ -208,7 +213,8 @@ Table DrainTable(const std::vector<DrainRun>& runs) {
   Table t("validate_drain", "the --drain-cmd hook: one row per failed host",
           {{"host", ColumnType::kString, "", "failed host"},
            {"command", ColumnType::kString, "", "the command run (substitutions shell-quoted)"},
-           {"exit_status", ColumnType::kInt64, "1", "its exit status (128 + N: signal N; -1: could not run)"}});
+           {"exit_status", ColumnType::kInt64, "1",
+            "its exit status (128 + N: signal N; -1: could not run; 124: ended after --drain-timeout)"}});
   for (const auto& r : runs) t.AddRow({r.host, r.command, int64_t{r.exit_status}});
   return t;
 }
@@ -233,7 +239,8 @@ void WriteOutputs(const ValidateOptions& o, const AppContext& ctx, const acc::Va
   }
   // The drain hook, once per failed host, after the reports are on disk; a
   // partial run judged too little to drain anyone.
-  const std::vector<DrainRun> drains = rep.partial ? std::vector<DrainRun>{} : RunDrainHooks(o.drain_cmd, rep);
+  const std::vector<DrainRun> drains =
+      rep.partial ? std::vector<DrainRun>{} : RunDrainHooks(o.drain_cmd, o.drain_timeout, rep);
   if (writer) {
     for (const auto& t : acc::EvidenceTables(rep)) writer->WriteTable(t);
     if (!drains.empty()) writer->WriteTable(DrainTable(drains));
@@ -533,6 +540,11 @@ void RegisterValidateCommand(CLI::App& app, AppContext& ctx, Action* action) {
                   "rank 0, after the reports are written: run this shell command once per failed host, with {host}, "
                   "{node} and {reason} replaced (shell-quoted), e.g. 'scontrol update nodename={host} state=drain "
                   "reason={reason}'; each exit status is said on stderr and kept in the evidence (validate_drain)");
+  cmd->add_option("--drain-timeout", o->drain_timeout,
+                  "seconds each --drain-cmd run may take; one still running is ended (its process group: SIGTERM, "
+                  "SIGKILL 2 s later) and recorded with exit status 124")
+      ->check(Bounded(0.001, 86400))
+      ->capture_default_str();
   cmd->add_option("--calibration", o->calibration,
                   "checks with threshold.fraction_of_model: expect what this profile (clusterbench calibrate) "
                   "predicts for each group, in place of the collective model on the suite's cluster")

@@ -122,6 +122,26 @@ def test_reports_and_prometheus(tmp_path):
             assert name_labels.endswith("}") and "{" in name_labels
 
 
+# --drain-cmd with a scheduler that does not answer: ended after --drain-timeout (exit 124 kept in the
+# evidence), and validate still finishes with its verdict instead of hanging.
+def test_a_hung_drain_command_is_ended(tmp_path):
+    import time
+    import h5py
+    h5 = tmp_path / "d.h5"
+    t0 = time.monotonic()
+    p = validate("--suite", HOST, *TOLERANT, "--backend", "loopback", "--ranks", "2", "--inject", "slow:1:0.8",
+                 "-o", h5, "-q", "--drain-cmd", "sleep 60", "--drain-timeout", "0.5")
+    assert p.returncode == 2, p.stdout + p.stderr
+    assert "ended after 0.5 s (exit 124)" in p.stderr, p.stderr
+    assert time.monotonic() - t0 < 50  # the drain alone would take 60 s
+    with h5py.File(h5, "r") as f:
+        (run,) = list(f["runs"])
+        rows = f["runs"][run]["validate_drain"][()]
+    assert [int(r["exit_status"]) for r in rows] == [124]
+    bad = validate("--suite", HOST, "--backend", "loopback", "--drain-timeout", "0")
+    assert bad.returncode != 0 and "--drain-timeout" in bad.stderr
+
+
 # Issue 17, part 2: every report is evidence: when, which tool and revision, which suite (and its SHA-256),
 # which command, and what each node is; the banner names the failing node; reasons in plain words with the
 # statistics folded; a next step per failure class; delivered totals over passing nodes and over all; the
