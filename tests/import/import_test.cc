@@ -1,5 +1,5 @@
-// The nccl-tests parsers: rows, units, placements, ranks, and the errors a
-// cut-short or malformed file gives (FILE:LINE).
+// The nccl-tests and OSU parsers: rows, units, placements, ranks, per-iteration
+// times, and the errors a cut-short or malformed file gives (FILE:LINE).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -130,6 +130,58 @@ TEST(NcclTestsJson, SameRowsAsText) {
   EXPECT_EQ(runs[0].rank_count, 16);
   EXPECT_EQ(runs[0].hosts.size(), 2u);
   EXPECT_NEAR(Num(t, 14, "busbw"), 172.35e9, 0.01e9);  // the 16 MiB out-of-place row
+}
+
+TEST(NcclTestsJson, PerIterationTimesKept) {
+  // all_reduce_iters_2x2.json: 4 processes x 5 iterations, rank 2 at 1.5x the
+  // others (make_fixtures.py); rank_time_max is rank 2's slowest iteration.
+  const auto runs = ImportFile(kData + "all_reduce_iters_2x2.json", nullptr, {});
+  ASSERT_EQ(runs.size(), 1u);
+  ASSERT_EQ(runs[0].tables.size(), 4u);
+  const Table& t = runs[0].tables[0];
+  const Table& per = runs[0].tables[2];
+  const Table& iters = runs[0].tables[3];
+  EXPECT_EQ(per.name(), "collectives_per_rank");
+  EXPECT_EQ(iters.name(), "collectives_iterations");
+  EXPECT_EQ(iters.size(), 2u * 2u * 4u * 5u);  // sizes x placements x processes x iterations
+  // Iteration 4 of rank 2, 1 MiB out of place: 1.5 x 1.04 x (30 + 2^20 / 110e3) us.
+  const double base_us = 30.0 + 1048576 / 110e3;
+  EXPECT_EQ(Num(iters, 14, "rank"), 2);
+  EXPECT_EQ(Num(iters, 14, "iteration"), 4);
+  EXPECT_NEAR(Num(iters, 14, "time"), base_us * 1.5 * 1.04 / 1e6, 1e-12);
+  EXPECT_NEAR(Num(t, 0, "rank_time_max"), base_us * 1.5 * 1.04 / 1e6, 1e-12);
+  EXPECT_NEAR(Num(t, 0, "rank_time_min"), base_us / 1e6, 1e-12);
+  EXPECT_EQ(Str(per, 2, "host"), "node002");
+}
+
+TEST(OsuText, PointToPointIsSendrecvOnTwoRanks) {
+  // osu_bw "4194304  11948.72" (MB/s, one direction): time = size / bandwidth;
+  // the p2p table holds the largest size's bandwidth, no latency.
+  const auto runs = ImportFile(kData + "osu_p2p_np2.txt", nullptr, {});
+  ASSERT_EQ(runs.size(), 3u);
+  const Table& bw = runs[1].tables[0];
+  EXPECT_EQ(runs[1].rank_count, 2);
+  EXPECT_EQ(Str(bw, 3, "op"), "sendrecv");
+  EXPECT_DOUBLE_EQ(Num(bw, 3, "algbw"), 11948.72e6);
+  EXPECT_NEAR(Num(bw, 3, "time"), 4194304 / 11948.72e6, 1e-15);
+  const Table& pair = runs[1].tables[1];
+  EXPECT_EQ(pair.name(), "p2p");
+  EXPECT_DOUBLE_EQ(Num(pair, 0, "bandwidth"), 11948.72e6);
+  EXPECT_TRUE(std::isnan(Num(pair, 0, "latency")));
+  EXPECT_NEAR(Num(runs[0].tables[1], 0, "latency"), 1.5e-6, 1e-15);  // osu_latency's 8-byte row
+}
+
+TEST(OsuText, UnmappedTestAndBadRowNameTheLine) {
+  const ImportOptions none;
+  EXPECT_NE(IoMessage([&] {
+              ImportText("m.txt", "\n# OSU MPI Multiple Bandwidth / Message Rate Test v7.2\n", Format::kOsuText, none);
+            }).find("m.txt:2: "),
+            std::string::npos);
+  EXPECT_NE(IoMessage([&] {
+              ImportText("b.txt", "# OSU MPI Bandwidth Test v7.2\n# Size      Bandwidth (MB/s)\n8   1x.5\n",
+                         Format::kOsuText, none);
+            }).find("b.txt:3: bad row: field 2 is '1x.5'"),
+            std::string::npos);
 }
 
 }  // namespace
