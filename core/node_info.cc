@@ -82,6 +82,7 @@ nlohmann::json NodeInfoToJson(const NodeInfo& info) {
          {"uuid", g.uuid},
          {"pci_bus_id", g.pci_bus_id},
          {"serial", g.serial},
+         {"vbios", g.vbios},
          {"compute_capability", fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor)},
          {"sm_count", g.sm_count},
          {"memory_bytes", g.memory_bytes},
@@ -133,6 +134,7 @@ NodeInfo NodeInfoFromJson(const nlohmann::json& j) {
       gi.uuid = g.value("uuid", "");
       gi.pci_bus_id = g.value("pci_bus_id", "");
       gi.serial = g.value("serial", "");
+      gi.vbios = g.value("vbios", "");
       const std::string cc = g.value("compute_capability", "0.0");
       if (auto dot = cc.find('.'); dot != std::string::npos) {
         gi.compute_capability_major = std::atoi(cc.substr(0, dot).c_str());
@@ -174,8 +176,9 @@ std::string FormatNodeInfo(const NodeInfo& info) {
                        FormatQuantity(g.memory_clock_max_hz, Dimension::kFrequency));
     if (g.sm_clock_hz > 0) out += fmt::format("  SM now {}", FormatQuantity(g.sm_clock_hz, Dimension::kFrequency));
     out += "\n";
-    if (!g.serial.empty() || g.temperature_c >= 0 || g.power_w >= 0) {
-      out += fmt::format("          serial {}  temperature {}  power {} / {}\n", g.serial.empty() ? "-" : g.serial,
+    if (!g.serial.empty() || !g.vbios.empty() || g.temperature_c >= 0 || g.power_w >= 0) {
+      out += fmt::format("          serial {}  VBIOS {}  temperature {}  power {} / {}\n",
+                         g.serial.empty() ? "-" : g.serial, g.vbios.empty() ? "-" : g.vbios,
                          g.temperature_c >= 0 ? fmt::format("{:.0f} C", g.temperature_c) : "-",
                          g.power_w >= 0 ? fmt::format("{:.0f} W", g.power_w) : "-",
                          g.power_limit_w >= 0 ? fmt::format("{:.0f} W", g.power_limit_w) : "-");

@@ -18,6 +18,7 @@ struct GpuInfo {
   std::string uuid;        // as nvidia-smi prints it: "GPU-" and 32 hex digits in 8-4-4-4-12 groups
   std::string pci_bus_id;  // "0000:18:00.0"
   std::string serial;      // from NVML where the board reports it
+  std::string vbios;       // VBIOS version from NVML (nvidia-smi's "VBIOS Version"), empty when unknown
   int compute_capability_major = 0, compute_capability_minor = 0;
   int sm_count = 0;
   int64_t memory_bytes = 0;

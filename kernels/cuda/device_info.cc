@@ -25,6 +25,7 @@ struct Nvml {
   nvmlReturn_t (*driver_version)(char*, unsigned) = nullptr;
   nvmlReturn_t (*by_pci)(const char*, nvmlDevice_t*) = nullptr;
   nvmlReturn_t (*serial)(nvmlDevice_t, char*, unsigned) = nullptr;
+  nvmlReturn_t (*vbios)(nvmlDevice_t, char*, unsigned) = nullptr;
   nvmlReturn_t (*clock)(nvmlDevice_t, int, unsigned*) = nullptr;
   nvmlReturn_t (*temperature)(nvmlDevice_t, int, unsigned*) = nullptr;
   nvmlReturn_t (*power)(nvmlDevice_t, unsigned*) = nullptr;
@@ -42,6 +43,7 @@ struct Nvml {
     sym(driver_version, "nvmlSystemGetDriverVersion");
     sym(by_pci, "nvmlDeviceGetHandleByPciBusId_v2");
     sym(serial, "nvmlDeviceGetSerial");
+    sym(vbios, "nvmlDeviceGetVbiosVersion");
     sym(clock, "nvmlDeviceGetClockInfo");
     sym(temperature, "nvmlDeviceGetTemperature");
     sym(power, "nvmlDeviceGetPowerUsage");
@@ -88,6 +90,8 @@ bool ReadGpu(int i, Nvml* nvml, GpuInfo* out) {
   if (nvml && nvml->by_pci && nvml->by_pci(g.pci_bus_id.c_str(), &dev) == 0) {
     char serial[64] = {0};
     if (nvml->serial && nvml->serial(dev, serial, sizeof serial) == 0) g.serial = serial;
+    char vbios[64] = {0};  // NVML_DEVICE_VBIOS_VERSION_BUFFER_SIZE is 32
+    if (nvml->vbios && nvml->vbios(dev, vbios, sizeof vbios) == 0) g.vbios = vbios;
     unsigned v = 0;
     if (nvml->clock && nvml->clock(dev, /*NVML_CLOCK_SM=*/1, &v) == 0) g.sm_clock_hz = v * 1e6;
     if (nvml->temperature && nvml->temperature(dev, /*NVML_TEMPERATURE_GPU=*/0, &v) == 0) g.temperature_c = v;

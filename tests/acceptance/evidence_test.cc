@@ -8,6 +8,7 @@
 #include "acceptance/runner.h"
 #include "acceptance/suite.h"
 #include "core/config.h"
+#include "core/node_info.h"
 #include "core/sha256.h"
 
 namespace cb::acc {
@@ -246,6 +247,39 @@ TEST(Health, GpuErrorsAndThrottleFromNvidiaSmi) {
   EXPECT_EQ(fs[0].plain, "GPU 1 (00000000:11:00.0) has 3 uncorrected ECC error(s)");
   EXPECT_FALSE(fs[1].ok);
   EXPECT_EQ(fs[1].plain, "GPU clocks throttled: GPU 1 (00000000:11:00.0): hw_slowdown");
+}
+
+// The GPU inventory a buyer signs against: serial and VBIOS per GPU in the
+// Markdown and HTML reports and the validate_inventory_gpus table, and carried
+// through the JSON each rank sends rank 0.
+TEST(Inventory, SerialAndVbiosReachEveryReport) {
+  ValidationReport r = FourNodes();
+  NodeInfo n;
+  n.hostname = "h0";
+  GpuInfo g;
+  g.name = "NVIDIA H200";
+  g.uuid = "GPU-00000000-1111-2222-3333-444444444444";
+  g.pci_bus_id = "00000000:18:00.0";
+  g.serial = "1652024012345";
+  g.vbios = "96.00.9F.00.01";
+  n.gpus.push_back(g);
+  const NodeInfo sent = NodeInfoFromJson(NodeInfoToJson(n));
+  ASSERT_EQ(sent.gpus.size(), 1u);
+  EXPECT_EQ(sent.gpus[0].vbios, "96.00.9F.00.01");
+  EXPECT_EQ(sent.gpus[0].serial, "1652024012345");
+  r.inventory.push_back(sent);
+  EXPECT_NE(ReportMarkdown(r).find("| 1652024012345 | 96.00.9F.00.01 |"), std::string::npos);
+  EXPECT_NE(ReportHtml(r).find("<td>1652024012345</td><td>96.00.9F.00.01</td>"), std::string::npos);
+  bool found = false;
+  for (const Table& t : EvidenceTables(r)) {
+    if (t.name() != "validate_inventory_gpus") continue;
+    found = true;
+    ASSERT_EQ(t.rows().size(), 1u);
+    const int col = t.ColumnIndex("vbios");
+    ASSERT_GE(col, 0);
+    EXPECT_EQ(std::get<std::string>(t.rows()[0][static_cast<size_t>(col)]), "96.00.9F.00.01");
+  }
+  EXPECT_TRUE(found);
 }
 
 // A GPU that fell off the bus can hang nvidia-smi: the probe is ended at its
