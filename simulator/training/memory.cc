@@ -73,7 +73,11 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
     const double routed = static_cast<double>(e.top_k) * in.moe_imbalance;
     const double fe = static_cast<double>(e.expert_ffn_hidden);
     const double fs = fe * static_cast<double>(e.shared_experts);
-    mlp = gemm_in + 2 * routed * static_cast<double>(in.etp) + mu * fe * routed / h + mu * fs / h + d;
+    // Each routed copy of a token is the input of its expert's fc1, saved for
+    // the weight gradient like any GEMM input: in fp8 by Transformer Engine's
+    // GroupedLinear (te/pytorch/module/grouped_linear.py saves the quantized
+    // inputs, as linear.py does), else in bf16.
+    mlp = gemm_in + gemm_in * routed * static_cast<double>(in.etp) + mu * fe * routed / h + mu * fs / h + d;
   } else {
     mlp = gemm_in + mu * static_cast<double>(m.ffn_hidden) / h + d;
   }

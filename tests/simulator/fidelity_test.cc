@@ -45,6 +45,32 @@ TEST(Memory, LlamaLayerWithoutDropoutMatchesClosedForm) {
   EXPECT_GT(FullLayerActivationBytes(in, false), 10 * ActivationBytesPerLayer(in, false));
 }
 
+// Each routed copy of a token is its expert fc1's input, saved like any GEMM
+// input: 1 B in fp8 (Transformer Engine's GroupedLinear), 2 B in bf16. One
+// more expert per token (top_k + 1) adds ι copies, each with its fc1 input and
+// the expert's SwiGLU intermediates (mu = 6, 5 in fp8, per f_e/h):
+// s·b·h/t · ι · (gemm_in + mu·f_e/h).
+TEST(Memory, RoutedCopiesAreSavedLikeGemmInputs) {
+  Scenario s = Load("mixtral-8x7b-64");
+  ASSERT_TRUE(s.model.moe.has_value());
+  const double h = static_cast<double>(s.model.hidden), fe = static_cast<double>(s.model.moe->expert_ffn_hidden);
+  const double iota = 1.1, sbh = 4096 * h;
+  auto delta = [&](bool fp8) {
+    ModelSpec one = s.model, two = s.model;
+    two.moe->top_k = one.moe->top_k + 1;
+    MemoryInput in;
+    in.seq_len = 4096;
+    in.moe_imbalance = iota;
+    in.fp8 = fp8;
+    in.model = &two;
+    const double more = FullLayerActivationBytes(in, true);
+    in.model = &one;
+    return more - FullLayerActivationBytes(in, true);
+  };
+  EXPECT_NEAR(delta(true) / (sbh * iota * (1 + 5 * fe / h)), 1.0, 1e-9);
+  EXPECT_NEAR(delta(false) / (sbh * iota * (2 + 6 * fe / h)), 1.0, 1e-9);
+}
+
 // Megatron-Core's in-flight counts: 1F1B rank r holds min(p - r, m); the
 // interleaved rank r holds min(2(p - r - 1) + (v - 1)p + 1, m·v) chunk passes.
 TEST(Memory, InFlightCountsFollowMegatronsWarmup) {
