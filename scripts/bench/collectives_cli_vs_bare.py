@@ -3,15 +3,17 @@
 
 `mpirun -np N clusterbench collectives --backend mpi --op all_reduce -d float -b S -e S -n ITERS -c 0`
 against `mpirun -np N benchmarks/mpi_allreduce_bare ITERS` (the same timing: warm-up, barrier, ITERS
-calls between two clock reads, averaged over ranks), at 8 B, 64 KiB and 16 MiB. Separate jobs, so the
-tool pays for everything it does (MPI at MPI_THREAD_MULTIPLE for its progress watchdog, the watchdog's
-thread, its checks and bookkeeping), which benchmarks/collectives_vs_bare (one job, the harness only)
-does not see. Two jobs of the same binary differ a lot on a small shared VM, so the variants are
-alternated round by round (the order rotating) and medians compared. A third variant runs the tool
-with CB_PROGRESS_WATCHDOG=0 (MPI_THREAD_FUNNELED, no watchdog thread) to show what the watchdog costs.
+calls between two clock reads, averaged over ranks; MPI_Init), at 8 B, 64 KiB and 16 MiB (ITERS_LARGE
+iterations there, for both). Separate jobs, so the tool pays for everything it does (its MPI thread
+level, the progress watchdog's thread and TCP beats, its checks and bookkeeping), which
+benchmarks/collectives_vs_bare (one job, the harness only) does not see. Two jobs of the same binary
+differ a lot on a small shared VM, so the variants are alternated round by round (the order rotating)
+and medians compared. A third variant runs the tool with CB_PROGRESS_WATCHDOG=0 (no watchdog thread)
+to show what the watchdog costs.
 
 Prints the baseline beside every figure, per size: median us of each variant and the ratios.
-Usage: scripts/bench/collectives_cli_vs_bare.py [--np 2] [--rounds 7] [--iters 5000] [--build build/cpu-only]
+Usage: scripts/bench/collectives_cli_vs_bare.py [--np 2] [--rounds 7] [--iters 5000] [--iters-large 200]
+       [--build build/cpu-only]
 """
 import argparse
 import json
@@ -32,7 +34,7 @@ def mpirun(np_, args, env=None):
 
 
 def bare(a):
-    out = mpirun(a.np, [os.path.join(a.build, "benchmarks", "mpi_allreduce_bare"), str(a.iters)])
+    out = mpirun(a.np, [os.path.join(a.build, "benchmarks", "mpi_allreduce_bare"), str(a.iters), str(a.iters_large)])
     times = {}
     for line in out.splitlines():
         if line.startswith("#") or not line.strip():
@@ -49,7 +51,8 @@ def tool(a, watchdog):
     times = {}
     for size in SIZES:
         out = mpirun(a.np, [os.path.join(a.build, "apps", "clusterbench"), "collectives", "--backend", "mpi", "--op",
-                            "all_reduce", "-d", "float", "-b", str(size), "-e", str(size), "-n", str(a.iters), "-w",
+                            "all_reduce", "-d", "float", "-b", str(size), "-e", str(size), "-n",
+                            str(a.iters_large if size >= 16 << 20 else a.iters), "-w",
                             "20", "-c", "0", "--format", "json"], env)
         row = [r for r in json.loads(out)["results"] if not r["in_place"]][0]
         times[size] = row["time_s"] * 1e6
@@ -61,6 +64,7 @@ def main():
     ap.add_argument("--np", type=int, default=2)
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--iters", type=int, default=5000)
+    ap.add_argument("--iters-large", type=int, default=200, help="iterations at 16 MiB")
     ap.add_argument("--build", default="build/cpu-only")
     a = ap.parse_args()
     variants = {"bare": lambda: bare(a), "tool": lambda: tool(a, True), "tool, no watchdog": lambda: tool(a, False)}
@@ -73,8 +77,8 @@ def main():
                 if s in runs[n]:
                     runs[n][s].append(t)
         print(f"# round {r + 1}/{a.rounds} done", file=sys.stderr)
-    print(f"# {a.np} ranks, {a.iters} iterations per run, {a.rounds} rounds alternated; median us per all_reduce "
-          f"(float sum, out of place)")
+    print(f"# {a.np} ranks, {a.iters} iterations per run ({a.iters_large} at 16 MiB), {a.rounds} rounds alternated; "
+          f"median us per all_reduce (float sum, out of place)")
     print(f"{'size':>10} {'bare':>10} {'tool':>10} {'ratio':>7} {'no-wd':>10} {'ratio':>7}")
     for s in SIZES:
         b = statistics.median(runs["bare"][s])
