@@ -144,182 +144,223 @@ class CostModel {
     return std::max(comm - gemm, 0.0) + 0.05 * std::min(comm, gemm);
   }
 
-  // `recomputed`: this layer runs its forward again in backward (full
-  // recomputation, or its partial form for the first layers of a chunk).
-  LayerCost Layer(bool moe, bool recomputed) const {
-    const ModelSpec& m = s_.model;
-    const Parallelism& p = s_.par;
-    const double t = static_cast<double>(p.tp);
-    const double h = static_cast<double>(m.hidden);
-    const double a = static_cast<double>(m.heads);
-    const double T = tokens_;
-    const double T_sp = p.sequence_parallel ? T / t : T;
-    const double b = static_cast<double>(s_.train.micro_batch);
-    const double sq = static_cast<double>(s_.train.seq_len);
-    const double sq_local = sq / static_cast<double>(p.cp);
-    const double kv_heads_local = std::max(1.0, static_cast<double>(m.KvHeads()) / t);
-    const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
-    LayerCost c;
+  // One layer's costs for one micro-batch, by phase.
+  struct AttentionCost {
+    double qkv = 0, mla_up = 0, proj = 0;  // GEMM seconds (mla_up: MLA's up-projections, inside qkv)
+    double fwd = 0, bwd = 0;               // core attention
+    double params = 0;                     // this GPU's attention weights
+  };
+  struct MlpCost {
+    double gemm = 0;                       // forward GEMM seconds (router, experts, shared experts)
+    double ep_comm = 0, ep_bytes = 0;      // dispatch + combine
+    double params = 0, expert_params = 0;  // this GPU's MLP weights, the routed experts among them
+    double permute_bytes = 0;              // token permutation into expert order and back
+  };
 
-    // --- attention block
-    double qkv = Gemm(T, a / t * dqk + kv_heads_local * (dqk + dv), h);
-    double mla_up = 0;  // MLA's up-projections from the latents
+  // Per-GPU widths the phases share.
+  double KvHeadsLocal() const {
+    return std::max(1.0, static_cast<double>(s_.model.KvHeads()) / static_cast<double>(s_.par.tp));
+  }
+  double SeqLocal() const { return static_cast<double>(s_.train.seq_len) / static_cast<double>(s_.par.cp); }
+
+  AttentionCost AttentionBlock() const {
+    const ModelSpec& m = s_.model;
+    const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
+    const double a = static_cast<double>(m.heads), T = tokens_;
+    const double b = static_cast<double>(s_.train.micro_batch), sq = static_cast<double>(s_.train.seq_len);
+    const double sq_local = SeqLocal();
+    const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
+    AttentionCost c;
+    c.qkv = Gemm(T, a / t * dqk + KvHeadsLocal() * (dqk + dv), h);
     if (m.mla) {
       // Down-projections are replicated over TP (Megatron-Core MLA), the
       // up-projections split by heads.
       const MlaSpec& l = *m.mla;
       const double ql = static_cast<double>(l.q_lora_rank), kvl = static_cast<double>(l.kv_lora_rank);
-      mla_up = (ql > 0 ? Gemm(T, a / t * dqk, ql) : 0) +
-               Gemm(T, a / t * (static_cast<double>(l.qk_nope_head_dim) + dv), kvl);
-      qkv = (ql > 0 ? Gemm(T, ql, h) : Gemm(T, a / t * dqk, h)) +
-            Gemm(T, kvl + static_cast<double>(l.qk_rope_head_dim), h) + mla_up;
+      c.mla_up = (ql > 0 ? Gemm(T, a / t * dqk, ql) : 0) +
+                 Gemm(T, a / t * (static_cast<double>(l.qk_nope_head_dim) + dv), kvl);
+      c.qkv = (ql > 0 ? Gemm(T, ql, h) : Gemm(T, a / t * dqk, h)) +
+              Gemm(T, kvl + static_cast<double>(l.qk_rope_head_dim), h) + c.mla_up;
     }
-    double proj = Gemm(T, h, a * dv / t);
-    double attn_fwd = 0, attn_bwd = 0;
+    c.proj = Gemm(T, h, a * dv / t);
     if (s_.fw.flash_attention) {
       // Causal: the kernel skips the upper triangle, half the square.
       double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5;
-      attn_fwd = gpu_.AttentionTime(flops);
-      attn_bwd = 2.5 * attn_fwd;  // backward recomputes S and does 2.5x the matmuls
+      c.fwd = gpu_.AttentionTime(flops);
+      c.bwd = 2.5 * c.fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the
       // scale/mask/softmax/dropout pass over b·a/t·s_local·s elements.
       double rows = b * (a / t) * sq_local;
       double gemms = Gemm(rows, sq, dqk) + Gemm(rows, dv, sq);
       double softmax_bytes = rows * sq * 9;  // 2B read + 2B write, twice, + 1B dropout mask
-      attn_fwd = gemms + gpu_.MemoryTime(softmax_bytes, 2);
-      attn_bwd = 2 * gemms + gpu_.MemoryTime(2 * softmax_bytes, 2);
+      c.fwd = gemms + gpu_.MemoryTime(softmax_bytes, 2);
+      c.bwd = 2 * gemms + gpu_.MemoryTime(2 * softmax_bytes, 2);
     }
-    const double attn_params = params_.attention_per_layer / t;
+    c.params = params_.attention_per_layer / t;
+    return c;
+  }
 
-    // --- MLP block
-    double mlp_gemm = 0, ep_comm = 0, ep_bytes = 0, mlp_params = 0, expert_params = 0, permute_bytes = 0;
+  MlpCost MlpBlock(bool moe) const {
+    const ModelSpec& m = s_.model;
+    const Parallelism& p = s_.par;
+    const double t = static_cast<double>(p.tp), h = static_cast<double>(m.hidden), T = tokens_;
     const double mult = static_cast<double>(m.MlpMatrices());
-    if (moe) {
-      const MoeSpec& e = *m.moe;
-      const double ep = static_cast<double>(p.ep);
-      const double local_experts = static_cast<double>(e.experts) / ep;
-      const double fe = static_cast<double>(e.expert_ffn_hidden);
-      const double et = static_cast<double>(p.etp);
-      // Tokens reaching this rank's experts: each GPU holds T/t tokens of the
-      // micro-batch, an expert-TP group of etp GPUs computes its members'
-      // tokens together (each GPU fe/etp of every expert), each token goes to
-      // top_k experts, and the busiest expert gets ι times the mean.
-      const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.ExpertLoad() / local_experts;
-      // Token permutation into expert order before the experts and back
-      // after them (Megatron-Core's moe_utils permute/unpermute): each read
-      // and written once, 2 B per element, for every routed copy.
-      permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
-      mlp_gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
-      mlp_gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
-      if (e.shared_experts > 0) {
-        const double fs = fe * static_cast<double>(e.shared_experts);
-        mlp_gemm += Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
-      }
-      if (p.ep > 1) {
-        // Dispatch and combine: each token's hidden state to top_k experts.
-        double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
-        ep_comm = 2 * AllToAllTime(bytes, ep_group_, ep_fabric_, DispatchRemoteScale());
-        ep_bytes = 2 * bytes;
-      }
-      const double one_expert = mult * h * fe;
-      const double routed = static_cast<double>(e.experts) * one_expert;
-      mlp_params =
-          routed / (et * ep) + (params_.moe_mlp_per_layer - routed) / t;  // router, shared experts on every EP rank
-      expert_params = routed / (et * ep);
-    } else {
+    MlpCost c;
+    if (!moe) {
       const double f = static_cast<double>(m.ffn_hidden);
-      mlp_gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
-      mlp_params = params_.dense_mlp_per_layer / t;
+      c.gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
+      c.params = params_.dense_mlp_per_layer / t;
+      return c;
     }
+    const MoeSpec& e = *m.moe;
+    const double ep = static_cast<double>(p.ep);
+    const double local_experts = static_cast<double>(e.experts) / ep;
+    const double fe = static_cast<double>(e.expert_ffn_hidden);
+    const double et = static_cast<double>(p.etp);
+    // Tokens reaching this rank's experts: each GPU holds T/t tokens of the
+    // micro-batch, an expert-TP group of etp GPUs computes its members'
+    // tokens together (each GPU fe/etp of every expert), each token goes to
+    // top_k experts, and the busiest expert gets ι times the mean.
+    const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.ExpertLoad() / local_experts;
+    // Token permutation into expert order before the experts and back
+    // after them (Megatron-Core's moe_utils permute/unpermute): each read
+    // and written once, 2 B per element, for every routed copy.
+    c.permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
+    c.gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
+    c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
+    if (e.shared_experts > 0) {
+      const double fs = fe * static_cast<double>(e.shared_experts);
+      c.gemm += Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
+    }
+    if (p.ep > 1) {
+      // Dispatch and combine: each token's hidden state to top_k experts.
+      const double T_sp = p.sequence_parallel ? T / t : T;
+      double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
+      c.ep_comm = 2 * AllToAllTime(bytes, ep_group_, ep_fabric_, DispatchRemoteScale());
+      c.ep_bytes = 2 * bytes;
+    }
+    const double routed = static_cast<double>(e.experts) * mult * h * fe;
+    // Router and shared experts sit on every EP rank.
+    c.params = routed / (et * ep) + (params_.moe_mlp_per_layer - routed) / t;
+    c.expert_params = routed / (et * ep);
+    return c;
+  }
 
-    // --- memory-bound work: 2 norms (read + write), 2 residual adds with
-    // dropout (3 tensors + 1-byte mask), the activation function.
+  // Memory-bound work of the forward: 2 norms (read + write), 2 residual adds
+  // with dropout (3 tensors + 1-byte mask), the activation function, and the
+  // MoE token permutation.
+  double ElementwiseFwd(bool moe, double permute_bytes) const {
+    const ModelSpec& m = s_.model;
+    const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
+    const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
     const double f_act =
         moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
-    double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * T * f_act / t;
-    double elem_fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
+    double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
+    return gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
+  }
 
-    // --- communication
-    double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
-    double gemm_fwd = qkv + proj + mlp_gemm;
-    double cp_fwd = 0, cp_bwd = 0;
-    Traffic cp_t;
-    if (p.cp > 1) {
-      // Ring attention: c-1 steps each passing this rank's K and V chunk,
-      // hidden behind the attention kernels of the previous step.
-      double kv_bytes = b * sq_local * kv_heads_local * (dqk + dv) * 2;
-      double comm =
-          static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, cp_fabric_);
-      cp_fwd = Hidden(comm, attn_fwd);
-      cp_bwd = Hidden(2 * comm, attn_bwd);
-      cp_t = {comm, static_cast<double>(p.cp - 1) * kv_bytes};
+  // Ring attention: c-1 steps each passing this rank's K and V chunk, hidden
+  // behind the attention kernels of the previous step; dK and dV travel the
+  // ring back in backward.
+  void AddContextParallel(const AttentionCost& attn, LayerCost* c) const {
+    const Parallelism& p = s_.par;
+    if (p.cp <= 1) return;
+    const ModelSpec& m = s_.model;
+    const double b = static_cast<double>(s_.train.micro_batch);
+    const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
+    double kv_bytes = b * SeqLocal() * KvHeadsLocal() * (dqk + dv) * 2;
+    double comm =
+        static_cast<double>(p.cp - 1) * CollectiveTime(Collective::kSendRecv, kv_bytes, cp_group_, cp_fabric_);
+    c->fwd.cp = Hidden(comm, attn.fwd);
+    c->bwd.cp = Hidden(2 * comm, attn.bwd);
+    c->fwd.cp_t = {comm, static_cast<double>(p.cp - 1) * kv_bytes};
+    c->bwd.cp_t = {2 * comm, 2 * c->fwd.cp_t.bytes};
+  }
+
+  // What backward runs again under the scenario's recomputation.
+  void AddRecompute(bool moe, bool full, const AttentionCost& attn, double elem_fwd, LayerCost* c) const {
+    const ModelSpec& m = s_.model;
+    const Recompute r = s_.train.recompute;
+    if (full) {
+      c->bwd += c->fwd;  // the whole forward again, its communication included
+    } else if (r == Recompute::kSelective && m.mla) {
+      c->bwd.compute += attn.mla_up * slowest_;  // Megatron-Core "mla_up_proj": the up-projections again
+    } else if (r == Recompute::kSelective) {
+      c->bwd.compute += attn.fwd;  // core attention recomputed (Korthikanti et al.)
+    } else if (r == Recompute::kSelectiveOp) {
+      // torchtitan's per-op policy keeps the 1st, 3rd, 5th... matmul output
+      // (training/recompute.h): backward reruns wk, wo and the MLP's even
+      // matmuls (SwiGLU's w3, a GeLU MLP's fc2) and the memory-bound work.
+      // MoE layers keep their expert outputs (the policy's grouped matmuls).
+      const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
+      double rerun = Gemm(tokens_, KvHeadsLocal() * static_cast<double>(m.QkHeadDim()), h) + attn.proj + elem_fwd;
+      if (!moe) {
+        const double f = static_cast<double>(m.ffn_hidden);
+        rerun += m.swiglu ? Gemm(tokens_, f / t, h) : Gemm(tokens_, h, f / t);
+      }
+      c->bwd.compute += rerun * slowest_;
     }
+  }
 
-    c.fwd.compute = (gemm_fwd + attn_fwd + elem_fwd) * slowest_;
+  // ZeRO-3's per-layer traffic (and, gathering once per step, the unsharded
+  // gradient accumulation).
+  void AddFullySharded(bool full, double expert_params, LayerCost* c) const {
+    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
+      // Gradients accumulate unsharded across micro-batches in the reduce
+      // dtype (FSDP2 casts each 16-bit gradient to it before adding): read the
+      // new 16-bit gradient, read and write the accumulator, per parameter.
+      c->bwd.compute += gpu_.MemoryTime(c->params_per_gpu * (2 + 2 * GradBytes())) * slowest_;
+    }
+    if (!GatherPerLayer()) return;
+    // Fully sharded: every micro-batch gathers each layer's parameters
+    // before its forward and again before its backward, and reduce-scatters
+    // its gradients after the backward (PyTorch FSDP, DeepSpeed ZeRO-3). The
+    // transfers run on their own stream, `fsdp_prefetch` layers ahead, so in
+    // steady state a layer takes the longer of its compute and its traffic:
+    // the gather is exposed whenever it outlasts the compute it hides behind.
+    const double gather = LayerGather(c->params_per_gpu - expert_params, expert_params);
+    const double scatter = LayerGradScatter(c->params_per_gpu - expert_params, expert_params);
+    const bool hide = s_.fw.overlap_param_gather;
+    c->fwd.dp = hide ? Hidden(gather, c->fwd.Total()) : gather;
+    c->bwd.dp = hide ? Hidden(gather + scatter, c->bwd.Total()) : gather + scatter;
+    if (full) c->bwd.dp += hide ? Hidden(gather, c->fwd.Total()) : gather;
+    const double gathered = c->params_per_gpu * ParamBytes();
+    c->fwd.dp_t = {gather, gathered};
+    c->bwd.dp_t = {gather + scatter + (full ? gather : 0), gathered * (full ? 2 : 1) + c->params_per_gpu * GradBytes()};
+  }
+
+  // `recomputed`: this layer runs its forward again in backward (full
+  // recomputation, or its partial form for the first layers of a chunk).
+  LayerCost Layer(bool moe, bool recomputed) const {
+    const AttentionCost attn = AttentionBlock();
+    const MlpCost mlp = MlpBlock(moe);
+    const double elem_fwd = ElementwiseFwd(moe, mlp.permute_bytes);
+    const double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
+    const double gemm_fwd = attn.qkv + attn.proj + mlp.gemm;
+    LayerCost c;
+    c.fwd.compute = (gemm_fwd + attn.fwd + elem_fwd) * slowest_;
     c.fwd.tp = TpExposed(tp_comm, gemm_fwd);
-    c.fwd.cp = cp_fwd;
-    c.fwd.ep = ep_comm;
-    c.bwd.compute = (2 * gemm_fwd + attn_bwd + 2 * elem_fwd) * slowest_;
+    c.fwd.ep = mlp.ep_comm;
+    c.bwd.compute = (2 * gemm_fwd + attn.bwd + 2 * elem_fwd) * slowest_;
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
-    c.bwd.cp = cp_bwd;
-    c.bwd.ep = ep_comm;
+    c.bwd.ep = mlp.ep_comm;
     c.fwd.tp_t = c.bwd.tp_t = {tp_comm, 2 * TpBlockBytes()};
-    c.fwd.cp_t = cp_t;
-    c.bwd.cp_t = {2 * cp_t.busy_s, 2 * cp_t.bytes};  // dK and dV travel the ring back
-    c.fwd.ep_t = c.bwd.ep_t = {ep_comm, ep_bytes};
+    c.fwd.ep_t = c.bwd.ep_t = {mlp.ep_comm, mlp.ep_bytes};
+    AddContextParallel(attn, &c);
     if (s_.fw.moe_a2a_overlap) {
       // Megatron-Core's 1F1B all-to-all overlap (--overlap-moe-expert-parallel-comm)
       // and DeepSeek's DualPipe pair one micro-batch's forward with another's
       // backward: each pass's dispatch and combine run behind the other pass's
       // compute, exposed only where they outlast it.
-      c.fwd.ep = Hidden(ep_comm, c.bwd.compute);
-      c.bwd.ep = Hidden(ep_comm, c.fwd.compute);
+      c.fwd.ep = Hidden(mlp.ep_comm, c.bwd.compute);
+      c.bwd.ep = Hidden(mlp.ep_comm, c.fwd.compute);
     }
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
-    if (full) {
-      c.bwd += c.fwd;  // the whole forward again, its communication included
-    } else if (s_.train.recompute == Recompute::kSelective && m.mla) {
-      c.bwd.compute += mla_up * slowest_;  // Megatron-Core "mla_up_proj": the up-projections again
-    } else if (s_.train.recompute == Recompute::kSelective) {
-      c.bwd.compute += attn_fwd;  // core attention recomputed (Korthikanti et al.)
-    } else if (s_.train.recompute == Recompute::kSelectiveOp) {
-      // torchtitan's per-op policy keeps the 1st, 3rd, 5th... matmul output
-      // (training/recompute.h): backward reruns wk, wo and the MLP's even
-      // matmuls (SwiGLU's w3, a GeLU MLP's fc2) and the memory-bound work.
-      // MoE layers keep their expert outputs (the policy's grouped matmuls).
-      double rerun = Gemm(T, kv_heads_local * dqk, h) + proj + elem_fwd;
-      if (!moe) {
-        const double f = static_cast<double>(m.ffn_hidden);
-        rerun += m.swiglu ? Gemm(T, f / t, h) : Gemm(T, h, f / t);
-      }
-      c.bwd.compute += rerun * slowest_;
-    }
-    c.params_per_gpu = attn_params + mlp_params + params_.norms_per_layer;
-    c.expert_params_per_gpu = expert_params;
-    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
-      // Gradients accumulate unsharded across micro-batches in the reduce
-      // dtype (FSDP2 casts each 16-bit gradient to it before adding): read the
-      // new 16-bit gradient, read and write the accumulator, per parameter.
-      c.bwd.compute += gpu_.MemoryTime(c.params_per_gpu * (2 + 2 * GradBytes())) * slowest_;
-    }
-    if (GatherPerLayer()) {
-      // Fully sharded: every micro-batch gathers each layer's parameters
-      // before its forward and again before its backward, and reduce-scatters
-      // its gradients after the backward (PyTorch FSDP, DeepSpeed ZeRO-3). The
-      // transfers run on their own stream, `fsdp_prefetch` layers ahead, so in
-      // steady state a layer takes the longer of its compute and its traffic:
-      // the gather is exposed whenever it outlasts the compute it hides behind.
-      const double gather = LayerGather(c.params_per_gpu - expert_params, expert_params);
-      const double scatter = LayerGradScatter(c.params_per_gpu - expert_params, expert_params);
-      const bool hide = s_.fw.overlap_param_gather;
-      c.fwd.dp = hide ? Hidden(gather, c.fwd.Total()) : gather;
-      c.bwd.dp = hide ? Hidden(gather + scatter, c.bwd.Total()) : gather + scatter;
-      if (full) c.bwd.dp += hide ? Hidden(gather, c.fwd.Total()) : gather;
-      const double gathered = c.params_per_gpu * ParamBytes();
-      c.fwd.dp_t = {gather, gathered};
-      c.bwd.dp_t = {gather + scatter + (full ? gather : 0), gathered * (full ? 2 : 1) + c.params_per_gpu * GradBytes()};
-    }
+    AddRecompute(moe, full, attn, elem_fwd, &c);
+    c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;
+    c.expert_params_per_gpu = mlp.expert_params;
+    AddFullySharded(full, mlp.expert_params, &c);
     return c;
   }
 
