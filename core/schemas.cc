@@ -123,6 +123,9 @@ Schema GpuSchema() {
               Qty("scale_up_bandwidth", Dimension::kBandwidth,
                   "scale-up (NVLink, Infinity Fabric, HCCS) bandwidth per GPU, both directions together"),
               Str("scale_up_technology", "e.g. NVLink4"),
+              Qty("host_bandwidth", Dimension::kBandwidth,
+                  "host <-> device bandwidth per GPU, one direction (PCIe Gen5 x16: 64GB/s; GB200/GB300: NVLink-C2C, "
+                  "900 GB/s both directions per Grace shared by two GPUs: 225GB/s); used by activation offloading"),
               Qty("tdp", Dimension::kPower, "board power limit (TDP)"),
               Qty("power_limit", Dimension::kPower,
                   "power cap the GPUs ran at, when below the TDP: compute-bound kernels slow down "
@@ -330,6 +333,11 @@ Schema ScenarioSchema() {
                     "gradients accumulated unsharded and reduce-scattered once (torchtitan with pipeline "
                     "parallelism)",
                     "false"),
+               Int("cpu_offload_layers",
+                   "activations of the first this-many layers of each model chunk are moved to host memory after their "
+                   "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
+                   "--cpu-offloading-num-layers); 0 = none",
+                   "0", 0, 100000),
                Float("zero3_max_live_params",
                      "ZeRO-3 gathered parameters held at most (DeepSpeed stage3_max_live_parameters, 1e9 by "
                      "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "

@@ -267,6 +267,13 @@ def scenario_from_row(row):
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8
         # elements, deepspeed/runtime/zero/config.py), not a layer at a time.
         fw += ["  zero3_max_live_params: 1e9", "  zero3_reduce_bucket: 5e8"]
+    offload = re.search(r"cpu_offloading_num_layers=(\d+)", row.get("notes", ""))
+    if offload and int(offload.group(1)) > 0:
+        # Megatron-Bridge's recipe offloads these layers' activations to the host
+        # (--cpu-offloading-num-layers); the recipe file read is not always the
+        # release the row ran, which the row says.
+        fw.append(f"  cpu_offload_layers: {int(offload.group(1))}")
+        assumed += f" (activations of {int(offload.group(1))} layers offloaded: from the recipe)"
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", ""), re.I):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):

@@ -181,6 +181,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.moe_a2a_overlap = cfg.GetBool("framework.moe_a2a_overlap", false);
   f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
   f.zero3_max_live_params = cfg.GetDouble("framework.zero3_max_live_params", 0);
+  f.cpu_offload_layers = cfg.GetInt("framework.cpu_offload_layers", 0);
   f.zero3_reduce_bucket = cfg.GetDouble("framework.zero3_reduce_bucket", 0);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
@@ -202,6 +203,19 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   s.train = ReadTraining(cfg, s.par);
   CheckSchedule(cfg, s);
   s.fw = ReadFramework(cfg, s.model);
+  if (s.fw.cpu_offload_layers > 0) {
+    const int64_t chunks = s.par.pp * s.par.vpp;
+    const int64_t per_chunk = (s.model.layers + chunks - 1) / chunks;
+    if (s.fw.cpu_offload_layers >= per_chunk) {
+      Bad(cfg.at("framework.cpu_offload_layers"),
+          fmt::format("cpu_offload_layers = {} must be fewer than the {} layers of a model chunk (pp x vpp = {})",
+                      s.fw.cpu_offload_layers, per_chunk, chunks));
+    }
+    if (s.gpu.host_bandwidth <= 0) {
+      Bad(cfg.at("framework.cpu_offload_layers"),
+          fmt::format("offloading activations needs the GPU's host_bandwidth; '{}' has none", s.gpu.name));
+    }
+  }
   return s;
 }
 

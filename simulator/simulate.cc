@@ -667,6 +667,8 @@ struct StageCosts {
   LayerCost dense_kept, moe_kept;  // layers past recompute_layers in their chunk
 };
 
+MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t micro_batches);
+
 // Phase 2: sums the layers of each virtual stage, embedding on the first,
 // LM head and loss on the last.
 StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std::vector<int64_t>& layers) {
@@ -680,13 +682,27 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   c.moe = s.model.moe ? cost.Layer(true, true) : c.dense;
   c.dense_kept = cost.Layer(false, false);
   c.moe_kept = s.model.moe ? cost.Layer(true, false) : c.dense_kept;
+  // Activation offloading (framework.cpu_offload_layers): the first N layers
+  // of each chunk copy their activations to the host after their forward and
+  // back before their backward, on copy engines (no SMs), so each copy is
+  // exposed only where it outlasts the layer's own pass.
+  const MemoryInput act = MemoryInputFor(s, cost, 1);
+  auto offload = [&](bool moe, const LayerCost& lc, bool fwd) {
+    const double copy = ActivationBytesPerLayer(act, moe) / s.gpu.host_bandwidth;
+    return std::max(copy - (fwd ? lc.fwd.Total() : lc.bwd.Total()), 0.0);
+  };
   int64_t layer = 0;
   for (size_t j = 0; j < vs; ++j) {
     for (int64_t i = 0; i < layers[j]; ++i, ++layer) {
       const bool again = s.train.Recomputed(i) || s.train.recompute != Recompute::kFull;
-      const LayerCost& lc = s.model.IsMoeLayer(layer) ? (again ? c.moe : c.moe_kept) : (again ? c.dense : c.dense_kept);
+      const bool moe = s.model.IsMoeLayer(layer);
+      const LayerCost& lc = moe ? (again ? c.moe : c.moe_kept) : (again ? c.dense : c.dense_kept);
       c.fwd[j] += lc.fwd;
       c.bwd[j] += lc.bwd;
+      if (i < s.fw.cpu_offload_layers) {
+        c.fwd[j].compute += offload(moe, lc, true);
+        c.bwd[j].compute += offload(moe, lc, false);
+      }
       c.params[j] += lc.params_per_gpu;
       c.expert[j] += lc.expert_params_per_gpu;
     }
@@ -926,8 +942,9 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
   if (s.train.tokens > 0) r->time_to_train_s = s.train.tokens / r->tokens_per_s;
 }
 
-// Phase 7: memory of the most loaded GPU (training/memory.h).
-void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, SimResult* r) {
+// What the memory model needs of the scenario (training/memory.h); the
+// per-stage parameters are the caller's.
+MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t micro_batches) {
   const Parallelism& p = s.par;
   MemoryInput in;
   in.model = &s.model;
@@ -942,7 +959,7 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.expert_shard_ranks = static_cast<double>(cost.ExpertShardRanks());
   in.seq_len = s.train.seq_len;
   in.micro_batch = s.train.micro_batch;
-  in.micro_batches = r->micro_batches;
+  in.micro_batches = micro_batches;
   in.recompute = s.train.recompute;
   in.recompute_layers = s.train.recompute_layers;
   in.fp8 = s.train.precision == Precision::kFp8;
@@ -957,7 +974,14 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.fsdp_gather_once = s.fw.fsdp_gather_once;
   in.zero3_max_live_params = s.fw.zero3_max_live_params;
   in.zero3_reduce_bucket = s.fw.zero3_reduce_bucket;
+  in.cpu_offload_layers = s.fw.cpu_offload_layers;
   in.param_bytes = cost.ParamBytes();
+  return in;
+}
+
+// Phase 7: memory of the most loaded GPU (training/memory.h).
+void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, SimResult* r) {
+  MemoryInput in = MemoryInputFor(s, cost, r->micro_batches);
   in.layers_per_vstage = r->layers_per_virtual_stage;
   in.params = c.params;
   in.expert_params = c.expert;

@@ -85,6 +85,9 @@ struct Framework {
   // DeepSpeed ZeRO-3's stage3_max_live_parameters and reduce_bucket_size
   // (elements; 0 = PyTorch FSDP's per-layer unit): memory buffers only.
   double zero3_max_live_params = 0, zero3_reduce_bucket = 0;
+  // Megatron-Core activation offloading (--cpu-offloading-num-layers): the
+  // first N layers of each stage keep their activations in host memory.
+  int64_t cpu_offload_layers = 0;
   bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)      //
                                  // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
   // The busiest expert's tokens over the mean: capped (or padded) to the

@@ -107,6 +107,7 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.peak_fp64 = gpu.GetDouble("peak.fp64_tensor", gpu.GetDouble("peak.fp64", 0));
   g.memory_bytes = gpu.at("memory").AsDouble();
   g.memory_bandwidth = gpu.at("memory_bandwidth").AsDouble();
+  g.host_bandwidth = gpu.GetDouble("host_bandwidth", 0);
   g.tdp_w = gpu.GetDouble("tdp", 0);
   g.power_limit_w = gpu.GetDouble("power_limit", 0);
   g.eff_gemm_bf16 = gpu.GetDouble("efficiency.gemm_bf16", 0);

@@ -61,6 +61,7 @@ struct GpuSpec {
   std::string name, architecture;
   double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_tf32 = 0, peak_fp32 = 0, peak_fp64 = 0;
   double memory_bytes = 0, memory_bandwidth = 0;
+  double host_bandwidth = 0;  // host <-> device per GPU, one direction; 0 = not given
   double tdp_w = 0;
   double power_limit_w = 0;  // 0: runs at its TDP
   int sm_count = 0;          // 0: no wave quantisation (a CPU)

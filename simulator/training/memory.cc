@@ -164,6 +164,20 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   // (the rank's layers / vpp) of one micro-batch.
   const double passes = static_cast<double>(InFlightChunkPasses(in.pp, in.vpp, rank, in.micro_batches));
   mem.activations = act_layers / static_cast<double>(in.vpp) * passes;
+  if (in.cpu_offload_layers > 0) {
+    // Offloaded layers keep nothing on the GPU for any in-flight micro-batch;
+    // the layer being copied out or back needs its activations in place.
+    // The first cpu_offload_layers of each chunk, as the step's costs count them.
+    int64_t layers = 0, off_layers = 0;
+    for (int64_t c = 0; c < in.vpp; ++c) {
+      const int64_t n = in.layers_per_vstage[static_cast<size_t>(c * in.pp + rank)];
+      layers += n;
+      off_layers += std::min(in.cpu_offload_layers, n);
+    }
+    const double per_layer = layers > 0 ? act_layers / static_cast<double>(layers) : 0;
+    const double off = static_cast<double>(off_layers);
+    mem.activations = (act_layers - off * per_layer) / static_cast<double>(in.vpp) * passes + per_layer;
+  }
   const double t = static_cast<double>(in.tp);
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double tokens = s * static_cast<double>(in.micro_batch);

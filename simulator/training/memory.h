@@ -92,6 +92,10 @@ struct MemoryInput {
   // DeepSpeed ZeRO-3 gathers per module and caps what is live (0 = PyTorch
   // FSDP's unit, the layer; see ZeroThreeBuffers).
   double zero3_max_live_params = 0, zero3_reduce_bucket = 0;
+  // The first layers of each chunk whose activations live in host memory
+  // (Megatron-Core --cpu-offloading-num-layers); one layer's worth stays as
+  // the transfer buffer.
+  int64_t cpu_offload_layers = 0;
 };
 
 // Bytes one layer keeps for backward for one micro-batch on one GPU.

@@ -360,6 +360,30 @@ TEST(Fsdp, GatherIsExposedWhenItOutlastsCompute) {
   EXPECT_GT(bound.step_time_s, 2 * fast.step_time_s);
 }
 
+// Activation offloading (Megatron-Core --cpu-offloading-num-layers): the first
+// N layers of each chunk keep nothing on the GPU, one layer's worth stays as
+// the copy buffer. llama3-70b-64 (PP4 VPP5, 4 layers per chunk, rank 0 holds
+// 23 chunk passes): N = 2 offloads 10 of rank 0's 20 layers, so its
+// activations go from A to A/2 + A/92 (one layer: A·5/(23·20)). The copies run
+// on copy engines behind each layer's pass: free with an endless host link,
+// exposed with a slow one.
+TEST(Memory, OffloadedLayersLeaveOneLayerOnTheGpu) {
+  const SimResult none = Simulate(Load("llama3-70b-64"));
+  const SimResult two = Simulate(Load("llama3-70b-64", {{"framework.cpu_offload_layers", "2"}}));
+  ASSERT_EQ(none.memory_stage, 0);
+  ASSERT_EQ(two.memory_stage, 0);
+  EXPECT_NEAR(two.memory.activations / none.memory.activations, 0.5 + 1.0 / 92, 1e-9);
+  const SimResult endless = Simulate(
+      Load("llama3-70b-64", {{"framework.cpu_offload_layers", "2"}, {"cluster.gpu.host_bandwidth", "1000TB/s"}}));
+  EXPECT_NEAR(endless.step_time_s, none.step_time_s, 1e-9 * none.step_time_s);
+  const SimResult slow =
+      Simulate(Load("llama3-70b-64", {{"framework.cpu_offload_layers", "2"}, {"cluster.gpu.host_bandwidth", "1GB/s"}}));
+  EXPECT_GT(slow.step_time_s, 1.5 * none.step_time_s);
+  // A chunk of 4 layers cannot offload 4.
+  EXPECT_NE(ErrorOf("llama3-70b-64", {{"framework.cpu_offload_layers", "4"}}).find("fewer than the 4 layers"),
+            std::string::npos);
+}
+
 // DeepSpeed ZeRO-3 holds at most stage3_max_live_parameters gathered (never
 // less than its largest module, which must be whole) and reduce_bucket_size
 // unsharded gradients; PyTorch FSDP holds 1 + prefetch layers and one layer's
