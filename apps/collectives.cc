@@ -931,7 +931,8 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
       ->capture_default_str();
   cmd->add_option("-I,--iteration_stats", o->iteration_stats,
                   "1: time every op of the timed loop on its own: per-iteration min / median / max / p99 / cv "
-                  "(costs a clock read per op, hence only when asked; not an nccl-tests flag)")
+                  "(costs a clock read per op, hence only when asked; nccl-tests 2.17+ has -I for its per-iteration "
+                  "timing too, whose extra text columns are not reproduced here)")
       ->check(CLI::Range(0, 1))
       ->capture_default_str();
   cmd->add_option("-J,--output_file", o->json_file, "also write nccl-tests' own JSON document to FILE.json")
