@@ -11,7 +11,9 @@
 #include <cstdio>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -598,6 +600,203 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   return note;
 }
 
+namespace {
+
+// The job split into groups (--split); without it no group and colour 0.
+struct Groups {
+  std::unique_ptr<Communicator> group;
+  int color = 0;
+};
+
+// Splits world by o.split and records the groups' count and set-up in report;
+// the same decision on every rank, which rejects a --root the smallest group
+// does not have.
+Groups SplitGroups(Communicator& world, const BenchOptions& o, BenchReport* report) {
+  Groups g;
+  g.color = o.split.empty() ? 0 : SplitColor(o.split, world.ranks(), world.rank());
+  if (o.split.empty()) return g;
+  Arrive(world, o, "splitting into groups");
+  g.group = world.Split(g.color, world.rank());
+  report->group_count = static_cast<int>(world.AllReduceSum(g.group->rank() == 0 ? 1 : 0));
+  report->group_init_seconds = world.AllReduceMax(g.group->init_seconds());
+  report->group_init_method = g.group->init_method();
+  // The same decision on every rank: the smallest group bounds the root.
+  const int smallest = static_cast<int>(-world.AllReduceMax(-static_cast<double>(g.group->size())));
+  bool rooted = false;
+  for (OpKind op : o.ops) rooted |= HasRoot(op);
+  if (rooted && o.root < 0) {
+    // Groups of different sizes would visit different numbers of roots
+    // while the job agrees on every size.
+    throw UsageError(fmt::format("--root -1 (each root in turn) with --split {}: give one root", o.split));
+  }
+  if (rooted && o.root >= smallest) {
+    throw UsageError(
+        fmt::format("--root {}: with --split {} the smallest group has {} rank(s)", o.root, o.split, smallest));
+  }
+  return g;
+}
+
+// What every measurement of one run shares: the job, the communicator that
+// runs the ops (the group with --split, else the job) and the buffers.
+struct RunContext {
+  Communicator& world;
+  Communicator& comm;
+  bool grouped;
+  int color;
+  const BenchOptions& o;
+  void* send;
+  void* recv;
+  std::vector<char>& host;
+};
+
+// --split: every group root's figures t go to the job's rank 0, which keeps
+// them all in report->groups and returns the slowest group's; every rank
+// gets the job's wrong count. O(N) on rank 0.
+Timing GatherGroups(const RunContext& ctx, OpKind op, size_t size, bool in_place, Timing t, BenchReport* report) {
+  Communicator& world = ctx.world;
+  const bool root = ctx.comm.rank() == 0;
+  std::vector<double> mine = {root ? 1.0 : 0.0,
+                              static_cast<double>(ctx.color),
+                              static_cast<double>(ctx.comm.size()),
+                              static_cast<double>(ctx.comm.ranks()[0].rank),
+                              t.time_s,
+                              t.algbw,
+                              t.busbw,
+                              static_cast<double>(root ? t.wrong : 0)};
+  std::vector<double> all = world.Gather(mine);
+  t.wrong = world.AllReduceSum(root ? t.wrong : 0);
+  if (world.rank() != 0) return t;
+  Timing slowest = t;
+  slowest.wrong = t.wrong;
+  for (size_t i = 0; i + 8 <= all.size(); i += 8) {
+    if (all[i] == 0) continue;
+    GroupRow g{op,
+               size,
+               in_place,
+               static_cast<int>(all[i + 1]),
+               static_cast<int>(all[i + 2]),
+               static_cast<int>(all[i + 3]),
+               all[i + 4],
+               all[i + 5],
+               all[i + 6],
+               static_cast<int64_t>(all[i + 7])};
+    report->groups.push_back(g);
+    if (g.time_s > slowest.time_s) {
+      slowest.time_s = g.time_s;
+      slowest.algbw = g.algbw;
+      slowest.busbw = g.busbw;
+    }
+    if (g.wrong > 0) slowest.wrong_ranks.push_back(g.first_rank);
+  }
+  return slowest;
+}
+
+// One size of one variant in one cycle, out of place and in place as asked.
+// Returns nothing where the size is skipped (smaller than one element per
+// rank in any group) or the job was interrupted (report->interrupted set);
+// the same decision on every rank.
+std::optional<SizeResult> RunSize(const RunContext& ctx, OpKind op, const Variant& v, int cycle, size_t raw,
+                                  BenchReport* report) {
+  Communicator& world = ctx.world;
+  Communicator& comm = ctx.comm;
+  const BenchOptions& o = ctx.o;
+  // The slow rank's delay is a fraction of this size's op time.
+  double slow_sleep = -1;
+  // Everyone here (the watchdog names who is not) before any blocking
+  // agreement; then SIGINT/SIGTERM on any rank stops every rank here,
+  // together, and the results so far are reported (status interrupted).
+  Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw));
+  if (world.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0) {
+    report->interrupted = true;
+    return std::nullopt;
+  }
+  // Groups may differ in size: align to the largest so every group runs
+  // the same size; a group's own figures use its own rank count.
+  size_t size = AlignSize(op, raw, v.dtype, comm.size());
+  if (ctx.grouped) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
+  if (ctx.grouped) size = AlignSize(op, size, v.dtype, comm.size());
+  // Smaller than one element per rank (in any group): skipped everywhere.
+  const bool skip = size == 0 && raw > 0;
+  if (ctx.grouped ? world.AllReduceMax(skip ? 1.0 : 0.0) > 0 : skip) return std::nullopt;
+  SizeResult r;
+  r.op = op;
+  r.size = size;
+  r.count = CountsFor(op, size, v.dtype, comm.size()).count;
+  r.dtype = v.dtype;
+  r.redop = v.redop;
+  r.checked = o.checks > 0;
+  r.cycle = cycle;
+  r.root = v.root;
+  for (bool in_place : {false, true}) {
+    if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
+    Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
+    const double measure_start = Now();
+    RankStats st =
+        Measure(comm, o, op, v.dtype, v.redop, v.root, size, in_place, ctx.send, ctx.recv, ctx.host, &slow_sleep);
+    const double measure_end = Now();
+    std::vector<PerRankRow>* per_rank = world.rank() == 0 || !ctx.grouped ? &report->per_rank : nullptr;
+    std::vector<PerRankRow> discard;
+    Timing t = Combine(comm, o, st, op, v.dtype, v.redop, cycle, size, in_place, per_rank ? per_rank : &discard);
+    if (ctx.grouped) t = GatherGroups(ctx, op, size, in_place, t, report);
+    report->total_wrong += t.wrong;
+    if (world.rank() == 0) t.stalled_ranks = world.SilentRanks(measure_start, measure_end);
+    (in_place ? r.in_place : r.out_of_place) = t;
+    (in_place ? r.has_in_place : r.has_out_of_place) = true;
+  }
+  return r;
+}
+
+// Every op, variant, cycle and size of the run, as nccl-tests orders them.
+// Rank 0 keeps each row in report (and its copy in *kept, under kept_mu, for
+// the watchdog and the interrupt keeper), passes it to progress and sets
+// report->avg_busbw.
+void RunSweep(const RunContext& ctx, const ProgressFn& progress, std::mutex& kept_mu, BenchReport* kept,
+              BenchReport* report) {
+  const BenchOptions& o = ctx.o;
+  const std::vector<size_t> sizes = SizeSweep(o);
+  double busbw_sum = 0;
+  int busbw_n = 0;
+  const std::vector<RedOp> redops = o.redops.empty() ? std::vector<RedOp>{o.redop} : o.redops;
+  const std::vector<DataType> dtypes = o.dtypes.empty() ? std::vector<DataType>{o.dtype} : o.dtypes;
+  for (OpKind op : o.ops) {
+    // A reducing op runs once per reduction (-o all); the others once.
+    const std::vector<RedOp> op_redops = IsReduction(op) ? redops : std::vector<RedOp>{redops.front()};
+    // As nccl-tests: each type (-d all), then each reduction (-o all); what
+    // the backend cannot do was left out by ValidateOptions (the same
+    // decision on every rank).
+    for (const Variant& v : Variants(op, dtypes, op_redops, o.root, ctx.comm.size())) {
+      std::string why;
+      if ((dtypes.size() > 1 || op_redops.size() > 1) && !ctx.comm.Supports(op, v.dtype, v.redop, &why)) continue;
+      for (int cycle = 0; (o.cycles == 0 || cycle < o.cycles) && !report->interrupted; ++cycle) {
+        for (size_t raw : sizes) {
+          std::optional<SizeResult> r = RunSize(ctx, op, v, cycle, raw, report);
+          if (report->interrupted) break;
+          if (!r) continue;
+          if (ctx.world.rank() == 0) {
+            // nccl-tests averages the bus bandwidth of every row, in and out of place.
+            if (r->has_out_of_place) {
+              busbw_sum += r->out_of_place.busbw;
+              ++busbw_n;
+            }
+            if (r->has_in_place) {
+              busbw_sum += r->in_place.busbw;
+              ++busbw_n;
+            }
+            if (progress) progress(*r);
+            report->results.push_back(*r);
+            std::lock_guard<std::mutex> lock(kept_mu);
+            CatchUp(kept, *report);
+          }
+          ctx.world.Progress(fmt::format("{} {} bytes done", Name(op), r->size));
+        }
+      }
+    }
+  }
+  report->avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
+}
+
+}  // namespace
+
 BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const ProgressFn& progress) {
   BenchReport report;
   // The progress watchdog (every rank): a rank that stops inside a collective
@@ -630,154 +829,17 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     // Self-test: this rank never joins; the watchdog must name it.
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
   }
-  std::unique_ptr<Communicator> group;
-  const int color = o.split.empty() ? 0 : SplitColor(o.split, world.ranks(), world.rank());
-  if (!o.split.empty()) {
-    Arrive(world, o, "splitting into groups");
-    group = world.Split(color, world.rank());
-    report.group_count = static_cast<int>(world.AllReduceSum(group->rank() == 0 ? 1 : 0));
-    report.group_init_seconds = world.AllReduceMax(group->init_seconds());
-    report.group_init_method = group->init_method();
-    // The same decision on every rank: the smallest group bounds the root.
-    const int smallest = static_cast<int>(-world.AllReduceMax(-static_cast<double>(group->size())));
-    bool rooted = false;
-    for (OpKind op : o.ops) rooted |= HasRoot(op);
-    if (rooted && o.root < 0) {
-      // Groups of different sizes would visit different numbers of roots
-      // while the job agrees on every size.
-      throw UsageError(fmt::format("--root -1 (each root in turn) with --split {}: give one root", o.split));
-    }
-    if (rooted && o.root >= smallest) {
-      throw UsageError(
-          fmt::format("--root {}: with --split {} the smallest group has {} rank(s)", o.root, o.split, smallest));
-    }
-  }
-  Communicator& comm = group ? *group : world;
-  const std::vector<size_t> sizes = SizeSweep(o);
+  Groups groups = SplitGroups(world, o, &report);
+  Communicator& comm = groups.group ? *groups.group : world;
   const size_t buf_bytes = std::max<size_t>(o.max_bytes, 64);
   void* send = comm.Alloc(buf_bytes);
   void* recv = comm.Alloc(buf_bytes);
   std::vector<char> host;
-  double busbw_sum = 0;
-  int busbw_n = 0;
-  const std::vector<RedOp> redops = o.redops.empty() ? std::vector<RedOp>{o.redop} : o.redops;
-  const std::vector<DataType> dtypes = o.dtypes.empty() ? std::vector<DataType>{o.dtype} : o.dtypes;
-  for (OpKind op : o.ops) {
-    // A reducing op runs once per reduction (-o all); the others once.
-    const std::vector<RedOp> op_redops = IsReduction(op) ? redops : std::vector<RedOp>{redops.front()};
-    // As nccl-tests: each type (-d all), then each reduction (-o all); what
-    // the backend cannot do was left out by ValidateOptions (the same
-    // decision on every rank).
-    for (const auto& [dtype, redop, op_root] : Variants(op, dtypes, op_redops, o.root, comm.size())) {
-      std::string why;
-      if ((dtypes.size() > 1 || op_redops.size() > 1) && !comm.Supports(op, dtype, redop, &why)) continue;
-      for (int cycle = 0; (o.cycles == 0 || cycle < o.cycles) && !report.interrupted; ++cycle) {
-        for (size_t raw : sizes) {
-          // The slow rank's delay is a fraction of this size's op time.
-          double slow_sleep = -1;
-          // Everyone here (the watchdog names who is not) before any blocking
-          // agreement; then SIGINT/SIGTERM on any rank stops every rank here,
-          // together, and the results so far are reported (status interrupted).
-          Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw));
-          if (world.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0) {
-            report.interrupted = true;
-            break;
-          }
-          // Groups may differ in size: align to the largest so every group runs
-          // the same size; a group's own figures use its own rank count.
-          size_t size = AlignSize(op, raw, dtype, comm.size());
-          if (group) size = static_cast<size_t>(world.AllReduceMax(static_cast<double>(size)));
-          if (group) size = AlignSize(op, size, dtype, comm.size());
-          // Smaller than one element per rank (in any group): skipped everywhere.
-          const bool skip = size == 0 && raw > 0;
-          if (group ? world.AllReduceMax(skip ? 1.0 : 0.0) > 0 : skip) continue;
-          SizeResult r;
-          r.op = op;
-          r.size = size;
-          r.count = CountsFor(op, size, dtype, comm.size()).count;
-          r.dtype = dtype;
-          r.redop = redop;
-          r.checked = o.checks > 0;
-          r.cycle = cycle;
-          r.root = op_root;
-          for (bool in_place : {false, true}) {
-            if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
-            Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
-            const double measure_start = Now();
-            RankStats st = Measure(comm, o, op, dtype, redop, op_root, size, in_place, send, recv, host, &slow_sleep);
-            const double measure_end = Now();
-            std::vector<PerRankRow>* per_rank = world.rank() == 0 || !group ? &report.per_rank : nullptr;
-            std::vector<PerRankRow> discard;
-            Timing t = Combine(comm, o, st, op, dtype, redop, cycle, size, in_place, per_rank ? per_rank : &discard);
-            if (group) {
-              // Every group root reports its figures; the job's rank 0 keeps them
-              // all and shows the slowest group. O(N) on rank 0.
-              const bool root = comm.rank() == 0;
-              std::vector<double> mine = {root ? 1.0 : 0.0,
-                                          static_cast<double>(color),
-                                          static_cast<double>(comm.size()),
-                                          static_cast<double>(comm.ranks()[0].rank),
-                                          t.time_s,
-                                          t.algbw,
-                                          t.busbw,
-                                          static_cast<double>(root ? t.wrong : 0)};
-              std::vector<double> all = world.Gather(mine);
-              t.wrong = world.AllReduceSum(root ? t.wrong : 0);
-              if (world.rank() == 0) {
-                Timing slowest = t;
-                slowest.wrong = t.wrong;
-                for (size_t i = 0; i + 8 <= all.size(); i += 8) {
-                  if (all[i] == 0) continue;
-                  GroupRow g{op,
-                             size,
-                             in_place,
-                             static_cast<int>(all[i + 1]),
-                             static_cast<int>(all[i + 2]),
-                             static_cast<int>(all[i + 3]),
-                             all[i + 4],
-                             all[i + 5],
-                             all[i + 6],
-                             static_cast<int64_t>(all[i + 7])};
-                  report.groups.push_back(g);
-                  if (g.time_s > slowest.time_s) {
-                    slowest.time_s = g.time_s;
-                    slowest.algbw = g.algbw;
-                    slowest.busbw = g.busbw;
-                  }
-                  if (g.wrong > 0) slowest.wrong_ranks.push_back(g.first_rank);
-                }
-                t = slowest;
-              }
-            }
-            report.total_wrong += t.wrong;
-            if (world.rank() == 0) t.stalled_ranks = world.SilentRanks(measure_start, measure_end);
-            (in_place ? r.in_place : r.out_of_place) = t;
-            (in_place ? r.has_in_place : r.has_out_of_place) = true;
-          }
-          if (world.rank() == 0) {
-            // nccl-tests averages the bus bandwidth of every row, in and out of place.
-            if (r.has_out_of_place) {
-              busbw_sum += r.out_of_place.busbw;
-              ++busbw_n;
-            }
-            if (r.has_in_place) {
-              busbw_sum += r.in_place.busbw;
-              ++busbw_n;
-            }
-            if (progress) progress(r);
-            report.results.push_back(r);
-            std::lock_guard<std::mutex> lock(kept_mu);
-            CatchUp(&kept, report);
-          }
-          world.Progress(fmt::format("{} {} bytes done", Name(op), size));
-        }
-      }
-    }
-  }
+  const RunContext ctx{world, comm, groups.group != nullptr, groups.color, o, send, recv, host};
+  RunSweep(ctx, progress, kept_mu, &kept, &report);
   comm.Free(send);
   comm.Free(recv);
   if (o.p2p && !report.interrupted) report.p2p = RunP2p(world, o);
-  report.avg_busbw = busbw_n ? busbw_sum / busbw_n : 0;
   keeper.Finish();
   report.interrupt_kept = keeper.fired();
   return report;
