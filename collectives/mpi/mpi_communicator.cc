@@ -341,6 +341,48 @@ void MpiCommunicator::Download(void* host_dst, const void* src, size_t bytes) {
   }
 }
 
+// One Start call: its arguments, their MPI forms, and the checks every op
+// makes of them (each throws RuntimeError naming the op).
+struct MpiCommunicator::Call {
+  OpKind op;
+  const void* send;
+  void* recv;
+  const Counts& c;
+  DataType t;
+  int root;
+  MPI_Datatype type;
+  MPI_Op mpi_op;  // MPI_OP_NULL for ops that do not reduce
+  size_t elem;    // bytes per element
+  size_t n;       // ranks
+  size_t r;       // this rank
+
+  char* recv_bytes() const { return static_cast<char*>(recv); }
+
+  // MPI counts are int: larger calls would need derived datatypes.
+  int Count(size_t elements) const {
+    if (elements > static_cast<size_t>(INT_MAX)) {
+      throw RuntimeError(
+          fmt::format("mpi {}: {} elements of {} in one call exceed MPI's int count limit ({}); "
+                      "use a smaller size or a larger data type",
+                      Name(op), elements, Name(t), INT_MAX));
+    }
+    return static_cast<int>(elements);
+  }
+
+  void NoOverlap(const char* layout) const {
+    if (Overlap(send, c.send_count * elem, recv, c.recv_count * elem)) {
+      throw RuntimeError(fmt::format("mpi {}: send and receive buffers overlap but are not the in-place layout ({})",
+                                     Name(op), layout));
+    }
+  }
+
+  void Divides(size_t whole, size_t part, const char* what) const {
+    if (whole != part * n) {
+      throw RuntimeError(fmt::format("mpi {}: {} ({}) is not {} ranks x {}", Name(op), what, whole, n, part));
+    }
+  }
+};
+
 void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
                             int root) {
   std::string why;
@@ -351,165 +393,181 @@ void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Count
   if (HasRoot(op) && (root < 0 || root >= size_)) {
     throw RuntimeError(fmt::format("mpi {}: root {} is not a rank of this job of {} ranks", Name(op), root, size_));
   }
-  const MPI_Datatype type = ToMpi(t);
-  const MPI_Op mpi_op = IsReduction(op) ? ReductionOp(t, redop) : MPI_OP_NULL;
-  const size_t elem = SizeOf(t);
-  const size_t n = static_cast<size_t>(size_);
-  const size_t r = static_cast<size_t>(rank_);
-  // MPI counts are int: larger calls would need derived datatypes.
-  auto count = [&](size_t elements) {
-    if (elements > static_cast<size_t>(INT_MAX)) {
-      throw RuntimeError(
-          fmt::format("mpi {}: {} elements of {} in one call exceed MPI's int count limit ({}); "
-                      "use a smaller size or a larger data type",
-                      Name(op), elements, Name(t), INT_MAX));
-    }
-    return static_cast<int>(elements);
-  };
-  auto no_overlap = [&](const char* layout) {
-    if (Overlap(send, c.send_count * elem, recv, c.recv_count * elem)) {
-      throw RuntimeError(fmt::format("mpi {}: send and receive buffers overlap but are not the in-place layout ({})",
-                                     Name(op), layout));
-    }
-  };
-  auto divides = [&](size_t whole, size_t part, const char* what) {
-    if (whole != part * n) {
-      throw RuntimeError(fmt::format("mpi {}: {} ({}) is not {} ranks x {}", Name(op), what, whole, n, part));
-    }
-  };
-  char* const recv_bytes = static_cast<char*>(recv);
-
+  const Call s{op,
+               send,
+               recv,
+               c,
+               t,
+               root,
+               ToMpi(t),
+               IsReduction(op) ? ReductionOp(t, redop) : MPI_OP_NULL,
+               SizeOf(t),
+               static_cast<size_t>(size_),
+               static_cast<size_t>(rank_)};
   switch (op) {
-    case OpKind::kAllReduce: {
-      const bool in_place = send == recv;
-      if (!in_place) no_overlap("recv == send");
-      Check(MPI_Allreduce(in_place ? MPI_IN_PLACE : send, recv, count(c.recv_count), type, mpi_op, data_),
-            "MPI_Allreduce");
+    case OpKind::kAllReduce:
+      StartAllReduce(s);
       break;
-    }
-    case OpKind::kAllGather: {
-      // In place: this rank's block already sits at its offset in recv.
-      divides(c.recv_count, c.send_count, "receive count");
-      const bool in_place = send == recv_bytes + r * c.send_count * elem;
-      if (!in_place) no_overlap("send == recv + rank x send_count");
-      const int per_rank = count(c.send_count);
-      count(c.recv_count);
-      Check(MPI_Allgather(in_place ? MPI_IN_PLACE : send, per_rank, type, recv, per_rank, type, data_),
-            "MPI_Allgather");
+    case OpKind::kAllGather:
+      StartAllGather(s);
       break;
-    }
-    case OpKind::kReduceScatter: {
-      divides(c.send_count, c.recv_count, "send count");
-      const size_t block = c.recv_count * elem;
-      const bool in_place = recv == static_cast<const char*>(send) + r * block;
-      if (!in_place) no_overlap("recv == send + rank x recv_count");
-      const int per_rank = count(c.recv_count);
-      count(c.send_count);
-      if (in_place) {
-        // MPI_IN_PLACE reduces the whole buffer and leaves this rank's block
-        // at its start; nccl-tests expects it at the rank's offset.
-        char* whole = recv_bytes - r * block;
-        Check(MPI_Reduce_scatter_block(MPI_IN_PLACE, whole, per_rank, type, mpi_op, data_), "MPI_Reduce_scatter_block");
-        if (r != 0 && block) CopyLocal(recv, whole, block);  // r >= 1 blocks apart: no overlap
-      } else {
-        Check(MPI_Reduce_scatter_block(send, recv, per_rank, type, mpi_op, data_), "MPI_Reduce_scatter_block");
-      }
+    case OpKind::kReduceScatter:
+      StartReduceScatter(s);
       break;
-    }
-    case OpKind::kBroadcast: {
-      // The root's recv gets the data too (NCCL writes it): out of place the
-      // root copies send to recv and broadcasts from recv.
-      const int elements = count(c.recv_count);
-      if (send != recv && rank_ == root) {
-        no_overlap("recv == send");
-        CopyLocal(recv, send, c.recv_count * elem);
-      }
-      Check(MPI_Bcast(recv, elements, type, root, data_), "MPI_Bcast");
+    case OpKind::kBroadcast:
+      StartBroadcast(s);
       break;
-    }
-    case OpKind::kReduce: {
-      // recv matters on the root only; MPI_IN_PLACE is valid on the root only.
-      const bool in_place = send == recv;
-      if (!in_place && rank_ == root) no_overlap("recv == send");
-      const void* from = in_place && rank_ == root ? MPI_IN_PLACE : send;
-      Check(MPI_Reduce(from, recv, count(c.recv_count), type, mpi_op, root, data_), "MPI_Reduce");
+    case OpKind::kReduce:
+      StartReduce(s);
       break;
-    }
-    case OpKind::kAllToAll: {
-      divides(c.send_count, c.send_count / n, "send count");
-      const bool in_place = send == recv;
-      if (!in_place) no_overlap("recv == send");
-      const int per_peer = count(c.send_count / n);
-      count(c.send_count);
-      Check(MPI_Alltoall(in_place ? MPI_IN_PLACE : send, per_peer, type, recv, per_peer, type, data_), "MPI_Alltoall");
+    case OpKind::kAllToAll:
+      StartAllToAll(s);
       break;
-    }
-    case OpKind::kSendRecv: {
-      if (send != recv) no_overlap("recv == send");
-      // MPI_Sendrecv_replace's internal buffer is host memory; with device
-      // buffers stage the input on the device instead (counted in the time).
-      const void* from = device_ && send == recv ? Stage(send, c.send_count * elem) : send;
-      SendRecv(from, SendPeer(rank_, size_), recv, RecvPeer(rank_, size_), c.send_count * elem);
+    case OpKind::kSendRecv:
+      StartSendRecv(s);
       break;
-    }
-    case OpKind::kGather: {
-      // In place: the root's block already sits at its offset in recv.
-      divides(c.recv_count, c.send_count, "receive count");
-      const bool in_place = send == recv_bytes + r * c.send_count * elem;
-      if (!in_place && rank_ == root) no_overlap("send == recv + rank x send_count");
-      const int per_rank = count(c.send_count);
-      count(c.recv_count);
-      const void* from = in_place && rank_ == root ? MPI_IN_PLACE : send;
-      Check(MPI_Gather(from, per_rank, type, recv, per_rank, type, root, data_), "MPI_Gather");
+    case OpKind::kGather:
+      StartGather(s);
       break;
-    }
-    case OpKind::kScatter: {
-      // In place: the root's block stays at its offset in send, where recv is.
-      divides(c.send_count, c.recv_count, "send count");
-      const bool in_place = recv == static_cast<const char*>(send) + r * c.recv_count * elem;
-      if (!in_place && rank_ == root) no_overlap("recv == send + rank x recv_count");
-      const int per_rank = count(c.recv_count);
-      count(c.send_count);
-      void* into = in_place && rank_ == root ? MPI_IN_PLACE : recv;
-      Check(MPI_Scatter(send, per_rank, type, into, per_rank, type, root, data_), "MPI_Scatter");
+    case OpKind::kScatter:
+      StartScatter(s);
       break;
-    }
-    case OpKind::kAllToAllv: {
-      divides(c.send_count, c.send_count / n, "send count");
-      const bool in_place = send == recv;
-      if (!in_place) no_overlap("recv == send");
-      const size_t slot = c.send_count / n;
-      count(c.send_count);
-      // Counts and displacements per peer (O(n) per call, as MPI_Alltoallv's
-      // own arguments are); nccl-tests' slot layout: peer p at p x slot.
-      std::vector<int> send_counts(n), recv_counts(n), displs(n);
-      bool symmetric = true;
-      for (size_t p = 0; p < n; ++p) {
-        send_counts[p] = count(AllToAllvCount(c, rank_, static_cast<int>(p), size_));
-        recv_counts[p] = count(AllToAllvCount(c, static_cast<int>(p), rank_, size_));
-        displs[p] = count(p * slot);
-        symmetric &= send_counts[p] == recv_counts[p];
-      }
-      // MPI_IN_PLACE sends what it receives (the receive counts); a traffic
-      // matrix that is not symmetric stages the input instead (counted in
-      // the time, as NCCL's in-place staging is). Every rank decides alike:
-      // the matrix is the same everywhere, and one asymmetric pair makes
-      // both of its ranks stage, which MPI_Alltoallv allows.
-      if (in_place && !symmetric) {
-        const void* from = Stage(send, c.send_count * elem);
-        Check(MPI_Alltoallv(from, send_counts.data(), displs.data(), type, recv, recv_counts.data(), displs.data(),
-                            type, data_),
-              "MPI_Alltoallv");
-      } else if (in_place) {
-        Check(MPI_Alltoallv(MPI_IN_PLACE, nullptr, nullptr, type, recv, recv_counts.data(), displs.data(), type, data_),
-              "MPI_Alltoallv");
-      } else {
-        Check(MPI_Alltoallv(send, send_counts.data(), displs.data(), type, recv, recv_counts.data(), displs.data(),
-                            type, data_),
-              "MPI_Alltoallv");
-      }
+    case OpKind::kAllToAllv:
+      StartAllToAllv(s);
       break;
-    }
+  }
+}
+
+void MpiCommunicator::StartAllReduce(const Call& s) {
+  const bool in_place = s.send == s.recv;
+  if (!in_place) s.NoOverlap("recv == send");
+  Check(MPI_Allreduce(in_place ? MPI_IN_PLACE : s.send, s.recv, s.Count(s.c.recv_count), s.type, s.mpi_op, data_),
+        "MPI_Allreduce");
+}
+
+void MpiCommunicator::StartAllGather(const Call& s) {
+  // In place: this rank's block already sits at its offset in recv.
+  s.Divides(s.c.recv_count, s.c.send_count, "receive count");
+  const bool in_place = s.send == s.recv_bytes() + s.r * s.c.send_count * s.elem;
+  if (!in_place) s.NoOverlap("send == recv + rank x send_count");
+  const int per_rank = s.Count(s.c.send_count);
+  s.Count(s.c.recv_count);
+  Check(MPI_Allgather(in_place ? MPI_IN_PLACE : s.send, per_rank, s.type, s.recv, per_rank, s.type, data_),
+        "MPI_Allgather");
+}
+
+void MpiCommunicator::StartReduceScatter(const Call& s) {
+  s.Divides(s.c.send_count, s.c.recv_count, "send count");
+  const size_t block = s.c.recv_count * s.elem;
+  const bool in_place = s.recv == static_cast<const char*>(s.send) + s.r * block;
+  if (!in_place) s.NoOverlap("recv == send + rank x recv_count");
+  const int per_rank = s.Count(s.c.recv_count);
+  s.Count(s.c.send_count);
+  if (in_place) {
+    // MPI_IN_PLACE reduces the whole buffer and leaves this rank's block
+    // at its start; nccl-tests expects it at the rank's offset.
+    char* whole = s.recv_bytes() - s.r * block;
+    Check(MPI_Reduce_scatter_block(MPI_IN_PLACE, whole, per_rank, s.type, s.mpi_op, data_), "MPI_Reduce_scatter_block");
+    if (s.r != 0 && block) CopyLocal(s.recv, whole, block);  // r >= 1 blocks apart: no overlap
+  } else {
+    Check(MPI_Reduce_scatter_block(s.send, s.recv, per_rank, s.type, s.mpi_op, data_), "MPI_Reduce_scatter_block");
+  }
+}
+
+void MpiCommunicator::StartBroadcast(const Call& s) {
+  // The root's recv gets the data too (NCCL writes it): out of place the
+  // root copies send to recv and broadcasts from recv.
+  const int elements = s.Count(s.c.recv_count);
+  if (s.send != s.recv && rank_ == s.root) {
+    s.NoOverlap("recv == send");
+    CopyLocal(s.recv, s.send, s.c.recv_count * s.elem);
+  }
+  Check(MPI_Bcast(s.recv, elements, s.type, s.root, data_), "MPI_Bcast");
+}
+
+void MpiCommunicator::StartReduce(const Call& s) {
+  // recv matters on the root only; MPI_IN_PLACE is valid on the root only.
+  const bool in_place = s.send == s.recv;
+  if (!in_place && rank_ == s.root) s.NoOverlap("recv == send");
+  const void* from = in_place && rank_ == s.root ? MPI_IN_PLACE : s.send;
+  Check(MPI_Reduce(from, s.recv, s.Count(s.c.recv_count), s.type, s.mpi_op, s.root, data_), "MPI_Reduce");
+}
+
+void MpiCommunicator::StartAllToAll(const Call& s) {
+  s.Divides(s.c.send_count, s.c.send_count / s.n, "send count");
+  const bool in_place = s.send == s.recv;
+  if (!in_place) s.NoOverlap("recv == send");
+  const int per_peer = s.Count(s.c.send_count / s.n);
+  s.Count(s.c.send_count);
+  Check(MPI_Alltoall(in_place ? MPI_IN_PLACE : s.send, per_peer, s.type, s.recv, per_peer, s.type, data_),
+        "MPI_Alltoall");
+}
+
+void MpiCommunicator::StartSendRecv(const Call& s) {
+  if (s.send != s.recv) s.NoOverlap("recv == send");
+  // MPI_Sendrecv_replace's internal buffer is host memory; with device
+  // buffers stage the input on the device instead (counted in the time).
+  const void* from = device_ && s.send == s.recv ? Stage(s.send, s.c.send_count * s.elem) : s.send;
+  SendRecv(from, SendPeer(rank_, size_), s.recv, RecvPeer(rank_, size_), s.c.send_count * s.elem);
+}
+
+void MpiCommunicator::StartGather(const Call& s) {
+  // In place: the root's block already sits at its offset in recv.
+  s.Divides(s.c.recv_count, s.c.send_count, "receive count");
+  const bool in_place = s.send == s.recv_bytes() + s.r * s.c.send_count * s.elem;
+  if (!in_place && rank_ == s.root) s.NoOverlap("send == recv + rank x send_count");
+  const int per_rank = s.Count(s.c.send_count);
+  s.Count(s.c.recv_count);
+  const void* from = in_place && rank_ == s.root ? MPI_IN_PLACE : s.send;
+  Check(MPI_Gather(from, per_rank, s.type, s.recv, per_rank, s.type, s.root, data_), "MPI_Gather");
+}
+
+void MpiCommunicator::StartScatter(const Call& s) {
+  // In place: the root's block stays at its offset in send, where recv is.
+  s.Divides(s.c.send_count, s.c.recv_count, "send count");
+  const bool in_place = s.recv == static_cast<const char*>(s.send) + s.r * s.c.recv_count * s.elem;
+  if (!in_place && rank_ == s.root) s.NoOverlap("recv == send + rank x recv_count");
+  const int per_rank = s.Count(s.c.recv_count);
+  s.Count(s.c.send_count);
+  void* into = in_place && rank_ == s.root ? MPI_IN_PLACE : s.recv;
+  Check(MPI_Scatter(s.send, per_rank, s.type, into, per_rank, s.type, s.root, data_), "MPI_Scatter");
+}
+
+void MpiCommunicator::StartAllToAllv(const Call& s) {
+  const size_t n = s.n;
+  s.Divides(s.c.send_count, s.c.send_count / n, "send count");
+  const bool in_place = s.send == s.recv;
+  if (!in_place) s.NoOverlap("recv == send");
+  const size_t slot = s.c.send_count / n;
+  s.Count(s.c.send_count);
+  // Counts and displacements per peer (O(n) per call, as MPI_Alltoallv's
+  // own arguments are); nccl-tests' slot layout: peer p at p x slot.
+  std::vector<int> send_counts(n), recv_counts(n), displs(n);
+  bool symmetric = true;
+  for (size_t p = 0; p < n; ++p) {
+    send_counts[p] = s.Count(AllToAllvCount(s.c, rank_, static_cast<int>(p), size_));
+    recv_counts[p] = s.Count(AllToAllvCount(s.c, static_cast<int>(p), rank_, size_));
+    displs[p] = s.Count(p * slot);
+    symmetric &= send_counts[p] == recv_counts[p];
+  }
+  // MPI_IN_PLACE sends what it receives (the receive counts); a traffic
+  // matrix that is not symmetric stages the input instead (counted in
+  // the time, as NCCL's in-place staging is). Every rank decides alike:
+  // the matrix is the same everywhere, and one asymmetric pair makes
+  // both of its ranks stage, which MPI_Alltoallv allows.
+  if (in_place && !symmetric) {
+    const void* from = Stage(s.send, s.c.send_count * s.elem);
+    Check(MPI_Alltoallv(from, send_counts.data(), displs.data(), s.type, s.recv, recv_counts.data(), displs.data(),
+                        s.type, data_),
+          "MPI_Alltoallv");
+  } else if (in_place) {
+    Check(
+        MPI_Alltoallv(MPI_IN_PLACE, nullptr, nullptr, s.type, s.recv, recv_counts.data(), displs.data(), s.type, data_),
+        "MPI_Alltoallv");
+  } else {
+    Check(MPI_Alltoallv(s.send, send_counts.data(), displs.data(), s.type, s.recv, recv_counts.data(), displs.data(),
+                        s.type, data_),
+          "MPI_Alltoallv");
   }
 }
 

@@ -127,6 +127,20 @@ class MpiCommunicator : public Communicator {
   static constexpr int kSendRecvTag = 902;
 
  private:
+  // Start's call and one function per op (each checks the layout it is
+  // given and makes the MPI call); defined in mpi_communicator.cc.
+  struct Call;
+  void StartAllReduce(const Call& s);
+  void StartAllGather(const Call& s);
+  void StartReduceScatter(const Call& s);
+  void StartBroadcast(const Call& s);
+  void StartReduce(const Call& s);
+  void StartAllToAll(const Call& s);
+  void StartSendRecv(const Call& s);
+  void StartGather(const Call& s);
+  void StartScatter(const Call& s);
+  void StartAllToAllv(const Call& s);
+
   void Check(int rc, const char* call) const;
   std::string Who() const;  // "rank 3 of 8 on host n7"
   // memcpy within this rank's buffers (device to device with device buffers).
