@@ -654,13 +654,210 @@ class NcclTestsJson {
   nlohmann::ordered_json doc_;
 };
 
+// "rank 3 (host, device)" for rank x of comm.
+std::string RankAt(const coll::Communicator& comm, int x) {
+  const auto& ri = comm.ranks()[static_cast<size_t>(x)];
+  return fmt::format("rank {} ({}, {})", x, ri.host, ri.device);
+}
+
+// The run's hooks that keep the results so far with --output: a rank stopped
+// inside a collective (rank 0's watchdog keeps what was measured, status
+// failed, the watchdog's message, before the job ends (6)), and a signal the
+// ranks did not agree on. The hooks refer to o, started, comm and *b, which
+// must outlive the run.
+void SetKeepers(const CollOptions& o, const RunInfo& started, const coll::Communicator& comm, coll::BenchOptions* b) {
+  const CollOptions* opts = &o;
+  const RunInfo* info = &started;
+  const coll::Communicator* c = &comm;
+  const coll::BenchOptions* bench = b;
+  b->on_stall = [opts, info, c, bench](const coll::BenchReport& so_far, const std::string& why) {
+    if (opts->out.output.empty()) return;
+    WriteResults(*opts, *info, *c, *bench, so_far, RunStatus::kFailed, why + "; results so far kept");
+    std::fprintf(stderr, "clusterbench: watchdog: kept %zu result row(s) in %s\n", so_far.results.size(),
+                 opts->out.output.c_str());
+  };
+  b->on_interrupt = [opts, info, c, bench](const coll::BenchReport& so_far, const std::string& vanished) {
+    if (!vanished.empty()) std::fprintf(stderr, "clusterbench: error: %s\n", vanished.c_str());
+    if (opts->out.output.empty()) return;
+    if (vanished.empty()) {
+      WriteResults(*opts, *info, *c, *bench, so_far, RunStatus::kInterrupted,
+                   "interrupted by signal inside a measurement; results so far kept");
+    } else {
+      WriteResults(*opts, *info, *c, *bench, so_far, RunStatus::kFailed, vanished + "; results so far kept");
+    }
+    std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s) in %s\n", so_far.results.size(),
+                 opts->out.output.c_str());
+  };
+}
+
+// nccl-tests' footer (src/util.cu, writeResultFooter): "# %-20s : %d %s" and
+// "# %-20s : %g %s" (GB/s, no unit), then the op(s) concluded.
+void PrintFooter(const coll::BenchOptions& b, const coll::BenchReport& rep) {
+  std::printf("# %-20s : %lld %s\n", "Out of bounds values", static_cast<long long>(rep.total_wrong),
+              rep.total_wrong ? "FAILED" : "OK");
+  std::printf("# %-20s : %g \n#\n", "Avg bus bandwidth", rep.avg_busbw / 1e9);
+  std::string concluded;
+  for (coll::OpKind op : b.ops) concluded += fmt::format("{}{}_perf", concluded.empty() ? "" : ", ", coll::Name(op));
+  if (!concluded.empty()) std::printf("# Collective test concluded: %s\n#\n", concluded.c_str());
+}
+
+// Per size, out of place: the per-rank time inside the op, late ranks and
+// ranks that stopped and resumed.
+void PrintRankTimes(const coll::Communicator& comm, const coll::BenchOptions& b, const coll::BenchReport& rep) {
+  std::printf(
+      "# per-rank time inside the op (us): min / median / max / p99%s, and late ranks (%s)\n",
+      b.iteration_stats ? " / cv" : "",
+      b.iteration_stats ? "-I: every op of the timed loop" : "a side pass of up to 50 ops after the timed loop");
+  for (const auto& r : rep.results) {
+    const coll::Timing& t = r.out_of_place;
+    std::string late;
+    for (int x : t.late_ranks) late += " " + RankAt(comm, x);
+    // A stop may land in either placement's measurement: the line
+    // is per size, so it names the ranks of both.
+    std::set<int> stalled_ranks(t.stalled_ranks.begin(), t.stalled_ranks.end());
+    stalled_ranks.insert(r.in_place.stalled_ranks.begin(), r.in_place.stalled_ranks.end());
+    std::string stalled;
+    for (int x : stalled_ranks) stalled += " " + RankAt(comm, x);
+    const std::string cv = b.iteration_stats ? fmt::format(" / {:.3f}", t.iter_cv) : "";
+    // With -d all / -o all the rows of one size differ by type and reduction: say which.
+    std::string what = coll::Name(r.op);
+    if (b.dtypes.size() > 1) what += fmt::format(" {}", coll::Name(r.dtype));
+    if (b.redops.size() > 1 && coll::IsReduction(r.op)) what += fmt::format(" {}", coll::Name(r.redop));
+    std::printf("# %-14s %12zu  %s / %s / %s / %s%s%s%s%s%s\n", what.c_str(), r.size, Us(t.rank_time.min).c_str(),
+                Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(), cv.c_str(),
+                late.empty() ? "" : "  late:", late.c_str(),
+                stalled.empty() ? "" : "  STALLED (stopped and resumed; not a fabric figure):", stalled.c_str());
+  }
+}
+
+// --split's groups (out of place) and the point-to-point pairs, as table lines.
+void PrintGroupsAndP2p(const coll::BenchOptions& b, const coll::BenchReport& rep) {
+  if (!rep.groups.empty()) {
+    std::printf(
+        "# %d concurrent groups (--split %s); per group, out of place: op size group members first-rank time(us) "
+        "busbw(GB/s) #wrong\n",
+        rep.group_count, b.split.c_str());
+    if (rep.group_init_seconds > 0) {
+      std::printf("# group communicators init: %.3f s (slowest group%s%s)\n", rep.group_init_seconds,
+                  rep.group_init_method.empty() ? "" : ", ", rep.group_init_method.c_str());
+    }
+    for (const auto& g : rep.groups) {
+      if (g.in_place) continue;
+      std::printf("#   %-14s %12zu %5d %5d %6d %10s %8s %6lld\n", coll::Name(g.op), g.size, g.group, g.members,
+                  g.first_rank, Us(g.time_s).c_str(), Gbps(g.busbw).c_str(), static_cast<long long>(g.wrong));
+    }
+  }
+  for (const auto& p : rep.p2p) {
+    std::printf("# p2p %-5s %4d -> %-4d %10s GB/s %10s us%s\n", p.kind.c_str(), p.src, p.dst, Gbps(p.bandwidth).c_str(),
+                Us(p.latency_s).c_str(), p.flagged ? "  FLAGGED: far below the median" : "");
+  }
+}
+
+// The whole report as one JSON document (--format json).
+nlohmann::json ReportJson(const coll::Communicator& comm, const coll::BenchReport& rep) {
+  nlohmann::json j = {{"backend", comm.backend()},
+                      {"ranks", comm.size()},
+                      {"results", nlohmann::json::array()},
+                      {"avg_busbw_gbps", rep.avg_busbw / 1e9},
+                      {"wrong", rep.total_wrong},
+                      {"init_s", comm.init_seconds()},
+                      {"init_method", comm.init_method()},
+                      {"p2p", nlohmann::json::array()},
+                      {"buffers", comm.device_buffers() ? "device" : "host"}};
+  if (!rep.groups.empty()) {
+    j["split_init_s"] = rep.group_init_seconds;
+    j["split_init_method"] = rep.group_init_method;
+  }
+  for (const auto& r : rep.results) {
+    if (r.has_out_of_place) j["results"].push_back(TimingJson(r, false));
+    if (r.has_in_place) j["results"].push_back(TimingJson(r, true));
+  }
+  j["groups"] = nlohmann::json::array();
+  for (const auto& g : rep.groups) {
+    j["groups"].push_back({{"op", coll::Name(g.op)},
+                           {"size_bytes", g.size},
+                           {"in_place", g.in_place},
+                           {"group", g.group},
+                           {"members", g.members},
+                           {"first_rank", g.first_rank},
+                           {"time_s", g.time_s},
+                           {"busbw_gbps", g.busbw / 1e9},
+                           {"wrong", g.wrong}});
+  }
+  for (const auto& p : rep.p2p) {
+    j["p2p"].push_back({{"src", p.src},
+                        {"dst", p.dst},
+                        {"kind", p.kind},
+                        {"bandwidth_gbps", p.bandwidth / 1e9},
+                        {"latency_s", p.latency_s},
+                        {"flagged", p.flagged}});
+  }
+  return j;
+}
+
+// On stderr: the ranks that stopped and resumed during a measurement, and the
+// ranks that saw wrong elements.
+void WarnStalledAndWrong(const coll::Communicator& comm, const coll::BenchReport& rep) {
+  std::set<int> stalled;
+  size_t rows = 0;
+  for (const auto& r : rep.results) {
+    for (const auto* t : {&r.out_of_place, &r.in_place}) {
+      stalled.insert(t->stalled_ranks.begin(), t->stalled_ranks.end());
+      rows += t->stalled_ranks.empty() ? 0 : 1;
+    }
+  }
+  std::string who;
+  for (int x : stalled) who += (who.empty() ? "" : ", ") + RankAt(comm, x);
+  if (!stalled.empty()) {
+    std::fprintf(stderr,
+                 "clusterbench: warning: %s stopped and resumed during %zu measurement(s); those figures "
+                 "include the stop (stalled_ranks) and are not the fabric's\n",
+                 who.c_str(), rows);
+  }
+  if (rep.total_wrong > 0) {
+    std::set<int> ranks;
+    for (const auto& r : rep.results) {
+      for (const auto* t : {&r.out_of_place, &r.in_place}) ranks.insert(t->wrong_ranks.begin(), t->wrong_ranks.end());
+    }
+    std::string wrong;
+    for (int x : ranks) wrong += (wrong.empty() ? "" : ", ") + RankAt(comm, x);
+    std::fprintf(stderr, "clusterbench: error: %lld wrong element(s); seen by %s\n",
+                 static_cast<long long>(rep.total_wrong), wrong.c_str());
+  }
+}
+
+// Rank 0 after the run: the table's footer and summaries or the JSON
+// document, the -J file, the warnings, and the --output results (unless the
+// interrupt keeper already wrote them).
+void ReportOnRankZero(const CollOptions& o, const RunInfo& started, const coll::Communicator& comm,
+                      const coll::BenchOptions& b, const coll::BenchReport& rep, NcclTestsJson& nccl_json) {
+  if (o.out.format == "table") {
+    PrintFooter(b, rep);
+    if (!o.out.quiet) PrintRankTimes(comm, b, rep);
+    PrintGroupsAndP2p(b, rep);
+  } else {
+    std::cout << JsonText(ReportJson(comm, rep)) << "\n";
+  }
+  nccl_json.Finish(rep, rep.interrupted ? "interrupted by signal; results so far kept" : "");
+  if (rep.interrupted) std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s)\n", rep.results.size());
+  WarnStalledAndWrong(comm, rep);
+  if (!o.out.output.empty() && !rep.interrupt_kept) {
+    WriteResults(o, started, comm, b, rep,
+                 rep.interrupted   ? RunStatus::kInterrupted
+                 : rep.total_wrong ? RunStatus::kFailed
+                                   : RunStatus::kComplete,
+                 rep.interrupted   ? "interrupted by signal; results so far kept"
+                 : rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong)
+                                   : "");
+  }
+}
+
 void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& started, const coll::BenchOptions& bench,
                 const std::vector<std::string>& notes, coll::Backend& backend, std::mutex& mu, int& exit_code) {
   backend.Run([&](coll::Communicator& comm) {
     coll::BenchOptions b = bench;
     std::string note = coll::ValidateOptions(&b, comm);
     const bool r0 = comm.rank() == 0;
-    const bool table = o.out.format == "table" && !o.out.quiet;
     // Every rank's device line, gathered on rank 0 (O(N) there), as nccl-tests
     // gathers them before its table.
     const std::vector<std::string> rank_lines = coll::GatherText(comm, RankLine(comm, b.split));
@@ -678,26 +875,7 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& star
       first_row = false;
       last_op = r.op;
     };
-    // A rank stopped inside a collective: rank 0's watchdog keeps what was
-    // measured (status failed, the watchdog's message) before the job ends (6).
-    b.on_stall = [&](const coll::BenchReport& so_far, const std::string& why) {
-      if (o.out.output.empty()) return;
-      WriteResults(o, started, comm, b, so_far, RunStatus::kFailed, why + "; results so far kept");
-      std::fprintf(stderr, "clusterbench: watchdog: kept %zu result row(s) in %s\n", so_far.results.size(),
-                   o.out.output.c_str());
-    };
-    b.on_interrupt = [&](const coll::BenchReport& so_far, const std::string& vanished) {
-      if (!vanished.empty()) std::fprintf(stderr, "clusterbench: error: %s\n", vanished.c_str());
-      if (o.out.output.empty()) return;
-      if (vanished.empty()) {
-        WriteResults(o, started, comm, b, so_far, RunStatus::kInterrupted,
-                     "interrupted by signal inside a measurement; results so far kept");
-      } else {
-        WriteResults(o, started, comm, b, so_far, RunStatus::kFailed, vanished + "; results so far kept");
-      }
-      std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s) in %s\n", so_far.results.size(),
-                   o.out.output.c_str());
-    };
+    SetKeepers(o, started, comm, &b);
     coll::BenchReport rep = coll::RunBenchmark(comm, b, progress);
     if (r0 && !rep.watch_note.empty() && !o.out.quiet) {
       std::fprintf(stderr, "clusterbench: note: %s\n", rep.watch_note.c_str());
@@ -705,158 +883,7 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& star
     int code = rep.interrupted       ? static_cast<int>(ExitCode::kInterrupted)
                : rep.total_wrong > 0 ? static_cast<int>(ExitCode::kCheckFailed)
                                      : 0;
-    if (r0) {
-      if (o.out.format == "table") {
-        // nccl-tests' footer (src/util.cu, writeResultFooter): "# %-20s : %d %s"
-        // and "# %-20s : %g %s" (GB/s, no unit), then the op(s) concluded.
-        std::printf("# %-20s : %lld %s\n", "Out of bounds values", static_cast<long long>(rep.total_wrong),
-                    rep.total_wrong ? "FAILED" : "OK");
-        std::printf("# %-20s : %g \n#\n", "Avg bus bandwidth", rep.avg_busbw / 1e9);
-        std::string concluded;
-        for (coll::OpKind op : b.ops)
-          concluded += fmt::format("{}{}_perf", concluded.empty() ? "" : ", ", coll::Name(op));
-        if (!concluded.empty()) std::printf("# Collective test concluded: %s\n#\n", concluded.c_str());
-        if (table) {
-          std::printf("# per-rank time inside the op (us): min / median / max / p99%s, and late ranks (%s)\n",
-                      b.iteration_stats ? " / cv" : "",
-                      b.iteration_stats ? "-I: every op of the timed loop"
-                                        : "a side pass of up to 50 ops after the timed loop");
-          for (const auto& r : rep.results) {
-            const coll::Timing& t = r.out_of_place;
-            std::string late;
-            for (int x : t.late_ranks) {
-              const auto& ri = comm.ranks()[static_cast<size_t>(x)];
-              late += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
-            }
-            // A stop may land in either placement's measurement: the line
-            // is per size, so it names the ranks of both.
-            std::set<int> stalled_ranks(t.stalled_ranks.begin(), t.stalled_ranks.end());
-            stalled_ranks.insert(r.in_place.stalled_ranks.begin(), r.in_place.stalled_ranks.end());
-            std::string stalled;
-            for (int x : stalled_ranks) {
-              const auto& ri = comm.ranks()[static_cast<size_t>(x)];
-              stalled += fmt::format(" rank {} ({}, {})", x, ri.host, ri.device);
-            }
-            const std::string cv = b.iteration_stats ? fmt::format(" / {:.3f}", t.iter_cv) : "";
-            // With -d all / -o all the rows of one size differ by type and reduction: say which.
-            std::string what = coll::Name(r.op);
-            if (b.dtypes.size() > 1) what += fmt::format(" {}", coll::Name(r.dtype));
-            if (b.redops.size() > 1 && coll::IsReduction(r.op)) what += fmt::format(" {}", coll::Name(r.redop));
-            std::printf(
-                "# %-14s %12zu  %s / %s / %s / %s%s%s%s%s%s\n", what.c_str(), r.size, Us(t.rank_time.min).c_str(),
-                Us(t.rank_time.median).c_str(), Us(t.rank_time.max).c_str(), Us(t.rank_time.p99).c_str(), cv.c_str(),
-                late.empty() ? "" : "  late:", late.c_str(),
-                stalled.empty() ? "" : "  STALLED (stopped and resumed; not a fabric figure):", stalled.c_str());
-          }
-        }
-        if (!rep.groups.empty()) {
-          std::printf(
-              "# %d concurrent groups (--split %s); per group, out of place: op size group members first-rank time(us) "
-              "busbw(GB/s) #wrong\n",
-              rep.group_count, b.split.c_str());
-          if (rep.group_init_seconds > 0) {
-            std::printf("# group communicators init: %.3f s (slowest group%s%s)\n", rep.group_init_seconds,
-                        rep.group_init_method.empty() ? "" : ", ", rep.group_init_method.c_str());
-          }
-          for (const auto& g : rep.groups) {
-            if (g.in_place) continue;
-            std::printf("#   %-14s %12zu %5d %5d %6d %10s %8s %6lld\n", coll::Name(g.op), g.size, g.group, g.members,
-                        g.first_rank, Us(g.time_s).c_str(), Gbps(g.busbw).c_str(), static_cast<long long>(g.wrong));
-          }
-        }
-        for (const auto& p : rep.p2p) {
-          std::printf("# p2p %-5s %4d -> %-4d %10s GB/s %10s us%s\n", p.kind.c_str(), p.src, p.dst,
-                      Gbps(p.bandwidth).c_str(), Us(p.latency_s).c_str(),
-                      p.flagged ? "  FLAGGED: far below the median" : "");
-        }
-      } else {
-        nlohmann::json j = {{"backend", comm.backend()},
-                            {"ranks", comm.size()},
-                            {"results", nlohmann::json::array()},
-                            {"avg_busbw_gbps", rep.avg_busbw / 1e9},
-                            {"wrong", rep.total_wrong},
-                            {"init_s", comm.init_seconds()},
-                            {"init_method", comm.init_method()},
-                            {"p2p", nlohmann::json::array()},
-                            {"buffers", comm.device_buffers() ? "device" : "host"}};
-        if (!rep.groups.empty()) {
-          j["split_init_s"] = rep.group_init_seconds;
-          j["split_init_method"] = rep.group_init_method;
-        }
-        for (const auto& r : rep.results) {
-          if (r.has_out_of_place) j["results"].push_back(TimingJson(r, false));
-          if (r.has_in_place) j["results"].push_back(TimingJson(r, true));
-        }
-        j["groups"] = nlohmann::json::array();
-        for (const auto& g : rep.groups) {
-          j["groups"].push_back({{"op", coll::Name(g.op)},
-                                 {"size_bytes", g.size},
-                                 {"in_place", g.in_place},
-                                 {"group", g.group},
-                                 {"members", g.members},
-                                 {"first_rank", g.first_rank},
-                                 {"time_s", g.time_s},
-                                 {"busbw_gbps", g.busbw / 1e9},
-                                 {"wrong", g.wrong}});
-        }
-        for (const auto& p : rep.p2p) {
-          j["p2p"].push_back({{"src", p.src},
-                              {"dst", p.dst},
-                              {"kind", p.kind},
-                              {"bandwidth_gbps", p.bandwidth / 1e9},
-                              {"latency_s", p.latency_s},
-                              {"flagged", p.flagged}});
-        }
-        std::cout << JsonText(j) << "\n";
-      }
-      nccl_json.Finish(rep, rep.interrupted ? "interrupted by signal; results so far kept" : "");
-      if (rep.interrupted)
-        std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s)\n", rep.results.size());
-      {
-        std::set<int> stalled;
-        size_t rows = 0;
-        for (const auto& r : rep.results) {
-          for (const auto* t : {&r.out_of_place, &r.in_place}) {
-            stalled.insert(t->stalled_ranks.begin(), t->stalled_ranks.end());
-            rows += t->stalled_ranks.empty() ? 0 : 1;
-          }
-        }
-        std::string who;
-        for (int x : stalled) {
-          const auto& ri = comm.ranks()[static_cast<size_t>(x)];
-          who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", x, ri.host, ri.device);
-        }
-        if (!stalled.empty()) {
-          std::fprintf(stderr,
-                       "clusterbench: warning: %s stopped and resumed during %zu measurement(s); those figures "
-                       "include the stop (stalled_ranks) and are not the fabric's\n",
-                       who.c_str(), rows);
-        }
-      }
-      if (rep.total_wrong > 0) {
-        std::set<int> ranks;
-        for (const auto& r : rep.results) {
-          for (const auto* t : {&r.out_of_place, &r.in_place})
-            ranks.insert(t->wrong_ranks.begin(), t->wrong_ranks.end());
-        }
-        std::string who;
-        for (int x : ranks) {
-          const auto& ri = comm.ranks()[static_cast<size_t>(x)];
-          who += fmt::format("{}rank {} ({}, {})", who.empty() ? "" : ", ", x, ri.host, ri.device);
-        }
-        std::fprintf(stderr, "clusterbench: error: %lld wrong element(s); seen by %s\n",
-                     static_cast<long long>(rep.total_wrong), who.c_str());
-      }
-      if (!o.out.output.empty() && !rep.interrupt_kept) {
-        WriteResults(o, started, comm, b, rep,
-                     rep.interrupted   ? RunStatus::kInterrupted
-                     : rep.total_wrong ? RunStatus::kFailed
-                                       : RunStatus::kComplete,
-                     rep.interrupted   ? "interrupted by signal; results so far kept"
-                     : rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong)
-                                       : "");
-      }
-    }
+    if (r0) ReportOnRankZero(o, started, comm, b, rep, nccl_json);
     std::lock_guard<std::mutex> lock(mu);
     exit_code = std::max(exit_code, code);
   });
