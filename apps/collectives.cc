@@ -889,30 +889,9 @@ void RunOnRanks(const CollOptions& o, const AppContext& ctx, const RunInfo& star
   });
 }
 
-}  // namespace
-
-void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) {
-  auto* cmd = app.add_subcommand(
-      "collectives",
-      "NCCL/MPI collective and point-to-point benchmarks with nccl-tests' flags, defaults and columns.\n"
-      "nccl-tests' flags mean what they mean there (-o is the reduction); the few it has that are not offered are "
-      "refused naming what is. Results file: --output FILE.h5. See docs/collectives.md.\n"
-      "NCCL under mpirun uses ncclCommInitRankScalable above 128 ranks (CB_NCCL_INIT_ROOTS=R sets the number of "
-      "roots); the header says how long communicator creation took and how.");
-  auto o = std::make_shared<CollOptions>();
-  // -o is nccl-tests' reduction here, so the results file has the long flag only.
-  AddOutputOptions(cmd, &o->out, /*with_output_file=*/false);
-  cmd->add_option("--output", o->out.output, "append this run to an HDF5 results file (created if missing)")
-      ->type_name("FILE.h5");
-  cmd->add_option("--backend", o->backend,
-                  "nccl, mpi, loopback (threads as ranks), or auto (nccl when GPUs answer, else mpi, else loopback)")
-      ->check(CLI::IsMember({"auto", "nccl", "mpi", "loopback"}))
-      ->capture_default_str();
-  cmd->add_option("--op", o->ops,
-                  "comma-separated: all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall, sendrecv, "
-                  "gather, scatter, alltoallv, p2p, all (nccl-tests picks the collective by binary; its --op is -o "
-                  "here)")
-      ->delimiter(',');
+// nccl-tests' own flags, in its order: the sweep, the data, the timing and
+// the output (each as nccl-tests means it), and the watchdog.
+void AddNcclTestsOptions(CLI::App* cmd, CollOptions* o) {
   cmd->add_option("-b,--minbytes", o->min_bytes, "smallest size (K/M/G suffixes are binary)")->capture_default_str();
   cmd->add_option("-e,--maxbytes", o->max_bytes, "largest size")->capture_default_str();
   // At most 1024: a larger factor makes no second step in any memory, and the
@@ -972,9 +951,12 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
                   "nccl-tests: no timeout, i.e. a week)")
       ->check(Bounded(0, 604800))
       ->capture_default_str();
-  // nccl-tests flags not offered: parsed so that each is refused with what
-  // to use instead (RefuseNcclTestsFlags), never ignored and never taken as
-  // something else.
+}
+
+// nccl-tests flags not offered: parsed so that each is refused with what
+// to use instead (RefuseNcclTestsFlags), never ignored and never taken as
+// something else.
+void AddRefusedNcclTestsFlags(CLI::App* cmd, CollOptions* o) {
   cmd->add_option("-t,--nthreads", o->nthreads, "nccl-tests' threads per process: only 1 (see -g, --ranks)");
   cmd->add_option("-p,--parallel_init", o->parallel_init, "nccl-tests' parallel init: only 0");
   cmd->add_option("-y,--stream_null", o->stream_null, "nccl-tests' null stream: only 0");
@@ -987,6 +969,34 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_option("-F", o->csv_file, "older nccl-tests' CSV file: not offered (see --output, report --format csv)");
   cmd->add_option("-K", o->flag_k, "not an nccl-tests flag: refused");
   cmd->add_option("-u", o->flag_u, "not an NVIDIA nccl-tests flag (RCCL: CU mask): refused");
+}
+
+}  // namespace
+
+void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) {
+  auto* cmd = app.add_subcommand(
+      "collectives",
+      "NCCL/MPI collective and point-to-point benchmarks with nccl-tests' flags, defaults and columns.\n"
+      "nccl-tests' flags mean what they mean there (-o is the reduction); the few it has that are not offered are "
+      "refused naming what is. Results file: --output FILE.h5. See docs/collectives.md.\n"
+      "NCCL under mpirun uses ncclCommInitRankScalable above 128 ranks (CB_NCCL_INIT_ROOTS=R sets the number of "
+      "roots); the header says how long communicator creation took and how.");
+  auto o = std::make_shared<CollOptions>();
+  // -o is nccl-tests' reduction here, so the results file has the long flag only.
+  AddOutputOptions(cmd, &o->out, /*with_output_file=*/false);
+  cmd->add_option("--output", o->out.output, "append this run to an HDF5 results file (created if missing)")
+      ->type_name("FILE.h5");
+  cmd->add_option("--backend", o->backend,
+                  "nccl, mpi, loopback (threads as ranks), or auto (nccl when GPUs answer, else mpi, else loopback)")
+      ->check(CLI::IsMember({"auto", "nccl", "mpi", "loopback"}))
+      ->capture_default_str();
+  cmd->add_option("--op", o->ops,
+                  "comma-separated: all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall, sendrecv, "
+                  "gather, scatter, alltoallv, p2p, all (nccl-tests picks the collective by binary; its --op is -o "
+                  "here)")
+      ->delimiter(',');
+  AddNcclTestsOptions(cmd, o.get());
+  AddRefusedNcclTestsFlags(cmd, o.get());
   cmd->add_option("--split", o->split,
                   "concurrent groups: intra (each host), inter (each rail: same local index on every host), MOD:k "
                   "(rank mod k), DIV:k, AND:mask, OR:mask (nccl-tests' NCCL_TESTS_SPLIT operators, which that "
