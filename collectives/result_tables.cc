@@ -28,19 +28,38 @@ Table CollectivesTableSchema() {
         "ranks that stopped during the measurement and came back: the figure includes the stop"}});
 }
 
+namespace {
+
+// The key of a per-rank or per-iteration row: which measurement it belongs to.
+std::vector<Column> MeasurementKey(std::vector<Column> rest) {
+  std::vector<Column> c = {{"op", ColumnType::kString, "", "collective"},
+                           {"size", ColumnType::kInt64, "B", "bytes"},
+                           {"in_place", ColumnType::kInt64, "1", "1 in place"},
+                           {"dtype", ColumnType::kString, "", "element type"},
+                           {"redop", ColumnType::kString, "", "reduction or none"},
+                           {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"}};
+  c.insert(c.end(), rest.begin(), rest.end());
+  return c;
+}
+
+}  // namespace
+
+Table CollectivesIterationsTableSchema() {
+  return Table(
+      "collectives_iterations", "nccl-tests -J with -I 1: every timed iteration of every process (imported runs only)",
+      MeasurementKey({{"rank", ColumnType::kInt64, "1", "the process's first rank (its GPUs' slowest: the tool's row)"},
+                      {"iteration", ColumnType::kInt64, "1", "from 0, in the order run"},
+                      {"skipped", ColumnType::kInt64, "1", "1: one of the leading iterations the tool's summary skips"},
+                      {"time", ColumnType::kFloat64, "s", "this iteration's time on this process"}}));
+}
+
 Table CollectivesPerRankTableSchema() {
   return Table("collectives_per_rank", "one row per op, size, placement and rank",
-               {{"op", ColumnType::kString, "", "collective"},
-                {"size", ColumnType::kInt64, "B", "bytes"},
-                {"in_place", ColumnType::kInt64, "1", "1 in place"},
-                {"dtype", ColumnType::kString, "", "element type"},
-                {"redop", ColumnType::kString, "", "reduction or none"},
-                {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
-                {"rank", ColumnType::kInt64, "1", "rank"},
-                {"host", ColumnType::kString, "", "host name"},
-                {"device", ColumnType::kString, "", "device"},
-                {"time", ColumnType::kFloat64, "s", "this rank's elapsed time / iterations"},
-                {"wrong", ColumnType::kInt64, "1", "wrong elements this rank saw"}});
+               MeasurementKey({{"rank", ColumnType::kInt64, "1", "rank"},
+                               {"host", ColumnType::kString, "", "host name"},
+                               {"device", ColumnType::kString, "", "device"},
+                               {"time", ColumnType::kFloat64, "s", "this rank's elapsed time / iterations"},
+                               {"wrong", ColumnType::kInt64, "1", "wrong elements this rank saw"}}));
 }
 
 Table P2pTableSchema() {

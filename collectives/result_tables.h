@@ -18,6 +18,9 @@ Table CollectivesTableSchema();
 // One row per op, size, placement and rank: that rank's time per op (elapsed /
 // iterations) and wrong count, with its host and device.
 Table CollectivesPerRankTableSchema();
+// nccl-tests -I 1 imported: one row per op, size, placement, process and
+// timed iteration (the same key columns as the per-rank table).
+Table CollectivesIterationsTableSchema();
 // Point-to-point pairs (coordinate form): one row per measured pair, its
 // one-direction bandwidth at the largest size and its 8-byte latency.
 Table P2pTableSchema();

@@ -293,21 +293,6 @@ struct RankTimes {
   double min = kNaN, median = kNaN, max = kNaN, p99 = kNaN;
 };
 
-Table IterationsTable() {
-  return Table("collectives_iterations",
-               "nccl-tests -J with -I 1: every timed iteration of every process (imported runs only)",
-               {{"op", ColumnType::kString, "", "collective"},
-                {"size", ColumnType::kInt64, "B", "bytes"},
-                {"in_place", ColumnType::kInt64, "1", "1 in place"},
-                {"dtype", ColumnType::kString, "", "element type"},
-                {"redop", ColumnType::kString, "", "reduction or none"},
-                {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
-                {"rank", ColumnType::kInt64, "1", "the process's first rank (its GPUs' slowest: the tool's row)"},
-                {"iteration", ColumnType::kInt64, "1", "from 0, in the order run"},
-                {"skipped", ColumnType::kInt64, "1", "1: one of the leading iterations the tool's summary skips"},
-                {"time", ColumnType::kFloat64, "s", "this iteration's time on this process"}});
-}
-
 // Writes one placement's per-process times into the per-rank and iteration
 // tables and returns their statistics. A process's row is its slowest GPU
 // (nccl-tests: "process-local max across local threads/GPUs"); it is written
@@ -381,7 +366,7 @@ ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, 
 
   Table t = coll::CollectivesTableSchema();
   Table per = coll::CollectivesPerRankTableSchema();
-  Table iters = IterationsTable();
+  Table iters = coll::CollectivesIterationsTableSchema();
   std::map<std::tuple<std::string, int64_t, std::string, std::string, int64_t>, int64_t> cycles;
   for (const auto& bl : blocks) {
     for (const auto& r : bl.rows) {
