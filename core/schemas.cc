@@ -306,6 +306,11 @@ Schema ScenarioSchema() {
                Float("tokens", "tokens to train on (for time to train)", "", 0, 1e16)}),
           Obj("framework", "what the training software overlaps and fuses (defaults: a current Megatron-Core)",
               {Bool("flash_attention", "fused attention kernel (no s x s matrix in memory)", "true"),
+               Enum("attention_kernel", {"fused", "fa2"},
+                    "which fused attention kernel: fused = the architecture's default (Transformer Engine / cuDNN, "
+                    "as Megatron-Core and NeMo call it); fa2 = FlashAttention-2 (flash-attn, PyTorch SDPA's default "
+                    "on Hopper from 2.5.1 to 2.8), slower on Hopper",
+                    "fused"),
                Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
                Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
                Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),

@@ -310,7 +310,12 @@ def software_generation(row, framework, pp):
         ReduceTiedGrads, ReduceGrads, OptimizerStep: deepspeed/runtime/pipe/schedule.py), and ZeRO-1's
         parameter all-gather follows the step;
       * MegaScale (arXiv:2402.15627, sec. 3.2) describes overlapping TP/SP, PP and DP communication as its own
-        additions to its Megatron-LM baseline (commit 285068c8), so the baseline rows run without them.
+        additions to its Megatron-LM baseline (commit 285068c8), so the baseline rows run without them;
+      * torchtitan calls PyTorch's scaled_dot_product_attention, which on Hopper ran FlashAttention-2 from
+        PyTorch 2.5.1 (cuDNN attention made opt-in: pytorch/pytorch#138522, Oct 2024; "SDPA dispatches
+        FLASH_ATTENTION" on H100: pytorch/torchtitan#1042, Apr 2025) until cuDNN was preferred on sm90 again
+        (pytorch/pytorch#162073, Sep 2025, gated on cuDNN > 9.15: huggingface/transformers#48163):
+        torchtitan benchmark files dated before 2025-09 on Hopper run `attention_kernel: fa2`.
     """
     keys = []
     month = arxiv_month(row)
@@ -323,6 +328,10 @@ def software_generation(row, framework, pp):
         keys.append("  tp_comm_overlap: false")
     if baseline or (framework == "deepspeed" and pp > 1):
         keys += ["  overlap_grad_reduce: false", "  overlap_param_gather: false"]
+    if framework == "torchtitan" and re.match(r"H(100|200|800)", row.get("gpu", "")):
+        dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))  # llama3_h100_202412_torchtitan.md
+        if dated is None or (int(dated.group(1)), int(dated.group(2))) < (2025, 9):
+            keys.append("  attention_kernel: fa2")
     return keys
 
 

@@ -185,6 +185,13 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.zero3_reduce_bucket = cfg.GetDouble("framework.zero3_reduce_bucket", 0);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
+  if (const ConfigNode* k = cfg.Find("framework.attention_kernel")) {
+    try {
+      f.attention_kernel = ParseAttentionKernel(k->AsString());
+    } catch (const ConfigError& e) {
+      Bad(*k, e.what());
+    }
+  }
   return f;
 }
 

@@ -186,7 +186,7 @@ class CostModel {
     if (s_.fw.flash_attention) {
       // Causal: the kernel skips the upper triangle, half the square.
       double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5;
-      c.fwd = gpu_.AttentionTime(flops);
+      c.fwd = gpu_.AttentionTime(flops, s_.fw.attention_kernel);
       c.bwd = 2.5 * c.fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the

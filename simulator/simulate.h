@@ -68,6 +68,7 @@ enum class MoeDispatcher {
 
 struct Framework {
   bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
+  AttentionKernel attention_kernel = AttentionKernel::kFused;  // which fused kernel (compute/gpu_perf.h)
   double moe_imbalance = 1.1;
   bool dropout = false;             // hidden/attention dropout (one-byte masks); default: on for GeLU models
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use

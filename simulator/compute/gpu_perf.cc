@@ -67,7 +67,15 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
     // ~370 of 450 GB/s per direction.
     e.gemm_bf16 = 0.70;
     e.gemm_fp8 = 0.52;
-    e.attention = 0.38;  // causal FA2/cuDNN-class kernels, forward and backward
+    e.attention = 0.38;  // causal fused attention (cuDNN through Transformer Engine), forward and backward
+    // FlashAttention-2 on H100 SXM5, causal, head dim 128, 8K-16K tokens:
+    // 333-335 TFLOP/s forward, 318-322 backward (Shah et al., FlashAttention-3,
+    // arXiv:2407.08608, Figures 5 and 6). The backward does 2.5x the forward's
+    // FLOPs, so a training step's attention runs at 3.5 / (1/335 + 2.5/322)
+    // = 325.6 TFLOP/s = 0.329 of the 989 TFLOP/s peak. PyTorch's default SDPA
+    // path on H100 measured 329 TFLOP/s forward where cuDNN's ran 631
+    // (pytorch/pytorch#142132, 2.6 nightly, 1 x 24 heads x 4,608 x 128).
+    e.attention_fa2 = 0.329;
     e.scale_up = 0.82;
   } else if (arch == "blackwell") {
     e.gemm_bf16 = 0.75;
@@ -92,6 +100,7 @@ Efficiencies EfficienciesFor(const GpuSpec& gpu) {
   e.gemm_bf16 *= cap;
   e.gemm_fp8 *= cap;
   e.attention *= cap;
+  e.attention_fa2 *= cap;
   return e;
 }
 
@@ -166,10 +175,19 @@ double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
   return std::max(compute + waves * eff_.wave_s, memory) + eff_.launch_s;
 }
 
-double GpuPerf::AttentionTime(double flops) const {
+double GpuPerf::AttentionTime(double flops, AttentionKernel kernel) const {
   if (flops <= 0) return 0;
-  return flops / (spec_.peak_bf16 * eff_.attention) + eff_.launch_s;
+  const double e = kernel == AttentionKernel::kFa2 && eff_.attention_fa2 > 0 ? eff_.attention_fa2 : eff_.attention;
+  return flops / (spec_.peak_bf16 * e) + eff_.launch_s;
 }
+
+AttentionKernel ParseAttentionKernel(const std::string& s) {
+  if (s == "fused") return AttentionKernel::kFused;
+  if (s == "fa2") return AttentionKernel::kFa2;
+  throw ConfigError(fmt::format("attention kernel '{}': expected fused or fa2", s));
+}
+
+const char* AttentionKernelName(AttentionKernel k) { return k == AttentionKernel::kFa2 ? "fa2" : "fused"; }
 
 double GpuPerf::MemoryTime(double bytes, int kernels) const {
   if (bytes <= 0) return 0;

@@ -8,7 +8,8 @@
 // efficiency (output tiles spread over the SMs: tiles / (waves · SMs)),
 // k_half the depth at which the main loop's prologue/epilogue cost half
 // the time (small-k GEMMs are slow), bytes = e·(mk + kn + mn).
-// Core attention with a fused (flash) kernel runs at e_attn of the peak;
+// Core attention with a fused (flash) kernel runs at e_attn of the peak
+// (e_attn_fa2 where the framework runs FlashAttention-2: below);
 // memory-bound operations (norms, activations, residuals, optimizer) move
 // their bytes at B_mem · e_mem. Sources: the roofline model (Williams et al.,
 // CACM 2009); wave quantisation as in NVIDIA's "Matrix Multiplication
@@ -26,6 +27,19 @@
 namespace cb::sim {
 
 enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32, kFp64 };
+
+// Which fused-attention kernel the framework calls (scenario key
+// framework.attention_kernel). `fused`: the architecture's default, the
+// kernels Megatron-Core and NeMo call through Transformer Engine (cuDNN's
+// fused attention on Hopper and Blackwell). `fa2`: FlashAttention-2 (the
+// flash-attn package, and PyTorch's scaled_dot_product_attention on Hopper
+// from 2.5.1, where cuDNN attention became opt-in, until late 2025), which
+// does not use Hopper's wgmma/TMA and runs well below cuDNN there
+// (Efficiencies::attention_fa2).
+enum class AttentionKernel { kFused, kFa2 };
+// "fused" or "fa2"; anything else throws ConfigError naming the valid names.
+AttentionKernel ParseAttentionKernel(const std::string& s);
+const char* AttentionKernelName(AttentionKernel k);
 Precision ParsePrecision(const std::string& s);
 const char* PrecisionName(Precision p);  // "bf16", ..., as ParsePrecision reads them
 double BytesPerElement(Precision p);
@@ -42,8 +56,11 @@ struct Efficiencies {
   double gemm_bf16 = 0.75;  // e_max for bf16/fp16 GEMMs
   double gemm_fp8 = 0.6;    // e_max for fp8 GEMMs
   double attention = 0.45;  // fused attention, fraction of bf16 peak
-  double memory = 0.85;     // e_mem
-  double k_half = 64;       // GEMM depth at half efficiency
+  // FlashAttention-2 where it differs from `attention` (0: the same kernel
+  // class, as on Ampere where FA2 is the fused attention).
+  double attention_fa2 = 0;
+  double memory = 0.85;  // e_mem
+  double k_half = 64;    // GEMM depth at half efficiency
   int tile_m = 128, tile_n = 256;
   double wave_s = 2.5e-6;   // per wave of output tiles: prologue and epilogue
   double launch_s = 8e-6;   // per kernel: launch, prologue/epilogue and tail
@@ -92,8 +109,8 @@ class GpuPerf {
   double GemmTime(double m, double n, double k, Precision p) const;
   // Output tiles spread over the SMs: tiles / (waves · SMs), and the waves.
   double WaveEfficiency(double m, double n, double* waves = nullptr) const;
-  // Seconds for fused attention of `flops` executed FLOPs.
-  double AttentionTime(double flops) const;
+  // Seconds for fused attention of `flops` executed FLOPs with `kernel`.
+  double AttentionTime(double flops, AttentionKernel kernel = AttentionKernel::kFused) const;
   // Seconds to move `bytes` through HBM (one or more memory-bound kernels).
   double MemoryTime(double bytes, int kernels = 1) const;
 

@@ -462,6 +462,37 @@ TEST(Hardware, GpuConfigEfficienciesReplaceTheDefaults) {
   EXPECT_NE(e.gemm_bf16, DefaultEfficiencies("blackwell").gemm_bf16);
 }
 
+// framework.attention_kernel: fa2 runs core attention at FlashAttention-2's
+// measured rate on Hopper (0.329 of the bf16 peak: FA3 paper, Figures 5-6)
+// instead of the fused default (0.38); on Ampere FA2 is the default kernel,
+// so nothing changes there. An unknown kernel names the key and the choices.
+TEST(Hardware, FlashAttention2IsSlowerOnHopperOnly) {
+  const double fa2 = DefaultEfficiencies("hopper").attention_fa2, fused = DefaultEfficiencies("hopper").attention;
+  EXPECT_NEAR(fa2, 0.329, 1e-12);
+  GpuSpec h100;
+  h100.architecture = "hopper";
+  h100.peak_bf16 = 989e12;
+  GpuPerf hopper(h100, EfficienciesFor(h100));
+  const double f = 1e15, launch = hopper.eff().launch_s;
+  EXPECT_NEAR((hopper.AttentionTime(f, AttentionKernel::kFa2) - launch) /
+                  (hopper.AttentionTime(f, AttentionKernel::kFused) - launch),
+              fused / fa2, 1e-9);
+  GpuSpec a100 = h100;
+  a100.architecture = "ampere";
+  GpuPerf ampere(a100, EfficienciesFor(a100));
+  EXPECT_DOUBLE_EQ(ampere.AttentionTime(f, AttentionKernel::kFa2), ampere.AttentionTime(f, AttentionKernel::kFused));
+  // A whole step: attention-heavy (32K tokens) Llama 3 8B on H100 takes longer with FA2.
+  const auto step = [](const char* kernel) {
+    return Simulate(Load("llama3-8b-64", {{"training.seq_len", "32768"},
+                                          {"training.global_batch", "64"},
+                                          {"framework.attention_kernel", kernel}}))
+        .step_time_s;
+  };
+  EXPECT_GT(step("fa2"), 1.05 * step("fused"));
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.attention_kernel", "fa3"}}).find("not one of fused, fa2"),
+            std::string::npos);
+}
+
 // ------------------------------------------------------------ pipeline split
 
 // 126 layers cannot fill pp x vpp = 16 x 8 = 128 virtual stages, unless the
