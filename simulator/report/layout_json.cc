@@ -1,8 +1,8 @@
-#include "apps/layout_json.h"
+#include "simulator/report/layout_json.h"
 
-namespace cb {
+namespace cb::sim {
 
-nlohmann::json ParallelismJson(const sim::Parallelism& p) {
+nlohmann::json ParallelismJson(const Parallelism& p) {
   return {{"tp", p.tp},     {"pp", p.pp},
           {"dp", p.dp},     {"cp", p.cp},
           {"ep", p.ep},     {"etp", p.etp},
@@ -10,13 +10,13 @@ nlohmann::json ParallelismJson(const sim::Parallelism& p) {
           {"zero", p.zero}, {"shard_group", p.shard_group}};
 }
 
-nlohmann::json TrainingJson(const sim::Training& t) {
+nlohmann::json TrainingJson(const Training& t) {
   return {{"seq_len", t.seq_len},
           {"global_batch", t.global_batch},
           {"micro_batch", t.micro_batch},
-          {"recompute", sim::RecomputeName(t.recompute)},
+          {"recompute", RecomputeName(t.recompute)},
           {"recompute_layers", t.recompute_layers},
           {"precision", t.precision_name}};
 }
 
-}  // namespace cb
+}  // namespace cb::sim
