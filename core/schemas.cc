@@ -348,6 +348,10 @@ Schema ScenarioSchema() {
                      "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "
                      "fsdp_prefetch layers",
                      "0", 0, 1e15),
+               Qty("zero3_gather_rate", Dimension::kBandwidth,
+                   "ZeRO-3 parameter all-gathers and gradient reduce-scatters run at most this fast per GPU (gathered "
+                   "bytes per second; DeepSpeed before its coalesced gathers of 2021: 24GB/s); unset = the collective "
+                   "model's NCCL rate"),
                Float("zero3_reduce_bucket",
                      "ZeRO-3 unsharded gradient elements held before their reduce-scatter (DeepSpeed "
                      "reduce_bucket_size, 5e8 by default there); 0 = one layer's",

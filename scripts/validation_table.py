@@ -267,6 +267,13 @@ def scenario_from_row(row):
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8
         # elements, deepspeed/runtime/zero/config.py), not a layer at a time.
         fw += ["  zero3_max_live_params: 1e9", "  zero3_reduce_bucket: 5e8"]
+        month = arxiv_month(row)
+        if month is not None and month < 2107:
+            # Before microsoft/DeepSpeed PR #1188 (July 2021) ZeRO-3 gathered one parameter at a time, each
+            # all_gather followed by torch.cuda.synchronize() (issue #1069). Measured then (issue #1174,
+            # DeepSpeed 0.3.16, 8 x A100 with NVSwitch): a 5.1B model's ZeRO-3 forward took 480 ms against
+            # ZeRO-2's 60 ms, i.e. 10.2 GB of parameters gathered in 420 ms = 24 GB/s.
+            fw.append("  zero3_gather_rate: 24GB/s")
     offload = re.search(r"cpu_offloading_num_layers=(\d+)", row.get("notes", ""))
     if offload and int(offload.group(1)) > 0:
         # Megatron-Bridge's recipe offloads these layers' activations to the host

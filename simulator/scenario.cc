@@ -183,6 +183,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.zero3_max_live_params = cfg.GetDouble("framework.zero3_max_live_params", 0);
   f.cpu_offload_layers = cfg.GetInt("framework.cpu_offload_layers", 0);
   f.zero3_reduce_bucket = cfg.GetDouble("framework.zero3_reduce_bucket", 0);
+  f.zero3_gather_rate = cfg.GetDouble("framework.zero3_gather_rate", 0);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
   if (const ConfigNode* k = cfg.Find("framework.attention_kernel")) {

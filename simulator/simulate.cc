@@ -423,15 +423,24 @@ class CostModel {
   // ZeRO-3: one layer's bf16 parameters gathered over the shard group (dense)
   // and the expert data-parallel group (routed experts).
   double LayerGather(double dense, double expert) const {
-    return CollectiveTime(Collective::kAllGather, dense * ParamBytes(), shard_group_, dp_fabric_) +
-           CollectiveTime(Collective::kAllGather, expert * ParamBytes(), edp_group_, dp_fabric_);
+    return AtGatherRate(CollectiveTime(Collective::kAllGather, dense * ParamBytes(), shard_group_, dp_fabric_) +
+                            CollectiveTime(Collective::kAllGather, expert * ParamBytes(), edp_group_, dp_fabric_),
+                        (dense + expert) * ParamBytes());
+  }
+  // framework.zero3_gather_rate: a ZeRO-3 transfer of `bytes` (the gathered
+  // parameters, or the gradients before their reduce-scatter) takes at least
+  // bytes / rate, the rate measured as DeepSpeed reports it (gathered bytes
+  // over the time the gathers added).
+  double AtGatherRate(double collective_s, double bytes) const {
+    return s_.fw.zero3_gather_rate > 0 ? std::max(collective_s, bytes / s_.fw.zero3_gather_rate) : collective_s;
   }
   // Bytes per parameter gathered: bf16, or fp8 when the framework keeps the
   // compute weights in fp8 and gathers them so (Megatron-Core fp8_param_gather).
   double ParamBytes() const { return s_.fw.fp8_param_gather && s_.train.precision == Precision::kFp8 ? 1 : 2; }
   double LayerGradScatter(double dense, double expert) const {
-    return CollectiveTime(Collective::kReduceScatter, dense * GradBytes(), shard_group_, dp_fabric_) +
-           CollectiveTime(Collective::kReduceScatter, expert * GradBytes(), edp_group_, dp_fabric_);
+    return AtGatherRate(CollectiveTime(Collective::kReduceScatter, dense * GradBytes(), shard_group_, dp_fabric_) +
+                            CollectiveTime(Collective::kReduceScatter, expert * GradBytes(), edp_group_, dp_fabric_),
+                        (dense + expert) * GradBytes());
   }
 
   // Gradient reduction of `params` parameters per GPU at the end of the

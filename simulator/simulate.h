@@ -86,6 +86,12 @@ struct Framework {
   // DeepSpeed ZeRO-3's stage3_max_live_parameters and reduce_bucket_size
   // (elements; 0 = PyTorch FSDP's per-layer unit): memory buffers only.
   double zero3_max_live_params = 0, zero3_reduce_bucket = 0;
+  // ZeRO-3's per-layer parameter all-gathers and gradient reduce-scatters
+  // run no faster than this many bytes per second per GPU (0: as fast as the
+  // collective model says NCCL runs on the group): DeepSpeed before its
+  // coalesced gathers (2021) moved parameters one tensor at a time, each
+  // all-gather followed by a device synchronisation.
+  double zero3_gather_rate = 0;
   // Megatron-Core activation offloading (--cpu-offloading-num-layers): the
   // first N layers of each stage keep their activations in host memory.
   int64_t cpu_offload_layers = 0;
