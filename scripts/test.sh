@@ -3,8 +3,9 @@
 #   1. the CI build (all backends found, warnings as errors, one CUDA arch)
 #      and every test except `slow` (and `gpu` when there is no GPU);
 #   2. the ASan + UBSan build and its unit tests;
-#   3. formatting (clang-format) and module boundaries (no CUDA, NCCL or MPI
-#      header in core/, store/ or simulator/).
+#   3. formatting (clang-format), module boundaries (no CUDA, NCCL or MPI
+#      header in core/, store/ or simulator/) and function length (none over
+#      120 lines outside tests and benchmarks).
 # Options: --slow also runs tests labelled slow; --quick skips the ASan build.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -27,6 +28,9 @@ scripts/check-boundaries.sh
 
 echo "== formatting"
 scripts/format.sh --check
+
+echo "== function length"
+scripts/long_functions.py -n 120
 
 exclude="gpu"
 if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then exclude=""; echo "GPU found: running gpu tests"; fi

@@ -178,6 +178,9 @@ class NcclMpiBackend : public Backend {
     if (rc != MPI_SUCCESS) mpi_detail::CheckMpi(rc, call, Who());
   }
 
+  // Creation in steps, each a collective call every rank makes in order: the
+  // control plane, the device, everybody's context within the timeout, every
+  // rank's GPU (no GPU twice), the NCCL communicator, the job-wide limits.
   void Create(const BackendOptions& o) {
     control_ = std::make_unique<MpiControl>(MPI_COMM_WORLD);
     rank_ = control_->mpi().rank();
@@ -185,8 +188,17 @@ class NcclMpiBackend : public Backend {
     host_ = control_->mpi().ranks()[static_cast<size_t>(rank_)].host;
     Check(MPI_Comm_dup(MPI_COMM_WORLD, &boot_), "MPI_Comm_dup");
     Check(MPI_Comm_set_errhandler(boot_, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
+    const int gpus = ChooseDevice();
+    AwaitContexts(o.timeout_s);
+    auto infos = GatherGpus(gpus);
+    const auto [roots, runtime_version] = DecideRoots();
+    const auto [init_s, method] = InitCommunicator(roots, runtime_version);
+    Finish(infos, init_s, method);
+  }
 
-    // 2. The device.
+  // 2. The device: the node-local rank (from the launcher's environment, else
+  // the shared-memory split) modulo the GPUs this process sees. Returns those.
+  int ChooseDevice() {
     MPI_Comm node = MPI_COMM_NULL;
     Check(MPI_Comm_split_type(boot_, MPI_COMM_TYPE_SHARED, rank_, MPI_INFO_NULL, &node), "MPI_Comm_split_type");
     int node_rank = 0;
@@ -199,27 +211,32 @@ class NcclMpiBackend : public Backend {
     device_ = local % gpus;
     CB_NCCL_CUDA_CHECK(cudaSetDevice(device_), Who());
     CB_NCCL_CUDA_CHECK(cudaFree(nullptr), Who());  // creates the context: slow or stuck here shows in step 3
+    return gpus;
+  }
 
-    // 3. Everybody has a GPU context within the timeout.
+  // 3. Everybody has a GPU context within the timeout; rank 0 names the ranks
+  // that did not arrive and ends the job.
+  void AwaitContexts(double timeout_s) {
     std::vector<int> missing;
-    if (!control_->ArriveWithin(o.timeout_s, &missing)) {
-      if (rank_ == 0) {
-        std::string who;
-        for (int r : missing) {
-          who += fmt::format("{}rank {} ({})", who.empty() ? "" : ", ", r,
-                             control_->mpi().ranks()[static_cast<size_t>(r)].host);
-        }
-        std::fprintf(stderr,
-                     "clusterbench: error: watchdog: nccl communicator creation: %zu rank(s) did not arrive within "
-                     "%g s: %s\n",
-                     missing.size(), o.timeout_s, who.c_str());
-      } else {
-        std::this_thread::sleep_for(std::chrono::seconds(5));  // rank 0 names them and ends the job
+    if (control_->ArriveWithin(timeout_s, &missing)) return;
+    if (rank_ == 0) {
+      std::string who;
+      for (int r : missing) {
+        who += fmt::format("{}rank {} ({})", who.empty() ? "" : ", ", r,
+                           control_->mpi().ranks()[static_cast<size_t>(r)].host);
       }
-      control_->EndJob(static_cast<int>(ExitCode::kTimeout));
+      std::fprintf(stderr,
+                   "clusterbench: error: watchdog: nccl communicator creation: %zu rank(s) did not arrive within "
+                   "%g s: %s\n",
+                   missing.size(), timeout_s, who.c_str());
+    } else {
+      std::this_thread::sleep_for(std::chrono::seconds(5));  // rank 0 names them and ends the job
     }
+    control_->EndJob(static_cast<int>(ExitCode::kTimeout));
+  }
 
-    // 4. Every rank's GPU; no GPU twice.
+  // 4. Every rank's GPU; no GPU twice.
+  std::shared_ptr<std::vector<RankInfo>> GatherGpus(int gpus) {
     std::string mine = DescribeGpu(device_, Who());
     mine.resize(kDeviceChars - 1);
     std::vector<char> all(kDeviceChars * static_cast<size_t>(size_), '\0');
@@ -244,9 +261,15 @@ class NcclMpiBackend : public Backend {
       }
       infos->push_back(std::move(info));
     }
+    return infos;
+  }
 
-    // 5. The NCCL communicator. Rank 0 decides the number of roots, so that
-    // an environment that differs between ranks cannot split the decision.
+  // 5a. Rank 0 decides the number of roots, so that an environment that
+  // differs between ranks cannot split the decision. The library loaded at run
+  // time may be older than the header this was built against (a bundle run
+  // against a machine's NCCL wheel): rank 0's version decides, for every rank,
+  // whether the scalable call exists. Returns (roots, NCCL runtime version).
+  std::pair<int, int> DecideRoots() {
     int roots = 1;
     std::string roots_error;
     if (rank_ == 0) {
@@ -257,17 +280,19 @@ class NcclMpiBackend : public Backend {
         roots_error = e.what();
       }
     }
-    // The library loaded at run time may be older than the header this was
-    // built against (a bundle run against a machine's NCCL wheel): rank 0's
-    // version decides, for every rank, whether the scalable call exists.
     int decision[2] = {roots, 0};
     if (rank_ == 0) CB_NCCL_CHECK(ncclGetVersion(&decision[1]), Who());
     Check(MPI_Bcast(decision, 2, MPI_INT, 0, boot_), "MPI_Bcast");
-    roots = decision[0];
-    const int runtime_version = decision[1];
-    if (roots < 1) {
+    if (decision[0] < 1) {
       throw UsageError(rank_ == 0 ? roots_error : "nccl backend: rank 0 refused its CB_NCCL_INIT_ROOTS (it says why)");
     }
+    return {decision[0], decision[1]};
+  }
+
+  // 5b. The NCCL communicator, by ncclCommInitRankScalable over `roots` ids
+  // where the loaded NCCL has it, else ncclCommInitRank. Returns (the slowest
+  // rank's init seconds, the method in words).
+  std::pair<double, std::string> InitCommunicator(int roots, int runtime_version) {
     std::string method = "ncclCommInitRank";
     double init_s = 0;
 #if NCCL_VERSION_CODE >= NCCL_VERSION(2, 23, 0)
@@ -277,27 +302,7 @@ class NcclMpiBackend : public Backend {
       roots = 1;
     }
     if (roots > 1) {
-      ncclUniqueId my_id{};
-      if (HoldsInitRoot(rank_, size_, roots)) CB_NCCL_CHECK(ncclGetUniqueId(&my_id), Who());
-      std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
-      int at = 0;
-      for (int r = 0; r < size_; ++r) {
-        counts[static_cast<size_t>(r)] = HoldsInitRoot(r, size_, roots) ? static_cast<int>(sizeof(ncclUniqueId)) : 0;
-        offsets[static_cast<size_t>(r)] = at;
-        at += counts[static_cast<size_t>(r)];
-      }
-      if (at != roots * static_cast<int>(sizeof(ncclUniqueId))) {
-        throw RuntimeError(fmt::format("nccl backend: {} root ranks for {} roots of {} ranks ({})",
-                                       at / static_cast<int>(sizeof(ncclUniqueId)), roots, size_, Who()));
-      }
-      std::vector<ncclUniqueId> ids(static_cast<size_t>(roots));
-      Check(MPI_Allgatherv(&my_id, counts[static_cast<size_t>(rank_)], MPI_BYTE, ids.data(), counts.data(),
-                           offsets.data(), MPI_BYTE, boot_),
-            "MPI_Allgatherv");
-      ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
-      const double t0 = Now();
-      CB_NCCL_CHECK(ncclCommInitRankScalable(&nccl_, size_, rank_, roots, ids.data(), &config), Who());
-      init_s = Now() - t0;
+      init_s = InitScalable(roots);
       method = fmt::format("ncclCommInitRankScalable, {} roots", roots);
     }
 #else
@@ -316,11 +321,44 @@ class NcclMpiBackend : public Backend {
       init_s = Now() - t0;
     }
     Check(MPI_Allreduce(MPI_IN_PLACE, &init_s, 1, MPI_DOUBLE, MPI_MAX, boot_), "MPI_Allreduce");
+    return {init_s, method};
+  }
+
+#if NCCL_VERSION_CODE >= NCCL_VERSION(2, 23, 0)
+  // ncclCommInitRankScalable: the root ranks each make an id, every rank
+  // gathers them. Returns this rank's init seconds.
+  double InitScalable(int roots) {
+    ncclUniqueId my_id{};
+    if (HoldsInitRoot(rank_, size_, roots)) CB_NCCL_CHECK(ncclGetUniqueId(&my_id), Who());
+    std::vector<int> counts(static_cast<size_t>(size_)), offsets(static_cast<size_t>(size_));
+    int at = 0;
+    for (int r = 0; r < size_; ++r) {
+      counts[static_cast<size_t>(r)] = HoldsInitRoot(r, size_, roots) ? static_cast<int>(sizeof(ncclUniqueId)) : 0;
+      offsets[static_cast<size_t>(r)] = at;
+      at += counts[static_cast<size_t>(r)];
+    }
+    if (at != roots * static_cast<int>(sizeof(ncclUniqueId))) {
+      throw RuntimeError(fmt::format("nccl backend: {} root ranks for {} roots of {} ranks ({})",
+                                     at / static_cast<int>(sizeof(ncclUniqueId)), roots, size_, Who()));
+    }
+    std::vector<ncclUniqueId> ids(static_cast<size_t>(roots));
+    Check(MPI_Allgatherv(&my_id, counts[static_cast<size_t>(rank_)], MPI_BYTE, ids.data(), counts.data(),
+                         offsets.data(), MPI_BYTE, boot_),
+          "MPI_Allgatherv");
+    ncclConfig_t config = NCCL_CONFIG_INITIALIZER;
+    const double t0 = Now();
+    CB_NCCL_CHECK(ncclCommInitRankScalable(&nccl_, size_, rank_, roots, ids.data(), &config), Who());
+    return Now() - t0;
+  }
+#endif
+
+  // 6. The job's smallest device memory and compute capability, and the
+  // communicator every op runs on.
+  void Finish(const std::shared_ptr<std::vector<RankInfo>>& infos, double init_s, const std::string& method) {
     uint64_t limit = MemoryLimitOf(device_, Who());
     Check(MPI_Allreduce(MPI_IN_PLACE, &limit, 1, MPI_UINT64_T, MPI_MIN, boot_), "MPI_Allreduce");
     int major = ComputeMajorOf(device_, Who());
     Check(MPI_Allreduce(MPI_IN_PLACE, &major, 1, MPI_INT, MPI_MIN, boot_), "MPI_Allreduce");
-
     NcclCommunicator::Setup s;
     s.rank = rank_;
     s.size = size_;
