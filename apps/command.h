@@ -12,6 +12,9 @@
 
 #include "core/backends.h"
 #include "core/config.h"
+#include "core/file_check.h"  // CheckOutputWritable
+#include "core/injection.h"   // Injection, ParseInjection
+#include "core/json_text.h"   // JsonText
 #include "core/log.h"
 
 namespace cb {
@@ -44,32 +47,12 @@ void AddOverrideOption(CLI::App* app, std::vector<std::string>* sets);
 CLI::Validator Bounded(double lo, double hi);
 std::vector<Override> ParseOverrides(const std::vector<std::string>& sets);
 
-// A self-test injection, --inject KIND:RANK[:FRACTION] (collectives, validate).
-struct Injection {
-  std::string kind;
-  int rank = -1;
-  double fraction = 0;  // slow: the share of throughput taken away
-};
-// `kinds`: the kinds the command accepts ("slow" needs FRACTION > 0, and < 1
-// when `fraction_below_one`). Throws UsageError naming the text and the kinds.
-Injection ParseInjection(const std::string& text, const std::vector<std::string>& kinds, bool fraction_below_one);
-
 // The launcher's variable that says this process is one of several
 // ("OMPI_COMM_WORLD_SIZE=8": OMPI_COMM_WORLD_SIZE, PMI_SIZE or
 // SLURM_STEP_NUM_TASKS above 1), or empty. Commands that spread work over
 // ranks (kernels, plan) join the job over MPI only then: a job of one
 // process (mpirun -np 1, srun -n 1) runs alone.
 std::string SeveralProcesses();
-
-// JSON text as every command prints or writes it (`--format json`, traces).
-// Always valid UTF-8: an invalid byte in a name (a scenario, suite or cluster
-// `name:` with byte 0xff) becomes U+FFFD instead of making the JSON library
-// throw. `indent` < 0: one line.
-std::string JsonText(const nlohmann::json& j, int indent = 2);
-
-// Fails early (IoError) if `path` cannot be written: its directory is missing
-// or not writable, or it is a directory. Nothing is measured in vain.
-void CheckOutputWritable(const std::string& path);
 
 // Registration functions, one per apps/<name>.cc.
 void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action);

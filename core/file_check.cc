@@ -1,11 +1,17 @@
 #include "core/file_check.h"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace fs = std::filesystem;
 
 namespace cb {
 
@@ -25,6 +31,23 @@ FileCheck CheckInputFile(const std::string& path) {
                      : S_ISSOCK(st.st_mode) ? "a socket"
                                             : "neither a file nor a directory";
   return {FileProblem::kNotRegular, fmt::format("is not a regular file ({})", what)};
+}
+
+void CheckOutputWritable(const std::string& path) {
+  if (path.empty()) return;
+  fs::path p(path);
+  std::error_code ec;
+  if (fs::is_directory(p, ec)) throw IoError(fmt::format("{}: output is a directory, not a file", path));
+  fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
+  if (!fs::is_directory(dir, ec)) {
+    throw IoError(fmt::format("{}: output directory '{}' does not exist", path, dir.string()));
+  }
+  if (access(dir.c_str(), W_OK) != 0) {
+    throw IoError(fmt::format("{}: output directory '{}' is not writable", path, dir.string()));
+  }
+  if (fs::exists(p, ec) && access(p.c_str(), W_OK) != 0) {
+    throw IoError(fmt::format("{}: output file is not writable", path));
+  }
 }
 
 }  // namespace cb

@@ -30,6 +30,11 @@ struct FileCheck {
 // and a device is never read.
 FileCheck CheckInputFile(const std::string& path);
 
+// Fails early (IoError) if `path` cannot be written: its directory is missing
+// or not writable, or it is a directory. Nothing is measured in vain. An empty
+// path (no output asked for) passes.
+void CheckOutputWritable(const std::string& path);
+
 }  // namespace cb
 
 #endif  // CLUSTERBENCH_CORE_FILE_CHECK_H_

@@ -1,0 +1,76 @@
+#include "acceptance/inject.h"
+
+#include <fmt/format.h>
+
+#include <sstream>
+#include <stdexcept>
+
+#include "core/error.h"
+#include "core/injection.h"
+
+namespace cb::acc {
+namespace {
+
+// The share of throughput an injection takes away: a number in (0, 1).
+double InjectedFraction(const std::string& text, const std::string& field, const char* form) {
+  double f = 0;
+  try {
+    size_t pos = 0;
+    f = std::stod(field, &pos);
+    if (pos != field.size()) throw std::invalid_argument("fraction");
+  } catch (const std::exception&) {
+    throw UsageError(fmt::format("--inject {}: expected {} with FRACTION a number in (0, 1)", text, form));
+  }
+  if (!(f > 0 && f < 1)) {
+    throw UsageError(fmt::format("--inject {}: FRACTION must be in (0, 1): the share of throughput taken away", text));
+  }
+  return f;
+}
+
+int InjectedRank(const std::string& text, const std::string& field, const char* form) {
+  try {
+    size_t pos = 0;
+    const int r = std::stoi(field, &pos);
+    if (pos == field.size() && r >= 0) return r;
+  } catch (const std::exception&) {
+  }
+  throw UsageError(fmt::format("--inject {}: expected {} with RANK a rank of the job (0, 1, ...)", text, form));
+}
+
+// slowlink:A:B:FRACTION and slownic:RANK:FRACTION (acceptance/fabric.h).
+bool ParseFabricInjection(const std::string& text, FabricInjections* inj) {
+  std::vector<std::string> f;
+  std::istringstream in(text);
+  for (std::string part; std::getline(in, part, ':');) f.push_back(part);
+  if (f.empty() || (f[0] != "slowlink" && f[0] != "slownic")) return false;
+  if (f[0] == "slowlink") {
+    constexpr const char* kForm = "slowlink:A:B:FRACTION";
+    if (f.size() != 4) throw UsageError(fmt::format("--inject {}: expected {}", text, kForm));
+    FabricInjections::Link l{InjectedRank(text, f[1], kForm), InjectedRank(text, f[2], kForm),
+                             InjectedFraction(text, f[3], kForm)};
+    if (l.a == l.b) throw UsageError(fmt::format("--inject {}: a link joins two different ranks", text));
+    inj->links.push_back(l);
+  } else {
+    constexpr const char* kForm = "slownic:RANK:FRACTION";
+    if (f.size() != 3) throw UsageError(fmt::format("--inject {}: expected {}", text, kForm));
+    inj->nics.push_back({InjectedRank(text, f[1], kForm), InjectedFraction(text, f[2], kForm)});
+  }
+  return true;
+}
+
+}  // namespace
+
+void ParseInjections(const std::vector<std::string>& injects, RunOptions* ro) {
+  for (const auto& text : injects) {
+    if (ParseFabricInjection(text, &ro->fabric_injections)) continue;
+    const Injection inj = ParseInjection(text, {"slow", "corrupt", "slowlink", "slownic"}, /*fraction_below_one=*/true);
+    if (inj.kind == "corrupt") {
+      ro->corrupt_rank = inj.rank;
+    } else {
+      ro->slow_rank = inj.rank;
+      ro->slow_fraction = inj.fraction;
+    }
+  }
+}
+
+}  // namespace cb::acc

@@ -1,0 +1,45 @@
+#include "core/injection.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "core/error.h"
+
+namespace cb {
+
+Injection ParseInjection(const std::string& text, const std::vector<std::string>& kinds, bool fraction_below_one) {
+  std::string list;
+  for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+  std::istringstream in(text);
+  std::string rank, frac;
+  Injection inj;
+  std::getline(in, inj.kind, ':');
+  std::getline(in, rank, ':');
+  std::getline(in, frac, ':');
+  if (std::find(kinds.begin(), kinds.end(), inj.kind) == kinds.end()) {
+    throw UsageError(fmt::format("--inject {}: unknown injection '{}' ({})", text, inj.kind, list));
+  }
+  try {
+    size_t pos = 0;
+    inj.rank = std::stoi(rank, &pos);
+    if (pos != rank.size() || inj.rank < 0) throw std::invalid_argument("rank");
+  } catch (const std::exception&) {
+    throw UsageError(fmt::format("--inject {}: expected KIND:RANK (slow:RANK:FRACTION), KIND one of {}", text, list));
+  }
+  if (inj.kind == "slow") {
+    try {
+      inj.fraction = std::stod(frac);
+    } catch (const std::exception&) {
+      throw UsageError(fmt::format("--inject {}: slow needs a FRACTION (slow:RANK:0.5)", text));
+    }
+    if (!(inj.fraction > 0) || (fraction_below_one && !(inj.fraction < 1))) {
+      throw UsageError(fmt::format("--inject {}: FRACTION must be in {}: the share of throughput taken away", text,
+                                   fraction_below_one ? "(0, 1)" : "(0, inf)"));
+    }
+  }
+  return inj;
+}
+
+}  // namespace cb
