@@ -38,7 +38,9 @@ TEST(Buildout, JobSizesAreLargeNodeMultiples) {
     EXPECT_EQ(sizes[i] % 8, 0);
     EXPECT_GT(sizes[i] * 2, 100000);
     EXPECT_LE(sizes[i], 100000);
-    if (i > 0) EXPECT_LT(sizes[i], sizes[i - 1]);
+    if (i > 0) {
+      EXPECT_LT(sizes[i], sizes[i - 1]);
+    }
   }
   EXPECT_EQ(JobSizes(16384, 8).front(), 16384);
 }
