@@ -1,0 +1,357 @@
+// What a kernels run measured: its encoding for the gather, its tables and
+// its JSON (kernels/kernels_results.h).
+#include "kernels/kernels_results.h"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <limits>
+
+#include "kernels/result_tables.h"
+
+namespace cb {
+
+// ---------------------------------------- per-rank results as CBOR
+// Under mpirun every rank measures its own device and sends its results to
+// rank 0 (collectives/gather_text.h). The raw samples stay on the rank: rank 0
+// prints and stores summaries only, and a thousand samples per figure times
+// thousands of ranks would not fit on it.
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Summary, count, min, max, mean, median, p99, mad, spread)
+inline void to_json(nlohmann::json& j, const Measurement& m) {
+  j = {{"summary", m.summary},
+       {"iqr_spread", m.iqr_spread},
+       {"converged", m.converged},
+       {"interrupted", m.interrupted},
+       {"budget_limited", m.budget_limited}};
+}
+inline void from_json(const nlohmann::json& j, Measurement& m) {
+  j.at("summary").get_to(m.summary);
+  j.at("iqr_spread").get_to(m.iqr_spread);
+  j.at("converged").get_to(m.converged);
+  j.at("interrupted").get_to(m.interrupted);
+  m.budget_limited = j.value("budget_limited", false);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmShape, name, m, n, k)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major, cc_minor,
+                                                sm_count, memory_bytes, l2_cache_bytes, sm_clock_max_hz)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuConditions, sm_clock_hz, temperature_c, power_w, power_limit_w,
+                                                free_memory_bytes)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuGemmResult, dtype, shape, skipped, measurement, flop_rate,
+                                                algos_returned, algos_tried, best_algo, heuristic_flop_rate,
+                                                best_search_flop_rate, search, best_source, best_config,
+                                                configs_enumerated, configs_checked, search_capped, checked, wrong,
+                                                max_error_ratio)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuPeakResult, kernel, dtype, skipped, measurement, flops_per_call,
+                                                flop_rate, clock_hz, flops_per_clock_sm, clock_peak, checked, wrong)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuCopyResult, kind, src, dst, link, skipped, bytes, measurement,
+                                                bandwidth_Bps, checked, wrong)
+
+// The datasheet is not sent: rank 0 looks it up again from the device name.
+void to_json(nlohmann::json& j, const MeasuredOn& w) {
+  j = {{"rank", w.rank},    {"host", w.host}, {"device", w.device},
+       {"gpu", w.gpu},      {"uuid", w.uuid}, {"pci_bus_id", w.pci_bus_id},
+       {"serial", w.serial}};
+}
+void from_json(const nlohmann::json& j, MeasuredOn& w) {
+  j.at("rank").get_to(w.rank);
+  j.at("host").get_to(w.host);
+  j.at("device").get_to(w.device);
+  j.at("gpu").get_to(w.gpu);
+  j.at("uuid").get_to(w.uuid);
+  j.at("pci_bus_id").get_to(w.pci_bus_id);
+  j.at("serial").get_to(w.serial);
+}
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmRow, at, r, threads)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(StreamRow, at, kernel, array_bytes, bytes, threads, m, bandwidth, wrong)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(PeakRow, at, r)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(CopyRow, at, r)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(DeviceRow, at, id, before, after, spec_note)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KernelsResults, gemm, stream, peak, copy, devices)
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(KernelsOutcome, res, device, stream_planned, interrupted, code, error)
+
+std::string EncodeOutcome(const KernelsOutcome& outcome) {
+  const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(nlohmann::json(outcome));
+  return std::string(cbor.begin(), cbor.end());
+}
+
+KernelsOutcome DecodeOutcome(const std::string& bytes) {
+  return nlohmann::json::from_cbor(bytes).get<KernelsOutcome>();
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
+
+// ------------------------------------------------------------ tables
+
+std::vector<Cell> IdentityCells(const MeasuredOn& at) {
+  return {int64_t{at.rank}, at.host, at.device, int64_t{at.gpu}, at.uuid, at.pci_bus_id, at.serial};
+}
+std::vector<Cell> TimeCells(const Measurement& m) {
+  if (m.summary.count == 0) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}};
+  return {m.summary.median, m.summary.min, m.summary.max, m.iqr_spread, static_cast<int64_t>(m.summary.count)};
+}
+void Add(Table& t, std::vector<std::vector<Cell>> parts) {
+  std::vector<Cell> row;
+  for (auto& p : parts) row.insert(row.end(), p.begin(), p.end());
+  t.AddRow(std::move(row));
+}
+
+// ------------------------------------------------------------ JSON
+
+// The fields every JSON result has: what, and who measured it.
+nlohmann::json JsonBase(const MeasuredOn& at, const std::string& bench) {
+  nlohmann::json e = {{"benchmark", bench}, {"rank", at.rank}, {"host", at.host}, {"device", at.device}};
+  if (at.gpu >= 0) e["gpu"] = at.gpu;
+  return e;
+}
+
+// time_s and how far to trust it: timed calls, their spread, and whether the
+// budget cut the calls below --min-reps.
+void JsonTiming(nlohmann::json& e, const Measurement& m) {
+  e["time_s"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
+  e["samples"] = m.summary.count;
+  e["spread"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.iqr_spread);
+  e["budget_limited"] = m.budget_limited;
+}
+
+// A compute result that did not run: nulls where the figures would be, and why.
+void JsonSkipped(nlohmann::json& e, const std::string& why) {
+  e["time_s"] = nullptr;
+  e["tflops"] = nullptr;
+  e["pct_of_peak"] = nullptr;
+  e["verified"] = nullptr;
+  e["skipped"] = why;
+}
+
+nlohmann::json GemmJson(const GemmRow& g) {
+  const auto& r = g.r;
+  nlohmann::json e = JsonBase(g.at, "gemm");
+  e["dtype"] = r.dtype;
+  e["shape"] = r.shape.name;
+  e["m"] = r.shape.m;
+  e["n"] = r.shape.n;
+  e["k"] = r.shape.k;
+  if (!r.skipped.empty()) {
+    JsonSkipped(e, r.skipped);
+    return e;
+  }
+  JsonTiming(e, r.measurement);
+  e["tflops"] = r.flop_rate / 1e12;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
+  e["verified"] = r.checked > 0 && r.wrong == 0;
+  if (g.at.gpu >= 0) {
+    // How the algorithm was chosen, so a figure can be compared with an
+    // exhaustive search's (the 97% target) and reproduced.
+    e["algo_search"] = {{"search", r.search},
+                        {"candidates", r.algos_returned},
+                        {"tried", r.algos_tried},
+                        {"best", r.best_algo},
+                        {"best_source", r.best_source},
+                        {"best_config", r.best_config},
+                        {"heuristic_tflops", r.heuristic_flop_rate / 1e12},
+                        {"configs_enumerated", r.configs_enumerated},
+                        {"capped", r.search_capped}};
+  }
+  return e;
+}
+
+nlohmann::json PeakJson(const PeakRow& p) {
+  const auto& r = p.r;
+  nlohmann::json e = JsonBase(p.at, "peak_" + r.kernel);
+  e["dtype"] = r.dtype;
+  if (!r.skipped.empty()) {
+    JsonSkipped(e, r.skipped);
+    return e;
+  }
+  JsonTiming(e, r.measurement);
+  e["tflops"] = r.flop_rate / 1e12;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r)));
+  e["verified"] = r.checked > 0 && r.wrong == 0;
+  e["clock_hz"] = r.clock_hz;
+  e["pct_of_clock_peak"] = NumberOrNull(PercentOf(r.flop_rate, r.clock_peak));
+  return e;
+}
+
+nlohmann::json StreamJson(const StreamRow& s) {
+  nlohmann::json e = JsonBase(s.at, "stream_" + s.kernel);
+  e["dtype"] = "float64";
+  e["bytes"] = s.bytes;
+  JsonTiming(e, s.m);
+  e["gbps"] = s.bandwidth / 1e9;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(s.bandwidth, MemoryPeak(s.at)));
+  e["verified"] = s.wrong == 0;
+  return e;
+}
+
+nlohmann::json CopyJson(const CopyRow& c) {
+  const auto& r = c.r;
+  nlohmann::json e = JsonBase(c.at, "copy_" + r.kind);
+  e["dtype"] = "bytes";
+  e["src"] = r.src;
+  e["dst"] = r.dst;
+  e["link"] = r.link;
+  e["bytes"] = r.bytes;
+  JsonTiming(e, r.measurement);
+  e["gbps"] = r.bandwidth_Bps / 1e9;
+  e["pct_of_peak"] = NumberOrNull(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r)));
+  e["verified"] = r.checked > 0 && r.wrong == 0;
+  return e;
+}
+
+nlohmann::json DeviceJson(const DeviceRow& d) {
+  auto conditions = [](const GpuConditions& c) {
+    return nlohmann::json{{"sm_clock_hz", c.sm_clock_hz}, {"temperature_c", c.temperature_c}, {"power_w", c.power_w}};
+  };
+  return {{"rank", d.at.rank},
+          {"host", d.at.host},
+          {"gpu", d.at.gpu},
+          {"name", d.at.device},
+          {"uuid", d.at.uuid},
+          {"pci_bus_id", d.at.pci_bus_id},
+          {"serial", d.at.serial},
+          {"compute_capability", fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor)},
+          {"sm_count", d.id.sm_count},
+          {"spec", d.at.spec ? nlohmann::json(d.at.spec->id) : nlohmann::json(nullptr)},
+          {"spec_note", d.spec_note},
+          {"before", conditions(d.before)},
+          {"after", conditions(d.after)}};
+}
+
+}  // namespace
+
+// ------------------------------------------------------------ spec figures
+
+double GemmPeak(const MeasuredOn& at, const std::string& dtype) {
+  if (!at.spec) return 0;
+  double p = at.spec->Peak(PeakKeyForGemm(dtype));
+  if (p <= 0 && dtype == "fp64") p = at.spec->Peak("fp64");
+  return p;
+}
+double ArithmeticPeak(const MeasuredOn& at, const GpuPeakResult& r) {
+  if (!at.spec) return 0;
+  return at.spec->Peak(r.dtype);  // fma fp32 -> fp32, fma fp64 -> fp64 (vector), mma bf16 -> bf16
+}
+double MemoryPeak(const MeasuredOn& at) { return at.spec ? at.spec->memory_bandwidth : 0; }
+// What a copy's bandwidth is compared with: a peer copy over NVLink with one
+// direction of the scale-up bandwidth; a device-to-device copy, which reads
+// and writes each byte, with half the HBM bandwidth. Host links: unknown.
+double CopyPeak(const MeasuredOn& at, const GpuCopyResult& r) {
+  if (!at.spec) return 0;
+  if (r.kind == "peer" && r.link == "NVLink") return at.spec->scale_up_bandwidth / 2;
+  if (r.kind == "d2d") return at.spec->memory_bandwidth / 2;
+  return 0;
+}
+
+// ------------------------------------------------------------ tables
+
+Table GemmTable(const std::vector<GemmRow>& rows) {
+  Table t = GemmTableSchema();
+  for (const auto& g : rows) {
+    const auto& r = g.r;
+    const double peak = GemmPeak(g.at, r.dtype);
+    const bool gpu = g.at.gpu >= 0;
+    Add(t, {{std::string("gemm")},
+            IdentityCells(g.at),
+            {r.dtype, r.shape.name, r.shape.m, r.shape.n, r.shape.k, g.threads},
+            TimeCells(r.measurement),
+            {r.skipped.empty() ? r.flop_rate : kNaN, peak > 0 ? peak : kNaN,
+             r.skipped.empty() ? PercentOf(r.flop_rate, peak) : kNaN, int64_t{r.algos_returned}, int64_t{r.algos_tried},
+             int64_t{r.best_algo}, gpu ? r.heuristic_flop_rate : kNaN, gpu ? r.best_search_flop_rate : kNaN, r.search,
+             r.best_source, r.best_config, r.configs_enumerated, r.configs_checked, r.search_capped, r.checked, r.wrong,
+             r.max_error_ratio, r.skipped}});
+  }
+  return t;
+}
+
+Table StreamTable(const std::vector<StreamRow>& rows) {
+  Table t = StreamTableSchema();
+  for (const auto& s : rows) {
+    const double peak = MemoryPeak(s.at);
+    Add(t, {{s.kernel},
+            IdentityCells(s.at),
+            {std::string("float64"), s.array_bytes, s.bytes, s.threads},
+            TimeCells(s.m),
+            {s.bandwidth, peak > 0 ? peak : kNaN, PercentOf(s.bandwidth, peak), s.wrong}});
+  }
+  return t;
+}
+
+Table PeakTable(const std::vector<PeakRow>& rows) {
+  Table t = PeakTableSchema();
+  for (const auto& p : rows) {
+    const auto& r = p.r;
+    const double peak = ArithmeticPeak(p.at, r);
+    Add(t, {{r.kernel},
+            IdentityCells(p.at),
+            {r.dtype, r.flops_per_call},
+            TimeCells(r.measurement),
+            {r.flop_rate, r.clock_hz, r.flops_per_clock_sm, r.clock_peak > 0 ? r.clock_peak : kNaN,
+             PercentOf(r.flop_rate, r.clock_peak), peak > 0 ? peak : kNaN, PercentOf(r.flop_rate, peak), r.checked,
+             r.wrong, r.skipped}});
+  }
+  return t;
+}
+
+Table CopyTable(const std::vector<CopyRow>& rows) {
+  Table t = CopyTableSchema();
+  for (const auto& c : rows) {
+    const auto& r = c.r;
+    const double peak = CopyPeak(c.at, r);
+    Add(t,
+        {{r.kind},
+         IdentityCells(c.at),
+         {int64_t{r.src}, int64_t{r.dst}, r.link, r.bytes},
+         TimeCells(r.measurement),
+         {r.bandwidth_Bps, peak > 0 ? peak : kNaN, PercentOf(r.bandwidth_Bps, peak), r.checked, r.wrong, r.skipped}});
+  }
+  return t;
+}
+
+Table DevicesTable(const std::vector<DeviceRow>& rows) {
+  Table t = BuildTable("devices", "each GPU measured: identity, datasheet matched, conditions before and after",
+                       {IdentityColumns(),
+                        {{"compute_capability", ColumnType::kString, "", "major.minor"},
+                         {"sm_count", ColumnType::kInt64, "1", "streaming multiprocessors"},
+                         {"memory_bytes", ColumnType::kInt64, "B", "device memory"},
+                         {"l2_cache_bytes", ColumnType::kInt64, "B", "L2 cache"},
+                         {"sm_clock_max_hz", ColumnType::kFloat64, "Hz", "maximum SM clock (cudaDevAttrClockRate)"},
+                         {"spec", ColumnType::kString, "", "configs/gpus document matched (empty: none)"},
+                         {"spec_note", ColumnType::kString, "", "why none matched"},
+                         {"sm_clock_before_hz", ColumnType::kFloat64, "Hz", "SM clock before (NVML; 0 unknown)"},
+                         {"sm_clock_after_hz", ColumnType::kFloat64, "Hz", "SM clock after"},
+                         {"temperature_before_c", ColumnType::kFloat64, "degC", "GPU temperature before (-1 unknown)"},
+                         {"temperature_after_c", ColumnType::kFloat64, "degC", "after"},
+                         {"power_before_w", ColumnType::kFloat64, "W", "board power before (-1 unknown)"},
+                         {"power_after_w", ColumnType::kFloat64, "W", "after"},
+                         {"power_limit_w", ColumnType::kFloat64, "W", "enforced power limit (-1 unknown)"},
+                         {"free_memory_bytes", ColumnType::kInt64, "B", "free device memory before"}}});
+  for (const auto& d : rows) {
+    Add(t, {IdentityCells(d.at),
+            {fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor), int64_t{d.id.sm_count}, d.id.memory_bytes,
+             d.id.l2_cache_bytes, d.id.sm_clock_max_hz, d.at.spec ? d.at.spec->id : std::string(), d.spec_note,
+             d.before.sm_clock_hz, d.after.sm_clock_hz, d.before.temperature_c, d.after.temperature_c, d.before.power_w,
+             d.after.power_w, d.before.power_limit_w, d.before.free_memory_bytes}});
+  }
+  return t;
+}
+
+// `--format json`: every result in the order gemm, peak, stream, copy, then
+// the devices measured.
+nlohmann::json ToJson(const KernelsResults& res, bool interrupted) {
+  nlohmann::json j = {{"results", nlohmann::json::array()}};
+  for (const auto& g : res.gemm) j["results"].push_back(GemmJson(g));
+  for (const auto& p : res.peak) j["results"].push_back(PeakJson(p));
+  for (const auto& s : res.stream) j["results"].push_back(StreamJson(s));
+  for (const auto& c : res.copy) j["results"].push_back(CopyJson(c));
+  if (!res.devices.empty()) {
+    j["devices"] = nlohmann::json::array();
+    for (const auto& d : res.devices) j["devices"].push_back(DeviceJson(d));
+  }
+  if (interrupted) j["status"] = "interrupted";
+  return j;
+}
+
+}  // namespace cb

@@ -1,0 +1,169 @@
+// A kernels run's results without running anything: synthetic rows through
+// the tables, the `--format json` document, the terminal tables, the encoding
+// a rank sends to rank 0, and the option parsers a rank applies.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <sstream>
+#include <variant>
+
+#include "core/error.h"
+#include "kernels/kernels_report.h"
+#include "kernels/kernels_results.h"
+#include "kernels/kernels_run.h"
+
+namespace cb {
+namespace {
+
+Measurement Timed(double median, size_t count) {
+  Measurement m;
+  m.summary.count = count;
+  m.summary.median = median;
+  m.summary.min = median * 0.9;
+  m.summary.max = median * 1.2;
+  m.iqr_spread = 0.01;
+  m.converged = true;
+  return m;
+}
+
+// One host GEMM (fp64 1024^3 at 50 GFLOP/s) and STREAM copy, on rank 1 of vm.
+KernelsResults HostRun() {
+  KernelsResults res;
+  GemmRow g;
+  g.at.rank = 1;
+  g.at.host = "vm";
+  g.threads = 4;
+  g.r.dtype = "fp64";
+  g.r.shape = {"square", 1024, 1024, 1024};
+  g.r.measurement = Timed(2 * std::pow(1024.0, 3) / 50e9, 12);
+  g.r.flop_rate = 50e9;
+  g.r.checked = 1;
+  res.gemm.push_back(g);
+  StreamRow s;
+  s.at = g.at;
+  s.kernel = "copy";
+  s.array_bytes = 1 << 20;
+  s.bytes = 2 << 20;
+  s.threads = 4;
+  s.m = Timed(1e-4, 300);
+  s.bandwidth = 2e10;
+  res.stream.push_back(s);
+  return res;
+}
+
+TEST(KernelsResults, TablesHaveOneRowPerResultAndNoPeakWithoutADatasheet) {
+  const KernelsResults res = HostRun();
+  const Table gemm = GemmTable(res.gemm);
+  ASSERT_EQ(gemm.name(), "gemm");
+  ASSERT_EQ(gemm.size(), 1u);
+  const auto& row = gemm.rows()[0];
+  EXPECT_EQ(std::get<std::string>(row[static_cast<size_t>(gemm.ColumnIndex("host"))]), "vm");
+  EXPECT_EQ(std::get<int64_t>(row[static_cast<size_t>(gemm.ColumnIndex("rank"))]), 1);
+  EXPECT_EQ(std::get<int64_t>(row[static_cast<size_t>(gemm.ColumnIndex("gpu"))]), -1);
+  const int peak = gemm.ColumnIndex("peak_flop_rate");
+  ASSERT_GE(peak, 0);
+  EXPECT_TRUE(std::isnan(std::get<double>(row[static_cast<size_t>(peak)])));
+  const Table memory = StreamTable(res.stream);
+  EXPECT_EQ(memory.name(), "memory");
+  EXPECT_EQ(memory.size(), 1u);
+  // A host run still writes an (empty) memory table when STREAM was planned.
+  EXPECT_EQ(StreamTable({}).size(), 0u);
+}
+
+TEST(KernelsResults, JsonListsGemmBeforeStreamWithNullPeaks) {
+  const nlohmann::json j = ToJson(HostRun(), /*interrupted=*/false);
+  ASSERT_EQ(j["results"].size(), 2u);
+  const auto& g = j["results"][0];
+  EXPECT_EQ(g["benchmark"], "gemm");
+  EXPECT_EQ(g["rank"], 1);
+  EXPECT_EQ(g["host"], "vm");
+  EXPECT_FALSE(g.contains("gpu"));
+  EXPECT_DOUBLE_EQ(g["tflops"].get<double>(), 0.05);
+  EXPECT_TRUE(g["pct_of_peak"].is_null());
+  EXPECT_EQ(g["verified"], true);
+  EXPECT_EQ(g["samples"], 12);
+  EXPECT_FALSE(g.contains("algo_search"));  // GPU only
+  const auto& s = j["results"][1];
+  EXPECT_EQ(s["benchmark"], "stream_copy");
+  EXPECT_DOUBLE_EQ(s["gbps"].get<double>(), 20);
+  EXPECT_FALSE(j.contains("devices"));
+  EXPECT_FALSE(j.contains("status"));
+  EXPECT_EQ(ToJson(HostRun(), /*interrupted=*/true)["status"], "interrupted");
+}
+
+TEST(KernelsResults, ASkippedGemmHasNullFigures) {
+  KernelsResults res;
+  GemmRow g;
+  g.at.gpu = 0;
+  g.at.device = "NVIDIA T4";
+  g.r.dtype = "fp8";
+  g.r.skipped = "fp8 needs compute capability 8.9";
+  res.gemm.push_back(g);
+  const nlohmann::json e = ToJson(res, false)["results"][0];
+  EXPECT_EQ(e["gpu"], 0);
+  EXPECT_TRUE(e["time_s"].is_null());
+  EXPECT_TRUE(e["tflops"].is_null());
+  EXPECT_TRUE(e["verified"].is_null());
+  EXPECT_EQ(e["skipped"], g.r.skipped);
+}
+
+TEST(KernelsReport, TerminalTablesPrefixTheRankInAJobOfSeveral) {
+  std::ostringstream alone, job;
+  PrintTables(HostRun(), /*ranks=*/false, alone);
+  PrintTables(HostRun(), /*ranks=*/true, job);
+  EXPECT_NE(alone.str().find("device gemm"), std::string::npos) << alone.str();
+  EXPECT_NE(alone.str().find("\nhost   fp64   square"), std::string::npos) << alone.str();
+  EXPECT_NE(alone.str().find("\nhost   copy"), std::string::npos) << alone.str();
+  EXPECT_EQ(alone.str().find("rank 1: vm"), std::string::npos) << alone.str();
+  EXPECT_EQ(job.str().rfind("rank 1: vm\n\n", 0), 0u) << job.str();
+  EXPECT_NE(job.str().find("\n1:host fp64"), std::string::npos) << job.str();
+}
+
+TEST(KernelsResults, TheEncodingKeepsNanAndInfinityAndDropsTheDatasheet) {
+  KernelsOutcome o;
+  o.res = HostRun();
+  o.res.gemm[0].r.max_error_ratio = std::numeric_limits<double>::infinity();
+  o.res.gemm[0].r.wrong = 3;
+  o.res.gemm[0].at.spec = GpuDatasheet{};
+  o.res.stream[0].bandwidth = std::numeric_limits<double>::quiet_NaN();
+  o.device = "host";
+  o.stream_planned = true;
+  o.code = 2;
+  o.error = "bad byte \xff in a message";
+  const KernelsOutcome back = DecodeOutcome(EncodeOutcome(o));
+  ASSERT_EQ(back.res.gemm.size(), 1u);
+  EXPECT_TRUE(std::isinf(back.res.gemm[0].r.max_error_ratio));
+  EXPECT_EQ(back.res.gemm[0].r.wrong, 3);
+  EXPECT_EQ(back.res.gemm[0].r.measurement.summary.count, 12u);
+  EXPECT_FALSE(back.res.gemm[0].at.spec.has_value());
+  EXPECT_EQ(back.res.gemm[0].at.host, "vm");
+  EXPECT_TRUE(std::isnan(back.res.stream[0].bandwidth));
+  EXPECT_TRUE(back.stream_planned);
+  EXPECT_EQ(back.code, 2);
+  EXPECT_EQ(back.error, o.error);
+  EXPECT_EQ(back.res.wrong(), 3);
+  EXPECT_THROW(DecodeOutcome("not cbor"), nlohmann::json::exception);
+}
+
+TEST(KernelsRun, OptionParsersNameTheFlag) {
+  const KernelsPlan all_host = ParseBenches({"all"}, /*gpu=*/false);
+  EXPECT_TRUE(all_host.gemm && all_host.stream && !all_host.peak && !all_host.copy);
+  EXPECT_TRUE(ParseBenches({"memory"}, false).stream);
+  EXPECT_THROW(ParseBenches({"peak"}, false), UsageError);
+  EXPECT_THROW(ParseBenches({"nosuch"}, true), UsageError);
+  EXPECT_EQ(ParseDtypes({}, false), (std::vector<std::string>{"fp64", "fp32"}));
+  EXPECT_THROW(ParseDtypes({"bf16"}, false), UsageError);
+  EXPECT_THROW(ParseDtypes({"nosuch"}, true), UsageError);
+  EXPECT_EQ(ParseGpus("all", 3), (std::vector<int>{0, 1, 2}));
+  EXPECT_EQ(ParseGpus("2,0,2", 3), (std::vector<int>{2, 0}));
+  EXPECT_THROW(ParseGpus("3", 3), UsageError);
+  EXPECT_THROW(ParseGpus("0,", 3), UsageError);
+  EXPECT_FALSE(ParseBytes("").has_value());
+  EXPECT_EQ(ParseBytes("4M"), int64_t{4} << 20);
+  EXPECT_THROW(ParseBytes("0"), UsageError);
+  EXPECT_THROW(ParseBytes("2T"), UsageError);
+}
+
+}  // namespace
+}  // namespace cb
