@@ -1,28 +1,9 @@
-// validate's evidence file (-o EV.h5) read for the simulator: the latest
-// finished validate run's units, nodes and fabric culprits as the plain rows
-// simulator/measured_fleet.h places. One reader for `simulate --evidence` and
-// `compare --evidence`; store/ reads the file.
+// Forwarding header: validate's evidence reader is calibrate/evidence.h
+// (EvidenceRun, ReadEvidence), used by `simulate --evidence` and
+// `compare --evidence`.
 #ifndef CLUSTERBENCH_APPS_EVIDENCE_FILE_H_
 #define CLUSTERBENCH_APPS_EVIDENCE_FILE_H_
 
-#include <string>
-#include <vector>
-
-#include "simulator/measured_fleet.h"
-
-namespace cb {
-
-struct EvidenceRun {
-  std::string run_id, suite;
-  std::vector<std::string> nodes;
-  std::vector<sim::MeasuredUnit> units;
-  std::vector<sim::MeasuredFabricCulprit> fabric;  // validate_culprits, when the suite had fabric checks
-};
-
-// Throws ConfigError naming the file when it has no finished validate run or
-// that run lacks validate's tables.
-EvidenceRun ReadEvidence(const std::string& path);
-
-}  // namespace cb
+#include "calibrate/evidence.h"
 
 #endif  // CLUSTERBENCH_APPS_EVIDENCE_FILE_H_

@@ -1,4 +1,4 @@
-#include "apps/evidence_file.h"
+#include "calibrate/evidence.h"
 
 #include <fmt/format.h>
 
