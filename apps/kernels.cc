@@ -31,7 +31,6 @@ int RunKernels(const KernelsOptions& o, const AppContext& ctx) {
     if (path.empty()) return nullptr;
     return std::make_unique<Hdf5Writer>(path);
   };
-  out.json_text = [](const nlohmann::json& j) { return JsonText(j); };
   return RunKernelsOnNode(o, out, ctx.backends, ctx.command_line, SeveralProcesses());
 }
 

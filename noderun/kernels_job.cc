@@ -16,6 +16,7 @@
 #include "collectives/gather_text.h"
 #include "core/config.h"
 #include "core/error.h"
+#include "core/json_text.h"
 #include "core/node_info.h"
 #include "kernels/gpu_spec.h"
 #include "kernels/kernels_report.h"
@@ -136,7 +137,7 @@ int Finish(const KernelsRunOptions& o, const KernelsOutput& out, const Job& job,
   if (!all_same_error || kept > 0) {
     if (out.format == "json") {
       // Host names and messages are not always UTF-8: replace, never throw.
-      std::cout << out.json_text(ToJson(res, interrupted)) << "\n";
+      std::cout << JsonText(ToJson(res, interrupted)) << "\n";
     } else {
       PrintTables(res, job.size > 1, std::cout);
     }

@@ -12,7 +12,6 @@
 
 #include <functional>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -32,8 +31,6 @@ struct KernelsOutput {
   // Rank 0, before anything is measured: checks that the output can be
   // written and opens it (null without -o). Throws cb::Error.
   std::function<std::unique_ptr<ResultSink>()> open_results;
-  // JSON text as every command prints it.
-  std::function<std::string(const nlohmann::json&)> json_text;
 };
 
 // A rank's place from the hosts the backend gathered at init (rank order):

@@ -70,7 +70,6 @@ void RunOnTwoRanks(const KernelsRunOptions& o, JobRun* result) {
     ++result->opened;
     return std::make_unique<ForwardSink>(&result->sink);
   };
-  out.json_text = [](const nlohmann::json& j) { return j.dump(); };
   coll::BackendOptions bo;
   bo.loopback_ranks = 2;
   auto backend = coll::MakeLoopbackBackend(bo);
