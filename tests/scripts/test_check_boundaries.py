@@ -18,7 +18,7 @@ def test_clean_tree_passes(tmp_path):
 
 def test_each_forbidden_header_fails(tmp_path):
     for module, header in [("core", "<cuda_runtime.h>"), ("store", '"nccl.h"'), ("simulator", "<mpi.h>"),
-                           ("core", "<cublasLt.h>")]:
+                           ("core", "<cublasLt.h>"), ("noderun", "<mpi.h>")]:
         d = tmp_path / header.strip('<>"').replace(".", "_")
         (d / module).mkdir(parents=True)
         (d / module / "x.cc").write_text(f"#include {header}\n")
