@@ -1,16 +1,15 @@
 // `clusterbench report FILE.h5`: list the runs in a results file, print any
 // table, export as JSON or CSV.
 #include <fmt/format.h>
-#include <fmt/ranges.h>
 
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "apps/command.h"
 #include "core/error.h"
 #include "store/export.h"
 #include "store/hdf5_store.h"
+#include "store/run_selection.h"
 
 namespace cb {
 namespace {
@@ -22,57 +21,12 @@ struct ReportOptions {
   std::string format = "table";
 };
 
-// The run `--run latest` names: the last run in the file or, with `--table T`,
-// the last run that has a table T (what a user asking for the latest memory
-// table means when a collectives run was appended after the kernels run).
-// Runs are in the order they were written (ids start with the start time).
-// Null when no run qualifies.
-const RunInfo* LatestRun(Hdf5Reader& reader, const std::vector<RunInfo>& runs, const std::string& table) {
-  for (auto it = runs.rbegin(); it != runs.rend(); ++it) {
-    if (table.empty()) return &*it;
-    for (const auto& name : reader.TableNames(it->id)) {
-      if (name == table) return &*it;
-    }
-  }
-  return nullptr;
-}
-
 int RunReport(const ReportOptions& o) {
   Hdf5Reader reader(o.file);
-  std::vector<RunInfo> runs = reader.Runs();
-  std::vector<RunInfo> selected;
-  if (o.run == "latest") {
-    const RunInfo* latest = LatestRun(reader, runs, o.table);
-    if (latest == nullptr && !runs.empty()) {
-      std::set<std::string> tables;
-      for (const auto& r : runs) {
-        for (const auto& name : reader.TableNames(r.id)) tables.insert(name);
-      }
-      throw IoError(fmt::format("results file '{}' has no run with a table '{}'; tables in the file: {}", o.file,
-                                o.table, fmt::join(tables, ", ")));
-    }
-    if (latest != nullptr) {
-      selected.push_back(*latest);
-      if (latest != &runs.back()) {
-        std::cerr << fmt::format("clusterbench: --run latest: {} ({}), the latest run with a '{}' table\n", latest->id,
-                                 latest->kind, o.table);
-      }
-    }
-  }
-  for (const auto& r : runs) {
-    if (o.run.empty() || r.id == o.run) selected.push_back(r);
-  }
-  if (!o.run.empty() && selected.empty()) {
-    // A file problem (exit 4), as the reader's own "has no run": the flag is
-    // well formed, the file lacks what it names.
-    std::string known;
-    for (const auto& r : runs) known += "\n  " + r.id;
-    throw IoError(fmt::format("results file '{}' has no run '{}'; runs in the file:{}", o.file, o.run,
-                              known.empty() ? " none" : known));
-  }
-  if (!o.table.empty() && selected.size() != 1) {
-    throw UsageError("--table needs one run: give --run ID (or --run latest)");
-  }
+  const RunSelection sel = SelectRuns(reader, o.run, o.table);
+  if (!sel.note.empty()) std::cerr << "clusterbench: " << sel.note << "\n";
+  const std::vector<RunInfo>& runs = sel.all;
+  const std::vector<RunInfo>& selected = sel.selected;
 
   if (o.format == "json") {
     nlohmann::json j = {
