@@ -11,10 +11,10 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <sstream>
 
 #include "apps/command.h"
 #include "apps/evidence_file.h"
+#include "calibrate/predict_one.h"
 #include "calibrate/profile.h"
 #include "core/error.h"
 #include "core/units.h"
@@ -48,46 +48,10 @@ struct SimulateOptions {
 int RunPrediction(const SimulateOptions& o) {
   if (o.calibration.empty()) throw UsageError("--collective and --gemm predict from a profile: give --calibration");
   calib::Profile p = calib::LoadProfile(o.calibration);
-  nlohmann::json j;
-  if (!o.collective.empty()) {
-    if (o.ranks < 2) throw UsageError("--collective needs --ranks N (N >= 2)");
-    std::string why;
-    auto bytes = ParseSize(o.bytes, &why);
-    if (o.bytes.empty() || !bytes || *bytes <= 0) {
-      throw UsageError(fmt::format("--bytes '{}': expected a size in bytes (K/M/G suffixes), > 0", o.bytes));
-    }
-    calib::CollectivePrediction c = calib::PredictCollective(p, o.collective, o.ranks, *bytes);
-    j = {{"op", o.collective},
-         {"ranks", o.ranks},
-         {"size_bytes", *bytes},
-         {"time_s", c.time_s},
-         {"algbw_gbps", c.algbw / 1e9},
-         {"busbw_gbps", c.busbw / 1e9},
-         {"tier", c.tier},
-         {"measured_ranks", c.measured_ranks},
-         {"how", c.how},
-         {"notes", c.notes}};
-    if (o.out.format != "json") {
-      std::cout << fmt::format(
-          "{} of {} over {} ranks ({}, measured on {}; {}): {}  algbw {}  busbw {}\n", o.collective,
-          FormatBytes(*bytes), o.ranks, c.tier, c.measured_ranks, c.how, FormatQuantity(c.time_s, Dimension::kTime),
-          FormatQuantity(c.algbw, Dimension::kBandwidth), FormatQuantity(c.busbw, Dimension::kBandwidth));
-      for (const auto& n : c.notes) std::cout << "  note: " << n << "\n";
-    }
-  } else {
-    double m = 0, n = 0, k = 0;
-    char x1 = 0, x2 = 0;
-    std::istringstream in(o.gemm);
-    if (!(in >> m >> x1 >> n >> x2 >> k) || x1 != 'x' || x2 != 'x' || !in.eof() || m < 1 || n < 1 || k < 1) {
-      throw UsageError(fmt::format("--gemm '{}': expected MxNxK, e.g. 8192x8192x8192", o.gemm));
-    }
-    const double t = calib::PredictGemm(p, o.dtype, m, n, k);
-    j = {{"m", m}, {"n", n}, {"k", k}, {"dtype", o.dtype}, {"time_s", t}, {"tflops", 2 * m * n * k / t / 1e12}};
-    if (o.out.format != "json") {
-      std::cout << fmt::format("{} GEMM {}: {}  {}\n", o.dtype, o.gemm, FormatQuantity(t, Dimension::kTime),
-                               FormatQuantity(2 * m * n * k / t, Dimension::kFlopRate));
-    }
-  }
+  calib::OnePrediction one = !o.collective.empty() ? calib::PredictOneCollective(p, o.collective, o.ranks, o.bytes)
+                                                   : calib::PredictOneGemm(p, o.dtype, o.gemm);
+  if (o.out.format != "json") std::cout << one.text;
+  nlohmann::json& j = one.json;
   j["calibration"] = o.calibration;
   j["device"] = p.device;
   if (o.out.format == "json") std::cout << JsonText(j) << "\n";
