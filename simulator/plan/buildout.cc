@@ -5,9 +5,9 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "core/json_text.h"
 #include "simulator/plan/explain.h"
 #include "simulator/plan/objective.h"
 
@@ -22,12 +22,6 @@ std::string DocumentRef(const std::string& name_or_path) {
   const bool path =
       name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".yaml") || name_or_path.ends_with(".yml");
   return path ? fs::absolute(name_or_path).lexically_normal().string() : name_or_path;
-}
-
-// A YAML scalar as JSON text (JSON is YAML), on one line, always valid UTF-8
-// (as apps' JsonText writes it): a name or path with any characters.
-std::string Quoted(const std::string& text) {
-  return nlohmann::json(text).dump(-1, ' ', /*ensure_ascii=*/false, nlohmann::json::error_handler_t::replace);
 }
 
 }  // namespace
@@ -101,8 +95,8 @@ Buildout Evaluate(const BuildoutRequest& o, const std::string& cluster_arg, doub
   const std::string yaml = fmt::format(
       "name: compare\nmodel: {}\ncluster: {}\nparallelism: {{tp: 1, pp: 1, dp: 1}}\n"
       "training: {{seq_len: {}, global_batch: {}, micro_batch: 1, precision: {}, tokens: {}}}\n",
-      Quoted(DocumentRef(o.model)), Quoted(DocumentRef(cluster_arg)), o.seq_len, o.global_batch, Quoted(o.precision),
-      tokens);
+      JsonText(DocumentRef(o.model), -1), JsonText(DocumentRef(cluster_arg), -1), o.seq_len, o.global_batch,
+      JsonText(o.precision, -1), tokens);
   ConfigLoader loader;
   const ConfigNode cfg = loader.LoadString("scenario", yaml, "compare " + cluster_arg, o.overrides);
   const Scenario base = ScenarioFromConfig(cfg);
