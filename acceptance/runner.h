@@ -72,7 +72,7 @@ struct RunOptions {
   // threshold.fraction_of_model: rank 0 asks, once per group of such a check
   // before measuring it, what the model expects of that group (its members'
   // infos, in group order). The caller answers from the simulator's collective
-  // model or a calibration profile (apps/validate.cc), so acceptance depends
+  // model or a calibration profile (acceptance/model), so acceptance depends
   // on no model. Null: every such unit is SKIPPED ("no model").
   std::function<ModelFigure(const Check&, const std::vector<coll::RankInfo>& members)> expect_model;
   // --inject slowlink:A:B:F and slownic:R:F (acceptance/fabric.h): the pairs
