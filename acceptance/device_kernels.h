@@ -14,11 +14,10 @@
 #include <string>
 #include <vector>
 
+#include "core/backends.h"
 #include "kernels/harness.h"
 
 namespace cb::acc {
-
-inline constexpr const char* kDeviceKernelsKey = "acceptance:device_kernels";
 
 struct DeviceIdentity {
   int index = 0;  // on its node
@@ -52,6 +51,7 @@ class DeviceKernels {
 };
 
 using DeviceKernelsFactory = std::function<std::unique_ptr<DeviceKernels>()>;
+inline const FactoryKey<DeviceKernelsFactory> kDeviceKernelsKey{"acceptance:device_kernels"};
 
 }  // namespace cb::acc
 

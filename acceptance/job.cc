@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <any>
 #include <chrono>
 #include <mutex>
 #include <set>
@@ -24,26 +23,27 @@ std::unique_ptr<coll::Backend> MakeControlPlane(const Backends& backends, const 
   coll::BackendOptions bo;
   bo.loopback_ranks = loopback_ranks;
   bo.timeout_s = timeout_s > 0 ? timeout_s : 300;
-  const bool has_mpi = backends.factories.count("collectives:mpi") > 0;
+  const coll::BackendFactory* mpi = backends.factories.Find(coll::BackendKey("mpi"));
+  const bool has_mpi = mpi != nullptr;
   const std::string chosen = name == "auto" ? (has_mpi ? "mpi" : "loopback") : name;
   if (chosen == "mpi") {
     if (!has_mpi) throw UsageError("--backend mpi: this build has no MPI backend");
-    return std::any_cast<coll::BackendFactory>(backends.factories.at("collectives:mpi"))(bo);
+    return (*mpi)(bo);
   }
   return coll::MakeLoopbackBackend(bo);
 }
 
 void AttachBackends(const Backends& backends, double timeout_s, RunOptions* ro) {
   const auto& f = backends.factories;
-  if (auto it = f.find(kDeviceKernelsKey); it != f.end()) {
-    ro->device_kernels = std::any_cast<DeviceKernelsFactory>(it->second);
-  } else if (auto cuda = f.find(kCudaKernelsFactory); cuda != f.end()) {
-    ro->device_kernels = AdaptGpuBench(std::any_cast<GpuBenchFactory>(cuda->second));
+  if (const DeviceKernelsFactory* dk = f.Find(kDeviceKernelsKey)) {
+    ro->device_kernels = *dk;
+  } else if (const GpuBenchFactory* cuda = f.Find(kCudaKernelsFactory)) {
+    ro->device_kernels = AdaptGpuBench(*cuda);
   } else {
     ro->why_no_devices = "this build has no GPU kernels backend (configure with CB_ENABLE_CUDA)";
   }
-  if (auto it = f.find("collectives:nccl"); it != f.end()) {
-    auto factory = std::any_cast<coll::BackendFactory>(it->second);
+  if (const coll::BackendFactory* nccl = f.Find(coll::BackendKey("nccl"))) {
+    coll::BackendFactory factory = *nccl;
     coll::BackendOptions bo;
     bo.gpus_per_process = 1;
     bo.timeout_s = timeout_s > 0 ? timeout_s : 300;

@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <any>
 #include <iostream>
 #include <memory>
 #include <optional>
@@ -46,10 +45,9 @@ struct PlanOptions {
 std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSearchOptions so, const AppContext& ctx,
                                             int* processes) {
   *processes = 1;
-  const bool mpi = !SeveralProcesses().empty() && ctx.backends.factories.count("collectives:mpi");
-  if (!mpi) return sim::SearchPlans(s, so);
-  auto backend =
-      std::any_cast<coll::BackendFactory>(ctx.backends.factories.at("collectives:mpi"))(coll::BackendOptions{});
+  const coll::BackendFactory* mpi = ctx.backends.factories.Find(coll::BackendKey("mpi"));
+  if (SeveralProcesses().empty() || mpi == nullptr) return sim::SearchPlans(s, so);
+  auto backend = (*mpi)(coll::BackendOptions{});
   std::optional<sim::PlanSearchResult> out;
   backend->Run([&](coll::Communicator& comm) {
     *processes = comm.size();

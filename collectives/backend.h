@@ -2,9 +2,9 @@
 // process and runs the benchmark body once per local rank, each on its own
 // thread (the main thread when there is one local rank).
 //
-// Backends register factories under "collectives:<name>" in cb::Backends::
-// factories (core/backends.h), so the app picks them by name without
-// including MPI or NCCL headers.
+// Backends register factories under BackendKey(name) ("collectives:<name>")
+// in cb::Backends::factories (core/backends.h), so the app picks them by name
+// without including MPI or NCCL headers.
 #ifndef CLUSTERBENCH_COLLECTIVES_BACKEND_H_
 #define CLUSTERBENCH_COLLECTIVES_BACKEND_H_
 
@@ -13,6 +13,7 @@
 #include <string>
 
 #include "collectives/communicator.h"
+#include "core/backends.h"
 
 namespace cb::coll {
 
@@ -43,6 +44,8 @@ class Backend {
 };
 
 using BackendFactory = std::function<std::unique_ptr<Backend>(const BackendOptions&)>;
+// Where a backend registers its factory in cb::Backends::factories: "collectives:<name>".
+inline FactoryKey<BackendFactory> BackendKey(const std::string& name) { return {"collectives:" + name}; }
 
 // The in-process backend: `ranks` threads, host buffers, exact semantics of
 // every op. Used by unit tests of the harness and as `--backend loopback`.

@@ -5,7 +5,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <any>
 #include <cstdlib>
 #include <string_view>
 
@@ -227,13 +226,12 @@ std::unique_ptr<Backend> MakeBackend(const CommandOptions& o, const Backends& ba
   bo.timeout_s = Timeout(o);
   bo.buffers = o.buffers;
   std::string name = o.backend;
-  auto has = [&](const std::string& n) { return backends.factories.count("collectives:" + n) > 0; };
+  auto has = [&](const std::string& n) { return backends.factories.Has(BackendKey(n)); };
   if (name == "auto") {
     // A GPU job when NCCL is built and GPUs answer; else MPI; else threads.
     if (has("nccl") && o.buffers != "host") {
       try {
-        auto factory = std::any_cast<BackendFactory>(backends.factories.at("collectives:nccl"));
-        return factory(bo);
+        return (*backends.factories.Find(BackendKey("nccl")))(bo);
       } catch (const UsageError&) {
         // no GPU here (or -g too large): fall through to MPI
       }
@@ -257,8 +255,7 @@ std::unique_ptr<Backend> MakeBackend(const CommandOptions& o, const Backends& ba
   if (name == "nccl" && o.buffers == "host") {
     throw UsageError("--buffers host: NCCL moves device memory only; use --backend mpi for host buffers");
   }
-  auto factory = std::any_cast<BackendFactory>(backends.factories.at("collectives:" + name));
-  return factory(bo);
+  return (*backends.factories.Find(BackendKey(name)))(bo);
 }
 
 }  // namespace cb::coll

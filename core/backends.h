@@ -11,21 +11,60 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "core/node_info.h"
 
 namespace cb {
+
+// The name of a factory of type T. The module that consumes the factory
+// defines the key (coll::BackendKey("mpi") is a FactoryKey<coll::BackendFactory>,
+// kernels' kCudaKernelsFactory a FactoryKey<GpuBenchFactory>), the backend
+// registers under that same key, so registration and every lookup agree on the
+// type by construction and core needs none of the modules' types.
+template <class T>
+struct FactoryKey {
+  std::string name;
+};
+
+// Factories by key. The one place that keeps them type-erased: Add and Find
+// take a typed key, so no caller casts.
+class Factories {
+ public:
+  template <class T>
+  void Add(const FactoryKey<T>& key, T factory) {
+    items_[key.name] = std::move(factory);
+  }
+  bool Has(const std::string& name) const { return items_.count(name) > 0; }
+  template <class T>
+  bool Has(const FactoryKey<T>& key) const {
+    return Has(key.name);
+  }
+  // The factory registered under `key`, or nullptr when none is. Two keys of
+  // different types with one name would be a programming error, said as such.
+  template <class T>
+  const T* Find(const FactoryKey<T>& key) const {
+    auto it = items_.find(key.name);
+    if (it == items_.end()) return nullptr;
+    if (const T* f = std::any_cast<T>(&it->second)) return f;
+    throw RuntimeError("internal error: backend factory '" + key.name + "' was registered with another type than " +
+                       typeid(T).name());
+  }
+
+ private:
+  std::map<std::string, std::any> items_;
+};
 
 struct Backends {
   std::vector<std::string> enabled;  // "cuda", "nccl", "mpi"
   // Each fills its part of a NodeInfo (GPUs, versions). Must not throw for
   // "no GPU here": record the reason in NodeInfo::gpu_note instead.
   std::vector<std::function<void(NodeInfo&)>> node_info;
-  // Factories by "<module>:<name>", typed by the module that consumes them
-  // (e.g. "collectives:mpi" holds a cb::coll::BackendFactory), so core need
-  // not know the module's types.
-  std::map<std::string, std::any> factories;
+  // Factories by "<module>:<name>" (FactoryKey above).
+  Factories factories;
 };
 
 // Defined in the generated apps/backends_generated.cc.

@@ -3,9 +3,9 @@
 // and tests compile the same with or without CUDA.
 //
 // The CUDA backend (kernels/cuda/cuda_bench.cc) registers a GpuBenchFactory
-// under kCudaKernelsFactory in cb::Backends::factories (core/backends.h); the
-// app any_casts it. docs/kernels.md says what each benchmark measures, how it
-// counts bytes and FLOPs, and how each result is checked.
+// under kCudaKernelsFactory in cb::Backends::factories (core/backends.h), a
+// key typed with GpuBenchFactory, so every lookup gets that type. docs/kernels.md says what each benchmark measures,
+// how it counts bytes and FLOPs, and how each result is checked.
 #ifndef CLUSTERBENCH_KERNELS_GPU_BENCH_H_
 #define CLUSTERBENCH_KERNELS_GPU_BENCH_H_
 
@@ -15,11 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "core/backends.h"
 #include "kernels/harness.h"
 
 namespace cb {
-
-inline constexpr const char* kCudaKernelsFactory = "kernels:cuda";
 
 // One GEMM D = op(A)·op(B): m x k times k x n. `name` says where the shape
 // comes from: "square" or a transformer layer's GEMM ("qkv", "mlp_down", ...).
@@ -167,6 +166,7 @@ class GpuBench {
 };
 
 using GpuBenchFactory = std::function<std::unique_ptr<GpuBench>()>;
+inline const FactoryKey<GpuBenchFactory> kCudaKernelsFactory{"kernels:cuda"};
 
 // ------------------------------------------------ plain helpers (unit-tested)
 

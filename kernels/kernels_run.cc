@@ -6,7 +6,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <any>
 #include <chrono>
 #include <cstdlib>
 #include <map>
@@ -277,12 +276,12 @@ KernelsOutcome MeasureRank(const KernelsRunOptions& o, const Backends& backends,
     std::unique_ptr<GpuBench> gpu;
     int gpu_count = 0;
     std::string why;
-    auto factory_it = backends.factories.find(kCudaKernelsFactory);
-    const bool have_cuda = factory_it != backends.factories.end();
+    const GpuBenchFactory* cuda = backends.factories.Find(kCudaKernelsFactory);
+    const bool have_cuda = cuda != nullptr;
     std::string device = o.device;
     if (device != "host") {
       if (have_cuda) {
-        gpu = std::any_cast<GpuBenchFactory>(factory_it->second)();
+        gpu = (*cuda)();
         gpu_count = gpu->DeviceCount(&why);
       } else {
         why = "this build has no CUDA backend";

@@ -5,7 +5,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <any>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -260,15 +259,15 @@ int RunKernelsJob(const KernelsRunOptions& o, const KernelsOutput& out, const Ba
 int RunKernelsOnNode(const KernelsRunOptions& o, const KernelsOutput& out, const Backends& backends,
                      const std::string& command_line, const std::string& launcher) {
   if (launcher.empty()) return RunKernelsJob(o, out, backends, command_line, nullptr);
-  auto it = backends.factories.find("collectives:mpi");
-  if (it == backends.factories.end()) {
+  const coll::BackendFactory* mpi = backends.factories.Find(coll::BackendKey("mpi"));
+  if (mpi == nullptr) {
     // Without MPI every process would measure, print and write alone.
     throw UsageError(fmt::format(
         "started as one of several processes ({}) but this build has no MPI: run one process, or build with MPI",
         launcher));
   }
   coll::BackendOptions bo;
-  auto backend = std::any_cast<coll::BackendFactory>(it->second)(bo);
+  auto backend = (*mpi)(bo);
   if (backend->world_size() == 1) {
     // The launcher started several processes but MPI made each a world of
     // its own (srun --mpi=none, a launcher from another MPI): each would

@@ -22,11 +22,11 @@ void RegisterMpiBackend(Backends& backends) {
       info.versions["mpi"] = s.substr(0, s.find_first_of(",\n"));
     }
   });
-  // The std::any holds exactly a cb::coll::BackendFactory: the app any_casts to it.
-  backends.factories["collectives:mpi"] =
+  backends.factories.Add(
+      coll::BackendKey("mpi"),
       coll::BackendFactory([](const coll::BackendOptions& options) -> std::unique_ptr<coll::Backend> {
         return std::make_unique<coll::MpiBackend>(options);
-      });
+      }));
 }
 
 }  // namespace cb

@@ -20,11 +20,11 @@ void RegisterNcclBackend(Backends& backends) {
       info.versions["nccl"] = fmt::format("{}.{}.{}", v / 10000, (v % 10000) / 100, v % 100);
     }
   });
-  // The std::any holds exactly a cb::coll::BackendFactory: the app any_casts to it.
-  backends.factories["collectives:nccl"] =
+  backends.factories.Add(
+      coll::BackendKey("nccl"),
       coll::BackendFactory([](const coll::BackendOptions& options) -> std::unique_ptr<coll::Backend> {
         return coll::MakeNcclBackend(options);
-      });
+      }));
 }
 
 }  // namespace cb

@@ -141,9 +141,9 @@ class CudaBench : public GpuBench {
 }  // namespace cuda
 
 void RegisterCudaKernels(Backends& backends) {
-  // The std::any holds exactly a cb::GpuBenchFactory: the app any_casts to it.
-  backends.factories[kCudaKernelsFactory] =
-      GpuBenchFactory([]() -> std::unique_ptr<GpuBench> { return std::make_unique<cuda::CudaBench>(); });
+  backends.factories.Add(kCudaKernelsFactory, GpuBenchFactory([]() -> std::unique_ptr<GpuBench> {
+                           return std::make_unique<cuda::CudaBench>();
+                         }));
 }
 
 }  // namespace cb

@@ -17,7 +17,6 @@
 // - Too large is skipped or refused with the numbers, never a crash.
 #include <gtest/gtest.h>
 
-#include <any>
 #include <cmath>
 #include <iostream>
 #include <map>
@@ -37,8 +36,9 @@ class KernelsGpu : public ::testing::Test {
   void SetUp() override {
     Backends b;
     RegisterCudaBackend(b);
-    ASSERT_TRUE(b.factories.count(kCudaKernelsFactory)) << "the CUDA backend registers no kernels factory";
-    bench_ = std::any_cast<GpuBenchFactory>(b.factories.at(kCudaKernelsFactory))();
+    const GpuBenchFactory* factory = b.factories.Find(kCudaKernelsFactory);
+    ASSERT_NE(factory, nullptr) << "the CUDA backend registers no kernels factory";
+    bench_ = (*factory)();
     std::string why;
     count_ = bench_->DeviceCount(&why);
     // Label gpu: CTest runs this only where a GPU is present, so none is a failure.

@@ -17,7 +17,6 @@
 // gets it, so the registration is tested too.
 #include <fmt/format.h>
 #include <algorithm>
-#include <any>
 #include <chrono>
 #include <csignal>
 #include <cstdint>
@@ -397,7 +396,7 @@ int Main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
   Backends backends;
   RegisterMpiBackend(backends);
-  const auto& factory = std::any_cast<const BackendFactory&>(backends.factories.at("collectives:mpi"));
+  const BackendFactory& factory = *backends.factories.Find(BackendKey("mpi"));
   std::unique_ptr<Backend> backend = factory(BackendOptions{});
   int failures = 0;
   backend->Run([&](Communicator& comm) {
