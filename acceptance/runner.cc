@@ -17,6 +17,7 @@
 #include "acceptance/health.h"
 #include "acceptance/internal/runner.h"
 #include "acceptance/localize.h"
+#include "collectives/gather_text.h"
 #include "collectives/harness.h"
 #include "collectives/interrupt_keeper.h"
 #include "collectives/op.h"
@@ -35,27 +36,6 @@ namespace {
 double SteadySeconds() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
 // ---------------------------------------------------------------- control plane helpers
-
-// Rank 0 receives every rank's string (others get an empty vector). Strings
-// travel as one double per byte through Gather (the control plane carries
-// doubles): small metadata only.
-std::vector<std::string> GatherStrings(coll::Communicator& comm, const std::string& mine) {
-  const size_t len = static_cast<size_t>(comm.AllReduceMax(static_cast<double>(mine.size())));
-  std::vector<double> buf(len + 1, 0.0);
-  for (size_t i = 0; i < mine.size(); ++i) buf[i] = static_cast<unsigned char>(mine[i]);
-  std::vector<double> all = comm.Gather(buf);
-  std::vector<std::string> out;
-  for (size_t r = 0; r * (len + 1) < all.size(); ++r) {
-    std::string s;
-    for (size_t i = 0; i < len; ++i) {
-      double c = all[r * (len + 1) + i];
-      if (c == 0) break;
-      s.push_back(static_cast<char>(static_cast<unsigned char>(c)));
-    }
-    out.push_back(std::move(s));
-  }
-  return out;
-}
 
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -282,10 +262,10 @@ void Runner::Identify() {
     mine += fmt::format("{}{}{}{}{}{}{}{}{}{}", d.index, kFieldSep, d.name, kFieldSep, d.uuid, kFieldSep, d.pci_bus_id,
                         kFieldSep, d.serial, kRecordSep);
   }
-  std::vector<std::string> all = GatherStrings(comm_, mine);
+  std::vector<std::string> all = coll::GatherText(comm_, mine);
   // Inventory: one per host, from its first rank (others send nothing).
   const bool first_on_host = local_index_[static_cast<size_t>(comm_.rank())] == 0;
-  std::vector<std::string> inv = GatherStrings(comm_, first_on_host ? NodeInfoToJson(o_.node_info).dump() : "");
+  std::vector<std::string> inv = coll::GatherText(comm_, first_on_host ? NodeInfoToJson(o_.node_info).dump() : "");
   if (comm_.rank() != 0) return;
   for (const auto& text : inv) {
     if (text.empty()) continue;
@@ -409,7 +389,7 @@ std::vector<UnitResult> Runner::GatherLocalUnits(int index, const std::vector<Lo
   // Labels and skip reasons, once.
   std::string desc;
   for (const auto& u : units) desc += u.device_name + kFieldSep + u.skipped + kRecordSep;
-  const std::vector<std::string> descs = GatherStrings(comm_, desc);
+  const std::vector<std::string> descs = coll::GatherText(comm_, desc);
   std::vector<UnitResult> results;
   if (comm_.rank() != 0) return results;
   for (int r = 0; r < comm_.size(); ++r) {
@@ -495,7 +475,7 @@ void Runner::FinishLocalCheck(int index, const std::vector<LocalUnit>& units,
   // Units skipped at run time (a device that cannot run the dtype) say why.
   std::string late;
   for (const auto& u : units) late += u.skipped + kRecordSep;
-  const std::vector<std::string> lates = GatherStrings(comm_, late);
+  const std::vector<std::string> lates = coll::GatherText(comm_, late);
   if (comm_.rank() != 0) return;
   for (size_t k = 0; k < results->size(); ++k) {
     auto f = Split(lates[static_cast<size_t>(owner[k].first)], kRecordSep);
@@ -524,7 +504,7 @@ void Runner::RunHealthCheck(int index) {
                           f.ok ? 1 : 0, kFieldSep, f.skipped, kFieldSep, f.plain, kFieldSep, f.details, kRecordSep);
     }
   }
-  std::vector<std::string> all = GatherStrings(comm_, mine);
+  std::vector<std::string> all = coll::GatherText(comm_, mine);
   if (me != 0) return;
   for (int r = 0; r < comm_.size(); ++r) {
     for (const auto& recd : Split(all[static_cast<size_t>(r)], kRecordSep)) {
