@@ -356,10 +356,11 @@ TEST(Harness, SplitWithUnequalGroups) {
 
 // The in-place check must not pass on what the timed loop left behind: a
 // backend that stops working in place is caught (nccl-tests memsets too).
-class LazyInPlace : public Communicator {
+// A communicator that forwards every call to another: the test doubles below
+// override only what they change.
+class Forwarding : public Communicator {
  public:
-  explicit LazyInPlace(Communicator& inner) : in_(inner) {}
-  std::string backend() const override { return "lazy"; }
+  explicit Forwarding(Communicator& inner) : in_(inner) {}
   int rank() const override { return in_.rank(); }
   int size() const override { return in_.size(); }
   const std::vector<RankInfo>& ranks() const override { return in_.ranks(); }
@@ -370,13 +371,6 @@ class LazyInPlace : public Communicator {
   void Upload(void* d, const void* s, size_t b) override { in_.Upload(d, s, b); }
   void Download(void* d, const void* s, size_t b) override { in_.Download(d, s, b); }
   void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp r, int root) override {
-    calls_++;
-    // Correct for the warm-up and timed loop, then does nothing in place.
-    if (send == recv && calls_ > 6) {
-      in_.Barrier();
-      in_.Barrier();
-      return;
-    }
     in_.Start(op, send, recv, c, t, r, root);
   }
   void SendRecv(const void* s, int to, void* r, int from, size_t b) override { in_.SendRecv(s, to, r, from, b); }
@@ -392,8 +386,26 @@ class LazyInPlace : public Communicator {
     std::abort();  // not reached: keeps -Wreturn-type quiet across compilers
   }
 
- private:
+ protected:
   Communicator& in_;
+};
+
+class LazyInPlace : public Forwarding {
+ public:
+  explicit LazyInPlace(Communicator& inner) : Forwarding(inner) {}
+  std::string backend() const override { return "lazy"; }
+  void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp r, int root) override {
+    calls_++;
+    // Correct for the warm-up and timed loop, then does nothing in place.
+    if (send == recv && calls_ > 6) {
+      in_.Barrier();
+      in_.Barrier();
+      return;
+    }
+    in_.Start(op, send, recv, c, t, r, root);
+  }
+
+ private:
   int calls_ = 0;
 };
 
@@ -417,20 +429,11 @@ TEST(Harness, InPlaceCheckDoesNotPassOnStaleData) {
 // backend that groups (NCCL: asynchronous) gets one StartGroup of agg_iters
 // ops per iteration; a blocking one gets iters x agg_iters back-to-back ops,
 // and either way the time column is per op: elapsed / (iters x agg_iters).
-class Counting : public Communicator {
+class Counting : public Forwarding {
  public:
   Counting(Communicator& inner, bool synchronous, double sleep_s)
-      : in_(inner), synchronous_(synchronous), sleep_s_(sleep_s) {}
+      : Forwarding(inner), synchronous_(synchronous), sleep_s_(sleep_s) {}
   std::string backend() const override { return "counting"; }
-  int rank() const override { return in_.rank(); }
-  int size() const override { return in_.size(); }
-  const std::vector<RankInfo>& ranks() const override { return in_.ranks(); }
-  size_t memory_limit() const override { return in_.memory_limit(); }
-  bool Supports(OpKind op, DataType t, RedOp r, std::string* why) const override { return in_.Supports(op, t, r, why); }
-  void* Alloc(size_t b) override { return in_.Alloc(b); }
-  void Free(void* p) override { in_.Free(p); }
-  void Upload(void* d, const void* s, size_t b) override { in_.Upload(d, s, b); }
-  void Download(void* d, const void* s, size_t b) override { in_.Download(d, s, b); }
   void Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp r, int root) override {
     ++starts;
     if (sleep_s_ > 0) std::this_thread::sleep_for(std::chrono::duration<double>(sleep_s_));
@@ -442,24 +445,11 @@ class Counting : public Communicator {
     Communicator::StartGroup(op, send, recv, c, t, r, root, ops);
   }
   bool synchronous() const override { return synchronous_; }
-  void SendRecv(const void* s, int to, void* r, int from, size_t b) override { in_.SendRecv(s, to, r, from, b); }
-  void Wait() override { in_.Wait(); }
-  void Barrier() override { in_.Barrier(); }
-  std::vector<double> Gather(const std::vector<double>& m) override { return in_.Gather(m); }
-  double AllReduceMax(double v) override { return in_.AllReduceMax(v); }
-  int64_t AllReduceSum(int64_t v) override { return in_.AllReduceSum(v); }
-  double Broadcast(double v) override { return in_.Broadcast(v); }
-  bool ArriveWithin(double t, std::vector<int>* m) override { return in_.ArriveWithin(t, m); }
-  [[noreturn]] void Abort(int code) override {
-    in_.Abort(code);
-    std::abort();
-  }
 
   int starts = 0;
   std::vector<int> groups;
 
  private:
-  Communicator& in_;
   bool synchronous_;
   double sleep_s_;
 };
