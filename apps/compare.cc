@@ -23,7 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "apps/command.h"
-#include "apps/evidence_file.h"
+#include "calibrate/evidence.h"
 #include "core/error.h"
 #include "core/table.h"
 #include "simulator/measured_fleet.h"

@@ -13,7 +13,7 @@
 #include <optional>
 
 #include "apps/command.h"
-#include "apps/evidence_file.h"
+#include "calibrate/evidence.h"
 #include "calibrate/predict_one.h"
 #include "calibrate/profile.h"
 #include "core/error.h"

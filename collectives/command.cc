@@ -141,7 +141,7 @@ const std::vector<RefusedFlag>& RefusedNcclTestsFlags() {
        "NCCL runs on the backend's own non-blocking stream"},
       {"-G,--cudagraph", "nccl-tests' CUDA graph launches: only 0", &O::cudagraph, nullptr, 0,
        "--cudagraph N, the timed ops captured in a CUDA graph that is launched N times",
-       "CUDA graph capture is not implemented; ops are launched one by one (-m groups them)"},
+       "the timed ops are launched one by one, never captured in a graph (-m groups them)"},
       {"-R,--local_register", "nccl-tests' buffer registration: only 0", &O::local_register, nullptr, 0,
        "--local_register, buffers registered with ncclCommRegister (1) or as symmetric memory (2)",
        "buffers are not registered with NCCL"},

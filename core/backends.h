@@ -38,10 +38,9 @@ class Factories {
   void Add(const FactoryKey<T>& key, T factory) {
     items_[key.name] = std::move(factory);
   }
-  bool Has(const std::string& name) const { return items_.count(name) > 0; }
   template <class T>
   bool Has(const FactoryKey<T>& key) const {
-    return Has(key.name);
+    return items_.count(key.name) > 0;
   }
   // The factory registered under `key`, or nullptr when none is. Two keys of
   // different types with one name would be a programming error, said as such.

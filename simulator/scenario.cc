@@ -186,13 +186,8 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.zero3_gather_rate = cfg.GetDouble("framework.zero3_gather_rate", 0);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
-  if (const ConfigNode* k = cfg.Find("framework.attention_kernel")) {
-    try {
-      f.attention_kernel = ParseAttentionKernel(k->AsString());
-    } catch (const ConfigError& e) {
-      Bad(*k, e.what());
-    }
-  }
+  // The schema has refused any other name, naming the key and the choices.
+  f.attention_kernel = ParseAttentionKernel(cfg.GetString("framework.attention_kernel", "fused"));
   return f;
 }
 

@@ -187,8 +187,6 @@ AttentionKernel ParseAttentionKernel(const std::string& s) {
   throw ConfigError(fmt::format("attention kernel '{}': expected fused or fa2", s));
 }
 
-const char* AttentionKernelName(AttentionKernel k) { return k == AttentionKernel::kFa2 ? "fa2" : "fused"; }
-
 double GpuPerf::MemoryTime(double bytes, int kernels) const {
   if (bytes <= 0) return 0;
   return bytes / (spec_.memory_bandwidth * eff_.memory) + kernels * eff_.launch_s;

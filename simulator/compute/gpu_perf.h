@@ -39,7 +39,6 @@ enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32, kFp64 };
 enum class AttentionKernel { kFused, kFa2 };
 // "fused" or "fa2"; anything else throws ConfigError naming the valid names.
 AttentionKernel ParseAttentionKernel(const std::string& s);
-const char* AttentionKernelName(AttentionKernel k);
 Precision ParsePrecision(const std::string& s);
 const char* PrecisionName(Precision p);  // "bf16", ..., as ParsePrecision reads them
 double BytesPerElement(Precision p);

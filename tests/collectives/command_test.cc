@@ -116,7 +116,7 @@ TEST(CollectivesCommand, RefusedNcclTestsFlagsNameTheirMeaning) {
   g.cudagraph = 1;
   EXPECT_EQ(UsageMessage(g),
             "-G 1: not offered here (nccl-tests: --cudagraph N, the timed ops captured in a CUDA graph that is "
-            "launched N times); CUDA graph capture is not implemented; ops are launched one by one (-m groups them)");
+            "launched N times); the timed ops are launched one by one, never captured in a graph (-m groups them)");
 }
 
 TEST(CollectivesCommand, BackendsThatAreNotBuiltAreRefused) {
