@@ -7,7 +7,7 @@
 
 #include "apps/command.h"
 #include "core/error.h"
-#include "store/export.h"
+#include "core/table_export.h"
 #include "store/hdf5_store.h"
 #include "store/run_selection.h"
 

@@ -22,7 +22,7 @@
 #include "core/file_check.h"
 #include "store/internal/file_util.h"
 #include "store/internal/h5_util.h"
-#include "store/internal/utf8.h"
+#include "core/utf8.h"
 
 namespace cb {
 namespace {
@@ -45,7 +45,7 @@ constexpr size_t kMemberSize = 8;
 // compound member names that h5py decodes as UTF-8.
 void ValidateName(const std::string& name, const char* what) {
   if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos ||
-      store_internal::SanitizeUtf8(name) != name) {
+      SanitizeUtf8(name) != name) {
     throw RuntimeError(fmt::format("invalid {} '{}': it must be non-empty UTF-8 text without '/'", what, name));
   }
 }
@@ -249,7 +249,7 @@ void WriteTableDataset(hid_t group, const Table& table, const std::string& path)
       } else if (const auto* d = std::get_if<double>(&cell); d && columns[c].type == ColumnType::kFloat64) {
         std::memcpy(slot, d, kMemberSize);
       } else if (const auto* s = std::get_if<std::string>(&cell); s && columns[c].type == ColumnType::kString) {
-        strings.push_back(store_internal::SanitizeUtf8(*s));
+        strings.push_back(SanitizeUtf8(*s));
         const char* ptr = strings.back().c_str();
         std::memcpy(slot, &ptr, kMemberSize);
       } else {

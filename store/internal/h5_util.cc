@@ -4,7 +4,7 @@
 #include <cstring>
 
 #include "core/error.h"
-#include "store/internal/utf8.h"
+#include "core/utf8.h"
 
 namespace cb::store_internal {
 namespace {

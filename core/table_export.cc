@@ -1,15 +1,12 @@
-#include "store/export.h"
+#include "core/table_export.h"
 
 #include <fmt/format.h>
 #include <cmath>
 
-#include "store/internal/utf8.h"
+#include "core/utf8.h"
 
 namespace cb {
 namespace {
-
-using store_internal::SanitizeUtf8;
-using store_internal::Utf8Width;
 
 nlohmann::json CellToJson(const Cell& cell) {
   if (const auto* i = std::get_if<int64_t>(&cell)) return *i;

@@ -1,7 +1,7 @@
-// Results as JSON, CSV and aligned terminal text, for `--format json`, the
+// Tables as JSON, CSV and aligned terminal text, for `--format json`, the
 // terminal and `report`. Independent of HDF5.
-#ifndef CLUSTERBENCH_STORE_EXPORT_H_
-#define CLUSTERBENCH_STORE_EXPORT_H_
+#ifndef CLUSTERBENCH_CORE_TABLE_EXPORT_H_
+#define CLUSTERBENCH_CORE_TABLE_EXPORT_H_
 
 #include <string>
 
@@ -39,4 +39,4 @@ std::string FormatTableText(const Table& table);
 
 }  // namespace cb
 
-#endif  // CLUSTERBENCH_STORE_EXPORT_H_
+#endif  // CLUSTERBENCH_CORE_TABLE_EXPORT_H_

@@ -1,8 +1,8 @@
-#include "store/internal/utf8.h"
+#include "core/utf8.h"
 
 #include <cstdint>
 
-namespace cb::store_internal {
+namespace cb {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
@@ -66,4 +66,4 @@ size_t Utf8Width(std::string_view s) {
   return width;
 }
 
-}  // namespace cb::store_internal
+}  // namespace cb

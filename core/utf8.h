@@ -1,16 +1,16 @@
-// UTF-8 helpers shared by the HDF5 store and the exporters.
+// UTF-8 repair and width, shared by the HDF5 store and the table renderings (core/table_export.h).
 //
 // Results files declare every string UTF-8 and h5py decodes them strictly, so a
 // stray byte from a command line or a hostname would make a whole run
 // unreadable from Python. Writers therefore repair strings instead of failing.
-#ifndef CLUSTERBENCH_STORE_INTERNAL_UTF8_H_
-#define CLUSTERBENCH_STORE_INTERNAL_UTF8_H_
+#ifndef CLUSTERBENCH_CORE_UTF8_H_
+#define CLUSTERBENCH_CORE_UTF8_H_
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace cb::store_internal {
+namespace cb {
 
 // Returns `s` with every invalid UTF-8 sequence (and every NUL byte, which C
 // strings in HDF5 cannot carry) replaced by U+FFFD. Valid text is unchanged.
@@ -20,6 +20,6 @@ std::string SanitizeUtf8(std::string_view s);
 // terminal tables (wide East Asian characters are counted as one column).
 size_t Utf8Width(std::string_view s);
 
-}  // namespace cb::store_internal
+}  // namespace cb
 
-#endif  // CLUSTERBENCH_STORE_INTERNAL_UTF8_H_
+#endif  // CLUSTERBENCH_CORE_UTF8_H_

@@ -1,4 +1,4 @@
-#include "store/export.h"
+#include "core/table_export.h"
 
 #include <gtest/gtest.h>
 #include <cmath>
