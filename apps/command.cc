@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "store/hdf5_store.h"
 
 namespace cb {
 
@@ -58,6 +59,13 @@ std::string SeveralProcesses() {
     if (value && std::atol(value) > 1) return fmt::format("{}={}", v, value);
   }
   return "";
+}
+
+void KeepInterruptedRun(const std::string& output, RunInfo run, const std::string& message) {
+  if (output.empty()) return;
+  Hdf5Writer writer(output);
+  writer.BeginRun(run);
+  writer.EndRun(RunStatus::kInterrupted, message);
 }
 
 }  // namespace cb

@@ -16,6 +16,7 @@
 #include "core/injection.h"   // Injection, ParseInjection
 #include "core/json_text.h"   // JsonText
 #include "core/log.h"
+#include "core/table.h"  // RunInfo
 
 namespace cb {
 
@@ -53,6 +54,12 @@ std::vector<Override> ParseOverrides(const std::vector<std::string>& sets);
 // ranks (kernels, plan) join the job over MPI only then: a job of one
 // process (mpirun -np 1, srun -n 1) runs alone.
 std::string SeveralProcesses();
+
+// After SIGINT/SIGTERM ended a command whose results all come at its end
+// (simulate, plan: the simulator polls the signal), appends `run` to `output`
+// (when one is given) with status interrupted, `message` and no tables, so
+// the file says the run was started and stopped. The caller rethrows: exit 130.
+void KeepInterruptedRun(const std::string& output, RunInfo run, const std::string& message);
 
 // Registration functions, one per apps/<name>.cc.
 void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action);

@@ -43,14 +43,16 @@ struct PlanOptions {
 // Screens this process's share; under a launcher, merges every rank's best
 // estimates and counts on rank 0. Returns nullopt on ranks other than 0.
 std::optional<sim::PlanSearchResult> Search(const sim::Scenario& s, sim::PlanSearchOptions so, const AppContext& ctx,
-                                            int* processes) {
+                                            int* processes, bool* rank0) {
   *processes = 1;
+  *rank0 = true;
   const coll::BackendFactory* mpi = ctx.backends.factories.Find(coll::BackendKey("mpi"));
   if (SeveralProcesses().empty() || mpi == nullptr) return sim::SearchPlans(s, so);
   auto backend = (*mpi)(coll::BackendOptions{});
   std::optional<sim::PlanSearchResult> out;
   backend->Run([&](coll::Communicator& comm) {
     *processes = comm.size();
+    *rank0 = comm.rank() == 0;
     sim::PlanSearchOptions mine = so;
     mine.shard = comm.rank();
     mine.shards = comm.size();
@@ -86,14 +88,23 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   so.threads = o.threads;
   int threads = o.threads > 0 ? o.threads : static_cast<int>(sysconf(_SC_NPROCESSORS_ONLN));
   int processes = 1;
-  std::optional<sim::PlanSearchResult> found = Search(s, so, ctx, &processes);
-  if (!found) return 0;                              // not rank 0
-  if (processes > 1 && o.threads <= 0) threads = 1;  // one process per core is the launcher's job
-  const sim::PlanSearchResult& r = *found;
+  bool rank0 = true;
+  std::optional<sim::PlanSearchResult> found;
   // The scenario's own layout, for comparison, when it uses the same GPUs.
   std::optional<sim::SimResult> given;
   const int64_t gpus = so.gpus > 0 ? so.gpus : s.par.tp * s.par.pp * s.par.dp * s.par.cp;
-  if (s.par.tp * s.par.pp * s.par.dp * s.par.cp == gpus) given = sim::Simulate(s);
+  try {
+    found = Search(s, so, ctx, &processes, &rank0);
+    if (found && s.par.tp * s.par.pp * s.par.dp * s.par.cp == gpus) given = sim::Simulate(s);
+  } catch (const InterruptedError& e) {
+    run.config_yaml = s.effective_yaml;
+    run.rank_count = processes;
+    if (rank0) KeepInterruptedRun(o.out.output, run, e.what());
+    throw;
+  }
+  if (!found) return 0;                              // not rank 0
+  if (processes > 1 && o.threads <= 0) threads = 1;  // one process per core is the launcher's job
+  const sim::PlanSearchResult& r = *found;
   const double per_s = r.screen_wall_s > 0 ? static_cast<double>(r.candidates) / r.screen_wall_s : 0;
   const std::vector<sim::BandRow> bands = sim::LoadErrorBands(loader.search_dirs());
   std::vector<sim::PlanBand> judged;

@@ -105,20 +105,28 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     }
     return RunEvidence(o, s, so);
   }
+  run.config_yaml = s.effective_yaml;
   const auto t0 = std::chrono::steady_clock::now();
-  sim::SimResult r = sim::Simulate(s, so);
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const sim::PredictionBand band = sim::BandForResult(sim::LoadErrorBands(loader.search_dirs()), s, r);
+  sim::SimResult r;
+  double wall = 0;
   // With stragglers or link faults, the same step on healthy hardware: the
   // difference is what they cost.
   std::optional<double> healthy;
-  if (!so.stragglers.empty() || !so.link_faults.empty()) {
-    sim::SimOptions h = so;
-    h.stragglers.clear();
-    h.link_faults.clear();
-    h.trace = false;
-    healthy = sim::Simulate(s, h).step_time_s;
+  try {
+    r = sim::Simulate(s, so);
+    wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (!so.stragglers.empty() || !so.link_faults.empty()) {
+      sim::SimOptions h = so;
+      h.stragglers.clear();
+      h.link_faults.clear();
+      h.trace = false;
+      healthy = sim::Simulate(s, h).step_time_s;
+    }
+  } catch (const InterruptedError& e) {
+    KeepInterruptedRun(o.out.output, run, e.what());
+    throw;
   }
+  const sim::PredictionBand band = sim::BandForResult(sim::LoadErrorBands(loader.search_dirs()), s, r);
   if (o.out.format == "json") {
     nlohmann::json j = sim::ResultJson(s, r, band);
     if (healthy) j["heterogeneity"] = sim::HeterogeneityJson(r, *healthy, o.step);
@@ -135,7 +143,6 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   if (!o.step.timeline.empty()) WriteTimeline(o.step.timeline, r);
   if (!o.out.output.empty()) {
     Hdf5Writer writer(o.out.output);
-    run.config_yaml = s.effective_yaml;
     writer.BeginRun(run);
     writer.WriteTable(sim::ResultTable(s, r, band, healthy));
     if (!r.traffic.empty()) writer.WriteTable(sim::TrafficTable(r));

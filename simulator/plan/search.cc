@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "core/error.h"
+#include "core/interrupt.h"
 
 namespace cb::sim {
 namespace {
@@ -143,6 +144,7 @@ const std::vector<std::string>& RejectionReasons() {
 }
 
 Plan PlanAt(const Scenario& base, int64_t gpus, int64_t index) {
+  ThrowIfInterrupted();  // merging many shards' plans calls this per plan
   const std::vector<Candidate> all = Enumerate(base, gpus);
   if (index < 0 || index >= static_cast<int64_t>(all.size())) {
     throw RuntimeError(fmt::format("plan: candidate {} does not exist ({} candidates)", index, all.size()));
@@ -184,6 +186,7 @@ PlanSearchResult SearchPlans(const Scenario& base, const PlanSearchOptions& opti
     so.estimate = true;
     for (size_t i = next.fetch_add(1); i < all.size(); i = next.fetch_add(1)) {
       if (static_cast<int64_t>(i) % options.shards != options.shard) continue;
+      ThrowIfInterrupted();  // SIGINT/SIGTERM: the worker's catch stops the others
       ++local_mine;
       const Candidate& c = all[i];
       if (const char* why = Invalid(base, c)) {
@@ -266,6 +269,7 @@ PlanSearchResult FinishPlans(const Scenario& base, const PlanSearchOptions& opti
       std::min(screened.plans.size(), static_cast<size_t>(std::max(options.simulate_top, options.top)));
   screened.plans.resize(n_sim);
   for (Plan& p : screened.plans) {
+    ThrowIfInterrupted();
     Scenario s = base;
     s.par = p.par;
     s.train = p.train;
