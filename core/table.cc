@@ -54,6 +54,46 @@ int Table::ColumnIndex(const std::string& name) const {
   return -1;
 }
 
+const char* ColumnTypeName(ColumnType type) {
+  switch (type) {
+    case ColumnType::kInt64:
+      return "int64";
+    case ColumnType::kFloat64:
+      return "float64";
+    case ColumnType::kString:
+      return "string";
+  }
+  return "unknown";
+}
+
+const Cell& Table::At(size_t row, const std::string& column, ColumnType want) const {
+  const int i = ColumnIndex(column);
+  if (i < 0) throw RuntimeError(fmt::format("table '{}' has no column '{}'", name_, column));
+  const ColumnType has = columns_[static_cast<size_t>(i)].type;
+  if (has != want && !(want == ColumnType::kFloat64 && has == ColumnType::kInt64)) {
+    throw RuntimeError(fmt::format("table '{}': column '{}' is {}, read as {}", name_, column, ColumnTypeName(has),
+                                   ColumnTypeName(want)));
+  }
+  if (row >= rows_.size()) {
+    throw RuntimeError(fmt::format("table '{}': row {} of {} read", name_, row, rows_.size()));
+  }
+  return rows_[row][static_cast<size_t>(i)];
+}
+
+int64_t Table::Int(size_t row, const std::string& column) const {
+  return std::get<int64_t>(At(row, column, ColumnType::kInt64));
+}
+
+double Table::Float(size_t row, const std::string& column) const {
+  const Cell& c = At(row, column, ColumnType::kFloat64);
+  if (const auto* i = std::get_if<int64_t>(&c)) return static_cast<double>(*i);
+  return std::get<double>(c);
+}
+
+const std::string& Table::Str(size_t row, const std::string& column) const {
+  return std::get<std::string>(At(row, column, ColumnType::kString));
+}
+
 const char* RunStatusName(RunStatus s) {
   switch (s) {
     case RunStatus::kRunning:

@@ -17,6 +17,8 @@
 namespace cb {
 
 enum class ColumnType { kInt64, kFloat64, kString };
+// "int64", "float64" or "string": the names used in JSON, errors and the docs.
+const char* ColumnTypeName(ColumnType type);
 
 struct Column {
   std::string name;  // snake_case, unique in the table
@@ -44,7 +46,17 @@ class Table {
   void AddRow(std::vector<Cell> row);
   int ColumnIndex(const std::string& name) const;  // -1 when absent
 
+  // Typed cells by column name, for code that reads a table back (its
+  // renderings, calibrate): the column must exist with that type, otherwise
+  // cb::Error (kRuntime) names the table, the column and what it is. Float
+  // also reads an int64 column.
+  int64_t Int(size_t row, const std::string& column) const;
+  double Float(size_t row, const std::string& column) const;
+  const std::string& Str(size_t row, const std::string& column) const;
+
  private:
+  const Cell& At(size_t row, const std::string& column, ColumnType want) const;
+
   std::string name_;
   std::string description_;
   std::vector<Column> columns_;

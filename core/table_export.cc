@@ -58,18 +58,6 @@ std::string Pad(const std::string& s, size_t width, bool right_align) {
 
 }  // namespace
 
-const char* ColumnTypeName(ColumnType type) {
-  switch (type) {
-    case ColumnType::kInt64:
-      return "int64";
-    case ColumnType::kFloat64:
-      return "float64";
-    case ColumnType::kString:
-      return "string";
-  }
-  return "unknown";
-}
-
 nlohmann::json TableToJson(const Table& table) {
   nlohmann::json columns = nlohmann::json::array();
   for (const Column& c : table.columns()) {
@@ -90,6 +78,13 @@ nlohmann::json TableToJson(const Table& table) {
           {"description", SanitizeUtf8(table.description())},
           {"columns", std::move(columns)},
           {"rows", std::move(rows)}};
+}
+
+nlohmann::json ResultsJson(RunStatus status, const std::string& message, const std::vector<Table>& tables) {
+  nlohmann::json j = {{"status", RunStatusName(status)}, {"message", SanitizeUtf8(message)}};
+  j["tables"] = nlohmann::json::object();
+  for (const Table& t : tables) j["tables"][SanitizeUtf8(t.name())] = TableToJson(t);
+  return j;
 }
 
 nlohmann::json RunInfoToJson(const RunInfo& info) {

@@ -4,6 +4,7 @@
 #define CLUSTERBENCH_CORE_TABLE_EXPORT_H_
 
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -11,15 +12,18 @@
 
 namespace cb {
 
-// "int64", "float64" or "string": the names used in JSON and the docs.
-const char* ColumnTypeName(ColumnType type);
-
 // {"name", "description",
 //  "columns": [{"name", "type", "units", "description"}, ...],
 //  "rows": [{"<column>": value, ...}, ...]}
 // Strings are repaired to valid UTF-8 so dump() cannot throw; NaN and
 // infinities become null (JSON has no spelling for them).
 nlohmann::json TableToJson(const Table& table);
+
+// A command's `--format json` document of what it measured:
+// {"status": "complete"|"interrupted"|"failed", "message": ..., "tables":
+// {"<name>": TableToJson(t), ...}}, the tables as `-o` stores them (the
+// shape of a run's "status", "message" and "tables" in `report --format json`).
+nlohmann::json ResultsJson(RunStatus status, const std::string& message, const std::vector<Table>& tables);
 
 // Every RunInfo field under its member name; status as its name ("complete"),
 // hosts as an array, environment as an object.

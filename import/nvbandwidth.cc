@@ -106,6 +106,7 @@ class CopyRows {
                 kNaN,
                 kNaN,
                 static_cast<int64_t>(std::isfinite(samples_) ? samples_ : 0),
+                int64_t{0},  // budget_limited: nvbandwidth's own sample count
                 bw,
                 kNaN,
                 kNaN,

@@ -82,142 +82,24 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-nlohmann::json NumberOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
-
 // ------------------------------------------------------------ tables
 
 std::vector<Cell> IdentityCells(const MeasuredOn& at) {
   return {int64_t{at.rank}, at.host, at.device, int64_t{at.gpu}, at.uuid, at.pci_bus_id, at.serial};
 }
 std::vector<Cell> TimeCells(const Measurement& m) {
-  if (m.summary.count == 0) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}};
-  return {m.summary.median, m.summary.min, m.summary.max, m.iqr_spread, static_cast<int64_t>(m.summary.count)};
+  if (m.summary.count == 0) return {kNaN, kNaN, kNaN, kNaN, int64_t{0}, int64_t{0}};
+  return {m.summary.median,
+          m.summary.min,
+          m.summary.max,
+          m.iqr_spread,
+          static_cast<int64_t>(m.summary.count),
+          int64_t{m.budget_limited ? 1 : 0}};
 }
 void Add(Table& t, std::vector<std::vector<Cell>> parts) {
   std::vector<Cell> row;
   for (auto& p : parts) row.insert(row.end(), p.begin(), p.end());
   t.AddRow(std::move(row));
-}
-
-// ------------------------------------------------------------ JSON
-
-// The fields every JSON result has: what, and who measured it.
-nlohmann::json JsonBase(const MeasuredOn& at, const std::string& bench) {
-  nlohmann::json e = {{"benchmark", bench}, {"rank", at.rank}, {"host", at.host}, {"device", at.device}};
-  if (at.gpu >= 0) e["gpu"] = at.gpu;
-  return e;
-}
-
-// time_s and how far to trust it: timed calls, their spread, and whether the
-// budget cut the calls below --min-reps.
-void JsonTiming(nlohmann::json& e, const Measurement& m) {
-  e["time_s"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.summary.median);
-  e["samples"] = m.summary.count;
-  e["spread"] = m.summary.count == 0 ? nlohmann::json(nullptr) : nlohmann::json(m.iqr_spread);
-  e["budget_limited"] = m.budget_limited;
-}
-
-// A compute result that did not run: nulls where the figures would be, and why.
-void JsonSkipped(nlohmann::json& e, const std::string& why) {
-  e["time_s"] = nullptr;
-  e["tflops"] = nullptr;
-  e["pct_of_peak"] = nullptr;
-  e["verified"] = nullptr;
-  e["skipped"] = why;
-}
-
-nlohmann::json GemmJson(const GemmRow& g) {
-  const auto& r = g.r;
-  nlohmann::json e = JsonBase(g.at, "gemm");
-  e["dtype"] = r.dtype;
-  e["shape"] = r.shape.name;
-  e["m"] = r.shape.m;
-  e["n"] = r.shape.n;
-  e["k"] = r.shape.k;
-  if (!r.skipped.empty()) {
-    JsonSkipped(e, r.skipped);
-    return e;
-  }
-  JsonTiming(e, r.measurement);
-  e["tflops"] = r.flop_rate / 1e12;
-  e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, GemmPeak(g.at, r.dtype)));
-  e["verified"] = r.checked > 0 && r.wrong == 0;
-  if (g.at.gpu >= 0) {
-    // How the algorithm was chosen, so a figure can be compared with an
-    // exhaustive search's (the 97% target) and reproduced.
-    e["algo_search"] = {{"search", r.search},
-                        {"candidates", r.algos_returned},
-                        {"tried", r.algos_tried},
-                        {"best", r.best_algo},
-                        {"best_source", r.best_source},
-                        {"best_config", r.best_config},
-                        {"heuristic_tflops", r.heuristic_flop_rate / 1e12},
-                        {"configs_enumerated", r.configs_enumerated},
-                        {"capped", r.search_capped}};
-  }
-  return e;
-}
-
-nlohmann::json PeakJson(const PeakRow& p) {
-  const auto& r = p.r;
-  nlohmann::json e = JsonBase(p.at, "peak_" + r.kernel);
-  e["dtype"] = r.dtype;
-  if (!r.skipped.empty()) {
-    JsonSkipped(e, r.skipped);
-    return e;
-  }
-  JsonTiming(e, r.measurement);
-  e["tflops"] = r.flop_rate / 1e12;
-  e["pct_of_peak"] = NumberOrNull(PercentOf(r.flop_rate, ArithmeticPeak(p.at, r)));
-  e["verified"] = r.checked > 0 && r.wrong == 0;
-  e["clock_hz"] = r.clock_hz;
-  e["pct_of_clock_peak"] = NumberOrNull(PercentOf(r.flop_rate, r.clock_peak));
-  return e;
-}
-
-nlohmann::json StreamJson(const StreamRow& s) {
-  nlohmann::json e = JsonBase(s.at, "stream_" + s.kernel);
-  e["dtype"] = "float64";
-  e["bytes"] = s.bytes;
-  JsonTiming(e, s.m);
-  e["gbps"] = s.bandwidth / 1e9;
-  e["pct_of_peak"] = NumberOrNull(PercentOf(s.bandwidth, MemoryPeak(s.at)));
-  e["verified"] = s.wrong == 0;
-  return e;
-}
-
-nlohmann::json CopyJson(const CopyRow& c) {
-  const auto& r = c.r;
-  nlohmann::json e = JsonBase(c.at, "copy_" + r.kind);
-  e["dtype"] = "bytes";
-  e["src"] = r.src;
-  e["dst"] = r.dst;
-  e["link"] = r.link;
-  e["bytes"] = r.bytes;
-  JsonTiming(e, r.measurement);
-  e["gbps"] = r.bandwidth_Bps / 1e9;
-  e["pct_of_peak"] = NumberOrNull(PercentOf(r.bandwidth_Bps, CopyPeak(c.at, r)));
-  e["verified"] = r.checked > 0 && r.wrong == 0;
-  return e;
-}
-
-nlohmann::json DeviceJson(const DeviceRow& d) {
-  auto conditions = [](const GpuConditions& c) {
-    return nlohmann::json{{"sm_clock_hz", c.sm_clock_hz}, {"temperature_c", c.temperature_c}, {"power_w", c.power_w}};
-  };
-  return {{"rank", d.at.rank},
-          {"host", d.at.host},
-          {"gpu", d.at.gpu},
-          {"name", d.at.device},
-          {"uuid", d.at.uuid},
-          {"pci_bus_id", d.at.pci_bus_id},
-          {"serial", d.at.serial},
-          {"compute_capability", fmt::format("{}.{}", d.id.cc_major, d.id.cc_minor)},
-          {"sm_count", d.id.sm_count},
-          {"spec", d.at.spec ? nlohmann::json(d.at.spec->id) : nlohmann::json(nullptr)},
-          {"spec_note", d.spec_note},
-          {"before", conditions(d.before)},
-          {"after", conditions(d.after)}};
 }
 
 }  // namespace
@@ -338,20 +220,14 @@ Table DevicesTable(const std::vector<DeviceRow>& rows) {
   return t;
 }
 
-// `--format json`: every result in the order gemm, peak, stream, copy, then
-// the devices measured.
-nlohmann::json ToJson(const KernelsResults& res, bool interrupted) {
-  nlohmann::json j = {{"results", nlohmann::json::array()}};
-  for (const auto& g : res.gemm) j["results"].push_back(GemmJson(g));
-  for (const auto& p : res.peak) j["results"].push_back(PeakJson(p));
-  for (const auto& s : res.stream) j["results"].push_back(StreamJson(s));
-  for (const auto& c : res.copy) j["results"].push_back(CopyJson(c));
-  if (!res.devices.empty()) {
-    j["devices"] = nlohmann::json::array();
-    for (const auto& d : res.devices) j["devices"].push_back(DeviceJson(d));
-  }
-  if (interrupted) j["status"] = "interrupted";
-  return j;
+std::vector<Table> ResultTables(const KernelsResults& res, bool memory_planned) {
+  std::vector<Table> tables;
+  if (!res.gemm.empty()) tables.push_back(GemmTable(res.gemm));
+  if (!res.stream.empty() || memory_planned) tables.push_back(StreamTable(res.stream));
+  if (!res.peak.empty()) tables.push_back(PeakTable(res.peak));
+  if (!res.copy.empty()) tables.push_back(CopyTable(res.copy));
+  if (!res.devices.empty()) tables.push_back(DevicesTable(res.devices));
+  return tables;
 }
 
 }  // namespace cb

@@ -1,6 +1,7 @@
 // What a `clusterbench kernels` run measured, row by row, and how it is kept:
-// the HDF5 tables (columns from kernels/result_tables.h), the `--format json`
-// document, and the encoding a rank sends its outcome to rank 0 in.
+// its tables (columns from kernels/result_tables.h), from which the HDF5 file,
+// the `--format json` document and the terminal are all derived, and the
+// encoding a rank sends its outcome to rank 0 in.
 //
 // Each row says where it was measured (MeasuredOn): the host, or one GPU and
 // its datasheet, by which rank on which host. The datasheet gives the peaks
@@ -112,9 +113,12 @@ Table PeakTable(const std::vector<PeakRow>& rows);       // "peak"
 Table CopyTable(const std::vector<CopyRow>& rows);       // "copy"
 Table DevicesTable(const std::vector<DeviceRow>& rows);  // "devices"
 
-// `--format json`: every result in the order gemm, peak, stream, copy, then
-// the devices measured.
-nlohmann::json ToJson(const KernelsResults& res, bool interrupted);
+// The run's tables, built once: what `-o` stores, `--format json` prints
+// (core/table_export.h ResultsJson) and the terminal shows
+// (kernels/kernels_report.h), in the order gemm, memory, peak, copy, devices.
+// A kind with no rows is left out, except memory when `memory_planned` (a host
+// run keeps its STREAM table even when interrupted before the first kernel).
+std::vector<Table> ResultTables(const KernelsResults& res, bool memory_planned);
 
 }  // namespace cb
 

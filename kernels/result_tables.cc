@@ -19,7 +19,9 @@ std::vector<Column> TimeColumns(const std::string& what) {
           {"time_min_s", ColumnType::kFloat64, "s", "fastest"},
           {"time_max_s", ColumnType::kFloat64, "s", "slowest"},
           {"spread", ColumnType::kFloat64, "1", "interquartile range / median"},
-          {"samples", ColumnType::kInt64, "1", "timed samples"}};
+          {"samples", ColumnType::kInt64, "1", "timed samples"},
+          {"budget_limited", ColumnType::kInt64, "1",
+           "1: fewer than --min-reps timed calls, to stay within --time-budget (one call is slow for it)"}};
 }
 
 Table BuildTable(std::string name, std::string description, std::vector<std::vector<Column>> parts) {

@@ -16,7 +16,7 @@ namespace cb {
 // PCI bus id, serial (7 columns).
 std::vector<Column> IdentityColumns();
 // The harness's summary of one measurement: median, min, max, spread,
-// samples (5 columns); `what` names the timed call.
+// samples, budget_limited (6 columns); `what` names the timed call.
 std::vector<Column> TimeColumns(const std::string& what);
 // Concatenates column groups into one table.
 Table BuildTable(std::string name, std::string description, std::vector<std::vector<Column>> parts);

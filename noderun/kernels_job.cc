@@ -17,6 +17,7 @@
 #include "core/error.h"
 #include "core/json_text.h"
 #include "core/node_info.h"
+#include "core/table_export.h"
 #include "kernels/gpu_spec.h"
 #include "kernels/kernels_report.h"
 #include "kernels/kernels_results.h"
@@ -133,34 +134,32 @@ int Finish(const KernelsRunOptions& o, const KernelsOutput& out, const Job& job,
   const int64_t wrong = res.wrong();
   const size_t kept = res.gemm.size() + res.stream.size() + res.peak.size() + res.copy.size();
 
+  // The status and the tables, once: the terminal, --format json and the file are all read from them.
+  RunStatus status = RunStatus::kComplete;
+  std::string message;
+  if (error_code != 0) {
+    status = RunStatus::kFailed;
+    message = errors.size() == 1 || all_same_error ? errors[0] : fmt::format("{} ranks failed", errors.size());
+  } else if (interrupted) {
+    status = RunStatus::kInterrupted;
+    message = "interrupted by signal";
+  } else if (wrong) {
+    message = fmt::format("{} wrong elements", wrong);
+  }
+  const std::vector<Table> tables = ResultTables(res, stream_planned && any_host);
   if (!all_same_error || kept > 0) {
     if (out.format == "json") {
       // Host names and messages are not always UTF-8: replace, never throw.
-      std::cout << JsonText(ToJson(res, interrupted)) << "\n";
+      std::cout << JsonText(ResultsJson(status, message, tables)) << "\n";
     } else {
-      PrintTables(res, job.size > 1, std::cout);
+      PrintTables(tables, job.size > 1, std::cout);
     }
     std::cout.flush();  // the tables before the notes about them, when both go to one file
-    SayMeasurementQuality(res, o, job.size > 1, log);
+    SayMeasurementQuality(tables, o, job.size > 1, log);
   }
   if (writer) {
     // Keep what was measured, whatever failed elsewhere.
-    if (!res.gemm.empty()) writer->WriteTable(GemmTable(res.gemm));
-    if (!res.stream.empty() || (stream_planned && any_host)) writer->WriteTable(StreamTable(res.stream));
-    if (!res.peak.empty()) writer->WriteTable(PeakTable(res.peak));
-    if (!res.copy.empty()) writer->WriteTable(CopyTable(res.copy));
-    if (!res.devices.empty()) writer->WriteTable(DevicesTable(res.devices));
-    RunStatus status = RunStatus::kComplete;
-    std::string message;
-    if (error_code != 0) {
-      status = RunStatus::kFailed;
-      message = errors.size() == 1 || all_same_error ? errors[0] : fmt::format("{} ranks failed", errors.size());
-    } else if (interrupted) {
-      status = RunStatus::kInterrupted;
-      message = "interrupted by signal";
-    } else if (wrong) {
-      message = fmt::format("{} wrong elements", wrong);
-    }
+    for (const Table& t : tables) writer->WriteTable(t);
     writer->EndRun(status, message);
     log.Info("results: {} (run {})", out.path, run.id);
   }

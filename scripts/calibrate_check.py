@@ -59,7 +59,7 @@ def main():
     fitted = json.loads(run([a.cb, "calibrate", train, "-o", profile, "--format", "json"]))
 
     rows = []
-    for r in measured["results"]:
+    for r in measured["tables"]["gemm"]["rows"]:
         if r.get("time_s") is None:  # skipped (fp8 on a chip without it): nothing to compare
             continue
         shape = f"{r['m']}x{r['n']}x{r['k']}"

@@ -301,9 +301,9 @@ def test_kernels_host_writes_results_that_pandas_loads(run, tmp_path):
     p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "4M", "--time-budget", "0.1", "--format", "json", "-o", out)
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
-    kernels = [r["benchmark"] for r in j["results"]]
-    assert kernels == ["stream_copy", "stream_scale", "stream_add", "stream_triad"]
-    assert all(r["verified"] and r["gbps"] > 0 for r in j["results"])
+    rows = j["tables"]["memory"]["rows"]
+    assert [r["benchmark"] for r in rows] == ["copy", "scale", "add", "triad"]
+    assert all(r["wrong"] == 0 and r["bandwidth"] > 0 for r in rows)
     with h5py.File(out, "r") as f:
         assert f.attrs["schema_version"] == 1
         (rid,) = list(f["runs"])
@@ -702,9 +702,9 @@ def test_kernels_host_gemm_verified(run, tmp_path):
     p = run("kernels", "--device", "host", "--bench", "gemm", "--sizes", "64,256", "--dtype", "fp64,fp32",
             "--time-budget", "0.1", "--format", "json", "-o", out)
     assert p.returncode == 0, p.stderr
-    rows = json.loads(p.stdout)["results"]
+    rows = json.loads(p.stdout)["tables"]["gemm"]["rows"]
     assert [(r["dtype"], r["m"]) for r in rows] == [("fp64", 64), ("fp64", 256), ("fp32", 64), ("fp32", 256)]
-    assert all(r["verified"] and r["tflops"] > 0 and r["k"] == r["m"] for r in rows)
+    assert all(r["checked"] > 0 and r["wrong"] == 0 and r["flop_rate"] > 0 and r["k"] == r["m"] for r in rows)
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         df = pd.DataFrame(f[f"/runs/{rid}/gemm"][()])

@@ -22,6 +22,32 @@ TEST(Table, RowsAreTypeChecked) {
   EXPECT_EQ(t.ColumnIndex("zz"), -1);
 }
 
+// Readers of a table (renderings, calibrate) get typed cells by name; a missing or differently typed column is an
+// error naming the table and the column, never a silent default.
+TEST(Table, TypedCellsByNameNameTheTableAndColumnWhenAbsent) {
+  Table t("gemm", "d",
+          {{"m", ColumnType::kInt64, "1", ""},
+           {"flop_rate", ColumnType::kFloat64, "FLOP/s", ""},
+           {"dtype", ColumnType::kString, "", ""}});
+  t.AddRow({int64_t{1024}, 5e13, std::string("bf16")});
+  EXPECT_EQ(t.Int(0, "m"), 1024);
+  EXPECT_DOUBLE_EQ(t.Float(0, "flop_rate"), 5e13);
+  EXPECT_DOUBLE_EQ(t.Float(0, "m"), 1024.0);  // an int64 column reads as a number
+  EXPECT_EQ(t.Str(0, "dtype"), "bf16");
+  auto message = [&](auto read) -> std::string {
+    try {
+      read();
+    } catch (const RuntimeError& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  EXPECT_EQ(message([&] { t.Float(0, "tflops"); }), "table 'gemm' has no column 'tflops'");
+  EXPECT_EQ(message([&] { t.Int(0, "flop_rate"); }), "table 'gemm': column 'flop_rate' is float64, read as int64");
+  EXPECT_EQ(message([&] { t.Str(0, "m"); }), "table 'gemm': column 'm' is int64, read as string");
+  EXPECT_EQ(message([&] { t.Int(1, "m"); }), "table 'gemm': row 1 of 1 read");
+}
+
 TEST(Table, RunInfoRecordsEnvironment) {
   setenv("NCCL_DEBUG", "INFO", 1);
   setenv("UNRELATED_VAR", "x", 1);

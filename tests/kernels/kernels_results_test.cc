@@ -9,9 +9,11 @@
 #include <variant>
 
 #include "core/error.h"
+#include "core/table_export.h"
 #include "kernels/kernels_report.h"
 #include "kernels/kernels_results.h"
 #include "kernels/kernels_run.h"
+#include "kernels/result_tables.h"
 
 namespace cb {
 namespace {
@@ -71,25 +73,42 @@ TEST(KernelsResults, TablesHaveOneRowPerResultAndNoPeakWithoutADatasheet) {
   EXPECT_EQ(StreamTable({}).size(), 0u);
 }
 
-TEST(KernelsResults, JsonListsGemmBeforeStreamWithNullPeaks) {
-  const nlohmann::json j = ToJson(HostRun(), /*interrupted=*/false);
-  ASSERT_EQ(j["results"].size(), 2u);
-  const auto& g = j["results"][0];
+// --format json is the run's tables as -o stores them (issue 16, point 3): the same column names and SI units,
+// NaN as null, the status said.
+TEST(KernelsResults, JsonIsTheStoredTablesWithNullPeaks) {
+  const std::vector<Table> tables = ResultTables(HostRun(), /*memory_planned=*/false);
+  const nlohmann::json j = ResultsJson(RunStatus::kComplete, "", tables);
+  EXPECT_EQ(j["status"], "complete");
+  ASSERT_EQ(j["tables"].size(), 2u);
+  const auto& gemm = j["tables"]["gemm"];
+  ASSERT_EQ(gemm["rows"].size(), 1u);
+  ASSERT_EQ(gemm["columns"].size(), GemmTableSchema().columns().size());
+  const auto& g = gemm["rows"][0];
   EXPECT_EQ(g["benchmark"], "gemm");
   EXPECT_EQ(g["rank"], 1);
   EXPECT_EQ(g["host"], "vm");
-  EXPECT_FALSE(g.contains("gpu"));
-  EXPECT_DOUBLE_EQ(g["tflops"].get<double>(), 0.05);
+  EXPECT_EQ(g["gpu"], -1);
+  EXPECT_DOUBLE_EQ(g["flop_rate"].get<double>(), 50e9);
   EXPECT_TRUE(g["pct_of_peak"].is_null());
-  EXPECT_EQ(g["verified"], true);
+  EXPECT_EQ(g["wrong"], 0);
+  EXPECT_EQ(g["checked"], 1);
   EXPECT_EQ(g["samples"], 12);
-  EXPECT_FALSE(g.contains("algo_search"));  // GPU only
-  const auto& s = j["results"][1];
-  EXPECT_EQ(s["benchmark"], "stream_copy");
-  EXPECT_DOUBLE_EQ(s["gbps"].get<double>(), 20);
-  EXPECT_FALSE(j.contains("devices"));
-  EXPECT_FALSE(j.contains("status"));
-  EXPECT_EQ(ToJson(HostRun(), /*interrupted=*/true)["status"], "interrupted");
+  EXPECT_EQ(g["budget_limited"], 0);
+  const auto& s = j["tables"]["memory"]["rows"][0];
+  EXPECT_EQ(s["benchmark"], "copy");
+  EXPECT_DOUBLE_EQ(s["bandwidth"].get<double>(), 2e10);
+  EXPECT_FALSE(j["tables"].contains("devices"));
+  EXPECT_EQ(ResultsJson(RunStatus::kInterrupted, "interrupted by signal", tables)["status"], "interrupted");
+}
+
+// A host run that planned STREAM keeps its memory table even with no row; other kinds without rows are left out.
+TEST(KernelsResults, ResultTablesKeepAPlannedEmptyMemoryTable) {
+  KernelsResults none;
+  EXPECT_TRUE(ResultTables(none, false).empty());
+  const std::vector<Table> planned = ResultTables(none, true);
+  ASSERT_EQ(planned.size(), 1u);
+  EXPECT_EQ(planned[0].name(), "memory");
+  EXPECT_EQ(planned[0].size(), 0u);
 }
 
 TEST(KernelsResults, ASkippedGemmHasNullFigures) {
@@ -100,18 +119,18 @@ TEST(KernelsResults, ASkippedGemmHasNullFigures) {
   g.r.dtype = "fp8";
   g.r.skipped = "fp8 needs compute capability 8.9";
   res.gemm.push_back(g);
-  const nlohmann::json e = ToJson(res, false)["results"][0];
+  const nlohmann::json e = ResultsJson(RunStatus::kComplete, "", ResultTables(res, false))["tables"]["gemm"]["rows"][0];
   EXPECT_EQ(e["gpu"], 0);
   EXPECT_TRUE(e["time_s"].is_null());
-  EXPECT_TRUE(e["tflops"].is_null());
-  EXPECT_TRUE(e["verified"].is_null());
+  EXPECT_TRUE(e["flop_rate"].is_null());
+  EXPECT_EQ(e["samples"], 0);
   EXPECT_EQ(e["skipped"], g.r.skipped);
 }
 
 TEST(KernelsReport, TerminalTablesPrefixTheRankInAJobOfSeveral) {
   std::ostringstream alone, job;
-  PrintTables(HostRun(), /*ranks=*/false, alone);
-  PrintTables(HostRun(), /*ranks=*/true, job);
+  PrintTables(ResultTables(HostRun(), false), /*ranks=*/false, alone);
+  PrintTables(ResultTables(HostRun(), false), /*ranks=*/true, job);
   EXPECT_NE(alone.str().find("device gemm"), std::string::npos) << alone.str();
   EXPECT_NE(alone.str().find("\nhost   fp64   square"), std::string::npos) << alone.str();
   EXPECT_NE(alone.str().find("\nhost   copy"), std::string::npos) << alone.str();

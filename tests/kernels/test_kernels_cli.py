@@ -38,8 +38,8 @@ def test_device_auto_falls_back_to_the_host_and_says_so(run, gpus):
     p = run("kernels", "--bench", "stream", "--bytes", "1M", "--time-budget", "0.05", "--format", "json")
     assert p.returncode == 0, p.stderr
     assert "--device auto: no GPU" in p.stderr and "running on the host" in p.stderr
-    rows = json.loads(p.stdout)["results"]
-    assert {r["device"] for r in rows} == {"host"}
+    rows = json.loads(p.stdout)["tables"]["memory"]["rows"]
+    assert rows and {r["device"] for r in rows} == {"host"}
     assert all(r["pct_of_peak"] is None for r in rows)
 
 
@@ -50,17 +50,22 @@ def test_model_shapes_run_on_the_host_and_land_in_the_gemm_table(run, tmp_path):
     p = run("kernels", "--device", "host", "--bench", "gemm", "--model", "llama3-70b", "--tp", "8", "--tokens", "64",
             "--dtype", "fp32", "--time-budget", "0.05", "--min-reps", "2", "--format", "json", "-o", out)
     assert p.returncode == 0, p.stderr
-    rows = json.loads(p.stdout)["results"]
+    doc = json.loads(p.stdout)
+    rows = doc["tables"]["gemm"]["rows"]
     assert [(r["shape"], r["m"], r["n"], r["k"]) for r in rows] == [
         ("qkv", 64, 1280, 8192), ("attn_out", 64, 8192, 1024), ("mlp_up_gate", 64, 7168, 8192),
         ("mlp_down", 64, 8192, 3584)]
-    assert all(r["verified"] and r["pct_of_peak"] is None for r in rows)
+    assert all(r["checked"] > 0 and r["wrong"] == 0 and r["pct_of_peak"] is None for r in rows)
+    # --format json is the stored table: the same columns, in order, with the same units (issue 16, point 3).
+    assert doc["status"] == "complete"
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         df = pd.DataFrame(f[f"/runs/{rid}/gemm"][()])
     assert list(df["shape"].str.decode("utf-8")) == ["qkv", "attn_out", "mlp_up_gate", "mlp_down"]
     assert (df["gpu"] == -1).all() and df["pct_of_peak"].isna().all()
     assert (df["wrong"] == 0).all()
+    assert list(df.columns) == [c["name"] for c in doc["tables"]["gemm"]["columns"]]
+    assert list(df["flop_rate"]) == pytest.approx([r["flop_rate"] for r in rows], rel=1e-12)
 
 
 @pytest.mark.parametrize("args,message", [
@@ -104,8 +109,8 @@ def test_time_budget_bounds_a_slow_measurement(run):
             "0.001")
     p = run(*args, "--format", "json")
     assert p.returncode == 0, p.stderr
-    (row,) = json.loads(p.stdout)["results"]
-    assert row["samples"] == 1 and row["budget_limited"] is True, row
+    (row,) = json.loads(p.stdout)["tables"]["gemm"]["rows"]
+    assert row["samples"] == 1 and row["budget_limited"] == 1, row
     assert "took fewer than 5 timed calls to stay within --time-budget 1 ms" in p.stderr
     assert "host gemm fp64 512x512x512 (1 call(s) of" in p.stderr
     p = run(*args)
@@ -113,8 +118,8 @@ def test_time_budget_bounds_a_slow_measurement(run):
     # Issue 17: host rows sat under a `gpu` column.
     assert p.stdout.split()[0] == "device" and p.stdout.splitlines()[1].split()[0] == "host"
     p = run(*args, "--min-reps", "3", "--format", "json")
-    (row,) = json.loads(p.stdout)["results"]
-    assert row["samples"] >= 3 and row["budget_limited"] is False, row
+    (row,) = json.loads(p.stdout)["tables"]["gemm"]["rows"]
+    assert row["samples"] >= 3 and row["budget_limited"] == 0, row
     assert "took fewer" not in p.stderr
 
 
@@ -126,7 +131,7 @@ def test_a_spread_above_the_target_is_warned(run):
         p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1K", "--time-budget", "0.02",
                 "--target-spread", "0", "--format", "json")
         assert p.returncode == 0, p.stderr
-        rows = json.loads(p.stdout)["results"]
+        rows = json.loads(p.stdout)["tables"]["memory"]["rows"]
         unsettled = [r for r in rows if r["samples"] >= 2 and r["spread"] > 0]
         assert bool(unsettled) == ("did not settle" in p.stderr), p.stderr
         if unsettled:
@@ -138,7 +143,7 @@ def test_a_spread_above_the_target_is_warned(run):
     # The default target stops early at 0.5%: a row under it is never named.
     p = run("kernels", "--device", "host", "--bench", "stream", "--bytes", "1K", "--time-budget", "0.02",
             "--format", "json")
-    rows = json.loads(p.stdout)["results"]
+    rows = json.loads(p.stdout)["tables"]["memory"]["rows"]
     unsettled = [r for r in rows if r["samples"] >= 2 and r["spread"] > 0.005]
     assert bool(unsettled) == ("did not settle" in p.stderr), p.stderr
     assert run("kernels", "--device", "host", "--target-spread", "2").returncode != 0

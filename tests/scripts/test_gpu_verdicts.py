@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 SCRIPT = os.path.join(ROOT, "scripts", "gpu", "verdicts.py")
 
@@ -18,17 +20,42 @@ def write(d, name, obj):
     (d / name).write_text(obj if isinstance(obj, str) else json.dumps(obj))
 
 
+def tables(**rows):
+    # `kernels --format json`: the run's tables as -o stores them (columns elided: verdicts.py reads rows).
+    return {"status": "complete", "message": "", "tables": {name: {"rows": r} for name, r in rows.items()}}
+
+
+GEMM = {"benchmark": "gemm", "checked": 4096, "wrong": 0, "pct_of_peak": 78.9}
+
+
 def kernels_dir(d, tflops=780.0, exhaustive=790.0, copy=4300.0, fma=95.0):
-    write(d, "bf16_8192_heuristic.json", {"results": [{"benchmark": "gemm", "tflops": tflops, "pct_of_peak": 78.9,
-                                                       "verified": True}]})
-    write(d, "bf16_8192_exhaustive.json", {"results": [{"benchmark": "gemm", "tflops": exhaustive, "verified": True,
-                                                        "algo_search": {"best_source": "enumerated", "tried": 900}}]})
-    write(d, "stream_4g.json", {"results": [{"benchmark": "stream_copy", "gbps": copy, "pct_of_peak": None,
-                                             "verified": True}]})
-    write(d, "peak.json", {"results": [
-        {"benchmark": "peak_fma", "dtype": "fp32", "tflops": 60.0, "pct_of_clock_peak": fma, "clock_hz": 1.98e9,
-         "verified": True},
-        {"benchmark": "peak_wgmma", "dtype": "bf16", "skipped": "needs compute capability 9.0"}]})
+    write(d, "bf16_8192_heuristic.json", tables(gemm=[{**GEMM, "flop_rate": tflops * 1e12}]))
+    write(d, "bf16_8192_exhaustive.json", tables(gemm=[{**GEMM, "flop_rate": exhaustive * 1e12,
+                                                        "best_source": "enumerated", "algos_tried": 900}]))
+    write(d, "stream_4g.json", tables(memory=[{"benchmark": "copy", "bandwidth": copy * 1e9, "pct_of_peak": None,
+                                               "wrong": 0}]))
+    write(d, "peak.json", tables(peak=[
+        {"benchmark": "fma", "dtype": "fp32", "flop_rate": 60e12, "pct_of_clock_peak": fma, "clock_hz": 1.98e9,
+         "checked": 1024, "wrong": 0},
+        {"benchmark": "mma", "dtype": "bf16", "skipped": "needs compute capability 9.0"}]))
+
+
+# The fixture's names are the tool's: a host run's gemm and memory tables have every column verdicts.py reads
+# (a renamed column would make the GPU session's verdicts FAIL with "no result" instead of judging).
+@pytest.mark.skipif(not os.environ.get("CB_BIN"), reason="CB_BIN (the clusterbench binary) not set")
+def test_the_fixture_uses_the_tools_column_names():
+    p = subprocess.run([os.environ["CB_BIN"], "kernels", "--device", "host", "--bench", "gemm,stream", "--sizes", "64",
+                        "--dtype", "fp32", "--bytes", "64K", "--time-budget", "0.01", "--format", "json"],
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert {"status", "message", "tables"} <= set(doc)
+    gemm = {c["name"] for c in doc["tables"]["gemm"]["columns"]}
+    assert {"benchmark", "flop_rate", "pct_of_peak", "checked", "wrong", "best_source", "best_config", "algos_tried",
+            "configs_enumerated", "search_capped"} <= gemm
+    memory = {c["name"] for c in doc["tables"]["memory"]["columns"]}
+    assert {"benchmark", "bandwidth", "pct_of_peak", "wrong"} <= memory
+    assert "copy" in {r["benchmark"] for r in doc["tables"]["memory"]["rows"]}
 
 
 def test_kernels_targets_pass_at_their_thresholds(tmp_path):
@@ -60,7 +87,7 @@ def test_missing_results_are_failures(tmp_path):
 
 def test_odd_shapes_fail_instead_of_crashing(tmp_path):
     kernels_dir(tmp_path)
-    write(tmp_path, "peak.json", {"results": [{"dtype": "fp32"}]})  # no benchmark key
+    write(tmp_path, "peak.json", tables(peak=[{"dtype": "fp32"}]))  # no benchmark key
     code, lines = judge("kernels", tmp_path)
     assert code == 2 and lines[-1].startswith("FAIL verdicts.py could not judge the kernels stage")
 

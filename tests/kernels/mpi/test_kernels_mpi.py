@@ -31,12 +31,13 @@ def test_every_rank_reported_on_rank_zero(np, tmp_path):
     out = tmp_path / "k.h5"
     p = mpirun(np, *SMALL, "--format", "json", "-o", out, tmp=tmp_path)
     assert p.returncode == 0, p.stderr
-    rows = json.loads(p.stdout)["results"]  # one document: only rank 0 printed
+    tables = json.loads(p.stdout)["tables"]  # one document: only rank 0 printed
     host = os.uname().nodename
-    for bench in ("gemm", "stream_triad"):
-        got = sorted(r["rank"] for r in rows if r["benchmark"] == bench)
+    for table, bench in (("gemm", "gemm"), ("memory", "triad")):
+        got = sorted(r["rank"] for r in tables[table]["rows"] if r["benchmark"] == bench)
         assert got == list(range(np)), bench
-    assert all(r["host"] == host and r["verified"] for r in rows)
+    rows = tables["gemm"]["rows"] + tables["memory"]["rows"]
+    assert all(r["host"] == host and r["wrong"] == 0 for r in rows)
     with h5py.File(out) as f:
         (run,) = f["runs"].values()
         assert run.attrs["rank_count"] == np and run.attrs["status"] == "complete"
