@@ -45,8 +45,12 @@ class DeviceKernels {
   // The node's devices, in index order.
   virtual std::vector<DeviceIdentity> Devices() = 0;
   // Measures one device. MeasureOptions carries the time budget and the
-  // self-test injections (throttle, corrupt_output), which an implementation
-  // must honour as the host benchmarks do.
+  // self-test injections: an implementation measures through the harness
+  // (kernels/harness.h), which applies `throttle` and says so in
+  // Measurement::throttle, and perturbs one output element before its check
+  // under `corrupt_output`. The runner FAILs a unit whose result shows
+  // either injection missing (acceptance/inject.h IgnoredInjection), so an
+  // implementation that forgets one is caught, never silently passed.
   virtual DeviceResult Run(int device_index, const DeviceRequest& request, const MeasureOptions& options) = 0;
 };
 

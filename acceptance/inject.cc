@@ -60,6 +60,36 @@ bool ParseFabricInjection(const std::string& text, FabricInjections* inj) {
 
 }  // namespace
 
+std::string IgnoredInjection(const Check& c, const std::vector<Round>& rounds, bool corrupt, double throttle) {
+  int counted = 0, clean = 0, unthrottled = 0;
+  int64_t checked = 0;
+  double seen = 0;  // a throttle an unthrottled round carried
+  for (const Round& r : rounds) {
+    if (r.samples <= 0 || r.interrupted) continue;
+    ++counted;
+    checked += r.checked;
+    clean += r.wrong == 0;
+    if (throttle > 0 && r.throttle != throttle) {
+      ++unthrottled;
+      seen = r.throttle;
+    }
+  }
+  std::string out;
+  if (corrupt && clean > 0) {
+    out = fmt::format(
+        "{} ignores --inject corrupt: its check saw no corrupted element in {} of {} round(s) ({} element(s) "
+        "checked); the benchmark must perturb one output element before its check (MeasureOptions::corrupt_output)",
+        c.benchmark, clean, counted, checked);
+  }
+  if (unthrottled > 0) {
+    out += fmt::format(
+        "{}{} ignores --inject slow: {} of {} round(s) were measured with throttle {:g}, not {:g}; the benchmark must "
+        "measure through the harness, which applies MeasureOptions::throttle (kernels/harness.h)",
+        out.empty() ? "" : "; ", c.benchmark, unthrottled, counted, seen, throttle);
+  }
+  return out;
+}
+
 void ParseInjections(const std::vector<std::string>& injects, RunOptions* ro) {
   for (const auto& text : injects) {
     if (ParseFabricInjection(text, &ro->fabric_injections)) continue;

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "acceptance/health.h"
+#include "acceptance/inject.h"
 #include "acceptance/internal/runner.h"
 #include "acceptance/localize.h"
 #include "collectives/gather_text.h"
@@ -50,7 +51,8 @@ constexpr char kRecordSep = '\x1e';
 
 // ---------------------------------------------------------------- measuring
 
-constexpr size_t kRecord = 10;  // value, median, min, max, iqr, samples, checked, wrong, interrupted, measured
+constexpr size_t kRecord =
+    11;  // value, median, min, max, iqr, samples, checked, wrong, interrupted, measured, throttle
 
 Round MeasureHost(const Check& c, const MeasureOptions& mo) {
   Round r;
@@ -90,6 +92,7 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
   r.iqr_spread = m.iqr_spread;
   r.samples = static_cast<int64_t>(m.samples_s.size());
   r.interrupted = m.interrupted || Interrupted();
+  r.throttle = m.throttle;
   return r;
 }
 
@@ -112,13 +115,14 @@ Round MeasureDevice(DeviceKernels& dk, int device, const Check& c, const Measure
   r.iqr_spread = d.measurement.iqr_spread;
   r.samples = static_cast<int64_t>(d.measurement.samples_s.size());
   r.interrupted = d.measurement.interrupted || Interrupted();
+  r.throttle = d.measurement.throttle;
   return r;
 }
 
 void Append(std::vector<double>* rec, const Round& r, bool measured) {
   rec->insert(rec->end(), {r.value, r.median_s, r.min_s, r.max_s, r.iqr_spread, static_cast<double>(r.samples),
                            static_cast<double>(r.checked), static_cast<double>(r.wrong), r.interrupted ? 1.0 : 0.0,
-                           measured ? 1.0 : 0.0});
+                           measured ? 1.0 : 0.0, r.throttle});
 }
 
 Round FromRecord(const double* p) {
@@ -132,6 +136,7 @@ Round FromRecord(const double* p) {
   r.checked = static_cast<int64_t>(p[6]);
   r.wrong = static_cast<int64_t>(p[7]);
   r.interrupted = p[8] != 0;
+  r.throttle = p[10];
   return r;
 }
 
@@ -457,6 +462,13 @@ std::vector<int> Runner::JudgeLocalRound(int index, int round, double round_star
       continue;
     }
     AddRound(&(*results)[k], FromRecord(p));
+  }
+  // The self-test seam (acceptance/inject.h): a unit whose rounds do not show
+  // the injections its measuring rank was given FAILs, whatever the benchmark.
+  for (size_t k = 0; k < results->size(); ++k) {
+    const int r = owner[k].first;
+    (*results)[k].data.ignored_injection =
+        IgnoredInjection(c, (*results)[k].rounds, r == o_.corrupt_rank, r == o_.slow_rank ? o_.slow_fraction : 0);
   }
   std::vector<UnitData> data;
   for (const auto& u : *results) data.push_back(u.data);

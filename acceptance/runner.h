@@ -110,6 +110,7 @@ struct Round {
   int64_t samples = 0;
   int64_t checked = 0, wrong = 0;
   bool interrupted = false;
+  double throttle = 0;  // the self-test throttle the harness put into its samples (Measurement::throttle)
 };
 
 // One unit of one check: a device, a node, or a collective group.

@@ -110,6 +110,11 @@ constexpr FailureAdvice kFailureAdvice[] = {
     {Failure::kHost, "host", "host smaller than expected",
      "Compare `nproc`, `lscpu` and `free -g` with the order: offline CPUs (/sys/devices/system/cpu/online), a missing "
      "DIMM (`dmidecode -t memory`, `edac-util`), or a BIOS setting (SMT, memory mode)."},
+    {Failure::kSelfTest, "self-test", "self-test injection ignored (a clusterbench defect)",
+     "A benchmark did not honour `--inject`: its figures say nothing about the node. Report it to clusterbench with "
+     "the check and benchmark named in the reason; a benchmark must measure through the harness (kernels/harness.h: "
+     "MeasureHost, MeasureSampled or the device timer apply the throttle) and perturb its output before its check "
+     "under MeasureOptions::corrupt_output."},
 };
 
 std::string Percent(double fraction) { return fmt::format("{:.0f}%", fraction * 100); }
@@ -244,7 +249,8 @@ void JudgeAgainst(const CheckSpec& check, const UnitData& u, const std::vector<B
 }
 
 // One unit: SKIPPED when nothing was measured (or, judged by the model, the
-// model has no figure for it), FAIL on wrong results whatever its speed,
+// model has no figure for it), FAIL when a self-test injection it was
+// measured under does not show, FAIL on wrong results whatever its speed,
 // else judged against its bounds.
 UnitVerdict JudgeUnit(const CheckSpec& check, const UnitData& u, const Peers& peers, const FleetStats& fleet) {
   UnitVerdict v;
@@ -259,6 +265,14 @@ UnitVerdict JudgeUnit(const CheckSpec& check, const UnitData& u, const Peers& pe
   v.value = Median(u.values);
   v.model = u.model;
   v.model_how = u.model_how;
+  if (!u.ignored_injection.empty()) {
+    v.verdict = Verdict::kFail;
+    v.reason = fmt::format("{}: self-test failed: {}", check.name, u.ignored_injection);
+    v.plain = fmt::format("{}: SELF-TEST FAILED: {}; a defect of clusterbench, not of this node", check.name,
+                          u.ignored_injection);
+    v.failure = Failure::kSelfTest;
+    return v;
+  }
   if (u.wrong > 0) {
     v.verdict = Verdict::kFail;
     v.reason =

@@ -84,6 +84,10 @@ struct UnitData {
   std::vector<double> values;  // one per measurement round, SI; empty when skipped
   int64_t checked = 0, wrong = 0;
   std::string skipped;  // non-empty: not measured, and why
+  // Non-empty: the unit was measured under a `validate --inject` self-test
+  // that its results do not show, and how (acceptance/inject.h
+  // IgnoredInjection); the unit FAILs with it whatever its figures.
+  std::string ignored_injection;
   // threshold.fraction_of_model: what the model expects of this unit (SI; 0:
   // no figure, then `model_how` says why) and how it was derived.
   double model = 0;
@@ -112,6 +116,7 @@ enum class Failure {
   kPcie,         // health: a PCIe link trained below its maximum or the suite's minimum
   kNic,          // health: a NIC port down, slow, or missing
   kHost,         // health: CPU count or memory below the suite's minimum
+  kSelfTest,     // a benchmark ignored a --inject self-test: clusterbench's defect, not the node's
 };
 const char* FailureName(Failure f);  // slow, wrong-results, not-measured, gpu-count, ...
 struct FailureAdvice {

@@ -1,14 +1,33 @@
 #include "kernels/sample_loop.h"
 
 #include <chrono>
+#include <thread>
 
 #include "core/interrupt.h"
 
 namespace cb {
 
-Measurement MeasureSampled(const std::function<double()>& sample, const MeasureOptions& options) {
+namespace {
+
+// One sample, throttled (self-test) when `throttle` is in (0, 1): the host
+// sleeps throttle / (1 - throttle) of the sample and the sample includes the
+// sleep as measured.
+double Throttled(const std::function<double()>& sample, double throttle) {
+  using Clock = std::chrono::steady_clock;
+  const double s = sample();
+  if (!(throttle > 0 && throttle < 1)) return s;
+  const auto t0 = Clock::now();
+  std::this_thread::sleep_for(std::chrono::duration<double>(s * throttle / (1 - throttle)));
+  return s + std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+}  // namespace
+
+Measurement MeasureSampled(const std::function<double()>& raw_sample, const MeasureOptions& options) {
   using Clock = std::chrono::steady_clock;
   Measurement m;
+  if (options.throttle > 0 && options.throttle < 1) m.throttle = options.throttle;
+  auto sample = [&] { return Throttled(raw_sample, options.throttle); };
   const auto start = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   const bool bounded = !options.min_reps_over_budget;

@@ -7,6 +7,13 @@
 // monotonic host clock, counted from the first warm-up sample, so a slow call
 // gets fewer warm-ups and fewer than `min_reps` samples) is spent, or
 // `max_reps` is reached; stops early, keeping its samples, when interrupted.
+// The throttle self-test (MeasureOptions::throttle in (0, 1)) is applied here,
+// the one place for every host-timed sample: after each sample (warm-up
+// included) the host sleeps throttle / (1 - throttle) times the sample, and
+// the sample becomes the sample plus that sleep as the monotonic clock
+// measured it (a sleep only ever lasts longer than asked); the Measurement's
+// `throttle` says it was applied. A caller whose samples the host does not
+// time (the GPU device timer) applies it itself and passes throttle 0.
 #ifndef CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_
 #define CLUSTERBENCH_KERNELS_SAMPLE_LOOP_H_
 

@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
-#include <thread>
 #include <vector>
 
 #include "core/error.h"
@@ -45,16 +44,13 @@ int64_t CountWrongDevice(const DeviceBuffer& buf, int64_t words, uint32_t seed, 
 
 // A synchronous copy from pageable memory, timed by the host clock: the
 // runtime stages it through pinned buffers and returns when it is done, so it
-// cannot sit behind the blocking kernel.
+// cannot sit behind the blocking kernel. MeasureSampled applies the throttle
+// self-test (kernels/sample_loop.h).
 Measurement MeasureSync(const std::function<void()>& copy, const MeasureOptions& options) {
   return MeasureSampled(
       [&] {
         const auto t0 = std::chrono::steady_clock::now();
         copy();
-        if (options.throttle > 0 && options.throttle < 1) {  // self-test, as MeasureHost does it
-          const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-          std::this_thread::sleep_for(std::chrono::duration<double>(took * options.throttle / (1 - options.throttle)));
-        }
         return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       },
       options);

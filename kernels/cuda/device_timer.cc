@@ -100,9 +100,17 @@ Measurement DeviceTimer::Measure(const std::function<void(cudaStream_t, int64_t)
     batch = static_cast<int>(std::min<double>(options.max_batch, std::ceil(options.min_sample_s / probe)));
   }
   last_batch_ = std::max(1, batch);
+  // The throttle self-test goes into the event-timed region as a GPU sleep
+  // (a host sleep, MeasureSampled's way, would not enter an event time), so
+  // the sampling loop gets throttle 0 and the Measurement is stamped here.
   const double throttle = options.measure.throttle;
-  const double sleep_s = throttle > 0 && throttle < 1 ? probe * last_batch_ * throttle / (1 - throttle) : 0;
-  return MeasureSampled([&] { return Sample(op, last_batch_, options, sleep_s); }, options.measure);
+  const bool throttled = throttle > 0 && throttle < 1;
+  const double sleep_s = throttled ? probe * last_batch_ * throttle / (1 - throttle) : 0;
+  MeasureOptions loop = options.measure;
+  loop.throttle = 0;
+  Measurement m = MeasureSampled([&] { return Sample(op, last_batch_, options, sleep_s); }, loop);
+  if (throttled) m.throttle = throttle;
+  return m;
 }
 
 }  // namespace cb::cuda

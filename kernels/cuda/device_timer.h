@@ -16,7 +16,10 @@
 // (kernels/sample_loop.h). The throttle self-test (MeasureOptions::throttle,
 // `validate --inject`) appends to each timed batch a GPU sleep of
 // throttle / (1 - throttle) times the batch's duration measured unthrottled, so
-// the measured rate really drops to (1 - throttle).
+// the measured rate really drops to (1 - throttle); this is the harness's
+// throttle for event-timed samples (host-timed ones get MeasureSampled's, see
+// kernels/harness.h), so the timer hands the sampling loop throttle 0 and sets
+// Measurement::throttle itself. Benchmarks never apply it.
 #ifndef CLUSTERBENCH_KERNELS_CUDA_DEVICE_TIMER_H_
 #define CLUSTERBENCH_KERNELS_CUDA_DEVICE_TIMER_H_
 

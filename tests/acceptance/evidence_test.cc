@@ -119,7 +119,7 @@ TEST(Report, ReasonsInPlainWordsWithANextStepPerClass) {
   EXPECT_NE(md.find("\n      details: rank 2: gemm-fp64: measured"), std::string::npos);
   // Every class has a title and a next step in the one table.
   for (Failure f : {Failure::kSlow, Failure::kWrong, Failure::kNotMeasured, Failure::kGpuCount, Failure::kGpuErrors,
-                    Failure::kThrottle, Failure::kPcie, Failure::kNic, Failure::kHost}) {
+                    Failure::kThrottle, Failure::kPcie, Failure::kNic, Failure::kHost, Failure::kSelfTest}) {
     EXPECT_EQ(AdviceFor(f).failure, f);
     EXPECT_GT(std::string(AdviceFor(f).next_step).size(), 20u);
   }

@@ -1,9 +1,11 @@
 // Scenario: the harness's stopping rule for self-timed samples, fed a scripted
-// sequence of durations so each outcome is known in advance.
+// sequence of durations so each outcome is known in advance; and its throttle
+// self-test (MeasureSampled and MeasureHost apply it, no benchmark does).
 #include "kernels/sample_loop.h"
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <thread>
 
 namespace cb {
@@ -115,6 +117,49 @@ TEST(MeasureSampled, CallsThatFitTheBudgetKeepTheFullProcedure) {
   EXPECT_EQ(calls, 7);
   EXPECT_TRUE(m.converged);
   EXPECT_FALSE(m.budget_limited);
+}
+
+// The throttle self-test (validate --inject slow) is the harness's, for every
+// sample: a self-timed sample of 1 ms under throttle 0.75 is followed by a
+// sleep of 0.75 / 0.25 = 3 x 1 ms inside it, so each sample is at least 4 ms
+// (a sleep only ever lasts longer: lower bounds only), and the Measurement
+// says it was throttled. Unthrottled, the samples are the operation's own.
+TEST(MeasureSampled, ThrottleSleepsInsideEverySampleAndSaysSo) {
+  MeasureOptions o;
+  o.warmup = 1;
+  o.min_reps = 5;
+  o.max_reps = 5;
+  o.throttle = 0.75;
+  Measurement m = MeasureSampled([] { return 1e-3; }, o);
+  ASSERT_EQ(m.samples_s.size(), 5u);
+  for (double s : m.samples_s) EXPECT_GE(s, 4e-3 * (1 - 1e-9));
+  EXPECT_EQ(m.throttle, 0.75);
+  o.throttle = 0;
+  m = MeasureSampled([] { return 1e-3; }, o);
+  for (double s : m.samples_s) EXPECT_EQ(s, 1e-3);
+  EXPECT_EQ(m.throttle, 0);
+}
+
+// A host benchmark measured through MeasureHost is throttled without a line
+// of its own: an operation of at least 2 ms under throttle 0.5 sleeps at least
+// as long again inside each sample, so every sample is at least 4 ms.
+TEST(MeasureHost, AThrottledOperationTakesAtLeastItsShareLonger) {
+  MeasureOptions o;
+  o.warmup = 1;
+  o.min_reps = 4;
+  o.max_reps = 4;
+  o.throttle = 0.5;
+  int calls = 0;
+  Measurement m = MeasureHost(
+      [&] {
+        ++calls;
+        std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      },
+      o);
+  EXPECT_EQ(calls, 5);
+  ASSERT_EQ(m.samples_s.size(), 4u);
+  for (double s : m.samples_s) EXPECT_GE(s, 4e-3);
+  EXPECT_EQ(m.throttle, 0.5);
 }
 
 }  // namespace
