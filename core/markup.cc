@@ -1,5 +1,7 @@
 #include "core/markup.h"
 
+#include "core/utf8.h"
+
 namespace cb {
 namespace {
 
@@ -29,7 +31,8 @@ bool AppendHtmlReference(char c, std::string* o) {
 
 }  // namespace
 
-std::string EscapeHtml(std::string_view s) {
+std::string EscapeHtml(std::string_view raw) {
+  const std::string s = SanitizeUtf8(raw);
   std::string o;
   o.reserve(s.size());
   for (char c : s) {
@@ -38,7 +41,8 @@ std::string EscapeHtml(std::string_view s) {
   return o;
 }
 
-std::string EscapeMarkdown(std::string_view s) {
+std::string EscapeMarkdown(std::string_view raw) {
+  const std::string s = SanitizeUtf8(raw);
   std::string o;
   o.reserve(s.size());
   for (size_t i = 0; i < s.size(); ++i) {

@@ -3,6 +3,10 @@
 // files and host names, so they may hold anything: "<script>", a '|' that
 // would split a Markdown table cell, a newline that would end a table row.
 // Every report writer escapes every such string with these two functions.
+// Both also repair: an invalid UTF-8 sequence (a stray byte 0xff in a suite,
+// check or cluster name) and a NUL byte become U+FFFD, as in the JSON output
+// (core/json_text.h) and the results file (core/utf8.h), so a browser or a
+// Markdown renderer that decodes strictly reads the whole report.
 #ifndef CLUSTERBENCH_CORE_MARKUP_H_
 #define CLUSTERBENCH_CORE_MARKUP_H_
 
