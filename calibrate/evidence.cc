@@ -39,20 +39,18 @@ EvidenceRun ReadEvidence(const std::string& path) {
                     "`clusterbench validate --suite SUITE -o {}`",
                     path, KindList(kinds), path));
   }
-  auto text = [](const Table& t, const std::vector<Cell>& row, const char* col) -> std::string {
-    const int i = t.ColumnIndex(col);
-    if (i < 0) return "";
-    const Cell& c = row[static_cast<size_t>(i)];
-    return std::holds_alternative<std::string>(c) ? std::get<std::string>(c) : "";
+  // Typed cells (core/table.h): a column validate's evidence must have, missing or of another type, is a file
+  // problem named with the file and run, never read as empty or zero.
+  auto cell = [&](auto read) {
+    try {
+      return read();
+    } catch (const RuntimeError& err) {
+      throw IoError(fmt::format("--evidence {}: run {}: {}: not validate's evidence", path, run->id, err.what()));
+    }
   };
-  auto number = [](const Table& t, const std::vector<Cell>& row, const char* col) -> double {
-    const int i = t.ColumnIndex(col);
-    if (i < 0) return 0;
-    const Cell& c = row[static_cast<size_t>(i)];
-    return std::holds_alternative<double>(c)    ? std::get<double>(c)
-           : std::holds_alternative<int64_t>(c) ? static_cast<double>(std::get<int64_t>(c))
-                                                : 0;
-  };
+  auto text = [&](const Table& t, size_t row, const char* col) { return cell([&] { return t.Str(row, col); }); };
+  auto number = [&](const Table& t, size_t row, const char* col) { return cell([&] { return t.Float(row, col); }); };
+  auto integer = [&](const Table& t, size_t row, const char* col) { return cell([&] { return t.Int(row, col); }); };
   auto table = [&](const char* name) {
     const auto names = reader.TableNames(run->id);
     if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -65,13 +63,13 @@ EvidenceRun ReadEvidence(const std::string& path) {
   e.run_id = run->id;
   const Table nodes = table("validate_nodes"), verdicts = table("validate_verdicts"),
               meas = table("validate_measurements");
-  for (const auto& row : nodes.rows()) e.nodes.push_back(text(nodes, row, "node"));
+  for (size_t row = 0; row < nodes.size(); ++row) e.nodes.push_back(text(nodes, row, "node"));
   // Benchmark and scope per check, from the measurements.
   std::map<std::string, std::pair<std::string, std::string>> kind;
-  for (const auto& row : meas.rows()) {
+  for (size_t row = 0; row < meas.size(); ++row) {
     kind[text(meas, row, "check")] = {text(meas, row, "benchmark"), text(meas, row, "scope")};
   }
-  for (const auto& row : verdicts.rows()) {
+  for (size_t row = 0; row < verdicts.size(); ++row) {
     sim::MeasuredUnit u;
     u.check = text(verdicts, row, "check");
     std::tie(u.benchmark, u.scope) = kind[u.check];
@@ -87,14 +85,14 @@ EvidenceRun ReadEvidence(const std::string& path) {
   const auto names = reader.TableNames(run->id);
   if (std::find(names.begin(), names.end(), "validate_culprits") != names.end()) {
     const Table t = reader.ReadTable(run->id, "validate_culprits");
-    for (const auto& row : t.rows()) {
+    for (size_t row = 0; row < t.size(); ++row) {
       sim::MeasuredFabricCulprit f;
       f.check = text(t, row, "check");
       f.method = text(t, row, "method");
       f.kind = text(t, row, "kind");
       f.name = text(t, row, "name");
-      f.node = static_cast<int64_t>(number(t, row, "node"));
-      f.rail = static_cast<int64_t>(number(t, row, "rail"));
+      f.node = integer(t, row, "node");
+      f.rail = integer(t, row, "rail");
       f.ratio = number(t, row, "ratio");
       e.fabric.push_back(std::move(f));
     }

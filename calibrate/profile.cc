@@ -9,41 +9,44 @@
 #include <map>
 #include <set>
 
+#include "collectives/result_tables.h"
 #include "core/collective_op.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/gpu_match.h"
 #include "core/table.h"
 #include "core/units.h"
+#include "kernels/result_tables.h"
 #include "simulator/compute/gpu_perf.h"
 #include "store/hdf5_store.h"
 
 namespace cb::calib {
 namespace {
 
-// Cell access by column name; missing columns read as absent.
-struct Rows {
-  const Table& t;
-  std::optional<double> Num(size_t row, const std::string& col) const {
-    const int i = t.ColumnIndex(col);
-    if (i < 0) return std::nullopt;
-    const Cell& c = t.rows()[row][static_cast<size_t>(i)];
-    if (const auto* v = std::get_if<double>(&c)) return *v;
-    if (const auto* v = std::get_if<int64_t>(&c)) return static_cast<double>(*v);
-    return std::nullopt;
+// The columns calibrate reads, checked against the writer's own schema
+// (kernels/result_tables.h, collectives/result_tables.h) before any row is
+// read: a table that lacks one, or holds it with another type, is refused
+// naming the file, run, table and column, never read as zero. Only the columns
+// read are required, so files written before a column was added still read.
+void RequireColumns(const Table& t, const Table& schema, const std::vector<std::string>& names, const std::string& file,
+                    const std::string& run) {
+  for (const auto& name : names) {
+    const int want = schema.ColumnIndex(name);
+    if (want < 0)
+      throw RuntimeError(fmt::format("calibrate reads column '{}' that {} does not define", name, schema.name()));
+    const int have = t.ColumnIndex(name);
+    const ColumnType type = schema.columns()[static_cast<size_t>(want)].type;
+    if (have < 0) {
+      throw IoError(fmt::format("{}: run {}: table {} has no column '{}' ({}): not written by clusterbench's {} table",
+                                file, run, t.name(), name, ColumnTypeName(type), schema.name()));
+    }
+    const ColumnType got = t.columns()[static_cast<size_t>(have)].type;
+    if (got != type) {
+      throw IoError(fmt::format("{}: run {}: table {} column '{}' is {}, expected {}", file, run, t.name(), name,
+                                ColumnTypeName(got), ColumnTypeName(type)));
+    }
   }
-  std::string Str(size_t row, const std::string& col) const {
-    const int i = t.ColumnIndex(col);
-    if (i < 0) return "";
-    const Cell& c = t.rows()[row][static_cast<size_t>(i)];
-    if (const auto* v = std::get_if<std::string>(&c)) return *v;
-    return "";
-  }
-  std::optional<double> Time(size_t row) const {
-    auto v = Num(row, "time_s");
-    return v ? v : Num(row, "time");
-  }
-};
+}
 
 std::string Join(const std::vector<std::string>& v) {
   std::string out;
@@ -143,20 +146,20 @@ std::set<std::string> ReadKernelsRun(Hdf5Reader& reader, const RunInfo& run, con
   std::set<std::string> devices;
   if (has("gemm")) {
     Table t = reader.ReadTable(run.id, "gemm");
-    Rows r{t};
+    RequireColumns(t, GemmTableSchema(), {"wrong", "dtype", "device", "time_s", "m", "n", "k"}, file, run.id);
     for (size_t i = 0; i < t.size(); ++i) {
-      if (r.Num(i, "wrong").value_or(0) > 0) {
+      if (t.Int(i, "wrong") > 0) {
         warnings->push_back(
-            fmt::format("{}: run {}: a {} GEMM with wrong elements is not used", file, run.id, r.Str(i, "dtype")));
+            fmt::format("{}: run {}: a {} GEMM with wrong elements is not used", file, run.id, t.Str(i, "dtype")));
         continue;
       }
-      auto time = r.Time(i);
-      if (!time || !(*time > 0)) continue;
-      GemmRow g{r.Str(i, "device"), r.Str(i, "dtype"), {}};
-      g.point.m = r.Num(i, "m").value_or(0);
-      g.point.n = r.Num(i, "n").value_or(0);
-      g.point.k = r.Num(i, "k").value_or(0);
-      g.point.time_s = *time;
+      const double time = t.Float(i, "time_s");
+      if (!(time > 0)) continue;  // skipped (NaN) or not measured
+      GemmRow g{t.Str(i, "device"), t.Str(i, "dtype"), {}};
+      g.point.m = static_cast<double>(t.Int(i, "m"));
+      g.point.n = static_cast<double>(t.Int(i, "n"));
+      g.point.k = static_cast<double>(t.Int(i, "k"));
+      g.point.time_s = time;
       if (g.point.m <= 0 || g.point.n <= 0 || g.point.k <= 0) continue;
       devices.insert(g.device);
       m->gemm.push_back(std::move(g));
@@ -164,14 +167,14 @@ std::set<std::string> ReadKernelsRun(Hdf5Reader& reader, const RunInfo& run, con
   }
   if (has("memory")) {
     Table t = reader.ReadTable(run.id, "memory");
-    Rows r{t};
+    RequireColumns(t, StreamTableSchema(), {"benchmark", "wrong", "bandwidth", "device", "bytes"}, file, run.id);
     for (size_t i = 0; i < t.size(); ++i) {
-      const std::string kernel = r.Str(i, "benchmark");
-      if (r.Num(i, "wrong").value_or(0) > 0 || (kernel != "copy" && kernel != "triad")) continue;
-      auto bw = r.Num(i, "bandwidth");
-      if (!bw || !(*bw > 0)) continue;
-      const std::string dev = r.Str(i, "device");
-      m->memory[dev].push_back({*bw, kernel, r.Num(i, "bytes").value_or(0)});
+      const std::string& kernel = t.Str(i, "benchmark");
+      if (t.Int(i, "wrong") > 0 || (kernel != "copy" && kernel != "triad")) continue;
+      const double bw = t.Float(i, "bandwidth");
+      if (!(bw > 0)) continue;
+      const std::string& dev = t.Str(i, "device");
+      m->memory[dev].push_back({bw, kernel, static_cast<double>(t.Int(i, "bytes"))});
       devices.insert(dev);
     }
   }
@@ -196,20 +199,24 @@ bool ReadCollectivesRun(Hdf5Reader& reader, const RunInfo& run, const std::strin
     return false;
   }
   Table t = reader.ReadTable(run.id, "collectives");
-  Rows r{t};
+  RequireColumns(t, coll::CollectivesTableSchema(), {"in_place", "wrong", "size", "algbw", "busbw", "time", "op"}, file,
+                 run.id);
+  // The median call over ranks and iterations, where the run has it (a run
+  // written before the column, or imported without per-rank times, has the
+  // nccl-tests time only): one preempted iteration moves a mean by its whole delay.
+  const bool per_rank = t.ColumnIndex("rank_time_median") >= 0;
+  if (per_rank) RequireColumns(t, coll::CollectivesTableSchema(), {"rank_time_median"}, file, run.id);
   const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts), BackendOf(run)};
   for (size_t i = 0; i < t.size(); ++i) {
-    if (r.Num(i, "in_place").value_or(0) != 0 || r.Num(i, "wrong").value_or(0) > 0) continue;
-    const double size = r.Num(i, "size").value_or(0);
-    const double algbw = r.Num(i, "algbw").value_or(0), busbw = r.Num(i, "busbw").value_or(0);
-    // The median call over ranks and iterations, where the run has it:
-    // one preempted iteration moves a mean by its whole delay.
-    auto time = r.Num(i, "rank_time_median");
-    if (!time || !(*time > 0)) time = r.Time(i);
-    if (size <= 0 || !time || !(*time > 0) || algbw <= 0) continue;
+    if (t.Int(i, "in_place") != 0 || t.Int(i, "wrong") > 0) continue;
+    const double size = static_cast<double>(t.Int(i, "size"));
+    const double algbw = t.Float(i, "algbw"), busbw = t.Float(i, "busbw");
+    double time = per_rank ? t.Float(i, "rank_time_median") : 0;
+    if (!(time > 0)) time = t.Float(i, "time");
+    if (size <= 0 || !(time > 0) || !(algbw > 0)) continue;
     CollKey key = base;
-    key.op = r.Str(i, "op");
-    m->collectives[key].push_back({size * busbw / algbw, *time, size});
+    key.op = t.Str(i, "op");
+    m->collectives[key].push_back({size * busbw / algbw, time, size});
   }
   return true;
 }

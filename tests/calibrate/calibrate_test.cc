@@ -230,6 +230,52 @@ TEST_F(ProfileFiles, Gb200IsNotTakenForB200) {
   EXPECT_EQ(p.architecture, "blackwell");
 }
 
+// Calibrate reads typed columns (issue 16, point 3): a gemm table whose time column is not the kernels schema's
+// `time_s` (here an older "time"), or whose `m` is a string, is refused naming the file, run, table and column;
+// it used to read as "no time" and the rows were silently dropped.
+TEST_F(ProfileFiles, ATableWithoutTheSchemasColumnsIsRefusedNamingTheColumn) {
+  auto refusal = [&](const std::string& name, std::vector<Column> columns, std::vector<Cell> row) -> std::string {
+    const std::string path = PathIn(name);
+    Hdf5Writer w(path);
+    w.BeginRun(MakeRunInfo("kernels", "test"));
+    Table t("gemm", "GEMM", std::move(columns));
+    t.AddRow(std::move(row));
+    w.WriteTable(t);
+    w.EndRun(RunStatus::kComplete, "");
+    std::vector<std::string> warnings;
+    try {
+      Calibrate({path}, {}, &warnings);
+    } catch (const IoError& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  using CT = ColumnType;
+  const std::string old_time =
+      refusal("old.h5",
+              {{"dtype", CT::kString, "", ""},
+               {"device", CT::kString, "", ""},
+               {"m", CT::kInt64, "1", ""},
+               {"n", CT::kInt64, "1", ""},
+               {"k", CT::kInt64, "1", ""},
+               {"time", CT::kFloat64, "s", ""},
+               {"wrong", CT::kInt64, "1", ""}},
+              {std::string("fp64"), std::string("host"), int64_t{256}, int64_t{256}, int64_t{256}, 1e-3, int64_t{0}});
+  EXPECT_NE(old_time.find("old.h5: run "), std::string::npos) << old_time;
+  EXPECT_NE(old_time.find("table gemm has no column 'time_s' (float64)"), std::string::npos) << old_time;
+  const std::string string_m = refusal(
+      "str.h5",
+      {{"dtype", CT::kString, "", ""},
+       {"device", CT::kString, "", ""},
+       {"m", CT::kString, "", ""},
+       {"n", CT::kInt64, "1", ""},
+       {"k", CT::kInt64, "1", ""},
+       {"time_s", CT::kFloat64, "s", ""},
+       {"wrong", CT::kInt64, "1", ""}},
+      {std::string("fp64"), std::string("host"), std::string("256"), int64_t{256}, int64_t{256}, 1e-3, int64_t{0}});
+  EXPECT_NE(string_m.find("table gemm column 'm' is string, expected int64"), std::string::npos) << string_m;
+}
+
 // A file without measurements: an error naming it.
 TEST_F(ProfileFiles, NoUsableMeasurementsIsAnError) {
   const std::string path = PathIn("empty.h5");
