@@ -9,78 +9,13 @@
 #include "collectives/datatype.h"
 #include "collectives/op.h"
 #include "collectives/result_tables.h"
+#include "core/table_export.h"
 
 namespace cb::coll {
 
 std::string RankAt(const Communicator& comm, int x) {
   const auto& ri = comm.ranks()[static_cast<size_t>(x)];
   return fmt::format("rank {} ({}, {})", x, ri.host, ri.device);
-}
-
-nlohmann::json TimingJson(const SizeResult& r, bool in_place) {
-  const Timing& t = in_place ? r.in_place : r.out_of_place;
-  return {
-      {"op", Name(r.op)},
-      {"size_bytes", r.size},
-      {"count", r.count},
-      {"dtype", Name(r.dtype)},
-      {"redop", IsReduction(r.op) ? Name(r.redop) : "none"},
-      {"root", r.root},
-      {"in_place", in_place},
-      {"time_s", t.time_s},
-      {"algbw_gbps", t.algbw / 1e9},
-      {"busbw_gbps", t.busbw / 1e9},
-      {"wrong", r.checked ? nlohmann::json(t.wrong) : nlohmann::json(nullptr)},  // null: not checked (-c 0)
-      {"checked", r.checked},
-      {"cycle", r.cycle},
-      {"iter_mean_s", t.iter_mean},
-      {"iter_cv", t.iter_cv},
-      {"wrong_ranks", t.wrong_ranks},
-      {"late_ranks", t.late_ranks},
-      {"stalled_ranks", t.stalled_ranks},
-      {"rank_time_s",
-       {{"min", t.rank_time.min}, {"median", t.rank_time.median}, {"max", t.rank_time.max}, {"p99", t.rank_time.p99}}}};
-}
-
-nlohmann::json ReportJson(const Communicator& comm, const BenchReport& rep) {
-  nlohmann::json j = {{"backend", comm.backend()},
-                      {"ranks", comm.size()},
-                      {"results", nlohmann::json::array()},
-                      {"avg_busbw_gbps", rep.avg_busbw / 1e9},
-                      {"wrong", rep.total_wrong},
-                      {"init_s", comm.init_seconds()},
-                      {"init_method", comm.init_method()},
-                      {"p2p", nlohmann::json::array()},
-                      {"buffers", comm.device_buffers() ? "device" : "host"}};
-  if (!rep.groups.empty()) {
-    j["split_init_s"] = rep.group_init_seconds;
-    j["split_init_method"] = rep.group_init_method;
-  }
-  for (const auto& r : rep.results) {
-    if (r.has_out_of_place) j["results"].push_back(TimingJson(r, false));
-    if (r.has_in_place) j["results"].push_back(TimingJson(r, true));
-  }
-  j["groups"] = nlohmann::json::array();
-  for (const auto& g : rep.groups) {
-    j["groups"].push_back({{"op", Name(g.op)},
-                           {"size_bytes", g.size},
-                           {"in_place", g.in_place},
-                           {"group", g.group},
-                           {"members", g.members},
-                           {"first_rank", g.first_rank},
-                           {"time_s", g.time_s},
-                           {"busbw_gbps", g.busbw / 1e9},
-                           {"wrong", g.wrong}});
-  }
-  for (const auto& p : rep.p2p) {
-    j["p2p"].push_back({{"src", p.src},
-                        {"dst", p.dst},
-                        {"kind", p.kind},
-                        {"bandwidth_gbps", p.bandwidth / 1e9},
-                        {"latency_s", p.latency_s},
-                        {"flagged", p.flagged}});
-  }
-  return j;
 }
 
 namespace {
@@ -92,13 +27,33 @@ Table CollectivesTable(const BenchReport& rep) {
     for (bool ip : {false, true}) {
       if (ip ? !r.has_in_place : !r.has_out_of_place) continue;
       const Timing& t = ip ? r.in_place : r.out_of_place;
-      std::string late, stalled;
-      for (int x : t.late_ranks) late += (late.empty() ? "" : ",") + std::to_string(x);
-      for (int x : t.stalled_ranks) stalled += (stalled.empty() ? "" : ",") + std::to_string(x);
-      agg.AddRow({std::string(Name(r.op)), static_cast<int64_t>(r.size), static_cast<int64_t>(r.count),
-                  std::string(Name(r.dtype)), std::string(IsReduction(r.op) ? Name(r.redop) : "none"), int64_t{r.root},
-                  int64_t{ip ? 1 : 0}, t.time_s, t.algbw, t.busbw, t.wrong, t.rank_time.min, t.rank_time.median,
-                  t.rank_time.max, t.rank_time.p99, int64_t{r.checked ? 1 : 0}, int64_t{r.cycle}, late, stalled});
+      auto list = [](const std::vector<int>& ranks) {
+        std::string out;
+        for (int x : ranks) out += (out.empty() ? "" : ",") + std::to_string(x);
+        return out;
+      };
+      agg.AddRow({std::string(Name(r.op)),
+                  static_cast<int64_t>(r.size),
+                  static_cast<int64_t>(r.count),
+                  std::string(Name(r.dtype)),
+                  std::string(IsReduction(r.op) ? Name(r.redop) : "none"),
+                  int64_t{r.root},
+                  int64_t{ip ? 1 : 0},
+                  t.time_s,
+                  t.algbw,
+                  t.busbw,
+                  t.wrong,
+                  t.rank_time.min,
+                  t.rank_time.median,
+                  t.rank_time.max,
+                  t.rank_time.p99,
+                  int64_t{r.checked ? 1 : 0},
+                  int64_t{r.cycle},
+                  list(t.late_ranks),
+                  list(t.stalled_ranks),
+                  list(t.wrong_ranks),
+                  t.iter_mean,
+                  t.iter_cv});
     }
   }
   return agg;
@@ -146,6 +101,27 @@ std::vector<Table> ResultTables(const BenchReport& rep, const Communicator& comm
     out.push_back(p2p);
   }
   return out;
+}
+
+nlohmann::json ReportJson(const Communicator& comm, const BenchReport& rep) {
+  const RunStatus status = rep.interrupted ? RunStatus::kInterrupted : RunStatus::kComplete;
+  const std::string message = rep.interrupted       ? "interrupted by signal; results so far kept"
+                              : rep.total_wrong > 0 ? fmt::format("{} wrong elements", rep.total_wrong)
+                                                    : "";
+  nlohmann::json j = ResultsJson(status, message, ResultTables(rep, comm));
+  // What the run was, and its summary line (nccl-tests' "Avg bus bandwidth" and out-of-bounds count).
+  j["backend"] = comm.backend();
+  j["ranks"] = comm.size();
+  j["buffers"] = comm.device_buffers() ? "device" : "host";
+  j["init_s"] = comm.init_seconds();
+  j["init_method"] = comm.init_method();
+  if (!rep.groups.empty()) {
+    j["split_init_s"] = rep.group_init_seconds;
+    j["split_init_method"] = rep.group_init_method;
+  }
+  j["avg_busbw"] = rep.avg_busbw;
+  j["wrong"] = rep.total_wrong;
+  return j;
 }
 
 std::string RunConfigYaml(const Communicator& comm, const BenchOptions& b) {

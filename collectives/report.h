@@ -19,10 +19,10 @@ namespace cb::coll {
 // "rank 3 (host, device)" for rank x of comm.
 std::string RankAt(const Communicator& comm, int x);
 
-// One row of --format json's "results": one op, size and placement.
-nlohmann::json TimingJson(const SizeResult& r, bool in_place);
-
-// The whole report as one JSON document (--format json).
+// --format json: the run's tables as --output stores them (ResultTables;
+// core/table_export.h ResultsJson: status, message, tables), with what the
+// run was (backend, ranks, buffers, initialisation) and its summary
+// (avg_busbw in B/s, wrong), so the JSON, the file and the terminal agree.
 nlohmann::json ReportJson(const Communicator& comm, const BenchReport& rep);
 
 // The results file's tables: collectives and collectives_per_rank always,

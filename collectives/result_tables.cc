@@ -25,7 +25,11 @@ Table CollectivesTableSchema() {
        {"cycle", ColumnType::kInt64, "1", "which run of the sweep (-N), from 0"},
        {"late_ranks", ColumnType::kString, "", "ranks the others waited for"},
        {"stalled_ranks", ColumnType::kString, "",
-        "ranks that stopped during the measurement and came back: the figure includes the stop"}});
+        "ranks that stopped during the measurement and came back: the figure includes the stop"},
+       {"wrong_ranks", ColumnType::kString, "", "ranks whose data was wrong"},
+       // The side pass (or the timed loop with -I); NaN in an imported run.
+       {"iter_mean", ColumnType::kFloat64, "s", "mean over every rank-iteration (NaN: not measured)"},
+       {"iter_cv", ColumnType::kFloat64, "1", "stddev / mean over every rank-iteration (NaN: not measured)"}});
 }
 
 namespace {

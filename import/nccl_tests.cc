@@ -375,9 +375,28 @@ ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, 
         if (ip ? !r.has_ip : !r.has_oop) continue;
         const Figures& f = ip ? r.ip : r.oop;
         const RankTimes rt = AddProcessTimes(b, r, f, ip, cycle, &per, &iters);
-        t.AddRow({r.op, r.size, r.count, r.type, r.redop, r.root, int64_t{ip ? 1 : 0}, f.time_us / 1e6,
-                  f.algbw_gbs * 1e9, f.busbw_gbs * 1e9, static_cast<int64_t>(f.wrong), rt.min, rt.median, rt.max,
-                  rt.p99, int64_t{f.checked ? 1 : 0}, cycle, std::string(), std::string()});
+        t.AddRow({r.op,
+                  r.size,
+                  r.count,
+                  r.type,
+                  r.redop,
+                  r.root,
+                  int64_t{ip ? 1 : 0},
+                  f.time_us / 1e6,
+                  f.algbw_gbs * 1e9,
+                  f.busbw_gbs * 1e9,
+                  static_cast<int64_t>(f.wrong),
+                  rt.min,
+                  rt.median,
+                  rt.max,
+                  rt.p99,
+                  int64_t{f.checked ? 1 : 0},
+                  cycle,
+                  std::string(),
+                  std::string(),
+                  std::string(),
+                  kNaN,
+                  kNaN});
       }
     }
   }

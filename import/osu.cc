@@ -212,10 +212,28 @@ void AddRow(const std::string& path, size_t line_no, const std::vector<std::stri
       x->op == CollectiveOp::kAllReduce || x->op == CollectiveOp::kReduce || x->op == CollectiveOp::kReduceScatter;
   const bool rooted = x->op == CollectiveOp::kBroadcast || x->op == CollectiveOp::kReduce ||
                       x->op == CollectiveOp::kGather || x->op == CollectiveOp::kScatter;
-  x->table.AddRow({std::string(CollectiveOpName(x->op)), size, count, x->dtype, std::string(reduces ? "sum" : "none"),
-                   int64_t{rooted ? 0 : -1}, int64_t{0}, time, algbw,
-                   algbw * CollectiveBusFactor(x->op, static_cast<double>(n)), wrong, mn, kNaN, mx, kNaN,
-                   int64_t{checked ? 1 : 0}, int64_t{0}, std::string(), std::string()});
+  x->table.AddRow({std::string(CollectiveOpName(x->op)),
+                   size,
+                   count,
+                   x->dtype,
+                   std::string(reduces ? "sum" : "none"),
+                   int64_t{rooted ? 0 : -1},
+                   int64_t{0},
+                   time,
+                   algbw,
+                   algbw * CollectiveBusFactor(x->op, static_cast<double>(n)),
+                   wrong,
+                   mn,
+                   kNaN,
+                   mx,
+                   kNaN,
+                   int64_t{checked ? 1 : 0},
+                   int64_t{0},
+                   std::string(),
+                   std::string(),
+                   std::string(),
+                   kNaN,
+                   kNaN});
 }
 
 const char* MeasureName(Measure m) {

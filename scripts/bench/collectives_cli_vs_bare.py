@@ -54,8 +54,8 @@ def tool(a, watchdog):
                             "all_reduce", "-d", "float", "-b", str(size), "-e", str(size), "-n",
                             str(a.iters_large if size >= 16 << 20 else a.iters), "-w",
                             "20", "-c", "0", "--format", "json"], env)
-        row = [r for r in json.loads(out)["results"] if not r["in_place"]][0]
-        times[size] = row["time_s"] * 1e6
+        row = [r for r in json.loads(out)["tables"]["collectives"]["rows"] if not r["in_place"]][0]
+        times[size] = row["time"] * 1e6
     return times
 
 

@@ -9,7 +9,7 @@ mpi=(mpirun --allow-run-as-root --oversubscribe -np "$np")
 bare=$("${mpi[@]}" "$build/benchmarks/mpi_allreduce_bare" "$iters" | grep -v '^#')
 tool=$("${mpi[@]}" "$build/apps/clusterbench" collectives --backend mpi --op all_reduce -d float \
         -b 8 -e 16M -n "$iters" -w 20 -c 0 --format json \
-      | python3 -c 'import json,sys; [print(r["size_bytes"], r["time_s"]*1e6) for r in json.load(sys.stdin)["results"] if not r["in_place"]]')
+      | python3 -c 'import json,sys; [print(r["size"], r["time"]*1e6) for r in json.load(sys.stdin)["tables"]["collectives"]["rows"] if not r["in_place"]]')
 echo "# $np ranks, $iters iterations, float sum; time per all_reduce in us"
 printf "%12s %12s %12s %8s\n" size bare tool ratio
 while read -r size t_bare; do

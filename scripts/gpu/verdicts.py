@@ -84,16 +84,20 @@ def kernels(out):
 
 
 def comm(out):
+    # `collectives --format json`: the run's tables as --output stores them (SI units), with the run's `wrong` total.
+    def rows(doc):
+        return doc.get("tables", {}).get("collectives", {}).get("rows", [])
+
     a = load(out, "nccl_all.json")
     if a:
-        verdict(a.get("wrong", 1) == 0 and bool(a.get("results")), f"nccl -g 1 every op 8 B..1 GiB: {len(a.get('results', []))} rows, {a.get('wrong')} wrong")
-        big = [r for r in a.get("results", []) if r.get("op") == "all_reduce" and not r.get("in_place")]
+        verdict(a.get("wrong", 1) == 0 and bool(rows(a)), f"nccl -g 1 every op 8 B..1 GiB: {len(rows(a))} rows, {a.get('wrong')} wrong")
+        big = [r for r in rows(a) if r.get("op") == "all_reduce" and not r.get("in_place")]
         if big:
-            r = max(big, key=lambda r: r["size_bytes"])
-            say(f"INFO nccl all_reduce {r['size_bytes']} B on 1 GPU: {r['time_s'] * 1e6:.1f} us, algbw {r['algbw_gbps']:.1f} GB/s")
+            r = max(big, key=lambda r: r["size"])
+            say(f"INFO nccl all_reduce {r['size']} B on 1 GPU: {r['time'] * 1e6:.1f} us, algbw {r['algbw'] / 1e9:.1f} GB/s")
     s = load(out, "nccl_split.json")
     if s:
-        verdict(s.get("wrong", 1) == 0 and bool(s.get("results")), f"nccl --split MOD:1 -g 1: {len(s.get('results', []))} rows, {s.get('wrong')} wrong")
+        verdict(s.get("wrong", 1) == 0 and bool(rows(s)), f"nccl --split MOD:1 -g 1: {len(rows(s))} rows, {s.get('wrong')} wrong")
     try:
         # Rows: size iters bare(us) tool(us) bare_bw tool_bw tool/bare (bandwidth ratio; target >= 0.98).
         rows = [line.split() for line in open(os.path.join(out, "nccl_vs_bare.log"))]

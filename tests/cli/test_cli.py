@@ -631,17 +631,17 @@ def test_collectives_json_and_hdf5(run, tmp_path):
     p = coll(run, "--ranks", "3", "--op", "all", "-d", "double", "--format", "json", "--output", out)
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
-    ops = {r["op"] for r in j["results"]}
+    rows = j["tables"]["collectives"]["rows"]
+    ops = {r["op"] for r in rows}
     assert ops == {"all_reduce", "all_gather", "reduce_scatter", "broadcast", "reduce", "alltoall", "sendrecv",
                    "gather", "scatter", "alltoallv"}
-    for r in j["results"]:
-        for k in ("op", "size_bytes", "count", "dtype", "redop", "in_place", "time_s", "algbw_gbps", "busbw_gbps",
-                  "wrong", "rank_time_s"):
+    for r in rows:
+        for k in ("op", "size", "count", "dtype", "redop", "in_place", "time", "algbw", "busbw", "wrong",
+                  "rank_time_min", "rank_time_median", "rank_time_max", "rank_time_p99", "iter_mean", "iter_cv"):
             assert k in r
-        assert set(r["rank_time_s"]) == {"min", "median", "max", "p99"}
         assert r["wrong"] == 0 and r["dtype"] == "double"
-        assert r["algbw_gbps"] == pytest.approx(r["size_bytes"] / r["time_s"] / 1e9, rel=1e-9)
-    assert j["p2p"], "op all includes point to point"
+        assert r["algbw"] == pytest.approx(r["size"] / r["time"], rel=1e-9)
+    assert j["tables"]["p2p"]["rows"], "op all includes point to point"
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         assert f["runs"][rid].attrs["kind"] == "collectives"
@@ -737,17 +737,16 @@ def test_collectives_split_runs_groups_concurrently(run, tmp_path):
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
     assert j["wrong"] == 0
-    groups = j["groups"]
+    groups = j["tables"]["collectives_groups"]["rows"]
     assert {g["group"] for g in groups} == {0, 1, 2}
     assert all(g["members"] == 2 for g in groups)
     # the table's figure is the slowest group's
-    for r in j["results"]:
-        same = [g for g in groups if g["op"] == r["op"] and g["size_bytes"] == r["size_bytes"]
-                and g["in_place"] == r["in_place"]]
-        assert r["time_s"] == pytest.approx(max(g["time_s"] for g in same), rel=1e-12)
+    for r in j["tables"]["collectives"]["rows"]:
+        same = [g for g in groups if g["op"] == r["op"] and g["size"] == r["size"] and g["in_place"] == r["in_place"]]
+        assert r["time"] == pytest.approx(max(g["time"] for g in same), rel=1e-12)
         # busbw uses the group's rank count (2): all_reduce factor 2(n-1)/n = 1
         if r["op"] == "all_reduce":
-            assert r["busbw_gbps"] == pytest.approx(r["algbw_gbps"], rel=1e-9)
+            assert r["busbw"] == pytest.approx(r["algbw"], rel=1e-9)
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         assert len(f[f"/runs/{rid}/collectives_groups"][()]) == len(groups)

@@ -25,6 +25,11 @@ def clean_error(p, code, *phrases):
     assert "internal error" not in p.stderr
 
 
+def coll_rows(stdout):
+    # --format json: the run's tables as --output stores them; the collectives table's rows.
+    return json.loads(stdout)["tables"]["collectives"]["rows"]
+
+
 def loop(run, *args, ranks=2, **kw):
     """A small loopback sweep: 8, 16, 32, 64 bytes."""
     return run("collectives", "--backend", "loopback", "--ranks", ranks, "-b", "8", "-e", "64", "-f", "2", "-n", "2",
@@ -203,7 +208,7 @@ def test_d_all_under_mpi_leaves_out_what_mpi_has_not(run, cb_bin, mpi_env):
                         "2", "-d", "all", "--format", "json"], capture_output=True, text=True, timeout=240,
                        env=mpi_env)
     assert p.returncode == 0, p.stderr
-    types = {r["dtype"] for r in json.loads(p.stdout)["results"]}
+    types = {r["dtype"] for r in coll_rows(p.stdout)}
     # fp8 travels as bytes and reduces in software (user MPI_Ops); half and bfloat16 MPI has not.
     assert types == {"int8", "uint8", "int32", "uint32", "int64", "uint64", "float", "double", "f8e4m3", "f8e5m2"}
     # One type named, which MPI has not: refused, as before.
@@ -247,7 +252,7 @@ def test_gather_scatter_alltoallv_rows_are_nccl_tests(run):
     check_new_op_rows(p.stdout, 4, 2)
     j = json.loads(run("collectives", "--backend", "loopback", "--ranks", "4", "--op", "gather,scatter,alltoallv",
                        "-b", "4K", "-e", "4K", "-n", "2", "-r", "3", "--format", "json").stdout)
-    assert [(r["op"], r["in_place"], r["size_bytes"], r["count"], r["wrong"]) for r in j["results"]] == [
+    assert [(r["op"], r["in_place"], r["size"], r["count"], r["wrong"]) for r in j["tables"]["collectives"]["rows"]] == [
         (op, in_place, 4096, 256, 0) for op in ("gather", "scatter", "alltoallv") for in_place in (False, True)]
 
 
@@ -259,12 +264,12 @@ def test_fp8_runs_every_op_and_reduction_exactly(run, dtype):
         p = run("collectives", "--backend", "loopback", "--ranks", ranks, "--op", "all", "-d", dtype, "-o", "all",
                 "-b", "64", "-e", "4K", "-f", "8", "-n", "1", "--format", "json")
         assert p.returncode == 0, p.stderr
-        rows = json.loads(p.stdout)["results"]
+        rows = coll_rows(p.stdout)
         assert {r["dtype"] for r in rows} == {dtype}
         assert {r["op"] for r in rows} >= {"all_reduce", "gather", "scatter", "alltoallv"}
         assert {r["redop"] for r in rows if r["op"] == "all_reduce"} == {"sum", "prod", "max", "min", "avg"}
         assert [(r["op"], r["redop"], r["wrong"]) for r in rows if r["wrong"] != 0] == []
-        assert all(r["count"] == r["size_bytes"] for r in rows if r["op"] == "all_reduce")
+        assert all(r["count"] == r["size"] for r in rows if r["op"] == "all_reduce")
 
 
 @pytest.mark.parametrize("op,corrupt", [("gather", 1), ("scatter", 0), ("alltoallv", 1), ("all_reduce", 1)])
@@ -275,7 +280,7 @@ def test_new_ops_and_fp8_checks_can_fail(run, op, corrupt):
         p = run("collectives", "--backend", "loopback", "--ranks", "4", "--op", op, "-d", dtype, "-b", "256",
                 "-e", "256", "-n", "1", "--inject", f"corrupt:{corrupt}", "--format", "json")
         assert p.returncode != 0, (op, dtype)
-        assert json.loads(p.stdout)["results"][0]["wrong"] > 0, (op, dtype)
+        assert coll_rows(p.stdout)[0]["wrong"] > 0, (op, dtype)
         assert "wrong element(s)" in p.stderr
 
 
@@ -288,8 +293,8 @@ def test_alltoallv_traffic_matrix_file(run, tmp_path, cb_bin, mpi_env):
             "--format", "json"]
     p = run("collectives", "--backend", "loopback", "--ranks", "4", *args)
     assert p.returncode == 0, p.stderr
-    rows = json.loads(p.stdout)["results"]
-    assert [(r["size_bytes"], r["count"], r["wrong"]) for r in rows if not r["in_place"]] == [
+    rows = coll_rows(p.stdout)
+    assert [(r["size"], r["count"], r["wrong"]) for r in rows if not r["in_place"]] == [
         (1024, 64, 0), (2048, 128, 0), (4096, 256, 0)]
     assert all(r["wrong"] == 0 for r in rows)
     p = run("collectives", "--backend", "loopback", "--ranks", "4", *args, "--inject", "corrupt:1")
@@ -316,7 +321,7 @@ def test_alltoallv_traffic_matrix_file(run, tmp_path, cb_bin, mpi_env):
     p = subprocess.run([mpirun, "-np", "3", cb_bin, "collectives", "--backend", "mpi", *args], capture_output=True,
                        text=True, timeout=240, env=mpi_env)
     assert p.returncode == 0, p.stderr
-    rows = json.loads(p.stdout)["results"]
+    rows = coll_rows(p.stdout)
     assert len(rows) == 6 and all(r["wrong"] == 0 for r in rows)
 
 
@@ -361,14 +366,14 @@ def test_new_ops_and_fp8_under_mpi(run, cb_bin, mpi_env):
                             "-o", "all", "-b", "64", "-e", "4K", "-f", "8", "-n", "1", "--format", "json"],
                            capture_output=True, text=True, timeout=240, env=mpi_env)
         assert p.returncode == 0, p.stderr
-        rows = json.loads(p.stdout)["results"]
+        rows = coll_rows(p.stdout)
         assert {r["op"] for r in rows} >= {"all_reduce", "reduce_scatter", "gather", "scatter", "alltoallv"}
         assert {r["redop"] for r in rows if r["op"] == "all_reduce"} == {"sum", "prod", "max", "min"}
         assert [(r["op"], r["redop"], r["wrong"]) for r in rows if r["wrong"] != 0] == []
     p = subprocess.run([mpirun, "-np", "4", cb_bin, "collectives", "--backend", "mpi", "--op", "gather", "-r", "3",
                         "-d", "f8e4m3", "-b", "256", "-e", "256", "-n", "1", "--inject", "corrupt:1", "--format",
                         "json"], capture_output=True, text=True, timeout=240, env=mpi_env)
-    assert p.returncode != 0 and json.loads(p.stdout)["results"][0]["wrong"] > 0
+    assert p.returncode != 0 and coll_rows(p.stdout)[0]["wrong"] > 0
 
 
 # ---------------------------------------------------------------- b: N/A when unchecked
@@ -380,8 +385,9 @@ def test_unchecked_wrong_column_is_na(run):
     assert p.returncode == 0, p.stderr
     assert sh("awk '$1 ~ /^[0-9]+$/ {print $9, $13}'", p.stdout).split() == ["N/A"] * 8
     j = json.loads(loop(run, "-c", "0", "--format", "json").stdout)
-    assert all(r["wrong"] is None and r["checked"] is False for r in j["results"])
-    assert all(r["wrong"] == 0 and r["checked"] for r in json.loads(loop(run, "--format", "json").stdout)["results"])
+    # The stored table's convention: checked 0 (nccl-tests prints N/A), wrong counts nothing.
+    assert all(r["checked"] == 0 and r["wrong"] == 0 for r in j["tables"]["collectives"]["rows"])
+    assert all(r["wrong"] == 0 and r["checked"] == 1 for r in coll_rows(loop(run, "--format", "json").stdout))
 
 
 # ---------------------------------------------------------------- d: nccl-tests' defaults
@@ -482,7 +488,7 @@ def test_T_is_the_timeout(run):
 def test_N_z_C_S_I(run):
     p = loop(run, "-N", "2")
     assert [int(r[0]) for r in data_rows(p.stdout)] == [8, 16, 32, 64] * 2
-    assert [r["cycle"] for r in json.loads(loop(run, "-N", "2", "--format", "json").stdout)["results"]] == \
+    assert [r["cycle"] for r in coll_rows(loop(run, "-N", "2", "--format", "json").stdout)] == \
         [0] * 8 + [1] * 8  # out of place and in place
     p = loop(run, "-z", "1")
     assert p.returncode == 0 and "# Blocking Enabled: wait for completion and barrier after each collective" in p.stdout
@@ -506,7 +512,7 @@ def test_N_z_C_S_I(run):
 def test_nccl_tests_split_environment(run, env, groups):
     p = loop(run, "--format", "json", ranks=4, env={**os.environ, **env})
     assert p.returncode == 0, p.stderr
-    assert len({g["group"] for g in json.loads(p.stdout)["groups"]}) == groups
+    assert len({g["group"] for g in json.loads(p.stdout)["tables"]["collectives_groups"]["rows"]}) == groups
     name, value = next(iter(env.items()))
     assert f"# {name}={value}: --split" in loop(run, ranks=4, env={**os.environ, **env}).stdout
 

@@ -311,12 +311,22 @@ TEST(CollectivesReport, JsonTablesAndWarnings) {
   EXPECT_EQ(doc["backend"], "loopback");
   EXPECT_EQ(doc["ranks"], 2);
   EXPECT_EQ(doc["buffers"], "host");
-  ASSERT_EQ(doc["results"].size(), 2u);  // out of and in place
-  EXPECT_EQ(doc["results"][0]["op"], "all_reduce");
-  EXPECT_FALSE(doc["results"][0]["in_place"].get<bool>());
+  // --format json is the stored tables (issue 16, point 3): the same names, columns and SI units.
+  const auto& rows = doc["tables"]["collectives"]["rows"];
+  ASSERT_EQ(rows.size(), 2u);  // out of and in place
+  EXPECT_EQ(rows[0]["op"], "all_reduce");
+  EXPECT_EQ(rows[0]["in_place"], 0);
+  EXPECT_EQ(rows[0]["wrong_ranks"], "0,1");  // rank 1's corrupted contribution reaches every rank's sum
+  EXPECT_DOUBLE_EQ(rows[0]["algbw"].get<double>(), 64 / rows[0]["time"].get<double>());
+  EXPECT_EQ(doc["tables"]["collectives_per_rank"]["rows"].size(), 4u);  // 2 ranks x 2 placements
   EXPECT_GT(doc["wrong"].get<int64_t>(), 0);
-  EXPECT_TRUE(doc.contains("groups") && doc.contains("p2p") && !doc.contains("split_init_s"));
+  EXPECT_EQ(doc["status"], "complete");
+  EXPECT_NE(doc["message"].get<std::string>().find("wrong elements"), std::string::npos);
+  EXPECT_FALSE(doc.contains("split_init_s"));
+  std::vector<std::string> in_json;
+  for (const auto& [name, t] : doc["tables"].items()) in_json.push_back(name);
   EXPECT_EQ(names, (std::vector<std::string>{"collectives", "collectives_per_rank"}));
+  EXPECT_EQ(in_json, (std::vector<std::string>{"collectives", "collectives_per_rank"}));
   EXPECT_EQ(warnings.rfind("clusterbench: error: ", 0), 0u) << warnings;
   EXPECT_NE(warnings.find(" wrong element(s); seen by rank "), std::string::npos) << warnings;
 }

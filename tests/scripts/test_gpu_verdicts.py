@@ -56,6 +56,12 @@ def test_the_fixture_uses_the_tools_column_names():
     memory = {c["name"] for c in doc["tables"]["memory"]["columns"]}
     assert {"benchmark", "bandwidth", "pct_of_peak", "wrong"} <= memory
     assert "copy" in {r["benchmark"] for r in doc["tables"]["memory"]["rows"]}
+    p = subprocess.run([os.environ["CB_BIN"], "collectives", "--backend", "loopback", "--ranks", "2", "-b", "8", "-e",
+                        "8", "-n", "2", "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(p.stdout)
+    assert doc["wrong"] == 0
+    assert {"op", "in_place", "size", "time", "algbw"} <= {c["name"] for c in doc["tables"]["collectives"]["columns"]}
 
 
 def test_kernels_targets_pass_at_their_thresholds(tmp_path):
@@ -93,9 +99,9 @@ def test_odd_shapes_fail_instead_of_crashing(tmp_path):
 
 
 def test_comm_targets(tmp_path):
-    write(tmp_path, "nccl_all.json", {"wrong": 0, "results": [
-        {"op": "all_reduce", "in_place": False, "size_bytes": 1 << 30, "time_s": 0.004, "algbw_gbps": 268.4}]})
-    write(tmp_path, "nccl_split.json", {"wrong": 0, "results": [{"op": "all_reduce"}]})
+    write(tmp_path, "nccl_all.json", {**tables(collectives=[
+        {"op": "all_reduce", "in_place": 0, "size": 1 << 30, "time": 0.004, "algbw": 268.4e9}]), "wrong": 0})
+    write(tmp_path, "nccl_split.json", {**tables(collectives=[{"op": "all_reduce"}]), "wrong": 0})
     write(tmp_path, "nccl_vs_bare.log", "# all_reduce\n size(B) iters bare tool bb tb tool/bare\n"
                                         "           8    1000   10.0  10.1  0.00  0.00  0.990\n"
                                         "   268435456      40 1000.0 1030.0 268.4 260.6  0.971\n")
@@ -107,6 +113,7 @@ def test_comm_targets(tmp_path):
     verdicts = [(ln.split()[0], ln) for ln in lines if not ln.startswith("INFO")]
     assert [v for v, _ in verdicts] == ["PASS", "PASS", "PASS", "FAIL", "PASS", "FAIL"], lines
     assert "ratio 0.971" in verdicts[3][1] and "fp8" in verdicts[5][1]
-    write(tmp_path, "nccl_all.json", {"wrong": 3, "results": [{"op": "all_gather"}]})
+    assert any("INFO nccl all_reduce 1073741824 B on 1 GPU: 4000.0 us, algbw 268.4 GB/s" == ln for ln in lines), lines
+    write(tmp_path, "nccl_all.json", {**tables(collectives=[{"op": "all_gather"}]), "wrong": 3})
     code, lines = judge("comm", tmp_path)
     assert lines[0].startswith("FAIL nccl -g 1 every op") and "3 wrong" in lines[0]
