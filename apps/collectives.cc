@@ -153,7 +153,7 @@ void RegisterCollectivesCommand(CLI::App& app, AppContext& ctx, Action* action) 
   cmd->add_flag("--all-pairs", o->c.all_pairs, "p2p: every pair across hosts (O(N^2)); default samples O(N)");
   cmd->add_option("--inject", o->c.injects,
                   "self-test: corrupt:RANK (wrong input), slow:RANK:FRACTION (late by FRACTION of an op), "
-                  "hang:RANK (never joins)");
+                  "hang:RANK (never joins), stuck:RANK (stops inside the sweep, alive)");
   // As in nccl-tests' getopt loop, a repeated flag takes its last value.
   for (CLI::Option* opt : cmd->get_options()) {
     if (opt->get_name() != "--op" && opt->get_name() != "--inject")

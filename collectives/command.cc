@@ -111,11 +111,13 @@ void ReadSplit(const CommandOptions& o, BenchOptions* b, std::vector<std::string
 
 void ReadInjections(const std::vector<std::string>& injects, BenchOptions* b) {
   for (const auto& text : injects) {
-    const Injection inj = ParseInjection(text, {"corrupt", "slow", "hang"}, /*fraction_below_one=*/false);
+    const Injection inj = ParseInjection(text, {"corrupt", "slow", "hang", "stuck"}, /*fraction_below_one=*/false);
     if (inj.kind == "corrupt") {
       b->corrupt_rank = inj.rank;
     } else if (inj.kind == "hang") {
       b->hang_rank = inj.rank;
+    } else if (inj.kind == "stuck") {
+      b->stuck_rank = inj.rank;
     } else {
       b->slow_rank = inj.rank;
       b->slow_fraction = inj.fraction;

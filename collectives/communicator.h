@@ -111,9 +111,10 @@ class Communicator {
   // ---- progress watchdog (issue 15)
   // Collective: from now on a helper thread per rank watches that every rank
   // keeps running while the main threads are inside collectives. A rank
-  // silent for timeout_s (stopped, frozen) is named by rank 0, which calls
-  // on_stall(message) to keep the results so far and ends the job with exit
-  // 6. Returns false with *why when the backend cannot watch (MPI without
+  // silent for timeout_s (stopped, frozen), or alive but not progressing for
+  // that long (it never reaches the collective the others wait in), is named
+  // by rank 0, which calls on_stall(message) to keep the results so far and
+  // ends the job with exit 6. Returns false with *why when the backend cannot watch (MPI without
   // MPI_THREAD_MULTIPLE); single-process backends need no watching (false,
   // empty why).
   using StallHandler = std::function<void(const std::string& message)>;

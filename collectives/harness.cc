@@ -27,7 +27,11 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double Now() { return std::chrono::duration<double>(Clock::now().time_since_epoch()).count(); }
 
-void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where) {
+// Rank 0 keeps the results so far with it (BenchOptions::on_stall) before a
+// watchdog ends the job.
+using Keep = std::function<void(const std::string& why)>;
+
+void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where, const Keep& keep) {
   comm.Progress(where);
   std::vector<int> missing;
   if (comm.ArriveWithin(o.timeout_s, &missing)) return;
@@ -38,8 +42,11 @@ void Arrive(Communicator& comm, const BenchOptions& o, const std::string& where)
   if (comm.rank() == 0) {
     std::string who;
     for (int r : missing) who += (who.empty() ? "" : ", ") + name(r);
-    std::fprintf(stderr, "clusterbench: error: watchdog: %s: %zu rank(s) did not arrive within %g s: %s\n",
-                 where.c_str(), missing.size(), o.timeout_s, who.c_str());
+    const std::string message = fmt::format("watchdog: {}: {} rank(s) did not arrive within {:g} s: {}", where,
+                                            missing.size(), o.timeout_s, who);
+    std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
+    std::fflush(stderr);  // said first: the name must reach the user even if the write is cut short
+    if (keep) keep(message);
   } else if (!missing.empty()) {
     // Rank 0 itself never answered: this rank reports it.
     std::fprintf(stderr, "clusterbench: error: watchdog: %s: %s did not answer within %g s (seen from %s)\n",
@@ -268,7 +275,7 @@ RankStats Measure(Communicator& comm, const BenchOptions& o, OpKind op, DataType
   return s;
 }
 
-std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
+std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o, const Keep& keep) {
   const int n = comm.size(), rank = comm.rank();
   const auto& infos = comm.ranks();
   // Pairs, identical on every rank: ring neighbours, every pair inside a
@@ -308,7 +315,7 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o) {
   std::vector<P2pResult> out;
   for (const auto& [pr, kind] : pairs) {
     const auto [a, b] = pr;
-    Arrive(comm, o, fmt::format("p2p {} -> {}", a, b));
+    Arrive(comm, o, fmt::format("p2p {} -> {}", a, b), keep);
     double bw = 0, lat = 0;
     const int iters = std::max(1, o.iters);
     if (rank == a || rank == b) {
@@ -538,9 +545,14 @@ std::string ValidateOptions(BenchOptions* o, const Communicator& comm) {
   if (o->root < -1 || o->root >= comm.size()) {
     throw UsageError(fmt::format("--root {}: the job has ranks 0..{} (-1: each in turn)", o->root, comm.size() - 1));
   }
-  for (int r : {o->corrupt_rank, o->slow_rank, o->hang_rank}) {
+  for (int r : {o->corrupt_rank, o->slow_rank, o->hang_rank, o->stuck_rank}) {
     if (r >= comm.size())
       throw UsageError(fmt::format("--inject: rank {} is outside the job (0..{})", r, comm.size() - 1));
+  }
+  if (o->stuck_rank >= 0 && comm.backend() == "loopback") {
+    throw UsageError(
+        "--inject stuck: needs a progress watchdog (mpi or nccl under mpirun); the loopback backend's ranks are "
+        "threads of one process, with none");
   }
   if (o->alltoallv_matrix) {
     const size_t n = static_cast<size_t>(comm.size());
@@ -611,11 +623,11 @@ struct Groups {
 // Splits world by o.split and records the groups' count and set-up in report;
 // the same decision on every rank, which rejects a --root the smallest group
 // does not have.
-Groups SplitGroups(Communicator& world, const BenchOptions& o, BenchReport* report) {
+Groups SplitGroups(Communicator& world, const BenchOptions& o, BenchReport* report, const Keep& keep) {
   Groups g;
   g.color = o.split.empty() ? 0 : SplitColor(o.split, world.ranks(), world.rank());
   if (o.split.empty()) return g;
-  Arrive(world, o, "splitting into groups");
+  Arrive(world, o, "splitting into groups", keep);
   g.group = world.Split(g.color, world.rank());
   report->group_count = static_cast<int>(world.AllReduceSum(g.group->rank() == 0 ? 1 : 0));
   report->group_init_seconds = world.AllReduceMax(g.group->init_seconds());
@@ -647,6 +659,7 @@ struct RunContext {
   void* send;
   void* recv;
   std::vector<char>& host;
+  const Keep& keep;
 };
 
 // --split: every group root's figures t go to the job's rank 0, which keeps
@@ -705,7 +718,7 @@ std::optional<SizeResult> RunSize(const RunContext& ctx, OpKind op, const Varian
   // Everyone here (the watchdog names who is not) before any blocking
   // agreement; then SIGINT/SIGTERM on any rank stops every rank here,
   // together, and the results so far are reported (status interrupted).
-  Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw));
+  Arrive(world, o, fmt::format("{} {} bytes", Name(op), raw), ctx.keep);
   if (world.AllReduceMax(Interrupted() ? 1.0 : 0.0) > 0) {
     report->interrupted = true;
     return std::nullopt;
@@ -729,7 +742,13 @@ std::optional<SizeResult> RunSize(const RunContext& ctx, OpKind op, const Varian
   r.root = v.root;
   for (bool in_place : {false, true}) {
     if ((in_place && !o.in_place) || (!in_place && !o.out_of_place)) continue;
-    Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""));
+    Arrive(world, o, fmt::format("{} {} bytes{}", Name(op), size, in_place ? " in place" : ""), ctx.keep);
+    if (o.stuck_rank == world.rank() && raw > o.min_bytes) {
+      // Self-test: this rank's main thread stops inside the sweep while its
+      // process (and watchdog thread) lives; the others wait in the
+      // measurement's first collective. The watchdog must name it.
+      std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
+    }
     const double measure_start = Now();
     RankStats st =
         Measure(comm, o, op, v.dtype, v.redop, v.root, size, in_place, ctx.send, ctx.recv, ctx.host, &slow_sleep);
@@ -803,15 +822,14 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
   // is named and the results so far are kept; a rank that stops and resumes
   // marks the measurements it delayed. Rank 0's watchdog thread reads the
   // last consistent copy of the report.
+  // The same keeper when a rank misses an arrival check (Arrive).
   std::mutex kept_mu;
   BenchReport kept;
-  world.WatchProgress(
-      o.timeout_s,
-      [&](const std::string& why) {
-        std::lock_guard<std::mutex> lock(kept_mu);
-        if (o.on_stall) o.on_stall(kept, why);
-      },
-      &report.watch_note);
+  const Keep keep = [&](const std::string& why) {
+    std::lock_guard<std::mutex> lock(kept_mu);
+    if (o.on_stall) o.on_stall(kept, why);
+  };
+  world.WatchProgress(o.timeout_s, keep, &report.watch_note);
   struct StopWatching {
     Communicator& c;
     ~StopWatching() { c.StopWatching(); }
@@ -829,17 +847,17 @@ BenchReport RunBenchmark(Communicator& world, const BenchOptions& o, const Progr
     // Self-test: this rank never joins; the watchdog must name it.
     std::this_thread::sleep_for(std::chrono::duration<double>(o.timeout_s * 20 + 60));
   }
-  Groups groups = SplitGroups(world, o, &report);
+  Groups groups = SplitGroups(world, o, &report, keep);
   Communicator& comm = groups.group ? *groups.group : world;
   const size_t buf_bytes = std::max<size_t>(o.max_bytes, 64);
   void* send = comm.Alloc(buf_bytes);
   void* recv = comm.Alloc(buf_bytes);
   std::vector<char> host;
-  const RunContext ctx{world, comm, groups.group != nullptr, groups.color, o, send, recv, host};
+  const RunContext ctx{world, comm, groups.group != nullptr, groups.color, o, send, recv, host, keep};
   RunSweep(ctx, progress, kept_mu, &kept, &report);
   comm.Free(send);
   comm.Free(recv);
-  if (o.p2p && !report.interrupted) report.p2p = RunP2p(world, o);
+  if (o.p2p && !report.interrupted) report.p2p = RunP2p(world, o, keep);
   keeper.Finish();
   report.interrupt_kept = keeper.fired();
   return report;

@@ -80,8 +80,12 @@ struct BenchOptions {
   int slow_rank = -1;
   double slow_fraction = 0;
   int hang_rank = -1;
+  // Stops its main thread inside the sweep (after the first size's
+  // agreement) while its process lives: alive, but never progressing.
+  int stuck_rank = -1;
   // Rank 0, from the progress watchdog's thread when a rank stops
-  // responding: keep the results so far (the job then ends with exit 6).
+  // responding or progressing, or from the main thread when a rank misses an
+  // arrival check: keep the results so far (the job then ends with exit 6).
   std::function<void(const BenchReport& so_far, const std::string& why)> on_stall;
   // Rank 0, from a keeper thread when SIGINT/SIGTERM arrived and the ranks
   // did not reach their next agreement within kInterruptGrace: keep the

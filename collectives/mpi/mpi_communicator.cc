@@ -157,6 +157,7 @@ std::unique_ptr<Communicator> MpiCommunicator::Split(int color, int key) {
   Check(MPI_Allgather(&me, 1, MPI_INT, job.data(), 1, MPI_INT, c->control_), "MPI_Allgather");
   for (int i = 0; i < c->size_; ++i) c->ranks_[static_cast<size_t>(i)].rank = job[static_cast<size_t>(i)];
   c->max_message_bytes_ = max_message_bytes_;
+  c->position_ = position_;  // the group's collectives move this rank's position
   if (device_) {
     // The group uses the same GPU memory; its members' devices are known here.
     c->device_ = device_;
@@ -385,6 +386,7 @@ struct MpiCommunicator::Call {
 
 void MpiCommunicator::Start(OpKind op, const void* send, void* recv, const Counts& c, DataType t, RedOp redop,
                             int root) {
+  Tick();
   std::string why;
   if (!Supports(op, t, redop, &why)) {
     throw RuntimeError(
@@ -593,6 +595,7 @@ void MpiCommunicator::StartRepeated(OpKind op, const void* send, void* recv, con
 }
 
 void MpiCommunicator::SendRecv(const void* send, int to, void* recv, int from, size_t bytes) {
+  Tick();
   if (to < -1 || to >= size_ || from < -1 || from >= size_) {
     throw RuntimeError(
         fmt::format("mpi sendrecv: peer out of range (to {}, from {}, {} ranks; {})", to, from, size_, Who()));
@@ -620,9 +623,13 @@ void MpiCommunicator::SendRecv(const void* send, int to, void* recv, int from, s
   }
 }
 
-void MpiCommunicator::Barrier() { Check(MPI_Barrier(control_), "MPI_Barrier"); }
+void MpiCommunicator::Barrier() {
+  Tick();
+  Check(MPI_Barrier(control_), "MPI_Barrier");
+}
 
 std::vector<double> MpiCommunicator::Gather(const std::vector<double>& mine) {
+  Tick();
   if (mine.size() > static_cast<size_t>(INT_MAX) / static_cast<size_t>(size_)) {
     throw RuntimeError(fmt::format("mpi Gather: {} values per rank is too many ({})", mine.size(), Who()));
   }
@@ -635,23 +642,38 @@ std::vector<double> MpiCommunicator::Gather(const std::vector<double>& mine) {
 }
 
 double MpiCommunicator::AllReduceMax(double v) {
+  Tick();
   double out = 0;
   Check(MPI_Allreduce(&v, &out, 1, MPI_DOUBLE, MPI_MAX, control_), "MPI_Allreduce");
   return out;
 }
 
 int64_t MpiCommunicator::AllReduceSum(int64_t v) {
+  Tick();
   int64_t out = 0;
   Check(MPI_Allreduce(&v, &out, 1, MPI_INT64_T, MPI_SUM, control_), "MPI_Allreduce");
   return out;
 }
 
 double MpiCommunicator::Broadcast(double v) {
+  Tick();
   Check(MPI_Bcast(&v, 1, MPI_DOUBLE, 0, control_), "MPI_Bcast");
   return v;
 }
 
 bool MpiCommunicator::ArriveWithin(double timeout_s, std::vector<int>* missing) {
+  Tick();
+  // This wait has its own deadline and names the ranks that miss it: the
+  // watchdog does not judge positions meanwhile.
+  struct Waiting {
+    mpi_detail::MpiWatchdog* w;
+    explicit Waiting(mpi_detail::MpiWatchdog* dog) : w(dog) {
+      if (w) w->SetWaiting(true);
+    }
+    ~Waiting() {
+      if (w) w->SetWaiting(false);
+    }
+  } waiting(watchdog_.get());
   if (missing) missing->clear();
   // The payload names the call, so a late "arrived" from an earlier call that
   // timed out is not taken for this one.
@@ -779,7 +801,8 @@ bool MpiCommunicator::WatchProgressNaming(const std::vector<RankInfo>& names, do
     if (why) *why = no_links + "; only arrival is watched";
     return false;
   }
-  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(std::move(links), names, rank_, timeout_s, std::move(on_stall));
+  watchdog_ = std::make_unique<mpi_detail::MpiWatchdog>(std::move(links), names, rank_, timeout_s, std::move(on_stall),
+                                                        position_);
   return true;
 }
 
@@ -789,6 +812,8 @@ void MpiCommunicator::StopWatching() {
 }
 
 void MpiCommunicator::Progress(const std::string& step) {
+  const int64_t steps = (position_->load(std::memory_order_relaxed) >> 32) + 1;
+  position_->store(steps << 32, std::memory_order_relaxed);
   if (watchdog_) watchdog_->Progress(step);
 }
 

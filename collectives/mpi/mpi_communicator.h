@@ -39,6 +39,7 @@
 
 #include <mpi.h>
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -165,6 +166,11 @@ class MpiCommunicator : public Communicator {
   int verdict_ = 0;                                    // outlives rank 0's Ibcast of it
   std::shared_ptr<mpi_detail::DeviceBuffers> device_;  // null: host buffers
   void* staging_ = nullptr;                            // in-place sendrecv on device buffers
+  // This rank's position for the progress watchdog: steps (Progress) in the
+  // high 32 bits, collectives entered in the step in the low; shared with the
+  // groups Split makes, written by the main thread only.
+  std::shared_ptr<std::atomic<int64_t>> position_ = std::make_shared<std::atomic<int64_t>>(0);
+  void Tick() { position_->store(position_->load(std::memory_order_relaxed) + 1, std::memory_order_relaxed); }
   std::unique_ptr<mpi_detail::MpiWatchdog> watchdog_;  // while WatchProgress is on
   int watch_depth_ = 0;                                // nested WatchProgress calls
   size_t staging_bytes_ = 0;

@@ -23,16 +23,19 @@ std::string Name(const RankInfo& ri) { return fmt::format("rank {} ({}, {})", ri
 }  // namespace
 
 MpiWatchdog::MpiWatchdog(std::unique_ptr<BeatLinks> links, const std::vector<RankInfo>& ranks, int rank,
-                         double timeout_s, StallHandler on_stall)
+                         double timeout_s, StallHandler on_stall, std::shared_ptr<const std::atomic<int64_t>> position)
     : links_(std::move(links)),
       ranks_(ranks),
       rank_(rank),
       size_(static_cast<int>(ranks.size())),
       timeout_s_(timeout_s),
       period_(std::clamp(timeout_s / 20, 0.05, 1.0)),
-      on_stall_(std::move(on_stall)) {
+      on_stall_(std::move(on_stall)),
+      position_(std::move(position)) {
   const double now = Now();
   last_seen_.assign(static_cast<size_t>(rank_ == 0 ? size_ : 1), now);
+  positions_.assign(static_cast<size_t>(size_), -1);
+  moved_at_ = now;
   done_.assign(last_seen_.size(), 0);
   signalled_.assign(last_seen_.size(), 0);
   thread_ = std::thread([this] { Run(); });
@@ -44,9 +47,16 @@ MpiWatchdog::~MpiWatchdog() {
 }
 
 void MpiWatchdog::Progress(const std::string& step) {
-  ++progress_;
   std::lock_guard<std::mutex> lock(mu_);
   step_ = step;
+}
+
+void MpiWatchdog::SetWaiting(bool waiting) {
+  waiting_ = waiting;
+  if (waiting) return;
+  // The wait's own deadline covered it; the positions' clock starts again.
+  std::lock_guard<std::mutex> lock(mu_);
+  moved_at_ = Now();
 }
 
 std::vector<int> MpiWatchdog::SilentRanks(double t0, double t1) const {
@@ -78,6 +88,10 @@ void MpiWatchdog::Record(int from, int64_t beat, double now) {
   last_seen_[i] = now;
   if (beat == kDone) done_[i] = 1;
   if (beat == kSignalled) signalled_[i] = 1;
+  if (rank_ == 0 && beat >= 0 && beat != positions_[i]) {
+    positions_[i] = beat;
+    moved_at_ = now;
+  }
 }
 
 std::vector<int> MpiWatchdog::VanishedRanks() const {
@@ -101,11 +115,67 @@ void MpiWatchdog::Stall(const std::vector<int>& silent, double now) {
                          quiet);
     }
   }
-  const std::string message = rank_ == 0
-                                  ? fmt::format("watchdog: {} stopped responding (the job was at: {}); ending the job",
-                                                who, step.empty() ? "start" : step)
-                                  : fmt::format("watchdog: {} stopped responding (seen from {}); ending the job", who,
-                                                Name(ranks_[static_cast<size_t>(rank_)]));
+  EndJob(rank_ == 0 ? fmt::format("watchdog: {} stopped responding (the job was at: {}); ending the job", who,
+                                  step.empty() ? "start" : step)
+                    : fmt::format("watchdog: {} stopped responding (seen from {}); ending the job", who,
+                                  Name(ranks_[static_cast<size_t>(rank_)])));
+}
+
+void MpiWatchdog::JudgePositions(double now) {
+  if (waiting_) return;
+  std::vector<int> live;
+  std::string step;
+  double still = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    const int64_t mine = position_->load(std::memory_order_relaxed);
+    if (mine != positions_[0]) {
+      positions_[0] = mine;
+      moved_at_ = now;
+    }
+    still = now - moved_at_;
+    if (still <= timeout_s_) return;
+    for (int r = 0; r < size_; ++r) {
+      const size_t i = static_cast<size_t>(r);
+      if (done_[i] || signalled_[i]) continue;
+      // A rank not beating is the silence check's (it names it stopped).
+      if (r != 0 && now - last_seen_[i] > 3 * period_) return;
+      if (positions_[i] < 0) return;  // its first beat has not come yet
+      live.push_back(r);
+    }
+    step = step_.empty() ? "start" : step_;
+    if (live.size() < 2) return;  // nobody waits for anybody
+    int64_t lowest = positions_[static_cast<size_t>(live.front())], highest = lowest;
+    for (int r : live) {
+      lowest = std::min(lowest, positions_[static_cast<size_t>(r)]);
+      highest = std::max(highest, positions_[static_cast<size_t>(r)]);
+    }
+    if (lowest != highest) {
+      std::vector<int> behind;
+      for (int r : live) {
+        if (positions_[static_cast<size_t>(r)] == lowest) behind.push_back(r);
+      }
+      live = behind;
+    } else {
+      live.clear();
+    }
+  }
+  if (live.empty()) {
+    EndJob(
+        fmt::format("watchdog: no rank progressed for {:.0f} s (--timeout {:g}): every rank is alive and inside "
+                    "the same step (the job was at: {}), a collective that does not complete; ending the job",
+                    still, timeout_s_, step));
+  }
+  std::string who;
+  for (int r : live) who += fmt::format("{}{}", who.empty() ? "" : ", ", Name(ranks_[static_cast<size_t>(r)]));
+  EndJob(
+      fmt::format("watchdog: {} stopped progressing: alive (its watchdog answers) but for {:.0f} s (--timeout "
+                  "{:g}) it has not reached the collective the other ranks wait in (the job was at: {}); ending "
+                  "the job",
+                  who, still, timeout_s_, step));
+}
+
+void MpiWatchdog::EndJob(const std::string& message) {
   // Said first: the name must reach the user even if the write below is cut short.
   std::fprintf(stderr, "clusterbench: error: %s\n", message.c_str());
   std::fflush(stderr);
@@ -139,7 +209,7 @@ void MpiWatchdog::Run() {
       if (rank_ != 0) send_all(kSignalled, true);
     }
     if (now >= next_beat) {
-      send_all(rank_ == 0 ? 1 : progress_.load(), false);
+      send_all(rank_ == 0 ? 1 : position_->load(std::memory_order_relaxed), false);
       next_beat = now + period_;
     }
     std::vector<int> silent;
@@ -154,6 +224,7 @@ void MpiWatchdog::Run() {
       }
     }
     if (!silent.empty()) Stall(silent, now);
+    if (rank_ == 0) JudgePositions(now);
     // Everything that arrives while waiting for the next round.
     links_->Poll(std::min(period_ / 4, 0.05), record);
   }

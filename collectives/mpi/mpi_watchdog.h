@@ -16,6 +16,20 @@
 //   (VanishedRanks).
 // Rank 0 names every rank silent for timeout_s (host and device), calls the
 // stall handler (to keep the results so far) and ends the job with exit 6.
+//
+// Beating is not progressing: a rank whose helper thread beats but whose main
+// thread is stuck (a hung call or loop outside the collectives, a library
+// that never returns) keeps the others waiting inside a collective forever.
+// So each rank's beat carries its position, which its communicator moves
+// (MpiCommunicator: one step per Progress, one tick per collective entered,
+// data or control plane), and rank 0 watches the positions too: when no
+// rank's position has moved for timeout_s, every rank is still beating and
+// rank 0 is not itself inside an arrival check (ArriveWithin has its own
+// deadline and names the ranks that did not arrive), rank 0 names the ranks
+// furthest behind (host and device: alive, but they never reached the
+// collective the others wait in) or, when every rank is at the same place,
+// says that no rank progressed inside that step (a collective that never
+// completes), keeps the results so far and ends the job with exit 6.
 // A rank that hears nothing from rank 0 for timeout_s + 2P says so and ends
 // the job with exit 6. A rank silent for 3P or more and then back (stopped
 // and resumed) is remembered with the interval: SilentRanks() lets the
@@ -45,8 +59,10 @@ class MpiWatchdog {
   using StallHandler = std::function<void(const std::string& message)>;
   // `links`: open (BeatLinks::Open), rank 0's to every rank or this rank's
   // to rank 0.
+  // `position`: this rank's position (steps << 32 | collectives entered in
+  // the step), moved by the main thread and read here.
   MpiWatchdog(std::unique_ptr<BeatLinks> links, const std::vector<RankInfo>& ranks, int rank, double timeout_s,
-              StallHandler on_stall);
+              StallHandler on_stall, std::shared_ptr<const std::atomic<int64_t>> position);
   ~MpiWatchdog();  // says "done", stops the thread, closes the links
   MpiWatchdog(const MpiWatchdog&) = delete;
   MpiWatchdog& operator=(const MpiWatchdog&) = delete;
@@ -54,6 +70,9 @@ class MpiWatchdog {
   // Main thread: one more step done; `step` says where rank 0 is when it
   // reports a stall.
   void Progress(const std::string& step);
+  // Rank 0's main thread is inside (true) or out of (false) a wait with a
+  // deadline of its own (ArriveWithin): positions are not judged meanwhile.
+  void SetWaiting(bool waiting);
   // Rank 0: ranks (job ranks) silent for 3P or more at some time in [t0, t1]
   // (steady-clock seconds), or silent now since before t1.
   std::vector<int> SilentRanks(double t0, double t1) const;
@@ -66,6 +85,11 @@ class MpiWatchdog {
   void Run();
   void Record(int from, int64_t beat, double now);
   [[noreturn]] void Stall(const std::vector<int>& silent, double now);
+  // Rank 0: whether the positions have stood still for timeout_s while every
+  // rank beats; if so names the ranks behind and ends the job.
+  void JudgePositions(double now);
+  // Says `message`, keeps the results so far (rank 0) and ends the job with 6.
+  [[noreturn]] void EndJob(const std::string& message);
 
   struct Gap {
     int rank;
@@ -79,13 +103,16 @@ class MpiWatchdog {
   StallHandler on_stall_;
 
   std::atomic<bool> stop_{false};
-  std::atomic<int64_t> progress_{0};
+  std::shared_ptr<const std::atomic<int64_t>> position_;
+  std::atomic<bool> waiting_{false};
   mutable std::mutex mu_;
-  std::string step_;               // guarded by mu_
-  std::vector<double> last_seen_;  // rank 0: per rank; others: [0] = rank 0; guarded by mu_
-  std::vector<char> done_;         // ranks that said "done"; guarded by mu_
-  std::vector<char> signalled_;    // ranks that said "signalled"; guarded by mu_
-  std::vector<Gap> gaps_;          // guarded by mu_
+  std::string step_;                // guarded by mu_
+  std::vector<int64_t> positions_;  // rank 0: per rank, the last reported; guarded by mu_
+  double moved_at_ = 0;             // rank 0: when a position last moved; guarded by mu_
+  std::vector<double> last_seen_;   // rank 0: per rank; others: [0] = rank 0; guarded by mu_
+  std::vector<char> done_;          // ranks that said "done"; guarded by mu_
+  std::vector<char> signalled_;     // ranks that said "signalled"; guarded by mu_
+  std::vector<Gap> gaps_;           // guarded by mu_
   std::thread thread_;
 };
 

@@ -111,7 +111,9 @@ def test_watchdog_when_rank0_never_joins(tmp_path):
     p = mpirun(3, "--op", "all_reduce", "-b", "8", "-e", "8", "--inject", "hang:0", "--timeout", "2", timeout=120,
                tmp=tmp_path)
     assert p.returncode == 6, p.stderr
-    assert "rank 0" in p.stderr and "did not answer" in p.stderr
+    # Rank 0's process lives, so its own watchdog names it (alive, never progressing: "rank 0 (host, cpu) stopped
+    # progressing"); where that thread cannot, the others say rank 0 did not answer.
+    assert "rank 0 (" in p.stderr and ("stopped progressing" in p.stderr or "did not answer" in p.stderr), p.stderr
     assert time.time() - t0 < 90
 
 
@@ -200,6 +202,36 @@ def test_stopped_rank_is_named_and_results_kept(tmp_path, rank_pid, stop_rank, m
         assert run.attrs["status"] == "failed"
         assert "rank 2" in run.attrs["message"]
         assert len(run["collectives"]) > 0
+
+
+def test_stuck_rank_that_still_beats_is_named_and_results_kept(tmp_path, mpi_env):
+    """Issue 15: rank 2's main thread stops inside the sweep (--inject stuck:2, after the first size's agreement)
+    while its process and watchdog thread live, so it keeps beating; the other ranks wait in the next all_reduce.
+    Rank 0 names rank 2 alone, with host and device (alive, but it never reached the collective the others wait
+    in), within about --timeout; the results so far are in the file (run failed, the watchdog's message) and the
+    job ends with 6. Before, only beats were watched: the job waited until it was killed."""
+    out = tmp_path / "stuck.h5"
+    args = [MPIRUN, "-np", "4", CB, "collectives", "--backend", "mpi", "--op", "all_reduce", "-b", "8", "-e", "64K",
+            "-f", "2", "-n", "50", "--timeout", "4", "--inject", "stuck:2", "--output", str(out)]
+    p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=mpi_env,
+                         start_new_session=True)
+    try:
+        _, err = p.communicate(timeout=150)
+    except subprocess.TimeoutExpired:
+        os.killpg(p.pid, signal.SIGKILL)  # mpirun and its ranks
+        p.communicate()
+        pytest.fail("the job with a stuck rank 2 did not end")
+    assert p.returncode == 6, err
+    (line,) = [l for l in err.splitlines() if "stopped progressing" in l]
+    assert "watchdog: rank 2 (" in line and ", cpu) stopped progressing" in line, line
+    assert not any(f"rank {r} (" in line for r in (0, 1, 3)), line
+    import h5py
+    with h5py.File(out, "r") as f:
+        (run,) = f["runs"].values()
+        assert run.attrs["status"] == "failed"
+        assert "rank 2" in run.attrs["message"] and "stopped progressing" in run.attrs["message"]
+        sizes = set(run["collectives"]["size"])
+        assert sizes == {8}, sizes  # the size measured before rank 2 stopped, and nothing after
 
 
 def test_stopped_and_resumed_rank_marks_what_it_delayed(tmp_path, rank_pid, mpi_env, stop_rank):
