@@ -225,6 +225,11 @@ std::string TypeText(const Field& f) {
   return "?";
 }
 
+// A value as errors print it: a long one (300 digits) cut short.
+std::string Shortened(const std::string& s) {
+  return s.size() <= 24 ? s : fmt::format("{}... ({} characters)", s.substr(0, 12), s.size());
+}
+
 std::string RangeText(const Field& f) {
   auto num = [&](double v) {
     return f.type == FieldType::kQuantity ? FormatQuantity(v, f.dimension) : FormatNumber(v);
@@ -384,7 +389,7 @@ class Validator {
     auto it = ctx_->overrides.find(path);
     if (it == ctx_->overrides.end()) return std::nullopt;
     ctx_->used.insert(path);
-    *where = fmt::format("--set {}={}", it->second.path, it->second.value);
+    *where = fmt::format("--set {}={}", it->second.path, Shortened(it->second.value));
     try {
       return YAML::Load(it->second.value);
     } catch (const YAML::Exception& e) {
@@ -489,6 +494,12 @@ class Validator {
         long long v = 0;
         try {
           v = std::stoll(s, &pos, 10);
+        } catch (const std::out_of_range&) {
+          // An integer past 64 bits is past every key's bounds: say so with
+          // the bounds, and with a 300-digit value cut short.
+          const std::string range = RangeText(f);
+          throw fail(fmt::format("value {} is out of range (must be {})", Shortened(s),
+                                 range.empty() ? "-9223372036854775808..9223372036854775807" : range));
         } catch (const std::exception&) {
           pos = 0;
         }

@@ -95,6 +95,15 @@ TEST_F(TempDir, BadUnitAndOutOfRange) {
   f = Write("g2.yaml", "name: x\nmemory: -80GiB\nmemory_bandwidth: 3TB/s\n");
   e = ErrorOf([&] { Shipped().Load("gpu", f); });
   EXPECT_NE(e.find(":2:9: key 'memory': value -80GiB is out of range"), std::string::npos) << e;
+  // An integer past 64 bits is out of range with the key's bounds (it used to
+  // read "expected an integer"), and 300 digits are not printed back.
+  const std::string digits = "1" + std::string(300, '0');
+  f = Write("m.yaml", "name: x\nlayers: " + digits + "\nhidden: 64\nheads: 4\nffn_hidden: 256\nvocab: 1000\n");
+  e = ErrorOf([&] { Shipped().Load("model", f); });
+  EXPECT_NE(e.find(":2:9: key 'layers': value 100000000000... (301 characters) is out of range (must be 1..100000)"),
+            std::string::npos)
+      << e;
+  EXPECT_EQ(e.find(digits), std::string::npos) << e;
 }
 
 TEST_F(TempDir, DuplicateKeyIsAnError) {
