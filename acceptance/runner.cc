@@ -336,7 +336,7 @@ void Runner::RunLocalCheck(int index) {
   const int max_rounds = c.rounds + c.judge.repeats - 1;
   for (int round = 0; round < max_rounds && !stop_; ++round) {
     const double round_start = SteadySeconds();
-    const std::vector<Round> mine = MeasureMyUnits(c, slot, slots, measure.count(comm_.rank()) > 0, &units);
+    const std::vector<Round> mine = MeasureMyUnits(c, slot, slots, max_units, measure.count(comm_.rank()) > 0, &units);
     std::vector<double> rec;
     for (size_t i = 0; i < max_units; ++i) {
       const bool measured = i < units.size() && units[i].skipped.empty() && mine[i].samples > 0;
@@ -425,9 +425,16 @@ std::vector<UnitResult> Runner::GatherLocalUnits(int index, const std::vector<Lo
   return results;
 }
 
-std::vector<Round> Runner::MeasureMyUnits(const Check& c, int slot, int slots, bool measuring,
+std::vector<Round> Runner::MeasureMyUnits(const Check& c, int slot, int slots, size_t max_units, bool measuring,
                                           std::vector<LocalUnit>* units) {
   const MeasureOptions mo = Options();
+  // The ranks that share a host measure one slot at a time while the others
+  // wait at the slot's barrier: its deadline is --timeout beyond the time the
+  // slot is expected to measure (each unit's measurement is bounded by the
+  // time budget; host STREAM times its four kernels one after another), so a
+  // --timeout shorter than a check's measurement is not taken for a hang.
+  const double slot_s =
+      mo.time_budget_s * static_cast<double>(max_units) * (c.benchmark == "stream" && !c.on_gpu ? 4 : 1);
   std::vector<Round> mine(units->size());
   for (int s = 0; s < slots; ++s) {
     if (s == slot && measuring && !Interrupted()) {
@@ -437,7 +444,7 @@ std::vector<Round> Runner::MeasureMyUnits(const Check& c, int slot, int slots, b
         mine[i] = c.on_gpu ? MeasureDevice(*dk_, u.device, c, mo, &u.skipped) : MeasureHost(c, mo);
       }
     }
-    if (slots > 1) QuietBarrier(comm_, timeout_s_, fmt::format("check '{}' slot {}", c.name, s), keep_);
+    if (slots > 1) QuietBarrier(comm_, timeout_s_ + slot_s, fmt::format("check '{}' slot {}", c.name, s), keep_);
   }
   return mine;
 }

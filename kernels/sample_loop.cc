@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "core/interrupt.h"
+#include "core/work_ticks.h"
 
 namespace cb {
 
@@ -27,7 +28,11 @@ Measurement MeasureSampled(const std::function<double()>& raw_sample, const Meas
   using Clock = std::chrono::steady_clock;
   Measurement m;
   if (options.throttle > 0 && options.throttle < 1) m.throttle = options.throttle;
-  auto sample = [&] { return Throttled(raw_sample, options.throttle); };
+  auto sample = [&] {
+    const double t = Throttled(raw_sample, options.throttle);
+    TickWork();  // working, not stuck, for the progress watchdog (core/work_ticks.h)
+    return t;
+  };
   const auto start = Clock::now();
   auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - start).count(); };
   const bool bounded = !options.min_reps_over_budget;

@@ -65,7 +65,8 @@ class Runner {
   std::vector<LocalUnit> LocalUnitsOfRank(const Check& c, int* slot) const;
   std::vector<UnitResult> GatherLocalUnits(int index, const std::vector<LocalUnit>& units,
                                            std::vector<std::pair<int, size_t>>* owner);
-  std::vector<Round> MeasureMyUnits(const Check& c, int slot, int slots, bool measuring, std::vector<LocalUnit>* units);
+  std::vector<Round> MeasureMyUnits(const Check& c, int slot, int slots, size_t max_units, bool measuring,
+                                    std::vector<LocalUnit>* units);
   std::vector<int> JudgeLocalRound(int index, int round, double round_start, const std::vector<double>& all,
                                    size_t max_units, const std::vector<std::pair<int, size_t>>& owner,
                                    std::vector<UnitResult>* results);

@@ -9,6 +9,7 @@
 #include "collectives/mpi/mpi_call.h"
 #include "core/error.h"
 #include "core/interrupt.h"
+#include "core/work_ticks.h"
 
 namespace cb::coll::mpi_detail {
 namespace {
@@ -17,6 +18,9 @@ double Now() { return std::chrono::duration<double>(std::chrono::steady_clock::n
 
 constexpr int64_t kDone = -1;
 constexpr int64_t kSignalled = -2;
+// Sent beside a rank's position when it did local work since its last beat
+// (core/work_ticks.h): it is progressing although its position stands still.
+constexpr int64_t kWorking = -3;
 
 std::string Name(const RankInfo& ri) { return fmt::format("rank {} ({}, {})", ri.rank, ri.host, ri.device); }
 
@@ -92,6 +96,7 @@ void MpiWatchdog::Record(int from, int64_t beat, double now) {
     positions_[i] = beat;
     moved_at_ = now;
   }
+  if (rank_ == 0 && beat == kWorking) moved_at_ = now;
 }
 
 std::vector<int> MpiWatchdog::VanishedRanks() const {
@@ -129,8 +134,10 @@ void MpiWatchdog::JudgePositions(double now) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     const int64_t mine = position_->load(std::memory_order_relaxed);
-    if (mine != positions_[0]) {
+    const int64_t work = WorkTicks().load(std::memory_order_relaxed);
+    if (mine != positions_[0] || work != work_seen_) {
       positions_[0] = mine;
+      work_seen_ = work;
       moved_at_ = now;
     }
     still = now - moved_at_;
@@ -200,6 +207,7 @@ void MpiWatchdog::Run() {
   auto record = [&](int peer, int64_t beat) { Record(rank_ == 0 ? peer + 1 : 0, beat, Now()); };
 
   double next_beat = 0;
+  int64_t work_sent = WorkTicks().load(std::memory_order_relaxed);
   bool said_signalled = false;
   while (!stop_) {
     const double now = Now();
@@ -210,6 +218,9 @@ void MpiWatchdog::Run() {
     }
     if (now >= next_beat) {
       send_all(rank_ == 0 ? 1 : position_->load(std::memory_order_relaxed), false);
+      const int64_t work = WorkTicks().load(std::memory_order_relaxed);
+      if (rank_ != 0 && work != work_sent) send_all(kWorking, false);
+      work_sent = work;
       next_beat = now + period_;
     }
     std::vector<int> silent;

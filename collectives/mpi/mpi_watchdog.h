@@ -30,6 +30,10 @@
 // collective the others wait in) or, when every rank is at the same place,
 // says that no rank progressed inside that step (a collective that never
 // completes), keeps the results so far and ends the job with exit 6.
+// Local work counts as progress: a rank whose measurement loop timed a call
+// since its last beat (core/work_ticks.h) says so with its beat, so ranks
+// measuring on their own for longer than timeout_s (validate's node-local
+// checks) are never taken for stuck.
 // A rank that hears nothing from rank 0 for timeout_s + 2P says so and ends
 // the job with exit 6. A rank silent for 3P or more and then back (stopped
 // and resumed) is remembered with the interval: SilentRanks() lets the
@@ -109,6 +113,7 @@ class MpiWatchdog {
   std::string step_;                // guarded by mu_
   std::vector<int64_t> positions_;  // rank 0: per rank, the last reported; guarded by mu_
   double moved_at_ = 0;             // rank 0: when a position last moved; guarded by mu_
+  int64_t work_seen_ = 0;           // rank 0: its own WorkTicks at the last judgement; guarded by mu_
   std::vector<double> last_seen_;   // rank 0: per rank; others: [0] = rank 0; guarded by mu_
   std::vector<char> done_;          // ranks that said "done"; guarded by mu_
   std::vector<char> signalled_;     // ranks that said "signalled"; guarded by mu_

@@ -145,6 +145,26 @@ def _wait_for(stream, text):
             return seen
     return seen
 
+# A --timeout shorter than a check's measurement is not a hang (issue 15): ranks that share a host measure one
+# slot at a time, and the measuring rank calls no collective for the whole budget. Before, the progress watchdog
+# took the measuring rank for stuck ("rank 0 ... stopped progressing", exit 6) and the slot barrier gave the
+# others only --timeout; now the measurement loop's work counts as progress and the slot's deadline is --timeout
+# beyond the time the slot is expected to measure.
+def test_a_measurement_longer_than_the_timeout_is_not_a_hang(tmp_path):
+    suite = tmp_path / "long.yaml"
+    suite.write_text("name: long-measurement\ntime_budget: 2s\nchecks:\n  - name: gemm-fp64\n    benchmark: gemm\n"
+                     "    scope: node\n    dtype: fp64\n    size: 256\n    threads: 1\n    rounds: 1\n"
+                     "    threshold:\n      relative: 0.05\n    repeats: 1\n    severity: warn\n")
+    env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
+           "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1", "OMPI_MCA_orte_tmpdir_base": str(tmp_path)}
+    p = subprocess.run([MPIRUN, "-np", "2", CB, "validate", "--suite", suite, "--timeout", "1", "--format", "json"],
+                       capture_output=True, text=True, timeout=240, env=env)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "watchdog" not in p.stderr, p.stderr
+    j = json.loads(p.stdout)
+    assert j["status"] == "OK" and [r["verdict"] for r in j["ranks"]] == ["PASS", "PASS"], j["ranks"]
+
+
 def test_stopped_rank_mid_suite_is_named_and_evidence_kept(tmp_path, rank_pid, mpi_env, stop_rank):
     """Issue 15: rank 2 stopped (SIGSTOP) a few seconds into the suite, while the others wait for it, is named
     by rank 0 within about --timeout; every rank ends with 6 (not a hang), the report says PARTIAL with the
