@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "acceptance/bench.h"
 #include "core/backends.h"
 #include "kernels/harness.h"
 
@@ -26,10 +27,10 @@ struct DeviceIdentity {
 
 // What validate asks a device to do (the check's settings).
 struct DeviceRequest {
-  std::string benchmark;  // gemm, peak, stream, copy
-  std::string dtype;      // gemm, peak: bf16, fp8, fp16, tf32, fp32, fp64
-  int64_t size = 0;       // gemm m = n = k
-  int64_t bytes = 0;      // stream, copy
+  Bench benchmark = Bench::kGemm;  // gemm, peak, stream, copy
+  std::string dtype;               // gemm, peak: bf16, fp8, fp16, tf32, fp32, fp64
+  int64_t size = 0;                // gemm m = n = k
+  int64_t bytes = 0;               // stream, copy
 };
 
 struct DeviceResult {

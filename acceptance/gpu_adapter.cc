@@ -33,14 +33,14 @@ class GpuBenchKernels : public DeviceKernels {
       r.checked = checked;
       r.wrong = wrong;
     };
-    if (req.benchmark == "gemm") {
+    if (req.benchmark == Bench::kGemm) {
       GpuGemmOptions go;
       go.measure = options;
       GemmShape shape{"square", req.size, req.size, req.size};
       GpuGemmResult g = bench_->Gemm(device, req.dtype, shape, go);
       r.skipped = g.skipped;
       fill(g.measurement, g.flop_rate, g.checked, g.wrong);
-    } else if (req.benchmark == "peak") {
+    } else if (req.benchmark == Bench::kPeak) {
       // bf16 tensor cores: Hopper's warpgroup MMA when it ran (mma.sync
       // cannot reach the datasheet there), else mma.sync.
       const std::vector<std::string> kernels =
@@ -57,14 +57,14 @@ class GpuBenchKernels : public DeviceKernels {
           found = true;
         }
       }
-    } else if (req.benchmark == "stream") {
+    } else if (req.benchmark == Bench::kStream) {
       r.skipped = "the memory benchmark returned no triad";
       for (const auto& m : bench_->Memory(device, req.bytes, options)) {
         if (m.kernel != "triad") continue;
         r.skipped.clear();
         fill(m.measurement, m.bandwidth_Bps, m.checked, m.wrong);
       }
-    } else if (req.benchmark == "copy") {
+    } else if (req.benchmark == Bench::kCopy) {
       r.skipped = "no pinned host copy measured";
       bool first = true;
       for (const auto& c : bench_->Copy({device}, req.bytes, options)) {
@@ -76,7 +76,7 @@ class GpuBenchKernels : public DeviceKernels {
         r.skipped.clear();
       }
     } else {
-      r.skipped = fmt::format("{} is not a device benchmark", req.benchmark);
+      r.skipped = fmt::format("{} is not a device benchmark", BenchName(req.benchmark));
     }
     return r;
   }

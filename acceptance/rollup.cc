@@ -161,7 +161,7 @@ void AddCheckFigures(const ValidationReport& rep, size_t ci, const std::set<std:
     }
   }
   const std::string nodes_note = fmt::format("{} of {} node(s) pass", passing_nodes.size(), rep.nodes_total);
-  if (c.benchmark == "gemm" || c.benchmark == "peak") {
+  if (c.computes()) {
     const double spec = c.judge.spec.value_or(0);
     summary->push_back(
         {"compute scale", fmt::format("{} {} delivered by passing nodes ({})", c.benchmark, c.dtype, c.name),
@@ -176,7 +176,7 @@ void AddCheckFigures(const ValidationReport& rep, size_t ci, const std::set<std:
          fmt::format("sum over all {} unit(s) measured, failing nodes included; nameplate = spec x units",
                      bests.size()),
          "all nodes"});
-  } else if (c.benchmark == "stream" || c.benchmark == "copy") {
+  } else if (c.kind() == Bench::kStream || c.kind() == Bench::kCopy) {
     summary->push_back({"memory", fmt::format("{} median per unit ({})", c.benchmark, c.name), Median(bests), units,
                         c.judge.spec.value_or(0),
                         fmt::format("median over {} unit(s); aggregate {} over all nodes", bests.size(),

@@ -57,7 +57,7 @@ constexpr size_t kRecord =
 Round MeasureHost(const Check& c, const MeasureOptions& mo) {
   Round r;
   Measurement m;
-  if (c.benchmark == "gemm") {
+  if (c.kind() == Bench::kGemm) {
     SetHostGemmThreads(c.threads);
     GemmResult g = RunHostGemm(c.dtype, c.size, c.size, c.size, mo);
     r.value = g.flop_rate;
@@ -66,7 +66,7 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
     r.checked = g.checked;
     r.wrong = g.wrong;
     m = g.measurement;
-  } else if (c.benchmark == "stream") {
+  } else if (c.kind() == Bench::kStream) {
     std::vector<StreamResult> all = RunHostStream(c.bytes, c.threads, mo);
     const StreamResult* s = nullptr;
     int64_t wrong = 0;
@@ -97,7 +97,7 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
 }
 
 Round MeasureDevice(DeviceKernels& dk, int device, const Check& c, const MeasureOptions& mo, std::string* skipped) {
-  DeviceRequest req{c.benchmark, c.dtype, c.size, c.bytes};
+  DeviceRequest req{c.kind(), c.dtype, c.size, c.bytes};
   DeviceResult d = dk.Run(device, req, mo);
   Round r;
   if (!d.skipped.empty()) {
@@ -212,7 +212,7 @@ double Runner::Planned(const Check& c) const {
     for (size_t r = 0; r < node_of_.size(); ++r) nodes_on_host[comm_.ranks()[r].host].insert(node_of_[r]);
     for (const auto& [h, nodes] : nodes_on_host) slots = std::max(slots, static_cast<int>(nodes.size()));
   }
-  double per = suite_.time_budget_s * (c.benchmark == "stream" && !c.on_gpu ? 4 : 1);
+  double per = suite_.time_budget_s * (c.kind() == Bench::kStream && !c.on_gpu ? 4 : 1);
   return per * slots + 0.2;
 }
 
@@ -434,7 +434,7 @@ std::vector<Round> Runner::MeasureMyUnits(const Check& c, int slot, int slots, s
   // time budget; host STREAM times its four kernels one after another), so a
   // --timeout shorter than a check's measurement is not taken for a hang.
   const double slot_s =
-      mo.time_budget_s * static_cast<double>(max_units) * (c.benchmark == "stream" && !c.on_gpu ? 4 : 1);
+      mo.time_budget_s * static_cast<double>(max_units) * (c.kind() == Bench::kStream && !c.on_gpu ? 4 : 1);
   std::vector<Round> mine(units->size());
   for (int s = 0; s < slots; ++s) {
     if (s == slot && measuring && !Interrupted()) {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <set>
+#include <utility>
 
 #include "collectives/harness.h"
 #include "collectives/op.h"
@@ -27,23 +28,47 @@ const char* ScopeName(Scope s) {
   return "?";
 }
 
-bool Check::collective() const {
-  return benchmark != "gemm" && benchmark != "peak" && benchmark != "stream" && benchmark != "copy" &&
-         benchmark != "health";
+namespace {
+constexpr std::pair<const char*, Bench> kBenchNames[] = {{"gemm", Bench::kGemm},     {"peak", Bench::kPeak},
+                                                         {"stream", Bench::kStream}, {"copy", Bench::kCopy},
+                                                         {"health", Bench::kHealth}, {"pairs", Bench::kPairs}};
+}  // namespace
+
+Bench ParseBench(const std::string& name) {
+  for (const auto& [n, b] : kBenchNames) {
+    if (name == n) return b;
+  }
+  return Bench::kCollective;
 }
 
-std::string Check::Describe() const {
-  if (benchmark == "gemm" || benchmark == "peak") {
-    return fmt::format("{} {}{}, {}", benchmark, dtype, size ? fmt::format(" {}^3", size) : "", ScopeName(scope));
+const char* BenchName(Bench b) {
+  for (const auto& [n, k] : kBenchNames) {
+    if (k == b) return n;
   }
-  if (benchmark == "stream")
-    return fmt::format("stream {}, {} arrays, {}", kernel, FormatBytes(double(bytes)), ScopeName(scope));
-  if (benchmark == "copy") return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
-  if (benchmark == "health") return "passive health checks, node";
-  if (benchmark == "pairs") {
-    return fmt::format("node pairs, {} each way, {}{}, fabric", FormatBytes(double(bytes)),
-                       pair_rounds > 0 ? fmt::format("{} sampled round(s)", pair_rounds) : "every pair once",
-                       batches > 1 ? fmt::format(", {} batches per round", batches) : "");
+  return "collective";
+}
+
+// The pairs check is a collective here (it runs over the fabric), as before
+// the enum: every kind but the node-local ones and health.
+bool Check::collective() const { return kind() == Bench::kCollective || kind() == Bench::kPairs; }
+
+std::string Check::Describe() const {
+  switch (kind()) {
+    case Bench::kGemm:
+    case Bench::kPeak:
+      return fmt::format("{} {}{}, {}", benchmark, dtype, size ? fmt::format(" {}^3", size) : "", ScopeName(scope));
+    case Bench::kStream:
+      return fmt::format("stream {}, {} arrays, {}", kernel, FormatBytes(double(bytes)), ScopeName(scope));
+    case Bench::kCopy:
+      return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
+    case Bench::kHealth:
+      return "passive health checks, node";
+    case Bench::kPairs:
+      return fmt::format("node pairs, {} each way, {}{}, fabric", FormatBytes(double(bytes)),
+                         pair_rounds > 0 ? fmt::format("{} sampled round(s)", pair_rounds) : "every pair once",
+                         batches > 1 ? fmt::format(", {} batches per round", batches) : "");
+    case Bench::kCollective:
+      break;
   }
   return fmt::format("{} {}, {}{}{}", benchmark, FormatBytes(double(bytes)), ScopeName(scope),
                      split.empty() ? "" : " split " + split, bisect ? ", bisect" : "");
@@ -53,11 +78,11 @@ namespace {
 
 // The nameplate figure a fraction_of_spec threshold refers to, if any.
 std::optional<double> SpecFigure(const ConfigNode& gpu, const Check& c, std::string* key) {
-  if (c.benchmark == "gemm" || c.benchmark == "peak") {
+  if (c.computes()) {
     std::string k = c.dtype;
-    if (c.benchmark == "gemm" && k == "fp64") k = "fp64_tensor";
+    if (c.kind() == Bench::kGemm && k == "fp64") k = "fp64_tensor";
     *key = "peak." + k;
-  } else if (c.benchmark == "stream") {
+  } else if (c.kind() == Bench::kStream) {
     *key = "memory_bandwidth";
   } else {
     *key = "";
@@ -148,7 +173,7 @@ void RejectPairsKeys(const ConfigNode& item, const Check& c) {
 void ReadJudge(const ConfigNode& item, const ConfigNode* gpu, const std::string& gpu_name, Check* c) {
   CheckSpec& j = c->judge;
   j.name = c->name;
-  j.dimension = (c->benchmark == "gemm" || c->benchmark == "peak") ? Dimension::kFlopRate : Dimension::kBandwidth;
+  j.dimension = c->computes() ? Dimension::kFlopRate : Dimension::kBandwidth;
   j.repeats = static_cast<int>(item.GetInt("repeats", 1));
   j.severity = item.GetString("severity", "critical") == "warn" ? Severity::kWarn : Severity::kCritical;
   if (const ConfigNode* t = item.Find("threshold")) {
@@ -173,13 +198,13 @@ void ReadJudge(const ConfigNode& item, const ConfigNode* gpu, const std::string&
     // copies, GEMM or STREAM per device (their nameplate is fraction_of_spec).
     if (!c->collective() || c->is_health() || !FindCollectiveOp(c->benchmark)) {
       FailCheck(
-          *c, fmt::format(
-                  "threshold.fraction_of_model: the simulator has no model of {}; fraction_of_model applies to the "
-                  "collectives all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall and sendrecv{}",
-                  c->benchmark,
-                  c->benchmark == "copy" || c->benchmark == "gemm" || c->benchmark == "peak" || c->benchmark == "stream"
-                      ? " (use fraction_of_spec or absolute)"
-                      : ""));
+          *c,
+          fmt::format("threshold.fraction_of_model: the simulator has no model of {}; fraction_of_model applies to the "
+                      "collectives all_reduce, all_gather, reduce_scatter, broadcast, reduce, alltoall and sendrecv{}",
+                      c->benchmark,
+                      c->computes() || c->kind() == Bench::kCopy || c->kind() == Bench::kStream
+                          ? " (use fraction_of_spec or absolute)"
+                          : ""));
     }
   }
 }
@@ -246,18 +271,18 @@ void FitNodeLocal(bool suite_has_gpu, Check* c) {
     FailCheck(*c, fmt::format("{} is node-local: scope must be device or node", c->benchmark));
   if (!c->split.empty()) FailCheck(*c, "split applies to collectives only");
   if (c->bisect) FailCheck(*c, "bisect applies to whole-job collective checks");
-  if (c->benchmark == "gemm" || c->benchmark == "peak") {
+  if (c->computes()) {
     if (c->dtype.empty()) FailCheck(*c, fmt::format("{} needs a dtype", c->benchmark));
     if (!c->on_gpu && c->dtype != "fp64" && c->dtype != "fp32") {
       FailCheck(*c, fmt::format("dtype {}: the host runs fp64 and fp32 GEMM (name a gpu for {})", c->dtype, c->dtype));
     }
     if (c->size <= 0) c->size = c->on_gpu ? 8192 : 512;
   }
-  if ((c->benchmark == "peak" || c->benchmark == "copy") && !suite_has_gpu) {
+  if ((c->kind() == Bench::kPeak || c->kind() == Bench::kCopy) && !suite_has_gpu) {
     FailCheck(*c, fmt::format("{} measures a GPU: the suite names no gpu", c->benchmark));
   }
-  if (c->benchmark == "stream" && c->bytes <= 0) c->bytes = c->on_gpu ? (int64_t{1} << 30) : (int64_t{64} << 20);
-  if (c->benchmark == "copy" && c->bytes <= 0) c->bytes = int64_t{1} << 30;
+  if (c->kind() == Bench::kStream && c->bytes <= 0) c->bytes = c->on_gpu ? (int64_t{1} << 30) : (int64_t{64} << 20);
+  if (c->kind() == Bench::kCopy && c->bytes <= 0) c->bytes = int64_t{1} << 30;
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "acceptance/bench.h"
 #include "acceptance/health.h"
 #include "acceptance/verdict.h"
 #include "core/config.h"
@@ -28,7 +29,8 @@ const char* ScopeName(Scope s);
 
 struct Check {
   std::string name;
-  std::string benchmark;  // gemm, peak, stream, copy, or a collective (all_reduce, ...)
+  std::string
+      benchmark;  // the name as written: gemm, peak, stream, copy, health, pairs, or a collective (all_reduce, ...)
   Scope scope = Scope::kDevice;
   std::string dtype;            // gemm: fp64/fp32 (host), bf16/fp8/... (GPU); collectives: float, ...
   int64_t bytes = 0;            // stream: per array; collectives: message size; copy: buffer
@@ -62,8 +64,12 @@ struct Check {
   // fail against), search the node set by bisection for the culprit.
   bool bisect = false;
 
-  bool is_health() const { return benchmark == "health"; }
-  bool is_pairs() const { return benchmark == "pairs"; }
+  // One owner of the name -> kind mapping (ParseBench), derived from the name
+  // so the two can never disagree.
+  Bench kind() const { return ParseBench(benchmark); }
+  bool is_health() const { return kind() == Bench::kHealth; }
+  bool is_pairs() const { return kind() == Bench::kPairs; }
+  bool computes() const { return kind() == Bench::kGemm || kind() == Bench::kPeak; }  // FLOP/s, not B/s
   bool judged_by_model() const { return judge.thresholds.fraction_of_model.has_value(); }
 
   bool collective() const;

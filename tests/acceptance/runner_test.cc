@@ -1,5 +1,6 @@
 // The runner's rules that a test can check without a job (acceptance/runner.h).
 #include "acceptance/runner.h"
+#include "acceptance/suite.h"
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,28 @@ TEST(Runner, HostChecksTakeTurnsOnASharedHost) {
   for (int r = 0; r < 3; ++r) EXPECT_EQ(HostMeasuringSlot(each, one, r), r);
   // One node per host: everyone measures at once.
   for (int r = 0; r < 3; ++r) EXPECT_EQ(HostMeasuringSlot(each, each, r), 0);
+}
+
+// A check's kind is the typed view of its benchmark name (issue 16, point 4): every node-local and special name maps
+// to its own kind and back; any other name (the schema admits only the collectives') is a collective, as is the
+// pairs check for what runs over the fabric.
+TEST(Bench, NamesMapToKindsAndBack) {
+  for (Bench b : {Bench::kGemm, Bench::kPeak, Bench::kStream, Bench::kCopy, Bench::kHealth, Bench::kPairs}) {
+    EXPECT_EQ(ParseBench(BenchName(b)), b) << BenchName(b);
+  }
+  EXPECT_EQ(ParseBench("all_reduce"), Bench::kCollective);
+  EXPECT_STREQ(BenchName(Bench::kCollective), "collective");
+  Check c;
+  c.benchmark = "stream";
+  EXPECT_TRUE(!c.collective() && !c.computes() && c.kind() == Bench::kStream);
+  c.benchmark = "peak";
+  EXPECT_TRUE(c.computes() && !c.collective());
+  c.benchmark = "pairs";
+  EXPECT_TRUE(c.is_pairs() && c.collective());
+  c.benchmark = "health";
+  EXPECT_TRUE(c.is_health() && !c.collective());
+  c.benchmark = "all_gather";
+  EXPECT_TRUE(c.collective() && !c.is_pairs());
 }
 
 }  // namespace
