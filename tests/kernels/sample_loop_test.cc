@@ -8,6 +8,8 @@
 #include <chrono>
 #include <thread>
 
+#include "core/work_ticks.h"
+
 namespace cb {
 namespace {
 
@@ -138,6 +140,19 @@ TEST(MeasureSampled, ThrottleSleepsInsideEverySampleAndSaysSo) {
   m = MeasureSampled([] { return 1e-3; }, o);
   for (double s : m.samples_s) EXPECT_EQ(s, 1e-3);
   EXPECT_EQ(m.throttle, 0);
+}
+
+// Every call the loop makes, warm-up included, is local work for the progress watchdog (core/work_ticks.h): a
+// rank measuring alone for longer than --timeout is not taken for stuck.
+TEST(MeasureSampled, EveryCallCountsAsWork) {
+  MeasureOptions o;
+  o.warmup = 2;
+  o.min_reps = 5;
+  o.max_reps = 5;
+  const int64_t before = WorkTicks().load();
+  const Measurement m = MeasureSampled([] { return 1e-6; }, o);
+  EXPECT_EQ(m.samples_s.size(), 5u);
+  EXPECT_EQ(WorkTicks().load() - before, 7);
 }
 
 // A host benchmark measured through MeasureHost is throttled without a line
