@@ -20,9 +20,9 @@
 
 #include "core/error.h"
 #include "core/file_check.h"
+#include "core/utf8.h"
 #include "store/internal/file_util.h"
 #include "store/internal/h5_util.h"
-#include "core/utf8.h"
 
 namespace cb {
 namespace {
