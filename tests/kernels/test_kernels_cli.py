@@ -101,6 +101,26 @@ def test_plot_script_draws_the_gemm_table(run, tmp_path):
     assert png.stat().st_size > 1000
 
 
+# Results built once (issue 16, point 3): what --format json prints is exactly what the file stores, read back by
+# `report --format json` (columns, units, every cell), for kernels and for collectives.
+@pytest.mark.parametrize("args", [
+    ("kernels", "--device", "host", "--bench", "gemm,stream", "--bytes", "1M", "--sizes", "128", "--time-budget",
+     "0.05", "--format", "json", "-o"),
+    ("collectives", "--backend", "loopback", "--ranks", "2", "-b", "8", "-e", "64", "-f", "8", "-n", "2", "--op",
+     "all_reduce,p2p", "--format", "json", "--output"),
+])
+def test_json_is_the_stored_run(run, tmp_path, args):
+    out = tmp_path / "r.h5"
+    p = run(*args, out)
+    assert p.returncode == 0, p.stderr
+    live = json.loads(p.stdout)
+    r = run("report", out, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    (stored,) = json.loads(r.stdout)["runs"]
+    assert live["status"] == stored["status"] == "complete"
+    assert live["tables"] and live["tables"] == stored["tables"]
+
+
 # Issue 17, part 4: --time-budget bounds a measurement. A call slower than the budget gets one
 # warm-up and one timed call (it got 2 + 5 whatever the budget), said in the JSON (samples,
 # budget_limited), the table (calls "1*") and a note; --min-reps given restores them.
