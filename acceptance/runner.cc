@@ -202,6 +202,12 @@ MeasureOptions Runner::Options() const {
   return mo;
 }
 
+// Measurements a unit of a node-local check takes, each bounded by the time
+// budget: host STREAM times its four kernels one after another.
+namespace {
+int MeasurementsPerUnit(const Check& c) { return c.kind() == Bench::kStream && !c.on_gpu ? 4 : 1; }
+}  // namespace
+
 double Runner::Planned(const Check& c) const {
   // Rough cost for the time-left estimate: budget x kernels x slots.
   if (c.is_health()) return 0.2;
@@ -212,7 +218,7 @@ double Runner::Planned(const Check& c) const {
     for (size_t r = 0; r < node_of_.size(); ++r) nodes_on_host[comm_.ranks()[r].host].insert(node_of_[r]);
     for (const auto& [h, nodes] : nodes_on_host) slots = std::max(slots, static_cast<int>(nodes.size()));
   }
-  double per = suite_.time_budget_s * (c.kind() == Bench::kStream && !c.on_gpu ? 4 : 1);
+  const double per = suite_.time_budget_s * MeasurementsPerUnit(c);
   return per * slots + 0.2;
 }
 
@@ -433,8 +439,7 @@ std::vector<Round> Runner::MeasureMyUnits(const Check& c, int slot, int slots, s
   // slot is expected to measure (each unit's measurement is bounded by the
   // time budget; host STREAM times its four kernels one after another), so a
   // --timeout shorter than a check's measurement is not taken for a hang.
-  const double slot_s =
-      mo.time_budget_s * static_cast<double>(max_units) * (c.kind() == Bench::kStream && !c.on_gpu ? 4 : 1);
+  const double slot_s = mo.time_budget_s * static_cast<double>(max_units) * MeasurementsPerUnit(c);
   std::vector<Round> mine(units->size());
   for (int s = 0; s < slots; ++s) {
     if (s == slot && measuring && !Interrupted()) {

@@ -103,12 +103,15 @@ std::vector<Table> ResultTables(const BenchReport& rep, const Communicator& comm
   return out;
 }
 
+RunOutcome OutcomeOf(const BenchReport& rep) {
+  if (rep.interrupted) return {RunStatus::kInterrupted, "interrupted by signal; results so far kept"};
+  if (rep.total_wrong > 0) return {RunStatus::kFailed, fmt::format("{} wrong elements", rep.total_wrong)};
+  return {};
+}
+
 nlohmann::json ReportJson(const Communicator& comm, const BenchReport& rep) {
-  const RunStatus status = rep.interrupted ? RunStatus::kInterrupted : RunStatus::kComplete;
-  const std::string message = rep.interrupted       ? "interrupted by signal; results so far kept"
-                              : rep.total_wrong > 0 ? fmt::format("{} wrong elements", rep.total_wrong)
-                                                    : "";
-  nlohmann::json j = ResultsJson(status, message, ResultTables(rep, comm));
+  const RunOutcome outcome = OutcomeOf(rep);
+  nlohmann::json j = ResultsJson(outcome.status, outcome.message, ResultTables(rep, comm));
   // What the run was, and its summary line (nccl-tests' "Avg bus bandwidth" and out-of-bounds count).
   j["backend"] = comm.backend();
   j["ranks"] = comm.size();

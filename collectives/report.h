@@ -19,6 +19,14 @@ namespace cb::coll {
 // "rank 3 (host, device)" for rank x of comm.
 std::string RankAt(const Communicator& comm, int x);
 
+// How the run ended, as the results file and --format json both record it:
+// interrupted (results so far kept), failed (wrong elements), else complete.
+struct RunOutcome {
+  RunStatus status = RunStatus::kComplete;
+  std::string message;
+};
+RunOutcome OutcomeOf(const BenchReport& rep);
+
 // --format json: the run's tables as --output stores them (ResultTables;
 // core/table_export.h ResultsJson: status, message, tables), with what the
 // run was (backend, ranks, buffers, initialisation) and its summary

@@ -77,17 +77,12 @@ void ReportOnRankZero(const Job& job, const Communicator& comm, const BenchOptio
   } else {
     std::cout << JsonText(ReportJson(comm, rep)) << "\n";
   }
-  nccl_json.Finish(rep, rep.interrupted ? "interrupted by signal; results so far kept" : "");
+  const RunOutcome outcome = OutcomeOf(rep);
+  nccl_json.Finish(rep, rep.interrupted ? outcome.message : "");
   if (rep.interrupted) std::fprintf(stderr, "clusterbench: interrupted: kept %zu result row(s)\n", rep.results.size());
   std::fputs(StalledAndWrongWarnings(comm, rep).c_str(), stderr);
   if (!job.how.output.empty() && !rep.interrupt_kept) {
-    Keep(job, comm, b, rep,
-         rep.interrupted   ? RunStatus::kInterrupted
-         : rep.total_wrong ? RunStatus::kFailed
-                           : RunStatus::kComplete,
-         rep.interrupted   ? "interrupted by signal; results so far kept"
-         : rep.total_wrong ? fmt::format("{} wrong elements", rep.total_wrong)
-                           : "");
+    Keep(job, comm, b, rep, outcome.status, outcome.message);
   }
 }
 
