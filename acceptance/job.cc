@@ -53,22 +53,21 @@ void AttachBackends(const Backends& backends, double timeout_s, RunOptions* ro) 
 
 void DescribeNodeAndRun(const Backends& backends, const std::string& command_line, const std::string& hdf5_version,
                         RunOptions* ro) {
-  NodeInfo info = CollectHostInfo();
-  for (const auto& fill : backends.node_info) fill(info);
-  info.versions["clusterbench"] = fmt::format("{} ({})", kVersion, kGitRevision);
+  NodeInfo info = DescribeNode(backends, hdf5_version);
   info.versions["blas"] = BlasInfo();
-  info.versions["hdf5"] = hdf5_version;
   ro->cpu_model = info.cpu_model;
   ro->versions = info.versions;
   ro->node_info = info;
-  if (info.gpus.empty() && info.gpu_note.empty()) ro->node_info.gpu_note = "CUDA backend not built";
   ro->provenance.started_utc = NowIso8601();
   ro->provenance.tool_version = kVersion;
   ro->provenance.git_revision = kGitRevision;
   ro->provenance.build_type = kBuildType;
   ro->provenance.command_line = command_line;
   ro->provenance.host = info.hostname;
-  if (!info.gpu_note.empty() && !ro->device_kernels) ro->why_no_devices += "; " + info.gpu_note;
+  // A backend's own reason for no GPU (not the default note) says why there are no devices.
+  if (!info.gpu_note.empty() && info.gpu_note != std::string(kNoGpuBackendNote) && !ro->device_kernels) {
+    ro->why_no_devices += "; " + info.gpu_note;
+  }
 }
 
 namespace {

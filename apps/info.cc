@@ -1,11 +1,8 @@
 // `clusterbench info`: what this node is (CPU, memory, GPUs, versions).
-#include <fmt/format.h>
-
 #include <iostream>
 
 #include "apps/command.h"
 #include "core/node_info.h"
-#include "core/version.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -15,11 +12,7 @@ void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action) {
   auto opts = std::make_shared<OutputOptions>();
   AddOutputOptions(cmd, opts.get(), /*with_output_file=*/false);
   *action = [&ctx, opts]() {
-    NodeInfo info = CollectHostInfo();
-    info.versions["clusterbench"] = fmt::format("{} ({})", kVersion, kGitRevision);
-    info.versions["hdf5"] = Hdf5LibraryVersion();
-    for (const auto& fill : ctx.backends.node_info) fill(info);
-    if (info.gpus.empty() && info.gpu_note.empty()) info.gpu_note = "CUDA backend not built";
+    const NodeInfo info = DescribeNode(ctx.backends, Hdf5LibraryVersion());
     if (opts->format == "json") {
       std::cout << JsonText(NodeInfoToJson(info)) << "\n";
     } else {

@@ -69,6 +69,15 @@ struct Backends {
 // Defined in the generated apps/backends_generated.cc.
 void RegisterBackends(Backends& backends);
 
+// NodeInfo::gpu_note when no backend described a GPU or said why there is none.
+inline constexpr const char* kNoGpuBackendNote = "CUDA backend not built";
+
+// This node as `info` and `validate` describe it: the host (CollectHostInfo),
+// what each backend adds (GPUs, driver, NCCL, MPI), the clusterbench version
+// and `hdf5_version` (from the caller: core does not link HDF5); gpu_note is
+// kNoGpuBackendNote when there are no GPUs and no backend said why.
+NodeInfo DescribeNode(const Backends& backends, const std::string& hdf5_version);
+
 }  // namespace cb
 
 #endif  // CLUSTERBENCH_CORE_BACKENDS_H_
