@@ -68,4 +68,11 @@ void KeepInterruptedRun(const std::string& output, RunInfo run, const std::strin
   writer.EndRun(RunStatus::kInterrupted, message);
 }
 
+void WriteCompleteRun(const std::string& output, const RunInfo& run, const std::vector<Table>& tables) {
+  Hdf5Writer writer(output);
+  writer.BeginRun(run);
+  for (const Table& t : tables) writer.WriteTable(t);
+  writer.EndRun(RunStatus::kComplete, "");
+}
+
 }  // namespace cb

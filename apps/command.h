@@ -61,6 +61,11 @@ std::string SeveralProcesses();
 // the file says the run was started and stopped. The caller rethrows: exit 130.
 void KeepInterruptedRun(const std::string& output, RunInfo run, const std::string& message);
 
+// Appends `run` to the results file `output` with `tables`, complete: how a
+// command whose results all come at its end (simulate, plan, compare,
+// topology) writes them with -o.
+void WriteCompleteRun(const std::string& output, const RunInfo& run, const std::vector<Table>& tables);
+
 // Registration functions, one per apps/<name>.cc.
 void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action);
 void RegisterConfigCommand(CLI::App& app, AppContext& ctx, Action* action);

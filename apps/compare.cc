@@ -31,7 +31,6 @@
 #include "simulator/report/compare_report.h"
 #include "simulator/simulate.h"
 #include "simulator/validation/error_band.h"
-#include "store/hdf5_store.h"
 
 namespace cb {
 namespace {
@@ -90,12 +89,9 @@ int RunFleetCompare(const CompareOptions& o, const AppContext& ctx) {
     sim::PrintFleet(std::cout, source, name, fleet, r);
   }
   if (!o.out.output.empty()) {
-    Hdf5Writer writer(o.out.output);
     run.config_yaml = fmt::format("evidence: {}\nreplace_wait_days: {}\nreplace_usd_per_node: {}\n{}", o.evidence,
                                   o.replace_wait_days, o.replace_usd, s.effective_yaml);
-    writer.BeginRun(run);
-    writer.WriteTable(sim::FleetTable(r));
-    writer.EndRun(RunStatus::kComplete, "");
+    WriteCompleteRun(o.out.output, run, {sim::FleetTable(r)});
   }
   return 0;
 }
@@ -151,13 +147,10 @@ int RunCompare(const CompareOptions& o, const AppContext& ctx) {
     log.Info("report written to {}", o.report);
   }
   if (!o.out.output.empty()) {
-    Hdf5Writer writer(o.out.output);
     run.config_yaml =
         fmt::format("model: {}\ntokens: {}\nseq_len: {}\nglobal_batch: {}\nprecision: {}\nobjective: {}\n", job.model,
                     tokens, job.seq_len, job.global_batch, job.precision, job.objective);
-    writer.BeginRun(run);
-    writer.WriteTable(sim::CompareTable(bs, best));
-    writer.EndRun(RunStatus::kComplete, "");
+    WriteCompleteRun(o.out.output, run, {sim::CompareTable(bs, best)});
     log.Info("results: {} (run {})", o.out.output, run.id);
   }
   return 0;

@@ -24,7 +24,6 @@
 #include "simulator/plan/shard_records.h"
 #include "simulator/report/plan_report.h"
 #include "simulator/validation/error_band.h"
-#include "store/hdf5_store.h"
 
 namespace cb {
 namespace {
@@ -117,12 +116,9 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
     sim::PrintPlanTable(std::cout, rep);
   }
   if (!o.out.output.empty()) {
-    Hdf5Writer writer(o.out.output);
     run.config_yaml = s.effective_yaml;
     run.rank_count = processes;
-    writer.BeginRun(run);
-    writer.WriteTable(sim::PlansTable(rep));
-    writer.EndRun(RunStatus::kComplete, "");
+    WriteCompleteRun(o.out.output, run, {sim::PlansTable(rep)});
   }
   return 0;
 }

@@ -23,7 +23,6 @@
 #include "simulator/simulate.h"
 #include "simulator/step_flags.h"
 #include "simulator/validation/error_band.h"
-#include "store/hdf5_store.h"
 
 namespace cb {
 namespace {
@@ -142,11 +141,9 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
   }
   if (!o.step.timeline.empty()) WriteTimeline(o.step.timeline, r);
   if (!o.out.output.empty()) {
-    Hdf5Writer writer(o.out.output);
-    writer.BeginRun(run);
-    writer.WriteTable(sim::ResultTable(s, r, band, healthy));
-    if (!r.traffic.empty()) writer.WriteTable(sim::TrafficTable(r));
-    writer.EndRun(RunStatus::kComplete, "");
+    std::vector<Table> tables = {sim::ResultTable(s, r, band, healthy)};
+    if (!r.traffic.empty()) tables.push_back(sim::TrafficTable(r));
+    WriteCompleteRun(o.out.output, run, tables);
   }
   return 0;
 }

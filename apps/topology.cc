@@ -8,7 +8,6 @@
 #include "core/table.h"
 #include "simulator/topology/fabric_report.h"
 #include "simulator/topology/fat_tree.h"
-#include "store/hdf5_store.h"
 
 namespace cb {
 namespace {
@@ -33,12 +32,8 @@ int RunTopology(const TopologyOptions& o, const AppContext& ctx) {
     std::cout << sim::FabricText(spec, tree);
   }
   if (!o.out.output.empty()) {
-    Hdf5Writer writer(o.out.output);
     run.config_yaml = cfg.ToYaml();
-    writer.BeginRun(run);
-    writer.WriteTable(sim::TiersTable(tree));
-    writer.WriteTable(sim::LinksTable(tree));
-    writer.EndRun(RunStatus::kComplete, "");
+    WriteCompleteRun(o.out.output, run, {sim::TiersTable(tree), sim::LinksTable(tree)});
   }
   return 0;
 }
