@@ -17,6 +17,7 @@
 #include "core/collective_op.h"
 #include "core/error.h"
 #include "core/stats.h"
+#include "import/internal/text_input.h"
 
 namespace cb::importer {
 namespace {
@@ -67,11 +68,6 @@ struct Block {
   std::vector<double> avg_busbw_gbs;  // one per footer
   Placement placement;                // from the column header
 };
-
-[[noreturn]] void Fail(const std::string& path, size_t line, const std::string& what) {
-  if (line == 0) throw IoError(fmt::format("{}: {}", path, what));
-  throw IoError(fmt::format("{}:{}: {}", path, line, what));
-}
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -266,12 +262,6 @@ void ParseParameters(const std::string& line, Block* b) {
   b->threads_x_gpus = threads * gpus;
 }
 
-std::string Yaml(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
 Table RanksTable(const std::vector<RankLine>& ranks) {
   Table t("collectives_ranks", "one row per rank as the imported file lists them (nccl-tests' '#  Rank' lines)",
           {{"rank", ColumnType::kInt64, "1", "rank"},
@@ -354,8 +344,8 @@ ImportedRun BuildRun(const std::string& path, const std::vector<Block>& blocks, 
   }
   std::string op_list;
   for (const auto& o : ops) op_list += (op_list.empty() ? "" : ", ") + o;
-  run.config_yaml =
-      fmt::format("backend: nccl\nsource: {}\nfile: {}\nops: [{}]\n", Yaml(run.source), Yaml(path), op_list);
+  run.config_yaml = fmt::format("backend: nccl\nsource: {}\nfile: {}\nops: [{}]\n", YamlQuoted(run.source),
+                                YamlQuoted(path), op_list);
   for (const auto& [k, v] : b.config) run.config_yaml += fmt::format("{}: {}\n", k, v);
   std::string avg;
   for (const auto& bl : blocks) {
@@ -432,16 +422,11 @@ std::vector<ImportedRun> ParseNcclTestsText(const std::string& path, const std::
   std::string op;                     // of the rows that follow
   bool in_table = false;              // rows seen since the last footer
   size_t table_line = 0;              // where those rows started
-  size_t line_no = 0;
-  size_t pos = 0;
   std::string interrupted;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    const bool unterminated = end == std::string::npos;
-    std::string line = text.substr(pos, unterminated ? std::string::npos : end - pos);
-    pos = unterminated ? text.size() : end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  TextLines lines(text);
+  for (std::string line; lines.Next(&line);) {
+    const size_t line_no = lines.line_no();
+    const bool unterminated = lines.unterminated();
     std::smatch m;
     if (line.rfind("#", 0) == 0) {
       if (std::regex_search(line, m, std::regex(R"(^# nccl-tests version (\S+))"))) {
@@ -505,8 +490,8 @@ std::vector<ImportedRun> ParseNcclTestsText(const std::string& path, const std::
         "truncated: the rows from line {} have no '# Avg bus bandwidth' footer (the run was cut short; --partial "
         "imports the rows before the cut)",
         table_line);
-    if (!options.partial) Fail(path, line_no, what);
-    interrupted = fmt::format("{}:{}: {}", path, line_no, what);
+    if (!options.partial) Fail(path, lines.line_no(), what);
+    interrupted = fmt::format("{}:{}: {}", path, lines.line_no(), what);
   }
   std::vector<std::vector<Block>> groups;
   for (auto& b : blocks) {
@@ -572,12 +557,6 @@ void ReadPerIteration(const std::string& path, const nlohmann::json& result, boo
   if (pi.contains("skipped_iterations") && pi["skipped_iterations"].is_number_integer()) {
     f->skipped = pi["skipped_iterations"].get<int64_t>();
   }
-}
-
-size_t LineOfByte(const std::string& text, size_t byte) {
-  size_t line = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) line += text[i] == '\n';
-  return line;
 }
 
 // The -J document's "config": the tool's parameters and its devices (ranks).
@@ -700,7 +679,7 @@ std::vector<ImportedRun> ParseNcclTestsJson(const std::string& path, const std::
   std::string extra;
   for (const char* key : {"start_time", "end_time"}) {
     if (doc.contains(key) && doc[key].is_string()) {
-      extra += fmt::format("measured_{}: {}  # the tool's local time\n", key, Yaml(doc[key].get<std::string>()));
+      extra += fmt::format("measured_{}: {}  # the tool's local time\n", key, YamlQuoted(doc[key].get<std::string>()));
     }
   }
   if (b.rows.empty()) Fail(path, 0, "no results");

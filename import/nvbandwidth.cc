@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "import/internal/text_input.h"
 #include "kernels/result_tables.h"
 
 namespace cb::importer {
@@ -23,31 +24,15 @@ struct Gpu {
   std::string name, bus_id, host;
 };
 
-size_t LineOfByte(const std::string& text, size_t byte) {
-  size_t line = 1;
-  for (size_t i = 0; i < byte && i < text.size(); ++i) line += text[i] == '\n';
-  return line;
-}
-
-std::string Yaml(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-}  // namespace
-
-namespace {
-
 // The document, or an error naming the line where it stops being JSON.
 nlohmann::json ParseDocument(const std::string& path, const std::string& text) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
     const bool at_end = e.byte >= text.size();
-    throw IoError(fmt::format("{}:{}: {}", path, LineOfByte(text, e.byte > 0 ? e.byte - 1 : 0),
-                              at_end ? std::string("truncated: the JSON document ends before it is complete")
-                                     : fmt::format("invalid JSON at byte {}: {}", e.byte, e.what())));
+    Fail(path, LineOfByte(text, e.byte > 0 ? e.byte - 1 : 0),
+         at_end ? std::string("truncated: the JSON document ends before it is complete")
+                : fmt::format("invalid JSON at byte {}: {}", e.byte, e.what()));
   }
 }
 
@@ -171,15 +156,16 @@ void AddTestcase(const std::string& path, size_t i, const nlohmann::json& tc, Co
 
 // The run's configuration: where it came from and the versions nvbandwidth reports.
 std::string ConfigYaml(const std::string& path, const ImportedRun& run, const nlohmann::json& nv, double buffer_mib) {
-  std::string y = fmt::format("source: {}\nfile: {}\n", Yaml(run.source), Yaml(path));
+  std::string y = fmt::format("source: {}\nfile: {}\n", YamlQuoted(run.source), YamlQuoted(path));
   for (const char* key : {"git_version", "CUDA Runtime Version", "Driver Version"}) {
     if (nv.contains(key)) {
-      y += fmt::format("{}: {}\n", Yaml(key), nv[key].is_string() ? Yaml(nv[key].get<std::string>()) : nv[key].dump());
+      y += fmt::format("{}: {}\n", YamlQuoted(key),
+                       nv[key].is_string() ? YamlQuoted(nv[key].get<std::string>()) : nv[key].dump());
     }
   }
   if (std::isfinite(buffer_mib)) y += fmt::format("buffer_size: {}\n", buffer_mib * 1024 * 1024);
   if (nv.contains("warning") && nv["warning"].is_string()) {
-    y += fmt::format("warning: {}\n", Yaml(nv["warning"].get<std::string>()));
+    y += fmt::format("warning: {}\n", YamlQuoted(nv["warning"].get<std::string>()));
   }
   return y;
 }

@@ -13,21 +13,12 @@
 #include "collectives/result_tables.h"
 #include "core/collective_op.h"
 #include "core/error.h"
+#include "import/internal/text_input.h"
 
 namespace cb::importer {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-[[noreturn]] void Fail(const std::string& path, size_t line, const std::string& what) {
-  throw IoError(fmt::format("{}:{}: {}", path, line, what));
-}
-
-std::string Yaml(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
 
 // What an OSU test measures.
 enum class Measure { kCollectiveLatency, kLatency, kBandwidth, kBiBandwidth };
@@ -259,8 +250,9 @@ std::vector<ImportedRun> ToRuns(const std::string& path, std::vector<Test>& test
     r.kind = "collectives";
     r.source = "osu-micro-benchmarks " + x.version;
     r.rank_count = p2p ? 2 : options.ranks;
-    r.config_yaml = fmt::format("backend: mpi\nsource: {}\nfile: {}\nosu_test: {}\nops: [{}]\ndtype: {}\n",
-                                Yaml(r.source), Yaml(path), Yaml(x.name), CollectiveOpName(x.op), x.dtype);
+    r.config_yaml =
+        fmt::format("backend: mpi\nsource: {}\nfile: {}\nosu_test: {}\nops: [{}]\ndtype: {}\n", YamlQuoted(r.source),
+                    YamlQuoted(path), YamlQuoted(x.name), CollectiveOpName(x.op), x.dtype);
     r.config_yaml +=
         p2p ? fmt::format("measure: {}\nranks: 2  # OSU's point-to-point tests run on two\n", MeasureName(x.measure))
             : fmt::format(
@@ -296,14 +288,10 @@ std::vector<ImportedRun> ParseOsuText(const std::string& path, const std::string
   static const std::regex kTitle(R"(^# OSU MPI(?:-\w+)? (.+?) Test v(\S+))");
   static const std::regex kDatatype(R"(^# Datatype: (\S+?)\.?\s*$)");
   std::vector<Test> tests;
-  size_t line_no = 0, pos = 0;
-  while (pos < text.size()) {
-    size_t end = text.find('\n', pos);
-    const bool unterminated = end == std::string::npos;
-    std::string line = text.substr(pos, unterminated ? std::string::npos : end - pos);
-    pos = unterminated ? text.size() : end + 1;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
+  TextLines lines(text);
+  for (std::string line; lines.Next(&line);) {
+    const size_t line_no = lines.line_no();
+    const bool unterminated = lines.unterminated();
     std::smatch m;
     if (std::regex_search(line, m, kTitle)) {
       auto test = TestOfTitle(m[1].str());
@@ -341,7 +329,7 @@ std::vector<ImportedRun> ParseOsuText(const std::string& path, const std::string
   }
   if (tests.empty()) Fail(path, 1, "no '# OSU MPI ... Test' line: not OSU output");
   std::vector<ImportedRun> runs = ToRuns(path, tests, options);
-  if (runs.empty()) Fail(path, line_no, "no result rows");
+  if (runs.empty()) Fail(path, lines.line_no(), "no result rows");
   return runs;
 }
 
