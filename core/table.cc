@@ -115,28 +115,30 @@ RunStatus ParseRunStatus(const std::string& s) {
   throw RuntimeError(fmt::format("unknown run status '{}'", s));
 }
 
-std::string NowIso8601() {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
+namespace {
+
+// Now in UTC as strftime's `format`, then '.', the fraction of the second in
+// `digits` digits (3: milliseconds, 6: microseconds) and 'Z'.
+std::string UtcNow(const char* format, int digits) {
+  const auto now = std::chrono::system_clock::now();
+  const std::time_t t = std::chrono::system_clock::to_time_t(now);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
   std::tm tm{};
   gmtime_r(&t, &tm);
   char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  return fmt::format("{}.{:03d}Z", buf, static_cast<int>(ms));
+  std::strftime(buf, sizeof buf, format, &tm);
+  const int fraction = static_cast<int>(digits == 3 ? us / 1000 : us);
+  return fmt::format("{}.{:0{}d}Z", buf, fraction, digits);
 }
 
+}  // namespace
+
+std::string NowIso8601() { return UtcNow("%Y-%m-%dT%H:%M:%S", 3); }
+
 std::string MakeRunId(const std::string& host) {
-  auto now = std::chrono::system_clock::now();
-  std::time_t t = std::chrono::system_clock::to_time_t(now);
-  auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%S", &tm);
   std::string h;
   for (char c : host) h += (std::isalnum(static_cast<unsigned char>(c)) || c == '-') ? c : '_';
-  return fmt::format("{}.{:06d}Z-{}-{}", buf, static_cast<int>(us), h, getpid());
+  return fmt::format("{}-{}-{}", UtcNow("%Y%m%dT%H%M%S", 6), h, getpid());
 }
 
 RunInfo MakeRunInfo(const std::string& kind, const std::string& command_line) {
