@@ -16,6 +16,7 @@
 
 #include "acceptance/bench.h"
 #include "core/backends.h"
+#include "kernels/gemm_dtype.h"
 #include "kernels/harness.h"
 
 namespace cb::acc {
@@ -27,10 +28,10 @@ struct DeviceIdentity {
 
 // What validate asks a device to do (the check's settings).
 struct DeviceRequest {
-  Bench benchmark = Bench::kGemm;  // gemm, peak, stream, copy
-  std::string dtype;               // gemm, peak: bf16, fp8, fp16, tf32, fp32, fp64
-  int64_t size = 0;                // gemm m = n = k
-  int64_t bytes = 0;               // stream, copy
+  Bench benchmark = Bench::kGemm;      // gemm, peak, stream, copy
+  GemmDtype dtype = GemmDtype::kBf16;  // gemm, peak
+  int64_t size = 0;                    // gemm m = n = k
+  int64_t bytes = 0;                   // stream, copy
 };
 
 struct DeviceResult {

@@ -43,9 +43,10 @@ class GpuBenchKernels : public DeviceKernels {
     } else if (req.benchmark == Bench::kPeak) {
       // bf16 tensor cores: Hopper's warpgroup MMA when it ran (mma.sync
       // cannot reach the datasheet there), else mma.sync.
-      const std::vector<std::string> kernels =
-          req.dtype == "bf16" ? std::vector<std::string>{"wgmma", "mma"} : std::vector<std::string>{"fma"};
-      r.skipped = fmt::format("no {} peak kernel for {}", kernels.back(), req.dtype);
+      const std::vector<PeakKernel> kernels = req.dtype == GemmDtype::kBf16
+                                                  ? std::vector<PeakKernel>{PeakKernel::kWgmma, PeakKernel::kMma}
+                                                  : std::vector<PeakKernel>{PeakKernel::kFma};
+      r.skipped = fmt::format("no {} peak kernel for {}", PeakKernelName(kernels.back()), GemmDtypeName(req.dtype));
       const std::vector<GpuPeakResult> peaks = bench_->Peak(device, options);
       bool found = false;
       for (const auto& kernel : kernels) {

@@ -59,7 +59,7 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
   Measurement m;
   if (c.kind() == Bench::kGemm) {
     SetHostGemmThreads(c.threads);
-    GemmResult g = RunHostGemm(c.dtype, c.size, c.size, c.size, mo);
+    GemmResult g = RunHostGemm(c.precision, c.size, c.size, c.size, mo);
     r.value = g.flop_rate;
     if (c.best_statistic && g.measurement.summary.min > 0)
       r.value = g.flop_rate * g.measurement.summary.median / g.measurement.summary.min;
@@ -97,7 +97,7 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
 }
 
 Round MeasureDevice(DeviceKernels& dk, int device, const Check& c, const MeasureOptions& mo, std::string* skipped) {
-  DeviceRequest req{c.kind(), c.dtype, c.size, c.bytes};
+  DeviceRequest req{c.kind(), c.precision, c.size, c.bytes};
   DeviceResult d = dk.Run(device, req, mo);
   Round r;
   if (!d.skipped.empty()) {

@@ -13,6 +13,7 @@
 #include "core/error.h"
 #include "core/gpu_match.h"
 #include "core/sha256.h"
+#include "kernels/gpu_bench.h"
 
 namespace cb::acc {
 
@@ -79,9 +80,8 @@ namespace {
 // The nameplate figure a fraction_of_spec threshold refers to, if any.
 std::optional<double> SpecFigure(const ConfigNode& gpu, const Check& c, std::string* key) {
   if (c.computes()) {
-    std::string k = c.dtype;
-    if (c.kind() == Bench::kGemm && k == "fp64") k = "fp64_tensor";
-    *key = "peak." + k;
+    // A GEMM compares with its tensor-core peak (fp64: fp64_tensor), the fma kernels with the vector peak.
+    *key = std::string("peak.") + (c.kind() == Bench::kGemm ? PeakKeyForGemm(c.precision) : GemmDtypeName(c.precision));
   } else if (c.kind() == Bench::kStream) {
     *key = "memory_bandwidth";
   } else {
@@ -153,6 +153,17 @@ Check ReadCheck(const ConfigNode& item, bool suite_has_gpu) {
   c.batches = static_cast<int>(item.GetInt("batches", 1));
   c.confirm = item.GetBool("confirm", true);
   c.on_gpu = suite_has_gpu && !c.collective();
+  // A GEMM or peak check's precision, parsed once here (a collective's dtype
+  // is the collectives' own: FitCollective).
+  if (c.computes() && !c.dtype.empty()) {
+    const std::optional<GemmDtype> precision = FindGemmDtype(c.dtype);
+    if (!precision) {
+      const ConfigNode& n = item.at("dtype");
+      throw ConfigError(fmt::format("{}: key '{}': check '{}': '{}' is not one of {}", n.where(), n.path(), c.name,
+                                    c.dtype, GemmDtypeNames()));
+    }
+    c.precision = *precision;
+  }
   return c;
 }
 
@@ -273,7 +284,7 @@ void FitNodeLocal(bool suite_has_gpu, Check* c) {
   if (c->bisect) FailCheck(*c, "bisect applies to whole-job collective checks");
   if (c->computes()) {
     if (c->dtype.empty()) FailCheck(*c, fmt::format("{} needs a dtype", c->benchmark));
-    if (!c->on_gpu && c->dtype != "fp64" && c->dtype != "fp32") {
+    if (!c->on_gpu && !HostRunsGemm(c->precision)) {
       FailCheck(*c, fmt::format("dtype {}: the host runs fp64 and fp32 GEMM (name a gpu for {})", c->dtype, c->dtype));
     }
     if (c->size <= 0) c->size = c->on_gpu ? 8192 : 512;

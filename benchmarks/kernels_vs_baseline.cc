@@ -2,7 +2,7 @@
 // targets: fp64 GEMM within 5% of a direct OpenBLAS call, triad within 5% of a
 // plain OpenMP loop).
 //
-//   GEMM:  RunHostGemm("fp64", n, n, n) (the tool: harness, checks)  vs  a
+//   GEMM:  RunHostGemm(fp64, n, n, n) (the tool: harness, checks)  vs  a
 //          loop of cblas_dgemm on the same shape, timed with steady_clock.
 //   triad: RunHostStream's triad (the tool: pinned thread team)       vs
 //          `#pragma omp parallel for` over a[i] = b[i] + s·c[i], same array size.
@@ -100,7 +100,7 @@ int main(int argc, char** argv) {
         c(static_cast<size_t>(n) * n);
     std::vector<double> tool, base;
     for (int r = 0; r < rounds; ++r) {
-      cb::GemmResult g = cb::RunHostGemm("fp64", n, n, n, mo);
+      cb::GemmResult g = cb::RunHostGemm(cb::GemmDtype::kFp64, n, n, n, mo);
       tool.push_back(g.flop_rate);
       const double t = MedianTime(
           [&] {

@@ -1,36 +1,25 @@
 #include "kernels/gpu_bench.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
 namespace cb {
 
-const std::vector<std::string>& GpuGemmDtypes() {
-  static const std::vector<std::string> kDtypes = {"fp64", "fp32", "tf32", "bf16", "fp16", "fp8"};
-  return kDtypes;
-}
-
-bool IsGpuGemmDtype(const std::string& dtype) {
-  const auto& d = GpuGemmDtypes();
-  return std::find(d.begin(), d.end(), dtype) != d.end();
-}
-
-std::string GemmDtypeUnsupportedReason(const std::string& dtype, int cc_major, int cc_minor) {
+std::string GemmDtypeUnsupportedReason(GemmDtype dtype, int cc_major, int cc_minor) {
   const int cc = cc_major * 10 + cc_minor;
-  if ((dtype == "tf32" || dtype == "bf16") && cc < 80) {
-    return fmt::format("{} tensor cores need compute capability 8.0 or newer (this GPU: {}.{})", dtype, cc_major,
-                       cc_minor);
+  if ((dtype == GemmDtype::kTf32 || dtype == GemmDtype::kBf16) && cc < 80) {
+    return fmt::format("{} tensor cores need compute capability 8.0 or newer (this GPU: {}.{})", GemmDtypeName(dtype),
+                       cc_major, cc_minor);
   }
-  if (dtype == "fp8" && cc < 89) {
+  if (dtype == GemmDtype::kFp8 && cc < 89) {
     return fmt::format("fp8 (e4m3) tensor cores need compute capability 8.9 or newer (this GPU: {}.{})", cc_major,
                        cc_minor);
   }
   return "";
 }
 
-std::string PeakKeyForGemm(const std::string& dtype) { return dtype == "fp64" ? "fp64_tensor" : dtype; }
+std::string PeakKeyForGemm(GemmDtype dtype) { return dtype == GemmDtype::kFp64 ? "fp64_tensor" : GemmDtypeName(dtype); }
 
 // Per-SM rates, FMA per clock x 2:
 //  - FP32: 64 FMA/clk/SM on 7.0 and 8.0 (V100, A100), 128 from 8.6 on (GA10x,
@@ -44,25 +33,25 @@ std::string PeakKeyForGemm(const std::string& dtype) { return dtype == "fp64" ? 
 //    kernel here reaches a fraction of it (docs/kernels.md).
 //  - "wgmma" (Hopper warpgroup MMA, bf16, dense): the same 4096 FLOP/clk/SM,
 //    on 9.0 only (sm_90a code runs on no other architecture).
-double FlopsPerClockPerSm(const std::string& kind, const std::string& dtype, int cc_major, int cc_minor) {
+double FlopsPerClockPerSm(PeakKernel kind, GemmDtype dtype, int cc_major, int cc_minor) {
   const int cc = cc_major * 10 + cc_minor;
-  if (kind == "fma" && dtype == "fp32") {
+  if (kind == PeakKernel::kFma && dtype == GemmDtype::kFp32) {
     if (cc == 70 || cc == 72 || cc == 75 || cc == 80) return 2 * 64;
     if (cc >= 86) return 2 * 128;
     return 0;
   }
-  if (kind == "fma" && dtype == "fp64") {
+  if (kind == PeakKernel::kFma && dtype == GemmDtype::kFp64) {
     if (cc == 70 || cc == 80) return 2 * 32;
     if (cc == 90) return 2 * 64;
     if (cc == 86 || cc == 89) return 2 * 2;
     return 0;
   }
-  if (kind == "mma" && (dtype == "bf16" || dtype == "fp16")) {
+  if (kind == PeakKernel::kMma && (dtype == GemmDtype::kBf16 || dtype == GemmDtype::kFp16)) {
     if (cc == 80) return 2 * 1024;
     if (cc == 90) return 2 * 2048;
     return 0;
   }
-  if (kind == "wgmma" && dtype == "bf16") return cc == 90 ? 2 * 2048 : 0;
+  if (kind == PeakKernel::kWgmma && dtype == GemmDtype::kBf16) return cc == 90 ? 2 * 2048 : 0;
   return 0;
 }
 
@@ -73,17 +62,24 @@ std::string PeerLinkLabel(bool can_access_peer, int nvml_nvlink) {
   return "unknown";
 }
 
-double GemmTolerance(const std::string& dtype, double ref, double sum_abs) {
+double GemmTolerance(GemmDtype dtype, double ref, double sum_abs) {
   // Unit roundoff of the output type (D is bf16 for fp8 inputs).
   double u = 0;
-  if (dtype == "fp64") {
-    u = std::ldexp(1.0, -53);
-  } else if (dtype == "fp32" || dtype == "tf32") {
-    u = std::ldexp(1.0, -24);
-  } else if (dtype == "fp16") {
-    u = std::ldexp(1.0, -11);
-  } else {  // bf16, fp8 (bf16 output)
-    u = std::ldexp(1.0, -8);
+  switch (dtype) {
+    case GemmDtype::kFp64:
+      u = std::ldexp(1.0, -53);
+      break;
+    case GemmDtype::kFp32:
+    case GemmDtype::kTf32:
+      u = std::ldexp(1.0, -24);
+      break;
+    case GemmDtype::kFp16:
+      u = std::ldexp(1.0, -11);
+      break;
+    case GemmDtype::kBf16:
+    case GemmDtype::kFp8:  // bf16 output
+      u = std::ldexp(1.0, -8);
+      break;
   }
   // 0.25: exact results are integers, so a slack below half their spacing
   // can never let a wrong integer pass.
@@ -91,7 +87,7 @@ double GemmTolerance(const std::string& dtype, double ref, double sum_abs) {
   // fp8: Hopper's fp8 tensor cores may accumulate with fewer bits than fp32
   // (DeepSeek-AI, "DeepSeek-V3 Technical Report", 2024, §3.3.2: about 14);
   // allow 2^-11 of the magnitude of the products.
-  if (dtype == "fp8") bound += std::ldexp(1.0, -11) * sum_abs;
+  if (dtype == GemmDtype::kFp8) bound += std::ldexp(1.0, -11) * sum_abs;
   return bound;
 }
 

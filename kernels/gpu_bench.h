@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "core/backends.h"
+#include "kernels/gemm_dtype.h"
 #include "kernels/harness.h"
 
 namespace cb {
@@ -72,7 +73,7 @@ struct GpuGemmOptions {
 };
 
 struct GpuGemmResult {
-  std::string dtype;
+  GemmDtype dtype = GemmDtype::kFp64;
   GemmShape shape;
   std::string skipped;  // why it did not run; empty when it ran
   Measurement measurement;
@@ -105,8 +106,8 @@ struct GpuGemmResult {
 // Peak arithmetic: "fma" (fp32, fp64), "mma" (bf16 tensor cores through
 // mma.sync) and "wgmma" (bf16, Hopper warpgroup MMA; compute capability 9.0 only).
 struct GpuPeakResult {
-  std::string kernel;  // fma | mma | wgmma
-  std::string dtype;   // fp32 | fp64 | bf16
+  PeakKernel kernel = PeakKernel::kFma;
+  GemmDtype dtype = GemmDtype::kFp32;  // fp32 | fp64 | bf16
   std::string skipped;
   Measurement measurement;
   double flops_per_call = 0;
@@ -152,9 +153,8 @@ class GpuBench {
   virtual GpuConditions Conditions(int device) = 0;
   // One GEMM shape in one precision. Unsupported here (fp8 before compute
   // capability 8.9, not enough memory, no cuBLASLt algorithm) is a result
-  // with `skipped` set, never an exception. Throws UsageError for an unknown dtype.
-  virtual GpuGemmResult Gemm(int device, const std::string& dtype, const GemmShape& shape,
-                             const GpuGemmOptions& options) = 0;
+  // with `skipped` set, never an exception.
+  virtual GpuGemmResult Gemm(int device, GemmDtype dtype, const GemmShape& shape, const GpuGemmOptions& options) = 0;
   virtual std::vector<GpuPeakResult> Peak(int device, const MeasureOptions& options) = 0;
   // read, write, copy, triad over arrays of `array_bytes` each. Throws
   // UsageError naming both numbers when three arrays do not fit in free memory.
@@ -170,20 +170,17 @@ inline const FactoryKey<GpuBenchFactory> kCudaKernelsFactory{"kernels:cuda"};
 
 // ------------------------------------------------ plain helpers (unit-tested)
 
-// GEMM precisions of the GPU backend, in run order: fp64 fp32 tf32 bf16 fp16 fp8.
-const std::vector<std::string>& GpuGemmDtypes();
-bool IsGpuGemmDtype(const std::string& dtype);
 // Why `dtype` cannot run on compute capability major.minor; empty when it can
 // (tf32, bf16 need 8.0; fp8 e4m3 needs 8.9).
-std::string GemmDtypeUnsupportedReason(const std::string& dtype, int cc_major, int cc_minor);
+std::string GemmDtypeUnsupportedReason(GemmDtype dtype, int cc_major, int cc_minor);
 // The gpu-config `peak.*` key a GEMM precision is compared with (fp64 GEMMs
 // run on FP64 tensor cores from compute capability 8.0: fp64_tensor).
-std::string PeakKeyForGemm(const std::string& dtype);
+std::string PeakKeyForGemm(GemmDtype dtype);
 
 // Arithmetic rate of one SM per clock, FLOP (an FMA counts 2), for the peak
-// kernels: kind "fma" with dtype fp32|fp64, "mma" or "wgmma" with bf16 (dense).
+// kernels: fma with fp32|fp64, mma or wgmma with bf16 (dense).
 // 0 when this project does not know the architecture. Sources in gpu_bench.cc.
-double FlopsPerClockPerSm(const std::string& kind, const std::string& dtype, int cc_major, int cc_minor);
+double FlopsPerClockPerSm(PeakKernel kind, GemmDtype dtype, int cc_major, int cc_minor);
 
 // The label of a peer copy's path. `nvml_nvlink`: NVML's P2P status for the
 // NVLink capability (0 = OK), or -1 when NVML could not say.
@@ -194,7 +191,7 @@ std::string PeerLinkLabel(bool can_access_peer, int nvml_nvlink);
 // `ref` rounded to the output type, plus for fp8 the error of an accumulator
 // that keeps fewer bits than fp32, over `sum_abs` = Σ|a_ip·b_pj|. See
 // docs/kernels.md, "Verification".
-double GemmTolerance(const std::string& dtype, double ref, double sum_abs);
+double GemmTolerance(GemmDtype dtype, double ref, double sum_abs);
 
 }  // namespace cb
 

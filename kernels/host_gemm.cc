@@ -21,9 +21,9 @@ namespace cb {
 namespace {
 
 template <typename T>
-GemmResult Run(const char* name, int64_t m, int64_t n, int64_t k, const MeasureOptions& options) {
+GemmResult Run(GemmDtype dtype, int64_t m, int64_t n, int64_t k, const MeasureOptions& options) {
   GemmResult r;
-  r.dtype = name;
+  r.dtype = dtype;
   r.m = m;
   r.n = n;
   r.k = k;
@@ -87,14 +87,19 @@ GemmResult Run(const char* name, int64_t m, int64_t n, int64_t k, const MeasureO
 
 }  // namespace
 
-GemmResult RunHostGemm(const std::string& dtype, int64_t m, int64_t n, int64_t k, const MeasureOptions& options) {
+GemmResult RunHostGemm(GemmDtype dtype, int64_t m, int64_t n, int64_t k, const MeasureOptions& options) {
   if (m <= 0 || n <= 0 || k <= 0) throw UsageError(fmt::format("GEMM shape {}x{}x{}: sizes must be positive", m, n, k));
   if (m * k > (int64_t{1} << 31) || k * n > (int64_t{1} << 31)) {
     throw UsageError(fmt::format("GEMM shape {}x{}x{}: too large for the host backend", m, n, k));
   }
-  if (dtype == "fp64") return Run<double>("fp64", m, n, k, options);
-  if (dtype == "fp32") return Run<float>("fp32", m, n, k, options);
-  throw UsageError(fmt::format("--dtype {}: the host backend runs fp64 and fp32 GEMM", dtype));
+  switch (dtype) {
+    case GemmDtype::kFp64:
+      return Run<double>(dtype, m, n, k, options);
+    case GemmDtype::kFp32:
+      return Run<float>(dtype, m, n, k, options);
+    default:
+      throw UsageError(fmt::format("--dtype {}: the host backend runs fp64 and fp32 GEMM", GemmDtypeName(dtype)));
+  }
 }
 
 void SetHostGemmThreads(int threads) {

@@ -11,12 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "kernels/gemm_dtype.h"
 #include "kernels/harness.h"
 
 namespace cb {
 
 struct GemmResult {
-  std::string dtype;  // fp64 | fp32
+  GemmDtype dtype = GemmDtype::kFp64;  // fp64 | fp32
   int64_t m = 0, n = 0, k = 0;
   int threads = 0;
   Measurement measurement;
@@ -26,8 +27,8 @@ struct GemmResult {
   double max_error_ratio = 0;  // max |c - ref| / bound over the samples (< 1 passes)
 };
 
-// Runs one GEMM shape. dtype "fp64" or "fp32"; throws UsageError otherwise.
-GemmResult RunHostGemm(const std::string& dtype, int64_t m, int64_t n, int64_t k, const MeasureOptions& options);
+// Runs one GEMM shape. dtype fp64 or fp32 (HostRunsGemm); throws UsageError otherwise.
+GemmResult RunHostGemm(GemmDtype dtype, int64_t m, int64_t n, int64_t k, const MeasureOptions& options);
 std::string BlasInfo();
 // Sets the threads OpenBLAS uses from now on (<= 0: one per online CPU).
 void SetHostGemmThreads(int threads);  // "OpenBLAS 0.3.21 ... (N threads)"

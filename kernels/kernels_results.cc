@@ -31,6 +31,27 @@ inline void from_json(const nlohmann::json& j, Measurement& m) {
   j.at("interrupted").get_to(m.interrupted);
   m.budget_limited = j.value("budget_limited", false);
 }
+// Precisions and peak kernels travel by name, as the tables spell them; a
+// name this build does not know is a json::exception (a rank built from other
+// sources), never a default.
+template <typename E>
+void NamedFromJson(const nlohmann::json& j, std::optional<E> found, const char* what, const std::string& names) {
+  if (!found) {
+    throw nlohmann::json::other_error::create(501, fmt::format("{} {}: not one of {}", what, j.dump(), names), &j);
+  }
+}
+void to_json(nlohmann::json& j, GemmDtype d) { j = GemmDtypeName(d); }
+void from_json(const nlohmann::json& j, GemmDtype& d) {
+  const auto found = FindGemmDtype(j.get<std::string>());
+  NamedFromJson(j, found, "dtype", GemmDtypeNames());
+  d = *found;
+}
+void to_json(nlohmann::json& j, PeakKernel k) { j = PeakKernelName(k); }
+void from_json(const nlohmann::json& j, PeakKernel& k) {
+  const auto found = FindPeakKernel(j.get<std::string>());
+  NamedFromJson(j, found, "peak kernel", PeakKernelNames());
+  k = *found;
+}
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmShape, name, m, n, k)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major, cc_minor,
                                                 sm_count, memory_bytes, l2_cache_bytes, sm_clock_max_hz)
@@ -106,15 +127,15 @@ void Add(Table& t, std::vector<std::vector<Cell>> parts) {
 
 // ------------------------------------------------------------ spec figures
 
-double GemmPeak(const MeasuredOn& at, const std::string& dtype) {
+double GemmPeak(const MeasuredOn& at, GemmDtype dtype) {
   if (!at.spec) return 0;
   double p = at.spec->Peak(PeakKeyForGemm(dtype));
-  if (p <= 0 && dtype == "fp64") p = at.spec->Peak("fp64");
+  if (p <= 0 && dtype == GemmDtype::kFp64) p = at.spec->Peak(GemmDtypeName(dtype));
   return p;
 }
 double ArithmeticPeak(const MeasuredOn& at, const GpuPeakResult& r) {
   if (!at.spec) return 0;
-  return at.spec->Peak(r.dtype);  // fma fp32 -> fp32, fma fp64 -> fp64 (vector), mma bf16 -> bf16
+  return at.spec->Peak(GemmDtypeName(r.dtype));  // fma fp32 -> fp32, fma fp64 -> fp64 (vector), mma bf16 -> bf16
 }
 double MemoryPeak(const MeasuredOn& at) { return at.spec ? at.spec->memory_bandwidth : 0; }
 // What a copy's bandwidth is compared with: a peer copy over NVLink with one
@@ -137,7 +158,7 @@ Table GemmTable(const std::vector<GemmRow>& rows) {
     const bool gpu = g.at.gpu >= 0;
     Add(t, {{std::string("gemm")},
             IdentityCells(g.at),
-            {r.dtype, r.shape.name, r.shape.m, r.shape.n, r.shape.k, g.threads},
+            {std::string(GemmDtypeName(r.dtype)), r.shape.name, r.shape.m, r.shape.n, r.shape.k, g.threads},
             TimeCells(r.measurement),
             {r.skipped.empty() ? r.flop_rate : kNaN, peak > 0 ? peak : kNaN,
              r.skipped.empty() ? PercentOf(r.flop_rate, peak) : kNaN, int64_t{r.algos_returned}, int64_t{r.algos_tried},
@@ -166,9 +187,9 @@ Table PeakTable(const std::vector<PeakRow>& rows) {
   for (const auto& p : rows) {
     const auto& r = p.r;
     const double peak = ArithmeticPeak(p.at, r);
-    Add(t, {{r.kernel},
+    Add(t, {{std::string(PeakKernelName(r.kernel))},
             IdentityCells(p.at),
-            {r.dtype, r.flops_per_call},
+            {std::string(GemmDtypeName(r.dtype)), r.flops_per_call},
             TimeCells(r.measurement),
             {r.flop_rate, r.clock_hz, r.flops_per_clock_sm, r.clock_peak > 0 ? r.clock_peak : kNaN,
              PercentOf(r.flop_rate, r.clock_peak), peak > 0 ? peak : kNaN, PercentOf(r.flop_rate, peak), r.checked,

@@ -101,7 +101,7 @@ KernelsOutcome DecodeOutcome(const std::string& bytes);
 
 // ------------------------------------------------------------ spec figures
 // The datasheet's peak a row is compared with; 0 when unknown.
-double GemmPeak(const MeasuredOn& at, const std::string& dtype);
+double GemmPeak(const MeasuredOn& at, GemmDtype dtype);
 double ArithmeticPeak(const MeasuredOn& at, const GpuPeakResult& r);
 double MemoryPeak(const MeasuredOn& at);
 double CopyPeak(const MeasuredOn& at, const GpuCopyResult& r);

@@ -45,17 +45,18 @@ KernelsPlan ParseBenches(const std::vector<std::string>& benches, bool gpu) {
   return p;
 }
 
-std::vector<std::string> ParseDtypes(const std::vector<std::string>& given, bool gpu) {
-  if (given.empty()) return gpu ? GpuGemmDtypes() : std::vector<std::string>{"fp64", "fp32"};
+std::vector<GemmDtype> ParseDtypes(const std::vector<std::string>& given, bool gpu) {
+  if (given.empty()) return gpu ? GpuGemmDtypes() : HostGemmDtypes();
+  std::vector<GemmDtype> out;
   for (const auto& d : given) {
-    if (!IsGpuGemmDtype(d)) {
-      throw UsageError(fmt::format("--dtype {}: unknown precision (known: fp64, fp32, tf32, bf16, fp16, fp8)", d));
-    }
-    if (!gpu && d != "fp64" && d != "fp32") {
+    const std::optional<GemmDtype> dtype = FindGemmDtype(d);
+    if (!dtype) throw UsageError(fmt::format("--dtype {}: unknown precision (known: {})", d, GemmDtypeNames()));
+    if (!gpu && !HostRunsGemm(*dtype)) {
       throw UsageError(fmt::format("--dtype {}: the host backend runs fp64 and fp32", d));
     }
+    out.push_back(*dtype);
   }
-  return given;
+  return out;
 }
 
 std::vector<GemmShape> ParseShapes(const KernelsRunOptions& o, bool gpu, Logger& log) {
@@ -137,11 +138,11 @@ double SecondsSince(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-void RunHost(const KernelsRunOptions& o, const KernelsPlan& plan, const std::vector<std::string>& dtypes,
+void RunHost(const KernelsRunOptions& o, const KernelsPlan& plan, const std::vector<GemmDtype>& dtypes,
              const std::vector<GemmShape>& shapes, int64_t bytes, const MeasureOptions& mo, Logger& log,
              KernelsResults* res) {
   // STREAM is one step of four kernels, a budget each.
-  StepProgress progress(plan.gemm ? dtypes : std::vector<std::string>{}, plan.gemm ? shapes : std::vector<GemmShape>{},
+  StepProgress progress(plan.gemm ? dtypes : std::vector<GemmDtype>{}, plan.gemm ? shapes : std::vector<GemmShape>{},
                         plan.stream ? 1 : 0, 4 * mo.time_budget_s, mo.time_budget_s);
   const bool show = ShowProgress(log);
   if (plan.gemm) {
@@ -182,9 +183,9 @@ void RunHost(const KernelsRunOptions& o, const KernelsPlan& plan, const std::vec
   }
 }
 
-void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const KernelsPlan& plan,
-            const std::vector<std::string>& dtypes, const std::vector<GemmShape>& shapes, std::optional<int64_t> bytes,
-            const KernelsRunOptions& o, const MeasureOptions& mo, Logger& log, KernelsResults* res) {
+void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const KernelsPlan& plan, const std::vector<GemmDtype>& dtypes,
+            const std::vector<GemmShape>& shapes, std::optional<int64_t> bytes, const KernelsRunOptions& o,
+            const MeasureOptions& mo, Logger& log, KernelsResults* res) {
   ConfigLoader loader;
   std::map<int, MeasuredOn> where;
   for (int g : gpus) {
@@ -214,9 +215,8 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const KernelsPlan& plan
              d.id.cc_minor, d.id.sm_count, FormatBytes(static_cast<double>(d.id.memory_bytes)),
              d.at.spec ? d.at.spec->id : "none");
     // Per GPU: its GEMMs, then peak and memory (several kernels, about four budgets each).
-    StepProgress progress(plan.gemm ? dtypes : std::vector<std::string>{},
-                          plan.gemm ? shapes : std::vector<GemmShape>{}, (plan.peak ? 1 : 0) + (plan.stream ? 1 : 0),
-                          4 * mo.time_budget_s, mo.time_budget_s);
+    StepProgress progress(plan.gemm ? dtypes : std::vector<GemmDtype>{}, plan.gemm ? shapes : std::vector<GemmShape>{},
+                          (plan.peak ? 1 : 0) + (plan.stream ? 1 : 0), 4 * mo.time_budget_s, mo.time_budget_s);
     const bool show = ShowProgress(log);
     size_t step = 0;
     if (plan.gemm) {
@@ -228,10 +228,10 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const KernelsPlan& plan
           const std::string line = progress.GemmDone(step++, row.r.flop_rate, SecondsSince(t0));
           if (show) log.Info("GPU {}: {}", g, line);
           if (!row.r.skipped.empty()) {
-            log.Warn("GPU {} {} {} {}x{}x{}: skipped: {}", g, dt, s.name, s.m, s.n, s.k, row.r.skipped);
+            log.Warn("GPU {} {} {} {}x{}x{}: skipped: {}", g, GemmDtypeName(dt), s.name, s.m, s.n, s.k, row.r.skipped);
           } else {
-            log.Debug("GPU {} {} {} {}x{}x{}: {} (algorithm {} of {} tried)", g, dt, s.name, s.m, s.n, s.k,
-                      FormatQuantity(row.r.flop_rate, Dimension::kFlopRate), row.r.best_algo, row.r.algos_tried);
+            log.Debug("GPU {} {} {} {}x{}x{}: {} (algorithm {} of {} tried)", g, GemmDtypeName(dt), s.name, s.m, s.n,
+                      s.k, FormatQuantity(row.r.flop_rate, Dimension::kFlopRate), row.r.best_algo, row.r.algos_tried);
           }
           if (row.r.skipped.empty() && row.r.measurement.samples_s.empty()) break;  // interrupted
           res->gemm.push_back(std::move(row));
@@ -299,7 +299,7 @@ KernelsOutcome MeasureRank(const KernelsRunOptions& o, const Backends& backends,
     const bool on_gpu = device == "cuda";
     const KernelsPlan plan = ParseBenches(o.benches, on_gpu);
     out.stream_planned = plan.stream;
-    const std::vector<std::string> dtypes = ParseDtypes(o.dtypes, on_gpu);
+    const std::vector<GemmDtype> dtypes = ParseDtypes(o.dtypes, on_gpu);
     const std::vector<GemmShape> shapes = plan.gemm ? ParseShapes(o, on_gpu, log) : std::vector<GemmShape>{};
     const std::optional<int64_t> bytes = ParseBytes(o.bytes);
     // One GPU per rank by default: the rank's place on its host, modulo the

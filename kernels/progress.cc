@@ -8,7 +8,7 @@
 
 namespace cb {
 
-StepProgress::StepProgress(std::vector<std::string> dtypes, std::vector<GemmShape> shapes, int tail_steps,
+StepProgress::StepProgress(std::vector<GemmDtype> dtypes, std::vector<GemmShape> shapes, int tail_steps,
                            double tail_step_s, double budget_s)
     : dtypes_(std::move(dtypes)),
       shapes_(std::move(shapes)),
@@ -43,10 +43,10 @@ std::string StepProgress::Line(const std::string& what, double took_s) {
 }
 
 std::string StepProgress::GemmDone(size_t index, double rate, double took_s) {
-  const std::string& dtype = dtypes_[index / shapes_.size()];
+  const GemmDtype dtype = dtypes_[index / shapes_.size()];
   const GemmShape& s = shapes_[index % shapes_.size()];
   if (rate > 0) rate_[dtype] = last_rate_ = rate;
-  return Line(fmt::format("gemm {} {}x{}x{}", dtype, s.m, s.n, s.k), took_s);
+  return Line(fmt::format("gemm {} {}x{}x{}", GemmDtypeName(dtype), s.m, s.n, s.k), took_s);
 }
 
 std::string StepProgress::TailDone(const std::string& what, double took_s) { return Line(what, took_s); }

@@ -19,7 +19,7 @@ namespace cb {
 
 class StepProgress {
  public:
-  StepProgress(std::vector<std::string> dtypes, std::vector<GemmShape> shapes, int tail_steps, double tail_step_s,
+  StepProgress(std::vector<GemmDtype> dtypes, std::vector<GemmShape> shapes, int tail_steps, double tail_step_s,
                double budget_s);
   int total() const { return total_; }
   // GEMM step `index` (dtype-major) finished in took_s at `rate` FLOP/s (0: unknown).
@@ -33,13 +33,13 @@ class StepProgress {
   double GemmSeconds(size_t index) const;
   std::string Line(const std::string& what, double took_s);
 
-  std::vector<std::string> dtypes_;
+  std::vector<GemmDtype> dtypes_;
   std::vector<GemmShape> shapes_;
   int tail_steps_;
   double tail_step_s_, budget_s_;
   int total_ = 0, done_ = 0;
   double elapsed_ = 0, last_rate_ = 0;
-  std::map<std::string, double> rate_;
+  std::map<GemmDtype, double> rate_;
 };
 
 }  // namespace cb

@@ -73,12 +73,7 @@ class CudaBench : public GpuBench {
     return c;
   }
 
-  GpuGemmResult Gemm(int device, const std::string& dtype, const GemmShape& shape,
-                     const GpuGemmOptions& options) override {
-    if (!IsGpuGemmDtype(dtype)) {
-      throw UsageError(
-          fmt::format("--dtype {}: unknown GEMM precision (known: fp64, fp32, tf32, bf16, fp16, fp8)", dtype));
-    }
+  GpuGemmResult Gemm(int device, GemmDtype dtype, const GemmShape& shape, const GpuGemmOptions& options) override {
     DeviceGuard guard(device);
     State& st = StateOf(device);
     if (!st.gemm) st.gemm = std::make_unique<GemmBench>(st.id);

@@ -49,27 +49,23 @@ struct Traits {
   size_t ab_size, cd_size;
 };
 
-Traits TraitsFor(const std::string& dtype) {
-  if (dtype == "fp64") {
-    return {CUDA_R_64F, CUDA_R_64F, CUBLAS_COMPUTE_64F, CUDA_R_64F, ElemType::kF64, ElemType::kF64, 8, 8};
+Traits TraitsFor(GemmDtype dtype) {
+  switch (dtype) {
+    case GemmDtype::kFp64:
+      return {CUDA_R_64F, CUDA_R_64F, CUBLAS_COMPUTE_64F, CUDA_R_64F, ElemType::kF64, ElemType::kF64, 8, 8};
+    case GemmDtype::kFp32:
+      return {CUDA_R_32F, CUDA_R_32F, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kF32, ElemType::kF32, 4, 4};
+    case GemmDtype::kTf32:
+      return {CUDA_R_32F, CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32, CUDA_R_32F, ElemType::kF32, ElemType::kF32, 4, 4};
+    case GemmDtype::kBf16:
+      return {CUDA_R_16BF, CUDA_R_16BF, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kBf16, ElemType::kBf16, 2, 2};
+    case GemmDtype::kFp16:
+      return {CUDA_R_16F, CUDA_R_16F, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kF16, ElemType::kF16, 2, 2};
+    case GemmDtype::kFp8:
+      // e4m3 inputs, bf16 output (C must match D), fp32 accumulation.
+      return {CUDA_R_8F_E4M3, CUDA_R_16BF, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kFp8E4M3, ElemType::kBf16, 1, 2};
   }
-  if (dtype == "fp32") {
-    return {CUDA_R_32F, CUDA_R_32F, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kF32, ElemType::kF32, 4, 4};
-  }
-  if (dtype == "tf32") {
-    return {CUDA_R_32F, CUDA_R_32F, CUBLAS_COMPUTE_32F_FAST_TF32, CUDA_R_32F, ElemType::kF32, ElemType::kF32, 4, 4};
-  }
-  if (dtype == "bf16") {
-    return {CUDA_R_16BF, CUDA_R_16BF, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kBf16, ElemType::kBf16, 2, 2};
-  }
-  if (dtype == "fp16") {
-    return {CUDA_R_16F, CUDA_R_16F, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kF16, ElemType::kF16, 2, 2};
-  }
-  if (dtype == "fp8") {
-    // e4m3 inputs, bf16 output (C must match D), fp32 accumulation.
-    return {CUDA_R_8F_E4M3, CUDA_R_16BF, CUBLAS_COMPUTE_32F, CUDA_R_32F, ElemType::kFp8E4M3, ElemType::kBf16, 1, 2};
-  }
-  throw UsageError(fmt::format("--dtype {}: unknown GEMM precision (known: fp64, fp32, tf32, bf16, fp16, fp8)", dtype));
+  throw UsageError(fmt::format("GEMM precision {}: unknown", static_cast<int>(dtype)));
 }
 
 // One sampled element per tile (tiles sized so that there are about 4096),
@@ -367,11 +363,11 @@ Enumeration EnumerateConfigs(const MatmulDescs& m, const Traits& t, uint64_t wor
 }
 
 // Why a GEMM cannot run on this GPU before anything is allocated; empty when it can.
-std::string ShapeSkipReason(const std::string& dtype, const GemmShape& shape, const GpuIdentity& id) {
+std::string ShapeSkipReason(GemmDtype dtype, const GemmShape& shape, const GpuIdentity& id) {
   const int64_t m = shape.m, n = shape.n, k = shape.k;
   std::string why = GemmDtypeUnsupportedReason(dtype, id.cc_major, id.cc_minor);
   if (!why.empty()) return why;
-  if (dtype == "fp8" && (m % 16 || n % 16 || k % 16)) {
+  if (dtype == GemmDtype::kFp8 && (m % 16 || n % 16 || k % 16)) {
     return fmt::format("fp8 needs m, n and k to be multiples of 16 (16-byte aligned leading dimensions); got {}x{}x{}",
                        m, n, k);
   }
@@ -434,14 +430,14 @@ struct MatmulSetup {
   }
 };
 
-void DescribeMatmul(const Traits& t, const std::string& dtype, const GemmShape& shape, const float* scales,
-                    uint64_t workspace, MatmulSetup* ms) {
+void DescribeMatmul(const Traits& t, GemmDtype dtype, const GemmShape& shape, const float* scales, uint64_t workspace,
+                    MatmulSetup* ms) {
   const auto m = static_cast<uint64_t>(shape.m), n = static_cast<uint64_t>(shape.n), k = static_cast<uint64_t>(shape.k);
   CB_CUBLAS_CHECK(cublasLtMatmulDescCreate(ms->op.out(), t.compute, t.scale_type));
   const cublasOperation_t transa = CUBLAS_OP_T, transb = CUBLAS_OP_N;
   CB_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(ms->op.get(), CUBLASLT_MATMUL_DESC_TRANSA, &transa, sizeof transa));
   CB_CUBLAS_CHECK(cublasLtMatmulDescSetAttribute(ms->op.get(), CUBLASLT_MATMUL_DESC_TRANSB, &transb, sizeof transb));
-  if (dtype == "fp8") {
+  if (dtype == GemmDtype::kFp8) {
     // Per-tensor scales (1.0): the form cuBLASLt's fp8 kernels expect.
     const float* a_scale = scales;
     const float* b_scale = scales + 1;
@@ -485,8 +481,8 @@ std::string CollectCandidates(cublasLtHandle_t handle, const MatmulSetup& ms, co
       cublasLtMatmulAlgoGetHeuristic(handle, ms.op.get(), ms.la.get(), ms.lb.get(), ms.lc.get(), ms.ld.get(),
                                      ms.pref.get(), static_cast<int>(heuristics.size()), heuristics.data(), &returned);
   if (hs == CUBLAS_STATUS_NOT_SUPPORTED || (hs == CUBLAS_STATUS_SUCCESS && returned == 0)) {
-    return fmt::format("cuBLASLt offers no algorithm for {} {}x{}x{} on this GPU", r->dtype, r->shape.m, r->shape.n,
-                       r->shape.k);
+    return fmt::format("cuBLASLt offers no algorithm for {} {}x{}x{} on this GPU", GemmDtypeName(r->dtype), r->shape.m,
+                       r->shape.n, r->shape.k);
   }
   CB_CUBLAS_CHECK(hs);
   r->algos_returned = returned;
@@ -589,8 +585,8 @@ SearchOutcome SearchCandidates(const Candidates& cands, const DeviceTimingOption
 
 // Checks sampled elements of D (set 0, just written by `algo`) against the
 // exact integer products of the generated inputs, within GemmTolerance.
-void CheckOutput(const Traits& t, const std::string& dtype, const GemmShape& shape, const DeviceBuffer& d0,
-                 cudaStream_t s, GpuGemmResult* r) {
+void CheckOutput(const Traits& t, GemmDtype dtype, const GemmShape& shape, const DeviceBuffer& d0, cudaStream_t s,
+                 GpuGemmResult* r) {
   const int64_t m = shape.m, n = shape.n, k = shape.k;
   const std::vector<int64_t> picks = PickSamples(m, n);
   DeviceBuffer idx(picks.size() * sizeof(int64_t)), vals(picks.size() * sizeof(double));
@@ -629,7 +625,7 @@ GemmBench::~GemmBench() {
 // The steps: refuse what cannot run; allocate and fill the operands; describe
 // the matmul; collect candidates; search them; measure the winner under the
 // caller's harness options; check its output.
-GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, const GpuGemmOptions& options) {
+GpuGemmResult GemmBench::Run(GemmDtype dtype, const GemmShape& shape, const GpuGemmOptions& options) {
   const Traits t = TraitsFor(dtype);
   if (options.search != "heuristic" && options.search != "exhaustive") {
     throw UsageError(fmt::format("algorithm search '{}': unknown (known: heuristic, exhaustive)", options.search));
@@ -700,7 +696,7 @@ GpuGemmResult GemmBench::Run(const std::string& dtype, const GemmShape& shape, c
   if (found.best < 0) {
     r.skipped = !found.interrupted && r.algos_tried == 0 && r.algos_returned > 0
                     ? fmt::format("none of the {} cuBLASLt algorithm(s) offered for {} {}x{}x{} ran",
-                                  cands.algos.size(), dtype, shape.m, shape.n, shape.k)
+                                  cands.algos.size(), GemmDtypeName(dtype), shape.m, shape.n, shape.k)
                     : "interrupted";
     return r;
   }

@@ -30,7 +30,7 @@ class GemmBench {
   GemmBench(const GemmBench&) = delete;
   GemmBench& operator=(const GemmBench&) = delete;
 
-  GpuGemmResult Run(const std::string& dtype, const GemmShape& shape, const GpuGemmOptions& options);
+  GpuGemmResult Run(GemmDtype dtype, const GemmShape& shape, const GpuGemmOptions& options);
 
  private:
   GpuIdentity id_;

@@ -78,8 +78,8 @@ bool MeasureTensorPeak(GpuPeakResult& r, const GpuIdentity& id, DeviceTimer& tim
 // room for two), so one block issues while the other waits for its group.
 GpuPeakResult RunWgmma(const GpuIdentity& id, DeviceTimer& timer, const MeasureOptions& options) {
   GpuPeakResult r;
-  r.kernel = "wgmma";
-  r.dtype = "bf16";
+  r.kernel = PeakKernel::kWgmma;
+  r.dtype = GemmDtype::kBf16;
   if (!WgmmaCompiled()) {
     r.skipped = "the wgmma kernel is not in this build: CB_CUDA_ARCHITECTURES has no 9.0 architecture (90)";
     return r;
@@ -93,7 +93,7 @@ GpuPeakResult RunWgmma(const GpuIdentity& id, DeviceTimer& timer, const MeasureO
   const int64_t all_threads = static_cast<int64_t>(blocks) * kWgmmaThreads;
   const double flops_per_wgmma = 2.0 * 64 * 256 * 16;
   const double flops_per_iter_all = flops_per_wgmma * kWgmmaPerIter * blocks;
-  r.flops_per_clock_sm = FlopsPerClockPerSm("wgmma", "bf16", id.cc_major, id.cc_minor);
+  r.flops_per_clock_sm = FlopsPerClockPerSm(r.kernel, r.dtype, id.cc_major, id.cc_minor);
   // Accumulators reach 16 per wgmma: exact in fp32 while iters x kWgmmaPerIter < 2^20.
   const int64_t iters =
       ItersFor(id, r.flops_per_clock_sm, 4096, flops_per_iter_all, 1, ((int64_t{1} << 20) - 1) / kWgmmaPerIter);
@@ -117,15 +117,15 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
   std::vector<GpuPeakResult> out;
 
   // FMA, fp32 and fp64: full occupancy, 256-thread blocks.
-  for (const char* dtype : {"fp32", "fp64"}) {
-    const bool f32 = std::string(dtype) == "fp32";
+  for (const GemmDtype dtype : {GemmDtype::kFp32, GemmDtype::kFp64}) {
+    const bool f32 = dtype == GemmDtype::kFp32;
     const int threads = 256;
     const int blocks = id.sm_count * std::max(1, per_sm / threads);
     const int64_t all_threads = static_cast<int64_t>(blocks) * threads;
     GpuPeakResult r;
-    r.kernel = "fma";
+    r.kernel = PeakKernel::kFma;
     r.dtype = dtype;
-    r.flops_per_clock_sm = FlopsPerClockPerSm("fma", dtype, id.cc_major, id.cc_minor);
+    r.flops_per_clock_sm = FlopsPerClockPerSm(r.kernel, dtype, id.cc_major, id.cc_minor);
     // fp32 chains stay exact below 2^24: 8 chains of c + iters, iters <= 2^20.
     const int64_t iters = ItersFor(id, r.flops_per_clock_sm, f32 ? 256 : 8,
                                    2.0 * kFmaChains * static_cast<double>(all_threads), 16, int64_t{1} << 20);
@@ -166,8 +166,8 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
   // Tensor cores: bf16 mma.sync, 128-thread blocks, 8 per SM.
   {
     GpuPeakResult r;
-    r.kernel = "mma";
-    r.dtype = "bf16";
+    r.kernel = PeakKernel::kMma;
+    r.dtype = GemmDtype::kBf16;
     if (id.cc_major < 8) {
       r.skipped = fmt::format("bf16 mma.sync needs compute capability 8.0 or newer (this GPU: {}.{})", id.cc_major,
                               id.cc_minor);
@@ -180,7 +180,7 @@ std::vector<GpuPeakResult> RunPeak(const GpuIdentity& id, DeviceTimer& timer, co
     const int64_t all_threads = static_cast<int64_t>(blocks) * threads;
     const double warps = static_cast<double>(all_threads) / 32;
     const double flops_per_warp_iter = kMmaChains * 2.0 * 16 * 8 * 16;
-    r.flops_per_clock_sm = FlopsPerClockPerSm("mma", "bf16", id.cc_major, id.cc_minor);
+    r.flops_per_clock_sm = FlopsPerClockPerSm(r.kernel, r.dtype, id.cc_major, id.cc_minor);
     // Accumulators reach 16·iters: exact in fp32 for iters < 2^20.
     const int64_t iters =
         ItersFor(id, r.flops_per_clock_sm, 1024, flops_per_warp_iter * warps, 1, (int64_t{1} << 20) - 1);

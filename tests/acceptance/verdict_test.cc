@@ -302,6 +302,11 @@ TEST(Suite, BadInputNamesFileLineAndKey) {
                "scope must be fabric");
   expect_error("name: x\nchecks:\n  - name: a\n    benchmark: stream\n  - name: a\n    benchmark: stream\n",
                "duplicate check name");
+  // A GEMM precision the kernels do not have: the key, and the valid names.
+  expect_error(
+      "name: x\ngpu: h100-sxm\nchecks:\n  - name: a\n    benchmark: gemm\n    dtype: bf17\n",
+      "bad.yaml:6:12: key 'checks.0.dtype': check 'a': 'bf17' is not one of fp64, fp32, tf32, bf16, fp16, fp8");
+  expect_error("name: x\nchecks:\n  - name: a\n    benchmark: gemm\n    dtype: bf16\n", "the host runs fp64 and fp32");
 }
 
 }  // namespace

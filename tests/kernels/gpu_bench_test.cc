@@ -11,46 +11,60 @@ namespace cb {
 namespace {
 
 TEST(GpuGemmDtypes, AreTheSixPrecisionsInRunOrder) {
-  EXPECT_EQ(GpuGemmDtypes(), (std::vector<std::string>{"fp64", "fp32", "tf32", "bf16", "fp16", "fp8"}));
-  EXPECT_TRUE(IsGpuGemmDtype("bf16"));
-  EXPECT_FALSE(IsGpuGemmDtype("fp4"));
-  EXPECT_FALSE(IsGpuGemmDtype("BF16"));
+  std::vector<std::string> names;
+  for (GemmDtype d : GpuGemmDtypes()) names.push_back(GemmDtypeName(d));
+  EXPECT_EQ(names, (std::vector<std::string>{"fp64", "fp32", "tf32", "bf16", "fp16", "fp8"}));
+  EXPECT_EQ(GemmDtypeNames(), "fp64, fp32, tf32, bf16, fp16, fp8");
+  for (GemmDtype d : GpuGemmDtypes()) EXPECT_EQ(FindGemmDtype(GemmDtypeName(d)), d);
+  EXPECT_EQ(FindGemmDtype("bf16"), GemmDtype::kBf16);
+  EXPECT_FALSE(FindGemmDtype("fp4"));
+  EXPECT_FALSE(FindGemmDtype("BF16"));
+  EXPECT_TRUE(HostRunsGemm(GemmDtype::kFp32));
+  EXPECT_FALSE(HostRunsGemm(GemmDtype::kBf16));
+}
+
+TEST(PeakKernel, NamesMapToKindsAndBack) {
+  for (PeakKernel k : {PeakKernel::kFma, PeakKernel::kMma, PeakKernel::kWgmma}) {
+    EXPECT_EQ(FindPeakKernel(PeakKernelName(k)), k);
+  }
+  EXPECT_EQ(PeakKernelNames(), "fma, mma, wgmma");
+  EXPECT_FALSE(FindPeakKernel("hmma"));
 }
 
 TEST(GemmDtypeUnsupportedReason, Fp8NeedsAda89AndBf16NeedsAmpere) {
   // fp8 e4m3 tensor cores arrived with compute capability 8.9 (Ada) and 9.0 (Hopper).
-  EXPECT_EQ(GemmDtypeUnsupportedReason("fp8", 9, 0), "");
-  EXPECT_EQ(GemmDtypeUnsupportedReason("fp8", 8, 9), "");
-  const std::string a100 = GemmDtypeUnsupportedReason("fp8", 8, 0);
+  EXPECT_EQ(GemmDtypeUnsupportedReason(GemmDtype::kFp8, 9, 0), "");
+  EXPECT_EQ(GemmDtypeUnsupportedReason(GemmDtype::kFp8, 8, 9), "");
+  const std::string a100 = GemmDtypeUnsupportedReason(GemmDtype::kFp8, 8, 0);
   EXPECT_NE(a100.find("8.9"), std::string::npos) << a100;
   EXPECT_NE(a100.find("this GPU: 8.0"), std::string::npos) << a100;
-  EXPECT_EQ(GemmDtypeUnsupportedReason("bf16", 8, 0), "");
-  EXPECT_NE(GemmDtypeUnsupportedReason("bf16", 7, 0), "");
-  EXPECT_NE(GemmDtypeUnsupportedReason("tf32", 7, 5), "");
-  EXPECT_EQ(GemmDtypeUnsupportedReason("fp64", 6, 0), "");
+  EXPECT_EQ(GemmDtypeUnsupportedReason(GemmDtype::kBf16, 8, 0), "");
+  EXPECT_NE(GemmDtypeUnsupportedReason(GemmDtype::kBf16, 7, 0), "");
+  EXPECT_NE(GemmDtypeUnsupportedReason(GemmDtype::kTf32, 7, 5), "");
+  EXPECT_EQ(GemmDtypeUnsupportedReason(GemmDtype::kFp64, 6, 0), "");
 }
 
 TEST(PeakKeyForGemm, Fp64GemmsCompareWithTheFp64TensorPeak) {
-  EXPECT_EQ(PeakKeyForGemm("fp64"), "fp64_tensor");
-  EXPECT_EQ(PeakKeyForGemm("bf16"), "bf16");
-  EXPECT_EQ(PeakKeyForGemm("fp8"), "fp8");
+  EXPECT_EQ(PeakKeyForGemm(GemmDtype::kFp64), "fp64_tensor");
+  EXPECT_EQ(PeakKeyForGemm(GemmDtype::kBf16), "bf16");
+  EXPECT_EQ(PeakKeyForGemm(GemmDtype::kFp8), "fp8");
 }
 
 TEST(FlopsPerClockPerSm, ReproducesTheDatasheetPeaks) {
   // H100 SXM: 132 SMs. FP32 67 TFLOPS at 1.98 GHz; BF16 989.4 TFLOPS at 1.83 GHz;
   // FP64 34 TFLOPS at 1.98 GHz. A100: 108 SMs at 1.41 GHz, BF16 312 TFLOPS, FP32 19.5.
-  EXPECT_NEAR(132 * FlopsPerClockPerSm("fma", "fp32", 9, 0) * 1.98e9, 66.9e12, 0.1e12);
-  EXPECT_NEAR(132 * FlopsPerClockPerSm("mma", "bf16", 9, 0) * 1.83e9, 989.4e12, 0.5e12);
-  EXPECT_NEAR(132 * FlopsPerClockPerSm("wgmma", "bf16", 9, 0) * 1.83e9, 989.4e12, 0.5e12);
-  EXPECT_NEAR(132 * FlopsPerClockPerSm("fma", "fp64", 9, 0) * 1.98e9, 33.5e12, 0.1e12);
-  EXPECT_NEAR(108 * FlopsPerClockPerSm("mma", "bf16", 8, 0) * 1.41e9, 312e12, 0.5e12);
-  EXPECT_NEAR(108 * FlopsPerClockPerSm("fma", "fp32", 8, 0) * 1.41e9, 19.5e12, 0.1e12);
+  EXPECT_NEAR(132 * FlopsPerClockPerSm(PeakKernel::kFma, GemmDtype::kFp32, 9, 0) * 1.98e9, 66.9e12, 0.1e12);
+  EXPECT_NEAR(132 * FlopsPerClockPerSm(PeakKernel::kMma, GemmDtype::kBf16, 9, 0) * 1.83e9, 989.4e12, 0.5e12);
+  EXPECT_NEAR(132 * FlopsPerClockPerSm(PeakKernel::kWgmma, GemmDtype::kBf16, 9, 0) * 1.83e9, 989.4e12, 0.5e12);
+  EXPECT_NEAR(132 * FlopsPerClockPerSm(PeakKernel::kFma, GemmDtype::kFp64, 9, 0) * 1.98e9, 33.5e12, 0.1e12);
+  EXPECT_NEAR(108 * FlopsPerClockPerSm(PeakKernel::kMma, GemmDtype::kBf16, 8, 0) * 1.41e9, 312e12, 0.5e12);
+  EXPECT_NEAR(108 * FlopsPerClockPerSm(PeakKernel::kFma, GemmDtype::kFp32, 8, 0) * 1.41e9, 19.5e12, 0.1e12);
   // Unknown architectures and kinds say 0, never a guess.
-  EXPECT_EQ(FlopsPerClockPerSm("mma", "bf16", 12, 0), 0);
-  EXPECT_EQ(FlopsPerClockPerSm("fma", "fp16", 9, 0), 0);
+  EXPECT_EQ(FlopsPerClockPerSm(PeakKernel::kMma, GemmDtype::kBf16, 12, 0), 0);
+  EXPECT_EQ(FlopsPerClockPerSm(PeakKernel::kFma, GemmDtype::kFp16, 9, 0), 0);
   // wgmma is sm_90a only: no rate on Ampere or Blackwell.
-  EXPECT_EQ(FlopsPerClockPerSm("wgmma", "bf16", 8, 0), 0);
-  EXPECT_EQ(FlopsPerClockPerSm("wgmma", "bf16", 10, 0), 0);
+  EXPECT_EQ(FlopsPerClockPerSm(PeakKernel::kWgmma, GemmDtype::kBf16, 8, 0), 0);
+  EXPECT_EQ(FlopsPerClockPerSm(PeakKernel::kWgmma, GemmDtype::kBf16, 10, 0), 0);
 }
 
 TEST(PeerLinkLabel, NvlinkOnlyWhenNvmlSaysSo) {
@@ -63,13 +77,13 @@ TEST(PeerLinkLabel, NvlinkOnlyWhenNvmlSaysSo) {
 TEST(GemmTolerance, IsTheOutputRoundingOfTheExactIntegerResult) {
   // An fp32 or fp64 result of integer inputs is the exact integer: the bound
   // (0.25 + tiny) lets no neighbouring integer pass.
-  EXPECT_LT(GemmTolerance("fp32", 1000, 4000), 0.5);
-  EXPECT_LT(GemmTolerance("fp64", 65536, 65536), 0.5);
+  EXPECT_LT(GemmTolerance(GemmDtype::kFp32, 1000, 4000), 0.5);
+  EXPECT_LT(GemmTolerance(GemmDtype::kFp64, 65536, 65536), 0.5);
   // bf16 keeps 8 significant bits: 1000 is stored within 1000·2^-8 ≈ 3.9.
-  EXPECT_NEAR(GemmTolerance("bf16", 1000, 4000), 1000.0 / 256 + 0.25, 1e-12);
-  EXPECT_NEAR(GemmTolerance("fp16", -1000, 4000), 1000.0 / 2048 + 0.25, 1e-12);
+  EXPECT_NEAR(GemmTolerance(GemmDtype::kBf16, 1000, 4000), 1000.0 / 256 + 0.25, 1e-12);
+  EXPECT_NEAR(GemmTolerance(GemmDtype::kFp16, -1000, 4000), 1000.0 / 2048 + 0.25, 1e-12);
   // fp8 adds 2^-11 of the products' magnitude for short accumulators.
-  EXPECT_NEAR(GemmTolerance("fp8", 1000, 4096), 1000.0 / 256 + 0.25 + 2.0, 1e-12);
+  EXPECT_NEAR(GemmTolerance(GemmDtype::kFp8, 1000, 4096), 1000.0 / 256 + 0.25 + 2.0, 1e-12);
 }
 
 TEST(GemmInputValue, IsADeterministicSpreadOfSmallIntegers) {

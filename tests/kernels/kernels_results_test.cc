@@ -36,7 +36,7 @@ KernelsResults HostRun() {
   g.at.rank = 1;
   g.at.host = "vm";
   g.threads = 4;
-  g.r.dtype = "fp64";
+  g.r.dtype = GemmDtype::kFp64;
   g.r.shape = {"square", 1024, 1024, 1024};
   g.r.measurement = Timed(2 * std::pow(1024.0, 3) / 50e9, 12);
   g.r.flop_rate = 50e9;
@@ -116,7 +116,7 @@ TEST(KernelsResults, ASkippedGemmHasNullFigures) {
   GemmRow g;
   g.at.gpu = 0;
   g.at.device = "NVIDIA T4";
-  g.r.dtype = "fp8";
+  g.r.dtype = GemmDtype::kFp8;
   g.r.skipped = "fp8 needs compute capability 8.9";
   res.gemm.push_back(g);
   const nlohmann::json e = ResultsJson(RunStatus::kComplete, "", ResultTables(res, false))["tables"]["gemm"]["rows"][0];
@@ -163,6 +163,13 @@ TEST(KernelsResults, TheEncodingKeepsNanAndInfinityAndDropsTheDatasheet) {
   EXPECT_EQ(back.error, o.error);
   EXPECT_EQ(back.res.wrong(), 3);
   EXPECT_THROW(DecodeOutcome("not cbor"), nlohmann::json::exception);
+  // The precision travels by its name; a name this build does not know is refused, never defaulted.
+  EXPECT_EQ(back.res.gemm[0].r.dtype, GemmDtype::kFp64);
+  nlohmann::json j = nlohmann::json::from_cbor(EncodeOutcome(o));
+  EXPECT_EQ(j["res"]["gemm"][0]["r"]["dtype"], "fp64");
+  j["res"]["gemm"][0]["r"]["dtype"] = "fp4";
+  const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
+  EXPECT_THROW(DecodeOutcome(std::string(cbor.begin(), cbor.end())), nlohmann::json::exception);
 }
 
 TEST(KernelsRun, OptionParsersNameTheFlag) {
@@ -171,9 +178,16 @@ TEST(KernelsRun, OptionParsersNameTheFlag) {
   EXPECT_TRUE(ParseBenches({"memory"}, false).stream);
   EXPECT_THROW(ParseBenches({"peak"}, false), UsageError);
   EXPECT_THROW(ParseBenches({"nosuch"}, true), UsageError);
-  EXPECT_EQ(ParseDtypes({}, false), (std::vector<std::string>{"fp64", "fp32"}));
+  EXPECT_EQ(ParseDtypes({}, false), (std::vector<GemmDtype>{GemmDtype::kFp64, GemmDtype::kFp32}));
+  EXPECT_EQ(ParseDtypes({"bf16", "fp8"}, true), (std::vector<GemmDtype>{GemmDtype::kBf16, GemmDtype::kFp8}));
   EXPECT_THROW(ParseDtypes({"bf16"}, false), UsageError);
   EXPECT_THROW(ParseDtypes({"nosuch"}, true), UsageError);
+  try {
+    ParseDtypes({"fp7"}, true);
+    ADD_FAILURE() << "fp7 parsed";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--dtype fp7: unknown precision (known: fp64, fp32, tf32, bf16, fp16, fp8)");
+  }
   EXPECT_EQ(ParseGpus("all", 3), (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(ParseGpus("2,0,2", 3), (std::vector<int>{2, 0}));
   EXPECT_THROW(ParseGpus("3", 3), UsageError);

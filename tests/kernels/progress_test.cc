@@ -10,7 +10,8 @@ namespace cb {
 namespace {
 
 TEST(StepProgress, PredictsTheRestFromTheRatesMeasured) {
-  StepProgress p({"fp64", "fp32"}, {{"square", 1000, 1000, 1000}, {"square", 2000, 2000, 2000}}, 1, 0.8, 0.2);
+  StepProgress p({GemmDtype::kFp64, GemmDtype::kFp32}, {{"square", 1000, 1000, 1000}, {"square", 2000, 2000, 2000}}, 1,
+                 0.8, 0.2);
   EXPECT_EQ(p.total(), 5);
   EXPECT_DOUBLE_EQ(p.SecondsLeft(), 4 * 0.2 + 0.8);  // nothing measured: a budget each
   // fp64 at 1 GFLOP/s: 2000^3 takes 2 x 16 s; fp32, unmeasured, is taken at the same rate
@@ -34,7 +35,7 @@ TEST(StepProgress, PredictsTheRestFromTheRatesMeasured) {
 // Tiny GEMMs never predict less than the budget per step: the harness runs to
 // its budget unless the samples agree.
 TEST(StepProgress, AStepTakesAtLeastTheBudget) {
-  StepProgress p({"fp64"}, {{"square", 64, 64, 64}, {"square", 64, 64, 64}}, 0, 0, 0.5);
+  StepProgress p({GemmDtype::kFp64}, {{"square", 64, 64, 64}, {"square", 64, 64, 64}}, 0, 0, 0.5);
   p.GemmDone(0, 1e12, 0.5);
   EXPECT_DOUBLE_EQ(p.SecondsLeft(), 0.5);
 }
