@@ -311,6 +311,11 @@ Schema ScenarioSchema() {
                     "as Megatron-Core and NeMo call it); fa2 = FlashAttention-2 (flash-attn, PyTorch SDPA's default "
                     "on Hopper from 2.5.1 to 2.8), slower on Hopper",
                     "fused"),
+               Enum("elementwise", {"fused", "eager"},
+                    "how norms, rotary embedding and the activation run: fused kernels (Megatron-Core, Transformer "
+                    "Engine, torch.compile) or eager = one PyTorch op per kernel as torchtitan's Llama block runs "
+                    "without torch.compile (more HBM traffic and kernels)",
+                    "fused"),
                Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
                Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
                Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),

@@ -262,6 +262,15 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
+    if framework == "torchtitan":
+        # torchtitan runs its Llama block op by op unless training.compile is set
+        # (its train_configs set compile = false; torchtitan/models/norms.py's
+        # RMSNorm, model.py's RoPE and repeat_kv are plain PyTorch ops).
+        if re.search(r"\beager\b", notes, re.I):
+            fw.append("  elementwise: eager")
+        elif not re.search(r"compile", notes, re.I):
+            fw.append("  elementwise: eager")
+            assumed += " (eager: torchtitan's default compile = false, not stated)"
     if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
         # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8

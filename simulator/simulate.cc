@@ -247,17 +247,29 @@ class CostModel {
     return c;
   }
 
-  // Memory-bound work of the forward: 2 norms (read + write), 2 residual adds
-  // with dropout (3 tensors + 1-byte mask), the activation function, and the
-  // MoE token permutation.
-  double ElementwiseFwd(bool moe, double permute_bytes) const {
+  // Memory-bound work of a layer pass: 2 norms (read + write), 2 residual
+  // adds with dropout (3 tensors + 1-byte mask), the activation function, and
+  // the MoE token permutation; backward moves twice the forward's bytes.
+  // Eager frameworks add their unfused ops' traffic (workload/elementwise.h).
+  struct ElementwiseCost {
+    double fwd = 0, bwd = 0;
+  };
+  ElementwiseCost ElementwisePass(bool moe, double permute_bytes) const {
     const ModelSpec& m = s_.model;
     const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
     const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
     const double f_act =
         moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
     double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
-    return gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
+    ElementwiseCost c;
+    c.fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
+    c.bwd = 2 * c.fwd;
+    if (s_.fw.elementwise == Elementwise::kEager) {
+      const EagerExcess e = EagerLayerExcess(m, tokens_, T_sp, t, f_act);
+      c.fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
+      c.bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
+    }
+    return c;
   }
 
   // Ring attention: c-1 steps each passing this rank's K and V chunk, hidden
@@ -335,14 +347,14 @@ class CostModel {
   LayerCost Layer(bool moe, bool recomputed) const {
     const AttentionCost attn = AttentionBlock();
     const MlpCost mlp = MlpBlock(moe);
-    const double elem_fwd = ElementwiseFwd(moe, mlp.permute_bytes);
+    const ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
     const double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
     const double gemm_fwd = attn.qkv + attn.proj + mlp.gemm;
     LayerCost c;
-    c.fwd.compute = (gemm_fwd + attn.fwd + elem_fwd) * slowest_;
+    c.fwd.compute = (gemm_fwd + attn.fwd + elem.fwd) * slowest_;
     c.fwd.tp = TpExposed(tp_comm, gemm_fwd);
     c.fwd.ep = mlp.ep_comm;
-    c.bwd.compute = (2 * gemm_fwd + attn.bwd + 2 * elem_fwd) * slowest_;
+    c.bwd.compute = (2 * gemm_fwd + attn.bwd + elem.bwd) * slowest_;
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.ep = mlp.ep_comm;
     c.fwd.tp_t = c.bwd.tp_t = {tp_comm, 2 * TpBlockBytes()};
@@ -357,7 +369,7 @@ class CostModel {
       c.bwd.ep = Hidden(mlp.ep_comm, c.fwd.compute);
     }
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
-    AddRecompute(moe, full, attn, elem_fwd, &c);
+    AddRecompute(moe, full, attn, elem.fwd, &c);
     c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;
     c.expert_params_per_gpu = mlp.expert_params;
     AddFullySharded(full, mlp.expert_params, &c);

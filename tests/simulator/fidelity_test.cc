@@ -12,6 +12,7 @@
 #include "simulator/simulate.h"
 #include "simulator/training/memory.h"
 #include "simulator/validation/error_band.h"
+#include "simulator/workload/elementwise.h"
 #include "simulator/workload/transformer.h"
 #include "tests/simulator/shipped.h"
 
@@ -509,6 +510,42 @@ TEST(Hardware, FlashAttention2IsSlowerOnHopperOnly) {
   EXPECT_GT(step("fa2"), 1.05 * step("fused"));
   EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.attention_kernel", "fa3"}}).find("not one of fused, fa2"),
             std::string::npos);
+}
+
+// framework.elementwise: eager adds torchtitan's unfused ops beyond the fused
+// charge (workload/elementwise.h): per token, 2 norms (36 - 4 B forward,
+// 92 - 8 backward per element of h), RoPE on q and k (20 B each way per
+// element of (a + g)·d/t), repeat_kv (4 B per element each way) when a > g,
+// SwiGLU (10 - 6 and 18 - 12 B per element of f/t); 23 and 36 more kernels.
+TEST(Eager, ExcessFollowsTorchtitansOps) {
+  ModelSpec m;
+  m.hidden = 4096, m.heads = 32, m.kv_heads = 8, m.ffn_hidden = 14336, m.swiglu = true;
+  const double T = 8192, h = 4096, f = 14336, qk = 32 + 8, d = 128;
+  EagerExcess e = EagerLayerExcess(m, T, T, 1, f);
+  EXPECT_DOUBLE_EQ(e.fwd_bytes, 2 * 32 * T * h + 20 * T * qk * d + 4 * T * qk * d + 4 * T * f);
+  EXPECT_DOUBLE_EQ(e.bwd_bytes, 2 * 84 * T * h + 20 * T * qk * d + 4 * T * qk * d + 6 * T * f);
+  EXPECT_EQ(e.fwd_kernels, 23);
+  EXPECT_EQ(e.bwd_kernels, 36);
+  // TP8 with sequence parallelism: heads, MLP and norm tokens split by 8.
+  e = EagerLayerExcess(m, T, T / 8, 8, f);
+  EXPECT_DOUBLE_EQ(e.fwd_bytes, 2 * 32 * T / 8 * h + 24 * T * (4 + 1) * d + 4 * T * f / 8);
+  // No grouped-query attention: K and V are not repeated.
+  m.kv_heads = 32;
+  e = EagerLayerExcess(m, T, T, 1, f);
+  EXPECT_DOUBLE_EQ(e.fwd_bytes, 2 * 32 * T * h + 20 * T * 64 * d + 4 * T * f);
+  EXPECT_EQ(e.fwd_kernels, 21);
+}
+
+TEST(Eager, StepIsSlowerAndBadNamesAreRefused) {
+  const auto step = [](const char* how) {
+    return Simulate(Load("llama3-8b-64", {{"framework.elementwise", how}})).step_time_s;
+  };
+  const double fused = step("fused"), eager = step("eager");
+  EXPECT_GT(eager, 1.03 * fused);
+  EXPECT_LT(eager, 1.5 * fused);
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.elementwise", "jit"}}).find("not one of fused, eager"),
+            std::string::npos);
+  EXPECT_THROW(ParseElementwise("jit"), ConfigError);
 }
 
 // ------------------------------------------------------------ pipeline split
