@@ -47,16 +47,17 @@ bool WaitFor(int fd, short events, double deadline) {
   }
 }
 
-// Moves all `bytes` through a non-blocking socket before `deadline`.
-bool SendAll(int fd, const void* data, size_t bytes, double deadline) {
-  const char* p = static_cast<const char*>(data);
+// Moves all `bytes` at `p` through a non-blocking socket before `deadline`:
+// `io(p, n)` is one send or recv, retried after `events` when it would block.
+template <typename Byte, typename Io>
+bool MoveAll(int fd, Byte* p, size_t bytes, short events, double deadline, Io io) {
   while (bytes > 0) {
-    const ssize_t n = send(fd, p, bytes, MSG_NOSIGNAL);
+    const ssize_t n = io(p, bytes);
     if (n > 0) {
       p += n;
       bytes -= static_cast<size_t>(n);
     } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      if (!WaitFor(fd, POLLOUT, deadline)) return false;
+      if (!WaitFor(fd, events, deadline)) return false;
     } else {
       return false;
     }
@@ -64,20 +65,14 @@ bool SendAll(int fd, const void* data, size_t bytes, double deadline) {
   return true;
 }
 
+bool SendAll(int fd, const void* data, size_t bytes, double deadline) {
+  return MoveAll(fd, static_cast<const char*>(data), bytes, POLLOUT, deadline,
+                 [fd](const char* p, size_t n) { return send(fd, p, n, MSG_NOSIGNAL); });
+}
+
 bool RecvAll(int fd, void* data, size_t bytes, double deadline) {
-  char* p = static_cast<char*>(data);
-  while (bytes > 0) {
-    const ssize_t n = recv(fd, p, bytes, 0);
-    if (n > 0) {
-      p += n;
-      bytes -= static_cast<size_t>(n);
-    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      if (!WaitFor(fd, POLLIN, deadline)) return false;
-    } else {
-      return false;
-    }
-  }
-  return true;
+  return MoveAll(fd, static_cast<char*>(data), bytes, POLLIN, deadline,
+                 [fd](char* p, size_t n) { return recv(fd, p, n, 0); });
 }
 
 // Connects to addr:port (network byte order) before `deadline`; -1 if not.
