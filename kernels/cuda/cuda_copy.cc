@@ -9,6 +9,7 @@
 #include "core/units.h"
 #include "kernels/cuda/cuda_benches.h"
 #include "kernels/cuda/cuda_raii.h"
+#include "kernels/cuda/device_check.h"
 #include "kernels/cuda/device_info.h"
 #include "kernels/cuda/launch.h"
 #include "kernels/sample_loop.h"
@@ -33,13 +34,10 @@ int64_t CountWrongHost(uint32_t* data, int64_t words, uint32_t seed, bool corrup
 // `corrupt`: the self-test (validate --inject) overwrites word 0 first.
 int64_t CountWrongDevice(const DeviceBuffer& buf, int64_t words, uint32_t seed, cudaStream_t s, bool corrupt) {
   if (corrupt) CB_CUDA_CHECK(cudaMemsetAsync(buf.get(), 0x7f, sizeof(uint32_t), s));
-  DeviceBuffer wrong(sizeof(unsigned long long));
-  CB_CUDA_CHECK(cudaMemsetAsync(wrong.get(), 0, wrong.bytes(), s));
-  CB_CUDA_CHECK(LaunchCheckWords(buf.as<uint32_t>(), words, seed, wrong.as<unsigned long long>(), s));
-  unsigned long long w = 0;
-  CB_CUDA_CHECK(cudaMemcpyAsync(&w, wrong.get(), sizeof w, cudaMemcpyDeviceToHost, s));
-  CB_CUDA_CHECK(cudaStreamSynchronize(s));
-  return static_cast<int64_t>(w);
+  const DeviceBuffer wrong(sizeof(unsigned long long));
+  return CountOnDevice(wrong, s, [&](unsigned long long* count) {
+    CB_CUDA_CHECK(LaunchCheckWords(buf.as<uint32_t>(), words, seed, count, s));
+  });
 }
 
 // A synchronous copy from pageable memory, timed by the host clock: the

@@ -7,6 +7,7 @@
 #include "core/units.h"
 #include "kernels/cuda/cuda_benches.h"
 #include "kernels/cuda/cuda_raii.h"
+#include "kernels/cuda/device_check.h"
 #include "kernels/cuda/launch.h"
 
 namespace cb::cuda {
@@ -55,12 +56,9 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
   };
   auto count_wrong = [&](const DeviceBuffer& buf, Pattern p) -> int64_t {
     corrupt(buf);
-    CB_CUDA_CHECK(cudaMemsetAsync(wrong.get(), 0, wrong.bytes(), s));
-    CB_CUDA_CHECK(LaunchCheckPattern(buf.as<double>(), n, p, wrong.as<unsigned long long>(), s));
-    unsigned long long w = 0;
-    CB_CUDA_CHECK(cudaMemcpyAsync(&w, wrong.get(), sizeof w, cudaMemcpyDeviceToHost, s));
-    CB_CUDA_CHECK(cudaStreamSynchronize(s));
-    return static_cast<int64_t>(w);
+    return CountOnDevice(wrong, s, [&](unsigned long long* count) {
+      CB_CUDA_CHECK(LaunchCheckPattern(buf.as<double>(), n, p, count, s));
+    });
   };
   auto result = [&](const char* kernel, int64_t arrays, Measurement m) {
     GpuMemoryResult r;
