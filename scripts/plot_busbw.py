@@ -5,14 +5,13 @@ Usage: scripts/plot_busbw.py RESULTS.h5 [--run ID] [-o busbw.png]
 One line per op (out of place); the run is the latest collectives run unless given.
 """
 import argparse
-import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+
+from results_h5 import read_run_table, text  # noqa: E402
 
 
 def main(argv=None):
@@ -21,15 +20,9 @@ def main(argv=None):
     ap.add_argument("--run")
     ap.add_argument("-o", "--output", default="busbw.png")
     a = ap.parse_args(argv)
-    with h5py.File(a.results, "r") as f:
-        runs = [r for r in f["runs"] if "collectives" in f["runs"][r]]
-        if not runs:
-            sys.exit(f"{a.results}: no collectives run in this file")
-        run = a.run or sorted(runs, key=lambda r: f["runs"][r].attrs["start_time"])[-1]
-        if run not in runs:
-            sys.exit(f"{a.results}: no collectives run '{run}' (have: {', '.join(runs)})")
-        df = pd.DataFrame(f[f"runs/{run}/collectives"][()])
-    df["op"] = df["op"].map(lambda b: b.decode() if isinstance(b, bytes) else b)
+    run, df = read_run_table(a.results, "collectives", a.run, "no collectives run in this file",
+                             "no collectives run '{run}'")
+    df["op"] = text(df["op"])
     df = df[df["in_place"] == 0]
     fig, ax = plt.subplots(figsize=(8, 5))
     for op, g in df.groupby("op"):

@@ -10,16 +10,12 @@ precision's datasheet peak where the table has one (peak_flop_rate).
 import argparse
 import sys
 
-import h5py
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
 
-
-def text(col):
-    return col.map(lambda b: b.decode() if isinstance(b, bytes) else b)
+from results_h5 import read_run_table, text  # noqa: E402
 
 
 def main(argv=None):
@@ -29,14 +25,8 @@ def main(argv=None):
     ap.add_argument("--shape", default="square", help="square (default) or all")
     ap.add_argument("-o", "--output", default="gemm.png")
     a = ap.parse_args(argv)
-    with h5py.File(a.results, "r") as f:
-        runs = [r for r in f["runs"] if "gemm" in f["runs"][r]]
-        if not runs:
-            sys.exit(f"{a.results}: no run with a gemm table in this file")
-        run = a.run or sorted(runs, key=lambda r: f["runs"][r].attrs["start_time"])[-1]
-        if run not in runs:
-            sys.exit(f"{a.results}: no gemm table in run '{run}' (have: {', '.join(runs)})")
-        df = pd.DataFrame(f[f"runs/{run}/gemm"][()])
+    run, df = read_run_table(a.results, "gemm", a.run, "no run with a gemm table in this file",
+                             "no gemm table in run '{run}'")
     for c in ("device", "dtype", "shape"):
         if c in df:
             df[c] = text(df[c])
