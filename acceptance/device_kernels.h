@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "acceptance/bench.h"
 #include "core/backends.h"
+#include "core/bench.h"
 #include "kernels/gemm_dtype.h"
 #include "kernels/harness.h"
 

@@ -626,7 +626,7 @@ void Runner::RunFabricCheck(int index) {
   const Check& c = suite_.checks[static_cast<size_t>(index)];
   const int n = comm_.size();
   if (n < 2) return SkipCheck(index, fmt::format("{} needs at least 2 ranks; the job has {}", c.benchmark, n));
-  if (c.backend == "nccl" && !OpenNccl()) return SkipCheck(index, why_no_nccl_);
+  if (c.backend == CollectiveBackend::kNccl && !OpenNccl()) return SkipCheck(index, why_no_nccl_);
   // Groups: colors as --split assigns them (identical on every rank).
   std::map<int, std::vector<int>> groups;
   for (int r = 0; r < n; ++r) groups[c.split.empty() ? 0 : coll::SplitColor(c.split, comm_.ranks(), r)].push_back(r);
@@ -640,7 +640,7 @@ void Runner::RunFabricCheck(int index) {
   // The measuring communicator: the job's own (MPI, loopback) or NCCL's over
   // the same ranks in the same order (its Run calls back on this thread).
   auto bench = [&](const std::function<void(coll::Communicator&)>& body) {
-    if (c.backend == "nccl") {
+    if (c.backend == CollectiveBackend::kNccl) {
       nccl_->Run(body);
     } else {
       body(comm_);

@@ -29,26 +29,6 @@ const char* ScopeName(Scope s) {
   return "?";
 }
 
-namespace {
-constexpr std::pair<const char*, Bench> kBenchNames[] = {{"gemm", Bench::kGemm},     {"peak", Bench::kPeak},
-                                                         {"stream", Bench::kStream}, {"copy", Bench::kCopy},
-                                                         {"health", Bench::kHealth}, {"pairs", Bench::kPairs}};
-}  // namespace
-
-Bench ParseBench(const std::string& name) {
-  for (const auto& [n, b] : kBenchNames) {
-    if (name == n) return b;
-  }
-  return Bench::kCollective;
-}
-
-const char* BenchName(Bench b) {
-  for (const auto& [n, k] : kBenchNames) {
-    if (k == b) return n;
-  }
-  return "collective";
-}
-
 // The pairs check is a collective here (it runs over the fabric), as before
 // the enum: every kind but the node-local ones and health.
 bool Check::collective() const { return kind() == Bench::kCollective || kind() == Bench::kPairs; }
@@ -127,6 +107,16 @@ Suite ReadSuiteHeader(const ConfigNode& doc) {
   return s;
 }
 
+// The value of a closed set `key` names (`found`: its lookup), or an error
+// naming the key, the check and the valid names.
+template <typename E>
+E Parsed(const ConfigNode& item, const char* key, const Check& c, std::optional<E> found, const std::string& names) {
+  if (found) return *found;
+  const ConfigNode& n = item.at(key);
+  throw ConfigError(
+      fmt::format("{}: key '{}': check '{}': '{}' is not one of {}", n.where(), n.path(), c.name, n.AsString(), names));
+}
+
 // A check's keys as written, or their defaults; whether they fit the
 // benchmark is decided later (FitHealth, FitPairs, ...).
 Check ReadCheck(const ConfigNode& item, bool suite_has_gpu) {
@@ -142,7 +132,8 @@ Check ReadCheck(const ConfigNode& item, bool suite_has_gpu) {
   c.split = item.GetString("split", "");
   c.kernel = item.GetString("kernel", "triad");
   c.threads = static_cast<int>(item.GetInt("threads", 1));
-  c.backend = item.GetString("backend", "auto");
+  const std::string backend = item.GetString("backend", "auto");
+  c.backend = Parsed(item, "backend", c, FindCollectiveBackend(backend), CollectiveBackendNames());
   c.iters = static_cast<int>(item.GetInt("iters", 20));
   c.rounds = static_cast<int>(item.GetInt("rounds", 1));
   c.best_statistic = item.GetString("statistic", "median") == "best";
@@ -155,15 +146,8 @@ Check ReadCheck(const ConfigNode& item, bool suite_has_gpu) {
   c.on_gpu = suite_has_gpu && !c.collective();
   // A GEMM or peak check's precision, parsed once here (a collective's dtype
   // is the collectives' own: FitCollective).
-  if (c.computes() && !c.dtype.empty()) {
-    const std::optional<GemmDtype> precision = FindGemmDtype(c.dtype);
-    if (!precision) {
-      const ConfigNode& n = item.at("dtype");
-      throw ConfigError(fmt::format("{}: key '{}': check '{}': '{}' is not one of {}", n.where(), n.path(), c.name,
-                                    c.dtype, GemmDtypeNames()));
-    }
-    c.precision = *precision;
-  }
+  if (c.computes() && !c.dtype.empty())
+    c.precision = Parsed(item, "dtype", c, FindGemmDtype(c.dtype), GemmDtypeNames());
   return c;
 }
 
@@ -250,7 +234,7 @@ void FitPairs(const ConfigNode& item, Check* c) {
       }
     }
   }
-  if (c->backend == "nccl")
+  if (c->backend == CollectiveBackend::kNccl)
     FailCheck(*c, "pairs runs over the job's MPI (backend auto or mpi); NCCL pairs are not built yet");
   // `rounds` is the schedule's: K sampled matchings; absent, the full tournament.
   c->pair_rounds = Written(item.Find("rounds")) ? c->rounds : 0;
@@ -263,7 +247,7 @@ void FitCollective(Check* c) {
   if (c->passes != 1) FailCheck(*c, "passes applies to pairs");
   if (c->scope != Scope::kFabric) FailCheck(*c, fmt::format("{} is a collective: scope must be fabric", c->benchmark));
   if (c->bisect && !c->split.empty()) FailCheck(*c, "bisect searches the whole job: it takes no split");
-  if (c->bisect && c->backend == "nccl")
+  if (c->bisect && c->backend == CollectiveBackend::kNccl)
     FailCheck(*c, "bisect runs over the job's MPI (backend auto or mpi); NCCL bisection is not built yet");
   if (c->bytes <= 0) FailCheck(*c, "a collective needs bytes (the message size)");
   if (c->dtype.empty()) c->dtype = "float";

@@ -11,9 +11,10 @@
 #include <string>
 #include <vector>
 
-#include "acceptance/bench.h"
 #include "acceptance/health.h"
 #include "acceptance/verdict.h"
+#include "core/bench.h"
+#include "core/collective_backend.h"
 #include "core/config.h"
 #include "kernels/gemm_dtype.h"
 
@@ -34,20 +35,20 @@ struct Check {
       benchmark;  // the name as written: gemm, peak, stream, copy, health, pairs, or a collective (all_reduce, ...)
   Scope scope = Scope::kDevice;
   std::string dtype;  // as written: gemm, peak: fp64/fp32 (host), bf16/fp8/... (GPU); collectives: float, ...
-  GemmDtype precision = GemmDtype::kFp64;  // gemm, peak: `dtype` parsed (FitNodeLocal)
-  int64_t bytes = 0;                       // stream: per array; collectives: message size; copy: buffer
-  int64_t size = 0;                        // gemm m = n = k
-  std::string split;                       // collectives: "", intra, inter, MOD:k
-  std::string kernel;                      // stream: copy, scale, add, triad
-  int threads = 1;                         // host measurements
-  std::string backend;                     // collectives: auto, mpi, nccl
-  int iters = 20;                          // collectives
-  int rounds = 1;                          // interleaved passes over every unit before judging
-  bool best_statistic = false;             // figure from the fastest call, not the median
-  CheckSpec judge;                         // name, dimension, thresholds, spec, repeats, severity
-  std::string where;                       // file:line:column of the check, for messages
-  bool on_gpu = false;                     // measured on the suite's GPU (the suite names one)
-  HealthSpec health;                       // benchmark: health (acceptance/health.h)
+  GemmDtype precision = GemmDtype::kFp64;                // gemm, peak: `dtype` parsed (FitNodeLocal)
+  int64_t bytes = 0;                                     // stream: per array; collectives: message size; copy: buffer
+  int64_t size = 0;                                      // gemm m = n = k
+  std::string split;                                     // collectives: "", intra, inter, MOD:k
+  std::string kernel;                                    // stream: copy, scale, add, triad
+  int threads = 1;                                       // host measurements
+  CollectiveBackend backend = CollectiveBackend::kAuto;  // collectives: auto, mpi, nccl
+  int iters = 20;                                        // collectives
+  int rounds = 1;                                        // interleaved passes over every unit before judging
+  bool best_statistic = false;                           // figure from the fastest call, not the median
+  CheckSpec judge;                                       // name, dimension, thresholds, spec, repeats, severity
+  std::string where;                                     // file:line:column of the check, for messages
+  bool on_gpu = false;                                   // measured on the suite's GPU (the suite names one)
+  HealthSpec health;                                     // benchmark: health (acceptance/health.h)
   // benchmark: pairs (acceptance/fabric.h): 0 = the full round-robin
   // tournament (every pair once), K = K sampled perfect matchings (seeded).
   int pair_rounds = 0;
@@ -71,7 +72,7 @@ struct Check {
   Bench kind() const { return ParseBench(benchmark); }
   bool is_health() const { return kind() == Bench::kHealth; }
   bool is_pairs() const { return kind() == Bench::kPairs; }
-  bool computes() const { return kind() == Bench::kGemm || kind() == Bench::kPeak; }  // FLOP/s, not B/s
+  bool computes() const { return Computes(kind()); }  // FLOP/s, not B/s
   bool judged_by_model() const { return judge.thresholds.fraction_of_model.has_value(); }
 
   bool collective() const;

@@ -65,9 +65,10 @@ EvidenceRun ReadEvidence(const std::string& path) {
               meas = table("validate_measurements");
   for (size_t row = 0; row < nodes.size(); ++row) e.nodes.push_back(text(nodes, row, "node"));
   // Benchmark and scope per check, from the measurements.
-  std::map<std::string, std::pair<std::string, std::string>> kind;
+  // A check without measurements (health) reads as kCollective, as an unknown name does: not node-local.
+  std::map<std::string, std::pair<Bench, std::string>> kind;
   for (size_t row = 0; row < meas.size(); ++row) {
-    kind[text(meas, row, "check")] = {text(meas, row, "benchmark"), text(meas, row, "scope")};
+    kind[text(meas, row, "check")] = {ParseBench(text(meas, row, "benchmark")), text(meas, row, "scope")};
   }
   for (size_t row = 0; row < verdicts.size(); ++row) {
     sim::MeasuredUnit u;

@@ -10,6 +10,7 @@
 #include <set>
 
 #include "collectives/result_tables.h"
+#include "core/collective_backend.h"
 #include "core/collective_op.h"
 #include "core/config.h"
 #include "core/error.h"
@@ -72,25 +73,35 @@ void MatchGpu(Profile* p) {
 struct CollKey {
   std::string op, tier;
   int64_t ranks, per_node;
-  std::string backend;
+  std::optional<CollectiveBackend> backend;  // nullopt: the run did not say
   bool operator<(const CollKey& o) const {
     return std::tie(op, tier, ranks, per_node, backend) < std::tie(o.op, o.tier, o.ranks, o.per_node, o.backend);
   }
 };
 
 // "backend: nccl" from a collectives run's effective configuration: the
-// top-level key at the start of a line (the command writes it first).
-std::string BackendOf(const RunInfo& run) {
+// top-level key at the start of a line (the command writes it first), parsed;
+// nullopt when the run does not say. A name that is no backend is exit 4
+// naming the file, the run, the key and the valid names.
+std::optional<CollectiveBackend> BackendOf(const RunInfo& run, const std::string& file) {
   const std::string& y = run.config_yaml;
   size_t at = y.rfind("backend:", 0) == 0 ? 0 : y.find("\nbackend:");
-  if (at == std::string::npos) return "";
+  if (at == std::string::npos) return std::nullopt;
   if (y[at] == '\n') ++at;
   auto end = run.config_yaml.find('\n', at);
   std::string v = run.config_yaml.substr(at + 8, end == std::string::npos ? std::string::npos : end - at - 8);
   v.erase(0, v.find_first_not_of(' '));
   v.erase(v.find_last_not_of(" \r") + 1);
-  return v;
+  if (v.empty()) return std::nullopt;
+  const std::optional<CollectiveBackend> b = FindCollectiveBackend(v);
+  if (!b) {
+    throw ConfigError(fmt::format("{}: run {}: key 'backend' of its configuration: '{}' is not one of {}", file, run.id,
+                                  v, CollectiveBackendNames()));
+  }
+  return b;
 }
+
+std::string BackendText(const std::optional<CollectiveBackend>& b) { return b ? CollectiveBackendName(*b) : ""; }
 
 struct CollPoint {
   double x, t, size;
@@ -206,7 +217,8 @@ bool ReadCollectivesRun(Hdf5Reader& reader, const RunInfo& run, const std::strin
   // nccl-tests time only): one preempted iteration moves a mean by its whole delay.
   const bool per_rank = t.ColumnIndex("rank_time_median") >= 0;
   if (per_rank) RequireColumns(t, coll::CollectivesTableSchema(), {"rank_time_median"}, file, run.id);
-  const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts), BackendOf(run)};
+  const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts),
+                     BackendOf(run, file)};
   for (size_t i = 0; i < t.size(); ++i) {
     if (t.Int(i, "in_place") != 0 || t.Int(i, "wrong") > 0) continue;
     const double size = static_cast<double>(t.Int(i, "size"));
@@ -309,9 +321,9 @@ void FitCollectives(const Measured& m, Profile* p, std::vector<std::string>* war
     // loopback runs move host memory and say nothing about them (and NCCL
     // says nothing about a host profile).
     const bool gpu = p->device != "host";
-    if (gpu != (key.backend == "nccl")) {
+    if (gpu != (key.backend == CollectiveBackend::kNccl)) {
       warnings->push_back(fmt::format("{} ({} ranks, {}) measured with the {} backend: not used for a {} profile",
-                                      key.op, key.ranks, key.tier, key.backend.empty() ? "unknown" : key.backend,
+                                      key.op, key.ranks, key.tier, key.backend ? BackendText(key.backend) : "unknown",
                                       gpu ? "GPU" : "host"));
       continue;
     }
@@ -328,7 +340,7 @@ void FitCollectives(const Measured& m, Profile* p, std::vector<std::string>* war
     e.tier = key.tier;
     e.ranks = key.ranks;
     e.ranks_per_node = key.per_node;
-    e.backend = key.backend;
+    e.backend = BackendText(key.backend);
     e.curve = FitPiecewise(x, t);
     e.fit.alpha_s = e.curve.segments.front().fit.alpha_s;
     e.fit.bandwidth = e.curve.segments.back().fit.bandwidth;

@@ -16,13 +16,7 @@
 namespace cb::sim {
 namespace {
 
-bool NodeLocal(const std::string& benchmark) {
-  return benchmark == "gemm" || benchmark == "peak" || benchmark == "stream" || benchmark == "copy";
-}
-
-Dimension DimensionOf(const std::string& benchmark) {
-  return benchmark == "gemm" || benchmark == "peak" ? Dimension::kFlopRate : Dimension::kBandwidth;
-}
+Dimension DimensionOf(Bench benchmark) { return Computes(benchmark) ? Dimension::kFlopRate : Dimension::kBandwidth; }
 
 // The GPU index a device unit names ("3 NVIDIA H100 80GB HBM3" -> 3); -1 for
 // a host unit ("cpu") or a device without an index.
@@ -156,13 +150,13 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
   for (const auto& u : units) {
     const bool slow = u.verdict == "FAIL" || u.verdict == "WARN";
     if (!slow) continue;
-    if (u.benchmark == "health") {
+    if (u.benchmark == Bench::kHealth) {
       out.notes.push_back(
           fmt::format("{}: {}: a health failure, not a speed: not priced ({})", u.check, u.label, u.reason));
       continue;
     }
-    if (!NodeLocal(u.benchmark) && localised.count(u.check)) continue;  // placed from validate_culprits
-    if (!NodeLocal(u.benchmark)) {
+    if (!IsNodeLocal(u.benchmark) && localised.count(u.check)) continue;  // placed from validate_culprits
+    if (!IsNodeLocal(u.benchmark)) {
       out.notes.push_back(fmt::format(
           "{}: {} was slow; a collective group's figure does not say which link, so it is not placed (price a "
           "known link with --network flow --degrade-link LINK:FRACTION)",
@@ -214,7 +208,7 @@ FleetEvidence PlaceEvidence(const std::vector<MeasuredUnit>& units, const std::v
                                 FormatQuantity(median[u.check], d, 4)));
     // GEMM (compute) speed sets a training step's pace where it was found
     // slow; memory or copy figures only where it was not.
-    const bool compute = u.benchmark == "gemm" || u.benchmark == "peak";
+    const bool compute = Computes(u.benchmark);
     if (compute && !c.by_compute) c.slowdown = 0;
     if (compute || !c.by_compute) c.slowdown = std::max(c.slowdown, slowdown);
     c.by_compute |= compute;

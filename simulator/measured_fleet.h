@@ -55,6 +55,7 @@
 #include <string>
 #include <vector>
 
+#include "core/bench.h"
 #include "simulator/plan/cost.h"
 #include "simulator/simulate.h"
 
@@ -63,11 +64,13 @@ namespace cb::sim {
 // One unit of one check of validate's evidence (validate_verdicts joined with
 // validate_measurements for benchmark and scope).
 struct MeasuredUnit {
-  std::string check, benchmark, scope;  // scope: device, node, fabric
-  std::string label, node, device;      // as validate named them; device "3 NVIDIA H100 ..." or "cpu"
-  std::string ranks;                    // "2" or "0,1,2,3"
-  std::string verdict;                  // PASS, WARN, FAIL, SKIPPED
-  double value = 0;                     // SI, the median of its rounds
+  std::string check;
+  Bench benchmark = Bench::kCollective;  // the stored name parsed (core/bench.h ParseBench)
+  std::string scope;                     // device, node, fabric
+  std::string label, node, device;       // as validate named them; device "3 NVIDIA H100 ..." or "cpu"
+  std::string ranks;                     // "2" or "0,1,2,3"
+  std::string verdict;                   // PASS, WARN, FAIL, SKIPPED
+  double value = 0;                      // SI, the median of its rounds
   std::string reason;
 };
 

@@ -307,6 +307,11 @@ TEST(Suite, BadInputNamesFileLineAndKey) {
       "name: x\ngpu: h100-sxm\nchecks:\n  - name: a\n    benchmark: gemm\n    dtype: bf17\n",
       "bad.yaml:6:12: key 'checks.0.dtype': check 'a': 'bf17' is not one of fp64, fp32, tf32, bf16, fp16, fp8");
   expect_error("name: x\nchecks:\n  - name: a\n    benchmark: gemm\n    dtype: bf16\n", "the host runs fp64 and fp32");
+  // The backend: the schema names the valid ones.
+  expect_error(
+      "name: x\nchecks:\n  - name: a\n    benchmark: all_reduce\n    scope: fabric\n    bytes: 1MiB\n"
+      "    backend: ucx\n",
+      "key 'checks.0.backend': 'ucx' is not one of auto, mpi, nccl");
 }
 
 }  // namespace

@@ -276,6 +276,49 @@ TEST_F(ProfileFiles, ATableWithoutTheSchemasColumnsIsRefusedNamingTheColumn) {
   EXPECT_NE(string_m.find("table gemm column 'm' is string, expected int64"), std::string::npos) << string_m;
 }
 
+// The backend a collectives run recorded is a closed set parsed where the
+// file is read: mpi calibrates a host profile, a name that is no backend is
+// exit 4 naming the file, the run, the key and the valid names.
+TEST_F(ProfileFiles, TheRecordedBackendIsParsedAndAnUnknownOneIsRefused) {
+  auto calibrate = [&](const std::string& name, const std::string& backend) {
+    const std::string path = PathIn(name);
+    Hdf5Writer w(path);
+    RunInfo run = MakeRunInfo("collectives", "test");
+    run.rank_count = 2;
+    run.config_yaml = "backend: " + backend + "\nbuffers: host\n";
+    w.BeginRun(run);
+    Table t("collectives", "collectives",
+            {{"op", ColumnType::kString, "", ""},
+             {"size", ColumnType::kInt64, "B", ""},
+             {"in_place", ColumnType::kInt64, "1", ""},
+             {"time", ColumnType::kFloat64, "s", ""},
+             {"algbw", ColumnType::kFloat64, "B/s", ""},
+             {"busbw", ColumnType::kFloat64, "B/s", ""},
+             {"wrong", ColumnType::kInt64, "1", ""}});
+    for (int64_t size : {1024, 1 << 20}) {
+      const double time = 1e-6 + static_cast<double>(size) / 1e9;
+      t.AddRow({std::string("all_reduce"), size, int64_t{0}, time, size / time, size / time, int64_t{0}});
+    }
+    w.WriteTable(t);
+    w.EndRun(RunStatus::kComplete, "");
+    std::vector<std::string> warnings;
+    return Calibrate({path}, {}, &warnings);
+  };
+  const Profile p = calibrate("mpi.h5", "mpi");
+  ASSERT_EQ(p.collectives.size(), 1u);
+  EXPECT_EQ(p.collectives[0].backend, "mpi");
+  try {
+    calibrate("ucx.h5", "ucx");
+    FAIL() << "backend ucx accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("ucx.h5: run "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("key 'backend' of its configuration: 'ucx' is not one of auto, loopback, "
+                                         "mpi, nccl"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
 // A file without measurements: an error naming it.
 TEST_F(ProfileFiles, NoUsableMeasurementsIsAnError) {
   const std::string path = PathIn("empty.h5");

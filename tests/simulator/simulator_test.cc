@@ -397,7 +397,7 @@ TEST(MeasuredFleet, SlowUnitsBecomeStragglersOnTheirScenarioNodes) {
                  std::string verdict, double value) {
     MeasuredUnit u;
     u.check = std::move(check);
-    u.benchmark = std::move(bench);
+    u.benchmark = ParseBench(bench);
     u.scope = std::move(scope);
     u.node = std::move(node);
     u.device = std::move(device);
