@@ -132,8 +132,12 @@ const std::vector<ConfigNode>& ConfigNode::items() const {
 std::vector<std::string> ConfigNode::keys() const { return order_; }
 
 double ConfigNode::GetDouble(const std::string& dotted, double fallback) const {
+  return FindDouble(dotted).value_or(fallback);
+}
+std::optional<double> ConfigNode::FindDouble(const std::string& dotted) const {
   const ConfigNode* n = Find(dotted);
-  return n ? n->AsDouble() : fallback;
+  if (!n) return std::nullopt;
+  return n->AsDouble();
 }
 int64_t ConfigNode::GetInt(const std::string& dotted, int64_t fallback) const {
   const ConfigNode* n = Find(dotted);

@@ -86,6 +86,8 @@ class ConfigNode {
 
   // Convenience: value at dotted path, or `fallback` when absent.
   double GetDouble(const std::string& dotted, double fallback) const;
+  // Value at dotted path, or nullopt when absent (an optional figure: prices, MTBFs).
+  std::optional<double> FindDouble(const std::string& dotted) const;
   int64_t GetInt(const std::string& dotted, int64_t fallback) const;
   std::string GetString(const std::string& dotted, const std::string& fallback) const;
   bool GetBool(const std::string& dotted, bool fallback) const;

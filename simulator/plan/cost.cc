@@ -18,11 +18,6 @@ std::string KeyPath(const ConfigNode& node, const std::string& key) {
 
 std::string Where(const ConfigNode& node) { return node.source_file().empty() ? node.where() : node.source_file(); }
 
-std::optional<double> Optional(const ConfigNode& node, const std::string& key) {
-  if (const ConfigNode* v = node.Find(key)) return v->AsDouble();
-  return std::nullopt;
-}
-
 }  // namespace
 
 PowerSpec PowerFromConfig(const ConfigNode& cluster) {
@@ -31,7 +26,7 @@ PowerSpec PowerFromConfig(const ConfigNode& cluster) {
   p.gpu_idle_fraction = cluster.GetDouble("power.gpu_idle", p.gpu_idle_fraction);
   p.node_overhead_w = cluster.GetDouble("power.node_overhead", p.node_overhead_w);
   p.pue = cluster.GetDouble("power.pue", p.pue);
-  p.electricity_usd_per_kwh = Optional(cluster, "power.electricity_price");
+  p.electricity_usd_per_kwh = cluster.FindDouble("power.electricity_price");
   p.tdp_key = KeyPath(cluster, "gpu.tdp");
   p.where = Where(cluster);
   return p;
@@ -39,8 +34,8 @@ PowerSpec PowerFromConfig(const ConfigNode& cluster) {
 
 PriceSpec PriceFromConfig(const ConfigNode& cluster) {
   PriceSpec p;
-  p.gpu_hour_usd = Optional(cluster, "price.gpu_hour");
-  p.capex_per_gpu_usd = Optional(cluster, "price.capex_per_gpu");
+  p.gpu_hour_usd = cluster.FindDouble("price.gpu_hour");
+  p.capex_per_gpu_usd = cluster.FindDouble("price.capex_per_gpu");
   p.amortization_years = cluster.GetDouble("price.amortization_years", p.amortization_years);
   p.subsidy = cluster.GetDouble("price.subsidy", 0);
   p.key = KeyPath(cluster, "price");

@@ -11,20 +11,11 @@
 #include "core/error.h"
 
 namespace cb::sim {
-namespace {
-
-std::optional<double> Optional(const ConfigNode& node, const std::string& key) {
-  if (const ConfigNode* v = node.Find(key)) return v->AsDouble();
-  return std::nullopt;
-}
-
-}  // namespace
-
 ReliabilitySpec ReliabilityFromConfig(const ConfigNode& cluster) {
   ReliabilitySpec r;
-  r.gpu_mtbf_s = Optional(cluster, "reliability.gpu_mtbf");
-  r.node_mtbf_s = Optional(cluster, "reliability.node_mtbf");
-  r.checkpoint_bandwidth = Optional(cluster, "reliability.checkpoint_bandwidth");
+  r.gpu_mtbf_s = cluster.FindDouble("reliability.gpu_mtbf");
+  r.node_mtbf_s = cluster.FindDouble("reliability.node_mtbf");
+  r.checkpoint_bandwidth = cluster.FindDouble("reliability.checkpoint_bandwidth");
   r.restart_time_s = cluster.GetDouble("reliability.restart_time", r.restart_time_s);
   r.key = cluster.path().empty() ? "reliability" : cluster.path() + ".reliability";
   r.where = cluster.source_file().empty() ? cluster.where() : cluster.source_file();
