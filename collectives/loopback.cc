@@ -104,26 +104,22 @@ class LoopbackCommunicator : public Communicator {
     me.staged.assign(static_cast<const char*>(send), static_cast<const char*>(send) + c.send_count * es);
     s_->Barrier();  // every input staged
     auto in = [&](int r) { return static_cast<const void*>(s_->slot(r).staged.data()); };
+    // Element i of every rank's input reduced, in rank order, into element j of recv.
+    auto reduce = [&](size_t i, size_t j) {
+      double acc = Load(in(0), t, i);
+      for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
+      if (redop == RedOp::kAvg) acc /= n;
+      Store(recv, t, j, WrapToType(acc, t));
+    };
     switch (op) {
       case OpKind::kAllReduce:
       case OpKind::kReduce:
         if (op == OpKind::kAllReduce || rank_ == root) {
-          for (size_t i = 0; i < c.recv_count; ++i) {
-            double acc = Load(in(0), t, i);
-            for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
-            if (redop == RedOp::kAvg) acc /= n;
-            Store(recv, t, i, WrapToType(acc, t));
-          }
+          for (size_t i = 0; i < c.recv_count; ++i) reduce(i, i);
         }
         break;
       case OpKind::kReduceScatter:
-        for (size_t j = 0; j < c.recv_count; ++j) {
-          size_t i = static_cast<size_t>(rank_) * c.recv_count + j;
-          double acc = Load(in(0), t, i);
-          for (int r = 1; r < n; ++r) acc = Combine(redop, acc, Load(in(r), t, i));
-          if (redop == RedOp::kAvg) acc /= n;
-          Store(recv, t, j, WrapToType(acc, t));
-        }
+        for (size_t j = 0; j < c.recv_count; ++j) reduce(static_cast<size_t>(rank_) * c.recv_count + j, j);
         break;
       case OpKind::kAllGather:
         for (int r = 0; r < n; ++r) {
