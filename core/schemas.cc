@@ -316,6 +316,10 @@ Schema ScenarioSchema() {
                     "Engine, torch.compile) or eager = one PyTorch op per kernel as torchtitan's Llama block runs "
                     "without torch.compile (more HBM traffic and kernels)",
                     "fused"),
+               Enum("loss", {"fused", "eager"},
+                    "cross entropy: fused = Megatron-Core's vocab-parallel kernel (6 B per logit); eager = PyTorch's "
+                    "F.cross_entropy on fp32 logits (12 B per logit at its backward; torchtitan)",
+                    "fused"),
                Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
                Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
                Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),

@@ -271,6 +271,13 @@ def scenario_from_row(row):
         elif not re.search(r"compile", notes, re.I):
             fw.append("  elementwise: eager")
             assumed += " (eager: torchtitan's default compile = false, not stated)"
+        # Its loss is PyTorch's F.cross_entropy on fp32 logits, eager even with
+        # compile on until pytorch/torchtitan PR #1033 (2025-04-01) compiled it
+        # ("TODO: compiling loss function causes CUDA errors" before).
+        dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))
+        compiled = re.search(r"compile", notes, re.I) and not re.search(r"\beager\b", notes, re.I)
+        if not compiled or (dated and (int(dated.group(1)), int(dated.group(2))) < (2025, 4)):
+            fw.append("  loss: eager")
     if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
         # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8

@@ -189,6 +189,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   // The schema has refused any other name, naming the key and the choices.
   f.attention_kernel = ParseAttentionKernel(cfg.GetString("framework.attention_kernel", "fused"));
   f.elementwise = ParseElementwise(cfg.GetString("framework.elementwise", "fused"));
+  f.loss = ParseLossKernel(cfg.GetString("framework.loss", "fused"));
   return f;
 }
 

@@ -990,6 +990,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.fp8_weights_only = s.fw.fp8_param_gather;
   in.fp8_activations = s.fw.fp8_activations;
   in.master_weights = s.fw.master_weights;
+  in.loss = s.fw.loss;
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
   in.fsdp_gather_once = s.fw.fsdp_gather_once;

@@ -70,7 +70,9 @@ enum class MoeDispatcher {
 struct Framework {
   bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
   AttentionKernel attention_kernel = AttentionKernel::kFused;  // which fused kernel (compute/gpu_perf.h)
-  Elementwise elementwise = Elementwise::kFused;  // norms, RoPE, activation: fused or eager (workload/elementwise.h)
+  Elementwise elementwise = Elementwise::kFused;
+  LossKernel loss = LossKernel::kFused;  // cross entropy: Megatron's fused or PyTorch's (training/memory.h)  // norms,
+                                         // RoPE, activation: fused or eager (workload/elementwise.h)
   double moe_imbalance = 1.1;
   bool dropout = false;             // hidden/attention dropout (one-byte masks); default: on for GeLU models
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use

@@ -38,10 +38,15 @@
 // layers' worth, Korthikanti's interleaving factor.
 //
 // The last rank also holds one micro-batch's logits: b·s·V/t × (2 B bf16 + 4 B
-// fp32 for the loss). Buffers: the sequence-parallel all-gather of a layer's
-// input (2·b·s·h), pipeline send and receive buffers, and under ZeRO-3 the
-// gathered bf16 weights of 1 + prefetch layers plus one layer's unsharded fp32
-// gradients before their reduce-scatter (DeepSpeed: at most
+// fp32 for the loss), Megatron-Core's vocab-parallel cross entropy, which
+// exponentiates the fp32 copy in place and keeps it for backward. PyTorch's
+// F.cross_entropy on `logits.float()` (torchtitan's loss, eager until its loss
+// was compiled in April 2025: pytorch/torchtitan PR #1033) peaks in the loss
+// backward at 12 B: log_softmax's saved fp32 output, nll_loss's dense fp32
+// gradient and log_softmax_backward's fp32 result (the bf16 logits and the
+// fp32 input are freed by then: torchtitan's train.py `del pred`). Buffers: the sequence-parallel all-gather of a
+// layer's input (2·b·s·h), pipeline send and receive buffers, and under ZeRO-3 the gathered bf16 weights of 1 +
+// prefetch layers plus one layer's unsharded fp32 gradients before their reduce-scatter (DeepSpeed: at most
 // stage3_max_live_parameters gathered, but never less than its largest
 // module, and gradients reduced in reduce_bucket_size buckets); gathering once per step
 // (fsdp_gather_once: torchtitan with pipeline parallelism keeps parameters
@@ -53,12 +58,21 @@
 #define CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "simulator/training/recompute.h"
 #include "simulator/workload/transformer.h"
 
 namespace cb::sim {
+
+// How the loss is computed from the logits (framework.loss).
+enum class LossKernel {
+  kFused,  // Megatron-Core's vocab-parallel cross entropy: 6 B per logit
+  kEager,  // PyTorch F.cross_entropy on fp32 logits: 12 B per logit at its backward
+};
+// "fused", "eager"; anything else throws ConfigError naming the valid names.
+LossKernel ParseLossKernel(const std::string& name);
 
 struct MemoryBreakdown {
   double weights = 0, gradients = 0, optimizer = 0, activations = 0, logits = 0, buffers = 0, runtime = 0;
@@ -78,6 +92,7 @@ struct MemoryInput {
   bool fp8 = false, flash_attention = true, dropout = false;
   bool fp8_activations = true;  // fp8 GEMM inputs saved in fp8 (Transformer Engine), else in bf16
   bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
+  LossKernel loss = LossKernel::kFused;
   double moe_imbalance = 1;
   double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
   bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)

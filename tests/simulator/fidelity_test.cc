@@ -123,6 +123,32 @@ TEST(Memory, Bf16GradientsHalveTheBuffer) {
   EXPECT_NEAR(fp32.memory.gradients / bf16.memory.gradients, 2.0, 1e-9);
 }
 
+// The last pipeline rank holds one micro-batch's logits, b·s·V/t elements:
+// 6 B each with Megatron's fused cross entropy (bf16 + fp32), 12 B with
+// PyTorch's eager F.cross_entropy at its backward (three fp32 tensors).
+TEST(Memory, EagerLossHoldsTwelveBytesPerLogit) {
+  Scenario s = Load("llama3-8b-64");
+  MemoryInput in;
+  in.model = &s.model;
+  in.tp = 2;
+  in.seq_len = 8192;
+  in.micro_batch = 2;
+  in.layers_per_vstage = {32};
+  in.params = in.expert_params = {0};
+  const double logits = 2 * 8192.0 * static_cast<double>(s.model.vocab) / 2;
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 6 * logits);
+  in.loss = LossKernel::kEager;
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 12 * logits);
+  in.pp = 2;  // only the last stage computes the loss
+  in.layers_per_vstage = {16, 16};
+  in.params = in.expert_params = {0, 0};
+  EXPECT_EQ(StageMemory(in, 0).logits, 0);
+  EXPECT_DOUBLE_EQ(StageMemory(in, 1).logits, 12 * logits);
+  EXPECT_THROW(ParseLossKernel("chunked"), ConfigError);
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.loss", "chunked"}}).find("not one of fused, eager"),
+            std::string::npos);
+}
+
 // The published Llama 3 405B layout (TP8 PP16 DP128, ZeRO-2, interleaved)
 // fits in 80 GB and lands within 10% of the paper's 400 TFLOP/s (6.74 s).
 TEST(Memory, Llama3FlagshipFitsAndMatchesThePaper) {
