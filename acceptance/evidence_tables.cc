@@ -46,7 +46,7 @@ Table MeasurementsTable(const ValidationReport& r) {
               {"interrupted", CT::kInt64, "1", "1 when a signal cut the measurement short"}});
   for (const auto& u : r.units) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
-    const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+    const std::string units = SiUnit(c.judge.dimension);
     for (size_t i = 0; i < u.rounds.size(); ++i) {
       const Round& x = u.rounds[i];
       meas.AddRow({c.name, c.benchmark, std::string(ScopeName(c.scope)), u.label, JoinRanks(u.ranks), u.host, u.node,
@@ -81,7 +81,7 @@ Table VerdictsTable(const ValidationReport& r) {
               {"model_how", CT::kString, "", "how the model's figure was derived, or why there is none"}});
   for (const auto& u : r.units) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
-    const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+    const std::string units = SiUnit(c.judge.dimension);
     verd.AddRow({c.name, u.label, JoinRanks(u.ranks), u.node, u.device, std::string(VerdictName(u.verdict.verdict)),
                  std::string(SeverityName(c.judge.severity)), u.verdict.value, u.verdict.expected, u.verdict.bound,
                  units, int64_t{u.verdict.rounds}, int64_t{u.verdict.missed_rounds}, u.verdict.reason, u.verdict.model,

@@ -324,7 +324,7 @@ nlohmann::json JsonUnit(const Check& c, const UnitResult& u) {
           {"values", values},
           {"expected", u.verdict.expected},
           {"bound", u.verdict.bound},
-          {"units", c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s"},
+          {"units", SiUnit(c.judge.dimension)},
           {"wrong", u.data.wrong},
           {"model", model},
           {"model_ratio", ratio},

@@ -148,7 +148,7 @@ void AddCheckFigures(const ValidationReport& rep, size_t ci, const std::set<std:
   if (bests.empty()) return;
   double sum = 0;
   for (double b : bests) sum += b;
-  const std::string units = c.judge.dimension == Dimension::kFlopRate ? "FLOP/s" : "B/s";
+  const std::string units = SiUnit(c.judge.dimension);
   // Over passing nodes: what the buyer gets once the failing nodes are
   // taken out; over all nodes: what was measured, failing nodes included.
   double sum_passing = 0;
