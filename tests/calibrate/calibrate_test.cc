@@ -8,6 +8,7 @@
 
 #include "calibrate/fit.h"
 #include "calibrate/profile.h"
+#include "collectives/result_tables.h"
 #include "core/config.h"
 #include "core/error.h"
 #include "core/table.h"
@@ -287,14 +288,13 @@ TEST_F(ProfileFiles, TheRecordedBackendIsParsedAndAnUnknownOneIsRefused) {
     run.rank_count = 2;
     run.config_yaml = "backend: " + backend + "\nbuffers: host\n";
     w.BeginRun(run);
-    Table t("collectives", "collectives",
-            {{"op", ColumnType::kString, "", ""},
-             {"size", ColumnType::kInt64, "B", ""},
-             {"in_place", ColumnType::kInt64, "1", ""},
-             {"time", ColumnType::kFloat64, "s", ""},
-             {"algbw", ColumnType::kFloat64, "B/s", ""},
-             {"busbw", ColumnType::kFloat64, "B/s", ""},
-             {"wrong", ColumnType::kInt64, "1", ""}});
+    // The columns calibrate reads, typed as the collectives schema types them.
+    const Table schema = coll::CollectivesTableSchema();
+    std::vector<Column> columns;
+    for (const char* name : {"op", "size", "in_place", "time", "algbw", "busbw", "wrong"}) {
+      columns.push_back(schema.columns()[static_cast<size_t>(schema.ColumnIndex(name))]);
+    }
+    Table t("collectives", "collectives", columns);
     for (int64_t size : {1024, 1 << 20}) {
       const double time = 1e-6 + static_cast<double>(size) / 1e9;
       t.AddRow({std::string("all_reduce"), size, int64_t{0}, time, size / time, size / time, int64_t{0}});
