@@ -291,8 +291,8 @@ TEST_F(ProfileFiles, TheRecordedBackendIsParsedAndAnUnknownOneIsRefused) {
     // The columns calibrate reads, typed as the collectives schema types them.
     const Table schema = coll::CollectivesTableSchema();
     std::vector<Column> columns;
-    for (const char* name : {"op", "size", "in_place", "time", "algbw", "busbw", "wrong"}) {
-      columns.push_back(schema.columns()[static_cast<size_t>(schema.ColumnIndex(name))]);
+    for (const char* column : {"op", "size", "in_place", "time", "algbw", "busbw", "wrong"}) {
+      columns.push_back(schema.columns()[static_cast<size_t>(schema.ColumnIndex(column))]);
     }
     Table t("collectives", "collectives", columns);
     for (int64_t size : {1024, 1 << 20}) {
