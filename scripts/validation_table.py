@@ -25,7 +25,14 @@ measurement; docs/simulator-model.md), so the leave-one-source-out step-time
 error equals the in-sample error; the bands are the only quantity derived from
 the table, and their held-out coverage is what shows whether they generalise.
 
-    CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py [--write-bands] [--only ID...]
+    CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py [--write-bands] [--generate-all] [ID...]
+
+Another table in the shared format can be scored with CB_VALIDATION_CSV=path (and CB_PROJECT_CSV=path for one
+in the project's format): a row without a shipped scenario is generated from its columns, as project rows are,
+when it states its tensor and pipeline sizes; free-text GPU, precision and recomputation fields are read by
+gpu_key, precision_key and recompute_key. --generate-all generates the shared rows too instead of using their
+hand-written scenarios: how far the two agree is how well the generator reproduces a row nobody wrote a
+scenario for.
 """
 import csv
 import glob
@@ -62,6 +69,45 @@ CLUSTERS = {
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
 }
+
+
+def gpu_key(text):
+    """The CLUSTERS key a row's free-text GPU names ("A100-SXM4-80GB (Selene)", "H100 (80GB SXM presumed)",
+    "H100-SXM 80GB (DGX-H100)", "GB200"), or None: the most specific part number the text contains."""
+    t = text.upper().replace(" ", "").replace("-", "")
+    if t in (k.replace("-", "") for k in CLUSTERS):
+        return next(k for k in CLUSTERS if k.replace("-", "") == t)
+    for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("B200", "B200"), ("H200", "H200-SXM-141GB"),
+                      ("H800", "H800"), ("H100", "H100-SXM5-80GB")):
+        if part in t:
+            return key
+    if "A100" in t:
+        return "A100-SXM4-40GB" if re.search(r"40G", t) else "A100-SXM4-80GB"
+    return None
+
+
+def precision_key(text):
+    """bf16, fp16 or fp8 from a row's free-text precision ("mxfp8", "FP8", "mixed precision 16-bit",
+    "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)"), or None for what is not simulated (fp4)."""
+    t = text.strip().lower()
+    if "fp4" in t:
+        return None
+    if "fp8" in t:
+        return "fp8"
+    if "fp16" in t and "bf16" not in t:
+        return "fp16"
+    return "bf16"  # bf16, "16-bit" mixed precision and unstated precision run at the 16-bit rate
+
+
+def recompute_key(text):
+    """none, selective or full from a row's free text ("full activation recomputation", "selective + sequence
+    parallelism", "not stated" -> none)."""
+    t = text.strip().lower()
+    if t.startswith("full"):
+        return "full"
+    if t.startswith("selective"):
+        return "selective"
+    return "none"
 
 
 def num(x):
@@ -149,14 +195,23 @@ def _int(row, key, default=None):
 
 def scenario_from_row(row):
     """(YAML text, overrides, what was assumed) of a scenario reproducing a project row, or (None, reason, "")."""
-    gpu = row["gpu"]
-    if gpu not in CLUSTERS:
-        return None, f"no cluster config for GPU '{gpu}'", ""
-    precision = row["precision"].strip().lower()
-    if precision in ("mxfp8", "fp8"):
-        precision = "fp8"
-    elif precision not in ("bf16", "fp16"):
+    gpu = gpu_key(row["gpu"])
+    if gpu is None:
+        return None, f"no cluster config for GPU '{row['gpu']}'", ""
+    precision = precision_key(row["precision"])
+    if precision is None:
         return None, f"precision '{row['precision']}' is not simulated", ""
+    row, inferred = dict(row), ""
+    if num(row.get("ffn")) is None and re.search(r"\bGPT", row["model"]) and num(row.get("hidden")):
+        row["ffn"] = str(4 * int(num(row["hidden"])))  # GPT-2/3 MLPs are 4h wide (Brown et al. 2020, Table 2.1)
+        inferred += " (ffn = 4h assumed: a GPT model)"
+    if num(row.get("vocab")) is None:
+        for pattern, vocab in ((r"\bGPT", 51200), (r"Llama[- ]?3", 128256), (r"Llama[- ]?2", 32000)):
+            # Megatron's GPT-2 BPE padded to 51,200 (Narayanan et al. SC'21); the Llama tokenizers' sizes.
+            if re.search(pattern, row["model"], re.I):
+                row["vocab"] = str(vocab)
+                inferred += f" (vocab {vocab} assumed: the model family's)"
+                break
     need = ["gpus", "layers", "hidden", "heads", "ffn", "vocab", "seq", "global_batch_seqs"]
     missing = [k for k in need if num(row.get(k)) is None]
     if missing:
@@ -201,9 +256,14 @@ def scenario_from_row(row):
         # v_head_dim 128), which Kimi K2 shares (moonshotai/Kimi-K2 config.json).
         model += ["  mla:", "    q_lora_rank: 1536", "    kv_lora_rank: 512", "    qk_nope_head_dim: 128",
                   "    qk_rope_head_dim: 64", "    v_head_dim: 128"]
-    vpp, assumed = _int(row, "vpp", 1) or 1, ""
-    framework = row.get("framework", "")
+    vpp, assumed = _int(row, "vpp", 1) or 1, inferred
+    framework = framework_of(row)
     mb = _int(row, "micro_batch", 1) or 1
+    local = _int(row, "global_batch_seqs") // dp
+    if pp == 1 and not row.get("micro_batch", "").strip() and framework != "torchtitan" and local > 1:
+        # Without pipeline parallelism a data-parallel rank has no reason to split its batch unless memory
+        # forces it: the whole local batch is one micro-batch (Narayanan et al.'s Table 1 rows).
+        mb, assumed = local, assumed + f" (micro-batch {local} assumed: the local batch, not stated)"
     if framework == "torchtitan" and pp > 1 and not row.get("micro_batch", "").strip():
         # torchtitan splits each data-parallel rank's batch into as many
         # micro-batches as pipeline stages unless told otherwise
@@ -230,11 +290,16 @@ def scenario_from_row(row):
         par.append("  account_for_loss: true")
     if _int(row, "etp"):
         par.append(f"  etp: {_int(row, 'etp')}")
+    month = source_month(row)
+    rtext = row.get("recompute", "").lower()
+    if re.search(r"no sequence parallel", rtext) or (
+            "sequence parallel" not in rtext and month is not None and month < 2205 and tp > 1):
+        # Sequence parallelism came with Korthikanti et al. (arXiv:2205.05198); its baseline
+        # rows say "no sequence parallelism".
+        par.append("  sequence_parallel: false")
     if _int(row, "shard_group"):
         par.append(f"  shard_group: {_int(row, 'shard_group')}")
-    recompute = row.get("recompute", "").strip() or "none"
-    if recompute not in ("none", "selective", "full"):
-        recompute = "none"
+    recompute = recompute_key(row.get("recompute", ""))
     if framework == "torchtitan" and recompute == "selective":
         recompute = "selective_op"  # torchtitan's selective mode defaults to per-op ("op")
     train = [f"  seq_len: {_int(row, 'seq')}", f"  global_batch: {_int(row, 'global_batch_seqs')}",
@@ -322,6 +387,32 @@ def arxiv_month(row):
     return int(m.group(1)) if m else None
 
 
+def framework_of(row):
+    """The row's `framework` column, else the framework its source names (a table in the shared format has no
+    such column): NeMo or Megatron-Bridge, torchtitan, llm-foundry, DeepSpeed, Megatron-LM; "" if none."""
+    if row.get("framework", "").strip():
+        return row["framework"].strip()
+    text = row.get("source", "") + " " + row.get("recompute", "")
+    for pattern, name in ((r"Megatron-Bridge", "megatron-bridge"), (r"\bNeMo\b", "nemo"), (r"torchtitan", "torchtitan"),
+                          (r"llm-foundry", "llm-foundry"), (r"DeepSpeed", "deepspeed"), (r"Megatron", "megatron")):
+        if re.search(pattern, text, re.I):
+            return name
+    return ""
+
+
+def source_month(row):
+    """yymm the row's source was published: its arXiv id, else the earliest year it names ("SC'21",
+    "NSDI'24", "et al. 2022") taken as January of that year (the software a paper ran is at least as old as
+    the year it appeared; a run cannot have used a feature that came later), else None."""
+    month = arxiv_month(row)
+    if month is not None:
+        return month
+    src = row.get("source", "")
+    years = [2000 + int(y) for y in re.findall(r"(?<=[A-Za-z]')(\d\d)\b", src)]
+    years += [int(y) for y in re.findall(r"(?<![0-9A-Za-z])(20[12]\d)(?![0-9A-Za-z])", src)]
+    return (min(years) - 2000) * 100 + 1 if years else None
+
+
 def software_generation(row, framework, pp):
     """Framework keys for features the row's software did not have yet, from the source's date or its own words.
 
@@ -341,7 +432,7 @@ def software_generation(row, framework, pp):
         torchtitan benchmark files dated before 2025-09 on Hopper run `attention_kernel: fa2`.
     """
     keys = []
-    month = arxiv_month(row)
+    month = source_month(row)
     notes = row.get("notes", "")
     old_tp = month is not None and month < 2301
     baseline = re.search(r"Baseline( =)? (open-source )?Megatron-LM commit", notes) is not None
@@ -349,7 +440,9 @@ def software_generation(row, framework, pp):
         keys.append("  flash_attention: false")
     if old_tp or baseline:
         keys.append("  tp_comm_overlap: false")
-    if baseline or (framework == "deepspeed" and pp > 1):
+    if baseline or (framework == "deepspeed" and pp > 1) or (old_tp and framework in ("", "megatron")):
+        # Megatron-LM overlapped the data-parallel reduction and the distributed
+        # optimizer's gather from 2023 (--overlap-grad-reduce, --overlap-param-gather).
         keys += ["  overlap_grad_reduce: false", "  overlap_param_gather: false"]
     if framework == "torchtitan" and re.match(r"H(100|200|800)", row.get("gpu", "")):
         dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))  # llama3_h100_202412_torchtitan.md
@@ -363,7 +456,7 @@ RECOMPUTE_ORDER = ["none", "selective", "full"]
 
 def recompute_unstated(row):
     """The row's recomputation was not read from its source (empty, or the row says it was assumed)."""
-    if not row.get("recompute", "").strip():
+    if not row.get("recompute", "").strip() or re.match(r"not stated|—|-$", row["recompute"].strip(), re.I):
         return True
     return re.search(r"recompute[^;|]*(not stated|assumed|not read)", row.get("assumed", ""), re.I) is not None
 
@@ -420,7 +513,7 @@ def source_key(rid):
     return "-".join(parts[:2]) if len(parts) > 1 else rid
 
 
-def compare(cb_bin, only=None, project=True):
+def compare(cb_bin, only=None, project=True, generate_all=False):
     """Rows compared: dicts with id, pub, sim, err, how, scenario, class, source, mem (published, simulated)."""
     results, skipped = [], []
     rows = [dict(r, _set="shared") for r in csv.DictReader(open(CSV))]
@@ -436,12 +529,15 @@ def compare(cb_bin, only=None, project=True):
         if pub is None:
             skipped.append((rid, how))
             continue
-        if row["_set"] == "shared":
-            if rid not in scen:
-                skipped.append((rid, "no scenario reproduces this row (layout not stated)"))
-                continue
+        if row["_set"] == "shared" and rid in scen and not generate_all:
             path, sets, name = scen[rid], [], os.path.basename(scen[rid])
+        elif row["_set"] == "shared" and (num(row.get("tp")) is None or num(row.get("pp")) is None):
+            skipped.append((rid, "no scenario reproduces this row (layout not stated)"))
+            continue
         else:
+            # A project row, or a shared-format row (another table through
+            # CB_VALIDATION_CSV) without a hand-written scenario: generated
+            # from its columns.
             text, sets, assumed = scenario_from_row(row)
             if text is None:
                 skipped.append((rid, sets))
@@ -451,7 +547,7 @@ def compare(cb_bin, only=None, project=True):
             open(path, "w").write(text)
             name = "generated"
         out, err = simulate(cb_bin, path, sets)
-        if out is not None and row["_set"] == "project" and not out.get("fits_in_memory", True) and \
+        if out is not None and name == "generated" and not out.get("fits_in_memory", True) and \
                 recompute_unstated(row):
             # The source does not say what was recomputed, and the run happened:
             # take the lightest recomputation that fits, as its operators would.
@@ -557,7 +653,7 @@ def summary(results):
 def main():
     cb_bin = os.environ.get("CB_BIN", os.path.join(ROOT, "build", "default", "apps", "clusterbench"))
     only = [a for a in sys.argv[1:] if not a.startswith("--")] or None
-    results, skipped = compare(cb_bin, only=only)
+    results, skipped = compare(cb_bin, only=only, generate_all="--generate-all" in sys.argv)
     print(f"{'id':<52} {'published s':>11} {'simulated s':>11} {'error':>8}  class / convention")
     for r in results:
         mem = ""

@@ -86,6 +86,44 @@ def test_memory_within_measured_limits(comparison):
     assert within >= MEMORY_MIN_WITHIN_10, f"only {within} rows' memory within 10%"
 
 
+def test_free_text_fields_are_read():
+    """Tables in the shared format write GPU, precision, recomputation and source as prose; the generator reads
+    them (a hidden table in that format is scored through CB_VALIDATION_CSV)."""
+    assert published.gpu_key("A100-SXM4-80GB (Selene DGX A100)") == "A100-SXM4-80GB"
+    assert published.gpu_key("A100 40GB") == "A100-SXM4-40GB"
+    assert published.gpu_key("H100 (80GB SXM presumed; not stated)") == "H100-SXM5-80GB"
+    assert published.gpu_key("DGX GB200 NVL72") == "GB200"
+    assert published.gpu_key("B200") == "B200"
+    assert published.gpu_key("MI250X") is None
+    assert published.precision_key("mixed precision 16-bit") == "bf16"
+    assert published.precision_key("FP8-CS") == "fp8"
+    assert published.precision_key("mxfp8") == "fp8"
+    assert published.precision_key("fp16") == "fp16"
+    assert published.precision_key("nvfp4") is None
+    assert published.recompute_key("full activation recomputation") == "full"
+    assert published.recompute_key("selective + sequence parallelism") == "selective"
+    assert published.recompute_key("not stated") == "none"
+    assert published.source_month({"source": "Narayanan et al., SC'21, Table 1"}) == 2101
+    assert published.source_month({"source": "Korthikanti et al. 2022, Table 5"}) == 2201
+    assert published.source_month({"source": "MT-NLG, arXiv:2201.11990, sec. 2.4"}) == 2201
+    assert published.source_month({"source": "repo @df0289c2019ab, llama3_h100_202412_torchtitan.md"}) is None
+    assert published.framework_of({"source": "NVIDIA NeMo docs/source/performance"}) == "nemo"
+    assert published.framework_of({"source": "paper", "recompute": "full (DeepSpeed activation checkpointing)"}) == \
+        "deepspeed"
+    assert published.framework_of({"source": "x", "framework": "torchtitan"}) == "torchtitan"
+
+
+def test_generated_shared_rows_track_the_hand_written_ones(cb_bin):
+    """The shared rows simulated from their columns alone (no hand-written scenario) stay close to the
+    published figures: how the generator does on a row nobody wrote a scenario for. Measured 2026-12-06:
+    35 rows, median 3.3%, 34 within 20% (BLOOM at -21%: its source names no date)."""
+    results, _ = published.compare(cb_bin, project=False, generate_all=True)
+    assert len(results) >= 30
+    errors = [abs(r["err"]) for r in results]
+    assert statistics.median(errors) <= 0.06, f"median {100 * statistics.median(errors):.1f}%"
+    assert sum(e <= 0.2 for e in errors) >= len(errors) - 2
+
+
 def test_skipped_rows_have_reasons(comparison):
     _, skipped = comparison
     for rid, why in skipped:
