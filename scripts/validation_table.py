@@ -35,6 +35,7 @@ hand-written scenarios: how far the two agree is how well the generator reproduc
 scenario for.
 """
 import csv
+import functools
 import glob
 import json
 import math
@@ -201,7 +202,10 @@ def scenario_from_row(row):
     precision = precision_key(row["precision"])
     if precision is None:
         return None, f"precision '{row['precision']}' is not simulated", ""
-    row, inferred = dict(row), ""
+    row, inferred = fill_shape(row)
+    looks_moe = re.search(r"MoE|Mixtral|DeepSeek-?V[23]|\d+x\d+B|-A\d+B|GPT-OSS|Kimi|Llama-?4", row["model"], re.I)
+    if not num(row.get("experts")) and (looks_moe or (num(row.get("ep")) or 1) > 1):
+        return None, "a mixture-of-experts model whose experts the row does not state", ""
     if num(row.get("ffn")) is None and re.search(r"\bGPT", row["model"]) and num(row.get("hidden")):
         row["ffn"] = str(4 * int(num(row["hidden"])))  # GPT-2/3 MLPs are 4h wide (Brown et al. 2020, Table 2.1)
         inferred += " (ffn = 4h assumed: a GPT model)"
@@ -385,6 +389,46 @@ def arxiv_month(row):
     """yymm of the arXiv id the row's source cites (2104 for arXiv 2104.04473), or None."""
     m = re.search(r"arXiv[: ]?(\d{4})\.\d{4,5}", row.get("source", ""))
     return int(m.group(1)) if m else None
+
+
+SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "head_dim", "experts", "top_k", "expert_ffn",
+                "shared_experts", "moe_layer_freq", "first_dense_layers")
+
+
+def model_key(name):
+    """A model's name without punctuation or a parenthesised remark: "DeepSeek-V3 671B (MoE)" -> "deepseekv3671b"."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", name.lower()))
+
+
+@functools.lru_cache(maxsize=1)
+def known_shapes():
+    """Model shapes the project's own rows state (each read from the model's published config), by model_key."""
+    shapes = {}
+    for path in (os.path.join(ROOT, "tests", "validation", "published-runs.csv"), PROJECT_CSV):
+        if not os.path.isfile(path):
+            continue
+        for r in csv.DictReader(open(path)):
+            key = model_key(r["model"])
+            if key and num(r.get("layers")) and num(r.get("ffn")) and key not in shapes:
+                shapes[key] = r
+    return shapes
+
+
+def fill_shape(row):
+    """The row with its unstated shape fields taken from a project row of the same model (the longest model
+    name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
+    key = model_key(row["model"])
+    matches = [k for k in known_shapes() if k and key.startswith(k)]
+    if not matches:
+        return row, ""
+    known = known_shapes()[max(matches, key=len)]
+    taken = [f for f in SHAPE_FIELDS if not row.get(f, "").strip() and known.get(f, "").strip()]
+    if not taken:
+        return row, ""
+    row = dict(row, **{f: known[f] for f in taken})
+    if re.search(r"\bMLA\b", known.get("notes", "")):
+        row["notes"] = row.get("notes", "") + " (MLA)"
+    return row, f" ({', '.join(taken)} from {known['model']}'s published config, not in the row)"
 
 
 def framework_of(row):
