@@ -203,6 +203,14 @@ def scenario_from_row(row):
     if precision is None:
         return None, f"precision '{row['precision']}' is not simulated", ""
     row, inferred = fill_shape(row)
+    if not num(row.get("experts")):
+        # A table without expert columns may say the shape in words ("8 experts, top-2"); the experts'
+        # width is the dense ffn unless the row says otherwise (Mixtral's).
+        words = row.get("model", "") + " " + row.get("notes", "")
+        e, k = re.search(r"(\d+)\s*(?:routed\s+)?experts", words, re.I), re.search(r"top[- ]?(\d+)", words, re.I)
+        if e and k:
+            row = dict(row, experts=e.group(1), top_k=k.group(1))
+            inferred += f" ({e.group(1)} experts top-{k.group(1)} read from the row's words)"
     looks_moe = re.search(r"MoE|Mixtral|DeepSeek-?V[23]|\d+x\d+B|-A\d+B|GPT-OSS|Kimi|Llama-?4", row["model"], re.I)
     if not num(row.get("experts")) and (looks_moe or (num(row.get("ep")) or 1) > 1):
         return None, "a mixture-of-experts model whose experts the row does not state", ""

@@ -120,6 +120,11 @@ def test_free_text_fields_are_read():
     text, why, _ = published.scenario_from_row({"model": "Grok-1 314B MoE", "gpu": "H100", "precision": "bf16",
                                                 "ep": "8"})
     assert text is None and "experts" in why
+    words = {"id": "X", "model": "an MoE", "gpu": "H100", "precision": "bf16", "gpus": "512", "layers": "32",
+             "hidden": "4096", "heads": "32", "ffn": "14336", "vocab": "32000", "seq": "4096",
+             "global_batch_seqs": "1024", "tp": "2", "pp": "4", "ep": "8", "notes": "8 experts, top-2 routing"}
+    text, _, assumed = published.scenario_from_row(words)
+    assert "experts: 8" in text and "top_k: 2" in text and "expert_ffn_hidden: 14336" in text, assumed
 
 
 def test_generated_shared_rows_track_the_hand_written_ones(cb_bin):
