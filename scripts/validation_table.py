@@ -55,7 +55,9 @@ if not os.path.exists(CSV):
 PROJECT_CSV = os.environ.get("CB_PROJECT_CSV", os.path.join(ROOT, "tests", "validation", "published-runs.csv"))
 BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.csv")
 
-PEAK = {"A100": 312e12, "H100": 989e12}
+# Dense bf16 peaks for MFU figures without their own (../shared/specs; B200 2.25, GB200/GB300 2.5 PFLOP/s per GPU).
+PEAK = {"A100": 312e12, "H100": 989e12, "H100-SXM5-80GB": 989e12, "H200-SXM-141GB": 989e12, "H800": 989e12,
+        "B200": 2250e12, "GB200": 2500e12, "GB300": 2500e12}
 
 # GPU type of a row -> (cluster document, --set overrides). Clusters are the
 # shipped ones; the job size is set to the row's GPU count.
@@ -140,12 +142,17 @@ def published_step_time(row):
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])
-    peak = PEAK["A100"] if "A100" in row["gpu"] else PEAK["H100"]
-    if metric == "tokens/s/GPU":
+    peak = PEAK.get(gpu_key(row["gpu"]) or "", PEAK["H100"]) if "A100" not in row["gpu"] else PEAK["A100"]
+    rate = re.fullmatch(r"\s*(tokens?|samples?|sequences?)\s*(?:/|per)\s*s(?:ec(?:ond)?)?\s*((?:/|per)\s*GPU)?\s*",
+                        metric, re.I)
+    if rate:
+        # tokens/s/GPU (also "tokens per second per GPU"), tokens/s of the job, or samples (sequences) per second.
         if None in (B, s, gpus, num(value)):
             return None, "batch or GPU count not stated"
-        return B * s / (float(value) * gpus), "tokens/s/GPU"
-    if metric in ("step time s", "iteration time") or "iteration time" in metric:
+        per_step = B * s if rate.group(1).lower().startswith("token") else B
+        return per_step / (float(value) * (gpus if rate.group(2) else 1)), metric.strip()
+    if metric in ("step time s", "iteration time") or re.search(
+            r"(step|iteration) time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)", metric, re.I):
         return float(value), "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
     if m:

@@ -120,6 +120,15 @@ def test_free_text_fields_are_read():
     text, why, _ = published.scenario_from_row({"model": "Grok-1 314B MoE", "gpu": "H100", "precision": "bf16",
                                                 "ep": "8"})
     assert text is None and "experts" in why
+    # Throughput and time written in other words, and MFU against the row's own GPU's peak.
+    shape = {"global_batch_seqs": "1024", "seq": "4096", "layers": "32", "hidden": "4096", "vocab": "32000",
+             "gpus": "64", "gpu": "B200", "notes": ""}
+    for metric, value in (("tokens per second per GPU", "1000"), ("tokens/s", "64000"), ("samples/s", "15.625")):
+        assert published.published_step_time(dict(shape, metric=metric, value=value))[0] == 1024 * 4096 / 64000
+    assert published.published_step_time(dict(shape, metric="time per step (s)", value="2.5"))[0] == 2.5
+    mfu_b200 = published.published_step_time(dict(shape, metric="MFU", value="40"))[0]
+    mfu_h100 = published.published_step_time(dict(shape, gpu="H100", metric="MFU", value="40"))[0]
+    assert abs(mfu_h100 / mfu_b200 - 2250 / 989) < 1e-9
     words = {"id": "X", "model": "an MoE", "gpu": "H100", "precision": "bf16", "gpus": "512", "layers": "32",
              "hidden": "4096", "heads": "32", "ffn": "14336", "vocab": "32000", "seq": "4096",
              "global_batch_seqs": "1024", "tp": "2", "pp": "4", "ep": "8", "notes": "8 experts, top-2 routing"}
