@@ -4,7 +4,19 @@
 
 #include <fmt/format.h>
 
+#include "core/enum_names.h"
+
 namespace cb {
+namespace {
+
+constexpr EnumName<GemmSearch> kGemmSearches[] = {{"heuristic", GemmSearch::kHeuristic},
+                                                  {"exhaustive", GemmSearch::kExhaustive}};
+
+}  // namespace
+
+const char* GemmSearchName(GemmSearch s) { return NameOf(kGemmSearches, s); }
+std::optional<GemmSearch> FindGemmSearch(std::string_view name) { return ValueOf(kGemmSearches, name); }
+std::string GemmSearchNames() { return NameList(kGemmSearches); }
 
 std::string GemmDtypeUnsupportedReason(GemmDtype dtype, int cc_major, int cc_minor) {
   const int cc = cc_major * 10 + cc_minor;

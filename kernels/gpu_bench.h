@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/backends.h"
@@ -62,11 +64,16 @@ struct GpuConditions {
 //    candidate when within 5% of the best so far. At most
 //    `exhaustive_max_configs` are timed and the whole search stops after
 //    `exhaustive_time_cap_s`; the result says so when a cap cut it short.
+enum class GemmSearch { kHeuristic, kExhaustive };
+const char* GemmSearchName(GemmSearch s);                         // "heuristic", "exhaustive"
+std::optional<GemmSearch> FindGemmSearch(std::string_view name);  // nullopt for none
+std::string GemmSearchNames();                                    // "heuristic, exhaustive": for an error
+
 struct GpuGemmOptions {
   int algo_candidates = 16;          // cuBLASLt heuristic candidates to time
   double candidate_budget_s = 0.05;  // time allowed per candidate in the search
   int64_t workspace_bytes = int64_t{64} << 20;
-  std::string search = "heuristic";    // heuristic | exhaustive (anything else: UsageError)
+  GemmSearch search = GemmSearch::kHeuristic;
   int exhaustive_max_configs = 4096;   // configurations timed, heuristic candidates included
   double exhaustive_time_cap_s = 120;  // wall clock for enumeration (at most a quarter) + timing
   MeasureOptions measure;              // for the best candidate

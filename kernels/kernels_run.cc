@@ -91,6 +91,12 @@ std::vector<GemmShape> ParseShapes(const KernelsRunOptions& o, bool gpu, Logger&
   return shapes;
 }
 
+GemmSearch ParseAlgoSearch(const std::string& text) {
+  const std::optional<GemmSearch> s = FindGemmSearch(text);
+  if (!s) throw UsageError(fmt::format("--algo-search {}: unknown (known: {})", text, GemmSearchNames()));
+  return *s;
+}
+
 std::vector<int> ParseGpus(const std::string& text, int count) {
   std::vector<int> out;
   if (text == "all") {
@@ -203,7 +209,7 @@ void RunGpu(GpuBench& gpu, const std::vector<int>& gpus, const KernelsPlan& plan
   }
   GpuGemmOptions go;
   go.algo_candidates = o.algos;
-  go.search = o.algo_search;
+  go.search = ParseAlgoSearch(o.algo_search);
   go.measure = mo;
   go.candidate_budget_s = std::min(0.05, o.time_budget_s / 4);
   const int64_t memory_bytes = bytes.value_or(int64_t{1} << 30);

@@ -60,6 +60,7 @@ KernelsPlan ParseBenches(const std::vector<std::string>& benches, bool gpu);
 // --dtype's names parsed once (the GPU's or the host's precisions when none).
 std::vector<GemmDtype> ParseDtypes(const std::vector<std::string>& given, bool gpu);
 std::vector<GemmShape> ParseShapes(const KernelsRunOptions& o, bool gpu, Logger& log);
+GemmSearch ParseAlgoSearch(const std::string& text);
 std::vector<int> ParseGpus(const std::string& text, int count);
 std::optional<int64_t> ParseBytes(const std::string& text);
 

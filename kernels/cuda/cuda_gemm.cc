@@ -627,14 +627,11 @@ GemmBench::~GemmBench() {
 // caller's harness options; check its output.
 GpuGemmResult GemmBench::Run(GemmDtype dtype, const GemmShape& shape, const GpuGemmOptions& options) {
   const Traits t = TraitsFor(dtype);
-  if (options.search != "heuristic" && options.search != "exhaustive") {
-    throw UsageError(fmt::format("algorithm search '{}': unknown (known: heuristic, exhaustive)", options.search));
-  }
-  const bool exhaustive = options.search == "exhaustive";
+  const bool exhaustive = options.search == GemmSearch::kExhaustive;
   GpuGemmResult r;
   r.dtype = dtype;
   r.shape = shape;
-  r.search = options.search;
+  r.search = GemmSearchName(options.search);
   if (shape.m < 1 || shape.n < 1 || shape.k < 1) {
     throw UsageError(fmt::format("GEMM shape {}x{}x{}: sizes must be positive", shape.m, shape.n, shape.k));
   }

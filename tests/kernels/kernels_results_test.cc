@@ -188,6 +188,14 @@ TEST(KernelsRun, OptionParsersNameTheFlag) {
   } catch (const UsageError& e) {
     EXPECT_STREQ(e.what(), "--dtype fp7: unknown precision (known: fp64, fp32, tf32, bf16, fp16, fp8)");
   }
+  EXPECT_EQ(ParseAlgoSearch("exhaustive"), GemmSearch::kExhaustive);
+  EXPECT_EQ(ParseAlgoSearch("heuristic"), GemmSearch::kHeuristic);
+  try {
+    ParseAlgoSearch("random");
+    ADD_FAILURE() << "random parsed";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--algo-search random: unknown (known: heuristic, exhaustive)");
+  }
   EXPECT_EQ(ParseGpus("all", 3), (std::vector<int>{0, 1, 2}));
   EXPECT_EQ(ParseGpus("2,0,2", 3), (std::vector<int>{2, 0}));
   EXPECT_THROW(ParseGpus("3", 3), UsageError);
