@@ -16,19 +16,7 @@
 namespace cb::coll {
 
 MpiBackend::MpiBackend(const BackendOptions& options) {
-  using mpi_detail::CheckMpi;
-  const char* where = "initialising MPI";
-  int initialized = 0, finalized = 0;
-  CheckMpi(MPI_Initialized(&initialized), "MPI_Initialized", where);
-  CheckMpi(MPI_Finalized(&finalized), "MPI_Finalized", where);
-  if (finalized) throw RuntimeError("mpi backend: MPI was already finalised in this process; it cannot start again");
-  if (!initialized) {
-    // SINGLE, as nccl-tests' MPI_Init: only this thread calls MPI, and any
-    // higher level costs small messages their latency (mpi_call.h).
-    int provided = 0;
-    CheckMpi(MPI_Init_thread(nullptr, nullptr, mpi_detail::WantedThreadLevel(), &provided), "MPI_Init_thread", where);
-    finalize_ = true;
-  }
+  finalize_ = mpi_detail::StartMpi("mpi backend", "initialising MPI");
   comm_ = std::make_unique<MpiCommunicator>(MPI_COMM_WORLD);
   ChooseBuffers(options.buffers);
 }
@@ -83,11 +71,7 @@ MpiBackend::~MpiBackend() {
   // stuck in a collective; exiting without it makes mpirun end the job.
   if (failed_ || std::uncaught_exceptions() > 0) return;
   comm_.reset();
-  if (finalize_) {
-    int finalized = 0;
-    MPI_Finalized(&finalized);
-    if (!finalized) MPI_Finalize();
-  }
+  if (finalize_) mpi_detail::FinalizeMpi();
 }
 
 int MpiBackend::world_size() const { return comm_->size(); }

@@ -15,6 +15,27 @@ namespace cb::coll::mpi_detail {
 
 int WantedThreadLevel() { return MPI_THREAD_SINGLE; }
 
+bool StartMpi(const char* backend, const char* where) {
+  int initialized = 0, finalized = 0;
+  CheckMpi(MPI_Initialized(&initialized), "MPI_Initialized", where);
+  CheckMpi(MPI_Finalized(&finalized), "MPI_Finalized", where);
+  if (finalized) {
+    throw RuntimeError(fmt::format("{}: MPI was already finalised in this process; it cannot start again", backend));
+  }
+  if (initialized) return false;
+  // SINGLE, as nccl-tests' MPI_Init: only this thread calls MPI, and any
+  // higher level costs small messages their latency (WantedThreadLevel).
+  int provided = 0;
+  CheckMpi(MPI_Init_thread(nullptr, nullptr, WantedThreadLevel(), &provided), "MPI_Init_thread", where);
+  return true;
+}
+
+void FinalizeMpi() {
+  int finalized = 0;
+  MPI_Finalized(&finalized);
+  if (!finalized) MPI_Finalize();
+}
+
 void AbortJobOnce(int code) {
   static std::atomic<bool> ending{false};
   if (!ending.exchange(true)) {

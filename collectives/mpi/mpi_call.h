@@ -33,6 +33,15 @@ std::string MpiErrorString(int rc);
 // took 1.5x as long at MULTIPLE or FUNNELED as under MPI_Init (issue 17).
 int WantedThreadLevel();
 
+// Starts MPI for a backend unless something else in this process has
+// (MPI_Init_thread at WantedThreadLevel); throws cb::RuntimeError when MPI was
+// finalised already (`backend`, "mpi backend", names it; `where` is the step
+// CheckMpi names). True when this call started MPI: the backend then ends it
+// with FinalizeMpi.
+bool StartMpi(const char* backend, const char* where);
+// MPI_Finalize unless MPI is finalised already (a backend's destructor).
+void FinalizeMpi();
+
 }  // namespace cb::coll::mpi_detail
 
 #endif  // CLUSTERBENCH_COLLECTIVES_MPI_MPI_CALL_H_

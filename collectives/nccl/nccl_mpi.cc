@@ -112,17 +112,7 @@ int LocalRankFromEnvironment() {
 class NcclMpiBackend : public Backend {
  public:
   explicit NcclMpiBackend(const BackendOptions& o) {
-    const char* where = "starting the nccl backend under MPI";
-    int initialized = 0, finalized = 0;
-    mpi_detail::CheckMpi(MPI_Initialized(&initialized), "MPI_Initialized", where);
-    mpi_detail::CheckMpi(MPI_Finalized(&finalized), "MPI_Finalized", where);
-    if (finalized) throw RuntimeError("nccl backend: MPI was already finalised in this process; it cannot start again");
-    if (!initialized) {
-      int provided = 0;
-      mpi_detail::CheckMpi(MPI_Init_thread(nullptr, nullptr, mpi_detail::WantedThreadLevel(), &provided),
-                           "MPI_Init_thread", where);
-      finalize_ = true;
-    }
+    finalize_ = mpi_detail::StartMpi("nccl backend", "starting the nccl backend under MPI");
     try {
       Create(o);
     } catch (...) {
@@ -146,11 +136,7 @@ class NcclMpiBackend : public Backend {
     if (nccl_) ncclCommDestroy(nccl_);
     if (boot_ != MPI_COMM_NULL) MPI_Comm_free(&boot_);
     control_.reset();
-    if (finalize_) {
-      int finalized = 0;
-      MPI_Finalized(&finalized);
-      if (!finalized) MPI_Finalize();
-    }
+    if (finalize_) mpi_detail::FinalizeMpi();
   }
 
   NcclMpiBackend(const NcclMpiBackend&) = delete;
