@@ -80,9 +80,7 @@ std::unique_ptr<ResultSink> BeginEvidence(const ReportOutputs& out, const Suite&
   std::unique_ptr<ResultSink> writer = open_evidence(out.evidence);
   RunInfo run = MakeRunInfo("validate", command_line);
   run.rank_count = comm.size();
-  std::set<std::string> hosts;
-  for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
-  run.hosts.assign(hosts.begin(), hosts.end());
+  run.hosts = coll::HostsOf(comm.ranks());
   run.config_yaml = suite.yaml;
   writer->BeginRun(run);
   return writer;

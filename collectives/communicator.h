@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,13 @@ struct RankInfo {
   std::string host;
   std::string device;  // "cpu" for host buffers, else the GPU's name and index
 };
+
+// The job's host names, sorted, each once (a results run's `hosts`).
+inline std::vector<std::string> HostsOf(const std::vector<RankInfo>& ranks) {
+  std::set<std::string> hosts;
+  for (const auto& ri : ranks) hosts.insert(ri.host);
+  return {hosts.begin(), hosts.end()};
+}
 
 class Communicator {
  public:

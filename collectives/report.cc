@@ -145,9 +145,7 @@ void WriteResults(ResultSink& sink, const RunInfo& started, const Communicator& 
                   const BenchReport& rep, RunStatus status, const std::string& message) {
   RunInfo run = started;
   run.rank_count = comm.size();
-  std::set<std::string> hosts;
-  for (const auto& ri : comm.ranks()) hosts.insert(ri.host);
-  run.hosts.assign(hosts.begin(), hosts.end());
+  run.hosts = HostsOf(comm.ranks());
   run.config_yaml = RunConfigYaml(comm, b);
   sink.BeginRun(run);
   for (const auto& t : ResultTables(rep, comm)) sink.WriteTable(t);
