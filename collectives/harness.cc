@@ -319,19 +319,16 @@ std::vector<P2pResult> RunP2p(Communicator& comm, const BenchOptions& o, const K
     double bw = 0, lat = 0;
     const int iters = std::max(1, o.iters);
     if (rank == a || rank == b) {
-      for (int i = 0; i < o.warmup; ++i) {
+      // One transfer a -> b: a sends, b receives.
+      auto transfer = [&] {
         if (rank == a)
           comm.SendRecv(buf, b, nullptr, -1, bytes);
         else
           comm.SendRecv(nullptr, -1, buf, a, bytes);
-      }
+      };
+      for (int i = 0; i < o.warmup; ++i) transfer();
       double t0 = Now();
-      for (int i = 0; i < iters; ++i) {
-        if (rank == a)
-          comm.SendRecv(buf, b, nullptr, -1, bytes);
-        else
-          comm.SendRecv(nullptr, -1, buf, a, bytes);
-      }
+      for (int i = 0; i < iters; ++i) transfer();
       // Self-test (--inject slow:R:F): a pair with the slow rank is slower by
       // F, as a sleep of F x the transfers' own time inside the timed region
       // (taken by the sender before the ack), so the figure is measured.
