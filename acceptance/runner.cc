@@ -54,15 +54,30 @@ constexpr char kRecordSep = '\x1e';
 constexpr size_t kRecord =
     11;  // value, median, min, max, iqr, samples, checked, wrong, interrupted, measured, throttle
 
+// The figure a check judges: the rate at the median call, or with `statistic:
+// best` at the fastest one (the same work in the minimum time).
+double Figure(const Check& c, double median_rate, const Measurement& m) {
+  return c.best_statistic && m.summary.min > 0 ? median_rate * m.summary.median / m.summary.min : median_rate;
+}
+
+// The round's times and flags from its measurement.
+void TakeTimes(const Measurement& m, Round* r) {
+  r->median_s = m.summary.median;
+  r->min_s = m.summary.min;
+  r->max_s = m.summary.max;
+  r->iqr_spread = m.iqr_spread;
+  r->samples = static_cast<int64_t>(m.samples_s.size());
+  r->interrupted = m.interrupted || Interrupted();
+  r->throttle = m.throttle;
+}
+
 Round MeasureHost(const Check& c, const MeasureOptions& mo) {
   Round r;
   Measurement m;
   if (c.kind() == Bench::kGemm) {
     SetHostGemmThreads(c.threads);
     GemmResult g = RunHostGemm(c.precision, c.size, c.size, c.size, mo);
-    r.value = g.flop_rate;
-    if (c.best_statistic && g.measurement.summary.min > 0)
-      r.value = g.flop_rate * g.measurement.summary.median / g.measurement.summary.min;
+    r.value = Figure(c, g.flop_rate, g.measurement);
     r.checked = g.checked;
     r.wrong = g.wrong;
     m = g.measurement;
@@ -75,9 +90,8 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
       if (x.kernel == c.kernel) s = &x;
     }
     if (s) {
-      r.value = s->bandwidth_Bps;
       m = s->measurement;
-      if (c.best_statistic && m.summary.min > 0) r.value = static_cast<double>(s->bytes_moved) / m.summary.min;
+      r.value = Figure(c, s->bandwidth_Bps, m);  // bandwidth_Bps = bytes moved / median
     } else {
       m.interrupted = true;  // stopped before the judged kernel
     }
@@ -86,13 +100,7 @@ Round MeasureHost(const Check& c, const MeasureOptions& mo) {
   } else {
     throw RuntimeError(fmt::format("check '{}': {} has no host implementation", c.name, c.benchmark));
   }
-  r.median_s = m.summary.median;
-  r.min_s = m.summary.min;
-  r.max_s = m.summary.max;
-  r.iqr_spread = m.iqr_spread;
-  r.samples = static_cast<int64_t>(m.samples_s.size());
-  r.interrupted = m.interrupted || Interrupted();
-  r.throttle = m.throttle;
+  TakeTimes(m, &r);
   return r;
 }
 
@@ -104,18 +112,10 @@ Round MeasureDevice(DeviceKernels& dk, int device, const Check& c, const Measure
     *skipped = d.skipped;
     return r;
   }
-  r.value = d.value;
-  if (c.best_statistic && d.measurement.summary.min > 0)
-    r.value = d.value * d.measurement.summary.median / d.measurement.summary.min;
+  r.value = Figure(c, d.value, d.measurement);
   r.checked = d.checked;
   r.wrong = d.wrong;
-  r.median_s = d.measurement.summary.median;
-  r.min_s = d.measurement.summary.min;
-  r.max_s = d.measurement.summary.max;
-  r.iqr_spread = d.measurement.iqr_spread;
-  r.samples = static_cast<int64_t>(d.measurement.samples_s.size());
-  r.interrupted = d.measurement.interrupted || Interrupted();
-  r.throttle = d.measurement.throttle;
+  TakeTimes(d.measurement, &r);
   return r;
 }
 
