@@ -11,17 +11,9 @@ import time
 import h5py
 import pandas as pd
 import pytest
+from clean_error import assert_clean_error
 
 CONFIGS = os.path.join(os.path.dirname(__file__), "..", "..", "configs")
-
-
-def assert_clean_error(p, code, *phrases):
-    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
-    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    for phrase in phrases:
-        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
-    assert "internal error" not in p.stderr
-    assert "core dumped" not in p.stderr
 
 
 def test_version_names_revision_and_backends(run):

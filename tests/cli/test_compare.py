@@ -5,16 +5,9 @@ import math
 import re
 
 import pytest
+from clean_error import assert_clean_error
 
 BUILDOUTS = ["h100-16k-roce", "b200-50k", "ascend-910b-10k"]
-
-
-def assert_clean_error(p, code, *phrases):
-    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
-    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    for phrase in phrases:
-        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
-    assert "internal error" not in p.stderr
 
 
 @pytest.fixture(scope="module")

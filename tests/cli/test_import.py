@@ -13,20 +13,13 @@ import subprocess
 
 import h5py
 import pytest
+from clean_error import assert_clean_error
 
 DATA = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "import", "data")
 
 
 def fixture(name):
     return os.path.join(DATA, name)
-
-
-def assert_clean_error(p, code, *phrases):
-    assert p.returncode >= 0, f"killed by signal {-p.returncode}: {p.stderr}"
-    assert p.returncode == code, f"exit {p.returncode}, expected {code}\nstdout: {p.stdout}\nstderr: {p.stderr}"
-    for phrase in phrases:
-        assert phrase in p.stderr, f"'{phrase}' not in stderr: {p.stderr}"
-    assert "internal error" not in p.stderr
 
 
 def imported(run, tmp_path, *files, extra=()):
