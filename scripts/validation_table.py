@@ -288,7 +288,6 @@ def scenario_from_row(row):
         # micro-batches as pipeline stages unless told otherwise
         # (experimental.pipeline_parallel_microbatches: "The default value will
         # be the number of pipeline stages, if unspecified").
-        local = _int(row, "global_batch_seqs") // dp
         if local % pp == 0:
             mb = local // pp
             assumed += f" (micro-batch {mb}: torchtitan's default of pp micro-batches)"
@@ -350,24 +349,23 @@ def scenario_from_row(row):
         # torchtitan runs its Llama block op by op unless training.compile is set
         # (its train_configs set compile = false; torchtitan/models/norms.py's
         # RMSNorm, model.py's RoPE and repeat_kv are plain PyTorch ops).
-        if re.search(r"\beager\b", notes, re.I):
-            fw.append("  elementwise: eager")
-        elif not re.search(r"compile", notes, re.I):
-            fw.append("  elementwise: eager")
-            assumed += " (eager: torchtitan's default compile = false, not stated)"
-        # Its loss is PyTorch's F.cross_entropy on fp32 logits, eager even with
-        # compile on until pytorch/torchtitan PR #1033 (2025-04-01) compiled it
-        # ("TODO: compiling loss function causes CUDA errors" before).
-        dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))
         compiled = re.search(r"compile", notes, re.I) and not re.search(r"\beager\b", notes, re.I)
-        if not compiled or (dated and (int(dated.group(1)), int(dated.group(2))) < (2025, 4)):
+        if not compiled:
+            fw.append("  elementwise: eager")
+            if not re.search(r"\beager\b", notes, re.I):
+                assumed += " (eager: torchtitan's default compile = false, not stated)"
+        # Its loss is PyTorch's F.cross_entropy on fp32 logits, eager even with
+        # compile on until pytorch/torchtitan PR #1033 (2025-04-01) compiled it;
+        # before, train.py left it uncompiled because compiling it caused CUDA errors.
+        dated = benchmark_file_month(row)
+        if not compiled or (dated and dated < (2025, 4)):
             fw.append("  loss: eager")
     if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
         # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8
         # elements, deepspeed/runtime/zero/config.py), not a layer at a time.
         fw += ["  zero3_max_live_params: 1e9", "  zero3_reduce_bucket: 5e8"]
-        month = arxiv_month(row)
+        month = source_month(row)
         if month is not None and month < 2107:
             # Before microsoft/DeepSpeed PR #1188 (July 2021) ZeRO-3 gathered one parameter at a time, each
             # all_gather followed by torch.cuda.synchronize() (issue #1069). Measured then (issue #1174,
@@ -459,6 +457,13 @@ def framework_of(row):
     return ""
 
 
+def benchmark_file_month(row):
+    """(year, month) of a benchmark file named with its date (llama3_h100_202412_torchtitan.md,
+    llama3_8b_h200_2025-06_torchtitan.md), or None."""
+    dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))
+    return (int(dated.group(1)), int(dated.group(2))) if dated else None
+
+
 def source_month(row):
     """yymm the row's source was published: its arXiv id, else the earliest year it names ("SC'21",
     "NSDI'24", "et al. 2022") taken as January of that year (the software a paper ran is at least as old as
@@ -504,8 +509,8 @@ def software_generation(row, framework, pp):
         # optimizer's gather from 2023 (--overlap-grad-reduce, --overlap-param-gather).
         keys += ["  overlap_grad_reduce: false", "  overlap_param_gather: false"]
     if framework == "torchtitan" and re.match(r"H(100|200|800)", row.get("gpu", "")):
-        dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))  # llama3_h100_202412_torchtitan.md
-        if dated is None or (int(dated.group(1)), int(dated.group(2))) < (2025, 9):
+        dated = benchmark_file_month(row)
+        if dated is None or dated < (2025, 9):
             keys.append("  attention_kernel: fa2")
     return keys
 
