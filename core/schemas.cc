@@ -361,6 +361,11 @@ Schema ScenarioSchema() {
                    "ZeRO-3 parameter all-gathers and gradient reduce-scatters run at most this fast per GPU (gathered "
                    "bytes per second; DeepSpeed before its coalesced gathers of 2021: 24GB/s); unset = the collective "
                    "model's NCCL rate"),
+               Bool("zero3_recompute_gather",
+                    "ZeRO-3 with full recomputation: the recomputed forward all-gathers each layer's parameters "
+                    "again (DeepSpeed, whose forward hooks run inside the recomputation); false: PyTorch FSDP, "
+                    "whose backward gather serves the recomputation",
+                    "false"),
                Float("zero3_reduce_bucket",
                      "ZeRO-3 unsharded gradient elements held before their reduce-scatter (DeepSpeed "
                      "reduce_bucket_size, 5e8 by default there); 0 = one layer's",

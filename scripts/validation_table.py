@@ -365,6 +365,10 @@ def scenario_from_row(row):
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8
         # elements, deepspeed/runtime/zero/config.py), not a layer at a time.
         fw += ["  zero3_max_live_params: 1e9", "  zero3_reduce_bucket: 5e8"]
+        # Its forward hooks fetch the parameters again inside an activation
+        # checkpoint's recomputation (deepspeed/runtime/zero/parameter_offload.py
+        # pre_sub_module_forward_function; microsoft/DeepSpeed issue #4784).
+        fw.append("  zero3_recompute_gather: true")
         month = source_month(row)
         if month is not None and month < 2107:
             # Before microsoft/DeepSpeed PR #1188 (July 2021) ZeRO-3 gathered one parameter at a time, each

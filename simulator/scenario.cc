@@ -184,6 +184,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.cpu_offload_layers = cfg.GetInt("framework.cpu_offload_layers", 0);
   f.zero3_reduce_bucket = cfg.GetDouble("framework.zero3_reduce_bucket", 0);
   f.zero3_gather_rate = cfg.GetDouble("framework.zero3_gather_rate", 0);
+  f.zero3_recompute_gather = cfg.GetBool("framework.zero3_recompute_gather", false);
   f.moe_dispatcher = cfg.GetString("framework.moe_dispatcher", "alltoall") == "deepep" ? MoeDispatcher::kDeepEp
                                                                                        : MoeDispatcher::kAllToAll;
   // The schema has refused any other name, naming the key and the choices.

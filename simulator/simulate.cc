@@ -333,13 +333,21 @@ class CostModel {
     // the gather is exposed whenever it outlasts the compute it hides behind.
     const double gather = LayerGather(c->params_per_gpu - expert_params, expert_params);
     const double scatter = LayerGradScatter(c->params_per_gpu - expert_params, expert_params);
+    // A recomputed forward gathers its parameters once more only where the
+    // framework's forward hooks run again inside backward (DeepSpeed,
+    // framework.zero3_recompute_gather); PyTorch FSDP's pre-forward hook
+    // returns at once in its PRE_BACKWARD state, the backward's own gather
+    // serving the recomputation. The backward's transfers (its gathers and
+    // the reduce-scatter) share one stream and hide behind the whole
+    // backward, the recomputed forward included.
+    const bool regather = full && s_.fw.zero3_recompute_gather;
+    const double bwd_traffic = gather * (regather ? 2 : 1) + scatter;
     const bool hide = s_.fw.overlap_param_gather;
     c->fwd.dp = hide ? Hidden(gather, c->fwd.Total()) : gather;
-    c->bwd.dp = hide ? Hidden(gather + scatter, c->bwd.Total()) : gather + scatter;
-    if (full) c->bwd.dp += hide ? Hidden(gather, c->fwd.Total()) : gather;
+    c->bwd.dp = hide ? Hidden(bwd_traffic, c->bwd.Total()) : bwd_traffic;
     const double gathered = c->params_per_gpu * ParamBytes();
     c->fwd.dp_t = {gather, gathered};
-    c->bwd.dp_t = {gather + scatter + (full ? gather : 0), gathered * (full ? 2 : 1) + c->params_per_gpu * GradBytes()};
+    c->bwd.dp_t = {bwd_traffic, gathered * (regather ? 2 : 1) + c->params_per_gpu * GradBytes()};
   }
 
   // `recomputed`: this layer runs its forward again in backward (full

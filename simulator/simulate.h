@@ -96,6 +96,11 @@ struct Framework {
   // coalesced gathers (2021) moved parameters one tensor at a time, each
   // all-gather followed by a device synchronisation.
   double zero3_gather_rate = 0;
+  // ZeRO-3 with full recomputation: the recomputed forward gathers each
+  // layer's parameters again (DeepSpeed: its forward hooks fetch inside the
+  // recomputation too, microsoft/DeepSpeed issue #4784), a third gather per
+  // micro-batch; false: PyTorch FSDP, whose backward gather serves it.
+  bool zero3_recompute_gather = false;
   // Megatron-Core activation offloading (--cpu-offloading-num-layers): the
   // first N layers of each stage keep their activations in host memory.
   int64_t cpu_offload_layers = 0;
