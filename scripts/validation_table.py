@@ -329,9 +329,12 @@ def scenario_from_row(row):
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
-    if framework in ("nemo", "megatron-bridge") and "GPT" in row["model"].upper():
+    if framework in ("nemo", "megatron-bridge") and re.search(r"GPT|NEMOTRON", row["model"].upper()):
         # NeMo's GPTConfig175B: hidden_dropout = attention_dropout = 0.0
-        # (nemo/collections/llm/gpt/model/base.py).
+        # (nemo/collections/llm/gpt/model/base.py). Nemotron-4 trains with a
+        # dropout rate of zero (Nemotron-4 15B report, arXiv:2402.16819, section 2;
+        # NVIDIA/NeMo-Framework-Launcher conf/training/nemotron/nemotron_340b.yaml
+        # @3be81fc: hidden_dropout, attention_dropout, ffn_dropout 0.0).
         fw.append("  dropout: false")
     if framework in ("torchtitan", "llm-foundry") or re.search(r"PyTorch FSDP|FSDP2", row.get("notes", "")):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
