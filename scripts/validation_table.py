@@ -400,6 +400,11 @@ def scenario_from_row(row):
         sets.append(f"cluster.gpu.power_limit={cap.group(1)}W")
     if re.search(r"H100 96GB", notes):
         sets.append("cluster.gpu.memory=96GB")
+        if re.search(r"HBM2e", notes):
+            # torchtitan's Grand Teton H100s: "Each H100 GPU is equipped with 96GB HBM2e with
+            # 2.4 TB/sec peak memory bandwidth" (benchmarks/llama3_h100_202412_torchtitan.md,
+            # "Hardware"), against the 80GB SXM5's 3.35 TB/s HBM3.
+            sets.append("cluster.gpu.memory_bandwidth=2.4TB/s")
     text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
                       "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
     return text, sets + [f"cluster.gpus={max(gpus, 1)}"], assumed
