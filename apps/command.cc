@@ -6,6 +6,8 @@
 #include <cstdlib>
 
 #include "core/error.h"
+#include "core/table_export.h"
+#include "core/utf8.h"
 #include "store/hdf5_store.h"
 
 namespace cb {
@@ -73,6 +75,12 @@ void WriteCompleteRun(const std::string& output, const RunInfo& run, const std::
   writer.BeginRun(run);
   for (const Table& t : tables) writer.WriteTable(t);
   writer.EndRun(RunStatus::kComplete, "");
+}
+
+nlohmann::json CompleteRunJson(const RunInfo& run, const std::vector<Table>& tables) {
+  nlohmann::json j = ResultsJson(RunStatus::kComplete, "", tables);
+  j["config_yaml"] = SanitizeUtf8(run.config_yaml);
+  return j;
 }
 
 }  // namespace cb

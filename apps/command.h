@@ -65,6 +65,11 @@ void KeepInterruptedRun(const std::string& output, RunInfo run, const std::strin
 // command whose results all come at its end (simulate, plan, compare,
 // topology) writes them with -o.
 void WriteCompleteRun(const std::string& output, const RunInfo& run, const std::vector<Table>& tables);
+// What such a command prints with --format json: the same run as `report
+// --format json` prints it once stored, less its identity (id, times, hosts,
+// environment): {"status": "complete", "message": "", "tables": {...}
+// (core/table_export.h ResultsJson), "config_yaml": run.config_yaml}.
+nlohmann::json CompleteRunJson(const RunInfo& run, const std::vector<Table>& tables);
 
 // Registration functions, one per apps/<name>.cc.
 void RegisterInfoCommand(CLI::App& app, AppContext& ctx, Action* action);

@@ -20,7 +20,6 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "apps/command.h"
 #include "calibrate/evidence.h"
@@ -83,16 +82,16 @@ int RunFleetCompare(const CompareOptions& o, const AppContext& ctx) {
   const sim::FleetPrice p = sim::PriceFleet(s, so, fleet);
   const sim::ReplaceOrTrain r =
       sim::PriceReplaceOrTrain(s, cfg.at("cluster"), fleet, p, o.replace_wait_days * 86400, o.replace_usd);
+  // The tables, built once: printed as JSON or text, and stored with -o.
+  const std::vector<Table> tables = sim::FleetTables(source, name, fleet, r);
+  run.config_yaml = fmt::format("evidence: {}\nreplace_wait_days: {}\nreplace_usd_per_node: {}\n{}", o.evidence,
+                                o.replace_wait_days, o.replace_usd, s.effective_yaml);
   if (o.out.format == "json") {
-    std::cout << JsonText(sim::FleetJson(source, name, fleet, r)) << "\n";
+    std::cout << JsonText(CompleteRunJson(run, tables)) << "\n";
   } else {
-    sim::PrintFleet(std::cout, source, name, fleet, r);
+    sim::PrintFleet(std::cout, tables);
   }
-  if (!o.out.output.empty()) {
-    run.config_yaml = fmt::format("evidence: {}\nreplace_wait_days: {}\nreplace_usd_per_node: {}\n{}", o.evidence,
-                                  o.replace_wait_days, o.replace_usd, s.effective_yaml);
-    WriteCompleteRun(o.out.output, run, {sim::FleetTable(r)});
-  }
+  if (!o.out.output.empty()) WriteCompleteRun(o.out.output, run, tables);
   return 0;
 }
 
@@ -134,23 +133,23 @@ int RunCompare(const CompareOptions& o, const AppContext& ctx) {
 
   const size_t best = sim::BestBuildout(bs, job.objective);
 
+  // The table, built once: printed as JSON or text, rendered as a report, and stored with -o.
+  const Table table = sim::CompareTable(job, tokens, bs, best);
+  run.config_yaml = fmt::format("model: {}\ntokens: {}\nseq_len: {}\nglobal_batch: {}\nprecision: {}\nobjective: {}\n",
+                                job.model, tokens, job.seq_len, job.global_batch, job.precision, job.objective);
   if (o.out.format == "json") {
-    std::cout << JsonText(sim::CompareJson(job, tokens, bs, best)) << "\n";
+    std::cout << JsonText(CompleteRunJson(run, {table})) << "\n";
   } else {
-    sim::PrintCompare(std::cout, job, tokens, bs, best);
+    sim::PrintCompare(std::cout, table);
   }
   if (!o.report.empty()) {
     std::ofstream f(o.report);
-    f << (report_kind == "html" ? sim::CompareHtml(job, tokens, bs, best)
-                                : sim::CompareMarkdown(job, tokens, bs, best));
+    f << (report_kind == "html" ? sim::CompareHtml(table) : sim::CompareMarkdown(table));
     if (!f) throw IoError(fmt::format("{}: could not write the report", o.report));
     log.Info("report written to {}", o.report);
   }
   if (!o.out.output.empty()) {
-    run.config_yaml =
-        fmt::format("model: {}\ntokens: {}\nseq_len: {}\nglobal_batch: {}\nprecision: {}\nobjective: {}\n", job.model,
-                    tokens, job.seq_len, job.global_batch, job.precision, job.objective);
-    WriteCompleteRun(o.out.output, run, {sim::CompareTable(bs, best)});
+    WriteCompleteRun(o.out.output, run, {table});
     log.Info("results: {} (run {})", o.out.output, run.id);
   }
   return 0;

@@ -110,16 +110,16 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   for (const auto& p : r.plans) judged.push_back(sim::JudgePlan(bands, s, p, gpus, given));
 
   const sim::PlanReport rep{s, gpus, r, judged, given, notes, processes, threads, per_s, o.scenario, o.objective};
+  // The tables, built once: printed as JSON or text, and stored with -o.
+  const std::vector<Table> tables = sim::PlanTables(rep);
+  run.config_yaml = s.effective_yaml;
+  run.rank_count = processes;
   if (o.out.format == "json") {
-    std::cout << JsonText(sim::PlanReportJson(rep)) << "\n";
+    std::cout << JsonText(CompleteRunJson(run, tables)) << "\n";
   } else {
-    sim::PrintPlanTable(std::cout, rep);
+    sim::PrintPlanTable(std::cout, tables);
   }
-  if (!o.out.output.empty()) {
-    run.config_yaml = s.effective_yaml;
-    run.rank_count = processes;
-    WriteCompleteRun(o.out.output, run, {sim::PlansTable(rep)});
-  }
+  if (!o.out.output.empty()) WriteCompleteRun(o.out.output, run, tables);
   return 0;
 }
 

@@ -17,7 +17,6 @@
 #include "calibrate/predict_one.h"
 #include "calibrate/profile.h"
 #include "core/error.h"
-#include "core/units.h"
 #include "simulator/report/evidence_report.h"
 #include "simulator/report/step_report.h"
 #include "simulator/simulate.h"
@@ -126,25 +125,15 @@ int RunSimulate(const SimulateOptions& o, const AppContext& ctx) {
     throw;
   }
   const sim::PredictionBand band = sim::BandForResult(sim::LoadErrorBands(loader.search_dirs()), s, r);
+  // The tables, built once: printed as JSON or text, and stored with -o.
+  const std::vector<Table> tables = sim::StepTables(s, r, band, {healthy, o.step, wall});
   if (o.out.format == "json") {
-    nlohmann::json j = sim::ResultJson(s, r, band);
-    if (healthy) j["heterogeneity"] = sim::HeterogeneityJson(r, *healthy, o.step);
-    j["simulation_wall_s"] = wall;
-    j["events_per_s"] = wall > 0 ? static_cast<double>(r.events) / wall : 0;
-    std::cout << JsonText(j) << "\n";
+    std::cout << JsonText(CompleteRunJson(run, tables)) << "\n";
   } else {
-    sim::PrintStepTable(std::cout, s, r, band);
-    if (healthy) sim::PrintHeterogeneity(std::cout, s, r, so, *healthy);
-    std::cout << fmt::format("\n  simulated {} pipeline(s), {} events in {} ({:.3g} events/s)\n", r.replicas_simulated,
-                             r.events, FormatQuantity(wall, Dimension::kTime),
-                             wall > 0 ? static_cast<double>(r.events) / wall : 0.0);
+    sim::PrintStepTable(std::cout, tables, s.par, so);
   }
   if (!o.step.timeline.empty()) WriteTimeline(o.step.timeline, r);
-  if (!o.out.output.empty()) {
-    std::vector<Table> tables = {sim::ResultTable(s, r, band, healthy)};
-    if (!r.traffic.empty()) tables.push_back(sim::TrafficTable(r));
-    WriteCompleteRun(o.out.output, run, tables);
-  }
+  if (!o.out.output.empty()) WriteCompleteRun(o.out.output, run, tables);
   return 0;
 }
 

@@ -580,7 +580,11 @@ def simulate(cb_bin, scenario, sets=()):
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
         return None, p.stderr.strip().splitlines()[-1] if p.stderr else f"exit {p.returncode}"
-    return json.loads(p.stdout), None
+    # The run's `step` row (docs/cli.md: SI units, fits_in_memory 0/1); its layers per virtual stage,
+    # a comma list there, as a list.
+    (out,) = json.loads(p.stdout)["tables"]["step"]["rows"]
+    out["layers_per_virtual_stage"] = [int(n) for n in out["layers_per_virtual_stage"].split(",")]
+    return out, None
 
 
 def source_key(rid):
@@ -634,18 +638,18 @@ def compare(cb_bin, only=None, project=True, generate_all=False):
         if out is None:
             skipped.append((rid, f"simulation failed: {err}"))
             continue
-        sim = out["step_time_s"]
+        sim = out["step_time"]
         gpus = int(num(row["gpus"]) or out.get("gpus", 0))
         # The simulator's own class of the prediction (simulator/validation/error_band.h
         # ClassOf), so the bands written here are keyed as simulate looks them up.
-        cls = tuple(out["error_band"]["prediction_class"].split("/"))
+        cls = tuple(out["prediction_class"].split("/"))
         results.append({
             "id": rid, "pub": pub, "sim": sim, "err": (sim - pub) / pub, "how": how, "scenario": name,
             "class": cls, "set": row["_set"],
             # Shared rows: one source per publication (its citation up to the first comma).
             "source": source_key(rid) if row["_set"] == "project" else re.split(r"[,(]", row["source"])[0].strip()[:24],
-            "mem_pub": num(row.get("mem_gib")), "mem_sim": out.get("memory_gib_per_gpu"),
-            "fits": out.get("fits_in_memory", True), "gpus": gpus,
+            "mem_pub": num(row.get("mem_gib")), "mem_sim": out["memory_per_gpu"] / 2**30,
+            "fits": bool(out["fits_in_memory"]), "gpus": gpus,
         })
     return results, skipped
 

@@ -1,10 +1,13 @@
-// `plan`'s renderings of one layout search (plan/search.h): each plan judged
-// against the validation bands, the JSON document, the terminal table and
-// the `plans` table of the results file.
+// `plan`'s results of one layout search (plan/search.h), each plan judged
+// against the validation bands, built once as the results file's tables:
+// `plans` (the best layouts, best first), `plan_search` (one row: the job,
+// what was screened and how fast, the scenario's own layout) and
+// `plan_rejected` (the candidates rejected, by reason). `--format json`
+// prints them, `-o` stores them, and the terminal text reads their cells by
+// name, so a renamed column fails loudly.
 #ifndef CLUSTERBENCH_SIMULATOR_REPORT_PLAN_REPORT_H_
 #define CLUSTERBENCH_SIMULATOR_REPORT_PLAN_REPORT_H_
 
-#include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -30,7 +33,7 @@ struct PlanBand {
 PlanBand JudgePlan(const std::vector<BandRow>& bands, const Scenario& s, const Plan& p, int64_t gpus,
                    const std::optional<SimResult>& given);
 
-// What one plan search found, as the three renderings need it.
+// What one plan search found, as its tables need it.
 struct PlanReport {
   const Scenario& s;
   int64_t gpus;
@@ -44,10 +47,12 @@ struct PlanReport {
   const std::string& objective;  // throughput, cost or time-to-train
 };
 
-nlohmann::json PlanReportJson(const PlanReport& rep);
-void PrintPlanTable(std::ostream& out, const PlanReport& rep);
 // The `plans` table: the best layouts, best first.
 Table PlansTable(const PlanReport& rep);
+// `plans`, `plan_search` and `plan_rejected`: what -o writes and --format json prints.
+std::vector<Table> PlanTables(const PlanReport& rep);
+// The terminal text of PlanTables' tables.
+void PrintPlanTable(std::ostream& out, const std::vector<Table>& tables);
 
 }  // namespace cb::sim
 

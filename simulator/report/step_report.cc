@@ -3,273 +3,37 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <set>
 #include <tuple>
 
+#include "core/error.h"
 #include "core/units.h"
 #include "simulator/plan/explain.h"
-#include "simulator/report/layout_json.h"
+#include "simulator/report/layout_columns.h"
 
 namespace cb::sim {
 namespace {
 
-nlohmann::json BreakdownJson(const Breakdown& b) {
-  return {{"compute_s", b.compute_s},
-          {"tp_comm_exposed_s", b.tp_comm_exposed_s},
-          {"cp_comm_exposed_s", b.cp_comm_exposed_s},
-          {"ep_comm_exposed_s", b.ep_comm_exposed_s},
-          {"pp_bubble_s", b.pp_bubble_s},
-          {"pp_comm_exposed_s", b.pp_comm_exposed_s},
-          {"dp_comm_exposed_s", b.dp_comm_exposed_s},
-          {"optimizer_s", b.optimizer_s}};
-}
-
-nlohmann::json NetworkJson(const SimResult& r) {
-  nlohmann::json traffic = nlohmann::json::array();
-  for (const auto& t : r.traffic) {
-    traffic.push_back({{"kind", t.kind},
-                       {"pattern", t.pattern},
-                       {"groups", t.groups},
-                       {"fabric_flows", t.fabric_flows},
-                       {"factor", t.factor},
-                       {"slowest_gpu", t.slowest_gpu},
-                       {"bottleneck", t.bottleneck},
-                       {"bottleneck_link", t.bottleneck_link},
-                       {"bottleneck_utilisation", t.bottleneck_utilisation}});
-  }
-  return {{"model", r.network_model}, {"dp_contention", r.dp_contention}, {"traffic", traffic}};
-}
-
-// The GPUs that set the step: the critical stage of the critical replica.
-nlohmann::json CriticalRanksJson(const Scenario& s, const SimResult& r) {
-  const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
-  const int64_t per_node = s.cluster.gpus_per_node;
-  return {{"first", first},
-          {"last", last},
-          {"nodes", {first / per_node, last / per_node}},
-          {"replica", r.critical_replica},
-          {"stage", r.critical_stage}};
-}
-
-nlohmann::json BandJson(const PredictionBand& b) {
-  if (!b.known) {
-    return {{"known", false}, {"prediction_class", b.prediction_class}, {"validated", false}, {"warning", b.warning}};
-  }
-  return {{"known", true},
-          {"prediction_class", b.prediction_class},
-          {"class", b.band_class},
-          {"published_runs", b.rows},
-          {"median_error", b.median},
-          {"error_low", b.low},
-          {"error_high", b.high},
-          {"expected_step_time_s", b.central_s},
-          {"step_time_low_s", b.low_s},
-          {"step_time_high_s", b.high_s},
-          {"validated", b.validated},
-          {"warning", b.warning}};
-}
-
-// The training block, and how many micro-batches each pipeline runs.
-nlohmann::json TrainingWithMicroBatches(const Training& t, int64_t micro_batches) {
-  nlohmann::json j = TrainingJson(t);
-  j["micro_batches_per_pipeline"] = micro_batches;
-  return j;
-}
-
-// Where the step loses the most time and why (simulator/plan/explain.h).
-nlohmann::json LargestLossJson(const Scenario& s, const SimResult& r) {
-  const StepLoss loss = LargestLoss(s, r);
-  return {{"part", loss.part}, {"seconds", loss.seconds}, {"fraction", loss.fraction}, {"why", loss.sentence}};
-}
+constexpr double kGiB = 1 << 30;
 
 std::string Bar(double part, double total, int width) {
   int n = total > 0 ? static_cast<int>(part / total * width + 0.5) : 0;
   return std::string(static_cast<size_t>(std::clamp(n, 0, width)), '#');
 }
 
-}  // namespace
-
-nlohmann::json ResultJson(const Scenario& s, const SimResult& r, const PredictionBand& band) {
-  const auto& m = r.memory;
-  return {
-      {"error_band", BandJson(band)},
-      {"scenario", s.effective_yaml},
-      {"model", s.model.name},
-      {"cluster", s.cluster.name},
-      {"gpu", s.gpu.name},
-      {"gpus", r.gpus_used},
-      {"parallelism", ParallelismJson(s.par)},
-      {"training", TrainingWithMicroBatches(s.train, r.micro_batches)},
-      {"layers_per_virtual_stage", r.layers_per_virtual_stage},
-      {"params_total", r.params_total},
-      {"params_active", r.params_active},
-      {"step_time_s", r.step_time_s},
-      {"tokens_per_s", r.tokens_per_s},
-      {"tokens_per_s_per_gpu", r.tokens_per_s_per_gpu},
-      {"model_flops_per_step", r.model_flops_per_step},
-      {"hardware_flops_per_step", r.hardware_flops_per_step},
-      {"model_tflops_per_gpu", r.model_tflops_per_gpu},
-      {"hardware_tflops_per_gpu", r.hardware_tflops_per_gpu},
-      {"mfu", r.mfu},
-      {"memory_gib_per_gpu", r.memory_gib_per_gpu},
-      {"fits_in_memory", r.fits_in_memory},
-      {"memory_breakdown_gib",
-       {{"weights", m.weights / (1 << 30)},
-        {"gradients", m.gradients / (1 << 30)},
-        {"optimizer", m.optimizer / (1 << 30)},
-        {"activations", m.activations / (1 << 30)},
-        {"logits", m.logits / (1 << 30)},
-        {"buffers", m.buffers / (1 << 30)},
-        {"runtime", m.runtime / (1 << 30)},
-        {"stage", r.memory_stage}}},
-      {"breakdown", BreakdownJson(r.breakdown)},
-      {"largest_loss", LargestLossJson(s, r)},
-      {"critical_stage", r.critical_stage},
-      {"time_to_train_s", r.time_to_train_s > 0 ? nlohmann::json(r.time_to_train_s) : nlohmann::json(nullptr)},
-      {"events", r.events},
-      {"mode", r.mode},
-      {"pipelines_simulated", r.replicas_simulated},
-      {"network", NetworkJson(r)},
-      {"critical_replica", r.critical_replica},
-      {"critical_ranks", CriticalRanksJson(s, r)},
-      {"notes", r.notes},
-  };
-}
-
-void PrintStepTable(std::ostream& out, const Scenario& s, const SimResult& r, const PredictionBand& band) {
-  out << fmt::format("{} on {} ({} x {}): TP{} PP{} DP{} CP{} EP{} VPP{}{}, ZeRO-{}\n", s.model.name, s.cluster.name,
-                     r.gpus_used, s.gpu.name, s.par.tp, s.par.pp, s.par.dp, s.par.cp, s.par.ep, s.par.vpp,
-                     s.par.sequence_parallel ? " +SP" : "", s.par.zero);
-  out << fmt::format(
-      "  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
-      "recompute {}, {}\n",
-      r.params_total / 1e9, r.params_active / 1e9, s.train.global_batch, s.train.seq_len, s.train.micro_batch,
-      r.micro_batches, RecomputeName(s.train.recompute), s.train.precision_name);
-  out << fmt::format("\n  step time          {}\n", FormatQuantity(r.step_time_s, Dimension::kTime));
-  if (band.known) {
-    out << fmt::format(
-        "  expected range     {} .. {}  (class {}: {} published runs, simulated {:+.1f}% median, 10-90% band "
-        "{:+.1f}% .. {:+.1f}%)\n",
-        FormatQuantity(band.low_s, Dimension::kTime), FormatQuantity(band.high_s, Dimension::kTime), band.band_class,
-        band.rows, 100 * band.median, 100 * band.low, 100 * band.high);
-  }
-  if (!band.validated) out << fmt::format("  warning: outside the validated region: {}\n", band.warning);
-  out << fmt::format("  tokens/s           {:.4g} ({:.1f} per GPU)\n", r.tokens_per_s, r.tokens_per_s_per_gpu);
-  out << fmt::format("  model TFLOP/s/GPU  {:.1f}   MFU {:.1f}%   (hardware {:.1f} TFLOP/s/GPU)\n",
-                     r.model_tflops_per_gpu, 100 * r.mfu, r.hardware_tflops_per_gpu);
-  out << fmt::format(
-      "  memory per GPU     {:.1f} GiB of {:.1f} GiB: {}  (weights {:.1f}, grads {:.1f}, optimizer "
-      "{:.1f}, activations {:.1f}, logits {:.1f}, buffers {:.1f}, runtime {:.1f})\n",
-      r.memory_gib_per_gpu, s.gpu.memory_bytes / (1 << 30), r.fits_in_memory ? "fits" : "DOES NOT FIT",
-      r.memory.weights / (1 << 30), r.memory.gradients / (1 << 30), r.memory.optimizer / (1 << 30),
-      r.memory.activations / (1 << 30), r.memory.logits / (1 << 30), r.memory.buffers / (1 << 30),
-      r.memory.runtime / (1 << 30));
-  if (r.time_to_train_s > 0) {
-    out << fmt::format("  time to train      {:.1f} days for {:.3g} tokens\n", r.time_to_train_s / 86400,
-                       s.train.tokens);
-  }
-  const auto& b = r.breakdown;
-  out << fmt::format("\n  where the step goes (pipeline stage {}):\n", r.critical_stage);
-  std::pair<const char*, double> parts[] = {{"compute", b.compute_s},
-                                            {"TP comm (exposed)", b.tp_comm_exposed_s},
-                                            {"CP comm (exposed)", b.cp_comm_exposed_s},
-                                            {"EP comm (exposed)", b.ep_comm_exposed_s},
-                                            {"PP bubble", b.pp_bubble_s},
-                                            {"PP comm (exposed)", b.pp_comm_exposed_s},
-                                            {"DP comm (exposed)", b.dp_comm_exposed_s},
-                                            {"optimizer", b.optimizer_s}};
-  for (const auto& [name, v] : parts) {
-    out << fmt::format("    {:<18} {:>10} {:>6.1f}%  {}\n", name, FormatQuantity(v, Dimension::kTime),
-                       100 * v / r.step_time_s, Bar(v, r.step_time_s, 40));
-  }
-  out << "  why: " << LargestLoss(s, r).sentence << "\n";
-  if (!r.traffic.empty()) {
-    out << "\n  scale-out traffic (flow model, every group at once):\n";
-    out << fmt::format("    {:<4} {:<11} {:>8} {:>10} {:>8}  {}\n", "kind", "pattern", "groups", "flows", "factor",
-                       "bottleneck of the slowest GPU");
-    for (const auto& t : r.traffic) {
-      out << fmt::format("    {:<4} {:<11} {:>8} {:>10} {:>7.0f}%  {}\n", t.kind, t.pattern, t.groups, t.fabric_flows,
-                         100 * t.factor,
-                         t.factor < 0.999 ? fmt::format("GPU {}: {} ({:.0f}% utilised)", t.slowest_gpu, t.bottleneck,
-                                                        100 * t.bottleneck_utilisation)
-                                          : std::string("-"));
-    }
-  }
-  for (const auto& n : r.notes) out << "  note: " << n << "\n";
-}
-
-// The Chrome trace (Perfetto, chrome://tracing): one process per pipeline
-// stage of each replica traced (the critical one, or --timeline-replicas),
-// named with both; one thread per stream (TraceStreams order), named
-// once; every event with its numbers in args. Process ids run stage by stage
-// within a replica, replicas in the order given (one replica: pid = stage).
-nlohmann::json TimelineJson(const SimResult& r) {
-  nlohmann::json events = nlohmann::json::array();
-  const auto& streams = TraceStreams();
-  auto tid_of = [&](const std::string& stream) {
-    const auto it = std::find(streams.begin(), streams.end(), stream);
-    return static_cast<int>(it - streams.begin());
-  };
-  std::vector<int64_t> replicas;  // in trace order
-  int stages_count = 0;
-  for (const auto& e : r.trace) {
-    if (std::find(replicas.begin(), replicas.end(), e.replica) == replicas.end()) replicas.push_back(e.replica);
-    stages_count = std::max(stages_count, e.stage + 1);
-  }
-  auto pid_of = [&](int64_t replica, int stage) {
-    const auto at = std::find(replicas.begin(), replicas.end(), replica) - replicas.begin();
-    return static_cast<int64_t>(at) * stages_count + stage;
-  };
-  std::set<std::tuple<int64_t, int, int>> tracks;  // (replica, stage, stream) seen
-  for (const auto& e : r.trace) tracks.insert({e.replica, e.stage, tid_of(e.stream)});
-  std::set<std::pair<int64_t, int>> processes;
-  for (const auto& [replica, stage, tid] : tracks) processes.insert({replica, stage});
-  for (const auto& [replica, st] : processes) {
-    const int64_t pid = pid_of(replica, st);
-    const bool critical = replica == r.critical_replica && st == r.critical_stage;
-    events.push_back(
-        {{"name", "process_name"},
-         {"ph", "M"},
-         {"pid", pid},
-         {"args", {{"name", fmt::format("stage {} of replica {}{}", st, replica, critical ? " (critical)" : "")}}}});
-    events.push_back({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", pid}, {"args", {{"sort_index", pid}}}});
-  }
-  for (const auto& [replica, stage, tid] : tracks) {
-    const int64_t pid = pid_of(replica, stage);
-    const std::string name = tid < static_cast<int>(streams.size()) ? streams[static_cast<size_t>(tid)] : "other";
-    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
-    events.push_back(
-        {{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"sort_index", tid}}}});
-  }
-  for (const auto& e : r.trace) {
-    nlohmann::json args = nlohmann::json::object();
-    for (const auto& [k, v] : e.args) args[k] = v;
-    events.push_back({{"name", e.name},
-                      {"cat", e.stream},
-                      {"ph", "X"},
-                      {"pid", pid_of(e.replica, e.stage)},
-                      {"tid", tid_of(e.stream)},
-                      {"ts", e.start_s * 1e6},
-                      {"dur", e.duration_s * 1e6},
-                      {"args", args}});
-  }
-  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
-}
-
-// The `step` table: every figure the text and JSON show, one row. Each column
-// is declared beside its value, so the two cannot drift apart. Columns only
-// ever get appended (readers go by name).
-Table ResultTable(const Scenario& s, const SimResult& r, const PredictionBand& band,
-                  std::optional<double> healthy_step_s) {
+// The `step` table's columns up to session 10 (issue 17 appended the second
+// half), each declared beside its value.
+NamedCells FirstCells(const Scenario& s, const SimResult& r, const PredictionBand& band,
+                      std::optional<double> healthy_step_s) {
   const double kNaN = std::numeric_limits<double>::quiet_NaN();
   const auto& b = r.breakdown;
   const auto& m = r.memory;
   auto flag = [](bool v) { return int64_t{v ? 1 : 0}; };
-  std::string notes;
-  for (const auto& n : r.notes) notes += (notes.empty() ? "" : "\n") + n;
+  const std::string notes = JoinCell(r.notes, "\n");
   const StepLoss loss = LargestLoss(s, r);
-  const std::vector<std::pair<Column, Cell>> cells = {
+  return {
       {{"model", ColumnType::kString, "", "model name"}, s.model.name},
       {{"cluster", ColumnType::kString, "", "cluster name"}, s.cluster.name},
       {{"gpus", ColumnType::kInt64, "1", "GPUs used by the job"}, r.gpus_used},
@@ -356,19 +120,260 @@ Table ResultTable(const Scenario& s, const SimResult& r, const PredictionBand& b
       {{"largest_loss", ColumnType::kString, "", "the largest non-compute part of the step, or none"}, loss.part},
       {{"largest_loss_why", ColumnType::kString, "", "that part and the layout behind it, in words"}, loss.sentence},
   };
-  std::vector<Column> columns;
-  std::vector<Cell> row;
-  for (const auto& [c, v] : cells) {
-    columns.push_back(c);
-    row.push_back(v);
+}
+
+// Appended in session 11 (issue 16, results built once): what the JSON
+// document of simulate held and the table lacked, so the JSON can be the
+// table. The error band in fractions (NaN without a band), the critical
+// GPUs' last rank and nodes, the largest loss's figures, the layers of each
+// virtual stage (a comma list), heterogeneity's cost and the flags that
+// caused it (comma lists), the simulation's own speed. The layout columns
+// the table lacked (etp, shard_group, recompute_layers) come after them.
+NamedCells AppendedCells(const Scenario& s, const SimResult& r, const PredictionBand& band, const StepRun& run) {
+  const double kNaN = std::numeric_limits<double>::quiet_NaN();
+  const int64_t per_node = s.cluster.gpus_per_node;
+  const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
+  const StepLoss loss = LargestLoss(s, r);
+  std::vector<std::string> layers, failed;
+  for (int64_t n : r.layers_per_virtual_stage) layers.push_back(fmt::format("{}", n));
+  for (int64_t l : run.flags.failed_links) failed.push_back(fmt::format("{}", l));
+  const double healthy = run.healthy_step_s.value_or(kNaN);
+  auto known = [&](double v) { return band.known ? v : kNaN; };
+  return {
+      {{"band_known", ColumnType::kInt64, "1", "1 when a validation band was found for the step's class"},
+       int64_t{band.known ? 1 : 0}},
+      {{"prediction_class", ColumnType::kString, "", "the step's own validation class (GPU/model kind/layout kind)"},
+       band.prediction_class},
+      {{"published_runs", ColumnType::kInt64, "1", "published runs behind the band (0: none)"},
+       band.known ? band.rows : int64_t{0}},
+      {{"median_error", ColumnType::kFloat64, "1", "the band's median relative error of simulated step times"},
+       known(band.median)},
+      {{"error_p10", ColumnType::kFloat64, "1", "the band's 10th-percentile relative error"}, known(band.low)},
+      {{"error_p90", ColumnType::kFloat64, "1", "the band's 90th-percentile relative error"}, known(band.high)},
+      {{"layers_per_virtual_stage", ColumnType::kString, "", "layers of each virtual pipeline stage, a comma list"},
+       JoinCell(layers, ",")},
+      {{"largest_loss_time", ColumnType::kFloat64, "s", "the largest non-compute part's time in the step"},
+       loss.seconds},
+      {{"largest_loss_fraction", ColumnType::kFloat64, "1", "that part's share of the step time"}, loss.fraction},
+      {{"gpus_per_node", ColumnType::kInt64, "1", "GPUs of one node of the cluster"}, per_node},
+      {{"critical_last_rank", ColumnType::kInt64, "1", "last GPU rank of the stage that sets the step"}, last},
+      {{"critical_first_node", ColumnType::kInt64, "1", "node of critical_first_rank"}, first / per_node},
+      {{"critical_last_node", ColumnType::kInt64, "1", "node of critical_last_rank"}, last / per_node},
+      {{"heterogeneity_cost", ColumnType::kFloat64, "s",
+        "step_time - healthy_step_time: what stragglers or link faults cost; NaN without them"},
+       r.step_time_s - healthy},
+      {{"heterogeneity_cost_fraction", ColumnType::kFloat64, "1", "heterogeneity_cost / healthy_step_time"},
+       (r.step_time_s - healthy) / healthy},
+      {{"stragglers", ColumnType::kString, "", "--straggler as given, a comma list"},
+       JoinCell(run.flags.stragglers, ",")},
+      {{"degraded_links", ColumnType::kString, "", "--degrade-link as given, a comma list"},
+       JoinCell(run.flags.degraded_links, ",")},
+      {{"failed_links", ColumnType::kString, "", "--fail-link as given, a comma list"}, JoinCell(failed, ",")},
+      {{"simulation_wall_time", ColumnType::kFloat64, "s", "wall-clock time of the simulation"}, run.wall_s},
+      {{"events_per_s", ColumnType::kFloat64, "1/s", "discrete events simulated per wall-clock second"},
+       run.wall_s > 0 ? static_cast<double>(r.events) / run.wall_s : 0.0},
+  };
+}
+
+const Table* FindTable(const std::vector<Table>& tables, const std::string& name) {
+  for (const Table& t : tables) {
+    if (t.name() == name) return &t;
   }
-  Table t("step", "one simulated training step", columns);
-  t.AddRow(row);
-  return t;
+  return nullptr;
+}
+
+// The step, its expected range, memory and throughput: the `step` row.
+void PrintStepFigures(std::ostream& out, const Table& t) {
+  auto I = [&](const char* c) { return t.Int(0, c); };
+  auto F = [&](const char* c) { return t.Float(0, c); };
+  auto S = [&](const char* c) { return t.Str(0, c); };
+  out << fmt::format("{} on {} ({} x {}): TP{} PP{} DP{} CP{} EP{} VPP{}{}, ZeRO-{}\n", S("model"), S("cluster"),
+                     I("gpus"), S("gpu"), I("tp"), I("pp"), I("dp"), I("cp"), I("ep"), I("vpp"),
+                     I("sequence_parallel") ? " +SP" : "", I("zero"));
+  out << fmt::format(
+      "  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
+      "recompute {}, {}\n",
+      F("params_total") / 1e9, F("params_active") / 1e9, I("global_batch"), I("seq_len"), I("micro_batch"),
+      I("micro_batches_per_pipeline"), S("recompute"), S("precision"));
+  out << fmt::format("\n  step time          {}\n", FormatQuantity(F("step_time"), Dimension::kTime));
+  if (I("band_known")) {
+    out << fmt::format(
+        "  expected range     {} .. {}  (class {}: {} published runs, simulated {:+.1f}% median, 10-90% band "
+        "{:+.1f}% .. {:+.1f}%)\n",
+        FormatQuantity(F("step_time_low"), Dimension::kTime), FormatQuantity(F("step_time_high"), Dimension::kTime),
+        S("band_class"), I("published_runs"), 100 * F("median_error"), 100 * F("error_p10"), 100 * F("error_p90"));
+  }
+  if (!I("validated")) out << fmt::format("  warning: outside the validated region: {}\n", S("band_warning"));
+  out << fmt::format("  tokens/s           {:.4g} ({:.1f} per GPU)\n", F("tokens_per_s"), F("tokens_per_s_per_gpu"));
+  out << fmt::format("  model TFLOP/s/GPU  {:.1f}   MFU {:.1f}%   (hardware {:.1f} TFLOP/s/GPU)\n",
+                     F("model_flop_rate_per_gpu") / 1e12, 100 * F("mfu"), F("hardware_flop_rate_per_gpu") / 1e12);
+  out << fmt::format(
+      "  memory per GPU     {:.1f} GiB of {:.1f} GiB: {}  (weights {:.1f}, grads {:.1f}, optimizer "
+      "{:.1f}, activations {:.1f}, logits {:.1f}, buffers {:.1f}, runtime {:.1f})\n",
+      F("memory_per_gpu") / kGiB, F("memory_capacity") / kGiB, I("fits_in_memory") ? "fits" : "DOES NOT FIT",
+      F("memory_weights") / kGiB, F("memory_gradients") / kGiB, F("memory_optimizer") / kGiB,
+      F("memory_activations") / kGiB, F("memory_logits") / kGiB, F("memory_buffers") / kGiB,
+      F("memory_runtime") / kGiB);
+  if (std::isfinite(F("time_to_train"))) {
+    out << fmt::format("  time to train      {:.1f} days for {:.3g} tokens\n", F("time_to_train") / 86400,
+                       F("training_tokens"));
+  }
+}
+
+// Where the step goes, why, the scale-out traffic and the notes.
+void PrintStepParts(std::ostream& out, const Table& t, const Table* traffic) {
+  const double step = t.Float(0, "step_time");
+  out << fmt::format("\n  where the step goes (pipeline stage {}):\n", t.Int(0, "critical_stage"));
+  const std::pair<const char*, const char*> parts[] = {{"compute", "compute"},
+                                                       {"TP comm (exposed)", "tp_comm_exposed"},
+                                                       {"CP comm (exposed)", "cp_comm_exposed"},
+                                                       {"EP comm (exposed)", "ep_comm_exposed"},
+                                                       {"PP bubble", "pp_bubble"},
+                                                       {"PP comm (exposed)", "pp_comm_exposed"},
+                                                       {"DP comm (exposed)", "dp_comm_exposed"},
+                                                       {"optimizer", "optimizer"}};
+  for (const auto& [name, column] : parts) {
+    const double v = t.Float(0, column);
+    out << fmt::format("    {:<18} {:>10} {:>6.1f}%  {}\n", name, FormatQuantity(v, Dimension::kTime), 100 * v / step,
+                       Bar(v, step, 40));
+  }
+  out << "  why: " << t.Str(0, "largest_loss_why") << "\n";
+  if (traffic && traffic->size() > 0) {
+    out << "\n  scale-out traffic (flow model, every group at once):\n";
+    out << fmt::format("    {:<4} {:<11} {:>8} {:>10} {:>8}  {}\n", "kind", "pattern", "groups", "flows", "factor",
+                       "bottleneck of the slowest GPU");
+    for (size_t i = 0; i < traffic->size(); ++i) {
+      const double factor = traffic->Float(i, "factor");
+      out << fmt::format(
+          "    {:<4} {:<11} {:>8} {:>10} {:>7.0f}%  {}\n", traffic->Str(i, "kind"), traffic->Str(i, "pattern"),
+          traffic->Int(i, "groups"), traffic->Int(i, "fabric_flows"), 100 * factor,
+          factor < 0.999 ? fmt::format("GPU {}: {} ({:.0f}% utilised)", traffic->Int(i, "slowest_gpu"),
+                                       traffic->Str(i, "bottleneck"), 100 * traffic->Float(i, "bottleneck_utilisation"))
+                         : std::string("-"));
+    }
+  }
+  for (const auto& n : SplitCell(t.Str(0, "notes"), "\n")) out << "  note: " << n << "\n";
+}
+
+// What stragglers or link faults cost against the healthy step, and where
+// they act: the replica and stage that set the step, the traffic a link
+// fault holds back, the straggler on that replica.
+void PrintHeterogeneity(std::ostream& out, const Table& t, const Table* traffic, const Parallelism& par,
+                        const SimOptions& so) {
+  const double healthy = t.Float(0, "healthy_step_time"), cost = t.Float(0, "heterogeneity_cost");
+  out << fmt::format("\n  heterogeneity costs {} per step ({:+.2f}%; healthy {})\n",
+                     FormatQuantity(cost, Dimension::kTime), 100 * t.Float(0, "heterogeneity_cost_fraction"),
+                     FormatQuantity(healthy, Dimension::kTime));
+  const int64_t replica = t.Int(0, "critical_replica");
+  if (t.Str(0, "mode") == "full") {
+    out << fmt::format("  the step is set by replica {} stage {} (ranks {}..{}, nodes {}..{})\n", replica,
+                       t.Int(0, "critical_stage"), t.Int(0, "critical_first_rank"), t.Int(0, "critical_last_rank"),
+                       t.Int(0, "critical_first_node"), t.Int(0, "critical_last_node"));
+  }
+  // Link faults act on every replica alike: what they slow is in the
+  // traffic table; name it here too.
+  const bool link_faults = !t.Str(0, "degraded_links").empty() || !t.Str(0, "failed_links").empty();
+  for (size_t i = 0; link_faults && traffic && i < traffic->size(); ++i) {
+    if (traffic->Float(i, "factor") < 0.999) {
+      const int64_t gpu = traffic->Int(i, "slowest_gpu");
+      out << fmt::format("  {} traffic: GPU {} (node {}) held back by {}\n", traffic->Str(i, "kind"), gpu,
+                         gpu / t.Int(0, "gpus_per_node"), traffic->Str(i, "bottleneck"));
+    }
+  }
+  for (const auto& g : so.stragglers) {
+    if (g.replica != replica) continue;
+    const int64_t a = RankOf(par, 0, 0, g.replica, g.stage);
+    out << fmt::format("  on that replica: stage {} (ranks {}..{}) runs {:.0f}% slower\n", g.stage, a,
+                       a + par.tp * par.cp - 1, 100 * g.slowdown);
+  }
+}
+
+}  // namespace
+
+void PrintStepTable(std::ostream& out, const std::vector<Table>& tables, const Parallelism& par, const SimOptions& so) {
+  const Table* step = FindTable(tables, "step");
+  if (step == nullptr || step->size() != 1) throw RuntimeError("simulate: no step to print");
+  const Table* traffic = FindTable(tables, "traffic");
+  PrintStepFigures(out, *step);
+  PrintStepParts(out, *step, traffic);
+  if (std::isfinite(step->Float(0, "healthy_step_time"))) PrintHeterogeneity(out, *step, traffic, par, so);
+  out << fmt::format("\n  simulated {} pipeline(s), {} events in {} ({:.3g} events/s)\n",
+                     step->Int(0, "pipelines_simulated"), step->Int(0, "events"),
+                     FormatQuantity(step->Float(0, "simulation_wall_time"), Dimension::kTime),
+                     step->Float(0, "events_per_s"));
+}
+
+// The Chrome trace (Perfetto, chrome://tracing): one process per pipeline
+// stage of each replica traced (the critical one, or --timeline-replicas),
+// named with both; one thread per stream (TraceStreams order), named
+// once; every event with its numbers in args. Process ids run stage by stage
+// within a replica, replicas in the order given (one replica: pid = stage).
+nlohmann::json TimelineJson(const SimResult& r) {
+  nlohmann::json events = nlohmann::json::array();
+  const auto& streams = TraceStreams();
+  auto tid_of = [&](const std::string& stream) {
+    const auto it = std::find(streams.begin(), streams.end(), stream);
+    return static_cast<int>(it - streams.begin());
+  };
+  std::vector<int64_t> replicas;  // in trace order
+  int stages_count = 0;
+  for (const auto& e : r.trace) {
+    if (std::find(replicas.begin(), replicas.end(), e.replica) == replicas.end()) replicas.push_back(e.replica);
+    stages_count = std::max(stages_count, e.stage + 1);
+  }
+  auto pid_of = [&](int64_t replica, int stage) {
+    const auto at = std::find(replicas.begin(), replicas.end(), replica) - replicas.begin();
+    return static_cast<int64_t>(at) * stages_count + stage;
+  };
+  std::set<std::tuple<int64_t, int, int>> tracks;  // (replica, stage, stream) seen
+  for (const auto& e : r.trace) tracks.insert({e.replica, e.stage, tid_of(e.stream)});
+  std::set<std::pair<int64_t, int>> processes;
+  for (const auto& [replica, stage, tid] : tracks) processes.insert({replica, stage});
+  for (const auto& [replica, st] : processes) {
+    const int64_t pid = pid_of(replica, st);
+    const bool critical = replica == r.critical_replica && st == r.critical_stage;
+    events.push_back(
+        {{"name", "process_name"},
+         {"ph", "M"},
+         {"pid", pid},
+         {"args", {{"name", fmt::format("stage {} of replica {}{}", st, replica, critical ? " (critical)" : "")}}}});
+    events.push_back({{"name", "process_sort_index"}, {"ph", "M"}, {"pid", pid}, {"args", {{"sort_index", pid}}}});
+  }
+  for (const auto& [replica, stage, tid] : tracks) {
+    const int64_t pid = pid_of(replica, stage);
+    const std::string name = tid < static_cast<int>(streams.size()) ? streams[static_cast<size_t>(tid)] : "other";
+    events.push_back({{"name", "thread_name"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"name", name}}}});
+    events.push_back(
+        {{"name", "thread_sort_index"}, {"ph", "M"}, {"pid", pid}, {"tid", tid}, {"args", {{"sort_index", tid}}}});
+  }
+  for (const auto& e : r.trace) {
+    nlohmann::json args = nlohmann::json::object();
+    for (const auto& [k, v] : e.args) args[k] = v;
+    events.push_back({{"name", e.name},
+                      {"cat", e.stream},
+                      {"ph", "X"},
+                      {"pid", pid_of(e.replica, e.stage)},
+                      {"tid", tid_of(e.stream)},
+                      {"ts", e.start_s * 1e6},
+                      {"dur", e.duration_s * 1e6},
+                      {"args", args}});
+  }
+  return {{"traceEvents", events}, {"displayTimeUnit", "ms"}};
+}
+
+// The `step` table: every figure of the step, one row. Each column is
+// declared beside its value, so the two cannot drift apart. Columns only
+// ever get appended (readers go by name).
+Table ResultTable(const Scenario& s, const SimResult& r, const PredictionBand& band, const StepRun& run) {
+  NamedCells cells = FirstCells(s, r, band, run.healthy_step_s);
+  const NamedCells appended = AppendedCells(s, r, band, run);
+  cells.insert(cells.end(), appended.begin(), appended.end());
+  AppendLayoutCells(s.par, s.train, &cells);
+  return TableOfRows("step", "one simulated training step", {cells});
 }
 
 // `--network flow`: each parallelism dimension's traffic on the fabric, as the
-// text's "scale-out traffic" block and JSON's network.traffic.
+// text's "scale-out traffic" block.
 Table TrafficTable(const SimResult& r) {
   Table t("traffic", "scale-out traffic per parallelism dimension (flow model, every group at once)",
           {{"kind", ColumnType::kString, "", "tp, cp, ep, pp or dp"},
@@ -387,42 +392,10 @@ Table TrafficTable(const SimResult& r) {
   return t;
 }
 
-// What stragglers or link faults cost against the `healthy` step, and where
-// they act: the replica and stage that set the step, the traffic a link
-// fault holds back, the straggler on that replica.
-void PrintHeterogeneity(std::ostream& out, const Scenario& s, const SimResult& r, const SimOptions& so,
-                        double healthy) {
-  const int64_t first = r.critical_first_rank, last = first + r.critical_ranks - 1;
-  out << fmt::format("\n  heterogeneity costs {} per step ({:+.2f}%; healthy {})\n",
-                     FormatQuantity(r.step_time_s - healthy, Dimension::kTime),
-                     100 * (r.step_time_s - healthy) / healthy, FormatQuantity(healthy, Dimension::kTime));
-  if (so.full) {
-    out << fmt::format("  the step is set by replica {} stage {} (ranks {}..{}, nodes {}..{})\n", r.critical_replica,
-                       r.critical_stage, first, last, first / s.cluster.gpus_per_node, last / s.cluster.gpus_per_node);
-  }
-  // Link faults act on every replica alike: what they slow is in the
-  // traffic table; name it here too.
-  for (const auto& t : r.traffic) {
-    if (!so.link_faults.empty() && t.factor < 0.999) {
-      out << fmt::format("  {} traffic: GPU {} (node {}) held back by {}\n", t.kind, t.slowest_gpu,
-                         t.slowest_gpu / s.cluster.gpus_per_node, t.bottleneck);
-    }
-  }
-  for (const auto& g : so.stragglers) {
-    if (g.replica != r.critical_replica) continue;
-    const int64_t a = RankOf(s.par, 0, 0, g.replica, g.stage);
-    out << fmt::format("  on that replica: stage {} (ranks {}..{}) runs {:.0f}% slower\n", g.stage, a,
-                       a + s.par.tp * s.par.cp - 1, 100 * g.slowdown);
-  }
-}
-
-nlohmann::json HeterogeneityJson(const SimResult& r, double healthy, const StepFlags& flags) {
-  return {{"healthy_step_time_s", healthy},
-          {"cost_s", r.step_time_s - healthy},
-          {"cost_fraction", (r.step_time_s - healthy) / healthy},
-          {"stragglers", flags.stragglers},
-          {"degraded_links", flags.degraded_links},
-          {"failed_links", flags.failed_links}};
+std::vector<Table> StepTables(const Scenario& s, const SimResult& r, const PredictionBand& band, const StepRun& run) {
+  std::vector<Table> tables = {ResultTable(s, r, band, run)};
+  if (!r.traffic.empty()) tables.push_back(TrafficTable(r));
+  return tables;
 }
 
 }  // namespace cb::sim

@@ -154,7 +154,7 @@ def test_config_show_prints_what_simulate_accepts(run, tmp_path):
     from_doc = run("simulate", doc, "--format", "json")
     assert from_doc.returncode == 0, from_doc.stderr
     direct = run("simulate", *fits, "--format", "json")
-    assert json.loads(from_doc.stdout)["step_time_s"] == json.loads(direct.stdout)["step_time_s"]
+    assert step_of(from_doc)["step_time"] == step_of(direct)["step_time"]
 
 
 # The same for a cluster: `topology` (and simulate) refuse a fabric that is not whole nodes or
@@ -385,28 +385,34 @@ def test_sigterm_also_interrupts(cb_bin, tmp_path):
 
 # ---------------------------------------------------------------- simulate
 
-SIM_KEYS = ["step_time_s", "tokens_per_s", "tokens_per_s_per_gpu", "model_flops_per_step", "model_tflops_per_gpu",
-            "mfu", "hardware_tflops_per_gpu", "memory_gib_per_gpu", "fits_in_memory", "breakdown"]
-BREAKDOWN_KEYS = ["compute_s", "tp_comm_exposed_s", "cp_comm_exposed_s", "ep_comm_exposed_s", "pp_bubble_s",
-                  "pp_comm_exposed_s", "dp_comm_exposed_s", "optimizer_s"]
+def step_of(p):
+    """The `step` row of `simulate --format json` (the run's tables, as `report --format json` prints them)."""
+    assert p.returncode == 0, p.stderr
+    (row,) = json.loads(p.stdout)["tables"]["step"]["rows"]
+    return row
+
+
+SIM_KEYS = ["step_time", "tokens_per_s", "tokens_per_s_per_gpu", "model_flops_per_step", "model_flop_rate_per_gpu",
+            "mfu", "hardware_flop_rate_per_gpu", "memory_per_gpu", "fits_in_memory"]
+BREAKDOWN_KEYS = ["compute", "tp_comm_exposed", "cp_comm_exposed", "ep_comm_exposed", "pp_bubble", "pp_comm_exposed",
+                  "dp_comm_exposed", "optimizer"]
 
 
 def test_simulate_json_has_documented_keys(run):
     p = run("simulate", "llama3-405b-16k", "--format", "json")
-    assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
-    for k in SIM_KEYS:
+    j = step_of(p)
+    for k in SIM_KEYS + BREAKDOWN_KEYS:
         assert k in j, k
-    for k in BREAKDOWN_KEYS:
-        assert k in j["breakdown"], k
-    assert sum(j["breakdown"].values()) == pytest.approx(j["step_time_s"], rel=1e-6)
-    assert j["gpus"] == 16384 and j["parallelism"]["tp"] == 8 and j["parallelism"]["dp"] == 128
+    assert sum(j[k] for k in BREAKDOWN_KEYS) == pytest.approx(j["step_time"], rel=1e-6)
+    assert j["gpus"] == 16384 and j["tp"] == 8 and j["dp"] == 128
     # 126 layers over 16 x 2 virtual stages, first and last lighter: 3, 4, ..., 4, 3
-    assert j["layers_per_virtual_stage"][0] == 3 and j["layers_per_virtual_stage"][1] == 4
-    assert sum(j["layers_per_virtual_stage"]) == 126
-    band = j["error_band"]  # every prediction carries its expected range
-    assert band["known"] and band["step_time_low_s"] < j["step_time_s"] < band["step_time_high_s"]
-    assert "model:" in j["scenario"]  # the resolved inputs
+    layers = [int(n) for n in j["layers_per_virtual_stage"].split(",")]
+    assert layers[0] == 3 and layers[1] == 4 and sum(layers) == 126
+    # every prediction carries its expected range
+    assert j["band_known"] == 1 and j["step_time_low"] < j["step_time"] < j["step_time_high"]
+    assert j["published_runs"] > 0 and j["error_p10"] <= j["median_error"] <= j["error_p90"]
+    assert j["prediction_class"].count("/") == 2
+    assert "model:" in json.loads(p.stdout)["config_yaml"]  # the resolved inputs
     assert 0 < j["mfu"] < 1
 
 
@@ -421,7 +427,7 @@ def test_simulate_set_overrides_and_timeline(run, tmp_path):
     tl = tmp_path / "step.json"
     p = run("simulate", "llama3-405b-16k", "--set", "parallelism.vpp=2", "--timeline", tl, "--format", "json")
     assert p.returncode == 0, p.stderr
-    assert json.loads(p.stdout)["parallelism"]["vpp"] == 2
+    assert step_of(p)["vpp"] == 2
     trace = json.loads(tl.read_text())
     spans = [e for e in trace["traceEvents"] if e["ph"] == "X"]
     stages = {e["pid"] for e in spans}
@@ -445,29 +451,29 @@ def test_simulate_says_where_the_step_loses_time(run, tmp_path):
     p = run("simulate", "llama3-405b-16k")
     assert "why: MFU" in p.stdout and "pipeline bubble" in p.stdout and "PP16 VPP2" in p.stdout
     out = str(tmp_path / "s.h5")
-    j = json.loads(run("simulate", "llama3-405b-16k", "--format", "json", "-o", out).stdout)
-    assert j["largest_loss"]["part"] == "pipeline bubble"
-    assert j["largest_loss"]["seconds"] == pytest.approx(j["breakdown"]["pp_bubble_s"])
+    j = step_of(run("simulate", "llama3-405b-16k", "--format", "json", "-o", out))
+    assert j["largest_loss"] == "pipeline bubble"
+    assert j["largest_loss_time"] == pytest.approx(j["pp_bubble"])
+    assert j["largest_loss_fraction"] == pytest.approx(j["pp_bubble"] / j["step_time"])
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         row = f[f"/runs/{rid}/step"][()][0]
     assert row["largest_loss"].decode() == "pipeline bubble"
-    assert row["largest_loss_why"].decode() == j["largest_loss"]["why"]
+    assert row["largest_loss_why"].decode() == j["largest_loss_why"] and "PP16 VPP2" in j["largest_loss_why"]
 
 
 def test_simulate_timeline_shows_expert_parallel_traffic(run, tmp_path):
     """mixtral-8x7b-64 spends part of its step in exposed EP all-to-all: the trace shows it."""
     tl = tmp_path / "moe.json"
     p = run("simulate", "mixtral-8x7b-64", "--timeline", tl, "--format", "json")
-    assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
+    j = step_of(p)
     crit = j["critical_stage"]
     spans = [e for e in json.loads(tl.read_text())["traceEvents"] if e["ph"] == "X"]
     ep = [e for e in spans if e["cat"] == "ep-comm"]
     assert ep and all(e["args"]["bytes"] > 0 for e in ep)
     # The exposed EP time the compute events carry adds up to the breakdown's.
     exposed = sum(e["args"]["ep_exposed_s"] for e in spans if e["cat"] == "compute" and e["pid"] == crit)
-    assert exposed == pytest.approx(j["breakdown"]["ep_comm_exposed_s"], rel=1e-6)
+    assert exposed == pytest.approx(j["ep_comm_exposed"], rel=1e-6)
 
 
 # Issue 17 (part 5): with --full the trace can hold several replicas' pipelines, each stage a named
@@ -476,8 +482,7 @@ def test_simulate_timeline_of_several_replicas(run, tmp_path):
     tl = tmp_path / "replicas.json"
     p = run("simulate", "llama3-70b-64", "--full", "--straggler", "1:2:0.5", "--timeline", tl,
             "--timeline-replicas", "0,1", "--format", "json")
-    assert p.returncode == 0, p.stderr
-    crit = (json.loads(p.stdout)["critical_replica"], json.loads(p.stdout)["critical_stage"])
+    crit = (step_of(p)["critical_replica"], step_of(p)["critical_stage"])
     assert crit[0] == 1  # the straggler's replica sets the step
     events = json.loads(tl.read_text())["traceEvents"]
     names = {e["pid"]: e["args"]["name"] for e in events if e["name"] == "process_name"}
@@ -496,45 +501,76 @@ def test_simulate_timeline_of_several_replicas(run, tmp_path):
 
 
 # Issue 17: the step table dropped time to train, the memory breakdown and the notes. Every
-# figure of simulate's JSON is now a column (the same values), and --network flow adds `traffic`.
+# figure of the step is a column, and --network flow adds `traffic`. Since session 11 (issue 16,
+# results built once) the JSON is those tables, so each stored cell is the printed one.
 def test_simulate_step_table_has_every_figure(run, tmp_path):
     out = str(tmp_path / "sim.h5")
     p = run("simulate", "llama3-405b-16k", "--format", "json", "-o", out)
-    assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
+    j = step_of(p)
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         ds = f[f"/runs/{rid}/step"]
         units = dict(zip(ds.dtype.names, (u.decode() if isinstance(u, bytes) else u for u in ds.attrs["column_units"])))
         row = pd.DataFrame(ds[()]).iloc[0]
-    gib = 1 << 30
-    assert row["time_to_train"] == pytest.approx(j["time_to_train_s"]) and units["time_to_train"] == "s"
-    assert row["training_tokens"] == pytest.approx(15.6e12)
-    for part in ("weights", "gradients", "optimizer", "activations", "logits", "buffers", "runtime"):
-        assert row[f"memory_{part}"] == pytest.approx(j["memory_breakdown_gib"][part] * gib), part
-    assert row["memory_stage"] == j["memory_breakdown_gib"]["stage"]
-    assert row["notes"].decode() == "\n".join(j["notes"]) and j["notes"]
-    assert row["expected_step_time"] == pytest.approx(j["error_band"]["expected_step_time_s"])
-    assert row["tokens_per_s_per_gpu"] == pytest.approx(j["tokens_per_s_per_gpu"])
-    assert row["model_flop_rate_per_gpu"] == pytest.approx(j["model_tflops_per_gpu"] * 1e12)
-    assert row["hardware_flops_per_step"] == pytest.approx(j["hardware_flops_per_step"])
-    for k in ("seq_len", "global_batch", "micro_batch", "micro_batches_per_pipeline"):
-        assert row[k] == j["training"][k], k
-    assert row["recompute"].decode() == j["training"]["recompute"] and row["zero"] == j["parallelism"]["zero"]
-    assert row["critical_stage"] == j["critical_stage"] and row["mode"].decode() == j["mode"]
-    assert pd.isna(row["healthy_step_time"])
-    # Link faults on the flow model: the healthy step and the traffic table.
+    columns = json.loads(p.stdout)["tables"]["step"]["columns"]
+    assert list(ds.dtype.names) == [c["name"] for c in columns]  # the same columns in the same order
+    for k, v in j.items():  # NaN is null in JSON
+        stored = row[k].decode() if isinstance(row[k], bytes) else row[k]
+        assert pd.isna(stored) if v is None else stored == (v if isinstance(v, str) else pytest.approx(v)), k
+    assert units["time_to_train"] == "s" and units["memory_per_gpu"] == "B" and units["median_error"] == "1"
+    assert j["training_tokens"] == pytest.approx(15.6e12)
+    parts = ("weights", "gradients", "optimizer", "activations", "logits", "buffers", "runtime")
+    assert sum(j[f"memory_{part}"] for part in parts) == pytest.approx(j["memory_per_gpu"])
+    assert j["notes"] and j["expected_step_time"] > 0
+    assert j["model_flop_rate_per_gpu"] == pytest.approx(j["model_flops_per_step"] / j["step_time"] / j["gpus"])
+    assert j["critical_last_rank"] - j["critical_first_rank"] == j["critical_ranks"] - 1
+    assert j["healthy_step_time"] is None and j["heterogeneity_cost"] is None and j["stragglers"] == ""
+    # Link faults on the flow model: the healthy step, the flag and the traffic table.
     out2 = str(tmp_path / "flow.h5")
     p = run("simulate", "llama3-405b-16k", "--network", "flow", "--fail-link", "16384", "--format", "json", "-o", out2)
-    assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
+    j = step_of(p)
     with h5py.File(out2, "r") as f:
         (rid,) = list(f["runs"])
         row = pd.DataFrame(f[f"/runs/{rid}/step"][()]).iloc[0]
         traffic = pd.DataFrame(f[f"/runs/{rid}/traffic"][()])
-    assert row["healthy_step_time"] == pytest.approx(j["heterogeneity"]["healthy_step_time_s"])
+    assert row["healthy_step_time"] == pytest.approx(j["healthy_step_time"]) and j["failed_links"] == "16384"
+    assert j["heterogeneity_cost"] == pytest.approx(j["step_time"] - j["healthy_step_time"])
     assert row["network_model"].decode() == "flow"
-    assert [k.decode() for k in traffic["kind"]] == [t["kind"] for t in j["network"]["traffic"]]
+    kinds = [t["kind"] for t in json.loads(p.stdout)["tables"]["traffic"]["rows"]]
+    assert [k.decode() for k in traffic["kind"]] == kinds
+
+
+# Results built once (issue 16, point 3): what simulate, plan and compare print with --format json is
+# exactly the run `report --format json` reads back from the file -o wrote (the same tables, columns,
+# units and cells, and the run's configuration), as for kernels and collectives (tests/kernels).
+@pytest.mark.parametrize("args,tables", [
+    (("simulate", "llama3-405b-16k"), ["step"]),
+    (("simulate", "llama3-405b-16k", "--network", "flow", "--degrade-link", "16384:0.5"), ["step", "traffic"]),
+    (("plan", "llama3-8b-64", "--top", "3"), ["plans", "plan_search", "plan_rejected"]),
+    (("compare", "dgx-h100-ndr", "h100-16k-roce", "--model", "llama3-8b", "--tokens", "1T", "--gpus", "64"),
+     ["compare"]),
+])
+def test_json_is_the_stored_run(run, tmp_path, args, tables):
+    out = tmp_path / "r.h5"
+    p = run(*args, "--format", "json", "-o", out)
+    assert p.returncode == 0, p.stderr
+    live = json.loads(p.stdout)
+    r = run("report", out, "--format", "json")
+    assert r.returncode == 0, r.stderr
+    (stored,) = json.loads(r.stdout)["runs"]
+    assert stored["kind"] == args[0]
+    assert live["status"] == stored["status"] == "complete" and live["message"] == stored["message"] == ""
+    assert sorted(live["tables"]) == sorted(tables)
+    assert live["tables"] == stored["tables"]
+    assert live["config_yaml"] == stored["config_yaml"] != ""
+    # The text is read from the same tables: one figure of each, as printed.
+    text = run(*args).stdout
+    if args[0] == "simulate":
+        assert f"{live['tables']['step']['rows'][0]['mfu'] * 100:.1f}%" in text
+    elif args[0] == "plan":
+        assert live["tables"]["plans"]["rows"][0]["layout"] in text
+    else:
+        assert all(b["layout"] in text for b in live["tables"]["compare"]["rows"])
 
 
 # Issue 17: simulate, plan, compare and topology took the run's start_time when they wrote the
@@ -545,7 +581,7 @@ def test_simulate_run_times_span_the_simulation(run, tmp_path):
     out = str(tmp_path / "sim.h5")
     p = run("simulate", "llama3-405b-16k", "--full", "--format", "json", "-o", out)
     assert p.returncode == 0, p.stderr
-    wall = json.loads(p.stdout)["simulation_wall_s"]
+    wall = step_of(p)["simulation_wall_time"]
     assert wall > 0.005
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
@@ -581,22 +617,22 @@ def test_simulate_bad_inputs_name_the_key(run):
 
 
 def test_simulate_full_mode_and_straggler(run):
-    sym = json.loads(run("simulate", "gpt3-175b-128", "--format", "json").stdout)
-    full = json.loads(run("simulate", "gpt3-175b-128", "--full", "--format", "json").stdout)
+    sym = step_of(run("simulate", "gpt3-175b-128", "--format", "json"))
+    full = step_of(run("simulate", "gpt3-175b-128", "--full", "--format", "json"))
     assert full["mode"] == "full" and full["pipelines_simulated"] == 4
-    assert full["step_time_s"] == pytest.approx(sym["step_time_s"], rel=1e-12)
-    slow = json.loads(run("simulate", "gpt3-175b-128", "--full", "--straggler", "2:3:0.5", "--format", "json").stdout)
-    assert slow["step_time_s"] > full["step_time_s"] and slow["critical_replica"] == 2
+    assert full["step_time"] == pytest.approx(sym["step_time"], rel=1e-12)
+    slow = step_of(run("simulate", "gpt3-175b-128", "--full", "--straggler", "2:3:0.5", "--format", "json"))
+    assert slow["step_time"] > full["step_time"] and slow["critical_replica"] == 2
     assert_clean_error(run("simulate", "gpt3-175b-128", "--straggler", "2:3:0.5"), 2, "needs --full")
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "9:0:0.5"), 2, "0..3")
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "x"), 2, "DP_RANK:PP_STAGE:FRACTION")
     # A straggler named by its global rank: rank = tp_r + tp*(cp_r + cp*(dp_r + dp*stage)) with
     # TP4 DP4, so rank 4*(2 + 4*3) + 1 = 57 is replica 2, stage 3 — the same step as 2:3:0.5.
-    by_rank = json.loads(run("simulate", "gpt3-175b-128", "--full", "--straggler", "57:0.5", "--format", "json").stdout)
-    assert by_rank["step_time_s"] == slow["step_time_s"]
-    assert by_rank["heterogeneity"]["cost_s"] == pytest.approx(slow["step_time_s"] - full["step_time_s"])
-    crit = by_rank["critical_ranks"]
-    assert crit["replica"] == 2 and crit["last"] - crit["first"] == 3
+    by_rank = step_of(run("simulate", "gpt3-175b-128", "--full", "--straggler", "57:0.5", "--format", "json"))
+    assert by_rank["step_time"] == slow["step_time"] and by_rank["stragglers"] == "57:0.5"
+    assert by_rank["heterogeneity_cost"] == pytest.approx(slow["step_time"] - full["step_time"])
+    assert by_rank["critical_replica"] == 2 and by_rank["critical_last_rank"] - by_rank["critical_first_rank"] == 3
+    assert by_rank["critical_first_node"] == by_rank["critical_first_rank"] // by_rank["gpus_per_node"]
     assert_clean_error(run("simulate", "gpt3-175b-128", "--full", "--straggler", "128:0.1"), 2,
                        "rank 128 does not exist; the job has ranks 0..127")
 
@@ -769,16 +805,16 @@ def test_topology_command(run, tmp_path):
 
 
 def test_simulate_flow_network(run):
-    a = json.loads(run("simulate", "llama3-405b-16k", "--format", "json").stdout)
-    f = run("simulate", "llama3-405b-16k", "--network", "flow", "--format", "json")
-    assert f.returncode == 0, f.stderr
-    f = json.loads(f.stdout)
-    assert f["network"]["model"] == "flow" and f["network"]["dp_contention"] == 1.0
-    assert f["step_time_s"] == pytest.approx(a["step_time_s"], rel=1e-12)
+    a = step_of(run("simulate", "llama3-405b-16k", "--format", "json"))
+    p = run("simulate", "llama3-405b-16k", "--network", "flow", "--format", "json")
+    f = step_of(p)
+    assert f["network_model"] == "flow" and f["dp_contention"] == 1.0
+    assert f["step_time"] == pytest.approx(a["step_time"], rel=1e-12)
     assert_clean_error(run("simulate", "gpt-22b-8", "--network", "flow"), 3, "needs scale_out.tiers")
     # Every dimension's traffic is reported; on this non-blocking, balanced fabric none is slowed.
-    assert {t["kind"] for t in f["network"]["traffic"]} == {"tp", "pp", "dp"}
-    assert all(t["factor"] == 1.0 for t in f["network"]["traffic"])
+    traffic = json.loads(p.stdout)["tables"]["traffic"]["rows"]
+    assert {t["kind"] for t in traffic} == {"tp", "pp", "dp"}
+    assert all(t["factor"] == 1.0 for t in traffic)
 
 
 def test_simulate_degraded_and_failed_links(run):
@@ -788,13 +824,12 @@ def test_simulate_degraded_and_failed_links(run):
     base = ["simulate", "llama3-405b-16k", "--network", "flow", "--format", "json"]
     for extra in (["--fail-link", "16384"], ["--degrade-link", "16384:0.5"]):
         p = run(*base, *extra)
-        assert p.returncode == 0, p.stderr
-        j = json.loads(p.stdout)
-        pp = next(t for t in j["network"]["traffic"] if t["kind"] == "pp")
+        j = step_of(p)
+        pp = next(t for t in json.loads(p.stdout)["tables"]["traffic"]["rows"] if t["kind"] == "pp")
         assert pp["factor"] == pytest.approx(0.5), extra
         assert "leaf 0" in pp["bottleneck"] and pp["bottleneck_utilisation"] == pytest.approx(1.0)
-        h = j["heterogeneity"]
-        assert h["cost_s"] > 0 and h["healthy_step_time_s"] + h["cost_s"] == pytest.approx(j["step_time_s"])
+        assert j["heterogeneity_cost"] > 0
+        assert j["healthy_step_time"] + j["heterogeneity_cost"] == pytest.approx(j["step_time"])
     assert_clean_error(run(*base, "--fail-link", "99999999"), 2, "has links 0..")
     assert_clean_error(run("simulate", "llama3-405b-16k", "--fail-link", "3"), 2, "need --network flow")
     assert_clean_error(run(*base, "--degrade-link", "3:0"), 2, "--fail-link")
@@ -827,12 +862,10 @@ def test_collectives_watchdog_when_rank0_hangs(run):
 
 
 def test_simulate_131k_full_mode_agrees_with_symmetric(run):
-    sym = json.loads(run("simulate", "llama3-405b-131k", "--format", "json").stdout)
-    full = run("simulate", "llama3-405b-131k", "--full", "--format", "json")
-    assert full.returncode == 0, full.stderr
-    full = json.loads(full.stdout)
+    sym = step_of(run("simulate", "llama3-405b-131k", "--format", "json"))
+    full = step_of(run("simulate", "llama3-405b-131k", "--full", "--format", "json"))
     assert full["gpus"] == 131072 and full["pipelines_simulated"] == 1024
-    assert full["step_time_s"] == pytest.approx(sym["step_time_s"], rel=1e-12)
+    assert full["step_time"] == pytest.approx(sym["step_time"], rel=1e-12)
     assert full["events"] > 1_000_000 and full["events_per_s"] > 0
 
 

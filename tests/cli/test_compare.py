@@ -16,54 +16,56 @@ def compared(cb_bin):
 
     p = subprocess.run([cb_bin, "compare", *BUILDOUTS, "--model", "llama3-405b", "--tokens", "15T", "--format",
                         "json", "-q"], capture_output=True, text=True, timeout=300)
+    return rows(p)
+
+
+def rows(p):
+    """compare's --format json: the rows of its `compare` table (one per buildout), as `report` prints them."""
     assert p.returncode == 0, p.stderr
-    return json.loads(p.stdout)
+    return json.loads(p.stdout)["tables"]["compare"]["rows"]
 
 
 def test_compare_json_has_every_figure(compared):
-    assert compared["tokens"] == 15e12
-    assert [b["cluster"] for b in compared["buildouts"]] == [
-        "H100 16k RoCE (Llama 3-like)", "B200 50k", "Ascend 910B 10k centre"]
-    for b in compared["buildouts"]:
-        for key in ("plan", "step_time_s", "mfu", "time_to_train_s", "gpu_hours", "energy_j", "cost_usd", "goodput",
-                    "effective_time_to_train_s", "reliability", "cost", "gpus", "cluster_gpus"):
+    assert all(b["training_tokens"] == 15e12 and b["model"] == "llama3-405b" for b in compared)
+    assert [b["cluster"] for b in compared] == ["H100 16k RoCE (Llama 3-like)", "B200 50k", "Ascend 910B 10k centre"]
+    for b in compared:
+        for key in ("layout", "tp", "step_time", "mfu", "ideal_time", "gpu_hours", "energy", "cost", "goodput",
+                    "effective_time", "mtbf", "gpu_cost", "gpus", "cluster_gpus"):
             assert b[key] is not None, key
         assert 0 < b["mfu"] < 1
         assert 0 < b["goodput"] < 1
         assert b["gpus"] <= b["cluster_gpus"]
-        assert re.match(r"TP\d+ PP\d+ DP\d+ CP\d+", b["plan"]["layout"])
+        assert re.match(r"TP\d+ PP\d+ DP\d+ CP\d+", b["layout"])
 
 
 def test_compare_figures_are_consistent(compared):
-    for b in compared["buildouts"]:
+    for b in compared:
         # time to train = tokens / throughput; effective = ideal / goodput
-        assert b["time_to_train_s"] == pytest.approx(15e12 / b["tokens_per_s"], rel=1e-9)
-        assert b["effective_time_to_train_s"] == pytest.approx(b["time_to_train_s"] / b["goodput"], rel=1e-9)
+        assert b["ideal_time"] == pytest.approx(15e12 / b["tokens_per_s"], rel=1e-9)
+        assert b["effective_time"] == pytest.approx(b["ideal_time"] / b["goodput"], rel=1e-9)
         # GPU-hours over the wall clock; cost = GPU-hours x rate x (1 - subsidy) + electricity
-        assert b["gpu_hours"] == pytest.approx(b["gpus"] * b["effective_time_to_train_s"] / 3600, rel=1e-9)
-        c = b["cost"]
-        assert c["gpu_usd"] == pytest.approx(b["gpu_hours"] * c["rate_usd_per_gpu_hour"], rel=1e-9)
-        assert c["usd"] == pytest.approx(c["gpu_usd"] - c["subsidy_usd"] + (c["energy_usd"] or 0), rel=1e-9)
+        assert b["gpu_hours"] == pytest.approx(b["gpus"] * b["effective_time"] / 3600, rel=1e-9)
+        assert b["gpu_cost"] == pytest.approx(b["gpu_hours"] * b["gpu_hour_rate"], rel=1e-9)
+        assert b["cost"] == pytest.approx(b["gpu_cost"] - b["subsidy"] + (b["energy_cost"] or 0), rel=1e-9)
         # Energy lies between all GPUs idle and all at TDP over the wall clock (facility power x time).
-        assert b["energy_j"] <= b["facility_power_w"] * b["effective_time_to_train_s"] * (1 + 1e-9)
-    h100, b200, ascend = compared["buildouts"]
+        assert b["energy"] <= b["facility_power"] * b["effective_time"] * (1 + 1e-9)
+    h100, b200, ascend = compared
     # Llama 3's cluster: one interruption every 54 d / 419 = 3.09 h; over the ~50-day run, about 400 failures.
-    assert h100["reliability"]["mtbf_s"] / 3600 == pytest.approx(54 * 24 / 419, rel=0.01)
-    assert h100["reliability"]["expected_failures"] == pytest.approx(
-        h100["effective_time_to_train_s"] / h100["reliability"]["mtbf_s"], rel=0.02)
+    assert h100["mtbf"] / 3600 == pytest.approx(54 * 24 / 419, rel=0.01)
+    assert h100["expected_failures"] == pytest.approx(h100["effective_time"] / h100["mtbf"], rel=0.02)
     # Capital basis: $40,000 over 4 years of 8,766 h; electricity at $0.08/kWh.
-    assert h100["cost"]["basis"] == "capital"
-    assert h100["cost"]["rate_usd_per_gpu_hour"] == pytest.approx(40000 / (4 * 8766), rel=1e-9)
-    assert h100["cost"]["energy_usd"] == pytest.approx(h100["energy_j"] / 3.6e6 * 0.08, rel=1e-9)
+    assert h100["cost_basis"] == "capital"
+    assert h100["gpu_hour_rate"] == pytest.approx(40000 / (4 * 8766), rel=1e-9)
+    assert h100["energy_cost"] == pytest.approx(h100["energy"] / 3.6e6 * 0.08, rel=1e-9)
     # The rented centre: $1.20 per card-hour, 30% paid by a voucher, power included.
-    assert ascend["cost"]["basis"] == "rental"
-    assert ascend["cost"]["subsidy_usd"] == pytest.approx(0.3 * ascend["cost"]["gpu_usd"], rel=1e-9)
-    assert ascend["cost"]["energy_usd"] is None
+    assert ascend["cost_basis"] == "rental"
+    assert ascend["subsidy"] == pytest.approx(0.3 * ascend["gpu_cost"], rel=1e-9)
+    assert ascend["energy_cost"] is None
     # B200 uses the largest power-of-two-friendly job that fits its 50,000 GPUs.
     assert b200["gpus"] == 49152
-    # Best by (effective) time to train.
-    best = min(compared["buildouts"], key=lambda b: b["effective_time_to_train_s"])
-    assert compared["best"] == best["cluster"]
+    # Best by (effective) time to train: the one row marked best.
+    best = min(compared, key=lambda b: b["effective_time"])
+    assert [b["cluster"] for b in compared if b["best"] == 1] == [best["cluster"]]
 
 
 def test_compare_table_side_by_side(run):
@@ -104,10 +106,9 @@ def test_compare_reports(run, tmp_path):
 
 def test_compare_without_prices_or_rates_says_so(run):
     p = run("compare", "dgx-h100-ndr", "--model", "llama3-8b", "--tokens", "1T", "--format", "json", "-q")
-    assert p.returncode == 0, p.stderr
-    b = json.loads(p.stdout)["buildouts"][0]
-    assert b["cost"] is None and b["goodput"] is None
-    notes = " ".join(b["notes"])
+    (b,) = rows(p)
+    assert b["cost"] is None and b["goodput"] is None and b["mtbf"] is None and b["cost_basis"] == ""
+    notes = b["notes"]
     assert "price.gpu_hour" in notes and "reliability.gpu_mtbf" in notes
 
 
@@ -136,8 +137,7 @@ def test_compare_writes_hdf5(run, tmp_path):
     out = tmp_path / "c.h5"
     p = run("compare", "h100-16k-roce", "dgx-h100-ndr", "--model", "llama3-405b", "--tokens", "15T", "-o", out, "-q",
             "--format", "json")
-    assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
+    j = rows(p)
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         assert f["runs"][rid].attrs["kind"] == "compare"
@@ -146,4 +146,4 @@ def test_compare_writes_hdf5(run, tmp_path):
     # dgx-h100-ndr has no prices: NaN, not a made-up number.
     assert math.isnan(d["cost"][1]) and d["cost"][0] > 0
     assert d["effective_time"][0] >= d["ideal_time"][0] > 0
-    assert d["gpus"][0] == j["buildouts"][0]["gpus"]
+    assert d["gpus"][0] == j[0]["gpus"]

@@ -81,28 +81,33 @@ def test_compare_prices_replace_against_train_as_is(evidence, tmp_path):
             "cluster.price.gpu_hour=2", "--replace-wait", "3", "--replace-cost", "5000"]
     p = cb(*args, "--format", "json", "-o", out)
     assert p.returncode == 0, p.stdout + p.stderr
-    j = json.loads(p.stdout)
-    assert any(c["name"].endswith("(rank 2)") for c in j["culprits"]) and j["nodes_replaced"] == len(j["culprits"])
-    as_is, rep = j["options"]
-    assert as_is["option"] == "train as is" and rep["option"].startswith(f"replace {j['nodes_replaced']} node")
+    tables = json.loads(p.stdout)["tables"]  # compare_fleet and compare_culprits, as `report` prints the run
+    culprits = tables["compare_culprits"]["rows"]
+    as_is, rep = tables["compare_fleet"]["rows"]
+    assert any(c["name"].endswith("(rank 2)") for c in culprits) and rep["nodes_replaced"] == len(culprits)
+    assert as_is["option"] == "train as is" and rep["option"].startswith(f"replace {rep['nodes_replaced']} node")
+    assert as_is["evidence"] == str(evidence) and as_is["suite"] == "host-cpu" and as_is["scenario"]
     sim = json.loads(cb("simulate", *SCENARIO, "--evidence", evidence, "--format", "json").stdout)
     # The same simulations as simulate --evidence: the fleet's step as is, the healthy one replaced.
-    assert as_is["step_time_s"] == pytest.approx(sim["fleet_step_time_s"], rel=1e-9)
-    assert rep["step_time_s"] == pytest.approx(sim["healthy_step_time_s"], rel=1e-9)
-    assert as_is["time_to_train_days"] == pytest.approx(sim["fleet_days"], rel=1e-9)
-    assert rep["wall_clock_days"] == pytest.approx(sim["healthy_days"] + 3, rel=1e-9)
+    day = 86400
+    assert as_is["step_time"] == pytest.approx(sim["fleet_step_time_s"], rel=1e-9)
+    assert rep["step_time"] == pytest.approx(sim["healthy_step_time_s"], rel=1e-9)
+    assert as_is["time_to_train"] / day == pytest.approx(sim["fleet_days"], rel=1e-9)
+    assert rep["wall_clock"] / day == pytest.approx(sim["healthy_days"] + 3, rel=1e-9) and rep["wait"] == 3 * day
     for o in (as_is, rep):
-        assert o["gpu_hours"] == pytest.approx(64 * o["wall_clock_days"] * 24, rel=1e-9)
-        assert o["cost_usd"] == pytest.approx(o["gpu_hours"] * 2 + o["replacement_usd"], rel=1e-9)
-    assert rep["replacement_usd"] == 5000 * j["nodes_replaced"] and as_is["replacement_usd"] == 0
+        assert o["gpu_hours"] == pytest.approx(64 * o["wall_clock"] / 3600, rel=1e-9)
+        assert o["cost"] == pytest.approx(o["gpu_hours"] * 2 + o["replacement_cost"], rel=1e-9)
+        assert o["gpu_cost"] == pytest.approx(o["gpu_hours"] * 2, rel=1e-9)
+    assert rep["replacement_cost"] == 5000 * rep["nodes_replaced"] and as_is["replacement_cost"] == 0
     # Rank 2 at half speed doubles the step: replacing is cheaper, and best.
-    assert rep["cost_usd"] < as_is["cost_usd"] and j["best"] == rep["option"] and rep["best"]
+    assert rep["cost"] < as_is["cost"] and rep["best"] == 1 and as_is["best"] == 0
     import h5py
     with h5py.File(out, "r") as f:
         (rid,) = list(f["runs"])
         rows = f["runs"][rid]["compare_fleet"][()]
         assert [r["option"].decode() for r in rows] == ["train as is", rep["option"]]
-        assert rows[1]["cost"] == pytest.approx(rep["cost_usd"], rel=1e-9) and rows[1]["best"] == 1
+        assert rows[1]["cost"] == pytest.approx(rep["cost"], rel=1e-9) and rows[1]["best"] == 1
+        assert len(f["runs"][rid]["compare_culprits"][()]) == len(culprits)
     t = cb(*args)
     assert t.returncode == 0, t.stderr
     for needle in ("train as is", "replace ", "time to train", "GPU-hours", "replacing saves", "* best: replace"):
@@ -119,6 +124,6 @@ def test_compare_evidence_usage_errors(evidence):
     # Without prices: days and GPU-hours, no cost; the best is the one done sooner.
     p = cb("compare", *SCENARIO, "--evidence", evidence, "--format", "json")
     assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
-    assert all(o["cost_usd"] is None for o in j["options"]) and any("no cost" in n for n in j["notes"])
-    assert j["best"] == j["options"][1]["option"]
+    options = json.loads(p.stdout)["tables"]["compare_fleet"]["rows"]
+    assert all(o["cost"] is None for o in options) and "no cost" in options[0]["notes"]
+    assert [o["best"] for o in options] == [0, 1]

@@ -4,6 +4,8 @@
 // simulate, plan and compare (report/).
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -100,36 +102,66 @@ TEST(ShardRecords, TwoShardsMergeIntoOneProcessesPlans) {
   const std::vector<std::string> notes;
   const std::string scenario = "gpt-22b-8", objective = "throughput";
   const PlanReport rep{s, 8, one, judged, std::nullopt, notes, 1, 1, 0, scenario, objective};
-  const nlohmann::json j = PlanReportJson(rep);
-  EXPECT_EQ(j["plans"].size(), one.plans.size());
-  EXPECT_EQ(j["plans"][0]["candidate"], one.plans[0].index);
-  EXPECT_TRUE(j["plans"][0]["unvalidated"]);  // no bands: outside the validated region
-  EXPECT_EQ(PlansTable(rep).rows().size(), one.plans.size());
+  const std::vector<Table> tables = PlanTables(rep);
+  ASSERT_EQ(tables.size(), 3u);
+  const Table& plans = tables[0];
+  ASSERT_EQ(plans.name(), "plans");
+  ASSERT_EQ(plans.size(), one.plans.size());
+  EXPECT_EQ(plans.Int(0, "candidate"), one.plans[0].index);
+  EXPECT_EQ(plans.Int(0, "unvalidated"), 1);  // no bands: outside the validated region
+  EXPECT_EQ(plans.Str(0, "layout"), DescribeLayout(one.plans[0].par, one.plans[0].train));
+  EXPECT_EQ(tables[1].name(), "plan_search");
+  EXPECT_EQ(tables[1].Int(0, "candidates"), one.candidates);
+  EXPECT_EQ(tables[1].Int(0, "scenario_fits_in_memory"), -1);  // the scenario's own layout not simulated
+  EXPECT_EQ(tables[2].name(), "plan_rejected");
+  EXPECT_EQ(tables[2].size(), one.rejected.size());
   std::ostringstream text;
-  PrintPlanTable(text, rep);
+  PrintPlanTable(text, tables);
   EXPECT_NE(text.str().find("UNVALIDATED"), std::string::npos);
+  // The text reads the tables by column name: a table without a column it
+  // reads is an error naming the column, never a blank.
+  std::vector<Table> renamed = tables;
+  renamed[0] = Table("plans", "", {{"tp", ColumnType::kInt64, "1", ""}});
+  renamed[0].AddRow({int64_t{1}});
+  std::ostringstream none;
+  EXPECT_THROW(PrintPlanTable(none, renamed), Error);
 }
 
-// simulate's JSON carries the keys scripts/validation_table.py reads, and
-// its step table one row with the same step time.
-TEST(StepReport, JsonTableAndTextAgree) {
+// simulate's step table holds every figure of the step (what its JSON
+// document held before session 11, now the table: the band in fractions, the
+// layout, the critical GPUs, the heterogeneity), and the text reads it.
+TEST(StepReport, TableHoldsEveryFigureAndTextReadsIt) {
   const Scenario s = Load("llama3-8b-64");
   SimOptions so;
   so.trace = true;
   const SimResult r = Simulate(s, so);
   const PredictionBand band = BandForResult({}, s, r);
-  const nlohmann::json j = ResultJson(s, r, band);
-  for (const char* key : {"step_time_s", "mfu", "error_band", "parallelism", "training", "breakdown", "largest_loss",
-                          "critical_ranks", "network", "memory_breakdown_gib", "notes"}) {
-    EXPECT_TRUE(j.contains(key)) << key;
-  }
-  EXPECT_DOUBLE_EQ(j["step_time_s"].get<double>(), r.step_time_s);
-  EXPECT_EQ(j["training"]["micro_batches_per_pipeline"], r.micro_batches);
-  const Table t = ResultTable(s, r, band, std::nullopt);
-  ASSERT_EQ(t.rows().size(), 1u);
+  StepRun run;
+  run.wall_s = 0.5;
+  const std::vector<Table> tables = StepTables(s, r, band, run);
+  ASSERT_EQ(tables.size(), 1u);  // no traffic table without the flow network
+  const Table& t = tables[0];
+  ASSERT_EQ(t.name(), "step");
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_DOUBLE_EQ(t.Float(0, "step_time"), r.step_time_s);
+  EXPECT_EQ(t.Int(0, "micro_batches_per_pipeline"), r.micro_batches);
+  EXPECT_EQ(t.Int(0, "band_known"), 0);  // no bands given
+  EXPECT_TRUE(std::isnan(t.Float(0, "median_error")));
+  EXPECT_EQ(t.Str(0, "prediction_class"), band.prediction_class);
+  EXPECT_EQ(t.Int(0, "etp"), s.par.etp);
+  EXPECT_EQ(t.Int(0, "critical_last_rank"), r.critical_first_rank + r.critical_ranks - 1);
+  EXPECT_DOUBLE_EQ(t.Float(0, "events_per_s"), static_cast<double>(r.events) / 0.5);
+  std::string layers;
+  for (int64_t n : r.layers_per_virtual_stage) layers += (layers.empty() ? "" : ",") + std::to_string(n);
+  EXPECT_EQ(t.Str(0, "layers_per_virtual_stage"), layers);
+  EXPECT_TRUE(std::isnan(t.Float(0, "heterogeneity_cost")));
+  // The columns are unique: JSON rows are objects keyed by column name.
+  std::set<std::string> names;
+  for (const Column& c : t.columns()) EXPECT_TRUE(names.insert(c.name).second) << c.name;
   std::ostringstream text;
-  PrintStepTable(text, s, r, band);
+  PrintStepTable(text, tables, s.par, so);
   EXPECT_NE(text.str().find("where the step goes"), std::string::npos);
+  EXPECT_EQ(text.str().find("heterogeneity"), std::string::npos);
   const nlohmann::json trace = TimelineJson(r);
   EXPECT_FALSE(trace["traceEvents"].empty());
 }
@@ -147,17 +179,21 @@ TEST(CompareReport, NamesTheBestAndEscapesNames) {
   const std::vector<Buildout> bs = {a, b};
   const size_t best = BestBuildout(bs, o.objective);
   EXPECT_EQ(best, 1u);
-  const nlohmann::json j = CompareJson(o, 1e12, bs, best);
-  EXPECT_EQ(j["best"], "second");
-  EXPECT_EQ(j["buildouts"].size(), 2u);
-  EXPECT_TRUE(j["buildouts"][0]["cost"].is_null());
-  const std::string md = CompareMarkdown(o, 1e12, bs, best);
+  const Table t = CompareTable(o, 1e12, bs, best);
+  ASSERT_EQ(t.size(), 2u);
+  EXPECT_EQ(t.Int(1, "best"), 1);
+  EXPECT_EQ(t.Str(1, "cluster"), "second");
+  EXPECT_TRUE(std::isnan(t.Float(0, "cost")));  // no prices
+  EXPECT_EQ(t.Str(0, "cost_basis"), "");
+  const std::string md = CompareMarkdown(t);
   EXPECT_EQ(md.find("a|b"), std::string::npos);
   EXPECT_NE(md.find("second (best)"), std::string::npos);
-  const std::string html = CompareHtml(o, 1e12, bs, best);
+  const std::string html = CompareHtml(t);
   EXPECT_EQ(html.find("<x>"), std::string::npos);
   EXPECT_NE(html.find("best by time-to-train"), std::string::npos);
-  EXPECT_EQ(CompareTable(bs, best).rows().size(), 2u);
+  std::ostringstream text;
+  PrintCompare(text, t);
+  EXPECT_NE(text.str().find("second *"), std::string::npos);
 }
 
 }  // namespace

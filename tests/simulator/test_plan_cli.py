@@ -19,18 +19,25 @@ def plan(*args, launcher=(), timeout=300, tmp=None):
     return subprocess.run([*launcher, CB, "plan", *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
-def test_plan_json_beats_the_published_layout():
-    p = plan("llama3-405b-16k", "--top", "5", "--format", "json")
+def tables(p):
+    """plan's --format json: the run's tables (plans, plan_search, plan_rejected) as `report` prints them."""
     assert p.returncode == 0, p.stderr
-    j = json.loads(p.stdout)
-    assert len(j["plans"]) == 5 and j["gpus"] == 16384
-    best = j["plans"][0]
-    for key in ("parallelism", "training", "step_time_s", "mfu", "memory_gib_per_gpu", "estimate_step_s"):
+    t = json.loads(p.stdout)["tables"]
+    (search,) = t["plan_search"]["rows"]
+    return t["plans"]["rows"], search, t["plan_rejected"]["rows"]
+
+
+def test_plan_json_beats_the_published_layout():
+    plans, s, _ = tables(plan("llama3-405b-16k", "--top", "5", "--format", "json"))
+    assert len(plans) == 5 and s["gpus"] == 16384 and s["plans"] == 5
+    best = plans[0]
+    for key in ("tp", "pp", "dp", "etp", "seq_len", "recompute", "step_time", "mfu", "memory_per_gpu",
+                "estimate_step_time", "layout"):
         assert key in best
-    assert best["fits_in_memory"] and best["step_time_s"] <= j["scenario_layout"]["step_time_s"]
-    steps = [x["step_time_s"] for x in j["plans"]]
+    assert best["fits_in_memory"] == 1 and best["step_time"] <= s["scenario_step_time"]
+    assert s["scenario_layout"].startswith("TP8 PP16")
+    steps = [x["step_time"] for x in plans]
     assert steps == sorted(steps)
-    s = j["search"]
     assert s["candidates"] >= s["valid"] >= s["fit_in_memory"] > 0 and s["candidates_per_s"] > 0
 
 
@@ -40,12 +47,13 @@ def test_distributed_search_equals_one_process(tmp_path):
     assert one.returncode == 0, one.stderr
     four = plan("deepseek-v3-2048", "--top", "8", "--format", "json", launcher=(MPIRUN, "-np", "4"), tmp=tmp_path)
     assert four.returncode == 0, four.stderr
-    a, b = json.loads(one.stdout), json.loads(four.stdout)  # only rank 0 prints
-    assert b["search"]["processes"] == 4
-    assert [p["candidate"] for p in a["plans"]] == [p["candidate"] for p in b["plans"]]
-    assert [p["step_time_s"] for p in a["plans"]] == [p["step_time_s"] for p in b["plans"]]
-    for key in ("candidates", "valid", "fit_in_memory", "rejected"):
-        assert a["search"][key] == b["search"][key], key
+    (a, a_search, a_rejected), (b, b_search, b_rejected) = tables(one), tables(four)  # only rank 0 prints
+    assert b_search["processes"] == 4
+    assert [p["candidate"] for p in a] == [p["candidate"] for p in b]
+    assert [p["step_time"] for p in a] == [p["step_time"] for p in b]
+    for key in ("candidates", "valid", "fit_in_memory"):
+        assert a_search[key] == b_search[key], key
+    assert a_rejected == b_rejected
 
 
 def test_plan_bad_input():
@@ -63,8 +71,7 @@ def test_plan_objectives():
     # Cost per step from the cluster's prices and power: plans ranked by it.
     p = plan("llama3-405b-16k", "--set", "cluster=h100-16k-roce", "--objective", "cost", "--top", "5",
              "--format", "json")
-    assert p.returncode == 0, p.stderr
-    costs = [x["objective_value"] for x in json.loads(p.stdout)["plans"]]
+    costs = [x["objective_value"] for x in tables(p)[0]]
     assert costs == sorted(costs) and costs[0] > 0
     # A cluster without prices: the error names the key.
     p = plan("llama3-405b-16k", "--objective", "cost")
@@ -74,7 +81,6 @@ def test_plan_objectives():
     assert p.returncode == 3 and "training.tokens" in p.stderr, p.stderr
     p = plan("llama3-405b-16k", "--set", "cluster=h100-16k-roce", "--set", "training.tokens=15e12", "--objective",
              "time-to-train", "--top", "2", "--format", "json")
-    assert p.returncode == 0, p.stderr
-    best = json.loads(p.stdout)["plans"][0]
+    best = tables(p)[0][0]
     ideal = 15e12 / best["tokens_per_s"]
     assert best["objective_value"] > ideal  # failures and checkpoints cost time
