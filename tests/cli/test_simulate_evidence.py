@@ -82,6 +82,8 @@ def test_compare_prices_replace_against_train_as_is(evidence, tmp_path):
     p = cb(*args, "--format", "json", "-o", out)
     assert p.returncode == 0, p.stdout + p.stderr
     tables = json.loads(p.stdout)["tables"]  # compare_fleet and compare_culprits, as `report` prints the run
+    (stored,) = json.loads(cb("report", out, "--format", "json").stdout)["runs"]
+    assert sorted(tables) == ["compare_culprits", "compare_fleet"] and stored["tables"] == tables
     culprits = tables["compare_culprits"]["rows"]
     as_is, rep = tables["compare_fleet"]["rows"]
     assert any(c["name"].endswith("(rank 2)") for c in culprits) and rep["nodes_replaced"] == len(culprits)
