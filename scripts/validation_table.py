@@ -336,6 +336,11 @@ def scenario_from_row(row):
         # NVIDIA/NeMo-Framework-Launcher conf/training/nemotron/nemotron_340b.yaml
         # @3be81fc: hidden_dropout, attention_dropout, ffn_dropout 0.0).
         fw.append("  dropout: false")
+    if framework == "llm-foundry":
+        # MPT trains without dropout: llm-foundry's MPTConfig defaults attn_pdrop,
+        # resid_pdrop and emb_pdrop to 0.0 (llmfoundry/models/mpt/configuration_mpt.py;
+        # transformers' MptConfig mirrors them), and the benchmark yamls set none.
+        fw.append("  dropout: false")
     if framework in ("torchtitan", "llm-foundry") or re.search(r"PyTorch FSDP|FSDP2", row.get("notes", "")):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
