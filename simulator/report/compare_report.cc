@@ -27,13 +27,6 @@ std::string Usd(double v) {
 std::string Gwh(double j) { return fmt::format("{:.2f} GWh", j / kJoulesPerKwh / 1e6); }
 std::string Na() { return "n/a"; }
 
-const Table& TableNamed(const std::vector<Table>& tables, const std::string& name) {
-  for (const Table& t : tables) {
-    if (t.name() == name) return t;
-  }
-  throw RuntimeError(fmt::format("compare: no {} table to render", name));
-}
-
 // One row of the `compare` table, read by column name.
 struct BuildoutRow {
   const Table& t;

@@ -54,6 +54,20 @@ Table TableOfRows(const std::string& name, const std::string& description, const
   return t;
 }
 
+const Table* FindTable(const std::vector<Table>& tables, const std::string& name) {
+  for (const Table& t : tables) {
+    if (t.name() == name) return &t;
+  }
+  return nullptr;
+}
+
+const Table& TableNamed(const std::vector<Table>& tables, const std::string& name) {
+  if (const Table* t = FindTable(tables, name)) return *t;
+  std::vector<std::string> there;
+  for (const Table& t : tables) there.push_back(t.name());
+  throw RuntimeError("no table '" + name + "' to render (the tables: " + JoinCell(there, ", ") + ")");
+}
+
 std::string JoinCell(const std::vector<std::string>& items, const std::string& sep) {
   std::string out;
   for (size_t i = 0; i < items.size(); ++i) out += (i > 0 ? sep : "") + items[i];

@@ -29,6 +29,12 @@ void AppendLayoutCells(const Parallelism& p, const Training& t, NamedCells* cell
 // order, checked by Table::AddRow): the columns are the first row's.
 Table TableOfRows(const std::string& name, const std::string& description, const std::vector<NamedCells>& rows);
 
+// The table called `name` among a command's `tables`, for the renderings
+// that read them back: nullptr when absent (FindTable), or cb::Error naming
+// the table and the tables there are (TableNamed).
+const Table* FindTable(const std::vector<Table>& tables, const std::string& name);
+const Table& TableNamed(const std::vector<Table>& tables, const std::string& name);
+
 // A list as one string cell: the items joined by `sep` ("" for none).
 std::string JoinCell(const std::vector<std::string>& items, const std::string& sep);
 

@@ -14,13 +14,6 @@ namespace {
 
 constexpr double kGiB = 1 << 30;
 
-const Table& TableNamed(const std::vector<Table>& tables, const std::string& name) {
-  for (const Table& t : tables) {
-    if (t.name() == name) return t;
-  }
-  throw RuntimeError(fmt::format("plan: no {} table to print", name));
-}
-
 // The `plans` table's columns up to session 10, then (session 11, issue 16:
 // the JSON is the tables) what plan's own JSON held beside them.
 NamedCells PlanCells(const Plan& p, const PlanBand& judged, const std::string& objective) {

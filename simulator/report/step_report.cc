@@ -175,13 +175,6 @@ NamedCells AppendedCells(const Scenario& s, const SimResult& r, const Prediction
   };
 }
 
-const Table* FindTable(const std::vector<Table>& tables, const std::string& name) {
-  for (const Table& t : tables) {
-    if (t.name() == name) return &t;
-  }
-  return nullptr;
-}
-
 // The step, its expected range, memory and throughput: the `step` row.
 void PrintStepFigures(std::ostream& out, const Table& t) {
   auto I = [&](const char* c) { return t.Int(0, c); };
@@ -291,8 +284,8 @@ void PrintHeterogeneity(std::ostream& out, const Table& t, const Table* traffic,
 }  // namespace
 
 void PrintStepTable(std::ostream& out, const std::vector<Table>& tables, const Parallelism& par, const SimOptions& so) {
-  const Table* step = FindTable(tables, "step");
-  if (step == nullptr || step->size() != 1) throw RuntimeError("simulate: no step to print");
+  const Table* step = &TableNamed(tables, "step");
+  if (step->size() != 1) throw RuntimeError("simulate: the step table holds one row");
   const Table* traffic = FindTable(tables, "traffic");
   PrintStepFigures(out, *step);
   PrintStepParts(out, *step, traffic);
