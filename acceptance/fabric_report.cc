@@ -52,10 +52,6 @@ std::map<int, int> PairChecks(const ValidationReport& r) {
   return rails;
 }
 
-std::string Evidence(const FabricCulprit& f) {
-  return fmt::format("{} of {} {} slow", f.supporting, f.examined, f.method == "pairs" ? "pairs" : "groups with it");
-}
-
 const std::string& CheckName(const ValidationReport& r, int check) {
   return r.suite.checks[static_cast<size_t>(check)].name;
 }
@@ -77,6 +73,11 @@ std::string ConfirmationLine(const ValidationReport& r, const PairConfirmation& 
 }
 
 }  // namespace
+
+std::string CulpritEvidence(const FabricCulprit& f) {
+  return fmt::format("{} of {} {} slow", f.supporting, f.examined,
+                     f.method == CulpritMethod::kPairs ? "pairs" : "groups with it");
+}
 
 nlohmann::json FabricJson(const ValidationReport& r) {
   if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return nullptr;
@@ -124,8 +125,8 @@ nlohmann::json FabricJson(const ValidationReport& r) {
   j["culprits"] = nlohmann::json::array();
   for (const auto& f : r.culprits) {
     j["culprits"].push_back({{"check", CheckName(r, f.check)},
-                             {"method", f.method},
-                             {"kind", f.kind},
+                             {"method", CulpritMethodName(f.method)},
+                             {"kind", CulpritKindName(f.kind)},
                              {"name", f.name},
                              {"node", f.node},
                              {"rail", f.rail},
@@ -191,8 +192,8 @@ std::string FabricText(const ValidationReport& r) {
     }
   }
   for (const auto& f : r.culprits) {
-    o += fmt::format("   culprit ({}, {}): {} {}: {} ({})\n", CheckName(r, f.check), f.method, f.kind, f.name, f.reason,
-                     Evidence(f));
+    o += fmt::format("   culprit ({}, {}): {} {}: {} ({})\n", CheckName(r, f.check), CulpritMethodName(f.method),
+                     CulpritKindName(f.kind), f.name, f.reason, CulpritEvidence(f));
   }
   if (r.culprits.empty()) o += "   no culprit named\n";
   return o;
@@ -206,8 +207,9 @@ std::string FabricMarkdown(const ValidationReport& r) {
   } else {
     o += "| check | method | culprit | evidence | reason |\n| --- | --- | --- | --- | --- |\n";
     for (const auto& f : r.culprits) {
-      o += fmt::format("| {} | {} | **{} {}** | {} | {} |\n", EscapeMarkdown(CheckName(r, f.check)), f.method, f.kind,
-                       EscapeMarkdown(f.name), Evidence(f), EscapeMarkdown(f.reason));
+      o += fmt::format("| {} | {} | **{} {}** | {} | {} |\n", EscapeMarkdown(CheckName(r, f.check)),
+                       CulpritMethodName(f.method), CulpritKindName(f.kind), EscapeMarkdown(f.name), CulpritEvidence(f),
+                       EscapeMarkdown(f.reason));
     }
   }
   if (!r.confirmations.empty()) o += "\n";
@@ -302,10 +304,10 @@ std::string FabricHtml(const ValidationReport& r) {
       }
       for (const auto& f : r.culprits) {
         if (f.check != check) continue;
-        if ((f.kind == "pair" || f.kind == "link") && f.a >= 0 && f.b >= 0 && (f.rail < 0 || f.rail == rail)) {
+        if (!OfNode(f.kind) && f.a >= 0 && f.b >= 0 && (f.rail < 0 || f.rail == rail)) {
           map.marked.push_back({f.a / static_cast<int>(block), f.b / static_cast<int>(block)});
           map.marked.push_back({f.b / static_cast<int>(block), f.a / static_cast<int>(block)});
-        } else if ((f.kind == "node" || (f.kind == "nic" && f.rail == rail)) && f.node >= 0) {
+        } else if ((f.kind == CulpritKind::kNode || (f.kind == CulpritKind::kNic && f.rail == rail)) && f.node >= 0) {
           map.marked.push_back({f.node / static_cast<int>(block), f.node / static_cast<int>(block)});
         }
       }
@@ -320,8 +322,9 @@ std::string FabricHtml(const ValidationReport& r) {
       "<table id=\"culprits\"><tr><th>check</th><th>method</th><th>culprit</th><th>evidence</th><th>reason</th></tr>\n";
   for (const auto& f : r.culprits) {
     o += fmt::format("<tr><td>{}</td><td>{}</td><td class=\"v-FAIL\">{} {}</td><td>{}</td><td>{}</td></tr>\n",
-                     EscapeHtml(CheckName(r, f.check)), EscapeHtml(f.method), EscapeHtml(f.kind), EscapeHtml(f.name),
-                     EscapeHtml(Evidence(f)), EscapeHtml(f.reason));
+                     EscapeHtml(CheckName(r, f.check)), EscapeHtml(CulpritMethodName(f.method)),
+                     EscapeHtml(CulpritKindName(f.kind)), EscapeHtml(f.name), EscapeHtml(CulpritEvidence(f)),
+                     EscapeHtml(f.reason));
   }
   if (r.culprits.empty()) o += "<tr><td colspan=\"5\">no culprit named</td></tr>\n";
   o += "</table>\n";
@@ -383,7 +386,8 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
        {"ratio", CT::kFloat64, "1", "its slow figure over the fleet's (median pair, or the round's median group)"},
        {"reason", CT::kString, "", "why, in plain words"}});
   for (const auto& f : r.culprits) {
-    culprits.AddRow({CheckName(r, f.check), f.method, f.kind, f.name, int64_t{f.node}, int64_t{f.rail},
+    culprits.AddRow({CheckName(r, f.check), std::string(CulpritMethodName(f.method)),
+                     std::string(CulpritKindName(f.kind)), f.name, int64_t{f.node}, int64_t{f.rail},
                      int64_t{f.supporting}, int64_t{f.examined}, f.ratio, f.reason});
   }
   Table bis("validate_bisection", "bisection: one row per group of each round",
@@ -425,8 +429,8 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
 std::string FabricHeadline(const ValidationReport& r) {
   std::string o;
   for (const auto& f : r.culprits) {
-    if (f.kind == "node" || f.kind == "nic") continue;  // the node list names them
-    o += fmt::format("{}{} {}", o.empty() ? "" : ", ", f.kind, f.name);
+    if (OfNode(f.kind)) continue;  // the node list names them
+    o += fmt::format("{}{} {}", o.empty() ? "" : ", ", CulpritKindName(f.kind), f.name);
   }
   return o;
 }

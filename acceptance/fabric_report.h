@@ -48,6 +48,10 @@ std::vector<Table> FabricTables(const ValidationReport& report);
 // takes their verdict), for the headline; "" when none.
 std::string FabricHeadline(const ValidationReport& report);
 
+// "3 of 5 pairs slow" (pairs) or "2 of 4 groups with it slow" (bisection): the
+// evidence the reports and the culprit's verdict give.
+std::string CulpritEvidence(const FabricCulprit& f);
+
 }  // namespace cb::acc
 
 #endif  // CLUSTERBENCH_ACCEPTANCE_FABRIC_REPORT_H_

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "core/error.h"
+#include "kernels/memory_kinds.h"
 
 namespace cb::acc {
 namespace {
@@ -61,7 +62,7 @@ class GpuBenchKernels : public DeviceKernels {
     } else if (req.benchmark == Bench::kStream) {
       r.skipped = "the memory benchmark returned no triad";
       for (const auto& m : bench_->Memory(device, req.bytes, options)) {
-        if (m.kernel != "triad") continue;
+        if (m.kernel != StreamKernel::kTriad) continue;
         r.skipped.clear();
         fill(m.measurement, m.bandwidth_Bps, m.checked, m.wrong);
       }
@@ -69,7 +70,7 @@ class GpuBenchKernels : public DeviceKernels {
       r.skipped = "no pinned host copy measured";
       bool first = true;
       for (const auto& c : bench_->Copy({device}, req.bytes, options)) {
-        if (c.kind != "h2d_pinned" && c.kind != "d2h_pinned") continue;
+        if (c.kind != CopyKind::kH2dPinned && c.kind != CopyKind::kD2hPinned) continue;
         if (!c.skipped.empty()) continue;
         if (first || c.bandwidth_Bps < r.value)
           fill(c.measurement, c.bandwidth_Bps, r.checked + c.checked, r.wrong + c.wrong);

@@ -42,8 +42,9 @@ bool ParseFabricInjection(const std::string& text, FabricInjections* inj) {
   std::vector<std::string> f;
   std::istringstream in(text);
   for (std::string part; std::getline(in, part, ':');) f.push_back(part);
-  if (f.empty() || (f[0] != "slowlink" && f[0] != "slownic")) return false;
-  if (f[0] == "slowlink") {
+  const std::optional<InjectionKind> kind = f.empty() ? std::nullopt : FindInjectionKind(f[0]);
+  if (kind != InjectionKind::kSlowLink && kind != InjectionKind::kSlowNic) return false;
+  if (kind == InjectionKind::kSlowLink) {
     constexpr const char* kForm = "slowlink:A:B:FRACTION";
     if (f.size() != 4) throw UsageError(fmt::format("--inject {}: expected {}", text, kForm));
     FabricInjections::Link l{InjectedRank(text, f[1], kForm), InjectedRank(text, f[2], kForm),
@@ -93,8 +94,11 @@ std::string IgnoredInjection(const Check& c, const std::vector<Round>& rounds, b
 void ParseInjections(const std::vector<std::string>& injects, RunOptions* ro) {
   for (const auto& text : injects) {
     if (ParseFabricInjection(text, &ro->fabric_injections)) continue;
-    const Injection inj = ParseInjection(text, {"slow", "corrupt", "slowlink", "slownic"}, /*fraction_below_one=*/true);
-    if (inj.kind == "corrupt") {
+    using K = InjectionKind;
+    // slowlink and slownic were read above (ParseFabricInjection); they are listed for the error.
+    const Injection inj = ParseInjection(text, {K::kSlow, K::kCorrupt, K::kSlowLink, K::kSlowNic},
+                                         /*fraction_below_one=*/true);
+    if (inj.kind == K::kCorrupt) {
       ro->corrupt_rank = inj.rank;
     } else {
       ro->slow_rank = inj.rank;

@@ -18,15 +18,16 @@
 
 namespace cb::acc {
 
-std::unique_ptr<coll::Backend> MakeControlPlane(const Backends& backends, const std::string& name, int loopback_ranks,
+std::unique_ptr<coll::Backend> MakeControlPlane(const Backends& backends, CollectiveBackend backend, int loopback_ranks,
                                                 double timeout_s) {
+  if (backend == CollectiveBackend::kNccl) throw UsageError("--backend nccl: the control plane is mpi or loopback");
   coll::BackendOptions bo;
   bo.loopback_ranks = loopback_ranks;
   bo.timeout_s = timeout_s > 0 ? timeout_s : 300;
   const coll::BackendFactory* mpi = backends.factories.Find(coll::BackendKey("mpi"));
   const bool has_mpi = mpi != nullptr;
-  const std::string chosen = name == "auto" ? (has_mpi ? "mpi" : "loopback") : name;
-  if (chosen == "mpi") {
+  if (backend == CollectiveBackend::kAuto) backend = has_mpi ? CollectiveBackend::kMpi : CollectiveBackend::kLoopback;
+  if (backend == CollectiveBackend::kMpi) {
     if (!has_mpi) throw UsageError("--backend mpi: this build has no MPI backend");
     return (*mpi)(bo);
   }

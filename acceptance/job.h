@@ -20,10 +20,10 @@
 
 namespace cb::acc {
 
-// The control plane: "mpi" (UsageError when this build has none), "loopback"
-// (`loopback_ranks` threads as ranks) or "auto" (mpi when built). Each phase's
-// watchdog is `timeout_s`, 300 s when 0.
-std::unique_ptr<coll::Backend> MakeControlPlane(const Backends& backends, const std::string& name, int loopback_ranks,
+// The control plane: mpi (UsageError when this build has none), loopback
+// (`loopback_ranks` threads as ranks) or auto (mpi when built); nccl is no
+// control plane (UsageError). Each phase's watchdog is `timeout_s`, 300 s when 0.
+std::unique_ptr<coll::Backend> MakeControlPlane(const Backends& backends, CollectiveBackend backend, int loopback_ranks,
                                                 double timeout_s);
 
 // The backends this build registered: GPU kernels (an adapter registered

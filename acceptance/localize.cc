@@ -370,20 +370,6 @@ void SortByName(std::vector<Culprit>* c) {
 
 }  // namespace
 
-const char* CulpritKindName(Culprit::Kind kind) {
-  switch (kind) {
-    case Culprit::Kind::kNode:
-      return "node";
-    case Culprit::Kind::kNic:
-      return "nic";
-    case Culprit::Kind::kLink:
-      return "link";
-    case Culprit::Kind::kPair:
-      return "pair";
-  }
-  return "?";
-}
-
 std::vector<Culprit> Localize(const LocalizeInput& in) {
   CheckInput(in);
   std::vector<Pair> pairs = AggregatePairs(in);

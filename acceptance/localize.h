@@ -73,6 +73,8 @@
 #include <string>
 #include <vector>
 
+#include "core/fabric_culprit.h"
+
 namespace cb::acceptance {
 
 // One measured pair bandwidth: node indices a < b, one round, one rail.
@@ -92,7 +94,8 @@ struct LocalizeInput {
 };
 
 struct Culprit {
-  enum class Kind { kNode, kNic, kLink, kPair } kind;
+  using Kind = CulpritKind;  // core/fabric_culprit.h: the names validate stores
+  Kind kind = Kind::kNode;
   std::string name;  // node name, "node/rail R", link name, or "A<->B"
   int node = -1, rail = -1, a = -1, b = -1;
   int supporting_pairs = 0, examined_pairs = 0;  // evidence: slow pairs that support the verdict, of those examined
@@ -106,7 +109,7 @@ inline constexpr double kEndpointFraction = 0.75;
 inline constexpr int kMinLinkSupport = 2;
 inline constexpr double kLinkFraction = 0.5;
 
-const char* CulpritKindName(Culprit::Kind kind);  // node, nic, link, pair
+using cb::CulpritKindName;  // node, nic, link, pair
 
 // The culprits, in rule order (nodes and NICs, links, pairs), each group by
 // name. Empty when no pair is slow. Throws cb::UsageError when a sample names

@@ -30,6 +30,7 @@
 #include "acceptance/verdict.h"
 #include "collectives/backend.h"
 #include "collectives/communicator.h"
+#include "core/fabric_culprit.h"
 #include "core/node_info.h"
 
 namespace cb::acc {
@@ -180,9 +181,9 @@ struct PairMeasurement {
 // bisection), kept beside its unit for the reports and the evidence.
 struct FabricCulprit {
   int check = 0;
-  std::string method;  // pairs, bisection
-  std::string kind;    // node, nic, link, pair
-  std::string name;    // node name, "node/rail R", link name, "A<->B"
+  CulpritMethod method = CulpritMethod::kPairs;
+  CulpritKind kind = CulpritKind::kNode;
+  std::string name;  // node name, "node/rail R", link name, "A<->B"
   int node = -1, rail = -1, a = -1, b = -1;
   int supporting = 0, examined = 0;  // slow pairs (groups) that support it, of those examined
   double ratio = 0;                  // its slow figure over the fleet's

@@ -10,6 +10,7 @@
 #include <thread>
 #include <tuple>
 
+#include "acceptance/fabric_report.h"
 #include "acceptance/internal/runner.h"
 #include "acceptance/localize.h"
 #include "collectives/harness.h"
@@ -158,8 +159,8 @@ void CountConfirmed(const std::vector<PairToConfirm>& slow, const std::vector<Pa
 FabricCulprit CulpritOf(int index, const acceptance::Culprit& f) {
   FabricCulprit fc;
   fc.check = index;
-  fc.method = "pairs";
-  fc.kind = acceptance::CulpritKindName(f.kind);
+  fc.method = CulpritMethod::kPairs;
+  fc.kind = f.kind;
   fc.name = f.name;
   fc.node = f.node;
   fc.rail = f.rail;
@@ -207,36 +208,36 @@ void Runner::AddCulpritUnit(int index, const FabricCulprit& f, double value, dou
   const Check& c = suite_.checks[static_cast<size_t>(index)];
   UnitResult u;
   u.check = index;
-  if (f.kind == "node" || f.kind == "nic") {
+  if (OfNode(f.kind)) {
     const auto& ranks = node_ranks_[static_cast<size_t>(f.node)];
     u.node = fabric_nodes_[static_cast<size_t>(f.node)];
     u.host = comm_.ranks()[static_cast<size_t>(ranks.front())].host;
-    u.ranks = f.kind == "nic" && f.rail >= 0 && f.rail < static_cast<int>(ranks.size())
+    u.ranks = f.kind == CulpritKind::kNic && f.rail >= 0 && f.rail < static_cast<int>(ranks.size())
                   ? std::vector<int>{ranks[static_cast<size_t>(f.rail)]}
                   : ranks;
-    u.device = f.kind == "nic" ? fmt::format("rail {}", f.rail) : "";
+    u.device = f.kind == CulpritKind::kNic ? fmt::format("rail {}", f.rail) : "";
   } else {
     // A link or a pair: no node is to blame, so no rank takes the verdict (no
     // node is drained); the cluster's status and the headline still say it.
     u.node = f.name;
     u.host = "";
   }
-  u.label = fmt::format("{} {}", f.kind, f.name);
+  u.label = fmt::format("{} {}", CulpritKindName(f.kind), f.name);
   u.data.label = u.label;
   u.data.values = {value};
   UnitVerdict& v = u.verdict;
   v.verdict = c.judge.severity == Severity::kCritical ? Verdict::kFail : Verdict::kWarn;
   v.value = value;
   v.expected = expected;
-  v.bound = f.method;
+  v.bound = CulpritMethodName(f.method);
   v.rounds = f.examined;
   v.missed_rounds = f.supporting;
-  const std::string evidence =
-      fmt::format("{} of {} {} slow", f.supporting, f.examined, f.method == "pairs" ? "pairs" : "groups with it");
-  v.reason = fmt::format("{}: {} {} ({}): {}; {}, at {} of the fleet's", c.name, f.kind, f.name, f.method, f.reason,
-                         evidence, Percent(f.ratio));
-  v.plain = fmt::format("{}: the {} {} is slow: {} ({})", c.name, f.kind, f.name, f.reason, evidence);
-  v.failure = f.kind == "node" ? Failure::kSlow : Failure::kNic;
+  const std::string evidence = CulpritEvidence(f);
+  const char* kind = CulpritKindName(f.kind);
+  v.reason = fmt::format("{}: {} {} ({}): {}; {}, at {} of the fleet's", c.name, kind, f.name,
+                         CulpritMethodName(f.method), f.reason, evidence, Percent(f.ratio));
+  v.plain = fmt::format("{}: the {} {} is slow: {} ({})", c.name, kind, f.name, f.reason, evidence);
+  v.failure = f.kind == CulpritKind::kNode ? Failure::kSlow : Failure::kNic;
   u.culprit = true;
   rep_.culprits.push_back(f);
   rep_.units.push_back(std::move(u));
@@ -464,7 +465,7 @@ void Runner::JudgePairs(int index, const FabricTopology& topo, int rounds,
   std::set<int> named;
   for (const auto& f : found) {
     const FabricCulprit fc = CulpritOf(index, f);
-    const bool of_node = fc.kind == "node" || fc.kind == "nic";
+    const bool of_node = OfNode(fc.kind);
     if (of_node && (fc.node < 0 || fc.node >= nodes)) continue;
     if (of_node) named.insert(fc.node);
     AddCulpritUnit(index, fc, f.ratio * fleet, c.slow_ratio * fleet);
@@ -653,8 +654,8 @@ void Runner::RunBisection(int index) {
   for (const auto& bc : res.culprits) {
     FabricCulprit f;
     f.check = index;
-    f.method = "bisection";
-    f.kind = bc.link ? "link" : "node";
+    f.method = CulpritMethod::kBisection;
+    f.kind = bc.link ? CulpritKind::kLink : CulpritKind::kNode;
     f.node = bc.link ? -1 : bc.a;
     f.a = bc.a;
     f.b = bc.b;

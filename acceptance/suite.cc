@@ -39,7 +39,8 @@ std::string Check::Describe() const {
     case Bench::kPeak:
       return fmt::format("{} {}{}, {}", benchmark, dtype, size ? fmt::format(" {}^3", size) : "", ScopeName(scope));
     case Bench::kStream:
-      return fmt::format("stream {}, {} arrays, {}", kernel, FormatBytes(double(bytes)), ScopeName(scope));
+      return fmt::format("stream {}, {} arrays, {}", StreamKernelName(kernel), FormatBytes(double(bytes)),
+                         ScopeName(scope));
     case Bench::kCopy:
       return fmt::format("copy, {}, {}", FormatBytes(double(bytes)), ScopeName(scope));
     case Bench::kHealth:
@@ -130,7 +131,7 @@ Check ReadCheck(const ConfigNode& item, bool suite_has_gpu) {
   c.bytes = static_cast<int64_t>(item.GetDouble("bytes", 0));
   c.size = item.GetInt("size", 0);
   c.split = item.GetString("split", "");
-  c.kernel = item.GetString("kernel", "triad");
+  c.kernel = Parsed(item, "kernel", c, FindStreamKernel(item.GetString("kernel", "triad")), StreamKernelNames());
   c.threads = static_cast<int>(item.GetInt("threads", 1));
   const std::string backend = item.GetString("backend", "auto");
   c.backend = Parsed(item, "backend", c, FindCollectiveBackend(backend), CollectiveBackendNames());

@@ -17,6 +17,7 @@
 #include "core/collective_backend.h"
 #include "core/config.h"
 #include "kernels/gemm_dtype.h"
+#include "kernels/memory_kinds.h"
 
 namespace cb::acc {
 
@@ -39,7 +40,7 @@ struct Check {
   int64_t bytes = 0;                                     // stream: per array; collectives: message size; copy: buffer
   int64_t size = 0;                                      // gemm m = n = k
   std::string split;                                     // collectives: "", intra, inter, MOD:k
-  std::string kernel;                                    // stream: copy, scale, add, triad
+  StreamKernel kernel = StreamKernel::kTriad;            // stream: copy, scale, add, triad
   int threads = 1;                                       // host measurements
   CollectiveBackend backend = CollectiveBackend::kAuto;  // collectives: auto, mpi, nccl
   int iters = 20;                                        // collectives

@@ -17,6 +17,7 @@
 #include "acceptance/outputs.h"
 #include "acceptance/suite.h"
 #include "apps/command.h"
+#include "core/collective_backend.h"
 #include "core/error.h"
 #include "store/hdf5_store.h"
 
@@ -69,7 +70,9 @@ int RunValidate(const ValidateOptions& o, AppContext& ctx) {
   acc::AttachBackends(ctx.backends, o.timeout, &ro);
   acc::DescribeNodeAndRun(ctx.backends, ctx.command_line, Hdf5LibraryVersion(), &ro);
 
-  std::unique_ptr<coll::Backend> backend = acc::MakeControlPlane(ctx.backends, o.backend, o.ranks, o.timeout);
+  // CLI11 admits only the control planes' names (IsMember below).
+  std::unique_ptr<coll::Backend> backend =
+      acc::MakeControlPlane(ctx.backends, FindCollectiveBackend(o.backend).value(), o.ranks, o.timeout);
   const bool root_process = backend->holds_rank0();
   const acc::ReportOutputs out = Outputs(o);
   if (root_process) acc::CheckReportPaths(out);

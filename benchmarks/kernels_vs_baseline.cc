@@ -127,7 +127,7 @@ int main(int argc, char** argv) {
     std::vector<double> tool, base;
     for (int r = 0; r < rounds; ++r) {
       for (const auto& k : cb::RunHostStream(bytes, 0, mo)) {
-        if (k.kernel == "triad") tool.push_back(k.bandwidth_Bps);
+        if (k.kernel == cb::StreamKernel::kTriad) tool.push_back(k.bandwidth_Bps);
       }
       const double t = MedianTime(
           [&] {

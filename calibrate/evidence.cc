@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "core/error.h"
+#include "core/fabric_culprit.h"
 #include "core/table.h"
 #include "store/hdf5_store.h"
 
@@ -51,6 +52,17 @@ EvidenceRun ReadEvidence(const std::string& path) {
   auto text = [&](const Table& t, size_t row, const char* col) { return cell([&] { return t.Str(row, col); }); };
   auto number = [&](const Table& t, size_t row, const char* col) { return cell([&] { return t.Float(row, col); }); };
   auto integer = [&](const Table& t, size_t row, const char* col) { return cell([&] { return t.Int(row, col); }); };
+  // A closed set's name (core/fabric_culprit.h), parsed here: one this build does not know is an error naming
+  // the table, the column and the valid names (issue 16, point 4).
+  auto named = [&](const Table& t, size_t row, const char* col, auto find, const std::string& valid) {
+    const std::string v = text(t, row, col);
+    const auto found = find(v);
+    if (!found) {
+      throw ConfigError(fmt::format("--evidence {}: run {}: table {} column '{}': '{}' is not one of {}", path, run->id,
+                                    t.name(), col, v, valid));
+    }
+    return *found;
+  };
   auto table = [&](const char* name) {
     const auto names = reader.TableNames(run->id);
     if (std::find(names.begin(), names.end(), name) == names.end()) {
@@ -89,8 +101,9 @@ EvidenceRun ReadEvidence(const std::string& path) {
     for (size_t row = 0; row < t.size(); ++row) {
       sim::MeasuredFabricCulprit f;
       f.check = text(t, row, "check");
-      f.method = text(t, row, "method");
-      f.kind = text(t, row, "kind");
+      // The simulator's row keeps the names (simulator/measured_fleet.h), checked here.
+      f.method = CulpritMethodName(named(t, row, "method", FindCulpritMethod, CulpritMethodNames()));
+      f.kind = CulpritKindName(named(t, row, "kind", FindCulpritKind, CulpritKindNames()));
       f.name = text(t, row, "name");
       f.node = integer(t, row, "node");
       f.rail = integer(t, row, "rail");

@@ -17,6 +17,7 @@
 #include "core/gpu_match.h"
 #include "core/table.h"
 #include "core/units.h"
+#include "kernels/memory_kinds.h"
 #include "kernels/result_tables.h"
 #include "simulator/compute/gpu_perf.h"
 #include "store/hdf5_store.h"
@@ -181,7 +182,12 @@ std::set<std::string> ReadKernelsRun(Hdf5Reader& reader, const RunInfo& run, con
     RequireColumns(t, StreamTableSchema(), {"benchmark", "wrong", "bandwidth", "device", "bytes"}, file, run.id);
     for (size_t i = 0; i < t.size(); ++i) {
       const std::string& kernel = t.Str(i, "benchmark");
-      if (t.Int(i, "wrong") > 0 || (kernel != "copy" && kernel != "triad")) continue;
+      const std::optional<StreamKernel> k = FindStreamKernel(kernel);
+      if (!k) {
+        throw ConfigError(fmt::format("{}: run {}: table memory column 'benchmark': '{}' is not one of {}", file,
+                                      run.id, kernel, StreamKernelNames()));
+      }
+      if (t.Int(i, "wrong") > 0 || (*k != StreamKernel::kCopy && *k != StreamKernel::kTriad)) continue;
       const double bw = t.Float(i, "bandwidth");
       if (!(bw > 0)) continue;
       const std::string& dev = t.Str(i, "device");

@@ -111,12 +111,14 @@ void ReadSplit(const CommandOptions& o, BenchOptions* b, std::vector<std::string
 
 void ReadInjections(const std::vector<std::string>& injects, BenchOptions* b) {
   for (const auto& text : injects) {
-    const Injection inj = ParseInjection(text, {"corrupt", "slow", "hang", "stuck"}, /*fraction_below_one=*/false);
-    if (inj.kind == "corrupt") {
+    using K = InjectionKind;
+    const Injection inj =
+        ParseInjection(text, {K::kCorrupt, K::kSlow, K::kHang, K::kStuck}, /*fraction_below_one=*/false);
+    if (inj.kind == K::kCorrupt) {
       b->corrupt_rank = inj.rank;
-    } else if (inj.kind == "hang") {
+    } else if (inj.kind == K::kHang) {
       b->hang_rank = inj.rank;
-    } else if (inj.kind == "stuck") {
+    } else if (inj.kind == K::kStuck) {
       b->stuck_rank = inj.rank;
     } else {
       b->slow_rank = inj.rank;

@@ -14,6 +14,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <memory>
 #include <set>
@@ -31,11 +33,28 @@ struct RankInfo {
   std::string device;  // "cpu" for host buffers, else the GPU's name and index
 };
 
-// The job's host names, sorted, each once (a results run's `hosts`).
-inline std::vector<std::string> HostsOf(const std::vector<RankInfo>& ranks) {
-  std::set<std::string> hosts;
-  for (const auto& ri : ranks) hosts.insert(ri.host);
-  return {hosts.begin(), hosts.end()};
+// Ends this process at once with `code`, what it printed so far flushed: how
+// a job that is one process ends (the loopback backend's Abort, the NCCL
+// backend's thread control plane), with no launcher to tell.
+[[noreturn]] inline void EndProcess(int code) {
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
+}
+
+// How a run lists its hosts: sorted (collectives, validate), or in the order
+// of each host's first rank (kernels, whose stored `hosts` always read so).
+enum class HostOrder { kSorted, kFirstRank };
+
+// The job's host names, each once (a results run's `hosts`).
+inline std::vector<std::string> HostsOf(const std::vector<RankInfo>& ranks, HostOrder order = HostOrder::kSorted) {
+  std::set<std::string> seen;
+  std::vector<std::string> hosts;
+  for (const auto& ri : ranks) {
+    if (seen.insert(ri.host).second) hosts.push_back(ri.host);
+  }
+  if (order == HostOrder::kSorted) return {seen.begin(), seen.end()};
+  return hosts;
 }
 
 class Communicator {

@@ -501,16 +501,14 @@ int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int
   if (SplitOperand(split, "AND", &v)) return static_cast<int>(rank & v);
   if (SplitOperand(split, "OR", &v)) return static_cast<int>(rank | v);
   const RankInfo& me = ranks[static_cast<size_t>(rank)];
-  {
-    std::vector<std::string> hosts;
-    int local = 0;
-    for (const auto& ri : ranks) {
-      if (std::find(hosts.begin(), hosts.end(), ri.host) == hosts.end()) hosts.push_back(ri.host);
-      if (ri.host == me.host && ri.rank < me.rank) ++local;
-    }
-    if (split == "inter") return local;
-    return static_cast<int>(std::find(hosts.begin(), hosts.end(), me.host) - hosts.begin());
+  if (split == "inter") {
+    // One group per local index: this rank's place among its host's ranks.
+    return static_cast<int>(std::count_if(ranks.begin(), ranks.end(),
+                                          [&](const RankInfo& ri) { return ri.host == me.host && ri.rank < me.rank; }));
   }
+  // intra: one group per host, numbered in the order of each host's first rank.
+  const std::vector<std::string> hosts = HostsOf(ranks, HostOrder::kFirstRank);
+  return static_cast<int>(std::find(hosts.begin(), hosts.end(), me.host) - hosts.begin());
 }
 
 std::vector<size_t> SizeSweep(const BenchOptions& o) {

@@ -204,11 +204,7 @@ class LoopbackCommunicator : public Communicator {
   bool ArriveWithin(double timeout_s, std::vector<int>* missing) override {
     return s_->group().ArriveWithin(rank_, timeout_s, missing);
   }
-  [[noreturn]] void Abort(int code) override {
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::_Exit(code);
-  }
+  [[noreturn]] void Abort(int code) override { EndProcess(code); }
 
  private:
   // Point-to-point rendezvous state, shared by the job's threads.

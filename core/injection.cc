@@ -9,18 +9,20 @@
 
 namespace cb {
 
-Injection ParseInjection(const std::string& text, const std::vector<std::string>& kinds, bool fraction_below_one) {
+Injection ParseInjection(const std::string& text, const std::vector<InjectionKind>& kinds, bool fraction_below_one) {
   std::string list;
-  for (const auto& k : kinds) list += (list.empty() ? "" : ", ") + k;
+  for (const auto k : kinds) list += (list.empty() ? "" : ", ") + std::string(InjectionKindName(k));
   std::istringstream in(text);
-  std::string rank, frac;
-  Injection inj;
-  std::getline(in, inj.kind, ':');
+  std::string kind, rank, frac;
+  std::getline(in, kind, ':');
   std::getline(in, rank, ':');
   std::getline(in, frac, ':');
-  if (std::find(kinds.begin(), kinds.end(), inj.kind) == kinds.end()) {
-    throw UsageError(fmt::format("--inject {}: unknown injection '{}' ({})", text, inj.kind, list));
+  const std::optional<InjectionKind> found = FindInjectionKind(kind);
+  if (!found || std::find(kinds.begin(), kinds.end(), *found) == kinds.end()) {
+    throw UsageError(fmt::format("--inject {}: unknown injection '{}' ({})", text, kind, list));
   }
+  Injection inj;
+  inj.kind = *found;
   try {
     size_t pos = 0;
     inj.rank = std::stoi(rank, &pos);
@@ -28,7 +30,7 @@ Injection ParseInjection(const std::string& text, const std::vector<std::string>
   } catch (const std::exception&) {
     throw UsageError(fmt::format("--inject {}: expected KIND:RANK (slow:RANK:FRACTION), KIND one of {}", text, list));
   }
-  if (inj.kind == "slow") {
+  if (inj.kind == InjectionKind::kSlow) {
     try {
       inj.fraction = std::stod(frac);
     } catch (const std::exception&) {

@@ -20,6 +20,7 @@
 #include "core/backends.h"
 #include "kernels/gemm_dtype.h"
 #include "kernels/harness.h"
+#include "kernels/memory_kinds.h"
 
 namespace cb {
 
@@ -128,7 +129,7 @@ struct GpuPeakResult {
 
 // Device memory, STREAM counting: read 1 array, write 1, copy 2, triad 3.
 struct GpuMemoryResult {
-  std::string kernel;  // read | write | copy | triad
+  StreamKernel kernel = StreamKernel::kRead;  // read | write | copy | triad
   int64_t array_bytes = 0;
   int64_t bytes_moved = 0;
   int64_t threads = 0;  // threads per launch
@@ -140,7 +141,7 @@ struct GpuMemoryResult {
 
 // Copy engines. src/dst are GPU indices, -1 for the host.
 struct GpuCopyResult {
-  std::string kind;  // h2d_pinned | d2h_pinned | h2d_pageable | d2h_pageable | d2d | peer
+  CopyKind kind = CopyKind::kH2dPinned;
   int src = -1, dst = -1;
   std::string link;  // peer: NVLink | PCIe | unknown | host-staged; others: PCIe (host) or local
   std::string skipped;

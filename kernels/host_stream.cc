@@ -103,7 +103,7 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
   });
 
   struct Kernel {
-    const char* name;
+    StreamKernel name;
     int arrays;
     std::function<void(int64_t, int64_t)> body;
     std::function<bool(int64_t)> check;
@@ -111,22 +111,22 @@ std::vector<StreamResult> RunHostStream(int64_t array_bytes, int threads, const 
   };
   // Expected values follow from running copy, scale, add, triad in order.
   std::vector<Kernel> kernels = {
-      {"copy", 2,
+      {StreamKernel::kCopy, 2,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i];
        },
        [=](int64_t i) { return pc[i] == init_a(i); }, pc},
-      {"scale", 2,
+      {StreamKernel::kScale, 2,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pb[i] = kScalar * pc[i];
        },
        [=](int64_t i) { return pb[i] == kScalar * init_a(i); }, pb},
-      {"add", 3,
+      {StreamKernel::kAdd, 3,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pc[i] = pa[i] + pb[i];
        },
        [=](int64_t i) { return pc[i] == init_a(i) + kScalar * init_a(i); }, pc},
-      {"triad", 3,
+      {StreamKernel::kTriad, 3,
        [=](int64_t lo, int64_t hi) {
          for (int64_t i = lo; i < hi; ++i) pa[i] = pb[i] + kScalar * pc[i];
        },

@@ -15,11 +15,12 @@
 #include <vector>
 
 #include "kernels/harness.h"
+#include "kernels/memory_kinds.h"
 
 namespace cb {
 
 struct StreamResult {
-  std::string kernel;  // copy, scale, add, triad
+  StreamKernel kernel = StreamKernel::kCopy;  // copy, scale, add, triad
   int64_t array_bytes = 0;
   int64_t bytes_moved = 0;  // per call, STREAM counting
   int threads = 0;

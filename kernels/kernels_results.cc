@@ -31,26 +31,32 @@ inline void from_json(const nlohmann::json& j, Measurement& m) {
   j.at("interrupted").get_to(m.interrupted);
   m.budget_limited = j.value("budget_limited", false);
 }
-// Precisions and peak kernels travel by name, as the tables spell them; a
+// Precisions, peak and stream kernels and copy kinds travel by name, as the tables spell them; a
 // name this build does not know is a json::exception (a rank built from other
 // sources), never a default.
-template <typename E>
-void NamedFromJson(const nlohmann::json& j, std::optional<E> found, const char* what, const std::string& names) {
+template <typename E, typename Find>
+void NamedFromJson(const nlohmann::json& j, E* value, Find find, const char* what, const std::string& names) {
+  const auto found = find(j.get<std::string>());
   if (!found) {
     throw nlohmann::json::other_error::create(501, fmt::format("{} {}: not one of {}", what, j.dump(), names), &j);
   }
+  *value = *found;
 }
 void to_json(nlohmann::json& j, GemmDtype d) { j = GemmDtypeName(d); }
 void from_json(const nlohmann::json& j, GemmDtype& d) {
-  const auto found = FindGemmDtype(j.get<std::string>());
-  NamedFromJson(j, found, "dtype", GemmDtypeNames());
-  d = *found;
+  NamedFromJson(j, &d, FindGemmDtype, "dtype", GemmDtypeNames());
 }
 void to_json(nlohmann::json& j, PeakKernel k) { j = PeakKernelName(k); }
 void from_json(const nlohmann::json& j, PeakKernel& k) {
-  const auto found = FindPeakKernel(j.get<std::string>());
-  NamedFromJson(j, found, "peak kernel", PeakKernelNames());
-  k = *found;
+  NamedFromJson(j, &k, FindPeakKernel, "peak kernel", PeakKernelNames());
+}
+void to_json(nlohmann::json& j, StreamKernel k) { j = StreamKernelName(k); }
+void from_json(const nlohmann::json& j, StreamKernel& k) {
+  NamedFromJson(j, &k, FindStreamKernel, "stream kernel", StreamKernelNames());
+}
+void to_json(nlohmann::json& j, CopyKind k) { j = CopyKindName(k); }
+void from_json(const nlohmann::json& j, CopyKind& k) {
+  NamedFromJson(j, &k, FindCopyKind, "copy kind", CopyKindNames());
 }
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GemmShape, name, m, n, k)
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(GpuIdentity, index, name, uuid, pci_bus_id, serial, cc_major, cc_minor,
@@ -143,8 +149,8 @@ double MemoryPeak(const MeasuredOn& at) { return at.spec ? at.spec->memory_bandw
 // and writes each byte, with half the HBM bandwidth. Host links: unknown.
 double CopyPeak(const MeasuredOn& at, const GpuCopyResult& r) {
   if (!at.spec) return 0;
-  if (r.kind == "peer" && r.link == "NVLink") return at.spec->scale_up_bandwidth / 2;
-  if (r.kind == "d2d") return at.spec->memory_bandwidth / 2;
+  if (r.kind == CopyKind::kPeer && r.link == "NVLink") return at.spec->scale_up_bandwidth / 2;
+  if (r.kind == CopyKind::kD2d) return at.spec->memory_bandwidth / 2;
   return 0;
 }
 
@@ -173,7 +179,7 @@ Table StreamTable(const std::vector<StreamRow>& rows) {
   Table t = StreamTableSchema();
   for (const auto& s : rows) {
     const double peak = MemoryPeak(s.at);
-    Add(t, {{s.kernel},
+    Add(t, {{std::string(StreamKernelName(s.kernel))},
             IdentityCells(s.at),
             {std::string("float64"), s.array_bytes, s.bytes, s.threads},
             TimeCells(s.m),
@@ -204,7 +210,7 @@ Table CopyTable(const std::vector<CopyRow>& rows) {
     const auto& r = c.r;
     const double peak = CopyPeak(c.at, r);
     Add(t,
-        {{r.kind},
+        {{std::string(CopyKindName(r.kind))},
          IdentityCells(c.at),
          {int64_t{r.src}, int64_t{r.dst}, r.link, r.bytes},
          TimeCells(r.measurement),

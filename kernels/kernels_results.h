@@ -40,7 +40,7 @@ struct GemmRow {
 };
 struct StreamRow {
   MeasuredOn at;
-  std::string kernel;
+  StreamKernel kernel = StreamKernel::kCopy;
   int64_t array_bytes = 0, bytes = 0, threads = 0;
   Measurement m;
   double bandwidth = 0;

@@ -175,6 +175,25 @@ int Finish(const KernelsRunOptions& o, const KernelsOutput& out, const Job& job,
   return 0;
 }
 
+// Rank 0's step of a job (opening the results, finishing them): in a job, an
+// error is printed here, as main would print it, and becomes the code that
+// rank 0 then broadcasts, so that the other ranks, waiting in that broadcast,
+// end with it instead of hanging; alone (no communicator), it propagates to main.
+template <typename Step>
+int OnRankZero(const coll::Communicator* comm, Step&& step) {
+  try {
+    return step();
+  } catch (const Error& e) {
+    if (!comm) throw;
+    std::fprintf(stderr, "clusterbench: error: %s\n", e.what());
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    if (!comm) throw;
+    std::fprintf(stderr, "clusterbench: internal error: %s\n", e.what());
+    return static_cast<int>(ExitCode::kRuntime);
+  }
+}
+
 }  // namespace
 
 RankPlace PlaceOnHost(const std::vector<coll::RankInfo>& ranks, int rank) {
@@ -207,17 +226,11 @@ int RunKernelsJob(const KernelsRunOptions& o, const KernelsOutput& out, const Ba
   RunInfo run = MakeRunInfo("kernels", command_line);
   int code = 0;
   if (job.rank == 0) {
-    try {
+    code = OnRankZero(comm, [&] {
       if (out.open_results) writer = out.open_results();
       if (writer) {
         run.rank_count = job.size;
-        if (comm) {
-          std::vector<std::string> hosts;
-          for (const auto& r : comm->ranks()) {
-            if (std::find(hosts.begin(), hosts.end(), r.host) == hosts.end()) hosts.push_back(r.host);
-          }
-          run.hosts = hosts;
-        }
+        if (comm) run.hosts = coll::HostsOf(comm->ranks(), coll::HostOrder::kFirstRank);
         run.config_yaml = fmt::format(
             "device: {}\nbench: [{}]\ndtypes: [{}]\nsizes: [{}]\nbytes: \"{}\"\ntime_budget: {}\nthreads: {}\n"
             "gpus: \"{}\"\nmodel: \"{}\"\ntp: {}\nalgos: {}\nalgo_search: {}\nranks: {}\n",
@@ -225,11 +238,8 @@ int RunKernelsJob(const KernelsRunOptions& o, const KernelsOutput& out, const Ba
             o.time_budget_s, o.threads, o.gpus, o.model, o.tp, o.algos, o.algo_search, job.size);
         writer->BeginRun(run);
       }
-    } catch (const Error& e) {
-      if (!comm) throw;
-      std::fprintf(stderr, "clusterbench: error: %s\n", e.what());
-      code = static_cast<int>(e.code());
-    }
+      return 0;
+    });
   }
   if (comm) code = static_cast<int>(comm->Broadcast(code));
   if (code != 0) return code;
@@ -239,17 +249,7 @@ int RunKernelsJob(const KernelsRunOptions& o, const KernelsOutput& out, const Ba
   if (job.rank == 0) {
     // Whatever fails here (a datasheet that does not parse, the HDF5 file),
     // rank 0 must still reach the broadcast the other ranks wait in.
-    try {
-      code = Finish(o, out, job, std::move(all), writer.get(), run, log);
-    } catch (const Error& e) {
-      if (!comm) throw;
-      std::fprintf(stderr, "clusterbench: error: %s\n", e.what());
-      code = static_cast<int>(e.code());
-    } catch (const std::exception& e) {
-      if (!comm) throw;
-      std::fprintf(stderr, "clusterbench: internal error: %s\n", e.what());
-      code = static_cast<int>(ExitCode::kRuntime);
-    }
+    code = OnRankZero(comm, [&] { return Finish(o, out, job, std::move(all), writer.get(), run, log); });
   }
   if (comm) code = static_cast<int>(comm->Broadcast(code));
   return code;

@@ -79,11 +79,7 @@ class ThreadControl : public ControlPlane {
     ThreadGroup::SplitResult s = group_->Split(rank_, color, key);
     return {std::make_unique<ThreadControl>(s.group, s.rank), std::move(s.members)};
   }
-  [[noreturn]] void EndJob(int code) override {
-    std::fflush(stdout);
-    std::fflush(stderr);
-    std::_Exit(code);
-  }
+  [[noreturn]] void EndJob(int code) override { EndProcess(code); }
 
  private:
   ThreadGroup* group_;

@@ -54,7 +54,7 @@ Measurement MeasureSync(const std::function<void()>& copy, const MeasureOptions&
       options);
 }
 
-GpuCopyResult Make(const char* kind, int src, int dst, std::string link, int64_t bytes, Measurement m) {
+GpuCopyResult Make(CopyKind kind, int src, int dst, std::string link, int64_t bytes, Measurement m) {
   GpuCopyResult r;
   r.kind = kind;
   r.src = src;
@@ -95,7 +95,7 @@ void LocalCopies(const GpuIdentity& g, int64_t bytes, PinnedBuffer& pinned, uint
   CB_CUDA_CHECK(cudaMemsetAsync(d1.get(), 0, d1.bytes(), s));
   {
     GpuCopyResult r =
-        Make("h2d_pinned", -1, g.index, "PCIe", bytes,
+        Make(CopyKind::kH2dPinned, -1, g.index, "PCIe", bytes,
              timer.Measure(
                  [&](cudaStream_t st, int64_t) {
                    CB_CUDA_CHECK(cudaMemcpyAsync(d1.get(), pinned.get(), bytes, cudaMemcpyHostToDevice, st));
@@ -111,7 +111,7 @@ void LocalCopies(const GpuIdentity& g, int64_t bytes, PinnedBuffer& pinned, uint
   std::memset(pinned.get(), 0, static_cast<size_t>(bytes));
   {
     GpuCopyResult r =
-        Make("d2h_pinned", g.index, -1, "PCIe", bytes,
+        Make(CopyKind::kD2hPinned, g.index, -1, "PCIe", bytes,
              timer.Measure(
                  [&](cudaStream_t st, int64_t) {
                    CB_CUDA_CHECK(cudaMemcpyAsync(pinned.get(), d1.get(), bytes, cudaMemcpyDeviceToHost, st));
@@ -127,7 +127,7 @@ void LocalCopies(const GpuIdentity& g, int64_t bytes, PinnedBuffer& pinned, uint
   CB_CUDA_CHECK(cudaStreamSynchronize(s));
   {
     GpuCopyResult r = Make(
-        "h2d_pageable", -1, g.index, "PCIe", bytes,
+        CopyKind::kH2dPageable, -1, g.index, "PCIe", bytes,
         MeasureSync([&] { CB_CUDA_CHECK(cudaMemcpy(d1.get(), pageable, bytes, cudaMemcpyHostToDevice)); }, options));
     r.checked = words;
     r.wrong = CountWrongDevice(d1, words, kSeedH2d, s, options.corrupt_output);
@@ -138,7 +138,7 @@ void LocalCopies(const GpuIdentity& g, int64_t bytes, PinnedBuffer& pinned, uint
   std::memset(pageable, 0, static_cast<size_t>(bytes));
   {
     GpuCopyResult r = Make(
-        "d2h_pageable", g.index, -1, "PCIe", bytes,
+        CopyKind::kD2hPageable, g.index, -1, "PCIe", bytes,
         MeasureSync([&] { CB_CUDA_CHECK(cudaMemcpy(pageable, d1.get(), bytes, cudaMemcpyDeviceToHost)); }, options));
     r.checked = words;
     r.wrong = CountWrongHost(pageable, words, kSeedD2h, options.corrupt_output);
@@ -149,7 +149,7 @@ void LocalCopies(const GpuIdentity& g, int64_t bytes, PinnedBuffer& pinned, uint
   CB_CUDA_CHECK(cudaMemsetAsync(d2.get(), 0, d2.bytes(), s));
   {
     GpuCopyResult r =
-        Make("d2d", g.index, g.index, "local", bytes,
+        Make(CopyKind::kD2d, g.index, g.index, "local", bytes,
              timer.Measure(
                  [&](cudaStream_t st, int64_t) {
                    CB_CUDA_CHECK(cudaMemcpyAsync(d2.get(), d1.get(), bytes, cudaMemcpyDeviceToDevice, st));
@@ -196,7 +196,7 @@ GpuCopyResult PeerCopy(const GpuIdentity& src, const GpuIdentity& dst, int64_t b
   // wait for the host: not timed behind the blocking kernel.
   peer_timing.block = can != 0;
   GpuCopyResult r =
-      Make("peer", src.index, dst.index, link, bytes,
+      Make(CopyKind::kPeer, src.index, dst.index, link, bytes,
            timer.Measure(
                [&](cudaStream_t st, int64_t) {
                  CB_CUDA_CHECK(cudaMemcpyPeerAsync(dst_buf.get(), dst.index, src_buf.get(), src.index, bytes, st));

@@ -60,7 +60,7 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
       CB_CUDA_CHECK(LaunchCheckPattern(buf.as<double>(), n, p, count, s));
     });
   };
-  auto result = [&](const char* kernel, int64_t arrays, Measurement m) {
+  auto result = [&](StreamKernel kernel, int64_t arrays, Measurement m) {
     GpuMemoryResult r;
     r.kernel = kernel;
     r.array_bytes = array_bytes;
@@ -78,7 +78,7 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
   CB_CUDA_CHECK(LaunchFillPattern(a.as<double>(), n, Pattern::kA, s));
   {
     GpuMemoryResult r =
-        result("read", 1,
+        result(StreamKernel::kRead, 1,
                timer.Measure(
                    [&](cudaStream_t st, int64_t) {
                      CB_CUDA_CHECK(LaunchRead(a.as<double>(), n, partial.as<double>(), blocks, threads, st));
@@ -98,7 +98,7 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
   CB_CUDA_CHECK(LaunchFillPattern(b.as<double>(), n, Pattern::kB, s));
   {
     GpuMemoryResult r = result(
-        "write", 1,
+        StreamKernel::kWrite, 1,
         timer.Measure(
             [&](cudaStream_t st, int64_t) { CB_CUDA_CHECK(LaunchWrite(b.as<double>(), n, blocks, threads, st)); },
             timing));
@@ -109,7 +109,7 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
   // copy: c = a (c poisoned first)
   CB_CUDA_CHECK(LaunchFillPattern(c.as<double>(), n, Pattern::kB, s));
   {
-    GpuMemoryResult r = result("copy", 2,
+    GpuMemoryResult r = result(StreamKernel::kCopy, 2,
                                timer.Measure(
                                    [&](cudaStream_t st, int64_t) {
                                      CB_CUDA_CHECK(LaunchCopy(a.as<double>(), c.as<double>(), n, blocks, threads, st));
@@ -124,7 +124,7 @@ std::vector<GpuMemoryResult> RunMemory(const GpuIdentity& id, DeviceTimer& timer
   CB_CUDA_CHECK(LaunchFillPattern(c.as<double>(), n, Pattern::kC, s));
   {
     const double scalar = TriadScalar();
-    GpuMemoryResult r = result("triad", 3,
+    GpuMemoryResult r = result(StreamKernel::kTriad, 3,
                                timer.Measure(
                                    [&](cudaStream_t st, int64_t) {
                                      CB_CUDA_CHECK(LaunchTriad(a.as<double>(), b.as<double>(), c.as<double>(), scalar,

@@ -498,8 +498,8 @@ TEST(FabricReport, LargeFleetHeatMapIsBlocked) {
     }
   }
   FabricCulprit f;
-  f.method = "pairs";
-  f.kind = "node";
+  f.method = CulpritMethod::kPairs;
+  f.kind = CulpritKind::kNode;
   f.name = "n123";
   f.node = bad;
   r.culprits.push_back(f);

@@ -288,8 +288,9 @@ TEST(Outputs, ReportsEvidenceAndDrainInOrder) {
 
 TEST(Job, ControlPlaneOfThisBuild) {
   Backends none;
-  EXPECT_THROW(MakeControlPlane(none, "mpi", 1, 0), UsageError);
-  auto loopback = MakeControlPlane(none, "auto", 3, 0);
+  EXPECT_THROW(MakeControlPlane(none, CollectiveBackend::kMpi, 1, 0), UsageError);
+  EXPECT_THROW(MakeControlPlane(none, CollectiveBackend::kNccl, 1, 0), UsageError);  // no control plane
+  auto loopback = MakeControlPlane(none, CollectiveBackend::kAuto, 3, 0);
   ASSERT_NE(loopback, nullptr);
   EXPECT_TRUE(loopback->holds_rank0());
   RunOptions ro;
@@ -315,7 +316,7 @@ TEST(Job, SuiteOnLoopbackRanksWritesItsEvidence) {
                                  ParseOverride("checks.1.threshold.relative=0.99"),
                                  ParseOverride("checks.1.threshold.outlier_min_deviation=0.99")});
   Backends none;
-  auto backend = MakeControlPlane(none, "loopback", 2, 0);
+  auto backend = MakeControlPlane(none, CollectiveBackend::kLoopback, 2, 0);
   RunOptions ro;
   ro.node_mode = NodeMode::kRank;
   AttachBackends(none, 0, &ro);

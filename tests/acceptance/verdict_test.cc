@@ -277,6 +277,20 @@ TEST(Suite, GpuMatchTakesTheLongestDatasheetMatch) {
   EXPECT_FALSE(MatchesGpu(b200, "NVIDIA H100 80GB HBM3", loader));
 }
 
+// A stream check's kernel is parsed once where the suite is read: triad
+// unless the check names another, and the description spells its name.
+TEST(Suite, TheStreamKernelIsParsedOnce) {
+  ConfigLoader loader = Shipped();
+  const Suite s = SuiteFromConfig(
+      loader.LoadString("suite",
+                        "name: x\nchecks:\n  - name: a\n    benchmark: stream\n  - name: b\n    benchmark: stream\n"
+                        "    kernel: copy\n",
+                        "k.yaml"));
+  ASSERT_EQ(s.checks.size(), 2u);
+  EXPECT_EQ(s.checks[0].kernel, StreamKernel::kTriad);
+  EXPECT_EQ(s.checks[1].kernel, StreamKernel::kCopy);
+}
+
 TEST(Suite, BadInputNamesFileLineAndKey) {
   ConfigLoader loader = Shipped();
   auto expect_error = [&](const std::string& yaml, const std::string& needle) {
@@ -312,6 +326,9 @@ TEST(Suite, BadInputNamesFileLineAndKey) {
       "name: x\nchecks:\n  - name: a\n    benchmark: all_reduce\n    scope: fabric\n    bytes: 1MiB\n"
       "    backend: ucx\n",
       "key 'checks.0.backend': 'ucx' is not one of auto, mpi, nccl");
+  // The stream kernel: the schema names the host's four.
+  expect_error("name: x\nchecks:\n  - name: a\n    benchmark: stream\n    kernel: nstream\n",
+               "key 'checks.0.kernel': 'nstream' is not one of copy, scale, add, triad");
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "calibrate/evidence.h"
 #include "calibrate/fit.h"
 #include "calibrate/profile.h"
 #include "collectives/result_tables.h"
@@ -334,6 +335,101 @@ TEST_F(ProfileFiles, NoUsableMeasurementsIsAnError) {
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("empty.h5"), std::string::npos) << e.what();
   }
+}
+
+// The memory table's benchmark column is a closed set parsed where the file is
+// read: copy and triad rows calibrate the memory bandwidth, a STREAM kernel of
+// another name is skipped, and a name that is no kernel is refused naming the
+// file, the run, the table, the column and the valid names.
+TEST_F(ProfileFiles, TheMemoryKernelIsParsedAndAnUnknownOneIsRefused) {
+  auto calibrate = [&](const std::string& name, const std::vector<std::string>& kernels) {
+    const std::string path = PathIn(name);
+    Hdf5Writer w(path);
+    w.BeginRun(MakeRunInfo("kernels", "test"));
+    Table t("memory", "STREAM",
+            {{"benchmark", ColumnType::kString, "", ""},
+             {"device", ColumnType::kString, "", ""},
+             {"bytes", ColumnType::kInt64, "B", ""},
+             {"bandwidth", ColumnType::kFloat64, "B/s", ""},
+             {"wrong", ColumnType::kInt64, "1", ""}});
+    double bw = 10e9;
+    for (const auto& k : kernels) t.AddRow({k, std::string("host"), int64_t{1} << 28, bw += 1e9, int64_t{0}});
+    w.WriteTable(t);
+    w.EndRun(RunStatus::kComplete, "");
+    std::vector<std::string> warnings;
+    return Calibrate({path}, {}, &warnings);
+  };
+  const Profile p = calibrate("stream.h5", {"copy", "scale", "add", "triad"});
+  ASSERT_TRUE(p.memory.has_value());
+  EXPECT_EQ(p.memory->kernel, "triad");  // the fastest of copy and triad; scale and add (faster still) are not read
+  try {
+    calibrate("nstream.h5", {"copy", "nstream"});
+    FAIL() << "kernel nstream accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("nstream.h5: run "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("table memory column 'benchmark': 'nstream' is not one of copy, scale, add, "
+                                         "triad, read, write"),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+// validate's culprits read back for the simulator: their method and kind are
+// closed sets (core/fabric_culprit.h) parsed where the file is read; a name
+// this build does not know is refused naming the table, the column and the
+// valid names.
+TEST_F(ProfileFiles, EvidenceCulpritsAreParsedAndAnUnknownKindIsRefused) {
+  auto read = [&](const std::string& name, const std::string& method, const std::string& kind) {
+    const std::string path = PathIn(name);
+    Hdf5Writer w(path);
+    w.BeginRun(MakeRunInfo("validate", "test"));
+    using CT = ColumnType;
+    Table nodes("validate_nodes", "nodes", {{"node", CT::kString, "", ""}});
+    nodes.AddRow({std::string("n0")});
+    Table meas("validate_measurements", "measurements",
+               {{"check", CT::kString, "", ""}, {"benchmark", CT::kString, "", ""}, {"scope", CT::kString, "", ""}});
+    Table verdicts("validate_verdicts", "verdicts",
+                   {{"check", CT::kString, "", ""},
+                    {"unit", CT::kString, "", ""},
+                    {"node", CT::kString, "", ""},
+                    {"device", CT::kString, "", ""},
+                    {"ranks", CT::kString, "", ""},
+                    {"verdict", CT::kString, "", ""},
+                    {"value", CT::kFloat64, "1", ""},
+                    {"reason", CT::kString, "", ""}});
+    Table culprits("validate_culprits", "culprits",
+                   {{"check", CT::kString, "", ""},
+                    {"method", CT::kString, "", ""},
+                    {"kind", CT::kString, "", ""},
+                    {"name", CT::kString, "", ""},
+                    {"node", CT::kInt64, "1", ""},
+                    {"rail", CT::kInt64, "1", ""},
+                    {"ratio", CT::kFloat64, "1", ""}});
+    culprits.AddRow({std::string("pairs"), method, kind, std::string("n0/rail 1"), int64_t{0}, int64_t{1}, 0.5});
+    for (const Table* t : {&nodes, &meas, &verdicts, &culprits}) w.WriteTable(*t);
+    w.EndRun(RunStatus::kComplete, "");
+    return ReadEvidence(path);
+  };
+  const EvidenceRun e = read("ok.h5", "pairs", "nic");
+  ASSERT_EQ(e.fabric.size(), 1u);
+  EXPECT_EQ(e.fabric[0].method, "pairs");
+  EXPECT_EQ(e.fabric[0].kind, "nic");
+  EXPECT_EQ(e.fabric[0].rail, 1);
+  auto refusal = [&](const std::string& name, const std::string& method, const std::string& kind) -> std::string {
+    try {
+      read(name, method, kind);
+    } catch (const ConfigError& err) {
+      return err.what();
+    }
+    return "accepted";
+  };
+  const std::string sw = refusal("switch.h5", "pairs", "switch");
+  EXPECT_NE(sw.find("switch.h5: run "), std::string::npos) << sw;
+  EXPECT_NE(sw.find("table validate_culprits column 'kind': 'switch' is not one of node, nic, link, pair"),
+            std::string::npos)
+      << sw;
+  const std::string bisect = refusal("bisect.h5", "bisect", "node");
+  EXPECT_NE(bisect.find("column 'method': 'bisect' is not one of pairs, bisection"), std::string::npos) << bisect;
 }
 
 sim::Scenario Shipped(const std::string& name) {

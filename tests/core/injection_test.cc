@@ -19,7 +19,7 @@ namespace {
 
 std::string Refusal(const std::string& text, bool below_one = true) {
   try {
-    ParseInjection(text, {"slow", "corrupt", "hang"}, below_one);
+    ParseInjection(text, {InjectionKind::kSlow, InjectionKind::kCorrupt, InjectionKind::kHang}, below_one);
   } catch (const UsageError& e) {
     return e.what();
   }
@@ -27,20 +27,29 @@ std::string Refusal(const std::string& text, bool below_one = true) {
   return "";
 }
 
+// The kinds' names map to their values and back.
+TEST(Injection, KindNamesMapToKindsAndBack) {
+  for (InjectionKind k : ValuesOf(kInjectionKindNames)) EXPECT_EQ(FindInjectionKind(InjectionKindName(k)), k);
+  EXPECT_EQ(NameList(kInjectionKindNames), "slow, corrupt, hang, stuck, slowlink, slownic");
+  EXPECT_FALSE(FindInjectionKind("Slow"));
+}
+
 TEST(Injection, KindRankAndFraction) {
-  const Injection slow = ParseInjection("slow:3:0.25", {"slow", "corrupt"}, true);
-  EXPECT_EQ(slow.kind, "slow");
+  const Injection slow = ParseInjection("slow:3:0.25", {InjectionKind::kSlow, InjectionKind::kCorrupt}, true);
+  EXPECT_EQ(slow.kind, InjectionKind::kSlow);
   EXPECT_EQ(slow.rank, 3);
   EXPECT_DOUBLE_EQ(slow.fraction, 0.25);
-  const Injection corrupt = ParseInjection("corrupt:0", {"slow", "corrupt"}, true);
-  EXPECT_EQ(corrupt.kind, "corrupt");
+  const Injection corrupt = ParseInjection("corrupt:0", {InjectionKind::kSlow, InjectionKind::kCorrupt}, true);
+  EXPECT_EQ(corrupt.kind, InjectionKind::kCorrupt);
   EXPECT_EQ(corrupt.rank, 0);
   // Above one only where the command allows it (collectives: a slowdown factor).
-  EXPECT_DOUBLE_EQ(ParseInjection("slow:1:4", {"slow"}, false).fraction, 4);
+  EXPECT_DOUBLE_EQ(ParseInjection("slow:1:4", {InjectionKind::kSlow}, false).fraction, 4);
   EXPECT_EQ(Refusal("slow:1:4"), "--inject slow:1:4: FRACTION must be in (0, 1): the share of throughput taken away");
   EXPECT_EQ(Refusal("slow:1:0", false),
             "--inject slow:1:0: FRACTION must be in (0, inf): the share of throughput taken away");
   EXPECT_EQ(Refusal("nope:1"), "--inject nope:1: unknown injection 'nope' (slow, corrupt, hang)");
+  // A kind clusterbench knows but this command does not take: refused the same way.
+  EXPECT_EQ(Refusal("stuck:1"), "--inject stuck:1: unknown injection 'stuck' (slow, corrupt, hang)");
   EXPECT_EQ(Refusal("hang:x"),
             "--inject hang:x: expected KIND:RANK (slow:RANK:FRACTION), KIND one of slow, corrupt, hang");
   EXPECT_EQ(Refusal("slow:2"), "--inject slow:2: slow needs a FRACTION (slow:RANK:0.5)");

@@ -160,9 +160,10 @@ TEST_F(KernelsGpu, MemoryKernelsAreExactAndCountedAsStream) {
   std::string note;
   auto spec = FindGpuDatasheet(id_.name, loader, &note);
   for (const auto& r : results) {
-    SCOPED_TRACE(r.kernel);
-    ASSERT_TRUE(arrays.count(r.kernel));
-    EXPECT_EQ(r.bytes_moved, arrays.at(r.kernel) * r.array_bytes);
+    const std::string kernel = StreamKernelName(r.kernel);
+    SCOPED_TRACE(kernel);
+    ASSERT_TRUE(arrays.count(kernel));
+    EXPECT_EQ(r.bytes_moved, arrays.at(kernel) * r.array_bytes);
     EXPECT_GT(r.checked, 0);
     EXPECT_EQ(r.wrong, 0);
     EXPECT_GT(r.bandwidth_Bps, 0);
@@ -244,13 +245,13 @@ TEST_F(KernelsGpu, CopiesArriveIntactInEveryDirectionAndPair) {
   int peers = 0;
   std::map<std::string, int> kinds;
   for (const auto& r : results) {
-    SCOPED_TRACE(r.kind + " " + std::to_string(r.src) + "->" + std::to_string(r.dst));
-    ++kinds[r.kind];
+    SCOPED_TRACE(std::string(CopyKindName(r.kind)) + " " + std::to_string(r.src) + "->" + std::to_string(r.dst));
+    ++kinds[CopyKindName(r.kind)];
     EXPECT_TRUE(r.skipped.empty()) << r.skipped;
     EXPECT_EQ(r.checked, r.bytes / 4);
     EXPECT_EQ(r.wrong, 0);
     EXPECT_GT(r.bandwidth_Bps, 0);
-    if (r.kind == "peer") {
+    if (r.kind == CopyKind::kPeer) {
       ++peers;
       EXPECT_NE(r.src, r.dst);
       EXPECT_FALSE(r.link.empty());
@@ -271,13 +272,13 @@ TEST_F(KernelsGpu, CorruptOutputIsSeenByEveryCheck) {
   g.measure = o;
   g.algo_candidates = 2;
   EXPECT_GE(bench_->Gemm(0, GemmDtype::kBf16, {"square", 512, 512, 512}, g).wrong, 1);
-  for (const auto& r : bench_->Memory(0, int64_t{64} << 20, o)) EXPECT_GE(r.wrong, 1) << r.kernel;
+  for (const auto& r : bench_->Memory(0, int64_t{64} << 20, o)) EXPECT_GE(r.wrong, 1) << StreamKernelName(r.kernel);
   for (const auto& r : bench_->Peak(0, o)) {
     if (r.skipped.empty()) {
       EXPECT_GE(r.wrong, 1) << PeakKernelName(r.kernel) << " " << GemmDtypeName(r.dtype);
     }
   }
-  for (const auto& r : bench_->Copy({0}, int64_t{16} << 20, o)) EXPECT_GE(r.wrong, 1) << r.kind;
+  for (const auto& r : bench_->Copy({0}, int64_t{16} << 20, o)) EXPECT_GE(r.wrong, 1) << CopyKindName(r.kind);
 }
 
 TEST_F(KernelsGpu, ThrottleHalvesTheMeasuredRate) {

@@ -31,6 +31,23 @@ TEST(PeakKernel, NamesMapToKindsAndBack) {
   EXPECT_FALSE(FindPeakKernel("hmma"));
 }
 
+// The memory benchmarks' closed sets: each name maps to its value and back,
+// and the list an error gives holds every valid name.
+TEST(StreamKernel, NamesMapToKindsAndBack) {
+  for (StreamKernel k : ValuesOf(kStreamKernelNames)) EXPECT_EQ(FindStreamKernel(StreamKernelName(k)), k);
+  EXPECT_EQ(StreamKernelName(StreamKernel::kTriad), std::string("triad"));
+  EXPECT_EQ(StreamKernelNames(), "copy, scale, add, triad, read, write");
+  EXPECT_FALSE(FindStreamKernel("nstream"));
+  EXPECT_FALSE(FindStreamKernel("Triad"));
+}
+
+TEST(CopyKind, NamesMapToKindsAndBack) {
+  for (CopyKind k : ValuesOf(kCopyKindNames)) EXPECT_EQ(FindCopyKind(CopyKindName(k)), k);
+  EXPECT_EQ(CopyKindName(CopyKind::kH2dPinned), std::string("h2d_pinned"));
+  EXPECT_EQ(CopyKindNames(), "h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer");
+  EXPECT_FALSE(FindCopyKind("p2p"));
+}
+
 TEST(GemmDtypeUnsupportedReason, Fp8NeedsAda89AndBf16NeedsAmpere) {
   // fp8 e4m3 tensor cores arrived with compute capability 8.9 (Ada) and 9.0 (Hopper).
   EXPECT_EQ(GemmDtypeUnsupportedReason(GemmDtype::kFp8, 9, 0), "");

@@ -44,7 +44,7 @@ KernelsResults HostRun() {
   res.gemm.push_back(g);
   StreamRow s;
   s.at = g.at;
-  s.kernel = "copy";
+  s.kernel = StreamKernel::kCopy;
   s.array_bytes = 1 << 20;
   s.bytes = 2 << 20;
   s.threads = 4;
@@ -170,6 +170,57 @@ TEST(KernelsResults, TheEncodingKeepsNanAndInfinityAndDropsTheDatasheet) {
   j["res"]["gemm"][0]["r"]["dtype"] = "fp4";
   const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(j);
   EXPECT_THROW(DecodeOutcome(std::string(cbor.begin(), cbor.end())), nlohmann::json::exception);
+}
+
+// A STREAM kernel and a copy's direction travel by the names the tables spell;
+// an unknown one is refused with the valid names, never defaulted.
+TEST(KernelsResults, StreamKernelsAndCopyKindsTravelByName) {
+  KernelsOutcome o;
+  o.res = HostRun();
+  CopyRow c;
+  c.r.kind = CopyKind::kPeer;
+  c.r.link = "NVLink";
+  o.res.copy.push_back(c);
+  const KernelsOutcome back = DecodeOutcome(EncodeOutcome(o));
+  EXPECT_EQ(back.res.stream[0].kernel, StreamKernel::kCopy);
+  ASSERT_EQ(back.res.copy.size(), 1u);
+  EXPECT_EQ(back.res.copy[0].r.kind, CopyKind::kPeer);
+  nlohmann::json j = nlohmann::json::from_cbor(EncodeOutcome(o));
+  EXPECT_EQ(j["res"]["stream"][0]["kernel"], "copy");
+  EXPECT_EQ(j["res"]["copy"][0]["r"]["kind"], "peer");
+  auto refusal = [](const nlohmann::json& doc) -> std::string {
+    const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(doc);
+    try {
+      DecodeOutcome(std::string(cbor.begin(), cbor.end()));
+    } catch (const nlohmann::json::exception& e) {
+      return e.what();
+    }
+    return "accepted";
+  };
+  nlohmann::json bad_kernel = j;
+  bad_kernel["res"]["stream"][0]["kernel"] = "nstream";
+  const std::string k = refusal(bad_kernel);
+  EXPECT_NE(k.find("stream kernel \"nstream\": not one of copy, scale, add, triad, read, write"), std::string::npos)
+      << k;
+  nlohmann::json bad_kind = j;
+  bad_kind["res"]["copy"][0]["r"]["kind"] = "p2p";
+  const std::string d = refusal(bad_kind);
+  EXPECT_NE(d.find("copy kind \"p2p\": not one of h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer"),
+            std::string::npos)
+      << d;
+  // The tables spell the same names.
+  const std::vector<Table> tables = ResultTables(o.res, false);
+  bool saw_copy = false;
+  for (const auto& t : tables) {
+    if (t.name() == "memory") {
+      EXPECT_EQ(t.Str(0, "benchmark"), "copy");
+    }
+    if (t.name() == "copy") {
+      EXPECT_EQ(t.Str(0, "benchmark"), "peer");
+      saw_copy = true;
+    }
+  }
+  EXPECT_TRUE(saw_copy);
 }
 
 TEST(KernelsRun, OptionParsersNameTheFlag) {
