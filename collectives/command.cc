@@ -6,10 +6,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <optional>
 #include <string_view>
 
 #include "collectives/datatype.h"
 #include "collectives/op.h"
+#include "core/collective_backend.h"
 #include "core/error.h"
 #include "core/injection.h"
 #include "core/units.h"
@@ -229,20 +231,27 @@ std::unique_ptr<Backend> MakeBackend(const CommandOptions& o, const Backends& ba
   bo.gpus_per_process = o.gpus;
   bo.timeout_s = Timeout(o);
   bo.buffers = o.buffers;
-  std::string name = o.backend;
-  auto has = [&](const std::string& n) { return backends.factories.Has(BackendKey(n)); };
-  if (name == "auto") {
+  // The flag's name, parsed once here (CLI11 admits only these names).
+  const std::optional<CollectiveBackend> parsed = FindCollectiveBackend(o.backend);
+  if (!parsed) {
+    throw UsageError(fmt::format("--backend {}: not one of {}", o.backend, CollectiveBackendNames()));
+  }
+  CollectiveBackend kind = *parsed;
+  using B = CollectiveBackend;
+  auto key = [](B b) { return BackendKey(CollectiveBackendName(b)); };
+  auto has = [&](B b) { return backends.factories.Has(key(b)); };
+  if (kind == B::kAuto) {
     // A GPU job when NCCL is built and GPUs answer; else MPI; else threads.
-    if (has("nccl") && o.buffers != "host") {
+    if (has(B::kNccl) && o.buffers != "host") {
       try {
-        return (*backends.factories.Find(BackendKey("nccl")))(bo);
+        return (*backends.factories.Find(key(B::kNccl)))(bo);
       } catch (const UsageError&) {
         // no GPU here (or -g too large): fall through to MPI
       }
     }
-    name = has("mpi") ? "mpi" : "loopback";
+    kind = has(B::kMpi) ? B::kMpi : B::kLoopback;
   }
-  if (name == "loopback") {
+  if (kind == B::kLoopback) {
     if (o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
     if (o.buffers == "device") {
       throw UsageError(
@@ -251,15 +260,16 @@ std::unique_ptr<Backend> MakeBackend(const CommandOptions& o, const Backends& ba
     }
     return MakeLoopbackBackend(bo);
   }
-  if (!has(name)) {
+  const char* name = CollectiveBackendName(kind);
+  if (!has(kind)) {
     throw UsageError(fmt::format("--backend {}: this build has no {} backend (built: loopback{}{})", name, name,
-                                 has("mpi") ? ", mpi" : "", has("nccl") ? ", nccl" : ""));
+                                 has(B::kMpi) ? ", mpi" : "", has(B::kNccl) ? ", nccl" : ""));
   }
-  if (name == "mpi" && o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
-  if (name == "nccl" && o.buffers == "host") {
+  if (kind == B::kMpi && o.gpus != 1) throw UsageError("-g applies to the nccl backend only");
+  if (kind == B::kNccl && o.buffers == "host") {
     throw UsageError("--buffers host: NCCL moves device memory only; use --backend mpi for host buffers");
   }
-  return (*backends.factories.Find(BackendKey(name)))(bo);
+  return (*backends.factories.Find(key(kind)))(bo);
 }
 
 }  // namespace cb::coll

@@ -136,6 +136,14 @@ TEST(CollectivesCommand, BackendsThatAreNotBuiltAreRefused) {
   o.backend = "loopback";
   o.gpus = 2;
   EXPECT_THROW(MakeBackend(o, none), UsageError);
+  // The name is parsed once there: one that is no backend is refused with the valid names.
+  o.backend = "ucx";
+  try {
+    MakeBackend(o, none);
+    FAIL() << "backend ucx accepted";
+  } catch (const UsageError& e) {
+    EXPECT_STREQ(e.what(), "--backend ucx: not one of auto, loopback, mpi, nccl");
+  }
 }
 
 // One row as nccl-tests prints it: scripts read it by awk field position.

@@ -4,17 +4,16 @@
 
 #include <string>
 
+#include "tests/enum_names_check.h"
+
 namespace cb {
 namespace {
 
 // A culprit's kind and method: each name maps to its value and back, the list
 // an error gives holds every valid name, and node and NIC are the node's parts.
 TEST(CulpritKind, NamesMapToKindsAndBack) {
-  for (CulpritKind k : ValuesOf(kCulpritKindNames)) EXPECT_EQ(FindCulpritKind(CulpritKindName(k)), k);
-  EXPECT_EQ(CulpritKindName(CulpritKind::kNic), std::string("nic"));
-  EXPECT_EQ(CulpritKindNames(), "node, nic, link, pair");
-  EXPECT_FALSE(FindCulpritKind("switch"));
-  EXPECT_FALSE(FindCulpritKind("NIC"));
+  testing::ExpectNamesRoundTrip(kCulpritKindNames, CulpritKindName, FindCulpritKind, "node, nic, link, pair", "NIC");
+  EXPECT_EQ(CulpritKindNames(), NameList(kCulpritKindNames));
   EXPECT_TRUE(OfNode(CulpritKind::kNode));
   EXPECT_TRUE(OfNode(CulpritKind::kNic));
   EXPECT_FALSE(OfNode(CulpritKind::kLink));
@@ -22,9 +21,9 @@ TEST(CulpritKind, NamesMapToKindsAndBack) {
 }
 
 TEST(CulpritMethod, NamesMapToMethodsAndBack) {
-  for (CulpritMethod m : ValuesOf(kCulpritMethodNames)) EXPECT_EQ(FindCulpritMethod(CulpritMethodName(m)), m);
-  EXPECT_EQ(CulpritMethodNames(), "pairs, bisection");
-  EXPECT_FALSE(FindCulpritMethod("bisect"));
+  testing::ExpectNamesRoundTrip(kCulpritMethodNames, CulpritMethodName, FindCulpritMethod, "pairs, bisection",
+                                "bisect");
+  EXPECT_EQ(CulpritMethodNames(), NameList(kCulpritMethodNames));
 }
 
 }  // namespace

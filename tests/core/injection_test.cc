@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "core/file_check.h"
 #include "core/json_text.h"
+#include "tests/enum_names_check.h"
 #include "tests/scratch_dir.h"
 
 namespace cb {
@@ -29,9 +30,8 @@ std::string Refusal(const std::string& text, bool below_one = true) {
 
 // The kinds' names map to their values and back.
 TEST(Injection, KindNamesMapToKindsAndBack) {
-  for (InjectionKind k : ValuesOf(kInjectionKindNames)) EXPECT_EQ(FindInjectionKind(InjectionKindName(k)), k);
-  EXPECT_EQ(NameList(kInjectionKindNames), "slow, corrupt, hang, stuck, slowlink, slownic");
-  EXPECT_FALSE(FindInjectionKind("Slow"));
+  testing::ExpectNamesRoundTrip(kInjectionKindNames, InjectionKindName, FindInjectionKind,
+                                "slow, corrupt, hang, stuck, slowlink, slownic", "Slow");
 }
 
 TEST(Injection, KindRankAndFraction) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "kernels/cuda/gemm_values.h"
+#include "tests/enum_names_check.h"
 
 namespace cb {
 namespace {
@@ -33,19 +34,13 @@ TEST(PeakKernel, NamesMapToKindsAndBack) {
 
 // The memory benchmarks' closed sets: each name maps to its value and back,
 // and the list an error gives holds every valid name.
-TEST(StreamKernel, NamesMapToKindsAndBack) {
-  for (StreamKernel k : ValuesOf(kStreamKernelNames)) EXPECT_EQ(FindStreamKernel(StreamKernelName(k)), k);
-  EXPECT_EQ(StreamKernelName(StreamKernel::kTriad), std::string("triad"));
-  EXPECT_EQ(StreamKernelNames(), "copy, scale, add, triad, read, write");
-  EXPECT_FALSE(FindStreamKernel("nstream"));
-  EXPECT_FALSE(FindStreamKernel("Triad"));
-}
-
-TEST(CopyKind, NamesMapToKindsAndBack) {
-  for (CopyKind k : ValuesOf(kCopyKindNames)) EXPECT_EQ(FindCopyKind(CopyKindName(k)), k);
-  EXPECT_EQ(CopyKindName(CopyKind::kH2dPinned), std::string("h2d_pinned"));
-  EXPECT_EQ(CopyKindNames(), "h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer");
-  EXPECT_FALSE(FindCopyKind("p2p"));
+TEST(MemoryKinds, NamesMapToKindsAndBack) {
+  testing::ExpectNamesRoundTrip(kStreamKernelNames, StreamKernelName, FindStreamKernel,
+                                "copy, scale, add, triad, read, write", "Triad");
+  EXPECT_EQ(StreamKernelNames(), NameList(kStreamKernelNames));
+  testing::ExpectNamesRoundTrip(kCopyKindNames, CopyKindName, FindCopyKind,
+                                "h2d_pinned, d2h_pinned, h2d_pageable, d2h_pageable, d2d, peer", "p2p");
+  EXPECT_EQ(CopyKindNames(), NameList(kCopyKindNames));
 }
 
 TEST(GemmDtypeUnsupportedReason, Fp8NeedsAda89AndBf16NeedsAmpere) {
