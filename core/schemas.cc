@@ -316,9 +316,11 @@ Schema ScenarioSchema() {
                     "Engine, torch.compile) or eager = one PyTorch op per kernel as torchtitan's Llama block runs "
                     "without torch.compile (more HBM traffic and kernels)",
                     "fused"),
-               Enum("loss", {"fused", "eager"},
+               Enum("loss", {"fused", "eager", "te"},
                     "cross entropy: fused = Megatron-Core's vocab-parallel kernel (6 B per logit); eager = PyTorch's "
-                    "F.cross_entropy on fp32 logits (12 B per logit at its backward; torchtitan)",
+                    "F.cross_entropy on fp32 logits (12 B per logit at its backward; torchtitan); te = Transformer "
+                    "Engine's parallel_cross_entropy, gradient written into the bf16 logits in place (2 B per logit; "
+                    "Megatron-Bridge recipes from 2025-09 to 2026-06)",
                     "fused"),
                Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
                Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),

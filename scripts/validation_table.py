@@ -341,6 +341,13 @@ def scenario_from_row(row):
         # resid_pdrop and emb_pdrop to 0.0 (llmfoundry/models/mpt/configuration_mpt.py;
         # transformers' MptConfig mirrors them), and the benchmark yamls set none.
         fw.append("  dropout: false")
+    container = nemo_container(row)
+    if framework == "megatron-bridge" and container and (25, 11) <= container < (26, 6):
+        # Megatron-Bridge's recipes set cross_entropy_fusion_impl = "te" (PR #595, 2025-09, "verified perf
+        # args"; re-applied to the Llama 3 and Qwen recipes by PR #1154, cherry-picked into r0.2.0 for the
+        # 25.11 container) until PR #4138 (2026-06) went back to "native": Transformer Engine's
+        # parallel_cross_entropy, which writes the gradient into the bf16 logits in place.
+        fw.append("  loss: te")
     if framework in ("torchtitan", "llm-foundry") or re.search(r"PyTorch FSDP|FSDP2", row.get("notes", "")):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
@@ -479,6 +486,13 @@ def benchmark_file_month(row):
     llama3_8b_h200_2025-06_torchtitan.md), or None."""
     dated = re.search(r"_(20\d\d)-?(\d\d)_", row.get("source", ""))
     return (int(dated.group(1)), int(dated.group(2))) if dated else None
+
+
+def nemo_container(row):
+    """(yy, mm) of the NeMo container a Megatron-Bridge or NeMo performance table names ("25.11 NeMo
+    Container", "26.02.01 NeMo Container"), or None."""
+    m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container", row.get("source", ""))
+    return (int(m.group(1)), int(m.group(2))) if m else None
 
 
 def source_month(row):

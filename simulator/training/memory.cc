@@ -10,7 +10,8 @@ namespace cb::sim {
 LossKernel ParseLossKernel(const std::string& name) {
   if (name == "fused") return LossKernel::kFused;
   if (name == "eager") return LossKernel::kEager;
-  throw ConfigError(fmt::format("unknown loss '{}' (valid: fused, eager)", name));
+  if (name == "te") return LossKernel::kTe;
+  throw ConfigError(fmt::format("unknown loss '{}' (valid: fused, eager, te)", name));
 }
 
 double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
@@ -191,7 +192,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double tokens = s * static_cast<double>(in.micro_batch);
   const double h = static_cast<double>(m.hidden);
-  const double logit_bytes = in.loss == LossKernel::kEager ? 4 + 4 + 4 : 2 + 4;
+  const double logit_bytes = in.loss == LossKernel::kEager ? 4 + 4 + 4 : in.loss == LossKernel::kTe ? 2 : 2 + 4;
   if (rank == in.pp - 1) mem.logits = tokens * static_cast<double>(m.vocab) / t * logit_bytes;
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);

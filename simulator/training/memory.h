@@ -70,8 +70,12 @@ namespace cb::sim {
 enum class LossKernel {
   kFused,  // Megatron-Core's vocab-parallel cross entropy: 6 B per logit
   kEager,  // PyTorch F.cross_entropy on fp32 logits: 12 B per logit at its backward
+  // Transformer Engine's parallel_cross_entropy (Megatron-Core
+  // --cross-entropy-fusion-impl te): it saves the bf16 logits themselves and
+  // writes the gradient into them in place, 2 B per logit.
+  kTe,
 };
-// "fused", "eager"; anything else throws ConfigError naming the valid names.
+// "fused", "eager", "te"; anything else throws ConfigError naming the valid names.
 LossKernel ParseLossKernel(const std::string& name);
 
 struct MemoryBreakdown {

@@ -125,7 +125,8 @@ TEST(Memory, Bf16GradientsHalveTheBuffer) {
 
 // The last pipeline rank holds one micro-batch's logits, b·s·V/t elements:
 // 6 B each with Megatron's fused cross entropy (bf16 + fp32), 12 B with
-// PyTorch's eager F.cross_entropy at its backward (three fp32 tensors).
+// PyTorch's eager F.cross_entropy at its backward (three fp32 tensors), 2 B
+// with Transformer Engine's, which writes the gradient into the bf16 logits.
 TEST(Memory, EagerLossHoldsTwelveBytesPerLogit) {
   Scenario s = Load("llama3-8b-64");
   MemoryInput in;
@@ -139,13 +140,17 @@ TEST(Memory, EagerLossHoldsTwelveBytesPerLogit) {
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 6 * logits);
   in.loss = LossKernel::kEager;
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 12 * logits);
+  in.loss = LossKernel::kTe;
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 2 * logits);
+  EXPECT_EQ(ParseLossKernel("te"), LossKernel::kTe);
+  in.loss = LossKernel::kEager;
   in.pp = 2;  // only the last stage computes the loss
   in.layers_per_vstage = {16, 16};
   in.params = in.expert_params = {0, 0};
   EXPECT_EQ(StageMemory(in, 0).logits, 0);
   EXPECT_DOUBLE_EQ(StageMemory(in, 1).logits, 12 * logits);
   EXPECT_THROW(ParseLossKernel("chunked"), ConfigError);
-  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.loss", "chunked"}}).find("not one of fused, eager"),
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.loss", "chunked"}}).find("not one of fused, eager, te"),
             std::string::npos);
 }
 
@@ -598,7 +603,7 @@ TEST(Eager, StepIsSlowerAndBadNamesAreRefused) {
   const double fused = step("fused"), eager = step("eager");
   EXPECT_GT(eager, 1.03 * fused);
   EXPECT_LT(eager, 1.5 * fused);
-  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.elementwise", "jit"}}).find("not one of fused, eager"),
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.elementwise", "jit"}}).find("not one of fused, eager, te"),
             std::string::npos);
   EXPECT_THROW(ParseElementwise("jit"), ConfigError);
 }
