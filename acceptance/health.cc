@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/config.h"
+#include "core/error.h"
 #include "core/subprocess.h"
 #include "core/units.h"
 
@@ -286,8 +287,8 @@ void ProbePcie(const HealthSpec& s, std::vector<HealthFinding>* out) {
   std::vector<std::string> bad, all;
   for (const auto& dev : Children(pci)) {
     const std::string cls = ReadLine(dev / "class");
-    if (s.pcie_devices == "gpu" && !IsNvidiaGpu(dev)) continue;
-    if (s.pcie_devices == "nic" && cls.rfind("0x02", 0) != 0) continue;
+    if (s.pcie_devices == PcieDevices::kGpu && !IsNvidiaGpu(dev)) continue;
+    if (s.pcie_devices == PcieDevices::kNic && cls.rfind("0x02", 0) != 0) continue;
     const std::string cw = ReadLine(dev / "current_link_width"), mw = ReadLine(dev / "max_link_width");
     if (cw.empty()) continue;  // no PCIe link (a root complex device)
     const int width = std::atoi(cw.c_str()), max_width = std::atoi(mw.c_str());
@@ -304,7 +305,9 @@ void ProbePcie(const HealthSpec& s, std::vector<HealthFinding>* out) {
     if (!why.empty()) bad.push_back(fmt::format("{} runs at {}", name, fmt::join(why, ", ")));
   }
   if (all.empty()) {
-    f.skipped = fmt::format("no {} PCIe link under {}", s.pcie_devices == "all" ? "" : s.pcie_devices, pci.string());
+    f.skipped =
+        fmt::format("no {} PCIe link under {}",
+                    s.pcie_devices == PcieDevices::kAll ? "" : NameOf(kPcieDevicesNames, s.pcie_devices), pci.string());
   } else {
     f.ok = bad.empty();
     f.plain = f.ok ? fmt::format("{} PCIe link(s) as required", all.size())
@@ -330,7 +333,7 @@ void ProbeNics(const HealthSpec& s, std::vector<HealthFinding>* out) {
     std::string state;
   };
   std::vector<Port> ports;
-  if (s.nic_kind != "ethernet") {
+  if (s.nic_kind != NicKind::kEthernet) {
     for (const auto& dev : Children(fs::path(s.root) / "sys/class/infiniband")) {
       for (const auto& port : Children(dev / "ports")) {
         const std::string state = ReadLine(port / "state");
@@ -339,7 +342,7 @@ void ProbeNics(const HealthSpec& s, std::vector<HealthFinding>* out) {
       }
     }
   }
-  if (s.nic_kind != "infiniband") {
+  if (s.nic_kind != NicKind::kInfiniband) {
     for (const auto& dev : Children(fs::path(s.root) / "sys/class/net")) {
       if (!fs::exists(dev / "device")) continue;  // lo, bridges, veth: no hardware behind them
       if (fs::exists(dev / "type") && ReadLine(dev / "type") == "32") continue;  // IPoIB: counted as its IB port
@@ -385,6 +388,20 @@ bool HealthSpec::empty() const {
          !max_cpu_throttle_events && !pcie_min_width && !pcie_min_speed && !pcie_at_max && !nic_count && !nic_min_rate;
 }
 
+namespace {
+
+// A closed set's value at `key` of `n` (its default when unwritten): a name
+// that is none of `names` is an error naming the key and the valid names.
+template <typename E, size_t N>
+E Named(const ConfigNode& n, const char* key, const char* fallback, const EnumName<E> (&names)[N]) {
+  const std::string v = n.GetString(key, fallback);
+  if (const std::optional<E> e = ValueOf(names, v)) return *e;
+  const ConfigNode& at = n.at(key);
+  throw ConfigError(fmt::format("{}: key '{}': '{}' is not one of {}", at.where(), at.path(), v, NameList(names)));
+}
+
+}  // namespace
+
 HealthSpec HealthSpecFromConfig(const ConfigNode& c) {
   HealthSpec s;
   s.root = c.GetString("sys_root", "/");
@@ -402,12 +419,12 @@ HealthSpec HealthSpecFromConfig(const ConfigNode& c) {
     if (p->Has("min_width")) s.pcie_min_width = static_cast<int>(p->GetInt("min_width", 0));
     if (p->Has("min_speed")) s.pcie_min_speed = p->GetDouble("min_speed", 0);
     s.pcie_at_max = p->GetBool("at_max", false);
-    s.pcie_devices = p->GetString("devices", "gpu");
+    s.pcie_devices = Named(*p, "devices", "gpu", kPcieDevicesNames);
   }
   if (const ConfigNode* n = c.Find("nics")) {
     if (n->Has("count")) s.nic_count = static_cast<int>(n->GetInt("count", 0));
     if (n->Has("min_rate")) s.nic_min_rate = n->at("min_rate").AsDouble();
-    s.nic_kind = n->GetString("kind", "any");
+    s.nic_kind = Named(*n, "kind", "any", kNicKindNames);
   }
   return s;
 }

@@ -29,12 +29,23 @@
 #include <vector>
 
 #include "acceptance/verdict.h"
+#include "core/enum_names.h"
 
 namespace cb {
 class ConfigNode;
 }
 
 namespace cb::acc {
+
+// The suite's closed sets of the health check, parsed where the suite is read:
+// which devices' PCIe links count (`pcie.devices`: NVIDIA GPUs, network
+// controllers, all) and which ports count as NICs (`nics.kind`).
+enum class PcieDevices { kGpu, kNic, kAll };
+inline constexpr EnumName<PcieDevices> kPcieDevicesNames[] = {
+    {"gpu", PcieDevices::kGpu}, {"nic", PcieDevices::kNic}, {"all", PcieDevices::kAll}};
+enum class NicKind { kInfiniband, kEthernet, kAny };
+inline constexpr EnumName<NicKind> kNicKindNames[] = {
+    {"infiniband", NicKind::kInfiniband}, {"ethernet", NicKind::kEthernet}, {"any", NicKind::kAny}};
 
 struct HealthSpec {
   std::string root = "/";
@@ -50,11 +61,11 @@ struct HealthSpec {
   std::optional<int> pcie_min_width;
   std::optional<double> pcie_min_speed;  // GT/s
   bool pcie_at_max = false;
-  std::string pcie_devices = "gpu";  // gpu, nic, all
+  PcieDevices pcie_devices = PcieDevices::kGpu;
   std::optional<int> nic_count;
   std::optional<double> nic_min_rate;  // B/s
-  std::string nic_kind = "any";        // infiniband, ethernet, any
-  double probe_timeout_s = 60;         // nvidia-smi and the kernel-log command
+  NicKind nic_kind = NicKind::kAny;
+  double probe_timeout_s = 60;  // nvidia-smi and the kernel-log command
 
   bool empty() const;
 };

@@ -222,7 +222,7 @@ TEST(Health, DegradedFixtureFailsEachAspectNamingTheDevice) {
   HealthSpec at_max;
   at_max.root = kFixtures + "sys-degraded";
   at_max.pcie_at_max = true;
-  at_max.pcie_devices = "all";
+  at_max.pcie_devices = PcieDevices::kAll;
   auto fm = ProbeHealth(at_max);
   EXPECT_EQ(Aspect(fm, "pcie")->plain, "1 of 3 PCIe link(s) degraded: 0000:11:00.0 runs at x8 of its x16");
 }

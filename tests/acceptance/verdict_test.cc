@@ -291,6 +291,33 @@ TEST(Suite, TheStreamKernelIsParsedOnce) {
   EXPECT_EQ(s.checks[1].kernel, StreamKernel::kCopy);
 }
 
+// A health check's closed sets (which PCIe devices, which NIC ports) are
+// parsed where the suite is read; a name that is none of them is refused
+// naming the key and the valid names.
+TEST(Suite, HealthDevicesAndNicKindAreParsedOnce) {
+  ConfigLoader loader = Shipped();
+  const Suite s = SuiteFromConfig(loader.LoadString(
+      "suite",
+      "name: x\nchecks:\n  - name: h\n    benchmark: health\n    pcie:\n      at_max: true\n      devices: nic\n"
+      "    nics:\n      count: 2\n      kind: ethernet\n  - name: d\n    benchmark: health\n    nics:\n"
+      "      count: 1\n",
+      "h.yaml"));
+  ASSERT_EQ(s.checks.size(), 2u);
+  EXPECT_EQ(s.checks[0].health.pcie_devices, PcieDevices::kNic);
+  EXPECT_EQ(s.checks[0].health.nic_kind, NicKind::kEthernet);
+  EXPECT_EQ(s.checks[1].health.pcie_devices, PcieDevices::kGpu);  // the defaults
+  EXPECT_EQ(s.checks[1].health.nic_kind, NicKind::kAny);
+  try {
+    SuiteFromConfig(loader.LoadString(
+        "suite", "name: x\nchecks:\n  - name: h\n    benchmark: health\n    nics:\n      kind: roce\n", "bad.yaml"));
+    ADD_FAILURE() << "nics.kind roce accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("'roce'"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("infiniband"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("ethernet"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Suite, BadInputNamesFileLineAndKey) {
   ConfigLoader loader = Shipped();
   auto expect_error = [&](const std::string& yaml, const std::string& needle) {
