@@ -24,14 +24,14 @@ OnePrediction PredictOneCollective(const Profile& p, const std::string& op, int6
               {"time_s", c.time_s},
               {"algbw_gbps", c.algbw / 1e9},
               {"busbw_gbps", c.busbw / 1e9},
-              {"tier", c.tier},
+              {"tier", CollectiveTierName(c.tier)},
               {"measured_ranks", c.measured_ranks},
               {"how", c.how},
               {"notes", c.notes}};
-  out.text =
-      fmt::format("{} of {} over {} ranks ({}, measured on {}; {}): {}  algbw {}  busbw {}\n", op, FormatBytes(*size),
-                  ranks, c.tier, c.measured_ranks, c.how, FormatQuantity(c.time_s, Dimension::kTime),
-                  FormatQuantity(c.algbw, Dimension::kBandwidth), FormatQuantity(c.busbw, Dimension::kBandwidth));
+  out.text = fmt::format("{} of {} over {} ranks ({}, measured on {}; {}): {}  algbw {}  busbw {}\n", op,
+                         FormatBytes(*size), ranks, CollectiveTierName(c.tier), c.measured_ranks, c.how,
+                         FormatQuantity(c.time_s, Dimension::kTime), FormatQuantity(c.algbw, Dimension::kBandwidth),
+                         FormatQuantity(c.busbw, Dimension::kBandwidth));
   for (const auto& n : c.notes) out.text += "  note: " + n + "\n";
   return out;
 }

@@ -72,11 +72,14 @@ void MatchGpu(Profile* p) {
 }
 
 struct CollKey {
-  std::string op, tier;
+  std::string op;
+  CollectiveTier tier;
   int64_t ranks, per_node;
   std::optional<CollectiveBackend> backend;  // nullopt: the run did not say
+  // By the tier's name (inter before intra), as profiles have always listed their entries.
   bool operator<(const CollKey& o) const {
-    return std::tie(op, tier, ranks, per_node, backend) < std::tie(o.op, o.tier, o.ranks, o.per_node, o.backend);
+    const std::string_view t = CollectiveTierName(tier), ot = CollectiveTierName(o.tier);
+    return std::tie(op, t, ranks, per_node, backend) < std::tie(o.op, ot, o.ranks, o.per_node, o.backend);
   }
 };
 
@@ -223,8 +226,8 @@ bool ReadCollectivesRun(Hdf5Reader& reader, const RunInfo& run, const std::strin
   // nccl-tests time only): one preempted iteration moves a mean by its whole delay.
   const bool per_rank = t.ColumnIndex("rank_time_median") >= 0;
   if (per_rank) RequireColumns(t, coll::CollectivesTableSchema(), {"rank_time_median"}, file, run.id);
-  const CollKey base{"", hosts == 1 ? "intra" : "inter", ranks, std::max<int64_t>(1, ranks / hosts),
-                     BackendOf(run, file)};
+  const CollKey base{"", hosts == 1 ? CollectiveTier::kIntra : CollectiveTier::kInter, ranks,
+                     std::max<int64_t>(1, ranks / hosts), BackendOf(run, file)};
   for (size_t i = 0; i < t.size(); ++i) {
     if (t.Int(i, "in_place") != 0 || t.Int(i, "wrong") > 0) continue;
     const double size = static_cast<double>(t.Int(i, "size"));
@@ -329,8 +332,8 @@ void FitCollectives(const Measured& m, Profile* p, std::vector<std::string>* war
     const bool gpu = p->device != "host";
     if (gpu != (key.backend == CollectiveBackend::kNccl)) {
       warnings->push_back(fmt::format("{} ({} ranks, {}) measured with the {} backend: not used for a {} profile",
-                                      key.op, key.ranks, key.tier, key.backend ? BackendText(key.backend) : "unknown",
-                                      gpu ? "GPU" : "host"));
+                                      key.op, key.ranks, CollectiveTierName(key.tier),
+                                      key.backend ? BackendText(key.backend) : "unknown", gpu ? "GPU" : "host"));
       continue;
     }
     std::vector<double> x, t;
@@ -363,7 +366,7 @@ void FitCollectives(const Measured& m, Profile* p, std::vector<std::string>* war
     }
     if (e.fit.bandwidth <= 0 && e.curve.segments.size() == 1) {
       warnings->push_back(fmt::format("{} ({} ranks, {}): time does not grow with size up to {}; no bandwidth fitted",
-                                      e.op, e.ranks, e.tier, FormatBytes(hi)));
+                                      e.op, e.ranks, CollectiveTierName(e.tier), FormatBytes(hi)));
       continue;
     }
     p->collectives.push_back(e);
@@ -430,7 +433,7 @@ std::string ProfileYaml(const Profile& p) {
         "  - op: {}\n    backend: {}\n    tier: {}\n    ranks: {}\n    ranks_per_node: {}\n    latency: {}  # {}\n"
         "    bandwidth: {}  # {} bus bandwidth\n    min_bytes: {:.0f}\n    max_bytes: {:.0f}\n    points: {}\n"
         "    error: {{median: {:.4f}, max: {:.4f}}}\n",
-        c.op, c.backend.empty() ? "unknown" : c.backend, c.tier, c.ranks, c.ranks_per_node,
+        c.op, c.backend.empty() ? "unknown" : c.backend, CollectiveTierName(c.tier), c.ranks, c.ranks_per_node,
         FormatRoundTrip(c.fit.alpha_s), FormatQuantity(c.fit.alpha_s, Dimension::kTime),
         FormatRoundTrip(c.fit.bandwidth), FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth), c.min_bytes,
         c.max_bytes, c.points, c.fit.error.median, c.fit.error.max);
@@ -489,7 +492,13 @@ Profile LoadProfile(const std::string& path) {
     for (const ConfigNode& i : c->items()) {
       CollectiveEntry e;
       e.op = i.at("op").AsString();
-      e.tier = i.at("tier").AsString();
+      const ConfigNode& tier = i.at("tier");
+      const std::optional<CollectiveTier> t = ValueOf(kCollectiveTierNames, tier.AsString());
+      if (!t) {
+        throw ConfigError(fmt::format("{}: key '{}': '{}' is not one of {}", tier.where(), tier.path(), tier.AsString(),
+                                      NameList(kCollectiveTierNames)));
+      }
+      e.tier = *t;
       e.backend = i.GetString("backend", "");
       e.ranks = i.at("ranks").AsInt();
       e.ranks_per_node = i.GetInt("ranks_per_node", 1);
@@ -538,14 +547,14 @@ CollectivePrediction PredictCollective(const Profile& p, const std::string& op, 
   // Inside one node when the measured node held that many ranks; across nodes otherwise.
   const CollectiveEntry* use = nullptr;
   for (const CollectiveEntry* c : have) {
-    const bool fits = c->tier == "intra" ? ranks <= c->ranks : ranks > c->ranks_per_node;
+    const bool fits = c->tier == CollectiveTier::kIntra ? ranks <= c->ranks : ranks > c->ranks_per_node;
     if (!fits) continue;
     if (!use || std::abs(c->ranks - ranks) < std::abs(use->ranks - ranks)) use = c;
   }
   if (!use) {
     // Nothing measured at this scale: the largest run, extrapolated.
     use = *std::max_element(have.begin(), have.end(), [](auto* a, auto* b) { return a->ranks < b->ranks; });
-    if (use->tier == "intra") {
+    if (use->tier == CollectiveTier::kIntra) {
       out.notes.push_back(fmt::format(
           "extrapolates: {} was measured inside one node ({} ranks) only; {} ranks may span nodes, whose links "
           "were not measured",
@@ -632,7 +641,7 @@ void ApplyProfile(const Profile& p, const std::string& path, sim::Scenario* s) {
   const CollectiveEntry* inter = nullptr;
   for (const auto& c : p.collectives) {
     if (c.op != "all_reduce") continue;
-    auto*& slot = c.tier == "intra" ? intra : inter;
+    auto*& slot = c.tier == CollectiveTier::kIntra ? intra : inter;
     if (!slot || c.ranks > slot->ranks) slot = &c;
   }
   if (intra && s->cluster.up_bandwidth > 0) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "calibrate/fit.h"
+#include "core/enum_names.h"
 #include "simulator/simulate.h"
 
 namespace cb::calib {
@@ -47,9 +48,17 @@ struct MemoryEntry {
   double bytes = 0;
 };
 
+// Where a collective was measured: inside one node (scale-up) or across
+// nodes; a profile's `tier:`, parsed where the profile is read.
+enum class CollectiveTier { kIntra, kInter };
+inline constexpr EnumName<CollectiveTier> kCollectiveTierNames[] = {{"intra", CollectiveTier::kIntra},
+                                                                    {"inter", CollectiveTier::kInter}};
+inline const char* CollectiveTierName(CollectiveTier t) { return NameOf(kCollectiveTierNames, t); }
+
 struct CollectiveEntry {
-  std::string op, tier;  // tier: intra | inter
-  std::string backend;   // nccl, mpi, loopback: what measured it
+  std::string op;
+  CollectiveTier tier = CollectiveTier::kIntra;
+  std::string backend;  // nccl, mpi, loopback: what measured it
   int64_t ranks = 0, ranks_per_node = 1;
   AlphaBeta fit;    // summary: latency of the smallest sizes, bandwidth of the largest
   Piecewise curve;  // the segments (x = size · f_op(ranks))
@@ -95,7 +104,7 @@ void ApplyProfile(const Profile& p, const std::string& profile_path, sim::Scenar
 
 struct CollectivePrediction {
   double time_s = 0, algbw = 0, busbw = 0;
-  std::string tier;
+  CollectiveTier tier = CollectiveTier::kIntra;
   int64_t measured_ranks = 0;
   std::string how;                 // interpolated (between measured sizes at the measured scale) or model
   std::vector<std::string> notes;  // extrapolation

@@ -27,7 +27,7 @@ nlohmann::json ProfileToJson(const Profile& p, const std::vector<std::string>& w
   j["memory_bandwidth_Bps"] = p.memory ? nlohmann::json(p.memory->bandwidth) : nlohmann::json(nullptr);
   for (const auto& c : p.collectives) {
     j["collectives"].push_back({{"op", c.op},
-                                {"tier", c.tier},
+                                {"tier", CollectiveTierName(c.tier)},
                                 {"ranks", c.ranks},
                                 {"ranks_per_node", c.ranks_per_node},
                                 {"latency_s", c.fit.alpha_s},
@@ -59,7 +59,7 @@ std::string ProfileSummaryText(const Profile& p, const std::string& path) {
     out += fmt::format(
         "  {:<14} {:<5} {:>3} ranks  busbw {:>12}  latency {:>10}  {} points  error median "
         "{:.1f}% max {:.1f}%\n",
-        c.op, c.tier, c.ranks, FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth),
+        c.op, CollectiveTierName(c.tier), c.ranks, FormatQuantity(c.fit.bandwidth, Dimension::kBandwidth),
         FormatQuantity(c.fit.alpha_s, Dimension::kTime), c.points, 100 * c.fit.error.median, 100 * c.fit.error.max);
   }
   return out;

@@ -41,8 +41,8 @@ std::function<ModelFigure(const Check&, const std::vector<coll::RankInfo>&)> Mod
         for (const auto& x : p.notes) notes += "; " + x;
         return ModelFigure{
             p.busbw, fmt::format("calibration {}: {} of {} over {} ranks ({}, measured on {} ranks; {}){}", calibration,
-                                 c.benchmark, FormatBytes(static_cast<double>(c.bytes)), n, p.tier, p.measured_ranks,
-                                 p.how, notes)};
+                                 c.benchmark, FormatBytes(static_cast<double>(c.bytes)), n,
+                                 calib::CollectiveTierName(p.tier), p.measured_ranks, p.how, notes)};
       } catch (const Error& e) {
         return ModelFigure{0, fmt::format("calibration {}: {}", calibration, e.what())};
       }

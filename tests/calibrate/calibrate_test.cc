@@ -105,7 +105,7 @@ TEST(Profile, CollectivePredictionScalesWithRanks) {
   p.device = "host";
   CollectiveEntry e;
   e.op = "all_reduce";
-  e.tier = "intra";
+  e.tier = CollectiveTier::kIntra;
   e.ranks = 4;
   e.ranks_per_node = 4;
   e.fit = {12e-6, 2e9, {}};
@@ -135,7 +135,7 @@ TEST(Profile, MeasuredSizesAreInterpolatedNotModelled) {
   p.device = "host";
   CollectiveEntry e;
   e.op = "all_gather";
-  e.tier = "intra";
+  e.tier = CollectiveTier::kIntra;
   e.ranks = 4;
   e.ranks_per_node = 4;
   e.fit = {1e-6, 1e9, {}};  // a model that disagrees with the measurements
@@ -320,6 +320,39 @@ TEST_F(ProfileFiles, TheRecordedBackendIsParsedAndAnUnknownOneIsRefused) {
   }
 }
 
+// A collective's tier is a closed set parsed where the profile is read: the
+// YAML spells it by name and reads back as the same value; a name that is no
+// tier is refused with the valid names.
+TEST_F(ProfileFiles, TheCollectiveTierRoundTripsByName) {
+  Profile p;
+  p.device = "host";
+  CollectiveEntry e;
+  e.op = "all_reduce";
+  e.tier = CollectiveTier::kInter;
+  e.ranks = 8;
+  e.ranks_per_node = 4;
+  e.fit = {12e-6, 2e9, {}};
+  e.curve.segments = {{0, 1e12, e.fit}};
+  e.min_bytes = 1024;
+  e.max_bytes = 1 << 20;
+  p.collectives = {e};
+  const std::string yaml = ProfileYaml(p);
+  ASSERT_NE(yaml.find("    tier: inter\n"), std::string::npos) << yaml;
+  const Profile back = LoadProfile(Write("p.yaml", yaml));
+  ASSERT_EQ(back.collectives.size(), 1u);
+  EXPECT_EQ(back.collectives[0].tier, CollectiveTier::kInter);
+  std::string bad = yaml;
+  bad.replace(bad.find("tier: inter"), 11, "tier: intranode");
+  try {
+    LoadProfile(Write("bad.yaml", bad));
+    FAIL() << "tier intranode accepted";
+  } catch (const ConfigError& err) {
+    EXPECT_NE(std::string(err.what()).find("intranode"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find("intra"), std::string::npos) << err.what();
+    EXPECT_NE(std::string(err.what()).find("inter"), std::string::npos) << err.what();
+  }
+}
+
 // A file without measurements: an error naming it.
 TEST_F(ProfileFiles, NoUsableMeasurementsIsAnError) {
   const std::string path = PathIn("empty.h5");
@@ -455,7 +488,7 @@ TEST(Profile, AppliesToAScenarioOfItsGpuOnly) {
   p.gemm = {g};
   CollectiveEntry c;
   c.op = "all_reduce";
-  c.tier = "intra";
+  c.tier = CollectiveTier::kIntra;
   c.ranks = 8;
   c.ranks_per_node = 8;
   c.fit = {20e-6, 360e9, {}};
