@@ -54,6 +54,12 @@ void to_json(nlohmann::json& j, StreamKernel k) { j = StreamKernelName(k); }
 void from_json(const nlohmann::json& j, StreamKernel& k) {
   NamedFromJson(j, &k, FindStreamKernel, "stream kernel", StreamKernelNames());
 }
+void to_json(nlohmann::json& j, KernelsDevice d) { j = NameOf(kKernelsDeviceNames, d); }
+void from_json(const nlohmann::json& j, KernelsDevice& d) {
+  NamedFromJson(
+      j, &d, [](const std::string& n) { return ValueOf(kKernelsDeviceNames, n); }, "device",
+      NameList(kKernelsDeviceNames));
+}
 void to_json(nlohmann::json& j, CopyKind k) { j = CopyKindName(k); }
 void from_json(const nlohmann::json& j, CopyKind& k) {
   NamedFromJson(j, &k, FindCopyKind, "copy kind", CopyKindNames());

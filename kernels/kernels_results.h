@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "core/enum_names.h"
 #include "core/table.h"
 #include "kernels/gpu_bench.h"
 #include "kernels/gpu_spec.h"
@@ -77,11 +78,18 @@ struct KernelsResults {
   }
 };
 
+// `kernels --device`: a GPU through the CUDA backend, the host, or auto (a GPU
+// when one answers); the flag's names, parsed once where a rank reads it
+// (kernels/kernels_run.h MeasureRank), and where a rank ran (cuda or host).
+enum class KernelsDevice { kAuto, kCuda, kHost };
+inline constexpr EnumName<KernelsDevice> kKernelsDeviceNames[] = {
+    {"auto", KernelsDevice::kAuto}, {"cuda", KernelsDevice::kCuda}, {"host", KernelsDevice::kHost}};
+
 // What one rank sends to rank 0.
 struct KernelsOutcome {
   KernelsResults res;
-  std::string device = "host";  // where it ran: cuda or host
-  bool stream_planned = false;  // host runs write an empty stream table even when interrupted
+  KernelsDevice device = KernelsDevice::kHost;  // where it ran: cuda or host
+  bool stream_planned = false;                  // host runs write an empty stream table even when interrupted
   bool interrupted = false;
   int code = 0;  // an error's exit code; 0 when it measured
   std::string error;

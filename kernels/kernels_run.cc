@@ -284,25 +284,28 @@ KernelsOutcome MeasureRank(const KernelsRunOptions& o, const Backends& backends,
     std::string why;
     const GpuBenchFactory* cuda = backends.factories.Find(kCudaKernelsFactory);
     const bool have_cuda = cuda != nullptr;
-    std::string device = o.device;
-    if (device != "host") {
+    // The flag's name, parsed once here (CLI11 admits only these names).
+    const std::optional<KernelsDevice> asked = ValueOf(kKernelsDeviceNames, o.device);
+    if (!asked) throw UsageError(fmt::format("--device {}: not one of {}", o.device, NameList(kKernelsDeviceNames)));
+    KernelsDevice device = *asked;
+    if (device != KernelsDevice::kHost) {
       if (have_cuda) {
         gpu = (*cuda)();
         gpu_count = gpu->DeviceCount(&why);
       } else {
         why = "this build has no CUDA backend";
       }
-      if (device == "cuda" && gpu_count == 0) {
+      if (device == KernelsDevice::kCuda && gpu_count == 0) {
         throw UsageError(
             fmt::format("--device cuda: no GPU on {} ({}); use --device host or --device auto", place.host, why));
       }
-      if (device == "auto") {
-        device = gpu_count > 0 ? "cuda" : "host";
+      if (device == KernelsDevice::kAuto) {
+        device = gpu_count > 0 ? KernelsDevice::kCuda : KernelsDevice::kHost;
         if (gpu_count == 0) log.Info("--device auto: no GPU ({}); running on the host", why);
       }
     }
     out.device = device;
-    const bool on_gpu = device == "cuda";
+    const bool on_gpu = device == KernelsDevice::kCuda;
     const KernelsPlan plan = ParseBenches(o.benches, on_gpu);
     out.stream_planned = plan.stream;
     const std::vector<GemmDtype> dtypes = ParseDtypes(o.dtypes, on_gpu);

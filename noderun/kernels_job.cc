@@ -112,7 +112,7 @@ int Finish(const KernelsRunOptions& o, const KernelsOutput& out, const Job& job,
     move_in(res.devices, x.res.devices);
     interrupted = interrupted || x.interrupted;
     stream_planned = stream_planned || x.stream_planned;
-    any_host = any_host || x.device == "host";
+    any_host = any_host || x.device == KernelsDevice::kHost;
     if (x.code != 0) {
       error_code = std::max(error_code, x.code);
       errors.push_back(x.error);

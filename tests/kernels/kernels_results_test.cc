@@ -146,7 +146,7 @@ TEST(KernelsResults, TheEncodingKeepsNanAndInfinityAndDropsTheDatasheet) {
   o.res.gemm[0].r.wrong = 3;
   o.res.gemm[0].at.spec = GpuDatasheet{};
   o.res.stream[0].bandwidth = std::numeric_limits<double>::quiet_NaN();
-  o.device = "host";
+  o.device = KernelsDevice::kHost;
   o.stream_planned = true;
   o.code = 2;
   o.error = "bad byte \xff in a message";
@@ -188,6 +188,8 @@ TEST(KernelsResults, StreamKernelsAndCopyKindsTravelByName) {
   nlohmann::json j = nlohmann::json::from_cbor(EncodeOutcome(o));
   EXPECT_EQ(j["res"]["stream"][0]["kernel"], "copy");
   EXPECT_EQ(j["res"]["copy"][0]["r"]["kind"], "peer");
+  EXPECT_EQ(j["device"], "host");
+  EXPECT_EQ(back.device, KernelsDevice::kHost);
   auto refusal = [](const nlohmann::json& doc) -> std::string {
     const std::vector<uint8_t> cbor = nlohmann::json::to_cbor(doc);
     try {
@@ -202,6 +204,10 @@ TEST(KernelsResults, StreamKernelsAndCopyKindsTravelByName) {
   const std::string k = refusal(bad_kernel);
   EXPECT_NE(k.find("stream kernel \"nstream\": not one of copy, scale, add, triad, read, write"), std::string::npos)
       << k;
+  nlohmann::json bad_device = j;
+  bad_device["device"] = "tpu";
+  const std::string dev = refusal(bad_device);
+  EXPECT_NE(dev.find("device \"tpu\": not one of auto, cuda, host"), std::string::npos) << dev;
   nlohmann::json bad_kind = j;
   bad_kind["res"]["copy"][0]["r"]["kind"] = "p2p";
   const std::string d = refusal(bad_kind);

@@ -122,5 +122,16 @@ TEST(KernelsJob, ABadFlagFailsEveryRankWithOneCode) {
   EXPECT_NE(r.sink.message.find("--bench nosuch"), std::string::npos) << r.sink.message;
 }
 
+// --device is parsed once where a rank reads it: a name that is no device
+// fails every rank with the usage code, naming the valid ones.
+TEST(KernelsJob, AnUnknownDeviceIsRefusedWithTheValidNames) {
+  KernelsRunOptions o = ShortStream();
+  o.device = "tpu";
+  JobRun r;
+  RunOnTwoRanks(o, &r);
+  EXPECT_EQ(r.codes, (std::vector<int>{2, 2}));
+  EXPECT_NE(r.sink.message.find("--device tpu: not one of auto, cuda, host"), std::string::npos) << r.sink.message;
+}
+
 }  // namespace
 }  // namespace cb
