@@ -42,6 +42,15 @@ struct RankInfo {
   std::_Exit(code);
 }
 
+// `rank`'s index among the ranks on its host, counted by rank (the GPU a
+// rank takes, modulo the GPUs it sees; the collectives' `--split inter` groups).
+inline int LocalRankOf(const std::vector<RankInfo>& ranks, int rank) {
+  const std::string& host = ranks[static_cast<size_t>(rank)].host;
+  int local = 0;
+  for (const auto& ri : ranks) local += ri.host == host && ri.rank < rank ? 1 : 0;
+  return local;
+}
+
 // How a run lists its hosts: sorted (collectives, validate), or in the order
 // of each host's first rank (kernels, whose stored `hosts` always read so).
 enum class HostOrder { kSorted, kFirstRank };

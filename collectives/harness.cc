@@ -501,11 +501,8 @@ int SplitColor(const std::string& split, const std::vector<RankInfo>& ranks, int
   if (SplitOperand(split, "AND", &v)) return static_cast<int>(rank & v);
   if (SplitOperand(split, "OR", &v)) return static_cast<int>(rank | v);
   const RankInfo& me = ranks[static_cast<size_t>(rank)];
-  if (split == "inter") {
-    // One group per local index: this rank's place among its host's ranks.
-    return static_cast<int>(std::count_if(ranks.begin(), ranks.end(),
-                                          [&](const RankInfo& ri) { return ri.host == me.host && ri.rank < me.rank; }));
-  }
+  // inter: one group per local index, this rank's place among its host's ranks.
+  if (split == "inter") return LocalRankOf(ranks, rank);
   // intra: one group per host, numbered in the order of each host's first rank.
   const std::vector<std::string> hosts = HostsOf(ranks, HostOrder::kFirstRank);
   return static_cast<int>(std::find(hosts.begin(), hosts.end(), me.host) - hosts.begin());

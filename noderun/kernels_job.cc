@@ -199,15 +199,12 @@ int OnRankZero(const coll::Communicator* comm, Step&& step) {
 RankPlace PlaceOnHost(const std::vector<coll::RankInfo>& ranks, int rank) {
   RankPlace place;
   place.rank = rank;
-  place.local_size = 0;
+  place.host = ranks[static_cast<size_t>(rank)].host;
   // Ranks sharing this host, counted from the hosts the backend gathered at
   // init: works under any launcher, whatever variables it sets.
-  for (const auto& r : ranks) {
-    if (r.host != ranks[static_cast<size_t>(rank)].host) continue;
-    if (r.rank < rank) ++place.local_rank;
-    ++place.local_size;
-  }
-  place.host = ranks[static_cast<size_t>(rank)].host;
+  place.local_rank = coll::LocalRankOf(ranks, rank);
+  place.local_size = static_cast<int>(
+      std::count_if(ranks.begin(), ranks.end(), [&](const coll::RankInfo& r) { return r.host == place.host; }));
   return place;
 }
 

@@ -33,8 +33,7 @@ void MpiBackend::ChooseBuffers(const std::string& buffers) {
     return;
   }
   // This rank's GPU: its index among the ranks on its host, modulo the GPUs.
-  int local = 0;
-  for (const RankInfo& ri : comm.ranks()) local += ri.host == me.host && ri.rank < me.rank ? 1 : 0;
+  const int local = LocalRankOf(comm.ranks(), rank);
   std::string why;
   std::unique_ptr<mpi_detail::DeviceBuffers> device;
   try {

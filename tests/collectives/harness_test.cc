@@ -286,6 +286,26 @@ TEST(Harness, UncheckedRowsAndIterationStatistics) {
   }
 }
 
+// Hosts interleaved b, a, b, a, c: the run lists them sorted or in the order
+// of each host's first rank; a rank's local index counts the lower ranks on
+// its host; --split intra groups by host in first-rank order, inter by the
+// local index.
+TEST(Harness, HostsAndLocalRanksOfInterleavedRanks) {
+  const std::vector<RankInfo> ranks = {
+      {0, "b", "cpu"}, {1, "a", "cpu"}, {2, "b", "cpu"}, {3, "a", "cpu"}, {4, "c", "cpu"}};
+  EXPECT_EQ(HostsOf(ranks), (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(HostsOf(ranks, HostOrder::kFirstRank), (std::vector<std::string>{"b", "a", "c"}));
+  std::vector<int> local, intra, inter;
+  for (int r = 0; r < 5; ++r) {
+    local.push_back(LocalRankOf(ranks, r));
+    intra.push_back(SplitColor("intra", ranks, r));
+    inter.push_back(SplitColor("inter", ranks, r));
+  }
+  EXPECT_EQ(local, (std::vector<int>{0, 0, 1, 1, 0}));
+  EXPECT_EQ(intra, (std::vector<int>{0, 1, 0, 1, 2}));
+  EXPECT_EQ(inter, local);
+}
+
 // nccl-tests' split operators (src/common.cu, run()): color = rank & m,
 // rank | m, rank % k, rank / k; NCCL_TESTS_SPLIT_MASK (hex) first.
 TEST(Harness, NcclTestsSplitOperators) {
