@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "acceptance/fabric_report.h"
+#include "acceptance/internal/report.h"
 #include "acceptance/report.h"
 #include "core/units.h"
 
@@ -18,6 +19,26 @@ namespace {
 std::string JoinRanks(const std::vector<int>& v) {
   std::string s;
   for (int x : v) s += (s.empty() ? "" : ",") + std::to_string(x);
+  return s;
+}
+
+// A list in one string cell: each item once, `sep` between them.
+std::string JoinLines(const std::vector<std::string>& v, const char* sep = "\n") {
+  std::string s;
+  for (const auto& x : v) s += (s.empty() ? "" : sep) + x;
+  return s;
+}
+
+// Figures in one string cell, each in the shortest text that reads back to it.
+std::string JoinFigures(const std::vector<double>& v) {
+  std::string s;
+  for (double x : v) s += (s.empty() ? "" : ",") + fmt::format("{}", x);
+  return s;
+}
+
+std::string FailureNames(const std::vector<Failure>& failures) {
+  std::string s;
+  for (Failure f : failures) s += (s.empty() ? "" : ",") + std::string(FailureName(f));
   return s;
 }
 
@@ -78,14 +99,40 @@ Table VerdictsTable(const ValidationReport& r) {
               // Appended (issue 18): threshold.fraction_of_model.
               {"model", CT::kFloat64, "", "what the model expects of the unit (units column; 0: no model)"},
               {"model_ratio", CT::kFloat64, "1", "value / model (0: no model)"},
-              {"model_how", CT::kString, "", "how the model's figure was derived, or why there is none"}});
+              {"model_how", CT::kString, "", "how the model's figure was derived, or why there is none"},
+              // Appended (issue 16, point 3): what validate's JSON had beside the table.
+              {"benchmark", CT::kString, "", "gemm, stream, all_reduce, ..."},
+              {"scope", CT::kString, "", "device, node or fabric"},
+              {"wrong", CT::kInt64, "1", "elements that failed verification, all rounds"},
+              {"values", CT::kString, "", "the figure of each round judged, comma-separated (units column)"},
+              {"plain", CT::kString, "", "the reason in plain words"},
+              {"failure", CT::kString, "", "class of failure (slow, wrong-results, ...; none when it passed)"}});
   for (const auto& u : r.units) {
     const Check& c = r.suite.checks[static_cast<size_t>(u.check)];
     const std::string units = SiUnit(c.judge.dimension);
-    verd.AddRow({c.name, u.label, JoinRanks(u.ranks), u.node, u.device, std::string(VerdictName(u.verdict.verdict)),
-                 std::string(SeverityName(c.judge.severity)), u.verdict.value, u.verdict.expected, u.verdict.bound,
-                 units, int64_t{u.verdict.rounds}, int64_t{u.verdict.missed_rounds}, u.verdict.reason, u.verdict.model,
-                 u.verdict.model_ratio(), u.verdict.model_how});
+    verd.AddRow({c.name,
+                 u.label,
+                 JoinRanks(u.ranks),
+                 u.node,
+                 u.device,
+                 std::string(VerdictName(u.verdict.verdict)),
+                 std::string(SeverityName(c.judge.severity)),
+                 u.verdict.value,
+                 u.verdict.expected,
+                 u.verdict.bound,
+                 units,
+                 int64_t{u.verdict.rounds},
+                 int64_t{u.verdict.missed_rounds},
+                 u.verdict.reason,
+                 u.verdict.model,
+                 u.verdict.model_ratio(),
+                 u.verdict.model_how,
+                 c.benchmark,
+                 std::string(ScopeName(c.scope)),
+                 u.data.wrong,
+                 JoinFigures(u.data.values),
+                 u.verdict.plain,
+                 std::string(FailureName(u.verdict.failure))});
   }
   return verd;
 }
@@ -100,11 +147,11 @@ Table RanksTable(const ValidationReport& r) {
                {"device", CT::kString, "", "device(s)"},
                {"cpu_model", CT::kString, "", "host CPU"},
                {"verdict", CT::kString, "", "PASS, WARN, FAIL or SKIPPED"},
-               {"reasons", CT::kString, "", "one per line"}});
+               {"reasons", CT::kString, "", "one per line"},
+               {"plain", CT::kString, "", "the reasons in plain words, one per line (appended)"}});
   for (const auto& x : r.ranks) {
-    std::string why;
-    for (const auto& w : x.reasons) why += (why.empty() ? "" : "\n") + w;
-    ranks.AddRow({int64_t{x.rank}, x.host, x.node, x.device, x.cpu_model, std::string(VerdictName(x.verdict)), why});
+    ranks.AddRow({int64_t{x.rank}, x.host, x.node, x.device, x.cpu_model, std::string(VerdictName(x.verdict)),
+                  JoinLines(x.reasons), JoinLines(x.plain)});
   }
   return ranks;
 }
@@ -150,11 +197,13 @@ Table NodesTable(const ValidationReport& r) {
                {"host", CT::kString, "", "host name"},
                {"ranks", CT::kString, "", "its ranks"},
                {"verdict", CT::kString, "", "PASS, WARN, FAIL or SKIPPED"},
-               {"reasons", CT::kString, "", "one per line"}});
+               {"reasons", CT::kString, "", "one per line"},
+               // Appended (issue 16, point 3).
+               {"plain", CT::kString, "", "the reasons in plain words, one per line"},
+               {"failures", CT::kString, "", "classes of its non-PASS units, comma-separated (next steps)"}});
   for (const auto& n : r.nodes) {
-    std::string why;
-    for (const auto& w : n.reasons) why += (why.empty() ? "" : "\n") + w;
-    nodes.AddRow({n.node, n.host, JoinRanks(n.ranks), std::string(VerdictName(n.verdict)), why});
+    nodes.AddRow({n.node, n.host, JoinRanks(n.ranks), std::string(VerdictName(n.verdict)), JoinLines(n.reasons),
+                  JoinLines(n.plain), FailureNames(n.failures)});
   }
   return nodes;
 }
@@ -169,8 +218,12 @@ Table SummaryTable(const ValidationReport& r) {
              {"units", CT::kString, "", "FLOP/s, B/s or 1"},
              {"nameplate", CT::kFloat64, "", "what the datasheet promises for the same units (0: unknown)"},
              {"description", CT::kString, "", "how it is obtained"},
-             {"over", CT::kString, "", "passing nodes, all nodes, or empty (not a sum over nodes)"}});
-  for (const auto& f : r.summary) sum.AddRow({f.section, f.name, f.value, f.units, f.nameplate, f.description, f.over});
+             {"over", CT::kString, "", "passing nodes, all nodes, or empty (not a sum over nodes)"},
+             {"fraction_of_nameplate", CT::kFloat64, "1", "value / nameplate (0: unknown nameplate; appended)"}});
+  for (const auto& f : r.summary) {
+    sum.AddRow({f.section, f.name, f.value, f.units, f.nameplate, f.description, f.over,
+                f.nameplate > 0 ? f.value / f.nameplate : 0.0});
+  }
   return sum;
 }
 
@@ -237,11 +290,22 @@ Table InventoryGpusTable(const ValidationReport& r) {
               {"serial", CT::kString, "", "board serial"},
               {"vbios", CT::kString, "", "VBIOS version"},
               {"memory", CT::kInt64, "B", "device memory"},
-              {"compute_capability", CT::kString, "", "major.minor"}});
+              {"compute_capability", CT::kString, "", "major.minor"},
+              // Appended (issue 16, point 3): the rest of what the node reported.
+              {"sm_count", CT::kInt64, "1", "streaming multiprocessors"},
+              {"l2_cache", CT::kInt64, "B", "L2 cache"},
+              {"sm_clock_max", CT::kFloat64, "Hz", "maximum SM clock"},
+              {"memory_clock_max", CT::kFloat64, "Hz", "maximum memory clock"},
+              {"sm_clock", CT::kFloat64, "Hz", "current SM clock (0: unknown)"},
+              {"temperature", CT::kFloat64, "degC", "temperature (-1: unknown)"},
+              {"power", CT::kFloat64, "W", "power draw (-1: unknown)"},
+              {"power_limit", CT::kFloat64, "W", "power limit (-1: unknown)"}});
   for (const auto& n : r.inventory) {
     for (const auto& g : n.gpus) {
       invg.AddRow({n.hostname, int64_t{g.index}, g.name, g.uuid, g.pci_bus_id, g.serial, g.vbios, g.memory_bytes,
-                   fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor)});
+                   fmt::format("{}.{}", g.compute_capability_major, g.compute_capability_minor), int64_t{g.sm_count},
+                   g.l2_cache_bytes, g.sm_clock_max_hz, g.memory_clock_max_hz, g.sm_clock_hz, g.temperature_c,
+                   g.power_w, g.power_limit_w});
     }
   }
   return invg;
@@ -257,18 +321,57 @@ Table StatusTable(const ValidationReport& r) {
                 {"devices_passing", CT::kInt64, "1", ""},
                 {"devices_total", CT::kInt64, "1", ""},
                 {"nodes_passing", CT::kInt64, "1", ""},
-                {"nodes_total", CT::kInt64, "1", ""}});
+                {"nodes_total", CT::kInt64, "1", ""},
+                // Appended (issue 16, point 3): the rest of the run's verdict.
+                {"verdict", CT::kString, "", "the worst unit verdict (PASS, WARN, FAIL, SKIPPED; UNKNOWN with exit 3)"},
+                {"process_exit_code", CT::kInt64, "1", "validate's exit code: exit_code, 130 interrupted, 6 watchdog"},
+                {"partial_reason", CT::kString, "", "why the run was cut short (empty: it was not)"},
+                {"banner", CT::kString, "", "the one-line verdict every format shows"},
+                {"elapsed", CT::kFloat64, "s", "the run's time"},
+                {"availability", CT::kFloat64, "1", "devices_passing / devices_total (0: no device)"},
+                {"suite_gpu", CT::kString, "", "the GPU the suite is for (empty: none)"}});
   status.AddRow({r.status.name, int64_t{r.status.exit_code}, int64_t{r.partial ? 1 : 0}, int64_t{r.devices_passing},
-                 int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total}});
+                 int64_t{r.devices_total}, int64_t{r.nodes_passing}, int64_t{r.nodes_total},
+                 std::string(OverallVerdict(r)), int64_t{ProcessExitCode(r)}, r.partial ? r.partial_reason : "",
+                 Headline(r), r.elapsed_s,
+                 r.devices_total ? static_cast<double>(r.devices_passing) / r.devices_total : 0.0, r.suite.gpu_name});
   return status;
+}
+
+// The next step per class of failure present, with the nodes it concerns.
+Table NextStepsTable(const ValidationReport& r) {
+  using CT = ColumnType;
+  Table t("validate_next_steps", "one row per class of failure present: what to do next, and for which nodes",
+          {{"failure", CT::kString, "", "class of failure (slow, wrong-results, ...)"},
+           {"title", CT::kString, "", "the class in words"},
+           {"next_step", CT::kString, "", "what to do next"},
+           {"nodes", CT::kString, "", "the nodes concerned, comma-separated"}});
+  for (const auto& st : internal::NextSteps(r)) {
+    t.AddRow({std::string(st.advice->name), std::string(st.advice->title), std::string(st.advice->next_step),
+              JoinLines(st.nodes, ",")});
+  }
+  return t;
+}
+
+// The failed nodes, once per host: what --drain-cmd runs for, and Slurm's drain line.
+Table FailedHostsTable(const ValidationReport& r) {
+  using CT = ColumnType;
+  Table t("validate_failed_hosts", "one row per host with a failed node: the drain reason and Slurm's drain line",
+          {{"node", CT::kString, "", "the host's first failed node"},
+           {"host", CT::kString, "", "host name"},
+           {"reason", CT::kString, "", "the checks that failed there, each with its class"},
+           {"slurm_drain", CT::kString, "", "scontrol update nodename=HOST state=drain reason=\"...\""}});
+  for (const auto& f : FailedNodes(r)) t.AddRow({f.node, f.host, f.reason, SlurmDrainLine(f)});
+  return t;
 }
 
 }  // namespace
 
 std::vector<Table> EvidenceTables(const ValidationReport& r) {
-  std::vector<Table> tables{StatusTable(r),     VerdictsTable(r),  MeasurementsTable(r), RanksTable(r),
-                            NodesTable(r),      DevicesTable(r),   VersionsTable(r),     SummaryTable(r),
-                            ProvenanceTable(r), InventoryTable(r), InventoryGpusTable(r)};
+  std::vector<Table> tables{StatusTable(r),     VerdictsTable(r),  MeasurementsTable(r),  RanksTable(r),
+                            NodesTable(r),      DevicesTable(r),   VersionsTable(r),      SummaryTable(r),
+                            ProvenanceTable(r), InventoryTable(r), InventoryGpusTable(r), NextStepsTable(r),
+                            FailedHostsTable(r)};
   for (auto& t : FabricTables(r)) tables.push_back(std::move(t));
   return tables;
 }

@@ -79,85 +79,6 @@ std::string CulpritEvidence(const FabricCulprit& f) {
                      f.method == CulpritMethod::kPairs ? "pairs" : "groups with it");
 }
 
-nlohmann::json FabricJson(const ValidationReport& r) {
-  if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return nullptr;
-  nlohmann::json j;
-  j["nodes"] = r.fabric_nodes;
-  j["pairs"] = nlohmann::json::array();
-  // A fleet's full tournament is N^2/2 pairs (8 million at 4,096 nodes): past
-  // kMaxJsonPairs the JSON says so and the evidence file keeps them.
-  constexpr size_t kMaxJsonPairs = 100000;
-  if (r.pairs.size() > kMaxJsonPairs) {
-    j["pairs_note"] =
-        fmt::format("{} pair measurements: too many for JSON; see the evidence (-o, validate_pairs)", r.pairs.size());
-  }
-  for (const auto& p : r.pairs) {
-    if (r.pairs.size() > kMaxJsonPairs) break;
-    j["pairs"].push_back({{"check", CheckName(r, p.check)},
-                          {"round", p.round},
-                          {"rail", p.rail},
-                          {"a", p.a},
-                          {"b", p.b},
-                          {"node_a", NodeName(r, p.a)},
-                          {"node_b", NodeName(r, p.b)},
-                          {"rank_a", p.rank_a},
-                          {"rank_b", p.rank_b},
-                          {"value", p.value},
-                          {"time_s", p.time_s},
-                          {"samples", p.samples},
-                          {"wrong", p.wrong},
-                          {"batch", p.batch},
-                          {"confirm", p.confirm},
-                          {"beside", p.beside}});
-  }
-  j["confirmations"] = nlohmann::json::array();
-  for (const auto& c : r.confirmations) {
-    j["confirmations"].push_back({{"check", CheckName(r, c.check)},
-                                  {"batches", c.batches},
-                                  {"confirm", c.enabled},
-                                  {"selected", c.selected},
-                                  {"confirmed", c.confirmed},
-                                  {"cleared", c.cleared},
-                                  {"rounds", c.rounds},
-                                  {"repeats", c.repeats},
-                                  {"confirmed_pairs", c.confirmed_pairs}});
-  }
-  j["culprits"] = nlohmann::json::array();
-  for (const auto& f : r.culprits) {
-    j["culprits"].push_back({{"check", CheckName(r, f.check)},
-                             {"method", CulpritMethodName(f.method)},
-                             {"kind", CulpritKindName(f.kind)},
-                             {"name", f.name},
-                             {"node", f.node},
-                             {"rail", f.rail},
-                             {"a", f.a},
-                             {"b", f.b},
-                             {"supporting", f.supporting},
-                             {"examined", f.examined},
-                             {"ratio", f.ratio},
-                             {"reason", f.reason}});
-  }
-  j["bisections"] = nlohmann::json::array();
-  for (const auto& b : r.bisections) {
-    nlohmann::json rounds = nlohmann::json::array();
-    for (const auto& x : b.rounds) {
-      nlohmann::json groups = nlohmann::json::array();
-      for (const auto& g : x.groups) {
-        nlohmann::json names = nlohmann::json::array();
-        for (int i : g) names.push_back(NodeName(r, i));
-        groups.push_back(names);
-      }
-      rounds.push_back({{"purpose", x.purpose}, {"groups", groups}, {"figures", x.figures}, {"slow", x.slow}});
-    }
-    j["bisections"].push_back({{"check", CheckName(r, b.check)},
-                               {"rounds_used", b.rounds.size()},
-                               {"triggered_by_failure", b.triggered_by_failure},
-                               {"note", b.note},
-                               {"rounds", rounds}});
-  }
-  return j;
-}
-
 std::string FabricText(const ValidationReport& r) {
   if (r.pairs.empty() && r.culprits.empty() && r.bisections.empty()) return "";
   std::string o = "## fabric localisation\n";
@@ -384,11 +305,14 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
        {"supporting", CT::kInt64, "1", "slow pairs (groups) that support the verdict"},
        {"examined", CT::kInt64, "1", "pairs (groups) examined"},
        {"ratio", CT::kFloat64, "1", "its slow figure over the fleet's (median pair, or the round's median group)"},
-       {"reason", CT::kString, "", "why, in plain words"}});
+       {"reason", CT::kString, "", "why, in plain words"},
+       // Appended (issue 16, point 3).
+       {"a", CT::kInt64, "1", "a link's or pair's first node index, else -1"},
+       {"b", CT::kInt64, "1", "a link's or pair's second node index, else -1"}});
   for (const auto& f : r.culprits) {
     culprits.AddRow({CheckName(r, f.check), std::string(CulpritMethodName(f.method)),
                      std::string(CulpritKindName(f.kind)), f.name, int64_t{f.node}, int64_t{f.rail},
-                     int64_t{f.supporting}, int64_t{f.examined}, f.ratio, f.reason});
+                     int64_t{f.supporting}, int64_t{f.examined}, f.ratio, f.reason, int64_t{f.a}, int64_t{f.b}});
   }
   Table bis("validate_bisection", "bisection: one row per group of each round",
             {{"check", CT::kString, "", "check name"},
@@ -406,20 +330,37 @@ std::vector<Table> FabricTables(const ValidationReport& r) {
       }
     }
   }
-  std::vector<Table> out = {pairs, culprits, bis};
+  Table runs("validate_bisection_runs", "bisection: one row per check that bisected",
+             {{"check", CT::kString, "", "check name"},
+              {"rounds", CT::kInt64, "1", "rounds used"},
+              {"triggered_by_failure", CT::kInt64, "1",
+               "1: the whole job failed; 0: no absolute bound, so bisection judged it"},
+              {"note", CT::kString, "", "what could not be settled, if anything"}});
+  for (const auto& b : r.bisections) {
+    runs.AddRow({CheckName(r, b.check), static_cast<int64_t>(b.rounds.size()), int64_t{b.triggered_by_failure ? 1 : 0},
+                 b.note});
+  }
+  Table nodes("validate_fabric_nodes", "the fabric checks' nodes by index (the a, b and node columns)",
+              {{"index", CT::kInt64, "1", "node index"}, {"node", CT::kString, "", "node"}});
+  for (size_t i = 0; i < r.fabric_nodes.size(); ++i) nodes.AddRow({static_cast<int64_t>(i), r.fabric_nodes[i]});
+  std::vector<Table> out = {pairs, culprits, bis, runs, nodes};
   if (!r.confirmations.empty()) {
-    Table conf("validate_confirmations", "pairs check: the confirmation of the pairs slow after the rounds",
-               {{"check", CT::kString, "", "check name"},
-                {"batches", CT::kInt64, "1", "batches per round (suite key batches)"},
-                {"confirm", CT::kInt64, "1", "1 when the suite's confirm is on"},
-                {"selected", CT::kInt64, "1", "(pair, rail)s slow after the rounds"},
-                {"confirmed", CT::kInt64, "1", "of them, still slow with the confirmation's measurements"},
-                {"cleared", CT::kInt64, "1", "of them, no longer slow"},
-                {"rounds", CT::kInt64, "1", "confirmation rounds run"},
-                {"repeats", CT::kInt64, "1", "times each selected pair was measured again"}});
+    Table conf(
+        "validate_confirmations", "pairs check: the confirmation of the pairs slow after the rounds",
+        {{"check", CT::kString, "", "check name"},
+         {"batches", CT::kInt64, "1", "batches per round (suite key batches)"},
+         {"confirm", CT::kInt64, "1", "1 when the suite's confirm is on"},
+         {"selected", CT::kInt64, "1", "(pair, rail)s slow after the rounds"},
+         {"confirmed", CT::kInt64, "1", "of them, still slow with the confirmation's measurements"},
+         {"cleared", CT::kInt64, "1", "of them, no longer slow"},
+         {"rounds", CT::kInt64, "1", "confirmation rounds run"},
+         {"repeats", CT::kInt64, "1", "times each selected pair was measured again"},
+         {"confirmed_pairs", CT::kString, "", "the confirmed (pair, rail)s, A<->B/rail R, one per line (appended)"}});
     for (const auto& c : r.confirmations) {
+      std::string pairs_text;
+      for (const auto& p : c.confirmed_pairs) pairs_text += (pairs_text.empty() ? "" : "\n") + p;
       conf.AddRow({CheckName(r, c.check), int64_t{c.batches}, int64_t{c.enabled ? 1 : 0}, int64_t{c.selected},
-                   int64_t{c.confirmed}, int64_t{c.cleared}, int64_t{c.rounds}, int64_t{c.repeats}});
+                   int64_t{c.confirmed}, int64_t{c.cleared}, int64_t{c.rounds}, int64_t{c.repeats}, pairs_text});
     }
     out.push_back(conf);
   }

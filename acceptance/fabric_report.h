@@ -1,7 +1,7 @@
 // The fabric localisation part of a validation report (pairs check, bisection;
 // acceptance/fabric.h): the pair bandwidth matrix, the culprits with their
 // evidence, and the bisection's rounds, in each format report.h writes. Each
-// returns nothing (an empty string, null JSON, no tables) when the run had no
+// returns nothing (an empty string, no tables) when the run had no
 // pairs check and no bisection, so other suites' reports do not change.
 #ifndef CLUSTERBENCH_ACCEPTANCE_FABRIC_REPORT_H_
 #define CLUSTERBENCH_ACCEPTANCE_FABRIC_REPORT_H_
@@ -9,22 +9,10 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "acceptance/runner.h"
 #include "core/table.h"
 
 namespace cb::acc {
-
-// {"nodes": [...], "pairs": [{"check", "round", "rail", "a", "b", "node_a", "node_b", "rank_a", "rank_b",
-//  "value", "time_s", "samples", "wrong", "batch", "confirm", "beside"}], "confirmations": [{"check", "batches",
-//  "confirm", "selected", "confirmed", "cleared", "rounds", "repeats", "confirmed_pairs"}], "culprits": [{"check",
-//  "method", "kind", "name", "node", "rail", "a", "b", "supporting", "examined", "ratio", "reason"}], "bisections":
-//  [{"check", "rounds_used", "triggered_by_failure", "note", "rounds": [{"purpose", "groups", "figures", "slow"}]}]};
-//  null when none.
-// Past 100,000 pair measurements "pairs" is empty and "pairs_note" says why
-// (the evidence file has them).
-nlohmann::json FabricJson(const ValidationReport& report);
 
 // Terminal: the pairs checks, their confirmations, the culprits and the
 // bisections' rounds ("" when none).
@@ -41,7 +29,9 @@ std::string FabricHtml(const ValidationReport& report);
 
 // Evidence: validate_pairs (one row per measured pair, rail and round),
 // validate_culprits, validate_bisection (one row per group of each round),
-// and, when a pairs check ran, validate_confirmations (one row per check).
+// validate_bisection_runs (one row per check that bisected),
+// validate_fabric_nodes (the node indices' names) and, when a pairs check
+// ran, validate_confirmations (one row per check).
 std::vector<Table> FabricTables(const ValidationReport& report);
 
 // "; FAIL: link a<->b, pair c<->d": culprits that are not nodes (no node

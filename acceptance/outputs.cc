@@ -13,6 +13,7 @@
 #include "core/file_check.h"
 #include "core/json_text.h"
 #include "core/subprocess.h"
+#include "core/table_export.h"
 
 namespace fs = std::filesystem;
 
@@ -87,12 +88,14 @@ Table DrainTable(const std::vector<DrainRun>& runs) {
 }
 
 void WriteOutputs(const ReportOutputs& out, const ValidationReport& rep, ResultSink* evidence, bool failed) {
-  if (out.format == "json") {
-    std::cout << JsonText(ReportToJson(rep)) << "\n";
-  } else {
+  // The run's status and message, as the evidence ends the run and --format json prints it.
+  const RunStatus status = failed ? RunStatus::kFailed : rep.partial ? RunStatus::kInterrupted : RunStatus::kComplete;
+  const std::string message = rep.partial ? rep.partial_reason : fmt::format("verdict {}", rep.status.name);
+  const bool json = out.format == "json";
+  if (!json) {
     std::cout << FormatReportText(rep);
+    std::cout.flush();
   }
-  std::cout.flush();
   for (const auto& path : out.reports) {
     std::string ext = fs::path(path).extension().string();
     WriteFileAtomically(path, ext == ".md" ? ReportMarkdown(rep) : ReportHtml(rep));
@@ -106,13 +109,17 @@ void WriteOutputs(const ReportOutputs& out, const ValidationReport& rep, ResultS
   // partial run judged too little to drain anyone.
   const std::vector<DrainRun> drains =
       rep.partial ? std::vector<DrainRun>{} : RunDrainHooks(out.drain_cmd, out.drain_timeout, rep);
+  std::vector<Table> tables = EvidenceTables(rep);
+  if (!drains.empty()) tables.push_back(DrainTable(drains));
+  // JSON comes after the drain hook, so that it holds validate_drain as the
+  // stored run does.
+  if (json) {
+    std::cout << JsonText(RunResultsJson(status, message, tables, rep.suite.yaml)) << "\n";
+    std::cout.flush();
+  }
   if (evidence) {
-    for (const auto& t : EvidenceTables(rep)) evidence->WriteTable(t);
-    if (!drains.empty()) evidence->WriteTable(DrainTable(drains));
-    evidence->EndRun(failed        ? RunStatus::kFailed
-                     : rep.partial ? RunStatus::kInterrupted
-                                   : RunStatus::kComplete,
-                     rep.partial ? rep.partial_reason : fmt::format("verdict {}", rep.status.name));
+    for (const auto& t : tables) evidence->WriteTable(t);
+    evidence->EndRun(status, message);
   }
 }
 

@@ -53,7 +53,10 @@ std::vector<DrainRun> RunDrainHooks(const std::string& command, double timeout_s
 // The evidence table validate_drain: one row per run of the hook.
 Table DrainTable(const std::vector<DrainRun>& runs);
 
-// Rank 0: the report on stdout, in the files and, when `evidence` is not null,
+// Rank 0: the report on stdout (the text first; `--format json` last, once
+// the drain hook has run: the run's evidence tables with status, message and
+// config_yaml as `report --format json` gives the stored run, core's
+// RunResultsJson), in the files and, when `evidence` is not null,
 // as evidence tables ending the run begun there. `failed`: a watchdog or a
 // vanished rank ended the job (run marked failed).
 void WriteOutputs(const ReportOutputs& out, const ValidationReport& rep, ResultSink* evidence, bool failed = false);

@@ -39,11 +39,6 @@ std::string Plate(const SummaryFigure& f) {
   if (f.nameplate <= 0) return "";
   return f.units == "1" ? fmt::format("{:g}", f.nameplate) : Q(f.nameplate, DimOf(f.units));
 }
-std::string SectionKey(const std::string& s) {
-  std::string k = s;
-  std::replace(k.begin(), k.end(), ' ', '_');
-  return k;
-}
 
 const char* Color(Verdict v) {
   switch (v) {
@@ -151,7 +146,6 @@ using internal::NotPassing;
 using internal::Plate;
 using internal::ProvenanceRows;
 using internal::Q;
-using internal::SectionKey;
 using internal::Version;
 
 std::string Headline(const ValidationReport& r) {
@@ -228,11 +222,16 @@ std::string ExpandDrainCommand(const std::string& command, const FailedNode& n) 
   return o;
 }
 
-namespace {
+int ProcessExitCode(const ValidationReport& r) { return r.stalled ? 6 : r.partial ? 130 : r.status.exit_code; }
 
-// The process's exit code: the status's, 130 when a signal cut the run short,
-// 6 when the progress watchdog did.
-int ExitCodeOf(const ValidationReport& r) { return r.stalled ? 6 : r.partial ? 130 : r.status.exit_code; }
+std::string_view OverallVerdict(const ValidationReport& r) {
+  if (r.status.exit_code == 3) return "UNKNOWN";
+  Verdict worst = Verdict::kSkipped;
+  for (const auto& u : r.units) worst = Worst(worst, u.verdict.verdict);
+  return VerdictName(worst);
+}
+
+namespace {
 
 std::string LabelPromValue(const std::string& s) {
   std::string o;
@@ -248,151 +247,6 @@ std::string LabelPromValue(const std::string& s) {
 }
 
 }  // namespace
-
-namespace {
-
-nlohmann::json FailureNames(const std::vector<Failure>& failures) {
-  nlohmann::json fs = nlohmann::json::array();
-  for (Failure f : failures) fs.push_back(FailureName(f));
-  return fs;
-}
-
-// The nodes that failed or warned, the classes of their failures, the next
-// step per class and the Slurm lines that drain them.
-void AddJsonFailures(const ValidationReport& r, nlohmann::json* j) {
-  (*j)["failing_nodes"] = nlohmann::json::array();
-  for (const auto& n : r.nodes) {
-    if (n.verdict != Verdict::kFail && n.verdict != Verdict::kWarn) continue;
-    (*j)["failing_nodes"].push_back({{"node", n.node},
-                                     {"host", n.host},
-                                     {"verdict", VerdictName(n.verdict)},
-                                     {"failures", FailureNames(n.failures)},
-                                     {"reasons", n.plain}});
-  }
-  (*j)["next_steps"] = nlohmann::json::array();
-  for (const auto& st : NextSteps(r)) {
-    (*j)["next_steps"].push_back({{"failure", st.advice->name},
-                                  {"title", st.advice->title},
-                                  {"next_step", st.advice->next_step},
-                                  {"nodes", st.nodes}});
-  }
-  (*j)["slurm_drain"] = nlohmann::json::array();
-  for (const auto& f : FailedNodes(r)) (*j)["slurm_drain"].push_back(SlurmDrainLine(f));
-}
-
-// The verdict of every rank, then of every node.
-void AddJsonRanksAndNodes(const ValidationReport& r, nlohmann::json* j) {
-  (*j)["ranks"] = nlohmann::json::array();
-  for (const auto& x : r.ranks) {
-    (*j)["ranks"].push_back({{"rank", x.rank},
-                             {"host", x.host},
-                             {"node", x.node},
-                             {"device", x.device},
-                             {"verdict", VerdictName(x.verdict)},
-                             {"reasons", x.reasons},
-                             {"plain", x.plain}});
-  }
-  (*j)["nodes"] = nlohmann::json::array();
-  for (const auto& n : r.nodes) {
-    (*j)["nodes"].push_back({{"node", n.node},
-                             {"host", n.host},
-                             {"ranks", n.ranks},
-                             {"verdict", VerdictName(n.verdict)},
-                             {"reasons", n.reasons},
-                             {"plain", n.plain},
-                             {"failures", FailureNames(n.failures)}});
-  }
-}
-
-// One check's unit: what was measured, the verdict and why.
-nlohmann::json JsonUnit(const Check& c, const UnitResult& u) {
-  nlohmann::json values = nlohmann::json::array();
-  for (double v : u.data.values) values.push_back(v);
-  // fraction_of_model: the model's figure and value / model (null: no model).
-  const nlohmann::json model = u.verdict.model > 0 ? nlohmann::json(u.verdict.model) : nlohmann::json(nullptr);
-  const nlohmann::json ratio = u.verdict.model > 0 ? nlohmann::json(u.verdict.model_ratio()) : nlohmann::json(nullptr);
-  return {{"check", c.name},
-          {"benchmark", c.benchmark},
-          {"scope", ScopeName(c.scope)},
-          {"unit", u.label},
-          {"ranks", u.ranks},
-          {"node", u.node},
-          {"device", u.device},
-          {"verdict", VerdictName(u.verdict.verdict)},
-          {"severity", SeverityName(c.judge.severity)},
-          {"value", u.verdict.value},
-          {"values", values},
-          {"expected", u.verdict.expected},
-          {"bound", u.verdict.bound},
-          {"units", SiUnit(c.judge.dimension)},
-          {"wrong", u.data.wrong},
-          {"model", model},
-          {"model_ratio", ratio},
-          {"model_how", u.verdict.model_how},
-          {"reason", u.verdict.reason},
-          {"plain", u.verdict.plain},
-          {"failure", FailureName(u.verdict.failure)}};
-}
-
-// The cluster figures by section, availability as counts.
-nlohmann::json JsonSummary(const ValidationReport& r) {
-  nlohmann::json s = nlohmann::json::object();
-  for (const auto& f : r.summary) {
-    if (f.section == "availability") continue;
-    s[SectionKey(f.section)].push_back({{"name", f.name},
-                                        {"value", f.value},
-                                        {"units", f.units},
-                                        {"nameplate", f.nameplate},
-                                        {"fraction_of_nameplate", f.nameplate > 0 ? f.value / f.nameplate : 0.0},
-                                        {"over", f.over},
-                                        {"description", f.description}});
-  }
-  s["availability"] = {{"devices_passing", r.devices_passing},
-                       {"devices_total", r.devices_total},
-                       {"nodes_passing", r.nodes_passing},
-                       {"nodes_total", r.nodes_total},
-                       {"fraction", r.devices_total ? double(r.devices_passing) / r.devices_total : 0.0}};
-  return s;
-}
-
-}  // namespace
-
-nlohmann::json ReportToJson(const ValidationReport& r) {
-  nlohmann::json j;
-  Verdict worst = Verdict::kSkipped;
-  for (const auto& u : r.units) worst = Worst(worst, u.verdict.verdict);
-  j["verdict"] = r.status.exit_code == 3 ? "UNKNOWN" : VerdictName(worst);
-  j["status"] = r.status.name;
-  j["exit_code"] = r.status.exit_code;
-  j["partial"] = r.partial;
-  if (r.partial) j["partial_reason"] = r.partial_reason;
-  j["banner"] = Headline(r);
-  j["suite"] = {{"name", r.suite.name},
-                {"file", r.suite.file},
-                {"gpu", r.suite.gpu_name},
-                {"sha256", r.suite.file_sha256},
-                {"effective_sha256", r.suite.yaml_sha256}};
-  j["elapsed_s"] = r.elapsed_s;
-  const Provenance& p = r.provenance;
-  j["provenance"] = {{"started_utc", p.started_utc},
-                     {"finished_utc", p.finished_utc},
-                     {"tool_version", p.tool_version},
-                     {"git_revision", p.git_revision},
-                     {"build_type", p.build_type},
-                     {"command_line", p.command_line},
-                     {"host", p.host},
-                     {"control_plane", r.backend},
-                     {"suite_sha256", r.suite.file_sha256}};
-  j["inventory"] = nlohmann::json::array();
-  for (const auto& n : r.inventory) j["inventory"].push_back(NodeInfoToJson(n));
-  AddJsonFailures(r, &j);
-  AddJsonRanksAndNodes(r, &j);
-  j["checks"] = nlohmann::json::array();
-  for (const auto& u : r.units) j["checks"].push_back(JsonUnit(r.suite.checks[static_cast<size_t>(u.check)], u));
-  j["summary"] = JsonSummary(r);
-  if (nlohmann::json fabric = FabricJson(r); !fabric.is_null()) j["fabric"] = std::move(fabric);
-  return j;
-}
 
 std::string FormatReportText(const ValidationReport& r) {
   std::string o = fmt::format("# clusterbench validate: suite {} ({}), {} rank(s), {} node(s), {:.1f} s\n",
@@ -445,7 +299,7 @@ std::string FormatReportText(const ValidationReport& r) {
   if (!failed.empty()) o += "\n## drain (Slurm)\n";
   for (const auto& f : failed) o += "   " + SlurmDrainLine(f) + "\n";
   if (const std::string fabric = FabricText(r); !fabric.empty()) o += "\n" + fabric;
-  o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), ExitCodeOf(r));
+  o += fmt::format("\nverdict: {} (exit {})\n", Headline(r), ProcessExitCode(r));
   return o;
 }
 
@@ -458,7 +312,7 @@ std::string MarkdownHeader(const ValidationReport& r) {
     o += fmt::format("> **PARTIAL**: {}. The verdicts below cover what was measured.\n\n",
                      EscapeMarkdown(r.partial_reason));
   }
-  return o + fmt::format("**Verdict: {}** (exit code {})\n\n", EscapeMarkdown(Headline(r)), ExitCodeOf(r));
+  return o + fmt::format("**Verdict: {}** (exit code {})\n\n", EscapeMarkdown(Headline(r)), ProcessExitCode(r));
 }
 
 // What makes the report evidence, and what the nodes are (hosts, then their GPUs).

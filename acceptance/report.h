@@ -1,16 +1,15 @@
-// What a validation run says, in every form it is read: the terminal table,
-// JSON for machines, Markdown and HTML (inline SVG plots, no script, no
-// network) for people who sign off, Prometheus textfiles for node_exporter,
-// and the evidence tables the results file stores. docs/acceptance.md
-// documents each format.
+// What a validation run says, in every form it is read: the terminal table;
+// the evidence tables, which the results file stores and `--format json`
+// prints; Markdown and HTML (inline SVG plots, no script, no network) for
+// people who sign off; Prometheus textfiles for node_exporter.
+// docs/acceptance.md documents each format.
 #ifndef CLUSTERBENCH_ACCEPTANCE_REPORT_H_
 #define CLUSTERBENCH_ACCEPTANCE_REPORT_H_
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "acceptance/runner.h"
 #include "core/table.h"
@@ -43,11 +42,14 @@ std::string ExpandDrainCommand(const std::string& command, const FailedNode& nod
 // verdict, then "and N more").
 std::string Headline(const ValidationReport& report);
 
-// {"verdict", "status", "exit_code", "partial", "suite", "ranks": [{"rank", "host", "node", "device",
-//  "verdict", "reasons"}], "nodes": [{"node", "host", "ranks", "verdict", "reasons"}],
-//  "checks": [...units...], "summary": {"compute_scale": [...], "memory": [...],
-//  "communication_performance": [...], "availability": {...}}}
-nlohmann::json ReportToJson(const ValidationReport& report);
+// The process's exit code: the status's (0 OK, 1 WARN, 2 CRITICAL, 3
+// UNKNOWN), 130 when a signal cut the run short, 6 when the progress watchdog
+// did.
+int ProcessExitCode(const ValidationReport& report);
+
+// The worst unit verdict (PASS, WARN, FAIL, SKIPPED), or UNKNOWN when the
+// status is UNKNOWN (exit 3).
+std::string_view OverallVerdict(const ValidationReport& report);
 
 // Terminal: one line per check and unit, then ranks, nodes, summary, status.
 std::string FormatReportText(const ValidationReport& report);
@@ -69,8 +71,12 @@ std::string ReportHtml(const ValidationReport& report);
 // revision, suite_sha256 as labels), clusterbench_validate_timestamp_seconds.
 std::map<std::string, std::string> PrometheusFiles(const ValidationReport& report);
 
-// Evidence for the results file: measurements (one row per unit and round),
-// verdicts, ranks, nodes, devices, versions, summary.
+// The run's tables, built once: what -o stores and `--format json` prints
+// (acceptance/outputs.h). The status (with the banner, exit codes and
+// availability), verdicts (one row per unit), measurements (one row per unit
+// and round), ranks, nodes, devices, versions, summary, provenance, inventory
+// and its GPUs, next steps (one row per failure class), failed hosts (the
+// drain reason and Slurm line), and fabric_report.h's FabricTables.
 std::vector<Table> EvidenceTables(const ValidationReport& report);
 
 }  // namespace cb::acc

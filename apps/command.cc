@@ -78,9 +78,7 @@ void WriteCompleteRun(const std::string& output, const RunInfo& run, const std::
 }
 
 nlohmann::json CompleteRunJson(const RunInfo& run, const std::vector<Table>& tables) {
-  nlohmann::json j = ResultsJson(RunStatus::kComplete, "", tables);
-  j["config_yaml"] = SanitizeUtf8(run.config_yaml);
-  return j;
+  return RunResultsJson(RunStatus::kComplete, "", tables, run.config_yaml);
 }
 
 }  // namespace cb

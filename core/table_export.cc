@@ -87,6 +87,13 @@ nlohmann::json ResultsJson(RunStatus status, const std::string& message, const s
   return j;
 }
 
+nlohmann::json RunResultsJson(RunStatus status, const std::string& message, const std::vector<Table>& tables,
+                              const std::string& config_yaml) {
+  nlohmann::json j = ResultsJson(status, message, tables);
+  j["config_yaml"] = SanitizeUtf8(config_yaml);
+  return j;
+}
+
 nlohmann::json RunInfoToJson(const RunInfo& info) {
   nlohmann::json hosts = nlohmann::json::array();
   for (const std::string& h : info.hosts) hosts.push_back(SanitizeUtf8(h));

@@ -25,6 +25,13 @@ nlohmann::json TableToJson(const Table& table);
 // shape of a run's "status", "message" and "tables" in `report --format json`).
 nlohmann::json ResultsJson(RunStatus status, const std::string& message, const std::vector<Table>& tables);
 
+// ResultsJson plus "config_yaml": a command whose JSON carries the run's
+// effective configuration (simulate, plan, compare: apps/command.h
+// CompleteRunJson; validate: its suite) prints the run as `report --format
+// json` gives it once stored, less its identity (id, times, hosts, environment).
+nlohmann::json RunResultsJson(RunStatus status, const std::string& message, const std::vector<Table>& tables,
+                              const std::string& config_yaml);
+
 // Every RunInfo field under its member name; status as its name ("complete"),
 // hosts as an array, environment as an object.
 nlohmann::json RunInfoToJson(const RunInfo& info);

@@ -1,6 +1,7 @@
-// The wording the validate reports share (report.cc: JSON, text, Markdown;
-// report_html.cc: HTML), private to acceptance/: how a figure, a node, the
-// provenance and the inventory are written, and the next steps a run calls for.
+// The wording the validate reports share (report.cc: text, Markdown;
+// report_html.cc: HTML; evidence_tables.cc: the next steps table), private to
+// acceptance/: how a figure, a node, the provenance and the inventory are
+// written, and the next steps a run calls for.
 #ifndef CLUSTERBENCH_ACCEPTANCE_INTERNAL_REPORT_H_
 #define CLUSTERBENCH_ACCEPTANCE_INTERNAL_REPORT_H_
 

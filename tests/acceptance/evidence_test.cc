@@ -37,6 +37,16 @@ TEST(Sha256, SuiteCarriesItsFileDigest) {
   EXPECT_EQ(s.yaml_sha256, Sha256Hex(s.yaml));
 }
 
+// The evidence table of that name (a test failure, not a crash, when absent).
+const Table& TableNamed(const std::vector<Table>& tables, const std::string& name) {
+  for (const Table& t : tables) {
+    if (t.name() == name) return t;
+  }
+  ADD_FAILURE() << "no table " << name;
+  static const Table kNone("none", "", {});
+  return kNone;
+}
+
 // Four nodes; n2 is slow on gemm, n3 has wrong results. RollUp alone (no
 // measurement): the banner names both, totals over passing nodes leave them out.
 ValidationReport FourNodes() {
@@ -84,11 +94,20 @@ TEST(Report, BannerNamesTheFailingNodes) {
   ValidationReport r = FourNodes();
   EXPECT_EQ(Headline(r),
             "CRITICAL: 2 of 4 nodes pass, 2 of 4 devices pass; FAIL: node n2 (host h2), node n3 (host h3)");
-  nlohmann::json j = ReportToJson(r);
-  EXPECT_EQ(j["banner"], Headline(r));
-  ASSERT_EQ(j["failing_nodes"].size(), 2u);
-  EXPECT_EQ(j["failing_nodes"][0]["node"], "n2");
-  EXPECT_EQ(j["failing_nodes"][1]["failures"][0], "wrong-results");
+  const std::vector<Table> tables = EvidenceTables(r);
+  const Table& status = TableNamed(tables, "validate_status");
+  EXPECT_EQ(status.Str(0, "banner"), Headline(r));
+  EXPECT_EQ(status.Str(0, "verdict"), "FAIL");
+  EXPECT_EQ(status.Int(0, "process_exit_code"), 2);
+  const Table& nodes = TableNamed(tables, "validate_nodes");
+  ASSERT_EQ(nodes.size(), 4u);
+  EXPECT_EQ(nodes.Str(2, "node"), "n2");
+  EXPECT_EQ(nodes.Str(2, "verdict"), "FAIL");
+  EXPECT_EQ(nodes.Str(3, "failures"), "wrong-results");
+  const Table& failed = TableNamed(tables, "validate_failed_hosts");
+  ASSERT_EQ(failed.size(), 2u);
+  EXPECT_EQ(failed.Str(0, "host"), "h2");
+  EXPECT_EQ(failed.Str(0, "slurm_drain"), SlurmDrainLine(FailedNodes(r)[0]));
   EXPECT_NE(ReportMarkdown(r).find("FAIL: node n2 (host h2), node n3 (host h3)"), std::string::npos);
   EXPECT_NE(ReportHtml(r).find("FAIL: node n2 (host h2), node n3 (host h3)"), std::string::npos);
   EXPECT_NE(FormatReportText(r).find("FAIL: node n2 (host h2), node n3 (host h3)"), std::string::npos);
@@ -106,12 +125,18 @@ TEST(Report, ReasonsInPlainWordsWithANextStepPerClass) {
   EXPECT_NE(slow.reason.find("within 10% of the best"), std::string::npos);
   EXPECT_EQ(r.units[3].verdict.failure, Failure::kWrong);
   EXPECT_NE(r.units[3].verdict.plain.find("WRONG RESULTS"), std::string::npos);
-  nlohmann::json j = ReportToJson(r);
-  ASSERT_EQ(j["next_steps"].size(), 2u);
-  EXPECT_EQ(j["next_steps"][0]["failure"], "slow");
-  EXPECT_NE(j["next_steps"][0]["next_step"].get<std::string>().find("nvidia-smi -q -d PERFORMANCE"), std::string::npos);
-  EXPECT_EQ(j["next_steps"][1]["failure"], "wrong-results");
-  EXPECT_EQ(j["next_steps"][1]["nodes"], nlohmann::json::array({"n3"}));
+  const std::vector<Table> tables = EvidenceTables(r);
+  const Table& steps = TableNamed(tables, "validate_next_steps");
+  ASSERT_EQ(steps.size(), 2u);
+  EXPECT_EQ(steps.Str(0, "failure"), "slow");
+  EXPECT_NE(steps.Str(0, "next_step").find("nvidia-smi -q -d PERFORMANCE"), std::string::npos);
+  EXPECT_EQ(steps.Str(1, "failure"), "wrong-results");
+  EXPECT_EQ(steps.Str(1, "nodes"), "n3");
+  const Table& verdicts = TableNamed(tables, "validate_verdicts");
+  EXPECT_EQ(verdicts.Str(2, "plain"), slow.plain);
+  EXPECT_EQ(verdicts.Str(2, "failure"), "slow");
+  EXPECT_EQ(verdicts.Str(2, "values"), "5");
+  EXPECT_EQ(verdicts.Int(3, "wrong"), 1);
   const std::string html = ReportHtml(r);
   EXPECT_NE(html.find("<details><summary>details</summary>"), std::string::npos);
   EXPECT_NE(html.find("id=\"next-steps\""), std::string::npos);

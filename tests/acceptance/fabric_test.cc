@@ -514,10 +514,15 @@ TEST(FabricReport, LargeFleetHeatMapIsBlocked) {
   EXPECT_NE(html.find("n120 .. n123 - n0 .. n3, rail 0: 2 GB/s each way, slowest pair"), std::string::npos);
   EXPECT_EQ(html.find("class=\"marked\" x="), html.rfind("class=\"marked\" x="));  // one outline
   const auto tables = FabricTables(r);
-  ASSERT_EQ(tables.size(), 3u);
+  ASSERT_EQ(tables.size(), 5u);
   EXPECT_EQ(tables[0].name(), "validate_pairs");
   EXPECT_EQ(tables[0].size(), static_cast<size_t>(n * (n - 1) / 2));
-  EXPECT_EQ(FabricJson(r)["culprits"][0]["name"], "n123");
+  EXPECT_EQ(tables[1].name(), "validate_culprits");
+  EXPECT_EQ(tables[1].Str(0, "name"), "n123");
+  EXPECT_EQ(tables[1].Int(0, "a"), -1);
+  EXPECT_EQ(tables[4].name(), "validate_fabric_nodes");
+  ASSERT_EQ(tables[4].size(), static_cast<size_t>(n));
+  EXPECT_EQ(tables[4].Str(123, "node"), "n123");
 }
 
 }  // namespace

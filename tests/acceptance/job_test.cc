@@ -257,7 +257,20 @@ TEST(Outputs, ReportsEvidenceAndDrainInOrder) {
   testing::internal::CaptureStdout();
   WriteOutputs(out, r, &sink);
   const std::string printed = testing::internal::GetCapturedStdout();
-  EXPECT_EQ(nlohmann::json::parse(printed)["banner"], Headline(r));
+  // The JSON is the run the sink received, printed after the drain hook ran:
+  // every table it stored, validate_drain among them, the status and message
+  // it ended with, and the suite as config_yaml.
+  const nlohmann::json j = nlohmann::json::parse(printed);
+  EXPECT_EQ(j["tables"]["validate_status"]["rows"][0]["banner"], Headline(r));
+  EXPECT_EQ(j["tables"]["validate_drain"]["rows"][0]["exit_status"], 7);
+  std::vector<std::string> printed_tables;
+  for (const auto& [name, table] : j["tables"].items()) printed_tables.push_back(name);
+  std::vector<std::string> stored = log->tables;
+  std::sort(stored.begin(), stored.end());
+  EXPECT_EQ(printed_tables, stored);
+  EXPECT_EQ(j["status"], "complete");
+  EXPECT_EQ(j["message"], "verdict " + r.status.name);
+  EXPECT_EQ(j["config_yaml"], r.suite.yaml);
   EXPECT_NE(Slurp(tmp / "r.md").find(Headline(r)), std::string::npos);
   EXPECT_NE(Slurp(tmp / "r.html").find("<html"), std::string::npos);
   EXPECT_FALSE(fs::is_empty(out.prometheus));

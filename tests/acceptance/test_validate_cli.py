@@ -26,12 +26,22 @@ def validate(*args, timeout=240, cwd=None):
     return subprocess.run([CB, "validate", *map(str, args)], capture_output=True, text=True, timeout=timeout, cwd=cwd)
 
 
+def rows(j, table):
+    """The rows of one of the run's tables in `validate --format json` (the shape `report --format json` gives)."""
+    return j["tables"][table]["rows"]
+
+
+def status(j):
+    (row,) = rows(j, "validate_status")
+    return row
+
+
 def test_one_rank_passes_and_skips_the_collective():
     p = validate("--suite", HOST, "--backend", "loopback", "--format", "json")
     assert p.returncode == 0, p.stderr
     j = json.loads(p.stdout)
-    assert j["status"] == "OK" and len(j["ranks"]) == 1
-    skipped = [c for c in j["checks"] if c["verdict"] == "SKIPPED"]
+    assert status(j)["status"] == "OK" and len(rows(j, "validate_ranks")) == 1
+    skipped = [c for c in rows(j, "validate_verdicts") if c["verdict"] == "SKIPPED"]
     assert [c["check"] for c in skipped] == ["allreduce-job"]
     assert "at least 2 ranks" in skipped[0]["reason"]
 
@@ -42,17 +52,18 @@ def test_loopback_ranks_act_as_nodes_and_slow_one_fails():
                  "json")
     assert p.returncode == 2, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    assert [r["verdict"] for r in j["ranks"]] == ["PASS", "FAIL", "PASS"]
-    assert [n["node"] for n in j["nodes"]] == [f"{j['ranks'][0]['host']}:{r}" for r in range(3)]
+    ranks = rows(j, "validate_ranks")
+    assert [r["verdict"] for r in ranks] == ["PASS", "FAIL", "PASS"]
+    assert [n["node"] for n in rows(j, "validate_nodes")] == [f"{ranks[0]['host']}:{r}" for r in range(3)]
 
 
 def test_h100_suite_without_a_gpu_is_unknown_with_reasons():
     p = validate("--suite", os.path.join(SUITES, "h100-sxm-node.yaml"), "--backend", "loopback", "--format", "json")
     assert p.returncode == 3, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    assert j["status"] == "UNKNOWN"
-    assert all(c["verdict"] == "SKIPPED" and c["reason"] for c in j["checks"])
-    gemm = [c for c in j["checks"] if c["check"] == "gemm-bf16"][0]
+    assert status(j)["status"] == "UNKNOWN" and status(j)["verdict"] == "UNKNOWN" and status(j)["exit_code"] == 3
+    assert all(c["verdict"] == "SKIPPED" and c["reason"] for c in rows(j, "validate_verdicts"))
+    gemm = [c for c in rows(j, "validate_verdicts") if c["check"] == "gemm-bf16"][0]
     assert "GPU" in gemm["reason"]
 
 
@@ -157,28 +168,31 @@ def test_reports_are_evidence(tmp_path):
     assert p.returncode == 2, p.stdout + p.stderr
     j = json.loads(p.stdout)
     # --drain-cmd: run once for the failed host, after the report exists, with its exit status said.
-    host = j["ranks"][0]["host"]
+    host = rows(j, "validate_ranks")[0]["host"]
     assert (tmp_path / "drained").read_text() == f"{host}|clusterbench: host-cpu: gemm-fp64 slow; stream-triad slow\n"
     assert f"validate: drain {host}: " in p.stderr and "-> exit 3" in p.stderr, p.stderr
     digest = hashlib.sha256(open(HOST, "rb").read()).hexdigest()
-    prov = j["provenance"]
+    prov = {r["key"]: r["value"] for r in rows(j, "validate_provenance")}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", prov["started_utc"])
     assert prov["finished_utc"] >= prov["started_utc"]
     assert prov["tool_version"] and prov["git_revision"] and "validate" in prov["command_line"]
-    assert j["suite"]["sha256"] == digest == prov["suite_sha256"]
-    (inv,) = j["inventory"]  # three loopback ranks, one host
-    assert inv["hostname"] == j["ranks"][0]["host"] and inv["memory_bytes"] > 0 and inv["cpu"]["threads"] >= 1
+    assert prov["suite_sha256"] == digest
+    (inv,) = rows(j, "validate_inventory")  # three loopback ranks, one host
+    assert inv["host"] == host and inv["memory"] > 0 and inv["cpu_threads"] >= 1
     assert inv["os"] and inv["kernel"]
-    host = j["ranks"][0]["host"]
-    assert j["banner"].endswith(f"FAIL: node {host}:1 (host {host})"), j["banner"]
-    assert [n["node"] for n in j["failing_nodes"]] == [f"{host}:1"]
-    slow = [c for c in j["checks"] if c["verdict"] == "FAIL"]
+    assert status(j)["banner"].endswith(f"FAIL: node {host}:1 (host {host})"), status(j)["banner"]
+    assert status(j)["process_exit_code"] == 2 and status(j)["verdict"] == "FAIL"
+    assert [n["node"] for n in rows(j, "validate_nodes") if n["verdict"] in ("FAIL", "WARN")] == [f"{host}:1"]
+    slow = [c for c in rows(j, "validate_verdicts") if c["verdict"] == "FAIL"]
     assert slow and all(c["plain"].startswith(c["check"] + ": too slow: ") and c["failure"] == "slow" for c in slow)
-    assert [s["failure"] for s in j["next_steps"]] == ["slow"] and "--set checks.N.repeats" in j["next_steps"][0]["next_step"]
-    compute = {f["over"]: f["value"] for f in j["summary"]["compute_scale"]}
+    steps = rows(j, "validate_next_steps")
+    assert [s["failure"] for s in steps] == ["slow"] and "--set checks.N.repeats" in steps[0]["next_step"]
+    compute = {f["over"]: f["value"] for f in rows(j, "validate_summary") if f["section"] == "compute scale"}
     assert 0 < compute["passing nodes"] < compute["all nodes"]
-    assert j["slurm_drain"] == [f'scontrol update nodename={host} state=drain reason="clusterbench: host-cpu: '
-                                f'gemm-fp64 slow; stream-triad slow"']
+    assert [f["slurm_drain"] for f in rows(j, "validate_failed_hosts")] == [
+        f'scontrol update nodename={host} state=drain reason="clusterbench: host-cpu: gemm-fp64 slow; stream-triad slow"']
+    (drain,) = rows(j, "validate_drain")  # printed after the hook ran, as stored
+    assert drain["host"] == host and drain["exit_status"] == 3
     md = (tmp_path / "r.md").read_text()
     for needle in ("## Provenance", digest, "## Inventory", "## Reasons", "      details: ", "## Next steps",
                    "## Drain (Slurm)", f"FAIL: node {host}:1 (host {host})", "delivered by passing nodes",
@@ -200,6 +214,28 @@ def test_reports_are_evidence(tmp_path):
         assert drain["host"].decode() == host and drain["exit_status"] == 3
 
 
+# Issue 16, point 3: `validate --format json` prints the run's tables as `report --format json` reads them back
+# after -o (validate_drain included: the JSON comes after the hook), with the run's status, message and
+# config_yaml, so machines read one shape; before, it printed a nested document of its own.
+def test_json_is_the_stored_run(tmp_path):
+    h5 = tmp_path / "v.h5"
+    p = validate("--suite", HOST, *TOLERANT, "--backend", "loopback", "--ranks", "3", "--inject", "slow:1:0.8",
+                 "--format", "json", "-o", h5, "-q", "--drain-cmd", "exit 0")
+    assert p.returncode == 2, p.stdout + p.stderr
+    live = json.loads(p.stdout)
+    r = subprocess.run([CB, "report", str(h5), "--format", "json"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    (stored,) = json.loads(r.stdout)["runs"]
+    assert stored["kind"] == "validate"
+    assert live["status"] == stored["status"] == "complete"
+    assert live["message"] == stored["message"] == "verdict CRITICAL"
+    assert {"validate_status", "validate_verdicts", "validate_nodes", "validate_next_steps", "validate_failed_hosts",
+            "validate_drain"} <= set(live["tables"])
+    assert live["tables"] == stored["tables"]
+    assert live["config_yaml"] == stored["config_yaml"] != ""
+    assert sorted(live) == ["config_yaml", "message", "status", "tables"]
+
+
 # Passive health checks as suite checks (issue 17, part 2 e), read from fixture /sys trees: the healthy one
 # passes, the degraded one fails each aspect with its class and a next step; before, `benchmark: health` was
 # an unknown benchmark.
@@ -217,10 +253,10 @@ def test_health_checks_on_fixture_trees(tmp_path, tree, code, failures):
     p = validate("--suite", tmp_path / "h.yaml", "--backend", "loopback", "--format", "json")
     assert p.returncode == code, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    assert {c["device"] for c in j["checks"]} == {"gpus", "host", "cpu-throttle", "pcie", "nics"}
-    assert [s["failure"] for s in j["next_steps"]] == failures
+    assert {c["device"] for c in rows(j, "validate_verdicts")} == {"gpus", "host", "cpu-throttle", "pcie", "nics"}
+    assert [s["failure"] for s in rows(j, "validate_next_steps")] == failures
     if failures:
-        pcie = [c for c in j["checks"] if c["device"] == "pcie"][0]
+        pcie = [c for c in rows(j, "validate_verdicts") if c["device"] == "pcie"][0]
         assert pcie["plain"] == "health: 1 of 2 PCIe link(s) degraded: 0000:11:00.0 runs at x8 < x16, 8 GT/s < 16 GT/s"
         assert "0000:10:00.0 x16 of x16" in pcie["reason"]
 

@@ -52,7 +52,8 @@ def validate(*args, timeout=240):
 
 
 def check_of(j):
-    (c,) = [c for c in j["checks"] if c["check"] == "allreduce-model"]
+    """The unit of the model check: its row of validate_verdicts in `validate --format json`."""
+    (c,) = [c for c in j["tables"]["validate_verdicts"]["rows"] if c["check"] == "allreduce-model"]
     return c
 
 

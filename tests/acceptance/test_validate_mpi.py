@@ -24,6 +24,16 @@ TOLERANT = ["--set", "checks.0.threshold.relative=0.6", "--set", "checks.0.thres
             "--set", "checks.1.threshold.relative=0.6", "--set", "checks.1.threshold.outlier_min_deviation=0.6"]
 
 
+def rows(j, table):
+    """The rows of one of the run's tables in `validate --format json` (the shape `report --format json` gives)."""
+    return j["tables"][table]["rows"]
+
+
+def status(j):
+    (row,) = rows(j, "validate_status")
+    return row
+
+
 def validate(*args, np=4, tmp=None, timeout=300):
     env = {**os.environ, "OMPI_MCA_rmaps_base_oversubscribe": "1", "OMPI_ALLOW_RUN_AS_ROOT": "1",
            "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
@@ -38,12 +48,14 @@ def test_clean_run_all_pass_and_evidence_loads(tmp_path):
     p = validate("--format", "json", "-o", h5, tmp=tmp_path)
     assert p.returncode == 0, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    assert j["verdict"] == "PASS" and j["status"] == "OK"
-    assert [r["rank"] for r in j["ranks"]] == [0, 1, 2, 3]
-    assert all(r["verdict"] == "PASS" for r in j["ranks"]), j["ranks"]
-    assert len(j["nodes"]) == 4 and all(n["verdict"] == "PASS" for n in j["nodes"])
-    assert j["summary"]["availability"]["devices_passing"] == 4
-    assert {"compute_scale", "memory", "communication_performance"} <= set(j["summary"])
+    assert status(j)["verdict"] == "PASS" and status(j)["status"] == "OK"
+    ranks = rows(j, "validate_ranks")
+    assert [r["rank"] for r in ranks] == [0, 1, 2, 3]
+    assert all(r["verdict"] == "PASS" for r in ranks), ranks
+    nodes = rows(j, "validate_nodes")
+    assert len(nodes) == 4 and all(n["verdict"] == "PASS" for n in nodes)
+    assert status(j)["devices_passing"] == 4 and status(j)["availability"] == 1
+    assert {"compute scale", "memory", "communication performance"} <= {f["section"] for f in rows(j, "validate_summary")}
     # Progress on rank 0's stderr, once per phase, with the time left.
     assert p.stderr.count("about") >= 3 and "[3/3]" in p.stderr
 
@@ -66,20 +78,23 @@ def test_slow_rank_fails_alone_with_numbers(tmp_path):
     p = validate("--inject", "slow:2:0.8", "--format", "json", tmp=tmp_path)
     assert p.returncode == 2, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    assert j["status"] == "CRITICAL"
-    failed = [r["rank"] for r in j["ranks"] if r["verdict"] == "FAIL"]
-    assert failed == [2], j["ranks"]
-    reasons = " ".join(j["ranks"][2]["reasons"])
+    assert status(j)["status"] == "CRITICAL"
+    ranks = rows(j, "validate_ranks")
+    failed = [r["rank"] for r in ranks if r["verdict"] == "FAIL"]
+    assert failed == [2], ranks
+    reasons = ranks[2]["reasons"].replace("\n", " ")
     assert "gemm-fp64" in reasons or "stream-triad" in reasons
     assert "measured" in reasons and "expected" in reasons and ("GB/s" in reasons or "GFLOP/s" in reasons)
-    assert [n["verdict"] for n in j["nodes"]].count("FAIL") == 1
+    assert [n["verdict"] for n in rows(j, "validate_nodes")].count("FAIL") == 1
     # Evidence (issue 17, part 2): the inventory gathered over MPI (one host: one entry, from its first
     # rank), the provenance, and the banner naming the failing node.
-    host = j["ranks"][0]["host"]
-    assert [i["hostname"] for i in j["inventory"]] == [host] and j["inventory"][0]["memory_bytes"] > 0
-    assert j["provenance"]["command_line"].endswith("--inject slow:2:0.8 --format json")
-    assert len(j["suite"]["sha256"]) == 64
-    assert j["banner"].endswith(f"FAIL: node {host}:2 (host {host})"), j["banner"]
+    host = ranks[0]["host"]
+    inventory = rows(j, "validate_inventory")
+    assert [i["host"] for i in inventory] == [host] and inventory[0]["memory"] > 0
+    prov = {r["key"]: r["value"] for r in rows(j, "validate_provenance")}
+    assert prov["command_line"].endswith("--inject slow:2:0.8 --format json")
+    assert len(prov["suite_sha256"]) == 64
+    assert status(j)["banner"].endswith(f"FAIL: node {host}:2 (host {host})"), status(j)["banner"]
 
 
 def test_corrupt_rank_fails(tmp_path):
@@ -124,7 +139,7 @@ def test_nccl_checks_run_or_say_why_not(tmp_path, mpi_env):
                        capture_output=True, text=True, timeout=300, env=env)
     assert p.returncode == 0, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    checks = {c["check"]: c for c in j["checks"]}
+    checks = {c["check"]: c for c in rows(j, "validate_verdicts")}
     assert checks["allreduce-mpi"]["verdict"] == "PASS"
     nccl = checks["allreduce-nccl"]
     if nccl["verdict"] == "SKIPPED":
@@ -163,7 +178,7 @@ def test_a_measurement_longer_than_the_timeout_is_not_a_hang(tmp_path):
     assert p.returncode == 0, p.stdout + p.stderr
     assert "watchdog" not in p.stderr, p.stderr
     j = json.loads(p.stdout)
-    assert j["status"] == "OK" and [r["verdict"] for r in j["ranks"]] == ["PASS", "PASS"], j["ranks"]
+    assert status(j)["status"] == "OK" and [r["verdict"] for r in rows(j, "validate_ranks")] == ["PASS", "PASS"], j
 
 
 def test_stopped_rank_mid_suite_is_named_and_evidence_kept(tmp_path, rank_pid, mpi_env, stop_rank):
@@ -215,7 +230,7 @@ def test_stopped_and_resumed_rank_has_its_round_discarded(tmp_path, rank_pid, mp
     assert p.returncode == 0, err
     assert "discarded: rank 2 stopped during it and resumed" in err, err
     j = json.loads(out)
-    assert [r["verdict"] for r in j["ranks"]] == ["PASS"] * 4, j["ranks"]
+    assert [r["verdict"] for r in rows(j, "validate_ranks")] == ["PASS"] * 4, j
 
 
 def test_killed_rank_mid_suite_is_named_and_evidence_failed(tmp_path, rank_pid, mpi_env):

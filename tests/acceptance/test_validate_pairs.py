@@ -51,43 +51,64 @@ def validate_json(mpi_env, check, *args, np=8, tries=2, outputs=()):
             return j, p
 
 
+def rows_of(j, table):
+    """The rows of one of the run's tables in `validate --format json` (the shape `report --format json` gives)."""
+    return j["tables"][table]["rows"]
+
+
+def status(j):
+    (row,) = rows_of(j, "validate_status")
+    return row
+
+
+def fabric_nodes(j):
+    """The fabric checks' nodes by index (validate_fabric_nodes)."""
+    nodes = rows_of(j, "validate_fabric_nodes")
+    assert [n["index"] for n in nodes] == list(range(len(nodes)))
+    return [n["node"] for n in nodes]
+
+
+def failing_nodes(j):
+    return [n for n in rows_of(j, "validate_nodes") if n["verdict"] in ("FAIL", "WARN")]
+
+
 def culprits(j, method):
-    return [(c["kind"], c["name"]) for c in j["fabric"]["culprits"] if c["method"] == method]
+    return [(c["kind"], c["name"]) for c in rows_of(j, "validate_culprits") if c["method"] == method]
 
 
 def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
     h5, html, md = tmp_path / "e.h5", tmp_path / "r.html", tmp_path / "r.md"
     def named(j):
-        bad = j["fabric"]["nodes"][3]
+        bad = fabric_nodes(j)[3]
         return ([n.split("/")[0] for _, n in culprits(j, "pairs")] == [bad] and
-                culprits(j, "bisection") == [("node", bad)] and j["fabric"]["bisections"][0]["rounds_used"] <= 8)
+                culprits(j, "bisection") == [("node", bad)] and rows_of(j, "validate_bisection_runs")[0]["rounds"] <= 8)
 
     j, p = validate_json(mpi_env, named, "--inject", "slownic:3:0.9", "-o", h5, "--report", html, "--report", md,
                          outputs=(h5, html, md))
     assert p.returncode == 2, p.stdout + p.stderr
-    nodes = j["fabric"]["nodes"]
+    nodes = fabric_nodes(j)
     assert len(nodes) == 8
     bad = nodes[3]
     # Pairs: every pair with node 3 is slow, so the node (its only rail's NIC) is the culprit, with 7 of 7 pairs.
-    mine = [c for c in j["fabric"]["culprits"] if c["method"] == "pairs" and c["name"].split("/")[0] == bad]
-    assert len(mine) == 1 and mine[0]["kind"] in ("node", "nic"), j["fabric"]["culprits"]
+    mine = [c for c in rows_of(j, "validate_culprits") if c["method"] == "pairs" and c["name"].split("/")[0] == bad]
+    assert len(mine) == 1 and mine[0]["kind"] in ("node", "nic"), rows_of(j, "validate_culprits")
     pc = mine[0]
     assert pc["supporting"] == 7 and pc["examined"] == 7 and pc["ratio"] < 0.4
     # Bisection: the node, in about 2 log2(8) rounds (each slow step confirmed).
-    (b,) = j["fabric"]["bisections"]
-    assert b["rounds_used"] >= 1
+    (b,) = rows_of(j, "validate_bisection_runs")
+    assert b["rounds"] >= 1
     # The node fails; the headline and the failing nodes name it.
-    assert bad in [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"]
-    assert bad in [f["node"] for f in j["failing_nodes"]]
+    assert bad in [n["node"] for n in rows_of(j, "validate_nodes") if n["verdict"] == "FAIL"]
+    assert bad in [f["node"] for f in failing_nodes(j)]
     if EXACT:
-        assert [n.split("/")[0] for _, n in culprits(j, "pairs")] == [bad], j["fabric"]["culprits"]
+        assert [n.split("/")[0] for _, n in culprits(j, "pairs")] == [bad], rows_of(j, "validate_culprits")
         assert culprits(j, "bisection") == [("node", bad)]
-        assert 3 <= b["rounds_used"] <= 2 * 3 + 2
-        assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [bad]
-        assert [f["node"] for f in j["failing_nodes"]] == [bad]
+        assert 3 <= b["rounds"] <= 2 * 3 + 2
+        assert [n["node"] for n in rows_of(j, "validate_nodes") if n["verdict"] == "FAIL"] == [bad]
+        assert [f["node"] for f in failing_nodes(j)] == [bad]
     # Every pair of the tournament, 5 passes: 28 x 5 measurements, then the confirmation's (node 3's 7 pairs).
-    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs" and not x["confirm"]]) == 28 * 5
-    (conf,) = j["fabric"]["confirmations"]
+    assert len([x for x in rows_of(j, "validate_pairs") if x["check"] == "pairs" and not x["confirm"]]) == 28 * 5
+    (conf,) = rows_of(j, "validate_confirmations")
     assert conf["confirmed"] >= 7 and conf["batches"] == 1
     assert conf["confirmed"] == 7 or not EXACT
 
@@ -122,27 +143,27 @@ def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
 
 def test_slow_link_is_named_alone_and_fails_no_node(mpi_env):
     def named(j):
-        n = j["fabric"]["nodes"]
+        n = fabric_nodes(j)
         link = f"{n[2]}<->{n[5]}"
         return culprits(j, "pairs") == [("pair", link)] and culprits(j, "bisection") == [("link", link)]
 
     j, p = validate_json(mpi_env, named, "--inject", "slowlink:2:5:0.9")
     assert p.returncode == 2, p.stdout + p.stderr
-    nodes = j["fabric"]["nodes"]
+    nodes = fabric_nodes(j)
     link = f"{nodes[2]}<->{nodes[5]}"
     # Pairs: slow alone, its two nodes' other 12 pairs healthy; bisection: the link between the halves.
-    assert ("pair", link) in culprits(j, "pairs"), j["fabric"]["culprits"]
-    (b,) = j["fabric"]["bisections"]
+    assert ("pair", link) in culprits(j, "pairs"), rows_of(j, "validate_culprits")
+    (b,) = rows_of(j, "validate_bisection_runs")
     if EXACT:
-        assert culprits(j, "pairs") == [("pair", link)], j["fabric"]["culprits"]
-        assert culprits(j, "bisection") == [("link", link)], j["fabric"]["bisections"]
-        assert b["rounds_used"] <= 3 * 3 + 2  # about 3 log2 N for one link: two cross rounds per level, one confirmed
+        assert culprits(j, "pairs") == [("pair", link)], rows_of(j, "validate_culprits")
+        assert culprits(j, "bisection") == [("link", link)], rows_of(j, "validate_bisection_runs")
+        assert b["rounds"] <= 3 * 3 + 2  # about 3 log2 N for one link: two cross rounds per level, one confirmed
         # A link fails no node (nobody is drained).
-        assert all(n["verdict"] == "PASS" for n in j["nodes"]), j["nodes"]
-        assert j["slurm_drain"] == []
+        assert all(n["verdict"] == "PASS" for n in rows_of(j, "validate_nodes")), rows_of(j, "validate_nodes")
+        assert [f["slurm_drain"] for f in rows_of(j, "validate_failed_hosts")] == []
     # The run is CRITICAL and says why.
-    assert j["status"] == "CRITICAL"
-    assert f"culprit: pair {link}" in j["banner"] or not EXACT, j["banner"]
+    assert status(j)["status"] == "CRITICAL"
+    assert f"culprit: pair {link}" in status(j)["banner"] or not EXACT, status(j)["banner"]
 
 
 def test_batches_and_confirmation_name_the_slow_nic_alone(mpi_env):
@@ -152,27 +173,27 @@ def test_batches_and_confirmation_name_the_slow_nic_alone(mpi_env):
     # measurements set the pair's median. The injection keeps node 3's pairs at 0.2 of the others: they stay slow
     # (confirmed), and a healthy pair that the noise made slow is cleared.
     def named(j):
-        bad = j["fabric"]["nodes"][3]
+        bad = fabric_nodes(j)[3]
         return (culprits(j, "pairs") in ([("node", bad)], [("nic", f"{bad}/rail 0")]) and
-                j["fabric"]["confirmations"][0]["confirmed"] == 7)
+                rows_of(j, "validate_confirmations")[0]["confirmed"] == 7)
 
     j, p = validate_json(mpi_env, named, "--set", "checks.0.batches=2", "--inject", "slownic:3:0.9")
     assert p.returncode == 2, p.stdout + p.stderr
-    bad = j["fabric"]["nodes"][3]
-    assert [c for c in culprits(j, "pairs") if c[1].split("/")[0] == bad], j["fabric"]["culprits"]
-    assert bad in [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"]
-    (conf,) = j["fabric"]["confirmations"]
-    assert conf["batches"] == 2 and conf["confirm"] is True
+    bad = fabric_nodes(j)[3]
+    assert [c for c in culprits(j, "pairs") if c[1].split("/")[0] == bad], rows_of(j, "validate_culprits")
+    assert bad in [n["node"] for n in rows_of(j, "validate_nodes") if n["verdict"] == "FAIL"]
+    (conf,) = rows_of(j, "validate_confirmations")
+    assert conf["batches"] == 2 and conf["confirm"] == 1
     assert conf["confirmed"] >= 7, conf
-    assert {f"{min(n, bad)}<->{max(n, bad)}/rail 0" for n in j["fabric"]["nodes"] if n != bad} <= set(
-        conf["confirmed_pairs"]), conf
+    assert {f"{min(n, bad)}<->{max(n, bad)}/rail 0" for n in fabric_nodes(j) if n != bad} <= set(
+        conf["confirmed_pairs"].split("\n")), conf
     assert conf["cleared"] == conf["selected"] - conf["confirmed"]
     assert conf["repeats"] == 6 and conf["rounds"] >= 7 * 6
     if EXACT:
-        assert culprits(j, "pairs") in ([("node", bad)], [("nic", f"{bad}/rail 0")]), j["fabric"]["culprits"]
-        assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [bad]
+        assert culprits(j, "pairs") in ([("node", bad)], [("nic", f"{bad}/rail 0")]), rows_of(j, "validate_culprits")
+        assert [n["node"] for n in rows_of(j, "validate_nodes") if n["verdict"] == "FAIL"] == [bad]
         assert conf["confirmed"] == 7, conf
-    rows = [x for x in j["fabric"]["pairs"] if x["check"] == "pairs"]
+    rows = [x for x in rows_of(j, "validate_pairs") if x["check"] == "pairs"]
     # The rounds: 28 pairs x 5 passes, each round's 4 pairs in batches 0 and 1 of 2 pairs each.
     measured = [x for x in rows if not x["confirm"]]
     assert len(measured) == 28 * 5
@@ -204,31 +225,31 @@ def test_clean_run_names_nobody(mpi_env):
     p = validate(mpi_env, "--format", "json")
     assert p.returncode == 0, p.stdout + p.stderr
     j = json.loads(p.stdout)
-    assert j["fabric"]["culprits"] == [] and j["status"] == "OK"
+    assert rows_of(j, "validate_culprits") == [] and status(j)["status"] == "OK"
 
 
 def test_sampled_rounds_over_the_suite_clusters_topology(mpi_env):
     # rounds: K samples K perfect matchings; with the suite's cluster the pairs check takes its fat tree (switches
     # for the schedule, routes for localisation). Eight job nodes are the cluster's first eight: one leaf.
     def named(j):
-        return [n.split("/")[0] for _, n in culprits(j, "pairs")] == [j["fabric"]["nodes"][6]]
+        return [n.split("/")[0] for _, n in culprits(j, "pairs")] == [fabric_nodes(j)[6]]
 
     j, p = validate_json(mpi_env, named, "--set", "cluster=dgx-h100-ndr", "--set", "checks.0.rounds=5", "--inject",
                          "slownic:6:0.9")
     assert p.returncode == 2, p.stdout + p.stderr
     assert "topology of cluster 'DGX H100 NDR 16k': 8 node(s) under 1 leaf switch(es)" in p.stderr
-    bad = j["fabric"]["nodes"][6]
+    bad = fabric_nodes(j)[6]
     # Something is named, and the matrix shows node 6's pairs slow; that the node alone is named (not its access
     # link, which the one leaf's routes also explain when noise clears one of its pairs) needs a quiet machine.
-    assert culprits(j, "pairs"), j["fabric"]["culprits"]
-    rows = [x for x in j["fabric"]["pairs"] if x["check"] == "pairs" and not x["confirm"]]
+    assert culprits(j, "pairs"), rows_of(j, "validate_culprits")
+    rows = [x for x in rows_of(j, "validate_pairs") if x["check"] == "pairs" and not x["confirm"]]
     mine = sorted(x["value"] for x in rows if bad in (x["node_a"], x["node_b"]))
     others = sorted(x["value"] for x in rows if bad not in (x["node_a"], x["node_b"]))
     assert mine[len(mine) // 2] < 0.4 * others[len(others) // 2]
     if EXACT:
-        assert [n.split("/")[0] for _, n in culprits(j, "pairs")] == [bad], j["fabric"]["culprits"]
+        assert [n.split("/")[0] for _, n in culprits(j, "pairs")] == [bad], rows_of(j, "validate_culprits")
     # 5 sampled rounds x 5 passes, 4 pairs each (and the confirmation's measurements besides).
-    assert len([x for x in j["fabric"]["pairs"] if x["check"] == "pairs" and not x["confirm"]]) == 5 * 5 * 4
+    assert len([x for x in rows_of(j, "validate_pairs") if x["check"] == "pairs" and not x["confirm"]]) == 5 * 5 * 4
 
 
 def test_slow_nic_of_a_multi_rail_node_is_named_as_that_nic(mpi_env):
@@ -237,22 +258,22 @@ def test_slow_nic_of_a_multi_rail_node_is_named_as_that_nic(mpi_env):
     # whole nodes, names the node. With 4 nodes half of rail 1's pairs are the slow NIC's, so the rail's median
     # pair falls between slow and healthy and noise decides some pairs: CI asserts what the injection guarantees.
     def named(j):
-        nodes = j["fabric"]["nodes"]
+        nodes = fabric_nodes(j)
         return (culprits(j, "pairs") == [("nic", f"{nodes[2]}/rail 1")] and
                 culprits(j, "bisection") == [("node", nodes[2])])
 
     j, p = validate_json(mpi_env, named, "--ranks-per-node", "2", "--inject", "slownic:5:0.9")
     assert p.returncode == 2, p.stdout + p.stderr
-    nodes = j["fabric"]["nodes"]
+    nodes = fabric_nodes(j)
     assert len(nodes) == 4
-    assert any(name.startswith(nodes[2]) for _, name in culprits(j, "pairs")), j["fabric"]["culprits"]
-    assert nodes[2] in [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"]
+    assert any(name.startswith(nodes[2]) for _, name in culprits(j, "pairs")), rows_of(j, "validate_culprits")
+    assert nodes[2] in [n["node"] for n in rows_of(j, "validate_nodes") if n["verdict"] == "FAIL"]
     if EXACT:
-        assert culprits(j, "pairs") == [("nic", f"{nodes[2]}/rail 1")], j["fabric"]["culprits"]
-        assert culprits(j, "bisection") == [("node", nodes[2])], j["fabric"]["bisections"]
+        assert culprits(j, "pairs") == [("nic", f"{nodes[2]}/rail 1")], rows_of(j, "validate_culprits")
+        assert culprits(j, "bisection") == [("node", nodes[2])], rows_of(j, "validate_bisection_runs")
         # Only node 2 fails (the NIC's verdict falls on rank 5, bisection's on both of the node's ranks).
-        assert [n["node"] for n in j["nodes"] if n["verdict"] == "FAIL"] == [nodes[2]]
-        assert [r["rank"] for r in j["ranks"] if r["verdict"] == "FAIL"] == [4, 5]
+        assert [n["node"] for n in rows_of(j, "validate_nodes") if n["verdict"] == "FAIL"] == [nodes[2]]
+        assert [r["rank"] for r in rows_of(j, "validate_ranks") if r["verdict"] == "FAIL"] == [4, 5]
 
 
 def test_ranks_per_node_needs_nodes_rank(mpi_env):

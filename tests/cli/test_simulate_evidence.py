@@ -30,7 +30,7 @@ def evidence(tmp_path_factory):
     p = cb("validate", "--suite", HOST, *tight, "--backend", "loopback", "--ranks", "4", "--inject", "slow:2:0.5", "-o",
            path, "--format", "json", "-q")
     assert p.returncode == 2, p.stdout + p.stderr
-    failed = [r["rank"] for r in json.loads(p.stdout)["ranks"] if r["verdict"] == "FAIL"]
+    failed = [r["rank"] for r in json.loads(p.stdout)["tables"]["validate_ranks"]["rows"] if r["verdict"] == "FAIL"]
     assert 2 in failed, p.stdout
     return path
 
