@@ -263,6 +263,86 @@ Schema ModelSchema() {
       }};
 }
 
+// The scenario's framework.* keys: what the training software overlaps and
+// fuses (its own function so that ScenarioSchema stays one screen).
+std::vector<Field> FrameworkFields() {
+  return {
+      Bool("flash_attention", "fused attention kernel (no s x s matrix in memory)", "true"),
+      Enum("attention_kernel", {"fused", "fa2"},
+           "which fused attention kernel: fused = the architecture's default (Transformer Engine / cuDNN, "
+           "as Megatron-Core and NeMo call it); fa2 = FlashAttention-2 (flash-attn, PyTorch SDPA's default "
+           "on Hopper from 2.5.1 to 2.8), slower on Hopper",
+           "fused"),
+      Enum("elementwise", {"fused", "eager"},
+           "how norms, rotary embedding and the activation run: fused kernels (Megatron-Core, Transformer "
+           "Engine, torch.compile) or eager = one PyTorch op per kernel as torchtitan's Llama block runs "
+           "without torch.compile (more HBM traffic and kernels)",
+           "fused"),
+      Enum("loss", {"fused", "eager", "te"},
+           "cross entropy: fused = Megatron-Core's vocab-parallel kernel (6 B per logit); eager = PyTorch's "
+           "F.cross_entropy on fp32 logits (12 B per logit at its backward; torchtitan); te = Transformer "
+           "Engine's parallel_cross_entropy, gradient written into the bf16 logits in place (2 B per logit; "
+           "Megatron-Bridge recipes from 2025-09 to 2026-06)",
+           "fused"),
+      Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
+      Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
+      Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),
+      Float("moe_imbalance", "busiest expert's load over the mean (1 = perfectly balanced)", "1.1", 1, 1000),
+      Bool("dropout", "hidden and attention dropout (one-byte masks kept); default on for GeLU models", ""),
+      Int("fsdp_prefetch", "ZeRO-3: layers whose parameters are gathered ahead of use", "1", 0, 1e5),
+      Bool("grad_reduce_in_fp32",
+           "gradients accumulated and reduced in fp32 (Megatron-LM's bf16 default); false: in the "
+           "parameters' bf16 (NeMo's fp8 performance recipes)",
+           "true"),
+      Enum("moe_dispatcher", {"alltoall", "deepep"},
+           "MoE token dispatch: NCCL all-to-all, or DeepEP-style (once per remote domain, then scale-up)", "alltoall"),
+      Float("moe_capacity_factor",
+            "MoE token dropping: each expert takes at most (padded to) this x the mean load; 0 = dropless", "0", 0,
+            1000),
+      Bool("fp8_param_gather", "fp8 training keeps the compute weights only in fp8 and all-gathers them in fp8",
+           "false"),
+      Bool("fp8_activations",
+           "fp8 training saves the fp8 GEMM inputs for backward (Transformer Engine); false: the bf16 "
+           "inputs (torchao float8)",
+           "true"),
+      Bool("fsdp_gather_once",
+           "ZeRO-3 with several micro-batches: parameters gathered once per step and kept unsharded, "
+           "gradients accumulated unsharded and reduce-scattered once (torchtitan with pipeline "
+           "parallelism)",
+           "false"),
+      Int("cpu_offload_layers",
+          "activations of the first this-many layers of each model chunk are moved to host memory after their "
+          "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
+          "--cpu-offloading-num-layers); 0 = none",
+          "0", 0, 100000),
+      Float("zero3_max_live_params",
+            "ZeRO-3 gathered parameters held at most (DeepSpeed stage3_max_live_parameters, 1e9 by "
+            "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "
+            "fsdp_prefetch layers",
+            "0", 0, 1e15),
+      Qty("zero3_gather_rate", Dimension::kBandwidth,
+          "ZeRO-3 parameter all-gathers and gradient reduce-scatters run at most this fast per GPU (gathered "
+          "bytes per second; DeepSpeed before its coalesced gathers of 2021: 24GB/s); unset = the collective "
+          "model's NCCL rate"),
+      Bool("zero3_recompute_gather",
+           "ZeRO-3 with full recomputation: the recomputed forward all-gathers each layer's parameters "
+           "again (DeepSpeed, whose forward hooks run inside the recomputation); false: PyTorch FSDP, "
+           "whose backward gather serves the recomputation",
+           "false"),
+      Float("zero3_reduce_bucket",
+            "ZeRO-3 unsharded gradient elements held before their reduce-scatter (DeepSpeed "
+            "reduce_bucket_size, 5e8 by default there); 0 = one layer's",
+            "0", 0, 1e15),
+      Bool("moe_a2a_overlap",
+           "MoE dispatch and combine overlapped with another micro-batch's compute (Megatron-Core "
+           "--overlap-moe-expert-parallel-comm, DeepSeek DualPipe)",
+           "false"),
+      Bool("master_weights",
+           "the optimizer keeps an fp32 master copy beside the 16-bit parameters (Megatron, DeepSpeed); "
+           "false: the parameter itself is fp32 and 16-bit weights exist only gathered (PyTorch FSDP)",
+           "true")};
+}
+
 Schema ScenarioSchema() {
   return {
       "scenario",
@@ -305,81 +385,7 @@ Schema ScenarioSchema() {
                Enum("precision", {"bf16", "fp16", "fp8"}, "compute precision of the GEMMs", "bf16"),
                Float("tokens", "tokens to train on (for time to train)", "", 0, 1e16)}),
           Obj("framework", "what the training software overlaps and fuses (defaults: a current Megatron-Core)",
-              {Bool("flash_attention", "fused attention kernel (no s x s matrix in memory)", "true"),
-               Enum("attention_kernel", {"fused", "fa2"},
-                    "which fused attention kernel: fused = the architecture's default (Transformer Engine / cuDNN, "
-                    "as Megatron-Core and NeMo call it); fa2 = FlashAttention-2 (flash-attn, PyTorch SDPA's default "
-                    "on Hopper from 2.5.1 to 2.8), slower on Hopper",
-                    "fused"),
-               Enum("elementwise", {"fused", "eager"},
-                    "how norms, rotary embedding and the activation run: fused kernels (Megatron-Core, Transformer "
-                    "Engine, torch.compile) or eager = one PyTorch op per kernel as torchtitan's Llama block runs "
-                    "without torch.compile (more HBM traffic and kernels)",
-                    "fused"),
-               Enum("loss", {"fused", "eager", "te"},
-                    "cross entropy: fused = Megatron-Core's vocab-parallel kernel (6 B per logit); eager = PyTorch's "
-                    "F.cross_entropy on fp32 logits (12 B per logit at its backward; torchtitan); te = Transformer "
-                    "Engine's parallel_cross_entropy, gradient written into the bf16 logits in place (2 B per logit; "
-                    "Megatron-Bridge recipes from 2025-09 to 2026-06)",
-                    "fused"),
-               Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
-               Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
-               Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),
-               Float("moe_imbalance", "busiest expert's load over the mean (1 = perfectly balanced)", "1.1", 1, 1000),
-               Bool("dropout", "hidden and attention dropout (one-byte masks kept); default on for GeLU models", ""),
-               Int("fsdp_prefetch", "ZeRO-3: layers whose parameters are gathered ahead of use", "1", 0, 1e5),
-               Bool("grad_reduce_in_fp32",
-                    "gradients accumulated and reduced in fp32 (Megatron-LM's bf16 default); false: in the "
-                    "parameters' bf16 (NeMo's fp8 performance recipes)",
-                    "true"),
-               Enum("moe_dispatcher", {"alltoall", "deepep"},
-                    "MoE token dispatch: NCCL all-to-all, or DeepEP-style (once per remote domain, then scale-up)",
-                    "alltoall"),
-               Float("moe_capacity_factor",
-                     "MoE token dropping: each expert takes at most (padded to) this x the mean load; 0 = dropless",
-                     "0", 0, 1000),
-               Bool("fp8_param_gather",
-                    "fp8 training keeps the compute weights only in fp8 and all-gathers them in fp8", "false"),
-               Bool("fp8_activations",
-                    "fp8 training saves the fp8 GEMM inputs for backward (Transformer Engine); false: the bf16 "
-                    "inputs (torchao float8)",
-                    "true"),
-               Bool("fsdp_gather_once",
-                    "ZeRO-3 with several micro-batches: parameters gathered once per step and kept unsharded, "
-                    "gradients accumulated unsharded and reduce-scattered once (torchtitan with pipeline "
-                    "parallelism)",
-                    "false"),
-               Int("cpu_offload_layers",
-                   "activations of the first this-many layers of each model chunk are moved to host memory after their "
-                   "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
-                   "--cpu-offloading-num-layers); 0 = none",
-                   "0", 0, 100000),
-               Float("zero3_max_live_params",
-                     "ZeRO-3 gathered parameters held at most (DeepSpeed stage3_max_live_parameters, 1e9 by "
-                     "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "
-                     "fsdp_prefetch layers",
-                     "0", 0, 1e15),
-               Qty("zero3_gather_rate", Dimension::kBandwidth,
-                   "ZeRO-3 parameter all-gathers and gradient reduce-scatters run at most this fast per GPU (gathered "
-                   "bytes per second; DeepSpeed before its coalesced gathers of 2021: 24GB/s); unset = the collective "
-                   "model's NCCL rate"),
-               Bool("zero3_recompute_gather",
-                    "ZeRO-3 with full recomputation: the recomputed forward all-gathers each layer's parameters "
-                    "again (DeepSpeed, whose forward hooks run inside the recomputation); false: PyTorch FSDP, "
-                    "whose backward gather serves the recomputation",
-                    "false"),
-               Float("zero3_reduce_bucket",
-                     "ZeRO-3 unsharded gradient elements held before their reduce-scatter (DeepSpeed "
-                     "reduce_bucket_size, 5e8 by default there); 0 = one layer's",
-                     "0", 0, 1e15),
-               Bool("moe_a2a_overlap",
-                    "MoE dispatch and combine overlapped with another micro-batch's compute (Megatron-Core "
-                    "--overlap-moe-expert-parallel-comm, DeepSeek DualPipe)",
-                    "false"),
-               Bool("master_weights",
-                    "the optimizer keeps an fp32 master copy beside the 16-bit parameters (Megatron, DeepSpeed); "
-                    "false: the parameter itself is fp32 and 16-bit weights exist only gathered (PyTorch FSDP)",
-                    "true")}),
+              FrameworkFields()),
           Str("name", "scenario name"),
           Str("notes", "anything a reader should know"),
       }};
