@@ -101,9 +101,8 @@ EvidenceRun ReadEvidence(const std::string& path) {
     for (size_t row = 0; row < t.size(); ++row) {
       sim::MeasuredFabricCulprit f;
       f.check = text(t, row, "check");
-      // The simulator's row keeps the names (simulator/measured_fleet.h), checked here.
-      f.method = CulpritMethodName(named(t, row, "method", FindCulpritMethod, CulpritMethodNames()));
-      f.kind = CulpritKindName(named(t, row, "kind", FindCulpritKind, CulpritKindNames()));
+      f.method = named(t, row, "method", FindCulpritMethod, CulpritMethodNames());
+      f.kind = named(t, row, "kind", FindCulpritKind, CulpritKindNames());
       f.name = text(t, row, "name");
       f.node = integer(t, row, "node");
       f.rail = integer(t, row, "rail");

@@ -57,8 +57,8 @@ void PlaceFabricCulprits(const std::vector<MeasuredFabricCulprit>& fabric, const
   if (fabric.empty()) return;
   if (!flow || !s.fabric) {
     for (const auto& f : fabric) {
-      out->notes.push_back(fmt::format("{} ({} of {}): {} at {:.2f} of the fleet: not placed: {}", f.name, f.method,
-                                       f.check, f.kind, f.ratio,
+      out->notes.push_back(fmt::format("{} ({} of {}): {} at {:.2f} of the fleet: not placed: {}", f.name,
+                                       CulpritMethodName(f.method), f.check, CulpritKindName(f.kind), f.ratio,
                                        !s.fabric ? "the scenario's cluster has no scale_out.tiers (no fabric graph)"
                                                  : "give --network flow to put it on the fabric graph"));
     }
@@ -66,17 +66,19 @@ void PlaceFabricCulprits(const std::vector<MeasuredFabricCulprit>& fabric, const
   }
   const FatTree tree = FatTree::Build(*s.fabric);
   const int64_t g = s.cluster.gpus_per_node, nics = s.cluster.nics_per_node;
-  std::map<std::tuple<std::string, int64_t, int64_t>, size_t> seen;  // (kind, node, rail): pairs and bisection agree
+  std::map<std::tuple<CulpritKind, int64_t, int64_t>, size_t> seen;  // (kind, node, rail): pairs and bisection agree
   for (const auto& f : fabric) {
-    if (f.kind != "nic" && f.kind != "node") {
+    const char* method = CulpritMethodName(f.method);
+    const bool nic = f.kind == CulpritKind::kNic;
+    if (!OfNode(f.kind)) {
       out->notes.push_back(
           fmt::format("{} ({} of {}): a {} between two nodes is a path of several switch links, not "
                       "one: not placed",
-                      f.name, f.method, f.check, f.kind));
+                      f.name, method, f.check, CulpritKindName(f.kind)));
       continue;
     }
     if (!(f.ratio > 0 && f.ratio < 1) || f.node < 0 || f.node >= static_cast<int64_t>(nodes.size())) {
-      out->notes.push_back(fmt::format("{} ({} of {}): ratio {:.2f}, node {}: nothing to place", f.name, f.method,
+      out->notes.push_back(fmt::format("{} ({} of {}): ratio {:.2f}, node {}: nothing to place", f.name, method,
                                        f.check, f.ratio, f.node));
       continue;
     }
@@ -85,30 +87,30 @@ void PlaceFabricCulprits(const std::vector<MeasuredFabricCulprit>& fabric, const
       throw ConfigError(fmt::format("evidence: {} is node {} of the evidence, beyond the scenario's fabric of {} nodes",
                                     f.name, f.node, fabric_nodes));
     }
-    const auto key = std::make_tuple(f.kind, f.node, f.kind == "nic" ? f.rail : -1);
+    const auto key = std::make_tuple(f.kind, f.node, nic ? f.rail : -1);
     if (auto it = seen.find(key); it != seen.end()) {
       // Named again (by the other method): one culprit, at the slower figure.
       Culprit& c = out->culprits[it->second];
-      c.name += ", " + f.method;
+      c.name += std::string(", ") + method;
       c.why.push_back(fmt::format("{} at {:.2f} of the fleet's", f.check, f.ratio));
       for (auto& l : c.links) l.fraction = std::min(l.fraction, f.ratio);
       continue;
     }
     seen[key] = out->culprits.size();
     Culprit c;
-    c.name = fmt::format("{} {} ({}", f.kind == "nic" ? "NIC" : "node", f.name, f.method);
+    c.name = fmt::format("{} {} ({}", nic ? "NIC" : "node", f.name, method);
     c.why.push_back(fmt::format("{} at {:.2f} of the fleet's", f.check, f.ratio));
     c.evidence_node = f.node;
     std::string links;
     for (int64_t rail = 0; rail < std::min(g, nics); ++rail) {
-      if (f.kind == "nic" && rail != f.rail % std::max<int64_t>(1, nics)) continue;
+      if (nic && rail != f.rail % std::max<int64_t>(1, nics)) continue;
       const int64_t link = UpLinkOfNic(tree, tree.NicOfGpu(f.node * g + rail));
       if (link < 0) continue;
       c.links.push_back({link, f.ratio});
       links += (links.empty() ? "" : ", ") + std::to_string(link);
     }
     c.where = fmt::format("scenario node {}'s {} (link{} {})", f.node,
-                          f.kind == "nic" ? fmt::format("rail-{} NIC", f.rail) : std::string("NICs"),
+                          nic ? fmt::format("rail-{} NIC", f.rail) : std::string("NICs"),
                           c.links.size() == 1 ? "" : "s", links);
     out->culprits.push_back(std::move(c));
   }

@@ -56,6 +56,7 @@
 #include <vector>
 
 #include "core/bench.h"
+#include "core/fabric_culprit.h"
 #include "simulator/plan/cost.h"
 #include "simulator/simulate.h"
 
@@ -76,9 +77,12 @@ struct MeasuredUnit {
 
 // One culprit the fabric checks named (validate_culprits).
 struct MeasuredFabricCulprit {
-  std::string check, method, kind, name;  // method: pairs, bisection; kind: node, nic, link, pair
-  int64_t node = -1, rail = -1;           // node index in the evidence's nodes; a NIC's rail
-  double ratio = 0;                       // its figure over the fleet's
+  std::string check;
+  CulpritMethod method = CulpritMethod::kPairs;
+  CulpritKind kind = CulpritKind::kNode;
+  std::string name;
+  int64_t node = -1, rail = -1;  // node index in the evidence's nodes; a NIC's rail
+  double ratio = 0;              // its figure over the fleet's
 };
 
 struct Culprit {

@@ -445,8 +445,8 @@ TEST_F(ProfileFiles, EvidenceCulpritsAreParsedAndAnUnknownKindIsRefused) {
   };
   const EvidenceRun e = read("ok.h5", "pairs", "nic");
   ASSERT_EQ(e.fabric.size(), 1u);
-  EXPECT_EQ(e.fabric[0].method, "pairs");
-  EXPECT_EQ(e.fabric[0].kind, "nic");
+  EXPECT_EQ(e.fabric[0].method, CulpritMethod::kPairs);
+  EXPECT_EQ(e.fabric[0].kind, CulpritKind::kNic);
   EXPECT_EQ(e.fabric[0].rail, 1);
   auto refusal = [&](const std::string& name, const std::string& method, const std::string& kind) -> std::string {
     try {

@@ -451,8 +451,9 @@ TEST(MeasuredFleet, FabricCulpritsBecomeDegradedLinksOnTheFlowNetwork) {
   // switch links: noted, not placed. Without --network flow nothing is placed.
   Scenario s = Load("llama3-8b-64");
   ASSERT_TRUE(s.fabric.has_value());
-  const std::vector<MeasuredFabricCulprit> fabric = {{"pairs", "pairs", "nic", "n1/rail 3", 1, 3, 0.5},
-                                                     {"pairs", "pairs", "link", "n0<->n2", -1, -1, 0.4}};
+  const std::vector<MeasuredFabricCulprit> fabric = {
+      {"pairs", CulpritMethod::kPairs, CulpritKind::kNic, "n1/rail 3", 1, 3, 0.5},
+      {"pairs", CulpritMethod::kPairs, CulpritKind::kLink, "n0<->n2", -1, -1, 0.4}};
   FleetEvidence f = PlaceEvidence({}, {"n0", "n1", "n2"}, s, fabric, /*flow=*/true);
   ASSERT_EQ(f.culprits.size(), 1u);
   ASSERT_EQ(f.culprits[0].links.size(), 1u);
