@@ -329,7 +329,8 @@ def scenario_from_row(row):
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
-    if framework in ("nemo", "megatron-bridge") and re.search(r"GPT|NEMOTRON", row["model"].upper()):
+    model_name = row["model"].upper()
+    if (framework in ("nemo", "megatron-bridge") and "GPT" in model_name) or "NEMOTRON" in model_name:
         # NeMo's GPTConfig175B: hidden_dropout = attention_dropout = 0.0
         # (nemo/collections/llm/gpt/model/base.py). Nemotron-4 trains with a
         # dropout rate of zero (Nemotron-4 15B report, arXiv:2402.16819, section 2;

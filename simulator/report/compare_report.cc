@@ -179,7 +179,7 @@ NamedCells ReliabilityAndCostCells(const Buildout& b) {
   };
 }
 
-// The `compare` table's columns up to session 10, then (session 11, issue
+// The `compare` table's columns up to session 11, then (session 12, issue
 // 16: the JSON, the text and the reports are the table) the rest of what
 // compare's own JSON held: the job (the same on every row), the plan, its
 // expected range, power, reliability, cost and notes.
@@ -207,7 +207,7 @@ NamedCells BuildoutCells(const BuildoutRequest& o, double tokens, const Buildout
       {{"energy", ColumnType::kFloat64, "J", "facility energy (NaN: no GPU TDP)"}, b.energy ? b.energy->energy_j : nan},
       {{"cost", ColumnType::kFloat64, "USD", "total cost (NaN: no prices)"}, b.cost ? b.cost->total_usd : nan},
       {{"best", ColumnType::kInt64, "1", "1 for the best buildout by the objective"}, int64_t{best ? 1 : 0}},
-      // Appended in session 11.
+      // Appended in session 12.
       {{"model", ColumnType::kString, "", "--model as given"}, o.model},
       {{"training_tokens", ColumnType::kFloat64, "1", "--tokens: tokens to train on"}, tokens},
       {{"objective", ColumnType::kString, "", "--objective: what best means"}, o.objective},
@@ -350,7 +350,7 @@ Table FleetTable(const EvidenceSource& e, const std::string& scenario, const Fle
          x->cost ? x->total_usd() : nan},
         {{"best", ColumnType::kInt64, "1", "1: the cheaper option (the faster one without prices)"},
          int64_t{x == &r.best() ? 1 : 0}},
-        // Appended in session 11 (issue 16: the JSON and the text are the tables).
+        // Appended in session 12 (issue 16: the JSON and the text are the tables).
         {{"gpu_cost", ColumnType::kFloat64, "USD", "the GPU bill and electricity alone (NaN: no prices)"},
          x->cost ? x->cost->total_usd : nan},
         {{"replacement_cost", ColumnType::kFloat64, "USD", "the replacements' own price"}, x->replace_usd},

@@ -14,7 +14,7 @@ namespace {
 
 constexpr double kGiB = 1 << 30;
 
-// The `plans` table's columns up to session 10, then (session 11, issue 16:
+// The `plans` table's columns up to session 11, then (session 12, issue 16:
 // the JSON is the tables) what plan's own JSON held beside them.
 NamedCells PlanCells(const Plan& p, const PlanBand& judged, const std::string& objective) {
   const PredictionBand& b = judged.band;
@@ -40,7 +40,7 @@ NamedCells PlanCells(const Plan& p, const PlanBand& judged, const std::string& o
       {{"estimate_step_time", ColumnType::kFloat64, "s", "closed-form screen"}, p.estimate_step_s},
       {{"mfu", ColumnType::kFloat64, "1", ""}, r.mfu},
       {{"memory_per_gpu", ColumnType::kFloat64, "B", "most loaded GPU"}, r.memory.Total()},
-      // Appended in session 11.
+      // Appended in session 12.
       {{"band_known", ColumnType::kInt64, "1", "1 when a validation band was found for the plan's class"},
        int64_t{b.known ? 1 : 0}},
       {{"band_class", ColumnType::kString, "", "validation class whose band was used"}, b.band_class},

@@ -122,7 +122,7 @@ NamedCells FirstCells(const Scenario& s, const SimResult& r, const PredictionBan
   };
 }
 
-// Appended in session 11 (issue 16, results built once): what the JSON
+// Appended in session 12 (issue 16, results built once): what the JSON
 // document of simulate held and the table lacked, so the JSON can be the
 // table. The error band in fractions (NaN without a band), the critical
 // GPUs' last rank and nodes, the largest loss's figures, the layers of each

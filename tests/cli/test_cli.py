@@ -501,7 +501,7 @@ def test_simulate_timeline_of_several_replicas(run, tmp_path):
 
 
 # Issue 17: the step table dropped time to train, the memory breakdown and the notes. Every
-# figure of the step is a column, and --network flow adds `traffic`. Since session 11 (issue 16,
+# figure of the step is a column, and --network flow adds `traffic`. Since session 12 (issue 16,
 # results built once) the JSON is those tables, so each stored cell is the printed one.
 def test_simulate_step_table_has_every_figure(run, tmp_path):
     out = str(tmp_path / "sim.h5")
