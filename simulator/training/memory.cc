@@ -14,6 +14,23 @@ LossKernel ParseLossKernel(const std::string& name) {
   throw ConfigError(fmt::format("unknown loss '{}' (valid: fused, eager, te)", name));
 }
 
+namespace {
+
+// Bytes per logit the last rank holds at the loss's peak (memory.h, LossKernel).
+double LogitBytes(LossKernel loss) {
+  switch (loss) {
+    case LossKernel::kEager:
+      return 4 + 4 + 4;  // log_softmax's output, nll_loss's gradient, log_softmax_backward's result
+    case LossKernel::kTe:
+      return 2;  // the bf16 logits, the gradient written into them
+    case LossKernel::kFused:
+      break;
+  }
+  return 2 + 4;  // bf16 logits and the fp32 copy the loss exponentiates in place
+}
+
+}  // namespace
+
 double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
   if (in.recompute == Recompute::kFull) {
     const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
@@ -192,7 +209,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double tokens = s * static_cast<double>(in.micro_batch);
   const double h = static_cast<double>(m.hidden);
-  const double logit_bytes = in.loss == LossKernel::kEager ? 4 + 4 + 4 : in.loss == LossKernel::kTe ? 2 : 2 + 4;
+  const double logit_bytes = LogitBytes(in.loss);
   if (rank == in.pp - 1) mem.logits = tokens * static_cast<double>(m.vocab) / t * logit_bytes;
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);
