@@ -329,6 +329,14 @@ def scenario_from_row(row):
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
+        if not re.search(r"mxfp8|blockwise|subchannel", row.get("precision", ""), re.I) \
+                or re.search(r"FP8_PARAM_GATHER=True", row.get("notes", "")):
+            # Their fp8 precision recipes keep the compute weights in fp8 and gather them so: NeMo 2.0's
+            # bf16_with_fp8_mixed (nemo/collections/llm/recipes/precision/mixed_precision.py: fp8_params =
+            # True) and Megatron-Bridge's bf16_with_fp8_mixed and bf16_with_fp8_current_scaling_mixed
+            # (fp8_param_gather = True); its MXFP8 and blockwise recipes set fp8_param_gather = False.
+            # MLPerf's NeMo configs say FP8_PARAM_GATHER=True.
+            fw.append("  fp8_param_gather: true")
     model_name = row["model"].upper()
     if (framework in ("nemo", "megatron-bridge") and "GPT" in model_name) or "NEMOTRON" in model_name:
         # NeMo's GPTConfig175B: hidden_dropout = attention_dropout = 0.0
