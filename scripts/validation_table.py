@@ -210,6 +210,8 @@ def scenario_from_row(row):
     if precision is None:
         return None, f"precision '{row['precision']}' is not simulated", ""
     row, inferred = fill_shape(row)
+    row, read = sharding_from_words(row)
+    inferred += read
     if not num(row.get("experts")):
         # A table without expert columns may say the shape in words ("8 experts, top-2"); the experts'
         # width is the dense ffn unless the row says otherwise (Mixtral's).
@@ -329,7 +331,8 @@ def scenario_from_row(row):
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
-        if not re.search(r"mxfp8|blockwise|subchannel", row.get("precision", ""), re.I) \
+        # "mxfp8" / "FP8-MX" and blockwise / sub-channel ("FP8-SS") recipes, as the performance tables write them.
+        if not re.search(r"mx|block|sub-?channel|fp8[-_ ]?ss\b", row.get("precision", ""), re.I) \
                 or re.search(r"FP8_PARAM_GATHER=True", row.get("notes", "")):
             # Their fp8 precision recipes keep the compute weights in fp8 and gather them so: NeMo 2.0's
             # bf16_with_fp8_mixed (nemo/collections/llm/recipes/precision/mixed_precision.py: fp8_params =
@@ -460,6 +463,63 @@ def known_shapes():
     return shapes
 
 
+def sharding_from_words(row):
+    """(row, what was read) with the data-parallel sharding and the expert tensor-parallel size that a row
+    in the shared format (no `zero`, `shard_group` or `etp` column) states only in words, its notes or source:
+      * "ZeRO-3", "ZeRO stage 2", "ZeRO-2-like", "ZeRO-2 style": that stage;
+      * "FSDP 0" / "FSDP=0" (the FSDP column of NeMo's and Megatron-Bridge's tables): not fully sharded;
+      * hybrid sharding ("HSDP", "HYBRID_SHARD", "hybrid shard", "FSDP+DP"): ZeRO-3 inside a node, replicated
+        across nodes (PyTorch's HYBRID_SHARD: "Apply FULL_SHARD within a node, and replicate parameters across
+        nodes");
+      * PyTorch FSDP, FSDP2, FULL_SHARD, "fully sharded", Megatron-FSDP, optim_grads_params, "FSDP N" with
+        N >= 1: ZeRO-3;
+      * the expert tensor-parallel size: "ETP N", "etp=N", "expert tensor parallel size N"; else, for a MoE
+        row with tp > 1, 1 when its source is NeMo or Megatron-Bridge (Megatron-Bridge's MoE recipes set
+        expert_tensor_parallel_size=1: scripts/performance/configs/qwen/qwen3_workload_base_configs.py
+        BASE_QWEN3_235B_A22B_CONFIG and BASE_QWEN3_30B_A3B_CONFIG) or when etp = tp cannot fold over the
+        layout's tp x cp x dp ranks (the run happened, so its experts folded some other way; 1 always folds).
+    Columns that are present win; nothing is read for a row that has them."""
+    # What a row says of itself: its notes, and its source unless the source only names a comparison
+    # ("Table 2 (PTD-P vs ZeRO-3)": the table's other rows ran ZeRO-3, this one need not have).
+    text = row.get("notes", "") + " " + re.sub(r"\b(?:vs\.?|versus|compared (?:with|to))\s+[\w.+-]+", " ",
+                                              row.get("source", ""), flags=re.I)
+    read = ""
+    if not row.get("zero", "").strip():
+        zero = None
+        stage = re.search(r"\bZeRO\s*(?:-|=|:)?\s*(?:stage\s*[-=:]?\s*)?([0-3])\b", text, re.I)
+        hybrid = re.search(r"(?<!no )(?<!not )\b(?:HSDP|HYBRID_SHARD|hybrid[- ]shard\w*)\b|FSDP\s*\+\s*DP", text, re.I)
+        if stage:
+            zero = int(stage.group(1))
+        elif re.search(r"\bFSDP\s*[=:]?\s*0\b", text):
+            zero = None  # NeMo's and Megatron-Bridge's tables: an FSDP column of 0
+        elif hybrid or re.search(r"(?<!no )(?<!not )\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b"
+                                 r"(?!\s*[=:]?\s*0\b)(?!\s+column)|fully[- ]sharded", text, re.I):
+            zero = 3
+        if zero is not None:
+            row = dict(row, zero=str(zero))
+            read += f" (ZeRO-{zero} read from the row's words)"
+        group = re.search(r"shard[_ ]group\s*[=:]?\s*(\d+)", text, re.I)
+        if zero == 3 and not row.get("shard_group", "").strip() and (group or hybrid):
+            size = int(group.group(1)) if group else _int(row, "gpus_per_node")
+            if size:
+                row = dict(row, shard_group=str(size))
+                read += f" (sharded over {size} GPUs, replicated across: read from the row's words)"
+    experts, tp = _int(row, "experts"), _int(row, "tp", 1)
+    if experts and not row.get("etp", "").strip():
+        stated = re.search(r"\bETP\s*[=:]?\s*(\d+)|expert[_ ]tensor[_ ]parallel(?:ism|[_ ]size)?\s*[=:]?\s*(\d+)",
+                           text, re.I)
+        ep = _int(row, "ep", 1) or 1
+        ranks = tp * (_int(row, "cp", 1) or 1) * (_int(row, "dp") or _int(row, "gpus") // max(
+            1, tp * (_int(row, "pp", 1) or 1) * (_int(row, "cp", 1) or 1)))
+        if stated:
+            row = dict(row, etp=stated.group(1) or stated.group(2))
+            read += f" (expert TP {row['etp']} read from the row's words)"
+        elif tp > 1 and (framework_of(row) in ("nemo", "megatron-bridge") or ranks % (tp * ep) != 0):
+            row = dict(row, etp="1")
+            read += " (expert TP 1 assumed: the recipes' expert_tensor_parallel_size, not stated)"
+    return row, read
+
+
 def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
@@ -482,9 +542,14 @@ def framework_of(row):
     such column): NeMo or Megatron-Bridge, torchtitan, llm-foundry, DeepSpeed, Megatron-LM; "" if none."""
     if row.get("framework", "").strip():
         return row["framework"].strip()
-    text = row.get("source", "") + " " + row.get("recompute", "")
-    for pattern, name in ((r"Megatron-Bridge", "megatron-bridge"), (r"\bNeMo\b", "nemo"), (r"torchtitan", "torchtitan"),
-                          (r"llm-foundry", "llm-foundry"), (r"DeepSpeed", "deepspeed"), (r"Megatron", "megatron")):
+    text = re.sub(r"\b(?:vs\.?|versus|compared (?:with|to))\s+[\w.+-]+", " ", row.get("source", "")) + " " + \
+        row.get("recompute", "")  # a source that names a framework only to compare with it does not run it
+    # NeMo AutoModel is PyTorch-native (FSDP2), not NeMo's Megatron stack; MLPerf's NVIDIA submissions name
+    # their NeMo implementation in the result path ("theia_ngpu512_ngc25.09_nemo"); the ZeRO-3 rows of a
+    # Megatron-LM paper are DeepSpeed's (Narayanan et al. SC'21, Table 2).
+    for pattern, name in ((r"Automodel", "other"), (r"Megatron-Bridge", "megatron-bridge"),
+                          (r"\bNeMo\b|_nemo\b", "nemo"), (r"torchtitan", "torchtitan"), (r"llm-foundry", "llm-foundry"),
+                          (r"DeepSpeed|\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron")):
         if re.search(pattern, text, re.I):
             return name
     return ""
@@ -562,7 +627,9 @@ def recompute_unstated(row):
     """The row's recomputation was not read from its source (empty, or the row says it was assumed)."""
     if not row.get("recompute", "").strip() or re.match(r"not stated|—|-$", row["recompute"].strip(), re.I):
         return True
-    return re.search(r"recompute[^;|]*(not stated|assumed|not read)", row.get("assumed", ""), re.I) is not None
+    # The project's rows say so in `assumed`; a table in the shared format has only its notes.
+    said = row.get("assumed", "") + " | " + row.get("notes", "")
+    return re.search(r"recompute[^;|.]*(not stated|assumed|not read)", said, re.I) is not None
 
 
 def out_recompute(text):
@@ -621,10 +688,11 @@ def source_key(rid):
     return "-".join(parts[:2]) if len(parts) > 1 else rid
 
 
-def compare(cb_bin, only=None, project=True, generate_all=False):
-    """Rows compared: dicts with id, pub, sim, err, how, scenario, class, source, mem (published, simulated)."""
+def compare(cb_bin, only=None, project=True, generate_all=False, shared=True, shared_csv=None):
+    """Rows compared: dicts with id, pub, sim, err, how, scenario, class, source, mem (published, simulated).
+    `shared_csv` scores another table in the shared format in place of CSV; `shared=False` leaves it out."""
     results, skipped = [], []
-    rows = [dict(r, _set="shared") for r in csv.DictReader(open(CSV))]
+    rows = [dict(r, _set="shared") for r in csv.DictReader(open(shared_csv or CSV))] if shared else []
     if project and os.path.exists(PROJECT_CSV):
         rows += [dict(r, _set="project") for r in csv.DictReader(open(PROJECT_CSV))]
     scen = scenarios_by_row()
