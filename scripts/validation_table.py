@@ -668,6 +668,52 @@ def lightest_fitting_recompute(cb_bin, path, text, sets):
     return best
 
 
+def sharding_unstated(row):
+    """Neither a `zero` column nor the row's words (sharding_from_words) say how the data-parallel state
+    was sharded."""
+    return not row.get("zero", "").strip() and not sharding_from_words(row)[0].get("zero", "").strip()
+
+
+def lightest_fitting_sharding(cb_bin, path, text, sets):
+    """(simulate output, label) of the lightest data-parallel sharding beyond the scenario's that fits:
+    ZeRO-2 (gradients sharded too), else ZeRO-3 (parameters as well, FSDP), else None."""
+    current = re.search(r"(?m)^  zero: (\d+)$", text)
+    for zero in range(max(2, int(current.group(1)) + 1 if current else 2), 4):
+        open(path, "w").write(re.sub(r"(?m)^  zero: \d+$", f"  zero: {zero}", text))
+        out, _ = simulate(cb_bin, path, sets)
+        if out is not None and out.get("fits_in_memory", True):
+            return out, f"ZeRO-{zero}"
+    return None
+
+
+def fit_unstated(cb_bin, row, path, text, sets):
+    """(simulate output, words) for a generated run that does not fit as assumed: the run happened, so what
+    its source leaves unsaid is taken as its operators would have set it, the lightest that fits. A layout
+    without model parallelism shards first (large models trained on data parallelism alone run FSDP or ZeRO);
+    a model-parallel one recomputes first (Megatron's way), then shards; a step that does not fit on its own
+    leaves its heaviest setting for the next. (None, "") when nothing fits."""
+    pure_dp = all((_int(row, k, 1) or 1) == 1 for k in ("tp", "pp", "cp"))
+    steps = [s for s, unsaid in (("sharding", sharding_unstated(row)), ("recompute", recompute_unstated(row)))
+             if unsaid]
+    if not pure_dp:
+        steps.reverse()
+    words = ""
+    for step in steps:
+        if step == "sharding":
+            found = lightest_fitting_sharding(cb_bin, path, text, sets)
+            said = "sharding {} assumed: the lightest that fits, not stated"
+            heaviest = re.sub(r"(?m)^  zero: \d+$", "  zero: 3", text)
+        else:
+            found = lightest_fitting_recompute(cb_bin, path, text, sets)
+            said = "recompute {} assumed: the lightest that fits, not stated"
+            heaviest = re.sub(r"(?m)^  recompute: \S+$", "  recompute: full", text)
+        if found:
+            return found[0], words + f" ({said.format(found[1])})"
+        text = heaviest
+        words += f" ({'sharding ZeRO-3' if step == 'sharding' else 'recompute full'} assumed: not stated, not enough alone)"
+    return None, ""
+
+
 def simulate(cb_bin, scenario, sets=()):
     args = [cb_bin, "simulate", scenario, "--format", "json"]
     for s in sets:
@@ -723,14 +769,10 @@ def compare(cb_bin, only=None, project=True, generate_all=False, shared=True, sh
             open(path, "w").write(text)
             name = "generated"
         out, err = simulate(cb_bin, path, sets)
-        if out is not None and name == "generated" and not out.get("fits_in_memory", True) and \
-                recompute_unstated(row):
-            # The source does not say what was recomputed, and the run happened:
-            # take the lightest recomputation that fits, as its operators would.
-            found = lightest_fitting_recompute(cb_bin, path, text, sets)
+        if out is not None and name == "generated" and not out.get("fits_in_memory", True):
+            found, words = fit_unstated(cb_bin, row, path, text, sets)
             if found:
-                out, label = found
-                how += f" (recompute {label} assumed: the lightest that fits, not stated)"
+                out, how = found, how + words
         if out is None:
             skipped.append((rid, f"simulation failed: {err}"))
             continue

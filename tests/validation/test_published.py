@@ -164,6 +164,30 @@ def test_sharding_and_expert_tp_are_read_from_words():
     assert published.framework_of({"source": "NVIDIA-NeMo/Automodel docs/performance-summary.md"}) == "other"
 
 
+def test_unstated_sharding_is_the_lightest_that_fits(cb_bin, tmp_path):
+    """A row that says nothing of its sharding or recomputation and does not fit as assumed (ZeRO-1, no
+    recomputation) ran all the same: a layout without model parallelism is given the lightest sharding that
+    fits, a model-parallel one the lightest recomputation first."""
+    columns = open(published.CSV).readline().strip().split(",")
+    row = {"id": "X-70B-PURE-DP", "source": "a paper", "gpu": "A100-SXM4-80GB", "gpus": "64", "gpus_per_node": "8",
+           "model": "a 70B model", "layers": "80", "hidden": "8192", "heads": "64", "kv_heads": "8", "ffn": "28672",
+           "vocab": "32000", "seq": "4096", "global_batch_seqs": "512", "micro_batch": "1", "tp": "1", "pp": "1",
+           "recompute": "full", "precision": "bf16", "metric": "step time s", "value": "60", "notes": ""}
+    mp = dict(row, id="X-70B-TP8PP4", tp="8", pp="4", seq="32768", recompute="not stated")
+    path = tmp_path / "rows.csv"
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        w.writerows([row, mp, dict(row, id="X-70B-STATED", notes="ZeRO-1 (distributed optimizer)")])
+    results, skipped = published.compare(cb_bin, project=False, generate_all=True, shared_csv=str(path))
+    by_id = {r["id"]: r for r in results}
+    assert set(by_id) == {"X-70B-PURE-DP", "X-70B-TP8PP4", "X-70B-STATED"}, skipped
+    assert by_id["X-70B-PURE-DP"]["fits"] and "sharding ZeRO-3 assumed" in by_id["X-70B-PURE-DP"]["how"]
+    assert "recompute" in by_id["X-70B-TP8PP4"]["how"] and "sharding" not in by_id["X-70B-TP8PP4"]["how"]
+    # Stated sharding is kept, fitting or not.
+    assert not by_id["X-70B-STATED"]["fits"] and "assumed: the lightest" not in by_id["X-70B-STATED"]["how"]
+
+
 def test_project_rows_without_project_columns_score_alike(cb_bin, tmp_path):
     """The project's rows cut down to the shared table's columns (their assumptions moved into the notes, as a
     table in that format says them) simulate like the full rows: what the generator makes of a table kept
