@@ -136,6 +136,23 @@ def flops_per_step(conv, row):
     return None
 
 
+def throughput_metric(metric):
+    """("tokens" or "samples", per GPU?) for a throughput metric in any of the usual words ("tokens/s/GPU",
+    "tokens per second per GPU", "throughput (tokens/sec/GPU)", "tokens/GPU/s", "TGS", "samples/s",
+    "sequences per second"), else None (FLOP rates and MFU are not throughputs here)."""
+    m = metric.lower()
+    if re.search(r"flop|mfu", m):
+        return None
+    if re.search(r"\btgs\b", m):
+        return "tokens", True  # tokens per GPU per second
+    unit = re.search(r"\b(tokens?|samples?|sequences?|seqs?)\b", m)
+    per_second = re.search(r"(?:/|\bper)\s*s(?:ec(?:ond)?)?\b", m)
+    if not unit or not per_second:
+        return None
+    per_gpu = re.search(r"(?:/|\bper)\s*(?:gpu|device|accelerator)\b", m) is not None
+    return ("tokens" if unit.group(1).startswith("token") else "samples"), per_gpu
+
+
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     metric, value, notes = row["metric"], row["value"].strip(), row.get("notes", "")
@@ -143,14 +160,14 @@ def published_step_time(row):
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])
     peak = PEAK.get(gpu_key(row["gpu"]) or "", PEAK["H100"]) if "A100" not in row["gpu"] else PEAK["A100"]
-    rate = re.fullmatch(r"\s*(tokens?|samples?|sequences?)\s*(?:/|per)\s*s(?:ec(?:ond)?)?\s*((?:/|per)\s*GPU)?\s*",
-                        metric, re.I)
+    rate = throughput_metric(metric)
     if rate:
-        # tokens/s/GPU (also "tokens per second per GPU"), tokens/s of the job, or samples (sequences) per second.
+        # tokens/s/GPU (also "tokens per second per GPU", "tokens/GPU/s", "TGS"), tokens/s of the job, or
+        # samples (sequences) per second.
         if None in (B, s, gpus, num(value)):
             return None, "batch or GPU count not stated"
-        per_step = B * s if rate.group(1).lower().startswith("token") else B
-        return per_step / (float(value) * (gpus if rate.group(2) else 1)), metric.strip()
+        per_step = B * s if rate[0] == "tokens" else B
+        return per_step / (float(value) * (gpus if rate[1] else 1)), metric.strip()
     if metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration) time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)", metric, re.I):
         return float(value), "iteration time"
@@ -176,14 +193,49 @@ def published_step_time(row):
     if "incl. recompute" in metric or "96Bslh" in metric:
         flops = 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
         return flops / (float(value) * 1e12 * gpus), "96Bslh^2 TFLOP/s"
+    flops, name = megatron_model_flops(row)
     if "MFU" in metric:
         mfu = float(value.rstrip("%")) / 100
-        flops = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h))
-        return flops / (mfu * peak * gpus), "72Bslh^2 MFU"
-    if "TFLOP/s" in metric:
-        flops = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h))
-        return flops / (float(value) * 1e12 * gpus), "72Bslh^2 model TFLOP/s"
+        return flops / (mfu * peak * gpus), f"{name} MFU"
+    if re.search(r"TFLOP/?s", metric, re.I):
+        return flops / (float(value) * 1e12 * gpus), f"{name} model TFLOP/s"
     return None, f"metric not understood: {metric}"
+
+
+def megatron_model_flops(row):
+    """(FLOPs per step, convention name) of "model TFLOP/s" as Megatron counts it (megatron/training/training.py
+    num_floating_point_operations; Narayanan et al. SC'21 appendix), for a row that names no other convention:
+
+        12·B·s·L·h² · [ (1 + g/a + s/(c·h))·(a·d/h) + (f/h)·K·γ + f_s/h·γ + V/(2·L·h) ]
+
+    with g/a the grouped-query ratio, a·d/h the query width over h, the MLP width f (the experts' f_e on MoE
+    layers, K experts routed to, f_s the shared experts' width), γ = 3/2 for a gated MLP, and c = 2 (only half
+    of a causal attention matrix is computed) in Megatron-Bridge's count (its flop_utils divide s/h by 2), 1 in
+    Megatron-LM's. For a GPT shape (g = a, f = 4h, no gate, c = 1) it is Korthikanti's
+    72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)), the name then printed."""
+    B, s = num(row["global_batch_seqs"]), num(row["seq"])
+    L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
+    shaped, _ = fill_shape(dict(row))
+    a = num(shaped.get("heads")) or 1
+    g = num(shaped.get("kv_heads")) or a
+    d = num(shaped.get("head_dim")) or h / a
+    f = num(shaped.get("ffn")) or 4 * h
+    gate = 1.5 if f != 4 * h else 1.0  # the generator's rule: GeLU at f = 4h, SwiGLU otherwise
+    causal = 2 if framework_of(row) == "megatron-bridge" else 1
+    experts = num(shaped.get("experts"))
+    if experts:
+        k, fe = num(shaped.get("top_k")) or 1, num(shaped.get("expert_ffn")) or f
+        dense = min(L, num(shaped.get("first_dense_layers")) or 0)
+        freq = num(shaped.get("moe_layer_freq")) or 1
+        moe = sum(1 for i in range(int(dense), int(L)) if (i - dense) % freq == 0)
+        shared = (num(shaped.get("shared_experts")) or 0) * fe
+        mlp = ((L - moe) * f + moe * (fe * k + shared)) / L / h * gate
+    else:
+        mlp = f / h * gate
+    attention = (1 + g / a + s / (causal * h)) * (a * d / h)
+    flops = 12 * B * s * L * h * h * (attention + mlp + V / (2 * L * h))
+    gpt = g == a and f == 4 * h and not experts and causal == 1 and a * d == h
+    return flops, ("72Bslh^2" if gpt else "Megatron num_floating_point_operations")
 
 
 def scenarios_by_row():
@@ -523,7 +575,7 @@ def sharding_from_words(row):
 def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
-    key = model_key(row["model"])
+    key = model_key(row.get("model", ""))
     matches = [k for k in known_shapes() if k and key.startswith(k)]
     if not matches:
         return row, ""

@@ -126,6 +126,9 @@ def test_free_text_fields_are_read():
     for metric, value in (("tokens per second per GPU", "1000"), ("tokens/s", "64000"), ("samples/s", "15.625")):
         assert published.published_step_time(dict(shape, metric=metric, value=value))[0] == 1024 * 4096 / 64000
     assert published.published_step_time(dict(shape, metric="time per step (s)", value="2.5"))[0] == 2.5
+    for metric in ("Throughput (tokens/sec/GPU)", "tokens per GPU per second", "TGS"):
+        assert published.published_step_time(dict(shape, metric=metric, value="1000"))[0] == 1024 * 4096 / 64000
+    assert published.throughput_metric("model TFLOP/s per GPU") is None
     mfu_b200 = published.published_step_time(dict(shape, metric="MFU", value="40"))[0]
     mfu_h100 = published.published_step_time(dict(shape, gpu="H100", metric="MFU", value="40"))[0]
     assert abs(mfu_h100 / mfu_b200 - 2250 / 989) < 1e-9
@@ -134,6 +137,34 @@ def test_free_text_fields_are_read():
              "global_batch_seqs": "1024", "tp": "2", "pp": "4", "ep": "8", "notes": "8 experts, top-2 routing"}
     text, _, assumed = published.scenario_from_row(words)
     assert "experts: 8" in text and "top_k: 2" in text and "expert_ffn_hidden: 14336" in text, assumed
+
+
+def test_model_flops_follow_megatrons_count():
+    """A "model TFLOP/s" or MFU row with no named convention is converted with Megatron's own count
+    (num_floating_point_operations), which is Korthikanti's 72·B·s·L·h² form for a GPT shape."""
+    gpt = {"global_batch_seqs": "1536", "seq": "2048", "layers": "96", "hidden": "12288", "heads": "96",
+           "ffn": "49152", "vocab": "51200", "gpus": "1024", "gpu": "A100", "metric": "model TFLOP/s per GPU",
+           "value": "150", "notes": "", "model": "GPT-3 175B", "source": "a paper"}
+    B, s, L, h, V = 1536, 2048, 96, 12288, 51200
+    korthikanti = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h))
+    step, how = published.published_step_time(gpt)
+    assert abs(step - korthikanti / (150e12 * 1024)) < 1e-9 * step and how.startswith("72Bslh^2")
+    # Llama 3 70B: GQA 8 of 64 heads, SwiGLU f = 3.5h; Megatron-LM counts 12·B·s·L·h²·((1 + 1/8 + s/h)
+    # + 3.5·1.5 + V/(2Lh)); Megatron-Bridge halves the causal s/h term.
+    llama = dict(gpt, seq="8192", layers="80", hidden="8192", heads="64", kv_heads="8", ffn="28672", vocab="128256",
+                 model="Llama 3 70B")
+    B, s, L, h, V = 1536, 8192, 80, 8192, 128256
+    mlm = 12 * B * s * L * h * h * ((1 + 1 / 8 + s / h) + 3.5 * 1.5 + V / (2 * L * h))
+    mb = 12 * B * s * L * h * h * ((1 + 1 / 8 + s / h / 2) + 3.5 * 1.5 + V / (2 * L * h))
+    assert abs(published.megatron_model_flops(llama)[0] / mlm - 1) < 1e-12
+    assert abs(published.megatron_model_flops(dict(llama, source="Megatron-Bridge performance summary"))[0] / mb
+               - 1) < 1e-12
+    # A MoE row counts its routed experts' width K times and its dense leading layers at the dense width.
+    moe = dict(llama, experts="8", top_k="2", expert_ffn="14336", layers="32", hidden="4096", heads="32",
+               ffn="14336", vocab="32000", seq="4096", model="an MoE")
+    B, s, L, h, V = 1536, 4096, 32, 4096, 32000
+    want = 12 * B * s * L * h * h * ((1 + 8 / 32 + s / h) + 14336 * 2 / h * 1.5 + V / (2 * L * h))
+    assert abs(published.megatron_model_flops(moe)[0] / want - 1) < 1e-12
 
 
 def test_sharding_and_expert_tp_are_read_from_words():
