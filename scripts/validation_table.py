@@ -576,6 +576,9 @@ def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
     key = model_key(row.get("model", ""))
+    # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it.
+    org = re.match(r"(meta|mistralai|deepseekai|nvidia|openai|moonshotai|qwen(?=qwen)|mosaicml)", key)
+    key = key[org.end():] if org else key
     matches = [k for k in known_shapes() if k and key.startswith(k)]
     if not matches:
         return row, ""

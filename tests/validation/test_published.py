@@ -113,6 +113,8 @@ def test_free_text_fields_are_read():
     assert published.framework_of({"source": "x", "framework": "torchtitan"}) == "torchtitan"
     # Unstated shape fields come from a project row of the same model; a mixture-of-experts row whose
     # experts nobody states is refused rather than simulated dense.
+    assert published.fill_shape({"model": "Meta-Llama-3-70B", "layers": ""})[0]["layers"] == "80"
+    assert published.fill_shape({"model": "mistralai/Mixtral-8x7B-v0.1", "layers": ""})[0]["experts"] == "8"
     row, taken = published.fill_shape({"model": "DeepSeek-V3 671B", "layers": "", "notes": ""})
     assert row["experts"] == "256" and row["layers"] == "61" and "(MLA)" in row["notes"], taken
     assert published.fill_shape({"model": "Some-New-Model 9B", "layers": ""}) == ({"model": "Some-New-Model 9B",
