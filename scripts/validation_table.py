@@ -56,7 +56,7 @@ PROJECT_CSV = os.environ.get("CB_PROJECT_CSV", os.path.join(ROOT, "tests", "vali
 BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.csv")
 
 # Dense bf16 peaks for MFU figures without their own (../shared/specs; B200 2.25, GB200/GB300 2.5 PFLOP/s per GPU).
-PEAK = {"A100": 312e12, "H100": 989e12, "H100-SXM5-80GB": 989e12, "H200-SXM-141GB": 989e12, "H800": 989e12,
+PEAK = {"A100": 312e12, "A800": 312e12, "H100": 989e12, "H100-SXM5-80GB": 989e12, "H200-SXM-141GB": 989e12, "H800": 989e12,
         "B200": 2250e12, "GB200": 2500e12, "GB300": 2500e12}
 
 # GPU type of a row -> (cluster document, --set overrides). Clusters are the
@@ -68,6 +68,9 @@ CLUSTERS = {
     "H200-SXM-141GB": ("dgx-h200-ndr", []),
     # H800: the H100 die with NVLink cut to 400 GB/s both directions (200 per direction).
     "H800": ("dgx-h100-ndr", ["cluster.gpu=h800-sxm", "cluster.scale_up.bandwidth=200GB/s"]),
+    # A800: the A100 with NVLink cut to 400 GB/s both directions, 600 on the A100 (Reuters, Nov 2022, via
+    # tweakers.net 203182: "de bandbreedte van de NVLink-interconnect is beperkt tot 400GB/s").
+    "A800": ("dgx-a100-hdr", ["cluster.scale_up.bandwidth=200GB/s"]),
     "B200": ("b200-50k", []),
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
@@ -81,7 +84,7 @@ def gpu_key(text):
     if t in (k.replace("-", "") for k in CLUSTERS):
         return next(k for k in CLUSTERS if k.replace("-", "") == t)
     for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("B200", "B200"), ("H200", "H200-SXM-141GB"),
-                      ("H800", "H800"), ("H100", "H100-SXM5-80GB")):
+                      ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800")):
         if part in t:
             return key
     if "A100" in t:
@@ -155,6 +158,7 @@ def throughput_metric(metric):
 
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
+    row, _ = fill_shape(row)  # a FLOP rate needs the shape, which a row may leave to its model's name
     metric, value, notes = row["metric"], row["value"].strip(), row.get("notes", "")
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])

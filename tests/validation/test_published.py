@@ -95,6 +95,7 @@ def test_free_text_fields_are_read():
     assert published.gpu_key("DGX GB200 NVL72") == "GB200"
     assert published.gpu_key("B200") == "B200"
     assert published.gpu_key("MI250X") is None
+    assert published.gpu_key("A800-SXM4-80GB") == "A800"
     assert published.precision_key("mixed precision 16-bit") == "bf16"
     assert published.precision_key("FP8-CS") == "fp8"
     assert published.precision_key("mxfp8") == "fp8"
@@ -131,6 +132,10 @@ def test_free_text_fields_are_read():
     for metric in ("Throughput (tokens/sec/GPU)", "tokens per GPU per second", "TGS"):
         assert published.published_step_time(dict(shape, metric=metric, value="1000"))[0] == 1024 * 4096 / 64000
     assert published.throughput_metric("model TFLOP/s per GPU") is None
+    # A FLOP rate of a row that names its model but not its shape takes the shape of the model's project rows.
+    named = dict(shape, model="Llama 2 70B", layers="", hidden="", vocab="", gpu="A800-SXM4-80GB", metric="MFU",
+                 value="45")
+    assert published.published_step_time(named)[0] is not None
     mfu_b200 = published.published_step_time(dict(shape, metric="MFU", value="40"))[0]
     mfu_h100 = published.published_step_time(dict(shape, gpu="H100", metric="MFU", value="40"))[0]
     assert abs(mfu_h100 / mfu_b200 - 2250 / 989) < 1e-9
