@@ -113,6 +113,15 @@ def recompute_key(text):
         return "full"
     if t.startswith("selective"):
         return "selective"
+    # Other words for the same settings: "activation checkpointing: selective", "SAC", "AC (full)",
+    # "checkpointing every layer", "no activation checkpointing", "off".
+    if re.match(r"(?:no\b|none|off\b|disabled|false\b|not (?:used|enabled))", t) or \
+            re.search(r"\bno (?:activation )?(?:checkpointing|recompute|recomputation)", t):
+        return "none"
+    if re.search(r"selective|\bsac\b|per[- ]op", t):
+        return "selective"
+    if re.search(r"\bfull\b|activation checkpoint|\bac\b|checkpointing|recompute|recomputation|\bblock\b", t):
+        return "full"
     return "none"
 
 
@@ -296,6 +305,11 @@ def scenario_from_row(row):
     tp, pp, cp = _int(row, "tp", 1), _int(row, "pp", 1), _int(row, "cp", 1)
     gpus = _int(row, "gpus")
     dp = _int(row, "dp") or gpus // (tp * pp * cp)
+    if tp * pp * cp * dp != gpus and gpus % (tp * pp * cp) == 0:
+        # A stated data-parallel size that does not multiply out (a table counting context parallelism
+        # inside it, or the expert layers' DP): the GPU count is the row's headline, so it decides.
+        inferred += f" (dp {gpus // (tp * pp * cp)} = GPUs / (tp x pp x cp), not the stated {dp})"
+        dp = gpus // (tp * pp * cp)
     if tp * pp * cp * dp != gpus:
         return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")

@@ -104,6 +104,9 @@ def test_free_text_fields_are_read():
     assert published.recompute_key("full activation recomputation") == "full"
     assert published.recompute_key("selective + sequence parallelism") == "selective"
     assert published.recompute_key("not stated") == "none"
+    assert published.recompute_key("activation checkpointing") == "full"
+    assert published.recompute_key("SAC (per-op)") == "selective"
+    assert published.recompute_key("no activation checkpointing") == "none"
     assert published.source_month({"source": "Narayanan et al., SC'21, Table 1"}) == 2101
     assert published.source_month({"source": "Korthikanti et al. 2022, Table 5"}) == 2201
     assert published.source_month({"source": "MT-NLG, arXiv:2201.11990, sec. 2.4"}) == 2201
@@ -144,6 +147,11 @@ def test_free_text_fields_are_read():
              "global_batch_seqs": "1024", "tp": "2", "pp": "4", "ep": "8", "notes": "8 experts, top-2 routing"}
     text, _, assumed = published.scenario_from_row(words)
     assert "experts: 8" in text and "top_k: 2" in text and "expert_ffn_hidden: 14336" in text, assumed
+    # A stated DP that does not multiply out yields to the GPU count, and says so.
+    text, _, assumed = published.scenario_from_row(dict(words, dp="32", cp="2"))
+    assert "dp: 32" in text and "cp: 2" in text and "not the stated 32" not in assumed
+    text, _, assumed = published.scenario_from_row(dict(words, dp="64", cp="2"))
+    assert "dp: 32" in text and "not the stated 64" in assumed
 
 
 def test_model_flops_follow_megatrons_count():
