@@ -165,6 +165,13 @@ def throughput_metric(metric):
     return ("tokens" if unit.group(1).startswith("token") else "samples"), per_gpu
 
 
+def mfu_fraction(value):
+    """An MFU as a fraction: "45", "45%" and "0.45" are all 0.45 (no training run reaches 1% MFU or less, so a
+    value at or below 1 is already a fraction)."""
+    v = float(value.strip().rstrip("%"))
+    return v if v <= 1 and "%" not in value else v / 100
+
+
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(row)  # a FLOP rate needs the shape, which a row may leave to its model's name
@@ -199,7 +206,7 @@ def published_step_time(row):
         if metric.startswith("MFU"):
             p = re.search(r"peak=([\d.]+)", metric)
             pk = float(p.group(1)) * 1e12 if p else peak
-            return f / (float(value) / 100 * pk * gpus), f"MFU [{c}]"
+            return f / (mfu_fraction(value) * pk * gpus), f"MFU [{c}]"
         return f / (float(value) * 1e12 * gpus), f"TFLOP/s [{c}]"
     if None in (B, s, L, h, V, gpus):
         return None, "shape or batch not stated"
@@ -208,7 +215,7 @@ def published_step_time(row):
         return flops / (float(value) * 1e12 * gpus), "96Bslh^2 TFLOP/s"
     flops, name = megatron_model_flops(row)
     if "MFU" in metric:
-        mfu = float(value.rstrip("%")) / 100
+        mfu = mfu_fraction(value)
         return flops / (mfu * peak * gpus), f"{name} MFU"
     if re.search(r"TFLOP/?s", metric, re.I):
         return flops / (float(value) * 1e12 * gpus), f"{name} model TFLOP/s"

@@ -142,6 +142,8 @@ def test_free_text_fields_are_read():
     mfu_b200 = published.published_step_time(dict(shape, metric="MFU", value="40"))[0]
     mfu_h100 = published.published_step_time(dict(shape, gpu="H100", metric="MFU", value="40"))[0]
     assert abs(mfu_h100 / mfu_b200 - 2250 / 989) < 1e-9
+    for written in ("0.40", "40%"):
+        assert published.published_step_time(dict(shape, metric="MFU", value=written))[0] == mfu_b200
     words = {"id": "X", "model": "an MoE", "gpu": "H100", "precision": "bf16", "gpus": "512", "layers": "32",
              "hidden": "4096", "heads": "32", "ffn": "14336", "vocab": "32000", "seq": "4096",
              "global_batch_seqs": "1024", "tp": "2", "pp": "4", "ep": "8", "notes": "8 experts, top-2 routing"}
