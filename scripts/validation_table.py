@@ -190,7 +190,8 @@ def published_step_time(row):
         return per_step / (float(value) * (gpus if rate[1] else 1)), metric.strip()
     if metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration) time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)", metric, re.I):
-        return float(value), "iteration time"
+        scale = 1e-3 if re.search(r"\bms\b|milli", metric, re.I) else 1.0  # "step time (ms)"
+        return float(value) * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
     if m:
         return float(m.group(1)), "logged s/iteration"

@@ -132,6 +132,7 @@ def test_free_text_fields_are_read():
     for metric, value in (("tokens per second per GPU", "1000"), ("tokens/s", "64000"), ("samples/s", "15.625")):
         assert published.published_step_time(dict(shape, metric=metric, value=value))[0] == 1024 * 4096 / 64000
     assert published.published_step_time(dict(shape, metric="time per step (s)", value="2.5"))[0] == 2.5
+    assert published.published_step_time(dict(shape, metric="step time (ms)", value="2500"))[0] == 2.5
     for metric in ("Throughput (tokens/sec/GPU)", "tokens per GPU per second", "TGS"):
         assert published.published_step_time(dict(shape, metric=metric, value="1000"))[0] == 1024 * 4096 / 64000
     assert published.throughput_metric("model TFLOP/s per GPU") is None
