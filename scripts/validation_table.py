@@ -175,7 +175,12 @@ def mfu_fraction(value):
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(row)  # a FLOP rate needs the shape, which a row may leave to its model's name
-    metric, value, notes = row["metric"], row["value"].strip(), row.get("notes", "")
+    metric, notes = row["metric"], row.get("notes", "")
+    # The value as written ("5,113", "0.57 s", "~400", "45%"): its first number, the percent sign kept.
+    written = re.search(r"\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?\s*%?", row["value"])
+    if not written:
+        return None, f"value '{row['value']}' is not a number"
+    value = written.group(0).replace(",", "").replace(" ", "")
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])

@@ -133,6 +133,9 @@ def test_free_text_fields_are_read():
         assert published.published_step_time(dict(shape, metric=metric, value=value))[0] == 1024 * 4096 / 64000
     assert published.published_step_time(dict(shape, metric="time per step (s)", value="2.5"))[0] == 2.5
     assert published.published_step_time(dict(shape, metric="step time (ms)", value="2500"))[0] == 2.5
+    assert published.published_step_time(dict(shape, metric="step time", value="2.5 s"))[0] == 2.5
+    assert published.published_step_time(dict(shape, metric="tokens/s/GPU", value="1,000"))[0] == 1024 * 4096 / 64000
+    assert published.published_step_time(dict(shape, metric="step time", value="n/a"))[0] is None
     for metric in ("Throughput (tokens/sec/GPU)", "tokens per GPU per second", "TGS"):
         assert published.published_step_time(dict(shape, metric=metric, value="1000"))[0] == 1024 * 4096 / 64000
     assert published.throughput_metric("model TFLOP/s per GPU") is None
