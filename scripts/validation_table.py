@@ -126,10 +126,12 @@ def recompute_key(text):
 
 
 def num(x):
+    """A field's number as written: "2,048", "8 (TP)" and "~400" are 2048, 8 and 400; "", "n/a" and "—" none."""
     try:
         return float(x)
     except (TypeError, ValueError):
-        return None
+        m = re.match(r"\s*~?\s*(\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\b", x) if isinstance(x, str) else None
+        return float(m.group(1).replace(",", "")) if m else None
 
 
 def flops_per_step(conv, row):

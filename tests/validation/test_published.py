@@ -96,6 +96,7 @@ def test_free_text_fields_are_read():
     assert published.gpu_key("B200") == "B200"
     assert published.gpu_key("MI250X") is None
     assert published.gpu_key("A800-SXM4-80GB") == "A800"
+    assert [published.num(x) for x in ("2,048", "8 (TP)", "~400", "n/a", "", "—")] == [2048, 8, 400, None, None, None]
     assert published.precision_key("mixed precision 16-bit") == "bf16"
     assert published.precision_key("FP8-CS") == "fp8"
     assert published.precision_key("mxfp8") == "fp8"
