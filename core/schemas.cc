@@ -337,6 +337,11 @@ std::vector<Field> FrameworkFields() {
            "MoE dispatch and combine overlapped with another micro-batch's compute (Megatron-Core "
            "--overlap-moe-expert-parallel-comm, DeepSeek DualPipe)",
            "false"),
+      Enum("moe_a2a_overlap_plan", {"megatron", "dualpipe"},
+           "with moe_a2a_overlap: megatron = Megatron-Core's combined 1F1B, each all-to-all beside one block "
+           "(attention or expert MLP) of the paired pass; dualpipe = DeepSeek's DualPipe, beside the whole "
+           "paired pass",
+           "megatron"),
       Bool("master_weights",
            "the optimizer keeps an fp32 master copy beside the 16-bit parameters (Megatron, DeepSpeed); "
            "false: the parameter itself is fp32 and 16-bit weights exist only gathered (PyTorch FSDP)",

@@ -499,6 +499,8 @@ def scenario_from_row(row):
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):
         fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
+        if re.search(r"DualPipe", row.get("notes", "")):
+            fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
     if experts and re.search(r"force[- ]balanc|fake balanced", row.get("notes", ""), re.I):
         fw.append("  moe_imbalance: 1.0")  # the benchmark forces a balanced routing
     cluster, sets = CLUSTERS[gpu]

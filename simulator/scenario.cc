@@ -179,6 +179,10 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);
   f.master_weights = cfg.GetBool("framework.master_weights", true);
   f.moe_a2a_overlap = cfg.GetBool("framework.moe_a2a_overlap", false);
+  // The schema has refused any other name.
+  f.moe_a2a_overlap_plan = cfg.GetString("framework.moe_a2a_overlap_plan", "megatron") == "dualpipe"
+                               ? A2aOverlapPlan::kDualPipe
+                               : A2aOverlapPlan::kMegatron;
   f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
   f.zero3_max_live_params = cfg.GetDouble("framework.zero3_max_live_params", 0);
   f.cpu_offload_layers = cfg.GetInt("framework.cpu_offload_layers", 0);

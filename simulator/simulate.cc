@@ -350,6 +350,36 @@ class CostModel {
     c->bwd.dp_t = {bwd_traffic, gathered * (regather ? 2 : 1) + c->params_per_gpu * GradBytes()};
   }
 
+  // All-to-all overlap pairs one micro-batch's forward with another's
+  // backward. Megatron-Core's (--overlap-moe-expert-parallel-comm) runs the
+  // pair layer by layer in the order of schedule_layer_1f1b (megatron/core/
+  // pipeline_parallel/combined_1f1b.py): the backward's combine beside the
+  // forward's attention, the forward's dispatch beside the backward's expert
+  // MLP, the backward's dispatch beside the forward's expert MLP and the
+  // forward's combine beside the backward's attention. Each all-to-all hides
+  // behind that one block, exposed where it outlasts it. DeepSeek's DualPipe
+  // rearranges the pair's blocks and splits the SMs so that all-to-all and
+  // pipeline transfers are "fully hidden" (DeepSeek-V3 report, arXiv:2412.19437
+  // §3.2.1): each pass's all-to-all behind the whole paired pass.
+  void OverlapAllToAll(bool moe, const AttentionCost& attn, const MlpCost& mlp, const ElementwiseCost& elem,
+                       LayerCost* c) const {
+    if (s_.fw.moe_a2a_overlap_plan == A2aOverlapPlan::kDualPipe) {
+      c->fwd.ep = Hidden(mlp.ep_comm, c->bwd.compute);
+      c->bwd.ep = Hidden(mlp.ep_comm, c->fwd.compute);
+      return;
+    }
+    // The token permutation belongs to the expert block; norms, residuals and
+    // the activation are split evenly between the two blocks.
+    const ElementwiseCost shared = ElementwisePass(moe, 0);
+    const double f_attn = (attn.qkv + attn.proj + attn.fwd + shared.fwd / 2) * slowest_;
+    const double f_mlp = (mlp.gemm + elem.fwd - shared.fwd / 2) * slowest_;
+    const double b_attn = (2 * (attn.qkv + attn.proj) + attn.bwd + shared.bwd / 2) * slowest_;
+    const double b_mlp = (2 * mlp.gemm + elem.bwd - shared.bwd / 2) * slowest_;
+    const double half = mlp.ep_comm / 2;  // the dispatch, or the combine (the same bytes back)
+    c->fwd.ep = Hidden(half, b_mlp) + Hidden(half, b_attn);
+    c->bwd.ep = Hidden(half, f_attn) + Hidden(half, f_mlp);
+  }
+
   // `recomputed`: this layer runs its forward again in backward (full
   // recomputation, or its partial form for the first layers of a chunk).
   LayerCost Layer(bool moe, bool recomputed) const {
@@ -368,14 +398,7 @@ class CostModel {
     c.fwd.tp_t = c.bwd.tp_t = {tp_comm, 2 * TpBlockBytes()};
     c.fwd.ep_t = c.bwd.ep_t = {mlp.ep_comm, mlp.ep_bytes};
     AddContextParallel(attn, &c);
-    if (s_.fw.moe_a2a_overlap) {
-      // Megatron-Core's 1F1B all-to-all overlap (--overlap-moe-expert-parallel-comm)
-      // and DeepSeek's DualPipe pair one micro-batch's forward with another's
-      // backward: each pass's dispatch and combine run behind the other pass's
-      // compute, exposed only where they outlast it.
-      c.fwd.ep = Hidden(mlp.ep_comm, c.bwd.compute);
-      c.bwd.ep = Hidden(mlp.ep_comm, c.fwd.compute);
-    }
+    if (s_.fw.moe_a2a_overlap) OverlapAllToAll(moe, attn, mlp, elem, &c);
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
     AddRecompute(moe, full, attn, elem.fwd, &c);
     c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;

@@ -61,6 +61,13 @@ struct Training {
   double tokens = 0;  // to train on, 0 = not given
 };
 
+// How a pass's MoE all-to-alls hide behind the paired pass with
+// framework.moe_a2a_overlap (docs/simulator-model.md, "Expert parallelism").
+enum class A2aOverlapPlan {
+  kMegatron,  // Megatron-Core's combined 1F1B: each all-to-all beside one block of the other pass
+  kDualPipe,  // DeepSeek's DualPipe: beside the whole paired pass
+};
+
 // How MoE tokens reach their experts across scale-up domains.
 enum class MoeDispatcher {
   kAllToAll,  // NCCL all-to-all: every routed copy crosses the network
@@ -71,8 +78,9 @@ struct Framework {
   bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
   AttentionKernel attention_kernel = AttentionKernel::kFused;  // which fused kernel (compute/gpu_perf.h)
   Elementwise elementwise = Elementwise::kFused;
-  LossKernel loss = LossKernel::kFused;  // cross entropy: Megatron's fused or PyTorch's (training/memory.h)  // norms,
-                                         // RoPE, activation: fused or eager (workload/elementwise.h)
+  // Norms, RoPE, activation: fused or eager (workload/elementwise.h); cross
+  // entropy: Megatron's fused, PyTorch's or Transformer Engine's (training/memory.h).
+  LossKernel loss = LossKernel::kFused;
   double moe_imbalance = 1.1;
   bool dropout = false;             // hidden/attention dropout (one-byte masks); default: on for GeLU models
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use
@@ -81,7 +89,7 @@ struct Framework {
   double moe_capacity_factor = 0;  // 0 = dropless (the busiest expert takes ι x the mean)
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
   bool fp8_activations = true;     // fp8 training saves fp8 GEMM inputs for backward (Transformer Engine)
-  bool master_weights = true;
+  bool master_weights = true;      // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
   // ZeRO-3 with several micro-batches: parameters gathered once per step and
   // kept unsharded, gradients accumulated unsharded and reduce-scattered once
   // (torchtitan with pipeline parallelism: reshard_after_forward=False, and
@@ -104,8 +112,8 @@ struct Framework {
   // Megatron-Core activation offloading (--cpu-offloading-num-layers): the
   // first N layers of each stage keep their activations in host memory.
   int64_t cpu_offload_layers = 0;
-  bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)      //
-                                 // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
+  bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)
+  A2aOverlapPlan moe_a2a_overlap_plan = A2aOverlapPlan::kMegatron;
   // The busiest expert's tokens over the mean: capped (or padded) to the
   // capacity factor when tokens are dropped (Megatron-Core
   // moe_expert_capacity_factor with moe_pad_expert_input_to_capacity), else ι.
