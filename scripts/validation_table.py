@@ -114,24 +114,53 @@ def recompute_key(text):
     if t.startswith("selective"):
         return "selective"
     # Other words for the same settings: "activation checkpointing: selective", "SAC", "AC (full)",
-    # "checkpointing every layer", "no activation checkpointing", "off".
+    # "checkpointing every layer", "no activation checkpointing", "recompute disabled", "AC: none", and
+    # Megatron's selective modules by name ("recompute: core_attn", "MLA up-proj recompute").
     if re.match(r"(?:no\b|none|off\b|disabled|false\b|not (?:used|enabled))", t) or \
-            re.search(r"\bno (?:activation )?(?:checkpointing|recompute|recomputation)", t):
+            re.search(r"\b(?:no|without) (?:activation )?(?:checkpointing|recompute|recomputation)|"
+                      r"(?:checkpointing|recompute|recomputation|\bac)\W*(?:none|off|no|disabled|false)\b", t):
         return "none"
-    if re.search(r"selective|\bsac\b|per[- ]op", t):
+    if re.search(r"selective|\bsac\b|per[- ]op|core_?attn|mla[_ -]?up|moe_act|layernorm|\bmlp\b", t):
         return "selective"
     if re.search(r"\bfull\b|activation checkpoint|\bac\b|checkpointing|recompute|recomputation|\bblock\b", t):
         return "full"
     return "none"
 
 
-def num(x):
-    """A field's number as written: "2,048", "8 (TP)" and "~400" are 2048, 8 and 400; "", "n/a" and "—" none."""
+# A number as tables write it: thousands separated by commas ("5,113"), a magnitude suffix ("12.5k", "1.2M",
+# "16K" tokens of sequence), a unit ("570 ms", "1.2 min", "45%"). A decimal comma ("0,57") is not read.
+_NUMBER = re.compile(r"(?<![\d,.])~?\s*(\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\d,])\s*"
+                     r"([kKMB](?![a-zA-Z]))?\s*(ms|min|s|%)?(?![a-zA-Z])")
+
+
+def parse_number(text, binary_k=False):
+    """(value, unit) of the first number in a field, its magnitude suffix applied (k/K = 1e3, or 1024 with
+    binary_k, which sequence lengths use: "16K" = 16,384; M = 1e6; B = 1e9) and its unit ("ms", "min", "s",
+    "%" or ""), or (None, "") when the field holds none."""
+    m = _NUMBER.search(text) if isinstance(text, str) else None
+    if not m:
+        return None, ""
+    value = float(m.group(1).replace(",", ""))
+    if m.group(2):
+        value *= {"k": 1024 if binary_k else 1e3, "K": 1024 if binary_k else 1e3, "M": 1e6, "B": 1e9}[m.group(2)]
+    return value, m.group(3) or ""
+
+
+def num_plain(x):
+    """The field as a plain number, or None ("4096" is one, "4K" is not)."""
     try:
         return float(x)
     except (TypeError, ValueError):
-        m = re.match(r"\s*~?\s*(\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?)\b", x) if isinstance(x, str) else None
-        return float(m.group(1).replace(",", "")) if m else None
+        return None
+
+
+def num(x):
+    """A field's number as written: "2,048", "8 (TP)", "~400" and "12.5k" are 2048, 8, 400 and 12,500; "",
+    "n/a", "—" and "0,57" none."""
+    try:
+        return float(x)
+    except (TypeError, ValueError):
+        return parse_number(x)[0]
 
 
 def flops_per_step(conv, row):
@@ -151,20 +180,22 @@ def flops_per_step(conv, row):
 
 
 def throughput_metric(metric):
-    """("tokens" or "samples", per GPU?) for a throughput metric in any of the usual words ("tokens/s/GPU",
-    "tokens per second per GPU", "throughput (tokens/sec/GPU)", "tokens/GPU/s", "TGS", "samples/s",
-    "sequences per second"), else None (FLOP rates and MFU are not throughputs here)."""
+    """("tokens" or "samples", "gpu", "node" or None for the whole job) for a throughput metric in any of the
+    usual words ("tokens/s/GPU", "tokens per second per GPU", "throughput (tokens/sec/GPU)", "tokens/GPU/s",
+    "TGS", "tokens/s/node", "samples/s", "sequences per second"), else None (FLOP rates and MFU are not
+    throughputs here)."""
     m = metric.lower()
     if re.search(r"flop|mfu", m):
         return None
     if re.search(r"\btgs\b", m):
-        return "tokens", True  # tokens per GPU per second
+        return "tokens", "gpu"  # tokens per GPU per second
     unit = re.search(r"\b(tokens?|samples?|sequences?|seqs?)\b", m)
     per_second = re.search(r"(?:/|\bper)\s*s(?:ec(?:ond)?)?\b", m)
     if not unit or not per_second:
         return None
-    per_gpu = re.search(r"(?:/|\bper)\s*(?:gpu|device|accelerator)\b", m) is not None
-    return ("tokens" if unit.group(1).startswith("token") else "samples"), per_gpu
+    per = re.search(r"(?:/|\bper)\s*(gpu|device|accelerator|node|server|host)\b", m)
+    scope = None if not per else ("node" if per.group(1) in ("node", "server", "host") else "gpu")
+    return ("tokens" if unit.group(1).startswith("token") else "samples"), scope
 
 
 def mfu_fraction(value):
@@ -178,12 +209,12 @@ def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(row)  # a FLOP rate needs the shape, which a row may leave to its model's name
     metric, notes = row["metric"], row.get("notes", "")
-    # The value as written ("5,113", "0.57 s", "~400", "45%"): its first number, the percent sign kept.
-    written = re.search(r"\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?\s*%?", row["value"])
-    if not written:
+    # The value as written ("5,113", "0.57 s", "570 ms", "12.5k", "45%"): its number and unit.
+    number, unit = parse_number(row["value"])
+    if number is None:
         return None, f"value '{row['value']}' is not a number"
-    value = written.group(0).replace(",", "").replace(" ", "")
-    B, s = num(row["global_batch_seqs"]), num(row["seq"])
+    value = f"{number}%" if unit == "%" else str(number * {"ms": 1e-3, "min": 60.0}.get(unit, 1.0))
+    B, s = num(row["global_batch_seqs"]), parse_number(row["seq"], binary_k=True)[0]
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])
     peak = PEAK.get(gpu_key(row["gpu"]) or "", PEAK["H100"]) if "A100" not in row["gpu"] else PEAK["A100"]
@@ -194,7 +225,10 @@ def published_step_time(row):
         if None in (B, s, gpus, num(value)):
             return None, "batch or GPU count not stated"
         per_step = B * s if rate[0] == "tokens" else B
-        return per_step / (float(value) * (gpus if rate[1] else 1)), metric.strip()
+        if rate[1] == "node" and not _int(row, "gpus_per_node"):
+            return None, "a throughput per node, and GPUs per node not stated"
+        units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
+        return per_step / (float(value) * units), metric.strip()
     if metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration) time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)", metric, re.I):
         scale = 1e-3 if re.search(r"\bms\b|milli", metric, re.I) else 1.0  # "step time (ms)"
@@ -319,12 +353,11 @@ def scenario_from_row(row):
         return None, "not stated: " + ", ".join(missing), ""
     tp, pp, cp = _int(row, "tp", 1), _int(row, "pp", 1), _int(row, "cp", 1)
     gpus = _int(row, "gpus")
-    dp = _int(row, "dp") or gpus // (tp * pp * cp)
-    if tp * pp * cp * dp != gpus and gpus % (tp * pp * cp) == 0:
+    dp = layout_dp(row)
+    if _int(row, "dp") and dp != _int(row, "dp") and tp * pp * cp * dp == gpus:
         # A stated data-parallel size that does not multiply out (a table counting context parallelism
         # inside it, or the expert layers' DP): the GPU count is the row's headline, so it decides.
-        inferred += f" (dp {gpus // (tp * pp * cp)} = GPUs / (tp x pp x cp), not the stated {dp})"
-        dp = gpus // (tp * pp * cp)
+        inferred += f" (dp {dp} = GPUs / (tp x pp x cp), not the stated {_int(row, 'dp')})"
     if tp * pp * cp * dp != gpus:
         return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
@@ -417,13 +450,23 @@ def scenario_from_row(row):
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
         fw.append("  grad_reduce_in_fp32: false")
         # "mxfp8" / "FP8-MX" and blockwise / sub-channel ("FP8-SS") recipes, as the performance tables write them.
-        if not re.search(r"mx|block|sub-?channel|fp8[-_ ]?ss\b", row.get("precision", ""), re.I) \
-                or re.search(r"FP8_PARAM_GATHER=True", row.get("notes", "")):
+        stated = re.search(r"FP8_PARAM_GATHER\s*=\s*(\w+)|fp8[_ ]param[_ ]gather\s*[=:]\s*(\w+)", row.get("notes", ""),
+                           re.I)
+        container = nemo_container(row)
+        if stated:
+            gather = (stated.group(1) or stated.group(2)).lower() in ("true", "1", "yes")
+        else:
             # Their fp8 precision recipes keep the compute weights in fp8 and gather them so: NeMo 2.0's
             # bf16_with_fp8_mixed (nemo/collections/llm/recipes/precision/mixed_precision.py: fp8_params =
             # True) and Megatron-Bridge's bf16_with_fp8_mixed and bf16_with_fp8_current_scaling_mixed
-            # (fp8_param_gather = True); its MXFP8 and blockwise recipes set fp8_param_gather = False.
-            # MLPerf's NeMo configs say FP8_PARAM_GATHER=True.
+            # (fp8_param_gather = True); its MXFP8 and blockwise recipes ("mxfp8", "FP8-MX", "FP8-SS", as the
+            # performance tables write them) set fp8_param_gather = False. NeMo 1.0's containers (24.07 and
+            # before) left fp8_params off unless a recipe set it.
+            gather = not re.search(r"mx|block|sub-?channel|fp8[-_ ]?ss\b", row.get("precision", ""), re.I) and \
+                not (container and container < (24, 9))
+            if gather:
+                assumed += " (fp8 weights: the fp8 recipe's default)"
+        if gather:
             fw.append("  fp8_param_gather: true")
     model_name = row["model"].upper()
     if (framework in ("nemo", "megatron-bridge") and "GPT" in model_name) or "NEMOTRON" in model_name:
@@ -497,9 +540,9 @@ def scenario_from_row(row):
         assumed += f" (activations of {int(offload.group(1))} layers offloaded: from the recipe)"
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", ""), re.I):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
-    if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", row.get("notes", ""), re.I):
+    if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", own_words(row, ("notes",)), re.I):
         fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
-        if re.search(r"DualPipe", row.get("notes", "")):
+        if re.search(r"DualPipe", own_words(row, ("notes",)), re.I):
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
     if experts and (re.search(r"forced?[- _](?:load[- _])?balanc|fake balanced", row.get("notes", ""), re.I) or (
             framework == "megatron-bridge" and re.search(r"performance[-_ ]summary", row.get("source", ""), re.I))):
@@ -560,14 +603,38 @@ def known_shapes():
     return shapes
 
 
+# A clause that names something only to compare with it or to say it was not used: "vs ZeRO-3", "compared with
+# FSDP (OOM)", "faster than ZeRO-3", "unlike FSDP", "without FSDP", "instead of HSDP", up to the next punctuation.
+_CONTRAST = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to)|unlike|without|instead of|than|not using|"
+                       r"no)\s+[^,;.()]*", re.I)
+# A setting written as off: "FSDP 0", "FSDP=False", "FSDP: off", "FSDP disabled", "FSDP not used".
+_OFF = r"\s*[=:]?\s*(?:0|off|false|disabled|none|not used|not enabled)\b"
+
+
+def own_words(row, fields=("notes", "source")):
+    """The row's words about its own run: the given fields with comparisons and negations cut out."""
+    return " ".join(_CONTRAST.sub(" ", row.get(f, "")) for f in fields)
+
+
+def layout_dp(row):
+    """The data-parallel size the generator simulates: the stated one if it multiplies out with tp x pp x cp to
+    the GPU count, else GPUs / (tp x pp x cp) (scenario_from_row says so with the row)."""
+    tp, pp, cp = (_int(row, k, 1) or 1 for k in ("tp", "pp", "cp"))
+    gpus, dp = _int(row, "gpus") or 0, _int(row, "dp") or 0
+    return dp if dp and tp * pp * cp * dp == gpus else gpus // (tp * pp * cp)
+
+
 def sharding_from_words(row):
     """(row, what was read) with the data-parallel sharding and the expert tensor-parallel size that a row
-    in the shared format (no `zero`, `shard_group` or `etp` column) states only in words, its notes or source:
-      * "ZeRO-3", "ZeRO stage 2", "ZeRO-2-like", "ZeRO-2 style": that stage;
-      * "FSDP 0" / "FSDP=0" (the FSDP column of NeMo's and Megatron-Bridge's tables): not fully sharded;
-      * hybrid sharding ("HSDP", "HYBRID_SHARD", "hybrid shard", "FSDP+DP"): ZeRO-3 inside a node, replicated
-        across nodes (PyTorch's HYBRID_SHARD: "Apply FULL_SHARD within a node, and replicate parameters across
-        nodes");
+    in the shared format (no `zero`, `shard_group` or `etp` column) states only in words, its notes or source,
+    comparisons and negations left out (own_words: "vs ZeRO-3", "without FSDP", "FSDP disabled"):
+      * "ZeRO-3", "ZeRO stage 2", "ZeRO-2-like", "zero=1": that stage;
+      * "FSDP 0", "FSDP=False", "FSDP: off" (the FSDP column of NeMo's and Megatron-Bridge's tables, whose
+        recipes then use the distributed optimizer): ZeRO-1, stated;
+      * PyTorch FSDP's SHARD_GRAD_OP: ZeRO-2; NO_SHARD: plain data parallelism (ZeRO-0);
+      * hybrid sharding ("HSDP", "HYBRID_SHARD", "hybrid shard", "FSDP+DP"): ZeRO-3 over a stated group
+        ("shard group 16", "shard 16", "across 2 nodes") or else inside a node, replicated across nodes
+        (PyTorch's HYBRID_SHARD: "Apply FULL_SHARD within a node, and replicate parameters across nodes");
       * PyTorch FSDP, FSDP2, FULL_SHARD, "fully sharded", Megatron-FSDP, optim_grads_params, "FSDP N" with
         N >= 1: ZeRO-3;
       * the expert tensor-parallel size: "ETP N", "etp=N", "expert tensor parallel size N"; else, for a MoE
@@ -576,38 +643,42 @@ def sharding_from_words(row):
         BASE_QWEN3_235B_A22B_CONFIG and BASE_QWEN3_30B_A3B_CONFIG) or when etp = tp cannot fold over the
         layout's tp x cp x dp ranks (the run happened, so its experts folded some other way; 1 always folds).
     Columns that are present win; nothing is read for a row that has them."""
-    # What a row says of itself: its notes, and its source unless the source only names a comparison
-    # ("Table 2 (PTD-P vs ZeRO-3)": the table's other rows ran ZeRO-3, this one need not have).
-    text = row.get("notes", "") + " " + re.sub(r"\b(?:vs\.?|versus|compared (?:with|to))\s+[\w.+-]+", " ",
-                                              row.get("source", ""), flags=re.I)
+    text = own_words(row)
     read = ""
     if not row.get("zero", "").strip():
         zero = None
         stage = re.search(r"\bZeRO\s*(?:-|=|:)?\s*(?:stage\s*[-=:]?\s*)?([0-3])\b", text, re.I)
-        hybrid = re.search(r"(?<!no )(?<!not )\b(?:HSDP|HYBRID_SHARD|hybrid[- ]shard\w*)\b|FSDP\s*\+\s*DP", text, re.I)
+        hybrid = re.search(r"\b(?:HSDP|HYBRID_SHARD|hybrid[- ]shard\w*)\b|FSDP\s*\+\s*DP", text, re.I)
         if stage:
             zero = int(stage.group(1))
-        elif re.search(r"\bFSDP\s*[=:]?\s*0\b", text):
-            zero = None  # NeMo's and Megatron-Bridge's tables: an FSDP column of 0
-        elif hybrid or re.search(r"(?<!no )(?<!not )\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b"
-                                 r"(?!\s*[=:]?\s*0\b)(?!\s+column)|fully[- ]sharded", text, re.I):
+        elif re.search(r"\b(?:Megatron-)?FSDP2?" + _OFF, text, re.I):
+            zero = 1
+        elif re.search(r"SHARD_GRAD_OP", text):
+            zero = 2
+        elif re.search(r"\bNO_SHARD\b", text):
+            zero = 0
+        elif hybrid or re.search(r"\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b(?!\s+column)|"
+                                 r"fully[- ]sharded", text, re.I):
             zero = 3
         if zero is not None:
             row = dict(row, zero=str(zero))
             read += f" (ZeRO-{zero} read from the row's words)"
-        group = re.search(r"shard[_ ]group\s*[=:]?\s*(\d+)", text, re.I)
+        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)", text, re.I)
+        nodes = re.search(r"across (\d+) nodes", text, re.I)
         if zero == 3 and not row.get("shard_group", "").strip() and (group or hybrid):
-            size = int(group.group(1)) if group else _int(row, "gpus_per_node")
+            size = int(group.group(1)) if group else (
+                int(nodes.group(1)) * _int(row, "gpus_per_node", 0) if nodes else _int(row, "gpus_per_node", 0))
             if size:
                 row = dict(row, shard_group=str(size))
                 read += f" (sharded over {size} GPUs, replicated across: read from the row's words)"
+            else:
+                read += " (hybrid sharding named, group not stated and no GPUs per node: sharded over all)"
     experts, tp = _int(row, "experts"), _int(row, "tp", 1)
     if experts and not row.get("etp", "").strip():
         stated = re.search(r"\bETP\s*[=:]?\s*(\d+)|expert[_ ]tensor[_ ]parallel(?:ism|[_ ]size)?\s*[=:]?\s*(\d+)",
                            text, re.I)
         ep = _int(row, "ep", 1) or 1
-        ranks = tp * (_int(row, "cp", 1) or 1) * (_int(row, "dp") or _int(row, "gpus") // max(
-            1, tp * (_int(row, "pp", 1) or 1) * (_int(row, "cp", 1) or 1)))
+        ranks = tp * (_int(row, "cp", 1) or 1) * layout_dp(row)
         if stated:
             row = dict(row, etp=stated.group(1) or stated.group(2))
             read += f" (expert TP {row['etp']} read from the row's words)"
@@ -621,10 +692,13 @@ def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
     key = model_key(row.get("model", ""))
-    # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it.
-    org = re.match(r"(meta|mistralai|deepseekai|nvidia|openai|moonshotai|qwen(?=qwen)|mosaicml)", key)
-    key = key[org.end():] if org else key
     matches = [k for k in known_shapes() if k and key.startswith(k)]
+    # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it; cut
+    # only when the rest then names a known model.
+    org = re.match(r"(meta|mistralai|deepseekai|nvidia|openai|moonshotai|qwen(?=qwen)|mosaicml|google|microsoft|"
+                   r"allenai|tiiuae|ibm|databricks|xai)", key)
+    if not matches and org:
+        matches = [k for k in known_shapes() if k and key[org.end():].startswith(k)]
     if not matches:
         return row, ""
     known = known_shapes()[max(matches, key=len)]
@@ -642,16 +716,15 @@ def framework_of(row):
     such column): NeMo or Megatron-Bridge, torchtitan, llm-foundry, DeepSpeed, Megatron-LM; "" if none."""
     if row.get("framework", "").strip():
         return row["framework"].strip()
-    text = re.sub(r"\b(?:vs\.?|versus|compared (?:with|to))\s+[\w.+-]+", " ", row.get("source", "")) + " " + \
-        row.get("recompute", "")  # a source that names a framework only to compare with it does not run it
+    text = own_words(row, ("source", "recompute"))  # a source that names a framework to compare does not run it
     # NeMo AutoModel is PyTorch-native (FSDP2), not NeMo's Megatron stack; MLPerf's NVIDIA submissions name
     # their NeMo implementation in the result path ("theia_ngpu512_ngc25.09_nemo"); the ZeRO-3 rows of a
     # Megatron-LM paper are DeepSpeed's (Narayanan et al. SC'21, Table 2).
     for pattern, name in ((r"Automodel", "other"), (r"Megatron-Bridge", "megatron-bridge"),
                           (r"\bNeMo\b|_nemo\b", "nemo"), (r"torchtitan", "torchtitan"), (r"llm-foundry", "llm-foundry"),
-                          (r"DeepSpeed|\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron")):
-        if re.search(pattern, text, re.I):
-            return name
+                          (r"DeepSpeed", "deepspeed"), (r"\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron")):
+        if re.search(pattern, text, re.I) and not (pattern == r"\bZeRO-?3\b" and re.search(r"FSDP|PyTorch", text)):
+            return name  # (ZeRO-3 is DeepSpeed's word, unless the source is about PyTorch's FSDP)
     return ""
 
 
@@ -729,7 +802,8 @@ def recompute_unstated(row):
         return True
     # The project's rows say so in `assumed`; a table in the shared format has only its notes.
     said = row.get("assumed", "") + " | " + row.get("notes", "")
-    return re.search(r"recompute[^;|.]*(not stated|assumed|not read)", said, re.I) is not None
+    return re.search(r"(?:recompute|recomputation|activation checkpointing)\W*(?:\w+\W+){0,3}?"
+                     r"(?:not stated|assumed|not read)", said, re.I) is not None
 
 
 def out_recompute(text):
@@ -774,12 +848,33 @@ def sharding_unstated(row):
     return not row.get("zero", "").strip() and not sharding_from_words(row)[0].get("zero", "").strip()
 
 
-def lightest_fitting_sharding(cb_bin, path, text, sets):
-    """(simulate output, label) of the lightest data-parallel sharding beyond the scenario's that fits:
-    ZeRO-2 (gradients sharded too), else ZeRO-3 (parameters as well, FSDP), else None."""
+def zero_stages_beyond(row, text):
+    """The ZeRO stages a run could have used beyond its scenario's, lightest first: ZeRO-2 (gradients sharded
+    too) and ZeRO-3 (parameters as well). Megatron's stack (Megatron-LM, NeMo, Megatron-Bridge) has no stage
+    2: its distributed optimizer is ZeRO-1 and its full sharding Megatron-FSDP (ZeRO-3)."""
     current = re.search(r"(?m)^  zero: (\d+)$", text)
-    for zero in range(max(2, int(current.group(1)) + 1 if current else 2), 4):
-        open(path, "w").write(re.sub(r"(?m)^  zero: \d+$", f"  zero: {zero}", text))
+    stages = [z for z in (2, 3) if z > (int(current.group(1)) if current else 1)]
+    return [z for z in stages if not (z == 2 and framework_of(row) in ("megatron", "megatron-lm", "nemo",
+                                                                      "megatron-bridge"))]
+
+
+def lightest_fitting_sharding(cb_bin, row, path, text, sets):
+    """(simulate output, label) of the lightest data-parallel sharding beyond the scenario's that fits, or None.
+    Each stage's scenario is generated again from the row (scenario_from_row), so what the framework does at
+    that stage comes with it (DeepSpeed's ZeRO-3 buckets and gathers, torchtitan's gather-once with PP); the
+    recomputation `text` carries is kept."""
+    recompute = re.search(r"(?m)^  recompute: (\S+)$", text)
+    layers = re.search(r"(?m)^  recompute_layers: (\d+)$", text)
+    for zero in zero_stages_beyond(row, text):
+        staged = dict(row, zero=str(zero))
+        if recompute:
+            staged["recompute"] = recompute.group(1)
+        t, _, _ = scenario_from_row(staged)
+        if t is None:
+            continue
+        if layers:
+            t = re.sub(r"(?m)^(  recompute: \S+)$", r"\1\n  recompute_layers: " + layers.group(1), t)
+        open(path, "w").write(t)
         out, _ = simulate(cb_bin, path, sets)
         if out is not None and out.get("fits_in_memory", True):
             return out, f"ZeRO-{zero}"
@@ -800,13 +895,15 @@ def fit_unstated(cb_bin, row, path, text, sets):
     words = ""
     for step in steps:
         if step == "sharding":
-            found = lightest_fitting_sharding(cb_bin, path, text, sets)
+            found = lightest_fitting_sharding(cb_bin, row, path, text, sets)
             said = "sharding {} assumed: the lightest that fits, not stated"
-            heaviest = re.sub(r"(?m)^  zero: \d+$", "  zero: 3", text)
+            heaviest = scenario_from_row(dict(row, zero="3", recompute=re.search(
+                r"(?m)^  recompute: (\S+)$", text).group(1)))[0] or text
         else:
             found = lightest_fitting_recompute(cb_bin, path, text, sets)
             said = "recompute {} assumed: the lightest that fits, not stated"
             heaviest = re.sub(r"(?m)^  recompute: \S+$", "  recompute: full", text)
+            row = dict(row, recompute="full")
         if found:
             return found[0], words + f" ({said.format(found[1])})"
         text = heaviest
@@ -847,6 +944,9 @@ def compare(cb_bin, only=None, project=True, generate_all=False, shared=True, sh
         rid = row["id"]
         if only and rid not in only:
             continue
+        seq = parse_number(row.get("seq", ""), binary_k=True)[0]
+        if seq and not num_plain(row.get("seq", "")):
+            row = dict(row, seq=str(int(seq)))  # "16K" tokens of sequence: 16,384
         pub, how = published_step_time(row)
         if pub is None:
             skipped.append((rid, how))

@@ -369,12 +369,15 @@ class CostModel {
       return;
     }
     // The token permutation belongs to the expert block; norms, residuals and
-    // the activation are split evenly between the two blocks.
-    const ElementwiseCost shared = ElementwisePass(moe, 0);
-    const double f_attn = (attn.qkv + attn.proj + attn.fwd + shared.fwd / 2) * slowest_;
-    const double f_mlp = (mlp.gemm + elem.fwd - shared.fwd / 2) * slowest_;
-    const double b_attn = (2 * (attn.qkv + attn.proj) + attn.bwd + shared.bwd / 2) * slowest_;
-    const double b_mlp = (2 * mlp.gemm + elem.bwd - shared.bwd / 2) * slowest_;
+    // the activation are split evenly between the two blocks. (With context
+    // parallelism the attention block also hides the K/V ring: both are
+    // credited with the same compute, which a CP x EP layout with this
+    // overlap would need to share.)
+    const ElementwiseCost no_permute = ElementwisePass(moe, 0);
+    const double f_attn = (attn.qkv + attn.proj + attn.fwd + no_permute.fwd / 2) * slowest_;
+    const double f_mlp = (mlp.gemm + elem.fwd - no_permute.fwd / 2) * slowest_;
+    const double b_attn = (2 * (attn.qkv + attn.proj) + attn.bwd + no_permute.bwd / 2) * slowest_;
+    const double b_mlp = (2 * mlp.gemm + elem.bwd - no_permute.bwd / 2) * slowest_;
     const double half = mlp.ep_comm / 2;  // the dispatch, or the combine (the same bytes back)
     c->fwd.ep = Hidden(half, b_mlp) + Hidden(half, b_attn);
     c->bwd.ep = Hidden(half, f_attn) + Hidden(half, f_mlp);
