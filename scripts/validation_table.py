@@ -842,6 +842,27 @@ def lightest_fitting_recompute(cb_bin, path, text, sets):
     return best
 
 
+def layout_from_words(row):
+    """(row, words) with tp and pp for a row that states only its model-parallel size ("model-parallel size 96",
+    "MP size 280"): tensor parallelism over one server's GPUs and pipeline parallelism over the rest, the rule its
+    authors give (Narayanan et al. SC'21, Takeaway #1: tensor model parallelism up to the GPUs of a server, then
+    pipeline model parallelism across servers; their Table 1 runs GPT-3 175B's 96 as 8 x 12). Rows that state
+    tp and pp are returned as they are."""
+    if num(row.get("tp")) is not None and num(row.get("pp")) is not None:
+        return row, ""
+    size = re.search(r"model[- ]parallel(?:ism)? (?:size|degree)\s*[=:]?\s*(\d+)|\bMP (?:size )?(\d+)",
+                     row.get("notes", ""), re.I)
+    per_node = _int(row, "gpus_per_node") or 8
+    if not size:
+        return row, ""
+    mp = int(size.group(1) or size.group(2))
+    tp = per_node if mp % per_node == 0 else 1
+    if tp == 1 or mp // tp < 1:
+        return row, ""
+    return dict(row, tp=str(tp), pp=str(mp // tp)), f" (TP{tp} PP{mp // tp} assumed: model-parallel size {mp}, " \
+        "tensor parallelism over a server)"
+
+
 def sharding_unstated(row):
     """Neither a `zero` column nor the row's words (sharding_from_words) say how the data-parallel state
     was sharded."""
@@ -951,6 +972,10 @@ def compare(cb_bin, only=None, project=True, generate_all=False, shared=True, sh
         if pub is None:
             skipped.append((rid, how))
             continue
+        laid = ""
+        if row["_set"] == "shared" and not (rid in scen and not generate_all):
+            row, laid = layout_from_words(row)
+            how += laid
         if row["_set"] == "shared" and rid in scen and not generate_all:
             path, sets, name = scen[rid], [], os.path.basename(scen[rid])
         elif row["_set"] == "shared" and (num(row.get("tp")) is None or num(row.get("pp")) is None):

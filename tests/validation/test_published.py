@@ -172,6 +172,16 @@ def test_free_text_fields_are_read():
     assert "dp: 32" in text and "not the stated 64" in assumed
 
 
+def test_model_parallel_size_alone_is_laid_out_as_its_authors_do():
+    """A row that states only its model-parallel size runs tensor parallelism over a server and pipeline
+    parallelism over the rest (Narayanan et al., Takeaway #1); a row with its layout keeps it."""
+    row, words = published.layout_from_words({"notes": "model-parallel size 96 (TP x PP split not stated)",
+                                              "gpus_per_node": "8", "tp": "", "pp": ""})
+    assert (row["tp"], row["pp"]) == ("8", "12") and "TP8 PP12 assumed" in words
+    assert published.layout_from_words({"notes": "model-parallel size 96", "tp": "4", "pp": "24"})[0]["tp"] == "4"
+    assert published.layout_from_words({"notes": "no layout", "tp": "", "pp": ""})[1] == ""
+
+
 def test_model_flops_follow_megatrons_count():
     """A "model TFLOP/s" or MFU row with no named convention is converted with Megatron's own count
     (num_floating_point_operations), which is Korthikanti's 72·B·s·L·h² form for a GPT shape."""
