@@ -146,12 +146,16 @@ def parse_number(text, binary_k=False):
     return value, m.group(3) or ""
 
 
-def num_plain(x):
-    """The field as a plain number, or None ("4096" is one, "4K" is not)."""
-    try:
-        return float(x)
-    except (TypeError, ValueError):
-        return None
+def gated_mlp(ffn, hidden):
+    """Whether a row's MLP is gated (SwiGLU, three matrices): GPT-style MLPs (GeLU, squared ReLU; two matrices)
+    are 4h wide, gated ones not (Llama's 8h/3 rounded, 3.5h)."""
+    return ffn != 4 * hidden
+
+
+def with_seq_tokens(row):
+    """The row with its sequence length in tokens: "16K" is 16,384 (sequence lengths count K as 1024)."""
+    seq = parse_number(row.get("seq", ""), binary_k=True)[0]
+    return dict(row, seq=str(int(seq))) if seq else row
 
 
 def num(x):
@@ -198,23 +202,22 @@ def throughput_metric(metric):
     return ("tokens" if unit.group(1).startswith("token") else "samples"), scope
 
 
-def mfu_fraction(value):
-    """An MFU as a fraction: "45", "45%" and "0.45" are all 0.45 (no training run reaches 1% MFU or less, so a
-    value at or below 1 is already a fraction)."""
-    v = float(value.strip().rstrip("%"))
-    return v if v <= 1 and "%" not in value else v / 100
+def mfu_fraction(number, unit):
+    """An MFU as a fraction: 45, 45 % and 0.45 are all 0.45 (no training run reaches 1% MFU or less, so a
+    value at or below 1 without a percent sign is already a fraction)."""
+    return number if number <= 1 and unit != "%" else number / 100
 
 
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
-    row, _ = fill_shape(row)  # a FLOP rate needs the shape, which a row may leave to its model's name
+    row, _ = fill_shape(with_seq_tokens(row))  # a FLOP rate needs the shape, which a row may leave to its name
     metric, notes = row["metric"], row.get("notes", "")
-    # The value as written ("5,113", "0.57 s", "570 ms", "12.5k", "45%"): its number and unit.
+    # The value as written ("5,113", "0.57 s", "570 ms", "12.5k", "45%"): its number, in seconds for a time.
     number, unit = parse_number(row["value"])
     if number is None:
         return None, f"value '{row['value']}' is not a number"
-    value = f"{number}%" if unit == "%" else str(number * {"ms": 1e-3, "min": 60.0}.get(unit, 1.0))
-    B, s = num(row["global_batch_seqs"]), parse_number(row["seq"], binary_k=True)[0]
+    value = number * {"ms": 1e-3, "min": 60.0}.get(unit, 1.0)
+    B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])
     peak = PEAK.get(gpu_key(row["gpu"]) or "", PEAK["H100"]) if "A100" not in row["gpu"] else PEAK["A100"]
@@ -222,17 +225,17 @@ def published_step_time(row):
     if rate:
         # tokens/s/GPU (also "tokens per second per GPU", "tokens/GPU/s", "TGS"), tokens/s of the job, or
         # samples (sequences) per second.
-        if None in (B, s, gpus, num(value)):
+        if None in (B, s, gpus):
             return None, "batch or GPU count not stated"
         per_step = B * s if rate[0] == "tokens" else B
         if rate[1] == "node" and not _int(row, "gpus_per_node"):
             return None, "a throughput per node, and GPUs per node not stated"
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
-        return per_step / (float(value) * units), metric.strip()
+        return per_step / (value * units), metric.strip()
     if metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration) time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)", metric, re.I):
         scale = 1e-3 if re.search(r"\bms\b|milli", metric, re.I) else 1.0  # "step time (ms)"
-        return float(value) * scale, "iteration time"
+        return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
     if m:
         return float(m.group(1)), "logged s/iteration"
@@ -248,19 +251,18 @@ def published_step_time(row):
         if metric.startswith("MFU"):
             p = re.search(r"peak=([\d.]+)", metric)
             pk = float(p.group(1)) * 1e12 if p else peak
-            return f / (mfu_fraction(value) * pk * gpus), f"MFU [{c}]"
-        return f / (float(value) * 1e12 * gpus), f"TFLOP/s [{c}]"
+            return f / (mfu_fraction(number, unit) * pk * gpus), f"MFU [{c}]"
+        return f / (value * 1e12 * gpus), f"TFLOP/s [{c}]"
     if None in (B, s, L, h, V, gpus):
         return None, "shape or batch not stated"
     if "incl. recompute" in metric or "96Bslh" in metric:
         flops = 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
-        return flops / (float(value) * 1e12 * gpus), "96Bslh^2 TFLOP/s"
+        return flops / (value * 1e12 * gpus), "96Bslh^2 TFLOP/s"
     flops, name = megatron_model_flops(row)
     if "MFU" in metric:
-        mfu = mfu_fraction(value)
-        return flops / (mfu * peak * gpus), f"{name} MFU"
+        return flops / (mfu_fraction(number, unit) * peak * gpus), f"{name} MFU"
     if re.search(r"TFLOP/?s", metric, re.I):
-        return flops / (float(value) * 1e12 * gpus), f"{name} model TFLOP/s"
+        return flops / (value * 1e12 * gpus), f"{name} model TFLOP/s"
     return None, f"metric not understood: {metric}"
 
 
@@ -274,23 +276,23 @@ def megatron_model_flops(row):
     layers, K experts routed to, f_s the shared experts' width), γ = 3/2 for a gated MLP, and c = 2 (only half
     of a causal attention matrix is computed) in Megatron-Bridge's count (its flop_utils divide s/h by 2), 1 in
     Megatron-LM's. For a GPT shape (g = a, f = 4h, no gate, c = 1) it is Korthikanti's
-    72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)), the name then printed."""
+    72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)), the name then printed. The row's shape is read as it stands
+    (published_step_time fills it from the model's name first)."""
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
-    shaped, _ = fill_shape(dict(row))
-    a = num(shaped.get("heads")) or 1
-    g = num(shaped.get("kv_heads")) or a
-    d = num(shaped.get("head_dim")) or h / a
-    f = num(shaped.get("ffn")) or 4 * h
-    gate = 1.5 if f != 4 * h else 1.0  # the generator's rule: GeLU at f = 4h, SwiGLU otherwise
+    a = num(row.get("heads")) or 1
+    g = num(row.get("kv_heads")) or a
+    d = num(row.get("head_dim")) or h / a
+    f = num(row.get("ffn")) or 4 * h
+    gate = 1.5 if gated_mlp(f, h) else 1.0
     causal = 2 if framework_of(row) == "megatron-bridge" else 1
-    experts = num(shaped.get("experts"))
+    experts = num(row.get("experts"))
     if experts:
-        k, fe = num(shaped.get("top_k")) or 1, num(shaped.get("expert_ffn")) or f
-        dense = min(L, num(shaped.get("first_dense_layers")) or 0)
-        freq = num(shaped.get("moe_layer_freq")) or 1
+        k, fe = num(row.get("top_k")) or 1, num(row.get("expert_ffn")) or f
+        dense = min(L, num(row.get("first_dense_layers")) or 0)
+        freq = num(row.get("moe_layer_freq")) or 1
         moe = sum(1 for i in range(int(dense), int(L)) if (i - dense) % freq == 0)
-        shared = (num(shaped.get("shared_experts")) or 0) * fe
+        shared = (num(row.get("shared_experts")) or 0) * fe
         mlp = ((L - moe) * f + moe * (fe * k + shared)) / L / h * gate
     else:
         mlp = f / h * gate
@@ -361,8 +363,7 @@ def scenario_from_row(row):
     if tp * pp * cp * dp != gpus:
         return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
-    # Two MLP matrices (GeLU, squared ReLU) at f = 4h; SwiGLU's three otherwise.
-    activation = "gelu" if ffn == 4 * hidden else "swiglu"
+    activation = "swiglu" if gated_mlp(ffn, hidden) else "gelu"
     heads = _int(row, "heads")
     kv = _int(row, "kv_heads", heads) or heads
     model = [
@@ -540,11 +541,12 @@ def scenario_from_row(row):
         assumed += f" (activations of {int(offload.group(1))} layers offloaded: from the recipe)"
     if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", ""), re.I):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
-    if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", own_words(row, ("notes",)), re.I):
+    said = own_words(row, ("notes",))
+    if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", said, re.I):
         fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
-        if re.search(r"DualPipe", own_words(row, ("notes",)), re.I):
+        if re.search(r"DualPipe", said, re.I):
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
-    if experts and (re.search(r"forced?[- _](?:load[- _])?balanc|fake balanced", row.get("notes", ""), re.I) or (
+    if experts and (re.search(r"forced?[- _](?:load[- _])?balanc|fake balanced", said, re.I) or (
             framework == "megatron-bridge" and re.search(r"performance[-_ ]summary", row.get("source", ""), re.I))):
         # The benchmark forces a balanced routing: the source says so ("force-balanced", "forced-balanced",
         # "--moe-router-force-load-balancing", AutoModel's "fake balanced gate"), or it is Megatron-Bridge's
@@ -965,9 +967,7 @@ def compare(cb_bin, only=None, project=True, generate_all=False, shared=True, sh
         rid = row["id"]
         if only and rid not in only:
             continue
-        seq = parse_number(row.get("seq", ""), binary_k=True)[0]
-        if seq and not num_plain(row.get("seq", "")):
-            row = dict(row, seq=str(int(seq)))  # "16K" tokens of sequence: 16,384
+        row = with_seq_tokens(row)
         pub, how = published_step_time(row)
         if pub is None:
             skipped.append((rid, how))
