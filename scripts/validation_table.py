@@ -763,7 +763,10 @@ def software_generation(row, framework, pp):
     The framework defaults describe today's Megatron-Core; a run published before a feature existed cannot
     have used it (the shared table's SC'21 and Korthikanti scenarios set the same keys by hand):
       * fused attention: FlashAttention appeared in arXiv:2205.14135 (May 2022);
-      * TP communication overlapped with GEMMs: Transformer Engine's userbuffers, 2023;
+      * TP communication overlapped with GEMMs: Transformer Engine's userbuffers, 2023; and in Megatron-LM
+        only when passed (`--tp-comm-overlap` is store_true in megatron/training/arguments.py; the MoE
+        ModelZoo's Qwen3-235B-A22B.yaml, for one, does not pass it), so a Megatron-LM row runs without it
+        unless its words name it; NeMo's and Megatron-Bridge's performance recipes turn it on;
       * DeepSpeed's pipeline engine reduces gradients after the last micro-batch (TrainSchedule ends with
         ReduceTiedGrads, ReduceGrads, OptimizerStep: deepspeed/runtime/pipe/schedule.py), and ZeRO-1's
         parameter all-gather follows the step;
@@ -782,7 +785,9 @@ def software_generation(row, framework, pp):
     baseline = re.search(r"Baseline( =)? (open-source )?Megatron-LM commit", notes) is not None
     if month is not None and month < 2205:
         keys.append("  flash_attention: false")
-    if old_tp or baseline:
+    said = own_words(row)
+    stated_tp_overlap = re.search(r"tp[-_ ]comm[-_ ]overlap|userbuffers|\bTP(/[A-Z]+)* (comm(unication)? )?overlap", said, re.I)
+    if old_tp or baseline or (framework in ("megatron", "megatron-lm") and not stated_tp_overlap):
         keys.append("  tp_comm_overlap: false")
     if baseline or (framework == "deepspeed" and pp > 1) or (old_tp and framework in ("", "megatron")):
         # Megatron-LM overlapped the data-parallel reduction and the distributed

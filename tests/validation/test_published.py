@@ -210,6 +210,21 @@ def test_model_flops_follow_megatrons_count():
     assert abs(published.megatron_model_flops(moe)[0] / want - 1) < 1e-12
 
 
+def test_tp_overlap_is_the_frameworks_default_unless_stated():
+    """Megatron-LM's --tp-comm-overlap is off unless passed (store_true in megatron/training/arguments.py), so a
+    Megatron-LM row runs without it unless its words name it; NeMo and Megatron-Bridge recipes turn it on (the
+    simulator's default); a source older than Transformer Engine's userbuffers (2023) had none."""
+    off = "  tp_comm_overlap: false"
+    row = {"source": "a technical report, arXiv:2402.16819", "notes": "8-way tensor parallelism"}
+    assert off in published.software_generation(row, "megatron-lm", 1)
+    for said in ("DP/TP/PP overlap (--overlap-grad-reduce --tp-comm-overlap)", "TP comm overlap on",
+                 "tp_comm_overlap: true", "userbuffers"):
+        assert off not in published.software_generation(dict(row, notes=said), "megatron-lm", 1), said
+    assert off in published.software_generation(dict(row, notes="compared with --tp-comm-overlap"), "megatron", 1)
+    assert off not in published.software_generation(row, "nemo", 1)
+    assert off in published.software_generation(dict(row, source="SC'21 paper"), "nemo", 1)
+
+
 def test_sharding_and_expert_tp_are_read_from_words():
     """A table in the shared format has no zero, shard_group or etp column: the data-parallel sharding and the
     expert tensor-parallel size come from the row's words, and a column, where present, wins."""
