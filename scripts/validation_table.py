@@ -776,7 +776,9 @@ def software_generation(row, framework, pp):
         PyTorch 2.5.1 (cuDNN attention made opt-in: pytorch/pytorch#138522, Oct 2024; "SDPA dispatches
         FLASH_ATTENTION" on H100: pytorch/torchtitan#1042, Apr 2025) until cuDNN was preferred on sm90 again
         (pytorch/pytorch#162073, Sep 2025, gated on cuDNN > 9.15: huggingface/transformers#48163):
-        torchtitan benchmark files dated before 2025-09 on Hopper run `attention_kernel: fa2`.
+        torchtitan benchmark files dated before 2025-09 on Hopper run `attention_kernel: fa2`;
+      * llm-foundry's MPT attention on Hopper is FlashAttention-2 (attn_impl: flash) or its older Triton kernel
+        (attn_impl: triton), never cuDNN's: `attention_kernel: fa2`, the faster of the two.
     """
     keys = []
     month = source_month(row)
@@ -793,6 +795,11 @@ def software_generation(row, framework, pp):
         # Megatron-LM overlapped the data-parallel reduction and the distributed
         # optimizer's gather from 2023 (--overlap-grad-reduce, --overlap-param-gather).
         keys += ["  overlap_grad_reduce: false", "  overlap_param_gather: false"]
+    if framework == "llm-foundry" and re.match(r"H(100|200|800)", row.get("gpu", "")):
+        # MPT's attention on Hopper: attn_impl "flash" (the flash-attn package, FlashAttention-2 from llm-foundry
+        # v0.3) or "triton" (the 2022 Triton kernel, the default of the older submit_benchmarks.py); neither uses
+        # wgmma/TMA. FA2's rate is the faster of the two, so the time is a lower bound.
+        keys.append("  attention_kernel: fa2")
     if framework == "torchtitan" and re.match(r"H(100|200|800)", row.get("gpu", "")):
         dated = benchmark_file_month(row)
         if dated is None or dated < (2025, 9):
