@@ -757,6 +757,21 @@ def source_month(row):
     return (min(years) - 2000) * 100 + 1 if years else None
 
 
+_TP_OVERLAP = (r"(?:--)?tp[-_ ]?comm(?:unication)?[-_ ]overlap|user-?buffers?|"
+               r"\b(?:TP|tensor[- ]parallel(?:ism)?)(?:/[A-Z]+)*[- ](?:comm(?:unication)?s?[- ])?overlap|"
+               r"overlap(?:ping)? (?:of |the )*(?:TP|tensor[- ]parallel)")
+
+
+def tp_overlap_said(row):
+    """True where the row's own words turn TP communication overlap on ("--tp-comm-overlap", "TP comm overlap",
+    "tensor-parallel overlap", userbuffers), False where they turn it off ("TP_COMM_OVERLAP=False", "TP overlap
+    disabled"), None where they do not say; comparisons and negations ("without TP overlap") are not the row's own."""
+    text = " ".join(row.get(f, "") for f in ("notes", "source"))
+    if re.search(rf"(?:{_TP_OVERLAP}){_OFF}|\b(?:without|no|not using)\s+(?:{_TP_OVERLAP})", text, re.I):
+        return False
+    return True if re.search(_TP_OVERLAP, own_words(row), re.I) else None
+
+
 def software_generation(row, framework, pp):
     """Framework keys for features the row's software did not have yet, from the source's date or its own words.
 
@@ -787,9 +802,8 @@ def software_generation(row, framework, pp):
     baseline = re.search(r"Baseline( =)? (open-source )?Megatron-LM commit", notes) is not None
     if month is not None and month < 2205:
         keys.append("  flash_attention: false")
-    said = own_words(row)
-    stated_tp_overlap = re.search(r"tp[-_ ]comm[-_ ]overlap|userbuffers|\bTP(/[A-Z]+)* (comm(unication)? )?overlap", said, re.I)
-    if old_tp or baseline or (framework in ("megatron", "megatron-lm") and not stated_tp_overlap):
+    tp_overlap = tp_overlap_said(row)
+    if old_tp or baseline or tp_overlap is False or (framework in ("megatron", "megatron-lm") and not tp_overlap):
         keys.append("  tp_comm_overlap: false")
     if baseline or (framework == "deepspeed" and pp > 1) or (old_tp and framework in ("", "megatron")):
         # Megatron-LM overlapped the data-parallel reduction and the distributed

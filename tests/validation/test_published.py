@@ -218,10 +218,14 @@ def test_tp_overlap_is_the_frameworks_default_unless_stated():
     row = {"source": "a technical report, arXiv:2402.16819", "notes": "8-way tensor parallelism"}
     assert off in published.software_generation(row, "megatron-lm", 1)
     for said in ("DP/TP/PP overlap (--overlap-grad-reduce --tp-comm-overlap)", "TP comm overlap on",
-                 "tp_comm_overlap: true", "userbuffers"):
+                 "tp_comm_overlap: true", "userbuffers", "tensor-parallel communication overlap",
+                 "overlap of TP communication with GEMMs"):
         assert off not in published.software_generation(dict(row, notes=said), "megatron-lm", 1), said
     assert off in published.software_generation(dict(row, notes="compared with --tp-comm-overlap"), "megatron", 1)
     assert off not in published.software_generation(row, "nemo", 1)
+    # Any framework's row that turns it off says so.
+    for said in ("TP_COMM_OVERLAP=False", "TP overlap disabled", "without TP comm overlap", "tp_comm_overlap: off"):
+        assert off in published.software_generation(dict(row, notes=said), "nemo", 1), said
     assert off in published.software_generation(dict(row, source="SC'21 paper"), "nemo", 1)
 
 
