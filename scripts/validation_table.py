@@ -762,12 +762,23 @@ _TP_OVERLAP = (r"(?:--)?tp[-_ ]?comm(?:unication)?[-_ ]overlap|user-?buffers?|"
                r"overlap(?:ping)? (?:of |the )*(?:TP|tensor[- ]parallel)")
 
 
+_DP_OVERLAP = r"\b(?:DP|data[- ]parallel(?:ism)?)(?:/[A-Z]+)*[- ](?:comm(?:unication)?s?[- ])?overlap"
+_GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
+_GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
+
+
+def said_off(row, words):
+    """Whether the row's notes or source turn the setting named by the `words` pattern off ("X=False", "X
+    disabled", "without X")."""
+    text = " ".join(row.get(f, "") for f in ("notes", "source"))
+    return re.search(rf"(?:{words}){_OFF}|\b(?:without|no|not using)\s+(?:{words})", text, re.I) is not None
+
+
 def tp_overlap_said(row):
     """True where the row's own words turn TP communication overlap on ("--tp-comm-overlap", "TP comm overlap",
     "tensor-parallel overlap", userbuffers), False where they turn it off ("TP_COMM_OVERLAP=False", "TP overlap
     disabled"), None where they do not say; comparisons and negations ("without TP overlap") are not the row's own."""
-    text = " ".join(row.get(f, "") for f in ("notes", "source"))
-    if re.search(rf"(?:{_TP_OVERLAP}){_OFF}|\b(?:without|no|not using)\s+(?:{_TP_OVERLAP})", text, re.I):
+    if said_off(row, _TP_OVERLAP):
         return False
     return True if re.search(_TP_OVERLAP, own_words(row), re.I) else None
 
@@ -809,6 +820,11 @@ def software_generation(row, framework, pp):
         # Megatron-LM overlapped the data-parallel reduction and the distributed
         # optimizer's gather from 2023 (--overlap-grad-reduce, --overlap-param-gather).
         keys += ["  overlap_grad_reduce: false", "  overlap_param_gather: false"]
+    else:
+        # A row that says its data-parallel overlap was off ("OVERLAP_GRAD_REDUCE=False", "no DP overlap").
+        keys += [f"  {key}: false" for key, words in (("overlap_grad_reduce", _GRAD_OVERLAP),
+                                                       ("overlap_param_gather", _GATHER_OVERLAP))
+                 if said_off(row, words)]
     if framework == "llm-foundry" and re.match(r"H(100|200|800)", row.get("gpu", "")):
         # MPT's attention on Hopper: attn_impl "flash" (the flash-attn package, FlashAttention-2 from llm-foundry
         # v0.3) or "triton" (the 2022 Triton kernel, the default of the older submit_benchmarks.py); neither uses

@@ -226,6 +226,12 @@ def test_tp_overlap_is_the_frameworks_default_unless_stated():
     # Any framework's row that turns it off says so.
     for said in ("TP_COMM_OVERLAP=False", "TP overlap disabled", "without TP comm overlap", "tp_comm_overlap: off"):
         assert off in published.software_generation(dict(row, notes=said), "nemo", 1), said
+    # So does a row whose data-parallel overlap was off; one that names it on keeps the default.
+    grad, gather = "  overlap_grad_reduce: false", "  overlap_param_gather: false"
+    assert published.software_generation(dict(row, notes="OVERLAP_GRAD_REDUCE=False"), "nemo", 1) == [grad]
+    assert published.software_generation(dict(row, notes="no DP overlap"), "nemo", 1) == [grad, gather]
+    assert published.software_generation(dict(row, notes="--overlap-param-gather: False"), "nemo", 1) == [gather]
+    assert published.software_generation(dict(row, notes="--overlap-grad-reduce --overlap-param-gather"), "nemo", 1) == []
     assert off in published.software_generation(dict(row, source="SC'21 paper"), "nemo", 1)
 
 
