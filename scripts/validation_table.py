@@ -431,10 +431,10 @@ def scenario_from_row(row):
         par.append(f"  etp: {_int(row, 'etp')}")
     month = source_month(row)
     rtext = row.get("recompute", "").lower()
-    if re.search(r"no sequence parallel", rtext) or (
+    if re.search(r"no sequence parallel", rtext) or said_off(row, _SEQ_PARALLEL) or (
             "sequence parallel" not in rtext and month is not None and month < 2205 and tp > 1):
         # Sequence parallelism came with Korthikanti et al. (arXiv:2205.05198); its baseline
-        # rows say "no sequence parallelism".
+        # rows say "no sequence parallelism"; others say it off ("SEQ_PARALLEL=False").
         par.append("  sequence_parallel: false")
     if _int(row, "shard_group"):
         par.append(f"  shard_group: {_int(row, 'shard_group')}")
@@ -762,6 +762,7 @@ _TP_OVERLAP = (r"(?:--)?tp[-_ ]?comm(?:unication)?[-_ ]overlap|user-?buffers?|"
                r"overlap(?:ping)? (?:of |the )*(?:TP|tensor[- ]parallel)")
 
 
+_SEQ_PARALLEL = r"\bseq(?:uence)?[-_ ]parallel(?:ism)?\b|\bSP\b"
 _DP_OVERLAP = r"\b(?:DP|data[- ]parallel(?:ism)?)(?:/[A-Z]+)*[- ](?:comm(?:unication)?s?[- ])?overlap"
 _GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
 _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"

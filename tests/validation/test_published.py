@@ -232,6 +232,10 @@ def test_tp_overlap_is_the_frameworks_default_unless_stated():
     assert published.software_generation(dict(row, notes="no DP overlap"), "nemo", 1) == [grad, gather]
     assert published.software_generation(dict(row, notes="--overlap-param-gather: False"), "nemo", 1) == [gather]
     assert published.software_generation(dict(row, notes="--overlap-grad-reduce --overlap-param-gather"), "nemo", 1) == []
+    # Sequence parallelism, likewise.
+    for said, off_ in (("SEQ_PARALLEL=False", True), ("without sequence parallelism", True), ("SP off", True),
+                       ("SEQ_PARALLEL=True", False), ("with sequence parallelism", False)):
+        assert published.said_off(dict(row, notes=said), published._SEQ_PARALLEL) is off_, said
     assert off in published.software_generation(dict(row, source="SC'21 paper"), "nemo", 1)
 
 
