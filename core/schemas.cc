@@ -294,6 +294,11 @@ std::vector<Field> FrameworkFields() {
            "gradients accumulated and reduced in fp32 (Megatron-LM's bf16 default); false: in the "
            "parameters' bf16 (NeMo's fp8 performance recipes)",
            "true"),
+      Float("grad_bucket_params",
+            "ZeRO-0..2: parameters per data-parallel gradient bucket of the first model chunk of the first "
+            "pipeline stage, the only one Megatron-Core buckets (--ddp-bucket-size); 0 = its default, "
+            "max(4e7, 1e6 x data-parallel x context-parallel size)",
+            "0", 0, 1e15),
       Enum("moe_dispatcher", {"alltoall", "deepep"},
            "MoE token dispatch: NCCL all-to-all, or DeepEP-style (once per remote domain, then scale-up)", "alltoall"),
       Float("moe_capacity_factor",

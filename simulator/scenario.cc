@@ -174,6 +174,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.dropout = cfg.GetBool("framework.dropout", !m.swiglu);
   f.fsdp_prefetch = static_cast<int>(cfg.GetInt("framework.fsdp_prefetch", 1));
   f.grad_reduce_in_fp32 = cfg.GetBool("framework.grad_reduce_in_fp32", true);
+  f.grad_bucket_params = cfg.GetDouble("framework.grad_bucket_params", 0);
   f.moe_capacity_factor = cfg.GetDouble("framework.moe_capacity_factor", 0);
   f.fp8_param_gather = cfg.GetBool("framework.fp8_param_gather", false);
   f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);

@@ -826,6 +826,26 @@ struct StageTail {
   std::vector<size_t> slowest_replica;
 };
 
+// Gradient buckets of model chunk `j` (j = k·pp + stage) holding `params`
+// parameters per GPU. ZeRO-3 reduces each layer's unit after its backward
+// (PyTorch FSDP, DeepSpeed): one bucket per layer. Below ZeRO-3, Megatron-Core's
+// DDP (megatron/core/distributed/distributed_data_parallel.py) splits only the
+// first model chunk of the first pipeline stage, into buckets of
+// max(4e7, 1e6 x dp·cp) parameters ("larger DP sizes need larger buckets to
+// ensure collectives do not become latency-bound"); every other chunk is one
+// bucket, reduced after its last backward ("bucketing off on a pipeline stage
+// that is not the first, since data-parallel communication on these stages is
+// not on the critical path", and for "model chunks after the first in the
+// interleaved schedule"); without overlap_grad_reduce, one bucket ("bucket_size
+// to infinity").
+double GradBuckets(const Scenario& s, double params, int64_t j, int64_t layers) {
+  if (s.par.zero >= 3) return std::max<double>(1, static_cast<double>(layers));
+  if (j != 0 || !s.fw.overlap_grad_reduce) return 1;
+  const double size = s.fw.grad_bucket_params > 0 ? s.fw.grad_bucket_params
+                                                  : std::max(4e7, 1e6 * static_cast<double>(s.par.dp * s.par.cp));
+  return std::max(1.0, std::ceil(params / size));
+}
+
 // Phase 4: data-parallel gradient reduction (bucketed behind the last
 // backward of each chunk when overlapped), optimizer step and parameter
 // gather, per rank; the step ends when the last rank is done.
@@ -858,7 +878,7 @@ StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageC
       auto ju = static_cast<size_t>(j);
       params_on_stage += c.params[ju];
       double comm = cost.GradReduce(c.params[ju], c.expert[ju]);
-      double buckets = std::max<double>(1, static_cast<double>(r->layers_per_virtual_stage[ju]));
+      double buckets = GradBuckets(s, c.params[ju], j, r->layers_per_virtual_stage[ju]);
       double first = 0, b_end = 0;
       for (const PipelineRun& run : pl.runs) {
         double bs = ToSeconds(run.last_bwd_start[ju]), be = ToSeconds(run.last_bwd_end[ju]);
@@ -884,10 +904,19 @@ StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageC
     for (int64_t k = 0; k < p.vpp; ++k) expert_on_stage += c.expert[static_cast<size_t>(k * p.pp + st)];
     tail.optimizer_s[su] = cost.OptimizerTime(params_on_stage, expert_on_stage);
     double ag = cost.ParamGather(params_on_stage);
-    // Overlapped, only the first layer's share waits; the rest runs beside
-    // the next step's forward and slows it (CostModel::Hidden).
-    const double first_share =
-        ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp));
+    // Overlapped, only what the first forward needs waits: ZeRO-3 gathering
+    // once per step, its first layer; the distributed optimizer, the first
+    // gradient bucket of the stage's first chunk (Megatron-Core gathers bucket
+    // by bucket), less the time before this stage's first forward starts. The
+    // rest runs beside the next step's forward and slows it (CostModel::Hidden).
+    double first_share = ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp));
+    if (p.zero < 3 && ag > 0) {
+      const double chunk = c.params[su];
+      const double fill = ref.spans.empty() || ref.spans[su].empty() ? 0 : ToSeconds(ref.spans[su][0].first);
+      first_share = std::min(
+          ag,
+          std::max(0.0, cost.ParamGather(chunk) / GradBuckets(s, chunk, st, r->layers_per_virtual_stage[su]) - fill));
+    }
     tail.gather_exposed_s[su] = s.fw.overlap_param_gather ? first_share + cost.Leak() * (ag - first_share) : ag;
     double end = tail.dp_end_s[su] + tail.optimizer_s[su] + tail.gather_exposed_s[su];
     if (end > step) {

@@ -85,6 +85,9 @@ struct Framework {
   bool dropout = false;             // hidden/attention dropout (one-byte masks); default: on for GeLU models
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use
   bool grad_reduce_in_fp32 = true;  // gradient buffer and reduction in fp32 (else bf16)
+  // ZeRO-0..2: parameters per data-parallel gradient bucket (Megatron-Core DDP
+  // --ddp-bucket-size); 0 = its default, max(4e7, 1e6 x the dp·cp group size).
+  double grad_bucket_params = 0;
   MoeDispatcher moe_dispatcher = MoeDispatcher::kAllToAll;
   double moe_capacity_factor = 0;  // 0 = dropless (the busiest expert takes ι x the mean)
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so

@@ -23,6 +23,54 @@ using testing::ErrorOf;
 using testing::Load;
 using testing::Shipped;
 
+// ------------------------------------------------------------------ data-parallel buckets
+
+// Megatron-Core's DDP buckets the first model chunk of the first stage at
+// max(4e7, 1e6 x dp·cp) parameters: 8B parameters over DP64 are 64M-parameter
+// buckets, the same step as stating that size. One bucket holding everything
+// is no overlap at all: the reduction follows the backward and the whole
+// parameter gather precedes the forward, as with overlap_grad_reduce off.
+TEST(DataParallel, MegatronBucketsTheFirstChunkAtItsDefaultSize) {
+  const std::vector<Override> dp64 = {{"parallelism.tp", "1"}, {"parallelism.pp", "1"}, {"parallelism.dp", "64"}};
+  auto with = [&](const std::vector<Override>& more) {
+    auto o = dp64;
+    o.insert(o.end(), more.begin(), more.end());
+    return Simulate(Load("llama3-8b-64", o));
+  };
+  const SimResult base = with({});
+  EXPECT_EQ(base.step_time_s, with({{"framework.grad_bucket_params", "64e6"}}).step_time_s);
+  // Smaller buckets leave a shorter tail after the backward.
+  EXPECT_GT(base.step_time_s, with({{"framework.grad_bucket_params", "32e6"}}).step_time_s);
+  const SimResult one = with({{"framework.grad_bucket_params", "1e15"}});
+  const SimResult off = with({{"framework.overlap_grad_reduce", "false"}});
+  EXPECT_NEAR(one.breakdown.dp_comm_exposed_s, off.breakdown.dp_comm_exposed_s, 1e-9);
+  EXPECT_GT(one.breakdown.dp_comm_exposed_s, 4 * base.breakdown.dp_comm_exposed_s);
+}
+
+// A stage after the first reduces its chunk as one bucket after its last
+// backward (Megatron-Core: "not on the critical path"), so its bucket size
+// changes nothing; the first stage's does.
+TEST(DataParallel, OnlyTheFirstStageIsBucketed) {
+  const std::vector<Override> pp2 = {{"parallelism.tp", "1"}, {"parallelism.pp", "2"}, {"parallelism.dp", "32"}};
+  // When each stage's reduction ends: its optimizer step's start in the trace.
+  auto tail = [&](const char* size) {
+    auto o = pp2;
+    o.push_back({"framework.grad_bucket_params", size});
+    SimOptions opt;
+    opt.trace = true;
+    const SimResult r = Simulate(Load("llama3-8b-64", o), opt);
+    std::vector<double> end(2, -1);
+    for (const TraceEvent& e : r.trace) {
+      if (e.stream == "optimizer") end[static_cast<size_t>(e.stage)] = e.start_s;
+    }
+    return end;
+  };
+  const auto small = tail("1e6"), large = tail("1e15");
+  ASSERT_EQ(small.size(), 2u);
+  EXPECT_LT(small[0], large[0]);
+  EXPECT_EQ(small[1], large[1]);
+}
+
 // ------------------------------------------------------------------ memory
 
 // Llama 3 405B (h 16384, a 128, g 8, f 53248, SwiGLU, no dropout) with TP8
