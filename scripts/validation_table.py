@@ -610,7 +610,7 @@ def known_shapes():
 _CONTRAST = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to)|unlike|without|instead of|than|not using|"
                        r"no)\s+[^,;.()]*", re.I)
 # A setting written as off: "FSDP 0", "FSDP=False", "FSDP: off", "FSDP disabled", "FSDP not used".
-_OFF = r"\s*[=:]?\s*(?:0|off|false|disabled|none|not used|not enabled)\b"
+_OFF = r"\s*[=:]?\s*(?:0(?![\w.%])|off|false|disabled|none|not used|not enabled)\b"
 
 
 def own_words(row, fields=("notes", "source")):
@@ -768,11 +768,19 @@ _GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
 _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
 
 
+# A setting said off after its name, in more wordings than _OFF: "X: no", "X was disabled", "X (off)", "X isn't used".
+_SAID_OFF = (r"\s*[=:(]?\s*(?:(?:was|is|were|are)\s+)?(?:0(?![\w.%])|off|false|no|disabled|none|unused|not used|"
+             r"not enabled|isn't used|is not used)\b")
+# Comparisons only ("vs. a baseline without X", "faster than without X"): the negations _CONTRAST also cuts are
+# what said_off looks for, so they stay.
+_COMPARISON = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to)|unlike|instead of|than)\s+[^,;.()]*", re.I)
+
+
 def said_off(row, words):
-    """Whether the row's notes or source turn the setting named by the `words` pattern off ("X=False", "X
-    disabled", "without X")."""
-    text = " ".join(row.get(f, "") for f in ("notes", "source"))
-    return re.search(rf"(?:{words}){_OFF}|\b(?:without|no|not using)\s+(?:{words})", text, re.I) is not None
+    """Whether the row's own notes or source turn the setting named by the `words` pattern off ("X=False", "X
+    disabled", "X: no", "without X", "no X", "not X"); what a comparison says of another run is not the row's."""
+    text = " ".join(_COMPARISON.sub(" ", row.get(f, "")) for f in ("notes", "source"))
+    return re.search(rf"(?:{words}){_SAID_OFF}|\b(?:without|no|not using|not)\s+(?:{words})", text, re.I) is not None
 
 
 def tp_overlap_said(row):

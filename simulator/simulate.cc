@@ -846,6 +846,13 @@ double GradBuckets(const Scenario& s, double params, int64_t j, int64_t layers) 
   return std::max(1.0, std::ceil(params / size));
 }
 
+// When rank `su`'s first pass starts (the pipeline fill): the closed form's
+// first_start, else the discrete-event schedule's first span.
+double FirstPassStart(const PipelineRun& run, size_t su) {
+  if (su < run.first_start.size()) return ToSeconds(run.first_start[su]);
+  return su < run.spans.size() && !run.spans[su].empty() ? ToSeconds(run.spans[su][0].first) : 0;
+}
+
 // Phase 4: data-parallel gradient reduction (bucketed behind the last
 // backward of each chunk when overlapped), optimizer step and parameter
 // gather, per rank; the step ends when the last rank is done.
@@ -909,15 +916,15 @@ StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageC
     // gradient bucket of the stage's first chunk (Megatron-Core gathers bucket
     // by bucket), less the time before this stage's first forward starts. The
     // rest runs beside the next step's forward and slows it (CostModel::Hidden).
+    // What runs during the fill overlaps no compute: no slowdown for it.
     double first_share = ag / std::max<double>(1, static_cast<double>(s.model.layers) / static_cast<double>(p.pp));
+    double waited = first_share;
     if (p.zero < 3 && ag > 0) {
       const double chunk = c.params[su];
-      const double fill = ref.spans.empty() || ref.spans[su].empty() ? 0 : ToSeconds(ref.spans[su][0].first);
-      first_share = std::min(
-          ag,
-          std::max(0.0, cost.ParamGather(chunk) / GradBuckets(s, chunk, st, r->layers_per_virtual_stage[su]) - fill));
+      waited = std::min(ag, cost.ParamGather(chunk) / GradBuckets(s, chunk, st, r->layers_per_virtual_stage[su]));
+      first_share = std::max(0.0, waited - FirstPassStart(ref, su));
     }
-    tail.gather_exposed_s[su] = s.fw.overlap_param_gather ? first_share + cost.Leak() * (ag - first_share) : ag;
+    tail.gather_exposed_s[su] = s.fw.overlap_param_gather ? first_share + cost.Leak() * (ag - waited) : ag;
     double end = tail.dp_end_s[su] + tail.optimizer_s[su] + tail.gather_exposed_s[su];
     if (end > step) {
       step = end;

@@ -154,10 +154,14 @@ PipelineRun EstimatePipeline(int64_t pp, int64_t vpp, int64_t micro_batches, con
   r.spans.resize(P);
   r.last_bwd_start.assign(fwd_cost.size(), 0);
   r.last_bwd_end.assign(fwd_cost.size(), 0);
-  double drained = 0;
+  double drained = 0, filled = 0;
+  r.first_start.assign(P, 0);
   for (size_t s = 0; s < P; ++s) {
     r.stage_end[s] = FromSeconds(end0 - drained);
     drained += B[s] / v + t2;
+    // The first micro-batch reaches rank s through the first chunk of every rank before it.
+    r.first_start[s] = FromSeconds(filled);
+    filled += ToSeconds(fwd_cost[s]) + t2;
   }
   for (size_t j = 0; j < fwd_cost.size(); ++j) {
     const double chunk = static_cast<double>(j / P);

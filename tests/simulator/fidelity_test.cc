@@ -71,6 +71,19 @@ TEST(DataParallel, OnlyTheFirstStageIsBucketed) {
   EXPECT_EQ(small[1], large[1]);
 }
 
+// The parameter gather of a stage after the first overlaps its pipeline
+// fill: the closed form (the planner's screen) knows when each rank's first
+// pass starts, as the event schedule does, so the two agree on a PP2 layout
+// whose second stage gathers its whole chunk as one bucket.
+TEST(DataParallel, TheScreenSeesThePipelineFill) {
+  const Scenario s = Load("mlm-gpt-70b-768");
+  ASSERT_EQ(s.par.pp, 2);
+  SimOptions screen;
+  screen.estimate = true;
+  const SimResult events = Simulate(s), closed = Simulate(s, screen);
+  EXPECT_NEAR(closed.step_time_s / events.step_time_s, 1.0, 0.01);
+}
+
 // ------------------------------------------------------------------ memory
 
 // Llama 3 405B (h 16384, a 128, g 8, f 53248, SwiGLU, no dropout) with TP8
