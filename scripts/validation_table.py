@@ -266,13 +266,33 @@ def published_step_time(row):
     return None, f"metric not understood: {metric}"
 
 
+# Multi-head latent attention's widths: DeepSeek-V3's published config (deepseek-ai/DeepSeek-V3 config.json), which
+# Kimi K2 shares (moonshotai/Kimi-K2 config.json). A row whose notes say MLA (or whose model is one of them) has them.
+MLA_WIDTHS = {"q_lora_rank": 1536, "kv_lora_rank": 512, "qk_nope_head_dim": 128, "qk_rope_head_dim": 64,
+              "v_head_dim": 128}
+
+
+def mla_attention_term(h, a, s):
+    """Megatron's MLA self-attention FLOPs per token and layer (num_floating_point_operations' multi_latent_attention
+    branch: q and kv LoRA projections, rope, output projection, and core attention over half the causal matrix),
+    over 12·h², the unit of megatron_model_flops' bracket."""
+    w = MLA_WIDTHS
+    qk = w["qk_nope_head_dim"] + w["qk_rope_head_dim"]
+    q_term = w["q_lora_rank"] * (h + a * qk + 1)
+    kv_term = w["kv_lora_rank"] * (h + a * (w["qk_nope_head_dim"] + w["v_head_dim"]) + 1) + h * w["qk_rope_head_dim"]
+    out = a * w["v_head_dim"] * h
+    core = s * a * qk / 2 + s * a * w["v_head_dim"] / 2
+    return 6 * (q_term + kv_term + out + core) / (12 * h * h)
+
+
 def megatron_model_flops(row):
     """(FLOPs per step, convention name) of "model TFLOP/s" as Megatron counts it (megatron/training/training.py
     num_floating_point_operations; Narayanan et al. SC'21 appendix), for a row that names no other convention:
 
         12·B·s·L·h² · [ (1 + g/a + s/(c·h))·(a·d/h) + (f/h)·K·γ + f_s/h·γ + V/(2·L·h) ]
 
-    with g/a the grouped-query ratio, a·d/h the query width over h, the MLP width f (the experts' f_e on MoE
+    with g/a the grouped-query ratio, a·d/h the query width over h (for multi-head latent attention, the MLA branch's
+    projections and core attention instead: mla_attention_term), the MLP width f (the experts' f_e on MoE
     layers, K experts routed to, f_s the shared experts' width), γ = 3/2 for a gated MLP, and c = 2 (only half
     of a causal attention matrix is computed) in Megatron-Bridge's count (its flop_utils divide s/h by 2), 1 in
     Megatron-LM's. For a GPT shape (g = a, f = 4h, no gate, c = 1) it is Korthikanti's
@@ -297,8 +317,11 @@ def megatron_model_flops(row):
     else:
         mlp = f / h * gate
     attention = (1 + g / a + s / (causal * h)) * (a * d / h)
+    mla = re.search(r"\bMLA\b", row.get("notes", "")) is not None
+    if mla:
+        attention = mla_attention_term(h, a, s)
     flops = 12 * B * s * L * h * h * (attention + mlp + V / (2 * L * h))
-    gpt = g == a and f == 4 * h and not experts and causal == 1 and a * d == h
+    gpt = g == a and f == 4 * h and not experts and causal == 1 and a * d == h and not mla
     return flops, ("72Bslh^2" if gpt else "Megatron num_floating_point_operations")
 
 
@@ -390,12 +413,7 @@ def scenario_from_row(row):
             f"    layer_freq: {_int(row, 'moe_layer_freq', 1)}",
         ]
     if re.search(r"\bMLA\b", row.get("notes", "")):
-        # Multi-head latent attention, with the widths of DeepSeek-V3's published
-        # config (deepseek-ai/DeepSeek-V3 config.json: q_lora_rank 1536,
-        # kv_lora_rank 512, qk_nope_head_dim 128, qk_rope_head_dim 64,
-        # v_head_dim 128), which Kimi K2 shares (moonshotai/Kimi-K2 config.json).
-        model += ["  mla:", "    q_lora_rank: 1536", "    kv_lora_rank: 512", "    qk_nope_head_dim: 128",
-                  "    qk_rope_head_dim: 64", "    v_head_dim: 128"]
+        model += ["  mla:"] + [f"    {k}: {v}" for k, v in MLA_WIDTHS.items()]
     vpp, assumed = _int(row, "vpp", 1) or 1, inferred
     framework = framework_of(row)
     mb = _int(row, "micro_batch", 1) or 1
