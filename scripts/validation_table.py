@@ -55,9 +55,9 @@ if not os.path.exists(CSV):
 PROJECT_CSV = os.environ.get("CB_PROJECT_CSV", os.path.join(ROOT, "tests", "validation", "published-runs.csv"))
 BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.csv")
 
-# Dense bf16 peaks for MFU figures without their own (../shared/specs; B200 2.25, GB200/GB300 2.5 PFLOP/s per GPU).
+# Dense bf16 peaks for MFU figures without their own (../shared/specs; B200 and B300 2.25, GB200/GB300 2.5 PFLOP/s per GPU).
 PEAK = {"A100": 312e12, "A800": 312e12, "H100": 989e12, "H100-SXM5-80GB": 989e12, "H200-SXM-141GB": 989e12, "H800": 989e12,
-        "B200": 2250e12, "GB200": 2500e12, "GB300": 2500e12}
+        "B200": 2250e12, "B300": 2250e12, "GB200": 2500e12, "GB300": 2500e12}
 
 # GPU type of a row -> (cluster document, --set overrides). Clusters are the
 # shipped ones; the job size is set to the row's GPU count.
@@ -72,6 +72,7 @@ CLUSTERS = {
     # tweakers.net 203182: "de bandbreedte van de NVLink-interconnect is beperkt tot 400GB/s").
     "A800": ("dgx-a100-hdr", ["cluster.scale_up.bandwidth=200GB/s"]),
     "B200": ("b200-50k", []),
+    "B300": ("b300-16k", []),
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
 }
@@ -83,7 +84,7 @@ def gpu_key(text):
     t = text.upper().replace(" ", "").replace("-", "")
     if t in (k.replace("-", "") for k in CLUSTERS):
         return next(k for k in CLUSTERS if k.replace("-", "") == t)
-    for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("B200", "B200"), ("H200", "H200-SXM-141GB"),
+    for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("B300", "B300"), ("B200", "B200"), ("H200", "H200-SXM-141GB"),
                       ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800")):
         if part in t:
             return key
@@ -653,7 +654,8 @@ def sharding_from_words(row):
         recipes then use the distributed optimizer): ZeRO-1, stated;
       * PyTorch FSDP's SHARD_GRAD_OP: ZeRO-2; NO_SHARD: plain data parallelism (ZeRO-0);
       * hybrid sharding ("HSDP", "HYBRID_SHARD", "hybrid shard", "FSDP+DP"): ZeRO-3 over a stated group
-        ("shard group 16", "shard 16", "across 2 nodes") or else inside a node, replicated across nodes
+        ("shard group 16", "shard 16", "FSDP=16", "16-way FSDP", "across 2 nodes") or else inside a node, replicated
+        across nodes
         (PyTorch's HYBRID_SHARD: "Apply FULL_SHARD within a node, and replicate parameters across nodes");
       * PyTorch FSDP, FSDP2, FULL_SHARD, "fully sharded", Megatron-FSDP, optim_grads_params, "FSDP N" with
         N >= 1: ZeRO-3;
@@ -683,12 +685,15 @@ def sharding_from_words(row):
         if zero is not None:
             row = dict(row, zero=str(zero))
             read += f" (ZeRO-{zero} read from the row's words)"
-        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)", text, re.I)
+        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)|\bFSDP\s*[=:]\s*([2-9]|\d\d+)\b|"
+                          r"\b(\d+)[- ]way FSDP\b", text, re.I)
         nodes = re.search(r"across (\d+) nodes", text, re.I)
         if zero == 3 and not row.get("shard_group", "").strip() and (group or hybrid):
-            size = int(group.group(1)) if group else (
+            size = int(next(g for g in group.groups() if g)) if group else (
                 int(nodes.group(1)) * _int(row, "gpus_per_node", 0) if nodes else _int(row, "gpus_per_node", 0))
-            if size:
+            if size and size >= (_int(row, "gpus") or size + 1):
+                read += f" (sharded over all {size} GPUs: read from the row's words)"
+            elif size:
                 row = dict(row, shard_group=str(size))
                 read += f" (sharded over {size} GPUs, replicated across: read from the row's words)"
             else:

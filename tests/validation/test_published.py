@@ -96,6 +96,7 @@ def test_free_text_fields_are_read():
     assert published.gpu_key("H100 (80GB SXM presumed; not stated)") == "H100-SXM5-80GB"
     assert published.gpu_key("DGX GB200 NVL72") == "GB200"
     assert published.gpu_key("B200") == "B200"
+    assert published.gpu_key("DGX-B300") == "B300"
     assert published.gpu_key("MI250X") is None
     assert published.gpu_key("A800-SXM4-80GB") == "A800"
     assert [published.num(x) for x in ("2,048", "8 (TP)", "~400", "n/a", "", "—")] == [2048, 8, 400, None, None, None]
@@ -294,6 +295,11 @@ def test_sharding_and_expert_tp_are_read_from_words():
     assert read("torchtitan FSDP2 with float8") [0] == "3"
     assert read("HSDP: HYBRID_SHARD", gpus_per_node="8")[:2] == ("3", "8")
     assert read("FSDP, shard_group=64 (no HSDP stated)", gpus_per_node="4")[:2] == ("3", "64")
+    # A table titled "FSDP+DP" whose column says FSDP=64 on 64 GPUs shards over all of them (MaxText on
+    # dgxc-benchmarking); "FSDP=128" on 2048 is hybrid; NeMo's "FSDP 1" column is on/off, not a size.
+    assert read("Maxtext LLama2 70b (FSDP+DP MBS=2), FSDP=64", gpus="64", gpus_per_node="8")[:2] == ("3", "")
+    assert read("FSDP+DP, FSDP=128", gpus="2048", gpus_per_node="8")[:2] == ("3", "128")
+    assert read("FSDP 1 (Megatron FSDP)", gpus="64", gpus_per_node="8")[:2] == ("3", "")
     assert read("Megatron TP8 PP8 with the distributed optimizer") == ("", "", "")
     assert read("ZeRO-3", zero="1")[0] == "1"  # the column wins
     moe = {"experts": "128", "tp": "2", "ep": "32", "pp": "8", "gpus": "256"}
