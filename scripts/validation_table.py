@@ -472,7 +472,6 @@ def scenario_from_row(row):
         # "mxfp8" / "FP8-MX" and blockwise / sub-channel ("FP8-SS") recipes, as the performance tables write them.
         stated = re.search(r"FP8_PARAM_GATHER\s*=\s*(\w+)|fp8[_ ]param[_ ]gather\s*[=:]\s*(\w+)", row.get("notes", ""),
                            re.I)
-        container = nemo_container(row)
         if stated:
             gather = (stated.group(1) or stated.group(2)).lower() in ("true", "1", "yes")
         else:
@@ -483,7 +482,7 @@ def scenario_from_row(row):
             # performance tables write them) set fp8_param_gather = False. NeMo 1.0's containers (24.07 and
             # before) left fp8_params off unless a recipe set it.
             gather = not re.search(r"mx|block|sub-?channel|fp8[-_ ]?ss\b", row.get("precision", ""), re.I) and \
-                not (container and container < (24, 9))
+                not nemo_1(row)
             if gather:
                 assumed += " (fp8 weights: the fp8 recipe's default)"
         if gather:
@@ -707,7 +706,8 @@ def sharding_from_words(row):
         if stated:
             row = dict(row, etp=stated.group(1) or stated.group(2))
             read += f" (expert TP {row['etp']} read from the row's words)"
-        elif tp > 1 and (framework_of(row) in ("nemo", "megatron-bridge") or ranks % (tp * ep) != 0):
+        elif tp > 1 and ((framework_of(row) in ("nemo", "megatron-bridge") and not nemo_1(row))
+                         or ranks % (tp * ep) != 0):
             row = dict(row, etp="1")
             read += " (expert TP 1 assumed: the recipes' expert_tensor_parallel_size, not stated)"
     return row, read
@@ -765,6 +765,15 @@ def nemo_container(row):
     Container", "26.02.01 NeMo Container"), or None."""
     m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container", row.get("source", ""))
     return (int(m.group(1)), int(m.group(2))) if m else None
+
+
+def nemo_1(row):
+    """Whether a NeMo row ran NeMo 1.0: a container of 24.07 or before, or NeMo-Framework-Launcher (NeMo 1.0's
+    launcher). Its fp8 recipes left fp8_params off, and its MoE layers shard experts over the TP group
+    (Megatron-Core's expert_tensor_parallel_size, which NeMo 2.0's recipes set to 1, came in Megatron-Core 0.10)."""
+    container = nemo_container(row)
+    words = " ".join(row.get(f, "") for f in ("source", "notes"))
+    return bool(container and container < (24, 9)) or re.search(r"NeMo[- ](?:Framework[- ])?Launcher", words, re.I) is not None
 
 
 def source_month(row):
