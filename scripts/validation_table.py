@@ -609,11 +609,17 @@ def model_key(name):
     return re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", name.lower()))
 
 
+# Published model configurations (each row names the file it was read from), for rows that name a model
+# without its shape and that no project row describes.
+MODEL_SHAPES = os.path.join(ROOT, "tests", "validation", "model-shapes.csv")
+
+
 @functools.lru_cache(maxsize=1)
 def known_shapes():
-    """Model shapes the project's own rows state (each read from the model's published config), by model_key."""
+    """Model shapes the project's own rows state (each read from the model's published config), then those of
+    tests/validation/model-shapes.csv, by model_key."""
     shapes = {}
-    for path in (os.path.join(ROOT, "tests", "validation", "published-runs.csv"), PROJECT_CSV):
+    for path in (os.path.join(ROOT, "tests", "validation", "published-runs.csv"), PROJECT_CSV, MODEL_SHAPES):
         if not os.path.isfile(path):
             continue
         for r in csv.DictReader(open(path)):
@@ -762,9 +768,16 @@ def benchmark_file_month(row):
 
 def nemo_container(row):
     """(yy, mm) of the NeMo container a Megatron-Bridge or NeMo performance table names ("25.11 NeMo
-    Container", "26.02.01 NeMo Container"), or None."""
-    m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container", row.get("source", ""))
-    return (int(m.group(1)), int(m.group(2))) if m else None
+    Container", "26.02.01 NeMo Container", "nemo:24.09", "NeMo 24.07", or a source naming NeMo with a release
+    "(24.07, H100 FP8)"), or None."""
+    src = row.get("source", "")
+    m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container|nemo:(\d\d)\.(\d\d)\b|\bNeMo (\d\d)\.(\d\d)\b", src, re.I)
+    if not m and re.search(r"\bNeMo\b", src):
+        m = re.search(r"(?<![\d.])(2[3-9])\.(0[1-9]|1[0-2])(?![\d])", src)
+    if not m:
+        return None
+    yy, mm = (g for g in m.groups() if g)
+    return int(yy), int(mm)
 
 
 def nemo_1(row):
