@@ -203,6 +203,31 @@ def throughput_metric(metric):
     return ("tokens" if unit.group(1).startswith("token") else "samples"), scope
 
 
+# Dense fp8 peaks (../shared/specs and configs/gpus: twice the bf16 rate on Hopper and Blackwell).
+PEAK_FP8 = {"H100": 1979e12, "H100-SXM5-80GB": 1979e12, "H200-SXM-141GB": 1979e12, "H800": 1979e12, "B200": 4500e12,
+            "B300": 4500e12, "GB200": 5000e12, "GB300": 5000e12}
+
+
+def mfu_peak(row, bf16_peak):
+    """The peak an MFU figure is quoted against: a number the row states with "peak" ("989 TF peak", "1979 TF FP8
+    peak", "peak 1,979 TFLOP/s"; where it states one per precision, "989 TF bf16 / 1979 TF fp8", the one of its
+    precision), else "FP8 peak" named in words (the GPU's fp8 peak), else the bf16 peak."""
+    text = row.get("metric", "") + " " + row.get("notes", "")
+    fp8 = precision_key(row.get("precision", "")) == "fp8"
+    per_precision = re.findall(r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b\s*(bf16|fp16|fp8)", text, re.I)
+    if per_precision:
+        chosen = [n for n, p in per_precision if (p.lower() == "fp8") == fp8]
+        if chosen:
+            return float(chosen[0].replace(",", "")) * 1e12
+    stated = re.search(r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b[^.;()]{0,20}?peak|peak[^.;()]{0,12}?([\d,]+(?:\.\d+)?)\s*"
+                       r"T(?:F|FLOP/?S|FLOPS)\b", text, re.I)
+    if stated:
+        return float((stated.group(1) or stated.group(2)).replace(",", "")) * 1e12
+    if re.search(r"\bfp8 peak|peak\W+fp8\b", text, re.I):
+        return PEAK_FP8.get(gpu_key(row.get("gpu", "")) or "", bf16_peak)
+    return bf16_peak
+
+
 def mfu_fraction(number, unit):
     """An MFU as a fraction: 45, 45 % and 0.45 are all 0.45 (no training run reaches 1% MFU or less, so a
     value at or below 1 without a percent sign is already a fraction)."""
@@ -251,7 +276,7 @@ def published_step_time(row):
             return None, f"FLOP convention '{c}' not usable (stated only in prose, or shape missing)"
         if metric.startswith("MFU"):
             p = re.search(r"peak=([\d.]+)", metric)
-            pk = float(p.group(1)) * 1e12 if p else peak
+            pk = float(p.group(1)) * 1e12 if p else mfu_peak(row, peak)
             return f / (mfu_fraction(number, unit) * pk * gpus), f"MFU [{c}]"
         return f / (value * 1e12 * gpus), f"TFLOP/s [{c}]"
     if None in (B, s, L, h, V, gpus):
@@ -261,7 +286,7 @@ def published_step_time(row):
         return flops / (value * 1e12 * gpus), "96Bslh^2 TFLOP/s"
     flops, name = megatron_model_flops(row)
     if "MFU" in metric:
-        return flops / (mfu_fraction(number, unit) * peak * gpus), f"{name} MFU"
+        return flops / (mfu_fraction(number, unit) * mfu_peak(row, peak) * gpus), f"{name} MFU"
     if re.search(r"TFLOP/?s", metric, re.I):
         return flops / (value * 1e12 * gpus), f"{name} model TFLOP/s"
     return None, f"metric not understood: {metric}"

@@ -265,6 +265,20 @@ def test_llm_foundry_attention_on_hopper_is_flash_attention_2():
                                                                            "llm-foundry", 1)
 
 
+def test_mfu_is_read_against_the_peak_the_row_names():
+    """An MFU quoted against the fp8 peak (NVIDIA's dgxc-benchmarking tables quote FP8 runs so) is half the MFU
+    against the bf16 peak for the same step: the peak the row names decides, else the bf16 peak."""
+    row = {"gpu": "H100", "gpus": "64", "precision": "fp8", "metric": "MFU", "value": "40%", "global_batch_seqs": "128",
+           "seq": "4096", "layers": "32", "hidden": "4096", "heads": "32", "kv_heads": "8", "ffn": "14336",
+           "vocab": "128256", "model": "a Llama", "source": "a table"}
+    bf16 = published.published_step_time(dict(row, notes=""))[0]
+    for said in ("MFU against the FP8 peak", "(1979 TF FP8 peak)", "peaks 989 TF bf16 / 1979 TF fp8",
+                 "peak 1,979 TFLOP/s"):
+        assert abs(published.published_step_time(dict(row, notes=said))[0] * 1979 / 989 - bf16) < 1e-9 * bf16, said
+    assert published.published_step_time(dict(row, notes="(989 TF bf16 peak)"))[0] == bf16
+    assert published.published_step_time(dict(row, precision="bf16", notes="peaks 989 TF bf16 / 1979 TF fp8"))[0] == bf16
+
+
 def test_latent_attention_is_counted_as_megatron_counts_it():
     """DeepSeek-V3's multi-head latent attention is counted by Megatron's MLA branch (q and kv LoRA projections,
     rope, core attention over half the causal matrix). Megatron-Bridge 25.11's table gives both model TFLOP/s and
