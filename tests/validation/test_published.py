@@ -411,15 +411,17 @@ def test_generated_shared_rows_track_the_hand_written_ones(cb_bin):
 
 
 def test_rows_collected_blind(cb_bin):
-    """22 rows a helper collected in session 14 from sources the project had not used, written in its own words
+    """30 rows helpers collected in session 14 from sources the project had not used, written in its own words
     in the shared format, after that session's model changes (tests/validation/rows/blind-session14.csv): how the
     generator does on a table it was not written against. Measured: 16 compared, median 7.8%, 13 within 20%,
     none judged not to fit; the six not compared lacked a shape the row does not state (Grok-1, GPT-3 20B,
     Nemotron-22B) or run NVFP4, which is not simulated. With Grok-1's shape in the project table and GPT-3 20B's in
-    tests/validation/model-shapes.csv since: 19, median 7.7%, 16 within 20%."""
+    tests/validation/model-shapes.csv since: 19, median 7.7%, 16 within 20%. A second collection of 8 (MoE and large
+    dense runs on H100, dgxc-benchmarking) scored 8 of 8 within 20%, median 6.2%; all 30: 27 compared, median 7.7%,
+    24 within 20%."""
     blind = os.path.join(os.path.dirname(__file__), "rows", "blind-session14.csv")
     results, skipped = published.compare(cb_bin, project=False, shared_csv=blind)
-    assert len(results) >= 19
+    assert len(results) >= 27
     assert not [r["id"] for r in results if r.get("fits") is False]
     assert statistics.median(abs(r["err"]) for r in results) <= 0.10
     assert all(re.search(r"not stated|not simulated|experts the row does not state", why) for _, why in skipped), \
