@@ -544,6 +544,10 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
+    if tp > 1 and framework in ("megatron", "megatron-lm") and tp_overlap_said(row) is None and \
+            "  tp_comm_overlap: false" in fw and not (source_month(row) or 9999) < 2301 and \
+            not re.search(MEGASCALE_BASELINE, row.get("notes", "")):
+        assumed += " (no TP communication overlap: Megatron-LM's default, not named)"
     if framework == "torchtitan":
         # torchtitan runs its Llama block op by op unless training.compile is set
         # (its train_configs set compile = false; torchtitan/models/norms.py's
@@ -862,6 +866,10 @@ def tp_overlap_said(row):
     return True if re.search(_TP_OVERLAP, own_words(row), re.I) else None
 
 
+# MegaScale's rows of its Megatron-LM baseline, which ran without the overlaps MegaScale added.
+MEGASCALE_BASELINE = r"Baseline( =)? (open-source )?Megatron-LM commit"
+
+
 def software_generation(row, framework, pp):
     """Framework keys for features the row's software did not have yet, from the source's date or its own words.
 
@@ -889,7 +897,7 @@ def software_generation(row, framework, pp):
     month = source_month(row)
     notes = row.get("notes", "")
     old_tp = month is not None and month < 2301
-    baseline = re.search(r"Baseline( =)? (open-source )?Megatron-LM commit", notes) is not None
+    baseline = re.search(MEGASCALE_BASELINE, notes) is not None
     if month is not None and month < 2205:
         keys.append("  flash_attention: false")
     tp_overlap = tp_overlap_said(row)
