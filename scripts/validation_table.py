@@ -208,22 +208,36 @@ PEAK_FP8 = {"H100": 1979e12, "H100-SXM5-80GB": 1979e12, "H200-SXM-141GB": 1979e1
             "B300": 4500e12, "GB200": 5000e12, "GB300": 5000e12}
 
 
+_TF = r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b"
+_QUALIFIER = r"(?:(?:dense|bf16|fp16|fp8|tensor[- ]core|per[- ]GPU|GPU)\s*)*"
+
+
 def mfu_peak(row, bf16_peak):
-    """The peak an MFU figure is quoted against: a number the row states with "peak" ("989 TF peak", "1979 TF FP8
-    peak", "peak 1,979 TFLOP/s"; where it states one per precision, "989 TF bf16 / 1979 TF fp8", the one of its
-    precision), else "FP8 peak" named in words (the GPU's fp8 peak), else the bf16 peak."""
+    """The peak an MFU figure is quoted against: a number the row states as the peak ("989 TF peak", "1979 TF FP8
+    peak", "peak 1,979 TFLOP/s", "peak BF16 989 TFLOPS, FP8 1979 TFLOPS"; where it states one per precision, the
+    one of the row's precision), else "FP8 peak" named in words (the GPU's fp8 peak) unless a bf16 peak or a bf16
+    MFU is named too, else the bf16 peak. A number below 0.9 of the GPU's bf16 peak is an achieved rate, not a
+    peak, and is not taken."""
     text = row.get("metric", "") + " " + row.get("notes", "")
     fp8 = precision_key(row.get("precision", "")) == "fp8"
-    per_precision = re.findall(r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b\s*(bf16|fp16|fp8)", text, re.I)
-    if per_precision:
-        chosen = [n for n, p in per_precision if (p.lower() == "fp8") == fp8]
-        if chosen:
-            return float(chosen[0].replace(",", "")) * 1e12
-    stated = re.search(r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b[^.;()]{0,20}?peak|peak[^.;()]{0,12}?([\d,]+(?:\.\d+)?)\s*"
-                       r"T(?:F|FLOP/?S|FLOPS)\b", text, re.I)
-    if stated:
-        return float((stated.group(1) or stated.group(2)).replace(",", "")) * 1e12
-    if re.search(r"\bfp8 peak|peak\W+fp8\b", text, re.I):
+
+    def peak_of(number):
+        value = float(number.replace(",", "")) * 1e12
+        return value if value >= 0.9 * bf16_peak else None
+
+    if re.search(r"\bpeaks?\b", text, re.I):
+        # Per precision, where the text names peaks: "989 TF bf16 / 1979 TF fp8", "BF16 989 TFLOPS, FP8 1979 TFLOPS".
+        pairs = [(n, p) for n, p in re.findall(_TF + r"\s*\(?(bf16|fp16|fp8)\b", text, re.I)]
+        pairs += [(n, p) for p, n in re.findall(r"\b(bf16|fp16|fp8)\)?\s*[:=]?\s*" + _TF, text, re.I)]
+        chosen = [peak_of(n) for n, p in pairs if (p.lower() == "fp8") == fp8]
+        if any(chosen):
+            return next(c for c in chosen if c)
+    stated = re.search(_TF + r"\s*" + _QUALIFIER + r"peak|peak\s*(?:of\s*)?" + _QUALIFIER + r"[:=]?\s*" + _TF, text, re.I)
+    if stated and peak_of(stated.group(1) or stated.group(2)):
+        return peak_of(stated.group(1) or stated.group(2))
+    fp8_named = re.search(r"(?<!not )(?<!not against )(?<!not against the )\bfp8[- ]peak", text, re.I)
+    bf16_named = re.search(r"\bbf16[- ](?:peak|mfu)|\bmfu\s*\(bf16\)", text, re.I)
+    if fp8_named and not bf16_named:
         return PEAK_FP8.get(gpu_key(row.get("gpu", "")) or "", bf16_peak)
     return bf16_peak
 
@@ -634,8 +648,9 @@ SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "head_d
 
 
 def model_key(name):
-    """A model's name without punctuation or a parenthesised remark: "DeepSeek-V3 671B (MoE)" -> "deepseekv3671b"."""
-    return re.sub(r"[^a-z0-9]", "", re.sub(r"\(.*?\)", "", name.lower()))
+    """A model's name without punctuation or a parenthesised remark: "DeepSeek-V3 671B (MoE)" -> "deepseekv3671b";
+    a point between digits stays, as "p", so that "Qwen2.5-7B" ("qwen2p57b") is not "Qwen2-57B" ("qwen257b")."""
+    return re.sub(r"[^a-z0-9]", "", re.sub(r"(?<=\d)\.(?=\d)", "p", re.sub(r"\(.*?\)", "", name.lower())))
 
 
 # Published model configurations (each row names the file it was read from), for rows that name a model
@@ -751,7 +766,7 @@ def sharding_from_words(row):
 def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
-    key = model_key(row.get("model", ""))
+    key = model_key(row.get("model", "").split("/")[-1])  # "meta-llama/Llama-3.1-8B": the repository's model
     matches = [k for k in known_shapes() if k and key.startswith(k)]
     # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it; cut
     # only when the rest then names a known model.
@@ -797,12 +812,14 @@ def benchmark_file_month(row):
 
 def nemo_container(row):
     """(yy, mm) of the NeMo container a Megatron-Bridge or NeMo performance table names ("25.11 NeMo
-    Container", "26.02.01 NeMo Container", "nemo:24.09", "NeMo 24.07", or a source naming NeMo with a release
-    "(24.07, H100 FP8)"), or None."""
+    Container", "26.02.01 NeMo Container", "nemo:24.09", "NeMo 24.07", or a source naming NeMo with a release in
+    brackets, "(24.07, H100 FP8)"), or None."""
     src = row.get("source", "")
     m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container|nemo:(\d\d)\.(\d\d)\b|\bNeMo (\d\d)\.(\d\d)\b", src, re.I)
-    if not m and re.search(r"\bNeMo\b", src):
-        m = re.search(r"(?<![\d.])(2[3-9])\.(0[1-9]|1[0-2])(?![\d])", src)
+    if not m and re.search(r"\bNeMo\b", src, re.I):
+        # A release in brackets, "(24.07, H100 FP8)": not a date ("23.05.2025"), a time ("25.11 s/step") or
+        # another product's version ("PyTorch 24.07").
+        m = re.search(r"\((2[3-9])\.(0[1-9]|1[0-2])(?:\.\d\d?)?[,)]", src)
     if not m:
         return None
     yy, mm = (g for g in m.groups() if g)

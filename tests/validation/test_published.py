@@ -137,6 +137,9 @@ def test_free_text_fields_are_read():
     assert published.fill_shape({"model": "Qwen2.5-72B-Instruct", "layers": ""})[0]["hidden"] == "8192"
     assert published.fill_shape({"model": "DeepSeek-V2-Lite-Chat", "layers": ""})[0]["layers"] == "27"
     assert "(MLA)" in published.fill_shape({"model": "DeepSeek-V2", "layers": "", "notes": ""})[0]["notes"]
+    # A point between digits is kept: Qwen2-57B-A14B is not Qwen2.5-7B; an organisation's repository path is cut.
+    assert published.fill_shape({"model": "Qwen2-57B-A14B", "layers": ""})[1] == ""
+    assert published.fill_shape({"model": "meta-llama/Llama-3.1-8B", "layers": ""})[0]["layers"] == "32"
     # Grok-1's shape is the project's own row's (from xai-org/grok-1's code), so a row naming it gets its experts.
     assert published.fill_shape({"model": "Grok-1 314B (MoE)", "layers": ""})[0]["experts"] == "8"
     # Throughput and time written in other words, and MFU against the row's own GPU's peak.
@@ -277,6 +280,11 @@ def test_mfu_is_read_against_the_peak_the_row_names():
         assert abs(published.published_step_time(dict(row, notes=said))[0] * 1979 / 989 - bf16) < 1e-9 * bf16, said
     assert published.published_step_time(dict(row, notes="(989 TF bf16 peak)"))[0] == bf16
     assert published.published_step_time(dict(row, precision="bf16", notes="peaks 989 TF bf16 / 1979 TF fp8"))[0] == bf16
+    # An achieved rate is not a peak; a bf16 peak or MFU named beside "FP8 peak", or a negation, keeps bf16.
+    for said in ("achieved 400 TFLOPS bf16 per GPU", "445 TFLOP/s per GPU vs 989 peak", "against BF16 peak, FP8 compute",
+                 "not against the FP8 peak", "BF16 MFU; FP8 peak would halve it"):
+        assert published.mfu_peak(dict(row, notes=said), 989e12) == 989e12, said
+    assert published.mfu_peak(dict(row, notes="peak BF16 989 TFLOPS, FP8 1979 TFLOPS"), 989e12) == 1979e12
 
 
 def test_latent_attention_is_counted_as_megatron_counts_it():
@@ -337,7 +345,8 @@ def test_sharding_and_expert_tp_are_read_from_words():
         not published.nemo_1({"source": "25.11 NeMo Container"})
     assert [published.nemo_container({"source": s}) for s in (
         "26.02.01 NeMo Container", "container nemo:24.09", "NVIDIA/NeMo performance_summary.md (24.07, H100 FP8)",
-        "NVIDIA/NeMo v2.4.0", "torchtitan 2024.07")] == [(26, 2), (24, 9), (24, 7), None, None]
+        "NVIDIA/NeMo v2.4.0", "torchtitan 2024.07", "NeMo docs, 23.05.2025", "NeMo 2.0 on PyTorch 24.07 base",
+        "Megatron-Bridge perf (NeMo), 25.11 s/step")] == [(26, 2), (24, 9), (24, 7), None, None, None, None, None]
     assert published.framework_of({"source": "mlcommons/training_results_v5.1 theia_ngpu512_ngc25.09_nemo"}) == "nemo"
     assert published.framework_of({"source": "Narayanan et al., SC'21, Table 2 (ZeRO-3 without model "
                                              "parallelism), Megatron-LM"}) == "deepspeed"
