@@ -558,10 +558,8 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
-    if tp > 1 and framework in ("megatron", "megatron-lm") and tp_overlap_said(row) is None and \
-            "  tp_comm_overlap: false" in fw and not (source_month(row) or 9999) < 2301 and \
-            not re.search(MEGASCALE_BASELINE, row.get("notes", "")):
-        assumed += " (no TP communication overlap: Megatron-LM's default, not named)"
+    if tp > 1 and tp_overlap_off(row, framework) == MEGATRON_TP_DEFAULT:
+        assumed += f" (no TP communication overlap: {MEGATRON_TP_DEFAULT})"
     if framework == "torchtitan":
         # torchtitan runs its Llama block op by op unless training.compile is set
         # (its train_configs set compile = false; torchtitan/models/norms.py's
@@ -675,10 +673,15 @@ def known_shapes():
 
 # A clause that names something only to compare with it or to say it was not used: "vs ZeRO-3", "compared with
 # FSDP (OOM)", "faster than ZeRO-3", "unlike FSDP", "without FSDP", "instead of HSDP", up to the next punctuation.
-_CONTRAST = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to)|unlike|without|instead of|than|not using|"
-                       r"no)\s+[^,;.()]*", re.I)
-# A setting written as off: "FSDP 0", "FSDP=False", "FSDP: off", "FSDP disabled", "FSDP not used".
-_OFF = r"\s*[=:]?\s*(?:0(?![\w.%])|off|false|disabled|none|not used|not enabled)\b"
+_COMPARISON_WORDS = r"vs\.?|versus|compared (?:with|to)|unlike|instead of|than"
+_NEGATION_WORDS = r"without|not using|no"
+_CONTRAST = re.compile(rf"\b(?:{_COMPARISON_WORDS}|{_NEGATION_WORDS})\s+[^,;.()]*", re.I)
+# Comparisons only ("vs. a baseline without X", "faster than without X"): said_off looks for the negations.
+_COMPARISON = re.compile(rf"\b(?:{_COMPARISON_WORDS})\s+[^,;.()]*", re.I)
+# A setting written as off after its name: "FSDP 0", "FSDP=False", "FSDP: off", "X: no", "X was disabled",
+# "X (off)", "FSDP not used", "X isn't used" (a decimal is a number, not a zero).
+_OFF = (r"\s*[=:(]?\s*(?:(?:was|is|were|are)\s+)?(?:0(?![\w.%])|off|false|no|disabled|none|unused|not used|"
+        r"not enabled|isn't used|is not used)\b")
 
 
 def own_words(row, fields=("notes", "source")):
@@ -859,19 +862,31 @@ _GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
 _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
 
 
-# A setting said off after its name, in more wordings than _OFF: "X: no", "X was disabled", "X (off)", "X isn't used".
-_SAID_OFF = (r"\s*[=:(]?\s*(?:(?:was|is|were|are)\s+)?(?:0(?![\w.%])|off|false|no|disabled|none|unused|not used|"
-             r"not enabled|isn't used|is not used)\b")
-# Comparisons only ("vs. a baseline without X", "faster than without X"): the negations _CONTRAST also cuts are
-# what said_off looks for, so they stay.
-_COMPARISON = re.compile(r"\b(?:vs\.?|versus|compared (?:with|to)|unlike|instead of|than)\s+[^,;.()]*", re.I)
-
-
 def said_off(row, words):
     """Whether the row's own notes or source turn the setting named by the `words` pattern off ("X=False", "X
     disabled", "X: no", "without X", "no X", "not X"); what a comparison says of another run is not the row's."""
     text = " ".join(_COMPARISON.sub(" ", row.get(f, "")) for f in ("notes", "source"))
-    return re.search(rf"(?:{words}){_SAID_OFF}|\b(?:without|no|not using|not)\s+(?:{words})", text, re.I) is not None
+    return re.search(rf"(?:{words}){_OFF}|\b(?:{_NEGATION_WORDS}|not)\s+(?:{words})", text, re.I) is not None
+
+
+MEGATRON_TP_DEFAULT = "Megatron-LM's default, not named"
+
+
+def tp_overlap_off(row, framework):
+    """Why a row runs without TP communication overlap, or None: its source predates Transformer Engine's
+    userbuffers (2023), it is MegaScale's Megatron-LM baseline, its words turn the overlap off, or it is a
+    Megatron-LM row whose words do not name it (MEGATRON_TP_DEFAULT: `--tp-comm-overlap` is off unless passed)."""
+    month = source_month(row)
+    if month is not None and month < 2301:
+        return "before Transformer Engine's userbuffers"
+    if re.search(MEGASCALE_BASELINE, row.get("notes", "")):
+        return "MegaScale's baseline"
+    said = tp_overlap_said(row)
+    if said is False:
+        return "turned off in the row's words"
+    if framework in ("megatron", "megatron-lm") and not said:
+        return MEGATRON_TP_DEFAULT
+    return None
 
 
 def tp_overlap_said(row):
@@ -917,8 +932,7 @@ def software_generation(row, framework, pp):
     baseline = re.search(MEGASCALE_BASELINE, notes) is not None
     if month is not None and month < 2205:
         keys.append("  flash_attention: false")
-    tp_overlap = tp_overlap_said(row)
-    if old_tp or baseline or tp_overlap is False or (framework in ("megatron", "megatron-lm") and not tp_overlap):
+    if tp_overlap_off(row, framework):
         keys.append("  tp_comm_overlap: false")
     if baseline or (framework == "deepspeed" and pp > 1) or (old_tp and framework in ("", "megatron")):
         # Megatron-LM overlapped the data-parallel reduction and the distributed

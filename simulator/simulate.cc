@@ -846,13 +846,6 @@ double GradBuckets(const Scenario& s, double params, int64_t j, int64_t layers) 
   return std::max(1.0, std::ceil(params / size));
 }
 
-// When rank `su`'s first pass starts (the pipeline fill): the closed form's
-// first_start, else the discrete-event schedule's first span.
-double FirstPassStart(const PipelineRun& run, size_t su) {
-  if (su < run.first_start.size()) return ToSeconds(run.first_start[su]);
-  return su < run.spans.size() && !run.spans[su].empty() ? ToSeconds(run.spans[su][0].first) : 0;
-}
-
 // Phase 4: data-parallel gradient reduction (bucketed behind the last
 // backward of each chunk when overlapped), optimizer step and parameter
 // gather, per rank; the step ends when the last rank is done.
@@ -922,7 +915,7 @@ StageTail ReduceGradients(const Scenario& s, const CostModel& cost, const StageC
     if (p.zero < 3 && ag > 0) {
       const double chunk = c.params[su];
       waited = std::min(ag, cost.ParamGather(chunk) / GradBuckets(s, chunk, st, r->layers_per_virtual_stage[su]));
-      first_share = std::max(0.0, waited - FirstPassStart(ref, su));
+      first_share = std::max(0.0, waited - ToSeconds(ref.first_start[su]));
     }
     tail.gather_exposed_s[su] = s.fw.overlap_param_gather ? first_share + cost.Leak() * (ag - waited) : ag;
     double end = tail.dp_end_s[su] + tail.optimizer_s[su] + tail.gather_exposed_s[su];

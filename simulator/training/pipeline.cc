@@ -127,6 +127,10 @@ PipelineRun RunPipeline(int64_t pp, int64_t vpp, int64_t m, const std::vector<Si
           fmt::format("simulator: pipeline schedule deadlocked at stage {} (pp={}, vpp={}, m={})", s, pp, vpp, m));
     }
   }
+  run.first_start.assign(static_cast<size_t>(pp), 0);
+  for (size_t s = 0; s < run.spans.size(); ++s) {
+    if (!run.spans[s].empty()) run.first_start[s] = run.spans[s].front().first;
+  }
   run.events = q.events_processed();
   return run;
 }

@@ -46,8 +46,7 @@ struct PipelineRun {
   std::vector<std::vector<std::pair<SimTime, SimTime>>> spans;  // per rank, per pass: start, end
   std::vector<std::vector<Op>> orders;
   std::vector<SimTime> last_bwd_start, last_bwd_end;  // per virtual stage
-  // Per rank: when its first pass starts (the pipeline fill). The discrete-event
-  // schedule leaves it empty (its spans hold it); EstimatePipeline fills it.
+  // Per rank: when its first pass starts (the pipeline fill).
   std::vector<SimTime> first_start;
   uint64_t events = 0;
 };
