@@ -151,10 +151,11 @@ class CostModel {
     double params = 0;                     // this GPU's attention weights
   };
   struct MlpCost {
-    double gemm = 0;                       // forward GEMM seconds (router, experts, shared experts)
-    double ep_comm = 0, ep_bytes = 0;      // dispatch + combine
-    double params = 0, expert_params = 0;  // this GPU's MLP weights, the routed experts among them
-    double permute_bytes = 0;              // token permutation into expert order and back
+    double gemm = 0;                            // forward GEMM seconds (router, experts, shared experts)
+    double ep_comm = 0, ep_bytes = 0;           // dispatch + combine
+    double params = 0, expert_params = 0;       // this GPU's MLP weights, the routed experts among them
+    double permute_bytes = 0;                   // token permutation into expert order and back
+    double quantize_fwd = 0, quantize_bwd = 0;  // fp8: the routed experts' own input quantization, bytes
   };
 
   // Per-GPU widths the phases share.
@@ -227,6 +228,23 @@ class CostModel {
     // after them (Megatron-Core's moe_utils permute/unpermute): each read
     // and written once, 2 B per element, for every routed copy.
     c.permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
+    if (s_.train.precision == Precision::kFp8) {
+      // fp8 expert GEMMs quantize their operands in kernels of their own:
+      // Transformer Engine's GroupedLinear calls tex.split_quantize on its
+      // input in forward and on its gradient in backward (te/pytorch/module/
+      // grouped_linear.py), where the dense layers fuse the cast into the
+      // norm and the activation (LayerNormLinear, LayerNormMLP) and are
+      // inside e_gemm. Each pass reads the bf16 tensor (2 B per element) and
+      // writes a row-wise copy for fprop/dgrad and a column-wise one for wgrad
+      // (1 B each: Float8 cast-transpose; MXFP8 scales along both axes, Megatron-LM's
+      // DeepSeek-V3 GB200 write-up: "four tensors ... {row-wise, col-wise} *
+      // {data, scaling factor}"). Forward: fc1's input (h per routed copy) and
+      // fc2's (fe/etp, after Megatron-Core's own activation); backward: the
+      // gradients of fc2's output (h) and of fc1's ((mult-1)·fe/etp).
+      const double routed_tokens = per_expert * local_experts;
+      c.quantize_fwd = 4 * routed_tokens * (h + fe / et);
+      c.quantize_bwd = 4 * routed_tokens * (h + (mult - 1) * fe / et);
+    }
     c.gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
     c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
     if (e.shared_experts > 0) {
@@ -388,7 +406,9 @@ class CostModel {
   LayerCost Layer(bool moe, bool recomputed) const {
     const AttentionCost attn = AttentionBlock();
     const MlpCost mlp = MlpBlock(moe);
-    const ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
+    ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
+    elem.fwd += gpu_.MemoryTime(mlp.quantize_fwd, 2);
+    elem.bwd += gpu_.MemoryTime(mlp.quantize_bwd, 2);
     const double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
     const double gemm_fwd = attn.qkv + attn.proj + mlp.gemm;
     LayerCost c;
