@@ -320,6 +320,11 @@ std::vector<Field> FrameworkFields() {
           "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
           "--cpu-offloading-num-layers); 0 = none",
           "0", 0, 100000),
+      ListOf("offload_modules",
+             "fine-grained activation offloading (Megatron-Core --offload-modules): these modules' saved inputs are "
+             "copied to host memory after their forward and back before their backward, over gpu.host_bandwidth",
+             Enum("item", {"attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_norm", "expert_fc1", "moe_act"},
+                  "a module")),
       Float("zero3_max_live_params",
             "ZeRO-3 gathered parameters held at most (DeepSpeed stage3_max_live_parameters, 1e9 by "
             "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "
@@ -392,6 +397,11 @@ Schema ScenarioSchema() {
                    "with recompute full: only the first N layers of each pipeline chunk are recomputed, the rest "
                    "keep their activations (Megatron --recompute-method block); 0 = every layer",
                    "0", 0, 100000),
+               ListOf("recompute_modules",
+                      "with recompute selective: what runs again (Megatron-Core's --recompute-modules); core_attn, "
+                      "or mla_up_proj for an MLA model, when omitted",
+                      Enum("item", {"core_attn", "moe_act", "layernorm", "mla_up_proj", "mlp", "moe", "shared_experts"},
+                           "a module")),
                Enum("precision", {"bf16", "fp16", "fp8"}, "compute precision of the GEMMs", "bf16"),
                Float("tokens", "tokens to train on (for time to train)", "", 0, 1e16)}),
           Obj("framework", "what the training software overlaps and fuses (defaults: a current Megatron-Core)",

@@ -128,6 +128,52 @@ def recompute_key(text):
     return "none"
 
 
+# Megatron-Core's selective recomputation modules (--recompute-modules; TransformerConfig.recompute_modules), as
+# rows quote them: "recompute_modules=[mla_up_proj, mlp]", "--recompute-modules moe_act layernorm",
+# "recompute_modules layernorm + moe_act". RMSNorm is what "layernorm" recomputes in these models (DeepSeek-V3's
+# report: "recomputing all RMSNorm operations and MLA up-projections").
+_RECOMPUTE_MODULES = ("core_attn", "moe_act", "layernorm", "mla_up_proj", "mlp", "moe", "shared_experts")
+
+
+def recompute_modules(row):
+    """The modules a row's words name after "recompute" or "recompute modules" (in the recompute, notes and
+    assumed fields), in Megatron-Core's spelling, or [] when none are named. The ModelZoo tables' shorthand
+    "norm, act" is layernorm and moe_act."""
+    alias = {"rmsnorm": "layernorm", "norm": "layernorm", "act": "moe_act"}
+    for field in ("recompute", "notes", "assumed"):
+        found = []
+        for m in re.finditer(r"recompute(?:[-_ ]modules?)?\b\W*(?=([^;|()]{0,80}))", row.get(field, "") or "", re.I):
+            for word in re.findall(r"[a-z_]+", m.group(1).lower()):
+                word = alias.get(word, word)
+                if word in _RECOMPUTE_MODULES:
+                    if word not in found:
+                        found.append(word)
+                elif word not in ("and", "modules", "module"):
+                    break  # the list ended (or it was no list: "recompute full")
+        if found:
+            return found
+    return []
+
+
+# Megatron-Core's fine-grained activation offloading (--offload-modules), as rows quote it: "--offload-modules
+# expert_fc1", "fine-grained activation offloading of expert_fc1 and moe_act".
+_OFFLOAD_MODULES = ("attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_norm", "expert_fc1", "moe_act")
+
+
+def offload_modules(row):
+    """The modules a row's words offload (after "offload modules" or "activation offloading of"), or []."""
+    found = []
+    for m in re.finditer(r"(?:offload[-_ ]modules?|activation offloading of)\W*(?=([^;|()]{0,80}))",
+                         " ".join(row.get(f, "") or "" for f in ("notes", "assumed")), re.I):
+        for word in re.findall(r"[a-z_0-9]+", m.group(1).lower()):
+            if word in _OFFLOAD_MODULES:
+                if word not in found:
+                    found.append(word)
+            elif word != "and":
+                break
+    return found
+
+
 # A number as tables write it: thousands separated by commas ("5,113"), a magnitude suffix ("12.5k", "1.2M",
 # "16K" tokens of sequence), a unit ("570 ms", "1.2 min", "45%"). A decimal comma ("0,57") is not read.
 _NUMBER = re.compile(r"(?<![\d,.])~?\s*(\d{1,3}(?:,\d{3})+(?![\d,])|\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)(?![\d,])\s*"
@@ -286,6 +332,12 @@ def published_step_time(row):
     if conv:
         c = conv.group(1)
         f = flops_per_step(c, row)
+        if f is None and c == "stated" and framework_of(row) in ("megatron-lm", "megatron") and \
+                re.search(r"TFLOP", metric):
+            # A model TFLOP/s that Megatron-LM printed (its training log's "throughput per GPU (TFLOP/s/GPU)",
+            # which the Megatron-MoE-ModelZoo tables and Megatron-LM's write-ups quote) is
+            # num_floating_point_operations over the step time: Megatron's own count, whatever the prose says.
+            f, c = megatron_model_flops(row)[0], "Megatron-LM's count"
         if f is None:
             return None, f"FLOP convention '{c}' not usable (stated only in prose, or shape missing)"
         if metric.startswith("MFU"):
@@ -325,6 +377,21 @@ def mla_attention_term(h, a, s):
     return 6 * (q_term + kv_term + out + core) / (12 * h * h)
 
 
+def causal_halved(row):
+    """Whether the row's Megatron count halves core attention for the causal mask: Megatron-Bridge's always
+    (flop_utils, from its first FLOP count, PR #388, 2025-08); Megatron-LM's from 2025. Megatron-LM counted
+    the whole s x s matrix in 2024 (maxtext PR #537, 2024-03: "ignore causality to match Megatron";
+    Megatron-LM issue #831, 2024-05, asking for the halving) and halves it by 2025-07 (maxtext issue #1972 quoting
+    Megatron-LM 250b7941 training.py: "causal mask (only half of the mask is non-zero)"); every stored copy of
+    the function with the MLA branch (Megatron Core 0.12.0's "Update theoretical memory and tflops estimation
+    for MoE and MLA", spring 2025) halves it. A row that names 2025 or later as its date is read as halved."""
+    framework = framework_of(row)
+    if framework == "megatron-bridge":
+        return True
+    month = source_month(row)
+    return framework in ("megatron-lm", "megatron") and month is not None and month >= 2501
+
+
 def megatron_model_flops(row):
     """(FLOPs per step, convention name) of "model TFLOP/s" as Megatron counts it (megatron/training/training.py
     num_floating_point_operations; Narayanan et al. SC'21 appendix), for a row that names no other convention:
@@ -334,8 +401,8 @@ def megatron_model_flops(row):
     with g/a the grouped-query ratio, a·d/h the query width over h (for multi-head latent attention, the MLA branch's
     projections and core attention instead: mla_attention_term), the MLP width f (the experts' f_e on MoE
     layers, K experts routed to, f_s the shared experts' width), γ = 3/2 for a gated MLP, and c = 2 (only half
-    of a causal attention matrix is computed) in Megatron-Bridge's count (its flop_utils divide s/h by 2), 1 in
-    Megatron-LM's. For a GPT shape (g = a, f = 4h, no gate, c = 1) it is Korthikanti's
+    of a causal attention matrix is computed) in Megatron-Bridge's count (its flop_utils divide s/h by 2) and in
+    Megatron-LM's from 2025 (causal_halved), 1 in Megatron-LM's before. For a GPT shape (g = a, f = 4h, no gate, c = 1) it is Korthikanti's
     72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)), the name then printed. The row's shape is read as it stands
     (published_step_time fills it from the model's name first)."""
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
@@ -345,7 +412,7 @@ def megatron_model_flops(row):
     d = num(row.get("head_dim")) or h / a
     f = num(row.get("ffn")) or 4 * h
     gate = 1.5 if gated_mlp(f, h) else 1.0
-    causal = 2 if framework_of(row) == "megatron-bridge" else 1
+    causal = 2 if causal_halved(row) else 1
     experts = num(row.get("experts"))
     if experts:
         k, fe = num(row.get("top_k")) or 1, num(row.get("expert_ffn")) or f
@@ -502,7 +569,13 @@ def scenario_from_row(row):
     train = [f"  seq_len: {_int(row, 'seq')}", f"  global_batch: {_int(row, 'global_batch_seqs')}",
              f"  micro_batch: {mb}", f"  recompute: {recompute}",
              f"  precision: {precision}"]
+    modules = recompute_modules(row) if recompute == "selective" else []
+    if modules:
+        train.append(f"  recompute_modules: [{', '.join(modules)}]")
     fw = []
+    offload = offload_modules(row) if recompute in ("none", "selective") else []
+    if offload:
+        fw.append(f"  offload_modules: [{', '.join(offload)}]")
     if framework in ("nemo", "megatron-bridge") and precision == "fp8":
         # NeMo's performance scripts reduce gradients in bf16 for fp8 runs
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:

@@ -95,7 +95,7 @@ void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallel
 }
 
 // training.*: batch, sequence, recomputation and precision.
-Training ReadTraining(const ConfigNode& cfg, const Parallelism& p) {
+Training ReadTraining(const ConfigNode& cfg, const Parallelism& p, const ModelSpec& m) {
   Training t;
   t.seq_len = cfg.at("training.seq_len").AsInt();
   t.global_batch = cfg.at("training.global_batch").AsInt();
@@ -105,6 +105,21 @@ Training ReadTraining(const ConfigNode& cfg, const Parallelism& p) {
   if (t.recompute_layers > 0 && t.recompute != Recompute::kFull) {
     Bad(cfg.at("training.recompute_layers"), fmt::format("recompute_layers = {} needs recompute: full (it is '{}')",
                                                          t.recompute_layers, RecomputeName(t.recompute)));
+  }
+  if (const ConfigNode* mods = cfg.Find("training.recompute_modules")) {
+    if (t.recompute != Recompute::kSelective) {
+      Bad(*mods, fmt::format("recompute_modules needs recompute: selective (it is '{}')", RecomputeName(t.recompute)));
+    }
+    std::vector<std::string> names;
+    for (const ConfigNode& item : mods->items()) names.push_back(item.AsString());
+    try {
+      t.recompute_modules = ParseRecomputeModules(names);
+    } catch (const ConfigError& e) {
+      Bad(*mods, e.what());
+    }
+    if (!t.recompute_modules.Any()) Bad(*mods, "recompute_modules is empty (recompute: none keeps everything)");
+  } else if (t.recompute == Recompute::kSelective) {
+    t.recompute_modules = DefaultRecomputeModules(m.mla.has_value());
   }
   t.precision_name = cfg.at("training.precision").AsString();
   t.precision = ParsePrecision(t.precision_name);
@@ -187,6 +202,11 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
   f.zero3_max_live_params = cfg.GetDouble("framework.zero3_max_live_params", 0);
   f.cpu_offload_layers = cfg.GetInt("framework.cpu_offload_layers", 0);
+  if (const ConfigNode* mods = cfg.Find("framework.offload_modules")) {
+    std::vector<std::string> names;
+    for (const ConfigNode& item : mods->items()) names.push_back(item.AsString());
+    f.offload_modules = ParseOffloadModules(names);  // the schema has checked the names
+  }
   f.zero3_reduce_bucket = cfg.GetDouble("framework.zero3_reduce_bucket", 0);
   f.zero3_gather_rate = cfg.GetDouble("framework.zero3_gather_rate", 0);
   f.zero3_recompute_gather = cfg.GetBool("framework.zero3_recompute_gather", false);
@@ -211,7 +231,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
   s.par = ReadParallelism(cfg, s.cluster);
   CheckModelDivides(cfg, s.model, s.par);
-  s.train = ReadTraining(cfg, s.par);
+  s.train = ReadTraining(cfg, s.par, s.model);
   CheckSchedule(cfg, s);
   s.fw = ReadFramework(cfg, s.model);
   if (s.fw.cpu_offload_layers > 0) {
@@ -225,6 +245,17 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
     if (s.gpu.host_bandwidth <= 0) {
       Bad(cfg.at("framework.cpu_offload_layers"),
           fmt::format("offloading activations needs the GPU's host_bandwidth; '{}' has none", s.gpu.name));
+    }
+  }
+  if (s.fw.offload_modules.Any()) {
+    const ConfigNode& mods = cfg.at("framework.offload_modules");
+    if (s.gpu.host_bandwidth <= 0) {
+      Bad(mods, fmt::format("offloading activations needs the GPU's host_bandwidth; '{}' has none", s.gpu.name));
+    }
+    if (s.train.recompute == Recompute::kFull || s.train.recompute == Recompute::kSelectiveOp) {
+      Bad(mods, fmt::format("offload_modules needs recompute none or selective (it is '{}'): full and per-op "
+                            "recomputation keep no module inputs to offload",
+                            RecomputeName(s.train.recompute)));
     }
   }
   return s;

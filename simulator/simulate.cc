@@ -156,6 +156,8 @@ class CostModel {
     double params = 0, expert_params = 0;       // this GPU's MLP weights, the routed experts among them
     double permute_bytes = 0;                   // token permutation into expert order and back
     double quantize_fwd = 0, quantize_bwd = 0;  // fp8: the routed experts' own input quantization, bytes
+    double act_bytes = 0;                       // the (routed) MLP's activation function, forward bytes
+    double shared_gemm = 0;                     // forward GEMM seconds of the shared experts (in gemm)
   };
 
   // Per-GPU widths the phases share.
@@ -211,6 +213,7 @@ class CostModel {
     if (!moe) {
       const double f = static_cast<double>(m.ffn_hidden);
       c.gemm = Gemm(T, (mult - 1) * f / t, h) + Gemm(T, h, f / t);
+      c.act_bytes = (m.swiglu ? 6 : 4) * T * f / t;
       c.params = params_.dense_mlp_per_layer / t;
       return c;
     }
@@ -228,6 +231,8 @@ class CostModel {
     // after them (Megatron-Core's moe_utils permute/unpermute): each read
     // and written once, 2 B per element, for every routed copy.
     c.permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
+    const double routed_tokens = per_expert * local_experts;
+    c.act_bytes = (m.swiglu ? 6 : 4) * routed_tokens * fe / et;
     if (s_.train.precision == Precision::kFp8) {
       // fp8 expert GEMMs quantize their operands in kernels of their own:
       // Transformer Engine's GroupedLinear calls tex.split_quantize on its
@@ -241,7 +246,6 @@ class CostModel {
       // {data, scaling factor}"). Forward: fc1's input (h per routed copy) and
       // fc2's (fe/etp, after Megatron-Core's own activation); backward: the
       // gradients of fc2's output (h) and of fc1's ((mult-1)·fe/etp).
-      const double routed_tokens = per_expert * local_experts;
       c.quantize_fwd = 4 * routed_tokens * (h + fe / et);
       c.quantize_bwd = 4 * routed_tokens * (h + (mult - 1) * fe / et);
     }
@@ -249,7 +253,8 @@ class CostModel {
     c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
     if (e.shared_experts > 0) {
       const double fs = fe * static_cast<double>(e.shared_experts);
-      c.gemm += Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
+      c.shared_gemm = Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
+      c.gemm += c.shared_gemm;
     }
     if (p.ep > 1) {
       // Dispatch and combine: each token's hidden state to top_k experts.
@@ -309,15 +314,14 @@ class CostModel {
   }
 
   // What backward runs again under the scenario's recomputation.
-  void AddRecompute(bool moe, bool full, const AttentionCost& attn, double elem_fwd, LayerCost* c) const {
+  void AddRecompute(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, double elem_fwd,
+                    LayerCost* c) const {
     const ModelSpec& m = s_.model;
     const Recompute r = s_.train.recompute;
     if (full) {
       c->bwd += c->fwd;  // the whole forward again, its communication included
-    } else if (r == Recompute::kSelective && m.mla) {
-      c->bwd.compute += attn.mla_up * slowest_;  // Megatron-Core "mla_up_proj": the up-projections again
     } else if (r == Recompute::kSelective) {
-      c->bwd.compute += attn.fwd;  // core attention recomputed (Korthikanti et al.)
+      AddSelectiveRecompute(moe, attn, mlp, c);
     } else if (r == Recompute::kSelectiveOp) {
       // torchtitan's per-op policy keeps the 1st, 3rd, 5th... matmul output
       // (training/recompute.h): backward reruns wk, wo and the MLP's even
@@ -331,6 +335,31 @@ class CostModel {
       }
       c->bwd.compute += rerun * slowest_;
     }
+  }
+
+  // Selective recomputation by module (training/recompute.h): each module's
+  // forward runs again before its backward. "moe" reruns the whole MoE block,
+  // its dispatch and combine included, exposed.
+  void AddSelectiveRecompute(bool moe, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
+    const RecomputeModules& mod = s_.train.recompute_modules;
+    const ModelSpec& m = s_.model;
+    if (mod.core_attn) c->bwd.compute += attn.fwd;  // core attention (Korthikanti et al.)
+    double again = 0;
+    if (mod.mla_up_proj && m.mla) again += attn.mla_up;  // MLA's up-projections
+    const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
+    const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
+    const double norm = gpu_.MemoryTime(4 * T_sp * h, 1);  // one norm: read and write, 2 B per element
+    if (mod.layernorm) again += (moe ? norm : 0) + (m.mla ? norm : 0);
+    if (moe && mod.moe) {
+      again += mlp.gemm + gpu_.MemoryTime(mlp.permute_bytes + mlp.quantize_fwd + mlp.act_bytes, 3);
+      c->bwd.ep += mlp.ep_comm;
+    } else if (moe) {
+      if (mod.moe_act) again += gpu_.MemoryTime(mlp.act_bytes, 1);
+      if (mod.shared_experts) again += mlp.shared_gemm;
+    } else if (mod.mlp) {
+      again += mlp.gemm + gpu_.MemoryTime(mlp.act_bytes, 1);
+    }
+    c->bwd.compute += again * slowest_;
   }
 
   // ZeRO-3's per-layer traffic (and, gathering once per step, the unsharded
@@ -423,7 +452,7 @@ class CostModel {
     AddContextParallel(attn, &c);
     if (s_.fw.moe_a2a_overlap) OverlapAllToAll(moe, attn, mlp, elem, &c);
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
-    AddRecompute(moe, full, attn, elem.fwd, &c);
+    AddRecompute(moe, full, attn, mlp, elem.fwd, &c);
     c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;
     c.expert_params_per_gpu = mlp.expert_params;
     AddFullySharded(full, mlp.expert_params, &c);
@@ -766,6 +795,13 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
     const double copy = ActivationBytesPerLayer(act, moe) / s.gpu.host_bandwidth;
     return std::max(copy - (fwd ? lc.fwd.Total() : lc.bwd.Total()), 0.0);
   };
+  // Fine-grained offloading (framework.offload_modules) copies the named
+  // modules' inputs of every layer the same way.
+  auto offload_modules = [&](bool moe, const LayerCost& lc, bool fwd) {
+    if (!s.fw.offload_modules.Any()) return 0.0;
+    const double copy = OffloadedBytesPerLayer(act, moe) / s.gpu.host_bandwidth;
+    return std::max(copy - (fwd ? lc.fwd.Total() : lc.bwd.Total()), 0.0);
+  };
   int64_t layer = 0;
   for (size_t j = 0; j < vs; ++j) {
     for (int64_t i = 0; i < layers[j]; ++i, ++layer) {
@@ -777,6 +813,9 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
       if (i < s.fw.cpu_offload_layers) {
         c.fwd[j].compute += offload(moe, lc, true);
         c.bwd[j].compute += offload(moe, lc, false);
+      } else {
+        c.fwd[j].compute += offload_modules(moe, lc, true);
+        c.bwd[j].compute += offload_modules(moe, lc, false);
       }
       c.params[j] += lc.params_per_gpu;
       c.expert[j] += lc.expert_params_per_gpu;
@@ -1066,6 +1105,8 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.micro_batches = micro_batches;
   in.recompute = s.train.recompute;
   in.recompute_layers = s.train.recompute_layers;
+  in.modules = s.train.recompute_modules;
+  in.offload = s.fw.offload_modules;
   in.fp8 = s.train.precision == Precision::kFp8;
   in.flash_attention = s.fw.flash_attention;
   in.dropout = s.fw.dropout;

@@ -53,6 +53,9 @@ struct Training {
   // recomputed and the rest keep their activations (Megatron-LM
   // --recompute-method block --recompute-num-layers N); 0 = every layer.
   int64_t recompute_layers = 0;
+  // With selective recomputation: the modules run again (training.recompute_modules;
+  // core_attn when omitted, mla_up_proj for an MLA model). Empty otherwise.
+  RecomputeModules recompute_modules;
   bool Recomputed(int64_t index_in_chunk) const {
     return recompute == Recompute::kFull && (recompute_layers == 0 || index_in_chunk < recompute_layers);
   }
@@ -115,6 +118,10 @@ struct Framework {
   // Megatron-Core activation offloading (--cpu-offloading-num-layers): the
   // first N layers of each stage keep their activations in host memory.
   int64_t cpu_offload_layers = 0;
+  // Megatron-Core fine-grained activation offloading (--offload-modules):
+  // these modules' saved inputs live in host memory between their forward
+  // and their backward.
+  OffloadModules offload_modules;
   bool moe_a2a_overlap = false;  // EP all-to-all behind another micro-batch's compute (1F1B overlap, DualPipe)
   A2aOverlapPlan moe_a2a_overlap_plan = A2aOverlapPlan::kMegatron;
   // The busiest expert's tokens over the mean: capped (or padded) to the

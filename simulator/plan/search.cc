@@ -114,6 +114,13 @@ Scenario With(const Scenario& base, const Candidate& c) {
   s.par.sequence_parallel = c.tp > 1;
   s.train.micro_batch = c.mb;
   s.train.recompute = kRecompute[c.recompute];
+  // A selective candidate recomputes the scenario's own modules when it named
+  // them, else the default set.
+  if (s.train.recompute != Recompute::kSelective) {
+    s.train.recompute_modules = RecomputeModules{};
+  } else if (base.train.recompute != Recompute::kSelective) {
+    s.train.recompute_modules = DefaultRecomputeModules(s.model.mla.has_value());
+  }
   return s;
 }
 

@@ -28,6 +28,10 @@ void AppendLayoutCells(const Parallelism& p, const Training& t, NamedCells* cell
       {{"recompute_layers", ColumnType::kInt64, "1", "with full recomputation: layers per chunk (0: every layer)"},
        t.recompute_layers},
       {{"precision", ColumnType::kString, "", "training precision"}, t.precision_name},
+      // Appended in session 15.
+      {{"recompute_modules", ColumnType::kString, "",
+        "with selective recomputation: the modules run again, a comma list (empty otherwise)"},
+       RecomputeModulesName(t.recompute_modules)},
   };
   for (const auto& cell : layout) {
     const bool held =

@@ -187,7 +187,12 @@ void PrintStepFigures(std::ostream& out, const Table& t) {
       "  {:.1f}B parameters ({:.1f}B active); batch {} x {} tokens, micro-batch {} ({} per pipeline), "
       "recompute {}, {}\n",
       F("params_total") / 1e9, F("params_active") / 1e9, I("global_batch"), I("seq_len"), I("micro_batch"),
-      I("micro_batches_per_pipeline"), S("recompute"), S("precision"));
+      I("micro_batches_per_pipeline"),
+      S("recompute_modules").empty() ? S("recompute") : fmt::format("{} ({})", S("recompute"), S("recompute_modules")),
+      S("precision"));
+  if (!S("offload_modules").empty()) {
+    out << fmt::format("  activations offloaded to the host: inputs of {}\n", S("offload_modules"));
+  }
   out << fmt::format("\n  step time          {}\n", FormatQuantity(F("step_time"), Dimension::kTime));
   if (I("band_known")) {
     out << fmt::format(
@@ -362,6 +367,9 @@ Table ResultTable(const Scenario& s, const SimResult& r, const PredictionBand& b
   const NamedCells appended = AppendedCells(s, r, band, run);
   cells.insert(cells.end(), appended.begin(), appended.end());
   AppendLayoutCells(s.par, s.train, &cells);
+  cells.push_back({{"offload_modules", ColumnType::kString, "",
+                    "fine-grained activation offloading: the modules whose inputs live on the host, a comma list"},
+                   OffloadModulesName(s.fw.offload_modules)});
   return TableOfRows("step", "one simulated training step", {cells});
 }
 

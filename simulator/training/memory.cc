@@ -29,7 +29,58 @@ double LogitBytes(LossKernel loss) {
   return 2 + 4;  // bf16 logits and the fp32 copy the loss exponentiates in place
 }
 
+// What one layer keeps for backward, and the part of it fine-grained
+// offloading moves to the host.
+struct LayerActivation {
+  double bytes = 0, offloaded = 0;
+};
+LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer);
+
 }  // namespace
+
+OffloadModules ParseOffloadModules(const std::vector<std::string>& names) {
+  OffloadModules o;
+  for (const std::string& n : names) {
+    bool* flag = n == "attn_norm"    ? &o.attn_norm
+                 : n == "qkv_linear" ? &o.qkv_linear
+                 : n == "core_attn"  ? &o.core_attn
+                 : n == "attn_proj"  ? &o.attn_proj
+                 : n == "mlp_norm"   ? &o.mlp_norm
+                 : n == "expert_fc1" ? &o.expert_fc1
+                 : n == "moe_act"    ? &o.moe_act
+                                     : nullptr;
+    if (flag == nullptr) {
+      throw ConfigError(fmt::format(
+          "unknown offload module '{}' (valid: attn_norm, qkv_linear, core_attn, attn_proj, mlp_norm, expert_fc1, "
+          "moe_act)",
+          n));
+    }
+    *flag = true;
+  }
+  return o;
+}
+
+std::string OffloadModulesName(const OffloadModules& o) {
+  std::string out;
+  auto add = [&out](bool on, const char* name) {
+    if (!on) return;
+    if (!out.empty()) out += ",";
+    out += name;
+  };
+  add(o.attn_norm, "attn_norm");
+  add(o.qkv_linear, "qkv_linear");
+  add(o.core_attn, "core_attn");
+  add(o.attn_proj, "attn_proj");
+  add(o.mlp_norm, "mlp_norm");
+  add(o.expert_fc1, "expert_fc1");
+  add(o.moe_act, "moe_act");
+  return out;
+}
+
+double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+  if (in.recompute == Recompute::kFull || in.recompute == Recompute::kSelectiveOp) return 0;
+  return LayerActivationOf(in, moe_layer).offloaded;
+}
 
 double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
   if (in.recompute == Recompute::kFull) {
@@ -60,6 +111,12 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
 }
 
 double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
+  return LayerActivationOf(in, moe_layer).bytes;
+}
+
+namespace {
+
+LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
   const ModelSpec& m = *in.model;
   const double t = static_cast<double>(in.tp);
   const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
@@ -88,12 +145,23 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
   if (m.mla) {
     latent = static_cast<double>(m.mla->q_lora_rank + m.mla->kv_lora_rank + m.mla->qk_rope_head_dim) / h;
   }
-  // Selective recomputation of an MLA model is Megatron-Core's "mla_up_proj"
-  // module (the recompute_modules of every MLA recipe): Q, K and V are
-  // rebuilt from the latents before the attention backward, not kept.
-  const double qkv = m.mla && in.recompute == Recompute::kSelective ? 0 : 2 * (qw + kw + vw);
-  const double attention = gemm_in + qkv + 2 * ow + 2 * latent + (f8 ? ow : 0) + d;
+  // Selective recomputation by module (recompute.h, RecomputeModules):
+  // "mla_up_proj" rebuilds MLA's Q, K and V from the latents before the
+  // attention backward (the recompute_modules of every MLA recipe), so they
+  // are not kept; "layernorm" discards the output of a norm that is not fused
+  // into its GEMM (MLA's input norm, a MoE layer's pre-MLP norm), the saved
+  // input of the GEMMs it feeds.
+  const RecomputeModules& r = in.modules;
+  const double qkv = m.mla && r.mla_up_proj ? 0 : 2 * (qw + kw + vw);
+  const double attention_in = m.mla && r.layernorm ? 0 : gemm_in;
+  const double attention = attention_in + qkv + 2 * ow + 2 * latent + (f8 ? ow : 0) + d;
   const double norms = 4;
+  // Fine-grained offloading: each named module's saved input, in the same
+  // units (the norms' inputs are the residual stream, 2 B each).
+  const OffloadModules& o = in.offload;
+  double offloaded =
+      (o.qkv_linear ? attention_in : 0) + (o.core_attn ? qkv : 0) + (o.attn_proj ? (f8 ? ow : 2 * ow) : 0);
+  const double norms_off = (o.attn_norm ? 2 : 0) + (o.mlp_norm ? 2 : 0);
   double mlp = 0;
   if (moe_layer && m.moe) {
     const MoeSpec& e = *m.moe;
@@ -103,20 +171,39 @@ double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
     // Each routed copy of a token is the input of its expert's fc1, saved for
     // the weight gradient like any GEMM input: in fp8 by Transformer Engine's
     // GroupedLinear (te/pytorch/module/grouped_linear.py saves the quantized
-    // inputs, as linear.py does), else in bf16.
-    mlp = gemm_in + gemm_in * routed * static_cast<double>(in.etp) + mu * fe * routed / h + mu * fs / h + d;
+    // inputs, as linear.py does), else in bf16. "moe_act" discards the
+    // activation's output (fc2's saved input, 1 B in fp8 else 2 per element
+    // of f_e); "shared_experts" keeps only the shared experts' input (the
+    // norm's output, kept for the router); "moe" only the MoE block's input.
+    const double routed_mu = r.moe_act ? mu - (f8 ? 1 : 2) : mu;
+    const double shared = r.shared_experts ? 0 : mu * fs / h;
+    const double fc1_in = gemm_in * routed * static_cast<double>(in.etp);
+    const double act_in = (m.swiglu ? 4 : 2) * fe * routed / h;  // fc1's output, bf16
+    mlp = (r.layernorm ? 0 : gemm_in) + fc1_in + routed_mu * fe * routed / h + shared + d;
+    if (r.moe) {
+      mlp = 2 + d;
+    } else {
+      offloaded += (o.expert_fc1 ? fc1_in : 0) + (o.moe_act ? act_in : 0);
+    }
   } else {
-    mlp = gemm_in + mu * static_cast<double>(m.ffn_hidden) / h + d;
+    // "mlp": the dense MLP keeps only its input, the residual the norm term
+    // holds already (the norm is fused into fc1).
+    mlp = r.mlp ? d : gemm_in + mu * static_cast<double>(m.ffn_hidden) / h + d;
   }
   const double units = attention + mlp + norms;
-  double bytes = sp || in.tp == 1 ? sbh * units / t : sbh * ((8 + 2 * d) + (units - 8 - 2 * d) / t);
-  if (!in.flash_attention && in.recompute != Recompute::kSelective) {
+  const bool split = sp || in.tp == 1;
+  LayerActivation out;
+  out.bytes = split ? sbh * units / t : sbh * ((8 + 2 * d) + (units - 8 - 2 * d) / t);
+  out.offloaded = split ? sbh * (offloaded + norms_off) / t : sbh * (norms_off + offloaded / t);
+  if (!in.flash_attention && !r.core_attn) {
     // The s x s scores per head: softmax output (2 B), with dropout its mask
     // (1 B) and output (2 B); split over TP by heads.
-    bytes += (2 + 3 * d) * a * s * s * static_cast<double>(in.micro_batch) / t;
+    out.bytes += (2 + 3 * d) * a * s * s * static_cast<double>(in.micro_batch) / t;
   }
-  return bytes;
+  return out;
 }
+
+}  // namespace
 
 int64_t InFlightChunkPasses(int64_t pp, int64_t vpp, int64_t rank, int64_t micro_batches) {
   if (vpp <= 1) return std::min(pp - rank, micro_batches);
@@ -158,8 +245,12 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const ModelSpec& m = *in.model;
   MemoryBreakdown mem;
   double params = 0, expert = 0, act_layers = 0;
-  const double act_dense = ActivationBytesPerLayer(in, false);
-  const double act_moe = m.moe ? ActivationBytesPerLayer(in, true) : act_dense;
+  // Fine-grained offloading: the offloaded inputs of every in-flight layer
+  // live on the host; the layer being copied out or back holds its own.
+  const double off_dense = OffloadedBytesPerLayer(in, false);
+  const double off_moe = m.moe ? OffloadedBytesPerLayer(in, true) : off_dense;
+  const double act_dense = ActivationBytesPerLayer(in, false) - off_dense;
+  const double act_moe = (m.moe ? ActivationBytesPerLayer(in, true) : ActivationBytesPerLayer(in, false)) - off_moe;
   // Partial recomputation: layers past the first recompute_layers of their
   // chunk keep everything.
   const bool partial = in.recompute == Recompute::kFull && in.recompute_layers > 0;
@@ -205,6 +296,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
     const double off = static_cast<double>(off_layers);
     mem.activations = (act_layers - off * per_layer) / static_cast<double>(in.vpp) * passes + per_layer;
   }
+  mem.activations += std::max(off_dense, off_moe);
   const double t = static_cast<double>(in.tp);
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double tokens = s * static_cast<double>(in.micro_batch);

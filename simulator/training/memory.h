@@ -83,6 +83,20 @@ struct MemoryBreakdown {
   double Total() const { return weights + gradients + optimizer + activations + logits + buffers + runtime; }
 };
 
+// Megatron-Core's fine-grained activation offloading (--fine-grained-activation-offloading
+// --offload-modules ...): the input a module saves for its backward is copied
+// to the host after the module's forward and back before its backward
+// (docs/source/api-guide/fine_grained_activation_offloading.md in Megatron-LM).
+struct OffloadModules {
+  bool attn_norm = false, qkv_linear = false, core_attn = false, attn_proj = false, mlp_norm = false,
+       expert_fc1 = false, moe_act = false;
+  bool Any() const { return attn_norm || qkv_linear || core_attn || attn_proj || mlp_norm || expert_fc1 || moe_act; }
+};
+// Megatron-Core's names; an unknown one throws ConfigError naming the valid ones.
+OffloadModules ParseOffloadModules(const std::vector<std::string>& names);
+// "expert_fc1,moe_act": the set in Megatron-Core's order, for reports ("" for none).
+std::string OffloadModulesName(const OffloadModules& o);
+
 struct MemoryInput {
   const ModelSpec* model = nullptr;
   int64_t tp = 1, pp = 1, cp = 1, vpp = 1, etp = 1;
@@ -93,6 +107,7 @@ struct MemoryInput {
   int64_t seq_len = 0, micro_batch = 1, micro_batches = 1;
   Recompute recompute = Recompute::kNone;
   int64_t recompute_layers = 0;  // full recomputation of only the first N layers of each chunk (0 = all)
+  RecomputeModules modules;      // selective recomputation's modules (empty unless selective)
   bool fp8 = false, flash_attention = true, dropout = false;
   bool fp8_activations = true;  // fp8 GEMM inputs saved in fp8 (Transformer Engine), else in bf16
   bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
@@ -115,12 +130,16 @@ struct MemoryInput {
   // (Megatron-Core --cpu-offloading-num-layers); one layer's worth stays as
   // the transfer buffer.
   int64_t cpu_offload_layers = 0;
+  OffloadModules offload;  // fine-grained offloading: module inputs held on the host
 };
 
 // Bytes one layer keeps for backward for one micro-batch on one GPU.
 double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer);
 // Everything one layer's backward needs (what full recomputation rebuilds).
 double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer);
+// Of ActivationBytesPerLayer, the bytes fine-grained offloading moves to the
+// host (0 under full or per-op recomputation, which keep no module inputs).
+double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer);
 
 // Chunk passes (micro-batch x model chunk) whose activations rank `rank`
 // holds at its peak (Megatron-Core's warm-up count plus the one in steady state).

@@ -28,4 +28,54 @@ const char* RecomputeName(Recompute r) {
   return "?";
 }
 
+RecomputeModules ParseRecomputeModules(const std::vector<std::string>& names) {
+  RecomputeModules m;
+  for (const std::string& n : names) {
+    if (n == "core_attn") {
+      m.core_attn = true;
+    } else if (n == "mla_up_proj") {
+      m.mla_up_proj = true;
+    } else if (n == "layernorm") {
+      m.layernorm = true;
+    } else if (n == "moe_act") {
+      m.moe_act = true;
+    } else if (n == "mlp") {
+      m.mlp = true;
+    } else if (n == "moe") {
+      m.moe = true;
+    } else if (n == "shared_experts") {
+      m.shared_experts = true;
+    } else {
+      throw ConfigError(fmt::format(
+          "unknown recompute module '{}' (valid: core_attn, moe_act, layernorm, mla_up_proj, mlp, moe, shared_experts)",
+          n));
+    }
+  }
+  return m;
+}
+
+RecomputeModules DefaultRecomputeModules(bool mla) {
+  RecomputeModules m;
+  m.core_attn = !mla;
+  m.mla_up_proj = mla;
+  return m;
+}
+
+std::string RecomputeModulesName(const RecomputeModules& m) {
+  std::string out;
+  auto add = [&out](bool on, const char* name) {
+    if (!on) return;
+    if (!out.empty()) out += ",";
+    out += name;
+  };
+  add(m.core_attn, "core_attn");
+  add(m.moe_act, "moe_act");
+  add(m.layernorm, "layernorm");
+  add(m.mla_up_proj, "mla_up_proj");
+  add(m.mlp, "mlp");
+  add(m.moe, "moe");
+  add(m.shared_experts, "shared_experts");
+  return out;
+}
+
 }  // namespace cb::sim

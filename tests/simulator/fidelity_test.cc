@@ -417,6 +417,66 @@ TEST(MoeFp8, ExpertQuantizationIsMemoryTraffic) {
   EXPECT_LE(hbm_share("llama3-8b-64", "fp8"), hbm_share("llama3-8b-64", "bf16"));
 }
 
+// Megatron-Core's selective recomputation by module (--recompute-modules):
+// without a list, selective is core_attn (mla_up_proj for MLA); each module
+// drops what it rebuilds. On mixtral-8x7b-64 (SwiGLU experts, top-2, bf16):
+// moe_act drops the activation's output (2 of the 6 bytes per routed element
+// of f_e), layernorm the pre-MLP norm's output, moe everything but the
+// block's input, at the price of the block's forward (its all-to-alls
+// included) in backward.
+TEST(RecomputeModules, EachModuleDropsWhatItRebuilds) {
+  auto run = [](const std::string& modules) {
+    std::vector<Override> o = {{"training.recompute", "selective"}};
+    if (!modules.empty()) o.push_back({"training.recompute_modules", modules});
+    return Simulate(Load("mixtral-8x7b-64", o));
+  };
+  const SimResult deflt = run(""), attn = run("[core_attn]"), act = run("[moe_act]"),
+                  act_ln = run("[moe_act, layernorm]"), moe = run("[moe]");
+  EXPECT_DOUBLE_EQ(deflt.step_time_s, attn.step_time_s);
+  EXPECT_DOUBLE_EQ(deflt.memory.activations, attn.memory.activations);
+  EXPECT_LT(act.memory.activations, attn.memory.activations);
+  EXPECT_LT(act_ln.memory.activations, act.memory.activations);
+  EXPECT_LT(moe.memory.activations, act_ln.memory.activations);
+  EXPECT_GT(act_ln.step_time_s, act.step_time_s);  // the norm runs again
+  EXPECT_GT(moe.step_time_s, 1.1 * act.step_time_s);
+  // Per token and layer, moe_act frees 2 B per routed element of f_e (2·K·ι·f_e) and layernorm the norm's 2 B
+  // per element of h, on every in-flight layer alike: the two savings stand as K·ι·f_e / h.
+  const Scenario s = Load("mixtral-8x7b-64", {{"training.recompute", "selective"}});
+  ASSERT_TRUE(s.model.moe.has_value());
+  const double ratio = static_cast<double>(s.model.moe->top_k) * s.fw.ExpertLoad() *
+                       static_cast<double>(s.model.moe->expert_ffn_hidden) / static_cast<double>(s.model.hidden);
+  EXPECT_NEAR((attn.memory.activations - act.memory.activations) / (act.memory.activations - act_ln.memory.activations),
+              ratio, 1e-9 * ratio);
+  EXPECT_DOUBLE_EQ(Load("deepseek-v3-2048", {{"training.recompute", "selective"}}).train.recompute_modules.mla_up_proj,
+                   true);
+  EXPECT_NE(ErrorOf("mixtral-8x7b-64", {{"training.recompute_modules", "[moe_act]"}})
+                .find("recompute_modules needs recompute: selective (it is 'none')"),
+            std::string::npos);
+  EXPECT_NE(
+      ErrorOf("mixtral-8x7b-64", {{"training.recompute", "selective"}, {"training.recompute_modules", "[moe_ac]"}})
+          .find("not one of core_attn"),
+      std::string::npos);
+}
+
+// Fine-grained activation offloading (--offload-modules): the named modules'
+// inputs leave the GPU for every in-flight layer but the one in transit; the
+// copies hide behind each layer's pass, exposed where the host link is slow.
+TEST(Memory, OffloadedModulesLeaveTheGpu) {
+  const std::vector<Override> sel = {{"training.recompute", "selective"}, {"training.recompute_modules", "[moe_act]"}};
+  std::vector<Override> off = sel;
+  off.push_back({"framework.offload_modules", "[expert_fc1, moe_act]"});
+  const SimResult kept = Simulate(Load("mixtral-8x7b-64", sel)), moved = Simulate(Load("mixtral-8x7b-64", off));
+  EXPECT_LT(moved.memory.activations, 0.5 * kept.memory.activations);
+  std::vector<Override> fast = off, slow = off;
+  fast.push_back({"cluster.gpu.host_bandwidth", "100TB/s"});
+  slow.push_back({"cluster.gpu.host_bandwidth", "1GB/s"});
+  EXPECT_NEAR(Simulate(Load("mixtral-8x7b-64", fast)).step_time_s, kept.step_time_s, 1e-9 * kept.step_time_s);
+  EXPECT_GT(Simulate(Load("mixtral-8x7b-64", slow)).step_time_s, 2 * kept.step_time_s);
+  std::vector<Override> full = {{"training.recompute", "full"}, {"framework.offload_modules", "[moe_act]"}};
+  EXPECT_NE(ErrorOf("mixtral-8x7b-64", full).find("offload_modules needs recompute none or selective"),
+            std::string::npos);
+}
+
 // ------------------------------------------------------- MoE parallel folding
 
 // Expert parallelism folded over TP and DP ranks (etp = 1, ep = 16 > dp = 8):
