@@ -61,20 +61,13 @@ OffloadModules ParseOffloadModules(const std::vector<std::string>& names) {
 }
 
 std::string OffloadModulesName(const OffloadModules& o) {
-  std::string out;
-  auto add = [&out](bool on, const char* name) {
-    if (!on) return;
-    if (!out.empty()) out += ",";
-    out += name;
-  };
-  add(o.attn_norm, "attn_norm");
-  add(o.qkv_linear, "qkv_linear");
-  add(o.core_attn, "core_attn");
-  add(o.attn_proj, "attn_proj");
-  add(o.mlp_norm, "mlp_norm");
-  add(o.expert_fc1, "expert_fc1");
-  add(o.moe_act, "moe_act");
-  return out;
+  return JoinFlagged({{o.attn_norm, "attn_norm"},
+                      {o.qkv_linear, "qkv_linear"},
+                      {o.core_attn, "core_attn"},
+                      {o.attn_proj, "attn_proj"},
+                      {o.mlp_norm, "mlp_norm"},
+                      {o.expert_fc1, "expert_fc1"},
+                      {o.moe_act, "moe_act"}});
 }
 
 double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer) {

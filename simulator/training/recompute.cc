@@ -61,21 +61,24 @@ RecomputeModules DefaultRecomputeModules(bool mla) {
   return m;
 }
 
-std::string RecomputeModulesName(const RecomputeModules& m) {
+std::string JoinFlagged(std::initializer_list<std::pair<bool, const char*>> named) {
   std::string out;
-  auto add = [&out](bool on, const char* name) {
-    if (!on) return;
+  for (const auto& [on, name] : named) {
+    if (!on) continue;
     if (!out.empty()) out += ",";
     out += name;
-  };
-  add(m.core_attn, "core_attn");
-  add(m.moe_act, "moe_act");
-  add(m.layernorm, "layernorm");
-  add(m.mla_up_proj, "mla_up_proj");
-  add(m.mlp, "mlp");
-  add(m.moe, "moe");
-  add(m.shared_experts, "shared_experts");
+  }
   return out;
+}
+
+std::string RecomputeModulesName(const RecomputeModules& m) {
+  return JoinFlagged({{m.core_attn, "core_attn"},
+                      {m.moe_act, "moe_act"},
+                      {m.layernorm, "layernorm"},
+                      {m.mla_up_proj, "mla_up_proj"},
+                      {m.mlp, "mlp"},
+                      {m.moe, "moe"},
+                      {m.shared_experts, "shared_experts"}});
 }
 
 }  // namespace cb::sim

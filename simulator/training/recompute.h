@@ -4,7 +4,9 @@
 #ifndef CLUSTERBENCH_SIMULATOR_TRAINING_RECOMPUTE_H_
 #define CLUSTERBENCH_SIMULATOR_TRAINING_RECOMPUTE_H_
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cb::sim {
@@ -46,6 +48,8 @@ RecomputeModules ParseRecomputeModules(const std::vector<std::string>& names);
 // (core_attn), and for multi-head latent attention the up-projections
 // (mla_up_proj) that every MLA recipe names.
 RecomputeModules DefaultRecomputeModules(bool mla);
+// The names whose flag is set, comma-separated in the order given ("" for none).
+std::string JoinFlagged(std::initializer_list<std::pair<bool, const char*>> named);
 // "core_attn,moe_act": the set in Megatron-Core's order, for reports.
 std::string RecomputeModulesName(const RecomputeModules& m);
 
