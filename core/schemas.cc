@@ -284,6 +284,10 @@ std::vector<Field> FrameworkFields() {
            "Engine's parallel_cross_entropy, gradient written into the bf16 logits in place (2 B per logit; "
            "Megatron-Bridge recipes from 2025-09 to 2026-06)",
            "fused"),
+      Int("loss_chunks",
+          "the loss computed over this many chunks of the tokens, holding one chunk's logits at a time (torchtitan's "
+          "chunked cross entropy); 1 = all at once",
+          "1", 1, 4096),
       Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
       Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
       Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),

@@ -135,23 +135,43 @@ def recompute_key(text):
 _RECOMPUTE_MODULES = ("core_attn", "moe_act", "layernorm", "mla_up_proj", "mlp", "moe", "shared_experts")
 
 
+def _module_list(text, names, alias=None):
+    """The module names at the start of `text` ("layernorm moe'", "layernorm+moe_act. EP ...", "'norm, act',
+    DeepEP"), up to the first other word; [] when a name runs on into a phrase ("MLP TP-split", "moe layers in
+    fp8"): a word of a sentence, not a list."""
+    alias = alias or {}
+    tokens = re.findall(r"([A-Za-z_0-9]+)([^A-Za-z_0-9]*)", text)
+    found = []
+    for i, (word, sep) in enumerate(tokens):
+        w = alias.get(word.lower(), word.lower())
+        if w in names:
+            following = alias.get(tokens[i + 1][0].lower(), tokens[i + 1][0].lower()) if i + 1 < len(tokens) else ""
+            if not sep.strip() and following and following not in names and following != "and":
+                return []
+            if w not in found:
+                found.append(w)
+        elif w not in ("and", "modules", "module"):
+            break
+    return found
+
+
 def recompute_modules(row):
     """The modules a row's words name after "recompute" or "recompute modules" (in the recompute, notes and
     assumed fields), in Megatron-Core's spelling, or [] when none are named. The ModelZoo tables' shorthand
     "norm, act" is layernorm and moe_act."""
     alias = {"rmsnorm": "layernorm", "norm": "layernorm", "act": "moe_act"}
+    if maxtext_policy(row) in _MAXTEXT_EXCEPT_MLP:
+        return _MAXTEXT_EXCEPT_MLP[maxtext_policy(row)]
+    # The recompute column may hold the list itself ("selective: moe_act + layernorm").
+    column = re.sub(r"^\W*selective\W*", "", (row.get("recompute", "") or "").strip(), flags=re.I)
+    found = _module_list(column, _RECOMPUTE_MODULES, alias)
+    if found:
+        return found
     for field in ("recompute", "notes", "assumed"):
-        found = []
         for m in re.finditer(r"recompute(?:[-_ ]modules?)?\b\W*(?=([^;|()]{0,80}))", row.get(field, "") or "", re.I):
-            for word in re.findall(r"[a-z_]+", m.group(1).lower()):
-                word = alias.get(word, word)
-                if word in _RECOMPUTE_MODULES:
-                    if word not in found:
-                        found.append(word)
-                elif word not in ("and", "modules", "module"):
-                    break  # the list ended (or it was no list: "recompute full")
-        if found:
-            return found
+            found = _module_list(m.group(1), _RECOMPUTE_MODULES, alias)
+            if found:
+                return found
     return []
 
 
@@ -162,16 +182,12 @@ _OFFLOAD_MODULES = ("attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_no
 
 def offload_modules(row):
     """The modules a row's words offload (after "offload modules" or "activation offloading of"), or []."""
-    found = []
-    for m in re.finditer(r"(?:offload[-_ ]modules?|activation offloading of)\W*(?=([^;|()]{0,80}))",
-                         " ".join(row.get(f, "") or "" for f in ("notes", "assumed")), re.I):
-        for word in re.findall(r"[a-z_0-9]+", m.group(1).lower()):
-            if word in _OFFLOAD_MODULES:
-                if word not in found:
-                    found.append(word)
-            elif word != "and":
-                break
-    return found
+    text = " ".join(row.get(f, "") or "" for f in ("notes", "assumed"))
+    for m in re.finditer(r"(?:offload[-_ ]modules?|activation offloading of)\W*(?=([^;|()]{0,80}))", text, re.I):
+        found = _module_list(m.group(1), _OFFLOAD_MODULES)
+        if found:
+            return found
+    return []
 
 
 # A number as tables write it: thousands separated by commas ("5,113"), a magnitude suffix ("12.5k", "1.2M",
@@ -333,7 +349,7 @@ def published_step_time(row):
         c = conv.group(1)
         f = flops_per_step(c, row)
         if f is None and c == "stated" and framework_of(row) in ("megatron-lm", "megatron") and \
-                re.search(r"TFLOP", metric):
+                re.search(r"TFLOP", metric) and None not in (B, s, L, h, V):
             # A model TFLOP/s that Megatron-LM printed (its training log's "throughput per GPU (TFLOP/s/GPU)",
             # which the Megatron-MoE-ModelZoo tables and Megatron-LM's write-ups quote) is
             # num_floating_point_operations over the step time: Megatron's own count, whatever the prose says.
@@ -384,7 +400,9 @@ def causal_halved(row):
     Megatron-LM issue #831, 2024-05, asking for the halving) and halves it by 2025-07 (maxtext issue #1972 quoting
     Megatron-LM 250b7941 training.py: "causal mask (only half of the mask is non-zero)"); every stored copy of
     the function with the MLA branch (Megatron Core 0.12.0's "Update theoretical memory and tflops estimation
-    for MoE and MLA", spring 2025) halves it. A row that names 2025 or later as its date is read as halved."""
+    for MoE and MLA", spring 2025) halves it. A row whose source dates it 2025 or later is read as halved
+    (source_month: its arXiv id, else the earliest year it names, so a 2025 write-up that cites a 2024 paper
+    reads as 2024, counted over the whole matrix)."""
     framework = framework_of(row)
     if framework == "megatron-bridge":
         return True
@@ -548,9 +566,18 @@ def scenario_from_row(row):
     notes = row.get("notes", "")
     # Megatron's --account-for-{embedding,loss}-in-pipeline-split, where the
     # source says the recipe uses them.
-    if re.search(r"account\w* (for )?embedding|account-for-embedding|account_for_embedding", notes, re.I):
+    embedding = re.search(r"account\w* (for )?embedding|account-for-embedding|account_for_embedding", notes, re.I)
+    loss = re.search(r"account\w* (for )?(embedding and )?loss|account-for-loss|account_for_loss", notes, re.I)
+    layers = _int(row, "layers")
+    if not (embedding or loss) and layers and layers < pp * vpp <= layers + 2:
+        # Fewer layers than virtual stages: Megatron-Core runs such a split only with the embedding and the loss
+        # counted as stages' layers (--account-for-{embedding,loss}-in-pipeline-split; Qwen3-235B's 94 layers on
+        # pp x vpp = 96 slots) or a custom layout, which the row would have to name.
+        embedding = loss = True
+        assumed += f" (embedding and loss accounted in the pipeline split: {layers} layers on pp x vpp = {pp * vpp})"
+    if embedding:
         par.append("  account_for_embedding: true")
-    if re.search(r"account\w* (for )?(embedding and )?loss|account-for-loss|account_for_loss", notes, re.I):
+    if loss:
         par.append("  account_for_loss: true")
     if _int(row, "etp"):
         par.append(f"  etp: {_int(row, 'etp')}")
@@ -671,14 +698,29 @@ def scenario_from_row(row):
         # release the row ran, which the row says.
         fw.append(f"  cpu_offload_layers: {int(offload.group(1))}")
         assumed += f" (activations of {int(offload.group(1))} layers offloaded: from the recipe)"
-    if experts and re.search(r"DeepEP|HybridEP|flex dispatcher", row.get("notes", ""), re.I):  # enable_deepep=True too
-        fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher
+    chunks = re.search(r"\b(\d+|two|four|eight|sixteen)\s+loss chunks|loss[_ ]chunks?\s*[=:]?\s*(\d+)|"
+                       r"chunked (?:cross[- ]entropy|loss)\s*\(?(\d+)", own_words(row, ("notes",)), re.I)
+    if chunks:
+        # The loss over token chunks (torchtitan's chunked cross entropy): one chunk's logits at a time.
+        word = next(g for g in chunks.groups() if g).lower()
+        n = {"two": 2, "four": 4, "eight": 8, "sixteen": 16}.get(word) or int(word)
+        if n > 1:
+            fw.append(f"  loss_chunks: {n}")
+    dedup = r"DeepEP|HybridEP|flex dispatcher"
+    if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
+        fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)
     said = own_words(row, ("notes",))
     if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", said, re.I):
         fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
         if re.search(r"DualPipe", said, re.I):
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
-    if experts and (re.search(r"forced?[- _](?:load[- _])?balanc|fake balanced", said, re.I) or (
+    forced = r"forced?[- _](?:load[- _])?balanc\w*|fake balanced"
+    capacity = re.search(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|capacity[-_ ]factor\s*[=:]?\s*([\d.]+)",
+                         said, re.I)
+    if experts and capacity:
+        # Token dropping at a stated capacity factor: the busiest expert's tokens capped there.
+        fw.append(f"  moe_capacity_factor: {float(capacity.group(1) or capacity.group(2))}")
+    if experts and not said_off(row, forced) and (re.search(forced, said, re.I) or (
             framework == "megatron-bridge" and re.search(r"performance[-_ ]summary", row.get("source", ""), re.I))):
         # The benchmark forces a balanced routing: the source says so ("force-balanced", "forced-balanced",
         # "--moe-router-force-load-balancing", AutoModel's "fake balanced gate"), or it is Megatron-Bridge's
@@ -805,13 +847,18 @@ def sharding_from_words(row):
         elif re.search(r"\bNO_SHARD\b", text):
             zero = 0
         elif hybrid or re.search(r"\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b(?!\s+column)|"
-                                 r"fully[- ]sharded", text, re.I):
+                                 r"fully[- ]sharded|\bFSDP(?:[4-9]|\d\d+)\b|\b(?:ici|dcn)_fsdp\b", text, re.I):
             zero = 3
         if zero is not None:
             row = dict(row, zero=str(zero))
             read += f" (ZeRO-{zero} read from the row's words)"
+        # "FSDP8 x TP8" (FSDP over 8; FSDP1 and FSDP2 are PyTorch's versions), MaxText's mesh axes
+        # "dcn_fsdp 16 x ici_fsdp 8" (sharded over their product; dcn_data_parallelism replicates).
         group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)|\bFSDP\s*[=:]\s*([2-9]|\d\d+)\b|"
-                          r"\b(\d+)[- ]way FSDP\b", text, re.I)
+                          r"\b(\d+)[- ]way FSDP\b|\bFSDP([4-9]|\d\d+)\b", text, re.I)
+        mesh = [int(n) for n in re.findall(r"\b(?:ici|dcn)_fsdp(?:_parallelism)?\s*[=:]?\s*(\d+)", text, re.I)]
+        if mesh:
+            group = re.search(r"(\d+)", str(math.prod(mesh)))
         nodes = re.search(r"across (\d+) nodes", text, re.I)
         if zero == 3 and not row.get("shard_group", "").strip() and (group or hybrid):
             size = int(next(g for g in group.groups() if g)) if group else (
@@ -1031,9 +1078,26 @@ def software_generation(row, framework, pp):
 RECOMPUTE_ORDER = ["none", "selective", "full"]
 
 
+# MaxText's remat policies (MaxText/configs/base.yml remat_policy) that recompute the MLP and keep the attention:
+# "except_mlp" saves the dot products but the MLP's ("with_context": the attention output too), which is
+# Megatron-Core's selective recomputation of the MLP module (and of core attention without the context).
+_MAXTEXT_EXCEPT_MLP = {"save_dot_with_context_except_mlp": ["mlp"], "save_dot_except_mlp": ["core_attn", "mlp"]}
+
+
+def maxtext_policy(row):
+    """The MaxText remat_policy a row names ("remat_policy minimal_flash"), or None."""
+    m = re.search(r"remat[_ ]policy\W*([a-z_]+)", " ".join(row.get(f, "") or "" for f in ("recompute", "notes")), re.I)
+    return m.group(1).lower() if m else None
+
+
 def recompute_unstated(row):
-    """The row's recomputation was not read from its source (empty, or the row says it was assumed)."""
+    """The row's recomputation was not read from its source (empty, or the row says it was assumed), or it
+    names a MaxText remat policy the simulator has no form of ("minimal", "save_qkv_proj", ...: what it keeps is
+    not one of the simulator's recomputations, so the lightest of those that fits stands in)."""
     if not row.get("recompute", "").strip() or re.match(r"not stated|—|-$", row["recompute"].strip(), re.I):
+        return True
+    policy = maxtext_policy(row)
+    if policy and policy not in ("full", "none") and policy not in _MAXTEXT_EXCEPT_MLP:
         return True
     # The project's rows say so in `assumed`; a table in the shared format has only its notes.
     said = row.get("assumed", "") + " | " + row.get("notes", "")
@@ -1137,6 +1201,20 @@ def lightest_fitting_sharding(cb_bin, row, path, text, sets):
     return None
 
 
+def largest_fitting_micro_batch(cb_bin, path, text, sets):
+    """(simulate output, micro-batch) with the generated micro-batch halved until the run fits, or None."""
+    m = re.search(r"(?m)^  micro_batch: (\d+)$", text)
+    mb = int(m.group(1)) // 2 if m else 0
+    while mb >= 1:
+        open(path, "w").write(re.sub(r"(?m)^  micro_batch: \d+$", f"  micro_batch: {mb}", text))
+        out, _ = simulate(cb_bin, path, sets)
+        if out is not None and out["fits_in_memory"]:
+            return out, mb
+        mb //= 2
+    open(path, "w").write(text)
+    return None
+
+
 def fit_unstated(cb_bin, row, path, text, sets):
     """(simulate output, words) for a generated run that does not fit as assumed: the run happened, so what
     its source leaves unsaid is taken as its operators would have set it, the lightest that fits. A layout
@@ -1148,6 +1226,12 @@ def fit_unstated(cb_bin, row, path, text, sets):
              if unsaid]
     if not pure_dp:
         steps.reverse()
+    if not row.get("micro_batch", "").strip():
+        # An unstated micro-batch was taken as the whole local batch: the largest that fits comes first
+        # (gradient accumulation changes neither the model nor what a step computes).
+        found = largest_fitting_micro_batch(cb_bin, path, text, sets)
+        if found:
+            return found[0], f" (micro-batch {found[1]} assumed: the largest that fits, not stated)"
     words = ""
     for step in steps:
         if step == "sharding":

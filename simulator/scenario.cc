@@ -216,6 +216,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.attention_kernel = ParseAttentionKernel(cfg.GetString("framework.attention_kernel", "fused"));
   f.elementwise = ParseElementwise(cfg.GetString("framework.elementwise", "fused"));
   f.loss = ParseLossKernel(cfg.GetString("framework.loss", "fused"));
+  f.loss_chunks = cfg.GetInt("framework.loss_chunks", 1);
   return f;
 }
 

@@ -326,12 +326,15 @@ class CostModel {
       // torchtitan's per-op policy keeps the 1st, 3rd, 5th... matmul output
       // (training/recompute.h): backward reruns wk, wo and the MLP's even
       // matmuls (SwiGLU's w3, a GeLU MLP's fc2) and the memory-bound work.
-      // MoE layers keep their expert outputs (the policy's grouped matmuls).
+      // A MoE layer's experts (grouped matmuls, outside the save list) and
+      // its router run again; its all-to-alls' outputs are kept.
       const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
       double rerun = Gemm(tokens_, KvHeadsLocal() * static_cast<double>(m.QkHeadDim()), h) + attn.proj + elem_fwd;
       if (!moe) {
         const double f = static_cast<double>(m.ffn_hidden);
         rerun += m.swiglu ? Gemm(tokens_, f / t, h) : Gemm(tokens_, h, f / t);
+      } else {
+        rerun += mlp.gemm - mlp.shared_gemm;
       }
       c->bwd.compute += rerun * slowest_;
     }
@@ -341,7 +344,7 @@ class CostModel {
   // forward runs again before its backward. "moe" reruns the whole MoE block,
   // its dispatch and combine included, exposed.
   void AddSelectiveRecompute(bool moe, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
-    const RecomputeModules& mod = s_.train.recompute_modules;
+    const RecomputeModules mod = s_.train.Modules(s_.model.mla.has_value());
     const ModelSpec& m = s_.model;
     if (mod.core_attn) c->bwd.compute += attn.fwd;  // core attention (Korthikanti et al.)
     double again = 0;
@@ -1037,6 +1040,45 @@ void FillBreakdown(const Scenario& s, const SimOptions& options, const StageCost
 }
 
 // Phase 6: model and hardware FLOPs, throughput, MFU, time to train.
+// Forward FLOPs per token that selective recomputation runs again, by module
+// (training/recompute.h); norms and activations are memory-bound and count none.
+double SelectiveRecomputeFlops(const Scenario& s) {
+  const ModelSpec& m = s.model;
+  const RecomputeModules mod = s.train.Modules(m.mla.has_value());
+  const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
+  const double layers = static_cast<double>(m.layers), mult = static_cast<double>(m.MlpMatrices());
+  double moe_layers = 0;
+  for (int64_t l = 0; m.moe && l < m.layers; ++l) moe_layers += m.IsMoeLayer(l) ? 1 : 0;
+  const double dense_layers = layers - moe_layers;
+  double per_token = 0;
+  if (mod.core_attn) {
+    per_token +=
+        2.0 * static_cast<double>(s.train.seq_len) * a * static_cast<double>(m.QkHeadDim() + m.VHeadDim()) * layers;
+  }
+  if (mod.mla_up_proj && m.mla) {
+    // The up-projections from the latents run twice.
+    const MlaSpec& l = *m.mla;
+    per_token += 2.0 *
+                 (static_cast<double>(l.q_lora_rank) * a * static_cast<double>(m.QkHeadDim()) +
+                  static_cast<double>(l.kv_lora_rank) * a * static_cast<double>(l.qk_nope_head_dim + l.v_head_dim)) *
+                 layers;
+  }
+  if (mod.mlp) per_token += 2 * h * static_cast<double>(m.ffn_hidden) * mult * dense_layers;
+  if (m.moe) {
+    const MoeSpec& e = *m.moe;
+    const double fe = static_cast<double>(e.expert_ffn_hidden), fs = fe * static_cast<double>(e.shared_experts);
+    const double shared = 2 * h * fs * mult;
+    if (mod.moe) {
+      per_token +=
+          (2 * h * static_cast<double>(e.experts) + 2 * h * fe * mult * static_cast<double>(e.top_k) + shared) *
+          moe_layers;
+    } else if (mod.shared_experts) {
+      per_token += shared * moe_layers;
+    }
+  }
+  return per_token;
+}
+
 void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
   const double tokens = static_cast<double>(s.train.global_batch * s.train.seq_len);
   const double fwd_flops = ForwardFlopsPerToken(s.model, s.train.seq_len) * tokens;
@@ -1051,19 +1093,8 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
       again += static_cast<double>(s.train.recompute_layers > 0 ? std::min(n, s.train.recompute_layers) : n);
     }
     recompute_extra = fwd_flops * again / static_cast<double>(s.model.layers);
-  } else if (s.train.recompute == Recompute::kSelective && s.model.mla) {
-    // mla_up_proj: the up-projections from the latents run twice.
-    const MlaSpec& l = *s.model.mla;
-    const double a = static_cast<double>(s.model.heads);
-    recompute_extra =
-        2.0 *
-        (static_cast<double>(l.q_lora_rank) * a * static_cast<double>(s.model.QkHeadDim()) +
-         static_cast<double>(l.kv_lora_rank) * a * static_cast<double>(l.qk_nope_head_dim + l.v_head_dim)) *
-        tokens * static_cast<double>(s.model.layers);
   } else if (s.train.recompute == Recompute::kSelective) {
-    recompute_extra =
-        2.0 * static_cast<double>(s.train.seq_len * s.model.heads * (s.model.QkHeadDim() + s.model.VHeadDim())) *
-        tokens * static_cast<double>(s.model.layers);
+    recompute_extra = SelectiveRecomputeFlops(s) * tokens;
   } else if (s.train.recompute == Recompute::kSelectiveOp) {
     // wk, wo and (dense layers) the MLP's second matmul run twice.
     const ModelSpec& m = s.model;
@@ -1072,8 +1103,18 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
     double dense_layers = static_cast<double>(m.layers);
     if (m.moe) dense_layers = 0;
     for (int64_t l = 0; m.moe && l < m.layers; ++l) dense_layers += m.IsMoeLayer(l) ? 0 : 1;
-    recompute_extra =
-        (per_token * static_cast<double>(m.layers) + 2 * h * static_cast<double>(m.ffn_hidden) * dense_layers) * tokens;
+    // MoE layers rebuild their router and experts (grouped matmuls are not saved).
+    double experts = 0;
+    if (m.moe) {
+      const MoeSpec& e = *m.moe;
+      experts = (2 * h * static_cast<double>(e.experts) + 2 * h * static_cast<double>(e.expert_ffn_hidden) *
+                                                              static_cast<double>(m.MlpMatrices()) *
+                                                              static_cast<double>(e.top_k)) *
+                (static_cast<double>(m.layers) - dense_layers);
+    }
+    recompute_extra = (per_token * static_cast<double>(m.layers) +
+                       2 * h * static_cast<double>(m.ffn_hidden) * dense_layers + experts) *
+                      tokens;
   }
   r->hardware_flops_per_step = r->model_flops_per_step + recompute_extra;
   const double gpus = static_cast<double>(r->gpus_used), step = r->step_time_s;
@@ -1096,6 +1137,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.cp = p.cp;
   in.vpp = p.vpp;
   in.etp = p.etp;
+  in.ep = p.ep;
   in.sequence_parallel = p.sequence_parallel;
   in.zero = p.zero;
   in.shard_ranks = static_cast<double>(cost.ShardRanks());
@@ -1105,7 +1147,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.micro_batches = micro_batches;
   in.recompute = s.train.recompute;
   in.recompute_layers = s.train.recompute_layers;
-  in.modules = s.train.recompute_modules;
+  in.modules = s.train.Modules(s.model.mla.has_value());
   in.offload = s.fw.offload_modules;
   in.fp8 = s.train.precision == Precision::kFp8;
   in.flash_attention = s.fw.flash_attention;
@@ -1115,6 +1157,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.fp8_activations = s.fw.fp8_activations;
   in.master_weights = s.fw.master_weights;
   in.loss = s.fw.loss;
+  in.loss_chunks = s.fw.loss_chunks;
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
   in.fsdp_gather_once = s.fw.fsdp_gather_once;

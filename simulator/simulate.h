@@ -56,6 +56,12 @@ struct Training {
   // With selective recomputation: the modules run again (training.recompute_modules;
   // core_attn when omitted, mla_up_proj for an MLA model). Empty otherwise.
   RecomputeModules recompute_modules;
+  // What selective recomputation runs again: the stated modules, else the
+  // default set (a Training built in code, not read from a file, has none).
+  RecomputeModules Modules(bool mla) const {
+    if (recompute != Recompute::kSelective) return {};
+    return recompute_modules.Any() ? recompute_modules : DefaultRecomputeModules(mla);
+  }
   bool Recomputed(int64_t index_in_chunk) const {
     return recompute == Recompute::kFull && (recompute_layers == 0 || index_in_chunk < recompute_layers);
   }
@@ -84,6 +90,7 @@ struct Framework {
   // Norms, RoPE, activation: fused or eager (workload/elementwise.h); cross
   // entropy: Megatron's fused, PyTorch's or Transformer Engine's (training/memory.h).
   LossKernel loss = LossKernel::kFused;
+  int64_t loss_chunks = 1;  // the loss over this many token chunks, one chunk's logits held at a time
   double moe_imbalance = 1.1;
   bool dropout = false;             // hidden/attention dropout (one-byte masks); default: on for GeLU models
   int fsdp_prefetch = 1;            // ZeRO-3: layers whose parameters are gathered ahead of use

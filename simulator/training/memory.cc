@@ -82,7 +82,7 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
     const bool sp = in.sequence_parallel && in.tp > 1;
     return 2 * sbh / (sp ? static_cast<double>(in.tp) : 1.0);
   }
-  if (in.recompute == Recompute::kSelectiveOp && !(moe_layer && in.model->moe)) {
+  if (in.recompute == Recompute::kSelectiveOp) {
     // torchtitan's per-op policy (torchtitan/models/llama3/infra/parallelize.py,
     // _apply_ac_to_transformer_block with selective_ac_option "op"): the
     // flash-attention output and the outputs of the 1st, 3rd, 5th, ... matmul
@@ -96,7 +96,20 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
     const double ow = static_cast<double>(m.heads * m.VHeadDim()) / h;
     const double f = static_cast<double>(m.ffn_hidden) / h;
     const double d = in.dropout ? 1 : 0;
-    const double units = 2 + 2 * qw + 2 * vw + 2 * ow + 2 * f + (m.swiglu ? 2 : 0) + d;
+    double mlp = 2 * f + (m.swiglu ? 2 : 0);
+    if (moe_layer && m.moe) {
+      // A MoE layer's experts run grouped matmuls, which the policy's save
+      // list (aten.mm, the attention kernels, the collectives, max) does not
+      // hold: they are rebuilt, the router's gate mm too (its default
+      // per_op_sac_force_recompute_mm_shapes_by_fqns). Kept: the all-to-all
+      // outputs with expert parallelism (the dispatched copies and the
+      // combined ones, K·ι·h each) and the shared experts' kept matmuls.
+      const MoeSpec& e = *m.moe;
+      const double routed = static_cast<double>(e.top_k) * in.moe_imbalance;
+      const double fs = static_cast<double>(e.expert_ffn_hidden * e.shared_experts) / h;
+      mlp = (in.ep > 1 ? 2 * 2 * routed : 0) + (fs > 0 ? 2 * fs + (m.swiglu ? 2 : 0) : 0);
+    }
+    const double units = 2 + 2 * qw + 2 * vw + 2 * ow + mlp + d;
     const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
     return units * s * static_cast<double>(in.micro_batch) * h / static_cast<double>(in.tp);
   }
@@ -154,7 +167,11 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
   const OffloadModules& o = in.offload;
   double offloaded =
       (o.qkv_linear ? attention_in : 0) + (o.core_attn ? qkv : 0) + (o.attn_proj ? (f8 ? ow : 2 * ow) : 0);
-  const double norms_off = (o.attn_norm ? 2 : 0) + (o.mlp_norm ? 2 : 0);
+  // A norm fused into its GEMM is no module of its own and offloads nothing
+  // (Megatron-Core skips attn_norm/mlp_norm where the norm is an IdentityOp):
+  // only MLA's input norm and a MoE layer's pre-MLP norm are separate.
+  const bool moe_mlp = moe_layer && m.moe.has_value();
+  const double norms_off = (o.attn_norm && m.mla ? 2 : 0) + (o.mlp_norm && moe_mlp ? 2 : 0);
   double mlp = 0;
   if (moe_layer && m.moe) {
     const MoeSpec& e = *m.moe;
@@ -295,7 +312,10 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double tokens = s * static_cast<double>(in.micro_batch);
   const double h = static_cast<double>(m.hidden);
   const double logit_bytes = LogitBytes(in.loss);
-  if (rank == in.pp - 1) mem.logits = tokens * static_cast<double>(m.vocab) / t * logit_bytes;
+  if (rank == in.pp - 1) {
+    // A chunked loss (framework.loss_chunks) projects and reduces one chunk of the tokens at a time.
+    mem.logits = tokens * static_cast<double>(m.vocab) / t * logit_bytes / static_cast<double>(in.loss_chunks);
+  }
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);
   if (in.zero >= 3 && in.fsdp_gather_once) {

@@ -99,7 +99,7 @@ std::string OffloadModulesName(const OffloadModules& o);
 
 struct MemoryInput {
   const ModelSpec* model = nullptr;
-  int64_t tp = 1, pp = 1, cp = 1, vpp = 1, etp = 1;
+  int64_t tp = 1, pp = 1, cp = 1, vpp = 1, etp = 1, ep = 1;
   bool sequence_parallel = true;
   int zero = 1;
   double shard_ranks = 1;         // dense state sharded over (ZeRO)
@@ -112,6 +112,7 @@ struct MemoryInput {
   bool fp8_activations = true;  // fp8 GEMM inputs saved in fp8 (Transformer Engine), else in bf16
   bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
   LossKernel loss = LossKernel::kFused;
+  int64_t loss_chunks = 1;  // chunked loss: one chunk's logits at a time
   double moe_imbalance = 1;
   double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
   bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)

@@ -447,8 +447,22 @@ TEST(RecomputeModules, EachModuleDropsWhatItRebuilds) {
                        static_cast<double>(s.model.moe->expert_ffn_hidden) / static_cast<double>(s.model.hidden);
   EXPECT_NEAR((attn.memory.activations - act.memory.activations) / (act.memory.activations - act_ln.memory.activations),
               ratio, 1e-9 * ratio);
-  EXPECT_DOUBLE_EQ(Load("deepseek-v3-2048", {{"training.recompute", "selective"}}).train.recompute_modules.mla_up_proj,
-                   true);
+  EXPECT_TRUE(Load("deepseek-v3-2048", {{"training.recompute", "selective"}}).train.recompute_modules.mla_up_proj);
+  // A Training built in code (the plan search's candidates) gets the same default.
+  Scenario coded = Load("mixtral-8x7b-64");
+  coded.train.recompute = Recompute::kSelective;
+  EXPECT_DOUBLE_EQ(Simulate(coded).step_time_s, deflt.step_time_s);
+  EXPECT_DOUBLE_EQ(Simulate(coded).hardware_flops_per_step, deflt.hardware_flops_per_step);
+  // Hardware FLOPs count what each list recomputes: the MoE blocks' GEMMs under moe, no attention under moe_act.
+  EXPECT_LT(act.hardware_flops_per_step, attn.hardware_flops_per_step);
+  EXPECT_DOUBLE_EQ(act.hardware_flops_per_step, act.model_flops_per_step);
+  const MoeSpec& e = *s.model.moe;
+  const double h = static_cast<double>(s.model.hidden),
+               tokens = static_cast<double>(s.train.global_batch * s.train.seq_len);
+  const double block = 2 * h * static_cast<double>(e.experts) +
+                       2 * h * static_cast<double>(e.expert_ffn_hidden) * 3 * static_cast<double>(e.top_k);
+  EXPECT_NEAR(moe.hardware_flops_per_step - moe.model_flops_per_step,
+              block * static_cast<double>(s.model.layers) * tokens, 1e-9 * moe.model_flops_per_step);
   EXPECT_NE(ErrorOf("mixtral-8x7b-64", {{"training.recompute_modules", "[moe_act]"}})
                 .find("recompute_modules needs recompute: selective (it is 'none')"),
             std::string::npos);
@@ -475,6 +489,27 @@ TEST(Memory, OffloadedModulesLeaveTheGpu) {
   std::vector<Override> full = {{"training.recompute", "full"}, {"framework.offload_modules", "[moe_act]"}};
   EXPECT_NE(ErrorOf("mixtral-8x7b-64", full).find("offload_modules needs recompute none or selective"),
             std::string::npos);
+}
+
+// A chunked loss (framework.loss_chunks) holds one chunk's logits at a time.
+TEST(Memory, ChunkedLossHoldsOneChunksLogits) {
+  const SimResult whole = Simulate(Load("llama3-8b-64")),
+                  eight = Simulate(Load("llama3-8b-64", {{"framework.loss_chunks", "8"}}));
+  ASSERT_GT(whole.memory.logits, 0);
+  EXPECT_NEAR(eight.memory.logits, whole.memory.logits / 8, 1e-9 * whole.memory.logits);
+  EXPECT_DOUBLE_EQ(eight.step_time_s, whole.step_time_s);
+}
+
+// torchtitan's per-op checkpointing saves aten.mm outputs, the attention
+// kernels' and the collectives': a MoE layer's grouped-matmul experts are
+// rebuilt in backward, so it keeps far less than the whole layer and pays
+// its experts' forward again (hardware FLOPs count them).
+TEST(RecomputeModules, PerOpCheckpointingRebuildsTheExperts) {
+  const SimResult none = Simulate(Load("mixtral-8x7b-64"));
+  const SimResult op = Simulate(Load("mixtral-8x7b-64", {{"training.recompute", "selective_op"}}));
+  EXPECT_LT(op.memory.activations, 0.5 * none.memory.activations);
+  EXPECT_GT(op.step_time_s, 1.05 * none.step_time_s);
+  EXPECT_GT(op.hardware_flops_per_step, 1.2 * op.model_flops_per_step);
 }
 
 // ------------------------------------------------------- MoE parallel folding
