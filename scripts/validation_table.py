@@ -738,6 +738,12 @@ def scenario_from_row(row):
     cap = re.search(r"(\d{3,4})\s?W power limit", notes)
     if cap:  # the source says the GPUs were power-capped
         sets.append(f"cluster.gpu.power_limit={cap.group(1)}W")
+    fabric = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*Gb(?:it)?(?:ps|/s)?\b[^.;|]{0,40}?\bper node\b", notes, re.I)
+    if fabric:
+        # The source states the scale-out NICs per node ("4x100Gb RoCE per node"): that fabric, not the
+        # cluster configuration's.
+        sets += [f"cluster.scale_out.nics_per_node={fabric.group(1)}",
+                 f"cluster.scale_out.nic_bandwidth={fabric.group(2)}Gb/s"]
     if re.search(r"H100 96GB", notes):
         sets.append("cluster.gpu.memory=96GB")
         if re.search(r"HBM2e", notes):

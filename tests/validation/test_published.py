@@ -271,6 +271,8 @@ def test_unstated_or_unrepresentable_settings_are_read_as_their_run_ran(cb_bin, 
     plain = dict(rows["BL15-24"], notes="EP32 spans 4 nodes, dispatcher not DeepEP (default).")
     assert "moe_dispatcher: deepep" in gen(rows["BL15-24"])[0] and "moe_dispatcher" not in gen(plain)[0]
     assert "loss_chunks: 8" in gen(rows["BL15-28"])[0]
+    sets = gen(rows["BL15-01"])[1]  # "Cluster 4x100Gb RoCE per node": the stated fabric, not the configuration's
+    assert "cluster.scale_out.nics_per_node=4" in sets and "cluster.scale_out.nic_bandwidth=100Gb/s" in sets
     results, _ = published.compare(cb_bin, project=False, shared_csv=os.path.join(
         os.path.dirname(__file__), "rows", "blind-session15.csv"), only=["BL15-06"])
     assert results[0]["fits"] and "the largest that fits" in results[0]["how"]
