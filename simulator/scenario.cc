@@ -107,9 +107,9 @@ Training ReadTraining(const ConfigNode& cfg, const Parallelism& p, const ModelSp
                                                          t.recompute_layers, RecomputeName(t.recompute)));
   }
   if (const ConfigNode* mods = cfg.Find("training.recompute_modules")) {
-    if (t.recompute != Recompute::kSelective) {
-      Bad(*mods, fmt::format("recompute_modules needs recompute: selective (it is '{}')", RecomputeName(t.recompute)));
-    }
+    // Read whatever the recomputation; used only with selective (Training::Modules), as Megatron-Core reads
+    // --recompute-modules only with --recompute-granularity selective: a scenario that names its modules can
+    // still be run with --set training.recompute=none or full (Simulate notes the list unused).
     std::vector<std::string> names;
     for (const ConfigNode& item : mods->items()) names.push_back(item.AsString());
     try {

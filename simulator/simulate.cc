@@ -1308,6 +1308,12 @@ SimResult Simulate(const Scenario& s, const SimOptions& options) {
     throw UsageError("degraded or failed links need the flow network model (--network flow)");
   }
   r.notes.insert(r.notes.end(), s.calibration_notes.begin(), s.calibration_notes.end());
+  if (s.train.recompute != Recompute::kSelective && s.train.recompute_modules.Any()) {
+    r.notes.push_back(
+        fmt::format("training.recompute_modules ({}) unused: recompute is '{}' (modules apply to "
+                    "selective recomputation only, as Megatron-Core's --recompute-modules)",
+                    RecomputeModulesName(s.train.recompute_modules), RecomputeName(s.train.recompute)));
+  }
   r.gpus_used = p.tp * p.pp * p.cp * p.dp;
   r.micro_batches = s.train.global_batch / (p.dp * s.train.micro_batch);
   SplitLayersOverStages(s, &r);
