@@ -658,13 +658,18 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
-    if tp > 1 and tp_overlap_off(row, framework) == MEGATRON_TP_DEFAULT:
-        assumed += f" (no TP communication overlap: {MEGATRON_TP_DEFAULT})"
-    if framework == "torchtitan":
+    if tp > 1 and tp_overlap_off(row, framework) in (MEGATRON_TP_DEFAULT, PYTORCH_TP_DEFAULT):
+        assumed += f" (no TP communication overlap: {tp_overlap_off(row, framework)})"
+    if pytorch_native(row, framework):
         # torchtitan runs its Llama block op by op unless training.compile is set
         # (its train_configs set compile = false; torchtitan/models/norms.py's
         # RMSNorm, model.py's RoPE and repeat_kv are plain PyTorch ops).
-        compiled = re.search(r"compile", notes, re.I) and not re.search(r"\beager\b", notes, re.I)
+        # Compiled: said on ("torch.compile on", "compile=true", "compiled blocks"), or named and not said
+        # off or unstated ("no torch.compile", "torch.compile=false", "torch.compile not stated").
+        said_on = re.search(r"(?:torch\.)?compile\w*\s*(?:[=:]\s*)?(?:on|true|enabled|yes)\b|\bcompiled\b", notes, re.I)
+        compiled = not re.search(r"\beager\b", notes, re.I) and (said_on or (
+            re.search(r"compile", notes, re.I) and not said_off(row, r"(?:torch\.)?compile") and
+            not re.search(r"compile\W+not stated", notes, re.I)))
         if not compiled:
             fw.append("  elementwise: eager")
             if not re.search(r"\beager\b", notes, re.I):
@@ -1012,7 +1017,25 @@ def tp_overlap_off(row, framework):
         return "turned off in the row's words"
     if framework in ("megatron", "megatron-lm") and not said:
         return MEGATRON_TP_DEFAULT
+    if pytorch_native(row, framework) and not said and \
+            not re.search(r"async[- _]?(?:TP|tensor[- ]parallel)", row.get("notes", ""), re.I):
+        return PYTORCH_TP_DEFAULT
     return None
+
+
+PYTORCH_TP_DEFAULT = "PyTorch's tensor parallelism without async TP, not named"
+
+
+def pytorch_native(row, framework):
+    """A PyTorch-native stack (torchtitan, or a framework built on FSDP2/DTensor): its tensor parallelism is
+    DTensor's, which overlaps communication only with async TP (torchtitan enable_async_tensor_parallel, off by
+    default), and its ops run one kernel each unless torch.compile is named (PyTorch is eager by default)."""
+    if framework == "torchtitan":
+        return True
+    notes = row.get("notes", "")
+    # A stack that names Transformer Engine runs TE's fused modules (NeMo AutoModel: "FSDP2 + TE").
+    return framework in ("", "other") and re.search(r"\bDTensor\b|\bFSDP2\b", notes) is not None and \
+        re.search(r"\bTE\b|Transformer Engine", notes) is None
 
 
 def tp_overlap_said(row):
