@@ -289,6 +289,10 @@ std::vector<Field> FrameworkFields() {
           "chunked cross entropy); 1 = all at once",
           "1", 1, 4096),
       Bool("tp_comm_overlap", "tensor-parallel communication overlapped with GEMMs", "true"),
+      Bool("tp_fp8_all_gather",
+           "fp8 training: the sequence-parallel TP all-gather moves the fp8 cast of its input (torchao's float8 "
+           "TP, torchtitan's default for Float8Linear); the reduce-scatter stays 16-bit",
+           "false"),
       Bool("overlap_grad_reduce", "data-parallel gradient reduction overlapped with backward", "true"),
       Bool("overlap_param_gather", "ZeRO parameter all-gather overlapped with forward", "true"),
       Float("moe_imbalance", "busiest expert's load over the mean (1 = perfectly balanced)", "1.1", 1, 1000),

@@ -652,6 +652,9 @@ def scenario_from_row(row):
         fw.append("  master_weights: false")
     if framework == "torchtitan" and precision == "fp8":
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
+        if tp > 1:
+            # "float8 all-gather ... for TP (by default for Float8Linear)" (torchtitan docs/float8.md).
+            fw.append("  tp_fp8_all_gather: true")
     if framework == "torchtitan" and pp > 1 and _int(row, "zero", 1) >= 3:
         # torchtitan's apply_fsdp: "For PP, do not reshard after forward to avoid
         # per-microbatch all-gathers" (reshard_after_forward=False), and PyTorch

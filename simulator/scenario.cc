@@ -182,6 +182,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   Framework f;
   f.flash_attention = cfg.GetBool("framework.flash_attention", true);
   f.tp_comm_overlap = cfg.GetBool("framework.tp_comm_overlap", true);
+  f.tp_fp8_all_gather = cfg.GetBool("framework.tp_fp8_all_gather", false);
   f.overlap_grad_reduce = cfg.GetBool("framework.overlap_grad_reduce", true);
   f.overlap_param_gather = cfg.GetBool("framework.overlap_param_gather", true);
   f.moe_imbalance = cfg.GetDouble("framework.moe_imbalance", 1.1);

@@ -121,16 +121,23 @@ class CostModel {
   // Bytes one GPU passes through the TP collectives of one block (attention
   // or MLP): all-gather and reduce-scatter of the layer input with sequence
   // parallelism, one all-reduce without.
+  // With framework.tp_fp8_all_gather (torchao's float8 TP, torchtitan's default for Float8Linear: "float8
+  // all-gather ... for TP (by default for Float8Linear)", torchtitan docs/float8.md) the sequence-parallel
+  // all-gather moves the fp8 cast of the input, 1 B per element; the reduce-scatter stays 16-bit.
+  double TpGatherBytes() const {
+    const double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
+    return s_.fw.tp_fp8_all_gather && s_.train.precision == Precision::kFp8 ? bytes / 2 : bytes;
+  }
   double TpBlockBytes() const {
     if (s_.par.tp <= 1) return 0;
     const double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
-    return s_.par.sequence_parallel ? 2 * bytes : bytes;
+    return s_.par.sequence_parallel ? TpGatherBytes() + bytes : bytes;
   }
   double TpBlockComm() const {
     if (s_.par.tp <= 1) return 0;
     double bytes = tokens_ * static_cast<double>(s_.model.hidden) * 2;
     if (s_.par.sequence_parallel) {
-      return CollectiveTime(Collective::kAllGather, bytes, tp_group_, tp_fabric_) +
+      return CollectiveTime(Collective::kAllGather, TpGatherBytes(), tp_group_, tp_fabric_) +
              CollectiveTime(Collective::kReduceScatter, bytes, tp_group_, tp_fabric_);
     }
     return CollectiveTime(Collective::kAllReduce, bytes, tp_group_, tp_fabric_);

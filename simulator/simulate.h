@@ -85,6 +85,7 @@ enum class MoeDispatcher {
 
 struct Framework {
   bool flash_attention = true, tp_comm_overlap = true, overlap_grad_reduce = true, overlap_param_gather = true;
+  bool tp_fp8_all_gather = false;  // fp8 training: the sequence-parallel TP all-gather in fp8 (torchao float8 TP)
   AttentionKernel attention_kernel = AttentionKernel::kFused;  // which fused kernel (compute/gpu_perf.h)
   Elementwise elementwise = Elementwise::kFused;
   // Norms, RoPE, activation: fused or eager (workload/elementwise.h); cross

@@ -515,6 +515,24 @@ TEST(RecomputeModules, PerOpCheckpointingRebuildsTheExperts) {
   EXPECT_GT(op.hardware_flops_per_step, 1.2 * op.model_flops_per_step);
 }
 
+// torchao's float8 TP (framework.tp_fp8_all_gather) all-gathers the fp8
+// cast of the sequence-parallel input: exposed TP time falls, in fp8 only.
+TEST(TensorParallel, Fp8AllGatherMovesOneBytePerElement) {
+  auto tp_exposed = [](const std::string& precision, const std::string& fp8_gather) {
+    return Simulate(Load("llama3-70b-64", {{"training.precision", precision},
+                                           {"framework.tp_comm_overlap", "false"},
+                                           {"framework.tp_fp8_all_gather", fp8_gather}}))
+        .breakdown.tp_comm_exposed_s;
+  };
+  ASSERT_GT(Load("llama3-70b-64").par.tp, 1);
+  // All-gather and reduce-scatter of equal bytes cost alike; halving the gather's bytes takes between a
+  // quarter and a half of the pair (latency terms do not halve).
+  const double bf16 = tp_exposed("fp8", "false"), fp8 = tp_exposed("fp8", "true");
+  EXPECT_LT(fp8, 0.8 * bf16);
+  EXPECT_GT(fp8, 0.5 * bf16);
+  EXPECT_DOUBLE_EQ(tp_exposed("bf16", "true"), tp_exposed("bf16", "false"));
+}
+
 // ------------------------------------------------------- MoE parallel folding
 
 // Expert parallelism folded over TP and DP ranks (etp = 1, ep = 16 > dp = 8):
