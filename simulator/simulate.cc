@@ -801,16 +801,10 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   // back before their backward, on copy engines (no SMs), so each copy is
   // exposed only where it outlasts the layer's own pass.
   const MemoryInput act = MemoryInputFor(s, cost, 1);
-  auto offload = [&](bool moe, const LayerCost& lc, bool fwd) {
-    const double copy = ActivationBytesPerLayer(act, moe) / s.gpu.host_bandwidth;
-    return std::max(copy - (fwd ? lc.fwd.Total() : lc.bwd.Total()), 0.0);
-  };
   // Fine-grained offloading (framework.offload_modules) copies the named
-  // modules' inputs of every layer the same way.
-  auto offload_modules = [&](bool moe, const LayerCost& lc, bool fwd) {
-    if (!s.fw.offload_modules.Any()) return 0.0;
-    const double copy = OffloadedBytesPerLayer(act, moe) / s.gpu.host_bandwidth;
-    return std::max(copy - (fwd ? lc.fwd.Total() : lc.bwd.Total()), 0.0);
+  // modules' inputs of every other layer the same way.
+  auto exposed_copy = [&](double bytes, const LayerCost& lc, bool fwd) {
+    return bytes > 0 ? std::max(bytes / s.gpu.host_bandwidth - (fwd ? lc.fwd.Total() : lc.bwd.Total()), 0.0) : 0.0;
   };
   int64_t layer = 0;
   for (size_t j = 0; j < vs; ++j) {
@@ -820,13 +814,11 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
       const LayerCost& lc = moe ? (again ? c.moe : c.moe_kept) : (again ? c.dense : c.dense_kept);
       c.fwd[j] += lc.fwd;
       c.bwd[j] += lc.bwd;
-      if (i < s.fw.cpu_offload_layers) {
-        c.fwd[j].compute += offload(moe, lc, true);
-        c.bwd[j].compute += offload(moe, lc, false);
-      } else {
-        c.fwd[j].compute += offload_modules(moe, lc, true);
-        c.bwd[j].compute += offload_modules(moe, lc, false);
-      }
+      const double copied = i < s.fw.cpu_offload_layers  ? ActivationBytesPerLayer(act, moe)
+                            : s.fw.offload_modules.Any() ? OffloadedBytesPerLayer(act, moe)
+                                                         : 0.0;
+      c.fwd[j].compute += exposed_copy(copied, lc, true);
+      c.bwd[j].compute += exposed_copy(copied, lc, false);
       c.params[j] += lc.params_per_gpu;
       c.expert[j] += lc.expert_params_per_gpu;
     }
@@ -1049,14 +1041,11 @@ void FillBreakdown(const Scenario& s, const SimOptions& options, const StageCost
 // Phase 6: model and hardware FLOPs, throughput, MFU, time to train.
 // Forward FLOPs per token that selective recomputation runs again, by module
 // (training/recompute.h); norms and activations are memory-bound and count none.
-double SelectiveRecomputeFlops(const Scenario& s) {
+double SelectiveRecomputeFlops(const Scenario& s, const ParamCounts& p) {
   const ModelSpec& m = s.model;
   const RecomputeModules mod = s.train.Modules(m.mla.has_value());
-  const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
-  const double layers = static_cast<double>(m.layers), mult = static_cast<double>(m.MlpMatrices());
-  double moe_layers = 0;
-  for (int64_t l = 0; m.moe && l < m.layers; ++l) moe_layers += m.IsMoeLayer(l) ? 1 : 0;
-  const double dense_layers = layers - moe_layers;
+  const double a = static_cast<double>(m.heads), layers = static_cast<double>(m.layers);
+  const double moe_layers = static_cast<double>(m.MoeLayers()), dense_layers = layers - moe_layers;
   double per_token = 0;
   if (mod.core_attn) {
     per_token +=
@@ -1070,18 +1059,13 @@ double SelectiveRecomputeFlops(const Scenario& s) {
                   static_cast<double>(l.kv_lora_rank) * a * static_cast<double>(l.qk_nope_head_dim + l.v_head_dim)) *
                  layers;
   }
-  if (mod.mlp) per_token += 2 * h * static_cast<double>(m.ffn_hidden) * mult * dense_layers;
-  if (m.moe) {
-    const MoeSpec& e = *m.moe;
-    const double fe = static_cast<double>(e.expert_ffn_hidden), fs = fe * static_cast<double>(e.shared_experts);
-    const double shared = 2 * h * fs * mult;
-    if (mod.moe) {
-      per_token +=
-          (2 * h * static_cast<double>(e.experts) + 2 * h * fe * mult * static_cast<double>(e.top_k) + shared) *
-          moe_layers;
-    } else if (mod.shared_experts) {
-      per_token += shared * moe_layers;
-    }
+  // A weight's forward costs 2 FLOPs per token: the dense MLP, the MoE block's active weights (router,
+  // routed experts, shared experts), the shared experts alone.
+  if (mod.mlp) per_token += 2 * p.dense_mlp_per_layer * dense_layers;
+  if (m.moe && mod.moe) {
+    per_token += 2 * p.moe_active_mlp_per_layer * moe_layers;
+  } else if (m.moe && mod.shared_experts) {
+    per_token += 2 * p.shared_experts_per_layer * moe_layers;
   }
   return per_token;
 }
@@ -1101,24 +1085,17 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
     }
     recompute_extra = fwd_flops * again / static_cast<double>(s.model.layers);
   } else if (s.train.recompute == Recompute::kSelective) {
-    recompute_extra = SelectiveRecomputeFlops(s) * tokens;
+    recompute_extra = SelectiveRecomputeFlops(s, cost.params()) * tokens;
   } else if (s.train.recompute == Recompute::kSelectiveOp) {
     // wk, wo and (dense layers) the MLP's second matmul run twice.
     const ModelSpec& m = s.model;
     const double h = static_cast<double>(m.hidden);
     double per_token = 2 * h * static_cast<double>(m.KvHeads() * m.QkHeadDim() + m.heads * m.VHeadDim());
-    double dense_layers = static_cast<double>(m.layers);
-    if (m.moe) dense_layers = 0;
-    for (int64_t l = 0; m.moe && l < m.layers; ++l) dense_layers += m.IsMoeLayer(l) ? 0 : 1;
-    // MoE layers rebuild their router and experts (grouped matmuls are not saved).
-    double experts = 0;
-    if (m.moe) {
-      const MoeSpec& e = *m.moe;
-      experts = (2 * h * static_cast<double>(e.experts) + 2 * h * static_cast<double>(e.expert_ffn_hidden) *
-                                                              static_cast<double>(m.MlpMatrices()) *
-                                                              static_cast<double>(e.top_k)) *
-                (static_cast<double>(m.layers) - dense_layers);
-    }
+    const double moe_layers = static_cast<double>(m.MoeLayers());
+    const double dense_layers = static_cast<double>(m.layers) - moe_layers;
+    // MoE layers rebuild their router and experts (grouped matmuls are not saved), not the shared experts.
+    const ParamCounts& p = cost.params();
+    const double experts = 2 * (p.moe_active_mlp_per_layer - p.shared_experts_per_layer) * moe_layers;
     recompute_extra = (per_token * static_cast<double>(m.layers) +
                        2 * h * static_cast<double>(m.ffn_hidden) * dense_layers + experts) *
                       tokens;

@@ -61,6 +61,7 @@ ParamCounts CountParams(const ModelSpec& m) {
     const double shared = static_cast<double>(m.moe->shared_experts) * one_expert;
     p.moe_mlp_per_layer = static_cast<double>(m.moe->experts) * one_expert + shared + router;
     p.moe_active_mlp_per_layer = static_cast<double>(m.moe->top_k) * one_expert + shared + router;
+    p.shared_experts_per_layer = shared;
   }
   p.embedding = static_cast<double>(m.vocab) * h;
   p.lm_head = m.tied_embeddings ? 0 : p.embedding;

@@ -57,6 +57,11 @@ struct ModelSpec {
     return moe && layer >= moe->first_dense_layers && (layer - moe->first_dense_layers) % moe->layer_freq == 0;
   }
   int64_t MlpMatrices() const { return swiglu ? 3 : 2; }
+  int64_t MoeLayers() const {
+    int64_t n = 0;
+    for (int64_t l = 0; moe && l < layers; ++l) n += IsMoeLayer(l) ? 1 : 0;
+    return n;
+  }
 };
 
 // From a validated `model` document (core/config.h schema "model").
@@ -67,6 +72,7 @@ struct ParamCounts {
   double dense_mlp_per_layer = 0;
   double moe_mlp_per_layer = 0;         // all experts + shared + router
   double moe_active_mlp_per_layer = 0;  // top_k experts + shared + router
+  double shared_experts_per_layer = 0;  // the shared experts among them
   double norms_per_layer = 0;
   double embedding = 0;  // V·h
   double lm_head = 0;    // V·h, 0 when tied
