@@ -746,6 +746,14 @@ def scenario_from_row(row):
     cap = re.search(r"(\d{3,4})\s?W power limit", notes)
     if cap:  # the source says the GPUs were power-capped
         sets.append(f"cluster.gpu.power_limit={cap.group(1)}W")
+    per_node = _int(row, "gpus_per_node")
+    if per_node and per_node < 8 and cluster not in ("gb200-nvl72", "gb300-nvl72"):
+        # The row's servers hold fewer GPUs than the cluster document's 8 (4-GPU HGX boards: NVLink joins
+        # the four, not eight): the scale-up domain is the server, and each GPU keeps its own NIC, as in
+        # the 8-GPU servers (the NIC count per server is rarely stated; a stated one below replaces it).
+        sets += [f"cluster.gpus_per_node={per_node}", f"cluster.scale_up.domain_gpus={per_node}",
+                 f"cluster.scale_out.nics_per_node={per_node}"]
+        assumed += f" ({per_node} GPUs per server: NVLink over {per_node}, one NIC per GPU assumed)"
     fabric = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*Gb(?:it)?(?:ps|/s)?\b[^.;|]{0,40}?\bper node\b", notes, re.I)
     if fabric:
         # The source states the scale-out NICs per node ("4x100Gb RoCE per node"): that fabric, not the

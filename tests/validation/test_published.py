@@ -293,6 +293,22 @@ def test_pytorch_native_stacks_run_as_pytorch_runs_them():
     assert "elementwise: eager" not in gen(te)
 
 
+def test_servers_of_four_gpus_are_their_own_scale_up_domain():
+    """A row run on 4-GPU servers (KempnerForge's H200 nodes) gets NVLink over 4 and its own NIC per GPU, not the
+    8-GPU server of the cluster document; a stated per-node fabric still wins; an NVL72 rack keeps its domain."""
+    rows = {r["id"]: r for r in csv.DictReader(open(os.path.join(os.path.dirname(__file__), "rows",
+                                                                 "blind-session15b.csv")))}
+    sets_of = lambda r: published.scenario_from_row(published.layout_from_words(  # noqa: E731
+        published.with_seq_tokens(dict(r, _set="shared")))[0])[1]
+    four = sets_of(rows["BL15B-03"])  # 160 H200, 4 per node
+    assert {"cluster.gpus_per_node=4", "cluster.scale_up.domain_gpus=4", "cluster.scale_out.nics_per_node=4"} <= set(
+        four)
+    stated = sets_of(dict(rows["BL15B-03"], notes=rows["BL15B-03"]["notes"] + " 2x400Gb IB per node."))
+    assert stated.index("cluster.scale_out.nics_per_node=2") > stated.index("cluster.scale_out.nics_per_node=4")
+    assert not any("domain_gpus" in s for s in sets_of(dict(rows["BL15B-03"], gpus_per_node="8")))
+    assert not any("domain_gpus" in s for s in sets_of(dict(rows["BL15B-03"], gpu="GB200")))
+
+
 def test_tp_overlap_is_the_frameworks_default_unless_stated():
     """Megatron-LM's --tp-comm-overlap is off unless passed (store_true in megatron/training/arguments.py), so a
     Megatron-LM row runs without it unless its words name it; NeMo and Megatron-Bridge recipes turn it on (the
