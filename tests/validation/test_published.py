@@ -24,17 +24,19 @@ import validation_table as published  # noqa: E402
 MAX_ROW_ERROR = 0.20
 MAX_MEDIAN_ERROR = 0.07
 # Project rows (published runs the model was not developed on).
-PROJECT_MIN_ROWS = 150  # 166 simulated of 174 (session 15: six Megatron-LM model-TFLOP/s rows read by its own count)
-PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 166 rows (2026-12-06, session 15; 8.4% of 160 in session 14)
-PROJECT_MIN_WITHIN_20 = 137  # measured 139 of 166 (session 15; 135 of 160 in session 14)
-PROJECT_MAX_ROW_ERROR = 0.55  # measured 53.5% (Qwen3-30B-A3B on 16 H100, Megatron-Bridge 26.02, whose source gives
-# three values), 55.4% until session 15's fp8 expert quantization
+PROJECT_MIN_ROWS = 160  # 173 simulated of 184 (session 16: ten 26.02.01 Megatron-Bridge configurations added, three
+# NVFP4 ones not simulated; session 15: six Megatron-LM model-TFLOP/s rows read by its own count)
+PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 173 rows (2026-12-06, session 16; 8.4% of 166 in session 15)
+PROJECT_MIN_WITHIN_20 = 141  # measured 143 of 173 (session 16; 139 of 166 in session 15)
+PROJECT_MAX_ROW_ERROR = 0.65  # measured 63.7%: Llama 3 70B on 64 GB300 in MXFP8 (Megatron-Bridge 26.02.01), whose stated
+# layout (PP4 without interleaving, 8 micro-batches of 2: a 1F1B step idles 3/11) reports 4% more than 26.02's
+# interleaved PP4 VP5 at micro-batch 1; next, 53.5% (Qwen3-30B-A3B on 16 H100, 26.02, whose source gives three values)
 PROJECT_MAX_NOT_FITTING = 0  # all 196 rows fit since session 13 (the shared Nemotron-340B: fp8 compute weights only)
 # Rows with published memory per GPU (the issue's target: every one within 10%).
 MEMORY_MAX_MEDIAN_ERROR = 0.10  # measured 8.3% (2026-12-06, session 11: the eager loss's fp32 tensors)
 MEMORY_MIN_WITHIN_10 = 12  # measured 13 of 20
 
-KNOWN_GPUS = {"A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB", "H800", "B200", "GB200",
+KNOWN_GPUS = {"A100-SXM4-40GB", "A100-SXM4-80GB", "H100-SXM5-80GB", "H200-SXM-141GB", "H800", "B200", "B300", "GB200",
               "GB300", "MI300X"}
 
 
