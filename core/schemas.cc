@@ -363,7 +363,11 @@ std::vector<Field> FrameworkFields() {
       Bool("master_weights",
            "the optimizer keeps an fp32 master copy beside the 16-bit parameters (Megatron, DeepSpeed); "
            "false: the parameter itself is fp32 and 16-bit weights exist only gathered (PyTorch FSDP)",
-           "true")};
+           "true"),
+      Bool("pure_bf16",
+           "the model is cast to bf16 before sharding: parameters, gradients and Adam's moments are all bf16 and "
+           "nothing is kept in fp32 (KempnerForge); implies master_weights: false",
+           "false")};
 }
 
 Schema ScenarioSchema() {

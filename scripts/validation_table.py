@@ -650,6 +650,11 @@ def scenario_from_row(row):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
         fw.append("  master_weights: false")
+    if re.search(r"KempnerForge", row.get("source", "") + " " + row.get("notes", "")) and precision != "fp8":
+        # KempnerForge casts the model to its mixed_precision dtype before sharding ("Resolve mixed_precision to
+        # the master weight dtype", config/training.py; model.to(dtype=param_dtype) in distributed/parallel.py):
+        # bf16 parameters, gradients and AdamW moments (docs/evidence/pytorch-fsdp-stacks.md).
+        fw.append("  pure_bf16: true")
     if framework == "torchtitan" and precision == "fp8":
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
         if tp > 1:
@@ -760,13 +765,22 @@ def scenario_from_row(row):
         # cluster configuration's.
         sets += [f"cluster.scale_out.nics_per_node={fabric.group(1)}",
                  f"cluster.scale_out.nic_bandwidth={fabric.group(2)}Gb/s"]
-    if re.search(r"H100 96GB", notes):
+    # torchtitan's log line "memory: 63.27GiB(66.60%)" states the device's capacity (63.27 / 0.666 = 95.0 GiB):
+    # an H100 reading 90-100 GiB is a 96 GB part.
+    logged = re.search(r"\bmem(?:ory)?:?\s*([\d.]+)\s*GiB\s*\(([\d.]+)%\)", notes, re.I)
+    capacity = float(logged.group(1)) / float(logged.group(2)) * 100 if logged and float(logged.group(2)) > 0 else 0
+    if re.search(r"H100 96GB", notes) or (gpu.startswith("H100") and 90 <= capacity <= 100):
         sets.append("cluster.gpu.memory=96GB")
-        if re.search(r"HBM2e", notes):
-            # torchtitan's Grand Teton H100s: "Each H100 GPU is equipped with 96GB HBM2e with
-            # 2.4 TB/sec peak memory bandwidth" (benchmarks/llama3_h100_202412_torchtitan.md,
-            # "Hardware"), against the 80GB SXM5's 3.35 TB/s HBM3.
+        # A 96 GB H100 that torchtitan's developers or Meta ran is Meta's Grand Teton part, the one torchtitan's
+        # own benchmark file describes: "Each H100 GPU is equipped with 96GB HBM2e with 2.4 TB/sec peak memory
+        # bandwidth" at a 500 W power limit (benchmarks/llama3_h100_202412_torchtitan.md, "Hardware"), against
+        # the 80GB SXM5's 3.35 TB/s HBM3 at 700 W.
+        grand_teton = framework == "torchtitan" or re.search(r"\bMeta\b|Grand Teton", notes)
+        if re.search(r"HBM2e", notes) or grand_teton:
             sets.append("cluster.gpu.memory_bandwidth=2.4TB/s")
+        if grand_teton and not cap:
+            sets.append("cluster.gpu.power_limit=500W")
+            assumed += " (Meta's H100 96GB: HBM2e at 2.4 TB/s and 500 W, as torchtitan's benchmark file states)"
     text = "\n".join([f"name: {json.dumps(row['id'])}", "model:", *model, f"cluster: {cluster}", "parallelism:", *par,
                       "training:", *train] + (["framework:", *fw] if fw else [])) + "\n"
     return text, sets + [f"cluster.gpus={max(gpus, 1)}"], assumed
@@ -860,6 +874,11 @@ def sharding_from_words(row):
         zero = None
         stage = re.search(r"\bZeRO\s*(?:-|=|:)?\s*(?:stage\s*[-=:]?\s*)?([0-3])\b", text, re.I)
         hybrid = re.search(r"\b(?:HSDP|HYBRID_SHARD|hybrid[- ]shard\w*)\b|FSDP\s*\+\s*DP", text, re.I)
+        # "full shard across all 128 GPUs" states the row's own sharding; an HSDP named beside it (the
+        # framework's other rows, or where an assumption came from) is not this row's.
+        full = re.search(r"\bfull[- _]?shard\w*\s+(?:across|over)\s+(?:all\s+)?(\d+)\s+GPUs", text, re.I)
+        if full:
+            hybrid = None
         if stage:
             zero = int(stage.group(1))
         elif re.search(r"\b(?:Megatron-)?FSDP2?" + _OFF, text, re.I):
@@ -881,6 +900,8 @@ def sharding_from_words(row):
         mesh = [int(n) for n in re.findall(r"\b(?:ici|dcn)_fsdp(?:_parallelism)?\s*[=:]?\s*(\d+)", text, re.I)]
         if mesh:
             group = re.search(r"(\d+)", str(math.prod(mesh)))
+        if full:
+            group = full
         nodes = re.search(r"across (\d+) nodes", text, re.I)
         if zero == 3 and not row.get("shard_group", "").strip() and (group or hybrid):
             size = int(next(g for g in group.groups() if g)) if group else (

@@ -194,7 +194,8 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.moe_capacity_factor = cfg.GetDouble("framework.moe_capacity_factor", 0);
   f.fp8_param_gather = cfg.GetBool("framework.fp8_param_gather", false);
   f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);
-  f.master_weights = cfg.GetBool("framework.master_weights", true);
+  f.pure_bf16 = cfg.GetBool("framework.pure_bf16", false);
+  f.master_weights = cfg.GetBool("framework.master_weights", true) && !f.pure_bf16;
   f.moe_a2a_overlap = cfg.GetBool("framework.moe_a2a_overlap", false);
   // The schema has refused any other name.
   f.moe_a2a_overlap_plan = cfg.GetString("framework.moe_a2a_overlap_plan", "megatron") == "dualpipe"

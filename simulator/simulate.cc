@@ -612,7 +612,10 @@ class CostModel {
     const double all = static_cast<double>(s_.par.tp * s_.par.pp * s_.par.cp * s_.par.dp);
     const Group everyone{static_cast<int64_t>(all),
                          std::min<int64_t>(s_.cluster.domain_gpus, static_cast<int64_t>(all))};
-    return gpu_.MemoryTime(owned * (30 + 4), 5) + gpu_.MemoryTime(held * 4, 1) +
+    // Pure bf16 moves half: read parameter, m, v, gradient and write
+    // parameter, m, v at 2 B each (14 B), the norm reading 2 B gradients.
+    const double update = s_.fw.pure_bf16 ? 14 + 2 : 30 + 4, zeroed = s_.fw.pure_bf16 ? 2 : 4;
+    return gpu_.MemoryTime(owned * update, 5) + gpu_.MemoryTime(held * zeroed, 1) +
            2 * CollectiveTime(Collective::kAllReduce, 8, everyone, fabric_);
   }
 
@@ -1140,6 +1143,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.fp8_weights_only = s.fw.fp8_param_gather;
   in.fp8_activations = s.fw.fp8_activations;
   in.master_weights = s.fw.master_weights;
+  in.pure_bf16 = s.fw.pure_bf16;
   in.loss = s.fw.loss;
   in.loss_chunks = s.fw.loss_chunks;
   in.grad_bytes = cost.GradBytes();

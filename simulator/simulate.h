@@ -104,6 +104,10 @@ struct Framework {
   bool fp8_param_gather = false;   // fp8 training keeps compute weights only in fp8 and gathers them so
   bool fp8_activations = true;     // fp8 training saves fp8 GEMM inputs for backward (Transformer Engine)
   bool master_weights = true;      // separate fp32 master copy (Megatron); false: fp32 parameters (PyTorch FSDP)
+  // Pure bf16: the model cast to bf16 before sharding, so parameters, their
+  // gradients and Adam's moments (created like the parameter) are bf16 and
+  // nothing is fp32 (KempnerForge). Implies no master copy.
+  bool pure_bf16 = false;
   // ZeRO-3 with several micro-batches: parameters gathered once per step and
   // kept unsharded, gradients accumulated unsharded and reduce-scattered once
   // (torchtitan with pipeline parallelism: reshard_after_forward=False, and

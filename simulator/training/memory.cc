@@ -283,11 +283,17 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   // parameter is the fp32 one the optimizer updates (4 B) and the optimizer
   // adds only Adam's two moments (8 B); Megatron and DeepSpeed hold 16-bit
   // parameters and an fp32 master beside the moments (12 B).
+  // Pure bf16 (the model cast to bf16) holds 2 B of parameter, 2 B of
+  // gradient (the parameter's dtype, whatever dtype reduced it) and two
+  // 2 B moments (torch.optim.AdamW creates its state like the parameter).
   const double fp8_copy = in.fp8 ? 1 : 0;
-  const double weight_bytes = !in.master_weights ? 4 : in.fp8 && in.fp8_weights_only ? 1 : 2 + fp8_copy;
+  const double weight_bytes = in.pure_bf16                    ? 2
+                              : !in.master_weights            ? 4
+                              : in.fp8 && in.fp8_weights_only ? 1
+                                                              : 2 + fp8_copy;
   mem.weights = sharded(weight_bytes, in.zero >= 3);
-  mem.gradients = sharded(in.grad_bytes, in.zero >= 2);
-  mem.optimizer = sharded(in.master_weights ? 12 : 8, in.zero >= 1);
+  mem.gradients = sharded(in.pure_bf16 ? 2 : in.grad_bytes, in.zero >= 2);
+  mem.optimizer = sharded(in.pure_bf16 ? 4 : in.master_weights ? 12 : 8, in.zero >= 1);
   // Activations: the rank's in-flight chunk passes, each holding one chunk
   // (the rank's layers / vpp) of one micro-batch.
   const double passes = static_cast<double>(InFlightChunkPasses(in.pp, in.vpp, rank, in.micro_batches));

@@ -278,6 +278,25 @@ TEST(Memory, FsdpWithoutMasterCopyHoldsSixteenBytes) {
   EXPECT_NEAR(torch.memory.weights / mcore.memory.weights, 2.0, 1e-9);
 }
 
+// Pure bf16 (KempnerForge casts the model to bf16 before sharding): 2 B of
+// parameter, 2 B of gradient and two 2 B Adam moments, half of PyTorch FSDP's
+// fp32 parameter and moments; the optimizer step moves half the bytes.
+TEST(Memory, PureBf16HoldsEightBytesAndUpdatesFaster) {
+  const std::vector<Override> fsdp = {{"parallelism.zero", "3"}, {"framework.master_weights", "false"}};
+  SimResult fp32 = Simulate(Load("llama3-8b-64", fsdp));
+  auto with = fsdp;
+  with.push_back({"framework.pure_bf16", "true"});
+  SimResult bf16 = Simulate(Load("llama3-8b-64", with));
+  EXPECT_NEAR(bf16.memory.weights / fp32.memory.weights, 0.5, 1e-9);
+  EXPECT_NEAR(bf16.memory.optimizer / fp32.memory.optimizer, 0.5, 1e-9);
+  EXPECT_NEAR(bf16.memory.gradients / fp32.memory.gradients, 0.5, 1e-9);  // fp32-reduced gradients held in bf16
+  EXPECT_LT(bf16.breakdown.optimizer_s, fp32.breakdown.optimizer_s);
+  // It implies no master copy even where master_weights is left at its default.
+  SimResult implied = Simulate(Load("llama3-8b-64", {{"parallelism.zero", "3"}, {"framework.pure_bf16", "true"}}));
+  EXPECT_DOUBLE_EQ(implied.memory.weights, bf16.memory.weights);
+  EXPECT_DOUBLE_EQ(implied.memory.optimizer, bf16.memory.optimizer);
+}
+
 // torchtitan with pipeline parallelism keeps FSDP parameters unsharded after
 // forward and PyTorch pipelining accumulates unsharded gradients until the
 // last backward (framework.fsdp_gather_once): the rank holds every parameter
