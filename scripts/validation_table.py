@@ -751,6 +751,12 @@ def scenario_from_row(row):
     cap = re.search(r"(\d{3,4})\s?W power limit", notes)
     if cap:  # the source says the GPUs were power-capped
         sets.append(f"cluster.gpu.power_limit={cap.group(1)}W")
+    elif gpu == "B200" and re.search(r"power[- ]limit(?:ed)?\b", notes, re.I) and \
+            re.search(r"torchtitan|torchao|pytorch/|\bMeta\b", row.get("source", "") + " " + notes):
+        # Meta's "power limited" B200s run at 750 W: "GB200 achieves 1200W cap power limit, while B200 only
+        # achieves 750W cap power limit" (pytorch/FBGEMM PR #4172; docs/evidence/blackwell-gemm.md, section 0).
+        sets.append("cluster.gpu.power_limit=750W")
+        assumed += " (Meta's power-limited B200: 750 W, pytorch/FBGEMM PR #4172)"
     per_node = _int(row, "gpus_per_node")
     if per_node and per_node < 8 and cluster not in ("gb200-nvl72", "gb300-nvl72"):
         # The row's servers hold fewer GPUs than the cluster document's 8 (4-GPU HGX boards: NVLink joins
@@ -876,7 +882,10 @@ def sharding_from_words(row):
         hybrid = re.search(r"\b(?:HSDP|HYBRID_SHARD|hybrid[- ]shard\w*)\b|FSDP\s*\+\s*DP", text, re.I)
         # "full shard across all 128 GPUs" states the row's own sharding; an HSDP named beside it (the
         # framework's other rows, or where an assumption came from) is not this row's.
-        full = re.search(r"\bfull[- _]?shard\w*\s+(?:across|over)\s+(?:all\s+)?(\d+)\s+GPUs", text, re.I)
+        full = re.search(r"\b(?:full[- _]?shard\w*|(?:pure\s+)?FSDP2?)\s+(?:across|over)\s+(?:all\s+)?(\d+\s+)?GPUs",
+                         text, re.I)
+        if full and not full.group(1):  # "pure FSDP across all GPUs": the row's GPU count
+            full = re.search(r"(\d+)", str(_int(row, "gpus") or 0))
         if full:
             hybrid = None
         if stage:
@@ -895,7 +904,7 @@ def sharding_from_words(row):
             read += f" (ZeRO-{zero} read from the row's words)"
         # "FSDP8 x TP8" (FSDP over 8; FSDP1 and FSDP2 are PyTorch's versions), MaxText's mesh axes
         # "dcn_fsdp 16 x ici_fsdp 8" (sharded over their product; dcn_data_parallelism replicates).
-        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)|\bFSDP\s*[=:]\s*([2-9]|\d\d+)\b|"
+        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)|\bFSDP2?\s*[=:]\s*([2-9]|\d\d+)\b|"
                           r"\b(\d+)[- ]way FSDP\b|\bFSDP([4-9]|\d\d+)\b", text, re.I)
         mesh = [int(n) for n in re.findall(r"\b(?:ici|dcn)_fsdp(?:_parallelism)?\s*[=:]?\s*(\d+)", text, re.I)]
         if mesh:
