@@ -678,15 +678,19 @@ def scenario_from_row(row):
         compiled = not re.search(r"\beager\b", notes, re.I) and (said_on or (
             re.search(r"compile", notes, re.I) and not said_off(row, r"(?:torch\.)?compile") and
             not re.search(r"compile\W+not stated", notes, re.I)))
-        if not compiled:
+        # A stack that names its own fused kernels (TinyLlama: "fused layernorm, fused SwiGLU, fused cross-entropy,
+        # fused RoPE") runs those, compiled or not.
+        fused = re.search(r"\bfused (?:layer ?norm|rms ?norm|swiglu|rotary|rope)|\bLiger\b", notes, re.I)
+        if not compiled and not fused:
             fw.append("  elementwise: eager")
             if not re.search(r"\beager\b", notes, re.I):
-                assumed += " (eager: torchtitan's default compile = false, not stated)"
+                assumed += (" (eager: torchtitan's default compile = false, not stated)" if framework == "torchtitan"
+                            else " (eager: PyTorch's default, torch.compile not named)")
         # Its loss is PyTorch's F.cross_entropy on fp32 logits, eager even with
         # compile on until pytorch/torchtitan PR #1033 (2025-04-01) compiled it;
         # before, train.py left it uncompiled because compiling it caused CUDA errors.
         dated = benchmark_file_month(row)
-        if not compiled or (dated and dated < (2025, 4)):
+        if (not compiled and not re.search(r"\bfused cross[- ]entropy", notes, re.I)) or (dated and dated < (2025, 4)):
             fw.append("  loss: eager")
     if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
         # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
@@ -1074,8 +1078,11 @@ def pytorch_native(row, framework):
     if framework == "torchtitan":
         return True
     notes = row.get("notes", "")
-    # A stack that names Transformer Engine runs TE's fused modules (NeMo AutoModel: "FSDP2 + TE").
-    return framework in ("", "other") and re.search(r"\bDTensor\b|\bFSDP2\b", notes) is not None and \
+    # A stack that names Transformer Engine runs TE's fused modules (NeMo AutoModel: "FSDP2 + TE"). PyTorch FSDP
+    # (FSDP1) stacks run eagerly too: IBM's fms-fsdp leaves use_torch_compile off and its LLaMA block is plain
+    # PyTorch (docs/evidence/pytorch-fsdp-stacks.md, section 2).
+    return framework in ("", "other") and re.search(
+        r"\bDTensor\b|\bFSDP2\b|PyTorch FSDP|\bFSDP1\b|\bFULL_SHARD\b|\bHYBRID_SHARD\b|fms-fsdp", notes) is not None and \
         re.search(r"\bTE\b|Transformer Engine", notes) is None
 
 
@@ -1142,6 +1149,12 @@ def software_generation(row, framework, pp):
         dated = benchmark_file_month(row)
         if dated is None or dated < (2025, 9):
             keys.append("  attention_kernel: fa2")
+    elif re.match(r"H(100|200|800)", row.get("gpu", "")) and framework != "llm-foundry" and \
+            re.search(r"FlashAttention[- ]?(?:2|v2)\b|\bFlash(?:Attention)?\s*v2\b|flash-attn\s*2|\bFA2\b", notes, re.I) and \
+            not re.search(r"FlashAttention[- ]?3|\bFA3\b|cuDNN", notes, re.I):
+        # The row's words name FlashAttention-2 (the flash-attn package, or SDPA's FLASH_ATTENTION backend) on
+        # Hopper, where it runs without wgmma/TMA (FA3 paper, Figures 5 and 6).
+        keys.append("  attention_kernel: fa2")
     return keys
 
 

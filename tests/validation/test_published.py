@@ -326,6 +326,16 @@ def test_pytorch_fsdp_stacks_are_read_as_their_code_runs():
     assert full["zero"] == "3" and not full.get("shard_group") and "sharded over all 128 GPUs" in words
     hybrid, words = read(rows["BL15B-09"])  # fms-fsdp 13B: HSDP inside a node of 8
     assert hybrid["zero"] == "3" and hybrid["shard_group"] == "8"
+    # PyTorch FSDP (FSDP1) stacks run eagerly unless compiled or their own fused kernels are named (TinyLlama).
+    fms = gen(rows["BL15B-09"])
+    assert "elementwise: eager" in fms and "loss: eager" in fms
+    tiny = gen(rows["BL15B-12"])
+    assert "elementwise: eager" not in tiny and "loss: eager" not in tiny
+    # FlashAttention-2 named on Hopper runs at FA2's rate; FA3 or cuDNN named beside it does not.
+    h100 = dict(rows["BL15B-09"], gpu="H100-SXM5-80GB")
+    assert "attention_kernel: fa2" in gen(h100)
+    assert "attention_kernel: fa2" not in gen(dict(h100, notes=h100["notes"] + " cuDNN attention."))
+    assert "attention_kernel: fa2" not in gen(rows["BL15B-09"])  # A100: FA2 is the fused kernel there
 
 
 def test_tp_overlap_is_the_frameworks_default_unless_stated():
@@ -564,28 +574,29 @@ def test_rows_collected_blind_after_session_15(cb_bin):
     # 12.1%, 10 within 20%, three judged not to fit. Session 16, reading what the stacks' code does
     # (docs/evidence/pytorch-fsdp-stacks.md): KempnerForge's 4-GPU servers and pure bf16 (its 8B on one H200 now
     # 81.3 GiB where it reports 80.7 GiB allocated), fms-fsdp's 34B and 70B fully sharded over all 128 GPUs as
-    # their row says: 12.2%, 12 within 20%, none judged not to fit.
+    # their row says, and PyTorch FSDP stacks eager unless compiled or their fused kernels are named: 11.8%,
+    # 13 within 20%, none judged not to fit.
     third = os.path.join(os.path.dirname(__file__), "rows", "blind-session15b.csv")
     results, _ = published.compare(cb_bin, project=False, shared_csv=third)
     assert len(results) >= 15
     assert not [r["id"] for r in results if r.get("fits") is False]
-    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 12
-    assert statistics.median(abs(r["err"]) for r in results) <= 0.15
+    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 13
+    assert statistics.median(abs(r["err"]) for r in results) <= 0.13
 
 
 def test_rows_collected_blind_in_session_16(cb_bin):
     """26 rows a helper collected in session 16, blind, from sources the project had not used (torchtitan's and
     torchao's Blackwell tables, NVIDIA's Paxml tables on A100, the IBM/Meta FSDP blog, the float8 FSDP2 blog, NeMo-RL
     and TRL threads: tests/validation/rows/blind-session16.csv, with the helper's doubts per row beside it). Scored
-    after that session's readings (FSDP2=N, "FSDP across all GPUs", Meta's 750 W B200s): 20 compared, median 42.9%,
-    5 within 20%, 4 judged not to fit (Llama 4 Scout at a local batch of 10 that the torchao README gives as 1; TRL's
+    after that session's readings (FSDP2=N, "FSDP across all GPUs", Meta's 750 W B200s, PyTorch FSDP stacks eager,
+    FlashAttention-2 named on Hopper): 20 compared, median 42.9%, 7 within 20%, 4 judged not to fit (Llama 4 Scout at a local batch of 10 that the torchao README gives as 1; TRL's
     2M- and 4M-token sequences). The gates are that measured state: PyTorch-native and JAX stacks run well below
     the model's kernel rates (docs/simulator-model.md, "Blind rows, session 16")."""
     blind = os.path.join(os.path.dirname(__file__), "rows", "blind-session16.csv")
     results, _ = published.compare(cb_bin, project=False, shared_csv=blind)
     assert len(results) >= 20
     assert statistics.median(abs(r["err"]) for r in results) <= 0.45
-    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 5
+    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 7
     assert len([r for r in results if r.get("fits") is False]) <= 4
 
 
