@@ -323,6 +323,12 @@ std::vector<Field> FrameworkFields() {
            "gradients accumulated unsharded and reduce-scattered once (torchtitan with pipeline "
            "parallelism)",
            "false"),
+      Enum("fsdp_grad_sync", {"every", "last"},
+           "ZeRO-3 with several micro-batches: reduce-scatter the gradients after every micro-batch's backward "
+           "(every: PyTorch FSDP's default, torchtitan) or only after the last, the others accumulating unsharded "
+           "gradients in the reduce dtype (last: FSDP2 set_requires_gradient_sync(False) / FSDP1 no_sync(), "
+           "KempnerForge, Hugging Face Accelerate's accumulate())",
+           "every"),
       Int("cpu_offload_layers",
           "activations of the first this-many layers of each model chunk are moved to host memory after their "
           "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "

@@ -653,8 +653,10 @@ def scenario_from_row(row):
     if re.search(r"KempnerForge", row.get("source", "") + " " + row.get("notes", "")) and precision != "fp8":
         # KempnerForge casts the model to its mixed_precision dtype before sharding ("Resolve mixed_precision to
         # the master weight dtype", config/training.py; model.to(dtype=param_dtype) in distributed/parallel.py):
-        # bf16 parameters, gradients and AdamW moments (docs/evidence/pytorch-fsdp-stacks.md).
-        fw.append("  pure_bf16: true")
+        # bf16 parameters, gradients and AdamW moments (docs/evidence/pytorch-fsdp-stacks.md). Accumulating,
+        # it reduces only after the last micro-batch (training/grad.py: model.set_requires_gradient_sync(False)
+        # on the others), holding the unsharded fp32 gradient meanwhile.
+        fw += ["  pure_bf16: true", "  fsdp_grad_sync: last"]
     if framework == "torchtitan" and precision == "fp8":
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
         if tp > 1:
@@ -678,6 +680,10 @@ def scenario_from_row(row):
         compiled = not re.search(r"\beager\b", notes, re.I) and (said_on or (
             re.search(r"compile", notes, re.I) and not said_off(row, r"(?:torch\.)?compile") and
             not re.search(r"compile\W+not stated", notes, re.I)))
+        if re.search(r"KempnerForge", row.get("source", "")) and not said_off(row, r"(?:torch\.)?compile"):
+            # KempnerForge's benchmark scripts pass --train.compile_model=true (weak_scaling_160gpu, mfu_scaling but
+            # its one stated exception, 175b_360gpu: docs/evidence/pytorch-fsdp-stacks.md, section 1).
+            compiled = True
         # A stack that names its own fused kernels (TinyLlama: "fused layernorm, fused SwiGLU, fused cross-entropy,
         # fused RoPE") runs those, compiled or not.
         fused = re.search(r"\bfused (?:layer ?norm|rms ?norm|swiglu|rotary|rope)|\bLiger\b", notes, re.I)
@@ -752,11 +758,13 @@ def scenario_from_row(row):
     cluster, sets = CLUSTERS[gpu]
     sets = list(sets)
     notes = row.get("notes", "")
-    cap = re.search(r"(\d{3,4})\s?W power limit", notes)
+    # A stated cap: "500W power limit", "power limit: 1000W", "power-limited to 800 W", "capped at 600 W".
+    cap = re.search(r"(\d{3,4})\s?W\s+power[- ]?(?:limit|cap)|"
+                    r"(?:power[- ]?(?:limit|cap)\w*|capped)\W{0,3}(?:of|to|at)?\s*(\d{3,4})\s?W\b", notes, re.I)
     if cap:  # the source says the GPUs were power-capped
-        sets.append(f"cluster.gpu.power_limit={cap.group(1)}W")
-    elif gpu == "B200" and re.search(r"power[- ]limit(?:ed)?\b", notes, re.I) and \
-            re.search(r"torchtitan|torchao|pytorch/|\bMeta\b", row.get("source", "") + " " + notes):
+        sets.append(f"cluster.gpu.power_limit={cap.group(1) or cap.group(2)}W")
+    elif gpu == "B200" and re.search(r"(?<!not )(?<!no )power[- ]limited\b", notes, re.I) and \
+            re.search(r"torchtitan|torchao|pytorch/", row.get("source", ""), re.I):
         # Meta's "power limited" B200s run at 750 W: "GB200 achieves 1200W cap power limit, while B200 only
         # achieves 750W cap power limit" (pytorch/FBGEMM PR #4172; docs/evidence/blackwell-gemm.md, section 0).
         sets.append("cluster.gpu.power_limit=750W")
@@ -776,16 +784,17 @@ def scenario_from_row(row):
         sets += [f"cluster.scale_out.nics_per_node={fabric.group(1)}",
                  f"cluster.scale_out.nic_bandwidth={fabric.group(2)}Gb/s"]
     # torchtitan's log line "memory: 63.27GiB(66.60%)" states the device's capacity (63.27 / 0.666 = 95.0 GiB):
-    # an H100 reading 90-100 GiB is a 96 GB part.
-    logged = re.search(r"\bmem(?:ory)?:?\s*([\d.]+)\s*GiB\s*\(([\d.]+)%\)", notes, re.I)
-    capacity = float(logged.group(1)) / float(logged.group(2)) * 100 if logged and float(logged.group(2)) > 0 else 0
-    if re.search(r"H100 96GB", notes) or (gpu.startswith("H100") and 90 <= capacity <= 100):
+    # an H100 reading 94.5-97 GiB is a 96 GB part (the H100 NVL's 94 GB reads 93.6 GiB).
+    logged = re.search(r"\bmem(?:ory)?:?\s*(\d+(?:\.\d+)?)\s*GiB\s*\((\d+(?:\.\d+)?)%\)", notes, re.I)
+    device_gib = float(logged.group(1)) / float(logged.group(2)) * 100 if logged and float(logged.group(2)) > 0 else 0
+    if re.search(r"H100 96GB", notes) or (gpu.startswith("H100") and 94.5 <= device_gib <= 97):
         sets.append("cluster.gpu.memory=96GB")
         # A 96 GB H100 that torchtitan's developers or Meta ran is Meta's Grand Teton part, the one torchtitan's
         # own benchmark file describes: "Each H100 GPU is equipped with 96GB HBM2e with 2.4 TB/sec peak memory
         # bandwidth" at a 500 W power limit (benchmarks/llama3_h100_202412_torchtitan.md, "Hardware"), against
         # the 80GB SXM5's 3.35 TB/s HBM3 at 700 W.
-        grand_teton = framework == "torchtitan" or re.search(r"\bMeta\b|Grand Teton", notes)
+        grand_teton = framework == "torchtitan" or re.search(r"Grand Teton", notes) or \
+            re.search(r"pytorch/torchtitan", row.get("source", ""), re.I)
         if re.search(r"HBM2e", notes) or grand_teton:
             sets.append("cluster.gpu.memory_bandwidth=2.4TB/s")
         if grand_teton and not cap:
@@ -900,7 +909,7 @@ def sharding_from_words(row):
             zero = 2
         elif re.search(r"\bNO_SHARD\b", text):
             zero = 0
-        elif hybrid or re.search(r"\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b(?!\s+column)|"
+        elif hybrid or full or re.search(r"\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b(?!\s+column)|"
                                  r"fully[- ]sharded|\bFSDP(?:[4-9]|\d\d+)\b|\b(?:ici|dcn)_fsdp\b", text, re.I):
             zero = 3
         if zero is not None:
@@ -908,8 +917,8 @@ def sharding_from_words(row):
             read += f" (ZeRO-{zero} read from the row's words)"
         # "FSDP8 x TP8" (FSDP over 8; FSDP1 and FSDP2 are PyTorch's versions), MaxText's mesh axes
         # "dcn_fsdp 16 x ici_fsdp 8" (sharded over their product; dcn_data_parallelism replicates).
-        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)|\bFSDP2?\s*[=:]\s*([2-9]|\d\d+)\b|"
-                          r"\b(\d+)[- ]way FSDP\b|\bFSDP([4-9]|\d\d+)\b", text, re.I)
+        group = re.search(r"shard(?:ing)?[_ ]?(?:group|size)?\s*[=:(]?\s*(\d+)|\bFSDP\s*[=:]\s*([2-9]|\d\d+)\b|"
+                          r"\bFSDP2\s*=\s*(\d\d+|[2-9])\b|\b(\d+)[- ]way FSDP\b|\bFSDP([4-9]|\d\d+)\b", text, re.I)
         mesh = [int(n) for n in re.findall(r"\b(?:ici|dcn)_fsdp(?:_parallelism)?\s*[=:]?\s*(\d+)", text, re.I)]
         if mesh:
             group = re.search(r"(\d+)", str(math.prod(mesh)))
@@ -1149,7 +1158,8 @@ def software_generation(row, framework, pp):
         dated = benchmark_file_month(row)
         if dated is None or dated < (2025, 9):
             keys.append("  attention_kernel: fa2")
-    elif re.match(r"H(100|200|800)", row.get("gpu", "")) and framework != "llm-foundry" and \
+    if "  attention_kernel: fa2" not in keys and re.match(r"H(100|200|800)", row.get("gpu", "")) and \
+            framework != "llm-foundry" and \
             re.search(r"FlashAttention[- ]?(?:2|v2)\b|\bFlash(?:Attention)?\s*v2\b|flash-attn\s*2|\bFA2\b", notes, re.I) and \
             not re.search(r"FlashAttention[- ]?3|\bFA3\b|cuDNN", notes, re.I):
         # The row's words name FlashAttention-2 (the flash-attn package, or SDPA's FLASH_ATTENTION backend) on

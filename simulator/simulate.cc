@@ -375,7 +375,7 @@ class CostModel {
   // ZeRO-3's per-layer traffic (and, gathering once per step, the unsharded
   // gradient accumulation).
   void AddFullySharded(bool full, double expert_params, LayerCost* c) const {
-    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
+    if (AccumulatesUnsharded()) {
       // Gradients accumulate unsharded across micro-batches in the reduce
       // dtype (FSDP2 casts each 16-bit gradient to it before adding): read the
       // new 16-bit gradient, read and write the accumulator, per parameter.
@@ -398,13 +398,15 @@ class CostModel {
     // the reduce-scatter) share one stream and hide behind the whole
     // backward, the recomputed forward included.
     const bool regather = full && s_.fw.zero3_recompute_gather;
-    const double bwd_traffic = gather * (regather ? 2 : 1) + scatter;
+    // Reducing only after the last micro-batch, the scatter leaves the
+    // per-micro-batch backward for the step's end (GradReduce).
+    const double bwd_traffic = gather * (regather ? 2 : 1) + (SyncLast() ? 0 : scatter);
     const bool hide = s_.fw.overlap_param_gather;
     c->fwd.dp = hide ? Hidden(gather, c->fwd.Total()) : gather;
     c->bwd.dp = hide ? Hidden(bwd_traffic, c->bwd.Total()) : bwd_traffic;
     const double gathered = c->params_per_gpu * ParamBytes();
     c->fwd.dp_t = {gather, gathered};
-    c->bwd.dp_t = {bwd_traffic, gathered * (regather ? 2 : 1) + c->params_per_gpu * GradBytes()};
+    c->bwd.dp_t = {bwd_traffic, gathered * (regather ? 2 : 1) + (SyncLast() ? 0 : c->params_per_gpu * GradBytes())};
   }
 
   // All-to-all overlap pairs one micro-batch's forward with another's
@@ -555,8 +557,9 @@ class CostModel {
   // all-reduces each shard across the replicas.
   double GradReduce(double params, double expert = 0) const {
     const double grad_bytes = GradBytes();
-    if (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) {
-      // Gathered once per step (framework.fsdp_gather_once): the accumulated
+    if (AccumulatesUnsharded()) {
+      // Gathered once per step (framework.fsdp_gather_once) or reduced only
+      // after the last micro-batch (fsdp_grad_sync: last): the accumulated
       // unsharded gradients are reduce-scattered once, over the shard group
       // (routed experts over theirs), then each shard is all-reduced across
       // the hybrid-sharding replicas.
@@ -622,6 +625,15 @@ class CostModel {
   // ZeRO-3 gathering each layer's parameters for every micro-batch (the
   // default), not once per step.
   bool GatherPerLayer() const { return s_.par.zero >= 3 && !s_.fw.fsdp_gather_once; }
+  // ZeRO-3 reducing gradients only after the step's last micro-batch
+  // (framework.fsdp_grad_sync: last); with one micro-batch that is every one,
+  // and a shard group of one GPU accumulates in place (nothing to scatter).
+  bool SyncLast() const {
+    return GatherPerLayer() && s_.fw.fsdp_sync_last && shard_group_.size > 1 &&
+           s_.train.global_batch > s_.par.dp * s_.train.micro_batch;
+  }
+  // Gradients held unsharded across the step's micro-batches.
+  bool AccumulatesUnsharded() const { return (s_.par.zero >= 3 && s_.fw.fsdp_gather_once) || SyncLast(); }
   // Ranks the dense (and routed-expert) model state is sharded over.
   int64_t ShardRanks() const { return s_.par.zero >= 3 ? shard_group_.size : dp_group_.size; }
   int64_t ExpertShardRanks() const { return edp_group_.size; }
@@ -1149,6 +1161,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.grad_bytes = cost.GradBytes();
   in.fsdp_prefetch = s.fw.fsdp_prefetch;
   in.fsdp_gather_once = s.fw.fsdp_gather_once;
+  in.fsdp_sync_last = cost.SyncLast();
   in.zero3_max_live_params = s.fw.zero3_max_live_params;
   in.zero3_reduce_bucket = s.fw.zero3_reduce_bucket;
   in.cpu_offload_layers = s.fw.cpu_offload_layers;

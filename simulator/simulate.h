@@ -113,6 +113,11 @@ struct Framework {
   // (torchtitan with pipeline parallelism: reshard_after_forward=False, and
   // PyTorch pipelining's no-sync on every backward but the last).
   bool fsdp_gather_once = false;
+  // ZeRO-3 gradient reduction only on the last micro-batch of the step
+  // (framework.fsdp_grad_sync: last): the others accumulate unsharded
+  // gradients in the reduce dtype (FSDP2 set_requires_gradient_sync(False),
+  // FSDP1 no_sync(): KempnerForge, Hugging Face Accelerate's accumulate()).
+  bool fsdp_sync_last = false;
   // DeepSpeed ZeRO-3's stage3_max_live_parameters and reduce_bucket_size
   // (elements; 0 = PyTorch FSDP's per-layer unit): memory buffers only.
   double zero3_max_live_params = 0, zero3_reduce_bucket = 0;

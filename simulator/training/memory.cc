@@ -328,6 +328,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
     mem.buffers += params * (in.param_bytes + in.grad_bytes);
   } else if (in.zero >= 3) {
     mem.buffers += ZeroThreeBuffers(in);
+    if (in.fsdp_sync_last) mem.buffers += params * in.grad_bytes;
   }
   // Full recomputation rebuilds one layer's activations at a time during
   // the backward pass (Korthikanti et al. 2022, sec. 4.1); so does per-op

@@ -52,7 +52,11 @@
 // (fsdp_gather_once: torchtitan with pipeline parallelism keeps parameters
 // unsharded after forward, and PyTorch pipelining accumulates unsharded
 // gradients until the last backward), every parameter of the rank held
-// gathered plus its unsharded gradient. Runtime: 2 GiB for the CUDA context,
+// gathered plus its unsharded gradient; reducing only after the last
+// micro-batch (fsdp_sync_last: FSDP2 set_requires_gradient_sync(False),
+// FSDP1 no_sync()), the unsharded gradients in the reduce dtype besides the
+// per-layer buffers (KempnerForge's 175B README: "FSDP2 retains the
+// unsharded fp32 gradient across microbatches"). Runtime: 2 GiB for the CUDA context,
 // library workspaces, NCCL channel buffers and allocator slack.
 #ifndef CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
 #define CLUSTERBENCH_SIMULATOR_TRAINING_MEMORY_H_
@@ -119,6 +123,7 @@ struct MemoryInput {
   bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)
   int fsdp_prefetch = 1;          // ZeRO-3: layers gathered ahead
   bool fsdp_gather_once = false;  // ZeRO-3: the stage's parameters and gradients held unsharded all step
+  bool fsdp_sync_last = false;    // ZeRO-3 reducing after the last micro-batch: unsharded gradients held all step
   double param_bytes = 2;         // per parameter gathered (bf16, or 1 with fp8_param_gather)
   // Per virtual stage j = chunk·pp + rank: its layers and this GPU's share of
   // its parameters (all, and the routed experts among them).

@@ -297,6 +297,38 @@ TEST(Memory, PureBf16HoldsEightBytesAndUpdatesFaster) {
   EXPECT_DOUBLE_EQ(implied.memory.optimizer, bf16.memory.optimizer);
 }
 
+// ZeRO-3 reducing only after the last micro-batch (framework.fsdp_grad_sync:
+// last; FSDP2's set_requires_gradient_sync(False), KempnerForge): the rank
+// holds its unsharded gradients in the reduce dtype (fp32: 4 B per parameter
+// of the rank) all step, and the micro-batches before the last move no
+// reduce-scatter (less data-parallel time exposed; each micro-batch adds its
+// gradient into the fp32 accumulator instead). One micro-batch per step
+// changes nothing.
+TEST(Memory, FsdpReducingAfterTheLastMicroBatchHoldsUnshardedGradients) {
+  const std::vector<Override> fsdp = {{"parallelism.zero", "3"},        {"parallelism.tp", "1"},
+                                      {"parallelism.dp", "64"},         {"framework.master_weights", "false"},
+                                      {"training.global_batch", "256"}, {"training.micro_batch", "1"}};
+  SimResult every = Simulate(Load("llama3-8b-64", fsdp));
+  auto last_o = fsdp;
+  last_o.push_back({"framework.fsdp_grad_sync", "last"});
+  SimResult last = Simulate(Load("llama3-8b-64", last_o));
+  ASSERT_GT(every.micro_batches, 1);
+  // TP1 PP1: the rank's parameters are the whole model's.
+  const double params = every.params_total;
+  EXPECT_NEAR((last.memory.buffers - every.memory.buffers) / (params * 4), 1.0, 1e-6);
+  EXPECT_LT(last.breakdown.dp_comm_exposed_s, every.breakdown.dp_comm_exposed_s);
+  // One micro-batch per GPU: the same step either way.
+  auto one_every = fsdp;
+  for (Override& o : one_every) {
+    if (o.path == "training.global_batch") o.value = "64";
+  }
+  auto one_last = one_every;
+  one_last.push_back({"framework.fsdp_grad_sync", "last"});
+  SimResult one = Simulate(Load("llama3-8b-64", one_last));
+  ASSERT_EQ(one.micro_batches, 1);
+  EXPECT_DOUBLE_EQ(one.memory.buffers, Simulate(Load("llama3-8b-64", one_every)).memory.buffers);
+}
+
 // torchtitan with pipeline parallelism keeps FSDP parameters unsharded after
 // forward and PyTorch pipelining accumulates unsharded gradients until the
 // last backward (framework.fsdp_gather_once): the rank holds every parameter
