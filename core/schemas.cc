@@ -329,6 +329,12 @@ std::vector<Field> FrameworkFields() {
            "gradients in the reduce dtype (last: FSDP2 set_requires_gradient_sync(False) / FSDP1 no_sync(), "
            "KempnerForge, Hugging Face Accelerate's accumulate())",
            "every"),
+      Bool("loss_parallel",
+           "with TP, the loss runs over each rank's vocabulary shard (Megatron's vocab-parallel cross entropy, "
+           "torchtitan's loss_parallel); false: the LM head's output is all-gathered to the whole vocabulary on "
+           "every TP rank, which holds and reduces all of it (DTensor ColwiseParallel with a replicated output, "
+           "KempnerForge)",
+           "true"),
       Int("cpu_offload_layers",
           "activations of the first this-many layers of each model chunk are moved to host memory after their "
           "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "

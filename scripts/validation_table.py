@@ -657,6 +657,10 @@ def scenario_from_row(row):
         # it reduces only after the last micro-batch (training/grad.py: model.set_requires_gradient_sync(False)
         # on the others), holding the unsharded fp32 gradient meanwhile.
         fw += ["  pure_bf16: true", "  fsdp_grad_sync: last"]
+        if tp > 1:
+            # Its output head is ColwiseParallel(output_layouts=Replicate()): "split vocab, gather to Replicate for
+            # loss computation" (distributed/tensor_parallel.py), no loss_parallel.
+            fw.append("  loss_parallel: false")
     if framework == "torchtitan" and precision == "fp8":
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
         if tp > 1:

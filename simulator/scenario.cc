@@ -204,6 +204,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.fsdp_gather_once = cfg.GetBool("framework.fsdp_gather_once", false);
   // The schema has refused any other name.
   f.fsdp_sync_last = cfg.GetString("framework.fsdp_grad_sync", "every") == "last";
+  f.loss_parallel = cfg.GetBool("framework.loss_parallel", true);
   f.zero3_max_live_params = cfg.GetDouble("framework.zero3_max_live_params", 0);
   f.cpu_offload_layers = cfg.GetInt("framework.cpu_offload_layers", 0);
   if (const ConfigNode* mods = cfg.Find("framework.offload_modules")) {

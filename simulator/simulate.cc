@@ -502,9 +502,24 @@ class CostModel {
     PassCost c;
     // The LM head stays in bf16 even in fp8 training.
     double gemm = gpu_.GemmTime(tokens_, v / t, h, Precision::kBf16);
-    c.compute = (gemm + gpu_.MemoryTime(tokens_ * v / t * 4 * 3, 3)) * slowest_;  // fp32 logits: softmax, loss
+    // Without loss parallelism every TP rank gathers the bf16 logits of the
+    // whole vocabulary (a blocking DTensor redistribute) and runs the loss on
+    // all of them.
+    const bool gathered = s_.par.tp > 1 && !s_.fw.loss_parallel;
+    const double loss_vocab = gathered ? v : v / t;
+    c.compute = (gemm + gpu_.MemoryTime(tokens_ * loss_vocab * 4 * 3, 3)) * slowest_;  // fp32 logits: softmax, loss
     c.tp = s_.par.tp > 1 ? TpExposed(TpBlockComm() / 2, gemm) : 0;
     c.tp_t = {TpBlockComm() / 2, TpBlockBytes() / 2};
+    return c;
+  }
+  // The forward's all-gather of the whole vocabulary's bf16 logits without
+  // loss parallelism (its backward slices the rank's shard: no transfer).
+  PassCost HeadLogitGather() const {
+    PassCost c;
+    if (s_.par.tp <= 1 || s_.fw.loss_parallel) return c;
+    const double bytes = tokens_ * static_cast<double>(s_.model.vocab) * 2;
+    c.tp = CollectiveTime(Collective::kAllGather, bytes, tp_group_, tp_fabric_);
+    c.tp_t = {c.tp, bytes};
     return c;
   }
 
@@ -844,6 +859,7 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   c.params.front() += cost.params().embedding / t;
   PassCost head = cost.HeadFwd();
   c.fwd.back() += head;
+  c.fwd.back() += cost.HeadLogitGather();
   c.bwd.back() += head.Scaled(2);
   if (s.train.recompute == Recompute::kFull && s.train.recompute_layers == 0) {
     c.bwd.back() += head;  // (conservative: Megatron keeps logits)
@@ -1156,6 +1172,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.fp8_activations = s.fw.fp8_activations;
   in.master_weights = s.fw.master_weights;
   in.pure_bf16 = s.fw.pure_bf16;
+  in.loss_parallel = s.fw.loss_parallel;
   in.loss = s.fw.loss;
   in.loss_chunks = s.fw.loss_chunks;
   in.grad_bytes = cost.GradBytes();

@@ -118,6 +118,12 @@ struct Framework {
   // gradients in the reduce dtype (FSDP2 set_requires_gradient_sync(False),
   // FSDP1 no_sync(): KempnerForge, Hugging Face Accelerate's accumulate()).
   bool fsdp_sync_last = false;
+  // The loss over the vocabulary shards of tensor parallelism (Megatron's
+  // vocab-parallel cross entropy, torchtitan's loss_parallel); false: the LM
+  // head's output is all-gathered to the whole vocabulary on every TP rank
+  // and the loss runs on it there (DTensor ColwiseParallel with a replicated
+  // output: KempnerForge).
+  bool loss_parallel = true;
   // DeepSpeed ZeRO-3's stage3_max_live_parameters and reduce_bucket_size
   // (elements; 0 = PyTorch FSDP's per-layer unit): memory buffers only.
   double zero3_max_live_params = 0, zero3_reduce_bucket = 0;

@@ -320,7 +320,10 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double logit_bytes = LogitBytes(in.loss);
   if (rank == in.pp - 1) {
     // A chunked loss (framework.loss_chunks) projects and reduces one chunk of the tokens at a time.
-    mem.logits = tokens * static_cast<double>(m.vocab) / t * logit_bytes / static_cast<double>(in.loss_chunks);
+    // Without loss parallelism every TP rank holds the whole vocabulary's logits.
+    const double vocab_split = in.loss_parallel ? t : 1.0;
+    mem.logits =
+        tokens * static_cast<double>(m.vocab) / vocab_split * logit_bytes / static_cast<double>(in.loss_chunks);
   }
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);

@@ -116,6 +116,7 @@ struct MemoryInput {
   bool fp8_activations = true;  // fp8 GEMM inputs saved in fp8 (Transformer Engine), else in bf16
   bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
   bool pure_bf16 = false;       // bf16 parameters, gradients and Adam moments, nothing in fp32
+  bool loss_parallel = true;    // the loss over vocabulary shards; false: every TP rank holds all the logits
   LossKernel loss = LossKernel::kFused;
   int64_t loss_chunks = 1;  // chunked loss: one chunk's logits at a time
   double moe_imbalance = 1;

@@ -329,6 +329,25 @@ TEST(Memory, FsdpReducingAfterTheLastMicroBatchHoldsUnshardedGradients) {
   EXPECT_DOUBLE_EQ(one.memory.buffers, Simulate(Load("llama3-8b-64", one_every)).memory.buffers);
 }
 
+// Without loss parallelism (KempnerForge's replicated LM-head output) every
+// TP rank holds the whole vocabulary's logits, t times a vocab-parallel
+// loss's share, and the forward all-gathers them; the loss then runs on all
+// of them, so the step is slower.
+TEST(Memory, LossWithoutVocabParallelismHoldsEveryLogit) {
+  const std::vector<Override> tp = {{"parallelism.tp", "4"}, {"parallelism.dp", "16"}};
+  SimResult vocab_parallel = Simulate(Load("llama3-8b-64", tp));
+  auto gathered_o = tp;
+  gathered_o.push_back({"framework.loss_parallel", "false"});
+  SimResult gathered = Simulate(Load("llama3-8b-64", gathered_o));
+  EXPECT_NEAR(gathered.memory.logits / vocab_parallel.memory.logits, 4.0, 1e-9);
+  EXPECT_GT(gathered.step_time_s, vocab_parallel.step_time_s);
+  EXPECT_GT(gathered.breakdown.tp_comm_exposed_s, vocab_parallel.breakdown.tp_comm_exposed_s);
+  // Without TP there is nothing to gather.
+  SimResult one = Simulate(Load("llama3-8b-64", {{"parallelism.tp", "1"}, {"framework.loss_parallel", "false"}}));
+  SimResult one_parallel = Simulate(Load("llama3-8b-64", {{"parallelism.tp", "1"}}));
+  EXPECT_DOUBLE_EQ(one.step_time_s, one_parallel.step_time_s);
+}
+
 // torchtitan with pipeline parallelism keeps FSDP parameters unsharded after
 // forward and PyTorch pipelining accumulates unsharded gradients until the
 // last backward (framework.fsdp_gather_once): the rank holds every parameter
