@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "core/config.h"
 #include "core/error.h"
@@ -22,6 +23,14 @@ namespace {
 using testing::ErrorOf;
 using testing::Load;
 using testing::Shipped;
+
+// A shipped scenario with `base` overrides, and the same with one more.
+std::pair<SimResult, SimResult> WithoutAndWith(const std::string& name, const std::vector<Override>& base,
+                                               const Override& more) {
+  auto with = base;
+  with.push_back(more);
+  return {Simulate(Load(name, base)), Simulate(Load(name, with))};
+}
 
 // ------------------------------------------------------------------ data-parallel buckets
 
@@ -283,10 +292,7 @@ TEST(Memory, FsdpWithoutMasterCopyHoldsSixteenBytes) {
 // fp32 parameter and moments; the optimizer step moves half the bytes.
 TEST(Memory, PureBf16HoldsEightBytesAndUpdatesFaster) {
   const std::vector<Override> fsdp = {{"parallelism.zero", "3"}, {"framework.master_weights", "false"}};
-  SimResult fp32 = Simulate(Load("llama3-8b-64", fsdp));
-  auto with = fsdp;
-  with.push_back({"framework.pure_bf16", "true"});
-  SimResult bf16 = Simulate(Load("llama3-8b-64", with));
+  const auto [fp32, bf16] = WithoutAndWith("llama3-8b-64", fsdp, {"framework.pure_bf16", "true"});
   EXPECT_NEAR(bf16.memory.weights / fp32.memory.weights, 0.5, 1e-9);
   EXPECT_NEAR(bf16.memory.optimizer / fp32.memory.optimizer, 0.5, 1e-9);
   EXPECT_NEAR(bf16.memory.gradients / fp32.memory.gradients, 0.5, 1e-9);  // fp32-reduced gradients held in bf16
@@ -308,10 +314,7 @@ TEST(Memory, FsdpReducingAfterTheLastMicroBatchHoldsUnshardedGradients) {
   const std::vector<Override> fsdp = {{"parallelism.zero", "3"},        {"parallelism.tp", "1"},
                                       {"parallelism.dp", "64"},         {"framework.master_weights", "false"},
                                       {"training.global_batch", "256"}, {"training.micro_batch", "1"}};
-  SimResult every = Simulate(Load("llama3-8b-64", fsdp));
-  auto last_o = fsdp;
-  last_o.push_back({"framework.fsdp_grad_sync", "last"});
-  SimResult last = Simulate(Load("llama3-8b-64", last_o));
+  const auto [every, last] = WithoutAndWith("llama3-8b-64", fsdp, {"framework.fsdp_grad_sync", "last"});
   ASSERT_GT(every.micro_batches, 1);
   // TP1 PP1: the rank's parameters are the whole model's.
   const double params = every.params_total;
@@ -322,11 +325,9 @@ TEST(Memory, FsdpReducingAfterTheLastMicroBatchHoldsUnshardedGradients) {
   for (Override& o : one_every) {
     if (o.path == "training.global_batch") o.value = "64";
   }
-  auto one_last = one_every;
-  one_last.push_back({"framework.fsdp_grad_sync", "last"});
-  SimResult one = Simulate(Load("llama3-8b-64", one_last));
-  ASSERT_EQ(one.micro_batches, 1);
-  EXPECT_DOUBLE_EQ(one.memory.buffers, Simulate(Load("llama3-8b-64", one_every)).memory.buffers);
+  const auto [one_e, one_l] = WithoutAndWith("llama3-8b-64", one_every, {"framework.fsdp_grad_sync", "last"});
+  ASSERT_EQ(one_l.micro_batches, 1);
+  EXPECT_DOUBLE_EQ(one_l.memory.buffers, one_e.memory.buffers);
 }
 
 // Without loss parallelism (KempnerForge's replicated LM-head output) every
@@ -335,16 +336,13 @@ TEST(Memory, FsdpReducingAfterTheLastMicroBatchHoldsUnshardedGradients) {
 // of them, so the step is slower.
 TEST(Memory, LossWithoutVocabParallelismHoldsEveryLogit) {
   const std::vector<Override> tp = {{"parallelism.tp", "4"}, {"parallelism.dp", "16"}};
-  SimResult vocab_parallel = Simulate(Load("llama3-8b-64", tp));
-  auto gathered_o = tp;
-  gathered_o.push_back({"framework.loss_parallel", "false"});
-  SimResult gathered = Simulate(Load("llama3-8b-64", gathered_o));
+  const auto [vocab_parallel, gathered] = WithoutAndWith("llama3-8b-64", tp, {"framework.loss_parallel", "false"});
   EXPECT_NEAR(gathered.memory.logits / vocab_parallel.memory.logits, 4.0, 1e-9);
   EXPECT_GT(gathered.step_time_s, vocab_parallel.step_time_s);
   EXPECT_GT(gathered.breakdown.tp_comm_exposed_s, vocab_parallel.breakdown.tp_comm_exposed_s);
   // Without TP there is nothing to gather.
-  SimResult one = Simulate(Load("llama3-8b-64", {{"parallelism.tp", "1"}, {"framework.loss_parallel", "false"}}));
-  SimResult one_parallel = Simulate(Load("llama3-8b-64", {{"parallelism.tp", "1"}}));
+  const auto [one_parallel, one] =
+      WithoutAndWith("llama3-8b-64", {{"parallelism.tp", "1"}}, {"framework.loss_parallel", "false"});
   EXPECT_DOUBLE_EQ(one.step_time_s, one_parallel.step_time_s);
 }
 
