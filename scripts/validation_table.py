@@ -1094,9 +1094,10 @@ def pytorch_native(row, framework):
     # A stack that names Transformer Engine runs TE's fused modules (NeMo AutoModel: "FSDP2 + TE"). PyTorch FSDP
     # (FSDP1) stacks run eagerly too: IBM's fms-fsdp leaves use_torch_compile off and its LLaMA block is plain
     # PyTorch (docs/evidence/pytorch-fsdp-stacks.md, section 2).
+    # Its own words only: "vs PyTorch FSDP" is a comparison, not the row's stack.
     return framework in ("", "other") and re.search(
-        r"\bDTensor\b|\bFSDP2\b|PyTorch FSDP|\bFSDP1\b|\bFULL_SHARD\b|\bHYBRID_SHARD\b|fms-fsdp", notes) is not None and \
-        re.search(r"\bTE\b|Transformer Engine", notes) is None
+        r"\bDTensor\b|\bFSDP2\b|PyTorch FSDP|\bFSDP1\b|\bFULL_SHARD\b|\bHYBRID_SHARD\b|fms-fsdp",
+        own_words(row, ("notes",))) is not None and re.search(r"\bTE\b|Transformer Engine", notes) is None
 
 
 def tp_overlap_said(row):

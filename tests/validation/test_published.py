@@ -333,6 +333,8 @@ def test_pytorch_fsdp_stacks_are_read_as_their_code_runs():
     assert "elementwise: eager" in fms and "loss: eager" in fms
     tiny = gen(rows["BL15B-12"])
     assert "elementwise: eager" not in tiny and "loss: eager" not in tiny
+    # A comparison names another stack, not the row's ("1.3x faster than PyTorch FSDP").
+    assert not published.pytorch_native({"notes": "Megatron-LM, 1.3x faster than PyTorch FSDP"}, "")
     # FlashAttention-2 named on Hopper runs at FA2's rate; FA3 or cuDNN named beside it does not.
     h100 = dict(rows["BL15B-09"], gpu="H100-SXM5-80GB")
     assert "attention_kernel: fa2" in gen(h100)
