@@ -650,7 +650,7 @@ def scenario_from_row(row):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
         fw.append("  master_weights: false")
-    if re.search(r"KempnerForge", row.get("source", "") + " " + row.get("notes", "")) and precision != "fp8":
+    if re.search(r"KempnerForge", row.get("source", "")) and precision != "fp8":
         # KempnerForge casts the model to its mixed_precision dtype before sharding ("Resolve mixed_precision to
         # the master weight dtype", config/training.py; model.to(dtype=param_dtype) in distributed/parallel.py):
         # bf16 parameters, gradients and AdamW moments (docs/evidence/pytorch-fsdp-stacks.md). Accumulating,
