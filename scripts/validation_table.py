@@ -650,7 +650,7 @@ def scenario_from_row(row):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
         fw.append("  master_weights: false")
-    if re.search(r"KempnerForge", row.get("source", "")) and precision != "fp8":
+    if kempnerforge(row) and precision != "fp8":
         # KempnerForge casts the model to its mixed_precision dtype before sharding ("Resolve mixed_precision to
         # the master weight dtype", config/training.py; model.to(dtype=param_dtype) in distributed/parallel.py):
         # bf16 parameters, gradients and AdamW moments (docs/evidence/pytorch-fsdp-stacks.md). Accumulating,
@@ -684,7 +684,7 @@ def scenario_from_row(row):
         compiled = not re.search(r"\beager\b", notes, re.I) and (said_on or (
             re.search(r"compile", notes, re.I) and not said_off(row, r"(?:torch\.)?compile") and
             not re.search(r"compile\W+not stated", notes, re.I)))
-        if re.search(r"KempnerForge", row.get("source", "")) and not said_off(row, r"(?:torch\.)?compile"):
+        if kempnerforge(row) and not said_off(row, r"(?:torch\.)?compile"):
             # KempnerForge's benchmark scripts pass --train.compile_model=true (weak_scaling_160gpu, mfu_scaling but
             # its one stated exception, 175b_360gpu: docs/evidence/pytorch-fsdp-stacks.md, section 1).
             compiled = True
@@ -797,8 +797,7 @@ def scenario_from_row(row):
         # own benchmark file describes: "Each H100 GPU is equipped with 96GB HBM2e with 2.4 TB/sec peak memory
         # bandwidth" at a 500 W power limit (benchmarks/llama3_h100_202412_torchtitan.md, "Hardware"), against
         # the 80GB SXM5's 3.35 TB/s HBM3 at 700 W.
-        grand_teton = framework == "torchtitan" or re.search(r"Grand Teton", notes) or \
-            re.search(r"pytorch/torchtitan", row.get("source", ""), re.I)
+        grand_teton = framework == "torchtitan" or re.search(r"Grand Teton", notes)
         if re.search(r"HBM2e", notes) or grand_teton:
             sets.append("cluster.gpu.memory_bandwidth=2.4TB/s")
         if grand_teton and not cap:
@@ -1084,6 +1083,16 @@ def tp_overlap_off(row, framework):
 PYTORCH_TP_DEFAULT = "PyTorch's tensor parallelism without async TP, not named"
 
 
+def hopper(row):
+    """The row ran on Hopper (H100, H200, H800)."""
+    return re.match(r"H(100|200|800)", row.get("gpu", "")) is not None
+
+
+def kempnerforge(row):
+    """The row's source is KempnerInstitute's KempnerForge (its code's facts: docs/evidence/pytorch-fsdp-stacks.md)."""
+    return re.search(r"KempnerForge", row.get("source", "")) is not None
+
+
 def pytorch_native(row, framework):
     """A PyTorch-native stack (torchtitan, or a framework built on FSDP2/DTensor): its tensor parallelism is
     DTensor's, which overlaps communication only with async TP (torchtitan enable_async_tensor_parallel, off by
@@ -1154,21 +1163,16 @@ def software_generation(row, framework, pp):
         keys += [f"  {key}: false" for key, words in (("overlap_grad_reduce", _GRAD_OVERLAP),
                                                        ("overlap_param_gather", _GATHER_OVERLAP))
                  if said_off(row, words)]
-    if framework == "llm-foundry" and re.match(r"H(100|200|800)", row.get("gpu", "")):
-        # MPT's attention on Hopper: attn_impl "flash" (the flash-attn package, FlashAttention-2 from llm-foundry
-        # v0.3) or "triton" (the 2022 Triton kernel, the default of the older submit_benchmarks.py); neither uses
-        # wgmma/TMA. FA2's rate is the faster of the two, so the time is a lower bound.
-        keys.append("  attention_kernel: fa2")
-    if framework == "torchtitan" and re.match(r"H(100|200|800)", row.get("gpu", "")):
-        dated = benchmark_file_month(row)
-        if dated is None or dated < (2025, 9):
-            keys.append("  attention_kernel: fa2")
-    if "  attention_kernel: fa2" not in keys and re.match(r"H(100|200|800)", row.get("gpu", "")) and \
-            framework != "llm-foundry" and \
-            re.search(r"FlashAttention[- ]?(?:2|v2)\b|\bFlash(?:Attention)?\s*v2\b|flash-attn\s*2|\bFA2\b", notes, re.I) and \
-            not re.search(r"FlashAttention[- ]?3|\bFA3\b|cuDNN", notes, re.I):
-        # The row's words name FlashAttention-2 (the flash-attn package, or SDPA's FLASH_ATTENTION backend) on
-        # Hopper, where it runs without wgmma/TMA (FA3 paper, Figures 5 and 6).
+    # FlashAttention-2 on Hopper, where it runs without wgmma/TMA (FA3 paper, Figures 5 and 6):
+    # llm-foundry's MPT attention (attn_impl "flash": the flash-attn package, FlashAttention-2 from llm-foundry
+    # v0.3; or "triton", the 2022 Triton kernel of the older submit_benchmarks.py: neither uses wgmma/TMA, FA2's
+    # rate is the faster of the two, so the time is a lower bound); torchtitan's SDPA before 2025-09 (above);
+    # or a row whose words name FlashAttention-2 (the flash-attn package, or SDPA's FLASH_ATTENTION backend).
+    dated = benchmark_file_month(row)
+    named = re.search(r"FlashAttention[- ]?(?:2|v2)\b|\bFlash(?:Attention)?\s*v2\b|flash-attn\s*2|\bFA2\b",
+                      notes, re.I) and not re.search(r"FlashAttention[- ]?3|\bFA3\b|cuDNN", notes, re.I)
+    if hopper(row) and (framework == "llm-foundry" or named or
+                        (framework == "torchtitan" and (dated is None or dated < (2025, 9)))):
         keys.append("  attention_kernel: fa2")
     return keys
 

@@ -502,21 +502,22 @@ class CostModel {
     PassCost c;
     // The LM head stays in bf16 even in fp8 training.
     double gemm = gpu_.GemmTime(tokens_, v / t, h, Precision::kBf16);
-    // Without loss parallelism every TP rank gathers the bf16 logits of the
-    // whole vocabulary (a blocking DTensor redistribute) and runs the loss on
-    // all of them.
-    const bool gathered = s_.par.tp > 1 && !s_.fw.loss_parallel;
-    const double loss_vocab = gathered ? v : v / t;
+    // Without loss parallelism every TP rank runs the loss on the whole
+    // vocabulary's logits (HeadLogitGather brings them).
+    const double loss_vocab = LogitsGathered() ? v : v / t;
     c.compute = (gemm + gpu_.MemoryTime(tokens_ * loss_vocab * 4 * 3, 3)) * slowest_;  // fp32 logits: softmax, loss
     c.tp = s_.par.tp > 1 ? TpExposed(TpBlockComm() / 2, gemm) : 0;
     c.tp_t = {TpBlockComm() / 2, TpBlockBytes() / 2};
     return c;
   }
+  // TP without loss parallelism: every rank holds the whole vocabulary's
+  // logits, gathered by a blocking DTensor redistribute.
+  bool LogitsGathered() const { return s_.par.tp > 1 && !s_.fw.loss_parallel; }
   // The forward's all-gather of the whole vocabulary's bf16 logits without
   // loss parallelism (its backward slices the rank's shard: no transfer).
   PassCost HeadLogitGather() const {
     PassCost c;
-    if (s_.par.tp <= 1 || s_.fw.loss_parallel) return c;
+    if (!LogitsGathered()) return c;
     const double bytes = tokens_ * static_cast<double>(s_.model.vocab) * 2;
     c.tp = CollectiveTime(Collective::kAllGather, bytes, tp_group_, tp_fabric_);
     c.tp_t = {c.tp, bytes};

@@ -28,8 +28,8 @@ PROJECT_MIN_ROWS = 160  # 174 simulated of 185 (session 16: eleven 26.02.01 Mega
 # NVFP4 ones not simulated; session 15: six Megatron-LM model-TFLOP/s rows read by its own count)
 PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 174 rows (2026-12-06, session 16; 8.4% of 166 in session 15)
 PROJECT_MIN_WITHIN_20 = 142  # measured 144 of 174 (session 16; 139 of 166 in session 15)
-PROJECT_MAX_ROW_ERROR = 0.65  # measured 63.7%: Llama 3 70B on 64 GB300 in MXFP8 (Megatron-Bridge 26.02.01), whose stated
-# layout (PP4 without interleaving, 8 micro-batches of 2: a 1F1B step idles 3/11) reports 4% more than 26.02's
+PROJECT_MAX_ROW_ERROR = 0.65  # measured 63.7%: Llama 3 70B on 64 GB300 in MXFP8 (Megatron-Bridge 26.02.01), whose
+# stated layout (PP4 without interleaving, 8 micro-batches of 2: a 1F1B step idles 3/11) reports 4% more than 26.02's
 # interleaved PP4 VP5 at micro-batch 1; next, 53.5% (Qwen3-30B-A3B on 16 H100, 26.02, whose source gives three values)
 PROJECT_MAX_NOT_FITTING = 0  # all 196 rows fit since session 13 (the shared Nemotron-340B: fp8 compute weights only)
 # Rows with published memory per GPU (the issue's target: every one within 10%).
@@ -380,7 +380,8 @@ def test_hardware_and_sharding_words_are_read_narrowly():
     assert "cluster.gpu.power_limit=800W" in sets_of(dict(base, notes="power-limited to 800 W"))
     assert not any("power_limit" in s for s in sets_of(dict(base, source="vendor blog")))
     # A 96 GB H100: torchtitan's log line states the device (95.0 GiB), an H100 NVL's 93.6 GiB does not qualify.
-    h100 = dict(base, gpu="H100-SXM5-80GB", source="github.com/pytorch/torchtitan PR #1", notes="memory: 81.85GiB(86.17%)")
+    h100 = dict(base, gpu="H100-SXM5-80GB", source="github.com/pytorch/torchtitan PR #1",
+                notes="memory: 81.85GiB(86.17%)")
     assert {"cluster.gpu.memory=96GB", "cluster.gpu.memory_bandwidth=2.4TB/s", "cluster.gpu.power_limit=500W"} <= set(
         sets_of(h100))
     assert not any("memory=96GB" in s for s in sets_of(dict(h100, notes="memory: 87.6GiB(93.6%)")))
@@ -389,7 +390,8 @@ def test_hardware_and_sharding_words_are_read_narrowly():
     assert words("FSDP2=16 on dense layers")["shard_group"] == "16"
     assert words("full shard across all 64 GPUs (HSDP in the 7B runs)")["zero"] == "3"
     assert not words("full shard across all 64 GPUs (HSDP in the 7B runs)").get("shard_group")
-    assert words("pure FSDP across all GPUs")["zero"] == "3" and not words("pure FSDP across all GPUs").get("shard_group")
+    pure = words("pure FSDP across all GPUs")
+    assert pure["zero"] == "3" and not pure.get("shard_group")
     assert words("FSDP2: 2 nodes, shard group 16")["shard_group"] == "16"
 
 
@@ -644,18 +646,20 @@ def test_rows_collected_blind_after_session_15(cb_bin):
 
 
 def test_rows_collected_blind_in_session_16(cb_bin):
-    """26 rows a helper collected in session 16, blind, from sources the project had not used (torchtitan's and
+    """25 rows a helper collected in session 16 (a 26th, Fast-LLM's "expected" throughput, left out: not a
+    measurement), blind, from sources the project had not used (torchtitan's and
     torchao's Blackwell tables, NVIDIA's Paxml tables on A100, the IBM/Meta FSDP blog, the float8 FSDP2 blog, NeMo-RL
     and TRL threads: tests/validation/rows/blind-session16.csv, with the helper's doubts per row beside it). Scored
     after that session's readings (FSDP2=N, "FSDP across all GPUs", Meta's 750 W B200s, PyTorch FSDP stacks eager,
-    FlashAttention-2 named on Hopper): 20 compared, median 42.9%, 7 within 20%, 4 judged not to fit (Llama 4 Scout at a local batch of 10 that the torchao README gives as 1; TRL's
-    2M- and 4M-token sequences). The gates are that measured state: PyTorch-native and JAX stacks run well below
+    FlashAttention-2 named on Hopper): 19 compared, median 43.2%, 6 within 20%, 4 judged not to fit (Llama 4 Scout
+    at a local batch of 10 that the torchao README gives as 1; TRL's 2M- and 4M-token sequences). The gates are
+    that measured state: PyTorch-native and JAX stacks run well below
     the model's kernel rates (docs/simulator-model.md, "Blind rows")."""
     blind = os.path.join(os.path.dirname(__file__), "rows", "blind-session16.csv")
     results, _ = published.compare(cb_bin, project=False, shared_csv=blind)
-    assert len(results) >= 20
+    assert len(results) >= 19
     assert statistics.median(abs(r["err"]) for r in results) <= 0.45
-    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 7
+    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 6
     assert len([r for r in results if r.get("fits") is False]) <= 4
     # A second collection: NVIDIA's MLPerf Training GPT-3 175B and Llama 3.1 405B submissions (v3.0-v5.1, 512 to
     # 11,616 GPUs; tests/validation/rows/blind-session16b.csv): 8 compared, median 4.9%, worst -9.5% (10,752 H100),
