@@ -243,6 +243,10 @@ Schema ModelSchema() {
           Required(Int("vocab", "vocabulary size", "", 1, 1e8)),
           Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
           Bool("tied_embeddings", "input and output embeddings share weights", "false"),
+          Int("mtp_layers",
+              "multi-token prediction depth (DeepSeek-V3's MTP modules, Megatron-Core mtp_num_layers): each adds "
+              "one layer of the last layer's kind, a 2h x h projection and the LM head with its loss",
+              "0", 0, 64),
           Obj("moe", "mixture of experts (omit for a dense model)",
               {Required(Int("experts", "routed experts per MoE layer", "", 1, 1048576)),
                Required(Int("top_k", "experts each token is routed to", "", 1, 65536)),
@@ -401,6 +405,10 @@ Schema ScenarioSchema() {
                     "the embedding counts as one layer in the pipeline split (Megatron "
                     "--account-for-embedding-in-pipeline-split): the first virtual stage holds one layer fewer",
                     "false"),
+               Str("pipeline_layout",
+                   "layers of every virtual stage as Megatron-Core's --pipeline-model-parallel-layout writes them, "
+                   "stages in order (chunk x pp + rank) split by '|': E embedding, t transformer layer, m MTP layer, "
+                   "L loss, (..)*n and x*n repeat, e.g. 'Et*3|(tt|)*29m|L'; empty: layers split as evenly as possible"),
                Bool("account_for_loss",
                     "the LM head and loss count as one layer in the pipeline split (Megatron "
                     "--account-for-loss-in-pipeline-split): the last virtual stage holds one layer fewer",

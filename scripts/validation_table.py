@@ -539,6 +539,9 @@ def scenario_from_row(row):
         ]
     if re.search(r"\bMLA\b", row.get("notes", "")):
         model += ["  mla:"] + [f"    {k}: {v}" for k, v in MLA_WIDTHS.items()]
+    if _int(row, "mtp_layers"):
+        # Multi-token prediction modules the run trained (DeepSeek-V3's MTP; the column says where from).
+        model.append(f"  mtp_layers: {_int(row, 'mtp_layers')}")
     vpp, assumed = _int(row, "vpp", 1) or 1, inferred
     framework = framework_of(row)
     mb = _int(row, "micro_batch", 1) or 1
@@ -569,7 +572,10 @@ def scenario_from_row(row):
     embedding = re.search(r"account\w* (for )?embedding|account-for-embedding|account_for_embedding", notes, re.I)
     loss = re.search(r"account\w* (for )?(embedding and )?loss|account-for-loss|account_for_loss", notes, re.I)
     layers = _int(row, "layers")
-    if not (embedding or loss) and layers and layers < pp * vpp <= layers + 2:
+    layout = row.get("pipeline_layout", "").strip()
+    if layout:
+        embedding = loss = None
+    elif not (embedding or loss) and layers and layers < pp * vpp <= layers + 2:
         # Fewer layers than virtual stages: Megatron-Core runs such a split only with the embedding and the loss
         # counted as stages' layers (--account-for-{embedding,loss}-in-pipeline-split; Qwen3-235B's 94 layers on
         # pp x vpp = 96 slots) or a custom layout, which the row would have to name.
@@ -581,6 +587,10 @@ def scenario_from_row(row):
         par.append("  account_for_loss: true")
     if _int(row, "etp"):
         par.append(f"  etp: {_int(row, 'etp')}")
+    if layout:
+        # The run's --pipeline-model-parallel-layout (its recipe's, as the row's assumed column cites): it places
+        # the embedding and the loss itself.
+        par.append(f"  pipeline_layout: {json.dumps(layout)}")
     month = source_month(row)
     rtext = row.get("recompute", "").lower()
     if re.search(r"no sequence parallel", rtext) or said_off(row, _SEQ_PARALLEL) or (

@@ -95,6 +95,21 @@ void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallel
 }
 
 // training.*: batch, sequence, recomputation and precision.
+// parallelism.pipeline_layout against the degrees and the model's layers.
+void ReadPipelineLayout(const ConfigNode& cfg, const ModelSpec& m, Parallelism* p) {
+  const ConfigNode* node = cfg.Find("parallelism.pipeline_layout");
+  if (node == nullptr) return;
+  if (p->account_for_embedding || p->account_for_loss) {
+    Bad(*node, "a layout places the embedding and the loss itself: drop account_for_embedding/account_for_loss");
+  }
+  p->pipeline_layout = node->AsString();
+  try {
+    p->layout = ParsePipelineLayout(p->pipeline_layout, p->pp, p->vpp, m.layers, m.mtp_layers);
+  } catch (const ConfigError& e) {
+    Bad(*node, fmt::format("'{}': {}", p->pipeline_layout, e.what()));
+  }
+}
+
 Training ReadTraining(const ConfigNode& cfg, const Parallelism& p, const ModelSpec& m) {
   Training t;
   t.seq_len = cfg.at("training.seq_len").AsInt();
@@ -158,7 +173,7 @@ void CheckSchedule(const ConfigNode& cfg, const Scenario& s) {
                     micro_batches, p.pp * p.vpp, events));
   }
   const int64_t slots = m.layers + (p.account_for_embedding ? 1 : 0) + (p.account_for_loss ? 1 : 0);
-  if (slots < p.pp * p.vpp) {
+  if (p.layout.empty() && slots < p.pp * p.vpp) {
     Bad(cfg.at("parallelism.pp"),
         slots == m.layers
             ? fmt::format("{} layers cannot fill pp x vpp = {} x {} stages", m.layers, p.pp, p.vpp)
@@ -237,6 +252,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
   s.par = ReadParallelism(cfg, s.cluster);
   CheckModelDivides(cfg, s.model, s.par);
+  ReadPipelineLayout(cfg, s.model, &s.par);
   s.train = ReadTraining(cfg, s.par, s.model);
   CheckSchedule(cfg, s);
   s.fw = ReadFramework(cfg, s.model);

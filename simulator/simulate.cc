@@ -510,6 +510,16 @@ class CostModel {
     c.tp_t = {TpBlockComm() / 2, TpBlockBytes() / 2};
     return c;
   }
+  // An MTP module's eh_proj: the concatenated [norm(h); norm(embedding)]
+  // projected 2h -> h, column-parallel over TP (Megatron-Core
+  // multi_token_prediction.py); the module's layer and head are charged as
+  // a layer and as HeadFwd.
+  PassCost MtpProjectionFwd() const {
+    const double h = static_cast<double>(s_.model.hidden), t = static_cast<double>(s_.par.tp);
+    PassCost c;
+    c.compute = Gemm(tokens_, h / t, 2 * h) * slowest_;
+    return c;
+  }
   // TP without loss parallelism: every rank holds the whole vocabulary's
   // logits, gathered by a blocking DTensor redistribute.
   bool LogitsGathered() const { return s_.par.tp > 1 && !s_.fw.loss_parallel; }
@@ -775,9 +785,35 @@ int64_t RankOf(const Parallelism& p, int64_t tp_r, int64_t cp_r, int64_t dp_r, i
 
 namespace {
 
+// MTP modules per virtual stage: where the layout puts them, else all on
+// the last (Megatron-Core's default, beside the loss).
+std::vector<int64_t> MtpPerVirtualStage(const Scenario& s) {
+  std::vector<int64_t> out(static_cast<size_t>(s.par.pp * s.par.vpp), 0);
+  if (!s.par.layout.empty()) {
+    for (size_t j = 0; j < out.size() && j < s.par.layout.size(); ++j) out[j] = s.par.layout[j].mtp;
+  } else if (!out.empty()) {
+    out.back() = s.model.mtp_layers;
+  }
+  return out;
+}
+
 // Phase 1: layers over the p·v virtual stages, with the note when uneven.
 void SplitLayersOverStages(const Scenario& s, SimResult* r) {
   const int64_t vs = s.par.pp * s.par.vpp;
+  if (!s.par.layout.empty()) {
+    r->layers_per_virtual_stage.clear();
+    std::string list;
+    for (const LayoutStage& st : s.par.layout) {
+      r->layers_per_virtual_stage.push_back(st.layers);
+      list += (list.empty() ? "" : ",") + std::to_string(st.layers) + (st.mtp > 0 ? fmt::format("+{}m", st.mtp) : "");
+    }
+    r->layer_split_note = fmt::format(
+        "{} layers over {} virtual stages as parallelism.pipeline_layout '{}' places "
+        "them: {}",
+        s.model.layers, vs, s.par.pipeline_layout, list);
+    r->notes.push_back(r->layer_split_note);
+    return;
+  }
   const bool accounted = s.par.account_for_embedding || s.par.account_for_loss;
   r->layers_per_virtual_stage = SplitLayers(s.model.layers, vs, s.par.account_for_embedding, s.par.account_for_loss);
   const int64_t slots = s.model.layers + (s.par.account_for_embedding ? 1 : 0) + (s.par.account_for_loss ? 1 : 0);
@@ -813,6 +849,36 @@ struct StageCosts {
 };
 
 MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t micro_batches);
+
+// Each MTP module on its virtual stage: its embedding lookup (the stage holds
+// its own copy of the word embeddings unless it is the first), projection,
+// layer (the last decoder layer's kind) and the LM head with its loss, whose
+// weights it shares with the main head (DeepSeek-V3 sec. 2.2; Megatron-Core
+// builds the embedding on an MTP stage, gpt_model.py).
+void AddMtpModules(const Scenario& s, const CostModel& cost, StageCosts* c) {
+  const std::vector<int64_t> mtp = MtpPerVirtualStage(s);
+  const bool moe = s.model.MtpIsMoe();
+  const bool again = s.train.recompute != Recompute::kFull || s.train.recompute_layers == 0;
+  const LayerCost& lc = moe ? (again ? c->moe : c->moe_kept) : (again ? c->dense : c->dense_kept);
+  const double t = static_cast<double>(s.par.tp), h = static_cast<double>(s.model.hidden);
+  const PassCost head = cost.HeadFwd();
+  for (size_t j = 0; j < mtp.size(); ++j) {
+    for (int64_t k = 0; k < mtp[j]; ++k) {
+      c->fwd[j] += cost.EmbeddingFwd();
+      c->bwd[j] += cost.EmbeddingFwd();
+      c->fwd[j] += cost.MtpProjectionFwd();
+      c->bwd[j] += cost.MtpProjectionFwd().Scaled(2);
+      c->fwd[j] += lc.fwd;
+      c->bwd[j] += lc.bwd;
+      c->fwd[j] += head;
+      c->fwd[j] += cost.HeadLogitGather();
+      c->bwd[j] += head.Scaled(2);
+      c->params[j] += lc.params_per_gpu + (2 * h * h + 3 * h) / t;
+      c->expert[j] += lc.expert_params_per_gpu;
+    }
+    if (mtp[j] > 0 && j > 0) c->params[j] += cost.params().embedding / t;
+  }
+}
 
 // Phase 2: sums the layers of each virtual stage, embedding on the first,
 // LM head and loss on the last.
@@ -866,6 +932,7 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
     c.bwd.back() += head;  // (conservative: Megatron keeps logits)
   }
   c.params.back() += cost.params().lm_head / t;
+  AddMtpModules(s, cost, &c);
   return c;
 }
 
@@ -1191,6 +1258,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
 void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, SimResult* r) {
   MemoryInput in = MemoryInputFor(s, cost, r->micro_batches);
   in.layers_per_vstage = r->layers_per_virtual_stage;
+  in.mtp_per_vstage = MtpPerVirtualStage(s);
   in.params = c.params;
   in.expert_params = c.expert;
   // ZeRO-3 gathers what is sharded: routed experts with no expert data

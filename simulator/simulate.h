@@ -21,6 +21,7 @@
 #include "simulator/compute/gpu_perf.h"
 #include "simulator/topology/fat_tree.h"
 #include "simulator/training/memory.h"
+#include "simulator/training/pipeline.h"
 #include "simulator/training/recompute.h"
 #include "simulator/workload/elementwise.h"
 #include "simulator/workload/transformer.h"
@@ -39,6 +40,11 @@ struct Parallelism {
   // and the LM head with the loss (last) each take one layer's slot, so e.g.
   // Qwen3-235B's 94 layers fill pp x vpp = 32 x 3 = 96 slots.
   bool account_for_embedding = false, account_for_loss = false;
+  // A custom layout (parallelism.pipeline_layout, Megatron-Core's
+  // --pipeline-model-parallel-layout): per virtual stage its layers and MTP
+  // modules. Empty: layers split by SplitLayers, MTP modules on the last.
+  std::string pipeline_layout;
+  std::vector<LayoutStage> layout;
   int zero = 1;
   // ZeRO-3 hybrid sharding (HSDP): state sharded over groups of this many
   // data-parallel ranks and replicated across groups; 0 = all dp·cp ranks.

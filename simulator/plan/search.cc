@@ -110,6 +110,12 @@ Scenario With(const Scenario& base, const Candidate& c) {
   s.par.ep = c.ep;
   s.par.etp = c.tp;
   s.par.vpp = c.vpp;
+  // A custom pipeline layout holds only for its own pp x vpp: other
+  // candidates split the layers evenly (MTP modules on the last stage).
+  if (c.pp != base.par.pp || c.vpp != base.par.vpp) {
+    s.par.layout.clear();
+    s.par.pipeline_layout.clear();
+  }
   s.par.zero = c.zero;
   s.par.sequence_parallel = c.tp > 1;
   s.train.micro_batch = c.mb;

@@ -255,6 +255,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const ModelSpec& m = *in.model;
   MemoryBreakdown mem;
   double params = 0, expert = 0, act_layers = 0;
+  int64_t mtp = 0;  // MTP modules on this rank
   // Fine-grained offloading: the offloaded inputs of every in-flight layer
   // live on the host; the layer being copied out or back holds its own.
   const double off_dense = OffloadedBytesPerLayer(in, false);
@@ -273,6 +274,10 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
     for (int64_t l = first_layer[j]; l < first_layer[j] + in.layers_per_vstage[j]; ++l) {
       const bool kept = partial && l - first_layer[j] >= in.recompute_layers;
       act_layers += m.IsMoeLayer(l) ? (kept ? kept_moe : act_moe) : (kept ? kept_dense : act_dense);
+    }
+    if (j < in.mtp_per_vstage.size()) {
+      mtp += in.mtp_per_vstage[j];
+      act_layers += static_cast<double>(in.mtp_per_vstage[j]) * (m.MtpIsMoe() ? kept_moe : kept_dense);
     }
   }
   auto sharded = [&](double bytes_per_param, bool shard) {
@@ -318,13 +323,13 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double tokens = s * static_cast<double>(in.micro_batch);
   const double h = static_cast<double>(m.hidden);
   const double logit_bytes = LogitBytes(in.loss);
-  if (rank == in.pp - 1) {
-    // A chunked loss (framework.loss_chunks) projects and reduces one chunk of the tokens at a time.
-    // Without loss parallelism every TP rank holds the whole vocabulary's logits.
-    const double vocab_split = in.loss_parallel ? t : 1.0;
-    mem.logits =
-        tokens * static_cast<double>(m.vocab) / vocab_split * logit_bytes / static_cast<double>(in.loss_chunks);
-  }
+  // A chunked loss (framework.loss_chunks) projects and reduces one chunk of the tokens at a time.
+  // Without loss parallelism every TP rank holds the whole vocabulary's logits.
+  const double vocab_split = in.loss_parallel ? t : 1.0;
+  const double one_head =
+      tokens * static_cast<double>(m.vocab) / vocab_split * logit_bytes / static_cast<double>(in.loss_chunks);
+  // Each MTP module's loss runs in its forward: its logits wait for the backward beside the main head's.
+  mem.logits = (rank == in.pp - 1 ? one_head : 0.0) + static_cast<double>(mtp) * one_head;
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);
   if (in.zero >= 3 && in.fsdp_gather_once) {

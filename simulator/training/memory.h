@@ -129,6 +129,9 @@ struct MemoryInput {
   // Per virtual stage j = chunk·pp + rank: its layers and this GPU's share of
   // its parameters (all, and the routed experts among them).
   std::vector<int64_t> layers_per_vstage;
+  // MTP modules per virtual stage (empty: none): each keeps a layer's
+  // activations (the last layer's kind) and its own head's logits.
+  std::vector<int64_t> mtp_per_vstage;
   std::vector<double> params, expert_params;
   double largest_layer_params = 0;  // this GPU's share of the largest layer (ZeRO-3 buffers)
   // DeepSpeed ZeRO-3 gathers per module and caps what is live (0 = PyTorch

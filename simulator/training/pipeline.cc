@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cctype>
 #include <functional>
+#include <string>
 
 #include "core/error.h"
 
@@ -39,6 +41,90 @@ std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages, bool embedding_
     }
   }
   return out;
+}
+
+namespace {
+
+// Unrolls "(..)*n" (innermost first, as Megatron's regular expression
+// '\(([^)]+)\)\*(\d+)' does) and then "x*n".
+std::string UnrollLayout(std::string s) {
+  s.erase(std::remove_if(s.begin(), s.end(), [](char ch) { return ch == ',' || ch == ' '; }), s.end());
+  auto count_at = [&](size_t star, size_t* end) {
+    size_t k = star + 1;
+    while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) ++k;
+    if (k == star + 1) throw ConfigError(fmt::format("'*' at {} is not followed by a count", star));
+    *end = k;
+    const int64_t n = std::stoll(s.substr(star + 1, k - star - 1));
+    if (n > 100000) throw ConfigError(fmt::format("repeat count {} is too large", n));
+    return n;
+  };
+  for (size_t close; (close = s.find(')')) != std::string::npos;) {
+    const size_t open = s.rfind('(', close);
+    if (open == std::string::npos) throw ConfigError("')' without '('");
+    if (close + 1 >= s.size() || s[close + 1] != '*') throw ConfigError("'(..)' must be followed by '*n'");
+    size_t end = 0;
+    const int64_t n = count_at(close + 1, &end);
+    std::string body = s.substr(open + 1, close - open - 1), rep;
+    for (int64_t i = 0; i < n; ++i) rep += body;
+    s = s.substr(0, open) + rep + s.substr(end);
+  }
+  if (s.find('(') != std::string::npos) throw ConfigError("'(' without ')'");
+  for (size_t star; (star = s.find('*')) != std::string::npos;) {
+    if (star == 0) throw ConfigError("'*' with nothing to repeat");
+    size_t end = 0;
+    const int64_t n = count_at(star, &end);
+    s = s.substr(0, star - 1) + std::string(static_cast<size_t>(n), s[star - 1]) + s.substr(end);
+  }
+  return s;
+}
+
+}  // namespace
+
+std::vector<LayoutStage> ParsePipelineLayout(const std::string& layout, int64_t pp, int64_t vpp, int64_t layers,
+                                             int64_t mtp) {
+  const std::string flat = UnrollLayout(layout);
+  std::vector<LayoutStage> stages(1);
+  int64_t embeddings = 0, losses = 0, t_seen = 0, m_seen = 0;
+  for (size_t i = 0; i < flat.size(); ++i) {
+    const char ch = flat[i];
+    const bool first = i == 0, last = i + 1 == flat.size();
+    switch (ch) {
+      case '|':
+        stages.emplace_back();
+        break;
+      case 'E':
+        if (!first) throw ConfigError("'E' (the embedding) must come first");
+        ++embeddings;
+        break;
+      case 'L':
+        if (!last) throw ConfigError("'L' (the loss) must come last; a split MTP loss is not simulated");
+        ++losses;
+        break;
+      case 't':
+        if (m_seen > 0) throw ConfigError("transformer layers ('t') must come before MTP layers ('m')");
+        ++stages.back().layers;
+        ++t_seen;
+        break;
+      case 'm':
+        ++stages.back().mtp;
+        ++m_seen;
+        break;
+      default:
+        throw ConfigError(fmt::format("'{}' is not a layer (E, t, m, L, '|', '(..)*n', 'x*n')", ch));
+    }
+  }
+  if (embeddings != 1) throw ConfigError("the layout must start with 'E' (the embedding)");
+  if (losses != 1) throw ConfigError("the layout must end with 'L' (the loss)");
+  if (static_cast<int64_t>(stages.size()) != pp * vpp) {
+    throw ConfigError(fmt::format("{} stages for pp x vpp = {} x {} = {}", stages.size(), pp, vpp, pp * vpp));
+  }
+  if (t_seen != layers)
+    throw ConfigError(fmt::format("{} transformer layers ('t') for the model's {}", t_seen, layers));
+  if (m_seen != mtp) throw ConfigError(fmt::format("{} MTP layers ('m') for model.mtp_layers = {}", m_seen, mtp));
+  for (size_t j = 0; j + static_cast<size_t>(pp) < stages.size(); ++j) {
+    if (stages[j].mtp > 0) throw ConfigError("MTP layers must be in their rank's last chunk (Megatron-Core's rule)");
+  }
+  return stages;
 }
 
 std::vector<Op> StageSchedule(int64_t stage, int64_t pp, int64_t vpp, int64_t m) {

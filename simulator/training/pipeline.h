@@ -13,6 +13,7 @@
 #define CLUSTERBENCH_SIMULATOR_TRAINING_PIPELINE_H_
 
 #include <cstdint>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -31,6 +32,22 @@ std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages);
 // split as above, then the first stage gives one slot to the embedding and
 // the last one to the loss. Needs layers + e + l >= stages.
 std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages, bool embedding_slot, bool loss_slot);
+
+// A virtual stage of a custom layout: its transformer layers and MTP modules
+// (the embedding is always on the first virtual stage, the loss on the last).
+struct LayoutStage {
+  int64_t layers = 0, mtp = 0;
+};
+// Megatron-Core's --pipeline-model-parallel-layout string
+// (megatron/core/transformer/pipeline_parallel_layer_layout.py,
+// parse_str_to_list and validate_layer_layout): virtual stages in order
+// j = chunk·pp + rank split by '|'; 'E' embedding, 't' transformer layer,
+// 'm' MTP layer, 'L' loss; "(..)*n" and "x*n" repeat, commas are cosmetic.
+// Checks what Megatron checks: pp·vpp stages, 'E' once and first, 'L' once
+// and last, `layers` t's, `mtp` m's after every t and in each rank's last
+// chunk. Throws ConfigError saying what is wrong (the caller adds the key).
+std::vector<LayoutStage> ParsePipelineLayout(const std::string& layout, int64_t pp, int64_t vpp, int64_t layers,
+                                             int64_t mtp);
 
 struct Op {
   bool forward;

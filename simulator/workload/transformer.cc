@@ -14,6 +14,7 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
   m.vocab = model.at("vocab").AsInt();
   m.swiglu = model.at("activation").AsString() == "swiglu";
   m.tied_embeddings = model.GetBool("tied_embeddings", false);
+  m.mtp_layers = model.GetInt("mtp_layers", 0);
   if (model.Has("moe")) {
     MoeSpec e;
     e.experts = model.at("moe.experts").AsInt();
@@ -71,8 +72,13 @@ ParamCounts CountParams(const ModelSpec& m) {
     total += base + (m.IsMoeLayer(l) ? p.moe_mlp_per_layer : p.dense_mlp_per_layer);
     active += base + (m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer);
   }
-  p.total = total + h;  // final norm
-  p.active = active + h;
+  // MTP: the layer, eh_proj (2h x h), enorm, hnorm and its final norm; the
+  // embedding and the output head are the main model's (DeepSeek-V3 sec. 2.2).
+  const double mtp_base = p.attention_per_layer + p.norms_per_layer + 2 * h * h + 3 * h;
+  p.mtp_per_module = mtp_base + (m.MtpIsMoe() ? p.moe_mlp_per_layer : p.dense_mlp_per_layer);
+  const double mtp = static_cast<double>(m.mtp_layers);
+  p.total = total + h + mtp * p.mtp_per_module;  // final norm
+  p.active = active + h + mtp * (mtp_base + (m.MtpIsMoe() ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer));
   return p;
 }
 
@@ -86,7 +92,10 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
     double mlp = m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
     flops += 2.0 * (p.attention_per_layer + mlp) + attn_core;
   }
-  return flops;
+  const double h = static_cast<double>(m.hidden);
+  const double mtp_mlp = m.MtpIsMoe() ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
+  const double mtp = 2.0 * (p.attention_per_layer + mtp_mlp + 2 * h * h + static_cast<double>(m.vocab) * h) + attn_core;
+  return flops + static_cast<double>(m.mtp_layers) * mtp;
 }
 
 }  // namespace cb::sim

@@ -43,6 +43,11 @@ struct ModelSpec {
   int64_t head_dim_override = 0;  // model key `head_dim`; 0 = hidden / heads
   bool swiglu = true;
   bool tied_embeddings = false;
+  // Multi-token prediction (DeepSeek-V3, arXiv:2412.19437 sec. 2.2; Megatron-Core
+  // mtp_num_layers): module k normalises the previous depth's hidden state and
+  // the embedding of the token k ahead, projects their concatenation 2h -> h,
+  // runs one transformer layer and the shared LM head with its own loss.
+  int64_t mtp_layers = 0;
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
 
@@ -56,6 +61,9 @@ struct ModelSpec {
   bool IsMoeLayer(int64_t layer) const {
     return moe && layer >= moe->first_dense_layers && (layer - moe->first_dense_layers) % moe->layer_freq == 0;
   }
+  // An MTP module's layer is built from the last decoder layer's spec
+  // (Megatron-LM pretrain_gpt.py: transformer_layer_spec.layer_specs[-1]).
+  bool MtpIsMoe() const { return IsMoeLayer(layers - 1); }
   int64_t MlpMatrices() const { return swiglu ? 3 : 2; }
   int64_t MoeLayers() const {
     int64_t n = 0;
@@ -74,15 +82,17 @@ struct ParamCounts {
   double moe_active_mlp_per_layer = 0;  // top_k experts + shared + router
   double shared_experts_per_layer = 0;  // the shared experts among them
   double norms_per_layer = 0;
-  double embedding = 0;  // V·h
-  double lm_head = 0;    // V·h, 0 when tied
+  double embedding = 0;       // V·h
+  double lm_head = 0;         // V·h, 0 when tied
+  double mtp_per_module = 0;  // one MTP module: its layer, 2h x h projection and three norms (head shared)
   double total = 0;
   double active = 0;  // per token (MoE: routed experts at top_k)
 };
 ParamCounts CountParams(const ModelSpec& m);
 
 // Model FLOPs of one forward pass of one token at sequence length s
-// (matmuls incl. LM head; attention over the full square; no recompute).
+// (matmuls incl. LM head; attention over the full square; no recompute),
+// MTP modules included (each: its layer, projection and the LM head again).
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len);
 
 }  // namespace cb::sim

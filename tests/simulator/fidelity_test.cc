@@ -917,6 +917,129 @@ TEST(PipelineSplit, AccountedEmbeddingAndLossFillTheStages) {
       << r.layer_split_note;
 }
 
+// Megatron-Core's layout grammar: '|' between virtual stages, (..)*n and x*n
+// repeat, commas cosmetic; DeepSeek-V3's Megatron-Bridge layout for PP16.
+TEST(PipelineLayout, ParsesMegatronsGrammar) {
+  const auto st = ParsePipelineLayout("Et*4|(t*4|)*14tmL", 16, 1, 61, 1);
+  ASSERT_EQ(st.size(), 16u);
+  EXPECT_EQ(st.front().layers, 4);
+  EXPECT_EQ(st[7].layers, 4);
+  EXPECT_EQ(st.back().layers, 1);
+  EXPECT_EQ(st.back().mtp, 1);
+  const auto v = ParsePipelineLayout("Ettt|(tt|)*29,m|L", 8, 4, 61, 1);  // Megatron's docstring: MTP, loss alone
+  ASSERT_EQ(v.size(), 32u);
+  EXPECT_EQ(v[30].mtp, 1);
+  EXPECT_EQ(v[31].layers + v[31].mtp, 0);
+  auto error = [](const std::string& layout, int64_t pp, int64_t vpp, int64_t layers, int64_t mtp) {
+    try {
+      ParsePipelineLayout(layout, pp, vpp, layers, mtp);
+    } catch (const ConfigError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(error("Et*4|(t*4|)*14tL", 8, 1, 61, 0).find("16 stages for pp x vpp = 8 x 1 = 8"), std::string::npos);
+  EXPECT_NE(error("Et*4|(t*4|)*14tL", 16, 1, 60, 0).find("61 transformer layers ('t') for the model's 60"),
+            std::string::npos);
+  EXPECT_NE(error("Et*4|(t*4|)*14tL", 16, 1, 61, 1).find("0 MTP layers"), std::string::npos);
+  EXPECT_NE(error("Emt|L", 2, 1, 1, 1).find("before MTP"), std::string::npos);
+  EXPECT_NE(error("Et|tL|", 3, 1, 2, 0).find("'L' (the loss) must come last"), std::string::npos);
+  EXPECT_NE(error("Et|t", 2, 1, 2, 0).find("must end with 'L'"), std::string::npos);
+  EXPECT_NE(error("tE|tL", 2, 1, 2, 0).find("'E' (the embedding) must come first"), std::string::npos);
+  EXPECT_NE(error("Et|xL", 2, 1, 1, 0).find("'x' is not a layer"), std::string::npos);
+  EXPECT_NE(error("Et|(tL", 2, 1, 2, 0).find("'(' without ')'"), std::string::npos);
+  EXPECT_NE(error("Et|t*L", 2, 1, 2, 0).find("not followed by a count"), std::string::npos);
+  // Megatron keeps MTP layers in their rank's last chunk.
+  EXPECT_NE(error("Et|tm||L", 2, 2, 2, 1).find("last chunk"), std::string::npos);
+}
+
+// A layout that states the even split changes nothing; one that moves
+// layers moves the stages' work. A bad layout is refused naming the key.
+TEST(PipelineLayout, PlacesTheLayersItStates) {
+  const SimResult even = Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "1"}}));
+  ASSERT_EQ(even.layers_per_virtual_stage.front(), 7);  // 7, 8 x 14, 7
+  const SimResult same = Simulate(
+      Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*7|(t*8|)*14t*7L"}}));
+  EXPECT_EQ(same.layers_per_virtual_stage, even.layers_per_virtual_stage);
+  EXPECT_NEAR(same.step_time_s, even.step_time_s, 1e-9 * even.step_time_s);
+  const SimResult heavy = Simulate(
+      Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*14|(t*8|)*14L"}}));
+  EXPECT_EQ(heavy.layers_per_virtual_stage.front(), 14);
+  EXPECT_EQ(heavy.layers_per_virtual_stage.back(), 0);
+  // The first stage now does 14 layers' work where the busiest did 8: it sets the pace, and the others'
+  // fill and drain hide behind its warm-up (so the step grows by less than 14/8).
+  EXPECT_EQ(heavy.critical_stage, 0);
+  EXPECT_NEAR(heavy.breakdown.compute_s / even.breakdown.compute_s, 14.0 / 8.0, 0.01);
+  EXPECT_GT(heavy.step_time_s, even.step_time_s);
+  EXPECT_NE(heavy.layer_split_note.find("as parallelism.pipeline_layout 'Et*14|(t*8|)*14L' places them"),
+            std::string::npos)
+      << heavy.layer_split_note;
+  EXPECT_NE(ErrorOf("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*126L"}})
+                .find("key 'parallelism.pipeline_layout': 'Et*126L': 1 stages for pp x vpp = 16 x 1 = 16"),
+            std::string::npos)
+      << ErrorOf("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*126L"}});
+  EXPECT_NE(ErrorOf("llama3-405b-16k",
+                    {{"parallelism.pipeline_layout", "Et*7|(t*8|)*14t*7L"}, {"parallelism.account_for_loss", "true"}})
+                .find("drop account_for_embedding/account_for_loss"),
+            std::string::npos);
+}
+
+// DeepSeek-V3's MTP module (arXiv:2412.19437 sec. 2.2): one more layer of the
+// last layer's kind (MoE), a 2h x h projection and three norms, sharing the
+// embedding and head. Per token its forward adds 2·(attention + active MoE
+// MLP + 2h² + V·h) + core attention; on the last stage by default, where it
+// and its head's logits add work and memory.
+TEST(MultiTokenPrediction, AddsALayerAHeadAndAProjection) {
+  ModelSpec m = Load("deepseek-v3-2048").model;
+  const ParamCounts before = CountParams(m);
+  const double f0 = ForwardFlopsPerToken(m, 4096);
+  m.mtp_layers = 1;
+  const ParamCounts after = CountParams(m);
+  const double h = static_cast<double>(m.hidden);
+  const double module =
+      before.attention_per_layer + before.norms_per_layer + 2 * h * h + 3 * h + before.moe_mlp_per_layer;
+  EXPECT_DOUBLE_EQ(after.total - before.total, module);
+  const double core = 2.0 * 4096 * static_cast<double>(m.heads * (m.QkHeadDim() + m.VHeadDim()));
+  const double fwd = 2 * (before.attention_per_layer + before.moe_active_mlp_per_layer + 2 * h * h +
+                          static_cast<double>(m.vocab) * h) +
+                     core;
+  EXPECT_NEAR(ForwardFlopsPerToken(m, 4096) - f0, fwd, 1e-9 * fwd);
+
+  const SimResult plain = Simulate(Load("deepseek-v3-2048"));
+  const SimResult mtp = Simulate(Load("deepseek-v3-2048", {{"model.mtp_layers", "1"}}));
+  EXPECT_GT(mtp.step_time_s, plain.step_time_s);
+  EXPECT_NEAR(mtp.model_flops_per_step / plain.model_flops_per_step, ForwardFlopsPerToken(m, 4096) / f0, 1e-9);
+  // Megatron-Bridge's PP16 layout puts one decoder layer beside the MTP module and the loss.
+  const SimResult laid = Simulate(
+      Load("deepseek-v3-2048", {{"model.mtp_layers", "1"}, {"parallelism.pipeline_layout", "Et*4|(t*4|)*14tmL"}}));
+  EXPECT_LT(laid.step_time_s, mtp.step_time_s);  // the default split leaves 3 layers there
+  EXPECT_NE(
+      ErrorOf("deepseek-v3-2048", {{"parallelism.pipeline_layout", "Et*4|(t*4|)*14tmL"}}).find("model.mtp_layers = 0"),
+      std::string::npos);
+}
+
+// The MTP head's logits wait for the backward beside the main head's on
+// the stage that holds the module.
+TEST(MultiTokenPrediction, HoldsItsLogits) {
+  MemoryInput in;
+  ModelSpec m = Load("deepseek-v3-2048").model;
+  m.mtp_layers = 1;
+  in.model = &m;
+  in.pp = 2;
+  in.seq_len = 4096;
+  in.layers_per_vstage = {31, 30};
+  in.params = {1e9, 1e9};
+  in.expert_params = {0, 0};
+  const double head = 4096.0 * static_cast<double>(m.vocab) * 6;  // fused loss: 6 B per logit
+  const MemoryBreakdown without = StageMemory(in, 1);
+  EXPECT_DOUBLE_EQ(without.logits, head);
+  in.mtp_per_vstage = {0, 1};
+  const MemoryBreakdown with = StageMemory(in, 1);
+  EXPECT_DOUBLE_EQ(with.logits, 2 * head);
+  EXPECT_GT(with.activations, without.activations);
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 0);
+}
+
 // ------------------------------------------------------------ bad values
 
 // Values with no sensible upper bound are refused naming the key and the

@@ -26,11 +26,10 @@ MAX_MEDIAN_ERROR = 0.07
 # Project rows (published runs the model was not developed on).
 PROJECT_MIN_ROWS = 160  # 174 simulated of 185 (session 16: eleven 26.02.01 Megatron-Bridge configurations added, three
 # NVFP4 ones not simulated; session 15: six Megatron-LM model-TFLOP/s rows read by its own count)
-PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 174 rows (2026-12-06, session 16; 8.4% of 166 in session 15)
-PROJECT_MIN_WITHIN_20 = 142  # measured 144 of 174 (session 16; 139 of 166 in session 15)
-PROJECT_MAX_ROW_ERROR = 0.65  # measured 63.7%: Llama 3 70B on 64 GB300 in MXFP8 (Megatron-Bridge 26.02.01), whose
-# stated layout (PP4 without interleaving, 8 micro-batches of 2: a 1F1B step idles 3/11) reports 4% more than 26.02's
-# interleaved PP4 VP5 at micro-batch 1; next, 53.5% (Qwen3-30B-A3B on 16 H100, 26.02, whose source gives three values)
+PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 174 rows (2026-12-06, session 17; 8.4% in sessions 15 and 16)
+PROJECT_MIN_WITHIN_20 = 145  # measured 146 of 174 (session 17; 144 in session 16, 139 of 166 in session 15)
+PROJECT_MAX_ROW_ERROR = 0.55  # measured 53.5%: Qwen3-30B-A3B on 16 H100 (26.02), whose source gives three values;
+# session 16's 63.7% (Llama 3 70B on 64 GB300 MXFP8) reads its layout from the recipe since session 17: +11.7%
 PROJECT_MAX_NOT_FITTING = 0  # all 196 rows fit since session 13 (the shared Nemotron-340B: fp8 compute weights only)
 # Rows with published memory per GPU (the issue's target: every one within 10%).
 MEMORY_MAX_MEDIAN_ERROR = 0.10  # measured 8.3% (2026-12-06, session 11: the eager loss's fp32 tensors)
@@ -670,6 +669,22 @@ def test_rows_collected_blind_in_session_16(cb_bin):
     assert statistics.median(abs(r["err"]) for r in results) <= 0.06
     assert all(abs(r["err"]) <= 0.15 for r in results) and all(r.get("fits") is not False for r in results)
     assert all("fp4" in why for _, why in skipped), skipped
+
+
+def test_rows_collected_blind_in_session_17(cb_bin):
+    """17 rows a helper collected in session 17, blind, from sources the project had not used (GPT-NeoX-20B,
+    torchao's H100 float8 table, Dell's MLPerf v5.1 llama31_8b logs on B200/B300, torchtitan's DeepSeek-V3 16B on
+    B200, the NeMo-Framework-Launcher H100 table: tests/validation/rows/blind-session17.csv, the helper's report
+    beside it). Left out before scoring: BloombergGPT (layout from the helper's memory, not read) and StarCoderBase
+    (whole-run GPU-hours, downtime included: not a step measurement). Scored once, after the session's changes:
+    14 compared, median 5.7%, 10 within 20%, none judged not to fit; the misses are torchtitan FSDP2 on 8 H100
+    (torchao's table, -32..-40%) and a NeMo SFT row whose recompute is not stated (+28.9%)."""
+    blind = os.path.join(os.path.dirname(__file__), "rows", "blind-session17.csv")
+    results, _ = published.compare(cb_bin, project=False, shared_csv=blind)
+    assert len(results) >= 14
+    assert statistics.median(abs(r["err"]) for r in results) <= 0.07
+    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 10
+    assert not [r["id"] for r in results if r.get("fits") is False]
 
 
 def test_skipped_rows_have_reasons(comparison):
