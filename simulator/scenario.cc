@@ -94,11 +94,10 @@ void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallel
   }
 }
 
-// training.*: batch, sequence, recomputation and precision.
 // parallelism.pipeline_layout against the degrees and the model's layers.
 void ReadPipelineLayout(const ConfigNode& cfg, const ModelSpec& m, Parallelism* p) {
   const ConfigNode* node = cfg.Find("parallelism.pipeline_layout");
-  if (node == nullptr) return;
+  if (node == nullptr || node->AsString().empty()) return;  // the even split
   if (p->account_for_embedding || p->account_for_loss) {
     Bad(*node, "a layout places the embedding and the loss itself: drop account_for_embedding/account_for_loss");
   }
@@ -110,6 +109,7 @@ void ReadPipelineLayout(const ConfigNode& cfg, const ModelSpec& m, Parallelism* 
   }
 }
 
+// training.*: batch, sequence, recomputation and precision.
 Training ReadTraining(const ConfigNode& cfg, const Parallelism& p, const ModelSpec& m) {
   Training t;
   t.seq_len = cfg.at("training.seq_len").AsInt();
@@ -210,6 +210,11 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.fp8_param_gather = cfg.GetBool("framework.fp8_param_gather", false);
   f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);
   f.pure_bf16 = cfg.GetBool("framework.pure_bf16", false);
+  // Stated, not the schema's default (true), which pure_bf16 overrides.
+  if (const ConfigNode* master = cfg.Find("framework.master_weights");
+      f.pure_bf16 && master && master->where() != "default" && master->AsBool()) {
+    Bad(*master, "framework.pure_bf16 holds the parameters in bf16 with no fp32 master copy: drop one of the two");
+  }
   f.master_weights = cfg.GetBool("framework.master_weights", true) && !f.pure_bf16;
   f.moe_a2a_overlap = cfg.GetBool("framework.moe_a2a_overlap", false);
   // The schema has refused any other name.

@@ -851,16 +851,18 @@ struct StageCosts {
 MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t micro_batches);
 
 // Each MTP module on its virtual stage: its embedding lookup (the stage holds
-// its own copy of the word embeddings unless it is the first), projection,
-// layer (the last decoder layer's kind) and the LM head with its loss, whose
-// weights it shares with the main head (DeepSeek-V3 sec. 2.2; Megatron-Core
-// builds the embedding on an MTP stage, gpt_model.py).
+// its own copy of the word embeddings unless it is the first), projection and
+// layer (the last decoder layer's kind); its LM head and loss run on the last
+// stage with the main head's weights (Megatron-Core: the MTP stage sends its
+// hidden states on, process_mtp_loss runs on the last stage; gpt_model.py
+// builds the embedding on an MTP stage; DeepSeek-V3 sec. 2.2). The larger
+// pipeline message between an MTP stage and a later loss stage is not charged.
 void AddMtpModules(const Scenario& s, const CostModel& cost, StageCosts* c) {
   const std::vector<int64_t> mtp = MtpPerVirtualStage(s);
   const bool moe = s.model.MtpIsMoe();
   const bool again = s.train.recompute != Recompute::kFull || s.train.recompute_layers == 0;
   const LayerCost& lc = moe ? (again ? c->moe : c->moe_kept) : (again ? c->dense : c->dense_kept);
-  const double t = static_cast<double>(s.par.tp), h = static_cast<double>(s.model.hidden);
+  const double t = static_cast<double>(s.par.tp);
   const PassCost head = cost.HeadFwd();
   for (size_t j = 0; j < mtp.size(); ++j) {
     for (int64_t k = 0; k < mtp[j]; ++k) {
@@ -870,10 +872,10 @@ void AddMtpModules(const Scenario& s, const CostModel& cost, StageCosts* c) {
       c->bwd[j] += cost.MtpProjectionFwd().Scaled(2);
       c->fwd[j] += lc.fwd;
       c->bwd[j] += lc.bwd;
-      c->fwd[j] += head;
-      c->fwd[j] += cost.HeadLogitGather();
-      c->bwd[j] += head.Scaled(2);
-      c->params[j] += lc.params_per_gpu + (2 * h * h + 3 * h) / t;
+      c->fwd.back() += head;
+      c->fwd.back() += cost.HeadLogitGather();
+      c->bwd.back() += head.Scaled(2);
+      c->params[j] += lc.params_per_gpu + cost.params().mtp_extra / t;
       c->expert[j] += lc.expert_params_per_gpu;
     }
     if (mtp[j] > 0 && j > 0) c->params[j] += cost.params().embedding / t;
@@ -1182,7 +1184,11 @@ void FillThroughput(const Scenario& s, const CostModel& cost, SimResult* r) {
     for (int64_t n : r->layers_per_virtual_stage) {
       again += static_cast<double>(s.train.recompute_layers > 0 ? std::min(n, s.train.recompute_layers) : n);
     }
-    recompute_extra = fwd_flops * again / static_cast<double>(s.model.layers);
+    // The decoder layers' share of the forward (MTP modules are not in the chunks' counts).
+    ModelSpec decoder = s.model;
+    decoder.mtp_layers = 0;
+    recompute_extra =
+        ForwardFlopsPerToken(decoder, s.train.seq_len) * tokens * again / static_cast<double>(s.model.layers);
   } else if (s.train.recompute == Recompute::kSelective) {
     recompute_extra = SelectiveRecomputeFlops(s, cost.params()) * tokens;
   } else if (s.train.recompute == Recompute::kSelectiveOp) {

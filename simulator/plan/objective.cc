@@ -33,16 +33,17 @@ std::function<double(const SimResult&)> ObjectiveFunction(const std::string& obj
     const ReliabilitySpec rel = ReliabilityFromConfig(cluster);
     const double tokens = s.train.tokens;
     const ModelSpec model = s.model;
+    const bool pure_bf16 = s.fw.pure_bf16;
     bool with_failures = true;
     try {
-      EstimateGoodput(rel, job, per_node, model, 1.0);
+      EstimateGoodput(rel, job, per_node, model, 1.0, pure_bf16);
     } catch (const ConfigError& e) {
       with_failures = false;
       if (notes) notes->push_back(fmt::format("time to train without failures: {}", e.what()));
     }
     return [=](const SimResult& r) {
       const double ideal = tokens / r.tokens_per_s;
-      return with_failures ? EstimateGoodput(rel, job, per_node, model, ideal).effective_s : ideal;
+      return with_failures ? EstimateGoodput(rel, job, per_node, model, ideal, pure_bf16).effective_s : ideal;
     };
   }
   throw UsageError(fmt::format("--objective {}: expected throughput, cost or time-to-train", objective));

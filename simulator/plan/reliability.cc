@@ -22,8 +22,11 @@ ReliabilitySpec ReliabilityFromConfig(const ConfigNode& cluster) {
   return r;
 }
 
-// 14 B per parameter: bf16 weights (2) + fp32 master weights, Adam m and v (4 + 4 + 4).
-double CheckpointBytes(const ModelSpec& m) { return kCheckpointBytesPerParam * CountParams(m).total; }
+// 14 B per parameter: bf16 weights (2) + fp32 master weights, Adam m and v
+// (4 + 4 + 4); a pure-bf16 model 6 B (weights, m and v in bf16).
+double CheckpointBytes(const ModelSpec& m, bool pure_bf16) {
+  return (pure_bf16 ? kPureBf16CheckpointBytesPerParam : kCheckpointBytesPerParam) * CountParams(m).total;
+}
 
 // 1/M = N/M_gpu + n/M_node
 double JobMtbf(const ReliabilitySpec& spec, int64_t gpus, int64_t gpus_per_node) {
@@ -88,14 +91,14 @@ GoodputEstimate EstimateGoodput(double ideal_s, double checkpoint_s, double rest
 }
 
 GoodputEstimate EstimateGoodput(const ReliabilitySpec& spec, int64_t gpus, int64_t gpus_per_node, const ModelSpec& m,
-                                double ideal_s) {
+                                double ideal_s, bool pure_bf16) {
   const double mtbf = JobMtbf(spec, gpus, gpus_per_node);
   if (!spec.checkpoint_bandwidth) {
     throw ConfigError(fmt::format(
         "{}: key '{}.checkpoint_bandwidth': goodput needs the storage bandwidth a checkpoint is written and read at",
         spec.where, spec.key));
   }
-  const double bytes = CheckpointBytes(m);
+  const double bytes = CheckpointBytes(m, pure_bf16);
   const double io_s = bytes / *spec.checkpoint_bandwidth;
   GoodputEstimate g = EstimateGoodput(ideal_s, io_s, spec.restart_time_s + io_s, mtbf);
   g.checkpoint_bytes = bytes;

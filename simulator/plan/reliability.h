@@ -33,6 +33,9 @@ namespace cb::sim {
 
 // Bytes per parameter of a checkpoint: bf16 weights + fp32 master, Adam m, v.
 inline constexpr double kCheckpointBytesPerParam = 2 + 4 + 4 + 4;
+// A pure-bf16 model (framework.pure_bf16) saves bf16 weights and Adam's m and
+// v in the parameters' dtype (torch.optim.AdamW creates its state like them).
+inline constexpr double kPureBf16CheckpointBytesPerParam = 2 + 2 + 2;
 
 // A cluster's `reliability` section.
 struct ReliabilitySpec {
@@ -48,7 +51,7 @@ struct ReliabilitySpec {
 ReliabilitySpec ReliabilityFromConfig(const ConfigNode& cluster);
 
 // 14 · total parameters (CountParams(m).total).
-double CheckpointBytes(const ModelSpec& m);
+double CheckpointBytes(const ModelSpec& m, bool pure_bf16 = false);
 
 // 1/M = N/M_gpu + n/M_node, n = ⌈N / gpus_per_node⌉. Throws ConfigError naming
 // reliability.gpu_mtbf and reliability.node_mtbf when neither is given.
@@ -78,11 +81,12 @@ struct GoodputEstimate {
   double restart_total_s = 0;     // W/τ · (e^{(τ+δ)/M} − 1) · M · (e^{R/M} − 1)
 };
 
-// Goodput of `ideal_s` seconds of training on `gpus` GPUs of the model `m`.
+// Goodput of `ideal_s` seconds of training on `gpus` GPUs of the model `m`
+// (its checkpoint as CheckpointBytes(m, pure_bf16) counts it).
 // Throws ConfigError naming the missing key (failure rates, checkpoint
 // bandwidth) when the cluster does not give it.
 GoodputEstimate EstimateGoodput(const ReliabilitySpec& spec, int64_t gpus, int64_t gpus_per_node, const ModelSpec& m,
-                                double ideal_s);
+                                double ideal_s, bool pure_bf16 = false);
 // The same from the inputs directly (δ, R, M), with τ by Daly.
 GoodputEstimate EstimateGoodput(double ideal_s, double checkpoint_s, double restart_s, double mtbf_s);
 

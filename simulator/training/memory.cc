@@ -255,7 +255,6 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const ModelSpec& m = *in.model;
   MemoryBreakdown mem;
   double params = 0, expert = 0, act_layers = 0;
-  int64_t mtp = 0;  // MTP modules on this rank
   // Fine-grained offloading: the offloaded inputs of every in-flight layer
   // live on the host; the layer being copied out or back holds its own.
   const double off_dense = OffloadedBytesPerLayer(in, false);
@@ -276,8 +275,10 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
       act_layers += m.IsMoeLayer(l) ? (kept ? kept_moe : act_moe) : (kept ? kept_dense : act_dense);
     }
     if (j < in.mtp_per_vstage.size()) {
-      mtp += in.mtp_per_vstage[j];
-      act_layers += static_cast<double>(in.mtp_per_vstage[j]) * (m.MtpIsMoe() ? kept_moe : kept_dense);
+      // An MTP layer keeps what a layer of its kind keeps (the last layer's: recomputed unless past
+      // recompute_layers, which counts decoder layers only).
+      const double mtp_act = m.MtpIsMoe() ? (partial ? kept_moe : act_moe) : (partial ? kept_dense : act_dense);
+      act_layers += static_cast<double>(in.mtp_per_vstage[j]) * mtp_act;
     }
   }
   auto sharded = [&](double bytes_per_param, bool shard) {
@@ -328,8 +329,10 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double vocab_split = in.loss_parallel ? t : 1.0;
   const double one_head =
       tokens * static_cast<double>(m.vocab) / vocab_split * logit_bytes / static_cast<double>(in.loss_chunks);
-  // Each MTP module's loss runs in its forward: its logits wait for the backward beside the main head's.
-  mem.logits = (rank == in.pp - 1 ? one_head : 0.0) + static_cast<double>(mtp) * one_head;
+  // Every MTP module's head and loss run on the last stage beside the main one (Megatron-Core's
+  // process_mtp_loss): their logits wait for the backward together.
+  const double mtp_heads = static_cast<double>(m.mtp_layers);
+  mem.logits = rank == in.pp - 1 ? (1 + mtp_heads) * one_head : 0.0;
   if (in.tp > 1 && in.sequence_parallel) mem.buffers += tokens * h * 2;  // gathered layer input
   if (in.pp > 1) mem.buffers += 2 * tokens * h * 2 / (in.sequence_parallel ? t : 1.0);
   if (in.zero >= 3 && in.fsdp_gather_once) {

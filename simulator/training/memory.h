@@ -130,7 +130,8 @@ struct MemoryInput {
   // its parameters (all, and the routed experts among them).
   std::vector<int64_t> layers_per_vstage;
   // MTP modules per virtual stage (empty: none): each keeps a layer's
-  // activations (the last layer's kind) and its own head's logits.
+  // activations (the last layer's kind) there; their heads' logits are the
+  // last stage's (model->mtp_layers of them beside the main head's).
   std::vector<int64_t> mtp_per_vstage;
   std::vector<double> params, expert_params;
   double largest_layer_params = 0;  // this GPU's share of the largest layer (ZeRO-3 buffers)

@@ -45,35 +45,44 @@ std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages, bool embedding_
 
 namespace {
 
-// Unrolls "(..)*n" (innermost first, as Megatron's regular expression
-// '\(([^)]+)\)\*(\d+)' does) and then "x*n".
-std::string UnrollLayout(std::string s) {
-  s.erase(std::remove_if(s.begin(), s.end(), [](char ch) { return ch == ',' || ch == ' '; }), s.end());
+// Unrolls "(..)*n" and then "x*n", as Megatron's two regular expressions
+// do ('\(([^)]+)\)\*(\d+)' and '(.)\*(\d+)'); nested parentheses, which
+// Megatron's single pass leaves unexpanded, are unrolled innermost first (an
+// extension). The unrolled text may not exceed `limit` characters.
+std::string UnrollLayout(std::string s, size_t limit) {
+  s.erase(std::remove(s.begin(), s.end(), ','), s.end());  // cosmetic commas
   auto count_at = [&](size_t star, size_t* end) {
     size_t k = star + 1;
     while (k < s.size() && std::isdigit(static_cast<unsigned char>(s[k]))) ++k;
-    if (k == star + 1) throw ConfigError(fmt::format("'*' at {} is not followed by a count", star));
+    if (k == star + 1) throw ConfigError("'*' is not followed by a count");
+    if (k - star - 1 > 6)
+      throw ConfigError(fmt::format("repeat count {} is too large", s.substr(star + 1, k - star - 1)));
     *end = k;
-    const int64_t n = std::stoll(s.substr(star + 1, k - star - 1));
-    if (n > 100000) throw ConfigError(fmt::format("repeat count {} is too large", n));
-    return n;
+    return static_cast<size_t>(std::stoll(s.substr(star + 1, k - star - 1)));
+  };
+  auto check = [&](size_t size) {
+    if (size > limit) throw ConfigError(fmt::format("it unrolls to more than {} characters", limit));
   };
   for (size_t close; (close = s.find(')')) != std::string::npos;) {
     const size_t open = s.rfind('(', close);
     if (open == std::string::npos) throw ConfigError("')' without '('");
+    if (close == open + 1) throw ConfigError("'()' repeats nothing");
     if (close + 1 >= s.size() || s[close + 1] != '*') throw ConfigError("'(..)' must be followed by '*n'");
     size_t end = 0;
-    const int64_t n = count_at(close + 1, &end);
-    std::string body = s.substr(open + 1, close - open - 1), rep;
-    for (int64_t i = 0; i < n; ++i) rep += body;
+    const size_t n = count_at(close + 1, &end);
+    const std::string body = s.substr(open + 1, close - open - 1);
+    check(s.size() - (end - open) + n * body.size());
+    std::string rep;
+    for (size_t i = 0; i < n; ++i) rep += body;
     s = s.substr(0, open) + rep + s.substr(end);
   }
   if (s.find('(') != std::string::npos) throw ConfigError("'(' without ')'");
   for (size_t star; (star = s.find('*')) != std::string::npos;) {
-    if (star == 0) throw ConfigError("'*' with nothing to repeat");
+    if (star == 0 || s[star - 1] == '|') throw ConfigError("'*' with nothing to repeat");
     size_t end = 0;
-    const int64_t n = count_at(star, &end);
-    s = s.substr(0, star - 1) + std::string(static_cast<size_t>(n), s[star - 1]) + s.substr(end);
+    const size_t n = count_at(star, &end);
+    check(s.size() - (end - star + 1) + n);
+    s = s.substr(0, star - 1) + std::string(n, s[star - 1]) + s.substr(end);
   }
   return s;
 }
@@ -82,7 +91,9 @@ std::string UnrollLayout(std::string s) {
 
 std::vector<LayoutStage> ParsePipelineLayout(const std::string& layout, int64_t pp, int64_t vpp, int64_t layers,
                                              int64_t mtp) {
-  const std::string flat = UnrollLayout(layout);
+  // A layout holds one character per layer, module and stage, and E and L.
+  const auto limit = static_cast<size_t>(2 * (layers + mtp + pp * vpp) + 16);
+  const std::string flat = UnrollLayout(layout, limit);
   std::vector<LayoutStage> stages(1);
   int64_t embeddings = 0, losses = 0, t_seen = 0, m_seen = 0;
   for (size_t i = 0; i < flat.size(); ++i) {
@@ -93,11 +104,11 @@ std::vector<LayoutStage> ParsePipelineLayout(const std::string& layout, int64_t 
         stages.emplace_back();
         break;
       case 'E':
-        if (!first) throw ConfigError("'E' (the embedding) must come first");
+        if (!first) throw ConfigError("'E' (the embedding) must come exactly once, first");
         ++embeddings;
         break;
       case 'L':
-        if (!last) throw ConfigError("'L' (the loss) must come last; a split MTP loss is not simulated");
+        if (!last) throw ConfigError("'L' (the loss) must come exactly once, last in the last stage");
         ++losses;
         break;
       case 't':
@@ -123,6 +134,9 @@ std::vector<LayoutStage> ParsePipelineLayout(const std::string& layout, int64_t 
   if (m_seen != mtp) throw ConfigError(fmt::format("{} MTP layers ('m') for model.mtp_layers = {}", m_seen, mtp));
   for (size_t j = 0; j + static_cast<size_t>(pp) < stages.size(); ++j) {
     if (stages[j].mtp > 0) throw ConfigError("MTP layers must be in their rank's last chunk (Megatron-Core's rule)");
+  }
+  if (mtp > 0 && std::none_of(stages.begin(), stages.end(), [&](const LayoutStage& st) { return st.mtp == mtp; })) {
+    throw ConfigError("all MTP layers must be in one virtual stage (Megatron-Core's rule)");
   }
   return stages;
 }

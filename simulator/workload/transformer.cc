@@ -74,7 +74,8 @@ ParamCounts CountParams(const ModelSpec& m) {
   }
   // MTP: the layer, eh_proj (2h x h), enorm, hnorm and its final norm; the
   // embedding and the output head are the main model's (DeepSeek-V3 sec. 2.2).
-  const double mtp_base = p.attention_per_layer + p.norms_per_layer + 2 * h * h + 3 * h;
+  p.mtp_extra = 2 * h * h + 3 * h;
+  const double mtp_base = p.attention_per_layer + p.norms_per_layer + p.mtp_extra;
   p.mtp_per_module = mtp_base + (m.MtpIsMoe() ? p.moe_mlp_per_layer : p.dense_mlp_per_layer);
   const double mtp = static_cast<double>(m.mtp_layers);
   p.total = total + h + mtp * p.mtp_per_module;  // final norm

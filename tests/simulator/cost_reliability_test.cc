@@ -165,6 +165,8 @@ TEST(Reliability, CheckpointIsFourteenBytesPerParameter) {
   const ModelSpec m = ModelFromConfig(model);
   EXPECT_DOUBLE_EQ(CheckpointBytes(m), 14 * CountParams(m).total);
   EXPECT_NEAR(CheckpointBytes(m) / 1e12, 5.67, 0.1);
+  // A pure-bf16 model (framework.pure_bf16) saves 6 B: bf16 weights, m and v.
+  EXPECT_DOUBLE_EQ(CheckpointBytes(m, true), 6 * CountParams(m).total);
 }
 
 // Young: τ = √(2δM); δ = 200 s, M = 10,000 s → √4,000,000 = 2,000 s.

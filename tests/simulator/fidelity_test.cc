@@ -301,6 +301,10 @@ TEST(Memory, PureBf16HoldsEightBytesAndUpdatesFaster) {
   SimResult implied = Simulate(Load("llama3-8b-64", {{"parallelism.zero", "3"}, {"framework.pure_bf16", "true"}}));
   EXPECT_DOUBLE_EQ(implied.memory.weights, bf16.memory.weights);
   EXPECT_DOUBLE_EQ(implied.memory.optimizer, bf16.memory.optimizer);
+  // Stating a master copy beside it contradicts it: refused, naming the key.
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.pure_bf16", "true"}, {"framework.master_weights", "true"}})
+                .find("key 'framework.master_weights': framework.pure_bf16 holds the parameters in bf16"),
+            std::string::npos);
 }
 
 // ZeRO-3 reducing only after the last micro-batch (framework.fsdp_grad_sync:
@@ -943,9 +947,18 @@ TEST(PipelineLayout, ParsesMegatronsGrammar) {
             std::string::npos);
   EXPECT_NE(error("Et*4|(t*4|)*14tL", 16, 1, 61, 1).find("0 MTP layers"), std::string::npos);
   EXPECT_NE(error("Emt|L", 2, 1, 1, 1).find("before MTP"), std::string::npos);
-  EXPECT_NE(error("Et|tL|", 3, 1, 2, 0).find("'L' (the loss) must come last"), std::string::npos);
+  EXPECT_NE(error("Et|tL|", 3, 1, 2, 0).find("'L' (the loss) must come exactly once, last"), std::string::npos);
   EXPECT_NE(error("Et|t", 2, 1, 2, 0).find("must end with 'L'"), std::string::npos);
-  EXPECT_NE(error("tE|tL", 2, 1, 2, 0).find("'E' (the embedding) must come first"), std::string::npos);
+  EXPECT_NE(error("tE|tL", 2, 1, 2, 0).find("'E' (the embedding) must come exactly once, first"), std::string::npos);
+  EXPECT_NE(error("t|tL", 2, 1, 2, 0).find("must start with 'E'"), std::string::npos);
+  EXPECT_NE(error("Et)|tL", 2, 1, 2, 0).find("')' without '('"), std::string::npos);
+  EXPECT_NE(error("E(t)|tL", 2, 1, 2, 0).find("must be followed by '*n'"), std::string::npos);
+  EXPECT_NE(error("E()*3t|tL", 2, 1, 2, 0).find("repeats nothing"), std::string::npos);
+  EXPECT_NE(error("E|*3tL", 2, 1, 3, 0).find("nothing to repeat"), std::string::npos);
+  EXPECT_NE(error("Et*99999999999999999999|L", 2, 1, 2, 0).find("too large"), std::string::npos);
+  EXPECT_NE(error("E((t*999)*999)*999|L", 2, 1, 2, 0).find("unrolls to more than"), std::string::npos);
+  EXPECT_NE(error("Et |tL", 2, 1, 2, 0).find("' ' is not a layer"), std::string::npos);
+  EXPECT_NE(error("Et|m|mL", 3, 1, 1, 2).find("all MTP layers must be in one virtual stage"), std::string::npos);
   EXPECT_NE(error("Et|xL", 2, 1, 1, 0).find("'x' is not a layer"), std::string::npos);
   EXPECT_NE(error("Et|(tL", 2, 1, 2, 0).find("'(' without ')'"), std::string::npos);
   EXPECT_NE(error("Et|t*L", 2, 1, 2, 0).find("not followed by a count"), std::string::npos);
@@ -962,6 +975,9 @@ TEST(PipelineLayout, PlacesTheLayersItStates) {
       Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*7|(t*8|)*14t*7L"}}));
   EXPECT_EQ(same.layers_per_virtual_stage, even.layers_per_virtual_stage);
   EXPECT_NEAR(same.step_time_s, even.step_time_s, 1e-9 * even.step_time_s);
+  const SimResult empty =
+      Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", ""}}));
+  EXPECT_EQ(empty.step_time_s, even.step_time_s);  // empty: the even split
   const SimResult heavy = Simulate(
       Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*14|(t*8|)*14L"}}));
   EXPECT_EQ(heavy.layers_per_virtual_stage.front(), 14);
@@ -1018,12 +1034,12 @@ TEST(MultiTokenPrediction, AddsALayerAHeadAndAProjection) {
       std::string::npos);
 }
 
-// The MTP head's logits wait for the backward beside the main head's on
-// the stage that holds the module.
-TEST(MultiTokenPrediction, HoldsItsLogits) {
+// An MTP module's layer keeps what a layer of its kind (MoE for DeepSeek-V3)
+// keeps, on the stage that holds it; every MTP head's logits wait on the last
+// stage beside the main head's (Megatron-Core's process_mtp_loss).
+TEST(MultiTokenPrediction, HoldsItsLayerAndItsLogits) {
   MemoryInput in;
   ModelSpec m = Load("deepseek-v3-2048").model;
-  m.mtp_layers = 1;
   in.model = &m;
   in.pp = 2;
   in.seq_len = 4096;
@@ -1033,10 +1049,15 @@ TEST(MultiTokenPrediction, HoldsItsLogits) {
   const double head = 4096.0 * static_cast<double>(m.vocab) * 6;  // fused loss: 6 B per logit
   const MemoryBreakdown without = StageMemory(in, 1);
   EXPECT_DOUBLE_EQ(without.logits, head);
+  m.mtp_layers = 1;
   in.mtp_per_vstage = {0, 1};
   const MemoryBreakdown with = StageMemory(in, 1);
   EXPECT_DOUBLE_EQ(with.logits, 2 * head);
-  EXPECT_GT(with.activations, without.activations);
+  const double passes = static_cast<double>(InFlightChunkPasses(2, 1, 1, 1));
+  EXPECT_NEAR(with.activations - without.activations, ActivationBytesPerLayer(in, true) * passes,
+              1e-9 * with.activations);
+  EXPECT_GT(ActivationBytesPerLayer(in, true),
+            ActivationBytesPerLayer(in, false));  // the MoE layer's, not a dense one's
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 0);
 }
 

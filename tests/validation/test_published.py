@@ -185,6 +185,12 @@ def test_free_text_fields_are_read():
     assert "dp: 32" in text and "cp: 2" in text and "not the stated 32" not in assumed
     text, _, assumed = published.scenario_from_row(dict(words, dp="64", cp="2"))
     assert "dp: 32" in text and "not the stated 64" in assumed
+    # The project CSV's MTP and pipeline-layout columns reach the scenario; the layout replaces the
+    # account-for-embedding/loss reading of fewer layers than stages.
+    text, _, assumed = published.scenario_from_row(dict(words, mtp_layers="1", pp="4", vpp="8", gpus="512", tp="2",
+                                                        pipeline_layout="Et|(t|)*30m|L"))
+    assert "mtp_layers: 1" in text and 'pipeline_layout: "Et|(t|)*30m|L"' in text, text
+    assert "account_for" not in text and "accounted" not in assumed
 
 
 def test_model_parallel_size_alone_is_laid_out_as_its_authors_do():
