@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <limits>
+#include <sstream>
 
 #include "core/error.h"
 #include "core/units.h"
@@ -184,6 +185,10 @@ void PrintPlanTable(std::ostream& out, const std::vector<Table>& tables) {
       out << fmt::format(" {} ({});", rejected.Str(i, "reason"), rejected.Int(i, "candidates"));
     }
     out << "\n";
+  }
+  std::istringstream notes(S("notes"));
+  for (std::string line; std::getline(notes, line);) {
+    if (!line.empty()) out << "  note: " << line << "\n";
   }
 }
 

@@ -84,3 +84,16 @@ def test_plan_objectives():
     best = tables(p)[0][0]
     ideal = 15e12 / best["tokens_per_s"]
     assert best["objective_value"] > ideal  # failures and checkpoints cost time
+
+
+def test_plan_says_where_a_pipeline_layout_holds():
+    """A scenario's pipeline_layout holds for its own pp x vpp; the plan says the other candidates split evenly,
+    and a candidate with the scenario's degrees keeps it."""
+    layout = "Et*4|(t*4|)*14tmL"
+    p = plan("deepseek-v3-2048", "--top", "3", "--set", "model.mtp_layers=1", "--set",
+             f"parallelism.pipeline_layout={layout}")
+    assert p.returncode == 0, p.stderr
+    assert f"note: parallelism.pipeline_layout '{layout}' holds for PP16 VPP1 only" in p.stdout, p.stdout
+    _, search, _ = tables(plan("deepseek-v3-2048", "--top", "3", "--format", "json", "--set", "model.mtp_layers=1",
+                               "--set", f"parallelism.pipeline_layout={layout}"))
+    assert "holds for PP16 VPP1 only" in search["notes"]
