@@ -413,6 +413,12 @@ def test_simulate_json_has_documented_keys(run):
     assert j["published_runs"] > 0 and j["error_p10"] <= j["median_error"] <= j["error_p90"]
     assert j["prediction_class"].count("/") == 2
     assert "model:" in json.loads(p.stdout)["config_yaml"]  # the resolved inputs
+    assert j["pipeline_layout"] == "" and j["mtp_layers"] == 0
+    # A stated layout and MTP module travel with the result (DeepSeek-V3's Megatron-Bridge layout on PP16).
+    laid = step_of(run("simulate", "deepseek-v3-2048", "--format", "json", "--set", "model.mtp_layers=1",
+                       "--set", "parallelism.pipeline_layout=Et*4|(t*4|)*14tmL"))
+    assert laid["pipeline_layout"] == "Et*4|(t*4|)*14tmL" and laid["mtp_layers"] == 1
+    assert [int(n) for n in laid["layers_per_virtual_stage"].split(",")] == [4] * 15 + [1]
     assert 0 < j["mfu"] < 1
 
 
