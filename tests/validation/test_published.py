@@ -677,6 +677,17 @@ def test_rows_collected_blind_in_session_16(cb_bin):
     assert all("fp4" in why for _, why in skipped), skipped
 
 
+def assert_blind_set(cb_bin, name, rows, median, within_20):
+    """A blind set in tests/validation/rows scored as its test states: at least `rows` compared, median |error| at
+    most `median`, at least `within_20` within 20%, none judged not to fit."""
+    results, _ = published.compare(cb_bin, project=False, shared_csv=os.path.join(os.path.dirname(__file__), "rows",
+                                                                                    name))
+    assert len(results) >= rows, name
+    assert statistics.median(abs(r["err"]) for r in results) <= median, name
+    assert sum(abs(r["err"]) <= 0.20 for r in results) >= within_20, name
+    assert not [r["id"] for r in results if r.get("fits") is False], name
+
+
 def test_rows_collected_blind_in_session_17(cb_bin):
     """17 rows a helper collected in session 17, blind, from sources the project had not used (GPT-NeoX-20B,
     torchao's H100 float8 table, Dell's MLPerf v5.1 llama31_8b logs on B200/B300, torchtitan's DeepSeek-V3 16B on
@@ -685,23 +696,13 @@ def test_rows_collected_blind_in_session_17(cb_bin):
     (whole-run GPU-hours, downtime included: not a step measurement). Scored once, after the session's changes:
     14 compared, median 5.7%, 10 within 20%, none judged not to fit; the misses are torchtitan FSDP2 on 8 H100
     (torchao's table, -32..-40%) and a NeMo SFT row whose recompute is not stated (+28.9%)."""
-    blind = os.path.join(os.path.dirname(__file__), "rows", "blind-session17.csv")
-    results, _ = published.compare(cb_bin, project=False, shared_csv=blind)
-    assert len(results) >= 14
-    assert statistics.median(abs(r["err"]) for r in results) <= 0.07
-    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 10
-    assert not [r["id"] for r in results if r.get("fits") is False]
+    assert_blind_set(cb_bin, "blind-session17.csv", rows=14, median=0.07, within_20=10)
     # A second collection, of mixture-of-experts runs (14 of 25 on 1,024 GPUs or more: the MoE Parallel Folding
     # paper's H100 tables, the Megatron Core MoE report's DeepSeek-V3/Qwen3 rows on H100, GB200 and GB300,
     # MegaScale-MoE on H800; tests/validation/rows/blind-session17b.csv): 7 compared, median 12.1%, 5 within 20%,
     # none judged not to fit; 17 MFU rows are not compared (the paper does not state its FLOP count), 2 state no
     # layout. The misses are MegaScale-MoE's 352B on 240 and 1,440 H800 (-36/-38%, values from third-party notes).
-    moe = os.path.join(os.path.dirname(__file__), "rows", "blind-session17b.csv")
-    results, _ = published.compare(cb_bin, project=False, shared_csv=moe)
-    assert len(results) >= 7
-    assert statistics.median(abs(r["err"]) for r in results) <= 0.13
-    assert sum(abs(r["err"]) <= 0.20 for r in results) >= 5
-    assert not [r["id"] for r in results if r.get("fits") is False]
+    assert_blind_set(cb_bin, "blind-session17b.csv", rows=7, median=0.13, within_20=5)
 
 
 def test_skipped_rows_have_reasons(comparison):
