@@ -81,12 +81,7 @@ int RunPlan(const PlanOptions& o, const AppContext& ctx) {
   const int64_t job = so.gpus > 0 ? so.gpus : s.par.tp * s.par.pp * s.par.dp * s.par.cp;
   std::vector<std::string> notes;
   so.objective_value = sim::ObjectiveFunction(o.objective, s, cfg.at("cluster"), job, cfg.where(), &notes);
-  if (!s.par.layout.empty()) {
-    notes.push_back(
-        fmt::format("parallelism.pipeline_layout '{}' holds for PP{} VPP{} only: candidates with other "
-                    "pipeline degrees split their layers evenly (MTP modules on the last stage)",
-                    s.par.pipeline_layout, s.par.pp, s.par.vpp));
-  }
+  if (const std::string layout = sim::PipelineLayoutNote(s); !layout.empty()) notes.push_back(layout);
   so.objective = o.objective;
   so.top = o.top;
   so.simulate_top = o.simulate_top;

@@ -134,6 +134,7 @@ Buildout Evaluate(const BuildoutRequest& o, const std::string& cluster_arg, doub
   }
   if (b.gpus == 0) throw ConfigError(fmt::format("compare: no layout of {} fits on '{}'", base.model.name, b.name));
   b.notes.insert(b.notes.end(), objective_notes.begin(), objective_notes.end());
+  if (const std::string layout = PipelineLayoutNote(base); !layout.empty()) b.notes.push_back(layout);
   if (b.gpus < b.cluster_gpus) {
     b.notes.push_back(
         fmt::format("uses {} of the cluster's {} GPUs (the largest job size with layouts that divide "
@@ -152,7 +153,8 @@ Buildout Evaluate(const BuildoutRequest& o, const std::string& cluster_arg, doub
 
   // Goodput: failures stretch the run to T_w.
   try {
-    b.goodput = EstimateGoodput(ReliabilityFromConfig(cluster), b.gpus, b.gpus_per_node, base.model, b.ideal_s);
+    b.goodput = EstimateGoodput(ReliabilityFromConfig(cluster), b.gpus, b.gpus_per_node, base.model, b.ideal_s,
+                                base.fw.pure_bf16);
   } catch (const ConfigError& e) {
     if (o.objective == "cost") throw;  // a cost over the wall clock needs the failure rates
     b.notes.push_back(fmt::format("no goodput: {}", e.what()));

@@ -8,7 +8,8 @@
 //   1/M = N/M_gpu + n/M_node.
 // Checkpoint. Weights in bf16 (2 B) plus the optimizer's fp32 master weights
 // and Adam moments (4 + 4 + 4 B): 14 bytes per parameter (all experts of a
-// MoE model), as Megatron's distributed checkpoint stores them. Saving takes
+// MoE model), as Megatron's distributed checkpoint stores them; 6 for a
+// pure-bf16 model (framework.pure_bf16: weights, m and v in bf16). Saving takes
 // δ = bytes / B_ckpt; restarting takes R = restart_time + bytes / B_ckpt
 // (reschedule and initialise, then read the checkpoint back).
 // Interval. Young (1974): τ = √(2δM). Daly (2006), to higher order, for δ < 2M:
@@ -50,8 +51,8 @@ struct ReliabilitySpec {
 // From a validated cluster document (standalone or a scenario's `cluster`).
 ReliabilitySpec ReliabilityFromConfig(const ConfigNode& cluster);
 
-// 14 · total parameters (CountParams(m).total).
-double CheckpointBytes(const ModelSpec& m, bool pure_bf16 = false);
+// 14 (pure_bf16: 6) · total parameters (CountParams(m).total).
+double CheckpointBytes(const ModelSpec& m, bool pure_bf16);
 
 // 1/M = N/M_gpu + n/M_node, n = ⌈N / gpus_per_node⌉. Throws ConfigError naming
 // reliability.gpu_mtbf and reliability.node_mtbf when neither is given.
@@ -86,7 +87,7 @@ struct GoodputEstimate {
 // Throws ConfigError naming the missing key (failure rates, checkpoint
 // bandwidth) when the cluster does not give it.
 GoodputEstimate EstimateGoodput(const ReliabilitySpec& spec, int64_t gpus, int64_t gpus_per_node, const ModelSpec& m,
-                                double ideal_s, bool pure_bf16 = false);
+                                double ideal_s, bool pure_bf16);
 // The same from the inputs directly (δ, R, M), with τ by Daly.
 GoodputEstimate EstimateGoodput(double ideal_s, double checkpoint_s, double restart_s, double mtbf_s);
 

@@ -101,6 +101,18 @@ const char* Invalid(const Scenario& s, const Candidate& c) {
   return nullptr;
 }
 
+}  // namespace
+
+std::string PipelineLayoutNote(const Scenario& base) {
+  if (base.par.layout.empty()) return "";
+  return fmt::format(
+      "parallelism.pipeline_layout '{}' holds for PP{} VPP{} only: candidates with other pipeline "
+      "degrees split their layers evenly (MTP modules on the last stage)",
+      base.par.pipeline_layout, base.par.pp, base.par.vpp);
+}
+
+namespace {
+
 Scenario With(const Scenario& base, const Candidate& c) {
   Scenario s = base;
   s.par.tp = c.tp;

@@ -59,6 +59,10 @@ PlanSearchResult FinishPlans(const Scenario& base, const PlanSearchOptions& opti
 // The layout of enumeration index `index` for `gpus` GPUs (what a shard's
 // plan index means in every process); throws RuntimeError when out of range.
 Plan PlanAt(const Scenario& base, int64_t gpus, int64_t index);
+// What the search does with the scenario's parallelism.pipeline_layout: it
+// holds for the scenario's own pp x vpp, other candidates split evenly. Empty
+// without a layout.
+std::string PipelineLayoutNote(const Scenario& base);
 // "TP4 PP8 DP128 CP4 VPP8 mb1 no-recompute ZeRO-2": a layout in one line.
 std::string DescribeLayout(const Parallelism& p, const Training& t);
 // Every reason a candidate can be rejected, in a fixed order (for merging

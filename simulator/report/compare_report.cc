@@ -136,7 +136,8 @@ std::string Plots(const Table& t) {
 std::string Method() {
   return "Each buildout's layout is the best the planner (clusterbench plan) finds for the model on the GPUs used. "
          "Time to train = tokens / simulated tokens per second. Goodput: failures at the cluster's per-GPU and "
-         "per-node rates, checkpoints of 14 bytes per parameter at the storage bandwidth, every Daly-optimal interval; "
+         "per-node rates, checkpoints of 14 bytes per parameter (6 in pure bf16) at the storage bandwidth, every "
+         "Daly-optimal interval; "
          "effective time = ideal time / goodput. Energy: GPUs at idle + (TDP − idle) × the step's compute share, plus "
          "node overhead, times PUE, over the wall clock (waiting GPUs during checkpoints and restarts). Cost: rental "
          "or amortised capital per GPU-hour over the wall clock, less any subsidy, plus electricity where priced. "

@@ -48,8 +48,11 @@ namespace {
 // Unrolls "(..)*n" and then "x*n", as Megatron's two regular expressions
 // do ('\(([^)]+)\)\*(\d+)' and '(.)\*(\d+)'); nested parentheses, which
 // Megatron's single pass leaves unexpanded, are unrolled innermost first (an
-// extension). The unrolled text may not exceed `limit` characters.
+// extension). The unrolled text may not exceed `limit` characters, nor any
+// step on the way a loose cap (x*0 and x*1 inside a group are longer before
+// they unroll than after).
 std::string UnrollLayout(std::string s, size_t limit) {
+  constexpr size_t kStepCap = size_t{1} << 20;
   s.erase(std::remove(s.begin(), s.end(), ','), s.end());  // cosmetic commas
   auto count_at = [&](size_t star, size_t* end) {
     size_t k = star + 1;
@@ -60,8 +63,8 @@ std::string UnrollLayout(std::string s, size_t limit) {
     *end = k;
     return static_cast<size_t>(std::stoll(s.substr(star + 1, k - star - 1)));
   };
-  auto check = [&](size_t size) {
-    if (size > limit) throw ConfigError(fmt::format("it unrolls to more than {} characters", limit));
+  auto check = [&](size_t size, size_t cap) {
+    if (size > cap) throw ConfigError(fmt::format("it unrolls to more than {} characters", cap));
   };
   for (size_t close; (close = s.find(')')) != std::string::npos;) {
     const size_t open = s.rfind('(', close);
@@ -71,19 +74,20 @@ std::string UnrollLayout(std::string s, size_t limit) {
     size_t end = 0;
     const size_t n = count_at(close + 1, &end);
     const std::string body = s.substr(open + 1, close - open - 1);
-    check(s.size() - (end - open) + n * body.size());
+    check(s.size() - (end - open) + n * body.size(), kStepCap);
     std::string rep;
     for (size_t i = 0; i < n; ++i) rep += body;
     s = s.substr(0, open) + rep + s.substr(end);
   }
   if (s.find('(') != std::string::npos) throw ConfigError("'(' without ')'");
   for (size_t star; (star = s.find('*')) != std::string::npos;) {
-    if (star == 0 || s[star - 1] == '|') throw ConfigError("'*' with nothing to repeat");
+    if (star == 0) throw ConfigError("'*' with nothing to repeat");  // '|*n' repeats stage breaks, as in Megatron
     size_t end = 0;
     const size_t n = count_at(star, &end);
-    check(s.size() - (end - star + 1) + n);
+    check(s.size() - (end - star + 1) + n, kStepCap);
     s = s.substr(0, star - 1) + std::string(n, s[star - 1]) + s.substr(end);
   }
+  check(s.size(), limit);
   return s;
 }
 

@@ -163,8 +163,8 @@ TEST(Reliability, Llama3RatesGiveItsInterruptionCount) {
 TEST(Reliability, CheckpointIsFourteenBytesPerParameter) {
   const ConfigNode model = Shipped().Load("model", "llama3-405b");
   const ModelSpec m = ModelFromConfig(model);
-  EXPECT_DOUBLE_EQ(CheckpointBytes(m), 14 * CountParams(m).total);
-  EXPECT_NEAR(CheckpointBytes(m) / 1e12, 5.67, 0.1);
+  EXPECT_DOUBLE_EQ(CheckpointBytes(m, false), 14 * CountParams(m).total);
+  EXPECT_NEAR(CheckpointBytes(m, false) / 1e12, 5.67, 0.1);
   // A pure-bf16 model (framework.pure_bf16) saves 6 B: bf16 weights, m and v.
   EXPECT_DOUBLE_EQ(CheckpointBytes(m, true), 6 * CountParams(m).total);
 }
@@ -230,12 +230,12 @@ TEST(Reliability, GoodputAgreesWithMonteCarlo) {
 TEST(Reliability, MissingKeysAreNamed) {
   const ConfigNode bare = Shipped().LoadString("cluster", "name: bare\ngpu: h100-sxm\ngpus: 8\n", "bare.yaml");
   const ModelSpec m = ModelFromConfig(Shipped().Load("model", "llama3-8b"));
-  const std::string no_rates = ErrorOf([&] { EstimateGoodput(ReliabilityFromConfig(bare), 8, 8, m, 3600); });
+  const std::string no_rates = ErrorOf([&] { EstimateGoodput(ReliabilityFromConfig(bare), 8, 8, m, 3600, false); });
   EXPECT_NE(no_rates.find("reliability.gpu_mtbf"), std::string::npos) << no_rates;
   EXPECT_NE(no_rates.find("bare.yaml"), std::string::npos) << no_rates;
   const ConfigNode rates = Shipped().LoadString(
       "cluster", "name: r\ngpu: h100-sxm\ngpus: 8\nreliability: {gpu_mtbf: 80000h}\n", "rates.yaml");
-  const std::string no_bw = ErrorOf([&] { EstimateGoodput(ReliabilityFromConfig(rates), 8, 8, m, 3600); });
+  const std::string no_bw = ErrorOf([&] { EstimateGoodput(ReliabilityFromConfig(rates), 8, 8, m, 3600, false); });
   EXPECT_NE(no_bw.find("reliability.checkpoint_bandwidth"), std::string::npos) << no_bw;
 }
 

@@ -954,7 +954,13 @@ TEST(PipelineLayout, ParsesMegatronsGrammar) {
   EXPECT_NE(error("Et)|tL", 2, 1, 2, 0).find("')' without '('"), std::string::npos);
   EXPECT_NE(error("E(t)|tL", 2, 1, 2, 0).find("must be followed by '*n'"), std::string::npos);
   EXPECT_NE(error("E()*3t|tL", 2, 1, 2, 0).find("repeats nothing"), std::string::npos);
-  EXPECT_NE(error("E|*3tL", 2, 1, 3, 0).find("nothing to repeat"), std::string::npos);
+  EXPECT_NE(error("*3tL", 2, 1, 3, 0).find("nothing to repeat"), std::string::npos);
+  // '|*n' repeats stage breaks (Megatron's '(.)\*(\d+)'): empty stages.
+  EXPECT_NE(error("Et|*3tL", 2, 1, 2, 0).find("4 stages for pp x vpp = 2 x 1 = 2"), std::string::npos);
+  const auto empty_stages = ParsePipelineLayout("Et|*3tL", 4, 1, 2, 0);
+  EXPECT_EQ(empty_stages[1].layers + empty_stages[2].layers, 0);
+  // x*0 inside a repeated group is longer before it unrolls than after: not refused.
+  EXPECT_EQ(ParsePipelineLayout("E(t*0|)*100t*8L", 101, 1, 8, 0).size(), 101u);
   EXPECT_NE(error("Et*99999999999999999999|L", 2, 1, 2, 0).find("too large"), std::string::npos);
   EXPECT_NE(error("E((t*999)*999)*999|L", 2, 1, 2, 0).find("unrolls to more than"), std::string::npos);
   EXPECT_NE(error("Et |tL", 2, 1, 2, 0).find("' ' is not a layer"), std::string::npos);
@@ -976,7 +982,7 @@ TEST(PipelineLayout, PlacesTheLayersItStates) {
   EXPECT_EQ(same.layers_per_virtual_stage, even.layers_per_virtual_stage);
   EXPECT_NEAR(same.step_time_s, even.step_time_s, 1e-9 * even.step_time_s);
   const SimResult empty =
-      Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", ""}}));
+      Simulate(Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "''"}}));
   EXPECT_EQ(empty.step_time_s, even.step_time_s);  // empty: the even split
   const SimResult heavy = Simulate(
       Load("llama3-405b-16k", {{"parallelism.vpp", "1"}, {"parallelism.pipeline_layout", "Et*14|(t*8|)*14L"}}));
@@ -1059,6 +1065,12 @@ TEST(MultiTokenPrediction, HoldsItsLayerAndItsLogits) {
   EXPECT_GT(ActivationBytesPerLayer(in, true),
             ActivationBytesPerLayer(in, false));  // the MoE layer's, not a dense one's
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 0);
+  // A module on an earlier stage (Megatron's "MTP standalone") keeps its layer there; its head's logits stay
+  // with the loss on the last.
+  in.mtp_per_vstage = {1, 0};
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 0);
+  EXPECT_DOUBLE_EQ(StageMemory(in, 1).logits, 2 * head);
+  EXPECT_NEAR(StageMemory(in, 1).activations, without.activations, 1e-9 * without.activations);
 }
 
 // ------------------------------------------------------------ bad values

@@ -88,7 +88,7 @@ def test_plan_objectives():
 
 def test_plan_says_where_a_pipeline_layout_holds():
     """A scenario's pipeline_layout holds for its own pp x vpp; the plan says the other candidates split evenly,
-    and a candidate with the scenario's degrees keeps it."""
+    in its text and in plan_search.notes."""
     layout = "Et*4|(t*4|)*14tmL"
     p = plan("deepseek-v3-2048", "--top", "3", "--set", "model.mtp_layers=1", "--set",
              f"parallelism.pipeline_layout={layout}")
