@@ -402,7 +402,10 @@ def causal_halved(row):
     the function with the MLA branch (Megatron Core 0.12.0's "Update theoretical memory and tflops estimation
     for MoE and MLA", spring 2025) halves it. A row whose source dates it 2025 or later is read as halved
     (source_month: its arXiv id, else the earliest year it names, so a 2025 write-up that cites a 2024 paper
-    reads as 2024, counted over the whole matrix)."""
+    reads as 2024, counted over the whole matrix). Session 17 (docs/evidence/megatron-causal-count.md): a copy of
+    training.py dated 2025-02-17 (Pai-Megatron-Patch) still counts the whole matrix, so a source dated early 2025
+    whose runs predate Megatron Core 0.12 is read too high; the cut is kept at 2025 because a source month
+    without a month ("2025") stands for any of it, and the project's rows dated so ran later code."""
     framework = framework_of(row)
     if framework == "megatron-bridge":
         return True
