@@ -101,11 +101,11 @@ void ReadPipelineLayout(const ConfigNode& cfg, const ModelSpec& m, Parallelism* 
   if (p->account_for_embedding || p->account_for_loss) {
     Bad(*node, "a layout places the embedding and the loss itself: drop account_for_embedding/account_for_loss");
   }
-  p->pipeline_layout = node->AsString();
+  const std::string text = node->AsString();
   try {
-    p->layout = ParsePipelineLayout(p->pipeline_layout, p->pp, p->vpp, m.layers, m.mtp_layers);
+    p->layout = {text, ParsePipelineLayout(text, p->pp, p->vpp, m.layers, m.mtp_layers)};
   } catch (const ConfigError& e) {
-    Bad(*node, fmt::format("'{}': {}", p->pipeline_layout, e.what()));
+    Bad(*node, fmt::format("'{}': {}", text, e.what()));
   }
 }
 

@@ -790,7 +790,7 @@ namespace {
 std::vector<int64_t> MtpPerVirtualStage(const Scenario& s) {
   std::vector<int64_t> out(static_cast<size_t>(s.par.pp * s.par.vpp), 0);
   if (!s.par.layout.empty()) {
-    for (size_t j = 0; j < out.size() && j < s.par.layout.size(); ++j) out[j] = s.par.layout[j].mtp;
+    for (size_t j = 0; j < out.size() && j < s.par.layout.stages.size(); ++j) out[j] = s.par.layout.stages[j].mtp;
   } else if (!out.empty()) {
     out.back() = s.model.mtp_layers;
   }
@@ -803,14 +803,14 @@ void SplitLayersOverStages(const Scenario& s, SimResult* r) {
   if (!s.par.layout.empty()) {
     r->layers_per_virtual_stage.clear();
     std::string list;
-    for (const LayoutStage& st : s.par.layout) {
+    for (const LayoutStage& st : s.par.layout.stages) {
       r->layers_per_virtual_stage.push_back(st.layers);
       list += (list.empty() ? "" : ",") + std::to_string(st.layers) + (st.mtp > 0 ? fmt::format("+{}m", st.mtp) : "");
     }
     r->layer_split_note = fmt::format(
         "{} layers over {} virtual stages as parallelism.pipeline_layout '{}' places "
         "them: {}",
-        s.model.layers, vs, s.par.pipeline_layout, list);
+        s.model.layers, vs, s.par.layout.text, list);
     r->notes.push_back(r->layer_split_note);
     return;
   }

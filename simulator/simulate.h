@@ -43,8 +43,7 @@ struct Parallelism {
   // A custom layout (parallelism.pipeline_layout, Megatron-Core's
   // --pipeline-model-parallel-layout): per virtual stage its layers and MTP
   // modules. Empty: layers split by SplitLayers, MTP modules on the last.
-  std::string pipeline_layout;
-  std::vector<LayoutStage> layout;
+  PipelineLayout layout;
   int zero = 1;
   // ZeRO-3 hybrid sharding (HSDP): state sharded over groups of this many
   // data-parallel ranks and replicated across groups; 0 = all dp·cp ranks.

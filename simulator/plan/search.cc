@@ -82,6 +82,12 @@ const char* const kMemory = "does not fit in GPU memory";
 
 // The scenario's own checks (simulator/scenario.cc), as reasons instead of
 // errors. Null when the layout is valid.
+// A custom pipeline layout holds only for its own pp x vpp: other candidates
+// split the layers evenly (MTP modules on the last stage).
+bool KeepsLayout(const Scenario& base, const Candidate& c) {
+  return !base.par.layout.empty() && c.pp == base.par.pp && c.vpp == base.par.vpp;
+}
+
 const char* Invalid(const Scenario& s, const Candidate& c) {
   const ModelSpec& m = s.model;
   if (m.heads % c.tp != 0) return kTpHeads;
@@ -93,8 +99,10 @@ const char* Invalid(const Scenario& s, const Candidate& c) {
   if (s.train.global_batch % (c.dp * c.mb) != 0) return kBatch;
   const int64_t micro_batches = s.train.global_batch / (c.dp * c.mb);
   if (c.vpp > 1 && micro_batches % c.pp != 0) return kInterleave;
-  // The scenario's own --account-for-* choice stays with every candidate.
-  if (m.layers + (s.par.account_for_embedding ? 1 : 0) + (s.par.account_for_loss ? 1 : 0) < c.pp * c.vpp) {
+  // The scenario's own --account-for-* choice stays with every candidate; its
+  // own layout, which may leave stages empty, places the layers itself.
+  if (!KeepsLayout(s, c) &&
+      m.layers + (s.par.account_for_embedding ? 1 : 0) + (s.par.account_for_loss ? 1 : 0) < c.pp * c.vpp) {
     return kLayers;
   }
   if (c.zero > 0 && c.dp * c.cp == 1) return kZero;
@@ -108,7 +116,7 @@ std::string PipelineLayoutNote(const Scenario& base) {
   return fmt::format(
       "parallelism.pipeline_layout '{}' holds for PP{} VPP{} only: candidates with other pipeline "
       "degrees split their layers evenly (MTP modules on the last stage)",
-      base.par.pipeline_layout, base.par.pp, base.par.vpp);
+      base.par.layout.text, base.par.pp, base.par.vpp);
 }
 
 namespace {
@@ -122,12 +130,7 @@ Scenario With(const Scenario& base, const Candidate& c) {
   s.par.ep = c.ep;
   s.par.etp = c.tp;
   s.par.vpp = c.vpp;
-  // A custom pipeline layout holds only for its own pp x vpp: other
-  // candidates split the layers evenly (MTP modules on the last stage).
-  if (c.pp != base.par.pp || c.vpp != base.par.vpp) {
-    s.par.layout.clear();
-    s.par.pipeline_layout.clear();
-  }
+  if (!KeepsLayout(base, c)) s.par.layout = {};
   s.par.zero = c.zero;
   s.par.sequence_parallel = c.tp > 1;
   s.train.micro_batch = c.mb;

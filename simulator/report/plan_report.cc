@@ -4,7 +4,6 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/units.h"
@@ -186,10 +185,7 @@ void PrintPlanTable(std::ostream& out, const std::vector<Table>& tables) {
     }
     out << "\n";
   }
-  std::istringstream notes(S("notes"));
-  for (std::string line; std::getline(notes, line);) {
-    if (!line.empty()) out << "  note: " << line << "\n";
-  }
+  for (const std::string& line : SplitCell(S("notes"), "\n")) out << "  note: " << line << "\n";
 }
 
 }  // namespace cb::sim

@@ -373,7 +373,7 @@ Table ResultTable(const Scenario& s, const SimResult& r, const PredictionBand& b
   // Appended in session 17: the pipeline layout as given and the MTP modules.
   cells.push_back({{"pipeline_layout", ColumnType::kString, "",
                     "parallelism.pipeline_layout as given (Megatron-Core's grammar); empty: the even split"},
-                   s.par.pipeline_layout});
+                   s.par.layout.text});
   cells.push_back({{"mtp_layers", ColumnType::kInt64, "1", "multi-token prediction modules (model.mtp_layers)"},
                    s.model.mtp_layers});
   return TableOfRows("step", "one simulated training step", {cells});

@@ -38,6 +38,13 @@ std::vector<int64_t> SplitLayers(int64_t layers, int64_t stages, bool embedding_
 struct LayoutStage {
   int64_t layers = 0, mtp = 0;
 };
+// A custom layout as given (parallelism.pipeline_layout) and as parsed, one
+// value so the two cannot part: empty for the even split.
+struct PipelineLayout {
+  std::string text;
+  std::vector<LayoutStage> stages;
+  bool empty() const { return stages.empty(); }
+};
 // Megatron-Core's --pipeline-model-parallel-layout string
 // (megatron/core/transformer/pipeline_parallel_layer_layout.py,
 // parse_str_to_list and validate_layer_layout): virtual stages in order

@@ -88,15 +88,15 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
   // QK^T over Q·K's width and AV over V's: 2·s·a·(d_qk + d_v) (= 4·s·a·d).
   const double attn_core =
       2.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * (m.QkHeadDim() + m.VHeadDim()));
-  double flops = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
-  for (int64_t l = 0; l < m.layers; ++l) {
-    double mlp = m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
-    flops += 2.0 * (p.attention_per_layer + mlp) + attn_core;
-  }
+  const double head = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
+  auto layer = [&](bool moe) {
+    return 2.0 * (p.attention_per_layer + (moe ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer)) + attn_core;
+  };
+  double flops = head;
+  for (int64_t l = 0; l < m.layers; ++l) flops += layer(m.IsMoeLayer(l));
+  // Each MTP module: a layer of the last one's kind, its eh_proj (2h x h) and the head again.
   const double h = static_cast<double>(m.hidden);
-  const double mtp_mlp = m.MtpIsMoe() ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
-  const double mtp = 2.0 * (p.attention_per_layer + mtp_mlp + 2 * h * h + static_cast<double>(m.vocab) * h) + attn_core;
-  return flops + static_cast<double>(m.mtp_layers) * mtp;
+  return flops + static_cast<double>(m.mtp_layers) * (layer(m.MtpIsMoe()) + 2.0 * 2 * h * h + head);
 }
 
 }  // namespace cb::sim

@@ -154,7 +154,7 @@ TEST(StepReport, TableHoldsEveryFigureAndTextReadsIt) {
   std::string layers;
   for (int64_t n : r.layers_per_virtual_stage) layers += (layers.empty() ? "" : ",") + std::to_string(n);
   EXPECT_EQ(t.Str(0, "layers_per_virtual_stage"), layers);
-  EXPECT_EQ(t.Str(0, "pipeline_layout"), s.par.pipeline_layout);  // empty: the even split
+  EXPECT_EQ(t.Str(0, "pipeline_layout"), s.par.layout.text);  // empty: the even split
   EXPECT_EQ(t.Int(0, "mtp_layers"), s.model.mtp_layers);
   EXPECT_TRUE(std::isnan(t.Float(0, "heterogeneity_cost")));
   // The columns are unique: JSON rows are objects keyed by column name.
