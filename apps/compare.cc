@@ -186,7 +186,7 @@ void RegisterCompareCommand(CLI::App& app, AppContext& ctx, Action* action) {
   cmd->add_option("--gpus", o->job.gpus,
                   "GPUs per buildout (default: the largest job size up to the cluster's that layouts can use)");
   cmd->add_option("--precision", o->job.precision, "GEMM precision")
-      ->check(CLI::IsMember({"bf16", "fp16", "fp8"}))
+      ->check(CLI::IsMember({"bf16", "fp16", "fp8", "nvfp4"}))
       ->capture_default_str();
   cmd->add_option("--objective", o->job.objective,
                   "what 'best' means: throughput, cost (needs every cluster's prices) or time-to-train (effective)")

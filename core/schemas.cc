@@ -113,7 +113,8 @@ Schema GpuSchema() {
               Obj("peak", "dense peak arithmetic per precision",
                   {peak("fp64", "FP64 vector"), peak("fp64_tensor", "FP64 tensor core"), peak("fp32", "FP32 vector"),
                    peak("tf32", "TF32 tensor core"), peak("bf16", "BF16 tensor core"), peak("fp16", "FP16 tensor core"),
-                   peak("fp8", "FP8 tensor core"), peak("int8", "INT8 tensor core")}),
+                   peak("fp8", "FP8 tensor core"), peak("fp4", "NVFP4 tensor core (Blackwell)"),
+                   peak("int8", "INT8 tensor core")}),
               Required(Qty("memory", Dimension::kBytes,
                            "device memory capacity as the driver reports it (nvidia-smi memory.total, e.g. 81559MiB "
                            "for an H100 80GB)",
@@ -135,6 +136,7 @@ Schema GpuSchema() {
                   "(each derived from a cited measurement in the file's comments)",
                   {Float("gemm_bf16", "largest fraction of the bf16 peak a library GEMM reaches", "", 0, 1),
                    Float("gemm_fp8", "largest fraction of the fp8 peak a library GEMM reaches", "", 0, 1),
+                   Float("gemm_fp4", "largest fraction of the nvfp4 peak a library GEMM reaches", "", 0, 1),
                    Float("attention", "fused attention, fraction of the bf16 peak (forward and backward)", "", 0, 1)}),
               Int("sm_count", "streaming multiprocessors (or compute units)", "", 1, 1e6),
               Qty("l2_cache", Dimension::kBytes, "last-level on-chip cache"),
@@ -434,7 +436,8 @@ Schema ScenarioSchema() {
                       "or mla_up_proj for an MLA model, when omitted",
                       Enum("item", {"core_attn", "moe_act", "layernorm", "mla_up_proj", "mlp", "moe", "shared_experts"},
                            "a module")),
-               Enum("precision", {"bf16", "fp16", "fp8"}, "compute precision of the GEMMs", "bf16"),
+               Enum("precision", {"bf16", "fp16", "fp8", "nvfp4"},
+                    "compute precision of the GEMMs (fp8 and nvfp4: Transformer Engine's quantized recipes)", "bf16"),
                Float("tokens", "tokens to train on (for time to train)", "", 0, 1e16)}),
           Obj("framework", "what the training software overlaps and fuses (defaults: a current Megatron-Core)",
               FrameworkFields()),
@@ -557,7 +560,7 @@ Schema ProfileSchema() {
                       Str("devices", "devices measured"), Str("date", "when the run started (ISO 8601, UTC)")});
   Field gemm = Obj(
       "item", "a GEMM model for one precision: t = 2mnk / (rate · w · k/(k + k_half)) + overhead",
-      {Required(Str("dtype", "precision: fp64, fp32, tf32, bf16, fp16, fp8")),
+      {Required(Str("dtype", "precision: fp64, fp32, tf32, bf16, fp16, fp8, nvfp4")),
        Required(Qty("rate", Dimension::kFlopRate, "asymptotic rate R", "", 0, true)),
        Float("k_half", "depth at which a GEMM runs at half of R", "0", 0),
        Qty("overhead", Dimension::kTime, "fixed cost per call", "0s", 0), Int("points", "measurements fitted", "0", 0),

@@ -94,11 +94,13 @@ def gpu_key(text):
 
 
 def precision_key(text):
-    """bf16, fp16 or fp8 from a row's free-text precision ("mxfp8", "FP8", "mixed precision 16-bit",
-    "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)"), or None for what is not simulated (fp4)."""
+    """bf16, fp16, fp8 or nvfp4 from a row's free-text precision ("mxfp8", "FP8", "NVFP4", "mixed precision
+    16-bit", "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)"). NVIDIA's FP4 training (its performance
+    tables' "NVFP4", MLPerf's *_fp4.sh configs) is Transformer Engine's NVFP4 recipe, the only 4-bit training
+    recipe Megatron-Core runs (fp4_recipe "nvfp4"; docs/evidence/nvfp4.md)."""
     t = text.strip().lower()
     if "fp4" in t:
-        return None
+        return "nvfp4"
     if "fp8" in t:
         return "fp8"
     if "fp16" in t and "bf16" not in t:
@@ -616,11 +618,13 @@ def scenario_from_row(row):
     offload = offload_modules(row) if recompute in ("none", "selective") else []
     if offload:
         fw.append(f"  offload_modules: [{', '.join(offload)}]")
-    if framework in ("nemo", "megatron-bridge") and precision == "fp8":
+    if framework in ("nemo", "megatron-bridge") and precision in ("fp8", "nvfp4"):
         # NeMo's performance scripts reduce gradients in bf16 for fp8 runs
         # (NVIDIA/NeMo scripts/performance/helpers.py, set_precision_configs:
-        # recipe.trainer.plugins.grad_reduce_in_fp32 = False).
+        # recipe.trainer.plugins.grad_reduce_in_fp32 = False), Megatron-Bridge's for its low-precision ones
+        # (nvfp4 included; docs/evidence/nvfp4.md).
         fw.append("  grad_reduce_in_fp32: false")
+    if framework in ("nemo", "megatron-bridge") and precision == "fp8":
         # "mxfp8" / "FP8-MX" and blockwise / sub-channel ("FP8-SS") recipes, as the performance tables write them.
         stated = re.search(r"FP8_PARAM_GATHER\s*=\s*(\w+)|fp8[_ ]param[_ ]gather\s*[=:]\s*(\w+)", row.get("notes", ""),
                            re.I)
@@ -685,7 +689,7 @@ def scenario_from_row(row):
         # pipelining accumulates unsharded gradients until the last backward.
         fw.append("  fsdp_gather_once: true")
     fw += software_generation(row, framework, pp)
-    if tp > 1 and tp_overlap_off(row, framework) in (MEGATRON_TP_DEFAULT, PYTORCH_TP_DEFAULT):
+    if tp > 1 and tp_overlap_off(row, framework) in (MEGATRON_TP_DEFAULT, PYTORCH_TP_DEFAULT, NVFP4_TP_OFF):
         assumed += f" (no TP communication overlap: {tp_overlap_off(row, framework)})"
     if pytorch_native(row, framework):
         # torchtitan runs its Llama block op by op unless training.compile is set
@@ -1071,6 +1075,7 @@ def said_off(row, words):
 
 
 MEGATRON_TP_DEFAULT = "Megatron-LM's default, not named"
+NVFP4_TP_OFF = "Megatron-Bridge's NVFP4 recipes"
 
 
 def tp_overlap_off(row, framework):
@@ -1085,6 +1090,11 @@ def tp_overlap_off(row, framework):
     said = tp_overlap_said(row)
     if said is False:
         return "turned off in the row's words"
+    if framework == "megatron-bridge" and precision_key(row.get("precision", "")) == "nvfp4" and not said:
+        # Megatron-Bridge's performance builders: "cfg.comm_overlap.tp_comm_overlap = False if precision ==
+        # 'nvfp4'" (scripts/performance/configs/llama/llama3_llm_pretrain.py, llama31_llm_pretrain.py;
+        # docs/evidence/nvfp4.md).
+        return NVFP4_TP_OFF
     if framework in ("megatron", "megatron-lm") and not said:
         return MEGATRON_TP_DEFAULT
     if pytorch_native(row, framework) and not said and \

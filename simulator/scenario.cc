@@ -187,6 +187,14 @@ void CheckSchedule(const ConfigNode& cfg, const Scenario& s) {
     Bad(cfg.at("training.precision"),
         fmt::format("fp8 needs a GPU with fp8 tensor cores; {} has none (no peak.fp8)", s.gpu.name));
   }
+  if (t.precision == Precision::kNvfp4 && (s.gpu.peak_fp4 <= 0 || EfficienciesFor(s.gpu).gemm_fp4 <= 0)) {
+    Bad(cfg.at("training.precision"),
+        s.gpu.peak_fp4 <= 0
+            ? fmt::format("nvfp4 needs a GPU with fp4 tensor cores; {} has none (no peak.fp4)", s.gpu.name)
+            : fmt::format("nvfp4 on {}: no measured nvfp4 GEMM efficiency (gpu efficiency.gemm_fp4, or the {} "
+                          "default)",
+                          s.gpu.name, s.gpu.architecture));
+  }
   if (s.gpu.peak_bf16 <= 0) {
     Bad(cfg.at("cluster.gpu"), fmt::format("GPU '{}' has no peak.bf16: the simulator needs it", s.gpu.name));
   }

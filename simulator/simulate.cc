@@ -240,7 +240,7 @@ class CostModel {
     c.permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
     const double routed_tokens = per_expert * local_experts;
     c.act_bytes = (m.swiglu ? 6 : 4) * routed_tokens * fe / et;
-    if (s_.train.precision == Precision::kFp8) {
+    if (Quantized(s_.train.precision)) {
       // fp8 expert GEMMs quantize their operands in kernels of their own:
       // Transformer Engine's GroupedLinear calls tex.split_quantize on its
       // input in forward and on its gradient in backward (te/pytorch/module/
@@ -253,8 +253,13 @@ class CostModel {
       // {data, scaling factor}"). Forward: fc1's input (h per routed copy) and
       // fc2's (fe/etp, after Megatron-Core's own activation); backward: the
       // gradients of fc2's output (h) and of fc1's ((mult-1)·fe/etp).
-      c.quantize_fwd = 4 * routed_tokens * (h + fe / et);
-      c.quantize_bwd = 4 * routed_tokens * (h + (mult - 1) * fe / et);
+      // NVFP4 writes its two copies at q = 0.5625 B per element, after an
+      // amax pass, in a row-wise and a column-wise (Hadamard) kernel that each
+      // read the tensor (Nvfp4Excess): three reads.
+      const double reads = s_.train.precision == Precision::kNvfp4 ? 3 : 1;
+      const double per_element = 2 * reads + 2 * BytesPerElement(s_.train.precision);
+      c.quantize_fwd = per_element * routed_tokens * (h + fe / et);
+      c.quantize_bwd = per_element * routed_tokens * (h + (mult - 1) * fe / et);
     }
     c.gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
     c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
@@ -299,6 +304,44 @@ class CostModel {
       c.fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
       c.bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
     }
+    return c;
+  }
+
+  // What NVFP4's quantization moves beyond the fp8 recipes' (whose cost the
+  // fp8 GEMM efficiency carries) in the dense GEMMs of a layer pass.
+  // Transformer Engine's NVFP4Quantizer (docs/evidence/nvfp4.md) runs, per
+  // bf16 tensor a GEMM takes: an amax pass (a 2 B read), a row-wise quantize
+  // (2 B read, 0.5625 written) and a column-wise Hadamard-transform quantize
+  // (2 B read, 0.5625 written), where MXFP8 casts both copies in one pass
+  // (2 B read, 2 x 1.03 written): 2 + 2 - 0.94 = 3.06 B and two kernels more
+  // per element. Forward: the inputs of QKV (the local sequence shard under
+  // sequence parallelism: Transformer Engine quantizes before it gathers), of
+  // the output projection, of fc1 and of fc2; backward: the gradients of
+  // their outputs. Cross-check (not used to set it): Transformer Engine's GEMM
+  // profile on B300 (docs/examples/gemm_profiling) measured NVFP4's
+  // quantization 0.30-0.42 ns per element and copy above MXFP8's, 2.0-2.8 B
+  // at B300's HBM rate. Weights are quantized once per step (not charged).
+  ElementwiseCost Nvfp4Excess(bool moe) const {
+    ElementwiseCost c;
+    if (s_.train.precision != Precision::kNvfp4) return c;
+    const ModelSpec& m = s_.model;
+    const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
+    const double T = tokens_, T_sp = s_.par.sequence_parallel ? T / t : T;
+    const double mult = static_cast<double>(m.MlpMatrices());
+    const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
+    const double a = static_cast<double>(m.heads);
+    const double qkv_width = a / t * dqk + KvHeadsLocal() * (dqk + dv), attn_out = a * dv / t;
+    // The dense MLP, or a MoE layer's shared experts (its routed experts
+    // quantize in MlpBlock).
+    const double f =
+        moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->shared_experts) : static_cast<double>(m.ffn_hidden);
+    const bool mlp = f > 0;
+    const double fwd = T_sp * h + T * attn_out + (mlp ? T_sp * h + T * f / t : 0);
+    const double bwd = T * qkv_width + T_sp * h + (mlp ? T * mult * f / t + T_sp * h : 0);
+    constexpr double kBytes = 2 + 2 - (2 * (1 + 1.0 / 32) - 2 * (0.5 + 1.0 / 16));
+    const int tensors = mlp ? 4 : 2;
+    c.fwd = gpu_.MemoryTime(kBytes * fwd, 2 * tensors);
+    c.bwd = gpu_.MemoryTime(kBytes * bwd, 2 * tensors);
     return c;
   }
 
@@ -450,6 +493,9 @@ class CostModel {
     ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
     elem.fwd += gpu_.MemoryTime(mlp.quantize_fwd, 2);
     elem.bwd += gpu_.MemoryTime(mlp.quantize_bwd, 2);
+    const ElementwiseCost fp4 = Nvfp4Excess(moe);
+    elem.fwd += fp4.fwd;
+    elem.bwd += fp4.bwd;
     const double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
     const double gemm_fwd = attn.qkv + attn.proj + mlp.gemm;
     LayerCost c;
@@ -569,7 +615,9 @@ class CostModel {
   }
   // Bytes per parameter gathered: bf16, or fp8 when the framework keeps the
   // compute weights in fp8 and gathers them so (Megatron-Core fp8_param_gather).
-  double ParamBytes() const { return s_.fw.fp8_param_gather && s_.train.precision == Precision::kFp8 ? 1 : 2; }
+  double ParamBytes() const {
+    return s_.fw.fp8_param_gather && Quantized(s_.train.precision) ? BytesPerElement(s_.train.precision) : 2;
+  }
   double LayerGradScatter(double dense, double expert) const {
     return AtGatherRate(CollectiveTime(Collective::kReduceScatter, dense * GradBytes(), shard_group_, dp_fabric_) +
                             CollectiveTime(Collective::kReduceScatter, expert * GradBytes(), edp_group_, dp_fabric_),
@@ -1238,7 +1286,10 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.recompute_layers = s.train.recompute_layers;
   in.modules = s.train.Modules(s.model.mla.has_value());
   in.offload = s.fw.offload_modules;
-  in.fp8 = s.train.precision == Precision::kFp8;
+  in.quant_bytes = Quantized(s.train.precision) ? BytesPerElement(s.train.precision) : 0;
+  // NVFP4 weights keep a row-wise and a column-wise copy (Transformer Engine's
+  // nvfp4 docs: the column-wise data is a transposed buffer of its own).
+  in.quant_weight_bytes = s.train.precision == Precision::kNvfp4 ? 2 * in.quant_bytes : in.quant_bytes;
   in.flash_attention = s.fw.flash_attention;
   in.dropout = s.fw.dropout;
   in.moe_imbalance = s.fw.ExpertLoad();

@@ -12,10 +12,11 @@ Precision ParsePrecision(const std::string& s) {
   if (s == "bf16") return Precision::kBf16;
   if (s == "fp16") return Precision::kFp16;
   if (s == "fp8") return Precision::kFp8;
+  if (s == "nvfp4") return Precision::kNvfp4;
   if (s == "tf32") return Precision::kTf32;
   if (s == "fp32") return Precision::kFp32;
   if (s == "fp64") return Precision::kFp64;
-  throw ConfigError(fmt::format("unknown precision '{}'", s));
+  throw ConfigError(fmt::format("unknown precision '{}' (valid: bf16, fp16, fp8, nvfp4, tf32, fp32, fp64)", s));
 }
 
 const char* PrecisionName(Precision p) {
@@ -26,6 +27,8 @@ const char* PrecisionName(Precision p) {
       return "fp16";
     case Precision::kFp8:
       return "fp8";
+    case Precision::kNvfp4:
+      return "nvfp4";
     case Precision::kTf32:
       return "tf32";
     case Precision::kFp32:
@@ -38,6 +41,8 @@ const char* PrecisionName(Precision p) {
 
 double BytesPerElement(Precision p) {
   switch (p) {
+    case Precision::kNvfp4:
+      return 0.5 + 1.0 / 16;
     case Precision::kFp8:
       return 1;
     case Precision::kBf16:
@@ -49,6 +54,8 @@ double BytesPerElement(Precision p) {
       return 4;
   }
 }
+
+bool Quantized(Precision p) { return p == Precision::kFp8 || p == Precision::kNvfp4; }
 
 Efficiencies DefaultEfficiencies(const std::string& arch) {
   Efficiencies e;
@@ -95,10 +102,12 @@ Efficiencies EfficienciesFor(const GpuSpec& gpu) {
   Efficiencies e = DefaultEfficiencies(gpu.architecture);
   if (gpu.eff_gemm_bf16 > 0) e.gemm_bf16 = gpu.eff_gemm_bf16;
   if (gpu.eff_gemm_fp8 > 0) e.gemm_fp8 = gpu.eff_gemm_fp8;
+  if (gpu.eff_gemm_fp4 > 0) e.gemm_fp4 = gpu.eff_gemm_fp4;
   if (gpu.eff_attention > 0) e.attention = gpu.eff_attention;
   const double cap = PowerCapFactor(gpu);
   e.gemm_bf16 *= cap;
   e.gemm_fp8 *= cap;
+  e.gemm_fp4 *= cap;
   e.attention *= cap;
   e.attention_fa2 *= cap;
   return e;
@@ -111,6 +120,7 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.peak_bf16 = gpu.GetDouble("peak.bf16", 0);
   g.peak_fp16 = gpu.GetDouble("peak.fp16", g.peak_bf16);
   g.peak_fp8 = gpu.GetDouble("peak.fp8", 0);
+  g.peak_fp4 = gpu.GetDouble("peak.fp4", 0);
   g.peak_tf32 = gpu.GetDouble("peak.tf32", 0);
   g.peak_fp32 = gpu.GetDouble("peak.fp32", 0);
   g.peak_fp64 = gpu.GetDouble("peak.fp64_tensor", gpu.GetDouble("peak.fp64", 0));
@@ -121,6 +131,7 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.power_limit_w = gpu.GetDouble("power_limit", 0);
   g.eff_gemm_bf16 = gpu.GetDouble("efficiency.gemm_bf16", 0);
   g.eff_gemm_fp8 = gpu.GetDouble("efficiency.gemm_fp8", 0);
+  g.eff_gemm_fp4 = gpu.GetDouble("efficiency.gemm_fp4", 0);
   g.eff_attention = gpu.GetDouble("efficiency.attention", 0);
   g.sm_count = static_cast<int>(gpu.GetInt("sm_count", 132));
   return g;
@@ -134,6 +145,8 @@ double GpuPerf::Peak(Precision p) const {
       return spec_.peak_fp16;
     case Precision::kFp8:
       return spec_.peak_fp8;
+    case Precision::kNvfp4:
+      return spec_.peak_fp4;
     case Precision::kTf32:
       return spec_.peak_tf32;
     case Precision::kFp32:
@@ -167,7 +180,7 @@ double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
     const double compute = 2 * m * n * k / (g.rate * wave_eff * k / (k + g.k_half));
     return std::max(compute, memory) + g.overhead_s;
   }
-  double eff = (p == Precision::kFp8) ? eff_.gemm_fp8 : eff_.gemm_bf16;
+  const double eff = p == Precision::kFp8 ? eff_.gemm_fp8 : p == Precision::kNvfp4 ? eff_.gemm_fp4 : eff_.gemm_bf16;
   double depth_eff = k / (k + eff_.k_half);
   double compute = 2 * m * n * k / (Peak(p) * eff * wave_eff * depth_eff);
   // Each wave of tiles pays its prologue (first k-blocks in flight) and

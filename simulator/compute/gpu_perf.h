@@ -26,7 +26,10 @@
 
 namespace cb::sim {
 
-enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32, kFp64 };
+// kNvfp4: NVIDIA's 4-bit block format (E2M1 values, one E4M3 scale per 16
+// elements and an fp32 scale per tensor), as Transformer Engine's
+// NVFP4BlockScaling recipe trains with it on Blackwell.
+enum class Precision { kBf16, kFp16, kFp8, kNvfp4, kTf32, kFp32, kFp64 };
 
 // Which fused-attention kernel the framework calls (scenario key
 // framework.attention_kernel). `fused`: the architecture's default, the
@@ -39,9 +42,16 @@ enum class Precision { kBf16, kFp16, kFp8, kTf32, kFp32, kFp64 };
 enum class AttentionKernel { kFused, kFa2 };
 // "fused" or "fa2"; anything else throws ConfigError naming the valid names.
 AttentionKernel ParseAttentionKernel(const std::string& s);
+// "bf16", "fp16", "fp8", "nvfp4", "tf32", "fp32", "fp64"; anything else throws
+// ConfigError naming the valid names.
 Precision ParsePrecision(const std::string& s);
 const char* PrecisionName(Precision p);  // "bf16", ..., as ParsePrecision reads them
+// Bytes one element occupies, its block scales included (nvfp4: half a byte
+// and 1/16 of an E4M3 scale byte, 0.5625).
 double BytesPerElement(Precision p);
+// Training whose GEMMs quantize their operands (fp8 or nvfp4) through
+// Transformer Engine's recipes, as opposed to computing in 16 bits.
+bool Quantized(Precision p);
 
 // A GEMM model fitted to measurements (calibrate/): asymptotic rate R, depth
 // at half speed k_half and a fixed cost per call, so that
@@ -54,6 +64,7 @@ struct GemmFit {
 struct Efficiencies {
   double gemm_bf16 = 0.75;  // e_max for bf16/fp16 GEMMs
   double gemm_fp8 = 0.6;    // e_max for fp8 GEMMs
+  double gemm_fp4 = 0;      // e_max for nvfp4 GEMMs (0: no measured figure for the architecture)
   double attention = 0.45;  // fused attention, fraction of bf16 peak
   // FlashAttention-2 where it differs from `attention` (0: the same kernel
   // class, as on Ampere where FA2 is the fused attention).
@@ -75,7 +86,7 @@ Efficiencies DefaultEfficiencies(const std::string& architecture);
 
 struct GpuSpec {
   std::string name, architecture;
-  double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_tf32 = 0, peak_fp32 = 0, peak_fp64 = 0;
+  double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_fp4 = 0, peak_tf32 = 0, peak_fp32 = 0, peak_fp64 = 0;
   double memory_bytes = 0, memory_bandwidth = 0;
   double host_bandwidth = 0;  // host <-> device per GPU, one direction; 0 = not given
   double tdp_w = 0;
@@ -83,7 +94,7 @@ struct GpuSpec {
   int sm_count = 0;          // 0: no wave quantisation (a CPU)
   // Measured efficiencies of this GPU (gpu config `efficiency.*`); 0 = the
   // architecture's default.
-  double eff_gemm_bf16 = 0, eff_gemm_fp8 = 0, eff_attention = 0;
+  double eff_gemm_bf16 = 0, eff_gemm_fp8 = 0, eff_gemm_fp4 = 0, eff_attention = 0;
 };
 
 // Efficiencies for a GPU: the architecture's defaults, replaced by the GPU

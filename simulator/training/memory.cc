@@ -138,9 +138,11 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
   // inputs shrink to 1 B, fc2's input to 1 B per element, and the output
   // projection keeps an fp8 copy of the attention output besides the bf16 one
   // the attention kernel saves.
-  const bool f8 = in.fp8 && in.fp8_activations;
-  const double gemm_in = f8 ? 1 : 2;
-  const double mu = (m.swiglu ? 6 : 4) - (f8 ? 1 : 0);
+  // NVFP4 the same way at its 0.5625 B per element (q).
+  const bool f8 = in.quant_bytes > 0 && in.fp8_activations;
+  const double q = f8 ? in.quant_bytes : 2;
+  const double gemm_in = q;
+  const double mu = (m.swiglu ? 4 : 2) + q;
   // Q is a·d_qk wide, K g·d_qk, V g·d_v and the attention output a·d_v
   // (d_qk = d_v = h/a unless the model sets its own head width or uses MLA,
   // where every head has its own K and V and the latents are kept too).
@@ -160,13 +162,12 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
   const RecomputeModules& r = in.modules;
   const double qkv = m.mla && r.mla_up_proj ? 0 : 2 * (qw + kw + vw);
   const double attention_in = m.mla && r.layernorm ? 0 : gemm_in;
-  const double attention = attention_in + qkv + 2 * ow + 2 * latent + (f8 ? ow : 0) + d;
+  const double attention = attention_in + qkv + 2 * ow + 2 * latent + (f8 ? q * ow : 0) + d;
   const double norms = 4;
   // Fine-grained offloading: each named module's saved input, in the same
   // units (the norms' inputs are the residual stream, 2 B each).
   const OffloadModules& o = in.offload;
-  double offloaded =
-      (o.qkv_linear ? attention_in : 0) + (o.core_attn ? qkv : 0) + (o.attn_proj ? (f8 ? ow : 2 * ow) : 0);
+  double offloaded = (o.qkv_linear ? attention_in : 0) + (o.core_attn ? qkv : 0) + (o.attn_proj ? q * ow : 0);
   // A norm fused into its GEMM is no module of its own and offloads nothing
   // (Megatron-Core skips attn_norm/mlp_norm where the norm is an IdentityOp):
   // only MLA's input norm and a MoE layer's pre-MLP norm are separate.
@@ -185,7 +186,7 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
     // activation's output (fc2's saved input, 1 B in fp8 else 2 per element
     // of f_e); "shared_experts" keeps only the shared experts' input (the
     // norm's output, kept for the router); "moe" only the MoE block's input.
-    const double routed_mu = r.moe_act ? mu - (f8 ? 1 : 2) : mu;
+    const double routed_mu = r.moe_act ? mu - q : mu;
     const double shared = r.shared_experts ? 0 : mu * fs / h;
     const double fc1_in = gemm_in * routed * static_cast<double>(in.etp);
     const double act_in = (m.swiglu ? 4 : 2) * fe * routed / h;  // fc1's output, bf16
@@ -292,11 +293,11 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   // Pure bf16 (the model cast to bf16) holds 2 B of parameter, 2 B of
   // gradient (the parameter's dtype, whatever dtype reduced it) and two
   // 2 B moments (torch.optim.AdamW creates its state like the parameter).
-  const double fp8_copy = in.fp8 ? 1 : 0;
-  const double weight_bytes = in.pure_bf16                    ? 2
-                              : !in.master_weights            ? 4
-                              : in.fp8 && in.fp8_weights_only ? 1
-                                                              : 2 + fp8_copy;
+  const bool quantized = in.quant_bytes > 0;
+  const double weight_bytes = in.pure_bf16                       ? 2
+                              : !in.master_weights               ? 4
+                              : quantized && in.fp8_weights_only ? in.quant_weight_bytes
+                                                                 : 2 + in.quant_weight_bytes;
   mem.weights = sharded(weight_bytes, in.zero >= 3);
   mem.gradients = sharded(in.pure_bf16 ? 2 : in.grad_bytes, in.zero >= 2);
   mem.optimizer = sharded(in.pure_bf16 ? 4 : in.master_weights ? 12 : 8, in.zero >= 1);

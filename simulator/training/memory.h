@@ -112,8 +112,15 @@ struct MemoryInput {
   Recompute recompute = Recompute::kNone;
   int64_t recompute_layers = 0;  // full recomputation of only the first N layers of each chunk (0 = all)
   RecomputeModules modules;      // selective recomputation's modules (empty unless selective)
-  bool fp8 = false, flash_attention = true, dropout = false;
-  bool fp8_activations = true;  // fp8 GEMM inputs saved in fp8 (Transformer Engine), else in bf16
+  // Bytes per element of a quantized GEMM operand (fp8: 1, nvfp4: 0.5625 with
+  // its block scales); 0 for 16-bit training.
+  double quant_bytes = 0;
+  // Bytes per parameter of the quantized weight copies Transformer Engine
+  // caches beside the 16-bit weights (fp8: 1; nvfp4: row-wise and
+  // column-wise copies, 2 x 0.5625).
+  double quant_weight_bytes = 0;
+  bool flash_attention = true, dropout = false;
+  bool fp8_activations = true;  // quantized GEMM inputs saved quantized (Transformer Engine), else in bf16
   bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
   bool pure_bf16 = false;       // bf16 parameters, gradients and Adam moments, nothing in fp32
   bool loss_parallel = true;    // the loss over vocabulary shards; false: every TP rank holds all the logits
@@ -121,7 +128,7 @@ struct MemoryInput {
   int64_t loss_chunks = 1;  // chunked loss: one chunk's logits at a time
   double moe_imbalance = 1;
   double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
-  bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (1 B)
+  bool fp8_weights_only = false;  // fp8_param_gather: compute weights held quantized only (quant_bytes)
   int fsdp_prefetch = 1;          // ZeRO-3: layers gathered ahead
   bool fsdp_gather_once = false;  // ZeRO-3: the stage's parameters and gradients held unsharded all step
   bool fsdp_sync_last = false;    // ZeRO-3 reducing after the last micro-batch: unsharded gradients held all step

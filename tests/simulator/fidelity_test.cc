@@ -132,7 +132,7 @@ TEST(Memory, RoutedCopiesAreSavedLikeGemmInputs) {
     MemoryInput in;
     in.seq_len = 4096;
     in.moe_imbalance = iota;
-    in.fp8 = fp8;
+    in.quant_bytes = in.quant_weight_bytes = fp8 ? 1 : 0;
     in.model = &two;
     const double more = FullLayerActivationBytes(in, true);
     in.model = &one;
@@ -264,7 +264,7 @@ TEST(Memory, Fp8TrainingSavesGemmInputsInFp8) {
   in.model = &s.model;
   in.seq_len = 8192;
   const double bf16 = ActivationBytesPerLayer(in, false);
-  in.fp8 = true;
+  in.quant_bytes = in.quant_weight_bytes = 1;
   const double fp8 = ActivationBytesPerLayer(in, false);
   const double h = 4096, f = 14336;
   EXPECT_NEAR((bf16 - fp8) / (8192 * h), 1 + 1 + f / h - 1, 1e-9);
@@ -1133,6 +1133,81 @@ TEST(ErrorBands, ShippedBandsLoad) {
   PredictionBand b = BandFor(bands, ClassOf("hopper", false, 2, 16384), 16384, 6.7);
   EXPECT_TRUE(b.known);
   EXPECT_LT(b.low_s, b.high_s);
+}
+
+// NVFP4: 4-bit values with an E4M3 scale per 16 elements (0.5625 B each); the
+// name is "nvfp4" and a bare "fp4" is refused with the valid names.
+TEST(Nvfp4, ParsesAndSizesTheFormat) {
+  EXPECT_EQ(ParsePrecision("nvfp4"), Precision::kNvfp4);
+  EXPECT_STREQ(PrecisionName(Precision::kNvfp4), "nvfp4");
+  EXPECT_DOUBLE_EQ(BytesPerElement(Precision::kNvfp4), 0.5625);
+  EXPECT_TRUE(Quantized(Precision::kNvfp4));
+  EXPECT_FALSE(Quantized(Precision::kBf16));
+  try {
+    ParsePrecision("fp4");
+    FAIL() << "fp4 accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("nvfp4"), std::string::npos) << e.what();
+  }
+}
+
+// A GPU without fp4 tensor cores, or without a measured NVFP4 GEMM
+// efficiency, refuses nvfp4 and names the key.
+TEST(Nvfp4, NeedsFp4TensorCoresAndAMeasuredEfficiency) {
+  const std::string hopper = ErrorOf("llama3-8b-64", {{"training.precision", "nvfp4"}});
+  EXPECT_NE(hopper.find("training.precision"), std::string::npos) << hopper;
+  EXPECT_NE(hopper.find("no peak.fp4"), std::string::npos) << hopper;
+  const std::string unmeasured = ErrorOf("llama3-8b-64", {{"cluster", "b200-50k"},
+                                                          {"cluster.gpus", "64"},
+                                                          {"training.precision", "nvfp4"},
+                                                          {"cluster.gpu.efficiency.gemm_fp4", "0"}});
+  EXPECT_NE(unmeasured.find("efficiency.gemm_fp4"), std::string::npos) << unmeasured;
+  Scenario b200 = Load("llama3-8b-64", {{"cluster", "b200-50k"}, {"cluster.gpus", "64"}});
+  EXPECT_DOUBLE_EQ(b200.gpu.peak_fp4, 2 * b200.gpu.peak_fp8);
+  EXPECT_GT(EfficienciesFor(b200.gpu).gemm_fp4, 0);
+}
+
+// NVFP4 GEMMs outrun fp8's, but its quantization (an amax pass and separate
+// row-wise and Hadamard column-wise kernels) is memory traffic beyond the fp8
+// recipes': with HBM a thousand times faster an nvfp4 step gains more than an
+// fp8 one, and the step gains less than the GEMM rates alone would give.
+TEST(Nvfp4, GemmsFasterQuantizationIsMemoryTraffic) {
+  const std::vector<Override> gb200 = {{"cluster", "gb200-nvl72"}, {"cluster.gpus", "64"}};
+  auto with = [&](const std::string& precision, double hbm) {
+    std::vector<Override> o = gb200;
+    o.push_back({"training.precision", precision});
+    Scenario s = Load("llama3-8b-64", o);
+    s.gpu.memory_bandwidth *= hbm;
+    return Simulate(s).step_time_s;
+  };
+  const double fp8 = with("fp8", 1), fp4 = with("nvfp4", 1);
+  EXPECT_LT(fp4, fp8);
+  EXPECT_GT(fp4 - with("nvfp4", 1000), fp8 - with("fp8", 1000));
+  Scenario s = Load("llama3-8b-64", gb200);
+  const Efficiencies e = EfficienciesFor(s.gpu);
+  const double gemm_ratio = s.gpu.peak_fp4 * e.gemm_fp4 / (s.gpu.peak_fp8 * e.gemm_fp8);
+  EXPECT_GT(gemm_ratio, 1.5);
+  EXPECT_LT(fp8 / fp4, gemm_ratio);
+}
+
+// Transformer Engine keeps the column-wise NVFP4 copy of each GEMM input for
+// wgrad (0.5625 B against 2 in bf16) and caches row-wise and column-wise
+// NVFP4 weight copies (2 x 0.5625 B) beside the bf16 weights.
+TEST(Nvfp4, SavesInputsAndCachesWeightsInNvfp4) {
+  Scenario s = Load("llama3-8b-64");
+  MemoryInput in;
+  in.model = &s.model;
+  in.seq_len = 8192;
+  const double bf16 = ActivationBytesPerLayer(in, false);
+  in.quant_bytes = 0.5625;
+  in.quant_weight_bytes = 2 * 0.5625;
+  const double h = 4096, f = 14336;
+  EXPECT_NEAR((bf16 - ActivationBytesPerLayer(in, false)) / (8192 * h), 1.4375 * (2 + f / h) - 0.5625, 1e-9);
+  const std::vector<Override> b200 = {{"cluster", "b200-50k"}, {"cluster.gpus", "64"}};
+  std::vector<Override> fp4 = b200;
+  fp4.push_back({"training.precision", "nvfp4"});
+  EXPECT_NEAR(Simulate(Load("llama3-8b-64", fp4)).memory.weights / Simulate(Load("llama3-8b-64", b200)).memory.weights,
+              (2 + 1.125) / 2, 1e-9);
 }
 
 }  // namespace
