@@ -484,6 +484,8 @@ def scenario_from_row(row):
     row, inferred = fill_shape(row)
     row, read = sharding_from_words(row)
     inferred += read
+    row, read = pipeline_layout_from_words(row)
+    inferred += read
     if not num(row.get("experts")):
         # A table without expert columns may say the shape in words ("8 experts, top-2"); the experts'
         # width is the dense ffn unless the row says otherwise (Mixtral's).
@@ -881,6 +883,56 @@ _OFF = (r"\s*[=:(]?\s*(?:(?:was|is|were|are)\s+)?(?:0(?![\w%]|\.\d)|off|false|no
 def own_words(row, fields=("notes", "source")):
     """The row's words about its own run: the given fields with comparisons and negations cut out."""
     return " ".join(_CONTRAST.sub(" ", row.get(f, "")) for f in fields)
+
+
+_LAYOUT_WORDS = re.compile(r"(?:pp_layout|pipeline[_ -](?:model[_ -]parallel[_ -])?layout)\s*[=:]?\s*['\"`]"
+                           r"([EtmL|()*\d,]+)['\"`]", re.I)
+_MTP_WORDS = re.compile(r"\b(\d+)\s+MTP\s+(?:layers?|modules?)\b|\bmtp[_ ]num[_ ]layers\s*[=:]\s*(\d+)|"
+                        r"\bw(?:ith|/)\s*MTP\b", re.I)
+
+
+def layout_stages(layout):
+    """The stages of a Megatron-Core pipeline layout ("Et*4|(t*4|)*14tmL"), each a string of E, t, m and L."""
+    text, previous = layout.replace(",", ""), None
+    while previous != text:
+        previous = text
+        text = re.sub(r"\(([^()]*)\)\*(\d+)", lambda g: g.group(1) * int(g.group(2)), text)
+    return re.sub(r"([EtmL])\*(\d+)", lambda g: g.group(1) * int(g.group(2)), text).split("|")
+
+
+def pipeline_layout_from_words(row):
+    """(row, what was read): the pipeline layout and multi-token-prediction layers that a row in the shared format
+    (no pipeline_layout or mtp_layers column) states only in words: a layout quoted after "pp_layout" or
+    "pipeline_model_parallel_layout", taken where it fits the row (pp x vpp stages, E first, L last, one t per
+    layer), its m count the MTP layers; else, without pipeline parallelism, "N MTP layers", "mtp_num_layers=N",
+    "with MTP" (one)."""
+    if row.get("pipeline_layout", "").strip() or row.get("mtp_layers", "").strip():
+        return row, ""
+    text = own_words(row)
+    read = ""
+    quoted = _LAYOUT_WORDS.search(text)
+    if quoted:
+        stages = layout_stages(quoted.group(1))
+        joined = "".join(stages)
+        pp, vpp = (_int(row, k, 1) or 1 for k in ("pp", "vpp"))
+        if len(stages) == pp * vpp and joined.startswith("E") and joined.endswith("L") and \
+                joined.count("t") == _int(row, "layers"):
+            row = dict(row, pipeline_layout=quoted.group(1))
+            read += f" (pipeline layout {quoted.group(1)} read from the row's words)"
+            if joined.count("m"):
+                row["mtp_layers"] = str(joined.count("m"))
+                read += f" ({joined.count('m')} MTP layer(s): the layout's m)"
+            return row, read
+        read += f" (the words' pipeline layout {quoted.group(1)} does not fit pp x vpp = {pp} x {vpp}: not used)"
+    mtp = _MTP_WORDS.search(text)
+    # Without a layout, only where no pipeline split has to place it: Megatron's recipes that train MTP across
+    # stages name the layout that puts it beside the loss (an even split would put a whole layer more on the last
+    # stage; DeepSeek-V3's own H800 row read +64% so, session 17).
+    if mtp and (_int(row, "pp", 1) or 1) == 1:
+        n = next((g for g in mtp.groups() if g), "1")
+        row = dict(row, mtp_layers=n)
+        read += f" ({n} MTP layer(s) read from the row's words)"
+    return row, read
 
 
 def layout_dp(row):
