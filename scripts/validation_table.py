@@ -759,7 +759,8 @@ def scenario_from_row(row):
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)
     said = own_words(row, ("notes",))
-    if experts and re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe", said, re.I):
+    a2a = r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe"
+    if experts and re.search(a2a, said, re.I) and not said_off(row, a2a):  # "moe_a2a_overlap False": off
         fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
         if re.search(r"DualPipe", said, re.I):
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass

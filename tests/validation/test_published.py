@@ -215,6 +215,16 @@ def test_pipeline_layout_and_mtp_from_words():
     assert published.pipeline_layout_from_words(dict(row, mtp_layers="0"))[1] == ""
 
 
+def test_moe_a2a_overlap_from_words():
+    """All-to-all overlap is read where the row names it on, not where its words turn it off."""
+    row = {"id": "X", "model": "an MoE", "gpu": "GB200", "precision": "bf16", "gpus": "64", "layers": "32",
+           "hidden": "4096", "heads": "32", "ffn": "14336", "vocab": "32000", "seq": "4096",
+           "global_batch_seqs": "512", "tp": "1", "pp": "1", "ep": "8", "notes": "8 experts, top-2; moe_a2a_overlap=True"}
+    assert "moe_a2a_overlap: true" in published.scenario_from_row(row)[0]
+    off = dict(row, notes="8 experts, top-2; hybridep dispatcher, moe_a2a_overlap False, no CUDA graphs")
+    assert "moe_a2a_overlap" not in published.scenario_from_row(off)[0]
+
+
 def test_megatron_bridge_nvfp4_rows_run_without_tp_overlap():
     """Megatron-Bridge's performance builders turn TP communication overlap off for nvfp4 and reduce gradients in
     bf16 (docs/evidence/nvfp4.md); the same row in mxfp8 keeps the overlap."""
@@ -725,7 +735,8 @@ def test_rows_collected_blind_in_session_18(cb_bin):
     sentence's end read as FSDP on; hybrid Mamba models simulated as transformers, now not compared): 35 compared,
     median 9.6%, 25 within 20%, none judged not to fit. The misses: GPT-OSS-120B (-31..-43%), Qwen3-235B on H100
     and B200 (-21..-26%), NVFP4 on GB300 (+25, +27%). With the pipeline layouts the rows quote read (three
-    DeepSeek-V3 GB300 rows, one MTP layer each): median 8.8%, 24 within 20% (BL18-39 +16.7% -> +22.3%)."""
+    DeepSeek-V3 GB300 rows, one MTP layer each): median 8.8%, 24 within 20% (BL18-39 +16.7% -> +22.3%); with
+    "moe_a2a_overlap False" read as off (it had been read as on): median 9.9% (BL18-14 -5.3% -> +9.9%)."""
     assert_blind_set(cb_bin, "blind-session18.csv", rows=35, median=0.10, within_20=24)
     results, skipped = published.compare(cb_bin, project=False,
                                          shared_csv=os.path.join(os.path.dirname(__file__), "rows",
