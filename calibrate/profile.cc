@@ -472,7 +472,7 @@ Profile LoadProfile(const std::string& path) {
       try {
         sim::ParsePrecision(e.dtype);
       } catch (const ConfigError&) {
-        throw ConfigError(fmt::format("{}: key '{}': unknown precision '{}' (fp64, fp32, tf32, bf16, fp16, fp8)",
+        throw ConfigError(fmt::format("{}: key '{}': unknown precision '{}' (fp64, fp32, tf32, bf16, fp16, fp8, nvfp4)",
                                       i.at("dtype").where(), i.at("dtype").path(), e.dtype));
       }
       e.model.rate = i.at("rate").AsDouble();

@@ -94,12 +94,14 @@ def gpu_key(text):
 
 
 def precision_key(text):
-    """bf16, fp16, fp8 or nvfp4 from a row's free-text precision ("mxfp8", "FP8", "NVFP4", "mixed precision
-    16-bit", "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)"). NVIDIA's FP4 training (its performance
-    tables' "NVFP4", MLPerf's *_fp4.sh configs) is Transformer Engine's NVFP4 recipe, the only 4-bit training
-    recipe Megatron-Core runs (fp4_recipe "nvfp4"; docs/evidence/nvfp4.md)."""
+    """bf16, fp16, fp8 or nvfp4 (None for MXFP4) from a row's free-text precision ("mxfp8", "FP8", "NVFP4",
+    "mixed precision 16-bit", "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)"). NVIDIA's FP4 training
+    (its performance tables' "NVFP4", MLPerf's *_fp4.sh configs) is Transformer Engine's NVFP4 recipe, the only
+    4-bit training recipe Megatron-Core runs (fp4_recipe "nvfp4"; docs/evidence/nvfp4.md); "fp4 false" is not."""
     t = text.strip().lower()
-    if "fp4" in t:
+    if "mxfp4" in t:
+        return None  # OCP MXFP4 (E8M0 scales per 32): not a training recipe Megatron-Core runs
+    if re.search(r"(?<!not )(?<!no )(?<!without )\b(?:nv)?fp4\b(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
         return "nvfp4"
     if "fp8" in t:
         return "fp8"
@@ -470,16 +472,24 @@ def _int(row, key, default=None):
     return int(v) if v is not None else default
 
 
+def hybrid_state_space(row):
+    """The row's model interleaves Mamba (state-space) layers with attention, as Nemotron-H and Nemotron 3
+    Nano/Super/Ultra do: a layer kind the simulator does not model (docs/simulator-model.md, "Scope and modes").
+    Named by the model ("Nemotron-H", "Nemotron 3 Nano", "Jamba", a "Mamba" model) or by the row's own words
+    about its layers ("23 Mamba-2 + 23 MoE", "Mamba-2/attention"), comparisons left out."""
+    model = re.search(r"Mamba|Nemotron[-_ ]?(?:H\b|3[-_ ]?(?:Nano|Super|Ultra))|"
+                      r"\b(?:Jamba|Zamba\d?|Falcon-?H1|Hymba|Samba)\b", row.get("model", ""), re.I)
+    words = re.search(r"\d+\s*(?:x\s*)?Mamba|Mamba(?:-2)?\s*(?:/|\+|layers)", own_words(row, ("notes",)), re.I)
+    return bool(model or words)
+
+
 def scenario_from_row(row):
     """(YAML text, overrides, what was assumed) of a scenario reproducing a project row, or (None, reason, "")."""
     gpu = gpu_key(row["gpu"])
     if gpu is None:
         return None, f"no cluster config for GPU '{row['gpu']}'", ""
     precision = precision_key(row["precision"])
-    if re.search(r"Mamba|Nemotron[-_ ]?(?:H|3)\b|\b(?:Jamba|Zamba\d?|Falcon-?H1|Hymba|Samba)\b", row.get("model", ""), re.I) or \
-            re.search(r"\d+\s*(?:x\s*)?Mamba|Mamba(?:-2)?\s*(?:/|\+|layers)", row.get("notes", ""), re.I):
-        # Nemotron-H / Nemotron 3 interleave Mamba-2 layers with attention and MoE: a layer kind the simulator
-        # does not model (docs/simulator-model.md, "Scope and modes"), so no scenario reproduces the row.
+    if hybrid_state_space(row):
         return None, "hybrid Mamba (state-space) layers are not simulated", ""
     row, inferred = fill_shape(row)
     row, read = sharding_from_words(row)
@@ -759,10 +769,13 @@ def scenario_from_row(row):
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)
     said = own_words(row, ("notes",))
-    a2a = r"moe_a2a_overlap|A2A_OVERLAP|1f1b overlap|DualPipe"
-    if experts and re.search(a2a, said, re.I) and not said_off(row, a2a):  # "moe_a2a_overlap False": off
-        fw.append("  moe_a2a_overlap: true")  # the source names all-to-all overlap with another micro-batch
-        if re.search(r"DualPipe", said, re.I):
+    # All-to-all overlap with another micro-batch, named on ("moe_a2a_overlap=True", "1F1B overlap of EP A2A"),
+    # not off ("moe_a2a_overlap False", "1F1B overlap OFF"); DeepSeek's DualPipe where named, not negated.
+    overlap_on = re.search(rf"(?:moe_a2a_overlap|A2A_OVERLAP|1f1b overlap)(?!{_OFF})", said, re.I)
+    dualpipe = re.search(r"(?<!no )(?<!not )(?<!without )\bDualPipe", said, re.I)
+    if experts and (overlap_on or dualpipe):
+        fw.append("  moe_a2a_overlap: true")
+        if dualpipe:
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
     forced = r"forced?[- _](?:load[- _])?balanc\w*|fake balanced"
     capacity = re.search(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|capacity[-_ ]factor\s*[=:]?\s*([\d.]+)",
@@ -889,7 +902,7 @@ def own_words(row, fields=("notes", "source")):
 _LAYOUT_WORDS = re.compile(r"(?:pp_layout|pipeline[_ -](?:model[_ -]parallel[_ -])?layout)\s*[=:]?\s*['\"`]"
                            r"([EtmL|()*\d,]+)['\"`]", re.I)
 _MTP_WORDS = re.compile(r"\b(\d+)\s+MTP\s+(?:layers?|modules?)\b|\bmtp[_ ]num[_ ]layers\s*[=:]\s*(\d+)|"
-                        r"\bw(?:ith|/)\s*MTP\b", re.I)
+                        r"\bw(?:ith|/)\s*MTP\b(?!\s*(?:disabled|off|[=:]\s*(?:false|0)))", re.I)
 
 
 def layout_stages(layout):
@@ -978,8 +991,13 @@ def sharding_from_words(row):
             full = re.search(r"(\d+)", str(_int(row, "gpus") or 0))
         if full:
             hybrid = None
+        # The first stated FSDP value is the row's own ("FSDP 1; ... the alternative's FSDP 0" in a table whose
+        # cells carry a second configuration): 0/off the distributed optimizer, else fully sharded.
+        first = re.search(r"\b(?:Megatron-)?FSDP2?\s*[=:]?\s*(\d+(?!\.\d)|on|off|true|false|yes|no)\b", text, re.I)
         if stage:
             zero = int(stage.group(1))
+        elif first:
+            zero = 1 if first.group(1).lower() in ("0", "off", "false", "no") else 3
         elif re.search(r"\b(?:Megatron-)?FSDP2?" + _OFF, text, re.I):
             zero = 1
         elif re.search(r"SHARD_GRAD_OP", text):
@@ -1149,8 +1167,8 @@ def tp_overlap_off(row, framework):
         return "turned off in the row's words"
     if framework == "megatron-bridge" and precision_key(row.get("precision", "")) == "nvfp4" and not said:
         # Megatron-Bridge's performance builders: "cfg.comm_overlap.tp_comm_overlap = False if precision ==
-        # 'nvfp4'" (scripts/performance/configs/llama/llama3_llm_pretrain.py, llama31_llm_pretrain.py;
-        # docs/evidence/nvfp4.md).
+        # 'nvfp4'" (scripts/performance/configs/llama/llama3_llm_pretrain.py, llama31_llm_pretrain.py and the
+        # GPT-OSS builders; docs/evidence/nvfp4.md), taken for its other models' NVFP4 rows too.
         return NVFP4_TP_OFF
     if framework in ("megatron", "megatron-lm") and not said:
         return MEGATRON_TP_DEFAULT
@@ -1276,7 +1294,8 @@ def recompute_unstated(row):
     """The row's recomputation was not read from its source (empty, or the row says it was assumed), or it
     names a MaxText remat policy the simulator has no form of ("minimal", "save_qkv_proj", ...: what it keeps is
     not one of the simulator's recomputations, so the lightest of those that fits stands in)."""
-    if not row.get("recompute", "").strip() or re.match(r"not stated|—|-$", row["recompute"].strip(), re.I):
+    if not row.get("recompute", "").strip() or \
+            re.match(r"not stated|not specified|unspecified|unknown|n/?a$|\?|—|-$", row["recompute"].strip(), re.I):
         return True
     policy = maxtext_policy(row)
     if policy and policy not in ("full", "none") and policy not in _MAXTEXT_EXCEPT_MLP:

@@ -55,7 +55,7 @@ double BytesPerElement(Precision p) {
   }
 }
 
-bool Quantized(Precision p) { return p == Precision::kFp8 || p == Precision::kNvfp4; }
+bool IsQuantized(Precision p) { return p == Precision::kFp8 || p == Precision::kNvfp4; }
 
 Efficiencies DefaultEfficiencies(const std::string& arch) {
   Efficiencies e;

@@ -51,7 +51,7 @@ const char* PrecisionName(Precision p);  // "bf16", ..., as ParsePrecision reads
 double BytesPerElement(Precision p);
 // Training whose GEMMs quantize their operands (fp8 or nvfp4) through
 // Transformer Engine's recipes, as opposed to computing in 16 bits.
-bool Quantized(Precision p);
+bool IsQuantized(Precision p);
 
 // A GEMM model fitted to measurements (calibrate/): asymptotic rate R, depth
 // at half speed k_half and a fixed cost per call, so that

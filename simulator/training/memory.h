@@ -4,8 +4,9 @@
 // Model state per parameter held by the GPU (Megatron-Core with the
 // distributed optimizer; PyTorch FSDP alike):
 //   weights    2 B (bf16), + 1 B in fp8 training (Transformer Engine's fp8 copy of each
-//              weight, cached across micro-batches), or 1 B when the framework keeps the
-//              compute weights only in fp8 (fp8_param_gather), / n_shard under ZeRO-3
+//              weight, cached across micro-batches; nvfp4: row-wise and column-wise copies,
+//              2 x 0.5625 B), or 1 B when the framework keeps the compute weights only in
+//              fp8 (fp8_param_gather), / n_shard under ZeRO-3
 //   gradients  4 B (fp32 main grads, Megatron's grad buffer) or 2 B when gradients are
 //              reduced in bf16 (grad_reduce_in_fp32 false), / n_shard under ZeRO-2/3
 //   optimizer  12 B (fp32 master, Adam m and v), / n_shard under ZeRO-1/2/3
@@ -128,7 +129,7 @@ struct MemoryInput {
   int64_t loss_chunks = 1;  // chunked loss: one chunk's logits at a time
   double moe_imbalance = 1;
   double grad_bytes = 4;          // per parameter in the gradient buffer (fp32, or 2 for bf16)
-  bool fp8_weights_only = false;  // fp8_param_gather: compute weights held quantized only (quant_bytes)
+  bool fp8_weights_only = false;  // fp8_param_gather: compute weights held in fp8 only (quant_weight_bytes)
   int fsdp_prefetch = 1;          // ZeRO-3: layers gathered ahead
   bool fsdp_gather_once = false;  // ZeRO-3: the stage's parameters and gradients held unsharded all step
   bool fsdp_sync_last = false;    // ZeRO-3 reducing after the last micro-batch: unsharded gradients held all step
