@@ -1172,27 +1172,17 @@ TEST(Nvfp4, NeedsFp4TensorCoresAndAMeasuredEfficiency) {
 // recipes': with HBM a thousand times faster an nvfp4 step gains more than an
 // fp8 one, and the step gains less than the GEMM rates alone would give.
 TEST(Nvfp4, GemmsFasterQuantizationIsMemoryTraffic) {
-  const std::vector<Override> gb200 = {{"cluster", "gb200-nvl72"}, {"cluster.gpus", "64"}};
-  auto with = [&](const std::string& precision, double hbm) {
-    std::vector<Override> o = gb200;
-    o.push_back({"training.precision", precision});
-    Scenario s = Load("llama3-8b-64", o);
+  auto step = [](const std::string& model, const std::string& precision, double hbm) {
+    Scenario s = Load(model, {{"cluster", "gb200-nvl72"}, {"cluster.gpus", "64"}, {"training.precision", precision}});
     s.gpu.memory_bandwidth *= hbm;
     return Simulate(s).step_time_s;
   };
-  const double fp8 = with("fp8", 1), fp4 = with("nvfp4", 1);
-  EXPECT_LT(fp4, fp8);
-  EXPECT_GT(fp4 - with("nvfp4", 1000), fp8 - with("fp8", 1000));
+  const std::string dense = "llama3-8b-64", moe = "mixtral-8x7b-64";
+  EXPECT_LT(step(dense, "nvfp4", 1), step(dense, "fp8", 1));
+  EXPECT_GT(step(dense, "nvfp4", 1) - step(dense, "nvfp4", 1000), step(dense, "fp8", 1) - step(dense, "fp8", 1000));
   // The routed experts' own quantization reads their input three times in
   // nvfp4 (amax, row-wise, column-wise) against once in fp8.
-  auto moe = [&](const std::string& precision, double hbm) {
-    std::vector<Override> o = gb200;
-    o.push_back({"training.precision", precision});
-    Scenario m = Load("mixtral-8x7b-64", o);
-    m.gpu.memory_bandwidth *= hbm;
-    return Simulate(m).step_time_s;
-  };
-  EXPECT_GT(moe("nvfp4", 1) - moe("nvfp4", 1000), moe("fp8", 1) - moe("fp8", 1000));
+  EXPECT_GT(step(moe, "nvfp4", 1) - step(moe, "nvfp4", 1000), step(moe, "fp8", 1) - step(moe, "fp8", 1000));
 }
 
 // Under sequence parallelism Transformer Engine gathers the quantized NVFP4
