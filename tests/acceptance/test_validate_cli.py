@@ -4,10 +4,11 @@ and the reports (Markdown, HTML rendered in headless Chromium, Prometheus)."""
 import json
 import re
 import os
-import shutil
 import subprocess
 
 import pytest
+
+from headless_chromium import chromium, headless
 
 CB = os.environ["CB_BIN"]
 SRC = os.environ.get("CB_SOURCE_DIR", ".")
@@ -261,13 +262,6 @@ def test_health_checks_on_fixture_trees(tmp_path, tree, code, failures):
         assert "0000:10:00.0 x16 of x16" in pcie["reason"]
 
 
-def chromium():
-    for name in ("chromium", "chromium-browser", "google-chrome", "headless_shell"):
-        if shutil.which(name):
-            return shutil.which(name)
-    return None
-
-
 @pytest.mark.skipif(chromium() is None, reason="no Chromium on this machine (scripts/install-deps.sh installs "
                     "Debian's chromium); the HTML report is then checked as text only")
 def test_html_report_renders_in_headless_chromium(tmp_path):
@@ -277,13 +271,11 @@ def test_html_report_renders_in_headless_chromium(tmp_path):
                  "--report", tmp_path / "r.html", "-q")
     assert p.returncode == 2, p.stderr
     shot = tmp_path / "shot.png"
-    r = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
-                        f"--screenshot={shot}", "--window-size=1000,1400", f"file://{tmp_path / 'r.html'}"],
-                       capture_output=True, text=True, timeout=120)
+    r = headless("--hide-scrollbars", f"--screenshot={shot}", "--window-size=1000,1400",
+                 f"file://{tmp_path / 'r.html'}")
     assert shot.exists(), r.stderr
     # The page as the browser parsed it: the named parts of an evidence report exist (issue 17, part 2).
-    dom = subprocess.run([chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom",
-                          f"file://{tmp_path / 'r.html'}"], capture_output=True, text=True, timeout=120).stdout
+    dom = headless("--dump-dom", f"file://{tmp_path / 'r.html'}").stdout
     for element in ('id="banner"', 'id="provenance"', 'id="inventory"', 'id="failing-nodes"', 'id="next-steps"',
                     'id="slurm-drain"', 'id="nodes"', "<details>", "<summary>details</summary>"):
         assert element in dom, element

@@ -17,12 +17,13 @@ two cores) healthy pairs measured 0.3 of the median in both of two runs. Those a
 CB_TIMED_CHECKS=1 (EXACT); they passed so on this machine when it was not building (docs/acceptance.md)."""
 import json
 import os
-import shutil
 import subprocess
 
 import h5py
 import pandas as pd
 import pytest
+
+from headless_chromium import chromium, headless
 
 CB = os.environ["CB_BIN"]
 MPIRUN = os.environ.get("CB_MPIEXEC", "mpirun")
@@ -132,10 +133,8 @@ def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
     assert "## Fabric localisation" in md.read_text()
     # As a browser reads it (where Chromium is installed): the heat map is an SVG with a cell per pair, a colour
     # legend, and node 3's diagonal cell outlined as the culprit.
-    browser = next((shutil.which(b) for b in ("chromium", "chromium-browser", "google-chrome") if shutil.which(b)), None)
-    if browser:
-        dom = subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", f"file://{html}"],
-                             capture_output=True, text=True, timeout=120).stdout
+    if chromium():
+        dom = headless("--dump-dom", f"file://{html}").stdout
         assert 'class="chart heatmap"' in dom and 'id="heat-scale"' in dom
         assert dom.count('class="marked"') >= 1 and f"{bad}: the node itself" in dom
         assert dom.count(" each way</title>") == 8 * 7  # every off-diagonal cell measured, with its tooltip
