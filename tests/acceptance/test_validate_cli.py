@@ -8,7 +8,6 @@ import subprocess
 
 import pytest
 
-from headless_chromium import chromium, headless
 
 CB = os.environ["CB_BIN"]
 SRC = os.environ.get("CB_SOURCE_DIR", ".")
@@ -262,20 +261,21 @@ def test_health_checks_on_fixture_trees(tmp_path, tree, code, failures):
         assert "0000:10:00.0 x16 of x16" in pcie["reason"]
 
 
-@pytest.mark.skipif(chromium() is None, reason="no Chromium on this machine (scripts/install-deps.sh installs "
-                    "Debian's chromium); the HTML report is then checked as text only")
-def test_html_report_renders_in_headless_chromium(tmp_path):
+def test_html_report_renders_in_headless_chromium(tmp_path, browser):
+    if browser is None:
+        pytest.skip("no Chromium on this machine (scripts/install-deps.sh installs Debian's chromium); the HTML report "
+                    "is then checked as text only")
     # The injection and tolerance of the other loopback tests (see TOLERANT): with the suite's 35% and a 50%
     # injection, a healthy rank's dip on a loaded 2-core CI machine once let the slowed rank pass (exit 0).
     p = validate("--suite", HOST, *TOLERANT, "--backend", "loopback", "--ranks", "2", "--inject", "slow:0:0.8",
                  "--report", tmp_path / "r.html", "-q")
     assert p.returncode == 2, p.stderr
     shot = tmp_path / "shot.png"
-    r = headless("--hide-scrollbars", f"--screenshot={shot}", "--window-size=1000,1400",
+    r = browser("--hide-scrollbars", f"--screenshot={shot}", "--window-size=1000,1400",
                  f"file://{tmp_path / 'r.html'}")
     assert shot.exists(), r.stderr
     # The page as the browser parsed it: the named parts of an evidence report exist (issue 17, part 2).
-    dom = headless("--dump-dom", f"file://{tmp_path / 'r.html'}").stdout
+    dom = browser("--dump-dom", f"file://{tmp_path / 'r.html'}").stdout
     for element in ('id="banner"', 'id="provenance"', 'id="inventory"', 'id="failing-nodes"', 'id="next-steps"',
                     'id="slurm-drain"', 'id="nodes"', "<details>", "<summary>details</summary>"):
         assert element in dom, element

@@ -23,7 +23,6 @@ import h5py
 import pandas as pd
 import pytest
 
-from headless_chromium import chromium, headless
 
 CB = os.environ["CB_BIN"]
 MPIRUN = os.environ.get("CB_MPIEXEC", "mpirun")
@@ -77,7 +76,7 @@ def culprits(j, method):
     return [(c["kind"], c["name"]) for c in rows_of(j, "validate_culprits") if c["method"] == method]
 
 
-def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
+def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path, browser):
     h5, html, md = tmp_path / "e.h5", tmp_path / "r.html", tmp_path / "r.md"
     def named(j):
         bad = fabric_nodes(j)[3]
@@ -133,8 +132,8 @@ def test_slow_nic_is_named_alone_by_pairs_and_bisection(mpi_env, tmp_path):
     assert "## Fabric localisation" in md.read_text()
     # As a browser reads it (where Chromium is installed): the heat map is an SVG with a cell per pair, a colour
     # legend, and node 3's diagonal cell outlined as the culprit.
-    if chromium():
-        dom = headless("--dump-dom", f"file://{html}").stdout
+    if browser:
+        dom = browser("--dump-dom", f"file://{html}").stdout
         assert 'class="chart heatmap"' in dom and 'id="heat-scale"' in dom
         assert dom.count('class="marked"') >= 1 and f"{bad}: the node itself" in dom
         assert dom.count(" each way</title>") == 8 * 7  # every off-diagonal cell measured, with its tooltip

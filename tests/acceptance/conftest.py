@@ -1,4 +1,5 @@
-"""Headless Chromium for the tests that read an HTML report as a browser does (where Chromium is installed)."""
+"""Shared fixtures of the acceptance tests: headless Chromium for the tests that read an HTML report as a browser
+does (where Chromium is installed)."""
 import shutil
 import subprocess
 
@@ -26,3 +27,9 @@ def headless(*args):
             if attempt == 2:
                 pytest.fail(f"headless Chromium did not finish in 120 s three times: {e.stderr!r}")
     return None
+
+
+@pytest.fixture
+def browser():
+    """`headless` where Chromium is installed, else None (the caller skips or checks the page as text only)."""
+    return headless if chromium() else None
