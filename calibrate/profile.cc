@@ -639,10 +639,18 @@ void ApplyProfile(const Profile& p, const std::string& path, sim::Scenario* s) {
   // All-reduce fits set the tiers (the collective the step leans on most).
   const CollectiveEntry* intra = nullptr;
   const CollectiveEntry* inter = nullptr;
+  const CollectiveEntry* intra_a2a = nullptr;  // all-to-all inside a node: the expert layers' own rate
   for (const auto& c : p.collectives) {
+    if (c.op == "alltoall" && c.tier == CollectiveTier::kIntra && (!intra_a2a || c.ranks > intra_a2a->ranks)) {
+      intra_a2a = &c;
+    }
     if (c.op != "all_reduce") continue;
     auto*& slot = c.tier == CollectiveTier::kIntra ? intra : inter;
     if (!slot || c.ranks > slot->ranks) slot = &c;
+  }
+  if (intra_a2a && s->cluster.up_bandwidth > 0) {
+    e.scale_up_alltoall = intra_a2a->fit.bandwidth / s->cluster.up_bandwidth;
+    replaced.push_back("scale-up all-to-all bandwidth");
   }
   if (intra && s->cluster.up_bandwidth > 0) {
     e.scale_up = intra->fit.bandwidth / s->cluster.up_bandwidth;

@@ -249,6 +249,15 @@ Schema ModelSchema() {
               "multi-token prediction depth (DeepSeek-V3's MTP modules, Megatron-Core mtp_num_layers): each adds "
               "one layer of the last layer's kind, a 2h x h projection and the LM head with its loss",
               "0", 0, 64),
+          Int("window_size",
+              "sliding-window attention: tokens before each query that a sliding layer attends, besides the query "
+              "itself (Megatron-Core window_size's left extent; GPT-OSS 128, Mistral 7B 4096); 0 = full causal "
+              "attention",
+              "0", 0, 1e9),
+          Int("window_attn_skip_freq",
+              "with window_size: every k-th layer (1-based) attends in full, the others slide (GPT-OSS 2, Gemma 3 "
+              "6); 0 = every layer slides",
+              "0", 0, 1e5),
           Obj("moe", "mixture of experts (omit for a dense model)",
               {Required(Int("experts", "routed experts per MoE layer", "", 1, 1048576)),
                Required(Int("top_k", "experts each token is routed to", "", 1, 65536)),

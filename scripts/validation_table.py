@@ -559,6 +559,11 @@ def scenario_from_row(row):
         ]
     if re.search(r"\bMLA\b", row.get("notes", "")):
         model += ["  mla:"] + [f"    {k}: {v}" for k, v in MLA_WIDTHS.items()]
+    if re.search(r"GPT-?OSS", row["model"], re.I):
+        # GPT-OSS alternates sliding-window (128 tokens) and full attention, the first layer sliding: HF config.json
+        # sliding_window 128 with alternating layer_types; Megatron-Bridge GPTOSSProvider window_size (128, 0),
+        # window_attn_skip_freq 2.
+        model += ["  window_size: 128", "  window_attn_skip_freq: 2"]
     if _int(row, "mtp_layers"):
         # Multi-token prediction modules the run trained (DeepSeek-V3's MTP; the column says where from).
         model.append(f"  mtp_layers: {_int(row, 'mtp_layers')}")

@@ -53,6 +53,10 @@ Parallelism ReadParallelism(const ConfigNode& cfg, const ClusterSpec& c) {
 // The model's shape against the layout: heads, kv heads, FFN and experts
 // divide as the degrees need.
 void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallelism& p) {
+  if (m.window_attn_skip_freq > 0 && m.window_size == 0) {
+    Bad(cfg.at("model.window_attn_skip_freq"),
+        "window_attn_skip_freq says which layers attend in full, so it needs a sliding window (model.window_size)");
+  }
   if (m.head_dim_override == 0 && m.hidden % m.heads != 0)
     Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
   if (m.heads % p.tp != 0) {

@@ -19,6 +19,12 @@
 namespace cb::sim {
 namespace {
 
+// Query rows x keys of one block of a fused (flash) attention kernel: the
+// FlashAttention-2 paper (Dao 2023, sec. 3.3) tunes its blocks over {64, 128} x
+// {64, 128}, and FlashAttention-3 and cuDNN run 128 x 128 at head dims 64-128.
+// Read only where a sliding window leaves part of a block unmasked.
+constexpr int64_t kFlashBlock = 128;
+
 // Cost of one pass (forward or backward) of one layer, one micro-batch, one GPU.
 // One communication stream's work in a pass: how long it is busy and the
 // bytes this GPU puts through its collectives (for the trace, not the time).
@@ -199,9 +205,12 @@ class CostModel {
     }
     c.proj = Gemm(T, h, a * dv / t);
     if (s_.fw.flash_attention) {
-      // Causal: the kernel skips the upper triangle, half the square.
-      double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5;
-      c.fwd = gpu_.AttentionTime(flops, s_.fw.attention_kernel);
+      // Causal: the kernel skips the upper triangle, half the square; a
+      // sliding layer also skips the blocks left of its window, but visits
+      // whole blocks (CausalAttentionWork), the average layer's share here.
+      const double span = AttentionSpanFactor(m, s_.train.seq_len, kFlashBlock);
+      double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5 * span;
+      c.fwd = gpu_.AttentionTime(flops, s_.fw.attention_kernel, (dqk + dv) / 2);
       c.bwd = 2.5 * c.fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the
@@ -1204,8 +1213,8 @@ double SelectiveRecomputeFlops(const Scenario& s, const ParamCounts& p) {
   const double moe_layers = static_cast<double>(m.MoeLayers()), dense_layers = layers - moe_layers;
   double per_token = 0;
   if (mod.core_attn) {
-    per_token +=
-        2.0 * static_cast<double>(s.train.seq_len) * a * static_cast<double>(m.QkHeadDim() + m.VHeadDim()) * layers;
+    per_token += 2.0 * static_cast<double>(s.train.seq_len) * a * static_cast<double>(m.QkHeadDim() + m.VHeadDim()) *
+                 layers * AttentionSpanFactor(m, s.train.seq_len, 1);
   }
   if (mod.mla_up_proj && m.mla) {
     // The up-projections from the latents run twice.

@@ -83,12 +83,34 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
     // path on H100 measured 329 TFLOP/s forward where cuDNN's ran 631
     // (pytorch/pytorch#142132, 2.6 nightly, 1 x 24 heads x 4,608 x 128).
     e.attention_fa2 = 0.329;
+    // Head dim 64 against 128 at 4K tokens, backward (2.5x the
+    // forward's FLOPs): cuDNN 417 vs 499 and FlashAttention-3 453 vs 542
+    // TFLOP/s on H100 (FA3 paper, arXiv:2407.08608, Figure 6), both 0.836.
+    e.attention_hd64 = 0.836;
     e.scale_up = 0.82;
+    // nccl-tests alltoall_perf on H100, 4 ranks, 500 MiB, NCCL 2.30.4: 334.90 GB/s
+    // bus bandwidth, 0.744 of 450 (NVIDIA/nccl#2169), against ring all-reduce's
+    // 365-370 (NVIDIA/nccl#1455).
+    e.scale_up_alltoall = 0.744;
   } else if (arch == "blackwell") {
     e.gemm_bf16 = 0.75;
     e.gemm_fp8 = 0.68;
     e.attention = 0.5;
-    e.scale_up = 0.82;
+    // Head dim 64 against 128: FlashAttention-4 forward, causal, 4K tokens,
+    // 708-713 vs 1062-1114 TFLOP/s on B200 (Dao-AILab/flash-attention PR
+    // #2605): 0.65. cuDNN's GB200 files put 64 lower still (0.43-0.55, but
+    // measured with a 1K sliding window against full causal attention;
+    // docs/evidence/gpt-oss-perf.md), so 0.65 is the milder reading.
+    e.attention_hd64 = 0.65;
+    // NVLink5: ring all-reduce (NCCL_ALGO=Ring) over a GB200 tray's 4 GPUs,
+    // 8 GB, NCCL 2.25.1: 679.61 GB/s bus bandwidth, 0.755 of 900 (Azure
+    // AI-benchmarking-guide, ND_GB200_v6_results.md); no NVLink5 ring reaching
+    // Hopper's 0.82 was found. All-to-all: 675.55 GB/s on 8 B300 at 8 GiB (NCCL
+    // 2.28.9) and 685.06 / 666.92 on 8 / 64 GPUs of a GB300 NVL72 at 16 GiB
+    // (NCCL 2.28.7), 0.74-0.76 (Oracle OCI GPU quick-start documents;
+    // docs/evidence/alltoall-bandwidth.md).
+    e.scale_up = 0.755;
+    e.scale_up_alltoall = 0.75;
   }
   return e;
 }
@@ -188,10 +210,14 @@ double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
   return std::max(compute + waves * eff_.wave_s, memory) + eff_.launch_s;
 }
 
-double GpuPerf::AttentionTime(double flops, AttentionKernel kernel) const {
+double GpuPerf::AttentionTime(double flops, AttentionKernel kernel, double head_dim) const {
   if (flops <= 0) return 0;
   const double e = kernel == AttentionKernel::kFa2 && eff_.attention_fa2 > 0 ? eff_.attention_fa2 : eff_.attention;
-  return flops / (spec_.peak_bf16 * e) + eff_.launch_s;
+  // Narrow heads: fewer tensor-core FLOPs per softmax element (the exponentials
+  // stay per score), measured at head dim 64 and interpolated up to 128.
+  const double narrow = std::clamp((128 - head_dim) / 64, 0.0, 1.0);
+  const double hd = 1 - narrow * (1 - eff_.attention_hd64);
+  return flops / (spec_.peak_bf16 * e * hd) + eff_.launch_s;
 }
 
 AttentionKernel ParseAttentionKernel(const std::string& s) {

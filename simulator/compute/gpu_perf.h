@@ -69,12 +69,19 @@ struct Efficiencies {
   // FlashAttention-2 where it differs from `attention` (0: the same kernel
   // class, as on Ampere where FA2 is the fused attention).
   double attention_fa2 = 0;
+  // Fused attention at head dim 64 relative to head dim 128 (same kernel,
+  // mask and length); linear in between, 1 from 128 up (no faster rate at
+  // wider heads is taken).
+  double attention_hd64 = 1;
   double memory = 0.85;  // e_mem
   double k_half = 64;    // GEMM depth at half efficiency
   int tile_m = 128, tile_n = 256;
-  double wave_s = 2.5e-6;   // per wave of output tiles: prologue and epilogue
-  double launch_s = 8e-6;   // per kernel: launch, prologue/epilogue and tail
-  double scale_up = 0.8;    // achievable / nominal scale-up bandwidth (NCCL bus bandwidth)
+  double wave_s = 2.5e-6;  // per wave of output tiles: prologue and epilogue
+  double launch_s = 8e-6;  // per kernel: launch, prologue/epilogue and tail
+  double scale_up = 0.8;   // achievable / nominal scale-up bandwidth (NCCL bus bandwidth)
+  // NCCL all-to-all's bus bandwidth inside a scale-up domain over the nominal
+  // (0: scale_up's): its peer-to-peer pattern reaches less than a ring.
+  double scale_up_alltoall = 0;
   double scale_out = 0.92;  // achievable / nominal NIC bandwidth
   // Measured GEMM models by precision name (calibration profile): used in
   // place of peak x gemm efficiency where present.
@@ -119,8 +126,9 @@ class GpuPerf {
   double GemmTime(double m, double n, double k, Precision p) const;
   // Output tiles spread over the SMs: tiles / (waves · SMs), and the waves.
   double WaveEfficiency(double m, double n, double* waves = nullptr) const;
-  // Seconds for fused attention of `flops` executed FLOPs with `kernel`.
-  double AttentionTime(double flops, AttentionKernel kernel = AttentionKernel::kFused) const;
+  // Seconds for fused attention of `flops` executed FLOPs with `kernel` at
+  // `head_dim` (the rate falls below head dim 128: attention_hd64).
+  double AttentionTime(double flops, AttentionKernel kernel = AttentionKernel::kFused, double head_dim = 128) const;
   // Seconds to move `bytes` through HBM (one or more memory-bound kernels).
   double MemoryTime(double bytes, int kernels = 1) const;
 

@@ -62,10 +62,11 @@ double CollectiveTime(Collective op, double bytes, const Group& g, const FabricT
 double AllToAllTime(double bytes, const Group& g, const FabricTiers& f, double remote_scale) {
   if (g.size <= 1 || bytes <= 0) return 0;
   const double n = static_cast<double>(g.size);
-  if (g.per_domain >= g.size) return (n - 1) / n * bytes / f.up_bandwidth + f.up_latency;
+  const double up = f.up_alltoall_bandwidth > 0 ? f.up_alltoall_bandwidth : f.up_bandwidth;
+  if (g.per_domain >= g.size) return (n - 1) / n * bytes / up + f.up_latency;
   const double k = static_cast<double>(g.per_domain);
   double out = (n - k) / n * bytes * remote_scale / f.nic_bandwidth;
-  double in = (k - 1) / n * bytes / f.up_bandwidth;
+  double in = (k - 1) / n * bytes / up;
   return std::max(out, in) + f.out_latency;
 }
 

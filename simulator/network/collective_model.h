@@ -47,7 +47,8 @@ struct FabricTiers {
   double nic_bandwidth = 0;  // per GPU share of the node's NICs, achievable
   double out_latency = 0;
   int64_t domain_gpus = 8;
-  double sharp_bandwidth = 0;  // algbw of an in-switch all-reduce; 0 = none
+  double sharp_bandwidth = 0;        // algbw of an in-switch all-reduce; 0 = none
+  double up_alltoall_bandwidth = 0;  // all-to-all inside a domain, achievable; 0 = up_bandwidth
 };
 
 struct Group {

@@ -12,6 +12,7 @@ namespace cb::sim {
 FabricTiers TiersOf(const ClusterSpec& c, const Efficiencies& e) {
   FabricTiers f;
   f.up_bandwidth = c.up_bandwidth * e.scale_up;
+  f.up_alltoall_bandwidth = c.up_bandwidth * (e.scale_up_alltoall > 0 ? e.scale_up_alltoall : e.scale_up);
   f.up_latency = c.up_latency;
   f.nic_bandwidth =
       c.nic_bandwidth * static_cast<double>(c.nics_per_node) / static_cast<double>(c.gpus_per_node) * e.scale_out;

@@ -1,5 +1,7 @@
 #include "simulator/workload/transformer.h"
 
+#include <algorithm>
+
 namespace cb::sim {
 
 ModelSpec ModelFromConfig(const ConfigNode& model) {
@@ -15,6 +17,8 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
   m.swiglu = model.at("activation").AsString() == "swiglu";
   m.tied_embeddings = model.GetBool("tied_embeddings", false);
   m.mtp_layers = model.GetInt("mtp_layers", 0);
+  m.window_size = model.GetInt("window_size", 0);
+  m.window_attn_skip_freq = model.GetInt("window_attn_skip_freq", 0);
   if (model.Has("moe")) {
     MoeSpec e;
     e.experts = model.at("moe.experts").AsInt();
@@ -83,20 +87,52 @@ ParamCounts CountParams(const ModelSpec& m) {
   return p;
 }
 
+double CausalAttentionWork(int64_t s, int64_t w, int64_t tile) {
+  if (s <= 0) return 0;
+  if (w <= 0 || w >= s) w = s;  // no window, or one wider than the sequence
+  if (tile <= 1) {
+    const double sw = static_cast<double>(w), ss = static_cast<double>(s);
+    return w >= s ? ss * (ss + 1) / 2 : (sw + 1) * (sw + 2) / 2 + (ss - sw - 1) * (sw + 1);
+  }
+  // Query block i holds rows [i·tile, (i+1)·tile); its keys run from
+  // max(0, i·tile - w) to its last row, so it visits the key blocks from
+  // that one's to its own.
+  const int64_t blocks = (s + tile - 1) / tile;
+  double visited = 0;
+  for (int64_t i = 0; i < blocks; ++i)
+    visited += static_cast<double>(i - std::max<int64_t>(0, i * tile - w) / tile + 1);
+  return visited * static_cast<double>(tile) * static_cast<double>(tile);
+}
+
+double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile) {
+  const int64_t sliding = m.SlidingLayers();
+  if (sliding == 0 || m.layers <= 0) return 1;
+  const double full = CausalAttentionWork(seq_len, 0, tile);
+  const double window = CausalAttentionWork(seq_len, m.window_size, tile);
+  const double L = static_cast<double>(m.layers), Ls = static_cast<double>(sliding);
+  return ((L - Ls) + Ls * window / full) / L;
+}
+
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
   ParamCounts p = CountParams(m);
-  // QK^T over Q·K's width and AV over V's: 2·s·a·(d_qk + d_v) (= 4·s·a·d).
+  // QK^T over Q·K's width and AV over V's: 2·s·a·(d_qk + d_v) (= 4·s·a·d); a
+  // sliding layer counts the same convention scaled by its unmasked pairs over
+  // a causal layer's.
   const double attn_core =
       2.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * (m.QkHeadDim() + m.VHeadDim()));
+  const double slide =
+      m.window_size > 0 ? CausalAttentionWork(seq_len, m.window_size, 1) / CausalAttentionWork(seq_len, 0, 1) : 1.0;
   const double head = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
-  auto layer = [&](bool moe) {
-    return 2.0 * (p.attention_per_layer + (moe ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer)) + attn_core;
+  auto layer = [&](bool moe, bool sliding) {
+    return 2.0 * (p.attention_per_layer + (moe ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer)) +
+           attn_core * (sliding ? slide : 1.0);
   };
   double flops = head;
-  for (int64_t l = 0; l < m.layers; ++l) flops += layer(m.IsMoeLayer(l));
+  for (int64_t l = 0; l < m.layers; ++l) flops += layer(m.IsMoeLayer(l), m.IsSlidingLayer(l));
   // Each MTP module: a layer of the last one's kind, its eh_proj (2h x h) and the head again.
   const double h = static_cast<double>(m.hidden);
-  return flops + static_cast<double>(m.mtp_layers) * (layer(m.MtpIsMoe()) + 2.0 * 2 * h * h + head);
+  return flops + static_cast<double>(m.mtp_layers) *
+                     (layer(m.MtpIsMoe(), m.IsSlidingLayer(m.layers - 1)) + 2.0 * 2 * h * h + head);
 }
 
 }  // namespace cb::sim

@@ -48,6 +48,10 @@ struct ModelSpec {
   // the embedding of the token k ahead, projects their concatenation 2h -> h,
   // runs one transformer layer and the shared LM head with its own loss.
   int64_t mtp_layers = 0;
+  // Sliding-window attention (Megatron-Core's window_size and window_attn_skip_freq; GPT-OSS 128 and 2,
+  // Mistral 7B every layer): a sliding layer's query attends the `window_size` tokens before it and itself;
+  // with skip_freq k every k-th layer (1-based) attends in full, with 0 every layer slides.
+  int64_t window_size = 0, window_attn_skip_freq = 0;
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
 
@@ -65,6 +69,14 @@ struct ModelSpec {
   // (Megatron-LM pretrain_gpt.py: transformer_layer_spec.layer_specs[-1]).
   bool MtpIsMoe() const { return IsMoeLayer(layers - 1); }
   int64_t MlpMatrices() const { return swiglu ? 3 : 2; }
+  bool IsSlidingLayer(int64_t layer) const {
+    return window_size > 0 && (window_attn_skip_freq == 0 || (layer + 1) % window_attn_skip_freq != 0);
+  }
+  int64_t SlidingLayers() const {
+    int64_t n = 0;
+    for (int64_t l = 0; l < layers; ++l) n += IsSlidingLayer(l) ? 1 : 0;
+    return n;
+  }
   int64_t MoeLayers() const {
     int64_t n = 0;
     for (int64_t l = 0; moe && l < layers; ++l) n += IsMoeLayer(l) ? 1 : 0;
@@ -74,6 +86,20 @@ struct ModelSpec {
 
 // From a validated `model` document (core/config.h schema "model").
 ModelSpec ModelFromConfig(const ConfigNode& model);
+
+// Work of causal attention over s tokens when each query attends at most the
+// w tokens before it and itself (w <= 0: no window), in (query, key) pairs
+// counted in tile x tile blocks as a flash kernel visits them: a block enters
+// when any of its pairs is unmasked (FlashAttention-2, Dao 2023, sec. 3.1.1:
+// blocks above the causal diagonal are skipped, the rest are computed whole).
+// tile = 1 counts the unmasked pairs exactly, as Megatron-Bridge's FLOP
+// formula does (flop_utils attention_flops_calculator: s(s+1)/2 causal,
+// w(w+1)/2 + (s - w)·w with a window).
+double CausalAttentionWork(int64_t s, int64_t w, int64_t tile);
+
+// Core-attention work of the average layer relative to a layer of full causal
+// attention: 1 without sliding layers.
+double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile);
 
 struct ParamCounts {
   double attention_per_layer = 0;  // QKV + projection weights

@@ -489,6 +489,16 @@ TEST(Profile, AppliesToAScenarioOfItsGpuOnly) {
   ASSERT_TRUE(s.efficiencies.has_value());
   EXPECT_DOUBLE_EQ(s.efficiencies->scale_up, 360e9 / base.cluster.up_bandwidth);
   EXPECT_DOUBLE_EQ(s.cluster.up_latency, 20e-6 / 14);
+  // Without a measured all-to-all the architecture's own rate stays; with one it replaces it.
+  EXPECT_DOUBLE_EQ(s.efficiencies->scale_up_alltoall, sim::DefaultEfficiencies("hopper").scale_up_alltoall);
+  CollectiveEntry a2a = c;
+  a2a.op = "alltoall";
+  a2a.fit = {25e-6, 300e9, {}};
+  Profile with_a2a = p;
+  with_a2a.collectives.push_back(a2a);
+  sim::Scenario s2 = base;
+  ApplyProfile(with_a2a, "p.yaml", &s2);
+  EXPECT_DOUBLE_EQ(s2.efficiencies->scale_up_alltoall, 300e9 / base.cluster.up_bandwidth);
   sim::SimResult r = sim::Simulate(s);
   EXPECT_GT(r.step_time_s, 1.3 * defaults);
   bool extrapolates = false;

@@ -10,6 +10,8 @@
 
 #include "core/config.h"
 #include "core/error.h"
+#include "simulator/compute/gpu_perf.h"
+#include "simulator/network/collective_model.h"
 #include "simulator/simulate.h"
 #include "simulator/training/memory.h"
 #include "simulator/validation/error_band.h"
@@ -1230,6 +1232,95 @@ TEST(Nvfp4, SavesInputsAndCachesWeightsInNvfp4) {
   fp4.push_back({"training.precision", "nvfp4"});
   EXPECT_NEAR(Simulate(Load("llama3-8b-64", fp4)).memory.weights / Simulate(Load("llama3-8b-64", b200)).memory.weights,
               (2 + 1.125) / 2, 1e-9);
+}
+
+// ------------------------------------------------------------------ sliding-window attention
+
+// Unmasked pairs of causal attention with a window of w tokens before each
+// query: s(s+1)/2 without one, (w+1)(w+2)/2 + (s-w-1)(w+1) with one (w + 1 keys
+// once the window is full); a window as long as the sequence is no window.
+// Counted in 128 x 128 blocks, GPT-OSS's 128-token window at 4,096 tokens
+// visits 63 blocks (the first query block one, every later one its own and
+// the one before) against the causal triangle's 32·33/2 = 528.
+TEST(SlidingWindow, WorkCountsPairsAndBlocks) {
+  EXPECT_DOUBLE_EQ(CausalAttentionWork(4096, 0, 1), 4096.0 * 4097 / 2);
+  EXPECT_DOUBLE_EQ(CausalAttentionWork(4096, 4095, 1), CausalAttentionWork(4096, 0, 1));
+  EXPECT_DOUBLE_EQ(CausalAttentionWork(4096, 128, 1), 129.0 * 130 / 2 + (4096.0 - 129) * 129);
+  EXPECT_DOUBLE_EQ(CausalAttentionWork(4096, 0, 128), 528.0 * 128 * 128);
+  EXPECT_DOUBLE_EQ(CausalAttentionWork(4096, 128, 128), 63.0 * 128 * 128);
+  // Blocks never count less than the pairs they hold.
+  EXPECT_GE(CausalAttentionWork(4096, 300, 128), CausalAttentionWork(4096, 300, 1));
+}
+
+// GPT-OSS's layout: every second layer (1-based) attends in full, the others
+// slide. Model FLOPs drop by the sliding layers' share of core attention, the
+// step gets shorter, and a skip frequency without a window is refused by name.
+TEST(SlidingWindow, GptOssAlternatesAndSavesAttention) {
+  ModelSpec m;
+  m.layers = 36;
+  m.window_size = 128;
+  m.window_attn_skip_freq = 2;
+  EXPECT_TRUE(m.IsSlidingLayer(0));
+  EXPECT_FALSE(m.IsSlidingLayer(1));
+  EXPECT_EQ(m.SlidingLayers(), 18);
+  m.window_attn_skip_freq = 0;
+  EXPECT_EQ(m.SlidingLayers(), 36);
+
+  const std::vector<Override> base = {{"parallelism.tp", "1"},
+                                      {"parallelism.pp", "1"},
+                                      {"parallelism.dp", "64"},
+                                      {"training.seq_len", "32768"},
+                                      {"training.global_batch", "64"}};
+  std::vector<Override> swa = base;
+  swa.push_back({"model.window_size", "128"});
+  swa.push_back({"model.window_attn_skip_freq", "2"});
+  const SimResult full = Simulate(Load("llama3-8b-64", base)), sliding = Simulate(Load("llama3-8b-64", swa));
+  const double s32k = 32768, ratio = CausalAttentionWork(32768, 128, 1) / CausalAttentionWork(32768, 0, 1);
+  const double core = 2 * s32k * 32 * (128 + 128) * 32 * 3 * 64 * s32k;  // per step, 3 x forward, every layer
+  EXPECT_NEAR(full.model_flops_per_step - sliding.model_flops_per_step, core * 0.5 * (1 - ratio),
+              1e-9 * full.model_flops_per_step);
+  EXPECT_LT(sliding.step_time_s, full.step_time_s);
+  std::vector<Override> bad = base;
+  bad.push_back({"model.window_attn_skip_freq", "2"});
+  EXPECT_NE(ErrorOf("llama3-8b-64", bad).find("model.window_attn_skip_freq"), std::string::npos);
+}
+
+// Narrow heads run slower per FLOP (the exponentials stay per score): head
+// dim 64 at 0.65 of 128's rate on Blackwell (FlashAttention-4 on B200) and
+// 0.836 on Hopper (FA3 paper, cuDNN and FA3 backward); linear in between,
+// 128's rate from 128 up.
+TEST(Hardware, NarrowHeadsRunAttentionSlower) {
+  GpuSpec gpu;
+  gpu.peak_bf16 = 2.5e15;
+  for (const auto& [arch, r64] : {std::pair<std::string, double>{"blackwell", 0.65}, {"hopper", 0.836}}) {
+    gpu.architecture = arch;
+    GpuPerf perf(gpu, EfficienciesFor(gpu));
+    const double f = 1e15, launch = perf.eff().launch_s;
+    const auto t = [&](double d) { return perf.AttentionTime(f, AttentionKernel::kFused, d) - launch; };
+    EXPECT_NEAR(t(128) / t(64), r64, 1e-12) << arch;
+    EXPECT_NEAR(t(128) / t(96), (1 + r64) / 2, 1e-12) << arch;
+    EXPECT_DOUBLE_EQ(t(192), t(128)) << arch;
+  }
+}
+
+// All-to-all inside a scale-up domain at its own measured rate: 0.744 of
+// NVLink4 on H100 (nccl-tests alltoall_perf, NVIDIA/nccl#2169) against the
+// ring's 0.82; NVLink5 0.75 for all-to-all and 0.755 for the ring (B300,
+// GB300 NVL72 and GB200 measurements). Across domains the NIC share is
+// unchanged.
+TEST(Collectives, AllToAllRunsBelowTheRingInsideADomain) {
+  const Efficiencies hopper = DefaultEfficiencies("hopper"), blackwell = DefaultEfficiencies("blackwell");
+  EXPECT_NEAR(hopper.scale_up_alltoall, 0.744, 1e-12);
+  EXPECT_NEAR(blackwell.scale_up, 0.755, 1e-12);
+  EXPECT_NEAR(blackwell.scale_up_alltoall, 0.75, 1e-12);
+  FabricTiers f{.up_bandwidth = 369e9, .up_latency = 0, .nic_bandwidth = 46e9, .out_latency = 0, .domain_gpus = 8};
+  const Group node{8, 8};
+  const double bytes = 1e9;
+  const double ring_rate = AllToAllTime(bytes, node, f, 1);
+  f.up_alltoall_bandwidth = 335e9;
+  EXPECT_NEAR(AllToAllTime(bytes, node, f, 1) / ring_rate, 369.0 / 335.0, 1e-12);
+  const Group two_nodes{16, 8};
+  EXPECT_NEAR(AllToAllTime(bytes, two_nodes, f, 1), 0.5 * bytes / 46e9, 1e-12);  // the NIC share bounds it
 }
 
 }  // namespace
