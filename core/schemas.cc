@@ -258,6 +258,11 @@ Schema ModelSchema() {
               "with window_size: every k-th layer (1-based) attends in full, the others slide (GPT-OSS 2, Gemma 3 "
               "6); 0 = every layer slides",
               "0", 0, 1e5),
+          Float("glu_clamp",
+                "the gated activation clamps its inputs to this limit (GPT-OSS 7: gate at most 7, linear half in "
+                "[-7, 7]); 0 = no clamp",
+                "0", 0),
+          Bool("expert_bias", "the routed experts' linear layers carry biases (GPT-OSS)", "false"),
           Obj("moe", "mixture of experts (omit for a dense model)",
               {Required(Int("experts", "routed experts per MoE layer", "", 1, 1048576)),
                Required(Int("top_k", "experts each token is routed to", "", 1, 65536)),
@@ -355,6 +360,10 @@ std::vector<Field> FrameworkFields() {
           "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
           "--cpu-offloading-num-layers); 0 = none",
           "0", 0, 100000),
+      ListOf("unfused_ops",
+             "ops run as PyTorch kernels of their own beside the fused rest (Megatron-Core 0.15/0.16: rope without "
+             "rope fusion, as for YaRN; glu_clamp, the clamps of a clamped GLU; expert_bias, fc2's bias per expert)",
+             Enum("item", {"rope", "glu_clamp", "expert_bias"}, "an op")),
       ListOf("offload_modules",
              "fine-grained activation offloading (Megatron-Core --offload-modules): these modules' saved inputs are "
              "copied to host memory after their forward and back before their backward, over gpu.host_bandwidth",

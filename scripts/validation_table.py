@@ -563,7 +563,8 @@ def scenario_from_row(row):
         # GPT-OSS alternates sliding-window (128 tokens) and full attention, the first layer sliding: HF config.json
         # sliding_window 128 with alternating layer_types; Megatron-Bridge GPTOSSProvider window_size (128, 0),
         # window_attn_skip_freq 2.
-        model += ["  window_size: 128", "  window_attn_skip_freq: 2"]
+        # Its experts' gated activation clamps at 7 (config.json swiglu_limit) and their linear layers carry biases.
+        model += ["  window_size: 128", "  window_attn_skip_freq: 2", "  glu_clamp: 7", "  expert_bias: true"]
     if _int(row, "mtp_layers"):
         # Multi-token prediction modules the run trained (DeepSeek-V3's MTP; the column says where from).
         model.append(f"  mtp_layers: {_int(row, 'mtp_layers')}")
@@ -770,6 +771,15 @@ def scenario_from_row(row):
         n = {"two": 2, "four": 4, "eight": 8, "sixteen": 16}.get(word) or int(word)
         if n > 1:
             fw.append(f"  loss_chunks: {n}")
+    container = nemo_container(row)
+    if (re.search(r"GPT-?OSS", row["model"], re.I) and framework in ("megatron-bridge", "nemo") and container
+            and container <= (26, 2)):
+        # Megatron-Core 0.15/0.16 (NeMo 25.11 to 26.02.01) runs GPT-OSS's YaRN RoPE unfused (Megatron-Bridge refuses
+        # rope fusion for anything but plain RoPE), its expert activation's clamps and cat outside the compiled
+        # kernel (fused_bias_geglu.py weighted_bias_quick_geglu_impl) and fc2's expert bias per expert
+        # (TEGroupedMLP._apply_bias): docs/evidence/gpt-oss-megatron-kernels.md.
+        fw.append("  unfused_ops: [rope, glu_clamp, expert_bias]")
+        assumed += " (Megatron-Core 0.15/0.16's unfused GPT-OSS ops)"
     dedup = r"DeepEP|HybridEP|flex dispatcher"
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)

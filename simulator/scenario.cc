@@ -250,12 +250,29 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   // The schema has refused any other name, naming the key and the choices.
   f.attention_kernel = ParseAttentionKernel(cfg.GetString("framework.attention_kernel", "fused"));
   f.elementwise = ParseElementwise(cfg.GetString("framework.elementwise", "fused"));
+  if (const ConfigNode* ops = cfg.Find("framework.unfused_ops")) {
+    std::vector<std::string> names;
+    for (const ConfigNode& item : ops->items()) names.push_back(item.AsString());
+    f.unfused = ParseUnfusedOps(names);  // the schema has checked the names
+  }
   f.loss = ParseLossKernel(cfg.GetString("framework.loss", "fused"));
   f.loss_chunks = cfg.GetInt("framework.loss_chunks", 1);
   return f;
 }
 
 }  // namespace
+
+// framework.unfused_ops names ops the model must have.
+void CheckUnfusedOps(const ConfigNode& cfg, const Scenario& s) {
+  if (!s.fw.unfused.Any()) return;
+  const ConfigNode& ops = cfg.at("framework.unfused_ops");
+  if (s.fw.unfused.glu_clamp && (s.model.glu_clamp <= 0 || !s.model.swiglu)) {
+    Bad(ops, "glu_clamp: the model's gated activation has no clamp (model.glu_clamp, with activation swiglu)");
+  }
+  if (s.fw.unfused.expert_bias && (!s.model.moe || !s.model.expert_bias)) {
+    Bad(ops, "expert_bias: the model has no routed experts with biases (model.moe, model.expert_bias)");
+  }
+}
 
 Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   Scenario s;
@@ -271,6 +288,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   s.train = ReadTraining(cfg, s.par, s.model);
   CheckSchedule(cfg, s);
   s.fw = ReadFramework(cfg, s.model);
+  CheckUnfusedOps(cfg, s);
   if (s.fw.fp8_param_gather && s.train.precision == Precision::kNvfp4) {
     // Megatron-Core: "fp4_param and fp4_param_gather are not supported for now" (docs/evidence/nvfp4.md).
     Bad(cfg.at("framework.fp8_param_gather"),

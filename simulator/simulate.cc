@@ -176,6 +176,8 @@ class CostModel {
     int quantize_kernels = 0;                   // their kernels per pass
     double act_bytes = 0;                       // the (routed) MLP's activation function, forward bytes
     double shared_gemm = 0;                     // forward GEMM seconds of the shared experts (in gemm)
+    // framework.unfused_ops: the clamp's and the expert bias's own kernels (workload/elementwise.h)
+    EagerExcess clamp, bias;
   };
 
   // Per-GPU widths the phases share.
@@ -276,6 +278,8 @@ class CostModel {
       c.quantize_bwd = per_element * routed_tokens * (h + (mult - 1) * fe / et);
       c.quantize_kernels = 2 * static_cast<int>(reads);  // two tensors a pass
     }
+    if (s_.fw.unfused.glu_clamp) c.clamp = UnfusedGluClampExcess(routed_tokens * (mult - 1) * fe / et);
+    if (s_.fw.unfused.expert_bias) c.bias = UnfusedExpertBiasExcess(routed_tokens * h, local_experts);
     c.gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
     c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
     if (e.shared_experts > 0) {
@@ -316,6 +320,11 @@ class CostModel {
     c.bwd = 2 * c.fwd;
     if (s_.fw.elementwise == Elementwise::kEager) {
       const EagerExcess e = EagerLayerExcess(m, tokens_, T_sp, t, f_act);
+      c.fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
+      c.bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
+    } else if (s_.fw.unfused.rope) {
+      // Every q and k element of the pass (eager mode charges its own RoPE).
+      const EagerExcess e = UnfusedRopeExcess(tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim());
       c.fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
       c.bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
     }
@@ -421,11 +430,14 @@ class CostModel {
     const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
     const double norm = gpu_.MemoryTime(4 * T_sp * h, 1);  // one norm: read and write, 2 B per element
     if (mod.layernorm) again += (moe ? norm : 0) + (m.mla ? norm : 0);
+    // The activation's unfused clamps (framework.unfused_ops) rerun with it.
+    const double clamp = gpu_.MemoryTime(mlp.clamp.fwd_bytes, mlp.clamp.fwd_kernels);
     if (moe && mod.moe) {
-      again += mlp.gemm + gpu_.MemoryTime(mlp.permute_bytes + mlp.quantize_fwd + mlp.act_bytes, 3);
+      again += mlp.gemm + gpu_.MemoryTime(mlp.permute_bytes + mlp.quantize_fwd + mlp.act_bytes, 3) + clamp +
+               gpu_.MemoryTime(mlp.bias.fwd_bytes, mlp.bias.fwd_kernels);
       c->bwd.ep += mlp.ep_comm;
     } else if (moe) {
-      if (mod.moe_act) again += gpu_.MemoryTime(mlp.act_bytes, 1);
+      if (mod.moe_act) again += gpu_.MemoryTime(mlp.act_bytes, 1) + clamp;
       if (mod.shared_experts) again += mlp.shared_gemm;
     } else if (mod.mlp) {
       again += mlp.gemm + gpu_.MemoryTime(mlp.act_bytes, 1);
@@ -511,6 +523,10 @@ class CostModel {
     ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
     elem.fwd += gpu_.MemoryTime(mlp.quantize_fwd, mlp.quantize_kernels);
     elem.bwd += gpu_.MemoryTime(mlp.quantize_bwd, mlp.quantize_kernels);
+    for (const EagerExcess& u : {mlp.clamp, mlp.bias}) {
+      elem.fwd += gpu_.MemoryTime(u.fwd_bytes, u.fwd_kernels);
+      elem.bwd += gpu_.MemoryTime(u.bwd_bytes, u.bwd_kernels);
+    }
     const ElementwiseCost fp4 = Nvfp4Excess(moe);
     elem.fwd += fp4.fwd;
     elem.bwd += fp4.bwd;

@@ -93,6 +93,7 @@ struct Framework {
   bool tp_fp8_all_gather = false;  // fp8 training: the sequence-parallel TP all-gather in fp8 (torchao float8 TP)
   AttentionKernel attention_kernel = AttentionKernel::kFused;  // which fused kernel (compute/gpu_perf.h)
   Elementwise elementwise = Elementwise::kFused;
+  UnfusedOps unfused;  // ops run outside the fused kernels all the same (framework.unfused_ops)
   // Norms, RoPE, activation: fused or eager (workload/elementwise.h); cross
   // entropy: Megatron's fused, PyTorch's or Transformer Engine's (training/memory.h).
   LossKernel loss = LossKernel::kFused;

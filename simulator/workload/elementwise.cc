@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <cmath>
 
 #include "core/error.h"
 
@@ -63,6 +64,26 @@ EagerExcess EagerLayerExcess(const ModelSpec& m, double tokens, double norm_toke
     e.bwd_kernels += 2;
   }
   return e;
+}
+
+UnfusedOps ParseUnfusedOps(const std::vector<std::string>& names) {
+  UnfusedOps u;
+  for (const auto& n : names) {
+    if (n == "rope") u.rope = true;
+    if (n == "glu_clamp") u.glu_clamp = true;
+    if (n == "expert_bias") u.expert_bias = true;
+  }
+  return u;
+}
+
+// Derivations in elementwise.h (UnfusedOps).
+EagerExcess UnfusedRopeExcess(double qk_elements) { return {24 * qk_elements, 24 * qk_elements, 6, 6}; }
+
+EagerExcess UnfusedGluClampExcess(double fc1_out) { return {8 * fc1_out, 10 * fc1_out, 3, 3}; }
+
+EagerExcess UnfusedExpertBiasExcess(double fc2_out, double local_experts) {
+  const int loop = static_cast<int>(std::ceil(local_experts));
+  return {12 * fc2_out, 12 * fc2_out, 2 * loop + 1, 2 * loop + 2};
 }
 
 }  // namespace cb::sim

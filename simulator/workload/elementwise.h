@@ -36,6 +36,7 @@
 #define CLUSTERBENCH_SIMULATOR_WORKLOAD_ELEMENTWISE_H_
 
 #include <string>
+#include <vector>
 
 #include "simulator/workload/transformer.h"
 
@@ -62,6 +63,40 @@ struct EagerExcess {
 // parallelism); `tp`: tensor-parallel ranks sharing heads and the MLP;
 // `mlp_width`: the activation's width per token (f, or f_e·top_k for MoE).
 EagerExcess EagerLayerExcess(const ModelSpec& m, double tokens, double norm_tokens, double tp, double mlp_width);
+
+// Ops a fused framework still runs outside its fused kernels
+// (framework.unfused_ops), read from Megatron-Core 0.15.0/0.16.0, the
+// releases of NeMo's 25.11 and 26.02 containers (docs/evidence/gpt-oss-megatron-kernels.md):
+//
+//   rope         apply_rotary_pos_emb_bshd when rope fusion is off (Megatron-Bridge
+//                refuses fusion for anything but plain RoPE, so YaRN runs it): per q
+//                and k element neg (half), cat, ·cos, ·sin, add, cat: 6 kernels,
+//                6.5 reads + 5.5 writes = 24 B forward; backward taken alike
+//   glu_clamp    weighted_bias_quick_geglu_impl with clamp_value: chunk, clamp of
+//                each half, torch.cat before the compiled activation: per element of
+//                fc1's output 2 + 2 (clamps) + 2 + 2 (cat) = 8 B, 3 kernels forward;
+//                backward two clamp masks (grad and input read, grad written: 6 B)
+//                and chunk-backward's cat (4 B): 10 B, 3 kernels
+//   expert_bias  TEGroupedMLP._apply_bias for fc2 (built with skip_bias_add): per
+//                local expert t + b·p (b·p written, then t and it read and the sum
+//                written) and one torch.cat of the experts' outputs: 2 + 6 + 4 =
+//                12 B per element of fc2's output forward in bf16 (more with fp32
+//                router probabilities), 2 kernels per local expert + 1; backward the
+//                two products' gradients and their row sums, 12 B, 2 per expert + 2
+struct UnfusedOps {
+  bool rope = false, glu_clamp = false, expert_bias = false;
+  bool Any() const { return rope || glu_clamp || expert_bias; }
+};
+
+// "rope", "glu_clamp", "expert_bias" (the schema has refused anything else).
+UnfusedOps ParseUnfusedOps(const std::vector<std::string>& names);
+
+// `qk_elements`: the q and k elements of one GPU's layer pass.
+EagerExcess UnfusedRopeExcess(double qk_elements);
+// `fc1_out`: elements of fc1's output over the routed copies this GPU computes.
+EagerExcess UnfusedGluClampExcess(double fc1_out);
+// `fc2_out`: elements of fc2's output over those copies; `local_experts` loop.
+EagerExcess UnfusedExpertBiasExcess(double fc2_out, double local_experts);
 
 }  // namespace cb::sim
 

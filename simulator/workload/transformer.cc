@@ -19,6 +19,8 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
   m.mtp_layers = model.GetInt("mtp_layers", 0);
   m.window_size = model.GetInt("window_size", 0);
   m.window_attn_skip_freq = model.GetInt("window_attn_skip_freq", 0);
+  m.glu_clamp = model.GetDouble("glu_clamp", 0);
+  m.expert_bias = model.GetBool("expert_bias", false);
   if (model.Has("moe")) {
     MoeSpec e;
     e.experts = model.at("moe.experts").AsInt();

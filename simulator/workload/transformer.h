@@ -52,6 +52,8 @@ struct ModelSpec {
   // Mistral 7B every layer): a sliding layer's query attends the `window_size` tokens before it and itself;
   // with skip_freq k every k-th layer (1-based) attends in full, with 0 every layer slides.
   int64_t window_size = 0, window_attn_skip_freq = 0;
+  double glu_clamp = 0;      // the gated activation clamps its inputs (GPT-OSS 7); 0 = no clamp
+  bool expert_bias = false;  // routed experts' linear layers carry biases (GPT-OSS)
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
 

@@ -1323,5 +1323,45 @@ TEST(Collectives, AllToAllRunsBelowTheRingInsideADomain) {
   EXPECT_NEAR(AllToAllTime(bytes, two_nodes, f, 1), 0.5 * bytes / 46e9, 1e-12);  // the NIC share bounds it
 }
 
+// ------------------------------------------------------------------ ops a fused framework leaves unfused
+
+// Megatron-Core 0.15/0.16 runs GPT-OSS's clamps and cat, fc2's per-expert
+// bias and the unfused YaRN RoPE as kernels of their own
+// (framework.unfused_ops; bytes per element in workload/elementwise.h): the
+// step grows by each one's HBM traffic and launches, the clamp reruns with a
+// recomputed activation, and an op the model lacks is refused by name.
+TEST(UnfusedOps, EachAddsItsTrafficAndTheModelMustHaveIt) {
+  EXPECT_DOUBLE_EQ(UnfusedGluClampExcess(1e9).fwd_bytes, 8e9);
+  EXPECT_DOUBLE_EQ(UnfusedGluClampExcess(1e9).bwd_bytes, 10e9);
+  EXPECT_EQ(UnfusedExpertBiasExcess(1e9, 16).fwd_kernels, 33);
+  EXPECT_DOUBLE_EQ(UnfusedRopeExcess(1e9).fwd_bytes, 24e9);
+  const std::vector<Override> oss = {{"model", "gpt-oss-120b"},
+                                     {"parallelism.tp", "1"},
+                                     {"parallelism.pp", "1"},
+                                     {"parallelism.dp", "64"},
+                                     {"parallelism.ep", "8"}};
+  auto step = [&](const std::vector<Override>& more) {
+    auto o = oss;
+    o.insert(o.end(), more.begin(), more.end());
+    return Simulate(Load("mixtral-8x7b-64", o)).step_time_s;
+  };
+  const double fused = step({});
+  double each = 0;
+  for (const char* op : {"[rope]", "[glu_clamp]", "[expert_bias]"}) {
+    const double t = step({{"framework.unfused_ops", op}});
+    EXPECT_GT(t, fused) << op;
+    each += t - fused;
+  }
+  EXPECT_NEAR(step({{"framework.unfused_ops", "[rope, glu_clamp, expert_bias]"}}) - fused, each, 1e-6 * fused);
+  // Recomputing the activation reruns its clamps.
+  const std::vector<Override> act = {{"training.recompute", "selective"}, {"training.recompute_modules", "[moe_act]"}};
+  auto with = act;
+  with.push_back({"framework.unfused_ops", "[glu_clamp]"});
+  EXPECT_GT(step(with) - step(act), step({{"framework.unfused_ops", "[glu_clamp]"}}) - fused);
+  const std::string e = ErrorOf("llama3-8b-64", {{"framework.unfused_ops", "[expert_bias]"}});
+  EXPECT_NE(e.find("framework.unfused_ops"), std::string::npos) << e;
+  EXPECT_NE(e.find("model.expert_bias"), std::string::npos) << e;
+}
+
 }  // namespace
 }  // namespace cb::sim

@@ -258,6 +258,26 @@ def test_megatron_bridge_nvfp4_rows_run_without_tp_overlap():
     assert "precision: fp8" in text and "tp_comm_overlap: false" not in text, text
 
 
+def test_gpt_oss_runs_as_megatron_core_of_its_container_ran_it():
+    """GPT-OSS alternates a 128-token window with full attention, clamps its experts' activation and biases them;
+    Megatron-Core 0.15/0.16 (NeMo 25.11-26.02.01) runs the clamps, fc2's expert bias and the YaRN RoPE unfused
+    (docs/evidence/gpt-oss-megatron-kernels.md). A later container, or another framework, keeps them fused."""
+    row = {"id": "X", "model": "GPT-OSS-120B", "gpu": "GB200", "precision": "bf16", "gpus": "64", "layers": "36",
+           "hidden": "2880", "heads": "64", "kv_heads": "8", "head_dim": "64", "ffn": "2880", "vocab": "201088",
+           "seq": "4096", "global_batch_seqs": "1280", "micro_batch": "4", "tp": "1", "pp": "1", "ep": "64",
+           "experts": "128", "top_k": "4", "expert_ffn": "2880", "framework": "megatron-bridge",
+           "source": "Megatron-Bridge docs/performance-summary.md, section '26.02 NeMo Container'"}
+    text, _, assumed = published.scenario_from_row(row)
+    assert "window_size: 128" in text and "window_attn_skip_freq: 2" in text, text
+    assert "glu_clamp: 7" in text and "expert_bias: true" in text, text
+    assert "unfused_ops: [rope, glu_clamp, expert_bias]" in text and "unfused GPT-OSS ops" in assumed, text
+    later = dict(row, source="Megatron-Bridge docs/performance-summary.md, section '26.06 NeMo Container'")
+    assert "unfused_ops" not in published.scenario_from_row(later)[0]
+    other = dict(row, framework="other", source="NVIDIA-NeMo/Automodel docs/performance-summary.md")
+    text, _, _ = published.scenario_from_row(other)
+    assert "unfused_ops" not in text and "window_size: 128" in text, text
+
+
 def test_model_parallel_size_alone_is_laid_out_as_its_authors_do():
     """A row that states only its model-parallel size runs tensor parallelism over a server and pipeline
     parallelism over the rest (Narayanan et al., Takeaway #1); a row with its layout keeps it."""
