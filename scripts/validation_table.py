@@ -772,14 +772,16 @@ def scenario_from_row(row):
         if n > 1:
             fw.append(f"  loss_chunks: {n}")
     container = nemo_container(row)
+    bf16 = precision_key(row.get("precision", "")) == "bf16"
     if (re.search(r"GPT-?OSS", row["model"], re.I) and framework in ("megatron-bridge", "nemo") and container
-            and container <= (26, 2)):
-        # Megatron-Core 0.15/0.16 (NeMo 25.11 to 26.02.01) runs GPT-OSS's YaRN RoPE unfused (Megatron-Bridge refuses
+            and (container <= (26, 2) or (container <= (26, 6) and bf16))):
+        # Megatron-Core 0.15-0.18 (NeMo 25.11 to 26.06.01) runs GPT-OSS's YaRN RoPE unfused (Megatron-Bridge refuses
         # rope fusion for anything but plain RoPE), its expert activation's clamps and cat outside the compiled
         # kernel (fused_bias_geglu.py weighted_bias_quick_geglu_impl) and fc2's expert bias per expert
-        # (TEGroupedMLP._apply_bias): docs/evidence/gpt-oss-megatron-kernels.md.
+        # (TEGroupedMLP._apply_bias): docs/evidence/gpt-oss-megatron-kernels.md. From 26.04 only bf16 rows: the MXFP8
+        # recipes may take TE's fused grouped MLP (cutedsl_fused_grouped_mlp), which does both itself.
         fw.append("  unfused_ops: [rope, glu_clamp, expert_bias]")
-        assumed += " (Megatron-Core 0.15/0.16's unfused GPT-OSS ops)"
+        assumed += " (Megatron-Core's unfused GPT-OSS ops)"
     dedup = r"DeepEP|HybridEP|flex dispatcher"
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)
