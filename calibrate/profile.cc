@@ -648,14 +648,19 @@ void ApplyProfile(const Profile& p, const std::string& path, sim::Scenario* s) {
     auto*& slot = c.tier == CollectiveTier::kIntra ? intra : inter;
     if (!slot || c.ranks > slot->ranks) slot = &c;
   }
-  if (intra_a2a && s->cluster.up_bandwidth > 0) {
-    e.scale_up_alltoall = intra_a2a->fit.bandwidth / s->cluster.up_bandwidth;
-    replaced.push_back("scale-up all-to-all bandwidth");
-  }
   if (intra && s->cluster.up_bandwidth > 0) {
+    // All-to-all keeps its measured ratio to the ring (docs/simulator-model.md, "Default efficiencies")
+    // unless the profile measured it too (below).
+    if (e.scale_up_alltoall > 0 && e.scale_up > 0) {
+      e.scale_up_alltoall *= intra->fit.bandwidth / s->cluster.up_bandwidth / e.scale_up;
+    }
     e.scale_up = intra->fit.bandwidth / s->cluster.up_bandwidth;
     s->cluster.up_latency = intra->fit.alpha_s / (2.0 * static_cast<double>(intra->ranks - 1));
     replaced.push_back("scale-up bandwidth and latency");
+  }
+  if (intra_a2a && s->cluster.up_bandwidth > 0) {
+    e.scale_up_alltoall = intra_a2a->fit.bandwidth / s->cluster.up_bandwidth;
+    replaced.push_back("scale-up all-to-all bandwidth");
   }
   if (inter && s->cluster.nic_bandwidth > 0) {
     // Bus bandwidth of a group with k ranks per node: min(B_up, k·B_nic).

@@ -489,8 +489,10 @@ TEST(Profile, AppliesToAScenarioOfItsGpuOnly) {
   ASSERT_TRUE(s.efficiencies.has_value());
   EXPECT_DOUBLE_EQ(s.efficiencies->scale_up, 360e9 / base.cluster.up_bandwidth);
   EXPECT_DOUBLE_EQ(s.cluster.up_latency, 20e-6 / 14);
-  // Without a measured all-to-all the architecture's own rate stays; with one it replaces it.
-  EXPECT_DOUBLE_EQ(s.efficiencies->scale_up_alltoall, sim::DefaultEfficiencies("hopper").scale_up_alltoall);
+  // Without a measured all-to-all it keeps its default ratio to the ring; with one the measurement replaces it.
+  const sim::Efficiencies hopper = sim::DefaultEfficiencies("hopper");
+  EXPECT_DOUBLE_EQ(s.efficiencies->scale_up_alltoall,
+                   hopper.scale_up_alltoall / hopper.scale_up * 360e9 / base.cluster.up_bandwidth);
   CollectiveEntry a2a = c;
   a2a.op = "alltoall";
   a2a.fit = {25e-6, 300e9, {}};
