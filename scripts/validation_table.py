@@ -559,7 +559,7 @@ def scenario_from_row(row):
         ]
     if re.search(r"\bMLA\b", row.get("notes", "")):
         model += ["  mla:"] + [f"    {k}: {v}" for k, v in MLA_WIDTHS.items()]
-    if re.search(r"GPT-?OSS", row["model"], re.I):
+    if is_gpt_oss(row):
         # GPT-OSS alternates sliding-window (128 tokens) and full attention, the first layer sliding: HF config.json
         # sliding_window 128 with alternating layer_types; Megatron-Bridge GPTOSSProvider window_size (128, 0),
         # window_attn_skip_freq 2.
@@ -771,9 +771,8 @@ def scenario_from_row(row):
         n = {"two": 2, "four": 4, "eight": 8, "sixteen": 16}.get(word) or int(word)
         if n > 1:
             fw.append(f"  loss_chunks: {n}")
-    container = nemo_container(row)
     bf16 = precision_key(row.get("precision", "")) == "bf16"
-    if (re.search(r"GPT-?OSS", row["model"], re.I) and framework in ("megatron-bridge", "nemo") and container
+    if (is_gpt_oss(row) and framework in ("megatron-bridge", "nemo") and container
             and (container <= (26, 2) or (container <= (26, 6) and bf16))):
         # Megatron-Core 0.15-0.18 (NeMo 25.11 to 26.06.01) runs GPT-OSS's YaRN RoPE unfused (Megatron-Bridge refuses
         # rope fusion for anything but plain RoPE), its expert activation's clamps and cat outside the compiled
@@ -1124,6 +1123,11 @@ def nemo_container(row):
         return None
     yy, mm = (g for g in m.groups() if g)
     return int(yy), int(mm)
+
+
+def is_gpt_oss(row):
+    """OpenAI's GPT-OSS (its attention windows, clamped experts and the ops Megatron-Core leaves unfused for it)."""
+    return re.search(r"GPT-?OSS", row["model"], re.I) is not None
 
 
 def nemo_1(row):

@@ -260,8 +260,6 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   return f;
 }
 
-}  // namespace
-
 // framework.unfused_ops names ops the model must have.
 void CheckUnfusedOps(const ConfigNode& cfg, const Scenario& s) {
   if (!s.fw.unfused.Any()) return;
@@ -273,6 +271,8 @@ void CheckUnfusedOps(const ConfigNode& cfg, const Scenario& s) {
     Bad(ops, "expert_bias: the model has no routed experts with biases (model.moe, model.expert_bias)");
   }
 }
+
+}  // namespace
 
 Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   Scenario s;

@@ -319,16 +319,17 @@ class CostModel {
     c.fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
     c.bwd = 2 * c.fwd;
     if (s_.fw.elementwise == Elementwise::kEager) {
-      const EagerExcess e = EagerLayerExcess(m, tokens_, T_sp, t, f_act);
-      c.fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
-      c.bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
+      Charge(EagerLayerExcess(m, tokens_, T_sp, t, f_act), &c);
     } else if (s_.fw.unfused.rope) {
       // Every q and k element of the pass (eager mode charges its own RoPE).
-      const EagerExcess e = UnfusedRopeExcess(tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim());
-      c.fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
-      c.bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
+      Charge(UnfusedRopeExcess(tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim()), &c);
     }
     return c;
+  }
+  // Memory-bound kernels of their own (workload/elementwise.h) as time on the pass.
+  void Charge(const EagerExcess& e, ElementwiseCost* c) const {
+    c->fwd += gpu_.MemoryTime(e.fwd_bytes, e.fwd_kernels);
+    c->bwd += gpu_.MemoryTime(e.bwd_bytes, e.bwd_kernels);
   }
 
   // What NVFP4's quantization moves beyond the fp8 recipes' in the dense GEMMs
@@ -523,10 +524,8 @@ class CostModel {
     ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
     elem.fwd += gpu_.MemoryTime(mlp.quantize_fwd, mlp.quantize_kernels);
     elem.bwd += gpu_.MemoryTime(mlp.quantize_bwd, mlp.quantize_kernels);
-    for (const EagerExcess& u : {mlp.clamp, mlp.bias}) {
-      elem.fwd += gpu_.MemoryTime(u.fwd_bytes, u.fwd_kernels);
-      elem.bwd += gpu_.MemoryTime(u.bwd_bytes, u.bwd_kernels);
-    }
+    Charge(mlp.clamp, &elem);
+    Charge(mlp.bias, &elem);
     const ElementwiseCost fp4 = Nvfp4Excess(moe);
     elem.fwd += fp4.fwd;
     elem.bwd += fp4.bwd;

@@ -98,21 +98,24 @@ double CausalAttentionWork(int64_t s, int64_t w, int64_t tile) {
   }
   // Query block i holds rows [i·tile, (i+1)·tile); its keys run from
   // max(0, i·tile - w) to its last row, so it visits the key blocks from
-  // that one's to its own.
-  const int64_t blocks = (s + tile - 1) / tile;
-  double visited = 0;
-  for (int64_t i = 0; i < blocks; ++i)
-    visited += static_cast<double>(i - std::max<int64_t>(0, i * tile - w) / tile + 1);
+  // that one's to its own: i + 1 while i·tile < w, then c + 1 with
+  // c = ceil(w / tile) (floor(i - w/tile) = i - c). Over n query blocks:
+  const double n = static_cast<double>((s + tile - 1) / tile);
+  const double c = std::min(n, static_cast<double>((w + tile - 1) / tile));
+  const double visited = c * (c + 1) / 2 + (n - c) * (c + 1);
   return visited * static_cast<double>(tile) * static_cast<double>(tile);
+}
+
+double SlidingLayerWork(const ModelSpec& m, int64_t seq_len, int64_t tile) {
+  if (m.window_size <= 0) return 1;
+  return CausalAttentionWork(seq_len, m.window_size, tile) / CausalAttentionWork(seq_len, 0, tile);
 }
 
 double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile) {
   const int64_t sliding = m.SlidingLayers();
   if (sliding == 0 || m.layers <= 0) return 1;
-  const double full = CausalAttentionWork(seq_len, 0, tile);
-  const double window = CausalAttentionWork(seq_len, m.window_size, tile);
   const double L = static_cast<double>(m.layers), Ls = static_cast<double>(sliding);
-  return ((L - Ls) + Ls * window / full) / L;
+  return ((L - Ls) + Ls * SlidingLayerWork(m, seq_len, tile)) / L;
 }
 
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
@@ -122,8 +125,7 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
   // a causal layer's.
   const double attn_core =
       2.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * (m.QkHeadDim() + m.VHeadDim()));
-  const double slide =
-      m.window_size > 0 ? CausalAttentionWork(seq_len, m.window_size, 1) / CausalAttentionWork(seq_len, 0, 1) : 1.0;
+  const double slide = SlidingLayerWork(m, seq_len, 1);
   const double head = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
   auto layer = [&](bool moe, bool sliding) {
     return 2.0 * (p.attention_per_layer + (moe ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer)) +

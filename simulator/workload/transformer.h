@@ -99,6 +99,10 @@ ModelSpec ModelFromConfig(const ConfigNode& model);
 // w(w+1)/2 + (s - w)·w with a window).
 double CausalAttentionWork(int64_t s, int64_t w, int64_t tile);
 
+// A sliding layer's core-attention work relative to a layer of full causal
+// attention (1 without a window).
+double SlidingLayerWork(const ModelSpec& m, int64_t seq_len, int64_t tile);
+
 // Core-attention work of the average layer relative to a layer of full causal
 // attention: 1 without sliding layers.
 double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile);

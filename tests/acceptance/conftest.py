@@ -14,18 +14,20 @@ def chromium():
     return None
 
 
-def headless(*args):
-    """Headless Chromium on a page, tried up to three times: on a loaded 2-core machine it can hang before it
+def headless(*args, timeout=120, tries=3):
+    """Headless Chromium on a page, tried up to `tries` times: on a loaded 2-core machine it can hang before it
     renders (once in a clean-clone ASan run, 2026-12-07: the screenshot timed out at 120 s); a small /dev/shm in a
-    container is the usual cause, hence --disable-dev-shm-usage. A page that never renders still fails."""
+    container is the usual cause, hence --disable-dev-shm-usage. A page that never renders still fails the test
+    (tests/acceptance/test_headless_chromium.py checks both)."""
     command = [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
                *args]
-    for attempt in range(3):
+    last = None
+    for _ in range(tries):
         try:
-            return subprocess.run(command, capture_output=True, text=True, timeout=120)
+            return subprocess.run(command, capture_output=True, text=True, timeout=timeout)
         except subprocess.TimeoutExpired as e:
-            if attempt == 2:
-                pytest.fail(f"headless Chromium did not finish in 120 s three times: {e.stderr!r}")
+            last = e
+    assert last is None, f"headless Chromium did not finish in {timeout} s {tries} times: {last.stderr!r}"
     return None
 
 
