@@ -127,6 +127,11 @@ Schema GpuSchema() {
               Qty("host_bandwidth", Dimension::kBandwidth,
                   "host <-> device bandwidth per GPU, one direction (PCIe Gen5 x16: 64GB/s; GB200/GB300: NVLink-C2C, "
                   "900 GB/s both directions per Grace shared by two GPUs: 225GB/s); used by activation offloading"),
+              Qty("host_call", Dimension::kTime,
+                  "CPU time the host takes to issue one kernel, GEMM or collective from eager PyTorch (x86 DGX "
+                  "H100: 13.48us, Grace: 37.08us, TransformerEngine issue #2053); bounds passes CUDA graphs do not "
+                  "capture (framework.cuda_graphs)",
+                  "13.48us", 0, false, 1),
               Qty("tdp", Dimension::kPower, "board power limit (TDP)"),
               Qty("power_limit", Dimension::kPower,
                   "power cap the GPUs ran at, when below the TDP: compute-bound kernels slow down "
@@ -283,10 +288,36 @@ Schema ModelSchema() {
       }};
 }
 
+// framework.* keys of what the host does: issue the work (workload/host_launch.h) and hold offloaded
+// activations.
+std::vector<Field> HostFields() {
+  return {
+      ListOf("cuda_graphs",
+             "what CUDA graphs capture: [full] (the whole forward and backward: Megatron-Core's full-iteration "
+             "graph, MLPerf), [] or [none] (eager: Megatron-Core's default), or Transformer Engine's per-module "
+             "scopes; what is left eager is issued call by call from the host at gpu.host_call each "
+             "(docs/simulator-model.md, 'Host-bound passes')",
+             Enum("item", {"full", "none", "attn", "mlp", "moe", "moe_router", "moe_preprocess"}, "a scope")),
+      Bool("moe_router_fusion",
+           "MoE router in Transformer Engine's fused kernels (--moe-router-fusion: 31 kernels per forward "
+           "against 72)",
+           "false"),
+      Int("cpu_offload_layers",
+          "activations of the first this-many layers of each model chunk are moved to host memory after their "
+          "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
+          "--cpu-offloading-num-layers); 0 = none",
+          "0", 0, 100000),
+      ListOf("offload_modules",
+             "fine-grained activation offloading (Megatron-Core --offload-modules): these modules' saved inputs are "
+             "copied to host memory after their forward and back before their backward, over gpu.host_bandwidth",
+             Enum("item", {"attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_norm", "expert_fc1", "moe_act"},
+                  "a module"))};
+}
+
 // The scenario's framework.* keys: what the training software overlaps and
 // fuses (its own function so that ScenarioSchema stays one screen).
 std::vector<Field> FrameworkFields() {
-  return {
+  std::vector<Field> fields = {
       Bool("flash_attention", "fused attention kernel (no s x s matrix in memory)", "true"),
       Enum("attention_kernel", {"fused", "fa2"},
            "which fused attention kernel: fused = the architecture's default (Transformer Engine / cuDNN, "
@@ -355,20 +386,10 @@ std::vector<Field> FrameworkFields() {
            "every TP rank, which holds and reduces all of it (DTensor ColwiseParallel with a replicated output, "
            "KempnerForge)",
            "true"),
-      Int("cpu_offload_layers",
-          "activations of the first this-many layers of each model chunk are moved to host memory after their "
-          "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "
-          "--cpu-offloading-num-layers); 0 = none",
-          "0", 0, 100000),
       ListOf("unfused_ops",
              "ops run as PyTorch kernels of their own beside the fused rest (Megatron-Core 0.15/0.16: rope without "
              "rope fusion, as for YaRN; glu_clamp, the clamps of a clamped GLU; expert_bias, fc2's bias per expert)",
              Enum("item", {"rope", "glu_clamp", "expert_bias"}, "an op")),
-      ListOf("offload_modules",
-             "fine-grained activation offloading (Megatron-Core --offload-modules): these modules' saved inputs are "
-             "copied to host memory after their forward and back before their backward, over gpu.host_bandwidth",
-             Enum("item", {"attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_norm", "expert_fc1", "moe_act"},
-                  "a module")),
       Float("zero3_max_live_params",
             "ZeRO-3 gathered parameters held at most (DeepSpeed stage3_max_live_parameters, 1e9 by "
             "default there; the largest module is always whole); 0 = PyTorch FSDP's unit, 1 + "
@@ -404,6 +425,8 @@ std::vector<Field> FrameworkFields() {
            "the model is cast to bf16 before sharding: parameters, gradients and Adam's moments are all bf16 and "
            "nothing is kept in fp32 (KempnerForge); implies master_weights: false",
            "false")};
+  for (Field& f : HostFields()) fields.push_back(std::move(f));
+  return fields;
 }
 
 Schema ScenarioSchema() {

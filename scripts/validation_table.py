@@ -339,7 +339,8 @@ def published_step_time(row):
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
         return per_step / (value * units), metric.strip()
     if metric in ("step time s", "iteration time") or re.search(
-            r"(step|iteration) time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)", metric, re.I):
+            r"(step|iteration)[ _]time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)",
+            metric, re.I):
         scale = 1e-3 if re.search(r"\bms\b|milli", metric, re.I) else 1.0  # "step time (ms)"
         return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
@@ -781,6 +782,13 @@ def scenario_from_row(row):
         # recipes may take TE's fused grouped MLP (cutedsl_fused_grouped_mlp), which does both itself.
         fw.append("  unfused_ops: [rope, glu_clamp, expert_bias]")
         assumed += " (Megatron-Core's unfused GPT-OSS ops)"
+    graphs = cuda_graphs_of(row)
+    if graphs is not None:
+        fw.append(f"  cuda_graphs: [{', '.join(graphs)}]")
+    if experts and framework in ("megatron-bridge", "nemo"):
+        # Every Megatron-Bridge MoE performance builder and the 25.09 scripts set moe_router_fusion=True
+        # (docs/evidence/cuda-graphs-defaults.md, section 3).
+        fw.append("  moe_router_fusion: true")
     dedup = r"DeepEP|HybridEP|flex dispatcher"
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)
@@ -1161,6 +1169,40 @@ _SEQ_PARALLEL = r"\bseq(?:uence)?[-_ ]parallel(?:ism)?\b|\bSP\b"
 _DP_OVERLAP = r"\b(?:DP|data[- ]parallel(?:ism)?)(?:/[A-Z]+)*[- ](?:comm(?:unication)?s?[- ])?overlap"
 _GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
 _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
+
+
+_CG_SCOPES = ("attn", "mlp", "moe_router", "moe_preprocess", "moe")
+
+
+def cuda_graphs_of(row):
+    """What the row's CUDA graphs captured, as framework.cuda_graphs scopes: ["full"], [] (none stated off), a list
+    of Transformer Engine scopes, or None where nothing is said (the simulator's default, eager: Megatron-Core's
+    cuda_graph_impl "none"). A reading of the recipe in the `assumed` column ("cuda_graphs: attn moe_router
+    moe_preprocess", docs/evidence/cuda-graphs-defaults.md) comes first, then the row's own words: Megatron-Core's
+    a scope list, Megatron-Core's full-iteration graph, MLPerf's FULL_CUDA_GRAPH, NeMo's per-layer graphs
+    (enable_cuda_graph, LAYER_CUDA_GRAPH, its performance CSV's cuda_graphs 1); then graphs said off."""
+    stated = re.search(r"cuda_graphs:\s*(full|none|(?:(?:attn|mlp|moe_router|moe_preprocess|moe)\b[ ,+]*)+)",
+                       row.get("assumed", ""), re.I)
+    if stated:
+        words = stated.group(1).lower()
+        return ["full"] if words == "full" else [] if words == "none" else re.findall(r"[a-z_]+", words)
+    # What a doubt says of another version of the recipe is not this run's.
+    text = re.split(r"\bdoubt\b", own_words(row, ("notes",)), flags=re.I)[0]
+    scoped = re.search(r"(?:cuda[ _-]?graphs?|graph_scope)[^.;]{0,40}?[\[(]?((?:(?:attn|moe_router|moe_preprocess|mlp|"
+                       r"mamba)\b[/, ]*){1,5})", text, re.I)
+    if scoped:
+        return re.findall(r"attn|moe_router|moe_preprocess|mlp", scoped.group(1))  # (no Mamba layers here)
+    if re.search(r"partial CUDA graphs?|CUDA graphs? partial", text, re.I):
+        # Megatron-Core's partial graphs beside expert parallelism take these scopes only (Megatron-LM #2168/#2184).
+        return ["attn", "moe_router", "moe_preprocess"]
+    full = (r"CUDA graphs? (?:via|on\b|enabled)|full[_ -]iteration|FULL_CUDA_GRAPH\s*=\s*(?:True|1)\b|"
+            r"LAYER_CUDA_GRAPH\s*=\s*1\b|enable_cuda_graph\s*=\s*True|cuda_graphs\s*[=:]?\s*1\b")
+    if re.search(full, text, re.I):
+        return ["full"]
+    if re.search(r"\bno CUDA graphs?|cuda_graph_impl\W*none|cuda_graph_scope\s*\[\]|CUDA graphs?\s*(?:off|disabled|"
+                 r"OFF|forced off|not enabled)|cuda_graphs\s*[=:]?\s*0\b|FULL_CUDA_GRAPH\s*=\s*0", text, re.I):
+        return []
+    return None
 
 
 def said_off(row, words):

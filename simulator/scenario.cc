@@ -255,6 +255,12 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
     for (const ConfigNode& item : ops->items()) names.push_back(item.AsString());
     f.unfused = ParseUnfusedOps(names);  // the schema has checked the names
   }
+  if (const ConfigNode* graphs = cfg.Find("framework.cuda_graphs")) {
+    std::vector<std::string> names;
+    for (const ConfigNode& item : graphs->items()) names.push_back(item.AsString());
+    f.cuda_graphs = ParseCudaGraphs(names);  // the schema has checked the names
+  }
+  f.moe_router_fusion = cfg.GetBool("framework.moe_router_fusion", false);
   f.loss = ParseLossKernel(cfg.GetString("framework.loss", "fused"));
   f.loss_chunks = cfg.GetInt("framework.loss_chunks", 1);
   return f;

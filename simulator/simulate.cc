@@ -40,13 +40,15 @@ struct Traffic {
 struct PassCost {
   double compute = 0, tp = 0, cp = 0, ep = 0, dp = 0;  // compute and each stream's exposed time
   Traffic tp_t, cp_t, ep_t, dp_t;                      // each stream's whole work (exposed or hidden)
-  double Total() const { return compute + tp + cp + ep + dp; }
+  double host = 0;  // the GPU idle while the CPU issues the pass's calls (workload/host_launch.h)
+  double Total() const { return compute + tp + cp + ep + dp + host; }
   PassCost& operator+=(const PassCost& o) {
     compute += o.compute;
     tp += o.tp;
     cp += o.cp;
     ep += o.ep;
     dp += o.dp;
+    host += o.host;
     tp_t += o.tp_t;
     cp_t += o.cp_t;
     ep_t += o.ep_t;
@@ -56,7 +58,7 @@ struct PassCost {
   // f passes' worth (times, and the traffic's bytes and busy time).
   PassCost Scaled(double f) const {
     auto x = [f](const Traffic& t) { return Traffic{t.busy_s * f, t.bytes * f}; };
-    return {compute * f, tp * f, cp * f, ep * f, dp * f, x(tp_t), x(cp_t), x(ep_t), x(dp_t)};
+    return {compute * f, tp * f, cp * f, ep * f, dp * f, x(tp_t), x(cp_t), x(ep_t), x(dp_t), host * f};
   }
 };
 
@@ -516,6 +518,64 @@ class CostModel {
     c->bwd.ep = Hidden(half, f_attn) + Hidden(half, f_mlp);
   }
 
+  // What the CPU issues for one layer pass outside CUDA graphs (workload/host_launch.h).
+  HostCallsInput HostInput(bool moe, const MlpCost& mlp) const {
+    const ModelSpec& m = s_.model;
+    const Parallelism& p = s_.par;
+    HostCallsInput in;
+    in.moe = moe;
+    in.mla = m.mla.has_value();
+    in.quantized = IsQuantized(s_.train.precision);
+    in.sequence_parallel = p.sequence_parallel;
+    in.tp = static_cast<double>(p.tp);
+    in.cp = static_cast<double>(p.cp);
+    if (moe) {
+      in.local_experts = static_cast<double>(m.moe->experts) / static_cast<double>(p.ep);
+      in.shared_experts = m.moe->shared_experts > 0;
+      in.router_fusion = s_.fw.moe_router_fusion;
+      in.dedup_dispatcher = s_.fw.moe_dispatcher == MoeDispatcher::kDeepEp;
+      in.dispatcher_sync = p.ep > 1 && s_.fw.moe_capacity_factor <= 0;
+    }
+    EagerExcess eager = mlp.clamp;
+    eager.fwd_kernels += mlp.bias.fwd_kernels;
+    eager.bwd_kernels += mlp.bias.bwd_kernels;
+    const double t = static_cast<double>(p.tp);
+    const double qk = tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim();
+    EagerExcess own;
+    if (s_.fw.elementwise == Elementwise::kEager) {
+      const double f_act =
+          moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
+      own = EagerLayerExcess(m, tokens_, tokens_, t, f_act);
+    } else if (s_.fw.unfused.rope) {
+      own = UnfusedRopeExcess(qk);
+    }
+    in.eager_fwd_kernels = eager.fwd_kernels + own.fwd_kernels;
+    in.eager_bwd_kernels = eager.bwd_kernels + own.bwd_kernels;
+    in.graphs = s_.fw.cuda_graphs;
+    return in;
+  }
+
+  // Host-bound passes: where the CPU issues a pass's eager calls slower than
+  // the GPU runs them, the GPU waits (workload/host_launch.h). The forward of
+  // a dropless MoE layer drains the queue at its dispatcher, so attention and
+  // the router (g_a) and the rest are bounded apart; a fully recomputed
+  // layer's backward issues its forward again, wait included.
+  void AddHostBound(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, double elem_fwd,
+                    LayerCost* c) const {
+    const double call = s_.gpu.host_call_s;
+    const HostCalls h = LayerHostCalls(HostInput(moe, mlp));
+    const PassCost fwd = c->fwd;
+    const double g = fwd.Total();
+    double stall = std::max(h.Fwd() * call - g, 0.0);
+    if (h.waits) {
+      const double g_a = std::min(g, (attn.qkv + attn.proj + attn.fwd + elem_fwd / 2) * slowest_ + fwd.tp / 2 + fwd.cp);
+      stall = std::max(g_a, h.fwd_before_wait * call) + std::max(g - g_a, h.fwd_after_wait * call) - g;
+    }
+    c->fwd.host = stall;
+    const double rerun = full ? g : 0;  // the forward inside this backward
+    c->bwd.host = std::max(h.bwd * call - (c->bwd.Total() - rerun), 0.0) + (full ? stall : 0);
+  }
+
   // `recomputed`: this layer runs its forward again in backward (full
   // recomputation, or its partial form for the first layers of a chunk).
   LayerCost Layer(bool moe, bool recomputed) const {
@@ -544,6 +604,7 @@ class CostModel {
     if (s_.fw.moe_a2a_overlap) OverlapAllToAll(moe, attn, mlp, elem, &c);
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
     AddRecompute(moe, full, attn, mlp, elem.fwd, &c);
+    AddHostBound(moe, full, attn, mlp, elem.fwd, &c);
     c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;
     c.expert_params_per_gpu = mlp.expert_params;
     AddFullySharded(full, mlp.expert_params, &c);
@@ -1197,6 +1258,7 @@ void FillBreakdown(const Scenario& s, const SimOptions& options, const StageCost
     b.cp_comm_exposed_s += pc.cp;
     b.ep_comm_exposed_s += pc.ep;
     b.dp_comm_exposed_s += pc.dp;
+    b.host_bound_s += pc.host;
     busy += pc.Total();
   };
   for (const Op& op : run.orders[su]) {
@@ -1393,6 +1455,7 @@ void TraceReplica(const Scenario& s, const CostModel& cost, const StageCosts& c,
                            {"cp_exposed_s", pc.cp},
                            {"ep_exposed_s", pc.ep},
                            {"dp_exposed_s", pc.dp},
+                           {"host_wait_s", pc.host},
                            {"layers", static_cast<double>(r->layers_per_virtual_stage[static_cast<size_t>(op.vstage)])},
                            {"micro_batch", static_cast<double>(op.micro_batch)}}});
       const std::pair<const char*, const Traffic*> streams[] = {

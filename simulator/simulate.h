@@ -24,6 +24,7 @@
 #include "simulator/training/pipeline.h"
 #include "simulator/training/recompute.h"
 #include "simulator/workload/elementwise.h"
+#include "simulator/workload/host_launch.h"
 #include "simulator/workload/transformer.h"
 
 namespace cb::sim {
@@ -93,7 +94,9 @@ struct Framework {
   bool tp_fp8_all_gather = false;  // fp8 training: the sequence-parallel TP all-gather in fp8 (torchao float8 TP)
   AttentionKernel attention_kernel = AttentionKernel::kFused;  // which fused kernel (compute/gpu_perf.h)
   Elementwise elementwise = Elementwise::kFused;
-  UnfusedOps unfused;  // ops run outside the fused kernels all the same (framework.unfused_ops)
+  UnfusedOps unfused;              // ops run outside the fused kernels all the same (framework.unfused_ops)
+  CudaGraphs cuda_graphs;          // what CUDA graphs capture (workload/host_launch.h); none by default
+  bool moe_router_fusion = false;  // the router's fused kernels (host calls only)
   // Norms, RoPE, activation: fused or eager (workload/elementwise.h); cross
   // entropy: Megatron's fused, PyTorch's or Transformer Engine's (training/memory.h).
   LossKernel loss = LossKernel::kFused;
@@ -194,6 +197,7 @@ Scenario ScenarioFromConfig(const ConfigNode& scenario);
 struct Breakdown {
   double compute_s = 0, tp_comm_exposed_s = 0, cp_comm_exposed_s = 0, ep_comm_exposed_s = 0, pp_bubble_s = 0,
          pp_comm_exposed_s = 0, dp_comm_exposed_s = 0, optimizer_s = 0;
+  double host_bound_s = 0;  // the GPU waiting for the CPU to issue kernels (workload/host_launch.h)
 };
 
 struct TraceEvent {  // one interval on one track, for the Chrome trace

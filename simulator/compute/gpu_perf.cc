@@ -149,6 +149,7 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.memory_bytes = gpu.at("memory").AsDouble();
   g.memory_bandwidth = gpu.at("memory_bandwidth").AsDouble();
   g.host_bandwidth = gpu.GetDouble("host_bandwidth", 0);
+  g.host_call_s = gpu.GetDouble("host_call", g.host_call_s);
   g.tdp_w = gpu.GetDouble("tdp", 0);
   g.power_limit_w = gpu.GetDouble("power_limit", 0);
   g.eff_gemm_bf16 = gpu.GetDouble("efficiency.gemm_bf16", 0);

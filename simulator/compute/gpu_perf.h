@@ -96,6 +96,9 @@ struct GpuSpec {
   double peak_bf16 = 0, peak_fp16 = 0, peak_fp8 = 0, peak_fp4 = 0, peak_tf32 = 0, peak_fp32 = 0, peak_fp64 = 0;
   double memory_bytes = 0, memory_bandwidth = 0;
   double host_bandwidth = 0;  // host <-> device per GPU, one direction; 0 = not given
+  // CPU time to issue one kernel, GEMM or collective from eager PyTorch (workload/host_launch.h): a DGX
+  // H100's Xeon 8480C, 13.48 us per torch Linear forward (TransformerEngine issue #2053).
+  double host_call_s = 13.48e-6;
   double tdp_w = 0;
   double power_limit_w = 0;  // 0: runs at its TDP
   int sm_count = 0;          // 0: no wave quantisation (a CPU)

@@ -26,7 +26,8 @@ StepLoss LargestLoss(const Scenario& s, const SimResult& r) {
                                                              {"EP communication", b.ep_comm_exposed_s},
                                                              {"PP transfers", b.pp_comm_exposed_s},
                                                              {"DP communication", b.dp_comm_exposed_s},
-                                                             {"optimizer", b.optimizer_s}};
+                                                             {"optimizer", b.optimizer_s},
+                                                             {"host-bound", b.host_bound_s}};
   const auto top =
       std::max_element(parts.begin(), parts.end(), [](const auto& x, const auto& y) { return x.second < y.second; });
   StepLoss loss;

@@ -63,6 +63,8 @@ NamedCells FirstCells(const Scenario& s, const SimResult& r, const PredictionBan
       {{"pp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.pp_comm_exposed_s},
       {{"dp_comm_exposed", ColumnType::kFloat64, "s", "breakdown"}, b.dp_comm_exposed_s},
       {{"optimizer", ColumnType::kFloat64, "s", "breakdown"}, b.optimizer_s},
+      {{"host_bound", ColumnType::kFloat64, "s", "breakdown: the GPU waiting for the CPU to issue kernels"},
+       b.host_bound_s},
       // Appended (issue 17): the rest of what text and JSON show.
       {{"gpu", ColumnType::kString, "", "GPU name"}, s.gpu.name},
       {{"sequence_parallel", ColumnType::kInt64, "1", "1 with sequence parallelism"}, flag(s.par.sequence_parallel)},

@@ -16,6 +16,7 @@
 #include "simulator/training/memory.h"
 #include "simulator/validation/error_band.h"
 #include "simulator/workload/elementwise.h"
+#include "simulator/workload/host_launch.h"
 #include "simulator/workload/transformer.h"
 #include "tests/simulator/shipped.h"
 
@@ -644,11 +645,15 @@ TEST(MoeFolding, EpMaySpanTensorAndDataParallelRanks) {
 }
 
 // A capacity factor replaces the busiest expert's load: at c = ι the step is
-// the dropless one; below it the experts do less work.
+// the dropless one; below it the experts do less work. (Graphed, so that the
+// dropless dispatcher's host wait does not differ: HostBound.*.)
 TEST(MoeFolding, CapacityFactorCapsTheBusiestExpert) {
-  const double dropless = Simulate(Load("mixtral-8x7b-64")).step_time_s;  // ι = 1.1
-  EXPECT_DOUBLE_EQ(Simulate(Load("mixtral-8x7b-64", {{"framework.moe_capacity_factor", "1.1"}})).step_time_s, dropless);
-  EXPECT_LT(Simulate(Load("mixtral-8x7b-64", {{"framework.moe_capacity_factor", "1.0"}})).step_time_s, dropless);
+  const Override graphed{"framework.cuda_graphs", "[full]"};
+  const double dropless = Simulate(Load("mixtral-8x7b-64", {graphed})).step_time_s;  // ι = 1.1
+  EXPECT_DOUBLE_EQ(Simulate(Load("mixtral-8x7b-64", {graphed, {"framework.moe_capacity_factor", "1.1"}})).step_time_s,
+                   dropless);
+  EXPECT_LT(Simulate(Load("mixtral-8x7b-64", {graphed, {"framework.moe_capacity_factor", "1.0"}})).step_time_s,
+            dropless);
 }
 
 // ------------------------------------------------------- fully sharded data
@@ -1364,4 +1369,64 @@ TEST(UnfusedOps, EachAddsItsTrafficAndTheModelMustHaveIt) {
 }
 
 }  // namespace
+// ------------------------------------------------------------------ host-bound passes
+
+// The host calls of one layer pass, as counted in workload/host_launch.h from
+// Transformer Engine and Megatron-Core: a bf16 dense layer issues 12 forward
+// and 19 backward; an MoE layer's router and preprocess come before the
+// dropless dispatcher's wait, its experts one GEMM per local expert after it;
+// CUDA graphs remove what they capture.
+TEST(HostBound, CallsPerLayerAsCounted) {
+  HostCallsInput dense;
+  EXPECT_DOUBLE_EQ(LayerHostCalls(dense).Fwd(), 12);
+  EXPECT_DOUBLE_EQ(LayerHostCalls(dense).bwd, 19);
+  dense.graphs.full = true;
+  EXPECT_DOUBLE_EQ(LayerHostCalls(dense).Fwd() + LayerHostCalls(dense).bwd, 0);
+  HostCallsInput moe;
+  moe.moe = true;
+  moe.local_experts = 16;
+  moe.dispatcher_sync = true;
+  const HostCalls h = LayerHostCalls(moe);
+  EXPECT_TRUE(h.waits);
+  EXPECT_DOUBLE_EQ(h.fwd_before_wait, 7 + 72 + 9);      // attention, router, preprocess
+  EXPECT_DOUBLE_EQ(h.fwd_after_wait, 2 + 17 + 2 + 32);  // norm/residual, dispatch, activation, 2 GEMMs per expert
+  EXPECT_DOUBLE_EQ(h.bwd, 11 + 72 + 3 + 11 + 2 + 64);   // ... 4 GEMMs per expert
+  moe.router_fusion = true;
+  EXPECT_DOUBLE_EQ(LayerHostCalls(moe).fwd_before_wait, 7 + 31 + 9);
+  moe.graphs = ParseCudaGraphs({"attn", "moe_router", "moe_preprocess"});
+  EXPECT_DOUBLE_EQ(LayerHostCalls(moe).fwd_before_wait, 0);
+  EXPECT_DOUBLE_EQ(LayerHostCalls(moe).fwd_after_wait, h.fwd_after_wait);  // the experts stay eager
+  moe.dispatcher_sync = false;  // a capacity factor: static shapes, nothing waits
+  EXPECT_FALSE(LayerHostCalls(moe).waits);
+  EXPECT_THROW(ParseCudaGraphs({"experts"}), ConfigError);
+}
+
+// GPT-OSS with 16 experts per GPU at one micro-batch: eager, the GPU waits on
+// the CPU (host_bound > 0); Transformer Engine's scopes take part of it away,
+// a full graph all of it; a slower host (Grace's 37.08 us per call) waits longer.
+TEST(HostBound, GraphsRemoveWhatTheyCaptureAndASlowerHostWaitsLonger) {
+  const std::vector<Override> oss = {{"model", "gpt-oss-120b"},
+                                     {"parallelism.tp", "1"},
+                                     {"parallelism.pp", "1"},
+                                     {"parallelism.dp", "64"},
+                                     {"parallelism.ep", "8"}};
+  auto run = [&](const std::vector<Override>& more) {
+    auto o = oss;
+    o.insert(o.end(), more.begin(), more.end());
+    return Simulate(Load("mixtral-8x7b-64", o));
+  };
+  const SimResult eager = run({});
+  const SimResult scoped = run({{"framework.cuda_graphs", "[attn, moe_router, moe_preprocess]"}});
+  const SimResult full = run({{"framework.cuda_graphs", "[full]"}});
+  const SimResult grace = run({{"cluster.gpu.host_call", "37.08us"}});
+  EXPECT_GT(eager.breakdown.host_bound_s, 0);
+  EXPECT_DOUBLE_EQ(full.breakdown.host_bound_s, 0);
+  EXPECT_GT(eager.step_time_s, scoped.step_time_s);
+  EXPECT_GE(scoped.step_time_s, full.step_time_s);
+  EXPECT_GT(grace.breakdown.host_bound_s, eager.breakdown.host_bound_s);
+  EXPECT_NEAR(eager.step_time_s - full.step_time_s, eager.breakdown.host_bound_s, 1e-9 * eager.step_time_s);
+  const std::string e = ErrorOf("mixtral-8x7b-64", {{"framework.cuda_graphs", "[experts]"}});
+  EXPECT_NE(e.find("framework.cuda_graphs"), std::string::npos) << e;
+}
+
 }  // namespace cb::sim

@@ -175,7 +175,7 @@ TEST(Simulate, DeterministicAndBreakdownSumsToStepTime) {
   EXPECT_EQ(a.step_time_s, b.step_time_s);
   const Breakdown& d = a.breakdown;
   double sum = d.compute_s + d.tp_comm_exposed_s + d.cp_comm_exposed_s + d.ep_comm_exposed_s + d.pp_bubble_s +
-               d.pp_comm_exposed_s + d.dp_comm_exposed_s + d.optimizer_s;
+               d.pp_comm_exposed_s + d.dp_comm_exposed_s + d.optimizer_s + d.host_bound_s;
   EXPECT_NEAR(sum / a.step_time_s, 1.0, 1e-6);
   EXPECT_EQ(a.gpus_used, 16384);
   EXPECT_EQ(a.micro_batches, 16);

@@ -1,0 +1,120 @@
+// Host calls per layer pass; the counts and their sources are in host_launch.h.
+#include "simulator/workload/host_launch.h"
+
+#include <fmt/format.h>
+
+#include "core/error.h"
+
+namespace cb::sim {
+
+namespace {
+
+// Forward and backward calls of one part of a layer.
+struct Calls {
+  double fwd = 0, bwd = 0;
+  Calls& operator+=(const Calls& o) {
+    fwd += o.fwd;
+    bwd += o.bwd;
+    return *this;
+  }
+};
+
+constexpr Calls kAttention{7, 11};
+constexpr Calls kMlaExtra{5, 10};
+constexpr Calls kDenseMlp{5, 8};
+constexpr Calls kMoeNormResidual{2, 3};
+constexpr double kRouterUnfused = 72, kRouterFused = 31;
+constexpr double kPreprocess = 9, kPreprocessFused = 1;
+// D2H copies 6, permute/sort/unpermute 8, all-to-alls 3; backward 3 + 8.
+constexpr Calls kDispatch{17, 11};
+constexpr Calls kExpertActivation{2, 2};
+constexpr Calls kSharedExperts{3, 6};
+// Quantization launches per quantized tensor (current scaling).
+constexpr double kQuantizeInput = 3, kQuantizeGrad = 4;
+
+// What the TP and CP collectives of one block add.
+Calls BlockCollectives(const HostCallsInput& in) {
+  Calls c;
+  if (in.tp > 1) c.fwd = c.bwd = in.sequence_parallel ? 2 : 1;
+  return c;
+}
+
+Calls AttentionCalls(const HostCallsInput& in) {
+  Calls c = kAttention;
+  if (in.mla) c += kMlaExtra;
+  if (in.quantized) c += {2 * kQuantizeInput, 2 * kQuantizeGrad};  // QKV and projection
+  c += BlockCollectives(in);
+  if (in.cp > 1) c += {2 * (in.cp - 1), 4 * (in.cp - 1)};
+  return c;
+}
+
+}  // namespace
+
+CudaGraphs ParseCudaGraphs(const std::vector<std::string>& names) {
+  CudaGraphs g;
+  for (const std::string& n : names) {
+    if (n == "full") {
+      g.full = true;
+    } else if (n == "none") {
+    } else if (n == "attn") {
+      g.attn = true;
+    } else if (n == "mlp") {
+      g.mlp = true;
+    } else if (n == "moe") {
+      g.moe = true;
+    } else if (n == "moe_router") {
+      g.moe_router = true;
+    } else if (n == "moe_preprocess") {
+      g.moe_preprocess = true;
+    } else {
+      throw ConfigError(fmt::format(
+          "unknown CUDA graph scope '{}' (valid: full, none, attn, mlp, moe, moe_router, moe_preprocess)", n));
+    }
+  }
+  return g;
+}
+
+HostCalls LayerHostCalls(const HostCallsInput& in) {
+  HostCalls h;
+  if (in.graphs.full) return h;
+  const CudaGraphs& g = in.graphs;
+  const Calls attn = g.attn ? Calls{} : AttentionCalls(in);
+  const Calls eager{static_cast<double>(in.eager_fwd_kernels), static_cast<double>(in.eager_bwd_kernels)};
+  if (!in.moe) {
+    Calls mlp;
+    if (!g.mlp) {
+      mlp = kDenseMlp;
+      if (in.quantized) mlp += {2 * kQuantizeInput, 2 * kQuantizeGrad};  // fc1 and fc2
+      mlp += BlockCollectives(in);
+    }
+    h.fwd_before_wait = attn.fwd + mlp.fwd + eager.fwd;
+    h.bwd = attn.bwd + mlp.bwd + eager.bwd;
+    return h;
+  }
+  // MoE block: the part before the dispatcher's wait (router, preprocess)
+  // and the part after it (dispatch, experts, combine).
+  Calls before, after;
+  if (!g.moe) {
+    const double router = in.router_fusion ? kRouterFused : kRouterUnfused;
+    if (!g.moe_router) before += {router, router};
+    if (!g.moe_preprocess) before.fwd += in.dedup_dispatcher ? kPreprocessFused : kPreprocess;
+    after = kMoeNormResidual;
+    after += kDispatch;
+    after += kExpertActivation;
+    after += {2 * in.local_experts, 4 * in.local_experts};
+    if (in.quantized) after += {2, 2};
+    if (in.shared_experts) after += kSharedExperts;
+    after += BlockCollectives(in);
+  }
+  h.waits = in.dispatcher_sync && !g.moe;
+  h.fwd_before_wait = attn.fwd + before.fwd + eager.fwd / 2;
+  h.fwd_after_wait = after.fwd + eager.fwd / 2;
+  if (!h.waits) {
+    h.fwd_before_wait += h.fwd_after_wait;
+    h.fwd_after_wait = 0;
+  }
+  h.bwd = attn.bwd + before.bwd + after.bwd + eager.bwd;
+  return h;
+}
+
+}  // namespace cb::sim
