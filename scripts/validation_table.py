@@ -1199,8 +1199,10 @@ def cuda_graphs_of(row):
             r"LAYER_CUDA_GRAPH\s*=\s*1\b|enable_cuda_graph\s*=\s*True|cuda_graphs\s*[=:]?\s*1\b")
     if re.search(full, text, re.I):
         return ["full"]
+    # (Negations are cut from the row's own words above; what is said off is read from its words less comparisons.)
+    said = re.split(r"\bdoubt\b", _COMPARISON.sub(" ", row.get("notes", "")), flags=re.I)[0]
     if re.search(r"\bno CUDA graphs?|cuda_graph_impl\W*none|cuda_graph_scope\s*\[\]|CUDA graphs?\s*(?:off|disabled|"
-                 r"OFF|forced off|not enabled)|cuda_graphs\s*[=:]?\s*0\b|FULL_CUDA_GRAPH\s*=\s*0", text, re.I):
+                 r"OFF|forced off|not enabled)|cuda_graphs\s*[=:]?\s*0\b|FULL_CUDA_GRAPH\s*=\s*0", said, re.I):
         return []
     return None
 
