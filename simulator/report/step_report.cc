@@ -231,8 +231,10 @@ void PrintStepParts(std::ostream& out, const Table& t, const Table* traffic) {
                                                        {"PP bubble", "pp_bubble"},
                                                        {"PP comm (exposed)", "pp_comm_exposed"},
                                                        {"DP comm (exposed)", "dp_comm_exposed"},
-                                                       {"optimizer", "optimizer"}};
+                                                       {"optimizer", "optimizer"},
+                                                       {"host-bound (CPU)", "host_bound"}};
   for (const auto& [name, column] : parts) {
+    if (t.ColumnIndex(column) < 0) continue;  // a file written before the column existed
     const double v = t.Float(0, column);
     out << fmt::format("    {:<18} {:>10} {:>6.1f}%  {}\n", name, FormatQuantity(v, Dimension::kTime), 100 * v / step,
                        Bar(v, step, 40));
