@@ -1330,6 +1330,17 @@ TEST(Collectives, AllToAllRunsBelowTheRingInsideADomain) {
 
 // ------------------------------------------------------------------ ops a fused framework leaves unfused
 
+// GPT-OSS-120B on 64 H100 at EP8 (16 experts per GPU, micro-batch 1), with `more` overrides.
+SimResult GptOssEp8(const std::vector<Override>& more) {
+  std::vector<Override> o = {{"model", "gpt-oss-120b"},
+                             {"parallelism.tp", "1"},
+                             {"parallelism.pp", "1"},
+                             {"parallelism.dp", "64"},
+                             {"parallelism.ep", "8"}};
+  o.insert(o.end(), more.begin(), more.end());
+  return Simulate(Load("mixtral-8x7b-64", o));
+}
+
 // Megatron-Core 0.15/0.16 runs GPT-OSS's clamps and cat, fc2's per-expert
 // bias and the unfused YaRN RoPE as kernels of their own
 // (framework.unfused_ops; bytes per element in workload/elementwise.h): the
@@ -1340,16 +1351,7 @@ TEST(UnfusedOps, EachAddsItsTrafficAndTheModelMustHaveIt) {
   EXPECT_DOUBLE_EQ(UnfusedGluClampExcess(1e9).bwd_bytes, 10e9);
   EXPECT_EQ(UnfusedExpertBiasExcess(1e9, 16).fwd_kernels, 33);
   EXPECT_DOUBLE_EQ(UnfusedRopeExcess(1e9).fwd_bytes, 24e9);
-  const std::vector<Override> oss = {{"model", "gpt-oss-120b"},
-                                     {"parallelism.tp", "1"},
-                                     {"parallelism.pp", "1"},
-                                     {"parallelism.dp", "64"},
-                                     {"parallelism.ep", "8"}};
-  auto step = [&](const std::vector<Override>& more) {
-    auto o = oss;
-    o.insert(o.end(), more.begin(), more.end());
-    return Simulate(Load("mixtral-8x7b-64", o)).step_time_s;
-  };
+  auto step = [](const std::vector<Override>& more) { return GptOssEp8(more).step_time_s; };
   const double fused = step({});
   double each = 0;
   for (const char* op : {"[rope]", "[glu_clamp]", "[expert_bias]"}) {
@@ -1405,16 +1407,7 @@ TEST(HostBound, CallsPerLayerAsCounted) {
 // the CPU (host_bound > 0); Transformer Engine's scopes take part of it away,
 // a full graph all of it; a slower host (Grace's 37.08 us per call) waits longer.
 TEST(HostBound, GraphsRemoveWhatTheyCaptureAndASlowerHostWaitsLonger) {
-  const std::vector<Override> oss = {{"model", "gpt-oss-120b"},
-                                     {"parallelism.tp", "1"},
-                                     {"parallelism.pp", "1"},
-                                     {"parallelism.dp", "64"},
-                                     {"parallelism.ep", "8"}};
-  auto run = [&](const std::vector<Override>& more) {
-    auto o = oss;
-    o.insert(o.end(), more.begin(), more.end());
-    return Simulate(Load("mixtral-8x7b-64", o));
-  };
+  auto run = GptOssEp8;
   const SimResult eager = run({});
   const SimResult scoped = run({{"framework.cuda_graphs", "[attn, moe_router, moe_preprocess]"}});
   const SimResult full = run({{"framework.cuda_graphs", "[full]"}});
