@@ -302,6 +302,11 @@ std::vector<Field> HostFields() {
            "MoE router in Transformer Engine's fused kernels (--moe-router-fusion: 31 kernels per forward "
            "against 72)",
            "false"),
+      Bool("fused_grouped_mlp",
+           "MoE experts through Transformer Engine's fused grouped MLP (NVTE_CUTEDSL_FUSED_GROUPED_MLP=1, its op "
+           "fuser: fc1 + GLU + quantization and fc2 as grouped cuDNN CuTe DSL kernels; Blackwell, fp8 or nvfp4): no "
+           "separate activation or fc2-input quantization pass, one launch per grouped GEMM",
+           "false"),
       Int("cpu_offload_layers",
           "activations of the first this-many layers of each model chunk are moved to host memory after their "
           "forward and back before their backward, over gpu.host_bandwidth on copy engines (Megatron-Core "

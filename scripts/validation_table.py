@@ -75,6 +75,7 @@ CLUSTERS = {
     "B300": ("b300-16k", []),
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
+    "MI355X": ("mi355x-16k", []),  # configs/gpus/mi355x.yaml, docs/evidence/mi355x.md (session 20)
 }
 
 
@@ -585,7 +586,8 @@ def scenario_from_row(row):
         if local % pp == 0:
             mb = local // pp
             assumed += f" (micro-batch {mb}: torchtitan's default of pp micro-batches)"
-    if not row.get("vpp", "").strip() and re.search(r"interleav", row.get("notes", ""), re.I):
+    # ("moe_mlp_glu_interleave_size", the fused grouped MLP's weight layout, is not a pipeline schedule.)
+    if not row.get("vpp", "").strip() and pp > 1 and re.search(r"interleav(?!e_size)", row.get("notes", ""), re.I):
         # Interleaved, depth not stated: the smallest interleaving (2) where the
         # schedule allows it; not the depth that matches best.
         m = _int(row, "global_batch_seqs") // (dp * mb)
@@ -785,6 +787,8 @@ def scenario_from_row(row):
     graphs = cuda_graphs_of(row)
     if graphs is not None:
         fw.append(f"  cuda_graphs: [{', '.join(graphs)}]")
+    if experts and fused_grouped_mlp(row, gpu, precision):
+        fw.append("  fused_grouped_mlp: true")
     if experts and framework in ("megatron-bridge", "nemo"):
         # Every Megatron-Bridge MoE performance builder and the 25.09 scripts set moe_router_fusion=True
         # (docs/evidence/cuda-graphs-defaults.md, section 3).
@@ -802,8 +806,9 @@ def scenario_from_row(row):
         if dualpipe:
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
     forced = r"forced?[- _](?:load[- _])?balanc\w*|fake balanced"
-    capacity = re.search(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|capacity[-_ ]factor\s*[=:]?\s*([\d.]+)",
-                         said, re.I)
+    # (moe_expert_rank_capacity_factor sizes a dropless dispatcher's receive buffers, paged stashing's: no dropping.)
+    capacity = re.search(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|"
+                         r"(?<!rank_)(?<!rank )capacity[-_ ]factor\s*[=:]?\s*([\d.]+)", said, re.I)
     if experts and capacity:
         # Token dropping at a stated capacity factor: the busiest expert's tokens capped there.
         fw.append(f"  moe_capacity_factor: {float(capacity.group(1) or capacity.group(2))}")
@@ -1172,6 +1177,19 @@ _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
 
 
 _CG_SCOPES = ("attn", "mlp", "moe_router", "moe_preprocess", "moe")
+
+
+def fused_grouped_mlp(row, gpu, precision):
+    """Whether the row's experts ran Transformer Engine's fused grouped MLP (framework.fused_grouped_mlp): a reading
+    in its `assumed` column ("fused_grouped_mlp: no (...)") first, else its own words naming it (Megatron-Bridge's
+    "cutedsl fused grouped MLP", NVTE_CUTEDSL_FUSED_GROUPED_MLP=1), on Blackwell in fp8 or nvfp4, the only
+    place it runs."""
+    stated = re.search(r"fused_grouped_mlp:\s*(yes|no|true|false)", row.get("assumed", ""), re.I)
+    if stated:
+        return stated.group(1).lower() in ("yes", "true")
+    said = re.search(r"cute ?dsl[_ ]?fused[_ ]grouped[_ ]mlp|NVTE_CUTEDSL_FUSED_GROUPED_MLP\W*1|cutedsl", own_words(
+        row, ("notes",)), re.I)
+    return bool(said) and gpu in ("B200", "B300", "GB200", "GB300") and precision in ("fp8", "nvfp4")
 
 
 def cuda_graphs_of(row):

@@ -261,9 +261,28 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
     f.cuda_graphs = ParseCudaGraphs(names);  // the schema has checked the names
   }
   f.moe_router_fusion = cfg.GetBool("framework.moe_router_fusion", false);
+  f.fused_grouped_mlp = cfg.GetBool("framework.fused_grouped_mlp", false);
   f.loss = ParseLossKernel(cfg.GetString("framework.loss", "fused"));
   f.loss_chunks = cfg.GetInt("framework.loss_chunks", 1);
   return f;
+}
+
+// framework.fused_grouped_mlp: Transformer Engine's fused grouped MLP runs
+// block-scaled (MXFP8/NVFP4) routed experts on SM100 (its is_supported()).
+void CheckFusedGroupedMlp(const ConfigNode& cfg, const Scenario& s) {
+  if (!s.fw.fused_grouped_mlp) return;
+  const ConfigNode& key = cfg.at("framework.fused_grouped_mlp");
+  if (!s.model.moe) Bad(key, "the model has no routed experts (model.moe)");
+  if (s.gpu.architecture != "blackwell") {
+    Bad(key, fmt::format("Transformer Engine's fused grouped MLP needs a Blackwell GPU (SM100); '{}' is {}", s.gpu.name,
+                         s.gpu.architecture));
+  }
+  if (!IsQuantized(s.train.precision)) {
+    Bad(key,
+        fmt::format("Transformer Engine's fused grouped MLP is block-scaled only: training.precision fp8 or nvfp4, "
+                    "not {}",
+                    s.train.precision_name));
+  }
 }
 
 // framework.unfused_ops names ops the model must have.
@@ -295,6 +314,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   CheckSchedule(cfg, s);
   s.fw = ReadFramework(cfg, s.model);
   CheckUnfusedOps(cfg, s);
+  CheckFusedGroupedMlp(cfg, s);
   if (s.fw.fp8_param_gather && s.train.precision == Precision::kNvfp4) {
     // Megatron-Core: "fp4_param and fp4_param_gather are not supported for now" (docs/evidence/nvfp4.md).
     Bad(cfg.at("framework.fp8_param_gather"),

@@ -257,7 +257,14 @@ class CostModel {
     // and written once, 2 B per element, for every routed copy.
     c.permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
     const double routed_tokens = per_expert * local_experts;
-    c.act_bytes = (m.swiglu ? 6 : 4) * routed_tokens * fe / et;
+    // Transformer Engine's fused grouped MLP (framework.fused_grouped_mlp;
+    // te/pytorch/ops/fused ForwardGroupedMLP_CuTeGEMMSwiGLU_MXFP8 and
+    // BackwardGroupedMLP_CuTeGEMMDSwiGLU_MXFP8): fc1's grouped GEMM applies the
+    // GLU, the routing-probability scale and fc2's input quantization in its
+    // epilogue, and fc2's dgrad the GLU backward and fc1's gradient
+    // quantization in its: no activation pass and one quantized tensor a pass.
+    const bool fused = s_.fw.fused_grouped_mlp;
+    c.act_bytes = fused ? 0 : (m.swiglu ? 6 : 4) * routed_tokens * fe / et;
     if (IsQuantized(s_.train.precision)) {
       // fp8 expert GEMMs quantize their operands in kernels of their own:
       // Transformer Engine's GroupedLinear calls tex.split_quantize on its
@@ -276,12 +283,13 @@ class CostModel {
       // read the tensor (Nvfp4Excess): three reads.
       const double reads = s_.train.precision == Precision::kNvfp4 ? 3 : 1;
       const double per_element = 2 * reads + 2 * BytesPerElement(s_.train.precision);
-      c.quantize_fwd = per_element * routed_tokens * (h + fe / et);
-      c.quantize_bwd = per_element * routed_tokens * (h + (mult - 1) * fe / et);
-      c.quantize_kernels = 2 * static_cast<int>(reads);  // two tensors a pass
+      c.quantize_fwd = per_element * routed_tokens * (h + (fused ? 0 : fe / et));
+      c.quantize_bwd = per_element * routed_tokens * (h + (fused ? 0 : (mult - 1) * fe / et));
+      c.quantize_kernels = (fused ? 1 : 2) * static_cast<int>(reads);  // tensors a pass
     }
-    if (s_.fw.unfused.glu_clamp) c.clamp = UnfusedGluClampExcess(routed_tokens * (mult - 1) * fe / et);
-    if (s_.fw.unfused.expert_bias) c.bias = UnfusedExpertBiasExcess(routed_tokens * h, local_experts);
+    // The fused kernels clamp (ScaledClampedQGeGLU) and add fc2's bias themselves.
+    if (s_.fw.unfused.glu_clamp && !fused) c.clamp = UnfusedGluClampExcess(routed_tokens * (mult - 1) * fe / et);
+    if (s_.fw.unfused.expert_bias && !fused) c.bias = UnfusedExpertBiasExcess(routed_tokens * h, local_experts);
     c.gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
     c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
     if (e.shared_experts > 0) {
@@ -316,7 +324,9 @@ class CostModel {
     const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
     const double f_act =
         moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
-    double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
+    // (The routed experts' activation runs inside a fused grouped MLP's GEMMs.)
+    const double act = moe && s_.fw.fused_grouped_mlp ? 0 : (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
+    double elementwise = 8 * T_sp * h + 14 * T_sp * h + act;
     ElementwiseCost c;
     c.fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
     c.bwd = 2 * c.fwd;
@@ -535,6 +545,7 @@ class CostModel {
       in.router_fusion = s_.fw.moe_router_fusion;
       in.dedup_dispatcher = s_.fw.moe_dispatcher == MoeDispatcher::kDeepEp;
       in.dispatcher_sync = p.ep > 1 && s_.fw.moe_capacity_factor <= 0;
+      in.fused_grouped_mlp = s_.fw.fused_grouped_mlp;
     }
     EagerExcess eager = mlp.clamp;
     eager.fwd_kernels += mlp.bias.fwd_kernels;

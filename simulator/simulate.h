@@ -97,6 +97,7 @@ struct Framework {
   UnfusedOps unfused;              // ops run outside the fused kernels all the same (framework.unfused_ops)
   CudaGraphs cuda_graphs;          // what CUDA graphs capture (workload/host_launch.h); none by default
   bool moe_router_fusion = false;  // the router's fused kernels (host calls only)
+  bool fused_grouped_mlp = false;  // Transformer Engine's fused grouped MLP for the routed experts
   // Norms, RoPE, activation: fused or eager (workload/elementwise.h); cross
   // entropy: Megatron's fused, PyTorch's or Transformer Engine's (training/memory.h).
   LossKernel loss = LossKernel::kFused;

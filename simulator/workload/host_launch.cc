@@ -29,6 +29,7 @@ constexpr double kPreprocess = 9, kPreprocessFused = 1;
 constexpr Calls kDispatch{17, 11};
 constexpr Calls kExpertActivation{2, 2};
 constexpr Calls kSharedExperts{3, 6};
+constexpr Calls kFusedGroupedMlp{3, 5};
 // Quantization launches per quantized tensor (current scaling).
 constexpr double kQuantizeInput = 3, kQuantizeGrad = 4;
 
@@ -100,9 +101,13 @@ HostCalls LayerHostCalls(const HostCallsInput& in) {
     if (!g.moe_preprocess) before.fwd += in.dedup_dispatcher ? kPreprocessFused : kPreprocess;
     after = kMoeNormResidual;
     after += kDispatch;
-    after += kExpertActivation;
-    after += {2 * in.local_experts, 4 * in.local_experts};
-    if (in.quantized) after += {2, 2};
+    if (in.fused_grouped_mlp) {
+      after += kFusedGroupedMlp;
+    } else {
+      after += kExpertActivation;
+      after += {2 * in.local_experts, 4 * in.local_experts};
+      if (in.quantized) after += {2, 2};
+    }
     if (in.shared_experts) after += kSharedExperts;
     after += BlockCollectives(in);
   }

@@ -61,7 +61,11 @@
 //                     one cuBLAS GEMM per local expert and GEMM (Transformer Engine's
 //                     nvte_multi_stream_cublas_gemm loops over them), 2N forward and
 //                     4N backward, an activation 2 (2), and quantization once per
-//                     grouped GEMM input (2 forward, 2 backward); shared experts 3 (6)
+//                     grouped GEMM input (2 forward, 2 backward); shared experts 3 (6).
+//                     Transformer Engine's fused grouped MLP instead: fc1's input
+//                     quantized, fc1 + GLU + quantization, fc2: 3 forward; the
+//                     gradient quantized, fc2 dgrad + GLU backward, fc1 dgrad, two
+//                     weight gradients: 5 backward (te/pytorch/ops/fused grouped MLP)
 //   unfused ops       every extra kernel of framework.elementwise eager and
 //                     framework.unfused_ops (workload/elementwise.h)
 //
@@ -93,6 +97,7 @@ struct HostCallsInput {
   double tp = 1, cp = 1;
   double local_experts = 0;  // routed experts on this GPU
   bool shared_experts = false, router_fusion = false, dedup_dispatcher = false;
+  bool fused_grouped_mlp = false;  // the experts as 3 grouped launches forward, 5 backward
   // The dispatcher learns its split sizes on the host (dropless); with a
   // capacity factor the shapes are static and nothing waits.
   bool dispatcher_sync = false;

@@ -1422,4 +1422,34 @@ TEST(HostBound, GraphsRemoveWhatTheyCaptureAndASlowerHostWaitsLonger) {
   EXPECT_NE(e.find("framework.cuda_graphs"), std::string::npos) << e;
 }
 
+// Transformer Engine's fused grouped MLP (framework.fused_grouped_mlp) on
+// Blackwell in fp8: the activation and fc2's input quantization run in fc1's
+// epilogue, so the step is shorter and the eager host calls of the experts no
+// longer grow with the experts per GPU; it is refused in bf16 and off Blackwell,
+// naming the key.
+TEST(FusedGroupedMlp, RemovesTheExpertPassesAndIsRefusedWhereItCannotRun) {
+  const std::vector<Override> b200 = {{"cluster", "b200-50k"}, {"training.precision", "fp8"}};
+  auto with = [&](std::vector<Override> more) {
+    more.insert(more.end(), b200.begin(), b200.end());
+    return GptOssEp8(more);
+  };
+  const SimResult plain = with({});
+  const SimResult fused = with({{"framework.fused_grouped_mlp", "true"}});
+  EXPECT_LT(fused.step_time_s, plain.step_time_s);
+  EXPECT_GT(fused.step_time_s, 0.8 * plain.step_time_s);  // the GEMMs, attention and all-to-alls remain
+  HostCallsInput in;
+  in.moe = in.fused_grouped_mlp = in.quantized = true;
+  in.local_experts = 4;
+  const double four = LayerHostCalls(in).Fwd();
+  in.local_experts = 32;
+  EXPECT_DOUBLE_EQ(LayerHostCalls(in).Fwd(), four);
+  std::string e =
+      ErrorOf("mixtral-8x7b-64",
+              {{"model", "gpt-oss-120b"}, {"cluster", "b200-50k"}, {"framework.fused_grouped_mlp", "true"}});  // bf16
+  EXPECT_NE(e.find("framework.fused_grouped_mlp"), std::string::npos) << e;
+  EXPECT_NE(e.find("fp8 or nvfp4"), std::string::npos) << e;
+  e = ErrorOf("mixtral-8x7b-64", {{"training.precision", "fp8"}, {"framework.fused_grouped_mlp", "true"}});  // H100
+  EXPECT_NE(e.find("Blackwell"), std::string::npos) << e;
+}
+
 }  // namespace cb::sim
