@@ -807,8 +807,9 @@ def scenario_from_row(row):
             fw.append("  moe_a2a_overlap_plan: dualpipe")  # DeepSeek's schedule hides it behind the whole pass
     forced = r"forced?[- _](?:load[- _])?balanc\w*|fake balanced"
     # (moe_expert_rank_capacity_factor sizes a dropless dispatcher's receive buffers, paged stashing's: no dropping.)
-    capacity = re.search(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|"
-                         r"(?<!rank_)(?<!rank )capacity[-_ ]factor\s*[=:]?\s*([\d.]+)", said, re.I)
+    capacity = next((m for m in re.finditer(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|"
+                                            r"(?<!rank_)(?<!rank )capacity[-_ ]factor\s*[=:]?\s*([\d.]+)", said, re.I)
+                     if not re.search(r"paged[_ ]stash", said[max(0, m.start() - 80):m.start()], re.I)), None)
     if experts and capacity:
         # Token dropping at a stated capacity factor: the busiest expert's tokens capped there.
         fw.append(f"  moe_capacity_factor: {float(capacity.group(1) or capacity.group(2))}")
