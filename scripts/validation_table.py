@@ -342,7 +342,7 @@ def published_step_time(row):
     if metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration)[ _]time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)",
             metric, re.I):
-        scale = 1e-3 if re.search(r"\bms\b|milli", metric, re.I) else 1.0  # "step time (ms)"
+        scale = 1e-3 if re.search(r"(?:\b|_)ms\b|milli", metric, re.I) else 1.0  # "step time (ms)", "step_time_ms"
         return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
     if m:
@@ -789,9 +789,9 @@ def scenario_from_row(row):
         fw.append(f"  cuda_graphs: [{', '.join(graphs)}]")
     if experts and fused_grouped_mlp(row, gpu, precision):
         fw.append("  fused_grouped_mlp: true")
-    if experts and framework in ("megatron-bridge", "nemo"):
+    if experts and (framework == "megatron-bridge" or (framework == "nemo" and container and container >= (25, 9))):
         # Every Megatron-Bridge MoE performance builder and the 25.09 scripts set moe_router_fusion=True
-        # (docs/evidence/cuda-graphs-defaults.md, section 3).
+        # (docs/evidence/cuda-graphs-defaults.md, section 3); older NeMo releases are not read.
         fw.append("  moe_router_fusion: true")
     dedup = r"DeepEP|HybridEP|flex dispatcher"
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
@@ -808,8 +808,8 @@ def scenario_from_row(row):
     forced = r"forced?[- _](?:load[- _])?balanc\w*|fake balanced"
     # (moe_expert_rank_capacity_factor sizes a dropless dispatcher's receive buffers, paged stashing's: no dropping.)
     capacity = next((m for m in re.finditer(r"(?:--)?moe[-_ ]expert[-_ ]capacity[-_ ]factor\W*([\d.]+)|"
-                                            r"(?<!rank_)(?<!rank )capacity[-_ ]factor\s*[=:]?\s*([\d.]+)", said, re.I)
-                     if not re.search(r"paged[_ ]stash", said[max(0, m.start() - 80):m.start()], re.I)), None)
+                                            r"(?<!rank[-_ ])capacity[-_ ]factor\s*[=:]?\s*([\d.]+)", said, re.I)
+                     if not re.search(r"paged[_ ]stash", said[max(0, m.start() - 80):m.end() + 40], re.I)), None)
     if experts and capacity:
         # Token dropping at a stated capacity factor: the busiest expert's tokens capped there.
         fw.append(f"  moe_capacity_factor: {float(capacity.group(1) or capacity.group(2))}")
@@ -1188,8 +1188,8 @@ def fused_grouped_mlp(row, gpu, precision):
     stated = re.search(r"fused_grouped_mlp:\s*(yes|no|true|false)", row.get("assumed", ""), re.I)
     if stated:
         return stated.group(1).lower() in ("yes", "true")
-    said = re.search(r"cute ?dsl[_ ]?fused[_ ]grouped[_ ]mlp|NVTE_CUTEDSL_FUSED_GROUPED_MLP\W*1|cutedsl", own_words(
-        row, ("notes",)), re.I)
+    named = r"cute ?dsl[_ ]?fused[_ ]grouped[_ ]mlp|NVTE_CUTEDSL_FUSED_GROUPED_MLP|cutedsl"
+    said = re.search(named, own_words(row, ("notes",)), re.I) and not said_off(row, named)
     return bool(said) and gpu in ("B200", "B300", "GB200", "GB300") and precision in ("fp8", "nvfp4")
 
 
@@ -1207,10 +1207,18 @@ def cuda_graphs_of(row):
         return ["full"] if words == "full" else [] if words == "none" else re.findall(r"[a-z_]+", words)
     # What a doubt says of another version of the recipe is not this run's.
     text = re.split(r"\bdoubt\b", own_words(row, ("notes",)), flags=re.I)[0]
-    scoped = re.search(r"(?:cuda[ _-]?graphs?|graph_scope)[^.;]{0,40}?[\[(]?((?:(?:attn|moe_router|moe_preprocess|mlp|"
-                       r"mamba)\b[/, ]*){1,5})", text, re.I)
+    # A scope list after "CUDA graphs" or "scope(s)", or before "scopes": "[attn, moe_router, moe_preprocess]",
+    # "attn/moe_router", "scopes moe_router+moe_preprocess", "moe_router and moe_preprocess scopes"; the scopes'
+    # own lower-case names ("grouped MLP" is not one). Mamba layers are not simulated; a list of them alone is not
+    # read here.
+    scope = r"\b(?:attn|moe_router|moe_preprocess|moe|mlp|mamba)\b"
+    words = rf"((?:{scope}(?:[/,+ ]|\band\b)*)+)"
+    scoped = re.search(rf"(?i:cuda[ _-]?graphs?|graph_scope|scopes?)[^.;]{{0,80}}?[\[(]?{words}", text) or \
+        re.search(rf"{words}\s*(?i:scopes?)\b", text)
     if scoped:
-        return re.findall(r"attn|moe_router|moe_preprocess|mlp", scoped.group(1))  # (no Mamba layers here)
+        found = [w for w in re.findall(scope, scoped.group(1)) if w != "mamba"]
+        if found:
+            return found
     if re.search(r"partial CUDA graphs?|CUDA graphs? partial", text, re.I):
         # Megatron-Core's partial graphs beside expert parallelism take these scopes only (Megatron-LM #2168/#2184).
         return ["attn", "moe_router", "moe_preprocess"]

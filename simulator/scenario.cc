@@ -258,7 +258,11 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   if (const ConfigNode* graphs = cfg.Find("framework.cuda_graphs")) {
     std::vector<std::string> names;
     for (const ConfigNode& item : graphs->items()) names.push_back(item.AsString());
-    f.cuda_graphs = ParseCudaGraphs(names);  // the schema has checked the names
+    try {
+      f.cuda_graphs = ParseCudaGraphs(names);  // the schema has checked each name
+    } catch (const ConfigError& e) {
+      Bad(*graphs, e.what());  // [full, attn]: names the file, line and key
+    }
   }
   f.moe_router_fusion = cfg.GetBool("framework.moe_router_fusion", false);
   f.fused_grouped_mlp = cfg.GetBool("framework.fused_grouped_mlp", false);
@@ -273,6 +277,8 @@ void CheckFusedGroupedMlp(const ConfigNode& cfg, const Scenario& s) {
   if (!s.fw.fused_grouped_mlp) return;
   const ConfigNode& key = cfg.at("framework.fused_grouped_mlp");
   if (!s.model.moe) Bad(key, "the model has no routed experts (model.moe)");
+  if (!s.model.swiglu)
+    Bad(key, "Transformer Engine's fused grouped MLP is a gated (GLU) kernel; the model's activation is not");
   if (s.gpu.architecture != "blackwell") {
     Bad(key, fmt::format("Transformer Engine's fused grouped MLP needs a Blackwell GPU (SM100); '{}' is {}", s.gpu.name,
                          s.gpu.architecture));

@@ -331,7 +331,7 @@ class CostModel {
     c.fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
     c.bwd = 2 * c.fwd;
     if (s_.fw.elementwise == Elementwise::kEager) {
-      Charge(EagerLayerExcess(m, tokens_, T_sp, t, f_act), &c);
+      Charge(EagerLayerExcess(m, tokens_, T_sp, t, moe && s_.fw.fused_grouped_mlp ? 0 : f_act), &c);
     } else if (s_.fw.unfused.rope) {
       // Every q and k element of the pass (eager mode charges its own RoPE).
       Charge(UnfusedRopeExcess(tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim()), &c);
@@ -544,24 +544,31 @@ class CostModel {
       in.shared_experts = m.moe->shared_experts > 0;
       in.router_fusion = s_.fw.moe_router_fusion;
       in.dedup_dispatcher = s_.fw.moe_dispatcher == MoeDispatcher::kDeepEp;
-      in.dispatcher_sync = p.ep > 1 && s_.fw.moe_capacity_factor <= 0;
+      // Megatron-Core's dispatcher waits for the per-expert token counts (TE's
+      // GroupedLinear takes them on the host) unless the experts are padded
+      // to a fixed capacity (drop and pad, which framework.moe_capacity_factor models).
+      in.dispatcher_sync = s_.fw.moe_capacity_factor <= 0;
       in.fused_grouped_mlp = s_.fw.fused_grouped_mlp;
     }
-    EagerExcess eager = mlp.clamp;
-    eager.fwd_kernels += mlp.bias.fwd_kernels;
-    eager.bwd_kernels += mlp.bias.bwd_kernels;
+    // Unfused kernels by block, so that a graph of one block takes its own:
+    // the MLP's clamps and biases; RoPE in attention; eager mode's norms and
+    // activation split between the two (one norm each; its RoPE and
+    // repeat_kv in attention, the activation in the MLP, taken as halves).
     const double t = static_cast<double>(p.tp);
     const double qk = tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim();
-    EagerExcess own;
+    in.eager_mlp = {mlp.clamp.fwd_kernels + mlp.bias.fwd_kernels, mlp.clamp.bwd_kernels + mlp.bias.bwd_kernels};
     if (s_.fw.elementwise == Elementwise::kEager) {
-      const double f_act =
-          moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
-      own = EagerLayerExcess(m, tokens_, tokens_, t, f_act);
+      const bool fused_experts = moe && s_.fw.fused_grouped_mlp;
+      const double f_act = moe ? (fused_experts ? 0 : static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k))
+                               : static_cast<double>(m.ffn_hidden);
+      const EagerExcess own = EagerLayerExcess(m, tokens_, tokens_, t, f_act);
+      in.eager_attn = {own.fwd_kernels / 2, own.bwd_kernels / 2};
+      in.eager_mlp.fwd += own.fwd_kernels - own.fwd_kernels / 2;
+      in.eager_mlp.bwd += own.bwd_kernels - own.bwd_kernels / 2;
     } else if (s_.fw.unfused.rope) {
-      own = UnfusedRopeExcess(qk);
+      const EagerExcess rope = UnfusedRopeExcess(qk);
+      in.eager_attn = {rope.fwd_kernels, rope.bwd_kernels};
     }
-    in.eager_fwd_kernels = eager.fwd_kernels + own.fwd_kernels;
-    in.eager_bwd_kernels = eager.bwd_kernels + own.bwd_kernels;
     in.graphs = s_.fw.cuda_graphs;
     return in;
   }
@@ -571,16 +578,26 @@ class CostModel {
   // a dropless MoE layer drains the queue at its dispatcher, so attention and
   // the router (g_a) and the rest are bounded apart; a fully recomputed
   // layer's backward issues its forward again, wait included.
-  void AddHostBound(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, double elem_fwd,
-                    LayerCost* c) const {
+  void AddHostBound(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
     const double call = s_.gpu.host_call_s;
     const HostCalls h = LayerHostCalls(HostInput(moe, mlp));
     const PassCost fwd = c->fwd;
     const double g = fwd.Total();
     double stall = std::max(h.Fwd() * call - g, 0.0);
     if (h.waits) {
-      const double g_a = std::min(g, (attn.qkv + attn.proj + attn.fwd + elem_fwd / 2) * slowest_ + fwd.tp / 2 + fwd.cp);
-      stall = std::max(g_a, h.fwd_before_wait * call) + std::max(g - g_a, h.fwd_after_wait * call) - g;
+      // Between two waits the CPU issues this layer's dispatch, experts and
+      // combine (b) and the next layer's attention and router (a) without
+      // stopping; the queue drains only at the wait, so a, issued after b,
+      // cannot finish before n_b calls and its own GPU time:
+      //   t = max(g_a + g_b, g_a + n_b·c, (n_a + n_b)·c).
+      // a: attention, the router GEMM and half the layer's norms and residuals
+      // (the expert block's permutation and quantization are b's, as in OverlapAllToAll).
+      const double router =
+          Gemm(tokens_, static_cast<double>(s_.model.moe->experts), static_cast<double>(s_.model.hidden));
+      const double g_a =
+          std::min(g, (attn.qkv + attn.proj + attn.fwd + router + ElementwisePass(moe, 0).fwd / 2) * slowest_ +
+                          fwd.tp / 2 + fwd.cp);
+      stall = std::max({g, g_a + h.fwd_after_wait * call, h.Fwd() * call}) - g;
     }
     c->fwd.host = stall;
     const double rerun = full ? g : 0;  // the forward inside this backward
@@ -615,7 +632,7 @@ class CostModel {
     if (s_.fw.moe_a2a_overlap) OverlapAllToAll(moe, attn, mlp, elem, &c);
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
     AddRecompute(moe, full, attn, mlp, elem.fwd, &c);
-    AddHostBound(moe, full, attn, mlp, elem.fwd, &c);
+    AddHostBound(moe, full, attn, mlp, &c);
     c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;
     c.expert_params_per_gpu = mlp.expert_params;
     AddFullySharded(full, mlp.expert_params, &c);

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "core/units.h"
+
 namespace cb::sim {
 namespace {
 
@@ -76,12 +78,17 @@ StepLoss LargestLoss(const Scenario& s, const SimResult& r) {
   } else if (loss.part == "DP communication") {
     why = fmt::format("DP{}{} gradient reduction (and parameter gathers) over the scale-out network", p.dp,
                       p.zero >= 3 ? " ZeRO-3" : "");
+  } else if (loss.part == "host-bound") {
+    why = fmt::format(
+        "the CPU issues the eager kernels of each layer pass slower than the GPU runs them ({} per call); CUDA "
+        "graphs (framework.cuda_graphs), fused routers and grouped MLPs or a larger micro-batch shrink it",
+        FormatQuantity(s.gpu.host_call_s, Dimension::kTime));
   } else {
     why = "the optimizer step";
   }
   loss.sentence =
       fmt::format("{}: the {} takes {:.0f}% of the step: {}", mfu,
-                  loss.part == "optimizer" ? std::string("optimizer") : loss.part, 100 * loss.fraction, why);
+                  loss.part == "host-bound" ? std::string("host-bound time") : loss.part, 100 * loss.fraction, why);
   return loss;
 }
 

@@ -54,6 +54,9 @@ Calls AttentionCalls(const HostCallsInput& in) {
 CudaGraphs ParseCudaGraphs(const std::vector<std::string>& names) {
   CudaGraphs g;
   for (const std::string& n : names) {
+    if ((n == "full" || n == "none") && names.size() > 1) {
+      throw ConfigError(fmt::format("'{}' stands alone: a list of scopes, [full] or [none], not both", n));
+    }
     if (n == "full") {
       g.full = true;
     } else if (n == "none") {
@@ -79,17 +82,22 @@ HostCalls LayerHostCalls(const HostCallsInput& in) {
   HostCalls h;
   if (in.graphs.full) return h;
   const CudaGraphs& g = in.graphs;
-  const Calls attn = g.attn ? Calls{} : AttentionCalls(in);
-  const Calls eager{static_cast<double>(in.eager_fwd_kernels), static_cast<double>(in.eager_bwd_kernels)};
+  Calls attn;
+  if (!g.attn) {
+    attn = AttentionCalls(in);
+    attn += {static_cast<double>(in.eager_attn.fwd), static_cast<double>(in.eager_attn.bwd)};
+  }
+  const Calls eager_mlp{static_cast<double>(in.eager_mlp.fwd), static_cast<double>(in.eager_mlp.bwd)};
   if (!in.moe) {
     Calls mlp;
     if (!g.mlp) {
       mlp = kDenseMlp;
       if (in.quantized) mlp += {2 * kQuantizeInput, 2 * kQuantizeGrad};  // fc1 and fc2
       mlp += BlockCollectives(in);
+      mlp += eager_mlp;
     }
-    h.fwd_before_wait = attn.fwd + mlp.fwd + eager.fwd;
-    h.bwd = attn.bwd + mlp.bwd + eager.bwd;
+    h.fwd_before_wait = attn.fwd + mlp.fwd;
+    h.bwd = attn.bwd + mlp.bwd;
     return h;
   }
   // MoE block: the part before the dispatcher's wait (router, preprocess)
@@ -110,15 +118,16 @@ HostCalls LayerHostCalls(const HostCallsInput& in) {
     }
     if (in.shared_experts) after += kSharedExperts;
     after += BlockCollectives(in);
+    after += eager_mlp;
   }
   h.waits = in.dispatcher_sync && !g.moe;
-  h.fwd_before_wait = attn.fwd + before.fwd + eager.fwd / 2;
-  h.fwd_after_wait = after.fwd + eager.fwd / 2;
+  h.fwd_before_wait = attn.fwd + before.fwd;
+  h.fwd_after_wait = after.fwd;
   if (!h.waits) {
     h.fwd_before_wait += h.fwd_after_wait;
     h.fwd_after_wait = 0;
   }
-  h.bwd = attn.bwd + before.bwd + after.bwd + eager.bwd;
+  h.bwd = attn.bwd + before.bwd + after.bwd;
   return h;
 }
 

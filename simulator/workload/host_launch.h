@@ -101,7 +101,11 @@ struct HostCallsInput {
   // The dispatcher learns its split sizes on the host (dropless); with a
   // capacity factor the shapes are static and nothing waits.
   bool dispatcher_sync = false;
-  int eager_fwd_kernels = 0, eager_bwd_kernels = 0;  // unfused element-wise kernels of the pass
+  // Unfused element-wise kernels of each block (forward, backward).
+  struct Kernels {
+    int fwd = 0, bwd = 0;
+  };
+  Kernels eager_attn, eager_mlp;
   CudaGraphs graphs;
 };
 

@@ -395,7 +395,7 @@ def step_of(p):
 SIM_KEYS = ["step_time", "tokens_per_s", "tokens_per_s_per_gpu", "model_flops_per_step", "model_flop_rate_per_gpu",
             "mfu", "hardware_flop_rate_per_gpu", "memory_per_gpu", "fits_in_memory"]
 BREAKDOWN_KEYS = ["compute", "tp_comm_exposed", "cp_comm_exposed", "ep_comm_exposed", "pp_bubble", "pp_comm_exposed",
-                  "dp_comm_exposed", "optimizer"]
+                  "dp_comm_exposed", "optimizer", "host_bound"]
 
 
 def test_simulate_json_has_documented_keys(run):

@@ -12,6 +12,7 @@
 #include "core/error.h"
 #include "simulator/compute/gpu_perf.h"
 #include "simulator/network/collective_model.h"
+#include "simulator/plan/explain.h"
 #include "simulator/simulate.h"
 #include "simulator/training/memory.h"
 #include "simulator/validation/error_band.h"
@@ -1398,16 +1399,29 @@ TEST(HostBound, CallsPerLayerAsCounted) {
   moe.graphs = ParseCudaGraphs({"attn", "moe_router", "moe_preprocess"});
   EXPECT_DOUBLE_EQ(LayerHostCalls(moe).fwd_before_wait, 0);
   EXPECT_DOUBLE_EQ(LayerHostCalls(moe).fwd_after_wait, h.fwd_after_wait);  // the experts stay eager
-  moe.dispatcher_sync = false;  // a capacity factor: static shapes, nothing waits
+  moe.dispatcher_sync = false;  // experts padded to a capacity: static shapes, nothing waits
   EXPECT_FALSE(LayerHostCalls(moe).waits);
   EXPECT_THROW(ParseCudaGraphs({"experts"}), ConfigError);
+  EXPECT_THROW(ParseCudaGraphs({"full", "attn"}), ConfigError);  // full stands alone
+  // A captured block takes its own unfused kernels with it.
+  HostCallsInput eager;
+  eager.eager_attn = {6, 6};
+  eager.eager_mlp = {3, 3};
+  EXPECT_DOUBLE_EQ(LayerHostCalls(eager).Fwd(), 12 + 9);
+  eager.graphs.attn = true;
+  EXPECT_DOUBLE_EQ(LayerHostCalls(eager).Fwd(), 5 + 3);
 }
 
-// GPT-OSS with 16 experts per GPU at one micro-batch: eager, the GPU waits on
-// the CPU (host_bound > 0); Transformer Engine's scopes take part of it away,
-// a full graph all of it; a slower host (Grace's 37.08 us per call) waits longer.
+// GPT-OSS with 16 experts per GPU at one micro-batch of 1,024 tokens: eager,
+// the GPU waits on the CPU (host_bound > 0); Transformer Engine's scopes take
+// part of it away, a full graph all of it; a slower host (Grace's 37.08 us per
+// call) waits longer, and `plan`'s explanation names the host when it is the
+// largest loss.
 TEST(HostBound, GraphsRemoveWhatTheyCaptureAndASlowerHostWaitsLonger) {
-  auto run = GptOssEp8;
+  auto run = [](std::vector<Override> more) {
+    more.push_back({"training.seq_len", "1024"});
+    return GptOssEp8(more);
+  };
   const SimResult eager = run({});
   const SimResult scoped = run({{"framework.cuda_graphs", "[attn, moe_router, moe_preprocess]"}});
   const SimResult full = run({{"framework.cuda_graphs", "[full]"}});
@@ -1420,6 +1434,19 @@ TEST(HostBound, GraphsRemoveWhatTheyCaptureAndASlowerHostWaitsLonger) {
   EXPECT_NEAR(eager.step_time_s - full.step_time_s, eager.breakdown.host_bound_s, 1e-9 * eager.step_time_s);
   const std::string e = ErrorOf("mixtral-8x7b-64", {{"framework.cuda_graphs", "[experts]"}});
   EXPECT_NE(e.find("framework.cuda_graphs"), std::string::npos) << e;
+  const std::string both = ErrorOf("mixtral-8x7b-64", {{"framework.cuda_graphs", "[full, attn]"}});
+  EXPECT_NE(both.find("framework.cuda_graphs"), std::string::npos) << both;
+  std::vector<Override> slow = {{"model", "gpt-oss-120b"},
+                                {"parallelism.tp", "1"},
+                                {"parallelism.pp", "1"},
+                                {"parallelism.dp", "64"},
+                                {"parallelism.ep", "8"},
+                                {"training.seq_len", "1024"},
+                                {"cluster.gpu.host_call", "37.08us"}};
+  const Scenario s = Load("mixtral-8x7b-64", slow);
+  const StepLoss loss = LargestLoss(s, Simulate(s));
+  EXPECT_EQ(loss.part, "host-bound");
+  EXPECT_NE(loss.sentence.find("framework.cuda_graphs"), std::string::npos) << loss.sentence;
 }
 
 // Transformer Engine's fused grouped MLP (framework.fused_grouped_mlp) on
