@@ -587,7 +587,8 @@ def scenario_from_row(row):
             mb = local // pp
             assumed += f" (micro-batch {mb}: torchtitan's default of pp micro-batches)"
     # ("moe_mlp_glu_interleave_size", the fused grouped MLP's weight layout, is not a pipeline schedule.)
-    if not row.get("vpp", "").strip() and pp > 1 and re.search(r"interleav(?!e_size)", row.get("notes", ""), re.I):
+    if not row.get("vpp", "").strip() and pp > 1 and re.search(r"(?<!glu[_ ])(?<!GLU )interleav(?!e_size|ed GLU)",
+                                                                   row.get("notes", ""), re.I):
         # Interleaved, depth not stated: the smallest interleaving (2) where the
         # schedule allows it; not the depth that matches best.
         m = _int(row, "global_batch_seqs") // (dp * mb)
