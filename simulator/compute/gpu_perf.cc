@@ -126,6 +126,8 @@ Efficiencies EfficienciesFor(const GpuSpec& gpu) {
   if (gpu.eff_gemm_fp8 > 0) e.gemm_fp8 = gpu.eff_gemm_fp8;
   if (gpu.eff_gemm_fp4 > 0) e.gemm_fp4 = gpu.eff_gemm_fp4;
   if (gpu.eff_attention > 0) e.attention = gpu.eff_attention;
+  if (gpu.eff_scale_up > 0) e.scale_up = gpu.eff_scale_up;
+  if (gpu.eff_scale_up_alltoall > 0) e.scale_up_alltoall = gpu.eff_scale_up_alltoall;
   const double cap = PowerCapFactor(gpu);
   e.gemm_bf16 *= cap;
   e.gemm_fp8 *= cap;
@@ -156,6 +158,8 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   g.eff_gemm_fp8 = gpu.GetDouble("efficiency.gemm_fp8", 0);
   g.eff_gemm_fp4 = gpu.GetDouble("efficiency.gemm_fp4", 0);
   g.eff_attention = gpu.GetDouble("efficiency.attention", 0);
+  g.eff_scale_up = gpu.GetDouble("efficiency.scale_up", 0);
+  g.eff_scale_up_alltoall = gpu.GetDouble("efficiency.scale_up_alltoall", 0);
   g.sm_count = static_cast<int>(gpu.GetInt("sm_count", 132));
   return g;
 }

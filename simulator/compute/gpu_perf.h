@@ -105,6 +105,7 @@ struct GpuSpec {
   // Measured efficiencies of this GPU (gpu config `efficiency.*`); 0 = the
   // architecture's default.
   double eff_gemm_bf16 = 0, eff_gemm_fp8 = 0, eff_gemm_fp4 = 0, eff_attention = 0;
+  double eff_scale_up = 0, eff_scale_up_alltoall = 0;  // measured collective bus bandwidth fractions
 };
 
 // Efficiencies for a GPU: the architecture's defaults, replaced by the GPU

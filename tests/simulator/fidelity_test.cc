@@ -1479,4 +1479,21 @@ TEST(FusedGroupedMlp, RemovesTheExpertPassesAndIsRefusedWhereItCannotRun) {
   EXPECT_NE(e.find("Blackwell"), std::string::npos) << e;
 }
 
+// A GPU config's measured collective rates (efficiency.scale_up and
+// scale_up_alltoall: MI355X's rccl-tests 0.709 and 0.671) replace the
+// architecture's; without them the defaults stay.
+TEST(Hardware, MeasuredScaleUpRatesComeFromTheGpuConfig) {
+  GpuSpec gpu;
+  gpu.architecture = "hopper";
+  EXPECT_DOUBLE_EQ(EfficienciesFor(gpu).scale_up, 0.82);
+  gpu.eff_scale_up = 0.709;
+  gpu.eff_scale_up_alltoall = 0.671;
+  EXPECT_DOUBLE_EQ(EfficienciesFor(gpu).scale_up, 0.709);
+  EXPECT_DOUBLE_EQ(EfficienciesFor(gpu).scale_up_alltoall, 0.671);
+  const double tp_fast = Simulate(Load("llama3-70b-64")).breakdown.tp_comm_exposed_s;
+  const double tp_slow =
+      Simulate(Load("llama3-70b-64", {{"cluster.gpu.efficiency.scale_up", "0.4"}})).breakdown.tp_comm_exposed_s;
+  EXPECT_GT(tp_slow, tp_fast);
+}
+
 }  // namespace cb::sim

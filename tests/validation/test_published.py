@@ -836,10 +836,10 @@ def test_rows_collected_blind_in_session_20(cb_bin):
     """10 rows a helper collected in session 20, blind (tests/validation/rows/blind-session20.csv, its report
     beside it): Google Cloud's A4 NeMo training logs (AI-Hypercomputer/gpu-recipes) on 8-64 B200 and AMD Primus's
     Qwen3-30B on 8 MI355X. Scored before the host-bound passes were built, with "step_time_s" read as a step time:
-    8 compared, median 13.9%, 6 within 20%; Qwen3-30B-A3B on 16 and 32 B200 -36.7%, which the host term (capacity
-    factor 1.0: no wait) leaves as it was. With an MI355X config (configs/gpus/mi355x.yaml) the two AMD rows are
-    compared too, +27.8% and +74.6% (Primus's baseline and its fully optimised run of one layout): 10 rows, median
-    15.6%."""
+    8 compared, median 13.9%, 6 within 20%; Qwen3-30B-A3B on 16 and 32 B200 -36.7%, which the host term (experts
+    padded to capacity 1.0: no wait) leaves as it was. With an MI355X config (configs/gpus/mi355x.yaml) the two AMD
+    rows are compared too, +35.0% and +84.6% with its measured collective rates (Primus's baseline and its fully
+    optimised run of one layout): 10 rows, median 15.6%."""
     assert_blind_set(cb_bin, "blind-session20.csv", rows=10, median=0.17, within_20=6)
     results, _ = published.compare(cb_bin, project=False,
                                    shared_csv=os.path.join(os.path.dirname(__file__), "rows", "blind-session20.csv"))
