@@ -1178,7 +1178,15 @@ _GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
 _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
 
 
-_CG_SCOPES = ("attn", "mlp", "moe_router", "moe_preprocess", "moe")
+_CG_SCOPES = ("attn", "mlp", "moe_router", "moe_preprocess", "moe")  # framework.cuda_graphs' scope names
+
+
+def recipe_reading(row, key, values):
+    """What a reading of the row's recipe in its `assumed` column says of a framework key ("cuda_graphs: attn
+    moe_router (docs/evidence/...)", "fused_grouped_mlp: no (...)"): the words matching `values` after "key:",
+    lower-cased, or None where it says nothing of the key."""
+    stated = re.search(rf"\b{key}:\s*({values})", row.get("assumed", ""), re.I)
+    return stated.group(1).lower() if stated else None
 
 
 def fused_grouped_mlp(row, gpu, precision):
@@ -1186,9 +1194,10 @@ def fused_grouped_mlp(row, gpu, precision):
     in its `assumed` column ("fused_grouped_mlp: no (...)") first, else its own words naming it (Megatron-Bridge's
     "cutedsl fused grouped MLP", NVTE_CUTEDSL_FUSED_GROUPED_MLP=1), on Blackwell in fp8 or nvfp4, the only
     place it runs."""
-    stated = re.search(r"fused_grouped_mlp:\s*(yes|no|true|false)", row.get("assumed", ""), re.I)
+    stated = recipe_reading(row, "fused_grouped_mlp", "yes|no|true|false")
     if stated:
-        return stated.group(1).lower() in ("yes", "true")
+        return stated in ("yes", "true")
+    # (The simulator refuses the key off Blackwell or in bf16; a row naming it elsewhere is read without it.)
     named = r"cute ?dsl[_ ]?fused[_ ]grouped[_ ]mlp|NVTE_CUTEDSL_FUSED_GROUPED_MLP|cutedsl"
     said = re.search(named, own_words(row, ("notes",)), re.I) and not said_off(row, named)
     return bool(said) and gpu in ("B200", "B300", "GB200", "GB300") and precision in ("fp8", "nvfp4")
@@ -1198,21 +1207,20 @@ def cuda_graphs_of(row):
     """What the row's CUDA graphs captured, as framework.cuda_graphs scopes: ["full"], [] (none stated off), a list
     of Transformer Engine scopes, or None where nothing is said (the simulator's default, eager: Megatron-Core's
     cuda_graph_impl "none"). A reading of the recipe in the `assumed` column ("cuda_graphs: attn moe_router
-    moe_preprocess", docs/evidence/cuda-graphs-defaults.md) comes first, then the row's own words: Megatron-Core's
-    a scope list, Megatron-Core's full-iteration graph, MLPerf's FULL_CUDA_GRAPH, NeMo's per-layer graphs
+    moe_preprocess", docs/evidence/cuda-graphs-defaults.md) comes first, then the row's own words: a scope list,
+    "partial CUDA graphs", Megatron-Core's full-iteration graph, MLPerf's FULL_CUDA_GRAPH, NeMo's per-layer graphs
     (enable_cuda_graph, LAYER_CUDA_GRAPH, its performance CSV's cuda_graphs 1); then graphs said off."""
-    stated = re.search(r"cuda_graphs:\s*(full|none|(?:(?:attn|mlp|moe_router|moe_preprocess|moe)\b[ ,+]*)+)",
-                       row.get("assumed", ""), re.I)
+    names = "|".join(_CG_SCOPES)
+    stated = recipe_reading(row, "cuda_graphs", rf"full|none|(?:(?:{names})\b[ ,+]*)+")
     if stated:
-        words = stated.group(1).lower()
-        return ["full"] if words == "full" else [] if words == "none" else re.findall(r"[a-z_]+", words)
+        return ["full"] if stated == "full" else [] if stated == "none" else re.findall(r"[a-z_]+", stated)
     # What a doubt says of another version of the recipe is not this run's.
     text = re.split(r"\bdoubt\b", own_words(row, ("notes",)), flags=re.I)[0]
     # A scope list after "CUDA graphs" or "scope(s)", or before "scopes": "[attn, moe_router, moe_preprocess]",
     # "attn/moe_router", "scopes moe_router+moe_preprocess", "moe_router and moe_preprocess scopes"; the scopes'
     # own lower-case names ("grouped MLP" is not one). Mamba layers are not simulated; a list of them alone is not
     # read here.
-    scope = r"\b(?:attn|moe_router|moe_preprocess|moe|mlp|mamba)\b"
+    scope = rf"\b(?:{names}|mamba)\b"
     words = rf"((?:{scope}(?:[/,+ ]|\band\b)*)+)"
     scoped = re.search(rf"(?i:cuda[ _-]?graphs?|graph_scope|scopes?)[^.;]{{0,80}}?[\[(]?{words}", text) or \
         re.search(rf"{words}\s*(?i:scopes?)\b", text)

@@ -171,6 +171,7 @@ class CostModel {
   };
   struct MlpCost {
     double gemm = 0;                            // forward GEMM seconds (router, experts, shared experts)
+    double router = 0;                          // forward GEMM seconds of the router (in gemm)
     double ep_comm = 0, ep_bytes = 0;           // dispatch + combine
     double params = 0, expert_params = 0;       // this GPU's MLP weights, the routed experts among them
     double permute_bytes = 0;                   // token permutation into expert order and back
@@ -290,7 +291,8 @@ class CostModel {
     // The fused kernels clamp (ScaledClampedQGeGLU) and add fc2's bias themselves.
     if (s_.fw.unfused.glu_clamp && !fused) c.clamp = UnfusedGluClampExcess(routed_tokens * (mult - 1) * fe / et);
     if (s_.fw.unfused.expert_bias && !fused) c.bias = UnfusedExpertBiasExcess(routed_tokens * h, local_experts);
-    c.gemm = Gemm(T, static_cast<double>(e.experts), h);  // router
+    c.router = Gemm(T, static_cast<double>(e.experts), h);
+    c.gemm = c.router;
     c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
     if (e.shared_experts > 0) {
       const double fs = fe * static_cast<double>(e.shared_experts);
@@ -311,6 +313,21 @@ class CostModel {
     return c;
   }
 
+  // Width per token of the layer's element-wise activation pass: the MLP's
+  // f, the routed experts' f_e·k, or none where a fused grouped MLP applies
+  // it in fc1's epilogue (framework.fused_grouped_mlp).
+  double ActivationWidth(bool moe) const {
+    const ModelSpec& m = s_.model;
+    if (!moe) return static_cast<double>(m.ffn_hidden);
+    return s_.fw.fused_grouped_mlp ? 0 : static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k);
+  }
+  // q and k elements of one GPU's layer pass (what RoPE touches).
+  double QkElements() const {
+    const ModelSpec& m = s_.model;
+    return tokens_ * (static_cast<double>(m.heads) / static_cast<double>(s_.par.tp) + KvHeadsLocal()) *
+           static_cast<double>(m.QkHeadDim());
+  }
+
   // Memory-bound work of a layer pass: 2 norms (read + write), 2 residual
   // adds with dropout (3 tensors + 1-byte mask), the activation function, and
   // the MoE token permutation; backward moves twice the forward's bytes.
@@ -322,19 +339,16 @@ class CostModel {
     const ModelSpec& m = s_.model;
     const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
     const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
-    const double f_act =
-        moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k) : static_cast<double>(m.ffn_hidden);
-    // (The routed experts' activation runs inside a fused grouped MLP's GEMMs.)
-    const double act = moe && s_.fw.fused_grouped_mlp ? 0 : (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
-    double elementwise = 8 * T_sp * h + 14 * T_sp * h + act;
+    const double f_act = ActivationWidth(moe);
+    double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
     ElementwiseCost c;
     c.fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
     c.bwd = 2 * c.fwd;
     if (s_.fw.elementwise == Elementwise::kEager) {
-      Charge(EagerLayerExcess(m, tokens_, T_sp, t, moe && s_.fw.fused_grouped_mlp ? 0 : f_act), &c);
+      Charge(EagerLayerExcess(m, tokens_, T_sp, t, f_act), &c);
     } else if (s_.fw.unfused.rope) {
       // Every q and k element of the pass (eager mode charges its own RoPE).
-      Charge(UnfusedRopeExcess(tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim()), &c);
+      Charge(UnfusedRopeExcess(QkElements()), &c);
     }
     return c;
   }
@@ -495,6 +509,13 @@ class CostModel {
     c->bwd.dp_t = {bwd_traffic, gathered * (regather ? 2 : 1) + (SyncLast() ? 0 : c->params_per_gpu * GradBytes())};
   }
 
+  // The attention block's forward as the MoE passes split it: its GEMMs and
+  // core attention, half the layer's norms and residuals (the expert block's
+  // permutation belongs to the other half; OverlapAllToAll, AddHostBound).
+  double AttentionSideFwd(const AttentionCost& attn, const ElementwiseCost& no_permute) const {
+    return (attn.qkv + attn.proj + attn.fwd + no_permute.fwd / 2) * slowest_;
+  }
+
   // All-to-all overlap pairs one micro-batch's forward with another's
   // backward. Megatron-Core's (--overlap-moe-expert-parallel-comm) runs the
   // pair layer by layer in the order of schedule_layer_1f1b (megatron/core/
@@ -519,7 +540,7 @@ class CostModel {
     // credited with the same compute, which a CP x EP layout with this
     // overlap would need to share.)
     const ElementwiseCost no_permute = ElementwisePass(moe, 0);
-    const double f_attn = (attn.qkv + attn.proj + attn.fwd + no_permute.fwd / 2) * slowest_;
+    const double f_attn = AttentionSideFwd(attn, no_permute);
     const double f_mlp = (mlp.gemm + elem.fwd - no_permute.fwd / 2) * slowest_;
     const double b_attn = (2 * (attn.qkv + attn.proj) + attn.bwd + no_permute.bwd / 2) * slowest_;
     const double b_mlp = (2 * mlp.gemm + elem.bwd - no_permute.bwd / 2) * slowest_;
@@ -554,19 +575,14 @@ class CostModel {
     // the MLP's clamps and biases; RoPE in attention; eager mode's norms and
     // activation split between the two (one norm each; its RoPE and
     // repeat_kv in attention, the activation in the MLP, taken as halves).
-    const double t = static_cast<double>(p.tp);
-    const double qk = tokens_ * (m.heads / t + KvHeadsLocal()) * m.QkHeadDim();
     in.eager_mlp = {mlp.clamp.fwd_kernels + mlp.bias.fwd_kernels, mlp.clamp.bwd_kernels + mlp.bias.bwd_kernels};
     if (s_.fw.elementwise == Elementwise::kEager) {
-      const bool fused_experts = moe && s_.fw.fused_grouped_mlp;
-      const double f_act = moe ? (fused_experts ? 0 : static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k))
-                               : static_cast<double>(m.ffn_hidden);
-      const EagerExcess own = EagerLayerExcess(m, tokens_, tokens_, t, f_act);
+      const EagerExcess own = EagerLayerExcess(m, tokens_, tokens_, static_cast<double>(p.tp), ActivationWidth(moe));
       in.eager_attn = {own.fwd_kernels / 2, own.bwd_kernels / 2};
       in.eager_mlp.fwd += own.fwd_kernels - own.fwd_kernels / 2;
       in.eager_mlp.bwd += own.bwd_kernels - own.bwd_kernels / 2;
     } else if (s_.fw.unfused.rope) {
-      const EagerExcess rope = UnfusedRopeExcess(qk);
+      const EagerExcess rope = UnfusedRopeExcess(QkElements());
       in.eager_attn = {rope.fwd_kernels, rope.bwd_kernels};
     }
     in.graphs = s_.fw.cuda_graphs;
@@ -574,10 +590,9 @@ class CostModel {
   }
 
   // Host-bound passes: where the CPU issues a pass's eager calls slower than
-  // the GPU runs them, the GPU waits (workload/host_launch.h). The forward of
-  // a dropless MoE layer drains the queue at its dispatcher, so attention and
-  // the router (g_a) and the rest are bounded apart; a fully recomputed
-  // layer's backward issues its forward again, wait included.
+  // the GPU runs them, the GPU waits (workload/host_launch.h). An MoE layer's
+  // forward drains the queue once, at its dispatcher's wait; a fully
+  // recomputed layer's backward issues its forward again, wait included.
   void AddHostBound(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
     const double call = s_.gpu.host_call_s;
     const HostCalls h = LayerHostCalls(HostInput(moe, mlp));
@@ -590,13 +605,9 @@ class CostModel {
       // stopping; the queue drains only at the wait, so a, issued after b,
       // cannot finish before n_b calls and its own GPU time:
       //   t = max(g_a + g_b, g_a + n_b·c, (n_a + n_b)·c).
-      // a: attention, the router GEMM and half the layer's norms and residuals
-      // (the expert block's permutation and quantization are b's, as in OverlapAllToAll).
-      const double router =
-          Gemm(tokens_, static_cast<double>(s_.model.moe->experts), static_cast<double>(s_.model.hidden));
+      // a: the attention side of the layer and the router GEMM.
       const double g_a =
-          std::min(g, (attn.qkv + attn.proj + attn.fwd + router + ElementwisePass(moe, 0).fwd / 2) * slowest_ +
-                          fwd.tp / 2 + fwd.cp);
+          std::min(g, AttentionSideFwd(attn, ElementwisePass(moe, 0)) + mlp.router * slowest_ + fwd.tp / 2 + fwd.cp);
       stall = std::max({g, g_a + h.fwd_after_wait * call, h.Fwd() * call}) - g;
     }
     c->fwd.host = stall;

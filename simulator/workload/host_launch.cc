@@ -3,6 +3,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <iterator>
+#include <utility>
+
 #include "core/error.h"
 
 namespace cb::sim {
@@ -52,28 +56,25 @@ Calls AttentionCalls(const HostCallsInput& in) {
 }  // namespace
 
 CudaGraphs ParseCudaGraphs(const std::vector<std::string>& names) {
+  static const std::pair<const char*, bool CudaGraphs::*> kScopes[] = {{"full", &CudaGraphs::full},
+                                                                       {"attn", &CudaGraphs::attn},
+                                                                       {"mlp", &CudaGraphs::mlp},
+                                                                       {"moe", &CudaGraphs::moe},
+                                                                       {"moe_router", &CudaGraphs::moe_router},
+                                                                       {"moe_preprocess", &CudaGraphs::moe_preprocess}};
   CudaGraphs g;
   for (const std::string& n : names) {
     if ((n == "full" || n == "none") && names.size() > 1) {
       throw ConfigError(fmt::format("'{}' stands alone: a list of scopes, [full] or [none], not both", n));
     }
-    if (n == "full") {
-      g.full = true;
-    } else if (n == "none") {
-    } else if (n == "attn") {
-      g.attn = true;
-    } else if (n == "mlp") {
-      g.mlp = true;
-    } else if (n == "moe") {
-      g.moe = true;
-    } else if (n == "moe_router") {
-      g.moe_router = true;
-    } else if (n == "moe_preprocess") {
-      g.moe_preprocess = true;
-    } else {
+    if (n == "none") continue;
+    const auto* scope =
+        std::find_if(std::begin(kScopes), std::end(kScopes), [&](const auto& s) { return n == s.first; });
+    if (scope == std::end(kScopes)) {
       throw ConfigError(fmt::format(
           "unknown CUDA graph scope '{}' (valid: full, none, attn, mlp, moe, moe_router, moe_preprocess)", n));
     }
+    g.*(scope->second) = true;
   }
   return g;
 }

@@ -7,15 +7,15 @@
 //
 //   t_pass = max(t_gpu, n · c_call)
 //
-// and where the framework waits for the GPU in the middle of a pass (a
-// dropless MoE dispatcher copies the token counts to the host and waits for
-// them: Megatron-Core token_dispatcher.py `_maybe_dtoh_and_synchronize`, one
-// blocking `d2h_event.synchronize()` per MoE layer forward) the queue drains
-// and each side of the wait is bounded on its own:
+// and where the framework waits for the GPU once a layer (Megatron-Core's MoE
+// dispatcher copies the per-expert token counts to the host and waits for
+// them, token_dispatcher.py `_maybe_dtoh_and_synchronize`, unless the experts
+// are padded to a fixed capacity) the queue drains there. Between two waits
+// the CPU issues this layer's dispatch, experts and combine (b) and then the
+// next layer's attention, router and preprocess (a) without stopping, so a
+// cannot finish before b's calls are issued and a has run:
 //
-//   t_fwd = max(g_a, n_a · c_call) + max(g_b, n_b · c_call)
-//
-// with a = attention, router and preprocess, b = dispatch, experts, combine.
+//   t_fwd = max(g_a + g_b, g_a + n_b · c_call, (n_a + n_b) · c_call)
 // CUDA graphs replay what they captured with one launch: its calls drop out
 // of n (framework.cuda_graphs: `full`, Megatron-Core's full-iteration graph,
 // or Transformer Engine's per-module scopes attn, mlp, moe, moe_router,
@@ -98,8 +98,8 @@ struct HostCallsInput {
   double local_experts = 0;  // routed experts on this GPU
   bool shared_experts = false, router_fusion = false, dedup_dispatcher = false;
   bool fused_grouped_mlp = false;  // the experts as 3 grouped launches forward, 5 backward
-  // The dispatcher learns its split sizes on the host (dropless); with a
-  // capacity factor the shapes are static and nothing waits.
+  // The dispatcher learns its split sizes on the host; experts padded to a
+  // fixed capacity have static shapes and nothing waits.
   bool dispatcher_sync = false;
   // Unfused element-wise kernels of each block (forward, backward).
   struct Kernels {
@@ -110,7 +110,8 @@ struct HostCallsInput {
 };
 
 // Host calls of one layer pass left eager by the graphs, split at the
-// forward's wait (zero after it when nothing waits).
+// forward's wait: before it attention, router and preprocess (a), after it
+// dispatch, experts and combine (b); zero after it when nothing waits.
 struct HostCalls {
   double fwd_before_wait = 0, fwd_after_wait = 0, bwd = 0;
   bool waits = false;  // the forward drains the queue at the dispatcher

@@ -1332,15 +1332,16 @@ TEST(Collectives, AllToAllRunsBelowTheRingInsideADomain) {
 // ------------------------------------------------------------------ ops a fused framework leaves unfused
 
 // GPT-OSS-120B on 64 H100 at EP8 (16 experts per GPU, micro-batch 1), with `more` overrides.
-SimResult GptOssEp8(const std::vector<Override>& more) {
+Scenario GptOssEp8Scenario(const std::vector<Override>& more) {
   std::vector<Override> o = {{"model", "gpt-oss-120b"},
                              {"parallelism.tp", "1"},
                              {"parallelism.pp", "1"},
                              {"parallelism.dp", "64"},
                              {"parallelism.ep", "8"}};
   o.insert(o.end(), more.begin(), more.end());
-  return Simulate(Load("mixtral-8x7b-64", o));
+  return Load("mixtral-8x7b-64", o);
 }
+SimResult GptOssEp8(const std::vector<Override>& more) { return Simulate(GptOssEp8Scenario(more)); }
 
 // Megatron-Core 0.15/0.16 runs GPT-OSS's clamps and cat, fc2's per-expert
 // bias and the unfused YaRN RoPE as kernels of their own
@@ -1436,14 +1437,7 @@ TEST(HostBound, GraphsRemoveWhatTheyCaptureAndASlowerHostWaitsLonger) {
   EXPECT_NE(e.find("framework.cuda_graphs"), std::string::npos) << e;
   const std::string both = ErrorOf("mixtral-8x7b-64", {{"framework.cuda_graphs", "[full, attn]"}});
   EXPECT_NE(both.find("framework.cuda_graphs"), std::string::npos) << both;
-  std::vector<Override> slow = {{"model", "gpt-oss-120b"},
-                                {"parallelism.tp", "1"},
-                                {"parallelism.pp", "1"},
-                                {"parallelism.dp", "64"},
-                                {"parallelism.ep", "8"},
-                                {"training.seq_len", "1024"},
-                                {"cluster.gpu.host_call", "37.08us"}};
-  const Scenario s = Load("mixtral-8x7b-64", slow);
+  const Scenario s = GptOssEp8Scenario({{"training.seq_len", "1024"}, {"cluster.gpu.host_call", "37.08us"}});
   const StepLoss loss = LargestLoss(s, Simulate(s));
   EXPECT_EQ(loss.part, "host-bound");
   EXPECT_NE(loss.sentence.find("framework.cuda_graphs"), std::string::npos) << loss.sentence;
