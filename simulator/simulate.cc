@@ -215,7 +215,9 @@ class CostModel {
       // whole blocks (CausalAttentionWork), the average layer's share here.
       const double span = AttentionSpanFactor(m, s_.train.seq_len, kFlashBlock);
       double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5 * span;
-      c.fwd = gpu_.AttentionTime(flops, s_.fw.attention_kernel, (dqk + dv) / 2);
+      // The kernel's length is the local query chunk (each CP ring step attends s/cp queries); a
+      // sliding-window model's kernels span their window, so its rate stays at the reference length's.
+      c.fwd = gpu_.AttentionTime(flops, s_.fw.attention_kernel, (dqk + dv) / 2, span < 1 ? 0 : sq_local);
       c.bwd = 2.5 * c.fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the

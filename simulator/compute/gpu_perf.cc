@@ -87,6 +87,11 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
     // forward's FLOPs): cuDNN 417 vs 499 and FlashAttention-3 453 vs 542
     // TFLOP/s on H100 (FA3 paper, arXiv:2407.08608, Figure 6), both 0.836.
     e.attention_hd64 = 0.836;
+    // Longer sequences: cuDNN 9.19's causal training attention (forward + backward, bf16, head dim
+    // 128, b = 1, 64 query and 8 KV heads) on H200 took 6.791, 25.533 and 101.254 ms at 8K, 16K and
+    // 32K tokens (NVIDIA/cudnn-frontend benchmark/sdpa_benchmark_training/results/h200_919_only_cudnn/
+    // llama3.1_20260227_034703.csv): FLOPs grow as s², so the rate is 1.064x and 1.073x the 8K one.
+    e.attention_by_seq = {{8192, 1.0}, {16384, 1.064}, {32768, 1.073}};
     e.scale_up = 0.82;
     // nccl-tests alltoall_perf on H100, 4 ranks, 500 MiB, NCCL 2.30.4: 334.90 GB/s
     // bus bandwidth, 0.744 of 450 (NVIDIA/nccl#2169), against ring all-reduce's
@@ -102,6 +107,12 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
     // measured with a 1K sliding window against full causal attention;
     // docs/evidence/gpt-oss-perf.md), so 0.65 is the milder reading.
     e.attention_hd64 = 0.65;
+    // Longer sequences, as Hopper's: cuDNN 9.19 on GB200 took 2.785, 10.451 and 40.089 ms at 8K, 16K
+    // and 32K (same benchmark, results/gb200_919_only_cudnn/llama3.1_20260226_174648.csv): 1.066x and
+    // 1.112x the 8K rate; GB300's file (gb300_919_only_cudnn/llama3.1_20260226_185510.csv, 2.568,
+    // 9.615, 37.124 ms) gives 1.068x and 1.106x. Past 32K the rate is held: cuDNN 9.13 on B200 (b = 1,
+    // 128 heads; artifacts/sdpa_bf16_benchmark_results_NVIDIA_B200.csv) ran 64K and 128K within 5% of 32K.
+    e.attention_by_seq = {{8192, 1.0}, {16384, 1.066}, {32768, 1.112}};
     // NVLink5: ring all-reduce (NCCL_ALGO=Ring) over a GB200 tray's 4 GPUs,
     // 8 GB, NCCL 2.25.1: 679.61 GB/s bus bandwidth, 0.755 of 900 (Azure
     // AI-benchmarking-guide, ND_GB200_v6_results.md); no NVLink5 ring reaching
@@ -215,9 +226,29 @@ double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
   return std::max(compute + waves * eff_.wave_s, memory) + eff_.launch_s;
 }
 
-double GpuPerf::AttentionTime(double flops, AttentionKernel kernel, double head_dim) const {
+double GpuPerf::AttentionLengthGain(double seq) const {
+  const auto& c = eff_.attention_by_seq;
+  if (c.empty() || seq <= eff_.attention_seq_ref) return 1;
+  // Log-linear between the measured lengths, flat past the last.
+  auto rate = [&c](double x) {
+    if (x <= c.front().first) return c.front().second;
+    for (size_t i = 1; i < c.size(); ++i) {
+      if (x <= c[i].first) {
+        const double f = std::log(x / c[i - 1].first) / std::log(c[i].first / c[i - 1].first);
+        return c[i - 1].second + f * (c[i].second - c[i - 1].second);
+      }
+    }
+    return c.back().second;
+  };
+  return rate(seq) / rate(eff_.attention_seq_ref);
+}
+
+double GpuPerf::AttentionTime(double flops, AttentionKernel kernel, double head_dim, double seq) const {
   if (flops <= 0) return 0;
-  const double e = kernel == AttentionKernel::kFa2 && eff_.attention_fa2 > 0 ? eff_.attention_fa2 : eff_.attention;
+  // The length curve is cuDNN's: FlashAttention-2's rate (taken at 8K-16K, or the fused one where FA2
+  // was not measured) stays as it is.
+  const double e = kernel == AttentionKernel::kFa2 ? (eff_.attention_fa2 > 0 ? eff_.attention_fa2 : eff_.attention)
+                                                   : eff_.attention * AttentionLengthGain(seq);
   // Narrow heads: fewer tensor-core FLOPs per softmax element (the exponentials
   // stay per score), measured at head dim 64 and interpolated up to 128.
   const double narrow = std::clamp((128 - head_dim) / 64, 0.0, 1.0);

@@ -21,6 +21,8 @@
 
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "core/config.h"
 
@@ -73,6 +75,11 @@ struct Efficiencies {
   // mask and length); linear in between, 1 from 128 up (no faster rate at
   // wider heads is taken).
   double attention_hd64 = 1;
+  // Fused attention's rate against the kernel's sequence (the local query length, s/cp), relative to its
+  // rate at attention_seq_ref: (sequence, rate) points, measured; held flat past the last. At or below
+  // the reference the effective `attention` holds unchanged (empty: no change at any length).
+  std::vector<std::pair<double, double>> attention_by_seq;
+  double attention_seq_ref = 8192;
   double memory = 0.85;  // e_mem
   double k_half = 64;    // GEMM depth at half efficiency
   int tile_m = 128, tile_n = 256;
@@ -131,8 +138,14 @@ class GpuPerf {
   // Output tiles spread over the SMs: tiles / (waves · SMs), and the waves.
   double WaveEfficiency(double m, double n, double* waves = nullptr) const;
   // Seconds for fused attention of `flops` executed FLOPs with `kernel` at
-  // `head_dim` (the rate falls below head dim 128: attention_hd64).
-  double AttentionTime(double flops, AttentionKernel kernel = AttentionKernel::kFused, double head_dim = 128) const;
+  // `head_dim` (the rate falls below head dim 128: attention_hd64) over a
+  // query length of `seq` tokens per kernel (the fused kernel gains above
+  // attention_seq_ref: attention_by_seq; 0 = at the reference).
+  double AttentionTime(double flops, AttentionKernel kernel = AttentionKernel::kFused, double head_dim = 128,
+                       double seq = 0) const;
+  // The fused kernel's rate at query length `seq` over its rate at the
+  // reference length (1 at or below it, and where nothing was measured).
+  double AttentionLengthGain(double seq) const;
   // Seconds to move `bytes` through HBM (one or more memory-bound kernels).
   double MemoryTime(double bytes, int kernels = 1) const;
 

@@ -6,7 +6,9 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "core/config.h"
 #include "core/error.h"
@@ -1307,6 +1309,35 @@ TEST(Hardware, NarrowHeadsRunAttentionSlower) {
     EXPECT_NEAR(t(128) / t(96), (1 + r64) / 2, 1e-12) << arch;
     EXPECT_DOUBLE_EQ(t(192), t(128)) << arch;
   }
+}
+
+// Longer sequences run cuDNN's fused attention faster (cudnn-frontend's training benchmark, cuDNN 9.19,
+// causal bf16 at 8K/16K/32K: H200 1.064x and 1.073x the 8K rate, GB200 1.066x and 1.112x). At and below
+// 8K the effective rate stays; past 32K it is held; FlashAttention-2's rate and Ampere's do not change.
+TEST(AttentionRate, LongerSequencesRunAtCudnnsMeasuredGain) {
+  for (const auto& [arch, g16, g32] : {std::tuple{"hopper", 1.064, 1.073}, std::tuple{"blackwell", 1.066, 1.112}}) {
+    GpuSpec gpu;
+    gpu.architecture = arch;
+    gpu.peak_bf16 = 989e12;
+    GpuPerf perf(gpu, EfficienciesFor(gpu));
+    const double f = 1e15, launch = perf.eff().launch_s;
+    const auto t = [&](double seq) { return perf.AttentionTime(f, AttentionKernel::kFused, 128, seq) - launch; };
+    EXPECT_NEAR(t(8192) / t(16384), g16, 1e-12) << arch;
+    EXPECT_NEAR(t(8192) / t(32768), g32, 1e-12) << arch;
+    EXPECT_NEAR(t(8192) / t(std::sqrt(8192.0 * 16384.0)), (1 + g16) / 2, 1e-12) << arch;  // log-linear
+    EXPECT_DOUBLE_EQ(t(1 << 20), t(32768)) << arch;
+    EXPECT_DOUBLE_EQ(t(2048), t(8192)) << arch;
+    EXPECT_DOUBLE_EQ(t(0), t(8192)) << arch;
+    EXPECT_DOUBLE_EQ(perf.AttentionTime(f, AttentionKernel::kFa2, 128, 32768),
+                     perf.AttentionTime(f, AttentionKernel::kFa2, 128, 8192))
+        << arch;
+  }
+  GpuSpec a100;
+  a100.architecture = "ampere";
+  a100.peak_bf16 = 312e12;
+  GpuPerf ampere(a100, EfficienciesFor(a100));
+  EXPECT_DOUBLE_EQ(ampere.AttentionTime(1e15, AttentionKernel::kFused, 128, 32768),
+                   ampere.AttentionTime(1e15, AttentionKernel::kFused, 128, 8192));
 }
 
 // All-to-all inside a scale-up domain at its own measured rate: 0.744 of

@@ -49,6 +49,29 @@ TEST(ClusterConfig, DomainDefaultsToTheNodeForEveryReader) {
   EXPECT_EQ(ClusterFromConfig(nvl).domain_gpus, 72);
 }
 
+// A run on part of one node (a benchmark on 4 of a DGX's 8 GPUs, 2 of a GB200 tray's 4) is one node of
+// that many GPUs with their share of its NICs; a node-sized NVLink domain shrinks with it, an NVL72 does
+// not. GPUs that are no share of a node stay refused.
+TEST(ClusterConfig, PartOfOneNodeIsANodeOfThatMany) {
+  const ConfigNode four = Shipped().Load("cluster", "dgx-h100-ndr", {{"gpus", "4"}});
+  const ClusterSpec c = ClusterFromConfig(four);
+  EXPECT_EQ(c.gpus_per_node, 4);
+  EXPECT_EQ(c.nics_per_node, 4);
+  EXPECT_EQ(c.domain_gpus, 4);
+  const FatTree t = FatTree::Build(FabricFromConfig(four));
+  EXPECT_EQ(t.endpoints(), 4);
+  const ClusterSpec two = ClusterFromConfig(Shipped().Load("cluster", "gb200-nvl72", {{"gpus", "2"}}));
+  EXPECT_EQ(two.gpus_per_node, 2);
+  EXPECT_EQ(two.nics_per_node, 2);
+  EXPECT_EQ(two.domain_gpus, 72);
+  try {
+    FabricFromConfig(Shipped().Load("cluster", "dgx-h100-ndr", {{"gpus", "3"}}));
+    ADD_FAILURE() << "3 of 8 GPUs accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("3 GPUs are not whole nodes of 8"), std::string::npos) << e.what();
+  }
+}
+
 // 131,072 NICs on radix-128, 3 tiers, non-blocking: 64 down / 64 up.
 // Leaves 131072/64 = 2048; pods 2048/64 = 32; spines 32·64 = 2048;
 // cores 64·64 = 4096, each using 32 ports (one per pod). Full bisection.
