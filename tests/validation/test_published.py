@@ -24,11 +24,12 @@ import validation_table as published  # noqa: E402
 MAX_ROW_ERROR = 0.20
 MAX_MEDIAN_ERROR = 0.07
 # Project rows (published runs the model was not developed on).
-PROJECT_MIN_ROWS = 175  # 195 simulated of 202 (session 21: 17 NeMo long-context rows; session 18: the four NVFP4 rows simulated; session 16: eleven 26.02.01
+PROJECT_MIN_ROWS = 180  # 201 simulated of 202 (session 21: 17 NeMo long-context rows, MegaScale's six 530B MFU rows
+# read; session 18: the four NVFP4 rows simulated; session 16: eleven 26.02.01
 # Megatron-Bridge configurations added; session 15: six Megatron-LM model-TFLOP/s rows read by its own count)
-PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.3% of 195 rows (session 21; 8.4% of 178 in sessions 15-20)
-# Measured 168 of 195 (session 21); 150 of 178 in sessions 19 and 20, 149 in session 18, 146 of 174 in session 17.
-PROJECT_MIN_WITHIN_20 = 165
+PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 201 rows (session 21; 8.4% of 178 in sessions 15-20)
+# Measured 174 of 201 (session 21); 150 of 178 in sessions 19 and 20, 149 in session 18, 146 of 174 in session 17.
+PROJECT_MIN_WITHIN_20 = 171
 PROJECT_MAX_ROW_ERROR = 0.55  # measured 53.5%: Qwen3-30B-A3B on 16 H100 (26.02), whose source gives three values;
 # session 16's 63.7% (Llama 3 70B on 64 GB300 MXFP8) reads its layout from the recipe since session 17: +11.7%
 PROJECT_MAX_NOT_FITTING = 0  # all 196 rows fit since session 13 (the shared Nemotron-340B: fp8 compute weights only)
@@ -328,6 +329,13 @@ def test_model_flops_follow_megatrons_count():
     step, how = published.published_step_time(stated)
     assert abs(step - mb / (150e12 * 1024)) < 1e-9 * step and "Megatron-LM's count" in how
     assert published.published_step_time(dict(stated, framework="torchtitan"))[0] is None
+    # An MFU whose source defines it citing Narayanan et al. (MegaScale's) is that count too, at the stated peak,
+    # whatever framework ran it; an MFU with no definition stays unread.
+    mfu = dict(gpt, metric="MFU % [stated] peak=312", value="49.2", framework="other: megascale", params_b="175",
+               notes="MFU formula not printed (defined as observed/peak throughput, citing Narayanan et al.)")
+    step, how = published.published_step_time(mfu)
+    assert abs(step - korthikanti / (0.492 * 312e12 * 1024)) < 1e-9 * step and "Narayanan" in how
+    assert published.published_step_time(dict(mfu, notes="MFU formula not printed"))[0] is None
 
 
 def test_recompute_and_offload_modules_are_read_from_words():
@@ -676,7 +684,11 @@ def test_project_rows_without_project_columns_score_alike(cb_bin, tmp_path):
     # three of them the ModelZoo's Qwen3-235B rows whose stated selective recomputation fits only with the
     # modules and offloading their notes name; 35 not fitting without the sharding step).
     bare = cut_to_columns(lambda r: "")
-    assert len(bare) >= len(full) - 2
+    # Rows whose FLOP convention only their notes name ("MFU [stated]" defined citing Narayanan et al.: MegaScale's
+    # six 530B rows) cannot be read without them; every other row runs.
+    stated_in_notes = {r["id"] for r in rows if "[stated]" in r["metric"]}
+    assert {r["id"] for r in full} - {r["id"] for r in bare} <= stated_in_notes
+    assert len(bare) >= len(full) - 8
     assert len([r for r in bare if not r["fits"]]) <= 7
     assert statistics.median(abs(r["err"]) for r in bare) <= 0.14
 
