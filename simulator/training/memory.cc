@@ -17,9 +17,13 @@ LossKernel ParseLossKernel(const std::string& name) {
 namespace {
 
 // Bytes per logit the last rank holds at the loss's peak (memory.h, LossKernel).
-double LogitBytes(LossKernel loss) {
+double LogitBytes(LossKernel loss, bool vocab_parallel) {
   switch (loss) {
     case LossKernel::kEager:
+      // PyTorch's loss_parallel over vocabulary shards (torch/distributed/tensor/parallel/loss.py) runs the
+      // backward as (zeros_like(x) + exp(x)) * grad with x the saved log_softmax output: at the add x, the
+      // zeros, exp(x) and the sum are live, four fp32 copies. Unsharded, the native kernels keep three.
+      if (vocab_parallel) return 4 * 4;
       return 4 + 4 + 4;  // log_softmax's output, nll_loss's gradient, log_softmax_backward's result
     case LossKernel::kTe:
       return 2;  // the bf16 logits, the gradient written into them
@@ -324,7 +328,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double tokens = s * static_cast<double>(in.micro_batch);
   const double h = static_cast<double>(m.hidden);
-  const double logit_bytes = LogitBytes(in.loss);
+  const double logit_bytes = LogitBytes(in.loss, in.tp > 1 && in.loss_parallel);
   // A chunked loss (framework.loss_chunks) projects and reduces one chunk of the tokens at a time.
   // Without loss parallelism every TP rank holds the whole vocabulary's logits.
   const double vocab_split = in.loss_parallel ? t : 1.0;

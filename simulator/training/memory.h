@@ -45,7 +45,10 @@
 // was compiled in April 2025: pytorch/torchtitan PR #1033) peaks in the loss
 // backward at 12 B: log_softmax's saved fp32 output, nll_loss's dense fp32
 // gradient and log_softmax_backward's fp32 result (the bf16 logits and the
-// fp32 input are freed by then: torchtitan's train.py `del pred`). Buffers: the sequence-parallel all-gather of a
+// fp32 input are freed by then: torchtitan's train.py `del pred`); over TP's
+// vocabulary shards (PyTorch's loss_parallel, torch/distributed/tensor/parallel/
+// loss.py) at 16 B: its fused backward (zeros_like(x) + exp(x)) * grad holds the
+// saved output, the zeros, exp(x) and their sum. Buffers: the sequence-parallel all-gather of a
 // layer's input (2·b·s·h), pipeline send and receive buffers, and under ZeRO-3 the gathered bf16 weights of 1 +
 // prefetch layers plus one layer's unsharded fp32 gradients before their reduce-scatter (DeepSpeed: at most
 // stage3_max_live_parameters gathered, but never less than its largest

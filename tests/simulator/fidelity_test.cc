@@ -201,9 +201,11 @@ TEST(Memory, Bf16GradientsHalveTheBuffer) {
 
 // The last pipeline rank holds one micro-batch's logits, b·s·V/t elements:
 // 6 B each with Megatron's fused cross entropy (bf16 + fp32), 12 B with
-// PyTorch's eager F.cross_entropy at its backward (three fp32 tensors), 2 B
-// with Transformer Engine's, which writes the gradient into the bf16 logits.
-TEST(Memory, EagerLossHoldsTwelveBytesPerLogit) {
+// PyTorch's eager F.cross_entropy at its backward (three fp32 tensors), 16 B
+// with PyTorch's loss_parallel over TP's vocabulary shards (its backward's
+// (zeros_like(x) + exp(x)) * grad holds four), 2 B with Transformer Engine's,
+// which writes the gradient into the bf16 logits.
+TEST(Memory, EagerLossHoldsTwelveBytesPerLogitAndSixteenOverVocabShards) {
   Scenario s = Load("llama3-8b-64");
   MemoryInput in;
   in.model = &s.model;
@@ -215,7 +217,13 @@ TEST(Memory, EagerLossHoldsTwelveBytesPerLogit) {
   const double logits = 2 * 8192.0 * static_cast<double>(s.model.vocab) / 2;
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 6 * logits);
   in.loss = LossKernel::kEager;
-  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 12 * logits);
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 16 * logits);
+  in.loss_parallel = false;  // every TP rank computes the whole vocabulary's loss with the native kernels
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 12 * 2 * logits);
+  in.loss_parallel = true;
+  in.tp = 1;
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 12 * 2 * logits);
+  in.tp = 2;
   in.loss = LossKernel::kTe;
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 2 * logits);
   EXPECT_EQ(ParseLossKernel("te"), LossKernel::kTe);
@@ -224,7 +232,7 @@ TEST(Memory, EagerLossHoldsTwelveBytesPerLogit) {
   in.layers_per_vstage = {16, 16};
   in.params = in.expert_params = {0, 0};
   EXPECT_EQ(StageMemory(in, 0).logits, 0);
-  EXPECT_DOUBLE_EQ(StageMemory(in, 1).logits, 12 * logits);
+  EXPECT_DOUBLE_EQ(StageMemory(in, 1).logits, 16 * logits);
   EXPECT_THROW(ParseLossKernel("chunked"), ConfigError);
   EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.loss", "chunked"}}).find("not one of fused, eager, te"),
             std::string::npos);
