@@ -858,6 +858,17 @@ def test_rows_collected_blind_in_session_20(cb_bin):
     assert all(r["how"].startswith("iteration time") for r in results if r["id"] < "BL20-09"), results
 
 
+def test_rows_collected_blind_in_session_21(cb_bin):
+    """11 rows a helper collected in session 21, blind (tests/validation/rows/blind-session21.csv, its report
+    beside it): BAAI's FlagPerf benchmark READMEs, 7B-14B models on 8-16 A100/A800/H800/H100 under DeepSpeed,
+    PaddlePaddle 2.5.1 and Megatron-LM (Pai-Megatron-Patch). Scored once, after the session's changes and before
+    any change made for them: 11 rows, median 28.3%, 3 within 20%, every row slower than simulated (-12..-56%),
+    Baichuan2-13B's two rows judged not to fit (DeepSpeed's bf16 ZeRO-1 with full fp32 gradient buffers: 91.9 GiB
+    against the 77 GB the README reports). Kept as it scored: stacks outside NVIDIA's tuned recipes at small scale
+    run well below the model's efficiencies, which come from tuned library kernels."""
+    assert_blind_set(cb_bin, "blind-session21.csv", rows=11, median=0.30, within_20=3, not_fitting=2)
+
+
 def test_rows_collected_blind_in_session_20b(cb_bin):
     """40 rows a helper collected in session 20, blind, from Megatron-Bridge's model verification cards
     (tests/validation/rows/blind-session20b.csv and .md). First scoring: 19 compared, median 42.6%, 6 within 20%:
@@ -895,15 +906,15 @@ def test_recipe_words_that_are_not_what_they_look_like():
     assert "fused_grouped_mlp" not in published.scenario_from_row(dict(row, notes="cutedsl_fused_grouped_mlp=False"))[0]
 
 
-def assert_blind_set(cb_bin, name, rows, median, within_20):
+def assert_blind_set(cb_bin, name, rows, median, within_20, not_fitting=0):
     """A blind set in tests/validation/rows scored as its test states: at least `rows` compared, median |error| at
-    most `median`, at least `within_20` within 20%, none judged not to fit."""
+    most `median`, at least `within_20` within 20%, at most `not_fitting` judged not to fit."""
     results, _ = published.compare(cb_bin, project=False, shared_csv=os.path.join(os.path.dirname(__file__), "rows",
                                                                                     name))
     assert len(results) >= rows, name
     assert statistics.median(abs(r["err"]) for r in results) <= median, name
     assert sum(abs(r["err"]) <= 0.20 for r in results) >= within_20, name
-    assert not [r["id"] for r in results if r.get("fits") is False], name
+    assert len([r["id"] for r in results if r.get("fits") is False]) <= not_fitting, name
 
 
 def test_rows_collected_blind_in_session_17(cb_bin):
