@@ -315,6 +315,22 @@ def mfu_fraction(number, unit):
     return number if number <= 1 and unit != "%" else number / 100
 
 
+def megatron_count_stated(row, metric):
+    """The name of the count a "[stated]" FLOP figure was made with where it is Megatron's own, else None:
+    - a model TFLOP/s that Megatron-LM printed (its training log's "throughput per GPU (TFLOP/s/GPU)", which the
+      Megatron-MoE-ModelZoo tables and Megatron-LM's write-ups quote) is num_floating_point_operations over the
+      step time, whatever the prose says;
+    - MegaScale's MFU (Jiang et al., NSDI'24, arXiv:2402.15627), defined citing Narayanan et al.: its Table 2 gives
+      1,579.5 PFLOP/s at 1,466.8k tokens/s for its 175B on 12,288 GPUs, 1.0768e12 FLOPs per token, where
+      Megatron's 72·L·h²·(1 + s/6h + V/12Lh) is 1.0774e12 (Narayanan's own appendix formula, 96·..., counts the
+      recomputed forward too, so citing the paper alone does not fix the count)."""
+    if framework_of(row) in ("megatron-lm", "megatron") and re.search(r"TFLOP", metric):
+        return "Megatron-LM's count"
+    if metric.startswith("MFU") and re.search(r"MegaScale|2402\.15627", row.get("source", "")):
+        return "Megatron-LM's count (MegaScale's Table 2)"
+    return None
+
+
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(with_seq_tokens(row))  # a FLOP rate needs the shape, which a row may leave to its name
@@ -354,18 +370,9 @@ def published_step_time(row):
     if conv:
         c = conv.group(1)
         f = flops_per_step(c, row)
-        if f is None and c == "stated" and framework_of(row) in ("megatron-lm", "megatron") and \
-                re.search(r"TFLOP", metric) and None not in (B, s, L, h, V):
-            # A model TFLOP/s that Megatron-LM printed (its training log's "throughput per GPU (TFLOP/s/GPU)",
-            # which the Megatron-MoE-ModelZoo tables and Megatron-LM's write-ups quote) is
-            # num_floating_point_operations over the step time: Megatron's own count, whatever the prose says.
-            f, c = megatron_model_flops(row)[0], "Megatron-LM's count"
-        if f is None and c == "stated" and metric.startswith("MFU") and re.search(r"Narayanan", notes) and \
-                None not in (B, s, L, h, V):
-            # An MFU its source defines citing Narayanan et al. (SC'21) counts model FLOPs as Megatron does,
-            # without the recomputed forward: MegaScale's Table 2 gives 1,579.5 PFLOP/s at 1,466.8k tokens/s for
-            # its 175B, 1.0768e12 FLOPs per token, where 72·L·h²·(1 + s/6h + V/12Lh) is 1.0774e12.
-            f, c = megatron_model_flops(row)[0], "Megatron-LM's count (Narayanan et al.)"
+        counted = megatron_count_stated(row, metric) if f is None and c == "stated" else None
+        if counted and None not in (B, s, L, h, V):
+            f, c = megatron_model_flops(row)[0], counted
         if f is None:
             return None, f"FLOP convention '{c}' not usable (stated only in prose, or shape missing)"
         if metric.startswith("MFU"):

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-
 #include "core/error.h"
 
 namespace cb::sim {
@@ -23,9 +21,11 @@ ClusterSpec ClusterFromConfig(const ConfigNode& cluster) {
   c.nic_bandwidth = cluster.at("scale_out.nic_bandwidth").AsDouble();
   c.out_latency = cluster.at("scale_out.latency").AsDouble();
   // A run on part of one node (4 of a DGX's 8 GPUs, 2 of a GB200 tray's 4): one node of that many GPUs with
-  // their share of its NICs, so single-node benchmarks on fewer GPUs than a node simulate as they ran.
-  if (c.gpus > 0 && c.gpus < c.gpus_per_node && c.gpus_per_node % c.gpus == 0) {
-    c.nics_per_node = std::max<int64_t>(1, c.nics_per_node * c.gpus / c.gpus_per_node);
+  // their share of its NICs, so single-node benchmarks on fewer GPUs than a node simulate as they ran. A share
+  // that is not whole NICs (1 GPU of a node with a NIC per 2) stays as it is, and a fabric refuses it.
+  if (c.gpus > 0 && c.gpus < c.gpus_per_node && c.gpus_per_node % c.gpus == 0 &&
+      (c.nics_per_node * c.gpus) % c.gpus_per_node == 0) {
+    c.nics_per_node = c.nics_per_node * c.gpus / c.gpus_per_node;
     if (c.domain_gpus == c.gpus_per_node) c.domain_gpus = c.gpus;  // a node-sized NVLink domain shrinks with it
     c.gpus_per_node = c.gpus;
   }

@@ -215,9 +215,21 @@ class CostModel {
       // whole blocks (CausalAttentionWork), the average layer's share here.
       const double span = AttentionSpanFactor(m, s_.train.seq_len, kFlashBlock);
       double flops = 2 * b * sq_local * sq * (a / t) * (dqk + dv) * 0.5 * span;
-      // The kernel's length is the local query chunk (each CP ring step attends s/cp queries); a
-      // sliding-window model's kernels span their window, so its rate stays at the reference length's.
-      c.fwd = gpu_.AttentionTime(flops, s_.fw.attention_kernel, (dqk + dv) / 2, span < 1 ? 0 : sq_local);
+      // Full layers run at the kernel's rate for the local query chunk (each CP ring step attends s/cp
+      // queries: the causal diagonal step and the unmasked half-rectangles, whose own gains are alike);
+      // sliding layers' kernels span only their window, so they gain nothing from the sequence's length.
+      const double layers = static_cast<double>(m.layers);
+      const double full = layers > 0 ? (layers - static_cast<double>(m.SlidingLayers())) / layers / span : 1;
+      const double hd = (dqk + dv) / 2;
+      const AttentionKernel k = s_.fw.attention_kernel;
+      if (full >= 1) {
+        c.fwd = gpu_.AttentionTime(flops, k, hd, sq_local);
+      } else if (full <= 0) {
+        c.fwd = gpu_.AttentionTime(flops, k, hd);
+      } else {  // one pass of the average layer: one launch
+        c.fwd = gpu_.AttentionTime(flops * full, k, hd, sq_local) + gpu_.AttentionTime(flops * (1 - full), k, hd) -
+                gpu_.eff().launch_s;
+      }
       c.bwd = 2.5 * c.fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the

@@ -91,6 +91,7 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
     // 128, b = 1, 64 query and 8 KV heads) on H200 took 6.791, 25.533 and 101.254 ms at 8K, 16K and
     // 32K tokens (NVIDIA/cudnn-frontend benchmark/sdpa_benchmark_training/results/h200_919_only_cudnn/
     // llama3.1_20260227_034703.csv): FLOPs grow as s², so the rate is 1.064x and 1.073x the 8K one.
+    // Held past 32K, an upper bound: no longer Hopper measurement, and Blackwell's falls 3-5% there.
     e.attention_by_seq = {{8192, 1.0}, {16384, 1.064}, {32768, 1.073}};
     e.scale_up = 0.82;
     // nccl-tests alltoall_perf on H100, 4 ranks, 500 MiB, NCCL 2.30.4: 334.90 GB/s
@@ -110,9 +111,10 @@ Efficiencies DefaultEfficiencies(const std::string& arch) {
     // Longer sequences, as Hopper's: cuDNN 9.19 on GB200 took 2.785, 10.451 and 40.089 ms at 8K, 16K
     // and 32K (same benchmark, results/gb200_919_only_cudnn/llama3.1_20260226_174648.csv): 1.066x and
     // 1.112x the 8K rate; GB300's file (gb300_919_only_cudnn/llama3.1_20260226_185510.csv, 2.568,
-    // 9.615, 37.124 ms) gives 1.068x and 1.106x. Past 32K the rate is held: cuDNN 9.13 on B200 (b = 1,
-    // 128 heads; artifacts/sdpa_bf16_benchmark_results_NVIDIA_B200.csv) ran 64K and 128K within 5% of 32K.
-    e.attention_by_seq = {{8192, 1.0}, {16384, 1.066}, {32768, 1.112}};
+    // 9.615, 37.124 ms) gives 1.068x and 1.106x. Past 32K the only measurement, cuDNN 9.13 on B200 (b = 1,
+    // 128 heads; artifacts/sdpa_bf16_benchmark_results_NVIDIA_B200.csv: 104.133, 429.701 and 1758.45 ms at
+    // 32K, 64K and 128K), runs 0.969x and 0.947x its 32K rate: 1.078x and 1.054x, held beyond.
+    e.attention_by_seq = {{8192, 1.0}, {16384, 1.066}, {32768, 1.112}, {65536, 1.078}, {131072, 1.054}};
     // NVLink5: ring all-reduce (NCCL_ALGO=Ring) over a GB200 tray's 4 GPUs,
     // 8 GB, NCCL 2.25.1: 679.61 GB/s bus bandwidth, 0.755 of 900 (Azure
     // AI-benchmarking-guide, ND_GB200_v6_results.md); no NVLink5 ring reaching
@@ -229,7 +231,8 @@ double GpuPerf::GemmTime(double m, double n, double k, Precision p) const {
 double GpuPerf::AttentionLengthGain(double seq) const {
   const auto& c = eff_.attention_by_seq;
   if (c.empty() || seq <= eff_.attention_seq_ref) return 1;
-  // Log-linear between the measured lengths, flat past the last.
+  // Between measured lengths the rate moves with log(s), as the benchmark's doubling steps do; past the last
+  // nothing was measured, so it is held.
   auto rate = [&c](double x) {
     if (x <= c.front().first) return c.front().second;
     for (size_t i = 1; i < c.size(); ++i) {

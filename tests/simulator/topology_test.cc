@@ -51,7 +51,9 @@ TEST(ClusterConfig, DomainDefaultsToTheNodeForEveryReader) {
 
 // A run on part of one node (a benchmark on 4 of a DGX's 8 GPUs, 2 of a GB200 tray's 4) is one node of
 // that many GPUs with their share of its NICs; a node-sized NVLink domain shrinks with it, an NVL72 does
-// not. GPUs that are no share of a node stay refused.
+// not, and a 2-plane fabric puts one GPU's one NIC on one plane. A share that is not whole NICs (1 GPU of Jean
+// Zay's nodes, one NIC per 2 GPUs) is left as the whole node; GPUs that are no share of a node (3 of 8) still
+// cannot build a fabric (a cluster without scale_out.tiers builds none and simulates them).
 TEST(ClusterConfig, PartOfOneNodeIsANodeOfThatMany) {
   const ConfigNode four = Shipped().Load("cluster", "dgx-h100-ndr", {{"gpus", "4"}});
   const ClusterSpec c = ClusterFromConfig(four);
@@ -64,9 +66,15 @@ TEST(ClusterConfig, PartOfOneNodeIsANodeOfThatMany) {
   EXPECT_EQ(two.gpus_per_node, 2);
   EXPECT_EQ(two.nics_per_node, 2);
   EXPECT_EQ(two.domain_gpus, 72);
+  const FabricSpec one = FabricFromConfig(Shipped().Load("cluster", "gb200-nvl72-72k", {{"gpus", "1"}}));
+  EXPECT_EQ(one.nics_per_node, 1);
+  EXPECT_EQ(one.planes, 1);
+  const ClusterSpec half_nic = ClusterFromConfig(Shipped().Load("cluster", "dgx-a100-hdr-jeanzay", {{"gpus", "1"}}));
+  EXPECT_EQ(half_nic.gpus_per_node, 8);  // one GPU's share of 4 NICs per 8 GPUs is half a NIC: left whole
+  EXPECT_EQ(half_nic.nics_per_node, 4);
   try {
     FabricFromConfig(Shipped().Load("cluster", "dgx-h100-ndr", {{"gpus", "3"}}));
-    ADD_FAILURE() << "3 of 8 GPUs accepted";
+    ADD_FAILURE() << "3 of 8 GPUs built a fabric";
   } catch (const ConfigError& e) {
     EXPECT_NE(std::string(e.what()).find("3 GPUs are not whole nodes of 8"), std::string::npos) << e.what();
   }

@@ -25,9 +25,9 @@ MAX_ROW_ERROR = 0.20
 MAX_MEDIAN_ERROR = 0.07
 # Project rows (published runs the model was not developed on).
 PROJECT_MIN_ROWS = 180  # 201 simulated of 202 (session 21: 17 NeMo long-context rows, MegaScale's six 530B MFU rows
-# read; session 18: the four NVFP4 rows simulated; session 16: eleven 26.02.01
+# read by the count its Table 2 implies; session 18: the four NVFP4 rows simulated; session 16: eleven 26.02.01
 # Megatron-Bridge configurations added; session 15: six Megatron-LM model-TFLOP/s rows read by its own count)
-PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.4% of 201 rows (session 21; 8.4% of 178 in sessions 15-20)
+PROJECT_MAX_MEDIAN_ERROR = 0.09  # measured 8.6% of 201 rows (session 21; 8.4% of 178 in sessions 15-20)
 # Measured 174 of 201 (session 21); 150 of 178 in sessions 19 and 20, 149 in session 18, 146 of 174 in session 17.
 PROJECT_MIN_WITHIN_20 = 171
 PROJECT_MAX_ROW_ERROR = 0.55  # measured 53.5%: Qwen3-30B-A3B on 16 H100 (26.02), whose source gives three values;
@@ -329,13 +329,15 @@ def test_model_flops_follow_megatrons_count():
     step, how = published.published_step_time(stated)
     assert abs(step - mb / (150e12 * 1024)) < 1e-9 * step and "Megatron-LM's count" in how
     assert published.published_step_time(dict(stated, framework="torchtitan"))[0] is None
-    # An MFU whose source defines it citing Narayanan et al. (MegaScale's) is that count too, at the stated peak,
-    # whatever framework ran it; an MFU with no definition stays unread.
+    # MegaScale's MFU is that count too (its Table 2's PFLOP/s over tokens/s gives it), at the stated peak, whatever
+    # framework ran it; an MFU that only cites Narayanan et al. (whose appendix counts the recomputed forward too)
+    # stays unread.
     mfu = dict(gpt, metric="MFU % [stated] peak=312", value="49.2", framework="other: megascale", params_b="175",
+               source="Jiang et al., MegaScale, NSDI'24, arXiv:2402.15627v1, Figure 9",
                notes="MFU formula not printed (defined as observed/peak throughput, citing Narayanan et al.)")
     step, how = published.published_step_time(mfu)
-    assert abs(step - korthikanti / (0.492 * 312e12 * 1024)) < 1e-9 * step and "Narayanan" in how
-    assert published.published_step_time(dict(mfu, notes="MFU formula not printed"))[0] is None
+    assert abs(step - korthikanti / (0.492 * 312e12 * 1024)) < 1e-9 * step and "MegaScale" in how
+    assert published.published_step_time(dict(mfu, source="a paper"))[0] is None
 
 
 def test_recompute_and_offload_modules_are_read_from_words():
@@ -684,11 +686,7 @@ def test_project_rows_without_project_columns_score_alike(cb_bin, tmp_path):
     # three of them the ModelZoo's Qwen3-235B rows whose stated selective recomputation fits only with the
     # modules and offloading their notes name; 35 not fitting without the sharding step).
     bare = cut_to_columns(lambda r: "")
-    # Rows whose FLOP convention only their notes name ("MFU [stated]" defined citing Narayanan et al.: MegaScale's
-    # six 530B rows) cannot be read without them; every other row runs.
-    stated_in_notes = {r["id"] for r in rows if "[stated]" in r["metric"]}
-    assert {r["id"] for r in full} - {r["id"] for r in bare} <= stated_in_notes
-    assert len(bare) >= len(full) - 8
+    assert len(bare) >= len(full) - 2
     assert len([r for r in bare if not r["fits"]]) <= 7
     assert statistics.median(abs(r["err"]) for r in bare) <= 0.14
 
@@ -939,8 +937,9 @@ def test_rows_collected_blind_in_session_17(cb_bin):
 def test_long_context_rows_follow_the_attention_kernels_length_curve(comparison):
     """NeMo's long-sequence tables (docs/source/performance/performance_long_sequence.md): one model from 8K to
     1M tokens, the attention share of the step rising from a quarter to nearly all of it. On B200 (NeMo 25.04)
-    the model follows the published series within 8% at every length since cuDNN's measured length curve
-    (cudnn-frontend, cuDNN 9.19) speeds the kernel past 8K; it was +18.5% at 1M without it. The H100 series
+    the model follows the published series within 11% at every length since cuDNN's measured length curve
+    (cudnn-frontend: cuDNN 9.19 to 32K, 9.13's decline past it) speeds the kernel past 8K; it was +18.5% at 1M
+    without it. The H100 series
     (NeMo 24.03, cuDNN of early 2024) runs 11-18% slower than the model from 16K on: the curve is 2026's
     cuDNN, and nothing dates the kernel (docs/simulator-model.md, "Core attention")."""
     results, _ = comparison
@@ -948,8 +947,10 @@ def test_long_context_rows_follow_the_attention_kernels_length_curve(comparison)
     b200 = [e for k, e in lc.items() if "B200" in k]
     h100 = [e for k, e in lc.items() if "H100" in k]
     assert len(b200) == 8 and len(h100) == 9, sorted(lc)
-    assert max(abs(e) for e in b200) <= 0.08, b200
+    assert max(abs(e) for e in b200) <= 0.11, b200
     assert max(abs(e) for e in h100) <= 0.20, h100
+    long_h100 = [e for k, e in lc.items() if "H100" in k and not k.endswith(("-4K-CP1", "-8K-CP1"))]
+    assert len(long_h100) == 7 and all(e < -0.05 for e in long_h100), long_h100  # slower than the model, as said
     short = [e for k, e in lc.items() if k.endswith(("-4K-CP1", "-8K-CP1"))]
     assert len(short) == 3 and max(abs(e) for e in short) <= 0.02, short
 
