@@ -262,7 +262,7 @@ def throughput_metric(metric):
     if re.search(r"\btgs\b", m):
         return "tokens", "gpu"  # tokens per GPU per second
     unit = re.search(r"\b(tokens?|samples?|sequences?|seqs?)\b", m)
-    per_second = re.search(r"(?:/|\bper)\s*s(?:ec(?:ond)?)?\b", m)
+    per_second = re.search(r"(?:/|\bper)\s*(?:s(?:ec(?:ond)?)?|day)\b", m)
     if not unit or not per_second:
         return None
     per = re.search(r"(?:/|\bper)\s*(gpu|device|accelerator|node|server|host)\b", m)
@@ -354,10 +354,19 @@ def published_step_time(row):
         if rate[1] == "node" and not _int(row, "gpus_per_node"):
             return None, "a throughput per node, and GPUs per node not stated"
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
-        return per_step / (value * units), metric.strip()
+        per_day = 86400.0 if re.search(r"(?:/|\bper)\s*day\b", metric, re.I) else 1.0  # "tokens/day"
+        return per_step / (value / per_day * units), metric.strip()
+    # GPU time per trillion tokens (DeepSeek's "180K H800 GPU hours per trillion tokens"): one token costs
+    # value·3600/1e12 GPU-seconds, a step B·s of them over the job's GPUs.
+    per_tt = re.search(r"gpu[- ]hours?\s*(?:/|per)\s*(trillion|billion)\s*tokens?", metric, re.I)
+    if per_tt:
+        if None in (B, s, gpus):
+            return None, "batch or GPU count not stated"
+        tokens = 1e12 if per_tt.group(1).lower() == "trillion" else 1e9
+        return B * s * number * 3600 / tokens / gpus, "GPU hours per token"
     if metric in ("step time s", "iteration time") or re.search(
-            r"(step|iteration)[ _]time|time per (step|iteration)|s/(step|iter)|seconds per (step|iteration)",
-            metric, re.I):
+            r"(step|iteration)[ _]time|time per (step|iter(ation)?)|\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b"
+            r"|seconds per (step|iteration)", metric, re.I):
         scale = 1e-3 if re.search(r"(?:\b|_)ms\b|milli", metric, re.I) else 1.0  # "step time (ms)", "step_time_ms"
         return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
@@ -382,10 +391,20 @@ def published_step_time(row):
         return f / (value * 1e12 * gpus), f"TFLOP/s [{c}]"
     if None in (B, s, L, h, V, gpus):
         return None, "shape or batch not stated"
-    if "incl. recompute" in metric or "96Bslh" in metric:
+    hardware = re.search(r"\bhardware\b|\bHFU\b|incl\. recompute|with recompute", metric, re.I)
+    full_recompute = re.match(r"full", row.get("recompute", "").strip(), re.I)
+    if "96Bslh" in metric or "incl. recompute" in metric or (hardware and full_recompute):
+        # Hardware FLOPs with full recomputation: Narayanan et al. (SC'21) eq. 3, the forward counted twice.
         flops = 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
+        if re.search(r"\bHFU\b", metric, re.I):
+            return flops / (mfu_fraction(number, unit) * mfu_peak(row, peak) * gpus), "96Bslh^2 HFU"
         return flops / (value * 1e12 * gpus), "96Bslh^2 TFLOP/s"
+    if hardware:
+        # Without full recomputation the hardware count is not fixed by the metric's name: not read.
+        return None, f"hardware FLOPs ({metric}) without full recomputation: convention not fixed"
     flops, name = megatron_model_flops(row)
+    if re.search(r"\bP(?:FLOP/?S|FLOPS)\b", metric, re.I) and not re.search(r"per[ -]GPU|/GPU", metric, re.I):
+        return flops / (value * 1e15), f"{name} PFLOP/s of the job"
     if "MFU" in metric:
         return flops / (mfu_fraction(number, unit) * mfu_peak(row, peak) * gpus), f"{name} MFU"
     if re.search(r"TFLOP/?s", metric, re.I):

@@ -203,6 +203,27 @@ def test_free_text_fields_are_read():
     assert "accounted in the pipeline split" in assumed
 
 
+def test_metric_words_a_table_may_use_are_read():
+    """Step-time and rate metrics in the words other tables use (session 21): "sec/iter", GPU hours per trillion
+    tokens (DeepSeek's reports), a whole job's PFLOP/s (MegaScale's, Megatron-LM 2019's), tokens per day, and
+    hardware FLOPs or HFU, which with full recomputation is Narayanan et al.'s 96·B·s·l·h²(1 + s/6h + V/16lh) and
+    otherwise not fixed by its name (not read rather than misread)."""
+    row = {"global_batch_seqs": "1536", "seq": "2048", "layers": "96", "hidden": "12288", "heads": "96",
+           "ffn": "49152", "vocab": "51200", "gpus": "1024", "gpus_per_node": "8", "gpu": "A100", "notes": "",
+           "model": "GPT-3 175B", "source": "a paper", "params_b": "175", "recompute": "full"}
+    B, s, L, h, V, n = 1536, 2048, 96, 12288, 51200, 1024
+    step = lambda metric, value: published.published_step_time(dict(row, metric=metric, value=value))[0]
+    assert step("sec/iter", "12.5") == 12.5 and step("ms/step", "900") == 0.9
+    assert abs(step("GPU hours per trillion tokens", "180000") - B * s * 180000 * 3600 / 1e12 / n) < 1e-9
+    model = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h))
+    assert abs(step("aggregate PFLOP/s", "150") - model / 150e15) < 1e-9
+    assert abs(step("tokens/day", "1e9") - B * s / (1e9 / 86400)) < 1e-6
+    hardware = 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
+    assert abs(step("hardware TFLOP/s per GPU", "150") - hardware / (150e12 * n)) < 1e-9
+    assert abs(step("HFU %", "50") - hardware / (0.5 * 312e12 * n)) < 1e-9
+    assert published.published_step_time(dict(row, metric="HFU %", value="50", recompute="selective"))[0] is None
+
+
 def test_pipeline_layout_and_mtp_from_words():
     """A row in the shared format may quote its recipe's pipeline layout; it is taken where it fits the row, its m
     count the MTP layers. MTP named without a layout is taken only without pipeline parallelism."""
