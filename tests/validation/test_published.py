@@ -888,6 +888,16 @@ def test_rows_collected_blind_in_session_21(cb_bin):
     assert_blind_set(cb_bin, "blind-session21.csv", rows=11, median=0.30, within_20=3, not_fitting=2)
 
 
+def test_rows_collected_blind_in_session_21b(cb_bin):
+    """15 rows a helper collected in session 21, blind (tests/validation/rows/blind-session21b.csv, its report
+    beside it): MLPerf Training logs of GPT-3 175B, Llama 3.1 405B and 8B from submitters other than NVIDIA where it
+    could (University of Florida, CoreWeave, Nebius, Lambda, Oracle; three NVIDIA system scales not used before), on
+    32-3,072 H100, H200, B200, GB200 and GB300. Scored once, after the session's changes: 15 rows, median 10.7%,
+    14 within 20%, max 22.2% (Llama 3.1 8B on 256 B200, -22.2%), none judged not to fit; Blackwell rows run
+    slower than simulated (-5..-22%), the small H100 and H200 GPT-3 and 405B runs faster (+13..+17%)."""
+    assert_blind_set(cb_bin, "blind-session21b.csv", rows=15, median=0.12, within_20=14)
+
+
 def test_rows_collected_blind_in_session_20b(cb_bin):
     """40 rows a helper collected in session 20, blind, from Megatron-Bridge's model verification cards
     (tests/validation/rows/blind-session20b.csv and .md). First scoring: 19 compared, median 42.6%, 6 within 20%:
