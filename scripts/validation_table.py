@@ -252,22 +252,23 @@ def flops_per_step(conv, row):
 
 
 def throughput_metric(metric):
-    """("tokens" or "samples", "gpu", "node" or None for the whole job) for a throughput metric in any of the
-    usual words ("tokens/s/GPU", "tokens per second per GPU", "throughput (tokens/sec/GPU)", "tokens/GPU/s",
-    "TGS", "tokens/s/node", "samples/s", "sequences per second"), else None (FLOP rates and MFU are not
-    throughputs here)."""
+    """("tokens" or "samples", "gpu", "node" or None for the whole job, seconds per the rate's time unit) for a
+    throughput metric in any of the usual words ("tokens/s/GPU", "tokens per second per GPU", "throughput
+    (tokens/sec/GPU)", "tokens/GPU/s", "TGS", "tokens/s/node", "samples/s", "sequences per second", "tokens/day"),
+    else None (FLOP rates and MFU are not throughputs here)."""
     m = metric.lower()
     if re.search(r"flop|mfu", m):
         return None
     if re.search(r"\btgs\b", m):
-        return "tokens", "gpu"  # tokens per GPU per second
+        return "tokens", "gpu", 1.0  # tokens per GPU per second
     unit = re.search(r"\b(tokens?|samples?|sequences?|seqs?)\b", m)
-    per_second = re.search(r"(?:/|\bper)\s*(?:s(?:ec(?:ond)?)?|day)\b", m)
-    if not unit or not per_second:
+    per_time = re.search(r"(?:/|\bper)\s*(s(?:ec(?:ond)?)?|day)\b", m)
+    if not unit or not per_time:
         return None
     per = re.search(r"(?:/|\bper)\s*(gpu|device|accelerator|node|server|host)\b", m)
     scope = None if not per else ("node" if per.group(1) in ("node", "server", "host") else "gpu")
-    return ("tokens" if unit.group(1).startswith("token") else "samples"), scope
+    seconds = 86400.0 if per_time.group(1) == "day" else 1.0
+    return ("tokens" if unit.group(1).startswith("token") else "samples"), scope, seconds
 
 
 # Dense fp8 peaks (../shared/specs and configs/gpus: twice the bf16 rate on Hopper and Blackwell).
@@ -354,8 +355,7 @@ def published_step_time(row):
         if rate[1] == "node" and not _int(row, "gpus_per_node"):
             return None, "a throughput per node, and GPUs per node not stated"
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
-        per_day = 86400.0 if re.search(r"(?:/|\bper)\s*day\b", metric, re.I) else 1.0  # "tokens/day"
-        return per_step / (value / per_day * units), metric.strip()
+        return per_step / (value / rate[2] * units), metric.strip()
     # GPU time per trillion tokens (DeepSeek's "180K H800 GPU hours per trillion tokens"): one token costs
     # value·3600/1e12 GPU-seconds, a step B·s of them over the job's GPUs.
     per_tt = re.search(r"gpu[- ]hours?\s*(?:/|per)\s*(trillion|billion)\s*tokens?", metric, re.I)

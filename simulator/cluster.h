@@ -16,6 +16,7 @@ namespace cb::sim {
 struct ClusterSpec {
   std::string name;
   int64_t gpus = 0, gpus_per_node = 8, domain_gpus = 8, nics_per_node = 8;
+  int64_t planes = 1;  // scale-out planes the NICs attach to
   double up_bandwidth = 0, up_latency = 0, nic_bandwidth = 0, out_latency = 0;
   bool sharp = false;           // NVLink SHARP in the scale-up switches
   double gpu_variation = 0;     // relative std. dev. of GPU speed (slowest-of-N); config default 1.75%

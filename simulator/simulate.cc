@@ -218,18 +218,13 @@ class CostModel {
       // Full layers run at the kernel's rate for the local query chunk (each CP ring step attends s/cp
       // queries: the causal diagonal step and the unmasked half-rectangles, whose own gains are alike);
       // sliding layers' kernels span only their window, so they gain nothing from the sequence's length.
-      const double layers = static_cast<double>(m.layers);
-      const double full = layers > 0 ? (layers - static_cast<double>(m.SlidingLayers())) / layers / span : 1;
+      // Both parts are one pass of the average layer: one launch between them.
+      const double full = FullLayerAttentionShare(m, s_.train.seq_len, kFlashBlock);
       const double hd = (dqk + dv) / 2;
       const AttentionKernel k = s_.fw.attention_kernel;
-      if (full >= 1) {
-        c.fwd = gpu_.AttentionTime(flops, k, hd, sq_local);
-      } else if (full <= 0) {
-        c.fwd = gpu_.AttentionTime(flops, k, hd);
-      } else {  // one pass of the average layer: one launch
-        c.fwd = gpu_.AttentionTime(flops * full, k, hd, sq_local) + gpu_.AttentionTime(flops * (1 - full), k, hd) -
-                gpu_.eff().launch_s;
-      }
+      const double full_t = gpu_.AttentionTime(flops * full, k, hd, sq_local);
+      const double slide_t = gpu_.AttentionTime(flops * (1 - full), k, hd);
+      c.fwd = full_t + slide_t - (full_t > 0 && slide_t > 0 ? gpu_.eff().launch_s : 0);
       c.bwd = 2.5 * c.fwd;  // backward recomputes S and does 2.5x the matmuls
     } else {
       // Unfused: batched QK^T and AV GEMMs over the full square, and the

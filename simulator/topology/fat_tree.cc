@@ -36,9 +36,7 @@ FabricSpec FabricFromConfig(const ConfigNode& cluster) {
   f.nic_bandwidth = c.nic_bandwidth;
   f.nic_latency = c.out_latency;
   f.rail_optimized = cluster.at("scale_out.topology").AsString() == "rail-optimized";
-  f.planes = cluster.GetInt("scale_out.planes", 1);
-  // Part of one node (ClusterFromConfig) attaches its NICs to as many planes as it has NICs.
-  if (f.gpus < cluster.at("gpus_per_node").AsInt()) f.planes = std::min<int64_t>(f.planes, f.nics_per_node);
+  f.planes = c.planes;
   f.balanced_routing = cluster.GetString("scale_out.routing", "ecmp") == "balanced";
   const ConfigNode* tiers = cluster.Find("scale_out.tiers");
   if (!tiers || tiers->items().empty()) {

@@ -118,6 +118,12 @@ double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile) {
   return ((L - Ls) + Ls * SlidingLayerWork(m, seq_len, tile)) / L;
 }
 
+double FullLayerAttentionShare(const ModelSpec& m, int64_t seq_len, int64_t tile) {
+  if (m.layers <= 0) return 1;
+  const double full = static_cast<double>(m.layers - m.SlidingLayers()) / static_cast<double>(m.layers);
+  return full / AttentionSpanFactor(m, seq_len, tile);
+}
+
 double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
   ParamCounts p = CountParams(m);
   // QK^T over Q·K's width and AV over V's: 2·s·a·(d_qk + d_v) (= 4·s·a·d); a

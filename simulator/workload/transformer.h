@@ -107,6 +107,10 @@ double SlidingLayerWork(const ModelSpec& m, int64_t seq_len, int64_t tile);
 // attention: 1 without sliding layers.
 double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile);
 
+// The full-attention layers' share of the average layer's core-attention work
+// (1 without sliding layers, 0 when every layer slides).
+double FullLayerAttentionShare(const ModelSpec& m, int64_t seq_len, int64_t tile);
+
 struct ParamCounts {
   double attention_per_layer = 0;  // QKV + projection weights
   double dense_mlp_per_layer = 0;

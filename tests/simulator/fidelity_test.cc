@@ -1363,7 +1363,7 @@ TEST(AttentionRate, LongerSequencesRunAtCudnnsMeasuredGain) {
 // tokens over CP2 runs its kernels at 16K; GPT-OSS's sliding layers span their 128-token window and gain
 // nothing, its full layers gain as Llama's do.
 TEST(AttentionRate, StepsTakeTheLocalChunksGainOnFullLayers) {
-  const auto attention_s = [](const std::string& scenario, std::vector<Override> o, const char* kernel) {
+  const auto compute_s = [](const std::string& scenario, std::vector<Override> o, const char* kernel) {
     o.push_back({"framework.attention_kernel", kernel});
     const SimResult r = Simulate(Load(scenario, o));
     return r.breakdown.compute_s;
@@ -1374,19 +1374,19 @@ TEST(AttentionRate, StepsTakeTheLocalChunksGainOnFullLayers) {
                                      {"training.global_batch", "64"},
                                      {"parallelism.cp", "2"},
                                      {"parallelism.dp", "16"}};
-  const double fused = attention_s("llama3-8b-64", cp2, "fused"), plain = attention_s("llama3-8b-64", cp2, "fa2");
+  const double fused = compute_s("llama3-8b-64", cp2, "fused"), plain = compute_s("llama3-8b-64", cp2, "fa2");
   EXPECT_LT(fused, plain);
   std::vector<Override> cp1 = cp2;
   cp1.back() = {"parallelism.dp", "32"};
   cp1[3] = {"parallelism.cp", "1"};
   const double gain16 = plain - fused,
-               gain32 = attention_s("llama3-8b-64", cp1, "fa2") - attention_s("llama3-8b-64", cp1, "fused");
+               gain32 = compute_s("llama3-8b-64", cp1, "fa2") - compute_s("llama3-8b-64", cp1, "fused");
   EXPECT_GT(gain32, gain16);  // the same work at 32K per kernel gains more than at 16K
   const std::vector<Override> oss = {{"cluster", "b200-50k"},       {"model", "gpt-oss-120b"},
                                      {"parallelism.tp", "1"},       {"parallelism.pp", "1"},
                                      {"parallelism.dp", "64"},      {"parallelism.ep", "8"},
                                      {"training.seq_len", "32768"}, {"training.global_batch", "64"}};
-  EXPECT_LT(attention_s("mixtral-8x7b-64", oss, "fused"), attention_s("mixtral-8x7b-64", oss, "fa2"));
+  EXPECT_LT(compute_s("mixtral-8x7b-64", oss, "fused"), compute_s("mixtral-8x7b-64", oss, "fa2"));
 }
 
 // All-to-all inside a scale-up domain at its own measured rate: 0.744 of

@@ -970,9 +970,9 @@ def test_long_context_rows_follow_the_attention_kernels_length_curve(comparison)
     1M tokens, the attention share of the step rising from a quarter to nearly all of it. On B200 (NeMo 25.04)
     the model follows the published series within 11% at every length since cuDNN's measured length curve
     (cudnn-frontend: cuDNN 9.19 to 32K, 9.13's decline past it) speeds the kernel past 8K; it was +18.5% at 1M
-    without it. The H100 series
-    (NeMo 24.03, cuDNN of early 2024) runs 11-18% slower than the model from 16K on: the curve is 2026's
-    cuDNN, and nothing dates the kernel (docs/simulator-model.md, "Core attention")."""
+    without it. The H100 series (NeMo 24.03, cuDNN of early 2024) runs 11-18% slower than the model from 16K on:
+    the curve is 2026's cuDNN, and nothing dates the kernel (docs/simulator-model.md, "Core attention";
+    docs/evidence/cudnn-attention-versions.md)."""
     results, _ = comparison
     lc = {r["id"]: r["err"] for r in results if r["id"].startswith("LC-NEMO")}
     b200 = [e for k, e in lc.items() if "B200" in k]
