@@ -1134,19 +1134,29 @@ def fill_shape(row):
 
 def framework_of(row):
     """The row's `framework` column, else the framework its source names (a table in the shared format has no
-    such column): NeMo or Megatron-Bridge, torchtitan, llm-foundry, DeepSpeed, Megatron-LM; "" if none."""
+    such column) or, where it names none, that the notes name by a project name; "" if none."""
     if row.get("framework", "").strip():
         return row["framework"].strip()
     text = own_words(row, ("source", "recompute"))  # a source that names a framework to compare does not run it
     # NeMo AutoModel is PyTorch-native (FSDP2), not NeMo's Megatron stack; MLPerf's NVIDIA submissions name
     # their NeMo implementation in the result path ("theia_ngpu512_ngc25.09_nemo"); the ZeRO-3 rows of a
     # Megatron-LM paper are DeepSpeed's (Narayanan et al. SC'21, Table 2).
-    for pattern, name in ((r"Automodel", "other"), (r"Megatron-Bridge", "megatron-bridge"),
-                          (r"\bNeMo\b|_nemo\b", "nemo"), (r"torchtitan", "torchtitan"), (r"llm-foundry", "llm-foundry"),
-                          (r"DeepSpeed", "deepspeed"), (r"\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron")):
+    for pattern, name in _FRAMEWORK_WORDS:
         if re.search(pattern, text, re.I) and not (pattern == r"\bZeRO-?3\b" and re.search(r"FSDP|PyTorch", text)):
             return name  # (ZeRO-3 is DeepSpeed's word, unless the source is about PyTorch's FSDP)
+    # Notes name many stacks in passing (a formula "Megatron's", "DeepSpeed-Ulysses-style" attention); only a
+    # stack with its own project name is taken from them ("torchtitan 0.0.2, pytorch 2.7.0", "NeMo 24.09
+    # container via NeMo Launcher").
+    notes = own_words(row, ("notes",))
+    for pattern, name in _FRAMEWORK_WORDS[:5]:
+        if re.search(pattern, notes, re.I):
+            return name
     return ""
+
+
+_FRAMEWORK_WORDS = ((r"Automodel", "other"), (r"Megatron-Bridge", "megatron-bridge"), (r"\bNeMo\b|_nemo\b", "nemo"),
+                    (r"torchtitan", "torchtitan"), (r"llm-foundry", "llm-foundry"), (r"DeepSpeed", "deepspeed"),
+                    (r"\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron"))
 
 
 def benchmark_file_month(row):
@@ -1325,11 +1335,16 @@ def kempnerforge(row):
 
 
 def pytorch_native(row, framework):
-    """A PyTorch-native stack (torchtitan, or a framework built on FSDP2/DTensor): its tensor parallelism is
-    DTensor's, which overlaps communication only with async TP (torchtitan enable_async_tensor_parallel, off by
-    default), and its ops run one kernel each unless torch.compile is named (PyTorch is eager by default)."""
+    """A PyTorch-native stack (torchtitan, DeepSpeed outside a Megatron stack, or a framework built on FSDP2/DTensor):
+    its tensor parallelism overlaps communication only with async TP (torchtitan enable_async_tensor_parallel, off
+    by default), and its ops run one kernel each unless torch.compile is named (PyTorch is eager by default)."""
     if framework == "torchtitan":
         return True
+    if framework == "deepspeed":
+        # DeepSpeed wraps the user's own module and brings no model code: unless the row runs it under a
+        # Megatron stack (Megatron-DeepSpeed, GPT-NeoX), that module is plain PyTorch, as FlagPerf's
+        # training/benchmarks/llama2_7b/deepspeed/model/llama_model.py builds transformers' LlamaForCausalLM.
+        return re.search(r"Megatron|GPT-NeoX", own_words(row, ("source", "notes")), re.I) is None
     notes = row.get("notes", "")
     # A stack that names Transformer Engine runs TE's fused modules (NeMo AutoModel: "FSDP2 + TE"). PyTorch FSDP
     # (FSDP1) stacks run eagerly too: IBM's fms-fsdp leaves use_torch_compile off and its LLaMA block is plain
