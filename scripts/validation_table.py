@@ -96,16 +96,17 @@ def gpu_key(text):
 
 def precision_key(text):
     """bf16, fp16, fp8 or nvfp4 (None for MXFP4) from a row's free-text precision ("mxfp8", "FP8", "NVFP4",
-    "mixed precision 16-bit", "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)"). NVIDIA's FP4 training
-    (its performance tables' "NVFP4", MLPerf's *_fp4.sh configs) is Transformer Engine's NVFP4 recipe, the only
-    4-bit training recipe Megatron-Core runs (fp4_recipe "nvfp4"; docs/evidence/nvfp4.md); "fp4 false" is not."""
+    "mixed precision 16-bit", "bf16; BF16_Optimizer ...", "not stated (... BF16 peak)", "bf16 (fp8: false)").
+    NVIDIA's FP4 training (its performance tables' "NVFP4", MLPerf's *_fp4.sh configs) is Transformer Engine's
+    NVFP4 recipe, the only 4-bit training recipe Megatron-Core runs (fp4_recipe "nvfp4"; docs/evidence/nvfp4.md);
+    "fp4 false" is not."""
     t = text.strip().lower()
     if "mxfp4" in t:
         return None  # OCP MXFP4 (E8M0 scales per 32): not a training recipe Megatron-Core runs
     if re.search(r"(?<!not )(?<!no )(?<!without )\b(?:nv)?fp4\b(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
         return "nvfp4"
-    if "fp8" in t:
-        return "fp8"
+    if re.search(r"(?<!not )(?<!no )(?<!without )\b(?:mx)?fp8(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
+        return "fp8"  # "fp8_hybrid", "FP8-MX", "mxfp8"; not "bf16 (fp8: false)"
     if "fp16" in t and "bf16" not in t:
         return "fp16"
     return "bf16"  # bf16, "16-bit" mixed precision and unstated precision run at the 16-bit rate
@@ -364,9 +365,12 @@ def published_step_time(row):
             return None, "batch or GPU count not stated"
         tokens = 1e12 if per_tt.group(1).lower() == "trillion" else 1e9
         return B * s * number * 3600 / tokens / gpus, "GPU hours per token"
+    # "step time (s)", NeMo's logged "train_step_timing in s", "seconds per step", "s/iter", and the mean of a
+    # logged step time over iterations ("Time Mean (s) over iterations 11-44": NVIDIA dgxc-benchmarking's
+    # parse_train_timing.sh, whose mean is over train_step_timing).
     if metric in ("step time s", "iteration time") or re.search(
-            r"(step|iteration)[ _]time|time per (step|iter(ation)?)|\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b"
-            r"|seconds per (step|iteration)", metric, re.I):
+            r"(step|iteration)[ _]tim(e|ing)|time per (step|iter(ation)?)|\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b"
+            r"|seconds per (step|iteration)|\btime mean\b.*\biter", metric, re.I):
         scale = 1e-3 if re.search(r"(?:\b|_)ms\b|milli", metric, re.I) else 1.0  # "step time (ms)", "step_time_ms"
         return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
@@ -1088,6 +1092,11 @@ def sharding_from_words(row):
                 int(nodes.group(1)) * _int(row, "gpus_per_node", 0) if nodes else _int(row, "gpus_per_node", 0))
             if size and size >= (_int(row, "gpus") or size + 1):
                 read += f" (sharded over all {size} GPUs: read from the row's words)"
+            elif size and not group and not nodes:
+                # Hybrid sharding named, its group not: PyTorch's HYBRID_SHARD default, one node
+                # (fit_unstated widens it where that does not fit).
+                row = dict(row, shard_group=str(size))
+                read += f" (sharded over {size} GPUs, replicated across: hybrid sharding named, group not stated)"
             elif size:
                 row = dict(row, shard_group=str(size))
                 read += f" (sharded over {size} GPUs, replicated across: read from the row's words)"
@@ -1498,6 +1507,12 @@ def layout_from_words(row):
     tp and pp are returned as they are."""
     if num(row.get("tp")) is not None and num(row.get("pp")) is not None:
         return row, ""
+    # A run whose words name data parallelism alone ("FSDP+DP", the title of NVIDIA dgxc-benchmarking's Paxml
+    # tables; "no TP/PP"; "pure data parallel") has no model parallelism.
+    if re.search(r"\bFSDP\s*\+\s*DP\b|\bno (?:TP|tensor[- ]parallel\w*)\s*(?:/|or|and|,)\s*(?:PP|pipeline)|"
+                 r"\bno model[- ]parallel|\bpure(?:ly)? data[- ]parallel", row.get("notes", ""), re.I):
+        return dict(row, tp=row.get("tp") or "1", pp=row.get("pp") or "1"), \
+            " (no model parallelism: the row names data parallelism alone)"
     size = re.search(r"model[- ]parallel(?:ism)? (?:size|degree)\s*[=:]?\s*(\d+)|\bMP (?:size )?(\d+)",
                      row.get("notes", ""), re.I)
     per_node = _int(row, "gpus_per_node") or 8
@@ -1550,6 +1565,31 @@ def lightest_fitting_sharding(cb_bin, row, path, text, sets):
     return None
 
 
+def narrowest_fitting_shard_group(cb_bin, path, text, sets, recompute_free):
+    """(simulate output, words) with a hybrid-sharding group the row does not state widened, doubling from the
+    node it was taken as, until the run fits (the whole data-parallel group at most: plain ZeRO-3), or None.
+    Where the row leaves its recomputation unsaid too (`recompute_free`), the lightest that fits at each width."""
+    group = re.search(r"(?m)^  shard_group: (\d+)$", text)
+    dp = re.search(r"(?m)^  dp: (\d+)$", text)
+    if not group or not dp:
+        return None
+    size, dp = int(group.group(1)) * 2, int(dp.group(1))
+    while size <= dp:
+        if dp % size == 0:
+            t = re.sub(r"(?m)^  shard_group: \d+$", f"  shard_group: {size}", text)
+            open(path, "w").write(t)
+            out, _ = simulate(cb_bin, path, sets)
+            words = f" (shard group {size} assumed: the narrowest that fits, not stated)"
+            if (out is None or not out["fits_in_memory"]) and recompute_free:
+                found = lightest_fitting_recompute(cb_bin, path, t, sets)
+                if found:
+                    out, words = found[0], words + f" (recompute {found[1]} assumed: the lightest that fits, not stated)"
+            if out is not None and out["fits_in_memory"]:
+                return out, words
+        size *= 2
+    return None
+
+
 def largest_fitting_micro_batch(cb_bin, path, text, sets):
     """(simulate output, micro-batch) with the generated micro-batch halved until the run fits, or None."""
     m = re.search(r"(?m)^  micro_batch: (\d+)$", text)
@@ -1582,6 +1622,10 @@ def fit_unstated(cb_bin, row, path, text, sets):
         if found:
             return found[0], f" (micro-batch {found[1]} assumed: the largest that fits, not stated)"
     words = ""
+    if "group not stated" in sharding_from_words(row)[1]:
+        found = narrowest_fitting_shard_group(cb_bin, path, text, sets, recompute_unstated(row))
+        if found:
+            return found
     for step in steps:
         if step == "sharding":
             found = lightest_fitting_sharding(cb_bin, row, path, text, sets)
