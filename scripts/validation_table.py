@@ -537,11 +537,21 @@ def scenario_from_row(row):
     if not num(row.get("experts")):
         # A table without expert columns may say the shape in words ("8 experts, top-2"); the experts'
         # width is the dense ffn unless the row says otherwise (Mixtral's).
+        # Megatron's arguments and Hugging Face's config keys say it too ("--num-experts 8 --moe-router-topk 2",
+        # "num_experts_per_tok: 8", "moe_ffn_hidden_size 768").
         words = row.get("model", "") + " " + row.get("notes", "")
-        e, k = re.search(r"(\d+)\s*(?:routed\s+)?experts", words, re.I), re.search(r"top[- ]?(\d+)", words, re.I)
+        e = re.search(r"(\d+)[\s-]*(?:routed\s+)?experts?\b|(?:--num-experts|\bnum_moe_experts|\bn_routed_experts|"
+                      r"\bnum_local_experts|\bnum_experts)\W*(\d+)", words, re.I)
+        k = re.search(r"\btop[- ]?(\d+)|(?:--moe-router-topk|moe_router_topk|num_experts_per_tok)\W*(\d+)", words, re.I)
+        width = re.search(r"(?:--moe-ffn-hidden-size|moe_ffn_hidden_size|moe_intermediate_size|expert[_ ]ffn(?:[_ ]hidden)?"
+                          r"(?:[_ ]size)?)\W*(\d+)", words, re.I)
         if e and k:
-            row = dict(row, experts=e.group(1), top_k=k.group(1))
-            inferred += f" ({e.group(1)} experts top-{k.group(1)} read from the row's words)"
+            experts, top_k = e.group(1) or e.group(2), k.group(1) or k.group(2)
+            row = dict(row, experts=experts, top_k=top_k)
+            inferred += f" ({experts} experts top-{top_k} read from the row's words)"
+            if width and not num(row.get("expert_ffn")):
+                row["expert_ffn"] = width.group(1)
+                inferred += f" (expert ffn {width.group(1)} read from the row's words)"
     looks_moe = re.search(r"MoE|Mixtral|DeepSeek-?V[23]|\d+x\d+B|-A\d+B|GPT-OSS|Kimi|Llama-?4", row["model"], re.I)
     if not num(row.get("experts")) and (looks_moe or (num(row.get("ep")) or 1) > 1):
         return None, "a mixture-of-experts model whose experts the row does not state", ""

@@ -140,6 +140,16 @@ def test_free_text_fields_are_read():
     text, why, _ = published.scenario_from_row({"model": "Arctic 480B MoE", "gpu": "H100", "precision": "bf16",
                                                 "ep": "8"})
     assert text is None and "experts" in why
+    # The experts in words, or in Megatron's arguments and Hugging Face's config keys.
+    moe_row = {"id": "X", "model": "a 14B MoE", "gpu": "A100", "gpus": "8", "gpus_per_node": "8", "precision": "bf16",
+               "layers": "24", "hidden": "2048", "heads": "16", "kv_heads": "16", "ffn": "5504", "vocab": "151936",
+               "seq": "4096", "global_batch_seqs": "64", "micro_batch": "1", "tp": "1", "pp": "1", "dp": "8",
+               "recompute": "", "metric": "tokens/s/GPU", "value": "1000"}
+    for notes in ("8-expert MoE, top-2 routing", "--num-experts 8 --moe-router-topk 2 --moe-ffn-hidden-size 1408",
+                  "num_local_experts: 8, num_experts_per_tok: 2"):
+        text, _, how = published.scenario_from_row(dict(moe_row, notes=notes))
+        assert text and "experts: 8" in text and "top_k: 2" in text, (notes, how)
+        assert ("expert_ffn_hidden: 1408" in text) == ("1408" in notes), notes
     # Published configurations of models no project row describes (tests/validation/model-shapes.csv), each with
     # the file it was read from; the longest name that starts the row's wins, so V2-Lite does not take V2's shape.
     shapes = list(csv.DictReader(open(published.MODEL_SHAPES)))
