@@ -129,7 +129,9 @@ def recompute_key(text):
         return "none"
     if re.search(r"selective|\bsac\b|per[- ]op|core_?attn|mla[_ -]?up|moe_act|layernorm|\bmlp\b", t):
         return "selective"
-    if re.search(r"\bfull\b|activation checkpoint|\bac\b|checkpointing|recompute|recomputation|\bblock\b", t):
+    # Megatron-LM's and GPT-NeoX's flag before selective recomputation existed, --checkpoint-activations, is full.
+    if re.search(r"\bfull\b|activations? checkpoint|checkpoint[-_ ]activations|\bac\b|checkpointing|recompute|"
+                 r"recomputation|rematerial|\bblock\b", t):
         return "full"
     return "none"
 
@@ -559,6 +561,16 @@ def scenario_from_row(row):
         row["ffn"] = str(4 * int(num(row["hidden"])))  # GPT-2/3 MLPs are 4h wide (Brown et al. 2020, Table 2.1)
         inferred += " (ffn = 4h assumed: a GPT model)"
     if num(row.get("vocab")) is None:
+        # A vocabulary the words give ("VOCAB_LENGTH=250k", "vocab_size 250880", "vocabulary of 65,024").
+        said = re.search(r"\bvocab(?:ulary)?(?:[_ ]?(?:size|length))?\s*(?:[=:]|of|is|(?:stated )?as)?\s*['\"]?"
+                         r"(\d[\d,]*(?:\.\d+)?)\s*(k\b)?",
+                         row.get("notes", ""), re.I)
+        if said:
+            vocab = float(said.group(1).replace(",", "")) * (1000 if said.group(2) else 1)
+            if vocab >= 1000:
+                row["vocab"] = str(int(vocab))
+                inferred += f" (vocab {int(vocab)} read from the row's words)"
+    if num(row.get("vocab")) is None:
         for pattern, vocab in ((r"\bGPT", 51200), (r"Llama[- ]?3", 128256), (r"Llama[- ]?2", 32000)):
             # Megatron's GPT-2 BPE padded to 51,200 (Narayanan et al. SC'21); the Llama tokenizers' sizes.
             if re.search(pattern, row["model"], re.I):
@@ -844,9 +856,12 @@ def scenario_from_row(row):
     if experts and re.search(dedup, row.get("notes", ""), re.I) and not said_off(row, dedup):  # enable_deepep=True too
         fw.append("  moe_dispatcher: deepep")  # the source names a deduplicating dispatcher ("not DeepEP": it does not)
     said = own_words(row, ("notes",))
-    # All-to-all overlap with another micro-batch, named on ("moe_a2a_overlap=True", "1F1B overlap of EP A2A"),
-    # not off ("moe_a2a_overlap False", "1F1B overlap OFF"); DeepSeek's DualPipe where named, not negated.
-    overlap_on = re.search(rf"(?:moe_a2a_overlap|A2A_OVERLAP|1f1b overlap)(?!{_OFF})", said, re.I)
+    # All-to-all overlap with another micro-batch, named on ("moe_a2a_overlap=True", "1F1B overlap of EP A2A",
+    # "1F1B EP-comm overlap", Megatron's --overlap-moe-expert-parallel-comm, "expert-parallel communication
+    # overlap"), not off ("moe_a2a_overlap False", "1F1B overlap OFF"); DeepSeek's DualPipe where named, not negated.
+    overlap_on = re.search(rf"(?:moe_a2a_overlap|A2A_OVERLAP|1f1b (?:EP[- ]comm\w* )?overlap|overlap[-_ ]moe[-_ ]expert"
+                           rf"[-_ ]parallel[-_ ]comm|(?:\bEP|expert[- ]parallel)[- ]comm(?:unication)?[- ]overlap)(?!{_OFF})",
+                           said, re.I)
     dualpipe = re.search(r"(?<!no )(?<!not )(?<!without )\bDualPipe", said, re.I)
     if experts and (overlap_on or dualpipe):
         fw.append("  moe_a2a_overlap: true")

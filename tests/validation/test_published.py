@@ -121,6 +121,8 @@ def test_free_text_fields_are_read():
     assert published.recompute_key("activation checkpointing") == "full"
     assert published.recompute_key("SAC (per-op)") == "selective"
     assert published.recompute_key("no activation checkpointing") == "none"
+    assert published.recompute_key("--checkpoint-activations (Megatron-DeepSpeed)") == "full"
+    assert published.recompute_key("none (activations_checkpoint_* null)") == "none"
     assert published.source_month({"source": "Narayanan et al., SC'21, Table 1"}) == 2101
     assert published.source_month({"source": "Korthikanti et al. 2022, Table 5"}) == 2201
     assert published.source_month({"source": "MT-NLG, arXiv:2201.11990, sec. 2.4"}) == 2201
@@ -172,6 +174,14 @@ def test_free_text_fields_are_read():
     for metric in ("train_step_timing in s", "Time Mean (s) over iterations 11-44"):
         assert published.published_step_time(dict(shape, metric=metric, value="2.5"))[0] == 2.5, metric
     assert published.published_step_time(dict(shape, metric="time to train (days)", value="2.5"))[0] is None
+    # A vocabulary in the words beats the model family's default.
+    gpt = {"id": "X", "model": "GPT-style 195B", "gpu": "A100 80GB", "gpus": "384", "gpus_per_node": "8",
+           "precision": "bf16", "layers": "106", "hidden": "12288", "heads": "64", "seq": "2048", "global_batch_seqs": "2048",
+           "micro_batch": "2", "tp": "4", "pp": "12", "dp": "8", "recompute": "full", "metric": "s/it", "value": "1"}
+    for notes, vocab in (("", "51200"), ("VOCAB_LENGTH=250k", "250000"), ("vocab stated as '250k'", "250000"),
+                         ("vocab_size 250880", "250880")):
+        text, _, _ = published.scenario_from_row(dict(gpt, notes=notes))
+        assert f"vocab: {vocab}\n" in text, notes
     assert published.published_step_time(dict(shape, metric="step time (ms)", value="2500"))[0] == 2.5
     assert abs(published.published_step_time(dict(shape, metric="step time", value="2500 ms"))[0] - 2.5) < 1e-12
     assert published.published_step_time(dict(shape, metric="tokens/s/GPU", value="1.0k"))[0] == 1024 * 4096 / 64000
@@ -970,6 +980,29 @@ def test_rows_collected_blind_in_session_22b(cb_bin):
     20%, none not fitting; three Nemotron-H rows (hybrid Mamba) and six that state no shape, batch or length
     are not compared."""
     assert_blind_set(cb_bin, "blind-session22b.csv", rows=15, median=0.10, within_20=12)
+
+
+def test_rows_collected_blind_in_session_23(cb_bin):
+    """21 rows a third session-22 helper collected blind in the shared table's columns, from papers and reports
+    (tests/validation/rows/blind-session23.csv and .md): BigScience's pre-BLOOM topology sweeps on Jean Zay
+    (chronicles-prequel.md, 8-384 A100, each an iteration-2 snapshot), GLM-130B's whole-run MFU on 768 A100 40GB
+    and the Zero Bubble paper's 1F1B and ZB schedules on 8-32 A100. First scoring: 20 compared, median 37.8%, 8
+    within 20%, every BigScience row 31-64% slower than simulated. Read then as the words say (a vocabulary
+    "250k" in the notes, not GPT's 51,200): median 30.7%, 9 within 20%. Zero-bubble schedules are not simulated
+    (their rows run as 1F1B); the BigScience rows state no recomputation, which the generator takes as none where
+    the run fits."""
+    assert_blind_set(cb_bin, "blind-session23.csv", rows=20, median=0.32, within_20=9)
+
+
+def test_rows_collected_blind_in_session_23b(cb_bin):
+    """22 rows a fourth session-22 helper collected blind in the shared table's columns, from vendor and benchmark
+    tables (tests/validation/rows/blind-session23b.csv and .md): dgxc-benchmarking's Nemotron-4 15B/340B on H100
+    and GB200 and Llama 4 Maverick on GB200 and H100, and MLPerf Training v6.0's DeepSeek-V3 on 256-2,048
+    GB200/GB300 and Llama 3.1 405B on 2,048 GB300. First scoring: 22 compared, median 12.4%, 19 within 20%, none
+    not fitting; the GB200 Nemotron-4 rows 17-20% faster than published, MLPerf's DeepSeek-V3 on GB300 46-49%
+    slower. Read then as the words say ("1F1B EP-comm overlap" is the all-to-all overlap): median 13.3%, 19 within
+    20%, GB300's DeepSeek-V3 +27/+29%."""
+    assert_blind_set(cb_bin, "blind-session23b.csv", rows=22, median=0.14, within_20=19)
 
 
 def test_rows_collected_blind_in_session_21b(cb_bin):
