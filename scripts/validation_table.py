@@ -1202,10 +1202,12 @@ def benchmark_file_month(row):
 
 def nemo_container(row):
     """(yy, mm) of the NeMo container a Megatron-Bridge or NeMo performance table names ("25.11 NeMo
-    Container", "26.02.01 NeMo Container", "nemo:24.09", "NeMo 24.07", or a source naming NeMo with a release in
-    brackets, "(24.07, H100 FP8)"), or None."""
+    Container", "26.02.01 NeMo Container", "nemo:24.09", "NeMo 24.07", an MLPerf result path's "_ngc25.09_nemo", or
+    a source naming NeMo with a release in brackets, "(24.07, H100 FP8)"), or None."""
     src = row.get("source", "")
-    m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container|nemo:(\d\d)\.(\d\d)\b|\bNeMo (\d\d)\.(\d\d)\b", src, re.I)
+    # MLPerf's NVIDIA result paths name theirs too ("theia_ngpu256_ngc26.04_nemo").
+    m = re.search(r"(\d\d)\.(\d\d)(?:\.\d+)?'? NeMo Container|nemo:(\d\d)\.(\d\d)\b|\bNeMo (\d\d)\.(\d\d)\b|"
+                  r"_ngc(\d\d)\.(\d\d)_nemo\b", src, re.I)
     if not m and re.search(r"\bNeMo\b", src, re.I):
         # A release in brackets, "(24.07, H100 FP8)": not a date ("23.05.2025"), a time ("25.11 s/step") or
         # another product's version ("PyTorch 24.07").

@@ -679,6 +679,7 @@ def test_sharding_and_expert_tp_are_read_from_words():
         "NVIDIA/NeMo v2.4.0", "torchtitan 2024.07", "NeMo docs, 23.05.2025", "NeMo 2.0 on PyTorch 24.07 base",
         "Megatron-Bridge perf (NeMo), 25.11 s/step")] == [(26, 2), (24, 9), (24, 7), None, None, None, None, None]
     assert published.framework_of({"source": "mlcommons/training_results_v5.1 theia_ngpu512_ngc25.09_nemo"}) == "nemo"
+    assert published.nemo_container({"source": "training_results_v6.0 theia_ngpu256_ngc26.04_nemo"}) == (26, 4)
     assert published.framework_of({"source": "Narayanan et al., SC'21, Table 2 (ZeRO-3 without model "
                                              "parallelism), Megatron-LM"}) == "deepspeed"
     assert published.framework_of({"source": "NVIDIA-NeMo/Automodel docs/performance-summary.md"}) == "other"
