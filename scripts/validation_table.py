@@ -105,8 +105,11 @@ def precision_key(text):
         return None  # OCP MXFP4 (E8M0 scales per 32): not a training recipe Megatron-Core runs
     if re.search(r"(?<!not )(?<!no )(?<!without )\b(?:nv)?fp4\b(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
         return "nvfp4"
-    if re.search(r"(?<!not )(?<!no )(?<!without )\b(?:mx)?fp8(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
-        return "fp8"  # "fp8_hybrid", "FP8-MX", "mxfp8"; not "bf16 (fp8: false)"
+    # "fp8_hybrid", "FP8-MX", "mxfp8", torchao's "Float8"; not "bf16 (fp8: false)", "fp8=None", "FP8 not used",
+    # "bf16 vs fp8".
+    if re.search(rf"(?<!not )(?<!no )(?<!without )\b(?:mx)?(?:fp|float)8(?!{_OFF}|\s*[:=]?\s*null\b|\s+not\b)",
+                 _COMPARISON.sub(" ", t)):
+        return "fp8"
     if "fp16" in t and "bf16" not in t:
         return "fp16"
     return "bf16"  # bf16, "16-bit" mixed precision and unstated precision run at the 16-bit rate
@@ -123,9 +126,10 @@ def recompute_key(text):
     # Other words for the same settings: "activation checkpointing: selective", "SAC", "AC (full)",
     # "checkpointing every layer", "no activation checkpointing", "recompute disabled", "AC: none", and
     # Megatron's selective modules by name ("recompute: core_attn", "MLA up-proj recompute").
+    _switch = r"checkpointing|recompute|recomputation|-*checkpoint[-_ ]activations|remat\w*"
     if re.match(r"(?:no\b|none|off\b|disabled|false\b|not (?:used|enabled))", t) or \
-            re.search(r"\b(?:no|without) (?:activation )?(?:checkpointing|recompute|recomputation)|"
-                      r"(?:checkpointing|recompute|recomputation|\bac)\W*(?:none|off|no|disabled|false)\b", t):
+            re.search(rf"\b(?:no|without) (?:activation )?(?:{_switch})|"
+                      rf"(?:{_switch}|\bac)\W*(?:none|off|no|disabled|false)\b", t):
         return "none"
     if re.search(r"selective|\bsac\b|per[- ]op|core_?attn|mla[_ -]?up|moe_act|layernorm|\bmlp\b", t):
         return "selective"
@@ -257,13 +261,18 @@ def flops_per_step(conv, row):
 def throughput_metric(metric):
     """("tokens" or "samples", "gpu", "node" or None for the whole job, seconds per the rate's time unit) for a
     throughput metric in any of the usual words ("tokens/s/GPU", "tokens per second per GPU", "throughput
-    (tokens/sec/GPU)", "tokens/GPU/s", "TGS", "tokens/s/node", "samples/s", "sequences per second", "tokens/day"),
-    else None (FLOP rates and MFU are not throughputs here)."""
+    (tokens/sec/GPU)", "tokens/GPU/s", "TGS", torchtitan's "TPS" and "WPS", "T/s/GPU", "tokens/s/node", "samples/s",
+    "sequences per second", "tokens/day"), else None (FLOP rates and MFU are not throughputs here)."""
     m = metric.lower()
     if re.search(r"flop|mfu", m):
         return None
     if re.search(r"\btgs\b", m):
         return "tokens", "gpu", 1.0  # tokens per GPU per second
+    # torchtitan's logged "tps" ("tokens per second per device, abbreviated as tps": torchtitan train.py) and its
+    # earlier name "wps"; "TPS/GPU" and "T/s/GPU" say the scope themselves.
+    if re.fullmatch(r"\s*(?:median |mean |average )?(?:tps|wps)(?:\s*(?:/|per)\s*(?:gpu|device))?\s*", m):
+        return "tokens", "gpu", 1.0
+    m = re.sub(r"\bt/s\b", "tokens/s", m)
     unit = re.search(r"\b(tokens?|samples?|sequences?|seqs?)\b", m)
     per_time = re.search(r"(?:/|\bper)\s*(s(?:ec(?:ond)?)?|day)\b", m)
     if not unit or not per_time:
@@ -355,6 +364,10 @@ def published_step_time(row):
         if None in (B, s, gpus):
             return None, "batch or GPU count not stated"
         per_step = B * s if rate[0] == "tokens" else B
+        if rate[1] is None and rate[0] == "tokens" and framework_of(row) == "torchtitan":
+            # torchtitan logs one throughput, per device ("tokens per second per device, abbreviated as tps":
+            # torchtitan train.py); its tables' unscoped "tokens/second" is that figure.
+            rate = (rate[0], "gpu", rate[2])
         if rate[1] == "node" and not _int(row, "gpus_per_node"):
             return None, "a throughput per node, and GPUs per node not stated"
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
@@ -371,8 +384,9 @@ def published_step_time(row):
     # logged step time over iterations ("Time Mean (s) over iterations 11-44": NVIDIA dgxc-benchmarking's
     # parse_train_timing.sh, whose mean is over train_step_timing).
     if metric in ("step time s", "iteration time") or re.search(
-            r"(step|iteration)[ _]tim(e|ing)|time per (step|iter(ation)?)|\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b"
-            r"|seconds per (step|iteration)|\btime mean\b.*\biter", metric, re.I):
+            r"(step|iteration)[ _]time|(?<![\w])train_step_timing|time per (step|iter(ation)?)|"
+            r"\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b|seconds per (step|iteration)|\btime mean\b.*\biter",
+            metric, re.I):
         scale = 1e-3 if re.search(r"(?:\b|_)ms\b|milli", metric, re.I) else 1.0  # "step time (ms)", "step_time_ms"
         return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
@@ -541,14 +555,20 @@ def scenario_from_row(row):
         # width is the dense ffn unless the row says otherwise (Mixtral's).
         # Megatron's arguments and Hugging Face's config keys say it too ("--num-experts 8 --moe-router-topk 2",
         # "num_experts_per_tok: 8", "moe_ffn_hidden_size 768").
-        words = row.get("model", "") + " " + row.get("notes", "")
-        e = re.search(r"(\d+)[\s-]*(?:routed\s+)?experts?\b|(?:--num-experts|\bnum_moe_experts|\bn_routed_experts|"
-                      r"\bnum_local_experts|\bnum_experts)\W*(\d+)", words, re.I)
-        k = re.search(r"\btop[- ]?(\d+)|(?:--moe-router-topk|moe_router_topk|num_experts_per_tok)\W*(\d+)", words, re.I)
-        width = re.search(r"(?:--moe-ffn-hidden-size|moe_ffn_hidden_size|moe_intermediate_size|expert[_ ]ffn(?:[_ ]hidden)?"
-                          r"(?:[_ ]size)?)\W*(\d+)", words, re.I)
+        words = row.get("model", "") + " " + _COMPARISON.sub(" ", row.get("notes", ""))
+        of = re.search(r"\btop[- _]?k?[- ]?(\d+)\s+(?:experts?\s+)?(?:of|out of|from)\s+(\d+)", words, re.I)
+        e = re.search(r"(\d+)[\s-]*(?:routed\s+)?experts?\b(?![- ]?(?:parallel|model|ranks?|groups?))|"
+                      r"(?:--num-experts|\bnum_moe_experts|\bn_routed_experts|\bnum_local_experts|\bnum_experts)"
+                      r"\W*(\d+)",
+                      words, re.I)
+        k = re.search(r"\btop[- _]?k?[- :=]*(\d+)|(?:--moe-router-topk|moe_router_topk|num_experts_per_tok)\W*(\d+)|"
+                      r"(\d+)\s+(?:active|activated)\s+experts", words, re.I)
+        if of:
+            e, k = re.search(r"(\d+)", of.group(2)), re.search(r"(\d+)", of.group(1))
+        width = re.search(r"(?:--moe-ffn-hidden-size|moe_ffn_hidden_size|moe_intermediate_size|"
+                          r"expert[_ ]ffn(?:[_ ]hidden)?(?:[_ ]size)?)\W*(\d+)", words, re.I)
         if e and k:
-            experts, top_k = e.group(1) or e.group(2), k.group(1) or k.group(2)
+            experts, top_k = next(g for g in e.groups() if g), next(g for g in k.groups() if g)
             row = dict(row, experts=experts, top_k=top_k)
             inferred += f" ({experts} experts top-{top_k} read from the row's words)"
             if width and not num(row.get("expert_ffn")):
@@ -562,9 +582,13 @@ def scenario_from_row(row):
         inferred += " (ffn = 4h assumed: a GPT model)"
     if num(row.get("vocab")) is None:
         # A vocabulary the words give ("VOCAB_LENGTH=250k", "vocab_size 250880", "vocabulary of 65,024").
-        said = re.search(r"\bvocab(?:ulary)?(?:[_ ]?(?:size|length))?\s*(?:[=:]|of|is|(?:stated )?as)?\s*['\"]?"
-                         r"(\d[\d,]*(?:\.\d+)?)\s*(k\b)?",
-                         row.get("notes", ""), re.I)
+        # Megatron's --vocab-size and --padded-vocab-size too; a number after the word or before it ("a 250k
+        # vocabulary"); what the notes say of another model ("unlike BLOOM's vocabulary of 250,880") is not the row's.
+        number = r"(\d{1,3}(?:,\d{3})+(?!\d)|\d+(?:\.\d+)?)\s*(k\b)?"
+        notes = _COMPARISON.sub(" ", row.get("notes", ""))
+        said = re.search(rf"(?:--(?:padded-)?vocab-size|\b(?:padded_)?vocab(?:ulary)?(?:[_ ]?(?:size|length))?)\s*"
+                         rf"(?:[=:(]|of|is|(?:stated )?as)?\s*['\"~]?{number}", notes, re.I) or \
+            re.search(rf"\b{number}[- ](?:token )?vocab(?:ulary)?\b", notes, re.I)
         if said:
             vocab = float(said.group(1).replace(",", "")) * (1000 if said.group(2) else 1)
             if vocab >= 1000:
@@ -859,9 +883,13 @@ def scenario_from_row(row):
     # All-to-all overlap with another micro-batch, named on ("moe_a2a_overlap=True", "1F1B overlap of EP A2A",
     # "1F1B EP-comm overlap", Megatron's --overlap-moe-expert-parallel-comm, "expert-parallel communication
     # overlap"), not off ("moe_a2a_overlap False", "1F1B overlap OFF"); DeepSeek's DualPipe where named, not negated.
-    overlap_on = re.search(rf"(?:moe_a2a_overlap|A2A_OVERLAP|1f1b (?:EP[- ]comm\w* )?overlap|overlap[-_ ]moe[-_ ]expert"
-                           rf"[-_ ]parallel[-_ ]comm|(?:\bEP|expert[- ]parallel)[- ]comm(?:unication)?[- ]overlap)(?!{_OFF})",
-                           said, re.I)
+    # The first mention is the row's own (a later one may describe another preset of the same recipe).
+    overlap_on = re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b (?:EP[- ]comm\w* )?overlap|overlap[-_ ]moe[-_ ]expert"
+                           r"[-_ ]parallel[-_ ]comm|(?:\bEP|expert[- ]parallel)[- ]comm(?:unication)?[- ]overlap|"
+                           r"(?:\bEP\s+)?\bA2A overlap|all-to-all overlap", said, re.I)
+    if overlap_on and re.match(rf"{_OFF}|\s*[:=(]?\s*(?:not\b|n/a\b|unsupported|was left off|left off)",
+                               said[overlap_on.end():], re.I):
+        overlap_on = None
     dualpipe = re.search(r"(?<!no )(?<!not )(?<!without )\bDualPipe", said, re.I)
     if experts and (overlap_on or dualpipe):
         fw.append("  moe_a2a_overlap: true")
@@ -1118,10 +1146,15 @@ def sharding_from_words(row):
             if size and size >= (_int(row, "gpus") or size + 1):
                 read += f" (sharded over all {size} GPUs: read from the row's words)"
             elif size and not group and not nodes:
-                # Hybrid sharding named, its group not: PyTorch's HYBRID_SHARD default, one node
-                # (fit_unstated widens it where that does not fit).
+                # Hybrid sharding named, its group not: PyTorch's HYBRID_SHARD default, one node, i.e. the node's
+                # data-parallel ranks (the simulator's group counts dp x cp ranks; a divisor of them where the
+                # layout is known); fit_unstated widens it where that does not fit.
+                size = max(size // ((_int(row, "tp", 1) or 1) * (_int(row, "cp", 1) or 1)), 1)
+                dp_ranks = (_int(row, "dp", 0) or 0) * (_int(row, "cp", 1) or 1)
+                size = math.gcd(size, dp_ranks) if dp_ranks else size
                 row = dict(row, shard_group=str(size))
-                read += f" (sharded over {size} GPUs, replicated across: hybrid sharding named, group not stated)"
+                read += f" (sharded over a node's {size} data-parallel ranks, replicated across: hybrid sharding " \
+                        "named, group not stated)"
             elif size:
                 row = dict(row, shard_group=str(size))
                 read += f" (sharded over {size} GPUs, replicated across: read from the row's words)"
@@ -1178,19 +1211,24 @@ def framework_of(row):
     for pattern, name in _FRAMEWORK_WORDS:
         if re.search(pattern, text, re.I) and not (pattern == r"\bZeRO-?3\b" and re.search(r"FSDP|PyTorch", text)):
             return name  # (ZeRO-3 is DeepSpeed's word, unless the source is about PyTorch's FSDP)
-    # Notes name many stacks in passing (a formula "Megatron's", "DeepSpeed-Ulysses-style" attention); only a
-    # stack with its own project name is taken from them ("torchtitan 0.0.2, pytorch 2.7.0", "NeMo 24.09
-    # container via NeMo Launcher").
-    notes = own_words(row, ("notes",))
+    # Notes name many stacks in passing ("the same MFU formula as the NeMo recipe", "DeepSpeed-Ulysses-style"
+    # attention, "ported from torchtitan"); a stack is the row's where the notes name it as what ran: with its
+    # version or container ("torchtitan 0.0.2", "NeMo 24.09 container", "nemo:25.04"), as the framework
+    # ("Framework torchtitan", "torchtitan run", "via NeMo Launcher"), or at the head of the notes.
+    notes = _COMPARISON.sub(" ", row.get("notes", ""))
     for pattern, name in _FRAMEWORK_WORDS[:5]:
-        if re.search(pattern, notes, re.I):
+        ran = rf"(?:{pattern})(?:[ :]+v?\d+\.\d+|\s+(?:container|launcher|run|framework)\b)|" \
+              rf"(?:^\s*|\bframework[: ]+|\b(?:run|ran|trained|via|using|with|under) )(?:{pattern})" \
+              rf"(?![- ]?(?:tokenizer|formula|style|'s))"
+        if re.search(ran, notes, re.I) and not re.search(rf"\bnot\s+(?:{pattern})", notes, re.I):
             return name
     return ""
 
 
-_FRAMEWORK_WORDS = ((r"Automodel", "other"), (r"Megatron-Bridge", "megatron-bridge"), (r"\bNeMo\b|_nemo\b", "nemo"),
-                    (r"torchtitan", "torchtitan"), (r"llm-foundry", "llm-foundry"), (r"DeepSpeed", "deepspeed"),
-                    (r"\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron"))
+# NeMo AutoModel by its name (not Hugging Face's AutoModelForCausalLM).
+_FRAMEWORK_WORDS = ((r"NeMo[- /]?Automodel|\bAutomodel\b(?!For)", "other"), (r"Megatron-Bridge", "megatron-bridge"),
+                    (r"\bNeMo\b|_nemo\b", "nemo"), (r"torchtitan", "torchtitan"), (r"llm-foundry", "llm-foundry"),
+                    (r"DeepSpeed", "deepspeed"), (r"\bZeRO-?3\b", "deepspeed"), (r"Megatron", "megatron"))
 
 
 def benchmark_file_month(row):
@@ -1378,9 +1416,14 @@ def pytorch_native(row, framework):
         return True
     if framework == "deepspeed":
         # DeepSpeed wraps the user's own module and brings no model code: unless the row runs it under a
-        # Megatron stack (Megatron-DeepSpeed, GPT-NeoX), that module is plain PyTorch, as FlagPerf's
-        # training/benchmarks/llama2_7b/deepspeed/model/llama_model.py builds transformers' LlamaForCausalLM.
-        return re.search(r"Megatron|GPT-NeoX", own_words(row, ("source", "notes")), re.I) is None
+        # Megatron stack (Megatron-DeepSpeed, GPT-NeoX, BigScience's BLOOM runs), that module is plain PyTorch, as
+        # FlagPerf's training/benchmarks/llama2_7b/deepspeed/model/llama_model.py builds transformers'
+        # LlamaForCausalLM. DeepSpeed named only as the recomputation ("DeepSpeed activation checkpointing",
+        # Megatron-DeepSpeed's) is not such a row.
+        named = re.search(r"DeepSpeed|\bZeRO-?3\b", " ".join(row.get(f, "") for f in ("source", "notes")), re.I)
+        megatron = re.search(r"Megatron|GPT-NeoX|BigScience|BLOOM",
+                             " ".join(row.get(f, "") for f in ("source", "notes", "recompute", "model")), re.I)
+        return named is not None and megatron is None
     notes = row.get("notes", "")
     # A stack that names Transformer Engine runs TE's fused modules (NeMo AutoModel: "FSDP2 + TE"). PyTorch FSDP
     # (FSDP1) stacks run eagerly too: IBM's fms-fsdp leaves use_torch_compile off and its LLaMA block is plain
@@ -1535,11 +1578,15 @@ def layout_from_words(row):
     if num(row.get("tp")) is not None and num(row.get("pp")) is not None:
         return row, ""
     # A run whose words name data parallelism alone ("FSDP+DP", the title of NVIDIA dgxc-benchmarking's Paxml
-    # tables; "no TP/PP"; "pure data parallel") has no model parallelism.
-    if re.search(r"\bFSDP\s*\+\s*DP\b|\bno (?:TP|tensor[- ]parallel\w*)\s*(?:/|or|and|,)\s*(?:PP|pipeline)|"
-                 r"\bno model[- ]parallel|\bpure(?:ly)? data[- ]parallel", row.get("notes", ""), re.I):
-        return dict(row, tp=row.get("tp") or "1", pp=row.get("pp") or "1"), \
-            " (no model parallelism: the row names data parallelism alone)"
+    # tables; "no TP/PP"; "pure data parallel"; "data parallel only") has no model parallelism; what the notes say
+    # of another run ("compared with FSDP+DP") and "no TP/PP stated" (unknown) do not count.
+    alone = re.search(r"\bFSDP\s*\+\s*DP\b|\bno (?:TP|tensor(?:[- ]parallel\w*)?)\s*(?:/|or|and)\s*(?:CP\s*/\s*)?"
+                      r"(?:PP|pipeline)(?:[- ]parallel\w*)?(?!\s+(?:stated|given|specified))|"
+                      r"\bno model[- ]parallel\w*(?!\s+(?:size |degree )?(?:stated|given|specified))|"
+                      r"\bpure(?:ly)? data[- ]parallel|\b(?:data[- ]parallel\w*|DP) only\b",
+                      _COMPARISON.sub(" ", row.get("notes", "")), re.I)
+    if alone and num(row.get("tp")) is None and num(row.get("pp")) is None:
+        return dict(row, tp="1", pp="1"), " (no model parallelism: the row names data parallelism alone)"
     size = re.search(r"model[- ]parallel(?:ism)? (?:size|degree)\s*[=:]?\s*(\d+)|\bMP (?:size )?(\d+)",
                      row.get("notes", ""), re.I)
     per_node = _int(row, "gpus_per_node") or 8
@@ -1593,27 +1640,26 @@ def lightest_fitting_sharding(cb_bin, row, path, text, sets):
 
 
 def narrowest_fitting_shard_group(cb_bin, path, text, sets, recompute_free):
-    """(simulate output, words) with a hybrid-sharding group the row does not state widened, doubling from the
-    node it was taken as, until the run fits (the whole data-parallel group at most: plain ZeRO-3), or None.
-    Where the row leaves its recomputation unsaid too (`recompute_free`), the lightest that fits at each width."""
+    """(simulate output, words) with a hybrid-sharding group the row does not state widened from the node it was
+    taken as, through every larger divisor of dp x cp (the simulator's shard group counts those ranks), until the
+    run fits (the whole group at most: plain ZeRO-3), or None. Where the row leaves its recomputation unsaid too
+    (`recompute_free`), the lightest that fits at each width."""
     group = re.search(r"(?m)^  shard_group: (\d+)$", text)
-    dp = re.search(r"(?m)^  dp: (\d+)$", text)
+    dp, cp = re.search(r"(?m)^  dp: (\d+)$", text), re.search(r"(?m)^  cp: (\d+)$", text)
     if not group or not dp:
         return None
-    size, dp = int(group.group(1)) * 2, int(dp.group(1))
-    while size <= dp:
-        if dp % size == 0:
-            t = re.sub(r"(?m)^  shard_group: \d+$", f"  shard_group: {size}", text)
-            open(path, "w").write(t)
-            out, _ = simulate(cb_bin, path, sets)
-            words = f" (shard group {size} assumed: the narrowest that fits, not stated)"
-            if (out is None or not out["fits_in_memory"]) and recompute_free:
-                found = lightest_fitting_recompute(cb_bin, path, t, sets)
-                if found:
-                    out, words = found[0], words + f" (recompute {found[1]} assumed: the lightest that fits, not stated)"
-            if out is not None and out["fits_in_memory"]:
-                return out, words
-        size *= 2
+    ranks = int(dp.group(1)) * (int(cp.group(1)) if cp else 1)
+    for size in (n for n in range(int(group.group(1)) + 1, ranks + 1) if ranks % n == 0):
+        t = re.sub(r"(?m)^  shard_group: \d+$", f"  shard_group: {size}", text)
+        open(path, "w").write(t)
+        out, _ = simulate(cb_bin, path, sets)
+        words = f" (shard group {size} assumed: the narrowest that fits, not stated)"
+        if (out is None or not out["fits_in_memory"]) and recompute_free:
+            found = lightest_fitting_recompute(cb_bin, path, t, sets)
+            if found:
+                out, words = found[0], words + f" (recompute {found[1]} assumed: the lightest that fits, not stated)"
+        if out is not None and out["fits_in_memory"]:
+            return out, words
     return None
 
 

@@ -112,9 +112,12 @@ def test_free_text_fields_are_read():
     for words in ("FP8 (log: fp8 true, fp8_recipe tensorwise, fp4 false)", "BF16, not FP4"):
         assert published.precision_key(words) != "nvfp4", words
     assert published.precision_key("MXFP4") is None
-    # An fp8 named only to be turned off is not the run's precision.
-    assert published.precision_key("bf16 (fp8: false)") == "bf16"
+    # An fp8 named only to be turned off, or to compare with, is not the run's precision.
+    for words in ("bf16 (fp8: false)", "bf16 (fp8: null)", "fp8=None", "FP8 not used", "FP8 not supported on A100",
+                  "bf16 vs fp8", "bf16 instead of fp8"):
+        assert published.precision_key(words) == "bf16", words
     assert published.precision_key("fp8 (TE fp8_hybrid) with bf16") == "fp8"
+    assert published.precision_key("Float8 (torchao float8 on nn.Linear) + bf16") == "fp8"
     assert published.recompute_key("full activation recomputation") == "full"
     assert published.recompute_key("selective + sequence parallelism") == "selective"
     assert published.recompute_key("not stated") == "none"
@@ -122,7 +125,10 @@ def test_free_text_fields_are_read():
     assert published.recompute_key("SAC (per-op)") == "selective"
     assert published.recompute_key("no activation checkpointing") == "none"
     assert published.recompute_key("--checkpoint-activations (Megatron-DeepSpeed)") == "full"
-    assert published.recompute_key("none (activations_checkpoint_* null)") == "none"
+    assert published.recompute_key("rematerialization") == "full"
+    for words in ("none (activations_checkpoint_* null)", "checkpoint_activations: false",
+                  "without --checkpoint-activations", "rematerialization disabled", "rematerialization: none"):
+        assert published.recompute_key(words) == "none", words
     assert published.source_month({"source": "Narayanan et al., SC'21, Table 1"}) == 2101
     assert published.source_month({"source": "Korthikanti et al. 2022, Table 5"}) == 2201
     assert published.source_month({"source": "MT-NLG, arXiv:2201.11990, sec. 2.4"}) == 2201
@@ -152,6 +158,11 @@ def test_free_text_fields_are_read():
         text, _, how = published.scenario_from_row(dict(moe_row, notes=notes))
         assert text and "experts: 8" in text and "top_k: 2" in text, (notes, how)
         assert ("expert_ffn_hidden: 1408" in text) == ("1408" in notes), notes
+    for notes, experts, top_k in (("8 expert-parallel ranks, 64 experts, top-6", "64", "6"),
+                                  ("top-2 experts out of 8", "8", "2"), ("64 experts, top_k: 2", "64", "2"),
+                                  ("256 routed experts, 8 activated experts", "256", "8")):
+        text, _, how = published.scenario_from_row(dict(moe_row, notes=notes))
+        assert text and f"experts: {experts}\n" in text and f"top_k: {top_k}\n" in text, (notes, how)
     # Published configurations of models no project row describes (tests/validation/model-shapes.csv), each with
     # the file it was read from; the longest name that starts the row's wins, so V2-Lite does not take V2's shape.
     shapes = list(csv.DictReader(open(published.MODEL_SHAPES)))
@@ -174,12 +185,23 @@ def test_free_text_fields_are_read():
     for metric in ("train_step_timing in s", "Time Mean (s) over iterations 11-44"):
         assert published.published_step_time(dict(shape, metric=metric, value="2.5"))[0] == 2.5, metric
     assert published.published_step_time(dict(shape, metric="time to train (days)", value="2.5"))[0] is None
+    assert published.published_step_time(dict(shape, metric="validation_step_timing in s", value="2.5"))[0] is None
+    # torchtitan's logged tps ("tokens per second per device") and wps, and "T/s/GPU"; an unscoped tokens/second
+    # in a torchtitan table is its tps, elsewhere the job's.
+    for metric in ("TPS/GPU", "WPS", "Throughput (T/s/GPU)"):
+        assert published.published_step_time(dict(shape, metric=metric, value="1000"))[0] == 1024 * 4096 / 64000, \
+            metric
+    titan = dict(shape, metric="Median tokens/second", value="1000", notes="torchtitan run, FSDP2")
+    assert published.published_step_time(titan)[0] == 1024 * 4096 / 64000
+    assert published.published_step_time(dict(titan, notes="FSDP2"))[0] == 1024 * 4096 / 1000
     # A vocabulary in the words beats the model family's default.
     gpt = {"id": "X", "model": "GPT-style 195B", "gpu": "A100 80GB", "gpus": "384", "gpus_per_node": "8",
            "precision": "bf16", "layers": "106", "hidden": "12288", "heads": "64", "seq": "2048", "global_batch_seqs": "2048",
            "micro_batch": "2", "tp": "4", "pp": "12", "dp": "8", "recompute": "full", "metric": "s/it", "value": "1"}
     for notes, vocab in (("", "51200"), ("VOCAB_LENGTH=250k", "250000"), ("vocab stated as '250k'", "250000"),
-                         ("vocab_size 250880", "250880")):
+                         ("vocab_size 250880", "250880"), ("--padded-vocab-size 50304", "50304"),
+                         ("a 250k vocabulary", "250000"), ("unlike BLOOM whose vocabulary of 250,880", "51200"),
+                         ("vocab 100,000,2048", "100000")):
         text, _, _ = published.scenario_from_row(dict(gpt, notes=notes))
         assert f"vocab: {vocab}\n" in text, notes
     assert published.published_step_time(dict(shape, metric="step time (ms)", value="2500"))[0] == 2.5
@@ -691,6 +713,11 @@ def test_sharding_and_expert_tp_are_read_from_words():
     assert published.framework_of({"source": "a paper", "notes": "193 TFLOPS (Megatron SC21 formula)"}) == ""
     assert published.framework_of({"source": "a paper", "notes": "SP8 = DeepSpeed-Ulysses-style attention"}) == ""
     assert published.framework_of({"source": "a paper", "notes": "faster than torchtitan"}) == ""
+    for notes in ("Same MFU formula as the NeMo 175B recipe", "NeMo tokenizer", "ported from torchtitan",
+                  "not NeMo 24.09"):
+        assert published.framework_of({"source": "a paper", "notes": notes}) == "", notes
+    assert published.framework_of({"source": "a paper", "notes": "torchtitan, weights loaded via transformers "
+                                                                 "AutoModelForCausalLM"}) == "torchtitan"
     # DeepSpeed brings no model code: outside a Megatron stack its module is plain PyTorch (transformers), run op
     # by op; Megatron-DeepSpeed and GPT-NeoX run Megatron's fused kernels.
     hf = {"source": "FlagOpen/FlagPerf training/nvidia/llama2_7b-deepspeed/README.md", "notes": "ZeRO-DP O3"}
@@ -698,6 +725,9 @@ def test_sharding_and_expert_tp_are_read_from_words():
     for notes in ("Megatron-DeepSpeed, ZeRO-1", "GPT-NeoX (Megatron+DeepSpeed)"):
         row = dict(hf, notes=notes)
         assert published.framework_of(row) == "deepspeed" and not published.pytorch_native(row, "deepspeed"), notes
+    # DeepSpeed named only as the recomputation (BLOOM's "DeepSpeed activation checkpointing") is Megatron-DeepSpeed.
+    bloom = {"source": "BigScience tr11-176B-ml README", "recompute": "full (DeepSpeed activation checkpointing)"}
+    assert published.framework_of(bloom) == "deepspeed" and not published.pytorch_native(bloom, "deepspeed")
 
 
 def test_unstated_sharding_is_the_lightest_that_fits(cb_bin, tmp_path):
@@ -746,8 +776,16 @@ def test_data_parallel_alone_and_an_unstated_shard_group(cb_bin, tmp_path):
     results, skipped = published.compare(cb_bin, project=False, generate_all=True, shared_csv=str(path))
     assert len(results) == 1, skipped
     (r,) = results
-    assert r["fits"] and "shard group" in r["how"] and "narrowest that fits" in r["how"], r["how"]
-    assert "shard group 8 " not in r["how"]  # one node does not hold it
+    assert r["fits"] and "narrowest that fits" in r["how"], r["how"]
+    group = int(re.search(r"shard group (\d+) assumed", r["how"]).group(1))
+    assert 8 < group <= 128 and 128 % group == 0, r["how"]  # one node's 8 ranks do not hold its optimizer state
+    # Negations and other runs' words are not data parallelism alone; "no TP/PP stated" is unknown, not none.
+    for notes in ("no TP, PP=4", "compared with FSDP+DP (Paxml), NeMo uses TP4 PP8", "no TP/PP stated",
+                  "unlike pure data parallel, we use TP8", "no model parallel size stated"):
+        assert published.layout_from_words(dict(row, notes=notes))[0].get("tp") is None, notes
+    for notes in ("no tensor or pipeline parallelism", "no TP/CP/PP", "data parallel only"):
+        assert published.layout_from_words(dict(row, notes=notes))[0]["tp"] == "1", notes
+    assert not published.layout_from_words(dict(row, tp="4"))[0].get("pp")  # half a layout is not filled in
 
 
 def test_project_rows_without_project_columns_score_alike(cb_bin, tmp_path):
@@ -969,8 +1007,10 @@ def test_rows_collected_blind_in_session_22(cb_bin):
     times; "FSDP+DP" as data parallelism alone; an unstated hybrid-sharding group widened until the run fits):
     17 compared, median 11.8%, 14 within 20%, 1 not fitting (ColossalAI's Gemini LLaMA-65B, whose chunk manager
     may keep state on the host: the helper's doubt). The misses: DeepSeek-V3 on 128 GB200 from dgxc's worked
-    example (-61%), a user's 13B run reported in its issue as slow (-63%)."""
-    assert_blind_set(cb_bin, "blind-session22.csv", rows=17, median=0.13, within_20=14, not_fitting=1)
+    example (-61%), a user's 13B run reported in its issue as slow (-63%). A review then found the Paxml rows read
+    as NeMo runs from "the same MFU formula as the NeMo 175B recipe" (a framework is taken from the notes only
+    where they name it as what ran): median 9.7%."""
+    assert_blind_set(cb_bin, "blind-session22.csv", rows=17, median=0.11, within_20=14, not_fitting=1)
 
 
 def test_rows_collected_blind_in_session_22b(cb_bin):
@@ -979,8 +1019,8 @@ def test_rows_collected_blind_in_session_22b(cb_bin):
     runs of set 22, read independently). First scoring: 6 compared, median 5.5%, 5 within 20%. After the same
     readings as set 22 and one more (a precision "bf16 (fp8: false)" is bf16): 15 compared, median 8.5%, 12 within
     20%, none not fitting; three Nemotron-H rows (hybrid Mamba) and six that state no shape, batch or length
-    are not compared."""
-    assert_blind_set(cb_bin, "blind-session22b.csv", rows=15, median=0.10, within_20=12)
+    are not compared. After the review's reading of the Paxml rows (set 22): median 6.1%."""
+    assert_blind_set(cb_bin, "blind-session22b.csv", rows=15, median=0.08, within_20=12)
 
 
 def test_rows_collected_blind_in_session_23(cb_bin):
@@ -1004,6 +1044,28 @@ def test_rows_collected_blind_in_session_23b(cb_bin):
     slower. Read then as the words say ("1F1B EP-comm overlap" is the all-to-all overlap): median 13.3%, 19 within
     20%, GB300's DeepSeek-V3 +27/+29%."""
     assert_blind_set(cb_bin, "blind-session23b.csv", rows=22, median=0.14, within_20=19)
+
+
+def test_rows_collected_blind_in_session_24(cb_bin):
+    """25 rows a fifth session-22 helper collected blind in the shared table's columns from sources the project's
+    own rows already use (torchtitan's benchmark files and docs, torchao's float8 table, the Megatron-MoE-ModelZoo
+    Qwen3 page, llm-foundry's MPT table: tests/validation/rows/blind-session24.csv and .md): the same runs in a
+    stranger's words, the test of what the generator makes of a table it was not written against. First scoring:
+    6 compared, median 24.4%, 3 within 20% ("TPS/GPU", "WPS", "T/s/GPU" not read as throughputs, "Median
+    tokens/second" as the job's). Read then as the words mean (torchtitan's logged tps and wps are per device,
+    torchao's "Float8" is fp8, an unscoped tokens/second in a torchtitan table is its tps): 25 compared, median
+    5.4%, 20 within 20%, as the project's own rows of those sources score."""
+    assert_blind_set(cb_bin, "blind-session24.csv", rows=25, median=0.07, within_20=20)
+
+
+def test_rows_collected_blind_in_session_24b(cb_bin):
+    """10 rows a sixth session-22 helper collected blind from blog posts and documentation pages
+    (tests/validation/rows/blind-session24b.csv and .md: PyTorch's FSDP and float8 posts, AWS's torchtitan README,
+    nanochat's leaderboard); 8 state no model shape or batch. First scoring: 2 compared, median 7.1%, both within
+    20%. With torchao's "float8" read as fp8 (set 24) the float8 run on 32 AWS p5 H100 is simulated 27% faster than
+    its 7,865 tokens/s (its notes name no FSDP, only "the same setup as" the row before): median 16.3%, 1 within
+    20%. Like torchao's own table on 8 H100 (set 17), it ran no faster on 700 W H100 than torchtitan's 500 W ones."""
+    assert_blind_set(cb_bin, "blind-session24b.csv", rows=2, median=0.17, within_20=1)
 
 
 def test_rows_collected_blind_in_session_21b(cb_bin):
