@@ -131,7 +131,7 @@ def recompute_key(text):
             re.search(rf"\b(?:no|without) (?:activation )?(?:{_switch})|"
                       rf"(?:{_switch}|\bac)\W*(?:none|off|no|disabled|false)\b", t):
         return "none"
-    if re.search(r"selective|\bsac\b|per[- ]op|core_?attn|mla[_ -]?up|moe_act|layernorm|\bmlp\b", t):
+    if re.search(r"selective|\bsac\b|per[- ]op|core_?attn|core[ _-]attention|mla[_ -]?up|moe_act|layernorm|\bmlp\b", t):
         return "selective"
     # Megatron-LM's and GPT-NeoX's flag before selective recomputation existed, --checkpoint-activations, is full.
     if re.search(r"\bfull\b|activations? checkpoint|checkpoint[-_ ]activations|\bac\b|checkpointing|recompute|"
@@ -158,7 +158,8 @@ def _module_list(text, names, alias=None):
         w = alias.get(word.lower(), word.lower())
         if w in names:
             following = alias.get(tokens[i + 1][0].lower(), tokens[i + 1][0].lower()) if i + 1 < len(tokens) else ""
-            if not sep.strip() and following and following not in names and following != "and":
+            if not sep.strip() and following and following not in names and \
+                    following not in ("and", "recomputed", "recompute", "recomputation", "is", "are"):
                 return []
             if w not in found:
                 found.append(w)
@@ -174,13 +175,17 @@ def recompute_modules(row):
     alias = {"rmsnorm": "layernorm", "norm": "layernorm", "act": "moe_act"}
     if maxtext_policy(row) in _MAXTEXT_EXCEPT_MLP:
         return _MAXTEXT_EXCEPT_MLP[maxtext_policy(row)]
+    # The modules in words too: "MLA up-projection(s)", "core attention".
+    def spelled(text):
+        text = re.sub(r"\bMLA[ _-]?up[ _-]?proj\w*", "mla_up_proj", text or "", flags=re.I)
+        return re.sub(r"\bcore[ _-]attention\b", "core_attn", text, flags=re.I)
     # The recompute column may hold the list itself ("selective: moe_act + layernorm").
-    column = re.sub(r"^\W*selective\W*", "", (row.get("recompute", "") or "").strip(), flags=re.I)
+    column = re.sub(r"^\W*selective\W*", "", spelled(row.get("recompute", "")).strip(), flags=re.I)
     found = _module_list(column, _RECOMPUTE_MODULES, alias)
     if found:
         return found
     for field in ("recompute", "notes", "assumed"):
-        for m in re.finditer(r"recompute(?:[-_ ]modules?)?\b\W*(?=([^;|()]{0,80}))", row.get(field, "") or "", re.I):
+        for m in re.finditer(r"recompute(?:[-_ ]modules?)?\b\W*(?=([^;|()]{0,80}))", spelled(row.get(field, "")), re.I):
             found = _module_list(m.group(1), _RECOMPUTE_MODULES, alias)
             if found:
                 return found
@@ -1084,7 +1089,8 @@ def sharding_from_words(row):
       * "ZeRO-3", "ZeRO stage 2", "ZeRO-2-like", "zero=1": that stage;
       * "FSDP 0", "FSDP=False", "FSDP: off" (the FSDP column of NeMo's and Megatron-Bridge's tables, whose
         recipes then use the distributed optimizer): ZeRO-1, stated;
-      * PyTorch FSDP's SHARD_GRAD_OP: ZeRO-2; NO_SHARD: plain data parallelism (ZeRO-0);
+      * PyTorch FSDP's SHARD_GRAD_OP, "no reshard after forward", FSDP "sharding optimizer states and gradients":
+        ZeRO-2; NO_SHARD: plain data parallelism (ZeRO-0);
       * hybrid sharding ("HSDP", "HYBRID_SHARD", "hybrid shard", "FSDP+DP"): ZeRO-3 over a stated group
         ("shard group 16", "shard 16", "FSDP=16", "16-way FSDP", "across 2 nodes") or else inside a node, replicated
         across nodes
@@ -1120,7 +1126,12 @@ def sharding_from_words(row):
             zero = 1 if first.group(1).lower() in ("0", "off", "false", "no") else 3
         elif re.search(r"\b(?:Megatron-)?FSDP2?" + _OFF, text, re.I):
             zero = 1
-        elif re.search(r"SHARD_GRAD_OP", text):
+        elif re.search(r"SHARD_GRAD_OP|\bno reshard(?:ing)? after (?:the )?forward|"
+                       r"reshard_after_forward\s*[=:]\s*False|shard\w*\s+(?:the\s+)?optimizer\s+states?\s*"
+                       r"(?:\+|and|&)\s*gradients?\b(?![^.;]*\b(?:param|weight))", text, re.I):
+            # PyTorch FSDP's SHARD_GRAD_OP is reshard_after_forward=False: the parameters stay gathered from the
+            # forward to the backward, only gradients and optimizer states sharded (Llama 3's "FSDP ... no reshard
+            # after forward").
             zero = 2
         elif re.search(r"\bNO_SHARD\b", text):
             zero = 0
@@ -1377,7 +1388,7 @@ def tp_overlap_off(row, framework):
     month = source_month(row)
     if month is not None and month < 2301:
         return "before Transformer Engine's userbuffers"
-    if re.search(MEGASCALE_BASELINE, row.get("notes", "")):
+    if megascale_baseline(row):
         return "MegaScale's baseline"
     said = tp_overlap_said(row)
     if said is False:
@@ -1447,6 +1458,21 @@ def tp_overlap_said(row):
 MEGASCALE_BASELINE = r"Baseline( =)? (open-source )?Megatron-LM commit"
 
 
+def megascale_baseline(row):
+    """MegaScale's (arXiv:2402.15627) rows of its Megatron-LM baseline: the notes name the baseline commit as the
+    row's ("Baseline Megatron-LM commit 285068c8") or the row's system as Megatron-LM ("System=Megatron-LM", a
+    model "(Megatron-LM)"), where the source is MegaScale's paper and the row's system is not MegaScale's."""
+    notes = row.get("notes", "")
+    if re.search(MEGASCALE_BASELINE, notes):
+        return True
+    if not re.search(r"MegaScale|2402\.15627", row.get("source", ""), re.I):
+        return False
+    said = re.search(r"\bSystem\s*[=:]\s*(Megatron-LM|MegaScale)\b", notes, re.I)
+    if said:
+        return said.group(1).lower() == "megatron-lm"
+    return re.search(r"\(Megatron-LM(?: baseline)?\)", row.get("model", ""), re.I) is not None
+
+
 def software_generation(row, framework, pp):
     """Framework keys for features the row's software did not have yet, from the source's date or its own words.
 
@@ -1474,7 +1500,7 @@ def software_generation(row, framework, pp):
     month = source_month(row)
     notes = row.get("notes", "")
     old_tp = month is not None and month < 2301
-    baseline = re.search(MEGASCALE_BASELINE, notes) is not None
+    baseline = megascale_baseline(row)
     if month is not None and month < 2205:
         keys.append("  flash_attention: false")
     if tp_overlap_off(row, framework):
@@ -1587,6 +1613,23 @@ def layout_from_words(row):
                       _COMPARISON.sub(" ", row.get("notes", "")), re.I)
     if alone and num(row.get("tp")) is None and num(row.get("pp")) is None:
         return dict(row, tp="1", pp="1"), " (no model parallelism: the row names data parallelism alone)"
+    # One dimension named absent ("no TP" beside "16-way PP"), or a layout named as tensor and data parallelism
+    # alone ("8-way TP + DP", "tensor parallelism and data parallelism") with no pipeline size anywhere.
+    notes = _COMPARISON.sub(" ", row.get("notes", ""))
+    unstated = r"(?!\s+(?:stated|given|specified|known))"
+    filled, words = dict(row), []
+    if num(row.get("tp")) is None and re.search(rf"\bno (?:TP|tensor[- ]parallel\w*)\b(?!\s*(?:/|or|and)){unstated}",
+                                                notes, re.I):
+        filled["tp"], words = "1", words + ["TP1"]
+    pp_sized = re.search(r"\bPP\s*[=:]?\s*\d|\bpipeline[- ]parallel\w*(?:\s+(?:size|degree))?\s*[=:]?\s*\d|"
+                         r"\d+[- ]way pipeline|\bPP\d", notes, re.I)
+    tp_and_dp = re.search(r"\b(?:TP\d*|tensor(?:[- ]model)?[- ]parallel\w*)\s*(?:\+|and|with)\s*(?:\d+[- ]way\s+)?"
+                          r"(?:DP\b|data[- ]parallel)", notes, re.I)
+    if num(row.get("pp")) is None and (re.search(rf"\bno (?:PP|pipeline[- ]parallel\w*)\b{unstated}", notes, re.I) or
+                                       (tp_and_dp and not pp_sized)):
+        filled["pp"], words = "1", words + ["PP1"]
+    if words:
+        return filled, f" ({' '.join(words)}: the row's words name no such parallelism)"
     size = re.search(r"model[- ]parallel(?:ism)? (?:size|degree)\s*[=:]?\s*(\d+)|\bMP (?:size )?(\d+)",
                      row.get("notes", ""), re.I)
     per_node = _int(row, "gpus_per_node") or 8
