@@ -115,6 +115,16 @@ def precision_key(text):
     return "bf16"  # bf16, "16-bit" mixed precision and unstated precision run at the 16-bit rate
 
 
+def counts_recomputed_forward(row):
+    """Whether the row's figure is counted with Narayanan et al.'s (SC'21) eq. 3, 96·B·s·l·h²·(1 + s/6h + V/16lh),
+    which counts the forward twice (full activation recomputation): in the metric's words ("96Bslh^2", "incl.
+    recompute") or the formula in the notes."""
+    metric = row.get("metric", "")
+    return bool(re.search(r"96Bslh|incl\. recompute", metric) or (
+        re.search(r"\b96\s*[*·x]?\s*B\s*[*·x]?\s*s\s*[*·x]?\s*l\s*[*·x]?\s*h", row.get("notes", ""), re.I) and
+        not re.search(r"\b72\s*[*·x]?\s*B", metric, re.I)))
+
+
 def recompute_key(text):
     """none, selective or full from a row's free text ("full activation recomputation", "selective + sequence
     parallelism", "not stated" -> none)."""
@@ -352,7 +362,10 @@ def megatron_count_stated(row, metric):
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(with_seq_tokens(row))  # a FLOP rate needs the shape, which a row may leave to its name
-    metric, notes = row["metric"], row.get("notes", "")
+    # "teraFLOP/s" and "petaFLOP/s" spelled out (Narayanan et al. SC'21 write them so) are TFLOP/s and PFLOP/s.
+    metric = re.sub(r"\bpeta[- ]?FLOP", "PFLOP", re.sub(r"\btera[- ]?FLOP", "TFLOP", row["metric"], flags=re.I),
+                    flags=re.I)
+    notes = row.get("notes", "")
     # The value as written ("5,113", "0.57 s", "570 ms", "12.5k", "45%"): its number, in seconds for a time.
     number, unit = parse_number(row["value"])
     if number is None:
@@ -400,6 +413,16 @@ def published_step_time(row):
     m = re.search(r"([\d.]+)\s*tokens/s/GPU", notes)
     if m and None not in (B, s, gpus):
         return B * s / (float(m.group(1)) * gpus), "tokens/s/GPU"
+    # A FLOP rate whose count the row does not give (no "[convention]", no formula in the words) beside the run's
+    # own step time in the notes ("Time per Global Step 8.18 s", NeMo AutoModel's table): the time is the
+    # measurement, the rate an unknown count of it.
+    timed = re.search(r"\b(?:time per (?:global )?step|step time|iteration time)\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(ms|s)\b",
+                      notes, re.I)
+    if timed and re.search(r"TFLOP|MFU", metric, re.I) and not re.search(r"\[[^\]]+\]|\d+\s*[*·]?\s*B", metric) and \
+            not counts_recomputed_forward(dict(row, metric=metric)) and \
+            re.search(r"formula[^.;]{0,40}not (?:stated|given)|not (?:stated|given)[^.;]{0,20}formula|count not stated",
+                      notes, re.I):
+        return float(timed.group(1)) * (1e-3 if timed.group(2) == "ms" else 1.0), "step time in the notes"
     conv = re.search(r"\[([^\]]+)\]", metric)
     if conv:
         c = conv.group(1)
@@ -416,9 +439,14 @@ def published_step_time(row):
         return f / (value * 1e12 * gpus), f"TFLOP/s [{c}]"
     if None in (B, s, L, h, V, gpus):
         return None, "shape or batch not stated"
-    hardware = re.search(r"\bhardware\b|\bHFU\b|incl\. recompute|with recompute", metric, re.I)
-    full_recompute = re.match(r"full", row.get("recompute", "").strip(), re.I)
-    if "96Bslh" in metric or "incl. recompute" in metric or (hardware and full_recompute):
+    # Hardware FLOPs said in the metric, or in notes that say the figure is ("TFLOPs is *hardware* TFLOPs",
+    # BLOOM's logged figure), where the metric does not call it a model count.
+    hardware = re.search(r"\bhardware\b|\bHFU\b|incl\. recompute|with recompute", metric, re.I) or (
+        re.search(r"\bhardware\W{0,3}\s*(?:TFLOPs?|TFLOP/s|FLOPs)\b", notes, re.I) and
+        not re.search(r"\bmodel\b|\bMFU\b", metric, re.I))
+    full_recompute = recompute_key(row.get("recompute", "")) == "full"
+    # The notes may give the count the figure was made with: Narayanan et al.'s eq. 3, "96*B*s*l*h^2*(...)".
+    if counts_recomputed_forward(dict(row, metric=metric)) or (hardware and full_recompute):
         # Hardware FLOPs with full recomputation: Narayanan et al. (SC'21) eq. 3, the forward counted twice.
         flops = 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
         if re.search(r"\bHFU\b", metric, re.I):
@@ -582,9 +610,11 @@ def scenario_from_row(row):
     looks_moe = re.search(r"MoE|Mixtral|DeepSeek-?V[23]|\d+x\d+B|-A\d+B|GPT-OSS|Kimi|Llama-?4", row["model"], re.I)
     if not num(row.get("experts")) and (looks_moe or (num(row.get("ep")) or 1) > 1):
         return None, "a mixture-of-experts model whose experts the row does not state", ""
-    if num(row.get("ffn")) is None and re.search(r"\bGPT", row["model"]) and num(row.get("hidden")):
-        row["ffn"] = str(4 * int(num(row["hidden"])))  # GPT-2/3 MLPs are 4h wide (Brown et al. 2020, Table 2.1)
-        inferred += " (ffn = 4h assumed: a GPT model)"
+    if num(row.get("ffn")) is None and re.search(r"\bGPT|\bBLOOM", row["model"], re.I) and num(row.get("hidden")):
+        # GPT-2/3 MLPs are 4h wide (Brown et al. 2020, Table 2.1), BLOOM's too (transformers' BloomMLP:
+        # dense_h_to_4h, 4 x hidden_size).
+        row["ffn"] = str(4 * int(num(row["hidden"])))
+        inferred += " (ffn = 4h assumed: a GPT-style model)"
     if num(row.get("vocab")) is None:
         # A vocabulary the words give ("VOCAB_LENGTH=250k", "vocab_size 250880", "vocabulary of 65,024").
         # Megatron's --vocab-size and --padded-vocab-size too; a number after the word or before it ("a 250k
@@ -710,14 +740,21 @@ def scenario_from_row(row):
         par.append(f"  pipeline_layout: {json.dumps(layout)}")
     month = source_month(row)
     rtext = row.get("recompute", "").lower()
-    if re.search(r"no sequence parallel", rtext) or said_off(row, _SEQ_PARALLEL) or (
-            "sequence parallel" not in rtext and month is not None and month < 2205 and tp > 1):
+    sp_named = "sequence parallel" in rtext and not re.search(r"no sequence parallel", rtext)
+    if re.search(r"no sequence parallel", rtext) or (said_off(row, _SEQ_PARALLEL) and not sp_named) or (
+            not sp_named and month is not None and month < 2205 and tp > 1):
         # Sequence parallelism came with Korthikanti et al. (arXiv:2205.05198); its baseline
-        # rows say "no sequence parallelism"; others say it off ("SEQ_PARALLEL=False").
+        # rows say "no sequence parallelism"; others say it off ("SEQ_PARALLEL=False"). A recompute field that
+        # names it for the row ("selective recomputation + sequence parallelism") wins over notes that say
+        # another configuration ran without it ("Full Recompute (no SP) 18.13 s").
         par.append("  sequence_parallel: false")
     if _int(row, "shard_group"):
         par.append(f"  shard_group: {_int(row, 'shard_group')}")
     recompute = recompute_key(row.get("recompute", ""))
+    if recompute_unstated(row) and counts_recomputed_forward(row):
+        # A figure counted with Narayanan et al.'s eq. 3 counts a recomputed forward: the run recomputed fully.
+        recompute = "full"
+        assumed += " (recompute full: the figure's FLOP count, eq. 3, counts the recomputed forward)"
     if framework == "torchtitan" and recompute == "selective":
         recompute = "selective_op"  # torchtitan's selective mode defaults to per-op ("op")
     train = [f"  seq_len: {_int(row, 'seq')}", f"  global_batch: {_int(row, 'global_batch_seqs')}",
@@ -943,11 +980,19 @@ def scenario_from_row(row):
                  f"cluster.scale_out.nics_per_node={per_node}"]
         assumed += f" ({per_node} GPUs per server: NVLink over {per_node}, one NIC per GPU assumed)"
     fabric = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*Gb(?:it)?(?:ps|/s)?\b[^.;|]{0,40}?\bper node\b", notes, re.I)
+    omnipath = re.search(r"\b(\d+)\s*(?:x\s*)?(?:Intel\s+)?Omni-?Path\s+links?\s+per\s+node|"
+                         r"Omni-?Path[^.;|]{0,20}?\b(\d+)\s+links?\s+per\s+node", _COMPARISON.sub(" ", notes), re.I)
     if fabric:
         # The source states the scale-out NICs per node ("4x100Gb RoCE per node"): that fabric, not the
         # cluster configuration's.
         sets += [f"cluster.scale_out.nics_per_node={fabric.group(1)}",
                  f"cluster.scale_out.nic_bandwidth={fabric.group(2)}Gb/s"]
+    elif omnipath:
+        # Intel Omni-Path links run at 100 Gb/s, its only generation deployed (BLOOM's Jean Zay: "4 OmniPath
+        # links per node").
+        sets += [f"cluster.scale_out.nics_per_node={omnipath.group(1) or omnipath.group(2)}",
+                 "cluster.scale_out.nic_bandwidth=100Gb/s"]
+        assumed += " (Omni-Path: 100 Gb/s per link)"
     # torchtitan's log line "memory: 63.27GiB(66.60%)" states the device's capacity (63.27 / 0.666 = 95.0 GiB):
     # an H100 reading 94.5-97 GiB is a 96 GB part (the H100 NVL's 94 GB reads 93.6 GiB).
     logged = re.search(r"\bmem(?:ory)?:?\s*(\d+(?:\.\d+)?)\s*GiB\s*\((\d+(?:\.\d+)?)%\)", notes, re.I)
@@ -1281,17 +1326,32 @@ def nemo_1(row):
     return bool(container and container < (24, 9)) or re.search(r"NeMo[- ](?:Framework[- ])?Launcher", words, re.I) is not None
 
 
+# When a model's weights or report appeared (yymm): a run of it is no older. Qwen3: Qwen blog "Qwen3: Think Deeper,
+# Act Faster", 2025-04-29; GPT-OSS: OpenAI, 2025-08-05; Llama 4: Meta, 2025-04-05; Kimi K2: Moonshot, 2025-07;
+# DeepSeek-V3: arXiv:2412.19437; Llama 3.1: Meta, 2024-07-23; Llama 3: Meta, 2024-04-18; Qwen2.5: 2024-09;
+# Nemotron-4 340B: arXiv:2406.11704; Mixtral 8x22B: 2024-04; Mixtral 8x7B: arXiv:2401.04088 (weights 2023-12).
+_MODEL_RELEASED = ((r"Qwen-?3(?!\.\d)", 2504), (r"GPT-?OSS", 2508), (r"Llama[- ]?4", 2504), (r"Kimi[- ]?K2", 2507),
+                   (r"DeepSeek-?V3", 2412), (r"Llama[- ]?3\.1", 2407), (r"Llama[- ]?3(?!\.)", 2404),
+                   (r"Qwen-?2\.5", 2409), (r"Nemotron-?4[- ]?340B", 2406), (r"Mixtral[- ]?8x22B", 2404),
+                   (r"Mixtral", 2312))
+
+
 def source_month(row):
     """yymm the row's source was published: its arXiv id, else the earliest year it names ("SC'21",
     "NSDI'24", "et al. 2022") taken as January of that year (the software a paper ran is at least as old as
-    the year it appeared; a run cannot have used a feature that came later), else None."""
+    the year it appeared; a run cannot have used a feature that came later), else None; never before the model
+    the row trained appeared (_MODEL_RELEASED), which dates a row whose source names no year."""
+    released = max((m for pattern, m in _MODEL_RELEASED if re.search(pattern, row.get("model", ""), re.I)),
+                   default=None)
     month = arxiv_month(row)
-    if month is not None:
-        return month
-    src = row.get("source", "")
-    years = [2000 + int(y) for y in re.findall(r"(?<=[A-Za-z]')(\d\d)\b", src)]
-    years += [int(y) for y in re.findall(r"(?<![0-9A-Za-z])(20[12]\d)(?![0-9A-Za-z])", src)]
-    return (min(years) - 2000) * 100 + 1 if years else None
+    if month is None:
+        src = row.get("source", "")
+        years = [2000 + int(y) for y in re.findall(r"(?<=[A-Za-z]')(\d\d)\b", src)]
+        years += [int(y) for y in re.findall(r"(?<![0-9A-Za-z])(20[12]\d)(?![0-9A-Za-z])", src)]
+        month = (min(years) - 2000) * 100 + 1 if years else None
+    if released is not None and (month is None or month < released):
+        return released
+    return month
 
 
 _TP_OVERLAP = (r"(?:--)?tp[-_ ]?comm(?:unication)?[-_ ]overlap|user-?buffers?|"
