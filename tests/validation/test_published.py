@@ -826,7 +826,7 @@ def test_project_rows_without_project_columns_score_alike(cb_bin, tmp_path):
     """The project's rows cut down to the shared table's columns (their assumptions moved into the notes, as a
     table in that format says them) simulate like the full rows: what the generator makes of a table kept
     outside the repository. Measured 2026-12-06: 166 rows, median 8.8%, none judged not to fit, as the full
-    rows."""
+    rows; 2026-12-07 (session 22's readings): 201 rows, median 8.7% against the full rows' 8.6%."""
     columns = open(published.CSV).readline().strip().split(",")
     rows = list(csv.DictReader(open(published.PROJECT_CSV)))
 
@@ -846,11 +846,12 @@ def test_project_rows_without_project_columns_score_alike(cb_bin, tmp_path):
     # With no notes at all, only the columns: every row still runs, and the lightest sharding or recomputation
     # that fits stands in for what the notes said (measured 2026-12-06: 165 rows, median 12.6%, 6 not fitting,
     # three of them the ModelZoo's Qwen3-235B rows whose stated selective recomputation fits only with the
-    # modules and offloading their notes name; 35 not fitting without the sharding step).
+    # modules and offloading their notes name; 35 not fitting without the sharding step; 2026-12-07: 201 rows,
+    # median 10.7%, 6 not fitting).
     bare = cut_to_columns(lambda r: "")
     assert len(bare) >= len(full) - 2
     assert len([r for r in bare if not r["fits"]]) <= 7
-    assert statistics.median(abs(r["err"]) for r in bare) <= 0.14
+    assert statistics.median(abs(r["err"]) for r in bare) <= 0.12
 
 
 def test_generated_shared_rows_track_the_hand_written_ones(cb_bin):
