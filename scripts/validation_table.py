@@ -133,6 +133,8 @@ def recompute_key(text):
         return "full"
     if t.startswith("selective"):
         return "selective"
+    if re.fullmatch(r"(?:yes|true|on|enabled)\W*", t):
+        return "full"  # a table's "activation checkpointing" column ticked: every layer (the frameworks' default)
     # Other words for the same settings: "activation checkpointing: selective", "SAC", "AC (full)",
     # "checkpointing every layer", "no activation checkpointing", "recompute disabled", "AC: none", and
     # Megatron's selective modules by name ("recompute: core_attn", "MLA up-proj recompute").
@@ -288,14 +290,14 @@ def throughput_metric(metric):
     if re.fullmatch(r"\s*(?:median |mean |average )?(?:tps|wps)(?:\s*(?:/|per)\s*(?:gpu|device))?\s*", m):
         return "tokens", "gpu", 1.0
     m = re.sub(r"\bt/s\b", "tokens/s", m)
-    unit = re.search(r"\b(tokens?|samples?|sequences?|seqs?)\b", m)
+    unit = re.search(r"\b(tokens?|toks?|samples?|sequences?|seqs?)\b", m)
     per_time = re.search(r"(?:/|\bper)\s*(s(?:ec(?:ond)?)?|day)\b", m)
     if not unit or not per_time:
         return None
     per = re.search(r"(?:/|\bper)\s*(gpu|device|accelerator|node|server|host)\b", m)
     scope = None if not per else ("node" if per.group(1) in ("node", "server", "host") else "gpu")
     seconds = 86400.0 if per_time.group(1) == "day" else 1.0
-    return ("tokens" if unit.group(1).startswith("token") else "samples"), scope, seconds
+    return ("tokens" if unit.group(1).startswith("tok") else "samples"), scope, seconds
 
 
 # Dense fp8 peaks (../shared/specs and configs/gpus: twice the bf16 rate on Hopper and Blackwell).
@@ -576,9 +578,15 @@ def scenario_from_row(row):
     if gpu is None:
         return None, f"no cluster config for GPU '{row['gpu']}'", ""
     precision = precision_key(row["precision"])
+    unsaid = ""
+    if not row.get("precision", "").strip() and precision_key(_COMPARISON.sub(" ", row.get("notes", ""))) == "fp8":
+        # A table without a precision column whose notes name only FP8 formats for the run (Megatron-Bridge's
+        # 25.09 table: "numbers in parentheses use different quantization granularities", FP8 blocks).
+        precision, unsaid = "fp8", " (fp8: the only precision the row's words name)"
     if hybrid_state_space(row):
         return None, "hybrid Mamba (state-space) layers are not simulated", ""
     row, inferred = fill_shape(row)
+    inferred += unsaid
     row, read = sharding_from_words(row)
     inferred += read
     row, read = pipeline_layout_from_words(row)
