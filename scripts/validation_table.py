@@ -119,10 +119,11 @@ def counts_recomputed_forward(row):
     """Whether the row's figure is counted with Narayanan et al.'s (SC'21) eq. 3, 96·B·s·l·h²·(1 + s/6h + V/16lh),
     which counts the forward twice (full activation recomputation): in the metric's words ("96Bslh^2", "incl.
     recompute") or the formula in the notes."""
-    metric = row.get("metric", "")
+    metric, notes = row.get("metric", ""), row.get("notes", "")
+    op = r"\s*[*·x×]?\s*"
     return bool(re.search(r"96Bslh|incl\. recompute", metric) or (
-        re.search(r"\b96\s*[*·x]?\s*B\s*[*·x]?\s*s\s*[*·x]?\s*l\s*[*·x]?\s*h", row.get("notes", ""), re.I) and
-        not re.search(r"\b72\s*[*·x]?\s*B", metric, re.I)))
+        re.search(rf"\b96{op}B{op}s{op}l{op}h", notes, re.I) and re.search(r"T(?:era)?[- ]?FLOP", metric, re.I) and
+        not re.search(r"\bMFU\b|\bHFU\b", metric, re.I) and not re.search(rf"\b72{op}B", metric + " " + notes, re.I)))
 
 
 def recompute_key(text):
@@ -171,7 +172,7 @@ def _module_list(text, names, alias=None):
         if w in names:
             following = alias.get(tokens[i + 1][0].lower(), tokens[i + 1][0].lower()) if i + 1 < len(tokens) else ""
             if not sep.strip() and following and following not in names and \
-                    following not in ("and", "recomputed", "recompute", "recomputation", "is", "are"):
+                    following not in ("and", "recomputed", "recompute", "recomputation"):
                 return []
             if w not in found:
                 found.append(w)
@@ -384,7 +385,8 @@ def published_step_time(row):
         if None in (B, s, gpus):
             return None, "batch or GPU count not stated"
         per_step = B * s if rate[0] == "tokens" else B
-        if rate[1] is None and rate[0] == "tokens" and framework_of(row) == "torchtitan":
+        if rate[1] is None and rate[0] == "tokens" and framework_of(row) == "torchtitan" and \
+                not re.search(r"\b(?:aggregate|total|overall|job|cluster|across)\b", metric, re.I):
             # torchtitan logs one throughput, per device ("tokens per second per device, abbreviated as tps":
             # torchtitan train.py); its tables' unscoped "tokens/second" is that figure.
             rate = (rate[0], "gpu", rate[2])
@@ -418,13 +420,16 @@ def published_step_time(row):
     # A FLOP rate whose count the row does not give (no "[convention]", no formula in the words) beside the run's
     # own step time in the notes ("Time per Global Step 8.18 s", NeMo AutoModel's table): the time is the
     # measurement, the rate an unknown count of it.
-    timed = re.search(r"\b(?:time per (?:global )?step|step time|iteration time)\s*[:=]?\s*(\d+(?:\.\d+)?)\s*(ms|s)\b",
-                      notes, re.I)
+    times = re.findall(r"\b(?:time per (?:global )?step|step time|iteration time)\s*[:=]?\s*(\d+(?:\.\d+)?)\s*"
+                       r"(ms|s|secs?|seconds)\b", _COMPARISON.sub(" ", notes), re.I)
+    timed = re.match(r"(.*)", "") if len(set(times)) == 1 else None  # one time, or which run it is is unsure
+    if timed:
+        timed = (float(times[0][0]), times[0][1].lower())
     if timed and re.search(r"TFLOP|MFU", metric, re.I) and not re.search(r"\[[^\]]+\]|\d+\s*[*·]?\s*B", metric) and \
             not counts_recomputed_forward(dict(row, metric=metric)) and \
             re.search(r"formula[^.;]{0,40}not (?:stated|given)|not (?:stated|given)[^.;]{0,20}formula|count not stated",
                       notes, re.I):
-        return float(timed.group(1)) * (1e-3 if timed.group(2) == "ms" else 1.0), "step time in the notes"
+        return timed[0] * (1e-3 if timed[1] == "ms" else 1.0), "step time in the notes"
     conv = re.search(r"\[([^\]]+)\]", metric)
     if conv:
         c = conv.group(1)
@@ -444,8 +449,8 @@ def published_step_time(row):
     # Hardware FLOPs said in the metric, or in notes that say the figure is ("TFLOPs is *hardware* TFLOPs",
     # BLOOM's logged figure), where the metric does not call it a model count.
     hardware = re.search(r"\bhardware\b|\bHFU\b|incl\. recompute|with recompute", metric, re.I) or (
-        re.search(r"\bhardware\W{0,3}\s*(?:TFLOPs?|TFLOP/s|FLOPs)\b", notes, re.I) and
-        not re.search(r"\bmodel\b|\bMFU\b", metric, re.I))
+        re.search(r"(?<!not )(?<!no )\bhardware\W{0,3}\s*(?:TFLOPs?|TFLOP/s|FLOPs)\b", _CONTRAST.sub(" ", notes), re.I)
+        and not re.search(r"\bmodel\b|\bMFU\b", metric, re.I))
     full_recompute = recompute_key(row.get("recompute", "")) == "full"
     # The notes may give the count the figure was made with: Narayanan et al.'s eq. 3, "96*B*s*l*h^2*(...)".
     if counts_recomputed_forward(dict(row, metric=metric)) or (hardware and full_recompute):
@@ -579,7 +584,10 @@ def scenario_from_row(row):
         return None, f"no cluster config for GPU '{row['gpu']}'", ""
     precision = precision_key(row["precision"])
     unsaid = ""
-    if not row.get("precision", "").strip() and precision_key(_COMPARISON.sub(" ", row.get("notes", ""))) == "fp8":
+    said = _COMPARISON.sub(" ", row.get("notes", ""))
+    if not row.get("precision", "").strip() and precision_key(said) == "fp8" and \
+            not re.search(r"\b(?:bf16|fp16|bfloat16|float16)\b", said, re.I) and \
+            not re.search(r"fp8[^.;]{0,40}\b(?:OOM|not|fail\w*)\b", said, re.I):
         # A table without a precision column whose notes name only FP8 formats for the run (Megatron-Bridge's
         # 25.09 table: "numbers in parentheses use different quantization granularities", FP8 blocks).
         precision, unsaid = "fp8", " (fp8: the only precision the row's words name)"
@@ -618,7 +626,8 @@ def scenario_from_row(row):
     looks_moe = re.search(r"MoE|Mixtral|DeepSeek-?V[23]|\d+x\d+B|-A\d+B|GPT-OSS|Kimi|Llama-?4", row["model"], re.I)
     if not num(row.get("experts")) and (looks_moe or (num(row.get("ep")) or 1) > 1):
         return None, "a mixture-of-experts model whose experts the row does not state", ""
-    if num(row.get("ffn")) is None and re.search(r"\bGPT|\bBLOOM", row["model"], re.I) and num(row.get("hidden")):
+    if num(row.get("ffn")) is None and num(row.get("hidden")) and \
+            re.search(r"\bGPT(?!-?OSS)|\bBLOOM", row["model"], re.I):
         # GPT-2/3 MLPs are 4h wide (Brown et al. 2020, Table 2.1), BLOOM's too (transformers' BloomMLP:
         # dense_h_to_4h, 4 x hidden_size).
         row["ffn"] = str(4 * int(num(row["hidden"])))
@@ -748,7 +757,8 @@ def scenario_from_row(row):
         par.append(f"  pipeline_layout: {json.dumps(layout)}")
     month = source_month(row)
     rtext = row.get("recompute", "").lower()
-    sp_named = "sequence parallel" in rtext and not re.search(r"no sequence parallel", rtext)
+    sp_named = re.search(r"sequence[- ]parallel\w*(?!\s*(?:[=:(]\s*)?(?:off|false|disabled|0\b))", rtext) and \
+        not re.search(r"\b(?:no|without|not)\s+(?:using\s+)?sequence[- ]parallel", rtext)
     if re.search(r"no sequence parallel", rtext) or (said_off(row, _SEQ_PARALLEL) and not sp_named) or (
             not sp_named and month is not None and month < 2205 and tp > 1):
         # Sequence parallelism came with Korthikanti et al. (arXiv:2205.05198); its baseline
@@ -988,16 +998,17 @@ def scenario_from_row(row):
                  f"cluster.scale_out.nics_per_node={per_node}"]
         assumed += f" ({per_node} GPUs per server: NVLink over {per_node}, one NIC per GPU assumed)"
     fabric = re.search(r"\b(\d+)\s*[x×]\s*(\d+)\s*Gb(?:it)?(?:ps|/s)?\b[^.;|]{0,40}?\bper node\b", notes, re.I)
-    omnipath = re.search(r"\b(\d+)\s*(?:x\s*)?(?:Intel\s+)?Omni-?Path\s+links?\s+per\s+node|"
-                         r"Omni-?Path[^.;|]{0,20}?\b(\d+)\s+links?\s+per\s+node", _COMPARISON.sub(" ", notes), re.I)
+    omnipath = re.search(r"\b(\d+)\s*(?:x\s*)?(?:Intel\s+)?Omni[- ]?Path\s+(?:100\s*Gb(?:ps|/s)?\s+)?links?\s+per\s+"
+                         r"node|Omni[- ]?Path[^.;|]{0,20}?\b(\d+)\s+links?\s+per\s+node", _COMPARISON.sub(" ", notes),
+                         re.I)
     if fabric:
         # The source states the scale-out NICs per node ("4x100Gb RoCE per node"): that fabric, not the
         # cluster configuration's.
         sets += [f"cluster.scale_out.nics_per_node={fabric.group(1)}",
                  f"cluster.scale_out.nic_bandwidth={fabric.group(2)}Gb/s"]
     elif omnipath:
-        # Intel Omni-Path links run at 100 Gb/s, its only generation deployed (BLOOM's Jean Zay: "4 OmniPath
-        # links per node").
+        # Intel Omni-Path (OPA100) links run at 100 Gb/s (BLOOM's Jean Zay: "4 OmniPath links per node"); Cornelis'
+        # later 400 Gb/s CN5000 is named as such and its rate stated.
         sets += [f"cluster.scale_out.nics_per_node={omnipath.group(1) or omnipath.group(2)}",
                  "cluster.scale_out.nic_bandwidth=100Gb/s"]
         assumed += " (Omni-Path: 100 Gb/s per link)"
@@ -1179,9 +1190,12 @@ def sharding_from_words(row):
             zero = 1 if first.group(1).lower() in ("0", "off", "false", "no") else 3
         elif re.search(r"\b(?:Megatron-)?FSDP2?" + _OFF, text, re.I):
             zero = 1
-        elif re.search(r"SHARD_GRAD_OP|\bno reshard(?:ing)? after (?:the )?forward|"
-                       r"reshard_after_forward\s*[=:]\s*False|shard\w*\s+(?:the\s+)?optimizer\s+states?\s*"
-                       r"(?:\+|and|&)\s*gradients?\b(?![^.;]*\b(?:param|weight))", text, re.I):
+        elif re.search(r"SHARD_GRAD_OP", text) or re.search(
+                r"\bFSDP\w*[^.;]{0,60}?(?:\bno reshard(?:ing)? after (?:the )?forward|"
+                r"reshard_after_forward\s*[=:]\s*False(?![^.;]{0,20}\b(?:root|last))|"
+                r"shard\w*\s+(?:the\s+)?optimizer\s+states?\s*(?:\+|and|&)\s*gradients?\b"
+                r"(?![^.]{0,80}\b(?:param|weight)))",
+                _COMPARISON.sub(" ", row.get("notes", "")), re.I):
             # PyTorch FSDP's SHARD_GRAD_OP is reshard_after_forward=False: the parameters stay gathered from the
             # forward to the backward, only gradients and optimizer states sharded (Llama 3's "FSDP ... no reshard
             # after forward").
@@ -1338,9 +1352,11 @@ def nemo_1(row):
 # Act Faster", 2025-04-29; GPT-OSS: OpenAI, 2025-08-05; Llama 4: Meta, 2025-04-05; Kimi K2: Moonshot, 2025-07;
 # DeepSeek-V3: arXiv:2412.19437; Llama 3.1: Meta, 2024-07-23; Llama 3: Meta, 2024-04-18; Qwen2.5: 2024-09;
 # Nemotron-4 340B: arXiv:2406.11704; Mixtral 8x22B: 2024-04; Mixtral 8x7B: arXiv:2401.04088 (weights 2023-12).
-_MODEL_RELEASED = ((r"Qwen-?3(?!\.\d)", 2504), (r"GPT-?OSS", 2508), (r"Llama[- ]?4", 2504), (r"Kimi[- ]?K2", 2507),
-                   (r"DeepSeek-?V3", 2412), (r"Llama[- ]?3\.1", 2407), (r"Llama[- ]?3(?!\.)", 2404),
-                   (r"Qwen-?2\.5", 2409), (r"Nemotron-?4[- ]?340B", 2406), (r"Mixtral[- ]?8x22B", 2404),
+_MODEL_RELEASED = ((r"\bQwen[- ]?3(?![\d.])", 2504), (r"GPT-?OSS", 2508), (r"\bLlama[- ]?4(?![\d.])", 2504),
+                   (r"Kimi[- ]?K2", 2507), (r"DeepSeek[- ]?V3", 2412), (r"\bLlama[- ]?3\.3(?!\d)", 2412),
+                   (r"\bLlama[- ]?3\.2(?!\d)", 2409), (r"\bLlama[- ]?3\.1(?!\d)", 2407),
+                   (r"\bLlama[- ]?3(?![\d.])", 2404),
+                   (r"\bQwen[- ]?2\.5(?!\d)", 2409), (r"Nemotron-?4[- ]?340B", 2406), (r"Mixtral[- ]?8x22B", 2404),
                    (r"Mixtral", 2312))
 
 
@@ -1533,8 +1549,12 @@ def megascale_baseline(row):
     notes = row.get("notes", "")
     if re.search(MEGASCALE_BASELINE, notes):
         return True
-    if not re.search(r"MegaScale|2402\.15627", row.get("source", ""), re.I):
+    if not re.search(r"MegaScale(?!-MoE)|2402\.15627", row.get("source", ""), re.I) or \
+            re.search(r"MegaScale-MoE|2505\.11432", row.get("source", ""), re.I):
         return False
+    if re.search(r"\bMegatron-LM baseline\b", notes, re.I) and \
+            not re.search(r"\bSystem\s*[=:]\s*MegaScale", notes, re.I):
+        return True
     said = re.search(r"\bSystem\s*[=:]\s*(Megatron-LM|MegaScale)\b", notes, re.I)
     if said:
         return said.group(1).lower() == "megatron-lm"
@@ -1686,15 +1706,20 @@ def layout_from_words(row):
     notes = _COMPARISON.sub(" ", row.get("notes", ""))
     unstated = r"(?!\s+(?:stated|given|specified|known))"
     filled, words = dict(row), []
-    if num(row.get("tp")) is None and re.search(rf"\bno (?:TP|tensor[- ]parallel\w*)\b(?!\s*(?:/|or|and)){unstated}",
-                                                notes, re.I):
+    other = r"(?!\s*(?:/|or|and|comm\w*|overlap|bubble|communication))"
+    tp_sized = re.search(r"\bTP\s*[=:]?\s*\d|\btensor[- ]parallel\w*(?:\s+(?:size|degree))?\s*[=:]?\s*\d|\d+[- ]way "
+                         r"(?:TP|tensor)", notes, re.I)
+    if num(row.get("tp")) is None and not tp_sized and \
+            re.search(rf"\bno (?:TP|tensor[- ]parallel\w*)\b{other}{unstated}", notes, re.I):
         filled["tp"], words = "1", words + ["TP1"]
-    pp_sized = re.search(r"\bPP\s*[=:]?\s*\d|\bpipeline[- ]parallel\w*(?:\s+(?:size|degree))?\s*[=:]?\s*\d|"
-                         r"\d+[- ]way pipeline|\bPP\d", notes, re.I)
-    tp_and_dp = re.search(r"\b(?:TP\d*|tensor(?:[- ]model)?[- ]parallel\w*)\s*(?:\+|and|with)\s*(?:\d+[- ]way\s+)?"
-                          r"(?:DP\b|data[- ]parallel)", notes, re.I)
-    if num(row.get("pp")) is None and (re.search(rf"\bno (?:PP|pipeline[- ]parallel\w*)\b{unstated}", notes, re.I) or
-                                       (tp_and_dp and not pp_sized)):
+    # Any other word of a pipeline ("TP + DP + PP", "pipeline stages: 4") leaves PP unknown.
+    pipeline_named = re.search(r"\bPP\b|\bPP\d|pipeline", re.sub(
+        r"\bno (?:PP|pipeline[- ]parallel\w*)(?:\s+(?:stated|given|specified))?|(?:PP|pipeline[- ]parallel\w*)\s+not\s+"
+        r"(?:stated|given|specified)", " ", notes, flags=re.I), re.I)
+    tp_and_dp = re.search(r"\b(?:TP\s*[=:]?\s*\d*|tensor(?:[- ]model)?[- ]parallel\w*)\s*(?:\+|and|with)\s*"
+                          r"(?:\d+[- ]way\s+)?(?:DP\b|data[- ]parallel)", notes, re.I)
+    no_pp = re.search(rf"\bno (?:PP|pipeline[- ]parallel\w*)\b{other}{unstated}", notes, re.I)
+    if num(row.get("pp")) is None and (no_pp or (tp_and_dp and not pipeline_named)):
         filled["pp"], words = "1", words + ["PP1"]
     if words:
         return filled, f" ({' '.join(words)}: the row's words name no such parallelism)"

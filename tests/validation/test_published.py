@@ -128,6 +128,7 @@ def test_free_text_fields_are_read():
     assert published.recompute_key("--checkpoint-activations (Megatron-DeepSpeed)") == "full"
     assert published.recompute_key("rematerialization") == "full"
     assert published.recompute_key("Yes") == "full" and published.recompute_key("no") == "none"
+    assert published.recompute_modules({"recompute": "MLP is not recomputed", "notes": ""}) == []
     assert published.recompute_key("recompute core attention") == "selective"
     assert published.recompute_modules({"recompute": "RMSNorm and MLA up-projection recomputed", "notes": ""}) == \
         ["layernorm", "mla_up_proj"]
@@ -137,6 +138,8 @@ def test_free_text_fields_are_read():
     assert not published.megascale_baseline(dict(megascale, notes="System=MegaScale (baseline = Megatron-LM "
                                                                     "commit 285068c8)"))
     assert not published.megascale_baseline({"source": "another paper", "notes": "System=Megatron-LM"})
+    assert not published.megascale_baseline({"source": "Jin et al., MegaScale-MoE, arXiv:2505.11432",
+                                             "notes": "System=Megatron-LM"})
     for words in ("none (activations_checkpoint_* null)", "checkpoint_activations: false",
                   "without --checkpoint-activations", "rematerialization disabled", "rematerialization: none"):
         assert published.recompute_key(words) == "none", words
@@ -212,6 +215,23 @@ def test_free_text_fields_are_read():
     assert published.source_month({"source": "yanring/Megatron-MoE-ModelZoo readme", "model": "Qwen3-235B-A22B"}) \
         == 2504
     assert published.source_month({"source": "Narayanan et al., SC'21", "model": "GPT 1.7B"}) == 2101
+    # The release patterns name their models only: "Llama 405B" is not Llama 4, "LLaMA 33B" not Llama 3.
+    assert published.source_month({"source": "a blog, 2024", "model": "Llama 405B"}) == 2401
+    assert published.source_month({"source": "a blog", "model": "LLaMA 33B"}) is None
+    assert published.source_month({"source": "a blog", "model": "Llama-3.1-405B"}) == 2407
+    # Eq. 3 in the notes is the count of a TFLOP rate only: an MFU stays a model count.
+    assert published.published_step_time(dict(gpt, metric="MFU", value="45%",
+                                              notes="96*B*s*l*h^2*(1+s/(6h)+V/(16lh))"))[1].endswith("MFU")
+    assert not published.counts_recomputed_forward(dict(gpt, notes="model FLOPs 72*B*s*l*h^2, hardware 96*B*s*l*h^2"))
+    # A step time in the notes stands in only where it is one run's.
+    flops = dict(gpt, metric="Model TFLOPs/sec/GPU", value="250")
+    assert published.published_step_time(dict(flops, notes="Time per Global Step 8.18 sec; formula not stated"))[0] \
+        == 8.18
+    assert published.published_step_time(dict(flops, notes="BF16 step time 10.2 s; FP8 step time 8.18 s; formula "
+                                                           "not stated"))[1] != "step time in the notes"
+    # Hardware FLOPs said only to be denied are not the count.
+    hw = dict(gpt, metric="TFLOPs", value="150", recompute="full")
+    assert published.published_step_time(dict(hw, notes="We report model FLOPs, not hardware FLOPs"))[1].startswith("72")
     # torchtitan's logged tps ("tokens per second per device") and wps, and "T/s/GPU"; an unscoped tokens/second
     # in a torchtitan table is its tps, elsewhere the job's.
     for metric in ("TPS/GPU", "WPS", "Throughput (T/s/GPU)"):
@@ -704,6 +724,12 @@ def test_sharding_and_expert_tp_are_read_from_words():
     assert read("DP = FSDP sharding optimizer states+gradients, no reshard after forward")[0] == "2"
     assert read("FSDP sharding optimizer states and gradients")[0] == "2"
     assert read("FSDP sharding optimizer states, gradients and parameters")[0] == "3"
+    assert read("FSDP, no reshard after forward")[0] == "2"
+    for words in ("FSDP (FULL_SHARD); reshard_after_forward: False on the root module",
+                  "FSDP full shard. Unlike ZeRO-2, which shards optimizer states and gradients",
+                  "FSDP sharding optimizer states and gradients; parameters are also sharded"):
+        assert read(words)[0] == "3", words
+    assert read("Megatron distributed optimizer sharding optimizer states and gradients")[0] != "2"
     assert read("HSDP (shard 16)", gpus_per_node="8")[:2] == ("3", "16")
     assert read("hybrid sharding across 2 nodes", gpus_per_node="8")[:2] == ("3", "16")
     assert read("torchtitan FSDP2 with float8") [0] == "3"
@@ -816,6 +842,11 @@ def test_data_parallel_alone_and_an_unstated_shard_group(cb_bin, tmp_path):
     assert not published.layout_from_words(dict(row, notes="no TP, PP=4"))[0].get("pp")  # no TP, but a pipeline
     for notes in ("no tensor or pipeline parallelism", "no TP/CP/PP", "data parallel only"):
         assert published.layout_from_words(dict(row, notes=notes))[0]["tp"] == "1", notes
+    # "no TP overlap" and "no PP bubble" are not layouts; a pipeline named at all leaves PP unknown.
+    for notes in ("No TP overlap; TP 8", "no TP comm overlap", "no PP bubble", "8-way TP + DP; pipeline stages: 4",
+                  "TP + DP + PP"):
+        laid = published.layout_from_words(dict(row, notes=notes))[0]
+        assert not laid.get("tp") and not laid.get("pp"), notes
     # One dimension named absent, or a layout of tensor and data parallelism with no pipeline size.
     assert published.layout_from_words(dict(row, pp="16", notes="16-way PP (DualPipe); no TP."))[0]["tp"] == "1"
     assert published.layout_from_words(dict(row, tp="8", notes="8-way TP + DP (no PP stated)"))[0]["pp"] == "1"
