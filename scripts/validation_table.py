@@ -647,8 +647,10 @@ def scenario_from_row(row):
                 row["vocab"] = str(int(vocab))
                 inferred += f" (vocab {int(vocab)} read from the row's words)"
     if num(row.get("vocab")) is None:
-        for pattern, vocab in ((r"\bGPT", 51200), (r"Llama[- ]?3", 128256), (r"Llama[- ]?2", 32000)):
-            # Megatron's GPT-2 BPE padded to 51,200 (Narayanan et al. SC'21); the Llama tokenizers' sizes.
+        for pattern, vocab in ((r"\bGPT", 51200), (r"Llama[- ]?3", 128256), (r"Llama[- ]?2", 32000),
+                               (r"\bNemotron(?![- ]?H\b)", 256000)):
+            # Megatron's GPT-2 BPE padded to 51,200 (Narayanan et al. SC'21); the Llama tokenizers' sizes;
+            # Nemotron's 256,000-token SentencePiece vocabulary (Nemotron-4 15B report, arXiv:2402.16819, section 2).
             if re.search(pattern, row["model"], re.I):
                 row["vocab"] = str(vocab)
                 inferred += f" (vocab {vocab} assumed: the model family's)"
@@ -1254,9 +1256,31 @@ def sharding_from_words(row):
     return row, read
 
 
+# MLPerf Training's benchmark names for its models, and the sequence length its rules fix for each
+# (mlcommons/training: gpt3 at 2,048 tokens, llama31_405b and llama31_8b at 8,192).
+_MLPERF_BENCHMARKS = {"gpt3": ("GPT-3-175B", 2048), "llama31_405b": ("Llama-3.1-405B", 8192),
+                      "llama31_8b": ("Llama-3.1-8B", 8192)}
+
+
+def mlperf_benchmark(row):
+    """The row with an MLPerf benchmark name as its model ("llama31_405b") read as the model it names, and its
+    sequence length, where unstated, as the benchmark's rules fix it; and what was read."""
+    bench = _MLPERF_BENCHMARKS.get(row.get("model", "").strip().lower())
+    if not bench:
+        return row, ""
+    row, words = dict(row, model=bench[0]), f" (MLPerf's {row['model'].strip()} benchmark: {bench[0]}"
+    if num(row.get("seq")) is None:
+        row["seq"], words = str(bench[1]), words + f", sequence {bench[1]} by its rules"
+    return row, words + ")"
+
+
 def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
+    row, bench = mlperf_benchmark(row)
+    if bench:
+        row, taken = fill_shape(row)
+        return row, bench + taken
     key = model_key(row.get("model", "").split("/")[-1])  # "meta-llama/Llama-3.1-8B": the repository's model
     matches = [k for k in known_shapes() if k and key.startswith(k)]
     # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it; cut
