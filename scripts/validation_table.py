@@ -284,6 +284,10 @@ def throughput_metric(metric):
     m = metric.lower()
     if re.search(r"flop|mfu", m):
         return None
+    if re.search(r"\btracked_stats\W+throughput\b", m):
+        # MLPerf's logged "tracked_stats": {"throughput": ...} is the job's samples per second (with the step time
+        # beside it: global batch / throughput = train_step_time in NVIDIA's logs).
+        return "samples", None, 1.0
     if re.search(r"\btgs\b", m):
         return "tokens", "gpu", 1.0  # tokens per GPU per second
     # torchtitan's logged "tps" ("tokens per second per device, abbreviated as tps": torchtitan train.py) and its
