@@ -115,14 +115,20 @@ def precision_key(text):
     return "bf16"  # bf16, "16-bit" mixed precision and unstated precision run at the 16-bit rate
 
 
+def metric_words(metric):
+    """The metric with "teraFLOP/s" and "petaFLOP/s" spelled out (Narayanan et al. SC'21 write them so) as
+    TFLOP/s and PFLOP/s."""
+    return re.sub(r"\bpeta[- ]?FLOP", "PFLOP", re.sub(r"\btera[- ]?FLOP", "TFLOP", metric, flags=re.I), flags=re.I)
+
+
 def counts_recomputed_forward(row):
     """Whether the row's figure is counted with Narayanan et al.'s (SC'21) eq. 3, 96·B·s·l·h²·(1 + s/6h + V/16lh),
     which counts the forward twice (full activation recomputation): in the metric's words ("96Bslh^2", "incl.
     recompute") or the formula in the notes."""
-    metric, notes = row.get("metric", ""), row.get("notes", "")
+    metric, notes = metric_words(row.get("metric", "")), row.get("notes", "")
     op = r"\s*[*·x×]?\s*"
     return bool(re.search(r"96Bslh|incl\. recompute", metric) or (
-        re.search(rf"\b96{op}B{op}s{op}l{op}h", notes, re.I) and re.search(r"T(?:era)?[- ]?FLOP", metric, re.I) and
+        re.search(rf"\b96{op}B{op}s{op}l{op}h", notes, re.I) and re.search(r"TFLOP", metric, re.I) and
         not re.search(r"\bMFU\b|\bHFU\b", metric, re.I) and not re.search(rf"\b72{op}B", metric + " " + notes, re.I)))
 
 
@@ -369,10 +375,7 @@ def megatron_count_stated(row, metric):
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(with_seq_tokens(row))  # a FLOP rate needs the shape, which a row may leave to its name
-    # "teraFLOP/s" and "petaFLOP/s" spelled out (Narayanan et al. SC'21 write them so) are TFLOP/s and PFLOP/s.
-    metric = re.sub(r"\bpeta[- ]?FLOP", "PFLOP", re.sub(r"\btera[- ]?FLOP", "TFLOP", row["metric"], flags=re.I),
-                    flags=re.I)
-    notes = row.get("notes", "")
+    metric, notes = metric_words(row["metric"]), row.get("notes", "")
     # The value as written ("5,113", "0.57 s", "570 ms", "12.5k", "45%"): its number, in seconds for a time.
     number, unit = parse_number(row["value"])
     if number is None:
@@ -426,11 +429,10 @@ def published_step_time(row):
     # measurement, the rate an unknown count of it.
     times = re.findall(r"\b(?:time per (?:global )?step|step time|iteration time)\s*[:=]?\s*(\d+(?:\.\d+)?)\s*"
                        r"(ms|s|secs?|seconds)\b", _COMPARISON.sub(" ", notes), re.I)
-    timed = re.match(r"(.*)", "") if len(set(times)) == 1 else None  # one time, or which run it is is unsure
-    if timed:
-        timed = (float(times[0][0]), times[0][1].lower())
+    # One time only: with two, which run each belongs to is unsure.
+    timed = (float(times[0][0]), times[0][1].lower()) if len(set(times)) == 1 else None
     if timed and re.search(r"TFLOP|MFU", metric, re.I) and not re.search(r"\[[^\]]+\]|\d+\s*[*·]?\s*B", metric) and \
-            not counts_recomputed_forward(dict(row, metric=metric)) and \
+            not counts_recomputed_forward(row) and \
             re.search(r"formula[^.;]{0,40}not (?:stated|given)|not (?:stated|given)[^.;]{0,20}formula|count not stated",
                       notes, re.I):
         return timed[0] * (1e-3 if timed[1] == "ms" else 1.0), "step time in the notes"
@@ -457,7 +459,7 @@ def published_step_time(row):
         and not re.search(r"\bmodel\b|\bMFU\b", metric, re.I))
     full_recompute = recompute_key(row.get("recompute", "")) == "full"
     # The notes may give the count the figure was made with: Narayanan et al.'s eq. 3, "96*B*s*l*h^2*(...)".
-    if counts_recomputed_forward(dict(row, metric=metric)) or (hardware and full_recompute):
+    if counts_recomputed_forward(row) or (hardware and full_recompute):
         # Hardware FLOPs with full recomputation: Narayanan et al. (SC'21) eq. 3, the forward counted twice.
         flops = 96 * B * s * L * h * h * (1 + s / (6 * h) + V / (16 * L * h))
         if re.search(r"\bHFU\b", metric, re.I):
@@ -588,10 +590,10 @@ def scenario_from_row(row):
         return None, f"no cluster config for GPU '{row['gpu']}'", ""
     precision = precision_key(row["precision"])
     unsaid = ""
-    said = _COMPARISON.sub(" ", row.get("notes", ""))
-    if not row.get("precision", "").strip() and precision_key(said) == "fp8" and \
-            not re.search(r"\b(?:bf16|fp16|bfloat16|float16)\b", said, re.I) and \
-            not re.search(r"fp8[^.;]{0,40}\b(?:OOM|not|fail\w*)\b", said, re.I):
+    own_notes = _COMPARISON.sub(" ", row.get("notes", ""))
+    if not row.get("precision", "").strip() and precision_key(own_notes) == "fp8" and \
+            not re.search(r"\b(?:bf16|fp16|bfloat16|float16)\b", own_notes, re.I) and \
+            not re.search(r"fp8[^.;]{0,40}\b(?:OOM|not|fail\w*)\b", own_notes, re.I):
         # A table without a precision column whose notes name only FP8 formats for the run (Megatron-Bridge's
         # 25.09 table: "numbers in parentheses use different quantization granularities", FP8 blocks).
         precision, unsaid = "fp8", " (fp8: the only precision the row's words name)"
@@ -1152,6 +1154,10 @@ def layout_dp(row):
     return dp if dp and tp * pp * cp * dp == gpus else gpus // (tp * pp * cp)
 
 
+# What sharding_from_words says of a hybrid-sharding group it had to take as one node; fit_unstated widens those.
+GROUP_UNSTATED = "hybrid sharding named, group not stated"
+
+
 def sharding_from_words(row):
     """(row, what was read) with the data-parallel sharding and the expert tensor-parallel size that a row
     in the shared format (no `zero`, `shard_group` or `etp` column) states only in words, its notes or source,
@@ -1237,8 +1243,7 @@ def sharding_from_words(row):
                 dp_ranks = (_int(row, "dp", 0) or 0) * (_int(row, "cp", 1) or 1)
                 size = math.gcd(size, dp_ranks) if dp_ranks else size
                 row = dict(row, shard_group=str(size))
-                read += f" (sharded over a node's {size} data-parallel ranks, replicated across: hybrid sharding " \
-                        "named, group not stated)"
+                read += f" (sharded over a node's {size} data-parallel ranks, replicated across: {GROUP_UNSTATED})"
             elif size:
                 row = dict(row, shard_group=str(size))
                 read += f" (sharded over {size} GPUs, replicated across: read from the row's words)"
@@ -1722,16 +1727,15 @@ def layout_from_words(row):
     # A run whose words name data parallelism alone ("FSDP+DP", the title of NVIDIA dgxc-benchmarking's Paxml
     # tables; "no TP/PP"; "pure data parallel"; "data parallel only") has no model parallelism; what the notes say
     # of another run ("compared with FSDP+DP") and "no TP/PP stated" (unknown) do not count.
+    notes = _COMPARISON.sub(" ", row.get("notes", ""))
     alone = re.search(r"\bFSDP\s*\+\s*DP\b|\bno (?:TP|tensor(?:[- ]parallel\w*)?)\s*(?:/|or|and)\s*(?:CP\s*/\s*)?"
                       r"(?:PP|pipeline)(?:[- ]parallel\w*)?(?!\s+(?:stated|given|specified))|"
                       r"\bno model[- ]parallel\w*(?!\s+(?:size |degree )?(?:stated|given|specified))|"
-                      r"\bpure(?:ly)? data[- ]parallel|\b(?:data[- ]parallel\w*|DP) only\b",
-                      _COMPARISON.sub(" ", row.get("notes", "")), re.I)
+                      r"\bpure(?:ly)? data[- ]parallel|\b(?:data[- ]parallel\w*|DP) only\b", notes, re.I)
     if alone and num(row.get("tp")) is None and num(row.get("pp")) is None:
         return dict(row, tp="1", pp="1"), " (no model parallelism: the row names data parallelism alone)"
     # One dimension named absent ("no TP" beside "16-way PP"), or a layout named as tensor and data parallelism
     # alone ("8-way TP + DP", "tensor parallelism and data parallelism") with no pipeline size anywhere.
-    notes = _COMPARISON.sub(" ", row.get("notes", ""))
     unstated = r"(?!\s+(?:stated|given|specified|known))"
     filled, words = dict(row), []
     other = r"(?!\s*(?:/|or|and|comm\w*|overlap|bubble|communication))"
@@ -1859,7 +1863,7 @@ def fit_unstated(cb_bin, row, path, text, sets):
         if found:
             return found[0], f" (micro-batch {found[1]} assumed: the largest that fits, not stated)"
     words = ""
-    if "group not stated" in sharding_from_words(row)[1]:
+    if GROUP_UNSTATED in sharding_from_words(row)[1]:
         found = narrowest_fitting_shard_group(cb_bin, path, text, sets, recompute_unstated(row))
         if found:
             return found
