@@ -289,6 +289,17 @@ Schema ModelSchema() {
                Required(Int("qk_nope_head_dim", "per-head query/key width without RoPE", "", 1, 65536)),
                Required(Int("qk_rope_head_dim", "per-head decoupled RoPE query/key width", "", 0, 65536)),
                Required(Int("v_head_dim", "per-head value width", "", 1, 65536))}),
+          Str("hybrid_pattern",
+              "hybrid model: one symbol per layer, 'M' Mamba-2 mixer, '*' attention, '-' dense MLP, 'E' MoE block, "
+              "each with its own pre-norm and residual (Megatron-Core hybrid_override_pattern; Nemotron-H, Nemotron 3); "
+              "its length is layers"),
+          Obj("mamba", "Mamba-2 mixer of a hybrid model's 'M' layers (Megatron-Core mamba_mixer.py)",
+              {Required(Int("heads", "SSM heads (mamba_num_heads); d_inner = heads x head_dim", "", 1, 65536)),
+               Int("head_dim", "width of one SSM head (mamba_head_dim)", "64", 1, 65536),
+               Int("state", "state channels per group (mamba_state_dim, ssm_state_size)", "128", 1, 65536),
+               Int("groups", "groups of B and C (mamba_num_groups, n_groups)", "8", 1, 65536),
+               Int("conv", "depthwise causal convolution width (d_conv)", "4", 1, 64),
+               Int("chunk", "SSD chunk length in tokens (chunk_size)", "128", 1, 65536)}),
           Float("params_b", "published parameter count in billions (informational; computed counts are used)", "", 0),
           Str("source", "where the shape comes from"),
       }};
@@ -303,7 +314,7 @@ std::vector<Field> HostFields() {
              "graph, MLPerf), [] or [none] (eager: Megatron-Core's default), or Transformer Engine's per-module "
              "scopes; what is left eager is issued call by call from the host at gpu.host_call each "
              "(docs/simulator-model.md, 'Host-bound passes')",
-             Enum("item", {"full", "none", "attn", "mlp", "moe", "moe_router", "moe_preprocess"}, "a scope")),
+             Enum("item", {"full", "none", "attn", "mlp", "moe", "moe_router", "moe_preprocess", "mamba"}, "a scope")),
       Bool("moe_router_fusion",
            "MoE router in Transformer Engine's fused kernels (--moe-router-fusion: 31 kernels per forward "
            "against 72)",

@@ -50,6 +50,37 @@ Parallelism ReadParallelism(const ConfigNode& cfg, const ClusterSpec& c) {
   return p;
 }
 
+// A hybrid model's pattern against its layers and blocks, and its Mamba
+// heads and groups against TP (Megatron-Core's mamba_mixer.py asserts both).
+void CheckHybrid(const ConfigNode& cfg, const ModelSpec& m, const Parallelism& p) {
+  const std::string& pat = m.hybrid_pattern;
+  if (pat.empty()) {
+    if (m.mamba) Bad(cfg.at("model.mamba"), "Mamba layers need model.hybrid_pattern to say where they are ('M')");
+    return;
+  }
+  const ConfigNode& key = cfg.at("model.hybrid_pattern");
+  if (static_cast<int64_t>(pat.size()) != m.layers) {
+    Bad(key, fmt::format("the pattern has {} symbols but the model has {} layers (one symbol per layer)", pat.size(),
+                         m.layers));
+  }
+  if (const auto bad = pat.find_first_not_of("M*-E"); bad != std::string::npos) {
+    Bad(key, fmt::format("symbol '{}' at position {} (valid: M Mamba, * attention, - MLP, E MoE)", pat[bad], bad));
+  }
+  if (pat.find('M') != std::string::npos && !m.mamba) Bad(key, "'M' layers need model.mamba (heads, ...)");
+  if (pat.find('E') != std::string::npos && !m.moe) Bad(key, "'E' layers need model.moe (experts, top_k, ...)");
+  if (pat.find('*') == std::string::npos) Bad(key, "a hybrid model needs at least one attention layer ('*')");
+  if (m.mamba) {
+    const MambaSpec& b = *m.mamba;
+    if (b.heads % p.tp != 0 || b.groups % p.tp != 0) {
+      Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} must divide the Mamba mixer's {} heads and {} groups", p.tp,
+                                                b.heads, b.groups));
+    }
+    if (b.heads % b.groups != 0) {
+      Bad(cfg.at("model.mamba.groups"), fmt::format("groups ({}) must divide heads ({})", b.groups, b.heads));
+    }
+  }
+}
+
 // The model's shape against the layout: heads, kv heads, FFN and experts
 // divide as the degrees need.
 void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallelism& p) {
@@ -57,6 +88,7 @@ void CheckModelDivides(const ConfigNode& cfg, const ModelSpec& m, const Parallel
     Bad(cfg.at("model.window_attn_skip_freq"),
         "window_attn_skip_freq says which layers attend in full, so it needs a sliding window (model.window_size)");
   }
+  CheckHybrid(cfg, m, p);
   if (m.head_dim_override == 0 && m.hidden % m.heads != 0)
     Bad(cfg.at("model.heads"), fmt::format("heads ({}) must divide hidden ({})", m.heads, m.hidden));
   if (m.heads % p.tp != 0) {

@@ -6,8 +6,10 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <numeric>
+#include <optional>
 
 #include "core/error.h"
 #include "simulator/engine/event_queue.h"
@@ -15,6 +17,7 @@
 #include "simulator/network/expected_collective.h"
 #include "simulator/network/flow_model.h"
 #include "simulator/training/pipeline.h"
+#include "simulator/workload/mamba.h"
 
 namespace cb::sim {
 namespace {
@@ -168,6 +171,9 @@ class CostModel {
     double qkv = 0, mla_up = 0, proj = 0;  // GEMM seconds (mla_up: MLA's up-projections, inside qkv)
     double fwd = 0, bwd = 0;               // core attention
     double params = 0;                     // this GPU's attention weights
+    // A Mamba mixer in the attention's place (MambaBlock): qkv and proj are
+    // its in_proj and out_proj, these its conv, SSD scan and gated norm.
+    double mixer_fwd = 0, mixer_bwd = 0;
   };
   struct MlpCost {
     double gemm = 0;                            // forward GEMM seconds (router, experts, shared experts)
@@ -237,6 +243,29 @@ class CostModel {
     }
     c.params = params_.attention_per_layer / t;
     return c;
+  }
+
+  // A hybrid model's Mamba-2 mixer (workload/mamba.h): TP splits its heads
+  // and groups; with CP each rank scans its own sequence chunk (the state
+  // handed between ranks is not charged).
+  AttentionCost MambaBlock() const {
+    const MambaSpec& b = *s_.model.mamba;
+    const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(s_.model.hidden);
+    AttentionCost c;
+    c.qkv = Gemm(tokens_, static_cast<double>(b.InProjWidth()) / t, h);
+    c.proj = Gemm(tokens_, h, static_cast<double>(b.Inner()) / t);
+    const MixerWork w = MambaMixerWork(b, tokens_, b.heads / s_.par.tp, b.groups / s_.par.tp);
+    // Roofline per pass: the scan's traffic against its matmuls at the fused-attention rate.
+    c.mixer_fwd = std::max(gpu_.MemoryTime(w.fwd_bytes, w.fwd_kernels),
+                           gpu_.AttentionTime(w.fwd_flops) + (w.fwd_kernels - 1) * gpu_.eff().launch_s);
+    c.mixer_bwd = std::max(gpu_.MemoryTime(w.bwd_bytes, w.bwd_kernels),
+                           gpu_.AttentionTime(w.bwd_flops) + (w.bwd_kernels - 1) * gpu_.eff().launch_s);
+    c.params = MambaParams(b, s_.model.hidden) / t;
+    return c;
+  }
+  // The blocks of a layer of kind `k`: attention or the Mamba mixer, and the MLP.
+  AttentionCost MixerBlock(LayerKind k) const {
+    return k == LayerKind::kMamba ? MambaBlock() : HasAttention(k) ? AttentionBlock() : AttentionCost{};
   }
 
   MlpCost MlpBlock(bool moe) const {
@@ -325,9 +354,10 @@ class CostModel {
   // Width per token of the layer's element-wise activation pass: the MLP's
   // f, the routed experts' f_e·k, or none where a fused grouped MLP applies
   // it in fc1's epilogue (framework.fused_grouped_mlp).
-  double ActivationWidth(bool moe) const {
+  double ActivationWidth(LayerKind k) const {
     const ModelSpec& m = s_.model;
-    if (!moe) return static_cast<double>(m.ffn_hidden);
+    if (!HasMlp(k)) return 0;
+    if (!IsMoe(k)) return static_cast<double>(m.ffn_hidden);
     return s_.fw.fused_grouped_mlp ? 0 : static_cast<double>(m.moe->expert_ffn_hidden * m.moe->top_k);
   }
   // q and k elements of one GPU's layer pass (what RoPE touches).
@@ -344,18 +374,20 @@ class CostModel {
   struct ElementwiseCost {
     double fwd = 0, bwd = 0;
   };
-  ElementwiseCost ElementwisePass(bool moe, double permute_bytes) const {
+  // A hybrid block has one norm and one residual add.
+  ElementwiseCost ElementwisePass(LayerKind k, double permute_bytes) const {
     const ModelSpec& m = s_.model;
     const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
     const double T_sp = s_.par.sequence_parallel ? tokens_ / t : tokens_;
-    const double f_act = ActivationWidth(moe);
-    double elementwise = 8 * T_sp * h + 14 * T_sp * h + (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
+    const double f_act = ActivationWidth(k);
+    const double blocks = Blocks(k);
+    double elementwise = blocks * (4 + 7) * T_sp * h + (m.swiglu ? 6 : 4) * tokens_ * f_act / t;
     ElementwiseCost c;
     c.fwd = gpu_.MemoryTime(elementwise, 6) + gpu_.MemoryTime(permute_bytes, 2);
     c.bwd = 2 * c.fwd;
     if (s_.fw.elementwise == Elementwise::kEager) {
       Charge(EagerLayerExcess(m, tokens_, T_sp, t, f_act), &c);
-    } else if (s_.fw.unfused.rope) {
+    } else if (s_.fw.unfused.rope && HasAttention(k)) {
       // Every q and k element of the pass (eager mode charges its own RoPE).
       Charge(UnfusedRopeExcess(QkElements()), &c);
     }
@@ -383,7 +415,7 @@ class CostModel {
   // profile on B300 (docs/examples/gemm_profiling) measured NVFP4's
   // quantization 0.30-0.42 ns per element and copy above MXFP8's, 2.0-2.8 B
   // at B300's HBM rate. Weights are quantized once per step (not charged).
-  ElementwiseCost Nvfp4Excess(bool moe) const {
+  ElementwiseCost Nvfp4Excess(LayerKind k) const {
     ElementwiseCost c;
     if (s_.train.precision != Precision::kNvfp4) return c;
     const ModelSpec& m = s_.model;
@@ -392,17 +424,25 @@ class CostModel {
     const double mult = static_cast<double>(m.MlpMatrices());
     const double dqk = static_cast<double>(m.QkHeadDim()), dv = static_cast<double>(m.VHeadDim());
     const double a = static_cast<double>(m.heads);
-    const double qkv_width = a / t * dqk + KvHeadsLocal() * (dqk + dv), attn_out = a * dv / t;
+    // The mixer's input and output projections: attention's QKV and output
+    // projection, or a Mamba mixer's in_proj and out_proj.
+    double qkv_width = a / t * dqk + KvHeadsLocal() * (dqk + dv), attn_out = a * dv / t;
+    if (k == LayerKind::kMamba) {
+      qkv_width = static_cast<double>(m.mamba->InProjWidth()) / t;
+      attn_out = static_cast<double>(m.mamba->Inner()) / t;
+    }
+    const bool mixer = !HasMlp(k) || HasAttention(k);
     // The dense MLP, or a MoE layer's shared experts (its routed experts
     // quantize in MlpBlock).
-    const double f =
-        moe ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->shared_experts) : static_cast<double>(m.ffn_hidden);
+    const double f = !HasMlp(k) ? 0
+                     : IsMoe(k) ? static_cast<double>(m.moe->expert_ffn_hidden * m.moe->shared_experts)
+                                : static_cast<double>(m.ffn_hidden);
     const bool mlp = f > 0;
-    const double fwd = T_sp * h + T * attn_out + (mlp ? T_sp * h + T * f / t : 0);
-    const double bwd = T * qkv_width + T_sp * h + (mlp ? T * mult * f / t + T_sp * h : 0);
+    const double fwd = (mixer ? T_sp * h + T * attn_out : 0) + (mlp ? T_sp * h + T * f / t : 0);
+    const double bwd = (mixer ? T * qkv_width + T_sp * h : 0) + (mlp ? T * mult * f / t + T_sp * h : 0);
     constexpr double kMxfp8 = 1 + 1.0 / 32;  // a byte and an E8M0 scale per 32 elements
     const double bytes = 2 + 2 - 2 * (kMxfp8 - BytesPerElement(Precision::kNvfp4));
-    const int tensors = mlp ? 4 : 2;
+    const int tensors = (mixer ? 2 : 0) + (mlp ? 2 : 0);
     c.fwd = gpu_.MemoryTime(bytes * fwd, 2 * tensors);
     c.bwd = gpu_.MemoryTime(bytes * bwd, 2 * tensors);
     return c;
@@ -427,14 +467,15 @@ class CostModel {
   }
 
   // What backward runs again under the scenario's recomputation.
-  void AddRecompute(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, double elem_fwd,
+  void AddRecompute(LayerKind k, bool full, const AttentionCost& attn, const MlpCost& mlp, double elem_fwd,
                     LayerCost* c) const {
     const ModelSpec& m = s_.model;
+    const bool moe = IsMoe(k);
     const Recompute r = s_.train.recompute;
     if (full) {
       c->bwd += c->fwd;  // the whole forward again, its communication included
     } else if (r == Recompute::kSelective) {
-      AddSelectiveRecompute(moe, attn, mlp, c);
+      AddSelectiveRecompute(k, attn, mlp, c);
     } else if (r == Recompute::kSelectiveOp) {
       // torchtitan's per-op policy keeps the 1st, 3rd, 5th... matmul output
       // (training/recompute.h): backward reruns wk, wo and the MLP's even
@@ -442,11 +483,12 @@ class CostModel {
       // A MoE layer's experts (grouped matmuls, outside the save list) and
       // its router run again; its all-to-alls' outputs are kept.
       const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(m.hidden);
-      double rerun = Gemm(tokens_, KvHeadsLocal() * static_cast<double>(m.QkHeadDim()), h) + attn.proj + elem_fwd;
-      if (!moe) {
+      double rerun = (HasAttention(k) ? Gemm(tokens_, KvHeadsLocal() * static_cast<double>(m.QkHeadDim()), h) : 0) +
+                     attn.proj + elem_fwd;
+      if (HasMlp(k) && !moe) {
         const double f = static_cast<double>(m.ffn_hidden);
         rerun += m.swiglu ? Gemm(tokens_, f / t, h) : Gemm(tokens_, h, f / t);
-      } else {
+      } else if (moe) {
         rerun += mlp.gemm - mlp.shared_gemm;
       }
       c->bwd.compute += rerun * slowest_;
@@ -456,9 +498,10 @@ class CostModel {
   // Selective recomputation by module (training/recompute.h): each module's
   // forward runs again before its backward. "moe" reruns the whole MoE block,
   // its dispatch and combine included, exposed.
-  void AddSelectiveRecompute(bool moe, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
+  void AddSelectiveRecompute(LayerKind k, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
     const RecomputeModules mod = s_.train.Modules(s_.model.mla.has_value());
     const ModelSpec& m = s_.model;
+    const bool moe = IsMoe(k);
     if (mod.core_attn) c->bwd.compute += attn.fwd;  // core attention (Korthikanti et al.)
     double again = 0;
     if (mod.mla_up_proj && m.mla) again += attn.mla_up;  // MLA's up-projections
@@ -475,7 +518,7 @@ class CostModel {
     } else if (moe) {
       if (mod.moe_act) again += gpu_.MemoryTime(mlp.act_bytes, 1) + clamp;
       if (mod.shared_experts) again += mlp.shared_gemm;
-    } else if (mod.mlp) {
+    } else if (mod.mlp && HasMlp(k)) {
       again += mlp.gemm + gpu_.MemoryTime(mlp.act_bytes, 1);
     }
     c->bwd.compute += again * slowest_;
@@ -536,7 +579,7 @@ class CostModel {
   // rearranges the pair's blocks and splits the SMs so that all-to-all and
   // pipeline transfers are "fully hidden" (DeepSeek-V3 report, arXiv:2412.19437
   // §3.2.1): each pass's all-to-all behind the whole paired pass.
-  void OverlapAllToAll(bool moe, const AttentionCost& attn, const MlpCost& mlp, const ElementwiseCost& elem,
+  void OverlapAllToAll(LayerKind k, const AttentionCost& attn, const MlpCost& mlp, const ElementwiseCost& elem,
                        LayerCost* c) const {
     if (s_.fw.moe_a2a_overlap_plan == A2aOverlapPlan::kDualPipe) {
       c->fwd.ep = Hidden(mlp.ep_comm, c->bwd.compute);
@@ -548,7 +591,7 @@ class CostModel {
     // parallelism the attention block also hides the K/V ring: both are
     // credited with the same compute, which a CP x EP layout with this
     // overlap would need to share.)
-    const ElementwiseCost no_permute = ElementwisePass(moe, 0);
+    const ElementwiseCost no_permute = ElementwisePass(k, 0);
     const double f_attn = AttentionSideFwd(attn, no_permute);
     const double f_mlp = (mlp.gemm + elem.fwd - no_permute.fwd / 2) * slowest_;
     const double b_attn = (2 * (attn.qkv + attn.proj) + attn.bwd + no_permute.bwd / 2) * slowest_;
@@ -559,11 +602,15 @@ class CostModel {
   }
 
   // What the CPU issues for one layer pass outside CUDA graphs (workload/host_launch.h).
-  HostCallsInput HostInput(bool moe, const MlpCost& mlp) const {
+  HostCallsInput HostInput(LayerKind k, const MlpCost& mlp) const {
     const ModelSpec& m = s_.model;
     const Parallelism& p = s_.par;
+    const bool moe = IsMoe(k);
     HostCallsInput in;
     in.moe = moe;
+    in.attention = HasAttention(k);
+    in.mlp = HasMlp(k);
+    in.mamba = k == LayerKind::kMamba;
     in.mla = m.mla.has_value();
     in.quantized = IsQuantized(s_.train.precision);
     in.sequence_parallel = p.sequence_parallel;
@@ -586,7 +633,7 @@ class CostModel {
     // repeat_kv in attention, the activation in the MLP, taken as halves).
     in.eager_mlp = {mlp.clamp.fwd_kernels + mlp.bias.fwd_kernels, mlp.clamp.bwd_kernels + mlp.bias.bwd_kernels};
     if (s_.fw.elementwise == Elementwise::kEager) {
-      const EagerExcess own = EagerLayerExcess(m, tokens_, tokens_, static_cast<double>(p.tp), ActivationWidth(moe));
+      const EagerExcess own = EagerLayerExcess(m, tokens_, tokens_, static_cast<double>(p.tp), ActivationWidth(k));
       in.eager_attn = {own.fwd_kernels / 2, own.bwd_kernels / 2};
       in.eager_mlp.fwd += own.fwd_kernels - own.fwd_kernels / 2;
       in.eager_mlp.bwd += own.bwd_kernels - own.bwd_kernels / 2;
@@ -602,9 +649,9 @@ class CostModel {
   // the GPU runs them, the GPU waits (workload/host_launch.h). An MoE layer's
   // forward drains the queue once, at its dispatcher's wait; a fully
   // recomputed layer's backward issues its forward again, wait included.
-  void AddHostBound(bool moe, bool full, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
+  void AddHostBound(LayerKind k, bool full, const AttentionCost& attn, const MlpCost& mlp, LayerCost* c) const {
     const double call = s_.gpu.host_call_s;
-    const HostCalls h = LayerHostCalls(HostInput(moe, mlp));
+    const HostCalls h = LayerHostCalls(HostInput(k, mlp));
     const PassCost fwd = c->fwd;
     const double g = fwd.Total();
     double stall = std::max(h.Fwd() * call - g, 0.0);
@@ -616,7 +663,7 @@ class CostModel {
       //   t = max(g_a + g_b, g_a + n_b·c, (n_a + n_b)·c).
       // a: the attention side of the layer and the router GEMM.
       const double g_a =
-          std::min(g, AttentionSideFwd(attn, ElementwisePass(moe, 0)) + mlp.router * slowest_ + fwd.tp / 2 + fwd.cp);
+          std::min(g, AttentionSideFwd(attn, ElementwisePass(k, 0)) + mlp.router * slowest_ + fwd.tp / 2 + fwd.cp);
       stall = std::max({g, g_a + h.fwd_after_wait * call, h.Fwd() * call}) - g;
     }
     c->fwd.host = stall;
@@ -626,34 +673,34 @@ class CostModel {
 
   // `recomputed`: this layer runs its forward again in backward (full
   // recomputation, or its partial form for the first layers of a chunk).
-  LayerCost Layer(bool moe, bool recomputed) const {
-    const AttentionCost attn = AttentionBlock();
-    const MlpCost mlp = MlpBlock(moe);
-    ElementwiseCost elem = ElementwisePass(moe, mlp.permute_bytes);
+  LayerCost Layer(LayerKind k, bool recomputed) const {
+    const AttentionCost attn = MixerBlock(k);
+    const MlpCost mlp = HasMlp(k) ? MlpBlock(IsMoe(k)) : MlpCost{};
+    ElementwiseCost elem = ElementwisePass(k, mlp.permute_bytes);
     elem.fwd += gpu_.MemoryTime(mlp.quantize_fwd, mlp.quantize_kernels);
     elem.bwd += gpu_.MemoryTime(mlp.quantize_bwd, mlp.quantize_kernels);
     Charge(mlp.clamp, &elem);
     Charge(mlp.bias, &elem);
-    const ElementwiseCost fp4 = Nvfp4Excess(moe);
+    const ElementwiseCost fp4 = Nvfp4Excess(k);
     elem.fwd += fp4.fwd;
     elem.bwd += fp4.bwd;
-    const double tp_comm = 2 * TpBlockComm();  // attention block and MLP block
+    const double tp_comm = Blocks(k) * TpBlockComm();  // attention (or mixer) block and MLP block
     const double gemm_fwd = attn.qkv + attn.proj + mlp.gemm;
     LayerCost c;
-    c.fwd.compute = (gemm_fwd + attn.fwd + elem.fwd) * slowest_;
+    c.fwd.compute = (gemm_fwd + attn.fwd + attn.mixer_fwd + elem.fwd) * slowest_;
     c.fwd.tp = TpExposed(tp_comm, gemm_fwd);
     c.fwd.ep = mlp.ep_comm;
-    c.bwd.compute = (2 * gemm_fwd + attn.bwd + elem.bwd) * slowest_;
+    c.bwd.compute = (2 * gemm_fwd + attn.bwd + attn.mixer_bwd + elem.bwd) * slowest_;
     c.bwd.tp = TpExposed(tp_comm, 2 * gemm_fwd);
     c.bwd.ep = mlp.ep_comm;
-    c.fwd.tp_t = c.bwd.tp_t = {tp_comm, 2 * TpBlockBytes()};
+    c.fwd.tp_t = c.bwd.tp_t = {tp_comm, Blocks(k) * TpBlockBytes()};
     c.fwd.ep_t = c.bwd.ep_t = {mlp.ep_comm, mlp.ep_bytes};
-    AddContextParallel(attn, &c);
-    if (s_.fw.moe_a2a_overlap) OverlapAllToAll(moe, attn, mlp, elem, &c);
+    if (HasAttention(k)) AddContextParallel(attn, &c);
+    if (s_.fw.moe_a2a_overlap && IsMoe(k)) OverlapAllToAll(k, attn, mlp, elem, &c);
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
-    AddRecompute(moe, full, attn, mlp, elem.fwd, &c);
-    AddHostBound(moe, full, attn, mlp, &c);
-    c.params_per_gpu = attn.params + mlp.params + params_.norms_per_layer;
+    AddRecompute(k, full, attn, mlp, elem.fwd, &c);
+    AddHostBound(k, full, attn, mlp, &c);
+    c.params_per_gpu = attn.params + mlp.params + Blocks(k) * static_cast<double>(s_.model.hidden);
     c.expert_params_per_gpu = mlp.expert_params;
     AddFullySharded(full, mlp.expert_params, &c);
     return c;
@@ -1027,13 +1074,29 @@ void SplitLayersOverStages(const Scenario& s, SimResult* r) {
   if (!even) r->notes.push_back(r->layer_split_note);
 }
 
+// The layer kinds a model has, its MTP modules' included.
+std::vector<LayerKind> KindsOf(const ModelSpec& m) {
+  std::vector<LayerKind> kinds;
+  auto add = [&](LayerKind k) {
+    if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
+  };
+  for (int64_t l = 0; l < m.layers; ++l) add(m.KindOf(l));
+  if (m.mtp_layers > 0) add(m.MtpKind());
+  return kinds;
+}
+
 // Per virtual stage: forward and backward cost of one micro-batch, and this
 // GPU's share of the stage's parameters (all, and the routed experts).
 struct StageCosts {
   std::vector<PassCost> fwd, bwd;
   std::vector<double> params, expert;
-  LayerCost dense, moe;            // recomputed layers (all of them unless training.recompute_layers)
-  LayerCost dense_kept, moe_kept;  // layers past recompute_layers in their chunk
+  // Per layer kind the model has (indexed by LayerKind): recomputed layers
+  // (all of them unless training.recompute_layers), and those past
+  // recompute_layers in their chunk.
+  std::array<std::optional<LayerCost>, kLayerKinds> again, kept;
+  const LayerCost& Of(LayerKind k, bool recomputed) const {
+    return *(recomputed ? again : kept)[static_cast<size_t>(k)];
+  }
 };
 
 MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t micro_batches);
@@ -1047,9 +1110,8 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
 // pipeline message between an MTP stage and a later loss stage is not charged.
 void AddMtpModules(const Scenario& s, const CostModel& cost, StageCosts* c) {
   const std::vector<int64_t> mtp = MtpPerVirtualStage(s);
-  const bool moe = s.model.MtpIsMoe();
   const bool again = s.train.recompute != Recompute::kFull || s.train.recompute_layers == 0;
-  const LayerCost& lc = moe ? (again ? c->moe : c->moe_kept) : (again ? c->dense : c->dense_kept);
+  const LayerCost& lc = c->Of(s.model.MtpKind(), again);
   const double t = static_cast<double>(s.par.tp);
   const PassCost head = cost.HeadFwd();
   for (size_t j = 0; j < mtp.size(); ++j) {
@@ -1079,10 +1141,10 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   c.bwd.resize(vs);
   c.params.assign(vs, 0);
   c.expert.assign(vs, 0);
-  c.dense = cost.Layer(false, true);
-  c.moe = s.model.moe ? cost.Layer(true, true) : c.dense;
-  c.dense_kept = cost.Layer(false, false);
-  c.moe_kept = s.model.moe ? cost.Layer(true, false) : c.dense_kept;
+  for (LayerKind k : KindsOf(s.model)) {
+    c.again[static_cast<size_t>(k)] = cost.Layer(k, true);
+    c.kept[static_cast<size_t>(k)] = cost.Layer(k, false);
+  }
   // Activation offloading (framework.cpu_offload_layers): the first N layers
   // of each chunk copy their activations to the host after their forward and
   // back before their backward, on copy engines (no SMs), so each copy is
@@ -1097,12 +1159,12 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   for (size_t j = 0; j < vs; ++j) {
     for (int64_t i = 0; i < layers[j]; ++i, ++layer) {
       const bool again = s.train.Recomputed(i) || s.train.recompute != Recompute::kFull;
-      const bool moe = s.model.IsMoeLayer(layer);
-      const LayerCost& lc = moe ? (again ? c.moe : c.moe_kept) : (again ? c.dense : c.dense_kept);
+      const LayerKind kind = s.model.KindOf(layer);
+      const LayerCost& lc = c.Of(kind, again);
       c.fwd[j] += lc.fwd;
       c.bwd[j] += lc.bwd;
-      const double copied = i < s.fw.cpu_offload_layers  ? ActivationBytesPerLayer(act, moe)
-                            : s.fw.offload_modules.Any() ? OffloadedBytesPerLayer(act, moe)
+      const double copied = i < s.fw.cpu_offload_layers  ? ActivationBytesPerLayer(act, kind)
+                            : s.fw.offload_modules.Any() ? OffloadedBytesPerLayer(act, kind)
                                                          : 0.0;
       c.fwd[j].compute += exposed_copy(copied, lc, true);
       c.bwd[j].compute += exposed_copy(copied, lc, false);
@@ -1461,8 +1523,12 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
   in.expert_params = c.expert;
   // ZeRO-3 gathers what is sharded: routed experts with no expert data
   // parallelism (ep spanning every dp rank) are held whole and never gathered.
-  const double unsharded_experts = cost.ExpertShardRanks() == 1 ? c.moe.expert_params_per_gpu : 0;
-  in.largest_layer_params = std::max(c.dense.params_per_gpu, c.moe.params_per_gpu - unsharded_experts);
+  in.largest_layer_params = 0;
+  for (const auto& lc : c.again) {
+    if (!lc) continue;
+    const double unsharded_experts = cost.ExpertShardRanks() == 1 ? lc->expert_params_per_gpu : 0;
+    in.largest_layer_params = std::max(in.largest_layer_params, lc->params_per_gpu - unsharded_experts);
+  }
   PeakMemory most = MostLoadedStage(in);
   r->memory = most.memory;
   r->memory_stage = static_cast<int>(most.rank);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <array>
 
 #include "core/error.h"
 
@@ -38,7 +39,7 @@ double LogitBytes(LossKernel loss, bool vocab_parallel) {
 struct LayerActivation {
   double bytes = 0, offloaded = 0;
 };
-LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer);
+LayerActivation LayerActivationOf(const MemoryInput& in, LayerKind kind);
 
 }  // namespace
 
@@ -74,19 +75,29 @@ std::string OffloadModulesName(const OffloadModules& o) {
                       {o.moe_act, "moe_act"}});
 }
 
-double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+double OffloadedBytesPerLayer(const MemoryInput& in, LayerKind kind) {
   if (in.recompute == Recompute::kFull || in.recompute == Recompute::kSelectiveOp) return 0;
-  return LayerActivationOf(in, moe_layer).offloaded;
+  return LayerActivationOf(in, kind).offloaded;
+}
+double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+  return OffloadedBytesPerLayer(in, TransformerKind(moe_layer));
+}
+double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+  return ActivationBytesPerLayer(in, TransformerKind(moe_layer));
+}
+double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
+  return FullLayerActivationBytes(in, TransformerKind(moe_layer));
 }
 
-double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
+double ActivationBytesPerLayer(const MemoryInput& in, LayerKind kind) {
+  const bool moe_layer = IsMoe(kind);
   if (in.recompute == Recompute::kFull) {
     const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
     const double sbh = s * static_cast<double>(in.micro_batch) * static_cast<double>(in.model->hidden);
     const bool sp = in.sequence_parallel && in.tp > 1;
     return 2 * sbh / (sp ? static_cast<double>(in.tp) : 1.0);
   }
-  if (in.recompute == Recompute::kSelectiveOp) {
+  if (in.recompute == Recompute::kSelectiveOp && (kind == LayerKind::kDense || kind == LayerKind::kMoe)) {
     // torchtitan's per-op policy (torchtitan/models/llama3/infra/parallelize.py,
     // _apply_ac_to_transformer_block with selective_ac_option "op"): the
     // flash-attention output and the outputs of the 1st, 3rd, 5th, ... matmul
@@ -117,16 +128,24 @@ double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer) {
     const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
     return units * s * static_cast<double>(in.micro_batch) * h / static_cast<double>(in.tp);
   }
-  return FullLayerActivationBytes(in, moe_layer);
+  return FullLayerActivationBytes(in, kind);
 }
 
-double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer) {
-  return LayerActivationOf(in, moe_layer).bytes;
-}
+double FullLayerActivationBytes(const MemoryInput& in, LayerKind kind) { return LayerActivationOf(in, kind).bytes; }
 
 namespace {
 
-LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
+// A Mamba-2 mixer's saved tensors, in units of b·s·h bytes (workload/mamba.h):
+// in_proj's input (quantized in fp8 training), the z, x, B, C, dt it writes
+// (mamba_split_conv1d_scan_combined saves zxbcdt, 2 B each), the scan's
+// output before the gated norm (out_x, 2 B per d_inner) and out_proj's input.
+double MambaUnits(const MambaSpec& b, double h, double gemm_in) {
+  const double inner = static_cast<double>(b.Inner()) / h;
+  return gemm_in + 2 * static_cast<double>(b.InProjWidth()) / h + 2 * inner + gemm_in * inner;
+}
+
+LayerActivation LayerActivationOf(const MemoryInput& in, LayerKind kind) {
+  const bool moe_layer = IsMoe(kind);
   const ModelSpec& m = *in.model;
   const double t = static_cast<double>(in.tp);
   const double h = static_cast<double>(m.hidden), a = static_cast<double>(m.heads);
@@ -166,17 +185,21 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
   const RecomputeModules& r = in.modules;
   const double qkv = m.mla && r.mla_up_proj ? 0 : 2 * (qw + kw + vw);
   const double attention_in = m.mla && r.layernorm ? 0 : gemm_in;
-  const double attention = attention_in + qkv + 2 * ow + 2 * latent + (f8 ? q * ow : 0) + d;
-  const double norms = 4;
+  double attention = attention_in + qkv + 2 * ow + 2 * latent + (f8 ? q * ow : 0) + d;
+  if (kind == LayerKind::kMamba) attention = MambaUnits(*m.mamba, h, gemm_in) + d;
+  if (!HasAttention(kind) && kind != LayerKind::kMamba) attention = 0;
+  const double norms = 2.0 * Blocks(kind);
   // Fine-grained offloading: each named module's saved input, in the same
   // units (the norms' inputs are the residual stream, 2 B each).
   const OffloadModules& o = in.offload;
-  double offloaded = (o.qkv_linear ? attention_in : 0) + (o.core_attn ? qkv : 0) + (o.attn_proj ? q * ow : 0);
+  double offloaded = !HasAttention(kind)
+                         ? 0
+                         : (o.qkv_linear ? attention_in : 0) + (o.core_attn ? qkv : 0) + (o.attn_proj ? q * ow : 0);
   // A norm fused into its GEMM is no module of its own and offloads nothing
   // (Megatron-Core skips attn_norm/mlp_norm where the norm is an IdentityOp):
   // only MLA's input norm and a MoE layer's pre-MLP norm are separate.
   const bool moe_mlp = moe_layer && m.moe.has_value();
-  const double norms_off = (o.attn_norm && m.mla ? 2 : 0) + (o.mlp_norm && moe_mlp ? 2 : 0);
+  const double norms_off = (o.attn_norm && m.mla && HasAttention(kind) ? 2 : 0) + (o.mlp_norm && moe_mlp ? 2 : 0);
   double mlp = 0;
   if (moe_layer && m.moe) {
     const MoeSpec& e = *m.moe;
@@ -200,7 +223,7 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
     } else {
       offloaded += (o.expert_fc1 ? fc1_in : 0) + (o.moe_act ? act_in : 0);
     }
-  } else {
+  } else if (HasMlp(kind)) {
     // "mlp": the dense MLP keeps only its input, the residual the norm term
     // holds already (the norm is fused into fc1).
     mlp = r.mlp ? d : gemm_in + mu * static_cast<double>(m.ffn_hidden) / h + d;
@@ -208,9 +231,11 @@ LayerActivation LayerActivationOf(const MemoryInput& in, bool moe_layer) {
   const double units = attention + mlp + norms;
   const bool split = sp || in.tp == 1;
   LayerActivation out;
-  out.bytes = split ? sbh * units / t : sbh * ((8 + 2 * d) + (units - 8 - 2 * d) / t);
+  // Without sequence parallelism each block's norm input and GEMM input (and dropout mask) stay whole.
+  const double whole = Blocks(kind) * (4 + d);
+  out.bytes = split ? sbh * units / t : sbh * (whole + (units - whole) / t);
   out.offloaded = split ? sbh * (offloaded + norms_off) / t : sbh * (norms_off + offloaded / t);
-  if (!in.flash_attention && !r.core_attn) {
+  if (!in.flash_attention && !r.core_attn && HasAttention(kind)) {
     // The s x s scores per head: softmax output (2 B), with dropout its mask
     // (1 B) and output (2 B); split over TP by heads.
     out.bytes += (2 + 3 * d) * a * s * s * static_cast<double>(in.micro_batch) / t;
@@ -262,27 +287,33 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   double params = 0, expert = 0, act_layers = 0;
   // Fine-grained offloading: the offloaded inputs of every in-flight layer
   // live on the host; the layer being copied out or back holds its own.
-  const double off_dense = OffloadedBytesPerLayer(in, false);
-  const double off_moe = m.moe ? OffloadedBytesPerLayer(in, true) : off_dense;
-  const double act_dense = ActivationBytesPerLayer(in, false) - off_dense;
-  const double act_moe = (m.moe ? ActivationBytesPerLayer(in, true) : ActivationBytesPerLayer(in, false)) - off_moe;
+  // Per layer kind the model has (a kind it lacks reads as the dense layer).
   // Partial recomputation: layers past the first recompute_layers of their
   // chunk keep everything.
   const bool partial = in.recompute == Recompute::kFull && in.recompute_layers > 0;
-  const double kept_dense = partial ? FullLayerActivationBytes(in, false) : act_dense;
-  const double kept_moe = partial && m.moe ? FullLayerActivationBytes(in, true) : kept_dense;
+  std::array<double, kLayerKinds> offloaded{}, act{}, kept{};
+  double off_most = 0;
+  for (size_t i = 0; i < kLayerKinds; ++i) {
+    auto k = static_cast<LayerKind>(i);
+    if ((IsMoe(k) && !m.moe) || (k == LayerKind::kMamba && !m.mamba)) k = LayerKind::kDense;
+    offloaded[i] = OffloadedBytesPerLayer(in, k);
+    act[i] = ActivationBytesPerLayer(in, k) - offloaded[i];
+    kept[i] = partial ? FullLayerActivationBytes(in, k) : act[i];
+    off_most = std::max(off_most, offloaded[i]);
+  }
+  auto of = [](const std::array<double, kLayerKinds>& a, LayerKind k) { return a[static_cast<size_t>(k)]; };
   for (int64_t c = 0; c < in.vpp; ++c) {
     const auto j = static_cast<size_t>(c * in.pp + rank);
     params += in.params[j];
     expert += in.expert_params[j];
     for (int64_t l = first_layer[j]; l < first_layer[j] + in.layers_per_vstage[j]; ++l) {
-      const bool kept = partial && l - first_layer[j] >= in.recompute_layers;
-      act_layers += m.IsMoeLayer(l) ? (kept ? kept_moe : act_moe) : (kept ? kept_dense : act_dense);
+      const bool keeps = partial && l - first_layer[j] >= in.recompute_layers;
+      act_layers += of(keeps ? kept : act, m.KindOf(l));
     }
     if (j < in.mtp_per_vstage.size()) {
       // An MTP layer keeps what a layer of its kind keeps (the last layer's: recomputed unless past
       // recompute_layers, which counts decoder layers only).
-      const double mtp_act = m.MtpIsMoe() ? (partial ? kept_moe : act_moe) : (partial ? kept_dense : act_dense);
+      const double mtp_act = of(partial ? kept : act, m.MtpKind());
       act_layers += static_cast<double>(in.mtp_per_vstage[j]) * mtp_act;
     }
   }
@@ -323,7 +354,7 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
     const double off = static_cast<double>(off_layers);
     mem.activations = (act_layers - off * per_layer) / static_cast<double>(in.vpp) * passes + per_layer;
   }
-  mem.activations += std::max(off_dense, off_moe);
+  mem.activations += off_most;
   const double t = static_cast<double>(in.tp);
   const double s = static_cast<double>(in.seq_len) / static_cast<double>(in.cp);
   const double tokens = s * static_cast<double>(in.micro_batch);
@@ -350,7 +381,12 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   // the backward pass (Korthikanti et al. 2022, sec. 4.1); so does per-op
   // checkpointing for the part it did not keep.
   if (in.recompute == Recompute::kFull || in.recompute == Recompute::kSelectiveOp) {
-    mem.buffers += FullLayerActivationBytes(in, m.moe.has_value());
+    // One layer rebuilt at a time: the largest kind's (a transformer MoE model's MoE layer).
+    double rebuilt = FullLayerActivationBytes(in, m.moe.has_value());
+    for (int64_t l = 0; !m.hybrid_pattern.empty() && l < m.layers; ++l) {
+      rebuilt = std::max(rebuilt, FullLayerActivationBytes(in, m.KindOf(l)));
+    }
+    mem.buffers += rebuilt;
   }
   mem.runtime = 2.0 * (1 << 30);
   return mem;

@@ -156,12 +156,18 @@ struct MemoryInput {
   OffloadModules offload;  // fine-grained offloading: module inputs held on the host
 };
 
-// Bytes one layer keeps for backward for one micro-batch on one GPU.
-double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer);
+// Bytes one layer of kind `kind` keeps for backward for one micro-batch on
+// one GPU (a hybrid block: its own norm and block; a Mamba mixer keeps
+// in_proj's input and output, the scan's output and out_proj's input).
+double ActivationBytesPerLayer(const MemoryInput& in, LayerKind kind);
 // Everything one layer's backward needs (what full recomputation rebuilds).
-double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer);
+double FullLayerActivationBytes(const MemoryInput& in, LayerKind kind);
 // Of ActivationBytesPerLayer, the bytes fine-grained offloading moves to the
 // host (0 under full or per-op recomputation, which keep no module inputs).
+double OffloadedBytesPerLayer(const MemoryInput& in, LayerKind kind);
+// The same for a transformer layer, dense or MoE.
+double ActivationBytesPerLayer(const MemoryInput& in, bool moe_layer);
+double FullLayerActivationBytes(const MemoryInput& in, bool moe_layer);
 double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer);
 
 // Chunk passes (micro-batch x model chunk) whose activations rank `rank`

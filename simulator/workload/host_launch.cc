@@ -26,6 +26,10 @@ struct Calls {
 constexpr Calls kAttention{7, 11};
 constexpr Calls kMlaExtra{5, 10};
 constexpr Calls kDenseMlp{5, 8};
+// A Mamba-2 mixer (workload/mamba.h): in_proj, the conv, the SSD's five kernels,
+// the gated norm, out_proj and the residual forward; backward each one's
+// gradient kernels and the three recomputed SSD kernels.
+constexpr Calls kMamba{10, 19};
 constexpr Calls kMoeNormResidual{2, 3};
 constexpr double kRouterUnfused = 72, kRouterFused = 31;
 constexpr double kPreprocess = 9, kPreprocessFused = 1;
@@ -61,7 +65,8 @@ CudaGraphs ParseCudaGraphs(const std::vector<std::string>& names) {
                                                                        {"mlp", &CudaGraphs::mlp},
                                                                        {"moe", &CudaGraphs::moe},
                                                                        {"moe_router", &CudaGraphs::moe_router},
-                                                                       {"moe_preprocess", &CudaGraphs::moe_preprocess}};
+                                                                       {"moe_preprocess", &CudaGraphs::moe_preprocess},
+                                                                       {"mamba", &CudaGraphs::mamba}};
   CudaGraphs g;
   for (const std::string& n : names) {
     if ((n == "full" || n == "none") && names.size() > 1) {
@@ -72,7 +77,7 @@ CudaGraphs ParseCudaGraphs(const std::vector<std::string>& names) {
         std::find_if(std::begin(kScopes), std::end(kScopes), [&](const auto& s) { return n == s.first; });
     if (scope == std::end(kScopes)) {
       throw ConfigError(fmt::format(
-          "unknown CUDA graph scope '{}' (valid: full, none, attn, mlp, moe, moe_router, moe_preprocess)", n));
+          "unknown CUDA graph scope '{}' (valid: full, none, attn, mlp, moe, moe_router, moe_preprocess, mamba)", n));
     }
     g.*(scope->second) = true;
   }
@@ -84,14 +89,18 @@ HostCalls LayerHostCalls(const HostCallsInput& in) {
   if (in.graphs.full) return h;
   const CudaGraphs& g = in.graphs;
   Calls attn;
-  if (!g.attn) {
+  if (in.mamba && !g.mamba) {
+    attn = kMamba;
+    if (in.quantized) attn += {2 * kQuantizeInput, 2 * kQuantizeGrad};  // in_proj and out_proj
+    attn += BlockCollectives(in);
+  } else if (in.attention && !g.attn) {
     attn = AttentionCalls(in);
     attn += {static_cast<double>(in.eager_attn.fwd), static_cast<double>(in.eager_attn.bwd)};
   }
   const Calls eager_mlp{static_cast<double>(in.eager_mlp.fwd), static_cast<double>(in.eager_mlp.bwd)};
   if (!in.moe) {
     Calls mlp;
-    if (!g.mlp) {
+    if (!g.mlp && in.mlp) {
       mlp = kDenseMlp;
       if (in.quantized) mlp += {2 * kQuantizeInput, 2 * kQuantizeGrad};  // fc1 and fc2
       mlp += BlockCollectives(in);

@@ -85,7 +85,7 @@ namespace cb::sim {
 // forward and backward), `none`, or a list of Transformer Engine scopes.
 struct CudaGraphs {
   bool full = false;
-  bool attn = false, mlp = false, moe = false, moe_router = false, moe_preprocess = false;
+  bool attn = false, mlp = false, moe = false, moe_router = false, moe_preprocess = false, mamba = false;
 };
 
 // "full", "none", or scope names (attn, mlp, moe, moe_router,
@@ -94,6 +94,9 @@ CudaGraphs ParseCudaGraphs(const std::vector<std::string>& names);
 
 struct HostCallsInput {
   bool moe = false, mla = false, quantized = false, sequence_parallel = false;
+  // The layer's blocks: a transformer layer has attention and an MLP; a hybrid
+  // block one of attention, the MLP (or MoE) and a Mamba mixer.
+  bool attention = true, mlp = true, mamba = false;
   double tp = 1, cp = 1;
   double local_experts = 0;  // routed experts on this GPU
   bool shared_experts = false, router_fusion = false, dedup_dispatcher = false;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "simulator/workload/mamba.h"
+
 namespace cb::sim {
 
 ModelSpec ModelFromConfig(const ConfigNode& model) {
@@ -31,6 +33,17 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
     e.layer_freq = model.GetInt("moe.layer_freq", 1);
     m.moe = e;
   }
+  if (model.Has("mamba")) {
+    MambaSpec b;
+    b.heads = model.at("mamba.heads").AsInt();
+    b.head_dim = model.GetInt("mamba.head_dim", b.head_dim);
+    b.state = model.GetInt("mamba.state", b.state);
+    b.groups = model.GetInt("mamba.groups", b.groups);
+    b.conv = model.GetInt("mamba.conv", b.conv);
+    b.chunk = model.GetInt("mamba.chunk", b.chunk);
+    m.mamba = b;
+  }
+  m.hybrid_pattern = model.GetString("hybrid_pattern", "");
   if (model.Has("mla")) {
     MlaSpec a;
     a.q_lora_rank = model.GetInt("mla.q_lora_rank", 0);
@@ -41,6 +54,28 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
     m.mla = a;
   }
   return m;
+}
+
+const char* LayerKindName(LayerKind k) {
+  switch (k) {
+    case LayerKind::kDense: return "dense";
+    case LayerKind::kMoe: return "moe";
+    case LayerKind::kAttention: return "attention";
+    case LayerKind::kMlp: return "mlp";
+    case LayerKind::kExperts: return "experts";
+    case LayerKind::kMamba: return "mamba";
+  }
+  return "?";
+}
+
+LayerKind ModelSpec::KindOf(int64_t layer) const {
+  if (hybrid_pattern.empty()) return TransformerKind(IsMoeLayer(layer));
+  switch (hybrid_pattern[static_cast<size_t>(layer)]) {
+    case 'M': return LayerKind::kMamba;
+    case '*': return LayerKind::kAttention;
+    case 'E': return LayerKind::kExperts;
+    default: return LayerKind::kMlp;
+  }
 }
 
 ParamCounts CountParams(const ModelSpec& m) {
@@ -70,13 +105,17 @@ ParamCounts CountParams(const ModelSpec& m) {
     p.moe_active_mlp_per_layer = static_cast<double>(m.moe->top_k) * one_expert + shared + router;
     p.shared_experts_per_layer = shared;
   }
+  if (m.mamba) p.mamba_per_layer = MambaParams(*m.mamba, m.hidden);
   p.embedding = static_cast<double>(m.vocab) * h;
   p.lm_head = m.tied_embeddings ? 0 : p.embedding;
   double total = p.embedding + p.lm_head, active = total;
   for (int64_t l = 0; l < m.layers; ++l) {
-    double base = p.attention_per_layer + p.norms_per_layer;
-    total += base + (m.IsMoeLayer(l) ? p.moe_mlp_per_layer : p.dense_mlp_per_layer);
-    active += base + (m.IsMoeLayer(l) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer);
+    const LayerKind k = m.KindOf(l);
+    double base = (HasAttention(k) ? p.attention_per_layer : 0) + Blocks(k) * h +
+                  (k == LayerKind::kMamba ? p.mamba_per_layer : 0);
+    const bool mlp = HasMlp(k);
+    total += base + (!mlp ? 0 : IsMoe(k) ? p.moe_mlp_per_layer : p.dense_mlp_per_layer);
+    active += base + (!mlp ? 0 : IsMoe(k) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer);
   }
   // MTP: the layer, eh_proj (2h x h), enorm, hnorm and its final norm; the
   // embedding and the output head are the main model's (DeepSeek-V3 sec. 2.2).
@@ -113,14 +152,15 @@ double SlidingLayerWork(const ModelSpec& m, int64_t seq_len, int64_t tile) {
 
 double AttentionSpanFactor(const ModelSpec& m, int64_t seq_len, int64_t tile) {
   const int64_t sliding = m.SlidingLayers();
-  if (sliding == 0 || m.layers <= 0) return 1;
-  const double L = static_cast<double>(m.layers), Ls = static_cast<double>(sliding);
+  if (sliding == 0 || m.AttentionLayers() <= 0) return 1;
+  const double L = static_cast<double>(m.AttentionLayers()), Ls = static_cast<double>(sliding);
   return ((L - Ls) + Ls * SlidingLayerWork(m, seq_len, tile)) / L;
 }
 
 double FullLayerAttentionShare(const ModelSpec& m, int64_t seq_len, int64_t tile) {
-  if (m.layers <= 0) return 1;
-  const double full = static_cast<double>(m.layers - m.SlidingLayers()) / static_cast<double>(m.layers);
+  const int64_t n = m.AttentionLayers();
+  if (n <= 0) return 1;
+  const double full = static_cast<double>(n - m.SlidingLayers()) / static_cast<double>(n);
   return full / AttentionSpanFactor(m, seq_len, tile);
 }
 
@@ -133,16 +173,21 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
       2.0 * static_cast<double>(seq_len) * static_cast<double>(m.heads * (m.QkHeadDim() + m.VHeadDim()));
   const double slide = SlidingLayerWork(m, seq_len, 1);
   const double head = 2.0 * static_cast<double>(m.vocab) * static_cast<double>(m.hidden);  // LM head (tied or not)
-  auto layer = [&](bool moe, bool sliding) {
-    return 2.0 * (p.attention_per_layer + (moe ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer)) +
-           attn_core * (sliding ? slide : 1.0);
+  auto layer = [&](LayerKind k, bool sliding) {
+    const double mlp = !HasMlp(k) ? 0 : IsMoe(k) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
+    const double attn = HasAttention(k) ? 2.0 * p.attention_per_layer + attn_core * (sliding ? slide : 1.0) : 0;
+    // A Mamba mixer: its projections and the SSD scan's matmuls (the conv and norms are not counted).
+    const double mixer = k == LayerKind::kMamba ? 2.0 * MambaProjectionParams(*m.mamba, m.hidden) +
+                                                      MambaMixerWork(*m.mamba, 1, m.mamba->heads, m.mamba->groups).fwd_flops
+                                                : 0;
+    return 2.0 * mlp + attn + mixer;
   };
   double flops = head;
-  for (int64_t l = 0; l < m.layers; ++l) flops += layer(m.IsMoeLayer(l), m.IsSlidingLayer(l));
+  for (int64_t l = 0; l < m.layers; ++l) flops += layer(m.KindOf(l), m.IsSlidingLayer(l));
   // Each MTP module: a layer of the last one's kind, its eh_proj (2h x h) and the head again.
   const double h = static_cast<double>(m.hidden);
   return flops + static_cast<double>(m.mtp_layers) *
-                     (layer(m.MtpIsMoe(), m.IsSlidingLayer(m.layers - 1)) + 2.0 * 2 * h * h + head);
+                     (layer(m.MtpKind(), m.IsSlidingLayer(m.layers - 1)) + 2.0 * 2 * h * h + head);
 }
 
 }  // namespace cb::sim

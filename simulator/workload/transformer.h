@@ -11,9 +11,14 @@
 //   3 x fwd = 72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)) per iteration.
 // MoE layers replace the MLP with top_k routed experts plus shared experts
 // and a router (h·E); experts are counted at their active size.
+// Hybrid models (Megatron-Core's hybrid_override_pattern: NVIDIA Nemotron-H,
+// Nemotron Nano 2, Nemotron 3) give each layer one block with its own pre-norm
+// and residual: 'M' a Mamba-2 mixer (workload/mamba.h), '*' attention, '-' the
+// dense MLP, 'E' the MoE block; a GPT layer is the pair "*-".
 #ifndef CLUSTERBENCH_SIMULATOR_WORKLOAD_TRANSFORMER_H_
 #define CLUSTERBENCH_SIMULATOR_WORKLOAD_TRANSFORMER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -27,6 +32,35 @@ struct MoeSpec {
   int64_t experts = 0, top_k = 0, expert_ffn_hidden = 0, shared_experts = 0, first_dense_layers = 0;
   int64_t layer_freq = 1;  // every k-th layer (after the leading dense ones) is an MoE layer
 };
+
+// Mamba-2 mixer (Dao & Gu 2024, arXiv:2405.21060; Megatron-Core
+// ssm/mamba_mixer.py): d_inner = heads x head_dim, B and C in `groups` groups
+// of `state` channels, a depthwise causal conv of width `conv` over x, B and C,
+// the SSD scan in chunks of `chunk` tokens.
+struct MambaSpec {
+  int64_t heads = 0, head_dim = 64, state = 128, groups = 8, conv = 4, chunk = 128;
+  int64_t Inner() const { return heads * head_dim; }
+  // in_proj's output per token: z, x (d_inner each), B, C (groups x state each), dt (one per head).
+  int64_t InProjWidth() const { return 2 * Inner() + 2 * groups * state + heads; }
+  int64_t ConvWidth() const { return Inner() + 2 * groups * state; }  // x, B, C
+};
+
+// What one layer holds: a transformer layer's attention and MLP (dense or
+// MoE), or one block of a hybrid pattern.
+enum class LayerKind { kDense, kMoe, kAttention, kMlp, kExperts, kMamba };
+constexpr size_t kLayerKinds = 6;
+constexpr bool HasAttention(LayerKind k) {
+  return k == LayerKind::kDense || k == LayerKind::kMoe || k == LayerKind::kAttention;
+}
+constexpr bool HasMlp(LayerKind k) {
+  return k == LayerKind::kDense || k == LayerKind::kMoe || k == LayerKind::kMlp || k == LayerKind::kExperts;
+}
+constexpr bool IsMoe(LayerKind k) { return k == LayerKind::kMoe || k == LayerKind::kExperts; }
+// Blocks with their own norm, residual and TP collectives: 2 for a transformer layer.
+constexpr int Blocks(LayerKind k) { return k == LayerKind::kDense || k == LayerKind::kMoe ? 2 : 1; }
+constexpr LayerKind TransformerKind(bool moe) { return moe ? LayerKind::kMoe : LayerKind::kDense; }
+// "dense", "moe", "attention", "mlp", "experts", "mamba".
+const char* LayerKindName(LayerKind k);
 
 // Multi-head latent attention (DeepSeek-V2/V3, Kimi K2): queries through an
 // optional low-rank bottleneck, keys and values through a shared latent of
@@ -56,6 +90,9 @@ struct ModelSpec {
   bool expert_bias = false;  // routed experts' linear layers carry biases (GPT-OSS)
   std::optional<MoeSpec> moe;
   std::optional<MlaSpec> mla;
+  std::optional<MambaSpec> mamba;
+  // Hybrid models: one symbol per layer ('M', '*', '-', 'E'); empty for a transformer.
+  std::string hybrid_pattern;
 
   // Width of one attention head: hidden / heads, unless the model sets it
   // (Qwen3, GPT-OSS: heads x head_dim != hidden).
@@ -65,14 +102,31 @@ struct ModelSpec {
   int64_t VHeadDim() const { return mla ? mla->v_head_dim : head_dim(); }
   int64_t KvHeads() const { return mla ? heads : kv_heads; }
   bool IsMoeLayer(int64_t layer) const {
+    if (!hybrid_pattern.empty()) return hybrid_pattern[static_cast<size_t>(layer)] == 'E';
     return moe && layer >= moe->first_dense_layers && (layer - moe->first_dense_layers) % moe->layer_freq == 0;
   }
+  LayerKind KindOf(int64_t layer) const;
+  // Layers of each kind (indexed by LayerKind).
+  int64_t LayersOfKind(LayerKind k) const {
+    int64_t n = 0;
+    for (int64_t l = 0; l < layers; ++l) n += KindOf(l) == k ? 1 : 0;
+    return n;
+  }
   // An MTP module's layer is built from the last decoder layer's spec
-  // (Megatron-LM pretrain_gpt.py: transformer_layer_spec.layer_specs[-1]).
-  bool MtpIsMoe() const { return IsMoeLayer(layers - 1); }
+  // (Megatron-LM pretrain_gpt.py: transformer_layer_spec.layer_specs[-1]); a
+  // hybrid model's MTP pattern is attention and an MLP ("*E" in Nemotron 3
+  // Super's mtp_hybrid_override_pattern), a transformer layer of the model's MLP kind.
+  bool MtpIsMoe() const { return hybrid_pattern.empty() ? IsMoeLayer(layers - 1) : moe.has_value(); }
+  LayerKind MtpKind() const { return TransformerKind(MtpIsMoe()); }
   int64_t MlpMatrices() const { return swiglu ? 3 : 2; }
   bool IsSlidingLayer(int64_t layer) const {
+    if (!HasAttention(KindOf(layer))) return false;
     return window_size > 0 && (window_attn_skip_freq == 0 || (layer + 1) % window_attn_skip_freq != 0);
+  }
+  int64_t AttentionLayers() const {
+    int64_t n = 0;
+    for (int64_t l = 0; l < layers; ++l) n += HasAttention(KindOf(l)) ? 1 : 0;
+    return n;
   }
   int64_t SlidingLayers() const {
     int64_t n = 0;
@@ -117,7 +171,8 @@ struct ParamCounts {
   double moe_mlp_per_layer = 0;         // all experts + shared + router
   double moe_active_mlp_per_layer = 0;  // top_k experts + shared + router
   double shared_experts_per_layer = 0;  // the shared experts among them
-  double norms_per_layer = 0;
+  double norms_per_layer = 0;           // a transformer layer's two; a hybrid block has one (h)
+  double mamba_per_layer = 0;           // a Mamba-2 mixer: in_proj, conv, dt/A/D, gated norm, out_proj
   double embedding = 0;       // V·h
   double lm_head = 0;         // V·h, 0 when tied
   double mtp_per_module = 0;  // one MTP module: its layer, 2h x h projection and three norms (head shared)
