@@ -254,7 +254,9 @@ Schema ModelSchema() {
           Int("head_dim", "width of one attention head; hidden / heads when omitted", "", 1, 65536),
           Required(Int("ffn_hidden", "feed-forward inner size", "", 1, 16777216)),
           Required(Int("vocab", "vocabulary size", "", 1, 1e8)),
-          Enum("activation", {"gelu", "swiglu"}, "feed-forward activation (swiglu has three matrices)", "swiglu"),
+          Enum("activation", {"gelu", "swiglu", "relu2"},
+               "feed-forward activation (swiglu has three matrices; gelu and relu2, Nemotron's squared ReLU, two)",
+               "swiglu"),
           Bool("tied_embeddings", "input and output embeddings share weights", "false"),
           Int("mtp_layers",
               "multi-token prediction depth (DeepSeek-V3's MTP modules, Megatron-Core mtp_num_layers): each adds "
@@ -291,7 +293,8 @@ Schema ModelSchema() {
                Required(Int("v_head_dim", "per-head value width", "", 1, 65536))}),
           Str("hybrid_pattern",
               "hybrid model: one symbol per layer, 'M' Mamba-2 mixer, '*' attention, '-' dense MLP, 'E' MoE block, "
-              "each with its own pre-norm and residual (Megatron-Core hybrid_override_pattern; Nemotron-H, Nemotron 3); "
+              "each with its own pre-norm and residual (Megatron-Core hybrid_override_pattern; Nemotron-H, Nemotron "
+              "3); "
               "its length is layers"),
           Obj("mamba", "Mamba-2 mixer of a hybrid model's 'M' layers (Megatron-Core mamba_mixer.py)",
               {Required(Int("heads", "SSM heads (mamba_num_heads); d_inner = heads x head_dim", "", 1, 65536)),

@@ -597,9 +597,11 @@ def scenario_from_row(row):
         # A table without a precision column whose notes name only FP8 formats for the run (Megatron-Bridge's
         # 25.09 table: "numbers in parentheses use different quantization granularities", FP8 blocks).
         precision, unsaid = "fp8", " (fp8: the only precision the row's words name)"
-    if hybrid_state_space(row):
-        return None, "hybrid Mamba (state-space) layers are not simulated", ""
     row, inferred = fill_shape(row)
+    if hybrid_state_space(row) and not row.get("hybrid_pattern", "").strip():
+        return None, "a hybrid Mamba model whose layer pattern is not known (tests/validation/model-shapes.csv)", ""
+    if num(row.get("moe_latent")):
+        return None, "latent MoE (experts on a moe_latent_size projection) is not simulated", ""
     inferred += unsaid
     row, read = sharding_from_words(row)
     inferred += read
@@ -676,6 +678,8 @@ def scenario_from_row(row):
         return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
     activation = "swiglu" if gated_mlp(ffn, hidden) else "gelu"
+    if row.get("hybrid_pattern", "").strip():
+        activation = "relu2"  # Nemotron-H and Nemotron 3: mlp_hidden_act relu2, two matrices
     heads = _int(row, "heads")
     kv = _int(row, "kv_heads", heads) or heads
     model = [
@@ -703,6 +707,11 @@ def scenario_from_row(row):
         ]
     if re.search(r"\bMLA\b", row.get("notes", "")):
         model += ["  mla:"] + [f"    {k}: {v}" for k, v in MLA_WIDTHS.items()]
+    if row.get("hybrid_pattern", "").strip():
+        # A hybrid model's layers and Mamba-2 mixer, from its published configuration (model-shapes.csv).
+        model += [f"  hybrid_pattern: \"{row['hybrid_pattern'].strip()}\"", "  mamba:",
+                  f"    heads: {_int(row, 'mamba_heads')}", f"    head_dim: {_int(row, 'mamba_head_dim', 64)}",
+                  f"    state: {_int(row, 'mamba_state', 128)}", f"    groups: {_int(row, 'mamba_groups', 8)}"]
     if is_gpt_oss(row):
         # GPT-OSS alternates sliding-window (128 tokens) and full attention, the first layer sliding: HF config.json
         # sliding_window 128 with alternating layer_types; Megatron-Bridge GPTOSSProvider window_size (128, 0),
@@ -1048,7 +1057,8 @@ def arxiv_month(row):
 
 
 SHAPE_FIELDS = ("layers", "hidden", "heads", "kv_heads", "ffn", "vocab", "head_dim", "experts", "top_k", "expert_ffn",
-                "shared_experts", "moe_layer_freq", "first_dense_layers")
+                "shared_experts", "moe_layer_freq", "first_dense_layers", "hybrid_pattern", "mamba_heads",
+                "mamba_head_dim", "mamba_state", "mamba_groups", "moe_latent")
 
 
 def model_key(name):

@@ -72,8 +72,8 @@ void CheckHybrid(const ConfigNode& cfg, const ModelSpec& m, const Parallelism& p
   if (m.mamba) {
     const MambaSpec& b = *m.mamba;
     if (b.heads % p.tp != 0 || b.groups % p.tp != 0) {
-      Bad(cfg.at("parallelism.tp"), fmt::format("tp = {} must divide the Mamba mixer's {} heads and {} groups", p.tp,
-                                                b.heads, b.groups));
+      Bad(cfg.at("parallelism.tp"),
+          fmt::format("tp = {} must divide the Mamba mixer's {} heads and {} groups", p.tp, b.heads, b.groups));
     }
     if (b.heads % b.groups != 0) {
       Bad(cfg.at("model.mamba.groups"), fmt::format("groups ({}) must divide heads ({})", b.groups, b.heads));

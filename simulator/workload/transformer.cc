@@ -58,12 +58,18 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
 
 const char* LayerKindName(LayerKind k) {
   switch (k) {
-    case LayerKind::kDense: return "dense";
-    case LayerKind::kMoe: return "moe";
-    case LayerKind::kAttention: return "attention";
-    case LayerKind::kMlp: return "mlp";
-    case LayerKind::kExperts: return "experts";
-    case LayerKind::kMamba: return "mamba";
+    case LayerKind::kDense:
+      return "dense";
+    case LayerKind::kMoe:
+      return "moe";
+    case LayerKind::kAttention:
+      return "attention";
+    case LayerKind::kMlp:
+      return "mlp";
+    case LayerKind::kExperts:
+      return "experts";
+    case LayerKind::kMamba:
+      return "mamba";
   }
   return "?";
 }
@@ -71,10 +77,14 @@ const char* LayerKindName(LayerKind k) {
 LayerKind ModelSpec::KindOf(int64_t layer) const {
   if (hybrid_pattern.empty()) return TransformerKind(IsMoeLayer(layer));
   switch (hybrid_pattern[static_cast<size_t>(layer)]) {
-    case 'M': return LayerKind::kMamba;
-    case '*': return LayerKind::kAttention;
-    case 'E': return LayerKind::kExperts;
-    default: return LayerKind::kMlp;
+    case 'M':
+      return LayerKind::kMamba;
+    case '*':
+      return LayerKind::kAttention;
+    case 'E':
+      return LayerKind::kExperts;
+    default:
+      return LayerKind::kMlp;
   }
 }
 
@@ -177,9 +187,10 @@ double ForwardFlopsPerToken(const ModelSpec& m, int64_t seq_len) {
     const double mlp = !HasMlp(k) ? 0 : IsMoe(k) ? p.moe_active_mlp_per_layer : p.dense_mlp_per_layer;
     const double attn = HasAttention(k) ? 2.0 * p.attention_per_layer + attn_core * (sliding ? slide : 1.0) : 0;
     // A Mamba mixer: its projections and the SSD scan's matmuls (the conv and norms are not counted).
-    const double mixer = k == LayerKind::kMamba ? 2.0 * MambaProjectionParams(*m.mamba, m.hidden) +
-                                                      MambaMixerWork(*m.mamba, 1, m.mamba->heads, m.mamba->groups).fwd_flops
-                                                : 0;
+    const double mixer = k == LayerKind::kMamba
+                             ? 2.0 * MambaProjectionParams(*m.mamba, m.hidden) +
+                                   MambaMixerWork(*m.mamba, 1, m.mamba->heads, m.mamba->groups).fwd_flops
+                             : 0;
     return 2.0 * mlp + attn + mixer;
   };
   double flops = head;

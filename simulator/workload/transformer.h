@@ -173,10 +173,10 @@ struct ParamCounts {
   double shared_experts_per_layer = 0;  // the shared experts among them
   double norms_per_layer = 0;           // a transformer layer's two; a hybrid block has one (h)
   double mamba_per_layer = 0;           // a Mamba-2 mixer: in_proj, conv, dt/A/D, gated norm, out_proj
-  double embedding = 0;       // V·h
-  double lm_head = 0;         // V·h, 0 when tied
-  double mtp_per_module = 0;  // one MTP module: its layer, 2h x h projection and three norms (head shared)
-  double mtp_extra = 0;       // of which beyond the layer: eh_proj (2h x h) and enorm, hnorm, final norm (3h)
+  double embedding = 0;                 // V·h
+  double lm_head = 0;                   // V·h, 0 when tied
+  double mtp_per_module = 0;            // one MTP module: its layer, 2h x h projection and three norms (head shared)
+  double mtp_extra = 0;                 // of which beyond the layer: eh_proj (2h x h) and enorm, hnorm, final norm (3h)
   double total = 0;
   double active = 0;  // per token (MoE: routed experts at top_k)
 };
