@@ -284,7 +284,11 @@ Schema ModelSchema() {
                Int("first_dense_layers", "leading layers that are dense", "0", 0, 1e5),
                Int("layer_freq",
                    "every k-th layer after the leading dense ones is an MoE layer (Megatron's moe_layer_freq)", "1",
-                   1)}),
+                   1),
+               Int("latent",
+                   "latent MoE (Nemotron 3 Super's moe_latent_size): routed experts on a projection of this width, "
+                   "dispatched at it; 0 = on the hidden state",
+                   "0", 0, 1048576)}),
           Obj("mla", "multi-head latent attention (DeepSeek-V2/V3, Kimi K2); omit for MHA/GQA",
               {Int("q_lora_rank", "query bottleneck rank (0 = no query compression)", "0", 0, 16777216),
                Required(Int("kv_lora_rank", "key/value latent rank", "", 1, 16777216)),

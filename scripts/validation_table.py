@@ -600,8 +600,6 @@ def scenario_from_row(row):
     row, inferred = fill_shape(row)
     if hybrid_state_space(row) and not row.get("hybrid_pattern", "").strip():
         return None, "a hybrid Mamba model whose layer pattern is not known (tests/validation/model-shapes.csv)", ""
-    if num(row.get("moe_latent")):
-        return None, "latent MoE (experts on a moe_latent_size projection) is not simulated", ""
     inferred += unsaid
     row, read = sharding_from_words(row)
     inferred += read
@@ -704,7 +702,7 @@ def scenario_from_row(row):
             f"    shared_experts: {_int(row, 'shared_experts', 0)}",
             f"    first_dense_layers: {_int(row, 'first_dense_layers', 0)}",
             f"    layer_freq: {_int(row, 'moe_layer_freq', 1)}",
-        ]
+        ] + ([f"    latent: {_int(row, 'moe_latent')}"] if _int(row, "moe_latent") else [])
     if re.search(r"\bMLA\b", row.get("notes", "")):
         model += ["  mla:"] + [f"    {k}: {v}" for k, v in MLA_WIDTHS.items()]
     if row.get("hybrid_pattern", "").strip():

@@ -291,10 +291,12 @@ class CostModel {
     // tokens together (each GPU fe/etp of every expert), each token goes to
     // top_k experts, and the busiest expert gets ι times the mean.
     const double per_expert = T / t * et * static_cast<double>(e.top_k) * s_.fw.ExpertLoad() / local_experts;
+    // What the routed experts read and write: the hidden state, or latent MoE's projection of it.
+    const double hx = static_cast<double>(e.ExpertWidth(m.hidden));
     // Token permutation into expert order before the experts and back
     // after them (Megatron-Core's moe_utils permute/unpermute): each read
     // and written once, 2 B per element, for every routed copy.
-    c.permute_bytes = 2 * 2 * 2 * h * per_expert * local_experts;
+    c.permute_bytes = 2 * 2 * 2 * hx * per_expert * local_experts;
     const double routed_tokens = per_expert * local_experts;
     // Transformer Engine's fused grouped MLP (framework.fused_grouped_mlp;
     // te/pytorch/ops/fused ForwardGroupedMLP_CuTeGEMMSwiGLU_MXFP8 and
@@ -322,16 +324,20 @@ class CostModel {
       // read the tensor (Nvfp4Excess): three reads.
       const double reads = s_.train.precision == Precision::kNvfp4 ? 3 : 1;
       const double per_element = 2 * reads + 2 * BytesPerElement(s_.train.precision);
-      c.quantize_fwd = per_element * routed_tokens * (h + (fused ? 0 : fe / et));
-      c.quantize_bwd = per_element * routed_tokens * (h + (fused ? 0 : (mult - 1) * fe / et));
+      c.quantize_fwd = per_element * routed_tokens * (hx + (fused ? 0 : fe / et));
+      c.quantize_bwd = per_element * routed_tokens * (hx + (fused ? 0 : (mult - 1) * fe / et));
       c.quantize_kernels = (fused ? 1 : 2) * static_cast<int>(reads);  // tensors a pass
     }
     // The fused kernels clamp (ScaledClampedQGeGLU) and add fc2's bias themselves.
     if (s_.fw.unfused.glu_clamp && !fused) c.clamp = UnfusedGluClampExcess(routed_tokens * (mult - 1) * fe / et);
-    if (s_.fw.unfused.expert_bias && !fused) c.bias = UnfusedExpertBiasExcess(routed_tokens * h, local_experts);
+    if (s_.fw.unfused.expert_bias && !fused) c.bias = UnfusedExpertBiasExcess(routed_tokens * hx, local_experts);
     c.router = Gemm(T, static_cast<double>(e.experts), h);
     c.gemm = c.router;
-    c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, h) + Gemm(per_expert, h, fe / et));
+    c.gemm += local_experts * (Gemm(per_expert, (mult - 1) * fe / et, hx) + Gemm(per_expert, hx, fe / et));
+    if (e.latent > 0) {
+      // Latent MoE's projections into and out of the latent, column- and row-parallel over TP.
+      c.gemm += Gemm(T, hx / t, h) + Gemm(T, h, hx / t);
+    }
     if (e.shared_experts > 0) {
       const double fs = fe * static_cast<double>(e.shared_experts);
       c.shared_gemm = Gemm(T, (mult - 1) * fs / t, h) + Gemm(T, h, fs / t);
@@ -340,11 +346,11 @@ class CostModel {
     if (p.ep > 1) {
       // Dispatch and combine: each token's hidden state to top_k experts.
       const double T_sp = p.sequence_parallel ? T / t : T;
-      double bytes = T_sp * static_cast<double>(e.top_k) * h * 2;
+      double bytes = T_sp * static_cast<double>(e.top_k) * hx * 2;
       c.ep_comm = 2 * AllToAllTime(bytes, ep_group_, ep_fabric_, DispatchRemoteScale());
       c.ep_bytes = 2 * bytes;
     }
-    const double routed = static_cast<double>(e.experts) * mult * h * fe;
+    const double routed = static_cast<double>(e.experts) * mult * hx * fe;
     // Router and shared experts sit on every EP rank.
     c.params = routed / (et * ep) + (params_.moe_mlp_per_layer - routed) / t;
     c.expert_params = routed / (et * ep);

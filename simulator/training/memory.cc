@@ -215,7 +215,10 @@ LayerActivation LayerActivationOf(const MemoryInput& in, LayerKind kind) {
     // norm's output, kept for the router); "moe" only the MoE block's input.
     const double routed_mu = r.moe_act ? mu - q : mu;
     const double shared = r.shared_experts ? 0 : mu * fs / h;
-    const double fc1_in = gemm_in * routed * static_cast<double>(in.etp);
+    // Latent MoE: the routed copies are latent-wide, and the latent projections keep their inputs (the
+    // norm's output, counted with the block, and the experts' combined latent output, 2 B).
+    const double xw = static_cast<double>(e.ExpertWidth(m.hidden)) / h;
+    const double fc1_in = gemm_in * routed * static_cast<double>(in.etp) * xw + (e.latent > 0 ? 2 * xw : 0);
     const double act_in = (m.swiglu ? 4 : 2) * fe * routed / h;  // fc1's output, bf16
     mlp = (r.layernorm ? 0 : gemm_in) + fc1_in + routed_mu * fe * routed / h + shared + d;
     if (r.moe) {

@@ -31,6 +31,7 @@ ModelSpec ModelFromConfig(const ConfigNode& model) {
     e.shared_experts = model.GetInt("moe.shared_experts", 0);
     e.first_dense_layers = model.GetInt("moe.first_dense_layers", 0);
     e.layer_freq = model.GetInt("moe.layer_freq", 1);
+    e.latent = model.GetInt("moe.latent", 0);
     m.moe = e;
   }
   if (model.Has("mamba")) {
@@ -108,11 +109,15 @@ ParamCounts CountParams(const ModelSpec& m) {
   p.dense_mlp_per_layer = static_cast<double>(m.MlpMatrices()) * h * static_cast<double>(m.ffn_hidden);
   p.norms_per_layer = 2 * h;
   if (m.moe) {
-    const double one_expert = static_cast<double>(m.MlpMatrices()) * h * static_cast<double>(m.moe->expert_ffn_hidden);
+    const double fe = static_cast<double>(m.moe->expert_ffn_hidden), mult = static_cast<double>(m.MlpMatrices());
+    // Routed experts on the latent width (latent MoE), shared experts on the hidden state.
+    const double one_expert = mult * static_cast<double>(m.moe->ExpertWidth(m.hidden)) * fe;
     const double router = h * static_cast<double>(m.moe->experts);
-    const double shared = static_cast<double>(m.moe->shared_experts) * one_expert;
-    p.moe_mlp_per_layer = static_cast<double>(m.moe->experts) * one_expert + shared + router;
-    p.moe_active_mlp_per_layer = static_cast<double>(m.moe->top_k) * one_expert + shared + router;
+    const double shared = static_cast<double>(m.moe->shared_experts) * mult * h * fe;
+    p.latent_proj_per_layer = 2 * h * static_cast<double>(m.moe->latent);
+    p.moe_mlp_per_layer = static_cast<double>(m.moe->experts) * one_expert + shared + router + p.latent_proj_per_layer;
+    p.moe_active_mlp_per_layer =
+        static_cast<double>(m.moe->top_k) * one_expert + shared + router + p.latent_proj_per_layer;
     p.shared_experts_per_layer = shared;
   }
   if (m.mamba) p.mamba_per_layer = MambaParams(*m.mamba, m.hidden);

@@ -31,6 +31,11 @@ namespace cb::sim {
 struct MoeSpec {
   int64_t experts = 0, top_k = 0, expert_ffn_hidden = 0, shared_experts = 0, first_dense_layers = 0;
   int64_t layer_freq = 1;  // every k-th layer (after the leading dense ones) is an MoE layer
+  // Latent MoE (Nemotron 3 Super's moe_latent_size; Megatron-LM training.py moe_layer_flops): the routed
+  // experts read and write a `latent`-wide projection of the hidden state, dispatched at that width, with one
+  // h -> latent and one latent -> h projection per token; 0 = experts on the hidden state.
+  int64_t latent = 0;
+  int64_t ExpertWidth(int64_t hidden) const { return latent > 0 ? latent : hidden; }
 };
 
 // Mamba-2 mixer (Dao & Gu 2024, arXiv:2405.21060; Megatron-Core
@@ -171,6 +176,7 @@ struct ParamCounts {
   double moe_mlp_per_layer = 0;         // all experts + shared + router
   double moe_active_mlp_per_layer = 0;  // top_k experts + shared + router
   double shared_experts_per_layer = 0;  // the shared experts among them
+  double latent_proj_per_layer = 0;     // latent MoE: the h -> latent and latent -> h projections among them
   double norms_per_layer = 0;           // a transformer layer's two; a hybrid block has one (h)
   double mamba_per_layer = 0;           // a Mamba-2 mixer: in_proj, conv, dt/A/D, gated norm, out_proj
   double embedding = 0;                 // V·h

@@ -371,7 +371,9 @@ def test_hybrid_mamba_models_take_their_published_pattern():
     assert text and "hybrid_pattern: \"M-M-M-M*-" in text and "heads: 256" in text and "state: 256" in text, how
     assert "activation: relu2" in text and "layers: 118" in text, text
     assert published.scenario_from_row(dict(row, model="Nemotron-H 4B"))[1].startswith("a hybrid Mamba model"), row
-    assert "latent MoE" in published.scenario_from_row(dict(row, model="NVIDIA-Nemotron-3-Super-120B-A12B"))[1]
+    # Nemotron 3 Super's routed experts run on a 1024-wide latent (moe_latent_size).
+    super_text = published.scenario_from_row(dict(row, model="NVIDIA-Nemotron-3-Super-120B-A12B", ep="8"))[0]
+    assert super_text and "latent: 1024" in super_text and "top_k: 22" in super_text, super_text
 
 
 def test_megatron_bridge_nvfp4_rows_run_without_tp_overlap():
@@ -1010,8 +1012,6 @@ def test_rows_collected_blind_in_session_18(cb_bin):
     results, skipped = published.compare(cb_bin, project=False,
                                          shared_csv=os.path.join(os.path.dirname(__file__), "rows",
                                                                  "blind-session18.csv"))
-    # Nemotron 3 Super experts on a latent projection (moe_latent_size), not simulated.
-    assert sorted(i for i, why in skipped if "latent" in why) == ["BL18-32", "BL18-33", "BL18-34"], skipped
     # "FSDP 0." (the tables' FSDP column, at a sentence's end) is the distributed optimizer, not ZeRO-3.
     assert [r["class"][1] for r in results if r["id"] in ("BL18-02", "BL18-36")] == ["3d", "3d"], results
     # A second collection: NeMo's performance summaries for the 24.09-25.07 containers (blind-session18b.csv; 18
