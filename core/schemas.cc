@@ -283,8 +283,7 @@ Schema ModelSchema() {
                Int("shared_experts", "always-active shared experts", "0", 0, 65536),
                Int("first_dense_layers", "leading layers that are dense", "0", 0, 1e5),
                Int("layer_freq",
-                   "every k-th layer after the leading dense ones is an MoE layer (Megatron's moe_layer_freq)", "1",
-                   1),
+                   "every k-th layer after the leading dense ones is an MoE layer (Megatron's moe_layer_freq)", "1", 1),
                Int("latent",
                    "latent MoE (Nemotron 3 Super's moe_latent_size): routed experts on a projection of this width, "
                    "dispatched at it; 0 = on the hidden state",
@@ -453,7 +452,11 @@ std::vector<Field> FrameworkFields() {
       Bool("pure_bf16",
            "the model is cast to bf16 before sharding: parameters, gradients and Adam's moments are all bf16 and "
            "nothing is kept in fp32 (KempnerForge); implies master_weights: false",
-           "false")};
+           "false"),
+      Enum("adam_moments", {"fp32", "bf16"},
+           "dtype of Adam's two moments beside the fp32 master (bf16: Megatron-Core --use-precision-aware-optimizer "
+           "with --exp-avg-dtype and --exp-avg-sq-dtype bf16, Transformer Engine's FusedAdam)",
+           "fp32")};
   for (Field& f : HostFields()) fields.push_back(std::move(f));
   return fields;
 }

@@ -217,9 +217,11 @@ _OFFLOAD_MODULES = ("attn_norm", "qkv_linear", "core_attn", "attn_proj", "mlp_no
 
 
 def offload_modules(row):
-    """The modules a row's words offload (after "offload modules" or "activation offloading of"), or []."""
+    """The modules a row's words offload (after "offload modules", "activation offloading of" or "activation
+    offload": "fine-grained activation offload expert_fc1"), or []."""
     text = " ".join(row.get(f, "") or "" for f in ("notes", "assumed"))
-    for m in re.finditer(r"(?:offload[-_ ]modules?|activation offloading of)\W*(?=([^;|()]{0,80}))", text, re.I):
+    for m in re.finditer(r"(?:offload[-_ ]modules?|activation offload(?:ing)?(?: of)?)\W*(?=([^;|()]{0,80}))", text,
+                         re.I):
         found = _module_list(m.group(1), _OFFLOAD_MODULES)
         if found:
             return found
@@ -860,6 +862,11 @@ def scenario_from_row(row):
             # Its output head is ColwiseParallel(output_layouts=Replicate()): "split vocab, gather to Replicate for
             # loss computation" (distributed/tensor_parallel.py), no loss_parallel.
             fw.append("  loss_parallel: false")
+    if re.search(r"\bbf16 (?:Adam|optimizer) moments|--exp-avg(?:-sq)?-dtype[ =]bf16|exp_avg(?:_sq)?_dtype\W*"
+                 r"(?:torch\.)?(?:bf16|bfloat16)", own_words(row, ("notes", "assumed")), re.I):
+        # Megatron-Core's precision-aware optimizer with bf16 moments (--use-precision-aware-optimizer
+        # --exp-avg-dtype bf16 --exp-avg-sq-dtype bf16): Adam's m and v at 2 B each beside the fp32 master.
+        fw.append("  adam_moments: bf16")
     if framework == "torchtitan" and precision == "fp8":
         fw.append("  fp8_activations: false")  # torchao float8 saves the bf16 inputs
         if tp > 1:
@@ -1430,7 +1437,8 @@ _GRAD_OVERLAP = rf"(?:--)?overlap[-_ ]grad(?:ient)?[-_ ]reduce|{_DP_OVERLAP}"
 _GATHER_OVERLAP = rf"(?:--)?overlap[-_ ]param(?:eter)?[-_ ]gather|{_DP_OVERLAP}"
 
 
-_CG_SCOPES = ("attn", "mlp", "moe_router", "moe_preprocess", "moe")  # framework.cuda_graphs' scope names
+# framework.cuda_graphs' scope names (mamba: a hybrid model's Mamba-2 mixers, Megatron-Bridge's Nemotron recipes)
+_CG_SCOPES = ("attn", "mlp", "moe_router", "moe_preprocess", "moe", "mamba")
 
 
 def recipe_reading(row, key, values):
@@ -1470,16 +1478,15 @@ def cuda_graphs_of(row):
     text = re.split(r"\bdoubt\b", own_words(row, ("notes",)), flags=re.I)[0]
     # A scope list after "CUDA graphs" or "scope(s)", or before "scopes": "[attn, moe_router, moe_preprocess]",
     # "attn/moe_router", "scopes moe_router+moe_preprocess", "moe_router and moe_preprocess scopes"; the scopes'
-    # own lower-case names ("grouped MLP" is not one). Mamba layers are not simulated; a list of them alone is not
-    # read here.
-    scope = rf"\b(?:{names}|mamba)\b"
+    # own lower-case names ("grouped MLP" is not one), "attention" for attn inside such a list.
+    scope = rf"\b(?:{names}|attention)\b"
     words = rf"((?:{scope}(?:[/,+ ]|\band\b)*)+)"
     scoped = re.search(rf"(?i:cuda[ _-]?graphs?|graph_scope|scopes?)[^.;]{{0,80}}?[\[(]?{words}", text) or \
         re.search(rf"{words}\s*(?i:scopes?)\b", text)
     if scoped:
-        found = [w for w in re.findall(scope, scoped.group(1)) if w != "mamba"]
+        found = ["attn" if w == "attention" else w for w in re.findall(scope, scoped.group(1))]
         if found:
-            return found
+            return list(dict.fromkeys(found))
     if re.search(r"partial CUDA graphs?|CUDA graphs? partial", text, re.I):
         # Megatron-Core's partial graphs beside expert parallelism take these scopes only (Megatron-LM #2168/#2184).
         return ["attn", "moe_router", "moe_preprocess"]

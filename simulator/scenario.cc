@@ -252,6 +252,7 @@ Framework ReadFramework(const ConfigNode& cfg, const ModelSpec& m) {
   f.fp8_param_gather = cfg.GetBool("framework.fp8_param_gather", false);
   f.fp8_activations = cfg.GetBool("framework.fp8_activations", true);
   f.pure_bf16 = cfg.GetBool("framework.pure_bf16", false);
+  f.moment_bytes = cfg.GetString("framework.adam_moments", "fp32") == "bf16" || f.pure_bf16 ? 2 : 4;
   // Stated, not the schema's default (true), which pure_bf16 overrides.
   if (const ConfigNode* master = cfg.Find("framework.master_weights");
       f.pure_bf16 && master && master->where() != "default" && master->AsBool()) {

@@ -884,7 +884,9 @@ class CostModel {
                          std::min<int64_t>(s_.cluster.domain_gpus, static_cast<int64_t>(all))};
     // Pure bf16 moves half: read parameter, m, v, gradient and write
     // parameter, m, v at 2 B each (14 B), the norm reading 2 B gradients.
-    const double update = s_.fw.pure_bf16 ? 14 + 2 : 30 + 4, zeroed = s_.fw.pure_bf16 ? 2 : 4;
+    // bf16 moments (framework.adam_moments) read and write each moment at 2 B: 8 B less.
+    const double moments = 4 * (4 - s_.fw.moment_bytes);
+    const double update = s_.fw.pure_bf16 ? 14 + 2 : 30 + 4 - moments, zeroed = s_.fw.pure_bf16 ? 2 : 4;
     return gpu_.MemoryTime(owned * update, 5) + gpu_.MemoryTime(held * zeroed, 1) +
            2 * CollectiveTime(Collective::kAllReduce, 8, everyone, fabric_);
   }
@@ -1506,6 +1508,7 @@ MemoryInput MemoryInputFor(const Scenario& s, const CostModel& cost, int64_t mic
   in.fp8_activations = s.fw.fp8_activations;
   in.master_weights = s.fw.master_weights;
   in.pure_bf16 = s.fw.pure_bf16;
+  in.moment_bytes = s.fw.moment_bytes;
   in.loss_parallel = s.fw.loss_parallel;
   in.loss = s.fw.loss;
   in.loss_chunks = s.fw.loss_chunks;

@@ -118,6 +118,8 @@ struct Framework {
   // gradients and Adam's moments (created like the parameter) are bf16 and
   // nothing is fp32 (KempnerForge). Implies no master copy.
   bool pure_bf16 = false;
+  // Bytes of each of Adam's moments (framework.adam_moments: 4, or 2 for bf16 moments).
+  double moment_bytes = 4;
   // ZeRO-3 with several micro-batches: parameters gathered once per step and
   // kept unsharded, gradients accumulated unsharded and reduce-scattered once
   // (torchtitan with pipeline parallelism: reshard_after_forward=False, and

@@ -338,7 +338,8 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
                                                                  : 2 + in.quant_weight_bytes;
   mem.weights = sharded(weight_bytes, in.zero >= 3);
   mem.gradients = sharded(in.pure_bf16 ? 2 : in.grad_bytes, in.zero >= 2);
-  mem.optimizer = sharded(in.pure_bf16 ? 4 : in.master_weights ? 12 : 8, in.zero >= 1);
+  // Adam's moments at moment_bytes each (bf16 moments: Megatron-Core's precision-aware optimizer).
+  mem.optimizer = sharded(in.pure_bf16 ? 4 : (in.master_weights ? 4 : 0) + 2 * in.moment_bytes, in.zero >= 1);
   // Activations: the rank's in-flight chunk passes, each holding one chunk
   // (the rank's layers / vpp) of one micro-batch.
   const double passes = static_cast<double>(InFlightChunkPasses(in.pp, in.vpp, rank, in.micro_batches));

@@ -127,6 +127,7 @@ struct MemoryInput {
   bool fp8_activations = true;  // quantized GEMM inputs saved quantized (Transformer Engine), else in bf16
   bool master_weights = true;   // fp32 master copy beside 16-bit params; false: fp32 params (PyTorch FSDP)
   bool pure_bf16 = false;       // bf16 parameters, gradients and Adam moments, nothing in fp32
+  double moment_bytes = 4;      // each of Adam's two moments (2 with bf16 moments)
   bool loss_parallel = true;    // the loss over vocabulary shards; false: every TP rank holds all the logits
   LossKernel loss = LossKernel::kFused;
   int64_t loss_chunks = 1;  // chunked loss: one chunk's logits at a time

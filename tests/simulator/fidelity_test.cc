@@ -321,6 +321,19 @@ TEST(Memory, PureBf16HoldsEightBytesAndUpdatesFaster) {
             std::string::npos);
 }
 
+// Megatron-Core's precision-aware optimizer with bf16 moments (framework.adam_moments: bf16): the fp32 master
+// (4 B) and two 2 B moments, 8 B per parameter against 12, and an update that moves 8 B less per parameter;
+// weights and gradients are as they were.
+TEST(Memory, Bf16AdamMomentsHoldEightBytes) {
+  const auto [fp32, bf16] = WithoutAndWith("llama3-8b-64", {}, {"framework.adam_moments", "bf16"});
+  EXPECT_NEAR(bf16.memory.optimizer / fp32.memory.optimizer, 8.0 / 12.0, 1e-9);
+  EXPECT_DOUBLE_EQ(bf16.memory.weights, fp32.memory.weights);
+  EXPECT_DOUBLE_EQ(bf16.memory.gradients, fp32.memory.gradients);
+  EXPECT_LT(bf16.breakdown.optimizer_s, fp32.breakdown.optimizer_s);
+  EXPECT_NE(ErrorOf("llama3-8b-64", {{"framework.adam_moments", "fp16"}}).find("framework.adam_moments"),
+            std::string::npos);
+}
+
 // ZeRO-3 reducing only after the last micro-batch (framework.fsdp_grad_sync:
 // last; FSDP2's set_requires_gradient_sync(False), KempnerForge): the rank
 // holds its unsharded gradients in the reduce dtype (fp32: 4 B per parameter

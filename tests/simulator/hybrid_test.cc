@@ -120,5 +120,27 @@ TEST(Hybrid, PatternDrivesTheStepAndIsChecked) {
   EXPECT_NE(ErrorOf("llama3-8b-64", tp).find("parallelism.tp"), std::string::npos);
 }
 
+// Nemotron 3 Super's latent MoE (HF config: 512 experts of 2688, top-22, moe_latent_size 1024, one shared
+// expert of 5376 on the hidden state): its safetensors header counts 123,611,012,096 bf16 weights of which
+// 2,942,324,736 are the MTP block, 120.67 billion for the 88 layers, embeddings and head. The routed experts
+// read and write the 1024-wide latent, so the experts hold 2·1024·2688 weights each, not 2·4096·2688.
+TEST(Hybrid, LatentMoeCountsMatchNemotron3Super) {
+  ModelSpec m;
+  m.hybrid_pattern = "MEMEMEM*EMEMEMEM*EMEMEMEM*EMEMEMEMEM*EMEMEMEMEM*EMEMEMEMEM*EMEMEMEMEM*EMEMEMEM*EMEMEMEME";
+  m.layers = 88;
+  m.hidden = 4096;
+  m.heads = 32;
+  m.kv_heads = 2;
+  m.head_dim_override = 128;
+  m.ffn_hidden = 2688;
+  m.vocab = 131072;
+  m.swiglu = false;
+  m.moe = MoeSpec{.experts = 512, .top_k = 22, .expert_ffn_hidden = 2688, .shared_experts = 2, .latent = 1024};
+  m.mamba = MambaSpec{.heads = 128};
+  EXPECT_EQ(m.LayersOfKind(LayerKind::kExperts), 40);
+  EXPECT_NEAR(CountParams(m).total / (123611012096.0 - 2942324736.0), 1.0, 0.015);
+  EXPECT_DOUBLE_EQ(CountParams(m).latent_proj_per_layer, 2.0 * 4096 * 1024);
+}
+
 }  // namespace
 }  // namespace cb::sim
