@@ -246,8 +246,8 @@ class CostModel {
   }
 
   // A hybrid model's Mamba-2 mixer (workload/mamba.h): TP splits its heads
-  // and groups; with CP each rank scans its own sequence chunk (the state
-  // handed between ranks is not charged).
+  // and groups; with CP each rank scans whole sequences of 1/cp of them
+  // (AddMambaContextParallel), the same work.
   AttentionCost MambaBlock() const {
     const MambaSpec& b = *s_.model.mamba;
     const double t = static_cast<double>(s_.par.tp), h = static_cast<double>(s_.model.hidden);
@@ -470,6 +470,21 @@ class CostModel {
     c->bwd.cp = Hidden(2 * comm, attn.bwd);
     c->fwd.cp_t = {comm, static_cast<double>(p.cp - 1) * kv_bytes};
     c->bwd.cp_t = {2 * comm, 2 * c->fwd.cp_t.bytes};
+  }
+
+  // A Mamba mixer under context parallelism (Megatron-Core's MambaContextParallel, ssm/mamba_context_parallel.py):
+  // the causal conv and the scan need whole sequences, so before the conv the in_proj output (z, x, B, C, dt) is
+  // redistributed from sequence chunks to groups of heads over the CP ranks, and after the scan its output goes
+  // back: two all-to-alls forward, their gradients' two backward, on the critical path.
+  void AddMambaContextParallel(LayerCost* c) const {
+    if (s_.par.cp <= 1) return;
+    const MambaSpec& b = *s_.model.mamba;
+    const double t = static_cast<double>(s_.par.tp);
+    const double in = tokens_ * static_cast<double>(b.InProjWidth()) / t * 2;
+    const double out = tokens_ * static_cast<double>(b.Inner()) / t * 2;
+    const double comm = AllToAllTime(in, cp_group_, cp_fabric_, 1) + AllToAllTime(out, cp_group_, cp_fabric_, 1);
+    c->fwd.cp = c->bwd.cp = comm;
+    c->fwd.cp_t = c->bwd.cp_t = {comm, in + out};
   }
 
   // What backward runs again under the scenario's recomputation.
@@ -702,6 +717,7 @@ class CostModel {
     c.fwd.tp_t = c.bwd.tp_t = {tp_comm, Blocks(k) * TpBlockBytes()};
     c.fwd.ep_t = c.bwd.ep_t = {mlp.ep_comm, mlp.ep_bytes};
     if (HasAttention(k)) AddContextParallel(attn, &c);
+    if (k == LayerKind::kMamba) AddMambaContextParallel(&c);
     if (s_.fw.moe_a2a_overlap && IsMoe(k)) OverlapAllToAll(k, attn, mlp, elem, &c);
     const bool full = s_.train.recompute == Recompute::kFull && recomputed;
     AddRecompute(k, full, attn, mlp, elem.fwd, &c);

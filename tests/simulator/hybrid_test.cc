@@ -108,6 +108,15 @@ TEST(Hybrid, PatternDrivesTheStepAndIsChecked) {
   more_attention[0].value = "'*-*-M*-M-M-M-M*-M-M-M*-M-M-M*-M-'";
   EXPECT_NE(Simulate(Load("llama3-8b-64", more_attention)).step_time_s, r.step_time_s);
 
+  // Context parallelism: each Mamba mixer redistributes its tokens to heads and back (two all-to-alls a pass),
+  // beyond what the attention layers' K/V ring exposes.
+  std::vector<Override> cp = hybrid;
+  cp[4].value = "16";
+  cp.push_back({"parallelism.cp", "2"});
+  std::vector<Override> no_mamba = cp;
+  no_mamba[0].value = "'--------*--------*--------*--*--'";
+  EXPECT_GT(Simulate(Load("llama3-8b-64", cp)).breakdown.cp_comm_exposed_s,
+            Simulate(Load("llama3-8b-64", no_mamba)).breakdown.cp_comm_exposed_s);
   std::vector<Override> short_pattern = hybrid;
   short_pattern[0].value = "'M-*-'";
   EXPECT_NE(ErrorOf("llama3-8b-64", short_pattern).find("model.hybrid_pattern"), std::string::npos);

@@ -1273,7 +1273,8 @@ def test_rows_collected_blind_in_session_20b(cb_bin):
     fit), +0.3%; Super -20.1%, -17.9% (64 H100), -58.4% (64 GB200 TP2), -31.6% (64 GB300 NVFP4): 31 compared, median
     10.7%, 23 within 20%, one not fitting. Reading the tuned Lightning row's "BF16 Adam moments" and "activation
     offload expert_fc1" and its CUDA graph scopes "attention+mamba": it fits under the generator's ZeRO-3 fallback
-    (sharding unstated), +23.8%: median 13.4%, 22 within 20%, none not fitting."""
+    (sharding unstated), +23.8%: median 13.4%, 22 within 20%, none not fitting. Mamba's context-parallel
+    all-to-alls: the CP2 Lightning row -28.6% -> -26.7%."""
     assert_blind_set(cb_bin, "blind-session20b.csv", rows=31, median=0.14, within_20=21)
 
 
