@@ -72,6 +72,7 @@ std::vector<Candidate> Enumerate(const Scenario& s, int64_t gpus) {
 const char* const kTpHeads = "tp does not divide the attention heads";
 const char* const kTpKv = "tp does not divide the kv heads";
 const char* const kTpFfn = "tp does not divide ffn_hidden";
+const char* const kTpMamba = "tp does not divide the Mamba mixer's heads and groups";
 const char* const kCp = "cp leaves fewer than 256 tokens per rank";
 const char* const kEp = "ep does not divide experts and dp x cp";
 const char* const kBatch = "global batch not divisible by dp x micro-batch";
@@ -93,6 +94,7 @@ const char* Invalid(const Scenario& s, const Candidate& c) {
   if (m.heads % c.tp != 0) return kTpHeads;
   if (m.kv_heads % c.tp != 0 && c.tp % m.kv_heads != 0) return kTpKv;
   if (m.ffn_hidden % c.tp != 0) return kTpFfn;
+  if (m.mamba && (m.mamba->heads % c.tp != 0 || m.mamba->groups % c.tp != 0)) return kTpMamba;
   if (s.train.seq_len % c.cp != 0 || s.train.seq_len / c.cp < 256) return kCp;
   // Expert TP = TP (Megatron's default), so EP folds over the cp x dp ranks.
   if (m.moe && (m.moe->experts % c.ep != 0 || (c.cp * c.dp) % c.ep != 0)) return kEp;
@@ -166,8 +168,8 @@ std::string DescribeLayout(const Parallelism& p, const Training& t) {
 }
 
 const std::vector<std::string>& RejectionReasons() {
-  static const std::vector<std::string> kAll = {kTpHeads, kTpKv,       kTpFfn,  kCp,   kEp,
-                                                kBatch,   kInterleave, kLayers, kZero, kMemory};
+  static const std::vector<std::string> kAll = {kTpHeads, kTpKv,       kTpFfn,  kTpMamba, kCp,    kEp,
+                                                kBatch,   kInterleave, kLayers, kZero,    kMemory};
   return kAll;
 }
 

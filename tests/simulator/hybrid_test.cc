@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "simulator/plan/search.h"
 #include "simulator/simulate.h"
 #include "simulator/training/memory.h"
 #include "simulator/workload/mamba.h"
@@ -127,6 +128,22 @@ TEST(Hybrid, PatternDrivesTheStepAndIsChecked) {
   tp[2].value = "16";
   tp[4].value = "4";
   EXPECT_NE(ErrorOf("llama3-8b-64", tp).find("parallelism.tp"), std::string::npos);
+}
+
+// `plan` keeps to the layouts Megatron-Core can build: with the mixer's 8 groups cut to 2, TP 4 and 8 no longer
+// divide them, so every plan has TP of at most 2 and the rejections say why.
+TEST(Hybrid, PlanKeepsTpWithinTheMixersGroups) {
+  const Scenario s = Load("llama3-8b-64", {{"model.hybrid_pattern", "'M-M-M*-M-M-M-M*-M-M-M*-M-M-M*-M-'"},
+                                           {"model.mamba.heads", "128"},
+                                           {"model.mamba.groups", "2"},
+                                           {"parallelism.pp", "1"},
+                                           {"parallelism.dp", "32"}});
+  PlanSearchOptions o;
+  o.gpus = 64;
+  const PlanSearchResult r = SearchPlans(s, o);
+  ASSERT_FALSE(r.plans.empty());
+  for (const Plan& p : r.plans) EXPECT_LE(p.par.tp, 2);
+  EXPECT_GT(r.rejected.at("tp does not divide the Mamba mixer's heads and groups"), 0);
 }
 
 // Nemotron 3 Super's latent MoE (HF config: 512 experts of 2688, top-22, moe_latent_size 1024, one shared
