@@ -48,7 +48,8 @@ TEST(Hybrid, NemotronHCountsMatchTheirNames) {
   EXPECT_EQ(NemotronH(true).LayersOfKind(LayerKind::kMlp), 54);
   EXPECT_NEAR(CountParams(NemotronH(false)).total / 8e9, 1.0, 0.015);
   EXPECT_NEAR(CountParams(NemotronH(true)).total / 56e9, 1.0, 0.015);
-  const MambaSpec& b = *NemotronH(false).mamba;
+  const ModelSpec small = NemotronH(false);
+  const MambaSpec& b = *small.mamba;
   EXPECT_DOUBLE_EQ(MambaProjectionParams(b, 4096), 4096.0 * (2 * 8192 + 2 * 8 * 128 + 128) + 8192.0 * 4096);
 }
 
