@@ -519,6 +519,37 @@ def causal_halved(row):
     return framework in ("megatron-lm", "megatron") and month is not None and month >= 2501
 
 
+def megatron_hybrid_flops(row):
+    """FLOPs per step of a hybrid Mamba model as Megatron counts them (megatron/training/training.py
+    num_floating_point_operations' hybrid branch, docs/evidence/mamba-hybrid.md section 3a), 3 x the forward:
+    per layer of the pattern, attention 4·B·s·h·p·(h + h·g/a + s/2) with p = a·d/h; a dense MLP 4·(f/h)·B·s·h² (no
+    gate: Nemotron's squared ReLU); a Mamba mixer 2·B·s·h·(2·d_in + 2·G·N + H) + 7·B·s·d_in·N + 2·B·s·d_in·h with
+    d_in = 2h whatever the mixer's heads (the count's own simplification); an MoE block 4·B·s·h·f_e·K (on a latent
+    L: 4·B·s·L·f_e·K + 4·B·s·h·L) plus the shared experts' 4·B·s·h·f_s; and the logits 2·B·s·h·V per head (MTP's
+    heads too)."""
+    B, s = num(row["global_batch_seqs"]), num(row["seq"])
+    h, V = num(row["hidden"]), num(row["vocab"])
+    a = num(row.get("heads")) or 1
+    g = num(row.get("kv_heads")) or a
+    d = num(row.get("head_dim")) or h / a
+    f = num(row.get("ffn")) or 4 * h
+    pattern = row["hybrid_pattern"].strip()
+    attention = 4 * B * s * h * (a * d / h) * (h + h * g / a + s / 2)
+    mlp = 4 * (f / h) * B * s * h * h
+    d_in, n, heads = 2 * h, num(row.get("mamba_state")) or 128, num(row.get("mamba_heads")) or 128
+    groups = num(row.get("mamba_groups")) or 8
+    mamba = 2 * B * s * h * (2 * d_in + 2 * groups * n + heads) + 7 * B * s * d_in * n + 2 * B * s * d_in * h
+    moe = 0.0
+    if num(row.get("experts")):
+        k, fe = num(row.get("top_k")) or 1, num(row.get("expert_ffn")) or f
+        latent = num(row.get("moe_latent")) or 0
+        routed = 4 * B * s * latent * fe * k + 4 * B * s * h * latent if latent else 4 * B * s * h * fe * k
+        moe = routed + 4 * B * s * h * (num(row.get("shared_experts")) or 0) * fe
+    forward = (pattern.count("*") * attention + pattern.count("-") * mlp + pattern.count("M") * mamba +
+               pattern.count("E") * moe + 2 * B * s * h * V * (1 + (num(row.get("mtp_layers")) or 0)))
+    return 3 * forward
+
+
 def megatron_model_flops(row):
     """(FLOPs per step, convention name) of "model TFLOP/s" as Megatron counts it (megatron/training/training.py
     num_floating_point_operations; Narayanan et al. SC'21 appendix), for a row that names no other convention:
@@ -532,6 +563,8 @@ def megatron_model_flops(row):
     Megatron-LM's from 2025 (causal_halved), 1 in Megatron-LM's before. For a GPT shape (g = a, f = 4h, no gate, c = 1) it is Korthikanti's
     72·B·s·L·h²·(1 + s/(6h) + V/(12·L·h)), the name then printed. The row's shape is read as it stands
     (published_step_time fills it from the model's name first)."""
+    if row.get("hybrid_pattern", "").strip():
+        return megatron_hybrid_flops(row), "Megatron num_floating_point_operations (hybrid)"
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     a = num(row.get("heads")) or 1
@@ -1306,13 +1339,17 @@ def fill_shape(row):
         row, taken = fill_shape(row)
         return row, bench + taken
     key = model_key(row.get("model", "").split("/")[-1])  # "meta-llama/Llama-3.1-8B": the repository's model
-    matches = [k for k in known_shapes() if k and key.startswith(k)]
+    # A family's bare name (model-shapes.csv match "exact": "Nemotron 3 Nano" for the 30B-A3B) names only itself,
+    # not "Nemotron 3 Nano 4B".
+    matches = [k for k, r in known_shapes().items()
+               if k and key.startswith(k) and (r.get("match", "") != "exact" or key == k)]
     # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it; cut
     # only when the rest then names a known model.
     org = re.match(r"(meta|mistralai|deepseekai|nvidia|openai|moonshotai|qwen(?=qwen)|mosaicml|google|microsoft|"
                    r"allenai|tiiuae|ibm|databricks|xai)", key)
     if not matches and org:
-        matches = [k for k in known_shapes() if k and key[org.end():].startswith(k)]
+        matches = [k for k, r in known_shapes().items()
+                   if k and key[org.end():].startswith(k) and (r.get("match", "") != "exact" or key[org.end():] == k)]
     if not matches:
         return row, ""
     known = known_shapes()[max(matches, key=len)]

@@ -1302,6 +1302,26 @@ def test_recipe_words_that_are_not_what_they_look_like():
     assert "fused_grouped_mlp" not in published.scenario_from_row(dict(row, notes="cutedsl_fused_grouped_mlp=False"))[0]
 
 
+def test_rows_collected_blind_in_session_29(cb_bin):
+    """28 rows a helper collected in session 23, blind, of hybrid Mamba-2 models' training (tests/validation/rows/
+    blind-session29.csv and .md: Megatron-Bridge's performance tables 26.02.01-26.08 for Nemotron 3 Nano, Super,
+    3.5 Lightning and Ultra; dgxc-benchmarking's and Together AI's Nemotron-H 56B runs on H100, B200 and GB200).
+    First scoring, after hybrid models and latent MoE were simulated and before any reading was changed for them:
+    8 compared, median 28.6% (Nemotron-H 56B H100 step times -18..-20%; its TFLOP/s rows -37..-51%, read with the
+    transformer count). Then two readings: Megatron's hybrid FLOP count (megatron_hybrid_flops; Together's rows
+    state both TFLOP/s and seconds per step, and the count turns one into the other within 1.5%), and the tables'
+    bare family names (Nemotron_3_Nano, Nemotron_3_Super, Nemotron_3_5_Lightning, exact-match aliases in
+    model-shapes.csv): 21 compared, median 20.2%, 10 within 20%, none judged not to fit. Nemotron 3 Ultra (pattern not
+    read) and the Automodel rows (shape not stated) are not compared. The model reads these runs about 20% too fast
+    (Super on GB200 and GB300 30-40%)."""
+    assert_blind_set(cb_bin, "blind-session29.csv", rows=21, median=0.21, within_20=10)
+    rows = {r["id"]: r for r in csv.DictReader(open(os.path.join(os.path.dirname(__file__), "rows",
+                                                                  "blind-session29.csv"), encoding="utf-8"))}
+    # Together AI's 64-B200 run states 1563 TFLOP/s/GPU and "5.27 s/step": the hybrid count joins the two.
+    step = published.published_step_time(published.fill_shape(rows["BL29-25"])[0])[0]
+    assert abs(step / 5.27 - 1) < 0.02, step
+
+
 def assert_blind_set(cb_bin, name, rows, median, within_20, not_fitting=0):
     """A blind set in tests/validation/rows scored as its test states: at least `rows` compared, median |error| at
     most `median`, at least `within_20` within 20%, at most `not_fitting` judged not to fit."""
