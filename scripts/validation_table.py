@@ -413,8 +413,11 @@ def published_step_time(row):
         return B * s * number * 3600 / tokens / gpus, "GPU hours per token"
     # "step time (s)", NeMo's logged "train_step_timing in s", "seconds per step", "s/iter", and the mean of a
     # logged step time over iterations ("Time Mean (s) over iterations 11-44": NVIDIA dgxc-benchmarking's
-    # parse_train_timing.sh, whose mean is over train_step_timing).
-    if metric in ("step time s", "iteration time") or re.search(
+    # parse_train_timing.sh, whose mean is over train_step_timing; "Time Mean (s)" alone where the row names that
+    # parser or dgxc-benchmarking as where it comes from).
+    dgxc_mean = re.search(r"\btime mean\b", metric, re.I) and \
+        re.search(r"parse_train_timing|dgxc-benchmarking", row.get("source", "") + " " + notes, re.I)
+    if dgxc_mean or metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration)[ _]time|(?<![\w])train_step_timing|time per (step|iter(ation)?)|"
             r"\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b|seconds per (step|iteration)|\btime mean\b.*\biter",
             metric, re.I):
