@@ -1334,6 +1334,13 @@ def mlperf_benchmark(row):
     return row, words + ")"
 
 
+def shapes_named_by(key):
+    """The known shapes' keys that start the model key `key`; a family's bare name (model-shapes.csv match "exact":
+    "Nemotron 3 Nano" for the 30B-A3B) names only itself, not "Nemotron 3 Nano 4B"."""
+    return [k for k, r in known_shapes().items()
+            if k and key.startswith(k) and (r.get("match", "") != "exact" or key == k)]
+
+
 def fill_shape(row):
     """The row with its unstated shape fields taken from a project row of the same model (the longest model
     name that starts the row's, e.g. "DeepSeek-V3 671B-A37B" takes "DeepSeek-V3"), and what was taken."""
@@ -1342,17 +1349,13 @@ def fill_shape(row):
         row, taken = fill_shape(row)
         return row, bench + taken
     key = model_key(row.get("model", "").split("/")[-1])  # "meta-llama/Llama-3.1-8B": the repository's model
-    # A family's bare name (model-shapes.csv match "exact": "Nemotron 3 Nano" for the 30B-A3B) names only itself,
-    # not "Nemotron 3 Nano 4B".
-    matches = [k for k, r in known_shapes().items()
-               if k and key.startswith(k) and (r.get("match", "") != "exact" or key == k)]
+    matches = shapes_named_by(key)
     # An organisation before the name ("Meta-Llama-3-70B", "mistralai/Mixtral-8x7B") is not part of it; cut
     # only when the rest then names a known model.
     org = re.match(r"(meta|mistralai|deepseekai|nvidia|openai|moonshotai|qwen(?=qwen)|mosaicml|google|microsoft|"
                    r"allenai|tiiuae|ibm|databricks|xai)", key)
     if not matches and org:
-        matches = [k for k, r in known_shapes().items()
-                   if k and key[org.end():].startswith(k) and (r.get("match", "") != "exact" or key[org.end():] == k)]
+        matches = shapes_named_by(key[org.end():])
     if not matches:
         return row, ""
     known = known_shapes()[max(matches, key=len)]

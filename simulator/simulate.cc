@@ -437,7 +437,7 @@ class CostModel {
       qkv_width = static_cast<double>(m.mamba->InProjWidth()) / t;
       attn_out = static_cast<double>(m.mamba->Inner()) / t;
     }
-    const bool mixer = !HasMlp(k) || HasAttention(k);
+    const bool mixer = HasMixer(k);
     // The dense MLP, or a MoE layer's shared experts (its routed experts
     // quantize in MlpBlock).
     const double f = !HasMlp(k) ? 0
@@ -1098,17 +1098,6 @@ void SplitLayersOverStages(const Scenario& s, SimResult* r) {
   if (!even) r->notes.push_back(r->layer_split_note);
 }
 
-// The layer kinds a model has, its MTP modules' included.
-std::vector<LayerKind> KindsOf(const ModelSpec& m) {
-  std::vector<LayerKind> kinds;
-  auto add = [&](LayerKind k) {
-    if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
-  };
-  for (int64_t l = 0; l < m.layers; ++l) add(m.KindOf(l));
-  if (m.mtp_layers > 0) add(m.MtpKind());
-  return kinds;
-}
-
 // Per virtual stage: forward and backward cost of one micro-batch, and this
 // GPU's share of the stage's parameters (all, and the routed experts).
 struct StageCosts {
@@ -1165,7 +1154,7 @@ StageCosts ComputeStageCosts(const Scenario& s, const CostModel& cost, const std
   c.bwd.resize(vs);
   c.params.assign(vs, 0);
   c.expert.assign(vs, 0);
-  for (LayerKind k : KindsOf(s.model)) {
+  for (LayerKind k : s.model.Kinds()) {
     c.again[static_cast<size_t>(k)] = cost.Layer(k, true);
     c.kept[static_cast<size_t>(k)] = cost.Layer(k, false);
   }

@@ -187,7 +187,7 @@ LayerActivation LayerActivationOf(const MemoryInput& in, LayerKind kind) {
   const double attention_in = m.mla && r.layernorm ? 0 : gemm_in;
   double attention = attention_in + qkv + 2 * ow + 2 * latent + (f8 ? q * ow : 0) + d;
   if (kind == LayerKind::kMamba) attention = MambaUnits(*m.mamba, h, gemm_in) + d;
-  if (!HasAttention(kind) && kind != LayerKind::kMamba) attention = 0;
+  if (!HasMixer(kind)) attention = 0;
   const double norms = 2.0 * Blocks(kind);
   // Fine-grained offloading: each named module's saved input, in the same
   // units (the norms' inputs are the residual stream, 2 B each).
@@ -387,8 +387,8 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
   if (in.recompute == Recompute::kFull || in.recompute == Recompute::kSelectiveOp) {
     // One layer rebuilt at a time: the largest kind's (a transformer MoE model's MoE layer).
     double rebuilt = FullLayerActivationBytes(in, m.moe.has_value());
-    for (int64_t l = 0; !m.hybrid_pattern.empty() && l < m.layers; ++l) {
-      rebuilt = std::max(rebuilt, FullLayerActivationBytes(in, m.KindOf(l)));
+    for (LayerKind k : m.hybrid_pattern.empty() ? std::vector<LayerKind>{} : m.Kinds()) {
+      rebuilt = std::max(rebuilt, FullLayerActivationBytes(in, k));
     }
     mem.buffers += rebuilt;
   }

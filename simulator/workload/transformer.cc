@@ -89,6 +89,16 @@ LayerKind ModelSpec::KindOf(int64_t layer) const {
   }
 }
 
+std::vector<LayerKind> ModelSpec::Kinds() const {
+  std::vector<LayerKind> kinds;
+  auto add = [&](LayerKind k) {
+    if (std::find(kinds.begin(), kinds.end(), k) == kinds.end()) kinds.push_back(k);
+  };
+  for (int64_t l = 0; l < layers; ++l) add(KindOf(l));
+  if (mtp_layers > 0) add(MtpKind());
+  return kinds;
+}
+
 ParamCounts CountParams(const ModelSpec& m) {
   ParamCounts p;
   const double h = static_cast<double>(m.hidden);

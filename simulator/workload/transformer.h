@@ -62,6 +62,8 @@ constexpr bool HasMlp(LayerKind k) {
 }
 constexpr bool IsMoe(LayerKind k) { return k == LayerKind::kMoe || k == LayerKind::kExperts; }
 // Blocks with their own norm, residual and TP collectives: 2 for a transformer layer.
+// The block in attention's place: attention or a Mamba mixer (a hybrid's MLP and MoE blocks have none).
+constexpr bool HasMixer(LayerKind k) { return HasAttention(k) || k == LayerKind::kMamba; }
 constexpr int Blocks(LayerKind k) { return k == LayerKind::kDense || k == LayerKind::kMoe ? 2 : 1; }
 constexpr LayerKind TransformerKind(bool moe) { return moe ? LayerKind::kMoe : LayerKind::kDense; }
 // "dense", "moe", "attention", "mlp", "experts", "mamba".
@@ -129,10 +131,10 @@ struct ModelSpec {
     return window_size > 0 && (window_attn_skip_freq == 0 || (layer + 1) % window_attn_skip_freq != 0);
   }
   int64_t AttentionLayers() const {
-    int64_t n = 0;
-    for (int64_t l = 0; l < layers; ++l) n += HasAttention(KindOf(l)) ? 1 : 0;
-    return n;
+    return LayersOfKind(LayerKind::kDense) + LayersOfKind(LayerKind::kMoe) + LayersOfKind(LayerKind::kAttention);
   }
+  // The layer kinds the model has, in the order they first appear, its MTP modules' included.
+  std::vector<LayerKind> Kinds() const;
   int64_t SlidingLayers() const {
     int64_t n = 0;
     for (int64_t l = 0; l < layers; ++l) n += IsSlidingLayer(l) ? 1 : 0;
