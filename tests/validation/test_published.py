@@ -621,6 +621,12 @@ def test_hardware_and_sharding_words_are_read_narrowly():
     assert {"cluster.gpu.memory=96GB", "cluster.gpu.memory_bandwidth=2.4TB/s", "cluster.gpu.power_limit=500W"} <= set(
         sets_of(h100))
     assert not any("memory=96GB" in s for s in sets_of(dict(h100, notes="memory: 87.6GiB(93.6%)")))
+    # The part named by what it reports ("lower-TDP SXM H100 95GB"), and torchao's float8 README, whose table leaves
+    # the log line out: its benchmark script's own published run prints it (SOURCE_DEVICE_LOGS).
+    assert "cluster.gpu.power_limit=500W" in sets_of(dict(h100, notes="torchtitan run; HBM2e lower-TDP SXM H100 95GB"))
+    readme = dict(h100, source="pytorch/ao torchao/float8/README.md, 'NVIDIA H100' table", notes="torchtitan 0.0.2")
+    assert {"cluster.gpu.memory=96GB", "cluster.gpu.power_limit=500W"} <= set(sets_of(readme))
+    assert not any("memory=96GB" in s for s in sets_of(dict(readme, source="pytorch/ao some other README")))
     # Sharding words: FSDP2=N, "full shard across all N GPUs" (ZeRO-3 on its own), "FSDP2: 2 nodes" is no group.
     words = lambda notes: published.sharding_from_words(dict(base, notes=notes, gpus="64", dp="64"))[0]  # noqa: E731
     assert words("FSDP2=16 on dense layers")["shard_group"] == "16"
