@@ -1073,11 +1073,7 @@ def scenario_from_row(row):
         assumed += " (Omni-Path: 100 Gb/s per link)"
     # torchtitan's log line "memory: 63.27GiB(66.60%)" states the device's capacity (63.27 / 0.666 = 95.0 GiB):
     # an H100 reading 94.5-97 GiB is a 96 GB part (the H100 NVL's 94 GB reads 93.6 GiB).
-    # Where the row's table leaves the line out, the source's own published run of the same benchmark may print
-    # it (SOURCE_DEVICE_LOGS).
-    device_log = next((line for pattern, line in SOURCE_DEVICE_LOGS if re.search(pattern, row.get("source", ""))), "")
-    logged = re.search(r"\bmem(?:ory)?:?\s*(\d+(?:\.\d+)?)\s*GiB\s*\((\d+(?:\.\d+)?)%\)", notes + " " + device_log,
-                       re.I)
+    logged = re.search(r"\bmem(?:ory)?:?\s*(\d+(?:\.\d+)?)\s*GiB\s*\((\d+(?:\.\d+)?)%\)", notes, re.I)
     device_gib = float(logged.group(1)) / float(logged.group(2)) * 100 if logged and float(logged.group(2)) > 0 else 0
     # (torchtitan's docs/performance.md names the part by what it reports: "HBM2e-based lower-TDP SXM H100 95GB".)
     if re.search(r"H100[ -]9[56] ?GB", notes) or (gpu.startswith("H100") and 94.5 <= device_gib <= 97):
@@ -1097,13 +1093,35 @@ def scenario_from_row(row):
     return text, sets + [f"cluster.gpus={max(gpus, 1)}"], assumed
 
 
-# torchtitan's log line for a source whose table gives the peak memory but not the device's capacity, from that
-# source's own run of the benchmark. torchao's float8 README ("NVIDIA H100" training table, torchao/float8/README.md)
-# came from its torchtitan benchmark script, added in pytorch/ao PR #1802 (2025-02-28, the README table's author)
-# with an example run that logs "memory: 47.79GiB(50.30%)": the README's rowwise row's peak, 47.79 GB, on a 95.0 GiB
-# device, a 96 GB H100 (torchtitan PR #808's bf16 run of the same model logs the README's bf16 peak,
-# "47.65GiB(50.16%)", on the same capacity).
-SOURCE_DEVICE_LOGS = ((r"torchao/float8/README", "memory: 47.79GiB(50.30%)"),)
+# What a source's own files say of its runs where the row's table leaves it out: (source pattern, field, value,
+# where it is said). The value fills the field where the row leaves it empty; "notes" are added to.
+SOURCE_FACTS = (
+    # torchao's float8 README ("NVIDIA H100" training table) came from its torchtitan benchmark script, added in
+    # pytorch/ao PR #1802 (2025-02-28, by the table's author) with an example run that logs "memory:
+    # 47.79GiB(50.30%)": the README's rowwise row's peak, 47.79 GB, on a 95.0 GiB device, a 96 GB H100 (torchtitan
+    # PR #808's bf16 run of the same model logs the README's bf16 peak, "47.65GiB(50.16%)", on the same capacity).
+    (r"torchao/float8/README", "notes", "memory: 47.79GiB(50.30%)", "pytorch/ao PR #1802's run of the benchmark"),
+    # BigScience's pre-BLOOM topology benchmarks (train/tr11-200B-ml/chronicles-prequel.md) ran the experiment's
+    # script, train/tr11-200B-ml/tr11-200B-ml.slurm (the same NHIDDEN=14400, NHEADS=96, MBS 1, GBS 2048, ZeRO-1),
+    # which passes --checkpoint-activations and --deepspeed-activation-checkpointing: every layer recomputed.
+    (r"bigscience-workshop/bigscience\W+train/tr11-200B-ml/", "recompute", "full (--checkpoint-activations)",
+     "the experiment's tr11-200B-ml.slurm"),
+)
+
+
+def with_source_facts(row):
+    """(row, words): the row with what its source's own files say of the run (SOURCE_FACTS) where the row's table
+    leaves it out, and the words saying so."""
+    words = ""
+    for pattern, field, value, where in SOURCE_FACTS:
+        if not re.search(pattern, row.get("source", "")):
+            continue
+        if field == "notes":
+            row = dict(row, notes=f"{row.get('notes', '')} {value}")
+        elif not row.get(field, "").strip():
+            row = dict(row, **{field: value})
+            words += f" ({field} {value}: {where})"
+    return row, words
 
 
 def arxiv_month(row):
@@ -1991,8 +2009,9 @@ def compare(cb_bin, only=None, project=True, generate_all=False, shared=True, sh
         rid = row["id"]
         if only and rid not in only:
             continue
-        row = with_seq_tokens(row)
+        row, facts = with_source_facts(with_seq_tokens(row))
         pub, how = published_step_time(row)
+        how += facts
         if pub is None:
             skipped.append((rid, how))
             continue

@@ -625,8 +625,15 @@ def test_hardware_and_sharding_words_are_read_narrowly():
     # the log line out: its benchmark script's own published run prints it (SOURCE_DEVICE_LOGS).
     assert "cluster.gpu.power_limit=500W" in sets_of(dict(h100, notes="torchtitan run; HBM2e lower-TDP SXM H100 95GB"))
     readme = dict(h100, source="pytorch/ao torchao/float8/README.md, 'NVIDIA H100' table", notes="torchtitan 0.0.2")
-    assert {"cluster.gpu.memory=96GB", "cluster.gpu.power_limit=500W"} <= set(sets_of(readme))
-    assert not any("memory=96GB" in s for s in sets_of(dict(readme, source="pytorch/ao some other README")))
+    assert {"cluster.gpu.memory=96GB", "cluster.gpu.power_limit=500W"} <= set(
+        sets_of(published.with_source_facts(readme)[0]))
+    assert not any("memory=96GB" in s for s in sets_of(
+        published.with_source_facts(dict(readme, source="pytorch/ao some other README"))[0]))
+    # BigScience's topology benchmarks ran their experiment's script (--checkpoint-activations), where a row's
+    # column is empty; a stated recomputation stays.
+    prequel = dict(base, source="bigscience-workshop/bigscience train/tr11-200B-ml/chronicles-prequel.md", recompute="")
+    assert published.recompute_key(published.with_source_facts(prequel)[0]["recompute"]) == "full"
+    assert published.with_source_facts(dict(prequel, recompute="selective"))[0]["recompute"] == "selective"
     # Sharding words: FSDP2=N, "full shard across all N GPUs" (ZeRO-3 on its own), "FSDP2: 2 nodes" is no group.
     words = lambda notes: published.sharding_from_words(dict(base, notes=notes, gpus="64", dp="64"))[0]  # noqa: E731
     assert words("FSDP2=16 on dense layers")["shard_group"] == "16"
