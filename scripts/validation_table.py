@@ -1005,7 +1005,7 @@ def scenario_from_row(row):
     # The first mention is the row's own (a later one may describe another preset of the same recipe).
     overlap_on = re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b (?:EP[- ]comm\w* )?overlap|overlap[-_ ]moe[-_ ]expert"
                            r"[-_ ]parallel[-_ ]comm|(?:\bEP|expert[- ]parallel)[- ]comm(?:unication)?[- ]overlap|"
-                           r"(?:\bEP\s+)?\bA2A overlap|all-to-all overlap", said, re.I)
+                           r"(?:\bEP\s+)?\bA2A overlap|all-to-all overlap|\bEP overlap", said, re.I)
     if overlap_on and re.match(rf"{_OFF}|\s*[:=(]?\s*(?:not\b|n/a\b|unsupported|was left off|left off)",
                                said[overlap_on.end():], re.I):
         overlap_on = None
@@ -1563,10 +1563,11 @@ def cuda_graphs_of(row):
         found = ["attn" if w == "attention" else w for w in re.findall(scope, scoped.group(1))]
         if found:
             return list(dict.fromkeys(found))
-    if re.search(r"partial CUDA graphs?|CUDA graphs? partial", text, re.I):
+    # ("CG" is the Megatron-LM recipe index's word: "full CG", "partial CG".)
+    if re.search(r"partial (?:CUDA graphs?|CG\b)|CUDA graphs? partial", text, re.I):
         # Megatron-Core's partial graphs beside expert parallelism take these scopes only (Megatron-LM #2168/#2184).
         return ["attn", "moe_router", "moe_preprocess"]
-    full = (r"CUDA graphs? (?:via|on\b|enabled)|full[_ -]iteration|FULL_CUDA_GRAPH\s*=\s*(?:True|1)\b|"
+    full = (r"CUDA graphs? (?:via|on\b|enabled)|full[_ -]iteration|\bfull CG\b|FULL_CUDA_GRAPH\s*=\s*(?:True|1)\b|"
             r"LAYER_CUDA_GRAPH\s*=\s*1\b|enable_cuda_graph\s*=\s*True|cuda_graphs\s*[=:]?\s*1\b")
     if re.search(full, text, re.I):
         return ["full"]

@@ -351,6 +351,10 @@ def test_moe_a2a_overlap_from_words():
     assert "moe_a2a_overlap: true" in text and "dualpipe" not in text, text
     off = dict(row, notes="8 experts, top-2; hybridep dispatcher, moe_a2a_overlap False, no CUDA graphs")
     assert "moe_a2a_overlap" not in published.scenario_from_row(off)[0]
+    # The Megatron-LM recipe index's feature list: "EP overlap" (session 24).
+    listed = dict(row, notes="8 experts, top-2; features 'paged stash; full CG; HybridEP; EP overlap'")
+    assert "moe_a2a_overlap: true" in published.scenario_from_row(listed)[0]
+    assert "moe_a2a_overlap" not in published.scenario_from_row(dict(row, notes="8 experts, top-2; EP overlap: off"))[0]
 
 
 def test_hybrid_mamba_models_take_their_published_pattern():
@@ -1059,6 +1063,10 @@ def test_cuda_graphs_are_read_as_the_row_ran_them():
     assert graphs("mbs 2, cuda graph full_iteration, no recompute") == ["full"]
     assert graphs("lists this exact config: cuda_graphs 1, recompute 0") == ["full"]
     assert graphs("no CUDA graphs, alltoall dispatcher") == []
+    # The Megatron-LM recipe index's "CG" (session 24): "full CG" a full-iteration graph, "partial CG" the partial one.
+    assert graphs("features 'paged stash; full CG; HybridEP; EP overlap'") == ["full"]
+    assert graphs("README index: 'MXFP8; partial CG'") == ["attn", "moe_router", "moe_preprocess"]
+    assert graphs("FP8 CG tensors kept") is None
     assert graphs("cuda_graph_scope [] (no partial graphs). Doubt: a later preset has a full-iteration graph") == []
     assert graphs("recompute none", assumed="cuda_graphs: moe_router moe_preprocess (a recipe)") == ["moe_router",
                                                                                                     "moe_preprocess"]
