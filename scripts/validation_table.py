@@ -104,7 +104,9 @@ def precision_key(text):
     t = text.strip().lower()
     if "mxfp4" in t:
         return None  # OCP MXFP4 (E8M0 scales per 32): not a training recipe Megatron-Core runs
-    if re.search(r"(?<!not )(?<!no )(?<!without )\b(?:nv)?fp4\b(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
+    # (A config file's "_fp4" suffix too: "config_GB300_128x4x72xtp2pp8cp2_cg_fp4.sh".)
+    if re.search(r"(?<!not )(?<!no )(?<!without )(?:\b|(?<!no)_)(?:nv)?fp4\b"
+                 r"(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
         return "nvfp4"
     # "fp8_hybrid", "FP8-MX", "mxfp8", torchao's "Float8"; not "bf16 (fp8: false)", "fp8=None", "FP8 not used",
     # "bf16 vs fp8".
@@ -1106,6 +1108,11 @@ SOURCE_FACTS = (
     # which passes --checkpoint-activations and --deepspeed-activation-checkpointing: every layer recomputed.
     (r"bigscience-workshop/bigscience\W+train/tr11-200B-ml/", "recompute", "full (--checkpoint-activations)",
      "the experiment's tr11-200B-ml.slurm"),
+    # MLPerf Training v5.0's NeMo implementations of Llama 3.1 405B by NVIDIA and by IBM+CoreWeave+NVIDIA: their
+    # config_common.sh sets FP8=True (benchmarks/llama31_405b/implementations/eos-dfw_n304_ngc25.01_nemo and
+    # carina_ngpu512_ngc25.04_nemo, training_results_v5.0 @0fdc28f0); the per-scale configs name only the layout.
+    (r"training_results_v5\.0\b.*?NVIDIA/results/[\w.-]+_nemo/llama31_405b/", "precision", "fp8 (FP8=True)",
+     "the implementation's config_common.sh"),
 )
 
 

@@ -109,6 +109,11 @@ def test_free_text_fields_are_read():
     assert published.precision_key("fp16") == "fp16"
     assert published.precision_key("NVFP4") == "nvfp4"
     assert published.precision_key("fp4 (config *_fp4.sh; config_common_fp4.sh not stored)") == "nvfp4"
+    # A config file named for it (session 24): "FP8=True ...; config name _fp4", the file's own name.
+    assert published.precision_key("FP8=True, FP8_RECIPE=tensorwise; config name _fp4 (config_common_fp4.sh)") == \
+        "nvfp4"
+    assert published.precision_key("config_GB200_128x4x144xtp4pp8cp2_cg_fp4.sh") == "nvfp4"
+    assert published.precision_key("bf16, no_fp4 variant") == "bf16"
     for words in ("FP8 (log: fp8 true, fp8_recipe tensorwise, fp4 false)", "BF16, not FP4"):
         assert published.precision_key(words) != "nvfp4", words
     assert published.precision_key("MXFP4") is None
@@ -638,6 +643,12 @@ def test_hardware_and_sharding_words_are_read_narrowly():
     prequel = dict(base, source="bigscience-workshop/bigscience train/tr11-200B-ml/chronicles-prequel.md", recompute="")
     assert published.recompute_key(published.with_source_facts(prequel)[0]["recompute"]) == "full"
     assert published.with_source_facts(dict(prequel, recompute="selective"))[0]["recompute"] == "selective"
+    # MLPerf v5.0's NeMo Llama 3.1 405B implementations set FP8=True in their config_common.sh.
+    mlperf = dict(base, source="training_results_v5.0 @0fdc28f0 result NVIDIA/results/eos-dfw_n64_ngc25.01_nemo/"
+                               "llama31_405b/result_0.txt", precision="")
+    assert published.precision_key(published.with_source_facts(mlperf)[0]["precision"]) == "fp8"
+    other = dict(mlperf, source=mlperf["source"].replace("llama31_405b", "llama31_8b"))
+    assert published.with_source_facts(other)[0]["precision"] == ""
     # Sharding words: FSDP2=N, "full shard across all N GPUs" (ZeRO-3 on its own), "FSDP2: 2 nodes" is no group.
     words = lambda notes: published.sharding_from_words(dict(base, notes=notes, gpus="64", dp="64"))[0]  # noqa: E731
     assert words("FSDP2=16 on dense layers")["shard_group"] == "16"
