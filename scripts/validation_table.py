@@ -1172,9 +1172,12 @@ def known_shapes():
 # FSDP (OOM)", "faster than ZeRO-3", "unlike FSDP", "without FSDP", "instead of HSDP", up to the next punctuation.
 _COMPARISON_WORDS = r"vs\.?|versus|compared (?:with|to)|unlike|instead of|than"
 _NEGATION_WORDS = r"without|not using|no"
-_CONTRAST = re.compile(rf"\b(?:{_COMPARISON_WORDS}|{_NEGATION_WORDS})\s+[^,;.()]*", re.I)
+# What a row's notes quote of the other rows of its table ("Same table: Kimi K2 256 GPUs PP8 EP32 VP4 FSDP32 -> 189
+# TFLOPs, 924 tok/s."), to the end of the sentence: other runs' settings, not this one's.
+_SAME_TABLE = r"\bsame table:\s.*?(?:\.(?=\s|$)|$)"
+_CONTRAST = re.compile(rf"\b(?:{_COMPARISON_WORDS}|{_NEGATION_WORDS})\s+[^,;.()]*|{_SAME_TABLE}", re.I)
 # Comparisons only ("vs. a baseline without X", "faster than without X"): said_off looks for the negations.
-_COMPARISON = re.compile(rf"\b(?:{_COMPARISON_WORDS})\s+[^,;.()]*", re.I)
+_COMPARISON = re.compile(rf"\b(?:{_COMPARISON_WORDS})\s+[^,;.()]*|{_SAME_TABLE}", re.I)
 # A setting written as off after its name: "FSDP 0", "FSDP=False", "FSDP: off", "X: no", "X was disabled",
 # "X (off)", "FSDP not used", "X isn't used" (a decimal is a number, not a zero).
 # "FSDP 0" and "FSDP 0." (a sentence's end), not "FSDP 0.5".

@@ -654,6 +654,8 @@ def test_hardware_and_sharding_words_are_read_narrowly():
     assert words("FSDP2=16 on dense layers")["shard_group"] == "16"
     assert words("full shard across all 64 GPUs (HSDP in the 7B runs)")["zero"] == "3"
     assert not words("full shard across all 64 GPUs (HSDP in the 7B runs)").get("shard_group")
+    # What the notes quote of the table's other rows is not the row's ("Same table: ... FSDP32 -> 189 TFLOPs.").
+    assert not words("LBS 2, FSDP 64. Same table: Kimi K2 256 GPUs PP8 EP32 FSDP32 -> 189 TFLOPs.").get("shard_group")
     pure = words("pure FSDP across all GPUs")
     assert pure["zero"] == "3" and not pure.get("shard_group")
     assert words("FSDP2: 2 nodes, shard group 16")["shard_group"] == "16"
