@@ -58,6 +58,7 @@ BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.csv")
 
 # Dense bf16 peaks for MFU figures without their own (../shared/specs; B200 and B300 2.25, GB200/GB300 2.5 PFLOP/s per GPU).
 PEAK = {"A100": 312e12, "A800": 312e12, "H100": 989e12, "H100-SXM5-80GB": 989e12, "H200-SXM-141GB": 989e12, "H800": 989e12,
+        "GH200": 989e12,
         "B200": 2250e12, "B300": 2250e12, "GB200": 2500e12, "GB300": 2500e12}
 
 # GPU type of a row -> (cluster document, --set overrides). Clusters are the
@@ -77,6 +78,8 @@ CLUSTERS = {
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
     "MI355X": ("mi355x-16k", []),  # configs/gpus/mi355x.yaml, docs/evidence/mi355x.md (session 20)
+    # GH200: an H100 GPU with 96 GB HBM3 at 4 TB/s beside a Grace CPU, four to a node (JUPITER, Alps); session 24.
+    "GH200": ("gh200-jupiter", []),
 }
 
 
@@ -86,7 +89,8 @@ def gpu_key(text):
     t = text.upper().replace(" ", "").replace("-", "")
     if t in (k.replace("-", "") for k in CLUSTERS):
         return next(k for k in CLUSTERS if k.replace("-", "") == t)
-    for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("B300", "B300"), ("B200", "B200"), ("H200", "H200-SXM-141GB"),
+    for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("GH200", "GH200"), ("B300", "B300"), ("B200", "B200"),
+                      ("H200", "H200-SXM-141GB"),
                       ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800")):
         if part in t:
             return key
@@ -306,6 +310,8 @@ def throughput_metric(metric):
     if re.fullmatch(r"\s*(?:median |mean |average )?(?:tps|wps)(?:\s*(?:/|per)\s*(?:gpu|device))?\s*", m):
         return "tokens", "gpu", 1.0
     m = re.sub(r"\bt/s\b", "tokens/s", m)
+    # FlagPerf's "token/p/s": tokens per process (one GPU each) per second.
+    m = re.sub(r"/p/s\b", "/gpu/s", m)
     unit = re.search(r"\b(tokens?|toks?|samples?|sequences?|seqs?)\b", m)
     per_time = re.search(r"(?:/|\bper)\s*(s(?:ec(?:ond)?)?|day)\b", m)
     if not unit or not per_time:
@@ -317,7 +323,8 @@ def throughput_metric(metric):
 
 
 # Dense fp8 peaks (../shared/specs and configs/gpus: twice the bf16 rate on Hopper and Blackwell).
-PEAK_FP8 = {"H100": 1979e12, "H100-SXM5-80GB": 1979e12, "H200-SXM-141GB": 1979e12, "H800": 1979e12, "B200": 4500e12,
+PEAK_FP8 = {"H100": 1979e12, "H100-SXM5-80GB": 1979e12, "H200-SXM-141GB": 1979e12, "H800": 1979e12, "GH200": 1979e12,
+            "B200": 4500e12,
             "B300": 4500e12, "GB200": 5000e12, "GB300": 5000e12}
 
 
@@ -1044,6 +1051,11 @@ def scenario_from_row(row):
                     r"(?:power[- ]?(?:limit|cap)\w*|capped)\W{0,3}(?:of|to|at)?\s*(\d{3,4})\s?W\b", notes, re.I)
     if cap:  # the source says the GPUs were power-capped
         sets.append(f"cluster.gpu.power_limit={cap.group(1) or cap.group(2)}W")
+    elif gpu == "GH200" and re.search(r"\bJUPITER\b|\bJEDI\b", notes + " " + row.get("source", ""), re.I):
+        # JUPITER's (and its JEDI module's) GH200 superchips run at 680 W of the superchip's 900 W: "TDP: 680 W (for
+        # full GH200 superchip)" on JSC's configuration page (configs/clusters/gh200-jupiter.yaml).
+        sets.append("cluster.gpu.power_limit=680W")
+        assumed += " (JUPITER's GH200 at 680 W a superchip: JSC's configuration page)"
     elif gpu == "B200" and re.search(r"(?<!not )(?<!no )power[- ]limited\b", notes, re.I) and \
             re.search(r"torchtitan|torchao|pytorch/", row.get("source", ""), re.I):
         # Meta's "power limited" B200s run at 750 W: "GB200 achieves 1200W cap power limit, while B200 only
@@ -1051,7 +1063,7 @@ def scenario_from_row(row):
         sets.append("cluster.gpu.power_limit=750W")
         assumed += " (Meta's power-limited B200: 750 W, pytorch/FBGEMM PR #4172)"
     per_node = _int(row, "gpus_per_node")
-    if per_node and per_node < 8 and cluster not in ("gb200-nvl72", "gb300-nvl72"):
+    if per_node and per_node < 8 and cluster not in ("gb200-nvl72", "gb300-nvl72", "gh200-jupiter"):
         # The row's servers hold fewer GPUs than the cluster document's 8 (4-GPU HGX boards: NVLink joins
         # the four, not eight): the scale-up domain is the server, and each GPU keeps its own NIC, as in
         # the 8-GPU servers (the NIC count per server is rarely stated; a stated one below replaces it).

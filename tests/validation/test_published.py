@@ -1357,6 +1357,23 @@ def test_rows_collected_blind_in_session_29(cb_bin):
     assert abs(step / 5.27 - 1) < 0.02, step
 
 
+def test_rows_collected_blind_in_session_30(cb_bin):
+    """24 rows a helper collected in session 24, blind, from sources not written by the GPU's vendor where it could
+    (tests/validation/rows/blind-session30.csv and .md: OpenEuroLLM's Megatron-LM runs on JUPITER's GH200 at 16 to
+    4,096 GPUs, BloombergGPT, FlagPerf's Mixtral on 32 H100, AMD's MaxText runs on MI355X and B200, Swiss AI's and
+    AWS's pull requests, an MI350X table). First scoring, before anything was read for them: 16 compared, median
+    34.6%, 2 within 20%, 2 judged not to fit (GH200 read as an H200: the generator's part match took "GH200" for
+    "H200"; FlagPerf's "token/p/s" read as the job's rate). Then the GH200 as what JSC's configuration page says of
+    JUPITER's (configs/gpus/gh200.yaml, configs/clusters/gh200-jupiter.yaml: 96 GB HBM3 at 4 TB/s, 4 to a node,
+    4 NDR200 NICs, the superchip at 680 W of 900) and "token/p/s" as per GPU: 16 compared, median 16.9%, 9 within
+    20%; the two MaxText DeepSeek-V3 rows on B200 (FSDP over nodes, EP in the node: a mesh the generator reads as
+    FSDP 8) are still judged not to fit."""
+    assert_blind_set(cb_bin, "blind-session30.csv", rows=16, median=0.17, within_20=9, not_fitting=2)
+    assert published.gpu_key("GH200") == "GH200" and published.gpu_key("GH200 SXM (95 GiB)") == "GH200"
+    assert published.gpu_key("H200") == "H200-SXM-141GB"
+    assert published.throughput_metric("token/p/s") == ("tokens", "gpu", 1.0)
+
+
 def assert_blind_set(cb_bin, name, rows, median, within_20, not_fitting=0):
     """A blind set in tests/validation/rows scored as its test states: at least `rows` compared, median |error| at
     most `median`, at least `within_20` within 20%, at most `not_fitting` judged not to fit."""
