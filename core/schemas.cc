@@ -357,11 +357,12 @@ std::vector<Field> FrameworkFields() {
            "Engine, torch.compile) or eager = one PyTorch op per kernel as torchtitan's Llama block runs "
            "without torch.compile (more HBM traffic and kernels)",
            "fused"),
-      Enum("loss", {"fused", "eager", "te"},
+      Enum("loss", {"fused", "eager", "te", "compiled"},
            "cross entropy: fused = Megatron-Core's vocab-parallel kernel (6 B per logit); eager = PyTorch's "
            "F.cross_entropy on fp32 logits (12 B per logit at its backward; torchtitan); te = Transformer "
            "Engine's parallel_cross_entropy, gradient written into the bf16 logits in place (2 B per logit; "
-           "Megatron-Bridge recipes from 2025-09 to 2026-06)",
+           "Megatron-Bridge recipes from 2025-09 to 2026-06); compiled = F.cross_entropy under torch.compile, "
+           "the bf16 logits and their gradient (4 B per logit; torchtitan with compile from 2025-04)",
            "fused"),
       Int("loss_chunks",
           "the loss computed over this many chunks of the tokens, holding one chunk's logits at a time (torchtitan's "

@@ -429,8 +429,8 @@ def published_step_time(row):
         re.search(r"parse_train_timing|dgxc-benchmarking", row.get("source", "") + " " + notes, re.I)
     if dgxc_mean or metric in ("step time s", "iteration time") or re.search(
             r"(step|iteration)[ _]time|(?<![\w])train_step_timing|time per (step|iter(ation)?)|"
-            r"\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b|seconds per (step|iteration)|\btime mean\b.*\biter",
-            metric, re.I):
+            r"\b(s|secs?|seconds?|ms)\s*/\s*(step|iter(ation)?)\b|seconds per (step|iteration)|\btime mean\b.*\biter|"
+            r"^\s*(step|iteration)\s*\((s|ms)\)\s*$", metric, re.I):  # (a column of step times: "step (s)")
         scale = 1e-3 if re.search(r"(?:\b|_)ms\b|milli", metric, re.I) else 1.0  # "step time (ms)", "step_time_ms"
         return value * scale, "iteration time"
     m = re.search(r"([\d.]+)\s*s/iteration", notes)
@@ -897,6 +897,12 @@ def scenario_from_row(row):
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
         fw.append("  master_weights: false")
+    if framework == "torchtitan" and precision != "fp8" and re.search(
+            r"training[._]dtype\s*[=:]?\s*['\"]?(?:bfloat16|bf16)\b", own_words(row, ("notes", "precision")), re.I):
+        # torchtitan's training.dtype=bfloat16: "In contrast to mixed precision training, setting
+        # training_dtype=bfloat16 will put all parameters, gradients, and optimizer states in bfloat16, without an
+        # extra copy of fp32 weights" (torchtitan/config/job_config.py, Training.dtype).
+        fw.append("  pure_bf16: true")
     if kempnerforge(row) and precision != "fp8":
         # KempnerForge casts the model to its mixed_precision dtype before sharding ("Resolve mixed_precision to
         # the master weight dtype", config/training.py; model.to(dtype=param_dtype) in distributed/parallel.py):
@@ -954,6 +960,10 @@ def scenario_from_row(row):
         dated = benchmark_file_month(row)
         if (not compiled and not re.search(r"\bfused cross[- ]entropy", notes, re.I)) or (dated and dated < (2025, 4)):
             fw.append("  loss: eager")
+        elif compiled and framework == "torchtitan":
+            # Compiled (torchtitan's loss is compiled with the model since that PR): Inductor's cross entropy
+            # holds the bf16 logits and their gradient (framework.loss: compiled, simulator/training/memory.h).
+            fw.append("  loss: compiled")
     if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
         # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
         # and reduces gradients in reduce_bucket_size buckets (defaults 1e9 and 5e8

@@ -12,7 +12,8 @@ LossKernel ParseLossKernel(const std::string& name) {
   if (name == "fused") return LossKernel::kFused;
   if (name == "eager") return LossKernel::kEager;
   if (name == "te") return LossKernel::kTe;
-  throw ConfigError(fmt::format("unknown loss '{}' (valid: fused, eager, te)", name));
+  if (name == "compiled") return LossKernel::kCompiled;
+  throw ConfigError(fmt::format("unknown loss '{}' (valid: fused, eager, te, compiled)", name));
 }
 
 namespace {
@@ -28,6 +29,8 @@ double LogitBytes(LossKernel loss, bool vocab_parallel) {
       return 4 + 4 + 4;  // log_softmax's output, nll_loss's gradient, log_softmax_backward's result
     case LossKernel::kTe:
       return 2;  // the bf16 logits, the gradient written into them
+    case LossKernel::kCompiled:
+      return 2 + 2;  // the bf16 logits and their bf16 gradient
     case LossKernel::kFused:
       break;
   }

@@ -82,8 +82,14 @@ enum class LossKernel {
   // --cross-entropy-fusion-impl te): it saves the bf16 logits themselves and
   // writes the gradient into them in place, 2 B per logit.
   kTe,
+  // F.cross_entropy compiled by torch.compile (torchtitan with compile on, its loss compiled since
+  // pytorch/torchtitan PR #1033, 2025-04): Inductor fuses the fp32 upcast into the kernels, so the forward
+  // holds nothing beyond the bf16 logits and the backward one gradient like them, 4 B per logit
+  // ("memory-wise it's ~0 for just fwd and ~d_input for fw+bw": Dao-AILab/quack issue #48, a PyTorch
+  // compiler developer, 2025-10-07).
+  kCompiled,
 };
-// "fused", "eager", "te"; anything else throws ConfigError naming the valid names.
+// "fused", "eager", "te", "compiled"; anything else throws ConfigError naming the valid names.
 LossKernel ParseLossKernel(const std::string& name);
 
 struct MemoryBreakdown {

@@ -204,7 +204,7 @@ TEST(Memory, Bf16GradientsHalveTheBuffer) {
 // PyTorch's eager F.cross_entropy at its backward (three fp32 tensors), 16 B
 // with PyTorch's loss_parallel over TP's vocabulary shards (its backward's
 // (zeros_like(x) + exp(x)) * grad holds four), 2 B with Transformer Engine's,
-// which writes the gradient into the bf16 logits.
+// which writes the gradient into the bf16 logits, 4 B compiled (torchtitan).
 TEST(Memory, EagerLossHoldsTwelveBytesPerLogitAndSixteenOverVocabShards) {
   Scenario s = Load("llama3-8b-64");
   MemoryInput in;
@@ -227,6 +227,11 @@ TEST(Memory, EagerLossHoldsTwelveBytesPerLogitAndSixteenOverVocabShards) {
   in.loss = LossKernel::kTe;
   EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 2 * logits);
   EXPECT_EQ(ParseLossKernel("te"), LossKernel::kTe);
+  // Compiled by torch.compile: the bf16 logits and their bf16 gradient, the fp32 upcast fused away.
+  in.loss = LossKernel::kCompiled;
+  EXPECT_DOUBLE_EQ(StageMemory(in, 0).logits, 4 * logits);
+  EXPECT_EQ(ParseLossKernel("compiled"), LossKernel::kCompiled);
+  EXPECT_THROW(ParseLossKernel("inductor"), ConfigError);
   in.loss = LossKernel::kEager;
   in.pp = 2;  // only the last stage computes the loss
   in.layers_per_vstage = {16, 16};
