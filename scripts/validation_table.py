@@ -316,7 +316,8 @@ def throughput_metric(metric):
     per_time = re.search(r"(?:/|\bper)\s*(s(?:ec(?:ond)?)?|day)\b", m)
     if not unit or not per_time:
         return None
-    per = re.search(r"(?:/|\bper)\s*(gpu|device|accelerator|node|server|host)\b", m)
+    # ("per-GPU tokens/s", "tok/s (per-GPU)": the scope may lead or be hyphenated.)
+    per = re.search(r"(?:/|\bper)[\s-]*(gpu|device|accelerator|node|server|host)\b", m)
     scope = None if not per else ("node" if per.group(1) in ("node", "server", "host") else "gpu")
     seconds = 86400.0 if per_time.group(1) == "day" else 1.0
     return ("tokens" if unit.group(1).startswith("tok") else "samples"), scope, seconds

@@ -1384,9 +1384,12 @@ def test_rows_collected_blind_in_session_31(cb_bin):
     training.dtype=bfloat16 (parameters, gradients and AdamW state in bf16), its compiled loss (framework.loss:
     compiled, 4 B a logit), a "step (s)" column: 17 compared, median 29.5%, 6 within 20%, 3 judged not to fit
     (GPT-OSS at local batch 18-24 with per-op checkpointing on GB300, and an EP8 run whose bf16 training dtype
-    the row leaves to its baseline). The model reads these runs too fast (GPT-OSS on GB300 and B200 -15..-57%)."""
-    assert_blind_set(cb_bin, "blind-session31.csv", rows=17, median=0.30, within_20=6, not_fitting=3)
+    the row leaves to its baseline); with "tok/s (per-GPU)" read per GPU (Marin's H100 row, -86% -> +8.6%): median
+    23.2%, 7 within 20%. The model reads these runs too fast (GPT-OSS on GB300 and B200 -15..-57%)."""
+    assert_blind_set(cb_bin, "blind-session31.csv", rows=17, median=0.24, within_20=7, not_fitting=3)
     assert published.throughput_metric("step (s)") is None
+    for metric in ("tok/s (per-GPU)", "per-GPU tokens/s"):  # a hyphenated or leading scope (session 24)
+        assert published.throughput_metric(metric) == ("tokens", "gpu", 1.0), metric
     row = {"id": "X", "source": "s", "gpu": "B200", "gpus": "8", "gpus_per_node": "8", "model": "GPT-OSS-20B",
            "seq": "8192", "global_batch_seqs": "8", "micro_batch": "1", "tp": "1", "pp": "1", "dp": "8", "cp": "1",
            "precision": "bf16 (training.dtype=bfloat16)", "metric": "step (s)", "value": "1.5",
