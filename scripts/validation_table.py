@@ -89,9 +89,9 @@ def gpu_key(text):
     t = text.upper().replace(" ", "").replace("-", "")
     if t in (k.replace("-", "") for k in CLUSTERS):
         return next(k for k in CLUSTERS if k.replace("-", "") == t)
+    # (GH200 before H200: the superchip's name contains the other's.)
     for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("GH200", "GH200"), ("B300", "B300"), ("B200", "B200"),
-                      ("H200", "H200-SXM-141GB"),
-                      ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800")):
+                      ("H200", "H200-SXM-141GB"), ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800")):
         if part in t:
             return key
     if "A100" in t:
@@ -325,8 +325,7 @@ def throughput_metric(metric):
 
 # Dense fp8 peaks (../shared/specs and configs/gpus: twice the bf16 rate on Hopper and Blackwell).
 PEAK_FP8 = {"H100": 1979e12, "H100-SXM5-80GB": 1979e12, "H200-SXM-141GB": 1979e12, "H800": 1979e12, "GH200": 1979e12,
-            "B200": 4500e12,
-            "B300": 4500e12, "GB200": 5000e12, "GB300": 5000e12}
+            "B200": 4500e12, "B300": 4500e12, "GB200": 5000e12, "GB300": 5000e12}
 
 
 _TF = r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b"
