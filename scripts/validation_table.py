@@ -106,10 +106,11 @@ def precision_key(text):
     NVFP4 recipe, the only 4-bit training recipe Megatron-Core runs (fp4_recipe "nvfp4"; docs/evidence/nvfp4.md);
     "fp4 false" is not."""
     t = text.strip().lower()
-    if "mxfp4" in t:
+    if re.search(r"mx_?fp4", t):
         return None  # OCP MXFP4 (E8M0 scales per 32): not a training recipe Megatron-Core runs
-    # (A config file's "_fp4" suffix too: "config_GB300_128x4x72xtp2pp8cp2_cg_fp4.sh".)
-    if re.search(r"(?<!not )(?<!no )(?<!without )(?:\b|(?<!no)_)(?:nv)?fp4\b"
+    # (A config file's "_fp4" part too: "config_GB300_128x4x72xtp2pp8cp2_cg_fp4.sh", "..._fp4_v2.sh"; not "no_fp4",
+    # "disable_fp4".)
+    if re.search(r"(?<!not )(?<!no )(?<!without )(?:\b|(?<!\bno)(?<!disable)_)(?:nv)?fp4(?![a-z0-9])"
                  r"(?!\s*[:=]?\s*(?:false|off|0\b|no\b|disabled))", t):
         return "nvfp4"
     # "fp8_hybrid", "FP8-MX", "mxfp8", torchao's "Float8"; not "bf16 (fp8: false)", "fp8=None", "FP8 not used",
@@ -960,9 +961,11 @@ def scenario_from_row(row):
         dated = benchmark_file_month(row)
         if (not compiled and not re.search(r"\bfused cross[- ]entropy", notes, re.I)) or (dated and dated < (2025, 4)):
             fw.append("  loss: eager")
-        elif compiled and framework == "torchtitan":
+        elif compiled and framework == "torchtitan" and tp == 1:
             # Compiled (torchtitan's loss is compiled with the model since that PR): Inductor's cross entropy
-            # holds the bf16 logits and their gradient (framework.loss: compiled, simulator/training/memory.h).
+            # holds the bf16 logits and their gradient (framework.loss: compiled, simulator/training/memory.h). Over
+            # TP's vocabulary shards torchtitan runs PyTorch's loss_parallel, whose compiled memory no source gives:
+            # those rows keep the default.
             fw.append("  loss: compiled")
     if framework == "deepspeed" and _int(row, "zero", 1) >= 3:
         # DeepSpeed ZeRO-3 gathers module by module up to stage3_max_live_parameters
@@ -1024,7 +1027,8 @@ def scenario_from_row(row):
     # The first mention is the row's own (a later one may describe another preset of the same recipe).
     overlap_on = re.search(r"moe_a2a_overlap|A2A_OVERLAP|1f1b (?:EP[- ]comm\w* )?overlap|overlap[-_ ]moe[-_ ]expert"
                            r"[-_ ]parallel[-_ ]comm|(?:\bEP|expert[- ]parallel)[- ]comm(?:unication)?[- ]overlap|"
-                           r"(?:\bEP\s+)?\bA2A overlap|all-to-all overlap|\bEP overlap", said, re.I)
+                           r"(?:\bEP\s+)?\bA2A overlap|all-to-all overlap|(?<!not )(?<!w/o )\bEP[- ]overlap", said,
+                           re.I)
     if overlap_on and re.match(rf"{_OFF}|\s*[:=(]?\s*(?:not\b|n/a\b|unsupported|was left off|left off)",
                                said[overlap_on.end():], re.I):
         overlap_on = None
@@ -1118,7 +1122,8 @@ def scenario_from_row(row):
 
 
 # What a source's own files say of its runs where the row's table leaves it out: (source pattern, field, value,
-# where it is said). The value fills the field where the row leaves it empty; "notes" are added to.
+# where it is said). The value fills the field where the row leaves it empty; a "notes" value is added to the row's
+# notes, whatever they hold (it is a line the row's own table does not print).
 SOURCE_FACTS = (
     # torchao's float8 README ("NVIDIA H100" training table) came from its torchtitan benchmark script, added in
     # pytorch/ao PR #1802 (2025-02-28, by the table's author) with an example run that logs "memory:
@@ -1128,8 +1133,8 @@ SOURCE_FACTS = (
     # BigScience's pre-BLOOM topology benchmarks (train/tr11-200B-ml/chronicles-prequel.md) ran the experiment's
     # script, train/tr11-200B-ml/tr11-200B-ml.slurm (the same NHIDDEN=14400, NHEADS=96, MBS 1, GBS 2048, ZeRO-1),
     # which passes --checkpoint-activations and --deepspeed-activation-checkpointing: every layer recomputed.
-    (r"bigscience-workshop/bigscience\W+train/tr11-200B-ml/", "recompute", "full (--checkpoint-activations)",
-     "the experiment's tr11-200B-ml.slurm"),
+    (r"bigscience-workshop/bigscience\W+train/tr11-200B-ml/chronicles-prequel", "recompute",
+     "full (--checkpoint-activations)", "the experiment's tr11-200B-ml.slurm"),
     # MLPerf Training v5.0's NeMo implementations of Llama 3.1 405B by NVIDIA and by IBM+CoreWeave+NVIDIA: their
     # config_common.sh sets FP8=True (benchmarks/llama31_405b/implementations/eos-dfw_n304_ngc25.01_nemo and
     # carina_ngpu512_ngc25.04_nemo, training_results_v5.0 @0fdc28f0); the per-scale configs name only the layout.
@@ -1147,6 +1152,7 @@ def with_source_facts(row):
             continue
         if field == "notes":
             row = dict(row, notes=f"{row.get('notes', '')} {value}")
+            words += f" ({value}: {where})"
         elif not row.get(field, "").strip():
             row = dict(row, **{field: value})
             words += f" ({field} {value}: {where})"
@@ -1196,7 +1202,8 @@ _COMPARISON_WORDS = r"vs\.?|versus|compared (?:with|to)|unlike|instead of|than"
 _NEGATION_WORDS = r"without|not using|no"
 # What a row's notes quote of the other rows of its table ("Same table: Kimi K2 256 GPUs PP8 EP32 VP4 FSDP32 -> 189
 # TFLOPs, 924 tok/s."), to the end of the sentence: other runs' settings, not this one's.
-_SAME_TABLE = r"\bsame table:\s.*?(?:\.(?=\s|$)|$)"
+# It ends at the sentence's full stop (not an abbreviation's), at a bracket it did not open, or at a line's end.
+_SAME_TABLE = r"\bsame table:\s*(?:[^()\n]|\([^()\n]*\))*?(?:(?<!\be\.g)(?<!\bvs)(?<!\bapprox)\.(?=\s|$)|(?=[)\n])|$)"
 _CONTRAST = re.compile(rf"\b(?:{_COMPARISON_WORDS}|{_NEGATION_WORDS})\s+[^,;.()]*|{_SAME_TABLE}", re.I)
 # Comparisons only ("vs. a baseline without X", "faster than without X"): said_off looks for the negations.
 _COMPARISON = re.compile(rf"\b(?:{_COMPARISON_WORDS})\s+[^,;.()]*|{_SAME_TABLE}", re.I)
@@ -1651,8 +1658,8 @@ PYTORCH_TP_DEFAULT = "PyTorch's tensor parallelism without async TP, not named"
 
 
 def hopper(row):
-    """The row ran on Hopper (H100, H200, H800)."""
-    return re.match(r"H(100|200|800)", row.get("gpu", "")) is not None
+    """The row ran on Hopper (H100, H200, H800, GH200)."""
+    return re.match(r"G?H(100|200|800)", row.get("gpu", "")) is not None  # (GH200: the Grace Hopper superchip)
 
 
 def kempnerforge(row):
