@@ -958,8 +958,11 @@ def scenario_from_row(row):
         # Its loss is PyTorch's F.cross_entropy on fp32 logits, eager even with
         # compile on until pytorch/torchtitan PR #1033 (2025-04-01) compiled it;
         # before, train.py left it uncompiled because compiling it caused CUDA errors.
+        # llm-foundry's MPT computes it with flash-attn's fused cross entropy (ComposerMPTCausalLM: loss_fn
+        # "fused_crossentropy" by default, flash_attn.losses.cross_entropy): the default kernel's memory.
         dated = benchmark_file_month(row)
-        if (not compiled and not re.search(r"\bfused cross[- ]entropy", notes, re.I)) or (dated and dated < (2025, 4)):
+        fused_loss = framework == "llm-foundry" or re.search(r"\bfused cross[- ]entropy", notes, re.I)
+        if (not compiled and not fused_loss) or (dated and dated < (2025, 4)):
             fw.append("  loss: eager")
         elif compiled and framework == "torchtitan" and tp == 1:
             # Compiled (torchtitan's loss is compiled with the model since that PR): Inductor's cross entropy
@@ -1671,7 +1674,9 @@ def pytorch_native(row, framework):
     """A PyTorch-native stack (torchtitan, DeepSpeed outside a Megatron stack, or a framework built on FSDP2/DTensor):
     its tensor parallelism overlaps communication only with async TP (torchtitan enable_async_tensor_parallel, off
     by default), and its ops run one kernel each unless torch.compile is named (PyTorch is eager by default)."""
-    if framework == "torchtitan":
+    if framework in ("torchtitan", "llm-foundry"):
+        # (llm-foundry's MPT yamls carry no compile_config, and its benchmark harness adds none: eager, with
+        # flash-attn's kernels; docs/evidence/pytorch-fsdp-stacks.md, section 4.)
         return True
     if framework == "deepspeed":
         # DeepSpeed wraps the user's own module and brings no model code: unless the row runs it under a
