@@ -167,6 +167,10 @@ Schema ClusterSchema() {
           Required(Ref("gpu", "gpu", "the accelerator")),
           Required(Int("gpus", "GPUs in the cluster", "", 1, kMaxGpus)),
           Int("gpus_per_node", "GPUs per node (server)", "8", 1, 1024),
+          Qty("gpu_power_limit", Dimension::kPower,
+              "the power cap this buildout runs its GPUs at, in place of the gpu config's power_limit (JUPITER's "
+              "GH200 superchips at 680 W of 900): compute-bound kernels slow down (docs/simulator-model.md, 'Power "
+              "caps')"),
           Float("gpu_variation",
                 "relative standard deviation of GPU speed across the fleet for identical work; every step waits for "
                 "the slowest GPU (docs/simulator-model.md, 'Slowest of N')",

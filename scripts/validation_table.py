@@ -27,6 +27,7 @@ the table, and their held-out coverage is what shows whether they generalise.
 
     CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py [--write-bands] [--generate-all] \\
         [--by-source] [--memory] [ID...]
+    CB_BIN=... python3 scripts/validation_table.py --blind   (every blind set, each and pooled)
 
 Another table in the shared format can be scored with CB_VALIDATION_CSV=path (and CB_PROJECT_CSV=path for one
 in the project's format): a row without a shipped scenario is generated from its columns, as project rows are,
@@ -78,7 +79,8 @@ CLUSTERS = {
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
     "MI355X": ("mi355x-16k", []),  # configs/gpus/mi355x.yaml, docs/evidence/mi355x.md (session 20)
-    # GH200: an H100 GPU with 96 GB HBM3 at 4 TB/s beside a Grace CPU, four to a node (JUPITER, Alps); session 24.
+    # GH200: an H100 GPU with 96 GB HBM3 at 4 TB/s beside a Grace CPU, four to a node; JUPITER is the one GH200
+    # buildout shipped, its 680 W cap in its cluster document (session 24).
     "GH200": ("gh200-jupiter", []),
 }
 
@@ -1068,11 +1070,6 @@ def scenario_from_row(row):
                     r"(?:power[- ]?(?:limit|cap)\w*|capped)\W{0,3}(?:of|to|at)?\s*(\d{3,4})\s?W\b", notes, re.I)
     if cap:  # the source says the GPUs were power-capped
         sets.append(f"cluster.gpu.power_limit={cap.group(1) or cap.group(2)}W")
-    elif gpu == "GH200" and re.search(r"\bJUPITER\b|\bJEDI\b", notes + " " + row.get("source", ""), re.I):
-        # JUPITER's (and its JEDI module's) GH200 superchips run at 680 W of the superchip's 900 W: "TDP: 680 W (for
-        # full GH200 superchip)" on JSC's configuration page (configs/clusters/gh200-jupiter.yaml).
-        sets.append("cluster.gpu.power_limit=680W")
-        assumed += " (JUPITER's GH200 at 680 W a superchip: JSC's configuration page)"
     elif gpu == "B200" and re.search(r"(?<!not )(?<!no )power[- ]limited\b", notes, re.I) and \
             re.search(r"torchtitan|torchao|pytorch/", row.get("source", ""), re.I):
         # Meta's "power limited" B200s run at 750 W: "GB200 achieves 1200W cap power limit, while B200 only
@@ -1080,10 +1077,10 @@ def scenario_from_row(row):
         sets.append("cluster.gpu.power_limit=750W")
         assumed += " (Meta's power-limited B200: 750 W, pytorch/FBGEMM PR #4172)"
     per_node = _int(row, "gpus_per_node")
-    if per_node and per_node < 8 and cluster not in ("gb200-nvl72", "gb300-nvl72", "gh200-jupiter"):
-        # The row's servers hold fewer GPUs than the cluster document's 8 (4-GPU HGX boards: NVLink joins
-        # the four, not eight): the scale-up domain is the server, and each GPU keeps its own NIC, as in
-        # the 8-GPU servers (the NIC count per server is rarely stated; a stated one below replaces it).
+    if per_node and per_node < cluster_gpus_per_node(cluster):
+        # The row's servers hold fewer GPUs than the cluster document's (4-GPU HGX boards against a DGX's 8:
+        # NVLink joins the four, not eight): the scale-up domain is the server, and each GPU keeps its own NIC, as
+        # in the 8-GPU servers (the NIC count per server is rarely stated; a stated one below replaces it).
         sets += [f"cluster.gpus_per_node={per_node}", f"cluster.scale_up.domain_gpus={per_node}",
                  f"cluster.scale_out.nics_per_node={per_node}"]
         assumed += f" ({per_node} GPUs per server: NVLink over {per_node}, one NIC per GPU assumed)"
@@ -1160,6 +1157,15 @@ def with_source_facts(row):
             row = dict(row, **{field: value})
             words += f" ({field} {value}: {where})"
     return row, words
+
+
+@functools.cache
+def cluster_gpus_per_node(cluster):
+    """The GPUs per node a shipped cluster document states (configs/clusters/<cluster>.yaml; the schema's 8 where it
+    states none)."""
+    with open(os.path.join(ROOT, "configs", "clusters", f"{cluster}.yaml"), encoding="utf-8") as f:
+        stated = re.search(r"^gpus_per_node:\s*(\d+)", f.read(), re.M)
+    return int(stated.group(1)) if stated else 8
 
 
 def arxiv_month(row):
@@ -2181,8 +2187,26 @@ def summary(results):
     return statistics.median(errs), statistics.mean(errs), max(errs)
 
 
+def blind_pooled(cb_bin):
+    """Score every blind set in tests/validation/rows (blind-session*.csv) and print each set's figure and the pooled
+    one: a run two sets both hold counts in each."""
+    errors = []
+    for path in sorted(glob.glob(os.path.join(ROOT, "tests", "validation", "rows", "blind-session*.csv"))):
+        results, _ = compare(cb_bin, project=False, shared_csv=path)
+        errors += [abs(r["err"]) for r in results]
+        if results:
+            print(f"{os.path.basename(path):<28} {len(results):>4} rows, median |error| "
+                  f"{100 * statistics.median(abs(r['err']) for r in results):5.1f}%")
+    within = lambda x: 100 * sum(e <= x for e in errors) / len(errors)  # noqa: E731
+    print(f"\nblind sets pooled: {len(errors)} rows, median |error| {100 * statistics.median(errors):.1f}%, "
+          f"within 20%: {within(0.20):.0f}%, within 25%: {within(0.25):.0f}%")
+
+
 def main():
     cb_bin = os.environ.get("CB_BIN", os.path.join(ROOT, "build", "default", "apps", "clusterbench"))
+    if "--blind" in sys.argv:
+        blind_pooled(cb_bin)
+        return [], []
     only = [a for a in sys.argv[1:] if not a.startswith("--")] or None
     results, skipped = compare(cb_bin, only=only, generate_all="--generate-all" in sys.argv)
     print(f"{'id':<52} {'published s':>11} {'simulated s':>11} {'error':>8}  class / convention")

@@ -343,7 +343,7 @@ Scenario ScenarioFromConfig(const ConfigNode& cfg) {
   s.effective_yaml = cfg.ToYaml();
   s.model = ModelFromConfig(cfg.at("model"));
   const ConfigNode& cluster = cfg.at("cluster");
-  s.gpu = GpuFromConfig(cluster.at("gpu"));
+  s.gpu = GpuOfCluster(cluster);
   s.cluster = ClusterFromConfig(cluster);
   if (cluster.Find("scale_out.tiers")) s.fabric = FabricFromConfig(cluster);
   s.par = ReadParallelism(cfg, s.cluster);

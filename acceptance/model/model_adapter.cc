@@ -49,7 +49,7 @@ std::function<ModelFigure(const Check&, const std::vector<coll::RankInfo>&)> Mod
     };
   }
   const sim::ClusterSpec cluster = sim::ClusterFromConfig(*suite.cluster);
-  const sim::Efficiencies eff = sim::EfficienciesFor(sim::GpuFromConfig(suite.cluster->at("gpu")));
+  const sim::Efficiencies eff = sim::EfficienciesFor(sim::GpuOfCluster(*suite.cluster));
   return [cluster, eff](const Check& c, const std::vector<coll::RankInfo>& members) {
     const auto op = FindCollectiveOp(c.benchmark);  // the suite admits only modelled collectives
     // Hosts are what ran, whatever --nodes calls a node.

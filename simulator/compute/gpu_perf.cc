@@ -177,6 +177,12 @@ GpuSpec GpuFromConfig(const ConfigNode& gpu) {
   return g;
 }
 
+GpuSpec GpuOfCluster(const ConfigNode& cluster) {
+  GpuSpec g = GpuFromConfig(cluster.at("gpu"));
+  g.power_limit_w = cluster.GetDouble("gpu_power_limit", g.power_limit_w);
+  return g;
+}
+
 double GpuPerf::Peak(Precision p) const {
   switch (p) {
     case Precision::kBf16:

@@ -125,6 +125,9 @@ struct GpuSpec {
 Efficiencies EfficienciesFor(const GpuSpec& gpu);
 double PowerCapFactor(const GpuSpec& gpu);
 GpuSpec GpuFromConfig(const ConfigNode& gpu);
+// A cluster's GPU: its `gpu` config with the cluster's `gpu_power_limit` where the buildout caps its GPUs (a
+// site's power budget belongs to the site, not to the part).
+GpuSpec GpuOfCluster(const ConfigNode& cluster);
 
 class GpuPerf {
  public:

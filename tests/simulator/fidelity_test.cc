@@ -853,6 +853,18 @@ TEST(Hardware, PowerCapSlowsComputeByTheMeasuredExponent) {
   EXPECT_DOUBLE_EQ(PowerCapFactor(g), 1.0);
 }
 
+// A buildout's own power cap (cluster gpu_power_limit) runs its GPUs there: JUPITER's GH200 superchips at 680 W of
+// the part's 900 W; lifting it to the TDP gives the uncapped part back.
+TEST(Hardware, ClusterPowerLimitCapsItsGpus) {
+  Scenario jupiter = Load("llama3-8b-64", {{"cluster", "gh200-jupiter"}, {"cluster.gpus", "64"}});
+  EXPECT_DOUBLE_EQ(jupiter.gpu.power_limit_w, 680);
+  EXPECT_NEAR(PowerCapFactor(jupiter.gpu), std::pow(680.0 / 900.0, 0.88), 1e-12);
+  Scenario lifted =
+      Load("llama3-8b-64", {{"cluster", "gh200-jupiter"}, {"cluster.gpus", "64"}, {"cluster.gpu_power_limit", "900W"}});
+  EXPECT_DOUBLE_EQ(PowerCapFactor(lifted.gpu), 1.0);
+  EXPECT_LT(Simulate(lifted).step_time_s, Simulate(jupiter).step_time_s);
+}
+
 // A GPU config's measured efficiencies replace the architecture's defaults.
 TEST(Hardware, GpuConfigEfficienciesReplaceTheDefaults) {
   Scenario b200 = Load("llama3-405b-16k", {{"cluster", "b200-50k"}, {"cluster.gpus", "16384"}});

@@ -1415,6 +1415,17 @@ def test_rows_collected_blind_in_session_31(cb_bin):
     assert "pure_bf16" not in published.scenario_from_row(dict(row, precision="bf16"))[0]
 
 
+def test_blind_sets_pool_every_set(cb_bin, capsys):
+    """`validation_table.py --blind` prints each blind set's compared rows and the pooled figure over all of them:
+    the pooled count is the sum of the sets', and the sets gated above are among them."""
+    published.blind_pooled(cb_bin)
+    out = capsys.readouterr().out
+    per_set = {m.group(1): int(m.group(2)) for m in re.finditer(r"^(blind-session\S+)\s+(\d+) rows", out, re.M)}
+    pooled = re.search(r"blind sets pooled: (\d+) rows, median \|error\| ([\d.]+)%", out)
+    assert pooled and int(pooled.group(1)) == sum(per_set.values()), out
+    assert per_set["blind-session30.csv"] == 16 and per_set["blind-session31.csv"] == 17, per_set
+
+
 def assert_blind_set(cb_bin, name, rows, median, within_20, not_fitting=0):
     """A blind set in tests/validation/rows scored as its test states: at least `rows` compared, median |error| at
     most `median`, at least `within_20` within 20%, at most `not_fitting` judged not to fit."""
