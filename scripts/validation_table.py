@@ -654,6 +654,12 @@ def scenario_from_row(row):
     inferred += unsaid
     row, read = sharding_from_words(row)
     inferred += read
+    if not row.get("zero", "").strip() and framework_of(row) == "torchtitan" and \
+            not re.search(r"\bDDP\b|data_parallel_replicate", own_words(row), re.I):
+        # torchtitan shards over the data-parallel ranks unless told otherwise: data_parallel_shard_degree
+        # defaults to -1, "leftover ranks will be used ... the parallelism method used is FSDP", and
+        # data_parallel_replicate_degree to 1 (torchtitan/config/job_config.py, Parallelism).
+        row, inferred = dict(row, zero="3"), inferred + " (FSDP: torchtitan's default, not stated)"
     row, read = pipeline_layout_from_words(row)
     inferred += read
     if not num(row.get("experts")):
@@ -857,6 +863,14 @@ def scenario_from_row(row):
         # recipe.trainer.plugins.grad_reduce_in_fp32 = False), Megatron-Bridge's for its low-precision ones
         # (nvfp4 included; docs/evidence/nvfp4.md).
         fw.append("  grad_reduce_in_fp32: false")
+    if framework == "deepspeed" and precision == "bf16" and _int(row, "zero", 0) >= 1 and not re.search(
+            r"BF16_Optimizer|bigscience", row.get("notes", "") + " " + row.get("source", ""), re.I):
+        # DeepSpeed's ZeRO optimizers accumulate and reduce gradients in the model's dtype unless the config sets
+        # data_types.grad_accum_dtype (deepspeed/runtime/engine.py get_data_types: "bf16 and not
+        # zero_optimization() -> fp32, else model_dtype"; DeepSpeed issue #2768: "accumulation is also done in BF16
+        # ... when ZeRO is enabled"). Its BF16_Optimizer, fp32 accumulation, runs only with ZeRO stage 0 (issue
+        # #1835), as BigScience's Megatron-DeepSpeed did.
+        fw.append("  grad_reduce_in_fp32: false")
     if framework in ("nemo", "megatron-bridge") and precision == "fp8":
         # "mxfp8" / "FP8-MX" and blockwise / sub-channel ("FP8-SS") recipes, as the performance tables write them.
         stated = re.search(r"FP8_PARAM_GATHER\s*=\s*(\w+)|fp8[_ ]param[_ ]gather\s*[=:]\s*(\w+)", row.get("notes", ""),
@@ -896,7 +910,10 @@ def scenario_from_row(row):
         # 25.11 container) until PR #4138 (2026-06) went back to "native": Transformer Engine's
         # parallel_cross_entropy, which writes the gradient into the bf16 logits in place.
         fw.append("  loss: te")
-    if framework in ("torchtitan", "llm-foundry") or re.search(r"PyTorch FSDP|FSDP2", row.get("notes", "")):
+    if framework in ("torchtitan", "llm-foundry") or re.search(r"PyTorch FSDP|FSDP2", row.get("notes", "")) or \
+            maxtext(row):
+        # (MaxText keeps its parameters in weight_dtype, float32 by default, and casts them to the bf16 `dtype`
+        # to compute: MaxText/configs/base.yml, "weight_dtype: float32".)
         # PyTorch FSDP mixed precision: the sharded parameter is the fp32 one
         # the optimizer updates; bf16 weights exist only gathered.
         fw.append("  master_weights: false")
@@ -1358,6 +1375,11 @@ def sharding_from_words(row):
                           r"\bFSDP2\s*=\s*(\d\d+|[2-9])\b|\b(\d+)[- ]way FSDP\b|\bFSDP([4-9]|\d\d+)\b", text, re.I)
         mesh = [int(n) for n in re.findall(r"\b(?:ici|dcn)_fsdp(?:_parallelism)?\s*[=:]?\s*(\d+)", text, re.I)]
         if mesh:
+            # MaxText shards a dense weight's `embed` dimension over the expert axes too (base.yml
+            # logical_axis_rules: ['embed', ['fsdp', 'fsdp_transpose', 'sequence', 'tensor_transpose', 'context',
+            # 'expert']]), and the experts' own over fsdp beside `exp`: both over fsdp x expert ranks.
+            mesh += [int(n) for n in re.findall(r"\b(?:ici|dcn)_expert(?:_parallelism)?\s*[=:]?\s*(\d+)", text,
+                                                re.I)]
             group = re.search(r"(\d+)", str(math.prod(mesh)))
         if full:
             group = full
@@ -1800,6 +1822,12 @@ RECOMPUTE_ORDER = ["none", "selective", "full"]
 _MAXTEXT_EXCEPT_MLP = {"save_dot_with_context_except_mlp": ["mlp"], "save_dot_except_mlp": ["core_attn", "mlp"]}
 
 
+def maxtext(row):
+    """The row ran MaxText (its source or notes name it, not as a comparison)."""
+    return bool(re.search(r"\bMaxText\b", row.get("source", "") + " " + _COMPARISON.sub(" ", row.get("notes", "")),
+                          re.I))
+
+
 def maxtext_policy(row):
     """The MaxText remat_policy a row names ("remat_policy minimal_flash"), or None."""
     m = re.search(r"remat[_ ]policy\W*([a-z_]+)", " ".join(row.get(f, "") or "" for f in ("recompute", "notes")), re.I)
@@ -2024,6 +2052,16 @@ def fit_unstated(cb_bin, row, path, text, sets):
             return found[0], words + f" ({said.format(found[1])})"
         text = heaviest
         words += f" ({'sharding ZeRO-3' if step == 'sharding' else 'recompute full'} assumed: not stated, not enough alone)"
+    if framework_of(row) == "torchtitan" and re.search(r"(?m)^  precision: bf16$", text) and \
+            "pure_bf16: true" not in text:
+        # torchtitan's training.dtype=bfloat16 holds parameters, gradients and optimizer states in bf16, half
+        # the state of fp32 parameters under FSDP mixed precision: where those do not fit, the run set it.
+        staged = re.sub(r"(?m)^framework:$", "framework:\n  pure_bf16: true", text) if "\nframework:" in text \
+            else text.rstrip("\n") + "\nframework:\n  pure_bf16: true\n"
+        open(path, "w").write(staged)
+        out, _ = simulate(cb_bin, path, sets)
+        if out is not None and out.get("fits_in_memory", True):
+            return out, words + " (training.dtype bfloat16 assumed: fp32 parameters do not fit, not stated)"
     return None, ""
 
 
