@@ -733,6 +733,10 @@ def scenario_from_row(row):
         return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
     activation = "swiglu" if gated_mlp(ffn, hidden) else "gelu"
+    if re.search(r"\bnon[- ]?gated\b|\bxIELU\b", own_words(row, ("model", "notes")), re.I):
+        # A row that says its MLP is not gated has two matrices whatever its width (Apertus: "xIELU
+        # activation, non-gated MLP", 5.25h wide).
+        activation = "gelu"
     if row.get("hybrid_pattern", "").strip():
         activation = "relu2"  # Nemotron-H and Nemotron 3: mlp_hidden_act relu2, two matrices
     heads = _int(row, "heads")

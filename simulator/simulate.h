@@ -229,6 +229,9 @@ struct SimResult {
   MemoryBreakdown memory;  // the most loaded GPU
   int memory_stage = 0;
   double memory_gib_per_gpu = 0;
+  // Every pipeline rank's total in bytes, rank 0 first (the largest is `memory`):
+  // where a pipeline's memory is uneven, which stages are near the limit.
+  std::vector<double> memory_per_stage;
   bool fits_in_memory = true;
   Breakdown breakdown;  // of the stage that finishes last
   int critical_stage = 0;

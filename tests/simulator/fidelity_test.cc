@@ -713,6 +713,23 @@ TEST(Fsdp, GatherIsExposedWhenItOutlastsCompute) {
   EXPECT_GT(bound.step_time_s, 2 * fast.step_time_s);
 }
 
+// Every pipeline rank's memory is reported, rank 0 first: the largest is the
+// step's memory and its stage memory_stage; under 1F1B rank r holds p - r
+// in-flight micro-batches, so ranks further down the pipeline hold less, and
+// a layout without pipelining has one entry.
+TEST(Memory, EveryPipelineStageIsReported) {
+  const SimResult r = Simulate(Load("llama3-70b-64", {{"parallelism.vpp", "1"}}));
+  ASSERT_EQ(r.memory_per_stage.size(), 4u);
+  EXPECT_EQ(r.memory_per_stage[static_cast<size_t>(r.memory_stage)], r.memory.Total());
+  for (double b : r.memory_per_stage) EXPECT_LE(b, r.memory.Total());
+  EXPECT_GT(r.memory_per_stage[0], r.memory_per_stage[1]);
+  EXPECT_GT(r.memory_per_stage[1], r.memory_per_stage[2]);
+  const SimResult flat =
+      Simulate(Load("llama3-70b-64", {{"parallelism.pp", "1"}, {"parallelism.vpp", "1"}, {"parallelism.dp", "8"}}));
+  ASSERT_EQ(flat.memory_per_stage.size(), 1u);
+  EXPECT_EQ(flat.memory_per_stage[0], flat.memory.Total());
+}
+
 // Activation offloading (Megatron-Core --cpu-offloading-num-layers): the first
 // N layers of each chunk keep nothing on the GPU, one layer's worth stays as
 // the copy buffer. llama3-70b-64 (PP4 VPP5, 4 layers per chunk, rank 0 holds

@@ -4,6 +4,7 @@
 // simulate, plan and compare (report/).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -156,6 +157,8 @@ TEST(StepReport, TableHoldsEveryFigureAndTextReadsIt) {
   EXPECT_EQ(t.Str(0, "layers_per_virtual_stage"), layers);
   EXPECT_EQ(t.Str(0, "pipeline_layout"), s.par.layout.text);  // empty: the even split
   EXPECT_EQ(t.Int(0, "mtp_layers"), s.model.mtp_layers);
+  const std::string stages = t.Str(0, "memory_per_stage");  // GiB of each pipeline stage, a comma list
+  EXPECT_EQ(std::count(stages.begin(), stages.end(), ','), static_cast<std::ptrdiff_t>(r.memory_per_stage.size()) - 1);
   EXPECT_TRUE(std::isnan(t.Float(0, "heterogeneity_cost")));
   // The columns are unique: JSON rows are objects keyed by column name.
   std::set<std::string> names;
