@@ -257,9 +257,13 @@ def parse_number(text, binary_k=False):
     return value, m.group(3) or ""
 
 
-def gated_mlp(ffn, hidden):
+def gated_mlp(ffn, hidden, row=None):
     """Whether a row's MLP is gated (SwiGLU, three matrices): GPT-style MLPs (GeLU, squared ReLU; two matrices)
-    are 4h wide, gated ones not (Llama's 8h/3 rounded, 3.5h)."""
+    are 4h wide, gated ones not (Llama's 8h/3 rounded, 3.5h), unless the row's words say its MLP is not gated
+    whatever its width (Apertus: "xIELU activation, non-gated MLP", 5.25h wide)."""
+    words = own_words(row, ("model", "notes")) if row is not None else ""
+    if re.search(r"\bnon[- ]?gated\s+(?:MLP|FFN|feed[- ]?forward)", words, re.I):
+        return False
     return ffn != 4 * hidden
 
 
@@ -587,7 +591,7 @@ def megatron_model_flops(row):
     g = num(row.get("kv_heads")) or a
     d = num(row.get("head_dim")) or h / a
     f = num(row.get("ffn")) or 4 * h
-    gate = 1.5 if gated_mlp(f, h) else 1.0
+    gate = 1.5 if gated_mlp(f, h, row) else 1.0
     causal = 2 if causal_halved(row) else 1
     experts = num(row.get("experts"))
     if experts:
@@ -654,12 +658,9 @@ def scenario_from_row(row):
     inferred += unsaid
     row, read = sharding_from_words(row)
     inferred += read
-    if not row.get("zero", "").strip() and framework_of(row) == "torchtitan" and \
-            not re.search(r"\bDDP\b|data_parallel_replicate", own_words(row), re.I):
-        # torchtitan shards over the data-parallel ranks unless told otherwise: data_parallel_shard_degree
-        # defaults to -1, "leftover ranks will be used ... the parallelism method used is FSDP", and
-        # data_parallel_replicate_degree to 1 (torchtitan/config/job_config.py, Parallelism).
-        row, inferred = dict(row, zero="3"), inferred + " (FSDP: torchtitan's default, not stated)"
+    if torchtitan_default_sharding(row):
+        row, read = torchtitan_sharding(row)
+        inferred += read
     row, read = pipeline_layout_from_words(row)
     inferred += read
     if not num(row.get("experts")):
@@ -732,11 +733,7 @@ def scenario_from_row(row):
     if tp * pp * cp * dp != gpus:
         return None, f"tp*pp*cp*dp = {tp * pp * cp * dp} != {gpus} GPUs", ""
     hidden, ffn = _int(row, "hidden"), _int(row, "ffn")
-    activation = "swiglu" if gated_mlp(ffn, hidden) else "gelu"
-    if re.search(r"\bnon[- ]?gated\b|\bxIELU\b", own_words(row, ("model", "notes")), re.I):
-        # A row that says its MLP is not gated has two matrices whatever its width (Apertus: "xIELU
-        # activation, non-gated MLP", 5.25h wide).
-        activation = "gelu"
+    activation = "swiglu" if gated_mlp(ffn, hidden, row) else "gelu"
     if row.get("hybrid_pattern", "").strip():
         activation = "relu2"  # Nemotron-H and Nemotron 3: mlp_hidden_act relu2, two matrices
     heads = _int(row, "heads")
@@ -868,12 +865,14 @@ def scenario_from_row(row):
         # (nvfp4 included; docs/evidence/nvfp4.md).
         fw.append("  grad_reduce_in_fp32: false")
     if framework == "deepspeed" and precision == "bf16" and _int(row, "zero", 0) >= 1 and not re.search(
-            r"BF16_Optimizer|bigscience", row.get("notes", "") + " " + row.get("source", ""), re.I):
+            r"BF16_Optimizer|BigScience|\bBLOOM\b|grad_accum_dtype\W*(?:fp32|float32)", own_words(row, ("notes",)),
+            re.I) and not re.search(r"bigscience-workshop/bigscience\b(?!-)", row.get("source", ""), re.I):
         # DeepSpeed's ZeRO optimizers accumulate and reduce gradients in the model's dtype unless the config sets
-        # data_types.grad_accum_dtype (deepspeed/runtime/engine.py get_data_types: "bf16 and not
-        # zero_optimization() -> fp32, else model_dtype"; DeepSpeed issue #2768: "accumulation is also done in BF16
-        # ... when ZeRO is enabled"). Its BF16_Optimizer, fp32 accumulation, runs only with ZeRO stage 0 (issue
-        # #1835), as BigScience's Megatron-DeepSpeed did.
+        # data_types.grad_accum_dtype (deepspeed/runtime/engine.py get_data_types: fp32 only for "bf16 and not
+        # zero_optimization()", else model_dtype; DeepSpeed issue #2768: "accumulation is also done in BF16 ... when
+        # ZeRO is enabled"). Its BF16_Optimizer accumulates in fp32: at ZeRO stage 0 (issue #1835), as BigScience's
+        # Megatron-DeepSpeed ran, or at stage 1 with grad_accum_dtype fp32 set (_do_optimizer_sanity_check). A row
+        # whose stage is not stated keeps fp32 (the generator's ZeRO-1 is not the row's).
         fw.append("  grad_reduce_in_fp32: false")
     if framework in ("nemo", "megatron-bridge") and precision == "fp8":
         # "mxfp8" / "FP8-MX" and blockwise / sub-channel ("FP8-SS") recipes, as the performance tables write them.
@@ -1368,7 +1367,8 @@ def sharding_from_words(row):
         elif re.search(r"\bNO_SHARD\b", text):
             zero = 0
         elif hybrid or full or re.search(r"\b(?:FSDP2?|FULL_SHARD|Megatron-FSDP|optim_grads_params)\b(?!\s+column)|"
-                                 r"fully[- ]sharded|\bFSDP(?:[4-9]|\d\d+)\b|\b(?:ici|dcn)_fsdp\b", text, re.I):
+                                 r"fully[- ]sharded|\bFSDP(?:[4-9]|\d\d+)\b|\b(?:ici|dcn)_fsdp(?:_parallelism)?\b",
+                                 text, re.I):
             zero = 3
         if zero is not None:
             row = dict(row, zero=str(zero))
@@ -1944,8 +1944,32 @@ def layout_from_words(row):
 
 def sharding_unstated(row):
     """Neither a `zero` column nor the row's words (sharding_from_words) say how the data-parallel state
-    was sharded."""
-    return not row.get("zero", "").strip() and not sharding_from_words(row)[0].get("zero", "").strip()
+    was sharded, nor is it the framework's default (torchtitan_sharding)."""
+    return not row.get("zero", "").strip() and not sharding_from_words(row)[0].get("zero", "").strip() and \
+        not torchtitan_default_sharding(row)
+
+
+def torchtitan_default_sharding(row):
+    """A torchtitan row whose sharding neither a `zero` column nor its words state (sharding_from_words)."""
+    return framework_of(row) == "torchtitan" and not row.get("zero", "").strip() and \
+        not sharding_from_words(row)[0].get("zero", "").strip()
+
+
+def torchtitan_sharding(row):
+    """(row, words) with torchtitan's data-parallel sharding as its configuration defaults it
+    (torchtitan/config/job_config.py, Parallelism): data_parallel_shard_degree -1, "leftover ranks will be used
+    ... the parallelism method used is FSDP"; with data_parallel_replicate_degree R > 1 beside it, HSDP, sharded
+    over the dp·cp/R ranks of a replica; DDP (data_parallel_shard_degree 1) keeps every rank's whole state."""
+    text = own_words(row)
+    if re.search(r"(?<!not )(?<!no )\bDDP\b|data_parallel_shard_degree\W*1\b", text, re.I):
+        return dict(row, zero="0"), " (DDP: every rank holds the whole state)"
+    replicate = re.search(r"data_parallel_replicate_degree\W*(\d+)", text, re.I)
+    dp_ranks = (_int(row, "dp", 0) or layout_dp(row) or 0) * (_int(row, "cp", 1) or 1)
+    if replicate and int(replicate.group(1)) > 1 and dp_ranks >= int(replicate.group(1)):
+        group = dp_ranks // int(replicate.group(1))
+        return dict(row, zero="3", shard_group=str(group)), \
+            f" (HSDP over {group}: torchtitan's data_parallel_replicate_degree {replicate.group(1)})"
+    return dict(row, zero="3"), " (FSDP: torchtitan's default, not stated)"
 
 
 def zero_stages_beyond(row, text):
@@ -2024,7 +2048,9 @@ def fit_unstated(cb_bin, row, path, text, sets):
     its source leaves unsaid is taken as its operators would have set it, the lightest that fits. A layout
     without model parallelism shards first (large models trained on data parallelism alone run FSDP or ZeRO);
     a model-parallel one recomputes first (Megatron's way), then shards; a step that does not fit on its own
-    leaves its heaviest setting for the next. (None, "") when nothing fits."""
+    leaves its heaviest setting for the next; where nothing fits, a torchtitan run whose dtype is unsaid is taken
+    in bf16 (training_dtype_unstated) and fitted again from its own settings. (None, "") when nothing fits."""
+    original = text
     pure_dp = all((_int(row, k, 1) or 1) == 1 for k in ("tp", "pp", "cp"))
     steps = [s for s, unsaid in (("sharding", sharding_unstated(row)), ("recompute", recompute_unstated(row)))
              if unsaid]
@@ -2056,17 +2082,29 @@ def fit_unstated(cb_bin, row, path, text, sets):
             return found[0], words + f" ({said.format(found[1])})"
         text = heaviest
         words += f" ({'sharding ZeRO-3' if step == 'sharding' else 'recompute full'} assumed: not stated, not enough alone)"
-    if framework_of(row) == "torchtitan" and re.search(r"(?m)^  precision: bf16$", text) and \
-            "pure_bf16: true" not in text:
+    if training_dtype_unstated(row, original):
         # torchtitan's training.dtype=bfloat16 holds parameters, gradients and optimizer states in bf16, half
-        # the state of fp32 parameters under FSDP mixed precision: where those do not fit, the run set it.
-        staged = re.sub(r"(?m)^framework:$", "framework:\n  pure_bf16: true", text) if "\nframework:" in text \
-            else text.rstrip("\n") + "\nframework:\n  pure_bf16: true\n"
+        # the state of fp32 parameters under FSDP mixed precision: where nothing fits with those, the run set it,
+        # and what else it leaves unsaid is again the lightest that fits with it.
+        staged = re.sub(r"(?m)^framework:$", "framework:\n  pure_bf16: true", original) \
+            if "\nframework:" in original else original.rstrip("\n") + "\nframework:\n  pure_bf16: true\n"
+        said = " (training.dtype bfloat16 assumed: fp32 parameters do not fit, not stated)"
         open(path, "w").write(staged)
         out, _ = simulate(cb_bin, path, sets)
         if out is not None and out.get("fits_in_memory", True):
-            return out, words + " (training.dtype bfloat16 assumed: fp32 parameters do not fit, not stated)"
+            return out, said
+        out, more = fit_unstated(cb_bin, row, path, staged, sets)
+        if out is not None:
+            return out, said + more
     return None, ""
+
+
+def training_dtype_unstated(row, text):
+    """A torchtitan bf16 run whose words name neither its training dtype nor its mixed precision, generated with
+    fp32 parameters (not yet `pure_bf16`)."""
+    return framework_of(row) == "torchtitan" and bool(re.search(r"(?m)^  precision: bf16$", text)) and \
+        "pure_bf16: true" not in text and not re.search(
+            r"training[._]dtype|mixed[_ ]precision|\bfp32\b|\bfloat32\b", own_words(row, ("notes", "precision")), re.I)
 
 
 def simulate(cb_bin, scenario, sets=()):

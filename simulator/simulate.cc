@@ -1543,9 +1543,10 @@ void FillMemory(const Scenario& s, const CostModel& cost, const StageCosts& c, S
     const double unsharded_experts = cost.ExpertShardRanks() == 1 ? lc->expert_params_per_gpu : 0;
     in.largest_layer_params = std::max(in.largest_layer_params, lc->params_per_gpu - unsharded_experts);
   }
-  PeakMemory most = MostLoadedStage(in);
+  const std::vector<MemoryBreakdown> stages = EveryStageMemory(in);
+  PeakMemory most = MostLoadedStage(stages);
   r->memory_per_stage.clear();
-  for (int64_t st = 0; st < s.par.pp; ++st) r->memory_per_stage.push_back(StageMemory(in, st).Total());
+  for (const MemoryBreakdown& m : stages) r->memory_per_stage.push_back(m.Total());
   r->memory = most.memory;
   r->memory_stage = static_cast<int>(most.rank);
   r->memory_gib_per_gpu = r->memory.Total() / (1 << 30);

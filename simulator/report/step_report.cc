@@ -216,12 +216,12 @@ void PrintStepFigures(std::ostream& out, const Table& t) {
       F("memory_runtime") / kGiB);
   if (I("pp") > 1) {
     // The most loaded GPU decides the fit; the other stages show how uneven the pipeline is.
-    std::string stages = S("memory_per_stage");
-    for (size_t at = stages.find(','); at != std::string::npos; at = stages.find(',', at + 2)) {
-      stages.insert(at + 1, " ");
+    std::vector<std::string> gib;
+    for (const std::string& b : SplitCell(S("memory_per_stage"), ",")) {
+      gib.push_back(fmt::format("{:.1f}", std::stod(b) / kGiB));
     }
-    out << fmt::format("  memory by stage    {} GiB (stage 0 first; the most loaded is stage {})\n", stages,
-                       I("memory_stage"));
+    out << fmt::format("  memory by stage    {} GiB (stage 0 first; the most loaded is stage {})\n",
+                       JoinCell(gib, ", "), I("memory_stage"));
   }
   if (std::isfinite(F("time_to_train"))) {
     out << fmt::format("  time to train      {:.1f} days for {:.3g} tokens\n", F("time_to_train") / 86400,
@@ -389,13 +389,13 @@ Table ResultTable(const Scenario& s, const SimResult& r, const PredictionBand& b
                    s.par.layout.text});
   cells.push_back({{"mtp_layers", ColumnType::kInt64, "1", "multi-token prediction modules (model.mtp_layers)"},
                    s.model.mtp_layers});
-  // Appended in session 25: every pipeline stage's memory (GiB, two decimals).
-  std::vector<std::string> stage_gib;
-  for (double b : r.memory_per_stage) stage_gib.push_back(fmt::format("{:.2f}", b / (1 << 30)));
+  // Appended in session 25: every pipeline stage's memory in bytes, a comma list (a cell holds one value).
+  std::vector<std::string> stage_bytes;
+  for (double b : r.memory_per_stage) stage_bytes.push_back(fmt::format("{:.0f}", b));
   cells.push_back(
-      {{"memory_per_stage", ColumnType::kString, "GiB",
+      {{"memory_per_stage", ColumnType::kString, "B",
         "memory of a GPU of each pipeline stage, stage 0 first, a comma list (memory_per_gpu is the largest)"},
-       JoinCell(stage_gib, ",")});
+       JoinCell(stage_bytes, ",")});
   return TableOfRows("step", "one simulated training step", {cells});
 }
 

@@ -403,18 +403,25 @@ MemoryBreakdown StageMemoryWith(const MemoryInput& in, int64_t rank, const std::
 
 MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank) { return StageMemoryWith(in, rank, FirstLayers(in)); }
 
-PeakMemory MostLoadedStage(const MemoryInput& in) {
+std::vector<MemoryBreakdown> EveryStageMemory(const MemoryInput& in) {
   const std::vector<int64_t> first_layer = FirstLayers(in);
+  std::vector<MemoryBreakdown> stages;
+  for (int64_t r = 0; r < in.pp; ++r) stages.push_back(StageMemoryWith(in, r, first_layer));
+  return stages;
+}
+
+PeakMemory MostLoadedStage(const std::vector<MemoryBreakdown>& stages) {
   PeakMemory best;
   double most = -1;
-  for (int64_t r = 0; r < in.pp; ++r) {
-    MemoryBreakdown mem = StageMemoryWith(in, r, first_layer);
-    if (mem.Total() > most) {
-      most = mem.Total();
-      best = {mem, r};
+  for (size_t r = 0; r < stages.size(); ++r) {
+    if (stages[r].Total() > most) {
+      most = stages[r].Total();
+      best = {stages[r], static_cast<int64_t>(r)};
     }
   }
   return best;
 }
+
+PeakMemory MostLoadedStage(const MemoryInput& in) { return MostLoadedStage(EveryStageMemory(in)); }
 
 }  // namespace cb::sim

@@ -182,12 +182,15 @@ double OffloadedBytesPerLayer(const MemoryInput& in, bool moe_layer);
 int64_t InFlightChunkPasses(int64_t pp, int64_t vpp, int64_t rank, int64_t micro_batches);
 
 MemoryBreakdown StageMemory(const MemoryInput& in, int64_t rank);
+// Every pipeline rank's memory, rank 0 first.
+std::vector<MemoryBreakdown> EveryStageMemory(const MemoryInput& in);
 
 struct PeakMemory {
   MemoryBreakdown memory;
   int64_t rank = 0;
 };
-// The pipeline rank with the largest total.
+// The pipeline rank with the largest total (of EveryStageMemory).
+PeakMemory MostLoadedStage(const std::vector<MemoryBreakdown>& stages);
 PeakMemory MostLoadedStage(const MemoryInput& in);
 
 }  // namespace cb::sim

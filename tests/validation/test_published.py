@@ -1123,8 +1123,9 @@ def test_rows_collected_blind_in_session_21(cb_bin):
     run well below the model's efficiencies, which come from tuned library kernels. Session 22 read FlagPerf's
     DeepSpeed benchmarks as what their code builds (transformers' modules, run op by op): median 21.8%, 4 within
     20%. Session 25: DeepSpeed's ZeRO optimizers hold bf16 gradients (its fp32 accumulation is the BF16_Optimizer's,
-    ZeRO stage 0 only): Baichuan2-13B fits (67.4 GiB against 77), and ChatGLM3's ZeRO-3 row, its gradients
-    reduced in bf16, reads -20.6% where it read -19.7%: median 21.8%, 3 within 20%, none judged not to fit."""
+    at ZeRO stage 0 or with an fp32 grad_accum_dtype): Baichuan2-13B fits (67.4 GiB against 77), and ChatGLM3's
+    ZeRO-3 row, its gradients reduced in bf16, reads -20.6% where it read -19.7% (its simulated memory is half the
+    61 GiB reported): median 21.8%, 3 within 20%, none judged not to fit."""
     assert_blind_set(cb_bin, "blind-session21.csv", rows=11, median=0.23, within_20=3, not_fitting=0)
 
 
@@ -1433,6 +1434,9 @@ def test_rows_collected_blind_in_session_32(cb_bin):
            "precision": "bf16", "metric": "tokens/s/GPU", "value": "5000"}
     assert "activation: swiglu" in published.scenario_from_row(row)[0]
     assert "activation: gelu" in published.scenario_from_row(dict(row, notes="xIELU activation, non-gated MLP"))[0]
+    assert "activation: swiglu" in published.scenario_from_row(dict(row, notes="non-gated attention output"))[0]
+    flops = lambda r: published.megatron_model_flops(dict(r, global_batch_seqs="8"))[0]  # noqa: E731
+    assert flops(dict(row, notes="non-gated MLP")) < flops(row)  # two matrices counted as simulated
 
 
 def test_frameworks_hold_state_as_their_defaults_do(cb_bin):
@@ -1446,20 +1450,31 @@ def test_frameworks_hold_state_as_their_defaults_do(cb_bin):
            "recompute": "full", "precision": "bf16", "metric": "tokens/s/GPU", "value": "3000"}
     gen = lambda r: published.scenario_from_row(r)  # noqa: E731
     text, _, assumed = gen(dict(row, notes="torchtitan run"))
-    assert "zero: 3" in text and "torchtitan's default" in assumed, assumed
-    assert "zero: 1" in gen(dict(row, notes="torchtitan run, DDP over 16 GPUs"))[0]
+    assert "zero: 3" in text and "shard_group" not in text and "torchtitan's default" in assumed, assumed
+    assert "zero: 0" in gen(dict(row, notes="torchtitan run, DDP over 16 GPUs"))[0]
+    hsdp = gen(dict(row, notes="torchtitan run, data_parallel_replicate_degree=2"))[0]
+    assert "zero: 3" in hsdp and "shard_group: 8" in hsdp, hsdp
     assert "zero: 1" in gen(dict(row, notes="Megatron-LM run"))[0]
     deepspeed = dict(row, framework="deepspeed", zero="1")
     assert "grad_reduce_in_fp32: false" in gen(deepspeed)[0]
-    assert "grad_reduce_in_fp32" not in gen(dict(deepspeed, notes="bf16; BF16_Optimizer"))[0]
+    for words in ("bf16; BF16_Optimizer", "data_types grad_accum_dtype fp32"):
+        assert "grad_reduce_in_fp32" not in gen(dict(deepspeed, notes=words))[0], words
+    assert "grad_reduce_in_fp32: false" in gen(dict(deepspeed, notes="unlike BigScience's BF16_Optimizer"))[0]
     assert "grad_reduce_in_fp32" not in gen(dict(deepspeed, zero="0"))[0]
-    mesh = dict(row, gpus="64", dp="64", model="DeepSeek-V3", source="amd-agi/maxtext-slurm report",
+    assert "grad_reduce_in_fp32" not in gen(dict(deepspeed, zero=""))[0]  # the generator's ZeRO-1 is not stated
+    mesh = dict(row, gpus="128", dp="128", model="DeepSeek-V3", source="amd-agi/maxtext-slurm report",
                 notes="MaxText, dcn_fsdp_parallelism 8, ici_expert_parallelism 8")
-    assert published.sharding_from_words(mesh)[0].get("shard_group", "") in ("", "64")
+    assert published.sharding_from_words(mesh)[0].get("shard_group") == "64"
     assert "master_weights: false" in gen(mesh)[0]
     results, _ = published.compare(cb_bin, project=False, shared_csv=os.path.join(
         os.path.dirname(__file__), "rows", "blind-session31.csv"), only=["BL31-14"])
     assert results[0]["fits"] and "training.dtype bfloat16 assumed" in results[0]["how"], results[0]["how"]
+    assert "sharding ZeRO-3 assumed" not in results[0]["how"], results[0]["how"]  # FSDP is torchtitan's default
+    big = dict(row, gpus="8", dp="8", model="Llama-3-70B", layers="80", hidden="8192", heads="64", ffn="28672",
+               notes="torchtitan run, FSDP over 8", recompute="full")
+    assert published.training_dtype_unstated(big, published.scenario_from_row(big)[0])
+    assert not published.training_dtype_unstated(dict(big, notes=big["notes"] + ", bf16 mixed precision"),
+                                                  published.scenario_from_row(big)[0])
 
 
 def test_blind_sets_pool_every_set(cb_bin, capsys):
