@@ -57,11 +57,6 @@ if not os.path.exists(CSV):
 PROJECT_CSV = os.environ.get("CB_PROJECT_CSV", os.path.join(ROOT, "tests", "validation", "published-runs.csv"))
 BANDS = os.path.join(ROOT, "configs", "validation", "error-bands.csv")
 
-# Dense bf16 peaks for MFU figures without their own (../shared/specs; B200 and B300 2.25, GB200/GB300 2.5 PFLOP/s per GPU).
-PEAK = {"A100": 312e12, "A800": 312e12, "H100": 989e12, "H100-SXM5-80GB": 989e12, "H200-SXM-141GB": 989e12, "H800": 989e12,
-        "GH200": 989e12,
-        "B200": 2250e12, "B300": 2250e12, "GB200": 2500e12, "GB300": 2500e12}
-
 # GPU type of a row -> (cluster document, --set overrides). Clusters are the
 # shipped ones; the job size is set to the row's GPU count.
 CLUSTERS = {
@@ -330,9 +325,20 @@ def throughput_metric(metric):
     return ("tokens" if unit.group(1).startswith("tok") else "samples"), scope, seconds
 
 
-# Dense fp8 peaks (../shared/specs and configs/gpus: twice the bf16 rate on Hopper and Blackwell).
-PEAK_FP8 = {"H100": 1979e12, "H100-SXM5-80GB": 1979e12, "H200-SXM-141GB": 1979e12, "H800": 1979e12, "GH200": 1979e12,
-            "B200": 4500e12, "B300": 4500e12, "GB200": 5000e12, "GB300": 5000e12}
+@functools.lru_cache(maxsize=None)
+def gpu_peak(key, precision="bf16"):
+    """The dense peak (FLOP/s) at `precision` ("bf16" or "fp8") of the GPU config a row's GPU runs on: its cluster
+    document's `gpu`, or the config CLUSTERS sets (`cluster.gpu=`), its `peak:` block (configs/gpus/*.yaml, each
+    figure with its source there). H100's for a GPU no cluster is shipped for; 0 where the config gives none."""
+    cluster, sets = CLUSTERS.get(key or "", CLUSTERS["H100-SXM5-80GB"])
+    name = next((x.split("=", 1)[1] for x in sets if x.startswith("cluster.gpu=")), None)
+    if name is None:
+        with open(os.path.join(ROOT, "configs", "clusters", f"{cluster}.yaml"), encoding="utf-8") as f:
+            name = re.search(r"^gpu:\s*(\S+)", f.read(), re.M).group(1)
+    with open(os.path.join(ROOT, "configs", "gpus", f"{name}.yaml"), encoding="utf-8") as f:
+        block = re.search(r"^peak:\n((?:[ \t]+.*\n)+)", f.read(), re.M).group(1)
+    figure = re.search(rf"^\s+{precision}:\s*([\d.]+)\s*([TP])FLOPS", block, re.M)
+    return float(figure.group(1)) * {"T": 1e12, "P": 1e15}[figure.group(2)] if figure else 0.0
 
 
 _TF = r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b"
@@ -365,7 +371,7 @@ def mfu_peak(row, bf16_peak):
     fp8_named = re.search(r"(?<!not )(?<!not against )(?<!not against the )\bfp8[- ]peak", text, re.I)
     bf16_named = re.search(r"\bbf16[- ](?:peak|mfu)|\bmfu\s*\(bf16\)", text, re.I)
     if fp8_named and not bf16_named:
-        return PEAK_FP8.get(gpu_key(row.get("gpu", "")) or "", bf16_peak)
+        return gpu_peak(gpu_key(row.get("gpu", "")), "fp8") or bf16_peak
     return bf16_peak
 
 
@@ -403,7 +409,7 @@ def published_step_time(row):
     B, s = num(row["global_batch_seqs"]), num(row["seq"])
     L, h, V = num(row["layers"]), num(row["hidden"]), num(row["vocab"])
     gpus = num(row["gpus"])
-    peak = PEAK.get(gpu_key(row["gpu"]) or "", PEAK["H100"]) if "A100" not in row["gpu"] else PEAK["A100"]
+    peak = gpu_peak(gpu_key(row["gpu"]) or "H100-SXM5-80GB")
     rate = throughput_metric(metric)
     if rate:
         # tokens/s/GPU (also "tokens per second per GPU", "tokens/GPU/s", "TGS"), tokens/s of the job, or

@@ -730,6 +730,12 @@ def test_mfu_is_read_against_the_peak_the_row_names():
                  "not against the FP8 peak", "BF16 MFU; FP8 peak would halve it"):
         assert published.mfu_peak(dict(row, notes=said), 989e12) == 989e12, said
     assert published.mfu_peak(dict(row, notes="peak BF16 989 TFLOPS, FP8 1979 TFLOPS"), 989e12) == 1979e12
+    # The peaks are the GPU configs' (the one the row's cluster runs, or CLUSTERS' cluster.gpu= override): a B200
+    # row's MFU is of 2.25 PF, an H800's of its own config, an MI355X's of its config; no fp8 peak on an A100.
+    b200 = published.published_step_time(dict(row, gpu="B200", precision="bf16", notes=""))[0]
+    assert abs(b200 * 2250 / 989 - published.published_step_time(dict(row, precision="bf16", notes=""))[0]) < 1e-9
+    assert published.gpu_peak("H800") == 989e12 and published.gpu_peak("H800", "fp8") == 1979e12
+    assert published.gpu_peak("MI355X") == 2516.6e12 and published.gpu_peak("A100-SXM4-80GB", "fp8") == 0
 
 
 def test_latent_attention_is_counted_as_megatron_counts_it():
