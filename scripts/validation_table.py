@@ -1487,6 +1487,8 @@ def framework_of(row):
     if row.get("framework", "").strip():
         return row["framework"].strip()
     text = own_words(row, ("source", "recompute"))  # a source that names a framework to compare does not run it
+    # A model column's parenthesised remark names what ran it ("GPT 529.6B (ZeRO-3)", "GPT-style 175B (Megatron-LM)").
+    text += " " + " ".join(re.findall(r"\(([^)]*)\)", row.get("model", "")))
     # NeMo AutoModel is PyTorch-native (FSDP2), not NeMo's Megatron stack; MLPerf's NVIDIA submissions name
     # their NeMo implementation in the result path ("theia_ngpu512_ngc25.09_nemo"); the ZeRO-3 rows of a
     # Megatron-LM paper are DeepSpeed's (Narayanan et al. SC'21, Table 2).

@@ -1243,8 +1243,14 @@ def test_rows_collected_blind_in_session_26(cb_bin):
     read as a FLOP rate, eq. 3 written only in the notes was not taken as the count, nor as full recomputation,
     and "selective recomputation + sequence parallelism" lost its SP to a note about the full-recompute baseline
     ("no SP"). Read as the words mean: 32 compared, median 5.2%, 26 within 20%, 1 not fitting; Tables 1-2 within
-    -4..+6% as the shared rows; the ZeRO-3 rows -22/-29% as the project's."""
-    assert_blind_set(cb_bin, "blind-session26.csv", rows=32, median=0.06, within_20=26, not_fitting=1)
+    -4..+6% as the shared rows; the ZeRO-3 rows -22/-29% as the project's. Session 25: a model column's
+    parenthesised remark names what ran it ("GPT 529.6B (ZeRO-3)": DeepSpeed, its source naming ZeRO-3 only as a
+    comparison), so the ZeRO-3 rows run as DeepSpeed's, bf16 gradients and the 530B fitting: -20/-25%, none
+    judged not to fit."""
+    assert_blind_set(cb_bin, "blind-session26.csv", rows=32, median=0.06, within_20=26, not_fitting=0)
+    assert published.framework_of({"model": "GPT 529.6B (ZeRO-3)", "source": "a paper (PTD-P vs ZeRO-3)"}) == \
+        "deepspeed"
+    assert published.framework_of({"model": "Megatron-Turing NLG 530B", "source": "a paper"}) == ""
 
 
 def test_rows_collected_blind_in_session_26b(cb_bin):
