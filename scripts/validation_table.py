@@ -27,7 +27,7 @@ the table, and their held-out coverage is what shows whether they generalise.
 
     CB_BIN=build/default/apps/clusterbench python3 scripts/validation_table.py [--write-bands] [--generate-all] \\
         [--by-source] [--memory] [ID...]
-    CB_BIN=... python3 scripts/validation_table.py --blind   (every blind set, each and pooled)
+    CB_BIN=... python3 scripts/validation_table.py --blind   (every blind set, each and pooled, and by framework)
 
 Another table in the shared format can be scored with CB_VALIDATION_CSV=path (and CB_PROJECT_CSV=path for one
 in the project's format): a row without a shipped scenario is generated from its columns, as project rows are,
@@ -252,12 +252,11 @@ def parse_number(text, binary_k=False):
     return value, m.group(3) or ""
 
 
-def gated_mlp(ffn, hidden, row=None):
+def gated_mlp(ffn, hidden, row):
     """Whether a row's MLP is gated (SwiGLU, three matrices): GPT-style MLPs (GeLU, squared ReLU; two matrices)
     are 4h wide, gated ones not (Llama's 8h/3 rounded, 3.5h), unless the row's words say its MLP is not gated
     whatever its width (Apertus: "xIELU activation, non-gated MLP", 5.25h wide)."""
-    words = own_words(row, ("model", "notes")) if row is not None else ""
-    if re.search(r"\bnon[- ]?gated\s+(?:MLP|FFN|feed[- ]?forward)", words, re.I):
+    if re.search(r"\bnon[- ]?gated\s+(?:MLP|FFN|feed[- ]?forward)", own_words(row, ("model", "notes")), re.I):
         return False
     return ffn != 4 * hidden
 
@@ -331,10 +330,8 @@ def gpu_peak(key, precision="bf16"):
     document's `gpu`, or the config CLUSTERS sets (`cluster.gpu=`), its `peak:` block (configs/gpus/*.yaml, each
     figure with its source there). H100's for a GPU no cluster is shipped for; 0 where the config gives none."""
     cluster, sets = CLUSTERS.get(key or "", CLUSTERS["H100-SXM5-80GB"])
-    name = next((x.split("=", 1)[1] for x in sets if x.startswith("cluster.gpu=")), None)
-    if name is None:
-        with open(os.path.join(ROOT, "configs", "clusters", f"{cluster}.yaml"), encoding="utf-8") as f:
-            name = re.search(r"^gpu:\s*(\S+)", f.read(), re.M).group(1)
+    name = next((x.split("=", 1)[1] for x in sets if x.startswith("cluster.gpu=")), None) or \
+        cluster_field(cluster, "gpu")
     with open(os.path.join(ROOT, "configs", "gpus", f"{name}.yaml"), encoding="utf-8") as f:
         block = re.search(r"^peak:\n((?:[ \t]+.*\n)+)", f.read(), re.M).group(1)
     figure = re.search(rf"^\s+{precision}:\s*([\d.]+)\s*([TP])FLOPS", block, re.M)
@@ -664,7 +661,7 @@ def scenario_from_row(row):
     inferred += unsaid
     row, read = sharding_from_words(row)
     inferred += read
-    if torchtitan_default_sharding(row):
+    if not row.get("zero", "").strip() and has_default_sharding(row):
         row, read = torchtitan_sharding(row)
         inferred += read
     row, read = pipeline_layout_from_words(row)
@@ -1186,12 +1183,18 @@ def with_source_facts(row):
 
 
 @functools.cache
-def cluster_gpus_per_node(cluster):
-    """The GPUs per node a shipped cluster document states (configs/clusters/<cluster>.yaml; the schema's 8 where it
-    states none)."""
+@functools.lru_cache(maxsize=None)
+def cluster_field(cluster, key):
+    """A top-level scalar a shipped cluster document states (configs/clusters/<cluster>.yaml), or None: the one
+    reader of those documents here, read once per cluster and key."""
     with open(os.path.join(ROOT, "configs", "clusters", f"{cluster}.yaml"), encoding="utf-8") as f:
-        stated = re.search(r"^gpus_per_node:\s*(\d+)", f.read(), re.M)
-    return int(stated.group(1)) if stated else 8
+        stated = re.search(rf"^{key}:\s*(\S+)", f.read(), re.M)
+    return stated.group(1) if stated else None
+
+
+def cluster_gpus_per_node(cluster):
+    """The GPUs per node a shipped cluster document states (the schema's 8 where it states none)."""
+    return int(cluster_field(cluster, "gpus_per_node") or 8)
 
 
 def arxiv_month(row):
@@ -1836,8 +1839,7 @@ _MAXTEXT_EXCEPT_MLP = {"save_dot_with_context_except_mlp": ["mlp"], "save_dot_ex
 
 def maxtext(row):
     """The row ran MaxText (its source or notes name it, not as a comparison)."""
-    return bool(re.search(r"\bMaxText\b", row.get("source", "") + " " + _COMPARISON.sub(" ", row.get("notes", "")),
-                          re.I))
+    return bool(re.search(r"\bMaxText\b", own_words(row), re.I))
 
 
 def maxtext_policy(row):
@@ -1953,14 +1955,13 @@ def layout_from_words(row):
 def sharding_unstated(row):
     """Neither a `zero` column nor the row's words (sharding_from_words) say how the data-parallel state
     was sharded, nor is it the framework's default (torchtitan_sharding)."""
-    return not row.get("zero", "").strip() and not sharding_from_words(row)[0].get("zero", "").strip() and \
-        not torchtitan_default_sharding(row)
-
-
-def torchtitan_default_sharding(row):
-    """A torchtitan row whose sharding neither a `zero` column nor its words state (sharding_from_words)."""
-    return framework_of(row) == "torchtitan" and not row.get("zero", "").strip() and \
+    return not has_default_sharding(row) and not row.get("zero", "").strip() and \
         not sharding_from_words(row)[0].get("zero", "").strip()
+
+
+def has_default_sharding(row):
+    """The row's framework shards by default where nothing is said (torchtitan: torchtitan_sharding)."""
+    return framework_of(row) == "torchtitan"
 
 
 def torchtitan_sharding(row):
@@ -2278,16 +2279,26 @@ def summary(results):
 def blind_pooled(cb_bin):
     """Score every blind set in tests/validation/rows (blind-session*.csv) and print each set's figure and the pooled
     one: a run two sets both hold counts in each."""
-    errors = []
+    errors, by_stack = [], {}
     for path in sorted(glob.glob(os.path.join(ROOT, "tests", "validation", "rows", "blind-session*.csv"))):
         results, _ = compare(cb_bin, project=False, shared_csv=path)
         errors += [abs(r["err"]) for r in results]
+        rows = {r["id"]: r for r in csv.DictReader(open(path, encoding="utf-8"))}
+        for r in results:
+            row = rows[r["id"]]
+            stack = framework_of(row) or ("maxtext" if maxtext(row) else "not named")
+            by_stack.setdefault((stack, r["class"][0]), []).append(r["err"])
         if results:
             print(f"{os.path.basename(path):<28} {len(results):>4} rows, median |error| "
                   f"{100 * statistics.median(abs(r['err']) for r in results):5.1f}%")
     within = lambda x: 100 * sum(e <= x for e in errors) / len(errors)  # noqa: E731
     print(f"\nblind sets pooled: {len(errors)} rows, median |error| {100 * statistics.median(errors):.1f}%, "
           f"within 20%: {within(0.20):.0f}%, within 25%: {within(0.25):.0f}%")
+    print("\nby framework and architecture (5 rows or more): rows, median error, median |error|, beyond 20%")
+    for (stack, arch), errs in sorted(by_stack.items(), key=lambda kv: -len(kv[1])):
+        if len(errs) >= 5:
+            print(f"  {stack[:24]:<24} {arch:<10} {len(errs):>4} {100 * statistics.median(errs):+7.1f}% "
+                  f"{100 * statistics.median(map(abs, errs)):6.1f}% {sum(abs(e) > 0.2 for e in errs):>4}")
 
 
 def main():

@@ -422,6 +422,4 @@ PeakMemory MostLoadedStage(const std::vector<MemoryBreakdown>& stages) {
   return best;
 }
 
-PeakMemory MostLoadedStage(const MemoryInput& in) { return MostLoadedStage(EveryStageMemory(in)); }
-
 }  // namespace cb::sim

@@ -191,7 +191,6 @@ struct PeakMemory {
 };
 // The pipeline rank with the largest total (of EveryStageMemory).
 PeakMemory MostLoadedStage(const std::vector<MemoryBreakdown>& stages);
-PeakMemory MostLoadedStage(const MemoryInput& in);
 
 }  // namespace cb::sim
 

@@ -1499,6 +1499,11 @@ def test_blind_sets_pool_every_set(cb_bin, capsys):
     assert pooled and int(pooled.group(1)) == sum(per_set.values()), out
     assert per_set["blind-session30.csv"] == 16 and per_set["blind-session31.csv"] == 17, per_set
     assert per_set["blind-session32.csv"] == 13, per_set
+    # The rows again by the framework that ran them and the GPU architecture, each line its count and errors.
+    stacks = {(m.group(1), m.group(2)): int(m.group(3))
+              for m in re.finditer(r"^  (\S+(?: \S+)?)\s+(ampere|hopper|blackwell|other)\s+(\d+) ", out, re.M)}
+    assert stacks[("torchtitan", "blackwell")] >= 26 and stacks[("nemo", "hopper")] >= 97, stacks
+    assert sum(stacks.values()) <= int(pooled.group(1))
 
 
 def assert_blind_set(cb_bin, name, rows, median, within_20, not_fitting=0):
