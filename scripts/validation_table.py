@@ -74,6 +74,7 @@ CLUSTERS = {
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
     "MI355X": ("mi355x-16k", []),  # configs/gpus/mi355x.yaml, docs/evidence/mi355x.md (session 20)
+    "MI350X": ("mi350x-16k", []),  # the MI355X at 2.2 GHz and 1000 W (configs/gpus/mi350x.yaml, session 26)
     # GH200: an H100 GPU with 96 GB HBM3 at 4 TB/s beside a Grace CPU, four to a node; JUPITER is the one GH200
     # buildout shipped, its 680 W cap in its cluster document (session 24).
     "GH200": ("gh200-jupiter", []),
@@ -88,7 +89,8 @@ def gpu_key(text):
         return next(k for k in CLUSTERS if k.replace("-", "") == t)
     # (GH200 before H200: the superchip's name contains the other's.)
     for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("GH200", "GH200"), ("B300", "B300"), ("B200", "B200"),
-                      ("H200", "H200-SXM-141GB"), ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800")):
+                      ("H200", "H200-SXM-141GB"), ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800"),
+                      ("MI355X", "MI355X"), ("MI350X", "MI350X")):
         if part in t:
             return key
     if "A100" in t:
@@ -1443,7 +1445,15 @@ def mlperf_benchmark(row):
     sequence length, where unstated, as the benchmark's rules fix it; and what was read."""
     bench = _MLPERF_BENCHMARKS.get(row.get("model", "").strip().lower())
     if not bench:
-        return row, ""
+        # A result or benchmark path of an MLPerf Training submission names the benchmark its run is of
+        # (".../results/eos-dfw_n1024_ngc25.01_nemo/llama31_405b/result_0.txt"): the row keeps its model, and
+        # its unstated sequence length is the one the benchmark's rules fix.
+        path = re.search(r"(?:training_results_v[\d.]+|MLPerf Training)\b.*?/(" + "|".join(_MLPERF_BENCHMARKS) + ")/",
+                         row.get("source", ""))
+        if not path or num(row.get("seq")) is not None:
+            return row, ""
+        length = _MLPERF_BENCHMARKS[path.group(1)][1]
+        return dict(row, seq=str(length)), f" (sequence {length}: MLPerf's {path.group(1)} benchmark by its rules)"
     row, words = dict(row, model=bench[0]), f" (MLPerf's {row['model'].strip()} benchmark: {bench[0]}"
     if num(row.get("seq")) is None:
         row["seq"], words = str(bench[1]), words + f", sequence {bench[1]} by its rules"
