@@ -396,6 +396,19 @@ def megatron_count_stated(row, metric):
     return None
 
 
+_TOKEN_SCALE = {"t": 1e12, "trillion": 1e12, "b": 1e9, "billion": 1e9}
+
+
+def gpu_hours_tokens(metric):
+    """The tokens a "GPU hours per/for N tokens" metric's hours trained (1e12 for "per trillion tokens", 2.999e11
+    for "for 299.9B tokens"), or None: not such a metric, or a count given as a bound ("15T+", "over 2T")."""
+    m = re.search(r"gpu[- ]hours?\b.*?(?:\b(?:per|for)|/)\s*(?:(\d[\d,]*(?:\.\d+)?)\s*)?(t|b|trillion|billion)"
+                  r"(\+?)\s+(?:training\s+)?tokens?\b", metric, re.I)
+    if not m or m.group(3) or re.search(r"\b(?:over|more than|at least)\s*$", metric[:m.start(2)], re.I):
+        return None
+    return float((m.group(1) or "1").replace(",", "")) * _TOKEN_SCALE[m.group(2).lower()]
+
+
 def published_step_time(row):
     """Step time (s) implied by the row's metric, or (None, reason)."""
     row, _ = fill_shape(with_seq_tokens(row))  # a FLOP rate needs the shape, which a row may leave to its name
@@ -425,13 +438,13 @@ def published_step_time(row):
             return None, "a throughput per node, and GPUs per node not stated"
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
         return per_step / (value / rate[2] * units), metric.strip()
-    # GPU time per trillion tokens (DeepSeek's "180K H800 GPU hours per trillion tokens"): one token costs
-    # value·3600/1e12 GPU-seconds, a step B·s of them over the job's GPUs.
-    per_tt = re.search(r"gpu[- ]hours?\s*(?:/|per)\s*(trillion|billion)\s*tokens?", metric, re.I)
-    if per_tt:
+    # GPU time for a number of tokens (DeepSeek's "180K H800 GPU hours per trillion tokens", "GPU-hours per 1
+    # trillion training tokens", Pythia's "GPU-hours for 299.9B tokens"): one token costs value·3600/tokens
+    # GPU-seconds, a step B·s of them over the job's GPUs. A count given as a bound ("15T+") is no count.
+    tokens = gpu_hours_tokens(metric)
+    if tokens:
         if None in (B, s, gpus):
             return None, "batch or GPU count not stated"
-        tokens = 1e12 if per_tt.group(1).lower() == "trillion" else 1e9
         return B * s * number * 3600 / tokens / gpus, "GPU hours per token"
     # "step time (s)", NeMo's logged "train_step_timing in s", "seconds per step", "s/iter", and the mean of a
     # logged step time over iterations ("Time Mean (s) over iterations 11-44": NVIDIA dgxc-benchmarking's
