@@ -152,6 +152,14 @@ def recompute_key(text):
     # Other words for the same settings: "activation checkpointing: selective", "SAC", "AC (full)",
     # "checkpointing every layer", "no activation checkpointing", "recompute disabled", "AC: none", and
     # Megatron's selective modules by name ("recompute: core_attn", "MLA up-proj recompute").
+    # JAX's rematerialisation policies by name (jax.checkpoint_policies; Pax's AutodiffCheckpointType, MaxText's
+    # remat_policy): saving nothing recomputes every layer; saving the dots "with no batch dims" keeps every
+    # projection's output and recomputes the batched attention products (dot_general's batch dimensions, not the
+    # data batch): Megatron's selective, as "minimal" (MaxText's name for it) and the policies that save dots are.
+    if re.search(r"save_?nothing|nothing_saveable", t):
+        return "full"
+    if re.search(r"save_?dots?_|dots?_(?:with_no_batch_dims_)?saveable|checkpoint_dots|^minimal", t):
+        return "selective"
     _switch = r"checkpointing|recompute|recomputation|-*checkpoint[-_ ]activations|remat\w*"
     if re.match(r"(?:no\b|none|off\b|disabled|false\b|not (?:used|enabled))", t) or \
             re.search(rf"\b(?:no|without) (?:activation )?(?:{_switch})|"

@@ -136,6 +136,11 @@ def test_free_text_fields_are_read():
     assert published.recompute_key("not stated") == "none"
     assert published.recompute_key("activation checkpointing") == "full"
     assert published.recompute_key("SAC (per-op)") == "selective"
+    # JAX's policies by name (session 26): saving nothing is full; saving the projections' dots (those with no
+    # dot_general batch dimension, Pax's SAVE_DOT_WITH_NO_BATCH_DIM; MaxText's "minimal") recomputes attention's.
+    assert published.recompute_key("SAVE_NOTHING") == "full" and published.recompute_key("nothing_saveable") == "full"
+    assert [published.recompute_key(t) for t in ("SAVE_DOT_WITH_NO_BATCH_DIM", "minimal_flash", "SAVE_DOT_ONLY")] == \
+        ["selective"] * 3
     assert published.recompute_key("no activation checkpointing") == "none"
     assert published.recompute_key("--checkpoint-activations (Megatron-DeepSpeed)") == "full"
     assert published.recompute_key("rematerialization") == "full"
