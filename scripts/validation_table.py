@@ -1504,6 +1504,10 @@ def fill_shape(row):
     if not matches and org:
         matches = shapes_named_by(key[org.end():])
     if not matches:
+        # A description with the model's own name in brackets: "Qwen3 MoE 30B (Qwen3-30B-A3B)".
+        named = [model_key(n) for n in re.findall(r"\(([^)]*)\)", row.get("model", ""))]
+        matches = next((m for m in (shapes_named_by(n) for n in named if n) if m), [])
+    if not matches:
         return row, ""
     known = known_shapes()[max(matches, key=len)]
     taken = [f for f in SHAPE_FIELDS if not row.get(f, "").strip() and known.get(f, "").strip()]
