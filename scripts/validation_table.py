@@ -74,7 +74,10 @@ CLUSTERS = {
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
     "MI355X": ("mi355x-16k", []),  # configs/gpus/mi355x.yaml, docs/evidence/mi355x.md (session 20)
-    "MI350X": ("mi350x-16k", []),  # the MI355X at 2.2 GHz and 1000 W (configs/gpus/mi350x.yaml, session 26)
+    "MI350X": ("mi350x-16k", []),
+    # V100 (session 26, docs/evidence/v100.md): DGX-2H's 450 W part where a row names it, else DGX-2's.
+    "V100-SXM3-32GB-H": ("dgx2h-v100", []),
+    "V100": ("dgx2-v100", []),  # the MI355X at 2.2 GHz and 1000 W (configs/gpus/mi350x.yaml, session 26)
     # GH200: an H100 GPU with 96 GB HBM3 at 4 TB/s beside a Grace CPU, four to a node; JUPITER is the one GH200
     # buildout shipped, its 680 W cap in its cluster document (session 24).
     "GH200": ("gh200-jupiter", []),
@@ -90,7 +93,8 @@ def gpu_key(text):
     # (GH200 before H200: the superchip's name contains the other's.)
     for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("GH200", "GH200"), ("B300", "B300"), ("B200", "B200"),
                       ("H200", "H200-SXM-141GB"), ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800"),
-                      ("MI355X", "MI355X"), ("MI350X", "MI350X")):
+                      ("MI355X", "MI355X"), ("MI350X", "MI350X"), ("DGX2H", "V100-SXM3-32GB-H"),
+                      ("V100SXM332GBH", "V100-SXM3-32GB-H"), ("V100", "V100")):
         if part in t:
             return key
     if "A100" in t:
@@ -335,16 +339,24 @@ def throughput_metric(metric):
 
 
 @functools.lru_cache(maxsize=None)
-def gpu_peak(key, precision="bf16"):
-    """The dense peak (FLOP/s) at `precision` ("bf16" or "fp8") of the GPU config a row's GPU runs on: its cluster
-    document's `gpu`, or the config CLUSTERS sets (`cluster.gpu=`), its `peak:` block (configs/gpus/*.yaml, each
-    figure with its source there). H100's for a GPU no cluster is shipped for; 0 where the config gives none."""
+def gpu_config_text(key):
+    """The text of the GPU config a row's GPU runs on (its cluster document's `gpu`, or CLUSTERS' `cluster.gpu=`)."""
     cluster, sets = CLUSTERS.get(key or "", CLUSTERS["H100-SXM5-80GB"])
     name = next((x.split("=", 1)[1] for x in sets if x.startswith("cluster.gpu=")), None) or \
         cluster_field(cluster, "gpu")
     with open(os.path.join(ROOT, "configs", "gpus", f"{name}.yaml"), encoding="utf-8") as f:
-        block = re.search(r"^peak:\n((?:[ \t]+.*\n)+)", f.read(), re.M).group(1)
+        return f.read()
+
+
+def gpu_peak(key, precision="bf16"):
+    """The dense peak (FLOP/s) at `precision` ("bf16" or "fp8") of the GPU config a row's GPU runs on: its cluster
+    document's `gpu`, or the config CLUSTERS sets (`cluster.gpu=`), its `peak:` block (configs/gpus/*.yaml, each
+    figure with its source there). H100's for a GPU no cluster is shipped for; 0 where the config gives none."""
+    block = re.search(r"^peak:\n((?:[ \t]+.*\n)+)", gpu_config_text(key), re.M).group(1)
     figure = re.search(rf"^\s+{precision}:\s*([\d.]+)\s*([TP])FLOPS", block, re.M)
+    if not figure and precision == "bf16":
+        # A GPU without bf16 (V100): its 16-bit peak is fp16's, the precision its runs train in.
+        figure = re.search(r"^\s+fp16:\s*([\d.]+)\s*([TP])FLOPS", block, re.M)
     return float(figure.group(1)) * {"T": 1e12, "P": 1e15}[figure.group(2)] if figure else 0.0
 
 
@@ -449,6 +461,15 @@ def published_step_time(row):
     # GPU time for a number of tokens (DeepSeek's "180K H800 GPU hours per trillion tokens", "GPU-hours per 1
     # trillion training tokens", Pythia's "GPU-hours for 299.9B tokens"): one token costs value·3600/tokens
     # GPU-seconds, a step B·s of them over the job's GPUs. A count given as a bound ("15T+") is no count.
+    # A ratio to another run (Megatron-LM 2019's strong-scaling speedups, weak-scaling efficiencies) is no rate.
+    if re.search(r"\bspeed-?up\b|scaling efficiency|% of linear", metric, re.I):
+        return None, "a ratio to another run (speedup or scaling efficiency), not a rate"
+    # Time per epoch with the epoch's iterations stated ("time per epoch, days (1 epoch = 68,507 iterations ...)").
+    epoch = re.search(r"time per epoch\W*(days?|hours?|h|minutes?|min|s|seconds?)\b.*?([\d,]+) iterations", metric,
+                      re.I)
+    if epoch:
+        scale = {"d": 86400, "h": 3600, "m": 60, "s": 1}[epoch.group(1)[0].lower()]
+        return number * scale / float(epoch.group(2).replace(",", "")), "time per epoch over its iterations"
     tokens = gpu_hours_tokens(metric)
     if tokens:
         if None in (B, s, gpus):
@@ -678,6 +699,9 @@ def scenario_from_row(row):
         # A table without a precision column whose notes name only FP8 formats for the run (Megatron-Bridge's
         # 25.09 table: "numbers in parentheses use different quantization granularities", FP8 blocks).
         precision, unsaid = "fp8", " (fp8: the only precision the row's words name)"
+    if precision == "bf16" and not re.search(r"^\s+bf16:", gpu_config_text(gpu), re.M):
+        # A GPU without bf16 tensor cores (V100) trains its 16-bit runs in fp16, what "mixed precision" meant then.
+        precision, unsaid = "fp16", unsaid + " (fp16: the GPU has no bf16)"
     row, inferred = fill_shape(row)
     if hybrid_state_space(row) and not row.get("hybrid_pattern", "").strip():
         return None, "a hybrid Mamba model whose layer pattern is not known (tests/validation/model-shapes.csv)", ""

@@ -229,8 +229,14 @@ void CheckSchedule(const ConfigNode& cfg, const Scenario& s) {
             ? fmt::format("nvfp4 needs a GPU with fp4 tensor cores; {} has none (no peak.fp4)", s.gpu.name)
             : fmt::format("nvfp4 on {}: no measured nvfp4 GEMM efficiency (gpu efficiency.gemm_fp4)", s.gpu.name));
   }
-  if (s.gpu.peak_bf16 <= 0) {
-    Bad(cfg.at("cluster.gpu"), fmt::format("GPU '{}' has no peak.bf16: the simulator needs it", s.gpu.name));
+  if (s.gpu.peak_bf16 <= 0 && s.gpu.peak_fp16 <= 0) {
+    Bad(cfg.at("cluster.gpu"),
+        fmt::format("GPU '{}' has no peak.bf16 or peak.fp16: the simulator needs one", s.gpu.name));
+  }
+  if (t.precision == Precision::kBf16 && s.gpu.peak_bf16 <= 0) {
+    // Volta's tensor cores run fp16 only (no bf16 before Ampere).
+    Bad(cfg.at("training.precision"),
+        fmt::format("bf16 needs bf16 tensor cores; {} has none (no peak.bf16): train in fp16", s.gpu.name));
   }
 }
 

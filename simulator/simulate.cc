@@ -757,8 +757,9 @@ class CostModel {
     const double h = static_cast<double>(s_.model.hidden), v = static_cast<double>(s_.model.vocab);
     const double t = static_cast<double>(s_.par.tp);
     PassCost c;
-    // The LM head stays in bf16 even in fp8 training.
-    double gemm = gpu_.GemmTime(tokens_, v / t, h, Precision::kBf16);
+    // The LM head stays in 16 bits even in fp8 training (fp16 where the run is fp16).
+    const Precision head = s_.train.precision == Precision::kFp16 ? Precision::kFp16 : Precision::kBf16;
+    double gemm = gpu_.GemmTime(tokens_, v / t, h, head);
     // Without loss parallelism every TP rank runs the loss on the whole
     // vocabulary's logits (HeadLogitGather brings them).
     const double loss_vocab = LogitsGathered() ? v : v / t;

@@ -262,7 +262,9 @@ double GpuPerf::AttentionTime(double flops, AttentionKernel kernel, double head_
   // stay per score), measured at head dim 64 and interpolated up to 128.
   const double narrow = std::clamp((128 - head_dim) / 64, 0.0, 1.0);
   const double hd = 1 - narrow * (1 - eff_.attention_hd64);
-  return flops / (spec_.peak_bf16 * e * hd) + eff_.launch_s;
+  // The 16-bit tensor rate: bf16's, or fp16's on a GPU without bf16 (V100).
+  const double peak = spec_.peak_bf16 > 0 ? spec_.peak_bf16 : spec_.peak_fp16;
+  return flops / (peak * e * hd) + eff_.launch_s;
 }
 
 AttentionKernel ParseAttentionKernel(const std::string& s) {

@@ -882,6 +882,30 @@ TEST(Hardware, ClusterPowerLimitCapsItsGpus) {
   EXPECT_LT(Simulate(lifted).step_time_s, Simulate(jupiter).step_time_s);
 }
 
+// Volta has fp16 tensor cores and no bf16 (configs/gpus/v100-sxm.yaml): a bf16 run on it is refused naming
+// training.precision, an fp16 one runs at the fp16 peak, attention and the LM head included.
+TEST(Hardware, AGpuWithoutBf16TrainsInFp16) {
+  try {
+    Load("llama3-8b-64", {{"cluster", "dgx2-v100"}, {"cluster.gpus", "64"}});
+    ADD_FAILURE() << "bf16 on a V100 was accepted";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("training.precision"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("no peak.bf16"), std::string::npos) << e.what();
+  }
+  Scenario v100 =
+      Load("llama3-8b-64", {{"cluster", "dgx2-v100"}, {"cluster.gpus", "64"}, {"training.precision", "fp16"}});
+  EXPECT_DOUBLE_EQ(v100.gpu.peak_bf16, 0);
+  EXPECT_DOUBLE_EQ(v100.gpu.peak_fp16, 125e12);
+  const SimResult r = Simulate(v100);
+  EXPECT_GT(r.step_time_s, 0);
+  EXPECT_GT(r.mfu, 0);
+  EXPECT_LT(r.mfu, 1);
+  // DGX-2H's 450 W part is faster at its higher clock.
+  Scenario h =
+      Load("llama3-8b-64", {{"cluster", "dgx2h-v100"}, {"cluster.gpus", "64"}, {"training.precision", "fp16"}});
+  EXPECT_LT(Simulate(h).step_time_s, r.step_time_s);
+}
+
 // A GPU config's measured efficiencies replace the architecture's defaults.
 TEST(Hardware, GpuConfigEfficienciesReplaceTheDefaults) {
   Scenario b200 = Load("llama3-405b-16k", {{"cluster", "b200-50k"}, {"cluster.gpus", "16384"}});

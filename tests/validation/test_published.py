@@ -104,6 +104,10 @@ def test_free_text_fields_are_read():
     # The air-cooled MI350X is its own config (2.2 GHz, 1000 W), not the MI355X's (session 26).
     assert published.gpu_key("AMD Instinct MI350X VF") == "MI350X" and published.gpu_key("MI355X OAM") == "MI355X"
     assert published.gpu_peak("MI350X") == 2306.9e12 and published.gpu_peak("MI350X", "fp8") == 4613.7e12
+    # V100 (session 26): DGX-2H's 450 W part where a row names it, else DGX-2's; no bf16, so its 16-bit peak is fp16's.
+    assert published.gpu_key("V100-SXM3-32GB (DGX-2H)") == "V100-SXM3-32GB-H"
+    assert published.gpu_key("V100-32GB") == "V100"
+    assert published.gpu_peak("V100") == 125e12 and published.gpu_peak("V100-SXM3-32GB-H") == 130e12
     assert published.gpu_key("A800-SXM4-80GB") == "A800"
     assert [published.num(x) for x in ("2,048", "8 (TP)", "~400", "n/a", "", "—")] == [2048, 8, 400, None, None, None]
     assert published.precision_key("mixed precision 16-bit") == "bf16"
@@ -335,6 +339,12 @@ def test_metric_words_a_table_may_use_are_read():
     assert step("H800 GPU-hours per 1 trillion training tokens", "180000") == step("GPU hours / trillion tokens",
                                                                                     "180000")
     assert step("GPU-hours for '15T+' tokens", "1300000") is None and step("GPU hours for over 2T tokens", "9") is None
+    # Time per epoch over the iterations it states (Megatron-LM 2019's Table 2); a speedup or a scaling efficiency is
+    # a ratio to another run, not a rate (its "39 TFLOP/s baseline" is not this row's TFLOP/s).
+    assert abs(step("time per epoch, days (1 epoch = 68,507 iterations of 512 x 1024-token sequences)", "2.10") -
+               2.10 * 86400 / 68507) < 1e-9
+    assert step("weak-scaling efficiency, % of linear scaling of the 39 TFLOP/s single-GPU baseline", "77") is None
+    assert step("strong-scaling speedup vs the same model on 1 GPU (1 GPU = 39 TFLOP/s)", "1.64") is None
     model = 72 * B * s * L * h * h * (1 + s / (6 * h) + V / (12 * L * h))
     assert abs(step("aggregate PFLOP/s", "150") - model / 150e15) < 1e-9
     assert abs(step("tokens/day", "1e9") - B * s / (1e9 / 86400)) < 1e-6
@@ -1495,6 +1505,24 @@ def test_rows_collected_blind_in_session_33(cb_bin):
     assert_blind_set(cb_bin, "blind-session33.csv", rows=6, median=0.34, within_20=1)
 
 
+def test_rows_collected_blind_in_session_34(cb_bin):
+    """19 rows a helper collected in session 26, blind, mostly on V100 (tests/validation/rows/blind-session34.csv and
+    .md: Megatron-LM 2019 on DGX-2H, NVIDIA's Megatron v1.0 post, the ZeRO paper, DeepSpeed's ZeRO-3 Offload post;
+    AMD's MLPerf v5.1 Llama 3.1 8B logs on MI355X and MI350X). First scoring: 1 compared (MI355X MLPerf 8B, +22.5%);
+    the V100 rows had no GPU config. With the V100 configs (configs/gpus/v100-sxm.yaml, v100-sxm3-h.yaml; DGX-2 and
+    DGX-2H clusters), fp16 where a V100 row says 16-bit, speedups and scaling efficiencies refused as ratios, and
+    a time per epoch read over its stated iterations: 5 compared, median 22.5%, 2 within 20% (Megatron-LM 2019: its
+    1.2B on one GPU -9.3%, 8.3B on 512 GPUs +7.5% by the paper's 15.1 PFLOP/s, -27% by its days per epoch)."""
+    assert_blind_set(cb_bin, "blind-session34.csv", rows=5, median=0.23, within_20=2)
+    row = {"id": "X", "source": "s", "gpu": "V100-SXM3-32GB (DGX-2H)", "gpus": "8", "gpus_per_node": "16",
+           "model": "m", "layers": "24", "hidden": "2048", "heads": "16", "ffn": "8192", "vocab": "51200",
+           "seq": "1024", "global_batch_seqs": "8", "micro_batch": "1", "tp": "8", "pp": "1", "dp": "1",
+           "precision": "mixed precision", "metric": "iteration time s", "value": "1"}
+    text, _, how = published.scenario_from_row(row)
+    assert "precision: fp16" in text and "fp16: the GPU has no bf16" in how
+    assert "precision: bf16" in published.scenario_from_row(dict(row, gpu="A100-SXM4-80GB"))[0]
+
+
 def test_frameworks_hold_state_as_their_defaults_do(cb_bin):
     """What a framework holds unless told otherwise (session 25): torchtitan shards over its data-parallel ranks
     (FSDP, data_parallel_shard_degree -1) and, where fp32 parameters cannot fit, ran with training.dtype bfloat16;
@@ -1543,6 +1571,7 @@ def test_blind_sets_pool_every_set(cb_bin, capsys):
     assert pooled and int(pooled.group(1)) == sum(per_set.values()), out
     assert per_set["blind-session30.csv"] == 19 and per_set["blind-session31.csv"] == 17, per_set
     assert per_set["blind-session32.csv"] == 13 and per_set["blind-session33.csv"] == 6, per_set
+    assert per_set["blind-session34.csv"] == 5, per_set
     # The rows again by the framework that ran them and the GPU architecture, each line its count and errors.
     stacks = {(m.group(1), m.group(2)): int(m.group(3))
               for m in re.finditer(r"^  (\S+(?: \S+)?)\s+(ampere|hopper|blackwell|other)\s+(\d+) ", out, re.M)}
