@@ -74,10 +74,11 @@ CLUSTERS = {
     "GB200": ("gb200-nvl72", []),
     "GB300": ("gb300-nvl72", []),
     "MI355X": ("mi355x-16k", []),  # configs/gpus/mi355x.yaml, docs/evidence/mi355x.md (session 20)
-    "MI350X": ("mi350x-16k", []),
+    "MI350X": ("mi350x-16k", []),  # the MI355X at 2.2 GHz and 1000 W (configs/gpus/mi350x.yaml, session 26)
+    "MI300X": ("mi300x-16k", []),  # configs/gpus/mi300x.yaml, docs/evidence/mi300x.md (session 26)
     # V100 (session 26, docs/evidence/v100.md): DGX-2H's 450 W part where a row names it, else DGX-2's.
     "V100-SXM3-32GB-H": ("dgx2h-v100", []),
-    "V100": ("dgx2-v100", []),  # the MI355X at 2.2 GHz and 1000 W (configs/gpus/mi350x.yaml, session 26)
+    "V100": ("dgx2-v100", []),
     # GH200: an H100 GPU with 96 GB HBM3 at 4 TB/s beside a Grace CPU, four to a node; JUPITER is the one GH200
     # buildout shipped, its 680 W cap in its cluster document (session 24).
     "GH200": ("gh200-jupiter", []),
@@ -93,7 +94,7 @@ def gpu_key(text):
     # (GH200 before H200: the superchip's name contains the other's.)
     for part, key in (("GB300", "GB300"), ("GB200", "GB200"), ("GH200", "GH200"), ("B300", "B300"), ("B200", "B200"),
                       ("H200", "H200-SXM-141GB"), ("H800", "H800"), ("H100", "H100-SXM5-80GB"), ("A800", "A800"),
-                      ("MI355X", "MI355X"), ("MI350X", "MI350X"), ("DGX2H", "V100-SXM3-32GB-H"),
+                      ("MI355X", "MI355X"), ("MI350X", "MI350X"), ("MI300X", "MI300X"), ("DGX2H", "V100-SXM3-32GB-H"),
                       ("V100SXM332GBH", "V100-SXM3-32GB-H"), ("V100", "V100")):
         if part in t:
             return key

@@ -107,6 +107,7 @@ def test_free_text_fields_are_read():
     # V100 (session 26): DGX-2H's 450 W part where a row names it, else DGX-2's; no bf16, so its 16-bit peak is fp16's.
     assert published.gpu_key("V100-SXM3-32GB (DGX-2H)") == "V100-SXM3-32GB-H"
     assert published.gpu_key("V100-32GB") == "V100"
+    assert published.gpu_key("AMD Instinct MI300X") == "MI300X" and published.gpu_peak("MI300X") == 1307.4e12
     assert published.gpu_peak("V100") == 125e12 and published.gpu_peak("V100-SXM3-32GB-H") == 130e12
     assert published.gpu_key("A800-SXM4-80GB") == "A800"
     assert [published.num(x) for x in ("2,048", "8 (TP)", "~400", "n/a", "", "—")] == [2048, 8, 400, None, None, None]
