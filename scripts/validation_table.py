@@ -349,16 +349,19 @@ def gpu_config_text(key):
         return f.read()
 
 
-def gpu_peak(key, precision="bf16"):
-    """The dense peak (FLOP/s) at `precision` ("bf16" or "fp8") of the GPU config a row's GPU runs on: its cluster
-    document's `gpu`, or the config CLUSTERS sets (`cluster.gpu=`), its `peak:` block (configs/gpus/*.yaml, each
-    figure with its source there). H100's for a GPU no cluster is shipped for; 0 where the config gives none."""
+def stated_peak(key, precision):
+    """The dense peak (FLOP/s) the GPU config a row's GPU runs on states at `precision` in its `peak:` block
+    (configs/gpus/*.yaml, each figure with its source there); 0 where it states none."""
     block = re.search(r"^peak:\n((?:[ \t]+.*\n)+)", gpu_config_text(key), re.M).group(1)
     figure = re.search(rf"^\s+{precision}:\s*([\d.]+)\s*([TP])FLOPS", block, re.M)
-    if not figure and precision == "bf16":
-        # A GPU without bf16 (V100): its 16-bit peak is fp16's, the precision its runs train in.
-        figure = re.search(r"^\s+fp16:\s*([\d.]+)\s*([TP])FLOPS", block, re.M)
     return float(figure.group(1)) * {"T": 1e12, "P": 1e15}[figure.group(2)] if figure else 0.0
+
+
+def gpu_peak(key, precision="bf16"):
+    """The dense peak (FLOP/s) at `precision` ("bf16" or "fp8") of the GPU config a row's GPU runs on: its cluster
+    document's `gpu`, or the config CLUSTERS sets (`cluster.gpu=`). H100's for a GPU no cluster is shipped for; 0
+    where the config gives none. A GPU without bf16 (V100): its 16-bit peak is fp16's, the precision it trains in."""
+    return stated_peak(key, precision) or (stated_peak(key, "fp16") if precision == "bf16" else 0.0)
 
 
 _TF = r"([\d,]+(?:\.\d+)?)\s*T(?:F|FLOP/?S|FLOPS)\b"
@@ -459,9 +462,6 @@ def published_step_time(row):
             return None, "a throughput per node, and GPUs per node not stated"
         units = {"gpu": gpus, "node": gpus / (_int(row, "gpus_per_node") or 1), None: 1}[rate[1]]
         return per_step / (value / rate[2] * units), metric.strip()
-    # GPU time for a number of tokens (DeepSeek's "180K H800 GPU hours per trillion tokens", "GPU-hours per 1
-    # trillion training tokens", Pythia's "GPU-hours for 299.9B tokens"): one token costs value·3600/tokens
-    # GPU-seconds, a step B·s of them over the job's GPUs. A count given as a bound ("15T+") is no count.
     # A ratio to another run (Megatron-LM 2019's strong-scaling speedups, weak-scaling efficiencies) is no rate.
     if re.search(r"\bspeed-?up\b|scaling efficiency|% of linear", metric, re.I):
         return None, "a ratio to another run (speedup or scaling efficiency), not a rate"
@@ -471,6 +471,9 @@ def published_step_time(row):
     if epoch:
         scale = {"d": 86400, "h": 3600, "m": 60, "s": 1}[epoch.group(1)[0].lower()]
         return number * scale / float(epoch.group(2).replace(",", "")), "time per epoch over its iterations"
+    # GPU time for a number of tokens (DeepSeek's "180K H800 GPU hours per trillion tokens", "GPU-hours per 1
+    # trillion training tokens", Pythia's "GPU-hours for 299.9B tokens"): one token costs value·3600/tokens
+    # GPU-seconds, a step B·s of them over the job's GPUs. A count given as a bound ("15T+") is no count.
     tokens = gpu_hours_tokens(metric)
     if tokens:
         if None in (B, s, gpus):
@@ -700,7 +703,7 @@ def scenario_from_row(row):
         # A table without a precision column whose notes name only FP8 formats for the run (Megatron-Bridge's
         # 25.09 table: "numbers in parentheses use different quantization granularities", FP8 blocks).
         precision, unsaid = "fp8", " (fp8: the only precision the row's words name)"
-    if precision == "bf16" and not re.search(r"^\s+bf16:", gpu_config_text(gpu), re.M):
+    if precision == "bf16" and not stated_peak(gpu, "bf16"):
         # A GPU without bf16 tensor cores (V100) trains its 16-bit runs in fp16, what "mixed precision" meant then.
         precision, unsaid = "fp16", unsaid + " (fp16: the GPU has no bf16)"
     row, inferred = fill_shape(row)
